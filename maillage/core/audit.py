@@ -1,0 +1,89 @@
+"""Write the audit trail (``AuditEvent``): every write and every read of health data.
+
+Services call ``audit_log`` inside their transaction. The request context (IP address, browser,
+roles, CRT) is captured once per request by ``CurrentCrtMiddleware`` into a context variable, so
+services only pass the actor and what happened.
+"""
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from .models import AuditEvent, Crt
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip_address: str | None = None
+    user_agent: str = ""
+    roles: tuple[str, ...] = field(default_factory=tuple)
+    crt: Crt | None = None
+
+
+_request_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "maillage_audit_request_context", default=None
+)
+
+
+def set_request_context(ctx: RequestContext | None) -> contextvars.Token:
+    return _request_context.set(ctx)
+
+
+def reset_request_context(token: contextvars.Token) -> None:
+    _request_context.reset(token)
+
+
+def client_ip(request) -> str | None:
+    # The proxy count is configured for django-axes; reuse its resolution of the client address.
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or None
+
+
+def audit_log(
+    *,
+    actor,
+    action: str,
+    crt: Crt | None = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    beneficiary: Any = None,
+    reason: str = "",
+    emergency: bool = False,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Append one event. ``obj`` (any model with ``public_id``) fills the object fields."""
+    ctx = _request_context.get() or RequestContext()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(getattr(obj, "public_id", "") or obj.pk)
+        object_label = object_label or str(obj)[:200]
+    if crt is None:
+        crt = getattr(obj, "crt", None) if obj is not None else None
+        crt = crt or ctx.crt
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        occurred_at=timezone.now(),
+        crt=crt,
+        actor=actor_obj,
+        actor_label=(
+            f"{actor_obj.get_full_name() or actor_obj.username} ({actor_obj.username})"
+            if actor_obj
+            else ""
+        )[:200],
+        roles=",".join(ctx.roles)[:200],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label,
+        beneficiary_public_id=getattr(beneficiary, "public_id", None),
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent[:300],
+        reason=reason,
+        is_emergency_access=emergency,
+        details=details or {},
+    )

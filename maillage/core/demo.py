@@ -1,0 +1,181 @@
+"""Demo data of the core app: the two CRTs of the 2025 Pays de la Loire call and their people.
+
+Deterministic: names come from fixed lists through the seeded ``rng`` of the demo command.
+Phone numbers are in the ranges ARCEP reserves for fiction (02 61 91 xx xx, 06 39 98 xx xx).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from random import Random
+
+from django.contrib.auth import get_user_model
+from stdnum import luhn
+
+from .models import Crt, Membership, MembershipRole
+from .roles import Role
+
+DEMO_PASSWORD = "maillage-demo"  # noqa: S105 - documented demo password, demo data only
+
+
+@dataclass
+class DemoContext:
+    """Shared between the apps' demo modules, in INSTALLED_APPS order."""
+
+    rng: Random
+    scale: int
+    crts: dict[str, Crt] = field(default_factory=dict)
+    users: dict[str, object] = field(default_factory=dict)
+
+
+def _finess(prefix8: str) -> str:
+    return prefix8 + luhn.calc_check_digit(prefix8)
+
+
+# Username = role code for CRT Anjou Bleu (issue: one demo account per role).
+ANJOU_BLEU_ACCOUNTS = [
+    ("direction", Role.DIRECTION, "Hélène", "Gautier", "Directrice, cheffe de projet CRT"),
+    ("coordinator", Role.COORDINATOR, "Claire", "Moreau", "Infirmière coordinatrice (IDEC)"),
+    ("doctor", Role.DOCTOR, "Philippe", "Lebrun", "Médecin coordonnateur"),
+    ("nurse", Role.NURSE, "Julien", "Rousseau", "Infirmier"),
+    ("care_aide", Role.CARE_AIDE, "Sandrine", "Bouvier", "Aide-soignante"),
+    ("psychologist", Role.PSYCHOLOGIST, "Camille", "Lefort", "Psychologue"),
+    ("occupational_therapist", Role.OCCUPATIONAL_THERAPIST, "Marion", "Chevalier",
+     "Ergothérapeute"),
+    ("activity_leader", Role.ACTIVITY_LEADER, "Thomas", "Guérin", "Animateur"),
+    ("admin_staff", Role.ADMIN_STAFF, "Nathalie", "Perrin", "Secrétaire médico-sociale"),
+    ("partner", Role.PARTNER, "Anne", "Besnard", "Médecin généraliste (MSP partenaire)"),
+    ("auditor", Role.AUDITOR, "Vincent", "Roy", "Délégué à la protection des données"),
+    ("ars", Role.ARS, "Sophie", "Marchand", "Chargée de mission, ARS Pays de la Loire"),
+    ("caregiver", Role.CAREGIVER, "Michel", "Hamon", "Aidant (fils)"),
+    ("beneficiary", Role.BENEFICIARY, "Jeanne", "Hamon", "Bénéficiaire"),
+]
+
+FIRST_NAMES = [
+    "Aurélie", "Benoît", "Céline", "Damien", "Émilie", "Fabrice", "Gaëlle", "Hugo", "Inès",
+    "Jérôme", "Karine", "Laurent", "Manon", "Nicolas", "Océane", "Pascal", "Quentin", "Régine",
+    "Stéphanie", "Tristan", "Valérie", "Yann", "Zoé", "Anaïs", "Bruno", "Coralie", "Didier",
+]
+LAST_NAMES = [
+    "Aubry", "Baudouin", "Chauvin", "Delaunay", "Esnault", "Foucher", "Gaudin", "Hervé",
+    "Jamet", "Lemoine", "Maillard", "Noël", "Oger", "Pineau", "Raimbault", "Sauvage", "Tessier",
+    "Valais", "Brault", "Cottin", "Drouet", "Gohier", "Lebreton", "Ménard", "Pasquier",
+]
+
+EXTRA_STAFF = [  # role, title, count per unit of scale
+    (Role.NURSE, "Infirmière", 2),
+    (Role.CARE_AIDE, "Aide-soignante", 3),
+    (Role.CARE_AIDE, "Assistante de soins en gérontologie (ASG)", 1),
+    (Role.CARE_AIDE, "Accompagnante éducative et sociale (AES)", 1),
+]
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """The accounts printed by ``maillage demo``: username, role label, CRT."""
+    accounts = [(u, Role(r).label, "CRT Anjou Bleu") for u, r, *_ in ANJOU_BLEU_ACCOUNTS]
+    accounts.append(("coordinator-baugeois", Role.COORDINATOR.label, "CRT Baugeois Vallée"))
+    accounts.append(("night_nurse", Role.NURSE.label, "CRT Anjou Bleu + CRT Baugeois Vallée"))
+    return accounts
+
+
+def _phone(rng: Random, mobile: bool = True) -> str:
+    suffix = f"{rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+    return f"06 39 98 {suffix}" if mobile else f"02 61 91 {suffix}"
+
+
+def _user(ctx: DemoContext, username: str, first: str, last: str, profession: str):
+    user_model = get_user_model()
+    user = user_model(
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=f"{username.replace('_', '.')}@demo.maillage.local",
+        profession=profession,
+        phone=_phone(ctx.rng),
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    ctx.users[username] = user
+    return user
+
+
+def _member(user, crt: Crt, roles: list[str], title: str) -> Membership:
+    membership = Membership.objects.create(user=user, crt=crt, title=title)
+    MembershipRole.objects.bulk_create(
+        [MembershipRole(membership=membership, role=role) for role in roles]
+    )
+    return membership
+
+
+def _extra_staff(ctx: DemoContext, crt: Crt, suffix: str) -> None:
+    taken = set(get_user_model().objects.values_list("username", flat=True))
+    for role, title, per_scale in EXTRA_STAFF:
+        for _ in range(per_scale * ctx.scale):
+            while True:
+                first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)
+                username = f"{first[0]}.{last}-{suffix}".lower()
+                if username not in taken:
+                    taken.add(username)
+                    break
+            user = _user(ctx, username, first, last, title)
+            _member(user, crt, [role], title)
+
+
+def load(ctx: DemoContext) -> None:
+    anjou = Crt.objects.create(
+        name="CRT Anjou Bleu",
+        carrier_type=Crt.CarrierType.EHPAD,
+        carrier_name="EHPAD de Segré-en-Anjou Bleu (structure fictive de démonstration)",
+        finess=_finess("49000901"),
+        department="49",
+        organisational_model=Crt.OrganisationalModel.INTEGRATED,
+        base_address="12 rue de la Madeleine",
+        base_postal_code="49500",
+        base_city="Segré-en-Anjou Bleu",
+        phone="02 61 91 49 50",
+        email="crt.anjoubleu@demo.maillage.local",
+        annual_allocation=Decimal("400000.00"),
+        file_active_target=30,
+        opened_on=date(2026, 6, 1),
+    )
+    baugeois = Crt.objects.create(
+        name="CRT Baugeois Vallée",
+        carrier_type=Crt.CarrierType.SAD,
+        carrier_name=(
+            "Service autonomie à domicile du Baugeois (structure fictive de démonstration)"
+        ),
+        finess=_finess("49000902"),
+        department="49",
+        organisational_model=Crt.OrganisationalModel.PARTNERSHIP,
+        base_address="3 place de l'Europe",
+        base_postal_code="49150",
+        base_city="Baugé-en-Anjou",
+        phone="02 61 91 49 15",
+        email="crt.baugeois@demo.maillage.local",
+        annual_allocation=Decimal("400000.00"),
+        file_active_target=30,
+        opened_on=date(2026, 6, 1),
+    )
+    ctx.crts = {"anjou_bleu": anjou, "baugeois": baugeois}
+
+    for username, role, first, last, title in ANJOU_BLEU_ACCOUNTS:
+        user = _user(ctx, username, first, last, title)
+        _member(user, anjou, [role], title)
+
+    # Second CRT: its coordinator, and a small team.
+    user = _user(ctx, "coordinator-baugeois", "Élodie", "Martin", "Infirmière coordinatrice (IDEC)")
+    _member(user, baugeois, [Role.COORDINATOR], "Infirmière coordinatrice (IDEC)")
+    for username, role, first, last, title in [
+        ("direction-baugeois", Role.DIRECTION, "Patrick", "Lecomte", "Directeur du SAD"),
+        ("doctor-baugeois", Role.DOCTOR, "Isabelle", "Fournier", "Médecin coordonnateur"),
+        ("admin-baugeois", Role.ADMIN_STAFF, "Sylvie", "Renou", "Assistante administrative"),
+    ]:
+        _member(_user(ctx, username, first, last, title), baugeois, [role], title)
+
+    # The mutualised night nurse works for both CRTs and switches explicitly (SPEC §4.4).
+    user = _user(ctx, "night_nurse", "Laure", "Bellanger", "Infirmière de nuit mutualisée")
+    _member(user, anjou, [Role.NURSE], "Infirmière de nuit (astreinte mutualisée)")
+    _member(user, baugeois, [Role.NURSE], "Infirmière de nuit (astreinte mutualisée)")
+
+    _extra_staff(ctx, anjou, "ab")
+    _extra_staff(ctx, baugeois, "bv")

@@ -1,0 +1,113 @@
+"""Forms of the core app: login, audit filters. Labels and errors in French."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+
+from .errors import DomainError
+from .models import AuditEvent
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes and ``aria-describedby`` links between fields and their errors/help."""
+
+    def _style_fields(self) -> None:
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{existing} {css}".strip()
+            described = []
+            if field.help_text:
+                described.append(f"id_{name}_help")
+            if self.is_bound and name in self.errors:
+                widget.attrs["class"] += " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+                described.append(f"id_{name}_errors")
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
+
+    def full_clean(self):
+        super().full_clean()
+        self._style_fields()
+
+    def add_domain_error(self, error: DomainError) -> None:
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, forms.ValidationError(error.message, code=error.code))
+        self._style_fields()
+
+
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": (
+            "Identifiant ou mot de passe incorrect. Après plusieurs erreurs, le compte est "
+            "bloqué temporairement."
+        ),
+        "inactive": "Ce compte est désactivé. Contactez la coordination de votre CRT.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Identifiant"
+        self.fields["password"].label = "Mot de passe"
+        self.fields["username"].widget.attrs.update({"autocapitalize": "none"})
+        self._style_fields()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    actor = forms.ModelChoiceField(
+        label="Auteur",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Tous",
+        to_field_name="public_id",
+    )
+    beneficiary = forms.UUIDField(
+        label="Bénéficiaire (identifiant)",
+        required=False,
+        error_messages={"invalid": "Identifiant de bénéficiaire invalide."},
+    )
+    action = forms.ChoiceField(label="Action", required=False)
+    date_from = forms.DateField(label="Du", required=False, widget=DateInput())
+    date_to = forms.DateField(label="Au", required=False, widget=DateInput())
+    emergency_only = forms.BooleanField(label="Accès d'urgence seulement", required=False)
+
+    def __init__(self, *args, actors, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = actors
+        self.fields["actor"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
+        self.fields["action"].choices = [("", "Toutes"), *((a, a) for a in actions)]
+        self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "La date de fin doit être après la date de début.")
+        return data
+
+
+AUDIT_EXPORT_FIELDS = [
+    ("occurred_at", "Date"),
+    ("actor_label", "Auteur"),
+    ("roles", "Rôles"),
+    ("action", "Action"),
+    ("object_type", "Type d'objet"),
+    ("object_id", "Identifiant de l'objet"),
+    ("object_label", "Objet"),
+    ("beneficiary_public_id", "Bénéficiaire"),
+    ("ip_address", "Adresse IP"),
+    ("is_emergency_access", "Accès d'urgence"),
+    ("reason", "Motif"),
+]
+
+assert all(hasattr(AuditEvent, f) for f, _ in AUDIT_EXPORT_FIELDS)

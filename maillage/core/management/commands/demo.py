@@ -1,0 +1,77 @@
+"""``maillage demo``: migrate, load the demo CRTs (idempotent), print the accounts, serve."""
+
+import importlib
+from random import Random
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from maillage.core.demo import DEMO_PASSWORD, DemoContext, demo_accounts
+from maillage.core.models import Crt
+
+DEMO_MARKER_CRT = "CRT Anjou Bleu"
+SEED = 2025
+
+
+def demo_modules():
+    """Each Maillage app's ``demo`` module, in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        if not config.name.startswith("maillage."):
+            continue
+        try:
+            yield importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+
+
+@transaction.atomic
+def load_demo(*, scale: int = 1, seed: int = SEED) -> DemoContext:
+    ctx = DemoContext(rng=Random(seed), scale=scale)
+    for module in demo_modules():
+        module.load(ctx)
+    return ctx
+
+
+class Command(BaseCommand):
+    help = (
+        "Prépare la base (migrations), charge les deux CRT de démonstration, affiche les comptes "
+        "et sert l'application."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="Tout faire sauf servir.")
+        parser.add_argument("--reset", action="store_true", help="Effacer la base et recommencer.")
+        parser.add_argument("--port", type=int, default=8000, help="Port HTTP (8000 par défaut).")
+        parser.add_argument(
+            "--scale", type=int, default=1, help="Multiplie le volume (bancs de performance)."
+        )
+
+    def handle(self, *args, no_serve, reset, port, scale, **options):
+        if scale < 1:
+            raise CommandError("--scale doit être un entier supérieur ou égal à 1.")
+        if not 1 <= port <= 65535:
+            raise CommandError("--port doit être compris entre 1 et 65535.")
+        self.stdout.write("Migrations de la base…")
+        call_command("migrate", interactive=False, verbosity=0)
+        if reset:
+            self.stdout.write("Remise à zéro de la base…")
+            call_command("flush", interactive=False, verbosity=0)
+        if Crt.objects.filter(name=DEMO_MARKER_CRT).exists():
+            self.stdout.write("Données de démonstration déjà présentes (--reset pour recommencer).")
+        else:
+            self.stdout.write(f"Chargement des données de démonstration (échelle {scale})…")
+            load_demo(scale=scale)
+        accounts = demo_accounts()
+        url = f"http://127.0.0.1:{port}"
+        self.stdout.write(self.style.SUCCESS(f"\nMaillage est prêt : {url}"))
+        self.stdout.write(f"Comptes de démonstration (mot de passe commun : {DEMO_PASSWORD})")
+        width = max(len(u) for u, _, _ in accounts)
+        for username, role, crt in accounts:
+            self.stdout.write(f"  {username.ljust(width)}  {role} — {crt}")
+        if no_serve:
+            return
+        self.stdout.write("")
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)

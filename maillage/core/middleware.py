@@ -1,0 +1,81 @@
+"""Resolve the current CRT and roles of the request; refuse views that declare no access."""
+
+from django.core.exceptions import PermissionDenied
+
+from . import audit
+from .access import declared_access
+from .models import Membership, MembershipRole
+
+SESSION_KEY = "maillage_crt"
+
+
+def active_memberships(user) -> list[Membership]:
+    """The user's active memberships (active CRT, at least one role), each with ``role_codes``.
+
+    One query: roles joined to their membership and CRT.
+    """
+    rows = (
+        MembershipRole.objects.filter(
+            membership__user=user, membership__is_active=True, membership__crt__is_active=True
+        )
+        .select_related("membership__crt")
+        .order_by("membership__crt__name", "role")
+    )
+    by_id: dict[int, Membership] = {}
+    roles: dict[int, set[str]] = {}
+    for row in rows:
+        by_id.setdefault(row.membership_id, row.membership)
+        roles.setdefault(row.membership_id, set()).add(row.role)
+    for membership in by_id.values():
+        membership.role_codes = frozenset(roles[membership.pk])
+    return list(by_id.values())
+
+
+class CurrentCrtMiddleware:
+    """Sets ``request.memberships``, ``request.membership``, ``request.crt``, ``request.roles``.
+
+    A user reaches a CRT only through an active membership; with several, the one chosen in the
+    session (explicit switch); with exactly one, that one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.memberships = []
+        request.membership = None
+        request.crt = None
+        request.roles = frozenset()
+        token = audit.set_request_context(None)
+        try:
+            return self.get_response(request)
+        finally:
+            audit.reset_request_context(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        access = declared_access(view_func)
+        if access is None:
+            raise PermissionDenied("Cette page ne déclare aucune permission : accès refusé.")
+        user = request.user
+        if access == "public" or not user.is_authenticated:
+            return None
+        request.memberships = active_memberships(user)
+        chosen = request.session.get(SESSION_KEY)
+        current = next(
+            (m for m in request.memberships if str(m.crt.public_id) == chosen), None
+        )
+        if current is None and len(request.memberships) == 1:
+            current = request.memberships[0]
+        if current is not None:
+            request.membership = current
+            request.crt = current.crt
+            request.roles = current.role_codes
+        audit.set_request_context(
+            audit.RequestContext(
+                ip_address=audit.client_ip(request),
+                user_agent=request.headers.get("user-agent", ""),
+                roles=tuple(sorted(request.roles)),
+                crt=request.crt,
+            )
+        )
+        return None

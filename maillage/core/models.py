@@ -1,0 +1,224 @@
+"""Tenancy (Crt), users, memberships and roles, the base of every domain model, the audit trail."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from .roles import Role
+from .validators import validate_department, validate_finess, validate_postal_code
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may reach depends only on their memberships."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    profession = models.CharField("profession / fonction", max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Crt(models.Model):
+    """The tenant: one Centre de Ressources Territorial. Every domain record belongs to one."""
+
+    class CarrierType(models.TextChoices):
+        EHPAD = "ehpad", "EHPAD"
+        SSIAD = "ssiad", "SSIAD"
+        SAD = "sad", "Service autonomie à domicile (SAD)"
+
+    class OrganisationalModel(models.TextChoices):
+        INTEGRATED = "integrated", "Intégré (le porteur réalise les prestations)"
+        PARTNERSHIP = "partnership", "Partenarial (avec des structures partenaires)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("nom", max_length=150, unique=True)
+    carrier_type = models.CharField("type de porteur", max_length=10, choices=CarrierType)
+    carrier_name = models.CharField("structure porteuse", max_length=200, blank=True)
+    finess = models.CharField(
+        "FINESS", max_length=9, unique=True, validators=[validate_finess]
+    )
+    department = models.CharField(
+        "département", max_length=3, validators=[validate_department]
+    )
+    organisational_model = models.CharField(
+        "modèle d'organisation", max_length=12, choices=OrganisationalModel
+    )
+    base_address = models.CharField("adresse du site", max_length=250)
+    base_postal_code = models.CharField(
+        "code postal", max_length=5, validators=[validate_postal_code]
+    )
+    base_city = models.CharField("commune du site", max_length=120)
+    phone = models.CharField("numéro unique", max_length=30, blank=True)
+    email = models.EmailField("adresse électronique", blank=True)
+    annual_allocation = models.DecimalField(
+        "dotation annuelle (€)",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("400000.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    file_active_target = models.PositiveIntegerField("cible de file active", default=30)
+    opened_on = models.DateField("date d'ouverture", null=True, blank=True)
+    is_active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "CRT"
+        verbose_name_plural = "CRT"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's access to one CRT. Roles hang off it (several allowed)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    crt = models.ForeignKey(Crt, on_delete=models.PROTECT, related_name="memberships")
+    title = models.CharField("fonction dans le CRT", max_length=120, blank=True)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "appartenance"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "crt"], name="membership_unique_user_crt")
+        ]
+        indexes = [models.Index(fields=["crt", "is_active"], name="membership_crt_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.crt}"
+
+
+class MembershipRole(models.Model):
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField("rôle", max_length=30, choices=Role)
+
+    class Meta:
+        verbose_name = "rôle"
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "role"], name="membership_role_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class TenantModel(models.Model):
+    """Base of every domain model: belongs to a CRT, public UUID, who/when created and updated."""
+
+    crt = models.ForeignKey(Crt, on_delete=models.PROTECT, related_name="+", verbose_name="CRT")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créé par",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifié par",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(models.Model):
+    """Editable aggregates carry a version; services refuse a stale one (optimistic locking)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Le journal d'audit ne peut pas être modifié.")
+
+    def delete(self):
+        raise PermissionError("Le journal d'audit ne peut pas être supprimé.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit ne peut pas être modifié.")
+
+
+class AuditEvent(models.Model):
+    """One trace of who did or read what. Append-only: the model, the ORM and the database refuse
+    updates (and, on PostgreSQL, deletes); no view offers either."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField("date", db_index=True)
+    crt = models.ForeignKey(
+        Crt, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    actor_label = models.CharField("auteur (au moment de l'action)", max_length=200, blank=True)
+    roles = models.CharField("rôles", max_length=200, blank=True)
+    action = models.CharField("action", max_length=80)
+    object_type = models.CharField("type d'objet", max_length=80, blank=True)
+    object_id = models.CharField("identifiant de l'objet", max_length=64, blank=True)
+    object_label = models.CharField("objet", max_length=200, blank=True)
+    beneficiary_public_id = models.UUIDField("bénéficiaire", null=True, blank=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=300, blank=True)
+    reason = models.TextField("motif", blank=True)
+    is_emergency_access = models.BooleanField("accès d'urgence (bris de glace)", default=False)
+    details = models.JSONField("détails", default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "événement d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["crt", "-occurred_at"], name="audit_crt_time"),
+            models.Index(fields=["crt", "actor", "-occurred_at"], name="audit_crt_actor_time"),
+            models.Index(fields=["crt", "action"], name="audit_crt_action"),
+            models.Index(
+                fields=["crt", "beneficiary_public_id", "-occurred_at"], name="audit_crt_benef"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise PermissionError("Le journal d'audit ne peut pas être modifié.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit ne peut pas être supprimé.")

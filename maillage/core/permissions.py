@@ -1,0 +1,59 @@
+"""The whole permission matrix of Maillage, in one place (SPEC §3).
+
+- ``MATRIX`` maps each named permission to the roles that hold it. Deny by default: a permission
+  not listed, or a role not listed for it, is refused.
+- Object predicates (``is_in_care_team``, ``can_see_health_data``) refine a permission for one
+  beneficiary.
+- Views declare what they need with the decorators of ``maillage.core.access``; a view that
+  declares nothing is refused at run time by ``CurrentCrtMiddleware`` and by a test that walks
+  every URL pattern.
+"""
+
+from collections.abc import Iterable
+
+from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, Role
+
+ALL_ROLES = frozenset(Role)
+
+MATRIX: dict[str, frozenset[str]] = {
+    # The home page: every role has its own (key figures of its CRT, or its portal page).
+    "home.view": ALL_ROLES,
+    # Territory: communes covered, coverage volet 1 / volet 2, travel times.
+    "territory.view": CRT_TEAM,
+    "territory.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The CRT team: who is in it, with which roles.
+    "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    # The audit trail is read by the DPO (auditor) only; the export is itself audited.
+    "audit.view": frozenset({Role.AUDITOR}),
+}
+
+
+def has_permission(roles: Iterable[str], permission: str) -> bool:
+    """True when one of ``roles`` holds ``permission``. Unknown permissions raise KeyError."""
+    allowed = MATRIX[permission]
+    return any(role in allowed for role in roles)
+
+
+def roles_with(permission: str) -> frozenset[str]:
+    return MATRIX[permission]
+
+
+def is_in_care_team(user, beneficiary) -> bool:
+    """Object predicate: is ``user`` a current member of ``beneficiary``'s care team?
+
+    The hook is here so that every permission check goes through this module. The care team
+    itself belongs to the beneficiary file: a beneficiary model answers through its
+    ``has_care_team_member(user)`` method. An object without that method has no care team, so
+    nobody is in it (deny by default).
+    """
+    check = getattr(beneficiary, "has_care_team_member", None)
+    return bool(check is not None and check(user))
+
+
+def can_see_health_data(user, roles: Iterable[str], beneficiary) -> bool:
+    """Health data: a health professional who belongs to the beneficiary's care team (SPEC §3).
+
+    Break-the-glass access during an on-call call is granted by the on-call service, which
+    records the reason in the audit trail; it does not go through this predicate.
+    """
+    return any(r in HEALTH_PROFESSIONALS for r in roles) and is_in_care_team(user, beneficiary)

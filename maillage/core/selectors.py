@@ -1,0 +1,122 @@
+"""Reads of the core app, always scoped to a CRT."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import AuditEvent, Crt, Membership, MembershipRole
+from .roles import CRT_TEAM, Role
+
+#: The volet 2 forfait per beneficiary per month (SPEC §1).
+FORFAIT_MONTHLY = Decimal("900.00")
+
+
+def audit_events(*, crt: Crt) -> QuerySet[AuditEvent]:
+    """Events of ``crt`` (authentication events are written once per CRT of the user)."""
+    return AuditEvent.objects.filter(crt=crt).select_related("actor")
+
+
+def audit_actors(*, crt: Crt):
+    return (
+        get_user_model()
+        .objects.filter(memberships__crt=crt)
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+
+
+def audit_actions(*, crt: Crt) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(crt=crt)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
+
+
+def team_members(*, crt: Crt) -> list[Membership]:
+    memberships = (
+        Membership.objects.filter(crt=crt, is_active=True)
+        .select_related("user")
+        .prefetch_related("roles")
+        .order_by("user__last_name", "user__first_name")
+    )
+    return list(memberships)
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    members: int
+    by_role: list[tuple[str, int]]
+
+
+def team_figures(*, crt: Crt) -> TeamFigures:
+    rows = (
+        MembershipRole.objects.filter(membership__crt=crt, membership__is_active=True)
+        .values("role")
+        .annotate(n=Count("membership", distinct=True))
+    )
+    counts = {r["role"]: r["n"] for r in rows}
+    members = (
+        Membership.objects.filter(
+            crt=crt, is_active=True, roles__role__in=[str(r) for r in CRT_TEAM]
+        )
+        .distinct()
+        .count()
+    )
+    return TeamFigures(
+        members=members,
+        by_role=[(role.label, counts[role.value]) for role in Role if counts.get(role.value)],
+    )
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    allocation: Decimal
+    volet2_at_target: Decimal
+    volet1_remainder: Decimal
+    target: int
+
+
+def budget_figures(*, crt: Crt) -> BudgetFigures:
+    """At the file-active target, the volet 2 forfaits and what remains for volet 1 (SPEC §1)."""
+    volet2 = FORFAIT_MONTHLY * 12 * crt.file_active_target
+    return BudgetFigures(
+        allocation=crt.annual_allocation,
+        volet2_at_target=volet2,
+        volet1_remainder=max(crt.annual_allocation - volet2, Decimal("0")),
+        target=crt.file_active_target,
+    )
+
+
+@dataclass(frozen=True)
+class AuditFigures:
+    last_24h: int
+    failed_logins_7d: int
+    lockouts_7d: int
+    emergency_accesses_30d: int
+
+
+def audit_figures(*, crt: Crt) -> AuditFigures:
+    now = timezone.now()
+    row = AuditEvent.objects.filter(crt=crt, occurred_at__gte=now - timedelta(days=30)).aggregate(
+        last_24h=Count("id", filter=Q(occurred_at__gte=now - timedelta(hours=24))),
+        failed=Count(
+            "id",
+            filter=Q(action="auth.login_failed", occurred_at__gte=now - timedelta(days=7)),
+        ),
+        lockouts=Count(
+            "id", filter=Q(action="auth.locked_out", occurred_at__gte=now - timedelta(days=7))
+        ),
+        emergency=Count("id", filter=Q(is_emergency_access=True)),
+    )
+    return AuditFigures(
+        last_24h=row["last_24h"],
+        failed_logins_7d=row["failed"],
+        lockouts_7d=row["lockouts"],
+        emergency_accesses_30d=row["emergency"],
+    )

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("connexion/", views.login_view, name="login"),
+    path("deconnexion/", views.logout_view, name="logout"),
+    path("mot-de-passe/", views.password_change_view, name="password_change"),
+    path("mot-de-passe/modifie/", views.password_change_done_view, name="password_change_done"),
+    path("crt/choisir/", views.crt_choose, name="crt_choose"),
+    path("equipe/", views.team, name="team"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+]

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from maillage.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("territoire/", include("maillage.territory.urls")),
+    path("", include("maillage.core.urls")),
+]
