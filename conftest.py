@@ -1,0 +1,53 @@
+"""Shared fixtures: the "three people" — users of each role in CRT A, a user of CRT B, and
+someone with no access."""
+
+import pytest
+
+from maillage.core.roles import Role
+from maillage.core.tests.factories import CrtFactory, UserFactory, member
+
+PASSWORD = "mot-de-passe-test-1"
+
+
+@pytest.fixture
+def crt_a(db):
+    return CrtFactory(name="CRT A", phone="02 61 91 00 01")
+
+
+@pytest.fixture
+def crt_b(db):
+    return CrtFactory(name="CRT B", phone="02 61 91 00 02")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(crt=None, *roles, **fields):
+        user = UserFactory(**fields)
+        if crt is not None:
+            member(user, crt, *roles)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(crt_a, make_user):
+    """One user per role in CRT A, username = role code."""
+    return {role.value: make_user(crt_a, role, username=role.value) for role in Role}
+
+
+@pytest.fixture
+def user_b(crt_b, make_user):
+    """A user of CRT B holding every role: only tenancy can stop them."""
+    return make_user(crt_b, *Role, username="everything-b")
+
+
+@pytest.fixture
+def client_for(client, users):
+    """A logged-in test client for a role of CRT A."""
+
+    def login(role: str):
+        client.force_login(users[role])
+        return client
+
+    return login

@@ -1,0 +1,28 @@
+"""Read a response the way a user reads the page: its visible text."""
+
+from html.parser import HTMLParser
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "style", "head"}:
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style", "head"} and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(response) -> str:
+    parser = _Text()
+    parser.feed(response.content.decode())
+    return " ".join(parser.parts)

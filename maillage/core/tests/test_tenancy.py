@@ -1,0 +1,111 @@
+"""Tenant isolation: another CRT's objects answer 404, whatever the role; the CRT switch."""
+
+import uuid
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+
+from maillage.core.roles import Role
+from maillage.core.tenancy import get_for_crt
+from maillage.territory.models import Commune
+from maillage.territory.tests.factories import CommuneFactory
+
+from .factories import member
+from .helpers import visible_text
+from .routes import OBJECT_ROUTES
+from .urlwalk import all_routes
+
+OBJECT_ROUTE_LIST = [r for r in all_routes() if r.kwargs]
+
+
+def test_every_object_route_is_covered():
+    missing = [r.name for r in OBJECT_ROUTE_LIST if r.name not in OBJECT_ROUTES]
+    assert missing == [], f"Add these routes to core/tests/routes.py: {missing}"
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)
+def test_other_crt_gets_404_on_every_object_url(route, client, crt_a, user_b):
+    url = reverse(route.name, kwargs=OBJECT_ROUTES[route.name](crt_a))
+    client.force_login(user_b)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 404, (route.name, method)
+        assert "Page introuvable" in response.content.decode()
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)
+def test_forged_public_id_gets_404(route, client, crt_a, user_b):
+    kwargs = OBJECT_ROUTES[route.name](crt_a)
+    forged = {k: uuid.uuid4() for k in kwargs}
+    client.force_login(user_b)
+    assert client.get(reverse(route.name, kwargs=forged)).status_code == 404
+    malformed = reverse(route.name, kwargs=kwargs).replace(str(next(iter(kwargs.values()))), "1")
+    assert client.get(malformed).status_code == 404
+
+
+def test_get_for_crt_refuses_other_crt_and_bad_ids(crt_a, crt_b):
+    commune = CommuneFactory(crt=crt_a)
+    assert get_for_crt(Commune, crt_a, commune.public_id) == commune
+    for crt, public_id in [(crt_b, commune.public_id), (crt_a, uuid.uuid4()), (crt_a, "x")]:
+        with pytest.raises(Http404):
+            get_for_crt(Commune, crt, public_id)
+
+
+def test_lists_show_only_own_crt(client, users, crt_a, crt_b):
+    CommuneFactory(crt=crt_a, name="Candé")
+    CommuneFactory(crt=crt_b, name="Durtal")
+    client.force_login(users["coordinator"])
+    page = client.get(reverse("territory:commune_list")).content.decode()
+    assert "Candé" in page
+    assert "Durtal" not in page
+
+
+class TestCrtSwitch:
+    @pytest.fixture
+    def both(self, crt_a, crt_b, make_user):
+        user = make_user(crt_a, Role.NURSE, username="night")
+        member(user, crt_b, Role.COORDINATOR)
+        return user
+
+    def test_user_with_several_crts_must_choose(self, client, both):
+        client.force_login(both)
+        response = client.get(reverse("core:home"))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("core:crt_choose")
+        page = client.get(reverse("core:crt_choose")).content.decode()
+        assert "CRT A" in page and "CRT B" in page
+
+    def test_switch_changes_what_is_shown(self, client, both, crt_a, crt_b):
+        CommuneFactory(crt=crt_b, name="Durtal")
+        client.force_login(both)
+        response = client.post(reverse("core:crt_choose"), {"crt": str(crt_b.public_id)})
+        assert response.status_code == 302
+        home = client.get(reverse("core:home")).content.decode()
+        assert "CRT B" in home
+        # Coordinator in B: may see the territory of B, not of A.
+        assert "Durtal" in client.get(reverse("territory:commune_list")).content.decode()
+        client.post(reverse("core:crt_choose"), {"crt": str(crt_a.public_id)})
+        # Nurse in A: the territory page is for the team, a nurse is in the team.
+        assert "Durtal" not in client.get(reverse("territory:commune_list")).content.decode()
+
+    def test_unknown_crt_is_refused_with_a_message(self, client, both, make_user):
+        other = make_user(None)
+        from .factories import CrtFactory
+
+        stranger = CrtFactory(name="CRT étranger")
+        member(other, stranger, Role.COORDINATOR)
+        client.force_login(both)
+        for value in (str(stranger.public_id), "pas-un-identifiant", ""):
+            response = client.post(reverse("core:crt_choose"), {"crt": value})
+            assert response.status_code == 404
+            assert "Ce CRT est inconnu ou vous n'en êtes pas membre." in visible_text(response)
+        assert client.get(reverse("core:home")).status_code == 302  # still not chosen
+
+    def test_inactive_crt_membership_is_ignored(self, client, crt_a, crt_b, make_user):
+        user = make_user(crt_a, Role.NURSE)
+        member(user, crt_b, Role.COORDINATOR, is_active=False)
+        client.force_login(user)
+        response = client.get(reverse("core:home"))
+        assert response.status_code == 200
+        assert "CRT A" in response.content.decode()
