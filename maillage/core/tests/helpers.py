@@ -26,3 +26,14 @@ def visible_text(response) -> str:
     parser = _Text()
     parser.feed(response.content.decode())
     return " ".join(parser.parts)
+
+
+def table_text(response) -> str:
+    """Visible text of the rows of the page's first table (not its filters or navigation)."""
+    html = response.content.decode()
+    start = html.find("<tbody")
+    if start == -1:
+        return ""
+    parser = _Text()
+    parser.feed(html[start : html.find("</tbody>", start)])
+    return " ".join(parser.parts)

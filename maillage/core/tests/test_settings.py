@@ -1,0 +1,68 @@
+"""Production settings: refuse to start without a secret, `check --deploy` clean, HSTS."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(code: str, **env) -> subprocess.CompletedProcess:
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}
+    }
+    environment.update({"DJANGO_SETTINGS_MODULE": "maillage.settings", **env})
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+PROD = {
+    "MAILLAGE_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "a-long-and-random-production-secret-3f9c1e7b5d2a",
+    "ALLOWED_HOSTS": "crt.example.fr",
+}
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run("import django; django.setup()", MAILLAGE_ENV="production",
+                 ALLOWED_HOSTS="crt.example.fr")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required in production" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = run(
+        "from django.core.management import execute_from_command_line;"
+        "execute_from_command_line(['maillage', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        **PROD,
+        MAILLAGE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_security_settings(tmp_path):
+    result = run(
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS,"
+        " s.SECURE_SSL_REDIRECT, s.DEBUG, s.PASSWORD_HASHERS[0].rsplit('.', 1)[-1])",
+        **PROD,
+        MAILLAGE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "True", "31536000", "True", "False", "Argon2PasswordHasher"
+    ]
+
+
+def test_demo_secret_key_is_generated_once(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    first = run(code, MAILLAGE_VAR_DIR=str(tmp_path))
+    second = run(code, MAILLAGE_VAR_DIR=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert len(first.stdout.strip()) >= 50
+    assert (tmp_path / "secret_key").read_text().strip() == first.stdout.strip()
