@@ -1,6 +1,9 @@
 """Read a response the way a user reads the page: its visible text."""
 
+import re
 from html.parser import HTMLParser
+
+_SPACES = re.compile(r"[ \t\n\r\f]+")  # not the narrow no-break space of French numbers
 
 
 class _Text(HTMLParser):
@@ -19,7 +22,7 @@ class _Text(HTMLParser):
 
     def handle_data(self, data):
         if not self._skip and data.strip():
-            self.parts.append(" ".join(data.split()))
+            self.parts.append(_SPACES.sub(" ", data).strip())
 
 
 def visible_text(response) -> str:

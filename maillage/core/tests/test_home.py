@@ -1,0 +1,90 @@
+"""Each role's home page: what it shows, what it hides, and a bounded number of queries."""
+
+import pytest
+from django.urls import reverse
+
+from maillage.core.audit import audit_log
+from maillage.core.roles import Role
+from maillage.territory.tests.factories import CommuneFactory
+
+from .helpers import visible_text
+
+
+@pytest.fixture
+def territory(crt_a):
+    CommuneFactory(crt=crt_a, name="Candé", travel_minutes=20)
+    CommuneFactory(crt=crt_a, name="Loiré", travel_minutes=28, covers_volet2=False)
+
+
+def home_text(client, user):
+    client.force_login(user)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    return visible_text(response)
+
+
+def test_coordinator_sees_key_figures(client, users, territory):
+    text = home_text(client, users["coordinator"])
+    assert "Chiffres clés du CRT" in text
+    assert "2 communes" in text and "1 en volet 2, 2 en volet 1" in text
+    assert "trajet le plus long en volet 2 : 20 min" in text
+    assert "400\u202f000 €" in text
+    assert "324\u202f000 € de forfaits volet 2" in text and "76\u202f000 € pour le volet 1" in text
+    assert "Équipe du CRT" in text
+    assert "Journal d'audit" not in text  # neither the menu entry nor the figures
+
+
+def test_navigation_shows_only_what_the_role_may_use(client, users):
+    coordinator = home_text(client, users["coordinator"])
+    assert "Territoire" in coordinator and "Équipe" in coordinator
+    auditor = home_text(client, users["auditor"])
+    assert "Journal d'audit" in auditor
+    assert "Territoire" not in auditor and "Chiffres clés" not in auditor
+    nurse = home_text(client, users["nurse"])
+    assert "Ma journée" in nurse and "Équipe du CRT" not in nurse
+
+
+def test_auditor_home_counts_events(client, users, crt_a):
+    audit_log(actor=None, action="auth.login_failed", crt=crt_a)
+    audit_log(actor=users["nurse"], action="dlu.viewed", crt=crt_a, emergency=True)
+    text = home_text(client, users["auditor"])
+    assert "Connexions échouées 1 sur 7 jours" in text
+    assert "Accès d'urgence 1 sur 30 jours" in text
+
+
+def test_ars_sees_no_person_and_no_team(client, users):
+    text = home_text(client, users["ars"])
+    assert "Dotation annuelle" in text
+    assert "Équipe du CRT" not in text and "Territoire" not in text
+
+
+@pytest.mark.parametrize("role", [Role.BENEFICIARY, Role.CAREGIVER])
+def test_portal_home_shows_the_single_number(client, users, role):
+    text = home_text(client, users[role])
+    assert "un seul numéro" in text and "02 61 91 00 01" in text
+    assert "Chiffres clés" not in text
+
+
+def test_partner_home(client, users):
+    text = home_text(client, users["partner"])
+    assert "Les personnes que vous accompagnez" in text
+    assert "Chiffres clés" not in text
+
+
+def test_home_query_budget(client, users, territory, django_assert_max_num_queries, crt_a):
+    for i in range(30):
+        CommuneFactory(crt=crt_a)
+    client.force_login(users["coordinator"])
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("core:home")).status_code == 200
+    client.force_login(users["auditor"])
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_team_page(client, users):
+    client.force_login(users["direction"])
+    response = client.get(reverse("core:team"))
+    text = visible_text(response)
+    assert users["nurse"].get_full_name() in text
+    assert "Infirmier·ère" in text
