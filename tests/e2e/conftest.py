@@ -1,0 +1,111 @@
+"""Browser journeys in the system Chromium (Playwright), with axe-core on every page."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("MAILLAGE_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = next(
+    (Path(__file__).resolve().parents[2] / "maillage" / "static" / "vendor").glob(
+        "axe-core-*/axe.min.js"
+    )
+)
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+# browser steps are synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium absent ({CHROMIUM}) : installez le paquet Debian « chromium ».")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A page wrapper that records console errors (CSP violations included) and runs axe."""
+
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base_url = base_url
+        self.errors: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _on_console(self, message):
+        if message.type != "error":
+            return
+        # A form answered 400/409 on purpose is reported as a failed "resource": the page itself.
+        if message.text.startswith("Failed to load resource") and message.location.get(
+            "url"
+        ) == self.page.url:
+            return
+        self.errors.append(message.text)
+
+    def goto(self, path: str):
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.status < 500
+        return response
+
+    def check_accessibility(self):
+        """axe-core: no serious or critical violation; no console error (e.g. CSP)."""
+        self.page.evaluate(AXE_JS.read_text())
+        result = self.page.evaluate(
+            """async () => await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
+                                                'best-practice']}
+            })"""
+        )
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert bad == [], f"{self.page.url}: {bad}"
+        assert self.errors == [], f"{self.page.url}: console errors {self.errors}"
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    contexts = []
+
+    def open_(width: int = 1280, height: int = 900) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="fr-FR",
+            timezone_id="Europe/Paris",
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return Page(context.new_page(), live_server.url)
+
+    yield open_
+    for context in contexts:
+        context.close()
