@@ -77,7 +77,7 @@ def test_command_is_idempotent_and_prints_accounts(db, capsys):
     assert "http://127.0.0.1:8000" in out
 
 
-def test_command_reset_starts_over(db, capsys):
+def test_command_reset_starts_over(transactional_db, capsys):
     call_command("demo", no_serve=True)
     Crt.objects.filter(name="CRT Baugeois Vallée").update(phone="00")
     call_command("demo", no_serve=True, reset=True)

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def run(code: str, **env) -> subprocess.CompletedProcess:
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update({"DJANGO_SETTINGS_MODULE": "maillage.settings", **env})
     return subprocess.run(  # noqa: S603
