@@ -9,9 +9,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(code: str, **env) -> subprocess.CompletedProcess:
-    environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+    dropped = {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update({"DJANGO_SETTINGS_MODULE": "maillage.settings", **env})
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
