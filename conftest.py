@@ -6,8 +6,6 @@ import pytest
 from maillage.core.roles import Role
 from maillage.core.tests.factories import CrtFactory, UserFactory, member
 
-PASSWORD = "mot-de-passe-test-1"
-
 
 @pytest.fixture
 def crt_a(db):

@@ -36,9 +36,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-test-1")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):
+    def save_password(self, create, extracted, **kwargs):
         if create:
-            obj.save()
+            self.save()
 
 
 def member(user, crt, *roles, is_active: bool = True) -> Membership:

@@ -72,7 +72,7 @@ def test_partner_home(client, users):
 
 
 def test_home_query_budget(client, users, territory, django_assert_max_num_queries, crt_a):
-    for i in range(30):
+    for _ in range(30):
         CommuneFactory(crt=crt_a)
     client.force_login(users["coordinator"])
     with django_assert_max_num_queries(10):

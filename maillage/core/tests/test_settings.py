@@ -58,7 +58,10 @@ def test_production_security_settings(tmp_path):
 
 
 def test_demo_secret_key_is_generated_once(tmp_path):
-    code = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.SECRET_KEY)"
+    )
     first = run(code, MAILLAGE_VAR_DIR=str(tmp_path))
     second = run(code, MAILLAGE_VAR_DIR=str(tmp_path))
     assert first.returncode == 0, first.stderr
