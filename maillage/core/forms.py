@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 
 from .errors import DomainError
-from .models import AuditEvent
 
 
 class BootstrapFormMixin:
@@ -22,7 +21,8 @@ class BootstrapFormMixin:
             described = []
             if field.help_text:
                 described.append(f"id_{name}_help")
-            if self.is_bound and name in self.errors:
+            # Never trigger validation here (subclasses may still be setting fields up).
+            if self._errors is not None and name in self._errors:
                 widget.attrs["class"] += " is-invalid"
                 widget.attrs["aria-invalid"] = "true"
                 described.append(f"id_{name}_errors")
@@ -109,5 +109,3 @@ AUDIT_EXPORT_FIELDS = [
     ("is_emergency_access", "Accès d'urgence"),
     ("reason", "Motif"),
 ]
-
-assert all(hasattr(AuditEvent, f) for f, _ in AUDIT_EXPORT_FIELDS)

@@ -21,6 +21,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Accueil", "core:home", "home.view", "Accueil"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
+    NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
     NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),
 ]

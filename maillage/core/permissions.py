@@ -21,6 +21,10 @@ MATRIX: dict[str, frozenset[str]] = {
     # Territory: communes covered, coverage volet 1 / volet 2, travel times.
     "territory.view": CRT_TEAM,
     "territory.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Partner directory: organisations and professionals of the territory (contacts, no
+    # health data). Read by the team, kept by coordination and the secretariat.
+    "directory.view": CRT_TEAM,
+    "directory.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.
@@ -32,10 +36,6 @@ def has_permission(roles: Iterable[str], permission: str) -> bool:
     """True when one of ``roles`` holds ``permission``. Unknown permissions raise KeyError."""
     allowed = MATRIX[permission]
     return any(role in allowed for role in roles)
-
-
-def roles_with(permission: str) -> frozenset[str]:
-    return MATRIX[permission]
 
 
 def is_in_care_team(user, beneficiary) -> bool:

@@ -45,3 +45,32 @@ def validate_department(value: str) -> None:
         raise ValidationError(
             "Code de département inconnu (par exemple 49, 2A, 974).", code="department"
         )
+
+
+def validate_siret(value: str) -> None:
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.fr import siret
+
+    try:
+        siret.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "Numéro SIRET invalide : 14 chiffres dont la clé de contrôle (vérifiez-le sur "
+            "l'avis de situation INSEE).",
+            code="siret",
+        ) from exc
+
+
+def validate_rpps(value: str) -> None:
+    if not re.fullmatch(r"\d{11}", value or ""):
+        raise ValidationError("Le numéro RPPS compte 11 chiffres.", code="rpps")
+
+
+def validate_mssante(value: str) -> None:
+    domain = (value or "").rsplit("@", 1)[-1].lower()
+    if not (domain == "mssante.fr" or domain.endswith(".mssante.fr")):
+        raise ValidationError(
+            "Une adresse de messagerie sécurisée de santé se termine par « mssante.fr » "
+            "(par exemple prenom.nom@medecin.mssante.fr).",
+            code="mssante",
+        )

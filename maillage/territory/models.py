@@ -1,10 +1,18 @@
 """The CRT's territory: the communes it covers, per volet, with the travel time from its base."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
 from maillage.core.models import TenantModel, VersionedModel
-from maillage.core.validators import validate_insee_commune, validate_postal_code
+from maillage.core.validators import (
+    validate_finess,
+    validate_insee_commune,
+    validate_mssante,
+    validate_postal_code,
+    validate_rpps,
+    validate_siret,
+)
 
 
 class Commune(TenantModel, VersionedModel):
@@ -32,3 +40,130 @@ class Commune(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.postal_code})"
+
+
+class Organization(TenantModel, VersionedModel):
+    """A partner structure of the territory (FHIR Organization)."""
+
+    class Kind(models.TextChoices):
+        GP_PRACTICE = "gp_practice", "Cabinet de médecine générale"
+        DAC = "dac", "DAC (dispositif d'appui à la coordination)"
+        CPTS = "cpts", "CPTS"
+        MSP = "msp", "Maison de santé pluriprofessionnelle (MSP)"
+        HAD = "had", "Hospitalisation à domicile (HAD)"
+        HOSPITAL = "hospital", "Établissement de santé"
+        EHPAD = "ehpad", "EHPAD"
+        SSIAD = "ssiad", "SSIAD"
+        SAD = "sad", "Service autonomie à domicile (SAD)"
+        CCAS = "ccas", "CCAS"
+        CLIC = "clic", "CLIC"
+        DEPARTMENT = "department", "Services du Département"
+        OTHER = "other", "Autre"
+
+    kind = models.CharField("type de structure", max_length=20, choices=Kind)
+    name = models.CharField("nom", max_length=200)
+    finess = models.CharField(
+        "FINESS", max_length=9, blank=True, validators=[validate_finess]
+    )
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    address = models.CharField("adresse", max_length=250, blank=True)
+    postal_code = models.CharField(
+        "code postal", max_length=5, blank=True, validators=[validate_postal_code]
+    )
+    city = models.CharField("commune", max_length=120, blank=True)
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name="commune du territoire",
+    )
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    mssante_email = models.EmailField(
+        "messagerie sécurisée de santé (MSSanté)", blank=True, validators=[validate_mssante]
+    )
+    notes = models.TextField("remarques", blank=True)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        verbose_name = "structure partenaire"
+        verbose_name_plural = "structures partenaires"
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["crt", "name"], name="organization_crt_name"),
+            models.Index(fields=["crt", "kind"], name="organization_crt_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Professional(TenantModel, VersionedModel):
+    """A professional of the territory (FHIR Practitioner / PractitionerRole)."""
+
+    class Profession(models.TextChoices):
+        GP = "gp", "Médecin généraliste"
+        SPECIALIST = "specialist", "Médecin spécialiste"
+        GERIATRICIAN = "geriatrician", "Médecin gériatre"
+        NURSE = "nurse", "Infirmier·ère (IDEL ou salarié·e)"
+        PHYSIOTHERAPIST = "physiotherapist", "Masseur-kinésithérapeute"
+        PHARMACIST = "pharmacist", "Pharmacien·ne"
+        CARE_AIDE = "care_aide", "Aide-soignant·e"
+        HOME_HELP = "home_help", "Aide à domicile / auxiliaire de vie"
+        SOCIAL_WORKER = "social_worker", "Travailleur·se social·e"
+        OCCUPATIONAL_THERAPIST = "occupational_therapist", "Ergothérapeute"
+        PSYCHOLOGIST = "psychologist", "Psychologue"
+        COORDINATOR = "coordinator", "Coordinateur·rice de parcours"
+        OTHER = "other", "Autre"
+
+    last_name = models.CharField("nom", max_length=120)
+    first_name = models.CharField("prénom", max_length=120, blank=True)
+    profession = models.CharField("profession", max_length=30, choices=Profession)
+    specialty = models.CharField("spécialité / précision", max_length=120, blank=True)
+    rpps = models.CharField("RPPS", max_length=11, blank=True, validators=[validate_rpps])
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="professionals",
+        verbose_name="structure",
+    )
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    mobile = models.CharField("portable", max_length=30, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    mssante_email = models.EmailField(
+        "messagerie sécurisée de santé (MSSanté)", blank=True, validators=[validate_mssante]
+    )
+    notes = models.TextField("remarques", blank=True)
+    is_active = models.BooleanField("actif", default=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="professional_profiles",
+        verbose_name="compte Maillage",
+        help_text="Le compte de ce professionnel s'il se connecte (rôle partenaire).",
+    )
+
+    class Meta:
+        verbose_name = "professionnel"
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["crt", "last_name"], name="professional_crt_name"),
+            models.Index(fields=["crt", "rpps"], name="professional_crt_rpps"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crt", "user"],
+                condition=models.Q(user__isnull=False),
+                name="professional_unique_user_per_crt",
+            )
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} ({self.get_profession_display()})"

@@ -6,7 +6,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from maillage.core.models import Crt
 
-from .models import Commune
+from .models import Commune, Organization, Professional
 
 
 def communes(*, crt: Crt, volet: str = "", query: str = "") -> QuerySet[Commune]:
@@ -44,3 +44,31 @@ def territory_figures(*, crt: Crt) -> TerritoryFigures:
         volet2=row["volet2"],
         max_travel_volet2=row["max_travel"],
     )
+
+
+def organizations(*, crt: Crt, query: str = "", kind: str = "") -> QuerySet:
+    qs = Organization.objects.filter(crt=crt).select_related("commune").order_by("name")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if query:
+        qs = qs.filter(
+            Q(name__icontains=query) | Q(city__icontains=query) | Q(finess__startswith=query)
+            | Q(commune__name__icontains=query)
+        )
+    return qs.annotate(professional_count=Count("professionals"))
+
+
+def professionals(*, crt: Crt, query: str = "", profession: str = "") -> QuerySet:
+    qs = (
+        Professional.objects.filter(crt=crt)
+        .select_related("organization")
+        .order_by("last_name", "first_name")
+    )
+    if profession:
+        qs = qs.filter(profession=profession)
+    if query:
+        qs = qs.filter(
+            Q(last_name__icontains=query) | Q(first_name__icontains=query)
+            | Q(rpps__startswith=query) | Q(organization__name__icontains=query)
+        )
+    return qs

@@ -1,28 +1,30 @@
-"""Writes of the territory: every change goes through here, validated and audited."""
+"""Writes of the territory and the partner directory: validated, versioned and audited."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from maillage.core.audit import audit_log
-from maillage.core.errors import ConflictError, DomainError
+from maillage.core.errors import DomainError
 from maillage.core.models import Crt
+from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import Commune
+from .models import Commune, Organization, Professional
 
-EDITABLE_FIELDS = ("postal_code", "name", "covers_volet1", "covers_volet2", "travel_minutes")
+COMMUNE_FIELDS = ("postal_code", "name", "covers_volet1", "covers_volet2", "travel_minutes")
 
 
-def _validate(commune: Commune) -> None:
-    try:
-        commune.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(messages[0], field=None if field == "__all__" else field) from exc
+def _check_commune(commune: Commune) -> None:
+    validate(commune)
     if not (commune.covers_volet1 or commune.covers_volet2):
         raise DomainError(
             "Une commune du territoire est couverte au moins par un volet (1 ou 2).",
             field="covers_volet2",
         )
+
+
+def _refuse_unknown(changes_: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(changes_) - set(allowed)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
 
 
 @transaction.atomic
@@ -50,36 +52,108 @@ def commune_create(
         created_by=actor,
         updated_by=actor,
     )
-    _validate(commune)
+    _check_commune(commune)
     commune.save()
     audit_log(actor=actor, action="commune.created", obj=commune)
     return commune
 
 
 @transaction.atomic
-def commune_update(*, actor, commune: Commune, version: int, **changes) -> Commune:
+def commune_update(*, actor, commune: Commune, version: int, **fields) -> Commune:
     """Update the editable fields of ``commune``; ``version`` is the one the user loaded."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
-    before = {f: getattr(commune, f) for f in EDITABLE_FIELDS}
-    for field, value in changes.items():
+    _refuse_unknown(fields, COMMUNE_FIELDS)
+    before = snapshot(commune, COMMUNE_FIELDS)
+    for field, value in fields.items():
         setattr(commune, field, value)
-    commune.updated_by = actor
-    _validate(commune)
-    # Optimistic locking: the row is written only if nobody changed it since it was loaded.
-    updated = Commune.objects.filter(pk=commune.pk, version=version).update(
-        version=version + 1,
-        updated_by=actor,
-        **{f: getattr(commune, f) for f in EDITABLE_FIELDS},
-    )
-    if updated != 1:
-        raise ConflictError()
-    commune.refresh_from_db()
-    changed = {
-        f: {"avant": str(before[f]), "après": str(getattr(commune, f))}
-        for f in EDITABLE_FIELDS
-        if before[f] != getattr(commune, f)
-    }
-    audit_log(actor=actor, action="commune.updated", obj=commune, details=changed)
+    _check_commune(commune)
+    save_versioned(commune, actor=actor, version=version, fields=COMMUNE_FIELDS)
+    audit_log(actor=actor, action="commune.updated", obj=commune, details=changes(before, commune))
     return commune
+
+
+# --- Partner directory ---------------------------------------------------------------------
+
+ORGANIZATION_FIELDS = (
+    "kind", "name", "finess", "siret", "address", "postal_code", "city", "commune", "phone",
+    "email", "mssante_email", "notes", "is_active",
+)
+PROFESSIONAL_FIELDS = (
+    "last_name", "first_name", "profession", "specialty", "rpps", "organization", "phone",
+    "mobile", "email", "mssante_email", "notes", "is_active",
+)
+
+
+def _check_organization(org: Organization) -> None:
+    validate(org, exclude=["crt", "created_by", "updated_by"])
+    if org.commune_id and org.commune.crt_id != org.crt_id:
+        raise DomainError("Cette commune n'appartient pas au territoire du CRT.", field="commune")
+    if org.finess:
+        twin = Organization.objects.filter(crt=org.crt, finess=org.finess).exclude(pk=org.pk)
+        if twin.exists():
+            raise DomainError(
+                f"Une structure de l'annuaire porte déjà ce numéro FINESS : {twin.first().name}.",
+                field="finess",
+            )
+
+
+def _check_professional(pro: Professional) -> None:
+    validate(pro, exclude=["crt", "created_by", "updated_by"])
+    if pro.organization_id and pro.organization.crt_id != pro.crt_id:
+        raise DomainError("Structure inconnue.", field="organization")
+    if pro.rpps:
+        twin = Professional.objects.filter(crt=pro.crt, rpps=pro.rpps).exclude(pk=pro.pk)
+        if twin.exists():
+            raise DomainError(
+                f"Un professionnel de l'annuaire porte déjà ce numéro RPPS : {twin.first()}.",
+                field="rpps",
+            )
+
+
+@transaction.atomic
+def organization_create(*, actor, crt: Crt, **fields) -> Organization:
+    _refuse_unknown(fields, ORGANIZATION_FIELDS)
+    org = Organization(crt=crt, created_by=actor, updated_by=actor, **fields)
+    _check_organization(org)
+    org.save()
+    audit_log(actor=actor, action="organization.created", obj=org)
+    return org
+
+
+@transaction.atomic
+def organization_update(*, actor, organization: Organization, version: int, **fields):
+    _refuse_unknown(fields, ORGANIZATION_FIELDS)
+    before = snapshot(organization, ORGANIZATION_FIELDS)
+    for field, value in fields.items():
+        setattr(organization, field, value)
+    _check_organization(organization)
+    save_versioned(organization, actor=actor, version=version, fields=ORGANIZATION_FIELDS)
+    audit_log(
+        actor=actor, action="organization.updated", obj=organization,
+        details=changes(before, organization),
+    )
+    return organization
+
+
+@transaction.atomic
+def professional_create(*, actor, crt: Crt, **fields) -> Professional:
+    _refuse_unknown(fields, PROFESSIONAL_FIELDS)
+    pro = Professional(crt=crt, created_by=actor, updated_by=actor, **fields)
+    _check_professional(pro)
+    pro.save()
+    audit_log(actor=actor, action="professional.created", obj=pro)
+    return pro
+
+
+@transaction.atomic
+def professional_update(*, actor, professional: Professional, version: int, **fields):
+    _refuse_unknown(fields, PROFESSIONAL_FIELDS)
+    before = snapshot(professional, PROFESSIONAL_FIELDS)
+    for field, value in fields.items():
+        setattr(professional, field, value)
+    _check_professional(professional)
+    save_versioned(professional, actor=actor, version=version, fields=PROFESSIONAL_FIELDS)
+    audit_log(
+        actor=actor, action="professional.updated", obj=professional,
+        details=changes(before, professional),
+    )
+    return professional

@@ -7,4 +7,19 @@ app_name = "territory"
 urlpatterns = [
     path("communes/", views.commune_list, name="commune_list"),
     path("communes/<uuid:public_id>/modifier/", views.commune_edit, name="commune_edit"),
+    path("partenaires/", views.organization_list, name="organization_list"),
+    path("partenaires/nouveau/", views.organization_create, name="organization_create"),
+    path("partenaires/<uuid:public_id>/", views.organization_detail, name="organization_detail"),
+    path(
+        "partenaires/<uuid:public_id>/modifier/",
+        views.organization_edit,
+        name="organization_edit",
+    ),
+    path("professionnels/", views.professional_list, name="professional_list"),
+    path("professionnels/nouveau/", views.professional_create, name="professional_create"),
+    path(
+        "professionnels/<uuid:public_id>/modifier/",
+        views.professional_edit,
+        name="professional_edit",
+    ),
 ]

@@ -2,16 +2,22 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
-from maillage.core.errors import DomainError
+from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import selectors, services
-from .forms import CommuneForm
-from .models import Commune
+from .forms import CommuneForm, OrganizationForm, ProfessionalForm
+from .models import Commune, Organization, Professional
+
+
+def _list(request, template: str, partial: str, context: dict, queryset, per_page: int = 50):
+    context["page"] = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return render(request, partial if request.htmx else template, context)
 
 
 @require("territory.view")
@@ -19,45 +25,172 @@ from .models import Commune
 def commune_list(request: HttpRequest) -> HttpResponse:
     volet = request.GET.get("volet", "")
     query = request.GET.get("q", "").strip()[:80]
-    communes = selectors.communes(crt=request.crt, volet=volet, query=query)
-    page = Paginator(communes, 100).get_page(request.GET.get("page"))
     context = {
-        "page": page,
         "volet": volet,
         "q": query,
         "figures": selectors.territory_figures(crt=request.crt),
         "can_manage": has_permission(request.roles, "territory.manage"),
     }
-    if request.htmx:
-        return render(request, "territory/_partials/commune_rows.html", context)
-    return render(request, "territory/commune_list.html", context)
+    return _list(
+        request, "territory/commune_list.html", "territory/_partials/commune_rows.html",
+        context, selectors.communes(crt=request.crt, volet=volet, query=query), per_page=100,
+    )
 
 
 @require("territory.manage")
 @require_http_methods(["GET", "POST"])
 def commune_edit(request: HttpRequest, public_id) -> HttpResponse:
     commune = get_for_crt(Commune, request.crt, public_id)
-    form = CommuneForm(request.POST or None, instance=commune)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.commune_update(
-                    actor=request.user,
-                    commune=commune,
-                    version=data["version"],
-                    **{f: data[f] for f in services.EDITABLE_FIELDS},
-                )
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, f"La commune « {data['name']} » a été mise à jour.")
-                return redirect("territory:commune_list")
-        status = 409 if any(e.code == "conflict" for e in _errors(form)) else 400
-    return render(request, "territory/commune_form.html", {"form": form, "commune": commune},
-                  status=status)
+
+    def save(data):
+        return services.commune_update(
+            actor=request.user, commune=commune, version=data["version"],
+            **{f: data[f] for f in services.COMMUNE_FIELDS},
+        )
+
+    def done(result):
+        messages.success(request, f"La commune « {result.name} » a été mise à jour.")
+        return redirect("territory:commune_list")
+
+    return run_form(
+        request, CommuneForm(request.POST or None, instance=commune), save,
+        template="territory/commune_form.html", context={"commune": commune}, on_success=done,
+    )
 
 
-def _errors(form):
-    return [e for errors in form.errors.as_data().values() for e in errors]
+# --- Partner directory ---------------------------------------------------------------------
+
+
+@require("directory.view")
+@require_GET
+def organization_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:80]
+    kind = request.GET.get("kind", "")
+    if kind not in Organization.Kind.values:
+        kind = ""
+    context = {
+        "q": query,
+        "kind": kind,
+        "kinds": Organization.Kind.choices,
+        "can_manage": has_permission(request.roles, "directory.manage"),
+    }
+    return _list(
+        request, "territory/organization_list.html",
+        "territory/_partials/organization_rows.html", context,
+        selectors.organizations(crt=request.crt, query=query, kind=kind),
+    )
+
+
+@require("directory.view")
+@require_GET
+def organization_detail(request: HttpRequest, public_id) -> HttpResponse:
+    org = get_for_crt(
+        Organization.objects.select_related("commune", "updated_by"), request.crt, public_id
+    )
+    return render(
+        request,
+        "territory/organization_detail.html",
+        {
+            "org": org,
+            "professionals": org.professionals.order_by("last_name", "first_name"),
+            "can_manage": has_permission(request.roles, "directory.manage"),
+        },
+    )
+
+
+def _organization_form(request, org: Organization | None) -> HttpResponse:
+    form = OrganizationForm(request.POST or None, instance=org, crt=request.crt)
+    fields = services.ORGANIZATION_FIELDS
+
+    def save(data):
+        values = {f: data[f] for f in fields}
+        if org is None:
+            return services.organization_create(actor=request.user, crt=request.crt, **values)
+        return services.organization_update(
+            actor=request.user, organization=org, version=data["version"] or 0, **values
+        )
+
+    def done(result):
+        messages.success(request, f"La structure « {result.name} » est enregistrée.")
+        return redirect("territory:organization_detail", public_id=result.public_id)
+
+    title = "Nouvelle structure partenaire" if org is None else f"Modifier {org.name}"
+    return run_form(
+        request, form, save, template="core/form_page.html", on_success=done,
+        context={
+            "title": title,
+            "back_url": reverse("territory:organization_list"),
+            "back_label": "Structures partenaires",
+        },
+    )
+
+
+@require("directory.manage")
+@require_http_methods(["GET", "POST"])
+def organization_create(request: HttpRequest) -> HttpResponse:
+    return _organization_form(request, None)
+
+
+@require("directory.manage")
+@require_http_methods(["GET", "POST"])
+def organization_edit(request: HttpRequest, public_id) -> HttpResponse:
+    return _organization_form(request, get_for_crt(Organization, request.crt, public_id))
+
+
+@require("directory.view")
+@require_GET
+def professional_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:80]
+    profession = request.GET.get("profession", "")
+    if profession not in Professional.Profession.values:
+        profession = ""
+    context = {
+        "q": query,
+        "profession": profession,
+        "professions": Professional.Profession.choices,
+        "can_manage": has_permission(request.roles, "directory.manage"),
+    }
+    return _list(
+        request, "territory/professional_list.html",
+        "territory/_partials/professional_rows.html", context,
+        selectors.professionals(crt=request.crt, query=query, profession=profession),
+    )
+
+
+def _professional_form(request, pro: Professional | None) -> HttpResponse:
+    form = ProfessionalForm(request.POST or None, instance=pro, crt=request.crt)
+    fields = services.PROFESSIONAL_FIELDS
+
+    def save(data):
+        values = {f: data[f] for f in fields}
+        if pro is None:
+            return services.professional_create(actor=request.user, crt=request.crt, **values)
+        return services.professional_update(
+            actor=request.user, professional=pro, version=data["version"] or 0, **values
+        )
+
+    def done(result):
+        messages.success(request, f"Le professionnel « {result} » est enregistré.")
+        return redirect("territory:professional_list")
+
+    title = "Nouveau professionnel" if pro is None else f"Modifier {pro}"
+    return run_form(
+        request, form, save, template="core/form_page.html", on_success=done,
+        context={
+            "title": title,
+            "back_url": reverse("territory:professional_list"),
+            "back_label": "Professionnels",
+        },
+    )
+
+
+@require("directory.manage")
+@require_http_methods(["GET", "POST"])
+def professional_create(request: HttpRequest) -> HttpResponse:
+    return _professional_form(request, None)
+
+
+@require("directory.manage")
+@require_http_methods(["GET", "POST"])
+def professional_edit(request: HttpRequest, public_id) -> HttpResponse:
+    return _professional_form(request, get_for_crt(Professional, request.crt, public_id))

@@ -28,10 +28,11 @@ def test_every_object_route_is_covered():
 def test_other_crt_gets_404_on_every_object_url(route, client, crt_a, user_b):
     url = reverse(route.name, kwargs=OBJECT_ROUTES[route.name](crt_a))
     client.force_login(user_b)
-    for method in (client.get, client.post):
-        response = method(url)
-        assert response.status_code == 404, (route.name, method)
-        assert "Page introuvable" in response.content.decode()
+    response = client.get(url)
+    assert response.status_code == 404, route.name
+    assert "Page introuvable" in visible_text(response)
+    # A POST either meets the same 404 or, on a read-only page, 405 (which reveals nothing).
+    assert client.post(url).status_code in {404, 405}, route.name
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)

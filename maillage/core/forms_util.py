@@ -1,0 +1,38 @@
+"""The form → service → redirect loop every editing view shares."""
+
+from collections.abc import Callable
+
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .errors import DomainError
+
+
+def run_form(
+    request: HttpRequest,
+    form: Form,
+    save: Callable[[dict], object],
+    *,
+    template: str,
+    context: dict,
+    on_success: Callable[[object], HttpResponse],
+) -> HttpResponse:
+    """Validate ``form`` on POST, call ``save(cleaned_data)``, answer ``on_success(result)``.
+
+    Domain errors go next to their field. Invalid input answers 400, a conflict 409, so that
+    nothing looks saved when it was not.
+    """
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = save(form.cleaned_data)
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = 409 if error.code == "conflict" else 400
+            else:
+                return on_success(result)
+        else:
+            status = 400
+    return render(request, template, {**context, "form": form}, status=status)
