@@ -48,6 +48,27 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+
+def _field_encryption_keys() -> list[str]:
+    keys = env.list("FIELD_ENCRYPTION_KEY", default=[])
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY is required in production (a Fernet key: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')."
+        )
+    from cryptography.fernet import Fernet
+
+    key_file = VAR_DIR / "field_key"
+    if not key_file.exists():
+        key_file.write_text(Fernet.generate_key().decode())
+        key_file.chmod(0o600)
+    return [key_file.read_text().strip()]
+
+
+FIELD_ENCRYPTION_KEYS = _field_encryption_keys()
+
 if PRODUCTION:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 else:
@@ -68,6 +89,7 @@ INSTALLED_APPS = [
     # Maillage apps, in demo-loading order.
     "maillage.core",
     "maillage.territory",
+    "maillage.beneficiaries",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +230,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "maillage" / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded documents: accepted types and maximum size (checked on content, not only the name).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_MB", default=10) * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

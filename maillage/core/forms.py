@@ -1,5 +1,7 @@
 """Forms of the core app: login, audit filters. Labels and errors in French."""
 
+import copy
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -37,6 +39,28 @@ class BootstrapFormMixin:
         field = error.field if error.field in self.fields else None
         self.add_error(field, forms.ValidationError(error.message, code=error.code))
         self._style_fields()
+
+
+class VersionedModelForm(BootstrapFormMixin, forms.ModelForm):
+    """A ModelForm carrying the version the user loaded (concurrent edits are detected)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.initial["version"] = self.instance.version
+        self._style_fields()
+
+    def _post_clean(self):
+        # Validate the model on a copy: the instance stays as loaded until the service writes
+        # it, so the service sees (and audits) the real "before" values.
+        original = self.instance
+        self.instance = copy.copy(original)
+        try:
+            super()._post_clean()
+        finally:
+            self.instance = original
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):

@@ -1,32 +1,8 @@
-import copy
-
 from django import forms
 
-from maillage.core.forms import BootstrapFormMixin
+from maillage.core.forms import VersionedModelForm
 
 from .models import Commune, Organization, Professional
-
-
-class VersionedModelForm(BootstrapFormMixin, forms.ModelForm):
-    """A ModelForm carrying the version the user loaded (concurrent edits are detected)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk:
-            self.initial["version"] = self.instance.version
-        self._style_fields()
-
-    def _post_clean(self):
-        # Validate the model on a copy: the instance stays as loaded until the service writes
-        # it, so the service sees (and audits) the real "before" values.
-        original = self.instance
-        self.instance = copy.copy(original)
-        try:
-            super()._post_clean()
-        finally:
-            self.instance = original
 
 
 class CommuneForm(VersionedModelForm):

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(code: str, **env) -> subprocess.CompletedProcess:
-    dropped = {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "FIELD_ENCRYPTION_KEY"}
     environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update({"DJANGO_SETTINGS_MODULE": "maillage.settings", **env})
     return subprocess.run(  # noqa: S603
@@ -22,14 +22,22 @@ PROD = {
     "MAILLAGE_ENV": "production",
     "SECRET_KEY": "k" * 20 + "a-long-and-random-production-secret-3f9c1e7b5d2a",
     "ALLOWED_HOSTS": "crt.example.fr",
+    "FIELD_ENCRYPTION_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
 }
 
 
 def test_production_refuses_to_start_without_secret_key():
     result = run("import django; django.setup()", MAILLAGE_ENV="production",
-                 ALLOWED_HOSTS="crt.example.fr")
+                 ALLOWED_HOSTS="crt.example.fr", FIELD_ENCRYPTION_KEY=PROD["FIELD_ENCRYPTION_KEY"])
     assert result.returncode != 0
     assert "SECRET_KEY is required in production" in result.stderr
+
+
+def test_production_refuses_to_start_without_field_encryption_key(tmp_path):
+    env = {k: v for k, v in PROD.items() if k != "FIELD_ENCRYPTION_KEY"}
+    result = run("import django; django.setup()", MAILLAGE_VAR_DIR=str(tmp_path), **env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is required in production" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):

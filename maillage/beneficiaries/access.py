@@ -1,0 +1,113 @@
+"""Who sees which beneficiaries, and which parts of a file (SPEC §3).
+
+- The CRT team sees every beneficiary of its CRT: identity, contacts, planning.
+- Health data: health professionals who are current members of the person's care team.
+- The key-box code: care-team members who visit the home.
+- A partner sees a person only when they are in the care team and the person, informed, did not
+  object to sharing within the team (an active ``care_team_sharing`` consent), or when the person
+  gave explicit consent for the partner's organisation; and only the categories consented to.
+  Withdrawing a consent takes effect on the next request.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from maillage.core.permissions import has_permission, is_in_care_team
+from maillage.core.roles import CRT_TEAM, HEALTH_PROFESSIONALS, Role
+from maillage.territory.models import Professional
+
+from .models import Beneficiary, CareTeamMember, Consent
+
+HEALTH_PROFESSIONS = {
+    Professional.Profession.GP, Professional.Profession.SPECIALIST,
+    Professional.Profession.GERIATRICIAN, Professional.Profession.NURSE,
+    Professional.Profession.PHYSIOTHERAPIST, Professional.Profession.PHARMACIST,
+    Professional.Profession.CARE_AIDE, Professional.Profession.OCCUPATIONAL_THERAPIST,
+    Professional.Profession.PSYCHOLOGIST,
+}
+
+
+def _active_consents(kind: str) -> QuerySet:
+    return Consent.objects.filter(
+        beneficiary=OuterRef("pk"), kind=kind, granted=True, withdrawn_at__isnull=True
+    )
+
+
+def visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
+    qs = Beneficiary.objects.filter(crt=crt)
+    if roles & CRT_TEAM:
+        return qs
+    if Role.PARTNER in roles:
+        in_team = CareTeamMember.objects.active().filter(
+            beneficiary=OuterRef("pk"), professional__user=user
+        )
+        organizations = Professional.objects.filter(
+            crt=crt, user=user, organization__isnull=False
+        ).values("organization")
+        explicit = _active_consents(Consent.Kind.PARTNER_SHARING).filter(
+            organization__in=organizations
+        )
+        return qs.filter(
+            Q(Exists(in_team) & Exists(_active_consents(Consent.Kind.CARE_TEAM_SHARING)))
+            | Exists(explicit)
+        )
+    return qs.none()
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    identity: bool = False
+    planning: bool = False
+    health: bool = False
+    key_box: bool = False
+    manage: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return self.identity or self.planning or self.health
+
+
+def file_access(*, user, roles, beneficiary: Beneficiary) -> FileAccess:
+    """What ``user`` may see of this file (the beneficiary is already known to be visible)."""
+    in_team = is_in_care_team(user, beneficiary)
+    visits = in_team and (
+        CareTeamMember.objects.active()
+        .filter(beneficiary=beneficiary, visits_home=True)
+        .for_user(user)
+        .exists()
+    )
+    if roles & CRT_TEAM:
+        return FileAccess(
+            identity=True,
+            planning=True,
+            health=bool(roles & HEALTH_PROFESSIONALS) and in_team,
+            key_box=visits,
+            manage=has_permission(roles, "beneficiary.manage"),
+        )
+    if Role.PARTNER not in roles:
+        return FileAccess()
+    consents = list(
+        Consent.objects.filter(
+            beneficiary=beneficiary, granted=True, withdrawn_at__isnull=True
+        ).filter(
+            Q(kind=Consent.Kind.CARE_TEAM_SHARING)
+            | Q(
+                kind=Consent.Kind.PARTNER_SHARING,
+                organization__in=Professional.objects.filter(user=user).values("organization"),
+            )
+        )
+    )
+    applicable = [
+        c for c in consents if c.kind == Consent.Kind.PARTNER_SHARING or in_team
+    ]
+    is_health_pro = Professional.objects.filter(
+        user=user, crt=beneficiary.crt, profession__in=HEALTH_PROFESSIONS
+    ).exists()
+    identity = any(c.share_identity for c in applicable)
+    return FileAccess(
+        identity=identity,
+        planning=any(c.share_planning for c in applicable),
+        health=is_health_pro and any(c.share_health for c in applicable),
+        key_box=visits and identity,
+    )

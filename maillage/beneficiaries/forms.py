@@ -1,0 +1,313 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.territory.models import Commune, Organization, Professional
+
+from . import aggir, icope
+from .identity import normalize_matricule
+from .models import Beneficiary, Caregiver, Consent, Document, MedicalRecord
+from .services import input_label
+
+
+class IdentityForm(VersionedModelForm):
+    class Meta:
+        model = Beneficiary
+        fields = [
+            "birth_name", "used_name", "first_names", "first_name", "used_first_name",
+            "birth_date", "sex", "birth_place_code", "ins_matricule", "ins_oid",
+            "identity_status", "identity_document", "address", "address_complement", "commune",
+            "phone", "mobile", "email",
+        ]
+        widgets = {"birth_date": DateInput()}
+        error_messages = {
+            "birth_name": {"required": "Indiquez le nom de naissance."},
+            "first_names": {"required": "Indiquez le ou les prénoms de naissance."},
+            "first_name": {"required": "Indiquez le premier prénom de naissance."},
+            "birth_date": {
+                "required": "Indiquez la date de naissance.",
+                "invalid": "Date de naissance invalide (jj/mm/aaaa).",
+            },
+            "sex": {"required": "Indiquez le sexe."},
+            "birth_place_code": {"required": "Indiquez le code INSEE du lieu de naissance."},
+            "address": {"required": "Indiquez l'adresse."},
+            "commune": {"required": "Choisissez la commune (territoire du CRT)."},
+        }
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["commune"]
+        field.queryset = Commune.objects.filter(crt=crt).order_by("name")
+        field.to_field_name = "public_id"
+        self.fields["ins_matricule"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "off"}
+        )
+        self.fields["ins_matricule"].max_length = 21  # spaces allowed while typing
+        self.fields["ins_matricule"].widget.attrs["maxlength"] = 21
+
+    def clean_ins_matricule(self):
+        return normalize_matricule(self.cleaned_data["ins_matricule"])
+
+    def clean_birth_name(self):
+        return self.cleaned_data["birth_name"].strip()
+
+
+class NewBeneficiaryForm(IdentityForm):
+    duplicates_checked = forms.BooleanField(
+        label="J'ai vérifié : il ne s'agit d'aucune des personnes proposées", required=False
+    )
+
+
+class SituationForm(VersionedModelForm):
+    key_box_code = forms.CharField(
+        label="Code de la boîte à clés", required=False, max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = [
+            "living_situation", "housing_type", "floor", "has_lift", "adaptations_done",
+            "adaptations_needed", "has_teleassistance", "teleassistance_provider", "has_key_box",
+            "key_box_code", "has_grab_bars", "has_medical_bed", "other_equipment", "access_notes",
+            "has_apa", "apa_plan", "has_social_aid", "retirement_fund_help",
+            "protection_measure", "protection_contact", "trusted_person_name",
+            "trusted_person_relation", "trusted_person_phone", "trusted_person_designated_on",
+        ]
+        widgets = {
+            "trusted_person_designated_on": DateInput(),
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in ("adaptations_done", "adaptations_needed", "other_equipment",
+                             "access_notes", "apa_plan")
+            },
+        }
+        labels = {
+            "trusted_person_relation": "Lien de la personne de confiance",
+            "trusted_person_phone": "Téléphone de la personne de confiance",
+            "trusted_person_designated_on": "Personne de confiance désignée le",
+        }
+
+    def __init__(self, *args, show_key_box: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_key_box:
+            # Only care-team members who visit may read or change the code.
+            del self.fields["key_box_code"]
+
+
+class CaregiverForm(VersionedModelForm):
+    class Meta:
+        model = Caregiver
+        fields = [
+            "last_name", "first_name", "relation", "phone", "email", "address", "lives_with",
+            "is_main", "exhaustion_risk", "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "last_name": {"required": "Indiquez le nom de l'aidant."},
+            "relation": {"required": "Indiquez le lien avec la personne."},
+        }
+
+
+class CareTeamForm(BootstrapFormMixin, forms.Form):
+    user = forms.ModelChoiceField(
+        label="Membre de l'équipe du CRT", queryset=get_user_model().objects.none(),
+        required=False, to_field_name="public_id", empty_label="—",
+    )
+    professional = forms.ModelChoiceField(
+        label="ou professionnel partenaire", queryset=Professional.objects.none(),
+        required=False, to_field_name="public_id", empty_label="—",
+    )
+    role = forms.CharField(
+        label="Rôle auprès de la personne", max_length=120,
+        error_messages={"required": "Indiquez le rôle (par exemple : infirmière libérale)."},
+    )
+    start_date = forms.DateField(
+        label="Depuis le", widget=DateInput(),
+        error_messages={"required": "Indiquez la date de début.", "invalid": "Date invalide."},
+    )
+    is_gp = forms.BooleanField(label="Médecin traitant", required=False)
+    is_referent = forms.BooleanField(label="Référent·e du CRT", required=False)
+    visits_home = forms.BooleanField(label="Intervient au domicile", required=False, initial=True)
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
+            .order_by("last_name", "first_name").distinct()
+        )
+        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} — {u.profession}"
+        self.fields["professional"].queryset = (
+            Professional.objects.filter(crt=crt, is_active=True)
+            .select_related("organization").order_by("last_name")
+        )
+        self._style_fields()
+
+
+class CareTeamEndForm(BootstrapFormMixin, forms.Form):
+    end_date = forms.DateField(
+        label="Fin de participation le", widget=DateInput(),
+        error_messages={"required": "Indiquez la date de fin.", "invalid": "Date invalide."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ConsentForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = [
+            "kind", "granted", "organization", "share_identity", "share_planning",
+            "share_health", "scope_notes", "collected_on", "method",
+        ]
+        widgets = {"collected_on": DateInput(), "scope_notes": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "kind": {"required": "Choisissez l'objet du consentement."},
+            "collected_on": {"required": "Indiquez la date du recueil.",
+                             "invalid": "Date invalide."},
+            "method": {"required": "Indiquez comment il a été recueilli."},
+        }
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        field.queryset = Organization.objects.filter(crt=crt, is_active=True).order_by("name")
+        field.to_field_name = "public_id"
+        field.help_text = "Seulement pour un partage avec un partenaire hors cercle de soins."
+        self._style_fields()
+
+    def _post_clean(self):
+        pass  # validated by the service
+
+
+class ConsentWithdrawForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Motif et circonstances du retrait", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Indiquez le motif ou les circonstances du retrait."},
+    )
+
+
+class MedicalForm(VersionedModelForm):
+    class Meta:
+        model = MedicalRecord
+        fields = [
+            "history", "allergies", "treatments", "advance_directives", "has_palliative_sheet",
+            "resuscitation_decision", "usual_state", "synthesis",
+        ]
+        widgets = {
+            f: forms.Textarea(attrs={"rows": 3})
+            for f in ("history", "allergies", "treatments", "advance_directives",
+                      "resuscitation_decision", "usual_state", "synthesis")
+        }
+
+
+LETTER_CHOICES = [
+    ("", "—"), ("A", "A"), ("B", "B"), ("C", "C"), ("adverbs", "Selon les adverbes cochés"),
+]
+
+
+class AggirForm(BootstrapFormMixin, forms.Form):
+    """One row per input: a direct code, or the four adverbs (used when no code is chosen)."""
+
+    evaluated_on = forms.DateField(
+        label="Date de l'évaluation", widget=DateInput(),
+        error_messages={"required": "Indiquez la date.", "invalid": "Date invalide."},
+    )
+    notes = forms.CharField(label="Observations", required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for code in aggir.INPUT_CODES:
+            key = code.replace(".", "__")
+            self.fields[f"{key}__code"] = forms.ChoiceField(
+                label=f"{input_label(code)} : code", choices=LETTER_CHOICES, required=False
+            )
+            adverbs = []
+            for adverb in aggir.ADVERBS:
+                name = f"{key}__{adverb.code}"
+                self.fields[name] = forms.BooleanField(
+                    label=f"{input_label(code)} : {adverb.label}", required=False
+                )
+                adverbs.append(name)
+            self.rows.append(
+                {"code": code, "label": input_label(code), "select": f"{key}__code",
+                 "adverbs": adverbs,
+                 "discriminant": code.split(".")[0] in aggir.DISCRIMINANT_CODES}
+            )
+        self._style_fields()
+
+    def grid_rows(self):
+        return [
+            {**row, "select": self[row["select"]], "adverbs": [self[a] for a in row["adverbs"]]}
+            for row in self.rows
+        ]
+
+    def inputs(self) -> dict[str, dict]:
+        """What the service expects: the code chosen, or the four adverbs when asked to."""
+        data, result = self.cleaned_data, {}
+        for row in self.rows:
+            choice = data.get(row["select"]) or ""
+            if choice == "adverbs":
+                result[row["code"]] = {"adverbs": [bool(data.get(a)) for a in row["adverbs"]]}
+            else:
+                result[row["code"]] = {"code": choice}
+        return result
+
+
+class IcopeForm(BootstrapFormMixin, forms.Form):
+    screened_on = forms.DateField(
+        label="Date du repérage", widget=DateInput(),
+        error_messages={"required": "Indiquez la date.", "invalid": "Date invalide."},
+    )
+    notes = forms.CharField(label="Observations", required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in icope.QUESTIONS:
+            self.fields[question.code.replace(".", "__")] = forms.TypedChoiceField(
+                label=question.label, choices=[("oui", "Oui"), ("non", "Non")],
+                coerce=lambda v: v == "oui", widget=forms.RadioSelect,
+                error_messages={"required": "Répondez à cette question."},
+            )
+        self._style_fields()
+
+    def domains(self):
+        return [
+            {"label": d.label,
+             "fields": [self[q.code.replace(".", "__")] for q in d.questions]}
+            for d in icope.DOMAINS
+        ]
+
+    def answers(self) -> dict[str, bool]:
+        return {q.code: self.cleaned_data[q.code.replace(".", "__")] for q in icope.QUESTIONS}
+
+
+class DocumentForm(BootstrapFormMixin, forms.Form):
+    title = forms.CharField(label="Titre", max_length=200,
+                            error_messages={"required": "Donnez un titre au document."})
+    category = forms.ChoiceField(label="Catégorie", choices=Document.Category.choices,
+                                 error_messages={"required": "Choisissez une catégorie."})
+    document_date = forms.DateField(
+        label="Date du document", widget=DateInput(),
+        error_messages={"required": "Indiquez la date du document.", "invalid": "Date invalide."},
+    )
+    file = forms.FileField(
+        label="Fichier (PDF, PNG ou JPEG)",
+        error_messages={"required": "Choisissez un fichier.", "empty": "Le fichier est vide."},
+    )
+
+    def __init__(self, *args, allow_medical: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_medical:
+            self.fields["category"].choices = [
+                c for c in Document.Category.choices if c[0] != Document.Category.MEDICAL
+            ]
+        self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+        self._style_fields()
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=80)
+

@@ -1,0 +1,484 @@
+"""The beneficiary file (DUI): identity and INS, situation, caregivers, care team, consents,
+medical section, evaluations (AGGIR, ICOPE), documents, timeline (SPEC §4.1)."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from maillage.core.crypto import EncryptedTextField
+from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.validators import validate_insee_commune
+from maillage.territory.models import Commune, Organization, Professional
+
+from .identity import IdentityDocument, IdentityStatus, InsOid, Sex, validate_matricule
+
+
+class Beneficiary(TenantModel, VersionedModel):
+    """A person accompanied (or referred) by the CRT. FHIR Patient."""
+
+    class LivingSituation(models.TextChoices):
+        ALONE = "alone", "Vit seul·e"
+        COUPLE = "couple", "Vit en couple"
+        FAMILY = "family", "Vit avec un proche (enfant, fratrie…)"
+        OTHER = "other", "Autre"
+
+    class Housing(models.TextChoices):
+        HOUSE = "house", "Maison"
+        APARTMENT = "apartment", "Appartement"
+        RESIDENCE = "residence", "Résidence autonomie / résidence services"
+        OTHER = "other", "Autre"
+
+    class Protection(models.TextChoices):
+        NONE = "", "Aucune"
+        SAFEGUARD = "safeguard", "Sauvegarde de justice"
+        CURATORSHIP = "curatorship", "Curatelle simple"
+        REINFORCED_CURATORSHIP = "reinforced_curatorship", "Curatelle renforcée"
+        GUARDIANSHIP = "guardianship", "Tutelle"
+        FAMILY_AUTHORISATION = "family_authorisation", "Habilitation familiale"
+        FUTURE_MANDATE = "future_mandate", "Mandat de protection future"
+
+    # Identity: the five INS traits and usual names.
+    birth_name = models.CharField("nom de naissance", max_length=120)
+    used_name = models.CharField("nom utilisé", max_length=120, blank=True)
+    first_names = models.CharField(
+        "prénom(s) de naissance", max_length=200, help_text="Tous les prénoms, dans l'ordre."
+    )
+    first_name = models.CharField("premier prénom de naissance", max_length=80)
+    used_first_name = models.CharField("prénom utilisé", max_length=80, blank=True)
+    birth_date = models.DateField("date de naissance")
+    sex = models.CharField("sexe", max_length=1, choices=Sex)
+    birth_place_code = models.CharField(
+        "lieu de naissance (code INSEE)",
+        max_length=5,
+        validators=[validate_insee_commune],
+        help_text="Code INSEE de la commune de naissance ; 99 + code pays si né·e à l'étranger.",
+    )
+    # INS
+    ins_matricule = models.CharField(
+        "matricule INS", max_length=15, blank=True, validators=[validate_matricule]
+    )
+    ins_oid = models.CharField("OID du matricule", max_length=25, blank=True, choices=InsOid)
+    identity_status = models.CharField(
+        "statut de l'identité", max_length=5, choices=IdentityStatus, default=IdentityStatus.PROV
+    )
+    identity_document = models.CharField(
+        "pièce justificative", max_length=20, blank=True, choices=IdentityDocument
+    )
+    identity_validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="identité validée par",
+    )
+    identity_validated_on = models.DateField("identité validée le", null=True, blank=True)
+    # Contacts and address
+    address = models.CharField("adresse", max_length=250)
+    address_complement = models.CharField("complément d'adresse", max_length=250, blank=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune"
+    )
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    mobile = models.CharField("portable", max_length=30, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    # Living situation, housing, equipment
+    living_situation = models.CharField(
+        "situation de vie", max_length=10, choices=LivingSituation, blank=True
+    )
+    housing_type = models.CharField("logement", max_length=10, choices=Housing, blank=True)
+    floor = models.SmallIntegerField(
+        "étage", null=True, blank=True, validators=[MinValueValidator(-2), MaxValueValidator(30)]
+    )
+    has_lift = models.BooleanField("ascenseur", default=False)
+    adaptations_done = models.TextField("aménagements réalisés", blank=True)
+    adaptations_needed = models.TextField("aménagements nécessaires", blank=True)
+    has_teleassistance = models.BooleanField("téléassistance", default=False)
+    teleassistance_provider = models.CharField(
+        "opérateur de téléassistance", max_length=120, blank=True
+    )
+    has_key_box = models.BooleanField("boîte à clés", default=False)
+    key_box_code = EncryptedTextField("code de la boîte à clés", blank=True)
+    has_grab_bars = models.BooleanField("barres d'appui", default=False)
+    has_medical_bed = models.BooleanField("lit médicalisé", default=False)
+    other_equipment = models.TextField("autres équipements et aides techniques", blank=True)
+    access_notes = models.TextField("accès au domicile (stationnement, animaux…)", blank=True)
+    # Social benefits and protection
+    has_apa = models.BooleanField("APA", default=False)
+    apa_plan = models.TextField("plan d'aide APA", blank=True)
+    has_social_aid = models.BooleanField("aide sociale à l'hébergement / ménagère", default=False)
+    retirement_fund_help = models.CharField(
+        "aide de la caisse de retraite", max_length=200, blank=True
+    )
+    protection_measure = models.CharField(
+        "mesure de protection", max_length=25, choices=Protection, blank=True
+    )
+    protection_contact = models.CharField(
+        "mandataire / tuteur (nom, coordonnées)", max_length=250, blank=True
+    )
+    # Trusted person (CSP L1111-6)
+    trusted_person_name = models.CharField("personne de confiance", max_length=200, blank=True)
+    trusted_person_relation = models.CharField("lien", max_length=80, blank=True)
+    trusted_person_phone = models.CharField("téléphone", max_length=30, blank=True)
+    trusted_person_designated_on = models.DateField("désignée le", null=True, blank=True)
+    # Evaluations: the current GIR, from the last AGGIR evaluation.
+    current_gir = models.PositiveSmallIntegerField("GIR actuel", null=True, blank=True)
+    current_gir_on = models.DateField("GIR évalué le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "bénéficiaire"
+        ordering = ["birth_name", "first_name"]
+        indexes = [
+            models.Index(fields=["crt", "birth_name", "first_name"], name="benef_crt_name"),
+            models.Index(fields=["crt", "used_name"], name="benef_crt_used_name"),
+            models.Index(fields=["crt", "birth_date"], name="benef_crt_birth"),
+            models.Index(fields=["crt", "ins_matricule"], name="benef_crt_ins"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(current_gir__isnull=True) | Q(current_gir__gte=1, current_gir__lte=6),
+                name="benef_gir_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        born = "née" if self.sex == Sex.FEMALE else "né"
+        return f"{self.display_name} ({born} le {self.birth_date:%d/%m/%Y})"
+
+    @property
+    def display_name(self) -> str:
+        name = self.used_name or self.birth_name
+        first = self.used_first_name or self.first_name
+        return f"{name.upper()} {first}"
+
+    @property
+    def age(self) -> int:
+        today = date.today()
+        years = today.year - self.birth_date.year
+        return years - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def ins_travels(self) -> bool:
+        """Only a qualified identity lets the INS travel in exchanges."""
+        return self.identity_status == IdentityStatus.QUAL
+
+    def has_care_team_member(self, user) -> bool:
+        """The object predicate of ``core.permissions.is_in_care_team``."""
+        return CareTeamMember.objects.active().filter(beneficiary=self).for_user(user).exists()
+
+
+class Caregiver(TenantModel, VersionedModel):
+    """A relative or friend who helps (FHIR RelatedPerson)."""
+
+    class ExhaustionRisk(models.TextChoices):
+        LOW = "low", "Faible"
+        MEDIUM = "medium", "Modéré"
+        HIGH = "high", "Élevé"
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="caregivers"
+    )
+    last_name = models.CharField("nom", max_length=120)
+    first_name = models.CharField("prénom", max_length=80, blank=True)
+    relation = models.CharField("lien avec la personne", max_length=80)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    address = models.CharField("adresse", max_length=250, blank=True)
+    lives_with = models.BooleanField("vit avec la personne", default=False)
+    is_main = models.BooleanField("aidant principal", default=False)
+    exhaustion_risk = models.CharField(
+        "risque d'épuisement", max_length=10, choices=ExhaustionRisk, blank=True
+    )
+    notes = models.TextField("remarques", blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caregiver_of",
+        verbose_name="compte du portail",
+    )
+
+    class Meta:
+        verbose_name = "aidant"
+        ordering = ["-is_main", "last_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.relation})".strip()
+
+
+class CareTeamMemberQuerySet(models.QuerySet):
+    def active(self, on: date | None = None):
+        on = on or date.today()
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(user=user) | Q(professional__user=user))
+
+
+class CareTeamMember(TenantModel, VersionedModel):
+    """Someone of the care team: a CRT staff member or a professional of the directory."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="care_team"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="care_teams",
+        verbose_name="membre de l'équipe du CRT",
+    )
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="care_teams",
+        verbose_name="professionnel partenaire",
+    )
+    role = models.CharField("rôle auprès de la personne", max_length=120)
+    is_gp = models.BooleanField("médecin traitant", default=False)
+    is_referent = models.BooleanField("référent·e du CRT", default=False)
+    visits_home = models.BooleanField(
+        "intervient au domicile",
+        default=True,
+        help_text="Seuls les intervenants au domicile voient le code de la boîte à clés.",
+    )
+    start_date = models.DateField("depuis le")
+    end_date = models.DateField("jusqu'au", null=True, blank=True)
+
+    objects = CareTeamMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "membre du cercle de soins"
+        verbose_name_plural = "cercle de soins"
+        ordering = ["-is_gp", "-is_referent", "role"]
+        indexes = [models.Index(fields=["crt", "user"], name="careteam_crt_user")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(user__isnull=False, professional__isnull=True)
+                    | Q(user__isnull=True, professional__isnull=False)
+                ),
+                name="careteam_user_xor_professional",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="careteam_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user.get_full_name() if self.user_id else str(self.professional)
+        return f"{who} — {self.role}"
+
+
+class Consent(TenantModel):
+    """What the person agreed to, or objected to (CSP L1110-4). FHIR Consent."""
+
+    class Kind(models.TextChoices):
+        CARE_TEAM_SHARING = "care_team_sharing", (
+            "Information et non-opposition au partage au sein du cercle de soins"
+        )
+        PARTNER_SHARING = "partner_sharing", "Partage avec un partenaire hors cercle de soins"
+        CONTRACT = "contract", "Consentement au contrat d'accompagnement"
+        ONCALL_INFORMATION = "oncall_information", (
+            "Information du cercle de soins sur les interventions de l'astreinte"
+        )
+
+    class Method(models.TextChoices):
+        ORAL = "oral", "Recueilli oralement"
+        WRITTEN = "written", "Écrit signé"
+        REPRESENTATIVE = "representative", "Par le représentant légal / la personne de confiance"
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField("objet", max_length=20, choices=Kind)
+    granted = models.BooleanField(
+        "accord", default=True, help_text="Décoché : la personne s'oppose ou refuse."
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="partenaire concerné",
+    )
+    share_identity = models.BooleanField("identité et coordonnées", default=True)
+    share_planning = models.BooleanField("planning des interventions", default=True)
+    share_health = models.BooleanField("données de santé", default=False)
+    scope_notes = models.TextField("précisions sur la portée", blank=True)
+    collected_on = models.DateField("recueilli le")
+    method = models.CharField("modalité de recueil", max_length=15, choices=Method)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name="recueilli par",
+    )
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="retrait enregistré par",
+    )
+    withdrawal_reason = models.TextField("motif du retrait", blank=True)
+
+    class Meta:
+        verbose_name = "consentement"
+        ordering = ["-collected_on", "-created_at"]
+        indexes = [models.Index(fields=["crt", "beneficiary", "kind"], name="consent_benef_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="partner_sharing") | Q(organization__isnull=False),
+                name="consent_partner_needs_organization",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def is_active(self) -> bool:
+        return self.granted and self.withdrawn_at is None
+
+
+class MedicalRecord(TenantModel, VersionedModel):
+    """The medical section: health data, visible to health professionals of the care team."""
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.CASCADE, related_name="medical"
+    )
+    history = models.TextField("antécédents", blank=True)
+    allergies = models.TextField("allergies", blank=True)
+    treatments = models.TextField("traitements en cours (synthèse)", blank=True)
+    advance_directives = models.TextField("directives anticipées", blank=True)
+    has_palliative_sheet = models.BooleanField("fiche « urgence pallia » établie", default=False)
+    resuscitation_decision = models.TextField(
+        "décisions de limitation des soins / réanimation", blank=True
+    )
+    usual_state = models.TextField("état habituel", blank=True)
+    synthesis = models.TextField("synthèse médicale", blank=True)
+
+    class Meta:
+        verbose_name = "volet médical"
+
+    def __str__(self) -> str:
+        return f"Volet médical de {self.beneficiary.display_name}"
+
+
+class AggirEvaluation(TenantModel):
+    """One AGGIR grid (annexes 2-1 and 2-2 CASF). Immutable once recorded."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="aggir_evaluations"
+    )
+    evaluated_on = models.DateField("évaluée le")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name="évaluateur",
+    )
+    inputs = models.JSONField(
+        "saisie", help_text="Par variable ou sous-variable : code A/B/C et adverbes éventuels."
+    )
+    codes = models.CharField("codes des 10 variables discriminantes", max_length=10)
+    illustrative_codes = models.CharField("codes des 7 variables illustratives", max_length=7)
+    rang = models.PositiveSmallIntegerField("rang")
+    gir = models.PositiveSmallIntegerField("GIR")
+    notes = models.TextField("observations", blank=True)
+
+    class Meta:
+        verbose_name = "évaluation AGGIR"
+        ordering = ["-evaluated_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(gir__gte=1, gir__lte=6), name="aggir_gir_range"),
+            models.CheckConstraint(condition=Q(rang__gte=1, rang__lte=13), name="aggir_rang"),
+        ]
+
+    def __str__(self) -> str:
+        return f"GIR {self.gir} le {self.evaluated_on:%d/%m/%Y}"
+
+
+class IcopeScreening(TenantModel):
+    """ICOPE step 1 screening: six domains, those needing a step 2 flagged."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="icope_screenings"
+    )
+    screened_on = models.DateField("repérage le")
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name="réalisé par",
+    )
+    answers = models.JSONField("réponses")
+    domains_flagged = models.JSONField("domaines à approfondir", default=list)
+    notes = models.TextField("observations", blank=True)
+
+    class Meta:
+        verbose_name = "repérage ICOPE"
+        ordering = ["-screened_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Repérage ICOPE du {self.screened_on:%d/%m/%Y}"
+
+
+def document_path(instance, filename: str) -> str:
+    return f"documents/{instance.crt.public_id}/{instance.public_id}"
+
+
+class Document(TenantModel):
+    class Category(models.TextChoices):
+        IDENTITY = "identity", "Identité"
+        ADMINISTRATIVE = "administrative", "Administratif"
+        SOCIAL = "social", "Social"
+        MEDICAL = "medical", "Médical"
+        CONTRACT = "contract", "Contrat et consentements"
+        OTHER = "other", "Autre"
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="documents"
+    )
+    category = models.CharField("catégorie", max_length=15, choices=Category)
+    title = models.CharField("titre", max_length=200)
+    document_date = models.DateField("date du document")
+    file = models.FileField("fichier", upload_to=document_path)
+    original_name = models.CharField("nom du fichier", max_length=200)
+    content_type = models.CharField("type", max_length=100)
+    size = models.PositiveIntegerField("taille (octets)")
+
+    class Meta:
+        verbose_name = "document"
+        ordering = ["-document_date", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_health_data(self) -> bool:
+        return self.category == self.Category.MEDICAL
+
+
+class TimelineEvent(TenantModel):
+    """Something that happened to the person, shown on the file's timeline."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="timeline"
+    )
+    occurred_at = models.DateTimeField("date")
+    kind = models.CharField("type", max_length=40)
+    title = models.CharField("événement", max_length=250)
+    is_health_data = models.BooleanField("donnée de santé", default=False)
+
+    class Meta:
+        verbose_name = "événement"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["crt", "beneficiary", "-occurred_at"], name="timeline_benef")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
