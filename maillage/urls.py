@@ -5,5 +5,6 @@ from maillage.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("territoire/", include("maillage.territory.urls")),
+    path("beneficiaires/", include("maillage.beneficiaries.urls")),
     path("", include("maillage.core.urls")),
 ]

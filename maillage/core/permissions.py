@@ -25,6 +25,23 @@ MATRIX: dict[str, frozenset[str]] = {
     # health data). Read by the team, kept by coordination and the secretariat.
     "directory.view": CRT_TEAM,
     "directory.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    # Beneficiary file. Partners see only the people whose care team they are in, within the
+    # consent given (object rules in beneficiaries/access.py).
+    "beneficiary.view": CRT_TEAM | {Role.PARTNER},
+    "beneficiary.manage": frozenset(
+        {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.DOCTOR, Role.NURSE}
+    ),
+    "consent.manage": frozenset(
+        {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.DOCTOR, Role.NURSE}
+    ),
+    # Health data: health professionals, and only within the care team (object predicate).
+    "health.view": HEALTH_PROFESSIONALS | {Role.PARTNER},
+    "health.edit": frozenset({Role.DOCTOR, Role.NURSE}),
+    "evaluation.record": frozenset(
+        {Role.DOCTOR, Role.NURSE, Role.OCCUPATIONAL_THERAPIST, Role.PSYCHOLOGIST}
+    ),
+    "screening.record": HEALTH_PROFESSIONALS,
+    "document.add": CRT_TEAM - {Role.ACTIVITY_LEADER},
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.

@@ -2,27 +2,73 @@
 
 Every route with URL parameters must appear here: the tenancy test fails on a route it cannot
 build, so a new object page cannot escape the "other CRT gets 404" check.
+
+Each builder takes the CRT and the user who will ask (or None), with their roles, and builds an
+object that user may legitimately reach (e.g. a beneficiary whose care team includes them), so
+that the permission matrix tests the role, not the object rules (tested in each app).
 """
 
+from maillage.beneficiaries.tests.factories import (
+    CaregiverFactory,
+    consent,
+    document,
+    join_care_team,
+    shared_file,
+)
 from maillage.territory.tests.factories import (
     CommuneFactory,
     OrganizationFactory,
     ProfessionalFactory,
 )
 
-#: route name -> function(crt) returning the URL kwargs of an object of that CRT.
+
+def _one(factory):
+    return lambda crt, user, roles: {"public_id": factory(crt=crt).public_id}
+
+
+def _file(crt, user, roles):
+    return {"public_id": shared_file(crt, user, roles).public_id}
+
+
+def _file_item(make_item):
+    def build(crt, user, roles):
+        b = shared_file(crt, user, roles)
+        return {"public_id": b.public_id, "item_id": make_item(b).public_id}
+
+    return build
+
+
+#: route name -> function(crt, user, roles) returning the URL kwargs.
 OBJECT_ROUTES = {
-    "territory:commune_edit": lambda crt: {"public_id": CommuneFactory(crt=crt).public_id},
-    "territory:organization_detail": lambda crt: {
-        "public_id": OrganizationFactory(crt=crt).public_id
-    },
-    "territory:organization_edit": lambda crt: {
-        "public_id": OrganizationFactory(crt=crt).public_id
-    },
-    "territory:professional_edit": lambda crt: {
-        "public_id": ProfessionalFactory(crt=crt).public_id
-    },
+    "territory:commune_edit": _one(CommuneFactory),
+    "territory:organization_detail": _one(OrganizationFactory),
+    "territory:organization_edit": _one(OrganizationFactory),
+    "territory:professional_edit": _one(ProfessionalFactory),
+    "beneficiaries:detail": _file,
+    "beneficiaries:identity_edit": _file,
+    "beneficiaries:situation_edit": _file,
+    "beneficiaries:caregiver_add": _file,
+    "beneficiaries:caregiver_edit": _file_item(
+        lambda b: CaregiverFactory(crt=b.crt, beneficiary=b)
+    ),
+    "beneficiaries:care_team_add": _file,
+    "beneficiaries:care_team_end": _file_item(lambda b: join_care_team(b, _staff(b))),
+    "beneficiaries:consent_add": _file,
+    "beneficiaries:consent_withdraw": _file_item(lambda b: consent(b)),
+    "beneficiaries:medical": _file,
+    "beneficiaries:medical_edit": _file,
+    "beneficiaries:aggir_create": _file,
+    "beneficiaries:icope_create": _file,
+    "beneficiaries:document_add": _file,
+    "beneficiaries:document_download": _file_item(lambda b: document(b)),
 }
+
+
+def _staff(beneficiary):
+    from maillage.core.tests.factories import UserFactory
+
+    return UserFactory()
+
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {"core:logout"}

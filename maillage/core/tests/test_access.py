@@ -43,8 +43,8 @@ def test_undeclared_view_is_refused_at_run_time(client, users):
     assert b"secret" not in response.content
 
 
-def _url(route, crt):
-    kwargs = OBJECT_ROUTES[route.name](crt) if route.kwargs else {}
+def _url(route, crt, user=None, roles=()):
+    kwargs = OBJECT_ROUTES[route.name](crt, user, set(roles)) if route.kwargs else {}
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -55,7 +55,7 @@ PERMISSION_ROUTES = [r for r in ROUTES if r.access not in {"public", "login_only
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
 def test_permission_matrix(route, role, client, users, crt_a):
     client.force_login(users[role])
-    response = client.get(_url(route, crt_a))
+    response = client.get(_url(route, crt_a, users[role], {role}))
     if has_permission({role}, route.access):
         expected = 405 if route.name in POST_ONLY else 200
         assert response.status_code == expected, (route.name, role)

@@ -26,7 +26,7 @@ def test_every_object_route_is_covered():
 
 @pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)
 def test_other_crt_gets_404_on_every_object_url(route, client, crt_a, user_b):
-    url = reverse(route.name, kwargs=OBJECT_ROUTES[route.name](crt_a))
+    url = reverse(route.name, kwargs=OBJECT_ROUTES[route.name](crt_a, None, set()))
     client.force_login(user_b)
     response = client.get(url)
     assert response.status_code == 404, route.name
@@ -37,7 +37,7 @@ def test_other_crt_gets_404_on_every_object_url(route, client, crt_a, user_b):
 
 @pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)
 def test_forged_public_id_gets_404(route, client, crt_a, user_b):
-    kwargs = OBJECT_ROUTES[route.name](crt_a)
+    kwargs = OBJECT_ROUTES[route.name](crt_a, None, set())
     forged = {k: uuid.uuid4() for k in kwargs}
     client.force_login(user_b)
     assert client.get(reverse(route.name, kwargs=forged)).status_code == 404

@@ -1,0 +1,416 @@
+"""Views of the beneficiary file. Each one: permission → visible file → form → service."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from maillage.core.access import require
+from maillage.core.audit import audit_log
+from maillage.core.forms_util import run_form
+from maillage.core.permissions import has_permission
+from maillage.core.tenancy import get_for_crt
+
+from . import icope, selectors, services
+from .access import file_access, visible_beneficiaries
+from .forms import (
+    AggirForm,
+    CaregiverForm,
+    CareTeamEndForm,
+    CareTeamForm,
+    ConsentForm,
+    ConsentWithdrawForm,
+    DocumentForm,
+    IcopeForm,
+    IdentityForm,
+    MedicalForm,
+    NewBeneficiaryForm,
+    SituationForm,
+)
+from .models import (
+    AggirEvaluation,
+    Beneficiary,
+    Caregiver,
+    CareTeamMember,
+    Consent,
+    Document,
+    IcopeScreening,
+)
+
+
+def _file(request, public_id):
+    """The beneficiary, if this user may see it at all (404 otherwise), and what they may see."""
+    beneficiary = get_for_crt(
+        visible_beneficiaries(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("commune"),
+        request.crt,
+        public_id,
+    )
+    return beneficiary, file_access(user=request.user, roles=request.roles,
+                                    beneficiary=beneficiary)
+
+
+def _require_health(access) -> None:
+    if not access.health:
+        raise PermissionDenied(
+            "Données de santé : réservées aux professionnels de santé du cercle de soins."
+        )
+
+
+def _file_url(b: Beneficiary, anchor: str = "") -> str:
+    url = reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _form_context(b: Beneficiary, title: str) -> dict:
+    return {"title": title, "back_url": _file_url(b), "back_label": b.display_name}
+
+
+@require("beneficiary.view")
+@require_GET
+def beneficiary_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:80]
+    qs = selectors.beneficiary_list(
+        crt=request.crt, user=request.user, roles=request.roles, query=query
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page, "q": query,
+        "can_create": has_permission(request.roles, "beneficiary.manage"),
+    }
+    template = "beneficiaries/_partials/rows.html" if request.htmx else "beneficiaries/list.html"
+    return render(request, template, context)
+
+
+@require("beneficiary.manage")
+@require_http_methods(["GET", "POST"])
+def beneficiary_create(request: HttpRequest) -> HttpResponse:
+    form = NewBeneficiaryForm(request.POST or None, crt=request.crt)
+    duplicates = []
+
+    def save(data):
+        nonlocal duplicates
+        fields = {f: data[f] for f in services.IDENTITY_FIELDS}
+        duplicates = services.possible_duplicates(
+            crt=request.crt, birth_name=data["birth_name"], first_name=data["first_name"],
+            birth_date=data["birth_date"], ins_matricule=data["ins_matricule"],
+            used_name=data["used_name"],
+        )
+        return services.beneficiary_create(
+            actor=request.user, crt=request.crt,
+            duplicates_checked=data["duplicates_checked"], **fields,
+        )
+
+    def done(b):
+        messages.success(request, f"Le dossier de {b.display_name} est ouvert.")
+        return redirect(_file_url(b))
+
+    response = run_form(
+        request, form, save, template="beneficiaries/create.html", on_success=done,
+        context={"title": "Nouveau dossier"},
+    )
+    if duplicates and response.status_code != 302:
+        response = render(
+            request, "beneficiaries/create.html",
+            {"title": "Nouveau dossier", "form": form, "duplicates": duplicates}, status=409,
+        )
+    return response
+
+
+@require("beneficiary.view")
+@require_GET
+def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    if not access.identity:
+        raise PermissionDenied("Le consentement de la personne ne couvre pas son identité.")
+    audit_log(actor=request.user, action="beneficiary.viewed", obj=b, beneficiary=b,
+              details={"code_boite_a_cles": True} if access.key_box and b.has_key_box else None)
+    context = {
+        "b": b,
+        "access": access,
+        "can_consent": has_permission(request.roles, "consent.manage"),
+        "can_document": has_permission(request.roles, "document.add"),
+        "can_evaluate": access.health and has_permission(request.roles, "evaluation.record"),
+        "can_screen": access.health and has_permission(request.roles, "screening.record"),
+        **selectors.file_detail(beneficiary=b, access=access),
+    }
+    return render(request, "beneficiaries/detail.html", context)
+
+
+@require("beneficiary.manage")
+@require_http_methods(["GET", "POST"])
+def identity_edit(request: HttpRequest, public_id) -> HttpResponse:
+    b, _ = _file(request, public_id)
+
+    def save(data):
+        return services.beneficiary_update_identity(
+            actor=request.user, beneficiary=b, version=data["version"] or 0,
+            **{f: data[f] for f in services.IDENTITY_FIELDS},
+        )
+
+    return run_form(
+        request, IdentityForm(request.POST or None, instance=b, crt=request.crt), save,
+        template="core/form_page.html", context=_form_context(b, "Identité et coordonnées"),
+        on_success=lambda r: _saved(request, r, "Identité enregistrée."),
+    )
+
+
+def _saved(request, b: Beneficiary, message: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, message)
+    return redirect(_file_url(b, anchor))
+
+
+@require("beneficiary.manage")
+@require_http_methods(["GET", "POST"])
+def situation_edit(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    form = SituationForm(request.POST or None, instance=b, show_key_box=access.key_box)
+
+    def save(data):
+        fields = {f: data[f] for f in services.SITUATION_FIELDS if f in form.fields}
+        return services.beneficiary_update_situation(
+            actor=request.user, beneficiary=b, version=data["version"] or 0, **fields
+        )
+
+    return run_form(
+        request, form, save, template="core/form_page.html",
+        context=_form_context(b, "Situation, logement, droits"),
+        on_success=lambda r: _saved(request, r, "Situation enregistrée.", "situation"),
+    )
+
+
+@require("beneficiary.manage")
+@require_http_methods(["GET", "POST"])
+def caregiver_edit(request: HttpRequest, public_id, item_id=None) -> HttpResponse:
+    b, _ = _file(request, public_id)
+    caregiver = None
+    if item_id is not None:
+        caregiver = get_for_crt(Caregiver.objects.filter(beneficiary=b), request.crt, item_id)
+
+    def save(data):
+        return services.caregiver_save(
+            actor=request.user, beneficiary=b, caregiver=caregiver, version=data["version"],
+            **{f: data[f] for f in services.CAREGIVER_FIELDS},
+        )
+
+    title = "Nouvel aidant" if caregiver is None else f"Aidant : {caregiver}"
+    return run_form(
+        request, CaregiverForm(request.POST or None, instance=caregiver), save,
+        template="core/form_page.html", context=_form_context(b, title),
+        on_success=lambda r: _saved(request, b, "Aidant enregistré.", "aidants"),
+    )
+
+
+@require("beneficiary.manage")
+@require_http_methods(["GET", "POST"])
+def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
+    b, _ = _file(request, public_id)
+
+    def save(data):
+        return services.care_team_add(
+            actor=request.user, beneficiary=b, user=data["user"],
+            professional=data["professional"], role=data["role"],
+            start_date=data["start_date"], is_gp=data["is_gp"],
+            is_referent=data["is_referent"], visits_home=data["visits_home"],
+        )
+
+    return run_form(
+        request, CareTeamForm(request.POST or None, crt=request.crt), save,
+        template="core/form_page.html", context=_form_context(b, "Ajouter au cercle de soins"),
+        on_success=lambda r: _saved(request, b, "Cercle de soins mis à jour.", "cercle"),
+    )
+
+
+@require("beneficiary.manage")
+@require_http_methods(["GET", "POST"])
+def care_team_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    b, _ = _file(request, public_id)
+    member = get_for_crt(CareTeamMember.objects.filter(beneficiary=b), request.crt, item_id)
+    form = CareTeamEndForm(request.POST or None, initial={"version": member.version})
+
+    def save(data):
+        return services.care_team_end(
+            actor=request.user, member=member, end_date=data["end_date"],
+            version=data["version"],
+        )
+
+    return run_form(
+        request, form, save, template="core/form_page.html",
+        context=_form_context(b, f"Fin de participation : {member}"),
+        on_success=lambda r: _saved(request, b, "Cercle de soins mis à jour.", "cercle"),
+    )
+
+
+@require("consent.manage")
+@require_http_methods(["GET", "POST"])
+def consent_add(request: HttpRequest, public_id) -> HttpResponse:
+    b, _ = _file(request, public_id)
+
+    def save(data):
+        return services.consent_record(
+            actor=request.user, beneficiary=b, kind=data["kind"], granted=data["granted"],
+            collected_on=data["collected_on"], method=data["method"],
+            organization=data["organization"], share_identity=data["share_identity"],
+            share_planning=data["share_planning"], share_health=data["share_health"],
+            scope_notes=data["scope_notes"],
+        )
+
+    return run_form(
+        request, ConsentForm(request.POST or None, crt=request.crt), save,
+        template="core/form_page.html", context=_form_context(b, "Recueillir un consentement"),
+        on_success=lambda r: _saved(request, b, "Consentement enregistré.", "consentements"),
+    )
+
+
+@require("consent.manage")
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    b, _ = _file(request, public_id)
+    consent = get_for_crt(Consent.objects.filter(beneficiary=b), request.crt, item_id)
+
+    def save(data):
+        return services.consent_withdraw(actor=request.user, consent=consent,
+                                         reason=data["reason"])
+
+    return run_form(
+        request, ConsentWithdrawForm(request.POST or None), save,
+        template="core/form_page.html",
+        context={**_form_context(b, f"Retirer : {consent.get_kind_display()}"),
+                 "submit_label": "Enregistrer le retrait"},
+        on_success=lambda r: _saved(request, b, "Le retrait prend effet immédiatement.",
+                                    "consentements"),
+    )
+
+
+@require("health.view")
+@require_GET
+def medical_detail(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    _require_health(access)
+    audit_log(actor=request.user, action="beneficiary.medical_viewed", obj=b.medical,
+              beneficiary=b)
+    return render(request, "beneficiaries/medical.html", {
+        "b": b, "medical": b.medical,
+        "can_edit": has_permission(request.roles, "health.edit"),
+        "evaluations": AggirEvaluation.objects.filter(beneficiary=b).select_related("evaluator"),
+        "screenings": IcopeScreening.objects.filter(beneficiary=b).select_related("screened_by"),
+        "domains": icope.DOMAINS_BY_CODE,
+    })
+
+
+@require("health.edit")
+@require_http_methods(["GET", "POST"])
+def medical_edit(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    _require_health(access)
+    record = b.medical
+
+    def save(data):
+        return services.medical_update(
+            actor=request.user, record=record, version=data["version"] or 0,
+            **{f: data[f] for f in services.MEDICAL_FIELDS},
+        )
+
+    return run_form(
+        request, MedicalForm(request.POST or None, instance=record), save,
+        template="core/form_page.html",
+        context={"title": "Volet médical",
+                 "back_url": reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}),
+                 "back_label": "Volet médical"},
+        on_success=lambda r: _medical_saved(request, b),
+    )
+
+
+def _medical_saved(request, b):
+    messages.success(request, "Volet médical enregistré.")
+    return redirect("beneficiaries:medical", public_id=b.public_id)
+
+
+@require("evaluation.record")
+@require_http_methods(["GET", "POST"])
+def aggir_create(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    _require_health(access)
+
+    def save(data):
+        return services.aggir_record(
+            actor=request.user, beneficiary=b, evaluated_on=data["evaluated_on"],
+            inputs=form.inputs(), notes=data["notes"],
+        )
+
+    form = AggirForm(request.POST or None)
+    return run_form(
+        request, form, save, template="beneficiaries/aggir_form.html",
+        context={"b": b},
+        on_success=lambda r: _aggir_saved(request, b, r),
+    )
+
+
+def _aggir_saved(request, b, evaluation):
+    messages.success(request, f"Évaluation enregistrée : GIR {evaluation.gir} "
+                              f"(rang {evaluation.rang}).")
+    return redirect("beneficiaries:medical", public_id=b.public_id)
+
+
+@require("screening.record")
+@require_http_methods(["GET", "POST"])
+def icope_create(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    _require_health(access)
+    form = IcopeForm(request.POST or None)
+
+    def save(data):
+        return services.icope_record(
+            actor=request.user, beneficiary=b, screened_on=data["screened_on"],
+            answers=form.answers(), notes=data["notes"],
+        )
+
+    return run_form(
+        request, form, save, template="beneficiaries/icope_form.html", context={"b": b},
+        on_success=lambda r: _medical_saved(request, b),
+    )
+
+
+@require("document.add")
+@require_http_methods(["GET", "POST"])
+def document_add(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    form = DocumentForm(request.POST or None, request.FILES or None, allow_medical=access.health)
+
+    def save(data):
+        return services.document_add(
+            actor=request.user, beneficiary=b, category=data["category"], title=data["title"],
+            document_date=data["document_date"], uploaded_file=data["file"],
+            max_bytes=settings.DOCUMENT_MAX_BYTES,
+        )
+
+    return run_form(
+        request, form, save, template="core/form_page.html",
+        context={**_form_context(b, "Ajouter un document"), "submit_label": "Déposer"},
+        on_success=lambda r: _saved(request, b, "Document déposé.", "documents"),
+    )
+
+
+@require("beneficiary.view")
+@require_GET
+def document_download(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    doc = get_for_crt(Document.objects.filter(beneficiary=b), request.crt, item_id)
+    if doc.is_health_data:
+        _require_health(access)
+    elif not access.identity:
+        raise PermissionDenied("Le consentement de la personne ne couvre pas ce document.")
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier n'est plus disponible.") from exc
+    audit_log(actor=request.user, action="document.downloaded", obj=doc, beneficiary=b)
+    response = FileResponse(handle, content_type=doc.content_type, as_attachment=True,
+                            filename=doc.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
