@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
@@ -90,20 +91,23 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def beneficiary_create(request: HttpRequest) -> HttpResponse:
     form = NewBeneficiaryForm(request.POST or None, crt=request.crt)
-    duplicates = []
+    context: dict = {"title": "Nouveau dossier"}
 
     def save(data):
-        nonlocal duplicates
-        fields = {f: data[f] for f in services.IDENTITY_FIELDS}
-        duplicates = services.possible_duplicates(
-            crt=request.crt, birth_name=data["birth_name"], first_name=data["first_name"],
-            birth_date=data["birth_date"], ins_matricule=data["ins_matricule"],
-            used_name=data["used_name"],
-        )
-        return services.beneficiary_create(
-            actor=request.user, crt=request.crt,
-            duplicates_checked=data["duplicates_checked"], **fields,
-        )
+        try:
+            return services.beneficiary_create(
+                actor=request.user, crt=request.crt,
+                duplicates_checked=data["duplicates_checked"],
+                **{f: data[f] for f in services.IDENTITY_FIELDS},
+            )
+        except DomainError as error:
+            if error.code == "possible_duplicate":
+                context["duplicates"] = services.possible_duplicates(
+                    crt=request.crt, birth_name=data["birth_name"],
+                    first_name=data["first_name"], birth_date=data["birth_date"],
+                    ins_matricule=data["ins_matricule"], used_name=data["used_name"],
+                )
+            raise
 
     def done(b):
         messages.success(request, f"Le dossier de {b.display_name} est ouvert.")
@@ -111,13 +115,10 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
 
     response = run_form(
         request, form, save, template="beneficiaries/create.html", on_success=done,
-        context={"title": "Nouveau dossier"},
+        context=context,
     )
-    if duplicates and response.status_code != 302:
-        response = render(
-            request, "beneficiaries/create.html",
-            {"title": "Nouveau dossier", "form": form, "duplicates": duplicates}, status=409,
-        )
+    if context.get("duplicates"):
+        response.status_code = 409
     return response
 
 
