@@ -240,7 +240,11 @@ def care_team_add(*, actor, beneficiary: Beneficiary, user=None, professional=No
         role=role, start_date=start_date, is_gp=is_gp, is_referent=is_referent,
         visits_home=visits_home, created_by=actor, updated_by=actor,
     )
-    validate(member, exclude=["crt", "beneficiary", "created_by", "updated_by"])
+    # user and professional were checked above (membership, CRT).
+    validate(
+        member,
+        exclude=["crt", "beneficiary", "created_by", "updated_by", "user", "professional"],
+    )
     member.save()
     audit_log(actor=actor, action="care_team.member_added", obj=member, beneficiary=beneficiary)
     timeline_add(beneficiary=beneficiary, kind="care_team.added", actor=actor,

@@ -13,12 +13,16 @@ from maillage.territory.models import Commune
 from .helpers import visible_text
 
 
-@pytest.fixture
-def demo(db):
-    return load_demo(scale=1)
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module's read-only tests, removed afterwards."""
+    with django_db_blocker.unblock():
+        load_demo(scale=1)
+        yield
+        call_command("flush", interactive=False, verbosity=0)
 
 
-def test_demo_has_two_crts_with_real_communes(demo):
+def test_demo_has_two_crts_with_real_communes(demo, db):
     anjou = Crt.objects.get(name="CRT Anjou Bleu")
     baugeois = Crt.objects.get(name="CRT Baugeois Vallée")
     assert anjou.carrier_type == Crt.CarrierType.EHPAD
@@ -30,62 +34,40 @@ def test_demo_has_two_crts_with_real_communes(demo):
     assert Commune.objects.filter(crt=baugeois).count() == 24
 
 
-def test_one_account_per_role_in_the_first_crt(demo):
+def test_one_account_per_role_in_the_first_crt(demo, db):
     anjou = Crt.objects.get(name="CRT Anjou Bleu")
     for role in Role:
         membership = Membership.objects.get(user__username=role.value, crt=anjou)
         assert list(membership.roles.values_list("role", flat=True)) == [role.value]
 
 
-@pytest.mark.parametrize("username", [u for u, _, _ in demo_accounts()])
-def test_every_demo_account_logs_in_and_sees_only_its_crt(client, demo, username):
-    response = client.post(
-        reverse("core:login"), {"username": username, "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 302, username
-    page = client.get(reverse("core:home"), follow=True)
-    text = visible_text(page)
-    if username == "night_nurse":
-        assert "Choisir le CRT" in text  # two memberships: explicit choice first
-        return
-    expected = "CRT Baugeois Vallée" if username.endswith("baugeois") else "CRT Anjou Bleu"
-    other = "CRT Anjou Bleu" if expected == "CRT Baugeois Vallée" else "CRT Baugeois Vallée"
-    assert expected in text and other not in text
+def test_every_demo_account_logs_in_and_sees_only_its_crt(demo, db):
+    from django.test import Client
+
+    for username, _, _ in demo_accounts():
+        client = Client()
+        response = client.post(
+            reverse("core:login"), {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, username
+        text = visible_text(client.get(reverse("core:home"), follow=True))
+        if username == "night_nurse":
+            assert "Choisir le CRT" in text  # two memberships: explicit choice first
+            continue
+        expected = "CRT Baugeois Vallée" if username.endswith("baugeois") else "CRT Anjou Bleu"
+        other = "CRT Anjou Bleu" if expected == "CRT Baugeois Vallée" else "CRT Baugeois Vallée"
+        assert expected in text and other not in text, username
 
 
-def test_scale_multiplies_the_staff(db):
-    load_demo(scale=2)
-    anjou = Crt.objects.get(name="CRT Anjou Bleu")
-    assert Membership.objects.filter(crt=anjou, roles__role=Role.CARE_AIDE).count() == 1 + 5 * 2
+def test_demo_partner_sees_only_their_patients(demo, db, client):
+    from maillage.beneficiaries.models import Beneficiary
 
-
-def test_demo_is_deterministic(django_db_reset_sequences):
-    load_demo(scale=1)
-    first = sorted(Membership.objects.values_list("user__username", flat=True))
-    call_command("flush", interactive=False, verbosity=0)
-    load_demo(scale=1)
-    assert sorted(Membership.objects.values_list("user__username", flat=True)) == first
-
-
-def test_command_is_idempotent_and_prints_accounts(db, capsys):
-    call_command("demo", no_serve=True)
-    call_command("demo", no_serve=True)
-    out = capsys.readouterr().out
-    assert Crt.objects.count() == 2
-    assert "Données de démonstration déjà présentes" in out
-    assert "coordinator-baugeois" in out and "maillage-demo" in out
-    assert "http://127.0.0.1:8000" in out
-
-
-def test_command_reset_starts_over(transactional_db, capsys):
-    call_command("demo", no_serve=True)
-    Crt.objects.filter(name="CRT Baugeois Vallée").update(phone="00")
-    call_command("demo", no_serve=True, reset=True)
-    assert Crt.objects.get(name="CRT Baugeois Vallée").phone == "02 61 91 49 15"
-
-
-def test_command_refuses_bad_options(db):
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="--scale"):
-        call_command("demo", no_serve=True, scale=0)
+    client.post(reverse("core:login"), {"username": "partner", "password": DEMO_PASSWORD})
+    page = visible_text(client.get(reverse("beneficiaries:list")))
+    anjou = Beneficiary.objects.filter(crt__name="CRT Anjou Bleu")
+    mine = anjou.filter(care_team__professional__user__username="partner").distinct()
+    assert 0 < mine.count() < anjou.count()
+    for b in anjou:
+        shown = b.display_name in page
+        assert shown == (b in mine and b.consents.filter(
+            kind="care_team_sharing", granted=True, withdrawn_at__isnull=True).exists()), b

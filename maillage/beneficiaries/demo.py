@@ -1,0 +1,206 @@
+"""Demo data of the beneficiary file: about 40 people in CRT Anjou Bleu and 12 in CRT Baugeois
+Vallée (× scale), with valid but fictitious NIR (test OID), caregivers, care teams, consents,
+medical sections and AGGIR evaluations giving GIR 1 to 4. Written through the services."""
+
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+
+from maillage.core.demo import DemoContext
+from maillage.core.models import Membership
+from maillage.core.roles import Role
+from maillage.territory.models import Commune, Organization, Professional
+
+from . import aggir, icope, services
+from .identity import IdentityStatus, InsOid
+from .models import Beneficiary, Consent
+
+COUNTS = {"anjou_bleu": 40, "baugeois": 12}
+
+WOMEN = ["Jeanne", "Marie", "Odette", "Simone", "Germaine", "Yvonne", "Madeleine", "Suzanne",
+         "Paulette", "Raymonde", "Colette", "Denise", "Lucienne", "Monique", "Thérèse",
+         "Gisèle", "Andrée", "Marcelle", "Renée", "Solange"]
+MEN = ["Marcel", "René", "André", "Roger", "Henri", "Louis", "Robert", "Georges", "Lucien",
+       "Raymond", "Maurice", "Fernand", "Gérard", "Jean", "Pierre", "Bernard"]
+SURNAMES = ["Hamon", "Guillot", "Chevreau", "Raimbault", "Bouvet", "Gasnier", "Cailleau",
+            "Poilane", "Brault", "Gohier", "Hervé", "Jouin", "Lebreton", "Ménard", "Oger",
+            "Pineau", "Rabouin", "Saulou", "Tessier", "Voisine", "Aubert", "Belliard", "Cochard",
+            "Delahaye", "Esnault", "Foucault", "Gourdon", "Huet", "Landais", "Moriceau"]
+STREETS = ["rue de la Mairie", "rue du Commerce", "route d'Angers", "rue des Écoles",
+           "impasse des Lilas", "chemin du Moulin", "place de l'Église", "rue Pasteur",
+           "lieu-dit La Grande Haie", "rue de la Forge"]
+RELATIONS = ["fille", "fils", "épouse", "époux", "nièce", "belle-fille", "voisine"]
+ALLERGIES = ["", "", "Pénicilline", "Iode", "Aucune connue", "AINS"]
+TREATMENTS = [
+    "Kardégic 75 mg 1/j ; Bisoprolol 2,5 mg 1/j",
+    "Metformine 850 mg 2/j ; Amlodipine 5 mg 1/j",
+    "Donépézil 10 mg 1/j ; Paracétamol 1 g si douleur",
+    "Lévothyrox 75 µg 1/j ; Furosémide 40 mg 1/j",
+    "Apixaban 2,5 mg 2/j ; Lercanidipine 10 mg 1/j",
+]
+HISTORY = [
+    "HTA, fibrillation atriale, chute avec fracture du poignet en 2023",
+    "Diabète de type 2, insuffisance rénale modérée",
+    "Troubles neurocognitifs majeurs (Alzheimer), dénutrition modérée",
+    "Insuffisance cardiaque, BPCO",
+    "Maladie de Parkinson, hypotension orthostatique",
+]
+
+
+def _nir(rng, sex: str, birth: date, place: str) -> str:
+    body = f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}{place}"
+    body += f"{rng.randint(1, 999):03d}"
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def _codes_for_gir(rng, wanted: int) -> str:
+    """Random but coherent AGGIR codes whose GIR is ``wanted`` (rejection sampling)."""
+    weights = {1: "CCCCCCCBBB", 2: "BBBBBCBBAA", 3: "ABBBBBBBBA", 4: "AABBABBBBA"}
+    base = weights[wanted]
+    for _ in range(500):
+        codes = "".join(
+            c if rng.random() < 0.75 else rng.choice("ABC") for c in base
+        )
+        if aggir.gir_from_codes(codes)[1] == wanted:
+            return codes
+    return base
+
+
+def _grid_inputs(codes: str, rng) -> dict:
+    letters = dict(zip(aggir.DISCRIMINANT_CODES, codes, strict=True))
+    for code in aggir.ILLUSTRATIVE_CODES:
+        letters[code] = rng.choice("BCC")
+    return {code: {"code": letters[code.split(".")[0]]} for code in aggir.INPUT_CODES}
+
+
+def load(ctx: DemoContext) -> None:
+    users = get_user_model().objects
+    for key, count in COUNTS.items():
+        crt = ctx.crts[key]
+        rng = ctx.rng
+        communes = list(Commune.objects.filter(crt=crt, covers_volet2=True).order_by("name"))
+        staff = {
+            role: [m.user for m in Membership.objects.filter(crt=crt, roles__role=role)
+                   .select_related("user").order_by("user__username")]
+            for role in (Role.COORDINATOR, Role.DOCTOR, Role.NURSE, Role.CARE_AIDE,
+                         Role.ADMIN_STAFF)
+        }
+        coordinator = staff[Role.COORDINATOR][0]
+        doctor = staff[Role.DOCTOR][0]
+        gps = list(Professional.objects.filter(crt=crt, profession=Professional.Profession.GP))
+        nurses = list(Professional.objects.filter(crt=crt, profession="nurse"))
+        had = Organization.objects.get(crt=crt, kind=Organization.Kind.HAD)
+        for index in range(count * ctx.scale):
+            sex = "F" if rng.random() < 0.65 else "M"
+            first = rng.choice(WOMEN if sex == "F" else MEN)
+            second = rng.choice(WOMEN if sex == "F" else MEN)
+            surname = rng.choice(SURNAMES)
+            if key == "anjou_bleu" and index == 0:
+                sex, first, second, surname = "F", "Jeanne", "Louise", "Hamon"
+            birth = date(rng.randint(1926, 1956), rng.randint(1, 12), rng.randint(1, 28))
+            commune = rng.choice(communes)
+            place = commune.insee_code if rng.random() < 0.6 else rng.choice(communes).insee_code
+            married = sex == "F" and rng.random() < 0.5
+            status = rng.choice([IdentityStatus.QUAL, IdentityStatus.QUAL, IdentityStatus.VALI,
+                                 IdentityStatus.PROV])
+            b = services.beneficiary_create(
+                actor=coordinator, crt=crt, duplicates_checked=True,
+                birth_name=surname.upper() if not married else rng.choice(SURNAMES).upper(),
+                used_name=surname.upper() if married else "",
+                first_names=f"{first} {second}", first_name=first, used_first_name="",
+                birth_date=birth, sex=sex, birth_place_code=place,
+                ins_matricule=_nir(rng, sex, birth, place) if status != "PROV" else "",
+                ins_oid=InsOid.TEST_NIR if status != "PROV" else "",
+                identity_status=status,
+                identity_document="id_card" if status in {"VALI", "QUAL"} else "",
+                address=f"{rng.randint(1, 60)} {rng.choice(STREETS)}", address_complement="",
+                commune=commune, phone=f"02 61 91 {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                mobile="", email="",
+            )
+            alone = rng.random() < 0.55
+            key_box = rng.random() < 0.6
+            services.beneficiary_update_situation(
+                actor=coordinator, beneficiary=b, version=b.version,
+                living_situation=Beneficiary.LivingSituation.ALONE if alone
+                else Beneficiary.LivingSituation.COUPLE,
+                housing_type=rng.choice(["house", "house", "house", "apartment"]),
+                floor=0, has_lift=False, has_teleassistance=rng.random() < 0.8,
+                teleassistance_provider="Présence Verte" if rng.random() < 0.5 else "Vitaris",
+                has_key_box=key_box, key_box_code=f"{rng.randint(1000, 9999)}" if key_box else "",
+                has_grab_bars=rng.random() < 0.5, has_medical_bed=rng.random() < 0.3,
+                has_apa=rng.random() < 0.85, apa_plan="20 h d'aide à domicile par mois",
+                protection_measure=rng.choice(["", "", "", "", "curatorship", "guardianship"]),
+                trusted_person_name="" if rng.random() < 0.3 else f"{rng.choice(WOMEN)} {surname}",
+                trusted_person_relation=rng.choice(RELATIONS),
+            )
+            caregiver = services.caregiver_save(
+                actor=coordinator, beneficiary=b,
+                last_name=surname, first_name=rng.choice(WOMEN + MEN),
+                relation=rng.choice(RELATIONS), phone=f"06 39 98 {rng.randint(10, 99)} 00",
+                email="", address="", lives_with=not alone, is_main=True,
+                exhaustion_risk=rng.choice(["low", "medium", "high"]), notes="",
+            )
+            if key == "anjou_bleu" and index == 0:
+                # The demo portal accounts: Jeanne Hamon and her son Michel.
+                caregiver.first_name, caregiver.relation = "Michel", "fils"
+                caregiver.user = users.get(username="caregiver")
+                caregiver.save(update_fields=["first_name", "relation", "user"])
+            start = date.today() - timedelta(days=rng.randint(30, 330))
+            services.care_team_add(actor=coordinator, beneficiary=b, user=coordinator,
+                                   role="IDEC référente", start_date=start, is_referent=True)
+            services.care_team_add(actor=coordinator, beneficiary=b, user=doctor,
+                                   role="Médecin coordonnateur", start_date=start,
+                                   visits_home=False)
+            for aide in rng.sample(staff[Role.CARE_AIDE], k=min(2, len(staff[Role.CARE_AIDE]))):
+                services.care_team_add(actor=coordinator, beneficiary=b, user=aide,
+                                       role="Aide-soignante", start_date=start)
+            if staff[Role.NURSE]:
+                services.care_team_add(actor=coordinator, beneficiary=b,
+                                       user=rng.choice(staff[Role.NURSE]),
+                                       role="Infirmière du CRT", start_date=start)
+            gp = gps[0] if key == "anjou_bleu" and index % 3 == 0 else rng.choice(gps)
+            if key == "anjou_bleu" and index % 3 == 0:
+                gp = Professional.objects.get(crt=crt, user__username="partner")
+            services.care_team_add(actor=coordinator, beneficiary=b, professional=gp,
+                                   role="Médecin traitant", start_date=start, is_gp=True,
+                                   visits_home=False)
+            if nurses:
+                services.care_team_add(actor=coordinator, beneficiary=b,
+                                       professional=rng.choice(nurses),
+                                       role="Infirmier·ère libéral·e", start_date=start)
+            opposed = index % 17 == 16
+            services.consent_record(
+                actor=coordinator, beneficiary=b, kind=Consent.Kind.CARE_TEAM_SHARING,
+                granted=not opposed, collected_on=start, method="written",
+                share_health=True,
+            )
+            services.consent_record(actor=coordinator, beneficiary=b, kind="oncall_information",
+                                    granted=rng.random() < 0.9, collected_on=start,
+                                    method="written")
+            if index % 9 == 4:
+                services.consent_record(
+                    actor=coordinator, beneficiary=b, kind=Consent.Kind.PARTNER_SHARING,
+                    organization=had, granted=True, collected_on=start, method="oral",
+                    share_health=True, scope_notes="Évaluation en vue d'une HAD",
+                )
+            medical = b.medical
+            services.medical_update(
+                actor=doctor, record=medical, version=medical.version,
+                history=rng.choice(HISTORY), allergies=rng.choice(ALLERGIES),
+                treatments=rng.choice(TREATMENTS),
+                advance_directives="" if rng.random() < 0.7 else "Rédigées, copie au dossier",
+                usual_state="Autonome pour les transferts avec aide technique, "
+                            "orienté·e, s'alimente seul·e.",
+            )
+            gir = rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 4, 4])
+            services.aggir_record(
+                actor=doctor, beneficiary=b, evaluated_on=start,
+                inputs=_grid_inputs(_codes_for_gir(rng, gir), rng),
+            )
+            if rng.random() < 0.5:
+                answers = {q.code: not q.positive_answer for q in icope.QUESTIONS}
+                for q in rng.sample(icope.QUESTIONS, k=2):
+                    answers[q.code] = q.positive_answer
+                services.icope_record(actor=staff[Role.NURSE][0] if staff[Role.NURSE]
+                                      else doctor, beneficiary=b,
+                                      screened_on=start, answers=answers)
