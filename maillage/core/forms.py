@@ -18,8 +18,10 @@ class BootstrapFormMixin:
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
-            existing = widget.attrs.get("class", "")
-            widget.attrs["class"] = f"{existing} {css}".strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                classes.append(css)
+            widget.attrs["class"] = " ".join(c for c in classes if c != "is-invalid")
             described = []
             if field.help_text:
                 described.append(f"id_{name}_help")
