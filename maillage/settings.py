@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "maillage.core",
     "maillage.territory",
     "maillage.beneficiaries",
+    "maillage.admissions",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: rate limits of public forms. In production with several workers, use Redis
+# (CACHE_URL=redis://127.0.0.1:6379/1) so that limits are shared.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://maillage")}
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -6,5 +6,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("territoire/", include("maillage.territory.urls")),
     path("beneficiaires/", include("maillage.beneficiaries.urls")),
+    path("admissions/", include("maillage.admissions.urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -67,6 +67,11 @@ class Crt(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     file_active_target = models.PositiveIntegerField("cible de file active", default=30)
+    max_travel_minutes = models.PositiveSmallIntegerField(
+        "trajet maximal pour le volet 2 (minutes)",
+        default=35,
+        help_text="Au-delà, l'astreinte ne peut pas intervenir à temps (critère d'éligibilité).",
+    )
     opened_on = models.DateField("date d'ouverture", null=True, blank=True)
     is_active = models.BooleanField("actif", default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -42,6 +42,11 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     "screening.record": HEALTH_PROFESSIONALS,
     "document.add": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    # Admissions (volet 2): referrals, their review (the coordinator decides, by delegation of
+    # the director), the waiting list.
+    "referral.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    "referral.create": CRT_TEAM,
+    "referral.review": frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.

@@ -72,3 +72,11 @@ def professionals(*, crt: Crt, query: str = "", profession: str = "") -> QuerySe
             | Q(rpps__startswith=query) | Q(organization__name__icontains=query)
         )
     return qs
+
+
+def commune_named(*, crt: Crt, name: str) -> Commune | None:
+    """The commune of the territory with this name (as typed on a public form), if any."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    return Commune.objects.filter(crt=crt, name__iexact=name).first()

@@ -8,6 +8,7 @@ object that user may legitimately reach (e.g. a beneficiary whose care team incl
 that the permission matrix tests the role, not the object rules (tested in each app).
 """
 
+from maillage.admissions.tests.factories import ReferralFactory
 from maillage.beneficiaries.tests.factories import (
     CaregiverFactory,
     consent,
@@ -61,6 +62,10 @@ OBJECT_ROUTES = {
     "beneficiaries:icope_create": _file,
     "beneficiaries:document_add": _file,
     "beneficiaries:document_download": _file_item(lambda b: document(b)),
+    "admissions:referral_detail": _one(ReferralFactory),
+    # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
+    "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
+    "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
 }
 
 

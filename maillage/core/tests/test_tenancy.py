@@ -16,11 +16,14 @@ from .helpers import visible_text
 from .routes import OBJECT_ROUTES
 from .urlwalk import all_routes
 
-OBJECT_ROUTE_LIST = [r for r in all_routes() if r.kwargs]
+OBJECT_ROUTE_LIST = [r for r in all_routes() if r.kwargs and r.access != "public"]
+PUBLIC_OBJECT_ROUTES = [r for r in all_routes() if r.kwargs and r.access == "public"]
 
 
 def test_every_object_route_is_covered():
-    missing = [r.name for r in OBJECT_ROUTE_LIST if r.name not in OBJECT_ROUTES]
+    missing = [
+        r.name for r in OBJECT_ROUTE_LIST + PUBLIC_OBJECT_ROUTES if r.name not in OBJECT_ROUTES
+    ]
     assert missing == [], f"Add these routes to core/tests/routes.py: {missing}"
 
 
@@ -43,6 +46,12 @@ def test_forged_public_id_gets_404(route, client, crt_a, user_b):
     assert client.get(reverse(route.name, kwargs=forged)).status_code == 404
     malformed = reverse(route.name, kwargs=kwargs).replace(str(next(iter(kwargs.values()))), "1")
     assert client.get(malformed).status_code == 404
+
+
+@pytest.mark.parametrize("route", PUBLIC_OBJECT_ROUTES, ids=lambda r: r.name)
+def test_public_pages_of_an_unknown_crt_answer_404(route, client, crt_a):
+    kwargs = {k: uuid.uuid4() for k in OBJECT_ROUTES[route.name](crt_a, None, set())}
+    assert client.get(reverse(route.name, kwargs=kwargs)).status_code == 404
 
 
 def test_get_for_crt_refuses_other_crt_and_bad_ids(crt_a, crt_b):

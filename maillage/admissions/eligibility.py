@@ -1,0 +1,85 @@
+"""Eligibility to volet 2 (SPEC §4.2) and the transparent priority order of the waiting list.
+
+Eligibility checks never block: they warn. Accepting a referral that a check finds out of the
+criteria needs a written justification (recorded with the decision).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from .models import PrioritySituation, Referral
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    message: str
+    blocking: bool  # out of the criteria (needs a justification) vs. still to be checked
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def eligibility_checks(referral: Referral, *, today: date | None = None) -> list[Check]:
+    today = today or date.today()
+    crt = referral.crt
+    checks: list[Check] = []
+    commune = referral.person_commune
+    if commune is None:
+        checks.append(Check(
+            "territory", "La commune de la personne n'est pas dans le territoire du CRT "
+            "(ou n'est pas renseignée).", True))
+    elif not commune.covers_volet2:
+        checks.append(Check(
+            "territory", f"{commune.name} n'est pas couverte par le volet 2 du CRT.", True))
+    elif commune.travel_minutes > crt.max_travel_minutes:
+        checks.append(Check(
+            "travel", f"Trajet de {commune.travel_minutes} min depuis le site : au-delà de "
+            f"{crt.max_travel_minutes} min, l'astreinte ne peut pas intervenir à temps.", True))
+    if referral.known_gir is None:
+        checks.append(Check("gir", "GIR inconnu : à évaluer (GIR 1 à 4 attendu).", False))
+    elif referral.known_gir > 4:
+        checks.append(Check(
+            "gir", f"GIR {referral.known_gir} : le volet 2 accompagne les personnes en GIR 1 "
+            "à 4.", True))
+    if referral.lives_in_institution:
+        checks.append(Check(
+            "home", "La personne vit en établissement : le volet 2 accompagne à domicile.", True))
+    if referral.person_birth_date is None:
+        checks.append(Check("age", "Date de naissance inconnue : âge à vérifier (60 ans et "
+                            "plus).", False))
+    elif age_on(referral.person_birth_date, today) < 60:
+        checks.append(Check(
+            "age", f"{age_on(referral.person_birth_date, today)} ans : le volet 2 accompagne "
+            "les personnes de 60 ans et plus.", True))
+    if not referral.person_agrees:
+        checks.append(Check(
+            "agreement", "L'accord de la personne n'est pas encore recueilli.", False))
+    return checks
+
+
+@dataclass(frozen=True)
+class Priority:
+    score: int
+    reasons: list[str]
+
+
+def priority(referral: Referral) -> Priority:
+    """Score = 1 per priority situation, +2 urgent, +2 hospital discharge, +1 GIR 1–2.
+
+    Shown with its reasons on the waiting list; ties are broken by the date of the request.
+    """
+    labels = dict(PrioritySituation.choices)
+    reasons = [labels[p] for p in referral.priority_situations if p in labels]
+    score = len(reasons)
+    if referral.urgency == Referral.Urgency.URGENT:
+        score += 2
+        reasons.append("Demande urgente")
+    if referral.hospital_discharge:
+        score += 2
+        reasons.append("Admission préconisée en sortie d'hospitalisation")
+    if referral.known_gir in (1, 2):
+        score += 1
+        reasons.append(f"GIR {referral.known_gir}")
+    return Priority(score=score, reasons=reasons)

@@ -1,0 +1,178 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from maillage.core.forms import BootstrapFormMixin, DateInput
+from maillage.territory.models import Commune, Organization, Professional
+
+from .models import PrioritySituation, Referral, ReferrerKind
+
+PERSON_FIELDS = [
+    "person_last_name", "person_first_name", "person_birth_date", "person_address",
+    "person_commune", "person_phone", "lives_in_institution",
+]
+REQUEST_FIELDS = [
+    "reason", "priority_situations", "known_gir", "urgency", "hospital_discharge",
+    "person_agrees",
+]
+ERRORS = {
+    "person_last_name": {"required": "Indiquez le nom de la personne."},
+    "person_first_name": {"required": "Indiquez le prénom de la personne."},
+    "person_birth_date": {"invalid": "Date de naissance invalide (jj/mm/aaaa)."},
+    "referrer_kind": {"required": "Indiquez qui oriente la personne."},
+    "referrer_name": {"required": "Indiquez votre nom."},
+    "reason": {"required": "Décrivez la situation et le motif de la demande."},
+    "known_gir": {"max_value": "Le GIR va de 1 à 6.", "min_value": "Le GIR va de 1 à 6."},
+}
+
+
+class ReferralForm(BootstrapFormMixin, forms.ModelForm):
+    """The single referral form, used by the team (internal)."""
+
+    priority_situations = forms.MultipleChoiceField(
+        label="Situations prioritaires", choices=PrioritySituation.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            *PERSON_FIELDS, "referrer_kind", "referrer_organization", "referrer_professional",
+            "referrer_name", "referrer_email", "referrer_phone", *REQUEST_FIELDS,
+        ]
+        widgets = {"person_birth_date": DateInput(),
+                   "reason": forms.Textarea(attrs={"rows": 4})}
+        error_messages = ERRORS
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, qs in (
+            ("person_commune", Commune.objects.filter(crt=crt).order_by("name")),
+            ("referrer_organization", Organization.objects.filter(crt=crt, is_active=True)
+             .order_by("name")),
+            ("referrer_professional", Professional.objects.filter(crt=crt, is_active=True)
+             .order_by("last_name")),
+        ):
+            self.fields[name].queryset = qs
+            self.fields[name].to_field_name = "public_id"
+            self.fields[name].empty_label = "—"
+        self._style_fields()
+
+    def _post_clean(self):
+        pass  # validated by the service
+
+
+class PublicReferralForm(BootstrapFormMixin, forms.Form):
+    """The public form: no account, nothing from the CRT is shown back."""
+
+    referrer_kind = forms.ChoiceField(
+        label="Vous êtes", choices=[("", "—"), *ReferrerKind.choices],
+        error_messages=ERRORS["referrer_kind"],
+    )
+    referrer_name = forms.CharField(label="Votre nom", max_length=200,
+                                    error_messages=ERRORS["referrer_name"])
+    referrer_organization_name = forms.CharField(
+        label="Votre structure (si vous êtes un professionnel)", max_length=200, required=False
+    )
+    referrer_email = forms.EmailField(
+        label="Votre courriel (pour recevoir la réponse)",
+        error_messages={"required": "Indiquez un courriel pour recevoir la réponse.",
+                        "invalid": "Saisissez une adresse de courriel valide."},
+    )
+    referrer_phone = forms.CharField(label="Votre téléphone", max_length=30, required=False)
+    person_last_name = forms.CharField(label="Nom de la personne", max_length=120,
+                                       error_messages=ERRORS["person_last_name"])
+    person_first_name = forms.CharField(label="Prénom de la personne", max_length=120,
+                                        error_messages=ERRORS["person_first_name"])
+    person_birth_date = forms.DateField(label="Date de naissance", required=False,
+                                        widget=DateInput(),
+                                        error_messages=ERRORS["person_birth_date"])
+    person_address = forms.CharField(label="Adresse de la personne", max_length=250,
+                                     required=False)
+    person_commune_name = forms.CharField(label="Commune de la personne", max_length=120,
+                                          error_messages={"required": "Indiquez la commune."})
+    person_phone = forms.CharField(label="Téléphone de la personne", max_length=30,
+                                   required=False)
+    reason = forms.CharField(label="Situation et motif de la demande",
+                             widget=forms.Textarea(attrs={"rows": 5}), max_length=4000,
+                             error_messages=ERRORS["reason"])
+    priority_situations = forms.MultipleChoiceField(
+        label="La personne est concernée par", choices=PrioritySituation.choices,
+        required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    hospital_discharge = forms.BooleanField(
+        label="Un médecin hospitalier préconise l'admission à la sortie d'hospitalisation",
+        required=False,
+    )
+    person_agrees = forms.BooleanField(
+        label="La personne est informée de cette demande et d'accord",
+        error_messages={"required": "La demande nécessite l'accord de la personne."},
+    )
+    # Honeypot: hidden from people, filled by robots.
+    website = forms.CharField(required=False, label="Ne pas remplir",
+                              widget=forms.TextInput(attrs={"tabindex": "-1",
+                                                            "autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()
+
+
+class DecisionForm(BootstrapFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label="Décision", widget=forms.RadioSelect,
+        choices=[("accept", "Accepter : inscrire en liste d'attente"),
+                 ("decline", "Refuser"), ("redirect", "Réorienter vers une autre structure")],
+        error_messages={"required": "Choisissez une décision."},
+    )
+    reason = forms.CharField(label="Motif (transmis à la personne qui a orienté)",
+                             required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    redirected_to = forms.ModelChoiceField(
+        label="Réorientée vers", queryset=Organization.objects.none(), required=False,
+        to_field_name="public_id", empty_label="—",
+    )
+    override = forms.CharField(
+        label="Justification si la personne ne remplit pas un critère", required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_step = forms.CharField(label="Prochaine étape", required=False, max_length=200,
+                                initial="Visite à domicile d'évaluation")
+    next_step_owner = forms.ModelChoiceField(
+        label="Qui s'en charge", queryset=get_user_model().objects.none(), required=False,
+        to_field_name="public_id", empty_label="— (moi)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["redirected_to"].queryset = Organization.objects.filter(
+            crt=crt, is_active=True).order_by("name")
+        self.fields["next_step_owner"].queryset = team_users(crt)
+        self.fields["next_step_owner"].label_from_instance = _user_label
+        self._style_fields()
+
+
+class NextStepForm(BootstrapFormMixin, forms.Form):
+    next_step = forms.CharField(label="Prochaine étape", max_length=200,
+                                error_messages={"required": "Indiquez la prochaine étape."})
+    next_step_owner = forms.ModelChoiceField(
+        label="Qui s'en charge", queryset=get_user_model().objects.none(),
+        to_field_name="public_id",
+        error_messages={"required": "Indiquez qui s'en charge."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_step_owner"].queryset = team_users(crt)
+        self.fields["next_step_owner"].label_from_instance = _user_label
+        self._style_fields()
+
+
+def team_users(crt):
+    return (get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
+            .order_by("last_name", "first_name").distinct())
+
+
+def _user_label(user) -> str:
+    return f"{user.get_full_name()} — {user.profession}" if user.profession else \
+        user.get_full_name()

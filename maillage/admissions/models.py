@@ -1,0 +1,199 @@
+"""Volet 2 admissions: referrals and the waiting list, enrolments (file active) and
+suspensions (SPEC §4.2, seeds 001 §IV.2.1)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from maillage.beneficiaries.models import Beneficiary
+from maillage.core.models import TenantModel, VersionedModel
+from maillage.territory.models import Commune, Organization, Professional
+
+
+class PrioritySituation(models.TextChoices):
+    """Admission priorities (001 §IV.2.1), with their weight in the transparent order."""
+
+    HOSPITAL_RETURN = "hospital_return", "Retour d'hospitalisation"
+    UNSUITABLE_HOUSING = "unsuitable_housing", "Logement inadapté"
+    NO_CAREGIVER_NEARBY = "no_caregiver_nearby", "Absence d'aidant à proximité"
+    ISOLATION = "isolation", "Isolement de la personne"
+    DAC_REFERRAL = "dac_referral", "Situation orientée par le DAC"
+
+
+class ReferrerKind(models.TextChoices):
+    GP = "gp", "Médecin traitant"
+    DAC = "dac", "DAC"
+    CPTS = "cpts", "CPTS"
+    MSP = "msp", "MSP"
+    HAD = "had", "HAD"
+    HOSPITAL = "hospital", "Établissement de santé"
+    EHPAD = "ehpad", "EHPAD"
+    SSIAD = "ssiad", "SSIAD"
+    SAD = "sad", "Service autonomie à domicile"
+    CCAS = "ccas", "CCAS"
+    CLIC = "clic", "CLIC"
+    DEPARTMENT = "department", "Travailleur social du Département / équipe APA"
+    PERSON = "person", "La personne elle-même"
+    CAREGIVER = "caregiver", "Un aidant / un proche"
+    OTHER = "other", "Autre"
+
+
+class Referral(TenantModel, VersionedModel):
+    """A referral (signalement / demande d'admission). FHIR ServiceRequest."""
+
+    class Source(models.TextChoices):
+        INTERNAL = "internal", "Saisie par l'équipe"
+        PUBLIC = "public", "Formulaire public"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Reçue, à examiner"
+        WAITING = "waiting", "En liste d'attente"
+        DECLINED = "declined", "Refusée"
+        REDIRECTED = "redirected", "Réorientée"
+        ADMITTED = "admitted", "Admise"
+        CANCELLED = "cancelled", "Annulée"
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", "Habituelle"
+        URGENT = "urgent", "Urgente"
+
+    source = models.CharField("origine", max_length=10, choices=Source)
+    status = models.CharField("statut", max_length=12, choices=Status, default=Status.RECEIVED)
+    received_at = models.DateTimeField("reçue le")
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="referrals", verbose_name="dossier",
+    )
+    # The person, as described by the referrer.
+    person_last_name = models.CharField("nom de la personne", max_length=120)
+    person_first_name = models.CharField("prénom de la personne", max_length=120)
+    person_birth_date = models.DateField("date de naissance", null=True, blank=True)
+    person_address = models.CharField("adresse de la personne", max_length=250, blank=True)
+    person_commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="commune",
+    )
+    person_commune_name = models.CharField("commune (saisie libre)", max_length=120, blank=True)
+    person_phone = models.CharField("téléphone de la personne", max_length=30, blank=True)
+    lives_in_institution = models.BooleanField(
+        "vit en établissement (EHPAD, USLD)", default=False
+    )
+    # The referrer.
+    referrer_kind = models.CharField("orienté par", max_length=12, choices=ReferrerKind)
+    referrer_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="structure",
+    )
+    referrer_professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="professionnel",
+    )
+    referrer_name = models.CharField("nom de la personne qui oriente", max_length=200)
+    referrer_email = models.EmailField("courriel de la personne qui oriente", blank=True)
+    referrer_phone = models.CharField("téléphone de la personne qui oriente", max_length=30,
+                                      blank=True)
+    # The request.
+    reason = models.TextField("motif de la demande")
+    priority_situations = models.JSONField("situations prioritaires", default=list, blank=True)
+    known_gir = models.PositiveSmallIntegerField(
+        "GIR connu", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    urgency = models.CharField("urgence", max_length=6, choices=Urgency, default=Urgency.NORMAL)
+    hospital_discharge = models.BooleanField(
+        "admission préconisée en sortie d'hospitalisation par un médecin hospitalier",
+        default=False,
+    )
+    person_agrees = models.BooleanField("la personne est d'accord avec la demande", default=False)
+    # Review and waiting list.
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="décision par",
+    )
+    decision_reason = models.TextField("motif de la décision", blank=True)
+    redirected_to = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="réorientée vers",
+    )
+    eligibility_warnings = models.JSONField("alertes d'éligibilité", default=list, blank=True)
+    eligibility_override = models.TextField("justification de la dérogation", blank=True)
+    next_step = models.CharField("prochaine étape", max_length=200, blank=True)
+    next_step_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="qui s'en charge",
+    )
+
+    class Meta:
+        verbose_name = "demande d'admission"
+        verbose_name_plural = "demandes d'admission"
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["crt", "status", "received_at"], name="referral_crt_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_last_name.upper()} {self.person_first_name}"
+
+    @property
+    def priority_labels(self) -> list[str]:
+        labels = dict(PrioritySituation.choices)
+        return [labels[p] for p in self.priority_situations if p in labels]
+
+
+class Enrolment(TenantModel, VersionedModel):
+    """One stay in the volet 2 file active (admission → exit). FHIR EpisodeOfCare."""
+
+    class ExitReason(models.TextChoices):
+        LONG_HOSPITALISATION = "long_hospitalisation", "Hospitalisation de plus de 3 mois"
+        WISHES_TO_LEAVE = "wishes_to_leave", "La personne souhaite quitter le dispositif"
+        INSTITUTION = "institution", "Entrée en EHPAD ou en USLD"
+        CRITERIA = "criteria", "Ne répond plus aux critères de prise en charge"
+        NO_ADDED_VALUE = "no_added_value", "L'accompagnement n'apporte plus de plus-value"
+        DEATH = "death", "Décès"
+        MOVED = "moved", "Déménagement hors du territoire"
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+    )
+    admitted_on = models.DateField("admis·e le")
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name="référent·e",
+    )
+    gir_at_entry = models.PositiveSmallIntegerField(
+        "GIR à l'entrée", validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    emergency_path = models.BooleanField("admission en urgence (sortie d'hospitalisation)",
+                                         default=False)
+    ended_on = models.DateField("sortie le", null=True, blank=True)
+    exit_reason = models.CharField("motif de sortie", max_length=25, choices=ExitReason,
+                                   blank=True)
+    exit_destination = models.CharField("destination", max_length=200, blank=True)
+    exit_notes = models.TextField("précisions sur la sortie", blank=True)
+
+    class Meta:
+        verbose_name = "admission"
+        ordering = ["-admitted_on"]
+        indexes = [models.Index(fields=["crt", "ended_on"], name="enrolment_crt_ended")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary"], condition=Q(ended_on__isnull=True),
+                name="enrolment_one_open_per_beneficiary",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("admitted_on")),
+                name="enrolment_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary.display_name} — admis·e le {self.admitted_on:%d/%m/%Y}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
