@@ -1,8 +1,9 @@
 """Reads of the admission process."""
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .eligibility import eligibility_checks, priority
 from .models import Enrolment, Referral
@@ -37,3 +38,22 @@ def waiting_list(*, crt, today: date | None = None) -> list[dict]:
 
 def file_active_count(*, crt) -> int:
     return Enrolment.objects.filter(crt=crt, ended_on__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class AdmissionFigures:
+    file_active: int
+    waiting: int
+    to_review: int
+
+
+def admission_figures(*, crt) -> AdmissionFigures:
+    referrals = Referral.objects.filter(crt=crt).aggregate(
+        waiting=Count("id", filter=Q(status=Referral.Status.WAITING)),
+        to_review=Count("id", filter=Q(status=Referral.Status.RECEIVED)),
+    )
+    return AdmissionFigures(
+        file_active=file_active_count(crt=crt),
+        waiting=referrals["waiting"],
+        to_review=referrals["to_review"],
+    )

@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from maillage.admissions import selectors as admission_selectors
 from maillage.territory import selectors as territory_selectors
 
 from . import selectors
@@ -102,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["budget"] = selectors.budget_figures(crt=crt)
     if roles & CRT_TEAM:
         context["territory"] = territory_selectors.territory_figures(crt=crt)
+        context["admissions"] = admission_selectors.admission_figures(crt=crt)
     if roles & {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}:
         context["team"] = selectors.team_figures(crt=crt)
     if Role.AUDITOR in roles:

@@ -31,6 +31,7 @@ def test_coordinator_sees_key_figures(client, users, territory):
     assert "400\u202f000 €" in text
     assert "324\u202f000 € de forfaits volet 2" in text and "76\u202f000 € pour le volet 1" in text
     assert "Équipe du CRT" in text
+    assert "File active (volet 2) 0 / cible 30" in text
     assert "Journal d'audit" not in text  # neither the menu entry nor the figures
 
 
@@ -75,7 +76,8 @@ def test_home_query_budget(client, users, territory, django_assert_max_num_queri
     for _ in range(30):
         CommuneFactory(crt=crt_a)
     client.force_login(users["coordinator"])
-    with django_assert_max_num_queries(10):
+    # Session, user, memberships, 2 territory, 2 team, 2 admissions, 3 for the session refresh.
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("core:home")).status_code == 200
     client.force_login(users["auditor"])
     with django_assert_max_num_queries(8):
