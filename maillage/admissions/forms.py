@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.territory.models import Commune, Organization, Professional
 
-from .models import PrioritySituation, Referral, ReferrerKind
+from .models import AdmissionStep, Enrolment, PrioritySituation, Referral, ReferrerKind, Suspension
 
 PERSON_FIELDS = [
     "person_last_name", "person_first_name", "person_birth_date", "person_address",
@@ -176,3 +176,115 @@ def team_users(crt):
 def _user_label(user) -> str:
     return f"{user.get_full_name()} — {user.profession}" if user.profession else \
         user.get_full_name()
+
+
+class StepForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="Étape", error_messages={"required": "Choisissez l'étape."})
+    done_on = forms.DateField(label="Réalisée le", widget=DateInput(),
+                              error_messages={"required": "Indiquez la date.",
+                                              "invalid": "Date invalide."})
+    outcome = forms.ChoiceField(label="Avis", choices=AdmissionStep.Outcome.choices)
+    joint_organizations = forms.ModelMultipleChoiceField(
+        label="Visite conjointe avec (visite à domicile)", queryset=Organization.objects.none(),
+        required=False, to_field_name="public_id", widget=forms.CheckboxSelectMultiple,
+    )
+    gp_associated = forms.BooleanField(label="Médecin traitant associé (évaluation médicale)",
+                                       required=False)
+    plan_summary = forms.CharField(
+        label="Synthèse du plan d'accompagnement (plan élaboré)", required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    notes = forms.CharField(label="Observations", required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, crt, due, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, AdmissionStep.Kind(k).label) for k in due]
+        self.fields["joint_organizations"].queryset = Organization.objects.filter(
+            crt=crt, is_active=True, kind__in=["ssiad", "sad", "had", "dac", "ehpad", "msp",
+                                               "gp_practice"]).order_by("name")
+        self._style_fields()
+
+
+class ContractForm(BootstrapFormMixin, forms.Form):
+    optional_services = forms.CharField(
+        label="Prestations optionnelles (une par ligne : libellé ; prix en € ; prestataire)",
+        required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Par exemple : Portage de repas ; 9,50 ; CCAS. Laissez vide s'il n'y en a "
+                  "aucune. Les prestations du socle sont toujours gratuites.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()
+
+
+class AdmitForm(BootstrapFormMixin, forms.Form):
+    admitted_on = forms.DateField(label="Date d'admission", widget=DateInput(),
+                                  error_messages={"required": "Indiquez la date d'admission.",
+                                                  "invalid": "Date invalide."})
+    referent = forms.ModelChoiceField(
+        label="Référent·e", queryset=get_user_model().objects.none(), to_field_name="public_id",
+        error_messages={"required": "Choisissez le ou la référent·e."},
+    )
+    gir_at_entry = forms.TypedChoiceField(
+        label="GIR à l'entrée (si différent de la dernière évaluation)", required=False,
+        choices=[("", "—"), *((i, f"GIR {i}") for i in range(1, 7))], coerce=int,
+        empty_value=None,
+    )
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referent"].queryset = team_users(crt)
+        self.fields["referent"].label_from_instance = _user_label
+        self._style_fields()
+
+
+class SuspensionForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=[("", "—"), *Suspension.Kind.choices],
+                             error_messages={"required": "Choisissez le type."})
+    start_date = forms.DateField(label="Depuis le", widget=DateInput(),
+                                 error_messages={"required": "Indiquez la date de début.",
+                                                 "invalid": "Date invalide."})
+    end_date = forms.DateField(label="Jusqu'au (si connu)", widget=DateInput(), required=False,
+                               error_messages={"invalid": "Date invalide."})
+    place = forms.CharField(label="Lieu (établissement, service)", required=False,
+                            max_length=200)
+    reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "Indiquez le motif."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()
+
+
+class SuspensionEndForm(BootstrapFormMixin, forms.Form):
+    end_date = forms.DateField(label="Retour le", widget=DateInput(),
+                               error_messages={"required": "Indiquez la date de retour.",
+                                               "invalid": "Date invalide."})
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()
+
+
+class ExitForm(BootstrapFormMixin, forms.Form):
+    ended_on = forms.DateField(label="Date de sortie", widget=DateInput(),
+                               error_messages={"required": "Indiquez la date de sortie.",
+                                               "invalid": "Date invalide."})
+    exit_reason = forms.ChoiceField(label="Motif de sortie",
+                                    choices=[("", "—"), *Enrolment.ExitReason.choices],
+                                    error_messages={"required": "Choisissez le motif."})
+    destination = forms.CharField(label="Destination (établissement, nouvelle adresse…)",
+                                  required=False, max_length=200)
+    health_related = forms.BooleanField(label="Motif lié à l'état de santé", required=False)
+    doctor_opinion = forms.CharField(label="Avis du médecin", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label="Précisions", required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()

@@ -175,6 +175,8 @@ class Enrolment(TenantModel, VersionedModel):
                                    blank=True)
     exit_destination = models.CharField("destination", max_length=200, blank=True)
     exit_notes = models.TextField("précisions sur la sortie", blank=True)
+    exit_doctor_opinion = models.TextField("avis du médecin (sortie liée à la santé)",
+                                           blank=True)
 
     class Meta:
         verbose_name = "admission"
@@ -197,3 +199,98 @@ class Enrolment(TenantModel, VersionedModel):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class AdmissionStep(TenantModel, VersionedModel):
+    """One step of the admission procedure of a referral (001 §IV.2.1)."""
+
+    class Kind(models.TextChoices):
+        HOME_VISIT = "home_visit", "Visite à domicile d'évaluation"
+        MEDICAL_EVALUATION = "medical_evaluation", "Évaluation médicale"
+        TEAM_OPINION = "team_opinion", "Avis de l'équipe / commission d'admission"
+        PLAN_DRAFTED = "plan_drafted", "Plan d'accompagnement élaboré"
+        CONTRACT_SIGNED = "contract_signed", "Contrat d'accompagnement signé"
+
+    class Outcome(models.TextChoices):
+        FAVOURABLE = "favourable", "Favorable"
+        RESERVED = "reserved", "Favorable avec réserves"
+        UNFAVOURABLE = "unfavourable", "Défavorable"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField("étape", max_length=20, choices=Kind)
+    done_on = models.DateField("réalisée le")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name="par",
+    )
+    outcome = models.CharField("avis", max_length=15, choices=Outcome,
+                               default=Outcome.FAVOURABLE)
+    notes = models.TextField("observations", blank=True)
+    joint_organizations = models.ManyToManyField(
+        Organization, blank=True, related_name="+",
+        verbose_name="visite conjointe avec",
+    )
+    gp_associated = models.BooleanField("médecin traitant associé", default=False)
+    plan_summary = models.TextField("synthèse du plan d'accompagnement", blank=True)
+
+    class Meta:
+        verbose_name = "étape d'admission"
+        ordering = ["done_on", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "kind"], name="admission_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} le {self.done_on:%d/%m/%Y}"
+
+
+def contract_path(instance, filename: str) -> str:
+    return f"contracts/{instance.crt.public_id}/{instance.public_id}.pdf"
+
+
+class Contract(TenantModel):
+    """The accompaniment contract (PDF generated from the file); signed on a date."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="contracts")
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,
+                                    related_name="contracts")
+    optional_services = models.JSONField("prestations optionnelles", default=list, blank=True)
+    file = models.FileField("contrat (PDF)", upload_to=contract_path)
+    signed_on = models.DateField("signé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "contrat d'accompagnement"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Contrat du {self.created_at:%d/%m/%Y}"
+
+
+class Suspension(TenantModel, VersionedModel):
+    """A temporary exit: hospitalisation, temporary room, other."""
+
+    class Kind(models.TextChoices):
+        HOSPITALISATION = "hospitalisation", "Hospitalisation"
+        TEMPORARY_ROOM = "temporary_room", "Séjour en chambre d'urgence / hébergement temporaire"
+        OTHER = "other", "Autre"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE,
+                                  related_name="suspensions")
+    kind = models.CharField("type", max_length=20, choices=Kind)
+    start_date = models.DateField("du")
+    end_date = models.DateField("au", null=True, blank=True)
+    place = models.CharField("lieu (établissement, service)", max_length=200, blank=True)
+    reason = models.TextField("motif")
+
+    class Meta:
+        verbose_name = "sortie temporaire"
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="suspension_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} depuis le {self.start_date:%d/%m/%Y}"

@@ -57,3 +57,57 @@ def admission_figures(*, crt) -> AdmissionFigures:
         waiting=referrals["waiting"],
         to_review=referrals["to_review"],
     )
+
+
+def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspended: str = "",
+                today: date | None = None):
+    """The open enrolments with their current suspension and forfait-months of the year;
+    plus the referents (for the filter)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    from .models import Suspension
+    from .periods import forfait_months
+
+    today = today or date.today()
+    qs = (
+        Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
+        .select_related("beneficiary__commune", "referent")
+        .prefetch_related(Prefetch("suspensions", queryset=Suspension.objects.order_by(
+            "-start_date")))
+        .order_by("beneficiary__birth_name", "beneficiary__first_name")
+    )
+    if q:
+        for word in q.split()[:3]:
+            qs = qs.filter(Q(beneficiary__birth_name__icontains=word)
+                           | Q(beneficiary__used_name__icontains=word)
+                           | Q(beneficiary__first_name__icontains=word))
+    if gir.isdigit():
+        qs = qs.filter(beneficiary__current_gir=int(gir))
+    if referent:
+        qs = qs.filter(referent__public_id=referent) if _is_uuid(referent) else qs.none()
+    enrolments = list(qs)
+    months = forfait_months(enrolments, year=today.year, today=today)
+    rows = []
+    for e in enrolments:
+        current = next((s for s in e.suspensions.all()
+                        if s.start_date <= today and (s.end_date is None or s.end_date >= today)),
+                       None)
+        if suspended == "oui" and current is None or suspended == "non" and current:
+            continue
+        rows.append({"enrolment": e, "suspension": current,
+                     "months": months.get(e.beneficiary_id, 0)})
+    referents = get_user_model().objects.filter(
+        pk__in=Enrolment.objects.filter(crt=crt, ended_on__isnull=True).values("referent")
+    ).order_by("last_name")
+    return rows, referents
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

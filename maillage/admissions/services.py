@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
@@ -13,7 +14,7 @@ from maillage.core.notify import send_email
 from maillage.core.versioning import save_versioned, validate
 
 from .eligibility import eligibility_checks
-from .models import PrioritySituation, Referral
+from .models import AdmissionStep, Contract, Enrolment, PrioritySituation, Referral, Suspension
 
 REFERRAL_FIELDS = (
     "person_last_name", "person_first_name", "person_birth_date", "person_address",
@@ -181,9 +182,7 @@ def referral_set_next_step(*, actor, referral: Referral, version: int, next_step
 def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, referent,
                    gir_at_entry: int, referral: Referral | None = None,
                    emergency_path: bool = False):
-    """Admit into the file active. The admission procedure (steps, contract) builds on this."""
-    from .models import Enrolment
-
+    """Admit into the file active (the decision of ``admission_decide``, or the demo)."""
     if Enrolment.objects.filter(beneficiary=beneficiary, ended_on__isnull=True).exists():
         raise DomainError("Cette personne est déjà dans la file active.")
     if admitted_on > date.today():
@@ -208,4 +207,279 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
     timeline_add(beneficiary=beneficiary, kind="enrolment.opened", actor=actor,
                  title=f"Admission dans la file active (GIR {gir_at_entry})"
                        + (" — parcours d'urgence" if emergency_path else ""))
+    return enrolment
+
+
+# --- Admission procedure ---------------------------------------------------------------------
+
+PROCEDURE = [
+    AdmissionStep.Kind.HOME_VISIT,
+    AdmissionStep.Kind.MEDICAL_EVALUATION,
+    AdmissionStep.Kind.TEAM_OPINION,
+    AdmissionStep.Kind.PLAN_DRAFTED,
+    AdmissionStep.Kind.CONTRACT_SIGNED,
+]
+
+
+def steps_due(referral: Referral) -> list[str]:
+    done = {s.kind for s in referral.steps.all()}
+    return [kind for kind in PROCEDURE if kind not in done]
+
+
+@transaction.atomic
+def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome: str,
+                notes: str = "", joint_organizations=(), gp_associated: bool = False,
+                plan_summary: str = "") -> AdmissionStep:
+    if referral.status not in {Referral.Status.WAITING, Referral.Status.ADMITTED}:
+        raise DomainError("La procédure d'admission concerne une personne en liste d'attente "
+                          "(ou admise en urgence).")
+    if kind not in AdmissionStep.Kind.values:
+        raise DomainError("Étape inconnue.", field="kind")
+    if done_on > date.today():
+        raise DomainError("La date est dans le futur.", field="done_on")
+    if kind == AdmissionStep.Kind.PLAN_DRAFTED and not plan_summary.strip():
+        raise DomainError("Résumez le plan d'accompagnement élaboré.", field="plan_summary")
+    if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
+        contract = referral.contracts.order_by("-created_at").first()
+        if contract is None:
+            raise DomainError("Générez d'abord le contrat d'accompagnement.", field="kind")
+    for org in joint_organizations:
+        if org.crt_id != referral.crt_id:
+            raise DomainError("Structure inconnue.", field="joint_organizations")
+    if referral.steps.filter(kind=kind).exists():
+        raise DomainError("Cette étape est déjà enregistrée.", field="kind")
+    step = AdmissionStep.objects.create(
+        crt=referral.crt, referral=referral, kind=kind, done_on=done_on, done_by=actor,
+        outcome=outcome, notes=notes, gp_associated=gp_associated,
+        plan_summary=plan_summary.strip(), created_by=actor, updated_by=actor,
+    )
+    step.joint_organizations.set(joint_organizations)
+    if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
+        Contract.objects.filter(pk=contract.pk).update(signed_on=done_on)
+    remaining = steps_due(referral)
+    if referral.status == Referral.Status.WAITING:
+        referral.next_step = (
+            AdmissionStep.Kind(remaining[0]).label if remaining else "Décision d'admission"
+        )
+        save_versioned(referral, actor=actor, version=referral.version, fields=["next_step"])
+    audit_log(actor=actor, action="admission_step.recorded", obj=step,
+              beneficiary=referral.beneficiary,
+              details={"étape": step.get_kind_display(), "avis": step.get_outcome_display()})
+    if referral.beneficiary:
+        from maillage.beneficiaries.services import timeline_add
+
+        timeline_add(beneficiary=referral.beneficiary, kind=f"admission.{kind}", actor=actor,
+                     title=f"Admission : {step.get_kind_display().lower()} "
+                           f"({step.get_outcome_display().lower()})")
+    return step
+
+
+@transaction.atomic
+def referral_link_file(*, actor, referral: Referral, beneficiary: Beneficiary) -> Referral:
+    if beneficiary.crt_id != referral.crt_id:
+        raise DomainError("Dossier inconnu.")
+    referral.beneficiary = beneficiary
+    save_versioned(referral, actor=actor, version=referral.version, fields=["beneficiary"])
+    audit_log(actor=actor, action="referral.file_linked", obj=referral, beneficiary=beneficiary)
+    return referral
+
+
+@transaction.atomic
+def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
+                     gir_at_entry: int | None = None) -> Enrolment:
+    """The coordinator's decision. Normal path: every step done and favourable. Emergency path
+    (admission recommended at hospital discharge): admit first, the steps still due are
+    listed on the file active."""
+    if referral.status != Referral.Status.WAITING:
+        raise DomainError("Seule une personne en liste d'attente peut être admise.")
+    if referral.beneficiary is None:
+        raise DomainError("Ouvrez ou reliez d'abord le dossier de la personne.")
+    due = steps_due(referral)
+    emergency = referral.hospital_discharge
+    if due and not emergency:
+        labels = ", ".join(AdmissionStep.Kind(k).label.lower() for k in due)
+        raise DomainError(f"Étapes restant à réaliser avant la décision : {labels}.")
+    unfavourable = referral.steps.filter(outcome=AdmissionStep.Outcome.UNFAVOURABLE)
+    if unfavourable.exists():
+        raise DomainError("Une étape a reçu un avis défavorable : l'admission n'est pas "
+                          "possible en l'état.")
+    gir = gir_at_entry or referral.beneficiary.current_gir or referral.known_gir
+    if gir is None:
+        raise DomainError("Le GIR à l'entrée est inconnu : renseignez-le ou faites "
+                          "l'évaluation AGGIR.", field="gir_at_entry")
+    return enrolment_open(actor=actor, beneficiary=referral.beneficiary,
+                          admitted_on=admitted_on, referent=referent, gir_at_entry=gir,
+                          referral=referral, emergency_path=bool(due) and emergency)
+
+
+# --- Contract ------------------------------------------------------------------------------
+
+SOCLE_DOMAINS = [
+    ("Sécurisation de l'environnement", "surveillance et sécurisation du domicile jour et nuit, "
+     "accompagnement à l'adaptation du logement"),
+    ("Gestion des situations de crise et soutien des aidants", "gestion des ruptures "
+     "d'accompagnement et des sorties d'hospitalisation, soutien et orientation des aidants "
+     "vers des solutions de répit"),
+    ("Suivi renforcé", "suivi des plans d'accompagnement et de soins, coordination de "
+     "l'ensemble des interventions, surveillance gériatrique"),
+    ("Continuité du projet de vie et lutte contre l'isolement", "maintien de la vie sociale, "
+     "accompagnement du parcours de vie"),
+]
+
+
+def parse_optional_services(text: str) -> list[dict]:
+    """One line per service: « libellé ; prix en euros ; prestataire (facultatif) »."""
+    from decimal import Decimal, InvalidOperation
+
+    services_ = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) < 2 or not parts[0]:
+            raise DomainError(f"Ligne {number} : écrivez « libellé ; prix ; prestataire ».",
+                              field="optional_services")
+        try:
+            price = Decimal(parts[1].replace(",", ".").replace("€", "").strip())
+        except InvalidOperation as exc:
+            raise DomainError(f"Ligne {number} : le prix « {parts[1]} » n'est pas un nombre.",
+                              field="optional_services") from exc
+        if price < 0:
+            raise DomainError(f"Ligne {number} : le prix ne peut pas être négatif.",
+                              field="optional_services")
+        services_.append({"label": parts[0], "price": f"{price:.2f}",
+                          "provider": parts[2] if len(parts) > 2 else ""})
+    return services_
+
+
+@transaction.atomic
+def contract_generate(*, actor, referral: Referral, optional_services_text: str = ""):
+    from django.core.files.base import ContentFile
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    if referral.beneficiary is None:
+        raise DomainError("Ouvrez ou reliez d'abord le dossier de la personne.")
+    if referral.contracts.filter(signed_on__isnull=False).exists():
+        raise DomainError("Le contrat est déjà signé : il ne peut plus être régénéré.")
+    optional = parse_optional_services(optional_services_text)
+    b = referral.beneficiary
+    contract = Contract(crt=referral.crt, referral=referral, beneficiary=b,
+                        optional_services=optional, created_by=actor, updated_by=actor)
+    html = render_to_string("admissions/contract_pdf.html", {
+        "crt": referral.crt, "b": b, "socle": SOCLE_DOMAINS, "optional": optional,
+        "consents": b.consents.filter(withdrawn_at__isnull=True).select_related(
+            "organization"),
+        "caregivers": b.caregivers.all(), "today": date.today(),
+    })
+    pdf = HTML(string=html).write_pdf()
+    contract.file.save(f"{contract.public_id}.pdf", ContentFile(pdf), save=False)
+    contract.save()
+    from maillage.beneficiaries.models import Document
+
+    doc = Document(crt=b.crt, beneficiary=b, category=Document.Category.CONTRACT,
+                   title="Contrat d'accompagnement", document_date=date.today(),
+                   original_name="contrat-accompagnement.pdf", content_type="application/pdf",
+                   size=len(pdf), created_by=actor, updated_by=actor)
+    doc.file.save(f"{doc.public_id}.pdf", ContentFile(pdf), save=False)
+    doc.save()
+    audit_log(actor=actor, action="contract.generated", obj=contract, beneficiary=b)
+    return contract
+
+
+# --- Suspensions and exits -----------------------------------------------------------------
+
+
+def _check_suspension(s: Suspension) -> None:
+    e = s.enrolment
+    if s.start_date < e.admitted_on:
+        raise DomainError("La sortie temporaire commence avant l'admission.", field="start_date")
+    if e.ended_on and (s.end_date or date.max) > e.ended_on:
+        raise DomainError("La sortie temporaire dépasse la date de sortie définitive.",
+                          field="end_date")
+    if s.end_date and s.end_date < s.start_date:
+        raise DomainError("La date de fin précède la date de début.", field="end_date")
+    overlap = Suspension.objects.filter(enrolment=e).exclude(pk=s.pk).filter(
+        start_date__lte=s.end_date or date.max).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=s.start_date))
+    if overlap.exists():
+        raise DomainError("Cette période chevauche une autre sortie temporaire.",
+                          field="start_date")
+
+
+@transaction.atomic
+def suspension_start(*, actor, enrolment: Enrolment, kind: str, start_date: date,
+                     reason: str, place: str = "", end_date: date | None = None) -> Suspension:
+    if not enrolment.is_active:
+        raise DomainError("La personne n'est plus dans la file active.")
+    if not reason.strip():
+        raise DomainError("Indiquez le motif.", field="reason")
+    s = Suspension(crt=enrolment.crt, enrolment=enrolment, kind=kind, start_date=start_date,
+                   end_date=end_date, place=place, reason=reason.strip(), created_by=actor,
+                   updated_by=actor)
+    validate(s, exclude=["crt", "enrolment", "created_by", "updated_by"])
+    _check_suspension(s)
+    s.save()
+    audit_log(actor=actor, action="suspension.started", obj=s,
+              beneficiary=enrolment.beneficiary)
+    from maillage.beneficiaries.services import timeline_add
+
+    timeline_add(beneficiary=enrolment.beneficiary, kind="suspension.started", actor=actor,
+                 title=f"Sortie temporaire : {s.get_kind_display().lower()}"
+                       + (f" ({place})" if place else ""))
+    return s
+
+
+@transaction.atomic
+def suspension_end(*, actor, suspension: Suspension, end_date: date, version: int):
+    suspension.end_date = end_date
+    _check_suspension(suspension)
+    save_versioned(suspension, actor=actor, version=version, fields=["end_date"])
+    audit_log(actor=actor, action="suspension.ended", obj=suspension,
+              beneficiary=suspension.enrolment.beneficiary)
+    from maillage.beneficiaries.services import timeline_add
+
+    timeline_add(beneficiary=suspension.enrolment.beneficiary, kind="suspension.ended",
+                 actor=actor, title=f"Retour à domicile ({suspension.get_kind_display().lower()}"
+                                    f" du {suspension.start_date:%d/%m/%Y})")
+    return suspension
+
+
+@transaction.atomic
+def enrolment_close(*, actor, enrolment: Enrolment, version: int, ended_on: date,
+                    exit_reason: str, destination: str = "", notes: str = "",
+                    health_related: bool = False, doctor_opinion: str = "") -> Enrolment:
+    if not enrolment.is_active:
+        raise DomainError("Cette admission est déjà close.", code="conflict")
+    if exit_reason not in Enrolment.ExitReason.values:
+        raise DomainError("Choisissez le motif de sortie.", field="exit_reason")
+    if ended_on < enrolment.admitted_on:
+        raise DomainError("La sortie précède l'admission.", field="ended_on")
+    if ended_on > date.today():
+        raise DomainError("La date de sortie est dans le futur.", field="ended_on")
+    if exit_reason == Enrolment.ExitReason.CRITERIA and health_related and \
+            not doctor_opinion.strip():
+        raise DomainError("Quand les critères ne sont plus remplis pour raison de santé, "
+                          "l'avis du médecin est requis.", field="doctor_opinion")
+    if exit_reason == Enrolment.ExitReason.INSTITUTION and not destination.strip():
+        raise DomainError("Indiquez l'établissement d'accueil.", field="destination")
+    open_suspension = enrolment.suspensions.filter(end_date__isnull=True).first()
+    if open_suspension and open_suspension.start_date > ended_on:
+        raise DomainError("Une sortie temporaire commence après cette date.", field="ended_on")
+    if open_suspension:
+        open_suspension.end_date = ended_on
+        save_versioned(open_suspension, actor=actor, version=open_suspension.version,
+                       fields=["end_date"])
+    enrolment.ended_on, enrolment.exit_reason = ended_on, exit_reason
+    enrolment.exit_destination, enrolment.exit_notes = destination.strip(), notes.strip()
+    enrolment.exit_doctor_opinion = doctor_opinion.strip()
+    save_versioned(enrolment, actor=actor, version=version, fields=[
+        "ended_on", "exit_reason", "exit_destination", "exit_notes", "exit_doctor_opinion"])
+    audit_log(actor=actor, action="enrolment.closed", obj=enrolment,
+              beneficiary=enrolment.beneficiary,
+              details={"motif": enrolment.get_exit_reason_display()})
+    from maillage.beneficiaries.services import timeline_add
+
+    timeline_add(beneficiary=enrolment.beneficiary, kind="enrolment.closed", actor=actor,
+                 title=f"Sortie définitive : {enrolment.get_exit_reason_display().lower()}")
     return enrolment

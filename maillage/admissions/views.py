@@ -1,8 +1,10 @@
 """Referrals (internal and public), their review, the waiting list."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,10 +18,22 @@ from maillage.core.ratelimit import allow
 from maillage.core.tenancy import get_for_crt
 from maillage.territory import selectors as territory_selectors
 
-from . import selectors, services
+from . import periods, selectors, services
 from .eligibility import eligibility_checks, priority
-from .forms import DecisionForm, NextStepForm, PublicReferralForm, ReferralForm
-from .models import Referral
+from .forms import (
+    AdmitForm,
+    ContractForm,
+    DecisionForm,
+    ExitForm,
+    NextStepForm,
+    PublicReferralForm,
+    ReferralForm,
+    StepForm,
+    SuspensionEndForm,
+    SuspensionForm,
+)
+from .models import AdmissionStep, Contract, Enrolment, Referral, Suspension
+from .periods import hospitalisation_exceeds_three_months
 
 PUBLIC_LIMIT = 5  # public referrals per address and CRT per hour
 
@@ -125,6 +139,13 @@ def _detail_context(request, referral, decision_form, next_step_form) -> dict:
         "possible_referrals": services.possible_referrals(referral),
         "decision_form": decision_form,
         "next_step_form": next_step_form,
+        "steps": referral.steps.select_related("done_by").prefetch_related(
+            "joint_organizations"),
+        "steps_due": [(k, AdmissionStep.Kind(k).label) for k in services.steps_due(referral)],
+        "contracts": referral.contracts.all(),
+        "enrolment": referral.enrolments.order_by("-admitted_on").first(),
+        "can_review": has_permission(request.roles, "referral.review"),
+        "can_step": has_permission(request.roles, "admission.step"),
     }
 
 
@@ -184,3 +205,244 @@ def public_referral(request: HttpRequest, crt_id) -> HttpResponse:
 def public_referral_thanks(request: HttpRequest, crt_id) -> HttpResponse:
     crt = get_object_or_404(Crt, public_id=crt_id, is_active=True)
     return render(request, "admissions/public_referral_thanks.html", {"crt": crt})
+
+
+# --- Admission procedure -------------------------------------------------------------------
+
+
+def _referral(request, public_id) -> Referral:
+    return get_for_crt(Referral.objects.select_related("beneficiary", "crt"), request.crt,
+                       public_id)
+
+
+def _back_to(referral, message, request):
+    messages.success(request, message)
+    return redirect("admissions:referral_detail", public_id=referral.public_id)
+
+
+@require("admission.step")
+@require_http_methods(["GET", "POST"])
+def step_add(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    due = services.steps_due(referral)
+    if request.GET.get("etape") in due and request.method == "GET":
+        initial = {"kind": request.GET["etape"]}
+    else:
+        initial = {}
+    form = StepForm(request.POST or None, crt=request.crt, due=due, initial=initial)
+
+    def save(data):
+        return services.step_record(
+            actor=request.user, referral=referral, kind=data["kind"], done_on=data["done_on"],
+            outcome=data["outcome"], notes=data["notes"],
+            joint_organizations=list(data["joint_organizations"]),
+            gp_associated=data["gp_associated"], plan_summary=data["plan_summary"],
+        )
+
+    return run_form(request, form, save, template="core/form_page.html",
+                    on_success=lambda s: _back_to(referral, f"{s.get_kind_display()} : "
+                                                  "enregistrée.", request),
+                    context={"title": f"Étape d'admission — {referral}",
+                             "back_url": reverse("admissions:referral_detail",
+                                                 kwargs={"public_id": referral.public_id}),
+                             "back_label": str(referral)})
+
+
+@require("referral.review")
+@require_http_methods(["GET", "POST"])
+def contract_generate(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+
+    def save(data):
+        return services.contract_generate(actor=request.user, referral=referral,
+                                          optional_services_text=data["optional_services"])
+
+    return run_form(request, ContractForm(request.POST or None), save,
+                    template="core/form_page.html",
+                    on_success=lambda c: _back_to(referral, "Contrat généré : imprimez-le pour "
+                                                  "signature.", request),
+                    context={"title": f"Contrat d'accompagnement — {referral}",
+                             "submit_label": "Générer le contrat (PDF)",
+                             "back_url": reverse("admissions:referral_detail",
+                                                 kwargs={"public_id": referral.public_id}),
+                             "back_label": str(referral)})
+
+
+@require("referral.view")
+@require_GET
+def contract_download(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    contract = get_for_crt(Contract.objects.filter(referral=referral), request.crt, item_id)
+    audit_log(actor=request.user, action="contract.downloaded", obj=contract,
+              beneficiary=contract.beneficiary)
+    response = FileResponse(contract.file.open("rb"), content_type="application/pdf",
+                            as_attachment=True, filename="contrat-accompagnement.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require("referral.review")
+@require_http_methods(["POST"])
+def link_file(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    from maillage.beneficiaries.models import Beneficiary
+
+    beneficiary = get_for_crt(Beneficiary, request.crt, request.POST.get("beneficiary"))
+    services.referral_link_file(actor=request.user, referral=referral, beneficiary=beneficiary)
+    return _back_to(referral, "Demande reliée au dossier.", request)
+
+
+@require("referral.review")
+@require_http_methods(["GET", "POST"])
+def admit(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    form = AdmitForm(request.POST or None, crt=request.crt,
+                     initial={"referent": request.user})
+
+    def save(data):
+        return services.admission_decide(
+            actor=request.user, referral=referral, admitted_on=data["admitted_on"],
+            referent=data["referent"], gir_at_entry=data["gir_at_entry"],
+        )
+
+    def done(enrolment):
+        messages.success(request, f"{enrolment.beneficiary.display_name} est admis·e dans la "
+                                  "file active.")
+        return redirect("admissions:enrolment_detail", public_id=enrolment.public_id)
+
+    due = services.steps_due(referral)
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": f"Décision d'admission — {referral}",
+                             "submit_label": "Admettre dans la file active",
+                             "back_url": reverse("admissions:referral_detail",
+                                                 kwargs={"public_id": referral.public_id}),
+                             "back_label": str(referral),
+                             "intro": _admit_intro(referral, due)})
+
+
+def _admit_intro(referral, due) -> str:
+    if not due:
+        return "Toutes les étapes de la procédure sont réalisées."
+    labels = ", ".join(AdmissionStep.Kind(k).label.lower() for k in due)
+    if referral.hospital_discharge:
+        return f"Parcours d'urgence (sortie d'hospitalisation) : admission possible, étapes " \
+               f"restant dues : {labels}."
+    return f"Étapes restant à réaliser : {labels}."
+
+
+# --- File active ---------------------------------------------------------------------------
+
+
+@require("enrolment.view")
+@require_GET
+def file_active(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "q": request.GET.get("q", "").strip()[:80],
+        "gir": request.GET.get("gir", ""),
+        "referent": request.GET.get("referent", ""),
+        "suspended": request.GET.get("suspendu", ""),
+    }
+    rows, referents = selectors.file_active(crt=request.crt, **filters)
+    return render(request, "admissions/file_active.html", {
+        "rows": rows, "filters": filters, "referents": referents,
+        "year": date.today().year, "target": request.crt.file_active_target,
+        "total_months": sum(r["months"] for r in rows),
+    })
+
+
+@require("enrolment.view")
+@require_GET
+def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
+    enrolment = get_for_crt(
+        Enrolment.objects.select_related("beneficiary__commune", "referent", "referral"),
+        request.crt, public_id)
+    audit_log(actor=request.user, action="enrolment.viewed", obj=enrolment,
+              beneficiary=enrolment.beneficiary)
+    suspensions = list(enrolment.suspensions.all())
+    for s in suspensions:
+        s.proposes_exit = s.kind == Suspension.Kind.HOSPITALISATION and \
+            hospitalisation_exceeds_three_months(s.start_date, s.end_date)
+    due = services.steps_due(enrolment.referral) if enrolment.referral else []
+    return render(request, "admissions/enrolment_detail.html", {
+        "enrolment": enrolment, "b": enrolment.beneficiary, "suspensions": suspensions,
+        "steps_due": [AdmissionStep.Kind(k).label for k in due],
+        "history": Enrolment.objects.filter(beneficiary=enrolment.beneficiary)
+        .exclude(pk=enrolment.pk),
+        "can_manage": has_permission(request.roles, "enrolment.manage"),
+        "months": periods.forfait_months(
+            Enrolment.objects.filter(pk=enrolment.pk).prefetch_related("suspensions"),
+            year=date.today().year).get(enrolment.beneficiary_id, 0),
+    })
+
+
+def _enrolment(request, public_id) -> Enrolment:
+    return get_for_crt(Enrolment.objects.select_related("beneficiary"), request.crt, public_id)
+
+
+def _enrolment_done(request, enrolment, message):
+    messages.success(request, message)
+    return redirect("admissions:enrolment_detail", public_id=enrolment.public_id)
+
+
+def _enrolment_context(enrolment, title) -> dict:
+    return {"title": title,
+            "back_url": reverse("admissions:enrolment_detail",
+                                kwargs={"public_id": enrolment.public_id}),
+            "back_label": enrolment.beneficiary.display_name}
+
+
+@require("enrolment.manage")
+@require_http_methods(["GET", "POST"])
+def suspension_add(request: HttpRequest, public_id) -> HttpResponse:
+    enrolment = _enrolment(request, public_id)
+
+    def save(data):
+        return services.suspension_start(
+            actor=request.user, enrolment=enrolment, kind=data["kind"],
+            start_date=data["start_date"], end_date=data["end_date"], place=data["place"],
+            reason=data["reason"])
+
+    return run_form(request, SuspensionForm(request.POST or None), save,
+                    template="core/form_page.html",
+                    on_success=lambda s: _enrolment_done(request, enrolment,
+                                                         "Sortie temporaire enregistrée."),
+                    context=_enrolment_context(enrolment, "Sortie temporaire"))
+
+
+@require("enrolment.manage")
+@require_http_methods(["GET", "POST"])
+def suspension_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    enrolment = _enrolment(request, public_id)
+    suspension = get_for_crt(Suspension.objects.filter(enrolment=enrolment), request.crt,
+                             item_id)
+
+    def save(data):
+        return services.suspension_end(actor=request.user, suspension=suspension,
+                                       end_date=data["end_date"], version=data["version"])
+
+    return run_form(request, SuspensionEndForm(request.POST or None,
+                                               initial={"version": suspension.version}), save,
+                    template="core/form_page.html",
+                    on_success=lambda s: _enrolment_done(request, enrolment,
+                                                         "Retour à domicile enregistré."),
+                    context=_enrolment_context(enrolment, f"Fin de la sortie : {suspension}"))
+
+
+@require("enrolment.manage")
+@require_http_methods(["GET", "POST"])
+def enrolment_exit(request: HttpRequest, public_id) -> HttpResponse:
+    enrolment = _enrolment(request, public_id)
+
+    def save(data):
+        return services.enrolment_close(
+            actor=request.user, enrolment=enrolment, version=data["version"],
+            ended_on=data["ended_on"], exit_reason=data["exit_reason"],
+            destination=data["destination"], notes=data["notes"],
+            health_related=data["health_related"], doctor_opinion=data["doctor_opinion"])
+
+    return run_form(request, ExitForm(request.POST or None,
+                                      initial={"version": enrolment.version}), save,
+                    template="core/form_page.html",
+                    on_success=lambda e: _enrolment_done(request, enrolment,
+                                                         "Sortie définitive enregistrée."),
+                    context=_enrolment_context(enrolment, "Sortie définitive"))

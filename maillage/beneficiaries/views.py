@@ -90,8 +90,17 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
 @require("beneficiary.manage")
 @require_http_methods(["GET", "POST"])
 def beneficiary_create(request: HttpRequest) -> HttpResponse:
-    form = NewBeneficiaryForm(request.POST or None, crt=request.crt)
-    context: dict = {"title": "Nouveau dossier"}
+    referral = _referral_to_link(request)
+    initial = {}
+    if referral is not None:
+        initial = {
+            "birth_name": referral.person_last_name, "first_names": referral.person_first_name,
+            "first_name": referral.person_first_name.split()[0],
+            "birth_date": referral.person_birth_date, "address": referral.person_address,
+            "commune": referral.person_commune, "phone": referral.person_phone,
+        }
+    form = NewBeneficiaryForm(request.POST or None, crt=request.crt, initial=initial)
+    context: dict = {"title": "Nouveau dossier", "referral": referral}
 
     def save(data):
         try:
@@ -111,6 +120,11 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
 
     def done(b):
         messages.success(request, f"Le dossier de {b.display_name} est ouvert.")
+        if referral is not None:
+            from maillage.admissions.services import referral_link_file
+
+            referral_link_file(actor=request.user, referral=referral, beneficiary=b)
+            return redirect("admissions:referral_detail", public_id=referral.public_id)
         return redirect(_file_url(b))
 
     response = run_form(
@@ -120,6 +134,17 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
     if context.get("duplicates"):
         response.status_code = 409
     return response
+
+
+def _referral_to_link(request):
+    """The referral this new file is opened for (``?demande=``), if the user may review it."""
+    public_id = request.GET.get("demande") or request.POST.get("demande")
+    if not public_id or not has_permission(request.roles, "referral.review"):
+        return None
+    from maillage.admissions.models import Referral
+
+    return get_for_crt(Referral.objects.filter(beneficiary__isnull=True), request.crt,
+                       public_id)
 
 
 @require("beneficiary.view")

@@ -47,6 +47,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "referral.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
     "referral.create": CRT_TEAM,
     "referral.review": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    "admission.step": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+                                 Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST}),
+    # File active: enrolments, temporary and definitive exits.
+    "enrolment.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    "enrolment.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+                                   Role.ADMIN_STAFF}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.

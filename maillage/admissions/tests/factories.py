@@ -16,3 +16,26 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     referrer_name = "Dr Besnard"
     referrer_email = "besnard@medecin.mssante.fr"
     reason = "Chutes répétées, vit seule, aidante épuisée."
+
+
+def enrolment(beneficiary, referent=None, **fields):
+    from datetime import date
+
+    from maillage.admissions.models import Enrolment
+    from maillage.core.tests.factories import UserFactory
+
+    return Enrolment.objects.create(
+        crt=beneficiary.crt, beneficiary=beneficiary, admitted_on=date(2025, 1, 6),
+        referent=referent or UserFactory(), gir_at_entry=3, **fields)
+
+
+def contract(referral, beneficiary):
+    from django.core.files.base import ContentFile
+
+    from maillage.admissions.models import Contract
+    from maillage.beneficiaries.tests.factories import PDF
+
+    c = Contract(crt=referral.crt, referral=referral, beneficiary=beneficiary)
+    c.file.save(f"{c.public_id}.pdf", ContentFile(PDF), save=False)
+    c.save()
+    return c

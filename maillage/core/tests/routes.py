@@ -8,7 +8,8 @@ object that user may legitimately reach (e.g. a beneficiary whose care team incl
 that the permission matrix tests the role, not the object rules (tested in each app).
 """
 
-from maillage.admissions.tests.factories import ReferralFactory
+from maillage.admissions.models import Suspension
+from maillage.admissions.tests.factories import ReferralFactory, contract, enrolment
 from maillage.beneficiaries.tests.factories import (
     CaregiverFactory,
     consent,
@@ -63,10 +64,37 @@ OBJECT_ROUTES = {
     "beneficiaries:document_add": _file,
     "beneficiaries:document_download": _file_item(lambda b: document(b)),
     "admissions:referral_detail": _one(ReferralFactory),
+    "admissions:step_add": _one(ReferralFactory),
+    "admissions:contract_generate": _one(ReferralFactory),
+    "admissions:contract_download": lambda crt, user, roles: _contract(crt),
+    "admissions:link_file": _one(ReferralFactory),
+    "admissions:admit": _one(ReferralFactory),
+    "admissions:enrolment_detail": lambda crt, user, roles: {
+        "public_id": enrolment(shared_file(crt)).public_id},
+    "admissions:suspension_add": lambda crt, user, roles: {
+        "public_id": enrolment(shared_file(crt)).public_id},
+    "admissions:suspension_end": lambda crt, user, roles: _suspension(crt),
+    "admissions:enrolment_exit": lambda crt, user, roles: {
+        "public_id": enrolment(shared_file(crt)).public_id},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
 }
+
+
+def _contract(crt):
+    referral = ReferralFactory(crt=crt)
+    c = contract(referral, shared_file(crt))
+    return {"public_id": referral.public_id, "item_id": c.public_id}
+
+
+def _suspension(crt):
+    from datetime import date
+
+    e = enrolment(shared_file(crt))
+    s = Suspension.objects.create(crt=crt, enrolment=e, kind="hospitalisation",
+                                  start_date=date(2025, 2, 1), reason="Chute")
+    return {"public_id": e.public_id, "item_id": s.public_id}
 
 
 def _staff(beneficiary):
@@ -76,4 +104,4 @@ def _staff(beneficiary):
 
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
-POST_ONLY = {"core:logout"}
+POST_ONLY = {"core:logout", "admissions:link_file"}
