@@ -25,6 +25,11 @@ def run_form(
     """
     status = 200
     if request.method == "POST":
+        if not form.is_bound:
+            # ``Form(request.POST or None)`` leaves a form unbound when every field was left
+            # empty: bind it, so an all-optional form can still be submitted.
+            form.is_bound, form.data, form.files = True, request.POST, request.FILES
+            form._errors = None
         if form.is_valid():
             try:
                 result = save(form.cleaned_data)

@@ -24,9 +24,11 @@ def enrolment(beneficiary, referent=None, **fields):
     from maillage.admissions.models import Enrolment
     from maillage.core.tests.factories import UserFactory
 
+    fields.setdefault("admitted_on", date(2025, 1, 6))
+    fields.setdefault("gir_at_entry", 3)
     return Enrolment.objects.create(
-        crt=beneficiary.crt, beneficiary=beneficiary, admitted_on=date(2025, 1, 6),
-        referent=referent or UserFactory(), gir_at_entry=3, **fields)
+        crt=beneficiary.crt, beneficiary=beneficiary, referent=referent or UserFactory(),
+        **fields)
 
 
 def contract(referral, beneficiary):
