@@ -87,7 +87,8 @@ class TestContract:
         download = client.get(referral_url("contract_download", waiting,
                                            item_id=contract.public_id))
         pdf = b"".join(download.streaming_content)
-        text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+        pages = PdfReader(io.BytesIO(pdf)).pages
+        text = " ".join(" ".join(p.extract_text().split()) for p in pages)
         assert "Contrat d'accompagnement renforcé à domicile" in text
         assert "LEMAIRE Odette" in text and "CRT A" in text
         assert "Aucune participation financière ne peut être demandée" in text
