@@ -1,6 +1,6 @@
-"""Demo data of admissions: the file active (every demo beneficiary enrolled), referrals
-received and a waiting list of 10 at various next steps. The admission steps, contracts,
-suspensions and exits come with the admission-procedure work."""
+"""Demo data of admissions: a year of history — admissions spread over the year, temporary
+exits (hospitalisations, one over 3 months, temporary room stays), definitive exits with each
+reason and a re-admission — referrals received and a waiting list of 10 at various steps."""
 
 from datetime import date, timedelta
 
@@ -13,7 +13,7 @@ from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
 
 from . import services
-from .models import PrioritySituation, Referral
+from .models import AdmissionStep, Enrolment, PrioritySituation, Referral
 
 NEXT_STEPS = [
     "Visite à domicile d'évaluation", "Visite à domicile conjointe avec le SSIAD",
@@ -42,12 +42,14 @@ def load(ctx: DemoContext) -> None:
         team = [m.user for m in Membership.objects.filter(
             crt=crt, roles__role__in=[Role.NURSE, Role.COORDINATOR, Role.DOCTOR])
             .select_related("user")]
+        stays = []
         for b in Beneficiary.objects.filter(crt=crt).order_by("pk"):
             admitted = b.current_gir_on or today - timedelta(days=60)
-            services.enrolment_open(
+            stays.append(services.enrolment_open(
                 actor=coordinator, beneficiary=b, admitted_on=admitted, referent=coordinator,
                 gir_at_entry=b.current_gir or 3,
-            )
+            ))
+        _history(ctx, stays, coordinator, key)
         communes = list(Commune.objects.filter(crt=crt).order_by("name"))
         orgs = list(Organization.objects.filter(crt=crt).order_by("name"))
         gps = list(Professional.objects.filter(crt=crt, profession="gp"))
@@ -85,7 +87,76 @@ def load(ctx: DemoContext) -> None:
                     next_step_owner=rng.choice(team),
                     override="Situation prioritaire validée en réunion d'équipe.",
                 )
+                for kind in services.PROCEDURE[: index % 5]:
+                    if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
+                        break
+                    referral.refresh_from_db()
+                    services.step_record(
+                        actor=rng.choice(team), referral=referral, kind=kind,
+                        done_on=today - timedelta(days=rng.randint(0, 10)),
+                        outcome="favourable", gp_associated=kind == "medical_evaluation",
+                        plan_summary="Passages d'aide-soignante matin et soir, téléassistance, "
+                                     "astreinte de nuit, répit de l'aidante deux jours par mois."
+                        if kind == "plan_drafted" else "",
+                    )
             elif index == 10:
                 services.referral_decide(
                     actor=coordinator, referral=referral, version=referral.version,
                     decision="decline", reason="GIR 5 : relève d'un service d'aide à domicile.")
+
+
+def _history(ctx: DemoContext, stays: list[Enrolment], coordinator, key: str) -> None:
+    """Temporary and definitive exits over the past year, and one re-admission."""
+    rng, today = ctx.rng, date.today()
+    # Hospitalisations and temporary room stays (some over), one long one still going.
+    for index, stay in enumerate(stays[: len(stays) // 4]):
+        start = stay.admitted_on + timedelta(days=rng.randint(5, 20))
+        if start >= today:
+            continue
+        long_one = index == 0
+        kind = "temporary_room" if index % 4 == 3 else "hospitalisation"
+        end = None if long_one else min(start + timedelta(days=rng.randint(3, 25)), today)
+        if long_one:
+            start = min(start, today - timedelta(days=100))
+            if start < stay.admitted_on:
+                continue
+        services.suspension_start(
+            actor=coordinator, enrolment=stay, kind=kind, start_date=start, end_date=end,
+            place="CHU d'Angers" if kind == "hospitalisation" else "Chambre d'urgence du CRT",
+            reason="Chute avec fracture" if long_one else rng.choice(
+                ["Décompensation cardiaque", "Pneumopathie", "Aidante hospitalisée",
+                 "Déshydratation"]),
+        )
+    if key != "anjou_bleu":
+        return
+    # One definitive exit for each reason (the file active keeps more than 30 people).
+    reasons = [r for r in Enrolment.ExitReason.values if r != "long_hospitalisation"]
+    for stay, reason in zip(stays[-len(reasons):], reasons, strict=True):
+        stay.refresh_from_db()
+        ended = min(today, stay.admitted_on + timedelta(days=rng.randint(20, 60)))
+        services.enrolment_close(
+            actor=coordinator, enrolment=stay, version=stay.version, ended_on=ended,
+            exit_reason=reason,
+            destination={"institution": "EHPAD du Val d'Erdre", "moved": "Nantes"}.get(reason,
+                                                                                         ""),
+            health_related=reason == "criteria",
+            doctor_opinion="GIR 5 à la réévaluation, autonomie retrouvée."
+            if reason == "criteria" else "",
+        )
+    # A hospitalisation of more than 3 months that ended the accompaniment.
+    stay = stays[-len(reasons) - 1]
+    start = stay.admitted_on + timedelta(days=2)
+    if start + timedelta(days=100) <= today:
+        services.suspension_start(actor=coordinator, enrolment=stay, kind="hospitalisation",
+                                  start_date=start, place="CHU d'Angers — SSR",
+                                  reason="AVC")
+        stay.refresh_from_db()
+        services.enrolment_close(
+            actor=coordinator, enrolment=stay, version=stay.version,
+            ended_on=start + timedelta(days=100), exit_reason="long_hospitalisation")
+    # The person who wished to leave came back: a new enrolment.
+    left = Enrolment.objects.filter(crt=stays[0].crt, exit_reason="wishes_to_leave").first()
+    if left and left.ended_on < today:
+        services.enrolment_open(actor=coordinator, beneficiary=left.beneficiary,
+                                admitted_on=today, referent=coordinator,
+                                gir_at_entry=left.beneficiary.current_gir or 3)

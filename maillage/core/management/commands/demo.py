@@ -7,6 +7,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from maillage.core.demo import DEMO_PASSWORD, DemoContext, demo_accounts
 from maillage.core.models import Crt
@@ -30,8 +31,10 @@ def demo_modules():
 @transaction.atomic
 def load_demo(*, scale: int = 1, seed: int = SEED) -> DemoContext:
     ctx = DemoContext(rng=Random(seed), scale=scale)
-    for module in demo_modules():
-        module.load(ctx)
+    # The emails the services send to referrers are kept in memory, not printed.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        for module in demo_modules():
+            module.load(ctx)
     return ctx
 
 
