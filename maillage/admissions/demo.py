@@ -54,6 +54,7 @@ def load(ctx: DemoContext) -> None:
         orgs = list(Organization.objects.filter(crt=crt).order_by("name"))
         gps = list(Professional.objects.filter(crt=crt, profession="gp"))
         count = (14 if key == "anjou_bleu" else 5) * ctx.scale
+        waiting = (10 if key == "anjou_bleu" else 5) * ctx.scale
         for index in range(count):
             last, first = PEOPLE[index % len(PEOPLE)]
             org = rng.choice(orgs)
@@ -80,7 +81,7 @@ def load(ctx: DemoContext) -> None:
             Referral.objects.filter(pk=referral.pk).update(
                 received_at=timezone.now() - timedelta(days=rng.randint(1, 90)))
             referral.refresh_from_db()
-            if index < 10:  # the waiting list, at various steps
+            if index < waiting:  # the waiting list, at various steps
                 services.referral_decide(
                     actor=coordinator, referral=referral, version=referral.version,
                     decision="accept", next_step=NEXT_STEPS[index % len(NEXT_STEPS)],
@@ -99,7 +100,7 @@ def load(ctx: DemoContext) -> None:
                                      "astreinte de nuit, répit de l'aidante deux jours par mois."
                         if kind == "plan_drafted" else "",
                     )
-            elif index == 10:
+            elif index == waiting:
                 services.referral_decide(
                     actor=coordinator, referral=referral, version=referral.version,
                     decision="decline", reason="GIR 5 : relève d'un service d'aide à domicile.")

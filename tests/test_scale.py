@@ -1,0 +1,68 @@
+"""Query budgets with the ``--scale 10`` demo: the pages stay flat as data grows."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from maillage.admissions.models import Enrolment, Referral
+from maillage.beneficiaries.models import Beneficiary
+from maillage.core.management.commands.demo import load_demo
+
+
+@pytest.fixture(scope="module")
+def big_demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_demo(scale=10)
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def client_for(username: str) -> Client:
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+PAGES = [
+    ("coordinator", "core:home", {}, 12),
+    ("coordinator", "beneficiaries:list", {}, 10),
+    ("coordinator", "admissions:file_active", {}, 10),
+    ("coordinator", "admissions:waiting_list", {}, 10),
+    ("coordinator", "admissions:referral_list", {}, 10),
+    ("coordinator", "territory:organization_list", {}, 10),
+    ("coordinator", "territory:professional_list", {}, 10),
+    ("auditor", "core:audit_list", {}, 12),
+    ("partner", "beneficiaries:list", {}, 10),
+]
+
+
+@pytest.mark.parametrize(("username", "name", "kwargs", "budget"), PAGES,
+                         ids=[f"{u}-{n}" for u, n, _, _ in PAGES])
+def test_list_pages_stay_within_budget(big_demo, db, django_assert_max_num_queries, username,
+                                       name, kwargs, budget):
+    client = client_for(username)
+    with django_assert_max_num_queries(budget):
+        response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+
+
+def test_the_demo_is_really_big(big_demo, db):
+    assert Enrolment.objects.filter(crt__name="CRT Anjou Bleu", ended_on__isnull=True).count() \
+        > 300
+    assert Referral.objects.filter(status="waiting").count() >= 100
+
+
+def test_file_pages_stay_within_budget(big_demo, db, django_assert_max_num_queries):
+    doctor = client_for("doctor")
+    b = Beneficiary.objects.filter(crt__name="CRT Anjou Bleu").order_by("pk").first()
+    enrolment = Enrolment.objects.filter(beneficiary=b).first()
+    for url, budget in [
+        (reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}), 22),
+        (reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}), 16),
+        (reverse("admissions:enrolment_detail", kwargs={"public_id": enrolment.public_id}), 16),
+    ]:
+        with django_assert_max_num_queries(budget):
+            assert doctor.get(url).status_code == 200
