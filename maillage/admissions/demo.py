@@ -76,11 +76,9 @@ def load(ctx: DemoContext) -> None:
                 known_gir=rng.choice([None, 2, 3, 3, 4, 4, 5]),
                 urgency=rng.choice(["normal", "normal", "urgent"]),
                 hospital_discharge=rng.random() < 0.2, person_agrees=rng.random() < 0.9,
+                # Spread over the last three months.
+                received_at=timezone.now() - timedelta(days=rng.randint(1, 90)),
             )
-            # Spread the requests over the last three months.
-            Referral.objects.filter(pk=referral.pk).update(
-                received_at=timezone.now() - timedelta(days=rng.randint(1, 90)))
-            referral.refresh_from_db()
             if index < waiting:  # the waiting list, at various steps
                 services.referral_decide(
                     actor=coordinator, referral=referral, version=referral.version,

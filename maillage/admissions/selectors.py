@@ -111,3 +111,14 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def other_stays(*, enrolment: Enrolment) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(beneficiary=enrolment.beneficiary).exclude(pk=enrolment.pk)
+
+
+def forfait_months_of(*, enrolment: Enrolment, year: int) -> int:
+    from .periods import forfait_months
+
+    qs = Enrolment.objects.filter(pk=enrolment.pk).prefetch_related("suspensions")
+    return forfait_months(qs, year=year).get(enrolment.beneficiary_id, 0)

@@ -68,12 +68,16 @@ def possible_referrals(referral: Referral):
 
 
 @transaction.atomic
-def referral_create(*, actor, crt: Crt, source: str, **fields) -> Referral:
+def referral_create(*, actor, crt: Crt, source: str, received_at=None, **fields) -> Referral:
+    """``received_at`` defaults to now; an import (or the demo's history) may give the date."""
     unknown = set(fields) - set(REFERRAL_FIELDS)
     if unknown:
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    received_at = received_at or timezone.now()
+    if received_at > timezone.now():
+        raise DomainError("La date de réception est dans le futur.")
     referral = Referral(
-        crt=crt, source=source, received_at=timezone.now(), created_by=actor, updated_by=actor,
+        crt=crt, source=source, received_at=received_at, created_by=actor, updated_by=actor,
         **fields,
     )
     _check(referral)

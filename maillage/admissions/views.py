@@ -18,7 +18,7 @@ from maillage.core.ratelimit import allow
 from maillage.core.tenancy import get_for_crt
 from maillage.territory import selectors as territory_selectors
 
-from . import periods, selectors, services
+from . import selectors, services
 from .eligibility import eligibility_checks, priority
 from .forms import (
     AdmitForm,
@@ -366,12 +366,9 @@ def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "admissions/enrolment_detail.html", {
         "enrolment": enrolment, "b": enrolment.beneficiary, "suspensions": suspensions,
         "steps_due": [AdmissionStep.Kind(k).label for k in due],
-        "history": Enrolment.objects.filter(beneficiary=enrolment.beneficiary)
-        .exclude(pk=enrolment.pk),
+        "history": selectors.other_stays(enrolment=enrolment),
         "can_manage": has_permission(request.roles, "enrolment.manage"),
-        "months": periods.forfait_months(
-            Enrolment.objects.filter(pk=enrolment.pk).prefetch_related("suspensions"),
-            year=date.today().year).get(enrolment.beneficiary_id, 0),
+        "months": selectors.forfait_months_of(enrolment=enrolment, year=date.today().year),
     })
 
 

@@ -6,7 +6,16 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from .access import visible_beneficiaries
-from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document, TimelineEvent
+from .models import (
+    AggirEvaluation,
+    Beneficiary,
+    Caregiver,
+    CareTeamMember,
+    Consent,
+    Document,
+    IcopeScreening,
+    TimelineEvent,
+)
 
 
 def beneficiary_list(*, crt, user, roles, query: str = "") -> QuerySet[Beneficiary]:
@@ -60,3 +69,13 @@ def file_detail(*, beneficiary: Beneficiary, access) -> dict:
         "documents": list(documents),
     }
 
+
+
+def evaluations(*, beneficiary: Beneficiary) -> dict:
+    """The evaluation history of the medical section (health data: check access first)."""
+    return {
+        "evaluations": AggirEvaluation.objects.filter(beneficiary=beneficiary)
+        .select_related("evaluator"),
+        "screenings": IcopeScreening.objects.filter(beneficiary=beneficiary)
+        .select_related("screened_by"),
+    }

@@ -32,15 +32,7 @@ from .forms import (
     NewBeneficiaryForm,
     SituationForm,
 )
-from .models import (
-    AggirEvaluation,
-    Beneficiary,
-    Caregiver,
-    CareTeamMember,
-    Consent,
-    Document,
-    IcopeScreening,
-)
+from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document
 
 
 def _file(request, public_id):
@@ -322,8 +314,7 @@ def medical_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "beneficiaries/medical.html", {
         "b": b, "medical": b.medical,
         "can_edit": has_permission(request.roles, "health.edit"),
-        "evaluations": AggirEvaluation.objects.filter(beneficiary=b).select_related("evaluator"),
-        "screenings": IcopeScreening.objects.filter(beneficiary=b).select_related("screened_by"),
+        **selectors.evaluations(beneficiary=b),
         "domains": icope.DOMAINS_BY_CODE,
     })
 

@@ -71,3 +71,9 @@ def test_demo_partner_sees_only_their_patients(demo, db, client):
         shown = b.display_name in page
         assert shown == (b in mine and b.consents.filter(
             kind="care_team_sharing", granted=True, withdrawn_at__isnull=True).exists()), b
+
+
+def test_bench_command_measures_the_main_pages(demo, db, capsys):
+    call_command("bench", runs=1)
+    out = capsys.readouterr().out
+    assert "médiane" in out and "/admissions/file-active/" in out and "/audit/" in out
