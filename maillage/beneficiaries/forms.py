@@ -6,7 +6,7 @@ from maillage.territory.models import Commune, Organization, Professional
 
 from . import aggir, icope
 from .identity import normalize_matricule
-from .models import Beneficiary, Caregiver, Consent, Document, MedicalRecord
+from .models import Beneficiary, Caregiver, Consent, Document, FreeEvaluation, MedicalRecord
 from .services import input_label
 
 
@@ -311,3 +311,20 @@ class DocumentForm(BootstrapFormMixin, forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=80)
 
+
+
+class FreeEvaluationForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=[("", "—"), *FreeEvaluation.Kind.choices],
+                             error_messages={"required": "Choisissez le type d'évaluation."})
+    evaluated_on = forms.DateField(label="Date", widget=DateInput(),
+                                   error_messages={"required": "Indiquez la date.",
+                                                   "invalid": "Date invalide."})
+    title = forms.CharField(label="Titre", max_length=200,
+                            error_messages={"required": "Donnez un titre."})
+    findings = forms.CharField(label="Constats et préconisations",
+                               widget=forms.Textarea(attrs={"rows": 6}),
+                               error_messages={"required": "Décrivez les constats."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()

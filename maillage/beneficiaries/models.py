@@ -482,3 +482,31 @@ class TimelineEvent(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FreeEvaluation(TenantModel):
+    """A free-text evaluation by a professional (occupational therapist, psychologist…)."""
+
+    class Kind(models.TextChoices):
+        OCCUPATIONAL = "occupational", "Évaluation ergothérapique (domicile, aides techniques)"
+        PSYCHOLOGICAL = "psychological", "Évaluation psychologique"
+        NUTRITION = "nutrition", "Évaluation nutritionnelle"
+        FALLS = "falls", "Évaluation du risque de chute"
+        OTHER = "other", "Autre évaluation"
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="free_evaluations"
+    )
+    kind = models.CharField("type", max_length=15, choices=Kind)
+    evaluated_on = models.DateField("date")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="auteur")
+    title = models.CharField("titre", max_length=200)
+    findings = models.TextField("constats et préconisations")
+
+    class Meta:
+        verbose_name = "évaluation"
+        ordering = ["-evaluated_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.evaluated_on:%d/%m/%Y})"

@@ -13,6 +13,7 @@ from .models import (
     CareTeamMember,
     Consent,
     Document,
+    FreeEvaluation,
     IcopeScreening,
     TimelineEvent,
 )
@@ -78,4 +79,6 @@ def evaluations(*, beneficiary: Beneficiary) -> dict:
         .select_related("evaluator"),
         "screenings": IcopeScreening.objects.filter(beneficiary=beneficiary)
         .select_related("screened_by"),
+        "free_evaluations": FreeEvaluation.objects.filter(beneficiary=beneficiary)
+        .select_related("author"),
     }

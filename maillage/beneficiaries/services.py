@@ -21,6 +21,7 @@ from .models import (
     CareTeamMember,
     Consent,
     Document,
+    FreeEvaluation,
     IcopeScreening,
     MedicalRecord,
     TimelineEvent,
@@ -415,6 +416,24 @@ def icope_record(*, actor, beneficiary: Beneficiary, screened_on: date,
     timeline_add(beneficiary=beneficiary, kind="icope.recorded", actor=actor, health=True,
                  title=f"Repérage ICOPE : à approfondir — {labels}")
     return screening
+
+
+@transaction.atomic
+def free_evaluation_record(*, actor, beneficiary: Beneficiary, kind: str, evaluated_on: date,
+                           title: str, findings: str) -> FreeEvaluation:
+    if evaluated_on > date.today():
+        raise DomainError("La date de l'évaluation est dans le futur.", field="evaluated_on")
+    evaluation = FreeEvaluation(
+        crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, evaluated_on=evaluated_on,
+        author=actor, title=title.strip(), findings=findings.strip(), created_by=actor,
+        updated_by=actor,
+    )
+    validate(evaluation, exclude=["crt", "beneficiary", "author", "created_by", "updated_by"])
+    evaluation.save()
+    audit_log(actor=actor, action="evaluation.recorded", obj=evaluation, beneficiary=beneficiary)
+    timeline_add(beneficiary=beneficiary, kind="evaluation.recorded", actor=actor, health=True,
+                 title=f"{evaluation.get_kind_display()} : {evaluation.title}")
+    return evaluation
 
 
 ALLOWED_UPLOADS = {

@@ -23,6 +23,8 @@ urlpatterns = [
     path(B + "medical/modifier/", views.medical_edit, name="medical_edit"),
     path(B + "aggir/nouvelle/", views.aggir_create, name="aggir_create"),
     path(B + "icope/nouveau/", views.icope_create, name="icope_create"),
+    path(B + "evaluations/nouvelle/", views.free_evaluation_create,
+         name="free_evaluation_create"),
     path(B + "documents/nouveau/", views.document_add, name="document_add"),
     path(B + "documents/<uuid:item_id>/", views.document_download, name="document_download"),
 ]

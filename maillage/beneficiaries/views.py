@@ -26,6 +26,7 @@ from .forms import (
     ConsentForm,
     ConsentWithdrawForm,
     DocumentForm,
+    FreeEvaluationForm,
     IcopeForm,
     IdentityForm,
     MedicalForm,
@@ -371,6 +372,28 @@ def _aggir_saved(request, b, evaluation):
     messages.success(request, f"Évaluation enregistrée : GIR {evaluation.gir} "
                               f"(rang {evaluation.rang}).")
     return redirect("beneficiaries:medical", public_id=b.public_id)
+
+
+@require("evaluation.record")
+@require_http_methods(["GET", "POST"])
+def free_evaluation_create(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = _file(request, public_id)
+    _require_health(access)
+
+    def save(data):
+        return services.free_evaluation_record(
+            actor=request.user, beneficiary=b, kind=data["kind"],
+            evaluated_on=data["evaluated_on"], title=data["title"], findings=data["findings"],
+        )
+
+    return run_form(
+        request, FreeEvaluationForm(request.POST or None), save,
+        template="core/form_page.html",
+        context={"title": f"Évaluation — {b.display_name}",
+                 "back_url": reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}),
+                 "back_label": "Volet médical"},
+        on_success=lambda r: _medical_saved(request, b),
+    )
 
 
 @require("screening.record")

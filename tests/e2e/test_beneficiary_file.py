@@ -61,7 +61,7 @@ def test_doctor_evaluates_on_a_phone(demo, open_page):
     page.get_by_role("link", name="Volet médical").click()
     page.wait_for_url("**/medical/")
     p.check_accessibility()
-    page.get_by_role("link", name="Nouvelle évaluation").click()
+    page.get_by_role("link", name="Nouvelle évaluation AGGIR").click()
     p.check_accessibility()
     page.locator("#id_evaluated_on").fill(date.today().isoformat())
     for code in aggir.INPUT_CODES:

@@ -61,6 +61,7 @@ OBJECT_ROUTES = {
     "beneficiaries:medical_edit": _file,
     "beneficiaries:aggir_create": _file,
     "beneficiaries:icope_create": _file,
+    "beneficiaries:free_evaluation_create": _file,
     "beneficiaries:document_add": _file,
     "beneficiaries:document_download": _file_item(lambda b: document(b)),
     "admissions:referral_detail": _one(ReferralFactory),
