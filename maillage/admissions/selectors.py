@@ -16,14 +16,28 @@ def referrals(*, crt, status: str = "") -> QuerySet[Referral]:
     return qs.order_by("-received_at")
 
 
-def waiting_list(*, crt, today: date | None = None) -> list[dict]:
-    """The waiting list in its transparent order: priority score, then the oldest request."""
+def waiting_list(*, crt, user=None, roles=frozenset(), today: date | None = None) -> list[dict]:
+    """The waiting list in its transparent order: priority score, then the oldest request.
+
+    The CRT team sees all of it; a partner (without a team role) sees the people they referred
+    or whose evaluation their structure takes part in (joint home visit)."""
+    from maillage.core.roles import CRT_TEAM
+    from maillage.territory.models import Professional
+
     today = today or date.today()
     rows = []
     qs = (
         Referral.objects.filter(crt=crt, status=Referral.Status.WAITING)
         .select_related("crt", "person_commune", "next_step_owner", "beneficiary")
     )
+    if not roles & CRT_TEAM:
+        organizations = Professional.objects.filter(
+            crt=crt, user=user, organization__isnull=False).values("organization")
+        qs = qs.filter(
+            Q(referrer_professional__user=user)
+            | Q(referrer_organization__in=organizations)
+            | Q(steps__joint_organizations__in=organizations)
+        ).distinct()
     for referral in qs:
         rank = priority(referral)
         rows.append({

@@ -225,6 +225,16 @@ PROCEDURE = [
 ]
 
 
+#: How the next step reads on the waiting list.
+NEXT_STEP_LABELS = {
+    AdmissionStep.Kind.HOME_VISIT: "Visite à domicile d'évaluation",
+    AdmissionStep.Kind.MEDICAL_EVALUATION: "Évaluation médicale",
+    AdmissionStep.Kind.TEAM_OPINION: "Avis de l'équipe / commission d'admission",
+    AdmissionStep.Kind.PLAN_DRAFTED: "Élaboration du plan d'accompagnement",
+    AdmissionStep.Kind.CONTRACT_SIGNED: "Signature du contrat",
+}
+
+
 def steps_due(referral: Referral) -> list[str]:
     done = {s.kind for s in referral.steps.all()}
     return [kind for kind in PROCEDURE if kind not in done]
@@ -263,7 +273,7 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
     remaining = steps_due(referral)
     if referral.status == Referral.Status.WAITING:
         referral.next_step = (
-            AdmissionStep.Kind(remaining[0]).label if remaining else "Décision d'admission"
+            NEXT_STEP_LABELS[remaining[0]] if remaining else "Décision d'admission"
         )
         save_versioned(referral, actor=actor, version=referral.version, fields=["next_step"])
     audit_log(actor=actor, action="admission_step.recorded", obj=step,

@@ -47,7 +47,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.referrals(crt=request.crt, status=status), 50).get_page(
         request.GET.get("page"))
     return render(request, "admissions/referral_list.html", {
-        "page": page, "status": status, "statuses": Referral.Status.choices,
+        "page": page, "status": status, "statuses": Referral.Status.choices, "can_open": True,
         "can_create": has_permission(request.roles, "referral.create"),
     })
 
@@ -149,12 +149,13 @@ def _detail_context(request, referral, decision_form, next_step_form) -> dict:
     }
 
 
-@require("referral.view")
+@require("waiting_list.view")
 @require_GET
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    rows = selectors.waiting_list(crt=request.crt)
+    rows = selectors.waiting_list(crt=request.crt, user=request.user, roles=request.roles)
     return render(request, "admissions/waiting_list.html", {
         "rows": rows,
+        "can_open": has_permission(request.roles, "referral.view"),
         "file_active": selectors.file_active_count(crt=request.crt),
         "target": request.crt.file_active_target,
     })

@@ -161,6 +161,21 @@ class Beneficiary(TenantModel, VersionedModel):
         return years - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
 
     @property
+    def equipment_labels(self) -> list[str]:
+        labels = []
+        if self.has_teleassistance:
+            labels.append("Téléassistance" + (f" ({self.teleassistance_provider})"
+                                              if self.teleassistance_provider else ""))
+        for flag, label in ((self.has_key_box, "Boîte à clés"),
+                            (self.has_grab_bars, "Barres d'appui"),
+                            (self.has_medical_bed, "Lit médicalisé")):
+            if flag:
+                labels.append(label)
+        if self.other_equipment:
+            labels.append(self.other_equipment)
+        return labels
+
+    @property
     def ins_travels(self) -> bool:
         """Only a qualified identity lets the INS travel in exchanges."""
         return self.identity_status == IdentityStatus.QUAL

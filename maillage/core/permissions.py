@@ -45,6 +45,9 @@ MATRIX: dict[str, frozenset[str]] = {
     # Admissions (volet 2): referrals, their review (the coordinator decides, by delegation of
     # the director), the waiting list.
     "referral.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    # The waiting list is shared with the partners who evaluate: a partner sees the people
+    # they referred or whose evaluation their structure takes part in.
+    "waiting_list.view": (CRT_TEAM - {Role.ACTIVITY_LEADER}) | {Role.PARTNER},
     "referral.create": CRT_TEAM,
     "referral.review": frozenset({Role.DIRECTION, Role.COORDINATOR}),
     "admission.step": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,

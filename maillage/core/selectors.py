@@ -70,7 +70,11 @@ def team_figures(*, crt: Crt) -> TeamFigures:
     )
     return TeamFigures(
         members=members,
-        by_role=[(role.label, counts[role.value]) for role in Role if counts.get(role.value)],
+        by_role=[
+            (role.label, counts[role.value])
+            for role in Role
+            if role in CRT_TEAM and counts.get(role.value)
+        ],
     )
 
 

@@ -247,3 +247,29 @@ def test_waiting_list_order_and_capacity(client, users, crt_a, django_assert_max
     assert "40 jours" in text and "Demande urgente" in text
     assert "File active : 1 / cible 30" in visible_text(response)
     assert {old_plain.status, urgent.status, new_plain.status} == {"waiting"}
+
+
+def test_waiting_list_is_shared_with_the_partners_who_evaluate(client, users, crt_a):
+    from datetime import date
+
+    from maillage.admissions.models import AdmissionStep
+    from maillage.territory.tests.factories import ProfessionalFactory
+
+    ssiad = OrganizationFactory(crt=crt_a, kind="ssiad")
+    me = ProfessionalFactory(crt=crt_a, user=users["partner"], organization=ssiad)
+    referred = ReferralFactory(crt=crt_a, status="waiting", person_last_name="Orientee",
+                               referrer_professional=me)
+    visited = ReferralFactory(crt=crt_a, status="waiting", person_last_name="Visitee")
+    step = AdmissionStep.objects.create(crt=crt_a, referral=visited, kind="home_visit",
+                                        done_on=date.today(), done_by=users["nurse"])
+    step.joint_organizations.set([ssiad])
+    ReferralFactory(crt=crt_a, status="waiting", person_last_name="Autre")
+    client.force_login(users["partner"])
+    response = client.get(reverse("admissions:waiting_list"))
+    rows = table_text(response)
+    assert "ORIENTEE" in rows and "VISITEE" in rows and "AUTRE" not in rows
+    assert 'href="/admissions/demandes/' not in response.content.decode()
+    assert client.get(reverse("admissions:referral_detail",
+                              kwargs={"public_id": referred.public_id})).status_code == 403
+    client.force_login(users["coordinator"])
+    assert "AUTRE" in table_text(client.get(reverse("admissions:waiting_list")))
