@@ -82,3 +82,11 @@ def evaluations(*, beneficiary: Beneficiary) -> dict:
         "free_evaluations": FreeEvaluation.objects.filter(beneficiary=beneficiary)
         .select_related("author"),
     }
+
+
+def access_log(*, beneficiary: Beneficiary):
+    from maillage.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        crt=beneficiary.crt, beneficiary_public_id=beneficiary.public_id
+    ).order_by("-occurred_at", "-id")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("nouveau/", views.beneficiary_create, name="create"),
     path(B, views.beneficiary_detail, name="detail"),
     path(B + "identite/", views.identity_edit, name="identity_edit"),
+    path(B + "acces/", views.access_log, name="access_log"),
     path(B + "situation/", views.situation_edit, name="situation_edit"),
     path(B + "aidants/nouveau/", views.caregiver_edit, name="caregiver_add"),
     path(B + "aidants/<uuid:item_id>/", views.caregiver_edit, name="caregiver_edit"),

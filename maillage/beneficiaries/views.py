@@ -152,12 +152,24 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "b": b,
         "access": access,
         "can_consent": has_permission(request.roles, "consent.manage"),
+        "can_access_log": has_permission(request.roles, "beneficiary.access_log"),
         "can_document": has_permission(request.roles, "document.add"),
         "can_evaluate": access.health and has_permission(request.roles, "evaluation.record"),
         "can_screen": access.health and has_permission(request.roles, "screening.record"),
         **selectors.file_detail(beneficiary=b, access=access),
     }
     return render(request, "beneficiaries/detail.html", context)
+
+
+@require("beneficiary.access_log")
+@require_GET
+def access_log(request: HttpRequest, public_id) -> HttpResponse:
+    """Who accessed this file and when, printable for the person (SPEC §3)."""
+    b, _ = _file(request, public_id)
+    # Traced first, so the list handed to the person includes this very consultation.
+    audit_log(actor=request.user, action="beneficiary.access_log_viewed", obj=b, beneficiary=b)
+    page = Paginator(selectors.access_log(beneficiary=b), 100).get_page(request.GET.get("page"))
+    return render(request, "beneficiaries/access_log.html", {"b": b, "page": page})
 
 
 @require("beneficiary.manage")

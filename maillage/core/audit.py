@@ -87,3 +87,52 @@ def audit_log(
         is_emergency_access=emergency,
         details=details or {},
     )
+
+
+#: What each action means, for pages and exports read by people (the DPO, the beneficiary).
+ACTION_LABELS = {
+    "auth.login": "Connexion",
+    "auth.logout": "Déconnexion",
+    "auth.login_failed": "Échec de connexion",
+    "auth.locked_out": "Compte bloqué",
+    "auth.password_changed": "Changement de mot de passe",
+    "crt.switched": "Changement de CRT",
+    "audit.exported": "Export du journal d'audit",
+    "beneficiary.created": "Ouverture du dossier",
+    "beneficiary.viewed": "Consultation du dossier",
+    "beneficiary.medical_viewed": "Consultation du volet médical",
+    "beneficiary.identity_updated": "Modification de l'identité",
+    "beneficiary.situation_updated": "Modification de la situation",
+    "beneficiary.medical_updated": "Modification du volet médical",
+    "beneficiary.access_log_viewed": "Consultation de la liste des accès",
+    "caregiver.created": "Ajout d'un aidant",
+    "caregiver.updated": "Modification d'un aidant",
+    "care_team.member_added": "Ajout au cercle de soins",
+    "care_team.member_ended": "Fin de participation au cercle de soins",
+    "consent.recorded": "Recueil d'un consentement",
+    "consent.withdrawn": "Retrait d'un consentement",
+    "aggir.recorded": "Évaluation AGGIR",
+    "icope.recorded": "Repérage ICOPE",
+    "evaluation.recorded": "Évaluation",
+    "document.added": "Dépôt d'un document",
+    "document.downloaded": "Téléchargement d'un document",
+    "referral.received": "Réception d'une demande",
+    "referral.viewed": "Consultation d'une demande",
+    "referral.accepted": "Inscription en liste d'attente",
+    "referral.declined": "Refus d'une demande",
+    "referral.redirected": "Réorientation d'une demande",
+    "referral.next_step_set": "Prochaine étape d'admission",
+    "referral.file_linked": "Demande reliée au dossier",
+    "admission_step.recorded": "Étape d'admission",
+    "contract.generated": "Génération du contrat",
+    "contract.downloaded": "Téléchargement du contrat",
+    "enrolment.opened": "Admission dans la file active",
+    "enrolment.viewed": "Consultation de la file active",
+    "enrolment.closed": "Sortie définitive",
+    "suspension.started": "Sortie temporaire",
+    "suspension.ended": "Fin de sortie temporaire",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

@@ -31,6 +31,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "beneficiary.manage": frozenset(
         {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.DOCTOR, Role.NURSE}
     ),
+    # The list of who accessed a file, to hand to the person (SPEC §3).
+    "beneficiary.access_log": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     "consent.manage": frozenset(
         {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.DOCTOR, Role.NURSE}
     ),

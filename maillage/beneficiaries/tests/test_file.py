@@ -381,3 +381,17 @@ def test_list_and_detail_query_budget(client, users, crt_a, django_assert_max_nu
         assert client.get(reverse("beneficiaries:list")).status_code == 200
     with django_assert_max_num_queries(22):
         assert client.get(url("detail", b)).status_code == 200
+
+
+def test_the_person_can_get_the_list_of_accesses(client, users, crt_a):
+    b = shared_file(crt_a, users["doctor"])
+    client.force_login(users["doctor"])
+    client.get(url("detail", b))
+    client.get(url("medical", b))
+    client.force_login(users["coordinator"])
+    response = client.get(url("access_log", b))
+    rows = table_text(response)
+    assert "Consultation du volet médical" in rows and "Consultation du dossier" in rows
+    assert users["doctor"].username in rows and "Médecin coordonnateur" in rows
+    client.force_login(users["nurse"])
+    assert client.get(url("access_log", b)).status_code == 403

@@ -48,6 +48,7 @@ OBJECT_ROUTES = {
     "territory:professional_edit": _one(ProfessionalFactory),
     "beneficiaries:detail": _file,
     "beneficiaries:identity_edit": _file,
+    "beneficiaries:access_log": _file,
     "beneficiaries:situation_edit": _file,
     "beneficiaries:caregiver_add": _file,
     "beneficiaries:caregiver_edit": _file_item(

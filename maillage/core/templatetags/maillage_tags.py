@@ -1,0 +1,18 @@
+from django import template
+
+from maillage.core.audit import action_label as _action_label
+from maillage.core.roles import Role
+
+register = template.Library()
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return _action_label(action)
+
+
+@register.filter
+def role_labels(codes: str) -> str:
+    """"coordinator,nurse" → "Coordination (IDEC), Infirmier·ère"."""
+    labels = dict(Role.choices)
+    return ", ".join(labels.get(c, c) for c in (codes or "").split(",") if c)
