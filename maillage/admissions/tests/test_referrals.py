@@ -84,6 +84,11 @@ class TestPublicForm:
         assert response.status_code == 302
         assert not Referral.objects.exists()
 
+    def test_the_team_finds_the_link_to_share(self, client, users, crt_a):
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("admissions:referral_list")))
+        assert f"/admissions/orientation/{crt_a.public_id}/" in page
+
     def test_the_public_cannot_read_referrals(self, client, crt_a):
         referral = ReferralFactory(crt=crt_a)
         for name, kwargs in [("admissions:referral_detail", {"public_id": referral.public_id}),
