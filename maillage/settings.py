@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "maillage.territory",
     "maillage.beneficiaries",
     "maillage.admissions",
+    "maillage.care",
 ]
 
 MIDDLEWARE = [

@@ -7,5 +7,6 @@ urlpatterns = [
     path("territoire/", include("maillage.territory.urls")),
     path("beneficiaires/", include("maillage.beneficiaries.urls")),
     path("admissions/", include("maillage.admissions.urls")),
+    path("coordination/", include("maillage.care.urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -232,6 +232,10 @@ class AdmissionStep(TenantModel, VersionedModel):
     )
     gp_associated = models.BooleanField("médecin traitant associé", default=False)
     plan_summary = models.TextField("synthèse du plan d'accompagnement", blank=True)
+    care_plan_version = models.ForeignKey(
+        "care.CarePlanVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="plan personnalisé",
+    )
 
     class Meta:
         verbose_name = "étape d'admission"

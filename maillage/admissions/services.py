@@ -251,8 +251,18 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
         raise DomainError("Étape inconnue.", field="kind")
     if done_on > date.today():
         raise DomainError("La date est dans le futur.", field="done_on")
-    if kind == AdmissionStep.Kind.PLAN_DRAFTED and not plan_summary.strip():
-        raise DomainError("Résumez le plan d'accompagnement élaboré.", field="plan_summary")
+    care_plan_version = None
+    if kind == AdmissionStep.Kind.PLAN_DRAFTED:
+        # The personalised plan of the file, when it exists, is what this step records.
+        if referral.beneficiary_id:
+            from maillage.care.models import CarePlanVersion
+
+            care_plan_version = (CarePlanVersion.objects
+                                 .filter(plan__beneficiary=referral.beneficiary)
+                                 .order_by("-number").first())
+        if not plan_summary.strip() and care_plan_version is None:
+            raise DomainError("Résumez le plan d'accompagnement élaboré (ou rédigez le plan "
+                              "personnalisé dans le dossier).", field="plan_summary")
     if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
         contract = referral.contracts.order_by("-created_at").first()
         if contract is None:
@@ -265,7 +275,8 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
     step = AdmissionStep.objects.create(
         crt=referral.crt, referral=referral, kind=kind, done_on=done_on, done_by=actor,
         outcome=outcome, notes=notes, gp_associated=gp_associated,
-        plan_summary=plan_summary.strip(), created_by=actor, updated_by=actor,
+        plan_summary=plan_summary.strip(), care_plan_version=care_plan_version,
+        created_by=actor, updated_by=actor,
     )
     step.joint_organizations.set(joint_organizations)
     if kind == AdmissionStep.Kind.CONTRACT_SIGNED:

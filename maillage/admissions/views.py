@@ -139,7 +139,7 @@ def _detail_context(request, referral, decision_form, next_step_form) -> dict:
         "possible_referrals": services.possible_referrals(referral),
         "decision_form": decision_form,
         "next_step_form": next_step_form,
-        "steps": referral.steps.select_related("done_by").prefetch_related(
+        "steps": referral.steps.select_related("done_by", "care_plan_version").prefetch_related(
             "joint_organizations"),
         "steps_due": [(k, AdmissionStep.Kind(k).label) for k in services.steps_due(referral)],
         "contracts": referral.contracts.all(),

@@ -111,3 +111,18 @@ def file_access(*, user, roles, beneficiary: Beneficiary) -> FileAccess:
         health=is_health_pro and any(c.share_health for c in applicable),
         key_box=visits and identity,
     )
+
+
+def file_for_request(request, public_id):
+    """The beneficiary named in a URL, if this user may see it at all (404 otherwise), and
+    what they may see of it. Every app's pages about a person start here."""
+    from maillage.core.tenancy import get_for_crt
+
+    beneficiary = get_for_crt(
+        visible_beneficiaries(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("commune"),
+        request.crt,
+        public_id,
+    )
+    return beneficiary, file_access(user=request.user, roles=request.roles,
+                                    beneficiary=beneficiary)

@@ -17,7 +17,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import icope, selectors, services
-from .access import file_access, visible_beneficiaries
+from .access import file_for_request
 from .forms import (
     AggirForm,
     CaregiverForm,
@@ -35,17 +35,7 @@ from .forms import (
 )
 from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document
 
-
-def _file(request, public_id):
-    """The beneficiary, if this user may see it at all (404 otherwise), and what they may see."""
-    beneficiary = get_for_crt(
-        visible_beneficiaries(crt=request.crt, user=request.user, roles=request.roles)
-        .select_related("commune"),
-        request.crt,
-        public_id,
-    )
-    return beneficiary, file_access(user=request.user, roles=request.roles,
-                                    beneficiary=beneficiary)
+_file = file_for_request
 
 
 def _require_health(access) -> None:

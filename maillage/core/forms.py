@@ -12,6 +12,10 @@ from .errors import DomainError
 class BootstrapFormMixin:
     """Bootstrap classes and ``aria-describedby`` links between fields and their errors/help."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()
+
     def _style_fields(self) -> None:
         for name, field in self.fields.items():
             widget = field.widget

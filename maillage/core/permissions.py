@@ -58,6 +58,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "enrolment.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
     "enrolment.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                                    Role.ADMIN_STAFF}),
+    # Coordination: the services catalogue and the personalised plans (PPCS).
+    "catalogue.view": CRT_TEAM,
+    "catalogue.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    "plan.view": CRT_TEAM | {Role.PARTNER},
+    "plan.edit": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+                            Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.

@@ -98,7 +98,7 @@ def crt_choose(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     crt, roles = request.crt, request.roles
-    context: dict = {"crt": crt}
+    context: dict = {"crt": crt, "today": timezone.localdate()}
     if roles & (CRT_TEAM | {Role.ARS}):
         context["budget"] = selectors.budget_figures(crt=crt)
     if roles & CRT_TEAM:
@@ -106,6 +106,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["admissions"] = admission_selectors.admission_figures(crt=crt)
     if roles & {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}:
         context["team"] = selectors.team_figures(crt=crt)
+    if roles & {Role.COORDINATOR, Role.DIRECTION}:
+        from maillage.care import selectors as care_selectors
+
+        context["reviews_due"] = care_selectors.reviews_due(crt=crt)
     if Role.AUDITOR in roles:
         context["audit"] = selectors.audit_figures(crt=crt)
     context["is_team"] = bool(roles & CRT_TEAM)

@@ -56,7 +56,7 @@ class TestSteps:
         client.force_login(users["doctor"])
         response = record(client, waiting, "plan_drafted")
         assert response.status_code == 400
-        assert "Résumez le plan d'accompagnement élaboré." in visible_text(response)
+        assert "Résumez le plan d'accompagnement élaboré" in visible_text(response)
         response = record(client, waiting, "contract_signed")
         assert "Générez d'abord le contrat" in visible_text(response)
         response = record(client, waiting, "home_visit",
@@ -92,7 +92,7 @@ class TestContract:
         assert "Contrat d'accompagnement renforcé à domicile" in text
         assert "LEMAIRE Odette" in text and "CRT A" in text
         assert "Aucune participation financière ne peut être demandée" in text
-        assert "Portage de repas" in text and "9.50 €" in text
+        assert "Portage de repas" in text and "9,50 €" in text
         assert "Information et non-opposition au partage" in text
         assert Document.objects.filter(beneficiary=waiting.beneficiary,
                                        category="contract").exists()

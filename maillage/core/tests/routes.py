@@ -17,6 +17,7 @@ from maillage.beneficiaries.tests.factories import (
     join_care_team,
     shared_file,
 )
+from maillage.care.tests import factories as care
 from maillage.territory.tests.factories import (
     CommuneFactory,
     OrganizationFactory,
@@ -78,6 +79,18 @@ OBJECT_ROUTES = {
     "admissions:suspension_end": lambda crt, user, roles: _suspension(crt),
     "admissions:enrolment_exit": lambda crt, user, roles: {
         "public_id": enrolment(shared_file(crt)).public_id},
+    "care:service_edit": lambda crt, user, roles: {"public_id": care.service(crt).public_id},
+    "care:plan": _file,
+    "care:plan_start": _file,
+    "care:plan_diff": _file,
+    "care:basket_add": _file,
+    "care:basket_end": _file_item(lambda b: care.basket_item(b)),
+    "care:plan_version": lambda crt, user, roles: _plan(crt, user, roles),
+    "care:plan_edit": lambda crt, user, roles: _plan(crt, user, roles),
+    "care:plan_validate": lambda crt, user, roles: _plan(crt, user, roles),
+    "care:plan_pdf": lambda crt, user, roles: _plan(crt, user, roles),
+    "care:plan_add_item": lambda crt, user, roles: {**_plan(crt, user, roles), "kind": "probleme"},
+    "care:plan_remove_item": lambda crt, user, roles: _plan_item(crt, user, roles),
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
@@ -99,6 +112,22 @@ def _suspension(crt):
     return {"public_id": e.public_id, "item_id": s.public_id}
 
 
+def _plan(crt, user, roles):
+    b = shared_file(crt, user, roles)
+    version = care.plan_version(b)
+    return {"public_id": b.public_id, "number": version.number}
+
+
+def _plan_item(crt, user, roles):
+    from maillage.care.models import Problem
+
+    kwargs = _plan(crt, user, roles)
+    version = Problem._meta.get_field("version").related_model.objects.get(
+        plan__beneficiary__public_id=kwargs["public_id"])
+    problem = Problem.objects.create(crt=crt, version=version, description="Isolement")
+    return {**kwargs, "kind": "probleme", "item_id": problem.public_id}
+
+
 def _staff(beneficiary):
     from maillage.core.tests.factories import UserFactory
 
@@ -106,4 +135,7 @@ def _staff(beneficiary):
 
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
-POST_ONLY = {"core:logout", "admissions:link_file"}
+POST_ONLY = {
+    "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
+    "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",
+}

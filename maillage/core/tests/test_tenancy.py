@@ -44,7 +44,7 @@ def test_other_crt_gets_404_on_every_object_url(route, client, crt_a, user_b):
 @pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)
 def test_forged_public_id_gets_404(route, client, crt_a, user_b):
     kwargs = OBJECT_ROUTES[route.name](crt_a, None, set())
-    forged = {k: uuid.uuid4() for k in kwargs}
+    forged = {k: uuid.uuid4() if isinstance(v, uuid.UUID) else v for k, v in kwargs.items()}
     client.force_login(user_b)
     send = client.post if route.name in POST_ONLY else client.get
     assert send(reverse(route.name, kwargs=forged)).status_code == 404
@@ -54,7 +54,8 @@ def test_forged_public_id_gets_404(route, client, crt_a, user_b):
 
 @pytest.mark.parametrize("route", PUBLIC_OBJECT_ROUTES, ids=lambda r: r.name)
 def test_public_pages_of_an_unknown_crt_answer_404(route, client, crt_a):
-    kwargs = {k: uuid.uuid4() for k in OBJECT_ROUTES[route.name](crt_a, None, set())}
+    kwargs = {k: uuid.uuid4() if isinstance(v, uuid.UUID) else v
+              for k, v in OBJECT_ROUTES[route.name](crt_a, None, set()).items()}
     assert client.get(reverse(route.name, kwargs=kwargs)).status_code == 404
 
 

@@ -1,0 +1,112 @@
+"""Demo data of coordination: the domains, a catalogue, baskets and personalised plans
+(validated, some revised into a second version, a few drafts)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from maillage.admissions.models import Enrolment
+from maillage.core.demo import DemoContext
+from maillage.core.models import Membership
+from maillage.core.roles import Role
+from maillage.territory.models import Organization, Professional
+
+from . import services
+from .models import Domain, Service
+
+# (domain code, name, funding, price, unit, funder, provider kind)
+CATALOGUE = [
+    ("securite", "Téléassistance avec levée de doute de nuit", "forfait", None, "", "", None),
+    ("securite", "Visite d'évaluation du logement par l'ergothérapeute", "forfait", None, "", "",
+     None),
+    ("securite", "Passage de sécurisation en soirée", "forfait", None, "", "", None),
+    ("crise_aidants", "Chambre d'urgence temporaire", "forfait", None, "", "", None),
+    ("crise_aidants", "Organisation du retour d'hospitalisation", "forfait", None, "", "", None),
+    ("suivi", "Passages d'aide-soignante (toilette, lever, coucher)", "forfait", None, "", "",
+     None),
+    ("suivi", "Surveillance gériatrique par l'infirmière", "forfait", None, "", "", None),
+    ("suivi", "Soins infirmiers à domicile (SSIAD)", "common_law", None, "", "health_insurance",
+     "ssiad"),
+    ("suivi", "Aide à domicile (plan d'aide APA)", "common_law", None, "", "apa", "sad"),
+    ("projet_vie", "Accompagnement à une activité collective", "forfait", None, "", "", None),
+    ("projet_vie", "Portage de repas", "beneficiary", Decimal("9.50"), "par repas", "", "ccas"),
+    ("projet_vie", "Coiffure à domicile", "beneficiary", Decimal("18.00"), "par séance", "",
+     None),
+]
+
+
+def load(ctx: DemoContext) -> None:
+    rng, today = ctx.rng, date.today()
+    for crt in ctx.crts.values():
+        coordinator = Membership.objects.filter(
+            crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+        aides = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
+                 .select_related("user").order_by("user__username")]
+        services.domains_install_defaults(actor=coordinator, crt=crt)
+        domains = {d.code: d for d in Domain.objects.filter(crt=crt)}
+        orgs = {o.kind: o for o in Organization.objects.filter(crt=crt)}
+        catalogue = [
+            services.service_save(
+                actor=coordinator, crt=crt, domain=domains[code], name=name, description="",
+                funding=funding, price=price, price_unit=unit, funder=funder,
+                provider=orgs.get(kind) if kind else None, is_active=True)
+            for code, name, funding, price, unit, funder, kind in CATALOGUE
+        ]
+        socle = [s for s in catalogue if s.funding == Service.Funding.FORFAIT]
+        nurses = list(Professional.objects.filter(crt=crt, profession="nurse"))
+        stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
+            "beneficiary").order_by("pk")
+        for index, stay in enumerate(stays):
+            b = stay.beneficiary
+            for svc in rng.sample(socle, k=3) + rng.sample(catalogue, k=1):
+                if not b.basket.filter(service=svc, end_date__isnull=True).exists():
+                    services.basket_add(actor=coordinator, beneficiary=b, service=svc,
+                                        start_date=stay.admitted_on)
+            if index % 10 == 9:
+                continue  # no plan yet: the coordinator's to-do
+            draft = services.careplan_new_version(actor=coordinator, beneficiary=b)
+            services.careplan_update(
+                actor=coordinator, version=draft, row_version=draft.version,
+                situation_summary=f"{b.display_name}, {b.age} ans, GIR {b.current_gir}. "
+                                  "Vit à domicile avec des aides ; risque de chute la nuit.",
+                wishes="Rester à la maison le plus longtemps possible.",
+                life_project="Continuer à voir ses amies du club le jeudi.",
+                referent=coordinator,
+                next_review_on=today + timedelta(days=rng.randint(-10, 170)))
+            for text in ("Chutes nocturnes", "Isolement en semaine"):
+                services.careplan_add_problem(actor=coordinator, version=draft, description=text)
+            services.careplan_add_goal(actor=coordinator, version=draft,
+                                       description="Aucune chute grave dans les 3 mois",
+                                       target_date=today + timedelta(days=90),
+                                       status="in_progress")
+            services.careplan_add_action(
+                actor=coordinator, version=draft, domain=domains["suivi"],
+                description="Toilette et lever", staff=rng.choice(aides) if aides else None,
+                frequency="Tous les jours à 8 h", start_date=stay.admitted_on)
+            services.careplan_add_action(
+                actor=coordinator, version=draft, domain=domains["securite"],
+                description="Passage de coucher et vérification de la téléassistance",
+                staff=rng.choice(aides) if aides else None, frequency="Tous les jours à 19 h",
+                start_date=stay.admitted_on)
+            if nurses:
+                services.careplan_add_action(
+                    actor=coordinator, version=draft, domain=domains["suivi"],
+                    description="Préparation du pilulier", professional=rng.choice(nurses),
+                    frequency="Le lundi", start_date=stay.admitted_on)
+            if index % 10 == 8:
+                continue  # a draft waiting for validation
+            draft.refresh_from_db()
+            services.careplan_validate(actor=coordinator, version=draft,
+                                       row_version=draft.version)
+            if index % 3 == 0:  # revised once: a second version
+                second = services.careplan_new_version(actor=coordinator, beneficiary=b)
+                services.careplan_add_goal(actor=coordinator, version=second,
+                                           description="Un week-end de répit par mois pour "
+                                                       "l'aidante", status="planned")
+                services.careplan_update(
+                    actor=coordinator, version=second, row_version=second.version,
+                    situation_summary=second.situation_summary + " L'aidante s'épuise.",
+                    wishes=second.wishes, life_project=second.life_project,
+                    referent=coordinator, next_review_on=second.next_review_on)
+                second.refresh_from_db()
+                services.careplan_validate(actor=coordinator, version=second,
+                                           row_version=second.version)

@@ -1,0 +1,139 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.territory.models import Organization, Professional
+
+from .models import CarePlanVersion, Domain, Goal, Service
+
+
+class ServiceForm(VersionedModelForm):
+    price = forms.DecimalField(
+        label="Prix pour la personne (€)", required=False, min_value=0, max_digits=8,
+        decimal_places=2, localize=True,
+        error_messages={"invalid": "Indiquez un prix en euros (par exemple 9,50).",
+                        "min_value": "Le prix ne peut pas être négatif."},
+        help_text="Seulement pour une prestation optionnelle.",
+    )
+
+    class Meta:
+        model = Service
+        fields = ["domain", "name", "description", "funding", "price", "price_unit", "funder",
+                  "provider", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "name": {"required": "Indiquez le nom de la prestation."},
+            "domain": {"required": "Choisissez le domaine."},
+            "funding": {"required": "Choisissez le financement."},
+        }
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = Domain.objects.filter(crt=crt, is_active=True)
+        self.fields["domain"].to_field_name = "public_id"
+        self.fields["provider"].queryset = Organization.objects.filter(crt=crt, is_active=True)
+        self.fields["provider"].to_field_name = "public_id"
+        self.fields["provider"].empty_label = "Équipe du CRT"
+        self.fields["price"].widget.attrs["inputmode"] = "decimal"
+
+    def _post_clean(self):
+        pass  # the service holds the funding rules
+
+
+class BasketForm(BootstrapFormMixin, forms.Form):
+    service = forms.ModelChoiceField(label="Prestation", queryset=Service.objects.none(),
+                                     to_field_name="public_id",
+                                     error_messages={"required": "Choisissez la prestation."})
+    start_date = forms.DateField(label="Depuis le", widget=DateInput(),
+                                 error_messages={"required": "Indiquez la date de début.",
+                                                 "invalid": "Date invalide."})
+    notes = forms.CharField(label="Précisions", max_length=250, required=False)
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(
+            crt=crt, is_active=True).select_related("domain")
+        self.fields["service"].label_from_instance = (
+            lambda s: f"{s.domain.name} — {s.name} ({s.get_funding_display().split(' (')[0]})")
+        self._style_fields()
+
+
+class PlanTextForm(VersionedModelForm):
+    class Meta:
+        model = CarePlanVersion
+        fields = ["situation_summary", "wishes", "life_project", "referent", "next_review_on"]
+        widgets = {
+            "situation_summary": forms.Textarea(attrs={"rows": 4}),
+            "wishes": forms.Textarea(attrs={"rows": 3}),
+            "life_project": forms.Textarea(attrs={"rows": 3}),
+            "next_review_on": DateInput(),
+        }
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referent"].queryset = team_users(crt)
+        self.fields["referent"].to_field_name = "public_id"
+        self.fields["referent"].label_from_instance = lambda u: u.get_full_name()
+
+    def _post_clean(self):
+        pass
+
+
+class ProblemForm(BootstrapFormMixin, forms.Form):
+    description = forms.CharField(label="Problème", max_length=300,
+                                  error_messages={"required": "Décrivez le problème."})
+
+
+class GoalForm(BootstrapFormMixin, forms.Form):
+    description = forms.CharField(label="Objectif", max_length=300,
+                                  error_messages={"required": "Décrivez l'objectif."})
+    target_date = forms.DateField(label="Échéance", widget=DateInput(), required=False,
+                                  error_messages={"invalid": "Date invalide."})
+    status = forms.ChoiceField(label="État", choices=Goal.Status.choices,
+                               initial=Goal.Status.PLANNED)
+
+
+class ActionForm(BootstrapFormMixin, forms.Form):
+    domain = forms.ModelChoiceField(label="Domaine", queryset=Domain.objects.none(),
+                                    to_field_name="public_id",
+                                    error_messages={"required": "Choisissez le domaine."})
+    description = forms.CharField(label="Action", max_length=300,
+                                  error_messages={"required": "Décrivez l'action."})
+    service = forms.ModelChoiceField(label="Prestation", queryset=Service.objects.none(),
+                                     to_field_name="public_id", required=False,
+                                     empty_label="—")
+    staff = forms.ModelChoiceField(label="Réalisée par (équipe du CRT)",
+                                   queryset=get_user_model().objects.none(),
+                                   to_field_name="public_id", required=False, empty_label="—")
+    professional = forms.ModelChoiceField(label="ou par (professionnel partenaire)",
+                                          queryset=Professional.objects.none(),
+                                          to_field_name="public_id", required=False,
+                                          empty_label="—")
+    frequency = forms.CharField(label="Fréquence", max_length=120, required=False,
+                                help_text="Par exemple : tous les jours à 8 h et 19 h.")
+    start_date = forms.DateField(label="Début", widget=DateInput(), required=False,
+                                 error_messages={"invalid": "Date invalide."})
+    end_date = forms.DateField(label="Fin", widget=DateInput(), required=False,
+                               error_messages={"invalid": "Date invalide."})
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = Domain.objects.filter(crt=crt, is_active=True)
+        self.fields["service"].queryset = Service.objects.filter(crt=crt, is_active=True)
+        self.fields["staff"].queryset = team_users(crt)
+        self.fields["staff"].label_from_instance = lambda u: u.get_full_name()
+        self.fields["professional"].queryset = Professional.objects.filter(crt=crt,
+                                                                           is_active=True)
+        self._style_fields()
+
+
+class EndForm(BootstrapFormMixin, forms.Form):
+    end_date = forms.DateField(label="Fin le", widget=DateInput(),
+                               error_messages={"required": "Indiquez la date de fin.",
+                                               "invalid": "Date invalide."})
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def team_users(crt):
+    return (get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
+            .order_by("last_name", "first_name").distinct())

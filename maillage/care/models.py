@@ -1,0 +1,247 @@
+"""Coordination around the person: the domains and services catalogue, each beneficiary's
+basket, the personalised plan on the PPCS model with versions (SPEC §4.3)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from maillage.beneficiaries.models import Beneficiary
+from maillage.core.models import TenantModel, VersionedModel
+from maillage.territory.models import Organization, Professional
+
+#: The four domains of the reinforced accompaniment (001 §IV.2.2), and the optional fifth
+#: theme of Occitanie (002 §6). Each CRT gets them as defaults and may adapt them.
+DEFAULT_DOMAINS = [
+    ("securite", "Sécurisation de l'environnement de la personne",
+     "Surveillance et sécurisation du domicile jour et nuit, adaptation du logement.", True),
+    ("crise_aidants", "Gestion des situations de crise et soutien des aidants",
+     "Ruptures d'accompagnement, sorties d'hospitalisation, répit des aidants.", True),
+    ("suivi", "Suivi renforcé autour de la personne",
+     "Plans d'accompagnement et de soins, coordination des interventions, surveillance "
+     "gériatrique.", True),
+    ("projet_vie", "Continuité du projet de vie et lutte contre l'isolement",
+     "Vie sociale, accompagnement du parcours de vie.", True),
+    ("soutien_aidants", "Soutien aux aidants",
+     "Information, formation, répit et accompagnement des proches aidants.", False),
+]
+
+
+class Domain(TenantModel):
+    code = models.SlugField("code", max_length=30)
+    name = models.CharField("domaine", max_length=150)
+    description = models.TextField("description", blank=True)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+    is_active = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "domaine d'intervention"
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["crt", "code"], name="domain_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(TenantModel, VersionedModel):
+    class Funding(models.TextChoices):
+        FORFAIT = "forfait", "Socle (forfait du CRT, gratuit pour la personne)"
+        BENEFICIARY = "beneficiary", "Optionnelle (à la charge de la personne)"
+        COMMON_LAW = "common_law", "Droit commun (financement propre)"
+
+    class Funder(models.TextChoices):
+        APA = "apa", "APA (Département)"
+        HEALTH_INSURANCE = "health_insurance", "Assurance maladie"
+        RETIREMENT_FUND = "retirement_fund", "Caisse de retraite"
+        DEPARTMENT = "department", "Département (aide sociale)"
+        OTHER = "other", "Autre"
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="services",
+                               verbose_name="domaine")
+    name = models.CharField("prestation", max_length=200)
+    description = models.TextField("description", blank=True)
+    funding = models.CharField("financement", max_length=12, choices=Funding)
+    price = models.DecimalField(
+        "prix pour la personne (€)", max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    price_unit = models.CharField("unité de prix", max_length=40, blank=True,
+                                  help_text="Par exemple : par repas, par heure, par mois.")
+    funder = models.CharField("financeur", max_length=20, choices=Funder, blank=True)
+    provider = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="structure prestataire",
+        help_text="Vide : la prestation est réalisée par l'équipe du CRT.",
+    )
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        verbose_name = "prestation"
+        ordering = ["domain__position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(funding="forfait") | Q(price__isnull=True),
+                name="service_socle_never_priced",
+                violation_error_message="Une prestation du socle ne peut pas avoir de prix.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def provided_by(self) -> str:
+        return self.provider.name if self.provider_id else "Équipe du CRT"
+
+
+class BasketItem(TenantModel, VersionedModel):
+    """A service in one beneficiary's basket."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="basket")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="prestation")
+    start_date = models.DateField("depuis le")
+    end_date = models.DateField("jusqu'au", null=True, blank=True)
+    notes = models.CharField("précisions", max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = "prestation du panier"
+        ordering = ["service__domain__position", "service__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="basket_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+
+class CarePlan(TenantModel):
+    """The personalised plan of one beneficiary (PPCS model): a series of versions."""
+
+    beneficiary = models.OneToOneField(Beneficiary, on_delete=models.CASCADE,
+                                       related_name="care_plan")
+
+    class Meta:
+        verbose_name = "plan personnalisé"
+
+    def __str__(self) -> str:
+        return f"Plan de {self.beneficiary.display_name}"
+
+
+class CarePlanVersion(TenantModel, VersionedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        VALIDATED = "validated", "Validé"
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField("version")
+    status = models.CharField("statut", max_length=10, choices=Status, default=Status.DRAFT)
+    based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    situation_summary = models.TextField("synthèse de la situation", blank=True)
+    wishes = models.TextField("souhaits et attentes de la personne", blank=True)
+    life_project = models.TextField("projet de vie", blank=True)
+    referent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name="référent PPCS")
+    next_review_on = models.DateField("prochaine révision", null=True, blank=True)
+    validated_at = models.DateTimeField("validé le", null=True, blank=True)
+    validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="validé par")
+
+    class Meta:
+        verbose_name = "version du plan"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="careplan_version_number"),
+            models.UniqueConstraint(fields=["plan"], condition=Q(status="draft"),
+                                    name="careplan_one_draft"),
+        ]
+        indexes = [models.Index(fields=["crt", "status", "next_review_on"],
+                                name="careplan_review")]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} ({self.get_status_display().lower()})"
+
+    @property
+    def is_validated(self) -> bool:
+        return self.status == self.Status.VALIDATED
+
+
+class Problem(TenantModel):
+    version = models.ForeignKey(CarePlanVersion, on_delete=models.CASCADE,
+                                related_name="problems")
+    description = models.CharField("problème", max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Goal(TenantModel):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "À engager"
+        IN_PROGRESS = "in_progress", "En cours"
+        ACHIEVED = "achieved", "Atteint"
+        ABANDONED = "abandoned", "Abandonné"
+
+    version = models.ForeignKey(CarePlanVersion, on_delete=models.CASCADE,
+                                related_name="goals")
+    description = models.CharField("objectif", max_length=300)
+    target_date = models.DateField("échéance", null=True, blank=True)
+    status = models.CharField("état", max_length=12, choices=Status, default=Status.PLANNED)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PlannedAction(TenantModel):
+    version = models.ForeignKey(CarePlanVersion, on_delete=models.CASCADE,
+                                related_name="actions")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="domaine")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name="prestation")
+    description = models.CharField("action", max_length=300)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name="membre de l'équipe")
+    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+",
+                                     verbose_name="professionnel partenaire")
+    frequency = models.CharField("fréquence", max_length=120, blank=True)
+    start_date = models.DateField("début", null=True, blank=True)
+    end_date = models.DateField("fin", null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["domain__position", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(staff__isnull=True) | Q(professional__isnull=True),
+                name="action_one_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def who(self) -> str:
+        if self.staff_id:
+            return self.staff.get_full_name()
+        if self.professional_id:
+            return f"{self.professional.first_name} {self.professional.last_name}".strip()
+        return "—"

@@ -1,0 +1,310 @@
+"""Writes of the catalogue, the baskets and the personalised plans."""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.services import timeline_add
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.models import Crt
+from maillage.core.versioning import changes, save_versioned, snapshot, validate
+
+from .models import (
+    DEFAULT_DOMAINS,
+    BasketItem,
+    CarePlan,
+    CarePlanVersion,
+    Domain,
+    Goal,
+    PlannedAction,
+    Problem,
+    Service,
+)
+
+SERVICE_FIELDS = ("domain", "name", "description", "funding", "price", "price_unit", "funder",
+                  "provider", "is_active")
+VERSION_TEXT_FIELDS = ("situation_summary", "wishes", "life_project", "referent",
+                       "next_review_on")
+
+
+@transaction.atomic
+def domains_install_defaults(*, actor, crt: Crt) -> list[Domain]:
+    created = []
+    for position, (code, name, description, active) in enumerate(DEFAULT_DOMAINS, start=1):
+        domain, was_created = Domain.objects.get_or_create(
+            crt=crt, code=code,
+            defaults={"name": name, "description": description, "position": position,
+                      "is_active": active, "created_by": actor, "updated_by": actor},
+        )
+        if was_created:
+            created.append(domain)
+    if created:
+        audit_log(actor=actor, action="domains.installed", crt=crt,
+                  details={"domaines": [d.name for d in created]})
+    return created
+
+
+def _check_service(service: Service) -> None:
+    # The funding rules first: their messages say what to do, the constraints only refuse.
+    if service.funding == Service.Funding.FORFAIT:
+        if service.price is not None:
+            raise DomainError("Une prestation du socle est gratuite pour la personne : aucun "
+                              "prix ne peut lui être demandé.", field="price")
+        service.funder = ""
+    elif service.funding == Service.Funding.BENEFICIARY:
+        if service.price is None:
+            raise DomainError("Indiquez le prix d'une prestation optionnelle.", field="price")
+        service.funder = ""
+    elif service.funding == Service.Funding.COMMON_LAW:
+        if not service.funder:
+            raise DomainError("Indiquez le financeur de cette prestation de droit commun.",
+                              field="funder")
+        if service.price is not None:
+            raise DomainError("Une prestation de droit commun est payée par son financeur : "
+                              "ne mettez pas de prix pour la personne ici.", field="price")
+    validate(service, exclude=["crt", "domain", "provider", "created_by", "updated_by"])
+    if service.domain.crt_id != service.crt_id:
+        raise DomainError("Domaine inconnu.", field="domain")
+    if service.provider_id and service.provider.crt_id != service.crt_id:
+        raise DomainError("Structure inconnue.", field="provider")
+
+
+@transaction.atomic
+def service_save(*, actor, crt: Crt, service: Service | None = None,
+                 version: int | None = None, **fields) -> Service:
+    unknown = set(fields) - set(SERVICE_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    creating = service is None
+    if creating:
+        service = Service(crt=crt, created_by=actor)
+    before = snapshot(service, SERVICE_FIELDS) if not creating else {}
+    for field, value in fields.items():
+        setattr(service, field, value)
+    service.updated_by = actor
+    _check_service(service)
+    if creating:
+        service.save()
+        audit_log(actor=actor, action="service.created", obj=service)
+    else:
+        save_versioned(service, actor=actor, version=version or 0, fields=SERVICE_FIELDS)
+        audit_log(actor=actor, action="service.updated", obj=service,
+                  details=changes(before, service))
+    return service
+
+
+@transaction.atomic
+def basket_add(*, actor, beneficiary: Beneficiary, service: Service, start_date: date,
+               notes: str = "") -> BasketItem:
+    if service.crt_id != beneficiary.crt_id or not service.is_active:
+        raise DomainError("Prestation inconnue ou inactive.", field="service")
+    if BasketItem.objects.filter(beneficiary=beneficiary, service=service,
+                                 end_date__isnull=True).exists():
+        raise DomainError("Cette prestation est déjà dans le panier.", field="service")
+    item = BasketItem.objects.create(
+        crt=beneficiary.crt, beneficiary=beneficiary, service=service, start_date=start_date,
+        notes=notes, created_by=actor, updated_by=actor)
+    audit_log(actor=actor, action="basket.added", obj=item, beneficiary=beneficiary)
+    timeline_add(beneficiary=beneficiary, kind="basket.added", actor=actor,
+                 title=f"Prestation ajoutée : {service.name}")
+    return item
+
+
+@transaction.atomic
+def basket_end(*, actor, item: BasketItem, end_date: date, version: int) -> BasketItem:
+    if end_date < item.start_date:
+        raise DomainError("La date de fin précède la date de début.", field="end_date")
+    item.end_date = end_date
+    save_versioned(item, actor=actor, version=version, fields=["end_date"])
+    audit_log(actor=actor, action="basket.ended", obj=item, beneficiary=item.beneficiary)
+    return item
+
+
+# --- Personalised plan ---------------------------------------------------------------------
+
+
+def _draft(version: CarePlanVersion) -> None:
+    if version.is_validated:
+        raise DomainError("Une version validée ne peut plus être modifiée : créez une nouvelle "
+                          "version.", code="conflict")
+
+
+@transaction.atomic
+def careplan_new_version(*, actor, beneficiary: Beneficiary) -> CarePlanVersion:
+    """A new draft: the first one, or a copy of the latest validated version."""
+    plan, _ = CarePlan.objects.get_or_create(
+        crt=beneficiary.crt, beneficiary=beneficiary,
+        defaults={"created_by": actor, "updated_by": actor})
+    versions = plan.versions.all()
+    if versions.filter(status=CarePlanVersion.Status.DRAFT).exists():
+        raise DomainError("Une version est déjà en cours de rédaction.", code="conflict")
+    previous = versions.filter(status=CarePlanVersion.Status.VALIDATED).order_by(
+        "-number").first()
+    number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = CarePlanVersion.objects.create(
+        crt=plan.crt, plan=plan, number=number, based_on=previous, created_by=actor,
+        updated_by=actor,
+        **({f: getattr(previous, f) for f in VERSION_TEXT_FIELDS} if previous else {}),
+    )
+    if previous:
+        for p in previous.problems.all():
+            Problem.objects.create(crt=plan.crt, version=draft, description=p.description,
+                                   position=p.position)
+        for g in previous.goals.all():
+            Goal.objects.create(crt=plan.crt, version=draft, description=g.description,
+                                target_date=g.target_date, status=g.status,
+                                position=g.position)
+        for a in previous.actions.all():
+            PlannedAction.objects.create(
+                crt=plan.crt, version=draft, domain=a.domain, service=a.service,
+                description=a.description, staff=a.staff, professional=a.professional,
+                frequency=a.frequency, start_date=a.start_date, end_date=a.end_date,
+                position=a.position)
+    audit_log(actor=actor, action="care_plan.version_started", obj=draft,
+              beneficiary=beneficiary, details={"version": number})
+    return draft
+
+
+@transaction.atomic
+def careplan_update(*, actor, version: CarePlanVersion, row_version: int, **fields):
+    _draft(version)
+    unknown = set(fields) - set(VERSION_TEXT_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    for field, value in fields.items():
+        setattr(version, field, value)
+    referent = version.referent
+    if referent is not None and not referent.memberships.filter(
+            crt=version.crt, is_active=True).exists():
+        raise DomainError("Le référent doit être membre de l'équipe du CRT.", field="referent")
+    save_versioned(version, actor=actor, version=row_version, fields=VERSION_TEXT_FIELDS)
+    audit_log(actor=actor, action="care_plan.updated", obj=version,
+              beneficiary=version.plan.beneficiary)
+    return version
+
+
+@transaction.atomic
+def careplan_add_problem(*, actor, version: CarePlanVersion, description: str) -> Problem:
+    _draft(version)
+    if not description.strip():
+        raise DomainError("Décrivez le problème.", field="description")
+    return Problem.objects.create(crt=version.crt, version=version,
+                                  description=description.strip(),
+                                  position=version.problems.count())
+
+
+@transaction.atomic
+def careplan_add_goal(*, actor, version: CarePlanVersion, description: str,
+                      target_date: date | None = None, status: str = Goal.Status.PLANNED):
+    _draft(version)
+    if not description.strip():
+        raise DomainError("Décrivez l'objectif.", field="description")
+    return Goal.objects.create(crt=version.crt, version=version, description=description.strip(),
+                               target_date=target_date, status=status,
+                               position=version.goals.count())
+
+
+@transaction.atomic
+def careplan_add_action(*, actor, version: CarePlanVersion, domain: Domain, description: str,
+                        service=None, staff=None, professional=None, frequency: str = "",
+                        start_date: date | None = None,
+                        end_date: date | None = None) -> PlannedAction:
+    _draft(version)
+    if not description.strip():
+        raise DomainError("Décrivez l'action.", field="description")
+    if staff is not None and professional is not None:
+        raise DomainError("Une action est confiée à un membre de l'équipe ou à un "
+                          "professionnel partenaire, pas aux deux.", field="professional")
+    for obj, field in ((domain, "domain"), (service, "service"), (professional, "professional")):
+        if obj is not None and obj.crt_id != version.crt_id:
+            raise DomainError("Élément inconnu.", field=field)
+    if staff is not None and not staff.memberships.filter(crt=version.crt,
+                                                          is_active=True).exists():
+        raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field="staff")
+    if start_date and end_date and end_date < start_date:
+        raise DomainError("La fin précède le début.", field="end_date")
+    return PlannedAction.objects.create(
+        crt=version.crt, version=version, domain=domain, service=service,
+        description=description.strip(), staff=staff, professional=professional,
+        frequency=frequency.strip(), start_date=start_date, end_date=end_date,
+        position=version.actions.count())
+
+
+@transaction.atomic
+def careplan_remove_item(*, actor, version: CarePlanVersion, item) -> None:
+    _draft(version)
+    if item.version_id != version.pk:
+        raise DomainError("Élément inconnu.")
+    item.delete()
+
+
+@transaction.atomic
+def careplan_validate(*, actor, version: CarePlanVersion, row_version: int) -> CarePlanVersion:
+    _draft(version)
+    missing = []
+    if not version.situation_summary.strip():
+        missing.append("la synthèse de la situation")
+    if not version.goals.exists():
+        missing.append("au moins un objectif")
+    if not version.actions.exists():
+        missing.append("au moins une action")
+    if version.referent_id is None:
+        missing.append("le référent")
+    if version.next_review_on is None:
+        missing.append("la date de prochaine révision")
+    if missing:
+        raise DomainError("Avant de valider, renseignez " + ", ".join(missing) + ".")
+    version.status = CarePlanVersion.Status.VALIDATED
+    version.validated_at, version.validated_by = timezone.now(), actor
+    save_versioned(version, actor=actor, version=row_version,
+                   fields=["status", "validated_at", "validated_by"])
+    b = version.plan.beneficiary
+    audit_log(actor=actor, action="care_plan.validated", obj=version, beneficiary=b,
+              details={"version": version.number})
+    timeline_add(beneficiary=b, kind="care_plan.validated", actor=actor,
+                 title=f"Plan personnalisé validé (version {version.number})")
+    return version
+
+
+def careplan_diff(old: CarePlanVersion, new: CarePlanVersion) -> dict:
+    """What changed from ``old`` to ``new``: text fields, and items added or removed."""
+    labels = {f: CarePlanVersion._meta.get_field(f).verbose_name for f in VERSION_TEXT_FIELDS}
+    fields = []
+    for f in VERSION_TEXT_FIELDS:
+        before, after = getattr(old, f), getattr(new, f)
+        if before != after:
+            fields.append({"label": labels[f], "before": _show(before), "after": _show(after)})
+
+    def keyed(items, key):
+        return {key(i): i for i in items}
+
+    result = {"fields": fields}
+    for name, key in (
+        ("problems", lambda p: p.description),
+        ("goals", lambda g: (g.description, g.target_date, g.status)),
+        ("actions", lambda a: (a.domain_id, a.description, a.staff_id, a.professional_id,
+                               a.frequency, a.start_date, a.end_date, a.service_id)),
+    ):
+        before = keyed(getattr(old, name).all(), key)
+        after = keyed(getattr(new, name).all(), key)
+        result[name] = {
+            "added": [after[k] for k in after if k not in before],
+            "removed": [before[k] for k in before if k not in after],
+        }
+    result["empty"] = not fields and not any(
+        result[n]["added"] or result[n]["removed"] for n in ("problems", "goals", "actions"))
+    return result
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if hasattr(value, "get_full_name"):
+        return value.get_full_name()
+    return str(value)
