@@ -27,7 +27,7 @@ def client_for(username: str) -> Client:
 
 
 PAGES = [
-    ("coordinator", "core:home", {}, 12),
+    ("coordinator", "core:home", {}, 14),
     ("coordinator", "beneficiaries:list", {}, 10),
     ("coordinator", "admissions:file_active", {}, 10),
     ("coordinator", "admissions:waiting_list", {}, 10),

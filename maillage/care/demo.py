@@ -35,6 +35,11 @@ CATALOGUE = [
 
 
 def load(ctx: DemoContext) -> None:
+    load_catalogue_and_plans(ctx)
+    load_notes_and_alerts(ctx)
+
+
+def load_catalogue_and_plans(ctx: DemoContext) -> None:
     rng, today = ctx.rng, date.today()
     for crt in ctx.crts.values():
         coordinator = Membership.objects.filter(
@@ -110,3 +115,55 @@ def load(ctx: DemoContext) -> None:
                 second.refresh_from_db()
                 services.careplan_validate(actor=coordinator, version=second,
                                            row_version=second.version)
+
+
+NOTES = [
+    ("general", "team", "Bonne matinée, a pris son petit-déjeuner seule."),
+    ("meals", "team", "A peu mangé ce midi ; repas du soir complet."),
+    ("mood", "caregiver", "Contente de la visite de sa fille, a parlé du jardin."),
+    ("care", "health", "Rougeur au talon droit, protection posée, à surveiller."),
+    ("medication", "health", "Pilulier vérifié, traitement du soir pris."),
+    ("fall", "team", "Retrouvée assise au sol près du lit, sans douleur, relevée à deux."),
+]
+ALERTS = [
+    ("fall", "high", "Deuxième chute en une semaine, la nuit."),
+    ("weight_loss", "medium", "Perte de 3 kg en deux mois."),
+    ("caregiver_exhaustion", "high", "La fille dit ne plus pouvoir assurer les week-ends."),
+    ("equipment", "medium", "Médaillon de téléassistance hors service."),
+]
+
+
+def load_notes_and_alerts(ctx: DemoContext) -> None:
+    """Transmissions and alerts on the active files, written by the care-team members."""
+    from maillage.beneficiaries.access import FileAccess
+    from maillage.beneficiaries.models import CareTeamMember
+
+    rng = ctx.rng
+    for crt in ctx.crts.values():
+        coordinator = Membership.objects.filter(
+            crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+        stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
+            "beneficiary").order_by("pk")
+        for index, stay in enumerate(stays):
+            b = stay.beneficiary
+            writers = [m.user for m in CareTeamMember.objects.active().filter(
+                beneficiary=b, user__isnull=False).select_related("user")
+                if m.user != coordinator]
+            for category, visibility, text in rng.sample(NOTES, k=3):
+                author = rng.choice(writers) if writers else coordinator
+                roles = frozenset(
+                    Membership.objects.get(user=author, crt=crt).roles.values_list(
+                        "role", flat=True))
+                access = FileAccess(identity=True, planning=True, health=True)
+                services.note_add(actor=author, roles=roles, beneficiary=b, access=access,
+                                  category=category, visibility=visibility, text=text)
+            if index % 6 == 0:
+                kind, severity, text = ALERTS[(index // 6) % len(ALERTS)]
+                alert = services.alert_raise(actor=rng.choice(writers) if writers
+                                             else coordinator, beneficiary=b, kind=kind,
+                                             severity=severity, description=text)
+                if index % 12 == 0:
+                    services.alert_resolve(actor=coordinator, alert=alert,
+                                           version=alert.version,
+                                           outcome="Point avec l'équipe et l'aidante, "
+                                                   "plan ajusté.")

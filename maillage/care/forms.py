@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.territory.models import Organization, Professional
 
-from .models import CarePlanVersion, Domain, Goal, Service
+from .models import Alert, CarePlanVersion, Domain, Goal, LiaisonNote, Service
 
 
 class ServiceForm(VersionedModelForm):
@@ -137,3 +137,37 @@ class EndForm(BootstrapFormMixin, forms.Form):
 def team_users(crt):
     return (get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
             .order_by("last_name", "first_name").distinct())
+
+
+class NoteForm(BootstrapFormMixin, forms.Form):
+    text = forms.CharField(label="Transmission", widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=4000,
+                           error_messages={"required": "Écrivez la transmission."})
+    category = forms.ChoiceField(label="Catégorie", choices=LiaisonNote.Category.choices,
+                                 initial=LiaisonNote.Category.GENERAL)
+    visibility = forms.ChoiceField(label="Visible par", choices=LiaisonNote.Visibility.choices,
+                                   initial=LiaisonNote.Visibility.TEAM)
+
+
+class AlertForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=[("", "—"), *Alert.Kind.choices],
+                             error_messages={"required": "Choisissez le type d'alerte."})
+    severity = forms.ChoiceField(label="Gravité", choices=Alert.Severity.choices,
+                                 initial=Alert.Severity.MEDIUM)
+    description = forms.CharField(label="Situation", widget=forms.Textarea(attrs={"rows": 3}),
+                                  error_messages={"required": "Décrivez la situation."})
+    assignee = forms.ModelChoiceField(label="Confier à", queryset=get_user_model().objects.none(),
+                                      to_field_name="public_id", required=False,
+                                      empty_label="— (coordination)")
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = team_users(crt)
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name()
+        self._style_fields()
+
+
+class ResolveForm(BootstrapFormMixin, forms.Form):
+    outcome = forms.CharField(label="Suites données", widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"required": "Indiquez les suites données."})
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -245,3 +245,106 @@ class PlannedAction(TenantModel):
         if self.professional_id:
             return f"{self.professional.first_name} {self.professional.last_name}".strip()
         return "—"
+
+
+class LiaisonNote(TenantModel):
+    """The liaison notebook (transmissions) of one person."""
+
+    class Category(models.TextChoices):
+        GENERAL = "general", "Général"
+        CARE = "care", "Soins"
+        MEDICATION = "medication", "Administration des médicaments"
+        MEALS = "meals", "Repas, hydratation"
+        MOOD = "mood", "Humeur, comportement"
+        FALL = "fall", "Chute"
+        ELIMINATION = "elimination", "Élimination"
+        SLEEP = "sleep", "Sommeil"
+        OTHER = "other", "Autre"
+
+    class Visibility(models.TextChoices):
+        TEAM = "team", "Cercle de soins"
+        HEALTH = "health", "Professionnels de santé seulement"
+        CAREGIVER = "caregiver", "Cercle de soins et aidant"
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="liaison_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="auteur")
+    author_role = models.CharField("rôle de l'auteur", max_length=120, blank=True)
+    category = models.CharField("catégorie", max_length=12, choices=Category,
+                                default=Category.GENERAL)
+    visibility = models.CharField("visible par", max_length=10, choices=Visibility,
+                                  default=Visibility.TEAM)
+    text = models.TextField("transmission")
+
+    class Meta:
+        verbose_name = "transmission"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["crt", "beneficiary", "-created_at"],
+                                name="note_benef_time")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class LiaisonNoteRead(models.Model):
+    note = models.ForeignKey(LiaisonNote, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["note", "user"], name="note_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} a lu « {self.note} »"
+
+
+class Alert(TenantModel, VersionedModel):
+    class Kind(models.TextChoices):
+        FALL = "fall", "Chute"
+        WEIGHT_LOSS = "weight_loss", "Perte de poids / dénutrition"
+        BEHAVIOUR = "behaviour", "Changement de comportement"
+        HOSPITALISATION = "hospitalisation", "Hospitalisation"
+        CAREGIVER_EXHAUSTION = "caregiver_exhaustion", "Épuisement de l'aidant"
+        EQUIPMENT = "equipment", "Panne d'équipement"
+        MISSED_VISIT = "missed_visit", "Passage non réalisé"
+        OTHER = "other", "Autre"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Faible"
+        MEDIUM = "medium", "Modérée"
+        HIGH = "high", "Élevée"
+        CRITICAL = "critical", "Critique"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Ouverte"
+        ACKNOWLEDGED = "acknowledged", "Prise en charge"
+        RESOLVED = "resolved", "Résolue"
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="alerts")
+    kind = models.CharField("type", max_length=25, choices=Kind)
+    severity = models.CharField("gravité", max_length=10, choices=Severity,
+                                default=Severity.MEDIUM)
+    description = models.TextField("description")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+", verbose_name="signalée par")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name="confiée à")
+    status = models.CharField("état", max_length=12, choices=Status, default=Status.OPEN)
+    acknowledged_at = models.DateTimeField("prise en charge le", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                        null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField("résolue le", null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    outcome = models.TextField("suites données", blank=True)
+
+    class Meta:
+        verbose_name = "alerte"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["crt", "status", "-created_at"], name="alert_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.beneficiary.display_name}"

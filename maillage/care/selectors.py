@@ -2,9 +2,17 @@
 
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 
-from .models import BasketItem, CarePlanVersion, Domain, Service
+from .models import (
+    Alert,
+    BasketItem,
+    CarePlanVersion,
+    Domain,
+    LiaisonNote,
+    LiaisonNoteRead,
+    Service,
+)
 
 
 def catalogue(*, crt) -> list[Domain]:
@@ -56,3 +64,29 @@ def reviews_due(*, crt, within_days: int = 15) -> list[CarePlanVersion]:
         .select_related("plan__beneficiary", "referent")
         .order_by("next_review_on")
     )
+
+
+def notes(*, beneficiary, user, access, category: str = "", unread: bool = False):
+    qs = (LiaisonNote.objects.filter(beneficiary=beneficiary)
+          .select_related("author")
+          .annotate(read_by_me=Exists(LiaisonNoteRead.objects.filter(
+              note=OuterRef("pk"), user=user))))
+    if not access.health:
+        qs = qs.exclude(visibility=LiaisonNote.Visibility.HEALTH)
+    if category:
+        qs = qs.filter(category=category)
+    if unread:
+        qs = qs.filter(read_by_me=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def alerts(*, beneficiary):
+    return (Alert.objects.filter(beneficiary=beneficiary)
+            .select_related("raised_by", "assignee", "acknowledged_by", "resolved_by")
+            .order_by("status", "-created_at"))
+
+
+def open_alerts(*, crt, limit: int | None = None):
+    qs = (Alert.objects.filter(crt=crt).exclude(status=Alert.Status.RESOLVED)
+          .select_related("beneficiary", "assignee").order_by("-created_at"))
+    return list(qs[:limit]) if limit else qs

@@ -18,6 +18,8 @@ class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     profession = models.CharField("profession / fonction", max_length=120, blank=True)
+    notify_by_email = models.BooleanField("recevoir aussi les alertes par courriel",
+                                          default=False)
 
     class Meta:
         verbose_name = "utilisateur"
@@ -227,3 +229,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit ne peut pas être supprimé.")
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (alert raised, mention…); emailed too when the user wants."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    crt = models.ForeignKey(Crt, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.CharField("message", max_length=300)
+    url = models.CharField("lien", max_length=300, blank=True)
+    read_at = models.DateTimeField("lu le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "notification"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "crt", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Bénéficiaires", "beneficiaries:list", "beneficiary.view", "Volet 2"),
     NavItem("File active", "admissions:file_active", "enrolment.view", "Volet 2"),
     NavItem("Admissions", "admissions:waiting_list", "waiting_list.view", "Volet 2"),
+    NavItem("Alertes", "care:open_alerts", "alert.view", "Volet 2"),
     NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),

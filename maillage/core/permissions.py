@@ -64,6 +64,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "plan.view": CRT_TEAM | {Role.PARTNER},
     "plan.edit": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                             Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST}),
+    # Liaison notebook and alerts: the care team (object rules: care team, consent).
+    "notes.view": CRT_TEAM | {Role.PARTNER},
+    "notes.write": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    "alert.view": CRT_TEAM | {Role.PARTNER},
+    "alert.raise": CRT_TEAM | {Role.PARTNER},
+    "alert.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("mot-de-passe/modifie/", views.password_change_done_view, name="password_change_done"),
     path("crt/choisir/", views.crt_choose, name="crt_choose"),
     path("equipe/", views.team, name="team"),
+    path("notifications/", views.notifications, name="notifications"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
 ]

@@ -110,6 +110,10 @@ def home(request: HttpRequest) -> HttpResponse:
         from maillage.care import selectors as care_selectors
 
         context["reviews_due"] = care_selectors.reviews_due(crt=crt)
+    if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR, Role.NURSE}:
+        from maillage.care import selectors as care_selectors
+
+        context["open_alerts"] = care_selectors.open_alerts(crt=crt, limit=10)
     if Role.AUDITOR in roles:
         context["audit"] = selectors.audit_figures(crt=crt)
     context["is_team"] = bool(roles & CRT_TEAM)
@@ -211,3 +215,16 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/csrf_failure.html", status=403)
+
+
+@require("home.view")
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone as tz
+
+    from .models import Notification
+
+    items = list(Notification.objects.filter(user=request.user, crt=request.crt)[:100])
+    Notification.objects.filter(user=request.user, crt=request.crt,
+                                read_at__isnull=True).update(read_at=tz.now())
+    return render(request, "core/notifications.html", {"items": items})

@@ -91,6 +91,11 @@ OBJECT_ROUTES = {
     "care:plan_pdf": lambda crt, user, roles: _plan(crt, user, roles),
     "care:plan_add_item": lambda crt, user, roles: {**_plan(crt, user, roles), "kind": "probleme"},
     "care:plan_remove_item": lambda crt, user, roles: _plan_item(crt, user, roles),
+    "care:notes": _file,
+    "care:alerts": _file,
+    "care:alert_add": _file,
+    "care:alert_acknowledge": _file_item(lambda b: _alert(b)),
+    "care:alert_resolve": _file_item(lambda b: _alert(b)),
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
@@ -128,6 +133,13 @@ def _plan_item(crt, user, roles):
     return {**kwargs, "kind": "probleme", "item_id": problem.public_id}
 
 
+def _alert(beneficiary):
+    from maillage.care.models import Alert
+
+    return Alert.objects.create(crt=beneficiary.crt, beneficiary=beneficiary, kind="fall",
+                                description="Chute dans la salle de bains")
+
+
 def _staff(beneficiary):
     from maillage.core.tests.factories import UserFactory
 
@@ -138,4 +150,5 @@ def _staff(beneficiary):
 POST_ONLY = {
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",
+    "care:alert_acknowledge",
 }

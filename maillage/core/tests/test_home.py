@@ -76,8 +76,9 @@ def test_home_query_budget(client, users, territory, django_assert_max_num_queri
     for _ in range(30):
         CommuneFactory(crt=crt_a)
     client.force_login(users["coordinator"])
-    # Session, user, memberships, 2 territory, 2 team, 2 admissions, 3 for the session refresh.
-    with django_assert_max_num_queries(12):
+    # Session, user, memberships, notifications, 2 territory, 2 team, 2 admissions,
+    # plan reviews, open alerts, 3 for the session refresh.
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("core:home")).status_code == 200
     client.force_login(users["auditor"])
     with django_assert_max_num_queries(8):

@@ -63,8 +63,8 @@ class TestList:
         for _ in range(60):
             CommuneFactory(crt=crt_a)
         client.force_login(users["coordinator"])
-        # Session, user, memberships, 3 for the list, 3 for the session refresh.
-        with django_assert_max_num_queries(9):
+        # Session, user, memberships, notifications, 3 for the list, 3 for the session refresh.
+        with django_assert_max_num_queries(10):
             assert client.get(reverse("territory:commune_list")).status_code == 200
 
 

@@ -1,0 +1,128 @@
+"""Liaison notebook (visibility, read marks, who may write) and alerts (raise, notify,
+acknowledge, resolve)."""
+
+import pytest
+from django.urls import reverse
+
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, shared_file
+from maillage.care.models import Alert, LiaisonNote
+from maillage.core.models import Notification
+from maillage.core.tests.helpers import visible_text
+
+
+def url(name, b, **kwargs):
+    return reverse(f"care:{name}", kwargs={"public_id": b.public_id, **kwargs})
+
+
+class TestNotes:
+    def test_care_team_member_writes_and_others_read(self, client, users, crt_a):
+        b = shared_file(crt_a, users["care_aide"])
+        client.force_login(users["care_aide"])
+        response = client.post(url("notes", b), {
+            "text": "A peu mangé ce midi, se plaint du dos.", "category": "meals",
+            "visibility": "team"})
+        assert response.status_code == 302
+        note = LiaisonNote.objects.get()
+        assert note.author_role == "Aide-soignant·e (AS, ASG, AES)"
+        client.force_login(users["coordinator"])
+        first = visible_text(client.get(url("notes", b)))
+        assert "A peu mangé ce midi" in first and "nouvelle" in first
+        again = visible_text(client.get(url("notes", b)))
+        assert "nouvelle" not in again  # read marks are per reader
+        assert note.reads.count() == 2
+
+    def test_health_only_notes(self, client, users, crt_a):
+        b = shared_file(crt_a, users["nurse"])
+        client.force_login(users["nurse"])
+        client.post(url("notes", b), {"text": "INR à 3,2 : dose adaptée.", "category": "care",
+                                      "visibility": "health"})
+        client.force_login(users["admin_staff"])
+        assert "INR" not in visible_text(client.get(url("notes", b)))
+        client.force_login(users["coordinator"])  # not a health professional
+        response = client.post(url("notes", b), {"text": "Tension basse", "category": "care",
+                                                  "visibility": "health"})
+        assert response.status_code == 400
+        assert "Seul un professionnel de santé du cercle de soins" in visible_text(response)
+
+    def test_outside_the_care_team_cannot_write(self, client, users, crt_a):
+        b = shared_file(crt_a)
+        client.force_login(users["care_aide"])
+        response = client.post(url("notes", b), {"text": "x", "category": "general",
+                                                  "visibility": "team"})
+        assert response.status_code == 400
+        assert "Seuls les membres du cercle de soins" in visible_text(response)
+        client.force_login(users["admin_staff"])
+        assert client.post(url("notes", b), {"text": "x"}).status_code == 403
+        assert not LiaisonNote.objects.exists()
+
+    def test_filters(self, client, users, crt_a):
+        b = shared_file(crt_a, users["care_aide"])
+        client.force_login(users["care_aide"])
+        for category, text in (("fall", "Chute sans gravité"), ("mood", "Très gaie")):
+            client.post(url("notes", b), {"text": text, "category": category,
+                                          "visibility": "team"})
+        page = visible_text(client.get(url("notes", b), {"categorie": "fall"}))
+        assert "Chute sans gravité" in page and "Très gaie" not in page
+
+    def test_partner_without_consent_sees_nothing(self, client, users, crt_a):
+        from maillage.beneficiaries.tests.factories import join_care_team
+        from maillage.core.roles import Role
+
+        b = BeneficiaryFactory(crt=crt_a)
+        join_care_team(b, users["partner"], {Role.PARTNER})
+        client.force_login(users["partner"])
+        assert client.get(url("notes", b)).status_code == 404
+        consent(b)
+        assert client.get(url("notes", b)).status_code == 200
+
+
+class TestAlerts:
+    def test_raise_notify_acknowledge_resolve(self, client, users, crt_a):
+        b = shared_file(crt_a, users["care_aide"])
+        from maillage.beneficiaries.tests.factories import join_care_team
+
+        join_care_team(b, users["nurse"])
+        users["nurse"].email, users["nurse"].notify_by_email = "ide@example.fr", True
+        users["nurse"].save()
+        client.force_login(users["care_aide"])
+        response = client.post(url("alert_add", b), {
+            "kind": "fall", "severity": "high",
+            "description": "Retrouvée au sol ce matin, pas de douleur."})
+        assert response.status_code == 302
+        alert = Alert.objects.get()
+        notified = set(Notification.objects.values_list("user__username", flat=True))
+        assert {"nurse", "coordinator"} <= notified and "care_aide" not in notified
+        client.force_login(users["nurse"])
+        assert "Notifications 1" in visible_text(client.get(reverse("core:home")))
+        page = visible_text(client.get(reverse("core:notifications")))
+        assert f"Alerte élevée — chute : {b.display_name}" in page
+        assert client.post(url("alert_acknowledge", b, item_id=alert.public_id),
+                           {"version": 1}).status_code == 302
+        alert.refresh_from_db()
+        assert (alert.status, alert.assignee) == ("acknowledged", users["nurse"])
+        resolve = url("alert_resolve", b, item_id=alert.public_id)
+        response = client.post(resolve, {"outcome": "", "version": alert.version})
+        assert "Indiquez les suites données." in visible_text(response)
+        assert client.post(resolve, {"outcome": "Bilan de chute, barre d'appui posée.",
+                                     "version": alert.version}).status_code == 302
+        alert.refresh_from_db()
+        assert alert.status == "resolved"
+        assert b.timeline.filter(kind="alert.resolved").exists()
+
+    def test_open_alerts_on_the_coordinator_home(self, client, users, crt_a):
+        b = shared_file(crt_a)
+        Alert.objects.create(crt=crt_a, beneficiary=b, kind="caregiver_exhaustion",
+                             severity="high", description="Fille épuisée")
+        client.force_login(users["coordinator"])
+        home = visible_text(client.get(reverse("core:home")))
+        assert f"{b.display_name} — Épuisement de l'aidant (élevée)" in home
+        listing = visible_text(client.get(reverse("care:open_alerts")))
+        assert "Épuisement de l'aidant" in listing
+
+    @pytest.mark.parametrize("role", ["care_aide", "admin_staff"])
+    def test_only_clinical_roles_manage_alerts(self, client, users, crt_a, role):
+        b = shared_file(crt_a, users[role])
+        alert = Alert.objects.create(crt=crt_a, beneficiary=b, kind="fall", description="x")
+        client.force_login(users[role])
+        assert client.post(url("alert_acknowledge", b, item_id=alert.public_id),
+                           {"version": 1}).status_code == 403

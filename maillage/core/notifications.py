@@ -1,0 +1,25 @@
+"""In-app notifications (and email for those who asked for it)."""
+
+from django.db import transaction
+
+from .models import Notification
+from .notify import send_email
+
+
+def notify(*, crt, users, text: str, url: str = "", exclude=None) -> int:
+    """Notify each of ``users`` once (not ``exclude``, typically the author)."""
+    recipients = {u.pk: u for u in users if u is not None and u != exclude}
+    Notification.objects.bulk_create(
+        [Notification(crt=crt, user=u, text=text[:300], url=url) for u in recipients.values()]
+    )
+    for user in recipients.values():
+        if user.notify_by_email and user.email:
+            transaction.on_commit(
+                lambda u=user: send_email(to=u.email, subject=f"{crt.name} : {text[:80]}",
+                                          body=f"{text}\n\n{url}")
+            )
+    return len(recipients)
+
+
+def unread_count(*, user, crt) -> int:
+    return Notification.objects.filter(user=user, crt=crt, read_at__isnull=True).count()
