@@ -23,3 +23,14 @@ def notify(*, crt, users, text: str, url: str = "", exclude=None) -> int:
 
 def unread_count(*, user, crt) -> int:
     return Notification.objects.filter(user=user, crt=crt, read_at__isnull=True).count()
+
+
+def notifications_for(*, user, crt, limit: int = 100) -> list[Notification]:
+    return list(Notification.objects.filter(user=user, crt=crt)[:limit])
+
+
+def notifications_mark_read(*, user, crt) -> int:
+    from django.utils import timezone
+
+    return Notification.objects.filter(user=user, crt=crt, read_at__isnull=True).update(
+        read_at=timezone.now())

@@ -220,11 +220,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 @require("home.view")
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
-    from django.utils import timezone as tz
+    from .notifications import notifications_for, notifications_mark_read
 
-    from .models import Notification
-
-    items = list(Notification.objects.filter(user=request.user, crt=request.crt)[:100])
-    Notification.objects.filter(user=request.user, crt=request.crt,
-                                read_at__isnull=True).update(read_at=tz.now())
+    items = notifications_for(user=request.user, crt=request.crt)
+    notifications_mark_read(user=request.user, crt=request.crt)
     return render(request, "core/notifications.html", {"items": items})
