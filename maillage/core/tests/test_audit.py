@@ -175,3 +175,21 @@ class TestAuditPage:
         with django_assert_max_num_queries(12):
             response = client.get(reverse("core:audit_list"))
         assert "Page 1 sur 3" in visible_text(response)
+
+
+def test_every_action_written_by_the_code_has_a_french_label():
+    """Audit pages read in French: each action the code writes has its label."""
+    import re
+    from pathlib import Path
+
+    from maillage.core.audit import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    written = set()
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        written |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert written, "no audited action found: the pattern is wrong"
+    missing = sorted(a for a in written if a not in ACTION_LABELS)
+    assert missing == []
