@@ -61,14 +61,8 @@ def commune_create(
 @transaction.atomic
 def commune_update(*, actor, commune: Commune, version: int, **fields) -> Commune:
     """Update the editable fields of ``commune``; ``version`` is the one the user loaded."""
-    _refuse_unknown(fields, COMMUNE_FIELDS)
-    before = snapshot(commune, COMMUNE_FIELDS)
-    for field, value in fields.items():
-        setattr(commune, field, value)
-    _check_commune(commune)
-    save_versioned(commune, actor=actor, version=version, fields=COMMUNE_FIELDS)
-    audit_log(actor=actor, action="commune.updated", obj=commune, details=changes(before, commune))
-    return commune
+    return _update(commune, actor=actor, version=version, fields=fields, allowed=COMMUNE_FIELDS,
+                   check=_check_commune, action="commune.updated")
 
 
 # --- Partner directory ---------------------------------------------------------------------
@@ -109,51 +103,49 @@ def _check_professional(pro: Professional) -> None:
             )
 
 
+def _create(model, *, actor, crt: Crt, fields: dict, allowed, check, action: str):
+    _refuse_unknown(fields, allowed)
+    obj = model(crt=crt, created_by=actor, updated_by=actor, **fields)
+    check(obj)
+    obj.save()
+    audit_log(actor=actor, action=action, obj=obj)
+    return obj
+
+
+def _update(obj, *, actor, version: int, fields: dict, allowed, check, action: str):
+    _refuse_unknown(fields, allowed)
+    before = snapshot(obj, allowed)
+    for field, value in fields.items():
+        setattr(obj, field, value)
+    check(obj)
+    save_versioned(obj, actor=actor, version=version, fields=allowed)
+    audit_log(actor=actor, action=action, obj=obj, details=changes(before, obj))
+    return obj
+
+
 @transaction.atomic
 def organization_create(*, actor, crt: Crt, **fields) -> Organization:
-    _refuse_unknown(fields, ORGANIZATION_FIELDS)
-    org = Organization(crt=crt, created_by=actor, updated_by=actor, **fields)
-    _check_organization(org)
-    org.save()
-    audit_log(actor=actor, action="organization.created", obj=org)
-    return org
+    return _create(Organization, actor=actor, crt=crt, fields=fields,
+                   allowed=ORGANIZATION_FIELDS, check=_check_organization,
+                   action="organization.created")
 
 
 @transaction.atomic
 def organization_update(*, actor, organization: Organization, version: int, **fields):
-    _refuse_unknown(fields, ORGANIZATION_FIELDS)
-    before = snapshot(organization, ORGANIZATION_FIELDS)
-    for field, value in fields.items():
-        setattr(organization, field, value)
-    _check_organization(organization)
-    save_versioned(organization, actor=actor, version=version, fields=ORGANIZATION_FIELDS)
-    audit_log(
-        actor=actor, action="organization.updated", obj=organization,
-        details=changes(before, organization),
-    )
-    return organization
+    return _update(organization, actor=actor, version=version, fields=fields,
+                   allowed=ORGANIZATION_FIELDS, check=_check_organization,
+                   action="organization.updated")
 
 
 @transaction.atomic
 def professional_create(*, actor, crt: Crt, **fields) -> Professional:
-    _refuse_unknown(fields, PROFESSIONAL_FIELDS)
-    pro = Professional(crt=crt, created_by=actor, updated_by=actor, **fields)
-    _check_professional(pro)
-    pro.save()
-    audit_log(actor=actor, action="professional.created", obj=pro)
-    return pro
+    return _create(Professional, actor=actor, crt=crt, fields=fields,
+                   allowed=PROFESSIONAL_FIELDS, check=_check_professional,
+                   action="professional.created")
 
 
 @transaction.atomic
 def professional_update(*, actor, professional: Professional, version: int, **fields):
-    _refuse_unknown(fields, PROFESSIONAL_FIELDS)
-    before = snapshot(professional, PROFESSIONAL_FIELDS)
-    for field, value in fields.items():
-        setattr(professional, field, value)
-    _check_professional(professional)
-    save_versioned(professional, actor=actor, version=version, fields=PROFESSIONAL_FIELDS)
-    audit_log(
-        actor=actor, action="professional.updated", obj=professional,
-        details=changes(before, professional),
-    )
-    return professional
+    return _update(professional, actor=actor, version=version, fields=fields,
+                   allowed=PROFESSIONAL_FIELDS, check=_check_professional,
+                   action="professional.updated")
