@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "maillage.beneficiaries",
     "maillage.admissions",
     "maillage.care",
+    "maillage.visits",
+    "maillage.portal",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,7 @@ urlpatterns = [
     path("beneficiaires/", include("maillage.beneficiaries.urls")),
     path("admissions/", include("maillage.admissions.urls")),
     path("coordination/", include("maillage.care.urls")),
+    path("passages/", include("maillage.visits.urls")),
+    path("portail/", include("maillage.portal.urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -26,16 +26,25 @@ def client_for(username: str) -> Client:
     return client
 
 
+# Every page of a role that may read conversations pays one query for the unread-messages badge
+# of the navigation.
 PAGES = [
-    ("coordinator", "core:home", {}, 14),
+    ("coordinator", "core:home", {}, 15),
     ("coordinator", "beneficiaries:list", {}, 10),
-    ("coordinator", "admissions:file_active", {}, 10),
+    ("coordinator", "admissions:file_active", {}, 11),
     ("coordinator", "admissions:waiting_list", {}, 10),
     ("coordinator", "admissions:referral_list", {}, 10),
     ("coordinator", "territory:organization_list", {}, 10),
     ("coordinator", "territory:professional_list", {}, 10),
+    ("coordinator", "care:conversations", {}, 10),
+    ("direction", "care:telehealth_overview", {}, 12),
     ("auditor", "core:audit_list", {}, 12),
     ("partner", "beneficiaries:list", {}, 10),
+    # The team's day (≈ 1 000 visits at this scale) and a care aide's day on her phone.
+    ("coordinator", "visits:team_day", {}, 10),
+    ("coordinator", "visits:professional_week", {}, 12),
+    ("care_aide", "visits:my_day", {}, 10),
+    ("partner", "visits:my_day", {}, 10),
 ]
 
 
@@ -61,8 +70,9 @@ def test_file_pages_stay_within_budget(big_demo, db, django_assert_max_num_queri
     enrolment = Enrolment.objects.filter(beneficiary=b).first()
     for url, budget in [
         (reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}), 22),
-        (reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}), 16),
+        (reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}), 17),
         (reverse("admissions:enrolment_detail", kwargs={"public_id": enrolment.public_id}), 16),
+        (reverse("visits:beneficiary", kwargs={"public_id": b.public_id}), 15),
     ]:
         with django_assert_max_num_queries(budget):
             assert doctor.get(url).status_code == 200

@@ -55,6 +55,53 @@ def visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
     return qs.none()
 
 
+def planning_visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
+    """The people whose planning (visits) this user may see: the whole CRT for its team; for a
+    partner, those visible to them through a consent that shares the planning (the care-team
+    consent only while they are in the care team), as ``file_access`` decides for one file."""
+    qs = visible_beneficiaries(crt=crt, user=user, roles=roles)
+    if roles & CRT_TEAM or Role.PARTNER not in roles:
+        return qs
+    in_team = CareTeamMember.objects.active().filter(
+        beneficiary=OuterRef("pk"), professional__user=user
+    )
+    organizations = Professional.objects.filter(
+        crt=crt, user=user, organization__isnull=False
+    ).values("organization")
+    planning = _active_consents(Consent.Kind.CARE_TEAM_SHARING).filter(share_planning=True)
+    explicit = _active_consents(Consent.Kind.PARTNER_SHARING).filter(
+        share_planning=True, organization__in=organizations
+    )
+    return qs.filter((Exists(in_team) & Exists(planning)) | Exists(explicit))
+
+
+def health_visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
+    """The people whose health data this user may see, as ``file_access(...).health`` decides
+    for one file: for the CRT team, health professionals in the person's care team; for a
+    partner, a health professional, through a consent that shares health data."""
+    qs = visible_beneficiaries(crt=crt, user=user, roles=roles)
+    in_team = CareTeamMember.objects.active().filter(beneficiary=OuterRef("pk")).for_user(user)
+    if roles & CRT_TEAM:
+        if not roles & HEALTH_PROFESSIONALS:
+            return qs.none()
+        return qs.filter(Exists(in_team))
+    if Role.PARTNER not in roles:
+        return qs.none()
+    organizations = Professional.objects.filter(
+        crt=crt, user=user, organization__isnull=False
+    ).values("organization")
+    health = _active_consents(Consent.Kind.CARE_TEAM_SHARING).filter(share_health=True)
+    explicit = _active_consents(Consent.Kind.PARTNER_SHARING).filter(
+        share_health=True, organization__in=organizations
+    )
+    is_health_pro = Professional.objects.filter(
+        user=user, crt=crt, profession__in=HEALTH_PROFESSIONS
+    )
+    return qs.filter(
+        Exists(is_health_pro) & ((Exists(in_team) & Exists(health)) | Exists(explicit))
+    )
+
+
 @dataclass(frozen=True)
 class FileAccess:
     identity: bool = False

@@ -145,6 +145,8 @@ def load(ctx: DemoContext) -> None:
                 caregiver.first_name, caregiver.relation = "Michel", "fils"
                 caregiver.user = users.get(username="caregiver")
                 caregiver.save(update_fields=["first_name", "relation", "user"])
+                b.portal_user = users.get(username="beneficiary")
+                b.save(update_fields=["portal_user"])
             start = date.today() - timedelta(days=rng.randint(30, 330))
             services.care_team_add(actor=coordinator, beneficiary=b, user=coordinator,
                                    role="IDEC référente", start_date=start, is_referent=True)

@@ -127,6 +127,15 @@ class Beneficiary(TenantModel, VersionedModel):
     # Evaluations: the current GIR, from the last AGGIR evaluation.
     current_gir = models.PositiveSmallIntegerField("GIR actuel", null=True, blank=True)
     current_gir_on = models.DateField("GIR évalué le", null=True, blank=True)
+    # The person's own account on the portal (SPEC §4.3), if they have one.
+    portal_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="portal_files",
+        verbose_name="compte du portail",
+    )
 
     class Meta:
         verbose_name = "bénéficiaire"

@@ -450,21 +450,29 @@ def sniff_upload(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-@transaction.atomic
-def document_add(*, actor, beneficiary: Beneficiary, category: str, title: str,
-                 document_date: date, uploaded_file, max_bytes: int) -> Document:
+def upload_check(uploaded_file, *, max_bytes: int, field: str = "file") -> tuple[str, str]:
+    """The content type and extension of an uploaded file, judged on its content (not its name);
+    a ``DomainError`` on ``field`` when it is too big or of a refused type. Every upload of the
+    application (documents, message attachments) goes through here."""
     if uploaded_file.size > max_bytes:
         raise DomainError(
             f"Le fichier dépasse la taille maximale ({max_bytes // (1024 * 1024)} Mo).",
-            field="file",
+            field=field,
         )
     head = uploaded_file.read(16)
     uploaded_file.seek(0)
     kind = sniff_upload(head)
     if kind is None:
         raise DomainError(
-            "Type de fichier refusé : seuls les PDF, PNG et JPEG sont acceptés.", field="file"
+            "Type de fichier refusé : seuls les PDF, PNG et JPEG sont acceptés.", field=field
         )
+    return kind
+
+
+@transaction.atomic
+def document_add(*, actor, beneficiary: Beneficiary, category: str, title: str,
+                 document_date: date, uploaded_file, max_bytes: int) -> Document:
+    kind = upload_check(uploaded_file, max_bytes=max_bytes)
     if document_date > date.today():
         raise DomainError("La date du document est dans le futur.", field="document_date")
     doc = Document(

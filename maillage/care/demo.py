@@ -1,7 +1,8 @@
 """Demo data of coordination: the domains, a catalogue, baskets and personalised plans
-(validated, some revised into a second version, a few drafts)."""
+(validated, some revised into a second version, a few drafts), transmissions and alerts,
+conversations (one health professionals' thread) and telehealth acts."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from maillage.admissions.models import Enrolment
@@ -37,6 +38,8 @@ CATALOGUE = [
 def load(ctx: DemoContext) -> None:
     load_catalogue_and_plans(ctx)
     load_notes_and_alerts(ctx)
+    load_conversations(ctx)
+    load_telehealth(ctx)
 
 
 def load_catalogue_and_plans(ctx: DemoContext) -> None:
@@ -167,3 +170,142 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                                            version=alert.version,
                                            outcome="Point avec l'équipe et l'aidante, "
                                                    "plan ajusté.")
+
+
+# Who writes (a role of the care team), what, and whom they mention (a role, or None).
+TEAM_THREAD = [
+    (Role.CARE_AIDE, "Bonjour, Mme a refusé son petit-déjeuner ce matin : elle dit ne pas avoir "
+                     "faim.", None),
+    (Role.NURSE, "Merci. Je passe ce midi pour la peser. @{coordinator}, peux-tu prévenir sa "
+                 "fille ?", Role.COORDINATOR),
+    (Role.COORDINATOR, "Fille prévenue, elle passe ce soir et apportera des compotes.", None),
+    (Role.CARE_AIDE, "Repas du soir pris en entier, bonne humeur.", None),
+]
+HEALTH_THREAD = [
+    (Role.DOCTOR, "Bilan biologique reçu : albumine basse. Je propose un complément nutritionnel "
+                  "oral matin et soir.", Role.NURSE),
+    (Role.NURSE, "Noté : mise en place demain, pesée chaque lundi.", None),
+]
+
+
+def _anjou_bleu_files(ctx: DemoContext, count: int):
+    """Active files of CRT Anjou Bleu, those the demo nurse account follows first (so that
+    logging in as ``nurse`` shows them)."""
+    from django.db.models import Exists, OuterRef
+
+    from maillage.beneficiaries.models import CareTeamMember
+
+    crt = ctx.crts["anjou_bleu"]
+    followed = CareTeamMember.objects.active().filter(beneficiary=OuterRef("beneficiary"),
+                                                      user__username="nurse")
+    stays = (Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
+             .annotate(followed=Exists(followed)).select_related("beneficiary")
+             .order_by("-followed", "pk")[:count])
+    return crt, [stay.beneficiary for stay in stays]
+
+
+def _team_by_role(crt, beneficiary) -> dict:
+    """The care team's CRT members by role (the demo account of the role first, otherwise the
+    earliest member), with their roles."""
+    from maillage.beneficiaries.models import CareTeamMember
+
+    members = sorted(
+        CareTeamMember.objects.active().filter(beneficiary=beneficiary, user__isnull=False)
+        .select_related("user"), key=lambda m: (m.user.username not in Role.values, m.pk))
+    by_role = {}
+    for member in members:
+        roles = frozenset(Membership.objects.get(user=member.user, crt=crt).roles.values_list(
+            "role", flat=True))
+        for role in sorted(roles):
+            by_role.setdefault(role, (member.user, roles))
+    return by_role
+
+
+def load_conversations(ctx: DemoContext) -> None:
+    """A team conversation with a mention on a few files of CRT Anjou Bleu, and the health
+    professionals' thread on the first one."""
+    from maillage.beneficiaries.access import FileAccess
+
+    from .models import Conversation
+    from .selectors import mention_candidates
+
+    access = FileAccess(identity=True, planning=True, health=True)
+    crt, files = _anjou_bleu_files(ctx, 4)
+    for index, b in enumerate(files):
+        team = _team_by_role(crt, b)
+        threads = [(Conversation.Kind.TEAM, TEAM_THREAD[: 4 - index % 2])]
+        if index == 0 and Role.DOCTOR in team:
+            doctor, roles = team[Role.DOCTOR]
+            services.conversation_open_health(actor=doctor, roles=roles, beneficiary=b,
+                                              access=access)
+            threads.append((Conversation.Kind.HEALTH, HEALTH_THREAD))
+        for kind, script in threads:
+            candidates = mention_candidates(beneficiary=b, kind=kind)
+            for role, text, mention in script:
+                if role not in team:
+                    continue
+                author, roles = team[role]
+                mentioned = [team[mention][0]] if mention in team else []
+                services.message_post(
+                    actor=author, roles=roles, beneficiary=b, access=access, kind=kind,
+                    text=text.format(coordinator=mentioned[0].username if mentioned else ""),
+                    mentions=mentioned, candidates=candidates)
+
+
+# (days ago, kind, reason, outcome, remote professional: a profession of the directory or a
+# name outside it)
+TELEHEALTH = [
+    (170, "teleconsultation", "Plaie du talon qui ne cicatrise pas.",
+     "Avis de l'équipe plaies et cicatrisation : pansement adapté, revue dans 15 jours.",
+     "Dr Leroux, dermatologue, CHU d'Angers"),
+    (152, "teleexpertise", "Chutes répétées, question sur le traitement antihypertenseur.",
+     "Traitement allégé, surveillance tensionnelle couchée-debout.", "geriatrician"),
+    (139, "telecare", "Séance de rééducation de l'équilibre à distance.",
+     "Exercices réalisés, à poursuivre deux fois par semaine.",
+     "M. Hardy, masseur-kinésithérapeute"),
+    (121, "teleconsultation", "Essoufflement à l'effort.",
+     "Bilan cardiaque programmé, pas d'urgence.", "Dr Caron, cardiologue, clinique de l'Anjou"),
+    (104, "teleconsultation", "Renouvellement d'ordonnance, médecin traitant absent.",
+     "Ordonnance renouvelée pour trois mois.", "gp"),
+    (88, "teleexpertise", "Troubles du comportement le soir.",
+     "Avis de l'équipe mobile : pas de neuroleptique, rituel du coucher.", "geriatrician"),
+    (71, "telecare", "Suivi orthophonique des troubles de la déglutition.",
+     "Textures adaptées confirmées.", "Mme Gilles, orthophoniste"),
+    (57, "teleconsultation", "Douleurs articulaires du genou.",
+     "Antalgique adapté, infiltration à discuter.", "Dr Leroux, rhumatologue, CHU d'Angers"),
+    (40, "teleconsultation", "Sortie d'hospitalisation, point à J+7.",
+     "Évolution favorable, fin des anticoagulants prévue.", "geriatrician"),
+    (26, "teleexpertise", "Lésion cutanée suspecte sur le bras.",
+     "Photographies transmises : bénigne, simple surveillance.",
+     "Dr Leroux, dermatologue, CHU d'Angers"),
+    (12, "telecare", "Séance de rééducation de l'équilibre à distance.",
+     "Progrès nets, moins de peur de tomber.", "M. Hardy, masseur-kinésithérapeute"),
+    (3, "teleconsultation", "Fièvre et toux depuis deux jours.",
+     "Pas de signe de gravité, traitement symptomatique, rappel si aggravation.", "gp"),
+]
+
+
+def load_telehealth(ctx: DemoContext) -> None:
+    """A dozen telehealth acts over six months on files of CRT Anjou Bleu, accompanied by the
+    nurses of the CRT (or the doctor)."""
+    from django.utils import timezone
+
+    from maillage.beneficiaries.access import FileAccess
+
+    access = FileAccess(identity=True, planning=True, health=True)
+    crt, files = _anjou_bleu_files(ctx, 6)
+    if not files:
+        return
+    directory = {p.profession: p for p in Professional.objects.filter(crt=crt).order_by("pk")}
+    today = timezone.localdate()
+    for index, (days, kind, reason, outcome, remote) in enumerate(TELEHEALTH):
+        b = files[index % len(files)]
+        team = _team_by_role(crt, b)
+        staff = (team.get(Role.NURSE) or team.get(Role.DOCTOR) or team[Role.COORDINATOR])[0]
+        professional = directory.get(remote)
+        services.telehealth_record(
+            actor=staff, beneficiary=b, access=access, kind=kind,
+            performed_at=datetime.combine(today - timedelta(days=days), time(10 + index % 6),
+                                          tzinfo=timezone.get_current_timezone()),
+            staff=staff, reason=reason, outcome=outcome, professional=professional,
+            professional_name="" if professional else remote)

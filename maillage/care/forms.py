@@ -2,9 +2,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.roles import CRT_TEAM
 from maillage.territory.models import Organization, Professional
 
-from .models import Alert, CarePlanVersion, Domain, Goal, LiaisonNote, Service
+from .models import Alert, CarePlanVersion, Domain, Goal, LiaisonNote, Service, TelehealthAct
 
 
 class ServiceForm(VersionedModelForm):
@@ -171,3 +172,81 @@ class ResolveForm(BootstrapFormMixin, forms.Form):
     outcome = forms.CharField(label="Suites données", widget=forms.Textarea(attrs={"rows": 3}),
                               error_messages={"required": "Indiquez les suites données."})
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MessageForm(BootstrapFormMixin, forms.Form):
+    text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=4000,
+                           error_messages={"required": "Écrivez votre message.",
+                                           "max_length": "Message trop long (4 000 caractères "
+                                                         "au plus)."})
+    mentions = forms.ModelMultipleChoiceField(
+        label="Mentionner", queryset=get_user_model().objects.none(), to_field_name="public_id",
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Les personnes mentionnées sont prévenues. Vous pouvez aussi écrire "
+                  "@identifiant dans le message.",
+        error_messages={"invalid_choice": "Cette personne n'a pas accès à ce fil.",
+                        "invalid_pk_value": "Cette personne n'a pas accès à ce fil."})
+    attachment = forms.FileField(
+        label="Pièce jointe (PDF, PNG ou JPEG)", required=False,
+        error_messages={"empty": "Le fichier est vide.",
+                        "invalid": "Aucun fichier n'a été envoyé."})
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentions"].queryset = get_user_model().objects.filter(
+            pk__in=[u.pk for u in candidates]).order_by("last_name", "first_name")
+        self.fields["mentions"].label_from_instance = (
+            lambda u: f"{u.get_full_name() or u.username} (@{u.username})")
+        if not candidates:
+            del self.fields["mentions"]
+        self.fields["attachment"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
+        self._style_fields()
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class TelehealthForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="Type d'acte",
+                             choices=[("", "—"), *TelehealthAct.Kind.choices],
+                             error_messages={"required": "Choisissez le type d'acte."})
+    performed_at = forms.DateTimeField(
+        label="Date et heure", widget=DateTimeInput(),
+        error_messages={"required": "Indiquez la date et l'heure de l'acte.",
+                        "invalid": "Date ou heure invalide."})
+    staff = forms.ModelChoiceField(label="Accompagné par (équipe du CRT)",
+                                   queryset=get_user_model().objects.none(),
+                                   to_field_name="public_id",
+                                   error_messages={"required": "Indiquez qui a accompagné "
+                                                               "ou réalisé l'acte."})
+    professional = forms.ModelChoiceField(
+        label="Professionnel à distance (annuaire)", queryset=Professional.objects.none(),
+        to_field_name="public_id", required=False, empty_label="—")
+    professional_name = forms.CharField(
+        label="ou professionnel à distance (hors annuaire)", max_length=200, required=False,
+        help_text="Nom, profession et lieu d'exercice, par exemple : Dr Martin, cardiologue, "
+                  "CHU d'Angers.")
+    reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "Indiquez le motif."})
+    outcome = forms.CharField(label="Résultat et suites", widget=forms.Textarea(attrs={"rows": 3}),
+                              error_messages={"required": "Indiquez le résultat et les suites."})
+    notes = forms.CharField(label="Remarques", widget=forms.Textarea(attrs={"rows": 2}),
+                            required=False)
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = (
+            get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True,
+                                            memberships__roles__role__in=CRT_TEAM)
+            .order_by("last_name", "first_name").distinct())
+        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["professional"].queryset = Professional.objects.filter(
+            crt=crt, is_active=True).order_by("last_name", "first_name")
+        self.fields["professional"].label_from_instance = (
+            lambda p: f"{p.last_name} {p.first_name} — {p.get_profession_display()}".strip())
+        self._style_fields()

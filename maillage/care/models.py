@@ -1,5 +1,6 @@
 """Coordination around the person: the domains and services catalogue, each beneficiary's
-basket, the personalised plan on the PPCS model with versions (SPEC §4.3)."""
+basket, the personalised plan on the PPCS model with versions, the liaison notebook, alerts,
+conversations and telehealth acts (SPEC §4.3)."""
 
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
@@ -348,3 +350,134 @@ class Alert(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.beneficiary.display_name}"
+
+
+class Conversation(TenantModel):
+    """The conversation of one person's care team (FHIR Communication), and, when a health
+    professional opened it, the separate thread of the health professionals of that team."""
+
+    class Kind(models.TextChoices):
+        TEAM = "team", "Cercle de soins"
+        HEALTH = "health", "Professionnels de santé"
+
+    #: How each thread is named in URLs.
+    SLUGS = {"equipe": Kind.TEAM, "sante": Kind.HEALTH}
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="conversations")
+    kind = models.CharField("fil", max_length=10, choices=Kind, default=Kind.TEAM)
+    last_message_at = models.DateTimeField("dernier message", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "conversation"
+        constraints = [models.UniqueConstraint(fields=["beneficiary", "kind"],
+                                               name="conversation_one_per_kind")]
+        indexes = [models.Index(fields=["crt", "-last_message_at"],
+                                name="conversation_activity")]
+
+    def __str__(self) -> str:
+        return f"Conversation ({self.get_kind_display().lower()})"
+
+    @classmethod
+    def slug_for(cls, kind: str) -> str:
+        return next(s for s, k in cls.SLUGS.items() if k == kind)
+
+    @property
+    def slug(self) -> str:
+        return self.slug_for(self.kind)
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"messages/{instance.crt.public_id}/{instance.public_id}"
+
+
+class Message(TenantModel):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="auteur")
+    author_role = models.CharField("rôle de l'auteur", max_length=120, blank=True)
+    text = models.TextField("message")
+    attachment = models.FileField("pièce jointe", upload_to=attachment_path, blank=True)
+    attachment_name = models.CharField("nom du fichier", max_length=200, blank=True)
+    attachment_type = models.CharField("type du fichier", max_length=100, blank=True)
+    attachment_size = models.PositiveIntegerField("taille (octets)", null=True, blank=True)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True,
+                                      verbose_name="personnes mentionnées")
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_thread")]
+
+    def __str__(self) -> str:
+        # Neutral on purpose: this label goes to the audit trail, the text may be health data.
+        return f"Message {self.public_id}"
+
+
+class ConversationRead(models.Model):
+    """Where one reader stopped in a thread: later messages are unread for them. A row also
+    means the reader follows the thread (it shows in their conversations)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    last_read_at = models.DateTimeField("lu jusqu'au")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"],
+                                               name="conversation_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} a lu {self.conversation} jusqu'au {self.last_read_at}"
+
+
+class TelehealthAct(TenantModel):
+    """An accompanied teleconsultation, a tele-expertise or a telecare act (SPEC §4.3)."""
+
+    class Kind(models.TextChoices):
+        TELECONSULTATION = "teleconsultation", "Téléconsultation accompagnée"
+        TELEEXPERTISE = "teleexpertise", "Téléexpertise"
+        TELECARE = "telecare", "Télésoin"
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="telehealth_acts")
+    kind = models.CharField("type d'acte", max_length=20, choices=Kind)
+    performed_at = models.DateTimeField("date et heure")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+", verbose_name="accompagné par (équipe du CRT)")
+    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+",
+                                     verbose_name="professionnel à distance (annuaire)")
+    professional_name = models.CharField("ou professionnel à distance (hors annuaire)",
+                                         max_length=200, blank=True)
+    reason = models.TextField("motif")
+    outcome = models.TextField("résultat et suites")
+    notes = models.TextField("remarques", blank=True)
+
+    class Meta:
+        verbose_name = "acte de télésanté"
+        verbose_name_plural = "actes de télésanté"
+        ordering = ["-performed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(professional__isnull=True) | Q(professional_name=""),
+                name="telehealth_one_professional",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["crt", "beneficiary", "-performed_at"],
+                         name="telehealth_benef_time"),
+            models.Index(fields=["crt", "performed_at"], name="telehealth_crt_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {timezone.localtime(self.performed_at):%d/%m/%Y}"
+
+    @property
+    def remote_professional(self) -> str:
+        if self.professional_id:
+            p = self.professional
+            return f"{p.first_name} {p.last_name}".strip() + f" ({p.get_profession_display()})"
+        return self.professional_name or "—"

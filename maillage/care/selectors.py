@@ -1,17 +1,22 @@
-"""Reads of the catalogue and the plans."""
+"""Reads of coordination: catalogue, plans, notebook, alerts, conversations, telehealth."""
 
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import (
     Alert,
     BasketItem,
     CarePlanVersion,
+    Conversation,
+    ConversationRead,
     Domain,
     LiaisonNote,
     LiaisonNoteRead,
+    Message,
     Service,
+    TelehealthAct,
 )
 
 
@@ -90,3 +95,141 @@ def open_alerts(*, crt, limit: int | None = None):
     qs = (Alert.objects.filter(crt=crt).exclude(status=Alert.Status.RESOLVED)
           .select_related("beneficiary", "assignee").order_by("-created_at"))
     return list(qs[:limit]) if limit else qs
+
+
+# --- Conversations -------------------------------------------------------------------------
+
+
+def readable_conversations(*, crt, user, roles):
+    """The threads this user may read: the team thread of each person whose planning they may
+    see, the health thread of each person whose health data they may see (``file_access``)."""
+    from maillage.beneficiaries.access import (
+        health_visible_beneficiaries,
+        planning_visible_beneficiaries,
+    )
+
+    return Conversation.objects.filter(crt=crt).filter(
+        Q(kind=Conversation.Kind.TEAM,
+          beneficiary__in=planning_visible_beneficiaries(crt=crt, user=user, roles=roles))
+        | Q(kind=Conversation.Kind.HEALTH,
+            beneficiary__in=health_visible_beneficiaries(crt=crt, user=user, roles=roles))
+    )
+
+
+def _followed(*, crt, user, roles):
+    """The readable threads the user follows: those of the people whose care team they are in,
+    and those they opened, wrote in or were mentioned in (a read mark)."""
+    from maillage.beneficiaries.models import CareTeamMember
+
+    in_team = CareTeamMember.objects.active().filter(
+        beneficiary=OuterRef("beneficiary")).for_user(user)
+    opened = ConversationRead.objects.filter(conversation=OuterRef("pk"), user=user)
+    return readable_conversations(crt=crt, user=user, roles=roles).filter(
+        Exists(in_team) | Exists(opened))
+
+
+def _unread(user):
+    """Messages of others that ``user`` has not read (written after their read mark)."""
+    read = ConversationRead.objects.filter(conversation=OuterRef("conversation"), user=user,
+                                           last_read_at__gte=OuterRef("created_at"))
+    return Message.objects.exclude(author=user).filter(~Exists(read))
+
+
+def my_conversations(*, crt, user, roles):
+    """The threads the user follows, with their unread count, newest activity first."""
+    unread = (_unread(user).filter(conversation=OuterRef("pk")).order_by()
+              .values("conversation").annotate(n=Count("pk")).values("n"))
+    return (_followed(crt=crt, user=user, roles=roles)
+            .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+            .select_related("beneficiary")
+            .order_by(F("last_message_at").desc(nulls_last=True), "-pk"))
+
+
+def unread_message_count(*, crt, user, roles) -> int:
+    """Unread messages across the threads the user follows: the badge of the navigation (one
+    query)."""
+    return _unread(user).filter(
+        crt=crt, conversation__in=_followed(crt=crt, user=user, roles=roles).values("pk")
+    ).count()
+
+
+def thread_messages(*, conversation):
+    """Newest first (pages of the history); the page shows each page oldest first."""
+    return (Message.objects.filter(conversation=conversation)
+            .select_related("author").prefetch_related("mentions")
+            .order_by("-created_at", "-id"))
+
+
+def last_read_at(*, conversation, user):
+    if conversation is None:
+        return None
+    return (ConversationRead.objects.filter(conversation=conversation, user=user)
+            .values_list("last_read_at", flat=True).first())
+
+
+def mention_candidates(*, beneficiary, kind: str, crt=None, exclude=None) -> list:
+    """The care-team members with an account who may read the thread of ``kind``: the people
+    an author (``exclude``) may mention. One query per member (a care team is a handful of
+    people)."""
+    from maillage.beneficiaries.access import (
+        health_visible_beneficiaries,
+        planning_visible_beneficiaries,
+    )
+    from maillage.beneficiaries.models import CareTeamMember
+    from maillage.core.models import Membership
+    from maillage.core.permissions import has_permission
+
+    members = CareTeamMember.objects.active().filter(beneficiary=beneficiary).select_related(
+        "user", "professional__user")
+    crt = crt or beneficiary.crt
+    users = {}
+    for m in members:
+        user = m.user or (m.professional.user if m.professional_id else None)
+        if user is not None and user.is_active and user != exclude:
+            users[user.pk] = user
+    roles_of = {}
+    for membership in Membership.objects.filter(
+            crt=crt, user__in=list(users), is_active=True).prefetch_related("roles"):
+        roles_of[membership.user_id] = frozenset(r.role for r in membership.roles.all())
+    visible = (health_visible_beneficiaries if kind == Conversation.Kind.HEALTH
+               else planning_visible_beneficiaries)
+    allowed = [
+        u for u in users.values()
+        if has_permission(roles_of.get(u.pk, ()), "conversation.view")
+        and visible(crt=crt, user=u, roles=roles_of[u.pk]).filter(pk=beneficiary.pk).exists()
+    ]
+    return sorted(allowed, key=lambda u: (u.last_name, u.first_name, u.username))
+
+
+# --- Telehealth ----------------------------------------------------------------------------
+
+
+def telehealth_acts(*, beneficiary):
+    return (TelehealthAct.objects.filter(beneficiary=beneficiary)
+            .select_related("staff", "professional").order_by("-performed_at", "-id"))
+
+
+def telehealth_by_month(*, crt, since) -> list[dict]:
+    """Acts of the CRT since ``since``, counted by month (Europe/Paris) and kind: the rows of
+    the indicator table, newest month first, each with a count per kind and a total."""
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    rows = (TelehealthAct.objects.filter(crt=crt, performed_at__gte=since)
+            .annotate(month=TruncMonth("performed_at", tzinfo=timezone.get_current_timezone()))
+            .values("month", "kind").annotate(n=Count("pk")).order_by())
+    months: dict = {}
+    for row in rows:
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        counts = months.setdefault(month, dict.fromkeys(TelehealthAct.Kind.values, 0))
+        counts[row["kind"]] += row["n"]
+    return [
+        {"month": month, "counts": [counts[k] for k in TelehealthAct.Kind.values],
+         "total": sum(counts.values())}
+        for month, counts in sorted(months.items(), reverse=True)
+    ]
+
+
+def telehealth_recent(*, crt):
+    return (TelehealthAct.objects.filter(crt=crt).select_related("staff")
+            .order_by("-performed_at", "-id"))

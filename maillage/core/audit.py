@@ -92,6 +92,8 @@ def audit_log(
 #: What each action means, for pages and exports read by people (the DPO, the beneficiary).
 ACTION_LABELS = {
     "auth.login": "Connexion",
+    "portal.viewed": "Consultation du portail (bénéficiaire ou aidant)",
+    "portal.note_posted": "Message d'un aidant à l'équipe",
     "auth.logout": "Déconnexion",
     "auth.login_failed": "Échec de connexion",
     "auth.locked_out": "Compte bloqué",
@@ -154,6 +156,26 @@ ACTION_LABELS = {
     "alert.acknowledged": "Alerte prise en charge",
     "alert.resolved": "Alerte résolue",
     "alerts.viewed": "Consultation des alertes",
+    "conversation.opened": "Ouverture du fil des professionnels de santé",
+    "conversation.viewed": "Lecture d'une conversation",
+    "message.posted": "Message dans une conversation",
+    "message.attachment_downloaded": "Téléchargement d'une pièce jointe de conversation",
+    "telehealth.recorded": "Acte de télésanté enregistré",
+    "telehealth.viewed": "Consultation des actes de télésanté",
+    "telehealth.overview_viewed": "Consultation des chiffres de télésanté du CRT",
+    "visit.created": "Passage planifié",
+    "visit.updated": "Passage modifié",
+    "visit.cancelled": "Passage annulé",
+    "visit.viewed": "Consultation d'un passage",
+    "visit.done": "Passage tracé : réalisé",
+    "visit.not_done": "Passage tracé : non réalisé",
+    "visits.viewed": "Consultation du planning des passages",
+    "visit_series.created": "Série de passages planifiée",
+    "visit_series.updated": "Série de passages modifiée",
+    "visit_series.split": "Série de passages modifiée à partir d'une date",
+    "visit_series.ended": "Série de passages arrêtée",
+    "calendar_token.created": "Adresse d'agenda iCalendar créée",
+    "calendar_token.revoked": "Adresse d'agenda iCalendar révoquée",
 }
 
 

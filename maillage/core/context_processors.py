@@ -12,7 +12,8 @@ def shell(request) -> dict:
         unread = unread_count(user=request.user, crt=crt)
     return {
         "unread_notifications": unread,
-        "nav_items": navigation_for(roles, request.path) if roles else [],
+        "nav_items": navigation_for(roles, request.path, user=request.user, crt=crt)
+        if roles else [],
         "current_crt": getattr(request, "crt", None),
         "current_membership": getattr(request, "membership", None),
         "user_memberships": getattr(request, "memberships", []),

@@ -22,6 +22,9 @@ class BootstrapFormMixin:
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
+            if isinstance(widget, forms.RadioSelect):
+                # Django puts the class on the group's wrapper too: style the inputs in CSS.
+                css = "choice-list"
             classes = widget.attrs.get("class", "").split()
             if css not in classes:
                 classes.append(css)

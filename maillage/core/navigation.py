@@ -6,6 +6,7 @@ Each app adds its entries here when its first page lands (no link to a page that
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from .permissions import has_permission
 
@@ -16,15 +17,23 @@ class NavItem:
     url_name: str
     permission: str
     domain: str
+    #: Dotted path of a function(crt=, user=, roles=) -> int shown as a badge (one query).
+    badge: str = ""
 
 
 NAVIGATION: list[NavItem] = [
     NavItem("Accueil", "core:home", "home.view", "Accueil"),
+    NavItem("Mon espace", "portal:home", "portal.view", "Accueil"),
     NavItem("Bénéficiaires", "beneficiaries:list", "beneficiary.view", "Volet 2"),
     NavItem("File active", "admissions:file_active", "enrolment.view", "Volet 2"),
     NavItem("Admissions", "admissions:waiting_list", "waiting_list.view", "Volet 2"),
+    NavItem("Mes passages", "visits:my_day", "visit.trace", "Volet 2"),
+    NavItem("Planning", "visits:team_day", "visit.team", "Volet 2"),
+    NavItem("Messages", "care:conversations", "conversation.view", "Volet 2",
+            badge="maillage.care.selectors.unread_message_count"),
     NavItem("Alertes", "care:open_alerts", "alert.view", "Volet 2"),
     NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2"),
+    NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
@@ -32,12 +41,16 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
-def navigation_for(roles, current_path: str) -> list[dict]:
+def navigation_for(roles, current_path: str, *, user=None, crt=None) -> list[dict]:
     items = []
     for item in NAVIGATION:
         if not has_permission(roles, item.permission):
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active, "domain": item.domain})
+        badge = 0
+        if item.badge and user is not None and crt is not None:
+            badge = import_string(item.badge)(crt=crt, user=user, roles=roles)
+        items.append({"label": item.label, "url": url, "active": active, "domain": item.domain,
+                      "badge": badge})
     return items

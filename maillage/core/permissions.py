@@ -70,8 +70,29 @@ MATRIX: dict[str, frozenset[str]] = {
     "alert.view": CRT_TEAM | {Role.PARTNER},
     "alert.raise": CRT_TEAM | {Role.PARTNER},
     "alert.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE}),
+    # Conversations, like the notebook: the team thread within the consent (care team or
+    # coordination to write); the health thread only with access to health data (object rules).
+    "conversation.view": CRT_TEAM | {Role.PARTNER},
+    "conversation.write": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    # Telehealth acts are health data (object rule: health professional of the care team);
+    # recorded by the CRT's health professionals; counted by kind and month by the direction.
+    "telehealth.view": HEALTH_PROFESSIONALS | {Role.PARTNER},
+    "telehealth.record": HEALTH_PROFESSIONALS,
+    "telehealth.stats": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Visits: planned by coordination and the secretariat; traced by whoever does them (object
+    # rule: the visit's professional, or a planner correcting); partners see their own visits and
+    # those of the people they may see (consent).
+    "visit.view": CRT_TEAM | {Role.PARTNER},
+    "visit.plan": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.NURSE}),
+    "visit.trace": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    "visit.team": CRT_TEAM,
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    # The portal: the beneficiary and their caregivers see the coming visits, the notes shared
+    # with the caregiver, their contacts and the CRT's number, for the files linked to their
+    # account only (object rules in portal/selectors.py); a caregiver writes to the team.
+    "portal.view": frozenset({Role.CAREGIVER, Role.BENEFICIARY}),
+    "portal.post_note": frozenset({Role.CAREGIVER}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.
     "audit.view": frozenset({Role.AUDITOR}),
 }

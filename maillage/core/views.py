@@ -98,6 +98,11 @@ def crt_choose(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     crt, roles = request.crt, request.roles
+    if roles and roles <= PORTAL:
+        # A beneficiary or a caregiver lands on their portal page.
+        from maillage.portal.views import portal_home
+
+        return portal_home(request)
     context: dict = {"crt": crt, "today": timezone.localdate()}
     if roles & (CRT_TEAM | {Role.ARS}):
         context["budget"] = selectors.budget_figures(crt=crt)

@@ -260,7 +260,7 @@ def test_file_active_filters_and_budget(client, users, crt_a, django_assert_max_
         enrolment(b, referent=users["coordinator"] if i % 2 else users["nurse"],
                   admitted_on=date(TODAY.year, 1, 1))
     client.force_login(users["coordinator"])
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # incl. the « Messages » badge
         response = client.get(reverse("admissions:file_active"))
     assert "40 personnes affichées" in visible_text(response)
     months = TODAY.month

@@ -1,15 +1,23 @@
 from datetime import date
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
 from maillage.care.models import (
     BasketItem,
     CarePlan,
     CarePlanVersion,
+    Conversation,
     Domain,
     Goal,
+    Message,
     PlannedAction,
     Problem,
     Service,
+    TelehealthAct,
 )
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def domain(crt, code="securite", name="Sécurisation de l'environnement", position=1):
@@ -46,3 +54,36 @@ def basket_item(beneficiary, svc=None):
     return BasketItem.objects.create(crt=beneficiary.crt, beneficiary=beneficiary,
                                      service=svc or service(beneficiary.crt),
                                      start_date=date(2025, 1, 1))
+
+
+def conversation(beneficiary, kind=Conversation.Kind.TEAM):
+    return Conversation.objects.get_or_create(crt=beneficiary.crt, beneficiary=beneficiary,
+                                              kind=kind)[0]
+
+
+def message(beneficiary, author=None, kind=Conversation.Kind.TEAM, text="Bonjour à tous",
+            attachment: bool = False):
+    from maillage.core.tests.factories import UserFactory
+
+    thread = conversation(beneficiary, kind)
+    msg = Message(crt=beneficiary.crt, conversation=thread, author=author or UserFactory(),
+                  text=text)
+    if attachment:
+        msg.attachment_name, msg.attachment_type, msg.attachment_size = (
+            "ordonnance.pdf", "application/pdf", len(PDF))
+        msg.attachment.save(f"{msg.public_id}.pdf", ContentFile(PDF), save=False)
+    msg.save()
+    Conversation.objects.filter(pk=thread.pk).update(last_message_at=msg.created_at)
+    return msg
+
+
+def telehealth_act(beneficiary, staff=None, **fields):
+    from maillage.core.tests.factories import UserFactory
+
+    fields.setdefault("kind", TelehealthAct.Kind.TELECONSULTATION)
+    fields.setdefault("performed_at", timezone.now())
+    fields.setdefault("professional_name", "Dr Martin, cardiologue, CHU d'Angers")
+    fields.setdefault("reason", "Avis sur un souffle cardiaque")
+    fields.setdefault("outcome", "Échographie prescrite")
+    return TelehealthAct.objects.create(crt=beneficiary.crt, beneficiary=beneficiary,
+                                        staff=staff or UserFactory(), **fields)

@@ -18,11 +18,13 @@ from maillage.beneficiaries.tests.factories import (
     shared_file,
 )
 from maillage.care.tests import factories as care
+from maillage.portal.tests.factories import portal_file
 from maillage.territory.tests.factories import (
     CommuneFactory,
     OrganizationFactory,
     ProfessionalFactory,
 )
+from maillage.visits.tests import factories as visits
 
 
 def _one(factory):
@@ -37,6 +39,13 @@ def _file_item(make_item):
     def build(crt, user, roles):
         b = shared_file(crt, user, roles)
         return {"public_id": b.public_id, "item_id": make_item(b).public_id}
+
+    return build
+
+
+def _visit(make):
+    def build(crt, user, roles):
+        return {"visit_id": make(shared_file(crt, user, roles), user, roles).public_id}
 
     return build
 
@@ -91,11 +100,31 @@ OBJECT_ROUTES = {
     "care:plan_pdf": lambda crt, user, roles: _plan(crt, user, roles),
     "care:plan_add_item": lambda crt, user, roles: {**_plan(crt, user, roles), "kind": "probleme"},
     "care:plan_remove_item": lambda crt, user, roles: _plan_item(crt, user, roles),
+    "visits:ical": lambda crt, user, roles: {"token": "jeton-inconnu"},
+    "visits:beneficiary": _file,
+    "visits:plan": _file,
+    "visits:detail": _visit(visits.visit),
+    "visits:edit": _visit(visits.visit),
+    "visits:series_edit": _visit(visits.series_visit),
+    "visits:cancel": _visit(visits.visit),
+    "visits:trace_done": _visit(visits.visit),
+    "visits:trace_not_done": _visit(visits.visit),
     "care:notes": _file,
     "care:alerts": _file,
     "care:alert_add": _file,
     "care:alert_acknowledge": _file_item(lambda b: _alert(b)),
     "care:alert_resolve": _file_item(lambda b: _alert(b)),
+    "care:conversation": lambda crt, user, roles: {**_file(crt, user, roles), "kind": "equipe"},
+    "care:conversation_messages": lambda crt, user, roles: {**_file(crt, user, roles),
+                                                            "kind": "equipe"},
+    "care:conversation_open_health": _file,
+    "care:message_attachment": _file_item(lambda b: care.message(b, attachment=True)),
+    "care:telehealth": _file,
+    "care:telehealth_add": _file,
+    "portal:file": lambda crt, user, roles: {
+        "public_id": portal_file(crt, user, roles).public_id},
+    "portal:note_add": lambda crt, user, roles: {
+        "public_id": portal_file(crt, user, roles).public_id},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
@@ -150,5 +179,5 @@ def _staff(beneficiary):
 POST_ONLY = {
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",
-    "care:alert_acknowledge",
+    "care:alert_acknowledge", "care:conversation_open_health", "visits:cancel",
 }

@@ -64,7 +64,7 @@ class TestList:
             CommuneFactory(crt=crt_a)
         client.force_login(users["coordinator"])
         # Session, user, memberships, notifications, 3 for the list, 3 for the session refresh.
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):  # incl. the « Messages » badge
             assert client.get(reverse("territory:commune_list")).status_code == 200
 
 

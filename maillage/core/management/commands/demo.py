@@ -77,4 +77,23 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("")
+        _start_visits_tick()
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
+
+
+def _start_visits_tick(every: int = 300) -> None:
+    """Missed-visit alerts and series horizons while the demo server runs."""
+    import threading
+    import time
+
+    from django.db import close_old_connections
+
+    from maillage.visits.management.commands.visits_tick import tick
+
+    def loop():
+        while True:
+            tick()
+            time.sleep(every)
+            close_old_connections()
+
+    threading.Thread(target=loop, name="visits-tick", daemon=True).start()

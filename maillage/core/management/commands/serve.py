@@ -1,6 +1,7 @@
 """Serve Maillage in production with gunicorn (static files by whitenoise)."""
 
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -33,6 +34,9 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
         ]
+        # Missed-visit alerts and series horizons, every 5 minutes, beside gunicorn (it stops
+        # when gunicorn does).
+        subprocess.Popen([sys.executable, "-m", "maillage.cli", "visits_tick", "--loop", "300"])  # noqa: S603
         self.stdout.write(f"Maillage servi sur http://{bind}")
         sys.stdout.flush()
         os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606

@@ -4,7 +4,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,20 +18,17 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import selectors, services
-from .forms import (
+from .. import selectors, services
+from ..forms import (
     ActionForm,
-    AlertForm,
     BasketForm,
     EndForm,
     GoalForm,
-    NoteForm,
     PlanTextForm,
     ProblemForm,
-    ResolveForm,
     ServiceForm,
 )
-from .models import Alert, BasketItem, Goal, LiaisonNote, PlannedAction, Problem, Service
+from ..models import BasketItem, Goal, PlannedAction, Problem, Service
 
 # --- Catalogue -----------------------------------------------------------------------------
 
@@ -123,7 +119,9 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
     version = selectors.version_with_items(beneficiary=b, number=number)
     can_edit = has_permission(request.roles, "plan.edit") and not version.is_validated
     audit_log(actor=request.user, action="care_plan.viewed", obj=version, beneficiary=b)
-    context = {"b": b, "version": version, "can_edit": can_edit}
+    context = {"b": b, "version": version, "can_edit": can_edit,
+               "can_plan_visits": version.is_validated
+               and has_permission(request.roles, "visit.plan")}
     if can_edit:
         context.update({
             "problem_form": ProblemForm(), "goal_form": GoalForm(),
@@ -318,137 +316,3 @@ def basket_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
                     save, template="core/form_page.html", on_success=done,
                     context={"title": f"Arrêter : {item.service.name}",
                              "back_url": _plan_url(b), "back_label": "Plan et prestations"})
-
-
-# --- Liaison notebook, alerts --------------------------------------------------------------
-
-
-def _shared_file(request, public_id):
-    b, access = file_for_request(request, public_id)
-    if not access.planning:
-        raise PermissionDenied("Le consentement de la personne ne couvre pas ce partage.")
-    return b, access
-
-
-@require("notes.view")
-@require_http_methods(["GET", "POST"])
-def notes(request: HttpRequest, public_id) -> HttpResponse:
-    b, access = _shared_file(request, public_id)
-    category = request.GET.get("categorie", "")
-    if category not in LiaisonNote.Category.values:
-        category = ""
-    unread = request.GET.get("non_lues") == "1"
-    form = NoteForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not has_permission(request.roles, "notes.write"):
-            raise PermissionDenied("Votre rôle ne permet pas d'écrire dans le cahier.")
-        if form.is_valid():
-            try:
-                services.note_add(actor=request.user, roles=request.roles, beneficiary=b,
-                                  access=access, **form.cleaned_data)
-            except DomainError as error:
-                form.add_domain_error(error)
-                status = 400
-            else:
-                messages.success(request, "Transmission enregistrée.")
-                return redirect("care:notes", public_id=b.public_id)
-        else:
-            status = 400
-    page = Paginator(selectors.notes(beneficiary=b, user=request.user, access=access,
-                                     category=category, unread=unread), 30).get_page(
-        request.GET.get("page"))
-    shown = list(page.object_list)
-    services.notes_mark_read(user=request.user, notes=shown)
-    audit_log(actor=request.user, action="notes.viewed", obj=b, beneficiary=b)
-    return render(request, "care/notes.html", {
-        "b": b, "page": page, "notes": shown, "form": form, "category": category,
-        "unread": unread, "categories": LiaisonNote.Category.choices,
-        "can_write": has_permission(request.roles, "notes.write"),
-    }, status=status)
-
-
-@require("alert.view")
-@require_GET
-def alerts(request: HttpRequest, public_id) -> HttpResponse:
-    b, _ = _shared_file(request, public_id)
-    audit_log(actor=request.user, action="alerts.viewed", obj=b, beneficiary=b)
-    return render(request, "care/alerts.html", {
-        "b": b, "alerts": selectors.alerts(beneficiary=b),
-        "can_raise": has_permission(request.roles, "alert.raise"),
-        "can_manage": has_permission(request.roles, "alert.manage"),
-    })
-
-
-@require("alert.raise")
-@require_http_methods(["GET", "POST"])
-def alert_add(request: HttpRequest, public_id) -> HttpResponse:
-    b, _ = _shared_file(request, public_id)
-
-    def save(data):
-        return services.alert_raise(actor=request.user, beneficiary=b, kind=data["kind"],
-                                    severity=data["severity"],
-                                    description=data["description"],
-                                    assignee=data["assignee"])
-
-    def done(alert):
-        messages.success(request, "Alerte transmise au cercle de soins et à la coordination.")
-        return redirect("care:alerts", public_id=b.public_id)
-
-    return run_form(request, AlertForm(request.POST or None, crt=request.crt), save,
-                    template="core/form_page.html", on_success=done,
-                    context={"title": f"Signaler une alerte — {b.display_name}",
-                             "back_url": reverse("care:alerts",
-                                                 kwargs={"public_id": b.public_id}),
-                             "back_label": "Alertes"})
-
-
-def _alert(request, public_id, item_id):
-    b, _ = _shared_file(request, public_id)
-    return b, get_for_crt(Alert.objects.filter(beneficiary=b), request.crt, item_id)
-
-
-@require("alert.manage")
-@require_POST
-def alert_acknowledge(request: HttpRequest, public_id, item_id) -> HttpResponse:
-    b, alert = _alert(request, public_id, item_id)
-    try:
-        services.alert_acknowledge(actor=request.user, alert=alert,
-                                   version=int(request.POST.get("version") or 0))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Alerte prise en charge.")
-    return redirect("care:alerts", public_id=b.public_id)
-
-
-@require("alert.manage")
-@require_http_methods(["GET", "POST"])
-def alert_resolve(request: HttpRequest, public_id, item_id) -> HttpResponse:
-    b, alert = _alert(request, public_id, item_id)
-
-    def save(data):
-        return services.alert_resolve(actor=request.user, alert=alert,
-                                      version=data["version"], outcome=data["outcome"])
-
-    def done(result):
-        messages.success(request, "Alerte résolue.")
-        return redirect("care:alerts", public_id=b.public_id)
-
-    return run_form(request, ResolveForm(request.POST or None,
-                                         initial={"version": alert.version}), save,
-                    template="core/form_page.html", on_success=done,
-                    context={"title": f"Résoudre : {alert}",
-                             "back_url": reverse("care:alerts",
-                                                 kwargs={"public_id": b.public_id}),
-                             "back_label": "Alertes"})
-
-
-@require("alert.view")
-@require_GET
-def open_alerts(request: HttpRequest) -> HttpResponse:
-    from maillage.beneficiaries.access import visible_beneficiaries
-
-    visible = visible_beneficiaries(crt=request.crt, user=request.user, roles=request.roles)
-    rows = selectors.open_alerts(crt=request.crt).filter(beneficiary__in=visible)
-    return render(request, "care/open_alerts.html", {"alerts": rows})

@@ -1,0 +1,140 @@
+"""Writes of the liaison notebook and the alerts."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.services import timeline_add
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.versioning import save_versioned, validate
+
+from ..models import Alert, LiaisonNote, LiaisonNoteRead
+
+
+def author_role(roles) -> str:
+    """The author's roles as shown next to what they write (a snapshot: roles change)."""
+    from maillage.core.roles import Role
+
+    labels = dict(Role.choices)
+    return ", ".join(labels[r] for r in sorted(roles) if r in labels)[:120]
+
+
+def check_care_team_writer(*, actor, roles, beneficiary, access, refusal: str) -> None:
+    """Who writes about a person (notebook, conversation): the care team within the consent,
+    and the coordination. ``refusal`` says what was refused."""
+    from maillage.core.permissions import is_in_care_team
+    from maillage.core.roles import Role
+
+    if not access.planning:
+        raise DomainError("Le consentement de la personne ne couvre pas ce partage.")
+    if not (is_in_care_team(actor, beneficiary) or roles & {Role.COORDINATOR, Role.DIRECTION}):
+        raise DomainError(refusal)
+
+
+@transaction.atomic
+def note_add(*, actor, roles, beneficiary: Beneficiary, access, category: str,
+             visibility: str, text: str) -> LiaisonNote:
+    check_care_team_writer(
+        actor=actor, roles=roles, beneficiary=beneficiary, access=access,
+        refusal="Seuls les membres du cercle de soins écrivent dans le cahier de liaison.")
+    if not text.strip():
+        raise DomainError("Écrivez la transmission.", field="text")
+    if visibility == LiaisonNote.Visibility.HEALTH and not access.health:
+        raise DomainError("Seul un professionnel de santé du cercle de soins peut réserver une "
+                          "transmission aux professionnels de santé.", field="visibility")
+    note = LiaisonNote(
+        crt=beneficiary.crt, beneficiary=beneficiary, author=actor, category=category,
+        visibility=visibility, text=text.strip(), created_by=actor, updated_by=actor,
+        author_role=author_role(roles))
+    validate(note, exclude=["crt", "beneficiary", "author", "created_by", "updated_by"])
+    note.save()
+    LiaisonNoteRead.objects.create(note=note, user=actor)
+    audit_log(actor=actor, action="note.added", obj=note, beneficiary=beneficiary,
+              details={"catégorie": note.get_category_display()})
+    return note
+
+
+def notes_mark_read(*, user, notes) -> None:
+    LiaisonNoteRead.objects.bulk_create(
+        [LiaisonNoteRead(note=n, user=user) for n in notes], ignore_conflicts=True)
+
+
+def _alert_recipients(beneficiary: Beneficiary):
+    from maillage.beneficiaries.models import CareTeamMember
+    from maillage.core.models import Membership
+    from maillage.core.roles import Role
+
+    members = CareTeamMember.objects.active().filter(beneficiary=beneficiary).select_related(
+        "user", "professional__user")
+    users = [m.user or (m.professional.user if m.professional else None) for m in members]
+    coordinators = [m.user for m in Membership.objects.filter(
+        crt=beneficiary.crt, is_active=True, roles__role=Role.COORDINATOR).select_related(
+        "user")]
+    return [u for u in users + coordinators if u is not None]
+
+
+@transaction.atomic
+def alert_raise(*, actor, beneficiary: Beneficiary, kind: str, severity: str,
+                description: str, assignee=None) -> Alert:
+    from django.urls import reverse
+
+    from maillage.core.notifications import notify
+
+    if not description.strip():
+        raise DomainError("Décrivez la situation.", field="description")
+    if assignee is not None and not assignee.memberships.filter(
+            crt=beneficiary.crt, is_active=True).exists():
+        raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.",
+                          field="assignee")
+    alert = Alert(crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, severity=severity,
+                  description=description.strip(), raised_by=actor, assignee=assignee,
+                  created_by=actor, updated_by=actor)
+    validate(alert, exclude=["crt", "beneficiary", "raised_by", "assignee", "created_by",
+                             "updated_by", "acknowledged_by", "resolved_by"])
+    alert.save()
+    audit_log(actor=actor, action="alert.raised", obj=alert, beneficiary=beneficiary,
+              details={"type": alert.get_kind_display(), "gravité": alert.get_severity_display()})
+    timeline_add(beneficiary=beneficiary, kind="alert.raised", actor=actor,
+                 title=f"Alerte : {alert.get_kind_display().lower()} "
+                       f"({alert.get_severity_display().lower()})")
+    notify(crt=beneficiary.crt, users=_alert_recipients(beneficiary), exclude=actor,
+           text=f"Alerte {alert.get_severity_display().lower()} — "
+                f"{alert.get_kind_display().lower()} : {beneficiary.display_name}",
+           url=reverse("care:alerts", kwargs={"public_id": beneficiary.public_id}))
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor, alert: Alert, version: int) -> Alert:
+    if alert.status != Alert.Status.OPEN:
+        raise DomainError("Cette alerte est déjà prise en charge.", code="conflict")
+    alert.status, alert.acknowledged_at, alert.acknowledged_by = (
+        Alert.Status.ACKNOWLEDGED, timezone.now(), actor)
+    if alert.assignee_id is None:
+        alert.assignee = actor
+    save_versioned(alert, actor=actor, version=version,
+                   fields=["status", "acknowledged_at", "acknowledged_by", "assignee"])
+    audit_log(actor=actor, action="alert.acknowledged", obj=alert,
+              beneficiary=alert.beneficiary)
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, actor, alert: Alert, version: int, outcome: str) -> Alert:
+    if alert.status == Alert.Status.RESOLVED:
+        raise DomainError("Cette alerte est déjà résolue.", code="conflict")
+    if not outcome.strip():
+        raise DomainError("Indiquez les suites données.", field="outcome")
+    alert.status, alert.resolved_at, alert.resolved_by = (
+        Alert.Status.RESOLVED, timezone.now(), actor)
+    alert.outcome = outcome.strip()
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = alert.resolved_at, actor
+    save_versioned(alert, actor=actor, version=version,
+                   fields=["status", "resolved_at", "resolved_by", "outcome",
+                           "acknowledged_at", "acknowledged_by"])
+    audit_log(actor=actor, action="alert.resolved", obj=alert, beneficiary=alert.beneficiary)
+    timeline_add(beneficiary=alert.beneficiary, kind="alert.resolved", actor=actor,
+                 title=f"Alerte résolue : {alert.get_kind_display().lower()}")
+    return alert

@@ -1,0 +1,1 @@
+"""Views of coordination, one module per topic (see ``care/urls.py``)."""

@@ -1,0 +1,79 @@
+"""Reads of the portal: what a beneficiary or a caregiver may see of a file, and nothing else.
+
+A portal account sees only the files it is linked to: the beneficiary's own file
+(``Beneficiary.portal_user``) and the files of the people they are the caregiver of
+(``Caregiver.user``), in the current CRT. Of those files: the coming visits (who, when), the
+liaison notes shared with the caregiver, the contacts (names and roles) and the CRT's number.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from maillage.beneficiaries.models import Beneficiary, Caregiver, CareTeamMember
+from maillage.care.models import LiaisonNote
+from maillage.core.roles import Role
+from maillage.core.tenancy import get_for_crt
+
+
+def portal_files(*, crt, user, roles) -> QuerySet[Beneficiary]:
+    """The files this account may open on the portal (deny by default)."""
+    if not getattr(user, "is_authenticated", False):
+        return Beneficiary.objects.none()
+    linked = Q()
+    if Role.BENEFICIARY in roles:
+        linked |= Q(portal_user=user)
+    if Role.CAREGIVER in roles:
+        linked |= Q(Exists(Caregiver.objects.filter(beneficiary=OuterRef("pk"), user=user)))
+    if not linked:
+        return Beneficiary.objects.none()
+    return Beneficiary.objects.filter(crt=crt).filter(linked).order_by(
+        "used_name", "birth_name", "first_name")
+
+
+def portal_file(*, crt, user, roles, public_id) -> Beneficiary:
+    """One file of :func:`portal_files`; 404 for anything else (another person, another CRT)."""
+    return get_for_crt(portal_files(crt=crt, user=user, roles=roles), crt, public_id)
+
+
+def caregiver_record(*, beneficiary, user) -> Caregiver | None:
+    """The caregiver record of ``user`` for this person, if they are their caregiver."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Caregiver.objects.filter(beneficiary=beneficiary, user=user).first()
+
+
+def shared_notes(*, beneficiary, limit: int = 20) -> list[LiaisonNote]:
+    """The liaison notes the team chose to share with the caregiver; never the others."""
+    return list(LiaisonNote.objects.filter(
+        beneficiary=beneficiary, visibility=LiaisonNote.Visibility.CAREGIVER)
+        .select_related("author").order_by("-created_at", "-id")[:limit])
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str
+    is_referent: bool = False
+
+
+def contacts(*, beneficiary) -> list[Contact]:
+    """The current care team, by name and role only (no phone, nothing medical): the CRT's
+    single number is the one to call."""
+    members = (CareTeamMember.objects.active().filter(beneficiary=beneficiary)
+               .select_related("user", "professional"))
+    result = []
+    for m in members:
+        if m.user_id:
+            name = m.user.get_full_name() or m.user.username
+        else:
+            name = f"{m.professional.first_name} {m.professional.last_name}".strip()
+        result.append(Contact(name=name, role=m.role, is_referent=m.is_referent))
+    # The referent first, then as the care team orders them.
+    return sorted(result, key=lambda c: not c.is_referent)
+
+
+def caregivers(*, beneficiary) -> list[Contact]:
+    """The person's caregivers, by name and relation (for the person's own account)."""
+    return [Contact(name=f"{c.first_name} {c.last_name}".strip(), role=c.relation)
+            for c in Caregiver.objects.filter(beneficiary=beneficiary)]

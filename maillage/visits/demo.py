@@ -1,0 +1,176 @@
+"""Demo data of the visits: for every person followed by CRT Anjou Bleu, a realistic week of
+recurring visits — care aides in the morning and (for most) the evening, the nurse's weekly
+geriatric follow-up, the partner SSIAD's and SAD's visits, the GP's monthly home visit — with
+six months of traced history, a few visits not done and a few never traced (missed-visit
+alerts). CRT Baugeois Vallée gets the coming weeks only.
+
+Occurrences are created by the services; the history is then traced in bulk (thousands of
+rows: one UPDATE per kind of outcome, not one per visit)."""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import F
+from django.db.models.functions import Mod
+from django.utils import timezone
+
+from maillage.admissions.models import Enrolment
+from maillage.beneficiaries.models import CareTeamMember
+from maillage.care.models import Alert, Service
+from maillage.care.services import alert_resolve
+from maillage.core.demo import DemoContext
+from maillage.core.models import Membership
+from maillage.core.roles import Role
+from maillage.territory.models import Organization, Professional
+
+from . import services
+from .models import Visit
+
+HISTORY_DAYS = 182
+
+
+def _slot(start: str, index: int, minutes: int, per_round: int = 6) -> str:
+    """The ``index``-th round of a professional from ``start``; past ``per_round`` visits the
+    rounds start again (larger demos: several aides share a round's times)."""
+    hours, mins = (int(x) for x in start.split(":"))
+    total = hours * 60 + mins + (index % per_round) * minutes
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _service(crt, words: str):
+    return Service.objects.filter(crt=crt, name__icontains=words).first()
+
+
+def _partners(crt, kind, profession, names):
+    org = Organization.objects.filter(crt=crt, kind=kind).first()
+    if org is None:
+        return []
+    return [Professional.objects.get_or_create(
+        crt=crt, last_name=last, first_name=first,
+        defaults={"profession": profession, "organization": org})[0] for first, last in names]
+
+
+def load(ctx: DemoContext) -> None:
+    today = timezone.localdate()
+    for key, crt in ctx.crts.items():
+        # The larger demos (benchmarks) keep two weeks each side of today.
+        history = HISTORY_DAYS if key == "anjou_bleu" and ctx.scale == 1 else (
+            7 if key == "anjou_bleu" else 0)
+        until = None if ctx.scale == 1 else today + timedelta(days=14)
+        _load_crt(ctx, crt, today=today, history=history, until=until)
+    _trace_history(today)
+    _missed_alerts()
+
+
+def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date | None) -> None:
+    coordinator = Membership.objects.filter(
+        crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+    aides = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
+             .select_related("user").order_by("user__username")]
+    nurses = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.NURSE)
+              .select_related("user").order_by("user__username")]
+    ssiad = _partners(crt, "ssiad", "care_aide",
+                      [("Lucie", "Hamelin"), ("Romain", "Boisseau")])
+    sad = _partners(crt, "sad", "home_help", [("Sabrina", "Jolivet"), ("Maëlle", "Papin")])
+    morning = _service(crt, "aide-soignante")
+    evening = _service(crt, "sécurisation en soirée") or morning
+    nursing = _service(crt, "Surveillance gériatrique")
+    ssiad_service = _service(crt, "SSIAD")
+    sad_service = _service(crt, "Aide à domicile")
+    stays = list(Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
+                 .select_related("beneficiary").order_by("pk"))
+    gp_teams = {m.beneficiary_id: m.professional for m in CareTeamMember.objects.active()
+                .filter(crt=crt, is_gp=True, professional__user__isnull=False)
+                .select_related("professional")}
+    slots: dict[str, int] = {}
+
+    def next_slot(actor_key: str, start: str, minutes: int) -> str:
+        index = slots.get(actor_key + start, 0)
+        slots[actor_key + start] = index + 1
+        return _slot(start, index, minutes)
+
+    def plan(b, first_day, *, staff=None, professional=None, service, times, minutes,
+             frequency="daily", weekdays="", interval=1):
+        services.series_create(
+            actor=coordinator, beneficiary=b, staff=staff, professional=professional,
+            service=service, place="home", frequency=frequency, interval=interval,
+            weekdays=weekdays, times=times, duration_minutes=minutes, start_date=first_day,
+            end_date=until, instructions="", allow_overlap=True,
+            not_before=timezone.make_aware(datetime.combine(first_day, datetime.min.time())))
+
+    for index, stay in enumerate(stays):
+        b = stay.beneficiary
+        first_day = max(stay.admitted_on, today - timedelta(days=history))
+        aide = aides[index % len(aides)] if aides else None
+        if aide is not None:
+            plan(b, first_day, staff=aide, service=morning, minutes=40,
+                 times=next_slot(f"a{aide.pk}", "07:30", 45))
+            if index % 4 != 3:
+                evening_aide = aides[(index + 1) % len(aides)]
+                plan(b, first_day, staff=evening_aide, service=evening, minutes=25,
+                     times=next_slot(f"e{evening_aide.pk}", "18:00", 30))
+        if nurses:
+            nurse = nurses[index % len(nurses)]
+            weekday = index % 5
+            plan(b, first_day, staff=nurse, service=nursing, minutes=45, frequency="weekly",
+                 weekdays=str(weekday), times=next_slot(f"n{nurse.pk}-{weekday}", "14:00", 60))
+        if ssiad and index % 3 == 0:
+            pro = ssiad[(index // 3) % len(ssiad)]
+            plan(b, first_day, professional=pro, service=ssiad_service, minutes=30,
+                 times=next_slot(f"s{pro.pk}", "08:00", 40))
+        if sad and index % 3 == 1:
+            pro = sad[(index // 3) % len(sad)]
+            plan(b, first_day, professional=pro, service=sad_service, minutes=90,
+                 frequency="weekly", weekdays="0,2,4",
+                 times=next_slot(f"d{pro.pk}", "09:30", 120))
+        gp = gp_teams.get(b.pk)
+        if gp is not None:
+            plan(b, first_day, professional=gp, service=None, minutes=30, frequency="weekly",
+                 weekdays="1", interval=4, times=next_slot(f"g{gp.pk}", "13:00", 45))
+    # A deliberate double-booking in the coming days, for the team calendar to show.
+    if len(stays) > 2 and aides:
+        first = Visit.objects.filter(crt=crt, staff=aides[0],
+                                     starts_at__date__gte=today + timedelta(days=2)).first()
+        if first is not None:
+            services.visit_create(
+                actor=coordinator, beneficiary=stays[-1].beneficiary, staff=aides[0],
+                service=morning, place="home", starts_at=first.starts_at + timedelta(minutes=10),
+                ends_at=first.starts_at + timedelta(minutes=40),
+                instructions="Remplacement demandé par la famille", allow_overlap=True)
+
+
+def _trace_history(today: date) -> None:
+    """Trace everything that ended more than two hours ago: mostly done, a few not done, and
+    one in about 700 never traced (they raise the missed-visit alert)."""
+    cutoff = timezone.now() - services.MISSED_AFTER
+    past = Visit.objects.filter(status=Visit.Status.PLANNED, ends_at__lt=cutoff)
+    # Never traced (about one in 700): left for the missed-visit check.
+    untraced = list(past.filter(staff__isnull=False).order_by("pk")
+                    .values_list("pk", flat=True)[::700])
+    past = past.exclude(pk__in=untraced)
+    reasons = [Visit.NotDoneReason.PLANNED_ABSENCE, Visit.NotDoneReason.HOSPITALISED,
+               Visit.NotDoneReason.REFUSED, Visit.NotDoneReason.NO_ANSWER]
+    not_done_ids = list(past.order_by("pk").values_list("pk", flat=True)[::97])
+    for n, pk in enumerate(not_done_ids):
+        Visit.objects.filter(pk=pk).update(
+            status=Visit.Status.NOT_DONE, not_done_reason=reasons[n % len(reasons)],
+            traced_at=F("ends_at"), traced_by=F("staff"))
+    done = past.exclude(pk__in=not_done_ids).annotate(third=Mod("id", 3))
+    for remainder, (late, longer) in enumerate([(2, 5), (-3, 0), (7, 10)]):
+        done.filter(third=remainder).update(
+            status=Visit.Status.DONE, actual_start=F("starts_at") + timedelta(minutes=late),
+            actual_end=F("ends_at") + timedelta(minutes=longer),
+            traced_at=F("ends_at") + timedelta(minutes=longer + 2), traced_by=F("staff"))
+
+
+def _missed_alerts() -> None:
+    """The never-traced visits raise their alerts; those older than a week were dealt with."""
+    raised = services.check_missed(lookback=None)
+    week_ago = timezone.now() - timedelta(days=7)
+    for visit in raised:
+        alert = Alert.objects.get(pk=visit.missed_alert_id)
+        if visit.ends_at < week_ago:
+            coordinator = Membership.objects.filter(
+                crt=visit.crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+            alert_resolve(actor=coordinator, alert=alert, version=alert.version,
+                          outcome="Passage vérifié par téléphone avec l'intervenant : réalisé "
+                                  "mais non tracé. Rappel fait sur la traçabilité.")

@@ -1,0 +1,64 @@
+"""Reads of the visits, filtered by tenant and by who may see whose planning."""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from maillage.beneficiaries.access import planning_visible_beneficiaries
+from maillage.core.models import Membership
+from maillage.core.roles import CRT_TEAM, Role
+from maillage.territory.models import Professional
+
+from .models import Visit
+from .services import local_dt
+
+RELATED = ("beneficiary__commune", "staff", "professional__organization", "service")
+
+
+def visible_visits(*, crt, user, roles) -> QuerySet[Visit]:
+    qs = Visit.objects.filter(crt=crt).select_related(*RELATED)
+    if roles & CRT_TEAM:
+        return qs
+    if Role.PARTNER in roles:
+        return qs.filter(beneficiary__in=planning_visible_beneficiaries(crt=crt, user=user,
+                                                                        roles=roles))
+    return qs.none()
+
+
+def mine(user) -> Q:
+    return Q(staff=user) | Q(professional__user=user)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    return local_dt(day, "00:00"), local_dt(day + timedelta(days=1), "00:00")
+
+
+def my_day(*, crt, user, roles, day: date) -> list[Visit]:
+    start, end = day_bounds(day)
+    return list(visible_visits(crt=crt, user=user, roles=roles)
+                .filter(mine(user), starts_at__gte=start, starts_at__lt=end)
+                .exclude(status=Visit.Status.CANCELLED).order_by("starts_at"))
+
+
+def in_range(qs: QuerySet[Visit], start: date, days: int) -> list[Visit]:
+    begin, _ = day_bounds(start)
+    end, _ = day_bounds(start + timedelta(days=days))
+    return list(qs.filter(starts_at__gte=begin, starts_at__lt=end).order_by("starts_at"))
+
+
+def coming_for_beneficiary(*, beneficiary, limit: int = 20) -> list[Visit]:
+    """The next visits of one person (the portal, the file)."""
+    return list(Visit.objects.filter(beneficiary=beneficiary, status=Visit.Status.PLANNED,
+                                     ends_at__gte=timezone.now())
+                .select_related(*RELATED).order_by("starts_at")[:limit])
+
+
+def actors(*, crt) -> tuple[list, list]:
+    """Who may be assigned visits: the active team members and the directory's professionals."""
+    staff = [m.user for m in Membership.objects.filter(crt=crt, is_active=True)
+             .filter(roles__role__in=CRT_TEAM).select_related("user").distinct()
+             .order_by("user__last_name", "user__first_name")]
+    pros = list(Professional.objects.filter(crt=crt).select_related("organization")
+                .order_by("last_name", "first_name"))
+    return staff, pros

@@ -1,0 +1,604 @@
+"""Writes of the visits: planning (one-off and series, edits of one occurrence, of the
+following ones or of the whole series), double-booking detection, traceability, the missed-visit
+alert and the iCalendar tokens."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from maillage.beneficiaries.models import Beneficiary
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.models import Membership
+from maillage.core.versioning import changes, save_versioned, snapshot, validate
+
+from .models import CalendarToken, Visit, VisitSeries
+
+#: Occurrences of a series are created this far ahead; ``visits_tick`` keeps the horizon moving.
+HORIZON_DAYS = 56
+#: A visit still not traced this long after its planned end raises an alert (issue 4, item 3).
+MISSED_AFTER = timedelta(hours=2)
+#: The missed-visit check looks this far back (see ``check_missed``).
+MISSED_LOOKBACK = timedelta(hours=24)
+#: Reasons for which a visit not done needs no alert (the team already knows).
+NO_ALERT_REASONS = {Visit.NotDoneReason.PLANNED_ABSENCE}
+
+SERIES_FIELDS = ("staff", "professional", "service", "place", "frequency", "interval",
+                 "weekdays", "times", "duration_minutes", "start_date", "end_date",
+                 "instructions")
+VISIT_FIELDS = ("staff", "professional", "service", "place", "starts_at", "ends_at",
+                "instructions")
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:hH]([0-5]\d)$")
+
+
+# --- Small helpers ---------------------------------------------------------------------------
+
+
+def parse_times(text: str) -> str:
+    """« 8h, 19:00 » → « 08:00,19:00 » (sorted, no duplicates); DomainError otherwise."""
+    parts = [p for p in re.split(r"[\s,;/et]+", text or "") if p]
+    if not parts:
+        raise DomainError("Indiquez au moins une heure de passage (par exemple 08:00).",
+                          field="times")
+    found = set()
+    for part in parts:
+        match = _TIME.match(part)
+        if not match:
+            raise DomainError(f"« {part} » n'est pas une heure : écrivez par exemple 08:00 ou "
+                              "19h30.", field="times")
+        found.add(f"{int(match.group(1)):02d}:{match.group(2)}")
+    if len(found) > 8:
+        raise DomainError("Huit passages par jour au plus dans une même série.", field="times")
+    return ",".join(sorted(found))
+
+
+def local_dt(day: date, at: str | time) -> datetime:
+    if isinstance(at, str):
+        hours, minutes = at.split(":")
+        at = time(int(hours), int(minutes))
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _check_actor(crt, staff, professional) -> None:
+    if staff is None and professional is None:
+        raise DomainError("Indiquez qui fait le passage : un membre de l'équipe ou un "
+                          "professionnel partenaire.", field="staff")
+    if staff is not None and professional is not None:
+        raise DomainError("Un passage est fait par une seule personne : choisissez un membre "
+                          "de l'équipe ou un partenaire, pas les deux.", field="professional")
+    if staff is not None and not Membership.objects.filter(
+            crt=crt, user=staff, is_active=True).exists():
+        raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field="staff")
+    if professional is not None and professional.crt_id != crt.id:
+        raise DomainError("Professionnel inconnu.", field="professional")
+
+
+def _join_care_team(actor, beneficiary: Beneficiary, staff, professional, day: date) -> None:
+    """Whoever visits the home is in the care team (key-box code, notebook): added if not."""
+    from maillage.beneficiaries.models import CareTeamMember
+    from maillage.beneficiaries.services import care_team_add
+
+    members = CareTeamMember.objects.active().filter(beneficiary=beneficiary)
+    if members.filter(Q(user=staff) if staff else Q(professional=professional)).exists():
+        return
+    role = (staff.profession if staff else professional.get_profession_display()) or \
+        "Intervenant·e au domicile"
+    care_team_add(actor=actor, beneficiary=beneficiary, user=staff, professional=professional,
+                  role=f"{role} (passages)"[:120], start_date=day)
+
+
+def _check_service(crt, service) -> None:
+    if service is not None and (service.crt_id != crt.id or not service.is_active):
+        raise DomainError("Prestation inconnue ou inactive.", field="service")
+
+
+# --- Double-booking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overlap:
+    visit: Visit
+    other: Visit
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.visit.starts_at)
+        other = timezone.localtime(self.other.starts_at)
+        return (f"{when:%d/%m/%Y %H:%M} : {self.visit.who} a déjà un passage à {other:%H:%M} "
+                f"({self.other.beneficiary.display_name})")
+
+
+def _actor_q(visit) -> Q:
+    return Q(staff_id=visit.staff_id) if visit.staff_id else Q(
+        professional_id=visit.professional_id)
+
+
+def find_overlaps(visits: list[Visit], *, ignore_series: VisitSeries | None = None
+                  ) -> list[Overlap]:
+    """The existing visits (planned or done) of the same professional that overlap ``visits``.
+
+    ``visits`` may be unsaved (a series about to be created). One query per professional.
+    """
+    if not visits:
+        return []
+    found: list[Overlap] = []
+    by_actor: dict[str, list[Visit]] = {}
+    for v in visits:
+        by_actor.setdefault(v.actor_key, []).append(v)
+    for group in by_actor.values():
+        start = min(v.starts_at for v in group)
+        end = max(v.ends_at for v in group)
+        others = Visit.objects.filter(
+            _actor_q(group[0]), crt_id=group[0].crt_id,
+            status__in=[Visit.Status.PLANNED, Visit.Status.DONE],
+            starts_at__lt=end, ends_at__gt=start,
+        ).select_related("beneficiary", "staff", "professional__organization")
+        ids = [v.pk for v in group if v.pk]
+        if ids:
+            others = others.exclude(pk__in=ids)
+        if ignore_series is not None:
+            others = others.exclude(series=ignore_series, status=Visit.Status.PLANNED,
+                                    detached=False)
+        others = sorted(others, key=lambda o: o.starts_at)
+        for v in sorted(group, key=lambda x: x.starts_at):
+            for o in others:
+                if o.starts_at >= v.ends_at:
+                    break
+                if o.ends_at > v.starts_at:
+                    found.append(Overlap(v, o))
+                    break
+    return found
+
+
+def overlapping_ids(visits) -> set[int]:
+    """Among visits already loaded (a day, a week), those overlapping another of the same
+    professional. No query."""
+    ids: set[int] = set()
+    by_actor: dict[str, list[Visit]] = {}
+    for v in visits:
+        if v.status in (Visit.Status.PLANNED, Visit.Status.DONE):
+            by_actor.setdefault(v.actor_key, []).append(v)
+    for group in by_actor.values():
+        group.sort(key=lambda v: v.starts_at)
+        latest = None
+        for v in group:
+            if latest is not None and v.starts_at < latest.ends_at:
+                ids.update({v.pk, latest.pk})
+            if latest is None or v.ends_at > latest.ends_at:
+                latest = v
+    return ids
+
+
+def _refuse_overlaps(overlaps: list[Overlap], allow: bool) -> None:
+    if overlaps and not allow:
+        shown = "; ".join(str(o) for o in overlaps[:3])
+        more = f" (et {len(overlaps) - 3} autre(s))" if len(overlaps) > 3 else ""
+        raise DomainError(
+            f"Double réservation : {shown}{more}. Changez l'heure ou l'intervenant, ou cochez "
+            "« Planifier malgré le chevauchement ».", field="allow_overlap")
+
+
+# --- Series ----------------------------------------------------------------------------------
+
+
+def _normalise_series(series: VisitSeries) -> None:
+    series.times = parse_times(series.times)
+    if series.frequency == VisitSeries.Frequency.WEEKLY:
+        days = sorted({int(d) for d in str(series.weekdays).split(",") if str(d).strip()})
+        if not days:
+            raise DomainError("Cochez au moins un jour de la semaine.", field="weekdays")
+        if any(d < 0 or d > 6 for d in days):
+            raise DomainError("Jour de la semaine inconnu.", field="weekdays")
+        series.weekdays = ",".join(str(d) for d in days)
+    else:
+        series.weekdays = ""
+    if series.end_date and series.end_date < series.start_date:
+        raise DomainError("La fin de la série doit suivre son début.", field="end_date")
+    _check_actor(series.crt, series.staff, series.professional)
+    _check_service(series.crt, series.service)
+    validate(series, exclude=["crt", "beneficiary", "planned_action", "service", "staff",
+                              "professional", "created_by", "updated_by"])
+
+
+def _occurrences(series: VisitSeries, first: date, last: date,
+                 not_before: datetime | None) -> list[Visit]:
+    visits = []
+    day = first
+    while day <= last:
+        if series.occurs_on(day):
+            for at in series.time_list:
+                starts = local_dt(day, at)
+                if not_before is not None and starts < not_before:
+                    continue
+                visits.append(Visit(
+                    crt=series.crt, beneficiary=series.beneficiary, series=series,
+                    original_start=starts, staff=series.staff,
+                    professional=series.professional, service=series.service,
+                    place=series.place, starts_at=starts,
+                    ends_at=starts + timedelta(minutes=series.duration_minutes),
+                    instructions=series.instructions, created_by=series.updated_by,
+                    updated_by=series.updated_by))
+        day += timedelta(days=1)
+    return visits
+
+
+def _generate(series: VisitSeries, *, until: date, not_before: datetime | None = None,
+              check: bool = False, allow_overlap: bool = True) -> list[Visit]:
+    """Create the occurrences of ``series`` from where it stopped up to ``until``."""
+    first = series.start_date
+    if series.generated_until and series.generated_until >= first:
+        first = series.generated_until + timedelta(days=1)
+    last = min(until, series.end_date) if series.end_date else until
+    if last < first:
+        return []
+    new = _occurrences(series, first, last, not_before)
+    taken = set(Visit.objects.filter(series=series, original_start__isnull=False,
+                                     original_start__gte=local_dt(first, "00:00"))
+                .values_list("original_start", flat=True))
+    new = [v for v in new if v.original_start not in taken]
+    if check and not allow_overlap:
+        _refuse_overlaps(find_overlaps(new, ignore_series=series), allow_overlap)
+    Visit.objects.bulk_create(new, batch_size=500)
+    series.generated_until = last
+    VisitSeries.objects.filter(pk=series.pk).update(generated_until=last)
+    return new
+
+
+def _horizon(today: date | None = None) -> date:
+    return (today or timezone.localdate()) + timedelta(days=HORIZON_DAYS)
+
+
+@transaction.atomic
+def series_create(*, actor, beneficiary: Beneficiary, planned_action=None,
+                  allow_overlap: bool = False, not_before: datetime | None = None,
+                  **fields) -> tuple[VisitSeries, list[Visit]]:
+    """A recurring visit and its occurrences up to the horizon. Occurrences in the past are
+    created only for the demo history (``not_before``); by default they start an hour ago."""
+    unknown = set(fields) - set(SERIES_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    series = VisitSeries(crt=beneficiary.crt, beneficiary=beneficiary,
+                         planned_action=planned_action, created_by=actor, updated_by=actor,
+                         **fields)
+    if planned_action is not None and planned_action.crt_id != beneficiary.crt_id:
+        raise DomainError("Action du plan inconnue.")
+    _normalise_series(series)
+    series.save()
+    _join_care_team(actor, beneficiary, series.staff, series.professional,
+                    min(series.start_date, timezone.localdate()))
+    # By default, from an hour ago: a visit planned « now » (being done) is kept.
+    created = _generate(series, until=_horizon(),
+                        not_before=not_before if not_before is not None
+                        else timezone.now() - timedelta(hours=1),
+                        check=True, allow_overlap=allow_overlap)
+    audit_log(actor=actor, action="visit_series.created", obj=series, beneficiary=beneficiary,
+              details={"récurrence": series.describe(), "passages créés": len(created)})
+    return series, created
+
+
+def _delete_planned(series: VisitSeries, *, from_moment: datetime,
+                    include_detached: bool) -> int:
+    qs = Visit.objects.filter(series=series, status=Visit.Status.PLANNED,
+                              starts_at__gte=from_moment)
+    if not include_detached:
+        qs = qs.filter(detached=False)
+    return qs.delete()[0]
+
+
+@transaction.atomic
+def series_update(*, actor, series: VisitSeries, version: int, scope: str,
+                  visit: Visit | None = None, allow_overlap: bool = False,
+                  **fields) -> VisitSeries:
+    """Change a series from one occurrence on (``following``) or as a whole (``all``).
+
+    Traced visits are history and never change. Planned occurrences from now on, including
+    those edited on their own, follow the new pattern (as « all events » in a calendar
+    application). ``following`` ends the series the day before ``visit`` and starts a new one
+    from that day with the changes."""
+    unknown = set(fields) - set(SERIES_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    if scope not in ("following", "all"):
+        raise DomainError("Choisissez « ce passage et les suivants » ou « toute la série ».",
+                          field="scope")
+    now = timezone.now()
+    pivot = local_day(visit.original_start or visit.starts_at) if visit else None
+    if scope == "following" and visit is not None and pivot > series.start_date:
+        # End the old series the day before, start a new one with the changes.
+        old_end = pivot - timedelta(days=1)
+        before = snapshot(series, SERIES_FIELDS)
+        series.end_date = old_end
+        series.generated_until = min(series.generated_until or old_end, old_end)
+        series.updated_by = actor
+        save_versioned(series, actor=actor, version=version,
+                       fields=["end_date", "generated_until"])
+        _delete_planned(series, from_moment=max(local_dt(pivot, "00:00"), now),
+                        include_detached=True)
+        new_fields = {f: getattr(series, f) for f in SERIES_FIELDS}
+        new_fields.update(before)
+        new_fields.update(fields)
+        new_fields["start_date"] = max(pivot, fields.get("start_date") or pivot)
+        new_fields["end_date"] = fields.get("end_date", before["end_date"])
+        new = VisitSeries(crt=series.crt, beneficiary=series.beneficiary,
+                          planned_action=series.planned_action, created_by=actor,
+                          updated_by=actor, **new_fields)
+        _normalise_series(new)
+        new.save()
+        _join_care_team(actor, new.beneficiary, new.staff, new.professional,
+                        min(new.start_date, timezone.localdate()))
+        created = _generate(new, until=_horizon(), not_before=now, check=True,
+                            allow_overlap=allow_overlap)
+        audit_log(actor=actor, action="visit_series.split", obj=new,
+                  beneficiary=series.beneficiary,
+                  details={"à partir du": f"{pivot:%d/%m/%Y}", "récurrence": new.describe(),
+                           "passages créés": len(created)})
+        return new
+    before = snapshot(series, SERIES_FIELDS)
+    for field, value in fields.items():
+        setattr(series, field, value)
+    series.updated_by = actor
+    _normalise_series(series)
+    save_versioned(series, actor=actor, version=version, fields=list(SERIES_FIELDS))
+    _join_care_team(actor, series.beneficiary, series.staff, series.professional,
+                    timezone.localdate())
+    _delete_planned(series, from_moment=now, include_detached=True)
+    series.generated_until = local_day(now) - timedelta(days=1)
+    created = _generate(series, until=_horizon(), not_before=now, check=True,
+                        allow_overlap=allow_overlap)
+    audit_log(actor=actor, action="visit_series.updated", obj=series,
+              beneficiary=series.beneficiary,
+              details={**changes(before, series), "passages recréés": len(created)})
+    return series
+
+
+@transaction.atomic
+def series_end(*, actor, series: VisitSeries, version: int, last_day: date) -> VisitSeries:
+    """Stop a series after ``last_day``: its planned occurrences after that day are removed."""
+    if last_day < series.start_date - timedelta(days=1):
+        raise DomainError("La série ne peut pas s'arrêter avant son début.", field="last_day")
+    if last_day < series.start_date:
+        last_day = series.start_date
+    series.end_date = last_day
+    series.updated_by = actor
+    save_versioned(series, actor=actor, version=version, fields=["end_date"])
+    removed = _delete_planned(
+        series, from_moment=max(local_dt(last_day + timedelta(days=1), "00:00"),
+                                timezone.now()), include_detached=True)
+    audit_log(actor=actor, action="visit_series.ended", obj=series,
+              beneficiary=series.beneficiary,
+              details={"dernier jour": f"{last_day:%d/%m/%Y}", "passages retirés": removed})
+    return series
+
+
+def extend_series(*, today: date | None = None, crt=None) -> int:
+    """Move every open series' horizon forward. Returns the number of visits created."""
+    horizon = _horizon(today)
+    qs = VisitSeries.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today or
+                                                                 timezone.localdate()),
+                                    Q(generated_until__isnull=True)
+                                    | Q(generated_until__lt=horizon))
+    if crt is not None:
+        qs = qs.filter(crt=crt)
+    total = 0
+    for series in qs.select_related("crt", "beneficiary", "staff", "professional", "service"):
+        with transaction.atomic():
+            total += len(_generate(series, until=horizon))
+    return total
+
+
+# --- One visit -------------------------------------------------------------------------------
+
+
+def _check_visit(visit: Visit) -> None:
+    _check_actor(visit.crt, visit.staff, visit.professional)
+    _check_service(visit.crt, visit.service)
+    if visit.ends_at <= visit.starts_at:
+        raise DomainError("La fin du passage doit suivre son début.", field="duration_minutes")
+    validate(visit, exclude=["crt", "beneficiary", "series", "service", "staff",
+                             "professional", "created_by", "updated_by", "traced_by",
+                             "missed_alert"])
+
+
+@transaction.atomic
+def visit_create(*, actor, beneficiary: Beneficiary, allow_overlap: bool = False,
+                 **fields) -> Visit:
+    unknown = set(fields) - set(VISIT_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    visit = Visit(crt=beneficiary.crt, beneficiary=beneficiary, created_by=actor,
+                  updated_by=actor, **fields)
+    _check_visit(visit)
+    if not allow_overlap:
+        _refuse_overlaps(find_overlaps([visit]), allow_overlap)
+    visit.save()
+    _join_care_team(actor, beneficiary, visit.staff, visit.professional,
+                    min(local_day(visit.starts_at), timezone.localdate()))
+    audit_log(actor=actor, action="visit.created", obj=visit, beneficiary=beneficiary,
+              details={"le": f"{timezone.localtime(visit.starts_at):%d/%m/%Y %H:%M}",
+                       "intervenant": visit.who})
+    return visit
+
+
+@transaction.atomic
+def visit_update(*, actor, visit: Visit, version: int, allow_overlap: bool = False,
+                 **fields) -> Visit:
+    """Change this occurrence only: it is detached from its series."""
+    unknown = set(fields) - set(VISIT_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    if visit.is_traced:
+        raise DomainError("Ce passage est déjà tracé : il ne peut plus être déplacé.")
+    before = snapshot(visit, VISIT_FIELDS)
+    for field, value in fields.items():
+        setattr(visit, field, value)
+    visit.detached = visit.series_id is not None
+    visit.updated_by = actor
+    _check_visit(visit)
+    if not allow_overlap:
+        _refuse_overlaps(find_overlaps([visit]), allow_overlap)
+    save_versioned(visit, actor=actor, version=version, fields=[*VISIT_FIELDS, "detached"])
+    _join_care_team(actor, visit.beneficiary, visit.staff, visit.professional,
+                    timezone.localdate())
+    audit_log(actor=actor, action="visit.updated", obj=visit, beneficiary=visit.beneficiary,
+              details=changes(before, visit))
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, actor, visit: Visit, version: int) -> Visit:
+    if visit.status != Visit.Status.PLANNED:
+        raise DomainError("Seul un passage prévu peut être annulé.")
+    visit.status = Visit.Status.CANCELLED
+    visit.detached = visit.series_id is not None
+    visit.updated_by = actor
+    save_versioned(visit, actor=actor, version=version, fields=["status", "detached"])
+    audit_log(actor=actor, action="visit.cancelled", obj=visit, beneficiary=visit.beneficiary)
+    return visit
+
+
+# --- Traceability ----------------------------------------------------------------------------
+
+
+def may_trace(*, user, roles, visit: Visit) -> bool:
+    """The professional of the visit traces it; a planner may correct."""
+    from maillage.core.permissions import has_permission
+
+    if has_permission(roles, "visit.plan"):
+        return True
+    if not has_permission(roles, "visit.trace"):
+        return False
+    return visit.staff_id == user.id or bool(
+        visit.professional_id and visit.professional.user_id == user.id)
+
+
+def _check_traceable(visit: Visit, now: datetime) -> None:
+    if visit.status == Visit.Status.CANCELLED:
+        raise DomainError("Ce passage a été annulé.")
+    if visit.starts_at > now + timedelta(hours=1):
+        raise DomainError("Ce passage n'a pas encore commencé : il se trace sur place ou "
+                          "après.")
+
+
+@transaction.atomic
+def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: datetime,
+                    actual_end: datetime, report: str = "", note_text: str = "",
+                    note_category: str = "general", note_visibility: str = "team",
+                    access=None) -> Visit:
+    now = timezone.now()
+    _check_traceable(visit, now)
+    if actual_end <= actual_start:
+        raise DomainError("L'heure de départ doit suivre l'heure d'arrivée.", field="actual_end")
+    if actual_start > now + timedelta(minutes=5) or actual_end > now + timedelta(minutes=5):
+        raise DomainError("Ces heures sont dans le futur.", field="actual_end")
+    if actual_end - actual_start > timedelta(hours=12):
+        raise DomainError("Un passage de plus de 12 heures ? Vérifiez les heures.",
+                          field="actual_end")
+    visit.status, visit.actual_start, visit.actual_end = (
+        Visit.Status.DONE, actual_start, actual_end)
+    visit.report, visit.not_done_reason = report.strip(), ""
+    visit.traced_at, visit.traced_by, visit.updated_by = now, actor, actor
+    visit.detached = visit.series_id is not None
+    save_versioned(visit, actor=actor, version=version,
+                   fields=["status", "actual_start", "actual_end", "report", "not_done_reason",
+                           "traced_at", "traced_by", "detached"])
+    audit_log(actor=actor, action="visit.done", obj=visit, beneficiary=visit.beneficiary)
+    if note_text.strip():
+        from maillage.care.services import note_add
+
+        note_add(actor=actor, roles=roles, beneficiary=visit.beneficiary, access=access,
+                 category=note_category, visibility=note_visibility, text=note_text)
+    return visit
+
+
+@transaction.atomic
+def visit_mark_not_done(*, actor, visit: Visit, version: int, reason: str,
+                        comment: str = "") -> Visit:
+    now = timezone.now()
+    _check_traceable(visit, now)
+    if reason not in Visit.NotDoneReason.values:
+        raise DomainError("Choisissez le motif.", field="reason")
+    if reason == Visit.NotDoneReason.OTHER and not comment.strip():
+        raise DomainError("Précisez la raison.", field="comment")
+    visit.status, visit.not_done_reason, visit.report = (
+        Visit.Status.NOT_DONE, reason, comment.strip())
+    visit.actual_start = visit.actual_end = None
+    visit.traced_at, visit.traced_by, visit.updated_by = now, actor, actor
+    visit.detached = visit.series_id is not None
+    save_versioned(visit, actor=actor, version=version,
+                   fields=["status", "not_done_reason", "report", "actual_start", "actual_end",
+                           "traced_at", "traced_by", "detached"])
+    audit_log(actor=actor, action="visit.not_done", obj=visit, beneficiary=visit.beneficiary,
+              details={"motif": visit.get_not_done_reason_display()})
+    if reason not in NO_ALERT_REASONS and visit.missed_alert_id is None:
+        _raise_missed(visit, actor=actor, because=visit.get_not_done_reason_display())
+    return visit
+
+
+def _raise_missed(visit: Visit, *, actor, because: str):
+    from maillage.care.models import Alert
+    from maillage.care.services import alert_raise
+
+    when = timezone.localtime(visit.starts_at)
+    severity = (Alert.Severity.HIGH if visit.not_done_reason in ("", Visit.NotDoneReason.NO_ANSWER)
+                else Alert.Severity.MEDIUM)
+    alert = alert_raise(
+        actor=actor, beneficiary=visit.beneficiary, kind=Alert.Kind.MISSED_VISIT,
+        severity=severity,
+        description=f"Passage du {when:%d/%m/%Y} à {when:%H:%M} ({visit.label}, {visit.who}) : "
+                    f"{because}." + (f" {visit.report}" if visit.report else ""))
+    Visit.objects.filter(pk=visit.pk).update(missed_alert=alert)
+    visit.missed_alert = alert
+    return alert
+
+
+def check_missed(*, now: datetime | None = None, crt=None,
+                 lookback: timedelta | None = MISSED_LOOKBACK) -> list[Visit]:
+    """Raise a « passage non réalisé » alert for each visit still not traced
+    ``MISSED_AFTER`` after its planned end. Each visit raises at most one alert.
+
+    Only visits that ended within ``lookback`` are considered: after the server was stopped
+    for days, the team gets the alerts of the last day, not hundreds of stale ones (older gaps
+    stay visible on the calendars as « prévu » in the past)."""
+    now = now or timezone.now()
+    qs = Visit.objects.filter(status=Visit.Status.PLANNED, ends_at__lte=now - MISSED_AFTER,
+                              missed_alert__isnull=True)
+    if lookback is not None:
+        qs = qs.filter(ends_at__gte=now - lookback)
+    if crt is not None:
+        qs = qs.filter(crt=crt)
+    raised = []
+    for visit in qs.select_related("crt", "beneficiary", "staff", "service",
+                                   "professional__organization"):
+        with transaction.atomic():
+            _raise_missed(visit, actor=None,
+                          because="non tracé deux heures après la fin prévue")
+        raised.append(visit)
+    return raised
+
+
+# --- iCalendar tokens ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_token_create(*, actor, crt) -> str:
+    """A new private address (the previous one stops working). Returns the token, shown once."""
+    token = CalendarToken.new_token()
+    CalendarToken.objects.filter(crt=crt, user=actor).delete()
+    CalendarToken.objects.create(crt=crt, user=actor, token_hash=CalendarToken.hash(token))
+    audit_log(actor=actor, action="calendar_token.created", crt=crt)
+    return token
+
+
+@transaction.atomic
+def calendar_token_revoke(*, actor, crt) -> bool:
+    deleted = CalendarToken.objects.filter(crt=crt, user=actor).delete()[0] > 0
+    if deleted:
+        audit_log(actor=actor, action="calendar_token.revoked", crt=crt)
+    return deleted

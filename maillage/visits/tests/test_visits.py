@@ -1,0 +1,529 @@
+"""Visits: recurrence and its edits, double-booking, tracing, the missed-visit alert, who sees
+what, the iCalendar feed."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    consent,
+    join_care_team,
+    shared_file,
+)
+from maillage.care.models import Alert, LiaisonNote
+from maillage.care.tests import factories as care
+from maillage.core.errors import ConflictError, DomainError
+from maillage.core.models import AuditEvent, Notification
+from maillage.core.roles import Role
+from maillage.core.tests.helpers import visible_text
+from maillage.territory.tests.factories import ProfessionalFactory
+from maillage.visits import services
+from maillage.visits.models import CalendarToken, Visit, VisitSeries
+from maillage.visits.services import local_dt
+
+from .factories import visit
+
+TODAY = timezone.localdate()
+
+
+def _local(v: Visit) -> str:
+    return timezone.localtime(v.starts_at).strftime("%Y-%m-%d %H:%M")
+
+
+def _series(b, actor, **fields):
+    defaults = {"staff": actor, "frequency": "daily", "times": "08:00, 19h00",
+                "duration_minutes": 30, "start_date": TODAY + timedelta(days=1),
+                "end_date": TODAY + timedelta(days=3)}
+    return services.series_create(actor=actor, beneficiary=b, **{**defaults, **fields})
+
+
+@pytest.fixture
+def b(crt_a, users):
+    b = shared_file(crt_a, users["care_aide"])
+    join_care_team(b, users["nurse"])
+    return b
+
+
+# --- Recurrence ------------------------------------------------------------------------------
+
+
+class TestRecurrence:
+    def test_daily_at_two_times(self, b, users):
+        series, created = _series(b, users["care_aide"])
+        assert len(created) == 6
+        assert [_local(v) for v in Visit.objects.filter(series=series)][:2] == [
+            f"{TODAY + timedelta(days=1)} 08:00", f"{TODAY + timedelta(days=1)} 19:00"]
+        assert series.describe() == (f"tous les jours à 08:00 et 19:00, 30 min jusqu'au "
+                                     f"{TODAY + timedelta(days=3):%d/%m/%Y}")
+
+    def test_some_weekdays_every_other_week(self, b, users):
+        monday = TODAY - timedelta(days=TODAY.weekday()) + timedelta(days=7)
+        series, created = _series(b, users["care_aide"], frequency="weekly", interval=2,
+                                  weekdays="0,3", times="10:00", start_date=monday,
+                                  end_date=monday + timedelta(days=27))
+        days = sorted({timezone.localtime(v.starts_at).date() for v in created})
+        assert days == [monday, monday + timedelta(days=3), monday + timedelta(days=14),
+                        monday + timedelta(days=17)]
+
+    def test_local_times_hold_across_the_daylight_saving_change(self, b, users):
+        # 29 March 2026 (clocks forward) and 25 October 2026 (back): still 08:00 in Paris.
+        for day in (date(2026, 3, 28), date(2026, 10, 24)):
+            series = VisitSeries(crt=b.crt, beneficiary=b, staff=users["care_aide"],
+                                 frequency="daily", times="08:00", duration_minutes=30,
+                                 start_date=day, end_date=day + timedelta(days=2))
+            occurrences = services._occurrences(series, day, day + timedelta(days=2), None)
+            assert [timezone.localtime(v.starts_at).hour for v in occurrences] == [8, 8, 8]
+            offsets = {timezone.localtime(v.starts_at).utcoffset() for v in occurrences}
+            assert len(offsets) == 2
+
+    def test_open_ended_series_stops_at_the_horizon_and_is_extended(self, b, users):
+        series, created = _series(b, users["care_aide"], end_date=None, times="08:00")
+        assert series.generated_until == TODAY + timedelta(days=services.HORIZON_DAYS)
+        assert len(created) == services.HORIZON_DAYS
+        assert services.extend_series(today=TODAY + timedelta(days=7)) == 7
+        assert services.extend_series(today=TODAY + timedelta(days=7)) == 0
+
+    @pytest.mark.parametrize("fields, field, message", [
+        ({"times": "8h61"}, "times", "n'est pas une heure"),
+        ({"times": ""}, "times", "au moins une heure"),
+        ({"frequency": "weekly", "weekdays": ""}, "weekdays", "au moins un jour"),
+        ({"end_date": TODAY}, "end_date", "doit suivre son début"),
+        ({"staff": None}, "staff", "qui fait le passage"),
+    ])
+    def test_bad_series_is_refused_and_nothing_is_saved(self, b, users, fields, field,
+                                                         message):
+        with pytest.raises(DomainError) as error:
+            _series(b, users["care_aide"], **fields)
+        assert error.value.field == field
+        assert message in error.value.message
+        assert not VisitSeries.objects.exists()
+        assert not Visit.objects.exists()
+
+    def test_staff_of_another_crt_is_refused(self, b, users, user_b):
+        with pytest.raises(DomainError, match="pas membre de l'équipe"):
+            _series(b, users["coordinator"], staff=user_b)
+
+
+class TestEditingASeries:
+    @pytest.fixture
+    def series(self, b, users):
+        return _series(b, users["care_aide"], times="08:00",
+                       end_date=TODAY + timedelta(days=5))[0]
+
+    def occurrences(self, series_or_b):
+        return list(Visit.objects.filter(beneficiary=series_or_b).order_by("starts_at"))
+
+    def test_one_occurrence_only(self, b, series, users):
+        second = Visit.objects.filter(series=series).order_by("starts_at")[1]
+        new_start = second.starts_at + timedelta(hours=2)
+        services.visit_update(actor=users["coordinator"], visit=second, version=second.version,
+                              starts_at=new_start, ends_at=new_start + timedelta(minutes=45),
+                              staff=users["nurse"], professional=None, service=None,
+                              place="home", instructions="Décalé")
+        hours = [(timezone.localtime(v.starts_at).hour, v.staff_id) for v in
+                 self.occurrences(b)]
+        assert hours.count((10, users["nurse"].id)) == 1
+        assert hours.count((8, users["care_aide"].id)) == 4
+        second.refresh_from_db()
+        assert second.detached
+
+    def test_the_whole_series_from_now_on_leaves_the_past_alone(self, b, series, users):
+        first, second, *_ = Visit.objects.filter(series=series).order_by("starts_at")
+        # History: yesterday's occurrence, traced.
+        Visit.objects.filter(pk=first.pk).update(
+            status="done", starts_at=first.starts_at - timedelta(days=2),
+            ends_at=first.ends_at - timedelta(days=2),
+            original_start=first.starts_at - timedelta(days=2))
+        services.visit_update(actor=users["coordinator"], visit=second, version=second.version,
+                              starts_at=second.starts_at + timedelta(hours=1),
+                              ends_at=second.ends_at + timedelta(hours=1),
+                              staff=users["care_aide"], professional=None, service=None,
+                              place="home", instructions="")
+        series.refresh_from_db()
+        services.series_update(actor=users["coordinator"], series=series,
+                               version=series.version, scope="all", times="07:30",
+                               staff=users["nurse"])
+        rows = [(timezone.localtime(v.starts_at).strftime("%H:%M"), v.staff_id, v.status)
+                for v in self.occurrences(b)]
+        assert rows[0] == ("08:00", users["care_aide"].id, "done")
+        # The occurrence moved on its own follows the series too (« toute la série »).
+        assert rows[1:] == [("07:30", users["nurse"].id, "planned")] * 5
+        assert AuditEvent.objects.filter(action="visit_series.updated").exists()
+
+    def test_this_one_and_the_following(self, b, series, users):
+        third = Visit.objects.filter(series=series).order_by("starts_at")[2]
+        pivot = timezone.localtime(third.starts_at).date()
+        new = services.series_update(actor=users["coordinator"], series=series,
+                                     version=series.version, scope="following", visit=third,
+                                     times="18:00")
+        series.refresh_from_db()
+        assert series.end_date == pivot - timedelta(days=1)
+        assert new.start_date == pivot and new.end_date == TODAY + timedelta(days=5)
+        assert [timezone.localtime(v.starts_at).strftime("%H:%M") for v in
+                self.occurrences(b)] == ["08:00", "08:00", "18:00", "18:00", "18:00"]
+        assert Visit.objects.filter(series=series).count() == 2
+
+    def test_cancel_the_following(self, b, series, users, client):
+        fourth = Visit.objects.filter(series=series).order_by("starts_at")[3]
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("visits:cancel", kwargs={"visit_id": fourth.public_id}),
+                               {"scope": "following", "series_version": series.version})
+        assert response.status_code == 302
+        assert Visit.objects.filter(beneficiary=b).count() == 3
+        series.refresh_from_db()
+        assert series.end_date == timezone.localtime(fourth.starts_at).date() - timedelta(1)
+
+    def test_stale_version_is_a_conflict(self, series, users):
+        with pytest.raises(ConflictError):
+            services.series_update(actor=users["coordinator"], series=series,
+                                   version=series.version + 1,
+                                   scope="all", times="09:00")
+
+    def test_series_edit_page_reports_conflict_with_409(self, series, users, client):
+        v = Visit.objects.filter(series=series).first()
+        client.force_login(users["coordinator"])
+        url = reverse("visits:series_edit", kwargs={"visit_id": v.public_id})
+        data = {"scope": "all", "frequency": "daily", "interval": 1, "times": "09:00",
+                "duration_minutes": 30, "staff": users["care_aide"].public_id, "place": "home",
+                "version": series.version}
+        VisitSeries.objects.filter(pk=series.pk).update(version=series.version + 1)
+        response = client.post(url, data)
+        assert response.status_code == 409
+        assert "modifiée par quelqu'un d'autre" in visible_text(response)
+
+
+# --- Double-booking --------------------------------------------------------------------------
+
+
+class TestDoubleBooking:
+    def test_overlap_is_refused_unless_confirmed(self, crt_a, b, users):
+        other = shared_file(crt_a, users["care_aide"])
+        start = local_dt(TODAY + timedelta(days=1), "08:00")
+        visit(other, users["care_aide"], starts_at=start + timedelta(minutes=15))
+        with pytest.raises(DomainError) as error:
+            services.visit_create(actor=users["coordinator"], beneficiary=b,
+                                  staff=users["care_aide"], starts_at=start,
+                                  ends_at=start + timedelta(minutes=30))
+        assert error.value.field == "allow_overlap"
+        assert "Double réservation" in error.value.message
+        assert other.display_name in error.value.message
+        services.visit_create(actor=users["coordinator"], beneficiary=b,
+                              staff=users["care_aide"], starts_at=start,
+                              ends_at=start + timedelta(minutes=30), allow_overlap=True)
+        # Back to back is not an overlap; another professional neither.
+        services.visit_create(actor=users["coordinator"], beneficiary=b,
+                              staff=users["nurse"], starts_at=start,
+                              ends_at=start + timedelta(minutes=30))
+        services.visit_create(actor=users["coordinator"], beneficiary=b,
+                              staff=users["care_aide"], starts_at=start + timedelta(minutes=45),
+                              ends_at=start + timedelta(minutes=60))
+
+    def test_series_overlapping_existing_visits_is_refused(self, crt_a, b, users):
+        other = shared_file(crt_a)
+        visit(other, users["care_aide"],
+              starts_at=local_dt(TODAY + timedelta(days=2), "08:10"))
+        with pytest.raises(DomainError, match="Double réservation"):
+            _series(b, users["care_aide"], times="08:00")
+        assert not VisitSeries.objects.exists()
+
+    def test_team_day_and_visit_page_show_it(self, crt_a, b, users, client):
+        start = local_dt(TODAY, "14:00")
+        first = visit(b, users["care_aide"], starts_at=start)
+        visit(shared_file(crt_a), users["care_aide"], starts_at=start + timedelta(minutes=10))
+        visit(b, users["nurse"], starts_at=start)
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("visits:team_day")))
+        assert "2 passage(s) se chevauchent" in page
+        assert page.count("Chevauchement") == 2
+        detail = visible_text(client.get(reverse("visits:detail",
+                                                 kwargs={"visit_id": first.public_id})))
+        assert "Double réservation" in detail
+
+
+# --- Tracing ---------------------------------------------------------------------------------
+
+
+class TestTracing:
+    @pytest.fixture
+    def v(self, b, users):
+        return visit(b, users["care_aide"], starts_at=local_dt(TODAY, "00:05"))
+
+    def test_my_day_lists_my_visits_only(self, b, users, client, v):
+        visit(b, users["nurse"], starts_at=local_dt(TODAY, "00:10"))
+        client.force_login(users["care_aide"])
+        page = visible_text(client.get(reverse("visits:my_day")))
+        assert "Mes passages aujourd'hui" in page
+        assert "1 passage(s), 1 à tracer" in page
+        assert b.display_name in page
+
+    def test_done_with_a_liaison_note(self, b, users, client, v):
+        client.force_login(users["care_aide"])
+        url = reverse("visits:trace_done", kwargs={"visit_id": v.public_id})
+        response = client.post(url, {"actual_start": "00:07", "actual_end": "00:30",
+                                     "report": "Toilette, lever", "note_text": "A bien mangé",
+                                     "note_category": "meals", "note_visibility": "caregiver",
+                                     "version": v.version})
+        assert response.status_code == 302
+        v.refresh_from_db()
+        assert v.status == "done" and v.traced_by == users["care_aide"]
+        assert timezone.localtime(v.actual_start).time() == time(0, 7)
+        note = LiaisonNote.objects.get(beneficiary=b)
+        assert (note.text, note.visibility) == ("A bien mangé", "caregiver")
+        assert AuditEvent.objects.filter(action="visit.done", object_id=str(v.public_id))
+
+    @pytest.mark.parametrize("data, message", [
+        ({"actual_start": "00:30", "actual_end": "00:10"}, "doit suivre l'heure d'arrivée"),
+        ({"actual_start": "25:00", "actual_end": "00:10"}, "Heure invalide"),
+        ({"actual_start": "", "actual_end": "00:10"}, "Indiquez l'heure d'arrivée"),
+    ])
+    def test_bad_times_are_refused(self, users, client, v, data, message):
+        client.force_login(users["care_aide"])
+        response = client.post(reverse("visits:trace_done", kwargs={"visit_id": v.public_id}),
+                               {**data, "version": v.version})
+        assert response.status_code == 400
+        assert message in visible_text(response)
+        v.refresh_from_db()
+        assert v.status == "planned"
+
+    def test_a_note_with_a_bad_visibility_saves_nothing(self, users, client, v):
+        client.force_login(users["care_aide"])
+        response = client.post(reverse("visits:trace_done", kwargs={"visit_id": v.public_id}),
+                               {"actual_start": "00:07", "actual_end": "00:30",
+                                "note_text": "x", "note_category": "meals",
+                                "note_visibility": "everyone", "version": v.version})
+        assert response.status_code == 400
+        v.refresh_from_db()
+        assert v.status == "planned" and not LiaisonNote.objects.exists()
+
+    def test_concurrent_tracing_is_detected(self, users, client, v):
+        client.force_login(users["care_aide"])
+        url = reverse("visits:trace_done", kwargs={"visit_id": v.public_id})
+        data = {"actual_start": "00:07", "actual_end": "00:30", "version": v.version}
+        assert client.post(url, data).status_code == 302
+        response = client.post(url, data)
+        assert response.status_code == 409
+
+    def test_not_done_alerts_the_coordinator(self, b, users, client, v):
+        client.force_login(users["care_aide"])
+        response = client.post(
+            reverse("visits:trace_not_done", kwargs={"visit_id": v.public_id}),
+            {"reason": "no_answer", "comment": "Volets fermés", "version": v.version})
+        assert response.status_code == 302
+        alert = Alert.objects.get(beneficiary=b)
+        assert alert.kind == "missed_visit" and alert.severity == "high"
+        assert "Volets fermés" in alert.description
+        assert Notification.objects.filter(user=users["coordinator"]).exists()
+
+    def test_planned_absence_needs_no_alert(self, b, users, v):
+        services.visit_mark_not_done(actor=users["care_aide"], visit=v, version=v.version,
+                                     reason="planned_absence")
+        assert not Alert.objects.exists()
+
+    def test_another_care_aide_may_not_trace_it(self, crt_a, users, client, make_user, v):
+        colleague = make_user(crt_a, Role.CARE_AIDE, username="colleague")
+        join_care_team(v.beneficiary, colleague)
+        client.force_login(colleague)
+        url = reverse("visits:trace_done", kwargs={"visit_id": v.public_id})
+        assert client.get(url).status_code == 403
+        client.force_login(users["coordinator"])  # a planner may correct
+        assert client.get(url).status_code == 200
+
+    def test_a_visit_in_the_future_cannot_be_traced_yet(self, b, users):
+        later = visit(b, users["care_aide"], starts_at=timezone.now() + timedelta(hours=3))
+        with pytest.raises(DomainError, match="pas encore commencé"):
+            services.visit_mark_not_done(actor=users["care_aide"], visit=later,
+                                         version=later.version, reason="refused")
+
+
+class TestMissedVisitAlert:
+    def test_raised_two_hours_after_the_planned_end_once(self, b, users):
+        v = visit(b, users["care_aide"], starts_at=timezone.now() - timedelta(hours=3))
+        assert services.check_missed(now=v.ends_at + timedelta(minutes=119)) == []
+        assert services.check_missed(now=v.ends_at + timedelta(minutes=121)) == [v]
+        alert = Alert.objects.get()
+        assert alert.kind == "missed_visit" and alert.raised_by is None
+        assert "non tracé deux heures après la fin prévue" in alert.description
+        assert Notification.objects.filter(user=users["coordinator"]).exists()
+        assert services.check_missed(now=v.ends_at + timedelta(hours=5)) == []
+
+    def test_only_the_last_day_is_checked(self, b, users):
+        old = visit(b, users["care_aide"], starts_at=timezone.now() - timedelta(days=3))
+        assert services.check_missed() == []
+        assert services.check_missed(lookback=None) == [old]
+
+    def test_traced_or_cancelled_visits_raise_nothing(self, b, users):
+        past = timezone.now() - timedelta(hours=5)
+        visit(b, users["care_aide"], starts_at=past, status="done")
+        visit(b, users["care_aide"], starts_at=past, status="cancelled")
+        assert services.check_missed() == []
+
+    def test_the_tick_command(self, b, users):
+        from django.core.management import call_command
+
+        visit(b, users["care_aide"], starts_at=timezone.now() - timedelta(hours=4))
+        call_command("visits_tick")
+        assert Alert.objects.filter(kind="missed_visit").count() == 1
+
+
+# --- Who sees what ---------------------------------------------------------------------------
+
+
+class TestAccess:
+    def test_partner_sees_only_the_people_who_consented(self, crt_a, users, client):
+        partner = users["partner"]
+        mine = shared_file(crt_a, partner, {Role.PARTNER})
+        pro = mine.care_team.get().professional
+        visit(mine, starts_at=local_dt(TODAY, "00:05"), professional=pro)
+        hidden = BeneficiaryFactory(crt=crt_a)  # in the team, no consent
+        from maillage.beneficiaries.models import CareTeamMember
+        CareTeamMember.objects.create(crt=crt_a, beneficiary=hidden, professional=pro,
+                                      role="Médecin", start_date=date(2024, 1, 1))
+        hidden_visit = visit(hidden, starts_at=local_dt(TODAY, "00:10"), professional=pro)
+        client.force_login(partner)
+        page = visible_text(client.get(reverse("visits:my_day")))
+        assert mine.display_name in page and hidden.display_name not in page
+        assert client.get(reverse("visits:detail", kwargs={
+            "visit_id": hidden_visit.public_id})).status_code == 404
+        assert client.get(reverse("visits:beneficiary", kwargs={
+            "public_id": hidden.public_id})).status_code == 404
+
+    def test_consent_without_planning_hides_the_calendar(self, crt_a, users, client):
+        b = BeneficiaryFactory(crt=crt_a)
+        consent(b, share_planning=False)
+        join_care_team(b, users["partner"], {Role.PARTNER})
+        client.force_login(users["partner"])
+        response = client.get(reverse("visits:beneficiary", kwargs={"public_id": b.public_id}))
+        assert response.status_code == 403
+
+    def test_partner_week_is_their_own_whatever_the_parameter(self, crt_a, users, client, b):
+        visit(b, users["care_aide"], starts_at=local_dt(TODAY, "09:00"))
+        client.force_login(users["partner"])
+        response = client.get(reverse("visits:professional_week"),
+                              {"qui": f"s-{users['care_aide'].public_id}"})
+        assert response.status_code == 200
+        assert b.display_name not in visible_text(response)
+
+    def test_reading_a_persons_planning_is_audited(self, b, users, client):
+        client.force_login(users["nurse"])
+        client.get(reverse("visits:beneficiary", kwargs={"public_id": b.public_id}))
+        event = AuditEvent.objects.get(action="visits.viewed")
+        assert event.beneficiary_public_id == b.public_id and event.actor == users["nurse"]
+
+
+# --- Planning pages --------------------------------------------------------------------------
+
+
+class TestPlanningPages:
+    def test_plan_a_series_from_a_plan_action(self, crt_a, b, users, client):
+        version = care.filled(care.plan_version(b, status="validated"), users["care_aide"])
+        action = version.actions.get()
+        client.force_login(users["coordinator"])
+        url = reverse("visits:plan", kwargs={"public_id": b.public_id})
+        form = client.get(url, {"action": action.public_id})
+        assert "Action du plan : Passage du soir" in visible_text(form)
+        response = client.post(f"{url}?action={action.public_id}", {
+            "start_date": TODAY + timedelta(days=1), "times": "19:00", "duration_minutes": 30,
+            "staff": users["care_aide"].public_id, "place": "home", "recurrence": "weekly",
+            "interval": 1, "weekdays": ["0", "1", "2", "3", "4", "5", "6"],
+            "end_date": TODAY + timedelta(days=7)})
+        assert response.status_code == 302
+        series = VisitSeries.objects.get()
+        assert series.planned_action == action
+        assert series.visits.count() == 7
+
+    def test_one_off_with_two_times_is_refused(self, b, users, client):
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("visits:plan", kwargs={"public_id": b.public_id}), {
+            "start_date": TODAY + timedelta(days=1), "times": "08:00, 19:00",
+            "duration_minutes": 30, "staff": users["care_aide"].public_id, "place": "home",
+            "recurrence": "once"})
+        assert response.status_code == 400
+        assert "Une seule heure pour un passage ponctuel" in visible_text(response)
+        assert not Visit.objects.exists()
+
+    def test_both_a_staff_member_and_a_partner_is_refused(self, crt_a, b, users, client):
+        pro = ProfessionalFactory(crt=crt_a)
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("visits:plan", kwargs={"public_id": b.public_id}), {
+            "start_date": TODAY + timedelta(days=1), "times": "08:00", "duration_minutes": 30,
+            "staff": users["care_aide"].public_id, "professional": pro.public_id,
+            "place": "home", "recurrence": "once"})
+        assert response.status_code == 400
+        assert "une seule personne" in visible_text(response)
+
+    def test_beneficiary_calendar_lists_the_week(self, b, users, client):
+        visit(b, users["care_aide"], starts_at=local_dt(TODAY, "10:00"))
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("visits:beneficiary",
+                                               kwargs={"public_id": b.public_id})))
+        assert "Passages — " + b.display_name in page
+        assert users["care_aide"].get_full_name() in page
+
+
+# --- iCalendar -------------------------------------------------------------------------------
+
+
+class TestICalendar:
+    def test_private_feed_then_revoked(self, b, users, client):
+        visit(b, users["care_aide"], starts_at=local_dt(TODAY, "10:00"))
+        visit(b, users["nurse"], starts_at=local_dt(TODAY, "11:00"))
+        client.force_login(users["care_aide"])
+        page = client.post(reverse("visits:calendar_feed"), {"action": "create"})
+        url = page.context["feed_url"]
+        assert url and "/passages/agenda/" in url
+        assert CalendarToken.objects.get().token_hash not in url  # only the hash is stored
+        client.logout()
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/calendar")
+        events = Calendar.from_ical(response.content).walk("VEVENT")
+        assert len(events) == 1
+        summary = str(events[0]["SUMMARY"])
+        assert summary.endswith(f"{(b.used_name or b.birth_name)[0].upper()}.")
+        assert b.display_name not in response.content.decode()
+        client.force_login(users["care_aide"])
+        client.post(reverse("visits:calendar_feed"), {"action": "revoke"})
+        client.logout()
+        assert client.get(url).status_code == 404
+        assert AuditEvent.objects.filter(action="calendar_token.revoked").exists()
+
+
+# --- Query budgets ---------------------------------------------------------------------------
+
+
+def _count(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_team_day_and_my_day_have_a_fixed_query_budget(crt_a, users, client):
+    people = [shared_file(crt_a, users["care_aide"]) for _ in range(3)]
+    for p in people:
+        visit(p, users["care_aide"], starts_at=local_dt(TODAY, "00:05"))
+    client.force_login(users["coordinator"])
+    team = _count(client, reverse("visits:team_day"))
+    client.force_login(users["care_aide"])
+    mine = _count(client, reverse("visits:my_day"))
+    for p in people:
+        for hour in ("00:20", "00:40"):
+            visit(p, users["care_aide"], starts_at=local_dt(TODAY, hour),
+                  service=care.service(crt_a, name=f"S {p.pk} {hour}"))
+    client.force_login(users["coordinator"])
+    assert _count(client, reverse("visits:team_day")) == team
+    client.force_login(users["care_aide"])
+    assert _count(client, reverse("visits:my_day")) == mine
+    assert team <= 12 and mine <= 12
+
+
+def test_datetime_helpers_use_paris_time():
+    moment = local_dt(date(2026, 7, 1), "08:00")
+    assert moment.utcoffset() == timedelta(hours=2)
+    assert services.local_day(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == date(
+        2026, 7, 2)

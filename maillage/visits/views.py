@@ -1,0 +1,489 @@
+"""Visits: planning, calendars (a person, a professional's week, the team's day), tracing from
+a phone, the iCalendar feed."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from maillage.beneficiaries.access import file_for_request
+from maillage.care.models import PlannedAction
+from maillage.core.access import public, require
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.forms_util import run_form
+from maillage.core.permissions import has_permission
+from maillage.core.roles import CRT_TEAM
+from maillage.core.tenancy import get_for_crt
+from maillage.territory.models import Professional
+
+from . import ical, selectors, services
+from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
+from .models import CalendarToken, Visit
+
+
+def _day_param(request, name: str) -> date:
+    try:
+        return date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+EVENT_COLOURS = {Visit.Status.PLANNED: "#1d4e89", Visit.Status.DONE: "#146c43",
+                 Visit.Status.NOT_DONE: "#842029", Visit.Status.CANCELLED: "#495057"}
+
+
+def _events(visits, overlaps: set[int], *, title) -> list[dict]:
+    """FullCalendar events. Times are Paris wall-clock times, shown as such (calendar in UTC)."""
+    events = []
+    for v in visits:
+        start, end = timezone.localtime(v.starts_at), timezone.localtime(v.ends_at)
+        classes = [f"visit-{v.status}"]
+        if v.pk in overlaps:
+            classes.append("visit-overlap")
+        events.append({
+            "title": title(v) + (" — chevauchement" if v.pk in overlaps else "")
+                     + ("" if v.status == Visit.Status.PLANNED
+                        else f" ({v.get_status_display().lower()})"),
+            "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
+            "end": end.strftime("%Y-%m-%dT%H:%M:%S"),
+            "url": reverse("visits:detail", kwargs={"visit_id": v.public_id}),
+            "className": " ".join(classes),
+            # Dark enough for white text (WCAG AA), one colour per state.
+            "color": EVENT_COLOURS[v.status], "contrastColor": "#ffffff",
+        })
+    return events
+
+
+def _calendar_context(*, view: str, day: date, events: list[dict]) -> dict:
+    return {"calendar": {"view": view, "date": day.isoformat(), "events": events}}
+
+
+# --- Calendars -------------------------------------------------------------------------------
+
+
+@require("visit.view")
+@require_GET
+def beneficiary_calendar(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = file_for_request(request, public_id)
+    if not access.planning:
+        raise PermissionDenied("Le consentement de la personne ne couvre pas son planning.")
+    monday = _monday(_day_param(request, "semaine"))
+    week = selectors.in_range(
+        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
+        .filter(beneficiary=b), monday, 7)
+    series = (b.visit_series.filter(crt=request.crt)
+              .select_related("staff", "professional__organization", "service")
+              .order_by("-start_date"))
+    audit_log(actor=request.user, action="visits.viewed", obj=b, beneficiary=b)
+    return render(request, "visits/beneficiary.html", {
+        "b": b, "visits": week, "monday": monday,
+        "prev": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "series": [s for s in series if not s.end_date or s.end_date >= timezone.localdate()],
+        "can_plan": has_permission(request.roles, "visit.plan"),
+        **_calendar_context(view="timeGridWeek", day=monday,
+                            events=_events(week, set(), title=lambda v: f"{v.label} · {v.who}")),
+    })
+
+
+def _actor_choice(request):
+    """The professional whose week is shown: « s-<uuid> » (team) or « p-<uuid> » (partner)."""
+    key = request.GET.get("qui", "")
+    team_member = bool(request.roles & CRT_TEAM)
+    if not key or not team_member:
+        # Partners see only their own week.
+        return "staff", request.user, f"s-{request.user.public_id}"
+    kind, _, uid = key.partition("-")
+    try:
+        if kind == "s":
+            user = get_user_model().objects.get(public_id=uid, memberships__crt=request.crt)
+            return "staff", user, key
+        if kind == "p":
+            return "professional", get_for_crt(Professional.objects.all(), request.crt,
+                                               uid), key
+    except (get_user_model().DoesNotExist, ValueError) as error:
+        raise Http404("Professionnel inconnu.") from error
+    raise Http404("Professionnel inconnu.")
+
+
+@require("visit.view")
+@require_GET
+def professional_week(request: HttpRequest) -> HttpResponse:
+    kind, who, key = _actor_choice(request)
+    monday = _monday(_day_param(request, "semaine"))
+    qs = selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
+    qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
+    if not request.roles & CRT_TEAM:
+        qs = qs.filter(selectors.mine(request.user))
+    week = [v for v in selectors.in_range(qs, monday, 7) if v.status != Visit.Status.CANCELLED]
+    overlaps = services.overlapping_ids(week)
+    staff, pros = (selectors.actors(crt=request.crt) if request.roles & CRT_TEAM
+                   else ([], []))
+    staff = [(f"s-{u.public_id}", u.get_full_name() or u.username) for u in staff]
+    pros = [(f"p-{p.public_id}", f"{p.first_name} {p.last_name}".strip()
+             + (f" ({p.organization.name})" if p.organization_id else "")) for p in pros]
+    name = (who.get_full_name() or who.username) if kind == "staff" else (
+        f"{who.first_name} {who.last_name}".strip())
+    return render(request, "visits/professional_week.html", {
+        "who_name": name, "key": key, "staff": staff, "pros": pros, "visits": week,
+        "overlaps": overlaps, "monday": monday, "prev": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7),
+        **_calendar_context(view="timeGridWeek", day=monday, events=_events(
+            week, overlaps, title=lambda v: f"{v.beneficiary.display_name} · {v.label}")),
+    })
+
+
+@require("visit.team")
+@require_GET
+def team_day(request: HttpRequest) -> HttpResponse:
+    day = _day_param(request, "jour")
+    visits = [v for v in selectors.in_range(
+        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles),
+        day, 1) if v.status != Visit.Status.CANCELLED]
+    overlaps = services.overlapping_ids(visits)
+    groups: dict[str, dict] = {}
+    for v in visits:
+        key = (f"s-{v.staff.public_id}" if v.staff_id else f"p-{v.professional.public_id}")
+        groups.setdefault(v.actor_key, {"who": v.who, "key": key, "visits": []})[
+            "visits"].append(v)
+    rows = sorted(groups.values(), key=lambda g: g["who"])
+    return render(request, "visits/team_day.html", {
+        "day": day, "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "groups": rows, "overlaps": overlaps, "count": len(visits),
+        "untraced": sum(1 for v in visits if v.status == Visit.Status.PLANNED
+                        and v.ends_at < timezone.now()),
+        **_calendar_context(view="timeGridDay", day=day, events=_events(
+            visits, overlaps, title=lambda v: f"{v.who} → {v.beneficiary.display_name}")),
+    })
+
+
+# --- My visits today (phone) -----------------------------------------------------------------
+
+
+@require("visit.trace")
+@require_GET
+def my_day(request: HttpRequest) -> HttpResponse:
+    day = _day_param(request, "jour")
+    visits = selectors.my_day(crt=request.crt, user=request.user, roles=request.roles, day=day)
+    return render(request, "visits/my_day.html", {
+        "day": day, "visits": visits, "today": timezone.localdate(),
+        "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "left": sum(1 for v in visits if v.status == Visit.Status.PLANNED),
+    })
+
+
+# --- One visit -------------------------------------------------------------------------------
+
+
+def _visit(request, visit_id) -> Visit:
+    visit = get_for_crt(
+        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("series", "traced_by", "missed_alert"), request.crt, visit_id)
+    # Partners: only when the person's consent covers their planning (404 otherwise).
+    _, access = file_for_request(request, visit.beneficiary.public_id)
+    if not access.planning:
+        raise PermissionDenied("Le consentement de la personne ne couvre pas son planning.")
+    return visit
+
+
+@require("visit.view")
+@require_GET
+def detail(request: HttpRequest, visit_id) -> HttpResponse:
+    visit = _visit(request, visit_id)
+    overlaps = services.find_overlaps([visit]) if visit.status in (
+        Visit.Status.PLANNED, Visit.Status.DONE) else []
+    audit_log(actor=request.user, action="visit.viewed", obj=visit,
+              beneficiary=visit.beneficiary)
+    return render(request, "visits/detail.html", {
+        "v": visit, "b": visit.beneficiary, "overlaps": overlaps,
+        "can_plan": has_permission(request.roles, "visit.plan"),
+        "can_trace": services.may_trace(user=request.user, roles=request.roles, visit=visit),
+    })
+
+
+def _plan_context(b, title):
+    return {"title": title, "back_url": reverse("visits:beneficiary",
+                                                kwargs={"public_id": b.public_id}),
+            "back_label": f"Passages de {b.display_name}", "submit_label": "Planifier"}
+
+
+@require("visit.plan")
+@require_http_methods(["GET", "POST"])
+def plan(request: HttpRequest, public_id) -> HttpResponse:
+    b, access = file_for_request(request, public_id)
+    initial = {"start_date": timezone.localdate()}
+    action = None
+    if request.GET.get("action"):
+        action = get_for_crt(PlannedAction.objects.filter(version__plan__beneficiary=b)
+                             .select_related("staff", "professional", "service"),
+                             request.crt, request.GET["action"])
+        initial.update({
+            "service": action.service.public_id if action.service_id else None,
+            "staff": action.staff.public_id if action.staff_id else None,
+            "professional": action.professional.public_id if action.professional_id else None,
+            "start_date": max(action.start_date or timezone.localdate(), timezone.localdate()),
+            "end_date": action.end_date, "instructions": action.description[:300],
+            "recurrence": "weekly",
+        })
+    form = VisitPlanForm(request.POST or None, crt=request.crt, initial=initial)
+
+    def save(data):
+        who = {"staff": data["staff"], "professional": data["professional"],
+               "service": data["service"], "place": data["place"],
+               "instructions": data["instructions"]}
+        if data["recurrence"] == ONCE:
+            times = services.parse_times(data["times"]).split(",")
+            if len(times) > 1:
+                raise DomainError("Une seule heure pour un passage ponctuel ; pour plusieurs "
+                                  "heures, choisissez une récurrence.", field="times")
+            starts = services.local_dt(data["start_date"], times[0])
+            return services.visit_create(
+                actor=request.user, beneficiary=b, allow_overlap=data["allow_overlap"],
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=data["duration_minutes"]), **who)
+        series, _ = services.series_create(
+            actor=request.user, beneficiary=b, planned_action=action,
+            allow_overlap=data["allow_overlap"], frequency=data["recurrence"],
+            interval=data["interval"] or 1, weekdays=",".join(data["weekdays"]),
+            times=data["times"], duration_minutes=data["duration_minutes"],
+            start_date=data["start_date"], end_date=data["end_date"], **who)
+        return series
+
+    def done(result):
+        if isinstance(result, Visit):
+            messages.success(request, "Passage planifié.")
+        else:
+            messages.success(request, f"Série planifiée : {result.describe()}.")
+        return redirect(f"{reverse('visits:beneficiary', kwargs={'public_id': b.public_id})}"
+                        f"?semaine={form.cleaned_data['start_date'].isoformat()}")
+
+    title = f"Planifier un passage — {b.display_name}"
+    ctx = _plan_context(b, title)
+    if action is not None:
+        ctx["intro"] = f"Action du plan : {action.description} (fréquence prévue : " \
+                       f"{action.frequency or 'non précisée'})."
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context=ctx)
+
+
+def _plannable(request, visit_id) -> Visit:
+    visit = _visit(request, visit_id)
+    if visit.is_traced:
+        raise PermissionDenied("Ce passage est déjà tracé.")
+    return visit
+
+
+@require("visit.plan")
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, visit_id) -> HttpResponse:
+    visit = _plannable(request, visit_id)
+    start = timezone.localtime(visit.starts_at)
+    form = VisitEditForm(request.POST or None, crt=request.crt, initial={
+        "day": start.date(), "start_time": start.time(),
+        "duration_minutes": int((visit.ends_at - visit.starts_at).total_seconds() // 60),
+        "staff": visit.staff.public_id if visit.staff_id else None,
+        "professional": visit.professional.public_id if visit.professional_id else None,
+        "service": visit.service.public_id if visit.service_id else None,
+        "place": visit.place, "instructions": visit.instructions, "version": visit.version})
+
+    def save(data):
+        starts = timezone.make_aware(datetime.combine(data["day"], data["start_time"]))
+        return services.visit_update(
+            actor=request.user, visit=visit, version=data["version"],
+            allow_overlap=data["allow_overlap"], starts_at=starts,
+            ends_at=starts + timedelta(minutes=data["duration_minutes"]),
+            staff=data["staff"], professional=data["professional"], service=data["service"],
+            place=data["place"], instructions=data["instructions"])
+
+    def done(result):
+        messages.success(request, "Passage modifié (ce passage seulement).")
+        return redirect("visits:detail", visit_id=visit.public_id)
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Modifier ce passage seulement",
+                             "intro": "Les autres passages de la série ne changent pas."
+                             if visit.series_id else "",
+                             "back_url": reverse("visits:detail",
+                                                 kwargs={"visit_id": visit.public_id}),
+                             "back_label": str(visit)})
+
+
+@require("visit.plan")
+@require_http_methods(["GET", "POST"])
+def series_edit(request: HttpRequest, visit_id) -> HttpResponse:
+    visit = _visit(request, visit_id)
+    if visit.series is None:
+        raise Http404("Ce passage ne fait pas partie d'une série.")
+    series = visit.series
+    form = SeriesEditForm(request.POST or None, crt=request.crt,
+                          initial=SeriesEditForm.initial_for(series))
+
+    def save(data):
+        return services.series_update(
+            actor=request.user, series=series, version=data["version"], scope=data["scope"],
+            visit=visit, allow_overlap=data["allow_overlap"], frequency=data["frequency"],
+            interval=data["interval"], weekdays=",".join(data["weekdays"]),
+            times=data["times"], duration_minutes=data["duration_minutes"],
+            staff=data["staff"], professional=data["professional"], service=data["service"],
+            place=data["place"], end_date=data["end_date"], instructions=data["instructions"])
+
+    def done(result):
+        messages.success(request, f"Série modifiée : {result.describe()}.")
+        return redirect("visits:beneficiary", public_id=visit.beneficiary.public_id)
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Modifier la série",
+                             "intro": f"Série actuelle : {series.describe()}. Les passages "
+                                      "déjà tracés ne changent jamais.",
+                             "back_url": reverse("visits:detail",
+                                                 kwargs={"visit_id": visit.public_id}),
+                             "back_label": str(visit)})
+
+
+@require("visit.plan")
+@require_POST
+def cancel(request: HttpRequest, visit_id) -> HttpResponse:
+    visit = _plannable(request, visit_id)
+    scope = request.POST.get("scope", "one")
+    try:
+        version = int(request.POST.get("version") or 0)
+        if scope == "following" and visit.series is not None:
+            day = services.local_day(visit.original_start or visit.starts_at)
+            services.series_end(actor=request.user, series=visit.series,
+                                version=int(request.POST.get("series_version") or 0),
+                                last_day=day - timedelta(days=1))
+            messages.success(request, "Ce passage et les suivants sont annulés.")
+        else:
+            services.visit_cancel(actor=request.user, visit=visit, version=version)
+            messages.success(request, "Passage annulé.")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("visits:detail", visit_id=visit.public_id)
+    return redirect("visits:beneficiary", public_id=visit.beneficiary.public_id)
+
+
+# --- Tracing ---------------------------------------------------------------------------------
+
+
+def _traceable(request, visit_id) -> tuple[Visit, object]:
+    visit = _visit(request, visit_id)
+    if not services.may_trace(user=request.user, roles=request.roles, visit=visit):
+        raise PermissionDenied("Seul l'intervenant du passage (ou la coordination) le trace.")
+    _, access = file_for_request(request, visit.beneficiary.public_id)
+    return visit, access
+
+
+def _trace_context(visit, title):
+    start = timezone.localtime(visit.starts_at)
+    return {"title": title, "intro": f"{visit.beneficiary.display_name} — {visit.label}, "
+                                     f"prévu le {start:%d/%m/%Y} à {start:%H:%M}.",
+            "back_url": f"{reverse('visits:my_day')}?jour={start.date().isoformat()}",
+            "back_label": "Mes passages"}
+
+
+@require("visit.trace")
+@require_http_methods(["GET", "POST"])
+def trace_done(request: HttpRequest, visit_id) -> HttpResponse:
+    visit, access = _traceable(request, visit_id)
+    start, end = timezone.localtime(visit.starts_at), timezone.localtime(visit.ends_at)
+    if visit.actual_start:
+        start, end = timezone.localtime(visit.actual_start), timezone.localtime(visit.actual_end)
+    form = DoneForm(request.POST or None, initial={
+        "actual_start": start.time(), "actual_end": end.time(), "report": visit.report,
+        "version": visit.version})
+    if not access.health:
+        form.fields["note_visibility"].choices = [
+            c for c in form.fields["note_visibility"].choices if c[0] != "health"]
+    if not has_permission(request.roles, "notes.write"):
+        for name in ("note_text", "note_category", "note_visibility"):
+            del form.fields[name]
+    day = timezone.localtime(visit.starts_at).date()
+
+    def save(data):
+        return services.visit_mark_done(
+            actor=request.user, roles=request.roles, visit=visit, version=data["version"],
+            actual_start=timezone.make_aware(datetime.combine(day, data["actual_start"])),
+            actual_end=timezone.make_aware(datetime.combine(day, data["actual_end"])),
+            report=data["report"], note_text=data.get("note_text", ""),
+            note_category=data.get("note_category") or "general",
+            note_visibility=data.get("note_visibility") or "team", access=access)
+
+    def done(result):
+        messages.success(request, f"Passage chez {visit.beneficiary.display_name} tracé : "
+                                  "réalisé.")
+        return redirect(f"{reverse('visits:my_day')}?jour={day.isoformat()}")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={**_trace_context(visit, "Passage réalisé"),
+                             "submit_label": "Enregistrer : réalisé"})
+
+
+@require("visit.trace")
+@require_http_methods(["GET", "POST"])
+def trace_not_done(request: HttpRequest, visit_id) -> HttpResponse:
+    visit, _ = _traceable(request, visit_id)
+    form = NotDoneForm(request.POST or None, initial={"version": visit.version})
+    day = timezone.localtime(visit.starts_at).date()
+
+    def save(data):
+        return services.visit_mark_not_done(actor=request.user, visit=visit,
+                                            version=data["version"], reason=data["reason"],
+                                            comment=data["comment"])
+
+    def done(result):
+        text = "Passage tracé : non réalisé."
+        if result.missed_alert_id:
+            text += " La coordination est alertée."
+        messages.success(request, text)
+        return redirect(f"{reverse('visits:my_day')}?jour={day.isoformat()}")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={**_trace_context(visit, "Passage non réalisé"),
+                             "submit_label": "Enregistrer : non réalisé"})
+
+
+# --- iCalendar -------------------------------------------------------------------------------
+
+
+@require("visit.trace")
+@require_http_methods(["GET", "POST"])
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    token = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            if services.calendar_token_revoke(actor=request.user, crt=request.crt):
+                messages.success(request, "L'adresse de votre agenda ne fonctionne plus.")
+            return redirect("visits:calendar_feed")
+        token = services.calendar_token_create(actor=request.user, crt=request.crt)
+    existing = CalendarToken.objects.filter(crt=request.crt, user=request.user).first()
+    return render(request, "visits/calendar_feed.html", {
+        "existing": existing,
+        "feed_url": request.build_absolute_uri(
+            reverse("visits:ical", kwargs={"token": token})) if token else None,
+    })
+
+
+@public
+@require_GET
+def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
+    found = (CalendarToken.objects.filter(token_hash=CalendarToken.hash(token))
+             .select_related("crt", "user").first())
+    if found is None or not found.user.is_active or not found.user.memberships.filter(
+            crt=found.crt, is_active=True).exists():
+        raise Http404("Agenda inconnu.")
+    CalendarToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    body = ical.feed(crt=found.crt, user=found.user,
+                     base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
