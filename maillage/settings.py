@@ -93,7 +93,9 @@ INSTALLED_APPS = [
     "maillage.admissions",
     "maillage.care",
     "maillage.visits",
+    "maillage.oncall",
     "maillage.portal",
+    "maillage.lodging",
 ]
 
 MIDDLEWARE = [

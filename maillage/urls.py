@@ -9,6 +9,8 @@ urlpatterns = [
     path("admissions/", include("maillage.admissions.urls")),
     path("coordination/", include("maillage.care.urls")),
     path("passages/", include("maillage.visits.urls")),
+    path("astreinte/", include("maillage.oncall.urls")),
     path("portail/", include("maillage.portal.urls")),
+    path("chambres/", include("maillage.lodging.urls")),
     path("", include("maillage.core.urls")),
 ]

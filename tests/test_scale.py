@@ -29,7 +29,8 @@ def client_for(username: str) -> Client:
 # Every page of a role that may read conversations pays one query for the unread-messages badge
 # of the navigation.
 PAGES = [
-    ("coordinator", "core:home", {}, 15),
+    # +1: DLUs to review; +2: the night's on-call calls and the rota's coverage.
+    ("coordinator", "core:home", {}, 18),
     ("coordinator", "beneficiaries:list", {}, 10),
     ("coordinator", "admissions:file_active", {}, 11),
     ("coordinator", "admissions:waiting_list", {}, 10),
@@ -56,6 +57,18 @@ def test_list_pages_stay_within_budget(big_demo, db, django_assert_max_num_queri
     with django_assert_max_num_queries(budget):
         response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 200
+
+
+def test_on_call_search_stays_within_budget(big_demo, db, django_assert_max_num_queries):
+    nurse = client_for("nurse")
+    b = Beneficiary.objects.filter(crt__name="CRT Anjou Bleu").exclude(phone="").first()
+    for query in (b.birth_name, b.phone, b.birth_date.strftime("%d/%m/%Y")):
+        # Session, user, memberships, notifications, badge, the search, its audit event,
+        # who is on call, the escalation contacts, the open calls, session refresh.
+        with django_assert_max_num_queries(14):
+            response = nurse.get(reverse("oncall:screen"), {"q": query})
+        assert response.status_code == 200
+        assert b.display_name in response.content.decode()
 
 
 def test_the_demo_is_really_big(big_demo, db):

@@ -148,6 +148,13 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_screen": access.health and has_permission(request.roles, "screening.record"),
         **selectors.file_detail(beneficiary=b, access=access),
     }
+    if access.planning:
+        from maillage.oncall.selectors import calls_for_file
+
+        # The on-call interventions of the last days: the coordination always; the care team
+        # when the person consented to be informed.
+        context["oncall_calls"] = calls_for_file(beneficiary=b, user=request.user,
+                                                 roles=request.roles)
     return render(request, "beneficiaries/detail.html", context)
 
 

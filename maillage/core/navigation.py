@@ -31,13 +31,18 @@ NAVIGATION: list[NavItem] = [
     NavItem("Planning", "visits:team_day", "visit.team", "Volet 2"),
     NavItem("Messages", "care:conversations", "conversation.view", "Volet 2",
             badge="maillage.care.selectors.unread_message_count"),
+    NavItem("Astreinte", "oncall:screen", "oncall.respond", "Volet 2"),
+    NavItem("Planning d'astreinte", "oncall:rota", "oncall.rota.manage", "Volet 2"),
     NavItem("Alertes", "care:open_alerts", "alert.view", "Volet 2"),
     NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2"),
     NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2"),
+    NavItem("Chambres", "lodging:rooms", "lodging.view", "Volet 2"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
     NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),
+    NavItem("Accès en urgence", "oncall:break_glass_list", "oncall.break_glass.review",
+            "Conformité"),
 ]
 
 

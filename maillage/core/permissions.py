@@ -86,6 +86,27 @@ MATRIX: dict[str, frozenset[str]] = {
     "visit.plan": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.NURSE}),
     "visit.trace": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
     "visit.team": CRT_TEAM,
+    # On-call service (astreinte): who answers calls and uses the on-call screen; the rota;
+    # the call log; review of break-the-glass accesses; the figures. Emergency data (DLU…)
+    # follows the object rule of oncall/access.py (care team, or break the glass on a call).
+    "oncall.respond": frozenset({Role.NURSE, Role.CARE_AIDE, Role.DOCTOR, Role.COORDINATOR}),
+    "oncall.rota.view": CRT_TEAM,
+    "oncall.rota.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    "oncall.calls.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+                                    Role.CARE_AIDE}),
+    "oncall.break_glass.review": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.AUDITOR}),
+    "oncall.figures": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR}),
+    # The coordinator (IDEC) takes calls too: the DLU opens for them under break-the-glass.
+    "dlu.view": HEALTH_PROFESSIONALS | {Role.PARTNER, Role.COORDINATOR},
+    "dlu.edit": frozenset({Role.DOCTOR, Role.NURSE}),
+    # Temporary rooms: the CRT's emergency room and partners' HT / HTSH places, the stays
+    # (beneficiaries, and people who are not, e.g. whose caregiver is hospitalised: personal
+    # data), the places kept in the file active. Read by the team that follows the file active;
+    # stays booked by those who manage it; rooms, prices and durations set by coordination.
+    "lodging.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    "lodging.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+                                 Role.ADMIN_STAFF}),
+    "lodging.configure": frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The portal: the beneficiary and their caregivers see the coming visits, the notes shared

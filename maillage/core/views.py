@@ -115,6 +115,20 @@ def home(request: HttpRequest) -> HttpResponse:
         from maillage.care import selectors as care_selectors
 
         context["reviews_due"] = care_selectors.reviews_due(crt=crt)
+        from maillage.oncall import selectors as oncall_selectors
+
+        # The night's calls and the holes of the on-call rota (one query each).
+        context["night_calls"] = oncall_selectors.night_summary(crt=crt)
+        context["oncall_gaps"] = oncall_selectors.coverage(crt=crt)
+    if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR}:
+        from maillage.oncall import dlu as oncall_dlu
+
+        from .permissions import has_permission
+
+        # DLUs missing or due for their yearly review, file active only (one query).
+        due = oncall_dlu.reviews_due(crt=crt, limit=10)
+        context["dlu_due"], context["dlu_due_more"] = due[:10], len(due) > 10
+        context["can_view_dlu"] = has_permission(roles, "dlu.view")
     if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR, Role.NURSE}:
         from maillage.care import selectors as care_selectors
 

@@ -18,6 +18,8 @@ from maillage.beneficiaries.tests.factories import (
     shared_file,
 )
 from maillage.care.tests import factories as care
+from maillage.lodging.tests import factories as lodging
+from maillage.oncall.tests import factories as oncall
 from maillage.portal.tests.factories import portal_file
 from maillage.territory.tests.factories import (
     CommuneFactory,
@@ -41,6 +43,12 @@ def _file_item(make_item):
         return {"public_id": b.public_id, "item_id": make_item(b).public_id}
 
     return build
+
+
+def _any_user(crt):
+    from maillage.core.tests.factories import UserFactory
+
+    return UserFactory()
 
 
 def _visit(make):
@@ -100,6 +108,24 @@ OBJECT_ROUTES = {
     "care:plan_pdf": lambda crt, user, roles: _plan(crt, user, roles),
     "care:plan_add_item": lambda crt, user, roles: {**_plan(crt, user, roles), "kind": "probleme"},
     "care:plan_remove_item": lambda crt, user, roles: _plan_item(crt, user, roles),
+    "oncall:person": _file,
+    "oncall:call": lambda crt, user, roles: {"call_id": oncall.call(
+        crt, user or _any_user(crt), shared_file(crt, user, roles)).public_id},
+    "oncall:escalation_add": lambda crt, user, roles: {"call_id": oncall.call(
+        crt, user or _any_user(crt), shared_file(crt, user, roles)).public_id},
+    "oncall:shift_remove": lambda crt, user, roles: {"shift_id": oncall.shift(crt).public_id},
+    "oncall:contact_remove": lambda crt, user, roles: {
+        "contact_id": oncall.contact(crt).public_id},
+    "oncall:arrangement_edit": lambda crt, user, roles: {
+        "arrangement_id": oncall.arrangement(crt).public_id},
+    "oncall:dlu": lambda crt, user, roles: {
+        "public_id": _transfer_call(crt, user, roles).beneficiary.public_id},
+    "oncall:dlu_pdf": lambda crt, user, roles: {
+        "public_id": _transfer_call(crt, user, roles).beneficiary.public_id},
+    "oncall:dlu_edit": _file,
+    "oncall:dlu_review": _file,
+    "oncall:fiche_aller": lambda crt, user, roles: {
+        "call_id": _transfer_call(crt, user, roles).public_id},
     "visits:ical": lambda crt, user, roles: {"token": "jeton-inconnu"},
     "visits:beneficiary": _file,
     "visits:plan": _file,
@@ -121,6 +147,12 @@ OBJECT_ROUTES = {
     "care:message_attachment": _file_item(lambda b: care.message(b, attachment=True)),
     "care:telehealth": _file,
     "care:telehealth_add": _file,
+    "lodging:room_edit": lambda crt, user, roles: {"public_id": lodging.room(crt).public_id},
+    "lodging:stay_detail": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
+    "lodging:stay_edit": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
+    "lodging:stay_start": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
+    "lodging:stay_end": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
+    "lodging:stay_cancel": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -169,6 +201,21 @@ def _alert(beneficiary):
                                 description="Chute dans la salle de bains")
 
 
+def _transfer_call(crt, user, roles):
+    """An open call about a person of ``user``'s care team, answered by ``user``; a responder
+    without health role has broken the glass (the only way they may read the DLU)."""
+    from maillage.core.roles import HEALTH_PROFESSIONALS
+    from maillage.oncall.models import BreakGlass
+
+    user = user or _any_user(crt)
+    b = shared_file(crt, user, roles)
+    call = oncall.call(crt, user, b)
+    if not set(roles) & HEALTH_PROFESSIONALS:
+        BreakGlass.objects.create(crt=crt, call=call, user=user, beneficiary=b,
+                                  reason="Chute, la personne ne répond plus")
+    return call
+
+
 def _staff(beneficiary):
     from maillage.core.tests.factories import UserFactory
 
@@ -180,4 +227,6 @@ POST_ONLY = {
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",
     "care:alert_acknowledge", "care:conversation_open_health", "visits:cancel",
+    "oncall:escalation_add", "oncall:shift_remove", "oncall:contact_add",
+    "oncall:contact_remove", "oncall:dlu_review",
 }

@@ -77,8 +77,9 @@ def test_home_query_budget(client, users, territory, django_assert_max_num_queri
         CommuneFactory(crt=crt_a)
     client.force_login(users["coordinator"])
     # Session, user, memberships, notifications, 2 territory, 2 team, 2 admissions,
-    # plan reviews, open alerts, unread messages (navigation badge), 3 for the session refresh.
-    with django_assert_max_num_queries(15):
+    # plan reviews, DLU reviews, open alerts, the night's on-call calls, the on-call rota's
+    # coverage, unread messages (navigation badge), 3 for the session refresh.
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("core:home")).status_code == 200
     client.force_login(users["auditor"])
     with django_assert_max_num_queries(8):

@@ -29,6 +29,18 @@ def pages():
     yield "coordinator", reverse("admissions:referral_list")
     yield "coordinator", reverse("territory:organization_list")
     yield "auditor", reverse("core:audit_list")
+    yield "coordinator", reverse("visits:team_day")
+    yield "coordinator", reverse("visits:professional_week")
+    yield "care_aide", reverse("visits:my_day")
+    yield "coordinator", reverse("visits:beneficiary", kwargs={"public_id": b.public_id})
+    yield "coordinator", reverse("care:conversations")
+    yield "nurse", reverse("oncall:screen") + f"?q={b.birth_name}"
+    yield "coordinator", reverse("oncall:rota")
+    yield "coordinator", reverse("oncall:calls")
+    yield "direction", reverse("oncall:figures")
+    yield "doctor", reverse("oncall:dlu", kwargs={"public_id": b.public_id})
+    yield "coordinator", reverse("lodging:rooms")
+    yield "coordinator", reverse("lodging:occupancy")
     yield "doctor", reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
     yield "doctor", reverse("beneficiaries:medical", kwargs={"public_id": b.public_id})
     if e:

@@ -1,0 +1,194 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from maillage.care.forms import team_users
+from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.territory.models import Organization, Professional
+from maillage.visits.forms import TimeInput
+
+from .models import Arrangement, Call, Escalation, EscalationContact, Shift
+
+PRESETS = [("night", "Nuit (20 h – 8 h le lendemain)"), ("day", "Jour (8 h – 20 h)"),
+           ("24h", "24 heures (8 h – 8 h, week-end et jours fériés)"),
+           ("custom", "Autres horaires")]
+
+
+def before_now(t: time | None) -> datetime | None:
+    """A wall-clock time just typed on call: today, or yesterday if that would be ahead."""
+    if t is None:
+        return None
+    now = timezone.localtime()
+    moment = timezone.make_aware(datetime.combine(now.date(), t))
+    if moment > now + timedelta(minutes=5):
+        moment -= timedelta(days=1)
+    return moment
+
+
+def after(reference: datetime, t: time | None) -> datetime | None:
+    """A time of the same intervention: the first such wall-clock time from ``reference``
+    (a call-out that ends after midnight ends the next day)."""
+    if t is None:
+        return None
+    ref = timezone.localtime(reference)
+    moment = timezone.make_aware(datetime.combine(ref.date(), t))
+    if moment < ref - timedelta(minutes=30):
+        moment += timedelta(days=1)
+    return moment
+
+
+def _time(label, required=False):
+    return forms.TimeField(label=label, required=required, widget=TimeInput(),
+                           error_messages={"required": f"Indiquez : {label.lower()}.",
+                                           "invalid": "Heure invalide (HH:MM)."})
+
+
+class CallStartForm(BootstrapFormMixin, forms.Form):
+    """Seconds on a phone: who calls, about whom, why; times pre-filled."""
+
+    reason = forms.ChoiceField(label="Motif", choices=Call.Reason.choices,
+                               widget=forms.RadioSelect,
+                               error_messages={"required": "Choisissez le motif."})
+    source = forms.ChoiceField(label="Appel de", choices=Call.Source.choices,
+                               initial=Call.Source.TELEASSISTANCE)
+    caller_name = forms.CharField(label="Appelant (si la personne n'est pas connue)",
+                                  max_length=150, required=False)
+    caller_phone = forms.CharField(label="Téléphone de l'appelant", max_length=30,
+                                   required=False)
+    received = _time("Reçu à", required=True)
+    answered = _time("Décroché à")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caller_phone"].widget.input_type = "tel"
+
+
+class CallForm(BootstrapFormMixin, forms.Form):
+    assessment = forms.CharField(label="Évaluation", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+    advice = forms.CharField(label="Conseils donnés", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    call_out = forms.BooleanField(label="Déplacement au domicile (levée de doute)",
+                                  required=False)
+    departed = _time("Départ")
+    arrived = _time("Arrivée au domicile")
+    left = _time("Fin de l'intervention")
+    actions = forms.CharField(label="Actions réalisées", required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(label="Issue", choices=[("", "— pas encore"),
+                                                        *Call.Outcome.choices],
+                                required=False, widget=forms.RadioSelect)
+    hospital = forms.CharField(label="Hospitalisé·e à", max_length=150, required=False)
+    outcome_notes = forms.CharField(label="Précisions sur l'issue", required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up = forms.CharField(label="Suite à donner (pour l'équipe du matin)",
+                               required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    close = forms.BooleanField(label="Clore l'appel", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @staticmethod
+    def initial_for(call: Call) -> dict:
+        def t(moment):
+            return timezone.localtime(moment).time().replace(second=0, microsecond=0) \
+                if moment else None
+
+        return {"assessment": call.assessment, "advice": call.advice,
+                "call_out": call.call_out, "departed": t(call.departed_at),
+                "arrived": t(call.arrived_at), "left": t(call.left_at),
+                "actions": call.actions, "outcome": call.outcome, "hospital": call.hospital,
+                "outcome_notes": call.outcome_notes, "follow_up": call.follow_up,
+                "version": call.version}
+
+
+class EscalationForm(BootstrapFormMixin, forms.Form):
+    to = forms.ChoiceField(label="Appel à", choices=Escalation.To.choices)
+    at = _time("À")
+    notes = forms.CharField(label="Précisions", max_length=250, required=False)
+
+
+class BreakGlassForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Pourquoi devez-vous ouvrir ce dossier ?", widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indiquez le motif de l'accès en urgence."})
+
+
+class ShiftForm(BootstrapFormMixin, forms.Form):
+    preset = forms.ChoiceField(label="Créneau", choices=PRESETS, initial="night",
+                               widget=forms.RadioSelect)
+    first_day = forms.DateField(label="Premier jour", widget=DateInput(),
+                                error_messages={"required": "Indiquez le premier jour.",
+                                                "invalid": "Date invalide."})
+    days = forms.IntegerField(label="Nombre de jours consécutifs", min_value=1, max_value=31,
+                              initial=1, error_messages={
+                                  "min_value": "Un jour au moins.",
+                                  "max_value": "31 jours au plus.",
+                                  "invalid": "Indiquez un nombre de jours."})
+    start_time = _time("Début (autres horaires)")
+    end_time = _time("Fin (autres horaires)")
+    staff = forms.ModelChoiceField(label="Membre de l'équipe", queryset=Shift.objects.none(),
+                                   to_field_name="public_id", required=False, empty_label="—")
+    professional = forms.ModelChoiceField(
+        label="ou professionnel partenaire (IDE de nuit mutualisé…)",
+        queryset=Professional.objects.none(), to_field_name="public_id", required=False,
+        empty_label="—")
+    duty = forms.ChoiceField(label="Rôle", choices=Shift.Duty.choices)
+    arrangement = forms.ModelChoiceField(label="Dans le cadre de",
+                                         queryset=Arrangement.objects.none(),
+                                         to_field_name="public_id", required=False,
+                                         empty_label="—")
+    phone = forms.CharField(label="Téléphone d'astreinte", max_length=30, required=False)
+    notes = forms.CharField(label="Précisions", max_length=250, required=False)
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = team_users(crt)
+        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["professional"].queryset = Professional.objects.filter(
+            crt=crt, is_active=True).select_related("organization")
+        self.fields["professional"].label_from_instance = (
+            lambda p: f"{p.first_name} {p.last_name} — {p.get_profession_display()}"
+                      + (f" ({p.organization.name})" if p.organization_id else ""))
+        self.fields["arrangement"].queryset = Arrangement.objects.filter(crt=crt)
+        self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("staff") and data.get("professional"):
+            self.add_error("professional", "Une seule personne par tour d'astreinte.")
+        elif not data.get("staff") and not data.get("professional") and not self.errors:
+            self.add_error("staff", "Indiquez qui est d'astreinte.")
+        if data.get("preset") == "custom" and not (data.get("start_time")
+                                                   and data.get("end_time")):
+            self.add_error("start_time", "Indiquez le début et la fin.")
+        return data
+
+
+class ArrangementForm(VersionedModelForm):
+    class Meta:
+        model = Arrangement
+        fields = ["model", "partner", "start_date", "end_date", "agreement_signed_on",
+                  "carrier_written_consent", "yearly_contribution", "scope", "notes"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput(),
+                   "agreement_signed_on": DateInput(),
+                   "scope": forms.Textarea(attrs={"rows": 2}),
+                   "notes": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"model": {"required": "Choisissez le modèle d'organisation."},
+                          "start_date": {"required": "Indiquez la date de début.",
+                                         "invalid": "Date invalide."}}
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Organization.objects.filter(crt=crt, is_active=True)
+        self.fields["partner"].to_field_name = "public_id"
+
+    def _post_clean(self):
+        pass
+
+
+class ContactForm(BootstrapFormMixin, forms.Form):
+    level = forms.ChoiceField(label="Niveau", choices=EscalationContact.Level.choices)
+    label = forms.CharField(label="Libellé", max_length=150,
+                            error_messages={"required": "Indiquez le libellé."})
+    phone = forms.CharField(label="Téléphone", max_length=30,
+                            error_messages={"required": "Indiquez le numéro."})

@@ -1,0 +1,185 @@
+"""Reads of the on-call service: who is on call, the search of the on-call screen, the calls
+the care team is told about, the coverage of the coming days, the figures."""
+
+import re
+import statistics
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+
+from maillage.beneficiaries.models import Beneficiary, Caregiver, Consent
+from maillage.core.permissions import has_permission
+
+from .models import BreakGlass, Call, EscalationContact, Shift
+from .rota import Gap, coverage_gaps
+
+SHIFT_RELATED = ("staff", "professional__organization", "arrangement")
+CALL_RELATED = ("beneficiary", "answered_by", "travelled_by")
+
+
+def on_call_now(*, crt, at: datetime | None = None) -> list[Shift]:
+    at = at or timezone.now()
+    return list(Shift.objects.filter(crt=crt, starts_at__lte=at, ends_at__gt=at)
+                .select_related(*SHIFT_RELATED).order_by("duty"))
+
+
+def contacts(*, crt) -> list[EscalationContact]:
+    return list(EscalationContact.objects.filter(crt=crt))
+
+
+def shifts_between(*, crt, start: datetime, end: datetime) -> list[Shift]:
+    return list(Shift.objects.filter(crt=crt, ends_at__gt=start, starts_at__lt=end)
+                .select_related(*SHIFT_RELATED).order_by("starts_at", "duty"))
+
+
+def coverage(*, crt, days: int = 30, start: datetime | None = None) -> list[Gap]:
+    start = start or timezone.now()
+    shifts = Shift.objects.filter(crt=crt, ends_at__gt=start,
+                                  starts_at__lt=start + timedelta(days=days)).only(
+        "starts_at", "ends_at", "duty")
+    return coverage_gaps(list(shifts), start=start, days=days)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _no_spaces(field: str):
+    return Replace(Replace(Replace(field, Value(" "), Value("")), Value("."), Value("")),
+                   Value("-"), Value(""))
+
+
+def search(*, crt, query: str, limit: int = 20) -> list[Beneficiary]:
+    """The on-call screen's search: a name, a birth date (dd/mm/yyyy) or a phone number (the
+    person's or a caregiver's, spaces and dots ignored). Current beneficiaries first."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    qs = Beneficiary.objects.filter(crt=crt).select_related("commune")
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", query)
+    digits = _digits(query)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            qs = qs.filter(birth_date=date(year, month, day))
+        except ValueError:
+            return []
+    elif len(digits) >= 4 and re.fullmatch(r"[\d\s.+()-]+", query):
+        if digits.startswith("33") and len(digits) == 11:
+            digits = "0" + digits[2:]
+        caregivers = Caregiver.objects.annotate(p=_no_spaces("phone")).filter(
+            beneficiary=OuterRef("pk"), p__contains=digits)
+        qs = qs.annotate(p=_no_spaces("phone"), m=_no_spaces("mobile")).filter(
+            Q(p__contains=digits) | Q(m__contains=digits) | Exists(caregivers))
+    else:
+        for word in query.split():
+            qs = qs.filter(Q(birth_name__icontains=word) | Q(used_name__icontains=word)
+                           | Q(first_name__icontains=word) | Q(used_first_name__icontains=word))
+    return list(qs.annotate(active=Exists(
+        Beneficiary.objects.filter(pk=OuterRef("pk"), enrolments__ended_on__isnull=True)))
+        .order_by("-active", "birth_name", "first_name")[:limit])
+
+
+def open_calls(*, crt, user) -> list[Call]:
+    return list(Call.objects.filter(crt=crt, answered_by=user, status=Call.Status.OPEN)
+                .select_related(*CALL_RELATED))
+
+
+def calls(*, crt, month: date | None = None) -> QuerySet[Call]:
+    qs = Call.objects.filter(crt=crt).select_related(*CALL_RELATED)
+    if month is not None:
+        start = timezone.make_aware(datetime(month.year, month.month, 1))
+        end_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        qs = qs.filter(received_at__gte=start,
+                       received_at__lt=timezone.make_aware(datetime.combine(
+                           end_month, datetime.min.time())))
+    return qs
+
+
+def night_summary(*, crt, now: datetime | None = None) -> list[Call]:
+    """The calls since yesterday 08:00, for the coordinator's morning."""
+    now = timezone.localtime(now or timezone.now())
+    since = now.replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    return list(Call.objects.filter(crt=crt, received_at__gte=since)
+                .select_related(*CALL_RELATED).order_by("-received_at")[:30])
+
+
+def calls_for_file(*, beneficiary, user, roles, days: int = 7) -> list[Call]:
+    """The on-call interventions shown on a person's file: to the coordination always; to the
+    rest of the care team when the person consented to be informed (« information du cercle de
+    soins sur les interventions de l'astreinte »)."""
+    since = timezone.now() - timedelta(days=days)
+    qs = Call.objects.filter(beneficiary=beneficiary, received_at__gte=since).select_related(
+        "answered_by", "travelled_by")
+    if has_permission(roles, "oncall.break_glass.review"):  # coordination, direction
+        return list(qs)
+    consented = Consent.objects.filter(
+        beneficiary=beneficiary, kind=Consent.Kind.ONCALL_INFORMATION, granted=True,
+        withdrawn_at__isnull=True)
+    if not beneficiary.has_care_team_member(user):
+        return []
+    return list(qs.filter(Exists(consented)))
+
+
+def break_glass_list(*, crt, pending_only: bool = False) -> QuerySet[BreakGlass]:
+    qs = BreakGlass.objects.filter(crt=crt).select_related("user", "beneficiary", "call",
+                                                           "reviewed_by")
+    return qs.filter(reviewed_at__isnull=True) if pending_only else qs
+
+
+# --- Figures ---------------------------------------------------------------------------------
+
+
+def _median_seconds(deltas) -> int | None:
+    values = [d.total_seconds() for d in deltas if d is not None]
+    return round(statistics.median(values)) if values else None
+
+
+def figures(*, crt, months: int = 6, today: date | None = None) -> dict:
+    """Calls per month by source and reason, call-outs, median delays, outcomes, hospitalisations
+    avoided (stayed home after a call-out), computed from the call log (one query)."""
+    today = today or timezone.localdate()
+    first = date(today.year, today.month, 1)
+    for _ in range(months - 1):
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    rows = list(Call.objects.filter(crt=crt, received_at__gte=start).only(
+        "source", "reason", "received_at", "answered_at", "arrived_at", "call_out", "outcome"))
+    month_keys = []
+    cursor = first
+    while cursor <= today:
+        month_keys.append(cursor)
+        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+    per_month = {m: {"calls": 0, "night": 0, "call_outs": 0, "avoided": 0,
+                     "hospitalised": 0} for m in month_keys}
+    sources, reasons, outcomes = Counter(), Counter(), Counter()
+    from .rota import SlotKind, slot_kind
+
+    for call in rows:
+        local = timezone.localtime(call.received_at)
+        bucket = per_month.get(date(local.year, local.month, 1))
+        if bucket is None:
+            continue
+        bucket["calls"] += 1
+        if slot_kind(call.received_at) != SlotKind.DAY:
+            bucket["night"] += 1
+        bucket["call_outs"] += call.call_out
+        bucket["avoided"] += call.call_out and call.outcome == Call.Outcome.STAYED_HOME
+        bucket["hospitalised"] += call.outcome == Call.Outcome.HOSPITALISED
+        sources[call.get_source_display()] += 1
+        reasons[call.get_reason_display()] += 1
+        if call.outcome:
+            outcomes[call.get_outcome_display()] += 1
+    return {
+        "months": [{"month": m, **v} for m, v in per_month.items()],
+        "total": len(rows),
+        "call_outs": sum(1 for c in rows if c.call_out),
+        "avoided": sum(1 for c in rows if c.call_out and c.outcome == Call.Outcome.STAYED_HOME),
+        "median_answer": _median_seconds(c.answer_delay for c in rows),
+        "median_arrival": _median_seconds(c.arrival_delay for c in rows if c.call_out),
+        "sources": sources.most_common(), "reasons": reasons.most_common(),
+        "outcomes": outcomes.most_common(),
+    }

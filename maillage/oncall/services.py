@@ -1,0 +1,301 @@
+"""Writes of the on-call service: the organisation, the rota, the call log (from the first
+ring to the outcome) and break-the-glass accesses."""
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.services import timeline_add
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.models import Membership
+from maillage.core.versioning import changes, save_versioned, snapshot, validate
+
+from .models import Arrangement, BreakGlass, Call, Escalation, EscalationContact, Shift
+from .rota import preset_bounds
+
+#: Times a little ahead of the server clock are accepted (phones drift).
+CLOCK_SLACK = timedelta(minutes=5)
+ARRANGEMENT_FIELDS = ("model", "partner", "start_date", "end_date", "agreement_signed_on",
+                      "carrier_written_consent", "yearly_contribution", "scope", "notes")
+CALL_FIELDS = ("source", "received_at", "answered_at", "beneficiary", "caller_name",
+               "caller_phone", "reason", "assessment", "advice", "call_out", "departed_at",
+               "arrived_at", "left_at", "travelled_by", "actions", "outcome", "hospital",
+               "outcome_notes", "follow_up")
+
+
+def _member(crt, user, field: str) -> None:
+    if user is not None and not Membership.objects.filter(crt=crt, user=user,
+                                                          is_active=True).exists():
+        raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field=field)
+
+
+# --- Organisation ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def arrangement_save(*, actor, crt, arrangement: Arrangement | None = None,
+                     version: int | None = None, **fields) -> Arrangement:
+    unknown = set(fields) - set(ARRANGEMENT_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    creating = arrangement is None
+    if creating:
+        arrangement = Arrangement(crt=crt, created_by=actor)
+    before = {} if creating else snapshot(arrangement, ARRANGEMENT_FIELDS)
+    for name, value in fields.items():
+        setattr(arrangement, name, value)
+    arrangement.updated_by = actor
+    if arrangement.model == Arrangement.Model.SHARED_NIGHT_NURSE:
+        if arrangement.partner is None:
+            raise DomainError("Indiquez l'EHPAD porteur du dispositif IDE de nuit mutualisé.",
+                              field="partner")
+        if not arrangement.agreement_signed_on:
+            raise DomainError("La mutualisation demande une convention : indiquez sa date de "
+                              "signature.", field="agreement_signed_on")
+    if arrangement.partner is not None and arrangement.partner.crt_id != crt.id:
+        raise DomainError("Structure inconnue.", field="partner")
+    if arrangement.end_date and arrangement.end_date < arrangement.start_date:
+        raise DomainError("La fin doit suivre le début.", field="end_date")
+    validate(arrangement, exclude=["crt", "partner", "created_by", "updated_by"])
+    if creating:
+        arrangement.save()
+        audit_log(actor=actor, action="oncall_arrangement.created", obj=arrangement)
+    else:
+        save_versioned(arrangement, actor=actor, version=version or 0,
+                       fields=list(ARRANGEMENT_FIELDS))
+        audit_log(actor=actor, action="oncall_arrangement.updated", obj=arrangement,
+                  details=changes(before, arrangement))
+    return arrangement
+
+
+@transaction.atomic
+def contact_add(*, actor, crt, level: str, label: str, phone: str) -> EscalationContact:
+    if not label.strip():
+        raise DomainError("Indiquez le libellé.", field="label")
+    if not any(c.isdigit() for c in phone):
+        raise DomainError("Indiquez un numéro de téléphone.", field="phone")
+    position = EscalationContact.objects.filter(crt=crt).count() + 1
+    contact = EscalationContact(crt=crt, level=level, label=label.strip(), phone=phone.strip(),
+                                position=position, created_by=actor, updated_by=actor)
+    validate(contact, exclude=["crt", "created_by", "updated_by"])
+    contact.save()
+    audit_log(actor=actor, action="oncall_contact.added", obj=contact)
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, actor, contact: EscalationContact) -> None:
+    audit_log(actor=actor, action="oncall_contact.removed", obj=contact)
+    contact.delete()
+
+
+# --- Rota ------------------------------------------------------------------------------------
+
+
+def _check_shift(shift: Shift) -> None:
+    if shift.staff is None and shift.professional is None:
+        raise DomainError("Indiquez qui est d'astreinte.", field="staff")
+    if shift.staff is not None and shift.professional is not None:
+        raise DomainError("Un tour d'astreinte est tenu par une seule personne.",
+                          field="professional")
+    _member(shift.crt, shift.staff, "staff")
+    if shift.professional is not None and shift.professional.crt_id != shift.crt_id:
+        raise DomainError("Professionnel inconnu.", field="professional")
+    if shift.arrangement is not None and shift.arrangement.crt_id != shift.crt_id:
+        raise DomainError("Organisation inconnue.", field="arrangement")
+    if shift.ends_at <= shift.starts_at:
+        raise DomainError("La fin doit suivre le début.", field="ends_at")
+    if shift.ends_at - shift.starts_at > timedelta(hours=72):
+        raise DomainError("Un tour d'astreinte dure 72 heures au plus.", field="ends_at")
+    validate(shift, exclude=["crt", "staff", "professional", "arrangement", "created_by",
+                             "updated_by"])
+
+
+@transaction.atomic
+def shifts_add(*, actor, crt, preset: str, first_day: date, days: int = 1, staff=None,
+               professional=None, duty: str, arrangement=None, phone: str = "",
+               starts_at: datetime | None = None, ends_at: datetime | None = None,
+               notes: str = "") -> list[Shift]:
+    """One shift, or the same slot on ``days`` consecutive days (a week of nights…)."""
+    if not 1 <= days <= 31:
+        raise DomainError("Entre 1 et 31 jours.", field="days")
+    created = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if preset == "custom":
+            if starts_at is None or ends_at is None:
+                raise DomainError("Indiquez le début et la fin.", field="starts_at")
+            start, end = starts_at + timedelta(days=offset), ends_at + timedelta(days=offset)
+        else:
+            start, end = preset_bounds(day, preset)
+        shift = Shift(crt=crt, staff=staff, professional=professional, duty=duty,
+                      arrangement=arrangement, starts_at=start, ends_at=end, phone=phone,
+                      notes=notes, created_by=actor, updated_by=actor)
+        _check_shift(shift)
+        shift.save()
+        created.append(shift)
+    audit_log(actor=actor, action="oncall_shift.added", crt=crt,
+              details={"tours": len(created), "qui": created[0].who,
+                       "rôle": created[0].get_duty_display(),
+                       "du": f"{timezone.localtime(created[0].starts_at):%d/%m/%Y %H:%M}"})
+    return created
+
+
+@transaction.atomic
+def shift_remove(*, actor, shift: Shift) -> None:
+    audit_log(actor=actor, action="oncall_shift.removed", obj=shift,
+              details={"du": f"{timezone.localtime(shift.starts_at):%d/%m/%Y %H:%M}"})
+    shift.delete()
+
+
+# --- Calls -----------------------------------------------------------------------------------
+
+
+def _check_call(call: Call) -> None:
+    now = timezone.now()
+    if call.beneficiary is None and not call.caller_name.strip():
+        raise DomainError("Indiquez la personne concernée, ou au moins le nom de l'appelant.",
+                          field="beneficiary")
+    if call.beneficiary is not None and call.beneficiary.crt_id != call.crt_id:
+        raise DomainError("Personne inconnue.", field="beneficiary")
+    if call.received_at > now + CLOCK_SLACK:
+        raise DomainError("L'heure de réception est dans le futur.", field="received_at")
+    if call.answered_at and call.answered_at < call.received_at:
+        raise DomainError("On décroche après la réception de l'appel.", field="answered_at")
+    order = [("answered_at", call.answered_at or call.received_at),
+             ("departed_at", call.departed_at), ("arrived_at", call.arrived_at),
+             ("left_at", call.left_at)]
+    previous = ("received_at", call.received_at)
+    labels = {"departed_at": "Le départ", "arrived_at": "L'arrivée",
+              "left_at": "La fin de l'intervention"}
+    for name, value in order:
+        if value is None:
+            continue
+        if value < previous[1]:
+            raise DomainError(f"{labels.get(name, 'Cette heure')} ne peut pas précéder "
+                              "l'étape d'avant.", field=name)
+        if value > now + CLOCK_SLACK:
+            raise DomainError("Cette heure est dans le futur.", field=name)
+        previous = (name, value)
+    if not call.call_out and (call.departed_at or call.arrived_at or call.left_at):
+        raise DomainError("Cochez « déplacement » pour noter ses heures.", field="call_out")
+    if call.travelled_by is not None:
+        _member(call.crt, call.travelled_by, "travelled_by")
+    if call.outcome == Call.Outcome.HOSPITALISED and not call.hospital.strip():
+        raise DomainError("Indiquez où la personne est hospitalisée.", field="hospital")
+    validate(call, exclude=["crt", "beneficiary", "answered_by", "travelled_by", "created_by",
+                            "updated_by"])
+
+
+@transaction.atomic
+def call_create(*, actor, crt, **fields) -> Call:
+    """A call, taken by ``actor``; received and answered now unless said otherwise."""
+    unknown = set(fields) - set(CALL_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    if fields.get("received_at") is None:
+        fields["received_at"] = timezone.now()
+    if fields.get("answered_at") is None:
+        fields["answered_at"] = fields["received_at"]
+    call = Call(crt=crt, answered_by=actor, created_by=actor, updated_by=actor, **fields)
+    if call.call_out and call.travelled_by is None:
+        call.travelled_by = actor
+    _check_call(call)
+    call.save()
+    audit_log(actor=actor, action="oncall_call.created", obj=call, beneficiary=call.beneficiary,
+              details={"motif": call.get_reason_display(), "source": call.get_source_display()})
+    return call
+
+
+@transaction.atomic
+def call_update(*, actor, call: Call, version: int, **fields) -> Call:
+    unknown = set(fields) - set(CALL_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    before = snapshot(call, CALL_FIELDS)
+    for name, value in fields.items():
+        setattr(call, name, value)
+    if call.call_out and call.travelled_by is None:
+        call.travelled_by = actor
+    call.updated_by = actor
+    _check_call(call)
+    save_versioned(call, actor=actor, version=version, fields=list(CALL_FIELDS))
+    audit_log(actor=actor, action="oncall_call.updated", obj=call, beneficiary=call.beneficiary,
+              details=changes(before, call))
+    return call
+
+
+@transaction.atomic
+def escalation_add(*, actor, call: Call, to: str, at: datetime | None = None,
+                   notes: str = "") -> Escalation:
+    at = at or timezone.now()
+    if to not in Escalation.To.values:
+        raise DomainError("Choisissez qui a été appelé.", field="to")
+    if at < call.received_at or at > timezone.now() + CLOCK_SLACK:
+        raise DomainError("L'heure doit être entre la réception de l'appel et maintenant.",
+                          field="at")
+    item = Escalation.objects.create(crt=call.crt, call=call, to=to, at=at, notes=notes.strip(),
+                                     created_by=actor, updated_by=actor)
+    audit_log(actor=actor, action="oncall_call.escalated", obj=call,
+              beneficiary=call.beneficiary, details={"appel à": item.get_to_display()})
+    return item
+
+
+@transaction.atomic
+def call_close(*, actor, call: Call, version: int) -> Call:
+    if call.status == Call.Status.CLOSED:
+        raise DomainError("Cet appel est déjà clos.", code="conflict")
+    if not call.outcome:
+        raise DomainError("Indiquez l'issue de l'appel avant de le clore.", field="outcome")
+    if call.call_out and not call.arrived_at:
+        raise DomainError("Indiquez l'heure d'arrivée au domicile (ou décochez le "
+                          "déplacement).", field="arrived_at")
+    call.status, call.closed_at, call.updated_by = Call.Status.CLOSED, timezone.now(), actor
+    save_versioned(call, actor=actor, version=version, fields=["status", "closed_at"])
+    audit_log(actor=actor, action="oncall_call.closed", obj=call, beneficiary=call.beneficiary,
+              details={"issue": call.get_outcome_display()})
+    if call.beneficiary is not None:
+        timeline_add(beneficiary=call.beneficiary, kind="oncall.call", actor=actor,
+                     title=f"Appel d'astreinte : {call.get_reason_display().lower()}"
+                           + (", déplacement" if call.call_out else "")
+                           + f" — {call.get_outcome_display().lower()}")
+    return call
+
+
+# --- Break the glass -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def break_glass(*, actor, call: Call, beneficiary: Beneficiary, reason: str) -> BreakGlass:
+    """Open a file outside one's care team: only during one's own open call, with a reason."""
+    if call.status != Call.Status.OPEN or call.answered_by_id != actor.id:
+        raise DomainError("L'accès en urgence n'est possible que pendant un appel en cours que "
+                          "vous avez pris.")
+    if beneficiary.crt_id != call.crt_id:
+        raise DomainError("Personne inconnue.")
+    if len(reason.strip()) < 10:
+        raise DomainError("Expliquez en une phrase pourquoi vous devez ouvrir ce dossier.",
+                          field="reason")
+    item = BreakGlass.objects.create(crt=call.crt, call=call, user=actor,
+                                     beneficiary=beneficiary, reason=reason.strip(),
+                                     created_by=actor, updated_by=actor)
+    audit_log(actor=actor, action="oncall.break_glass", obj=item, beneficiary=beneficiary,
+              reason=item.reason, emergency=True)
+    if call.beneficiary_id is None:
+        Call.objects.filter(pk=call.pk).update(beneficiary=beneficiary)
+        call.beneficiary = beneficiary
+    return item
+
+
+@transaction.atomic
+def break_glass_review(*, actor, item: BreakGlass) -> BreakGlass:
+    if item.reviewed_at is not None:
+        raise DomainError("Cet accès a déjà été examiné.", code="conflict")
+    item.reviewed_at, item.reviewed_by = timezone.now(), actor
+    item.save(update_fields=["reviewed_at", "reviewed_by"])
+    audit_log(actor=actor, action="oncall.break_glass_reviewed", obj=item,
+              beneficiary=item.beneficiary)
+    return item

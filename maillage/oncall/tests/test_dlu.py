@@ -1,0 +1,517 @@
+"""The DLU-domicile: content assembled from the file, who may read it (care team, break the
+glass on a call, partner within consent), the key-box code, the PDFs, updates (bad input,
+concurrent edits), the yearly review and its reminder on the coordinator's home page."""
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from maillage.admissions.tests.factories import enrolment
+from maillage.beneficiaries import services as file_services
+from maillage.beneficiaries.models import CareTeamMember, Consent, MedicalRecord
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    CaregiverFactory,
+    consent,
+    join_care_team,
+)
+from maillage.care.tests import factories as care
+from maillage.core.models import AuditEvent
+from maillage.core.roles import Role
+from maillage.core.tests.helpers import visible_text
+from maillage.oncall import dlu
+from maillage.oncall.models import BreakGlass, Call, EmergencyFile, Escalation
+from maillage.territory.tests.factories import OrganizationFactory, ProfessionalFactory
+from maillage.visits.tests import factories as visits
+
+from . import factories as oncall
+
+
+def url(name, b, **extra):
+    return reverse(f"oncall:{name}", kwargs={"public_id": b.public_id, **extra})
+
+
+def pdf_text(response) -> tuple[str, int]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    return text, len(reader.pages)
+
+
+@pytest.fixture
+def gp(crt_a, users):
+    """The GP, a partner with an account."""
+    msp = OrganizationFactory(crt=crt_a, name="MSP du Haut-Anjou")
+    return ProfessionalFactory(crt=crt_a, user=users["partner"], profession="gp",
+                               first_name="Anne", last_name="Besnard", organization=msp,
+                               phone="02 61 91 30 31")
+
+
+@pytest.fixture
+def b(crt_a, users, gp):
+    """Jeanne Hamon: lives alone, key box, a son, a GP, a nurse and a care aide of the CRT who
+    visit, meals delivered, a care aide every morning, and a DLU reviewed by the doctor."""
+    person = BeneficiaryFactory(
+        crt=crt_a, birth_name="HAMON", first_names="Jeanne Louise", first_name="Jeanne",
+        living_situation="alone", housing_type="house", floor=0, has_teleassistance=True,
+        teleassistance_provider="Présence Verte", has_key_box=True, key_box_code="4821",
+        has_grab_bars=True, access_notes="Portail vert au fond de l'impasse",
+        trusted_person_name="Michel Hamon", trusted_person_relation="fils",
+        trusted_person_phone="06 39 98 12 34", protection_measure="curatorship",
+        protection_contact="UDAF 49", current_gir=2, ins_matricule="238054933101299",
+        identity_status="QUAL",
+    )
+    MedicalRecord.objects.filter(beneficiary=person).update(
+        allergies="Pénicilline (œdème de Quincke)", treatments="Apixaban 2,5 mg 2/j",
+        history="Fibrillation atriale, fracture du poignet en 2023",
+        advance_directives="Rédigées le 12/03/2024, copie dans la pochette",
+        resuscitation_decision="Pas d'intubation ni de massage cardiaque",
+        usual_state="Orientée, marche avec un déambulateur", has_palliative_sheet=True,
+    )
+    consent(person, share_health=True)
+    join_care_team(person, users["nurse"])
+    join_care_team(person, users["care_aide"])
+    CareTeamMember.objects.create(crt=crt_a, beneficiary=person, professional=gp,
+                                  role="Médecin traitant", is_gp=True, visits_home=False,
+                                  start_date=date(2024, 1, 1))
+    CaregiverFactory(crt=crt_a, beneficiary=person, first_name="Michel", last_name="Hamon",
+                     relation="fils", phone="06 39 98 12 34", is_main=True)
+    meals = care.service(crt_a, name="Portage de repas",
+                         provider=OrganizationFactory(crt=crt_a, name="ADMR de Segré"))
+    care.basket_item(person, meals)
+    visits.series_visit(person, users["care_aide"])
+    EmergencyFile.objects.create(
+        crt=crt_a, beneficiary=person, important_info="Porteuse d'un pacemaker",
+        communication="Malentendante, appareils auditifs à emporter",
+        preferred_hospital="CHU d'Angers", annexes=["prescriptions", "ecg"],
+        kept_at="Pochette rouge sur le réfrigérateur", medical_validated_by="Dr Anne Besnard",
+        medical_validated_on=date.today() - timedelta(days=40),
+        reviewed_at=timezone.now() - timedelta(days=30), reviewed_by=users["doctor"],
+        next_review_on=date.today() + timedelta(days=335),
+    )
+    return person
+
+
+def break_glass(user, b, *, status=Call.Status.OPEN):
+    call = oncall.call(b.crt, user, b, status=status)
+    return BreakGlass.objects.create(crt=b.crt, call=call, user=user, beneficiary=b,
+                                     reason="Chute, la personne ne répond plus")
+
+
+def form_data(b, **changes):
+    medical = MedicalRecord.objects.get(beneficiary=b)
+    ef = EmergencyFile.objects.filter(beneficiary=b).first()
+    data = {f: getattr(medical, f) for f in dlu.MEDICAL_FIELDS}
+    data.update({f: getattr(ef, f) if ef else "" for f in dlu.DLU_FIELDS})
+    data["has_palliative_sheet"] = "on" if medical.has_palliative_sheet else ""
+    data["medical_validated_on"] = (ef.medical_validated_on.isoformat()
+                                    if ef and ef.medical_validated_on else "")
+    data["annexes"] = ef.annexes if ef else []
+    data["version"], data["medical_version"] = (ef.version if ef else 0), medical.version
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+class TestContent:
+    def test_every_section_comes_from_the_file(self, client, users, b):
+        client.force_login(users["nurse"])
+        response = client.get(url("dlu", b))
+        assert response.status_code == 200
+        text = visible_text(response)
+        # Identity
+        assert "HAMON Jeanne" in text and "GIR 2" in text and "INS 238054933101299" in text
+        # Medical synthesis
+        for expected in ["Allergies : Pénicilline (œdème de Quincke)", "Apixaban 2,5 mg 2/j",
+                         "Fibrillation atriale", "Rédigées le 12/03/2024",
+                         "Fiche « urgence pallia » établie",
+                         "Pas d'intubation ni de massage cardiaque",
+                         "Orientée, marche avec un déambulateur",
+                         "À savoir d'emblée : Porteuse d'un pacemaker",
+                         "Malentendante, appareils auditifs à emporter", "CHU d'Angers"]:
+            assert expected in text, expected
+        # Environmental synthesis
+        for expected in ["Vit seul·e", "Portail vert au fond de l'impasse",
+                         "Curatelle simple — UDAF 49", "Michel Hamon (fils) — 06 39 98 12 34",
+                         "aidant principal", "Anne Besnard — 02 61 91 30 31",
+                         users["nurse"].get_full_name(), "Portage de repas (ADMR de Segré)",
+                         "tous les jours à 08:00", "Téléassistance (Présence Verte)",
+                         "Barres d'appui", "02 61 91 00 01",
+                         "DLU rangé : Pochette rouge sur le réfrigérateur",
+                         "Ordonnances en cours, ECG de référence"]:
+            assert expected in text, expected
+        # Freshness: the last update and who did it, the GP's validation, the next review.
+        ef = b.emergency_file
+        assert (f"Mis à jour le {ef.reviewed_at:%d/%m/%Y} par "
+                f"{users['doctor'].get_full_name()}") in text
+        assert f"volet médical validé le {ef.medical_validated_on:%d/%m/%Y}" in text
+        assert f"Prochaine revue le {ef.next_review_on:%d/%m/%Y}" in text
+        assert "À compléter" not in text
+
+    def test_builder(self, b):
+        result = dlu.build(beneficiary=b, show_key_box=False)
+        assert result.key_box_code is None
+        assert result.gp.name == "Anne Besnard" and "MSP du Haut-Anjou" in result.gp.role
+        assert [c.name for c in result.caregivers] == ["Michel Hamon"]
+        assert result.trusted_person.phone == "06 39 98 12 34"
+        assert result.lives_alone and result.floor_label == "rez-de-chaussée"
+        assert result.services == ["Portage de repas (ADMR de Segré)"]
+        assert result.annexes == ["Ordonnances en cours", "ECG de référence"]
+        assert not result.review_overdue and result.missing == []
+        assert dlu.build(beneficiary=b, show_key_box=True).key_box_code == "4821"
+
+    def test_ins_travels_only_when_qualified(self, b):
+        b.identity_status = "VALI"
+        assert dlu.build(beneficiary=b, show_key_box=False).ins == ""
+
+    def test_an_empty_file_says_what_is_missing(self, client, crt_a, users):
+        bare = BeneficiaryFactory(crt=crt_a)
+        MedicalRecord.objects.filter(beneficiary=bare).update(allergies="")
+        join_care_team(bare, users["nurse"])
+        client.force_login(users["nurse"])
+        text = visible_text(client.get(url("dlu", bare)))
+        assert "Allergies : non renseignées" in text
+        assert "n'a encore jamais été relu" in text and "Revue annuelle à faire" in text
+        assert "Pas de médecin traitant dans le cercle de soins." in text
+        assert "Volet médical non validé par le médecin traitant." in text
+
+    def test_file_page_links_to_the_dlu_for_health_data_readers(self, client, users, b):
+        client.force_login(users["nurse"])
+        page = client.get(reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}))
+        assert url("dlu", b) in page.content.decode()
+        client.force_login(users["admin_staff"])
+        page = client.get(reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}))
+        assert url("dlu", b) not in page.content.decode()
+
+    def test_query_budget(self, client, users, b, django_assert_max_num_queries):
+        client.force_login(users["nurse"])
+        with django_assert_max_num_queries(22):
+            assert client.get(url("dlu", b)).status_code == 200
+
+
+class TestHealthRule:
+    def test_care_team_read_is_audited(self, client, users, b):
+        client.force_login(users["care_aide"])
+        assert client.get(url("dlu", b)).status_code == 200
+        event = AuditEvent.objects.get(action="dlu.viewed")
+        assert event.actor == users["care_aide"] and event.beneficiary_public_id == b.public_id
+        assert not event.is_emergency_access
+
+    @pytest.mark.parametrize("name", ["dlu", "dlu_pdf"])
+    def test_nurse_outside_the_care_team_is_refused(self, client, crt_a, make_user, b, name):
+        outsider = make_user(crt_a, Role.NURSE)
+        client.force_login(outsider)
+        response = client.get(url(name, b))
+        assert response.status_code == 403
+        text = visible_text(response)
+        assert "Accès refusé" in text and "Pénicilline" not in text
+        assert not AuditEvent.objects.filter(action__startswith="dlu.").exists()
+
+    def test_an_open_call_without_broken_glass_is_not_enough(self, client, crt_a, make_user,
+                                                             b):
+        outsider = make_user(crt_a, Role.NURSE)
+        oncall.call(crt_a, outsider, b)
+        client.force_login(outsider)
+        response = client.get(url("dlu", b))
+        assert response.status_code == 403
+        assert "l'écran d'astreinte" in visible_text(response)
+
+    def test_break_glass_on_an_open_call_opens_it_flagged(self, client, crt_a, make_user, b):
+        outsider = make_user(crt_a, Role.NURSE)
+        break_glass(outsider, b)
+        client.force_login(outsider)
+        response = client.get(url("dlu", b))
+        assert response.status_code == 200
+        text = visible_text(response)
+        assert "Pénicilline" in text and "bris de glace" in text
+        # The one who travels needs the key-box code.
+        assert "4821" in text
+        event = AuditEvent.objects.get(action="dlu.viewed")
+        assert event.is_emergency_access and event.actor == outsider
+        assert event.reason == "Chute, la personne ne répond plus"
+        assert event.details == {"code_boite_a_cles": True}
+
+    def test_break_glass_ends_with_the_call(self, client, crt_a, make_user, b):
+        outsider = make_user(crt_a, Role.NURSE)
+        break_glass(outsider, b, status=Call.Status.CLOSED)
+        client.force_login(outsider)
+        assert client.get(url("dlu", b)).status_code == 403
+
+    def test_break_glass_does_not_allow_editing(self, client, crt_a, make_user, b):
+        outsider = make_user(crt_a, Role.NURSE)
+        break_glass(outsider, b)
+        client.force_login(outsider)
+        assert client.get(url("dlu_edit", b)).status_code == 403
+        assert client.post(url("dlu_review", b), {"version": 1, "medical_version": 1}
+                           ).status_code == 403
+
+
+class TestKeyBox:
+    def test_shown_to_those_who_visit_the_home(self, client, users, b):
+        client.force_login(users["nurse"])
+        assert "4821" in visible_text(client.get(url("dlu", b)))
+        assert AuditEvent.objects.get(action="dlu.viewed").details == {
+            "code_boite_a_cles": True}
+
+    def test_hidden_from_those_who_do_not(self, client, users, b):
+        join_care_team(b, users["psychologist"], visits_home=False)
+        client.force_login(users["psychologist"])
+        response = client.get(url("dlu", b))
+        text = visible_text(response)
+        assert response.status_code == 200 and "Pénicilline" in text
+        assert "4821" not in text and "code réservé aux intervenants à domicile" in text
+        assert AuditEvent.objects.get(action="dlu.viewed").details == {}
+
+
+class TestPartner:
+    def test_gp_in_the_care_team_with_health_consent(self, client, users, b):
+        client.force_login(users["partner"])
+        response = client.get(url("dlu", b))
+        text = visible_text(response)
+        assert response.status_code == 200 and "Pénicilline" in text
+        assert "4821" not in text  # the GP does not visit the home
+        assert "Modifier" not in text and "Relu, toujours exact" not in text
+
+    def test_without_health_consent(self, client, users, b):
+        file_services.consent_record(
+            actor=users["coordinator"], beneficiary=b, kind=Consent.Kind.CARE_TEAM_SHARING,
+            granted=True, collected_on=date.today(), method="oral", share_health=False)
+        client.force_login(users["partner"])
+        response = client.get(url("dlu", b))
+        assert response.status_code == 403 and "Pénicilline" not in visible_text(response)
+        assert client.get(url("dlu_pdf", b)).status_code == 403
+
+    def test_outside_the_care_team(self, client, crt_a, make_user, b):
+        stranger = make_user(crt_a, Role.PARTNER)
+        ProfessionalFactory(crt=crt_a, user=stranger, profession="gp")
+        client.force_login(stranger)
+        assert client.get(url("dlu", b)).status_code == 404
+
+
+class TestPdf:
+    def test_dlu_pdf_reopens_on_one_page(self, client, users, b):
+        client.force_login(users["nurse"])
+        text, pages = pdf_text(client.get(url("dlu_pdf", b)))
+        assert pages == 1
+        for expected in ["DOSSIER DE LIAISON D'URGENCE — DOMICILE", "HAMON Jeanne",
+                         "Pénicilline (œdème de Quincke)", "Apixaban 2,5 mg 2/j",
+                         "Pas d'intubation", "Michel Hamon", "Anne Besnard",
+                         "02 61 91 00 01", "4821", "GIR 2"]:
+            assert expected in text, expected
+        assert f"par {users['doctor'].get_full_name()}" in text
+        assert AuditEvent.objects.filter(action="dlu.printed", actor=users["nurse"]).exists()
+
+    def test_fiche_aller_for_a_call(self, client, crt_a, users, b):
+        call = oncall.call(crt_a, users["nurse"], b,
+                           assessment="Retrouvée au sol, douleur de hanche droite",
+                           actions="Appel du 15, SMUR envoyé", hospital="CHU d'Angers")
+        Escalation.objects.create(crt=crt_a, call=call, to=Escalation.To.SAMU,
+                                  at=timezone.now())
+        client.force_login(users["nurse"])
+        response = client.get(reverse("oncall:fiche_aller", kwargs={"call_id": call.public_id}))
+        text, _ = pdf_text(response)
+        for expected in ["FICHE DE LIAISON D'URGENCE « ALLER »", "HAMON Jeanne", "Chute",
+                         "Retrouvée au sol, douleur de hanche droite", "SMUR envoyé",
+                         "SAMU – centre 15", "Pénicilline (œdème de Quincke)",
+                         "Apixaban 2,5 mg 2/j", "Orientée, marche avec un déambulateur",
+                         "Michel Hamon", "02 61 91 00 01", users["nurse"].get_full_name()]:
+            assert expected in text, expected
+        assert "4821" not in text  # the sheet travels to the hospital: no key-box code
+        event = AuditEvent.objects.get(action="dlu.transfer_sheet_printed")
+        assert event.object_id == str(call.public_id) and event.details == {}
+
+    def test_fiche_aller_needs_the_health_access(self, client, crt_a, make_user, b):
+        aide = make_user(crt_a, Role.CARE_AIDE)
+        call = oncall.call(crt_a, aide, b)
+        client.force_login(aide)
+        sheet = reverse("oncall:fiche_aller", kwargs={"call_id": call.public_id})
+        assert client.get(sheet).status_code == 403
+        BreakGlass.objects.create(crt=crt_a, call=call, user=aide, beneficiary=b,
+                                  reason="Chute")
+        assert client.get(sheet).status_code == 200
+        assert AuditEvent.objects.get(action="dlu.transfer_sheet_printed").is_emergency_access
+
+    def test_fiche_aller_of_a_call_without_a_person(self, client, crt_a, users):
+        call = oncall.call(crt_a, users["nurse"])
+        client.force_login(users["nurse"])
+        response = client.get(reverse("oncall:fiche_aller", kwargs={"call_id": call.public_id}))
+        assert response.status_code == 404
+
+
+class TestEdit:
+    def test_update_saves_both_parts(self, client, users, b):
+        client.force_login(users["nurse"])
+        page = client.get(url("dlu_edit", b))
+        assert page.status_code == 200 and "Pénicilline" in visible_text(page)
+        response = client.post(url("dlu_edit", b), form_data(
+            b, allergies="Pénicilline, iode", preferred_hospital="CH de Segré",
+            annexes=["prescriptions", "cards"]))
+        assert response.status_code == 302
+        assert MedicalRecord.objects.get(beneficiary=b).allergies == "Pénicilline, iode"
+        ef = EmergencyFile.objects.get(beneficiary=b)
+        assert ef.preferred_hospital == "CH de Segré" and ef.annexes == ["prescriptions", "cards"]
+        assert ef.reviewed_by == users["nurse"] and ef.version == 2
+        assert ef.next_review_on == timezone.localdate() + timedelta(days=365)
+        assert AuditEvent.objects.filter(action="beneficiary.medical_updated").count() == 1
+        event = AuditEvent.objects.get(action="dlu.updated")
+        assert event.details["volet_medical"] == ["allergies"]
+        text = visible_text(client.get(url("dlu", b)))
+        assert "Pénicilline, iode" in text and "Carte Vitale et carte de mutuelle" in text
+
+    def test_first_dlu_is_created(self, client, crt_a, users):
+        person = BeneficiaryFactory(crt=crt_a)
+        join_care_team(person, users["doctor"])
+        client.force_login(users["doctor"])
+        response = client.post(url("dlu_edit", person), form_data(
+            person, kept_at="Sur le réfrigérateur", medical_validated_by="Dr Besnard",
+            medical_validated_on=date.today().isoformat()))
+        assert response.status_code == 302
+        ef = EmergencyFile.objects.get(beneficiary=person)
+        assert ef.kept_at == "Sur le réfrigérateur" and ef.reviewed_by == users["doctor"]
+        # The medical part did not change: no empty « medical updated » event.
+        assert not AuditEvent.objects.filter(action="beneficiary.medical_updated").exists()
+
+    @pytest.mark.parametrize(("changes", "field", "message"), [
+        ({"medical_validated_on": (date.today() + timedelta(days=3)).isoformat()},
+         "medical_validated_on", "La date de validation est dans le futur."),
+        ({"medical_validated_by": ""}, "medical_validated_by",
+         "Indiquez le médecin qui a validé le volet médical."),
+        ({"medical_validated_on": "31/02/2025"}, "medical_validated_on", "Date invalide"),
+        ({"annexes": ["passeport"]}, "annexes", "Document inconnu"),
+        ({"preferred_hospital": "x" * 151}, "preferred_hospital", "au plus 150 caractères"),
+    ])
+    def test_bad_input(self, client, users, b, changes, field, message):
+        before = EmergencyFile.objects.get(beneficiary=b)
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_edit", b),
+                               form_data(b, allergies="Aucune connue", **changes))
+        assert response.status_code == 400
+        html = response.content.decode()
+        errors = re.search(rf'id="id_{field}_errors"[^>]*>(.*?)</div>', html, re.S)
+        assert errors and message in errors.group(1)
+        assert MedicalRecord.objects.get(beneficiary=b).allergies.startswith("Pénicilline")
+        after = EmergencyFile.objects.get(beneficiary=b)
+        assert (after.version, after.reviewed_by) == (before.version, users["doctor"])
+        assert not AuditEvent.objects.filter(action__in=["dlu.updated",
+                                                         "beneficiary.medical_updated"]).exists()
+
+    def test_concurrent_edit_of_the_medical_part(self, client, users, b):
+        client.force_login(users["nurse"])
+        stale = form_data(b, allergies="Aucune connue")
+        record = MedicalRecord.objects.get(beneficiary=b)
+        file_services.medical_update(actor=users["doctor"], record=record,
+                                     version=record.version, allergies="Pénicilline, latex")
+        response = client.post(url("dlu_edit", b), stale)
+        assert response.status_code == 409
+        assert "modifiée par quelqu'un d'autre" in visible_text(response)
+        assert MedicalRecord.objects.get(beneficiary=b).allergies == "Pénicilline, latex"
+        assert EmergencyFile.objects.get(beneficiary=b).version == 1
+
+    def test_concurrent_edit_of_the_dlu(self, client, users, b):
+        client.force_login(users["nurse"])
+        stale = form_data(b, kept_at="Dans l'entrée")
+        assert client.post(url("dlu_edit", b), form_data(b, kept_at="Sur la table")
+                           ).status_code == 302
+        response = client.post(url("dlu_edit", b), stale)
+        assert response.status_code == 409
+        assert EmergencyFile.objects.get(beneficiary=b).kept_at == "Sur la table"
+
+
+def home_section(client, user) -> str:
+    client.force_login(user)
+    html = client.get(reverse("core:home")).content.decode()
+    match = re.search(r'id="dlu-revues".*?</section>', html, re.S)
+    return match.group(0) if match else ""
+
+
+class TestReview:
+    def test_review_updates_date_and_who_and_clears_the_reminder(self, client, crt_a, users,
+                                                                 b):
+        enrolment(b)
+        EmergencyFile.objects.filter(beneficiary=b).update(
+            next_review_on=date.today() - timedelta(days=10))
+        missing = BeneficiaryFactory(crt=crt_a, birth_name="SANSDLU")
+        enrolment(missing)
+        BeneficiaryFactory(crt=crt_a, birth_name="HORSFILE")  # not in the file active
+        section = home_section(client, users["coordinator"])
+        assert "HAMON Jeanne" in section and "en retard" in section
+        assert "SANSDLU" in section and "DLU à établir" in section
+        assert "HORSFILE" not in section
+
+        ef = EmergencyFile.objects.get(beneficiary=b)
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_review", b), {
+            "version": ef.version, "medical_version": b.medical.version})
+        assert response.status_code == 302
+        ef.refresh_from_db()
+        assert ef.reviewed_by == users["nurse"]
+        assert ef.reviewed_at > timezone.now() - timedelta(minutes=1)
+        assert ef.next_review_on == timezone.localdate() + timedelta(days=365)
+        assert AuditEvent.objects.filter(action="dlu.reviewed", actor=users["nurse"]).exists()
+        text = visible_text(client.get(url("dlu", b)))
+        assert f"Mis à jour le {date.today():%d/%m/%Y} par {users['nurse'].get_full_name()}" \
+            in text
+
+        section = home_section(client, users["coordinator"])
+        assert "HAMON Jeanne" not in section and "SANSDLU" in section
+
+    def test_review_of_a_dlu_changed_meanwhile(self, client, users, b):
+        ef = EmergencyFile.objects.get(beneficiary=b)
+        record = b.medical
+        file_services.medical_update(actor=users["doctor"], record=record,
+                                     version=record.version, treatments="Apixaban arrêté")
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_review", b), {"version": ef.version,
+                                                      "medical_version": 1})
+        assert response.status_code == 409
+        assert "modifiée par quelqu'un d'autre" in visible_text(response)
+        assert EmergencyFile.objects.get(beneficiary=b).reviewed_by == users["doctor"]
+
+    def test_review_with_bad_input(self, client, users, b):
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_review", b), {"version": "abc"})
+        assert response.status_code == 400
+        assert EmergencyFile.objects.get(beneficiary=b).reviewed_by == users["doctor"]
+
+    def test_reminder_is_one_query(self, crt_a, b, django_assert_num_queries):
+        enrolment(b)
+        with django_assert_num_queries(1):
+            assert dlu.reviews_due(crt=crt_a, within_days=400)[0].beneficiary == b
+
+
+class TestDemo:
+    def test_every_beneficiary_gets_a_deterministic_dlu(self, crt_a, users, b,
+                                                        django_assert_max_num_queries):
+        from random import Random
+
+        from maillage.core.demo import DemoContext
+        from maillage.oncall import demo_dlu
+
+        EmergencyFile.objects.all().delete()
+        others = [BeneficiaryFactory(crt=crt_a) for _ in range(8)]
+        ctx = DemoContext(rng=Random(1), scale=1, crts={"anjou_bleu": crt_a})
+
+        def snapshot():
+            return list(EmergencyFile.objects.order_by("beneficiary_id").values_list(
+                "beneficiary_id", "important_info", "annexes", "reviewed_by",
+                "next_review_on", "medical_validated_by"))
+
+        with django_assert_max_num_queries(8):
+            demo_dlu.load(ctx)
+        first = snapshot()
+        assert len(first) == 1 + len(others)
+        # Jeanne's DLU: reviewed by the nurse of her care team, validated by her GP.
+        jeanne = EmergencyFile.objects.get(beneficiary=b)
+        assert jeanne.reviewed_by == users["nurse"]
+        assert jeanne.medical_validated_by == "Dr Anne Besnard"
+        assert "anticoagulant" in jeanne.important_info
+        assert any(row[4] < date.today() for row in first)  # some overdue: the reminder shows
+        EmergencyFile.objects.all().delete()
+        demo_dlu.load(ctx)
+        assert snapshot() == first

@@ -1,0 +1,379 @@
+"""The on-call service: rota coverage (public holidays, daylight saving), the call log rules,
+who is told about a call (consent), break the glass only during one's open call, the search."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    CaregiverFactory,
+    consent,
+    join_care_team,
+    shared_file,
+)
+from maillage.core.errors import ConflictError, DomainError
+from maillage.core.models import AuditEvent
+from maillage.core.tests.helpers import visible_text
+from maillage.oncall import rota, selectors, services
+from maillage.oncall.access import emergency_access
+from maillage.oncall.models import BreakGlass, Call, Shift
+
+from .factories import call, shift
+
+
+def paris(*args) -> datetime:
+    return timezone.make_aware(datetime(*args))
+
+
+# --- Calendar and coverage -------------------------------------------------------------------
+
+
+class TestCalendar:
+    def test_public_holidays_include_the_easter_based_ones(self):
+        assert rota.holiday_name(date(2026, 4, 6)) == "Lundi de Pâques"
+        assert rota.holiday_name(date(2026, 5, 14)) == "Ascension"
+        assert rota.holiday_name(date(2026, 5, 25)) == "Lundi de Pentecôte"
+        assert rota.holiday_name(date(2027, 3, 29)) == "Lundi de Pâques"
+        assert rota.holiday_name(date(2026, 7, 14)) == "Fête nationale"
+        assert rota.holiday_name(date(2026, 7, 15)) is None
+
+    @pytest.mark.parametrize("moment, kind", [
+        (paris(2026, 11, 24, 10, 0), "day"),          # a Tuesday
+        (paris(2026, 11, 24, 21, 0), "night"),
+        (paris(2026, 11, 25, 3, 0), "night"),         # Tuesday's night
+        (paris(2026, 11, 28, 10, 0), "weekend"),      # Saturday
+        (paris(2026, 11, 30, 2, 0), "weekend"),       # Sunday's night
+        (paris(2026, 11, 11, 15, 0), "holiday"),      # Armistice, a Wednesday
+        (paris(2026, 11, 12, 2, 0), "holiday"),       # the holiday's night
+        (paris(2026, 11, 12, 9, 0), "day"),
+    ])
+    def test_slot_kind(self, moment, kind):
+        assert rota.slot_kind(moment) == kind
+
+
+class TestCoverage:
+    def test_a_full_rota_has_no_gap(self, crt_a, users):
+        start = paris(2026, 12, 1, 8, 0)
+        for offset in range(3):
+            shift(crt_a, users["nurse"], start=start + timedelta(days=offset), hours=24)
+        assert rota.coverage_gaps(Shift.objects.all(), start=start, days=3) == []
+
+    def test_a_missing_night_and_a_missing_traveller(self, crt_a, users):
+        start = paris(2026, 12, 1, 8, 0)
+        shift(crt_a, users["nurse"], start=start, hours=12)  # day only
+        shift(crt_a, users["care_aide"], start=start + timedelta(hours=12), hours=12,
+              duty=Shift.Duty.ANSWER)  # the night: someone answers, nobody travels
+        gaps = rota.coverage_gaps(Shift.objects.all(), start=start, days=1)
+        assert [(g.kind, g.hours) for g in gaps] == [("travel", 12)]
+        assert gaps[0].start == paris(2026, 12, 1, 20, 0)
+        assert gaps[0].slot_labels == "nuit"
+
+    def test_daylight_saving_nights_are_checked_hour_by_hour(self, crt_a, users):
+        # 25 October 2026: clocks go back, the night 20:00 → 08:00 lasts 13 hours.
+        night = rota.preset_bounds(date(2026, 10, 24), "night")
+        assert night[1].astimezone(UTC) - night[0].astimezone(UTC) == timedelta(hours=13)
+        shift(crt_a, users["nurse"], start=night[0], hours=12)  # one hour short
+        gaps = rota.coverage_gaps(Shift.objects.all(), start=night[0], days=1)
+        answer = [g for g in gaps if g.kind == "answer"]
+        assert answer[0].start.astimezone(UTC) == night[1].astimezone(UTC) - timedelta(hours=1)
+        # 29 March 2026: clocks go forward, the night lasts 11 hours.
+        spring = rota.preset_bounds(date(2026, 3, 28), "night")
+        assert spring[1].astimezone(UTC) - spring[0].astimezone(UTC) == timedelta(hours=11)
+
+    def test_gaps_on_a_public_holiday_are_labelled(self, crt_a):
+        gaps = rota.coverage_gaps([], start=paris(2026, 12, 25, 8, 0), days=1)
+        assert {g.kind for g in gaps} == {"answer", "travel"}
+        assert "jour férié" in gaps[0].slot_labels
+
+    def test_rota_page_shows_the_gap(self, crt_a, users, client):
+        now = timezone.now()
+        shift(crt_a, users["nurse"], start=now - timedelta(hours=1), hours=24 * 31,
+              duty=Shift.Duty.ANSWER)
+        shift(crt_a, users["care_aide"], start=now - timedelta(hours=1), hours=24 * 10,
+              duty=Shift.Duty.TRAVEL)
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("oncall:rota")))
+        assert "1 trou(s) dans le planning" in page
+        assert "Personne pour se déplacer au domicile" in page
+
+
+class TestRotaWrites:
+    def test_a_week_of_nights(self, crt_a, users):
+        created = services.shifts_add(actor=users["coordinator"], crt=crt_a, preset="night",
+                                      first_day=date(2026, 12, 7), days=7,
+                                      staff=users["nurse"], duty="answer_travel")
+        assert len(created) == 7
+        assert timezone.localtime(created[0].starts_at).hour == 20
+        assert timezone.localtime(created[0].ends_at).date() == date(2026, 12, 8)
+
+    @pytest.mark.parametrize("fields, message", [
+        ({"staff": None}, "qui est d'astreinte"),
+        ({"days": 40}, "Entre 1 et 31 jours"),
+        ({"preset": "custom"}, "le début et la fin"),
+    ])
+    def test_bad_rota_input(self, crt_a, users, fields, message):
+        data = {"preset": "night", "first_day": date(2026, 12, 7), "days": 1,
+                "staff": users["nurse"], "duty": "answer"}
+        with pytest.raises(DomainError, match=message):
+            services.shifts_add(actor=users["coordinator"], crt=crt_a, **{**data, **fields})
+        assert not Shift.objects.exists()
+
+    def test_other_crt_staff_refused(self, crt_a, users, user_b):
+        with pytest.raises(DomainError, match="pas membre"):
+            services.shifts_add(actor=users["coordinator"], crt=crt_a, preset="day",
+                                first_day=date(2026, 12, 7), staff=user_b, duty="answer")
+
+    def test_shared_night_nurse_needs_an_agreement(self, crt_a, users):
+        from maillage.territory.tests.factories import OrganizationFactory
+
+        with pytest.raises(DomainError, match="convention"):
+            services.arrangement_save(actor=users["coordinator"], crt=crt_a,
+                                      model="shared_night_nurse",
+                                      partner=OrganizationFactory(crt=crt_a),
+                                      start_date=date(2026, 1, 1))
+
+
+# --- Calls -----------------------------------------------------------------------------------
+
+
+class TestCalls:
+    def test_quick_call_on_a_phone_then_call_out_and_close(self, crt_a, users, client):
+        b = shared_file(crt_a, users["nurse"])
+        client.force_login(users["nurse"])
+        now = timezone.localtime()
+        response = client.post(f"{reverse('oncall:call_new')}?personne={b.public_id}", {
+            "reason": "fall", "source": "teleassistance",
+            "received": (now - timedelta(minutes=3)).strftime("%H:%M"),
+            "answered": (now - timedelta(minutes=2)).strftime("%H:%M")})
+        assert response.status_code == 302
+        item = Call.objects.get()
+        assert item.beneficiary == b and item.status == "open"
+        url = reverse("oncall:call", kwargs={"call_id": item.public_id})
+        response = client.post(url, {
+            "assessment": "Chute sans perte de connaissance", "call_out": "on",
+            "departed": (now - timedelta(minutes=1)).strftime("%H:%M"),
+            "arrived": now.strftime("%H:%M"), "actions": "Relevée, pas de douleur",
+            "outcome": "stayed_home", "close": "on", "version": item.version})
+        assert response.status_code == 302
+        item.refresh_from_db()
+        assert item.status == "closed" and item.call_out and item.travelled_by == users["nurse"]
+        assert b.timeline.filter(kind="oncall.call").exists()
+
+    @pytest.mark.parametrize("data, message", [
+        ({"call_out": "", "arrived": "now"}, "Cochez « déplacement »"),
+        ({"outcome": "hospitalised", "close": "on"}, "où la personne est hospitalisée"),
+        ({"close": "on"}, "l'issue de l'appel"),
+        ({"call_out": "on", "outcome": "stayed_home", "close": "on"}, "l'heure d'arrivée"),
+    ])
+    def test_bad_call_input_saves_nothing(self, crt_a, users, client, data, message):
+        item = call(crt_a, users["nurse"], shared_file(crt_a, users["nurse"]))
+        client.force_login(users["nurse"])
+        if data.get("arrived") == "now":
+            data["arrived"] = timezone.localtime().strftime("%H:%M")
+        response = client.post(reverse("oncall:call", kwargs={"call_id": item.public_id}),
+                               {**data, "version": item.version})
+        assert response.status_code == 400
+        assert message in visible_text(response)
+        item.refresh_from_db()
+        assert item.status == "open" and item.version == 1 and not item.outcome
+
+    def test_unknown_caller_needs_a_name(self, crt_a, users):
+        with pytest.raises(DomainError, match="nom de l'appelant"):
+            services.call_create(actor=users["nurse"], crt=crt_a, reason="anxiety")
+        services.call_create(actor=users["nurse"], crt=crt_a, reason="anxiety",
+                             caller_name="Voisine, Mme Leroux")
+
+    def test_times_in_order(self, crt_a, users):
+        now = timezone.now()
+        with pytest.raises(DomainError, match="décroche après"):
+            services.call_create(actor=users["nurse"], crt=crt_a, reason="fall",
+                                 caller_name="x", received_at=now,
+                                 answered_at=now - timedelta(minutes=1))
+        with pytest.raises(DomainError, match="futur"):
+            services.call_create(actor=users["nurse"], crt=crt_a, reason="fall",
+                                 caller_name="x", received_at=now + timedelta(hours=1))
+
+    def test_a_night_call_typed_after_midnight(self, crt_a, users):
+        from maillage.oncall.forms import after
+
+        received = paris(2026, 12, 1, 23, 50)
+        assert after(received, datetime(2026, 1, 1, 0, 20).time()) == paris(2026, 12, 2, 0, 20)
+        assert after(received, datetime(2026, 1, 1, 23, 55).time()) == paris(2026, 12, 1, 23,
+                                                                              55)
+
+    def test_concurrent_edit_is_a_conflict(self, crt_a, users):
+        item = call(crt_a, users["nurse"])
+        with pytest.raises(ConflictError):
+            services.call_update(actor=users["nurse"], call=item, version=item.version + 1,
+                                 assessment="x")
+
+    def test_only_who_took_the_call_completes_it(self, crt_a, users, client):
+        item = call(crt_a, users["nurse"], shared_file(crt_a, users["care_aide"]))
+        client.force_login(users["care_aide"])
+        url = reverse("oncall:call", kwargs={"call_id": item.public_id})
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"version": 1}).status_code == 403
+
+
+class TestMorningInformation:
+    def test_care_team_sees_calls_only_with_consent(self, crt_a, users):
+        b = shared_file(crt_a, users["care_aide"])
+        call(crt_a, users["nurse"], b)
+        roles = {"care_aide"}
+        assert selectors.calls_for_file(beneficiary=b, user=users["care_aide"],
+                                        roles=roles) == []
+        consent(b, kind="oncall_information")
+        assert len(selectors.calls_for_file(beneficiary=b, user=users["care_aide"],
+                                            roles=roles)) == 1
+        # The coordination always knows.
+        assert len(selectors.calls_for_file(beneficiary=b, user=users["coordinator"],
+                                            roles={"coordinator"})) == 1
+
+    def test_the_file_shows_them_to_the_care_team_with_consent(self, crt_a, users, client):
+        b = shared_file(crt_a, users["care_aide"])
+        call(crt_a, users["nurse"], b, actions="Relevée, recouchée")
+        url = reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
+        client.force_login(users["care_aide"])
+        assert "Interventions de l'astreinte" not in visible_text(client.get(url))
+        consent(b, kind="oncall_information")
+        page = visible_text(client.get(url))
+        assert "Interventions de l'astreinte" in page and "Relevée, recouchée" in page
+
+    def test_coordinator_home_lists_the_nights_calls(self, crt_a, users, client):
+        b = shared_file(crt_a, users["coordinator"])
+        call(crt_a, users["nurse"], b, reason="fall", outcome="stayed_home")
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("core:home")))
+        assert "Astreinte depuis hier 8 h" in page
+        assert b.display_name in page
+
+
+# --- The on-call screen and break the glass --------------------------------------------------
+
+
+class TestOnCallScreen:
+    def test_search_by_name_birth_date_and_phone(self, crt_a):
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Rabouin", phone="02 41 92 18 77")
+        CaregiverFactory(crt=crt_a, beneficiary=b, phone="06 39 98 11 22")
+        other = BeneficiaryFactory(crt=crt_a, birth_name="Autre", phone="02 41 00 00 00")
+        assert selectors.search(crt=crt_a, query="rabou") == [b]
+        assert selectors.search(crt=crt_a, query=b.birth_date.strftime("%d/%m/%Y"))[0] in (
+            b, other)
+        assert selectors.search(crt=crt_a, query="0241921877") == [b]
+        assert selectors.search(crt=crt_a, query="02.41.92.18") == [b]
+        assert selectors.search(crt=crt_a, query="06 39 98 11 22") == [b]  # the caregiver
+        assert selectors.search(crt=crt_a, query="+33 2 41 92 18 77") == [b]
+
+    def test_search_never_crosses_crts(self, crt_a, crt_b):
+        BeneficiaryFactory(crt=crt_b, birth_name="Rabouin")
+        assert selectors.search(crt=crt_a, query="Rabouin") == []
+
+    def test_care_team_member_sees_the_essentials(self, crt_a, users, client):
+        b = shared_file(crt_a, users["nurse"])
+        from maillage.beneficiaries.models import MedicalRecord
+
+        MedicalRecord.objects.update_or_create(crt=crt_a, beneficiary=b,
+                                               defaults={"allergies": "Pénicilline"})
+        client.force_login(users["nurse"])
+        page = visible_text(client.get(reverse("oncall:person", kwargs={
+            "public_id": b.public_id})))
+        assert "Pénicilline" in page and "1234A" in page  # key-box code: visits the home
+
+    def test_break_the_glass_only_during_ones_open_call(self, crt_a, users, client):
+        b = BeneficiaryFactory(crt=crt_a)
+        from maillage.beneficiaries.models import MedicalRecord
+
+        MedicalRecord.objects.update_or_create(crt=crt_a, beneficiary=b,
+                                               defaults={"allergies": "Iode"})
+        url = reverse("oncall:person", kwargs={"public_id": b.public_id})
+        client.force_login(users["nurse"])
+        page = visible_text(client.get(url))
+        assert "Iode" not in page and "Ouvrir en urgence" not in page
+        assert client.post(url, {"reason": "Chute, personne inconnue"}).status_code == 403
+        # Someone else's open call does not count.
+        call(crt_a, users["care_aide"])
+        assert client.post(url, {"reason": "Chute, personne inconnue"}).status_code == 403
+        item = call(crt_a, users["nurse"])
+        assert "Ouvrir en urgence" in visible_text(client.get(url))
+        response = client.post(url, {"reason": "court"})
+        assert response.status_code == 400
+        assert "Expliquez en une phrase" in visible_text(response)
+        client.post(url, {"reason": "Chute la nuit, la téléassistance appelle pour elle"})
+        assert "Iode" in visible_text(client.get(url))
+        glass = BreakGlass.objects.get()
+        assert glass.call == item and glass.user == users["nurse"]
+        event = AuditEvent.objects.get(action="oncall.break_glass")
+        assert event.is_emergency_access and "téléassistance" in event.reason
+        assert AuditEvent.objects.filter(action="oncall.person_viewed",
+                                         is_emergency_access=True).exists()
+        # Once the call is closed, the access ends.
+        Call.objects.filter(pk=item.pk).update(status="closed")
+        assert not emergency_access(user=users["nurse"], roles={"nurse"},
+                                    beneficiary=b).health
+
+    def test_break_glass_review_by_the_auditor(self, crt_a, users, client):
+        b = BeneficiaryFactory(crt=crt_a)
+        item = call(crt_a, users["nurse"])
+        glass = services.break_glass(actor=users["nurse"], call=item, beneficiary=b,
+                                     reason="Chute la nuit, appel du voisin")
+        client.force_login(users["auditor"])
+        page = visible_text(client.get(reverse("oncall:break_glass_list")))
+        assert "Chute la nuit, appel du voisin" in page
+        client.post(reverse("oncall:break_glass_list"), {"item": glass.public_id})
+        glass.refresh_from_db()
+        assert glass.reviewed_by == users["auditor"]
+
+    def test_partner_cannot_use_the_on_call_screen(self, crt_a, users, client):
+        client.force_login(users["partner"])
+        assert client.get(reverse("oncall:screen")).status_code == 403
+
+
+def test_figures(crt_a, users, client):
+    b = shared_file(crt_a, users["nurse"])
+    now = timezone.now()
+    call(crt_a, users["nurse"], b, received_at=now - timedelta(hours=3),
+         answered_at=now - timedelta(hours=3) + timedelta(seconds=30), call_out=True,
+         departed_at=now - timedelta(hours=2, minutes=55),
+         arrived_at=now - timedelta(hours=2, minutes=35), outcome="stayed_home")
+    call(crt_a, users["nurse"], b, outcome="hospitalised", hospital="CHU d'Angers")
+    f = selectors.figures(crt=crt_a)
+    assert f["total"] == 2 and f["call_outs"] == 1 and f["avoided"] == 1
+    assert f["median_arrival"] == 24 * 60 + 30  # answered → arrived
+    client.force_login(users["direction"])
+    page = visible_text(client.get(reverse("oncall:figures")))
+    assert "Hospitalisations évitées" in page
+
+
+def test_screen_shows_who_is_on_call_and_the_escalation(crt_a, users, client):
+    shift(crt_a, users["nurse"], phone="06 39 98 00 01")
+    from .factories import contact
+
+    contact(crt_a)
+    client.force_login(users["care_aide"])
+    page = visible_text(client.get(reverse("oncall:screen")))
+    assert "Répond et se déplace : " + users["nurse"].get_full_name() in page
+    assert "SAMU – centre 15 — 15" in page
+
+
+def test_screen_search_has_a_fixed_query_budget(crt_a, users, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("oncall:screen"), {"q": "Martin"})
+        return len(ctx.captured_queries), visible_text(response).count("MARTIN")
+
+    for index in range(3):
+        join_care_team(BeneficiaryFactory(crt=crt_a, birth_name=f"Martin{index}"),
+                       users["nurse"])
+    client.force_login(users["nurse"])
+    few, shown = count()
+    assert shown == 3
+    for index in range(3, 9):
+        BeneficiaryFactory(crt=crt_a, birth_name=f"Martin{index}")
+    many, shown = count()
+    assert shown == 9 and many == few <= 14

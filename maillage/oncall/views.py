@@ -1,0 +1,384 @@
+"""The on-call service: the phone-first on-call screen (search, the person's emergency
+essentials, break the glass), the call log, the rota and its coverage, break-the-glass reviews,
+the figures."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from maillage.beneficiaries.access import file_access, visible_beneficiaries
+from maillage.beneficiaries.models import CareTeamMember, MedicalRecord
+from maillage.care.models import Alert, LiaisonNote
+from maillage.core.access import require
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.forms_util import run_form
+from maillage.core.permissions import has_permission
+from maillage.core.tenancy import get_for_crt
+
+from . import selectors, services
+from .access import emergency_access
+from .forms import (
+    ArrangementForm,
+    BreakGlassForm,
+    CallForm,
+    CallStartForm,
+    ContactForm,
+    EscalationForm,
+    ShiftForm,
+    after,
+    before_now,
+)
+from .models import Arrangement, BreakGlass, Call, EscalationContact, Shift
+from .rota import SlotKind, holiday_name, slot_kind
+
+# --- The on-call screen ----------------------------------------------------------------------
+
+
+@require("oncall.respond")
+@require_GET
+def screen(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    results = selectors.search(crt=request.crt, query=query) if query else []
+    if query:
+        audit_log(actor=request.user, action="oncall.searched", crt=request.crt,
+                  details={"résultats": len(results)})
+    return render(request, "oncall/screen.html", {
+        "query": query, "results": results, "searched": bool(query),
+        "on_call": selectors.on_call_now(crt=request.crt),
+        "contacts": selectors.contacts(crt=request.crt),
+        "open_calls": selectors.open_calls(crt=request.crt, user=request.user),
+    })
+
+
+def _person(request, public_id):
+    return get_for_crt(visible_beneficiaries(crt=request.crt, user=request.user,
+                                             roles=request.roles).select_related("commune"),
+                       request.crt, public_id)
+
+
+@require("oncall.respond")
+@require_http_methods(["GET", "POST"])
+def person(request: HttpRequest, public_id) -> HttpResponse:
+    """What the on-call professional needs about one person, on a phone."""
+    b = _person(request, public_id)
+    access = emergency_access(user=request.user, roles=request.roles, beneficiary=b)
+    form = BreakGlassForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not access.may_break_glass:
+            raise PermissionDenied("L'accès en urgence n'est possible que pendant un appel en "
+                                   "cours que vous avez pris.")
+        if form.is_valid():
+            try:
+                services.break_glass(actor=request.user, call=access.open_call, beneficiary=b,
+                                     reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = 400
+            else:
+                messages.warning(request, "Accès en urgence enregistré : il sera examiné par "
+                                          "la coordination et le délégué à la protection des "
+                                          "données.")
+                return redirect("oncall:person", public_id=b.public_id)
+        else:
+            status = 400
+    files = file_access(user=request.user, roles=request.roles, beneficiary=b)
+    context = {"b": b, "access": access, "form": form,
+               "caregivers": list(b.caregivers.all()),
+               "gp": CareTeamMember.objects.active().filter(beneficiary=b, is_gp=True)
+               .select_related("professional", "user").first()}
+    if access.health:
+        context.update({
+            "medical": MedicalRecord.objects.filter(beneficiary=b).first(),
+            "key_box": b.key_box_code if b.has_key_box and (files.key_box
+                                                             or access.break_glass) else None,
+            "notes": list(LiaisonNote.objects.filter(beneficiary=b).select_related("author")
+                          [:5]),
+            "alerts": list(Alert.objects.filter(beneficiary=b).exclude(
+                status=Alert.Status.RESOLVED)[:5]),
+        })
+        audit_log(actor=request.user, action="oncall.person_viewed", obj=b, beneficiary=b,
+                  emergency=access.break_glass is not None,
+                  reason=access.break_glass.reason if access.break_glass else "")
+    return render(request, "oncall/person.html", context, status=status)
+
+
+# --- Calls -----------------------------------------------------------------------------------
+
+
+@require("oncall.respond")
+@require_http_methods(["GET", "POST"])
+def call_new(request: HttpRequest) -> HttpResponse:
+    b = None
+    if request.GET.get("personne"):
+        b = _person(request, request.GET["personne"])
+    now = timezone.localtime().time().replace(second=0, microsecond=0)
+    form = CallStartForm(request.POST or None, initial={"received": now, "answered": now})
+
+    def save(data):
+        return services.call_create(
+            actor=request.user, crt=request.crt, source=data["source"], beneficiary=b,
+            caller_name=data["caller_name"], caller_phone=data["caller_phone"],
+            reason=data["reason"], received_at=before_now(data["received"]),
+            answered_at=before_now(data["answered"]))
+
+    def done(call):
+        return redirect("oncall:call", call_id=call.public_id)
+
+    title = f"Nouvel appel — {b.display_name}" if b else "Nouvel appel"
+    return run_form(request, form, save, template="oncall/call_new.html", on_success=done,
+                    context={"title": title, "b": b})
+
+
+def _call(request, call_id) -> Call:
+    call = get_for_crt(selectors.calls(crt=request.crt), request.crt, call_id)
+    if call.beneficiary_id and not visible_beneficiaries(
+            crt=request.crt, user=request.user, roles=request.roles).filter(
+            pk=call.beneficiary_id).exists():
+        raise PermissionDenied("Cet appel concerne une personne que vous ne voyez pas.")
+    return call
+
+
+@require("oncall.calls.view")
+@require_http_methods(["GET", "POST"])
+def call(request: HttpRequest, call_id) -> HttpResponse:
+    item = _call(request, call_id)
+    may_edit = has_permission(request.roles, "oncall.respond") and (
+        item.answered_by_id == request.user.id
+        or has_permission(request.roles, "oncall.rota.manage"))
+    form = CallForm(request.POST or None, initial=CallForm.initial_for(item))
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("Seul le professionnel qui a pris l'appel le complète.")
+        if form.is_valid():
+            data = form.cleaned_data
+            start = item.answered_at or item.received_at
+            departed = after(start, data["departed"])
+            arrived = after(departed or start, data["arrived"])
+            left = after(arrived or departed or start, data["left"])
+            try:
+                with transaction.atomic():  # completed and closed, or nothing saved
+                    services.call_update(
+                        actor=request.user, call=item, version=data["version"],
+                        assessment=data["assessment"], advice=data["advice"],
+                        call_out=data["call_out"], departed_at=departed, arrived_at=arrived,
+                        left_at=left, actions=data["actions"], outcome=data["outcome"],
+                        hospital=data["hospital"], outcome_notes=data["outcome_notes"],
+                        follow_up=data["follow_up"])
+                    if data["close"]:
+                        services.call_close(actor=request.user, call=item,
+                                            version=item.version)
+            except DomainError as error:
+                item.refresh_from_db()
+                form.add_domain_error(error)
+                status = 409 if error.code == "conflict" else 400
+            else:
+                messages.success(request, "Appel clos." if data["close"]
+                                 else "Appel enregistré.")
+                if data["close"]:
+                    return redirect("oncall:screen")
+                return redirect("oncall:call", call_id=item.public_id)
+        else:
+            status = 400
+    audit_log(actor=request.user, action="oncall_call.viewed", obj=item,
+              beneficiary=item.beneficiary)
+    return render(request, "oncall/call.html", {
+        "call": item, "form": form, "may_edit": may_edit and item.status == Call.Status.OPEN,
+        "escalation_form": EscalationForm(initial={"at": timezone.localtime().time().replace(
+            second=0, microsecond=0)}),
+        "escalations": list(item.escalations.all()),
+    }, status=status)
+
+
+@require("oncall.respond")
+@require_POST
+def escalation_add(request: HttpRequest, call_id) -> HttpResponse:
+    item = _call(request, call_id)
+    if item.answered_by_id != request.user.id and not has_permission(request.roles,
+                                                                      "oncall.rota.manage"):
+        raise PermissionDenied("Seul le professionnel qui a pris l'appel le complète.")
+    form = EscalationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.escalation_add(actor=request.user, call=item, to=form.cleaned_data["to"],
+                                    at=after(item.received_at, form.cleaned_data["at"]),
+                                    notes=form.cleaned_data["notes"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Recours noté.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("oncall:call", call_id=item.public_id)
+
+
+@require("oncall.calls.view")
+@require_GET
+def calls(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.calls(crt=request.crt), 30).get_page(request.GET.get("page"))
+    return render(request, "oncall/calls.html", {"page": page, "calls": list(page.object_list)})
+
+
+# --- Rota ------------------------------------------------------------------------------------
+
+
+@require("oncall.rota.view")
+@require_GET
+def rota(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    shifts = selectors.shifts_between(crt=request.crt, start=now, end=now + timedelta(days=30))
+    days: dict[date, list[Shift]] = {}
+    for shift in shifts:
+        days.setdefault(timezone.localtime(max(shift.starts_at, now)).date(), []).append(shift)
+    return render(request, "oncall/rota.html", {
+        "days": [{"day": d, "holiday": holiday_name(d), "weekend": d.weekday() >= 5,
+                  "shifts": items} for d, items in sorted(days.items())],
+        "gaps": selectors.coverage(crt=request.crt, start=now),
+        "contacts": selectors.contacts(crt=request.crt),
+        "arrangements": list(Arrangement.objects.filter(crt=request.crt)
+                             .select_related("partner")),
+        "can_manage": has_permission(request.roles, "oncall.rota.manage"),
+        "contact_form": ContactForm(),
+        "slot_labels": SlotKind.LABELS, "now_kind": SlotKind.LABELS[slot_kind(now)],
+    })
+
+
+@require("oncall.rota.manage")
+@require_http_methods(["GET", "POST"])
+def shift_add(request: HttpRequest) -> HttpResponse:
+    form = ShiftForm(request.POST or None, crt=request.crt,
+                     initial={"first_day": timezone.localdate()})
+
+    def save(data):
+        starts = ends = None
+        if data["preset"] == "custom":
+            starts = timezone.make_aware(datetime.combine(data["first_day"],
+                                                          data["start_time"]))
+            ends = timezone.make_aware(datetime.combine(data["first_day"], data["end_time"]))
+            if ends <= starts:
+                ends += timedelta(days=1)
+        return services.shifts_add(
+            actor=request.user, crt=request.crt, preset=data["preset"],
+            first_day=data["first_day"], days=data["days"], staff=data["staff"],
+            professional=data["professional"], duty=data["duty"],
+            arrangement=data["arrangement"], phone=data["phone"], starts_at=starts,
+            ends_at=ends, notes=data["notes"])
+
+    def done(created):
+        messages.success(request, f"{len(created)} tour(s) d'astreinte ajouté(s).")
+        return redirect("oncall:rota")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Ajouter au planning d'astreinte",
+                             "back_url": reverse("oncall:rota"),
+                             "back_label": "Planning d'astreinte"})
+
+
+@require("oncall.rota.manage")
+@require_POST
+def shift_remove(request: HttpRequest, shift_id) -> HttpResponse:
+    shift = get_for_crt(Shift.objects.select_related("staff", "professional"), request.crt,
+                        shift_id)
+    services.shift_remove(actor=request.user, shift=shift)
+    messages.success(request, "Tour d'astreinte retiré.")
+    return redirect("oncall:rota")
+
+
+@require("oncall.rota.manage")
+@require_POST
+def contact_add(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_add(actor=request.user, crt=request.crt, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Recours ajouté.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("oncall:rota")
+
+
+@require("oncall.rota.manage")
+@require_POST
+def contact_remove(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = get_for_crt(EscalationContact.objects.all(), request.crt, contact_id)
+    services.contact_remove(actor=request.user, contact=contact)
+    messages.success(request, "Recours retiré.")
+    return redirect("oncall:rota")
+
+
+def _arrangement_form(request, arrangement):
+    form = ArrangementForm(request.POST or None, instance=arrangement, crt=request.crt)
+
+    def save(data):
+        return services.arrangement_save(
+            actor=request.user, crt=request.crt, arrangement=arrangement,
+            version=data.get("version"),
+            **{f: data[f] for f in services.ARRANGEMENT_FIELDS})
+
+    def done(result):
+        messages.success(request, "Organisation de l'astreinte enregistrée.")
+        return redirect("oncall:rota")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Organisation de l'astreinte",
+                             "intro": "Qui répond à la centrale de téléassistance et qui se "
+                                      "déplace, de jour, de nuit et les jours fériés ; en cas "
+                                      "de mutualisation avec un dispositif IDE de nuit entre "
+                                      "EHPAD, la convention et l'accord écrit de son porteur.",
+                             "back_url": reverse("oncall:rota"),
+                             "back_label": "Planning d'astreinte"})
+
+
+@require("oncall.rota.manage")
+@require_http_methods(["GET", "POST"])
+def arrangement_add(request: HttpRequest) -> HttpResponse:
+    return _arrangement_form(request, None)
+
+
+@require("oncall.rota.manage")
+@require_http_methods(["GET", "POST"])
+def arrangement_edit(request: HttpRequest, arrangement_id) -> HttpResponse:
+    return _arrangement_form(request, get_for_crt(Arrangement.objects.all(), request.crt,
+                                                  arrangement_id))
+
+
+# --- Break-the-glass review, figures ---------------------------------------------------------
+
+
+@require("oncall.break_glass.review")
+@require_http_methods(["GET", "POST"])
+def break_glass_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        item = get_for_crt(BreakGlass.objects.select_related("beneficiary"), request.crt,
+                           request.POST.get("item"))
+        try:
+            services.break_glass_review(actor=request.user, item=item)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Accès marqué comme examiné.")
+        return redirect("oncall:break_glass_list")
+    page = Paginator(selectors.break_glass_list(crt=request.crt), 30).get_page(
+        request.GET.get("page"))
+    return render(request, "oncall/break_glass.html", {"page": page,
+                                                       "items": list(page.object_list)})
+
+
+@require("oncall.figures")
+@require_GET
+def figures(request: HttpRequest) -> HttpResponse:
+    return render(request, "oncall/figures.html",
+                  {"f": selectors.figures(crt=request.crt)})

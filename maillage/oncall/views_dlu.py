@@ -1,0 +1,209 @@
+"""The DLU-domicile pages: read it (page, one-page PDF), update it, mark it reviewed, and print
+the « fiche aller » of a call for the emergency department.
+
+Reading follows ``oncall.access.emergency_access``: a health professional of the care team, or
+the on-call responder who broke the glass during their open call (audited as an emergency
+access, with the stated reason). Updating is for the care team only (``file_access().health``):
+the DLU is written away from the emergency, never under a break-the-glass access."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from maillage.beneficiaries.access import file_for_request
+from maillage.beneficiaries.models import Beneficiary, MedicalRecord
+from maillage.core.access import require
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.forms_util import run_form
+from maillage.core.permissions import has_permission
+from maillage.core.tenancy import get_for_crt
+
+from . import dlu as dlu_module
+from .access import EmergencyAccess, emergency_access
+from .forms_dlu import DluForm, DluReviewForm
+from .models import Call, EmergencyFile
+
+
+def _refused(request: HttpRequest, b: Beneficiary, access: EmergencyAccess | None = None,
+             *, edit: bool = False) -> HttpResponse:
+    return render(request, "oncall/dlu_refused.html", {
+        "b": b, "edit": edit,
+        "may_break_glass": bool(access and access.may_break_glass),
+    }, status=403)
+
+
+def _file(request: HttpRequest, public_id):
+    b, fa = file_for_request(request, public_id)
+    b.crt = request.crt  # fetched within it: spares a query per use
+    return b, fa
+
+
+def _read(request: HttpRequest, b: Beneficiary, fa) -> EmergencyAccess | None:
+    """The emergency access of this reader, or None when they may not read the DLU."""
+    ea = emergency_access(user=request.user, roles=request.roles, beneficiary=b)
+    if not ea.health or not fa.identity:
+        return None
+    return ea
+
+
+def _audit_read(request, *, action: str, b: Beneficiary, ea: EmergencyAccess, dlu, obj=None):
+    glass = ea.break_glass
+    details = {"code_boite_a_cles": True} if dlu.key_box_code is not None else None
+    audit_log(actor=request.user, action=action, crt=request.crt,
+              obj=obj or dlu.emergency_file or b, beneficiary=b,
+              reason=glass.reason if glass else "", emergency=glass is not None,
+              details=details)
+
+
+def _build(b: Beneficiary, fa, ea: EmergencyAccess, *, key_box: bool = True):
+    # The key-box code: those of the care team who visit the home, or the responder who
+    # broke the glass on a call (the one who travels needs it).
+    show = key_box and (fa.key_box or ea.break_glass is not None)
+    return dlu_module.build(beneficiary=b, show_key_box=show)
+
+
+def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
+    from weasyprint import HTML
+
+    html = render_to_string(template, context)
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    # Inline: the browser opens it ready to print (one click from the on-call screen).
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _dlu_url(b: Beneficiary) -> str:
+    return reverse("oncall:dlu", kwargs={"public_id": b.public_id})
+
+
+@require("dlu.view")
+@require_GET
+def dlu_detail(request: HttpRequest, public_id) -> HttpResponse:
+    b, fa = _file(request, public_id)
+    ea = _read(request, b, fa)
+    if ea is None:
+        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
+                                                     beneficiary=b))
+    dlu = _build(b, fa, ea)
+    _audit_read(request, action="dlu.viewed", b=b, ea=ea, dlu=dlu)
+    can_edit = has_permission(request.roles, "dlu.edit") and fa.health
+    return render(request, "oncall/dlu.html", {
+        "b": b, "dlu": dlu, "emergency": ea, "can_edit": can_edit, "crt": request.crt,
+        "version": dlu.emergency_file.version if dlu.emergency_file else 0,
+    })
+
+
+@require("dlu.view")
+@require_GET
+def dlu_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    b, fa = _file(request, public_id)
+    ea = _read(request, b, fa)
+    if ea is None:
+        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
+                                                     beneficiary=b))
+    dlu = _build(b, fa, ea)
+    _audit_read(request, action="dlu.printed", b=b, ea=ea, dlu=dlu)
+    return _pdf("oncall/dlu_pdf.html", {
+        "b": b, "dlu": dlu, "crt": request.crt, "printed_at": timezone.now(),
+        "printed_by": request.user,
+    }, filename=f"dlu-{timezone.localdate():%Y-%m-%d}.pdf")
+
+
+def _gp_name(b: Beneficiary) -> str:
+    from maillage.beneficiaries.models import CareTeamMember
+
+    gp = (CareTeamMember.objects.active().filter(beneficiary=b, is_gp=True)
+          .select_related("user", "professional").first())
+    if gp is None:
+        return ""
+    if gp.user_id:
+        return f"Dr {gp.user.get_full_name()}".strip()
+    return f"Dr {gp.professional.first_name} {gp.professional.last_name}".strip()
+
+
+@require("dlu.edit")
+@require_http_methods(["GET", "POST"])
+def dlu_edit(request: HttpRequest, public_id) -> HttpResponse:
+    b, fa = _file(request, public_id)
+    if not fa.health:
+        return _refused(request, b, edit=True)
+    medical = MedicalRecord.objects.filter(beneficiary=b).first()
+    if medical is None:
+        raise Http404("Ce dossier n'a pas de volet médical.")
+    ef = EmergencyFile.objects.filter(beneficiary=b).first()
+    form = DluForm(request.POST or None, medical=medical, emergency_file=ef,
+                   gp_name=_gp_name(b))
+    if request.method == "GET":  # the form shows health data: a read
+        audit_log(actor=request.user, action="dlu.viewed", obj=ef or b, beneficiary=b,
+                  details={"page": "modification"})
+
+    def save(data):
+        return dlu_module.emergency_file_save(
+            actor=request.user, beneficiary=b, version=data["version"] or 0,
+            medical_version=data["medical_version"], medical=form.medical_data(),
+            **form.dlu_data(),
+        )
+
+    def done(ef):
+        messages.success(request, "DLU enregistré. Prochaine revue le "
+                                  f"{ef.next_review_on:%d/%m/%Y}.")
+        return redirect(_dlu_url(b))
+
+    return run_form(request, form, save, template="oncall/dlu_form.html",
+                    context={"b": b, "title": f"Modifier le DLU — {b.display_name}"},
+                    on_success=done)
+
+
+@require("dlu.edit")
+@require_POST
+def dlu_review(request: HttpRequest, public_id) -> HttpResponse:
+    b, fa = _file(request, public_id)
+    if not fa.health:
+        return _refused(request, b, edit=True)
+    form = DluReviewForm(request.POST)
+    status, message = 400, "Demande incomplète : rechargez le DLU puis recommencez."
+    if form.is_valid():
+        try:
+            ef = dlu_module.emergency_file_review(
+                actor=request.user, beneficiary=b, version=form.cleaned_data["version"],
+                medical_version=form.cleaned_data["medical_version"])
+        except DomainError as error:
+            status = 409 if error.code == "conflict" else 400
+            message = error.message
+        else:
+            messages.success(request, "DLU relu et validé. Prochaine revue le "
+                                      f"{ef.next_review_on:%d/%m/%Y}.")
+            return redirect(_dlu_url(b))
+    return render(request, "oncall/dlu_message.html", {
+        "b": b, "message": message, "title": "Le DLU n'a pas été marqué comme relu"},
+        status=status)
+
+
+@require("oncall.respond")
+@require_GET
+def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
+    """The « fiche aller » (DLU-domicile): what the emergency department needs on arrival —
+    the call (time, reason, assessment, actions, who calls) and the DLU essentials."""
+    call = get_for_crt(
+        Call.objects.filter(beneficiary__isnull=False)
+        .select_related("beneficiary", "answered_by", "travelled_by"),
+        request.crt, call_id,
+    )
+    b, fa = _file(request, call.beneficiary.public_id)
+    ea = _read(request, b, fa)
+    if ea is None:
+        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
+                                                     beneficiary=b))
+    # The sheet travels with the person to the hospital: never the key-box code.
+    dlu = _build(b, fa, ea, key_box=False)
+    _audit_read(request, action="dlu.transfer_sheet_printed", b=b, ea=ea, dlu=dlu, obj=call)
+    return _pdf("oncall/fiche_aller_pdf.html", {
+        "b": b, "dlu": dlu, "call": call, "escalations": list(call.escalations.all()),
+        "crt": request.crt, "printed_at": timezone.now(), "printed_by": request.user,
+    }, filename=f"fiche-aller-{timezone.localdate():%Y-%m-%d}.pdf")
