@@ -35,7 +35,7 @@ REASONS = [
 
 def load(ctx: DemoContext) -> None:
     rng = ctx.rng
-    today = date.today()
+    today = timezone.localdate()
     for key, crt in ctx.crts.items():
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
@@ -106,7 +106,7 @@ def load(ctx: DemoContext) -> None:
 
 def _history(ctx: DemoContext, stays: list[Enrolment], coordinator, key: str) -> None:
     """Temporary and definitive exits over the past year, and one re-admission."""
-    rng, today = ctx.rng, date.today()
+    rng, today = ctx.rng, timezone.localdate()
     # Hospitalisations and temporary room stays (some over), one long one still going.
     for index, stay in enumerate(stays[: len(stays) // 4]):
         start = stay.admitted_on + timedelta(days=rng.randint(5, 20))

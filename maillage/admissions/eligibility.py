@@ -7,6 +7,8 @@ criteria needs a written justification (recorded with the decision).
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 from .models import PrioritySituation, Referral
 
 
@@ -22,7 +24,7 @@ def age_on(birth: date, today: date) -> int:
 
 
 def eligibility_checks(referral: Referral, *, today: date | None = None) -> list[Check]:
-    today = today or date.today()
+    today = today or timezone.localdate()
     crt = referral.crt
     checks: list[Check] = []
     commune = referral.person_commune

@@ -11,6 +11,8 @@ import calendar
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
@@ -50,7 +52,7 @@ def month_counts(*, admitted_on: date, ended_on: date | None,
 def forfait_months(enrolments, *, year: int, today: date | None = None) -> dict[int, int]:
     """{beneficiary_id: number of forfait-months in ``year``} (enrolments with suspensions
     prefetched). Months after ``today`` do not count yet."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     months: dict[int, set[int]] = {}
     for enrolment in enrolments:
         periods = [(s.start_date, s.end_date) for s in enrolment.suspensions.all()]
@@ -66,4 +68,4 @@ def forfait_months(enrolments, *, year: int, today: date | None = None) -> dict[
 def hospitalisation_exceeds_three_months(start: date, end: date | None,
                                          today: date | None = None) -> bool:
     """More than 3 months in hospital proposes a definitive exit (001 §IV.2.1)."""
-    return (end or today or date.today()) > add_months(start, 3)
+    return (end or today or timezone.localdate()) > add_months(start, 3)

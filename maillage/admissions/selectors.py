@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from .eligibility import eligibility_checks, priority
 from .models import Enrolment, Referral
@@ -24,7 +25,7 @@ def waiting_list(*, crt, user=None, roles=frozenset(), today: date | None = None
     from maillage.core.roles import CRT_TEAM
     from maillage.territory.models import Professional
 
-    today = today or date.today()
+    today = today or timezone.localdate()
     rows = []
     qs = (
         Referral.objects.filter(crt=crt, status=Referral.Status.WAITING)
@@ -83,7 +84,7 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
     from .models import Suspension
     from .periods import forfait_months
 
-    today = today or date.today()
+    today = today or timezone.localdate()
     qs = (
         Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
         .select_related("beneficiary__commune", "referent")

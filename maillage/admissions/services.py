@@ -29,7 +29,7 @@ def _check(referral: Referral) -> None:
     unknown = set(referral.priority_situations) - set(PrioritySituation.values)
     if unknown:
         raise DomainError("Situation prioritaire inconnue.", field="priority_situations")
-    if referral.person_birth_date and referral.person_birth_date > date.today():
+    if referral.person_birth_date and referral.person_birth_date > timezone.localdate():
         raise DomainError("La date de naissance est dans le futur.", field="person_birth_date")
     for fk in ("person_commune", "referrer_organization", "referrer_professional",
                "beneficiary"):
@@ -189,7 +189,7 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
     """Admit into the file active (the decision of ``admission_decide``, or the demo)."""
     if Enrolment.objects.filter(beneficiary=beneficiary, ended_on__isnull=True).exists():
         raise DomainError("Cette personne est déjà dans la file active.")
-    if admitted_on > date.today():
+    if admitted_on > timezone.localdate():
         raise DomainError("La date d'admission est dans le futur.", field="admitted_on")
     if not 1 <= gir_at_entry <= 6:
         raise DomainError("Le GIR va de 1 à 6.", field="gir_at_entry")
@@ -249,7 +249,7 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
                           "(ou admise en urgence).")
     if kind not in AdmissionStep.Kind.values:
         raise DomainError("Étape inconnue.", field="kind")
-    if done_on > date.today():
+    if done_on > timezone.localdate():
         raise DomainError("La date est dans le futur.", field="done_on")
     care_plan_version = None
     if kind == AdmissionStep.Kind.PLAN_DRAFTED:
@@ -395,7 +395,7 @@ def contract_generate(*, actor, referral: Referral, optional_services_text: str 
         "crt": referral.crt, "b": b, "socle": SOCLE_DOMAINS, "optional": optional,
         "consents": b.consents.filter(withdrawn_at__isnull=True).select_related(
             "organization"),
-        "caregivers": b.caregivers.all(), "today": date.today(),
+        "caregivers": b.caregivers.all(), "today": timezone.localdate(),
     })
     pdf = HTML(string=html).write_pdf()
     contract.file.save(f"{contract.public_id}.pdf", ContentFile(pdf), save=False)
@@ -403,7 +403,7 @@ def contract_generate(*, actor, referral: Referral, optional_services_text: str 
     from maillage.beneficiaries.models import Document
 
     doc = Document(crt=b.crt, beneficiary=b, category=Document.Category.CONTRACT,
-                   title="Contrat d'accompagnement", document_date=date.today(),
+                   title="Contrat d'accompagnement", document_date=timezone.localdate(),
                    original_name="contrat-accompagnement.pdf", content_type="application/pdf",
                    size=len(pdf), created_by=actor, updated_by=actor)
     doc.file.save(f"{doc.public_id}.pdf", ContentFile(pdf), save=False)
@@ -480,7 +480,7 @@ def enrolment_close(*, actor, enrolment: Enrolment, version: int, ended_on: date
         raise DomainError("Choisissez le motif de sortie.", field="exit_reason")
     if ended_on < enrolment.admitted_on:
         raise DomainError("La sortie précède l'admission.", field="ended_on")
-    if ended_on > date.today():
+    if ended_on > timezone.localdate():
         raise DomainError("La date de sortie est dans le futur.", field="ended_on")
     if exit_reason == Enrolment.ExitReason.CRITERIA and health_related and \
             not doctor_opinion.strip():

@@ -1,12 +1,12 @@
 """Referrals (internal and public), their review, the waiting list."""
 
-from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import public, require
@@ -346,7 +346,7 @@ def file_active(request: HttpRequest) -> HttpResponse:
     rows, referents = selectors.file_active(crt=request.crt, **filters)
     return render(request, "admissions/file_active.html", {
         "rows": rows, "filters": filters, "referents": referents,
-        "year": date.today().year, "target": request.crt.file_active_target,
+        "year": timezone.localdate().year, "target": request.crt.file_active_target,
         "total_months": sum(r["months"] for r in rows),
     })
 
@@ -369,7 +369,7 @@ def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
         "steps_due": [AdmissionStep.Kind(k).label for k in due],
         "history": selectors.other_stays(enrolment=enrolment),
         "can_manage": has_permission(request.roles, "enrolment.manage"),
-        "months": selectors.forfait_months_of(enrolment=enrolment, year=date.today().year),
+        "months": selectors.forfait_months_of(enrolment=enrolment, year=timezone.localdate().year),
     })
 
 

@@ -5,6 +5,7 @@ medical sections and AGGIR evaluations giving GIR 1 to 4. Written through the se
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from maillage.core.demo import DemoContext
 from maillage.core.models import Membership
@@ -147,7 +148,7 @@ def load(ctx: DemoContext) -> None:
                 caregiver.save(update_fields=["first_name", "relation", "user"])
                 b.portal_user = users.get(username="beneficiary")
                 b.save(update_fields=["portal_user"])
-            start = date.today() - timedelta(days=rng.randint(30, 330))
+            start = timezone.localdate() - timedelta(days=rng.randint(30, 330))
             services.care_team_add(actor=coordinator, beneficiary=b, user=coordinator,
                                    role="IDEC référente", start_date=start, is_referent=True)
             services.care_team_add(actor=coordinator, beneficiary=b, user=doctor,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from maillage.core.crypto import EncryptedTextField
 from maillage.core.models import TenantModel, VersionedModel
@@ -165,7 +166,7 @@ class Beneficiary(TenantModel, VersionedModel):
 
     @property
     def age(self) -> int:
-        today = date.today()
+        today = timezone.localdate()
         years = today.year - self.birth_date.year
         return years - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
 
@@ -236,7 +237,7 @@ class Caregiver(TenantModel, VersionedModel):
 
 class CareTeamMemberQuerySet(models.QuerySet):
     def active(self, on: date | None = None):
-        on = on or date.today()
+        on = on or timezone.localdate()
         return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
 
     def for_user(self, user):

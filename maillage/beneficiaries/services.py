@@ -69,7 +69,7 @@ def _check_identity(b: Beneficiary) -> None:
     validate(b, exclude=["crt", "created_by", "updated_by", "identity_validated_by"])
     if b.commune.crt_id != b.crt_id:
         raise DomainError("Cette commune n'appartient pas au territoire du CRT.", field="commune")
-    if b.birth_date > date.today():
+    if b.birth_date > timezone.localdate():
         raise DomainError("La date de naissance est dans le futur.", field="birth_date")
     if b.first_name and b.first_name.split()[0].lower() != b.first_names.split()[0].lower():
         raise DomainError(
@@ -113,7 +113,7 @@ def _apply_identity_validation(b: Beneficiary, actor) -> None:
     if b.identity_status in {IdentityStatus.VALI, IdentityStatus.QUAL}:
         if b.identity_validated_by_id is None:
             b.identity_validated_by = actor
-            b.identity_validated_on = date.today()
+            b.identity_validated_on = timezone.localdate()
     else:
         b.identity_validated_by = None
         b.identity_validated_on = None
@@ -277,7 +277,7 @@ def consent_record(*, actor, beneficiary: Beneficiary, kind: str, granted: bool,
         organization = None
     if organization is not None and organization.crt_id != beneficiary.crt_id:
         raise DomainError("Partenaire inconnu.", field="organization")
-    if collected_on > date.today():
+    if collected_on > timezone.localdate():
         raise DomainError("La date de recueil est dans le futur.", field="collected_on")
     now = timezone.now()
     # A new consent of the same kind (and partner) replaces the previous one.
@@ -354,7 +354,7 @@ def aggir_record(*, actor, beneficiary: Beneficiary, evaluated_on: date,
                  inputs: dict[str, dict], notes: str = "") -> AggirEvaluation:
     """``inputs``: per input code (variable or sub-variable), {"code": "A"} or
     {"adverbs": [s, t, c, h]} — the adverbs are used when no code is given."""
-    if evaluated_on > date.today():
+    if evaluated_on > timezone.localdate():
         raise DomainError("La date d'évaluation est dans le futur.", field="evaluated_on")
     letters: dict[str, str] = {}
     for input_code in aggir.INPUT_CODES:
@@ -399,7 +399,7 @@ def aggir_record(*, actor, beneficiary: Beneficiary, evaluated_on: date,
 @transaction.atomic
 def icope_record(*, actor, beneficiary: Beneficiary, screened_on: date,
                  answers: dict[str, bool], notes: str = "") -> IcopeScreening:
-    if screened_on > date.today():
+    if screened_on > timezone.localdate():
         raise DomainError("La date du repérage est dans le futur.", field="screened_on")
     try:
         flagged = icope.domains_needing_follow_up(answers)
@@ -421,7 +421,7 @@ def icope_record(*, actor, beneficiary: Beneficiary, screened_on: date,
 @transaction.atomic
 def free_evaluation_record(*, actor, beneficiary: Beneficiary, kind: str, evaluated_on: date,
                            title: str, findings: str) -> FreeEvaluation:
-    if evaluated_on > date.today():
+    if evaluated_on > timezone.localdate():
         raise DomainError("La date de l'évaluation est dans le futur.", field="evaluated_on")
     evaluation = FreeEvaluation(
         crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, evaluated_on=evaluated_on,
@@ -473,7 +473,7 @@ def upload_check(uploaded_file, *, max_bytes: int, field: str = "file") -> tuple
 def document_add(*, actor, beneficiary: Beneficiary, category: str, title: str,
                  document_date: date, uploaded_file, max_bytes: int) -> Document:
     kind = upload_check(uploaded_file, max_bytes=max_bytes)
-    if document_date > date.today():
+    if document_date > timezone.localdate():
         raise DomainError("La date du document est dans le futur.", field="document_date")
     doc = Document(
         crt=beneficiary.crt, beneficiary=beneficiary, category=category, title=title,

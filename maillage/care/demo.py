@@ -2,8 +2,10 @@
 (validated, some revised into a second version, a few drafts), transmissions and alerts,
 conversations (one health professionals' thread) and telehealth acts."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
 from maillage.core.demo import DemoContext
@@ -43,7 +45,7 @@ def load(ctx: DemoContext) -> None:
 
 
 def load_catalogue_and_plans(ctx: DemoContext) -> None:
-    rng, today = ctx.rng, date.today()
+    rng, today = ctx.rng, timezone.localdate()
     for crt in ctx.crts.values():
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user

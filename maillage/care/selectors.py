@@ -1,9 +1,10 @@
 """Reads of coordination: catalogue, plans, notebook, alerts, conversations, telehealth."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .models import (
     Alert,
@@ -57,7 +58,7 @@ def version_with_items(*, beneficiary, number: int) -> CarePlanVersion:
 
 def reviews_due(*, crt, within_days: int = 15) -> list[CarePlanVersion]:
     """Validated plans (the latest version of each) due for review soon or overdue."""
-    limit = date.today() + timedelta(days=within_days)
+    limit = timezone.localdate() + timedelta(days=within_days)
     validated = CarePlanVersion.Status.VALIDATED
     latest_number = (
         CarePlanVersion.objects.filter(plan=OuterRef("plan"), status=validated)

@@ -4,9 +4,11 @@ import copy
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
 from .errors import DomainError
+from .permissions import TEAM_PAGE_ROLES
+from .roles import Role
 
 
 class BootstrapFormMixin:
@@ -86,6 +88,70 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
         self.fields["username"].label = "Identifiant"
         self.fields["password"].label = "Mot de passe"
         self.fields["username"].widget.attrs.update({"autocapitalize": "none"})
+        self._style_fields()
+
+
+class PasswordSetForm(BootstrapFormMixin, SetPasswordForm):
+    """Choosing one's password from a link: the validators of the settings apply."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Nouveau mot de passe"
+        self.fields["new_password1"].help_text = (
+            "Au moins 12 caractères, pas trop courant, pas seulement des chiffres, pas trop "
+            "proche de votre nom ou de votre identifiant. Une phrase de quelques mots est idéale."
+        )
+        self.fields["new_password2"].label = "Nouveau mot de passe (confirmation)"
+        self.fields["new_password2"].help_text = ""
+        self._style_fields()
+
+
+USERNAME_HELP = ("La personne s'en sert pour se connecter : lettres, chiffres et . @ + - _, "
+                 "sans espace (par exemple claire.moreau).")
+
+ROLE_CHOICE_ERROR = ("Rôle inconnu, ou que votre rôle ne permet pas de donner : la direction, "
+                     "le DPO et l'ARS sont nommés par la direction.")
+
+
+def _team_role_choices(grantable) -> list[tuple[str, str]]:
+    return [(r.value, r.label) for r in Role if r in TEAM_PAGE_ROLES and r in grantable]
+
+
+class MemberInviteForm(BootstrapFormMixin, forms.Form):
+    last_name = forms.CharField(label="Nom", max_length=150)
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    username = forms.CharField(label="Identifiant de connexion", max_length=150,
+                               help_text=USERNAME_HELP)
+    email = forms.EmailField(
+        label="Adresse électronique", required=False,
+        help_text="Si vous l'indiquez, le lien pour choisir le mot de passe y est aussi envoyé.",
+        error_messages={"invalid": "Adresse électronique invalide."})
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    title = forms.CharField(label="Fonction dans le CRT", max_length=120, required=False)
+    roles = forms.MultipleChoiceField(
+        label="Rôles", widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins un rôle.",
+                        "invalid_choice": ROLE_CHOICE_ERROR})
+
+    def __init__(self, *args, grantable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocapitalize": "none",
+                                                     "autocomplete": "off"})
+        self.fields["roles"].choices = _team_role_choices(grantable)
+        self._style_fields()
+
+
+class MemberRolesForm(BootstrapFormMixin, forms.Form):
+    title = forms.CharField(label="Fonction dans le CRT", max_length=120, required=False)
+    roles = forms.MultipleChoiceField(
+        label="Rôles", widget=forms.CheckboxSelectMultiple,
+        help_text="Pour mettre fin à l'accès de la personne, revenez à la page de l'équipe.",
+        error_messages={"required": "Choisissez au moins un rôle.",
+                        "invalid_choice": ROLE_CHOICE_ERROR})
+
+    def __init__(self, *args, grantable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = _team_role_choices(grantable)
         self._style_fields()
 
 

@@ -11,9 +11,12 @@
 
 from collections.abc import Iterable
 
-from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, Role
+from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, PORTAL, Role
 
 ALL_ROLES = frozenset(Role)
+
+#: The roles given from the team page; portal roles are given from the person's file.
+TEAM_PAGE_ROLES = CRT_TEAM | {Role.PARTNER, Role.AUDITOR, Role.ARS}
 
 MATRIX: dict[str, frozenset[str]] = {
     # The home page: every role has its own (key figures of its CRT, or its portal page).
@@ -109,11 +112,16 @@ MATRIX: dict[str, frozenset[str]] = {
     "lodging.configure": frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # The CRT team: who is in it, with which roles.
     "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    # Adding people, changing their roles, ending their access, new password links. Which
+    # roles each may give: ``grantable_roles`` below.
+    "team.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # The portal: the beneficiary and their caregivers see the coming visits, the notes shared
     # with the caregiver, their contacts and the CRT's number, for the files linked to their
     # account only (object rules in portal/selectors.py); a caregiver writes to the team.
     "portal.view": frozenset({Role.CAREGIVER, Role.BENEFICIARY}),
     "portal.post_note": frozenset({Role.CAREGIVER}),
+    # Portal accounts of a person and of their caregivers, given from the file.
+    "portal.accounts": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.
     "audit.view": frozenset({Role.AUDITOR}),
 }
@@ -123,6 +131,31 @@ def has_permission(roles: Iterable[str], permission: str) -> bool:
     """True when one of ``roles`` holds ``permission``. Unknown permissions raise KeyError."""
     allowed = MATRIX[permission]
     return any(role in allowed for role in roles)
+
+
+def grantable_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The roles a user holding ``roles`` may give, change or take away in their CRT.
+
+    The direction names everyone, itself included, and alone names the DPO (``auditor``) and
+    the ARS; coordination names the team (not the direction) and the partners; coordination
+    and the secretariat open portal accounts (from the file). Nobody else gives any role.
+    """
+    roles = set(roles)
+    granted: set[str] = set()
+    if Role.DIRECTION in roles:
+        granted |= ALL_ROLES
+    if Role.COORDINATOR in roles:
+        granted |= (CRT_TEAM - {Role.DIRECTION}) | {Role.PARTNER} | PORTAL
+    if Role.ADMIN_STAFF in roles:
+        granted |= PORTAL
+    return frozenset(granted)
+
+
+def can_manage_member(actor_roles: Iterable[str], member_roles: Iterable[str]) -> bool:
+    """May a user holding ``actor_roles`` change, end or renew the access of a member holding
+    ``member_roles``? Only when they could have given every one of those roles (a coordinator
+    cannot end the director's access nor take over their account with a new password link)."""
+    return set(member_roles) <= grantable_roles(actor_roles)
 
 
 def is_in_care_team(user, beneficiary) -> bool:

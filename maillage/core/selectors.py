@@ -5,11 +5,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .models import AuditEvent, Crt, Membership, MembershipRole
-from .roles import CRT_TEAM, Role
+from .roles import CRT_TEAM, PORTAL, Role
 
 #: The volet 2 forfait per beneficiary per month (SPEC §1).
 FORFAIT_MONTHLY = Decimal("900.00")
@@ -38,14 +39,45 @@ def audit_actions(*, crt: Crt) -> list[str]:
     )
 
 
-def team_members(*, crt: Crt) -> list[Membership]:
-    memberships = (
-        Membership.objects.filter(crt=crt, is_active=True)
-        .select_related("user")
-        .prefetch_related("roles")
-        .order_by("user__last_name", "user__first_name")
+def team_memberships(*, crt: Crt) -> QuerySet[Membership]:
+    """Memberships of ``crt`` managed from the team page: everyone but the portal-only
+    accounts (beneficiaries and caregivers, whose access follows the file)."""
+    non_portal = MembershipRole.objects.filter(membership=OuterRef("pk")).exclude(
+        role__in=[str(r) for r in PORTAL])
+    any_role = MembershipRole.objects.filter(membership=OuterRef("pk"))
+    return (
+        Membership.objects.filter(crt=crt)
+        .filter(Exists(non_portal) | ~Exists(any_role))
+        .select_related("user", "crt")
     )
-    return list(memberships)
+
+
+def team_members(*, crt: Crt, active: bool = True) -> list[Membership]:
+    """Team-page members, each with ``role_codes``; active ones, or those whose access ended."""
+    memberships = list(
+        team_memberships(crt=crt)
+        .filter(is_active=active)
+        .prefetch_related("roles")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    for m in memberships:
+        m.role_codes = frozenset(r.role for r in m.roles.all())
+    return memberships
+
+
+def username_suggestion(*, first_name: str, last_name: str) -> str:
+    """A free username for a new account: ``prenom.nom`` without accents, then ``prenom.nom2``…
+    (one query)."""
+    parts = [slugify(first_name or ""), slugify(last_name or "")]
+    base = ".".join(p for p in parts if p)[:140] or "compte"
+    taken = {u.lower() for u in get_user_model().objects.filter(username__istartswith=base)
+             .values_list("username", flat=True)}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,39 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.admissions import selectors as admission_selectors
 from maillage.territory import selectors as territory_selectors
 
-from . import selectors
+from . import audit, selectors, services
 from .access import login_only, public, require
 from .audit import audit_log
-from .forms import AUDIT_EXPORT_FIELDS, AuditFilterForm, LoginForm
+from .errors import DomainError
+from .forms import (
+    AUDIT_EXPORT_FIELDS,
+    AuditFilterForm,
+    LoginForm,
+    MemberInviteForm,
+    MemberRolesForm,
+    PasswordSetForm,
+)
+from .forms_util import run_form
 from .middleware import SESSION_KEY
+from .models import Membership
+from .permissions import can_manage_member, grantable_roles, has_permission
+from .ratelimit import allow
 from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, PORTAL, Role
+from .tenancy import get_for_crt
 
 
 @public
@@ -123,8 +139,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR}:
         from maillage.oncall import dlu as oncall_dlu
 
-        from .permissions import has_permission
-
         # DLUs missing or due for their yearly review, file active only (one query).
         due = oncall_dlu.reviews_due(crt=crt, limit=10)
         context["dlu_due"], context["dlu_due_more"] = due[:10], len(due) > 10
@@ -147,9 +161,218 @@ def home(request: HttpRequest) -> HttpResponse:
 @require("team.view")
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "core/team.html", {"members": selectors.team_members(crt=request.crt)}
-    )
+    can_manage = has_permission(request.roles, "team.manage")
+    members = selectors.team_members(crt=request.crt)
+    former = selectors.team_members(crt=request.crt, active=False) if can_manage else []
+    for m in members + former:
+        m.is_self = m.user_id == request.user.pk
+        m.manageable = can_manage and not m.is_self and can_manage_member(request.roles,
+                                                                          m.role_codes)
+    return render(request, "core/team.html", {
+        "members": members,
+        "former": former,
+        "can_manage": can_manage,
+        "new_link": pop_password_link(request),
+    })
+
+
+# --- Team administration ---------------------------------------------------------------------
+
+#: Where a freshly made password link waits, in the session, to be shown once.
+PASSWORD_LINK_SESSION_KEY = "maillage_password_link"  # noqa: S105 - a session key
+
+
+def keep_password_link(request: HttpRequest, *, user, path: str, emailed: bool) -> None:
+    """Keep a new password link for the next page to show it, once (then it is forgotten)."""
+    request.session[PASSWORD_LINK_SESSION_KEY] = {
+        "name": user.get_full_name() or user.username,
+        "username": user.username,
+        "url": request.build_absolute_uri(path),
+        "email": user.email if emailed else "",
+        "validity": services.link_validity(),
+    }
+
+
+def pop_password_link(request: HttpRequest) -> dict | None:
+    return request.session.pop(PASSWORD_LINK_SESSION_KEY, None)
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def _member(request: HttpRequest, public_id, *, manage: bool = True) -> Membership:
+    """A team-page membership of the current CRT (404 otherwise) that the user may manage
+    (403 otherwise: a coordinator does not manage the direction, nobody manages themselves
+    from here)."""
+    membership = get_for_crt(selectors.team_memberships(crt=request.crt), request.crt,
+                             public_id)
+    if manage:
+        held = set(membership.roles.values_list("role", flat=True))
+        if not can_manage_member(request.roles, held):
+            raise PermissionDenied("Seule la direction peut gérer l'accès de cette personne.")
+    return membership
+
+
+@require("team.manage")
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest) -> HttpResponse:
+    form = MemberInviteForm(request.POST or None, grantable=grantable_roles(request.roles))
+
+    def save(data):
+        return services.member_invite(
+            actor=request.user, crt=request.crt, username=data["username"],
+            first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
+            phone=data["phone"], title=data["title"], roles=data["roles"],
+            base_url=_base_url(request))
+
+    def done(result):
+        user, path = result
+        keep_password_link(request, user=user, path=path, emailed=bool(user.email))
+        messages.success(request, f"{user.get_full_name()} fait maintenant partie de l'équipe.")
+        return redirect("core:team")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Ajouter une personne", "back_url": reverse("core:team"),
+                             "back_label": "Équipe", "submit_label": "Ajouter",
+                             "intro": "La personne choisira son mot de passe avec un lien à "
+                                      "usage unique, affiché une seule fois après l'ajout "
+                                      "(et envoyé par courriel si vous indiquez son adresse). "
+                                      "Les accès au portail des bénéficiaires et des aidants "
+                                      "se donnent depuis leur dossier."})
+
+
+@require("team.manage")
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, public_id) -> HttpResponse:
+    membership = _member(request, public_id)
+    if membership.user_id == request.user.pk:
+        raise PermissionDenied("Vous ne pouvez pas modifier vos propres rôles.")
+    held = sorted(membership.roles.values_list("role", flat=True))
+    form = MemberRolesForm(request.POST or None, grantable=grantable_roles(request.roles),
+                           initial={"title": membership.title, "roles": held})
+
+    def save(data):
+        return services.member_update_roles(actor=request.user, membership=membership,
+                                            roles=data["roles"], title=data["title"])
+
+    def done(result):
+        messages.success(request, f"Les rôles de {_name(membership)} sont enregistrés.")
+        return redirect("core:team")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": f"Rôles de {_name(membership)}",
+                             "back_url": reverse("core:team"), "back_label": "Équipe"})
+
+
+def _name(membership: Membership) -> str:
+    return membership.user.get_full_name() or membership.user.username
+
+
+def _member_action(request: HttpRequest, public_id, action) -> HttpResponse:
+    membership = _member(request, public_id)
+    try:
+        message = action(membership)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect("core:team")
+
+
+@require("team.manage")
+@require_POST
+def member_deactivate(request: HttpRequest, public_id) -> HttpResponse:
+    def action(membership):
+        services.member_deactivate(actor=request.user, membership=membership)
+        return f"L'accès de {_name(membership)} au CRT a pris fin."
+
+    return _member_action(request, public_id, action)
+
+
+@require("team.manage")
+@require_POST
+def member_reactivate(request: HttpRequest, public_id) -> HttpResponse:
+    def action(membership):
+        services.member_reactivate(actor=request.user, membership=membership)
+        return f"L'accès de {_name(membership)} au CRT est rétabli."
+
+    return _member_action(request, public_id, action)
+
+
+@require("team.manage")
+@require_POST
+def member_link(request: HttpRequest, public_id) -> HttpResponse:
+    def action(membership):
+        path = services.invite_link_renew(actor=request.user, crt=request.crt,
+                                          user=membership.user, base_url=_base_url(request))
+        if not path:
+            return (f"Un nouveau lien a été envoyé à {_name(membership)} "
+                    f"({membership.user.email}) : lui seul peut l'utiliser.")
+        keep_password_link(request, user=membership.user, path=path,
+                           emailed=bool(membership.user.email))
+        return f"Nouveau lien créé pour {_name(membership)}."
+
+    return _member_action(request, public_id, action)
+
+
+# --- Choosing one's password from a link -----------------------------------------------------
+
+#: The token leaves the address bar (and the Referer) at once: kept in the session instead.
+PASSWORD_SET_SESSION_TOKEN = "maillage_password_set_token"  # noqa: S105 - a session key
+PASSWORD_SET_URL_TOKEN = "choisir"  # noqa: S105 - the placeholder shown instead
+#: Wrong links and attempts per address and quarter of an hour (guessing needs millions).
+PASSWORD_SET_LIMIT = 20
+
+
+def _link_user(uidb64: str):
+    from django.contrib.auth import get_user_model
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = urlsafe_base64_decode(uidb64).decode()
+        return get_user_model()._default_manager.get(pk=pk)
+    except (TypeError, ValueError, OverflowError, ValidationError, UnicodeDecodeError,
+            get_user_model().DoesNotExist):
+        return None
+
+
+@public
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_set(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The page a single-use link opens: the person chooses their password, then logs in."""
+    from django.contrib.auth import logout
+    from django.contrib.auth.tokens import default_token_generator
+
+    ip = audit.client_ip(request) or "inconnue"
+    user = _link_user(uidb64)
+    if token == PASSWORD_SET_URL_TOKEN:
+        token = request.session.get(PASSWORD_SET_SESSION_TOKEN, "")
+    elif user is not None and default_token_generator.check_token(user, token):
+        # Same as Django's PasswordResetConfirmView: swap the token for a placeholder.
+        request.session[PASSWORD_SET_SESSION_TOKEN] = token
+        return redirect("core:password_set", uidb64=uidb64, token=PASSWORD_SET_URL_TOKEN)
+    valid = user is not None and bool(token) and default_token_generator.check_token(user, token)
+    if (not valid or request.method == "POST") and not allow(
+            f"password-set:{ip}", limit=PASSWORD_SET_LIMIT, window_seconds=900):
+        return render(request, "registration/password_set_invalid.html",
+                      {"flooded": True}, status=429)
+    if not valid:
+        return render(request, "registration/password_set_invalid.html", status=404)
+    form = PasswordSetForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_set_from_link(user=user, password=form.cleaned_data["new_password1"])
+        if request.user.is_authenticated:
+            logout(request)  # someone else's session in this browser: not theirs
+        request.session.pop(PASSWORD_SET_SESSION_TOKEN, None)
+        messages.success(request, "Votre mot de passe est enregistré. Connectez-vous avec "
+                                  f"votre identifiant « {user.username} » et ce mot de passe.")
+        return redirect("core:login")
+    status = 400 if form.is_bound else 200
+    return render(request, "registration/password_set.html",
+                  {"form": form, "link_user": user}, status=status)
 
 
 def _filtered_audit_events(request: HttpRequest):

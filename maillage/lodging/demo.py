@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
 from maillage.admissions.models import Enrolment, Suspension
 from maillage.core.demo import DemoContext
@@ -69,7 +70,7 @@ def _beneficiary(enrolments: list[Enrolment], start: date, end: date, rng):
 def _past_stays(ctx, coordinator, crt, room, enrolments, *, first: date, last: date,
                 reasons, guests: list) -> None:
     """Stays one after the other in ``room`` from ``first`` until ``last`` (all over)."""
-    rng, today = ctx.rng, date.today()
+    rng, today = ctx.rng, timezone.localdate()
     cursor, index = first, 0
     while True:
         index += 1
@@ -99,7 +100,7 @@ def _past_stays(ctx, coordinator, crt, room, enrolments, *, first: date, last: d
 
 
 def load(ctx: DemoContext) -> None:
-    rng, today = ctx.rng, date.today()
+    rng, today = ctx.rng, timezone.localdate()
     for key, crt in ctx.crts.items():
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user

@@ -16,6 +16,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import ConflictError, DomainError
@@ -39,7 +40,7 @@ def _refuse_unknown(fields: dict, allowed) -> None:
 
 
 def _today(today: date | None) -> date:
-    return today or date.today()
+    return today or timezone.localdate()
 
 
 # --- Rooms -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.beneficiaries.models import Beneficiary
@@ -36,7 +37,7 @@ def _month_param(request) -> tuple[int, int]:
         year, month = (int(p) for p in request.GET.get("mois", "").split("-"))
         date(year, month, 1)
     except ValueError:
-        today = date.today()
+        today = timezone.localdate()
         return today.year, today.month
     return year, month
 
@@ -52,7 +53,7 @@ def _shift(year: int, month: int, delta: int) -> str:
 @require("lodging.view")
 @require_GET
 def room_list(request: HttpRequest) -> HttpResponse:
-    today = date.today()
+    today = timezone.localdate()
     settings = selectors.settings_for(crt=request.crt)
     return render(request, "lodging/rooms.html", {
         "rows": selectors.rooms_overview(crt=request.crt, today=today),
@@ -130,7 +131,7 @@ def _with_amounts(stays: list[Stay], today: date) -> list[Stay]:
 @require_GET
 def stay_list(request: HttpRequest) -> HttpResponse:
     """The month's planning (rooms × nights) and its stays; or every stay of one person."""
-    today = date.today()
+    today = timezone.localdate()
     can_manage = has_permission(request.roles, "lodging.manage")
     person = request.GET.get("personne", "")
     if person:
@@ -180,7 +181,7 @@ def _stay_context(stay: Stay, title: str) -> dict:
 @require_GET
 def stay_detail(request: HttpRequest, public_id) -> HttpResponse:
     stay = _stay(request, public_id)
-    today = date.today()
+    today = timezone.localdate()
     audit_log(actor=request.user, action="stay.viewed", obj=stay, beneficiary=stay.beneficiary)
     return render(request, "lodging/stay_detail.html", {
         "stay": stay, "today": today,
@@ -236,7 +237,7 @@ def stay_edit(request: HttpRequest, public_id) -> HttpResponse:
 def stay_start(request: HttpRequest, public_id) -> HttpResponse:
     stay = _stay(request, public_id)
     form = DateForm(request.POST or None, name="actual_start", label="Arrivée le",
-                    initial={"version": stay.version, "actual_start": date.today()})
+                    initial={"version": stay.version, "actual_start": timezone.localdate()})
 
     def save(data):
         return services.stay_start(actor=request.user, stay=stay, version=data["version"],
@@ -257,7 +258,7 @@ def stay_end(request: HttpRequest, public_id) -> HttpResponse:
     stay = _stay(request, public_id)
     form = DateForm(request.POST or None, name="actual_end", label="Départ le",
                     initial={"version": stay.version,
-                             "actual_end": stay.actual_end or date.today()})
+                             "actual_end": stay.actual_end or timezone.localdate()})
 
     def save(data):
         return services.stay_end(actor=request.user, stay=stay, version=data["version"],
@@ -293,7 +294,7 @@ def stay_cancel(request: HttpRequest, public_id) -> HttpResponse:
 @require("lodging.view")
 @require_GET
 def occupancy(request: HttpRequest) -> HttpResponse:
-    today = date.today()
+    today = timezone.localdate()
     months, rows, totals = selectors.occupancy(crt=request.crt, today=today)
     return render(request, "lodging/occupancy.html", {
         "months": [{"label": month_label(y, m), "short": f"{SHORT_MONTHS[m - 1]} {y}",

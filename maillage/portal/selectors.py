@@ -8,10 +8,12 @@ liaison notes shared with the caregiver, the contacts (names and roles) and the 
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from maillage.beneficiaries.models import Beneficiary, Caregiver, CareTeamMember
 from maillage.care.models import LiaisonNote
+from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_for_crt
 
@@ -77,3 +79,51 @@ def caregivers(*, beneficiary) -> list[Contact]:
     """The person's caregivers, by name and relation (for the person's own account)."""
     return [Contact(name=f"{c.first_name} {c.last_name}".strip(), role=c.relation)
             for c in Caregiver.objects.filter(beneficiary=beneficiary)]
+
+
+@dataclass
+class PortalAccount:
+    """One line of the "Accès au portail" page: the person, or one of their caregivers."""
+
+    caregiver: Caregiver | None  # None: the person's own account
+    name: str
+    relation: str
+    email: str
+    phone: str
+    first_name: str
+    last_name: str
+    user: object = None  # the linked account, if any
+    membership: Membership | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.membership is not None and self.membership.is_active
+
+    @property
+    def password_chosen(self) -> bool:
+        return self.user is not None and self.user.has_usable_password()
+
+
+def portal_accounts(*, beneficiary: Beneficiary) -> list[PortalAccount]:
+    """The person's own portal account and each caregiver's, with their memberships of the
+    person's CRT (three queries)."""
+    b = beneficiary
+    rows = [PortalAccount(
+        caregiver=None, name=b.display_name, relation="la personne elle-même", email=b.email,
+        phone=b.mobile or b.phone, first_name=b.used_first_name or b.first_name,
+        last_name=b.used_name or b.birth_name,
+        user=get_user_model().objects.filter(pk=b.portal_user_id).first()
+        if b.portal_user_id else None)]
+    for c in Caregiver.objects.filter(beneficiary=b).select_related("user"):
+        rows.append(PortalAccount(
+            caregiver=c, name=f"{c.first_name} {c.last_name}".strip(), relation=c.relation,
+            email=c.email, phone=c.phone, first_name=c.first_name, last_name=c.last_name,
+            user=c.user))
+    user_ids = [r.user.pk for r in rows if r.user is not None]
+    if user_ids:
+        memberships = {m.user_id: m for m in Membership.objects.filter(
+            crt=b.crt, user_id__in=user_ids)}
+        for r in rows:
+            if r.user is not None:
+                r.membership = memberships.get(r.user.pk)
+    return rows

@@ -1,15 +1,18 @@
-"""Writes of the portal: the caregiver's message to the team."""
+"""Writes of the portal: the caregiver's message to the team; portal accounts (given by the
+team from the person's file)."""
 
 from django.db import transaction
 from django.urls import reverse
 
 from maillage.beneficiaries.models import Beneficiary, Caregiver, CareTeamMember
 from maillage.care.models import LiaisonNote, LiaisonNoteRead
+from maillage.core import services as core_services
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
-from maillage.core.models import Membership
+from maillage.core.models import Membership, MembershipRole
 from maillage.core.notifications import notify
-from maillage.core.roles import Role
+from maillage.core.permissions import grantable_roles
+from maillage.core.roles import PORTAL, Role
 from maillage.core.versioning import validate
 
 #: The longest message a caregiver may post (the liaison notebook's limit).
@@ -53,3 +56,135 @@ def caregiver_note_post(*, actor, caregiver: Caregiver, text: str) -> LiaisonNot
                 f"{beneficiary.display_name}",
            url=reverse("care:notes", kwargs={"public_id": beneficiary.public_id}))
     return note
+
+
+
+# --- Portal accounts, given from the file ---------------------------------------------------
+
+
+def _holder(beneficiary: Beneficiary, caregiver: Caregiver | None):
+    """The record an account is linked to, locked: the person's file or one caregiver's."""
+    if caregiver is None:
+        return Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    return Caregiver.objects.select_for_update().get(pk=caregiver.pk, beneficiary=beneficiary)
+
+
+def _linked_user_id(record):
+    return record.user_id if isinstance(record, Caregiver) else record.portal_user_id
+
+
+def _link(record, user) -> None:
+    """Link (or, with None, unlink) the account. The file's version is not bumped: nobody edits
+    this field in a form, so a concurrent edit of the caregiver must not turn into a conflict."""
+    field = "user" if isinstance(record, Caregiver) else "portal_user"
+    setattr(record, field, user)
+    type(record).objects.filter(pk=record.pk).update(**{field: user})
+
+
+def _role_for(caregiver: Caregiver | None) -> str:
+    return Role.BENEFICIARY if caregiver is None else Role.CAREGIVER
+
+
+def _holder_label(beneficiary: Beneficiary, caregiver: Caregiver | None) -> str:
+    if caregiver is None:
+        return f"{beneficiary.display_name} (la personne)"
+    return f"{caregiver} — aidant de {beneficiary.display_name}"[:200]
+
+
+def _already_linked() -> DomainError:
+    return DomainError("Cette personne a déjà un accès au portail : retirez-le d'abord, ou "
+                       "créez un nouveau lien de mot de passe.")
+
+
+@transaction.atomic
+def portal_access_create(*, actor, beneficiary: Beneficiary, caregiver: Caregiver | None = None,
+                         username: str, first_name: str, last_name: str, email: str = "",
+                         phone: str = "", base_url: str = "") -> tuple:
+    """Open a portal account for the person (``caregiver`` None) or one of their caregivers:
+    the account, its membership with the beneficiary or caregiver role, the link to the
+    record, in one transaction. Returns the user and their password link's path."""
+    record = _holder(beneficiary, caregiver)
+    if _linked_user_id(record):
+        raise _already_linked()
+    if caregiver is None:
+        title = "Bénéficiaire"
+    else:
+        title = f"Aidant ({record.relation})" if record.relation else "Aidant"
+    user, path = core_services.member_invite(
+        actor=actor, crt=beneficiary.crt, username=username, first_name=first_name,
+        last_name=last_name, email=email, phone=phone, title=title[:120],
+        roles=[_role_for(caregiver)], scope=PORTAL, base_url=base_url)
+    _link(record, user)
+    audit_log(actor=actor, action="portal_access.created", crt=beneficiary.crt, obj=record,
+              object_label=_holder_label(beneficiary, caregiver), beneficiary=beneficiary,
+              details={"identifiant": user.username})
+    return user, path
+
+
+@transaction.atomic
+def portal_access_link_existing(*, actor, beneficiary: Beneficiary,
+                                caregiver: Caregiver | None = None, username: str):
+    """Link a portal account this CRT already gave (a daughter helping both her parents, a
+    beneficiary who is also their spouse's caregiver) instead of opening a second one.
+
+    Only a portal account of this CRT qualifies (never a team member's, never another CRT's),
+    named by its exact username; it gets the role it needs and, if it had ended, comes back.
+    """
+    record = _holder(beneficiary, caregiver)
+    if _linked_user_id(record):
+        raise _already_linked()
+    crt = beneficiary.crt
+    username = (username or "").strip()
+    membership = (Membership.objects.select_for_update().select_related("user")
+                  .filter(crt=crt, user__username=username).first() if username else None)
+    held = set(membership.roles.values_list("role", flat=True)) if membership else set()
+    if membership is None or not held or not held <= PORTAL:
+        raise DomainError("Aucun compte du portail de ce CRT ne porte cet identifiant.",
+                          field="username")
+    role = _role_for(caregiver)
+    if role not in grantable_roles(core_services.actor_roles(actor, crt)):
+        raise DomainError("Votre rôle ne permet pas de donner un accès au portail.",
+                          code="forbidden")
+    if role not in held:
+        MembershipRole.objects.create(membership=membership, role=role)
+    if not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active", "updated_at"])
+    _link(record, membership.user)
+    audit_log(actor=actor, action="portal_access.linked", crt=crt, obj=record,
+              object_label=_holder_label(beneficiary, caregiver), beneficiary=beneficiary,
+              details={"identifiant": username})
+    return membership.user
+
+
+@transaction.atomic
+def portal_access_remove(*, actor, beneficiary: Beneficiary,
+                         caregiver: Caregiver | None = None) -> bool:
+    """Unlink the account from the record. When it opens no other file of this CRT, its
+    membership ends too (a portal-only account; a team member keeps their access). Returns
+    whether the membership ended."""
+    record = _holder(beneficiary, caregiver)
+    user_id = _linked_user_id(record)
+    if not user_id:
+        raise DomainError("Cette personne n'a pas d'accès au portail.")
+    crt = beneficiary.crt
+    if _role_for(caregiver) not in grantable_roles(core_services.actor_roles(actor, crt)):
+        raise DomainError("Votre rôle ne permet pas de retirer un accès au portail.",
+                          code="forbidden")
+    _link(record, None)
+    others = (Caregiver.objects.filter(crt=crt, user_id=user_id).exists()
+              or Beneficiary.objects.filter(crt=crt, portal_user_id=user_id).exists())
+    membership = (Membership.objects.select_for_update().select_related("user")
+                  .filter(crt=crt, user_id=user_id).first())
+    ended = False
+    if membership is not None and membership.is_active and not others:
+        held = set(membership.roles.values_list("role", flat=True))
+        if held <= PORTAL:
+            membership.is_active = False
+            membership.save(update_fields=["is_active", "updated_at"])
+            ended = True
+    audit_log(actor=actor, action="portal_access.removed", crt=crt, obj=record,
+              object_label=_holder_label(beneficiary, caregiver), beneficiary=beneficiary,
+              details={"identifiant": membership.user.username if membership else "",
+                       "accès_terminé": ended})
+    return ended

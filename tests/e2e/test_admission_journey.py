@@ -2,9 +2,9 @@
 visit → medical evaluation → commission → plan → contract PDF → admission → hospitalisation →
 definitive exit. The coordinator and the doctor share the work; axe-core on every page."""
 
-from datetime import date
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.admissions.models import Enrolment, Referral
@@ -23,7 +23,7 @@ def step(p, kind: str, **fields):
     page = p.page
     page.locator(f"a[href$='etape={kind}']").click()
     p.check_accessibility()
-    page.locator("#id_done_on").fill(date.today().isoformat())
+    page.locator("#id_done_on").fill(timezone.localdate().isoformat())
     for selector, value in fields.items():
         if value is True:
             page.locator(selector).check()
@@ -111,7 +111,7 @@ def test_from_public_referral_to_exit(demo, open_page):
     step(p, "contract_signed")
     page.get_by_role("link", name="Décision d'admission").click()
     p.check_accessibility()
-    page.locator("#id_admitted_on").fill(date.today().isoformat())
+    page.locator("#id_admitted_on").fill(timezone.localdate().isoformat())
     page.get_by_role("button", name="Admettre dans la file active").click()
     # No AGGIR evaluation yet: the GIR at entry must be given.
     expect(page.get_by_text("Le GIR à l'entrée est inconnu")).to_be_visible()
@@ -127,18 +127,18 @@ def test_from_public_referral_to_exit(demo, open_page):
     page.get_by_role("link", name="Enregistrer une sortie temporaire").click()
     p.check_accessibility()
     page.locator("#id_kind").select_option("hospitalisation")
-    page.locator("#id_start_date").fill(date.today().isoformat())
+    page.locator("#id_start_date").fill(timezone.localdate().isoformat())
     page.locator("#id_place").fill("CHU d'Angers")
     page.locator("#id_reason").fill("Chute avec fracture du col du fémur")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Sortie temporaire enregistrée.")).to_be_visible()
     page.get_by_role("link", name="Sortie définitive").click()
     p.check_accessibility()
-    page.locator("#id_ended_on").fill(date.today().isoformat())
+    page.locator("#id_ended_on").fill(timezone.localdate().isoformat())
     page.locator("#id_exit_reason").select_option("wishes_to_leave")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Sortie définitive enregistrée.")).to_be_visible()
     p.check_accessibility()
     enrolment.refresh_from_db()
     assert enrolment.exit_reason == "wishes_to_leave"
-    assert enrolment.suspensions.get().end_date == date.today()
+    assert enrolment.suspensions.get().end_date == timezone.localdate()

@@ -1,9 +1,9 @@
 """Journeys on the beneficiary file: the coordinator opens a file, the doctor evaluates on a
 phone. axe-core on every page."""
 
-from datetime import date
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.beneficiaries import aggir
@@ -42,7 +42,7 @@ def test_coordinator_opens_a_file(demo, open_page):
     page.get_by_role("link", name="Recueillir un consentement").click()
     p.check_accessibility()
     page.locator("#id_kind").select_option("care_team_sharing")
-    page.locator("#id_collected_on").fill(date.today().isoformat())
+    page.locator("#id_collected_on").fill(timezone.localdate().isoformat())
     page.locator("#id_method").select_option("written")
     page.get_by_role("button", name="Enregistrer").click()
     assert page.get_by_text("Consentement enregistré.").is_visible()
@@ -63,7 +63,7 @@ def test_doctor_evaluates_on_a_phone(demo, open_page):
     p.check_accessibility()
     page.get_by_role("link", name="Nouvelle évaluation AGGIR").click()
     p.check_accessibility()
-    page.locator("#id_evaluated_on").fill(date.today().isoformat())
+    page.locator("#id_evaluated_on").fill(timezone.localdate().isoformat())
     for code in aggir.INPUT_CODES:
         page.locator(f"#id_{code.replace('.', '__')}__code").select_option("B")
     page.get_by_role("button", name="Calculer et enregistrer le GIR").click()

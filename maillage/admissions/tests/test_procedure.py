@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from maillage.admissions.models import AdmissionStep, Contract, Enrolment, Suspension
@@ -17,7 +18,7 @@ from maillage.territory.tests.factories import CommuneFactory, OrganizationFacto
 
 from .factories import ReferralFactory, enrolment
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

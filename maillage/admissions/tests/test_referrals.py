@@ -112,7 +112,8 @@ class TestEligibility:
             ({"person_commune": None}, "territory", "pas dans le territoire"),
             ({"known_gir": 5}, "gir", "GIR 5"),
             ({"lives_in_institution": True}, "home", "vit en établissement"),
-            ({"person_birth_date": date.today() - timedelta(days=365 * 55)}, "age", "60 ans"),
+            ({"person_birth_date": timezone.localdate() - timedelta(days=365 * 55)}, "age",
+             "60 ans"),
         ]
         for changes, code, text in cases:
             referral = ReferralFactory.build(crt=crt_a, person_commune=cande, known_gir=3,
@@ -255,7 +256,6 @@ def test_waiting_list_order_and_capacity(client, users, crt_a, django_assert_max
 
 
 def test_waiting_list_is_shared_with_the_partners_who_evaluate(client, users, crt_a):
-    from datetime import date
 
     from maillage.admissions.models import AdmissionStep
     from maillage.territory.tests.factories import ProfessionalFactory
@@ -266,7 +266,7 @@ def test_waiting_list_is_shared_with_the_partners_who_evaluate(client, users, cr
                                referrer_professional=me)
     visited = ReferralFactory(crt=crt_a, status="waiting", person_last_name="Visitee")
     step = AdmissionStep.objects.create(crt=crt_a, referral=visited, kind="home_visit",
-                                        done_on=date.today(), done_by=users["nurse"])
+                                        done_on=timezone.localdate(), done_by=users["nurse"])
     step.joint_organizations.set([ssiad])
     ReferralFactory(crt=crt_a, status="waiting", person_last_name="Autre")
     client.force_login(users["partner"])

@@ -2,6 +2,7 @@ from datetime import date
 
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from maillage.beneficiaries.models import (
     Beneficiary,
@@ -50,7 +51,7 @@ def consent(beneficiary, kind=Consent.Kind.CARE_TEAM_SHARING, user=None, **field
     from maillage.core.tests.factories import UserFactory
 
     return Consent.objects.create(
-        crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, collected_on=date.today(),
+        crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, collected_on=timezone.localdate(),
         method=Consent.Method.ORAL, collected_by=user or UserFactory(), **fields,
     )
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.beneficiaries.models import AggirEvaluation, Beneficiary, Consent, Document
 from maillage.core.models import AuditEvent
@@ -123,7 +124,8 @@ class TestIdentity:
         assert response.status_code == 302, visible_text(response)
         b.refresh_from_db()
         assert b.identity_status == "QUAL" and b.ins_travels
-        assert (b.identity_validated_by, b.identity_validated_on) == (users["nurse"], date.today())
+        assert (b.identity_validated_by, b.identity_validated_on) == (
+            users["nurse"], timezone.localdate())
         assert "INS transmissible" in visible_text(client.get(url("detail", b)))
 
     def test_concurrent_edit_is_detected(self, client, users, crt_a, segre):

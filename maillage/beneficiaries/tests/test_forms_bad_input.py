@@ -1,9 +1,10 @@
 """Every form of the file refuses bad input with a French message and saves nothing."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.beneficiaries.models import (
     Caregiver,
@@ -16,7 +17,7 @@ from maillage.core.tests.helpers import visible_text
 
 from .factories import CaregiverFactory, shared_file
 
-FUTURE = (date.today() + timedelta(days=3)).isoformat()
+FUTURE = (timezone.localdate() + timedelta(days=3)).isoformat()
 
 
 def url(name, b, **extra):

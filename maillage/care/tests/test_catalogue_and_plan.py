@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from maillage.beneficiaries.tests.factories import consent, shared_file
@@ -107,7 +108,8 @@ class TestPlan:
         client.post(plan_url("plan_edit", b, number=1), {
             "situation_summary": "Vit seule, chutes nocturnes.", "wishes": "Rester chez elle.",
             "referent": users["coordinator"].public_id,
-            "next_review_on": (date.today() + timedelta(days=10)).isoformat(), "version": 1})
+            "next_review_on": (timezone.localdate() + timedelta(days=10)).isoformat(),
+            "version": 1})
         client.post(plan_url("plan_add_item", b, number=1, kind="probleme"),
                     {"description": "Chutes nocturnes"})
         client.post(plan_url("plan_add_item", b, number=1, kind="objectif"),
@@ -144,7 +146,7 @@ class TestPlan:
         client.post(plan_url("plan_edit", b, number=2), {
             "situation_summary": "Vit seule, chutes nocturnes, aidante épuisée.",
             "wishes": "Rester chez elle.", "referent": users["coordinator"].public_id,
-            "next_review_on": (date.today() + timedelta(days=90)).isoformat(),
+            "next_review_on": (timezone.localdate() + timedelta(days=90)).isoformat(),
             "version": second.version})
         diff = visible_text(client.get(plan_url("plan_diff", b) + "?de=1&a=2"))
         assert "aidante épuisée" in diff and "Synthèse de la situation" in diff
@@ -180,10 +182,10 @@ class TestPlan:
 
     def test_review_reminders_on_the_home_page(self, client, users, crt_a, b):
         f.plan_version(b, status="validated", referent=users["nurse"],
-                       next_review_on=date.today() - timedelta(days=3))
+                       next_review_on=timezone.localdate() - timedelta(days=3))
         other = shared_file(crt_a)
         f.plan_version(other, status="validated",
-                       next_review_on=date.today() + timedelta(days=60))
+                       next_review_on=timezone.localdate() + timedelta(days=60))
         client.force_login(users["coordinator"])
         text = visible_text(client.get(reverse("core:home")))
         assert f"{b.display_name} — révision en retard" in text
@@ -207,7 +209,7 @@ class TestPlan:
         client.force_login(users["coordinator"])
         response = client.post(reverse("admissions:step_add",
                                        kwargs={"public_id": referral.public_id}),
-                               {"kind": "plan_drafted", "done_on": date.today().isoformat(),
+                               {"kind": "plan_drafted", "done_on": timezone.localdate().isoformat(),
                                 "outcome": "favourable"})
         assert response.status_code == 302
         assert referral.steps.get().care_plan_version == version

@@ -1,6 +1,5 @@
 """The services catalogue, each person's basket and personalised plan (PPCS)."""
 
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -8,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.beneficiaries.access import file_for_request
@@ -268,8 +268,8 @@ def plan_pdf(request: HttpRequest, public_id, number: int) -> HttpResponse:
 
     b = _plan_file(request, public_id)
     version = selectors.version_with_items(beneficiary=b, number=number)
-    html = render_to_string("care/plan_pdf.html", {"b": b, "version": version,
-                                                   "crt": request.crt, "today": date.today()})
+    html = render_to_string("care/plan_pdf.html", {
+        "b": b, "version": version, "crt": request.crt, "today": timezone.localdate()})
     audit_log(actor=request.user, action="care_plan.printed", obj=version, beneficiary=b)
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = (

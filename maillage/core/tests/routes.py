@@ -157,10 +157,35 @@ OBJECT_ROUTES = {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
+    "portal:access": _file,
+    "portal:access_create_self": _file,
+    "portal:access_link_self": _file,
+    "portal:access_remove_self": _file,
+    "portal:access_create_caregiver": _file_item(
+        lambda b: CaregiverFactory(crt=b.crt, beneficiary=b)),
+    "portal:access_link_caregiver": _file_item(
+        lambda b: CaregiverFactory(crt=b.crt, beneficiary=b)),
+    "portal:access_remove_caregiver": _file_item(
+        lambda b: CaregiverFactory(crt=b.crt, beneficiary=b)),
+    "core:member_edit": lambda crt, user, roles: _membership(crt),
+    "core:member_deactivate": lambda crt, user, roles: _membership(crt),
+    "core:member_reactivate": lambda crt, user, roles: _membership(crt, is_active=False),
+    "core:member_link": lambda crt, user, roles: _membership(crt),
+    # A password link names no CRT: a wrong one answers 404 like an unknown object.
+    "core:password_set": lambda crt, user, roles: {"uidb64": "MA", "token": "jeton-inconnu"},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
 }
+
+
+def _membership(crt, is_active=True):
+    """A nurse of ``crt``: someone the direction and the coordination both manage."""
+    from maillage.core.roles import Role
+    from maillage.core.tests.factories import UserFactory, member
+
+    return {"public_id": member(UserFactory(), crt, Role.NURSE,
+                                is_active=is_active).public_id}
 
 
 def _contract(crt):
@@ -229,4 +254,7 @@ POST_ONLY = {
     "care:alert_acknowledge", "care:conversation_open_health", "visits:cancel",
     "oncall:escalation_add", "oncall:shift_remove", "oncall:contact_add",
     "oncall:contact_remove", "oncall:dlu_review",
+    "core:member_deactivate", "core:member_reactivate", "core:member_link",
+    "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
+    "portal:access_remove_caregiver",
 }

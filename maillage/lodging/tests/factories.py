@@ -1,5 +1,7 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from maillage.lodging.models import Room, Stay
 from maillage.territory.tests.factories import OrganizationFactory
@@ -18,7 +20,7 @@ def room(crt, kind=Room.Kind.CRT_EMERGENCY, **fields):
 
 def stay(crt, beneficiary=None, room_=None, **fields):
     """A planned stay next week of a guest (or of ``beneficiary``)."""
-    start = fields.pop("planned_start", date.today() + timedelta(days=7))
+    start = fields.pop("planned_start", timezone.localdate() + timedelta(days=7))
     fields.setdefault("planned_end", start + timedelta(days=5))
     if beneficiary is None:
         fields.setdefault("guest_last_name", "Lemaire")

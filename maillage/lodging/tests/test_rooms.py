@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from maillage.admissions import services as admissions
 from maillage.admissions.tests.factories import enrolment
@@ -15,7 +16,7 @@ from maillage.lodging import selectors, services
 from maillage.lodging.models import LodgingSettings, Room
 from maillage.territory.tests.factories import OrganizationFactory
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def create(actor, crt, **fields):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from maillage.admissions import services as admissions
 from maillage.admissions.models import Suspension
@@ -17,7 +18,7 @@ from maillage.lodging.models import Room, Stay
 
 from .factories import room
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def days(n: int) -> date:

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.admissions.models import Suspension
 from maillage.admissions.tests.factories import enrolment
@@ -22,7 +23,7 @@ from maillage.territory.tests.factories import OrganizationFactory
 
 from .factories import room, stay
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def days(n: int) -> date:

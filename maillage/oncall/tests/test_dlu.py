@@ -92,9 +92,9 @@ def b(crt_a, users, gp):
         communication="Malentendante, appareils auditifs à emporter",
         preferred_hospital="CHU d'Angers", annexes=["prescriptions", "ecg"],
         kept_at="Pochette rouge sur le réfrigérateur", medical_validated_by="Dr Anne Besnard",
-        medical_validated_on=date.today() - timedelta(days=40),
+        medical_validated_on=timezone.localdate() - timedelta(days=40),
         reviewed_at=timezone.now() - timedelta(days=30), reviewed_by=users["doctor"],
-        next_review_on=date.today() + timedelta(days=335),
+        next_review_on=timezone.localdate() + timedelta(days=335),
     )
     return person
 
@@ -281,7 +281,7 @@ class TestPartner:
     def test_without_health_consent(self, client, users, b):
         file_services.consent_record(
             actor=users["coordinator"], beneficiary=b, kind=Consent.Kind.CARE_TEAM_SHARING,
-            granted=True, collected_on=date.today(), method="oral", share_health=False)
+            granted=True, collected_on=timezone.localdate(), method="oral", share_health=False)
         client.force_login(users["partner"])
         response = client.get(url("dlu", b))
         assert response.status_code == 403 and "Pénicilline" not in visible_text(response)
@@ -370,7 +370,7 @@ class TestEdit:
         client.force_login(users["doctor"])
         response = client.post(url("dlu_edit", person), form_data(
             person, kept_at="Sur le réfrigérateur", medical_validated_by="Dr Besnard",
-            medical_validated_on=date.today().isoformat()))
+            medical_validated_on=timezone.localdate().isoformat()))
         assert response.status_code == 302
         ef = EmergencyFile.objects.get(beneficiary=person)
         assert ef.kept_at == "Sur le réfrigérateur" and ef.reviewed_by == users["doctor"]
@@ -378,7 +378,7 @@ class TestEdit:
         assert not AuditEvent.objects.filter(action="beneficiary.medical_updated").exists()
 
     @pytest.mark.parametrize(("changes", "field", "message"), [
-        ({"medical_validated_on": (date.today() + timedelta(days=3)).isoformat()},
+        ({"medical_validated_on": (timezone.localdate() + timedelta(days=3)).isoformat()},
          "medical_validated_on", "La date de validation est dans le futur."),
         ({"medical_validated_by": ""}, "medical_validated_by",
          "Indiquez le médecin qui a validé le volet médical."),
@@ -435,7 +435,7 @@ class TestReview:
                                                                  b):
         enrolment(b)
         EmergencyFile.objects.filter(beneficiary=b).update(
-            next_review_on=date.today() - timedelta(days=10))
+            next_review_on=timezone.localdate() - timedelta(days=10))
         missing = BeneficiaryFactory(crt=crt_a, birth_name="SANSDLU")
         enrolment(missing)
         BeneficiaryFactory(crt=crt_a, birth_name="HORSFILE")  # not in the file active
@@ -455,7 +455,8 @@ class TestReview:
         assert ef.next_review_on == timezone.localdate() + timedelta(days=365)
         assert AuditEvent.objects.filter(action="dlu.reviewed", actor=users["nurse"]).exists()
         text = visible_text(client.get(url("dlu", b)))
-        assert f"Mis à jour le {date.today():%d/%m/%Y} par {users['nurse'].get_full_name()}" \
+        today = timezone.localdate()
+        assert f"Mis à jour le {today:%d/%m/%Y} par {users['nurse'].get_full_name()}" \
             in text
 
         section = home_section(client, users["coordinator"])
@@ -511,7 +512,8 @@ class TestDemo:
         assert jeanne.reviewed_by == users["nurse"]
         assert jeanne.medical_validated_by == "Dr Anne Besnard"
         assert "anticoagulant" in jeanne.important_info
-        assert any(row[4] < date.today() for row in first)  # some overdue: the reminder shows
+        # Some are overdue: the reminder shows.
+        assert any(row[4] < timezone.localdate() for row in first)
         EmergencyFile.objects.all().delete()
         demo_dlu.load(ctx)
         assert snapshot() == first

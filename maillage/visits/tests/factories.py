@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -31,9 +31,9 @@ def series_visit(beneficiary, user=None, roles=()):
     fields = actor_fields(user, roles)
     series = VisitSeries.objects.create(
         crt=beneficiary.crt, beneficiary=beneficiary, frequency="daily", times="08:00",
-        duration_minutes=30, start_date=date.today() - timedelta(days=3),
-        generated_until=date.today(), **fields)
-    starts = timezone.make_aware(timezone.datetime.combine(date.today(),
+        duration_minutes=30, start_date=timezone.localdate() - timedelta(days=3),
+        generated_until=timezone.localdate(), **fields)
+    starts = timezone.make_aware(timezone.datetime.combine(timezone.localdate(),
                                                             timezone.datetime.min.time())
                                  ) + timedelta(hours=8)
     return visit(beneficiary, user, roles, starts_at=starts, series=series,
