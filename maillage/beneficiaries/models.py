@@ -128,6 +128,10 @@ class Beneficiary(TenantModel, VersionedModel):
     # Evaluations: the current GIR, from the last AGGIR evaluation.
     current_gir = models.PositiveSmallIntegerField("GIR actuel", null=True, blank=True)
     current_gir_on = models.DateField("GIR évalué le", null=True, blank=True)
+    # Set by the retention purge (``retention.py``, SPEC §3): the health data is gone.
+    health_data_purged_on = models.DateField(
+        "données de santé supprimées le", null=True, blank=True, editable=False
+    )
     # The person's own account on the portal (SPEC §4.3), if they have one.
     portal_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

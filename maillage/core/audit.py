@@ -118,6 +118,7 @@ ACTION_LABELS = {
     "beneficiary.situation_updated": "Modification de la situation",
     "beneficiary.medical_updated": "Modification du volet médical",
     "beneficiary.access_log_viewed": "Consultation de la liste des accès",
+    "retention.purged": "Suppression des données de santé (durée de conservation de 20 ans échue)",
     "caregiver.created": "Ajout d'un aidant",
     "caregiver.updated": "Modification d'un aidant",
     "care_team.member_added": "Ajout au cercle de soins",

@@ -7,6 +7,8 @@ listed for the coordinator and the auditor to review (SPEC §3, §4.4)."""
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from maillage.beneficiaries.access import file_access
 from maillage.core.permissions import has_permission
 
@@ -26,7 +28,10 @@ class EmergencyAccess:
 
 
 def open_call_of(user, crt) -> Call | None:
-    return (Call.objects.filter(crt=crt, answered_by=user, status=Call.Status.OPEN)
+    """The open call this user took, or travels for (the one who goes to the home needs the
+    file as much as the one who answered)."""
+    return (Call.objects.filter(Q(answered_by=user) | Q(travelled_by=user), crt=crt,
+                                status=Call.Status.OPEN)
             .order_by("-received_at").first())
 
 

@@ -159,3 +159,22 @@ def _calls(ctx, crt, night_nurse, today) -> None:
                                       at=(arrived or answered) + timedelta(minutes=10),
                                       notes="Avis du médecin régulateur")
         services.call_close(actor=responder, call=call, version=call.version)
+    # Last night, for the coordinator's morning.
+    yesterday = today - timedelta(days=1)
+    for (hour, minute), (reason, assessment, advice, call_out, actions, outcome) in zip(
+            [(22, 35), (23, 50)], [SCENARIOS[0], SCENARIOS[1]], strict=True):
+        received = timezone.make_aware(datetime.combine(yesterday, time(hour, minute)))
+        answered = received + timedelta(seconds=40)
+        departed = answered + timedelta(minutes=5) if call_out else None
+        arrived = departed + timedelta(minutes=22) if call_out else None
+        responder = night_nurse if night_nurse is not None and night_nurse.memberships.filter(
+            crt=crt).exists() else responders[0]
+        call = services.call_create(
+            actor=responder, crt=crt, source=Call.Source.TELEASSISTANCE,
+            beneficiary=stays[hour % len(stays)].beneficiary, reason=reason,
+            received_at=received, answered_at=answered, assessment=assessment, advice=advice,
+            call_out=call_out, departed_at=departed, arrived_at=arrived,
+            left_at=arrived + timedelta(minutes=30) if call_out else None, actions=actions,
+            outcome=outcome, follow_up="Prévenir le médecin traitant ; revoir l'aménagement de "
+                                       "la salle de bain." if reason == "fall" else "")
+        services.call_close(actor=responder, call=call, version=call.version)

@@ -271,9 +271,10 @@ def call_close(*, actor, call: Call, version: int) -> Call:
 @transaction.atomic
 def break_glass(*, actor, call: Call, beneficiary: Beneficiary, reason: str) -> BreakGlass:
     """Open a file outside one's care team: only during one's own open call, with a reason."""
-    if call.status != Call.Status.OPEN or call.answered_by_id != actor.id:
+    if call.status != Call.Status.OPEN or actor.id not in (call.answered_by_id,
+                                                           call.travelled_by_id):
         raise DomainError("L'accès en urgence n'est possible que pendant un appel en cours que "
-                          "vous avez pris.")
+                          "vous avez pris ou pour lequel vous vous déplacez.")
     if beneficiary.crt_id != call.crt_id:
         raise DomainError("Personne inconnue.")
     if len(reason.strip()) < 10:

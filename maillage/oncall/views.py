@@ -76,7 +76,8 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST":
         if not access.may_break_glass:
             raise PermissionDenied("L'accès en urgence n'est possible que pendant un appel en "
-                                   "cours que vous avez pris.")
+                                   "cours que vous avez pris ou pour lequel vous vous "
+                                   "déplacez.")
         if form.is_valid():
             try:
                 services.break_glass(actor=request.user, call=access.open_call, beneficiary=b,
@@ -197,6 +198,7 @@ def call(request: HttpRequest, call_id) -> HttpResponse:
         "escalation_form": EscalationForm(initial={"at": timezone.localtime().time().replace(
             second=0, microsecond=0)}),
         "escalations": list(item.escalations.all()),
+        "perms_lodging": has_permission(request.roles, "lodging.manage"),
     }, status=status)
 
 

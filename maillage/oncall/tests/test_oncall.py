@@ -180,6 +180,17 @@ class TestCalls:
         item.refresh_from_db()
         assert item.status == "open" and item.version == 1 and not item.outcome
 
+    def test_temporary_room_outcome_offers_to_book_the_stay(self, crt_a, users, client):
+        b = shared_file(crt_a, users["nurse"])
+        item = call(crt_a, users["nurse"], b, outcome="temporary_room")
+        client.force_login(users["nurse"])
+        response = client.get(reverse("oncall:call", kwargs={"call_id": item.public_id}))
+        assert f"/chambres/sejours/nouveau/?beneficiaire={b.public_id}" in \
+            response.content.decode()
+        client.force_login(users["care_aide"])  # may not book rooms: no link
+        response = client.get(reverse("oncall:call", kwargs={"call_id": item.public_id}))
+        assert "Réserver le séjour" not in visible_text(response)
+
     def test_unknown_caller_needs_a_name(self, crt_a, users):
         with pytest.raises(DomainError, match="nom de l'appelant"):
             services.call_create(actor=users["nurse"], crt=crt_a, reason="anxiety")
@@ -313,6 +324,19 @@ class TestOnCallScreen:
         Call.objects.filter(pk=item.pk).update(status="closed")
         assert not emergency_access(user=users["nurse"], roles={"nurse"},
                                     beneficiary=b).health
+
+    def test_the_one_who_travels_may_break_the_glass_too(self, crt_a, users):
+        b = BeneficiaryFactory(crt=crt_a)
+        item = call(crt_a, users["nurse"], call_out=True, travelled_by=users["care_aide"])
+        assert emergency_access(user=users["care_aide"], roles={"care_aide"},
+                                beneficiary=b).may_break_glass
+        services.break_glass(actor=users["care_aide"], call=item, beneficiary=b,
+                             reason="Je me déplace pour la chute signalée")
+        assert emergency_access(user=users["care_aide"], roles={"care_aide"},
+                                beneficiary=b).health
+        with pytest.raises(DomainError, match="appel en cours"):
+            services.break_glass(actor=users["doctor"], call=item, beneficiary=b,
+                                 reason="Je ne suis pas sur cet appel")
 
     def test_break_glass_review_by_the_auditor(self, crt_a, users, client):
         b = BeneficiaryFactory(crt=crt_a)
