@@ -8,7 +8,8 @@ from django.db.models import Q
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
-from maillage.territory.models import Organization, Professional
+from maillage.territory.models import Organization
+from maillage.visits.models import Actor
 
 
 class Arrangement(TenantModel, VersionedModel):
@@ -68,8 +69,9 @@ class EscalationContact(TenantModel):
         return f"{self.label} ({self.phone})"
 
 
-class Shift(TenantModel, VersionedModel):
-    """One turn on the rota (OnCallShift): someone answers the téléassistance centre's calls,
+class Shift(TenantModel, VersionedModel, Actor):
+    """One turn on the rota (OnCallShift): someone — a team member (``staff``) or a partner's
+    professional, e.g. a shared night nurse — answers the téléassistance centre's calls,
     travels to the home, or is the nurse/doctor to call for advice."""
 
     class Duty(models.TextChoices):
@@ -82,11 +84,6 @@ class Shift(TenantModel, VersionedModel):
     ANSWERS = (Duty.ANSWER_AND_TRAVEL, Duty.ANSWER)
     TRAVELS = (Duty.ANSWER_AND_TRAVEL, Duty.TRAVEL)
 
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+", verbose_name="membre de l'équipe")
-    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="+",
-                                     verbose_name="professionnel partenaire")
     arrangement = models.ForeignKey(Arrangement, on_delete=models.PROTECT, null=True,
                                     blank=True, related_name="shifts",
                                     verbose_name="dans le cadre de")
@@ -109,16 +106,6 @@ class Shift(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_duty_display()} — {self.who}"
-
-    @property
-    def who(self) -> str:
-        if self.staff_id:
-            return self.staff.get_full_name() or self.staff.username
-        if self.professional_id:
-            p = self.professional
-            name = f"{p.first_name} {p.last_name}".strip()
-            return f"{name} ({p.organization.name})" if p.organization_id else name
-        return "—"
 
 
 class Call(TenantModel, VersionedModel):
