@@ -183,3 +183,25 @@ def figures(*, crt, months: int = 6, today: date | None = None) -> dict:
         "sources": sources.most_common(), "reasons": reasons.most_common(),
         "outcomes": outcomes.most_common(),
     }
+
+
+def person_essentials(*, beneficiary, with_health: bool) -> dict:
+    """What the on-call screen shows of one person: contacts always; the medical essentials,
+    open alerts and last notes only with access to health data (the view audits that read)."""
+    from maillage.beneficiaries.models import CareTeamMember, MedicalRecord
+    from maillage.care.models import Alert, LiaisonNote
+
+    data = {
+        "caregivers": list(beneficiary.caregivers.all()),
+        "gp": CareTeamMember.objects.active().filter(beneficiary=beneficiary, is_gp=True)
+        .select_related("professional", "user").first(),
+    }
+    if with_health:
+        data.update({
+            "medical": MedicalRecord.objects.filter(beneficiary=beneficiary).first(),
+            "notes": list(LiaisonNote.objects.filter(beneficiary=beneficiary)
+                          .select_related("author")[:5]),
+            "alerts": list(Alert.objects.filter(beneficiary=beneficiary).exclude(
+                status=Alert.Status.RESOLVED)[:5]),
+        })
+    return data

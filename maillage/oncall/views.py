@@ -15,8 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.beneficiaries.access import file_access, visible_beneficiaries
-from maillage.beneficiaries.models import CareTeamMember, MedicalRecord
-from maillage.care.models import Alert, LiaisonNote
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
@@ -94,19 +92,10 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
             status = 400
     files = file_access(user=request.user, roles=request.roles, beneficiary=b)
     context = {"b": b, "access": access, "form": form,
-               "caregivers": list(b.caregivers.all()),
-               "gp": CareTeamMember.objects.active().filter(beneficiary=b, is_gp=True)
-               .select_related("professional", "user").first()}
+               **selectors.person_essentials(beneficiary=b, with_health=access.health)}
     if access.health:
-        context.update({
-            "medical": MedicalRecord.objects.filter(beneficiary=b).first(),
-            "key_box": b.key_box_code if b.has_key_box and (files.key_box
-                                                             or access.break_glass) else None,
-            "notes": list(LiaisonNote.objects.filter(beneficiary=b).select_related("author")
-                          [:5]),
-            "alerts": list(Alert.objects.filter(beneficiary=b).exclude(
-                status=Alert.Status.RESOLVED)[:5]),
-        })
+        context["key_box"] = b.key_box_code if b.has_key_box and (
+            files.key_box or access.break_glass) else None
         audit_log(actor=request.user, action="oncall.person_viewed", obj=b, beneficiary=b,
                   emergency=access.break_glass is not None,
                   reason=access.break_glass.reason if access.break_glass else "")

@@ -62,3 +62,9 @@ def actors(*, crt) -> tuple[list, list]:
     pros = list(Professional.objects.filter(crt=crt).select_related("organization")
                 .order_by("last_name", "first_name"))
     return staff, pros
+
+
+def calendar_token(*, crt, user):
+    from .models import CalendarToken
+
+    return CalendarToken.objects.filter(crt=crt, user=user).first()

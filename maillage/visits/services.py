@@ -602,3 +602,15 @@ def calendar_token_revoke(*, actor, crt) -> bool:
     if deleted:
         audit_log(actor=actor, action="calendar_token.revoked", crt=crt)
     return deleted
+
+
+def calendar_token_use(*, token: str) -> CalendarToken | None:
+    """The live token behind a feed address (its owner still active in its CRT), its last use
+    recorded; None for an unknown, revoked or orphaned address."""
+    found = (CalendarToken.objects.filter(token_hash=CalendarToken.hash(token))
+             .select_related("crt", "user").first())
+    if found is None or not found.user.is_active or not Membership.objects.filter(
+            crt=found.crt, user=found.user, is_active=True).exists():
+        return None
+    CalendarToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found

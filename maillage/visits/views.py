@@ -25,7 +25,7 @@ from maillage.territory.models import Professional
 
 from . import ical, selectors, services
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
-from .models import CalendarToken, Visit
+from .models import Visit
 
 
 def _day_param(request, name: str) -> date:
@@ -465,7 +465,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "L'adresse de votre agenda ne fonctionne plus.")
             return redirect("visits:calendar_feed")
         token = services.calendar_token_create(actor=request.user, crt=request.crt)
-    existing = CalendarToken.objects.filter(crt=request.crt, user=request.user).first()
+    existing = selectors.calendar_token(crt=request.crt, user=request.user)
     return render(request, "visits/calendar_feed.html", {
         "existing": existing,
         "feed_url": request.build_absolute_uri(
@@ -476,12 +476,9 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
 @public
 @require_GET
 def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
-    found = (CalendarToken.objects.filter(token_hash=CalendarToken.hash(token))
-             .select_related("crt", "user").first())
-    if found is None or not found.user.is_active or not found.user.memberships.filter(
-            crt=found.crt, is_active=True).exists():
+    found = services.calendar_token_use(token=token)
+    if found is None:
         raise Http404("Agenda inconnu.")
-    CalendarToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     body = ical.feed(crt=found.crt, user=found.user,
                      base_url=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
