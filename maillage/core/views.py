@@ -13,8 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from maillage.admissions import selectors as admission_selectors
+from maillage.territory import selectors as territory_selectors
+
 from . import audit, selectors, services
-from . import home as home_registry
 from .access import login_only, public, require
 from .audit import audit_log
 from .csvexport import csv_streaming_response
@@ -32,7 +34,7 @@ from .middleware import SESSION_KEY
 from .models import Membership
 from .permissions import can_manage_member, grantable_roles, has_permission
 from .ratelimit import allow
-from .roles import Role
+from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, PORTAL, Role
 from .tenancy import get_for_crt
 
 
@@ -110,20 +112,49 @@ def crt_choose(request: HttpRequest) -> HttpResponse:
 @require("home.view")
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The panels the apps contribute for this user's roles (``maillage.core.home``), or the
-    page an app puts in their place (the portal, for a beneficiary or a caregiver)."""
     crt, roles = request.crt, request.roles
-    override = home_registry.override_for(roles)
-    if override is not None:
-        return override(request)
-    shown = home_registry.panels_for(crt=crt, user=request.user, roles=roles)
-    return render(request, "core/home.html", {
-        "crt": crt,
-        "today": timezone.localdate(),
-        "figures": shown[home_registry.FIGURES],
-        "sections": shown[home_registry.MAIN],
-        "role_labels": [Role(r).label for r in sorted(roles)],
-    })
+    if roles and roles <= PORTAL:
+        # A beneficiary or a caregiver lands on their portal page.
+        from maillage.portal.views import portal_home
+
+        return portal_home(request)
+    context: dict = {"crt": crt, "today": timezone.localdate()}
+    if roles & (CRT_TEAM | {Role.ARS}):
+        context["budget"] = selectors.budget_figures(crt=crt)
+    if roles & CRT_TEAM:
+        context["territory"] = territory_selectors.territory_figures(crt=crt)
+        context["admissions"] = admission_selectors.admission_figures(crt=crt)
+    if roles & {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}:
+        context["team"] = selectors.team_figures(crt=crt)
+    if roles & {Role.COORDINATOR, Role.DIRECTION}:
+        from maillage.care import selectors as care_selectors
+
+        context["reviews_due"] = care_selectors.reviews_due(crt=crt)
+        from maillage.oncall import selectors as oncall_selectors
+
+        # The night's calls and the holes of the on-call rota (one query each).
+        context["night_calls"] = oncall_selectors.night_summary(crt=crt)
+        context["oncall_gaps"] = oncall_selectors.coverage(crt=crt)
+    if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR}:
+        from maillage.oncall import dlu as oncall_dlu
+
+        # DLUs missing or due for their yearly review, file active only (one query).
+        due = oncall_dlu.reviews_due(crt=crt, limit=10)
+        context["dlu_due"], context["dlu_due_more"] = due[:10], len(due) > 10
+        context["can_view_dlu"] = has_permission(roles, "dlu.view")
+    if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR, Role.NURSE}:
+        from maillage.care import selectors as care_selectors
+
+        context["open_alerts"] = care_selectors.open_alerts(crt=crt, limit=10)
+    if Role.AUDITOR in roles:
+        context["audit"] = selectors.audit_figures(crt=crt)
+    context["is_team"] = bool(roles & CRT_TEAM)
+    context["is_field"] = bool(roles & HEALTH_PROFESSIONALS)
+    context["is_partner"] = Role.PARTNER in roles
+    context["is_portal"] = bool(roles & PORTAL)
+    context["is_ars"] = Role.ARS in roles
+    context["role_labels"] = [Role(r).label for r in sorted(roles)]
+    return render(request, "core/home.html", context)
 
 
 @require("team.view")
@@ -348,19 +379,13 @@ def _filtered_audit_events(request: HttpRequest):
     form = AuditFilterForm(
         request.GET or None,
         actors=selectors.audit_actors(crt=crt),
-        actions=audit.action_choices(),
+        actions=selectors.audit_actions(crt=crt),
     )
     events = selectors.audit_events(crt=crt)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["actor"]:
             events = events.filter(actor=data["actor"])
-        if data["person"]:
-            lookup = audit.person_lookup()
-            events = (
-                events.filter(beneficiary_public_id__in=lookup.search(crt, data["person"]))
-                if lookup else events.none()
-            )
         if data["beneficiary"]:
             events = events.filter(beneficiary_public_id=data["beneficiary"])
         if data["action"]:
@@ -376,32 +401,17 @@ def _filtered_audit_events(request: HttpRequest):
     return form, events
 
 
-def _name_persons(crt, events) -> None:
-    """Give each event of the page its person's name and access-history link (one query)."""
-    lookup = audit.person_lookup()
-    ids = {e.beneficiary_public_id for e in events if e.beneficiary_public_id}
-    names = lookup.names(crt, ids) if lookup and ids else {}
-    for e in events:
-        e.person_name = names.get(e.beneficiary_public_id, "")
-        e.person_url = (lookup.history_url(e.beneficiary_public_id)
-                        if lookup and e.person_name else "")
-
-
 @require("audit.view")
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered_audit_events(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    _name_persons(request.crt, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
         "core/audit_list.html",
         {"form": form, "page": page, "query": query.urlencode()},
-        status=status,
     )
 
 
