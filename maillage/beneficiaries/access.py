@@ -1,20 +1,45 @@
-"""Who sees which beneficiaries, and which parts of a file (SPEC §3).
+"""The access policy of a person's file (SPEC §3): who sees which people, and which parts.
 
-- The CRT team sees every beneficiary of its CRT: identity, contacts, planning.
-- Health data: health professionals who are current members of the person's care team.
-- The key-box code: care-team members who visit the home.
-- A partner sees a person only when they are in the care team and the person, informed, did not
-  object to sharing within the team (an active ``care_team_sharing`` consent), or when the person
-  gave explicit consent for the partner's organisation; and only the categories consented to.
-  Withdrawing a consent takes effect on the next request.
+One policy, two faces that cannot disagree because both are built from the same rules:
+
+- ``beneficiaries_for(face, crt=, user=, roles=)``: the queryset of the people whose ``face`` the
+  user may see (lists, exports, reports, the API);
+- ``file_access(user=, roles=, beneficiary=)``: what the user may see of one file, every face
+  computed in one query from the same expressions.
+
+The faces of a file:
+
+- ``identity``: identity, contacts, situation, administrative data;
+- ``planning``: the visits and the plan's schedule;
+- ``liaison``: the coordination of care — liaison notebook, alerts, the team conversation;
+- ``health``: the medical section, evaluations, health notes and documents, telehealth;
+- ``key_box``: the key-box code (a secret), for whoever visits the home.
+
+The rules, by role (a user holding several roles gets the union):
+
+- the CRT staff (direction, coordination, secretariat, health professionals) see every person of
+  their CRT: identity and planning;
+- the liaison notebook and alerts are read by the coordination and the CRT's health
+  professionals, not by the direction (counts and plans, no clinical free text) nor the
+  secretariat (administrative data only);
+- the activity leader sees only the people they accompany (current member of the care team),
+  and not at all when the person objected to sharing within the care team; nothing clinical;
+- health data: health professionals who are current members of the person's care team;
+- the key-box code: members of the care team who visit the home;
+- a partner sees a person only within the consent (``consent_q``): while in the care team under
+  the care-team sharing consent, or through an explicit consent for their organisation; and only
+  the categories consented to (health data only for health professions).
+
+Consent is evaluated by ``consent_q`` alone; withdrawal takes effect at the next request (and,
+for notifications, in the transaction of the withdrawal: they are sent to ``beneficiaries_for``).
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
-from maillage.core.permissions import has_permission, is_in_care_team
-from maillage.core.roles import CRT_TEAM, HEALTH_PROFESSIONALS, Role
+from maillage.core.permissions import has_permission
+from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 from maillage.territory.models import Professional
 
 from .models import Beneficiary, CareTeamMember, Consent
@@ -27,136 +52,183 @@ HEALTH_PROFESSIONS = {
     Professional.Profession.PSYCHOLOGIST,
 }
 
+FACES = ("identity", "planning", "liaison", "health", "key_box")
 
-def _active_consents(kind: str) -> QuerySet:
+#: CRT roles that see every person of the CRT (identity and planning).
+WHOLE_CRT_ROLES = frozenset({
+    Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, *HEALTH_PROFESSIONALS,
+})
+#: CRT roles that read the liaison notebook and alerts of every person of the CRT.
+LIAISON_ROLES = frozenset({Role.COORDINATOR, *HEALTH_PROFESSIONALS})
+#: Roles that read clinical free text outside the medical section (the reason of a referral,
+#: observations of admission steps, the reason of a hospitalisation): the coordination and the
+#: health professionals — not the direction, the secretariat or the activity leader.
+CLINICAL_TEXT_ROLES = frozenset({Role.COORDINATOR, *HEALTH_PROFESSIONALS})
+
+_NONE = Q(pk__in=[])
+_ALL = Q()
+
+
+def reads_clinical_text(roles) -> bool:
+    return bool(set(roles) & CLINICAL_TEXT_ROLES)
+
+
+def _in_care_team(user, *, visits_home: bool = False) -> Exists:
+    members = CareTeamMember.objects.active().filter(beneficiary=OuterRef("pk")).for_user(user)
+    if visits_home:
+        members = members.filter(visits_home=True)
+    return Exists(members)
+
+
+def _active_consents(kind: str, **flags) -> QuerySet:
     return Consent.objects.filter(
-        beneficiary=OuterRef("pk"), kind=kind, granted=True, withdrawn_at__isnull=True
+        beneficiary=OuterRef("pk"), kind=kind, granted=True, withdrawn_at__isnull=True, **flags
     )
+
+
+def _objected() -> Exists:
+    """The person, informed, objected to sharing within the care team (and did not change
+    their mind since: the objection is a consent record with ``granted=False``, not withdrawn)."""
+    return Exists(Consent.objects.filter(
+        beneficiary=OuterRef("pk"), kind=Consent.Kind.CARE_TEAM_SHARING, granted=False,
+        withdrawn_at__isnull=True,
+    ))
+
+
+def consent_q(*, crt, user, category: str | None) -> Q:
+    """The one place consent is evaluated for someone outside the CRT team: the people whose
+    ``category`` (``identity``, ``planning``, ``health``; None for any) this partner may see.
+
+    Care-team sharing applies while the partner is a current member of the care team; an
+    explicit partner-sharing consent names the partner's organisation."""
+    flags = {f"share_{category}": True} if category else {}
+    organizations = Professional.objects.filter(
+        crt=crt, user=user, organization__isnull=False
+    ).values("organization")
+    team = _active_consents(Consent.Kind.CARE_TEAM_SHARING, **flags)
+    explicit = _active_consents(Consent.Kind.PARTNER_SHARING, **flags).filter(
+        organization__in=organizations
+    )
+    return Q(_in_care_team(user) & Exists(team)) | Q(Exists(explicit))
+
+
+def _rules(*, crt, user, roles) -> dict[str, Q]:
+    """Each face as a condition on ``Beneficiary`` (of ``crt``) for this user."""
+    roles = set(roles)
+    rules = dict.fromkeys(FACES, _NONE)
+
+    def grant(face: str, q: Q) -> None:
+        # Q() | q is q in Django, not "everything": keep the everything marker explicit.
+        if rules[face] is _ALL or q is _ALL:
+            rules[face] = _ALL
+        else:
+            rules[face] = q if rules[face] is _NONE else (rules[face] | q)
+
+    if roles & WHOLE_CRT_ROLES:
+        grant("identity", _ALL)
+        grant("planning", _ALL)
+    if roles & LIAISON_ROLES:
+        grant("liaison", _ALL)
+    if Role.ACTIVITY_LEADER in roles:
+        accompanied = Q(_in_care_team(user)) & ~Q(_objected())
+        for face in ("identity", "planning", "liaison"):
+            grant(face, accompanied)
+    if roles & HEALTH_PROFESSIONALS:
+        grant("health", Q(_in_care_team(user)))
+    if Role.PARTNER in roles:
+        grant("identity", consent_q(crt=crt, user=user, category="identity"))
+        planning = consent_q(crt=crt, user=user, category="planning")
+        grant("planning", planning)
+        grant("liaison", planning)
+        is_health_pro = Professional.objects.filter(
+            user=user, crt=crt, profession__in=HEALTH_PROFESSIONS
+        ).exists()
+        if is_health_pro:
+            grant("health", consent_q(crt=crt, user=user, category="health"))
+    if rules["identity"] is not _NONE:
+        rules["key_box"] = Q(_in_care_team(user, visits_home=True)) & rules["identity"]
+    return rules
+
+
+def _visible_q(rules: dict[str, Q]) -> Q:
+    granted = [q for q in rules.values() if q is not _NONE]
+    if not granted:
+        return _NONE
+    if any(q is _ALL for q in granted):
+        return _ALL
+    combined = granted[0]
+    for q in granted[1:]:
+        combined |= q
+    return combined
+
+
+def beneficiaries_for(face: str | None = None, *, crt, user, roles) -> QuerySet[Beneficiary]:
+    """The people of ``crt`` whose ``face`` this user may see (any face when None)."""
+    rules = _rules(crt=crt, user=user, roles=roles)
+    q = _visible_q(rules) if face is None else rules[face]
+    return Beneficiary.objects.filter(crt=crt).filter(q)
 
 
 def visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
-    qs = Beneficiary.objects.filter(crt=crt)
-    if roles & CRT_TEAM:
-        return qs
-    if Role.PARTNER in roles:
-        in_team = CareTeamMember.objects.active().filter(
-            beneficiary=OuterRef("pk"), professional__user=user
-        )
-        organizations = Professional.objects.filter(
-            crt=crt, user=user, organization__isnull=False
-        ).values("organization")
-        explicit = _active_consents(Consent.Kind.PARTNER_SHARING).filter(
-            organization__in=organizations
-        )
-        return qs.filter(
-            Q(Exists(in_team) & Exists(_active_consents(Consent.Kind.CARE_TEAM_SHARING)))
-            | Exists(explicit)
-        )
-    return qs.none()
+    """The people this user may see at all (one face at least)."""
+    return beneficiaries_for(crt=crt, user=user, roles=roles)
 
 
 def planning_visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
-    """The people whose planning (visits) this user may see: the whole CRT for its team; for a
-    partner, those visible to them through a consent that shares the planning (the care-team
-    consent only while they are in the care team), as ``file_access`` decides for one file."""
-    qs = visible_beneficiaries(crt=crt, user=user, roles=roles)
-    if roles & CRT_TEAM or Role.PARTNER not in roles:
-        return qs
-    in_team = CareTeamMember.objects.active().filter(
-        beneficiary=OuterRef("pk"), professional__user=user
-    )
-    organizations = Professional.objects.filter(
-        crt=crt, user=user, organization__isnull=False
-    ).values("organization")
-    planning = _active_consents(Consent.Kind.CARE_TEAM_SHARING).filter(share_planning=True)
-    explicit = _active_consents(Consent.Kind.PARTNER_SHARING).filter(
-        share_planning=True, organization__in=organizations
-    )
-    return qs.filter((Exists(in_team) & Exists(planning)) | Exists(explicit))
+    return beneficiaries_for("planning", crt=crt, user=user, roles=roles)
+
+
+def liaison_visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
+    return beneficiaries_for("liaison", crt=crt, user=user, roles=roles)
 
 
 def health_visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
-    """The people whose health data this user may see, as ``file_access(...).health`` decides
-    for one file: for the CRT team, health professionals in the person's care team; for a
-    partner, a health professional, through a consent that shares health data."""
-    qs = visible_beneficiaries(crt=crt, user=user, roles=roles)
-    in_team = CareTeamMember.objects.active().filter(beneficiary=OuterRef("pk")).for_user(user)
-    if roles & CRT_TEAM:
-        if not roles & HEALTH_PROFESSIONALS:
-            return qs.none()
-        return qs.filter(Exists(in_team))
-    if Role.PARTNER not in roles:
-        return qs.none()
-    organizations = Professional.objects.filter(
-        crt=crt, user=user, organization__isnull=False
-    ).values("organization")
-    health = _active_consents(Consent.Kind.CARE_TEAM_SHARING).filter(share_health=True)
-    explicit = _active_consents(Consent.Kind.PARTNER_SHARING).filter(
-        share_health=True, organization__in=organizations
-    )
-    is_health_pro = Professional.objects.filter(
-        user=user, crt=crt, profession__in=HEALTH_PROFESSIONS
-    )
-    return qs.filter(
-        Exists(is_health_pro) & ((Exists(in_team) & Exists(health)) | Exists(explicit))
-    )
+    return beneficiaries_for("health", crt=crt, user=user, roles=roles)
 
 
 @dataclass(frozen=True)
 class FileAccess:
     identity: bool = False
     planning: bool = False
+    liaison: bool = False
     health: bool = False
     key_box: bool = False
     manage: bool = False
+    #: Clinical free text outside the medical section (referral reason, admission step
+    #: observations, hospitalisation reasons): a role rule, see ``CLINICAL_TEXT_ROLES``.
+    clinical_text: bool = False
+    #: Who is in the care team: the coordination (``care_team.manage``).
+    care_team: bool = False
 
     @property
     def anything(self) -> bool:
-        return self.identity or self.planning or self.health
+        return self.identity or self.planning or self.liaison or self.health
 
 
 def file_access(*, user, roles, beneficiary: Beneficiary) -> FileAccess:
-    """What ``user`` may see of this file (the beneficiary is already known to be visible)."""
-    in_team = is_in_care_team(user, beneficiary)
-    visits = in_team and (
-        CareTeamMember.objects.active()
-        .filter(beneficiary=beneficiary, visits_home=True)
-        .for_user(user)
-        .exists()
-    )
-    if roles & CRT_TEAM:
-        return FileAccess(
-            identity=True,
-            planning=True,
-            health=bool(roles & HEALTH_PROFESSIONALS) and in_team,
-            key_box=visits,
-            manage=has_permission(roles, "beneficiary.manage"),
-        )
-    if Role.PARTNER not in roles:
-        return FileAccess()
-    consents = list(
-        Consent.objects.filter(
-            beneficiary=beneficiary, granted=True, withdrawn_at__isnull=True
-        ).filter(
-            Q(kind=Consent.Kind.CARE_TEAM_SHARING)
-            | Q(
-                kind=Consent.Kind.PARTNER_SHARING,
-                organization__in=Professional.objects.filter(user=user).values("organization"),
-            )
-        )
-    )
-    applicable = [
-        c for c in consents if c.kind == Consent.Kind.PARTNER_SHARING or in_team
-    ]
-    is_health_pro = Professional.objects.filter(
-        user=user, crt=beneficiary.crt, profession__in=HEALTH_PROFESSIONS
-    ).exists()
-    identity = any(c.share_identity for c in applicable)
+    """What ``user`` may see of this file: every face in one query, from the same rules as
+    ``beneficiaries_for``."""
+    rules = _rules(crt=beneficiary.crt, user=user, roles=roles)
+    faces = {face: q for face, q in rules.items() if q is not _NONE and q is not _ALL}
+    values = {face: rules[face] is _ALL for face in FACES}
+    if faces:
+        row = (
+            Beneficiary.objects.filter(pk=beneficiary.pk)
+            .annotate(**{
+                f"face_{face}": Case(When(q, then=Value(True)), default=Value(False),
+                                     output_field=BooleanField())
+                for face, q in faces.items()
+            })
+            .values(*(f"face_{face}" for face in faces))
+            .first()
+        ) or {}
+        values.update({face: bool(row.get(f"face_{face}")) for face in faces})
+    staff = bool(set(roles) & (WHOLE_CRT_ROLES | {Role.ACTIVITY_LEADER}))
     return FileAccess(
-        identity=identity,
-        planning=any(c.share_planning for c in applicable),
-        health=is_health_pro and any(c.share_health for c in applicable),
-        key_box=visits and identity,
+        **values,
+        manage=staff and values["identity"] and has_permission(roles, "beneficiary.manage"),
+        clinical_text=values["identity"] and reads_clinical_text(roles),
+        care_team=values["identity"] and has_permission(roles, "care_team.manage"),
     )
 
 
@@ -173,3 +245,24 @@ def file_for_request(request, public_id):
     )
     return beneficiary, file_access(user=request.user, roles=request.roles,
                                     beneficiary=beneficiary)
+
+
+def users_with_access(face: str, *, beneficiary: Beneficiary, users) -> list:
+    """Of ``users``, those who may see ``face`` of this file now: whoever is told about a person
+    (notifications, e-mails) is chosen through the same policy as whoever reads the file."""
+    from maillage.core.models import MembershipRole
+
+    candidates = {u.pk: u for u in users if u is not None}
+    if not candidates:
+        return []
+    roles: dict[int, set[str]] = {}
+    for user_id, role in MembershipRole.objects.filter(
+        membership__crt=beneficiary.crt, membership__is_active=True,
+        membership__user__in=list(candidates), membership__user__is_active=True,
+    ).values_list("membership__user", "role"):
+        roles.setdefault(user_id, set()).add(role)
+    return [
+        user for pk, user in candidates.items()
+        if pk in roles and getattr(
+            file_access(user=user, roles=frozenset(roles[pk]), beneficiary=beneficiary), face)
+    ]

@@ -149,8 +149,8 @@ def load(ctx: DemoContext) -> None:
                 b.portal_user = users.get(username="beneficiary")
                 b.save(update_fields=["portal_user"])
             start = timezone.localdate() - timedelta(days=rng.randint(30, 330))
-            services.care_team_add(actor=coordinator, beneficiary=b, user=coordinator,
-                                   role="IDEC référente", start_date=start, is_referent=True)
+            # The coordinator follows every file without being in its care team (nobody adds
+            # themselves to a care team); the CRT's nurse is the referent.
             services.care_team_add(actor=coordinator, beneficiary=b, user=doctor,
                                    role="Médecin coordonnateur", start_date=start,
                                    visits_home=False)
@@ -160,7 +160,8 @@ def load(ctx: DemoContext) -> None:
             if staff[Role.NURSE]:
                 services.care_team_add(actor=coordinator, beneficiary=b,
                                        user=rng.choice(staff[Role.NURSE]),
-                                       role="Infirmière du CRT", start_date=start)
+                                       role="Infirmière du CRT, référente", start_date=start,
+                                       is_referent=True)
             gp = gps[0] if key == "anjou_bleu" and index % 3 == 0 else rng.choice(gps)
             if key == "anjou_bleu" and index % 3 == 0:
                 gp = Professional.objects.get(crt=crt, user__username="partner")

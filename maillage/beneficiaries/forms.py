@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune, Organization, Professional
 
 from . import aggir, icope
@@ -132,10 +133,7 @@ class CareTeamForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
-            .order_by("last_name", "first_name").distinct()
-        )
+        self.fields["user"].queryset = team_member_users(crt=crt)
         self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} — {u.profession}"
         self.fields["professional"].queryset = (
             Professional.objects.filter(crt=crt, is_active=True)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import Crt
+from maillage.core.permissions import Perm, has_permission
+from maillage.core.selectors import is_team_member, member_roles
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from . import aggir, icope
@@ -213,19 +215,29 @@ def caregiver_save(*, actor, beneficiary: Beneficiary, caregiver: Caregiver | No
     return caregiver
 
 
+def _check_care_team_manager(actor, crt) -> None:
+    """Only the coordination changes a care team (``care_team.manage``), whoever calls."""
+    if not has_permission(member_roles(user=actor, crt=crt), Perm.CARE_TEAM_MANAGE):
+        raise DomainError("Seule la coordination modifie le cercle de soins.", field="user")
+
+
 @transaction.atomic
 def care_team_add(*, actor, beneficiary: Beneficiary, user=None, professional=None, role: str,
                   start_date: date, is_gp: bool = False, is_referent: bool = False,
                   visits_home: bool = True) -> CareTeamMember:
+    _check_care_team_manager(actor, beneficiary.crt)
     if (user is None) == (professional is None):
         raise DomainError(
             "Choisissez soit un membre de l'équipe du CRT, soit un professionnel partenaire.",
             field="user",
         )
-    if user is not None and not user.memberships.filter(
-        crt=beneficiary.crt, is_active=True
-    ).exists():
-        raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field="user")
+    if user is not None and user.pk == actor.pk:
+        raise DomainError(
+            "Personne ne s'ajoute soi-même au cercle de soins : demandez-le à un·e autre "
+            "coordinateur·rice.", field="user")
+    if user is not None and not is_team_member(user, beneficiary.crt):
+        raise DomainError("Cette personne n'est pas membre de l'équipe soignante ou de "
+                          "coordination du CRT.", field="user")
     if professional is not None and professional.crt_id != beneficiary.crt_id:
         raise DomainError("Professionnel inconnu.", field="professional")
     active = CareTeamMember.objects.active(start_date).filter(beneficiary=beneficiary)
@@ -255,6 +267,7 @@ def care_team_add(*, actor, beneficiary: Beneficiary, user=None, professional=No
 
 @transaction.atomic
 def care_team_end(*, actor, member: CareTeamMember, end_date: date, version: int):
+    _check_care_team_manager(actor, member.crt)
     if end_date < member.start_date:
         raise DomainError("La date de fin précède la date de début.", field="end_date")
     member.end_date = end_date
@@ -306,6 +319,23 @@ def consent_record(*, actor, beneficiary: Beneficiary, kind: str, granted: bool,
     return consent
 
 
+def _forget_notifications_of_lost_readers(beneficiary: Beneficiary) -> None:
+    """In the transaction of a withdrawal: the unread notices about this person (they name
+    them, and lead to their file) are taken back from whoever may no longer read its notebook.
+    Later notices go only to readers (``access.users_with_access``)."""
+    from maillage.core.models import Notification
+
+    from .access import users_with_access
+
+    notices = Notification.objects.filter(
+        crt=beneficiary.crt, read_at__isnull=True, url__contains=str(beneficiary.public_id))
+    users = [n.user for n in notices.select_related("user").distinct()]
+    if not users:
+        return
+    keep = {u.pk for u in users_with_access("liaison", beneficiary=beneficiary, users=users)}
+    notices.exclude(user__in=keep).delete()
+
+
 @transaction.atomic
 def consent_withdraw(*, actor, consent: Consent, reason: str) -> Consent:
     if consent.withdrawn_at is not None:
@@ -319,6 +349,7 @@ def consent_withdraw(*, actor, consent: Consent, reason: str) -> Consent:
     if updated != 1:
         raise DomainError("Ce consentement a déjà été retiré.", code="conflict")
     consent.refresh_from_db()
+    _forget_notifications_of_lost_readers(consent.beneficiary)
     audit_log(actor=actor, action="consent.withdrawn", obj=consent,
               beneficiary=consent.beneficiary, reason=reason.strip())
     timeline_add(beneficiary=consent.beneficiary, kind="consent.withdrawn", actor=actor,

@@ -234,7 +234,7 @@ def caregiver_edit(request: HttpRequest, public_id, item_id=None) -> HttpRespons
     )
 
 
-@require("beneficiary.manage")
+@require("care_team.manage")
 @require_http_methods(["GET", "POST"])
 def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
     b, _ = _file(request, public_id)
@@ -254,7 +254,7 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
-@require("beneficiary.manage")
+@require("care_team.manage")
 @require_http_methods(["GET", "POST"])
 def care_team_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
     b, _ = _file(request, public_id)

@@ -159,7 +159,7 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                 roles = frozenset(
                     Membership.objects.get(user=author, crt=crt).roles.values_list(
                         "role", flat=True))
-                access = FileAccess(identity=True, planning=True, health=True)
+                access = FileAccess(identity=True, planning=True, liaison=True, health=True)
                 services.note_add(actor=author, roles=roles, beneficiary=b, access=access,
                                   category=category, visibility=visibility, text=text)
             if index % 6 == 0:
@@ -231,7 +231,7 @@ def load_conversations(ctx: DemoContext) -> None:
     from .models import Conversation
     from .selectors import mention_candidates
 
-    access = FileAccess(identity=True, planning=True, health=True)
+    access = FileAccess(identity=True, planning=True, liaison=True, health=True)
     crt, files = _anjou_bleu_files(ctx, 4)
     for index, b in enumerate(files):
         team = _team_by_role(crt, b)
@@ -294,7 +294,7 @@ def load_telehealth(ctx: DemoContext) -> None:
 
     from maillage.beneficiaries.access import FileAccess
 
-    access = FileAccess(identity=True, planning=True, health=True)
+    access = FileAccess(identity=True, planning=True, liaison=True, health=True)
     crt, files = _anjou_bleu_files(ctx, 6)
     if not files:
         return

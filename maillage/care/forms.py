@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.roles import CRT_TEAM
+from maillage.core.selectors import team_member_users
 from maillage.territory.models import Organization, Professional
 
 from .models import Alert, CarePlanVersion, Domain, Goal, LiaisonNote, Service, TelehealthAct
@@ -136,8 +137,10 @@ class EndForm(BootstrapFormMixin, forms.Form):
 
 
 def team_users(crt):
-    return (get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
-            .order_by("last_name", "first_name").distinct())
+    """The picker of team members: the one definition (``core.selectors.team_member_users``)."""
+    if crt is None:
+        return get_user_model().objects.none()
+    return team_member_users(crt=crt)
 
 
 class NoteForm(BootstrapFormMixin, forms.Form):

@@ -102,16 +102,16 @@ def open_alerts(*, crt, limit: int | None = None):
 
 
 def readable_conversations(*, crt, user, roles):
-    """The threads this user may read: the team thread of each person whose planning they may
+    """The threads this user may read: the team thread of each person whose liaison they may
     see, the health thread of each person whose health data they may see (``file_access``)."""
     from maillage.beneficiaries.access import (
         health_visible_beneficiaries,
-        planning_visible_beneficiaries,
+        liaison_visible_beneficiaries,
     )
 
     return Conversation.objects.filter(crt=crt).filter(
         Q(kind=Conversation.Kind.TEAM,
-          beneficiary__in=planning_visible_beneficiaries(crt=crt, user=user, roles=roles))
+          beneficiary__in=liaison_visible_beneficiaries(crt=crt, user=user, roles=roles))
         | Q(kind=Conversation.Kind.HEALTH,
             beneficiary__in=health_visible_beneficiaries(crt=crt, user=user, roles=roles))
     )
@@ -174,7 +174,7 @@ def mention_candidates(*, beneficiary, kind: str, crt=None, exclude=None) -> lis
     people)."""
     from maillage.beneficiaries.access import (
         health_visible_beneficiaries,
-        planning_visible_beneficiaries,
+        liaison_visible_beneficiaries,
     )
     from maillage.beneficiaries.models import CareTeamMember
     from maillage.core.models import Membership
@@ -193,7 +193,7 @@ def mention_candidates(*, beneficiary, kind: str, crt=None, exclude=None) -> lis
             crt=crt, user__in=list(users), is_active=True).prefetch_related("roles"):
         roles_of[membership.user_id] = frozenset(r.role for r in membership.roles.all())
     visible = (health_visible_beneficiaries if kind == Conversation.Kind.HEALTH
-               else planning_visible_beneficiaries)
+               else liaison_visible_beneficiaries)
     allowed = [
         u for u in users.values()
         if has_permission(roles_of.get(u.pk, ()), "conversation.view")

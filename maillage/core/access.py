@@ -16,7 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.shortcuts import redirect, render
 
-from .permissions import MATRIX, has_permission
+from .permissions import Perm, has_permission
 
 PERMISSION_ATTR = "maillage_permission"
 LOGIN_ONLY_ATTR = "maillage_login_only"
@@ -24,8 +24,12 @@ PUBLIC_ATTR = "maillage_public"
 
 
 def require(permission: str) -> Callable:
-    if permission not in MATRIX:
-        raise ImproperlyConfigured(f"Unknown permission {permission!r}: add it to MATRIX.")
+    try:
+        permission = Perm(permission)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Unknown permission {permission!r}: add it to Perm and MATRIX."
+        ) from None
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)

@@ -10,126 +10,195 @@
 """
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, PORTAL, Role
+
+
+class Perm(StrEnum):
+    """Every permission name. A ``Perm`` compares equal to its string, so ``require("plan.view")``
+    and ``require(Perm.PLAN_VIEW)`` are the same; an unknown name fails ``Perm(name)`` at import
+    time (``require``) or in the tests that walk every call (``has_permission``)."""
+
+    HOME_VIEW = "home.view"
+    TERRITORY_VIEW = "territory.view"
+    TERRITORY_MANAGE = "territory.manage"
+    DIRECTORY_VIEW = "directory.view"
+    DIRECTORY_MANAGE = "directory.manage"
+    BENEFICIARY_VIEW = "beneficiary.view"
+    BENEFICIARY_MANAGE = "beneficiary.manage"
+    BENEFICIARY_ACCESS_LOG = "beneficiary.access_log"
+    CARE_TEAM_MANAGE = "care_team.manage"
+    CONSENT_MANAGE = "consent.manage"
+    HEALTH_VIEW = "health.view"
+    HEALTH_EDIT = "health.edit"
+    EVALUATION_RECORD = "evaluation.record"
+    SCREENING_RECORD = "screening.record"
+    DOCUMENT_ADD = "document.add"
+    REFERRAL_VIEW = "referral.view"
+    WAITING_LIST_VIEW = "waiting_list.view"
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_REVIEW = "referral.review"
+    ADMISSION_STEP = "admission.step"
+    ENROLMENT_VIEW = "enrolment.view"
+    ENROLMENT_MANAGE = "enrolment.manage"
+    CATALOGUE_VIEW = "catalogue.view"
+    CATALOGUE_MANAGE = "catalogue.manage"
+    PLAN_VIEW = "plan.view"
+    PLAN_EDIT = "plan.edit"
+    NOTES_VIEW = "notes.view"
+    NOTES_WRITE = "notes.write"
+    ALERT_VIEW = "alert.view"
+    ALERT_RAISE = "alert.raise"
+    ALERT_MANAGE = "alert.manage"
+    CONVERSATION_VIEW = "conversation.view"
+    CONVERSATION_WRITE = "conversation.write"
+    TELEHEALTH_VIEW = "telehealth.view"
+    TELEHEALTH_RECORD = "telehealth.record"
+    TELEHEALTH_STATS = "telehealth.stats"
+    VISIT_VIEW = "visit.view"
+    VISIT_PLAN = "visit.plan"
+    VISIT_TRACE = "visit.trace"
+    VISIT_TEAM = "visit.team"
+    ONCALL_RESPOND = "oncall.respond"
+    ONCALL_ROTA_VIEW = "oncall.rota.view"
+    ONCALL_ROTA_MANAGE = "oncall.rota.manage"
+    ONCALL_CALLS_VIEW = "oncall.calls.view"
+    ONCALL_BREAK_GLASS_REVIEW = "oncall.break_glass.review"
+    ONCALL_FIGURES = "oncall.figures"
+    DLU_VIEW = "dlu.view"
+    DLU_EDIT = "dlu.edit"
+    LODGING_VIEW = "lodging.view"
+    LODGING_MANAGE = "lodging.manage"
+    LODGING_CONFIGURE = "lodging.configure"
+    TEAM_VIEW = "team.view"
+    TEAM_MANAGE = "team.manage"
+    PORTAL_VIEW = "portal.view"
+    PORTAL_POST_NOTE = "portal.post_note"
+    PORTAL_ACCOUNTS = "portal.accounts"
+    AUDIT_VIEW = "audit.view"
+
 
 ALL_ROLES = frozenset(Role)
 
 #: The roles given from the team page; portal roles are given from the person's file.
 TEAM_PAGE_ROLES = CRT_TEAM | {Role.PARTNER, Role.AUDITOR, Role.ARS}
 
-MATRIX: dict[str, frozenset[str]] = {
+MATRIX: dict[Perm, frozenset[str]] = {
     # The home page: every role has its own (key figures of its CRT, or its portal page).
-    "home.view": ALL_ROLES,
+    Perm.HOME_VIEW: ALL_ROLES,
     # Territory: communes covered, coverage volet 1 / volet 2, travel times.
-    "territory.view": CRT_TEAM,
-    "territory.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.TERRITORY_VIEW: CRT_TEAM,
+    Perm.TERRITORY_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # Partner directory: organisations and professionals of the territory (contacts, no
     # health data). Read by the team, kept by coordination and the secretariat.
-    "directory.view": CRT_TEAM,
-    "directory.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.DIRECTORY_VIEW: CRT_TEAM,
+    Perm.DIRECTORY_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # Beneficiary file. Partners see only the people whose care team they are in, within the
     # consent given (object rules in beneficiaries/access.py).
-    "beneficiary.view": CRT_TEAM | {Role.PARTNER},
-    "beneficiary.manage": frozenset(
+    Perm.BENEFICIARY_VIEW: CRT_TEAM | {Role.PARTNER},
+    Perm.BENEFICIARY_MANAGE: frozenset(
         {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.DOCTOR, Role.NURSE}
     ),
     # The list of who accessed a file, to hand to the person (SPEC §3).
-    "beneficiary.access_log": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
-    "consent.manage": frozenset(
+    Perm.BENEFICIARY_ACCESS_LOG: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    # Who is in a person's care team (and so reads what the team reads): the coordinator
+    # alone decides, and never adds themselves (beneficiaries/services.py).
+    Perm.CARE_TEAM_MANAGE: frozenset({Role.COORDINATOR}),
+    Perm.CONSENT_MANAGE: frozenset(
         {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.DOCTOR, Role.NURSE}
     ),
     # Health data: health professionals, and only within the care team (object predicate).
-    "health.view": HEALTH_PROFESSIONALS | {Role.PARTNER},
-    "health.edit": frozenset({Role.DOCTOR, Role.NURSE}),
-    "evaluation.record": frozenset(
+    Perm.HEALTH_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER},
+    Perm.HEALTH_EDIT: frozenset({Role.DOCTOR, Role.NURSE}),
+    Perm.EVALUATION_RECORD: frozenset(
         {Role.DOCTOR, Role.NURSE, Role.OCCUPATIONAL_THERAPIST, Role.PSYCHOLOGIST}
     ),
-    "screening.record": HEALTH_PROFESSIONALS,
-    "document.add": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    Perm.SCREENING_RECORD: HEALTH_PROFESSIONALS,
+    Perm.DOCUMENT_ADD: CRT_TEAM - {Role.ACTIVITY_LEADER},
     # Admissions (volet 2): referrals, their review (the coordinator decides, by delegation of
     # the director), the waiting list.
-    "referral.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
+    Perm.REFERRAL_VIEW: CRT_TEAM - {Role.ACTIVITY_LEADER},
     # The waiting list is shared with the partners who evaluate: a partner sees the people
     # they referred or whose evaluation their structure takes part in.
-    "waiting_list.view": (CRT_TEAM - {Role.ACTIVITY_LEADER}) | {Role.PARTNER},
-    "referral.create": CRT_TEAM,
-    "referral.review": frozenset({Role.DIRECTION, Role.COORDINATOR}),
-    "admission.step": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+    Perm.WAITING_LIST_VIEW: (CRT_TEAM - {Role.ACTIVITY_LEADER}) | {Role.PARTNER},
+    Perm.REFERRAL_CREATE: CRT_TEAM,
+    Perm.REFERRAL_REVIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.ADMISSION_STEP: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                                  Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST}),
     # File active: enrolments, temporary and definitive exits.
-    "enrolment.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
-    "enrolment.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+    Perm.ENROLMENT_VIEW: CRT_TEAM - {Role.ACTIVITY_LEADER},
+    Perm.ENROLMENT_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                                    Role.ADMIN_STAFF}),
     # Coordination: the services catalogue and the personalised plans (PPCS).
-    "catalogue.view": CRT_TEAM,
-    "catalogue.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
-    "plan.view": CRT_TEAM | {Role.PARTNER},
-    "plan.edit": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+    Perm.CATALOGUE_VIEW: CRT_TEAM,
+    Perm.CATALOGUE_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.PLAN_VIEW: CRT_TEAM | {Role.PARTNER},
+    Perm.PLAN_EDIT: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                             Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST}),
     # Liaison notebook and alerts: the care team (object rules: care team, consent).
-    "notes.view": CRT_TEAM | {Role.PARTNER},
-    "notes.write": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
-    "alert.view": CRT_TEAM | {Role.PARTNER},
-    "alert.raise": CRT_TEAM | {Role.PARTNER},
-    "alert.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE}),
+    Perm.NOTES_VIEW: CRT_TEAM | {Role.PARTNER},
+    Perm.NOTES_WRITE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    Perm.ALERT_VIEW: CRT_TEAM | {Role.PARTNER},
+    Perm.ALERT_RAISE: CRT_TEAM | {Role.PARTNER},
+    Perm.ALERT_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE}),
     # Conversations, like the notebook: the team thread within the consent (care team or
     # coordination to write); the health thread only with access to health data (object rules).
-    "conversation.view": CRT_TEAM | {Role.PARTNER},
-    "conversation.write": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    Perm.CONVERSATION_VIEW: CRT_TEAM | {Role.PARTNER},
+    Perm.CONVERSATION_WRITE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
     # Telehealth acts are health data (object rule: health professional of the care team);
     # recorded by the CRT's health professionals; counted by kind and month by the direction.
-    "telehealth.view": HEALTH_PROFESSIONALS | {Role.PARTNER},
-    "telehealth.record": HEALTH_PROFESSIONALS,
-    "telehealth.stats": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.TELEHEALTH_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER},
+    Perm.TELEHEALTH_RECORD: HEALTH_PROFESSIONALS,
+    Perm.TELEHEALTH_STATS: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # Visits: planned by coordination and the secretariat; traced by whoever does them (object
     # rule: the visit's professional, or a planner correcting); partners see their own visits and
     # those of the people they may see (consent).
-    "visit.view": CRT_TEAM | {Role.PARTNER},
-    "visit.plan": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.NURSE}),
-    "visit.trace": (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
-    "visit.team": CRT_TEAM,
+    Perm.VISIT_VIEW: CRT_TEAM | {Role.PARTNER},
+    Perm.VISIT_PLAN: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.NURSE}),
+    Perm.VISIT_TRACE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    Perm.VISIT_TEAM: CRT_TEAM,
     # On-call service (astreinte): who answers calls and uses the on-call screen; the rota;
     # the call log; review of break-the-glass accesses; the figures. Emergency data (DLU…)
     # follows the object rule of oncall/access.py (care team, or break the glass on a call).
-    "oncall.respond": frozenset({Role.NURSE, Role.CARE_AIDE, Role.DOCTOR, Role.COORDINATOR}),
-    "oncall.rota.view": CRT_TEAM,
-    "oncall.rota.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
-    "oncall.calls.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+    Perm.ONCALL_RESPOND: frozenset({Role.NURSE, Role.CARE_AIDE, Role.DOCTOR, Role.COORDINATOR}),
+    Perm.ONCALL_ROTA_VIEW: CRT_TEAM,
+    Perm.ONCALL_ROTA_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.ONCALL_CALLS_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                                     Role.CARE_AIDE}),
-    "oncall.break_glass.review": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.AUDITOR}),
-    "oncall.figures": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR}),
+    Perm.ONCALL_BREAK_GLASS_REVIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.AUDITOR}),
+    Perm.ONCALL_FIGURES: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR}),
     # The coordinator (IDEC) takes calls too: the DLU opens for them under break-the-glass.
-    "dlu.view": HEALTH_PROFESSIONALS | {Role.PARTNER, Role.COORDINATOR},
-    "dlu.edit": frozenset({Role.DOCTOR, Role.NURSE}),
+    Perm.DLU_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER, Role.COORDINATOR},
+    Perm.DLU_EDIT: frozenset({Role.DOCTOR, Role.NURSE}),
     # Temporary rooms: the CRT's emergency room and partners' HT / HTSH places, the stays
     # (beneficiaries, and people who are not, e.g. whose caregiver is hospitalised: personal
     # data), the places kept in the file active. Read by the team that follows the file active;
     # stays booked by those who manage it; rooms, prices and durations set by coordination.
-    "lodging.view": CRT_TEAM - {Role.ACTIVITY_LEADER},
-    "lodging.manage": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+    Perm.LODGING_VIEW: CRT_TEAM - {Role.ACTIVITY_LEADER},
+    Perm.LODGING_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                                  Role.ADMIN_STAFF}),
-    "lodging.configure": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.LODGING_CONFIGURE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # The CRT team: who is in it, with which roles.
-    "team.view": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.TEAM_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # Adding people, changing their roles, ending their access, new password links. Which
     # roles each may give: ``grantable_roles`` below.
-    "team.manage": frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.TEAM_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # The portal: the beneficiary and their caregivers see the coming visits, the notes shared
     # with the caregiver, their contacts and the CRT's number, for the files linked to their
     # account only (object rules in portal/selectors.py); a caregiver writes to the team.
-    "portal.view": frozenset({Role.CAREGIVER, Role.BENEFICIARY}),
-    "portal.post_note": frozenset({Role.CAREGIVER}),
+    Perm.PORTAL_VIEW: frozenset({Role.CAREGIVER, Role.BENEFICIARY}),
+    Perm.PORTAL_POST_NOTE: frozenset({Role.CAREGIVER}),
     # Portal accounts of a person and of their caregivers, given from the file.
-    "portal.accounts": frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.PORTAL_ACCOUNTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.
-    "audit.view": frozenset({Role.AUDITOR}),
+    Perm.AUDIT_VIEW: frozenset({Role.AUDITOR}),
 }
 
 
 def has_permission(roles: Iterable[str], permission: str) -> bool:
-    """True when one of ``roles`` holds ``permission``. Unknown permissions raise KeyError."""
-    allowed = MATRIX[permission]
+    """True when one of ``roles`` holds ``permission``. An unknown name raises ValueError."""
+    allowed = MATRIX[Perm(permission)]
     return any(role in allowed for role in roles)
 
 

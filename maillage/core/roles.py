@@ -41,3 +41,10 @@ HEALTH_PROFESSIONALS = frozenset(
 )
 
 PORTAL = frozenset({Role.CAREGIVER, Role.BENEFICIARY})
+
+#: The one definition of a **team member**: active staff of the CRT holding a care or
+#: coordination role. Pickers (care team, referent, visits, rota, alert assignee, next step
+#: owner) list only them; portal accounts, partners, the DPO (auditor), the ARS — and the
+#: secretariat, whose job is administrative — are never team members. See
+#: ``core.selectors.team_member_users``.
+TEAM_MEMBER_ROLES = CRT_TEAM - {Role.ADMIN_STAFF}

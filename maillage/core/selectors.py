@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import AuditEvent, Crt, Membership, MembershipRole
-from .roles import CRT_TEAM, PORTAL, Role
+from .roles import CRT_TEAM, PORTAL, TEAM_MEMBER_ROLES, Role
 
 #: The volet 2 forfait per beneficiary per month (SPEC §1).
 FORFAIT_MONTHLY = Decimal("900.00")
@@ -50,6 +50,36 @@ def team_memberships(*, crt: Crt) -> QuerySet[Membership]:
         .filter(Exists(non_portal) | ~Exists(any_role))
         .select_related("user", "crt")
     )
+
+
+def team_member_users(*, crt: Crt) -> QuerySet:
+    """The CRT's team members (``roles.TEAM_MEMBER_ROLES``): active users with an active
+    membership holding a care or coordination role. Every picker of "a member of the team"
+    starts here, and so do the services that check a chosen person."""
+    return (
+        get_user_model().objects.filter(
+            is_active=True,
+            pk__in=MembershipRole.objects.filter(
+                membership__crt=crt, membership__is_active=True,
+                role__in=[str(r) for r in TEAM_MEMBER_ROLES],
+            ).values("membership__user"),
+        )
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def member_roles(*, user, crt: Crt) -> frozenset[str]:
+    """The roles ``user`` holds in ``crt`` now (none when the access ended): what services
+    check when they act for someone, whoever calls them."""
+    if user is None or not getattr(user, "is_active", False):
+        return frozenset()
+    return frozenset(MembershipRole.objects.filter(
+        membership__crt=crt, membership__user=user, membership__is_active=True,
+    ).values_list("role", flat=True))
+
+
+def is_team_member(user, crt: Crt) -> bool:
+    return user is not None and team_member_users(crt=crt).filter(pk=user.pk).exists()
 
 
 def team_members(*, crt: Crt, active: bool = True) -> list[Membership]:

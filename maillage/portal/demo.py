@@ -30,7 +30,7 @@ def load(ctx: DemoContext) -> None:
     b = caregiver.beneficiary
     team = {m.role: m.user for m in CareTeamMember.objects.active()
             .filter(beneficiary=b, user__isnull=False).select_related("user")}
-    access = FileAccess(identity=True, planning=True, health=True)
+    access = FileAccess(identity=True, planning=True, liaison=True, health=True)
     for role, category, text in SHARED:
         author = team.get(role)
         if author is None:

@@ -26,7 +26,9 @@ def _team_recipients(beneficiary: Beneficiary) -> list:
              .filter(beneficiary=beneficiary, user__isnull=False).select_related("user")]
     coordinators = [m.user for m in Membership.objects.filter(
         crt=beneficiary.crt, is_active=True, roles__role=Role.COORDINATOR).select_related("user")]
-    return staff + coordinators
+    from maillage.beneficiaries.access import users_with_access
+
+    return users_with_access("liaison", beneficiary=beneficiary, users=staff + coordinators)
 
 
 @transaction.atomic

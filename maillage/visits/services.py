@@ -91,8 +91,14 @@ def _join_care_team(actor, beneficiary: Beneficiary, staff, professional, day: d
         return
     role = (staff.profession if staff else professional.get_profession_display()) or \
         "Intervenant·e au domicile"
-    care_team_add(actor=actor, beneficiary=beneficiary, user=staff, professional=professional,
-                  role=f"{role} (passages)"[:120], start_date=day)
+    try:
+        care_team_add(actor=actor, beneficiary=beneficiary, user=staff,
+                      professional=professional, role=f"{role} (passages)"[:120], start_date=day)
+    except DomainError as error:
+        who = staff.get_full_name() if staff else str(professional)
+        raise DomainError(
+            f"{who} ne fait pas partie du cercle de soins de cette personne. {error.message}",
+            field="staff" if staff else "professional") from error
 
 
 def _check_service(crt, service) -> None:

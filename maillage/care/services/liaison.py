@@ -26,7 +26,7 @@ def check_care_team_writer(*, actor, roles, beneficiary, access, refusal: str) -
     from maillage.core.permissions import is_in_care_team
     from maillage.core.roles import Role
 
-    if not access.planning:
+    if not access.liaison:
         raise DomainError("Le consentement de la personne ne couvre pas ce partage.")
     if not (is_in_care_team(actor, beneficiary) or roles & {Role.COORDINATOR, Role.DIRECTION}):
         raise DomainError(refusal)
@@ -71,7 +71,10 @@ def _alert_recipients(beneficiary: Beneficiary):
     coordinators = [m.user for m in Membership.objects.filter(
         crt=beneficiary.crt, is_active=True, roles__role=Role.COORDINATOR).select_related(
         "user")]
-    return [u for u in users + coordinators if u is not None]
+    from maillage.beneficiaries.access import users_with_access
+
+    # Told only if they may read the alert now (consent withdrawn: no longer told).
+    return users_with_access("liaison", beneficiary=beneficiary, users=users + coordinators)
 
 
 @transaction.atomic

@@ -89,8 +89,8 @@ class TestPosting:
         response = client.post(team(other), {"text": "Bonjour"})
         assert response.status_code == 400
         assert "Seuls les membres du cercle de soins écrivent" in visible_text(response)
-        client.force_login(users["admin_staff"])  # reads, does not write
-        assert client.get(team(other)).status_code == 200
+        client.force_login(users["admin_staff"])  # administrative data only: neither reads
+        assert client.get(team(other)).status_code == 403
         assert client.post(team(other), {"text": "Bonjour"}).status_code == 403
         client.force_login(users["coordinator"])  # coordination writes in every file
         assert client.post(team(other), {"text": "Point lundi"}).status_code == 302

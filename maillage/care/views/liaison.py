@@ -23,8 +23,10 @@ from ..models import Alert, LiaisonNote
 
 def _shared_file(request, public_id):
     b, access = file_for_request(request, public_id)
-    if not access.planning:
-        raise PermissionDenied("Le consentement de la personne ne couvre pas ce partage.")
+    if not access.liaison:
+        raise PermissionDenied(
+            "Le cahier de liaison et les alertes sont réservés à la coordination et au cercle "
+            "de soins, dans la limite du consentement de la personne.")
     return b, access
 
 
@@ -145,8 +147,9 @@ def alert_resolve(request: HttpRequest, public_id, item_id) -> HttpResponse:
 @require("alert.view")
 @require_GET
 def open_alerts(request: HttpRequest) -> HttpResponse:
-    from maillage.beneficiaries.access import visible_beneficiaries
+    from maillage.beneficiaries.access import liaison_visible_beneficiaries
 
-    visible = visible_beneficiaries(crt=request.crt, user=request.user, roles=request.roles)
+    visible = liaison_visible_beneficiaries(crt=request.crt, user=request.user,
+                                            roles=request.roles)
     rows = selectors.open_alerts(crt=request.crt).filter(beneficiary__in=visible)
     return render(request, "care/open_alerts.html", {"alerts": rows})
