@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from maillage.beneficiaries.access import reads_clinical_text
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log, client_ip
 from maillage.core.forms_util import run_form
@@ -146,6 +147,8 @@ def _detail_context(request, referral, decision_form, next_step_form) -> dict:
         "enrolment": referral.enrolments.order_by("-admitted_on").first(),
         "can_review": has_permission(request.roles, "referral.review"),
         "can_step": has_permission(request.roles, "admission.step"),
+        # The reason of the request and the observations of the steps are clinical free text.
+        "clinical_text": reads_clinical_text(request.roles),
     }
 
 
@@ -369,6 +372,8 @@ def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
         "steps_due": [AdmissionStep.Kind(k).label for k in due],
         "history": selectors.other_stays(enrolment=enrolment),
         "can_manage": has_permission(request.roles, "enrolment.manage"),
+        # Reasons of hospitalisations and the doctor's exit opinion are clinical free text.
+        "clinical_text": reads_clinical_text(request.roles),
         "months": selectors.forfait_months_of(enrolment=enrolment, year=timezone.localdate().year),
     })
 
