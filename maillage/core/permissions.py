@@ -164,8 +164,10 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.ONCALL_RESPOND: frozenset({Role.NURSE, Role.CARE_AIDE, Role.DOCTOR, Role.COORDINATOR}),
     Perm.ONCALL_ROTA_VIEW: CRT_TEAM,
     Perm.ONCALL_ROTA_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
-    Perm.ONCALL_CALLS_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
-                                    Role.CARE_AIDE}),
+    # The call log (clinical text): object rule in oncall/access.py; the direction reads the
+    # figures only.
+    Perm.ONCALL_CALLS_VIEW: frozenset({Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
+                                       Role.CARE_AIDE}),
     Perm.ONCALL_BREAK_GLASS_REVIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.AUDITOR}),
     Perm.ONCALL_FIGURES: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR}),
     # The coordinator (IDEC) takes calls too: the DLU opens for them under break-the-glass.

@@ -1,25 +1,179 @@
-"""Who may read a person's emergency data on call (DLU, allergies, treatments, directives).
+"""The access policies of the on-call service (SPEC §3, §4.4), each with both faces — the check
+for one object and the queryset of what a user may see — which must agree (tested for every
+user × object in ``tests/test_policy_agreement.py``). Views, selectors, home panels and the
+file's page call only these.
 
-Normally a health professional of the person's care team (``file_access(...).health``). On
-call, a professional outside the care team may open the file only during an open call they
-answer, with a stated reason: « bris de glace », recorded, flagged in the audit trail and
-listed for the coordinator and the auditor to review (SPEC §3, §4.4)."""
+**Calls** (their clinical text: assessment, advice, actions, outcome, follow-up) are read by:
+
+- the professional on call at that time: who answered it, who travels for it, and whoever was
+  on the rota when the call came in (any duty, e.g. the nurse called for advice);
+- the coordinator (IDEC), who organises the service and reads the night's calls;
+- the health professionals of the person's care team, when they may read the person's health
+  data (``file_access(...).health``: care team + consent to share) and the person agreed that
+  the care team be informed of on-call interventions (consent ``oncall_information``).
+
+The direction sees figures only (``selectors.figures``), never a call's text.
+
+**Emergency data** (DLU, allergies, treatments, directives) is read by the health professionals
+of the care team (``file_access(...).health``), or through **break-the-glass**: a professional
+on the rota at that moment (a shift covering now that answers or travels) who answered or
+travels for an *open* call about *that* person, stating a reason. The access is audited as an
+emergency access and lasts until the end of the call + 2 hours; it is listed for the
+coordinator and the auditor to review with the call."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from maillage.beneficiaries.access import file_access
+from maillage.beneficiaries.access import file_access, health_visible_beneficiaries
+from maillage.beneficiaries.models import Beneficiary, Consent
 from maillage.core.permissions import has_permission
+from maillage.core.roles import Role
 
-from .models import BreakGlass, Call
+from .models import BreakGlass, Call, Shift
+
+#: Roles that read every call of their CRT.
+READ_ALL_CALLS = frozenset({Role.COORDINATOR})
+#: How long a break-the-glass access outlives its call (writing up, the way back).
+GLASS_AFTER_CALL = timedelta(hours=2)
+#: The duties of the rota that may break the glass: who answers, who travels.
+GLASS_DUTIES = tuple(dict.fromkeys(Shift.ANSWERS + Shift.TRAVELS))
+
+
+def _responder(roles) -> bool:
+    return has_permission(roles, "oncall.respond")
+
+
+def _shifts_of(user) -> QuerySet[Shift]:
+    if not getattr(user, "is_authenticated", False):
+        return Shift.objects.none()
+    return Shift.objects.filter(Q(staff=user) | Q(professional__user=user))
+
+
+def _informed(beneficiary_ref) -> QuerySet[Consent]:
+    """The person's active agreement that the care team be told of on-call interventions."""
+    return Consent.objects.filter(beneficiary=beneficiary_ref,
+                                  kind=Consent.Kind.ONCALL_INFORMATION, granted=True,
+                                  withdrawn_at__isnull=True)
+
+
+# --- Calls -----------------------------------------------------------------------------------
+
+
+def calls_visible(*, crt, user, roles) -> QuerySet[Call]:
+    """The calls of ``crt`` whose content ``user`` may read (see the module's docstring)."""
+    qs = Call.objects.filter(crt=crt)
+    if roles & READ_ALL_CALLS:
+        return qs
+    allowed = Q(pk__in=[])
+    if _responder(roles):
+        on_rota = _shifts_of(user).filter(crt=crt, starts_at__lte=OuterRef("received_at"),
+                                          ends_at__gt=OuterRef("received_at"))
+        allowed |= Q(answered_by=user) | Q(travelled_by=user) | Exists(on_rota)
+    team = health_visible_beneficiaries(crt=crt, user=user, roles=roles)
+    allowed |= Q(beneficiary__in=team.values("pk")) & Exists(_informed(OuterRef("beneficiary")))
+    return qs.filter(allowed)
+
+
+def can_view_call(*, user, roles, call: Call) -> bool:
+    """May ``user`` read this call (its clinical text included)? ``roles`` are the user's roles
+    in the call's CRT."""
+    if roles & READ_ALL_CALLS:
+        return True
+    if _responder(roles):
+        if user.pk is not None and user.pk in (call.answered_by_id, call.travelled_by_id):
+            return True
+        if _shifts_of(user).filter(crt_id=call.crt_id, starts_at__lte=call.received_at,
+                                   ends_at__gt=call.received_at).exists():
+            return True
+    if call.beneficiary_id is None or not _informed(call.beneficiary_id).exists():
+        return False
+    return file_access(user=user, roles=roles, beneficiary=call.beneficiary).health
+
+
+def can_edit_call(*, user, roles, call: Call) -> bool:
+    """Completing a call: the professional who took it, or the coordinator."""
+    if not _responder(roles) or not can_view_call(user=user, roles=roles, call=call):
+        return False
+    return call.answered_by_id == user.pk or bool(roles & READ_ALL_CALLS)
+
+
+# --- Break the glass -------------------------------------------------------------------------
+
+
+def glass_valid_until(call: Call) -> datetime | None:
+    """When the glass broken on this call stops opening the file: None while the call is
+    open (it lasts as long), else its closing + 2 hours."""
+    if call.status == Call.Status.OPEN:
+        return None
+    return (call.closed_at or call.received_at) + GLASS_AFTER_CALL
+
+
+def _valid_glass_q(now: datetime, prefix: str = "") -> Q:
+    """The break-the-glass records still opening their file at ``now`` (on ``BreakGlass``)."""
+    return (Q(**{f"{prefix}call__status": Call.Status.OPEN})
+            | Q(**{f"{prefix}call__status": Call.Status.CLOSED,
+                   f"{prefix}call__closed_at__gt": now - GLASS_AFTER_CALL}))
+
+
+def on_rota_now(*, user, crt, at: datetime | None = None) -> bool:
+    """Is ``user`` on the rota at ``at`` (now), on a shift that answers or travels?"""
+    at = at or timezone.now()
+    return _shifts_of(user).filter(crt=crt, duty__in=GLASS_DUTIES, starts_at__lte=at,
+                                   ends_at__gt=at).exists()
+
+
+def glass_call(*, user, roles, beneficiary, at: datetime | None = None) -> Call | None:
+    """The open call on which ``user`` may break the glass for ``beneficiary`` now: about that
+    person, taken or travelled for by ``user``, who is on the rota at this moment."""
+    if not _responder(roles) or not on_rota_now(user=user, crt=beneficiary.crt_id, at=at):
+        return None
+    return (Call.objects.filter(Q(answered_by=user) | Q(travelled_by=user),
+                                crt_id=beneficiary.crt_id, beneficiary=beneficiary,
+                                status=Call.Status.OPEN)
+            .order_by("-received_at").first())
+
+
+def valid_glass(*, user, roles, beneficiary, at: datetime | None = None) -> BreakGlass | None:
+    """The break-the-glass access of ``user`` to ``beneficiary`` still valid at ``at``."""
+    if not _responder(roles):
+        return None
+    at = at or timezone.now()
+    return (BreakGlass.objects.filter(_valid_glass_q(at), user=user, beneficiary=beneficiary,
+                                      call__beneficiary=beneficiary)
+            .select_related("call").order_by("-created_at").first())
+
+
+def glass_beneficiaries(*, crt, user, roles, at: datetime | None = None
+                        ) -> QuerySet[Beneficiary]:
+    """The people ``user`` currently has break-the-glass access to (queryset face of
+    ``valid_glass``)."""
+    qs = Beneficiary.objects.filter(crt=crt)
+    if not _responder(roles):
+        return qs.none()
+    at = at or timezone.now()
+    glasses = BreakGlass.objects.filter(_valid_glass_q(at), user=user,
+                                        beneficiary=OuterRef("pk"),
+                                        call__beneficiary=OuterRef("pk"))
+    return qs.filter(Exists(glasses))
+
+
+def emergency_beneficiaries(*, crt, user, roles, at: datetime | None = None
+                            ) -> QuerySet[Beneficiary]:
+    """The people whose emergency data ``user`` may read now (queryset face of
+    ``emergency_access(...).health``): the care team's health access, or a valid glass."""
+    health = health_visible_beneficiaries(crt=crt, user=user, roles=roles).values("pk")
+    glass = glass_beneficiaries(crt=crt, user=user, roles=roles, at=at).values("pk")
+    return Beneficiary.objects.filter(crt=crt).filter(Q(pk__in=health) | Q(pk__in=glass))
 
 
 @dataclass(frozen=True)
 class EmergencyAccess:
     health: bool
     break_glass: BreakGlass | None = None
-    #: The open call of this user, if any (needed to break the glass).
+    #: The open call on which this user may break the glass for this person, if any.
     open_call: Call | None = None
 
     @property
@@ -27,22 +181,13 @@ class EmergencyAccess:
         return not self.health and self.open_call is not None
 
 
-def open_call_of(user, crt) -> Call | None:
-    """The open call this user took, or travels for (the one who goes to the home needs the
-    file as much as the one who answered)."""
-    return (Call.objects.filter(Q(answered_by=user) | Q(travelled_by=user), crt=crt,
-                                status=Call.Status.OPEN)
-            .order_by("-received_at").first())
-
-
-def emergency_access(*, user, roles, beneficiary) -> EmergencyAccess:
+def emergency_access(*, user, roles, beneficiary, at: datetime | None = None
+                     ) -> EmergencyAccess:
     """May ``user`` read ``beneficiary``'s emergency data now, and how."""
-    call = open_call_of(user, beneficiary.crt) if has_permission(roles, "oncall.respond") \
-        else None
     if file_access(user=user, roles=roles, beneficiary=beneficiary).health:
-        return EmergencyAccess(health=True, open_call=call)
-    if call is None:
-        return EmergencyAccess(health=False)
-    glass = (BreakGlass.objects.filter(call=call, user=user, beneficiary=beneficiary)
-             .order_by("-created_at").first())
-    return EmergencyAccess(health=glass is not None, break_glass=glass, open_call=call)
+        return EmergencyAccess(health=True)
+    glass = valid_glass(user=user, roles=roles, beneficiary=beneficiary, at=at)
+    if glass is not None:
+        return EmergencyAccess(health=True, break_glass=glass)
+    return EmergencyAccess(health=False, open_call=glass_call(user=user, roles=roles,
+                                                              beneficiary=beneficiary, at=at))

@@ -10,9 +10,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from maillage.beneficiaries.models import Beneficiary, Caregiver, Consent
-from maillage.core.permissions import has_permission
+from maillage.beneficiaries.models import Beneficiary, Caregiver
 
+from .access import calls_visible
 from .models import BreakGlass, Call, EscalationContact, Shift
 from .rota import Gap, coverage_gaps
 
@@ -83,13 +83,16 @@ def search(*, crt, query: str, limit: int = 20) -> list[Beneficiary]:
         .order_by("-active", "birth_name", "first_name")[:limit])
 
 
-def open_calls(*, crt, user) -> list[Call]:
-    return list(Call.objects.filter(crt=crt, answered_by=user, status=Call.Status.OPEN)
+def open_calls(*, crt, user, roles) -> list[Call]:
+    """The open calls this user took (the on-call screen's reminder)."""
+    return list(calls_visible(crt=crt, user=user, roles=roles)
+                .filter(answered_by=user, status=Call.Status.OPEN)
                 .select_related(*CALL_RELATED))
 
 
-def calls(*, crt, month: date | None = None) -> QuerySet[Call]:
-    qs = Call.objects.filter(crt=crt).select_related(*CALL_RELATED)
+def calls(*, crt, user, roles, month: date | None = None) -> QuerySet[Call]:
+    """The calls this user may read (``access.calls_visible``), newest first."""
+    qs = calls_visible(crt=crt, user=user, roles=roles).select_related(*CALL_RELATED)
     if month is not None:
         start = timezone.make_aware(datetime(month.year, month.month, 1))
         end_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
@@ -100,7 +103,9 @@ def calls(*, crt, month: date | None = None) -> QuerySet[Call]:
 
 
 def night_summary(*, crt, now: datetime | None = None) -> list[Call]:
-    """The calls since yesterday 08:00, for the coordinator's morning."""
+    """Every call since yesterday 08:00 (at most 30), for the morning panel of the home page,
+    which shows only those ``access.calls_visible`` lets its reader read and counts the
+    others (``oncall/home.py``)."""
     now = timezone.localtime(now or timezone.now())
     since = now.replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=1)
     return list(Call.objects.filter(crt=crt, received_at__gte=since)
@@ -108,23 +113,18 @@ def night_summary(*, crt, now: datetime | None = None) -> list[Call]:
 
 
 def calls_for_file(*, beneficiary, user, roles, days: int = 7) -> list[Call]:
-    """The on-call interventions shown on a person's file: to the coordination always; to the
-    rest of the care team when the person consented to be informed (« information du cercle de
-    soins sur les interventions de l'astreinte »)."""
+    """The on-call interventions of the last days shown on a person's file: the calls this
+    user may read (``access.calls_visible``: the coordinator, who was on call, the care team's
+    health professionals when the person agreed that they be informed)."""
     since = timezone.now() - timedelta(days=days)
-    qs = Call.objects.filter(beneficiary=beneficiary, received_at__gte=since).select_related(
-        "answered_by", "travelled_by")
-    if has_permission(roles, "oncall.break_glass.review"):  # coordination, direction
-        return list(qs)
-    consented = Consent.objects.filter(
-        beneficiary=beneficiary, kind=Consent.Kind.ONCALL_INFORMATION, granted=True,
-        withdrawn_at__isnull=True)
-    if not beneficiary.has_care_team_member(user):
-        return []
-    return list(qs.filter(Exists(consented)))
+    return list(calls_visible(crt=beneficiary.crt_id, user=user, roles=roles)
+                .filter(beneficiary=beneficiary, received_at__gte=since)
+                .select_related("answered_by", "travelled_by"))
 
 
 def break_glass_list(*, crt, pending_only: bool = False) -> QuerySet[BreakGlass]:
+    """Break-the-glass accesses to review, each with its call (time, reason code — never the
+    call's clinical text), the person, who, the stated reason and when the access ends."""
     qs = BreakGlass.objects.filter(crt=crt).select_related("user", "beneficiary", "call",
                                                            "reviewed_by")
     return qs.filter(reviewed_at__isnull=True) if pending_only else qs

@@ -270,24 +270,37 @@ def call_close(*, actor, call: Call, version: int) -> Call:
 
 @transaction.atomic
 def break_glass(*, actor, call: Call, beneficiary: Beneficiary, reason: str) -> BreakGlass:
-    """Open a file outside one's care team: only during one's own open call, with a reason."""
+    """Open a file outside one's care team in an emergency (« bris de glace »): only by the
+    professional on the rota at this moment who took, or travels for, this open call; only for
+    the person of that call; with a stated reason. The access lasts until the end of the call
+    + 2 hours (``access.GLASS_AFTER_CALL``) and is audited as an emergency access."""
+    from .access import on_rota_now
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Indiquez le motif de l'accès en urgence.", field="reason")
     if call.status != Call.Status.OPEN or actor.id not in (call.answered_by_id,
                                                            call.travelled_by_id):
         raise DomainError("L'accès en urgence n'est possible que pendant un appel en cours que "
                           "vous avez pris ou pour lequel vous vous déplacez.")
     if beneficiary.crt_id != call.crt_id:
         raise DomainError("Personne inconnue.")
-    if len(reason.strip()) < 10:
+    if call.beneficiary_id is None or call.beneficiary_id != beneficiary.id:
+        raise DomainError("L'accès en urgence ne vaut que pour la personne concernée par "
+                          "l'appel en cours : enregistrez l'appel pour cette personne.")
+    if not on_rota_now(user=actor, crt=call.crt_id):
+        raise DomainError("L'accès en urgence est réservé au professionnel d'astreinte en ce "
+                          "moment (planning d'astreinte).")
+    if len(reason) < 10:
         raise DomainError("Expliquez en une phrase pourquoi vous devez ouvrir ce dossier.",
                           field="reason")
     item = BreakGlass.objects.create(crt=call.crt, call=call, user=actor,
-                                     beneficiary=beneficiary, reason=reason.strip(),
+                                     beneficiary=beneficiary, reason=reason,
                                      created_by=actor, updated_by=actor)
     audit_log(actor=actor, action="oncall.break_glass", obj=item, beneficiary=beneficiary,
-              reason=item.reason, emergency=True)
-    if call.beneficiary_id is None:
-        Call.objects.filter(pk=call.pk).update(beneficiary=beneficiary)
-        call.beneficiary = beneficiary
+              reason=item.reason, emergency=True,
+              details={"appel du": f"{timezone.localtime(call.received_at):%d/%m/%Y %H:%M}",
+                       "motif de l'appel": call.get_reason_display()})
     return item
 
 

@@ -23,7 +23,13 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import selectors, services
-from .access import emergency_access
+from .access import (
+    calls_visible,
+    can_edit_call,
+    can_view_call,
+    emergency_access,
+    glass_valid_until,
+)
 from .forms import (
     ArrangementForm,
     BreakGlassForm,
@@ -53,7 +59,8 @@ def screen(request: HttpRequest) -> HttpResponse:
         "query": query, "results": results, "searched": bool(query),
         "on_call": selectors.on_call_now(crt=request.crt),
         "contacts": selectors.contacts(crt=request.crt),
-        "open_calls": selectors.open_calls(crt=request.crt, user=request.user),
+        "open_calls": selectors.open_calls(crt=request.crt, user=request.user,
+                                           roles=request.roles),
     })
 
 
@@ -73,9 +80,10 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not access.may_break_glass:
-            raise PermissionDenied("L'accès en urgence n'est possible que pendant un appel en "
-                                   "cours que vous avez pris ou pour lequel vous vous "
-                                   "déplacez.")
+            raise PermissionDenied("L'accès en urgence est réservé au professionnel "
+                                   "d'astreinte en ce moment, pendant un appel en cours au "
+                                   "sujet de cette personne, qu'il a pris ou pour lequel il "
+                                   "se déplace.")
         if form.is_valid():
             try:
                 services.break_glass(actor=request.user, call=access.open_call, beneficiary=b,
@@ -130,11 +138,12 @@ def call_new(request: HttpRequest) -> HttpResponse:
 
 
 def _call(request, call_id) -> Call:
-    call = get_for_crt(selectors.calls(crt=request.crt), request.crt, call_id)
-    if call.beneficiary_id and not visible_beneficiaries(
-            crt=request.crt, user=request.user, roles=request.roles).filter(
-            pk=call.beneficiary_id).exists():
-        raise PermissionDenied("Cet appel concerne une personne que vous ne voyez pas.")
+    """The call named in the URL (404 in another CRT), if this user may read it (403)."""
+    call = get_for_crt(Call.objects.select_related(*selectors.CALL_RELATED), request.crt,
+                       call_id)
+    if not can_view_call(user=request.user, roles=request.roles, call=call):
+        raise PermissionDenied("Cet appel est réservé au professionnel d'astreinte, à la "
+                               "coordination et au cercle de soins de la personne.")
     return call
 
 
@@ -142,9 +151,7 @@ def _call(request, call_id) -> Call:
 @require_http_methods(["GET", "POST"])
 def call(request: HttpRequest, call_id) -> HttpResponse:
     item = _call(request, call_id)
-    may_edit = has_permission(request.roles, "oncall.respond") and (
-        item.answered_by_id == request.user.id
-        or has_permission(request.roles, "oncall.rota.manage"))
+    may_edit = can_edit_call(user=request.user, roles=request.roles, call=item)
     form = CallForm(request.POST or None, initial=CallForm.initial_for(item))
     status = 200
     if request.method == "POST":
@@ -195,8 +202,7 @@ def call(request: HttpRequest, call_id) -> HttpResponse:
 @require_POST
 def escalation_add(request: HttpRequest, call_id) -> HttpResponse:
     item = _call(request, call_id)
-    if item.answered_by_id != request.user.id and not has_permission(request.roles,
-                                                                      "oncall.rota.manage"):
+    if not can_edit_call(user=request.user, roles=request.roles, call=item):
         raise PermissionDenied("Seul le professionnel qui a pris l'appel le complète.")
     form = EscalationForm(request.POST)
     if form.is_valid():
@@ -216,8 +222,12 @@ def escalation_add(request: HttpRequest, call_id) -> HttpResponse:
 @require("oncall.calls.view")
 @require_GET
 def calls(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.calls(crt=request.crt), 30).get_page(request.GET.get("page"))
-    return render(request, "oncall/calls.html", {"page": page, "calls": list(page.object_list)})
+    """The call log: the calls this user may read. The direction reads the figures instead."""
+    page = Paginator(selectors.calls(crt=request.crt, user=request.user, roles=request.roles),
+                     30).get_page(request.GET.get("page"))
+    return render(request, "oncall/calls.html", {
+        "page": page, "calls": list(page.object_list),
+        "can_view_figures": has_permission(request.roles, "oncall.figures")})
 
 
 # --- Rota ------------------------------------------------------------------------------------
@@ -364,8 +374,17 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
         return redirect("oncall:break_glass_list")
     page = Paginator(selectors.break_glass_list(crt=request.crt), 30).get_page(
         request.GET.get("page"))
-    return render(request, "oncall/break_glass.html", {"page": page,
-                                                       "items": list(page.object_list)})
+    items = list(page.object_list)
+    # The call's page only for those who may read it (the coordinator): the auditor reviews
+    # the access with the call's time and reason code, not its clinical text.
+    readable = set(calls_visible(crt=request.crt, user=request.user, roles=request.roles)
+                   .filter(pk__in=[g.call_id for g in items]).values_list("pk", flat=True))
+    now = timezone.now()
+    for g in items:
+        g.call_readable = g.call_id in readable
+        g.valid_until = glass_valid_until(g.call)
+        g.expired = g.valid_until is not None and g.valid_until <= now
+    return render(request, "oncall/break_glass.html", {"page": page, "items": items})
 
 
 @require("oncall.figures")

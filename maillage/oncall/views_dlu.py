@@ -2,11 +2,14 @@
 the « fiche aller » of a call for the emergency department.
 
 Reading follows ``oncall.access.emergency_access``: a health professional of the care team, or
-the on-call responder who broke the glass during their open call (audited as an emergency
-access, with the stated reason). Updating is for the care team only (``file_access().health``):
-the DLU is written away from the emergency, never under a break-the-glass access."""
+the on-call professional who broke the glass on an open call about that person (audited as an
+emergency access, with the stated reason; valid until the end of the call + 2 hours). The
+« fiche aller » also prints the call: ``oncall.access.can_view_call`` too. Updating is for the
+care team only (``file_access().health``): the DLU is written away from the emergency, never
+under a break-the-glass access."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +27,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import dlu as dlu_module
-from .access import EmergencyAccess, emergency_access
+from .access import EmergencyAccess, can_view_call, emergency_access
 from .forms_dlu import DluForm, DluReviewForm
 from .models import Call, EmergencyFile
 
@@ -68,10 +71,10 @@ def _build(b: Beneficiary, fa, ea: EmergencyAccess, *, key_box: bool = True):
 
 
 def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
-    from weasyprint import HTML
+    from maillage.core.pdf import render_pdf  # WeasyPrint loads on first use only
 
     html = render_to_string(template, context)
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
     # Inline: the browser opens it ready to print (one click from the on-call screen).
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -195,6 +198,9 @@ def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
         .select_related("beneficiary", "answered_by", "travelled_by"),
         request.crt, call_id,
     )
+    if not can_view_call(user=request.user, roles=request.roles, call=call):
+        raise PermissionDenied("Cet appel est réservé au professionnel d'astreinte, à la "
+                               "coordination et au cercle de soins de la personne.")
     b, fa = _file(request, call.beneficiary.public_id)
     ea = _read(request, b, fa)
     if ea is None:

@@ -99,8 +99,8 @@ def b(crt_a, users, gp):
     return person
 
 
-def break_glass(user, b, *, status=Call.Status.OPEN):
-    call = oncall.call(b.crt, user, b, status=status)
+def break_glass(user, b, *, status=Call.Status.OPEN, closed_at=None):
+    call = oncall.call(b.crt, user, b, status=status, closed_at=closed_at)
     return BreakGlass.objects.create(crt=b.crt, call=call, user=user, beneficiary=b,
                                      reason="Chute, la personne ne répond plus")
 
@@ -216,6 +216,7 @@ class TestHealthRule:
     def test_an_open_call_without_broken_glass_is_not_enough(self, client, crt_a, make_user,
                                                              b):
         outsider = make_user(crt_a, Role.NURSE)
+        oncall.shift(crt_a, outsider)
         oncall.call(crt_a, outsider, b)
         client.force_login(outsider)
         response = client.get(url("dlu", b))
@@ -239,8 +240,12 @@ class TestHealthRule:
 
     def test_break_glass_ends_with_the_call(self, client, crt_a, make_user, b):
         outsider = make_user(crt_a, Role.NURSE)
-        break_glass(outsider, b, status=Call.Status.CLOSED)
+        glass = break_glass(outsider, b, status=Call.Status.CLOSED,
+                            closed_at=timezone.now() - timedelta(minutes=30))
         client.force_login(outsider)
+        assert client.get(url("dlu", b)).status_code == 200  # 2 hours to write it up
+        Call.objects.filter(pk=glass.call_id).update(
+            closed_at=timezone.now() - timedelta(hours=2, minutes=1))
         assert client.get(url("dlu", b)).status_code == 403
 
     def test_break_glass_does_not_allow_editing(self, client, crt_a, make_user, b):

@@ -222,7 +222,9 @@ class TestCalls:
                                  assessment="x")
 
     def test_only_who_took_the_call_completes_it(self, crt_a, users, client):
-        item = call(crt_a, users["nurse"], shared_file(crt_a, users["care_aide"]))
+        b = shared_file(crt_a, users["care_aide"])
+        consent(b, kind="oncall_information")  # the care team reads the call
+        item = call(crt_a, users["nurse"], b)
         client.force_login(users["care_aide"])
         url = reverse("oncall:call", kwargs={"call_id": item.public_id})
         assert client.get(url).status_code == 200
@@ -300,14 +302,16 @@ class TestOnCallScreen:
         MedicalRecord.objects.update_or_create(crt=crt_a, beneficiary=b,
                                                defaults={"allergies": "Iode"})
         url = reverse("oncall:person", kwargs={"public_id": b.public_id})
+        shift(crt_a, users["nurse"])
         client.force_login(users["nurse"])
         page = visible_text(client.get(url))
         assert "Iode" not in page and "Ouvrir en urgence" not in page
         assert client.post(url, {"reason": "Chute, personne inconnue"}).status_code == 403
-        # Someone else's open call does not count.
-        call(crt_a, users["care_aide"])
+        # Someone else's open call does not count, nor one's call about somebody else.
+        call(crt_a, users["care_aide"], b)
+        call(crt_a, users["nurse"])
         assert client.post(url, {"reason": "Chute, personne inconnue"}).status_code == 403
-        item = call(crt_a, users["nurse"])
+        item = call(crt_a, users["nurse"], b)
         assert "Ouvrir en urgence" in visible_text(client.get(url))
         response = client.post(url, {"reason": "court"})
         assert response.status_code == 400
@@ -320,35 +324,62 @@ class TestOnCallScreen:
         assert event.is_emergency_access and "téléassistance" in event.reason
         assert AuditEvent.objects.filter(action="oncall.person_viewed",
                                          is_emergency_access=True).exists()
-        # Once the call is closed, the access ends.
-        Call.objects.filter(pk=item.pk).update(status="closed")
+        # Two hours after the call is closed, the access ends.
+        Call.objects.filter(pk=item.pk).update(
+            status="closed", closed_at=timezone.now() - timedelta(hours=2, minutes=1))
         assert not emergency_access(user=users["nurse"], roles={"nurse"},
                                     beneficiary=b).health
 
     def test_the_one_who_travels_may_break_the_glass_too(self, crt_a, users):
         b = BeneficiaryFactory(crt=crt_a)
-        item = call(crt_a, users["nurse"], call_out=True, travelled_by=users["care_aide"])
+        item = call(crt_a, users["nurse"], b, call_out=True, travelled_by=users["care_aide"])
+        # Travelling for the call is not enough: on the rota at this moment too.
+        assert not emergency_access(user=users["care_aide"], roles={"care_aide"},
+                                    beneficiary=b).may_break_glass
+        shift(crt_a, users["care_aide"], duty=Shift.Duty.TRAVEL)
         assert emergency_access(user=users["care_aide"], roles={"care_aide"},
                                 beneficiary=b).may_break_glass
         services.break_glass(actor=users["care_aide"], call=item, beneficiary=b,
                              reason="Je me déplace pour la chute signalée")
         assert emergency_access(user=users["care_aide"], roles={"care_aide"},
                                 beneficiary=b).health
+        shift(crt_a, users["doctor"])
         with pytest.raises(DomainError, match="appel en cours"):
             services.break_glass(actor=users["doctor"], call=item, beneficiary=b,
                                  reason="Je ne suis pas sur cet appel")
 
+    def test_the_nurse_called_for_advice_does_not_break_the_glass(self, crt_a, users):
+        b = BeneficiaryFactory(crt=crt_a)
+        item = call(crt_a, users["nurse"], b)
+        shift(crt_a, users["nurse"], duty=Shift.Duty.NURSE)
+        with pytest.raises(DomainError, match="professionnel d'astreinte"):
+            services.break_glass(actor=users["nurse"], call=item, beneficiary=b,
+                                 reason="Avis demandé par l'aide-soignante")
+
     def test_break_glass_review_by_the_auditor(self, crt_a, users, client):
         b = BeneficiaryFactory(crt=crt_a)
-        item = call(crt_a, users["nurse"])
+        shift(crt_a, users["nurse"])
+        item = call(crt_a, users["nurse"], b, assessment="Confuse, parle difficilement")
         glass = services.break_glass(actor=users["nurse"], call=item, beneficiary=b,
                                      reason="Chute la nuit, appel du voisin")
         client.force_login(users["auditor"])
-        page = visible_text(client.get(reverse("oncall:break_glass_list")))
-        assert "Chute la nuit, appel du voisin" in page
+        response = client.get(reverse("oncall:break_glass_list"))
+        page = visible_text(response)
+        assert "Chute la nuit, appel du voisin" in page and b.display_name in page
+        assert "chute (en cours)" in page and "jusqu'à la fin de l'appel + 2 h" in page
+        # The call's clinical text is not the auditor's to read: no link to it either.
+        assert "Confuse" not in page
+        assert str(item.public_id) not in response.content.decode()
         client.post(reverse("oncall:break_glass_list"), {"item": glass.public_id})
         glass.refresh_from_db()
         assert glass.reviewed_by == users["auditor"]
+        Call.objects.filter(pk=item.pk).update(outcome="stayed_home")
+        item.refresh_from_db()
+        services.call_close(actor=users["nurse"], call=item, version=item.version)
+        client.force_login(users["coordinator"])
+        response = client.get(reverse("oncall:break_glass_list"))
+        assert str(item.public_id) in response.content.decode()  # the coordinator reads it
+        assert "jusqu'au" in visible_text(response)
 
     def test_partner_cannot_use_the_on_call_screen(self, crt_a, users, client):
         client.force_login(users["partner"])
