@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (audit of logins and logouts)
+
+        from django.utils.module_loading import autodiscover_modules
+
+        # Each app contributes its home-page panels in its home.py (see core/home.py).
+        autodiscover_modules("home")

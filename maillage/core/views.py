@@ -13,10 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.admissions import selectors as admission_selectors
-from maillage.territory import selectors as territory_selectors
-
 from . import audit, selectors, services
+from . import home as home_registry
 from .access import login_only, public, require
 from .audit import audit_log
 from .csvexport import csv_streaming_response
@@ -34,7 +32,7 @@ from .middleware import SESSION_KEY
 from .models import Membership
 from .permissions import can_manage_member, grantable_roles, has_permission
 from .ratelimit import allow
-from .roles import CRT_TEAM, HEALTH_PROFESSIONALS, PORTAL, Role
+from .roles import Role
 from .tenancy import get_for_crt
 
 
@@ -112,49 +110,20 @@ def crt_choose(request: HttpRequest) -> HttpResponse:
 @require("home.view")
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The panels the apps contribute for this user's roles (``maillage.core.home``), or the
+    page an app puts in their place (the portal, for a beneficiary or a caregiver)."""
     crt, roles = request.crt, request.roles
-    if roles and roles <= PORTAL:
-        # A beneficiary or a caregiver lands on their portal page.
-        from maillage.portal.views import portal_home
-
-        return portal_home(request)
-    context: dict = {"crt": crt, "today": timezone.localdate()}
-    if roles & (CRT_TEAM | {Role.ARS}):
-        context["budget"] = selectors.budget_figures(crt=crt)
-    if roles & CRT_TEAM:
-        context["territory"] = territory_selectors.territory_figures(crt=crt)
-        context["admissions"] = admission_selectors.admission_figures(crt=crt)
-    if roles & {Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}:
-        context["team"] = selectors.team_figures(crt=crt)
-    if roles & {Role.COORDINATOR, Role.DIRECTION}:
-        from maillage.care import selectors as care_selectors
-
-        context["reviews_due"] = care_selectors.reviews_due(crt=crt)
-        from maillage.oncall import selectors as oncall_selectors
-
-        # The night's calls and the holes of the on-call rota (one query each).
-        context["night_calls"] = oncall_selectors.night_summary(crt=crt)
-        context["oncall_gaps"] = oncall_selectors.coverage(crt=crt)
-    if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR}:
-        from maillage.oncall import dlu as oncall_dlu
-
-        # DLUs missing or due for their yearly review, file active only (one query).
-        due = oncall_dlu.reviews_due(crt=crt, limit=10)
-        context["dlu_due"], context["dlu_due_more"] = due[:10], len(due) > 10
-        context["can_view_dlu"] = has_permission(roles, "dlu.view")
-    if roles & {Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR, Role.NURSE}:
-        from maillage.care import selectors as care_selectors
-
-        context["open_alerts"] = care_selectors.open_alerts(crt=crt, limit=10)
-    if Role.AUDITOR in roles:
-        context["audit"] = selectors.audit_figures(crt=crt)
-    context["is_team"] = bool(roles & CRT_TEAM)
-    context["is_field"] = bool(roles & HEALTH_PROFESSIONALS)
-    context["is_partner"] = Role.PARTNER in roles
-    context["is_portal"] = bool(roles & PORTAL)
-    context["is_ars"] = Role.ARS in roles
-    context["role_labels"] = [Role(r).label for r in sorted(roles)]
-    return render(request, "core/home.html", context)
+    override = home_registry.override_for(roles)
+    if override is not None:
+        return override(request)
+    shown = home_registry.panels_for(crt=crt, user=request.user, roles=roles)
+    return render(request, "core/home.html", {
+        "crt": crt,
+        "today": timezone.localdate(),
+        "figures": shown[home_registry.FIGURES],
+        "sections": shown[home_registry.MAIN],
+        "role_labels": [Role(r).label for r in sorted(roles)],
+    })
 
 
 @require("team.view")
