@@ -68,3 +68,11 @@ def calendar_token(*, crt, user):
     from .models import CalendarToken
 
     return CalendarToken.objects.filter(crt=crt, user=user).first()
+
+
+def status_counts(*, crt, start: datetime, end: datetime) -> list[dict]:
+    """How many visits of ``crt`` starting in [start, end) by status (figures; one query)."""
+    from django.db.models import Count
+
+    return list(Visit.objects.filter(crt=crt, starts_at__gte=start, starts_at__lt=end)
+                .values("status").annotate(n=Count("id")).order_by("status"))

@@ -42,7 +42,7 @@ def test_navigation_shows_only_what_the_role_may_use(client, users):
     assert "Journal d'audit" in auditor
     assert "Territoire" not in auditor and "Chiffres clés" not in auditor
     nurse = home_text(client, users["nurse"])
-    assert "Ma journée" in nurse and "Équipe du CRT" not in nurse
+    assert "Mes passages aujourd'hui" in nurse and "Équipe du CRT" not in nurse
 
 
 def test_auditor_home_counts_events(client, users, crt_a):
@@ -77,9 +77,10 @@ def test_home_query_budget(client, users, territory, django_assert_max_num_queri
         CommuneFactory(crt=crt_a)
     client.force_login(users["coordinator"])
     # Session, user, memberships, notifications, 2 territory, 2 team, 2 admissions,
-    # plan reviews, DLU reviews, open alerts, the night's on-call calls, the on-call rota's
-    # coverage, unread messages (navigation badge), 3 for the session refresh.
-    with django_assert_max_num_queries(18):
+    # plan reviews, DLU reviews, open alerts, the night's on-call calls (and those the reader
+    # may open), the on-call rota's coverage, the user's own visits of the day, unread messages
+    # (navigation badge), 3 for the session refresh.
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("core:home")).status_code == 200
     client.force_login(users["auditor"])
     with django_assert_max_num_queries(8):

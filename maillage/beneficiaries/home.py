@@ -1,0 +1,29 @@
+"""The home-page panel of the files: the people this professional accompanies
+(see ``maillage.core.home``)."""
+
+from maillage.core.home import HomePanel, register_panel
+from maillage.core.roles import HEALTH_PROFESSIONALS, Role
+
+from .access import beneficiaries_for
+from .models import CareTeamMember
+
+SHOWN = 12
+
+
+def _people(*, crt, user, roles):
+    """The people whose care team this user is in (a partner: those whose consent lets them
+    see the file), whose identity they may open; by name."""
+    qs = beneficiaries_for("identity", crt=crt, user=user, roles=roles)
+    if Role.PARTNER not in roles:
+        qs = qs.filter(pk__in=CareTeamMember.objects.active().for_user(user)
+                       .values("beneficiary"))
+    qs = qs.select_related("commune").order_by("birth_name", "first_name", "pk")
+    people = list(qs[:SHOWN + 1])
+    total = len(people) if len(people) <= SHOWN else qs.count()
+    return {"people": people[:SHOWN], "total": total, "partner": Role.PARTNER in roles}
+
+
+register_panel(HomePanel(
+    name="beneficiaries.people", template="beneficiaries/_home/people.html", selector=_people,
+    roles=HEALTH_PROFESSIONALS | {Role.ACTIVITY_LEADER, Role.PARTNER},
+    permission="beneficiary.view", order=15))

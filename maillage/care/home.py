@@ -1,0 +1,33 @@
+"""The home-page panels of coordination: open alerts, plans due for review
+(see ``maillage.core.home``)."""
+
+from maillage.beneficiaries.access import liaison_visible_beneficiaries
+from maillage.core.home import HomePanel, register_panel
+from maillage.core.roles import Role
+
+from . import selectors
+
+ALERTS_SHOWN = 10
+
+
+def _open_alerts(*, crt, user, roles):
+    """The open alerts of the people whose liaison (notebook and alerts) this reader may see,
+    newest first; the others are only counted (the direction: counts, no clinical text)."""
+    every = selectors.open_alerts(crt=crt)
+    visible = every.filter(
+        beneficiary__in=liaison_visible_beneficiaries(crt=crt, user=user, roles=roles))
+    rows = list(visible[:ALERTS_SHOWN + 1])
+    hidden = 0 if rows else every.count()
+    return {"alerts": rows[:ALERTS_SHOWN], "more": len(rows) > ALERTS_SHOWN, "hidden": hidden}
+
+
+def _reviews_due(*, crt, user, roles):
+    return {"versions": selectors.reviews_due(crt=crt)}
+
+
+register_panel(HomePanel(
+    name="care.open_alerts", template="care/_home/open_alerts.html", selector=_open_alerts,
+    permission="alert.manage", order=10))
+register_panel(HomePanel(
+    name="care.reviews_due", template="care/_home/reviews_due.html", selector=_reviews_due,
+    roles=frozenset({Role.COORDINATOR, Role.DIRECTION}), permission="plan.view", order=30))

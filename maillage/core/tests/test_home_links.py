@@ -1,0 +1,139 @@
+"""Every role's home shows real items and no dead link: for each role, with a realistic CRT (a
+person followed at home, whose care team holds the field roles and a partner doctor, visits
+today, an alert, a night call, a plan and a DLU due, a waiting list), the home page shows the
+role's own items, within a query budget, and every internal link on it opens (no 403, 404 or
+500)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.admissions.models import Referral
+from maillage.admissions.tests.factories import ReferralFactory, enrolment
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    CaregiverFactory,
+    consent,
+    join_care_team,
+)
+from maillage.care.models import Alert
+from maillage.care.tests.factories import plan_version
+from maillage.core.audit import audit_log
+from maillage.core.roles import Role
+from maillage.oncall.tests.factories import call
+from maillage.visits.services import local_dt
+from maillage.visits.tests.factories import visit
+
+from .helpers import visible_text
+
+#: Today's visit of each field role, at its own time.
+VISIT_TIMES = {
+    Role.CARE_AIDE: "09:15", Role.NURSE: "10:30", Role.DOCTOR: "11:45",
+    Role.PSYCHOLOGIST: "13:00", Role.OCCUPATIONAL_THERAPIST: "14:15",
+    Role.ACTIVITY_LEADER: "15:30", Role.PARTNER: "16:45",
+}
+PERSON = "DURAND Lucienne"
+
+#: What each role's home shows of the CRT's life (besides the person's name where it belongs).
+EXPECTED = {
+    Role.DIRECTION: ["File active (volet 2) 1 / cible 30", "1 en liste d'attente",
+                     "Plans à réviser", "DLU à établir", "1 appel"],
+    Role.COORDINATOR: ["chute", "Plans à réviser", "DLU à établir", PERSON,
+                       "Perte de poids"],
+    Role.DOCTOR: ["Mes passages aujourd'hui", "11:45", PERSON, "DLU à établir",
+                  "Perte de poids"],
+    Role.NURSE: ["Mes passages aujourd'hui", "10:30", PERSON, "Perte de poids"],
+    Role.CARE_AIDE: ["Mes passages aujourd'hui", "09:15", PERSON],
+    Role.PSYCHOLOGIST: ["Mes passages aujourd'hui", "13:00", PERSON],
+    Role.OCCUPATIONAL_THERAPIST: ["Mes passages aujourd'hui", "14:15", PERSON],
+    Role.ACTIVITY_LEADER: ["Mes passages aujourd'hui", "15:30", PERSON],
+    Role.ADMIN_STAFF: ["File active (volet 2) 1 / cible 30", "1 en liste d'attente",
+                       "Équipe du CRT"],
+    Role.PARTNER: ["Les personnes que vous accompagnez", PERSON, "16:45"],
+    Role.AUDITOR: ["Journal d'audit", "Accès d'urgence 1 sur 30 jours"],
+    Role.ARS: ["File active (volet 2) 1 / cible 30", "Dotation annuelle", "Passages de"],
+    Role.CAREGIVER: ["un seul numéro", "02 61 91 00 01"],
+    Role.BENEFICIARY: ["un seul numéro", "02 61 91 00 01"],
+}
+
+#: Queries of the home page, per role (session, user, memberships, notifications and the
+#: navigation's badge included).
+BUDGET = {
+    Role.DIRECTION: 20, Role.COORDINATOR: 21, Role.DOCTOR: 18, Role.NURSE: 16,
+    Role.CARE_AIDE: 15, Role.PSYCHOLOGIST: 15, Role.OCCUPATIONAL_THERAPIST: 15,
+    Role.ACTIVITY_LEADER: 13, Role.ADMIN_STAFF: 13, Role.PARTNER: 17, Role.AUDITOR: 8,
+    Role.ARS: 10, Role.CAREGIVER: 14, Role.BENEFICIARY: 15,
+}
+
+
+@pytest.fixture
+def crt_life(crt_a, users):
+    today = timezone.localdate()
+    b = BeneficiaryFactory(crt=crt_a, birth_name="Durand", first_name="Lucienne",
+                           portal_user=users[Role.BENEFICIARY])
+    consent(b, share_health=True, user=users[Role.COORDINATOR])
+    consent(b, kind="oncall_information", user=users[Role.COORDINATOR])
+    CaregiverFactory(crt=crt_a, beneficiary=b, user=users[Role.CAREGIVER], is_main=True)
+    for role in VISIT_TIMES:
+        join_care_team(b, users[role], roles=(role,))
+    for role, at in VISIT_TIMES.items():
+        visit(b, users[role], roles=(role,), starts_at=local_dt(today, at))
+    enrolment(b, referent=users[Role.NURSE])  # file active; its DLU is to establish
+    ReferralFactory(crt=crt_a, status=Referral.Status.WAITING)
+    Alert.objects.create(crt=crt_a, beneficiary=b, kind=Alert.Kind.WEIGHT_LOSS,
+                         description="Perte de poids de 3 kg en un mois",
+                         raised_by=users[Role.CARE_AIDE])
+    plan_version(b, status="validated", next_review_on=today + timedelta(days=3),
+                 referent=users[Role.COORDINATOR])
+    call(crt_a, users[Role.NURSE], b, received_at=timezone.now() - timedelta(minutes=30))
+    audit_log(actor=users[Role.NURSE], action="dlu.viewed", crt=crt_a, obj=b, beneficiary=b,
+              emergency=True)
+    return b
+
+
+def internal_links(response) -> list[str]:
+    logout = reverse("core:logout")
+    links = re.findall(r'href="(/[^"]*)"', response.content.decode())
+    return sorted({link.replace("&amp;", "&") for link in links
+                   if not link.startswith(("/static/", "/media/")) and link != logout})
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_home_shows_real_items_and_no_dead_link(role, client, users, crt_life,
+                                                django_assert_max_num_queries):
+    client.force_login(users[role])
+    url = reverse("core:home")
+    client.get(url)  # the session's first request refreshes it; count the next one
+    with django_assert_max_num_queries(BUDGET[role]):
+        response = client.get(url)
+    assert response.status_code == 200
+    text = visible_text(response)
+    for expected in EXPECTED[role]:
+        assert expected in text, (role, expected)
+    assert "s'afficheront ici" not in text and "Aucune visite planifiée" not in text
+    if role == Role.ARS:
+        assert "DURAND" not in text.upper()  # figures only, nobody named
+    dead = {}
+    for link in internal_links(response):
+        status = client.get(link).status_code
+        if status in (403, 404) or status >= 500:
+            dead[link] = status
+    assert not dead, (role, dead)
+
+
+def test_doctor_dlu_links_open_or_lead_to_the_file(client, users, crt_a, crt_life):
+    """The DLU list links to the DLU only for whoever may read it (a health professional of the
+    person's care team); others reach the person's file: never a refusal."""
+    outside = BeneficiaryFactory(crt=crt_a, birth_name="Marchal", first_name="Odette")
+    enrolment(outside)
+    client.force_login(users[Role.DOCTOR])
+    page = client.get(reverse("core:home")).content.decode()
+    assert reverse("oncall:dlu", kwargs={"public_id": crt_life.public_id}) in page
+    assert reverse("oncall:dlu", kwargs={"public_id": outside.public_id}) not in page
+    assert reverse("beneficiaries:detail", kwargs={"public_id": outside.public_id}) in page
+    client.force_login(users[Role.COORDINATOR])
+    page = client.get(reverse("core:home")).content.decode()
+    assert "/astreinte/dlu/" not in page

@@ -1,0 +1,63 @@
+"""The home-page panels of the visits: « Mes passages » of the day, and the month's activity
+in figures (see ``maillage.core.home``)."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from maillage.beneficiaries.access import planning_visible_beneficiaries
+from maillage.core.home import FIGURES, HomePanel, register_panel
+from maillage.core.roles import HEALTH_PROFESSIONALS, Role
+
+from . import selectors, services
+from .models import Visit
+
+#: Who works in the field: their home always shows their day, even an empty one.
+FIELD_ROLES = HEALTH_PROFESSIONALS | {Role.ACTIVITY_LEADER, Role.PARTNER}
+NEXT_SHOWN = 5
+
+
+def _my_day(*, crt, user, roles):
+    """Today's visits of this user (the CRT's staff member or the partner professional), each
+    with its trace links when they may trace it; when the day is empty, their next visits.
+    Left out for the coordination and the direction on a day without visits of their own."""
+    today = timezone.localdate()
+    visits = selectors.my_day(crt=crt, user=user, roles=roles, day=today)
+    if not visits and not roles & FIELD_ROLES:
+        return None
+    upcoming = []
+    if not visits:
+        start, _ = selectors.day_bounds(today + timedelta(days=1))
+        upcoming = list(selectors.visible_visits(crt=crt, user=user, roles=roles)
+                        .filter(selectors.mine(user), starts_at__gte=start,
+                                status=Visit.Status.PLANNED)
+                        .order_by("starts_at")[:NEXT_SHOWN])
+    # A visit's page opens only when the person's planning is visible to this reader.
+    people = {v.beneficiary_id for v in visits + upcoming}
+    openable = set(planning_visible_beneficiaries(crt=crt, user=user, roles=roles)
+                   .filter(pk__in=people).values_list("pk", flat=True)) if people else set()
+    rows = [(v, v.beneficiary_id in openable, v.status == Visit.Status.PLANNED
+             and v.beneficiary_id in openable
+             and services.may_trace(user=user, roles=roles, visit=v)) for v in visits]
+    upcoming = [(v, v.beneficiary_id in openable) for v in upcoming]
+    return {"rows": rows, "upcoming": upcoming,
+            "left": sum(1 for v in visits if v.status == Visit.Status.PLANNED)}
+
+
+def _month(*, crt, user, roles):
+    """Visits of the month so far, in figures (no person named)."""
+    today = timezone.localdate()
+    start, _ = selectors.day_bounds(date(today.year, today.month, 1))
+    end, _ = selectors.day_bounds(today + timedelta(days=1))
+    counts = {row["status"]: row["n"] for row in selectors.status_counts(
+        crt=crt, start=start, end=end)}
+    return {"done": counts.get(Visit.Status.DONE, 0),
+            "not_done": counts.get(Visit.Status.NOT_DONE, 0), "month": today}
+
+
+register_panel(HomePanel(
+    name="visits.my_day", template="visits/_home/my_day.html", selector=_my_day,
+    permission="visit.trace", order=5))
+register_panel(HomePanel(
+    name="visits.month", template="visits/_home/month.html", selector=_month,
+    roles=frozenset({Role.DIRECTION, Role.ARS}), order=50, area=FIGURES))
