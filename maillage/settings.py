@@ -29,16 +29,42 @@ PRODUCTION = MAILLAGE_ENV == "production"
 TESTING = "pytest" in sys.modules or env.bool("MAILLAGE_TESTING", default=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be off in production (MAILLAGE_ENV=production): it shows code, settings and "
+        "personal data on error pages. Unset DEBUG or set DEBUG=false."
+    )
+
+# Django's own rule for a strong key (``check --deploy``, security.W009), enforced at start-up.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
+
+def _check_production_secret_key(key: str) -> str:
+    if (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith("django-insecure-")
+    ):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for production: at least {SECRET_KEY_MIN_LENGTH} "
+            f"characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, not Django's "
+            "'django-insecure-' default. Generate one: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    return key
 
 
 def _secret_key() -> str:
     key = env.str("SECRET_KEY", default="")
+    if PRODUCTION:
+        if not key:
+            raise ImproperlyConfigured(
+                "SECRET_KEY is required in production (MAILLAGE_ENV=production)."
+            )
+        return _check_production_secret_key(key)
     if key:
         return key
-    if PRODUCTION:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is required in production (MAILLAGE_ENV=production)."
-        )
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(64))
@@ -140,16 +166,27 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
-    )
+    # Concurrent writers wait for each other instead of failing with "database is locked":
+    # WAL lets readers run beside the writer; every transaction starts with BEGIN IMMEDIATE
+    # (takes the write lock up front, so a read-then-write transaction never has to upgrade
+    # its lock, which SQLite refuses at once); the busy timeout is how long a writer waits.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "transaction_mode": "IMMEDIATE",
+    })
 else:
+    # Persistent connections, checked before reuse (a restarted or failed-over server does not
+    # turn the next request into a 500).
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: rate limits of public forms. In production with several workers, use Redis
-# (CACHE_URL=redis://127.0.0.1:6379/1) so that limits are shared.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://maillage")}
+# Cache: the rate limits of the public forms, the login and the password links
+# (maillage.core.ratelimit). It must be shared by every worker process: the database cache by
+# default (table created by the migration core/0006), Redis when CACHE_URL=redis://host:6379/1.
+# Never the local-memory cache, which counts per process.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://maillage_cache")}
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
@@ -178,7 +215,9 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 
-# Lockout after repeated failures (django-axes).
+# Lockout after repeated failures (django-axes). The database handler keeps the failed attempts
+# in a table (axes_accessattempt): every worker and server shares the same counters.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
