@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -38,6 +40,25 @@ def test_production_refuses_to_start_without_field_encryption_key(tmp_path):
     result = run("import django; django.setup()", MAILLAGE_VAR_DIR=str(tmp_path), **env)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY is required in production" in result.stderr
+
+
+def test_production_refuses_to_start_with_debug(tmp_path):
+    result = run("import django; django.setup()", MAILLAGE_VAR_DIR=str(tmp_path), DEBUG="true",
+                 **PROD)
+    assert result.returncode != 0
+    assert "DEBUG must be off in production" in result.stderr
+
+
+@pytest.mark.parametrize("key", [
+    "changeme",  # short
+    "x" * 60,  # long but one character
+    "django-insecure-" + "9f3c1e7b5d2a8f6e4c0b" * 3,  # Django's startproject default
+])
+def test_production_refuses_a_weak_secret_key(tmp_path, key):
+    result = run("import django; django.setup()", MAILLAGE_VAR_DIR=str(tmp_path),
+                 **{**PROD, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak for production" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
