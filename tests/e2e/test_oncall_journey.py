@@ -1,8 +1,11 @@
 """The on-call night, on a 360 px phone: the nurse finds a person by phone number, reads the
 emergency essentials and the DLU, logs a fall with a call-out and a « stayed home » outcome;
-on a second call she breaks the glass for someone outside her care team. The next morning the
-coordinator sees the night's calls, and the accesses in emergency are listed for review.
-axe-core on every page."""
+on a second call, about someone outside her care team, she breaks the glass for that person
+(she is on the rota: the glass breaks only for the professional on call, on the person of an
+open call). The next morning the coordinator sees the night's calls, and the accesses in
+emergency are listed for review. axe-core on every page."""
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -10,6 +13,8 @@ from playwright.sync_api import expect
 
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember
 from maillage.core.management.commands.demo import load_demo
+from maillage.core.models import Membership
+from maillage.oncall import services
 from maillage.oncall.models import BreakGlass, Call
 
 from .test_login_journeys import log_in
@@ -28,6 +33,14 @@ def test_a_night_on_call(demo, open_page):
                 .exclude(pk__in=CareTeamMember.objects.filter(user__username="nurse")
                          .values("beneficiary")).order_by("pk").first())
     assert mine is not None and stranger is not None
+    # She is on call now (whatever the hour the test runs): answers and travels.
+    crt = mine.crt
+    coordinator = Membership.objects.filter(crt=crt, roles__role="coordinator").first().user
+    nurse = Membership.objects.get(crt=crt, user__username="nurse").user
+    now = timezone.now()
+    services.shifts_add(actor=coordinator, crt=crt, preset="custom",
+                        first_day=timezone.localdate(), staff=nurse, duty="answer_travel",
+                        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=11))
 
     p = open_page(width=360, height=740)
     log_in(p, "nurse")
@@ -66,16 +79,18 @@ def test_a_night_on_call(demo, open_page):
                             actions__startswith="Relevée")
     assert call.call_out and call.outcome == "stayed_home"
 
-    # 3. Another call, about someone outside her care team: break the glass.
-    page.get_by_role("link", name="Nouvel appel").first.click()
-    page.get_by_label("Malaise").check()
-    page.get_by_label("Appelant (si la personne n'est pas connue)").fill("Voisine")
-    page.get_by_role("button", name="Enregistrer l'appel").click()
-    expect(page.locator("h1")).to_contain_text("Malaise")
+    # 3. Another call, about someone outside her care team: the call first, for that person,
+    # then break the glass on that person only.
     p.goto("/astreinte/")
     page.get_by_role("searchbox", name="Trouver une personne").fill(stranger.birth_name)
     page.get_by_role("button", name="Chercher").click()
     page.get_by_role("link", name=stranger.display_name).first.click()
+    expect(page.get_by_role("heading", name="Accès en urgence")).to_have_count(0)
+    page.get_by_role("link", name="Nouvel appel pour cette personne").click()
+    page.get_by_label("Malaise").check()
+    page.get_by_role("button", name="Enregistrer l'appel").click()
+    expect(page.locator("h1")).to_contain_text("Malaise")
+    page.get_by_role("link", name="Fiche d'urgence de la personne").click()
     expect(page.get_by_role("heading", name="Accès en urgence")).to_be_visible()
     p.check_accessibility()
     page.get_by_label("Pourquoi devez-vous ouvrir ce dossier ?").fill(
