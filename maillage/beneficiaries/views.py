@@ -45,6 +45,13 @@ def _require_health(access) -> None:
         )
 
 
+def _audit_form_read(request, b: Beneficiary, form: str, obj=None, details=None) -> None:
+    """An edit form shows the current values: opening it (GET) is a read of the file."""
+    if request.method == "GET":
+        audit_log(actor=request.user, action="beneficiary.form_opened", obj=obj or b,
+                  beneficiary=b, details={"formulaire": form, **(details or {})})
+
+
 def _file_url(b: Beneficiary, anchor: str = "") -> str:
     url = reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
     return f"{url}#{anchor}" if anchor else url
@@ -220,6 +227,7 @@ def caregiver_edit(request: HttpRequest, public_id, item_id=None) -> HttpRespons
     if item_id is not None:
         caregiver = get_for_crt(Caregiver.objects.filter(beneficiary=b), request.crt, item_id)
 
+    _audit_form_read(request, b, "identité")
     def save(data):
         return services.caregiver_save(
             actor=request.user, beneficiary=b, caregiver=caregiver, version=data["version"],
@@ -244,6 +252,8 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
             actor=request.user, beneficiary=b, user=data["user"],
             professional=data["professional"], role=data["role"],
             start_date=data["start_date"], is_gp=data["is_gp"],
+    _audit_form_read(request, b, "situation", details={"code_boite_a_cles": True}
+                     if access.key_box and b.has_key_box else None)
             is_referent=data["is_referent"], visits_home=data["visits_home"],
         )
 
@@ -265,6 +275,7 @@ def care_team_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
         return services.care_team_end(
             actor=request.user, member=member, end_date=data["end_date"],
             version=data["version"],
+        _audit_form_read(request, b, "aidant", obj=caregiver)
         )
 
     return run_form(
@@ -382,6 +393,7 @@ def _aggir_saved(request, b, evaluation):
     messages.success(request, f"Évaluation enregistrée : GIR {evaluation.gir} "
                               f"(rang {evaluation.rang}).")
     return redirect("beneficiaries:medical", public_id=b.public_id)
+    _audit_form_read(request, b, "volet médical", obj=record)
 
 
 @require("evaluation.record")

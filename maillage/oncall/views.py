@@ -104,9 +104,11 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
     if access.health:
         context["key_box"] = b.key_box_code if b.has_key_box and (
             files.key_box or access.break_glass) else None
-        audit_log(actor=request.user, action="oncall.person_viewed", obj=b, beneficiary=b,
-                  emergency=access.break_glass is not None,
-                  reason=access.break_glass.reason if access.break_glass else "")
+    # Identity, address and phones are shown in every case: always a read of the file.
+    audit_log(actor=request.user, action="oncall.person_viewed", obj=b, beneficiary=b,
+              emergency=access.break_glass is not None,
+              reason=access.break_glass.reason if access.break_glass else "",
+              details={"données de santé": access.health})
     return render(request, "oncall/person.html", context, status=status)
 
 

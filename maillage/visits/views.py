@@ -283,10 +283,18 @@ def _plannable(request, visit_id) -> Visit:
     return visit
 
 
+def _audit_form_read(request, visit) -> None:
+    """A visit's form shows its instructions and report: opening it (GET) is a read."""
+    if request.method == "GET":
+        audit_log(actor=request.user, action="visit.form_opened", obj=visit,
+                  beneficiary=visit.beneficiary)
+
+
 @require("visit.plan")
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, visit_id) -> HttpResponse:
     visit = _plannable(request, visit_id)
+    _audit_form_read(request, visit)
     start = timezone.localtime(visit.starts_at)
     form = VisitEditForm(request.POST or None, crt=request.crt, initial={
         "day": start.date(), "start_time": start.time(),
@@ -325,6 +333,7 @@ def series_edit(request: HttpRequest, visit_id) -> HttpResponse:
     if visit.series is None:
         raise Http404("Ce passage ne fait pas partie d'une série.")
     series = visit.series
+    _audit_form_read(request, visit)
     form = SeriesEditForm(request.POST or None, crt=request.crt,
                           initial=SeriesEditForm.initial_for(series))
 
@@ -395,6 +404,7 @@ def _trace_context(visit, title):
 @require_http_methods(["GET", "POST"])
 def trace_done(request: HttpRequest, visit_id) -> HttpResponse:
     visit, access = _traceable(request, visit_id)
+    _audit_form_read(request, visit)
     start, end = timezone.localtime(visit.starts_at), timezone.localtime(visit.ends_at)
     if visit.actual_start:
         start, end = timezone.localtime(visit.actual_start), timezone.localtime(visit.actual_end)

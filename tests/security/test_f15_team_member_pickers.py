@@ -4,7 +4,6 @@ DPO. Now one definition (active staff with a care or coordination role) feeds ev
 from django.urls import reverse
 
 from maillage.beneficiaries.tests.factories import shared_file
-from maillage.core.tests.factories import member
 
 NEVER = ["beneficiary", "caregiver", "ars", "auditor", "partner", "admin_staff"]
 ALWAYS = ["coordinator", "doctor", "nurse", "care_aide", "psychologist",

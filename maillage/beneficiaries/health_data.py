@@ -1,0 +1,13 @@
+"""Health data and secrets of the person's file (core.health_data)."""
+
+from maillage.core.health_data import Registered
+
+HEALTH_DATA = [
+    Registered("beneficiaries.Beneficiary", ("key_box_code",), kind="secret"),
+    Registered("beneficiaries.MedicalRecord", (
+        "history", "allergies", "treatments", "advance_directives", "resuscitation_decision",
+        "usual_state", "synthesis")),
+    Registered("beneficiaries.AggirEvaluation", ("notes",)),
+    Registered("beneficiaries.IcopeScreening", ("notes",)),
+    Registered("beneficiaries.FreeEvaluation", ("findings",)),
+]
