@@ -258,7 +258,9 @@ def call_close(*, actor, call: Call, version: int) -> Call:
     audit_log(actor=actor, action="oncall_call.closed", obj=call, beneficiary=call.beneficiary,
               details={"issue": call.get_outcome_display()})
     if call.beneficiary is not None:
-        timeline_add(beneficiary=call.beneficiary, kind="oncall.call", actor=actor,
+        # Why the person called and how it ended are health data: the file's timeline shows
+        # this entry only to those who read the person's health data.
+        timeline_add(beneficiary=call.beneficiary, kind="oncall.call", actor=actor, health=True,
                      title=f"Appel d'astreinte : {call.get_reason_display().lower()}"
                            + (", déplacement" if call.call_out else "")
                            + f" — {call.get_outcome_display().lower()}")

@@ -160,7 +160,7 @@ class TestCalls:
         assert response.status_code == 302
         item.refresh_from_db()
         assert item.status == "closed" and item.call_out and item.travelled_by == users["nurse"]
-        assert b.timeline.filter(kind="oncall.call").exists()
+        assert b.timeline.filter(kind="oncall.call", is_health_data=True).exists()
 
     @pytest.mark.parametrize("data, message", [
         ({"call_out": "", "arrived": "now"}, "Cochez « déplacement »"),
