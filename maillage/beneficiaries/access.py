@@ -266,3 +266,48 @@ def users_with_access(face: str, *, beneficiary: Beneficiary, users) -> list:
         if pk in roles and getattr(
             file_access(user=user, roles=frozenset(roles[pk]), beneficiary=beneficiary), face)
     ]
+
+
+def access_doc() -> list[tuple[str, dict[str, str]]]:
+    """The rules above as rows for the "Access and audit" page (``maillage access_doc``):
+    (what, {role: who among the persons}), built from the same constants as the policy."""
+    everyone = "toutes les personnes du CRT"
+    accompanied = "les personnes qu'il ou elle accompagne (cercle de soins), sauf opposition"
+    team = "les personnes de son cercle de soins"
+    consented = "dans son cercle de soins, selon le consentement (catégorie « {} »)"
+
+    def row(face: str) -> dict[str, str]:
+        cells = {}
+        for role in Role:
+            if face in ("identity", "planning") and role in WHOLE_CRT_ROLES:
+                cells[role] = everyone
+            elif face == "liaison" and role in LIAISON_ROLES:
+                cells[role] = everyone
+            elif face == "health" and role in HEALTH_PROFESSIONALS:
+                cells[role] = team
+            elif face in ("identity", "planning", "liaison") and role == Role.ACTIVITY_LEADER:
+                cells[role] = accompanied
+            elif role == Role.PARTNER and face != "key_box":
+                category = {"identity": "identité", "planning": "planning",
+                            "liaison": "planning", "health": "santé"}[face]
+                cells[role] = consented.format(category) + (
+                    ", professions de santé seulement" if face == "health" else "")
+            elif face == "key_box" and (role in WHOLE_CRT_ROLES or role in {
+                    Role.ACTIVITY_LEADER, Role.PARTNER}):
+                cells[role] = "s'il ou elle intervient au domicile (cercle de soins)"
+        return cells
+
+    return [
+        ("Identité, coordonnées, situation, documents administratifs", row("identity")),
+        ("Planning des passages, plan personnalisé", row("planning")),
+        ("Cahier de liaison, alertes, conversation de l'équipe", row("liaison")),
+        ("Données de santé (volet médical, évaluations, transmissions santé, télésanté)",
+         row("health")),
+        ("Code de la boîte à clés", row("key_box")),
+        ("Texte clinique hors volet médical (motif d'une demande, observations d'admission, "
+         "motif d'une hospitalisation)",
+         {role: everyone for role in CLINICAL_TEXT_ROLES}),
+        ("Composer le cercle de soins (jamais soi-même)", {
+            role: everyone for role in Role
+            if has_permission({role}, "care_team.manage")}),
+    ]

@@ -5,18 +5,67 @@ import copy
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.exceptions import FieldDoesNotExist
 
 from .errors import DomainError
 from .permissions import TEAM_PAGE_ROLES
 from .roles import Role
+from .validators import (
+    DATE_BOUNDS,
+    validate_birth_date,
+    validate_multiline_text,
+    validate_plausible_date,
+    validate_single_line_text,
+)
+
+
+def _add_validator(field: forms.Field, validator) -> None:
+    if validator not in field.validators:
+        field.validators.append(validator)
 
 
 class BootstrapFormMixin:
-    """Bootstrap classes and ``aria-describedby`` links between fields and their errors/help."""
+    """Bootstrap classes and ``aria-describedby`` links between fields and their errors/help.
+
+    Every text field refuses control and invisible characters: single-line fields (names…)
+    refuse line breaks and tabs too, multi-line areas (``Textarea``) accept them; passwords are
+    left alone. Every date is in the years 1900-2100, and every ``*birth_date`` field between
+    01/01/1900 and today. (Findings 1 and 9 of the access and audit review.)"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_fields()
+
+    def _guard_fields(self) -> None:
+        for name, field in self.fields.items():
+            if isinstance(field, forms.CharField) and not isinstance(field.widget,
+                                                                      forms.PasswordInput):
+                multiline = isinstance(field.widget, forms.Textarea)
+                _add_validator(field, validate_multiline_text if multiline
+                               else validate_single_line_text)
+            elif isinstance(field, forms.DateField | forms.DateTimeField):
+                if name.endswith("birth_date"):
+                    _add_validator(field, validate_birth_date)
+                elif not any(v in DATE_BOUNDS for v in field.validators):
+                    _add_validator(field, validate_plausible_date)
+
+    def get_initial_for_field(self, field, field_name):
+        """A choice list keyed by ``public_id`` (``to_field_name``) shows the current value of a
+        model form: ``model_to_dict`` gives the database id, which matches no option, and the
+        browser would then submit another choice (finding 14 of the access and audit review)."""
+        value = super().get_initial_for_field(field, field_name)
+        instance = getattr(self, "instance", None)
+        if (isinstance(field, forms.ModelChoiceField)
+                and not isinstance(field, forms.ModelMultipleChoiceField)
+                and field.to_field_name and instance is not None and instance.pk
+                and value is not None and not hasattr(value, "_meta")):
+            try:
+                fk = instance._meta.get_field(field_name)
+            except FieldDoesNotExist:  # a form-only field
+                return value
+            if getattr(fk, "many_to_one", False) and value == getattr(instance, fk.attname):
+                return getattr(instance, field_name)
+        return value
 
     def _style_fields(self) -> None:
         for name, field in self.fields.items():
@@ -43,6 +92,8 @@ class BootstrapFormMixin:
                 widget.attrs["aria-describedby"] = " ".join(described)
 
     def full_clean(self):
+        # Here rather than in __init__: subclasses may still change fields and widgets there.
+        self._guard_fields()
         super().full_clean()
         self._style_fields()
 

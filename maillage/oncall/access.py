@@ -30,7 +30,7 @@ from django.utils import timezone
 from maillage.beneficiaries.access import file_access, health_visible_beneficiaries
 from maillage.beneficiaries.models import Beneficiary, Consent
 from maillage.core.permissions import has_permission
-from maillage.core.roles import Role
+from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
 from .models import BreakGlass, Call, Shift
 
@@ -191,3 +191,27 @@ def emergency_access(*, user, roles, beneficiary, at: datetime | None = None
         return EmergencyAccess(health=True, break_glass=glass)
     return EmergencyAccess(health=False, open_call=glass_call(user=user, roles=roles,
                                                               beneficiary=beneficiary, at=at))
+
+
+def access_doc() -> list[tuple[str, dict[str, str]]]:
+    """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
+    responders = [role for role in Role if has_permission({role}, "oncall.respond")]
+    calls = {role: "les appels pris, ceux où il ou elle se déplace, ceux reçus pendant son "
+                   "tour d'astreinte" for role in responders}
+    for role in Role:
+        if role in HEALTH_PROFESSIONALS:
+            calls[role] = calls.get(role, "") + (" ; " if role in calls else "") + (
+                "ceux des personnes de son cercle de soins (avec consentement à l'information "
+                "du cercle de soins)")
+    calls.update({role: "tous les appels du CRT" for role in READ_ALL_CALLS})
+    glass = {role: "pendant son tour d'astreinte (réponse ou déplacement), pour la personne "
+                   "d'un appel en cours qu'il ou elle a pris ou pour lequel il ou elle se "
+                   "déplace, avec un motif ; jusqu'à la fin de l'appel + "
+                   f"{int(GLASS_AFTER_CALL.total_seconds() // 3600)} h" for role in responders}
+    review = {role: "toutes les ouvertures en urgence, avec l'appel" for role in Role
+              if has_permission({role}, "oncall.break_glass.review")}
+    return [
+        ("Appels d'astreinte (texte clinique)", calls),
+        ("Accès en urgence au dossier (bris de glace)", glass),
+        ("Revue des accès en urgence", review),
+    ]

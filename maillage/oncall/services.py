@@ -10,7 +10,7 @@ from maillage.beneficiaries.models import Beneficiary
 from maillage.beneficiaries.services import timeline_add
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
-from maillage.core.models import Membership
+from maillage.core.selectors import is_team_member
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from .models import Arrangement, BreakGlass, Call, Escalation, EscalationContact, Shift
@@ -27,8 +27,7 @@ CALL_FIELDS = ("source", "received_at", "answered_at", "beneficiary", "caller_na
 
 
 def _member(crt, user, field: str) -> None:
-    if user is not None and not Membership.objects.filter(crt=crt, user=user,
-                                                          is_active=True).exists():
+    if user is not None and not is_team_member(user, crt):
         raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field=field)
 
 

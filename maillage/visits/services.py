@@ -14,6 +14,7 @@ from maillage.beneficiaries.models import Beneficiary
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import Membership
+from maillage.core.selectors import is_team_member
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from .models import CalendarToken, Visit, VisitSeries
@@ -74,8 +75,7 @@ def _check_actor(crt, staff, professional) -> None:
     if staff is not None and professional is not None:
         raise DomainError("Un passage est fait par une seule personne : choisissez un membre "
                           "de l'équipe ou un partenaire, pas les deux.", field="professional")
-    if staff is not None and not Membership.objects.filter(
-            crt=crt, user=staff, is_active=True).exists():
+    if staff is not None and not is_team_member(staff, crt):
         raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field="staff")
     if professional is not None and professional.crt_id != crt.id:
         raise DomainError("Professionnel inconnu.", field="professional")

@@ -7,6 +7,7 @@ from maillage.beneficiaries.models import Beneficiary
 from maillage.beneficiaries.services import timeline_add
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
+from maillage.core.selectors import is_team_member
 from maillage.core.versioning import save_versioned, validate
 
 from ..models import Alert, LiaisonNote, LiaisonNoteRead
@@ -86,8 +87,7 @@ def alert_raise(*, actor, beneficiary: Beneficiary, kind: str, severity: str,
 
     if not description.strip():
         raise DomainError("Décrivez la situation.", field="description")
-    if assignee is not None and not assignee.memberships.filter(
-            crt=beneficiary.crt, is_active=True).exists():
+    if assignee is not None and not is_team_member(assignee, beneficiary.crt):
         raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.",
                           field="assignee")
     alert = Alert(crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, severity=severity,

@@ -11,6 +11,7 @@ from maillage.beneficiaries.services import timeline_add
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import Crt
+from maillage.core.selectors import is_team_member
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from ..models import (
@@ -178,8 +179,7 @@ def careplan_update(*, actor, version: CarePlanVersion, row_version: int, **fiel
     for field, value in fields.items():
         setattr(version, field, value)
     referent = version.referent
-    if referent is not None and not referent.memberships.filter(
-            crt=version.crt, is_active=True).exists():
+    if referent is not None and not is_team_member(referent, version.crt):
         raise DomainError("Le référent doit être membre de l'équipe du CRT.", field="referent")
     save_versioned(version, actor=actor, version=row_version, fields=VERSION_TEXT_FIELDS)
     audit_log(actor=actor, action="care_plan.updated", obj=version,
@@ -222,8 +222,7 @@ def careplan_add_action(*, actor, version: CarePlanVersion, domain: Domain, desc
     for obj, field in ((domain, "domain"), (service, "service"), (professional, "professional")):
         if obj is not None and obj.crt_id != version.crt_id:
             raise DomainError("Élément inconnu.", field=field)
-    if staff is not None and not staff.memberships.filter(crt=version.crt,
-                                                          is_active=True).exists():
+    if staff is not None and not is_team_member(staff, version.crt):
         raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field="staff")
     if start_date and end_date and end_date < start_date:
         raise DomainError("La fin précède le début.", field="end_date")

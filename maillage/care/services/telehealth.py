@@ -9,7 +9,7 @@ from maillage.beneficiaries.models import Beneficiary
 from maillage.beneficiaries.services import timeline_add
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
-from maillage.core.roles import CRT_TEAM
+from maillage.core.selectors import is_team_member
 from maillage.core.versioning import validate
 
 from ..models import TelehealthAct
@@ -38,8 +38,7 @@ def telehealth_record(*, actor, beneficiary: Beneficiary, access, kind: str,
                           field="professional")
     if professional is not None and professional.crt_id != beneficiary.crt_id:
         raise DomainError("Professionnel inconnu.", field="professional")
-    if not staff.memberships.filter(crt=beneficiary.crt, is_active=True,
-                                    roles__role__in=CRT_TEAM).exists():
+    if not is_team_member(staff, beneficiary.crt):
         raise DomainError("Cette personne n'est pas membre de l'équipe du CRT.", field="staff")
     if not reason.strip():
         raise DomainError("Indiquez le motif.", field="reason")
