@@ -381,7 +381,8 @@ def parse_optional_services(text: str) -> list[dict]:
 def contract_generate(*, actor, referral: Referral, optional_services_text: str = ""):
     from django.core.files.base import ContentFile
     from django.template.loader import render_to_string
-    from weasyprint import HTML
+
+    from maillage.core.pdf import render_pdf
 
     if referral.beneficiary is None:
         raise DomainError("Ouvrez ou reliez d'abord le dossier de la personne.")
@@ -397,7 +398,7 @@ def contract_generate(*, actor, referral: Referral, optional_services_text: str 
             "organization"),
         "caregivers": b.caregivers.all(), "today": timezone.localdate(),
     })
-    pdf = HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     contract.file.save(f"{contract.public_id}.pdf", ContentFile(pdf), save=False)
     contract.save()
     from maillage.beneficiaries.models import Document

@@ -1,8 +1,11 @@
 """Validators of French identifiers used across apps (SPEC §5.2)."""
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from stdnum import luhn
 
 _FINESS_RE = re.compile(r"^(\d{2}|2A|2B)\d{7}$")
@@ -74,3 +77,106 @@ def validate_mssante(value: str) -> None:
             "(par exemple prenom.nom@medecin.mssante.fr).",
             code="mssante",
         )
+
+
+# --- Control characters ----------------------------------------------------------------------
+
+#: Unicode categories never accepted in text typed by a user: controls (C0, DEL, C1), format
+#: characters (zero-width, bidirectional overrides, soft hyphen…), surrogates, private use,
+#: and the line/paragraph separators U+2028/U+2029.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+_MULTILINE_ALLOWED = frozenset("\n\r\t")
+
+CONTROL_CHARACTERS_MESSAGE = (
+    "Ce champ contient des caractères de contrôle non autorisés (retour à la ligne, "
+    "tabulation ou caractère invisible) : retapez-le sans les copier-coller d'un autre document."
+)
+CONTROL_CHARACTERS_MESSAGE_MULTILINE = (
+    "Ce texte contient des caractères de contrôle non autorisés (caractères invisibles) : "
+    "retapez-le sans les copier-coller d'un autre document."
+)
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    import unicodedata
+
+    for char in value or "":
+        if multiline and char in _MULTILINE_ALLOWED:
+            continue
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return True
+    return False
+
+
+@deconstructible
+class NoControlCharactersValidator:
+    """Refuses control and invisible format characters; ``multiline`` allows line breaks and
+    tabs (free-text areas). Names and every single-line field use the strict form."""
+
+    code = "control_characters"
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, value) -> None:
+        if isinstance(value, str) and has_control_characters(value, multiline=self.multiline):
+            message = (CONTROL_CHARACTERS_MESSAGE_MULTILINE if self.multiline
+                       else CONTROL_CHARACTERS_MESSAGE)
+            raise ValidationError(message, code=self.code)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, NoControlCharactersValidator)
+                and other.multiline == self.multiline)
+
+
+validate_single_line_text = NoControlCharactersValidator(multiline=False)
+validate_multiline_text = NoControlCharactersValidator(multiline=True)
+
+
+# --- Dates -----------------------------------------------------------------------------------
+
+BIRTH_DATE_MIN = date(1900, 1, 1)
+PLAUSIBLE_YEARS = (1900, 2100)
+
+
+def validate_birth_date(value) -> None:
+    """A birth date: from 01/01/1900 to today (Paris)."""
+    if value is None:
+        return
+    if not BIRTH_DATE_MIN <= value <= timezone.localdate():
+        raise ValidationError(
+            "La date de naissance doit être comprise entre le 01/01/1900 et aujourd'hui.",
+            code="birth_date_bounds",
+        )
+
+
+def validate_plausible_date(value) -> None:
+    """Any date typed in a form: years 1900 to 2100 (date arithmetic on year 1 or 9999 fails)."""
+    if value is None:
+        return
+    if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]:
+        raise ValidationError(
+            "Date hors des limites acceptées : indiquez une année entre 1900 et 2100.",
+            code="date_bounds",
+        )
+
+
+def validate_schedule_date(value) -> None:
+    """A date of the schedule (visits, on-call rota): from 2000 to two years from today."""
+    if value is None:
+        return
+    today = timezone.localdate()
+    try:
+        latest = today.replace(year=today.year + 2)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + 2, day=28)
+    if value < date(2000, 1, 1) or value > latest:
+        raise ValidationError(
+            "Date hors du planning : indiquez une date entre le 01/01/2000 et dans deux ans "
+            f"au plus (le {latest:%d/%m/%Y}).",
+            code="schedule_bounds",
+        )
+
+
+#: Validators that bound a date field more tightly than ``validate_plausible_date``.
+DATE_BOUNDS = (validate_birth_date, validate_schedule_date, validate_plausible_date)

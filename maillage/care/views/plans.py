@@ -264,14 +264,14 @@ def plan_diff(request: HttpRequest, public_id) -> HttpResponse:
 @require("plan.view")
 @require_GET
 def plan_pdf(request: HttpRequest, public_id, number: int) -> HttpResponse:
-    from weasyprint import HTML
+    from maillage.core.pdf import render_pdf
 
     b = _plan_file(request, public_id)
     version = selectors.version_with_items(beneficiary=b, number=number)
     html = render_to_string("care/plan_pdf.html", {
         "b": b, "version": version, "crt": request.crt, "today": timezone.localdate()})
     audit_log(actor=request.user, action="care_plan.printed", obj=version, beneficiary=b)
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="plan-personnalise-v{version.number}.pdf"')
     response["Cache-Control"] = "private, no-store"
