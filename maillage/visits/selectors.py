@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from maillage.beneficiaries.access import planning_visible_beneficiaries
+from maillage.beneficiaries.access import WHOLE_CRT_ROLES, planning_visible_beneficiaries
 from maillage.core.models import Membership
 from maillage.core.roles import CRT_TEAM, Role
 from maillage.territory.models import Professional
@@ -17,10 +17,12 @@ RELATED = ("beneficiary__commune", "staff", "professional__organization", "servi
 
 
 def visible_visits(*, crt, user, roles) -> QuerySet[Visit]:
+    """The visits of the people whose planning this user may see (the file policy's
+    ``planning`` face); the staff who see every person skip the subquery."""
     qs = Visit.objects.filter(crt=crt).select_related(*RELATED)
-    if roles & CRT_TEAM:
+    if roles & WHOLE_CRT_ROLES:
         return qs
-    if Role.PARTNER in roles:
+    if roles & (CRT_TEAM | {Role.PARTNER}):
         return qs.filter(beneficiary__in=planning_visible_beneficiaries(crt=crt, user=user,
                                                                         roles=roles))
     return qs.none()
