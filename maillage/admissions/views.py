@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from maillage.beneficiaries.access import reads_clinical_text
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log, client_ip
+from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.models import Crt
 from maillage.core.permissions import has_permission
@@ -179,29 +180,37 @@ def public_referral(request: HttpRequest, crt_id) -> HttpResponse:
             if data["website"]:  # a robot: pretend success, keep nothing
                 return redirect("admissions:public_referral_thanks", crt_id=crt.public_id)
             org_name = data["referrer_organization_name"].strip()
-            services.referral_create(
-                actor=None, crt=crt, source=Referral.Source.PUBLIC,
-                person_last_name=data["person_last_name"],
-                person_first_name=data["person_first_name"],
-                person_birth_date=data["person_birth_date"],
-                person_address=data["person_address"],
-                person_commune=territory_selectors.commune_named(
-                    crt=crt, name=data["person_commune_name"]
-                ),
-                person_commune_name=data["person_commune_name"],
-                person_phone=data["person_phone"],
-                referrer_kind=data["referrer_kind"],
-                referrer_name=(f"{data['referrer_name']} ({org_name})" if org_name
-                               else data["referrer_name"])[:200],
-                referrer_email=data["referrer_email"], referrer_phone=data["referrer_phone"],
-                reason=data["reason"], priority_situations=data["priority_situations"],
-                hospital_discharge=data["hospital_discharge"],
-                person_agrees=data["person_agrees"],
-            )
-            return redirect("admissions:public_referral_thanks", crt_id=crt.public_id)
+            try:
+                _public_referral_create(crt, data, org_name)
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                return redirect("admissions:public_referral_thanks", crt_id=crt.public_id)
         return render(request, "admissions/public_referral.html", {"crt": crt, "form": form},
                       status=400)
     return render(request, "admissions/public_referral.html", {"crt": crt, "form": form})
+
+
+def _public_referral_create(crt, data: dict, org_name: str) -> Referral:
+    return services.referral_create(
+        actor=None, crt=crt, source=Referral.Source.PUBLIC,
+        person_last_name=data["person_last_name"],
+        person_first_name=data["person_first_name"],
+        person_birth_date=data["person_birth_date"],
+        person_address=data["person_address"],
+        person_commune=territory_selectors.commune_named(
+            crt=crt, name=data["person_commune_name"]
+        ),
+        person_commune_name=data["person_commune_name"],
+        person_phone=data["person_phone"],
+        referrer_kind=data["referrer_kind"],
+        referrer_name=(f"{data['referrer_name']} ({org_name})" if org_name
+                       else data["referrer_name"])[:200],
+        referrer_email=data["referrer_email"], referrer_phone=data["referrer_phone"],
+        reason=data["reason"], priority_situations=data["priority_situations"],
+        hospital_discharge=data["hospital_discharge"],
+        person_agrees=data["person_agrees"],
+    )
 
 
 @public

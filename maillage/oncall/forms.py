@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from maillage.care.forms import team_users
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.validators import validate_schedule_date
 from maillage.territory.models import Organization, Professional
 from maillage.visits.forms import TimeInput
 
@@ -117,6 +118,7 @@ class ShiftForm(BootstrapFormMixin, forms.Form):
     preset = forms.ChoiceField(label="Créneau", choices=PRESETS, initial="night",
                                widget=forms.RadioSelect)
     first_day = forms.DateField(label="Premier jour", widget=DateInput(),
+                                validators=[validate_schedule_date],
                                 error_messages={"required": "Indiquez le premier jour.",
                                                 "invalid": "Date invalide."})
     days = forms.IntegerField(label="Nombre de jours consécutifs", min_value=1, max_value=31,

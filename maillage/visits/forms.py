@@ -3,6 +3,7 @@ from django import forms
 from maillage.care.forms import team_users
 from maillage.care.models import LiaisonNote, Service
 from maillage.core.forms import BootstrapFormMixin, DateInput
+from maillage.core.validators import validate_schedule_date
 from maillage.territory.models import Professional
 
 from .models import WEEKDAYS, Place, Visit, VisitSeries
@@ -21,6 +22,7 @@ class TimeInput(forms.TimeInput):
 
 def _date(label, required=True, **kwargs):
     return forms.DateField(label=label, widget=DateInput(), required=required,
+                           validators=[validate_schedule_date],
                            error_messages={"required": f"Indiquez {label.lower()}.",
                                            "invalid": "Date invalide."}, **kwargs)
 
