@@ -57,6 +57,8 @@ def load(ctx: DemoContext) -> None:
             7 if key == "anjou_bleu" else 0)
         until = None if ctx.scale == 1 else today + timedelta(days=14)
         _load_crt(ctx, crt, today=today, history=history, until=until)
+        if key == "anjou_bleu":
+            _specialists(crt, today=today, until=until)
     _trace_history(today)
     _missed_alerts()
 
@@ -138,6 +140,52 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
                 instructions="Remplacement demandé par la famille", allow_overlap=True)
 
 
+def _specialists(crt, *, today: date, until: date | None) -> None:
+    """The doctor, the psychologist, the occupational therapist and the activity leader each
+    follow a few people (care team) and visit them, one of them today: every demo account of
+    the field has a real day on its home page."""
+    from maillage.beneficiaries.services import care_team_add
+
+    def member(role):
+        m = Membership.objects.filter(crt=crt, roles__role=role).select_related("user") \
+            .order_by("user__username").first()
+        return m.user if m else None
+
+    coordinator = member(Role.COORDINATOR)
+    stays = list(Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
+                 .select_related("beneficiary").order_by("pk"))
+    if len(stays) < 8:
+        return
+    first_day = today - timedelta(days=28)
+    not_before = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    weekday = today.weekday()
+    plans = [  # role, care-team label, people (index in the file active), service, time, minutes
+        (Role.DOCTOR, None, [5], None, "16:00", 40),
+        (Role.PSYCHOLOGIST, "Psychologue", [1, 4, 7], None, "10:00", 60),
+        (Role.OCCUPATIONAL_THERAPIST, "Ergothérapeute", [2, 6],
+         _service(crt, "ergothérapeute"), "11:15", 60),
+        (Role.ACTIVITY_LEADER, "Animateur, vie sociale", [3, 5],
+         _service(crt, "activité collective"), "14:30", 90),
+    ]
+    for role, team_label, people, service, start, minutes in plans:
+        user = member(role)
+        if user is None:
+            continue
+        for n, index in enumerate(people):
+            b = stays[index].beneficiary
+            if team_label and not CareTeamMember.objects.active().filter(
+                    beneficiary=b, user=user).exists():
+                care_team_add(actor=coordinator, beneficiary=b, user=user, role=team_label,
+                              start_date=first_day)
+            # The first person on today's weekday, the others on the next days.
+            services.series_create(
+                actor=coordinator, beneficiary=b, staff=user, service=service, place="home",
+                frequency="weekly", interval=1,
+                weekdays=str((weekday + n) % 7), times=_slot(start, n, minutes + 15),
+                duration_minutes=minutes, start_date=first_day if n == 0 else today,
+                end_date=until, instructions="", allow_overlap=True, not_before=not_before)
+
+
 def _trace_history(today: date) -> None:
     """Trace everything that ended more than two hours ago: mostly done, a few not done, and
     one in about 700 never traced (they raise the missed-visit alert)."""
@@ -174,3 +222,11 @@ def _missed_alerts() -> None:
             alert_resolve(actor=coordinator, alert=alert, version=alert.version,
                           outcome="Passage vérifié par téléphone avec l'intervenant : réalisé "
                                   "mais non tracé. Rappel fait sur la traçabilité.")
+
+
+def tick() -> None:
+    """While the demo server runs (``maillage demo``, every 5 minutes): missed-visit alerts and
+    series horizons, as the ``visits_tick`` command does in production."""
+    from .management.commands.visits_tick import tick as visits_tick
+
+    visits_tick()

@@ -13,38 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
-from maillage.admissions.models import Enrolment
-from maillage.beneficiaries.models import Beneficiary
+from maillage.core.discovery import app_modules
 
 
 def pages():
-    b = Beneficiary.objects.filter(crt__name="CRT Anjou Bleu").order_by("pk").first()
-    e = Enrolment.objects.filter(beneficiary=b).first()
-    yield "coordinator", reverse("core:home")
-    yield "coordinator", reverse("beneficiaries:list")
-    yield "coordinator", reverse("admissions:file_active")
-    yield "coordinator", reverse("admissions:waiting_list")
-    yield "coordinator", reverse("admissions:referral_list")
-    yield "coordinator", reverse("territory:organization_list")
-    yield "auditor", reverse("core:audit_list")
-    yield "coordinator", reverse("visits:team_day")
-    yield "coordinator", reverse("visits:professional_week")
-    yield "care_aide", reverse("visits:my_day")
-    yield "coordinator", reverse("visits:beneficiary", kwargs={"public_id": b.public_id})
-    yield "coordinator", reverse("care:conversations")
-    yield "nurse", reverse("oncall:screen") + f"?q={b.birth_name}"
-    yield "coordinator", reverse("oncall:rota")
-    yield "coordinator", reverse("oncall:calls")
-    yield "direction", reverse("oncall:figures")
-    yield "doctor", reverse("oncall:dlu", kwargs={"public_id": b.public_id})
-    yield "coordinator", reverse("lodging:rooms")
-    yield "coordinator", reverse("lodging:occupancy")
-    yield "doctor", reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
-    yield "doctor", reverse("beneficiaries:medical", kwargs={"public_id": b.public_id})
-    if e:
-        yield "doctor", reverse("admissions:enrolment_detail", kwargs={"public_id": e.public_id})
+    """The pages each app contributes in its ``bench.py``, in INSTALLED_APPS order."""
+    for module in app_modules("bench"):
+        yield from module.pages()
 
 
 class Command(BaseCommand):

@@ -1,15 +1,14 @@
 """``maillage demo``: migrate, load the demo CRTs (idempotent), print the accounts, serve."""
 
-import importlib
 from random import Random
 
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
 from maillage.core.demo import DEMO_PASSWORD, DemoContext, demo_accounts
+from maillage.core.discovery import app_modules
 from maillage.core.models import Crt
 
 DEMO_MARKER_CRT = "CRT Anjou Bleu"
@@ -18,14 +17,7 @@ SEED = 2025
 
 def demo_modules():
     """Each Maillage app's ``demo`` module, in INSTALLED_APPS order."""
-    for config in apps.get_app_configs():
-        if not config.name.startswith("maillage."):
-            continue
-        try:
-            yield importlib.import_module(f"{config.name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.demo":
-                raise
+    return app_modules("demo")
 
 
 @transaction.atomic
@@ -77,23 +69,27 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("")
-        _start_visits_tick()
+        _start_ticks()
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 
 
-def _start_visits_tick(every: int = 300) -> None:
-    """Missed-visit alerts and series horizons while the demo server runs."""
+def _start_ticks(every: int = 300) -> None:
+    """The periodic jobs of the apps while the demo server runs (missed-visit alerts, series
+    horizons…): each app's demo module may offer a ``tick()``."""
     import threading
     import time
 
     from django.db import close_old_connections
 
-    from maillage.visits.management.commands.visits_tick import tick
+    ticks = [m.tick for m in demo_modules() if callable(getattr(m, "tick", None))]
+    if not ticks:
+        return
 
     def loop():
         while True:
-            tick()
+            for tick in ticks:
+                tick()
             time.sleep(every)
             close_old_connections()
 
-    threading.Thread(target=loop, name="visits-tick", daemon=True).start()
+    threading.Thread(target=loop, name="demo-ticks", daemon=True).start()

@@ -1,0 +1,7 @@
+"""Pages of the territory timed by ``maillage bench``."""
+
+from django.urls import reverse
+
+
+def pages():
+    yield "coordinator", reverse("territory:organization_list")
