@@ -3,6 +3,7 @@
 
 from maillage.beneficiaries.access import liaison_visible_beneficiaries
 from maillage.core.home import HomePanel, register_panel
+from maillage.core.navigation import register_badge
 from maillage.core.roles import Role
 
 from . import selectors
@@ -31,3 +32,6 @@ register_panel(HomePanel(
 register_panel(HomePanel(
     name="care.reviews_due", template="care/_home/reviews_due.html", selector=_reviews_due,
     roles=frozenset({Role.COORDINATOR, Role.DIRECTION}), permission="plan.view", order=30))
+
+# The unread messages, on the « Messages » entry of the navigation.
+register_badge("care:conversations", selectors.unread_message_count)

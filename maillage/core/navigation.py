@@ -3,10 +3,10 @@
 Each app adds its entries here when its first page lands (no link to a page that does not exist).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils.module_loading import import_string
 
 from .permissions import has_permission
 
@@ -17,8 +17,6 @@ class NavItem:
     url_name: str
     permission: str
     domain: str
-    #: Dotted path of a function(crt=, user=, roles=) -> int shown as a badge (one query).
-    badge: str = ""
 
 
 NAVIGATION: list[NavItem] = [
@@ -29,8 +27,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Admissions", "admissions:waiting_list", "waiting_list.view", "Volet 2"),
     NavItem("Mes passages", "visits:my_day", "visit.trace", "Volet 2"),
     NavItem("Planning", "visits:team_day", "visit.team", "Volet 2"),
-    NavItem("Messages", "care:conversations", "conversation.view", "Volet 2",
-            badge="maillage.care.selectors.unread_message_count"),
+    NavItem("Messages", "care:conversations", "conversation.view", "Volet 2"),
     NavItem("Astreinte", "oncall:screen", "oncall.respond", "Volet 2"),
     NavItem("Planning d'astreinte", "oncall:rota", "oncall.rota.manage", "Volet 2"),
     NavItem("Alertes", "care:open_alerts", "alert.view", "Volet 2"),
@@ -46,6 +43,15 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
+#: Badges of navigation entries, by URL name: ``function(crt=, user=, roles=) -> int`` (one
+#: query), registered by the app owning the page (core imports no domain app).
+BADGES: dict[str, Callable[..., int]] = {}
+
+
+def register_badge(url_name: str, count: Callable[..., int]) -> None:
+    BADGES[url_name] = count
+
+
 def navigation_for(roles, current_path: str, *, user=None, crt=None) -> list[dict]:
     items = []
     for item in NAVIGATION:
@@ -54,8 +60,9 @@ def navigation_for(roles, current_path: str, *, user=None, crt=None) -> list[dic
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
         badge = 0
-        if item.badge and user is not None and crt is not None:
-            badge = import_string(item.badge)(crt=crt, user=user, roles=roles)
+        count = BADGES.get(item.url_name)
+        if count is not None and user is not None and crt is not None:
+            badge = count(crt=crt, user=user, roles=roles)
         items.append({"label": item.label, "url": url, "active": active, "domain": item.domain,
                       "badge": badge})
     return items

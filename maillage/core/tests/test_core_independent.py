@@ -3,6 +3,7 @@ contribute their home panels, demo data, benchmark pages… by name, see ``core/
 ``core/discovery.py``). This walks every module of ``maillage/core`` (tests excepted)."""
 
 import ast
+import re
 from pathlib import Path
 
 import maillage.core
@@ -28,11 +29,10 @@ def _imported(tree: ast.AST, package: str) -> list[tuple[int, str]]:
                 module = node.module or ""
             found.append((node.lineno, module))
             found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
-                node.func, "id", "")) in ("import_module", "__import__", "import_string")
-              and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)):
-            found.append((node.lineno, node.args[0].value))
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and re.fullmatch(r"maillage(\.\w+)+", node.value)):
+            # A dotted path imported later (``import_string``, ``import_module``…).
+            found.append((node.lineno, node.value))
     return found
 
 
@@ -64,9 +64,11 @@ def test_the_walk_sees_imports():
     """The walk itself: it finds absolute, relative and late imports of a domain app."""
     source = ("import maillage.care\n"
               "from maillage.visits import selectors\n"
-              "def f():\n    from ...oncall import dlu\n")
+              "def f():\n    from ...oncall import dlu\n"
+              "BADGE = 'maillage.portal.selectors.count'\n")
     found = [m for _, m in _imported(ast.parse(source), "maillage.core.management")]
     assert _is_domain("maillage.care") and "maillage.care" in found
     assert "maillage.visits" in found
     assert "maillage.oncall" in found
+    assert "maillage.portal.selectors.count" in found
     assert not _is_domain("maillage.core.audit")
