@@ -3,7 +3,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from maillage.beneficiaries.access import reads_clinical_text
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log, client_ip
+from maillage.core.downloads import file_download
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.models import Crt
@@ -288,10 +289,12 @@ def contract_download(request: HttpRequest, public_id, item_id) -> HttpResponse:
     contract = get_for_crt(Contract.objects.filter(referral=referral), request.crt, item_id)
     audit_log(actor=request.user, action="contract.downloaded", obj=contract,
               beneficiary=contract.beneficiary)
-    response = FileResponse(contract.file.open("rb"), content_type="application/pdf",
-                            as_attachment=True, filename="contrat-accompagnement.pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        handle = contract.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier n'est plus disponible.") from exc
+    return file_download(handle, content_type="application/pdf",
+                         filename="contrat-accompagnement.pdf")
 
 
 @require("referral.review")

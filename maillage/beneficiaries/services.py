@@ -467,37 +467,31 @@ def free_evaluation_record(*, actor, beneficiary: Beneficiary, kind: str, evalua
     return evaluation
 
 
-ALLOWED_UPLOADS = {
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-}
-
-
-def sniff_upload(head: bytes) -> tuple[str, str] | None:
-    for magic, kind in ALLOWED_UPLOADS.items():
-        if head.startswith(magic):
-            return kind
-    return None
-
-
 def upload_check(uploaded_file, *, max_bytes: int, field: str = "file") -> tuple[str, str]:
-    """The content type and extension of an uploaded file, judged on its content (not its name);
-    a ``DomainError`` on ``field`` when it is too big or of a refused type. Every upload of the
-    application (documents, message attachments) goes through here."""
+    """The content type and extension of an uploaded file, judged on its content (not its name):
+    magic bytes, structure, no polyglot (``core.uploads``); a ``DomainError`` on ``field`` when
+    it is too big or refused. Every upload of the application (documents, message attachments)
+    goes through here."""
+    from maillage.core.uploads import UploadRefusedError, inspect_upload
+
     if uploaded_file.size > max_bytes:
         raise DomainError(
             f"Le fichier dépasse la taille maximale ({max_bytes // (1024 * 1024)} Mo).",
             field=field,
         )
-    head = uploaded_file.read(16)
     uploaded_file.seek(0)
-    kind = sniff_upload(head)
-    if kind is None:
+    data = uploaded_file.read(max_bytes + 1)
+    uploaded_file.seek(0)
+    if len(data) > max_bytes:  # the announced size was wrong
         raise DomainError(
-            "Type de fichier refusé : seuls les PDF, PNG et JPEG sont acceptés.", field=field
+            f"Le fichier dépasse la taille maximale ({max_bytes // (1024 * 1024)} Mo).",
+            field=field,
         )
-    return kind
+    try:
+        kind = inspect_upload(data)
+    except UploadRefusedError as exc:
+        raise DomainError(exc.message, field=field) from exc
+    return kind.content_type, kind.extension
 
 
 @transaction.atomic

@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.downloads import file_download
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
@@ -471,8 +472,4 @@ def document_download(request: HttpRequest, public_id, item_id) -> HttpResponse:
     except FileNotFoundError as exc:
         raise Http404("Le fichier n'est plus disponible.") from exc
     audit_log(actor=request.user, action="document.downloaded", obj=doc, beneficiary=b)
-    response = FileResponse(handle, content_type=doc.content_type, as_attachment=True,
-                            filename=doc.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(handle, content_type=doc.content_type, filename=doc.original_name)

@@ -5,13 +5,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.downloads import file_download
 from maillage.core.errors import DomainError
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
@@ -168,11 +169,8 @@ def message_attachment(request: HttpRequest, public_id, item_id) -> HttpResponse
         raise Http404("Le fichier n'est plus disponible.") from exc
     audit_log(actor=request.user, action="message.attachment_downloaded", obj=message,
               beneficiary=b, details={"fil": message.conversation.get_kind_display()})
-    response = FileResponse(handle, content_type=message.attachment_type, as_attachment=True,
-                            filename=message.attachment_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(handle, content_type=message.attachment_type,
+                         filename=message.attachment_name)
 
 
 @require("conversation.view")

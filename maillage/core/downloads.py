@@ -1,0 +1,29 @@
+"""Serving a stored file (document, message attachment, contract): always as an attachment,
+under a safe name whose extension matches the checked type, never sniffed, never cached."""
+
+import re
+import unicodedata
+
+from django.http import FileResponse
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
+def safe_filename(name: str, content_type: str, *, default: str = "document") -> str:
+    """``name`` reduced to letters, digits, spaces and ``. - _ ( )``, ending with the
+    extension of ``content_type`` (the type checked at upload, not the name given)."""
+    name = unicodedata.normalize("NFKC", name or "")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = "".join(c if (c.isalnum() or c in " -_()") else " " for c in stem)
+    stem = re.sub(r"\s+", " ", stem).strip(" .-_")[:100] or default
+    return stem + EXTENSIONS.get(content_type, "")
+
+
+def file_download(handle, *, content_type: str, filename: str) -> FileResponse:
+    response = FileResponse(handle, content_type=content_type, as_attachment=True,
+                            filename=safe_filename(filename, content_type))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    # Opened anyway (typed URL, old browser): no script, no plugin, no network.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
