@@ -65,7 +65,8 @@ class TestCreate:
         [
             ({"ins_matricule": VALID_NIR[:-1] + "0"}, "clé du matricule INS est incorrecte"),
             ({"sex": "M"}, "Le sexe ne correspond pas"),
-            ({"birth_date": "2099-01-01"}, "La date de naissance est dans le futur."),
+            ({"birth_date": "2099-01-01"},
+             "La date de naissance doit être comprise entre le 01/01/1900 et aujourd'hui."),
             ({"birth_date": "12/13/1938"}, "Date de naissance invalide"),
             ({"first_name": "Marie"}, "premier des prénoms de naissance"),
             ({"identity_status": "QUAL"}, "Une identité validée l'est sur une pièce d'identité."),
