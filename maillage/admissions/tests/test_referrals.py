@@ -19,8 +19,8 @@ from .factories import ReferralFactory
 
 
 @pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
+def _clear_rate_limits(db):
+    cache.clear()  # the cache is a database table (maillage_cache)
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ NEW_PASSWORD = "Glycines-en-fleur-2026"
 
 
 @pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
+def _clear_rate_limits(db):
+    cache.clear()  # the cache is a database table (maillage_cache)
 
 
 def invite_data(**changes):
