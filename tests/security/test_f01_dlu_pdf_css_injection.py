@@ -154,6 +154,21 @@ def test_no_autoescape_off_in_any_template():
     assert offenders == []
 
 
+def test_every_value_printed_in_css_goes_through_css_string():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "maillage"
+    offenders = []
+    for path in root.rglob("*.html"):
+        text = path.read_text()
+        for block in re.findall(r"<style[^>]*>(.*?)</style>", text, re.S | re.I):
+            offenders += [(path.name, v) for v in re.findall(r"{{(.*?)}}", block)
+                          if not re.search(r"\|css_string\s*$", v.strip())]
+        offenders += [(path.name, a) for a in re.findall(r'style="[^"]*{[{%][^"]*"', text)]
+    assert offenders == []
+
+
 @pytest.mark.parametrize("char", ["\n", "\r", "\t", "\f", "\x00", "\x1b", "\x7f", "\x85",
                                   "\u2028", "\u2029", "\u202e", "\u200b"])
 def test_names_refuse_every_control_character(char):
