@@ -29,12 +29,31 @@ def beneficiary_list(*, crt, user, roles, query: str = "") -> QuerySet[Beneficia
         elif re.fullmatch(r"[\d ]{6,}", query):
             qs = qs.filter(ins_matricule__startswith=query.replace(" ", ""))
         else:
-            for word in query.split()[:3]:
-                qs = qs.filter(
-                    Q(birth_name__icontains=word) | Q(used_name__icontains=word)
-                    | Q(first_name__icontains=word) | Q(used_first_name__icontains=word)
-                )
+            qs = _named(qs, query)
     return qs.order_by("birth_name", "first_name")
+
+
+def _named(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary]:
+    for word in query.split()[:3]:
+        qs = qs.filter(
+            Q(birth_name__icontains=word) | Q(used_name__icontains=word)
+            | Q(first_name__icontains=word) | Q(used_first_name__icontains=word)
+        )
+    return qs
+
+
+def audit_person_ids(crt, query: str) -> QuerySet:
+    """Public ids of the persons of ``crt`` whose name matches ``query``, as a subquery: the
+    audit list searches its events by person name (identity only, no file access check: the
+    DPO reads the trail of every person of the CRT)."""
+    return _named(Beneficiary.objects.filter(crt=crt), query).values("public_id")
+
+
+def audit_person_names(crt, public_ids) -> dict:
+    """{public id: display name} of the persons of ``crt`` among ``public_ids`` (one query)."""
+    rows = Beneficiary.objects.filter(crt=crt, public_id__in=list(public_ids)).only(
+        "public_id", "birth_name", "used_name", "first_name", "used_first_name")
+    return {b.public_id: b.display_name for b in rows}
 
 
 def _parse_date(value: str):

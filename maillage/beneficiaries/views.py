@@ -178,6 +178,52 @@ def access_log(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "beneficiaries/access_log.html", {"b": b, "page": page})
 
 
+# The DPO's view of the same list: any person of the CRT (the auditor is in no care team), the
+# trail only (who, role, when, what, emergency reason), never the file's content.
+
+
+@require("audit.view")
+@require_GET
+def access_history(request: HttpRequest, public_id) -> HttpResponse:
+    """« Who read this file », for the DPO (auditor), with the access report to hand over."""
+    b = get_for_crt(Beneficiary, request.crt, public_id)
+    audit_log(actor=request.user, action="beneficiary.access_log_viewed", obj=b, beneficiary=b)
+    page = Paginator(selectors.access_log(beneficiary=b), 100).get_page(request.GET.get("page"))
+    return render(request, "beneficiaries/access_history.html", {"b": b, "page": page})
+
+
+@require("audit.view")
+@require_GET
+def access_report(request: HttpRequest, public_id) -> HttpResponse:
+    """The access report the person is entitled to (RGPD right of access; SPEC §3), as a PDF."""
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    b = get_for_crt(Beneficiary, request.crt, public_id)
+    # Traced first, so the report includes its own printing.
+    audit_log(actor=request.user, action="beneficiary.access_report_printed", obj=b,
+              beneficiary=b)
+    html = render_to_string("beneficiaries/access_report_pdf.html", {
+        "b": b, "crt": request.crt, "events": selectors.access_log(beneficiary=b),
+        "now": timezone.now(), "by": request.user,
+    })
+    response = HttpResponse(_render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="releve-acces-{str(b.public_id)[:8]}.pdf"')
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _render_pdf(html: str) -> bytes:
+    try:
+        from maillage.core.pdf import render_pdf
+    except ImportError:  # TODO: use maillage.core.pdf.render_pdf only, once it has landed.
+        from weasyprint import HTML
+
+        return HTML(string=html).write_pdf()
+    return render_pdf(html)
+
+
 @require("beneficiary.manage")
 @require_http_methods(["GET", "POST"])
 def identity_edit(request: HttpRequest, public_id) -> HttpResponse:

@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (audit of logins and logouts)
+        from .audit import discover_actions
+
+        # Each app declares its audited actions in its audit_actions.py (core lists none).
+        discover_actions()
 
         from django.utils.module_loading import autodiscover_modules
 

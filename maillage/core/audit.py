@@ -6,10 +6,19 @@ services only pass the actor and what happened.
 """
 
 import contextvars
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps as django_apps
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.text import capfirst
 
 from .models import AuditEvent, Crt
 
@@ -56,12 +65,22 @@ def audit_log(
     emergency: bool = False,
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one event. ``obj`` (any model with ``public_id``) fills the object fields."""
+    """Append one event. ``obj`` (any model with ``public_id``) fills the object fields.
+
+    ``action`` must be declared by an app (``audit_actions.py``); an unknown one raises
+    ``UnknownAuditActionError``. The object is labelled by its type, date and short id
+    (``object_label_for``), never by ``str(obj)``: the auditor reads these labels, and some
+    objects' text is health data. A caller-provided ``object_label`` may name a person (identity,
+    not health data), never carry free text. ``details`` diffs (``changes()``) keep their values
+    only for structured fields (choices, dates, numbers, yes/no): free text is masked.
+    """
+    action = check_action(action)
     ctx = _request_context.get() or RequestContext()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "public_id", "") or obj.pk)
-        object_label = object_label or str(obj)[:200]
+        object_label = object_label or object_label_for(obj)
+        details = safe_details(obj, details)
     if crt is None:
         crt = getattr(obj, "crt", None) if obj is not None else None
         crt = crt or ctx.crt
@@ -79,7 +98,7 @@ def audit_log(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        object_label=object_label,
+        object_label=object_label[:200],
         beneficiary_public_id=getattr(beneficiary, "public_id", None),
         ip_address=ctx.ip_address,
         user_agent=ctx.user_agent[:300],
@@ -89,137 +108,168 @@ def audit_log(
     )
 
 
-#: What each action means, for pages and exports read by people (the DPO, the beneficiary).
-ACTION_LABELS = {
-    "auth.login": "Connexion",
-    "portal.viewed": "Consultation du portail (bénéficiaire ou aidant)",
-    "portal.note_posted": "Message d'un aidant à l'équipe",
-    "auth.logout": "Déconnexion",
-    "auth.login_failed": "Échec de connexion",
-    "auth.locked_out": "Compte bloqué",
-    "auth.password_changed": "Changement de mot de passe",
-    "auth.password_set": "Mot de passe choisi avec un lien",
-    "crt.switched": "Changement de CRT",
-    "member.invited": "Ajout d'une personne (compte créé)",
-    "member.roles_updated": "Modification des rôles d'une personne",
-    "member.deactivated": "Fin de l'accès d'une personne au CRT",
-    "member.reactivated": "Rétablissement de l'accès d'une personne au CRT",
-    "member.link_renewed": "Nouveau lien pour choisir le mot de passe",
-    "member.direction_granted": "Rôle de direction donné (commande d'installation)",
-    "portal_access.viewed": "Consultation des accès au portail d'une personne",
-    "portal_access.created": "Accès au portail créé",
-    "portal_access.linked": "Compte du portail existant relié au dossier",
-    "portal_access.removed": "Accès au portail retiré",
-    "audit.exported": "Export du journal d'audit",
-    "beneficiary.created": "Ouverture du dossier",
-    "beneficiary.viewed": "Consultation du dossier",
-    "beneficiary.medical_viewed": "Consultation du volet médical",
-    "beneficiary.identity_updated": "Modification de l'identité",
-    "beneficiary.situation_updated": "Modification de la situation",
-    "beneficiary.medical_updated": "Modification du volet médical",
-    "beneficiary.access_log_viewed": "Consultation de la liste des accès",
-    "retention.purged": "Suppression des données de santé (durée de conservation de 20 ans échue)",
-    "caregiver.created": "Ajout d'un aidant",
-    "caregiver.updated": "Modification d'un aidant",
-    "care_team.member_added": "Ajout au cercle de soins",
-    "care_team.member_ended": "Fin de participation au cercle de soins",
-    "consent.recorded": "Recueil d'un consentement",
-    "consent.withdrawn": "Retrait d'un consentement",
-    "aggir.recorded": "Évaluation AGGIR",
-    "icope.recorded": "Repérage ICOPE",
-    "evaluation.recorded": "Évaluation",
-    "document.added": "Dépôt d'un document",
-    "document.downloaded": "Téléchargement d'un document",
-    "referral.received": "Réception d'une demande",
-    "referral.viewed": "Consultation d'une demande",
-    "referral.accepted": "Inscription en liste d'attente",
-    "referral.declined": "Refus d'une demande",
-    "referral.redirected": "Réorientation d'une demande",
-    "referral.next_step_set": "Prochaine étape d'admission",
-    "referral.file_linked": "Demande reliée au dossier",
-    "admission_step.recorded": "Étape d'admission",
-    "contract.generated": "Génération du contrat",
-    "contract.downloaded": "Téléchargement du contrat",
-    "enrolment.opened": "Admission dans la file active",
-    "enrolment.viewed": "Consultation de la file active",
-    "enrolment.closed": "Sortie définitive",
-    "suspension.started": "Sortie temporaire",
-    "suspension.ended": "Fin de sortie temporaire",
-    "commune.created": "Ajout d'une commune",
-    "commune.updated": "Modification d'une commune",
-    "organization.created": "Ajout d'une structure partenaire",
-    "organization.updated": "Modification d'une structure partenaire",
-    "professional.created": "Ajout d'un professionnel",
-    "professional.updated": "Modification d'un professionnel",
-    "domains.installed": "Installation des domaines d'intervention",
-    "service.created": "Ajout d'une prestation",
-    "service.updated": "Modification d'une prestation",
-    "basket.added": "Ajout d'une prestation au panier",
-    "basket.ended": "Arrêt d'une prestation du panier",
-    "care_plan.viewed": "Consultation du plan personnalisé",
-    "care_plan.version_started": "Nouvelle version du plan personnalisé",
-    "care_plan.updated": "Modification du plan personnalisé",
-    "care_plan.validated": "Validation du plan personnalisé",
-    "care_plan.compared": "Comparaison de versions du plan",
-    "care_plan.printed": "Impression du plan personnalisé",
-    "note.added": "Transmission au cahier de liaison",
-    "notes.viewed": "Consultation du cahier de liaison",
-    "alert.raised": "Alerte signalée",
-    "alert.acknowledged": "Alerte prise en charge",
-    "alert.resolved": "Alerte résolue",
-    "alerts.viewed": "Consultation des alertes",
-    "conversation.opened": "Ouverture du fil des professionnels de santé",
-    "conversation.viewed": "Lecture d'une conversation",
-    "message.posted": "Message dans une conversation",
-    "message.attachment_downloaded": "Téléchargement d'une pièce jointe de conversation",
-    "telehealth.recorded": "Acte de télésanté enregistré",
-    "telehealth.viewed": "Consultation des actes de télésanté",
-    "telehealth.overview_viewed": "Consultation des chiffres de télésanté du CRT",
-    "visit.created": "Passage planifié",
-    "visit.updated": "Passage modifié",
-    "visit.cancelled": "Passage annulé",
-    "visit.viewed": "Consultation d'un passage",
-    "visit.done": "Passage tracé : réalisé",
-    "visit.not_done": "Passage tracé : non réalisé",
-    "visits.viewed": "Consultation du planning des passages",
-    "visit_series.created": "Série de passages planifiée",
-    "visit_series.updated": "Série de passages modifiée",
-    "visit_series.split": "Série de passages modifiée à partir d'une date",
-    "visit_series.ended": "Série de passages arrêtée",
-    "calendar_token.created": "Adresse d'agenda iCalendar créée",
-    "calendar_token.revoked": "Adresse d'agenda iCalendar révoquée",
-    "room.created": "Ajout d'une chambre temporaire",
-    "room.updated": "Modification d'une chambre temporaire",
-    "lodging_settings.updated": "Durée de conservation de la place modifiée",
-    "stay.created": "Séjour en chambre temporaire prévu",
-    "stay.updated": "Séjour en chambre temporaire modifié",
-    "stay.started": "Arrivée en chambre temporaire",
-    "stay.ended": "Départ de la chambre temporaire",
-    "stay.cancelled": "Séjour en chambre temporaire annulé",
-    "stay.viewed": "Consultation d'un séjour en chambre temporaire",
-    "stays.viewed": "Consultation des séjours en chambre temporaire d'une personne",
-    "dlu.viewed": "Consultation du DLU (dossier de liaison d'urgence)",
-    "dlu.printed": "Impression du DLU",
-    "dlu.updated": "Mise à jour du DLU",
-    "dlu.reviewed": "Revue annuelle du DLU",
-    "dlu.transfer_sheet_printed": "Impression de la fiche de liaison aller (urgences)",
-    "oncall_arrangement.created": "Organisation de l'astreinte décrite",
-    "oncall_arrangement.updated": "Organisation de l'astreinte modifiée",
-    "oncall_contact.added": "Recours d'astreinte ajouté",
-    "oncall_contact.removed": "Recours d'astreinte retiré",
-    "oncall_shift.added": "Tours d'astreinte ajoutés",
-    "oncall_shift.removed": "Tour d'astreinte retiré",
-    "oncall_call.created": "Appel d'astreinte enregistré",
-    "oncall_call.updated": "Appel d'astreinte complété",
-    "oncall_call.escalated": "Recours pendant un appel d'astreinte",
-    "oncall_call.closed": "Appel d'astreinte clos",
-    "oncall_call.viewed": "Consultation d'un appel d'astreinte",
-    "oncall.searched": "Recherche sur l'écran d'astreinte",
-    "oncall.person_viewed": "Consultation de la fiche d'urgence (astreinte)",
-    "oncall.break_glass": "Accès en urgence (bris de glace)",
-    "oncall.break_glass_reviewed": "Accès en urgence examiné",
-}
+#: Attributes giving an object's date, first found wins (all are structured, never free text).
+_DATE_ATTRIBUTES = ("occurred_at", "received_at", "starts_at", "created_at")
+
+
+def object_label_for(obj: Any) -> str:
+    """« Transmission du 03/12/2026 (a1b2c3d4) »: the French type, a date and a short id."""
+    label = capfirst(str(obj._meta.verbose_name))
+    for name in _DATE_ATTRIBUTES:
+        value = obj.__dict__.get(name)  # a loaded field only: no query, no property
+        if isinstance(value, datetime):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+        if isinstance(value, date):
+            label += f" du {value:%d/%m/%Y}"
+            break
+    short_id = str(getattr(obj, "public_id", "") or obj.pk or "")[:8]
+    return f"{label} ({short_id})" if short_id else label
+
+
+_STRUCTURED_FIELDS = (
+    models.BooleanField,
+    models.DateField,  # DateTimeField included
+    models.TimeField,
+    models.DurationField,
+    models.IntegerField,
+    models.DecimalField,
+    models.FloatField,
+    models.UUIDField,
+)
+_MASKED = "(texte non repris dans le journal)"
+
+
+def _is_structured(field) -> bool:
+    return bool(getattr(field, "choices", None)) or isinstance(field, _STRUCTURED_FIELDS)
+
+
+def safe_details(obj: Any, details: dict | None) -> dict | None:
+    """Mask the values of free-text fields of ``obj`` in a ``changes()`` diff."""
+    if not details:
+        return details
+    safe = {}
+    for key, value in details.items():
+        is_diff = isinstance(value, dict) and set(value) == {"avant", "après"}
+        if is_diff:
+            try:
+                field = obj._meta.get_field(key)
+            except FieldDoesNotExist:
+                field = None
+            if field is None or not _is_structured(field):
+                value = {"avant": _MASKED if value["avant"] else "",
+                         "après": _MASKED if value["après"] else ""}
+        safe[key] = value
+    return safe
+
+
+# --- The registry of audited actions ----------------------------------------------------------
+# Each app declares its actions in its ``audit_actions.py`` (a ``TextChoices`` decorated with
+# ``register_actions``), discovered by ``CoreConfig.ready()``: core never lists another app's
+# actions, and ``audit_log`` refuses an action nobody declared, so a typo fails in the tests.
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    code: str
+    label: str
+    module: str
+    group: str = ""
+
+
+_ACTIONS: dict[str, ActionInfo] = {}
+
+
+class UnknownAuditActionError(ValueError):
+    pass
+
+
+def register_actions(choices=None, *, group: str = ""):
+    """Declare an app's audited actions: ``@register_actions`` on a ``TextChoices`` whose values
+    are the action codes and whose labels are French. ``group`` (default: the app's
+    ``verbose_name``) titles them in the audit list's action filter."""
+
+    def decorator(cls):
+        for member in cls:
+            code, label = str(member.value), str(member.label)
+            known = _ACTIONS.get(code)
+            if known is not None and known.module != cls.__module__:
+                raise ImproperlyConfigured(
+                    f"Audit action {code!r} declared twice ({known.module}, {cls.__module__})."
+                )
+            if not label or label == code:
+                raise ImproperlyConfigured(f"Audit action {code!r} needs a French label.")
+            _ACTIONS[code] = ActionInfo(code=code, label=label, module=cls.__module__,
+                                        group=group)
+        return cls
+
+    return decorator(choices) if choices is not None else decorator
+
+
+def discover_actions() -> None:
+    """Import every installed app's ``audit_actions`` module (called by ``CoreConfig.ready``)."""
+    autodiscover_modules("audit_actions")
+
+
+def declared_actions() -> dict[str, ActionInfo]:
+    return dict(_ACTIONS)
+
+
+def check_action(action: str) -> str:
+    code = str(action)
+    if code not in _ACTIONS:
+        raise UnknownAuditActionError(
+            f"Unknown audit action {code!r}: declare it, with its French label, in the owning "
+            "app's audit_actions.py."
+        )
+    return code
+
+
+def _group_of(info: ActionInfo) -> str:
+    if info.group:
+        return info.group
+    config = django_apps.get_containing_app_config(info.module)
+    return str(config.verbose_name) if config else ""
+
+
+# --- Who the events are about ---------------------------------------------------------------
+# Events store the person's public id only. The app owning the persons (beneficiaries) contributes
+# how to find them by name and how to name them, so the audit list searches and shows names
+# without core importing it.
+
+
+@dataclass(frozen=True)
+class PersonLookup:
+    #: (crt, text) → a queryset of the public ids of the persons whose name matches (a subquery).
+    search: Callable[[Crt, str], QuerySet]
+    #: (crt, public ids) → {public id: display name}, in one query.
+    names: Callable[[Crt, Iterable[uuid.UUID]], dict[uuid.UUID, str]]
+    #: public id → the URL of that person's access history for the DPO.
+    history_url: Callable[[uuid.UUID], str]
+
+
+_person_lookup: list[PersonLookup] = []
+
+
+def register_person_lookup(*, search, names, history_url) -> None:
+    _person_lookup[:] = [PersonLookup(search=search, names=names, history_url=history_url)]
+
+
+def person_lookup() -> PersonLookup | None:
+    return _person_lookup[0] if _person_lookup else None
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    """The French label of ``action`` (the code itself for an event older than its declaration)."""
+    info = _ACTIONS.get(str(action))
+    return info.label if info else str(action)
+
+
+def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every declared action as grouped choices (group title, [(code, label)]), sorted by label."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for info in _ACTIONS.values():
+        groups.setdefault(_group_of(info), []).append((info.code, info.label))
+    return [
+        (group, sorted(items, key=lambda item: item[1].lower()))
+        for group, items in sorted(groups.items())
+    ]

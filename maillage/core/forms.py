@@ -214,6 +214,9 @@ class DateInput(forms.DateInput):
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    """Filters of the audit list, in the DPO's words: actions by their French label, persons by
+    name (never raw codes or identifiers to type)."""
+
     actor = forms.ModelChoiceField(
         label="Auteur",
         queryset=get_user_model().objects.none(),
@@ -221,22 +224,40 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         empty_label="Tous",
         to_field_name="public_id",
     )
-    beneficiary = forms.UUIDField(
-        label="Bénéficiaire (identifiant)",
+    person = forms.CharField(
+        label="Personne concernée (nom)",
         required=False,
-        error_messages={"invalid": "Identifiant de bénéficiaire invalide."},
+        max_length=100,
+        error_messages={"max_length": "Tapez au plus 100 caractères."},
     )
-    action = forms.ChoiceField(label="Action", required=False)
+    # Set by the links of the list (one person's events), not typed.
+    beneficiary = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Ce lien vers une personne n'est pas valide."},
+    )
+    action = forms.ChoiceField(
+        label="Action",
+        required=False,
+        error_messages={"invalid_choice": "Choisissez une action de la liste."},
+    )
     date_from = forms.DateField(label="Du", required=False, widget=DateInput())
     date_to = forms.DateField(label="Au", required=False, widget=DateInput())
     emergency_only = forms.BooleanField(label="Accès d'urgence seulement", required=False)
 
     def __init__(self, *args, actors, actions, **kwargs):
+        """``actions``: grouped choices ``[(group title, [(code, French label)])]``."""
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = actors
         self.fields["actor"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
-        self.fields["action"].choices = [("", "Toutes"), *((a, a) for a in actions)]
+        self.fields["action"].choices = [("", "Toutes"), *actions]
         self._style_fields()
+
+    def clean_person(self):
+        value = " ".join(self.cleaned_data["person"].split())
+        if any(ord(c) < 32 for c in value):
+            raise forms.ValidationError("Tapez un nom, sans caractère de contrôle.")
+        return value
 
     def clean(self):
         data = super().clean()
@@ -250,7 +271,8 @@ AUDIT_EXPORT_FIELDS = [
     ("occurred_at", "Date"),
     ("actor_label", "Auteur"),
     ("roles", "Rôles"),
-    ("action", "Action"),
+    ("action_label", "Action"),
+    ("action", "Code de l'action"),
     ("object_type", "Type d'objet"),
     ("object_id", "Identifiant de l'objet"),
     ("object_label", "Objet"),

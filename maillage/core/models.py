@@ -230,6 +230,13 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit ne peut pas être supprimé.")
 
+    @property
+    def action_label(self) -> str:
+        """The action in French, as declared by the app that owns it."""
+        from .audit import action_label
+
+        return action_label(self.action)
+
 
 class Notification(models.Model):
     """An in-app notice to one user (alert raised, mention…); emailed too when the user wants."""

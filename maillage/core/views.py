@@ -348,13 +348,19 @@ def _filtered_audit_events(request: HttpRequest):
     form = AuditFilterForm(
         request.GET or None,
         actors=selectors.audit_actors(crt=crt),
-        actions=selectors.audit_actions(crt=crt),
+        actions=audit.action_choices(),
     )
     events = selectors.audit_events(crt=crt)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["actor"]:
             events = events.filter(actor=data["actor"])
+        if data["person"]:
+            lookup = audit.person_lookup()
+            events = (
+                events.filter(beneficiary_public_id__in=lookup.search(crt, data["person"]))
+                if lookup else events.none()
+            )
         if data["beneficiary"]:
             events = events.filter(beneficiary_public_id=data["beneficiary"])
         if data["action"]:
@@ -370,11 +376,24 @@ def _filtered_audit_events(request: HttpRequest):
     return form, events
 
 
+def _name_persons(crt, events) -> None:
+    """Give each event of the page its person's name and access-history link (one query)."""
+    lookup = audit.person_lookup()
+    ids = {e.beneficiary_public_id for e in events if e.beneficiary_public_id}
+    names = lookup.names(crt, ids) if lookup and ids else {}
+    for e in events:
+        e.person_name = names.get(e.beneficiary_public_id, "")
+        e.person_url = (lookup.history_url(e.beneficiary_public_id)
+                        if lookup and e.person_name else "")
+
+
 @require("audit.view")
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _filtered_audit_events(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _name_persons(request.crt, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

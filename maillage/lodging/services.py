@@ -410,8 +410,9 @@ def stay_cancel(*, actor, stay: Stay, version: int, reason: str) -> Stay:
         raise DomainError("Indiquez le motif de l'annulation.", field="reason")
     stay.status, stay.cancel_reason = Stay.Status.CANCELLED, reason
     save_versioned(stay, actor=actor, version=version, fields=["status", "cancel_reason"])
-    audit_log(actor=actor, action="stay.cancelled", obj=stay, beneficiary=stay.beneficiary,
-              details={"motif": reason})
+    # The reason is free text (it may tell why the person is in hospital): kept on the stay,
+    # not copied into the audit trail the DPO reads.
+    audit_log(actor=actor, action="stay.cancelled", obj=stay, beneficiary=stay.beneficiary)
     _timeline(stay, actor, "stay.cancelled",
               f"Séjour annulé : {stay.room.label} {_when(stay)}")
     return stay

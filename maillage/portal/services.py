@@ -88,9 +88,10 @@ def _role_for(caregiver: Caregiver | None) -> str:
 
 
 def _holder_label(beneficiary: Beneficiary, caregiver: Caregiver | None) -> str:
+    """Whose portal access, for the audit trail: the person's name is in its own column."""
     if caregiver is None:
-        return f"{beneficiary.display_name} (la personne)"
-    return f"{caregiver} — aidant de {beneficiary.display_name}"[:200]
+        return "Accès de la personne elle-même"
+    return f"Accès d'un aidant : {caregiver.first_name} {caregiver.last_name}"[:200]
 
 
 def _already_linked() -> DomainError:

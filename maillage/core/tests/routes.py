@@ -67,6 +67,8 @@ OBJECT_ROUTES = {
     "beneficiaries:detail": _file,
     "beneficiaries:identity_edit": _file,
     "beneficiaries:access_log": _file,
+    "beneficiaries:access_history": _file,
+    "beneficiaries:access_report": _file,
     "beneficiaries:situation_edit": _file,
     "beneficiaries:caregiver_add": _file,
     "beneficiaries:caregiver_edit": _file_item(

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -13,6 +14,10 @@ from maillage.core.audit import audit_log
 from maillage.core.models import AuditEvent
 
 from .helpers import table_text, visible_text
+
+DLU_VIEWED = "Consultation du DLU (dossier de liaison d'urgence)"
+BULK = ["beneficiary.viewed", "notes.viewed", "alerts.viewed", "visit.viewed", "dlu.viewed",
+        "care_plan.viewed", "stay.viewed"]
 
 
 @pytest.fixture
@@ -95,7 +100,7 @@ class TestAuditPage:
             "emergency": audit_log(actor=users["nurse"], action="dlu.viewed", crt=crt_a,
                                    emergency=True, reason="Appel de nuit, chute"),
             "coord": audit_log(actor=users["coordinator"], action="commune.updated", crt=crt_a),
-            "other_crt": audit_log(actor=user_b, action="secret.of.b", crt=crt_b),
+            "other_crt": audit_log(actor=user_b, action="referral.viewed", crt=crt_b),
         }
         # Back-date one event (bypassing the append-only guard is not possible: create it so).
         AuditEvent.objects.create(
@@ -107,8 +112,9 @@ class TestAuditPage:
     def test_auditor_sees_own_crt_events_only(self, client, users, trail):
         client.force_login(users["auditor"])
         text = table_text(client.get(reverse("core:audit_list")))
-        assert "beneficiary.viewed" in text and "commune.updated" in text
-        assert "secret.of.b" not in text
+        assert "Consultation du dossier" in text and "Modification d'une commune" in text
+        assert "Consultation d'une demande" not in text  # CRT B's event
+        assert "beneficiary.viewed" not in text  # French labels, not codes
         assert "Appel de nuit, chute" in text
 
     def test_filters(self, client, users, trail):
@@ -116,31 +122,33 @@ class TestAuditPage:
         client.force_login(users["auditor"])
         url = reverse("core:audit_list")
         by_actor = table_text(client.get(url, {"actor": users["coordinator"].public_id}))
-        assert "commune.updated" in by_actor and "dlu.viewed" not in by_actor
+        assert "Modification d'une commune" in by_actor and DLU_VIEWED not in by_actor
         by_benef = table_text(client.get(url, {"beneficiary": benef.public_id}))
-        assert "beneficiary.viewed" in by_benef and "commune.updated" not in by_benef
+        assert "Consultation du dossier" in by_benef
+        assert "Modification d'une commune" not in by_benef
         by_action = client.get(url, {"action": "dlu.viewed"})
         assert "1 événement" in visible_text(by_action)
-        assert "dlu.viewed" in table_text(by_action)
+        assert DLU_VIEWED in table_text(by_action)
         emergency = table_text(client.get(url, {"emergency_only": "on"}))
-        assert "dlu.viewed" in emergency and "commune.updated" not in emergency
+        assert DLU_VIEWED in emergency and "Modification d'une commune" not in emergency
         today = timezone.localdate()
         period = table_text(
             client.get(url, {"date_from": (today - timedelta(days=41)).isoformat(),
                              "date_to": (today - timedelta(days=39)).isoformat()})
         )
-        assert "old.action" in period and "commune.updated" not in period
+        assert "old.action" in period and "Modification d'une commune" not in period
 
     def test_bad_filters_get_french_messages(self, client, users, trail):
         client.force_login(users["auditor"])
         response = client.get(
             reverse("core:audit_list"),
             {"beneficiary": "pas-un-uuid", "date_from": "2026-05-10", "date_to": "2026-05-01",
-             "actor": "00000000-0000-0000-0000-000000000000"},
+             "actor": "00000000-0000-0000-0000-000000000000", "action": "pas.une_action"},
         )
         assert response.status_code == 200
         text = visible_text(response)
-        assert "Identifiant de bénéficiaire invalide." in text
+        assert "Ce lien vers une personne n'est pas valide." in text
+        assert "Choisissez une action de la liste." in text
         assert "La date de fin doit être après la date de début." in text
         assert "Sélectionnez un choix valide" in text
         assert table_text(response) == ""
@@ -153,7 +161,7 @@ class TestAuditPage:
         body = b"".join(response.streaming_content).decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(body), delimiter=";"))
         assert rows[0][:4] == ["Date", "Auteur", "Rôles", "Action"]
-        assert [r[3] for r in rows[1:]] == ["dlu.viewed"]
+        assert [r[3:5] for r in rows[1:]] == [[DLU_VIEWED, "dlu.viewed"]]
         assert rows[1][-1] == "Appel de nuit, chute"
         assert rows[1][-2] == "oui"
         exported = AuditEvent.objects.get(action="audit.exported")
@@ -170,26 +178,55 @@ class TestAuditPage:
 
     def test_query_budget(self, client, users, trail, django_assert_max_num_queries, crt_a):
         for i in range(120):
-            audit_log(actor=users["nurse"], action=f"bulk.{i % 7}", crt=crt_a)
+            audit_log(actor=users["nurse"], action=BULK[i % len(BULK)], crt=crt_a)
         client.force_login(users["auditor"])
         with django_assert_max_num_queries(12):
             response = client.get(reverse("core:audit_list"))
         assert "Page 1 sur 3" in visible_text(response)
 
 
-def test_every_action_written_by_the_code_has_a_french_label():
-    """Audit pages read in French: each action the code writes has its label."""
+def test_every_action_written_by_the_code_is_declared_with_a_french_label():
+    """Audit pages read in French: each action the code writes is declared by an app (its
+    ``audit_actions.py``) with a French label."""
     import re
     from pathlib import Path
 
-    from maillage.core.audit import ACTION_LABELS
+    from maillage.core.audit import declared_actions
 
+    declared = declared_actions()
     root = Path(__file__).resolve().parents[2]
     written = set()
     for path in root.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
         written |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text()))
-    assert written, "no audited action found: the pattern is wrong"
-    missing = sorted(a for a in written if a not in ACTION_LABELS)
-    assert missing == []
+    assert len(written) > 50, "no audited action found: the pattern is wrong"
+    assert sorted(a for a in written if a not in declared) == []
+    for code, info in declared.items():
+        assert info.label and info.label != code and info.label[0].isupper(), code
+
+
+def test_actions_are_declared_by_their_app_not_by_core():
+    from maillage.core.audit import declared_actions
+
+    core = {c for c, i in declared_actions().items() if i.module.startswith("maillage.core.")}
+    assert {c.split(".")[0] for c in core} == {"auth", "crt", "member", "audit"}
+    owners = {i.module.split(".")[1] for i in declared_actions().values()}
+    assert {"beneficiaries", "care", "oncall", "visits", "admissions"} <= owners
+    source = (Path(__file__).resolve().parents[1] / "audit.py").read_text()
+    assert "beneficiary." not in source and "oncall" not in source
+
+
+def test_an_undeclared_action_is_refused(crt_a, users):
+    from maillage.core.audit import UnknownAuditActionError
+
+    with pytest.raises(UnknownAuditActionError, match="audit_actions.py"):
+        audit_log(actor=users["nurse"], action="beneficiary.viewd", crt=crt_a)
+    assert not AuditEvent.objects.exists()
+    # A declared action passes as its enumeration member too.
+    from maillage.beneficiaries.audit_actions import BeneficiaryAction
+
+    event = audit_log(actor=users["nurse"], action=BeneficiaryAction.BENEFICIARY_VIEWED,
+                      crt=crt_a)
+    assert event.action == "beneficiary.viewed"
+    assert event.action_label == "Consultation du dossier"

@@ -1,0 +1,18 @@
+"""Audited actions of this app, with the French label the DPO and the person read.
+
+Discovered by ``maillage.core`` at start-up (``autodiscover_modules("audit_actions")``);
+``audit_log`` refuses an action that no app declared."""
+
+from django.db import models
+
+from maillage.core.audit import register_actions
+
+
+@register_actions
+class TerritoryAction(models.TextChoices):
+    COMMUNE_CREATED = "commune.created", "Ajout d'une commune"
+    COMMUNE_UPDATED = "commune.updated", "Modification d'une commune"
+    ORGANIZATION_CREATED = "organization.created", "Ajout d'une structure partenaire"
+    ORGANIZATION_UPDATED = "organization.updated", "Modification d'une structure partenaire"
+    PROFESSIONAL_CREATED = "professional.created", "Ajout d'un professionnel"
+    PROFESSIONAL_UPDATED = "professional.updated", "Modification d'un professionnel"
