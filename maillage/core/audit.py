@@ -71,8 +71,8 @@ def audit_log(
     ``UnknownAuditActionError``. The object is labelled by its type, date and short id
     (``object_label_for``), never by ``str(obj)``: the auditor reads these labels, and some
     objects' text is health data. A caller-provided ``object_label`` may name a person (identity,
-    not health data), never carry free text. ``details`` diffs (``changes()``) keep their values
-    only for structured fields (choices, dates, numbers, yes/no): free text is masked.
+    not health data), never carry free text. ``details`` diffs (``changes()``) on models holding
+    health data keep their values only for structured fields (``safe_details``).
     """
     action = check_action(action)
     ctx = _request_context.get() or RequestContext()
@@ -143,19 +143,34 @@ def _is_structured(field) -> bool:
     return bool(getattr(field, "choices", None)) or isinstance(field, _STRUCTURED_FIELDS)
 
 
+def _registered(obj: Any) -> tuple[set[str], bool]:
+    """The health-data/secret fields of ``obj``'s model (``core.health_data``), and whether the
+    model holds health data."""
+    from .health_data import registry
+
+    found = [r for r in registry() if r.model == obj._meta.label]
+    return {f for r in found for f in r.fields}, any(r.kind == "health" for r in found)
+
+
 def safe_details(obj: Any, details: dict | None) -> dict | None:
-    """Mask the values of free-text fields of ``obj`` in a ``changes()`` diff."""
+    """Mask, in a ``changes()`` diff (``{field: {"avant", "après"}}``), the values the audit
+    trail must not hold: every registered health-data or secret field, and on a model holding
+    health data (a note, a call, a visit…) every free-text field too. Structured values
+    (choices, dates, numbers, yes/no) stay."""
     if not details:
+        return details
+    registered, holds_health = _registered(obj)
+    if not registered:
         return details
     safe = {}
     for key, value in details.items():
-        is_diff = isinstance(value, dict) and set(value) == {"avant", "après"}
-        if is_diff:
+        if isinstance(value, dict) and set(value) == {"avant", "après"}:
             try:
                 field = obj._meta.get_field(key)
             except FieldDoesNotExist:
                 field = None
-            if field is None or not _is_structured(field):
+            free_text = field is None or not _is_structured(field)
+            if key in registered or (holds_health and free_text):
                 value = {"avant": _MASKED if value["avant"] else "",
                          "après": _MASKED if value["après"] else ""}
         safe[key] = value

@@ -230,3 +230,29 @@ def test_an_undeclared_action_is_refused(crt_a, users):
                       crt=crt_a)
     assert event.action == "beneficiary.viewed"
     assert event.action_label == "Consultation du dossier"
+
+
+def test_diffs_on_health_data_keep_no_free_text(crt_a, users):
+    """An on-call call's clinical text never reaches the trail, its structured fields do; a
+    model holding no health data (a commune) keeps its diff."""
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+    from maillage.oncall.tests.factories import call
+    from maillage.territory.tests.factories import CommuneFactory
+
+    item = call(crt_a, users["nurse"], BeneficiaryFactory(crt=crt_a))
+    event = audit_log(actor=users["nurse"], action="oncall_call.updated", obj=item, details={
+        "assessment": {"avant": "", "après": "Douleur thoracique, sueurs"},
+        "hospital": {"avant": "", "après": "CH de Segré"},
+        "outcome": {"avant": "", "après": "Hospitalisation"},
+    })
+    assert event.details == {
+        "assessment": {"avant": "", "après": "(texte non repris dans le journal)"},
+        "hospital": {"avant": "", "après": "(texte non repris dans le journal)"},
+        "outcome": {"avant": "", "après": "Hospitalisation"},
+    }
+    assert event.object_label.startswith("Appel d")
+    assert "Douleur" not in event.object_label
+    commune = CommuneFactory(crt=crt_a)
+    diff = {"name": {"avant": "Candé", "après": "Candé-sur-Loire"}}
+    assert audit_log(actor=users["coordinator"], action="commune.updated", obj=commune,
+                     details=diff).details == diff
