@@ -396,10 +396,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     _name_persons(request.crt, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    # Opened from a person's access history: say whose events these are.
+    focus = form.cleaned_data.get("beneficiary") if form.is_bound and form.is_valid() else None
+    lookup = audit.person_lookup()
+    focus_name = lookup.names(request.crt, [focus]).get(focus, "") if focus and lookup else ""
     return render(
         request,
         "core/audit_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "focus_name": focus_name},
     )
 
 

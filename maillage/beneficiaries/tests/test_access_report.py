@@ -109,6 +109,10 @@ def test_the_audit_list_searches_and_names_persons(client, users, trail, crt_a):
     assert str(trail.public_id) not in rows
     # From the list, the person's name opens their access history.
     assert _history(trail) in response.content.decode()
+    # Back from the history: that person's events, named.
+    one = client.get(reverse("core:audit_list"), {"beneficiary": trail.public_id})
+    assert "Événements concernant VERDIER" in visible_text(one)
+    assert other.display_name not in table_text(one)
     nobody = client.get(reverse("core:audit_list"), {"person": "Zzyzx"})
     assert "Aucun événement ne correspond" in visible_text(nobody)
 
