@@ -81,6 +81,10 @@ class Perm(StrEnum):
 
 ALL_ROLES = frozenset(Role)
 
+#: The CRT roles that take part in the coordination of care (notebook, alerts, conversations);
+#: object rules in beneficiaries/access.py (the activity leader: the people they accompany).
+LIAISON_TEAM = CRT_TEAM - {Role.DIRECTION, Role.ADMIN_STAFF}
+
 #: The roles given from the team page; portal roles are given from the person's file.
 TEAM_PAGE_ROLES = CRT_TEAM | {Role.PARTNER, Role.AUDITOR, Role.ARS}
 
@@ -137,15 +141,17 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.PLAN_EDIT: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                             Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST}),
     # Liaison notebook and alerts: the care team (object rules: care team, consent).
-    Perm.NOTES_VIEW: CRT_TEAM | {Role.PARTNER},
-    Perm.NOTES_WRITE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
-    Perm.ALERT_VIEW: CRT_TEAM | {Role.PARTNER},
-    Perm.ALERT_RAISE: CRT_TEAM | {Role.PARTNER},
-    Perm.ALERT_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE}),
+    # The direction (counts and plans) and the secretariat (administrative data) read no
+    # clinical free text: neither notebook nor alerts nor conversations (SPEC §3).
+    Perm.NOTES_VIEW: LIAISON_TEAM | {Role.PARTNER},
+    Perm.NOTES_WRITE: LIAISON_TEAM | {Role.PARTNER},
+    Perm.ALERT_VIEW: LIAISON_TEAM | {Role.PARTNER},
+    Perm.ALERT_RAISE: LIAISON_TEAM | {Role.PARTNER},
+    Perm.ALERT_MANAGE: frozenset({Role.COORDINATOR, Role.DOCTOR, Role.NURSE}),
     # Conversations, like the notebook: the team thread within the consent (care team or
     # coordination to write); the health thread only with access to health data (object rules).
-    Perm.CONVERSATION_VIEW: CRT_TEAM | {Role.PARTNER},
-    Perm.CONVERSATION_WRITE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
+    Perm.CONVERSATION_VIEW: LIAISON_TEAM | {Role.PARTNER},
+    Perm.CONVERSATION_WRITE: LIAISON_TEAM | {Role.PARTNER},
     # Telehealth acts are health data (object rule: health professional of the care team);
     # recorded by the CRT's health professionals; counted by kind and month by the direction.
     Perm.TELEHEALTH_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER},
