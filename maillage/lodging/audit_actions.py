@@ -22,4 +22,5 @@ class LodgingAction(models.TextChoices):
     STAY_ENDED = "stay.ended", "Départ de la chambre temporaire"
     STAY_CANCELLED = "stay.cancelled", "Séjour en chambre temporaire annulé"
     STAY_VIEWED = "stay.viewed", "Consultation d'un séjour en chambre temporaire"
+    STAY_FORM_OPENED = "stay.form_opened", "Ouverture du formulaire d'un séjour (lecture)"
     STAYS_VIEWED = "stays.viewed", "Consultation des séjours en chambre temporaire d'une personne"

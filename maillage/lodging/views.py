@@ -222,6 +222,9 @@ def stay_create(request: HttpRequest) -> HttpResponse:
 def stay_edit(request: HttpRequest, public_id) -> HttpResponse:
     stay = _stay(request, public_id)
     form = StayForm(request.POST or None, crt=request.crt, stay=stay)
+    if request.method == "GET":  # the form shows the stay's notes: a read
+        audit_log(actor=request.user, action="stay.form_opened", obj=stay,
+                  beneficiary=stay.beneficiary)
 
     def save(data):
         return services.stay_update(actor=request.user, stay=stay, version=data["version"] or 0,
