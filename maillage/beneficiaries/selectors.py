@@ -76,6 +76,10 @@ def file_detail(*, beneficiary: Beneficiary, access) -> dict:
     documents = Document.objects.filter(beneficiary=beneficiary).select_related("created_by")
     if not access.health:
         timeline = timeline.filter(is_health_data=False)
+    if not access.liaison:
+        # Alerts and on-call calls say what happened to the person: coordination of care,
+        # not administrative data (the secretariat, the direction).
+        timeline = timeline.exclude(kind__startswith="alert.").exclude(kind__startswith="oncall.")
         documents = documents.exclude(category=Document.Category.MEDICAL)
     return {
         "caregivers": list(Caregiver.objects.filter(beneficiary=beneficiary)),
@@ -95,10 +99,6 @@ def evaluations(*, beneficiary: Beneficiary) -> dict:
     """The evaluation history of the medical section (health data: check access first)."""
     return {
         "evaluations": AggirEvaluation.objects.filter(beneficiary=beneficiary)
-    if not access.liaison:
-        # Alerts and on-call calls say what happened to the person: coordination of care,
-        # not administrative data (the secretariat, the direction).
-        timeline = timeline.exclude(kind__startswith="alert.").exclude(kind__startswith="oncall.")
         .select_related("evaluator"),
         "screenings": IcopeScreening.objects.filter(beneficiary=beneficiary)
         .select_related("screened_by"),

@@ -228,6 +228,7 @@ def _render_pdf(html: str) -> bytes:
 @require_http_methods(["GET", "POST"])
 def identity_edit(request: HttpRequest, public_id) -> HttpResponse:
     b, _ = _file(request, public_id)
+    _audit_form_read(request, b, "identité")
 
     def save(data):
         return services.beneficiary_update_identity(
@@ -252,6 +253,8 @@ def _saved(request, b: Beneficiary, message: str, anchor: str = "") -> HttpRespo
 def situation_edit(request: HttpRequest, public_id) -> HttpResponse:
     b, access = _file(request, public_id)
     form = SituationForm(request.POST or None, instance=b, show_key_box=access.key_box)
+    _audit_form_read(request, b, "situation", details={"code_boite_a_cles": True}
+                     if access.key_box and b.has_key_box else None)
 
     def save(data):
         fields = {f: data[f] for f in services.SITUATION_FIELDS if f in form.fields}
@@ -273,8 +276,8 @@ def caregiver_edit(request: HttpRequest, public_id, item_id=None) -> HttpRespons
     caregiver = None
     if item_id is not None:
         caregiver = get_for_crt(Caregiver.objects.filter(beneficiary=b), request.crt, item_id)
+        _audit_form_read(request, b, "aidant", obj=caregiver)
 
-    _audit_form_read(request, b, "identité")
     def save(data):
         return services.caregiver_save(
             actor=request.user, beneficiary=b, caregiver=caregiver, version=data["version"],
@@ -299,8 +302,6 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
             actor=request.user, beneficiary=b, user=data["user"],
             professional=data["professional"], role=data["role"],
             start_date=data["start_date"], is_gp=data["is_gp"],
-    _audit_form_read(request, b, "situation", details={"code_boite_a_cles": True}
-                     if access.key_box and b.has_key_box else None)
             is_referent=data["is_referent"], visits_home=data["visits_home"],
         )
 
@@ -322,7 +323,6 @@ def care_team_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
         return services.care_team_end(
             actor=request.user, member=member, end_date=data["end_date"],
             version=data["version"],
-        _audit_form_read(request, b, "aidant", obj=caregiver)
         )
 
     return run_form(
@@ -394,6 +394,7 @@ def medical_edit(request: HttpRequest, public_id) -> HttpResponse:
     b, access = _file(request, public_id)
     _require_health(access)
     record = b.medical
+    _audit_form_read(request, b, "volet médical", obj=record)
 
     def save(data):
         return services.medical_update(
@@ -440,7 +441,6 @@ def _aggir_saved(request, b, evaluation):
     messages.success(request, f"Évaluation enregistrée : GIR {evaluation.gir} "
                               f"(rang {evaluation.rang}).")
     return redirect("beneficiaries:medical", public_id=b.public_id)
-    _audit_form_read(request, b, "volet médical", obj=record)
 
 
 @require("evaluation.record")
