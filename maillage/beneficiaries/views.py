@@ -207,21 +207,13 @@ def access_report(request: HttpRequest, public_id) -> HttpResponse:
         "b": b, "crt": request.crt, "events": selectors.access_log(beneficiary=b),
         "now": timezone.now(), "by": request.user,
     })
-    response = HttpResponse(_render_pdf(html), content_type="application/pdf")
+    from maillage.core.pdf import render_pdf
+
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="releve-acces-{str(b.public_id)[:8]}.pdf"')
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _render_pdf(html: str) -> bytes:
-    try:
-        from maillage.core.pdf import render_pdf
-    except ImportError:  # TODO: use maillage.core.pdf.render_pdf only, once it has landed.
-        from weasyprint import HTML
-
-        return HTML(string=html).write_pdf()
-    return render_pdf(html)
 
 
 @require("beneficiary.manage")
