@@ -176,7 +176,8 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     """One trace of who did or read what. Append-only: the model, the ORM and the database refuse
-    updates (and, on PostgreSQL, deletes); no view offers either."""
+    updates and deletes on both databases (and TRUNCATE on PostgreSQL, where the application's
+    role may only read and append: ``maillage db_app_role``); no view offers either."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     occurred_at = models.DateTimeField("date", db_index=True)

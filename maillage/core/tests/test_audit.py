@@ -52,8 +52,7 @@ class TestAppendOnly:
         event.refresh_from_db()
         assert event.action == "commune.updated"
 
-    @pytest.mark.skipif(connection.vendor != "postgresql", reason="DELETE guard is PostgreSQL's")
-    def test_database_refuses_delete_on_postgresql(self, event):
+    def test_database_refuses_delete(self, event):
         with pytest.raises(DatabaseError), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
