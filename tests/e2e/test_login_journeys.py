@@ -33,7 +33,9 @@ def test_coordinator_journey(demo, open_page):
     assert page.get_by_role("link", name="Journal d'audit").count() == 0
     p.check_accessibility()
 
-    page.get_by_role("link", name="Territoire").click()
+    # The main menu (the home's territory card links there too).
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Territoire").click()
     page.wait_for_url("**/territoire/communes/")
     p.check_accessibility()
     # Live search (htmx) narrows the list.

@@ -3,23 +3,16 @@
 The conversations the care app lets a user read follow the same faces."""
 
 import pytest
-from django.core.management import call_command
 
 from maillage.beneficiaries.access import FACES, beneficiaries_for, file_access
 from maillage.beneficiaries.models import Beneficiary
 from maillage.care.models import Conversation
 from maillage.care.selectors import readable_conversations
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Crt, Membership
 from maillage.core.roles import Role
+from maillage.core.tests.test_demo import demo  # noqa: F401  (module fixture: the demo)
 
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        load_demo(scale=1)
-        yield
-        call_command("flush", interactive=False, verbosity=0)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
 def _members(crt):
@@ -28,8 +21,7 @@ def _members(crt):
         yield m.user, frozenset(r.role for r in m.roles.all())
 
 
-@pytest.mark.django_db
-def test_both_faces_agree_for_every_demo_user_and_person(demo):
+def test_both_faces_agree_for_every_demo_user_and_person():
     checked = 0
     seen = dict.fromkeys(FACES, 0)
     for crt in Crt.objects.all():
@@ -50,8 +42,7 @@ def test_both_faces_agree_for_every_demo_user_and_person(demo):
     assert all(seen.values()), seen
 
 
-@pytest.mark.django_db
-def test_conversations_follow_the_faces(demo):
+def test_conversations_follow_the_faces():
     crt = Crt.objects.get(name__icontains="Anjou")
     conversations = list(Conversation.objects.filter(crt=crt).select_related("beneficiary__crt"))
     assert conversations
@@ -65,8 +56,7 @@ def test_conversations_follow_the_faces(demo):
             assert (conversation.pk in readable) == expected, (user.username, conversation.pk)
 
 
-@pytest.mark.django_db
-def test_roles_see_what_their_job_needs_in_the_demo(demo):
+def test_roles_see_what_their_job_needs_in_the_demo():
     """Spot checks of the rules on the demo itself."""
     crt = Crt.objects.get(name__icontains="Anjou")
     users = {user.username: (user, roles) for user, roles in _members(crt)}

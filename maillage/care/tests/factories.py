@@ -3,6 +3,7 @@ from datetime import date
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from maillage.beneficiaries.tests.factories import PDF
 from maillage.care.models import (
     BasketItem,
     CarePlan,
@@ -15,17 +16,6 @@ from maillage.care.models import (
     Problem,
     Service,
     TelehealthAct,
-)
-
-# A real one-page PDF (written by pypdf): uploads are checked for their structure.
-PDF = (
-    b'%PDF-1.3\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<\n/Producer (pypdf)\n>>\nendobj\n2 0 obj\n'
-    b'<<\n/Type /Pages\n/Count 1\n/Kids [ 4 0 R ]\n>>\nendobj\n3 0 obj\n<<\n'
-    b'/Type /Catalog\n/Pages 2 0 R\n>>\nendobj\n4 0 obj\n<<\n/Type /Page\n/Resources <<\n'
-    b'>>\n/MediaBox [ 0.0 0.0 200 200 ]\n/Parent 2 0 R\n>>\nendobj\nxref\n0 5\n'
-    b'0000000000 65535 f \n0000000015 00000 n \n0000000054 00000 n \n0000000113 00000 n \n'
-    b'0000000162 00000 n \ntrailer\n<<\n/Size 5\n/Root 3 0 R\n/Info 1 0 R\n>>\nstartxref\n'
-    b'256\n%%EOF\n'
 )
 
 
