@@ -10,8 +10,11 @@ from .eligibility import eligibility_checks, priority
 from .models import Enrolment, Referral
 
 
-def referrals(*, crt, status: str = "") -> QuerySet[Referral]:
-    qs = Referral.objects.filter(crt=crt).select_related("person_commune", "decided_by")
+def referrals(*, crt, user, roles, status: str = "") -> QuerySet[Referral]:
+    from .access import referrals_visible
+
+    qs = referrals_visible(crt=crt, user=user, roles=roles).select_related(
+        "person_commune", "decided_by")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-received_at")
@@ -20,25 +23,17 @@ def referrals(*, crt, status: str = "") -> QuerySet[Referral]:
 def waiting_list(*, crt, user=None, roles=frozenset(), today: date | None = None) -> list[dict]:
     """The waiting list in its transparent order: priority score, then the oldest request.
 
-    The CRT team sees all of it; a partner (without a team role) sees the people they referred
-    or whose evaluation their structure takes part in (joint home visit)."""
-    from maillage.core.roles import CRT_TEAM
-    from maillage.territory.models import Professional
+    Who sees which rows: ``access.referrals_visible`` (the team all of it; a partner the people
+    they referred or whose evaluation their structure takes part in)."""
+    from .access import referrals_visible
 
     today = today or timezone.localdate()
     rows = []
     qs = (
-        Referral.objects.filter(crt=crt, status=Referral.Status.WAITING)
+        referrals_visible(crt=crt, user=user, roles=roles)
+        .filter(status=Referral.Status.WAITING)
         .select_related("crt", "person_commune", "next_step_owner", "beneficiary")
     )
-    if not roles & CRT_TEAM:
-        organizations = Professional.objects.filter(
-            crt=crt, user=user, organization__isnull=False).values("organization")
-        qs = qs.filter(
-            Q(referrer_professional__user=user)
-            | Q(referrer_organization__in=organizations)
-            | Q(steps__joint_organizations__in=organizations)
-        ).distinct()
     for referral in qs:
         rank = priority(referral)
         rows.append({

@@ -21,7 +21,7 @@ from maillage.core.ratelimit import allow
 from maillage.core.tenancy import get_for_crt
 from maillage.territory import selectors as territory_selectors
 
-from . import selectors, services
+from . import access, selectors, services
 from .eligibility import eligibility_checks, priority
 from .forms import (
     AdmitForm,
@@ -47,7 +47,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("statut", Referral.Status.RECEIVED)
     if status not in Referral.Status.values:
         status = Referral.Status.RECEIVED
-    page = Paginator(selectors.referrals(crt=request.crt, status=status), 50).get_page(
+    page = Paginator(selectors.referrals(crt=request.crt, user=request.user, roles=request.roles,
+                                         status=status), 50).get_page(
         request.GET.get("page"))
     return render(request, "admissions/referral_list.html", {
         "page": page, "status": status, "statuses": Referral.Status.choices, "can_open": True,
@@ -81,7 +82,8 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = get_for_crt(
-        Referral.objects.select_related("person_commune", "referrer_organization",
+        access.referrals_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("person_commune", "referrer_organization",
                                         "referrer_professional", "decided_by",
                                         "redirected_to", "next_step_owner", "beneficiary"),
         request.crt, public_id,
@@ -225,8 +227,9 @@ def public_referral_thanks(request: HttpRequest, crt_id) -> HttpResponse:
 
 
 def _referral(request, public_id) -> Referral:
-    return get_for_crt(Referral.objects.select_related("beneficiary", "crt"), request.crt,
-                       public_id)
+    return get_for_crt(
+        access.referrals_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("beneficiary", "crt"), request.crt, public_id)
 
 
 def _back_to(referral, message, request):
@@ -370,7 +373,8 @@ def file_active(request: HttpRequest) -> HttpResponse:
 @require_GET
 def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
     enrolment = get_for_crt(
-        Enrolment.objects.select_related("beneficiary__commune", "referent", "referral"),
+        access.enrolments_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("beneficiary__commune", "referent", "referral"),
         request.crt, public_id)
     audit_log(actor=request.user, action="enrolment.viewed", obj=enrolment,
               beneficiary=enrolment.beneficiary)
@@ -391,7 +395,9 @@ def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _enrolment(request, public_id) -> Enrolment:
-    return get_for_crt(Enrolment.objects.select_related("beneficiary"), request.crt, public_id)
+    return get_for_crt(
+        access.enrolments_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("beneficiary"), request.crt, public_id)
 
 
 def _enrolment_done(request, enrolment, message):

@@ -18,6 +18,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import selectors, services
+from .access import stays_visible
 from .forms import CancelForm, DateForm, RoomForm, SettingsForm, StayForm
 from .models import Room, Stay
 from .occupancy import overall_rate
@@ -161,7 +162,8 @@ def stay_list(request: HttpRequest) -> HttpResponse:
 
 
 def _stay(request, public_id) -> Stay:
-    return get_for_crt(Stay.objects.select_related(
+    return get_for_crt(stays_visible(crt=request.crt, user=request.user, roles=request.roles)
+                       .select_related(
         "room__organization", "beneficiary", "referral", "suspension__enrolment",
         "created_by"), request.crt, public_id)
 

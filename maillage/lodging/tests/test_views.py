@@ -332,3 +332,23 @@ def test_list_pages_have_a_fixed_query_budget(client, users, crt_a):
     after = [_count(client, url, params) for url, params in pages]
     assert after == before
     assert max(after) <= 12, after
+
+
+def test_stay_policy_faces_agree(users, crt_a, crt_b):
+    """``s in stays_visible(…)`` iff ``can_view_stay(…)``, for every role × stay."""
+    from maillage.core.roles import Role
+    from maillage.lodging.access import can_view_stay, stays_visible
+
+    from .factories import stay
+
+    stays = [stay(crt_a), stay(crt_b)]
+    for role, user in users.items():
+        roles = frozenset({Role(role)})
+        visible = set(stays_visible(crt=crt_a, user=user, roles=roles))
+        for s in stays:
+            allowed = s.crt_id == crt_a.id and can_view_stay(user=user, roles=roles, stay=s)
+            assert (s in visible) == allowed, role
+    assert stays[0] in stays_visible(crt=crt_a, user=users["coordinator"],
+                                     roles=frozenset({Role.COORDINATOR}))
+    assert not stays_visible(crt=crt_a, user=users["activity_leader"],
+                             roles=frozenset({Role.ACTIVITY_LEADER}))
