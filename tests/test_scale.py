@@ -29,8 +29,10 @@ def client_for(username: str) -> Client:
 # Every page of a role that may read conversations pays one query for the unread-messages badge
 # of the navigation.
 PAGES = [
-    # +1: DLUs to review; +2: the night's on-call calls and the rota's coverage.
-    ("coordinator", "core:home", {}, 18),
+    # +1: DLUs to review; +2: the night's on-call calls and the rota's coverage; +2: the
+    # panels contributed by the apps (the coordinator's visits of the day, the calls it may
+    # read) — one query each, whatever the size of the CRT.
+    ("coordinator", "core:home", {}, 20),
     ("coordinator", "beneficiaries:list", {}, 10),
     ("coordinator", "admissions:file_active", {}, 11),
     ("coordinator", "admissions:waiting_list", {}, 10),

@@ -140,11 +140,11 @@ def _rules(*, crt, user, roles) -> dict[str, Q]:
         planning = consent_q(crt=crt, user=user, category="planning")
         grant("planning", planning)
         grant("liaison", planning)
-        is_health_pro = Professional.objects.filter(
-            user=user, crt=crt, profession__in=HEALTH_PROFESSIONS
-        ).exists()
-        if is_health_pro:
-            grant("health", consent_q(crt=crt, user=user, category="health"))
+        # Health data only for health professions (a condition in the same query: no query
+        # of its own each time the rules are built).
+        is_health_pro = Exists(Professional.objects.filter(
+            user=user, crt=crt, profession__in=HEALTH_PROFESSIONS))
+        grant("health", Q(is_health_pro) & consent_q(crt=crt, user=user, category="health"))
     if rules["identity"] is not _NONE:
         rules["key_box"] = Q(_in_care_team(user, visits_home=True)) & rules["identity"]
     return rules
