@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.apps import apps
-from django.utils.module_loading import import_string, module_has_submodule
+
+from .discovery import app_modules
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,6 @@ class Registered:
 
 @cache
 def registry() -> tuple[Registered, ...]:
-    """Every app's declarations, in app order."""
-    found: list[Registered] = []
-    for config in apps.get_app_configs():
-        if config.name == __name__.rpartition(".")[0]:
-            continue  # this module is the registry itself
-        if config.name.startswith("maillage.") and module_has_submodule(config.module,
-                                                                        "health_data"):
-            found.extend(import_string(f"{config.name}.health_data.HEALTH_DATA"))
-    return tuple(found)
+    """Every app's declarations, in app order (core's own module is this registry)."""
+    return tuple(entry for module in app_modules("health_data")
+                 for entry in getattr(module, "HEALTH_DATA", ()))

@@ -2,8 +2,8 @@
 
 - ``MATRIX`` maps each named permission to the roles that hold it. Deny by default: a permission
   not listed, or a role not listed for it, is refused.
-- Object predicates (``is_in_care_team``, ``can_see_health_data``) refine a permission for one
-  beneficiary.
+- What a user sees of each person is decided by one policy per resource, in the owning app's
+  ``access.py`` (e.g. ``beneficiaries/access.py``: identity, planning, liaison, health, key box).
 - Views declare what they need with the decorators of ``maillage.core.access``; a view that
   declares nothing is refused at run time by ``CurrentCrtMiddleware`` and by a test that walks
   every URL pattern.
@@ -246,11 +246,3 @@ def is_in_care_team(user, beneficiary) -> bool:
     check = getattr(beneficiary, "has_care_team_member", None)
     return bool(check is not None and check(user))
 
-
-def can_see_health_data(user, roles: Iterable[str], beneficiary) -> bool:
-    """Health data: a health professional who belongs to the beneficiary's care team (SPEC §3).
-
-    Break-the-glass access during an on-call call is granted by the on-call service, which
-    records the reason in the audit trail; it does not go through this predicate.
-    """
-    return any(r in HEALTH_PROFESSIONALS for r in roles) and is_in_care_team(user, beneficiary)

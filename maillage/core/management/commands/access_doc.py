@@ -3,15 +3,14 @@ roles, the permission matrix, each app's access policy (``access_doc()`` in its 
 the health-data registry and the audited actions. ``--check`` fails when the page is stale
 (run by the tests), so the page a DPO hands to an inspector is always the code's truth."""
 
-from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import module_has_submodule
 
 from maillage.core.audit import declared_actions
+from maillage.core.discovery import app_modules
 from maillage.core.health_data import registry
 from maillage.core.permissions import MATRIX, Perm
 from maillage.core.roles import Role
@@ -31,14 +30,10 @@ ROLE_ABBREV = {
 
 
 def _policies() -> list[tuple[str, list[tuple[str, dict[str, str]]]]]:
-    found = []
-    for config in apps.get_app_configs():
-        if config.name.startswith("maillage.") and module_has_submodule(config.module,
-                                                                        "access"):
-            module = import_module(f"{config.name}.access")
-            if hasattr(module, "access_doc"):
-                found.append((str(config.verbose_name), module.access_doc()))
-    return found
+    """Each app's ``access.access_doc()`` rows, titled with the app's name."""
+    return [(str(apps.get_containing_app_config(module.__name__).verbose_name),
+             module.access_doc())
+            for module in app_modules("access") if hasattr(module, "access_doc")]
 
 
 def render() -> str:
