@@ -22,6 +22,10 @@ class CareAction(models.TextChoices):
     )
     CARE_PLAN_UPDATED = "care_plan.updated", "Modification du plan personnalisé"
     CARE_PLAN_VALIDATED = "care_plan.validated", "Validation du plan personnalisé"
+    CARE_PLAN_REVIEW_REQUESTED = (
+        "care_plan.review_requested",
+        "Demande de révision du plan personnalisé",
+    )
     CARE_PLAN_COMPARED = "care_plan.compared", "Comparaison de versions du plan"
     CARE_PLAN_PRINTED = "care_plan.printed", "Impression du plan personnalisé"
     NOTE_ADDED = "note.added", "Transmission au cahier de liaison"

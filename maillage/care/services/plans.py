@@ -269,6 +269,49 @@ def careplan_validate(*, actor, version: CarePlanVersion, row_version: int) -> C
     return version
 
 
+@transaction.atomic
+def plan_review_request(*, actor, beneficiary: Beneficiary, due_on: date,
+                        reason: str) -> CarePlanVersion | None:
+    """Ask the coordination to review the person's plan by ``due_on`` (a return from
+    hospital…): the latest validated version's next review moves to ``min(current, due_on)``,
+    so it shows among the plans to review; the file's timeline records it and the
+    coordinators and the plan's referent who may read the planning are told. ``None`` when
+    the person has no validated plan yet (nothing to review)."""
+    from django.urls import reverse
+
+    from maillage.beneficiaries.access import users_with_access
+    from maillage.core.models import Membership
+    from maillage.core.notifications import notify
+    from maillage.core.roles import Role
+
+    version = (CarePlanVersion.objects.select_for_update()
+               .filter(plan__beneficiary=beneficiary, status=CarePlanVersion.Status.VALIDATED)
+               .order_by("-number").first())
+    if version is None:
+        return None
+    current = version.next_review_on
+    if current is None or due_on < current:
+        version.next_review_on = due_on
+        save_versioned(version, actor=actor, version=version.version,
+                       fields=["next_review_on"])
+    audit_log(actor=actor, action="care_plan.review_requested", obj=version,
+              beneficiary=beneficiary,
+              details={"avant le": f"{version.next_review_on:%d/%m/%Y}", "motif": reason})
+    timeline_add(beneficiary=beneficiary, kind="care_plan.review_requested", actor=actor,
+                 title=f"Révision du plan demandée avant le {version.next_review_on:%d/%m/%Y}"
+                       f" : {reason}")
+    coordinators = [m.user for m in Membership.objects.filter(
+        crt=beneficiary.crt, is_active=True, roles__role=Role.COORDINATOR).select_related(
+        "user")]
+    recipients = users_with_access("planning", beneficiary=beneficiary,
+                                   users=coordinators + [version.referent])
+    notify(crt=beneficiary.crt, users=recipients, exclude=actor,
+           text=f"Plan à réviser avant le {version.next_review_on:%d/%m/%Y} — "
+                f"{beneficiary.display_name} : {reason}",
+           url=reverse("care:plan", kwargs={"public_id": beneficiary.public_id}))
+    return version
+
+
 def careplan_diff(old: CarePlanVersion, new: CarePlanVersion) -> dict:
     """What changed from ``old`` to ``new``: text fields, and items added or removed."""
     labels = {f: CarePlanVersion._meta.get_field(f).verbose_name for f in VERSION_TEXT_FIELDS}
