@@ -146,6 +146,7 @@ class Visit(TenantModel, VersionedModel, Actor):
         NO_ANSWER = "no_answer", "Personne absente ou ne répondant pas"
         REFUSED = "refused", "Refus de la personne"
         HOSPITALISED = "hospitalised", "Personne hospitalisée"
+        TEMPORARY_EXIT = "temporary_exit", "Personne absente (sortie temporaire)"
         PLANNED_ABSENCE = "planned_absence", "Absence prévue (la personne avait prévenu)"
         STAFF_UNAVAILABLE = "staff_unavailable", "Intervenant indisponible"
         OTHER = "other", "Autre raison"
