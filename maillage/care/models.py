@@ -151,7 +151,13 @@ class CarePlanVersion(TenantModel, VersionedModel):
     life_project = models.TextField("projet de vie", blank=True)
     referent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                  blank=True, related_name="+", verbose_name="référent PPCS")
-    next_review_on = models.DateField("prochaine révision", null=True, blank=True)
+    next_review_on = models.DateField(
+        "prochaine révision", null=True, blank=True,
+        help_text="Laissez vide : à la validation, la date est fixée selon le délai de révision "
+                  "du CRT (6 mois par défaut). Une date plus proche est gardée.")
+    #: The review date for which the "review due" notification was sent (the periodic job
+    #: sends it once per date; a date moved later or earlier is reminded again).
+    review_reminded_for = models.DateField(null=True, blank=True, editable=False)
     validated_at = models.DateTimeField("validé le", null=True, blank=True)
     validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+",
@@ -194,6 +200,7 @@ class Goal(TenantModel):
         PLANNED = "planned", "À engager"
         IN_PROGRESS = "in_progress", "En cours"
         ACHIEVED = "achieved", "Atteint"
+        PARTIALLY_ACHIEVED = "partial", "Partiellement atteint"
         ABANDONED = "abandoned", "Abandonné"
 
     version = models.ForeignKey(CarePlanVersion, on_delete=models.CASCADE,
@@ -202,12 +209,37 @@ class Goal(TenantModel):
     target_date = models.DateField("échéance", null=True, blank=True)
     status = models.CharField("état", max_length=12, choices=Status, default=Status.PLANNED)
     position = models.PositiveSmallIntegerField(default=0)
+    #: Optimistic locking of status changes (``version`` names the plan version here).
+    row_version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.description
+
+
+class GoalStatusChange(TenantModel):
+    """One change of a goal's status during the life of a validated plan (no new version): kept
+    as the goal's history, copied with the goal into the next version."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField("ancien état", max_length=12, choices=Goal.Status)
+    new_status = models.CharField("nouvel état", max_length=12, choices=Goal.Status)
+    changed_on = models.DateField("date du constat")
+    comment = models.TextField("commentaire", blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="par")
+    #: When this row was recorded (``created_at`` of a copy is the copy's time).
+    changed_at = models.DateTimeField("enregistré le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "changement d'état d'un objectif"
+        ordering = ["changed_on", "changed_at", "id"]
+        indexes = [models.Index(fields=["goal", "changed_on"], name="goal_status_history")]
+
+    def __str__(self) -> str:
+        return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
 
 
 class PlannedAction(TenantModel):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .roles import Role
@@ -74,8 +74,17 @@ class Crt(models.Model):
         default=35,
         help_text="Au-delà, l'astreinte ne peut pas intervenir à temps (critère d'éligibilité).",
     )
+    plan_review_months = models.PositiveSmallIntegerField(
+        "délai de révision des plans (mois)",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="À la validation d'un plan personnalisé, sa prochaine révision est fixée à ce "
+                  "délai (6 mois par défaut), sauf date plus proche choisie dans le plan.",
+    )
     opened_on = models.DateField("date d'ouverture", null=True, blank=True)
     is_active = models.BooleanField("actif", default=True)
+    #: Optimistic locking of the settings page (``core.services.crt_settings_update``).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
