@@ -21,6 +21,11 @@ from .models import (
 
 def beneficiary_list(*, crt, user, roles, query: str = "") -> QuerySet[Beneficiary]:
     qs = visible_beneficiaries(crt=crt, user=user, roles=roles).select_related("commune")
+    return list_matching(qs, query).order_by("birth_name", "first_name")
+
+
+def list_matching(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary]:
+    """``qs`` narrowed to the file list's search: a birth date, an INS matricule or names."""
     query = query.strip()
     if query:
         birth = _parse_date(query)
@@ -30,7 +35,7 @@ def beneficiary_list(*, crt, user, roles, query: str = "") -> QuerySet[Beneficia
             qs = qs.filter(ins_matricule__startswith=query.replace(" ", ""))
         else:
             qs = _named(qs, query)
-    return qs.order_by("birth_name", "first_name")
+    return qs
 
 
 def _named(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary]:

@@ -19,6 +19,7 @@ from maillage.core.tenancy import get_for_crt
 
 from . import icope, selectors, services
 from .access import file_for_request
+from .elsewhere import other_crts_matching
 from .forms import (
     AggirForm,
     CaregiverForm,
@@ -73,6 +74,11 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page, "q": query,
         "can_create": has_permission(request.roles, "beneficiary.manage"),
+        # Someone of that name followed by another CRT this user works for (no audit of its
+        # own: see elsewhere.py).
+        "elsewhere": other_crts_matching(
+            request=request, permission="beneficiary.view",
+            matching=lambda qs: selectors.list_matching(qs, query)) if query else [],
     }
     template = "beneficiaries/_partials/rows.html" if request.htmx else "beneficiaries/list.html"
     return render(request, template, context)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -100,6 +101,12 @@ def crt_choose(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_KEY] = str(chosen.crt.public_id)
             audit_log(actor=request.user, action="crt.switched", crt=chosen.crt, obj=chosen.crt)
             messages.success(request, f"Vous travaillez maintenant pour : {chosen.crt.name}.")
+            # Back to the page the switch was asked from (a search's hint), this site only.
+            back = request.POST.get("next", "")
+            if back.startswith("/") and url_has_allowed_host_and_scheme(
+                    back, allowed_hosts={request.get_host()},
+                    require_https=request.is_secure()):
+                return redirect(back)
             return redirect("core:home")
     status = 404 if error else 200
     if not request.memberships:

@@ -35,6 +35,10 @@ class OncallAction(models.TextChoices):
     ONCALL_CALL_ESCALATED = "oncall_call.escalated", "Recours pendant un appel d'astreinte"
     ONCALL_CALL_CLOSED = "oncall_call.closed", "Appel d'astreinte clos"
     ONCALL_CALL_VIEWED = "oncall_call.viewed", "Consultation d'un appel d'astreinte"
+    ONCALL_CALL_HISTORY_VIEWED = (
+        "oncall_call.history_viewed",
+        "Consultation des appels antérieurs d'une personne (nouvel appel d'astreinte)",
+    )
     ONCALL_SEARCHED = "oncall.searched", "Recherche sur l'écran d'astreinte"
     ONCALL_PERSON_VIEWED = "oncall.person_viewed", "Consultation de la fiche d'urgence (astreinte)"
     ONCALL_BREAK_GLASS = "oncall.break_glass", "Accès en urgence (bris de glace)"

@@ -4,6 +4,7 @@ the care team is told about, the coverage of the coming days, the figures."""
 import re
 import statistics
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
@@ -13,8 +14,8 @@ from django.utils import timezone
 from maillage.beneficiaries.models import Beneficiary, Caregiver
 
 from .access import calls_visible
-from .models import BreakGlass, Call, EscalationContact, Shift
-from .rota import Gap, coverage_gaps
+from .models import BreakGlass, Call, EmergencyFile, EscalationContact, Shift
+from .rota import NIGHT_END, NIGHT_START, Gap, coverage_gaps
 
 SHIFT_RELATED = ("staff", "professional__organization", "arrangement")
 CALL_RELATED = ("beneficiary", "answered_by", "travelled_by")
@@ -52,32 +53,39 @@ def _no_spaces(field: str):
                    Value("-"), Value(""))
 
 
-def search(*, crt, query: str, limit: int = 20) -> list[Beneficiary]:
-    """The on-call screen's search: a name, a birth date (dd/mm/yyyy) or a phone number (the
-    person's or a caregiver's, spaces and dots ignored). Current beneficiaries first."""
+def matching(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary] | None:
+    """``qs`` narrowed to the on-call search of ``query``: a name, a birth date (dd/mm/yyyy) or
+    a phone number (the person's or a caregiver's, spaces and dots ignored); None when the
+    query cannot match anyone (too short, impossible date)."""
     query = query.strip()
     if len(query) < 2:
-        return []
-    qs = Beneficiary.objects.filter(crt=crt).select_related("commune")
+        return None
     match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", query)
     digits = _digits(query)
     if match:
         day, month, year = (int(g) for g in match.groups())
         try:
-            qs = qs.filter(birth_date=date(year, month, day))
+            return qs.filter(birth_date=date(year, month, day))
         except ValueError:
-            return []
-    elif len(digits) >= 4 and re.fullmatch(r"[\d\s.+()-]+", query):
+            return None
+    if len(digits) >= 4 and re.fullmatch(r"[\d\s.+()-]+", query):
         if digits.startswith("33") and len(digits) == 11:
             digits = "0" + digits[2:]
         caregivers = Caregiver.objects.annotate(p=_no_spaces("phone")).filter(
             beneficiary=OuterRef("pk"), p__contains=digits)
-        qs = qs.annotate(p=_no_spaces("phone"), m=_no_spaces("mobile")).filter(
+        return qs.annotate(p=_no_spaces("phone"), m=_no_spaces("mobile")).filter(
             Q(p__contains=digits) | Q(m__contains=digits) | Exists(caregivers))
-    else:
-        for word in query.split():
-            qs = qs.filter(Q(birth_name__icontains=word) | Q(used_name__icontains=word)
-                           | Q(first_name__icontains=word) | Q(used_first_name__icontains=word))
+    for word in query.split():
+        qs = qs.filter(Q(birth_name__icontains=word) | Q(used_name__icontains=word)
+                       | Q(first_name__icontains=word) | Q(used_first_name__icontains=word))
+    return qs
+
+
+def search(*, crt, query: str, limit: int = 20) -> list[Beneficiary]:
+    """The on-call screen's search (``matching``). Current beneficiaries first."""
+    qs = matching(Beneficiary.objects.filter(crt=crt).select_related("commune"), query)
+    if qs is None:
+        return []
     return list(qs.annotate(active=Exists(
         Beneficiary.objects.filter(pk=OuterRef("pk"), enrolments__ended_on__isnull=True)))
         .order_by("-active", "birth_name", "first_name")[:limit])
@@ -120,6 +128,79 @@ def calls_for_file(*, beneficiary, user, roles, days: int = 7) -> list[Call]:
     return list(calls_visible(crt=beneficiary.crt_id, user=user, roles=roles)
                 .filter(beneficiary=beneficiary, received_at__gte=since)
                 .select_related("answered_by", "travelled_by"))
+
+
+#: How far back the call screen lists a person's other calls.
+EARLIER_DAYS = 30
+EARLIER_SHOWN = 20
+
+
+def period_start(at: datetime) -> datetime:
+    """The start of the on-call period holding ``at``: the night (20:00 → 08:00, the rota's
+    hours) it belongs to, or the day from 08:00."""
+    local = timezone.localtime(at)
+    if local.time() >= NIGHT_START:
+        start = datetime.combine(local.date(), NIGHT_START)
+    elif local.time() < NIGHT_END:
+        start = datetime.combine(local.date() - timedelta(days=1), NIGHT_START)
+    else:
+        start = datetime.combine(local.date(), NIGHT_END)
+    return timezone.make_aware(start)
+
+
+@dataclass
+class EarlierCalls:
+    """A person's other calls of the last 30 days, for the call screen: those of the same
+    on-call period (``this_period``) and the others (``before``). Each call carries
+    ``readable``: its content (reason, outcome, its page) is shown only when
+    ``access.calls_visible`` lets the reader read it; otherwise only its time and who took it,
+    so that the night nurse knows whom to ask."""
+
+    this_period: list[Call]
+    before: list[Call]
+    night: bool
+    more: int = 0
+
+    @property
+    def readable(self) -> list[Call]:
+        return [c for c in self.this_period + self.before if c.readable]
+
+    def __bool__(self) -> bool:
+        return bool(self.this_period or self.before)
+
+    @property
+    def groups(self) -> list[dict]:
+        same = ("La même nuit (depuis 20 h)" if self.night
+                else "Le même jour (depuis 8 h)")
+        return [{"title": same, "calls": self.this_period},
+                {"title": f"Les {EARLIER_DAYS} derniers jours", "calls": self.before}]
+
+
+def earlier_calls(*, beneficiary, user, roles, at: datetime | None = None,
+                  exclude: Call | None = None) -> EarlierCalls:
+    """The person's calls of the 30 days before ``at`` (now) up to now, newest first, but
+    ``exclude`` (the call on screen); at most 20 (two queries)."""
+    now = timezone.now()
+    at = at or now
+    start = period_start(at)
+    qs = (Call.objects.filter(crt_id=beneficiary.crt_id, beneficiary=beneficiary,
+                              received_at__gte=at - timedelta(days=EARLIER_DAYS),
+                              received_at__lte=max(at, now))
+          .select_related("answered_by").order_by("-received_at"))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    rows = list(qs[:EARLIER_SHOWN + 1])
+    more = len(rows) > EARLIER_SHOWN
+    rows = rows[:EARLIER_SHOWN]
+    readable = set(calls_visible(crt=beneficiary.crt_id, user=user, roles=roles)
+                   .filter(pk__in=[c.pk for c in rows]).values_list("pk", flat=True)) \
+        if rows else set()
+    for c in rows:
+        c.readable = c.pk in readable
+    return EarlierCalls(this_period=[c for c in rows if c.received_at >= start],
+                        before=[c for c in rows if c.received_at < start],
+                        night=timezone.localtime(start).time() == NIGHT_START,
+                        more=int(more))
 
 
 def break_glass_list(*, crt, pending_only: bool = False) -> QuerySet[BreakGlass]:
@@ -204,4 +285,20 @@ def person_essentials(*, beneficiary, with_health: bool) -> dict:
             "alerts": list(Alert.objects.filter(beneficiary=beneficiary).exclude(
                 status=Alert.Status.RESOLVED)[:5]),
         })
+        data.update(_dlu_state(beneficiary, data["medical"]))
     return data
+
+
+def _dlu_state(beneficiary, medical) -> dict:
+    """Whether the DLU is incomplete or to be validated again: the responder must know that
+    « non renseigné » is not « aucun »."""
+    from maillage.beneficiaries.medical import missing_essentials
+    from maillage.oncall.dlu import revalidation_reasons
+
+    ef = EmergencyFile.objects.filter(beneficiary=beneficiary).first()
+    return {
+        "dlu_missing": list(missing_essentials(medical).values()),
+        "dlu_revalidation": revalidation_reasons(medical=medical, ef=ef,
+                                                 today=timezone.localdate()),
+        "dlu_validated": bool(ef and ef.reviewed_at),
+    }

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.beneficiaries.access import file_access, visible_beneficiaries
+from maillage.beneficiaries.elsewhere import other_crts_matching
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
@@ -55,8 +56,13 @@ def screen(request: HttpRequest) -> HttpResponse:
     if query:
         audit_log(actor=request.user, action="oncall.searched", crt=request.crt,
                   details={"résultats": len(results)})
+    # Someone of that name followed by another CRT this user works for (no audit of its own:
+    # see beneficiaries/elsewhere.py).
+    elsewhere = other_crts_matching(
+        request=request, permission="oncall.respond",
+        matching=lambda qs: selectors.matching(qs, query)) if query else []
     return render(request, "oncall/screen.html", {
-        "query": query, "results": results, "searched": bool(query),
+        "query": query, "results": results, "searched": bool(query), "elsewhere": elsewhere,
         "on_call": selectors.on_call_now(crt=request.crt),
         "contacts": selectors.contacts(crt=request.crt),
         "open_calls": selectors.open_calls(crt=request.crt, user=request.user,
@@ -135,8 +141,14 @@ def call_new(request: HttpRequest) -> HttpResponse:
         return redirect("oncall:call", call_id=call.public_id)
 
     title = f"Nouvel appel — {b.display_name}" if b else "Nouvel appel"
+    earlier = None
+    if b is not None:
+        earlier = selectors.earlier_calls(beneficiary=b, user=request.user, roles=request.roles)
+        if earlier.readable and request.method == "GET":
+            audit_log(actor=request.user, action="oncall_call.history_viewed", obj=b,
+                      beneficiary=b, details={"appels lus": len(earlier.readable)})
     return run_form(request, form, save, template="oncall/call_new.html", on_success=done,
-                    context={"title": title, "b": b})
+                    context={"title": title, "b": b, "earlier": earlier})
 
 
 def _call(request, call_id) -> Call:
@@ -189,10 +201,15 @@ def call(request: HttpRequest, call_id) -> HttpResponse:
                 return redirect("oncall:call", call_id=item.public_id)
         else:
             status = 400
+    earlier = selectors.earlier_calls(
+        beneficiary=item.beneficiary, user=request.user, roles=request.roles,
+        at=item.received_at, exclude=item) if item.beneficiary_id else None
     audit_log(actor=request.user, action="oncall_call.viewed", obj=item,
-              beneficiary=item.beneficiary)
+              beneficiary=item.beneficiary,
+              details={"autres appels lus": len(earlier.readable)} if earlier else None)
     return render(request, "oncall/call.html", {
-        "call": item, "form": form, "may_edit": may_edit and item.status == Call.Status.OPEN,
+        "call": item, "earlier": earlier, "form": form,
+        "may_edit": may_edit and item.status == Call.Status.OPEN,
         "escalation_form": EscalationForm(initial={"at": timezone.localtime().time().replace(
             second=0, microsecond=0)}),
         "escalations": list(item.escalations.all()),
