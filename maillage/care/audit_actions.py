@@ -26,6 +26,14 @@ class CareAction(models.TextChoices):
         "care_plan.review_requested",
         "Demande de révision du plan personnalisé",
     )
+    CARE_PLAN_GOAL_STATUS_CHANGED = (
+        "care_plan.goal_status_changed",
+        "Changement d'état d'un objectif du plan personnalisé",
+    )
+    CARE_PLAN_REVIEW_VIEWED = (
+        "care_plan.review_viewed",
+        "Consultation du bilan de révision du plan personnalisé",
+    )
     CARE_PLAN_COMPARED = "care_plan.compared", "Comparaison de versions du plan"
     CARE_PLAN_PRINTED = "care_plan.printed", "Impression du plan personnalisé"
     NOTE_ADDED = "note.added", "Transmission au cahier de liaison"

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.roles import CRT_TEAM
@@ -93,6 +94,32 @@ class GoalForm(BootstrapFormMixin, forms.Form):
                                   error_messages={"invalid": "Date invalide."})
     status = forms.ChoiceField(label="État", choices=Goal.Status.choices,
                                initial=Goal.Status.PLANNED)
+
+
+class GoalStatusForm(BootstrapFormMixin, forms.Form):
+    new_status = forms.ChoiceField(
+        label="Nouvel état", error_messages={"required": "Choisissez le nouvel état.",
+                                             "invalid_choice": "Choisissez un état de la liste."})
+    changed_on = forms.DateField(label="Constaté le", widget=DateInput(),
+                                 error_messages={"required": "Indiquez la date.",
+                                                 "invalid": "Date invalide."})
+    comment = forms.CharField(
+        label="Commentaire", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        max_length=2000, error_messages={"max_length": "Commentaire trop long (2 000 caractères "
+                                                       "au plus)."},
+        help_text="Obligatoire pour un objectif abandonné ou partiellement atteint.")
+    row_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, goal, **kwargs):
+        from .services.plans import GOAL_STATUS_TARGETS
+
+        super().__init__(*args, **kwargs)
+        self.fields["new_status"].choices = [("", "—")] + [
+            (s.value, s.label) for s in GOAL_STATUS_TARGETS if s != goal.status]
+        if not self.is_bound:
+            self.initial.update({"row_version": goal.row_version,
+                                 "changed_on": timezone.localdate()})
+        self._style_fields()
 
 
 class ActionForm(BootstrapFormMixin, forms.Form):

@@ -9,4 +9,5 @@ HEALTH_DATA = [
     Registered("care.Message", ("text",)),
     Registered("care.TelehealthAct", ("reason", "outcome", "notes")),
     Registered("care.Problem", ("description",)),
+    Registered("care.GoalStatusChange", ("comment",)),
 ]

@@ -1,6 +1,6 @@
 """Reads of coordination: catalogue, plans, notebook, alerts, conversations, telehealth."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -46,7 +46,7 @@ def version_with_items(*, beneficiary, number: int) -> CarePlanVersion:
     version = (
         CarePlanVersion.objects.filter(plan__beneficiary=beneficiary, number=number)
         .select_related("referent", "validated_by", "plan__beneficiary")
-        .prefetch_related("problems", "goals",
+        .prefetch_related("problems", "goals__status_changes__changed_by",
                           "actions__domain", "actions__service", "actions__staff",
                           "actions__professional")
         .first()
@@ -56,17 +56,75 @@ def version_with_items(*, beneficiary, number: int) -> CarePlanVersion:
     return version
 
 
-def reviews_due(*, crt, within_days: int = 15) -> list[CarePlanVersion]:
-    """Validated plans (the latest version of each) due for review soon or overdue."""
-    limit = timezone.localdate() + timedelta(days=within_days)
+def plans_in_force(*, crt=None):
+    """The version in force of each plan: its latest validated version."""
     validated = CarePlanVersion.Status.VALIDATED
     latest_number = (
         CarePlanVersion.objects.filter(plan=OuterRef("plan"), status=validated)
         .order_by("-number").values("number")[:1]
     )
+    qs = CarePlanVersion.objects.filter(status=validated, number=Subquery(latest_number))
+    return qs.filter(crt=crt) if crt is not None else qs
+
+
+def plan_review(*, version, beneficiary, today=None) -> dict:
+    """What happened since the plan in force was validated (its last review), to prepare the
+    next one: the visits of each service (done, not done, cancelled, not yet traced — one
+    grouped query), the services the plan's actions name, the goals with their history, the
+    alerts raised by kind (one grouped query). ``version`` comes from ``version_with_items``."""
+    from maillage.visits.models import Visit
+
+    today = today or timezone.localdate()
+    since = timezone.localdate(version.validated_at) if version.validated_at else today
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    status = Visit.Status
+    rows = (
+        Visit.objects.filter(beneficiary=beneficiary, starts_at__gte=start,
+                             starts_at__lt=timezone.now())
+        .order_by().values("service_id", "service__name")
+        .annotate(done=Count("pk", filter=Q(status=status.DONE)),
+                  not_done=Count("pk", filter=Q(status=status.NOT_DONE)),
+                  cancelled=Count("pk", filter=Q(status=status.CANCELLED)),
+                  untraced=Count("pk", filter=Q(status=status.PLANNED)))
+    )
+    by_service = {r["service_id"]: r for r in rows}
+    planned = {}
+    for action in version.actions.all():  # prefetched with the version
+        if action.service_id and action.service_id not in planned:
+            planned[action.service_id] = action.service.name
+    services = []
+    for service_id, name in planned.items():
+        row = by_service.pop(service_id, None) or {"done": 0, "not_done": 0, "cancelled": 0,
+                                                    "untraced": 0}
+        services.append({**row, "name": name, "in_plan": True})
+    for row in sorted(by_service.values(), key=lambda r: r["service__name"] or "~"):
+        services.append({**row, "name": row["service__name"] or "Passage sans prestation",
+                         "in_plan": False})
+    totals = {k: sum(s[k] for s in services)
+              for k in ("done", "not_done", "cancelled", "untraced")}
+    alerts = list(
+        Alert.objects.filter(beneficiary=beneficiary, created_at__gte=start)
+        .order_by().values("kind").annotate(n=Count("pk"),
+                                            open=Count("pk", filter=~Q(status="resolved")))
+        .order_by("-n", "kind")
+    )
+    kinds = dict(Alert.Kind.choices)
+    for a in alerts:
+        a["label"] = kinds.get(a["kind"], a["kind"])
+    return {"since": since, "days": (today - since).days, "services": services,
+            "totals": totals, "goals": list(version.goals.all()),
+            "alerts": alerts}
+
+
+#: A plan shows among the plans to review this many days before its review date.
+REVIEW_NOTICE_DAYS = 15
+
+
+def reviews_due(*, crt, within_days: int = REVIEW_NOTICE_DAYS) -> list[CarePlanVersion]:
+    """Plans in force (the latest validated version of each) due for review soon or overdue."""
+    limit = timezone.localdate() + timedelta(days=within_days)
     return list(
-        CarePlanVersion.objects.filter(crt=crt, status=validated, next_review_on__lte=limit,
-                                       number=Subquery(latest_number))
+        plans_in_force(crt=crt).filter(next_review_on__lte=limit)
         .select_related("plan__beneficiary", "referent")
         .order_by("next_review_on")
     )

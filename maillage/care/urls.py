@@ -44,4 +44,6 @@ urlpatterns = [
          name="plan_remove_item"),
     path(V + "valider/", plans.plan_validate, name="plan_validate"),
     path(V + "pdf/", plans.plan_pdf, name="plan_pdf"),
+    path(V + "revision/", plans.plan_review, name="plan_review"),
+    path(V + "objectifs/<uuid:item_id>/etat/", plans.goal_status, name="goal_status"),
 ]

@@ -21,9 +21,11 @@ from .plans import (
     careplan_diff,
     careplan_new_version,
     careplan_remove_item,
+    careplan_review_reminders,
     careplan_update,
     careplan_validate,
     domains_install_defaults,
+    goal_status_change,
     service_save,
 )
 from .telehealth import telehealth_record
@@ -35,4 +37,5 @@ __all__ = [
     "careplan_update", "careplan_validate", "check_care_team_writer", "conversation_mark_read",
     "conversation_open_health", "domains_install_defaults", "message_post", "note_add",
     "notes_mark_read", "service_save", "telehealth_record",
+    "careplan_review_reminders", "goal_status_change",
 ]

@@ -1,15 +1,16 @@
 """Writes of the catalogue, the baskets and the personalised plans (PPCS)."""
 
+import calendar
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.beneficiaries.services import timeline_add
 from maillage.core.audit import audit_log
-from maillage.core.errors import DomainError
+from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import Crt
 from maillage.core.selectors import is_team_member
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
@@ -21,6 +22,7 @@ from ..models import (
     CarePlanVersion,
     Domain,
     Goal,
+    GoalStatusChange,
     PlannedAction,
     Problem,
     Service,
@@ -146,19 +148,30 @@ def careplan_new_version(*, actor, beneficiary: Beneficiary) -> CarePlanVersion:
     previous = versions.filter(status=CarePlanVersion.Status.VALIDATED).order_by(
         "-number").first()
     number = (versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    # The review date is not carried over: the new version is the review, and validating it
+    # sets the next one (``careplan_validate``).
     draft = CarePlanVersion.objects.create(
         crt=plan.crt, plan=plan, number=number, based_on=previous, created_by=actor,
         updated_by=actor,
-        **({f: getattr(previous, f) for f in VERSION_TEXT_FIELDS} if previous else {}),
+        **({f: getattr(previous, f) for f in VERSION_TEXT_FIELDS if f != "next_review_on"}
+           if previous else {}),
     )
     if previous:
         for p in previous.problems.all():
             Problem.objects.create(crt=plan.crt, version=draft, description=p.description,
                                    position=p.position)
-        for g in previous.goals.all():
-            Goal.objects.create(crt=plan.crt, version=draft, description=g.description,
-                                target_date=g.target_date, status=g.status,
-                                position=g.position)
+        for g in previous.goals.prefetch_related("status_changes"):
+            copy = Goal.objects.create(crt=plan.crt, version=draft, description=g.description,
+                                       target_date=g.target_date, status=g.status,
+                                       position=g.position)
+            # The goal's history goes with it: the new version still tells how it evolved.
+            GoalStatusChange.objects.bulk_create([
+                GoalStatusChange(
+                    crt=plan.crt, goal=copy, old_status=c.old_status, new_status=c.new_status,
+                    changed_on=c.changed_on, comment=c.comment, changed_by_id=c.changed_by_id,
+                    changed_at=c.changed_at, created_by=actor, updated_by=actor)
+                for c in g.status_changes.all()
+            ])
         for a in previous.actions.all():
             PlannedAction.objects.create(
                 crt=plan.crt, version=draft, domain=a.domain, service=a.service,
@@ -253,20 +266,143 @@ def careplan_validate(*, actor, version: CarePlanVersion, row_version: int) -> C
         missing.append("au moins une action")
     if version.referent_id is None:
         missing.append("le référent")
-    if version.next_review_on is None:
-        missing.append("la date de prochaine révision")
     if missing:
         raise DomainError("Avant de valider, renseignez " + ", ".join(missing) + ".")
     version.status = CarePlanVersion.Status.VALIDATED
     version.validated_at, version.validated_by = timezone.now(), actor
+    # The next review: the CRT's delay after validation, unless an earlier date was chosen.
+    default_review = add_months(timezone.localdate(version.validated_at),
+                                version.crt.plan_review_months)
+    if version.next_review_on is None or version.next_review_on > default_review:
+        version.next_review_on = default_review
     save_versioned(version, actor=actor, version=row_version,
-                   fields=["status", "validated_at", "validated_by"])
+                   fields=["status", "validated_at", "validated_by", "next_review_on"])
     b = version.plan.beneficiary
     audit_log(actor=actor, action="care_plan.validated", obj=version, beneficiary=b,
-              details={"version": version.number})
+              details={"version": version.number,
+                       "prochaine révision": f"{version.next_review_on:%d/%m/%Y}"})
     timeline_add(beneficiary=b, kind="care_plan.validated", actor=actor,
-                 title=f"Plan personnalisé validé (version {version.number})")
+                 title=f"Plan personnalisé validé (version {version.number}), prochaine "
+                       f"révision le {version.next_review_on:%d/%m/%Y}")
     return version
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+#: The statuses a goal may be moved to during the plan's life, and those that need a word.
+GOAL_STATUS_TARGETS = [s for s in Goal.Status if s != Goal.Status.PLANNED]
+GOAL_STATUS_NEEDS_COMMENT = {Goal.Status.ABANDONED, Goal.Status.PARTIALLY_ACHIEVED}
+
+
+@transaction.atomic
+def goal_status_change(*, actor, goal: Goal, new_status: str, changed_on: date,
+                       comment: str = "", row_version: int) -> GoalStatusChange:
+    """Change a goal's status in the plan in force, without a new version: the change is kept
+    in the goal's history (date, comment, who), the file's timeline and the audit trail."""
+    version = goal.version
+    if not version.is_validated:
+        raise DomainError("Dans un brouillon, l'état se choisit avec l'objectif : changez "
+                          "l'état ici une fois le plan validé.", field="new_status")
+    in_force = (CarePlanVersion.objects.filter(plan_id=version.plan_id,
+                                               status=CarePlanVersion.Status.VALIDATED)
+                .order_by("-number").values_list("number", flat=True).first())
+    if in_force != version.number:
+        raise DomainError("Cette version n'est plus celle en vigueur : changez l'état de "
+                          "l'objectif dans la dernière version du plan.", field="new_status",
+                          code="conflict")
+    if new_status not in GOAL_STATUS_TARGETS:
+        raise DomainError("Choisissez le nouvel état de l'objectif.", field="new_status")
+    if new_status == goal.status:
+        raise DomainError(f"L'objectif est déjà « {goal.get_status_display().lower()} ».",
+                          field="new_status")
+    today = timezone.localdate()
+    if changed_on > today:
+        raise DomainError("La date ne peut pas être dans le futur.", field="changed_on")
+    validated_on = timezone.localdate(version.validated_at)
+    if changed_on < validated_on:
+        raise DomainError(f"La date précède la validation du plan (le "
+                          f"{validated_on:%d/%m/%Y}).", field="changed_on")
+    last = goal.status_changes.order_by("-changed_on").values_list("changed_on",
+                                                                   flat=True).first()
+    if last and changed_on < last:
+        raise DomainError(f"La date précède le dernier changement d'état de cet objectif (le "
+                          f"{last:%d/%m/%Y}).", field="changed_on")
+    comment = comment.strip()
+    if new_status in GOAL_STATUS_NEEDS_COMMENT and not comment:
+        label = Goal.Status(new_status).label.lower()
+        raise DomainError(f"Expliquez en quelques mots pourquoi l'objectif est « {label} ».",
+                          field="comment")
+    old_status = goal.status
+    updated = Goal.objects.filter(pk=goal.pk, row_version=row_version, status=old_status).update(
+        status=new_status, row_version=F("row_version") + 1, updated_by=actor,
+        updated_at=timezone.now())
+    if updated != 1:
+        raise ConflictError("L'état de cet objectif a été changé par quelqu'un d'autre pendant "
+                            "que vous le modifiiez. Rechargez la page pour voir son état actuel.")
+    goal.status, goal.row_version = new_status, row_version + 1
+    change = GoalStatusChange.objects.create(
+        crt=goal.crt, goal=goal, old_status=old_status, new_status=new_status,
+        changed_on=changed_on, comment=comment, changed_by=actor, created_by=actor,
+        updated_by=actor)
+    b = version.plan.beneficiary
+    old_label, new_label = Goal.Status(old_status).label, Goal.Status(new_status).label
+    audit_log(actor=actor, action="care_plan.goal_status_changed", obj=goal, beneficiary=b,
+              details={"version": version.number, "avant": old_label, "après": new_label,
+                       "date": f"{changed_on:%d/%m/%Y}"})
+    timeline_add(beneficiary=b, kind="care_plan.goal_status_changed", actor=actor,
+                 title=f"Objectif du plan « {goal.description} » : {new_label.lower()} "
+                       f"(le {changed_on:%d/%m/%Y})")
+    return change
+
+
+def careplan_review_reminders(*, today: date | None = None) -> int:
+    """The periodic job: tell the referent and the coordination of each plan in force whose
+    review is due (review date reached) — once per review date, so running it again sends
+    nothing new; a review date moved since is reminded again when it comes. Returns how many
+    plans were reminded."""
+    from django.urls import reverse
+
+    from maillage.beneficiaries.access import users_with_access
+    from maillage.core.models import Membership
+    from maillage.core.notifications import notify
+    from maillage.core.roles import Role
+
+    from ..selectors import plans_in_force
+
+    today = today or timezone.localdate()
+    due = (plans_in_force().filter(next_review_on__lte=today)
+           .exclude(review_reminded_for=F("next_review_on"))
+           .select_related("crt", "plan__beneficiary", "referent"))
+    coordinators: dict[int, list] = {}
+    reminded = 0
+    for version in due:
+        with transaction.atomic():
+            # Mark first, conditionally: two runs at once remind once.
+            if not CarePlanVersion.objects.filter(
+                    pk=version.pk, next_review_on=version.next_review_on).exclude(
+                    review_reminded_for=version.next_review_on).update(
+                    review_reminded_for=version.next_review_on):
+                continue
+            b = version.plan.beneficiary
+            if version.crt_id not in coordinators:
+                coordinators[version.crt_id] = [m.user for m in Membership.objects.filter(
+                    crt_id=version.crt_id, is_active=True, roles__role=Role.COORDINATOR)
+                    .select_related("user")]
+            recipients = users_with_access(
+                "planning", beneficiary=b,
+                users=coordinators[version.crt_id] + [version.referent])
+            notify(crt=version.crt, users=recipients,
+                   text=f"Révision du plan de {b.display_name} à faire (prévue le "
+                        f"{version.next_review_on:%d/%m/%Y}).",
+                   url=reverse("care:plan_review", kwargs={"public_id": b.public_id,
+                                                           "number": version.number}))
+            reminded += 1
+    return reminded
 
 
 @transaction.atomic

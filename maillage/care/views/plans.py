@@ -24,11 +24,12 @@ from ..forms import (
     BasketForm,
     EndForm,
     GoalForm,
+    GoalStatusForm,
     PlanTextForm,
     ProblemForm,
     ServiceForm,
 )
-from ..models import BasketItem, Goal, PlannedAction, Problem, Service
+from ..models import BasketItem, CarePlanVersion, Goal, PlannedAction, Problem, Service
 
 # --- Catalogue -----------------------------------------------------------------------------
 
@@ -119,7 +120,9 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
     version = selectors.version_with_items(beneficiary=b, number=number)
     can_edit = has_permission(request.roles, "plan.edit") and not version.is_validated
     audit_log(actor=request.user, action="care_plan.viewed", obj=version, beneficiary=b)
-    context = {"b": b, "version": version, "can_edit": can_edit,
+    in_force = version.is_validated and _in_force(version)
+    context = {"b": b, "version": version, "can_edit": can_edit, "in_force": in_force,
+               "can_change_goals": in_force and has_permission(request.roles, "plan.edit"),
                "can_plan_visits": version.is_validated
                and has_permission(request.roles, "visit.plan")}
     if can_edit:
@@ -128,6 +131,62 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
             "action_form": ActionForm(crt=request.crt),
         })
     return render(request, "care/plan_version.html", context)
+
+
+def _in_force(version) -> bool:
+    """Whether ``version`` is the plan's latest validated version (one query)."""
+    return not CarePlanVersion.objects.filter(
+        plan_id=version.plan_id, status=CarePlanVersion.Status.VALIDATED,
+        number__gt=version.number).exists()
+
+
+@require("plan.edit")
+@require_http_methods(["GET", "POST"])
+def goal_status(request: HttpRequest, public_id, number: int, item_id) -> HttpResponse:
+    """Change a goal's status in the plan in force (date, comment), without a new version."""
+    b = _plan_file(request, public_id)
+    version = selectors.version_with_items(beneficiary=b, number=number)
+    goal = get_for_crt(Goal.objects.filter(version=version), request.crt, item_id)
+    form = GoalStatusForm(request.POST or None, goal=goal)
+
+    def save(data):
+        return services.goal_status_change(
+            actor=request.user, goal=goal, new_status=data["new_status"],
+            changed_on=data["changed_on"], comment=data["comment"],
+            row_version=data["row_version"])
+
+    def done(change):
+        messages.success(request, f"Objectif « {goal.description} » : "
+                                  f"{change.get_new_status_display().lower()}.")
+        return redirect(_plan_url(b, number) + f"#objectif-{goal.public_id}")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Changer l'état d'un objectif",
+                             "intro": f"Objectif : « {goal.description} » — état actuel : "
+                                      f"{goal.get_status_display().lower()}.",
+                             "back_url": _plan_url(b, number),
+                             "back_label": f"Plan — version {number}"})
+
+
+@require("plan.view")
+@require_GET
+def plan_review(request: HttpRequest, public_id, number: int) -> HttpResponse:
+    """The review of a validated version: what happened since its validation, goal by goal
+    and service by service, before drafting the next version."""
+    b = _plan_file(request, public_id)
+    version = selectors.version_with_items(beneficiary=b, number=number)
+    if not version.is_validated:
+        raise Http404("Seule une version validée se révise.")
+    review = selectors.plan_review(version=version, beneficiary=b)
+    versions = selectors.versions(beneficiary=b)
+    draft = next((v for v in versions if not v.is_validated), None)
+    audit_log(actor=request.user, action="care_plan.review_viewed", obj=version,
+              beneficiary=b)
+    return render(request, "care/plan_review.html", {
+        "b": b, "version": version, "review": review, "draft": draft,
+        "in_force": _in_force(version),
+        "can_edit": has_permission(request.roles, "plan.edit"),
+    })
 
 
 @require("plan.edit")

@@ -110,6 +110,8 @@ OBJECT_ROUTES = {
     "care:plan_pdf": lambda crt, user, roles: _plan(crt, user, roles),
     "care:plan_add_item": lambda crt, user, roles: {**_plan(crt, user, roles), "kind": "probleme"},
     "care:plan_remove_item": lambda crt, user, roles: _plan_item(crt, user, roles),
+    "care:plan_review": lambda crt, user, roles: _plan_goal(crt, user, roles, item=False),
+    "care:goal_status": lambda crt, user, roles: _plan_goal(crt, user, roles),
     "oncall:person": _file,
     "oncall:call": lambda crt, user, roles: {"call_id": oncall.call(
         crt, user or _any_user(crt), shared_file(crt, user, roles)).public_id},
@@ -219,6 +221,24 @@ def _plan_item(crt, user, roles):
         plan__beneficiary__public_id=kwargs["public_id"])
     problem = Problem.objects.create(crt=crt, version=version, description="Isolement")
     return {**kwargs, "kind": "probleme", "item_id": problem.public_id}
+
+
+def _plan_goal(crt, user, roles, *, item=True):
+    """A validated plan whose goal changed status once (its history shows a comment)."""
+    from django.utils import timezone
+
+    from maillage.care.models import Goal, GoalStatusChange
+
+    b = shared_file(crt, user, roles)
+    user = user or _any_user(crt)
+    version = care.plan_version(b, status="validated", validated_at=timezone.now())
+    goal = Goal.objects.create(crt=crt, version=version, description="Aucune chute en 3 mois",
+                               status="in_progress")
+    GoalStatusChange.objects.create(crt=crt, goal=goal, old_status="planned",
+                                    new_status="in_progress", changed_on=timezone.localdate(),
+                                    comment="Engagé avec l'aidante", changed_by=user)
+    kwargs = {"public_id": b.public_id, "number": version.number}
+    return {**kwargs, "item_id": goal.public_id} if item else kwargs
 
 
 def _alert(beneficiary):
