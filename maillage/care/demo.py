@@ -4,6 +4,7 @@ conversations (one health professionals' thread) and telehealth acts."""
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from random import Random
 
 from django.utils import timezone
 
@@ -51,6 +52,7 @@ def load_catalogue_and_plans(ctx: DemoContext) -> None:
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
         aides = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
                  .select_related("user").order_by("user__username")]
+        ctx.clock(crt.opened_on - timedelta(days=10))  # the catalogue, before the opening
         services.domains_install_defaults(actor=coordinator, crt=crt)
         domains = {d.code: d for d in Domain.objects.filter(crt=crt)}
         orgs = {o.kind: o for o in Organization.objects.filter(crt=crt)}
@@ -62,17 +64,22 @@ def load_catalogue_and_plans(ctx: DemoContext) -> None:
             for code, name, funding, price, unit, funder, kind in CATALOGUE
         ]
         socle = [s for s in catalogue if s.funding == Service.Funding.FORFAIT]
+        dates = Random(f"{crt.name}-plans")
         nurses = list(Professional.objects.filter(crt=crt, profession="nurse"))
         stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
             "beneficiary").order_by("pk")
         for index, stay in enumerate(stays):
             b = stay.beneficiary
+            ctx.clock(stay.admitted_on)
             for svc in rng.sample(socle, k=3) + rng.sample(catalogue, k=1):
                 if not b.basket.filter(service=svc, end_date__isnull=True).exists():
                     services.basket_add(actor=coordinator, beneficiary=b, service=svc,
                                         start_date=stay.admitted_on)
             if index % 10 == 9:
                 continue  # no plan yet: the coordinator's to-do
+            # Written in the weeks after the admission (own rng: the rest stays as it was).
+            written = min(stay.admitted_on + timedelta(days=dates.randint(7, 30)), today)
+            ctx.clock(written)
             draft = services.careplan_new_version(actor=coordinator, beneficiary=b)
             services.careplan_update(
                 actor=coordinator, version=draft, row_version=draft.version,
@@ -108,6 +115,7 @@ def load_catalogue_and_plans(ctx: DemoContext) -> None:
             services.careplan_validate(actor=coordinator, version=draft,
                                        row_version=draft.version)
             if index % 3 == 0:  # revised once: a second version
+                ctx.clock(written + (today - written) * dates.randint(40, 90) // 100)
                 second = services.careplan_new_version(actor=coordinator, beneficiary=b)
                 services.careplan_add_goal(actor=coordinator, version=second,
                                            description="Un week-end de répit par mois pour "
@@ -140,6 +148,7 @@ ALERTS = [
 
 def load_notes_and_alerts(ctx: DemoContext) -> None:
     """Transmissions and alerts on the active files, written by the care-team members."""
+    ctx.clock(None)  # these are recent (their history: ``demo_history``)
     from maillage.beneficiaries.access import FileAccess
     from maillage.beneficiaries.models import CareTeamMember
 
@@ -302,12 +311,30 @@ def load_telehealth(ctx: DemoContext) -> None:
     today = timezone.localdate()
     for index, (days, kind, reason, outcome, remote) in enumerate(TELEHEALTH):
         b = files[index % len(files)]
+        ctx.clock(None)
         team = _team_by_role(crt, b)
         staff = (team.get(Role.NURSE) or team.get(Role.DOCTOR) or team[Role.COORDINATOR])[0]
         professional = directory.get(remote)
+        ctx.clock(ctx.day_at(today - timedelta(days=days), 11 + index % 6))
         services.telehealth_record(
             actor=staff, beneficiary=b, access=access, kind=kind,
             performed_at=datetime.combine(today - timedelta(days=days), time(10 + index % 6),
                                           tzinfo=timezone.get_current_timezone()),
             staff=staff, reason=reason, outcome=outcome, professional=professional,
             professional_name="" if professional else remote)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    from .models import Alert, CarePlanVersion, LiaisonNote
+
+    crts = ctx.crts.values()
+    return (f"Coordination… {CarePlanVersion.objects.filter(crt__in=crts).count()} versions de "
+            f"plan, {LiaisonNote.objects.filter(crt__in=crts).count()} transmissions, "
+            f"{Alert.objects.filter(crt__in=crts).count()} alertes")
+
+
+def tick() -> None:
+    """While the demo server runs (every 5 minutes): tell the referent and the coordination of
+    each plan whose review is due, once per review date, as ``plans_tick`` does in production."""
+    services.careplan_review_reminders()

@@ -303,3 +303,15 @@ class TestReviewPage:
         client.force_login(users["coordinator"])
         html = client.get(reverse("core:home")).content.decode()
         assert url("plan_review", b, number=1) in html
+
+
+def test_the_periodic_job_reminds_once(users, b, validated):
+    from django.core.management import call_command
+
+    from maillage.care.demo import tick
+
+    validated.next_review_on = timezone.localdate() - timedelta(days=1)
+    validated.save()
+    call_command("plans_tick")
+    tick()
+    assert Notification.objects.filter(user=users["coordinator"]).count() == 1
