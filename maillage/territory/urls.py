@@ -6,6 +6,7 @@ app_name = "territory"
 
 urlpatterns = [
     path("communes/", views.commune_list, name="commune_list"),
+    path("lieux-de-naissance/", views.birthplace_search, name="birthplace_search"),
     path("communes/<uuid:public_id>/modifier/", views.commune_edit, name="commune_edit"),
     path("partenaires/", views.organization_list, name="organization_list"),
     path("partenaires/nouveau/", views.organization_create, name="organization_create"),

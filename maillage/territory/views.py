@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,7 +10,7 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import selectors, services
+from . import birthplaces, selectors, services
 from .forms import CommuneForm, OrganizationForm, ProfessionalForm
 from .models import Commune, Organization, Professional
 
@@ -18,6 +18,18 @@ from .models import Commune, Organization, Professional
 def _list(request, template: str, partial: str, context: dict, queryset, per_page: int = 50):
     context["page"] = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     return render(request, partial if request.htmx else template, context)
+
+
+@require("beneficiary.manage")
+@require_GET
+def birthplace_search(request: HttpRequest) -> HttpResponse:
+    """Birthplaces (communes since 1943, countries) matching a typed name or code: JSON for
+    the identity form's combobox. National reference data, no personal data: not audited."""
+    query = request.GET.get("q", "")[:80]
+    places = birthplaces.search(query)
+    response = JsonResponse({"query": query, "results": [p.as_json() for p in places]})
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require("territory.view")
