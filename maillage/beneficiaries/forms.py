@@ -5,13 +5,14 @@ from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelFor
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune, Organization, Professional
 
-from . import aggir, icope
+from . import aggir, icope, medical
+from .birthplace import BirthPlaceFormMixin
 from .identity import normalize_matricule
 from .models import Beneficiary, Caregiver, Consent, Document, FreeEvaluation, MedicalRecord
-from .services import input_label
+from .services import MEDICAL_FIELDS, input_label
 
 
-class IdentityForm(VersionedModelForm):
+class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
     class Meta:
         model = Beneficiary
         fields = [
@@ -45,6 +46,13 @@ class IdentityForm(VersionedModelForm):
         )
         self.fields["ins_matricule"].max_length = 21  # spaces allowed while typing
         self.fields["ins_matricule"].widget.attrs["maxlength"] = 21
+        self.setup_birth_place()
+        self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_birth_place(cleaned)
+        return cleaned
 
     def clean_ins_matricule(self):
         return normalize_matricule(self.cleaned_data["ins_matricule"])
@@ -184,18 +192,35 @@ class ConsentWithdrawForm(BootstrapFormMixin, forms.Form):
     )
 
 
+def medical_status_fields() -> dict[str, forms.ChoiceField]:
+    """The four emergency essentials' statuses as radio buttons: no answer chosen = not filled
+    in (the DLU cannot be validated so), "none" is one of the answers."""
+    fields = {}
+    for name in medical.STATUS_FIELDS:
+        model_field = MedicalRecord._meta.get_field(name)
+        fields[name] = forms.ChoiceField(
+            label=model_field.verbose_name.capitalize(), required=False,
+            choices=model_field.choices, widget=forms.RadioSelect,
+            error_messages={"invalid_choice": "Choix inconnu : choisissez une des réponses "
+                                              "proposées."},
+        )
+    return fields
+
+
 class MedicalForm(VersionedModelForm):
     class Meta:
         model = MedicalRecord
-        fields = [
-            "history", "allergies", "treatments", "advance_directives", "has_palliative_sheet",
-            "resuscitation_decision", "usual_state", "synthesis",
-        ]
+        fields = list(MEDICAL_FIELDS)
         widgets = {
             f: forms.Textarea(attrs={"rows": 3})
             for f in ("history", "allergies", "treatments", "advance_directives",
                       "resuscitation_decision", "usual_state", "synthesis")
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(medical_status_fields())
+        self._style_fields()
 
 
 LETTER_CHOICES = [

@@ -5,8 +5,9 @@ from maillage.core.health_data import Registered
 HEALTH_DATA = [
     Registered("beneficiaries.Beneficiary", ("key_box_code",), kind="secret"),
     Registered("beneficiaries.MedicalRecord", (
-        "history", "allergies", "treatments", "advance_directives", "resuscitation_decision",
-        "usual_state", "synthesis")),
+        "history", "allergies_status", "allergies", "treatments_status", "treatments",
+        "advance_directives_status", "advance_directives", "resuscitation_status",
+        "resuscitation_decision", "usual_state", "synthesis")),
     Registered("beneficiaries.AggirEvaluation", ("notes",)),
     Registered("beneficiaries.IcopeScreening", ("notes",)),
     Registered("beneficiaries.FreeEvaluation", ("findings",)),

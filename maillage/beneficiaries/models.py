@@ -377,27 +377,108 @@ class Consent(TenantModel):
 
 
 class MedicalRecord(TenantModel, VersionedModel):
-    """The medical section: health data, visible to health professionals of the care team."""
+    """The medical section: health data, visible to health professionals of the care team.
+
+    Allergies, current treatments, advance directives and the resuscitation decision each
+    carry a status beside their text, so that an emergency doctor tells "none" from "not
+    filled in": empty status = not filled in (never "none"). The text says what is documented
+    (required with ``DOCUMENTED`` / ``LIMITED``). The status codes are stable: the DLU's
+    future CDA export maps them (e.g. "no known allergy")."""
+
+    class AllergyStatus(models.TextChoices):
+        DOCUMENTED = "documented", "Allergies connues (à préciser ci-dessous)"
+        NONE_KNOWN = "none_known", "Aucune allergie connue"
+
+    class TreatmentStatus(models.TextChoices):
+        DOCUMENTED = "documented", "Traitement en cours (à préciser ci-dessous)"
+        NONE = "none", "Aucun traitement en cours"
+
+    class DirectivesStatus(models.TextChoices):
+        DOCUMENTED = "documented", "Directives anticipées rédigées (date, où les trouver)"
+        NONE = "none", "Pas de directives anticipées rédigées"
+
+    class ResuscitationStatus(models.TextChoices):
+        FULL = "full", "Réanimation : oui (pas de limitation des soins)"
+        LIMITED = "limited", "Limitation des thérapeutiques actives (LATA), à préciser"
+        NOT_DECIDED = "not_decided", "Pas de décision prise à ce jour"
 
     beneficiary = models.OneToOneField(
         Beneficiary, on_delete=models.CASCADE, related_name="medical"
     )
     history = models.TextField("antécédents", blank=True)
-    allergies = models.TextField("allergies", blank=True)
+    allergies_status = models.CharField("allergies", max_length=12, blank=True,
+                                        choices=AllergyStatus.choices)
+    allergies = models.TextField("allergies connues (produit, réaction)", blank=True)
+    treatments_status = models.CharField("traitements en cours", max_length=12, blank=True,
+                                         choices=TreatmentStatus.choices)
     treatments = models.TextField("traitements en cours (synthèse)", blank=True)
-    advance_directives = models.TextField("directives anticipées", blank=True)
+    advance_directives_status = models.CharField(
+        "directives anticipées", max_length=12, blank=True, choices=DirectivesStatus.choices)
+    advance_directives = models.TextField("directives anticipées (précisions)", blank=True)
     has_palliative_sheet = models.BooleanField("fiche « urgence pallia » établie", default=False)
+    resuscitation_status = models.CharField(
+        "réanimation / limitation des soins", max_length=12, blank=True,
+        choices=ResuscitationStatus.choices)
     resuscitation_decision = models.TextField(
-        "décisions de limitation des soins / réanimation", blank=True
+        "décision de limitation des soins / réanimation (précisions)", blank=True
     )
     usual_state = models.TextField("état habituel", blank=True)
     synthesis = models.TextField("synthèse médicale", blank=True)
+    #: When allergies or treatments (text or status) last changed: after the DLU's last
+    #: validation, the DLU is to be validated again (``oncall.dlu``).
+    allergies_treatments_changed_at = models.DateTimeField(
+        "allergies ou traitements modifiés le", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "volet médical"
 
     def __str__(self) -> str:
         return f"Volet médical de {self.beneficiary.display_name}"
+
+    # What an emergency doctor reads: "none" and "not filled in" never look alike.
+    @property
+    def allergies_summary(self) -> str:
+        if self.allergies_status == self.AllergyStatus.NONE_KNOWN:
+            return "Aucune allergie connue"
+        return _documented(self.allergies_status, self.allergies, "non renseignées")
+
+    @property
+    def treatments_summary(self) -> str:
+        if self.treatments_status == self.TreatmentStatus.NONE:
+            return "Aucun traitement en cours"
+        return _documented(self.treatments_status, self.treatments, "non renseignés")
+
+    @property
+    def advance_directives_summary(self) -> str:
+        if self.advance_directives_status == self.DirectivesStatus.NONE:
+            return _with_comment("Pas de directives anticipées rédigées",
+                                 self.advance_directives)
+        if self.advance_directives_status == self.DirectivesStatus.DOCUMENTED:
+            return _with_comment("Rédigées", self.advance_directives)
+        return _documented("", self.advance_directives, "non renseignées")
+
+    @property
+    def resuscitation_summary(self) -> str:
+        status, text = self.resuscitation_status, self.resuscitation_decision
+        if status == self.ResuscitationStatus.FULL:
+            return _with_comment("Réanimation : oui", text)
+        if status == self.ResuscitationStatus.LIMITED:
+            return f"Limitation des thérapeutiques actives (LATA) : {text.strip()}"
+        if status == self.ResuscitationStatus.NOT_DECIDED:
+            return _with_comment("Pas de décision prise à ce jour", text)
+        return _documented("", text, "non renseignée")
+
+
+def _with_comment(label: str, text: str) -> str:
+    return f"{label} — {text.strip()}" if text.strip() else label
+
+
+def _documented(status: str, text: str, unset: str) -> str:
+    """The text when documented; when the status is not filled in, say so (with any text
+    kept from before, to be confirmed)."""
+    if status:
+        return text.strip()
+    return f"{unset} (à confirmer : {text.strip()})" if text.strip() else unset
 
 
 class AggirEvaluation(TenantModel):

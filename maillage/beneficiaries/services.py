@@ -14,7 +14,7 @@ from maillage.core.permissions import Perm, has_permission
 from maillage.core.selectors import is_team_member, member_roles
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from . import aggir, icope
+from . import aggir, icope, medical
 from .identity import IdentityStatus, check_status, check_traits, normalize_matricule
 from .models import (
     AggirEvaluation,
@@ -47,8 +47,9 @@ CAREGIVER_FIELDS = (
     "exhaustion_risk", "notes",
 )
 MEDICAL_FIELDS = (
-    "history", "allergies", "treatments", "advance_directives", "has_palliative_sheet",
-    "resuscitation_decision", "usual_state", "synthesis",
+    "history", "allergies_status", "allergies", "treatments_status", "treatments",
+    "advance_directives_status", "advance_directives", "has_palliative_sheet",
+    "resuscitation_status", "resuscitation_decision", "usual_state", "synthesis",
 )
 
 
@@ -359,11 +360,24 @@ def consent_withdraw(*, actor, consent: Consent, reason: str) -> Consent:
 
 @transaction.atomic
 def medical_update(*, actor, record: MedicalRecord, version: int, **fields) -> MedicalRecord:
+    """Write the medical section. The four emergency essentials (``medical.py``): a text
+    without its status counts as documented; a status at odds with its text is refused. A
+    change of allergies or treatments dates ``allergies_treatments_changed_at``: the DLU
+    validated before it is to be validated again."""
     _refuse_unknown(fields, MEDICAL_FIELDS)
     before = snapshot(record, MEDICAL_FIELDS)
-    for field, value in fields.items():
+    after = {**before, **fields}
+    medical.normalise(after)
+    errors = medical.inconsistencies(after)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise DomainError(message, field=field)
+    for field, value in after.items():
         setattr(record, field, value)
-    save_versioned(record, actor=actor, version=version, fields=MEDICAL_FIELDS)
+    if any(before[f] != getattr(record, f) for f in medical.REVALIDATE_ON):
+        record.allergies_treatments_changed_at = timezone.now()
+    save_versioned(record, actor=actor, version=version,
+                   fields=(*MEDICAL_FIELDS, "allergies_treatments_changed_at"))
     audit_log(actor=actor, action="beneficiary.medical_updated", obj=record,
               beneficiary=record.beneficiary,
               details={"champs": sorted(changes(before, record))})

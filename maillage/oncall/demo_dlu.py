@@ -2,7 +2,10 @@
 the person's care team within the last year — except about one in seven, overdue, so that the
 yearly review reminder of the coordinator's home page has something to show. The medical
 sections get the decisions an emergency doctor looks for (limitation of care for some GIR 1–2,
-« urgence pallia » sheets). Deterministic (own seed) and fast (a few bulk queries per CRT).
+« urgence pallia » sheets), each with its explicit answer. Most DLUs are complete; about one in
+eleven is a draft never validated with the allergies still to be collected (« DLU incomplet »),
+about one in thirteen had its treatments changed after the validation (« à revalider »).
+Deterministic (own seed) and fast (a few bulk queries per CRT).
 
 Written in bulk rather than through ``emergency_file_save``: the demo dates its reviews in
 the past, which the service (review = now) rightly does not allow."""
@@ -40,6 +43,10 @@ PEOPLE_TO_WARN = [
     "", "", "Voisine, Mme Tessier (double des clés) : 02 61 91 07 31, en journée.",
     "Petit-fils, Thomas : 06 39 98 44 10, le soir après 18 h.",
 ]
+Resuscitation = MedicalRecord.ResuscitationStatus
+NOT_DECIDED = ("Discussion prévue avec la personne et sa fille lors de la prochaine visite du "
+               "médecin traitant.")
+TREATMENT_ADDED = " ; Furosémide 20 mg 1/j (ajouté par le cardiologue)"
 LIMITATIONS = [
     "Pas de réanimation cardio-pulmonaire ni d'intubation (décision collégiale avec la "
     "personne et sa famille). Hospitalisation possible pour des soins de confort.",
@@ -93,6 +100,8 @@ def load(ctx: DemoContext) -> None:
         files, records = [], []
         for index, b in enumerate(people):
             overdue = index % 7 == 3
+            draft = not overdue and index % 11 == 6  # allergies still to be collected
+            changed = not overdue and not draft and index % 13 == 8  # treatment changed since
             days_ago = rng.randint(370, 460) if overdue else rng.randint(5, 330)
             reviewed_at = timezone.make_aware(datetime.combine(
                 now.date() - timedelta(days=days_ago), time(rng.randint(9, 16), 30)))
@@ -101,14 +110,25 @@ def load(ctx: DemoContext) -> None:
             reviewer = rng.choice(in_team or reviewers)
             medical = b.medical
             if b.current_gir in (1, 2) and rng.random() < 0.5:
+                medical.resuscitation_status = Resuscitation.LIMITED
                 medical.resuscitation_decision = rng.choice(LIMITATIONS)
                 medical.has_palliative_sheet = rng.random() < 0.4
-            elif not medical.resuscitation_decision:
-                medical.resuscitation_decision = "Pas de limitation des soins."
+            elif index % 10 == 7:
+                medical.resuscitation_status = Resuscitation.NOT_DECIDED
+                medical.resuscitation_decision = NOT_DECIDED
+            elif not medical.resuscitation_status:
+                medical.resuscitation_status = Resuscitation.FULL
+            if draft:
+                medical.allergies_status, medical.allergies = "", ""
             if not medical.synthesis:
                 medical.synthesis = (f"{medical.history}. Suivi mensuel par le médecin "
                                      "traitant ; accompagnement renforcé du CRT.")
             medical.updated_at = reviewed_at - timedelta(days=2)
+            medical.allergies_treatments_changed_at = medical.updated_at
+            if changed:
+                medical.treatments += TREATMENT_ADDED
+                medical.updated_at = reviewed_at + timedelta(days=max(1, days_ago // 2))
+                medical.allergies_treatments_changed_at = medical.updated_at
             records.append(medical)
             gp = _gp_name(b)
             files.append(EmergencyFile(
@@ -123,12 +143,14 @@ def load(ctx: DemoContext) -> None:
                 kept_at=rng.choice(KEPT_AT),
                 medical_validated_by=gp, medical_validated_on=(
                     (reviewed_at - timedelta(days=rng.randint(2, 20))).date() if gp else None),
-                reviewed_at=reviewed_at, reviewed_by=reviewer,
-                next_review_on=reviewed_at.date() + timedelta(
+                reviewed_at=None if draft else reviewed_at,
+                reviewed_by=None if draft else reviewer,
+                next_review_on=None if draft else reviewed_at.date() + timedelta(
                     days=EmergencyFile.REVIEW_EVERY_DAYS),
                 created_by=reviewer, updated_by=reviewer,
             ))
         MedicalRecord.objects.bulk_update(
-            records, ["resuscitation_decision", "has_palliative_sheet", "synthesis",
-                      "updated_at"], batch_size=500)
+            records, ["resuscitation_status", "resuscitation_decision", "has_palliative_sheet",
+                      "synthesis", "allergies_status", "allergies", "treatments",
+                      "allergies_treatments_changed_at", "updated_at"], batch_size=500)
         EmergencyFile.objects.bulk_create(files, batch_size=500)

@@ -14,29 +14,44 @@ The DLU is assembled from the file each time it is read, so it is never a stale 
 
 ``build`` reads (the caller has checked the access: ``oncall.access.emergency_access``);
 ``emergency_file_save`` and ``emergency_file_review`` write, audited, on the timeline.
+
+Completeness and validation. Allergies, current treatments, advance directives and the
+resuscitation decision each need an explicit answer (``beneficiaries.medical``: « Aucune
+allergie connue » is one, an empty status is not). A DLU may be saved as a draft with answers
+missing — the team fills it over time — and then reads « DLU incomplet » with the list, on
+screen and in the PDF; it cannot be *validated* (``validate=True``, or the « relu, toujours
+exact » review) while one is missing: ``DluIncompleteError`` lists them, field by field.
+A validation sets ``reviewed_at``/``reviewed_by`` and the next yearly review. The DLU is « à
+revalider » when that review is overdue, or when allergies or treatments changed after the
+validation (``MedicalRecord.allergies_treatments_changed_at``, wherever they were edited:
+medical section or DLU form saved as a draft).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from maillage.beneficiaries import medical as medical_rules
 from maillage.beneficiaries import services as file_services
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember, MedicalRecord
 from maillage.care.models import BasketItem
 from maillage.core.audit import audit_log
 from maillage.core.errors import ConflictError, DomainError
-from maillage.core.versioning import changes, save_versioned, snapshot, validate
+from maillage.core.versioning import changes, save_versioned, snapshot
+from maillage.core.versioning import validate as validate_model
 from maillage.visits.models import Visit, VisitSeries
 
 from .models import EmergencyFile
 
-#: The medical section fields edited through the DLU form (saved by the file's service).
+#: The medical section fields edited through the DLU form (saved by the file's service), in
+#: the order an emergency doctor reads them.
 MEDICAL_FIELDS = (
-    "allergies", "advance_directives", "has_palliative_sheet", "resuscitation_decision",
-    "treatments", "history", "usual_state", "synthesis",
+    "allergies_status", "allergies", "advance_directives_status", "advance_directives",
+    "has_palliative_sheet", "resuscitation_status", "resuscitation_decision",
+    "treatments_status", "treatments", "history", "usual_state", "synthesis",
 )
 #: What only the DLU holds.
 DLU_FIELDS = (
@@ -44,6 +59,32 @@ DLU_FIELDS = (
     "kept_at", "medical_validated_by", "medical_validated_on",
 )
 _REVIEW_FIELDS = ("reviewed_at", "reviewed_by", "next_review_on")
+
+
+class DluIncompleteError(DomainError):
+    """The DLU cannot be validated: ``missing`` = {status field: French message}."""
+
+    def __init__(self, missing: dict[str, str]):
+        super().__init__("Le DLU ne peut pas être validé tant que ces réponses manquent : "
+                         + " ".join(missing.values()), field=None, code="incomplete")
+        self.missing = missing
+
+
+def revalidation_reasons(*, medical: MedicalRecord | None, ef: EmergencyFile | None,
+                         today: date) -> list[str]:
+    """Why a validated DLU must be validated again (French), or [] (never validated: it is to
+    be *established*, not revalidated)."""
+    if ef is None or ef.reviewed_at is None:
+        return []
+    reasons = []
+    if ef.next_review_on is None or ef.next_review_on < today:
+        reasons.append("revue annuelle en retard" + (
+            f" depuis le {ef.next_review_on:%d/%m/%Y}" if ef.next_review_on else ""))
+    changed = medical.allergies_treatments_changed_at if medical else None
+    if changed and changed > ef.reviewed_at:
+        reasons.append(f"allergies ou traitements modifiés le "
+                       f"{timezone.localtime(changed):%d/%m/%Y} après la dernière validation")
+    return reasons
 
 
 @dataclass(frozen=True)
@@ -71,7 +112,32 @@ class Dlu:
     visit_rhythms: list[str]
     next_visits: list[Visit]
     today: date
+    #: Everything to complete (French): the four essentials first (they block the
+    #: validation), then what is advised.
     missing: list[str] = field(default_factory=list)
+    #: {status field: French message}: the essentials not filled in.
+    essentials_missing: dict[str, str] = field(default_factory=dict)
+    #: Why the validated DLU is to be validated again (French).
+    revalidation: list[str] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> bool:
+        """« DLU incomplet »: an essential (allergies, treatments, directives, resuscitation)
+        has no answer."""
+        return bool(self.essentials_missing)
+
+    @property
+    def advised(self) -> list[str]:
+        """What is missing beyond the essentials: advised, not blocking."""
+        return self.missing[len(self.essentials_missing):]
+
+    @property
+    def to_revalidate(self) -> bool:
+        return bool(self.revalidation)
+
+    @property
+    def validated(self) -> bool:
+        return bool(self.emergency_file and self.emergency_file.reviewed_at)
 
     # --- identity -------------------------------------------------------------------------
     @property
@@ -132,7 +198,7 @@ class Dlu:
 
     @property
     def changed_since_review(self) -> bool:
-        """The medical section was changed (on the file) after the last DLU update."""
+        """The medical section was changed (on the file) after the last validation."""
         return bool(self.reviewed_at and self.medical
                     and self.medical.updated_at > self.reviewed_at)
 
@@ -218,18 +284,17 @@ def build(*, beneficiary: Beneficiary, show_key_box: bool, today: date | None = 
         trusted_person=trusted, professionals=professionals, services=services,
         visit_rhythms=rhythms, next_visits=next_visits, today=today,
     )
+    dlu.essentials_missing = medical_rules.missing_essentials(medical)
     dlu.missing = _missing(dlu)
+    dlu.revalidation = revalidation_reasons(medical=medical, ef=ef, today=today)
     return dlu
 
 
 def _missing(dlu: Dlu) -> list[str]:
-    """What the team should complete: an emergency doctor would miss it."""
-    missing = []
-    medical, ef = dlu.medical, dlu.emergency_file
-    if medical is None or not medical.allergies.strip():
-        missing.append("Allergies non renseignées (écrire « aucune connue » le cas échéant).")
-    if medical is None or not medical.treatments.strip():
-        missing.append("Traitements en cours non renseignés.")
+    """What the team should complete: an emergency doctor would miss it. The essentials
+    first: the DLU cannot be validated without them."""
+    missing = list(dlu.essentials_missing.values())
+    ef = dlu.emergency_file
     if dlu.gp is None:
         missing.append("Pas de médecin traitant dans le cercle de soins.")
     if ef is None or not ef.medical_validated_on:
@@ -243,27 +308,48 @@ def _missing(dlu: Dlu) -> list[str]:
 class DueReview:
     beneficiary: Beneficiary
     next_review_on: date | None
-    #: False when the DLU was never established (no ``EmergencyFile``, or never reviewed).
+    #: False when the DLU was never validated (no ``EmergencyFile``, or a draft).
     established: bool
     overdue: bool
+    #: A draft exists (never validated).
+    draft: bool = False
+    #: An essential (allergies, treatments, directives, resuscitation) has no answer.
+    incomplete: bool = False
+    #: Allergies or treatments changed after the validation: when.
+    changed_at: object = None
+
+    @property
+    def to_revalidate(self) -> bool:
+        return self.established and (self.overdue or self.changed_at is not None)
 
 
 def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueReview]:
-    """People of the file active whose DLU is missing, never reviewed, or due for its yearly
-    review within ``within_days``; the missing and the most overdue first. One query;
-    ``limit + 1`` rows, so that the caller can tell there are more."""
+    """People of the file active whose DLU is to be established (none, or a draft never
+    validated), incomplete, to be validated again (allergies or treatments changed since), or
+    due for its yearly review within ``within_days``: those to establish first, then those to
+    revalidate or complete, then by review date. One query; ``limit + 1`` rows, so that the
+    caller can tell there are more."""
     from maillage.admissions.models import Enrolment
 
     today = timezone.localdate()
     active = Enrolment.objects.filter(beneficiary=OuterRef("pk"), ended_on__isnull=True)
+    never = Q(emergency_file__isnull=True) | Q(emergency_file__reviewed_at__isnull=True)
+    changed = Q(medical__allergies_treatments_changed_at__gt=F("emergency_file__reviewed_at"))
+    incomplete = Q()
+    for status_field in medical_rules.STATUS_FIELDS:
+        incomplete |= Q(**{f"medical__{status_field}": ""})
+    soon = (Q(emergency_file__next_review_on__isnull=True)
+            | Q(emergency_file__next_review_on__lte=today + timedelta(days=within_days)))
+    urgent = Q(emergency_file__next_review_on__lt=today) | changed | incomplete
     people = (
         Beneficiary.objects.filter(crt=crt)
         .filter(Exists(active))
-        .filter(Q(emergency_file__isnull=True) | Q(emergency_file__next_review_on__isnull=True)
-                | Q(emergency_file__next_review_on__lte=today + timedelta(days=within_days)))
-        .select_related("emergency_file")
-        .order_by(F("emergency_file__next_review_on").asc(nulls_first=True), "birth_name",
-                  "first_name")[:limit + 1]
+        .filter(never | soon | changed | incomplete)
+        .annotate(priority=Case(When(never, then=Value(0)), When(urgent, then=Value(1)),
+                                default=Value(2)))
+        .select_related("emergency_file", "medical")
+        .order_by("priority", F("emergency_file__next_review_on").asc(nulls_first=True),
+                  "birth_name", "first_name")[:limit + 1]
     )
     rows = []
     for b in people:
@@ -271,10 +357,20 @@ def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueRevie
             ef = b.emergency_file
         except EmergencyFile.DoesNotExist:
             ef = None
+        try:
+            medical = b.medical
+        except MedicalRecord.DoesNotExist:
+            medical = None
         next_on = ef.next_review_on if ef else None
-        rows.append(DueReview(beneficiary=b, next_review_on=next_on,
-                              established=bool(ef and ef.reviewed_at),
-                              overdue=next_on is None or next_on < today))
+        validated = bool(ef and ef.reviewed_at)
+        changed_at = (medical.allergies_treatments_changed_at if medical and validated else None)
+        if changed_at and changed_at <= ef.reviewed_at:
+            changed_at = None
+        rows.append(DueReview(
+            beneficiary=b, next_review_on=next_on, established=validated,
+            overdue=next_on is None or next_on < today, draft=bool(ef and not validated),
+            incomplete=bool(medical_rules.missing_essentials(medical)),
+            changed_at=changed_at))
     return rows
 
 
@@ -320,20 +416,38 @@ def _create(ef: EmergencyFile) -> None:
         raise ConflictError() from exc
 
 
+def _check_complete(record: MedicalRecord, medical: dict | None = None) -> None:
+    """Refuse the validation while an essential has no answer (``DluIncompleteError``)."""
+    values = {f: getattr(record, f) for f in medical_rules.STATUS_FIELDS}
+    values.update({f: v for f, v in (medical or {}).items() if f in values})
+    missing = medical_rules.missing_essentials(values)
+    if missing:
+        raise DluIncompleteError(missing)
+
+
 @transaction.atomic
 def emergency_file_save(*, actor, beneficiary: Beneficiary, version: int, medical_version: int,
-                        medical: dict, **fields) -> EmergencyFile:
+                        medical: dict, validate: bool = False, **fields) -> EmergencyFile:
     """Save the DLU: the medical part into the file's medical section (through its service),
-    the rest into the ``EmergencyFile``; the DLU counts as updated (reviewed) now.
+    the rest into the ``EmergencyFile``.
+
+    ``validate``: the DLU is also validated now (``reviewed_at``/``reviewed_by``, next yearly
+    review in a year) — refused with ``DluIncompleteError`` while an essential has no answer;
+    otherwise it is saved as a draft: the validation, if any, stays as it was (and the DLU is
+    « à revalider » if allergies or treatments changed).
 
     ``version`` is the ``EmergencyFile`` version the user loaded (0: there was none),
     ``medical_version`` the medical section's; either stale raises ``ConflictError``."""
     unknown = set(medical) - set(MEDICAL_FIELDS)
     if unknown:
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    medical = dict(medical)
+    medical_rules.normalise(medical)
     _check_fields(fields)
     fields["medical_validated_by"] = (fields.get("medical_validated_by") or "").strip()
     record = _check_medical_version(beneficiary, medical_version)
+    if validate:
+        _check_complete(record, medical)
     medical_changed = sorted(f for f, v in medical.items() if getattr(record, f) != v)
     if medical_changed:
         file_services.medical_update(actor=actor, record=record, version=medical_version,
@@ -345,33 +459,40 @@ def emergency_file_save(*, actor, beneficiary: Beneficiary, version: int, medica
             raise ConflictError()
         ef = EmergencyFile(crt=beneficiary.crt, beneficiary=beneficiary, created_by=actor,
                            updated_by=actor, **fields)
-        _reviewed(ef, actor)
-        validate(ef, exclude=exclude)
+        if validate:
+            _reviewed(ef, actor)
+        validate_model(ef, exclude=exclude)
         _create(ef)
         changed = sorted(fields)
     else:
         before = snapshot(ef, DLU_FIELDS)
         for name, value in fields.items():
             setattr(ef, name, value)
-        _reviewed(ef, actor)
-        validate(ef, exclude=exclude)
-        save_versioned(ef, actor=actor, version=version, fields=(*DLU_FIELDS, *_REVIEW_FIELDS))
+        if validate:
+            _reviewed(ef, actor)
+        validate_model(ef, exclude=exclude)
+        save_versioned(ef, actor=actor, version=version,
+                       fields=(*DLU_FIELDS, *(_REVIEW_FIELDS if validate else ())))
         changed = sorted(changes(before, ef))
     audit_log(actor=actor, action="dlu.updated", obj=ef, beneficiary=beneficiary,
-              details={"champs": changed, "volet_medical": medical_changed})
+              details={"champs": changed, "volet_medical": medical_changed,
+                       "validation": validate})
     file_services.timeline_add(beneficiary=beneficiary, kind="dlu.updated", actor=actor,
-                               title="DLU mis à jour", health=True)
+                               title="DLU mis à jour et validé" if validate
+                               else "DLU mis à jour (brouillon, non validé)", health=True)
     return ef
 
 
 @transaction.atomic
 def emergency_file_review(*, actor, beneficiary: Beneficiary, version: int,
                           medical_version: int) -> EmergencyFile:
-    """The DLU was read through and is still right: its yearly review is done.
+    """The DLU was read through and is still right: it is validated again for a year —
+    refused with ``DluIncompleteError`` while an essential has no answer.
 
     The versions are those of the DLU the user read: if it changed since, they must read it
     again (``ConflictError``)."""
-    _check_medical_version(beneficiary, medical_version)
+    record = _check_medical_version(beneficiary, medical_version)
+    _check_complete(record)
     ef = EmergencyFile.objects.filter(beneficiary=beneficiary).first()
     if ef is None:
         if version:

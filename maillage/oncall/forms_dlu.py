@@ -1,22 +1,29 @@
 """The DLU form: the medical synthesis (saved into the file's medical section) and what only
-the DLU holds, with the versions of both records the user loaded (concurrent edits)."""
+the DLU holds, with the versions of both records the user loaded (concurrent edits). Two
+buttons: save as a draft, or save and validate (refused, field by field, while an essential
+has no answer)."""
 
 from django import forms
 from django.forms.models import fields_for_model
 
+from maillage.beneficiaries.forms import medical_status_fields
 from maillage.beneficiaries.models import MedicalRecord
+from maillage.core.errors import DomainError
 from maillage.core.forms import BootstrapFormMixin, DateInput
 
-from .dlu import DLU_FIELDS, MEDICAL_FIELDS
+from .dlu import DLU_FIELDS, MEDICAL_FIELDS, DluIncompleteError
 from .models import EmergencyFile
 
 _TEXTAREAS = {"rows": 3}
 
 MEDICAL_HELP = {
-    "allergies": "Écrire « aucune connue » plutôt que laisser vide.",
-    "advance_directives": "Existence, contenu résumé, où les trouver.",
-    "resuscitation_decision": "Limitation ou arrêt des thérapeutiques (LATA), niveau de soins "
-                              "décidé avec la personne et le médecin.",
+    "allergies_status": "« Aucune allergie connue » est une réponse ; sans réponse, le DLU ne "
+                        "peut pas être validé.",
+    "allergies": "Produit et réaction (par exemple : pénicilline, œdème de Quincke).",
+    "advance_directives": "Date, contenu résumé, où les trouver.",
+    "resuscitation_decision": "Limitation ou arrêt des thérapeutiques actives (LATA) : ce qui "
+                              "a été décidé, quand, avec la personne, ses proches et le "
+                              "médecin.",
     "treatments": "Médicaments, doses et horaires ; anticoagulants en premier.",
     "usual_state": "Cognition, orientation, communication, mobilité, continence, alimentation : "
                    "pour que l'urgentiste compare avec l'état actuel.",
@@ -25,6 +32,8 @@ MEDICAL_HELP = {
 
 
 class DluForm(BootstrapFormMixin, forms.Form):
+    VALIDATE = "validate"
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     medical_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -34,9 +43,12 @@ class DluForm(BootstrapFormMixin, forms.Form):
         medical_fields = fields_for_model(
             MedicalRecord, fields=MEDICAL_FIELDS,
             widgets={f: forms.Textarea(attrs=_TEXTAREAS) for f in MEDICAL_FIELDS
-                     if f != "has_palliative_sheet"},
+                     if f != "has_palliative_sheet" and not f.endswith("_status")},
             help_texts=MEDICAL_HELP,
         )
+        for name, status_field in medical_status_fields().items():
+            status_field.help_text = MEDICAL_HELP.get(name, "")
+            medical_fields[name] = status_field
         dlu_fields = fields_for_model(
             EmergencyFile, fields=[f for f in DLU_FIELDS if f != "annexes"],
             widgets={"important_info": forms.Textarea(attrs=_TEXTAREAS),
@@ -66,6 +78,23 @@ class DluForm(BootstrapFormMixin, forms.Form):
             if not self.initial.get("medical_validated_by"):
                 self.initial["medical_validated_by"] = gp_name
         self._style_fields()
+
+    #: The essentials missing when a validation was refused (French), shown above the form.
+    incomplete: list[str] = []
+
+    @property
+    def validating(self) -> bool:
+        """The « Enregistrer et valider » button was used."""
+        return self.data.get("action") == self.VALIDATE
+
+    def add_domain_error(self, error: DomainError) -> None:
+        if isinstance(error, DluIncompleteError):
+            self.incomplete = list(error.missing.values())
+            for name, message in error.missing.items():
+                self.add_error(name, forms.ValidationError(message, code=error.code))
+            self._style_fields()
+            return
+        super().add_domain_error(error)
 
     @property
     def medical_part(self) -> list:

@@ -150,12 +150,15 @@ def dlu_edit(request: HttpRequest, public_id) -> HttpResponse:
         return dlu_module.emergency_file_save(
             actor=request.user, beneficiary=b, version=data["version"] or 0,
             medical_version=data["medical_version"], medical=form.medical_data(),
-            **form.dlu_data(),
+            validate=form.validating, **form.dlu_data(),
         )
 
     def done(ef):
-        messages.success(request, "DLU enregistré. Prochaine revue le "
-                                  f"{ef.next_review_on:%d/%m/%Y}.")
+        if form.validating:
+            messages.success(request, "DLU enregistré et validé. Prochaine revue le "
+                                      f"{ef.next_review_on:%d/%m/%Y}.")
+        else:
+            messages.info(request, "DLU enregistré comme brouillon : il n'est pas validé.")
         return redirect(_dlu_url(b))
 
     return run_form(request, form, save, template="oncall/dlu_form.html",
@@ -171,11 +174,15 @@ def dlu_review(request: HttpRequest, public_id) -> HttpResponse:
         return _refused(request, b, edit=True)
     form = DluReviewForm(request.POST)
     status, message = 400, "Demande incomplète : rechargez le DLU puis recommencez."
+    missing = []
     if form.is_valid():
         try:
             ef = dlu_module.emergency_file_review(
                 actor=request.user, beneficiary=b, version=form.cleaned_data["version"],
                 medical_version=form.cleaned_data["medical_version"])
+        except dlu_module.DluIncompleteError as error:
+            message = "Le DLU ne peut pas être validé tant que ces réponses manquent :"
+            missing = list(error.missing.values())
         except DomainError as error:
             status = 409 if error.code == "conflict" else 400
             message = error.message
@@ -184,8 +191,8 @@ def dlu_review(request: HttpRequest, public_id) -> HttpResponse:
                                       f"{ef.next_review_on:%d/%m/%Y}.")
             return redirect(_dlu_url(b))
     return render(request, "oncall/dlu_message.html", {
-        "b": b, "message": message, "title": "Le DLU n'a pas été marqué comme relu"},
-        status=status)
+        "b": b, "message": message, "missing": missing,
+        "title": "Le DLU n'a pas été validé"}, status=status)
 
 
 @require("oncall.respond")

@@ -44,7 +44,8 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def medical(self, create, extracted, **kwargs):
         if create:
-            MedicalRecord.objects.create(crt=self.crt, beneficiary=self, allergies="Pénicilline")
+            MedicalRecord.objects.create(crt=self.crt, beneficiary=self, allergies="Pénicilline",
+                                         allergies_status="documented")
 
 
 class CaregiverFactory(factory.django.DjangoModelFactory):

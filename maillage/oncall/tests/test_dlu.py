@@ -21,6 +21,7 @@ from maillage.beneficiaries.tests.factories import (
     join_care_team,
 )
 from maillage.care.tests import factories as care
+from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
 from maillage.core.tests.helpers import visible_text
@@ -69,9 +70,12 @@ def b(crt_a, users, gp):
         identity_status="QUAL",
     )
     MedicalRecord.objects.filter(beneficiary=person).update(
-        allergies="Pénicilline (œdème de Quincke)", treatments="Apixaban 2,5 mg 2/j",
+        allergies_status="documented", allergies="Pénicilline (œdème de Quincke)",
+        treatments_status="documented", treatments="Apixaban 2,5 mg 2/j",
         history="Fibrillation atriale, fracture du poignet en 2023",
-        advance_directives="Rédigées le 12/03/2024, copie dans la pochette",
+        advance_directives_status="documented",
+        advance_directives="Le 12/03/2024, copie dans la pochette",
+        resuscitation_status="limited",
         resuscitation_decision="Pas d'intubation ni de massage cardiaque",
         usual_state="Orientée, marche avec un déambulateur", has_palliative_sheet=True,
     )
@@ -129,9 +133,10 @@ class TestContent:
         assert "HAMON Jeanne" in text and "GIR 2" in text and "INS 238054933101299" in text
         # Medical synthesis
         for expected in ["Allergies : Pénicilline (œdème de Quincke)", "Apixaban 2,5 mg 2/j",
-                         "Fibrillation atriale", "Rédigées le 12/03/2024",
+                         "Fibrillation atriale", "Rédigées — Le 12/03/2024",
                          "Fiche « urgence pallia » établie",
-                         "Pas d'intubation ni de massage cardiaque",
+                         "Limitation des thérapeutiques actives (LATA) : Pas d'intubation ni "
+                         "de massage cardiaque",
                          "Orientée, marche avec un déambulateur",
                          "À savoir d'emblée : Porteuse d'un pacemaker",
                          "Malentendante, appareils auditifs à emporter", "CHU d'Angers"]:
@@ -148,11 +153,12 @@ class TestContent:
             assert expected in text, expected
         # Freshness: the last update and who did it, the GP's validation, the next review.
         ef = b.emergency_file
-        assert (f"Mis à jour le {ef.reviewed_at:%d/%m/%Y} par "
+        assert (f"Validé le {ef.reviewed_at:%d/%m/%Y} par "
                 f"{users['doctor'].get_full_name()}") in text
         assert f"volet médical validé le {ef.medical_validated_on:%d/%m/%Y}" in text
         assert f"Prochaine revue le {ef.next_review_on:%d/%m/%Y}" in text
-        assert "À compléter" not in text
+        assert "À compléter" not in text and "DLU incomplet" not in text
+        assert "à revalider" not in text
 
     def test_builder(self, b):
         result = dlu.build(beneficiary=b, show_key_box=False)
@@ -164,6 +170,7 @@ class TestContent:
         assert result.services == ["Portage de repas (ADMR de Segré)"]
         assert result.annexes == ["Ordonnances en cours", "ECG de référence"]
         assert not result.review_overdue and result.missing == []
+        assert not result.incomplete and not result.to_revalidate
         assert dlu.build(beneficiary=b, show_key_box=True).key_box_code == "4821"
 
     def test_ins_travels_only_when_qualified(self, b):
@@ -172,12 +179,12 @@ class TestContent:
 
     def test_an_empty_file_says_what_is_missing(self, client, crt_a, users):
         bare = BeneficiaryFactory(crt=crt_a)
-        MedicalRecord.objects.filter(beneficiary=bare).update(allergies="")
+        MedicalRecord.objects.filter(beneficiary=bare).update(allergies="", allergies_status="")
         join_care_team(bare, users["nurse"])
         client.force_login(users["nurse"])
         text = visible_text(client.get(url("dlu", bare)))
-        assert "Allergies : non renseignées" in text
-        assert "n'a encore jamais été relu" in text and "Revue annuelle à faire" in text
+        assert "Allergies : non renseignées" in text and "DLU incomplet" in text
+        assert "n'a encore jamais été relu" in text and "Validation à faire" in text
         assert "Pas de médecin traitant dans le cercle de soins." in text
         assert "Volet médical non validé par le médecin traitant." in text
 
@@ -356,7 +363,7 @@ class TestEdit:
         assert page.status_code == 200 and "Pénicilline" in visible_text(page)
         response = client.post(url("dlu_edit", b), form_data(
             b, allergies="Pénicilline, iode", preferred_hospital="CH de Segré",
-            annexes=["prescriptions", "cards"]))
+            annexes=["prescriptions", "cards"], action="validate"))
         assert response.status_code == 302
         assert MedicalRecord.objects.get(beneficiary=b).allergies == "Pénicilline, iode"
         ef = EmergencyFile.objects.get(beneficiary=b)
@@ -366,19 +373,25 @@ class TestEdit:
         assert AuditEvent.objects.filter(action="beneficiary.medical_updated").count() == 1
         event = AuditEvent.objects.get(action="dlu.updated")
         assert event.details["volet_medical"] == ["allergies"]
+        assert event.details["validation"] is True
         text = visible_text(client.get(url("dlu", b)))
         assert "Pénicilline, iode" in text and "Carte Vitale et carte de mutuelle" in text
 
-    def test_first_dlu_is_created(self, client, crt_a, users):
+    def test_first_dlu_is_created_as_a_draft(self, client, crt_a, users):
         person = BeneficiaryFactory(crt=crt_a)
         join_care_team(person, users["doctor"])
         client.force_login(users["doctor"])
         response = client.post(url("dlu_edit", person), form_data(
             person, kept_at="Sur le réfrigérateur", medical_validated_by="Dr Besnard",
-            medical_validated_on=timezone.localdate().isoformat()))
+            medical_validated_on=timezone.localdate().isoformat(), action="draft"))
         assert response.status_code == 302
         ef = EmergencyFile.objects.get(beneficiary=person)
-        assert ef.kept_at == "Sur le réfrigérateur" and ef.reviewed_by == users["doctor"]
+        assert ef.kept_at == "Sur le réfrigérateur" and ef.updated_by == users["doctor"]
+        # A draft: not validated, no yearly review set.
+        assert ef.reviewed_at is None and ef.next_review_on is None
+        text = visible_text(client.get(url("dlu", person)))
+        assert "Brouillon : ce DLU n'a encore jamais été validé" in text
+        assert "DLU enregistré comme brouillon" in text
         # The medical part did not change: no empty « medical updated » event.
         assert not AuditEvent.objects.filter(action="beneficiary.medical_updated").exists()
 
@@ -461,7 +474,7 @@ class TestReview:
         assert AuditEvent.objects.filter(action="dlu.reviewed", actor=users["nurse"]).exists()
         text = visible_text(client.get(url("dlu", b)))
         today = timezone.localdate()
-        assert f"Mis à jour le {today:%d/%m/%Y} par {users['nurse'].get_full_name()}" \
+        assert f"Validé le {today:%d/%m/%Y} par {users['nurse'].get_full_name()}" \
             in text
 
         section = home_section(client, users["coordinator"])
@@ -522,3 +535,341 @@ class TestDemo:
         EmergencyFile.objects.all().delete()
         demo_dlu.load(ctx)
         assert snapshot() == first
+
+
+# --- Completeness: the four essentials, validation, « à revalider » ---------------------------
+
+ESSENTIALS = {
+    "allergies_status": ("allergies", "Allergies non renseignées"),
+    "treatments_status": ("treatments", "Traitements en cours non renseignés"),
+    "advance_directives_status": ("advance_directives",
+                                  "Directives anticipées non renseignées"),
+    "resuscitation_status": ("resuscitation_decision",
+                             "Décision de réanimation non renseignée"),
+}
+
+
+def unset(b, *status_fields):
+    """Leave essentials of ``b`` without an answer (and without text), as a team filling the
+    file over time."""
+    MedicalRecord.objects.filter(beneficiary=b).update(
+        **{f: "" for f in status_fields}, **{ESSENTIALS[f][0]: "" for f in status_fields})
+
+
+def medical_values(b, **changes) -> dict:
+    record = MedicalRecord.objects.get(beneficiary=b)
+    return {**{f: getattr(record, f) for f in dlu.MEDICAL_FIELDS}, **changes}
+
+
+def save(b, actor, *, validate, medical=None, **fields):
+    record = MedicalRecord.objects.get(beneficiary=b)
+    ef = EmergencyFile.objects.filter(beneficiary=b).first()
+    current = {f: getattr(ef, f) for f in dlu.DLU_FIELDS} if ef else {}
+    return dlu.emergency_file_save(
+        actor=actor, beneficiary=b, version=ef.version if ef else 0,
+        medical_version=record.version, medical=medical or medical_values(b),
+        validate=validate, **{**current, **fields})
+
+
+def field_errors(response, field) -> str:
+    match = re.search(rf'id="id_{field}_errors"[^>]*>(.*?)</div>', response.content.decode(),
+                      re.S)
+    return match.group(1) if match else ""
+
+
+class TestValidationService:
+    @pytest.mark.parametrize("status_field", list(ESSENTIALS))
+    def test_refused_while_an_essential_is_unset(self, users, b, status_field):
+        unset(b, status_field)
+        before = EmergencyFile.objects.get(beneficiary=b)
+        with pytest.raises(dlu.DluIncompleteError) as refused:
+            save(b, users["doctor"], validate=True, kept_at="Dans l'entrée")
+        assert list(refused.value.missing) == [status_field]
+        assert refused.value.missing[status_field].startswith(ESSENTIALS[status_field][1])
+        # The yearly review (« relu, toujours exact ») is refused the same way.
+        with pytest.raises(dlu.DluIncompleteError):
+            dlu.emergency_file_review(actor=users["doctor"], beneficiary=b,
+                                      version=before.version,
+                                      medical_version=b.medical.version)
+        after = EmergencyFile.objects.get(beneficiary=b)
+        assert (after.version, after.kept_at, after.reviewed_at) == (
+            before.version, before.kept_at, before.reviewed_at)
+        assert not AuditEvent.objects.filter(action__in=["dlu.updated", "dlu.reviewed"]
+                                             ).exists()
+
+    def test_every_missing_essential_is_listed(self, users, b):
+        unset(b, *ESSENTIALS)
+        with pytest.raises(dlu.DluIncompleteError) as refused:
+            save(b, users["doctor"], validate=True)
+        assert list(refused.value.missing) == list(ESSENTIALS)
+        result = dlu.build(beneficiary=b, show_key_box=False)
+        assert result.incomplete and list(result.essentials_missing) == list(ESSENTIALS)
+        assert result.missing[:4] == list(result.essentials_missing.values())
+
+    def test_no_known_allergy_is_an_answer(self, users, b):
+        unset(b, "allergies_status")
+        ef = save(b, users["doctor"], validate=True,
+                  medical=medical_values(b, allergies_status="none_known"))
+        assert ef.reviewed_by == users["doctor"]
+        assert ef.next_review_on == timezone.localdate() + timedelta(days=365)
+        record = MedicalRecord.objects.get(beneficiary=b)
+        assert record.allergies_status == "none_known"
+        assert record.allergies_summary == "Aucune allergie connue"
+        assert not dlu.build(beneficiary=b, show_key_box=False).incomplete
+
+    def test_a_draft_with_missing_answers_is_saved(self, users, b):
+        unset(b, "allergies_status", "resuscitation_status")
+        ef = save(b, users["nurse"], validate=False, kept_at="Dans l'entrée")
+        assert ef.kept_at == "Dans l'entrée"
+        assert ef.reviewed_by == users["doctor"]  # the validation stays as it was
+        assert AuditEvent.objects.get(action="dlu.updated").details["validation"] is False
+
+    @pytest.mark.parametrize(("changes", "field", "message"), [
+        ({"allergies_status": "none_known", "allergies": "Iode"}, "allergies",
+         "effacez ce texte"),
+        ({"allergies_status": "documented", "allergies": "  "}, "allergies",
+         "Précisez les allergies"),
+        ({"treatments_status": "none", "treatments": "Doliprane"}, "treatments",
+         "Aucun traitement en cours"),
+        ({"resuscitation_status": "limited", "resuscitation_decision": ""},
+         "resuscitation_decision", "Précisez la limitation décidée"),
+        ({"advance_directives_status": "documented", "advance_directives": ""},
+         "advance_directives", "où les trouver"),
+        ({"allergies_status": "peut-être"}, "allergies_status", "Choix inconnu"),
+    ])
+    def test_an_answer_at_odds_with_its_text_is_refused(self, users, b, changes, field,
+                                                        message):
+        record = MedicalRecord.objects.get(beneficiary=b)
+        with pytest.raises(DomainError) as refused:
+            file_services.medical_update(actor=users["doctor"], record=record,
+                                         version=record.version, **changes)
+        assert refused.value.field == field and message in refused.value.message
+        assert MedicalRecord.objects.get(beneficiary=b).version == record.version
+
+    def test_a_text_without_its_answer_is_documented(self, users, b):
+        unset(b, "allergies_status", "resuscitation_status")
+        record = MedicalRecord.objects.get(beneficiary=b)
+        file_services.medical_update(actor=users["doctor"], record=record,
+                                     version=record.version, allergies=" Iode ",
+                                     resuscitation_decision="À discuter")
+        record.refresh_from_db()
+        assert (record.allergies_status, record.allergies) == ("documented", "Iode")
+        # A resuscitation text does not tell « oui » from a limitation: still to be chosen.
+        assert record.resuscitation_status == ""
+        assert record.resuscitation_summary == "non renseignée (à confirmer : À discuter)"
+
+
+class TestRevalidation:
+    def test_a_treatment_change_flags_the_dlu(self, users, b):
+        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        record = MedicalRecord.objects.get(beneficiary=b)
+        file_services.medical_update(actor=users["doctor"], record=record,
+                                     version=record.version,
+                                     treatments="Apixaban 2,5 mg 2/j ; Furosémide 20 mg")
+        result = dlu.build(beneficiary=b, show_key_box=False)
+        assert result.to_revalidate
+        assert result.revalidation == [
+            f"allergies ou traitements modifiés le {timezone.localdate():%d/%m/%Y} après la "
+            "dernière validation"]
+        # Validating again clears it.
+        ef = EmergencyFile.objects.get(beneficiary=b)
+        dlu.emergency_file_review(actor=users["doctor"], beneficiary=b, version=ef.version,
+                                  medical_version=record.version)
+        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+
+    def test_an_allergy_answer_change_flags_it_too(self, users, b):
+        record = MedicalRecord.objects.get(beneficiary=b)
+        file_services.medical_update(actor=users["doctor"], record=record,
+                                     version=record.version, allergies_status="none_known",
+                                     allergies="")
+        assert dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+
+    def test_other_changes_do_not(self, users, b):
+        record = MedicalRecord.objects.get(beneficiary=b)
+        file_services.medical_update(actor=users["doctor"], record=record,
+                                     version=record.version, history="Fibrillation atriale")
+        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+
+    def test_a_change_in_a_dlu_draft_flags_it_and_validating_clears_it(self, users, b):
+        save(b, users["nurse"], validate=False,
+             medical=medical_values(b, allergies="Pénicilline, iode"))
+        assert dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        save(b, users["doctor"], validate=True)
+        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+
+    def test_the_overdue_yearly_review_flags_it(self, b):
+        EmergencyFile.objects.filter(beneficiary=b).update(
+            next_review_on=timezone.localdate() - timedelta(days=3))
+        result = dlu.build(beneficiary=b, show_key_box=False)
+        due = timezone.localdate() - timedelta(days=3)
+        assert result.revalidation == [f"revue annuelle en retard depuis le {due:%d/%m/%Y}"]
+
+    def test_never_validated_is_to_establish_not_to_revalidate(self, crt_a):
+        person = BeneficiaryFactory(crt=crt_a)
+        assert not dlu.build(beneficiary=person, show_key_box=False).to_revalidate
+
+    def test_shown_on_the_dlu_the_home_panel_and_the_oncall_screen(self, client, crt_a,
+                                                                    users, b):
+        enrolment(b)
+        client.force_login(users["nurse"])
+        page = client.get(reverse("beneficiaries:medical_edit",
+                                  kwargs={"public_id": b.public_id}))
+        assert page.status_code == 200
+        record = MedicalRecord.objects.get(beneficiary=b)
+        data = {f: getattr(record, f) for f in file_services.MEDICAL_FIELDS}
+        data.update(version=record.version, has_palliative_sheet="on",
+                    treatments="Apixaban 2,5 mg 2/j ; Furosémide 20 mg 1/j")
+        assert client.post(reverse("beneficiaries:medical_edit",
+                                   kwargs={"public_id": b.public_id}), data
+                           ).status_code == 302
+        today = f"{timezone.localdate():%d/%m/%Y}"
+        text = visible_text(client.get(url("dlu", b)))
+        assert (f"DLU à revalider : allergies ou traitements modifiés le {today} après la "
+                "dernière validation") in text
+        person = visible_text(client.get(reverse("oncall:person",
+                                                 kwargs={"public_id": b.public_id})))
+        assert "DLU à revalider" in person and "Furosémide 20 mg 1/j" in person
+        section = home_section(client, users["coordinator"])
+        assert "HAMON Jeanne" in section
+        plain = " ".join(re.sub(r"<[^>]+>", "", section).split())
+        assert f"à revalider : allergies ou traitements modifiés le {today}" in plain
+        [row] = [r for r in dlu.reviews_due(crt=crt_a) if r.beneficiary == b]
+        assert row.to_revalidate and row.changed_at is not None
+
+    def test_home_panel_lists_incomplete_and_draft_dlus(self, client, crt_a, users, b):
+        enrolment(b)
+        unset(b, "allergies_status")
+        draft = BeneficiaryFactory(crt=crt_a, birth_name="BROUILLON")
+        enrolment(draft)
+        EmergencyFile.objects.create(crt=crt_a, beneficiary=draft, kept_at="Entrée")
+        section = home_section(client, users["coordinator"])
+        assert "HAMON Jeanne" in section and "DLU incomplet" in section
+        assert "BROUILLON" in section and "(brouillon non validé)" in section
+
+
+class TestCompletenessPages:
+    def test_validation_refused_lists_what_is_missing_next_to_the_fields(self, client,
+                                                                         users, b):
+        unset(b, "allergies_status", "treatments_status")
+        before = EmergencyFile.objects.get(beneficiary=b)
+        client.force_login(users["doctor"])
+        join_care_team(b, users["doctor"])
+        response = client.post(url("dlu_edit", b), form_data(
+            b, kept_at="Dans l'entrée", action="validate"))
+        assert response.status_code == 400
+        assert "Allergies non renseignées" in field_errors(response, "allergies_status")
+        assert "Traitements en cours non renseignés" in field_errors(response,
+                                                                     "treatments_status")
+        assert field_errors(response, "advance_directives_status") == ""
+        html = response.content.decode()
+        summary = re.search(r'id="dlu-missing".*?</ul>', html, re.S).group(0)
+        assert "Allergies non renseignées" in summary and "Traitements" in summary
+        # Nothing half-saved.
+        after = EmergencyFile.objects.get(beneficiary=b)
+        assert (after.version, after.kept_at) == (before.version, before.kept_at)
+        assert not AuditEvent.objects.filter(action="dlu.updated").exists()
+
+    def test_a_draft_shows_dlu_incomplet_with_the_list(self, client, users, b):
+        unset(b, "allergies_status")
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_edit", b), form_data(b, kept_at="Dans l'entrée",
+                                                             action="draft"))
+        assert response.status_code == 302
+        text = visible_text(client.get(url("dlu", b)))
+        assert "DLU incomplet" in text and "Allergies : non renseignées" in text
+        assert "Allergies non renseignées : précisez-les, ou choisissez « Aucune allergie " \
+               "connue »." in text
+        assert "Relu, toujours exact" not in text  # cannot be validated as it is
+
+    def test_bad_answer_in_the_dlu_form(self, client, users, b):
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_edit", b), form_data(
+            b, allergies_status="none_known", action="draft"))
+        assert response.status_code == 400
+        assert "effacez ce texte" in field_errors(response, "allergies")
+        assert MedicalRecord.objects.get(beneficiary=b).allergies_status == "documented"
+
+    def test_bad_answer_in_the_medical_section_form(self, client, users, b):
+        client.force_login(users["nurse"])
+        record = MedicalRecord.objects.get(beneficiary=b)
+        data = {f: getattr(record, f) for f in file_services.MEDICAL_FIELDS}
+        data.update(version=record.version, resuscitation_status="sans doute",
+                    has_palliative_sheet="on")
+        medical_edit = reverse("beneficiaries:medical_edit", kwargs={"public_id": b.public_id})
+        response = client.post(medical_edit, data)
+        assert response.status_code == 400
+        assert "Choix inconnu" in field_errors(response, "resuscitation_status")
+        data.update(resuscitation_status="limited", resuscitation_decision="")
+        response = client.post(medical_edit, data)
+        assert response.status_code == 400
+        assert "Précisez la limitation décidée" in field_errors(response,
+                                                                "resuscitation_decision")
+        assert MedicalRecord.objects.get(beneficiary=b).version == record.version
+
+    def test_review_refused_while_incomplete(self, client, users, b):
+        unset(b, "resuscitation_status")
+        ef = EmergencyFile.objects.get(beneficiary=b)
+        client.force_login(users["nurse"])
+        response = client.post(url("dlu_review", b), {"version": ef.version,
+                                                      "medical_version": b.medical.version})
+        assert response.status_code == 400
+        text = visible_text(response)
+        assert "Le DLU ne peut pas être validé tant que ces réponses manquent" in text
+        assert "Décision de réanimation non renseignée" in text
+        assert EmergencyFile.objects.get(beneficiary=b).reviewed_by == users["doctor"]
+
+    def test_the_oncall_screen_tells_none_from_unknown(self, client, users, b):
+        unset(b, "allergies_status")
+        client.force_login(users["nurse"])
+        page = reverse("oncall:person", kwargs={"public_id": b.public_id})
+        text = visible_text(client.get(page))
+        assert "Allergies : non renseignées" in text and "DLU incomplet" in text
+        MedicalRecord.objects.filter(beneficiary=b).update(allergies_status="none_known")
+        text = visible_text(client.get(page))
+        assert "Allergies : Aucune allergie connue" in text and "DLU incomplet" not in text
+
+    def test_pdf_tells_none_from_unknown(self, client, users, b):
+        client.force_login(users["nurse"])
+        MedicalRecord.objects.filter(beneficiary=b).update(allergies_status="none_known",
+                                                           allergies="")
+        text, pages = pdf_text(client.get(url("dlu_pdf", b)))
+        assert "Aucune allergie connue" in text and "DLU INCOMPLET" not in text.upper()
+        assert pages == 1
+        unset(b, "allergies_status")
+        text, _ = pdf_text(client.get(url("dlu_pdf", b)))
+        assert "ALLERGIES : non renseignées" in text
+        assert "DLU INCOMPLET : Allergies non renseignées" in text
+        assert "Aucune allergie connue »" in text  # the message says what to choose
+
+
+class TestDataMigration:
+    def test_texts_become_answers_and_empty_stays_unknown(self, crt_a):
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module(
+            "maillage.beneficiaries.migrations.0005_medical_essentials_status")
+        people = {}
+        for key, texts in {
+            "written": {"allergies": "Iode", "treatments": "Kardégic",
+                        "advance_directives": "Rédigées en 2023",
+                        "resuscitation_decision": "Pas d'intubation"},
+            "empty": {"allergies": "  ", "treatments": "", "advance_directives": "",
+                      "resuscitation_decision": ""},
+            "no_limit": {"resuscitation_decision": "Pas de limitation des soins."},
+        }.items():
+            person = BeneficiaryFactory(crt=crt_a)
+            MedicalRecord.objects.filter(beneficiary=person).update(
+                **{"allergies": "", "allergies_status": "", **texts})
+            people[key] = person
+        migration.statuses_from_texts(apps, None)
+
+        def statuses(key):
+            return MedicalRecord.objects.filter(beneficiary=people[key]).values_list(
+                "allergies_status", "treatments_status", "advance_directives_status",
+                "resuscitation_status").get()
+
+        assert statuses("written") == ("documented", "documented", "documented", "limited")
+        assert statuses("empty") == ("", "", "", "")  # unknown, never "none"
+        assert statuses("no_limit")[3] == "full"
