@@ -17,6 +17,7 @@ class CoreAction(models.TextChoices):
     AUTH_PASSWORD_CHANGED = "auth.password_changed", "Changement de mot de passe"
     AUTH_PASSWORD_SET = "auth.password_set", "Mot de passe choisi avec un lien"
     CRT_SWITCHED = "crt.switched", "Changement de CRT"
+    CRT_SETTINGS_UPDATED = "crt.settings_updated", "Modification des paramètres du CRT"
     MEMBER_INVITED = "member.invited", "Ajout d'une personne (compte créé)"
     MEMBER_ROLES_UPDATED = "member.roles_updated", "Modification des rôles d'une personne"
     MEMBER_DEACTIVATED = "member.deactivated", "Fin de l'accès d'une personne au CRT"

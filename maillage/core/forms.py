@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import FieldDoesNotExist
 
 from .errors import DomainError
+from .models import Crt
 from .permissions import TEAM_PAGE_ROLES
 from .roles import Role
 from .validators import (
@@ -281,3 +282,36 @@ AUDIT_EXPORT_FIELDS = [
     ("is_emergency_access", "Accès d'urgence"),
     ("reason", "Motif"),
 ]
+
+
+class CrtSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    """The settings of a CRT its direction edits; the version detects concurrent edits."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    plan_review_months = forms.IntegerField(
+        label="Délai de révision des plans (mois)", min_value=1, max_value=12,
+        help_text=Crt._meta.get_field("plan_review_months").help_text,
+        error_messages={"required": "Indiquez le délai de révision des plans.",
+                        "invalid": "Indiquez un nombre de mois.",
+                        "min_value": "Le délai est d'au moins 1 mois.",
+                        "max_value": "Le délai est d'au plus 12 mois."})
+
+    class Meta:
+        model = Crt
+        fields = ["phone", "email", "file_active_target", "max_travel_minutes",
+                  "plan_review_months"]
+        error_messages = {
+            "email": {"invalid": "Adresse électronique invalide."},
+            "file_active_target": {"invalid": "Indiquez un nombre de personnes.",
+                                   "min_value": "Le nombre ne peut pas être négatif."},
+            "max_travel_minutes": {"invalid": "Indiquez une durée en minutes."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+        self._style_fields()
+
+    def _post_clean(self):
+        pass  # the service validates and writes (``crt_settings_update``)

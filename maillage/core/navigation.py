@@ -37,6 +37,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
+    NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire"),
     NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),
     NavItem("Accès en urgence", "oncall:break_glass_list", "oncall.break_glass.review",
             "Conformité"),

@@ -73,6 +73,7 @@ class Perm(StrEnum):
     LODGING_CONFIGURE = "lodging.configure"
     TEAM_VIEW = "team.view"
     TEAM_MANAGE = "team.manage"
+    CRT_SETTINGS = "crt.settings"
     PORTAL_VIEW = "portal.view"
     PORTAL_POST_NOTE = "portal.post_note"
     PORTAL_ACCOUNTS = "portal.accounts"
@@ -192,6 +193,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # Adding people, changing their roles, ending their access, new password links. Which
     # roles each may give: ``grantable_roles`` below.
     Perm.TEAM_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The CRT's settings (contacts, file active target, travel limit, plan review delay): the
+    # direction.
+    Perm.CRT_SETTINGS: frozenset({Role.DIRECTION}),
     # The portal: the beneficiary and their caregivers see the coming visits, the notes shared
     # with the caregiver, their contacts and the CRT's number, for the files linked to their
     # account only (object rules in portal/selectors.py); a caregiver writes to the team.

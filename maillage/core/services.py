@@ -372,3 +372,35 @@ def crt_admin_grant(*, user, crt: Crt) -> Membership:
               object_label=f"{user.get_full_name()} ({user.username})"[:200],
               details={"commande": "crt_admin", "appartenance_créée": created})
     return membership
+
+
+#: The settings of a CRT its direction edits (``core:crt_settings``).
+CRT_SETTINGS_FIELDS = ("phone", "email", "file_active_target", "max_travel_minutes",
+                       "plan_review_months")
+
+
+@transaction.atomic
+def crt_settings_update(*, actor, crt: Crt, version: int, **fields) -> Crt:
+    """Change the CRT's settings, refusing a stale page (someone saved since it was loaded)."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from .errors import ConflictError
+    from .versioning import changes, snapshot
+
+    unknown = set(fields) - set(CRT_SETTINGS_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    before = snapshot(crt, CRT_SETTINGS_FIELDS)
+    for field, value in fields.items():
+        setattr(crt, field, value)
+    validate(crt, exclude=[f for f in (f.name for f in Crt._meta.fields)
+                           if f not in CRT_SETTINGS_FIELDS])
+    now = timezone.now()
+    if Crt.objects.filter(pk=crt.pk, version=version).update(
+            version=F("version") + 1, updated_at=now, **fields) != 1:
+        raise ConflictError()
+    crt.version, crt.updated_at = version + 1, now
+    audit_log(actor=actor, action="crt.settings_updated", crt=crt, obj=crt,
+              details=changes(before, crt))
+    return crt

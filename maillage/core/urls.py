@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 app_name = "core"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("mot-de-passe/definir/<str:uidb64>/<str:token>/", views.password_set,
          name="password_set"),
     path("equipe/", views.team, name="team"),
+    path("crt/parametres/", settings_views.crt_settings, name="crt_settings"),
     path("equipe/ajouter/", views.member_add, name="member_add"),
     path("equipe/<uuid:public_id>/roles/", views.member_edit, name="member_edit"),
     path("equipe/<uuid:public_id>/fin/", views.member_deactivate, name="member_deactivate"),
