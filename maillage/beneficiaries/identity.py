@@ -55,8 +55,19 @@ def validate_matricule(value: str) -> None:
         raise ValidationError(message, code="ins_matricule") from exc
 
 
-def check_traits(*, matricule: str, sex: str, birth_date) -> list[tuple[str, str]]:
-    """Coherence of the matricule with the identity traits: [(field, French message)]."""
+# NIR department digits of places outside today's France before 1968 (Algeria 91-94, other
+# territories 95-96), reused for Île-de-France since: not compared with the birthplace.
+OLD_OVERSEAS_NIR = {"91", "92", "93", "94", "95", "96"}
+
+
+def check_traits(
+    *, matricule: str, sex: str, birth_date, birth_place_code: str = ""
+) -> list[tuple[str, str]]:
+    """Coherence of the matricule with the identity traits: [(field, French message)].
+
+    A NIR (first digit 1 or 2) carries the birthplace in digits 6-10: the INSEE code of the
+    commune at the date of birth (20 for Corsica before 1976, 2A/2B since), or 99 + the
+    country code; a NIA or a temporary number carries none."""
     errors = []
     number = normalize_matricule(matricule)
     if len(number) != 15:
@@ -69,6 +80,17 @@ def check_traits(*, matricule: str, sex: str, birth_date) -> list[tuple[str, str
             (
                 "birth_date",
                 "L'année de naissance ne correspond pas au matricule INS (chiffres 2-3).",
+            )
+        )
+    place = number[5:10]
+    if (birth_place_code and first in "12" and place != birth_place_code.upper()
+            and not (place[:2] in OLD_OVERSEAS_NIR and birth_date
+                     and birth_date.year < 1968)):
+        errors.append(
+            (
+                "birth_place_code",
+                f"Le lieu de naissance ne correspond pas au matricule INS (chiffres 6 à 10 : "
+                f"{place}).",
             )
         )
     return errors

@@ -80,7 +80,8 @@ def _check_identity(b: Beneficiary) -> None:
         )
     problems = []
     if b.ins_matricule:
-        problems += check_traits(matricule=b.ins_matricule, sex=b.sex, birth_date=b.birth_date)
+        problems += check_traits(matricule=b.ins_matricule, sex=b.sex, birth_date=b.birth_date,
+                                 birth_place_code=b.birth_place_code)
     problems += check_status(
         status=b.identity_status, matricule=b.ins_matricule, oid=b.ins_oid,
         document=b.identity_document, validated_by=b.identity_validated_by,

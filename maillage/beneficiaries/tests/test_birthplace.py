@@ -8,11 +8,13 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from maillage.beneficiaries.identity import check_traits
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.tests.helpers import visible_text
 
 from .factories import BeneficiaryFactory
 from .test_file import identity_data, segre  # noqa: F401 (fixture)
+from .test_identity import nir
 
 
 def field_error(response, name: str) -> str:
@@ -39,13 +41,22 @@ class TestCreate:
         assert "Lieu de naissance (commune ou pays)" in html
 
     def test_the_code_alone_still_works(self, client, segre):  # noqa: F811
-        assert create(client, segre, birth_place_code="49099").status_code == 302
-        assert Beneficiary.objects.get().birth_place_code == "49099"
+        assert create(client, segre, birth_place_code="49331").status_code == 302
+        assert Beneficiary.objects.get().birth_place_code == "49331"
 
     def test_without_javascript_the_exact_name_gives_the_code(self, client, segre):  # noqa: F811
-        response = create(client, segre, birth_place_code="", birth_place_search="cholet")
+        response = create(client, segre, birth_place_code="", birth_place_search="cholet",
+                          ins_matricule=nir("2380549099012"))
         assert response.status_code == 302
         assert Beneficiary.objects.get().birth_place_code == "49099"
+
+    def test_the_birthplace_must_match_the_nir(self, client, segre):  # noqa: F811
+        response = create(client, segre, birth_place_code="49099")  # NIR born in 49331
+        assert response.status_code == 400
+        assert field_error(response, "birth_place_code") == (
+            "Le lieu de naissance ne correspond pas au matricule INS (chiffres 6 à 10 : 49331)."
+        )
+        assert not Beneficiary.objects.exists()
 
     def test_a_country_by_name(self, client, segre):  # noqa: F811
         response = create(client, segre, birth_place_code="", birth_place_search="Algérie",
@@ -111,3 +122,24 @@ class TestEdit:
         assert re.search(r'name="birth_place_search" value="Segré"', html)
         assert re.search(r'name="birth_place_code" value="49331"', html)
         assert "49331 : Segré, Maine-et-Loire (49)." in unescape(html)
+
+
+class TestNirAndBirthplace:
+    born_1938 = date(1938, 5, 12)
+
+    def places(self, matricule, code, born=born_1938):
+        return [f for f, _ in check_traits(matricule=matricule, sex="F", birth_date=born,
+                                            birth_place_code=code)]
+
+    def test_same_place_abroad_and_corsica_before_1976(self):
+        assert self.places(nir("2380599352012"), "99352") == []
+        assert self.places(nir("2380520004012"), "20004") == []
+        assert self.places(nir("280052A004012"), "2A004", date(1980, 5, 1)) == []
+
+    def test_other_place_is_refused(self):
+        assert self.places(nir("2380549331012"), "49099") == ["birth_place_code"]
+        assert self.places(nir("2380599350012"), "99352") == ["birth_place_code"]
+
+    def test_algeria_before_1962_and_nia_are_not_compared(self):
+        assert self.places(nir("2380591352012"), "99352") == []
+        assert self.places(nir("7380599999012"), "49331") == []
