@@ -1,0 +1,48 @@
+"""The doctor's home, in a browser (issue 11, item 6): every internal link of the page (main
+content and main navigation) is clicked from the home page, the page it opens answers without
+403, 404 or 500, and passes axe-core. Links not clickable as a page are opened directly:
+downloads (PDF, CSV: the browser would save them) and links not visible at this width; ``tel:``,
+``mailto:``, anchors and the logout form are not links to pages. The Django client crawl of
+every demo account's home is ``maillage/core/tests/test_demo_home_links.py``."""
+
+import pytest
+
+from maillage.core.management.commands.demo import load_demo
+
+from .test_login_journeys import log_in
+
+DOWNLOADS = ("/pdf/", "/export", ".csv", "/telecharger/", "/fiche-aller/")
+
+
+@pytest.fixture
+def demo(transactional_db):
+    load_demo(scale=1)
+
+
+def test_every_link_of_the_doctors_home_opens(demo, open_page):
+    p = open_page()
+    page = p.page
+    log_in(p, "doctor")
+    p.check_accessibility()
+    hrefs = page.eval_on_selector_all(
+        "main a[href^='/'], nav[aria-label='Navigation principale'] a[href^='/']",
+        "links => [...new Set(links.map(a => a.getAttribute('href')))]")
+    assert any("/astreinte/dlu/" in h for h in hrefs), "the DLU panel's links are checked"
+    dead = {}
+    for href in hrefs:
+        if any(part in href for part in DOWNLOADS):
+            status = page.request.get(p.base_url + href).status
+        else:
+            p.goto("/")
+            link = page.locator(f'main a[href="{href}"], nav a[href="{href}"]').first
+            if link.is_visible():
+                with page.expect_navigation() as navigation:
+                    link.click()
+                status = navigation.value.status
+            else:
+                status = p.goto(href).status
+            if status < 400:
+                p.check_accessibility()
+        if status in (403, 404) or status >= 500:
+            dead[href] = status
+    assert dead == {}
