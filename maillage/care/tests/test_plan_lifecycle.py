@@ -275,7 +275,7 @@ class TestReviewPage:
         assert "Révision du plan de" in page
         assert "Passage d'aide-soignante 2 1 1 0" in page
         assert "Portage de repas (hors actions du plan) 1 0 0 0" in page
-        assert "Aucune chute en 3 mois En cours" in page
+        assert "Aucune chute en 3 mois — En cours" in page
         assert "à engager → en cours — Engagé" in page
         assert AuditEvent.objects.filter(action="care_plan.review_viewed",
                                          beneficiary_public_id=b.public_id).exists()
