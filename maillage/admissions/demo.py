@@ -45,6 +45,7 @@ def load(ctx: DemoContext) -> None:
         stays = []
         for b in Beneficiary.objects.filter(crt=crt).order_by("pk"):
             admitted = b.current_gir_on or today - timedelta(days=60)
+            ctx.clock(admitted)
             stays.append(services.enrolment_open(
                 actor=coordinator, beneficiary=b, admitted_on=admitted, referent=coordinator,
                 gir_at_entry=b.current_gir or 3,
@@ -59,6 +60,8 @@ def load(ctx: DemoContext) -> None:
             last, first = PEOPLE[index % len(PEOPLE)]
             org = rng.choice(orgs)
             gp = rng.choice(gps)
+            received = ctx.real_now() - timedelta(days=rng.randint(1, 90))
+            ctx.clock(received)
             referral = services.referral_create(
                 actor=coordinator, crt=crt,
                 source=rng.choice([Referral.Source.INTERNAL, Referral.Source.PUBLIC]),
@@ -77,8 +80,11 @@ def load(ctx: DemoContext) -> None:
                 urgency=rng.choice(["normal", "normal", "urgent"]),
                 hospital_discharge=rng.random() < 0.2, person_agrees=rng.random() < 0.9,
                 # Spread over the last three months.
-                received_at=timezone.now() - timedelta(days=rng.randint(1, 90)),
+                received_at=received,
             )
+            # Looked at within the week.
+            decided = min(received + timedelta(days=index % 6 + 1), ctx.real_now())
+            ctx.clock(decided)
             if index < waiting:  # the waiting list, at various steps
                 services.referral_decide(
                     actor=coordinator, referral=referral, version=referral.version,
@@ -90,9 +96,11 @@ def load(ctx: DemoContext) -> None:
                     if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
                         break
                     referral.refresh_from_db()
+                    done_on = max(today - timedelta(days=rng.randint(0, 10)), decided.date())
+                    ctx.clock(max(ctx.day_at(done_on), decided))
                     services.step_record(
                         actor=rng.choice(team), referral=referral, kind=kind,
-                        done_on=today - timedelta(days=rng.randint(0, 10)),
+                        done_on=done_on,
                         outcome="favourable", gp_associated=kind == "medical_evaluation",
                         plan_summary="Passages d'aide-soignante matin et soir, téléassistance, "
                                      "astreinte de nuit, répit de l'aidante deux jours par mois."
@@ -106,9 +114,16 @@ def load(ctx: DemoContext) -> None:
 
 def _history(ctx: DemoContext, stays: list[Enrolment], coordinator, key: str) -> None:
     """Temporary and definitive exits over the past year, and one re-admission."""
-    rng, today = ctx.rng, timezone.localdate()
-    # Hospitalisations and temporary room stays (some over), one long one still going.
-    for index, stay in enumerate(stays[: len(stays) // 4]):
+    rng, today = ctx.rng, ctx.today
+    # Hospitalisations and temporary room stays (some over), one long one still going. The
+    # people with a portal account stay at home: their coming visits show the portal.
+    from maillage.beneficiaries.models import Caregiver
+
+    portal = set(Caregiver.objects.filter(user__isnull=False).values_list("beneficiary",
+                                                                          flat=True))
+    away = [s for s in stays
+            if s.beneficiary_id not in portal and s.beneficiary.portal_user_id is None]
+    for index, stay in enumerate(away[: len(stays) // 4]):
         start = stay.admitted_on + timedelta(days=rng.randint(5, 20))
         if start >= today:
             continue
@@ -119,6 +134,7 @@ def _history(ctx: DemoContext, stays: list[Enrolment], coordinator, key: str) ->
             start = min(start, today - timedelta(days=100))
             if start < stay.admitted_on:
                 continue
+        ctx.clock(start)
         services.suspension_start(
             actor=coordinator, enrolment=stay, kind=kind, start_date=start, end_date=end,
             place="CHU d'Angers" if kind == "hospitalisation" else "Chambre d'urgence du CRT",
@@ -133,6 +149,7 @@ def _history(ctx: DemoContext, stays: list[Enrolment], coordinator, key: str) ->
     for stay, reason in zip(stays[-len(reasons):], reasons, strict=True):
         stay.refresh_from_db()
         ended = min(today, stay.admitted_on + timedelta(days=rng.randint(20, 60)))
+        ctx.clock(ended)
         services.enrolment_close(
             actor=coordinator, enrolment=stay, version=stay.version, ended_on=ended,
             exit_reason=reason,
@@ -146,16 +163,29 @@ def _history(ctx: DemoContext, stays: list[Enrolment], coordinator, key: str) ->
     stay = stays[-len(reasons) - 1]
     start = stay.admitted_on + timedelta(days=2)
     if start + timedelta(days=100) <= today:
+        ctx.clock(start)
         services.suspension_start(actor=coordinator, enrolment=stay, kind="hospitalisation",
                                   start_date=start, place="CHU d'Angers — SSR",
                                   reason="AVC")
         stay.refresh_from_db()
+        ctx.clock(start + timedelta(days=100))
         services.enrolment_close(
             actor=coordinator, enrolment=stay, version=stay.version,
             ended_on=start + timedelta(days=100), exit_reason="long_hospitalisation")
     # The person who wished to leave came back: a new enrolment.
     left = Enrolment.objects.filter(crt=stays[0].crt, exit_reason="wishes_to_leave").first()
     if left and left.ended_on < today:
+        ctx.clock(None)
         services.enrolment_open(actor=coordinator, beneficiary=left.beneficiary,
                                 admitted_on=today, referent=coordinator,
                                 gir_at_entry=left.beneficiary.current_gir or 3)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    crts = ctx.crts.values()
+    enrolments = Enrolment.objects.filter(crt__in=crts)
+    return (f"Admissions… {enrolments.count()} admissions, "
+            f"{enrolments.filter(ended_on__isnull=False).count()} sorties, "
+            f"{Referral.objects.filter(crt__in=crts, status='waiting').count()} personnes en "
+            "liste d'attente")

@@ -3,11 +3,11 @@ Vallée (× scale), with valid but fictitious NIR (test OID), caregivers, care t
 medical sections and AGGIR evaluations giving GIR 1 to 4. Written through the services."""
 
 from datetime import date, timedelta
+from random import Random
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from maillage.core.demo import DemoContext
+from maillage.core.demo import HISTORY_DAYS, DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
@@ -39,6 +39,23 @@ TREATMENTS = [
     "Lévothyrox 75 µg 1/j ; Furosémide 40 mg 1/j",
     "Apixaban 2,5 mg 2/j ; Lercanidipine 10 mg 1/j",
 ]
+
+
+def _allergies(text: str) -> dict:
+    """An explicit answer: « Aucune allergie connue » is one (the DLU demo leaves a few
+    unanswered, as a team filling the file over time)."""
+    if text in ("", "Aucune connue"):
+        return {"allergies_status": "none_known", "allergies": ""}
+    return {"allergies_status": "documented", "allergies": text}
+
+
+def _directives(draw: float) -> dict:
+    if draw < 0.7:
+        return {"advance_directives_status": "none", "advance_directives": ""}
+    return {"advance_directives_status": "documented",
+            "advance_directives": "Rédigées, copie au dossier"}
+
+
 HISTORY = [
     "HTA, fibrillation atriale, chute avec fracture du poignet en 2023",
     "Diabète de type 2, insuffisance rénale modérée",
@@ -91,6 +108,7 @@ def load(ctx: DemoContext) -> None:
         gps = list(Professional.objects.filter(crt=crt, profession=Professional.Profession.GP))
         nurses = list(Professional.objects.filter(crt=crt, profession="nurse"))
         had = Organization.objects.get(crt=crt, kind=Organization.Kind.HAD)
+        dates = Random(f"{key}-admissions")
         for index in range(count * ctx.scale):
             sex = "F" if rng.random() < 0.65 else "M"
             first = rng.choice(WOMEN if sex == "F" else MEN)
@@ -98,6 +116,10 @@ def load(ctx: DemoContext) -> None:
             surname = rng.choice(SURNAMES)
             if key == "anjou_bleu" and index == 0:
                 sex, first, second, surname = "F", "Jeanne", "Louise", "Hamon"
+            # Admitted over the 14 months of history (own rng: the rest stays as it was); the
+            # file is opened a couple of weeks before, during the admission steps.
+            start = ctx.today - timedelta(days=dates.randint(30, HISTORY_DAYS - 30))
+            ctx.clock(start - timedelta(days=dates.randint(7, 21)))
             birth = date(rng.randint(1926, 1956), rng.randint(1, 12), rng.randint(1, 28))
             commune = rng.choice(communes)
             place = commune.insee_code if rng.random() < 0.6 else rng.choice(communes).insee_code
@@ -148,7 +170,8 @@ def load(ctx: DemoContext) -> None:
                 caregiver.save(update_fields=["first_name", "relation", "user"])
                 b.portal_user = users.get(username="beneficiary")
                 b.save(update_fields=["portal_user"])
-            start = timezone.localdate() - timedelta(days=rng.randint(30, 330))
+            rng.randint(30, 330)  # was the admission date (kept: same draws after it)
+            ctx.clock(start)
             # The coordinator follows every file without being in its care team (nobody adds
             # themselves to a care team); the CRT's nurse is the referent.
             services.care_team_add(actor=coordinator, beneficiary=b, user=doctor,
@@ -190,9 +213,8 @@ def load(ctx: DemoContext) -> None:
             medical = b.medical
             services.medical_update(
                 actor=doctor, record=medical, version=medical.version,
-                history=rng.choice(HISTORY), allergies=rng.choice(ALLERGIES),
-                treatments=rng.choice(TREATMENTS),
-                advance_directives="" if rng.random() < 0.7 else "Rédigées, copie au dossier",
+                history=rng.choice(HISTORY), **_allergies(rng.choice(ALLERGIES)),
+                treatments=rng.choice(TREATMENTS), **_directives(rng.random()),
                 usual_state="Autonome pour les transferts avec aide technique, "
                             "orienté·e, s'alimente seul·e.",
             )
@@ -208,3 +230,9 @@ def load(ctx: DemoContext) -> None:
                 services.icope_record(actor=staff[Role.NURSE][0] if staff[Role.NURSE]
                                       else doctor, beneficiary=b,
                                       screened_on=start, answers=answers)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    files = Beneficiary.objects.filter(crt__in=ctx.crts.values())
+    return f"Bénéficiaires… {files.count()} dossiers"

@@ -4,12 +4,19 @@ Deterministic: names come from fixed lists through the seeded ``rng`` of the dem
 Phone numbers are in the ranges ARCEP reserves for fiction (02 61 91 xx xx, 06 39 98 xx xx).
 """
 
+import functools
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from random import Random
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from stdnum import luhn
 
 from .models import Crt, Membership, MembershipRole
@@ -26,6 +33,80 @@ class DemoContext:
     scale: int
     crts: dict[str, Crt] = field(default_factory=dict)
     users: dict[str, object] = field(default_factory=dict)
+    #: Receives one French line per loading step (the command prints them); None: quiet.
+    progress: Callable[[str], None] | None = None
+    #: Counts of the bulk-created history, for the progress lines.
+    history: dict[str, int] = field(default_factory=dict)
+    #: The anchor of every demo date: the history ends today, so the demo never ages.
+    today: date = field(default_factory=timezone.localdate)
+
+    @property
+    def history_start(self) -> date:
+        """The first day of the demo's history: about 14 months ago."""
+        return self.today - timedelta(days=HISTORY_DAYS)
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+    @staticmethod
+    def real_now() -> datetime:
+        """The real time, whatever the demo clock says."""
+        return _REAL_NOW()
+
+    @staticmethod
+    def day_at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+        """``day`` at ``hour``:``minute``, local time."""
+        return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+    def clock(self, when: date | datetime | None) -> None:
+        """From now on, services run as if it were ``when`` (a date: 10 h that day), until the
+        next ``clock`` call; ``None``: the real time again (``load_demo`` resets it at the end).
+        The rows they create (``created_at``, timeline entries, audit events' ``occurred_at``)
+        get that date, not the moment the demo is loaded. Each reading of the clock advances it
+        by a second (events keep their order). Never later than now. Single-threaded demo
+        loading only: it replaces ``django.utils.timezone.now``."""
+        timezone.now = _REAL_NOW
+        if when is None:
+            return
+        if not isinstance(when, datetime):
+            when = self.day_at(when)
+        start = min(when, _REAL_NOW())
+        ticks = itertools.count()
+        timezone.now = lambda: start + timedelta(seconds=next(ticks))
+
+    @contextmanager
+    def at(self, when: date | datetime) -> Iterator[None]:
+        """``clock(when)`` for a block, then the real time again."""
+        self.clock(when)
+        try:
+            yield
+        finally:
+            self.clock(None)
+
+
+_REAL_NOW = timezone.now
+
+
+#: How far back the demo's history goes (about 14 months).
+HISTORY_DAYS = 425
+
+
+@contextmanager
+def keep_dates(*models) -> Iterator[None]:
+    """``bulk_create`` keeps the ``created_at``/``updated_at`` given to the objects (the history
+    is dated in the past), instead of stamping the loading time (``auto_now``)."""
+    saved = []
+    for model in models:
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                saved.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 def _finess(prefix8: str) -> str:
@@ -83,6 +164,11 @@ def _phone(rng: Random, mobile: bool = True) -> str:
     return f"06 39 98 {suffix}" if mobile else f"02 61 91 {suffix}"
 
 
+@functools.cache
+def _password_hash(hasher: str) -> str:
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(ctx: DemoContext, username: str, first: str, last: str, profession: str):
     user_model = get_user_model()
     user = user_model(
@@ -93,7 +179,8 @@ def _user(ctx: DemoContext, username: str, first: str, last: str, profession: st
         profession=profession,
         phone=_phone(ctx.rng),
     )
-    user.set_password(DEMO_PASSWORD)
+    # One hash for every account (same password): hashing is slow by design.
+    user.password = _password_hash(settings.PASSWORD_HASHERS[0])
     user.save()
     ctx.users[username] = user
     return user
@@ -122,6 +209,14 @@ def _extra_staff(ctx: DemoContext, crt: Crt, suffix: str) -> None:
 
 
 def load(ctx: DemoContext) -> None:
+    # Both CRTs opened at the start of the month the history begins with; their teams were
+    # set up a few weeks before.
+    opened_on = ctx.history_start.replace(day=1)
+    with ctx.at(opened_on - timedelta(days=21)):
+        _load(ctx, opened_on)
+
+
+def _load(ctx: DemoContext, opened_on: date) -> None:
     anjou = Crt.objects.create(
         name="CRT Anjou Bleu",
         carrier_type=Crt.CarrierType.EHPAD,
@@ -136,7 +231,7 @@ def load(ctx: DemoContext) -> None:
         email="crt.anjoubleu@demo.maillage.local",
         annual_allocation=Decimal("400000.00"),
         file_active_target=30,
-        opened_on=date(2026, 6, 1),
+        opened_on=opened_on,
     )
     baugeois = Crt.objects.create(
         name="CRT Baugeois Vallée",
@@ -154,7 +249,7 @@ def load(ctx: DemoContext) -> None:
         email="crt.baugeois@demo.maillage.local",
         annual_allocation=Decimal("400000.00"),
         file_active_target=30,
-        opened_on=date(2026, 6, 1),
+        opened_on=opened_on,
     )
     ctx.crts = {"anjou_bleu": anjou, "baugeois": baugeois}
 
@@ -179,3 +274,29 @@ def load(ctx: DemoContext) -> None:
 
     _extra_staff(ctx, anjou, "ab")
     _extra_staff(ctx, baugeois, "bv")
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    users = get_user_model().objects.filter(memberships__crt__in=ctx.crts.values()).distinct()
+    return f"Équipes… {len(ctx.crts)} CRT, {users.count()} comptes"
+
+
+def audit_event(*, actor, action: str, at: datetime, obj=None, beneficiary=None, crt=None,
+                roles: str = "", details: dict | None = None):
+    """What ``audit_log`` would have written at ``at``, to bulk-create with the rest of the
+    history (the audit trail is append-only: it is inserted with its date, never updated)."""
+    from .audit import check_action, object_label_for
+    from .models import AuditEvent
+
+    return AuditEvent(
+        occurred_at=at, crt=crt or getattr(obj, "crt", None), actor=actor,
+        actor_label=f"{actor.get_full_name() or actor.username} ({actor.username})"[:200],
+        roles=roles, action=check_action(action),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(getattr(obj, "public_id", "") or obj.pk) if obj is not None else "",
+        object_label=object_label_for(obj)[:200] if obj is not None else "",
+        beneficiary_public_id=getattr(beneficiary, "public_id", None),
+        ip_address="10.49.0.12", user_agent="Mozilla/5.0 (démonstration)",
+        details=details or {},
+    )

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment, Suspension
-from maillage.core.demo import DemoContext
+from maillage.core.demo import HISTORY_DAYS, DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization
@@ -70,7 +70,7 @@ def _beneficiary(enrolments: list[Enrolment], start: date, end: date, rng):
 def _past_stays(ctx, coordinator, crt, room, enrolments, *, first: date, last: date,
                 reasons, guests: list) -> None:
     """Stays one after the other in ``room`` from ``first`` until ``last`` (all over)."""
-    rng, today = ctx.rng, timezone.localdate()
+    rng, today = ctx.rng, ctx.today
     cursor, index = first, 0
     while True:
         index += 1
@@ -78,6 +78,7 @@ def _past_stays(ctx, coordinator, crt, room, enrolments, *, first: date, last: d
         start, end = cursor, cursor + timedelta(days=length)
         actual_end = min(end + timedelta(days=rng.choice([-1, 0, 0, 1])), today)
         if actual_end > last:
+            ctx.clock(None)
             return
         reason = rng.choice(reasons)
         fields = {}
@@ -93,10 +94,11 @@ def _past_stays(ctx, coordinator, crt, room, enrolments, *, first: date, last: d
             if b is not None:
                 fields = {"beneficiary": b, "notes": NOTES[reason]}
         if fields:
+            ctx.clock(ctx.day_at(max(actual_end, start), 17))  # recorded after the fact
             services.stay_create(actor=coordinator, crt=crt, room=room, reason=reason,
                                  planned_start=start, planned_end=end, actual_start=start,
                                  actual_end=max(actual_end, start), **fields)
-        cursor = end + timedelta(days=rng.randint(4, 15))
+        cursor = end + timedelta(days=rng.randint(6, 24))
 
 
 def load(ctx: DemoContext) -> None:
@@ -112,7 +114,7 @@ def load(ctx: DemoContext) -> None:
                                 "appel malade relié à l'équipe de nuit.")
         guests = list(GUESTS[key])
         _past_stays(ctx, coordinator, crt, emergency, enrolments,
-                    first=today - timedelta(days=180 - rng.randint(0, 10)),
+                    first=today - timedelta(days=HISTORY_DAYS - 30 - rng.randint(0, 10)),
                     last=today - timedelta(days=12),
                     reasons=[Stay.Reason.CRISIS, Stay.Reason.HOSPITAL_RETURN], guests=guests)
         # One stay going on today, one planned next week.
@@ -147,7 +149,14 @@ def load(ctx: DemoContext) -> None:
                               (htsh, [Stay.Reason.HOSPITAL_RETURN,
                                       Stay.Reason.HEALTH_DECLINE])):
             _past_stays(ctx, coordinator, crt, room, enrolments,
-                        first=today - timedelta(days=170 - rng.randint(0, 20)),
+                        first=today - timedelta(days=HISTORY_DAYS - 40 - rng.randint(0, 20)),
                         last=today - timedelta(days=3), reasons=reasons, guests=[])
         services.lodging_settings_update(actor=coordinator, crt=crt, version=1,
                                          place_kept_days=45)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    stays = Stay.objects.filter(crt__in=ctx.crts.values())
+    return (f"Chambres temporaires… {Room.objects.filter(crt__in=ctx.crts.values()).count()} "
+            f"places, {stays.count()} séjours")

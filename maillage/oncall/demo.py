@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import DemoContext
+from maillage.core.demo import HISTORY_DAYS, DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization
@@ -125,10 +125,10 @@ def _calls(ctx, crt, night_nurse, today) -> None:
     responders = [m.user for m in Membership.objects.filter(
         crt=crt, roles__role__in=[Role.NURSE, Role.CARE_AIDE]).select_related("user")
         .order_by("user__username")]
-    count = 40 if len(stays) > 20 else 12
+    count = 70 if len(stays) > 20 else 20
     hospitalised = 0
     for index in range(count):
-        day = today - timedelta(days=rng.randint(1, 180))
+        day = today - timedelta(days=rng.randint(1, HISTORY_DAYS - 30))
         at_night = index % 3 != 0
         hour = rng.choice([21, 22, 23, 0, 1, 2, 3, 4, 5, 6]) if at_night else rng.randint(9, 19)
         received = timezone.make_aware(datetime.combine(day, time(hour, rng.randint(0, 59))))
@@ -146,6 +146,7 @@ def _calls(ctx, crt, night_nurse, today) -> None:
         departed = answered + timedelta(minutes=rng.randint(3, 8)) if call_out else None
         arrived = departed + timedelta(minutes=rng.randint(12, 35)) if call_out else None
         left = arrived + timedelta(minutes=rng.randint(20, 50)) if call_out else None
+        ctx.clock((left or answered) + timedelta(minutes=5))  # written when it was over
         call = services.call_create(
             actor=responder, crt=crt, source=Call.Source.TELEASSISTANCE if index % 5
             else Call.Source.CAREGIVER, beneficiary=b, reason=reason, received_at=received,
@@ -159,7 +160,9 @@ def _calls(ctx, crt, night_nurse, today) -> None:
                                       at=(arrived or answered) + timedelta(minutes=10),
                                       notes="Avis du médecin régulateur")
         services.call_close(actor=responder, call=call, version=call.version)
-    # Last night, for the coordinator's morning.
+    ctx.clock(None)
+    # Last night, for the coordinator's morning: two calls about the same person (the second
+    # call's screen lists the first one, and that person's earlier calls of the month).
     yesterday = today - timedelta(days=1)
     for (hour, minute), (reason, assessment, advice, call_out, actions, outcome) in zip(
             [(22, 35), (23, 50)], [SCENARIOS[0], SCENARIOS[1]], strict=True):
@@ -171,10 +174,20 @@ def _calls(ctx, crt, night_nurse, today) -> None:
             crt=crt).exists() else responders[0]
         call = services.call_create(
             actor=responder, crt=crt, source=Call.Source.TELEASSISTANCE,
-            beneficiary=stays[hour % len(stays)].beneficiary, reason=reason,
+            beneficiary=stays[0].beneficiary, reason=reason,
             received_at=received, answered_at=answered, assessment=assessment, advice=advice,
             call_out=call_out, departed_at=departed, arrived_at=arrived,
             left_at=arrived + timedelta(minutes=30) if call_out else None, actions=actions,
             outcome=outcome, follow_up="Prévenir le médecin traitant ; revoir l'aménagement de "
                                        "la salle de bain." if reason == "fall" else "")
         services.call_close(actor=responder, call=call, version=call.version)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    from .models import EmergencyFile, Shift
+
+    crts = ctx.crts.values()
+    return (f"Astreinte… {Call.objects.filter(crt__in=crts).count()} appels, "
+            f"{Shift.objects.filter(crt__in=crts).count()} gardes, "
+            f"{EmergencyFile.objects.filter(crt__in=crts).count()} DLU")

@@ -41,3 +41,10 @@ def load(ctx: DemoContext) -> None:
                                category=category, visibility=LiaisonNote.Visibility.CAREGIVER,
                                text=text)
     services.caregiver_note_post(actor=caregiver.user, caregiver=caregiver, text=FROM_CAREGIVER)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    shared = LiaisonNote.objects.filter(crt__in=ctx.crts.values(),
+                                        visibility=LiaisonNote.Visibility.CAREGIVER)
+    return f"Portail… {shared.count()} transmissions partagées avec les aidants"

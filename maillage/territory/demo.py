@@ -151,3 +151,11 @@ HEALTH_PROFESSIONS = {P.GP, P.SPECIALIST, P.GERIATRICIAN, P.NURSE, P.PHYSIOTHERA
                       P.PHARMACIST}
 STREETS = ["de la Mairie", "du Commerce", "Victor Hugo", "des Écoles", "de l'Église",
            "Pasteur", "du Moulin", "de la Gare", "Jean Jaurès", "des Tilleuls"]
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    crts = ctx.crts.values()
+    return (f"Territoire… {Commune.objects.filter(crt__in=crts).count()} communes, "
+            f"{Organization.objects.filter(crt__in=crts).count()} partenaires, "
+            f"{Professional.objects.filter(crt__in=crts).count()} professionnels")

@@ -9,8 +9,8 @@ rows: one UPDATE per kind of outcome, not one per visit)."""
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import F
-from django.db.models.functions import Mod
+from django.db.models import DateTimeField, F
+from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
@@ -23,7 +23,7 @@ from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
 
 from . import services
-from .models import Visit
+from .models import Visit, VisitSeries
 
 HISTORY_DAYS = 182
 
@@ -208,6 +208,15 @@ def _trace_history(today: date) -> None:
             status=Visit.Status.DONE, actual_start=F("starts_at") + timedelta(minutes=late),
             actual_end=F("ends_at") + timedelta(minutes=longer),
             traced_at=F("ends_at") + timedelta(minutes=longer + 2), traced_by=F("staff"))
+    # Dated as they were lived: a series from its first day, each visit generated a week
+    # before it (never later than now), traced when it was traced.
+    now = timezone.now()
+    VisitSeries.objects.filter(start_date__lt=today).update(
+        created_at=Cast("start_date", DateTimeField()), updated_at=Cast("start_date",
+                                                                        DateTimeField()))
+    Visit.objects.filter(starts_at__lt=now + timedelta(days=7)).update(
+        created_at=F("starts_at") - timedelta(days=7))
+    Visit.objects.filter(traced_at__isnull=False).update(updated_at=F("traced_at"))
 
 
 def _missed_alerts() -> None:
@@ -230,3 +239,11 @@ def tick() -> None:
     from .management.commands.visits_tick import tick as visits_tick
 
     visits_tick()
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    visits = Visit.objects.filter(crt__in=ctx.crts.values())
+    return (f"Passages… {visits.filter(status=Visit.Status.DONE).count()} réalisés, "
+            f"{visits.filter(status=Visit.Status.NOT_DONE).count()} non réalisés, "
+            f"{visits.filter(status=Visit.Status.PLANNED).count()} prévus")

@@ -1,5 +1,7 @@
 """``maillage demo``: migrate, load the demo CRTs (idempotent), print the accounts, serve."""
 
+import time
+from collections.abc import Callable
 from random import Random
 
 from django.core.management import call_command
@@ -21,12 +23,24 @@ def demo_modules():
 
 
 @transaction.atomic
-def load_demo(*, scale: int = 1, seed: int = SEED) -> DemoContext:
-    ctx = DemoContext(rng=Random(seed), scale=scale)
+def load_demo(*, scale: int = 1, seed: int = SEED,
+              progress: Callable[[str], None] | None = None) -> DemoContext:
+    """Load the demo: each app's ``demo`` module, then each app's ``demo_history`` (the
+    14 months of bulk-created past). ``progress`` receives one French line per step, with its
+    counts (each module's ``summary(ctx)``); quiet by default."""
+    ctx = DemoContext(rng=Random(seed), scale=scale, progress=progress)
     # The emails the services send to referrers are kept in memory, not printed.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        for module in demo_modules():
-            module.load(ctx)
+        try:
+            for module in [*demo_modules(), *app_modules("demo_history")]:
+                started = time.monotonic()
+                module.load(ctx)
+                ctx.clock(None)
+                summary = getattr(module, "summary", None)
+                if progress is not None and summary is not None:
+                    progress(f"{summary(ctx)} ({time.monotonic() - started:.1f} s)")
+        finally:
+            ctx.clock(None)
     return ctx
 
 
@@ -58,7 +72,9 @@ class Command(BaseCommand):
             self.stdout.write("Données de démonstration déjà présentes (--reset pour recommencer).")
         else:
             self.stdout.write(f"Chargement des données de démonstration (échelle {scale})…")
-            load_demo(scale=scale)
+            started = time.monotonic()
+            load_demo(scale=scale, progress=lambda line: self.stdout.write(f"  {line}"))
+            self.stdout.write(f"Démonstration chargée en {time.monotonic() - started:.0f} s.")
         accounts = demo_accounts()
         url = f"http://127.0.0.1:{port}"
         self.stdout.write(self.style.SUCCESS(f"\nMaillage est prêt : {url}"))
@@ -77,7 +93,6 @@ def _start_ticks(every: int = 300) -> None:
     """The periodic jobs of the apps while the demo server runs (missed-visit alerts, series
     horizons…): each app's demo module may offer a ``tick()``."""
     import threading
-    import time
 
     from django.db import close_old_connections
 

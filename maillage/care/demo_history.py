@@ -1,0 +1,106 @@
+"""The demo's 14 months of coordination history, bulk-created after every app's demo: the
+liaison notes written during each accompaniment (about one every four days), the alerts raised
+and resolved over the months, with their timeline entries and audit events, at their dates."""
+
+from datetime import timedelta
+from random import Random
+
+from maillage.admissions.models import Enrolment
+from maillage.beneficiaries.models import CareTeamMember, TimelineEvent
+from maillage.core.demo import DemoContext, audit_event, keep_dates
+from maillage.core.models import AuditEvent, Membership
+from maillage.core.roles import Role
+
+from .demo import ALERTS, NOTES
+from .models import Alert, LiaisonNote
+from .services.liaison import author_role
+
+OUTCOMES = [
+    "Point avec l'équipe et l'aidante, plan ajusté.",
+    "Médecin traitant prévenu, consultation dans la semaine.",
+    "Matériel remplacé par le prestataire.",
+    "Passage supplémentaire ajouté pendant deux semaines.",
+]
+
+
+def load(ctx: DemoContext) -> None:
+    rng = Random(f"care-history-{ctx.scale}")
+    today = ctx.today
+    notes, alerts, timeline, events = [], [], [], []
+    for crt in ctx.crts.values():
+        coordinator = Membership.objects.filter(
+            crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+        roles = {m.user_id: frozenset(m.roles.values_list("role", flat=True))
+                 for m in Membership.objects.filter(crt=crt).prefetch_related("roles")}
+        writers: dict[int, list] = {}
+        for m in CareTeamMember.objects.filter(crt=crt, user__isnull=False).select_related(
+                "user").order_by("pk"):
+            if m.user_id != coordinator.pk and m.user_id in roles:
+                writers.setdefault(m.beneficiary_id, []).append(m.user)
+        for e in Enrolment.objects.filter(crt=crt).select_related("beneficiary").order_by("pk"):
+            b = e.beneficiary
+            people = writers.get(b.pk) or [coordinator]
+            # Until three days ago: the last days are the recent demo's.
+            last = min(e.ended_on or today, today - timedelta(days=3))
+            day = e.admitted_on + timedelta(days=rng.randint(1, 4))
+            while day <= last:
+                author = rng.choice(people)
+                category, visibility, text = rng.choice(NOTES)
+                at = DemoContext.day_at(day, rng.choice([8, 9, 12, 18, 19]), rng.randint(0, 59))
+                note = LiaisonNote(crt=crt, beneficiary=b, author=author,
+                                   author_role=author_role(roles.get(author.pk, ())),
+                                   category=category, visibility=visibility, text=text,
+                                   created_at=at, updated_at=at, created_by=author,
+                                   updated_by=author)
+                notes.append(note)
+                events.append(audit_event(actor=author, action="note.added", obj=note,
+                                          beneficiary=b, at=at))
+                if rng.random() < 0.06:  # an alert, dealt with in a few days
+                    kind, severity, description = rng.choice(ALERTS)
+                    resolved = min(at + timedelta(days=rng.randint(1, 6),
+                                                  hours=rng.randint(1, 5)),
+                                   ctx.real_now() - timedelta(hours=1))
+                    alert = Alert(crt=crt, beneficiary=b, kind=kind, severity=severity,
+                                  description=description, raised_by=author,
+                                  assignee=coordinator, status=Alert.Status.RESOLVED,
+                                  acknowledged_at=at + timedelta(hours=2),
+                                  acknowledged_by=coordinator, resolved_at=resolved,
+                                  resolved_by=coordinator, outcome=rng.choice(OUTCOMES),
+                                  created_at=at, updated_at=resolved, created_by=author,
+                                  updated_by=coordinator)
+                    alerts.append(alert)
+                    label = dict(Alert.Kind.choices)[kind].lower()
+                    timeline += [
+                        TimelineEvent(crt=crt, beneficiary=b, occurred_at=at,
+                                      kind="alert.raised",
+                                      title=f"Alerte : {label} "
+                                            f"({dict(Alert.Severity.choices)[severity].lower()})",
+                                      created_at=at, updated_at=at, created_by=author,
+                                      updated_by=author),
+                        TimelineEvent(crt=crt, beneficiary=b, occurred_at=resolved,
+                                      kind="alert.resolved", title=f"Alerte résolue : {label}",
+                                      created_at=resolved, updated_at=resolved,
+                                      created_by=coordinator, updated_by=coordinator),
+                    ]
+                    events += [
+                        audit_event(actor=author, action="alert.raised", obj=alert,
+                                    beneficiary=b, at=at),
+                        audit_event(actor=coordinator, action="alert.resolved", obj=alert,
+                                    beneficiary=b, at=resolved),
+                    ]
+                # The larger demos (benchmarks) get a sparser notebook.
+                day += timedelta(days=rng.randint(2, 6) * (1 if ctx.scale == 1 else 5))
+    with keep_dates(LiaisonNote, Alert, TimelineEvent):
+        LiaisonNote.objects.bulk_create(notes, batch_size=500)
+        Alert.objects.bulk_create(alerts, batch_size=500)
+        TimelineEvent.objects.bulk_create(timeline, batch_size=500)
+    # The events name their objects by public id (set when the objects were built).
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    ctx.history["transmissions"] = len(notes)
+    ctx.history["alertes"] = len(alerts)
+
+
+def summary(ctx: DemoContext) -> str:
+    """The progress line of this step."""
+    return (f"Historique 14 mois… {ctx.history.get('transmissions', 0)} transmissions, "
+            f"{ctx.history.get('alertes', 0)} alertes traitées")
