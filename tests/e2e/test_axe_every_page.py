@@ -1,0 +1,103 @@
+"""Every page passes axe-core (0 serious or critical violation) in a real browser.
+
+The walk takes every URL pattern (no hand-written list, like the role matrix): for each page
+that answers GET with HTML, one role allowed to open it (the first in the role order) opens it
+on the demo data (lists, homes, forms), or, for a page about one object, in a fresh CRT with an
+object that role may reach (``core/tests/routes.py``, whose factories are not made to share a CRT
+with the demo). The journeys
+check the pages again in context, with forms filled in and errors shown; this walk makes sure
+no page is forgotten. axe's verdict does not depend on the database engine, so the walk runs on
+SQLite only (the journeys run on both)."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from maillage.core.demo import ANJOU_BLEU_ACCOUNTS
+from maillage.core.management.commands.demo import load_demo
+from maillage.core.permissions import has_permission
+from maillage.core.roles import Role
+from maillage.core.tests.factories import CrtFactory, UserFactory, member
+from maillage.core.tests.routes import OBJECT_ROUTES, POST_ONLY
+from maillage.core.tests.urlwalk import all_routes
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="axe's verdict does not depend on the database: the walk runs once, on SQLite.",
+)
+
+DEMO_USERNAME = {role: username for username, role, *_ in ANJOU_BLEU_ACCOUNTS}
+
+
+def _pages():
+    for route in all_routes():
+        if route.name in POST_ONLY or route.access is None:
+            continue
+        yield route
+
+
+def _role_for(route):
+    if route.access in {"public", "login_only"}:
+        return None if route.access == "public" else Role.COORDINATOR
+    return next((role for role in Role if has_permission({role}, route.access)), None)
+
+
+def test_every_page_passes_axe(transactional_db, open_page):
+    load_demo(scale=1)
+    users = {u.username: u for u in get_user_model().objects.filter(
+        username__in=DEMO_USERNAME.values())}
+    object_crt = CrtFactory(name="CRT des objets")
+    object_users = {role: UserFactory(username=f"objets-{role.value}") for role in Role}
+    for role, object_user in object_users.items():
+        member(object_user, object_crt, role)
+    pages: dict[str, object] = {}  # role -> Page (one browser context per role)
+    checked, skipped = [], []
+    for route in _pages():
+        role = _role_for(route)
+        if route.access != "public" and role is None:
+            skipped.append((route.name, "aucun rôle"))
+            continue
+        user = users[DEMO_USERNAME[role]] if role else None
+        kwargs = {}
+        if route.kwargs:
+            if route.name not in OBJECT_ROUTES:
+                skipped.append((route.name, "objet non constructible"))
+                continue
+            user = object_users[role] if role else None
+            kwargs = OBJECT_ROUTES[route.name](object_crt, user, {role} if role else set())
+        url = reverse(route.name, kwargs=kwargs)
+        # The test client says whether the page is HTML (downloads, JSON, calendars are not).
+        client = Client()
+        if user:
+            client.force_login(user)
+        response = client.get(url)
+        kind = response.get("Content-Type", "")
+        if response.status_code != 200 or not kind.startswith("text/html") or \
+                getattr(response, "streaming", False):
+            assert response.status_code < 500, f"{route.name}: {response.status_code}"
+            skipped.append((route.name, f"{response.status_code} {kind.split(';')[0]}"))
+            continue
+        if b"<html" not in response.content[:500]:
+            # An htmx fragment: axe checks it inside its page, in the journeys.
+            skipped.append((route.name, "fragment"))
+            continue
+        key = f"{role.value if role else 'public'}-{'objects' if route.kwargs else 'demo'}"
+        if key not in pages:
+            p = open_page()
+            if user:
+                session = client.cookies[settings.SESSION_COOKIE_NAME].value
+                p.page.context.add_cookies([{
+                    "name": settings.SESSION_COOKIE_NAME, "value": session,
+                    "url": p.base_url}])
+            pages[key] = p
+        p = pages[key]  # one browser context per role, logged in once with its session
+        p.errors.clear()
+        p.goto(url)
+        p.check_accessibility()
+        checked.append(route.name)
+    # The walk must really cover the application, not silently skip it.
+    assert len(checked) >= 80, (len(checked), skipped)
