@@ -144,7 +144,9 @@ def call_new(request: HttpRequest) -> HttpResponse:
     earlier = None
     if b is not None:
         earlier = selectors.earlier_calls(beneficiary=b, user=request.user, roles=request.roles)
-        if earlier.readable and request.method == "GET":
+        # Audited whether the page is shown or the form answered with an error (the list is
+        # shown again); a saved call redirects, but its form was opened with the list anyway.
+        if earlier.readable:
             audit_log(actor=request.user, action="oncall_call.history_viewed", obj=b,
                       beneficiary=b, details={"appels lus": len(earlier.readable)})
     return run_form(request, form, save, template="oncall/call_new.html", on_success=done,

@@ -226,3 +226,17 @@ class TestEarlierCalls:
         page = _section(client.get(reverse("oncall:call_new"), {"personne": b.public_id}))
         assert page.count("pris par") == 20
         assert "Seuls les 20 plus récents sont affichés." in page
+
+    def test_a_refused_new_call_shows_the_list_again_audited(self, crt_a, users, client):
+        nurse = users["nurse"]
+        b = BeneficiaryFactory(crt=crt_a)
+        call(crt_a, nurse, b, received_at=timezone.now() - timedelta(days=3))
+        client.force_login(nurse)
+        response = client.post(reverse("oncall:call_new") + f"?personne={b.public_id}",
+                               {"reason": "", "source": ""})
+        assert response.status_code == 400
+        assert _section(response).count("pris par") == 1
+        assert AuditEvent.objects.filter(action="oncall_call.history_viewed",
+                                         actor=nurse).count() == 1
+        assert not Call.objects.filter(beneficiary=b).exclude(
+            received_at__lt=timezone.now() - timedelta(days=1)).exists()
