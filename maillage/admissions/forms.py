@@ -178,35 +178,131 @@ def _user_label(user) -> str:
         user.get_full_name()
 
 
-class StepForm(BootstrapFormMixin, forms.Form):
-    kind = forms.ChoiceField(label="Étape", error_messages={"required": "Choisissez l'étape."})
+#: The fields each step's form shows (besides the date): only what makes sense for it.
+STEP_FIELDS = {
+    AdmissionStep.Kind.HOME_VISIT: ["outcome", "joint_organizations", "notes"],
+    AdmissionStep.Kind.MEDICAL_EVALUATION: ["outcome", "gp_associated", "notes"],
+    AdmissionStep.Kind.TEAM_OPINION: ["outcome", "notes"],
+    AdmissionStep.Kind.PLAN_DRAFTED: ["plan_summary", "notes"],
+    AdmissionStep.Kind.CONTRACT_SIGNED: ["notes"],
+    AdmissionStep.Kind.AGREEMENT: ["agreed_by", "agreement_method", "notes"],
+}
+
+
+class InlineFormMixin:
+    """A form opened inside the admission checklist, next to its step: ids prefixed by the step
+    (several forms may be open at once), its first field in error (else ``focus``) focused."""
+
+    focus = ""
+
+    def add_domain_error(self, error) -> None:
+        # An error on a hidden field (the step itself, the version) is said above the form.
+        if error.field in self.fields and self.fields[error.field].widget.is_hidden:
+            error.field = None
+        super().add_domain_error(error)
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            if field.widget.is_hidden and name in self._errors:
+                for message in self._errors.pop(name):
+                    self.add_error(None, message)
+        return data
+
+    def _style_fields(self) -> None:
+        super()._style_fields()
+        for name, field in self.fields.items():
+            described = field.widget.attrs.get("aria-describedby")
+            if described:
+                field.widget.attrs["aria-describedby"] = described.replace(
+                    f"id_{name}_", f"{self[name].auto_id}_")
+        errors = self._errors or {}
+        visible = [n for n, f in self.fields.items() if not f.widget.is_hidden]
+        in_error = [n for n in visible if n in errors]
+        target = in_error[0] if in_error else (self.focus if self.focus in visible else None)
+        for name in visible:
+            self.fields[name].widget.attrs.pop("autofocus", None)
+        if target:
+            self.fields[target].widget.attrs["autofocus"] = True
+
+
+class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
+    """One step of the procedure: the date and the fields of that step only (``STEP_FIELDS``).
+    Without a known step (``kind=None``), the step is chosen among those still due."""
+
+    kind = forms.ChoiceField(label="Étape", error_messages={
+        "required": "Choisissez l'étape.",
+        "invalid_choice": "Cette étape est déjà enregistrée ou n'existe pas.",
+    })
     done_on = forms.DateField(label="Réalisée le", widget=DateInput(),
                               error_messages={"required": "Indiquez la date.",
-                                              "invalid": "Date invalide."})
-    outcome = forms.ChoiceField(label="Avis", choices=AdmissionStep.Outcome.choices)
+                                              "invalid": "Date invalide (jj/mm/aaaa)."})
+    outcome = forms.ChoiceField(label="Avis", choices=AdmissionStep.Outcome.choices,
+                                widget=forms.RadioSelect,
+                                initial=AdmissionStep.Outcome.FAVOURABLE,
+                                error_messages={"required": "Indiquez l'avis."})
     joint_organizations = forms.ModelMultipleChoiceField(
-        label="Visite conjointe avec (visite à domicile)", queryset=Organization.objects.none(),
+        label="Visite conjointe avec", queryset=Organization.objects.none(),
         required=False, to_field_name="public_id", widget=forms.CheckboxSelectMultiple,
     )
-    gp_associated = forms.BooleanField(label="Médecin traitant associé (évaluation médicale)",
-                                       required=False)
+    gp_associated = forms.BooleanField(label="Médecin traitant associé", required=False)
     plan_summary = forms.CharField(
-        label="Synthèse du plan d'accompagnement (plan élaboré)", required=False,
+        label="Synthèse du plan d'accompagnement", required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    agreed_by = forms.ChoiceField(
+        label="Accord donné par", widget=forms.RadioSelect,
+        choices=AdmissionStep.AgreedBy.choices,
+        error_messages={"required": "Indiquez qui a donné son accord."},
+    )
+    agreement_method = forms.ChoiceField(
+        label="Modalité", widget=forms.RadioSelect, choices=AdmissionStep.AgreementMethod.choices,
+        error_messages={"required": "Indiquez comment l'accord a été donné."},
     )
     notes = forms.CharField(label="Observations", required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, crt, due, **kwargs):
+    focus = "done_on"
+
+    def __init__(self, *args, crt, due, kind=None, representative="", plan_version=None,
+                 **kwargs):
+        kwargs.setdefault("auto_id", f"id_{kind or 'step'}_%s")
         super().__init__(*args, **kwargs)
+        self.step_kind = kind if kind in due else None
         self.fields["kind"].choices = [(k, AdmissionStep.Kind(k).label) for k in due]
-        self.fields["joint_organizations"].queryset = Organization.objects.filter(
-            crt=crt, is_active=True, kind__in=["ssiad", "sad", "had", "dac", "ehpad", "msp",
-                                               "gp_practice"]).order_by("name")
+        if self.step_kind:
+            self.fields["kind"].widget = forms.HiddenInput()
+            self.fields["kind"].initial = self.step_kind
+            keep = {"kind", "done_on", "version", *STEP_FIELDS[self.step_kind]}
+            for name in list(self.fields):
+                if name not in keep:
+                    del self.fields[name]
+        else:
+            for name in ("agreed_by", "agreement_method"):
+                del self.fields[name]
+            self.fields["outcome"].required = False
+        if "joint_organizations" in self.fields:
+            self.fields["joint_organizations"].queryset = Organization.objects.filter(
+                crt=crt, is_active=True, kind__in=["ssiad", "sad", "had", "dac", "ehpad",
+                                                   "msp", "gp_practice"]).order_by("name")
+        if "agreed_by" in self.fields:
+            self.fields["agreed_by"].choices = [
+                (AdmissionStep.AgreedBy.PERSON, "La personne elle-même"),
+                (AdmissionStep.AgreedBy.LEGAL_REPRESENTATIVE,
+                 f"Son représentant légal : {representative}" if representative else
+                 "Son représentant légal (aucun n'est indiqué dans le dossier)"),
+            ]
+        if "plan_summary" in self.fields and plan_version is not None:
+            self.fields["plan_summary"].help_text = (
+                f"Le plan personnalisé du dossier (version {plan_version.number}) est relié à "
+                "cette étape ; la synthèse est facultative.")
         self._style_fields()
 
 
-class ContractForm(BootstrapFormMixin, forms.Form):
+class ContractForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
+    focus = "optional_services"
+
     optional_services = forms.CharField(
         label="Prestations optionnelles (une par ligne : libellé ; prix en € ; prestataire)",
         required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -215,11 +311,14 @@ class ContractForm(BootstrapFormMixin, forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_contract_%s")
         super().__init__(*args, **kwargs)
         self._style_fields()
 
 
-class AdmitForm(BootstrapFormMixin, forms.Form):
+class AdmitForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
+    """The decision. ``capacity_justification`` only when the capacity is reached."""
+
     admitted_on = forms.DateField(label="Date d'admission", widget=DateInput(),
                                   error_messages={"required": "Indiquez la date d'admission.",
                                                   "invalid": "Date invalide."})
@@ -232,11 +331,22 @@ class AdmitForm(BootstrapFormMixin, forms.Form):
         choices=[("", "—"), *((i, f"GIR {i}") for i in range(1, 7))], coerce=int,
         empty_value=None,
     )
+    capacity_justification = forms.CharField(
+        label="Justification de l'admission au-delà de la capacité",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Justifiez l'admission au-delà de la capacité."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, crt, **kwargs):
+    focus = "admitted_on"
+
+    def __init__(self, *args, crt, capacity_reached=False, **kwargs):
+        kwargs.setdefault("auto_id", "id_decision_%s")
         super().__init__(*args, **kwargs)
         self.fields["referent"].queryset = team_users(crt)
         self.fields["referent"].label_from_instance = _user_label
+        if not capacity_reached:
+            del self.fields["capacity_justification"]
         self._style_fields()
 
 
@@ -246,8 +356,9 @@ class SuspensionForm(BootstrapFormMixin, forms.Form):
     start_date = forms.DateField(label="Depuis le", widget=DateInput(),
                                  error_messages={"required": "Indiquez la date de début.",
                                                  "invalid": "Date invalide."})
-    end_date = forms.DateField(label="Jusqu'au (si connu)", widget=DateInput(), required=False,
-                               error_messages={"invalid": "Date invalide."})
+    end_date = forms.DateField(label="Retour à domicile le (si connu)", widget=DateInput(),
+                               required=False, error_messages={"invalid": "Date invalide."},
+                               help_text="Les passages reprennent ce jour-là.")
     place = forms.CharField(label="Lieu (établissement, service)", required=False,
                             max_length=200)
     reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 2}),

@@ -170,6 +170,8 @@ class Enrolment(TenantModel, VersionedModel):
     )
     emergency_path = models.BooleanField("admission en urgence (sortie d'hospitalisation)",
                                          default=False)
+    capacity_justification = models.TextField(
+        "justification de l'admission au-delà de la capacité", blank=True)
     ended_on = models.DateField("sortie le", null=True, blank=True)
     exit_reason = models.CharField("motif de sortie", max_length=25, choices=ExitReason,
                                    blank=True)
@@ -210,6 +212,15 @@ class AdmissionStep(TenantModel, VersionedModel):
         TEAM_OPINION = "team_opinion", "Avis de l'équipe / commission d'admission"
         PLAN_DRAFTED = "plan_drafted", "Plan d'accompagnement élaboré"
         CONTRACT_SIGNED = "contract_signed", "Contrat d'accompagnement signé"
+        AGREEMENT = "agreement", "Accord de la personne ou de son représentant légal"
+
+    class AgreedBy(models.TextChoices):
+        PERSON = "person", "La personne elle-même"
+        LEGAL_REPRESENTATIVE = "legal_representative", "Son représentant légal"
+
+    class AgreementMethod(models.TextChoices):
+        ORAL = "oral", "Oralement"
+        WRITTEN = "written", "Par écrit signé"
 
     class Outcome(models.TextChoices):
         FAVOURABLE = "favourable", "Favorable"
@@ -236,6 +247,13 @@ class AdmissionStep(TenantModel, VersionedModel):
         "care.CarePlanVersion", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name="plan personnalisé",
     )
+    # The agreement step: who agreed (the person or the legal representative named in the
+    # file), and how.
+    agreed_by = models.CharField("accord donné par", max_length=20, choices=AgreedBy,
+                                 blank=True)
+    agreed_by_name = models.CharField("nom du représentant légal", max_length=250, blank=True)
+    agreement_method = models.CharField("modalité de l'accord", max_length=10,
+                                        choices=AgreementMethod, blank=True)
 
     class Meta:
         verbose_name = "étape d'admission"
@@ -271,11 +289,16 @@ class Contract(TenantModel):
 
 
 class Suspension(TenantModel, VersionedModel):
-    """A temporary exit: hospitalisation, temporary room, other."""
+    """A temporary exit: hospitalisation, temporary room, a stay elsewhere, holidays, respite,
+    other. The person's visits are suspended from ``start_date`` and resume on ``end_date``
+    (the day of return home)."""
 
     class Kind(models.TextChoices):
         HOSPITALISATION = "hospitalisation", "Hospitalisation"
         TEMPORARY_ROOM = "temporary_room", "Séjour en chambre d'urgence / hébergement temporaire"
+        STAY_ELSEWHERE = "stay_elsewhere", "Séjour chez un proche ou ailleurs"
+        HOLIDAYS = "holidays", "Vacances"
+        RESPITE = "respite", "Séjour de répit (hébergement temporaire d'un partenaire)"
         OTHER = "other", "Autre"
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE,

@@ -132,3 +132,113 @@ def forfait_months_of(*, enrolment: Enrolment, year: int) -> int:
 
     qs = Enrolment.objects.filter(pk=enrolment.pk).prefetch_related("suspensions")
     return forfait_months(qs, year=year).get(enrolment.beneficiary_id, 0)
+
+
+@dataclass
+class ChecklistItem:
+    """One line of the admission checklist: its state and, when it cannot be done yet, why."""
+
+    key: str
+    label: str
+    done: bool = False
+    blocked: str = ""
+    step: object = None  # the AdmissionStep recorded, if any
+    extra: dict | None = None
+
+
+def admission_checklist(referral: Referral) -> list[ChecklistItem]:
+    """The admission of one referral as a checklist, in the usual order; the steps are done in
+    any order except where a rule forbids it (``services.contract_blocker``,
+    ``services.decision_blockers``). A bounded number of queries."""
+    from . import services
+    from .models import AdmissionStep
+
+    kinds = AdmissionStep.Kind
+    steps = {s.kind: s for s in referral.steps.select_related("done_by", "care_plan_version")
+             .prefetch_related("joint_organizations")}
+    contract = referral.contracts.order_by("-created_at").first()
+    plan_version = services.latest_care_plan_version(referral)
+    items = [ChecklistItem("file", "Dossier de la personne (ouvert ou relié)",
+                           done=referral.beneficiary_id is not None)]
+    for kind in (kinds.HOME_VISIT, kinds.MEDICAL_EVALUATION, kinds.TEAM_OPINION):
+        items.append(ChecklistItem(kind, kinds(kind).label, done=kind in steps,
+                                   step=steps.get(kind)))
+    items.append(ChecklistItem(kinds.PLAN_DRAFTED, "Plan personnalisé (PPCS)",
+                               done=kinds.PLAN_DRAFTED in steps,
+                               step=steps.get(kinds.PLAN_DRAFTED),
+                               extra={"plan_version": plan_version}))
+    signed = kinds.CONTRACT_SIGNED in steps
+    items.append(ChecklistItem(
+        "contract", "Contrat d'accompagnement (généré puis signé)", done=signed,
+        blocked="" if signed or contract else services.contract_blocker(referral),
+        step=steps.get(kinds.CONTRACT_SIGNED), extra={"contract": contract}))
+    items.append(ChecklistItem(
+        kinds.AGREEMENT, "Accord de la personne ou de son représentant légal",
+        done=kinds.AGREEMENT in steps, step=steps.get(kinds.AGREEMENT),
+        blocked="" if kinds.AGREEMENT in steps else services.agreement_blocker(referral)))
+    admitted = referral.status == Referral.Status.ADMITTED
+    items.append(ChecklistItem(
+        "decision", "Décision d'admission", done=admitted,
+        blocked="" if admitted else " ".join(services.decision_blockers(referral)),
+        extra={"enrolment": referral.enrolments.order_by("-admitted_on").first()
+               if admitted else None}))
+    return items
+
+
+# --- Temporary exits (hospitalisation, holidays…) -------------------------------------------
+
+
+def current_absence(*, beneficiary, today: date | None = None):
+    """The person's temporary exit going on today, else the next one planned (``None`` when
+    none): what the portal, the on-call screen and the file say about the visits."""
+    from .models import Suspension
+
+    today = today or timezone.localdate()
+    return (Suspension.objects.filter(enrolment__beneficiary=beneficiary,
+                                      enrolment__ended_on__isnull=True)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+            .order_by("start_date").first())
+
+
+@dataclass
+class ExitFigures:
+    kind: str
+    label: str
+    count: int = 0
+    total_days: int = 0
+    returns: int = 0
+
+    @property
+    def mean_days(self) -> float | None:
+        return round(self.total_days / self.count, 1) if self.count else None
+
+
+def temporary_exit_figures(*, crt, start: date, end: date,
+                           today: date | None = None) -> list[ExitFigures]:
+    """Temporary exits of the CRT over [start, end], by kind, and a last row for all kinds.
+
+    - count: the exits that began in the period;
+    - total and mean duration, in days away, of those exits: from the first day away to the
+      day of return (not counted); an exit still going on is counted to the end of the period
+      (or today, when the period is not over) included;
+    - returns: the returns home that happened in the period (whenever the exit began).
+    One query."""
+    from datetime import timedelta
+
+    from .models import Suspension
+
+    today = today or timezone.localdate()
+    cap = min(end, today) + timedelta(days=1)
+    rows = {kind: ExitFigures(kind=kind, label=label) for kind, label in Suspension.Kind.choices}
+    every = ExitFigures(kind="", label="Toutes les sorties temporaires")
+    for kind, first, back in Suspension.objects.filter(crt=crt).filter(
+            Q(start_date__range=(start, end))
+            | Q(end_date__range=(start, min(end, today)))).values_list(
+            "kind", "start_date", "end_date"):
+        for row in (rows[kind], every):
+            if start <= first <= end:
+                row.count += 1
+                row.total_days += max(0, ((min(back, cap) if back else cap) - first).days)
+            if back is not None and start <= back <= min(end, today):
+                row.returns += 1
+    return [r for r in rows.values() if r.count or r.returns] + [every]

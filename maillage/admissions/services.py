@@ -1,5 +1,6 @@
 """Writes of the admission process: referrals, review, waiting list."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.audit import audit_log
-from maillage.core.errors import DomainError
+from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import Crt
 from maillage.core.notify import send_email
 from maillage.core.versioning import save_versioned, validate
@@ -185,7 +186,8 @@ def referral_set_next_step(*, actor, referral: Referral, version: int, next_step
 @transaction.atomic
 def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, referent,
                    gir_at_entry: int, referral: Referral | None = None,
-                   emergency_path: bool = False):
+                   emergency_path: bool = False, capacity_justification: str = "",
+                   capacity_message: str = ""):
     """Admit into the file active (the decision of ``admission_decide``, or the demo)."""
     if Enrolment.objects.filter(beneficiary=beneficiary, ended_on__isnull=True).exists():
         raise DomainError("Cette personne est déjà dans la file active.")
@@ -198,14 +200,18 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
     enrolment = Enrolment.objects.create(
         crt=beneficiary.crt, beneficiary=beneficiary, referral=referral,
         admitted_on=admitted_on, referent=referent, gir_at_entry=gir_at_entry,
-        emergency_path=emergency_path, created_by=actor, updated_by=actor,
+        emergency_path=emergency_path, capacity_justification=capacity_justification,
+        created_by=actor, updated_by=actor,
     )
     if referral is not None:
         referral.status, referral.beneficiary = Referral.Status.ADMITTED, beneficiary
         referral.next_step, referral.next_step_owner = "", None
         save_versioned(referral, actor=actor, version=referral.version,
                        fields=["status", "beneficiary", "next_step", "next_step_owner"])
-    audit_log(actor=actor, action="enrolment.opened", obj=enrolment, beneficiary=beneficiary)
+    audit_log(actor=actor, action="enrolment.opened", obj=enrolment, beneficiary=beneficiary,
+              details={"capacité": capacity_message,
+                       "justification": capacity_justification} if capacity_justification
+              else None)
     from maillage.beneficiaries.services import timeline_add
 
     timeline_add(beneficiary=beneficiary, kind="enrolment.opened", actor=actor,
@@ -222,7 +228,14 @@ PROCEDURE = [
     AdmissionStep.Kind.TEAM_OPINION,
     AdmissionStep.Kind.PLAN_DRAFTED,
     AdmissionStep.Kind.CONTRACT_SIGNED,
+    AdmissionStep.Kind.AGREEMENT,
 ]
+
+#: Steps whose form asks an opinion (avis); the others are done or not.
+STEPS_WITH_OUTCOME = {
+    AdmissionStep.Kind.HOME_VISIT, AdmissionStep.Kind.MEDICAL_EVALUATION,
+    AdmissionStep.Kind.TEAM_OPINION,
+}
 
 
 #: How the next step reads on the waiting list.
@@ -232,6 +245,7 @@ NEXT_STEP_LABELS = {
     AdmissionStep.Kind.TEAM_OPINION: "Avis de l'équipe / commission d'admission",
     AdmissionStep.Kind.PLAN_DRAFTED: "Élaboration du plan d'accompagnement",
     AdmissionStep.Kind.CONTRACT_SIGNED: "Signature du contrat",
+    AdmissionStep.Kind.AGREEMENT: "Accord de la personne ou de son représentant légal",
 }
 
 
@@ -240,10 +254,103 @@ def steps_due(referral: Referral) -> list[str]:
     return [kind for kind in PROCEDURE if kind not in done]
 
 
+def latest_care_plan_version(referral: Referral):
+    """The newest version of the file's personalised plan (care app), if any."""
+    if not referral.beneficiary_id:
+        return None
+    from maillage.care.models import CarePlanVersion
+
+    return (CarePlanVersion.objects.filter(plan__beneficiary_id=referral.beneficiary_id)
+            .order_by("-number").first())
+
+
+def plan_exists(referral: Referral) -> bool:
+    """The plan step is done, or the file has a version of its personalised plan."""
+    return (referral.steps.filter(kind=AdmissionStep.Kind.PLAN_DRAFTED).exists()
+            or latest_care_plan_version(referral) is not None)
+
+
+def contract_blocker(referral: Referral) -> str:
+    """Why the contract cannot be generated yet ("" when it can)."""
+    if referral.beneficiary_id is None:
+        return "Ouvrez ou reliez d'abord le dossier de la personne."
+    if not plan_exists(referral):
+        return ("Le plan d'accompagnement n'existe pas encore : le contrat en reprend les "
+                "prestations, élaborez d'abord le plan.")
+    return ""
+
+
+def legal_representative(beneficiary: Beneficiary | None) -> str:
+    """The legal representative named in the file (protection measure and its mandataire)."""
+    if beneficiary is None or not beneficiary.protection_measure:
+        return ""
+    return beneficiary.protection_contact.strip()
+
+
+def agreement_blocker(referral: Referral) -> str:
+    if referral.beneficiary_id is None:
+        return ("Ouvrez ou reliez d'abord le dossier de la personne (le représentant légal "
+                "éventuel y est indiqué).")
+    return ""
+
+
+def decision_blockers(referral: Referral) -> list[str]:
+    """Why the admission cannot be decided yet (empty when it can)."""
+    blockers = []
+    if referral.beneficiary_id is None:
+        blockers.append("Ouvrez ou reliez d'abord le dossier de la personne.")
+    due = steps_due(referral)
+    if AdmissionStep.Kind.AGREEMENT in due:
+        blockers.append("L'accord de la personne ou de son représentant légal n'est pas "
+                        "enregistré.")
+    others = [k for k in due if k != AdmissionStep.Kind.AGREEMENT]
+    if others and not referral.hospital_discharge:
+        labels = ", ".join(AdmissionStep.Kind(k).label.lower() for k in others)
+        blockers.append(f"Étapes restant à réaliser avant la décision : {labels}.")
+    return blockers
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The file active against the CRT's number of places (``Crt.file_active_target``)."""
+
+    active: int
+    places: int
+
+    @property
+    def reached(self) -> bool:
+        return self.active >= self.places
+
+    @property
+    def message(self) -> str:
+        return (f"Capacité atteinte : {self.active} personne{'s' if self.active > 1 else ''} "
+                f"accompagnée{'s' if self.active > 1 else ''} pour {self.places} "
+                f"place{'s' if self.places > 1 else ''}.")
+
+
+def capacity(crt: Crt) -> Capacity:
+    return Capacity(
+        active=Enrolment.objects.filter(crt=crt, ended_on__isnull=True).count(),
+        places=crt.file_active_target,
+    )
+
+
+def _check_version(referral: Referral, version: int | None) -> None:
+    """The referral has not changed since the form was read (checked under a row lock)."""
+    if version is None:
+        return
+    current = Referral.objects.select_for_update().filter(pk=referral.pk) \
+        .values_list("version", flat=True).first()
+    if current != version:
+        raise ConflictError()
+
+
 @transaction.atomic
-def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome: str,
+def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome: str = "",
                 notes: str = "", joint_organizations=(), gp_associated: bool = False,
-                plan_summary: str = "") -> AdmissionStep:
+                plan_summary: str = "", agreed_by: str = "", agreement_method: str = "",
+                version: int | None = None) -> AdmissionStep:
+    _check_version(referral, version)
     if referral.status not in {Referral.Status.WAITING, Referral.Status.ADMITTED}:
         raise DomainError("La procédure d'admission concerne une personne en liste d'attente "
                           "(ou admise en urgence).")
@@ -251,15 +358,34 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
         raise DomainError("Étape inconnue.", field="kind")
     if done_on > timezone.localdate():
         raise DomainError("La date est dans le futur.", field="done_on")
+    if kind in STEPS_WITH_OUTCOME:
+        if outcome not in AdmissionStep.Outcome.values:
+            raise DomainError("Indiquez l'avis.", field="outcome")
+    else:
+        outcome, joint_organizations, gp_associated = AdmissionStep.Outcome.FAVOURABLE, (), False
+    if kind != AdmissionStep.Kind.PLAN_DRAFTED:
+        plan_summary = ""
+    representative = ""
+    if kind == AdmissionStep.Kind.AGREEMENT:
+        if blocker := agreement_blocker(referral):
+            raise DomainError(blocker, field="kind")
+        if agreed_by not in AdmissionStep.AgreedBy.values:
+            raise DomainError("Indiquez qui a donné son accord.", field="agreed_by")
+        if agreement_method not in AdmissionStep.AgreementMethod.values:
+            raise DomainError("Indiquez comment l'accord a été donné.",
+                              field="agreement_method")
+        if agreed_by == AdmissionStep.AgreedBy.LEGAL_REPRESENTATIVE:
+            representative = legal_representative(referral.beneficiary)
+            if not representative:
+                raise DomainError("Le dossier n'indique pas de représentant légal (mesure de "
+                                  "protection et mandataire) : complétez-le d'abord, ou "
+                                  "recueillez l'accord de la personne.", field="agreed_by")
+    else:
+        agreed_by = agreement_method = ""
     care_plan_version = None
     if kind == AdmissionStep.Kind.PLAN_DRAFTED:
         # The personalised plan of the file, when it exists, is what this step records.
-        if referral.beneficiary_id:
-            from maillage.care.models import CarePlanVersion
-
-            care_plan_version = (CarePlanVersion.objects
-                                 .filter(plan__beneficiary=referral.beneficiary)
-                                 .order_by("-number").first())
+        care_plan_version = latest_care_plan_version(referral)
         if not plan_summary.strip() and care_plan_version is None:
             raise DomainError("Résumez le plan d'accompagnement élaboré (ou rédigez le plan "
                               "personnalisé dans le dossier).", field="plan_summary")
@@ -276,11 +402,19 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
         crt=referral.crt, referral=referral, kind=kind, done_on=done_on, done_by=actor,
         outcome=outcome, notes=notes, gp_associated=gp_associated,
         plan_summary=plan_summary.strip(), care_plan_version=care_plan_version,
-        created_by=actor, updated_by=actor,
+        agreed_by=agreed_by, agreed_by_name=representative,
+        agreement_method=agreement_method, created_by=actor, updated_by=actor,
     )
     step.joint_organizations.set(joint_organizations)
     if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
         Contract.objects.filter(pk=contract.pk).update(signed_on=done_on)
+    details = {"étape": step.get_kind_display()}
+    if kind in STEPS_WITH_OUTCOME:
+        details["avis"] = step.get_outcome_display()
+    if kind == AdmissionStep.Kind.AGREEMENT:
+        details.update({"accord de": step.get_agreed_by_display(),
+                        "modalité": step.get_agreement_method_display()})
+        _agreement_in_file(actor=actor, referral=referral, step=step)
     remaining = steps_due(referral)
     if referral.status == Referral.Status.WAITING:
         referral.next_step = (
@@ -288,15 +422,35 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
         )
         save_versioned(referral, actor=actor, version=referral.version, fields=["next_step"])
     audit_log(actor=actor, action="admission_step.recorded", obj=step,
-              beneficiary=referral.beneficiary,
-              details={"étape": step.get_kind_display(), "avis": step.get_outcome_display()})
+              beneficiary=referral.beneficiary, details=details)
     if referral.beneficiary:
         from maillage.beneficiaries.services import timeline_add
 
+        title = f"Admission : {step.get_kind_display().lower()}"
+        if kind in STEPS_WITH_OUTCOME:
+            title += f" ({step.get_outcome_display().lower()})"
         timeline_add(beneficiary=referral.beneficiary, kind=f"admission.{kind}", actor=actor,
-                     title=f"Admission : {step.get_kind_display().lower()} "
-                           f"({step.get_outcome_display().lower()})")
+                     title=title)
     return step
+
+
+def _agreement_in_file(*, actor, referral: Referral, step: AdmissionStep) -> None:
+    """The agreement is kept in the file as its consent to the accompaniment contract."""
+    from maillage.beneficiaries.models import Consent
+    from maillage.beneficiaries.services import consent_record
+
+    by_representative = step.agreed_by == AdmissionStep.AgreedBy.LEGAL_REPRESENTATIVE
+    method = Consent.Method.REPRESENTATIVE if by_representative else (
+        Consent.Method.WRITTEN if step.agreement_method == AdmissionStep.AgreementMethod.WRITTEN
+        else Consent.Method.ORAL)
+    who = f"son représentant légal, {step.agreed_by_name}" if by_representative else \
+        "la personne elle-même"
+    consent_record(
+        actor=actor, beneficiary=referral.beneficiary, kind=Consent.Kind.CONTRACT,
+        granted=True, collected_on=step.done_on, method=method,
+        scope_notes=f"Accord à l'admission donné par {who} "
+                    f"({step.get_agreement_method_display().lower()}).",
+    )
 
 
 @transaction.atomic
@@ -311,19 +465,21 @@ def referral_link_file(*, actor, referral: Referral, beneficiary: Beneficiary) -
 
 @transaction.atomic
 def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
-                     gir_at_entry: int | None = None) -> Enrolment:
+                     gir_at_entry: int | None = None, capacity_justification: str = "",
+                     version: int | None = None) -> Enrolment:
     """The coordinator's decision. Normal path: every step done and favourable. Emergency path
     (admission recommended at hospital discharge): admit first, the steps still due are
-    listed on the file active."""
+    listed on the file active. Never without the recorded agreement of the person or of
+    their legal representative; above capacity, only with a written justification."""
+    # The CRT row is locked so that two admissions decided at once count each other.
+    crt = Crt.objects.select_for_update().get(pk=referral.crt_id)
+    _check_version(referral, version)
     if referral.status != Referral.Status.WAITING:
         raise DomainError("Seule une personne en liste d'attente peut être admise.")
-    if referral.beneficiary is None:
-        raise DomainError("Ouvrez ou reliez d'abord le dossier de la personne.")
+    if blockers := decision_blockers(referral):
+        raise DomainError(" ".join(blockers))
     due = steps_due(referral)
     emergency = referral.hospital_discharge
-    if due and not emergency:
-        labels = ", ".join(AdmissionStep.Kind(k).label.lower() for k in due)
-        raise DomainError(f"Étapes restant à réaliser avant la décision : {labels}.")
     unfavourable = referral.steps.filter(outcome=AdmissionStep.Outcome.UNFAVOURABLE)
     if unfavourable.exists():
         raise DomainError("Une étape a reçu un avis défavorable : l'admission n'est pas "
@@ -332,9 +488,16 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
     if gir is None:
         raise DomainError("Le GIR à l'entrée est inconnu : renseignez-le ou faites "
                           "l'évaluation AGGIR.", field="gir_at_entry")
+    places = capacity(crt)
+    capacity_justification = capacity_justification.strip() if places.reached else ""
+    if places.reached and not capacity_justification:
+        raise DomainError(f"{places.message} Justifiez l'admission au-delà de la capacité.",
+                          field="capacity_justification")
     return enrolment_open(actor=actor, beneficiary=referral.beneficiary,
                           admitted_on=admitted_on, referent=referent, gir_at_entry=gir,
-                          referral=referral, emergency_path=bool(due) and emergency)
+                          referral=referral, emergency_path=bool(due) and emergency,
+                          capacity_justification=capacity_justification,
+                          capacity_message=places.message if places.reached else "")
 
 
 # --- Contract ------------------------------------------------------------------------------
@@ -384,8 +547,8 @@ def contract_generate(*, actor, referral: Referral, optional_services_text: str 
 
     from maillage.core.pdf import render_pdf
 
-    if referral.beneficiary is None:
-        raise DomainError("Ouvrez ou reliez d'abord le dossier de la personne.")
+    if blocker := contract_blocker(referral):
+        raise DomainError(blocker)
     if referral.contracts.filter(signed_on__isnull=False).exists():
         raise DomainError("Le contrat est déjà signé : il ne peut plus être régénéré.")
     optional = parse_optional_services(optional_services_text)
@@ -433,41 +596,127 @@ def _check_suspension(s: Suspension) -> None:
                           field="start_date")
 
 
+#: Days the coordination has to review the plan after a return home (issue 11).
+REVIEW_AFTER_RETURN_DAYS = 3
+
+
+def _absence_reason(s: Suspension) -> str:
+    from maillage.visits.models import Visit
+
+    if s.kind == Suspension.Kind.HOSPITALISATION:
+        return Visit.NotDoneReason.HOSPITALISED
+    return Visit.NotDoneReason.TEMPORARY_EXIT
+
+
+def _tell_care_team(*, actor, suspension: Suspension, text: str) -> int:
+    """The care team and the coordinators, of those who may read the person's planning now."""
+    from django.urls import reverse
+
+    from maillage.beneficiaries.access import users_with_access
+    from maillage.beneficiaries.models import CareTeamMember
+    from maillage.core.models import Membership
+    from maillage.core.notifications import notify
+    from maillage.core.roles import Role
+
+    b = suspension.enrolment.beneficiary
+    members = CareTeamMember.objects.active().filter(beneficiary=b).select_related(
+        "user", "professional__user")
+    users = [m.user or (m.professional.user if m.professional_id else None) for m in members]
+    coordinators = [m.user for m in Membership.objects.filter(
+        crt=b.crt, is_active=True, roles__role=Role.COORDINATOR).select_related("user")]
+    return notify(crt=b.crt, exclude=actor,
+                  users=users_with_access("planning", beneficiary=b,
+                                          users=users + coordinators),
+                  text=f"{text} — {b.display_name}",
+                  url=reverse("visits:beneficiary", kwargs={"public_id": b.public_id}))
+
+
+def _ask_review(*, actor, suspension: Suspension) -> None:
+    from datetime import timedelta
+
+    from maillage.care.services.plans import plan_review_request
+
+    plan_review_request(
+        actor=actor, beneficiary=suspension.enrolment.beneficiary,
+        due_on=suspension.end_date + timedelta(days=REVIEW_AFTER_RETURN_DAYS),
+        reason=f"retour à domicile le {suspension.end_date:%d/%m/%Y} "
+               f"({suspension.get_kind_display().lower()})")
+
+
 @transaction.atomic
 def suspension_start(*, actor, enrolment: Enrolment, kind: str, start_date: date,
                      reason: str, place: str = "", end_date: date | None = None) -> Suspension:
+    """A temporary exit, in one transaction: the person's planned visits of the period are
+    cancelled (the series generate none inside it), the care team is told and, the return
+    date being known, the plan's review is asked for three days after it."""
+    from maillage.visits.services import visits_suspend
+
     if not enrolment.is_active:
         raise DomainError("La personne n'est plus dans la file active.")
+    if kind not in Suspension.Kind.values:
+        raise DomainError("Choisissez le type de sortie temporaire.", field="kind")
     if not reason.strip():
         raise DomainError("Indiquez le motif.", field="reason")
+    if end_date is not None and end_date < start_date:
+        raise DomainError("La date de fin précède la date de début.", field="end_date")
     s = Suspension(crt=enrolment.crt, enrolment=enrolment, kind=kind, start_date=start_date,
                    end_date=end_date, place=place, reason=reason.strip(), created_by=actor,
                    updated_by=actor)
     validate(s, exclude=["crt", "enrolment", "created_by", "updated_by"])
     _check_suspension(s)
     s.save()
-    audit_log(actor=actor, action="suspension.started", obj=s,
-              beneficiary=enrolment.beneficiary)
+    b = enrolment.beneficiary
+    cancelled = visits_suspend(actor=actor, beneficiary=b, first_day=start_date,
+                               return_day=end_date, reason=_absence_reason(s))
+    audit_log(actor=actor, action="suspension.started", obj=s, beneficiary=b,
+              details={"type": s.get_kind_display(), "du": f"{start_date:%d/%m/%Y}",
+                       "passages annulés": cancelled})
     from maillage.beneficiaries.services import timeline_add
 
-    timeline_add(beneficiary=enrolment.beneficiary, kind="suspension.started", actor=actor,
+    timeline_add(beneficiary=b, kind="suspension.started", actor=actor,
                  title=f"Sortie temporaire : {s.get_kind_display().lower()}"
                        + (f" ({place})" if place else ""))
+    until = f", retour prévu le {end_date:%d/%m/%Y}" if end_date else ""
+    _tell_care_team(actor=actor, suspension=s,
+                    text=f"Visites suspendues : {s.get_kind_display().lower()} depuis le "
+                         f"{start_date:%d/%m/%Y}{until}")
+    if end_date is not None:
+        _ask_review(actor=actor, suspension=s)
     return s
 
 
 @transaction.atomic
 def suspension_end(*, actor, suspension: Suspension, end_date: date, version: int):
+    """The return home (or a new return date): the visits follow — planned again from the
+    return on, cancelled until it when the absence lasts longer than known — the care team is
+    told and the plan's review is asked for three days after the return."""
+    from maillage.visits.services import visits_resume, visits_suspend
+
+    if end_date is None:
+        raise DomainError("Indiquez la date de retour.", field="end_date")
+    before = suspension.end_date
     suspension.end_date = end_date
     _check_suspension(suspension)
     save_versioned(suspension, actor=actor, version=version, fields=["end_date"])
-    audit_log(actor=actor, action="suspension.ended", obj=suspension,
-              beneficiary=suspension.enrolment.beneficiary)
+    b = suspension.enrolment.beneficiary
+    if before is None or end_date < before:
+        moved = visits_resume(actor=actor, beneficiary=b, from_day=end_date, until_day=before)
+    else:
+        moved = -visits_suspend(actor=actor, beneficiary=b, first_day=before,
+                                return_day=end_date, reason=_absence_reason(suspension))
+    audit_log(actor=actor, action="suspension.ended", obj=suspension, beneficiary=b,
+              details={"retour le": f"{end_date:%d/%m/%Y}",
+                       **({"passages replanifiés": moved} if moved >= 0
+                          else {"passages annulés": -moved})})
     from maillage.beneficiaries.services import timeline_add
 
-    timeline_add(beneficiary=suspension.enrolment.beneficiary, kind="suspension.ended",
+    timeline_add(beneficiary=b, kind="suspension.ended",
                  actor=actor, title=f"Retour à domicile ({suspension.get_kind_display().lower()}"
                                     f" du {suspension.start_date:%d/%m/%Y})")
+    _tell_care_team(actor=actor, suspension=suspension,
+                    text=f"Retour à domicile le {end_date:%d/%m/%Y} "
+                         f"({suspension.get_kind_display().lower()}) : visites reprises")
+    _ask_review(actor=actor, suspension=suspension)
     return suspension
 
 

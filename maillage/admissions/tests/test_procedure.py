@@ -39,6 +39,14 @@ def record(client, referral, kind, **data):
         "kind": kind, "done_on": TODAY.isoformat(), "outcome": "favourable", **data})
 
 
+def agree(client, referral):
+    return record(client, referral, "agreement", agreed_by="person", agreement_method="oral")
+
+
+def plan(client, referral):
+    return record(client, referral, "plan_drafted", plan_summary="Passages matin et soir.")
+
+
 class TestSteps:
     def test_home_visit_with_joint_structures(self, client, users, crt_a, waiting):
         ssiad = OrganizationFactory(crt=crt_a, kind="ssiad", name="SSIAD du Segréen")
@@ -78,6 +86,7 @@ class TestSteps:
 class TestContract:
     def test_pdf_is_generated_and_reopens(self, client, users, waiting):
         client.force_login(users["coordinator"])
+        plan(client, waiting)
         response = client.post(referral_url("contract_generate", waiting), {
             "optional_services": "Portage de repas ; 9,50 ; CCAS de Candé\nCoiffure à domicile;"
                                  "18"})
@@ -107,6 +116,7 @@ class TestContract:
 
     def test_bad_optional_service_lines(self, client, users, waiting):
         client.force_login(users["coordinator"])
+        plan(client, waiting)
         for text, message in [("Repas", "Ligne 1 : écrivez"), ("Repas ; dix", "n'est pas un "
                               "nombre"), ("Repas ; -3", "ne peut pas être négatif")]:
             response = client.post(referral_url("contract_generate", waiting),
@@ -128,9 +138,10 @@ class TestDecision:
         assert "Étapes restant à réaliser avant la décision" in visible_text(response)
         for kind in ("home_visit", "medical_evaluation", "team_opinion"):
             record(client, waiting, kind)
-        record(client, waiting, "plan_drafted", plan_summary="Passages matin et soir.")
+        plan(client, waiting)
         client.post(referral_url("contract_generate", waiting), {})
         record(client, waiting, "contract_signed")
+        agree(client, waiting)
         response = self.admit(client, waiting, referent=users["nurse"].public_id)
         assert response.status_code == 302
         e = Enrolment.objects.get()
@@ -143,6 +154,7 @@ class TestDecision:
         waiting.hospital_discharge = True
         waiting.save()
         record(client, waiting, "team_opinion", outcome="unfavourable")
+        agree(client, waiting)
         response = self.admit(client, waiting, referent=users["nurse"].public_id)
         assert "avis défavorable" in visible_text(response)
         assert not Enrolment.objects.exists()
@@ -153,6 +165,7 @@ class TestDecision:
         client.force_login(users["coordinator"])
         page = visible_text(client.get(referral_url("admit", waiting)))
         assert "Parcours d'urgence" in page
+        agree(client, waiting)
         response = self.admit(client, waiting, referent=users["coordinator"].public_id)
         assert response.status_code == 302
         e = Enrolment.objects.get()
@@ -261,7 +274,8 @@ def test_file_active_filters_and_budget(client, users, crt_a, django_assert_max_
         enrolment(b, referent=users["coordinator"] if i % 2 else users["nurse"],
                   admitted_on=date(TODAY.year, 1, 1))
     client.force_login(users["coordinator"])
-    with django_assert_max_num_queries(11):  # incl. the « Messages » badge
+    # incl. the « Messages » badge and the temporary exits' figures
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("admissions:file_active"))
     assert "40 personnes affichées" in visible_text(response)
     months = TODAY.month

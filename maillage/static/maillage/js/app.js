@@ -16,4 +16,16 @@
       target.form.requestSubmit();
     }
   });
+  // A form opened in place (htmx) that is refused (400, or 409 for a concurrent edit) swaps in
+  // again with its errors next to the fields, instead of being silently dropped.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var config = event.detail.requestConfig;
+    var elt = (config && config.elt) || event.target;
+    if ((status === 400 || status === 409) && elt && elt.closest &&
+        elt.closest(".inline-step-form")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();

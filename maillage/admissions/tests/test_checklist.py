@@ -1,0 +1,276 @@
+"""Admission as one checklist (issue 11, item 2): the rules between steps (no contract before
+the plan, no decision without the recorded agreement), the capacity, each step's own fields,
+the forms opened in place (htmx) and concurrent edits."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.admissions import services
+from maillage.admissions.models import AdmissionStep, Contract, Enrolment, Referral
+from maillage.admissions.tests.factories import ReferralFactory, enrolment
+from maillage.beneficiaries.models import Consent
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent
+from maillage.care.tests.factories import plan_version
+from maillage.core.errors import ConflictError, DomainError
+from maillage.core.models import AuditEvent
+from maillage.core.tests.helpers import visible_text
+from maillage.territory.tests.factories import OrganizationFactory
+
+TODAY = timezone.localdate()
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def waiting(crt_a):
+    b = BeneficiaryFactory(crt=crt_a, birth_name="LEMAIRE", first_name="Odette",
+                           current_gir=3)
+    consent(b)
+    return ReferralFactory(crt=crt_a, status="waiting", beneficiary=b, known_gir=3,
+                           person_last_name="Lemaire", person_first_name="Odette")
+
+
+def url(name, referral):
+    return reverse(f"admissions:{name}", kwargs={"public_id": referral.public_id})
+
+
+def do(actor, referral, kind, **fields):
+    referral.refresh_from_db()
+    return services.step_record(actor=actor, referral=referral, kind=kind, done_on=TODAY,
+                                outcome="favourable", **fields)
+
+
+def all_steps_but_agreement(actor, referral):
+    for kind in ("home_visit", "medical_evaluation", "team_opinion"):
+        do(actor, referral, kind)
+    do(actor, referral, "plan_drafted", plan_summary="Passages matin et soir.")
+    services.contract_generate(actor=actor, referral=referral)
+    do(actor, referral, "contract_signed")
+
+
+def decide(actor, referral, **fields):
+    referral.refresh_from_db()
+    return services.admission_decide(actor=actor, referral=referral, admitted_on=TODAY,
+                                      referent=actor, **fields)
+
+
+class TestRules:
+    def test_no_contract_before_the_plan(self, users, waiting):
+        coordinator = users["coordinator"]
+        with pytest.raises(DomainError, match="élaborez d'abord le plan"):
+            services.contract_generate(actor=coordinator, referral=waiting)
+        assert not Contract.objects.exists()
+        do(coordinator, waiting, "plan_drafted", plan_summary="Aide-soignante matin et soir.")
+        assert services.contract_generate(actor=coordinator, referral=waiting)
+
+    def test_a_care_plan_version_is_enough_for_the_contract(self, users, waiting):
+        plan_version(waiting.beneficiary)
+        assert services.contract_blocker(waiting) == ""
+        assert services.contract_generate(actor=users["coordinator"], referral=waiting)
+
+    def test_no_decision_without_the_agreement(self, users, waiting):
+        coordinator = users["coordinator"]
+        all_steps_but_agreement(coordinator, waiting)
+        with pytest.raises(DomainError, match="accord de la personne ou de son représentant"):
+            decide(coordinator, waiting)
+        # Not even on the emergency path (admission first, steps after).
+        Referral.objects.filter(pk=waiting.pk).update(hospital_discharge=True)
+        with pytest.raises(DomainError, match="accord de la personne"):
+            decide(coordinator, waiting)
+        assert not Enrolment.objects.exists()
+        do(coordinator, waiting, "agreement", agreed_by="person", agreement_method="written")
+        assert decide(coordinator, waiting).beneficiary == waiting.beneficiary
+
+    def test_agreement_is_kept_in_the_file_and_audited(self, users, waiting):
+        coordinator = users["coordinator"]
+        step = do(coordinator, waiting, "agreement", agreed_by="person",
+                  agreement_method="oral")
+        assert (step.agreed_by, step.agreement_method) == ("person", "oral")
+        kept = Consent.objects.get(beneficiary=waiting.beneficiary, kind="contract")
+        assert kept.granted and kept.method == "oral" and kept.collected_on == TODAY
+        assert "la personne elle-même" in kept.scope_notes
+        event = AuditEvent.objects.get(action="admission_step.recorded")
+        assert event.details["accord de"] == "La personne elle-même"
+        assert event.beneficiary_public_id == waiting.beneficiary.public_id
+        assert waiting.beneficiary.timeline.filter(kind="admission.agreement").exists()
+
+    def test_legal_representative_must_be_named_in_the_file(self, users, waiting):
+        coordinator = users["coordinator"]
+        with pytest.raises(DomainError, match="n'indique pas de représentant légal"):
+            do(coordinator, waiting, "agreement", agreed_by="legal_representative",
+               agreement_method="written")
+        assert not AdmissionStep.objects.exists()
+        b = waiting.beneficiary
+        b.protection_measure, b.protection_contact = "guardianship", "UDAF 49, M. Garnier"
+        b.save()
+        step = do(coordinator, waiting, "agreement", agreed_by="legal_representative",
+                  agreement_method="written")
+        assert step.agreed_by_name == "UDAF 49, M. Garnier"
+        kept = Consent.objects.get(beneficiary=b, kind="contract")
+        assert kept.method == "representative" and "UDAF 49" in kept.scope_notes
+
+    def test_agreement_needs_who_and_how(self, users, waiting):
+        with pytest.raises(DomainError) as error:
+            do(users["coordinator"], waiting, "agreement", agreed_by="", agreement_method="oral")
+        assert error.value.field == "agreed_by"
+
+    def test_above_capacity_needs_a_justification_audited(self, users, crt_a, waiting):
+        coordinator = users["coordinator"]
+        crt_a.file_active_target = 2
+        crt_a.save()
+        for _ in range(2):
+            enrolment(BeneficiaryFactory(crt=crt_a), referent=coordinator)
+        all_steps_but_agreement(coordinator, waiting)
+        do(coordinator, waiting, "agreement", agreed_by="person", agreement_method="oral")
+        with pytest.raises(DomainError) as error:
+            decide(coordinator, waiting)
+        assert error.value.field == "capacity_justification"
+        assert "Capacité atteinte : 2 personnes accompagnées pour 2 places." in \
+            error.value.message
+        e = decide(coordinator, waiting,
+                   capacity_justification="Sortie d'hospitalisation sans autre solution.")
+        assert e.capacity_justification == "Sortie d'hospitalisation sans autre solution."
+        event = AuditEvent.objects.get(action="enrolment.opened")
+        assert event.details == {
+            "capacité": "Capacité atteinte : 2 personnes accompagnées pour 2 places.",
+            "justification": "Sortie d'hospitalisation sans autre solution."}
+
+    def test_below_capacity_needs_nothing(self, users, waiting):
+        coordinator = users["coordinator"]
+        all_steps_but_agreement(coordinator, waiting)
+        do(coordinator, waiting, "agreement", agreed_by="person", agreement_method="oral")
+        e = decide(coordinator, waiting, capacity_justification="inutile")
+        assert e.capacity_justification == ""
+        assert AuditEvent.objects.get(action="enrolment.opened").details == {}
+
+    def test_a_stale_version_is_a_conflict(self, users, waiting):
+        coordinator = users["coordinator"]
+        version = waiting.version
+        do(coordinator, waiting, "home_visit", version=version)
+        with pytest.raises(ConflictError):
+            do(coordinator, waiting, "medical_evaluation", version=version)
+        assert list(waiting.steps.values_list("kind", flat=True)) == ["home_visit"]
+
+
+class TestChecklistPage:
+    def test_states_and_blocked_steps_say_why(self, client, users, waiting):
+        client.force_login(users["coordinator"])
+        do(users["nurse"], waiting, "home_visit")
+        page = visible_text(client.get(url("referral_detail", waiting)))
+        assert "Admission : les étapes" in page
+        assert "Dossier de la personne (ouvert ou relié) Fait LEMAIRE Odette" in page
+        assert f"Visite à domicile d'évaluation Fait le {TODAY:%d/%m/%Y} par " \
+               f"{users['nurse'].get_full_name()} — avis : favorable" in page
+        assert "Évaluation médicale À faire Enregistrer : Évaluation médicale" in page
+        assert "Contrat d'accompagnement (généré puis signé) Bloqué Le plan " \
+               "d'accompagnement n'existe pas encore" in page
+        assert "Décision d'admission Bloqué L'accord de la personne ou de son représentant " \
+               "légal n'est pas enregistré." in page
+        assert "Décider l'admission" not in page and "Générer le contrat" not in page
+
+    def test_each_step_shows_its_own_fields(self, client, users, crt_a, waiting):
+        OrganizationFactory(crt=crt_a, kind="ssiad", name="SSIAD du Segréen")
+        client.force_login(users["coordinator"])
+        home = client.get(url("step_add", waiting) + "?etape=home_visit", **HX).content.decode()
+        assert 'name="joint_organizations"' in home and 'name="outcome"' in home
+        assert 'name="plan_summary"' not in home and 'name="gp_associated"' not in home
+        team = client.get(url("step_add", waiting) + "?etape=team_opinion", **HX)
+        assert 'name="joint_organizations"' not in team.content.decode()
+        plan = client.get(url("step_add", waiting) + "?etape=plan_drafted", **HX)
+        assert "<html" not in plan.content.decode()  # a fragment, opened in place
+        plan = plan.content.decode()
+        assert 'name="plan_summary"' in plan and 'name="outcome"' not in plan
+        agreement = visible_text(client.get(url("step_add", waiting) + "?etape=agreement",
+                                            **HX))
+        assert "La personne elle-même" in agreement
+        assert "aucun n'est indiqué dans le dossier" in agreement
+        assert "Avis" not in agreement and "Synthèse" not in agreement
+
+    def test_a_step_saved_in_place_redraws_the_checklist(self, client, users, waiting):
+        client.force_login(users["coordinator"])
+        response = client.post(url("step_add", waiting), {
+            "kind": "team_opinion", "done_on": TODAY.isoformat(), "outcome": "reserved",
+            "version": waiting.version}, **HX)
+        assert response.status_code == 200
+        assert response["HX-Retarget"] == "#admission"
+        page = visible_text(response)
+        assert page.startswith("Admission : les étapes Avis de l'équipe / commission "
+                               "d'admission : enregistrée.")
+        assert "avis : favorable avec réserves" in page
+
+    def test_bad_input_answered_in_place_nothing_saved(self, client, users, waiting):
+        client.force_login(users["coordinator"])
+        response = client.post(url("step_add", waiting), {
+            "kind": "agreement", "done_on": "31/02/2026", "agreed_by": "",
+            "version": waiting.version}, **HX)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert 'class="inline-step-form' in html and "<html" not in html
+        page = visible_text(response)
+        assert "Date invalide (jj/mm/aaaa)." in page
+        assert "Indiquez qui a donné son accord." in page
+        assert "Indiquez comment l'accord a été donné." in page
+        # The first field in error takes the focus when it swaps in.
+        done_on = re.search(r"<input[^>]*name=\"done_on\"[^>]*>", html).group(0)
+        assert "autofocus" in done_on and 'aria-invalid="true"' in done_on
+        assert 'aria-describedby="id_agreement_done_on_errors"' in done_on
+        assert 'id="id_agreement_done_on_errors"' in html
+        assert not AdmissionStep.objects.exists()
+
+    def test_concurrent_edit_is_detected(self, client, users, waiting):
+        client.force_login(users["coordinator"])
+        stale = waiting.version
+        do(users["nurse"], waiting, "home_visit")
+        response = client.post(url("step_add", waiting), {
+            "kind": "medical_evaluation", "done_on": TODAY.isoformat(),
+            "outcome": "favourable", "version": stale}, **HX)
+        assert response.status_code == 409
+        assert "modifiée par quelqu'un d'autre" in visible_text(response)
+        assert waiting.steps.count() == 1
+
+    def test_decision_page_above_capacity(self, client, users, crt_a, waiting):
+        client.force_login(users["coordinator"])
+        crt_a.file_active_target = 1
+        crt_a.save()
+        page = visible_text(client.get(url("admit", waiting), **HX))
+        assert "Justification" not in page  # below capacity: no extra field
+        enrolment(BeneficiaryFactory(crt=crt_a), referent=users["coordinator"])
+        page = visible_text(client.get(url("admit", waiting), **HX))
+        assert "Capacité atteinte : 1 personne accompagnée pour 1 place." in page
+        assert "Justification de l'admission au-delà de la capacité" in page
+        all_steps_but_agreement(users["coordinator"], waiting)
+        do(users["coordinator"], waiting, "agreement", agreed_by="person",
+           agreement_method="oral")
+        waiting.refresh_from_db()
+        response = client.post(url("admit", waiting), {
+            "admitted_on": TODAY.isoformat(), "referent": users["coordinator"].public_id,
+            "version": waiting.version}, **HX)
+        assert response.status_code == 400
+        assert "Justifiez l'admission au-delà de la capacité." in visible_text(response)
+        response = client.post(url("admit", waiting), {
+            "admitted_on": TODAY.isoformat(), "referent": users["coordinator"].public_id,
+            "capacity_justification": "Retour d'hospitalisation, aucun autre service.",
+            "version": waiting.version}, **HX)
+        assert response.status_code == 200
+        page = visible_text(response)
+        assert "LEMAIRE Odette est admis·e dans la file active." in page
+        assert "Décision d'admission Fait admis·e le" in page
+        assert Enrolment.objects.get(beneficiary=waiting.beneficiary).capacity_justification
+
+
+class TestAccess:
+    def test_allowed_forbidden_and_other_crt(self, client, users, user_b, waiting):
+        client.force_login(users["coordinator"])
+        assert client.get(url("step_add", waiting) + "?etape=home_visit", **HX) \
+            .status_code == 200
+        assert client.get(url("admit", waiting), **HX).status_code == 200
+        client.force_login(users["care_aide"])
+        assert client.get(url("step_add", waiting) + "?etape=home_visit", **HX) \
+            .status_code == 403
+        client.force_login(users["nurse"])
+        assert client.get(url("admit", waiting), **HX).status_code == 403
+        client.force_login(user_b)
+        for name in ("referral_detail", "step_add", "admit", "contract_generate"):
+            assert client.get(url(name, waiting), **HX).status_code == 404
