@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
@@ -86,9 +86,20 @@ def search(*, crt, query: str, limit: int = 20) -> list[Beneficiary]:
     qs = matching(Beneficiary.objects.filter(crt=crt).select_related("commune"), query)
     if qs is None:
         return []
-    return list(qs.annotate(active=Exists(
-        Beneficiary.objects.filter(pk=OuterRef("pk"), enrolments__ended_on__isnull=True)))
+    from maillage.admissions.models import Suspension
+
+    today = timezone.localdate()
+    away = (Suspension.objects.filter(enrolment__beneficiary=OuterRef("pk"),
+                                      enrolment__ended_on__isnull=True, start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=today)).order_by("start_date"))
+    people = list(qs.annotate(active=Exists(
+        Beneficiary.objects.filter(pk=OuterRef("pk"), enrolments__ended_on__isnull=True)),
+        away_kind=Subquery(away.values("kind")[:1]),
+        away_since=Subquery(away.values("start_date")[:1]))
         .order_by("-active", "birth_name", "first_name")[:limit])
+    for b in people:  # away from home (hospitalisation…): said in the result
+        b.away_label = Suspension.Kind(b.away_kind).label if b.away_kind else ""
+    return people
 
 
 def open_calls(*, crt, user, roles) -> list[Call]:

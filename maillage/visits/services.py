@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
@@ -213,12 +213,23 @@ def _normalise_series(series: VisitSeries) -> None:
                               "professional", "created_by", "updated_by"])
 
 
+def _absences(series: VisitSeries, first: date, last: date) -> list[tuple[date, date]]:
+    """The person's temporary exits (hospitalisation, holidays…) over [first, last]: no visit
+    is generated from their start until the day before the return (``end_date``)."""
+    from maillage.admissions.models import Suspension
+
+    return [(start, end or date.max) for start, end in Suspension.objects.filter(
+        enrolment__beneficiary_id=series.beneficiary_id, start_date__lte=last).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=first)).values_list("start_date", "end_date")]
+
+
 def _occurrences(series: VisitSeries, first: date, last: date,
                  not_before: datetime | None) -> list[Visit]:
     visits = []
+    absent = _absences(series, first, last)
     day = first
     while day <= last:
-        if series.occurs_on(day):
+        if series.occurs_on(day) and not any(s <= day < e for s, e in absent):
             for at in series.time_list:
                 starts = local_dt(day, at)
                 if not_before is not None and starts < not_before:
@@ -397,6 +408,56 @@ def extend_series(*, today: date | None = None, crt=None) -> int:
         with transaction.atomic():
             total += len(_generate(series, until=horizon))
     return total
+
+
+# --- Temporary exits (hospitalisation, holidays…) --------------------------------------------
+
+#: The reasons a visit is cancelled with when the person is away (see ``visits_suspend``).
+ABSENCE_REASONS = (Visit.NotDoneReason.HOSPITALISED, Visit.NotDoneReason.TEMPORARY_EXIT)
+
+
+@transaction.atomic
+def visits_suspend(*, actor, beneficiary: Beneficiary, first_day: date,
+                   return_day: date | None, reason: str) -> int:
+    """The person is away from ``first_day`` until the day before ``return_day`` (unknown:
+    until further notice): their planned visits of that period are cancelled with ``reason``.
+    Traced visits are history and stay as they are; the series generate nothing inside the
+    period (``_absences``). Returns the number of visits cancelled."""
+    if reason not in ABSENCE_REASONS:
+        raise DomainError("Motif d'annulation inconnu.")
+    qs = Visit.objects.filter(beneficiary=beneficiary, status=Visit.Status.PLANNED,
+                              starts_at__gte=local_dt(first_day, "00:00"))
+    if return_day is not None:
+        qs = qs.filter(starts_at__lt=local_dt(return_day, "00:00"))
+    return qs.update(status=Visit.Status.CANCELLED, not_done_reason=reason, updated_by=actor,
+                     updated_at=timezone.now(), version=F("version") + 1)
+
+
+@transaction.atomic
+def visits_resume(*, actor, beneficiary: Beneficiary, from_day: date,
+                  until_day: date | None = None) -> int:
+    """The person is back on ``from_day``: the visits cancelled for their absence from then
+    (or from now, when the return is recorded late) until ``until_day`` (excluded; the end of
+    the absence as it was known) are planned again: a series' occurrences are generated again
+    from its current pattern, the visits planned one by one come back. Returns the number of
+    visits planned again."""
+    moment = max(local_dt(from_day, "00:00"), timezone.now())
+    cancelled = Visit.objects.filter(beneficiary=beneficiary, status=Visit.Status.CANCELLED,
+                                     not_done_reason__in=ABSENCE_REASONS,
+                                     starts_at__gte=moment)
+    if until_day is not None:
+        cancelled = cancelled.filter(starts_at__lt=local_dt(until_day, "00:00"))
+    cancelled.filter(series__isnull=False, detached=False).delete()
+    count = cancelled.update(status=Visit.Status.PLANNED, not_done_reason="", updated_by=actor,
+                             updated_at=timezone.now(), version=F("version") + 1)
+    day = local_day(moment)
+    for series in (VisitSeries.objects.filter(beneficiary=beneficiary)
+                   .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+                   .select_related("crt", "beneficiary", "staff", "professional", "service")):
+        if series.generated_until is not None and series.generated_until >= day:
+            series.generated_until = max(day, series.start_date) - timedelta(days=1)
+        count += len(_generate(series, until=_horizon(), not_before=moment))
+    return count
 
 
 # --- One visit -------------------------------------------------------------------------------
