@@ -188,6 +188,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     expect(page.locator("#etape-decision")).to_contain_text("Fait admis·e le")
     p.check_accessibility()
 
+    # Waiting list, checklist, the file's identity form, the checklist again: 4 screens.
     assert len(screens) <= 5, screens
     enrolment = Enrolment.objects.get(referral=referral)
     assert enrolment.capacity_justification.startswith("Retour d'hospitalisation")
