@@ -9,11 +9,11 @@ rows: one UPDATE per kind of outcome, not one per visit)."""
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import DateTimeField, F
+from django.db.models import DateTimeField, F, Q
 from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
-from maillage.admissions.models import Enrolment
+from maillage.admissions.models import Enrolment, Suspension
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.care.models import Alert, Service
 from maillage.care.services import alert_resolve
@@ -152,7 +152,10 @@ def _specialists(crt, *, today: date, until: date | None) -> None:
         return m.user if m else None
 
     coordinator = member(Role.COORDINATOR)
-    stays = list(Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
+    # People at home today (not in hospital…: their visits are suspended).
+    away = Suspension.objects.filter(start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=today)).values("enrolment")
+    stays = list(Enrolment.objects.filter(crt=crt, ended_on__isnull=True).exclude(pk__in=away)
                  .select_related("beneficiary").order_by("pk"))
     if len(stays) < 8:
         return
