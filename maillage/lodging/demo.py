@@ -62,6 +62,16 @@ def _free(enrolment: Enrolment, start: date, end: date) -> bool:
     return not away.exists() and not stays.exists()
 
 
+def _seen_today(crt) -> set[int]:
+    from maillage.visits.models import Visit
+
+    return set(Visit.objects.filter(
+        crt=crt, starts_at__date=timezone.localdate(),
+        staff__memberships__crt=crt, staff__memberships__roles__role__in=[
+            Role.DOCTOR, Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST, Role.ACTIVITY_LEADER],
+    ).values_list("beneficiary_id", flat=True))
+
+
 def _beneficiary(enrolments: list[Enrolment], start: date, end: date, rng):
     candidates = [e for e in enrolments if _free(e, start, end)]
     return rng.choice(candidates).beneficiary if candidates else None
@@ -117,9 +127,13 @@ def load(ctx: DemoContext) -> None:
                     first=today - timedelta(days=HISTORY_DAYS - 30 - rng.randint(0, 10)),
                     last=today - timedelta(days=12),
                     reasons=[Stay.Reason.CRISIS, Stay.Reason.HOSPITAL_RETURN], guests=guests)
-        # One stay going on today, one planned next week.
+        # One stay going on today, one planned next week; not for a person the doctor,
+        # psychologist, occupational therapist or activity leader visits today (their demo
+        # accounts show a real day).
         start, end = today - timedelta(days=rng.randint(2, 5)), today + timedelta(days=6)
-        b = _beneficiary(enrolments, start, end, rng)
+        seen = _seen_today(crt)
+        b = _beneficiary([e for e in enrolments if e.beneficiary_id not in seen], start, end,
+                         rng)
         if b is not None:
             services.stay_create(actor=coordinator, crt=crt, room=emergency, beneficiary=b,
                                  reason=Stay.Reason.CRISIS, notes=NOTES[Stay.Reason.CRISIS],

@@ -28,7 +28,8 @@ def load(ctx: DemoContext) -> None:
     for series in VisitSeries.objects.filter(crt=crt).select_related(
             "crt", "beneficiary", "updated_by").order_by("pk"):
         since = max(admitted.get(series.beneficiary_id, series.start_date), ctx.history_start)
-        if since >= series.start_date:
+        # Only the series cut by the six months of the visits demo (not the newer ones).
+        if since >= series.start_date or series.start_date > ctx.today - timedelta(days=150):
             continue
         old_start = series.start_date
         step = 1 if series.frequency == VisitSeries.Frequency.DAILY else 7 * series.interval
