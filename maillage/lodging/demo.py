@@ -163,7 +163,8 @@ def load(ctx: DemoContext) -> None:
                               (htsh, [Stay.Reason.HOSPITAL_RETURN,
                                       Stay.Reason.HEALTH_DECLINE])):
             _past_stays(ctx, coordinator, crt, room, enrolments,
-                        first=today - timedelta(days=HISTORY_DAYS - 40 - rng.randint(0, 20)),
+                        # The partner places since the agreement, about six months ago.
+                        first=today - timedelta(days=170 - rng.randint(0, 20)),
                         last=today - timedelta(days=3), reasons=reasons, guests=[])
         services.lodging_settings_update(actor=coordinator, crt=crt, version=1,
                                          place_kept_days=45)

@@ -125,7 +125,7 @@ def _calls(ctx, crt, night_nurse, today) -> None:
     responders = [m.user for m in Membership.objects.filter(
         crt=crt, roles__role__in=[Role.NURSE, Role.CARE_AIDE]).select_related("user")
         .order_by("user__username")]
-    count = 70 if len(stays) > 20 else 20
+    count = 56 if len(stays) > 20 else 16
     hospitalised = 0
     for index in range(count):
         day = today - timedelta(days=rng.randint(1, HISTORY_DAYS - 30))
