@@ -34,7 +34,8 @@ PAGES = [
     # read) — one query each, whatever the size of the CRT.
     ("coordinator", "core:home", {}, 20),
     ("coordinator", "beneficiaries:list", {}, 10),
-    ("coordinator", "admissions:file_active", {}, 11),
+    # +1: the year's temporary-exit figures (one grouped query).
+    ("coordinator", "admissions:file_active", {}, 12),
     ("coordinator", "admissions:waiting_list", {}, 10),
     ("coordinator", "admissions:referral_list", {}, 10),
     ("coordinator", "territory:organization_list", {}, 10),
