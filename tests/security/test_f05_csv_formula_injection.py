@@ -108,8 +108,12 @@ def test_every_csv_export_goes_through_the_safe_writer():
 
     root = Path(maillage.__file__).parent
     offenders = []
+    # Build scripts of vendored reference data write files for the repository, never a
+    # response: they are not exports.
+    build_scripts = {root / "territory" / "data" / "build_birthplaces.py"}
     for path in root.rglob("*.py"):
-        if path.name == "csvexport.py" or "tests" in path.parts or "migrations" in path.parts:
+        if path.name == "csvexport.py" or "tests" in path.parts or "migrations" in path.parts \
+                or path in build_scripts:
             continue
         text = path.read_text(encoding="utf-8")
         if "csv.writer(" in text or "csv.DictWriter(" in text or "import writer" in text:
