@@ -312,7 +312,8 @@ def decision_blockers(referral: Referral) -> list[str]:
 
 @dataclass(frozen=True)
 class Capacity:
-    """The file active against the CRT's number of places (``Crt.file_active_target``)."""
+    """The file active against the CRT's number of places (``Crt.places``; the file active
+    target, at least 30, is an objective, not a ceiling)."""
 
     active: int
     places: int
@@ -331,7 +332,7 @@ class Capacity:
 def capacity(crt: Crt) -> Capacity:
     return Capacity(
         active=Enrolment.objects.filter(crt=crt, ended_on__isnull=True).count(),
-        places=crt.file_active_target,
+        places=crt.places,
     )
 
 

@@ -231,6 +231,7 @@ def _load(ctx: DemoContext, opened_on: date) -> None:
         email="crt.anjoubleu@demo.maillage.local",
         annual_allocation=Decimal("400000.00"),
         file_active_target=30,
+        places=40,
         opened_on=opened_on,
     )
     baugeois = Crt.objects.create(
@@ -249,6 +250,7 @@ def _load(ctx: DemoContext, opened_on: date) -> None:
         email="crt.baugeois@demo.maillage.local",
         annual_allocation=Decimal("400000.00"),
         file_active_target=30,
+        places=40,
         opened_on=opened_on,
     )
     ctx.crts = {"anjou_bleu": anjou, "baugeois": baugeois}

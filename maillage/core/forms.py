@@ -295,10 +295,16 @@ class CrtSettingsForm(BootstrapFormMixin, forms.ModelForm):
                         "invalid": "Indiquez un nombre de mois.",
                         "min_value": "Le délai est d'au moins 1 mois.",
                         "max_value": "Le délai est d'au plus 12 mois."})
+    places = forms.IntegerField(
+        label="Nombre de places", min_value=1,
+        help_text=Crt._meta.get_field("places").help_text,
+        error_messages={"required": "Indiquez le nombre de places.",
+                        "invalid": "Indiquez un nombre de places.",
+                        "min_value": "Le CRT compte au moins une place."})
 
     class Meta:
         model = Crt
-        fields = ["phone", "email", "file_active_target", "max_travel_minutes",
+        fields = ["phone", "email", "file_active_target", "places", "max_travel_minutes",
                   "plan_review_months"]
         error_messages = {
             "email": {"invalid": "Adresse électronique invalide."},

@@ -69,6 +69,12 @@ class Crt(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     file_active_target = models.PositiveIntegerField("cible de file active", default=30)
+    #: The file active is a target of at least 30 (cahier des charges); the number of places is
+    #: what the team can accompany: an admission beyond it asks a written justification.
+    places = models.PositiveIntegerField(
+        "nombre de places", default=40, validators=[MinValueValidator(1)],
+        help_text="Personnes que l'équipe peut accompagner en même temps ; au-delà, la décision "
+                  "d'admission demande une justification.")
     max_travel_minutes = models.PositiveSmallIntegerField(
         "trajet maximal pour le volet 2 (minutes)",
         default=35,

@@ -375,7 +375,7 @@ def crt_admin_grant(*, user, crt: Crt) -> Membership:
 
 
 #: The settings of a CRT its direction edits (``core:crt_settings``).
-CRT_SETTINGS_FIELDS = ("phone", "email", "file_active_target", "max_travel_minutes",
+CRT_SETTINGS_FIELDS = ("phone", "email", "file_active_target", "places", "max_travel_minutes",
                        "plan_review_months")
 
 

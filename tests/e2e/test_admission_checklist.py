@@ -52,7 +52,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     name = str(referral)
     # Every place is taken: the decision will ask why one more person is admitted.
     places = capacity(crt).active
-    crt.file_active_target = places
+    crt.places = places
     crt.save()
 
     p = open_page()

@@ -118,7 +118,7 @@ class TestRules:
 
     def test_above_capacity_needs_a_justification_audited(self, users, crt_a, waiting):
         coordinator = users["coordinator"]
-        crt_a.file_active_target = 2
+        crt_a.places = 2
         crt_a.save()
         for _ in range(2):
             enrolment(BeneficiaryFactory(crt=crt_a), referent=coordinator)
@@ -232,7 +232,7 @@ class TestChecklistPage:
 
     def test_decision_page_above_capacity(self, client, users, crt_a, waiting):
         client.force_login(users["coordinator"])
-        crt_a.file_active_target = 1
+        crt_a.places = 1
         crt_a.save()
         page = visible_text(client.get(url("admit", waiting), **HX))
         assert "Justification" not in page  # below capacity: no extra field

@@ -14,7 +14,7 @@ URL = reverse("core:crt_settings")
 
 def data(crt, **changes):
     return {"phone": crt.phone, "email": crt.email or "",
-            "file_active_target": crt.file_active_target,
+            "file_active_target": crt.file_active_target, "places": crt.places,
             "max_travel_minutes": crt.max_travel_minutes,
             "plan_review_months": crt.plan_review_months, "version": crt.version, **changes}
 
@@ -69,3 +69,28 @@ def test_other_roles_and_crts(client, users, crt_a, crt_b, user_b):
     crt_a.refresh_from_db()
     crt_b.refresh_from_db()
     assert (crt_a.plan_review_months, crt_b.plan_review_months) == (6, 2)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "Le CRT compte au moins une place."),
+    ("", "Indiquez le nombre de places."),
+    ("beaucoup", "Indiquez un nombre de places."),
+])
+def test_bad_places_refused_in_french(client, users, crt_a, value, message):
+    client.force_login(users["direction"])
+    response = client.post(URL, data(crt_a, places=value, phone="01 02"))
+    assert response.status_code == 400
+    assert message in visible_text(response)
+    crt_a.refresh_from_db()
+    assert crt_a.places == 40 and crt_a.phone == "02 61 91 00 01"
+
+
+def test_the_places_are_the_admission_capacity(client, users, crt_a):
+    """The file active target (at least 30) is an objective; the number of places set here is
+    what the admission decision compares the file active with."""
+    from maillage.admissions.services import capacity
+
+    client.force_login(users["direction"])
+    assert client.post(URL, data(crt_a, places=12)).status_code == 302
+    crt_a.refresh_from_db()
+    assert capacity(crt_a).places == 12
