@@ -3,25 +3,37 @@
 from django.db import migrations, models
 
 BLANK = r"^\s*$"
+#: Texts that already said "none" (the team was asked to write « aucune connue »).
+NO_ALLERGY = r"^\s*(aucune|pas d.allergie|n[ée]ant)"
+NO_TREATMENT = r"^\s*(aucun|pas de traitement|n[ée]ant)"
+NO_DIRECTIVES = r"^\s*(aucune|pas de directives|non r[ée]dig|n[ée]ant)"
 #: A resuscitation text that states no limitation (the field used to hold "Pas de
 #: limitation des soins." as well as the limitations decided).
 NO_LIMITATION = r"^\s*(pas de limitation|aucune limitation|r[ée]animation\s*:\s*oui)"
+LIMITATION = r"^\s*(lata|limitation des th[ée]rapeutiques)"
+
+
+def _split(records, field, status_field, none_regex, none_value):
+    written = records.exclude(**{f"{field}__regex": BLANK})
+    written.filter(**{f"{field}__iregex": none_regex}).update(**{status_field: none_value})
+    written.exclude(**{f"{field}__iregex": none_regex}).update(**{status_field: "documented"})
 
 
 def statuses_from_texts(apps, schema_editor):
-    """A text already written is an answer (documented); an empty one stays *not filled in* —
-    never "none". The resuscitation text was a decision of limitation of care unless it says
-    there is none."""
+    """A text already written is an answer: « aucune connue » and the like become the explicit
+    "none", any other text "documented"; an empty one stays *not filled in* — never "none".
+    The resuscitation decision is read only when the text says it unambiguously (no limitation,
+    or a LATA); any other text stays to be chosen by the doctor (the DLU shows it incomplete),
+    its words kept: a guess here could mislead an emergency doctor."""
     MedicalRecord = apps.get_model("beneficiaries", "MedicalRecord")
     records = MedicalRecord.objects
-    records.exclude(allergies__regex=BLANK).update(allergies_status="documented")
-    records.exclude(treatments__regex=BLANK).update(treatments_status="documented")
-    records.exclude(advance_directives__regex=BLANK).update(
-        advance_directives_status="documented")
+    _split(records, "allergies", "allergies_status", NO_ALLERGY, "none_known")
+    _split(records, "treatments", "treatments_status", NO_TREATMENT, "none")
+    _split(records, "advance_directives", "advance_directives_status", NO_DIRECTIVES, "none")
     written = records.exclude(resuscitation_decision__regex=BLANK)
     written.filter(resuscitation_decision__iregex=NO_LIMITATION).update(
         resuscitation_status="full")
-    written.exclude(resuscitation_decision__iregex=NO_LIMITATION).update(
+    written.filter(resuscitation_decision__iregex=LIMITATION).update(
         resuscitation_status="limited")
 
 

@@ -858,6 +858,9 @@ class TestDataMigration:
             "empty": {"allergies": "  ", "treatments": "", "advance_directives": "",
                       "resuscitation_decision": ""},
             "no_limit": {"resuscitation_decision": "Pas de limitation des soins."},
+            "said_none": {"allergies": "Aucune connue", "treatments": "aucun",
+                          "advance_directives": "Pas de directives rédigées",
+                          "resuscitation_decision": "LATA : pas de massage cardiaque"},
         }.items():
             person = BeneficiaryFactory(crt=crt_a)
             MedicalRecord.objects.filter(beneficiary=person).update(
@@ -870,6 +873,8 @@ class TestDataMigration:
                 "allergies_status", "treatments_status", "advance_directives_status",
                 "resuscitation_status").get()
 
-        assert statuses("written") == ("documented", "documented", "documented", "limited")
+        # An ambiguous resuscitation text is left for the doctor to choose (its words kept).
+        assert statuses("written") == ("documented", "documented", "documented", "")
+        assert statuses("said_none") == ("none_known", "none", "none", "limited")
         assert statuses("empty") == ("", "", "", "")  # unknown, never "none"
         assert statuses("no_limit")[3] == "full"
