@@ -67,6 +67,7 @@ class Migration(migrations.Migration):
                 'verbose_name': "demande d'admission",
                 'verbose_name_plural': "demandes d'admission",
                 'ordering': ['-received_at'],
+                'indexes': [models.Index(fields=['crt', 'status', 'received_at'], name='referral_crt_status')],
             },
         ),
         migrations.CreateModel(
@@ -94,22 +95,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'admission',
                 'ordering': ['-admitted_on'],
+                'indexes': [models.Index(fields=['crt', 'ended_on'], name='enrolment_crt_ended')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('beneficiary',), name='enrolment_one_open_per_beneficiary'), models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('admitted_on')), _connector='OR'), name='enrolment_dates_ordered')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['crt', 'status', 'received_at'], name='referral_crt_status'),
-        ),
-        migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['crt', 'ended_on'], name='enrolment_crt_ended'),
-        ),
-        migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('beneficiary',), name='enrolment_one_open_per_beneficiary'),
-        ),
-        migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('admitted_on')), _connector='OR'), name='enrolment_dates_ordered'),
         ),
     ]

@@ -83,6 +83,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'bénéficiaire',
                 'ordering': ['birth_name', 'first_name'],
+                'indexes': [models.Index(fields=['crt', 'birth_name', 'first_name'], name='benef_crt_name'), models.Index(fields=['crt', 'used_name'], name='benef_crt_used_name'), models.Index(fields=['crt', 'birth_date'], name='benef_crt_birth'), models.Index(fields=['crt', 'ins_matricule'], name='benef_crt_ins')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('current_gir__isnull', True), models.Q(('current_gir__gte', 1), ('current_gir__lte', 6)), _connector='OR'), name='benef_gir_range')],
             },
         ),
         migrations.CreateModel(
@@ -108,6 +110,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'évaluation AGGIR',
                 'ordering': ['-evaluated_on', '-created_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('gir__gte', 1), ('gir__lte', 6)), name='aggir_gir_range'), models.CheckConstraint(condition=models.Q(('rang__gte', 1), ('rang__lte', 13)), name='aggir_rang')],
             },
         ),
         migrations.CreateModel(
@@ -164,6 +167,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'membre du cercle de soins',
                 'verbose_name_plural': 'cercle de soins',
                 'ordering': ['-is_gp', '-is_referent', 'role'],
+                'indexes': [models.Index(fields=['crt', 'user'], name='careteam_crt_user')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('professional__isnull', True), ('user__isnull', False)), models.Q(('professional__isnull', False), ('user__isnull', True)), _connector='OR'), name='careteam_user_xor_professional'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='careteam_dates_ordered')],
             },
         ),
         migrations.CreateModel(
@@ -194,6 +199,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'consentement',
                 'ordering': ['-collected_on', '-created_at'],
+                'indexes': [models.Index(fields=['crt', 'beneficiary', 'kind'], name='consent_benef_kind')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'partner_sharing'), _negated=True), ('organization__isnull', False), _connector='OR'), name='consent_partner_needs_organization')],
             },
         ),
         migrations.CreateModel(
@@ -286,58 +293,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'événement',
                 'ordering': ['-occurred_at', '-id'],
+                'indexes': [models.Index(fields=['crt', 'beneficiary', '-occurred_at'], name='timeline_benef')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='beneficiary',
-            index=models.Index(fields=['crt', 'birth_name', 'first_name'], name='benef_crt_name'),
-        ),
-        migrations.AddIndex(
-            model_name='beneficiary',
-            index=models.Index(fields=['crt', 'used_name'], name='benef_crt_used_name'),
-        ),
-        migrations.AddIndex(
-            model_name='beneficiary',
-            index=models.Index(fields=['crt', 'birth_date'], name='benef_crt_birth'),
-        ),
-        migrations.AddIndex(
-            model_name='beneficiary',
-            index=models.Index(fields=['crt', 'ins_matricule'], name='benef_crt_ins'),
-        ),
-        migrations.AddConstraint(
-            model_name='beneficiary',
-            constraint=models.CheckConstraint(condition=models.Q(('current_gir__isnull', True), models.Q(('current_gir__gte', 1), ('current_gir__lte', 6)), _connector='OR'), name='benef_gir_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='aggirevaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('gir__gte', 1), ('gir__lte', 6)), name='aggir_gir_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='aggirevaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('rang__gte', 1), ('rang__lte', 13)), name='aggir_rang'),
-        ),
-        migrations.AddIndex(
-            model_name='careteammember',
-            index=models.Index(fields=['crt', 'user'], name='careteam_crt_user'),
-        ),
-        migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('professional__isnull', True), ('user__isnull', False)), models.Q(('professional__isnull', False), ('user__isnull', True)), _connector='OR'), name='careteam_user_xor_professional'),
-        ),
-        migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='careteam_dates_ordered'),
-        ),
-        migrations.AddIndex(
-            model_name='consent',
-            index=models.Index(fields=['crt', 'beneficiary', 'kind'], name='consent_benef_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'partner_sharing'), _negated=True), ('organization__isnull', False), _connector='OR'), name='consent_partner_needs_organization'),
-        ),
-        migrations.AddIndex(
-            model_name='timelineevent',
-            index=models.Index(fields=['crt', 'beneficiary', '-occurred_at'], name='timeline_benef'),
         ),
     ]

@@ -62,6 +62,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'version du plan',
                 'ordering': ['-number'],
+                'indexes': [models.Index(fields=['crt', 'status', 'next_review_on'], name='careplan_review')],
+                'constraints': [models.UniqueConstraint(fields=('plan', 'number'), name='careplan_version_number'), models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('plan',), name='careplan_one_draft')],
             },
         ),
         migrations.CreateModel(
@@ -83,6 +85,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': "domaine d'intervention",
                 'ordering': ['position', 'name'],
+                'constraints': [models.UniqueConstraint(fields=('crt', 'code'), name='domain_code_unique')],
             },
         ),
         migrations.CreateModel(
@@ -147,6 +150,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'prestation',
                 'ordering': ['domain__position', 'name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('funding', 'forfait'), _negated=True), ('price__isnull', True), _connector='OR'), name='service_socle_never_priced', violation_error_message='Une prestation du socle ne peut pas avoir de prix.')],
             },
         ),
         migrations.CreateModel(
@@ -172,6 +176,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['domain__position', 'position', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='action_one_actor')],
             },
         ),
         migrations.CreateModel(
@@ -194,34 +199,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'prestation du panier',
                 'ordering': ['service__domain__position', 'service__name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='basket_dates_ordered')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='careplanversion',
-            index=models.Index(fields=['crt', 'status', 'next_review_on'], name='careplan_review'),
-        ),
-        migrations.AddConstraint(
-            model_name='careplanversion',
-            constraint=models.UniqueConstraint(fields=('plan', 'number'), name='careplan_version_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='careplanversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('plan',), name='careplan_one_draft'),
-        ),
-        migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.UniqueConstraint(fields=('crt', 'code'), name='domain_code_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('funding', 'forfait'), _negated=True), ('price__isnull', True), _connector='OR'), name='service_socle_never_priced', violation_error_message='Une prestation du socle ne peut pas avoir de prix.'),
-        ),
-        migrations.AddConstraint(
-            model_name='plannedaction',
-            constraint=models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='action_one_actor'),
-        ),
-        migrations.AddConstraint(
-            model_name='basketitem',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='basket_dates_ordered'),
         ),
     ]

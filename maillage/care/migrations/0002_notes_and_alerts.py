@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'transmission',
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['crt', 'beneficiary', '-created_at'], name='note_benef_time')],
             },
         ),
         migrations.CreateModel(
@@ -46,6 +47,9 @@ class Migration(migrations.Migration):
                 ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='care.liaisonnote')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('note', 'user'), name='note_read_once')],
+            },
         ),
         migrations.CreateModel(
             name='Alert',
@@ -76,13 +80,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at'],
                 'indexes': [models.Index(fields=['crt', 'status', '-created_at'], name='alert_open')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='liaisonnote',
-            index=models.Index(fields=['crt', 'beneficiary', '-created_at'], name='note_benef_time'),
-        ),
-        migrations.AddConstraint(
-            model_name='liaisonnoteread',
-            constraint=models.UniqueConstraint(fields=('note', 'user'), name='note_read_once'),
         ),
     ]

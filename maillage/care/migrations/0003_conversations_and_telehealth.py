@@ -34,6 +34,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'conversation',
+                'indexes': [models.Index(fields=['crt', '-last_message_at'], name='conversation_activity')],
+                'constraints': [models.UniqueConstraint(fields=('beneficiary', 'kind'), name='conversation_one_per_kind')],
             },
         ),
         migrations.CreateModel(
@@ -44,6 +46,9 @@ class Migration(migrations.Migration):
                 ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='care.conversation')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('user', 'conversation'), name='conversation_read_once')],
+            },
         ),
         migrations.CreateModel(
             name='Message',
@@ -68,6 +73,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'message',
                 'ordering': ['created_at', 'id'],
+                'indexes': [models.Index(fields=['conversation', 'created_at'], name='message_thread')],
             },
         ),
         migrations.CreateModel(
@@ -94,34 +100,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'acte de télésanté',
                 'verbose_name_plural': 'actes de télésanté',
                 'ordering': ['-performed_at', '-id'],
+                'indexes': [models.Index(fields=['crt', 'beneficiary', '-performed_at'], name='telehealth_benef_time'), models.Index(fields=['crt', 'performed_at'], name='telehealth_crt_time')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('professional__isnull', True), ('professional_name', ''), _connector='OR'), name='telehealth_one_professional')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['crt', '-last_message_at'], name='conversation_activity'),
-        ),
-        migrations.AddConstraint(
-            model_name='conversation',
-            constraint=models.UniqueConstraint(fields=('beneficiary', 'kind'), name='conversation_one_per_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='conversationread',
-            constraint=models.UniqueConstraint(fields=('user', 'conversation'), name='conversation_read_once'),
-        ),
-        migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['conversation', 'created_at'], name='message_thread'),
-        ),
-        migrations.AddIndex(
-            model_name='telehealthact',
-            index=models.Index(fields=['crt', 'beneficiary', '-performed_at'], name='telehealth_benef_time'),
-        ),
-        migrations.AddIndex(
-            model_name='telehealthact',
-            index=models.Index(fields=['crt', 'performed_at'], name='telehealth_crt_time'),
-        ),
-        migrations.AddConstraint(
-            model_name='telehealthact',
-            constraint=models.CheckConstraint(condition=models.Q(('professional__isnull', True), ('professional_name', ''), _connector='OR'), name='telehealth_one_professional'),
         ),
     ]

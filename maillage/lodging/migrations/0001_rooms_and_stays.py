@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'chambre temporaire',
                 'verbose_name_plural': 'chambres temporaires',
                 'ordering': ['kind', 'name'],
+                'constraints': [models.UniqueConstraint(fields=('crt', 'name'), name='room_unique_name', violation_error_message='Une chambre porte déjà ce nom.'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'crt_emergency'), ('organization__isnull', True)), models.Q(models.Q(('kind', 'crt_emergency'), _negated=True), ('organization__isnull', False)), _connector='OR'), name='room_partner_places_have_a_partner', violation_error_message="Une place HT ou HTSH appartient à une structure partenaire ; la chambre d'urgence du CRT, à aucune."), models.CheckConstraint(condition=models.Q(('daily_charge__gte', 0)), name='room_charge_not_negative', violation_error_message='Le reste à charge ne peut pas être négatif.')],
             },
         ),
         migrations.CreateModel(
@@ -79,6 +80,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'séjour',
                 'ordering': ['-planned_start', '-id'],
+                'indexes': [models.Index(fields=['crt', 'room', 'planned_start'], name='stay_room_start'), models.Index(fields=['crt', 'status'], name='stay_crt_status')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('planned_end__gt', models.F('planned_start'))), name='stay_planned_ordered', violation_error_message="Le départ prévu doit suivre l'arrivée prévue."), models.CheckConstraint(condition=models.Q(('actual_end__isnull', True), models.Q(('actual_end__gte', models.F('actual_start')), ('actual_start__isnull', False)), _connector='OR'), name='stay_actual_ordered', violation_error_message="Le départ ne peut pas précéder l'arrivée."), models.CheckConstraint(condition=models.Q(models.Q(('beneficiary__isnull', False), ('guest_last_name', '')), models.Q(('beneficiary__isnull', True), models.Q(('guest_last_name', ''), _negated=True)), _connector='OR'), name='stay_one_person', violation_error_message='Un séjour concerne un bénéficiaire ou une personne accueillie nommée, pas les deux.'), models.CheckConstraint(condition=models.Q(('daily_charge__gte', 0)), name='stay_charge_not_negative', violation_error_message='Le reste à charge ne peut pas être négatif.')],
             },
         ),
         migrations.CreateModel(
@@ -98,41 +101,5 @@ class Migration(migrations.Migration):
                 'verbose_name': 'réglages des chambres temporaires',
                 'constraints': [models.UniqueConstraint(fields=('crt',), name='lodging_settings_one')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(fields=('crt', 'name'), name='room_unique_name', violation_error_message='Une chambre porte déjà ce nom.'),
-        ),
-        migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'crt_emergency'), ('organization__isnull', True)), models.Q(models.Q(('kind', 'crt_emergency'), _negated=True), ('organization__isnull', False)), _connector='OR'), name='room_partner_places_have_a_partner', violation_error_message="Une place HT ou HTSH appartient à une structure partenaire ; la chambre d'urgence du CRT, à aucune."),
-        ),
-        migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('daily_charge__gte', 0)), name='room_charge_not_negative', violation_error_message='Le reste à charge ne peut pas être négatif.'),
-        ),
-        migrations.AddIndex(
-            model_name='stay',
-            index=models.Index(fields=['crt', 'room', 'planned_start'], name='stay_room_start'),
-        ),
-        migrations.AddIndex(
-            model_name='stay',
-            index=models.Index(fields=['crt', 'status'], name='stay_crt_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_end__gt', models.F('planned_start'))), name='stay_planned_ordered', violation_error_message="Le départ prévu doit suivre l'arrivée prévue."),
-        ),
-        migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(('actual_end__isnull', True), models.Q(('actual_end__gte', models.F('actual_start')), ('actual_start__isnull', False)), _connector='OR'), name='stay_actual_ordered', violation_error_message="Le départ ne peut pas précéder l'arrivée."),
-        ),
-        migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('beneficiary__isnull', False), ('guest_last_name', '')), models.Q(('beneficiary__isnull', True), models.Q(('guest_last_name', ''), _negated=True)), _connector='OR'), name='stay_one_person', violation_error_message='Un séjour concerne un bénéficiaire ou une personne accueillie nommée, pas les deux.'),
-        ),
-        migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(('daily_charge__gte', 0)), name='stay_charge_not_negative', violation_error_message='Le reste à charge ne peut pas être négatif.'),
         ),
     ]

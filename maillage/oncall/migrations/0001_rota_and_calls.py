@@ -82,6 +82,7 @@ class Migration(migrations.Migration):
                 'verbose_name': "appel d'astreinte",
                 'verbose_name_plural': "appels d'astreinte",
                 'ordering': ['-received_at', '-id'],
+                'indexes': [models.Index(fields=['crt', '-received_at'], name='call_time'), models.Index(fields=['crt', 'beneficiary', '-received_at'], name='call_benef'), models.Index(fields=['crt', 'answered_by', 'status'], name='call_open')],
             },
         ),
         migrations.CreateModel(
@@ -104,6 +105,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'accès en urgence (bris de glace)',
                 'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['crt', 'user', 'beneficiary'], name='breakglass_user')],
             },
         ),
         migrations.CreateModel(
@@ -168,34 +170,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': "tour d'astreinte",
                 'ordering': ['starts_at', 'id'],
+                'indexes': [models.Index(fields=['crt', 'ends_at', 'starts_at'], name='shift_time')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='shift_one_person'), models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_ends_after_start')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='call',
-            index=models.Index(fields=['crt', '-received_at'], name='call_time'),
-        ),
-        migrations.AddIndex(
-            model_name='call',
-            index=models.Index(fields=['crt', 'beneficiary', '-received_at'], name='call_benef'),
-        ),
-        migrations.AddIndex(
-            model_name='call',
-            index=models.Index(fields=['crt', 'answered_by', 'status'], name='call_open'),
-        ),
-        migrations.AddIndex(
-            model_name='breakglass',
-            index=models.Index(fields=['crt', 'user', 'beneficiary'], name='breakglass_user'),
-        ),
-        migrations.AddIndex(
-            model_name='shift',
-            index=models.Index(fields=['crt', 'ends_at', 'starts_at'], name='shift_time'),
-        ),
-        migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='shift_one_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_ends_after_start'),
         ),
     ]

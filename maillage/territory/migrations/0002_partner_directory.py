@@ -45,6 +45,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'structure partenaire',
                 'verbose_name_plural': 'structures partenaires',
                 'ordering': ['name'],
+                'indexes': [models.Index(fields=['crt', 'name'], name='organization_crt_name'), models.Index(fields=['crt', 'kind'], name='organization_crt_kind')],
             },
         ),
         migrations.CreateModel(
@@ -75,26 +76,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'professionnel',
                 'ordering': ['last_name', 'first_name'],
+                'indexes': [models.Index(fields=['crt', 'last_name'], name='professional_crt_name'), models.Index(fields=['crt', 'rpps'], name='professional_crt_rpps')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('crt', 'user'), name='professional_unique_user_per_crt')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['crt', 'name'], name='organization_crt_name'),
-        ),
-        migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['crt', 'kind'], name='organization_crt_kind'),
-        ),
-        migrations.AddIndex(
-            model_name='professional',
-            index=models.Index(fields=['crt', 'last_name'], name='professional_crt_name'),
-        ),
-        migrations.AddIndex(
-            model_name='professional',
-            index=models.Index(fields=['crt', 'rpps'], name='professional_crt_rpps'),
-        ),
-        migrations.AddConstraint(
-            model_name='professional',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('crt', 'user'), name='professional_unique_user_per_crt'),
         ),
     ]

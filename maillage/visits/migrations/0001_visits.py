@@ -50,6 +50,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'série de passages',
                 'verbose_name_plural': 'séries de passages',
+                'indexes': [models.Index(fields=['crt', 'generated_until'], name='series_horizon')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='series_one_actor'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='series_dates_ordered')],
             },
         ),
         migrations.CreateModel(
@@ -86,6 +88,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'passage',
                 'ordering': ['starts_at', 'id'],
+                'indexes': [models.Index(fields=['crt', 'starts_at'], name='visit_crt_time'), models.Index(fields=['crt', 'beneficiary', 'starts_at'], name='visit_benef_time'), models.Index(fields=['crt', 'staff', 'starts_at'], name='visit_staff_time'), models.Index(fields=['crt', 'professional', 'starts_at'], name='visit_pro_time'), models.Index(fields=['status', 'ends_at'], name='visit_untraced'), models.Index(fields=['series', 'starts_at'], name='visit_series_time')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='visit_one_actor'), models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='visit_ends_after_start')],
             },
         ),
         migrations.CreateModel(
@@ -101,49 +105,5 @@ class Migration(migrations.Migration):
             options={
                 'constraints': [models.UniqueConstraint(fields=('crt', 'user'), name='one_calendar_token')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='visitseries',
-            index=models.Index(fields=['crt', 'generated_until'], name='series_horizon'),
-        ),
-        migrations.AddConstraint(
-            model_name='visitseries',
-            constraint=models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='series_one_actor'),
-        ),
-        migrations.AddConstraint(
-            model_name='visitseries',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='series_dates_ordered'),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['crt', 'starts_at'], name='visit_crt_time'),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['crt', 'beneficiary', 'starts_at'], name='visit_benef_time'),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['crt', 'staff', 'starts_at'], name='visit_staff_time'),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['crt', 'professional', 'starts_at'], name='visit_pro_time'),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['status', 'ends_at'], name='visit_untraced'),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['series', 'starts_at'], name='visit_series_time'),
-        ),
-        migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('staff__isnull', True), ('professional__isnull', True), _connector='OR'), name='visit_one_actor'),
-        ),
-        migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='visit_ends_after_start'),
         ),
     ]
