@@ -261,11 +261,27 @@ def users_with_access(face: str, *, beneficiary: Beneficiary, users) -> list:
         membership__user__in=list(candidates), membership__user__is_active=True,
     ).values_list("membership__user", "role"):
         roles.setdefault(user_id, set()).add(role)
-    return [
-        user for pk, user in candidates.items()
-        if pk in roles and getattr(
-            file_access(user=user, roles=frozenset(roles[pk]), beneficiary=beneficiary), face)
-    ]
+    if face not in FACES:
+        return [
+            user for pk, user in candidates.items()
+            if pk in roles and getattr(
+                file_access(user=user, roles=frozenset(roles[pk]), beneficiary=beneficiary),
+                face)
+        ]
+    # Every candidate's rule for this face, evaluated in one query (one column per user).
+    allowed, columns = set(), {}
+    for pk, user_roles in roles.items():
+        rule = _rules(crt=beneficiary.crt, user=candidates[pk], roles=user_roles)[face]
+        if rule is _ALL:
+            allowed.add(pk)
+        elif rule is not _NONE:
+            columns[f"user_{pk}"] = Case(When(rule, then=Value(True)), default=Value(False),
+                                         output_field=BooleanField())
+    if columns:
+        row = (Beneficiary.objects.filter(pk=beneficiary.pk).annotate(**columns)
+               .values(*columns).first()) or {}
+        allowed |= {int(name.removeprefix("user_")) for name, value in row.items() if value}
+    return [user for pk, user in candidates.items() if pk in allowed]
 
 
 def access_doc() -> list[tuple[str, dict[str, str]]]:

@@ -4,7 +4,7 @@ The conversations the care app lets a user read follow the same faces."""
 
 import pytest
 
-from maillage.beneficiaries.access import FACES, beneficiaries_for, file_access
+from maillage.beneficiaries.access import FACES, beneficiaries_for, file_access, users_with_access
 from maillage.beneficiaries.models import Beneficiary
 from maillage.care.models import Conversation
 from maillage.care.selectors import readable_conversations
@@ -40,6 +40,23 @@ def test_both_faces_agree_for_every_demo_user_and_person():
     assert checked > 500
     # The demo exercises every face both ways (not a test that cannot fail).
     assert all(seen.values()), seen
+
+
+def test_whoever_is_told_is_whoever_may_read():
+    """``users_with_access`` (the recipients of notices, in one query) agrees with
+    ``file_access`` for every demo member × person × face."""
+    told = 0
+    for crt in Crt.objects.all():
+        members = list(_members(crt))
+        users = [user for user, _ in members]
+        for b in Beneficiary.objects.filter(crt=crt).select_related("crt"):
+            for face in FACES:
+                expected = {user.pk for user, roles in members if getattr(
+                    file_access(user=user, roles=roles, beneficiary=b), face)}
+                got = {u.pk for u in users_with_access(face, beneficiary=b, users=users)}
+                assert got == expected, (str(b), face)
+                told += len(got)
+    assert told > 500
 
 
 def test_conversations_follow_the_faces():
