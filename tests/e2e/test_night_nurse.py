@@ -138,6 +138,13 @@ def _tab_to(page, selector: str, limit: int = 80):
     raise AssertionError(f"{selector} is not reachable with Tab")
 
 
+def _enter_and_wait(page):
+    """Enter on a link or a submit button, waiting for the page it opens (the next page may
+    show the same heading text: checking it alone could run before the navigation)."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
 def test_a_call_entered_with_the_keyboard_only(demo, open_page):
     b = Beneficiary.objects.filter(crt__name="CRT Anjou Bleu",
                                    enrolments__ended_on__isnull=True).order_by("pk").first()
@@ -148,21 +155,21 @@ def test_a_call_entered_with_the_keyboard_only(demo, open_page):
     # Search: Tab to the search box, type, Enter; Tab to the result, Enter.
     _tab_to(page, "#id_q")
     page.keyboard.type(b.birth_name)
-    page.keyboard.press("Enter")
+    _enter_and_wait(page)
     expect(page.get_by_role("heading", name="personne(s) trouvée(s)")).to_be_visible()
     p.check_accessibility()
     _tab_to(page, f'a[href="/astreinte/personnes/{b.public_id}/"]')
-    page.keyboard.press("Enter")
+    _enter_and_wait(page)
     expect(page.locator("h1")).to_have_text(b.display_name)
     # The new call: Tab to the button, then the reason (arrows choose among the radios).
     _tab_to(page, 'a[href*="/astreinte/appels/nouveau/"]')
-    page.keyboard.press("Enter")
+    _enter_and_wait(page)
     expect(page.locator("h1")).to_contain_text("Nouvel appel")
     p.check_accessibility()
     _tab_to(page, 'input[name="reason"]')
     page.keyboard.press("Space")
     _tab_to(page, 'button[type="submit"]')
-    page.keyboard.press("Enter")
+    _enter_and_wait(page)
     expect(page.locator("h1")).to_contain_text(b.display_name)
     p.check_accessibility()
     # Completing it: the assessment, the outcome, close, save — all by keyboard.
@@ -177,7 +184,7 @@ def test_a_call_entered_with_the_keyboard_only(demo, open_page):
     _tab_to(page, "#id_close")
     page.keyboard.press("Space")
     _tab_to(page, 'form button[type="submit"].btn-primary')
-    page.keyboard.press("Enter")
+    _enter_and_wait(page)
     expect(page.get_by_text("Appel clos.")).to_be_visible()
     p.check_accessibility()
     call = Call.objects.filter(beneficiary=b, answered_by__username="night_nurse",
