@@ -29,7 +29,7 @@ from ..forms import (
     ProblemForm,
     ServiceForm,
 )
-from ..models import BasketItem, CarePlanVersion, Goal, PlannedAction, Problem, Service
+from ..models import BasketItem, Goal, PlannedAction, Problem, Service
 
 # --- Catalogue -----------------------------------------------------------------------------
 
@@ -134,10 +134,8 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
 
 
 def _in_force(version) -> bool:
-    """Whether ``version`` is the plan's latest validated version (one query)."""
-    return not CarePlanVersion.objects.filter(
-        plan_id=version.plan_id, status=CarePlanVersion.Status.VALIDATED,
-        number__gt=version.number).exists()
+    """Whether ``version`` is the plan's version in force (``selectors.plans_in_force``)."""
+    return selectors.plans_in_force(crt=version.crt_id).filter(pk=version.pk).exists()
 
 
 @require("plan.edit")
