@@ -66,11 +66,11 @@ class TestHint:
 
     def test_some_results_here_and_some_in_the_other_crt(self, crt_a, crt_b, nurse, client):
         BeneficiaryFactory(crt=crt_a, birth_name="Martin", first_name="Jeanne")
-        BeneficiaryFactory(crt=crt_b, birth_name="Martin", first_name="Paul")
+        BeneficiaryFactory(crt=crt_b, birth_name="Martin", first_name="Hortense")
         _work_in(client, nurse, crt_a)
         page = visible_text(_screen(client, "Martin"))
         assert "1 personne(s) trouvée(s)" in page and "Jeanne" in page
-        assert "Suivi(e) par le CRT B" in page and "Paul" not in page
+        assert "Suivi(e) par le CRT B" in page and "Hortense" not in page
 
     def test_nothing_for_a_crt_she_does_not_belong_to(self, crt_a, nurse, client):
         third = CrtFactory(name="CRT C")
