@@ -49,3 +49,12 @@ def client_for(client, users):
         return client
 
     return login
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo (scale 1), committed in the test database for a browser journey or a test that
+    needs the whole demo; the database is emptied after the test."""
+    from maillage.core.management.commands.demo import load_demo
+
+    load_demo(scale=1)
