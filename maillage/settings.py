@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "huey.contrib.djhuey",
     # Maillage apps, in demo-loading order.
     "maillage.core",
     "maillage.territory",
@@ -315,6 +316,32 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Maillage <ne-pas-repondre@maillage.local>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox sends through the task queue: a mail server that does not answer must not hold a
+# worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# Task queue (Huey, through huey.contrib.djhuey): periodic jobs (each app's tasks.py) and the
+# outbox. A SQLite file under var/ by default (nothing to install); Redis when REDIS_URL is set,
+# so several worker machines share one queue. ``maillage worker`` runs a consumer; ``maillage
+# serve`` and ``maillage demo`` start one beside the server. Tests run tasks at once, in memory
+# (HUEY_IMMEDIATE=0 for the tests that start real consumers).
+REDIS_URL = env.str("REDIS_URL", default="")
+HUEY = {
+    "name": env.str("HUEY_NAME", default="maillage"),
+    "immediate": env.bool("HUEY_IMMEDIATE", default=TESTING),
+    "utc": True,
+    "consumer": {
+        "workers": env.int("HUEY_WORKERS", default=2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey",
+                 "filename": env.str("HUEY_FILE", default=str(VAR_DIR / "huey.sqlite3"))})
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
 LOGGING = {
