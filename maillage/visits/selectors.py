@@ -66,6 +66,26 @@ def actors(*, crt) -> tuple[list, list]:
     return staff, pros
 
 
+def actor_search(*, crt, query: str, limit: int = 20) -> tuple[list, list]:
+    """Who may be assigned visits, matching ``query`` (name), at most ``limit`` of each kind:
+    a picker that does not list the whole directory."""
+    words = query.split()
+    if not words:
+        return [], []
+    staff_q, pro_q = Q(), Q()
+    for word in words[:4]:
+        staff_q &= (Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+                    | Q(user__username__icontains=word))
+        pro_q &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    staff = [m.user for m in Membership.objects.filter(staff_q, crt=crt, is_active=True,
+                                                       roles__role__in=CRT_TEAM)
+             .select_related("user").distinct()
+             .order_by("user__last_name", "user__first_name")[:limit]]
+    pros = list(Professional.objects.filter(pro_q, crt=crt).select_related("organization")
+                .order_by("last_name", "first_name")[:limit])
+    return staff, pros
+
+
 def calendar_token(*, crt, user):
     from .models import CalendarToken
 
