@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from .roles import Role
 from .validators import validate_department, validate_finess, validate_postal_code
@@ -226,13 +227,19 @@ class AuditEvent(models.Model):
         verbose_name = "événement d'audit"
         verbose_name_plural = "journal d'audit"
         ordering = ["-occurred_at", "-id"]
+        # The list reads by keyset on (occurred_at, id), newest first, within one CRT: every
+        # index starts with the tenant, then each filter, then the time and the id.
         indexes = [
-            models.Index(fields=["crt", "-occurred_at"], name="audit_crt_time"),
-            models.Index(fields=["crt", "actor", "-occurred_at"], name="audit_crt_actor_time"),
-            models.Index(fields=["crt", "action"], name="audit_crt_action"),
-            models.Index(
-                fields=["crt", "beneficiary_public_id", "-occurred_at"], name="audit_crt_benef"
-            ),
+            models.Index(fields=["crt", "-occurred_at", "-id"], name="audit_crt_time_id"),
+            models.Index(fields=["crt", "actor", "-occurred_at", "-id"],
+                         name="audit_crt_actor_time_id"),
+            models.Index(fields=["crt", "action", "-occurred_at", "-id"],
+                         name="audit_crt_action_time_id"),
+            models.Index(fields=["crt", "beneficiary_public_id", "-occurred_at", "-id"],
+                         name="audit_crt_benef_time_id"),
+            models.Index(fields=["crt", "-occurred_at", "-id"],
+                         condition=models.Q(is_emergency_access=True),
+                         name="audit_crt_emergency_time_id"),
         ]
 
     def __str__(self) -> str:
@@ -273,3 +280,69 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class OutboxMessage(models.Model):
+    """A message to someone outside the application (an e-mail today; MSSanté and partner
+    notifications later), written in the same transaction as the change that causes it and sent
+    by the task queue after commit (``maillage.core.outbox``). The body may carry personal data:
+    it is never logged nor put in an audit label."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Courriel"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "En attente"
+        SENDING = "sending", "En cours d'envoi"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    crt = models.ForeignKey(Crt, on_delete=models.CASCADE, related_name="+", verbose_name="CRT")
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.EMAIL)
+    to = models.CharField("destinataire", max_length=254)
+    subject = models.CharField("objet", max_length=300)
+    body = models.TextField("texte")
+    state = models.CharField("état", max_length=10, choices=State.choices,
+                             default=State.PENDING)
+    attempts = models.PositiveIntegerField("tentatives", default=0)
+    last_error = models.CharField("dernière erreur", max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField("prochaine tentative", default=timezone.now)
+    #: While ``sending``: after this time the sender is presumed dead and the message is taken
+    #: again (a worker killed mid-task).
+    lease_until = models.DateTimeField("réservé jusqu'au", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "message sortant"
+        verbose_name_plural = "messages sortants"
+        indexes = [
+            models.Index(fields=["crt", "-created_at", "-id"], name="outbox_crt_recent"),
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.public_id}"
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID header: the same for every attempt, so a duplicate is detectable."""
+        return f"<{self.public_id}@maillage>"
+
+
+class PeriodicRun(models.Model):
+    """One row per periodic task and time slot: the guard that makes two workers (or two
+    consumers sharing one queue) run a periodic task once per slot (``maillage.core.queue``)."""
+
+    name = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    started_at = models.DateTimeField(default=timezone.now)
+    #: How many other runs for the same slot were refused (another worker had it already).
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="periodic_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.slot:%Y-%m-%d %H:%M}"

@@ -22,12 +22,42 @@ def audit_events(*, crt: Crt) -> QuerySet[AuditEvent]:
 
 
 def audit_actors(*, crt: Crt):
+    """The members of ``crt`` (a semi-join on the memberships: no DISTINCT over the users)."""
     return (
         get_user_model()
-        .objects.filter(memberships__crt=crt)
+        .objects.filter(pk__in=Membership.objects.filter(crt=crt).values("user_id"))
         .order_by("last_name", "first_name", "username")
-        .distinct()
     )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def audit_page(events: QuerySet[AuditEvent], *, crt: Crt, before=None, after=None,
+               size: int = AUDIT_PAGE_SIZE) -> tuple[list[AuditEvent], bool, bool]:
+    """One page of ``events``, newest first, by keyset on ``(occurred_at, id)``: the page older
+    than the event ``before`` (a public id), or newer than ``after``, or the newest page.
+
+    Returns ``(events, has_newer, has_older)``. No COUNT, no OFFSET: every page costs the same
+    whatever the size of the journal (the indexes start with the CRT, then the time and the id).
+    An unknown cursor gives the newest page."""
+    cursor_id = before or after
+    cursor = None
+    if cursor_id:
+        cursor = (AuditEvent.objects.filter(crt=crt, public_id=cursor_id)
+                  .values_list("occurred_at", "id").first())
+    if cursor is None:
+        rows = list(events.order_by("-occurred_at", "-id")[:size + 1])
+        return rows[:size], False, len(rows) > size
+    at, pk = cursor
+    if before:
+        rows = list(events.filter(occurred_at__lte=at).exclude(occurred_at=at, id__gte=pk)
+                    .order_by("-occurred_at", "-id")[:size + 1])
+        return rows[:size], True, len(rows) > size
+    rows = list(events.filter(occurred_at__gte=at).exclude(occurred_at=at, id__lte=pk)
+                .order_by("occurred_at", "id")[:size + 1])
+    has_newer = len(rows) > size
+    return list(reversed(rows[:size])), has_newer, True
 
 
 def audit_actions(*, crt: Crt) -> list[str]:

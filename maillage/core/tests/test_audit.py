@@ -181,7 +181,58 @@ class TestAuditPage:
         client.force_login(users["auditor"])
         with django_assert_max_num_queries(12):
             response = client.get(reverse("core:audit_list"))
-        assert "Page 1 sur 3" in visible_text(response)
+        assert "50 événements affichés" in visible_text(response)
+        assert "Plus anciens" in visible_text(response)
+
+    def test_keyset_pages_walk_the_whole_trail_both_ways(self, client, users, crt_a):
+        """"Plus anciens" then "Plus récents": every event once, newest first, even when many
+        share the same instant (the id breaks the tie); the filters are carried along."""
+        import re
+        from html import unescape
+
+        at = timezone.now() - timedelta(hours=1)
+        for i in range(60):  # same instant: only the id orders them
+            AuditEvent.objects.create(occurred_at=at, crt=crt_a, actor=users["nurse"],
+                                      actor_label=f"Infirmière {i:03d}", action="notes.viewed")
+        for i in range(55):
+            AuditEvent.objects.create(occurred_at=at - timedelta(minutes=i + 1), crt=crt_a,
+                                      actor=users["nurse"], actor_label=f"Infirmière {60 + i:03d}",
+                                      action="notes.viewed")
+        audit_log(actor=users["coordinator"], action="commune.updated", crt=crt_a)
+        client.force_login(users["auditor"])
+        url = reverse("core:audit_list")
+
+        def labels(response):
+            return re.findall(r"Infirmière (\d{3})", response.content.decode())
+
+        def link(response, text):
+            found = re.search(r'href="([^"]*)">' + text + "<", response.content.decode())
+            return unescape(found.group(1)) if found else None
+
+        pages, response = [], client.get(url, {"action": "notes.viewed"})
+        while True:
+            pages.append(labels(response))
+            assert "Modification d'une commune" not in table_text(response)
+            older = link(response, "Plus anciens")
+            if older is None:
+                break
+            assert "action=notes.viewed" in older
+            response = client.get(url + older)
+        assert [len(p) for p in pages] == [50, 50, 15]
+        seen = [int(n) for p in pages for n in p]
+        assert seen == list(range(59, -1, -1)) + list(range(60, 115))
+        newer = link(response, "Plus récents")
+        back = client.get(url + newer)
+        assert labels(back) == pages[1]
+        assert "Plus anciens" in visible_text(back) and "Plus récents" in visible_text(back)
+        first = client.get(url + link(back, "Plus récents"))
+        assert labels(first) == pages[0] and link(first, "Plus récents") is None
+
+    def test_unknown_cursor_gives_the_newest_page(self, client, users, trail):
+        client.force_login(users["auditor"])
+        response = client.get(reverse("core:audit_list"), {"before": "pas-un-curseur"})
+        assert response.status_code == 200
+        assert "Modification d'une commune" in table_text(response)
 
 
 def test_every_action_written_by_the_code_is_declared_with_a_french_label():
