@@ -1,0 +1,85 @@
+"""``maillage bench``: the pieces of the ×1/×N comparison (the whole command loads the demo
+twice, too slow for the suite) and the Locust report (Locust itself never runs in pytest)."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from maillage.core.bench_db import bench_name
+from maillage.core.bench_load.run import read_stats, report
+from maillage.core.management.commands.bench import (
+    KEY_PAGES,
+    Measure,
+    measure_pages,
+    misses,
+    p95,
+)
+
+
+def _measure(p95_ms=50.0, html=10_000, encoded=True, status=200, url="/passages/equipe/",
+             username="coordinator"):
+    return Measure(username, url, p95_ms, p95_ms, p95_ms, 12, html, html // 5, encoded,
+                   status=status)
+
+
+def test_p95_is_the_nearest_rank():
+    assert p95([float(n) for n in range(1, 101)]) == 95.0
+    assert p95([3.0, 1.0]) == 3.0  # below 20 runs: the worst
+    assert p95([7.0]) == 7.0
+
+
+def test_a_key_page_within_the_targets_misses_nothing():
+    key = ("coordinator", "visits:team_day")
+    assert misses(key, _measure(40), _measure(55)) == []
+
+
+def test_each_missed_target_is_named():
+    key = ("coordinator", "visits:team_day")
+    missed = misses(key, _measure(40), _measure(200, html=400 * 1024, encoded=False))
+    assert missed == ["ratio > 1.5", "p95 > 150 ms", "HTML > 300 Ko", "pas de gzip"]
+
+
+def test_other_pages_have_no_targets_but_errors_show():
+    key = ("coordinator", "lodging:rooms")
+    assert misses(key, _measure(10), _measure(500, encoded=False)) == []
+    assert misses(key, _measure(10), _measure(status=500)) == ["statut 500"]
+
+
+def test_bench_databases_are_named_after_the_configured_one():
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}
+    assert bench_name(10, sqlite) == str(Path(settings.VAR_DIR) / "bench" / "maillage_x10.sqlite3")
+    pg = {"ENGINE": "django.db.backends.postgresql", "NAME": "maillage"}
+    assert bench_name(1, pg) == "maillage_bench_x1"
+
+
+@pytest.mark.django_db
+def test_every_key_page_is_measured_on_the_demo(demo_module):
+    measured = measure_pages(runs=1)
+    assert set(KEY_PAGES) <= set(measured)
+    for key in KEY_PAGES:
+        m = measured[key]
+        assert m.status == 200, (key, m.status)
+        assert m.html_bytes > 0 and 0 < m.gzip_bytes < m.html_bytes
+
+
+def test_the_load_report_gives_throughput_p95_errors_and_the_health_share(tmp_path):
+    stats = tmp_path / "load_stats.csv"
+    header = "Type,Name,Request Count,Failure Count,Requests/s,50%,95%\n"
+    stats.write_text(header
+                     + "GET,mes passages,600,0,10.0,40,120\n"
+                     + "GET,healthz,5000,0,80.0,3,6\n"
+                     + "GET,journal d'audit,100,2,1.7,90,310\n"
+                     + ",Aggregated,5700,2,91.7,5,110\n")
+    out = io.StringIO()
+    report(read_stats(stats), 60, out)
+    text = out.getvalue()
+    assert "journal d'audit" in text and "310ms" in text
+    assert "total" in text
+    assert "« Mes passages » : 10.0 req/s, 12.5 % du simple contrôle de santé" in text
+
+
+def test_the_locustfile_is_valid_python_without_importing_locust():
+    source = Path(__file__).parents[1] / "bench_load" / "locustfile.py"
+    compile(source.read_text(), str(source), "exec")
