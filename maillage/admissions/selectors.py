@@ -1,13 +1,32 @@
 """Reads of the admission process."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .eligibility import eligibility_checks, priority
-from .models import Enrolment, Referral
+from .models import Enrolment, PrioritySituation, Referral
 
 
 def referrals(*, crt, user, roles, status: str = "") -> QuerySet[Referral]:
@@ -20,30 +39,72 @@ def referrals(*, crt, user, roles, status: str = "") -> QuerySet[Referral]:
     return qs.order_by("-received_at")
 
 
-def waiting_list(*, crt, user=None, roles=frozenset(), today: date | None = None) -> list[dict]:
-    """The waiting list in its transparent order: priority score, then the oldest request.
+#: The priority situations as they appear in the JSON text of ``Referral.priority_situations``.
+_SITUATION_TOKENS = [f'"{value}"' for value in PrioritySituation.values]
+
+
+def priority_score() -> Case:
+    """``eligibility.priority(referral).score`` as a SQL expression (SQLite and PostgreSQL):
+    1 per priority situation, +2 urgent, +2 hospital discharge, +1 GIR 1–2. The situations are
+    read from the JSON text of the list (a list holds each situation once: the form's choices)."""
+    text = Cast("priority_situations", TextField())
+
+    def points(condition, weight: int = 1):
+        return Case(When(condition, then=Value(weight)), default=Value(0),
+                    output_field=IntegerField())
+
+    total = points(Q(urgency=Referral.Urgency.URGENT), 2)
+    total = total + points(Q(hospital_discharge=True), 2)
+    total = total + points(Q(known_gir__in=(1, 2)))
+    for token in _SITUATION_TOKENS:
+        total = total + points(GreaterThan(StrIndex(text, Value(token)), 0))
+    return ExpressionWrapper(total, output_field=IntegerField())
+
+
+def waiting_list(*, crt, user=None, roles=frozenset()) -> QuerySet[Referral]:
+    """The waiting list in its transparent order, computed by the database: priority score
+    (annotation ``score``, see ``priority_score``), then the oldest request.
 
     Who sees which rows: ``access.referrals_visible`` (the team all of it; a partner the people
-    they referred or whose evaluation their structure takes part in)."""
+    they referred or whose evaluation their structure takes part in). Paginate it, then give
+    the page to ``waiting_rows``."""
     from .access import referrals_visible
 
-    today = today or timezone.localdate()
-    rows = []
-    qs = (
+    return (
         referrals_visible(crt=crt, user=user, roles=roles)
         .filter(status=Referral.Status.WAITING)
         .select_related("crt", "person_commune", "next_step_owner", "beneficiary")
+        .annotate(score=priority_score())
+        .order_by("-score", "received_at", "pk")
     )
-    for referral in qs:
-        rank = priority(referral)
-        rows.append({
-            "referral": referral,
-            "priority": rank,
-            "waiting_days": (today - referral.received_at.date()).days,
-            "checks": eligibility_checks(referral, today=today),
-        })
-    rows.sort(key=lambda r: (-r["priority"].score, r["referral"].received_at))
-    return rows
+
+
+def _count(qs: QuerySet) -> Subquery:
+    """``qs.count()`` as a scalar subquery."""
+    return Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT"))
+                    .values("n")[:1], output_field=IntegerField())
+
+
+def waiting_counts(waiting: QuerySet[Referral], *, crt) -> tuple[int, int]:
+    """(rows of the waiting list, open enrolments of the file active): one query."""
+    from maillage.core.models import Crt
+
+    row = Crt.objects.filter(pk=crt.pk).values(
+        waiting=_count(waiting),
+        file_active=_count(Enrolment.objects.filter(crt=crt, ended_on__isnull=True))).get()
+    return row["waiting"], row["file_active"]
+
+
+def waiting_rows(referrals, *, today: date | None = None) -> list[dict]:
+    """One page of the waiting list with its transparent criteria: the reasons of the
+    priority and the eligibility checks (computed for the rows shown only)."""
+    today = today or timezone.localdate()
+    return [{
+        "referral": referral,
+        "priority": priority(referral),
+        "waiting_days": (today - referral.received_at.date()).days,
+        "checks": eligibility_checks(referral, today=today),
+    } for referral in referrals]
 
 
 def file_active_count(*, crt) -> int:
@@ -69,23 +130,34 @@ def admission_figures(*, crt) -> AdmissionFigures:
     )
 
 
+FILE_ACTIVE_ORDERS = {
+    "nom": ("beneficiary__birth_name", "beneficiary__first_name", "pk"),
+    "admission": ("-admitted_on", "beneficiary__birth_name", "pk"),
+}
+
+
 def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspended: str = "",
-                today: date | None = None):
-    """The open enrolments with their current suspension and forfait-months of the year;
-    plus the referents (for the filter)."""
+                order: str = "nom", today: date | None = None):
+    """The open enrolments, filtered and sorted by the database, each annotated with
+    ``months`` (its forfait-months of the year, see ``forfait_months_expression``) and with the
+    temporary exit going on today (``away_kind``, ``away_since``: ``None`` when at home);
+    plus the referents (for the filter). Paginate the queryset; count and total with
+    ``file_active_figures``."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Prefetch
 
     from .models import Suspension
-    from .periods import forfait_months
 
     today = today or timezone.localdate()
+    current = Suspension.objects.filter(start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today))
+    going_on = current.filter(enrolment=OuterRef("pk")).order_by("-start_date")
     qs = (
         Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
         .select_related("beneficiary__commune", "referent")
-        .prefetch_related(Prefetch("suspensions", queryset=Suspension.objects.order_by(
-            "-start_date")))
-        .order_by("beneficiary__birth_name", "beneficiary__first_name")
+        .annotate(months=forfait_months_expression(year=today.year, today=today),
+                  away_kind=Subquery(going_on.values("kind")[:1]),
+                  away_since=Subquery(going_on.values("start_date")[:1]))
+        .order_by(*FILE_ACTIVE_ORDERS.get(order, FILE_ACTIVE_ORDERS["nom"]))
     )
     if q:
         for word in q.split()[:3]:
@@ -96,21 +168,69 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
         qs = qs.filter(beneficiary__current_gir=int(gir))
     if referent:
         qs = qs.filter(referent__public_id=referent) if _is_uuid(referent) else qs.none()
-    enrolments = list(qs)
-    months = forfait_months(enrolments, year=today.year, today=today)
-    rows = []
-    for e in enrolments:
-        current = next((s for s in e.suspensions.all()
-                        if s.start_date <= today and (s.end_date is None or s.end_date >= today)),
-                       None)
-        if suspended == "oui" and current is None or suspended == "non" and current:
-            continue
-        rows.append({"enrolment": e, "suspension": current,
-                     "months": months.get(e.beneficiary_id, 0)})
+    away = Exists(current.filter(enrolment=OuterRef("pk")))
+    if suspended == "oui":
+        qs = qs.filter(away)
+    elif suspended == "non":
+        qs = qs.filter(~away)
     referents = get_user_model().objects.filter(
         pk__in=Enrolment.objects.filter(crt=crt, ended_on__isnull=True).values("referent")
     ).order_by("last_name")
-    return rows, referents
+    return qs, referents
+
+
+def file_active_figures(enrolments: QuerySet[Enrolment]) -> tuple[int, int]:
+    """(people, sum of their forfait-months) over the whole filtered file active: one
+    aggregate query (not a sum over a page)."""
+    figures = enrolments.order_by().aggregate(n=Count("pk"), total=Sum("months"))
+    return figures["n"], figures["total"] or 0
+
+
+def forfait_months_expression(*, year: int, today: date):
+    """``periods.forfait_months`` of one enrolment for ``year`` as a SQL expression (SQLite and
+    PostgreSQL), to annotate enrolments with.
+
+    A month counts when some day of [max(1st, admission), min(last day, today, exit)] is outside
+    every suspension (inclusive dates). The first such day, when there is one, is either the
+    first day of that window or the day after the end of a suspension: the month counts when the
+    first day is not suspended, or when some suspension ends inside the window and the next day
+    is not suspended. Enrolments without any suspension over the year (most of them) only
+    compare their dates."""
+    from .models import Suspension
+    from .periods import month_bounds
+
+    months = [m for m in range(1, 13) if date(year, m, 1) <= today]
+    if not months:
+        return Value(0, output_field=IntegerField())
+    own = Suspension.objects.filter(enrolment=OuterRef("pk"))
+    admitted = OuterRef("admitted_on")
+    day_after = ExpressionWrapper(OuterRef("end_date") + timedelta(days=1),
+                                  output_field=DateField())
+    simple = complex_ = None
+    for month in months:
+        first, last = month_bounds(year, month)
+        last = min(last, today)
+        enrolled = Q(admitted_on__lte=last) & (Q(ended_on__isnull=True) | Q(ended_on__gte=first))
+        # A suspension covers the first day of the window, max(first, admitted_on).
+        covers_first = own.filter(Q(start_date__lte=first) | Q(start_date__lte=admitted)).filter(
+            Q(end_date__isnull=True) | (Q(end_date__gte=first) & Q(end_date__gte=admitted)))
+        # A suspension ends inside the window (before its last day) and the day after is free.
+        free_after = own.filter(end_date__gte=first, end_date__lt=last).filter(
+            end_date__gte=admitted,
+            end_date__lt=Coalesce(OuterRef("ended_on"), Value(last)),
+        ).filter(~Exists(Suspension.objects.filter(enrolment=OuterRef(OuterRef("pk")))
+                         .filter(start_date__lte=day_after)
+                         .filter(Q(end_date__isnull=True) | Q(end_date__gt=OuterRef("end_date")))))
+        one = Case(When(enrolled, then=Value(1)), default=Value(0), output_field=IntegerField())
+        counts = Case(When(enrolled & (~Exists(covers_first) | Exists(free_after)),
+                           then=Value(1)), default=Value(0), output_field=IntegerField())
+        simple = one if simple is None else simple + one
+        complex_ = counts if complex_ is None else complex_ + counts
+    year_start, year_last = date(year, 1, 1), min(date(year, 12, 31), today)
+    suspended_this_year = own.filter(start_date__lte=year_last).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=year_start))
+    return Case(When(Exists(suspended_this_year), then=complex_), default=simple,
+                output_field=IntegerField())
 
 
 def _is_uuid(value: str) -> bool:

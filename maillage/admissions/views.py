@@ -40,6 +40,7 @@ from .models import AdmissionStep, Contract, Enrolment, Referral, Suspension
 from .periods import hospitalisation_exceeds_three_months
 
 PUBLIC_LIMIT = 5  # public referrals per address and CRT per hour
+PAGE_SIZE = 50  # rows per page of the lists
 
 
 @require("referral.view")
@@ -171,11 +172,15 @@ def _checklist_context(request, referral, flash: str = "") -> dict:
 @require("waiting_list.view")
 @require_GET
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    rows = selectors.waiting_list(crt=request.crt, user=request.user, roles=request.roles)
+    waiting = selectors.waiting_list(crt=request.crt, user=request.user, roles=request.roles)
+    paginator = Paginator(waiting, PAGE_SIZE)
+    paginator.count, file_active = selectors.waiting_counts(waiting, crt=request.crt)
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "admissions/waiting_list.html", {
-        "rows": rows,
+        "page": page,
+        "rows": selectors.waiting_rows(page.object_list),
         "can_open": has_permission(request.roles, "referral.view"),
-        "file_active": selectors.file_active_count(crt=request.crt),
+        "file_active": file_active,
         "target": request.crt.file_active_target,
     })
 
@@ -419,14 +424,25 @@ def file_active(request: HttpRequest) -> HttpResponse:
         "gir": request.GET.get("gir", ""),
         "referent": request.GET.get("referent", ""),
         "suspended": request.GET.get("suspendu", ""),
+        "order": request.GET.get("tri", "nom"),
     }
-    rows, referents = selectors.file_active(crt=request.crt, **filters)
+    if filters["order"] not in selectors.FILE_ACTIVE_ORDERS:
+        filters["order"] = "nom"
     today = timezone.localdate()
+    enrolments, referents = selectors.file_active(crt=request.crt, today=today, **filters)
+    paginator = Paginator(enrolments, PAGE_SIZE)
+    paginator.count, total_months = selectors.file_active_figures(enrolments)
+    page = paginator.get_page(request.GET.get("page"))
+    kinds = dict(Suspension.Kind.choices)
+    rows = [{"enrolment": e, "months": e.months,
+             "suspension": {"label": kinds.get(e.away_kind, e.away_kind),
+                            "start_date": e.away_since} if e.away_kind else None}
+            for e in page.object_list]
     exits_start, exits_end = date(today.year, 1, 1), date(today.year, 12, 31)
     return render(request, "admissions/file_active.html", {
-        "rows": rows, "filters": filters, "referents": referents,
+        "page": page, "rows": rows, "filters": filters, "referents": referents,
         "year": today.year, "target": request.crt.file_active_target,
-        "total_months": sum(r["months"] for r in rows),
+        "total_months": total_months,
         "exits": selectors.temporary_exit_figures(crt=request.crt, start=exits_start,
                                                   end=exits_end, today=today),
         "exits_start": exits_start, "exits_end": min(exits_end, today),

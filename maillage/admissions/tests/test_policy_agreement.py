@@ -51,7 +51,7 @@ def test_referrals_and_enrolments(users, crt_a, crt_b, make_user):
                 user=user, roles=roles, referral=referral)
             assert (referral in visible) == allowed, (user.username, referral.person_last_name)
             seen += allowed
-        waiting = {row["referral"] for row in waiting_list(crt=crt_a, user=user, roles=roles)}
+        waiting = set(waiting_list(crt=crt_a, user=user, roles=roles))
         assert waiting == {r for r in visible if r.status == Referral.Status.WAITING}
         shown = set(enrolments_visible(crt=crt_a, user=user, roles=roles))
         for e in enrolments:
