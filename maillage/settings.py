@@ -127,7 +127,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here (already compressed in production: CompressedManifest storage).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed on the way out: above every middleware that reads or changes the body
+    # (Django's GZip pads with random bytes against BREACH).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
