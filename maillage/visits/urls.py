@@ -9,6 +9,7 @@ V = "<uuid:visit_id>/"
 urlpatterns = [
     path("mes-passages/", views.my_day, name="my_day"),
     path("equipe/", views.team_day, name="team_day"),
+    path("equipe/plage/", views.team_range, name="team_range"),
     path("professionnels/", views.professional_week, name="professional_week"),
     path("mon-agenda/", views.calendar_feed, name="calendar_feed"),
     path("agenda/<str:token>.ics", views.ical_feed, name="ical"),

@@ -2,11 +2,12 @@
 a phone, the iCalendar feed."""
 
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 from maillage.territory.models import Professional
 
-from . import ical, selectors, services
+from . import ical, selectors, services, timeline
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
 from .models import Visit
 
@@ -116,55 +117,111 @@ def _actor_choice(request):
     raise Http404("Professionnel inconnu.")
 
 
+def _actor_label(kind: str, who) -> str:
+    if kind == "staff":
+        return who.get_full_name() or who.username
+    name = f"{who.first_name} {who.last_name}".strip()
+    return f"{name} ({who.organization.name})" if who.organization_id else name
+
+
 @require("visit.view")
 @require_GET
 def professional_week(request: HttpRequest) -> HttpResponse:
     kind, who, key = _actor_choice(request)
     monday = _monday(_day_param(request, "semaine"))
+    team_member = bool(request.roles & CRT_TEAM)
+    query = request.GET.get("recherche", "").strip()[:60] if team_member else ""
+    staff, pros = selectors.actor_search(crt=request.crt, query=query)
+    matches = ([(f"s-{u.public_id}", _actor_label("staff", u)) for u in staff]
+               + [(f"p-{p.public_id}", _actor_label("professional", p)) for p in pros])
+    picker = {"query": query, "matches": matches, "monday": monday}
+    if request.headers.get("HX-Request"):
+        return render(request, "visits/_actor_matches.html", picker)
     qs = selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
-    qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
-    if not request.roles & CRT_TEAM:
+    if not team_member:  # a partner: their own visits, as themselves or as a professional
         qs = qs.filter(selectors.mine(request.user))
-    week = [v for v in selectors.in_range(qs, monday, 7) if v.status != Visit.Status.CANCELLED]
-    overlaps = services.overlapping_ids(week)
-    staff, pros = (selectors.actors(crt=request.crt) if request.roles & CRT_TEAM
-                   else ([], []))
-    staff = [(f"s-{u.public_id}", u.get_full_name() or u.username) for u in staff]
-    pros = [(f"p-{p.public_id}", f"{p.first_name} {p.last_name}".strip()
-             + (f" ({p.organization.name})" if p.organization_id else "")) for p in pros]
-    name = (who.get_full_name() or who.username) if kind == "staff" else (
-        f"{who.first_name} {who.last_name}".strip())
+    else:
+        qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
+    week = selectors.in_range(qs, monday, 7)
+    tl = timeline.week_rows(week, monday=monday,
+                            rule=timeline.Rule(min_gap=request.crt.max_travel_minutes))
     return render(request, "visits/professional_week.html", {
-        "who_name": name, "key": key, "staff": staff, "pros": pros, "visits": week,
-        "overlaps": overlaps, "monday": monday, "prev": monday - timedelta(days=7),
-        "next": monday + timedelta(days=7),
-        **_calendar_context(view="timeGridWeek", day=monday, events=_events(
-            week, overlaps, title=lambda v: f"{v.beneficiary.display_name} · {v.label}")),
+        "who_name": _actor_label(kind, who), "key": key, "team_member": team_member,
+        "tl": tl, "monday": monday, "prev": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7), "hours": range(24), **picker,
     })
+
+
+TEAM_DAYS = (1, 7)
+
+
+def _team_range(request, *, start_param: str, days_param: str) -> tuple[date, int, str]:
+    """The team timeline's range and filter from the query string; bad values raise
+    ``DomainError`` (the JSON endpoint answers 400, the page falls back to today)."""
+    raw_start, raw_days = request.GET.get(start_param, ""), request.GET.get(days_param, "1")
+    try:
+        start = date.fromisoformat(raw_start) if raw_start else timezone.localdate()
+    except ValueError as error:
+        raise DomainError("Date invalide : attendu AAAA-MM-JJ.", field=start_param) from error
+    if raw_days not in {str(d) for d in TEAM_DAYS}:
+        raise DomainError("Nombre de jours invalide : 1 ou 7.", field=days_param)
+    days = int(raw_days)
+    if days == 7:
+        start = _monday(start)
+    return start, days, request.GET.get("profession", "")[:120]
+
+
+def _team_timeline(request, start: date, days: int, profession: str) -> dict:
+    visits = selectors.in_range(
+        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles),
+        start, days)
+    tl = timeline.team_days(visits, start=start, days=days, profession=profession,
+                            rule=timeline.Rule(min_gap=request.crt.max_travel_minutes))
+    tl["heading"] = ("Passages de l'équipe — " + (
+        timeline.date_format(start, "l j F Y") if days == 1
+        else f"semaine du {timeline.date_format(start, 'j F Y')}"))
+    tl["nav"] = _team_nav(start, days, profession)
+    return tl
+
+
+def _team_nav(start: date, days: int, profession: str) -> dict:
+    """The navigation links (plain links: they work without JavaScript)."""
+    def link(day: date, n: int) -> str:
+        query = f"?jour={day.isoformat()}" + ("&jours=7" if n == 7 else "")
+        if profession:
+            query += f"&profession={quote(profession)}"
+        return query
+
+    step = timedelta(days=days)
+    return {"prev": link(start - step, days), "next": link(start + step, days),
+            "today": link(timezone.localdate(), days), "day": link(start, 1),
+            "week": link(start, 7)}
 
 
 @require("visit.team")
 @require_GET
 def team_day(request: HttpRequest) -> HttpResponse:
-    day = _day_param(request, "jour")
-    visits = [v for v in selectors.in_range(
-        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles),
-        day, 1) if v.status != Visit.Status.CANCELLED]
-    overlaps = services.overlapping_ids(visits)
-    groups: dict[str, dict] = {}
-    for v in visits:
-        key = (f"s-{v.staff.public_id}" if v.staff_id else f"p-{v.professional.public_id}")
-        groups.setdefault(v.actor_key, {"who": v.who, "key": key, "visits": []})[
-            "visits"].append(v)
-    rows = sorted(groups.values(), key=lambda g: g["who"])
+    try:
+        start, days, profession = _team_range(request, start_param="jour", days_param="jours")
+    except DomainError:
+        start, days, profession = timezone.localdate(), 1, ""
+    tl = _team_timeline(request, start, days, profession)
     return render(request, "visits/team_day.html", {
-        "day": day, "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
-        "groups": rows, "overlaps": overlaps, "count": len(visits),
-        "untraced": sum(1 for v in visits if v.status == Visit.Status.PLANNED
-                        and v.ends_at < timezone.now()),
-        **_calendar_context(view="timeGridDay", day=day, events=_events(
-            visits, overlaps, title=lambda v: f"{v.who} → {v.beneficiary.display_name}")),
+        "day": start, "days": days, "tl": tl, "hours": range(24),
     })
+
+
+@require("visit.team")
+@require_GET
+def team_range(request: HttpRequest) -> JsonResponse:
+    """The team timeline as JSON: ``?start=YYYY-MM-DD&days=1|7&profession=…`` (the page's
+    navigation fetches it and renders it without reloading)."""
+    try:
+        start, days, profession = _team_range(request, start_param="start", days_param="days")
+    except DomainError as error:
+        return JsonResponse({"error": error.message, "field": error.field}, status=400)
+    tl = _team_timeline(request, start, days, profession)
+    return JsonResponse(tl)
 
 
 # --- My visits today (phone) -----------------------------------------------------------------

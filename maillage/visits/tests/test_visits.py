@@ -240,7 +240,7 @@ class TestDoubleBooking:
         client.force_login(users["coordinator"])
         page = visible_text(client.get(reverse("visits:team_day")))
         assert "2 passage(s) se chevauchent" in page
-        assert page.count("Chevauchement") == 2
+        assert page.count("prévu · chevauchement") == 2
         detail = visible_text(client.get(reverse("visits:detail",
                                                  kwargs={"visit_id": first.public_id})))
         assert "Double réservation" in detail

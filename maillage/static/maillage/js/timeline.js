@@ -1,0 +1,175 @@
+// The team's timeline: the day/week links and the profession filter fetch the JSON range
+// endpoint and re-render the timeline in place, without reloading the page. Without JavaScript
+// they are plain links and a plain form (the server renders the same timeline). The markup built
+// here is the one of visits/_timeline.html; no inline style (CSP): placement is by classes.
+(function () {
+  "use strict";
+
+  var LABELS = {
+    1: {prev: "← Veille", today: "Aujourd'hui", next: "Lendemain →", other: "Voir la semaine"},
+    7: {prev: "← Semaine précédente", today: "Cette semaine", next: "Semaine suivante →",
+        other: "Voir un seul jour"}
+  };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function capfirst(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : text; }
+
+  function hoursRow() {
+    var row = el("div", "tl-row tl-hours");
+    row.setAttribute("aria-hidden", "true");
+    row.appendChild(el("div", "tl-h"));
+    var track = el("div", "tl-track");
+    for (var h = 0; h < 24; h++) { track.appendChild(el("span", "tl-s-" + (h * 4) + " tl-d-4", h + " h")); }
+    row.appendChild(track);
+    return row;
+  }
+
+  function block(b) {
+    var a = el("a", "tl-b tl-s-" + b.slot + " tl-d-" + b.span + " tl-l-" + b.lane + " tl-" + b.state +
+               (b.overlap ? " tl-ov" : "") + (b.travel ? " tl-tr" : ""), b.label);
+    a.href = b.url;
+    return a;
+  }
+
+  function section(s, days) {
+    var node = el("section", "tl-day mb-3");
+    if (s.title) { node.setAttribute("aria-label", s.title); }
+    if (s.title && days > 1) { node.appendChild(el("h2", "h5 mt-2", capfirst(s.title))); }
+    var tl = el("div", "tl");
+    tl.appendChild(hoursRow());
+    s.rows.forEach(function (r) {
+      var row = el("div", "tl-row");
+      var head = el("h3", "tl-h");
+      if (r.url) {
+        var link = el("a", null, r.who);
+        link.href = r.url;
+        head.appendChild(link);
+      } else {
+        head.textContent = capfirst(r.who);
+      }
+      if (r.sub) { head.appendChild(el("small", null, r.sub)); }
+      var track = el("div", "tl-track tl-n-" + r.lanes);
+      r.blocks.forEach(function (b) { track.appendChild(block(b)); });
+      row.appendChild(head);
+      row.appendChild(track);
+      tl.appendChild(row);
+    });
+    if (!s.rows.length) { tl.appendChild(el("p", "tl-empty", "Aucun passage ce jour-là.")); }
+    node.appendChild(tl);
+    return node;
+  }
+
+  function summary(node, data) {
+    node.textContent = data.count + " passage(s)";
+    function strong(text) { node.appendChild(el("strong", null, text)); }
+    if (data.untraced) { node.appendChild(document.createTextNode(", dont ")); strong(data.untraced + " terminé(s) non tracé(s)"); }
+    if (data.overlaps) { node.appendChild(document.createTextNode(" · ")); strong(data.overlaps + " passage(s) se chevauchent (double réservation)"); }
+    if (data.travel) { node.appendChild(document.createTextNode(" · ")); strong(data.travel + " trajet(s) trop court(s)"); }
+    node.appendChild(document.createTextNode("."));
+  }
+
+  function render(root, data) {
+    root.dataset.start = data.start;
+    root.dataset.days = data.days;
+    root.dataset.profession = data.profession;
+    var heading = root.querySelector("#tl-heading");
+    heading.textContent = data.heading;
+    document.title = data.heading + " · Maillage";
+    var labels = LABELS[data.days];
+    root.querySelectorAll("[data-tl-nav]").forEach(function (a) {
+      var kind = a.getAttribute("data-tl-nav");
+      if (kind === "day" || kind === "week") {
+        kind = data.days === 1 ? "week" : "day";
+        a.setAttribute("data-tl-nav", kind);
+        a.textContent = labels.other;
+      } else {
+        a.textContent = labels[kind];
+      }
+      a.setAttribute("href", data.nav[kind]);
+    });
+    var form = root.querySelector("#tl-filter");
+    if (form) {
+      form.querySelector("[name=jour]").value = data.start;
+      var week = form.querySelector("[name=jours]");
+      if (data.days === 7 && !week) {
+        week = el("input");
+        week.type = "hidden";
+        week.name = "jours";
+        week.value = "7";
+        form.appendChild(week);
+      } else if (data.days === 1 && week) {
+        week.remove();
+      }
+      var select = form.querySelector("select[name=profession]");
+      select.replaceChildren(el("option", null, "Toutes"));
+      select.firstChild.value = "";
+      data.professions.forEach(function (p) {
+        var option = el("option", null, p);
+        option.selected = p === data.profession;
+        select.appendChild(option);
+      });
+    }
+    summary(root.querySelector("#tl-summary"), data);
+    var body = root.querySelector("#tl-body");
+    var fragment = document.createDocumentFragment();
+    data.sections.forEach(function (s) { fragment.appendChild(section(s, data.days)); });
+    body.replaceChildren(fragment);
+  }
+
+  function apiQuery(pageQuery) {
+    var page = new URLSearchParams(pageQuery);
+    var api = new URLSearchParams();
+    if (page.get("jour")) { api.set("start", page.get("jour")); }
+    api.set("days", page.get("jours") === "7" ? "7" : "1");
+    if (page.get("profession")) { api.set("profession", page.get("profession")); }
+    return api.toString();
+  }
+
+  function load(root, pageQuery, push) {
+    root.setAttribute("aria-busy", "true");
+    return fetch(root.dataset.api + "?" + apiQuery(pageQuery), {
+      headers: {"Accept": "application/json"}, credentials: "same-origin"
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.json();
+    }).then(function (data) {
+      render(root, data);
+      root.removeAttribute("aria-busy");
+      if (push) { window.history.pushState({timeline: true}, "", "?" + pageQuery); }
+    }).catch(function () {
+      window.location.search = pageQuery;  // fall back on the server-rendered page
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var root = document.getElementById("team-timeline");
+    if (!root || !window.fetch) { return; }
+    root.addEventListener("click", function (event) {
+      var link = event.target.closest("[data-tl-nav]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
+      event.preventDefault();
+      load(root, link.getAttribute("href").replace(/^\?/, ""), true).then(function () {
+        var again = root.querySelector("[data-tl-nav='" + link.getAttribute("data-tl-nav") + "']");
+        if (again) { again.focus(); }
+      });
+    });
+    var form = root.querySelector("#tl-filter");
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var query = new URLSearchParams(new FormData(form));
+        if (!query.get("profession")) { query.delete("profession"); }
+        load(root, query.toString(), true);
+      });
+    }
+    window.addEventListener("popstate", function () {
+      load(root, window.location.search.replace(/^\?/, ""), false);
+    });
+  });
+})();

@@ -1,0 +1,262 @@
+"""The team's day as a timeline (one row per professional, hours 0–24, flags), its JSON range
+endpoint, the professional's week on the same timeline, and what both cost."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, shared_file
+from maillage.core.roles import Role
+from maillage.core.tests.helpers import visible_text
+from maillage.territory.models import Professional
+from maillage.territory.tests.factories import CommuneFactory, ProfessionalFactory
+from maillage.visits import timeline
+from maillage.visits.models import Place, Visit
+from maillage.visits.services import local_dt
+
+from .factories import visit
+
+TODAY = timezone.localdate()
+
+
+def _json(client, **params):
+    return client.get(reverse("visits:team_range"), params)
+
+
+def _blocks(data) -> list[dict]:
+    return [b for s in data["sections"] for r in s["rows"] for b in r["blocks"]]
+
+
+@pytest.fixture
+def night(crt_a, users):
+    """A visit at 02:00 (the night) by the nurse."""
+    return visit(shared_file(crt_a, users["nurse"]), users["nurse"],
+                 starts_at=local_dt(TODAY, "02:00"), minutes=30)
+
+
+class TestTeamDay:
+    def test_rows_per_professional_and_the_night_is_shown(self, crt_a, users, client, night):
+        visit(shared_file(crt_a, users["care_aide"]), users["care_aide"],
+              starts_at=local_dt(TODAY, "09:00"))
+        client.force_login(users["coordinator"])
+        response = client.get(reverse("visits:team_day"))
+        html = response.content.decode()
+        page = visible_text(response)
+        assert "02:00–02:30" in page and night.beneficiary.display_name in page
+        assert html.count('<h3 class="tl-h">') == 2  # one row per professional
+        assert "tl-s-8 tl-d-2" in html  # 02:00 is the 9th quarter-hour, 30 min = 2 slots
+        assert f'href="{reverse("visits:detail", kwargs={"visit_id": night.public_id})}"' in html
+        # One rendering: no calendar JSON, no second table of the same visits.
+        assert "visit-calendar" not in html and "<table" not in html
+        assert page.count(night.beneficiary.display_name) == 1
+
+    def test_forbidden_for_a_partner_and_other_crt_visits_are_not_shown(
+            self, crt_a, crt_b, users, user_b, client):
+        other = visit(shared_file(crt_b, user_b), user_b, starts_at=local_dt(TODAY, "10:00"))
+        client.force_login(users["partner"])
+        assert client.get(reverse("visits:team_day")).status_code == 403
+        assert _json(client).status_code == 403
+        client.force_login(users["coordinator"])
+        assert other.beneficiary.display_name not in visible_text(
+            client.get(reverse("visits:team_day")))
+        assert _blocks(_json(client).json()) == []
+
+    def test_other_crts_professional_week_is_404(self, crt_b, users, user_b, client):
+        client.force_login(users["coordinator"])
+        response = client.get(reverse("visits:professional_week"),
+                              {"qui": f"s-{user_b.public_id}"})
+        assert response.status_code == 404
+
+    def test_double_booking_and_short_travel_are_flagged(self, crt_a, users, client):
+        aide = users["care_aide"]
+        near, far = CommuneFactory(crt=crt_a, name="Segré"), CommuneFactory(crt=crt_a,
+                                                                           name="Candé")
+        first = visit(BeneficiaryFactory(crt=crt_a, commune=near), aide,
+                      starts_at=local_dt(TODAY, "08:00"), minutes=30)
+        # 10 minutes later in another commune: the CRT allows 35 minutes of travel.
+        travel = visit(BeneficiaryFactory(crt=crt_a, commune=far), aide,
+                       starts_at=local_dt(TODAY, "08:40"), minutes=30)
+        # Same commune right after: no travel, no flag.
+        same = visit(BeneficiaryFactory(crt=crt_a, commune=far), aide,
+                     starts_at=local_dt(TODAY, "09:15"), minutes=30)
+        a = visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "14:00"))
+        b = visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "14:10"))
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("visits:team_day")))
+        assert "2 passage(s) se chevauchent (double réservation)" in page
+        assert "1 trajet(s) trop court(s)" in page
+        assert "trajet trop court (10 min depuis Segré)" in page
+        assert "moins de 35 min entre deux passages" in page  # the rule, in the legend
+        blocks = {b["url"].split("/")[-2]: b for b in _blocks(_json(client).json())}
+        assert blocks[str(travel.public_id)]["travel"] is True
+        assert not blocks[str(same.public_id)]["travel"]
+        assert not blocks[str(first.public_id)]["travel"]
+        assert blocks[str(a.public_id)]["overlap"] and blocks[str(b.public_id)]["overlap"]
+        # Overlapping blocks of one row are on two lanes.
+        assert {blocks[str(a.public_id)]["lane"], blocks[str(b.public_id)]["lane"]} == {0, 1}
+
+    def test_a_visit_at_the_crt_then_at_home_needs_travel_time(self, crt_a, users):
+        aide = users["care_aide"]
+        v1 = visit(shared_file(crt_a), aide, starts_at=local_dt(TODAY, "08:00"),
+                   place=Place.CRT)
+        v2 = visit(shared_file(crt_a), aide, starts_at=local_dt(TODAY, "08:40"))
+        flagged = timeline.short_travel([v1, v2], timeline.Rule(min_gap=35))
+        assert flagged == {v2.pk: (10, "le CRT")}
+
+    def test_states_are_shown_cancelled_included(self, crt_a, users, client):
+        b = shared_file(crt_a)
+        visit(b, users["nurse"], starts_at=local_dt(TODAY, "22:30"), status="done")
+        visit(b, users["nurse"], starts_at=local_dt(TODAY, "23:30"), minutes=60,
+              status=Visit.Status.CANCELLED)
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("visits:team_day")))
+        assert f"22:30–23:00 · {b.display_name} · Passage · réalisé" in page
+        assert "annulé" in page and "1 passage(s)" in page
+        data = _json(client).json()
+        spans = sorted((b["slot"], b["span"], b["state"]) for b in _blocks(data))
+        # The visit running past midnight is cut at the end of the day.
+        assert spans == [(90, 2, "done"), (94, 2, "cancelled")]
+
+    def test_filter_by_profession(self, crt_a, users, client):
+        users["nurse"].profession = "Infirmière"
+        users["nurse"].save()
+        pro = ProfessionalFactory(crt=crt_a, profession=Professional.Profession.PHYSIOTHERAPIST)
+        visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "09:00"))
+        kine = visit(shared_file(crt_a), professional=pro, starts_at=local_dt(TODAY, "10:00"))
+        client.force_login(users["coordinator"])
+        data = _json(client, profession="Masseur-kinésithérapeute").json()
+        assert "Infirmière" in data["professions"]
+        rows = data["sections"][0]["rows"]
+        assert [r["sub"] for r in rows] == ["Masseur-kinésithérapeute"]
+        assert _blocks(data)[0]["url"].endswith(f"{kine.public_id}/")
+        page = visible_text(client.get(reverse("visits:team_day"),
+                                       {"profession": "Masseur-kinésithérapeute"}))
+        assert kine.beneficiary.display_name in page and "Infirmière" in page  # the option
+
+    def test_no_javascript_navigation_links(self, users, client):
+        client.force_login(users["coordinator"])
+        day = TODAY + timedelta(days=3)
+        response = client.get(reverse("visits:team_day"), {"jour": day.isoformat()})
+        html = response.content.decode()
+        assert f'href="?jour={(day + timedelta(days=1)).isoformat()}"' in html
+        assert f'href="?jour={(day - timedelta(days=1)).isoformat()}"' in html
+        monday = day - timedelta(days=day.weekday())
+        week = client.get(reverse("visits:team_day"), {"jour": day.isoformat(), "jours": "7"})
+        text = visible_text(week)
+        assert "semaine du" in text and "Semaine suivante" in text
+        assert f'href="?jour={(monday + timedelta(days=7)).isoformat()}&amp;jours=7"' in (
+            week.content.decode())
+        # Bad parameters: today, no error.
+        assert client.get(reverse("visits:team_day"), {"jour": "hier",
+                                                       "jours": "3"}).status_code == 200
+
+
+class TestRangeEndpoint:
+    def test_json_shape(self, users, client, night):
+        client.force_login(users["coordinator"])
+        response = _json(client, start=TODAY.isoformat(), days="1")
+        assert response.status_code == 200
+        data = response.json()
+        assert data["start"] == TODAY.isoformat() and data["days"] == 1
+        assert data["count"] == 1 and data["overlaps"] == 0 and data["travel"] == 0
+        assert data["heading"].startswith("Passages de l'équipe — ")
+        assert set(data["nav"]) == {"prev", "next", "today", "day", "week"}
+        (section,) = data["sections"]
+        (row,) = section["rows"]
+        assert row["who"] == night.who and row["lanes"] == 1
+        assert row["url"].startswith(reverse("visits:professional_week") + "?qui=s-")
+        (block,) = row["blocks"]
+        assert block == {
+            "url": reverse("visits:detail", kwargs={"visit_id": night.public_id}),
+            "slot": 8, "span": 2, "lane": 0, "state": "planned", "overlap": False,
+            "travel": False,
+            "label": f"02:00–02:30 · {night.beneficiary.display_name} · Passage · prévu"}
+
+    def test_week(self, users, client, night):
+        client.force_login(users["coordinator"])
+        data = _json(client, start=TODAY.isoformat(), days="7").json()
+        monday = TODAY - timedelta(days=TODAY.weekday())
+        assert data["start"] == monday.isoformat()
+        assert [s["date"] for s in data["sections"]] == [
+            (monday + timedelta(days=i)).isoformat() for i in range(7)]
+        assert len(_blocks(data)) == 1
+
+    @pytest.mark.parametrize("params", [{"start": "2026-13-01"}, {"days": "3"},
+                                        {"days": "x"}])
+    def test_bad_input_is_a_400_in_french(self, users, client, params):
+        client.force_login(users["coordinator"])
+        response = _json(client, **params)
+        assert response.status_code == 400
+        assert "invalide" in response.json()["error"]
+
+
+class TestProfessionalWeek:
+    def test_week_on_the_timeline_one_row_per_day(self, crt_a, users, client, night):
+        client.force_login(users["coordinator"])
+        response = client.get(reverse("visits:professional_week"),
+                              {"qui": f"s-{users['nurse'].public_id}"})
+        html = response.content.decode()
+        page = visible_text(response)
+        assert html.count('<h3 class="tl-h">') == 7
+        assert "02:00–02:30" in page and "visit-calendar" not in html
+
+    def test_partner_sees_their_own_week(self, crt_a, users, client):
+        b = shared_file(crt_a, users["partner"], {Role.PARTNER})
+        pro = Professional.objects.get(user=users["partner"])
+        mine = visit(b, professional=pro, starts_at=local_dt(TODAY, "11:00"))
+        client.force_login(users["partner"])
+        page = visible_text(client.get(reverse("visits:professional_week")))
+        assert mine.beneficiary.display_name in page
+
+
+# --- Size and cost ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def busy_day(crt_a, users, make_user):
+    """About 1,000 visits today by 16 professionals of the team (a ×10 day)."""
+    staff = [make_user(crt_a, Role.CARE_AIDE, first_name=f"Aide{i}", last_name=f"Nom{i}",
+                       profession="Aide-soignante") for i in range(16)]
+    people = [BeneficiaryFactory(crt=crt_a) for _ in range(40)]
+    visits = []
+    for i in range(1_000):
+        who = staff[i % 16]
+        minute = (i // 16) * 22 % (24 * 60)
+        start = local_dt(TODAY, f"{minute // 60:02d}:{minute % 60:02d}")
+        visits.append(Visit(crt=crt_a, beneficiary=people[i % 40], staff=who, starts_at=start,
+                            ends_at=start + timedelta(minutes=30)))
+    Visit.objects.bulk_create(visits)
+    return staff
+
+
+def test_team_day_at_scale_is_small_and_has_a_bounded_query_count(
+        users, client, busy_day, django_assert_max_num_queries):
+    client.force_login(users["coordinator"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("visits:team_day"))
+    assert response.status_code == 200
+    assert len(response.content) <= 300_000
+    assert response.content.decode().count('<h3 class="tl-h">') == 16
+    with django_assert_max_num_queries(12):
+        assert len(_blocks(_json(client).json())) == 1_000
+
+
+def test_professional_week_at_scale_has_a_bounded_query_count(
+        crt_a, users, client, busy_day, django_assert_max_num_queries):
+    for _ in range(60):  # a large directory does not make the week's page heavier
+        ProfessionalFactory(crt=crt_a)
+    client.force_login(users["coordinator"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("visits:professional_week"),
+                              {"qui": f"s-{busy_day[0].public_id}"})
+    assert response.status_code == 200
+    assert len(response.content) <= 100_000
+
+
+def test_the_placement_classes_are_in_the_stylesheet():
+    css = (Path(__file__).resolve().parents[2] / "static" / "maillage" / "css"
+           / "timeline.css").read_text()
+    assert timeline.css() in css

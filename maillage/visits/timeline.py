@@ -1,0 +1,204 @@
+"""The timeline of visits: one row per professional (the team's day) or per day (a
+professional's week), hours 0–24 in quarter-hour slots, visits as blocks with their flags.
+
+Built once from visits already loaded (no query of its own) into plain data: the page's template
+renders it, the JSON range endpoint returns it and the page's script renders the JSON the same way
+(one rendering of a day, never two). Blocks are placed by CSS classes (``tl-s-<slot>`` start,
+``tl-d-<slots>`` span, ``tl-l-<lane>`` lane), not by inline styles (CSP ``style-src 'self'``).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from . import services
+from .models import Place, Visit
+
+SLOTS = 96  # quarter-hours in a day
+SLOT_MINUTES = 15
+MAX_LANES = 8  # rows of blocks inside one timeline row; more overlaps share the last one
+DAY_START, DAY_END = 7, 21  # the day hours, emphasised
+STAFF_PROFESSION = "Équipe du CRT"
+
+STATE_LABELS = {s.value: s.label.lower() for s in Visit.Status}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Between two consecutive visits of one professional in different communes, at least
+    ``min_gap`` minutes (the CRT's maximum travel time: no coordinates to estimate better)."""
+
+    min_gap: int
+
+    def describe(self) -> str:
+        return (f"Trajet trop court : moins de {self.min_gap} min entre deux passages "
+                "consécutifs d'un même professionnel dans deux communes différentes (temps de "
+                "trajet maximal du CRT, faute de coordonnées des communes).")
+
+
+def _detail_url_builder():
+    marker = "00000000-0000-0000-0000-000000000000"
+    template = reverse("visits:detail", kwargs={"visit_id": marker})
+    head, _, tail = template.partition(marker)
+    return lambda v: f"{head}{v.public_id}{tail}"
+
+
+def profession_of(v: Visit) -> str:
+    if v.staff_id:
+        return v.staff.profession or STAFF_PROFESSION
+    if v.professional_id:
+        return v.professional.get_profession_display()
+    return STAFF_PROFESSION
+
+
+def actor_param(v: Visit) -> str:
+    """The professional-week page's « qui » parameter for this visit's professional."""
+    return f"s-{v.staff.public_id}" if v.staff_id else f"p-{v.professional.public_id}"
+
+
+def _place_key(v: Visit):
+    return "crt" if v.place == Place.CRT else v.beneficiary.commune_id
+
+
+def _place_name(v: Visit) -> str:
+    if v.place == Place.CRT:
+        return "le CRT"
+    commune = v.beneficiary.commune
+    return commune.name if commune is not None else "commune inconnue"
+
+
+def short_travel(visits: list[Visit], rule: Rule) -> dict[int, tuple[int, str]]:
+    """Visits that start less than ``rule.min_gap`` minutes after the end of the previous visit
+    of the same professional in another commune: {visit pk: (gap in minutes, from where)}.
+    Overlaps (negative gaps) are double bookings, flagged apart."""
+    flagged: dict[int, tuple[int, str]] = {}
+    by_actor: dict[str, list[Visit]] = {}
+    for v in visits:
+        if v.status != Visit.Status.CANCELLED:
+            by_actor.setdefault(v.actor_key, []).append(v)
+    for group in by_actor.values():
+        group.sort(key=lambda v: (v.starts_at, v.pk))
+        for before, after in zip(group, group[1:], strict=False):
+            gap = (after.starts_at - before.ends_at).total_seconds() / 60
+            if 0 <= gap < rule.min_gap and _place_key(before) != _place_key(after):
+                flagged[after.pk] = (int(gap), _place_name(before))
+    return flagged
+
+
+def _minutes(moment: datetime, day: date) -> int:
+    local = timezone.localtime(moment)
+    return (local.date() - day).days * 24 * 60 + local.hour * 60 + local.minute
+
+
+def _lanes(blocks: list[dict]) -> int:
+    """Place overlapping blocks of one row on separate lanes (greedy, by start)."""
+    ends: list[int] = []
+    for b in sorted(blocks, key=lambda b: (b["slot"], -b["span"])):
+        free = [i for i, end in enumerate(ends) if end <= b["slot"]]
+        if free:
+            lane = free[0]
+        else:
+            lane = len(ends)
+            ends.append(0)
+        lane = min(lane, MAX_LANES - 1)
+        ends[lane] = max(ends[lane], b["slot"] + b["span"])
+        b["lane"] = lane
+    return min(len(ends), MAX_LANES) or 1
+
+
+def _block(v: Visit, day: date, *, url, overlaps, travel) -> dict:
+    start, end = timezone.localtime(v.starts_at), timezone.localtime(v.ends_at)
+    first = max(0, _minutes(v.starts_at, day))
+    last = min(SLOTS * SLOT_MINUTES, _minutes(v.ends_at, day))
+    slot = min(first // SLOT_MINUTES, SLOTS - 1)
+    span = max(1, min(SLOTS - slot, -(-(last - slot * SLOT_MINUTES) // SLOT_MINUTES)))
+    state = v.status
+    parts = [f"{start:%H:%M}–{end:%H:%M}", v.beneficiary.display_name, v.label,
+             STATE_LABELS[state]]
+    overlap = v.pk in overlaps
+    if overlap:
+        parts.append("chevauchement")
+    flag = travel.get(v.pk)
+    if flag:
+        parts.append(f"trajet trop court ({flag[0]} min depuis {flag[1]})")
+    return {"url": url(v), "slot": slot, "span": span, "lane": 0, "state": state,
+            "overlap": overlap, "travel": bool(flag), "label": " · ".join(parts)}
+
+
+def _day_title(day: date) -> str:
+    return date_format(day, "l j F Y")
+
+
+def team_days(visits: list[Visit], *, start: date, days: int, rule: Rule,
+              profession: str = "") -> dict:
+    """The team's timeline over ``days`` days from ``start``: per day, one row per professional
+    with visits that day (filtered by profession)."""
+    url = _detail_url_builder()
+    week_url = reverse("visits:professional_week")
+    professions = sorted({profession_of(v) for v in visits})
+    if profession:
+        visits = [v for v in visits if profession_of(v) == profession]
+    overlaps = services.overlapping_ids(visits)
+    travel = short_travel(visits, rule)
+    by_day: dict[date, dict[str, dict]] = {start + timedelta(days=i): {} for i in range(days)}
+    for v in visits:
+        day = timezone.localtime(v.starts_at).date()
+        rows = by_day.get(day)
+        if rows is None:
+            continue
+        row = rows.get(v.actor_key)
+        if row is None:
+            row = rows[v.actor_key] = {
+                "who": v.who, "sub": profession_of(v), "blocks": [],
+                "url": f"{week_url}?qui={actor_param(v)}&semaine={day.isoformat()}"}
+        row["blocks"].append(_block(v, day, url=url, overlaps=overlaps, travel=travel))
+    sections = []
+    for day, rows in by_day.items():
+        ordered = sorted(rows.values(), key=lambda r: r["who"])
+        for row in ordered:
+            row["lanes"] = _lanes(row["blocks"])
+        sections.append({"date": day.isoformat(), "title": _day_title(day), "rows": ordered})
+    live = [v for v in visits if v.status != Visit.Status.CANCELLED]
+    return {"start": start.isoformat(), "days": days, "profession": profession,
+            "professions": professions, "rule": rule.describe(), "sections": sections,
+            "count": len(live), "overlaps": len(overlaps), "travel": len(travel),
+            "untraced": sum(1 for v in live if v.status == Visit.Status.PLANNED
+                            and v.ends_at < timezone.now())}
+
+
+def week_rows(visits: list[Visit], *, monday: date, rule: Rule) -> dict:
+    """One professional's week: one row per day."""
+    url = _detail_url_builder()
+    overlaps = services.overlapping_ids(visits)
+    travel = short_travel(visits, rule)
+    rows = [{"who": _day_title(monday + timedelta(days=i)), "sub": "", "url": "", "blocks": []}
+            for i in range(7)]
+    for v in visits:
+        index = (timezone.localtime(v.starts_at).date() - monday).days
+        if 0 <= index < 7:
+            rows[index]["blocks"].append(_block(v, monday + timedelta(days=index), url=url,
+                                                overlaps=overlaps, travel=travel))
+    for row in rows:
+        row["lanes"] = _lanes(row["blocks"])
+    live = [v for v in visits if v.status != Visit.Status.CANCELLED]
+    return {"start": monday.isoformat(), "days": 7, "rule": rule.describe(),
+            "sections": [{"date": monday.isoformat(), "title": "", "rows": rows}],
+            "count": len(live), "overlaps": len(overlaps), "travel": len(travel)}
+
+
+def css() -> str:
+    """The generated placement classes of ``static/maillage/css/timeline.css``
+    (``uv run python -c 'from maillage.visits.timeline import css; print(css())'``)."""
+    lines = []
+    for i in range(SLOTS):
+        lines.append(f".tl-s-{i}{{grid-column-start:{i + 1}}}")
+    for i in range(1, SLOTS + 1):
+        lines.append(f".tl-d-{i}{{grid-column-end:span {i}}}")
+    for i in range(MAX_LANES):
+        lines.append(f".tl-l-{i}{{grid-row:{i + 1}}}")
+    for i in range(1, MAX_LANES + 1):
+        lines.append(f".tl-n-{i}{{grid-template-rows:repeat({i},1.5rem)}}")
+    return "\n".join(lines) + "\n"
