@@ -1,0 +1,95 @@
+"""The team's day as a timeline: the coordinator, on a 1366×768 screen, sees one row per
+professional, moves to the next day and back without reloading the page (the JSON range
+endpoint), filters by profession, opens a visit; on a 360 px phone the timeline scrolls
+sideways with the names kept in view. axe-core on every page."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from .test_login_journeys import log_in
+
+
+def test_team_day_timeline(demo, open_page):
+    today = timezone.localdate()
+    p = open_page(width=1366, height=768)
+    log_in(p, "coordinator")
+    page = p.page
+    p.goto("/passages/equipe/")
+    expect(page.locator("#tl-heading")).to_contain_text("Passages de l'équipe")
+    rows = page.locator("#tl-body h3.tl-h")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 2
+    blocks = page.locator("#tl-body a.tl-b")
+    assert blocks.count() >= 2
+    # Every block is a link whose name says when, who, what and its state.
+    label = blocks.first.inner_text()
+    assert "–" in label and " · " in label
+    assert any(state in label for state in ("prévu", "réalisé", "non réalisé", "annulé"))
+    # The whole day fits the screen's width: no horizontal scroll at 1366 px.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    p.check_accessibility()
+
+    # The next day, without reloading the page.
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("link", name="Lendemain →").click()
+    tomorrow = today + timedelta(days=1)
+    page.wait_for_url(f"**/passages/equipe/?jour={tomorrow.isoformat()}")
+    expect(page.locator("#tl-heading")).to_contain_text(str(tomorrow.day))
+    assert page.evaluate("window.__sameDocument === true")
+    expect(page.locator("#team-timeline")).not_to_have_attribute("aria-busy", "true")
+    p.check_accessibility()
+
+    # Back to today with the browser's back button, still the same document.
+    page.go_back()
+    page.wait_for_url("**/passages/equipe/")
+    expect(page.locator("#tl-heading")).to_contain_text(f" {today.day} ")
+    assert page.evaluate("window.__sameDocument === true")
+
+    # The week, then the filter by profession.
+    page.get_by_role("link", name="Voir la semaine").click()
+    expect(page.locator("#tl-heading")).to_contain_text("semaine du")
+    expect(page.locator("#tl-body section h2")).to_have_count(7)
+    select = page.get_by_label("Profession", exact=True)
+    options = select.locator("option")
+    assert options.count() >= 2
+    chosen = options.nth(1).inner_text()
+    select.select_option(label=chosen)
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.locator("#tl-body h3.tl-h small").first).to_have_text(chosen)
+    assert page.evaluate("window.__sameDocument === true")
+    p.check_accessibility()
+    page.get_by_role("link", name="Voir un seul jour").click()
+    expect(page.locator("#tl-body section h2")).to_have_count(0)
+
+    # Opening a visit.
+    first = page.locator("#tl-body a.tl-b").first
+    if first.count() == 0:
+        page.get_by_role("navigation", name="Changer de jour ou de semaine").get_by_role(
+            "link", name="Aujourd'hui").click()
+        select = page.get_by_label("Profession", exact=True)
+        select.select_option(index=0)
+        page.get_by_role("button", name="Filtrer").click()
+        first = page.locator("#tl-body a.tl-b").first
+    expect(first).to_be_visible()
+    person = first.inner_text().split(" · ")[1]
+    first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/passages/*-*/")
+    expect(page.locator("main")).to_contain_text(person)
+    p.check_accessibility()
+
+    # On a phone: the timeline scrolls sideways, the names stay in view.
+    phone = open_page(width=360, height=740)
+    log_in(phone, "coordinator")
+    phone.goto("/passages/equipe/")
+    timeline = phone.page.locator("#tl-body .tl").first
+    expect(timeline).to_be_visible()
+    assert timeline.evaluate("e => e.scrollWidth > e.clientWidth")
+    timeline.evaluate("e => { e.scrollLeft = 600; }")
+    head = phone.page.locator("#tl-body h3.tl-h").first
+    box = head.bounding_box()
+    assert box is not None and box["x"] < 20
+    assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.check_accessibility()
