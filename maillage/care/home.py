@@ -9,6 +9,7 @@ from maillage.core.roles import Role
 from . import selectors
 
 ALERTS_SHOWN = 10
+REVIEWS_SHOWN = 10
 
 
 def _open_alerts(*, crt, user, roles):
@@ -22,8 +23,25 @@ def _open_alerts(*, crt, user, roles):
     return {"alerts": rows[:ALERTS_SHOWN], "more": len(rows) > ALERTS_SHOWN, "hidden": hidden}
 
 
+def plans_to_review(*, crt):
+    """``selectors.reviews_due`` as a queryset, to bound or paginate: the plans in force due
+    for review within ``REVIEW_NOTICE_DAYS`` or overdue, the most urgent first (index
+    ``crt, status, next_review_on``)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    limit = timezone.localdate() + timedelta(days=selectors.REVIEW_NOTICE_DAYS)
+    return (selectors.plans_in_force(crt=crt).filter(next_review_on__lte=limit)
+            .select_related("plan__beneficiary", "referent").order_by("next_review_on", "pk"))
+
+
 def _reviews_due(*, crt, user, roles):
-    return {"versions": selectors.reviews_due(crt=crt)}
+    """The first plans to review; the others counted (one more query only when there are)."""
+    qs = plans_to_review(crt=crt)
+    versions = list(qs[:REVIEWS_SHOWN + 1])
+    total = len(versions) if len(versions) <= REVIEWS_SHOWN else qs.count()
+    return {"versions": versions[:REVIEWS_SHOWN], "total": total}
 
 
 register_panel(HomePanel(

@@ -10,6 +10,7 @@ F = "personnes/<uuid:public_id>/"
 
 urlpatterns = [
     path("prestations/", plans.catalogue, name="catalogue"),
+    path("plans/a-reviser/", plans.reviews_due, name="reviews_due"),
     path("prestations/domaines/", plans.domains_install, name="domains_install"),
     path("prestations/nouvelle/", plans.service_create, name="service_create"),
     path("prestations/<uuid:public_id>/", plans.service_edit, name="service_edit"),

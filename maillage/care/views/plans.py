@@ -85,6 +85,24 @@ def service_edit(request: HttpRequest, public_id) -> HttpResponse:
 # --- The person's plan and basket ----------------------------------------------------------
 
 
+@require("plan.view")
+@require_GET
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    """Every plan to review (the home page shows the first ones): the coordination and the
+    direction, as the home panel."""
+    from django.core.paginator import Paginator
+
+    from maillage.core.roles import Role
+
+    from ..home import plans_to_review
+
+    if not request.roles & {Role.COORDINATOR, Role.DIRECTION}:
+        raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette page.")
+    page = Paginator(plans_to_review(crt=request.crt), 50).get_page(request.GET.get("page"))
+    return render(request, "care/reviews_due.html", {
+        "page": page, "today": timezone.localdate()})
+
+
 def _plan_file(request, public_id):
     b, access = file_for_request(request, public_id)
     if not access.planning:
