@@ -183,7 +183,11 @@ class Enrolment(TenantModel, VersionedModel):
     class Meta:
         verbose_name = "admission"
         ordering = ["-admitted_on"]
-        indexes = [models.Index(fields=["crt", "ended_on"], name="enrolment_crt_ended")]
+        indexes = [
+            models.Index(fields=["crt", "ended_on"], name="enrolment_crt_ended"),
+            # The file active sorted by the latest admission.
+            models.Index(fields=["crt", "ended_on", "-admitted_on"], name="enrolment_crt_admitted"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["beneficiary"], condition=Q(ended_on__isnull=True),
@@ -312,6 +316,15 @@ class Suspension(TenantModel, VersionedModel):
     class Meta:
         verbose_name = "sortie temporaire"
         ordering = ["-start_date"]
+        indexes = [
+            # The file active's correlated probes (forfait-months, exit going on today): the
+            # enrolment fixes the tenant; covering, so that they read the index only.
+            models.Index(fields=["enrolment", "start_date", "end_date"],
+                         name="suspension_enrolment_dates"),
+            # The year's temporary-exit figures: exits begun or ended in a period.
+            models.Index(fields=["crt", "start_date"], name="suspension_crt_start"),
+            models.Index(fields=["crt", "end_date"], name="suspension_crt_end"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
