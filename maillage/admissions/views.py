@@ -19,6 +19,7 @@ from maillage.core.forms_util import run_form
 from maillage.core.models import Crt
 from maillage.core.permissions import has_permission
 from maillage.core.ratelimit import allow
+from maillage.core.selectors import FORFAIT_MONTHLY
 from maillage.core.tenancy import get_for_crt
 from maillage.territory import selectors as territory_selectors
 
@@ -443,6 +444,7 @@ def file_active(request: HttpRequest) -> HttpResponse:
         "page": page, "rows": rows, "filters": filters, "referents": referents,
         "year": today.year, "target": request.crt.file_active_target,
         "total_months": total_months,
+        "total_euros": total_months * FORFAIT_MONTHLY,
         "exits": selectors.temporary_exit_figures(crt=request.crt, start=exits_start,
                                                   end=exits_end, today=today),
         "exits_start": exits_start, "exits_end": min(exits_end, today),

@@ -148,6 +148,8 @@ def test_file_active_second_page_keeps_filters_and_totals(client, users, big_fil
     assert "55 personnes affichées" in visible_text(first)
     assert f"{55 * TODAY.month} mois-forfait en {TODAY.year}" in visible_text(first)
     assert "Page 1 sur 2" in visible_text(first)
+    euros = f"{55 * TODAY.month * 900:,}".replace(",", "\u202f")
+    assert f"soit {euros} €" in visible_text(first).replace("\xa0", "\u202f")
     assert "NOM00" in table_text(first) and "NOM50" not in table_text(first)
     second = client.get(url, {"page": 2})
     text = table_text(second)
