@@ -92,7 +92,8 @@ def waiting_counts(waiting: QuerySet[Referral], *, crt) -> tuple[int, int]:
     row = Crt.objects.filter(pk=crt.pk).values(
         waiting=_count(waiting),
         file_active=_count(Enrolment.objects.filter(crt=crt, ended_on__isnull=True))).get()
-    return row["waiting"], row["file_active"]
+    # A list the reader may not see at all (``none()``) counts as NULL.
+    return row["waiting"] or 0, row["file_active"] or 0
 
 
 def waiting_rows(referrals, *, today: date | None = None) -> list[dict]:

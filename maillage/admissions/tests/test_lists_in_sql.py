@@ -227,3 +227,9 @@ def test_waiting_list_second_page_ranks_on(client, users, crt_a):
     assert "ATTENTE49" in second and "ATTENTE52" in second and "URGENTE" not in second
     assert "51" in second.split()  # the rank goes on from the first page
     assert Referral.objects.filter(status="waiting").count() == 54
+
+
+def test_waiting_counts_of_a_list_nobody_may_see(crt_a, users):
+    ReferralFactory(crt=crt_a, status="waiting")
+    nobody = waiting_list(crt=crt_a, user=users["caregiver"], roles=frozenset({Role.CAREGIVER}))
+    assert waiting_counts(nobody, crt=crt_a) == (0, 0)
