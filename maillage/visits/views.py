@@ -142,7 +142,7 @@ def professional_week(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(selectors.mine(request.user))
     else:
         qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
-    week = selectors.in_range(qs, monday, 7)
+    week = selectors.in_range(qs.only(*timeline.FIELDS), monday, 7)
     tl = timeline.week_rows(week, monday=monday,
                             rule=timeline.Rule(min_gap=request.crt.max_travel_minutes))
     return render(request, "visits/professional_week.html", {
@@ -173,8 +173,8 @@ def _team_range(request, *, start_param: str, days_param: str) -> tuple[date, in
 
 def _team_timeline(request, start: date, days: int, profession: str) -> dict:
     visits = selectors.in_range(
-        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles),
-        start, days)
+        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
+        .only(*timeline.FIELDS), start, days)
     tl = timeline.team_days(visits, start=start, days=days, profession=profession,
                             rule=timeline.Rule(min_gap=request.crt.max_travel_minutes))
     tl["heading"] = ("Passages de l'équipe — " + (

@@ -122,6 +122,17 @@
     body.replaceChildren(fragment);
   }
 
+  // On a narrow screen the timeline scrolls sideways: start at 7 h (the night stays reachable).
+  function scrollToDay(scope) {
+    scope.querySelectorAll(".tl").forEach(function (tl) {
+      var seven = tl.querySelector(".tl-hours .tl-s-28");
+      var head = tl.querySelector(".tl-h");
+      if (tl.scrollWidth <= tl.clientWidth || !seven || !head) { return; }
+      tl.scrollLeft += seven.getBoundingClientRect().left - tl.getBoundingClientRect().left -
+        head.offsetWidth;
+    });
+  }
+
   function apiQuery(pageQuery) {
     var page = new URLSearchParams(pageQuery);
     var api = new URLSearchParams();
@@ -140,6 +151,7 @@
       return response.json();
     }).then(function (data) {
       render(root, data);
+      scrollToDay(root);
       root.removeAttribute("aria-busy");
       if (push) { window.history.pushState({timeline: true}, "", "?" + pageQuery); }
     }).catch(function () {
@@ -148,6 +160,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    scrollToDay(document);
     var root = document.getElementById("team-timeline");
     if (!root || !window.fetch) { return; }
     root.addEventListener("click", function (event) {
