@@ -51,10 +51,30 @@ def client_for(client, users):
     return login
 
 
-@pytest.fixture
-def demo(transactional_db):
-    """The demo (scale 1), committed in the test database for a browser journey or a test that
-    needs the whole demo; the database is emptied after the test."""
-    from maillage.core.management.commands.demo import load_demo
 
-    load_demo(scale=1)
+@pytest.fixture(scope="session")
+def demo_snapshot():
+    from maillage.core.tests.demo_snapshot import DemoSnapshot
+
+    return DemoSnapshot()
+
+
+@pytest.fixture
+def demo(transactional_db, demo_snapshot):
+    """The demo (scale 1), committed in the test database for a browser journey or a test that
+    needs the whole demo; the database is emptied after the test. Loaded once per run, then
+    restored from a snapshot (see ``maillage/core/tests/demo_snapshot.py``)."""
+    return demo_snapshot.restore()
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker, demo_snapshot):
+    """The demo for a module of read-only tests (each test still runs in a rolled-back
+    transaction with ``db``); the database is emptied after the module. Yields the progress
+    lines of the load."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        lines = demo_snapshot.restore()
+        yield lines
+        call_command("flush", interactive=False, verbosity=0)

@@ -8,21 +8,14 @@ i.e. each link followed and each form posted whose redirect shows a new page. A 
 opened inside the checklist and answered there (htmx swaps) stays on the same screen; the
 contract PDF download opens no screen. The count starts at the waiting list."""
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.admissions.models import Enrolment, Referral
 from maillage.admissions.services import capacity
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import AuditEvent, Crt
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def focused(page) -> dict:

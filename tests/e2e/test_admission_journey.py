@@ -3,20 +3,13 @@ visit → medical evaluation → commission → plan → contract PDF → admiss
 definitive exit. The coordinator and the doctor share the work; axe-core on every page."""
 
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.admissions.models import Enrolment, Referral
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Crt
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def step(p, kind: str, **fields):

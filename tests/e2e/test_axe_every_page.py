@@ -18,7 +18,6 @@ from django.test import Client
 from django.urls import reverse
 
 from maillage.core.demo import ANJOU_BLEU_ACCOUNTS
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 from maillage.core.tests.factories import CrtFactory, UserFactory, member
@@ -46,8 +45,7 @@ def _role_for(route):
     return next((role for role in Role if has_permission({role}, route.access)), None)
 
 
-def test_every_page_passes_axe(transactional_db, open_page):
-    load_demo(scale=1)
+def test_every_page_passes_axe(demo, open_page):
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=DEMO_USERNAME.values())}
     object_crt = CrtFactory(name="CRT des objets")

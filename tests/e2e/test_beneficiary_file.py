@@ -2,20 +2,13 @@
 phone. axe-core on every page."""
 
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.beneficiaries import aggir
 from maillage.beneficiaries.models import AggirEvaluation, Beneficiary, Consent
-from maillage.core.management.commands.demo import load_demo
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_coordinator_opens_a_file(demo, open_page):

@@ -2,20 +2,13 @@
 with what is missing listed next to the field, answers « Aucune allergie connue » (an answer,
 unlike an empty field) and validates. axe-core on every page."""
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from maillage.beneficiaries.models import Beneficiary, MedicalRecord
-from maillage.core.management.commands.demo import load_demo
 from maillage.oncall.models import EmergencyFile
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_doctor_cannot_validate_a_dlu_without_the_allergies(demo, open_page):

@@ -5,18 +5,12 @@ downloads (PDF, CSV: the browser would save them) and links not visible at this 
 ``mailto:``, anchors and the logout form are not links to pages. The Django client crawl of
 every demo account's home is ``maillage/core/tests/test_demo_home_links.py``."""
 
-import pytest
 
-from maillage.core.management.commands.demo import load_demo
 
 from .test_login_journeys import log_in
 
 DOWNLOADS = ("/pdf/", "/export", ".csv", "/telecharger/", "/fiche-aller/")
 
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_every_link_of_the_doctors_home_opens(demo, open_page):

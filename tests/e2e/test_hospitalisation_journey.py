@@ -5,21 +5,14 @@ review within 72 h. axe-core on every page."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.admissions.models import Enrolment, Suspension
 from maillage.beneficiaries.models import Caregiver
-from maillage.core.management.commands.demo import load_demo
 from maillage.visits.models import Visit
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_hospitalisation_suspends_then_return_resumes_and_asks_review(demo, open_page):

@@ -1,17 +1,10 @@
 """Journeys: the coordinator and the auditor log in and use their pages; axe-core on each."""
 
-import pytest
 from playwright.sync_api import expect
 
 from maillage.core.demo import DEMO_PASSWORD
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import AuditEvent
 from maillage.territory.models import Commune
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def log_in(p, username):

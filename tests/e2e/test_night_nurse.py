@@ -7,7 +7,6 @@ focus. axe-core on every page."""
 
 from datetime import timedelta
 
-import pytest
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,15 +14,9 @@ from playwright.sync_api import expect
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.demo import DEMO_PASSWORD
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Membership
 from maillage.oncall import selectors, services
 from maillage.oncall.models import Call
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def log_in_as_night_nurse(p, crt_name: str):

@@ -7,22 +7,15 @@ emergency are listed for review. axe-core on every page."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Membership
 from maillage.oncall import services
 from maillage.oncall.models import BreakGlass, Call
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_a_night_on_call(demo, open_page):

@@ -2,21 +2,15 @@
 file; the caregiver chooses a password through the link, in her own browser, and sees the
 portal. axe-core on every page."""
 
-import pytest
 from playwright.sync_api import expect
 
 from maillage.beneficiaries.models import Caregiver
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Membership
 
 from .test_login_journeys import log_in
 
 PASSWORD = "Glycines-en-fleur-2026"
 
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_coordinator_adds_a_member_from_the_team_page(demo, open_page):

@@ -5,21 +5,14 @@ else. The calendars render (FullCalendar under the CSP). axe-core on every page.
 
 from datetime import datetime, timedelta
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.care.models import LiaisonNote
-from maillage.core.management.commands.demo import load_demo
 from maillage.visits.models import Visit, VisitSeries
 
 from .test_login_journeys import log_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    load_demo(scale=1)
 
 
 def test_plan_to_visits_to_tracing(demo, open_page):

@@ -5,7 +5,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from maillage.core.demo import DEMO_PASSWORD, demo_accounts
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Crt, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune
@@ -14,12 +13,9 @@ from .helpers import visible_text
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo, loaded once for this module's read-only tests, removed afterwards."""
-    with django_db_blocker.unblock():
-        load_demo(scale=1)
-        yield
-        call_command("flush", interactive=False, verbosity=0)
+def demo(demo_module):
+    """The demo, restored once for this module's read-only tests, removed afterwards."""
+    return demo_module
 
 
 def test_demo_has_two_crts_with_real_communes(demo, db):

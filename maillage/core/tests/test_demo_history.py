@@ -14,7 +14,6 @@ from maillage.admissions.models import Enrolment, Referral
 from maillage.beneficiaries.models import Beneficiary
 from maillage.care.models import Alert, LiaisonNote
 from maillage.core.demo import DEMO_PASSWORD
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import AuditEvent, Crt
 from maillage.lodging.models import Stay
 from maillage.oncall.models import Call
@@ -24,12 +23,9 @@ from .helpers import visible_text
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        lines = []
-        load_demo(scale=1, progress=lines.append)
-        yield lines
-        call_command("flush", interactive=False, verbosity=0)
+def demo(demo_module):
+    """The demo, restored once for this module's read-only tests, removed afterwards."""
+    return demo_module
 
 
 def months_ago(n: int):

@@ -6,12 +6,10 @@ every internal link of the page (main content and navigation) is opened and none
 CSV downloads are opened like any page."""
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from maillage.core.demo import demo_accounts
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.middleware import SESSION_KEY
 from maillage.core.models import Membership
 
@@ -19,12 +17,9 @@ from .test_home_links import internal_links
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo, loaded once for this module's read-only tests, removed afterwards."""
-    with django_db_blocker.unblock():
-        load_demo(scale=1)
-        yield
-        call_command("flush", interactive=False, verbosity=0)
+def demo(demo_module):
+    """The demo, restored once for this module's read-only tests, removed afterwards."""
+    return demo_module
 
 
 def _homes():

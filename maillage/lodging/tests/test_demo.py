@@ -5,12 +5,10 @@ from datetime import date
 from django.utils import timezone
 
 from maillage.admissions.models import Suspension
-from maillage.core.management.commands.demo import load_demo
 from maillage.lodging.models import LodgingSettings, Room, Stay
 
 
-def test_demo_rooms_and_stays(db):
-    load_demo(scale=1)
+def test_demo_rooms_and_stays(demo):
     today = timezone.localdate()
     anjou = Room.objects.filter(crt__name="CRT Anjou Bleu")
     assert sorted(anjou.values_list("kind", flat=True)) == [
