@@ -63,8 +63,8 @@ def test_plan_to_visits_to_tracing(demo, open_page):
     # The week's calendar renders (FullCalendar, no CSP error: checked by check_accessibility).
     expect(page.locator("#visit-calendar .visit-planned").first).to_be_visible()
     p.check_accessibility()
-    p.goto("/passages/equipe/")
-    expect(page.locator("#visit-calendar .visit-planned").first).to_be_visible()
+    p.goto("/passages/equipe/")  # the team's day: a timeline, one row per professional
+    expect(page.locator("#tl-body a.tl-planned").first).to_be_visible()
     p.check_accessibility()
 
     # 3. The care aide, on her phone, traces today's visit and writes a note.
