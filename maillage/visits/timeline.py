@@ -43,7 +43,7 @@ class Rule:
 
 #: The columns the timeline reads (``QuerySet.only``): a day of 1,000 visits loads fast.
 FIELDS = (
-    "public_id", "crt_id", "series_id", "status", "starts_at", "ends_at", "place",
+    "public_id", "crt_id", "series_id", "status", "version", "starts_at", "ends_at", "place",
     "beneficiary__used_name", "beneficiary__birth_name", "beneficiary__used_first_name",
     "beneficiary__first_name", "beneficiary__commune__name", "service__name",
     "staff__public_id", "staff__first_name", "staff__last_name", "staff__username",
@@ -58,8 +58,9 @@ def blocks_html(blocks: list[dict]) -> SafeString:
     parts = []
     for b in blocks:
         flags = (" tl-ov" if b["overlap"] else "") + (" tl-tr" if b["travel"] else "")
+        move = f' draggable="true" data-v="{b["version"]}"' if b["state"] == "planned" else ""
         parts.append(f'<a class="tl-b tl-s-{b["slot"]} tl-d-{b["span"]} tl-l-{b["lane"]} '
-                     f'tl-{b["state"]}{flags}" href="{escape(b["url"])}">'
+                     f'tl-{b["state"]}{flags}" href="{escape(b["url"])}"{move}>'
                      f'{escape(b["label"])}</a>')
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
 
@@ -149,7 +150,8 @@ def _block(v: Visit, day: date, *, url, overlaps, travel) -> dict:
     flag = travel.get(v.pk)
     if flag:
         parts.append(f"trajet trop court ({flag[0]} min depuis {flag[1]})")
-    return {"url": url(v), "slot": slot, "span": span, "lane": 0, "state": state,
+    return {"url": url(v), "version": v.version, "slot": slot, "span": span, "lane": 0,
+            "state": state,
             "overlap": overlap, "travel": bool(flag), "label": " · ".join(parts)}
 
 
@@ -177,7 +179,7 @@ def team_days(visits: list[Visit], *, start: date, days: int, rule: Rule,
         row = rows.get(v.actor_key)
         if row is None:
             row = rows[v.actor_key] = {
-                "who": v.who, "sub": profession_of(v), "blocks": [],
+                "who": v.who, "sub": profession_of(v), "blocks": [], "actor": actor_param(v),
                 "url": f"{week_url}?qui={actor_param(v)}&semaine={day.isoformat()}"}
         row["blocks"].append(_block(v, day, url=url, overlaps=overlaps, travel=travel))
     sections = []
@@ -200,7 +202,7 @@ def week_rows(visits: list[Visit], *, monday: date, rule: Rule) -> dict:
     overlaps = services.overlapping_ids(visits)
     travel = short_travel(visits, rule)
     rows = [{"who": date_format(monday + timedelta(days=i), "l j F"), "sub": "", "url": "",
-             "blocks": []}
+             "actor": "", "blocks": []}
             for i in range(7)]
     for v in visits:
         index = (timezone.localtime(v.starts_at).date() - monday).days

@@ -19,6 +19,7 @@ urlpatterns = [
     path(V + "modifier/", views.edit, name="edit"),
     path(V + "serie/", views.series_edit, name="series_edit"),
     path(V + "annuler/", views.cancel, name="cancel"),
+    path(V + "deplacer/", views.move, name="move"),
     path(V + "realise/", views.trace_done, name="trace_done"),
     path(V + "non-realise/", views.trace_not_done, name="trace_not_done"),
 ]

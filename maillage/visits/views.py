@@ -208,6 +208,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
     tl = _team_timeline(request, start, days, profession)
     return render(request, "visits/team_day.html", {
         "day": start, "days": days, "tl": tl, "hours": range(24),
+        "can_move": has_permission(request.roles, "visit.plan"),
     })
 
 
@@ -222,6 +223,45 @@ def team_range(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": error.message, "field": error.field}, status=400)
     tl = _team_timeline(request, start, days, profession)
     return JsonResponse(tl)
+
+
+@require("visit.plan")
+@require_POST
+def move(request: HttpRequest, visit_id) -> JsonResponse:
+    """Drag and drop on the team's timeline: the visit to another time of the same day and/or
+    another professional (``qui``), through the edit service (double-booking check, version)."""
+    visit = _plannable(request, visit_id)
+    try:
+        starts = timezone.make_aware(datetime.fromisoformat(request.POST.get("start", "")))
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return JsonResponse({"error": "Heure ou version invalide."}, status=400)
+    staff, professional = visit.staff, visit.professional
+    key = request.POST.get("qui", "")
+    if key:
+        kind, _, uid = key.partition("-")
+        try:
+            if kind == "s":
+                staff, professional = get_user_model().objects.get(
+                    public_id=uid, memberships__crt=request.crt,
+                    memberships__is_active=True), None
+            elif kind == "p":
+                staff, professional = None, get_for_crt(Professional.objects.all(),
+                                                        request.crt, uid)
+            else:
+                raise ValueError(key)
+        except (get_user_model().DoesNotExist, ValueError):
+            return JsonResponse({"error": "Professionnel inconnu."}, status=400)
+    try:
+        services.visit_update(
+            actor=request.user, visit=visit, version=version, starts_at=starts,
+            ends_at=starts + (visit.ends_at - visit.starts_at), staff=staff,
+            professional=professional)
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=409)
+    local = timezone.localtime(visit.starts_at)
+    return JsonResponse({"ok": True, "message": f"Passage déplacé : {visit.who}, "
+                                                f"{local:%d/%m/%Y à %H:%M}."})
 
 
 # --- My visits today (phone) -----------------------------------------------------------------

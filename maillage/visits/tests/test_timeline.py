@@ -171,8 +171,8 @@ class TestRangeEndpoint:
         (block,) = row["blocks"]
         assert block == {
             "url": reverse("visits:detail", kwargs={"visit_id": night.public_id}),
-            "slot": 8, "span": 2, "lane": 0, "state": "planned", "overlap": False,
-            "travel": False,
+            "version": night.version, "slot": 8, "span": 2, "lane": 0, "state": "planned",
+            "overlap": False, "travel": False,
             "label": f"02:00–02:30 · {night.beneficiary.display_name} · Passage · prévu"}
 
     def test_week(self, users, client, night):
@@ -191,6 +191,47 @@ class TestRangeEndpoint:
         response = _json(client, **params)
         assert response.status_code == 400
         assert "invalide" in response.json()["error"]
+
+
+class TestMove:
+    """Drag and drop on the timeline: through the visit edit service."""
+
+    def _move(self, client, v, **data):
+        return client.post(reverse("visits:move", kwargs={"visit_id": v.public_id}),
+                           {"version": v.version, **data})
+
+    def test_coordinator_moves_and_reassigns(self, crt_a, users, client, night):
+        client.force_login(users["coordinator"])
+        response = self._move(client, night, start=f"{TODAY.isoformat()}T03:15",
+                              qui=f"s-{users['care_aide'].public_id}")
+        assert response.status_code == 200, response.content
+        assert response.json()["message"].startswith("Passage déplacé")
+        night.refresh_from_db()
+        assert night.staff == users["care_aide"] and night.version == 2
+        assert timezone.localtime(night.starts_at).strftime("%H:%M") == "03:15"
+        assert (night.ends_at - night.starts_at) == timedelta(minutes=30)
+        html = client.get(reverse("visits:team_day")).content.decode()
+        assert 'draggable="true"' in html and "data-move" in html
+
+    def test_double_booking_and_stale_version_are_refused_in_french(self, crt_a, users,
+                                                                    client, night):
+        visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "05:00"))
+        client.force_login(users["coordinator"])
+        response = self._move(client, night, start=f"{TODAY.isoformat()}T05:10")
+        assert response.status_code == 409
+        assert "Double réservation" in response.json()["error"]
+        stale = self._move(client, night, start=f"{TODAY.isoformat()}T04:00", version=0)
+        assert stale.status_code == 409
+        assert self._move(client, night, start="demain").status_code == 400
+        night.refresh_from_db()
+        assert night.version == 1
+
+    def test_forbidden_role_and_other_crt(self, crt_b, users, user_b, client, night):
+        client.force_login(users["care_aide"])
+        assert self._move(client, night, start=f"{TODAY.isoformat()}T03:00").status_code == 403
+        other = visit(shared_file(crt_b, user_b), user_b, starts_at=local_dt(TODAY, "10:00"))
+        client.force_login(users["coordinator"])
+        assert self._move(client, other, start=f"{TODAY.isoformat()}T11:00").status_code == 404
 
 
 class TestProfessionalWeek:

@@ -34,6 +34,10 @@
     var a = el("a", "tl-b tl-s-" + b.slot + " tl-d-" + b.span + " tl-l-" + b.lane + " tl-" + b.state +
                (b.overlap ? " tl-ov" : "") + (b.travel ? " tl-tr" : ""), b.label);
     a.href = b.url;
+    if (b.state === "planned") {
+      a.draggable = true;
+      a.dataset.v = b.version;
+    }
     return a;
   }
 
@@ -45,6 +49,10 @@
     tl.appendChild(hoursRow());
     s.rows.forEach(function (r) {
       var row = el("div", "tl-row");
+      if (r.actor) {
+        row.dataset.actor = r.actor;
+        row.dataset.day = s.date;
+      }
       var head = el("h3", "tl-h");
       if (r.url) {
         var link = el("a", null, r.who);
@@ -159,10 +167,67 @@
     });
   }
 
+  // Drag and drop (planners): a planned visit to another time and/or another professional's row,
+  // through the visit edit service (double-booking check, version). The edit form stays the
+  // keyboard way to do the same.
+  function slotAt(track, x) {
+    var rect = track.getBoundingClientRect();
+    var f = (x - rect.left) / rect.width * 72;  // 28 and 12 night columns at .4fr, 56 at 1fr
+    var slot = f < 11.2 ? Math.floor(f / 0.4) : f < 67.2 ? 28 + Math.floor(f - 11.2)
+      : 84 + Math.floor((f - 67.2) / 0.4);
+    return Math.max(0, Math.min(95, slot));
+  }
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; }
+    catch (error) { return ""; }
+  }
+
+  function setupDrag(root) {
+    if (!root.dataset.move) { return; }
+    var message = root.querySelector("#tl-message");
+    var dragged = null;
+    var grab = 0;
+    root.addEventListener("dragstart", function (event) {
+      var block = event.target.closest && event.target.closest("a.tl-b[draggable]");
+      if (!block) { return; }
+      dragged = block;
+      grab = event.clientX - block.getBoundingClientRect().left;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", block.getAttribute("href"));
+    });
+    root.addEventListener("dragover", function (event) {
+      if (dragged && event.target.closest(".tl-row[data-actor] .tl-track")) { event.preventDefault(); }
+    });
+    root.addEventListener("drop", function (event) {
+      var track = event.target.closest(".tl-row[data-actor] .tl-track");
+      if (!dragged || !track) { return; }
+      event.preventDefault();
+      var row = track.parentElement;
+      var minutes = slotAt(track, event.clientX - grab) * 15;
+      var hh = String(Math.floor(minutes / 60)).padStart(2, "0");
+      var mm = String(minutes % 60).padStart(2, "0");
+      var body = new URLSearchParams({start: row.dataset.day + "T" + hh + ":" + mm,
+                                      version: dragged.dataset.v, qui: row.dataset.actor});
+      var url = dragged.getAttribute("href") + "deplacer/";
+      dragged = null;
+      fetch(url, {method: "POST", body: body, credentials: "same-origin",
+                  headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}})
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          message.className = data.ok ? "mb-1 text-success" : "mb-1 text-danger";
+          message.textContent = data.ok ? data.message : data.error;
+          return load(root, window.location.search.replace(/^\?/, ""), false);
+        })
+        .catch(function () { message.textContent = "Le passage n'a pas pu être déplacé."; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     scrollToDay(document);
     var root = document.getElementById("team-timeline");
     if (!root || !window.fetch) { return; }
+    setupDrag(root);
     root.addEventListener("click", function (event) {
       var link = event.target.closest("[data-tl-nav]");
       if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
