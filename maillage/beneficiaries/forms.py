@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.pickers import SearchPickerMixin, SearchSelect, name_search
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune, Organization, Professional
 
@@ -118,14 +119,27 @@ class CaregiverForm(VersionedModelForm):
         }
 
 
-class CareTeamForm(BootstrapFormMixin, forms.Form):
+def _team_member_label(u) -> str:
+    return f"{u.get_full_name()} — {u.profession}" if u.profession else u.get_full_name()
+
+
+def _professional_label(p) -> str:
+    return " — ".join(x for x in (str(p), p.organization.name if p.organization else "") if x)
+
+
+class CareTeamForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """Who joins the care team: a team member or a professional of the directory, each found
+    by name (search-as-you-type; the page never lists the whole team or directory)."""
+
     user = forms.ModelChoiceField(
         label="Membre de l'équipe du CRT", queryset=get_user_model().objects.none(),
-        required=False, to_field_name="public_id", empty_label="—",
+        required=False, to_field_name="public_id", widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un membre de l'équipe dans la liste."},
     )
     professional = forms.ModelChoiceField(
         label="ou professionnel partenaire", queryset=Professional.objects.none(),
-        required=False, to_field_name="public_id", empty_label="—",
+        required=False, to_field_name="public_id", widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un professionnel dans la liste."},
     )
     role = forms.CharField(
         label="Rôle auprès de la personne", max_length=120,
@@ -139,15 +153,36 @@ class CareTeamForm(BootstrapFormMixin, forms.Form):
     is_referent = forms.BooleanField(label="Référent·e du CRT", required=False)
     visits_home = forms.BooleanField(label="Intervient au domicile", required=False, initial=True)
 
-    def __init__(self, *args, crt, **kwargs):
+    PICKERS = {
+        "user": (("first_name", "last_name", "username"), _team_member_label),
+        "professional": (("first_name", "last_name"), _professional_label),
+    }
+
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = team_member_users(crt=crt)
-        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} — {u.profession}"
         self.fields["professional"].queryset = (
             Professional.objects.filter(crt=crt, is_active=True)
-            .select_related("organization").order_by("last_name")
+            .select_related("organization").order_by("last_name", "first_name")
         )
+        for name, (fields, label) in self.PICKERS.items():
+            self.fields[name].label_from_instance = label
+            self.fields[name].widget.search_url = search_url
+            self.limit_picker(name, search_fields=fields, label=label)
         self._style_fields()
+
+    def matches(self, name: str, query: str) -> list[tuple[str, str]]:
+        """The options of the picker ``name`` for the typed ``query`` (the htmx fragment)."""
+        fields, label = self.PICKERS[name]
+        return [(str(r.public_id), label(r))
+                for r in name_search(self.fields[name].queryset, query, fields)]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_typed(
+            cleaned, none_found="Personne ne correspond à « {typed} » : vérifiez l'orthographe.",
+            several="Plusieurs personnes correspondent : choisissez dans la liste.")
+        return cleaned
 
 
 class CareTeamEndForm(BootstrapFormMixin, forms.Form):

@@ -18,6 +18,7 @@ urlpatterns = [
     path(B + "aidants/nouveau/", views.caregiver_edit, name="caregiver_add"),
     path(B + "aidants/<uuid:item_id>/", views.caregiver_edit, name="caregiver_edit"),
     path(B + "cercle/nouveau/", views.care_team_add, name="care_team_add"),
+    path(B + "cercle/chercher/", views.care_team_pick, name="care_team_pick"),
     path(B + "cercle/<uuid:item_id>/fin/", views.care_team_end, name="care_team_end"),
     path(B + "consentements/nouveau/", views.consent_add, name="consent_add"),
     path(B + "consentements/<uuid:item_id>/retrait/", views.consent_withdraw,

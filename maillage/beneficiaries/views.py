@@ -303,11 +303,29 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
             is_referent=data["is_referent"], visits_home=data["visits_home"],
         )
 
+    search_url = reverse("beneficiaries:care_team_pick", kwargs={"public_id": b.public_id})
     return run_form(
-        request, CareTeamForm(request.POST or None, crt=request.crt), save,
-        template="core/form_page.html", context=_form_context(b, "Ajouter au cercle de soins"),
+        request, CareTeamForm(request.POST or None, crt=request.crt, search_url=search_url),
+        save, template="core/form_page.html",
+        context=_form_context(b, "Ajouter au cercle de soins"),
         on_success=lambda r: _saved(request, b, "Cercle de soins mis à jour.", "cercle"),
     )
+
+
+@require("care_team.manage")
+@require_GET
+def care_team_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """The matches of a name typed in the care team form (htmx fragment, at most 20)."""
+    from maillage.core.pickers import render_options, search_param
+
+    _file(request, public_id)  # another CRT's person: 404
+    name = request.GET.get("champ", "user")
+    if name not in CareTeamForm.PICKERS:
+        return HttpResponse("Champ inconnu.", status=400)
+    query = request.GET.get(search_param(name), "").strip()[:80]
+    options = CareTeamForm(crt=request.crt).matches(name, query) if query else []
+    return HttpResponse(render_options(name=name, field_id=f"id_{name}", options=options,
+                                       searched=bool(query), query=query))
 
 
 @require("care_team.manage")
