@@ -88,6 +88,7 @@ def referral_create(*, actor, crt: Crt, source: str, received_at=None, **fields)
               beneficiary=referral.beneficiary,
               details={"origine": referral.get_source_display()})
     send_email(
+        crt=crt,
         to=referral.referrer_email,
         subject=f"{crt.name} : demande reçue",
         body=(
@@ -159,6 +160,7 @@ def referral_decide(*, actor, referral: Referral, version: int, decision: str,
                     f"Motif : {reason}",
     }[decision]
     send_email(
+        crt=crt,
         to=referral.referrer_email,
         subject=f"{crt.name} : décision sur votre demande",
         body=(f"Bonjour,\n\nVotre demande concernant {referral.person_first_name} "

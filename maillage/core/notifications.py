@@ -1,7 +1,5 @@
 """In-app notifications (and email for those who asked for it)."""
 
-from django.db import transaction
-
 from .models import Notification
 from .notify import send_email
 
@@ -14,10 +12,8 @@ def notify(*, crt, users, text: str, url: str = "", exclude=None) -> int:
     )
     for user in recipients.values():
         if user.notify_by_email and user.email:
-            transaction.on_commit(
-                lambda u=user: send_email(to=u.email, subject=f"{crt.name} : {text[:80]}",
-                                          body=f"{text}\n\n{url}")
-            )
+            send_email(crt=crt, to=user.email, subject=f"{crt.name} : {text[:80]}",
+                       body=f"{text}\n\n{url}")
     return len(recipients)
 
 

@@ -1,20 +1,15 @@
-"""Emails to people outside the application (referrers, partners). A mail server failure never
-undoes what was saved: it is logged and the page goes on."""
+"""Messages to people outside the application (referrers, partners), through the durable
+outbox (``maillage.core.outbox``): written in the caller's transaction, sent by the task queue
+once it commits, retried while the mail server is down. A mail server failure never undoes what
+was saved, and nothing is lost."""
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
-
-logger = logging.getLogger(__name__)
+from .models import OutboxMessage
+from .outbox import outbox_add
 
 
-def send_email(*, to: str, subject: str, body: str) -> bool:
+def send_email(*, crt, to: str, subject: str, body: str) -> OutboxMessage | None:
+    """Queue an e-mail in the current transaction (nothing is sent if it rolls back). Returns
+    the outbox row, or None when there is no address."""
     if not to:
-        return False
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception:  # noqa: BLE001 - any transport failure is logged, never fatal
-        logger.exception("Email to %s failed", to)
-        return False
-    return True
+        return None
+    return outbox_add(crt=crt, to=to, subject=subject, body=body)

@@ -108,7 +108,7 @@ def _check_can_manage(actor, membership: Membership, roles: set[str] | None = No
 
 
 def _send_link(*, user, crt: Crt, url: str, new: bool) -> bool:
-    """Email the link after the transaction commits (nothing is sent when it rolls back)."""
+    """Email the link through the outbox (sent after the commit; nothing when it rolls back)."""
     if not user.email:
         return False
     hello = f"Bonjour {user.first_name}," if user.first_name else "Bonjour,"
@@ -122,8 +122,8 @@ def _send_link(*, user, crt: Crt, url: str, new: bool) -> bool:
         "Si vous n'attendiez pas ce message, ignorez-le"
         + (f" ou appelez le CRT au {crt.phone}." if crt.phone else ".")
     )
-    transaction.on_commit(lambda: send_email(
-        to=user.email, subject=f"{crt.name} : votre accès à Maillage", body=body))
+    send_email(crt=crt, to=user.email, subject=f"{crt.name} : votre accès à Maillage",
+               body=body)
     return True
 
 

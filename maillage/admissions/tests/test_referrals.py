@@ -45,9 +45,10 @@ class TestPublicForm:
         return reverse("admissions:public_referral", kwargs={"crt_id": crt.public_id})
 
     def test_submission_lands_as_received_and_shows_nothing_back(
-        self, client, crt_a, cande, mailoutbox
+        self, client, crt_a, cande, mailoutbox, django_capture_on_commit_callbacks
     ):
-        response = client.post(self.url(crt_a), public_data())
+        with django_capture_on_commit_callbacks(execute=True):  # sent after the commit
+            response = client.post(self.url(crt_a), public_data())
         assert response.status_code == 302
         thanks = client.get(response["Location"])
         text = visible_text(thanks)
@@ -144,13 +145,15 @@ class TestReview:
         return client.post(self.url(referral), {"form": "decision",
                                                 "version": referral.version, **data})
 
-    def test_accept_onto_the_waiting_list(self, client, users, crt_a, cande, mailoutbox):
+    def test_accept_onto_the_waiting_list(self, client, users, crt_a, cande, mailoutbox,
+                                          django_capture_on_commit_callbacks):
         referral = ReferralFactory(crt=crt_a, person_commune=cande, known_gir=3,
                                    person_birth_date=date(1940, 1, 1), person_agrees=True)
         client.force_login(users["coordinator"])
-        response = self.decide(client, referral, decision="accept",
-                               next_step="Visite à domicile avec le SSIAD",
-                               next_step_owner=users["nurse"].public_id)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = self.decide(client, referral, decision="accept",
+                                   next_step="Visite à domicile avec le SSIAD",
+                                   next_step_owner=users["nurse"].public_id)
         assert response.status_code == 302
         referral.refresh_from_db()
         assert referral.status == "waiting" and referral.next_step_owner == users["nurse"]
@@ -176,7 +179,8 @@ class TestReview:
         referral.refresh_from_db()
         assert referral.eligibility_override == "Famille s'installe à Segré le mois prochain."
 
-    def test_decline_and_redirect_need_a_reason(self, client, users, crt_a, mailoutbox):
+    def test_decline_and_redirect_need_a_reason(self, client, users, crt_a, mailoutbox,
+                                                django_capture_on_commit_callbacks):
         dac = OrganizationFactory(crt=crt_a, name="DAC 49", kind="dac")
         first, second = ReferralFactory(crt=crt_a), ReferralFactory(crt=crt_a)
         client.force_login(users["coordinator"])
@@ -185,8 +189,10 @@ class TestReview:
                            ).status_code == 400
         assert self.decide(client, first, decision="decline", reason="GIR 6.").status_code \
             == 302
-        assert self.decide(client, second, decision="redirect", reason="Situation complexe",
-                           redirected_to=dac.public_id).status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):
+            assert self.decide(client, second, decision="redirect",
+                               reason="Situation complexe",
+                               redirected_to=dac.public_id).status_code == 302
         second.refresh_from_db()
         assert (second.status, second.redirected_to) == ("redirected", dac)
         assert "réorientée vers DAC 49" in mailoutbox[-1].body

@@ -1,0 +1,159 @@
+"""The durable outbox: every message to the outside is a row written in the caller's
+transaction, sent by the task queue after commit.
+
+Life of a message: ``pending`` (written; due at ``next_attempt_at``) → ``sending`` (taken by a
+worker until ``lease_until``) → ``sent``; a failed attempt puts it back to ``pending`` with the
+error and a later ``next_attempt_at`` (exponential backoff: 1, 2, 4… minutes, at most one hour
+apart), and after ``MAX_ATTEMPTS`` it is ``failed``, shown to the coordination with a « Réessayer »
+button. Nothing is lost when the mail server is down, when the enqueue after commit is lost or
+when a worker dies: the periodic ``outbox_flush`` takes every due message again.
+
+Delivery is **at least once, not exactly once**. A worker takes a message by a conditional
+``UPDATE`` (``pending`` and due, or ``sending`` with an expired lease → ``sending``), so two
+workers never send the same message at the same time, and a worker killed before or while
+talking to the mail server leaves a ``sending`` row whose lease expires and which is sent again.
+The one window left is a worker killed after the server accepted the message and before the row
+is marked ``sent``: the message is then sent twice. SMTP gives no way to close it (no
+transaction spans our database and the remote server); it is a few milliseconds wide, and every
+attempt carries the same ``Message-ID`` (the row's public id), so a duplicate is detectable and
+mail systems that deduplicate drop it. Exactly once would mean losing messages instead, which is
+worse for a referral decision or an access link.
+
+The body may carry personal data: it is never logged, never in an audit label, never in an
+error kept on the row (only the exception's class and message from the transport).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=1)
+
+
+def lease() -> timedelta:
+    """How long a worker keeps a message it is sending before another may take it again."""
+    return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt."""
+    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+
+
+def outbox_add(*, crt, to: str, subject: str, body: str,
+               kind: str = OutboxMessage.Kind.EMAIL) -> OutboxMessage:
+    """Write the message in the current transaction; once it commits, ask the queue to send it
+    (if that request is lost, ``outbox_flush`` sends it within a minute)."""
+    message = OutboxMessage.objects.create(crt=crt, kind=kind, to=to, subject=subject[:300],
+                                           body=body)
+    transaction.on_commit(lambda: enqueue(message.pk))
+    return message
+
+
+def enqueue(pk: int, *, eta=None) -> None:
+    from .tasks import outbox_send
+
+    try:
+        if eta is None:
+            outbox_send(pk)
+        else:
+            outbox_send.schedule((pk,), eta=eta)
+    except Exception:  # noqa: BLE001 - the periodic flush sends it anyway
+        logger.exception("Outbox message %s could not be queued; the flush will send it", pk)
+
+
+def _take(pk: int, now) -> bool:
+    """Take the message for sending: one worker wins (conditional UPDATE, both databases)."""
+    return bool(OutboxMessage.objects.filter(pk=pk).filter(
+        Q(state=OutboxMessage.State.PENDING, next_attempt_at__lte=now)
+        | Q(state=OutboxMessage.State.SENDING, lease_until__lt=now),
+    ).update(state=OutboxMessage.State.SENDING, lease_until=now + lease(),
+             attempts=F("attempts") + 1))
+
+
+def _transport(message: OutboxMessage) -> None:
+    email = EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL,
+                         [message.to], headers={"Message-ID": message.message_id})
+    email.send(fail_silently=False)
+
+
+def deliver(pk: int, *, now=None) -> str | None:
+    """Send one message if it is due and nobody else is sending it. Returns its new state, or
+    None when there was nothing to do (already sent, not due, taken by another worker)."""
+    now = now or timezone.now()
+    if not _take(pk, now):
+        return None
+    message = OutboxMessage.objects.get(pk=pk)
+    try:
+        _transport(message)
+    except Exception as exc:  # noqa: BLE001 - every transport failure is retried
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        failed = message.attempts >= MAX_ATTEMPTS
+        retry_at = timezone.now() + backoff(message.attempts)
+        OutboxMessage.objects.filter(pk=pk, state=OutboxMessage.State.SENDING).update(
+            state=OutboxMessage.State.FAILED if failed else OutboxMessage.State.PENDING,
+            last_error=error, next_attempt_at=retry_at, lease_until=None)
+        logger.warning("Outbox message %s: attempt %s failed (%s)", message.public_id,
+                       message.attempts, type(exc).__name__)
+        if not failed:
+            enqueue(pk, eta=retry_at)
+        return (OutboxMessage.State.FAILED if failed else OutboxMessage.State.PENDING)
+    OutboxMessage.objects.filter(pk=pk).update(state=OutboxMessage.State.SENT,
+                                               sent_at=timezone.now(), lease_until=None,
+                                               last_error="")
+    return OutboxMessage.State.SENT
+
+
+def due(*, now=None, limit: int = 200) -> list[int]:
+    now = now or timezone.now()
+    return list(OutboxMessage.objects.filter(
+        Q(state=OutboxMessage.State.PENDING, next_attempt_at__lte=now)
+        | Q(state=OutboxMessage.State.SENDING, lease_until__lt=now),
+    ).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def flush(*, now=None) -> int:
+    """Send every due message (and those a dead worker left half-sent). Returns how many were
+    sent."""
+    return sum(deliver(pk, now=now) == OutboxMessage.State.SENT for pk in due(now=now))
+
+
+# --- The coordination's page -------------------------------------------------------------------
+
+
+def messages_for(*, crt):
+    """The CRT's outbox, newest first (the page paginates it)."""
+    return OutboxMessage.objects.filter(crt=crt).order_by("-created_at", "-id").only(
+        "public_id", "kind", "to", "subject", "state", "attempts", "last_error",
+        "next_attempt_at", "created_at", "sent_at")
+
+
+@transaction.atomic
+def outbox_retry(*, actor, message: OutboxMessage) -> OutboxMessage:
+    """A new series of attempts for a message that failed (the address was corrected, the mail
+    server is back…), queued after the commit."""
+    from .audit import audit_log
+    from .errors import DomainError
+
+    updated = OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.FAILED).update(
+        state=OutboxMessage.State.PENDING, attempts=0, next_attempt_at=timezone.now())
+    if not updated:
+        raise DomainError("Ce message n'est pas en échec : il n'y a rien à réessayer.",
+                          code="conflict")
+    audit_log(actor=actor, action="outbox.retried", obj=message, crt=message.crt)
+    transaction.on_commit(lambda: enqueue(message.pk))
+    message.refresh_from_db()
+    return message
