@@ -28,3 +28,4 @@ class CoreAction(models.TextChoices):
         "Rôle de direction donné (commande d'installation)",
     )
     AUDIT_EXPORTED = "audit.exported", "Export du journal d'audit"
+    OUTBOX_RETRIED = "outbox.retried", "Nouvel essai d'envoi d'un message sortant"

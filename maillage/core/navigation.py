@@ -38,6 +38,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
     NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire"),
+    NavItem("Messages sortants", "core:outbox", "outbox.view", "Territoire"),
     NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),
     NavItem("Accès en urgence", "oncall:break_glass_list", "oncall.break_glass.review",
             "Conformité"),

@@ -78,6 +78,7 @@ class Perm(StrEnum):
     PORTAL_POST_NOTE = "portal.post_note"
     PORTAL_ACCOUNTS = "portal.accounts"
     AUDIT_VIEW = "audit.view"
+    OUTBOX_VIEW = "outbox.view"
 
 
 ALL_ROLES = frozenset(Role)
@@ -205,6 +206,10 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.PORTAL_ACCOUNTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.
     Perm.AUDIT_VIEW: frozenset({Role.AUDITOR}),
+    # The messages sent to people outside (e-mails to referrers, access links…): their state,
+    # the last error, a new attempt for those that failed. Recipients and subjects, never the
+    # text.
+    Perm.OUTBOX_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import settings_views, views
+from . import outbox_views, settings_views, views
 
 app_name = "core"
 
@@ -22,6 +22,9 @@ urlpatterns = [
          name="member_reactivate"),
     path("equipe/<uuid:public_id>/nouveau-lien/", views.member_link, name="member_link"),
     path("notifications/", views.notifications, name="notifications"),
+    path("messages-sortants/", outbox_views.outbox_list, name="outbox"),
+    path("messages-sortants/<uuid:public_id>/reessayer/", outbox_views.outbox_retry,
+         name="outbox_retry"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
 ]
