@@ -395,12 +395,19 @@ def series_end(*, actor, series: VisitSeries, version: int, last_day: date) -> V
 
 
 def extend_series(*, today: date | None = None, crt=None) -> int:
-    """Move every open series' horizon forward. Returns the number of visits created."""
+    """Move every open series' horizon forward. Returns the number of visits created.
+
+    Incremental: reads only the series with something left to create — not ended, not yet
+    generated up to the horizon, and not already generated up to their own end date (a series
+    ending before the horizon is complete once generated; it is not read again)."""
     horizon = _horizon(today)
-    qs = VisitSeries.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=today or
-                                                                 timezone.localdate()),
-                                    Q(generated_until__isnull=True)
-                                    | Q(generated_until__lt=horizon))
+    not_generated = Q(generated_until__isnull=True)
+    qs = VisitSeries.objects.filter(
+        not_generated | Q(generated_until__lt=horizon),
+        Q(end_date__isnull=True)
+        | Q(end_date__gte=today or timezone.localdate())
+        & (not_generated | Q(generated_until__lt=F("end_date"))),
+    )
     if crt is not None:
         qs = qs.filter(crt=crt)
     total = 0

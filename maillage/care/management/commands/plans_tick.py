@@ -1,5 +1,6 @@
-"""Run once a day (cron, systemd timer): tell the referent and the coordination of each plan
-whose review date has come. Running it again the same day sends nothing new."""
+"""Tell the referent and the coordination of each plan whose review date has come. The task
+queue does it every day (``care/tasks.py``); this command is for a manual run or cron. Running
+it again the same day sends nothing new."""
 
 from django.core.management.base import BaseCommand
 

@@ -85,26 +85,15 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("")
-        _start_ticks()
+        _start_worker()
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 
 
-def _start_ticks(every: int = 300) -> None:
-    """The periodic jobs of the apps while the demo server runs (missed-visit alerts, series
-    horizons…): each app's demo module may offer a ``tick()``."""
-    import threading
+def _start_worker() -> None:
+    """One task-queue consumer beside the demo server (the outbox, missed-visit alerts, series
+    horizons, reminders): a child process that stops with the server."""
+    import subprocess
 
-    from django.db import close_old_connections
+    from .worker import consumer_argv
 
-    ticks = [m.tick for m in demo_modules() if callable(getattr(m, "tick", None))]
-    if not ticks:
-        return
-
-    def loop():
-        while True:
-            for tick in ticks:
-                tick()
-            time.sleep(every)
-            close_old_connections()
-
-    threading.Thread(target=loop, name="demo-ticks", daemon=True).start()
+    subprocess.Popen(consumer_argv())  # noqa: S603

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from .worker import consumer_argv
+
 
 class Command(BaseCommand):
     help = "Sert l'application avec gunicorn (production). Collecte d'abord les fichiers statiques."
@@ -18,8 +20,11 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3))
         )
         parser.add_argument("--migrate", action="store_true", help="Applique les migrations avant.")
+        parser.add_argument("--sans-worker", dest="with_worker", action="store_false",
+                            help="Ne lance pas de traitement des tâches à côté (il tourne "
+                                 "ailleurs : « maillage worker »).")
 
-    def handle(self, *args, bind, workers, migrate, **options):
+    def handle(self, *args, bind, workers, migrate, with_worker, **options):
         if migrate:
             call_command("migrate", interactive=False, verbosity=1)
         if not settings.WHITENOISE_USE_FINDERS:
@@ -34,9 +39,11 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
         ]
-        # Missed-visit alerts and series horizons, every 5 minutes, beside gunicorn (it stops
-        # when gunicorn does).
-        subprocess.Popen([sys.executable, "-m", "maillage.cli", "visits_tick", "--loop", "300"])  # noqa: S603
+        # One task-queue consumer beside gunicorn (not one per gunicorn worker): the outbox and
+        # the periodic tasks. It stops when gunicorn (this process, after exec) stops.
+        # ``--sans-worker`` when workers run elsewhere (``maillage worker``).
+        if with_worker:
+            subprocess.Popen(consumer_argv())  # noqa: S603
         self.stdout.write(f"Maillage servi sur http://{bind}")
         sys.stdout.flush()
         os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606

@@ -1,6 +1,6 @@
-"""Run every few minutes: raise the missed-visit alerts and keep every series' occurrences
-created ahead. ``maillage serve`` and ``maillage demo`` run it in the background
-(``--loop``); a cron job or a systemd timer calling it once works as well."""
+"""Raise the missed-visit alerts and keep every series' occurrences created ahead, once. The task
+queue does it every 5 minutes (``visits/tasks.py``, run by ``maillage worker``, which ``serve``
+and ``demo`` start); this command is for a manual run or a deployment without a worker."""
 
 import os
 import time
