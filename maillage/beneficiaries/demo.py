@@ -6,15 +6,17 @@ from datetime import date, timedelta
 from random import Random
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from maillage.core.demo import HISTORY_DAYS, DemoContext
-from maillage.core.models import Membership
+from maillage.core.audit import safe_details
+from maillage.core.demo import HISTORY_DAYS, DemoContext, audit_event
+from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
 
 from . import aggir, icope, services
 from .identity import IdentityStatus, InsOid
-from .models import Beneficiary, Consent
+from .models import Beneficiary, CareTeamMember, Consent, TimelineEvent
 
 COUNTS = {"anjou_bleu": 40, "baugeois": 12}
 
@@ -91,6 +93,64 @@ def _grid_inputs(codes: str, rng) -> dict:
     return {code: {"code": letters[code.split(".")[0]]} for code in aggir.INPUT_CODES}
 
 
+class _Batch:
+    """What ``services.care_team_add`` and ``services.consent_record`` write for a new file
+    (the row, its audit event, its timeline entry), inserted in bulk. The services' checks
+    hold by construction here: team members and partners come from the CRT itself, the file
+    is new (no duplicate member, one GP, no previous consent), the actor is the coordinator
+    — so the demo skips their queries (nine calls per person)."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.rows: dict[type, list] = {CareTeamMember: [], Consent: []}
+        self.events: list[AuditEvent] = []
+        self.timeline: list[TimelineEvent] = []
+
+    def _write(self, obj, b, *, action: str, kind: str, title: str, details=None) -> None:
+        now = timezone.now()
+        event = audit_event(actor=self.actor, action=action, at=now, obj=obj, beneficiary=b,
+                            details=safe_details(obj, details))
+        event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
+        self.rows[type(obj)].append(obj)
+        self.events.append(event)
+        self.timeline.append(TimelineEvent(
+            crt=b.crt, beneficiary=b, occurred_at=now, kind=kind, title=title[:250],
+            is_health_data=False, created_by=self.actor, updated_by=self.actor))
+
+    def care_team_add(self, b, *, user=None, professional=None, role: str, start_date: date,
+                      is_gp: bool = False, is_referent: bool = False,
+                      visits_home: bool = True) -> None:
+        member = CareTeamMember(
+            crt=b.crt, beneficiary=b, user=user, professional=professional, role=role,
+            start_date=start_date, is_gp=is_gp, is_referent=is_referent,
+            visits_home=visits_home, created_by=self.actor, updated_by=self.actor)
+        self._write(member, b, action="care_team.member_added", kind="care_team.added",
+                    title=f"Cercle de soins : {member}")
+
+    def consent_record(self, b, *, kind: str, granted: bool, collected_on: date, method: str,
+                       organization=None, share_health: bool = False,
+                       scope_notes: str = "") -> None:
+        consent = Consent(
+            crt=b.crt, beneficiary=b, kind=kind, granted=granted, organization=organization,
+            share_identity=True, share_planning=True, share_health=share_health,
+            scope_notes=scope_notes, collected_on=collected_on, method=method,
+            collected_by=self.actor, created_by=self.actor, updated_by=self.actor)
+        verb = "accord" if granted else "opposition / refus"
+        title = f"Consentement ({verb}) : {consent.get_kind_display()}"
+        if organization:
+            title += f" — {organization.name}"
+        self._write(consent, b, action="consent.recorded", kind="consent.recorded", title=title,
+                    details={"objet": consent.get_kind_display(), "sens": verb})
+
+    def flush(self) -> None:
+        for model, rows in self.rows.items():
+            model.objects.bulk_create(rows)
+            rows.clear()
+        TimelineEvent.objects.bulk_create(self.timeline)
+        AuditEvent.objects.bulk_create(self.events)
+        self.events, self.timeline = [], []
+
+
 def load(ctx: DemoContext) -> None:
     users = get_user_model().objects
     for key, count in COUNTS.items():
@@ -109,6 +169,7 @@ def load(ctx: DemoContext) -> None:
         nurses = list(Professional.objects.filter(crt=crt, profession="nurse"))
         had = Organization.objects.get(crt=crt, kind=Organization.Kind.HAD)
         dates = Random(f"{key}-admissions")
+        team = _Batch(coordinator)
         for index in range(count * ctx.scale):
             sex = "F" if rng.random() < 0.65 else "M"
             first = rng.choice(WOMEN if sex == "F" else MEN)
@@ -174,42 +235,43 @@ def load(ctx: DemoContext) -> None:
             ctx.clock(start)
             # The coordinator follows every file without being in its care team (nobody adds
             # themselves to a care team); the CRT's nurse is the referent.
-            services.care_team_add(actor=coordinator, beneficiary=b, user=doctor,
+            team.care_team_add(b, user=doctor,
                                    role="Médecin coordonnateur", start_date=start,
                                    visits_home=False)
             for aide in rng.sample(staff[Role.CARE_AIDE], k=min(2, len(staff[Role.CARE_AIDE]))):
-                services.care_team_add(actor=coordinator, beneficiary=b, user=aide,
+                team.care_team_add(b, user=aide,
                                        role="Aide-soignante", start_date=start)
             if staff[Role.NURSE]:
-                services.care_team_add(actor=coordinator, beneficiary=b,
+                team.care_team_add(b,
                                        user=rng.choice(staff[Role.NURSE]),
                                        role="Infirmière du CRT, référente", start_date=start,
                                        is_referent=True)
             gp = gps[0] if key == "anjou_bleu" and index % 3 == 0 else rng.choice(gps)
             if key == "anjou_bleu" and index % 3 == 0:
                 gp = Professional.objects.get(crt=crt, user__username="partner")
-            services.care_team_add(actor=coordinator, beneficiary=b, professional=gp,
+            team.care_team_add(b, professional=gp,
                                    role="Médecin traitant", start_date=start, is_gp=True,
                                    visits_home=False)
             if nurses:
-                services.care_team_add(actor=coordinator, beneficiary=b,
+                team.care_team_add(b,
                                        professional=rng.choice(nurses),
                                        role="Infirmier·ère libéral·e", start_date=start)
             opposed = index % 17 == 16
-            services.consent_record(
-                actor=coordinator, beneficiary=b, kind=Consent.Kind.CARE_TEAM_SHARING,
+            team.consent_record(
+                b, kind=Consent.Kind.CARE_TEAM_SHARING,
                 granted=not opposed, collected_on=start, method="written",
                 share_health=True,
             )
-            services.consent_record(actor=coordinator, beneficiary=b, kind="oncall_information",
+            team.consent_record(b, kind="oncall_information",
                                     granted=rng.random() < 0.9, collected_on=start,
                                     method="written")
             if index % 9 == 4:
-                services.consent_record(
-                    actor=coordinator, beneficiary=b, kind=Consent.Kind.PARTNER_SHARING,
+                team.consent_record(
+                    b, kind=Consent.Kind.PARTNER_SHARING,
                     organization=had, granted=True, collected_on=start, method="oral",
                     share_health=True, scope_notes="Évaluation en vue d'une HAD",
                 )
+            team.flush()
             medical = b.medical
             services.medical_update(
                 actor=doctor, record=medical, version=medical.version,

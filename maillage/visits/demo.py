@@ -17,6 +17,7 @@ from maillage.admissions.models import Enrolment, Suspension
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.care.models import Alert, Service
 from maillage.care.services import alert_resolve
+from maillage.core.audit import audit_log
 from maillage.core.demo import DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
@@ -90,14 +91,38 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         slots[actor_key + start] = index + 1
         return _slot(start, index, minutes)
 
+    batch: list[VisitSeries] = []
+    horizon = services._horizon(today)
+
     def plan(b, first_day, *, staff=None, professional=None, service, times, minutes,
              frequency="daily", weekdays="", interval=1):
-        services.series_create(
-            actor=coordinator, beneficiary=b, staff=staff, professional=professional,
+        """As ``services.series_create`` does (same checks, care team, occurrences, audit),
+        but the series and their visits are inserted in bulk for the whole CRT."""
+        series = VisitSeries(
+            crt=b.crt, beneficiary=b, staff=staff, professional=professional,
             service=service, place="home", frequency=frequency, interval=interval,
             weekdays=weekdays, times=times, duration_minutes=minutes, start_date=first_day,
-            end_date=until, instructions="", allow_overlap=True,
-            not_before=timezone.make_aware(datetime.combine(first_day, datetime.min.time())))
+            end_date=until, instructions="", created_by=coordinator, updated_by=coordinator)
+        services._normalise_series(series)
+        services._join_care_team(coordinator, b, staff, professional, min(first_day, today))
+        batch.append(series)
+
+    def flush():
+        VisitSeries.objects.bulk_create(batch)
+        visits = []
+        for series in batch:
+            last = min(horizon, series.end_date) if series.end_date else horizon
+            created = services._occurrences(
+                series, series.start_date, last,
+                timezone.make_aware(datetime.combine(series.start_date, datetime.min.time())))
+            visits.extend(created)
+            series.generated_until = last
+            audit_log(actor=coordinator, action="visit_series.created", obj=series,
+                      beneficiary=series.beneficiary,
+                      details={"récurrence": series.describe(), "passages créés": len(created)})
+        VisitSeries.objects.bulk_update(batch, ["generated_until"], batch_size=500)
+        Visit.objects.bulk_create(visits, batch_size=2000)
+        batch.clear()
 
     for index, stay in enumerate(stays):
         b = stay.beneficiary
@@ -128,6 +153,7 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         if gp is not None:
             plan(b, first_day, professional=gp, service=None, minutes=30, frequency="weekly",
                  weekdays="1", interval=4, times=next_slot(f"g{gp.pk}", "13:00", 45))
+    flush()
     # A deliberate double-booking in the coming days, for the team calendar to show.
     if len(stays) > 2 and aides:
         first = Visit.objects.filter(crt=crt, staff=aides[0],
