@@ -323,6 +323,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The outbox sends through the task queue: a mail server that does not answer must not hold a
 # worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# How long a worker keeps an outbox message it is sending before another worker may take it again
+# (the first one presumed dead): longer than any SMTP exchange.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 
 # Task queue (Huey, through huey.contrib.djhuey): periodic jobs (each app's tasks.py) and the
 # outbox. A SQLite file under var/ by default (nothing to install); Redis when REDIS_URL is set,
