@@ -98,12 +98,22 @@ def run_load(out, *, scale: int | None, reuse: bool, users: int, seconds: int,
         _wait_healthy(host, server)
         with tempfile.TemporaryDirectory() as tmp:
             out.write(f"Locust : {users} utilisateurs, {seconds} s…")
-            subprocess.run(  # noqa: S603
-                [locust, "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
-                 "-r", str(max(1, users // 10)), "-t", f"{seconds}s", "-H", host,
-                 "--csv", f"{tmp}/load", "--reset-stats", "--only-summary",
-                 "--loglevel", "WARNING"], check=False, stdout=subprocess.DEVNULL)
-            rows = read_stats(Path(tmp) / "load_stats.csv")
+            log = Path(tmp) / "locust.log"
+            with log.open("w") as log_file:
+                # Stats are reset once every user is spawned (the logins are not counted).
+                subprocess.run(  # noqa: S603
+                    [locust, "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
+                     "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "-H", host,
+                     "--csv", f"{tmp}/load", "--reset-stats", "--only-summary"],
+                    check=False, stdout=log_file, stderr=subprocess.STDOUT)
+            stats = Path(tmp) / "load_stats.csv"
+            if not stats.exists():
+                raise CommandError("Locust n'a pas produit de statistiques :\n"
+                                   + log.read_text()[-3000:])
+            rows = read_stats(stats)
+            failures = Path(tmp) / "load_failures.csv"
+            if failures.exists() and len(failures.read_text().splitlines()) > 1:
+                out.write("\nErreurs (Locust) :\n" + failures.read_text())
         report(rows, seconds, out)
     finally:
         server.send_signal(signal.SIGTERM)
