@@ -45,7 +45,7 @@ MAX_DELAY = timedelta(hours=1)
 
 def lease() -> timedelta:
     """How long a worker keeps a message it is sending before another may take it again."""
-    return timedelta(seconds=getattr(settings, "OUTBOX_LEASE_SECONDS", 300))
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:
