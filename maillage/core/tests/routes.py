@@ -75,6 +75,7 @@ OBJECT_ROUTES = {
         lambda b: CaregiverFactory(crt=b.crt, beneficiary=b)
     ),
     "beneficiaries:care_team_add": _file,
+    "beneficiaries:care_team_pick": _file,
     "beneficiaries:care_team_end": _file_item(lambda b: join_care_team(b, _staff(b))),
     "beneficiaries:consent_add": _file,
     "beneficiaries:consent_withdraw": _file_item(lambda b: consent(b)),
@@ -175,6 +176,7 @@ OBJECT_ROUTES = {
     "core:member_deactivate": lambda crt, user, roles: _membership(crt),
     "core:member_reactivate": lambda crt, user, roles: _membership(crt, is_active=False),
     "core:member_link": lambda crt, user, roles: _membership(crt),
+    "core:outbox_retry": lambda crt, user, roles: {"public_id": _failed_message(crt).public_id},
     # A password link names no CRT: a wrong one answers 404 like an unknown object.
     "core:password_set": lambda crt, user, roles: {"uidb64": "MA", "token": "jeton-inconnu"},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
@@ -263,6 +265,13 @@ def _transfer_call(crt, user, roles):
     return call
 
 
+def _failed_message(crt):
+    from maillage.core.models import OutboxMessage
+
+    return OutboxMessage.objects.create(crt=crt, to="partenaire@example.fr", subject="Objet",
+                                        body="Texte", state=OutboxMessage.State.FAILED)
+
+
 def _staff(beneficiary):
     from maillage.core.tests.factories import UserFactory
 
@@ -277,6 +286,7 @@ POST_ONLY = {
     "oncall:escalation_add", "oncall:shift_remove", "oncall:contact_add",
     "oncall:contact_remove", "oncall:dlu_review",
     "core:member_deactivate", "core:member_reactivate", "core:member_link",
+    "core:outbox_retry",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
     "portal:access_remove_caregiver",
 }
