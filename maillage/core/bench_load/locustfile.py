@@ -1,8 +1,9 @@
 """Load scenario of ``maillage bench --load`` (Locust): the roles' journeys on the demo.
 
 Run by Locust in its own process (gevent monkey-patches everything: never import this module
-from Django or pytest). Each simulated user logs in once with a demo account, then repeats its
-role's journey; one extra user class hits the bare health check, the reference throughput.
+from Django or pytest). Each demo account logs in once, its users share the session, then
+repeat their role's journey; one extra user hits the bare health check (the reference
+throughput).
 
     uv run locust -f maillage/core/bench_load/locustfile.py --headless -u 100 -r 20 \
         -t 60s -H http://127.0.0.1:8001
@@ -11,11 +12,14 @@ role's journey; one extra user class hits the bare health check, the reference t
 import random
 import re
 
+from gevent.lock import Semaphore
 from locust import HttpUser, between, task
 
 PASSWORD = "maillage-demo"  # noqa: S105 - the documented demo password
 TRACE_LINK = re.compile(r'href="(/passages/[0-9a-f-]{36}/realise/)"')
 SEARCHES = ["Mar", "Jean", "Ber", "Lem", "Cha", "Gui"]
+_SESSIONS: dict[str, dict] = {}
+_LOGIN = Semaphore()
 
 
 class DemoUser(HttpUser):
@@ -24,6 +28,17 @@ class DemoUser(HttpUser):
     wait_time = between(0.5, 2)
 
     def on_start(self):
+        # One login per demo account, its session shared by the users of that account: a
+        # hundred password hashes at once would measure the hasher, not the pages.
+        with _LOGIN:
+            cookies = _SESSIONS.get(self.username)
+            if cookies is None:
+                self._login()
+                cookies = _SESSIONS[self.username] = self.client.cookies.get_dict()
+        for name, value in cookies.items():
+            self.client.cookies.set(name, value)
+
+    def _login(self):
         self.client.get("/connexion/", name="connexion (formulaire)")
         token = self.client.cookies.get("csrftoken", "")
         with self.client.post(
