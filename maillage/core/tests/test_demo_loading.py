@@ -1,4 +1,4 @@
-"""Loading the demo: scale, determinism, the command (each test loads its own demo)."""
+"""Loading the demo: scale, determinism, the command (a fresh load or the run's snapshot)."""
 
 import pytest
 from django.core.management import call_command
@@ -9,7 +9,13 @@ from maillage.core.roles import Role
 
 
 def test_scale_multiplies_the_staff(db):
-    load_demo(scale=2)
+    from random import Random
+
+    from maillage.core import demo as core_demo
+    from maillage.core.demo import DemoContext
+
+    # The staff come from core's demo module: loading it alone at scale 2 is enough.
+    core_demo.load(DemoContext(rng=Random(2025), scale=2))
     anjou = Crt.objects.get(name="CRT Anjou Bleu")
     assert Membership.objects.filter(crt=anjou, roles__role=Role.CARE_AIDE).count() == 1 + 5 * 2
 
@@ -22,8 +28,9 @@ def test_demo_is_deterministic(transactional_db, demo_snapshot):
     assert sorted(Membership.objects.values_list("user__username", "crt__name")) == first
 
 
-def test_command_is_idempotent_prints_accounts_and_resets(transactional_db, capsys):
-    call_command("demo", no_serve=True)
+def test_command_is_idempotent_prints_accounts_and_resets(transactional_db, demo_snapshot,
+                                                         capsys):
+    demo_snapshot.restore()  # as if a first ``maillage demo`` had loaded it
     call_command("demo", no_serve=True)
     out = capsys.readouterr().out
     assert Crt.objects.count() == 2
