@@ -3,13 +3,13 @@
 Periodic tasks are declared with ``periodic(...)`` rather than Huey's ``periodic_task`` alone:
 every consumer runs the scheduler, so with two workers (two machines sharing a Redis queue, or
 ``maillage worker`` started twice) each would enqueue the same periodic task for the same
-minute. Two guards make it run once per slot:
-
-- a row ``PeriodicRun(name, slot)`` under a unique constraint, inserted before the work: the
-  second worker's insert fails, it counts itself in ``skipped`` and does nothing (this also
-  holds when the two runs do not overlap in time, which a lock alone would not catch);
-- Huey's ``lock_task`` (with a time to live, so a worker killed while holding it does not block
-  the task for ever) so that a run that lasts longer than its period does not overlap the next.
+minute. A row ``PeriodicRun(name, slot)`` under a unique constraint, inserted before the work,
+makes it run once per slot: the second worker's insert fails, it counts itself in ``skipped``
+and does nothing. This holds whether or not the two runs overlap in time (Huey's ``lock_task``
+only stops overlapping runs, and on the SQLite storage its lock has no time to live, so a worker
+killed while holding it would block the task until someone flushes the locks). A run longer than
+its period may overlap the next slot's run: the periodic jobs are written to be idempotent
+(conditional updates: a visit raises one alert, a plan one reminder per review date).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import db_periodic_task
 
 from .models import PeriodicRun
 
@@ -46,7 +46,7 @@ def claim_slot(name: str, slot: datetime) -> bool:
     return True
 
 
-def periodic(cron, *, name: str, every_minutes: int, lock_ttl: int = 3600):
+def periodic(cron, *, name: str, every_minutes: int):
     """Declare a periodic task run at most once per slot of ``every_minutes`` whatever the
     number of workers. ``cron`` is a Huey ``crontab(...)`` matching those slots. The decorated
     function stays callable directly (``.call_local``), e.g. by a management command."""
@@ -59,8 +59,7 @@ def periodic(cron, *, name: str, every_minutes: int, lock_ttl: int = 3600):
                 logger.info("Periodic task %s already run for %s: skipped", name,
                             slot.isoformat())
                 return None
-            with HUEY.lock_task(f"periodic:{name}", ttl=lock_ttl):
-                return fn()
+            return fn()
 
         task = db_periodic_task(cron, name=name)(run)
         task.call_local = fn

@@ -651,6 +651,11 @@ def check_missed(*, now: datetime | None = None, crt=None,
     for visit in qs.select_related("crt", "beneficiary", "staff", "service",
                                    "professional__organization"):
         with transaction.atomic():
+            # Checked again under a row lock: two runs at once (a slow run overlapping the
+            # next one) raise one alert.
+            if not Visit.objects.select_for_update().filter(
+                    pk=visit.pk, status=Visit.Status.PLANNED, missed_alert__isnull=True).exists():
+                continue
             _raise_missed(visit, actor=None,
                           because="non tracé deux heures après la fin prévue")
         raised.append(visit)
