@@ -158,6 +158,7 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
         stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
             "beneficiary").order_by("pk")
+        roles_of: dict[int, frozenset] = {}  # one query per author, not per note
         for index, stay in enumerate(stays):
             b = stay.beneficiary
             writers = [m.user for m in CareTeamMember.objects.active().filter(
@@ -165,9 +166,11 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                 if m.user != coordinator]
             for category, visibility, text in rng.sample(NOTES, k=3):
                 author = rng.choice(writers) if writers else coordinator
-                roles = frozenset(
-                    Membership.objects.get(user=author, crt=crt).roles.values_list(
-                        "role", flat=True))
+                roles = roles_of.get(author.pk)
+                if roles is None:
+                    roles = roles_of[author.pk] = frozenset(
+                        Membership.objects.get(user=author, crt=crt).roles.values_list(
+                            "role", flat=True))
                 access = FileAccess(identity=True, planning=True, liaison=True, health=True)
                 services.note_add(actor=author, roles=roles, beneficiary=b, access=access,
                                   category=category, visibility=visibility, text=text)
