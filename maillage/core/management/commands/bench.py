@@ -223,5 +223,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 "Pages clés absentes des bench.py : " + ", ".join(missing)))
         verdict = (self.style.SUCCESS("Toutes les pages clés tiennent les cibles.") if not failed
-                   else self.style.ERROR(f"{failed} page(s) clé(s) hors cible."))
+                   else self.style.ERROR(f"{failed} page(s) hors cible ou en erreur."))
         self.stdout.write(verdict)
