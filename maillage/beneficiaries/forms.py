@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
-from maillage.core.pickers import SearchPickerMixin, SearchSelect, name_search
+from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune, Organization, Professional
 
@@ -165,23 +165,12 @@ class CareTeamForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
             Professional.objects.filter(crt=crt, is_active=True)
             .select_related("organization").order_by("last_name", "first_name")
         )
-        for name, (fields, label) in self.PICKERS.items():
-            self.fields[name].label_from_instance = label
-            self.fields[name].widget.search_url = search_url
-            self.limit_picker(name, search_fields=fields, label=label)
+        self.setup_pickers(search_url)
         self._style_fields()
-
-    def matches(self, name: str, query: str) -> list[tuple[str, str]]:
-        """The options of the picker ``name`` for the typed ``query`` (the htmx fragment)."""
-        fields, label = self.PICKERS[name]
-        return [(str(r.public_id), label(r))
-                for r in name_search(self.fields[name].queryset, query, fields)]
 
     def clean(self):
         cleaned = super().clean()
-        self.resolve_typed(
-            cleaned, none_found="Personne ne correspond à « {typed} » : vérifiez l'orthographe.",
-            several="Plusieurs personnes correspondent : choisissez dans la liste.")
+        self.resolve_typed(cleaned)
         return cleaned
 
 

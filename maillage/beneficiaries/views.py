@@ -316,16 +316,10 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def care_team_pick(request: HttpRequest, public_id) -> HttpResponse:
     """The matches of a name typed in the care team form (htmx fragment, at most 20)."""
-    from maillage.core.pickers import render_options, search_param
+    from maillage.core.pickers import picker_response
 
     _file(request, public_id)  # another CRT's person: 404
-    name = request.GET.get("champ", "user")
-    if name not in CareTeamForm.PICKERS:
-        return HttpResponse("Champ inconnu.", status=400)
-    query = request.GET.get(search_param(name), "").strip()[:80]
-    options = CareTeamForm(crt=request.crt).matches(name, query) if query else []
-    return HttpResponse(render_options(name=name, field_id=f"id_{name}", options=options,
-                                       searched=bool(query), query=query))
+    return picker_response(request, CareTeamForm(crt=request.crt), default="user")
 
 
 @require("care_team.manage")

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.roles import CRT_TEAM
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Organization, Professional
@@ -122,7 +123,19 @@ class GoalStatusForm(BootstrapFormMixin, forms.Form):
         self._style_fields()
 
 
-class ActionForm(BootstrapFormMixin, forms.Form):
+def _professional_label(p) -> str:
+    return " — ".join(x for x in (str(p), p.organization.name if p.organization else "") if x)
+
+
+class ActionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """An action of the plan; who does it is found by name (search-as-you-type), the page never
+    lists the whole team or directory."""
+
+    PICKERS = {
+        "staff": (("first_name", "last_name", "username"), lambda u: u.get_full_name()),
+        "professional": (("first_name", "last_name"), _professional_label),
+    }
+
     domain = forms.ModelChoiceField(label="Domaine", queryset=Domain.objects.none(),
                                     to_field_name="public_id",
                                     error_messages={"required": "Choisissez le domaine."})
@@ -131,13 +144,14 @@ class ActionForm(BootstrapFormMixin, forms.Form):
     service = forms.ModelChoiceField(label="Prestation", queryset=Service.objects.none(),
                                      to_field_name="public_id", required=False,
                                      empty_label="—")
-    staff = forms.ModelChoiceField(label="Réalisée par (équipe du CRT)",
-                                   queryset=get_user_model().objects.none(),
-                                   to_field_name="public_id", required=False, empty_label="—")
-    professional = forms.ModelChoiceField(label="ou par (professionnel partenaire)",
-                                          queryset=Professional.objects.none(),
-                                          to_field_name="public_id", required=False,
-                                          empty_label="—")
+    staff = forms.ModelChoiceField(
+        label="Réalisée par (équipe du CRT)", queryset=get_user_model().objects.none(),
+        to_field_name="public_id", required=False, widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un membre de l'équipe dans la liste."})
+    professional = forms.ModelChoiceField(
+        label="ou par (professionnel partenaire)", queryset=Professional.objects.none(),
+        to_field_name="public_id", required=False, widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un professionnel dans la liste."})
     frequency = forms.CharField(label="Fréquence", max_length=120, required=False,
                                 help_text="Par exemple : tous les jours à 8 h et 19 h.")
     start_date = forms.DateField(label="Début", widget=DateInput(), required=False,
@@ -145,15 +159,21 @@ class ActionForm(BootstrapFormMixin, forms.Form):
     end_date = forms.DateField(label="Fin", widget=DateInput(), required=False,
                                error_messages={"invalid": "Date invalide."})
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["domain"].queryset = Domain.objects.filter(crt=crt, is_active=True)
         self.fields["service"].queryset = Service.objects.filter(crt=crt, is_active=True)
         self.fields["staff"].queryset = team_users(crt)
-        self.fields["staff"].label_from_instance = lambda u: u.get_full_name()
-        self.fields["professional"].queryset = Professional.objects.filter(crt=crt,
-                                                                           is_active=True)
+        self.fields["professional"].queryset = (
+            Professional.objects.filter(crt=crt, is_active=True)
+            .select_related("organization").order_by("last_name", "first_name"))
+        self.setup_pickers(search_url)
         self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_typed(cleaned)
+        return cleaned
 
 
 class EndForm(BootstrapFormMixin, forms.Form):

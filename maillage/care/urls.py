@@ -16,6 +16,7 @@ urlpatterns = [
     path("prestations/<uuid:public_id>/", plans.service_edit, name="service_edit"),
     path(P, plans.plan, name="plan"),
     path(P + "nouvelle-version/", plans.plan_start, name="plan_start"),
+    path(P + "chercher/", plans.plan_pick, name="plan_pick"),
     path(P + "comparer/", plans.plan_diff, name="plan_diff"),
     path(P + "panier/", plans.basket_add, name="basket_add"),
     path(P + "panier/<uuid:item_id>/fin/", plans.basket_end, name="basket_end"),

@@ -79,8 +79,24 @@ def render_options(**kwargs) -> str:
 
 
 class SearchPickerMixin:
-    """For a form with ``SearchSelect`` fields: call ``limit_picker`` in ``__init__`` (after
-    setting the queryset) and ``resolve_typed`` in ``clean``."""
+    """For a form whose ``PICKERS`` map a ``SearchSelect`` field to ``(search fields, label)``:
+    call ``setup_pickers(search_url)`` at the end of ``__init__`` (querysets set) and
+    ``resolve_typed`` in ``clean``; ``matches`` feeds the fragment endpoint."""
+
+    PICKERS: dict = {}
+
+    def setup_pickers(self, search_url: str = "") -> None:
+        for name, (fields, label) in self.PICKERS.items():
+            self.fields[name].label_from_instance = label
+            self.fields[name].widget.search_url = search_url
+            self.limit_picker(name, search_fields=fields, label=label)
+
+    def matches(self, name: str, query: str) -> list[tuple[str, str]]:
+        """The options of the picker ``name`` for the typed ``query`` (the htmx fragment)."""
+        fields, label = self.PICKERS[name]
+        key = self.fields[name].to_field_name or "pk"
+        return [(str(getattr(r, key)), label(r))
+                for r in name_search(self.fields[name].queryset, query, fields)]
 
     def limit_picker(self, name: str, *, search_fields: tuple[str, ...], label) -> None:
         field = self.fields[name]
@@ -103,7 +119,11 @@ class SearchPickerMixin:
         widget.choices = [(str(getattr(r, key)), label(r)) for r in rows]
         self._pickers = {**getattr(self, "_pickers", {}), name: (search_fields, typed)}
 
-    def resolve_typed(self, cleaned: dict, *, none_found: str, several: str) -> None:
+    def resolve_typed(self, cleaned: dict, *,
+                      none_found: str = "Personne ne correspond à « {typed} » : vérifiez "
+                                        "l'orthographe.",
+                      several: str = "Plusieurs personnes correspondent : choisissez dans "
+                                     "la liste.") -> None:
         """A name typed without choosing (no JavaScript): take the single match, or say why."""
         for name, (search_fields, typed) in getattr(self, "_pickers", {}).items():
             if cleaned.get(name) or not typed or name in self.errors:
@@ -116,3 +136,16 @@ class SearchPickerMixin:
                 self.add_error(name, none_found.format(typed=typed))
             else:
                 self.add_error(name, several)
+
+
+def picker_response(request, form, *, default: str):
+    """The fragment of matches for the picker named by ``champ`` (400 for an unknown one)."""
+    from django.http import HttpResponse
+
+    name = request.GET.get("champ", default)
+    if name not in form.PICKERS:
+        return HttpResponse("Champ inconnu.", status=400)
+    query = request.GET.get(search_param(name), "").strip()[:80]
+    options = form.matches(name, query) if query else []
+    return HttpResponse(render_options(name=name, field_id=f"id_{name}", options=options,
+                                       searched=bool(query), query=query))

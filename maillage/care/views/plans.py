@@ -110,6 +110,21 @@ def _plan_file(request, public_id):
     return b
 
 
+def _pick_url(b) -> str:
+    return reverse("care:plan_pick", kwargs={"public_id": b.public_id})
+
+
+@require("plan.edit")
+@require_GET
+def plan_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """Who may carry out an action of the plan, matching a typed name (htmx fragment, at most
+    20): the team members and the directory's professionals."""
+    from maillage.core.pickers import picker_response
+
+    _plan_file(request, public_id)  # another CRT's person: 404
+    return picker_response(request, ActionForm(crt=request.crt), default="staff")
+
+
 def _plan_url(b, number=None) -> str:
     if number is None:
         return reverse("care:plan", kwargs={"public_id": b.public_id})
@@ -146,7 +161,7 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
     if can_edit:
         context.update({
             "problem_form": ProblemForm(), "goal_form": GoalForm(),
-            "action_form": ActionForm(crt=request.crt),
+            "action_form": ActionForm(crt=request.crt, search_url=_pick_url(b)),
         })
     return render(request, "care/plan_version.html", context)
 
@@ -255,8 +270,8 @@ def plan_add_item(request: HttpRequest, public_id, number: int, kind: str) -> Ht
     if kind not in ITEM_FORMS:
         raise Http404("Élément inconnu.")
     form_class = ITEM_FORMS[kind]
-    form = form_class(request.POST, crt=request.crt) if kind == "action" else \
-        form_class(request.POST)
+    form = form_class(request.POST, crt=request.crt, search_url=_pick_url(b)) \
+        if kind == "action" else form_class(request.POST)
     adders = {
         "probleme": lambda d: services.careplan_add_problem(
             actor=request.user, version=version, description=d["description"]),
@@ -279,7 +294,7 @@ def plan_add_item(request: HttpRequest, public_id, number: int, kind: str) -> Ht
             return redirect(_plan_url(b, number))
     context = {"b": b, "version": version, "can_edit": not version.is_validated,
                "problem_form": ProblemForm(), "goal_form": GoalForm(),
-               "action_form": ActionForm(crt=request.crt)}
+               "action_form": ActionForm(crt=request.crt, search_url=_pick_url(b))}
     context[{"probleme": "problem_form", "objectif": "goal_form",
              "action": "action_form"}[kind]] = form
     status = 409 if version.is_validated else 400

@@ -102,6 +102,7 @@ OBJECT_ROUTES = {
     "care:service_edit": lambda crt, user, roles: {"public_id": care.service(crt).public_id},
     "care:plan": _file,
     "care:plan_start": _file,
+    "care:plan_pick": _file,
     "care:plan_diff": _file,
     "care:basket_add": _file,
     "care:basket_end": _file_item(lambda b: care.basket_item(b)),
