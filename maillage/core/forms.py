@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from .errors import DomainError
 from .models import Crt
 from .permissions import TEAM_PAGE_ROLES
+from .pickers import SearchPickerMixin, SearchSelect
 from .roles import Role
 from .validators import (
     DATE_BOUNDS,
@@ -214,16 +215,23 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AuditFilterForm(BootstrapFormMixin, forms.Form):
+def _actor_label(u) -> str:
+    return f"{u.get_full_name()} ({u.username})"
+
+
+class AuditFilterForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
     """Filters of the audit list, in the DPO's words: actions by their French label, persons by
-    name (never raw codes or identifiers to type)."""
+    name (never raw codes or identifiers to type); the author found by name (search-as-you-type,
+    not a list of every account)."""
+
+    PICKERS = {"actor": (("first_name", "last_name", "username"), _actor_label)}
 
     actor = forms.ModelChoiceField(
         label="Auteur",
         queryset=get_user_model().objects.none(),
         required=False,
-        empty_label="Tous",
         to_field_name="public_id",
+        widget=SearchSelect(),
     )
     person = forms.CharField(
         label="Personne concernée (nom)",
@@ -246,12 +254,12 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
     date_to = forms.DateField(label="Au", required=False, widget=DateInput())
     emergency_only = forms.BooleanField(label="Accès d'urgence seulement", required=False)
 
-    def __init__(self, *args, actors, actions, **kwargs):
+    def __init__(self, *args, actors, actions, search_url: str = "", **kwargs):
         """``actions``: grouped choices ``[(group title, [(code, French label)])]``."""
         super().__init__(*args, **kwargs)
         self.fields["actor"].queryset = actors
-        self.fields["actor"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
         self.fields["action"].choices = [("", "Toutes"), *actions]
+        self.setup_pickers(search_url)
         self._style_fields()
 
     def clean_person(self):
@@ -262,6 +270,7 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        self.resolve_typed(data)
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "La date de fin doit être après la date de début.")

@@ -27,4 +27,5 @@ urlpatterns = [
          name="outbox_retry"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("audit/auteurs/", views.audit_actor_pick, name="audit_actor_pick"),
 ]

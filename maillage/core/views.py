@@ -369,6 +369,7 @@ def _filtered_audit_events(request: HttpRequest):
         request.GET or None,
         actors=selectors.audit_actors(crt=crt),
         actions=audit.action_choices(),
+        search_url=reverse("core:audit_actor_pick"),
     )
     events = selectors.audit_events(crt=crt)
     if form.is_bound and form.is_valid():
@@ -433,6 +434,17 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "core/audit_list.html",
         {"form": form, "page": page, "query": query.urlencode(), "focus_name": focus_name},
     )
+
+
+@require("audit.view")
+@require_GET
+def audit_actor_pick(request: HttpRequest) -> HttpResponse:
+    """The CRT's accounts matching a typed name, for the author filter (htmx fragment, at most
+    20)."""
+    from .pickers import picker_response
+
+    form = AuditFilterForm(actors=selectors.audit_actors(crt=request.crt), actions=[])
+    return picker_response(request, form, default="actor")
 
 
 @require("audit.view")
