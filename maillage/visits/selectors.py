@@ -38,17 +38,19 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def my_day(*, crt, user, roles, day: date) -> list[Visit]:
     """The user's visits of ``day``, as a member of staff or as a professional of the
-    directory. A UNION ALL of two index scans (``visit_staff_time``, ``visit_pro_time``) rather
-    than the OR-join of ``mine``, which scans the whole day of the CRT; a visit has a staff
-    member or a professional, never both (a check constraint), so no row comes twice."""
+    directory. Which visits are theirs comes from a UNION ALL of two index scans
+    (``visit_staff_time``, ``visit_pro_time``) rather than the OR-join of ``mine``, which scans
+    the whole day of the CRT; the visibility policy is applied once, to those few visits. A
+    visit has a staff member or a professional, never both (a check constraint)."""
     start, end = day_bounds(day)
-    day_visits = (visible_visits(crt=crt, user=user, roles=roles)
-                  .filter(starts_at__gte=start, starts_at__lt=end)
-                  .exclude(status=Visit.Status.CANCELLED).order_by())
-    as_staff = day_visits.filter(staff=user)
-    as_professional = day_visits.filter(
-        professional__in=Professional.objects.filter(crt=crt, user=user).values("pk"))
-    return list(as_staff.union(as_professional, all=True).order_by("starts_at"))
+    of_day = Visit.objects.filter(crt=crt, starts_at__gte=start, starts_at__lt=end).order_by()
+    as_staff = of_day.filter(staff=user).values("pk")
+    as_professional = of_day.filter(
+        professional__in=Professional.objects.filter(crt=crt, user=user).values("pk")
+    ).values("pk")
+    return list(visible_visits(crt=crt, user=user, roles=roles)
+                .filter(pk__in=as_staff.union(as_professional, all=True))
+                .exclude(status=Visit.Status.CANCELLED).order_by("starts_at"))
 
 
 def in_range(qs: QuerySet[Visit], start: date, days: int) -> list[Visit]:
