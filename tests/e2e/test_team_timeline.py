@@ -1,12 +1,14 @@
 """The team's day as a timeline: the coordinator, on a 1366×768 screen, sees one row per
 professional, moves to the next day and back without reloading the page (the JSON range
-endpoint), filters by profession, opens a visit; on a 360 px phone the timeline scrolls
-sideways with the names kept in view. axe-core on every page."""
+endpoint), filters by profession, drags a visit to another time, opens a visit; on a 360 px
+phone the timeline scrolls sideways with the names kept in view. axe-core on every page."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 from playwright.sync_api import expect
+
+from maillage.visits.models import Visit
 
 from .test_login_journeys import log_in
 
@@ -62,6 +64,28 @@ def test_team_day_timeline(demo, open_page):
     p.check_accessibility()
     page.get_by_role("link", name="Voir un seul jour").click()
     expect(page.locator("#tl-body section h2")).to_have_count(0)
+
+    # A planner drags a planned visit to 03:00 on its own row (the night is free).
+    nav = page.get_by_role("navigation", name="Changer de jour ou de semaine")
+    nav.get_by_role("link", name="Aujourd'hui").click()
+    page.wait_for_url(f"**/passages/equipe/?jour={today.isoformat()}*")
+    page.get_by_label("Profession", exact=True).select_option(index=0)
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url(f"**/passages/equipe/?jour={today.isoformat()}")
+    expect(page.locator("#team-timeline")).not_to_have_attribute("aria-busy", "true")
+    block = page.locator("#tl-body a.tl-b[draggable]").first
+    href = block.get_attribute("href")
+    track = block.locator("xpath=..")
+    width = track.bounding_box()["width"]
+    # 03:00 is the 13th quarter-hour; night quarter-hours are .4 of the 72 fractions.
+    block.drag_to(track, source_position={"x": 2, "y": 5},
+                  target_position={"x": width * 12.5 * 0.4 / 72 + 2, "y": 5})
+    expect(page.locator("#tl-message")).to_contain_text("Passage déplacé")
+    moved = Visit.objects.get(public_id=href.strip("/").split("/")[-1])
+    at = timezone.localtime(moved.starts_at).strftime("%H:%M")
+    assert at in {"02:45", "03:00", "03:15"}  # a night quarter-hour is a few pixels wide
+    expect(page.locator(f"#tl-body a.tl-b[href='{href}']")).to_contain_text(f"{at}–")
+    p.check_accessibility()
 
     # Opening a visit.
     first = page.locator("#tl-body a.tl-b").first

@@ -150,7 +150,10 @@
     return api.toString();
   }
 
+  var latest = 0;  // only the last navigation is shown, whatever order the answers come in
+
   function load(root, pageQuery, push) {
+    var mine = ++latest;
     root.setAttribute("aria-busy", "true");
     return fetch(root.dataset.api + "?" + apiQuery(pageQuery), {
       headers: {"Accept": "application/json"}, credentials: "same-origin"
@@ -158,6 +161,7 @@
       if (!response.ok) { throw new Error(response.status); }
       return response.json();
     }).then(function (data) {
+      if (mine !== latest) { return; }
       render(root, data);
       scrollToDay(root);
       root.removeAttribute("aria-busy");
