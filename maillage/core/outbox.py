@@ -131,6 +131,17 @@ def flush(*, now=None) -> int:
     return sum(deliver(pk, now=now) == OutboxMessage.State.SENT for pk in due(now=now))
 
 
+#: Sent messages are kept this long (their text may carry personal data), then deleted.
+KEEP_SENT = timedelta(days=90)
+
+
+def prune(*, now=None) -> int:
+    """Delete the messages sent more than ``KEEP_SENT`` ago. Failed and pending ones stay."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(state=OutboxMessage.State.SENT,
+                                        sent_at__lt=now - KEEP_SENT).delete()[0]
+
+
 # --- The coordination's page -------------------------------------------------------------------
 
 

@@ -22,4 +22,6 @@ def outbox_flush() -> int:
 
 @periodic(crontab(minute="17", hour="3"), name="periodic_runs_prune", every_minutes=1440)
 def periodic_runs_prune() -> int:
-    return prune_periodic_runs()
+    """Every night: the guard rows of past slots (a week kept) and the messages sent more than
+    90 days ago (their text may carry personal data)."""
+    return prune_periodic_runs() + outbox.prune()

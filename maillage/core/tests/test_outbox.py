@@ -95,6 +95,20 @@ def test_a_sender_presumed_dead_leaves_the_message_to_another(crt_a, settings):
     assert outbox.deliver(message.pk, now=later + timedelta(hours=1)) is None
 
 
+def test_sent_messages_are_deleted_after_90_days(crt_a):
+    old = send_email(crt=crt_a, to="a@example.fr", subject="Objet", body="Texte")
+    recent = send_email(crt=crt_a, to="b@example.fr", subject="Objet", body="Texte")
+    failed = _failed(crt_a)
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=old.pk).update(state="sent", sent_at=now - timedelta(days=91))
+    OutboxMessage.objects.filter(pk=recent.pk).update(state="sent",
+                                                      sent_at=now - timedelta(days=89))
+    failed.created_at = now - timedelta(days=365)
+    failed.save()
+    assert outbox.prune(now=now) == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, failed.pk}
+
+
 # --- Periodic tasks: once per slot ------------------------------------------------------------
 
 
