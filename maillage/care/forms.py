@@ -200,22 +200,34 @@ class NoteForm(BootstrapFormMixin, forms.Form):
                                    initial=LiaisonNote.Visibility.TEAM)
 
 
-class AlertForm(BootstrapFormMixin, forms.Form):
+class AlertForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """An alert; whom it is entrusted to is found by name (search-as-you-type)."""
+
+    PICKERS = {"assignee": (("first_name", "last_name", "username"),
+                            lambda u: u.get_full_name())}
+
     kind = forms.ChoiceField(label="Type", choices=[("", "—"), *Alert.Kind.choices],
                              error_messages={"required": "Choisissez le type d'alerte."})
     severity = forms.ChoiceField(label="Gravité", choices=Alert.Severity.choices,
                                  initial=Alert.Severity.MEDIUM)
     description = forms.CharField(label="Situation", widget=forms.Textarea(attrs={"rows": 3}),
                                   error_messages={"required": "Décrivez la situation."})
-    assignee = forms.ModelChoiceField(label="Confier à", queryset=get_user_model().objects.none(),
-                                      to_field_name="public_id", required=False,
-                                      empty_label="— (coordination)")
+    assignee = forms.ModelChoiceField(
+        label="Confier à", queryset=get_user_model().objects.none(), to_field_name="public_id",
+        required=False, widget=SearchSelect(),
+        help_text="Sans choix, l'alerte va à la coordination.",
+        error_messages={"invalid_choice": "Choisissez un membre de l'équipe dans la liste."})
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = team_users(crt)
-        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name()
+        self.setup_pickers(search_url)
         self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_typed(cleaned)
+        return cleaned
 
 
 class ResolveForm(BootstrapFormMixin, forms.Form):

@@ -23,6 +23,7 @@ urlpatterns = [
     path(F + "transmissions/", liaison.notes, name="notes"),
     path(F + "alertes/", liaison.alerts, name="alerts"),
     path(F + "alertes/nouvelle/", liaison.alert_add, name="alert_add"),
+    path(F + "alertes/chercher/", liaison.alert_pick, name="alert_pick"),
     path(F + "alertes/<uuid:item_id>/prise-en-charge/", liaison.alert_acknowledge,
          name="alert_acknowledge"),
     path(F + "alertes/<uuid:item_id>/resolution/", liaison.alert_resolve,

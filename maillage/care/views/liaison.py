@@ -81,6 +81,17 @@ def alerts(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require("alert.raise")
+@require_GET
+def alert_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """Team members matching a typed name, to entrust an alert to (htmx fragment, at most
+    20)."""
+    from maillage.core.pickers import picker_response
+
+    _shared_file(request, public_id)  # another CRT's person: 404
+    return picker_response(request, AlertForm(crt=request.crt), default="assignee")
+
+
+@require("alert.raise")
 @require_http_methods(["GET", "POST"])
 def alert_add(request: HttpRequest, public_id) -> HttpResponse:
     b, _ = _shared_file(request, public_id)
@@ -95,7 +106,9 @@ def alert_add(request: HttpRequest, public_id) -> HttpResponse:
         messages.success(request, "Alerte transmise au cercle de soins et à la coordination.")
         return redirect("care:alerts", public_id=b.public_id)
 
-    return run_form(request, AlertForm(request.POST or None, crt=request.crt), save,
+    search_url = reverse("care:alert_pick", kwargs={"public_id": b.public_id})
+    return run_form(request, AlertForm(request.POST or None, crt=request.crt,
+                                       search_url=search_url), save,
                     template="core/form_page.html", on_success=done,
                     context={"title": f"Signaler une alerte — {b.display_name}",
                              "back_url": reverse("care:alerts",

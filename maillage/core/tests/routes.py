@@ -144,6 +144,7 @@ OBJECT_ROUTES = {
     "care:notes": _file,
     "care:alerts": _file,
     "care:alert_add": _file,
+    "care:alert_pick": _file,
     "care:alert_acknowledge": _file_item(lambda b: _alert(b)),
     "care:alert_resolve": _file_item(lambda b: _alert(b)),
     "care:conversation": lambda crt, user, roles: {**_file(crt, user, roles), "kind": "equipe"},
