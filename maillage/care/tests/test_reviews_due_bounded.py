@@ -50,13 +50,17 @@ def test_few_plans_no_link(client, users, crt_a):
     assert "REVUE01" in text and "voir tout" not in text
 
 
-def test_forbidden_role_and_other_crt(client, users, user_b, crt_a):
+def test_forbidden_role_other_crt_and_people_not_visible(client, users, user_b, crt_a):
     _due(crt_a, 3, users["nurse"])
     url = reverse("care:reviews_due")
-    client.force_login(users["nurse"])
+    client.force_login(users["auditor"])
     assert client.get(url).status_code == 403
     client.force_login(users["direction"])
     assert "REVUE00" in table_text(client.get(url))
+    # A partner outside every care team sees no one's plan.
+    client.force_login(users["partner"])
+    partner = client.get(url)
+    assert partner.status_code == 200 and "REVUE" not in visible_text(partner)
     client.force_login(user_b)
     other = client.get(url)
     assert other.status_code == 200 and "REVUE" not in visible_text(other)

@@ -88,17 +88,18 @@ def service_edit(request: HttpRequest, public_id) -> HttpResponse:
 @require("plan.view")
 @require_GET
 def reviews_due(request: HttpRequest) -> HttpResponse:
-    """Every plan to review (the home page shows the first ones): the coordination and the
-    direction, as the home panel."""
+    """Every plan to review (the home page shows the first ones), of the people whose plan this
+    reader may see (``planning_visible_beneficiaries``: the coordination all of them)."""
     from django.core.paginator import Paginator
 
-    from maillage.core.roles import Role
+    from maillage.beneficiaries.access import planning_visible_beneficiaries
 
     from ..home import plans_to_review
 
-    if not request.roles & {Role.COORDINATOR, Role.DIRECTION}:
-        raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette page.")
-    page = Paginator(plans_to_review(crt=request.crt), 50).get_page(request.GET.get("page"))
+    visible = planning_visible_beneficiaries(crt=request.crt, user=request.user,
+                                             roles=request.roles)
+    page = Paginator(plans_to_review(crt=request.crt).filter(plan__beneficiary__in=visible),
+                     50).get_page(request.GET.get("page"))
     return render(request, "care/reviews_due.html", {
         "page": page, "today": timezone.localdate()})
 
