@@ -10,11 +10,14 @@ renders it, the JSON range endpoint returns it and the page's script renders the
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from maillage.territory.models import Professional
 
 from . import services
 from .models import Place, Visit
@@ -30,22 +33,29 @@ STATE_LABELS = {s.value: s.label.lower() for s in Visit.Status}
 
 @dataclass(frozen=True)
 class Rule:
-    """Between two consecutive visits of one professional in different communes, at least
-    ``min_gap`` minutes (the CRT's maximum travel time: no coordinates to estimate better)."""
+    """Between two consecutive visits of one professional in different places, at least the
+    difference of the two places' travel times from the CRT (a lower bound of the travel time
+    between them: the communes have no coordinates yet), and never less than ``min_gap``
+    minutes."""
 
-    min_gap: int
+    min_gap: int = 5
+
+    def needed(self, before: int, after: int) -> int:
+        return max(self.min_gap, abs(before - after))
 
     def describe(self) -> str:
-        return (f"Trajet trop court : moins de {self.min_gap} min entre deux passages "
-                "consécutifs d'un même professionnel dans deux communes différentes (temps de "
-                "trajet maximal du CRT, faute de coordonnées des communes).")
+        return ("Trajet trop court : entre deux passages consécutifs d'un même professionnel "
+                "dans deux communes différentes, moins de temps que l'écart de leurs temps "
+                f"d'accès depuis le CRT (et moins de {self.min_gap} min au minimum) — une "
+                "estimation basse du trajet, faute de coordonnées des communes.")
 
 
 #: The columns the timeline reads (``QuerySet.only``): a day of 1,000 visits loads fast.
 FIELDS = (
     "public_id", "crt_id", "series_id", "status", "version", "starts_at", "ends_at", "place",
     "beneficiary__used_name", "beneficiary__birth_name", "beneficiary__used_first_name",
-    "beneficiary__first_name", "beneficiary__commune__name", "service__name",
+    "beneficiary__first_name", "beneficiary__commune__name",
+    "beneficiary__commune__travel_minutes", "service__name",
     "staff__public_id", "staff__first_name", "staff__last_name", "staff__username",
     "staff__profession", "professional__public_id", "professional__first_name",
     "professional__last_name", "professional__profession", "professional__organization__name",
@@ -85,6 +95,49 @@ def actor_param(v: Visit) -> str:
     return f"s-{v.staff.public_id}" if v.staff_id else f"p-{v.professional.public_id}"
 
 
+def range_actors(visits: QuerySet[Visit]) -> list[dict]:
+    """Who visits in these visits (one grouped query, bounded by the size of the team): each
+    professional's key, name, profession and week-page parameter, sorted by name."""
+    pro_labels = dict(Professional._meta.get_field("profession").flatchoices)
+    rows = visits.order_by().values(
+        "staff_id", "staff__public_id", "staff__first_name", "staff__last_name",
+        "staff__username", "staff__profession", "professional_id", "professional__public_id",
+        "professional__first_name", "professional__last_name", "professional__profession",
+        "professional__organization__name").distinct()
+    actors = []
+    for r in rows:
+        if r["staff_id"]:
+            who = (f"{r['staff__first_name']} {r['staff__last_name']}".strip()
+                   or r["staff__username"])
+            actors.append({"staff": r["staff_id"], "who": who,
+                           "profession": r["staff__profession"] or STAFF_PROFESSION})
+        elif r["professional_id"]:
+            who = f"{r['professional__first_name']} {r['professional__last_name']}".strip()
+            if r["professional__organization__name"]:
+                who += f" ({r['professional__organization__name']})"
+            profession = pro_labels.get(r["professional__profession"],
+                                        r["professional__profession"])
+            actors.append({"professional": r["professional_id"], "who": who,
+                           "profession": str(profession or STAFF_PROFESSION)})
+    return sorted(actors, key=lambda a: (a["who"].casefold(), a.get("staff", 0),
+                                         a.get("professional", 0)))
+
+
+def actors_q(actors: list[dict]) -> Q:
+    """The visits of these professionals."""
+    staff = [a["staff"] for a in actors if "staff" in a]
+    pros = [a["professional"] for a in actors if "professional" in a]
+    return Q(staff_id__in=staff) | Q(professional_id__in=pros)
+
+
+def range_counts(visits: QuerySet[Visit]) -> dict:
+    """The number of visits (cancelled ones aside) and of finished untraced ones, in SQL."""
+    return visits.aggregate(
+        count=Count("pk", filter=~Q(status=Visit.Status.CANCELLED)),
+        untraced=Count("pk", filter=Q(status=Visit.Status.PLANNED,
+                                      ends_at__lt=timezone.now())))
+
+
 def _place_key(v: Visit):
     return "crt" if v.place == Place.CRT else v.beneficiary.commune_id
 
@@ -96,9 +149,16 @@ def _place_name(v: Visit) -> str:
     return commune.name if commune is not None else "commune inconnue"
 
 
+def _travel_minutes(v: Visit) -> int:
+    """How far the visit's place is from the CRT, in minutes (0 at the CRT or when unknown)."""
+    if v.place == Place.CRT or v.beneficiary.commune is None:
+        return 0
+    return v.beneficiary.commune.travel_minutes or 0
+
+
 def short_travel(visits: list[Visit], rule: Rule) -> dict[int, tuple[int, str]]:
-    """Visits that start less than ``rule.min_gap`` minutes after the end of the previous visit
-    of the same professional in another commune: {visit pk: (gap in minutes, from where)}.
+    """Visits that start sooner after the end of the previous visit of the same professional in
+    another place than ``rule.needed`` allows: {visit pk: (gap in minutes, from where)}.
     Overlaps (negative gaps) are double bookings, flagged apart."""
     flagged: dict[int, tuple[int, str]] = {}
     by_actor: dict[str, list[Visit]] = {}
@@ -109,7 +169,8 @@ def short_travel(visits: list[Visit], rule: Rule) -> dict[int, tuple[int, str]]:
         group.sort(key=lambda v: (v.starts_at, v.pk))
         for before, after in zip(group, group[1:], strict=False):
             gap = (after.starts_at - before.ends_at).total_seconds() / 60
-            if 0 <= gap < rule.min_gap and _place_key(before) != _place_key(after):
+            if (0 <= gap and _place_key(before) != _place_key(after)
+                    and gap < rule.needed(_travel_minutes(before), _travel_minutes(after))):
                 flagged[after.pk] = (int(gap), _place_name(before))
     return flagged
 

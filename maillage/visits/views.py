@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -144,7 +145,7 @@ def professional_week(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
     week = selectors.in_range(qs.only(*timeline.FIELDS), monday, 7)
     tl = timeline.week_rows(week, monday=monday,
-                            rule=timeline.Rule(min_gap=request.crt.max_travel_minutes))
+                            rule=timeline.Rule())
     return render(request, "visits/professional_week.html", {
         "who_name": _actor_label(kind, who), "key": key, "team_member": team_member,
         "tl": tl, "monday": monday, "prev": monday - timedelta(days=7),
@@ -171,16 +172,39 @@ def _team_range(request, *, start_param: str, days_param: str) -> tuple[date, in
     return start, days, request.GET.get("profession", "")[:120]
 
 
+#: Professionals per page of the team's timeline: a page costs the same whatever the team's size.
+TEAM_PAGE_SIZE = 15
+
+
 def _team_timeline(request, start: date, days: int, profession: str) -> dict:
+    """The team's timeline, one page of professionals at a time (``page``): who visits in the
+    range is one grouped query; only the page's professionals' visits are loaded."""
+    ranged = selectors.visible_visits(crt=request.crt, user=request.user,
+                                      roles=request.roles)
+    begin, _ = selectors.day_bounds(start)
+    end, _ = selectors.day_bounds(start + timedelta(days=days))
+    ranged = ranged.filter(starts_at__gte=begin, starts_at__lt=end)
+    everyone = timeline.range_actors(ranged)
+    professions = sorted({a["profession"] for a in everyone})
+    chosen = [a for a in everyone if not profession or a["profession"] == profession]
+    page = Paginator(chosen, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
     visits = selectors.in_range(
-        selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
-        .only(*timeline.FIELDS), start, days)
-    tl = timeline.team_days(visits, start=start, days=days, profession=profession,
-                            rule=timeline.Rule(min_gap=request.crt.max_travel_minutes))
+        ranged.filter(timeline.actors_q(page.object_list)).only(*timeline.FIELDS), start, days)
+    tl = timeline.team_days(visits, start=start, days=days, rule=timeline.Rule())
+    tl.update(timeline.range_counts(ranged.filter(timeline.actors_q(chosen))) if chosen
+              else {"count": 0, "untraced": 0})
+    tl["profession"], tl["professions"] = profession, professions
     tl["heading"] = ("Passages de l'équipe — " + (
         timeline.date_format(start, "l j F Y") if days == 1
         else f"semaine du {timeline.date_format(start, 'j F Y')}"))
     tl["nav"] = _team_nav(start, days, profession)
+    here = tl["nav"]["week" if days == 7 else "day"]
+    tl["pages"] = {
+        "number": page.number, "count": page.paginator.num_pages, "total": len(chosen),
+        "first": page.start_index(), "last": page.end_index(),
+        "prev": f"{here}&page={page.number - 1}" if page.has_previous() else "",
+        "next": f"{here}&page={page.number + 1}" if page.has_next() else "",
+    }
     return tl
 
 

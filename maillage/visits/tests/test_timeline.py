@@ -72,11 +72,11 @@ class TestTeamDay:
 
     def test_double_booking_and_short_travel_are_flagged(self, crt_a, users, client):
         aide = users["care_aide"]
-        near, far = CommuneFactory(crt=crt_a, name="Segré"), CommuneFactory(crt=crt_a,
-                                                                           name="Candé")
+        near = CommuneFactory(crt=crt_a, name="Segré", travel_minutes=5)
+        far = CommuneFactory(crt=crt_a, name="Candé", travel_minutes=30)
         first = visit(BeneficiaryFactory(crt=crt_a, commune=near), aide,
                       starts_at=local_dt(TODAY, "08:00"), minutes=30)
-        # 10 minutes later in another commune: the CRT allows 35 minutes of travel.
+        # 10 minutes later in another commune, 25 minutes further from the CRT than the first.
         travel = visit(BeneficiaryFactory(crt=crt_a, commune=far), aide,
                        starts_at=local_dt(TODAY, "08:40"), minutes=30)
         # Same commune right after: no travel, no flag.
@@ -89,7 +89,7 @@ class TestTeamDay:
         assert "2 passage(s) se chevauchent (double réservation)" in page
         assert "1 trajet(s) trop court(s)" in page
         assert "trajet trop court (10 min depuis Segré)" in page
-        assert "moins de 35 min entre deux passages" in page  # the rule, in the legend
+        assert "l'écart de leurs temps d'accès depuis le CRT" in page  # the rule, in the legend
         blocks = {b["url"].split("/")[-2]: b for b in _blocks(_json(client).json())}
         assert blocks[str(travel.public_id)]["travel"] is True
         assert not blocks[str(same.public_id)]["travel"]
@@ -103,8 +103,11 @@ class TestTeamDay:
         v1 = visit(shared_file(crt_a), aide, starts_at=local_dt(TODAY, "08:00"),
                    place=Place.CRT)
         v2 = visit(shared_file(crt_a), aide, starts_at=local_dt(TODAY, "08:40"))
-        flagged = timeline.short_travel([v1, v2], timeline.Rule(min_gap=35))
+        v2.beneficiary.commune.travel_minutes = 20
+        flagged = timeline.short_travel([v1, v2], timeline.Rule())
         assert flagged == {v2.pk: (10, "le CRT")}
+        v2.beneficiary.commune.travel_minutes = 8  # 10 minutes are enough to get there
+        assert timeline.short_travel([v1, v2], timeline.Rule()) == {}
 
     def test_states_are_shown_cancelled_included(self, crt_a, users, client):
         b = shared_file(crt_a)
@@ -280,9 +283,18 @@ def test_team_day_at_scale_is_small_and_has_a_bounded_query_count(
         response = client.get(reverse("visits:team_day"))
     assert response.status_code == 200
     assert len(response.content) <= 300_000
-    assert response.content.decode().count('<h3 class="tl-h">') == 16
+    # 15 professionals a page: the page costs the same whatever the size of the team.
+    assert response.content.decode().count('<h3 class="tl-h">') == 15
+    page = visible_text(response)
+    assert "1000 passage(s)" in page and "Professionnels 1 à 15 sur 16" in page
     with django_assert_max_num_queries(12):
-        assert len(_blocks(_json(client).json())) == 1_000
+        data = _json(client).json()
+    assert len(_blocks(data)) == 1_000 - 1_000 // 16
+    assert data["pages"]["count"] == 2 and data["pages"]["next"].endswith("&page=2")
+    assert data["count"] == 1_000  # the whole team's visits, counted by the database
+    last = _json(client, page=2).json()
+    assert len(_blocks(last)) == 1_000 // 16 and [r["who"] for r in last["sections"][0]["rows"]] \
+        == ["Aide9 Nom9"]
 
 
 def test_professional_week_at_scale_has_a_bounded_query_count(

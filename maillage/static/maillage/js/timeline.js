@@ -79,7 +79,25 @@
     if (data.untraced) { node.appendChild(document.createTextNode(", dont ")); strong(data.untraced + " terminé(s) non tracé(s)"); }
     if (data.overlaps) { node.appendChild(document.createTextNode(" · ")); strong(data.overlaps + " passage(s) se chevauchent (double réservation)"); }
     if (data.travel) { node.appendChild(document.createTextNode(" · ")); strong(data.travel + " trajet(s) trop court(s)"); }
+    if (data.pages.count > 1 && (data.overlaps || data.travel)) { node.appendChild(document.createTextNode(" sur cette page")); }
     node.appendChild(document.createTextNode("."));
+  }
+
+  // The pages of professionals (a page costs the same whatever the size of the team).
+  function pages(node, data) {
+    var p = data.pages;
+    node.replaceChildren();
+    if (p.count < 2) { return; }
+    function link(kind, href, text) {
+      if (!href) { return; }
+      var a = el("a", "btn btn-sm btn-outline-primary", text);
+      a.setAttribute("data-tl-page", kind);
+      a.setAttribute("href", href);
+      node.appendChild(a);
+    }
+    link("prev", p.prev, "← Professionnels précédents");
+    node.appendChild(el("span", null, "Professionnels " + p.first + " à " + p.last + " sur " + p.total));
+    link("next", p.next, "Professionnels suivants →");
   }
 
   function render(root, data) {
@@ -124,6 +142,7 @@
       });
     }
     summary(root.querySelector("#tl-summary"), data);
+    pages(root.querySelector("#tl-pages"), data);
     var body = root.querySelector("#tl-body");
     var fragment = document.createDocumentFragment();
     data.sections.forEach(function (s) { fragment.appendChild(section(s, data.days)); });
@@ -147,6 +166,7 @@
     if (page.get("jour")) { api.set("start", page.get("jour")); }
     api.set("days", page.get("jours") === "7" ? "7" : "1");
     if (page.get("profession")) { api.set("profession", page.get("profession")); }
+    if (page.get("page")) { api.set("page", page.get("page")); }
     return api.toString();
   }
 
@@ -233,11 +253,14 @@
     if (!root || !window.fetch) { return; }
     setupDrag(root);
     root.addEventListener("click", function (event) {
-      var link = event.target.closest("[data-tl-nav]");
+      var link = event.target.closest("[data-tl-nav], [data-tl-page]");
       if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
       event.preventDefault();
+      var attribute = link.hasAttribute("data-tl-nav") ? "data-tl-nav" : "data-tl-page";
+      var kind = link.getAttribute(attribute);
       load(root, link.getAttribute("href").replace(/^\?/, ""), true).then(function () {
-        var again = root.querySelector("[data-tl-nav='" + link.getAttribute("data-tl-nav") + "']");
+        var again = root.querySelector("[" + attribute + "='" + kind + "']") ||
+          root.querySelector("[data-tl-page]");
         if (again) { again.focus(); }
       });
     });
