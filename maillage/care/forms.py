@@ -273,7 +273,17 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class TelehealthForm(BootstrapFormMixin, forms.Form):
+class TelehealthForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """A telehealth act; who accompanied it and the remote professional are found by name
+    (search-as-you-type)."""
+
+    PICKERS = {
+        "staff": (("first_name", "last_name", "username"),
+                  lambda u: u.get_full_name() or u.username),
+        "professional": (("first_name", "last_name"),
+                         lambda p: f"{p.last_name} {p.first_name} — "
+                                   f"{p.get_profession_display()}".strip()),
+    }
     kind = forms.ChoiceField(label="Type d'acte",
                              choices=[("", "—"), *TelehealthAct.Kind.choices],
                              error_messages={"required": "Choisissez le type d'acte."})
@@ -283,12 +293,15 @@ class TelehealthForm(BootstrapFormMixin, forms.Form):
                         "invalid": "Date ou heure invalide."})
     staff = forms.ModelChoiceField(label="Accompagné par (équipe du CRT)",
                                    queryset=get_user_model().objects.none(),
-                                   to_field_name="public_id",
+                                   to_field_name="public_id", widget=SearchSelect(),
                                    error_messages={"required": "Indiquez qui a accompagné "
-                                                               "ou réalisé l'acte."})
+                                                               "ou réalisé l'acte.",
+                                                   "invalid_choice": "Choisissez un membre "
+                                                   "de l'équipe dans la liste."})
     professional = forms.ModelChoiceField(
         label="Professionnel à distance (annuaire)", queryset=Professional.objects.none(),
-        to_field_name="public_id", required=False, empty_label="—")
+        to_field_name="public_id", required=False, widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un professionnel dans la liste."})
     professional_name = forms.CharField(
         label="ou professionnel à distance (hors annuaire)", max_length=200, required=False,
         help_text="Nom, profession et lieu d'exercice, par exemple : Dr Martin, cardiologue, "
@@ -300,15 +313,18 @@ class TelehealthForm(BootstrapFormMixin, forms.Form):
     notes = forms.CharField(label="Remarques", widget=forms.Textarea(attrs={"rows": 2}),
                             required=False)
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = (
             get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True,
                                             memberships__roles__role__in=CRT_TEAM)
             .order_by("last_name", "first_name").distinct())
-        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.fields["professional"].queryset = Professional.objects.filter(
             crt=crt, is_active=True).order_by("last_name", "first_name")
-        self.fields["professional"].label_from_instance = (
-            lambda p: f"{p.last_name} {p.first_name} — {p.get_profession_display()}".strip())
+        self.setup_pickers(search_url)
         self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_typed(cleaned)
+        return cleaned

@@ -40,6 +40,7 @@ urlpatterns = [
     path("telesante/", telehealth.telehealth_overview, name="telehealth_overview"),
     path(F + "telesante/", telehealth.telehealth, name="telehealth"),
     path(F + "telesante/nouvel-acte/", telehealth.telehealth_add, name="telehealth_add"),
+    path(F + "telesante/chercher/", telehealth.telehealth_pick, name="telehealth_pick"),
     path(V, plans.plan_version, name="plan_version"),
     path(V + "modifier/", plans.plan_edit, name="plan_edit"),
     path(V + "ajouter/<str:kind>/", plans.plan_add_item, name="plan_add_item"),

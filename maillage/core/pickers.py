@@ -58,6 +58,7 @@ class SearchSelect(forms.RadioSelect):
             "search_value": self.search_value,
             "search_url": self.search_url,
             "placeholder": self.placeholder,
+            "described_by": context["widget"]["attrs"].get("aria-describedby", ""),
             "picker": picker_context(name=name, field_id=context["widget"]["attrs"].get(
                 "id", f"id_{name}"), options=self.choices, current=current,
                 searched=self.searched, query=self.search_value),
@@ -106,6 +107,8 @@ class SearchPickerMixin:
         chosen = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
         typed = (self.data.get(self.add_prefix(search_param(name)), "") if self.is_bound
                  else "").strip()
+        if chosen is not None and hasattr(chosen, key):  # an instance as initial value
+            chosen = getattr(chosen, key)
         rows = []
         if chosen:
             try:
@@ -126,8 +129,12 @@ class SearchPickerMixin:
                                      "la liste.") -> None:
         """A name typed without choosing (no JavaScript): take the single match, or say why."""
         for name, (search_fields, typed) in getattr(self, "_pickers", {}).items():
-            if cleaned.get(name) or not typed or name in self.errors:
+            if cleaned.get(name) or not typed:
                 continue
+            if name in self.errors:
+                if self.data.get(self.add_prefix(name)):
+                    continue  # a wrong choice: its own message stands
+                del self._errors[name]  # "required", but a name was typed: resolve it
             matches = list(name_search(self.fields[name].queryset, typed, search_fields,
                                        limit=2))
             if len(matches) == 1:

@@ -46,7 +46,7 @@ def test_nurse_records_an_accompanied_teleconsultation(client, users, crt_a, for
     b = shared(crt_a, users["nurse"])
     client.force_login(users["nurse"])
     page = client.get(url("telehealth_add", b))
-    assert f'value="{users["nurse"].public_id}" selected' in page.content.decode()
+    assert f'value="{users["nurse"].public_id}" checked' in page.content.decode()
     response = client.post(url("telehealth_add", b), form())
     assert response.status_code == 302
     act = TelehealthAct.objects.get()
@@ -180,9 +180,23 @@ def test_month_boundaries_follow_paris_time(crt_a):
 def test_accompanied_by_a_member_of_the_crt_team(client, users, crt_a, form):
     b = shared(crt_a, users["nurse"])
     client.force_login(users["nurse"])
+    # Found by name (search-as-you-type), among the CRT's staff only.
     page = client.get(url("telehealth_add", b)).content.decode()
-    assert str(users["care_aide"].public_id) in page
-    assert str(users["partner"].public_id) not in page  # a partner is not CRT staff
+    assert str(users["nurse"].public_id) in page  # the user, chosen by default
+    assert str(users["care_aide"].public_id) not in page  # nobody listed before typing
+    pick = url("telehealth_pick", b)
+    found = client.get(pick, {"champ": "staff", "staff_q": users["care_aide"].last_name})
+    assert str(users["care_aide"].public_id) in found.content.decode()
+    partner = client.get(pick, {"champ": "staff", "staff_q": users["partner"].last_name})
+    assert str(users["partner"].public_id) not in partner.content.decode()  # not CRT staff
+    typed = client.post(url("telehealth_add", b),
+                        form(staff="", staff_q=users["care_aide"].get_full_name()))
+    assert typed.status_code == 302
+    assert TelehealthAct.objects.get().staff == users["care_aide"]
+    TelehealthAct.objects.all().delete()
+    client.force_login(users["coordinator"])  # not a health professional
+    assert client.get(pick, {"staff_q": "a"}).status_code == 403
+    client.force_login(users["nurse"])
     response = client.post(url("telehealth_add", b),
                            form(staff=str(users["caregiver"].public_id)))
     assert response.status_code == 400

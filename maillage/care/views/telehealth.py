@@ -48,11 +48,24 @@ def telehealth(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require("telehealth.record")
+@require_GET
+def telehealth_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """Team members or directory professionals matching a typed name (htmx fragment, at most
+    20)."""
+    from maillage.core.pickers import picker_response
+
+    _health_file(request, public_id)  # another CRT's person: 404
+    return picker_response(request, TelehealthForm(crt=request.crt), default="staff")
+
+
+@require("telehealth.record")
 @require_http_methods(["GET", "POST"])
 def telehealth_add(request: HttpRequest, public_id) -> HttpResponse:
     b, access = _health_file(request, public_id)
     form = TelehealthForm(request.POST or None, crt=request.crt,
-                          initial={"staff": request.user})
+                          initial={"staff": request.user},
+                          search_url=reverse("care:telehealth_pick",
+                                             kwargs={"public_id": b.public_id}))
 
     def save(data):
         return services.telehealth_record(

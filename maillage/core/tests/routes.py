@@ -154,6 +154,7 @@ OBJECT_ROUTES = {
     "care:message_attachment": _file_item(lambda b: care.message(b, attachment=True)),
     "care:telehealth": _file,
     "care:telehealth_add": _file,
+    "care:telehealth_pick": _file,
     "lodging:room_edit": lambda crt, user, roles: {"public_id": lodging.room(crt).public_id},
     "lodging:stay_detail": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
     "lodging:stay_edit": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
