@@ -139,6 +139,7 @@ OBJECT_ROUTES = {
     "visits:edit": _visit(visits.visit),
     "visits:series_edit": _visit(visits.series_visit),
     "visits:cancel": _visit(visits.visit),
+    "visits:move": _visit(visits.visit),
     "visits:trace_done": _visit(visits.visit),
     "visits:trace_not_done": _visit(visits.visit),
     "care:notes": _file,
@@ -285,7 +286,7 @@ def _staff(beneficiary):
 POST_ONLY = {
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",
-    "care:alert_acknowledge", "care:conversation_open_health", "visits:cancel",
+    "care:alert_acknowledge", "care:conversation_open_health", "visits:cancel", "visits:move",
     "oncall:escalation_add", "oncall:shift_remove", "oncall:contact_add",
     "oncall:contact_remove", "oncall:dlu_review",
     "core:member_deactivate", "core:member_reactivate", "core:member_link",

@@ -289,7 +289,7 @@ def test_actions_are_declared_by_their_app_not_by_core():
     from maillage.core.audit import declared_actions
 
     core = {c for c, i in declared_actions().items() if i.module.startswith("maillage.core.")}
-    assert {c.split(".")[0] for c in core} == {"auth", "crt", "member", "audit"}
+    assert {c.split(".")[0] for c in core} == {"auth", "crt", "member", "audit", "outbox"}
     owners = {i.module.split(".")[1] for i in declared_actions().values()}
     assert {"beneficiaries", "care", "oncall", "visits", "admissions"} <= owners
     source = (Path(__file__).resolve().parents[1] / "audit.py").read_text()
