@@ -3,6 +3,7 @@ one of its actions; a care aide on a 360 px phone traces the visit and writes a 
 the caregiver; the caregiver sees the coming visits and that note in the portal, and nothing
 else. The calendars render (FullCalendar under the CSP). axe-core on every page."""
 
+import re
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -34,7 +35,9 @@ def test_plan_to_visits_to_tracing(demo, open_page):
     action = page.get_by_role("group", name="Nouvelle action")
     action.locator("#id_domain").select_option(index=1)
     action.locator("#id_description").fill("Passage d'aide au coucher")
-    action.locator("#id_staff").select_option(label="Sandrine Bouvier")
+    # Who carries it out: found by name as one types (htmx), then chosen.
+    action.locator("#id_staff_q").fill("Bouvier")
+    action.get_by_label(re.compile("Sandrine Bouvier")).check()
     action.locator("#id_frequency").fill("Tous les jours")
     page.get_by_role("button", name="Ajouter l'action").click()
     expect(page.get_by_text("Passage d'aide au coucher")).to_be_visible()
