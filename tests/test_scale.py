@@ -45,7 +45,9 @@ PAGES = [
     ("auditor", "core:audit_list", {}, 12),
     ("partner", "beneficiaries:list", {}, 10),
     # The team's day (≈ 1 000 visits at this scale) and a care aide's day on her phone.
-    ("coordinator", "visits:team_day", {}, 10),
+    # +1: who visits that day (one grouped query) picks the page of 15 professionals whose
+    # visits are loaded; +1: the day's totals counted by the database.
+    ("coordinator", "visits:team_day", {}, 12),
     ("coordinator", "visits:professional_week", {}, 12),
     ("care_aide", "visits:my_day", {}, 10),
     ("partner", "visits:my_day", {}, 10),
