@@ -335,9 +335,3 @@ def summary(ctx: DemoContext) -> str:
     return (f"Coordination… {CarePlanVersion.objects.filter(crt__in=crts).count()} versions de "
             f"plan, {LiaisonNote.objects.filter(crt__in=crts).count()} transmissions, "
             f"{Alert.objects.filter(crt__in=crts).count()} alertes")
-
-
-def tick() -> None:
-    """While the demo server runs (every 5 minutes): tell the referent and the coordination of
-    each plan whose review is due, once per review date, as ``plans_tick`` does in production."""
-    services.careplan_review_reminders()

@@ -262,14 +262,6 @@ def _missed_alerts() -> None:
                                   "mais non tracé. Rappel fait sur la traçabilité.")
 
 
-def tick() -> None:
-    """While the demo server runs (``maillage demo``, every 5 minutes): missed-visit alerts and
-    series horizons, as the ``visits_tick`` command does in production."""
-    from .management.commands.visits_tick import tick as visits_tick
-
-    visits_tick()
-
-
 def summary(ctx: DemoContext) -> str:
     """The progress line of this step."""
     visits = Visit.objects.filter(crt__in=ctx.crts.values())

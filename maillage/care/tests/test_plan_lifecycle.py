@@ -308,10 +308,10 @@ class TestReviewPage:
 def test_the_periodic_job_reminds_once(users, b, validated):
     from django.core.management import call_command
 
-    from maillage.care.demo import tick
+    from maillage.care.tasks import plans_review_reminders
 
     validated.next_review_on = timezone.localdate() - timedelta(days=1)
     validated.save()
     call_command("plans_tick")
-    tick()
+    plans_review_reminders.call_local()  # the queue's daily task, after the command
     assert Notification.objects.filter(user=users["coordinator"]).count() == 1
