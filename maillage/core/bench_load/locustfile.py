@@ -2,8 +2,9 @@
 
 Run by Locust in its own process (gevent monkey-patches everything: never import this module
 from Django or pytest). Each demo account logs in once, its users share the session, then
-repeat their role's journey; one extra user hits the bare health check (the reference
-throughput).
+repeat their role's journey with the think time of a person reading a page. Two more classes
+measure capacity, run alone by ``maillage bench --load`` before the mix: ``Health`` (the bare
+health check) and ``MyDaySaturation`` (« Mes passages »), each by clients without any pause.
 
     uv run locust -f maillage/core/bench_load/locustfile.py --headless -u 100 -r 20 \
         -t 60s -H http://127.0.0.1:8001
@@ -13,7 +14,7 @@ import random
 import re
 
 from gevent.lock import Semaphore
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 PASSWORD = "maillage-demo"  # noqa: S105 - the documented demo password
 TRACE_LINK = re.compile(r'href="(/passages/[0-9a-f-]{36}/realise/)"')
@@ -25,7 +26,7 @@ _LOGIN = Semaphore()
 class DemoUser(HttpUser):
     abstract = True
     username = ""
-    wait_time = between(0.5, 2)
+    wait_time = between(2, 6)  # a person reads the page before the next click
 
     def on_start(self):
         # One login per demo account, its session shared by the users of that account: a
@@ -86,7 +87,7 @@ class Coordinator(DemoUser):
 class CareAide(DemoUser):
     username = "care_aide"
     weight = 45
-    wait_time = between(1, 3)
+    wait_time = between(3, 8)  # on a doorstep, between two visits
 
     @task(4)
     def my_day(self):
@@ -130,11 +131,22 @@ class Doctor(DemoUser):
 
 
 class Health(HttpUser):
-    """The bare health check: the ceiling the pages are compared to."""
+    """The bare health check, by clients without pause: the server's ceiling (run alone)."""
 
-    fixed_count = 1
-    wait_time = between(0, 0)
+    wait_time = constant(0)
 
     @task
     def healthz(self):
         self.client.get("/healthz", name="healthz")
+
+
+class MyDaySaturation(DemoUser):
+    """« Mes passages » by clients without pause (run alone): its capacity, compared to the
+    health check's."""
+
+    username = "care_aide"
+    wait_time = constant(0)
+
+    @task
+    def my_day(self):
+        self.page("/passages/mes-passages/", "mes passages")

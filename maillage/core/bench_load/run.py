@@ -58,19 +58,50 @@ def report(rows: list[dict], seconds: float, out) -> None:
     """The French table of a Locust run: per page, requests, throughput, p95, errors."""
     out.write(f"\n  {'page':36} {'requêtes':>9} {'req/s':>7} {'médiane':>8} {'p95':>7} "
               f"{'erreurs':>8}")
-    by_name = {}
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "total"
-        by_name[name] = row
         out.write(f"  {name[:36]:36} {int(row['Request Count']):9d} "
                   f"{float(row['Requests/s']):7.1f} {row['50%']:>6}ms {row['95%']:>5}ms "
                   f"{int(row['Failure Count']):8d}")
-    my_day, health = by_name.get("mes passages"), by_name.get("healthz")
-    if my_day and health and float(health["Requests/s"]):
-        share = 100 * float(my_day["Requests/s"]) / float(health["Requests/s"])
-        out.write(f"\n  « Mes passages » : {float(my_day['Requests/s']):.1f} req/s, "
-                  f"{share:.1f} % du simple contrôle de santé "
-                  f"({float(health['Requests/s']):.1f} req/s, un client sans pause).")
+
+
+def capacity_share(health: list[dict], my_day: list[dict], out) -> None:
+    """« Mes passages » capacity as a share of the bare health check's, both measured alone by
+    clients without pause on the same server."""
+    def rate(rows, name):
+        row = next((r for r in rows if r["Name"] == name), None)
+        return float(row["Requests/s"]) if row else 0.0
+
+    page, ceiling = rate(my_day, "mes passages"), rate(health, "healthz")
+    if ceiling:
+        out.write(f"\n  Capacité, clients sans pause : « Mes passages » {page:.1f} req/s, "
+                  f"{100 * page / ceiling:.1f} % du simple contrôle de santé "
+                  f"({ceiling:.1f} req/s).")
+
+
+#: The roles' journeys (``locustfile.py``); the capacity classes run alone.
+MIX = ["Coordinator", "CareAide", "Nurse", "Auditor", "Doctor"]
+
+
+def _locust(locust: str, host: str, tmp: Path, prefix: str, classes: list[str], users: int,
+            seconds: int, out) -> list[dict]:
+    """One headless Locust run of these user classes; its per-page statistics."""
+    log = tmp / f"{prefix}.log"
+    with log.open("w") as log_file:
+        # Stats are reset once every user is spawned (the logins are not counted).
+        subprocess.run(  # noqa: S603
+            [locust, "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
+             "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "-H", host,
+             "--csv", str(tmp / prefix), "--reset-stats", "--only-summary", *classes],
+            check=False, stdout=log_file, stderr=subprocess.STDOUT)
+    stats = tmp / f"{prefix}_stats.csv"
+    if not stats.exists():
+        raise CommandError("Locust n'a pas produit de statistiques :\n"
+                           + log.read_text()[-3000:])
+    failures = tmp / f"{prefix}_failures.csv"
+    if failures.exists() and len(failures.read_text().splitlines()) > 1:
+        out.write(f"\nErreurs (Locust, {prefix}) :\n" + failures.read_text())
+    return read_stats(stats)
 
 
 def run_load(out, *, scale: int | None, reuse: bool, users: int, seconds: int,
@@ -97,24 +128,15 @@ def run_load(out, *, scale: int | None, reuse: bool, users: int, seconds: int,
     try:
         _wait_healthy(host, server)
         with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            out.write("Capacité : 10 clients sans pause, 15 s sur le contrôle de santé, puis "
+                      "15 s sur « Mes passages »…")
+            health = _locust(locust, host, tmp, "health", ["Health"], 10, 15, out)
+            my_day = _locust(locust, host, tmp, "myday", ["MyDaySaturation"], 10, 15, out)
             out.write(f"Locust : {users} utilisateurs, {seconds} s…")
-            log = Path(tmp) / "locust.log"
-            with log.open("w") as log_file:
-                # Stats are reset once every user is spawned (the logins are not counted).
-                subprocess.run(  # noqa: S603
-                    [locust, "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
-                     "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "-H", host,
-                     "--csv", f"{tmp}/load", "--reset-stats", "--only-summary"],
-                    check=False, stdout=log_file, stderr=subprocess.STDOUT)
-            stats = Path(tmp) / "load_stats.csv"
-            if not stats.exists():
-                raise CommandError("Locust n'a pas produit de statistiques :\n"
-                                   + log.read_text()[-3000:])
-            rows = read_stats(stats)
-            failures = Path(tmp) / "load_failures.csv"
-            if failures.exists() and len(failures.read_text().splitlines()) > 1:
-                out.write("\nErreurs (Locust) :\n" + failures.read_text())
+            rows = _locust(locust, host, tmp, "load", MIX, users, seconds, out)
         report(rows, seconds, out)
+        capacity_share(health, my_day, out)
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from maillage.core.bench_db import bench_name
-from maillage.core.bench_load.run import read_stats, report
+from maillage.core.bench_load.run import capacity_share, read_stats, report
 from maillage.core.management.commands.bench import (
     KEY_PAGES,
     Measure,
@@ -69,15 +69,20 @@ def test_the_load_report_gives_throughput_p95_errors_and_the_health_share(tmp_pa
     header = "Type,Name,Request Count,Failure Count,Requests/s,50%,95%\n"
     stats.write_text(header
                      + "GET,mes passages,600,0,10.0,40,120\n"
-                     + "GET,healthz,5000,0,80.0,3,6\n"
                      + "GET,journal d'audit,100,2,1.7,90,310\n"
                      + ",Aggregated,5700,2,91.7,5,110\n")
+    health, my_day = tmp_path / "health_stats.csv", tmp_path / "myday_stats.csv"
+    health.write_text(header + "GET,healthz,5000,0,400.0,3,6\n,Aggregated,5000,0,400.0,3,6\n")
+    my_day.write_text(header + "GET,mes passages,900,0,50.0,30,60\n"
+                      + ",Aggregated,900,0,50.0,30,60\n")
     out = io.StringIO()
     report(read_stats(stats), 60, out)
+    capacity_share(read_stats(health), read_stats(my_day), out)
     text = out.getvalue()
     assert "journal d'audit" in text and "310ms" in text
     assert "total" in text
-    assert "« Mes passages » : 10.0 req/s, 12.5 % du simple contrôle de santé" in text
+    assert ("Capacité, clients sans pause : « Mes passages » 50.0 req/s, 12.5 % du simple "
+            "contrôle de santé (400.0 req/s)") in text
 
 
 def test_the_locustfile_is_valid_python_without_importing_locust():
