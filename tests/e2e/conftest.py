@@ -98,9 +98,11 @@ def open_page(browser, live_server):
     contexts = []
 
     def open_(width: int = 1280, height: int = 900) -> Page:
+        # Reduced motion: no colour transitions (Bootstrap honours it), so axe never measures a
+        # button halfway to its hover colours after a click.
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale="fr-FR",
-            timezone_id="Europe/Paris",
+            timezone_id="Europe/Paris", reduced_motion="reduce",
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
