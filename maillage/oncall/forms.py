@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from maillage.care.forms import team_users
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_schedule_date
 from maillage.territory.models import Organization, Professional
 from maillage.visits.forms import TimeInput
@@ -114,7 +115,21 @@ class BreakGlassForm(BootstrapFormMixin, forms.Form):
         error_messages={"required": "Indiquez le motif de l'accès en urgence."})
 
 
-class ShiftForm(BootstrapFormMixin, forms.Form):
+def _professional_label(p) -> str:
+    return (f"{p.first_name} {p.last_name} — {p.get_profession_display()}"
+            + (f" ({p.organization.name})" if p.organization_id else ""))
+
+
+class ShiftForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """Turns of the rota; who is on call is found by name (search-as-you-type), the page never
+    lists the whole team or directory."""
+
+    PICKERS = {
+        "staff": (("first_name", "last_name", "username"),
+                  lambda u: u.get_full_name() or u.username),
+        "professional": (("first_name", "last_name"), _professional_label),
+    }
+
     preset = forms.ChoiceField(label="Créneau", choices=PRESETS, initial="night",
                                widget=forms.RadioSelect)
     first_day = forms.DateField(label="Premier jour", widget=DateInput(),
@@ -128,12 +143,15 @@ class ShiftForm(BootstrapFormMixin, forms.Form):
                                   "invalid": "Indiquez un nombre de jours."})
     start_time = _time("Début (autres horaires)")
     end_time = _time("Fin (autres horaires)")
-    staff = forms.ModelChoiceField(label="Membre de l'équipe", queryset=Shift.objects.none(),
-                                   to_field_name="public_id", required=False, empty_label="—")
+    staff = forms.ModelChoiceField(
+        label="Membre de l'équipe", queryset=Shift.objects.none(), to_field_name="public_id",
+        required=False, widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un membre de l'équipe dans la liste."})
     professional = forms.ModelChoiceField(
         label="ou professionnel partenaire (IDE de nuit mutualisé…)",
         queryset=Professional.objects.none(), to_field_name="public_id", required=False,
-        empty_label="—")
+        widget=SearchSelect(),
+        error_messages={"invalid_choice": "Choisissez un professionnel dans la liste."})
     duty = forms.ChoiceField(label="Rôle", choices=Shift.Duty.choices)
     arrangement = forms.ModelChoiceField(label="Dans le cadre de",
                                          queryset=Arrangement.objects.none(),
@@ -142,20 +160,19 @@ class ShiftForm(BootstrapFormMixin, forms.Form):
     phone = forms.CharField(label="Téléphone d'astreinte", max_length=30, required=False)
     notes = forms.CharField(label="Précisions", max_length=250, required=False)
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = team_users(crt)
-        self.fields["staff"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["professional"].queryset = Professional.objects.filter(
-            crt=crt, is_active=True).select_related("organization")
-        self.fields["professional"].label_from_instance = (
-            lambda p: f"{p.first_name} {p.last_name} — {p.get_profession_display()}"
-                      + (f" ({p.organization.name})" if p.organization_id else ""))
+        self.fields["professional"].queryset = (
+            Professional.objects.filter(crt=crt, is_active=True)
+            .select_related("organization").order_by("last_name", "first_name"))
         self.fields["arrangement"].queryset = Arrangement.objects.filter(crt=crt)
+        self.setup_pickers(search_url)
         self._style_fields()
 
     def clean(self):
         data = super().clean()
+        self.resolve_typed(data)
         if data.get("staff") and data.get("professional"):
             self.add_error("professional", "Une seule personne par tour d'astreinte.")
         elif not data.get("staff") and not data.get("professional") and not self.errors:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("appels/<uuid:call_id>/recours/", views.escalation_add, name="escalation_add"),
     path("planning/", views.rota, name="rota"),
     path("planning/ajouter/", views.shift_add, name="shift_add"),
+    path("planning/chercher/", views.shift_pick, name="shift_pick"),
     path("planning/<uuid:shift_id>/retirer/", views.shift_remove, name="shift_remove"),
     path("planning/recours/", views.contact_add, name="contact_add"),
     path("planning/recours/<uuid:contact_id>/retirer/", views.contact_remove,

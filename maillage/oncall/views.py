@@ -276,10 +276,21 @@ def rota(request: HttpRequest) -> HttpResponse:
 
 
 @require("oncall.rota.manage")
+@require_GET
+def shift_pick(request: HttpRequest) -> HttpResponse:
+    """Team members or directory professionals matching a typed name, to put on the rota (htmx
+    fragment, at most 20)."""
+    from maillage.core.pickers import picker_response
+
+    return picker_response(request, ShiftForm(crt=request.crt), default="staff")
+
+
+@require("oncall.rota.manage")
 @require_http_methods(["GET", "POST"])
 def shift_add(request: HttpRequest) -> HttpResponse:
     form = ShiftForm(request.POST or None, crt=request.crt,
-                     initial={"first_day": timezone.localdate()})
+                     initial={"first_day": timezone.localdate()},
+                     search_url=reverse("oncall:shift_pick"))
 
     def save(data):
         starts = ends = None
