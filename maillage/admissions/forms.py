@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from maillage.core.forms import BootstrapFormMixin, DateInput
+from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.territory.models import Commune, Organization, Professional
 
 from .models import AdmissionStep, Enrolment, PrioritySituation, Referral, ReferrerKind, Suspension
@@ -117,7 +118,20 @@ class PublicReferralForm(BootstrapFormMixin, forms.Form):
         self._style_fields()
 
 
-class DecisionForm(BootstrapFormMixin, forms.Form):
+#: The pickers of team members (search-as-you-type): fields searched, label.
+TEAM_PICKER = (("first_name", "last_name", "username"), lambda u: _user_label(u))
+ORGANIZATION_PICKER = (("name",), lambda o: o.name)
+NO_ORGANIZATION = "Aucune structure ne correspond à « {typed} » : vérifiez l'orthographe."
+SEVERAL_ORGANIZATIONS = "Plusieurs structures correspondent : choisissez dans la liste."
+CHOOSE_MEMBER = "Choisissez un membre de l'équipe dans la liste."
+
+
+class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """The review of a referral; the structure it is redirected to and who takes the next step
+    are found by name (search-as-you-type)."""
+
+    PICKERS = {"redirected_to": ORGANIZATION_PICKER, "next_step_owner": TEAM_PICKER}
+
     decision = forms.ChoiceField(
         label="Décision", widget=forms.RadioSelect,
         choices=[("accept", "Accepter : inscrire en liste d'attente"),
@@ -128,7 +142,8 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
     redirected_to = forms.ModelChoiceField(
         label="Réorientée vers", queryset=Organization.objects.none(), required=False,
-        to_field_name="public_id", empty_label="—",
+        to_field_name="public_id", widget=SearchSelect(placeholder="Tapez un nom de structure…"),
+        error_messages={"invalid_choice": "Choisissez une structure dans la liste."},
     )
     override = forms.CharField(
         label="Justification si la personne ne remplit pas un critère", required=False,
@@ -138,34 +153,56 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
                                 initial="Visite à domicile d'évaluation")
     next_step_owner = forms.ModelChoiceField(
         label="Qui s'en charge", queryset=get_user_model().objects.none(), required=False,
-        to_field_name="public_id", empty_label="— (moi)",
+        to_field_name="public_id", widget=SearchSelect(), help_text="Sans choix : vous.",
+        error_messages={"invalid_choice": CHOOSE_MEMBER},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["redirected_to"].queryset = Organization.objects.filter(
             crt=crt, is_active=True).order_by("name")
         self.fields["next_step_owner"].queryset = team_users(crt)
-        self.fields["next_step_owner"].label_from_instance = _user_label
+        self.setup_pickers(search_url)
         self._style_fields()
 
+    def clean(self):
+        cleaned = super().clean()
+        pickers = self._pickers
+        try:  # a structure is not a person: its own messages
+            self._pickers = {"next_step_owner": pickers["next_step_owner"]}
+            self.resolve_typed(cleaned)
+            self._pickers = {"redirected_to": pickers["redirected_to"]}
+            self.resolve_typed(cleaned, none_found=NO_ORGANIZATION,
+                               several=SEVERAL_ORGANIZATIONS)
+        finally:
+            self._pickers = pickers
+        return cleaned
 
-class NextStepForm(BootstrapFormMixin, forms.Form):
+
+class NextStepForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    PICKERS = {"next_step_owner": TEAM_PICKER}
+
     next_step = forms.CharField(label="Prochaine étape", max_length=200,
                                 error_messages={"required": "Indiquez la prochaine étape."})
     next_step_owner = forms.ModelChoiceField(
         label="Qui s'en charge", queryset=get_user_model().objects.none(),
-        to_field_name="public_id",
-        error_messages={"required": "Indiquez qui s'en charge."},
+        to_field_name="public_id", widget=SearchSelect(),
+        error_messages={"required": "Indiquez qui s'en charge.",
+                        "invalid_choice": CHOOSE_MEMBER},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["next_step_owner"].queryset = team_users(crt)
-        self.fields["next_step_owner"].label_from_instance = _user_label
+        self.setup_pickers(search_url)
         self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_typed(cleaned)
+        return cleaned
 
 
 def team_users(crt):
@@ -316,15 +353,20 @@ class ContractForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
         self._style_fields()
 
 
-class AdmitForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
-    """The decision. ``capacity_justification`` only when the capacity is reached."""
+class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Form):
+    """The decision. ``capacity_justification`` only when the capacity is reached; the
+    referent is found by name (search-as-you-type)."""
+
+    PICKERS = {"referent": TEAM_PICKER}
 
     admitted_on = forms.DateField(label="Date d'admission", widget=DateInput(),
                                   error_messages={"required": "Indiquez la date d'admission.",
                                                   "invalid": "Date invalide."})
     referent = forms.ModelChoiceField(
         label="Référent·e", queryset=get_user_model().objects.none(), to_field_name="public_id",
-        error_messages={"required": "Choisissez le ou la référent·e."},
+        widget=SearchSelect(),
+        error_messages={"required": "Choisissez le ou la référent·e.",
+                        "invalid_choice": CHOOSE_MEMBER},
     )
     gir_at_entry = forms.TypedChoiceField(
         label="GIR à l'entrée (si différent de la dernière évaluation)", required=False,
@@ -340,14 +382,19 @@ class AdmitForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
 
     focus = "admitted_on"
 
-    def __init__(self, *args, crt, capacity_reached=False, **kwargs):
+    def __init__(self, *args, crt, capacity_reached=False, search_url: str = "", **kwargs):
         kwargs.setdefault("auto_id", "id_decision_%s")
         super().__init__(*args, **kwargs)
         self.fields["referent"].queryset = team_users(crt)
-        self.fields["referent"].label_from_instance = _user_label
         if not capacity_reached:
             del self.fields["capacity_justification"]
+        self.setup_pickers(search_url)
         self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_typed(cleaned)
+        return cleaned
 
 
 class SuspensionForm(BootstrapFormMixin, forms.Form):

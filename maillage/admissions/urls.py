@@ -15,6 +15,7 @@ urlpatterns = [
          name="contract_download"),
     path("demandes/<uuid:public_id>/dossier/", views.link_file, name="link_file"),
     path("demandes/<uuid:public_id>/admission/", views.admit, name="admit"),
+    path("demandes/<uuid:public_id>/chercher/", views.referral_pick, name="referral_pick"),
     path("liste-attente/", views.waiting_list, name="waiting_list"),
     path("file-active/", views.file_active, name="file_active"),
     path("file-active/<uuid:public_id>/", views.enrolment_detail, name="enrolment_detail"),

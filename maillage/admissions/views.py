@@ -94,14 +94,16 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     can_review = has_permission(request.roles, "referral.review")
     decision_form = next_step_form = None
     status = 200
+    search_url = reverse("admissions:referral_pick", kwargs={"public_id": referral.public_id})
     if referral.status == Referral.Status.RECEIVED and can_review:
         decision_form = DecisionForm(
             request.POST if request.POST.get("form") == "decision" else None,
-            crt=request.crt, initial={"version": referral.version})
+            crt=request.crt, initial={"version": referral.version}, search_url=search_url)
     if referral.status == Referral.Status.WAITING and can_review:
         next_step_form = NextStepForm(
             request.POST if request.POST.get("form") == "next_step" else None,
-            crt=request.crt, initial={"version": referral.version,
+            crt=request.crt, search_url=search_url,
+            initial={"version": referral.version,
                                       "next_step": referral.next_step,
                                       "next_step_owner": referral.next_step_owner})
     if request.method == "POST":
@@ -371,11 +373,26 @@ def link_file(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require("referral.review")
+@require_GET
+def referral_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """Team members (referent, next step) or structures (redirection) matching a typed name,
+    for the review of a referral (htmx fragment, at most 20)."""
+    from maillage.core.pickers import picker_response
+
+    _referral(request, public_id)  # another CRT's referral: 404
+    if request.GET.get("champ") == "referent":
+        return picker_response(request, AdmitForm(crt=request.crt), default="referent")
+    return picker_response(request, DecisionForm(crt=request.crt), default="next_step_owner")
+
+
+@require("referral.review")
 @require_http_methods(["GET", "POST"])
 def admit(request: HttpRequest, public_id) -> HttpResponse:
     referral = _referral(request, public_id)
     places = services.capacity(request.crt)
     form = AdmitForm(request.POST or None, crt=request.crt, capacity_reached=places.reached,
+                     search_url=reverse("admissions:referral_pick",
+                                        kwargs={"public_id": referral.public_id}),
                      initial={"referent": request.user, "version": referral.version,
                               "admitted_on": timezone.localdate()})
 
