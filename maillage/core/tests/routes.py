@@ -92,6 +92,7 @@ OBJECT_ROUTES = {
     "admissions:contract_download": lambda crt, user, roles: _contract(crt),
     "admissions:link_file": _one(ReferralFactory),
     "admissions:admit": _one(ReferralFactory),
+    "admissions:referral_pick": _one(ReferralFactory),
     "admissions:enrolment_detail": lambda crt, user, roles: {
         "public_id": enrolment(shared_file(crt)).public_id},
     "admissions:suspension_add": lambda crt, user, roles: {
