@@ -3,6 +3,7 @@ from django import forms
 from maillage.admissions.models import Referral
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.territory.models import Organization
 
 from .models import LodgingSettings, Room, Stay
@@ -77,14 +78,39 @@ class SettingsForm(VersionedModelForm):
             "d'hospitalisation, une sortie définitive est proposée).")}
 
 
-class StayForm(BootstrapFormMixin, forms.Form):
+def _beneficiary_label(b) -> str:
+    return f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})"
+
+
+def _referral_label(r) -> str:
+    return f"{r} — reçue le {r.received_at:%d/%m/%Y}"
+
+
+class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """A stay; the beneficiary and the referral are found by name (search-as-you-type), the
+    page never lists every file or referral of the CRT."""
+
+    PICKERS = {
+        "beneficiary": (("birth_name", "used_name", "first_name", "used_first_name"),
+                        _beneficiary_label),
+        "referral": (("person_last_name", "person_first_name"), _referral_label),
+    }
+    #: What a typed name that matches nothing or several says, per picker.
+    TYPED_MESSAGES = {
+        "beneficiary": {},
+        "referral": {"none_found": "Aucune demande ne correspond à « {typed} » : vérifiez "
+                                   "l'orthographe.",
+                     "several": "Plusieurs demandes correspondent : choisissez dans la liste."},
+    }
+
     room = forms.ModelChoiceField(label="Chambre", queryset=Room.objects.none(),
                                   to_field_name="public_id", empty_label="—",
                                   error_messages={"required": "Choisissez la chambre.",
                                                   "invalid_choice": "Chambre inconnue."})
     beneficiary = forms.ModelChoiceField(
         label="Bénéficiaire", queryset=Beneficiary.objects.none(), to_field_name="public_id",
-        required=False, empty_label="— (personne qui n'est pas bénéficiaire)",
+        required=False, widget=SearchSelect(),
+        help_text="Sans choix : une personne qui n'est pas bénéficiaire.",
         error_messages={"invalid_choice": "Bénéficiaire inconnu."})
     guest_last_name = forms.CharField(
         label="ou nom de la personne accueillie", max_length=120, required=False,
@@ -104,12 +130,12 @@ class StayForm(BootstrapFormMixin, forms.Form):
     referral = forms.ModelChoiceField(
         label="Demande d'admission (si la personne a été orientée vers le CRT)",
         queryset=Referral.objects.none(), to_field_name="public_id", required=False,
-        empty_label="—", error_messages={"invalid_choice": "Demande inconnue."})
+        widget=SearchSelect(), error_messages={"invalid_choice": "Demande inconnue."})
     notes = forms.CharField(label="Observations", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, crt, stay: Stay | None = None, **kwargs):
+    def __init__(self, *args, crt, stay: Stay | None = None, search_url: str = "", **kwargs):
         if stay is not None and not kwargs.get("initial"):
             kwargs["initial"] = {
                 **{f: getattr(stay, f) for f in (
@@ -127,17 +153,21 @@ class StayForm(BootstrapFormMixin, forms.Form):
             f"{r.label} ({r.short_kind}, {r.max_stay_days} jours au plus)")
         self.fields["beneficiary"].queryset = Beneficiary.objects.filter(crt=crt).order_by(
             "birth_name", "first_name")
-        self.fields["beneficiary"].label_from_instance = lambda b: (
-            f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})")
         self.fields["referral"].queryset = Referral.objects.filter(
             crt=crt, status__in=[Referral.Status.RECEIVED, Referral.Status.WAITING,
                                  Referral.Status.ADMITTED]).order_by("-received_at")
-        self.fields["referral"].label_from_instance = lambda r: (
-            f"{r} — reçue le {r.received_at:%d/%m/%Y}")
+        self.setup_pickers(search_url)
         self._style_fields()
 
     def clean(self):
         data = super().clean()
+        pickers = self._pickers
+        try:  # each picker with its own messages
+            for name, messages in self.TYPED_MESSAGES.items():
+                self._pickers = {name: pickers[name]}
+                self.resolve_typed(data, **messages)
+        finally:
+            self._pickers = pickers
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end <= start:
             self.add_error("planned_end", "Le départ prévu doit être au moins le lendemain de "

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reglages/", views.settings_edit, name="settings"),
     path("sejours/", views.stay_list, name="stays"),
     path("sejours/nouveau/", views.stay_create, name="stay_create"),
+    path("sejours/chercher/", views.stay_pick, name="stay_pick"),
     path(S, views.stay_detail, name="stay_detail"),
     path(S + "modifier/", views.stay_edit, name="stay_edit"),
     path(S + "arrivee/", views.stay_start, name="stay_start"),

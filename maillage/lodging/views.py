@@ -196,6 +196,16 @@ def stay_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require("lodging.manage")
+@require_GET
+def stay_pick(request: HttpRequest) -> HttpResponse:
+    """Beneficiaries or referrals matching a typed name, for a stay (htmx fragment, at most
+    20)."""
+    from maillage.core.pickers import picker_response
+
+    return picker_response(request, StayForm(crt=request.crt), default="beneficiary")
+
+
+@require("lodging.manage")
 @require_http_methods(["GET", "POST"])
 def stay_create(request: HttpRequest) -> HttpResponse:
     initial = {}
@@ -207,7 +217,8 @@ def stay_create(request: HttpRequest) -> HttpResponse:
                     initial[name] = get_for_crt(model, request.crt, request.GET[param])
                 except Http404:
                     pass
-    form = StayForm(request.POST or None, crt=request.crt, initial=initial)
+    form = StayForm(request.POST or None, crt=request.crt, initial=initial,
+                    search_url=reverse("lodging:stay_pick"))
 
     def save(data):
         return services.stay_create(actor=request.user, crt=request.crt,
@@ -223,7 +234,8 @@ def stay_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def stay_edit(request: HttpRequest, public_id) -> HttpResponse:
     stay = _stay(request, public_id)
-    form = StayForm(request.POST or None, crt=request.crt, stay=stay)
+    form = StayForm(request.POST or None, crt=request.crt, stay=stay,
+                    search_url=reverse("lodging:stay_pick"))
     if request.method == "GET":  # the form shows the stay's notes: a read
         audit_log(actor=request.user, action="stay.form_opened", obj=stay,
                   beneficiary=stay.beneficiary)
