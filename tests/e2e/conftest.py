@@ -76,6 +76,7 @@ class Page:
 
     def check_accessibility(self):
         """axe-core: no serious or critical violation; no console error (e.g. CSP)."""
+        self.page.wait_for_load_state()  # never a document being replaced by a navigation
         self.page.evaluate(AXE_JS.read_text())
         result = self.page.evaluate(
             """async () => await axe.run(document, {

@@ -73,6 +73,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
 
     # Screen 3: the file, opened from the referral (identity pre-filled).
     page.get_by_role("link", name="Ouvrir le dossier de la personne").click()
+    expect(page.locator("#id_sex")).to_be_visible()  # the new page, not the one it leaves
     p.check_accessibility()
     page.locator("#id_sex").select_option("F")
     page.locator("#id_birth_place_code").fill("49054")
