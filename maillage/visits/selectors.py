@@ -2,12 +2,16 @@
 
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from maillage.beneficiaries.access import WHOLE_CRT_ROLES, planning_visible_beneficiaries
 from maillage.core.models import Membership
 from maillage.core.roles import CRT_TEAM, Role
+from maillage.core.tenancy import get_for_crt
 from maillage.territory.models import Professional
 
 from .models import Visit
@@ -64,6 +68,24 @@ def coming_for_beneficiary(*, beneficiary, limit: int = 20) -> list[Visit]:
     return list(Visit.objects.filter(beneficiary=beneficiary, status=Visit.Status.PLANNED,
                                      ends_at__gte=timezone.now())
                 .select_related(*RELATED).order_by("starts_at")[:limit])
+
+
+def actor_by_key(*, crt, key: str, active_only: bool = False) -> tuple[str, object]:
+    """The professional named by « s-<uuid> » (a team member of the CRT) or « p-<uuid> » (a
+    professional of its directory): ``("staff", user)`` or ``("professional", professional)``.
+    ``LookupError`` for anything else, another CRT's people included."""
+    kind, _, uid = key.partition("-")
+    try:
+        if kind == "s":
+            members = get_user_model().objects.filter(public_id=uid, memberships__crt=crt)
+            if active_only:
+                members = members.filter(memberships__is_active=True)
+            return "staff", members.get()
+        if kind == "p":
+            return "professional", get_for_crt(Professional.objects.all(), crt, uid)
+    except (get_user_model().DoesNotExist, ValidationError, ValueError, Http404) as error:
+        raise LookupError(key) from error
+    raise LookupError(key)
 
 
 def actors(*, crt) -> tuple[list, list]:

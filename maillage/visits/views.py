@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -23,7 +22,6 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
-from maillage.territory.models import Professional
 
 from . import ical, selectors, services, timeline
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
@@ -105,17 +103,11 @@ def _actor_choice(request):
     if not key or not team_member:
         # Partners see only their own week.
         return "staff", request.user, f"s-{request.user.public_id}"
-    kind, _, uid = key.partition("-")
     try:
-        if kind == "s":
-            user = get_user_model().objects.get(public_id=uid, memberships__crt=request.crt)
-            return "staff", user, key
-        if kind == "p":
-            return "professional", get_for_crt(Professional.objects.all(), request.crt,
-                                               uid), key
-    except (get_user_model().DoesNotExist, ValueError) as error:
+        kind, who = selectors.actor_by_key(crt=request.crt, key=key)
+    except LookupError as error:
         raise Http404("Professionnel inconnu.") from error
-    raise Http404("Professionnel inconnu.")
+    return kind, who, key
 
 
 def _actor_label(kind: str, who) -> str:
@@ -263,19 +255,11 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
     staff, professional = visit.staff, visit.professional
     key = request.POST.get("qui", "")
     if key:
-        kind, _, uid = key.partition("-")
         try:
-            if kind == "s":
-                staff, professional = get_user_model().objects.get(
-                    public_id=uid, memberships__crt=request.crt,
-                    memberships__is_active=True), None
-            elif kind == "p":
-                staff, professional = None, get_for_crt(Professional.objects.all(),
-                                                        request.crt, uid)
-            else:
-                raise ValueError(key)
-        except (get_user_model().DoesNotExist, ValueError):
+            kind, who = selectors.actor_by_key(crt=request.crt, key=key, active_only=True)
+        except LookupError:
             return JsonResponse({"error": "Professionnel inconnu."}, status=400)
+        staff, professional = (who, None) if kind == "staff" else (None, who)
     try:
         services.visit_update(
             actor=request.user, visit=visit, version=version, starts_at=starts,
