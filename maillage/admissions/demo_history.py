@@ -136,6 +136,21 @@ def load(ctx: DemoContext) -> None:
                                           at=referral.decided_at))
     AuditEvent.objects.bulk_create(events, batch_size=500)
     ctx.history["orientations"] = Referral.objects.filter(crt__in=ctx.crts.values()).count()
+    store_forfait_months(ctx)
+
+
+def store_forfait_months(ctx: DemoContext) -> None:
+    """The stored forfait-months of every enrolment, as of the real today, in bulk per CRT.
+    Here, after every app's ``demo``: the services ran under the demo clock (their months are
+    as of that past day) and the lodging demo, after the admissions one, starts and ends
+    temporary exits; a loader that bulk-creates enrolments or exits is covered too."""
+    from django.utils import timezone
+
+    from .forfait import forfait_months_refresh
+
+    today = timezone.localdate(ctx.real_now())
+    for crt in ctx.crts.values():
+        forfait_months_refresh(crt=crt, today=today)
 
 
 def summary(ctx: DemoContext) -> str:

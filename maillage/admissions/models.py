@@ -334,3 +334,34 @@ class Suspension(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} depuis le {self.start_date:%d/%m/%Y}"
+
+
+class ForfaitMonth(models.Model):
+    """A calendar month that counts for the forfait of one enrolment (the rule of
+    ``periods.py``), stored so that the file active reads its months and totals from an index
+    instead of evaluating the rule for every enrolment. Derived data: written only by
+    ``forfait.forfait_months_refresh`` (called by every service that changes what the rule
+    depends on — admission, exit, temporary exits — and daily by ``tasks.forfait_months_daily``
+    as time moves on); never edited by hand."""
+
+    # The crt and enrolment lead the two indexes below: no separate index on them.
+    crt = models.ForeignKey("core.Crt", on_delete=models.CASCADE, related_name="+",
+                            db_index=False)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE,
+                                  related_name="forfait_months", db_index=False)
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("mois (premier jour)")
+
+    class Meta:
+        verbose_name = "mois-forfait"
+        constraints = [
+            # Also the index of the file active's per-enrolment counts (index-only).
+            models.UniqueConstraint(fields=["enrolment", "month"], name="forfait_month_once"),
+        ]
+        indexes = [
+            # The CRT's months over a period (reports): tenant first.
+            models.Index(fields=["crt", "month"], name="forfait_month_crt_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y}"

@@ -139,7 +139,8 @@ FILE_ACTIVE_ORDERS = {
 def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspended: str = "",
                 order: str = "nom", today: date | None = None):
     """The open enrolments, filtered and sorted by the database, each annotated with
-    ``months`` (its forfait-months of the year, see ``forfait_months_expression``) and with the
+    ``months`` (its forfait-months of the year, read from the stored months: see
+    ``forfait_months_annotation``) and with the
     temporary exit going on today (``away_kind``, ``away_since``: ``None`` when at home);
     plus the referents (for the filter). Paginate the queryset; count and total with
     ``file_active_figures``."""
@@ -154,7 +155,7 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
     qs = (
         Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
         .select_related("beneficiary__commune", "referent")
-        .annotate(months=forfait_months_expression(year=today.year, today=today),
+        .annotate(months=forfait_months_annotation(year=today.year, today=today),
                   away_kind=Subquery(going_on.values("kind")[:1]),
                   away_since=Subquery(going_on.values("start_date")[:1]))
         .order_by(*FILE_ACTIVE_ORDERS.get(order, FILE_ACTIVE_ORDERS["nom"]))
@@ -181,15 +182,48 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
 
 def file_active_figures(enrolments: QuerySet[Enrolment]) -> tuple[int, int]:
     """(people, sum of their forfait-months) over the whole filtered file active: one
-    aggregate query (not a sum over a page)."""
+    aggregate query (not a sum over a page), an index-only count of stored months per
+    enrolment (``forfait_months_annotation``)."""
     figures = enrolments.order_by().aggregate(n=Count("pk"), total=Sum("months"))
     return figures["n"], figures["total"] or 0
+
+
+def forfait_months_annotation(*, year: int, today: date):
+    """The forfait-months of an enrolment in ``year``, as known on ``today``, to annotate
+    enrolments with: the count of its stored ``ForfaitMonth`` rows of the year (an index-only
+    probe of ``forfait_month_once``), except for the current month when its row is missing.
+
+    Why the current month apart: stored rows are written by the services in the same
+    transaction as every change of dates or temporary exits, and once a day by
+    ``tasks.forfait_months_daily`` as time moves on — time only ever adds months (a month
+    counts from its first day at home, or from the day of a return planned in advance). So
+    when the daily task ran yesterday, every month before this one is stored exactly, and only
+    this month may have started counting since: for the enrolments lacking its row (the 1st of
+    the month until the task has run, or the few people away since the 1st), it is computed
+    live by ``ForfaitMonths`` restricted to that month. The page is then right whether or not
+    the task has already run today."""
+    from .models import ForfaitMonth
+
+    if year > today.year:
+        return Value(0, output_field=IntegerField())
+    current = today.replace(day=1)
+    stored = ForfaitMonth.objects.filter(enrolment=OuterRef("pk"), month__gte=date(year, 1, 1),
+                                         month__lte=min(date(year, 12, 1), current))
+    months = _count(stored)
+    if year < today.year:
+        return months
+    missing = ~Exists(ForfaitMonth.objects.filter(enrolment=OuterRef("pk"), month=current))
+    live = Case(When(missing, then=ForfaitMonths(year=year, today=today, months=[today.month])),
+                default=Value(0), output_field=IntegerField())
+    return ExpressionWrapper(months + live, output_field=IntegerField())
 
 
 class ForfaitMonths(Func):
     """``periods.forfait_months`` of one enrolment for ``year`` as a SQL expression (SQLite and
     PostgreSQL), to annotate enrolments with: one scalar subquery over the months of the year
-    up to ``today`` (a ``VALUES`` list of their first and last days).
+    up to ``today`` (a ``VALUES`` list of their first and last days), or over ``months`` only.
+    The file active reads stored months (``forfait_months_annotation``) and uses this for the
+    current month only, when its row is not stored yet.
 
     A month counts when some day of its window [max(1st, admission), min(last day, today,
     exit)] is outside every suspension (inclusive dates). The first such day, when there is one,
@@ -201,12 +235,12 @@ class ForfaitMonths(Func):
 
     output_field = IntegerField()
 
-    def __init__(self, *, year: int, today: date):
+    def __init__(self, *, year: int, today: date, months: list[int] | None = None):
         super().__init__(F("pk"), F("admitted_on"), F("ended_on"))
         from .periods import month_bounds
 
         self.months = [(first, min(last, today))
-                       for first, last in (month_bounds(year, m) for m in range(1, 13))
+                       for first, last in (month_bounds(year, m) for m in months or range(1, 13))
                        if first <= today]
 
     def as_sql(self, compiler, connection, **extra):
@@ -259,11 +293,12 @@ def other_stays(*, enrolment: Enrolment) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(beneficiary=enrolment.beneficiary).exclude(pk=enrolment.pk)
 
 
-def forfait_months_of(*, enrolment: Enrolment, year: int) -> int:
-    from .periods import forfait_months
-
-    qs = Enrolment.objects.filter(pk=enrolment.pk).prefetch_related("suspensions")
-    return forfait_months(qs, year=year).get(enrolment.beneficiary_id, 0)
+def forfait_months_of(*, enrolment: Enrolment, year: int, today: date | None = None) -> int:
+    """The enrolment's forfait-months in ``year``: the same stored values as the file active."""
+    today = today or timezone.localdate()
+    return Enrolment.objects.filter(pk=enrolment.pk).annotate(
+        months=forfait_months_annotation(year=year, today=today)).values_list(
+        "months", flat=True).get()
 
 
 @dataclass

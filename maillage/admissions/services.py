@@ -15,6 +15,7 @@ from maillage.core.notify import send_email
 from maillage.core.versioning import save_versioned, validate
 
 from .eligibility import eligibility_checks
+from .forfait import forfait_months_refresh
 from .models import AdmissionStep, Contract, Enrolment, PrioritySituation, Referral, Suspension
 
 REFERRAL_FIELDS = (
@@ -205,6 +206,7 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
         emergency_path=emergency_path, capacity_justification=capacity_justification,
         created_by=actor, updated_by=actor,
     )
+    forfait_months_refresh(enrolments=[enrolment])
     if referral is not None:
         referral.status, referral.beneficiary = Referral.Status.ADMITTED, beneficiary
         referral.next_step, referral.next_step_owner = "", None
@@ -668,6 +670,7 @@ def suspension_start(*, actor, enrolment: Enrolment, kind: str, start_date: date
     validate(s, exclude=["crt", "enrolment", "created_by", "updated_by"])
     _check_suspension(s)
     s.save()
+    forfait_months_refresh(enrolments=[enrolment])
     b = enrolment.beneficiary
     cancelled = visits_suspend(actor=actor, beneficiary=b, first_day=start_date,
                                return_day=end_date, reason=_absence_reason(s))
@@ -701,6 +704,7 @@ def suspension_end(*, actor, suspension: Suspension, end_date: date, version: in
     suspension.end_date = end_date
     _check_suspension(suspension)
     save_versioned(suspension, actor=actor, version=version, fields=["end_date"])
+    forfait_months_refresh(enrolments=[suspension.enrolment_id])
     b = suspension.enrolment.beneficiary
     if before is None or end_date < before:
         moved = visits_resume(actor=actor, beneficiary=b, from_day=end_date, until_day=before)
@@ -753,6 +757,7 @@ def enrolment_close(*, actor, enrolment: Enrolment, version: int, ended_on: date
     enrolment.exit_doctor_opinion = doctor_opinion.strip()
     save_versioned(enrolment, actor=actor, version=version, fields=[
         "ended_on", "exit_reason", "exit_destination", "exit_notes", "exit_doctor_opinion"])
+    forfait_months_refresh(enrolments=[enrolment])
     audit_log(actor=actor, action="enrolment.closed", obj=enrolment,
               beneficiary=enrolment.beneficiary,
               details={"motif": enrolment.get_exit_reason_display()})
