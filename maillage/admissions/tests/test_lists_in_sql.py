@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from maillage.admissions.eligibility import priority
+from maillage.admissions.forfait import forfait_months_refresh
 from maillage.admissions.models import Enrolment, PrioritySituation, Referral, Suspension
 from maillage.admissions.periods import forfait_months
 from maillage.admissions.selectors import (
     file_active,
     file_active_figures,
+    forfait_months_annotation,
     forfait_months_expression,
     waiting_counts,
     waiting_list,
@@ -91,7 +93,18 @@ def test_sql_forfait_months_equal_the_python_rule(crt_a, users, today):
         months=forfait_months_expression(year=today.year, today=today))
         .values_list("beneficiary_id", "months"))
     assert got == {e.beneficiary_id: expected.get(e.beneficiary_id, 0) for e in enrolments}
-    # The file active (open enrolments) and its total, by the database.
+    # The stored months as the daily task left them yesterday: the current month, which may
+    # have started counting today, is computed live for those lacking its row.
+    forfait_months_refresh(crt=crt_a, today=today - timedelta(days=1))
+    stored = dict(Enrolment.objects.annotate(
+        months=forfait_months_annotation(year=today.year, today=today))
+        .values_list("beneficiary_id", "months"))
+    assert stored == got
+    # Up to date today: the same; and the file active (open enrolments) and its total.
+    forfait_months_refresh(crt=crt_a, today=today)
+    assert dict(Enrolment.objects.annotate(
+        months=forfait_months_annotation(year=today.year, today=today))
+        .values_list("beneficiary_id", "months")) == got
     qs, _ = file_active(crt=crt_a, today=today)
     open_ = [e for e in enrolments if e.ended_on is None]
     assert file_active_figures(qs) == (
@@ -138,6 +151,7 @@ def big_file_active(crt_a, users):
                                current_gir=1 + i % 2)
         people.append(enrolment(b, referent=users["nurse"],
                                 admitted_on=D(TODAY.year, 1, 1) + timedelta(days=i % 3)))
+    forfait_months_refresh(crt=crt_a)  # what the services do (the factory does not)
     return people
 
 

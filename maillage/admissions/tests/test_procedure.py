@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from maillage.admissions.forfait import forfait_months_refresh
 from maillage.admissions.models import AdmissionStep, Contract, Enrolment, Suspension
 from maillage.beneficiaries.models import Beneficiary, Document
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent
@@ -273,6 +274,7 @@ def test_file_active_filters_and_budget(client, users, crt_a, django_assert_max_
         b = BeneficiaryFactory(crt=crt_a, current_gir=1 + i % 4)
         enrolment(b, referent=users["coordinator"] if i % 2 else users["nurse"],
                   admitted_on=date(TODAY.year, 1, 1))
+    forfait_months_refresh(crt=crt_a)  # what the services do (the factory does not)
     client.force_login(users["coordinator"])
     # incl. the « Messages » badge and the temporary exits' figures
     with django_assert_max_num_queries(12):
