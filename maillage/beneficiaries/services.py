@@ -223,6 +223,19 @@ def _check_care_team_manager(actor, crt) -> None:
         raise DomainError("Seule la coordination modifie le cercle de soins.", field="user")
 
 
+def _unread_counters_follow(beneficiary: Beneficiary, member: CareTeamMember | None = None):
+    """The care team or the consents of this person changed: whoever follows their threads (and
+    the member who joined or left) has their unread-messages counter recomputed, in this
+    transaction (``care.services.unread``)."""
+    from maillage.care.services.unread import unread_counters_for_file
+
+    also = []
+    if member is not None:
+        also.append(member.user if member.user_id else
+                    member.professional.user if member.professional_id else None)
+    unread_counters_for_file(beneficiary=beneficiary, also=also)
+
+
 @transaction.atomic
 def care_team_add(*, actor, beneficiary: Beneficiary, user=None, professional=None, role: str,
                   start_date: date, is_gp: bool = False, is_referent: bool = False,
@@ -264,6 +277,7 @@ def care_team_add(*, actor, beneficiary: Beneficiary, user=None, professional=No
     audit_log(actor=actor, action="care_team.member_added", obj=member, beneficiary=beneficiary)
     timeline_add(beneficiary=beneficiary, kind="care_team.added", actor=actor,
                  title=f"Cercle de soins : {member}")
+    _unread_counters_follow(beneficiary, member)
     return member
 
 
@@ -278,6 +292,7 @@ def care_team_end(*, actor, member: CareTeamMember, end_date: date, version: int
               beneficiary=member.beneficiary, details={"fin": f"{end_date:%d/%m/%Y}"})
     timeline_add(beneficiary=member.beneficiary, kind="care_team.ended", actor=actor,
                  title=f"Fin de participation au cercle de soins : {member}")
+    _unread_counters_follow(member.beneficiary, member)
     return member
 
 
@@ -318,6 +333,7 @@ def consent_record(*, actor, beneficiary: Beneficiary, kind: str, granted: bool,
     if organization:
         title += f" — {organization.name}"
     timeline_add(beneficiary=beneficiary, kind="consent.recorded", actor=actor, title=title)
+    _unread_counters_follow(beneficiary)
     return consent
 
 
@@ -356,6 +372,7 @@ def consent_withdraw(*, actor, consent: Consent, reason: str) -> Consent:
               beneficiary=consent.beneficiary, reason=reason.strip())
     timeline_add(beneficiary=consent.beneficiary, kind="consent.withdrawn", actor=actor,
                  title=f"Consentement retiré : {consent.get_kind_display()}")
+    _unread_counters_follow(consent.beneficiary)
     return consent
 
 

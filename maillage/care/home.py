@@ -52,5 +52,5 @@ register_panel(HomePanel(
     name="care.reviews_due", template="care/_home/reviews_due.html", selector=_reviews_due,
     roles=frozenset({Role.COORDINATOR, Role.DIRECTION}), permission="plan.view", order=30))
 
-# The unread messages, on the « Messages » entry of the navigation.
-register_badge("care:conversations", selectors.unread_message_count)
+# The unread messages, on the « Messages » entry of the navigation: the stored counter.
+register_badge("care:conversations", selectors.unread_badge)

@@ -513,3 +513,23 @@ class TelehealthAct(TenantModel):
             p = self.professional
             return f"{p.first_name} {p.last_name}".strip() + f" ({p.get_profession_display()})"
         return self.professional_name or "—"
+
+
+class UnreadCounter(models.Model):
+    """The unread-messages badge of one user in one CRT, stored: the navigation reads this one
+    row on every page instead of evaluating the file policy over the threads the user follows.
+
+    ``selectors.unread_message_count`` stays the rule; ``services.unread`` maintains this count
+    in the transaction of each change that moves it and repairs it every night."""
+
+    crt = models.ForeignKey("core.Crt", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    count = models.PositiveIntegerField("messages non lus", default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "crt"],
+                                               name="unread_counter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} : {self.count} message(s) non lu(s)"

@@ -18,6 +18,7 @@ from .models import (
     Message,
     Service,
     TelehealthAct,
+    UnreadCounter,
 )
 
 
@@ -242,6 +243,19 @@ def unread_message_count(*, crt, user, roles) -> int:
             .filter((Q(conversation__kind=Conversation.Kind.TEAM) & Exists(liaison))
                     | (Q(conversation__kind=Conversation.Kind.HEALTH) & Exists(health)))
             .count())
+
+
+def unread_badge(*, crt, user, roles) -> int:
+    """The navigation's unread-messages badge, on every page: the user's stored counter (one
+    row by a unique index), maintained by the services from ``unread_message_count``, which
+    stays the rule (``services.unread``). A user without a counter yet (no change since they
+    joined, before the nightly repair writes every member's) gets the rule's count; no write
+    on a page view."""
+    count = (UnreadCounter.objects.filter(crt=crt, user=user)
+             .values_list("count", flat=True).first())
+    if count is None:
+        return unread_message_count(crt=crt, user=user, roles=roles)
+    return count
 
 
 def thread_messages(*, conversation):

@@ -29,6 +29,12 @@ from .plans import (
     service_save,
 )
 from .telehealth import telehealth_record
+from .unread import (
+    unread_counters_for_file,
+    unread_counters_for_user,
+    unread_counters_rebuild,
+    unread_counters_refresh,
+)
 
 __all__ = [
     "SERVICE_FIELDS", "VERSION_TEXT_FIELDS", "alert_acknowledge", "alert_raise", "alert_resolve",
@@ -37,5 +43,6 @@ __all__ = [
     "careplan_update", "careplan_validate", "check_care_team_writer", "conversation_mark_read",
     "conversation_open_health", "domains_install_defaults", "message_post", "note_add",
     "notes_mark_read", "service_save", "telehealth_record",
-    "careplan_review_reminders", "goal_status_change",
+    "careplan_review_reminders", "goal_status_change", "unread_counters_for_file",
+    "unread_counters_for_user", "unread_counters_rebuild", "unread_counters_refresh",
 ]

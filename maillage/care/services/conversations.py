@@ -14,6 +14,7 @@ from maillage.core.versioning import validate
 
 from ..models import Conversation, ConversationRead, Message
 from .liaison import author_role, check_care_team_writer
+from .unread import unread_counters_for_user, unread_counters_message_added
 
 HEALTH_ONLY = "Ce fil est réservé aux professionnels de santé du cercle de soins."
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
@@ -106,7 +107,9 @@ def message_post(*, actor, roles, beneficiary: Beneficiary, access, kind: str, t
         message.mentions.set(mentioned)
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=message.created_at, updated_by=actor, updated_at=message.created_at)
-    conversation_mark_read(user=actor, conversation=conversation, until=message.created_at)
+    unread_counters_message_added(message)
+    conversation_mark_read(user=actor, conversation=conversation, until=message.created_at,
+                           roles=roles)
     audit_log(actor=actor, action="message.posted", obj=message, beneficiary=beneficiary,
               details={"fil": conversation.get_kind_display(),
                        "pièce jointe": bool(file_kind), "mentions": len(mentioned)})
@@ -127,10 +130,17 @@ def message_post(*, actor, roles, beneficiary: Beneficiary, access, kind: str, t
     return message
 
 
-def conversation_mark_read(*, user, conversation: Conversation, until: datetime) -> None:
-    """The user has read the thread up to ``until`` (never moves back)."""
+@transaction.atomic
+def conversation_mark_read(*, user, conversation: Conversation, until: datetime,
+                           roles=None) -> None:
+    """The user has read the thread up to ``until`` (never moves back); their unread counter
+    follows (recomputed: the mark may also make them a follower of the thread). ``roles``, the
+    user's roles in the thread's CRT when the caller knows them, saves looking them up."""
     if not ConversationRead.objects.filter(conversation=conversation, user=user,
                                            last_read_at__lt=until).update(last_read_at=until):
+        if ConversationRead.objects.filter(conversation=conversation, user=user).exists():
+            return  # already read past ``until``: nothing moves
         ConversationRead.objects.bulk_create(
             [ConversationRead(conversation=conversation, user=user, last_read_at=until)],
             ignore_conflicts=True)
+    unread_counters_for_user(crt=conversation.crt_id, user=user, roles=roles)

@@ -17,6 +17,7 @@ from maillage.care.models import (
     Service,
     TelehealthAct,
 )
+from maillage.care.services.unread import unread_counters_message_added
 
 
 def domain(crt, code="securite", name="Sécurisation de l'environnement", position=1):
@@ -73,6 +74,8 @@ def message(beneficiary, author=None, kind=Conversation.Kind.TEAM, text="Bonjour
         msg.attachment.save(f"{msg.public_id}.pdf", ContentFile(PDF), save=False)
     msg.save()
     Conversation.objects.filter(pk=thread.pk).update(last_message_at=msg.created_at)
+    # As ``message_post`` does: the followers' unread counters count it.
+    unread_counters_message_added(msg)
     return msg
 
 

@@ -79,7 +79,8 @@ def _read(request, b, conversation, shown, *, refresh: bool = False) -> None:
         new += m.is_new
     if shown:
         services.conversation_mark_read(user=request.user, conversation=conversation,
-                                        until=max(m.created_at for m in shown))
+                                        until=max(m.created_at for m in shown),
+                                        roles=request.roles)
     if not refresh or new:
         audit_log(actor=request.user, action="conversation.viewed", obj=conversation,
                   crt=request.crt, beneficiary=b,
