@@ -5,8 +5,9 @@ from maillage.beneficiaries.access import liaison_visible_beneficiaries
 from maillage.core.home import HomePanel, register_panel
 from maillage.core.navigation import register_badge
 from maillage.core.roles import Role
+from maillage.core.services import on_membership_changed
 
-from . import selectors
+from . import selectors, services
 
 ALERTS_SHOWN = 10
 REVIEWS_SHOWN = 10
@@ -54,3 +55,5 @@ register_panel(HomePanel(
 
 # The unread messages, on the « Messages » entry of the navigation: the stored counter.
 register_badge("care:conversations", selectors.unread_badge)
+# A member's roles or access changed: their counter follows (core.services).
+on_membership_changed(services.unread_counters_for_user)

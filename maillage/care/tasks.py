@@ -19,9 +19,10 @@ def plans_review_reminders() -> int:
 def unread_counters_repair() -> int:
     """Every day at 23:05 UTC (just after midnight in Paris, when care-team memberships start
     and end): every unread-messages counter of every CRT recomputed from the rule. It repairs
-    what the services do not catch at once (``services.unread``): memberships that start or
-    end on a later day, role and membership changes, directory professionals linked to an
-    account, files erased by the retention purge. Returns how many counters were written."""
+    what the services do not catch at once (``services.unread``): care-team memberships that
+    start or end on a later day, directory professionals linked to an account, accounts
+    deactivated as a whole, files erased by the retention purge, and a recompute that raced a
+    new message. Returns how many counters were written."""
     from maillage.core.models import Crt
 
     return sum(unread_counters_rebuild(crt=crt) for crt in Crt.objects.all())

@@ -31,6 +31,22 @@ from .versioning import validate
 
 User = get_user_model()
 
+#: What the apps keep per member and must follow when a member's roles or access change (the
+#: unread-messages counter of ``care``): ``fn(crt=, user=)``, called in the transaction of the
+#: change. Registered by the apps (core imports none of them).
+MEMBERSHIP_CHANGED: list = []
+
+
+def on_membership_changed(fn):
+    """Register ``fn(crt=, user=)`` to run when a member's roles or access change."""
+    MEMBERSHIP_CHANGED.append(fn)
+    return fn
+
+
+def _membership_changed(membership: Membership) -> None:
+    for fn in MEMBERSHIP_CHANGED:
+        fn(crt=membership.crt, user=membership.user)
+
 
 # --- Helpers ---------------------------------------------------------------------------------
 
@@ -239,6 +255,7 @@ def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
         details["fonction"] = {"avant": old_title, "après": title}
     audit_log(actor=actor, action="member.roles_updated", obj=membership,
               object_label=_label(membership), details=details)
+    _membership_changed(membership)
     return membership
 
 
@@ -264,6 +281,7 @@ def member_deactivate(*, actor, membership: Membership) -> Membership:
     membership.save(update_fields=["is_active", "updated_at"])
     audit_log(actor=actor, action="member.deactivated", obj=membership,
               object_label=_label(membership))
+    _membership_changed(membership)
     return membership
 
 
@@ -278,6 +296,7 @@ def member_reactivate(*, actor, membership: Membership) -> Membership:
     membership.save(update_fields=["is_active", "updated_at"])
     audit_log(actor=actor, action="member.reactivated", obj=membership,
               object_label=_label(membership))
+    _membership_changed(membership)
     return membership
 
 

@@ -12,6 +12,8 @@ in the transaction of each change that moves a count:
 - someone joins or leaves a care team (``care_team_add``, ``care_team_end``), a consent or an
   objection is recorded or withdrawn (``consent_record``, ``consent_withdraw``): the counts of
   whoever follows the person's threads are recomputed (``unread_counters_for_file``);
+- a member's roles change, their access ends or comes back (``core.services``, through
+  ``on_membership_changed``): that member's count is recomputed;
 - the demo's bulk loads: ``unread_counters_rebuild`` once per CRT at the end.
 
 Causes that are not caught at once, repaired by the nightly ``unread_counters_repair`` task
@@ -19,8 +21,8 @@ Causes that are not caught at once, repaired by the nightly ``unread_counters_re
 
 - dates: a care-team membership that starts or ends on a later day (``start_date`` /
   ``end_date`` are compared with the day, not with the moment of the change);
-- role and membership changes in ``core`` (core does not import the domain apps), a directory
-  professional linked to or unlinked from an account (``territory``);
+- a directory professional linked to or unlinked from an account (``territory``), an account
+  deactivated as a whole, memberships created by commands or imports;
 - files erased by the retention purge (their threads go with them).
 A missing row is computed from the rule when the badge first reads it.
 """

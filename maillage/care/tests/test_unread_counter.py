@@ -1,8 +1,8 @@
 """The stored unread-messages counters (``UnreadCounter``) the navigation's badge reads: after
 the real services run through a thread's life (posts, mentions, reads, care-team changes,
-consent recorded and withdrawn, an objection, another CRT), every user's stored counter equals
-the recomputation from the rule (``selectors.unread_message_count``), and the nightly repair
-puts back what only time moves."""
+consent recorded and withdrawn, an objection, roles changed, access ended and restored,
+another CRT), every user's stored counter equals the recomputation from the rule
+(``selectors.unread_message_count``), and the nightly repair puts back what only time moves."""
 
 from datetime import timedelta
 
@@ -23,8 +23,9 @@ from maillage.care.services import (
     unread_counters_rebuild,
 )
 from maillage.care.tasks import unread_counters_repair
-from maillage.core.models import MembershipRole
+from maillage.core.models import Membership, MembershipRole
 from maillage.core.roles import Role
+from maillage.core.services import member_deactivate, member_reactivate, member_update_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +135,20 @@ def test_stored_counters_equal_the_rule_through_the_services(crt_a, crt_b, users
         actor=coordinator, beneficiary=b, kind=Consent.Kind.CARE_TEAM_SHARING, granted=True,
         collected_on=today, method=Consent.Method.ORAL, share_health=True)
     assert _check(crt_a, people)["activity_leader"] == 5
+
+    # Roles and access change (core's services): the member's counter follows.
+    nurse_membership = Membership.objects.get(crt=crt_a, user=users["nurse"])
+    assert _check(crt_a, people)["nurse"] > 0
+    member_update_roles(actor=users["direction"], membership=nurse_membership,
+                        roles=[Role.ADMIN_STAFF])
+    assert _check(crt_a, people)["nurse"] == 0  # the secretariat reads no notebook
+    member_update_roles(actor=users["direction"], membership=nurse_membership,
+                        roles=[Role.NURSE])
+    assert _check(crt_a, people)["nurse"] > 0
+    member_deactivate(actor=users["direction"], membership=nurse_membership)
+    assert _check(crt_a, people)["nurse"] == 0
+    member_reactivate(actor=users["direction"], membership=nurse_membership)
+    assert _check(crt_a, people)["nurse"] > 0
 
     # A counter gone wrong (what only time moves: a membership ending on a later day) is put
     # back by the nightly repair; a user without a counter gets it from the rule when read.
