@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from maillage.core.demo import DEMO_PASSWORD, DemoContext, demo_accounts
 from maillage.core.discovery import app_modules
 from maillage.core.models import Crt
+from maillage.core.versioning import uniqueness_left_to_database
 
 DEMO_MARKER_CRT = "CRT Anjou Bleu"
 SEED = 2025
@@ -29,8 +30,10 @@ def load_demo(*, scale: int = 1, seed: int = SEED,
     14 months of bulk-created past). ``progress`` receives one French line per step, with its
     counts (each module's ``summary(ctx)``); quiet by default."""
     ctx = DemoContext(rng=Random(seed), scale=scale, progress=progress)
-    # The emails the services send to referrers are kept in memory, not printed.
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    # The emails the services send to referrers are kept in memory, not printed. The
+    # generators build unique rows by construction: the database alone checks it.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+            uniqueness_left_to_database():
         try:
             for module in [*demo_modules(), *app_modules("demo_history")]:
                 started = time.monotonic()
