@@ -108,6 +108,7 @@ class _Batch:
 
     def _write(self, obj, b, *, action: str, kind: str, title: str, details=None) -> None:
         now = timezone.now()
+        obj.created_at = now  # as after ``save()``: the audit label gives the row's date
         event = audit_event(actor=self.actor, action=action, at=now, obj=obj, beneficiary=b,
                             details=safe_details(obj, details))
         event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
@@ -144,10 +145,10 @@ class _Batch:
 
     def flush(self) -> None:
         for model, rows in self.rows.items():
-            model.objects.bulk_create(rows)
+            model.objects.bulk_create(rows, batch_size=500)
             rows.clear()
-        TimelineEvent.objects.bulk_create(self.timeline)
-        AuditEvent.objects.bulk_create(self.events)
+        TimelineEvent.objects.bulk_create(self.timeline, batch_size=500)
+        AuditEvent.objects.bulk_create(self.events, batch_size=500)
         self.events, self.timeline = [], []
 
 
@@ -271,7 +272,6 @@ def load(ctx: DemoContext) -> None:
                     organization=had, granted=True, collected_on=start, method="oral",
                     share_health=True, scope_notes="Évaluation en vue d'une HAD",
                 )
-            team.flush()
             medical = b.medical
             services.medical_update(
                 actor=doctor, record=medical, version=medical.version,
@@ -292,6 +292,9 @@ def load(ctx: DemoContext) -> None:
                 services.icope_record(actor=staff[Role.NURSE][0] if staff[Role.NURSE]
                                       else doctor, beneficiary=b,
                                       screened_on=start, answers=answers)
+        # The care teams and consents of the CRT's files, in one insert per kind (nothing
+        # above reads them back).
+        team.flush()
 
 
 def summary(ctx: DemoContext) -> str:

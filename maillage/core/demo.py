@@ -291,8 +291,10 @@ def audit_event(*, actor, action: str, at: datetime, obj=None, beneficiary=None,
     from .audit import check_action, object_label_for
     from .models import AuditEvent
 
+    # The CRT by its key: reading ``obj.crt`` would cost a query per event.
     return AuditEvent(
-        occurred_at=at, crt=crt or getattr(obj, "crt", None), actor=actor,
+        occurred_at=at, crt_id=crt.pk if crt is not None else getattr(obj, "crt_id", None),
+        actor=actor,
         actor_label=f"{actor.get_full_name() or actor.username} ({actor.username})"[:200],
         roles=roles, action=check_action(action),
         object_type=obj._meta.label_lower if obj is not None else "",
