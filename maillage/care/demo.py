@@ -15,7 +15,17 @@ from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
 
 from . import services
-from .models import Domain, Service
+from .models import (
+    BasketItem,
+    CarePlan,
+    CarePlanVersion,
+    Domain,
+    Goal,
+    PlannedAction,
+    Problem,
+    Service,
+)
+from .services.plans import VERSION_TEXT_FIELDS, add_months
 
 # (domain code, name, funding, price, unit, funder, provider kind)
 CATALOGUE = [
@@ -71,66 +81,210 @@ def load_catalogue_and_plans(ctx: DemoContext) -> None:
         nurses = list(Professional.objects.filter(crt=crt, profession="nurse"))
         stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
             "beneficiary").order_by("pk")
+        batch = _PlanBatch(coordinator, crt)
         for index, stay in enumerate(stays):
             b = stay.beneficiary
             ctx.clock(stay.admitted_on)
             for svc in rng.sample(socle, k=3) + rng.sample(catalogue, k=1):
-                if not b.basket.filter(service=svc, end_date__isnull=True).exists():
-                    services.basket_add(actor=coordinator, beneficiary=b, service=svc,
-                                        start_date=stay.admitted_on)
+                batch.basket_add(b, svc, start_date=stay.admitted_on)
             if index % 10 == 9:
                 continue  # no plan yet: the coordinator's to-do
             # Written in the weeks after the admission (own rng: the rest stays as it was).
             written = min(stay.admitted_on + timedelta(days=dates.randint(7, 30)), today)
             ctx.clock(written)
-            draft = services.careplan_new_version(actor=coordinator, beneficiary=b)
-            services.careplan_update(
-                actor=coordinator, version=draft, row_version=draft.version,
-                situation_summary=f"{b.display_name}, {b.age} ans, GIR {b.current_gir}. "
-                                  "Vit à domicile avec des aides ; risque de chute la nuit.",
-                wishes="Rester à la maison le plus longtemps possible.",
-                life_project="Continuer à voir ses amies du club le jeudi.",
-                referent=coordinator,
-                next_review_on=today + timedelta(days=rng.randint(-10, 170)))
+            draft = batch.new_version(b)
+            batch.update(draft, situation_summary=f"{b.display_name}, {b.age} ans, GIR "
+                                                  f"{b.current_gir}. Vit à domicile avec des "
+                                                  "aides ; risque de chute la nuit.",
+                         wishes="Rester à la maison le plus longtemps possible.",
+                         life_project="Continuer à voir ses amies du club le jeudi.",
+                         referent=coordinator,
+                         next_review_on=today + timedelta(days=rng.randint(-10, 170)))
             for text in ("Chutes nocturnes", "Isolement en semaine"):
-                services.careplan_add_problem(actor=coordinator, version=draft, description=text)
-            services.careplan_add_goal(actor=coordinator, version=draft,
-                                       description="Aucune chute grave dans les 3 mois",
-                                       target_date=today + timedelta(days=90),
-                                       status="in_progress")
-            services.careplan_add_action(
-                actor=coordinator, version=draft, domain=domains["suivi"],
-                description="Toilette et lever", staff=rng.choice(aides) if aides else None,
-                frequency="Tous les jours à 8 h", start_date=stay.admitted_on)
-            services.careplan_add_action(
-                actor=coordinator, version=draft, domain=domains["securite"],
-                description="Passage de coucher et vérification de la téléassistance",
-                staff=rng.choice(aides) if aides else None, frequency="Tous les jours à 19 h",
-                start_date=stay.admitted_on)
+                batch.add_problem(draft, text)
+            batch.add_goal(draft, "Aucune chute grave dans les 3 mois",
+                           target_date=today + timedelta(days=90), status="in_progress")
+            batch.add_action(draft, domain=domains["suivi"], description="Toilette et lever",
+                             staff=rng.choice(aides) if aides else None,
+                             frequency="Tous les jours à 8 h", start_date=stay.admitted_on)
+            batch.add_action(draft, domain=domains["securite"],
+                             description="Passage de coucher et vérification de la "
+                                         "téléassistance",
+                             staff=rng.choice(aides) if aides else None,
+                             frequency="Tous les jours à 19 h", start_date=stay.admitted_on)
             if nurses:
-                services.careplan_add_action(
-                    actor=coordinator, version=draft, domain=domains["suivi"],
-                    description="Préparation du pilulier", professional=rng.choice(nurses),
-                    frequency="Le lundi", start_date=stay.admitted_on)
+                batch.add_action(draft, domain=domains["suivi"],
+                                 description="Préparation du pilulier",
+                                 professional=rng.choice(nurses), frequency="Le lundi",
+                                 start_date=stay.admitted_on)
             if index % 10 == 8:
                 continue  # a draft waiting for validation
-            draft.refresh_from_db()
-            services.careplan_validate(actor=coordinator, version=draft,
-                                       row_version=draft.version)
+            batch.validate(draft)
             if index % 3 == 0:  # revised once: a second version
                 ctx.clock(written + (today - written) * dates.randint(40, 90) // 100)
-                second = services.careplan_new_version(actor=coordinator, beneficiary=b)
-                services.careplan_add_goal(actor=coordinator, version=second,
-                                           description="Un week-end de répit par mois pour "
-                                                       "l'aidante", status="planned")
-                services.careplan_update(
-                    actor=coordinator, version=second, row_version=second.version,
-                    situation_summary=second.situation_summary + " L'aidante s'épuise.",
-                    wishes=second.wishes, life_project=second.life_project,
-                    referent=coordinator, next_review_on=second.next_review_on)
-                second.refresh_from_db()
-                services.careplan_validate(actor=coordinator, version=second,
-                                           row_version=second.version)
+                second = batch.new_version(b, previous=draft)
+                batch.add_goal(second, "Un week-end de répit par mois pour l'aidante",
+                               status="planned")
+                batch.update(second,
+                             situation_summary=second.situation_summary + " L'aidante s'épuise.",
+                             wishes=second.wishes, life_project=second.life_project,
+                             referent=coordinator, next_review_on=second.next_review_on)
+                batch.validate(second)
+        batch.flush()
+
+
+class _PlanBatch:
+    """What ``basket_add`` and the ``careplan_*`` services write for the demo's plans (rows,
+    audit events, timeline entries, at the demo clock's dates), inserted in bulk for a CRT.
+    Their checks hold by construction: new files (no basket, no plan yet), services and
+    domains of the CRT, the coordinator as referent, staff taken from the CRT's members,
+    every plan validated with a summary, a goal and actions."""
+
+    def __init__(self, actor, crt):
+        from maillage.beneficiaries.models import TimelineEvent
+
+        self.actor, self.crt = actor, crt
+        self.open_basket = set(BasketItem.objects.filter(
+            crt=crt, end_date__isnull=True).values_list("beneficiary_id", "service_id"))
+        self.plans: dict[int, CarePlan] = {}
+        self.versions: list[CarePlanVersion] = []
+        self.items: dict[type, list] = {BasketItem: [], Problem: [], Goal: [],
+                                        PlannedAction: []}
+        self.children: dict[int, dict[str, list]] = {}  # id(version) -> kind -> rows
+        self.events: list = []
+        self.timeline: list[TimelineEvent] = []
+        self._timeline_model = TimelineEvent
+
+    def _audit(self, action: str, obj, b, details=None) -> None:
+        from maillage.core.audit import safe_details
+        from maillage.core.demo import audit_event
+
+        event = audit_event(actor=self.actor, action=action, at=timezone.now(), obj=obj,
+                            beneficiary=b, details=safe_details(obj, details))
+        event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
+        self.events.append(event)
+
+    def _timeline(self, b, kind: str, title: str) -> None:
+        now = timezone.now()
+        self.timeline.append(self._timeline_model(
+            crt=b.crt, beneficiary=b, occurred_at=now, kind=kind, title=title[:250],
+            is_health_data=False, created_by=self.actor, updated_by=self.actor,
+            created_at=now, updated_at=now))
+
+    def basket_add(self, b, service, *, start_date) -> None:
+        if (b.pk, service.pk) in self.open_basket:
+            return
+        self.open_basket.add((b.pk, service.pk))
+        now = timezone.now()
+        item = BasketItem(crt=b.crt, beneficiary=b, service=service, start_date=start_date,
+                          notes="", created_by=self.actor, updated_by=self.actor,
+                          created_at=now, updated_at=now)
+        self.items[BasketItem].append(item)
+        self._audit("basket.added", item, b)
+        self._timeline(b, "basket.added", f"Prestation ajoutée : {service.name}")
+
+    def new_version(self, b, previous: CarePlanVersion | None = None) -> CarePlanVersion:
+        now = timezone.now()
+        plan = self.plans.get(b.pk)
+        if plan is None:
+            plan = self.plans[b.pk] = CarePlan(
+                crt=b.crt, beneficiary=b, created_by=self.actor, updated_by=self.actor,
+                created_at=now, updated_at=now)
+        now = timezone.now()
+        version = CarePlanVersion(
+            crt=b.crt, plan=plan, number=previous.number + 1 if previous else 1,
+            based_on=previous, created_by=self.actor, updated_by=self.actor, created_at=now,
+            updated_at=now,
+            **({f: getattr(previous, f) for f in VERSION_TEXT_FIELDS if f != "next_review_on"}
+               if previous else {}))
+        version._beneficiary = b
+        self.versions.append(version)
+        rows = self.children[id(version)] = {"problems": [], "goals": [], "actions": []}
+        if previous is not None:
+            old = self.children[id(previous)]
+            for p in old["problems"]:
+                self.add_problem(version, p.description)
+            for g in old["goals"]:
+                self.add_goal(version, g.description, target_date=g.target_date,
+                              status=g.status)
+            for a in old["actions"]:
+                self.add_action(version, domain=a.domain, service=a.service,
+                                description=a.description, staff=a.staff,
+                                professional=a.professional, frequency=a.frequency,
+                                start_date=a.start_date, end_date=a.end_date)
+        assert rows is self.children[id(version)]
+        self._audit("care_plan.version_started", version, b, {"version": version.number})
+        return version
+
+    def update(self, version: CarePlanVersion, **fields) -> None:
+        for field, value in fields.items():
+            setattr(version, field, value)
+        self._bump(version)
+        self._audit("care_plan.updated", version, version._beneficiary)
+
+    def _bump(self, version: CarePlanVersion) -> None:
+        version.version += 1
+        version.updated_by, version.updated_at = self.actor, timezone.now()
+
+    def _child(self, model, version, kind: str, **fields):
+        now = timezone.now()
+        rows = self.children[id(version)][kind]
+        obj = model(crt=version.crt, version=version, position=len(rows), created_at=now,
+                    updated_at=now, **fields)
+        rows.append(obj)
+        self.items[model].append(obj)
+        return obj
+
+    def add_problem(self, version, description: str) -> None:
+        self._child(Problem, version, "problems", description=description)
+
+    def add_goal(self, version, description: str, *, target_date=None,
+                 status: str = Goal.Status.PLANNED) -> None:
+        self._child(Goal, version, "goals", description=description, target_date=target_date,
+                    status=status)
+
+    def add_action(self, version, *, domain, description: str, service=None, staff=None,
+                   professional=None, frequency: str = "", start_date=None,
+                   end_date=None) -> None:
+        self._child(PlannedAction, version, "actions", domain=domain, service=service,
+                    description=description, staff=staff, professional=professional,
+                    frequency=frequency, start_date=start_date, end_date=end_date)
+
+    def validate(self, version: CarePlanVersion) -> None:
+        version.status = CarePlanVersion.Status.VALIDATED
+        version.validated_at, version.validated_by = timezone.now(), self.actor
+        default_review = add_months(timezone.localdate(version.validated_at),
+                                    self.crt.plan_review_months)
+        if version.next_review_on is None or version.next_review_on > default_review:
+            version.next_review_on = default_review
+        self._bump(version)
+        b = version._beneficiary
+        self._audit("care_plan.validated", version, b,
+                    {"version": version.number,
+                     "prochaine révision": f"{version.next_review_on:%d/%m/%Y}"})
+        self._timeline(b, "care_plan.validated",
+                       f"Plan personnalisé validé (version {version.number}), prochaine "
+                       f"révision le {version.next_review_on:%d/%m/%Y}")
+
+    def flush(self) -> None:
+        from maillage.core.demo import keep_dates
+        from maillage.core.models import AuditEvent
+
+        models = [BasketItem, CarePlan, CarePlanVersion, Problem, Goal, PlannedAction,
+                  self._timeline_model]
+        with keep_dates(*models):
+            BasketItem.objects.bulk_create(self.items[BasketItem], batch_size=500)
+            # Each insert returns the primary keys the next rows point at (bulk_create takes
+            # them from the related objects); a second version points at the first.
+            CarePlan.objects.bulk_create(list(self.plans.values()), batch_size=500)
+            CarePlanVersion.objects.bulk_create(
+                [v for v in self.versions if v.based_on is None], batch_size=500)
+            CarePlanVersion.objects.bulk_create(
+                [v for v in self.versions if v.based_on is not None], batch_size=500)
+            for model in (Problem, Goal, PlannedAction):
+                model.objects.bulk_create(self.items[model], batch_size=500)
+            self._timeline_model.objects.bulk_create(self.timeline, batch_size=500)
+        AuditEvent.objects.bulk_create(self.events, batch_size=500)
 
 
 NOTES = [
@@ -152,7 +306,6 @@ ALERTS = [
 def load_notes_and_alerts(ctx: DemoContext) -> None:
     """Transmissions and alerts on the active files, written by the care-team members."""
     ctx.clock(None)  # these are recent (their history: ``demo_history``)
-    from maillage.beneficiaries.access import FileAccess
     from maillage.beneficiaries.models import CareTeamMember
 
     rng = ctx.rng
@@ -162,6 +315,7 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
         stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
             "beneficiary").order_by("pk")
         roles_of: dict[int, frozenset] = {}  # one query per author, not per note
+        notes = _NoteBatch()
         for index, stay in enumerate(stays):
             b = stay.beneficiary
             writers = [m.user for m in CareTeamMember.objects.active().filter(
@@ -174,9 +328,8 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                     roles = roles_of[author.pk] = frozenset(
                         Membership.objects.get(user=author, crt=crt).roles.values_list(
                             "role", flat=True))
-                access = FileAccess(identity=True, planning=True, liaison=True, health=True)
-                services.note_add(actor=author, roles=roles, beneficiary=b, access=access,
-                                  category=category, visibility=visibility, text=text)
+                notes.add(author=author, roles=roles, beneficiary=b, category=category,
+                          visibility=visibility, text=text)
             if index % 6 == 0:
                 kind, severity, text = ALERTS[(index // 6) % len(ALERTS)]
                 alert = services.alert_raise(actor=rng.choice(writers) if writers
@@ -187,6 +340,50 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                                            version=alert.version,
                                            outcome="Point avec l'équipe et l'aidante, "
                                                    "plan ajusté.")
+        notes.flush()
+
+
+class _NoteBatch:
+    """What ``note_add`` writes (the note, its author's read mark, the audit event), inserted
+    in bulk. Its checks hold by construction: the authors are members of the care team (or
+    the coordinator), the files are active with their consents, the texts are set."""
+
+    def __init__(self):
+        self.notes: list = []
+        self.events: list = []
+
+    def add(self, *, author, roles, beneficiary, category: str, visibility: str,
+            text: str) -> None:
+        from maillage.core.audit import safe_details
+        from maillage.core.demo import audit_event
+
+        from .models import LiaisonNote
+        from .services.liaison import author_role
+
+        now = timezone.now()
+        note = LiaisonNote(
+            crt=beneficiary.crt, beneficiary=beneficiary, author=author, category=category,
+            visibility=visibility, text=text.strip(), created_by=author, updated_by=author,
+            author_role=author_role(roles), created_at=now, updated_at=now)
+        self.notes.append(note)
+        event = audit_event(actor=author, action="note.added", at=timezone.now(), obj=note,
+                            beneficiary=beneficiary, details=safe_details(
+                                note, {"catégorie": note.get_category_display()}))
+        event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
+        self.events.append(event)
+
+    def flush(self) -> None:
+        from maillage.core.demo import keep_dates
+        from maillage.core.models import AuditEvent
+
+        from .models import LiaisonNote, LiaisonNoteRead
+
+        with keep_dates(LiaisonNote):
+            LiaisonNote.objects.bulk_create(self.notes, batch_size=500)
+        LiaisonNoteRead.objects.bulk_create(
+            [LiaisonNoteRead(note=n, user=n.author) for n in self.notes], batch_size=500)
+        AuditEvent.objects.bulk_create(self.events, batch_size=500)
+        self.notes, self.events = [], []
 
 
 # Who writes (a role of the care team), what, and whom they mention (a role, or None).
