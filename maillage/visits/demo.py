@@ -14,12 +14,12 @@ from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment, Suspension
+from maillage.beneficiaries.demo import _Batch as _TeamBatch
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.care.models import Alert, Service
 from maillage.care.services import alert_resolve
-from maillage.core.audit import audit_log
-from maillage.core.demo import DemoContext
-from maillage.core.models import Membership
+from maillage.core.demo import DemoContext, audit_event
+from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
 
@@ -62,6 +62,12 @@ def load(ctx: DemoContext) -> None:
             _specialists(crt, today=today, until=until)
     _trace_history(today)
     _missed_alerts()
+    # The care-team joins above went in bulk: the followers' unread-messages counters are
+    # recomputed once (``care_team_add`` does it per member).
+    from maillage.care.services.unread import unread_counters_rebuild
+
+    for crt in ctx.crts.values():
+        unread_counters_rebuild(crt=crt)
 
 
 def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date | None) -> None:
@@ -93,35 +99,62 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
 
     batch: list[VisitSeries] = []
     horizon = services._horizon(today)
+    # What the service checks for each series, read once for the CRT: the care teams (whoever
+    # visits joins it) and the absences (no visit generated while the person is away).
+    team = set()
+    for b_id, user_id, pro_id in CareTeamMember.objects.active().filter(crt=crt).values_list(
+            "beneficiary_id", "user_id", "professional_id"):
+        team.add((b_id, "u", user_id) if user_id else (b_id, "p", pro_id))
+    absences: dict[int, list[tuple[date, date | None]]] = {}
+    for b_id, start, end in Suspension.objects.filter(enrolment__crt=crt).values_list(
+            "enrolment__beneficiary_id", "start_date", "end_date"):
+        absences.setdefault(b_id, []).append((start, end))
+    joins = _TeamBatch(coordinator)
 
     def plan(b, first_day, *, staff=None, professional=None, service, times, minutes,
              frequency="daily", weekdays="", interval=1):
-        """As ``services.series_create`` does (same checks, care team, occurrences, audit),
-        but the series and their visits are inserted in bulk for the whole CRT."""
+        """As ``services.series_create`` does (same care team, occurrences, audit), but the
+        series, their visits and the care-team joins are inserted in bulk for the whole CRT.
+        Its checks hold by construction: staff, partners and services of the CRT, valid
+        times, weekdays and dates."""
         series = VisitSeries(
             crt=b.crt, beneficiary=b, staff=staff, professional=professional,
             service=service, place="home", frequency=frequency, interval=interval,
-            weekdays=weekdays, times=times, duration_minutes=minutes, start_date=first_day,
-            end_date=until, instructions="", created_by=coordinator, updated_by=coordinator)
-        services._normalise_series(series)
-        services._join_care_team(coordinator, b, staff, professional, min(first_day, today))
+            weekdays=weekdays, times=services.parse_times(times), duration_minutes=minutes,
+            start_date=first_day, end_date=until, instructions="", created_by=coordinator,
+            updated_by=coordinator)
+        series.generated_until = min(horizon, until) if until else horizon
+        key = (b.pk, "u", staff.pk) if staff else (b.pk, "p", professional.pk)
+        if key not in team:  # as ``services._join_care_team``
+            team.add(key)
+            role = (staff.profession if staff else professional.get_profession_display()) or \
+                "Intervenant·e au domicile"
+            joins.care_team_add(b, user=staff, professional=professional,
+                                role=f"{role} (passages)"[:120],
+                                start_date=min(first_day, today))
         batch.append(series)
 
     def flush():
-        VisitSeries.objects.bulk_create(batch)
-        visits = []
+        joins.flush()
+        VisitSeries.objects.bulk_create(batch, batch_size=500)
+        visits, events = [], []
         for series in batch:
-            last = min(horizon, series.end_date) if series.end_date else horizon
+            first, last = series.start_date, series.generated_until
+            absent = [(start, end or date.max) for start, end in absences.get(
+                series.beneficiary_id, ()) if start <= last and (end is None or end > first)]
             created = services._occurrences(
-                series, series.start_date, last,
-                timezone.make_aware(datetime.combine(series.start_date, datetime.min.time())))
+                series, first, last,
+                timezone.make_aware(datetime.combine(first, datetime.min.time())),
+                absent=absent)
             visits.extend(created)
-            series.generated_until = last
-            audit_log(actor=coordinator, action="visit_series.created", obj=series,
-                      beneficiary=series.beneficiary,
-                      details={"récurrence": series.describe(), "passages créés": len(created)})
-        VisitSeries.objects.bulk_update(batch, ["generated_until"], batch_size=500)
+            event = audit_event(actor=coordinator, action="visit_series.created",
+                                at=timezone.now(), obj=series, beneficiary=series.beneficiary,
+                                details={"récurrence": series.describe(),
+                                         "passages créés": len(created)})
+            event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
+            events.append(event)
         Visit.objects.bulk_create(visits, batch_size=2000)
+        AuditEvent.objects.bulk_create(events, batch_size=500)
         batch.clear()
 
     for index, stay in enumerate(stays):

@@ -224,9 +224,13 @@ def _absences(series: VisitSeries, first: date, last: date) -> list[tuple[date, 
 
 
 def _occurrences(series: VisitSeries, first: date, last: date,
-                 not_before: datetime | None) -> list[Visit]:
+                 not_before: datetime | None,
+                 absent: list[tuple[date, date]] | None = None) -> list[Visit]:
+    """The visits of ``series`` over [first, last]; ``absent``: its person's absences (as
+    ``_absences`` gives them), when the caller already has them (the demo's bulk load)."""
     visits = []
-    absent = _absences(series, first, last)
+    if absent is None:
+        absent = _absences(series, first, last)
     day = first
     while day <= last:
         if series.occurs_on(day) and not any(s <= day < e for s, e in absent):
