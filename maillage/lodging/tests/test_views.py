@@ -331,7 +331,8 @@ def test_list_pages_have_a_fixed_query_budget(client, users, crt_a):
     populate(4)
     after = [_count(client, url, params) for url, params in pages]
     assert after == before
-    assert max(after) <= 12, after
+    # 13: the « Messages » badge of a user without a stored counter yet is its rule (+1).
+    assert max(after) <= 13, after
 
 
 def test_stay_policy_faces_agree(users, crt_a, crt_b):
