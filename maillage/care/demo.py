@@ -53,9 +53,6 @@ def load(ctx: DemoContext) -> None:
     load_notes_and_alerts(ctx)
     load_conversations(ctx)
     load_telehealth(ctx)
-    # The stored unread-messages counters, once from the rule after the bulk loads.
-    for crt in ctx.crts.values():
-        services.unread_counters_rebuild(crt=crt)
 
 
 def load_catalogue_and_plans(ctx: DemoContext) -> None:
