@@ -212,6 +212,7 @@ def member_invite(
     membership.save()
     MembershipRole.objects.bulk_create(
         [MembershipRole(membership=membership, role=role) for role in sorted(wanted)])
+    _membership_changed(membership)
     path = password_link_path(user)
     emailed = _send_link(user=user, crt=crt, url=base_url.rstrip("/") + path, new=True)
     audit_log(actor=actor, action="member.invited", crt=crt, obj=membership,

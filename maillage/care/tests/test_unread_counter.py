@@ -176,3 +176,11 @@ def test_the_badge_reads_the_stored_counter(client, crt_a, users):
     UnreadCounter.objects.filter(pk=badge.pk).update(count=7)
     assert "7" in client.get(reverse("visits:my_day")).content.decode().split(
         reverse("care:conversations"))[1][:400]
+
+
+def test_an_invited_member_has_a_counter_from_the_start(crt_a, users):
+    from maillage.core.services import member_invite
+
+    user, _ = member_invite(actor=users["direction"], crt=crt_a, username="nouvelle-ide",
+                            first_name="Léa", last_name="Martin", roles=["nurse"])
+    assert UnreadCounter.objects.get(crt=crt_a, user=user).count == 0
