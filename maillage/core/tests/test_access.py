@@ -1,6 +1,11 @@
-"""Deny by default and the permission matrix: every role × every view, walked from the URLconf."""
+"""Deny by default and the permission matrix: every role × every view, walked from the URLconf.
+
+The matrix is about 2,500 requests: CRT A, its one user per role and, for the refusals, one
+object per route are committed once for the module (``world``); each test runs in a rolled-back
+transaction and builds only what an allowed role must legitimately reach."""
 
 import pytest
+from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import include, path, reverse
@@ -8,6 +13,7 @@ from django.urls import include, path, reverse
 from maillage.core.permissions import MATRIX, has_permission
 from maillage.core.roles import Role
 
+from .factories import CrtFactory, UserFactory, member
 from .routes import OBJECT_ROUTES, POST_ONLY
 from .urlwalk import all_routes
 
@@ -43,20 +49,55 @@ def test_undeclared_view_is_refused_at_run_time(client, users):
     assert b"secret" not in response.content
 
 
-def _url(route, crt, user=None, roles=()):
-    kwargs = OBJECT_ROUTES[route.name](crt, user, set(roles)) if route.kwargs else {}
-    return reverse(route.name, kwargs=kwargs)
-
-
 PERMISSION_ROUTES = [r for r in ROUTES if r.access not in {"public", "login_only"}]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """CRT A, one user per role (username = role code) and, for every route about an object,
+    the URL kwargs of one object built without a user: committed for the module, emptied after
+    it."""
+    with django_db_blocker.unblock():
+        crt = CrtFactory(name="CRT A", phone="02 61 91 00 01")
+        users = {}
+        for role in Role:
+            users[role.value] = UserFactory(username=role.value)
+            member(users[role.value], crt, role)
+        anyone = {route.name: OBJECT_ROUTES[route.name](crt, None, set())
+                  for route in PERMISSION_ROUTES if route.kwargs}
+        yield crt, users, anyone
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def crt_a(world, db):
+    return world[0]
+
+
+@pytest.fixture
+def users(world, db):
+    return world[1]
+
+
+def _url(route, crt, user=None, roles=(), *, anyone=None):
+    """The route's URL; its object built for ``user`` (one they may reach), or the module's
+    object built without a user when ``anyone`` is given (a refusal does not look at it)."""
+    if not route.kwargs:
+        return reverse(route.name)
+    kwargs = anyone[route.name] if anyone is not None else \
+        OBJECT_ROUTES[route.name](crt, user, set(roles))
+    return reverse(route.name, kwargs=kwargs)
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
-def test_permission_matrix(route, role, client, users, crt_a):
+def test_permission_matrix(route, role, client, world, db):
+    crt_a, users, anyone = world
+    allowed = has_permission({role}, route.access)
     client.force_login(users[role])
-    response = client.get(_url(route, crt_a, users[role], {role}))
-    if has_permission({role}, route.access):
+    response = client.get(_url(route, crt_a, users[role], {role},
+                               anyone=None if allowed else anyone))
+    if allowed:
         expected = 405 if route.name in POST_ONLY else 200
         assert response.status_code == expected, (route.name, role)
     else:
@@ -65,19 +106,17 @@ def test_permission_matrix(route, role, client, users, crt_a):
 
 
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
-def test_anonymous_is_sent_to_login(route, client, crt_a):
-    response = client.get(_url(route, crt_a))
+def test_anonymous_is_sent_to_login(route, client, world, db):
+    response = client.get(_url(route, world[0], anyone=world[2]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("core:login"))
 
 
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
-def test_user_without_active_membership_sees_nothing(route, client, crt_a, make_user):
-    from maillage.core.tests.factories import member
-
-    lonely = make_user(None, username="lonely")
-    member(lonely, crt_a, Role.COORDINATOR, Role.AUDITOR, is_active=False)
+def test_user_without_active_membership_sees_nothing(route, client, world, db):
+    lonely = UserFactory(username="lonely")
+    member(lonely, world[0], Role.COORDINATOR, Role.AUDITOR, is_active=False)
     client.force_login(lonely)
-    response = client.get(_url(route, crt_a))
+    response = client.get(_url(route, world[0], anyone=world[2]))
     assert response.status_code == 403
     assert "Aucun accès actif" in response.content.decode()
