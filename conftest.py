@@ -78,3 +78,58 @@ def demo_module(django_db_setup, django_db_blocker, demo_snapshot):
         lines = demo_snapshot.restore()
         yield lines
         call_command("flush", interactive=False, verbosity=0)
+
+
+# Test distribution over the xdist workers (``--dist loadgroup --no-loadscope-reorder`` in
+# pyproject): each file is one unit of work, sent whole to a worker (its module fixtures, such
+# as ``demo_module``, are built once), except the long parametrised walks below, cut into
+# chunks of that many tests so that both workers share them. The units run in this order: the
+# longest indivisible ones first, the small chunks last, so that the workers end together.
+LONG_FIRST = (
+    "tests/test_scale.py",  # the ×10 demo
+    "tests/e2e/test_axe_every_page.py",
+    "tests/e2e/test_home_links.py",
+    "tests/e2e/",
+)
+SPREAD = {
+    "tests/e2e/test_axe_every_page.py": 1,
+    "maillage/core/tests/test_access.py": 150,
+    "maillage/core/tests/test_tenancy.py": 40,
+    "tests/security/test_audit_coverage.py": 12,
+    "maillage/core/tests/test_demo_home_links.py": 3,
+}
+
+
+def _unit_rank(path: str) -> int:
+    long = next((i for i, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), None)
+    if long is not None:
+        return long
+    return len(LONG_FIRST) + (path in SPREAD)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Each test's unit of work (xdist reads the marks in its own hook, after this one)."""
+    seen: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        index = seen[path] = seen.get(path, -1) + 1
+        group = f"{path}#{index // SPREAD[path]}" if path in SPREAD else path
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_finish(session):
+    """The units in their order, after every plugin's reordering (pytest-django's puts the
+    transactional tests of every file after the others): each file's tests together, in the
+    order pytest-django gave them."""
+    first: dict[str, int] = {}
+    for position, item in enumerate(session.items):
+        first.setdefault(item.nodeid.split("::", 1)[0], position)
+
+    def key(item):
+        path = item.nodeid.split("::", 1)[0]
+        return _unit_rank(path), first[path]
+
+    session.items.sort(key=key)
+    return (yield)

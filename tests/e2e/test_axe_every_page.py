@@ -32,11 +32,12 @@ pytestmark = pytest.mark.skipif(
 DEMO_USERNAME = {role: username for username, role, *_ in ANJOU_BLEU_ACCOUNTS}
 
 
-def _pages():
-    for route in all_routes():
-        if route.name in POST_ONLY or route.access is None:
-            continue
-        yield route
+PARTS = 3  # the walk in three parts, which the test workers can share
+
+
+def _pages(part: int):
+    routes = [r for r in all_routes() if r.name not in POST_ONLY and r.access is not None]
+    yield from routes[part::PARTS]
 
 
 def _role_for(route):
@@ -45,7 +46,8 @@ def _role_for(route):
     return next((role for role in Role if has_permission({role}, route.access)), None)
 
 
-def test_every_page_passes_axe(demo, open_page):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_every_page_passes_axe(part, demo, open_page):
     users = {u.username: u for u in get_user_model().objects.filter(
         username__in=DEMO_USERNAME.values())}
     object_crt = CrtFactory(name="CRT des objets")
@@ -54,7 +56,7 @@ def test_every_page_passes_axe(demo, open_page):
         member(object_user, object_crt, role)
     pages: dict[str, object] = {}  # role -> Page (one browser context per role)
     checked, skipped = [], []
-    for route in _pages():
+    for route in _pages(part):
         role = _role_for(route)
         if route.access != "public" and role is None:
             skipped.append((route.name, "aucun rôle"))
@@ -98,4 +100,4 @@ def test_every_page_passes_axe(demo, open_page):
         p.check_accessibility()
         checked.append(route.name)
     # The walk must really cover the application, not silently skip it.
-    assert len(checked) >= 80, (len(checked), skipped)
+    assert len(checked) >= 80 // PARTS, (len(checked), skipped)
