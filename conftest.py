@@ -80,11 +80,12 @@ def demo_module(django_db_setup, django_db_blocker, demo_snapshot):
         call_command("flush", interactive=False, verbosity=0)
 
 
-# Test distribution over the xdist workers (``--dist loadgroup --no-loadscope-reorder`` in
-# pyproject): each file is one unit of work, sent whole to a worker (its module fixtures, such
-# as ``demo_module``, are built once), except the long parametrised walks below, cut into
-# chunks of that many tests so that both workers share them. The units run in this order: the
-# longest indivisible ones first, the small chunks last, so that the workers end together.
+# Test distribution over the xdist workers (``pytest_xdist_make_scheduler`` below): each file is
+# one unit of work, sent whole to a worker (its module fixtures, such as ``demo_module``, are
+# built once), except the long parametrised walks of SPREAD, cut into chunks of that many tests
+# so that both workers share them. The units go in this order: the longest indivisible ones
+# first, the small chunks last, so that the workers end together. (xdist's own ``loadgroup``
+# cannot do this with pytest 9: it renames test ids through an attribute pytest no longer reads.)
 LONG_FIRST = (
     "tests/test_scale.py",  # the ×10 demo
     "tests/e2e/test_axe_every_page.py",
@@ -100,6 +101,10 @@ SPREAD = {
 }
 
 
+def _path(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def _unit_rank(path: str) -> int:
     long = next((i for i, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), None)
     if long is not None:
@@ -107,29 +112,40 @@ def _unit_rank(path: str) -> int:
     return len(LONG_FIRST) + (path in SPREAD)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Each test's unit of work (xdist reads the marks in its own hook, after this one)."""
-    seen: dict[str, int] = {}
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        index = seen[path] = seen.get(path, -1) + 1
-        group = f"{path}#{index // SPREAD[path]}" if path in SPREAD else path
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_finish(session):
     """The units in their order, after every plugin's reordering (pytest-django's puts the
     transactional tests of every file after the others): each file's tests together, in the
-    order pytest-django gave them."""
+    order pytest-django gave them. Runs before xdist sends the collection to the scheduler."""
     first: dict[str, int] = {}
     for position, item in enumerate(session.items):
-        first.setdefault(item.nodeid.split("::", 1)[0], position)
-
-    def key(item):
-        path = item.nodeid.split("::", 1)[0]
-        return _unit_rank(path), first[path]
-
-    session.items.sort(key=key)
+        first.setdefault(_path(item.nodeid), position)
+    session.items.sort(key=lambda item: (_unit_rank(_path(item.nodeid)),
+                                         first[_path(item.nodeid)]))
     return (yield)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        """Units: a file, or a chunk of a SPREAD file; sent in collection order
+        (``--no-loadscope-reorder``)."""
+
+        units: dict[str, str] = {}
+
+        def schedule(self) -> None:
+            if self.collection is None:
+                self.units = {}
+                seen: dict[str, int] = {}
+                for nodeid in next(iter(self.registered_collections.values())):
+                    path = _path(nodeid)
+                    if path in SPREAD:
+                        index = seen[path] = seen.get(path, -1) + 1
+                        self.units[nodeid] = f"{path}#{index // SPREAD[path]}"
+            super().schedule()
+
+        def _split_scope(self, nodeid: str) -> str:
+            return self.units.get(nodeid) or _path(nodeid)
+
+    return UnitScheduling(config, log)
