@@ -250,17 +250,12 @@ def file_for_request(request, public_id):
 def users_with_access(face: str, *, beneficiary: Beneficiary, users) -> list:
     """Of ``users``, those who may see ``face`` of this file now: whoever is told about a person
     (notifications, e-mails) is chosen through the same policy as whoever reads the file."""
-    from maillage.core.models import MembershipRole
+    from maillage.core.selectors import members_roles
 
     candidates = {u.pk: u for u in users if u is not None}
     if not candidates:
         return []
-    roles: dict[int, set[str]] = {}
-    for user_id, role in MembershipRole.objects.filter(
-        membership__crt=beneficiary.crt, membership__is_active=True,
-        membership__user__in=list(candidates), membership__user__is_active=True,
-    ).values_list("membership__user", "role"):
-        roles.setdefault(user_id, set()).add(role)
+    roles = members_roles(crt=beneficiary.crt, user_ids=candidates)
     if face not in FACES:
         return [
             user for pk, user in candidates.items()

@@ -108,6 +108,19 @@ def member_roles(*, user, crt: Crt) -> frozenset[str]:
     ).values_list("role", flat=True))
 
 
+def members_roles(*, crt, user_ids) -> dict[int, frozenset[str]]:
+    """``{user pk: roles}`` in ``crt`` now, for several users in one query (active memberships
+    of active accounts; users without any are absent): as the tenancy middleware gives them to
+    a request."""
+    roles: dict[int, set[str]] = {}
+    for user_id, role in MembershipRole.objects.filter(
+        membership__crt=crt, membership__is_active=True,
+        membership__user__in=list(user_ids), membership__user__is_active=True,
+    ).values_list("membership__user", "role"):
+        roles.setdefault(user_id, set()).add(role)
+    return {pk: frozenset(r) for pk, r in roles.items()}
+
+
 def is_team_member(user, crt: Crt) -> bool:
     return user is not None and team_member_users(crt=crt).filter(pk=user.pk).exists()
 

@@ -30,21 +30,9 @@ A missing row is computed from the rule when the badge first reads it.
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 
-from maillage.core.models import MembershipRole
+from maillage.core.selectors import members_roles
 
 from ..models import Conversation, ConversationRead, UnreadCounter
-
-
-def _roles_of(crt, user_ids) -> dict[int, frozenset]:
-    """The roles each user holds in ``crt`` (active memberships of active accounts), as the
-    tenancy middleware gives them to a request."""
-    roles: dict[int, set] = {}
-    for user_id, role in MembershipRole.objects.filter(
-            membership__crt=crt, membership__is_active=True,
-            membership__user__in=list(user_ids), membership__user__is_active=True,
-    ).values_list("membership__user", "role"):
-        roles.setdefault(user_id, set()).add(role)
-    return {pk: frozenset(r) for pk, r in roles.items()}
 
 
 def unread_counters_refresh(*, crt, users, roles=None) -> dict[int, int]:
@@ -58,7 +46,7 @@ def unread_counters_refresh(*, crt, users, roles=None) -> dict[int, int]:
         return {}
     crt_id = getattr(crt, "pk", crt)
     if roles is None:
-        roles = _roles_of(crt_id, [u.pk for u in users])
+        roles = members_roles(crt=crt_id, user_ids=[u.pk for u in users])
     counts = {
         user.pk: unread_message_count(crt=crt_id, user=user, roles=roles[user.pk])
         if roles.get(user.pk) else 0
