@@ -1,11 +1,10 @@
 """The demo has lived: 14 months of referrals, admissions, visits, notes, alerts, calls, stays
-and audit events at their dates (relative to today), and the command shows its progress."""
+and audit events at their dates (relative to today), and the progress of the load (the command's
+own output: ``test_demo_loading.py``)."""
 
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -123,14 +122,3 @@ def test_load_demo_reports_each_step_with_counts(demo):
     assert any(line.startswith("Historique 14 mois…") and "transmissions" in line
                for line in lines)
     assert all(any(ch.isdigit() for ch in line) for line in lines)
-
-
-def test_the_command_prints_its_progress(transactional_db):
-    out = StringIO()
-    call_command("demo", no_serve=True, reset=True, stdout=out)
-    text = out.getvalue()
-    assert "Chargement des données de démonstration (échelle 1)…" in text
-    assert "  Territoire… 50 communes" in text
-    assert "  Passages… " in text and " réalisés" in text
-    assert "Historique 14 mois… " in text
-    assert "Démonstration chargée en " in text

@@ -1,9 +1,9 @@
-"""Loading the demo: scale, determinism, the command (a fresh load or the run's snapshot)."""
+"""Loading the demo: scale, determinism, the command and its progress (one fresh load, the
+rest from the run's snapshot)."""
 
 import pytest
 from django.core.management import call_command
 
-from maillage.core.management.commands.demo import load_demo
 from maillage.core.models import Crt, Membership
 from maillage.core.roles import Role
 
@@ -20,17 +20,13 @@ def test_scale_multiplies_the_staff(db):
     assert Membership.objects.filter(crt=anjou, roles__role=Role.CARE_AIDE).count() == 1 + 5 * 2
 
 
-def test_demo_is_deterministic(transactional_db, demo_snapshot):
-    demo_snapshot.restore()  # the run's first load, or its snapshot
-    first = sorted(Membership.objects.values_list("user__username", "crt__name"))
-    call_command("flush", interactive=False, verbosity=0)
-    load_demo(scale=1)
-    assert sorted(Membership.objects.values_list("user__username", "crt__name")) == first
-
-
-def test_command_is_idempotent_prints_accounts_and_resets(transactional_db, demo_snapshot,
-                                                         capsys):
+def test_command_is_idempotent_resets_deterministically_and_prints_its_progress(
+        transactional_db, demo_snapshot, capsys):
+    """One fresh load for the command's three promises: a second ``maillage demo`` loads
+    nothing, ``--reset`` starts again with the same demo (same seed, same accounts) and prints
+    each step while it loads."""
     demo_snapshot.restore()  # as if a first ``maillage demo`` had loaded it
+    first = sorted(Membership.objects.values_list("user__username", "crt__name"))
     call_command("demo", no_serve=True)
     out = capsys.readouterr().out
     assert Crt.objects.count() == 2
@@ -38,8 +34,16 @@ def test_command_is_idempotent_prints_accounts_and_resets(transactional_db, demo
     assert "coordinator-baugeois" in out and "maillage-demo" in out
     assert "http://127.0.0.1:8000" in out
     Crt.objects.filter(name="CRT Baugeois Vallée").update(phone="00")
+
     call_command("demo", no_serve=True, reset=True)
+    out = capsys.readouterr().out
     assert Crt.objects.get(name="CRT Baugeois Vallée").phone == "02 61 91 49 15"
+    assert sorted(Membership.objects.values_list("user__username", "crt__name")) == first
+    assert "Chargement des données de démonstration (échelle 1)…" in out
+    assert "  Territoire… 50 communes" in out
+    assert "  Passages… " in out and " réalisés" in out
+    assert "Historique 14 mois… " in out
+    assert "Démonstration chargée en " in out
 
 
 def test_command_refuses_bad_options(db):
