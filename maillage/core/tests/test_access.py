@@ -1,15 +1,18 @@
 """Deny by default and the permission matrix: every role × every view, walked from the URLconf.
 
 The matrix is about 2,500 requests: CRT A, its one user per role and, for the refusals, one
-object per route are committed once for the module (``world``); each test runs in a rolled-back
-transaction and builds only what an allowed role must legitimately reach."""
+object per route are committed once for the module (``world``), each role logged in once; each
+test runs in a rolled-back transaction and builds only what an allowed role must legitimately
+reach."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.http import HttpResponse
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import include, path, reverse
 
+from maillage.care.services.unread import unread_counters_rebuild
 from maillage.core.permissions import MATRIX, has_permission
 from maillage.core.roles import Role
 
@@ -65,7 +68,15 @@ def world(django_db_setup, django_db_blocker):
             member(users[role.value], crt, role)
         anyone = {route.name: OBJECT_ROUTES[route.name](crt, None, set())
                   for route in PERMISSION_ROUTES if route.kwargs}
-        yield crt, users, anyone
+        # Each role logged in once, its session committed with the world; and the members'
+        # unread counters written, as the nightly repair does (the badge reads one row).
+        sessions = {}
+        for role, user in users.items():
+            client = Client()
+            client.force_login(user)
+            sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        unread_counters_rebuild(crt=crt)
+        yield crt, users, anyone, sessions
         call_command("flush", interactive=False, verbosity=0)
 
 
@@ -92,9 +103,9 @@ def _url(route, crt, user=None, roles=(), *, anyone=None):
 @pytest.mark.parametrize("role", [r.value for r in Role])
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
 def test_permission_matrix(route, role, client, world, db):
-    crt_a, users, anyone = world
+    crt_a, users, anyone, sessions = world
     allowed = has_permission({role}, route.access)
-    client.force_login(users[role])
+    client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
     response = client.get(_url(route, crt_a, users[role], {role},
                                anyone=None if allowed else anyone))
     if allowed:
