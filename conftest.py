@@ -53,10 +53,13 @@ def client_for(client, users):
 
 
 @pytest.fixture(scope="session")
-def demo_snapshot():
+def demo_snapshot(tmp_path_factory, worker_id):
     from maillage.core.tests.demo_snapshot import DemoSnapshot
 
-    return DemoSnapshot()
+    # The test processes of one xdist run share the parent of their temporary directories.
+    shared = None if worker_id == "master" else \
+        tmp_path_factory.getbasetemp().parent / "demo-snapshot"
+    return DemoSnapshot(shared)
 
 
 @pytest.fixture

@@ -11,6 +11,10 @@ every table; the next ones empty the tables and copy the snapshot back:
   so the order of the tables does not matter), and the sequences reset past the restored ids;
   the audit trail's append-only triggers are lifted inside that transaction, as ``flush`` does.
 
+When the tests run in several processes (pytest-xdist), the first process that needs the demo
+loads it and leaves its snapshot in the run's shared temporary directory (under a file lock);
+the others read it there instead of loading the demo again.
+
 What a test sees is byte for byte the demo a fresh ``load_demo(scale=1)`` gives, loaded at the
 time of the first test: the demo clock is the real one, so a run that crosses midnight could see
 "yesterday's" demo; the suite does not run that long.
@@ -18,7 +22,11 @@ time of the first test: the demo clock is the real one, so a run that crosses mi
 
 from __future__ import annotations
 
+import fcntl
+import json
 import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -27,10 +35,13 @@ from django.db import connection, transaction
 
 
 class DemoSnapshot:
-    def __init__(self) -> None:
+    def __init__(self, shared_dir: Path | None = None) -> None:
+        """``shared_dir``: a directory every test process of the run sees, where the first
+        one leaves the snapshot for the others (None: one process, nothing shared)."""
         self._sqlite: sqlite3.Connection | None = None
         self._tables: dict[str, bytes] | None = None
         self.progress: list[str] = []
+        self._shared_dir = shared_dir
 
     @property
     def taken(self) -> bool:
@@ -41,17 +52,63 @@ class DemoSnapshot:
         time; returns the progress lines of that first load."""
         assert not connection.in_atomic_block, "the demo snapshot needs a transactional test"
         if not self.taken:
-            from maillage.core.management.commands.demo import load_demo
+            with self._shared() as shared:
+                if shared is not None and shared.exists():
+                    self._read(shared)
+                else:
+                    from maillage.core.management.commands.demo import load_demo
 
-            load_demo(scale=1, progress=self.progress.append)
-            self._take()
-        elif connection.vendor == "sqlite":
+                    load_demo(scale=1, progress=self.progress.append)
+                    self._take()
+                    if shared is not None:
+                        self._write(shared)
+                    ContentType.objects.clear_cache()
+                    return self.progress
+        if connection.vendor == "sqlite":
             connection.ensure_connection()
             self._sqlite.backup(connection.connection)
         else:
             self._restore_postgresql()
         ContentType.objects.clear_cache()
         return self.progress
+
+    @contextmanager
+    def _shared(self):
+        """The run's shared snapshot file, held under an exclusive lock (None if not shared):
+        a process that finds it missing loads the demo and writes it before letting go."""
+        if self._shared_dir is None:
+            yield None
+            return
+        self._shared_dir.mkdir(parents=True, exist_ok=True)
+        with open(self._shared_dir / "demo.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield self._shared_dir / f"demo-{connection.vendor}"
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _write(self, path: Path) -> None:
+        partial = path.with_suffix(".partial")
+        if self._sqlite is not None:
+            target = sqlite3.connect(partial)
+            self._sqlite.backup(target)
+            target.close()
+        else:  # a directory of COPY outputs, one file per table
+            partial.mkdir()
+            for table, data in self._tables.items():
+                (partial / table).write_bytes(data)
+        path.with_suffix(".progress").write_text(json.dumps(self.progress), encoding="utf-8")
+        partial.rename(path)
+
+    def _read(self, path: Path) -> None:
+        self.progress[:] = json.loads(path.with_suffix(".progress").read_text(encoding="utf-8"))
+        if connection.vendor == "sqlite":
+            source = sqlite3.connect(path)
+            self._sqlite = sqlite3.connect(":memory:", check_same_thread=False)
+            source.backup(self._sqlite)
+            source.close()
+        else:
+            self._tables = {table.name: table.read_bytes() for table in path.iterdir()}
 
     def _take(self) -> None:
         connection.ensure_connection()
