@@ -42,6 +42,9 @@ from .periods import hospitalisation_exceeds_three_months
 
 PUBLIC_LIMIT = 5  # public referrals per address and CRT per hour
 PAGE_SIZE = 50  # rows per page of the lists
+# The waiting list's rows are the richest (priority reasons, eligibility checks, next step):
+# half a page, so that a full page costs no more than the demo's partly filled one (bench).
+WAITING_PAGE_SIZE = 25
 
 
 @require("referral.view")
@@ -176,7 +179,7 @@ def _checklist_context(request, referral, flash: str = "") -> dict:
 @require_GET
 def waiting_list(request: HttpRequest) -> HttpResponse:
     waiting = selectors.waiting_list(crt=request.crt, user=request.user, roles=request.roles)
-    paginator = Paginator(waiting, PAGE_SIZE)
+    paginator = Paginator(waiting, WAITING_PAGE_SIZE)
     paginator.count, file_active = selectors.waiting_counts(waiting, crt=request.crt)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "admissions/waiting_list.html", {

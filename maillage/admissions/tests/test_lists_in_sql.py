@@ -235,11 +235,15 @@ def test_waiting_list_second_page_ranks_on(client, users, crt_a):
     text = table_text(first)
     assert text.index("URGENTE") < text.index("ATTENTE00")
     assert "54 personnes en attente" in visible_text(first)
-    assert "Page 1 sur 2" in visible_text(first)
-    assert "ATTENTE49" not in text
+    # 25 rows a page: the urgent request, then ATTENTE00 to ATTENTE23.
+    assert "Page 1 sur 3" in visible_text(first)
+    assert "ATTENTE23" in text and "ATTENTE24" not in text
     second = table_text(client.get(url, {"page": 2}))
-    assert "ATTENTE49" in second and "ATTENTE52" in second and "URGENTE" not in second
-    assert "51" in second.split()  # the rank goes on from the first page
+    assert "ATTENTE24" in second and "ATTENTE48" in second and "URGENTE" not in second
+    assert "ATTENTE49" not in second
+    assert "26" in second.split()  # the rank goes on from the first page
+    third = table_text(client.get(url, {"page": 3}))
+    assert "ATTENTE49" in third and "ATTENTE52" in third
     assert Referral.objects.filter(status="waiting").count() == 54
 
 
