@@ -50,9 +50,11 @@ def test_whoever_is_told_is_whoever_may_read():
         members = list(_members(crt))
         users = [user for user, _ in members]
         for b in Beneficiary.objects.filter(crt=crt).select_related("crt"):
+            # Every face of one member's access in one object: computed once per member.
+            accesses = [(user, file_access(user=user, roles=roles, beneficiary=b))
+                        for user, roles in members]
             for face in FACES:
-                expected = {user.pk for user, roles in members if getattr(
-                    file_access(user=user, roles=roles, beneficiary=b), face)}
+                expected = {user.pk for user, access in accesses if getattr(access, face)}
                 got = {u.pk for u in users_with_access(face, beneficiary=b, users=users)}
                 assert got == expected, (str(b), face)
                 told += len(got)
