@@ -250,10 +250,14 @@ def unread_badge(*, crt, user, roles) -> int:
     row by a unique index), maintained by the services from ``unread_message_count``, which
     stays the rule (``services.unread``). A user without a counter yet (no change since they
     joined, before the nightly repair writes every member's) gets the rule's count; no write
-    on a page view."""
+    on a page view. A user who follows no thread (most of them, until they join a care team)
+    has 0 without evaluating the rule."""
     count = (UnreadCounter.objects.filter(crt=crt, user=user)
              .values_list("count", flat=True).first())
     if count is None:
+        # Most members without a counter yet follow no thread at all: a cheap check first.
+        if not _followed_ids(crt=crt, user=user).exists():
+            return 0
         return unread_message_count(crt=crt, user=user, roles=roles)
     return count
 
