@@ -133,6 +133,7 @@ MIDDLEWARE = [
     # (Django's GZip pads with random bytes against BREACH).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "maillage.core.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -231,9 +232,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
 
-# Sessions expire after inactivity.
+# Sessions expire after inactivity: each write pushes the expiry back by SESSION_COOKIE_AGE, and
+# core.middleware.SessionRefreshMiddleware writes it at most once a minute of activity.
 SESSION_COOKIE_AGE = 60 * env.int("SESSION_IDLE_MINUTES", default=30)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

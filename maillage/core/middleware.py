@@ -1,4 +1,7 @@
-"""Resolve the current CRT and roles of the request; refuse views that declare no access."""
+"""Resolve the current CRT and roles of the request; refuse views that declare no access; keep
+the session alive while it is used."""
+
+import time
 
 from django.core.exceptions import PermissionDenied
 
@@ -79,3 +82,28 @@ class CurrentCrtMiddleware:
             )
         )
         return None
+
+
+#: The session key of the time (epoch seconds) the session's expiry was last pushed back.
+SESSION_REFRESHED_KEY = "maillage_refreshed"
+#: At most one session write per this many seconds of activity.
+SESSION_REFRESH_SECONDS = 60
+
+
+class SessionRefreshMiddleware:
+    """The idle timeout: a session ends ``SESSION_COOKIE_AGE`` (30 min) after its last write.
+    Each request of a signed-in user pushes it back, but the session row is rewritten at most
+    once a minute (instead of on every request, 3 queries): the timeout is 29 to 30 minutes of
+    inactivity. Placed just inside ``SessionMiddleware``, which saves a modified session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SESSION_REFRESHED_KEY, 0) >= SESSION_REFRESH_SECONDS:
+                session[SESSION_REFRESHED_KEY] = now  # modified: saved with a new expiry
+        return response

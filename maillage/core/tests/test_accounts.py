@@ -111,9 +111,45 @@ def test_csp_header_forbids_inline_script(client, users):
     assert "<script>" not in html and "onclick=" not in html and "style=" not in html
 
 
-def test_session_expires_after_inactivity():
+def test_session_expires_after_inactivity(client, users):
+    """The session ends 30 minutes after its last write; a signed-in user's requests push the
+    expiry back, with at most one write a minute."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from maillage.core.middleware import SESSION_REFRESHED_KEY
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    client.force_login(users["coordinator"])
+    key = client.session.session_key
+    home = reverse("core:home")
+
+    assert client.get(home).status_code == 200
+    first = Session.objects.get(pk=key).expire_date
+    now = timezone.now()
+    assert now + timedelta(minutes=29) < first <= now + timedelta(minutes=30)
+
+    # Within the minute: the session is not written again.
+    assert client.get(home).status_code == 200
+    assert Session.objects.get(pk=key).expire_date == first
+
+    # A minute later, the next request pushes the expiry back.
+    store = SessionStore(session_key=key)
+    store[SESSION_REFRESHED_KEY] -= 61
+    store.save()
+    earlier = first - timedelta(minutes=5)
+    Session.objects.filter(pk=key).update(expire_date=earlier)
+    assert client.get(home).status_code == 200
+    assert Session.objects.get(pk=key).expire_date > first
+
+    # Past its expiry, the session is gone: back to the login page.
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(home)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("core:login"))
 
 
 def test_password_hasher_is_argon2_outside_tests():
