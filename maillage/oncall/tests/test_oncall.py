@@ -426,6 +426,7 @@ def test_screen_search_has_a_fixed_query_budget(crt_a, users, client):
         join_care_team(BeneficiaryFactory(crt=crt_a, birth_name=f"Martin{index}"),
                        users["nurse"])
     client.force_login(users["nurse"])
+    client.get(reverse("oncall:screen"))  # the session's refresh (once a minute) not counted
     few, shown = count()
     assert shown == 3
     for index in range(3, 9):
