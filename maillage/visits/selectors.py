@@ -58,18 +58,26 @@ def my_day(*, crt, user, roles, day: date) -> list[Visit]:
     directory. Which visits are theirs comes from a UNION ALL of two index scans
     (``visit_staff_time``, ``visit_pro_time``) rather than the OR-join of ``mine``, which scans
     the whole day of the CRT; the visibility policy is applied once, to those few visits. A
-    visit has a staff member or a professional, never both (a check constraint)."""
+    visit has a staff member or a professional, never both (a check constraint).
+
+    The ids come first, in a query of their own: the visits are then found by primary key,
+    whatever the planner's statistics. (As a subquery of the second, PostgreSQL without fresh
+    statistics — after a bulk load, before autovacuum analyses the tables — chose to walk every
+    visit of every person the user may see and rescan the union for each: minutes.)"""
     start, end = day_bounds(day)
     of_day = Visit.objects.filter(crt=crt, starts_at__gte=start, starts_at__lt=end).order_by()
-    as_staff = of_day.filter(staff=user).values("pk")
+    as_staff = of_day.filter(staff=user).values_list("pk", flat=True)
     as_professional = of_day.filter(
         professional__in=Professional.objects.filter(crt=crt, user=user).values("pk")
-    ).values("pk")
+    ).values_list("pk", flat=True)
+    ids = list(as_staff.union(as_professional, all=True))
+    if not ids:
+        return []
     visits = list(visible_visits(crt=crt, user=user, roles=roles)
                   .select_related(None)
                   .select_related("beneficiary__commune", "service", "professional")
                   .only(*MY_DAY_FIELDS)
-                  .filter(pk__in=as_staff.union(as_professional, all=True))
+                  .filter(pk__in=ids)
                   .exclude(status=Visit.Status.CANCELLED).order_by("starts_at"))
     for v in visits:
         if v.staff_id == user.pk:
