@@ -45,6 +45,8 @@ def main() -> None:
         limits(args.limits)
         return
 
+    from django.contrib.auth.hashers import make_password
+
     from maillage.core.models import AuditEvent
     from maillage.core.ratelimit import allow
     from maillage.core.roles import Role
@@ -53,7 +55,7 @@ def main() -> None:
     from maillage.territory.models import Commune
 
     crt = CrtFactory(name="CRT concurrent")
-    actor = UserFactory(username="concurrent", password=None)
+    actor = UserFactory(username="concurrent", password=make_password(None))
     member(actor, crt, Role.COORDINATOR)
     audit_before = AuditEvent.objects.count()
     connection.close()

@@ -1,8 +1,14 @@
+import functools
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from faker import Faker
 from stdnum import luhn
 
 from maillage.core.models import Crt, Membership, MembershipRole
+
+_FAKE = Faker("fr_FR")
 
 
 def _finess(n: int) -> str:
@@ -32,13 +38,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name", locale="fr_FR")
-    last_name = factory.Faker("last_name", locale="fr_FR")
-    password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-test-1")
+    # A French surname made unique by a fixed-width number: no generated name is another's,
+    # nor part of another's (a search for one user's name finds that user only).
+    last_name = factory.Sequence(lambda n: f"{_FAKE.last_name()} {n:04d}")
+    # The stored hash of TEST_PASSWORD, computed once: every test user signs in with it, and
+    # no second save per user. ``password=make_password(None)`` gives an unusable one.
+    password = factory.LazyFunction(lambda: _test_password_hash())
 
-    @factory.post_generation
-    def save_password(self, create, extracted, **kwargs):
-        if create:
-            self.save()
+
+TEST_PASSWORD = "mot-de-passe-test-1"
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    return make_password(TEST_PASSWORD)
 
 
 def member(user, crt, *roles, is_active: bool = True) -> Membership:
