@@ -14,6 +14,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 from maillage.core.tests.routes import OBJECT_ROUTES, POST_ONLY
 from maillage.core.tests.urlwalk import all_routes
+from maillage.core.tests.worlds import committed_world
 
 ROUTES = [r for r in all_routes()
           if r.access not in {"public", "login_only", None} and r.name not in POST_ONLY]
@@ -43,16 +44,24 @@ def _seed(crt) -> None:
         model_class.objects.filter(crt=crt).update(**{field: marker})
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """CRT A and one signed-in user per role, committed once for the walk."""
+    with committed_world(django_db_blocker) as world:
+        yield world
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
-def test_health_data_shown_is_audited(route, client, users, crt_a):
+def test_health_data_shown_is_audited(route, client, world, db):
+    crt_a = world.crt
     unaudited = []
     for role in Role:
         if not has_permission({role}, route.access):
             continue
-        user = users[role]
+        user = world.users[role]
         kwargs = OBJECT_ROUTES[route.name](crt_a, user, {role}) if route.kwargs else {}
         _seed(crt_a)
-        client.force_login(user)
+        world.sign_in(client, role)
         last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         response = client.get(reverse(route.name, kwargs=kwargs))
         content = response.content.decode(errors="replace") if response.status_code == 200 \

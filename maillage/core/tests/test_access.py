@@ -1,24 +1,22 @@
 """Deny by default and the permission matrix: every role × every view, walked from the URLconf.
 
 The matrix is about 2,500 requests: CRT A, its one user per role and, for the refusals, one
-object per route are committed once for the module (``world``), each role logged in once; each
+object per route are committed once for the module (``world``, each role signed in once); each
 test runs in a rolled-back transaction and builds only what an allowed role must legitimately
 reach."""
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.http import HttpResponse
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import include, path, reverse
 
-from maillage.care.services.unread import unread_counters_rebuild
 from maillage.core.permissions import MATRIX, has_permission
 from maillage.core.roles import Role
 
-from .factories import CrtFactory, UserFactory, member
+from .factories import UserFactory, member
 from .routes import OBJECT_ROUTES, POST_ONLY
 from .urlwalk import all_routes
+from .worlds import committed_world
 
 ROUTES = all_routes()
 
@@ -57,37 +55,24 @@ PERMISSION_ROUTES = [r for r in ROUTES if r.access not in {"public", "login_only
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """CRT A, one user per role (username = role code) and, for every route about an object,
-    the URL kwargs of one object built without a user: committed for the module, emptied after
-    it."""
-    with django_db_blocker.unblock():
-        crt = CrtFactory(name="CRT A", phone="02 61 91 00 01")
-        users = {}
-        for role in Role:
-            users[role.value] = UserFactory(username=role.value)
-            member(users[role.value], crt, role)
-        anyone = {route.name: OBJECT_ROUTES[route.name](crt, None, set())
-                  for route in PERMISSION_ROUTES if route.kwargs}
-        # Each role logged in once, its session committed with the world; and the members'
-        # unread counters written, as the nightly repair does (the badge reads one row).
-        sessions = {}
-        for role, user in users.items():
-            client = Client()
-            client.force_login(user)
-            sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-        unread_counters_rebuild(crt=crt)
-        yield crt, users, anyone, sessions
-        call_command("flush", interactive=False, verbosity=0)
+    """CRT A, one signed-in user per role (``worlds.committed_world``) and, for every route
+    about an object, the URL kwargs of one object built without a user: committed for the
+    module, emptied after it."""
+    with committed_world(django_db_blocker) as world:
+        with django_db_blocker.unblock():
+            anyone = {route.name: OBJECT_ROUTES[route.name](world.crt, None, set())
+                      for route in PERMISSION_ROUTES if route.kwargs}
+        yield world, anyone
 
 
 @pytest.fixture
 def crt_a(world, db):
-    return world[0]
+    return world[0].crt
 
 
 @pytest.fixture
 def users(world, db):
-    return world[1]
+    return world[0].users
 
 
 def _url(route, crt, user=None, roles=(), *, anyone=None):
@@ -103,10 +88,10 @@ def _url(route, crt, user=None, roles=(), *, anyone=None):
 @pytest.mark.parametrize("role", [r.value for r in Role])
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
 def test_permission_matrix(route, role, client, world, db):
-    crt_a, users, anyone, sessions = world
+    crt_world, anyone = world
     allowed = has_permission({role}, route.access)
-    client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
-    response = client.get(_url(route, crt_a, users[role], {role},
+    crt_world.sign_in(client, role)
+    response = client.get(_url(route, crt_world.crt, crt_world.users[role], {role},
                                anyone=None if allowed else anyone))
     if allowed:
         expected = 405 if route.name in POST_ONLY else 200
@@ -118,7 +103,7 @@ def test_permission_matrix(route, role, client, world, db):
 
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
 def test_anonymous_is_sent_to_login(route, client, world, db):
-    response = client.get(_url(route, world[0], anyone=world[2]))
+    response = client.get(_url(route, world[0].crt, anyone=world[1]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("core:login"))
 
@@ -126,8 +111,8 @@ def test_anonymous_is_sent_to_login(route, client, world, db):
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)
 def test_user_without_active_membership_sees_nothing(route, client, world, db):
     lonely = UserFactory(username="lonely")
-    member(lonely, world[0], Role.COORDINATOR, Role.AUDITOR, is_active=False)
+    member(lonely, world[0].crt, Role.COORDINATOR, Role.AUDITOR, is_active=False)
     client.force_login(lonely)
-    response = client.get(_url(route, world[0], anyone=world[2]))
+    response = client.get(_url(route, world[0].crt, anyone=world[1]))
     assert response.status_code == 403
     assert "Aucun accès actif" in response.content.decode()
