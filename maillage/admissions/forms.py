@@ -121,8 +121,6 @@ class PublicReferralForm(BootstrapFormMixin, forms.Form):
 #: The pickers of team members (search-as-you-type): fields searched, label.
 TEAM_PICKER = (("first_name", "last_name", "username"), lambda u: _user_label(u))
 ORGANIZATION_PICKER = (("name",), lambda o: o.name)
-NO_ORGANIZATION = "Aucune structure ne correspond à « {typed} » : vérifiez l'orthographe."
-SEVERAL_ORGANIZATIONS = "Plusieurs structures correspondent : choisissez dans la liste."
 CHOOSE_MEMBER = "Choisissez un membre de l'équipe dans la liste."
 
 
@@ -142,7 +140,9 @@ class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
     redirected_to = forms.ModelChoiceField(
         label="Réorientée vers", queryset=Organization.objects.none(), required=False,
-        to_field_name="public_id", widget=SearchSelect(placeholder="Tapez un nom de structure…"),
+        to_field_name="public_id",
+        widget=SearchSelect(placeholder="Tapez un nom de structure…", nothing="Aucune structure",
+                            several="Plusieurs structures"),
         error_messages={"invalid_choice": "Choisissez une structure dans la liste."},
     )
     override = forms.CharField(
@@ -168,15 +168,7 @@ class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        pickers = self._pickers
-        try:  # a structure is not a person: its own messages
-            self._pickers = {"next_step_owner": pickers["next_step_owner"]}
-            self.resolve_typed(cleaned)
-            self._pickers = {"redirected_to": pickers["redirected_to"]}
-            self.resolve_typed(cleaned, none_found=NO_ORGANIZATION,
-                               several=SEVERAL_ORGANIZATIONS)
-        finally:
-            self._pickers = pickers
+        self.resolve_typed(cleaned)
         return cleaned
 
 

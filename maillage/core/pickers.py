@@ -42,10 +42,15 @@ class SearchSelect(forms.RadioSelect):
     template_name = "core/widgets/search_select.html"
 
     def __init__(self, *, search_url: str = "", placeholder: str = "Tapez un nom…",
-                 attrs=None):
+                 nothing: str = "Personne", several: str = "Plusieurs personnes", attrs=None):
+        """``nothing`` / ``several``: what is searched, in the answers « Personne ne
+        correspond à … », « Plusieurs personnes correspondent … » (« Aucune structure »,
+        « Plusieurs structures » for organisations)."""
         super().__init__(attrs)
         self.search_url = search_url
         self.placeholder = placeholder
+        self.nothing = nothing
+        self.several = several
         self.search_value = ""
         self.searched = False
 
@@ -61,15 +66,16 @@ class SearchSelect(forms.RadioSelect):
             "described_by": context["widget"]["attrs"].get("aria-describedby", ""),
             "picker": picker_context(name=name, field_id=context["widget"]["attrs"].get(
                 "id", f"id_{name}"), options=self.choices, current=current,
-                searched=self.searched, query=self.search_value),
+                searched=self.searched, query=self.search_value, nothing=self.nothing),
         })
         return context
 
 
 def picker_context(*, name: str, field_id: str, options, current: str = "",
-                   searched: bool = False, query: str = "") -> dict:
+                   searched: bool = False, query: str = "", nothing: str = "Personne") -> dict:
     return {
         "name": name, "id": field_id, "searched": searched, "query": query,
+        "nothing": nothing,
         "options": [(str(v), label, str(v) == current) for v, label in options if v != ""],
     }
 
@@ -122,12 +128,9 @@ class SearchPickerMixin:
         widget.choices = [(str(getattr(r, key)), label(r)) for r in rows]
         self._pickers = {**getattr(self, "_pickers", {}), name: (search_fields, typed)}
 
-    def resolve_typed(self, cleaned: dict, *,
-                      none_found: str = "Personne ne correspond à « {typed} » : vérifiez "
-                                        "l'orthographe.",
-                      several: str = "Plusieurs personnes correspondent : choisissez dans "
-                                     "la liste.") -> None:
-        """A name typed without choosing (no JavaScript): take the single match, or say why."""
+    def resolve_typed(self, cleaned: dict) -> None:
+        """A name typed without choosing (no JavaScript): take the single match, or say why
+        (in the words of the field's ``SearchSelect``)."""
         for name, (search_fields, typed) in getattr(self, "_pickers", {}).items():
             if cleaned.get(name) or not typed:
                 continue
@@ -137,12 +140,15 @@ class SearchPickerMixin:
                 del self._errors[name]  # "required", but a name was typed: resolve it
             matches = list(name_search(self.fields[name].queryset, typed, search_fields,
                                        limit=2))
+            widget = self.fields[name].widget
             if len(matches) == 1:
                 cleaned[name] = matches[0]
             elif not matches:
-                self.add_error(name, none_found.format(typed=typed))
+                self.add_error(name, f"{widget.nothing} ne correspond à « {typed} » : "
+                                     "vérifiez l'orthographe.")
             else:
-                self.add_error(name, several)
+                self.add_error(name, f"{widget.several} correspondent : choisissez dans "
+                                     "la liste.")
 
 
 def picker_response(request, form, *, default: str):
@@ -155,4 +161,5 @@ def picker_response(request, form, *, default: str):
     query = request.GET.get(search_param(name), "").strip()[:80]
     options = form.matches(name, query) if query else []
     return HttpResponse(render_options(name=name, field_id=f"id_{name}", options=options,
-                                       searched=bool(query), query=query))
+                                       searched=bool(query), query=query,
+                                       nothing=form.fields[name].widget.nothing))

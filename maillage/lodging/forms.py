@@ -95,13 +95,6 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                         _beneficiary_label),
         "referral": (("person_last_name", "person_first_name"), _referral_label),
     }
-    #: What a typed name that matches nothing or several says, per picker.
-    TYPED_MESSAGES = {
-        "beneficiary": {},
-        "referral": {"none_found": "Aucune demande ne correspond à « {typed} » : vérifiez "
-                                   "l'orthographe.",
-                     "several": "Plusieurs demandes correspondent : choisissez dans la liste."},
-    }
 
     room = forms.ModelChoiceField(label="Chambre", queryset=Room.objects.none(),
                                   to_field_name="public_id", empty_label="—",
@@ -130,7 +123,8 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
     referral = forms.ModelChoiceField(
         label="Demande d'admission (si la personne a été orientée vers le CRT)",
         queryset=Referral.objects.none(), to_field_name="public_id", required=False,
-        widget=SearchSelect(), error_messages={"invalid_choice": "Demande inconnue."})
+        widget=SearchSelect(nothing="Aucune demande", several="Plusieurs demandes"),
+        error_messages={"invalid_choice": "Demande inconnue."})
     notes = forms.CharField(label="Observations", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -161,13 +155,7 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        pickers = self._pickers
-        try:  # each picker with its own messages
-            for name, messages in self.TYPED_MESSAGES.items():
-                self._pickers = {name: pickers[name]}
-                self.resolve_typed(data, **messages)
-        finally:
-            self._pickers = pickers
+        self.resolve_typed(data)  # each picker in its own words (its SearchSelect's)
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end <= start:
             self.add_error("planned_end", "Le départ prévu doit être au moins le lendemain de "

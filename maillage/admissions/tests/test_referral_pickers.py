@@ -54,6 +54,9 @@ def test_endpoint_allowed_bounded_forbidden_and_other_crt(client, users, crt_a, 
     assert "Léa Kervellazq07" in visible_text(referent)
     orgs = client.get(pick, {"champ": "redirected_to", "redirected_to_q": "tanguyxw 03"})
     assert visible_text(orgs).count("Résidence Tanguyxw") == 1
+    # A structure is searched, not a person: the answer says so.
+    none = client.get(pick, {"champ": "redirected_to", "redirected_to_q": "zzyzx"})
+    assert visible_text(none) == "Aucune structure ne correspond à « zzyzx »."
     assert client.get(pick, {"champ": "decision"}).status_code == 400
     client.force_login(users["nurse"])  # reads referrals, does not review them
     assert client.get(pick, {"next_step_owner_q": "a"}).status_code == 403

@@ -59,6 +59,9 @@ def test_endpoint_allowed_bounded_forbidden_and_other_crt(client, users, many, u
     response = client.get(pick, {"champ": "beneficiary", "beneficiary_q": "kervella"})
     assert response.status_code == 200
     assert visible_text(response) == "Personne ne correspond à « kervella »."
+    # A request is searched, not a person: the answer says so.
+    response = client.get(pick, {"champ": "referral", "referral_q": "tanguy03"})
+    assert visible_text(response) == "Aucune demande ne correspond à « tanguy03 »."
 
 
 def test_round_trip_typed_and_chosen(client, users, crt_a, many):
