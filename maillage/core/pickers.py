@@ -72,7 +72,8 @@ class SearchSelect(forms.RadioSelect):
 
 
 def picker_context(*, name: str, field_id: str, options, current: str = "",
-                   searched: bool = False, query: str = "", nothing: str = "Personne") -> dict:
+                   nothing: str, searched: bool = False, query: str = "") -> dict:
+    """What the options fragment shows; ``nothing``: the widget's word for no match."""
     return {
         "name": name, "id": field_id, "searched": searched, "query": query,
         "nothing": nothing,

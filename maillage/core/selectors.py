@@ -103,9 +103,7 @@ def member_roles(*, user, crt: Crt) -> frozenset[str]:
     check when they act for someone, whoever calls them."""
     if user is None or not getattr(user, "is_active", False):
         return frozenset()
-    return frozenset(MembershipRole.objects.filter(
-        membership__crt=crt, membership__user=user, membership__is_active=True,
-    ).values_list("role", flat=True))
+    return members_roles(crt=crt, user_ids=[user.pk]).get(user.pk, frozenset())
 
 
 def members_roles(*, crt, user_ids) -> dict[int, frozenset[str]]:
