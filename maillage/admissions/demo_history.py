@@ -6,6 +6,8 @@ referrals that were refused, redirected or cancelled over the months. Dated as t
 from datetime import timedelta
 from random import Random
 
+from django.utils import timezone
+
 from maillage.core.demo import DemoContext, audit_event, keep_dates
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
@@ -109,9 +111,10 @@ def load(ctx: DemoContext) -> None:
             Referral.objects.bulk_create(referrals + refused)
             for referral, e in zip(referrals, linked, strict=True):
                 e.referral = referral
-                days = max((e.admitted_on - referral.decided_at.date()).days, 0)
+                decided_on = timezone.localdate(referral.decided_at)
+                days = max((e.admitted_on - decided_on).days, 0)
                 for n, kind in enumerate(services.PROCEDURE):
-                    done_on = referral.decided_at.date() + timedelta(
+                    done_on = decided_on + timedelta(
                         days=days * (n + 1) // (len(services.PROCEDURE) + 1))
                     actor = rng.choice(team)
                     agreement = {"agreed_by": "person", "agreement_method": "written"} \

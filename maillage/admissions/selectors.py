@@ -102,7 +102,7 @@ def waiting_rows(referrals, *, today: date | None = None) -> list[dict]:
     return [{
         "referral": referral,
         "priority": priority(referral),
-        "waiting_days": (today - referral.received_at.date()).days,
+        "waiting_days": (today - timezone.localdate(referral.received_at)).days,
         "checks": eligibility_checks(referral, today=today),
     } for referral in referrals]
 

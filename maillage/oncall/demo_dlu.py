@@ -145,7 +145,7 @@ def load(ctx: DemoContext) -> None:
                     (reviewed_at - timedelta(days=rng.randint(2, 20))).date() if gp else None),
                 reviewed_at=None if draft else reviewed_at,
                 reviewed_by=None if draft else reviewer,
-                next_review_on=None if draft else reviewed_at.date() + timedelta(
+                next_review_on=None if draft else timezone.localdate(reviewed_at) + timedelta(
                     days=EmergencyFile.REVIEW_EVERY_DAYS),
                 created_by=reviewer, updated_by=reviewer,
             ))

@@ -54,7 +54,8 @@ def test_referrals_and_admissions_spread_over_fourteen_months(demo, db):
     # Every admission has its referral, received before and decided before the admission.
     for e in Enrolment.objects.filter(crt=anjou).select_related("referral"):
         assert e.referral is not None, e
-        assert e.referral.received_at.date() <= e.referral.decided_at.date() <= e.admitted_on
+        received = timezone.localdate(e.referral.received_at)
+        assert received <= timezone.localdate(e.referral.decided_at) <= e.admitted_on
     assert {"declined", "redirected", "cancelled", "waiting", "admitted"} <= set(
         Referral.objects.filter(crt=anjou).values_list("status", flat=True))
     assert Enrolment.objects.filter(crt=anjou, ended_on__isnull=False).count() >= 5
@@ -112,7 +113,7 @@ def test_a_persons_timeline_shows_dated_entries_over_months(demo, db, client):
     text = visible_text(client.get(reverse("beneficiaries:detail",
                                            kwargs={"public_id": b.public_id})))
     assert f"{e.admitted_on:%d/%m/%Y}" in text
-    assert Beneficiary.objects.get(pk=b.pk).created_at.date() < e.admitted_on
+    assert timezone.localdate(Beneficiary.objects.get(pk=b.pk).created_at) < e.admitted_on
 
 
 def test_load_demo_reports_each_step_with_counts(demo):

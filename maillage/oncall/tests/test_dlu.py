@@ -153,7 +153,7 @@ class TestContent:
             assert expected in text, expected
         # Freshness: the last update and who did it, the GP's validation, the next review.
         ef = b.emergency_file
-        assert (f"Validé le {ef.reviewed_at:%d/%m/%Y} par "
+        assert (f"Validé le {timezone.localtime(ef.reviewed_at):%d/%m/%Y} par "
                 f"{users['doctor'].get_full_name()}") in text
         assert f"volet médical validé le {ef.medical_validated_on:%d/%m/%Y}" in text
         assert f"Prochaine revue le {ef.next_review_on:%d/%m/%Y}" in text
