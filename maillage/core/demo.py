@@ -73,7 +73,9 @@ class DemoContext:
             when = self.day_at(when)
         start = min(when, _REAL_NOW())
         ticks = itertools.count()
-        timezone.now = lambda: start + timedelta(seconds=next(ticks))
+        # Capped by the real time at each reading too: a clock set to "now" (in the early
+        # morning, ``day_at(today)`` is still to come) must not tick into the future.
+        timezone.now = lambda: min(start + timedelta(seconds=next(ticks)), _REAL_NOW())
 
     @contextmanager
     def at(self, when: date | datetime) -> Iterator[None]:

@@ -51,3 +51,21 @@ def test_command_refuses_bad_options(db):
 
     with pytest.raises(CommandError, match="--scale"):
         call_command("demo", no_serve=True, scale=0)
+
+
+def test_the_demo_clock_never_runs_ahead_of_the_real_time():
+    """Set to a moment still to come (10 h today, in the early morning), the clock gives the
+    real time, and its readings never pass it however many there are."""
+    from datetime import timedelta
+    from random import Random
+
+    from django.utils import timezone
+
+    from maillage.core.demo import DemoContext
+
+    ctx = DemoContext(rng=Random(1), scale=1)
+    with ctx.at(timezone.now() + timedelta(hours=3)):
+        readings = [timezone.now() for _ in range(20)]
+    real = timezone.now()
+    assert all(r <= real for r in readings)
+    assert readings == sorted(readings)
