@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
@@ -289,7 +290,7 @@ class Contract(TenantModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Contrat du {self.created_at:%d/%m/%Y}"
+        return f"Contrat du {timezone.localtime(self.created_at):%d/%m/%Y}"
 
 
 class Suspension(TenantModel, VersionedModel):

@@ -243,7 +243,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.actor_label} {self.action}"
+        when = timezone.localtime(self.occurred_at)
+        return f"{when:%d/%m/%Y %H:%M} {self.actor_label} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from maillage.admissions.models import Referral
 from maillage.beneficiaries.models import Beneficiary
@@ -83,7 +84,7 @@ def _beneficiary_label(b) -> str:
 
 
 def _referral_label(r) -> str:
-    return f"{r} — reçue le {r.received_at:%d/%m/%Y}"
+    return f"{r} — reçue le {timezone.localtime(r.received_at):%d/%m/%Y}"
 
 
 class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
