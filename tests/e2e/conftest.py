@@ -74,6 +74,13 @@ class Page:
         assert response is not None and response.status < 500
         return response
 
+    def htmx_settled(self):
+        """Wait until htmx has finished swapping and settling: the links of swapped content
+        are processed (``hx-get``) only at the settle, a moment after the new text shows; a
+        click in between follows the link as a plain navigation."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
     def check_accessibility(self):
         """axe-core: no serious or critical violation; no console error (e.g. CSP)."""
         self.page.wait_for_load_state()  # never a document being replaced by a navigation

@@ -113,6 +113,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     p.check_accessibility()
 
     def open_step(item: str, button: str):
+        p.htmx_settled()  # the redrawn steps' links are live before the click
         page.locator(f"#etape-{item}").get_by_role("link", name=button).click()
         expect(page.locator(f"#form-{item} form")).to_be_visible()
         p.check_accessibility()
