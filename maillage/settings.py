@@ -123,6 +123,9 @@ INSTALLED_APPS = [
     "maillage.oncall",
     "maillage.portal",
     "maillage.lodging",
+    "maillage.organisation",
+    "maillage.surveys",
+    "maillage.outreach",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,8 @@ urlpatterns = [
     path("astreinte/", include("maillage.oncall.urls")),
     path("portail/", include("maillage.portal.urls")),
     path("chambres/", include("maillage.lodging.urls")),
+    path("organisation/", include("maillage.organisation.urls")),
+    path("enquetes/", include("maillage.surveys.urls")),
+    path("volet1/", include("maillage.outreach.urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401  (pages land with their views)
+
+app_name = "organisation"
+
+urlpatterns: list = []
