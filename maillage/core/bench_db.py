@@ -62,9 +62,10 @@ def use_database(name: str) -> Iterator[None]:
 
 
 @contextmanager
-def bench_database(scale: int, *, reuse: bool, out) -> Iterator[str]:
+def bench_database(scale: int, *, reuse: bool, out, quiet: bool = False) -> Iterator[str]:
     """The default connection on the ×``scale`` demo database, (re)built unless ``reuse`` and
-    already loaded. Yields the database's name."""
+    already loaded. Yields the database's name. ``quiet``: a database already prepared in this
+    run (migrated, loaded): no migration, no message."""
     from maillage.core.management.commands.demo import DEMO_MARKER_CRT, load_demo
     from maillage.core.models import Crt
 
@@ -73,6 +74,9 @@ def bench_database(scale: int, *, reuse: bool, out) -> Iterator[str]:
     if not (reuse and _exists(conn, name)):
         _recreate(conn, name)
     with use_database(name):
+        if quiet:
+            yield name
+            return
         call_command("migrate", interactive=False, verbosity=0)
         if not Crt.objects.filter(name=DEMO_MARKER_CRT).exists():
             out.write(f"Chargement de la démonstration ×{scale} dans {name}…")

@@ -2,6 +2,7 @@
 twice, too slow for the suite) and the Locust report (Locust itself never runs in pytest)."""
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,16 @@ def test_the_locustfile_is_valid_python_without_importing_locust():
     classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
     # Every class the command names on Locust's command line exists in the scenario.
     assert {*MIX, "Health", "MyDaySaturation"} <= classes
+
+
+def test_rounds_merge_their_runs():
+    first = Measure("coordinator", "/passages/equipe/", 0, 0, 0, 12, 100, 20, True,
+                    times=[10.0, 30.0], cpu_times=[9.0, 20.0])
+    second = Measure("coordinator", "/passages/equipe/", 0, 0, 0, 12, 100, 20, True,
+                     times=[20.0, 40.0], cpu_times=[8.0, 25.0])
+    both = first.merged(second)
+    assert both.times == [10.0, 30.0, 20.0, 40.0]
+    assert (both.median_ms, both.p95_ms, both.worst_ms) == (25.0, 40.0, 40.0)
+    assert both.cpu_p95_ms == 25.0
+    broken = replace(second, status=500)
+    assert first.merged(broken).status == 500

@@ -7,7 +7,11 @@ test client, as the demo accounts, and prints the median and worst time and the 
 configured engine — the demo ×1 and ×N (SQLite files under ``var/bench/``, or PostgreSQL
 databases ``<name>_bench_x1`` / ``<name>_bench_xN``) — times every page on both and prints
 p95 at both sizes, their ratio, the query count, the HTML size (raw and gzip) and whether the
-response came gzip-encoded, marking the key pages that miss the targets of SPEC §6.
+response came gzip-encoded, marking the key pages that miss the targets of SPEC §6. The two
+sizes are measured in alternating rounds (``--rounds``, ×1 then ×N, again and again), so that a
+machine busier during one part of the run weighs on both sizes alike; the CPU time of the Django
+process per request is printed beside the wall time (on SQLite it holds the database's work too,
+and other processes on the machine barely change it).
 
 ``--load`` runs the Locust scenario (``maillage/core/bench_load/locustfile.py``) against
 gunicorn: see :mod:`maillage.core.bench_load.run`.
@@ -17,7 +21,7 @@ import gzip
 import math
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -79,6 +83,22 @@ class Measure:
     gzip_encoded: bool
     #: The HTTP status when not 200 (the page is then reported, not timed).
     status: int = 200
+    #: Every timed run: wall and CPU time of this process (ms).
+    times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)
+
+    @property
+    def cpu_p95_ms(self) -> float:
+        return p95(self.cpu_times) if self.cpu_times else 0.0
+
+    def merged(self, other: "Measure") -> "Measure":
+        """The same page measured in two rounds: the runs of both."""
+        if other.status != 200 or self.status != 200:
+            return self if self.status != 200 else other
+        times, cpu = self.times + other.times, self.cpu_times + other.cpu_times
+        return replace(other, times=times, cpu_times=cpu, median_ms=statistics.median(times),
+                       p95_ms=p95(times), worst_ms=max(times),
+                       queries=max(self.queries, other.queries))
 
 
 def measure_pages(runs: int) -> dict[tuple[str, str], Measure]:
@@ -103,12 +123,13 @@ def measure_pages(runs: int) -> dict[tuple[str, str], Measure]:
             results[key] = Measure(username, url, 0, 0, 0, 0, 0, 0, False,
                                    status=warm_up.status_code)
             continue
-        times = []
+        times, cpu_times = [], []
         for _ in range(runs):
             with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 times.append((time.perf_counter() - start) * 1000)
+                cpu_times.append((time.process_time() - cpu) * 1000)
         body = b"".join(response) if response.streaming else response.content
         encoded = response.get("Content-Encoding") == "gzip"
         html = gzip.decompress(body) if encoded else body
@@ -116,7 +137,7 @@ def measure_pages(runs: int) -> dict[tuple[str, str], Measure]:
             username=username, url=url, median_ms=statistics.median(times),
             p95_ms=p95(times), worst_ms=max(times), queries=len(queries),
             html_bytes=len(html), gzip_bytes=len(body) if encoded else len(gzip.compress(html)),
-            gzip_encoded=encoded)
+            gzip_encoded=encoded, times=times, cpu_times=cpu_times)
     return results
 
 
@@ -148,6 +169,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=20)
         parser.add_argument(
+            "--rounds", type=int, default=4,
+            help="Avec --scale : mesurer ×1 et ×N en N tours alternés (les --runs partagés).")
+        parser.add_argument(
             "--scale", type=int, default=None,
             help="Compare la démonstration ×1 et ×N dans deux bases de banc dédiées.")
         parser.add_argument(
@@ -160,9 +184,12 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=int, default=60, help="Durée du tir Locust.")
         parser.add_argument("--workers", type=int, default=4, help="Workers gunicorn.")
 
-    def handle(self, *args, runs, scale, reuse, load, users, seconds, workers, **options):
+    def handle(self, *args, runs, rounds, scale, reuse, load, users, seconds, workers,
+               **options):
         if runs < 1:
             raise CommandError("--runs doit être au moins 1.")
+        if not 1 <= rounds <= runs:
+            raise CommandError("--rounds doit être entre 1 et --runs.")
         if load:
             from maillage.core.bench_load.run import run_load
 
@@ -174,7 +201,7 @@ class Command(BaseCommand):
             return
         if scale < 2:
             raise CommandError("--scale doit être au moins 2 (comparé à ×1).")
-        self._compare(runs, scale, reuse)
+        self._compare(runs, scale, reuse, rounds)
 
     def _single(self, runs: int) -> None:
         self.stdout.write(f"{'page':55} {'médiane':>8} {'p95':>8} {'requêtes':>9} {'HTML':>8}")
@@ -186,14 +213,22 @@ class Command(BaseCommand):
                 f"{m.username + ' ' + m.url:55} {m.median_ms:7.1f}ms {m.p95_ms:7.1f}ms "
                 f"{m.queries:9d} {_kb(m.html_bytes):>8}")
 
-    def _compare(self, runs: int, scale: int, reuse: bool) -> None:
+    def _compare(self, runs: int, scale: int, reuse: bool, rounds: int) -> None:
         from maillage.core.bench_db import bench_database
 
-        measured = {}
-        for size in (1, scale):
-            with bench_database(size, reuse=reuse, out=self.stdout) as label:
-                self.stdout.write(f"Mesure des pages ×{size} ({label}, {runs} passages)…")
-                measured[size] = measure_pages(runs)
+        for size in (1, scale):  # both loaded (or found) first
+            with bench_database(size, reuse=reuse, out=self.stdout):
+                pass
+        measured: dict[int, dict] = {1: {}, scale: {}}
+        for done in range(rounds):
+            share = runs // rounds + (done < runs % rounds)
+            for size in (1, scale):
+                with bench_database(size, reuse=True, out=self.stdout, quiet=True) as label:
+                    self.stdout.write(f"Tour {done + 1}/{rounds} : pages ×{size} ({label}, "
+                                      f"{share} passages)…")
+                    for key, m in measure_pages(share).items():
+                        seen = measured[size].get(key)
+                        measured[size][key] = seen.merged(m) if seen else m
         small, large = measured[1], measured[scale]
         engine = connection.vendor
         self.stdout.write(
@@ -210,11 +245,14 @@ class Command(BaseCommand):
             missed = misses(key, s, m)
             failed += bool(missed)
             ratio = f"{m.p95_ms / s.p95_ms:6.2f}" if s and s.p95_ms and m.p95_ms else f"{'—':>6}"
+            cpu_ratio = (f"{m.cpu_p95_ms / s.cpu_p95_ms:6.2f}" if s and s.cpu_p95_ms
+                         and m.cpu_p95_ms else f"{'—':>6}")
             queries = f"{s.queries}→{m.queries}" if s and s.queries != m.queries else str(
                 m.queries)
             self.stdout.write(
                 f"{star} {label[:58]:58} "
                 f"{(f'{s.p95_ms:.1f}' if s else '—'):>8} {m.p95_ms:9.1f} {ratio} "
+                f"{(f'{s.cpu_p95_ms:.1f}' if s else '—'):>7} {m.cpu_p95_ms:7.1f} {cpu_ratio} "
                 f"{queries:>9} {_kb(m.html_bytes):>8} {_kb(m.gzip_bytes):>7} "
                 f"{'oui' if m.gzip_encoded else 'non':>6}  "
                 + (self.style.ERROR("✗ " + ", ".join(missed)) if missed else ""))
