@@ -10,6 +10,7 @@ renders it, the JSON range endpoint returns it and the page's script renders the
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -95,32 +96,67 @@ def actor_param(v: Visit) -> str:
     return f"s-{v.staff.public_id}" if v.staff_id else f"p-{v.professional.public_id}"
 
 
+#: The columns of a page's visits when their professionals are already loaded
+#: (``range_actors``): the visit, the person, the commune, the service; no join per visit to the
+#: team member or professional who makes it.
+PAGE_FIELDS = tuple(f for f in FIELDS if not f.startswith(("staff__", "professional__"))) + (
+    "staff_id", "professional_id")
+
+
 def range_actors(visits: QuerySet[Visit]) -> list[dict]:
-    """Who visits in these visits (one grouped query, bounded by the size of the team): each
-    professional's key, name, profession and week-page parameter, sorted by name."""
-    pro_labels = dict(Professional._meta.get_field("profession").flatchoices)
-    rows = visits.order_by().values(
-        "staff_id", "staff__public_id", "staff__first_name", "staff__last_name",
-        "staff__username", "staff__profession", "professional_id", "professional__public_id",
-        "professional__first_name", "professional__last_name", "professional__profession",
-        "professional__organization__name").distinct()
+    """Who visits in these visits, with their numbers of visits, sorted by name: each
+    professional's key, name, profession, the loaded team member or professional (``obj``),
+    ``loaded`` (their visits), ``count`` (cancelled ones aside) and ``untraced`` (finished, not
+    traced).
+
+    One grouped query over the visits, without joins (one row per professional, bounded by the
+    size of the team), then the names of those few people: two small queries."""
+    now = timezone.now()
+    rows = list(visits.order_by().values("staff_id", "professional_id").annotate(
+        loaded=Count("pk"), count=Count("pk", filter=~Q(status=Visit.Status.CANCELLED)),
+        untraced=Count("pk", filter=Q(status=Visit.Status.PLANNED, ends_at__lt=now))))
+    staff_ids = [r["staff_id"] for r in rows if r["staff_id"]]
+    pro_ids = [r["professional_id"] for r in rows if not r["staff_id"] and r["professional_id"]]
+    staff = {u.pk: u for u in get_user_model().objects.filter(pk__in=staff_ids).only(
+        "public_id", "first_name", "last_name", "username", "profession")} if staff_ids else {}
+    pros = {p.pk: p for p in Professional.objects.filter(pk__in=pro_ids).select_related(
+        "organization").only("public_id", "first_name", "last_name", "profession",
+                             "organization__name")} if pro_ids else {}
     actors = []
     for r in rows:
+        counts = {"count": r["count"], "untraced": r["untraced"], "loaded": r["loaded"]}
         if r["staff_id"]:
-            who = (f"{r['staff__first_name']} {r['staff__last_name']}".strip()
-                   or r["staff__username"])
-            actors.append({"staff": r["staff_id"], "who": who,
-                           "profession": r["staff__profession"] or STAFF_PROFESSION})
+            u = staff[r["staff_id"]]
+            actors.append({"staff": u.pk, "obj": u, "who": u.get_full_name() or u.username,
+                           "profession": u.profession or STAFF_PROFESSION, **counts})
         elif r["professional_id"]:
-            who = f"{r['professional__first_name']} {r['professional__last_name']}".strip()
-            if r["professional__organization__name"]:
-                who += f" ({r['professional__organization__name']})"
-            profession = pro_labels.get(r["professional__profession"],
-                                        r["professional__profession"])
-            actors.append({"professional": r["professional_id"], "who": who,
-                           "profession": str(profession or STAFF_PROFESSION)})
+            p = pros[r["professional_id"]]
+            who = f"{p.first_name} {p.last_name}".strip()
+            if p.organization_id:
+                who += f" ({p.organization.name})"
+            actors.append({"professional": p.pk, "obj": p, "who": who,
+                           "profession": str(p.get_profession_display() or STAFF_PROFESSION),
+                           **counts})
     return sorted(actors, key=lambda a: (a["who"].casefold(), a.get("staff", 0),
                                          a.get("professional", 0)))
+
+
+def actor_pages(actors: list[dict], *, per_page: int, visits_per_page: int) -> list[list[dict]]:
+    """The professionals cut into pages, in their order: a page holds at most ``per_page``
+    professionals and, unless one professional alone has more, at most ``visits_per_page``
+    visits. A page's cost is bounded by both, however full each professional's day is."""
+    pages: list[list[dict]] = []
+    page: list[dict] = []
+    visits = 0
+    for actor in actors:
+        if page and (len(page) == per_page or visits + actor["loaded"] > visits_per_page):
+            pages.append(page)
+            page, visits = [], 0
+        page.append(actor)
+        visits += actor["loaded"]
+    if page:
+        pages.append(page)
+    return pages
 
 
 def actors_q(actors: list[dict]) -> Q:
@@ -130,12 +166,23 @@ def actors_q(actors: list[dict]) -> Q:
     return Q(staff_id__in=staff) | Q(professional_id__in=pros)
 
 
-def range_counts(visits: QuerySet[Visit]) -> dict:
-    """The number of visits (cancelled ones aside) and of finished untraced ones, in SQL."""
-    return visits.aggregate(
-        count=Count("pk", filter=~Q(status=Visit.Status.CANCELLED)),
-        untraced=Count("pk", filter=Q(status=Visit.Status.PLANNED,
-                                      ends_at__lt=timezone.now())))
+def with_actors(visits: list[Visit], actors: list[dict]) -> list[Visit]:
+    """Attach to each visit (loaded with ``PAGE_FIELDS``) its professional from ``actors``."""
+    staff = {a["staff"]: a["obj"] for a in actors if "staff" in a}
+    pros = {a["professional"]: a["obj"] for a in actors if "professional" in a}
+    for v in visits:
+        if v.staff_id:
+            v.staff = staff[v.staff_id]
+        elif v.professional_id:
+            v.professional = pros[v.professional_id]
+    return visits
+
+
+def range_counts(actors: list[dict]) -> dict:
+    """The number of visits (cancelled ones aside) and of finished untraced ones of these
+    professionals (counted by the database in ``range_actors``)."""
+    return {"count": sum(a["count"] for a in actors),
+            "untraced": sum(a["untraced"] for a in actors)}
 
 
 def _place_key(v: Visit):

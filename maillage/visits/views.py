@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -164,13 +163,17 @@ def _team_range(request, *, start_param: str, days_param: str) -> tuple[date, in
     return start, days, request.GET.get("profession", "")[:120]
 
 
-#: Professionals per page of the team's timeline: a page costs the same whatever the team's size.
+#: A page of the team's timeline: at most 15 professionals and about 100 visits a day (a
+#: professional whose day alone holds more still gets a page): a page costs the same whatever the
+#: size of the team and however full each professional's day is.
 TEAM_PAGE_SIZE = 15
+TEAM_PAGE_VISITS = 100
 
 
 def _team_timeline(request, start: date, days: int, profession: str) -> dict:
     """The team's timeline, one page of professionals at a time (``page``): who visits in the
-    range is one grouped query; only the page's professionals' visits are loaded."""
+    range, with their numbers of visits, is one grouped query (and their names two small ones);
+    only the page's professionals' visits are loaded, without a join per visit to them."""
     ranged = selectors.visible_visits(crt=request.crt, user=request.user,
                                       roles=request.roles)
     begin, _ = selectors.day_bounds(start)
@@ -179,23 +182,32 @@ def _team_timeline(request, start: date, days: int, profession: str) -> dict:
     everyone = timeline.range_actors(ranged)
     professions = sorted({a["profession"] for a in everyone})
     chosen = [a for a in everyone if not profession or a["profession"] == profession]
-    page = Paginator(chosen, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    pages = timeline.actor_pages(chosen, per_page=TEAM_PAGE_SIZE,
+                                 visits_per_page=TEAM_PAGE_VISITS * days) or [[]]
+    try:
+        number = min(max(1, int(request.GET.get("page", "1"))), len(pages))
+    except ValueError:
+        number = 1
+    shown = pages[number - 1]
     visits = selectors.in_range(
-        ranged.filter(timeline.actors_q(page.object_list)).only(*timeline.FIELDS), start, days)
+        ranged.filter(timeline.actors_q(shown)).select_related(None)
+        .select_related("beneficiary__commune", "service").only(*timeline.PAGE_FIELDS),
+        start, days) if shown else []
+    timeline.with_actors(visits, shown)
     tl = timeline.team_days(visits, start=start, days=days, rule=timeline.Rule())
-    tl.update(timeline.range_counts(ranged.filter(timeline.actors_q(chosen))) if chosen
-              else {"count": 0, "untraced": 0})
+    tl.update(timeline.range_counts(chosen))
     tl["profession"], tl["professions"] = profession, professions
     tl["heading"] = ("Passages de l'équipe — " + (
         timeline.date_format(start, "l j F Y") if days == 1
         else f"semaine du {timeline.date_format(start, 'j F Y')}"))
     tl["nav"] = _team_nav(start, days, profession)
     here = tl["nav"]["week" if days == 7 else "day"]
+    first = sum(len(p) for p in pages[:number - 1]) + 1
     tl["pages"] = {
-        "number": page.number, "count": page.paginator.num_pages, "total": len(chosen),
-        "first": page.start_index(), "last": page.end_index(),
-        "prev": f"{here}&page={page.number - 1}" if page.has_previous() else "",
-        "next": f"{here}&page={page.number + 1}" if page.has_next() else "",
+        "number": number, "count": len(pages), "total": len(chosen),
+        "first": first if shown else 0, "last": first + len(shown) - 1,
+        "prev": f"{here}&page={number - 1}" if number > 1 else "",
+        "next": f"{here}&page={number + 1}" if number < len(pages) else "",
     }
     return tl
 

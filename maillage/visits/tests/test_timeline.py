@@ -283,18 +283,34 @@ def test_team_day_at_scale_is_small_and_has_a_bounded_query_count(
         response = client.get(reverse("visits:team_day"))
     assert response.status_code == 200
     assert len(response.content) <= 300_000
-    # 15 professionals a page: the page costs the same whatever the size of the team.
-    assert response.content.decode().count('<h3 class="tl-h">') == 15
+    # About 100 visits a page: each of these professionals has 62 or 63 visits, so a page shows
+    # one of them; the page costs the same however full the days are.
+    assert response.content.decode().count('<h3 class="tl-h">') == 1
     page = visible_text(response)
-    assert "1000 passage(s)" in page and "Professionnels 1 à 15 sur 16" in page
+    assert "1000 passage(s)" in page and "Professionnel 1 sur 16" in page
     with django_assert_max_num_queries(12):
         data = _json(client).json()
-    assert len(_blocks(data)) == 1_000 - 1_000 // 16
-    assert data["pages"]["count"] == 2 and data["pages"]["next"].endswith("&page=2")
+    assert len(_blocks(data)) == 63  # Aide0 Nom0: visits 0, 16, 32… 992
+    assert data["pages"]["count"] == 16 and data["pages"]["next"].endswith("&page=2")
     assert data["count"] == 1_000  # the whole team's visits, counted by the database
-    last = _json(client, page=2).json()
-    assert len(_blocks(last)) == 1_000 // 16 and [r["who"] for r in last["sections"][0]["rows"]] \
+    last = _json(client, page=16).json()
+    assert len(_blocks(last)) == 62 and [r["who"] for r in last["sections"][0]["rows"]] \
         == ["Aide9 Nom9"]
+    assert last["pages"]["next"] == "" and last["pages"]["prev"].endswith("&page=15")
+
+
+def test_a_page_of_the_team_holds_15_professionals_or_about_100_visits():
+    def team(*loads):
+        return [{"who": f"P{i}", "loaded": n} for i, n in enumerate(loads)]
+
+    def sizes(actors, **kw):
+        return [len(p) for p in timeline.actor_pages(actors, **kw)]
+
+    assert sizes(team(*[5] * 40), per_page=15, visits_per_page=100) == [15, 15, 10]
+    assert sizes(team(*[10] * 25), per_page=15, visits_per_page=100) == [10, 10, 5]
+    # One professional with more than a page's visits still gets a page of their own.
+    assert sizes(team(30, 120, 30, 60), per_page=15, visits_per_page=100) == [1, 1, 2]
+    assert timeline.actor_pages([], per_page=15, visits_per_page=100) == []
 
 
 def test_professional_week_at_scale_has_a_bounded_query_count(

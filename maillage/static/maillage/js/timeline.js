@@ -96,7 +96,8 @@
       node.appendChild(a);
     }
     link("prev", p.prev, "← Professionnels précédents");
-    node.appendChild(el("span", null, "Professionnels " + p.first + " à " + p.last + " sur " + p.total));
+    node.appendChild(el("span", null, (p.first === p.last ? "Professionnel " + p.first
+      : "Professionnels " + p.first + " à " + p.last) + " sur " + p.total));
     link("next", p.next, "Professionnels suivants →");
   }
 
