@@ -76,7 +76,10 @@
       Object.keys(style).forEach(function (key) { options[key] = style[key]; });
       L.circleMarker(point, options)
         .bindPopup(popupFor(commune, data.layers))
-        .bindTooltip(commune.name)
+        // The name always written beside the point: on a plain background (no tiles), the
+        // only way to read the map.
+        .bindTooltip(commune.name, {permanent: true, direction: "right", offset: [8, 0],
+                                    className: "commune-name"})
         .addTo(groups.communes);
       data.layers.forEach(function (layer, index) {
         var value = layer.cells[commune.insee_code];
