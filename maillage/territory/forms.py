@@ -177,6 +177,8 @@ class MapPeriodForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.default_start = today.replace(month=1, day=1)
         self.default_end = today
+        if not self.is_bound:
+            self.initial = {"debut": self.default_start, "fin": self.default_end}
         self.fields["debut"].widget.attrs["placeholder"] = "jj/mm/aaaa"
         self.fields["fin"].widget.attrs["placeholder"] = "jj/mm/aaaa"
 

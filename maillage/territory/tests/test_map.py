@@ -292,6 +292,9 @@ class TestMapPage:
         response = client.get(MAP)
         assert response.status_code == 200
         assert f"Du 01/01/{today.year} au {today:%d/%m/%Y}" in visible_text(response)
+        # The period's fields show it.
+        assert f'value="{today.year}-01-01"' in response.content.decode()
+        assert f'value="{today:%Y-%m-%d}"' in response.content.decode()
 
     def test_the_map_link_is_in_the_navigation(self, client, users):
         client.force_login(users["ars"])
