@@ -246,8 +246,8 @@ class TestMapData:
 
     def test_query_budget(self, client, users, crt_a, territory,
                           django_assert_max_num_queries):
-        for _ in range(40):
-            commune = CommuneFactory(crt=crt_a, latitude=Decimal("47.5"),
+        for n in range(40):
+            commune = CommuneFactory(crt=crt_a, insee_code=f"44{n:03d}", latitude=Decimal("47.5"),
                                      longitude=Decimal("-0.9"))
             OrganizationFactory(crt=crt_a, commune=commune)
         client.force_login(users["direction"])

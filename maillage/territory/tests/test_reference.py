@@ -64,3 +64,32 @@ def test_commune_coordinates_for_rounds(crt_a, crt_b):
     assert commune_coordinates(["49054"], crt=crt_a) == {"49054": (47.5617, -1.0361)}
     assert commune_coordinates(["49054"], crt=crt_b) == {"49054": (47.5596, -1.0313)}
     assert commune_coordinates([]) == {}
+
+
+def test_every_demo_commune_is_placed_from_the_reference():
+    from maillage.territory.demo import VOLET2_ONLY
+    from maillage.territory.demo_communes import ANJOU_BLEU, BAUGEOIS_VALLEE
+
+    rows = ANJOU_BLEU + BAUGEOIS_VALLEE
+    for insee, postal_code, name, _minutes in rows:
+        ref = reference.lookup(insee)
+        assert (ref.name, ref.postal_code) == (name, postal_code)
+        assert ref.has_position and ref.population
+    assert VOLET2_ONLY <= {name for *_, name, _minutes in rows}
+
+
+def test_the_migration_places_the_communes_already_there(crt_a):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "maillage.territory.migrations.0003_commune_coverage")
+    candé = CommuneFactory(crt=crt_a, insee_code="49054")
+    unknown = CommuneFactory(crt=crt_a, insee_code="49999")
+    migration.fill_from_reference(apps, None)
+    candé.refresh_from_db()
+    unknown.refresh_from_db()
+    assert (candé.latitude, candé.longitude, candé.population) == (
+        Decimal("47.5596"), Decimal("-1.0313"), 2801)
+    assert unknown.latitude is None and unknown.population is None
