@@ -97,6 +97,7 @@ class TestPositionOnTheForm:
         client.force_login(users["coordinator"])
         page = client.get(reverse("territory:commune_edit", args=[candé.public_id]))
         assert 'value="47,55960"' in page.content.decode()
+        assert "la carte du territoire" in visible_text(page)
         response = self.post(client, candé, latitude="47,5617", longitude="-1.0361")
         assert response.status_code == 302
         candé.refresh_from_db()
