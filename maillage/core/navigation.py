@@ -35,6 +35,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2"),
     NavItem("Chambres", "lodging:rooms", "lodging.view", "Volet 2"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
+    NavItem("Carte du territoire", "territory:map", "territory.map", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
     NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire"),

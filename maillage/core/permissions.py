@@ -23,6 +23,7 @@ class Perm(StrEnum):
     HOME_VIEW = "home.view"
     TERRITORY_VIEW = "territory.view"
     TERRITORY_MANAGE = "territory.manage"
+    TERRITORY_MAP = "territory.map"
     DIRECTORY_VIEW = "directory.view"
     DIRECTORY_MANAGE = "directory.manage"
     BENEFICIARY_VIEW = "beneficiary.view"
@@ -96,6 +97,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # Territory: communes covered, coverage volet 1 / volet 2, travel times.
     Perm.TERRITORY_VIEW: CRT_TEAM,
     Perm.TERRITORY_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The territory map: counts per commune, never a person's location; the ARS sees it with
+    # small counts of people hidden (the small-cell rule of territory/access.py).
+    Perm.TERRITORY_MAP: CRT_TEAM | {Role.ARS},
     # Partner directory: organisations and professionals of the territory (contacts, no
     # health data). Read by the team, kept by coordination and the secretariat.
     Perm.DIRECTORY_VIEW: CRT_TEAM,

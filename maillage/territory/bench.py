@@ -5,3 +5,7 @@ from django.urls import reverse
 
 def pages():
     yield "coordinator", reverse("territory:organization_list")
+    yield "direction", reverse("territory:map")
+    # The map's data: grouped counts per commune, the heaviest part of the map.
+    yield "direction", reverse("territory:map_data")
+    yield "ars", reverse("territory:map_data")

@@ -6,10 +6,15 @@ from stdnum import luhn
 
 from maillage.core.demo import FIRST_NAMES, LAST_NAMES, DemoContext
 
+from . import reference
 from .demo_communes import ANJOU_BLEU, BAUGEOIS_VALLEE
 from .models import Commune, Organization, Professional
 
 K = Organization.Kind
+
+#: Communes where the CRT runs volet 2 only: the CLIC of the neighbouring territory already
+#: runs the prevention actions there (the map shows the three kinds of coverage).
+VOLET2_ONLY = {"Sceaux-d'Anjou", "Marcé"}
 P = Professional.Profession
 
 # (kind, name, commune name or None for outside the territory, city if outside)
@@ -77,6 +82,7 @@ def _rpps(ctx: DemoContext) -> str:
 def load(ctx: DemoContext) -> None:
     for key, rows in (("anjou_bleu", ANJOU_BLEU), ("baugeois", BAUGEOIS_VALLEE)):
         crt = ctx.crts[key]
+        places = reference.lookup_many(insee for insee, *_ in rows)
         communes = {
             c.name: c
             for c in Commune.objects.bulk_create(
@@ -87,10 +93,16 @@ def load(ctx: DemoContext) -> None:
                         postal_code=postal,
                         name=name,
                         travel_minutes=minutes,
-                        covers_volet1=True,
-                        # The on-call nurse must reach volet 2 homes quickly: beyond 35 min,
-                        # the commune is served by volet 1 only.
+                        # Volet 1 (actions for the whole territory) everywhere but where a
+                        # neighbouring CLIC runs them; the on-call nurse must reach volet 2
+                        # homes quickly: beyond 35 min, volet 1 only.
+                        covers_volet1=name not in VOLET2_ONLY,
                         covers_volet2=minutes <= 35,
+                        # Position and population from the national reference (INSEE COG,
+                        # Etalab/IGN), as when a commune is added by its INSEE code.
+                        latitude=places[insee].latitude,
+                        longitude=places[insee].longitude,
+                        population=places[insee].population,
                     )
                     for insee, postal, name, minutes in rows
                 ]

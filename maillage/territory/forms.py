@@ -1,27 +1,61 @@
 from django import forms
 
-from maillage.core.forms import VersionedModelForm
+from maillage.core.forms import BootstrapFormMixin, VersionedModelForm
 
 from .models import Commune, Organization, Professional
 
+TRAVEL_ERRORS = {
+    "required": "Indiquez le temps de trajet en minutes.",
+    "max_value": "Le temps de trajet ne peut pas dépasser 240 minutes.",
+    "min_value": "Le temps de trajet ne peut pas être négatif.",
+    "invalid": "Indiquez un nombre entier de minutes.",
+}
 
-class CommuneForm(VersionedModelForm):
-    travel_minutes = forms.IntegerField(
-        label="Temps de trajet depuis le site (minutes)",
-        min_value=0,
-        max_value=240,
+
+def _travel_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Temps de trajet depuis le site (minutes)", min_value=0, max_value=240,
         help_text="Temps de route habituel depuis le site du CRT, en minutes.",
+        error_messages=TRAVEL_ERRORS,
+    )
+
+
+def _degrees(label: str, bound: int, digits: int, example: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=False, min_value=-bound, max_value=bound, max_digits=digits,
+        decimal_places=5, localize=True,
+        help_text=f"En degrés décimaux (WGS 84), par exemple {example}.",
         error_messages={
-            "required": "Indiquez le temps de trajet en minutes.",
-            "max_value": "Le temps de trajet ne peut pas dépasser 240 minutes.",
-            "min_value": "Le temps de trajet ne peut pas être négatif.",
-            "invalid": "Indiquez un nombre entier de minutes.",
+            "invalid": "Indiquez un nombre en degrés décimaux, avec un point ou une virgule.",
+            "min_value": f"La {label.lower()} est comprise entre -{bound} et {bound}.",
+            "max_value": f"La {label.lower()} est comprise entre -{bound} et {bound}.",
+            "max_decimal_places": "Indiquez au plus 5 décimales.",
+            "max_digits": f"La {label.lower()} est comprise entre -{bound} et {bound}, avec "
+                          "au plus 5 décimales.",
+            "max_whole_digits": f"La {label.lower()} est comprise entre -{bound} et {bound}.",
         },
     )
 
+
+class _CoverageMixin:
+    def _widgets(self):
+        self.fields["travel_minutes"].widget.attrs["inputmode"] = "numeric"
+        for name in ("latitude", "longitude"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["inputmode"] = "decimal"
+
+
+class CommuneForm(_CoverageMixin, VersionedModelForm):
+    travel_minutes = _travel_field()
+    latitude = _degrees("Latitude", 90, 7, "47,55961")
+    longitude = _degrees("Longitude", 180, 8, "-1,03125")
+
     class Meta:
         model = Commune
-        fields = ["name", "postal_code", "covers_volet1", "covers_volet2", "travel_minutes"]
+        fields = [
+            "name", "postal_code", "covers_volet1", "covers_volet2", "travel_minutes",
+            "latitude", "longitude",
+        ]
         error_messages = {
             "name": {"required": "Indiquez le nom de la commune."},
             "postal_code": {"required": "Indiquez le code postal."},
@@ -29,11 +63,39 @@ class CommuneForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["travel_minutes"].widget.attrs["inputmode"] = "numeric"
+        self._widgets()
 
     def _post_clean(self):
         # The service validates (one place for the rules, including "at least one volet").
         pass
+
+
+class CommuneAddForm(_CoverageMixin, BootstrapFormMixin, forms.Form):
+    """Add a commune to the territory by its INSEE code: the rest comes from the reference."""
+
+    insee_code = forms.CharField(
+        label="Code INSEE de la commune", max_length=5, min_length=5, strip=True,
+        help_text="5 caractères, par exemple 49054 pour Candé (pas le code postal).",
+        error_messages={
+            "required": "Indiquez le code INSEE de la commune.",
+            "min_length": "Le code INSEE compte 5 caractères.",
+            "max_length": "Le code INSEE compte 5 caractères.",
+        },
+    )
+    travel_minutes = _travel_field()
+    covers_volet1 = forms.BooleanField(label="Volet 1 (appui au territoire)", required=False,
+                                       initial=True)
+    covers_volet2 = forms.BooleanField(label="Volet 2 (accompagnement renforcé)",
+                                       required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._widgets()
+        self.fields["insee_code"].widget.attrs.update({"autocomplete": "off",
+                                                       "spellcheck": "false"})
+
+    def clean_insee_code(self):
+        return self.cleaned_data["insee_code"].upper()
 
 
 class OrganizationForm(VersionedModelForm):
@@ -95,3 +157,43 @@ class ProfessionalForm(VersionedModelForm):
 
     def clean_rpps(self):
         return self.cleaned_data["rpps"].replace(" ", "")
+
+
+class MapPeriodForm(BootstrapFormMixin, forms.Form):
+    """The period of the map's counts (GET): by default, the current year up to today."""
+
+    debut = forms.DateField(
+        label="Du", required=False, widget=forms.DateInput(attrs={"type": "date"},
+                                                          format="%Y-%m-%d"),
+        error_messages={"invalid": "Indiquez une date de début valide (jj/mm/aaaa)."},
+    )
+    fin = forms.DateField(
+        label="Au", required=False, widget=forms.DateInput(attrs={"type": "date"},
+                                                          format="%Y-%m-%d"),
+        error_messages={"invalid": "Indiquez une date de fin valide (jj/mm/aaaa)."},
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_start = today.replace(month=1, day=1)
+        self.default_end = today
+        if not self.is_bound:
+            self.initial = {"debut": self.default_start, "fin": self.default_end}
+        self.fields["debut"].widget.attrs["placeholder"] = "jj/mm/aaaa"
+        self.fields["fin"].widget.attrs["placeholder"] = "jj/mm/aaaa"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("debut"), data.get("fin")
+        if start and end and end < start:
+            self.add_error("fin", "La date de fin précède la date de début.")
+        elif start and end and (end - start).days > 366 * 5:
+            self.add_error("fin", "Choisissez une période de 5 ans au plus.")
+        return data
+
+    def period(self):
+        """(start, end) of a valid form, the defaults filling what was left empty."""
+        data = self.cleaned_data
+        start = data.get("debut") or self.default_start
+        end = data.get("fin") or max(self.default_end, start)
+        return start, end

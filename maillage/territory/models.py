@@ -1,7 +1,7 @@
 """The CRT's territory: the communes it covers, per volet, with the travel time from its base."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from maillage.core.models import TenantModel, VersionedModel
@@ -29,6 +29,20 @@ class Commune(TenantModel, VersionedModel):
         "temps de trajet depuis le site (minutes)",
         validators=[MaxValueValidator(240)],
     )
+    # Where the commune is drawn on the territory map and where travel times are estimated
+    # from: the national reference's position (``reference.py``) when the commune is added,
+    # correctable on its form. WGS 84 degrees.
+    latitude = models.DecimalField(
+        "latitude", max_digits=7, decimal_places=5, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        "longitude", max_digits=8, decimal_places=5, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    population = models.PositiveIntegerField(
+        "population municipale (INSEE)", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "commune"
@@ -40,6 +54,10 @@ class Commune(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.postal_code})"
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 class Organization(TenantModel, VersionedModel):

@@ -6,6 +6,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from maillage.core.models import Crt
 
+from . import reference
 from .models import Commune, Organization, Professional
 
 
@@ -80,3 +81,22 @@ def commune_named(*, crt: Crt, name: str) -> Commune | None:
     if not name:
         return None
     return Commune.objects.filter(crt=crt, name__iexact=name).first()
+
+
+def commune_coordinates(insee_codes, *, crt: Crt | None = None) -> dict[str, tuple[float, float]]:
+    """(latitude, longitude) in WGS 84 degrees of each commune of ``insee_codes`` that has a
+    position, for maps and travel-time estimates (issue 17: rounds). National reference data
+    (``reference.py``); with ``crt``, the position stored for the CRT's own communes (as
+    corrected on the commune form) wins. Codes without a position are left out."""
+    codes = {str(code).strip().upper() for code in insee_codes if code}
+    found = {
+        code: (float(ref.latitude), float(ref.longitude))
+        for code, ref in reference.lookup_many(codes).items()
+        if ref.has_position
+    }
+    if crt is not None and codes:
+        stored = (Commune.objects.filter(crt=crt, insee_code__in=codes, latitude__isnull=False,
+                                         longitude__isnull=False)
+                  .values_list("insee_code", "latitude", "longitude"))
+        found.update({code: (float(lat), float(lon)) for code, lat, lon in stored})
+    return found

@@ -7,9 +7,13 @@ from maillage.core.errors import DomainError
 from maillage.core.models import Crt
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
+from . import reference
 from .models import Commune, Organization, Professional
 
-COMMUNE_FIELDS = ("postal_code", "name", "covers_volet1", "covers_volet2", "travel_minutes")
+COMMUNE_FIELDS = (
+    "postal_code", "name", "covers_volet1", "covers_volet2", "travel_minutes", "latitude",
+    "longitude",
+)
 
 
 def _check_commune(commune: Commune) -> None:
@@ -18,6 +22,11 @@ def _check_commune(commune: Commune) -> None:
         raise DomainError(
             "Une commune du territoire est couverte au moins par un volet (1 ou 2).",
             field="covers_volet2",
+        )
+    if (commune.latitude is None) != (commune.longitude is None):
+        missing = "longitude" if commune.longitude is None else "latitude"
+        raise DomainError(
+            "Indiquez la latitude et la longitude, ou aucune des deux.", field=missing
         )
 
 
@@ -33,22 +42,35 @@ def commune_create(
     actor,
     crt: Crt,
     insee_code: str,
-    postal_code: str,
-    name: str,
     travel_minutes: int,
     covers_volet1: bool = True,
     covers_volet2: bool = True,
+    postal_code: str = "",
+    name: str = "",
 ) -> Commune:
+    """Add the commune with this INSEE code to ``crt``'s territory. Its name, postal code,
+    population and position come from the national reference (``reference.py``); a name or
+    postal code given here (e.g. another postal code of the commune) wins."""
+    insee_code = (insee_code or "").strip().upper()
+    ref = reference.lookup(insee_code)
+    if ref is None:
+        raise DomainError(
+            "Aucune commune actuelle ne porte ce code INSEE (code officiel géographique 2026).",
+            field="insee_code",
+        )
     if Commune.objects.filter(crt=crt, insee_code=insee_code).exists():
         raise DomainError("Cette commune fait déjà partie du territoire.", field="insee_code")
     commune = Commune(
         crt=crt,
         insee_code=insee_code,
-        postal_code=postal_code,
-        name=name,
+        postal_code=postal_code or ref.postal_code,
+        name=name or ref.name,
         travel_minutes=travel_minutes,
         covers_volet1=covers_volet1,
         covers_volet2=covers_volet2,
+        latitude=ref.latitude,
+        longitude=ref.longitude,
+        population=ref.population,
         created_by=actor,
         updated_by=actor,
     )

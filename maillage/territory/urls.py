@@ -6,6 +6,9 @@ app_name = "territory"
 
 urlpatterns = [
     path("communes/", views.commune_list, name="commune_list"),
+    path("communes/ajouter/", views.commune_add, name="commune_add"),
+    path("carte/", views.territory_map, name="map"),
+    path("carte/donnees/", views.territory_map_data, name="map_data"),
     path("lieux-de-naissance/", views.birthplace_search, name="birthplace_search"),
     path("communes/<uuid:public_id>/modifier/", views.commune_edit, name="commune_edit"),
     path("partenaires/", views.organization_list, name="organization_list"),

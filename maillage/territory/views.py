@@ -1,8 +1,12 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
@@ -10,8 +14,9 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import birthplaces, selectors, services
-from .forms import CommuneForm, OrganizationForm, ProfessionalForm
+from . import access, birthplaces, selectors, services
+from .forms import CommuneAddForm, CommuneForm, MapPeriodForm, OrganizationForm, ProfessionalForm
+from .map import map_data
 from .models import Commune, Organization, Professional
 
 
@@ -68,6 +73,115 @@ def commune_edit(request: HttpRequest, public_id) -> HttpResponse:
         request, CommuneForm(request.POST or None, instance=commune), save,
         template="territory/commune_form.html", context={"commune": commune}, on_success=done,
     )
+
+
+@require("territory.manage")
+@require_http_methods(["GET", "POST"])
+def commune_add(request: HttpRequest) -> HttpResponse:
+    """Add a commune by its INSEE code: name, postal code, population and position come from
+    the national reference (``reference.py``)."""
+
+    def save(data):
+        return services.commune_create(
+            actor=request.user, crt=request.crt, insee_code=data["insee_code"],
+            travel_minutes=data["travel_minutes"], covers_volet1=data["covers_volet1"],
+            covers_volet2=data["covers_volet2"],
+        )
+
+    def done(result):
+        messages.success(request, f"La commune « {result.name} » ({result.insee_code}) a été "
+                                  "ajoutée au territoire.")
+        return redirect("territory:commune_list")
+
+    return run_form(
+        request, CommuneAddForm(request.POST or None), save, template="core/form_page.html",
+        on_success=done, context={
+            "title": "Ajouter une commune au territoire",
+            "intro": "Le nom, le code postal, la population et la position de la commune sont "
+                     "repris du code officiel géographique de l'INSEE ; ils restent modifiables "
+                     "ensuite.",
+            "back_url": reverse("territory:commune_list"),
+            "back_label": "Territoire",
+            "submit_label": "Ajouter la commune",
+        },
+    )
+
+
+# --- The territory map ---------------------------------------------------------------------
+
+
+def _tile_settings() -> tuple[str, str]:
+    """The tile URL template (``MAP_TILE_URL``, e.g. ``https://tile.example.org/{z}/{x}/{y}.png``;
+    empty: no background map, the communes are drawn on a plain background) and its
+    attribution (``MAP_TILE_ATTRIBUTION``)."""
+    return (getattr(settings, "MAP_TILE_URL", "") or "",
+            getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "")
+
+
+def _tile_origin(url: str) -> str:
+    """The origin the browser may load tiles from (CSP ``img-src``): ``{s}`` subdomains become
+    a wildcard."""
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} else ""
+
+
+def _map_period(request) -> tuple[MapPeriodForm, tuple | None]:
+    form = MapPeriodForm(request.GET or None, today=timezone.localdate())
+    if not form.is_bound:
+        return form, (form.default_start, form.default_end)
+    return form, form.period() if form.is_valid() else None
+
+
+@require("territory.map")
+@require_GET
+def territory_map(request: HttpRequest) -> HttpResponse:
+    form, period = _map_period(request)
+    tile_url, attribution = _tile_settings()
+    data = None
+    if period is not None:
+        data = map_data(crt=request.crt, user=request.user, roles=request.roles,
+                        start=period[0], end=period[1])
+    rows = []
+    if data is not None:
+        for commune in data["communes"]:
+            code = commune["insee_code"]
+            names = data["partner_names"].get(code, [])
+            rows.append({**commune, "cells": [
+                {"text": layer["cells"].get(code),
+                 "names": names if layer["key"] == "territory.partners" else []}
+                for layer in data["layers"]]})
+    response = render(request, "territory/map.html", {
+        "form": form,
+        "period": period,
+        "data": data,
+        "rows": rows,
+        "data_url": reverse("territory:map_data"),
+        "query": request.GET.urlencode(),
+        "tile_url": tile_url,
+        "tile_attribution": attribution,
+        "small_cells_hidden": not access.sees_exact_counts(request.roles),
+        "can_manage": has_permission(request.roles, "territory.manage"),
+    }, status=200 if period is not None else 400)
+    origin = _tile_origin(tile_url)
+    if origin:
+        response._csp_update = {"img-src": [origin]}
+    return response
+
+
+@require("territory.map")
+@require_GET
+def territory_map_data(request: HttpRequest) -> HttpResponse:
+    """The map's data as JSON (the page fetches it): per-commune counts computed by the
+    database, filtered by the access rules of ``access.py``. No personal data."""
+    form, period = _map_period(request)
+    if period is None:
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    data = map_data(crt=request.crt, user=request.user, roles=request.roles,
+                    start=period[0], end=period[1])
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- Partner directory ---------------------------------------------------------------------

@@ -61,6 +61,11 @@ def main() -> None:
     connection.close()
 
     barrier = threading.Barrier(args.threads)
+    # Real communes: a territory is made of INSEE codes of the current COG.
+    from maillage.territory import reference
+
+    codes = sorted(code for code in reference.lookup_many(
+        f"49{n:03d}" for n in range(1, 1000)))[: args.threads]
     errors: list[str] = []
     lock = threading.Lock()
 
@@ -68,7 +73,7 @@ def main() -> None:
         try:
             barrier.wait()
             commune = services.commune_create(
-                actor=actor, crt=crt, insee_code=f"49{i + 1:03d}", postal_code="49000",
+                actor=actor, crt=crt, insee_code=codes[i], postal_code="49000",
                 name=f"Commune {i}", travel_minutes=10 + i % 30,
             )
             list(selectors.communes(crt=crt)[:20])
