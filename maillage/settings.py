@@ -291,6 +291,13 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "maillage" / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Territory map (territory:map): the tile server's URL template, e.g.
+# https://tile.example.org/{z}/{x}/{y}.png, and its attribution. Empty: no tiles, the communes
+# are drawn on a plain background (works offline). The tile host is allowed by the map page's
+# Content-Security-Policy only.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+
 # Uploaded documents: accepted types and maximum size (checked on content, not only the name).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_MB", default=10) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
