@@ -136,8 +136,9 @@ def load(ctx: DemoContext) -> None:
             continue
         scale = max(1, ctx.scale)
         last_year = ctx.today.year - 1
-        last = date(last_year, 10, 1)
-        if last >= ctx.history_start:
+        # Last autumn (within the demo's history, which starts about 14 months ago).
+        last = max(date(last_year, 10, 1), ctx.history_start + timedelta(days=7))
+        if last.year == last_year:
             _yearly(ctx, crt, coordinator, last_year, last,
                     answers={"beneficiaries": 24 * scale, "caregivers": 15 * scale,
                              "professionals": 11 * scale},
