@@ -2,7 +2,7 @@ from django import forms
 
 from maillage.core.forms import BootstrapFormMixin, VersionedModelForm
 
-from .models import SCALE_LABELS, Question, Questionnaire
+from .models import SCALE_LABELS, Question, Questionnaire, Respondent
 from .services import MAX_CODES
 
 
@@ -97,6 +97,10 @@ class AnswerForm(BootstrapFormMixin, forms.Form):
             self.fields["code"] = forms.CharField(
                 label="Code inscrit sur le papier", max_length=20, required=False,
                 help_text="Vide si le papier ne porte pas de code.")
+            self.fields["respondent"] = forms.ChoiceField(
+                label="Répondant (papier sans code)", choices=Respondent.choices,
+                required=False, help_text="Si le papier le dit ; un code dit déjà à qui il a "
+                                          "été remis.")
         for q in questions:
             name = f"q_{q.public_id}"
             if q.kind == Question.Kind.SCALE:

@@ -26,6 +26,17 @@ SCALE_LABELS = {
 }
 
 
+class Respondent(models.TextChoices):
+    """Who answers, as far as the code handed out says (a coarse category, never a person):
+    indicators V1-09 and V2-15/16 count the satisfied per respondent."""
+
+    OLDER_PERSON = "older_person", "Personne âgée"
+    CAREGIVER = "caregiver", "Aidant"
+    PROFESSIONAL = "professional", "Professionnel"
+    BENEFICIARY = "beneficiary", "Bénéficiaire du volet 2"
+    UNKNOWN = "", "Non précisé"
+
+
 class Questionnaire(TenantModel, VersionedModel):
     class Audience(models.TextChoices):
         OLDER_PEOPLE = "older_people", "Personnes âgées"
@@ -129,6 +140,8 @@ class AnswerCode(models.Model):
     crt = models.ForeignKey("core.Crt", on_delete=models.PROTECT, related_name="+")
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="codes")
     code = models.CharField("code", max_length=12, unique=True)
+    respondent = models.CharField("remis à", max_length=15, choices=Respondent, blank=True,
+                                  default="")
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField("utilisé le", null=True, blank=True)
 
@@ -158,6 +171,8 @@ class Response(TenantModel):
     code = models.OneToOneField(AnswerCode, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="response")
     channel = models.CharField("origine", max_length=10, choices=Channel)
+    respondent = models.CharField("répondant", max_length=15, choices=Respondent, blank=True,
+                                  default="")
 
     class Meta:
         verbose_name = "réponse"

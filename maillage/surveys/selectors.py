@@ -13,7 +13,19 @@ from django.db.models import Count, Q, QuerySet
 from maillage.core.audit import audit_log
 
 from .access import can_read_comments, collections_visible, questionnaires_visible
-from .models import SCALE_LABELS, Answer, AnswerCode, Collection, Question, Questionnaire, Response
+from .models import (
+    SCALE_LABELS,
+    Answer,
+    AnswerCode,
+    Collection,
+    Question,
+    Questionnaire,
+    Respondent,
+    Response,
+)
+
+#: Grades counted as satisfied (« satisfait », « très satisfait »): indicators V1-09, V2-15/16.
+SATISFIED = 4
 
 #: Comments listed per group (the latest first).
 COMMENTS_SHOWN = 100
@@ -38,10 +50,17 @@ class QuestionResult:
     mean: float | None = None
     bars: list[Bar] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    #: Scales: answers graded 4 or 5, and the same per respondent [(label, answers, % satisfied)].
+    satisfied: int = 0
+    by_respondent: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def mean_label(self) -> str:
         return "—" if self.mean is None else f"{self.mean:.1f}".replace(".", ",")
+
+    @property
+    def satisfied_percent(self) -> int:
+        return _percent(self.satisfied, self.count)
 
 
 @dataclass
@@ -50,7 +69,13 @@ class GroupResult:
     label: str
     responses: int = 0
     collections: int = 0
+    codes: int = 0
     questions: list[QuestionResult] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> int | None:
+        """Answers ÷ codes handed out, in % (None without codes: paper answers only)."""
+        return _percent(self.responses, self.codes) if self.codes else None
 
     @property
     def satisfaction(self) -> QuestionResult | None:
@@ -107,7 +132,7 @@ def _percent(part: int, whole: int) -> int:
 
 def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
             with_comments: bool = False) -> list[GroupResult]:
-    """Results of the given collections, grouped (``GROUP_FIELDS``): five queries in all."""
+    """Results of the given collections, grouped (``GROUP_FIELDS``): eight queries in all."""
     key_field, label_field = GROUP_FIELDS[group_by] or (None, None)
     ids = list(collections_qs.values_list("pk", flat=True))
     info = list(Collection.objects.filter(pk__in=ids).values(
@@ -134,12 +159,17 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
     for row in (Response.objects.filter(collection_id__in=ids).values("collection_id")
                 .annotate(n=Count("id"))):
         responses[group_of_collection[row["collection_id"]]] += row["n"]
+    codes_handed = defaultdict(int)
+    for row in (AnswerCode.objects.filter(collection_id__in=ids).values("collection_id")
+                .annotate(n=Count("id"))):
+        codes_handed[group_of_collection[row["collection_id"]]] += row["n"]
     questions = list(Question.objects.filter(questionnaire__collections__in=ids).distinct()
                      .select_related("questionnaire")
                      .order_by("questionnaire__title", "questionnaire_id", "position"))
     cells: dict[tuple[str, int], QuestionResult] = {}
     for group in groups.values():
         group.responses = responses[group.key]
+        group.codes = codes_handed[group.key]
         for q in questions:
             cells[(group.key, q.pk)] = result = QuestionResult(q)
             group.questions.append(result)
@@ -156,6 +186,15 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
         result = cells[cell]
         result.count = sum(counts.values())
         result.mean = sum(g * n for g, n in counts.items()) / result.count
+    by_respondent: dict[tuple[str, int], dict[str, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0]))
+    for row in (answers.filter(question__kind=Question.Kind.SCALE, scale__isnull=False)
+                .values(col, "question_id", "response__respondent")
+                .annotate(n=Count("id"), ok=Count("id", filter=Q(scale__gte=SATISFIED)))):
+        cell = by_respondent[(group_of_collection[row[col]], row["question_id"])]
+        cell[row["response__respondent"]][0] += row["n"]
+        cell[row["response__respondent"]][1] += row["ok"]
+    labels = dict(Respondent.choices)
     for group in groups.values():
         for result in group.questions:
             q = result.question
@@ -164,6 +203,11 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
                 result.bars = [Bar(f"{g} — {label}", counts.get(g, 0),
                                    _percent(counts.get(g, 0), result.count))
                                for g, label in SCALE_LABELS.items()]
+                result.satisfied = sum(n for g, n in counts.items() if g >= SATISFIED)
+                split = by_respondent.get((group.key, q.pk), {})
+                result.by_respondent = [(labels[r], split[r][0], _percent(split[r][1],
+                                                                         split[r][0]))
+                                        for r in Respondent.values if r in split]
     # Single choices and yes / no: counts of each value.
     tallies: dict[tuple[str, int], dict] = defaultdict(lambda: defaultdict(int))
     for row in (answers.filter(question__kind__in=[Question.Kind.CHOICE, Question.Kind.YES_NO])

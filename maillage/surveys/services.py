@@ -26,7 +26,7 @@ from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import Crt
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import Answer, AnswerCode, Collection, Question, Questionnaire, Response
+from .models import Answer, AnswerCode, Collection, Question, Questionnaire, Respondent, Response
 
 QUESTIONNAIRE_FIELDS = ("title", "audience", "usage", "intro", "is_active")
 QUESTION_FIELDS = ("kind", "text", "choices", "required")
@@ -234,7 +234,14 @@ def questionnaire_duplicate(*, actor, questionnaire: Questionnaire) -> Questionn
 # --- Collections and codes -------------------------------------------------------------------
 
 
-def _new_codes(collection: Collection, count: int) -> list[AnswerCode]:
+def _check_respondent(respondent: str) -> str:
+    if (respondent or "") not in Respondent.values:
+        raise DomainError("Choisissez à qui les codes sont remis.", field="respondent")
+    return respondent or ""
+
+
+def _new_codes(collection: Collection, count: int, respondent: str = "") -> list[AnswerCode]:
+    respondent = _check_respondent(respondent)
     if not 0 <= count <= MAX_CODES:
         raise DomainError(f"Entre 0 et {MAX_CODES} codes à la fois.", field="codes")
     made: list[AnswerCode] = []
@@ -242,27 +249,46 @@ def _new_codes(collection: Collection, count: int) -> list[AnswerCode]:
         batch = {"".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                  for _ in range(count - len(made))}
         taken = set(AnswerCode.objects.filter(code__in=batch).values_list("code", flat=True))
-        made += [AnswerCode(crt_id=collection.crt_id, collection=collection, code=c)
-                 for c in batch - taken]
+        made += [AnswerCode(crt_id=collection.crt_id, collection=collection, code=c,
+                            respondent=respondent) for c in sorted(batch - taken)]
     AnswerCode.objects.bulk_create(made)
     return made
 
 
+def _code_counts(codes) -> dict[str, int]:
+    """``codes``: a number (codes for anyone) or {respondent: number}."""
+    counts = codes if isinstance(codes, dict) else {"": codes or 0}
+    return {_check_respondent(str(k)): int(v or 0) for k, v in counts.items()}
+
+
 @transaction.atomic
-def collection_open(*, actor, crt: Crt, questionnaire: Questionnaire, subject_kind: str,
-                    subject_public_id, subject_label: str, group_key: str = "",
+def collection_open(*, actor, crt: Crt, subject_kind: str, subject_public_id,
+                    subject_label: str, questionnaire: Questionnaire | None = None,
+                    usage: str = Questionnaire.Usage.SESSION, group_key: str = "",
                     group_label: str = "", category_key: str = "", category_label: str = "",
-                    codes: int = 0, opened_on=None) -> Collection:
-    """Open (or return, when it exists) the collection of ``questionnaire`` for a subject, and
-    add ``codes`` answer codes to it. Idempotent per (subject, questionnaire)."""
+                    codes: int | dict = 0, opened_on=None) -> Collection:
+    """Open (or return, when it exists) the collection of ``questionnaire`` — by default the
+    CRT's questionnaire in service for ``usage`` — for a subject, and add answer codes to it:
+    ``codes`` is a number, or {respondent: number} (``Respondent``: "older_person",
+    "caregiver", "professional", "" unspecified). Idempotent per (subject, questionnaire)."""
+    counts = _code_counts(codes)
+    if questionnaire is None:
+        from .selectors import active_questionnaire
+
+        questionnaire = active_questionnaire(crt=crt, usage=usage)
+        if questionnaire is None:
+            raise DomainError("Aucun questionnaire de satisfaction en service pour cet usage : "
+                              "installez les questionnaires par défaut.",
+                              field="questionnaire")
     if questionnaire.crt_id != crt.pk:
         raise DomainError("Questionnaire inconnu.", field="questionnaire")
     existing = Collection.objects.select_for_update().filter(
         crt=crt, subject_kind=subject_kind, subject_public_id=str(subject_public_id),
         questionnaire=questionnaire).first()
     if existing is not None:
-        if codes:
-            codes_add(actor=actor, collection=existing, count=codes)
+        for respondent, count in counts.items():
+            if count:
+                codes_add(actor=actor, collection=existing, count=count, respondent=respondent)
         return existing
     if not questionnaire.is_active:
         raise DomainError("Ce questionnaire n'est plus en service.", field="questionnaire")
@@ -280,17 +306,19 @@ def collection_open(*, actor, crt: Crt, questionnaire: Questionnaire, subject_ki
             collection.save()
     except IntegrityError as error:  # opened by someone else at the same moment
         raise ConflictError() from error
-    _new_codes(collection, codes)
+    for respondent, count in counts.items():
+        _new_codes(collection, count, respondent)
     audit_log(actor=actor, action="survey_collection.opened", obj=collection,
-              details={"codes": {"avant": "", "après": str(codes)}})
+              details={"codes": {"avant": "", "après": str(sum(counts.values()))}})
     return collection
 
 
 @transaction.atomic
-def codes_add(*, actor, collection: Collection, count: int) -> list[AnswerCode]:
+def codes_add(*, actor, collection: Collection, count: int,
+              respondent: str = "") -> list[AnswerCode]:
     if count < 1:
         raise DomainError("Un code au moins.", field="count")
-    made = _new_codes(collection, count)
+    made = _new_codes(collection, count, respondent)
     audit_log(actor=actor, action="survey_collection.codes_added", obj=collection,
               details={"codes": {"avant": "", "après": str(count)}})
     return made
@@ -356,11 +384,12 @@ def _answers(questions: list[Question], values: dict) -> list[Answer]:
 
 
 def _store(*, actor, collection: Collection, code: AnswerCode | None, channel: str,
-           values: dict) -> Response:
+           values: dict, respondent: str = "") -> Response:
     questions = list(collection.questionnaire.questions.order_by("position"))
     answers = _answers(questions, values)
     response = Response(crt_id=collection.crt_id, collection=collection, code=code,
-                        channel=channel, created_by=actor, updated_by=actor)
+                        channel=channel, created_by=actor, updated_by=actor,
+                        respondent=code.respondent if code is not None else respondent)
     try:
         with transaction.atomic():
             response.save()
@@ -407,9 +436,11 @@ def response_submit(*, code: str, values: dict) -> Response:
 
 @transaction.atomic
 def response_record_paper(*, actor, collection: Collection, code: str = "",
-                          values: dict) -> Response:
+                          values: dict, respondent: str = "") -> Response:
     """An answer received on paper, typed by the team; with the code printed on it, if any
-    (then that code can no longer be used online)."""
+    (then that code can no longer be used online, and it says who answered), else with
+    ``respondent`` as written on the paper."""
+    respondent = _check_respondent(respondent)
     found = None
     if code:
         found = (AnswerCode.objects.select_for_update()
@@ -420,6 +451,6 @@ def response_record_paper(*, actor, collection: Collection, code: str = "",
             raise DomainError("Ce code a déjà servi : la réponse est déjà enregistrée.",
                               field="code")
     response = _store(actor=actor, collection=collection, code=found,
-                      channel=Response.Channel.PAPER, values=values)
+                      channel=Response.Channel.PAPER, values=values, respondent=respondent)
     audit_log(actor=actor, action="survey_response.typed", obj=collection)
     return response

@@ -359,7 +359,8 @@ def collection_paper(request: HttpRequest, public_id) -> HttpResponse:
 
     def save(data):
         return services.response_record_paper(actor=request.user, collection=c,
-                                              code=data.get("code", ""), values=form.values())
+                                              code=data.get("code", ""), values=form.values(),
+                                              respondent=data.get("respondent", ""))
 
     def done(result):
         messages.success(request, "Réponse enregistrée. Vous pouvez saisir la suivante.")

@@ -8,7 +8,7 @@ from django.db import transaction
 from maillage.core.errors import DomainError
 
 from . import services
-from .models import Collection, Questionnaire
+from .models import Collection, Questionnaire, Respondent
 
 YEARLY_KIND = "volet2.yearly"
 
@@ -18,6 +18,11 @@ AUDIENCES = {
     "caregivers": Questionnaire.Audience.CAREGIVERS,
     "professionals": Questionnaire.Audience.PROFESSIONALS,
 }
+
+
+#: Who the codes of each audience are handed to.
+RESPONDENTS = {"beneficiaries": Respondent.BENEFICIARY, "caregivers": Respondent.CAREGIVER,
+               "professionals": Respondent.PROFESSIONAL}
 
 
 def yearly_subject(year: int) -> str:
@@ -48,7 +53,8 @@ def yearly_survey_open(*, actor, crt, year: int, counts: dict[str, int],
             subject_public_id=yearly_subject(year),
             subject_label=f"Enquête annuelle {year} — {audience.label.lower()}",
             group_key=str(year), group_label=f"Enquête {year}", category_key=field,
-            category_label=audience.label, codes=count, opened_on=opened_on)
+            category_label=audience.label, codes={RESPONDENTS[field]: count},
+            opened_on=opened_on)
         opened += 1
     if not opened:
         raise DomainError("Demandez des codes pour un public au moins.", field="beneficiaries")

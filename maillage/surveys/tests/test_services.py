@@ -188,7 +188,8 @@ class TestResults:
     A1: grades 5, 4 ; choices 0, 0 ; yes, no ; one comment.
     A2: grades 4, 2, 5 ; choice 1 ; yes.
     B1: grade 3 ; no comment.
-    Action A: 5 answers, mean (5+4+4+2+5)/5 = 4.0, grades 1:0 2:1 3:0 4:2 5:2;
+    Action A: 5 answers, mean (5+4+4+2+5)/5 = 4.0, grades 1:0 2:1 3:0 4:2 5:2, 4 of 5
+    satisfied (80 %); 6 codes handed out → response rate 5/6 = 83 %;
     choices: option 0 ×2, option 1 ×1; yes 2, no 1.
     Field view: the same (one action per field). All together: 6 answers, mean 23/6 ≈ 3.8."""
 
@@ -210,13 +211,16 @@ class TestResults:
         return q
 
     def test_per_action(self, crt_a, users, scenario, django_assert_max_num_queries):
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             groups = selectors.results_for(crt=crt_a, user=users["coordinator"], roles=COORD,
                                            subject_kind="outreach.session", group_by="group")
         a, b = groups
         assert (a.label, a.collections, a.responses) == ("Action A", 2, 5)
         scale, choice, yes_no, comment = a.questions
         assert scale.count == 5 and scale.mean == pytest.approx(4.0)
+        assert (scale.satisfied, scale.satisfied_percent) == (4, 80)
+        assert (a.codes, a.response_rate) == (6, 83)
+        assert scale.by_respondent == [("Non précisé", 5, 80)]
         assert [bar.count for bar in scale.bars] == [0, 1, 0, 2, 2]
         assert [bar.percent for bar in scale.bars] == [0, 20, 0, 40, 40]
         assert [(bar.label, bar.count) for bar in choice.bars] == [
@@ -255,6 +259,39 @@ class TestResults:
         user = make_user(crt_b, Role.COORDINATOR)
         assert selectors.results_for(crt=crt_b, user=user, roles=COORD,
                                      subject_kind="outreach.session") == []
+
+
+def test_satisfied_per_respondent(crt_a, users):
+    """Codes handed to two older people and a caregiver: grades 5 and 2, and 4."""
+    c = collection(crt_a, codes={"older_person": 2, "caregiver": 1})
+    for code, grade in zip(c.codes.order_by("respondent", "id"), (4, 5, 2), strict=True):
+        services.response_submit(code=code.code, values=values(c, scale=grade))
+    assert sorted(Response.objects.values_list("respondent", flat=True)) == [
+        "caregiver", "older_person", "older_person"]
+    services.response_record_paper(actor=users["coordinator"], collection=c,
+                                   respondent="professional", values=values(c, scale=1))
+    with pytest.raises(DomainError) as caught:
+        services.response_record_paper(actor=users["coordinator"], collection=c,
+                                       respondent="voisin", values=values(c, scale=1))
+    assert caught.value.field == "respondent"
+    (group,) = selectors.results_for(crt=crt_a, user=users["coordinator"], roles=COORD,
+                                     subject_kind="outreach.session", group_by="all")
+    assert group.questions[0].by_respondent == [
+        ("Personne âgée", 2, 50), ("Aidant", 1, 100), ("Professionnel", 1, 0)]
+
+
+def test_collection_opens_with_the_questionnaire_in_service(crt_a, users):
+    with pytest.raises(DomainError, match="Aucun questionnaire"):
+        services.collection_open(actor=None, crt=crt_a, subject_kind="outreach.session",
+                                 subject_public_id="x", subject_label="Séance x")
+    default_questionnaires_install(actor=users["coordinator"], crt=crt_a)
+    c = services.collection_open(actor=None, crt=crt_a, subject_kind="outreach.session",
+                                 subject_public_id="x", subject_label="Séance x", codes=2)
+    assert c.questionnaire.usage == "session" and c.codes.count() == 2
+    again = services.collection_open(actor=None, crt=crt_a, subject_kind="outreach.session",
+                                      subject_public_id="x", subject_label="Séance x",
+                                      codes={"caregiver": 1})
+    assert again == c and c.codes.filter(respondent="caregiver").count() == 1
 
 
 class TestYearlySurvey:
