@@ -11,6 +11,9 @@ none of them; they pass their subject as plain values):
       # questionnaire: the CRT's one in service for usage "session" unless given; idempotent
       # per subject (a second call adds the codes asked to the same collection).
 
+- the subject renamed (session moved, action renamed or given another field):
+  ``services.collection_relabel(actor=, crt=, subject_kind=, subject_public_id=,
+  subject_label=None, group_label=None, category_key=None, category_label=None)``;
 - the codes and their QR codes (attendance sheet): ``selectors.codes(collection=c,
   unused_only=True)``, ``qr.answer_url(request, code.code)``, ``qr.qr_svg(url)`` (an inline
   ``<svg>``, for pages and WeasyPrint); the printable sheet of slips:

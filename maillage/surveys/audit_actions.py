@@ -19,5 +19,7 @@ class SurveyAction(models.TextChoices):
     COLLECTION_CODES_ADDED = "survey_collection.codes_added", "Ajout de codes de réponse"
     COLLECTION_OPEN_STATE = ("survey_collection.opened_state",
                              "Collecte ouverte ou fermée aux réponses")
+    COLLECTION_RELABELLED = ("survey_collection.relabelled",
+                             "Sujet d'une collecte de réponses renommé")
     RESPONSE_TYPED = "survey_response.typed", "Saisie d'une réponse reçue sur papier"
     COMMENTS_VIEWED = "survey_comments.viewed", "Lecture des commentaires d'une enquête"

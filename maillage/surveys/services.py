@@ -314,6 +314,34 @@ def collection_open(*, actor, crt: Crt, subject_kind: str, subject_public_id,
 
 
 @transaction.atomic
+def collection_relabel(*, actor, crt: Crt, subject_kind: str, subject_public_id,
+                       subject_label: str | None = None, group_label: str | None = None,
+                       category_key: str | None = None,
+                       category_label: str | None = None) -> int:
+    """The subject's labels changed on the caller's side (a session moved, an action renamed or
+    given another field): every collection of that subject follows. Returns how many."""
+    fields = {k: (v or "")[:200] if k != "category_key" else str(v or "") for k, v in {
+        "subject_label": subject_label, "group_label": group_label,
+        "category_key": category_key, "category_label": category_label}.items()
+        if v is not None}
+    if not fields:
+        return 0
+    changed = 0
+    for collection in Collection.objects.select_for_update().filter(
+            crt=crt, subject_kind=subject_kind, subject_public_id=str(subject_public_id)):
+        before = snapshot(collection, fields)
+        for field, value in fields.items():
+            setattr(collection, field, value)
+        diff = changes(before, collection)
+        if diff:
+            save_versioned(collection, actor=actor, version=collection.version, fields=fields)
+            audit_log(actor=actor, action="survey_collection.relabelled", obj=collection,
+                      details=diff)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
 def codes_add(*, actor, collection: Collection, count: int,
               respondent: str = "") -> list[AnswerCode]:
     if count < 1:

@@ -294,6 +294,22 @@ def test_collection_opens_with_the_questionnaire_in_service(crt_a, users):
     assert again == c and c.codes.filter(respondent="caregiver").count() == 1
 
 
+def test_relabel_follows_the_subject(crt_a):
+    q = questionnaire(crt_a)
+    c = collection(crt_a, q=q, subject="s9", group_key="A", group_label="Atelier",
+                   category_key="falls", category_label="Chutes")
+    assert services.collection_relabel(
+        actor=None, crt=crt_a, subject_kind="outreach.session", subject_public_id="s9",
+        subject_label="Atelier — 14/03/2027", category_key="isolation",
+        category_label="Isolement") == 1
+    c.refresh_from_db()
+    assert (c.subject_label, c.group_label, c.category_key, c.category_label, c.version) == (
+        "Atelier — 14/03/2027", "Atelier", "isolation", "Isolement", 2)
+    assert services.collection_relabel(
+        actor=None, crt=crt_a, subject_kind="outreach.session", subject_public_id="s9",
+        subject_label="Atelier — 14/03/2027") == 0
+
+
 class TestYearlySurvey:
     def test_open_answer_and_no_link_to_a_person(self, crt_a, users):
         coordinator = users["coordinator"]

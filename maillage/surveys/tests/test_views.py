@@ -11,7 +11,7 @@ from django.urls import reverse
 from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
 from maillage.core.tests.helpers import visible_text
-from maillage.surveys import views
+from maillage.surveys import services, views
 from maillage.surveys.access import collections_visible, questionnaires_visible
 from maillage.surveys.defaults import default_questionnaires_install
 from maillage.surveys.models import Collection, Question, Response
@@ -166,6 +166,13 @@ class TestStaffPages:
         pdf = client.get(reverse("surveys:collection_codes_pdf", kwargs={"public_id": c.public_id}))
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
+        import io
+
+        import pypdf
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        for code in c.codes.all():
+            assert code.display in text
+        assert "Une seule réponse par code." in text
         url = reverse("surveys:collection_codes_add", kwargs={"public_id": c.public_id})
         bad = client.post(url, {"count": "0"})
         assert bad.status_code == 400 and "Un code au moins." in visible_text(bad)
@@ -231,10 +238,19 @@ class TestStaffPages:
                                      "professionals": "1"})
         assert response.status_code == 302
         c = Collection.objects.get(subject_kind="volet2.yearly", category_key="beneficiaries")
-        answer(c, scale=5)
+        questions = list(c.questionnaire.questions.order_by("position"))
+        services.response_submit(code=c.codes.first().code, values={
+            str(questions[0].public_id): 5, str(questions[-1].public_id): "Merci à l'équipe"})
         page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
         assert "Enquête annuelle 2026 — bénéficiaires du volet 2" in page
-        assert "1 réponse sur 2 codes distribués" in page
+        assert "1 réponse sur 2 codes distribués (taux de réponse 50 %)" in page
+        assert "moyenne 5,0 / 5 — 100 % satisfaits (4 ou 5)" in page
+        assert "Merci à l'équipe" in page
+        assert AuditEvent.objects.filter(action="survey_comments.viewed",
+                                         object_label="Enquête annuelle 2026").exists()
+        client.force_login(users["ars"])
+        page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
+        assert "moyenne 5,0 / 5" in page and "Merci à l'équipe" not in page
 
     def test_volet1_results_page(self, client, users, crt_a):
         q = questionnaire(crt_a)
