@@ -34,6 +34,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2"),
     NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2"),
     NavItem("Chambres", "lodging:rooms", "lodging.view", "Volet 2"),
+    NavItem("Satisfaction", "surveys:home", "survey.results", "Territoire"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Carte du territoire", "territory:map", "territory.map", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),

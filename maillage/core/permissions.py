@@ -80,6 +80,9 @@ class Perm(StrEnum):
     PORTAL_ACCOUNTS = "portal.accounts"
     AUDIT_VIEW = "audit.view"
     OUTBOX_VIEW = "outbox.view"
+    SURVEY_MANAGE = "survey.manage"
+    SURVEY_RESULTS = "survey.results"
+    SURVEY_COMMENTS = "survey.comments"
 
 
 ALL_ROLES = frozenset(Role)
@@ -214,6 +217,14 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # the last error, a new attempt for those that failed. Recipients and subjects, never the
     # text.
     Perm.OUTBOX_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Satisfaction questionnaires (volet 1 sessions, yearly volet 2 survey): questionnaires,
+    # collections, answer codes and paper answers kept by coordination, the direction and the
+    # activity leader (who runs volet 1); the results (counts, means, distributions: anonymous
+    # aggregates) read by them and the ARS; the free comments (personal free text) by them only.
+    Perm.SURVEY_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER}),
+    Perm.SURVEY_RESULTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER,
+                                    Role.ARS}),
+    Perm.SURVEY_COMMENTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER}),
 }
 
 

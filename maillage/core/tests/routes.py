@@ -21,6 +21,7 @@ from maillage.care.tests import factories as care
 from maillage.lodging.tests import factories as lodging
 from maillage.oncall.tests import factories as oncall
 from maillage.portal.tests.factories import portal_file
+from maillage.surveys.tests import factories as surveys
 from maillage.territory.tests.factories import (
     CommuneFactory,
     OrganizationFactory,
@@ -184,6 +185,30 @@ OBJECT_ROUTES = {
     "core:outbox_retry": lambda crt, user, roles: {"public_id": _failed_message(crt).public_id},
     # A password link names no CRT: a wrong one answers 404 like an unknown object.
     "core:password_set": lambda crt, user, roles: {"uidb64": "MA", "token": "jeton-inconnu"},
+    "surveys:questionnaire_detail": lambda crt, user, roles: {
+        "public_id": surveys.questionnaire(crt).public_id},
+    "surveys:questionnaire_edit": lambda crt, user, roles: {
+        "public_id": surveys.questionnaire(crt).public_id},
+    "surveys:questionnaire_duplicate": lambda crt, user, roles: {
+        "public_id": surveys.questionnaire(crt).public_id},
+    "surveys:question_add": lambda crt, user, roles: {
+        "public_id": surveys.questionnaire(crt).public_id},
+    "surveys:question_edit": lambda crt, user, roles: surveys.question_kwargs(crt),
+    "surveys:question_remove": lambda crt, user, roles: surveys.question_kwargs(crt),
+    "surveys:question_move": lambda crt, user, roles: surveys.question_kwargs(crt),
+    "surveys:collection_detail": lambda crt, user, roles: {
+        "public_id": surveys.answered_collection(crt).public_id},
+    "surveys:collection_codes_pdf": lambda crt, user, roles: {
+        "public_id": surveys.collection(crt).public_id},
+    "surveys:collection_codes_add": lambda crt, user, roles: {
+        "public_id": surveys.collection(crt).public_id},
+    "surveys:collection_paper": lambda crt, user, roles: {
+        "public_id": surveys.collection(crt).public_id},
+    "surveys:collection_toggle": lambda crt, user, roles: {
+        "public_id": surveys.collection(crt).public_id},
+    # The public answer page of a code: an unknown code answers 404 (a real code is answered in
+    # surveys/tests and tests/e2e/test_satisfaction_public_link.py).
+    "surveys:answer": lambda crt, user, roles: {"code": "CODEINCONNU"},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
@@ -292,6 +317,8 @@ POST_ONLY = {
     "oncall:contact_remove", "oncall:dlu_review",
     "core:member_deactivate", "core:member_reactivate", "core:member_link",
     "core:outbox_retry",
+    "surveys:questionnaire_duplicate", "surveys:question_remove", "surveys:question_move",
+    "surveys:collection_toggle", "surveys:questionnaires_install",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
     "portal:access_remove_caregiver",
 }

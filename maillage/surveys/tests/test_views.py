@@ -1,0 +1,340 @@
+"""The pages: public answering (one answer per code, refusals, rate limit, CSRF), the staff
+pages (allowed role, forbidden role, another CRT → 404), bad input next to the field, results
+shown, comments for the allowed roles only, query budgets. (Every view × every role is walked by
+core/tests/test_access.py and test_tenancy.py too.)"""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from maillage.core.models import AuditEvent
+from maillage.core.roles import Role
+from maillage.core.tests.helpers import visible_text
+from maillage.surveys import services, views
+from maillage.surveys.access import collections_visible, questionnaires_visible
+from maillage.surveys.defaults import default_questionnaires_install
+from maillage.surveys.models import Collection, Question, Response
+from maillage.surveys.qr import qr_svg
+
+from .factories import answer, answered_collection, collection, questionnaire
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _fields(c) -> dict:
+    return {f"q_{q.public_id}": q for q in c.questionnaire.questions.order_by("position")}
+
+
+def _form(c, scale="4", choice="1", yes="oui", comment="Très bien") -> dict:
+    names = list(_fields(c))
+    data = dict(zip(names, [scale, choice, yes, comment], strict=True))
+    return {k: v for k, v in data.items() if v is not None}
+
+
+class TestPublicAnswer:
+    def test_answer_then_second_attempt_refused(self, client, crt_a):
+        c = collection(crt_a, codes=1)
+        code = c.codes.get()
+        url = reverse("surveys:answer", kwargs={"code": code.code})
+        page = client.get(url)
+        assert page.status_code == 200
+        text = visible_text(page)
+        assert "Êtes-vous satisfait de la séance ?" in text and "5 — Très satisfait" in text
+        response = client.post(url, _form(c))
+        assert response.status_code == 302 and response["Location"] == reverse(
+            "surveys:answer_thanks")
+        assert "Merci pour votre avis" in visible_text(client.get(response["Location"]))
+        r = Response.objects.get()
+        assert (r.channel, r.code_id) == ("online", code.pk)
+        again = client.post(url, _form(c, scale="1"))
+        assert again.status_code == 409
+        assert "Ce code a déjà servi" in visible_text(again)
+        assert client.get(url).status_code == 409
+        assert Response.objects.count() == 1
+
+    def test_bad_input_next_to_the_question(self, client, crt_a):
+        c = collection(crt_a, codes=1)
+        url = reverse("surveys:answer", kwargs={"code": c.codes.get().code})
+        response = client.post(url, _form(c, scale=None, choice="7"))
+        assert response.status_code == 400
+        html = response.content.decode()
+        scale_name, choice_name = list(_fields(c))[:2]
+        assert f'id="id_{scale_name}_errors"' in html and f'id="id_{choice_name}_errors"' in html
+        text = visible_text(response)
+        assert "Répondez à cette question." in text
+        assert "Choisissez une des réponses proposées." in text
+        assert not Response.objects.exists()
+
+    def test_unknown_code_404_and_typed_code_form(self, client, crt_a):
+        c = collection(crt_a, codes=1)
+        assert client.get(reverse("surveys:answer", kwargs={"code": "XXXX9999"})
+                          ).status_code == 404
+        url = reverse("surveys:answer_enter")
+        assert "Votre code" in visible_text(client.get(url))
+        bad = client.post(url, {"code": "ABCD-EFGH"})
+        assert bad.status_code == 400
+        assert "Ce code est inconnu" in visible_text(bad)
+        assert 'id="id_code_errors"' in bad.content.decode()
+        assert client.post(url, {"code": ""}).status_code == 400
+        code = c.codes.get()
+        good = client.post(url, {"code": code.display.lower()})
+        assert good.status_code == 302
+        assert good["Location"] == reverse("surveys:answer", kwargs={"code": code.code})
+
+    def test_closed_collection_refused_clearly(self, client, crt_a):
+        c = collection(crt_a, codes=1)
+        Collection.objects.filter(pk=c.pk).update(is_open=False)
+        response = client.get(reverse("surveys:answer", kwargs={"code": c.codes.get().code}))
+        assert response.status_code == 409
+        assert "Ce questionnaire est fermé" in visible_text(response)
+
+    def test_rate_limited_per_address(self, client, crt_a, monkeypatch):
+        monkeypatch.setattr(views, "PUBLIC_LIMIT", 3)
+        c = collection(crt_a, codes=1)
+        url = reverse("surveys:answer", kwargs={"code": c.codes.get().code})
+        assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+        flooded = client.post(url, _form(c))
+        assert flooded.status_code == 429
+        assert "Trop de demandes" in visible_text(flooded)
+        assert not Response.objects.exists()
+        # Another address is not affected.
+        other = Client(REMOTE_ADDR="10.9.8.7")
+        assert other.get(url).status_code == 200
+
+    def test_csrf_protected(self, crt_a):
+        c = collection(crt_a, codes=1)
+        strict = Client(enforce_csrf_checks=True)
+        url = reverse("surveys:answer", kwargs={"code": c.codes.get().code})
+        assert strict.post(url, _form(c)).status_code == 403
+        assert not Response.objects.exists()
+
+
+def test_qr_svg_encodes_the_link():
+    svg = qr_svg("https://crt.example.fr/enquetes/r/7KQMX3PD/")
+    assert svg.startswith("<svg") and 'role="img"' in svg and "<path" in svg
+    assert 'aria-label="QR code du lien https://crt.example.fr/enquetes/r/7KQMX3PD/"' in svg
+
+
+class TestStaffPages:
+    def test_paper_answer_bad_input_then_saved(self, client, users, crt_a):
+        c = collection(crt_a, codes=2)
+        client.force_login(users["activity_leader"])
+        url = reverse("surveys:collection_paper", kwargs={"public_id": c.public_id})
+        assert client.get(url).status_code == 200
+        response = client.post(url, {**_form(c, scale="9"), "code": ""})
+        assert response.status_code == 400
+        assert "Choisissez une des réponses proposées." in visible_text(response)
+        response = client.post(url, {**_form(c), "code": "PAS-UN-CODE"})
+        assert response.status_code == 400
+        assert "Ce code n'appartient pas à cette collecte." in visible_text(response)
+        assert not Response.objects.exists()
+        code = c.codes.first()
+        assert client.post(url, {**_form(c), "code": code.display}).status_code == 302
+        assert client.post(url, {**_form(c), "code": ""}).status_code == 302
+        assert list(Response.objects.values_list("channel", flat=True)) == ["paper", "paper"]
+        code.refresh_from_db()
+        assert code.used_at is not None
+        # The code typed from paper can no longer be used online.
+        public = Client().get(reverse("surveys:answer", kwargs={"code": code.code}))
+        assert public.status_code == 409
+
+    def test_collection_results_and_comments_by_role(self, client, users, crt_a):
+        c = answered_collection(crt_a)
+        answer(c, scale=2)
+        url = reverse("surveys:collection_detail", kwargs={"public_id": c.public_id})
+        client.force_login(users["coordinator"])
+        text = visible_text(client.get(url))
+        assert "2 réponses" in text and "moyenne 3,0 / 5" in text
+        assert "Très bon accueil" in text
+        assert AuditEvent.objects.filter(action="survey_comments.viewed",
+                                         object_id=str(c.public_id)).count() == 1
+        client.force_login(users["ars"])
+        text = visible_text(client.get(url))
+        assert "moyenne 3,0 / 5" in text and "Très bon accueil" not in text
+        assert "1 commentaire" in text
+        assert "Imprimer les codes" not in text
+
+    def test_codes_pdf_and_more_codes(self, client, users, crt_a):
+        c = collection(crt_a, codes=3)
+        client.force_login(users["coordinator"])
+        pdf = client.get(reverse("surveys:collection_codes_pdf", kwargs={"public_id": c.public_id}))
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        import io
+
+        import pypdf
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        for code in c.codes.all():
+            assert code.display in text
+        assert "Une seule réponse par code." in text
+        url = reverse("surveys:collection_codes_add", kwargs={"public_id": c.public_id})
+        bad = client.post(url, {"count": "0"})
+        assert bad.status_code == 400 and "Un code au moins." in visible_text(bad)
+        assert client.post(url, {"count": "5"}).status_code == 302
+        assert c.codes.count() == 8
+
+    def test_questionnaire_pages(self, client, users, crt_a):
+        client.force_login(users["direction"])
+        response = client.post(reverse("surveys:questionnaire_create"),
+                               {"title": "", "audience": "caregivers", "usage": "other"})
+        assert response.status_code == 400
+        assert "Indiquez le titre du questionnaire." in visible_text(response)
+        response = client.post(reverse("surveys:questionnaire_create"), {
+            "title": "Café des aidants", "audience": "caregivers", "usage": "other",
+            "is_active": "on"})
+        assert response.status_code == 302
+        q = questionnaires_visible(crt=crt_a, user=None, roles={Role.DIRECTION}).get()
+        add = reverse("surveys:question_add", kwargs={"public_id": q.public_id})
+        bad = client.post(add, {"kind": "choice", "text": "Lequel ?", "choices": "Un seul",
+                                "version": q.version})
+        assert bad.status_code == 400
+        assert "deux options au moins" in visible_text(bad)
+        assert client.post(add, {"kind": "choice", "text": "Lequel ?",
+                                 "choices": "Lundi\nJeudi", "version": q.version}
+                           ).status_code == 302
+        page = visible_text(client.get(reverse("surveys:questionnaire_detail",
+                                               kwargs={"public_id": q.public_id})))
+        assert "Lequel ? Choix unique : Lundi ; Jeudi" in page
+        # A stale form: conflict, nothing saved.
+        stale = client.post(add, {"kind": "yes_no", "text": "Autre ?", "version": q.version})
+        assert stale.status_code == 409
+        assert Question.objects.filter(questionnaire=q).count() == 1
+
+    def test_answered_questionnaire_page_says_the_rule(self, client, users, crt_a):
+        c = answered_collection(crt_a)
+        q = c.questionnaire
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(reverse("surveys:questionnaire_detail",
+                                               kwargs={"public_id": q.public_id})))
+        assert "ses questions ne peuvent plus être modifiées" in page
+        first = q.questions.first()
+        client.post(reverse("surveys:question_remove",
+                            kwargs={"public_id": q.public_id, "item_id": first.public_id}),
+                    {"version": q.version})
+        assert q.questions.count() == 4
+        response = client.post(reverse("surveys:questionnaire_duplicate",
+                                       kwargs={"public_id": q.public_id}), follow=True)
+        assert "Nouvelle version créée" in visible_text(response)
+
+    def test_yearly_survey_pages(self, client, users, crt_a):
+        client.force_login(users["coordinator"])
+        url = reverse("surveys:yearly_open")
+        response = client.post(url, {"year": "2026", "beneficiaries": "0", "caregivers": "0",
+                                     "professionals": "0"})
+        assert response.status_code == 400
+        assert "Demandez des codes pour un public au moins." in visible_text(response)
+        response = client.post(url, {"year": "2026", "beneficiaries": "2", "caregivers": "0",
+                                     "professionals": "0"})
+        assert response.status_code == 400
+        assert "Aucun questionnaire annuel en service" in visible_text(response)
+        default_questionnaires_install(actor=users["coordinator"], crt=crt_a)
+        response = client.post(url, {"year": "2026", "beneficiaries": "2", "caregivers": "1",
+                                     "professionals": "1"})
+        assert response.status_code == 302
+        c = Collection.objects.get(subject_kind="volet2.yearly", category_key="beneficiaries")
+        questions = list(c.questionnaire.questions.order_by("position"))
+        services.response_submit(code=c.codes.first().code, values={
+            str(questions[0].public_id): 5, str(questions[-1].public_id): "Merci à l'équipe"})
+        page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
+        assert "Enquête annuelle 2026 — bénéficiaires du volet 2" in page
+        assert "1 réponse sur 2 codes distribués (taux de réponse 50 %)" in page
+        assert "moyenne 5,0 / 5 — 100 % satisfaits (4 ou 5)" in page
+        assert "Merci à l'équipe" in page
+        assert AuditEvent.objects.filter(action="survey_comments.viewed",
+                                         object_label="Enquête annuelle 2026").exists()
+        client.force_login(users["ars"])
+        page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
+        assert "moyenne 5,0 / 5" in page and "Merci à l'équipe" not in page
+
+    def test_volet1_results_page(self, client, users, crt_a):
+        q = questionnaire(crt_a)
+        c = collection(crt_a, q=q, subject="a1", group_key="A", group_label="Atelier équilibre",
+                       category_key="falls", category_label="Prévention des chutes")
+        answer(c, scale=4)
+        answer(c, scale=5)
+        client.force_login(users["activity_leader"])
+        page = visible_text(client.get(reverse("surveys:results")))
+        assert "Atelier équilibre 1 2 67 % 4,5 / 5 100 %" in page
+        page = visible_text(client.get(reverse("surveys:results") + "?par=champ"))
+        assert "Prévention des chutes 1 2 67 % 4,5 / 5 100 %" in page
+
+    def test_list_query_budget(self, client, users, crt_a):
+        q = questionnaire(crt_a)
+        client.force_login(users["coordinator"])
+
+        def count(url):
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            return len(ctx.captured_queries)
+
+        pages = [reverse("surveys:home"), reverse("surveys:questionnaires"),
+                 reverse("surveys:results"), reverse("surveys:yearly")]
+        for i in range(2):
+            answer(collection(crt_a, q=q, subject=f"x{i}", group_key=f"g{i}"), scale=4)
+        [count(u) for u in pages]  # warm-up (session, membership caches)
+        before = [count(u) for u in pages]
+        for i in range(2, 8):
+            answer(collection(crt_a, q=q, subject=f"x{i}", group_key=f"g{i}"), scale=3)
+        after = [count(u) for u in pages]
+        assert after == before
+        assert max(after) <= 16, after
+
+
+ROLE_PAGES = [
+    ("surveys:home", "survey.results"), ("surveys:results", "survey.results"),
+    ("surveys:yearly", "survey.results"), ("surveys:questionnaires", "survey.manage"),
+    ("surveys:yearly_open", "survey.manage"), ("surveys:questionnaire_create", "survey.manage"),
+]
+
+
+@pytest.mark.parametrize("name, perm", ROLE_PAGES)
+def test_pages_by_role(client, users, name, perm):
+    for role, expected in (("activity_leader", 200), ("nurse", 403), ("auditor", 403),
+                           ("ars", 200 if perm == "survey.results" else 403)):
+        client.force_login(users[role])
+        assert client.get(reverse(name)).status_code == expected, (name, role)
+
+
+OBJECT_PAGES = ["surveys:collection_detail", "surveys:collection_paper",
+                "surveys:collection_codes_add", "surveys:collection_codes_pdf"]
+
+
+def test_object_pages_allowed_forbidden_other_crt(client, users, crt_a, user_b):
+    c = answered_collection(crt_a)
+    q = c.questionnaire
+    urls = [reverse(n, kwargs={"public_id": c.public_id}) for n in OBJECT_PAGES] + [
+        reverse("surveys:questionnaire_detail", kwargs={"public_id": q.public_id}),
+        reverse("surveys:question_edit", kwargs={"public_id": q.public_id,
+                                                 "item_id": q.questions.first().public_id})]
+    for url in urls:
+        client.force_login(users["activity_leader"])
+        assert client.get(url).status_code == 200, url
+        client.force_login(users["nurse"])
+        assert client.get(url).status_code == 403, url
+        client.force_login(user_b)
+        assert client.get(url).status_code == 404, url
+
+
+def test_policy_faces_agree(users, crt_a, crt_b):
+    """``x in visible(…)`` iff the object check, for every role × object of two CRTs."""
+    from maillage.surveys.access import can_manage_questionnaire, can_view_collection
+
+    cs = [collection(crt_a), collection(crt_b)]
+    for role, user in users.items():
+        roles = frozenset({Role(role)})
+        visible = set(collections_visible(crt=crt_a, user=user, roles=roles))
+        qvisible = set(questionnaires_visible(crt=crt_a, user=user, roles=roles))
+        for c in cs:
+            mine = c.crt_id == crt_a.id
+            assert (c in visible) == (mine and can_view_collection(
+                user=user, roles=roles, collection=c)), role
+            assert (c.questionnaire in qvisible) == (mine and can_manage_questionnaire(
+                user=user, roles=roles, questionnaire=c.questionnaire)), role
