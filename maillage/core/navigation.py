@@ -34,6 +34,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2"),
     NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2"),
     NavItem("Chambres", "lodging:rooms", "lodging.view", "Volet 2"),
+    NavItem("Actions", "outreach:actions", "outreach.view", "Volet 1"),
+    NavItem("Séances", "outreach:sessions", "outreach.participants", "Volet 1"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
     NavItem("Équipe", "core:team", "team.view", "Territoire"),
