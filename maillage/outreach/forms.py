@@ -282,6 +282,7 @@ class TransportForm(BootstrapFormMixin, forms.Form):
                                          help_text="Qui a conduit ou transporté la personne.")
     transport_cost = forms.DecimalField(
         label="Coût (€)", required=False, min_value=0, max_digits=8, decimal_places=2,
+        localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         error_messages={"min_value": "Le coût ne peut pas être négatif.",
                         "invalid": "Indiquez un montant en euros (ex. 12,50).",
                         "max_decimal_places": "Deux décimales au plus."})
@@ -301,7 +302,4 @@ class TransportForm(BootstrapFormMixin, forms.Form):
             "version": participation.version})
         super().__init__(*args, **kwargs)
         _by_public_id(self.fields["transport_from"], _communes(crt))
-        self.fields["transport_cost"].widget.attrs["inputmode"] = "decimal"
-        self.fields["transport_cost"].localize = True
-        self.fields["transport_cost"].widget.is_localized = True
         self._style_fields()
