@@ -119,10 +119,16 @@ class SessionForm(BootstrapFormMixin, forms.Form):
                     "address": session.address, "capacity": session.capacity,
                     "facilitators": list(session.facilitators.all()),
                     "partner_facilitators": list(session.partner_facilitators.all()),
-                    "version": session.version}
+                    "status": session.status, "version": session.version}
         super().__init__(*args, **kwargs)
         if session is not None:
             del self.fields["record_held"]
+            self.fields["status"] = forms.ChoiceField(
+                label="État", choices=Session.Status.choices,
+                help_text="« Annulée » : plus d'inscription possible ; les inscrits restent "
+                          "listés pour être prévenus.",
+                error_messages={"required": "Choisissez l'état.",
+                                "invalid_choice": "État inconnu."})
         _by_public_id(self.fields["commune"], _communes(crt))
         self.fields["facilitators"].queryset = team_member_users(crt=crt)
         self.fields["facilitators"].label_from_instance = (
@@ -245,6 +251,33 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         nullable = ("commune", "organization", "lives_alone", "gir")
         return {f: data.get(f) if f in nullable else (data.get(f) or "")
                 for f in self.NEW_FIELDS}
+
+
+class AttendeeForm(VersionedModelForm):
+    """A light record corrected (its type does not change)."""
+
+    class Meta:
+        model = Attendee
+        fields = ["last_name", "first_name", "phone", "commune", "age_band", "sex",
+                  "lives_alone", "living_place", "gir", "organization", "organization_name",
+                  "employer_type"]
+        error_messages = {"last_name": {"required": "Indiquez le nom de la personne."},
+                          "gir": {"min_value": "GIR de 1 à 6.", "max_value": "GIR de 1 à 6."}}
+        widgets = {"lives_alone": forms.NullBooleanSelect}
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        _by_public_id(self.fields["commune"], _communes(crt))
+        _by_public_id(self.fields["organization"], Organization.objects.filter(
+            crt=crt, is_active=True).order_by("name"))
+        older = self.instance.kind == Attendee.Kind.OLDER_PERSON
+        drop = (["organization", "organization_name", "employer_type"] if older
+                else ["age_band", "sex", "lives_alone", "living_place", "gir"])
+        if self.instance.kind == Attendee.Kind.CAREGIVER:
+            drop += ["organization", "organization_name", "employer_type"]
+        for name in drop:
+            self.fields.pop(name, None)
+        self._style_fields()
 
 
 class AttendanceForm(BootstrapFormMixin, forms.Form):

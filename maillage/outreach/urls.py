@@ -20,6 +20,7 @@ urlpatterns = [
     path(S + "presences/", views.session_attendance, name="session_attendance"),
     path(S + "emargement/", views.session_sheet, name="session_sheet"),
     path("inscriptions/chercher/", views.register_pick, name="register_pick"),
+    path("personnes/<uuid:public_id>/modifier/", views.attendee_edit, name="attendee_edit"),
     path("participations/<uuid:public_id>/transport/", views.participation_transport,
          name="participation_transport"),
 ]

@@ -5,7 +5,7 @@ the attendance sheet (PDF)."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +19,14 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import access, selectors, services, sheet
-from .forms import ActionForm, AttendanceForm, RegistrationForm, SessionForm, TransportForm
+from .forms import (
+    ActionForm,
+    AttendanceForm,
+    AttendeeForm,
+    RegistrationForm,
+    SessionForm,
+    TransportForm,
+)
 from .models import Field, Participation, Session, SupportAction
 
 PAGE_SIZE = 25
@@ -161,7 +168,7 @@ def session_edit(request: HttpRequest, public_id) -> HttpResponse:
     def save(data):
         return services.session_update(
             actor=request.user, session=session, version=data["version"] or 0,
-            facilitators=data["facilitators"],
+            status=data["status"], facilitators=data["facilitators"],
             partner_facilitators=data["partner_facilitators"], **_session_values(data))
 
     return run_form(request, form, save, template="core/form_page.html",
@@ -320,3 +327,37 @@ def participation_transport(request: HttpRequest, public_id) -> HttpResponse:
                                                  kwargs={"public_id": session.public_id}),
                              "back_label": session.action.title})
 
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
+    """Correct a light record (name, commune, structure…); back to the session it was opened
+    from (``seance``), or to the sessions."""
+    attendee = get_for_crt(access.attendees_visible(crt=request.crt, user=request.user,
+                                                    roles=request.roles), request.crt,
+                           public_id)
+    form = AttendeeForm(request.POST or None, instance=attendee, crt=request.crt)
+    back = reverse("outreach:sessions")
+    session_id = request.GET.get("seance", "")
+    if session_id:
+        try:
+            back = reverse("outreach:session_detail", kwargs={"public_id": get_for_crt(
+                access.sessions_visible(crt=request.crt, user=request.user,
+                                        roles=request.roles), request.crt,
+                session_id).public_id})
+        except Http404:
+            pass
+
+    def save(data):
+        fields = {f: data[f] for f in form.fields if f != "version"}
+        return services.attendee_update(actor=request.user, attendee=attendee,
+                                        version=data["version"] or 0, **fields)
+
+    def done(result):
+        messages.success(request, f"Fiche de {result.display_name} enregistrée.")
+        return redirect(back)
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": f"Fiche de {attendee.display_name} "
+                                      f"({attendee.get_kind_display().lower()})",
+                             "back_url": back, "back_label": "Retour"})

@@ -2,7 +2,7 @@
 answered in French), registers by phone an older person (new light record), a volet 2
 beneficiary found by name, a caregiver and a professional (a duplicate refused), downloads the
 attendance sheet (a PDF with the names), then — on the day of the session — records who came
-and the taxi one of them took. axe-core on every page."""
+and the taxi one of them took, and corrects her record. axe-core on every page."""
 
 import io
 import re
@@ -168,7 +168,16 @@ def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
         "Taxi (Taxi Martin), 18,40 €")
     p.check_accessibility()
 
+    # 7. Her record is corrected: she lives in a résidence autonomie.
+    table.get_by_role("link", name="LEBRETON Simone", exact=True).click()
+    p.check_accessibility()
+    page.get_by_label("Lieu de vie").select_option("autonomy_residence")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Fiche de LEBRETON Simone enregistrée.")).to_be_visible()
+
     action = SupportAction.objects.get(title=TITLE)
     assert action.anti_fall and action.sessions.count() == 3
     assert Participation.objects.filter(session=session, beneficiary=b,
                                         status="present").exists()
+    assert Participation.objects.get(session=session, attendee__first_name="Simone"
+                                     ).attendee.living_place == "autonomy_residence"

@@ -174,6 +174,8 @@ OBJECT_ROUTES = {
     "outreach:session_register": lambda crt, user, roles: _outreach_session(crt, user, roles),
     "outreach:session_attendance": lambda crt, user, roles: _outreach_session(crt, user, roles),
     "outreach:session_sheet": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:attendee_edit": lambda crt, user, roles: {
+        "public_id": outreach.attendee(crt).public_id},
     "outreach:participation_transport": lambda crt, user, roles: {
         "public_id": outreach.participation(outreach.session(crt)).public_id},
     "portal:file": lambda crt, user, roles: {

@@ -118,6 +118,23 @@ class TestSessionPages:
         assert response.status_code == 302
         assert Session.objects.get().status == "held"
 
+    def test_edit_cancels_a_session(self, client, users, crt_a):
+        s = session(crt_a)
+        participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        login(client, users, "activity_leader")
+        url = reverse("outreach:session_edit", kwargs={"public_id": s.public_id})
+        start = s.starts_at.astimezone()
+        data = {"day": start.date().isoformat(), "start_time": "14:00", "end_time": "16:00",
+                "commune": str(s.commune.public_id), "status": "cancelled",
+                "version": s.version}
+        response = client.post(url, {**data, "version": s.version + 5})
+        assert response.status_code == 409
+        response = client.post(url, data)
+        assert response.status_code == 302
+        page = client.get(response["Location"])
+        assert "Annulée" in visible_text(page)
+        assert "Inscrire une personne" not in visible_text(page)
+
     def test_session_detail_roles(self, client, users, crt_a, make_user):
         s = session(crt_a, partner_user=users["partner"])
         participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
@@ -255,6 +272,31 @@ class TestRegistration:
         response = client.post(self.url(s), {"attendee_q": "guérin"})
         assert response.status_code == 302
         assert Participation.objects.get().attendee == person
+
+
+class TestLightRecords:
+    def test_edit_a_light_record(self, client, users, crt_a):
+        s = session(crt_a)
+        person = attendee(crt_a, last_name="Hamonn", first_name="Jeanne")
+        participation(s, person)
+        login(client, users, "activity_leader")
+        url = reverse("outreach:attendee_edit", kwargs={"public_id": person.public_id})
+        page = client.get(url + f"?seance={s.public_id}")
+        assert "Tranche d'âge" in visible_text(page)
+        assert "Type de structure" not in visible_text(page)
+        response = client.post(url + f"?seance={s.public_id}",
+                               {"last_name": "", "version": person.version})
+        assert response.status_code == 400
+        assert "Indiquez le nom de la personne." in visible_text(response)
+        response = client.post(url + f"?seance={s.public_id}",
+                               {"last_name": "Hamon", "first_name": "Jeanne", "gir": "4",
+                                "lives_alone": "unknown", "version": person.version})
+        assert response["Location"] == reverse("outreach:session_detail",
+                                               kwargs={"public_id": s.public_id})
+        person.refresh_from_db()
+        assert (person.last_name, person.gir) == ("Hamon", 4)
+        for role in ("coordinator", "partner", "nurse"):
+            assert login(client, users, role).get(url).status_code == 403
 
 
 class TestAttendanceAndTransport:
