@@ -82,6 +82,7 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
         pool["caregiver"].append(services.attendee_create(
             actor=leader, crt=crt, kind="caregiver", last_name=rng.choice(LAST_NAMES),
             first_name=rng.choice(FIRST_NAMES), commune=rng.choice(communes),
+            helps_volet2_beneficiary=rng.random() < 0.3,
             phone=f"06 39 98 {rng.randint(10, 99)} {rng.randint(10, 99)}"))
     for i in range(16 * ctx.scale):
         org = organizations[i % len(organizations)] if i % 4 else None

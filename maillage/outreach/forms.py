@@ -200,6 +200,9 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                  coerce=int, empty_value=None,
                                  choices=[("", "Non connu"), *[(i, f"GIR {i}")
                                                                for i in range(1, 7)]])
+    helps_volet2_beneficiary = forms.NullBooleanField(
+        label="La personne aidée est accompagnée au volet 2 (aidant)", required=False,
+        widget=forms.NullBooleanSelect)
     organization = forms.ModelChoiceField(
         label="Structure du professionnel (annuaire)", queryset=Organization.objects.none(),
         required=False, error_messages={"invalid_choice": "Structure inconnue."})
@@ -210,8 +213,8 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                       choices=[("", "—"), *Attendee.EmployerType.choices])
 
     NEW_FIELDS = ("kind", "last_name", "first_name", "phone", "commune", "age_band", "sex",
-                  "lives_alone", "living_place", "gir", "organization", "organization_name",
-                  "employer_type")
+                  "lives_alone", "living_place", "gir", "helps_volet2_beneficiary",
+                  "organization", "organization_name", "employer_type")
 
     def __init__(self, *args, crt, search_url: str = "", attendees=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,7 +251,8 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
 
     def new_attendee_fields(self) -> dict:
         data = self.cleaned_data
-        nullable = ("commune", "organization", "lives_alone", "gir")
+        nullable = ("commune", "organization", "lives_alone", "gir",
+                    "helps_volet2_beneficiary")
         return {f: data.get(f) if f in nullable else (data.get(f) or "")
                 for f in self.NEW_FIELDS}
 
@@ -259,11 +263,12 @@ class AttendeeForm(VersionedModelForm):
     class Meta:
         model = Attendee
         fields = ["last_name", "first_name", "phone", "commune", "age_band", "sex",
-                  "lives_alone", "living_place", "gir", "organization", "organization_name",
-                  "employer_type"]
+                  "lives_alone", "living_place", "gir", "helps_volet2_beneficiary",
+                  "organization", "organization_name", "employer_type"]
         error_messages = {"last_name": {"required": "Indiquez le nom de la personne."},
                           "gir": {"min_value": "GIR de 1 à 6.", "max_value": "GIR de 1 à 6."}}
-        widgets = {"lives_alone": forms.NullBooleanSelect}
+        widgets = {"lives_alone": forms.NullBooleanSelect,
+                   "helps_volet2_beneficiary": forms.NullBooleanSelect}
 
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
@@ -273,6 +278,8 @@ class AttendeeForm(VersionedModelForm):
         older = self.instance.kind == Attendee.Kind.OLDER_PERSON
         drop = (["organization", "organization_name", "employer_type"] if older
                 else ["age_band", "sex", "lives_alone", "living_place", "gir"])
+        if self.instance.kind != Attendee.Kind.CAREGIVER:
+            drop.append("helps_volet2_beneficiary")
         if self.instance.kind == Attendee.Kind.CAREGIVER:
             drop += ["organization", "organization_name", "employer_type"]
         for name in drop:

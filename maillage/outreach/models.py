@@ -232,6 +232,9 @@ class Attendee(TenantModel, VersionedModel):
     gir = models.PositiveSmallIntegerField(
         "GIR (si connu)", null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(6)])
+    # Caregivers (V1-02): is the person they help followed in volet 2?
+    helps_volet2_beneficiary = models.BooleanField(
+        "la personne aidée est accompagnée au volet 2", null=True, blank=True)
     # Professionals (V1-05).
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+",

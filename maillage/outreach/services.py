@@ -36,8 +36,8 @@ ACTION_FIELDS = ("title", "description", "field", "anti_fall", "end_of_life", "p
 SESSION_FIELDS = ("starts_at", "ends_at", "is_remote", "commune", "address", "capacity",
                   "anonymous_count")
 ATTENDEE_FIELDS = ("kind", "last_name", "first_name", "phone", "commune", "age_band", "sex",
-                   "lives_alone", "living_place", "gir", "organization", "organization_name",
-                   "employer_type")
+                   "lives_alone", "living_place", "gir", "helps_volet2_beneficiary",
+                   "organization", "organization_name", "employer_type")
 TRANSPORT_FIELDS = ("transport_mode", "transport_provider", "transport_cost", "transport_from")
 _EXCLUDE = ["crt", "created_by", "updated_by"]
 
@@ -269,6 +269,9 @@ def _check_attendee(a: Attendee) -> None:
         if a.age_band or a.lives_alone is not None or a.living_place or a.gir is not None:
             raise DomainError("Tranche d'âge, lieu de vie, GIR : seulement pour une personne "
                               "âgée.", field="age_band")
+    if a.kind != Attendee.Kind.CAREGIVER and a.helps_volet2_beneficiary is not None:
+        raise DomainError("« Personne aidée accompagnée au volet 2 » : seulement pour un "
+                          "aidant.", field="helps_volet2_beneficiary")
     if a.kind == Attendee.Kind.PROFESSIONAL:
         if not (a.organization_id or a.organization_name):
             raise DomainError("Indiquez la structure du professionnel (annuaire ou saisie).",

@@ -178,6 +178,8 @@ class TestRegistrations:
         ({"kind": "caregiver", "organization_name": "ADMR"}, "organization_name"),
         ({"kind": "older_person", "last_name": "  "}, "last_name"),
         ({"kind": "older_person", "gir": 7}, "gir"),
+        ({"kind": "older_person", "helps_volet2_beneficiary": True},
+         "helps_volet2_beneficiary"),
     ])
     def test_bad_light_records(self, leader, crt_a, fields, field):
         with pytest.raises(DomainError) as error:
