@@ -72,6 +72,10 @@ class Perm(StrEnum):
     LODGING_VIEW = "lodging.view"
     LODGING_MANAGE = "lodging.manage"
     LODGING_CONFIGURE = "lodging.configure"
+    OUTREACH_VIEW = "outreach.view"
+    OUTREACH_MANAGE = "outreach.manage"
+    OUTREACH_PARTICIPANTS = "outreach.participants"
+    OUTREACH_REGISTER = "outreach.register"
     TEAM_VIEW = "team.view"
     TEAM_MANAGE = "team.manage"
     CRT_SETTINGS = "crt.settings"
@@ -196,6 +200,17 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.LODGING_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR, Role.NURSE,
                                  Role.ADMIN_STAFF}),
     Perm.LODGING_CONFIGURE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Volet 1 (object rules in outreach/access.py). The whole team sees the actions and their
+    # calendar (to tell people about them), no participant. The activity leader runs volet 1
+    # (with the direction); the coordination reads it all. Participants' records: the
+    # activity leader, the direction, the coordination, and partners for the sessions they
+    # facilitate. The ARS and the DPO see nothing of it (no person; counts come with the
+    # indicators).
+    Perm.OUTREACH_VIEW: CRT_TEAM,
+    Perm.OUTREACH_MANAGE: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION}),
+    Perm.OUTREACH_PARTICIPANTS: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION,
+                                           Role.COORDINATOR, Role.PARTNER}),
+    Perm.OUTREACH_REGISTER: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION}),
     # The CRT team: who is in it, with which roles.
     Perm.TEAM_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # Adding people, changing their roles, ending their access, new password links. Which

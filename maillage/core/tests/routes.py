@@ -20,6 +20,7 @@ from maillage.beneficiaries.tests.factories import (
 from maillage.care.tests import factories as care
 from maillage.lodging.tests import factories as lodging
 from maillage.oncall.tests import factories as oncall
+from maillage.outreach.tests import factories as outreach
 from maillage.portal.tests.factories import portal_file
 from maillage.surveys.tests import factories as surveys
 from maillage.territory.tests.factories import (
@@ -164,6 +165,20 @@ OBJECT_ROUTES = {
     "lodging:stay_start": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
     "lodging:stay_end": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
     "lodging:stay_cancel": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
+    "outreach:action_detail": lambda crt, user, roles: {
+        "public_id": outreach.action(crt).public_id},
+    "outreach:action_edit": lambda crt, user, roles: {"public_id": outreach.action(crt).public_id},
+    "outreach:session_create": lambda crt, user, roles: {
+        "public_id": outreach.action(crt).public_id},
+    "outreach:session_detail": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:session_edit": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:session_register": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:session_attendance": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:session_sheet": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:attendee_edit": lambda crt, user, roles: {
+        "public_id": outreach.attendee(crt).public_id},
+    "outreach:participation_transport": lambda crt, user, roles: {
+        "public_id": outreach.participation(outreach.session(crt)).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -213,6 +228,16 @@ OBJECT_ROUTES = {
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
 }
+
+
+def _outreach_session(crt, user, roles):
+    """A volet 1 session with a registered person; a partner facilitates it."""
+    from maillage.core.roles import Role
+
+    partner = user if user is not None and Role.PARTNER in roles else None
+    s = outreach.session(crt, partner_user=partner)
+    outreach.participation(s)
+    return {"public_id": s.public_id}
 
 
 def _membership(crt, is_active=True):

@@ -1,0 +1,156 @@
+"""Reads of volet 1, filtered by tenant and by the access policies of ``access.py``."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from maillage.core.selectors import member_roles
+
+from . import access
+from .models import Field, Participation, Session, SupportAction
+
+ACTIVE = ~Q(status=Participation.Status.CANCELLED)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    return _day_start(date(year, 1, 1)), _day_start(date(year + 1, 1, 1))
+
+
+def actions(*, crt, user, roles, field: str = "", year: int | None = None
+            ) -> QuerySet[SupportAction]:
+    """The actions, each with ``session_count`` (in ``year`` when given, cancelled sessions
+    aside) and ``next_start`` unused; one query."""
+    qs = access.actions_visible(crt=crt, user=user, roles=roles).select_related("commune")
+    if field:
+        qs = qs.filter(field=field)
+    sessions = ~Q(sessions__status=Session.Status.CANCELLED)
+    if year is not None:
+        start, end = year_bounds(year)
+        sessions &= Q(sessions__starts_at__gte=start, sessions__starts_at__lt=end)
+    return qs.annotate(session_count=Count("sessions", filter=sessions, distinct=True)
+                       ).order_by("field", "title")
+
+
+@dataclass(frozen=True)
+class YearlyCheck:
+    """V1-06: in ``year``, each field has an action, and one action is anti-fall. An action
+    counts for a year when it is not cancelled and has a session (not cancelled) in it."""
+
+    year: int
+    missing_fields: list[str]
+    has_anti_fall: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing_fields and self.has_anti_fall
+
+
+def _year_sessions(crt, year: int):
+    start, end = year_bounds(year)
+    return (Session.objects.filter(crt=crt, starts_at__gte=start, starts_at__lt=end)
+            .exclude(status=Session.Status.CANCELLED)
+            .exclude(action__status=SupportAction.Status.CANCELLED))
+
+
+def _check_counts() -> dict:
+    counts = {f"f_{value}": Count("pk", filter=Q(action__field=value)) for value in Field.values}
+    counts["anti_fall"] = Count("pk", filter=Q(action__anti_fall=True))
+    return counts
+
+
+def _check_from(year: int, counts: dict) -> YearlyCheck:
+    return YearlyCheck(year=year, missing_fields=[label for value, label in Field.choices
+                                                  if not counts[f"f_{value}"]],
+                       has_anti_fall=bool(counts["anti_fall"]))
+
+
+def yearly_check(*, crt, year: int) -> YearlyCheck:
+    """One query."""
+    return _check_from(year, _year_sessions(crt, year).aggregate(**_check_counts()))
+
+
+def action_sessions(*, action: SupportAction) -> list[Session]:
+    """The action's sessions with their counts (registered, present), facilitators loaded."""
+    return list(
+        action.sessions.select_related("commune")
+        .prefetch_related("facilitators", "partner_facilitators")
+        .annotate(registered=Count("participations", filter=Q(
+            participations__status__in=[Participation.Status.REGISTERED,
+                                        Participation.Status.PRESENT,
+                                        Participation.Status.ABSENT])),
+                  present=Count("participations", filter=Q(
+                      participations__status=Participation.Status.PRESENT)))
+        .order_by("starts_at"))
+
+
+def sessions(*, crt, user, roles, past: bool = False) -> QuerySet[Session]:
+    """The sessions whose participants the user may see: to come (from today), or past (most
+    recent first), with their counts."""
+    today = _day_start(timezone.localdate())
+    qs = (access.sessions_visible(crt=crt, user=user, roles=roles)
+          .select_related("action", "commune")
+          .annotate(registered=Count("participations", filter=Q(
+              participations__status__in=[Participation.Status.REGISTERED,
+                                          Participation.Status.PRESENT,
+                                          Participation.Status.ABSENT]), distinct=True),
+                    present=Count("participations", filter=Q(
+                        participations__status=Participation.Status.PRESENT), distinct=True)))
+    if past:
+        return qs.filter(starts_at__lt=today).order_by("-starts_at")
+    return qs.filter(starts_at__gte=today).order_by("starts_at")
+
+
+def session_participations(*, session: Session) -> list[Participation]:
+    """Registrations of ``session``, cancelled ones last; names only (no volet 2 data)."""
+    rows = list(session.participations.select_related(
+        "beneficiary", "attendee__organization", "attendee__commune", "transport_from"))
+    rows.sort(key=lambda p: (p.status == Participation.Status.CANCELLED, p.kind,
+                             p.person_name.lower()))
+    return rows
+
+
+def sessions_by_commune(*, crt, user, start: date | datetime, end: date | datetime
+                        ) -> dict[str, int]:
+    """Sessions (not cancelled) held or planned in [start, end) per commune INSEE code, for
+    the map. Counts of sessions, never of people; remote sessions have no commune. Empty for a
+    user who may not see volet 1 (``outreach.view``)."""
+    roles = member_roles(user=user, crt=crt)
+    if not isinstance(start, datetime):
+        start = _day_start(start)
+    if not isinstance(end, datetime):
+        end = _day_start(end)
+    qs = (Session.objects.filter(
+        action__in=access.actions_visible(crt=crt, user=user, roles=roles),
+        starts_at__gte=start, starts_at__lt=end, commune__isnull=False)
+        .exclude(status=Session.Status.CANCELLED)
+        .values_list("commune__insee_code").annotate(n=Count("pk")))
+    return dict(qs)
+
+
+@dataclass(frozen=True)
+class Volet1Figures:
+    actions: int
+    sessions_held: int
+    people: int
+    check: YearlyCheck
+
+
+def home_figures(*, crt, year: int) -> Volet1Figures:
+    """The year's figures and check, in two queries."""
+    held = Q(status=Session.Status.HELD)
+    counts = _year_sessions(crt, year).aggregate(
+        **_check_counts(), sessions_held=Count("pk", filter=held),
+        actions=Count("action", filter=held, distinct=True))
+    start, end = year_bounds(year)
+    people = Participation.objects.filter(
+        crt=crt, session__starts_at__gte=start, session__starts_at__lt=end,
+        session__status=Session.Status.HELD, status=Participation.Status.PRESENT,
+    ).aggregate(b=Count("beneficiary", distinct=True), a=Count("attendee", distinct=True))
+    return Volet1Figures(actions=counts["actions"], sessions_held=counts["sessions_held"],
+                         people=people["b"] + people["a"], check=_check_from(year, counts))

@@ -1,0 +1,53 @@
+"""Both faces of the volet 1 policies agree for every user × every object (``x in
+*_visible(…)`` iff ``can_view_*(…)``), and say what the brief says: volet 1 staff see every
+session, a partner only those they facilitate (an inactive directory entry no longer counts),
+the care staff the calendar without participants, the ARS and the DPO nothing."""
+
+from maillage.core.roles import Role
+from maillage.outreach import access
+from maillage.territory.tests.factories import ProfessionalFactory
+
+from .factories import action, attendee, participation, session
+
+
+def test_policies_agree(users, crt_a, crt_b, make_user):
+    retired = make_user(crt_a, Role.PARTNER, username="retired")
+    stranger = make_user(crt_a, Role.PARTNER, username="stranger")
+    ProfessionalFactory(crt=crt_a, user=stranger)
+    mine = session(crt_a, partner_user=users["partner"])
+    old = session(crt_a)
+    old.partner_facilitators.add(ProfessionalFactory(crt=crt_a, user=retired, is_active=False))
+    sessions = [mine, old, session(crt_a), session(crt_b)]
+    participations = [participation(s) for s in sessions]
+    actions = [s.action for s in sessions] + [action(crt_a)]
+    attendees = [attendee(crt_a), attendee(crt_b)]
+    people = [(u, frozenset({role})) for role, u in users.items()]
+    people += [(retired, frozenset({Role.PARTNER})), (stranger, frozenset({Role.PARTNER}))]
+
+    seen = {}
+    for user, roles in people:
+        checks = [
+            (access.sessions_visible, access.can_view_session, "session", sessions),
+            (access.participations_visible, access.can_view_participation, "participation",
+             participations),
+            (access.actions_visible, access.can_view_action, "action", actions),
+            (access.attendees_visible, access.can_view_attendee, "attendee", attendees),
+        ]
+        for visible_of, can_view, name, objects in checks:
+            visible = set(visible_of(crt=crt_a, user=user, roles=roles))
+            for obj in objects:
+                allowed = obj.crt_id == crt_a.id and can_view(user=user, roles=roles,
+                                                              **{name: obj})
+                assert (obj in visible) == allowed, (user.username, name)
+                if allowed:
+                    seen.setdefault(user.username, set()).add((name, obj.pk))
+    sessions_seen = {u: {pk for n, pk in s if n == "session"} for u, s in seen.items()}
+    for role in ("activity_leader", "direction", "coordinator"):
+        assert sessions_seen[role] == {s.pk for s in sessions[:3]}
+    assert sessions_seen["partner"] == {mine.pk}
+    assert "retired" not in sessions_seen and "stranger" not in sessions_seen
+    for role in ("nurse", "doctor", "care_aide", "admin_staff"):
+        assert sessions_seen.get(role, set()) == set()
+        assert {n for n, _ in seen[role]} == {"action"}
+    for role in ("ars", "auditor", "caregiver", "beneficiary"):
+        assert role not in seen

@@ -1,0 +1,266 @@
+"""The rules of volet 1's services: flags and audiences, no double funding, places, sessions in
+the past only when recorded, duplicates, capacity, attendance, transport; the yearly check and
+the map's selector."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.core.errors import DomainError
+from maillage.core.models import AuditEvent
+from maillage.outreach import selectors, services
+from maillage.outreach.models import Attendee, Participation, Session, SupportAction
+from maillage.territory.tests.factories import CommuneFactory, ProfessionalFactory
+
+from .factories import action, at, attendee, participation, session
+
+
+@pytest.fixture
+def leader(users):
+    return users["activity_leader"]
+
+
+@pytest.fixture
+def commune(crt_a):
+    return CommuneFactory(crt=crt_a, name="Segré", insee_code="49331")
+
+
+def make_action(leader, crt, place, **fields):
+    values = {"title": "Atelier équilibre", "field": "care_prevention", "anti_fall": True,
+              "for_older_people": True, "commune": place}
+    return services.action_create(actor=leader, crt=crt, **{**values, **fields})
+
+
+class TestActions:
+    def test_create_is_audited(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune)
+        assert a.status == SupportAction.Status.PLANNED
+        assert AuditEvent.objects.filter(action="support_action.created",
+                                         object_id=str(a.public_id)).exists()
+
+    @pytest.mark.parametrize("fields, field, message", [
+        ({"field": "isolation", "anti_fall": True}, "anti_fall", "prévention des chutes"),
+        ({"end_of_life": True, "anti_fall": False}, "end_of_life", "fin de vie"),
+        ({"for_older_people": False}, "for_older_people", "au moins un public"),
+        ({"commune": None}, "commune", "commune"),
+        ({"is_remote": True}, "commune", "à distance"),
+        ({"co_funder": "Conférence des financeurs"}, "co_funder", "budget propre"),
+        ({"funding": "co_funded"}, "co_funder", "autre financeur"),
+        ({"funding": "co_funded", "co_funder": "CARSAT"}, "co_funding_amount", "montant"),
+        ({"funding": "co_funded", "co_funder": "CARSAT", "co_funding_amount": Decimal("500")},
+         "total_cost", "coût total"),
+        ({"funding": "co_funded", "co_funder": "CARSAT", "co_funding_amount": Decimal("900"),
+          "total_cost": Decimal("800")}, "co_funding_amount", "Double financement"),
+    ])
+    def test_bad_actions_are_refused_in_french(self, leader, crt_a, commune, fields, field,
+                                               message):
+        with pytest.raises(DomainError) as error:
+            make_action(leader, crt_a, commune, **fields)
+        assert error.value.field == field
+        assert message in error.value.message
+        assert not SupportAction.objects.exists()
+
+    def test_co_funding_leaves_the_crt_the_remainder(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune, funding="co_funded", co_funder="CARSAT",
+                        co_funding_amount=Decimal("300.00"), total_cost=Decimal("1000.00"))
+        assert a.crt_share == Decimal("700.00")
+
+    def test_update_is_versioned(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune)
+        services.action_update(actor=leader, action=a, version=1, title="Atelier équilibre 2")
+        stale = SupportAction.objects.get(pk=a.pk)
+        stale.version = 1
+        with pytest.raises(DomainError) as error:
+            services.action_update(actor=leader, action=stale, version=1, title="Autre")
+        assert error.value.code == "conflict"
+        assert SupportAction.objects.get(pk=a.pk).title == "Atelier équilibre 2"
+
+    def test_partners_of_another_crt_are_refused(self, leader, crt_a, crt_b, commune):
+        from maillage.territory.tests.factories import OrganizationFactory
+
+        with pytest.raises(DomainError):
+            make_action(leader, crt_a, commune, partners=[OrganizationFactory(crt=crt_b)])
+        assert not SupportAction.objects.exists()
+
+
+class TestSessions:
+    def test_place_defaults_to_the_action_and_facilitators(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune, address="Salle des fêtes")
+        pro = ProfessionalFactory(crt=crt_a)
+        s = services.session_create(actor=leader, action=a, starts_at=at(3),
+                                    ends_at=at(3, 16), facilitators=[leader],
+                                    partner_facilitators=[pro])
+        assert (s.commune, s.address, s.status) == (commune, "Salle des fêtes", "planned")
+        assert list(s.partner_facilitators.all()) == [pro]
+        a.refresh_from_db()
+        assert a.status == SupportAction.Status.ACTIVE
+
+    def test_end_before_start_is_refused(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune)
+        with pytest.raises(DomainError) as error:
+            services.session_create(actor=leader, action=a, starts_at=at(3, 16),
+                                    ends_at=at(3, 14))
+        assert error.value.field == "ends_at"
+        assert "après son début" in error.value.message
+
+    def test_past_only_when_recording_a_held_session(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune)
+        with pytest.raises(DomainError) as error:
+            services.session_create(actor=leader, action=a, starts_at=at(-3),
+                                    ends_at=at(-3, 16))
+        assert "déjà tenue" in error.value.message
+        s = services.session_create(actor=leader, action=a, starts_at=at(-3),
+                                    ends_at=at(-3, 16), record_held=True, anonymous_count=4)
+        assert (s.status, s.recorded_after, s.anonymous_count) == ("held", True, 4)
+        with pytest.raises(DomainError) as error:  # recorded but still to come
+            services.session_create(actor=leader, action=a, starts_at=at(2), ends_at=at(2, 16),
+                                    record_held=True)
+        assert error.value.field == "ends_at"
+
+    def test_a_facilitator_must_be_a_team_member(self, leader, crt_a, commune, users):
+        a = make_action(leader, crt_a, commune)
+        with pytest.raises(DomainError) as error:
+            services.session_create(actor=leader, action=a, starts_at=at(3),
+                                    ends_at=at(3, 16), facilitators=[users["partner"]])
+        assert error.value.field == "facilitators"
+        assert not Session.objects.exists()
+
+
+class TestRegistrations:
+    def test_beneficiary_link_is_audited_on_the_file(self, leader, crt_a):
+        s = session(crt_a)
+        b = BeneficiaryFactory(crt=crt_a)
+        p = services.participation_register(actor=leader, session=s, beneficiary=b)
+        assert (p.kind, p.status) == ("older_person", "registered")
+        event = AuditEvent.objects.get(action="participation.beneficiary_linked")
+        assert event.beneficiary_public_id == b.public_id
+
+    def test_duplicate_is_refused_in_french_and_cancelled_is_taken_up(self, leader, crt_a):
+        s = session(crt_a)
+        person = attendee(crt_a, last_name="Hamon", first_name="Jeanne")
+        p = services.participation_register(actor=leader, session=s, attendee=person)
+        with pytest.raises(DomainError) as error:
+            services.participation_register(actor=leader, session=s, attendee=person)
+        assert error.value.message == "HAMON Jeanne est déjà inscrit·e à cette séance."
+        services.attendance_record(actor=leader, session=s, version=s.version,
+                                   statuses={p: Participation.Status.CANCELLED})
+        again = services.participation_register(actor=leader, session=s, attendee=person)
+        assert again.pk == p.pk and again.status == "registered"
+        assert Participation.objects.count() == 1
+
+    def test_capacity_and_cancelled_session(self, leader, crt_a):
+        s = session(crt_a, capacity=1)
+        services.participation_register(actor=leader, session=s, attendee=attendee(crt_a))
+        with pytest.raises(DomainError) as error:
+            services.participation_register(actor=leader, session=s,
+                                            attendee=attendee(crt_a, last_name="Autre"))
+        assert "complète (1 places)" in error.value.message or "complète" in error.value.message
+        cancelled = session(crt_a, status=Session.Status.CANCELLED)
+        with pytest.raises(DomainError):
+            services.participation_register(actor=leader, session=cancelled,
+                                            attendee=attendee(crt_a, last_name="Trois"))
+
+    def test_people_of_another_crt_are_refused(self, leader, crt_a, crt_b):
+        s = session(crt_a)
+        with pytest.raises(DomainError):
+            services.participation_register(actor=leader, session=s,
+                                            beneficiary=BeneficiaryFactory(crt=crt_b))
+        with pytest.raises(DomainError):
+            services.participation_register(actor=leader, session=s,
+                                            attendee=attendee(crt_b))
+
+    @pytest.mark.parametrize("fields, field", [
+        ({"kind": "professional"}, "organization_name"),
+        ({"kind": "professional", "organization_name": "SSIAD"}, "employer_type"),
+        ({"kind": "caregiver", "age_band": "75_84"}, "age_band"),
+        ({"kind": "caregiver", "organization_name": "ADMR"}, "organization_name"),
+        ({"kind": "older_person", "last_name": "  "}, "last_name"),
+        ({"kind": "older_person", "gir": 7}, "gir"),
+        ({"kind": "older_person", "helps_volet2_beneficiary": True},
+         "helps_volet2_beneficiary"),
+    ])
+    def test_bad_light_records(self, leader, crt_a, fields, field):
+        with pytest.raises(DomainError) as error:
+            services.attendee_create(actor=leader, crt=crt_a,
+                                     **{"last_name": "Bernard", **fields})
+        assert error.value.field == field
+        assert not Attendee.objects.exists()
+
+
+class TestAttendanceAndTransport:
+    def test_presence_only_once_begun(self, leader, crt_a):
+        s = session(crt_a, days=2)
+        p = participation(s)
+        with pytest.raises(DomainError) as error:
+            services.attendance_record(actor=leader, session=s, version=s.version,
+                                       statuses={p: "present"})
+        assert "pas encore commencé" in error.value.message
+        p.refresh_from_db()
+        assert p.status == "registered"
+
+    def test_attendance_marks_the_session_held(self, leader, crt_a):
+        s = session(crt_a, days=-1)
+        p1, p2 = participation(s), participation(s, attendee(crt_a, last_name="Absente"))
+        services.attendance_record(actor=leader, session=s, version=s.version,
+                                   statuses={p1: "present", p2: "absent"}, anonymous_count=2)
+        s.refresh_from_db()
+        assert (s.status, s.anonymous_count) == ("held", 2)
+        assert sorted(Participation.objects.values_list("status", flat=True)) == [
+            "absent", "present"]
+
+    def test_transport(self, leader, crt_a):
+        p = participation(session(crt_a, days=-1))
+        with pytest.raises(DomainError) as error:
+            services.participation_transport_set(actor=leader, participation=p, version=1,
+                                                 transport_mode="taxi")
+        assert error.value.field == "transport_provider"
+        with pytest.raises(DomainError) as error:
+            services.participation_transport_set(actor=leader, participation=p, version=1,
+                                                 transport_mode="taxi",
+                                                 transport_provider="Taxi Martin")
+        assert error.value.field == "transport_cost"
+        services.participation_transport_set(
+            actor=leader, participation=p, version=1, transport_mode="taxi",
+            transport_provider="Taxi Martin", transport_cost=Decimal("18.40"))
+        p.refresh_from_db()
+        assert (p.transport_mode, p.transport_cost) == ("taxi", Decimal("18.40"))
+
+
+class TestSelectors:
+    def test_yearly_check(self, crt_a):
+        year = at(0).year
+        jan = at(0).replace(month=1, day=10)
+        check = selectors.yearly_check(crt=crt_a, year=year)
+        assert len(check.missing_fields) == 5 and not check.has_anti_fall
+        for field in ("care_prevention", "isolation", "practices", "caregivers"):
+            session(crt_a, action(crt_a, field=field), starts_at=jan)
+        # A cancelled session does not count.
+        session(crt_a, action(crt_a, field="resources"), starts_at=jan,
+                status=Session.Status.CANCELLED)
+        check = selectors.yearly_check(crt=crt_a, year=year)
+        assert check.missing_fields == [
+            "Accès aux ressources de l'EHPAD (locaux, équipements, animations, plateau "
+            "technique)"]
+        assert not check.has_anti_fall
+        session(crt_a, action(crt_a, anti_fall=True, field="care_prevention"), starts_at=jan)
+        session(crt_a, action(crt_a, field="resources"), starts_at=jan)
+        assert selectors.yearly_check(crt=crt_a, year=year).ok
+        assert not selectors.yearly_check(crt=crt_a, year=year - 1).has_anti_fall
+
+    def test_sessions_by_commune(self, crt_a, crt_b, users):
+        segre = CommuneFactory(crt=crt_a, insee_code="49331")
+        a = action(crt_a, commune=segre)
+        session(crt_a, a, days=1)
+        session(crt_a, a, days=2)
+        session(crt_a, a, days=3, status=Session.Status.CANCELLED)
+        session(crt_a, action(crt_a, is_remote=True), days=1, commune=None, is_remote=True)
+        session(crt_b, action(crt_b), days=1)
+        start, end = at(0).date(), at(10).date()
+        assert selectors.sessions_by_commune(
+            crt=crt_a, user=users["nurse"], start=start, end=end) == {"49331": 2}
+        assert selectors.sessions_by_commune(
+            crt=crt_a, user=users["ars"], start=start, end=end) == {}
+        assert selectors.sessions_by_commune(
+            crt=crt_a, user=users["nurse"], start=start, end=start + timedelta(days=1)) == {}

@@ -1,0 +1,335 @@
+"""The volet 1 pages: who sees what (allowed role, forbidden role, a partner's own sessions,
+another CRT), bad input answered in French next to the field with nothing saved, the
+attendance sheet, query budgets. (Every view × every role and another CRT's objects are also
+walked by core/tests/test_access.py and test_tenancy.py.)"""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.core.models import AuditEvent
+from maillage.core.tests.helpers import table_text, visible_text
+from maillage.outreach.models import Attendee, Participation, Session, SupportAction
+from maillage.territory.tests.factories import CommuneFactory, ProfessionalFactory
+
+from .factories import action, at, attendee, participation, session
+
+
+@pytest.fixture
+def commune(crt_a):
+    return CommuneFactory(crt=crt_a, name="Segré", insee_code="49331")
+
+
+def login(client, users, role):
+    client.force_login(users[role])
+    return client
+
+
+def pdf_text(response) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(response.content)).pages)
+
+
+class TestActionPages:
+    def test_list_warns_and_stays_within_its_query_budget(
+            self, client, users, crt_a, commune, django_assert_max_num_queries):
+        for i in range(30):
+            a = action(crt_a, title=f"Action {i:02d}", commune=commune)
+            session(crt_a, a, days=1)
+        login(client, users, "activity_leader")
+        with django_assert_max_num_queries(12):
+            response = client.get(reverse("outreach:actions"))
+        text = visible_text(response)
+        assert "aucune action avec une séance cette année pour l'axe « Lutte contre " \
+               "l'isolement »" in text
+        assert "aucune action de prévention des chutes cette année" in text
+        assert "Action 00" in text and "Page 1 sur 2" in text
+
+    def test_filter_by_field(self, client, users, crt_a, commune):
+        action(crt_a, title="Café des aidants", field="caregivers", for_caregivers=True,
+               commune=commune)
+        action(crt_a, title="Atelier mémoire", field="care_prevention", commune=commune)
+        response = login(client, users, "nurse").get(reverse("outreach:actions") +
+                                                     "?axe=caregivers")
+        text = table_text(response)
+        assert "Café des aidants" in text and "Atelier mémoire" not in text
+
+    def test_forbidden_roles(self, client, users):
+        for role in ("ars", "auditor", "partner"):
+            assert login(client, users, role).get(
+                reverse("outreach:actions")).status_code == 403
+        assert login(client, users, "nurse").get(
+            reverse("outreach:action_create")).status_code == 403
+
+    def test_create_with_bad_input_then_good(self, client, users, crt_a, commune):
+        login(client, users, "activity_leader")
+        url = reverse("outreach:action_create")
+        data = {"title": "Atelier équilibre", "field": "care_prevention", "anti_fall": "on",
+                "for_older_people": "on", "funding": "co_funded", "co_funder": "CARSAT",
+                "co_funding_amount": "900", "total_cost": "800",
+                "commune": str(commune.public_id), "status": "planned"}
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "Double financement" in visible_text(response)
+        assert 'id="id_co_funding_amount_errors"' in response.content.decode()
+        assert not SupportAction.objects.exists()
+        response = client.post(url, {**data, "total_cost": "abc"})
+        assert "Indiquez un montant en euros." in visible_text(response)
+        response = client.post(url, {**data, "total_cost": "1200"})
+        a = SupportAction.objects.get()
+        assert response.status_code == 302
+        text = visible_text(client.get(response["Location"]))
+        assert "CARSAT, 900,00 € sur un coût total de 1200,00 € (part du CRT : 300,00 €)" \
+            in text or "CARSAT, 900.00 € sur un coût total de 1200.00 €" in text
+        assert a.anti_fall
+
+    def test_detail_shows_the_calendar_and_links_only_for_volet1_staff(
+            self, client, users, crt_a, commune):
+        a = action(crt_a, commune=commune)
+        s = session(crt_a, a, days=3)
+        url = reverse("outreach:action_detail", kwargs={"public_id": a.public_id})
+        detail = reverse("outreach:session_detail", kwargs={"public_id": s.public_id})
+        page = login(client, users, "nurse").get(url).content.decode()
+        assert f"{s.starts_at.astimezone():%d/%m/%Y}" in page and detail not in page
+        page = login(client, users, "activity_leader").get(url).content.decode()
+        assert detail in page
+
+
+class TestSessionPages:
+    def test_create_refuses_the_past_unless_recording_and_end_before_start(
+            self, client, users, crt_a, commune):
+        a = action(crt_a, commune=commune)
+        login(client, users, "activity_leader")
+        url = reverse("outreach:session_create", kwargs={"public_id": a.public_id})
+        past = (at(-2)).date().isoformat()
+        data = {"day": past, "start_time": "14:00", "end_time": "16:00",
+                "commune": str(commune.public_id)}
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "Cette date est passée" in visible_text(response)
+        response = client.post(url, {**data, "end_time": "13:00"})
+        assert "La fin de la séance doit être après son début." in visible_text(response)
+        assert not Session.objects.exists()
+        response = client.post(url, {**data, "record_held": "on"})
+        assert response.status_code == 302
+        assert Session.objects.get().status == "held"
+
+    def test_edit_cancels_a_session(self, client, users, crt_a):
+        s = session(crt_a)
+        participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        login(client, users, "activity_leader")
+        url = reverse("outreach:session_edit", kwargs={"public_id": s.public_id})
+        start = s.starts_at.astimezone()
+        data = {"day": start.date().isoformat(), "start_time": "14:00", "end_time": "16:00",
+                "commune": str(s.commune.public_id), "status": "cancelled",
+                "version": s.version}
+        response = client.post(url, {**data, "version": s.version + 5})
+        assert response.status_code == 409
+        response = client.post(url, data)
+        assert response.status_code == 302
+        page = client.get(response["Location"])
+        assert "Annulée" in visible_text(page)
+        assert "Inscrire une personne" not in visible_text(page)
+
+    def test_session_detail_roles(self, client, users, crt_a, make_user):
+        s = session(crt_a, partner_user=users["partner"])
+        participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        url = reverse("outreach:session_detail", kwargs={"public_id": s.public_id})
+        for role in ("activity_leader", "direction", "coordinator", "partner"):
+            response = login(client, users, role).get(url)
+            assert response.status_code == 200, role
+            assert "HAMON Jeanne" in table_text(response)
+        for role in ("nurse", "admin_staff", "ars", "auditor"):
+            assert login(client, users, role).get(url).status_code == 403, role
+        other_partner = make_user(crt_a, "partner")
+        ProfessionalFactory(crt=crt_a, user=other_partner)
+        client.force_login(other_partner)
+        assert client.get(url).status_code == 404
+        assert AuditEvent.objects.filter(action="session.viewed").count() == 4
+
+    def test_partner_list_shows_only_their_sessions(self, client, users, crt_a):
+        mine = session(crt_a, action(crt_a, title="Atelier du partenaire"),
+                       partner_user=users["partner"])
+        session(crt_a, action(crt_a, title="Atelier d'un autre"))
+        response = login(client, users, "partner").get(reverse("outreach:sessions"))
+        text = table_text(response)
+        assert "Atelier du partenaire" in text and "Atelier d'un autre" not in text
+        assert reverse("outreach:session_detail", kwargs={"public_id": mine.public_id}) in \
+            response.content.decode()
+        # A partner reads; registering is the CRT's.
+        assert client.get(reverse("outreach:session_register",
+                                  kwargs={"public_id": mine.public_id})).status_code == 403
+
+    def test_sessions_list_budget(self, client, users, crt_a, django_assert_max_num_queries):
+        a = action(crt_a)
+        for i in range(30):
+            s = session(crt_a, a, days=i + 1)
+            participation(s)
+        login(client, users, "activity_leader")
+        with django_assert_max_num_queries(12):
+            response = client.get(reverse("outreach:sessions"))
+        assert "Page 1 sur 2" in visible_text(response)
+
+    def test_other_crt_gets_404(self, client, user_b, crt_a):
+        s = session(crt_a)
+        client.force_login(user_b)
+        for name in ("session_detail", "session_register", "session_sheet"):
+            assert client.get(reverse(f"outreach:{name}",
+                                      kwargs={"public_id": s.public_id})).status_code == 404
+
+    def test_attendance_sheet_lists_the_registered(self, client, users, crt_a):
+        s = session(crt_a)
+        participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        participation(s, attendee(crt_a, last_name="Annulé", first_name="Paul"),
+                      status=Participation.Status.CANCELLED)
+        participation(s, beneficiary=BeneficiaryFactory(crt=crt_a, birth_name="Rousseau",
+                                                        first_name="Marcel"))
+        response = login(client, users, "activity_leader").get(
+            reverse("outreach:session_sheet", kwargs={"public_id": s.public_id}))
+        assert response["Content-Type"] == "application/pdf"
+        text = pdf_text(response)
+        assert "Feuille d'émargement" in text and "Signature" in text
+        assert "HAMON Jeanne" in text and "ROUSSEAU Marcel" in text
+        assert "ANNULÉ" not in text
+        assert AuditEvent.objects.filter(action="session.sheet_printed").exists()
+
+    def test_sheet_prints_the_satisfaction_qr_when_wired(self, client, users, crt_a,
+                                                         monkeypatch):
+        from maillage.outreach import sheet
+
+        monkeypatch.setattr(sheet, "SATISFACTION_LINK",
+                            lambda s: f"https://maillage.example/enquetes/{s.public_id}/")
+        s = session(crt_a)
+        response = login(client, users, "activity_leader").get(
+            reverse("outreach:session_sheet", kwargs={"public_id": s.public_id}))
+        assert "Votre avis nous intéresse" in pdf_text(response)
+
+
+class TestRegistration:
+    @pytest.fixture
+    def s(self, crt_a):
+        return session(crt_a, capacity=3)
+
+    def url(self, s):
+        return reverse("outreach:session_register", kwargs={"public_id": s.public_id})
+
+    def test_new_light_record_then_duplicate_refused(self, client, users, crt_a, s, commune):
+        login(client, users, "activity_leader")
+        data = {"kind": "older_person", "last_name": "Hamon", "first_name": "Jeanne",
+                "commune": str(commune.public_id), "age_band": "75_84", "sex": "F",
+                "lives_alone": "true", "living_place": "home"}
+        response = client.post(self.url(s), data)
+        assert response.status_code == 302
+        person = Attendee.objects.get()
+        assert (person.age_band, person.lives_alone, person.commune) == ("75_84", True, commune)
+        response = client.post(self.url(s), {"attendee": str(person.public_id)})
+        assert response.status_code == 400
+        assert "HAMON Jeanne est déjà inscrit·e à cette séance." in visible_text(response)
+        assert Participation.objects.count() == 1
+
+    def test_nothing_chosen_or_bad_record(self, client, users, s):
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), {})
+        assert response.status_code == 400
+        assert "Choisissez une personne, ou créez sa fiche" in visible_text(response)
+        response = client.post(self.url(s), {"kind": "professional", "last_name": "Durand"})
+        assert response.status_code == 400
+        assert "Indiquez la structure du professionnel" in visible_text(response)
+        assert not Attendee.objects.exists()  # nothing half-saved
+
+    def test_full_session_keeps_no_orphan_record(self, client, users, crt_a):
+        s = session(crt_a, capacity=1)
+        participation(s)
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), {"kind": "caregiver", "last_name": "Morin"})
+        assert response.status_code == 400
+        assert "La séance est complète" in visible_text(response)
+        assert not Attendee.objects.filter(last_name="Morin").exists()
+
+    def test_beneficiary_search_shows_identity_only_and_link_is_audited(
+            self, client, users, crt_a, s):
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel")
+        login(client, users, "activity_leader")
+        response = client.get(reverse("outreach:register_pick"),
+                              {"champ": "beneficiary", "beneficiary_q": "rous"})
+        text = visible_text(response)
+        assert f"ROUSSEAU Marcel (né·e le {b.birth_date:%d/%m/%Y})" in text
+        assert reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}) not in \
+            response.content.decode()
+        response = client.post(self.url(s), {"beneficiary": str(b.public_id)})
+        assert response.status_code == 302
+        assert Participation.objects.get().beneficiary == b
+        assert AuditEvent.objects.filter(action="participation.beneficiary_linked",
+                                         beneficiary_public_id=b.public_id).exists()
+
+    def test_attendee_search_by_typed_name_without_javascript(self, client, users, crt_a, s):
+        person = attendee(crt_a, last_name="Guérin", first_name="Paul")
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), {"attendee_q": "guérin"})
+        assert response.status_code == 302
+        assert Participation.objects.get().attendee == person
+
+
+class TestLightRecords:
+    def test_edit_a_light_record(self, client, users, crt_a):
+        s = session(crt_a)
+        person = attendee(crt_a, last_name="Hamonn", first_name="Jeanne")
+        participation(s, person)
+        login(client, users, "activity_leader")
+        url = reverse("outreach:attendee_edit", kwargs={"public_id": person.public_id})
+        page = client.get(url + f"?seance={s.public_id}")
+        assert "Tranche d'âge" in visible_text(page)
+        assert "Type de structure" not in visible_text(page)
+        response = client.post(url + f"?seance={s.public_id}",
+                               {"last_name": "", "version": person.version})
+        assert response.status_code == 400
+        assert "Indiquez le nom de la personne." in visible_text(response)
+        response = client.post(url + f"?seance={s.public_id}",
+                               {"last_name": "Hamon", "first_name": "Jeanne", "gir": "4",
+                                "lives_alone": "unknown", "version": person.version})
+        assert response["Location"] == reverse("outreach:session_detail",
+                                               kwargs={"public_id": s.public_id})
+        person.refresh_from_db()
+        assert (person.last_name, person.gir) == ("Hamon", 4)
+        for role in ("coordinator", "partner", "nurse"):
+            assert login(client, users, role).get(url).status_code == 403
+
+
+class TestAttendanceAndTransport:
+    def test_attendance_then_transport(self, client, users, crt_a):
+        s = session(crt_a, days=-1, starts_at=at(0, 0) - timedelta(days=1))
+        p = participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        login(client, users, "activity_leader")
+        url = reverse("outreach:session_attendance", kwargs={"public_id": s.public_id})
+        response = client.post(url, {f"p_{p.public_id}": "present", "anonymous_count": "2",
+                                     "version": s.version})
+        assert response.status_code == 302
+        p.refresh_from_db()
+        assert p.status == "present"
+        turl = reverse("outreach:participation_transport", kwargs={"public_id": p.public_id})
+        response = client.post(turl, {"transport_mode": "taxi", "transport_provider": "Taxi",
+                                      "transport_cost": "-3", "version": p.version})
+        assert response.status_code == 400
+        assert "Le coût ne peut pas être négatif." in visible_text(response)
+        response = client.post(turl, {"transport_mode": "taxi",
+                                      "transport_provider": "Taxi Martin",
+                                      "transport_cost": "18,40", "version": p.version})
+        assert response.status_code == 302
+        text = table_text(client.get(response["Location"]))
+        assert "HAMON Jeanne" in text and "Taxi (Taxi Martin), 18,40 €" in text
+
+    def test_attendance_before_the_session_is_refused(self, client, users, crt_a):
+        s = session(crt_a, days=3)
+        p = participation(s)
+        login(client, users, "activity_leader")
+        response = client.post(
+            reverse("outreach:session_attendance", kwargs={"public_id": s.public_id}),
+            {f"p_{p.public_id}": "present", "version": s.version})
+        assert response.status_code == 400
+        assert "pas encore commencé" in visible_text(response)
+        p.refresh_from_db()
+        assert p.status == "registered"

@@ -1,0 +1,363 @@
+"""Volet 1 pages: the actions (with the yearly check), one action and its calendar, the
+sessions, one session with its registrations, registration by phone, attendance, transport,
+the attendance sheet (PDF)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from maillage.core.access import require
+from maillage.core.audit import audit_log
+from maillage.core.forms_util import run_form
+from maillage.core.permissions import has_permission
+from maillage.core.tenancy import get_for_crt
+
+from . import access, selectors, services, sheet
+from .forms import (
+    ActionForm,
+    AttendanceForm,
+    AttendeeForm,
+    RegistrationForm,
+    SessionForm,
+    TransportForm,
+)
+from .models import Field, Participation, Session, SupportAction
+
+PAGE_SIZE = 25
+
+
+def _flags(request) -> dict:
+    roles = request.roles
+    return {"can_manage": has_permission(roles, "outreach.manage"),
+            "can_register": has_permission(roles, "outreach.register"),
+            "can_see_participants": access.sees_every_session(roles)}
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+
+@require("outreach.view")
+@require_GET
+def action_list(request: HttpRequest) -> HttpResponse:
+    year = timezone.localdate().year
+    field = request.GET.get("axe", "")
+    if field not in Field.values:
+        field = ""
+    qs = selectors.actions(crt=request.crt, user=request.user, roles=request.roles,
+                           field=field, year=year)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "outreach/actions.html", {
+        "page": page, "actions": page.object_list, "year": year, "field": field,
+        "fields": Field.choices, "check": selectors.yearly_check(crt=request.crt, year=year),
+        **_flags(request)})
+
+
+def _action(request, public_id) -> SupportAction:
+    return get_for_crt(access.actions_visible(crt=request.crt, user=request.user,
+                                              roles=request.roles)
+                       .select_related("commune"), request.crt, public_id)
+
+
+def _action_form(request, action: SupportAction | None) -> HttpResponse:
+    form = ActionForm(request.POST or None, instance=action, crt=request.crt)
+
+    def save(data):
+        values = {f: data[f] for f in services.ACTION_FIELDS}
+        if action is None:
+            return services.action_create(actor=request.user, crt=request.crt,
+                                          partners=data["partners"], **values)
+        return services.action_update(actor=request.user, action=action,
+                                      version=data["version"] or 0,
+                                      partners=data["partners"], **values)
+
+    def done(result):
+        messages.success(request, f"Action « {result.title} » enregistrée.")
+        return redirect("outreach:action_detail", public_id=result.public_id)
+
+    back = (reverse("outreach:action_detail", kwargs={"public_id": action.public_id})
+            if action else reverse("outreach:actions"))
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Nouvelle action du volet 1" if action is None
+                             else f"Modifier « {action.title} »",
+                             "back_url": back, "back_label": "Actions du volet 1"
+                             if action is None else action.title})
+
+
+@require("outreach.manage")
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest) -> HttpResponse:
+    return _action_form(request, None)
+
+
+@require("outreach.manage")
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, public_id) -> HttpResponse:
+    return _action_form(request, _action(request, public_id))
+
+
+@require("outreach.view")
+@require_GET
+def action_detail(request: HttpRequest, public_id) -> HttpResponse:
+    action = _action(request, public_id)
+    return render(request, "outreach/action_detail.html", {
+        "action": action, "partners": list(action.partners.order_by("name")),
+        "sessions": selectors.action_sessions(action=action), "now": timezone.now(),
+        **_flags(request)})
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
+def _session(request, public_id) -> Session:
+    """A session whose participants the user may see (404 otherwise, as for another CRT)."""
+    return get_for_crt(access.sessions_visible(crt=request.crt, user=request.user,
+                                               roles=request.roles)
+                       .select_related("action", "commune"), request.crt, public_id)
+
+
+def _session_done(request, session: Session, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("outreach:session_detail", public_id=session.public_id)
+
+
+def _session_values(data) -> dict:
+    return {"starts_at": data["starts_at"], "ends_at": data["ends_at"],
+            "is_remote": data["is_remote"], "commune": data["commune"],
+            "address": data["address"], "capacity": data["capacity"]}
+
+
+@require("outreach.manage")
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest, public_id) -> HttpResponse:
+    action = _action(request, public_id)
+    form = SessionForm(request.POST or None, crt=request.crt, action=action)
+
+    def save(data):
+        return services.session_create(
+            actor=request.user, action=action, record_held=data["record_held"],
+            facilitators=data["facilitators"],
+            partner_facilitators=data["partner_facilitators"], **_session_values(data))
+
+    def done(result):
+        messages.success(request, f"Séance du {timezone.localtime(result.starts_at):%d/%m/%Y} "
+                                  "enregistrée.")
+        return redirect("outreach:action_detail", public_id=action.public_id)
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": f"Nouvelle séance — {action.title}",
+                             "back_url": reverse("outreach:action_detail",
+                                                 kwargs={"public_id": action.public_id}),
+                             "back_label": action.title,
+                             "intro": "Le lieu est celui de l'action, sauf si vous le "
+                                      "changez."})
+
+
+@require("outreach.manage")
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, public_id) -> HttpResponse:
+    session = _session(request, public_id)
+    form = SessionForm(request.POST or None, crt=request.crt, action=session.action,
+                       session=session)
+
+    def save(data):
+        return services.session_update(
+            actor=request.user, session=session, version=data["version"] or 0,
+            status=data["status"], facilitators=data["facilitators"],
+            partner_facilitators=data["partner_facilitators"], **_session_values(data))
+
+    return run_form(request, form, save, template="core/form_page.html",
+                    on_success=lambda s: _session_done(request, s, "Séance modifiée."),
+                    context={"title": "Modifier la séance",
+                             "back_url": reverse("outreach:session_detail",
+                                                 kwargs={"public_id": session.public_id}),
+                             "back_label": str(session)})
+
+
+@require("outreach.participants")
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    past = request.GET.get("passees") == "1"
+    qs = selectors.sessions(crt=request.crt, user=request.user, roles=request.roles,
+                            past=past)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "outreach/sessions.html", {
+        "page": page, "sessions": page.object_list, "past": past, **_flags(request)})
+
+
+@require("outreach.participants")
+@require_GET
+def session_detail(request: HttpRequest, public_id) -> HttpResponse:
+    session = _session(request, public_id)
+    participations = selectors.session_participations(session=session)
+    audit_log(actor=request.user, action="session.viewed", obj=session)
+    return render(request, "outreach/session_detail.html", {
+        "session": session, "action": session.action, "participations": participations,
+        "facilitators": list(session.facilitators.all()),
+        "partner_facilitators": list(session.partner_facilitators.select_related(
+            "organization")),
+        "started": session.starts_at <= timezone.now(),
+        "active_count": sum(p.status != Participation.Status.CANCELLED
+                            for p in participations),
+        **_flags(request)})
+
+
+@require("outreach.participants")
+@require_GET
+def session_sheet(request: HttpRequest, public_id) -> HttpResponse:
+    """The attendance sheet to sign, as a PDF."""
+    from maillage.core.pdf import render_pdf  # WeasyPrint loads on first use only
+
+    session = _session(request, public_id)
+    audit_log(actor=request.user, action="session.sheet_printed", obj=session)
+    html = render_to_string("outreach/sheet_pdf.html", {
+        "session": session, "action": session.action, "crt": request.crt,
+        "participations": [p for p in selectors.session_participations(session=session)
+                           if p.status != Participation.Status.CANCELLED],
+        "facilitators": list(session.facilitators.all()),
+        "partner_facilitators": list(session.partner_facilitators.all()),
+        **sheet.satisfaction_context(session), "now": timezone.now()})
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    start = timezone.localtime(session.starts_at)
+    response["Content-Disposition"] = (
+        f'attachment; filename="emargement-{start:%Y-%m-%d}-{str(session.public_id)[:8]}.pdf"')
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Registrations and attendance ------------------------------------------------------------
+
+
+def _registration_form(request, data=None) -> RegistrationForm:
+    return RegistrationForm(
+        data, crt=request.crt, search_url=reverse("outreach:register_pick"),
+        attendees=access.attendees_visible(crt=request.crt, user=request.user,
+                                           roles=request.roles))
+
+
+@require("outreach.register")
+@require_GET
+def register_pick(request: HttpRequest) -> HttpResponse:
+    """Known people or volet 2 beneficiaries matching a typed name (htmx fragment, at most
+    20; beneficiaries by name and birth date only)."""
+    from maillage.core.pickers import picker_response
+
+    return picker_response(request, _registration_form(request), default="attendee")
+
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def session_register(request: HttpRequest, public_id) -> HttpResponse:
+    session = _session(request, public_id)
+    form = _registration_form(request, request.POST or None)
+
+    @transaction.atomic  # a new light record is kept only with its registration
+    def save(data):
+        attendee = data.get("attendee")
+        if not attendee and not data.get("beneficiary"):
+            attendee = services.attendee_create(actor=request.user, crt=request.crt,
+                                                **form.new_attendee_fields())
+        return services.participation_register(actor=request.user, session=session,
+                                               beneficiary=data.get("beneficiary"),
+                                               attendee=attendee)
+
+    def done(result):
+        messages.success(request, f"{result.person_name} est inscrit·e.")
+        if "encore" in request.POST:
+            return redirect("outreach:session_register", public_id=session.public_id)
+        return redirect("outreach:session_detail", public_id=session.public_id)
+
+    start = timezone.localtime(session.starts_at)
+    return run_form(request, form, save, template="outreach/register.html", on_success=done,
+                    context={"title": "Inscrire une personne", "session": session,
+                             "action": session.action, "start": start,
+                             "back_url": reverse("outreach:session_detail",
+                                                 kwargs={"public_id": session.public_id}),
+                             "back_label": f"{session.action.title}, {start:%d/%m/%Y}"})
+
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def session_attendance(request: HttpRequest, public_id) -> HttpResponse:
+    session = _session(request, public_id)
+    participations = selectors.session_participations(session=session)
+    form = AttendanceForm(request.POST or None, participations=participations,
+                          session=session)
+
+    def save(data):
+        return services.attendance_record(
+            actor=request.user, session=session, version=data["version"],
+            statuses=form.statuses(), anonymous_count=data["anonymous_count"] or 0)
+
+    return run_form(request, form, save, template="outreach/attendance.html",
+                    on_success=lambda s: _session_done(request, s, "Présences enregistrées."),
+                    context={"title": "Présences", "session": session,
+                             "back_url": reverse("outreach:session_detail",
+                                                 kwargs={"public_id": session.public_id}),
+                             "back_label": session.action.title})
+
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def participation_transport(request: HttpRequest, public_id) -> HttpResponse:
+    participation = get_for_crt(
+        access.participations_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("session__action", "beneficiary", "attendee__commune"),
+        request.crt, public_id)
+    form = TransportForm(request.POST or None, crt=request.crt, participation=participation)
+
+    def save(data):
+        return services.participation_transport_set(
+            actor=request.user, participation=participation, version=data["version"],
+            transport_mode=data["transport_mode"],
+            transport_provider=data["transport_provider"],
+            transport_cost=data["transport_cost"], transport_from=data["transport_from"])
+
+    session = participation.session
+    return run_form(request, form, save, template="core/form_page.html",
+                    on_success=lambda p: _session_done(request, session,
+                                                       "Transport enregistré."),
+                    context={"title": f"Transport de {participation.person_name}",
+                             "back_url": reverse("outreach:session_detail",
+                                                 kwargs={"public_id": session.public_id}),
+                             "back_label": session.action.title})
+
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
+    """Correct a light record (name, commune, structure…); back to the session it was opened
+    from (``seance``), or to the sessions."""
+    attendee = get_for_crt(access.attendees_visible(crt=request.crt, user=request.user,
+                                                    roles=request.roles), request.crt,
+                           public_id)
+    form = AttendeeForm(request.POST or None, instance=attendee, crt=request.crt)
+    back = reverse("outreach:sessions")
+    session_id = request.GET.get("seance", "")
+    if session_id:
+        try:
+            back = reverse("outreach:session_detail", kwargs={"public_id": get_for_crt(
+                access.sessions_visible(crt=request.crt, user=request.user,
+                                        roles=request.roles), request.crt,
+                session_id).public_id})
+        except Http404:
+            pass
+
+    def save(data):
+        fields = {f: data[f] for f in form.fields if f != "version"}
+        return services.attendee_update(actor=request.user, attendee=attendee,
+                                        version=data["version"] or 0, **fields)
+
+    def done(result):
+        messages.success(request, f"Fiche de {result.display_name} enregistrée.")
+        return redirect(back)
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": f"Fiche de {attendee.display_name} "
+                                      f"({attendee.get_kind_display().lower()})",
+                             "back_url": back, "back_label": "Retour"})
