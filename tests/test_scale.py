@@ -14,7 +14,6 @@ from maillage.admissions.models import Enrolment, Referral
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.management.commands.demo import load_demo
 
-
 SCALE = 4
 
 
