@@ -16,9 +16,10 @@ from maillage.admissions.models import Enrolment
 from maillage.core.demo import FIRST_NAMES, LAST_NAMES, DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
+from maillage.surveys.demo import demo_responses_add
 from maillage.territory.models import Commune, Organization, Professional
 
-from . import services
+from . import satisfaction, services
 from .models import AgeBand, Attendee, Participation, Session, SupportAction
 
 OLD_FIRST_NAMES = ["Marcelle", "Odette", "Raymonde", "Germaine", "Simone", "Yvette", "Paulette",
@@ -133,6 +134,15 @@ def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
                     transport_from=p.attendee.commune if p.attendee_id else None)
 
 
+def _answers(ctx, leader, s: Session) -> None:
+    """Codes for the session's participants and the answers of about half of those who came
+    (at most 12 a session, whatever the scale), online or typed from paper."""
+    collection = satisfaction.session_satisfaction_open(actor=leader, session=s)
+    came = Participation.objects.filter(session=s, status="present").count()
+    demo_responses_add(collection=collection, rng=ctx.rng, actor=leader,
+                       count=min(12, came // 2 + ctx.rng.randint(0, 2), came))
+
+
 def load(ctx: DemoContext) -> None:
     crt = ctx.crts["anjou_bleu"]
     rng, today = ctx.rng, ctx.today
@@ -188,6 +198,8 @@ def load(ctx: DemoContext) -> None:
             if audiences[0] and linked and rng.random() < 0.6:
                 people += rng.sample(linked, min(len(linked), rng.randint(1, 3)))
             _register(ctx, leader, s, people[: capacity * ctx.scale], held=True)
+            if n >= count - 4:  # the satisfaction questionnaire of the last sessions
+                _answers(ctx, leader, s)
         # The next session, with its first registrations (by phone, last week).
         ctx.clock(today - timedelta(days=7 - index % 5))
         day = today + timedelta(days=5 + 4 * index)

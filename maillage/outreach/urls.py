@@ -19,6 +19,7 @@ urlpatterns = [
     path(S + "inscrire/", views.session_register, name="session_register"),
     path(S + "presences/", views.session_attendance, name="session_attendance"),
     path(S + "emargement/", views.session_sheet, name="session_sheet"),
+    path(S + "satisfaction/", views.session_satisfaction, name="session_satisfaction"),
     path("inscriptions/chercher/", views.register_pick, name="register_pick"),
     path("personnes/<uuid:public_id>/modifier/", views.attendee_edit, name="attendee_edit"),
     path("participations/<uuid:public_id>/transport/", views.participation_transport,

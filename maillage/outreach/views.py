@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import access, selectors, services, sheet
+from . import access, satisfaction, selectors, services
 from .forms import (
     ActionForm,
     AttendanceForm,
@@ -107,6 +108,7 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
     action = _action(request, public_id)
     return render(request, "outreach/action_detail.html", {
         "action": action, "partners": list(action.partners.order_by("name")),
+        "satisfaction": satisfaction.action_results(request=request, action=action),
         "sessions": selectors.action_sessions(action=action), "now": timezone.now(),
         **_flags(request)})
 
@@ -204,7 +206,25 @@ def session_detail(request: HttpRequest, public_id) -> HttpResponse:
         "started": session.starts_at <= timezone.now(),
         "active_count": sum(p.status != Participation.Status.CANCELLED
                             for p in participations),
+        "satisfaction": (satisfaction.session_summary(request=request, session=session)
+                         if has_permission(request.roles, "survey.results") else None),
+        "can_open_survey": has_permission(request.roles, "survey.manage"),
         **_flags(request)})
+
+
+@require("survey.manage")
+@require_http_methods(["POST"])
+def session_satisfaction(request: HttpRequest, public_id) -> HttpResponse:
+    """Open the session's satisfaction questionnaire: one answer code per participant (codes
+    added only for participants registered since the last time)."""
+    session = _session(request, public_id)
+    try:
+        satisfaction.session_satisfaction_open(actor=request.user, session=session)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("outreach:session_detail", public_id=session.public_id)
+    return _session_done(request, session, "Questionnaire de satisfaction prêt : un code par "
+                         "participant, imprimé avec la feuille d'émargement.")
 
 
 @require("outreach.participants")
@@ -221,7 +241,7 @@ def session_sheet(request: HttpRequest, public_id) -> HttpResponse:
                            if p.status != Participation.Status.CANCELLED],
         "facilitators": list(session.facilitators.all()),
         "partner_facilitators": list(session.partner_facilitators.all()),
-        **sheet.satisfaction_context(session), "now": timezone.now()})
+        **satisfaction.sheet_context(request, session), "now": timezone.now()})
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     start = timezone.localtime(session.starts_at)
     response["Content-Disposition"] = (

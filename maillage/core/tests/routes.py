@@ -175,6 +175,8 @@ OBJECT_ROUTES = {
     "outreach:session_register": lambda crt, user, roles: _outreach_session(crt, user, roles),
     "outreach:session_attendance": lambda crt, user, roles: _outreach_session(crt, user, roles),
     "outreach:session_sheet": lambda crt, user, roles: _outreach_session(crt, user, roles),
+    "outreach:session_satisfaction": lambda crt, user, roles: _outreach_session(crt, user,
+                                                                              roles),
     "outreach:attendee_edit": lambda crt, user, roles: {
         "public_id": outreach.attendee(crt).public_id},
     "outreach:participation_transport": lambda crt, user, roles: {
@@ -344,6 +346,7 @@ POST_ONLY = {
     "core:outbox_retry",
     "surveys:questionnaire_duplicate", "surveys:question_remove", "surveys:question_move",
     "surveys:collection_toggle", "surveys:questionnaires_install",
+    "outreach:session_satisfaction",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
     "portal:access_remove_caregiver",
 }

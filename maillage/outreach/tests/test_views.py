@@ -197,17 +197,6 @@ class TestSessionPages:
         assert "ANNULÉ" not in text
         assert AuditEvent.objects.filter(action="session.sheet_printed").exists()
 
-    def test_sheet_prints_the_satisfaction_qr_when_wired(self, client, users, crt_a,
-                                                         monkeypatch):
-        from maillage.outreach import sheet
-
-        monkeypatch.setattr(sheet, "SATISFACTION_LINK",
-                            lambda s: f"https://maillage.example/enquetes/{s.public_id}/")
-        s = session(crt_a)
-        response = login(client, users, "activity_leader").get(
-            reverse("outreach:session_sheet", kwargs={"public_id": s.public_id}))
-        assert "Votre avis nous intéresse" in pdf_text(response)
-
 
 class TestRegistration:
     @pytest.fixture

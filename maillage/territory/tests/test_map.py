@@ -325,7 +325,7 @@ class TestMapPage:
 
 def test_layers_are_discovered_from_the_apps_in_order():
     keys = [layer.key for layer in layers()]
-    assert keys[:2] == ["territory.partners", "admissions.beneficiaries"]
+    assert keys[:3] == ["territory.partners", "admissions.beneficiaries", "outreach.sessions"]
     assert all(isinstance(layer, MapLayer) for layer in layers())
 
 
@@ -335,7 +335,7 @@ def test_a_layer_plugged_by_another_app_shows_with_its_permission(monkeypatch, c
         assert (start, end) == (date(2025, 1, 1), date(2025, 12, 31))
         return {"49054": 3, "49999": 2}
 
-    extra = [MapLayer(key="outreach.sessions", label="Séances du volet 1", unit="séance(s)",
+    extra = [MapLayer(key="essai.seances", label="Séances d'essai", unit="séance(s)",
                       counts=sessions_by_commune, order=30),
              MapLayer(key="secret.layer", label="Réservé", unit="x",
                       counts=sessions_by_commune, permission="audit.view")]
@@ -343,8 +343,9 @@ def test_a_layer_plugged_by_another_app_shows_with_its_permission(monkeypatch, c
     data = map_data(crt=crt_a, user=users["activity_leader"], roles={Role.ACTIVITY_LEADER},
                     start=date(2025, 1, 1), end=date(2025, 12, 31))
     keys = [layer["key"] for layer in data["layers"]]
-    assert keys == ["territory.partners", "outreach.sessions", "admissions.beneficiaries"]
-    sessions = _layer(data, "outreach.sessions")
+    assert keys == ["territory.partners", "essai.seances", "admissions.beneficiaries",
+                    "outreach.sessions"]
+    sessions = _layer(data, "essai.seances")
     # Sessions are not people: 3 is shown as is; the code outside the territory is counted
     # apart.
     assert sessions["cells"] == {"49054": "3"} and sessions["elsewhere"] == "2"
