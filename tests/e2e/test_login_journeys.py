@@ -28,7 +28,7 @@ def test_coordinator_journey(demo, open_page):
 
     # The main menu (the home's territory card links there too).
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Territoire").click()
+        "link", name="Territoire", exact=True).click()
     page.wait_for_url("**/territoire/communes/")
     p.check_accessibility()
     # Live search (htmx) narrows the list.

@@ -188,7 +188,7 @@ class Command(BaseCommand):
                **options):
         if runs < 1:
             raise CommandError("--runs doit être au moins 1.")
-        if not 1 <= rounds <= runs:
+        if scale is not None and not 1 <= rounds <= runs:
             raise CommandError("--rounds doit être entre 1 et --runs.")
         if load:
             from maillage.core.bench_load.run import run_load
