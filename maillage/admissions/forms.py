@@ -370,6 +370,12 @@ class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Fo
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Justifiez l'admission au-delà de la capacité."},
     )
+    admission_meeting = forms.ModelChoiceField(
+        label="Commission d'admission qui a pris la décision", required=False,
+        queryset=None, to_field_name="public_id", empty_label="— Aucune (décision hors commission)",
+        error_messages={"invalid_choice": "Choisissez une commission d'admission dans la "
+                                          "liste."},
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     focus = "admitted_on"
@@ -378,6 +384,9 @@ class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Fo
         kwargs.setdefault("auto_id", "id_decision_%s")
         super().__init__(*args, **kwargs)
         self.fields["referent"].queryset = team_users(crt)
+        from maillage.organisation.selectors import commission_meetings
+
+        self.fields["admission_meeting"].queryset = commission_meetings(crt=crt)
         if not capacity_reached:
             del self.fields["capacity_justification"]
         self.setup_pickers(search_url)

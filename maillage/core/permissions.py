@@ -79,6 +79,12 @@ class Perm(StrEnum):
     PORTAL_ACCOUNTS = "portal.accounts"
     AUDIT_VIEW = "audit.view"
     OUTBOX_VIEW = "outbox.view"
+    AGREEMENT_VIEW = "agreement.view"
+    AGREEMENT_MANAGE = "agreement.manage"
+    POSITION_VIEW = "position.view"
+    POSITION_MANAGE = "position.manage"
+    MEETING_VIEW = "meeting.view"
+    MEETING_MANAGE = "meeting.manage"
 
 
 ALL_ROLES = frozenset(Role)
@@ -210,6 +216,18 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # the last error, a new attempt for those that failed. Recipients and subjects, never the
     # text.
     Perm.OUTBOX_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The CRT's organisation (issue 13). Partner agreements (no personal data, but financial
+    # terms): kept by coordination and the direction, read by the secretariat who files them.
+    Perm.AGREEMENT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.AGREEMENT_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The team's positions (FTE per volet, holders, vacancies): those who see the team page.
+    Perm.POSITION_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.POSITION_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Governance meetings and their decisions: the team takes part and carries decisions out
+    # (object rule in organisation/access.py: the admission commission only for those who see
+    # admissions); recorded by coordination and the direction. Partners and the ARS: nothing.
+    Perm.MEETING_VIEW: CRT_TEAM,
+    Perm.MEETING_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
 }
 
 
