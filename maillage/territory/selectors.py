@@ -106,6 +106,18 @@ def in_force(today: date, prefix: str = "") -> Q:
                | Q(**{f"{p}tacit_renewal": True})))
 
 
+def agreements_in_force_during(*, crt: Crt, start: date, end: date) -> QuerySet[Agreement]:
+    """Agreements in force on at least one day of [``start``, ``end``] (indicator T-04):
+    signed (since expired or terminated, or not), begun by ``end``, not ended nor terminated
+    before ``start`` (a tacitly renewed one goes on). Aggregated use only (no personal
+    data)."""
+    signed = [Agreement.Status.SIGNED, Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
+    return (Agreement.objects.filter(crt=crt, status__in=signed, starts_on__lte=end)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)
+                    | Q(tacit_renewal=True, status=Agreement.Status.SIGNED))
+            .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gte=start)))
+
+
 def agreements(*, crt: Crt, user, roles, status: str = "", subject: str = "",
                query: str = "") -> QuerySet[Agreement]:
     qs = agreements_visible(crt=crt, user=user, roles=roles).order_by(

@@ -190,6 +190,29 @@ class TestRenewal:
         assert services.add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
 
 
+def test_agreements_in_force_during_a_period(crt_a, crt_b):
+    start, end = date(2025, 1, 1), date(2025, 6, 30)
+    names = {
+        "whole": agreement(crt_a, starts_on=date(2024, 1, 1), ends_on=date(2025, 12, 31)),
+        "ended in": agreement(crt_a, starts_on=date(2024, 1, 1), ends_on=date(2025, 2, 1),
+                              status="expired"),
+        "terminated in": agreement(crt_a, starts_on=date(2024, 1, 1), status="terminated",
+                                   terminated_on=date(2025, 3, 1)),
+        "renewed": agreement(crt_a, starts_on=date(2023, 1, 1), ends_on=date(2024, 1, 1),
+                             tacit_renewal=True, renewal_months=12),
+    }
+    out = [agreement(crt_a, starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31),
+                     status="expired"),
+           agreement(crt_a, starts_on=date(2025, 7, 1)),
+           agreement(crt_a, status="draft", signed_on=None),
+           agreement(crt_a, starts_on=date(2024, 1, 1), status="terminated",
+                     terminated_on=date(2024, 12, 1)),
+           agreement(crt_b)]
+    found = set(selectors.agreements_in_force_during(crt=crt_a, start=start, end=end))
+    assert found == set(names.values())
+    assert not found & set(out)
+
+
 class TestPartnersWithoutAgreement:
     def _intervene(self, crt, org, *, enrolled=True, ended=False):
         from maillage.admissions.tests.factories import enrolment
