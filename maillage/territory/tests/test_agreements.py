@@ -185,6 +185,17 @@ class TestRenewal:
         assert AuditEvent.objects.filter(action="agreement.expired").count() == 1
         assert services.agreements_roll_over(today=TODAY) == 0
 
+    def test_the_nightly_task_runs_it_once_a_day(self, crt_a):
+        from maillage.core.models import PeriodicRun
+        from maillage.territory.tasks import agreements_daily
+
+        ended = agreement(crt_a, ends_on=timezone.localdate() - timedelta(days=1))
+        agreements_daily()  # the queue runs it (at once in tests)
+        agreements_daily()  # a second worker, same day: refused
+        ended.refresh_from_db()
+        assert ended.status == "expired"
+        assert PeriodicRun.objects.get(name="agreements_daily").skipped == 1
+
     def test_add_months_keeps_the_end_of_month(self):
         assert services.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
         assert services.add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
