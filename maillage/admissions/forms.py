@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
@@ -386,7 +387,9 @@ class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Fo
         self.fields["referent"].queryset = team_users(crt)
         from maillage.organisation.selectors import commission_meetings
 
-        self.fields["admission_meeting"].queryset = commission_meetings(crt=crt)
+        # Commissions held up to today: a commission still to come has decided nothing.
+        self.fields["admission_meeting"].queryset = commission_meetings(
+            crt=crt, until=timezone.localdate())
         if not capacity_reached:
             del self.fields["capacity_justification"]
         self.setup_pickers(search_url)

@@ -108,6 +108,10 @@ def organization_detail(request: HttpRequest, public_id) -> HttpResponse:
         {
             "org": org,
             "professionals": org.professionals.order_by("last_name", "first_name"),
+            "agreements": agreements_visible(crt=request.crt, user=request.user,
+                                             roles=request.roles)
+            .filter(organizations=org).order_by("-starts_on")
+            if has_permission(request.roles, "agreement.view") else None,
             "can_manage": has_permission(request.roles, "directory.manage"),
         },
     )

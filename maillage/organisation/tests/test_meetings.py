@@ -207,6 +207,7 @@ class TestAdmissionLink:
     def test_the_admission_names_its_commission(self, client, users, crt_a, crt_b, ready):
         commission = meeting(crt_a, held_on=TODAY - timedelta(days=2))
         meeting(crt_a, kind="copil", held_on=TODAY - timedelta(days=1))
+        to_come = meeting(crt_a, held_on=TODAY + timedelta(days=5))
         theirs = meeting(crt_b, held_on=TODAY - timedelta(days=2))
         client.force_login(users["coordinator"])
         assert self._agree(client, ready).status_code == 302
@@ -214,6 +215,7 @@ class TestAdmissionLink:
         form = client.get(url).content.decode()
         assert f'value="{commission.public_id}"' in form
         assert "Comité de pilotage" not in form and str(theirs.public_id) not in form
+        assert str(to_come.public_id) not in form
         response = client.post(url, {"admitted_on": TODAY.isoformat(),
                                      "referent": str(users["nurse"].public_id),
                                      "admission_meeting": str(commission.public_id)})

@@ -318,6 +318,16 @@ class TestViews:
         assert client.get(reverse("territory:agreement_edit", args=[a.public_id])) \
             .status_code == 403
 
+    def test_the_partner_s_page_lists_its_agreements(self, client, users, crt_a):
+        ssiad = OrganizationFactory(crt=crt_a, name="SSIAD du Segréen")
+        agreement(crt_a, organizations=[ssiad], title="Convention SSIAD 2026")
+        url = reverse("territory:organization_detail", args=[ssiad.public_id])
+        client.force_login(users["coordinator"])
+        assert "Convention SSIAD 2026" in visible_text(client.get(url))
+        client.force_login(users["nurse"])  # reads the directory, not the agreements
+        page = visible_text(client.get(url))
+        assert "SSIAD du Segréen" in page and "Convention SSIAD 2026" not in page
+
     def test_another_crt_agreement_is_404(self, client, users, crt_b):
         theirs = agreement(crt_b)
         client.force_login(users["coordinator"])
