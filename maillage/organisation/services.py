@@ -41,7 +41,7 @@ def _fr(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def _check_position(position: Position) -> None:
+def _check_position(position: Position, *, holder_changed: bool = True) -> None:
     p = position
     if p.starts_on and p.ends_on and p.ends_on < p.starts_on:
         raise DomainError("La fin du poste ne peut pas précéder son début.", field="ends_on")
@@ -59,7 +59,8 @@ def _check_position(position: Position) -> None:
                 f"La répartition (volet 1 + volet 2 + coordination = {_fr(total)} ETP) doit "
                 f"être égale à l'ETP du poste ({_fr(p.fte)} ETP).", field="fte_volet1")
     validate(p, exclude=["crt", "created_by", "updated_by"])
-    _check_staff(p.holder, p.crt, "holder")
+    if holder_changed:  # a past holder who has left the team stays on their position
+        _check_staff(p.holder, p.crt, "holder")
 
 
 @transaction.atomic
@@ -76,9 +77,10 @@ def position_create(*, actor, crt: Crt, **fields) -> Position:
 def position_update(*, actor, position: Position, version: int, **fields) -> Position:
     _refuse_unknown(fields, POSITION_FIELDS)
     before = snapshot(position, POSITION_FIELDS)
+    holder_before = position.holder_id
     for field, value in fields.items():
         setattr(position, field, value)
-    _check_position(position)
+    _check_position(position, holder_changed=position.holder_id != holder_before)
     save_versioned(position, actor=actor, version=version, fields=POSITION_FIELDS)
     audit_log(actor=actor, action="position.updated", obj=position,
               details=changes(before, position))

@@ -65,6 +65,17 @@ class TestRecording:
                 fte_volet2=D("1"), starts_on=date(2025, 1, 1), holder=user_b)
         assert error.value.field == "holder"
 
+    def test_a_past_holder_who_left_stays_on_the_position(self, users, crt_a, make_user):
+        gone = make_user(crt_a, "nurse", username="partie")
+        p = position(crt_a, holder=gone, ends_on=date(2025, 6, 30))
+        gone.memberships.update(is_active=False)
+        services.position_update(actor=users["coordinator"], position=p, version=p.version,
+                                 notes="Départ le 30/06/2025")
+        with pytest.raises(DomainError):
+            services.position_create(actor=users["coordinator"], crt=crt_a,
+                                     profession="nurse", fte=D("1"), fte_volet2=D("1"),
+                                     starts_on=date(2025, 7, 1), holder=gone)
+
     def test_a_vacant_position_and_a_stale_edit(self, client, users, crt_a):
         p = position(crt_a, holder=users["care_aide"], profession="care_aide")
         client.force_login(users["coordinator"])
