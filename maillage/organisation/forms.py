@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.territory.models import Professional
@@ -102,7 +103,12 @@ class MeetingForm(VersionedModelForm):
 
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team_participants"].queryset = staff_users(crt=crt)
+        team = staff_users(crt=crt)
+        if self.instance.pk:  # who took part stays listed, even after leaving the team
+            team = team.model.objects.filter(
+                Q(pk__in=team.values("pk")) | Q(pk__in=self.instance.team_participants.all())
+            ).order_by("last_name", "first_name", "username")
+        self.fields["team_participants"].queryset = team
         self.fields["partner_participants"].queryset = Professional.objects.filter(
             crt=crt, is_active=True).select_related("organization").order_by(
             "last_name", "first_name")

@@ -107,13 +107,13 @@ def parse_representatives(text: str) -> list[dict]:
     return people
 
 
-def _check_meeting(meeting: Meeting, team, partners) -> None:
+def _check_meeting(meeting: Meeting, team, partners, *, already=()) -> None:
     validate(meeting, exclude=["crt", "created_by", "updated_by", "minutes"])
     for person in meeting.representatives:
         if not (isinstance(person, dict) and person.get("name") and person.get("quality")):
             raise DomainError("Indiquez le nom et la qualité de chaque représentant.",
                               field="representatives")
-    allowed = set(staff_users(crt=meeting.crt).values_list("pk", flat=True))
+    allowed = set(staff_users(crt=meeting.crt).values_list("pk", flat=True)) | set(already)
     if any(u.pk not in allowed for u in team):
         raise DomainError("Choisissez les participants parmi l'équipe du CRT.",
                           field="team_participants")
@@ -154,9 +154,10 @@ def meeting_update(*, actor, meeting: Meeting, version: int, team_participants=(
     _refuse_unknown(fields, MEETING_FIELDS)
     team, partners = list(team_participants), list(partner_participants)
     before = snapshot(meeting, MEETING_FIELDS)
+    already = set(meeting.team_participants.values_list("pk", flat=True))
     for field, value in fields.items():
         setattr(meeting, field, value)
-    _check_meeting(meeting, team, partners)
+    _check_meeting(meeting, team, partners, already=already)
     if minutes_file is not None:
         pdf_check(minutes_file, field="minutes_file")
     save_versioned(meeting, actor=actor, version=version, fields=MEETING_FIELDS)
@@ -176,11 +177,12 @@ def meeting_update(*, actor, meeting: Meeting, version: int, team_participants=(
 # --- Decisions -------------------------------------------------------------------------------
 
 
-def _check_decision(decision: Decision) -> None:
+def _check_decision(decision: Decision, *, owner_changed: bool = True) -> None:
     if decision.due_on and decision.due_on < decision.meeting.held_on:
         raise DomainError("L'échéance ne peut pas précéder la réunion.", field="due_on")
     validate(decision, exclude=["crt", "meeting", "created_by", "updated_by"])
-    _check_staff(decision.owner, decision.crt, "owner")
+    if owner_changed:
+        _check_staff(decision.owner, decision.crt, "owner")
 
 
 @transaction.atomic
@@ -199,8 +201,9 @@ def decision_update(*, actor, decision: Decision, version: int, text: str, owner
                     due_on: date | None = None) -> Decision:
     fields = ("text", "owner", "due_on")
     before = snapshot(decision, fields)
+    owner_before = decision.owner_id
     decision.text, decision.owner, decision.due_on = text.strip(), owner, due_on
-    _check_decision(decision)
+    _check_decision(decision, owner_changed=decision.owner_id != owner_before)
     save_versioned(decision, actor=actor, version=version, fields=fields)
     details = changes(before, decision)
     details.pop("text", None)

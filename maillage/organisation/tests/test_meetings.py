@@ -99,6 +99,24 @@ class TestMeetings:
         m.refresh_from_db()
         assert (m.place, m.version) == ("Mairie", 2)
 
+    def test_a_participant_who_left_stays_on_the_meeting(self, client, users, crt_a,
+                                                         make_user):
+        gone = make_user(crt_a, "nurse", username="parti", first_name="Paul",
+                         last_name="Parti")
+        m = meeting(crt_a, kind="copil")
+        m.team_participants.set([gone, users["coordinator"]])
+        gone.memberships.update(is_active=False)
+        client.force_login(users["coordinator"])
+        url = reverse("organisation:meeting_edit", args=[m.public_id])
+        assert "Paul Parti" in visible_text(client.get(url))
+        form = meeting_data(users, version=str(m.version), team_participants=[
+            str(gone.public_id), str(users["coordinator"].public_id)])
+        assert client.post(url, form).status_code == 302
+        assert set(m.team_participants.all()) == {gone, users["coordinator"]}
+        # A new meeting cannot name them.
+        response = client.post(reverse("organisation:meeting_create"), form)
+        assert response.status_code == 400
+
     def test_list_query_budget_and_filter(self, client, users, crt_a,
                                           django_assert_max_num_queries):
         for n in range(30):
