@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
@@ -370,6 +371,12 @@ class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Fo
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Justifiez l'admission au-delà de la capacité."},
     )
+    admission_meeting = forms.ModelChoiceField(
+        label="Commission d'admission qui a pris la décision", required=False,
+        queryset=None, to_field_name="public_id", empty_label="— Aucune (décision hors commission)",
+        error_messages={"invalid_choice": "Choisissez une commission d'admission dans la "
+                                          "liste."},
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     focus = "admitted_on"
@@ -378,6 +385,11 @@ class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Fo
         kwargs.setdefault("auto_id", "id_decision_%s")
         super().__init__(*args, **kwargs)
         self.fields["referent"].queryset = team_users(crt)
+        from maillage.organisation.selectors import commission_meetings
+
+        # Commissions held up to today: a commission still to come has decided nothing.
+        self.fields["admission_meeting"].queryset = commission_meetings(
+            crt=crt, until=timezone.localdate())
         if not capacity_reached:
             del self.fields["capacity_justification"]
         self.setup_pickers(search_url)

@@ -180,6 +180,11 @@ class Enrolment(TenantModel, VersionedModel):
     exit_notes = models.TextField("précisions sur la sortie", blank=True)
     exit_doctor_opinion = models.TextField("avis du médecin (sortie liée à la santé)",
                                            blank=True)
+    admission_meeting = models.ForeignKey(
+        "organisation.Meeting", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="admissions", verbose_name="commission d'admission",
+        help_text="La commission d'admission qui a pris la décision.",
+    )
 
     class Meta:
         verbose_name = "admission"

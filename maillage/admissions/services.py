@@ -190,7 +190,7 @@ def referral_set_next_step(*, actor, referral: Referral, version: int, next_step
 def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, referent,
                    gir_at_entry: int, referral: Referral | None = None,
                    emergency_path: bool = False, capacity_justification: str = "",
-                   capacity_message: str = ""):
+                   capacity_message: str = "", admission_meeting=None):
     """Admit into the file active (the decision of ``admission_decide``, or the demo)."""
     if Enrolment.objects.filter(beneficiary=beneficiary, ended_on__isnull=True).exists():
         raise DomainError("Cette personne est déjà dans la file active.")
@@ -204,7 +204,7 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
         crt=beneficiary.crt, beneficiary=beneficiary, referral=referral,
         admitted_on=admitted_on, referent=referent, gir_at_entry=gir_at_entry,
         emergency_path=emergency_path, capacity_justification=capacity_justification,
-        created_by=actor, updated_by=actor,
+        admission_meeting=admission_meeting, created_by=actor, updated_by=actor,
     )
     forfait_months_refresh(enrolments=[enrolment])
     if referral is not None:
@@ -213,9 +213,11 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
         save_versioned(referral, actor=actor, version=referral.version,
                        fields=["status", "beneficiary", "next_step", "next_step_owner"])
     audit_log(actor=actor, action="enrolment.opened", obj=enrolment, beneficiary=beneficiary,
-              details={"capacité": capacity_message,
-                       "justification": capacity_justification} if capacity_justification
-              else None)
+              details={**({"capacité": capacity_message,
+                           "justification": capacity_justification}
+                          if capacity_justification else {}),
+                       **({"commission d'admission": str(admission_meeting)}
+                          if admission_meeting is not None else {})} or None)
     from maillage.beneficiaries.services import timeline_add
 
     timeline_add(beneficiary=beneficiary, kind="enrolment.opened", actor=actor,
@@ -471,7 +473,7 @@ def referral_link_file(*, actor, referral: Referral, beneficiary: Beneficiary) -
 @transaction.atomic
 def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
                      gir_at_entry: int | None = None, capacity_justification: str = "",
-                     version: int | None = None) -> Enrolment:
+                     version: int | None = None, admission_meeting=None) -> Enrolment:
     """The coordinator's decision. Normal path: every step done and favourable. Emergency path
     (admission recommended at hospital discharge): admit first, the steps still due are
     listed on the file active. Never without the recorded agreement of the person or of
@@ -493,6 +495,8 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
     if gir is None:
         raise DomainError("Le GIR à l'entrée est inconnu : renseignez-le ou faites "
                           "l'évaluation AGGIR.", field="gir_at_entry")
+    if admission_meeting is not None:
+        _check_admission_meeting(admission_meeting, crt=crt, admitted_on=admitted_on)
     places = capacity(crt)
     capacity_justification = capacity_justification.strip() if places.reached else ""
     if places.reached and not capacity_justification:
@@ -502,7 +506,21 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
                           admitted_on=admitted_on, referent=referent, gir_at_entry=gir,
                           referral=referral, emergency_path=bool(due) and emergency,
                           capacity_justification=capacity_justification,
-                          capacity_message=places.message if places.reached else "")
+                          capacity_message=places.message if places.reached else "",
+                          admission_meeting=admission_meeting)
+
+
+def _check_admission_meeting(meeting, *, crt: Crt, admitted_on: date) -> None:
+    """The commission that took the decision: an admission commission of this CRT, held on
+    or before the admission."""
+    from maillage.organisation.models import Meeting
+
+    if meeting.crt_id != crt.pk or meeting.kind != Meeting.Kind.ADMISSION_COMMISSION:
+        raise DomainError("Choisissez une commission d'admission du CRT.",
+                          field="admission_meeting")
+    if meeting.held_on > admitted_on:
+        raise DomainError("La commission d'admission choisie se tient après la date "
+                          "d'admission.", field="admission_meeting")
 
 
 # --- Contract ------------------------------------------------------------------------------

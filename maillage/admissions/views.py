@@ -21,6 +21,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.ratelimit import allow
 from maillage.core.selectors import FORFAIT_MONTHLY
 from maillage.core.tenancy import get_for_crt
+from maillage.organisation.access import can_view_meeting
 from maillage.territory import selectors as territory_selectors
 
 from . import access, selectors, services
@@ -404,7 +405,7 @@ def admit(request: HttpRequest, public_id) -> HttpResponse:
             actor=request.user, referral=referral, admitted_on=data["admitted_on"],
             referent=data["referent"], gir_at_entry=data["gir_at_entry"],
             capacity_justification=data.get("capacity_justification", ""),
-            version=data.get("version"),
+            version=data.get("version"), admission_meeting=data.get("admission_meeting"),
         )
 
     def done(enrolment):
@@ -476,7 +477,7 @@ def file_active(request: HttpRequest) -> HttpResponse:
 def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
     enrolment = get_for_crt(
         access.enrolments_visible(crt=request.crt, user=request.user, roles=request.roles)
-        .select_related("beneficiary__commune", "referent", "referral"),
+        .select_related("beneficiary__commune", "referent", "referral", "admission_meeting"),
         request.crt, public_id)
     audit_log(actor=request.user, action="enrolment.viewed", obj=enrolment,
               beneficiary=enrolment.beneficiary)
@@ -494,6 +495,8 @@ def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
         "clinical_text": reads_clinical_text(request.roles),
         "months": selectors.forfait_months_of(enrolment=enrolment, year=timezone.localdate().year),
         "today_iso": timezone.localdate().isoformat(),
+        "can_view_meeting": enrolment.admission_meeting is not None and can_view_meeting(
+            user=request.user, roles=request.roles, meeting=enrolment.admission_meeting),
     })
 
 

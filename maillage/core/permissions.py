@@ -87,6 +87,12 @@ class Perm(StrEnum):
     SURVEY_MANAGE = "survey.manage"
     SURVEY_RESULTS = "survey.results"
     SURVEY_COMMENTS = "survey.comments"
+    AGREEMENT_VIEW = "agreement.view"
+    AGREEMENT_MANAGE = "agreement.manage"
+    POSITION_VIEW = "position.view"
+    POSITION_MANAGE = "position.manage"
+    MEETING_VIEW = "meeting.view"
+    MEETING_MANAGE = "meeting.manage"
 
 
 ALL_ROLES = frozenset(Role)
@@ -240,6 +246,18 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.SURVEY_RESULTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER,
                                     Role.ARS}),
     Perm.SURVEY_COMMENTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER}),
+    # The CRT's organisation (issue 13). Partner agreements (no personal data, but financial
+    # terms): kept by coordination and the direction, read by the secretariat who files them.
+    Perm.AGREEMENT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.AGREEMENT_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The team's positions (FTE per volet, holders, vacancies): those who see the team page.
+    Perm.POSITION_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
+    Perm.POSITION_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Governance meetings and their decisions: the team takes part and carries decisions out
+    # (object rule in organisation/access.py: the admission commission only for those who see
+    # admissions); recorded by coordination and the direction. Partners and the ARS: nothing.
+    Perm.MEETING_VIEW: CRT_TEAM,
+    Perm.MEETING_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
 }
 
 

@@ -13,6 +13,10 @@
   team that reads the file active sees the exact numbers (no more than its lists show).
 - Partner structures on the map: their names for the roles that read the directory
   (``directory.view``), their number per commune for the others.
+- **Partner agreements** (tested in ``tests/test_agreements.py``): an agreement holds no
+  personal data, but financial terms; coordination, the direction and the secretariat
+  (``agreement.view``) see every agreement of their CRT; nobody else sees any (partners, the
+  ARS: nothing).
 """
 
 from django.db.models import QuerySet
@@ -20,7 +24,7 @@ from django.db.models import QuerySet
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import Commune
+from .models import Agreement, Commune
 
 #: Counts of people below this are hidden for roles without access to the files.
 SMALL_CELL_THRESHOLD = 5
@@ -77,4 +81,22 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         ("Communes du territoire", {role: "toutes les communes du CRT" for role in Role
                                     if _reads_communes({role})}),
         ("Carte du territoire (nombres par commune, jamais la position d'une personne)", rows),
+        ("Conventions avec les partenaires", {
+            role: "toutes les conventions du CRT" for role in Role
+            if has_permission({role}, "agreement.view")}),
     ]
+
+
+def agreements_visible(*, crt, user, roles) -> QuerySet[Agreement]:
+    if has_permission(roles, "agreement.view"):
+        return Agreement.objects.filter(crt=crt)
+    return Agreement.objects.none()
+
+
+def can_view_agreement(*, user, roles, agreement: Agreement) -> bool:
+    return has_permission(roles, "agreement.view")
+
+
+def can_edit_agreement(*, user, roles, agreement: Agreement) -> bool:
+    return has_permission(roles, "agreement.manage")
+

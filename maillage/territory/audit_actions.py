@@ -16,3 +16,8 @@ class TerritoryAction(models.TextChoices):
     ORGANIZATION_UPDATED = "organization.updated", "Modification d'une structure partenaire"
     PROFESSIONAL_CREATED = "professional.created", "Ajout d'un professionnel"
     PROFESSIONAL_UPDATED = "professional.updated", "Modification d'un professionnel"
+    AGREEMENT_CREATED = "agreement.created", "Ajout d'une convention"
+    AGREEMENT_UPDATED = "agreement.updated", "Modification d'une convention"
+    AGREEMENT_RENEWED = "agreement.renewed", "Reconduction tacite d'une convention"
+    AGREEMENT_EXPIRED = "agreement.expired", "Convention échue"
+    AGREEMENT_DOWNLOADED = "agreement.downloaded", "Téléchargement d'une convention signée"

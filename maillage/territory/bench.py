@@ -9,3 +9,5 @@ def pages():
     # The map's data: grouped counts per commune, the heaviest part of the map.
     yield "direction", reverse("territory:map_data")
     yield "ars", reverse("territory:map_data")
+    yield "coordinator", reverse("territory:agreement_list")
+    yield "coordinator", reverse("territory:agreement_gaps")

@@ -8,7 +8,7 @@ from maillage.core.demo import FIRST_NAMES, LAST_NAMES, DemoContext
 
 from . import reference
 from .demo_communes import ANJOU_BLEU, BAUGEOIS_VALLEE
-from .models import Commune, Organization, Professional
+from .models import Agreement, Commune, Organization, Professional
 
 K = Organization.Kind
 
@@ -157,6 +157,9 @@ def load(ctx: DemoContext) -> None:
                 mobile=partner.phone,
                 user=partner,
             )
+    from .demo_agreements import load as load_agreements
+
+    load_agreements(ctx)
 
 
 HEALTH_PROFESSIONS = {P.GP, P.SPECIALIST, P.GERIATRICIAN, P.NURSE, P.PHYSIOTHERAPIST,
@@ -170,4 +173,5 @@ def summary(ctx: DemoContext) -> str:
     crts = ctx.crts.values()
     return (f"Territoire… {Commune.objects.filter(crt__in=crts).count()} communes, "
             f"{Organization.objects.filter(crt__in=crts).count()} partenaires, "
-            f"{Professional.objects.filter(crt__in=crts).count()} professionnels")
+            f"{Professional.objects.filter(crt__in=crts).count()} professionnels, "
+            f"{Agreement.objects.filter(crt__in=crts).count()} conventions")

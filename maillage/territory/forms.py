@@ -1,8 +1,9 @@
 from django import forms
+from django.db.models import Q
 
-from maillage.core.forms import BootstrapFormMixin, VersionedModelForm
+from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 
-from .models import Commune, Organization, Professional
+from .models import Agreement, Commune, Organization, Professional
 
 TRAVEL_ERRORS = {
     "required": "Indiquez le temps de trajet en minutes.",
@@ -197,3 +198,59 @@ class MapPeriodForm(BootstrapFormMixin, forms.Form):
         start = data.get("debut") or self.default_start
         end = data.get("fin") or max(self.default_end, start)
         return start, end
+
+
+DATE_ERRORS = {"invalid": "Date invalide (jj/mm/aaaa)."}
+
+
+class AgreementForm(VersionedModelForm):
+    organizations = forms.ModelMultipleChoiceField(
+        label="Structures partenaires", queryset=Organization.objects.none(),
+        to_field_name="public_id", widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins une structure partenaire.",
+                        "invalid_choice": "Choisissez les structures dans la liste."},
+    )
+    file = forms.FileField(
+        label="Convention signée (PDF)", required=False,
+        help_text="PDF de 10 Mo au plus. Un nouveau fichier remplace le précédent.",
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "title", "subject", "organizations", "starts_on", "ends_on", "tacit_renewal",
+            "renewal_months", "financial_terms", "status", "signed_on", "terminated_on",
+            "notes",
+        ]
+        widgets = {
+            "starts_on": DateInput(), "ends_on": DateInput(), "signed_on": DateInput(),
+            "terminated_on": DateInput(),
+            "financial_terms": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "title": {"required": "Indiquez l'intitulé de la convention."},
+            "subject": {"required": "Choisissez l'objet de la convention."},
+            "starts_on": {"required": "Indiquez la date de début.", **DATE_ERRORS},
+            "ends_on": DATE_ERRORS, "signed_on": DATE_ERRORS, "terminated_on": DATE_ERRORS,
+            "renewal_months": {"invalid": "Indiquez un nombre entier de mois."},
+        }
+        help_texts = {
+            "tacit_renewal": "À la date de fin, la convention est reconduite pour la durée "
+                             "indiquée, sauf dénonciation.",
+        }
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizations"].queryset = Organization.objects.filter(
+            Q(is_active=True) | Q(pk__in=self.instance.organizations.all()
+                                  if self.instance.pk else []),
+            crt=crt).order_by("name")
+        if self.instance.pk and not self.is_bound:
+            self.initial["organizations"] = list(self.instance.organizations.all())
+        self._style_fields()
+
+    def _post_clean(self):
+        # The service validates (one place for the rules: dates, renewal, status).
+        pass

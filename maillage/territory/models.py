@@ -185,3 +185,73 @@ class Professional(TenantModel, VersionedModel):
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return f"{name} ({self.get_profession_display()})"
+
+
+def agreement_path(instance, filename: str) -> str:
+    return f"agreements/{instance.crt.public_id}/{instance.public_id}.pdf"
+
+
+class Agreement(TenantModel, VersionedModel):
+    """A partner agreement (convention) of the CRT with one or more partner organisations.
+
+    ``ends_on`` is the end of the current period. With tacit renewal, the agreement goes on at
+    that date for ``renewal_months`` more (``services.agreements_roll_over``, run every night,
+    moves ``ends_on`` and traces it); without it, a signed agreement expires at that date."""
+
+    class Subject(models.TextChoices):
+        HOME_CARE = "home_care", "Intervention quotidienne d'un service à domicile (volet 2)"
+        PARTNER_EHPAD = "partner_ehpad", "EHPAD partenaire"
+        NIGHT_NURSE = "night_nurse", "Infirmier·ère de nuit mutualisé·e"
+        TEMPORARY_PLACES = "temporary_places", "Places d'hébergement temporaire"
+        DAC = "dac", "Dispositif d'appui à la coordination (DAC)"
+        TELEHEALTH = "telehealth", "Télésanté"
+        TRAINING = "training", "Formation"
+        TRANSPORT = "transport", "Transport"
+        SERVICE_CONTRACT = "service_contract", "Contrat de prestation de service"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "En préparation"
+        SIGNED = "signed", "Signée, en vigueur"
+        EXPIRED = "expired", "Échue"
+        TERMINATED = "terminated", "Résiliée"
+
+    title = models.CharField("intitulé", max_length=200)
+    subject = models.CharField("objet", max_length=20, choices=Subject)
+    organizations = models.ManyToManyField(
+        Organization, related_name="agreements", verbose_name="structures partenaires"
+    )
+    starts_on = models.DateField("début")
+    ends_on = models.DateField(
+        "fin (de la période en cours)", null=True, blank=True,
+        help_text="Laissez vide pour une convention à durée indéterminée.",
+    )
+    tacit_renewal = models.BooleanField("reconduction tacite", default=False)
+    renewal_months = models.PositiveSmallIntegerField(
+        "durée de chaque reconduction (mois)", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    financial_terms = models.TextField("modalités financières", blank=True)
+    status = models.CharField("statut", max_length=12, choices=Status, default=Status.DRAFT)
+    signed_on = models.DateField("signée le", null=True, blank=True)
+    terminated_on = models.DateField("résiliée le", null=True, blank=True)
+    notes = models.TextField("remarques", blank=True)
+    file = models.FileField("convention signée (PDF)", upload_to=agreement_path, blank=True)
+    file_name = models.CharField("nom du fichier", max_length=200, blank=True)
+    file_size = models.PositiveIntegerField("taille (octets)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "convention"
+        ordering = ["ends_on", "title"]
+        indexes = [
+            models.Index(fields=["crt", "status", "ends_on"], name="agreement_crt_status_end"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="agreement_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

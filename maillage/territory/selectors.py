@@ -1,13 +1,18 @@
 """Reads of the territory, scoped to a CRT."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.apps import apps
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from maillage.core.models import Crt
+from maillage.core.permissions import has_permission
 
 from . import reference
-from .models import Commune, Organization, Professional
+from .access import agreements_visible
+from .models import Agreement, Commune, Organization, Professional
 
 
 def communes(*, crt: Crt, volet: str = "", query: str = "") -> QuerySet[Commune]:
@@ -100,3 +105,102 @@ def commune_coordinates(insee_codes, *, crt: Crt | None = None) -> dict[str, tup
                   .values_list("insee_code", "latitude", "longitude"))
         found.update({code: (float(lat), float(lon)) for code, lat, lon in stored})
     return found
+
+
+# --- Partner agreements ----------------------------------------------------------------------
+
+#: Days before the end of an agreement's period when the coordination is reminded.
+REMINDER_DAYS = (90, 30)
+#: Organisation kinds that intervene daily at home: their agreement must be « home care ».
+HOME_CARE_KINDS = (Organization.Kind.SAD, Organization.Kind.SSIAD)
+#: How far back a visit by a partner counts as « intervening » (and every visit to come).
+VISITS_LOOKBACK_DAYS = 90
+
+
+def in_force(today: date, prefix: str = "") -> Q:
+    """The condition « signed and in force on ``today`` » (a tacitly renewed agreement whose
+    end has passed is still in force until the nightly roll-over moves its end)."""
+    p = prefix
+    return (Q(**{f"{p}status": Agreement.Status.SIGNED, f"{p}starts_on__lte": today})
+            & (Q(**{f"{p}ends_on__isnull": True}) | Q(**{f"{p}ends_on__gte": today})
+               | Q(**{f"{p}tacit_renewal": True})))
+
+
+def agreements_in_force_during(*, crt: Crt, start: date, end: date) -> QuerySet[Agreement]:
+    """Agreements in force on at least one day of [``start``, ``end``] (indicator T-04):
+    signed (since expired or terminated, or not), begun by ``end``, not ended nor terminated
+    before ``start`` (a tacitly renewed one goes on). Aggregated use only (no personal
+    data)."""
+    signed = [Agreement.Status.SIGNED, Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
+    return (Agreement.objects.filter(crt=crt, status__in=signed, starts_on__lte=end)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)
+                    | Q(tacit_renewal=True, status=Agreement.Status.SIGNED))
+            .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gte=start)))
+
+
+def agreements(*, crt: Crt, user, roles, status: str = "", subject: str = "",
+               query: str = "") -> QuerySet[Agreement]:
+    qs = agreements_visible(crt=crt, user=user, roles=roles).order_by(
+        "status", "ends_on", "title").prefetch_related("organizations")
+    if status:
+        qs = qs.filter(status=status)
+    if subject:
+        qs = qs.filter(subject=subject)
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(organizations__name__icontains=query)
+                       ).distinct()
+    return qs
+
+
+@dataclass(frozen=True)
+class Reminder:
+    agreement: Agreement
+    days_left: int
+
+    @property
+    def urgent(self) -> bool:
+        """Within the last 30 days (else within 90)."""
+        return self.days_left <= REMINDER_DAYS[1]
+
+
+def agreement_reminders(*, crt: Crt, user, roles, today: date | None = None) -> list[Reminder]:
+    """Signed agreements whose current period ends within 90 days (30: urgent), soonest
+    first: to renew or, when tacitly renewed, to denounce in time."""
+    today = today or timezone.localdate()
+    rows = (agreements_visible(crt=crt, user=user, roles=roles)
+            .filter(status=Agreement.Status.SIGNED, ends_on__gte=today,
+                    ends_on__lte=today + timedelta(days=REMINDER_DAYS[0]))
+            .order_by("ends_on", "title").prefetch_related("organizations"))
+    return [Reminder(a, (a.ends_on - today).days) for a in rows]
+
+
+def partners_without_agreement(*, crt: Crt, user, roles,
+                               today: date | None = None) -> QuerySet[Organization]:
+    """Organisations whose professionals are in the care team of a volet 2 beneficiary (an
+    open admission) or carry out visits (the last 90 days and to come), and that have no
+    agreement in force; for home-care services (SAD, SSIAD), no « daily home-care
+    intervention » agreement in force. One query."""
+    if not has_permission(roles, "agreement.view"):
+        return Organization.objects.none()
+    today = today or timezone.localdate()
+    care_team_member = apps.get_model("beneficiaries", "CareTeamMember")
+    visit = apps.get_model("visits", "Visit")
+    in_care_team = care_team_member.objects.filter(
+        crt=crt, professional__organization=OuterRef("pk"), start_date__lte=today,
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).filter(
+        beneficiary__enrolments__ended_on__isnull=True)
+    visiting = visit.objects.filter(
+        crt=crt, professional__organization=OuterRef("pk"),
+        starts_at__date__gte=today - timedelta(days=VISITS_LOOKBACK_DAYS),
+    ).exclude(status="cancelled")
+    agreement = Agreement.objects.filter(in_force(today), crt=crt, organizations=OuterRef("pk"))
+    home_care = agreement.filter(subject=Agreement.Subject.HOME_CARE)
+    return (
+        Organization.objects.filter(crt=crt)
+        .annotate(in_care_team=Exists(in_care_team), visiting=Exists(visiting),
+                  has_agreement=Exists(agreement), has_home_care=Exists(home_care))
+        .filter(Q(in_care_team=True) | Q(visiting=True))
+        .filter(Q(kind__in=HOME_CARE_KINDS, has_home_care=False)
+                | (~Q(kind__in=HOME_CARE_KINDS) & Q(has_agreement=False)))
+        .order_by("name")
+    )

@@ -1,6 +1,10 @@
 """Writes of the territory and the partner directory: validated, versioned and audited."""
 
+import calendar
+from datetime import date
+
 from django.db import transaction
+from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
@@ -8,7 +12,7 @@ from maillage.core.models import Crt
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from . import reference
-from .models import Commune, Organization, Professional
+from .models import Agreement, Commune, Organization, Professional
 
 COMMUNE_FIELDS = (
     "postal_code", "name", "covers_volet1", "covers_volet2", "travel_minutes", "latitude",
@@ -171,3 +175,167 @@ def professional_update(*, actor, professional: Professional, version: int, **fi
     return _update(professional, actor=actor, version=version, fields=fields,
                    allowed=PROFESSIONAL_FIELDS, check=_check_professional,
                    action="professional.updated")
+
+
+# --- Partner agreements ----------------------------------------------------------------------
+
+AGREEMENT_FIELDS = (
+    "title", "subject", "starts_on", "ends_on", "tacit_renewal", "renewal_months",
+    "financial_terms", "status", "signed_on", "terminated_on", "notes",
+)
+#: The largest signed document or minutes accepted (a scanned agreement of some pages).
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+def pdf_check(uploaded_file, *, field: str, max_bytes: int = MAX_PDF_BYTES) -> None:
+    """An uploaded signed document must be a real PDF, judged on its content (magic bytes,
+    structure, no polyglot: ``core.uploads``), not too big; else a ``DomainError`` on
+    ``field``."""
+    from maillage.core.uploads import PDF, UploadRefusedError, inspect_upload
+
+    too_big = f"Le fichier dépasse la taille maximale ({max_bytes // (1024 * 1024)} Mo)."
+    if uploaded_file.size > max_bytes:
+        raise DomainError(too_big, field=field)
+    uploaded_file.seek(0)
+    data = uploaded_file.read(max_bytes + 1)
+    uploaded_file.seek(0)
+    if len(data) > max_bytes:
+        raise DomainError(too_big, field=field)
+    try:
+        kind = inspect_upload(data)
+    except UploadRefusedError as exc:
+        raise DomainError(exc.message, field=field) from exc
+    if kind != PDF:
+        raise DomainError("Déposez le document signé au format PDF.", field=field)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` ``months`` later, on the last day of the month when it has fewer days."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _check_agreement(agreement: Agreement, organizations) -> None:
+    a = agreement
+    today = timezone.localdate()
+    if a.starts_on and a.ends_on and a.ends_on < a.starts_on:
+        raise DomainError("La fin de la convention ne peut pas précéder son début.",
+                          field="ends_on")
+    if a.tacit_renewal:
+        if a.ends_on is None:
+            raise DomainError("Une convention à reconduction tacite a une date de fin de "
+                              "période : indiquez-la.", field="ends_on")
+        if not a.renewal_months:
+            raise DomainError("Indiquez la durée de chaque reconduction, en mois.",
+                              field="renewal_months")
+    else:
+        a.renewal_months = None
+    validate(a, exclude=["crt", "created_by", "updated_by", "file", "organizations"])
+    if not organizations:
+        raise DomainError("Choisissez au moins une structure partenaire.",
+                          field="organizations")
+    if any(org.crt_id != a.crt_id for org in organizations):
+        raise DomainError("Structure inconnue.", field="organizations")
+    if a.status == Agreement.Status.DRAFT:
+        a.signed_on = a.terminated_on = None
+    if a.status in {Agreement.Status.SIGNED, Agreement.Status.EXPIRED,
+                    Agreement.Status.TERMINATED} and a.signed_on is None:
+        raise DomainError("Indiquez la date de signature.", field="signed_on")
+    if a.signed_on and a.signed_on > today:
+        raise DomainError("La date de signature est dans le futur.", field="signed_on")
+    if a.status == Agreement.Status.TERMINATED:
+        if a.terminated_on is None:
+            raise DomainError("Indiquez la date de résiliation.", field="terminated_on")
+        if a.terminated_on < a.starts_on:
+            raise DomainError("La résiliation ne peut pas précéder le début de la convention.",
+                              field="terminated_on")
+    else:
+        a.terminated_on = None
+    if a.status == Agreement.Status.EXPIRED and (a.ends_on is None or a.ends_on >= today):
+        raise DomainError("Une convention n'est échue qu'après sa date de fin.", field="status")
+
+
+def _attach_pdf(agreement: Agreement, uploaded_file) -> None:
+    agreement.file.save(f"{agreement.public_id}.pdf", uploaded_file, save=False)
+    Agreement.objects.filter(pk=agreement.pk).update(
+        file=agreement.file.name, file_name=uploaded_file.name[:200],
+        file_size=uploaded_file.size)
+    agreement.file_name, agreement.file_size = uploaded_file.name[:200], uploaded_file.size
+
+
+@transaction.atomic
+def agreement_create(*, actor, crt: Crt, organizations, uploaded_file=None,
+                     **fields) -> Agreement:
+    _refuse_unknown(fields, AGREEMENT_FIELDS)
+    organizations = list(organizations)
+    agreement = Agreement(crt=crt, created_by=actor, updated_by=actor, **fields)
+    _check_agreement(agreement, organizations)
+    if uploaded_file is not None:
+        pdf_check(uploaded_file, field="file")
+    agreement.save()
+    agreement.organizations.set(organizations)
+    if uploaded_file is not None:
+        _attach_pdf(agreement, uploaded_file)
+    audit_log(actor=actor, action="agreement.created", obj=agreement,
+              details={"objet": agreement.get_subject_display(),
+                       "statut": agreement.get_status_display()})
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(*, actor, agreement: Agreement, version: int, organizations,
+                     uploaded_file=None, **fields) -> Agreement:
+    """A new version of the agreement (``version``: the one the user loaded; stale: conflict);
+    a new signed PDF replaces the previous one."""
+    _refuse_unknown(fields, AGREEMENT_FIELDS)
+    organizations = list(organizations)
+    before = snapshot(agreement, AGREEMENT_FIELDS)
+    before_orgs = sorted(o.name for o in agreement.organizations.all())
+    for field, value in fields.items():
+        setattr(agreement, field, value)
+    _check_agreement(agreement, organizations)
+    if uploaded_file is not None:
+        pdf_check(uploaded_file, field="file")
+    save_versioned(agreement, actor=actor, version=version, fields=AGREEMENT_FIELDS)
+    agreement.organizations.set(organizations)
+    details = changes(before, agreement)
+    after_orgs = sorted(o.name for o in organizations)
+    if after_orgs != before_orgs:
+        details["structures"] = {"avant": ", ".join(before_orgs), "après": ", ".join(after_orgs)}
+    if uploaded_file is not None:
+        _attach_pdf(agreement, uploaded_file)
+        details["document"] = {"avant": "", "après": "nouveau PDF signé"}
+    audit_log(actor=actor, action="agreement.updated", obj=agreement, details=details)
+    return agreement
+
+
+@transaction.atomic
+def agreements_roll_over(*, today: date | None = None) -> int:
+    """At the end date of a signed agreement: with tacit renewal, it goes on for another
+    period (``ends_on`` moved by ``renewal_months`` until it is today or later); without, it
+    expires. Run every night (``tasks.agreements_daily``); returns the number changed."""
+    today = today or timezone.localdate()
+    changed = 0
+    due = Agreement.objects.select_for_update().filter(
+        status=Agreement.Status.SIGNED, ends_on__lt=today).select_related("crt")
+    for agreement in due:
+        old_end = agreement.ends_on
+        if agreement.tacit_renewal and agreement.renewal_months:
+            end = old_end
+            while end < today:
+                end = add_months(end, agreement.renewal_months)
+            Agreement.objects.filter(pk=agreement.pk).update(
+                ends_on=end, version=agreement.version + 1, updated_at=timezone.now())
+            audit_log(actor=None, action="agreement.renewed", obj=agreement,
+                      details={"ends_on": {"avant": f"{old_end:%d/%m/%Y}",
+                                           "après": f"{end:%d/%m/%Y}"}})
+        else:
+            Agreement.objects.filter(pk=agreement.pk).update(
+                status=Agreement.Status.EXPIRED, version=agreement.version + 1,
+                updated_at=timezone.now())
+            audit_log(actor=None, action="agreement.expired", obj=agreement,
+                      details={"fin": f"{old_end:%d/%m/%Y}"})
+        changed += 1
+    return changed

@@ -26,4 +26,12 @@ urlpatterns = [
         views.professional_edit,
         name="professional_edit",
     ),
+    path("conventions/", views.agreement_list, name="agreement_list"),
+    path("conventions/sans-convention/", views.agreement_gaps, name="agreement_gaps"),
+    path("conventions/nouvelle/", views.agreement_create, name="agreement_create"),
+    path("conventions/<uuid:public_id>/", views.agreement_detail, name="agreement_detail"),
+    path("conventions/<uuid:public_id>/modifier/", views.agreement_edit,
+         name="agreement_edit"),
+    path("conventions/<uuid:public_id>/document/", views.agreement_download,
+         name="agreement_download"),
 ]

@@ -3,21 +3,31 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
+from maillage.core.audit import audit_log
+from maillage.core.downloads import file_download
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import access, birthplaces, selectors, services
-from .forms import CommuneAddForm, CommuneForm, MapPeriodForm, OrganizationForm, ProfessionalForm
+from .access import agreements_visible, can_edit_agreement
+from .forms import (
+    AgreementForm,
+    CommuneAddForm,
+    CommuneForm,
+    MapPeriodForm,
+    OrganizationForm,
+    ProfessionalForm,
+)
 from .map import map_data
-from .models import Commune, Organization, Professional
+from .models import Agreement, Commune, Organization, Professional
 
 
 def _list(request, template: str, partial: str, context: dict, queryset, per_page: int = 50):
@@ -219,6 +229,10 @@ def organization_detail(request: HttpRequest, public_id) -> HttpResponse:
         {
             "org": org,
             "professionals": org.professionals.order_by("last_name", "first_name"),
+            "agreements": agreements_visible(crt=request.crt, user=request.user,
+                                             roles=request.roles)
+            .filter(organizations=org).order_by("-starts_on")
+            if has_permission(request.roles, "agreement.view") else None,
             "can_manage": has_permission(request.roles, "directory.manage"),
         },
     )
@@ -320,3 +334,111 @@ def professional_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def professional_edit(request: HttpRequest, public_id) -> HttpResponse:
     return _professional_form(request, get_for_crt(Professional, request.crt, public_id))
+
+
+# --- Partner agreements ----------------------------------------------------------------------
+
+
+def _agreement(request, public_id) -> Agreement:
+    return get_for_crt(
+        agreements_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("updated_by").prefetch_related("organizations"),
+        request.crt, public_id)
+
+
+@require("agreement.view")
+@require_GET
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:80]
+    status = request.GET.get("statut", "")
+    if status not in Agreement.Status.values:
+        status = ""
+    subject = request.GET.get("objet", "")
+    if subject not in Agreement.Subject.values:
+        subject = ""
+    who = {"crt": request.crt, "user": request.user, "roles": request.roles}
+    context = {
+        "q": query, "status": status, "subject": subject,
+        "statuses": Agreement.Status.choices, "subjects": Agreement.Subject.choices,
+        "reminders": selectors.agreement_reminders(**who),
+        "can_manage": has_permission(request.roles, "agreement.manage"),
+    }
+    return _list(
+        request, "territory/agreement_list.html", "territory/_partials/agreement_rows.html",
+        context, selectors.agreements(**who, status=status, subject=subject, query=query),
+    )
+
+
+@require("agreement.view")
+@require_GET
+def agreement_gaps(request: HttpRequest) -> HttpResponse:
+    """Partners that intervene for volet 2 beneficiaries without an agreement in force."""
+    rows = selectors.partners_without_agreement(crt=request.crt, user=request.user,
+                                                roles=request.roles)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "territory/agreement_gaps.html", {
+        "page": page, "can_manage": has_permission(request.roles, "agreement.manage")})
+
+
+@require("agreement.view")
+@require_GET
+def agreement_detail(request: HttpRequest, public_id) -> HttpResponse:
+    agreement = _agreement(request, public_id)
+    return render(request, "territory/agreement_detail.html", {
+        "agreement": agreement,
+        "can_manage": can_edit_agreement(user=request.user, roles=request.roles,
+                                         agreement=agreement),
+    })
+
+
+@require("agreement.view")
+@require_GET
+def agreement_download(request: HttpRequest, public_id) -> HttpResponse:
+    agreement = _agreement(request, public_id)
+    if not agreement.file:
+        raise Http404("Aucun document signé.")
+    try:
+        handle = agreement.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier n'est plus disponible.") from exc
+    audit_log(actor=request.user, action="agreement.downloaded", obj=agreement)
+    return file_download(handle, content_type="application/pdf",
+                         filename=agreement.file_name or f"convention-{agreement.title}")
+
+
+def _agreement_form(request, agreement: Agreement | None) -> HttpResponse:
+    form = AgreementForm(request.POST or None, request.FILES or None, instance=agreement,
+                         crt=request.crt)
+
+    def save(data):
+        values = {f: data[f] for f in services.AGREEMENT_FIELDS}
+        if agreement is None:
+            return services.agreement_create(
+                actor=request.user, crt=request.crt, organizations=data["organizations"],
+                uploaded_file=data.get("file"), **values)
+        return services.agreement_update(
+            actor=request.user, agreement=agreement, version=data["version"] or 0,
+            organizations=data["organizations"], uploaded_file=data.get("file"), **values)
+
+    def done(result):
+        messages.success(request, f"La convention « {result.title} » est enregistrée.")
+        return redirect("territory:agreement_detail", public_id=result.public_id)
+
+    title = "Nouvelle convention" if agreement is None else f"Modifier « {agreement.title} »"
+    return run_form(
+        request, form, save, template="core/form_page.html", on_success=done,
+        context={"title": title, "back_url": reverse("territory:agreement_list"),
+                 "back_label": "Conventions"},
+    )
+
+
+@require("agreement.manage")
+@require_http_methods(["GET", "POST"])
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    return _agreement_form(request, None)
+
+
+@require("agreement.manage")
+@require_http_methods(["GET", "POST"])
+def agreement_edit(request: HttpRequest, public_id) -> HttpResponse:
+    return _agreement_form(request, _agreement(request, public_id))

@@ -20,6 +20,7 @@ from maillage.beneficiaries.tests.factories import (
 from maillage.care.tests import factories as care
 from maillage.lodging.tests import factories as lodging
 from maillage.oncall.tests import factories as oncall
+from maillage.organisation.tests import factories as organisation
 from maillage.outreach.tests import factories as outreach
 from maillage.portal.tests.factories import portal_file
 from maillage.surveys.tests import factories as surveys
@@ -27,6 +28,7 @@ from maillage.territory.tests.factories import (
     CommuneFactory,
     OrganizationFactory,
     ProfessionalFactory,
+    agreement,
 )
 from maillage.visits.tests import factories as visits
 
@@ -181,6 +183,25 @@ OBJECT_ROUTES = {
         "public_id": outreach.attendee(crt).public_id},
     "outreach:participation_transport": lambda crt, user, roles: {
         "public_id": outreach.participation(outreach.session(crt)).public_id},
+    "territory:agreement_detail": lambda crt, user, roles: {
+        "public_id": agreement(crt).public_id},
+    "territory:agreement_edit": lambda crt, user, roles: {"public_id": agreement(crt).public_id},
+    "territory:agreement_download": lambda crt, user, roles: {
+        "public_id": _agreement_with_pdf(crt).public_id},
+    "organisation:position_edit": lambda crt, user, roles: {
+        "public_id": organisation.position(crt).public_id},
+    "organisation:meeting_detail": lambda crt, user, roles: {
+        "public_id": organisation.meeting(crt, kind="copil").public_id},
+    "organisation:meeting_edit": lambda crt, user, roles: {
+        "public_id": organisation.meeting(crt, kind="copil").public_id},
+    "organisation:meeting_minutes": lambda crt, user, roles: {
+        "public_id": _meeting_with_minutes(crt).public_id},
+    "organisation:decision_add": lambda crt, user, roles: {
+        "public_id": organisation.meeting(crt, kind="copil").public_id},
+    "organisation:decision_edit": lambda crt, user, roles: {
+        "public_id": _decision(crt, user).public_id},
+    "organisation:decision_done": lambda crt, user, roles: {
+        "public_id": _decision(crt, user).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -240,6 +261,33 @@ def _outreach_session(crt, user, roles):
     s = outreach.session(crt, partner_user=partner)
     outreach.participation(s)
     return {"public_id": s.public_id}
+
+
+def _agreement_with_pdf(crt):
+    from django.core.files.base import ContentFile
+
+    from maillage.beneficiaries.tests.factories import PDF
+
+    a = agreement(crt)
+    a.file.save(f"{a.public_id}.pdf", ContentFile(PDF), save=True)
+    return a
+
+
+def _meeting_with_minutes(crt):
+    """A COPIL (every team role may read it) with its minutes."""
+    from django.core.files.base import ContentFile
+
+    from maillage.beneficiaries.tests.factories import PDF
+
+    m = organisation.meeting(crt, kind="copil")
+    m.minutes.save(f"{m.public_id}.pdf", ContentFile(PDF), save=True)
+    return m
+
+
+def _decision(crt, user):
+    """A COPIL decision carried by ``user`` (who may then mark it done)."""
+    return organisation.decision(organisation.meeting(crt, kind="copil"),
+                                 user or _any_user(crt))
 
 
 def _membership(crt, is_active=True):

@@ -30,3 +30,17 @@ class ProfessionalFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Nom{n}")
     first_name = "Marie"
     profession = Professional.Profession.NURSE
+
+
+def agreement(crt, *, organizations=(), **fields):
+    """A signed agreement in force (one year from 01/01/2025 unless told), with its partners."""
+    from datetime import date
+
+    from maillage.territory.models import Agreement
+
+    values = {"title": "Convention de partenariat", "subject": Agreement.Subject.HOME_CARE,
+              "starts_on": date(2025, 1, 1), "ends_on": date(2099, 12, 31),
+              "status": Agreement.Status.SIGNED, "signed_on": date(2024, 12, 15), **fields}
+    a = Agreement.objects.create(crt=crt, **values)
+    a.organizations.set(organizations or [OrganizationFactory(crt=crt)])
+    return a
