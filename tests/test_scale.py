@@ -38,8 +38,9 @@ def client_for(username: str) -> Client:
 PAGES = [
     # +1: DLUs to review; +2: the night's on-call calls and the rota's coverage; +2: the
     # panels contributed by the apps (the coordinator's visits of the day, the calls it may
-    # read) — one query each, whatever the size of the CRT.
-    ("coordinator", "core:home", {}, 20),
+    # read), +2: volet 1 (the year's figures and check), +3: agreements ending soon (and their
+    # partners), overdue decisions — bounded panels, whatever the size of the CRT.
+    ("coordinator", "core:home", {}, 25),
     ("coordinator", "beneficiaries:list", {}, 10),
     # +1: the year's temporary-exit figures (one grouped query).
     ("coordinator", "admissions:file_active", {}, 12),

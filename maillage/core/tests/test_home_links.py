@@ -60,11 +60,12 @@ EXPECTED = {
 }
 
 #: Queries of the home page, per role (session, user, memberships, notifications and the
-#: navigation's badge included).
+#: navigation's badge included; one query per panel: the coordinator's agreements ending soon
+#: and overdue decisions, the activity leader's volet 1 figures and check).
 BUDGET = {
-    Role.DIRECTION: 20, Role.COORDINATOR: 21, Role.DOCTOR: 18, Role.NURSE: 16,
+    Role.DIRECTION: 20, Role.COORDINATOR: 22, Role.DOCTOR: 18, Role.NURSE: 16,
     Role.CARE_AIDE: 15, Role.PSYCHOLOGIST: 15, Role.OCCUPATIONAL_THERAPIST: 15,
-    Role.ACTIVITY_LEADER: 13, Role.ADMIN_STAFF: 13, Role.PARTNER: 17, Role.AUDITOR: 8,
+    Role.ACTIVITY_LEADER: 14, Role.ADMIN_STAFF: 13, Role.PARTNER: 17, Role.AUDITOR: 8,
     Role.ARS: 10, Role.CAREGIVER: 14, Role.BENEFICIARY: 15,
 }
 
