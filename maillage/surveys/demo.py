@@ -156,7 +156,8 @@ def summary(ctx: DemoContext) -> str:
     """The progress line of this step."""
     crts = list(ctx.crts.values())
     counts = Collection.objects.filter(crt__in=crts).aggregate(
-        collections=Count("id"), responses=Count("responses", filter=Q(responses__isnull=False)))
+        collections=Count("id", distinct=True),
+        responses=Count("responses", filter=Q(responses__isnull=False)))
     return (f"Questionnaires de satisfaction… "
             f"{Questionnaire.objects.filter(crt__in=crts).count()} questionnaires, "
             f"{counts['collections']} collectes, {counts['responses']} réponses")
