@@ -1,7 +1,7 @@
 """Reads of the territory, scoped to a CRT."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -189,9 +189,15 @@ def partners_without_agreement(*, crt: Crt, user, roles,
         crt=crt, professional__organization=OuterRef("pk"), start_date__lte=today,
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).filter(
         beneficiary__enrolments__ended_on__isnull=True)
+    # The organisation's professionals first, then their visits through the (professional,
+    # start) index from a moment (not ``starts_at__date``: a function of the column, which no
+    # index serves — it read every visit of the CRT for each organisation, seconds).
+    since = timezone.make_aware(datetime.combine(
+        today - timedelta(days=VISITS_LOOKBACK_DAYS), time.min))
     visiting = visit.objects.filter(
-        crt=crt, professional__organization=OuterRef("pk"),
-        starts_at__date__gte=today - timedelta(days=VISITS_LOOKBACK_DAYS),
+        professional__in=Professional.objects.filter(
+            organization=OuterRef(OuterRef("pk"))).values("pk"),
+        starts_at__gte=since,
     ).exclude(status="cancelled")
     agreement = Agreement.objects.filter(in_force(today), crt=crt, organizations=OuterRef("pk"))
     home_care = agreement.filter(subject=Agreement.Subject.HOME_CARE)
