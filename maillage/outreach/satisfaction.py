@@ -38,8 +38,8 @@ def collection_of(session: Session) -> Collection | None:
 def _wanted(session: Session) -> Counter:
     """One code per participant not cancelled, by who they are (a volet 2 beneficiary is an
     older person here)."""
-    return Counter(p.kind for p in session.participations.exclude(
-        status=Participation.Status.CANCELLED).only("kind"))
+    return Counter(Participation.objects.filter(session=session).exclude(
+        status=Participation.Status.CANCELLED).values_list("kind", flat=True))
 
 
 @transaction.atomic

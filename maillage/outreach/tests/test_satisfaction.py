@@ -122,3 +122,22 @@ class TestPages:
         page = visible_text(login(client, users, "care_aide").get(
             reverse("outreach:action_detail", kwargs={"public_id": other.public_id})))
         assert "Satisfaction des participants" not in page
+
+
+def test_the_session_page_costs_the_same_with_more_participants(
+        client, users, full, questionnaires, crt_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    satisfaction.session_satisfaction_open(actor=users["activity_leader"], session=full)
+    c = login(client, users, "activity_leader")
+    url = reverse("outreach:session_detail", kwargs={"public_id": full.public_id})
+    c.get(url)
+    with CaptureQueriesContext(connection) as few:
+        c.get(url)
+    for n in range(12):
+        participation(full, attendee(crt_a, last_name=f"Nouveau{n}"))
+    with CaptureQueriesContext(connection) as many:
+        page = visible_text(c.get(url))
+    assert "Ajouter les codes des 12 nouveaux participants" in page
+    assert len(many) == len(few)
