@@ -4,8 +4,9 @@ end of life), the caregivers' café, the carrier EHPAD's rooms and meals —, wi
 recorded after they took place, realistic attendance (older people of the territory, some of
 them volet 2 beneficiaries, caregivers, professionals of partner structures), some transport,
 and the next sessions with their registrations. Everything goes through the services, each
-session dated by the demo clock; draws from the seeded ``rng``; pools scale with
-``ctx.scale``."""
+session dated by the demo clock; draws from the seeded ``rng``. With ``ctx.scale``, the pools of
+people and the number of sessions grow (a larger territory holds more sessions), never the size
+of a session (a workshop of 12 stays a workshop of 12)."""
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -181,33 +182,33 @@ def load(ctx: DemoContext) -> None:
         who = (pool["professional"] if audiences[2] else
                pool["caregiver"] if not audiences[0] else pool["older_person"])
         # Past sessions spread over the year, the last one a few days ago.
-        step = 340 // count
-        for n in range(count):
+        held = count * ctx.scale
+        step = max(1, 340 // held)
+        for n in range(held):
             day = start + timedelta(days=n * step + rng.randint(0, 4))
             day = min(day, today - timedelta(days=2 + index))
             ctx.clock(_at(day, hour + 3))
             s = services.session_create(
                 actor=leader, action=action, starts_at=_at(day, hour),
-                ends_at=_at(day, hour + 2), record_held=True, capacity=capacity * ctx.scale,
+                ends_at=_at(day, hour + 2), record_held=True, capacity=capacity,
                 facilitators=[leader], partner_facilitators=partners)
-            people = rng.sample(who, min(len(who), rng.randint(capacity // 2, capacity)
-                                         * ctx.scale))
+            people = rng.sample(who, min(len(who), rng.randint(capacity // 2, capacity)))
             if audiences[0] and audiences[1]:
                 people = people[: len(people) * 2 // 3] + rng.sample(
-                    pool["caregiver"], min(3 * ctx.scale, len(pool["caregiver"])))
+                    pool["caregiver"], min(3, len(pool["caregiver"])))
             if audiences[0] and linked and rng.random() < 0.6:
                 people += rng.sample(linked, min(len(linked), rng.randint(1, 3)))
-            _register(ctx, leader, s, people[: capacity * ctx.scale], held=True)
-            if n >= count - 4:  # the satisfaction questionnaire of the last sessions
+            _register(ctx, leader, s, people[:capacity], held=True)
+            if n >= held - 4:  # the satisfaction questionnaire of the last sessions
                 _answers(ctx, leader, s)
         # The next session, with its first registrations (by phone, last week).
         ctx.clock(today - timedelta(days=7 - index % 5))
         day = today + timedelta(days=5 + 4 * index)
         s = services.session_create(
             actor=leader, action=action, starts_at=_at(day, hour), ends_at=_at(day, hour + 2),
-            capacity=capacity * ctx.scale, facilitators=[leader],
+            capacity=capacity, facilitators=[leader],
             partner_facilitators=partners)
-        _register(ctx, leader, s, rng.sample(who, min(len(who), capacity // 3 * ctx.scale)),
+        _register(ctx, leader, s, rng.sample(who, min(len(who), capacity // 3)),
                   held=False)
     ctx.clock(None)
 

@@ -232,9 +232,11 @@ class Command(BaseCommand):
         small, large = measured[1], measured[scale]
         engine = connection.vendor
         self.stdout.write(
-            f"\nBanc {engine}, démonstration ×1 et ×{scale}, {runs} passages par page "
-            "(★ : page clé, cibles : ratio ≤ 1,5, p95 ×N ≤ 150 ms, journée ≤ 300 Ko, gzip)\n")
+            f"\nBanc {engine}, démonstration ×1 et ×{scale}, {runs} passages par page en "
+            f"{rounds} tours alternés (★ : page clé, cibles : ratio ≤ 1,5, p95 ×N ≤ 150 ms, "
+            "journée ≤ 300 Ko, gzip ; « CPU » : p95 du temps processeur du processus Django)\n")
         header = (f"  {'page':58} {'p95 ×1':>8} {f'p95 ×{scale}':>9} {'ratio':>6} "
+                  f"{'CPU ×1':>7} {f'CPU ×{scale}':>7} {'ratio':>6} "
                   f"{'requêtes':>9} {'HTML':>8} {'gzip':>7} {'gzip ?':>6}  écarts")
         self.stdout.write(header)
         failed = 0
