@@ -4,7 +4,7 @@ under a safe name whose extension matches the checked type, never sniffed, never
 import re
 import unicodedata
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
@@ -27,3 +27,14 @@ def file_download(handle, *, content_type: str, filename: str) -> FileResponse:
     # Opened anyway (typed URL, old browser): no script, no plugin, no network.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def open_stored(field_file, *, missing: str = "Aucun document."):
+    """The stored file open for reading, or 404 with ``missing`` (nothing stored) or « Le
+    fichier n'est plus disponible. » (stored, then lost from the disk)."""
+    if not field_file:
+        raise Http404(missing)
+    try:
+        return field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Le fichier n'est plus disponible.") from exc

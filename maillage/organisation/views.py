@@ -4,7 +4,7 @@ their decisions."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
-from maillage.core.downloads import file_download
+from maillage.core.downloads import file_download, open_stored
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
@@ -131,12 +131,7 @@ def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def meeting_minutes(request: HttpRequest, public_id) -> HttpResponse:
     meeting = _meeting(request, public_id)
-    if not meeting.minutes:
-        raise Http404("Aucun compte rendu.")
-    try:
-        handle = meeting.minutes.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("Le fichier n'est plus disponible.") from exc
+    handle = open_stored(meeting.minutes, missing="Aucun compte rendu.")
     audit_log(actor=request.user, action="meeting.minutes_downloaded", obj=meeting)
     return file_download(handle, content_type="application/pdf",
                          filename=meeting.minutes_name or f"compte-rendu-{meeting.held_on}")

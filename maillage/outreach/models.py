@@ -38,7 +38,18 @@ class AgeBand(models.TextChoices):
     FROM_95 = "95plus", "95 ans et plus"
 
 
-class SupportAction(TenantModel, VersionedModel):
+class PlaceLabel:
+    """« À distance », or the address and the commune (an action, a session)."""
+
+    @property
+    def place_label(self) -> str:
+        if self.is_remote:
+            return "À distance"
+        parts = [p for p in (self.address, self.commune.name if self.commune_id else "") if p]
+        return ", ".join(parts) or "—"
+
+
+class SupportAction(PlaceLabel, TenantModel, VersionedModel):
     """A volet 1 action (atelier, campagne, formation, prêt de salle…) and its calendar.
 
     **No double funding** (001 §IV.1.4, SPEC §4.5): an expense is paid once. An action is paid
@@ -129,15 +140,9 @@ class SupportAction(TenantModel, VersionedModel):
             return None
         return self.total_cost - (self.co_funding_amount or Decimal("0"))
 
-    @property
-    def place_label(self) -> str:
-        if self.is_remote:
-            return "À distance"
-        parts = [p for p in (self.address, self.commune.name if self.commune_id else "") if p]
-        return ", ".join(parts) or "—"
 
 
-class Session(TenantModel, VersionedModel):
+class Session(PlaceLabel, TenantModel, VersionedModel):
     """One session (séance) of an action: when, where, how many places, who facilitates."""
 
     class Status(models.TextChoices):
@@ -181,12 +186,6 @@ class Session(TenantModel, VersionedModel):
     def __str__(self) -> str:
         return f"Séance du {self.starts_at:%d/%m/%Y}"
 
-    @property
-    def place_label(self) -> str:
-        if self.is_remote:
-            return "À distance"
-        parts = [p for p in (self.address, self.commune.name if self.commune_id else "") if p]
-        return ", ".join(parts) or "—"
 
 
 class Attendee(TenantModel, VersionedModel):

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
-from maillage.core.downloads import file_download
+from maillage.core.downloads import file_download, open_stored
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
@@ -395,12 +395,7 @@ def agreement_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def agreement_download(request: HttpRequest, public_id) -> HttpResponse:
     agreement = _agreement(request, public_id)
-    if not agreement.file:
-        raise Http404("Aucun document signé.")
-    try:
-        handle = agreement.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("Le fichier n'est plus disponible.") from exc
+    handle = open_stored(agreement.file, missing="Aucun document signé.")
     audit_log(actor=request.user, action="agreement.downloaded", obj=agreement)
     return file_download(handle, content_type="application/pdf",
                          filename=agreement.file_name or f"convention-{agreement.title}")
