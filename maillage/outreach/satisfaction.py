@@ -11,6 +11,7 @@ from collections import Counter
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from maillage.core.errors import DomainError
@@ -25,8 +26,6 @@ SUBJECT_KIND = "outreach.session"
 
 
 def subject_label(session: Session) -> str:
-    from django.utils import timezone
-
     return f"{session.action.title} — {timezone.localtime(session.starts_at):%d/%m/%Y}"
 
 
@@ -63,7 +62,7 @@ def session_satisfaction_open(*, actor, session: Session) -> Collection:
         subject_public_id=session.public_id, subject_label=subject_label(session),
         group_key=str(action.public_id), group_label=action.title,
         category_key=action.field, category_label=action.get_field_display(),
-        codes=missing, opened_on=session.starts_at.date())
+        codes=missing, opened_on=timezone.localtime(session.starts_at).date())
 
 
 def sheet_context(request, session: Session) -> dict:
