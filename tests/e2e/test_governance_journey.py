@@ -12,6 +12,7 @@ from maillage.admissions.tests.factories import ReferralFactory
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent
 from maillage.core.models import Crt
 from maillage.organisation.models import Decision, Meeting
+from maillage.territory.models import Commune
 
 from .test_login_journeys import log_in
 
@@ -19,7 +20,9 @@ from .test_login_journeys import log_in
 def _admissible_referral(crt, coordinator):
     """A person on the waiting list, back from hospital (the emergency path: admissible before
     every step), whose agreement is recorded."""
-    b = BeneficiaryFactory(crt=crt, birth_name="VALLÉE", first_name="Germaine", current_gir=3)
+    # A commune of the demo: the factory's own codes (49NNN by sequence) may be one of them.
+    b = BeneficiaryFactory(crt=crt, birth_name="VALLÉE", first_name="Germaine", current_gir=3,
+                           commune=Commune.objects.filter(crt=crt).order_by("pk").first())
     consent(b)
     referral = ReferralFactory(crt=crt, status="waiting", beneficiary=b, known_gir=3,
                                hospital_discharge=True, person_last_name="Vallée",
