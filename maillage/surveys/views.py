@@ -299,7 +299,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def collection_detail(request: HttpRequest, public_id) -> HttpResponse:
     c = _collection(request, public_id)
     groups = selectors.results(
-        collections_qs=Collection.objects.filter(pk=c.pk), group_by="collection",
+        collections_qs=collections_visible(crt=request.crt, user=request.user,
+                                          roles=request.roles).filter(pk=c.pk),
+        group_by="collection",
         with_comments=can_read_comments(user=request.user, roles=request.roles))
     can_manage = has_permission(request.roles, "survey.manage")
     codes = selectors.codes(collection=c)
@@ -408,8 +410,9 @@ def results(request: HttpRequest) -> HttpResponse:
 @require("survey.results")
 @require_GET
 def yearly(request: HttpRequest) -> HttpResponse:
-    years = sorted({int(y) for y in Collection.objects.filter(
-        crt=request.crt, subject_kind=YEARLY_KIND).values_list("subject_public_id", flat=True)
+    years = sorted({int(y) for y in collections_visible(
+        crt=request.crt, user=request.user, roles=request.roles).filter(
+        subject_kind=YEARLY_KIND).values_list("subject_public_id", flat=True)
         if y.isdigit()}, reverse=True)
     try:
         year = int(request.GET.get("annee", ""))
