@@ -384,7 +384,9 @@ def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
         messages.success(request, f"Fiche de {result.display_name} enregistrée.")
         return redirect(back)
 
+    intro = ("Aidant d'un bénéficiaire du volet 2 : sa fiche reprend son identité, le dossier "
+             "de la personne aidée ne s'ouvre pas d'ici." if attendee.caregiver_id else "")
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
                     context={"title": f"Fiche de {attendee.display_name} "
                                       f"({attendee.get_kind_display().lower()})",
-                             "back_url": back, "back_label": "Retour"})
+                             "intro": intro, "back_url": back, "back_label": "Retour"})

@@ -349,6 +349,11 @@ class TestRegistration:
         assert response.status_code == 302
         assert Attendee.objects.count() == 1
         assert Participation.objects.filter(attendee=person).count() == 2
+        page = client.get(reverse("outreach:attendee_edit",
+                                  kwargs={"public_id": person.public_id}))
+        assert "Aidant d'un bénéficiaire du volet 2 : sa fiche reprend son identité" in \
+            visible_text(page)
+        assert "La personne aidée est accompagnée au volet 2" not in visible_text(page)
 
     def test_volet2_caregivers_only_for_those_who_register(self, client, users, crt_a, s,
                                                            user_b):
