@@ -6,10 +6,13 @@ tested in ``tests/test_access_policies.py``).
 - Meetings and their decisions (``meeting.view``, the CRT team): the steering committee to the
   whole team; the admission commission, which speaks of the people asking for admission, only
   to the roles that see admissions (``referral.view``). Partners, the DPO and the ARS: nothing.
+- A decision is seen with its meeting (the kinds above) and, whatever the meeting, by its
+  owner (the decision only — the text, the due date — not the meeting's page, its other
+  decisions nor, for a commission, its admissions): they were given it to carry out.
 - A decision is marked done by coordination or the direction (``meeting.manage``), or by its
   owner."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
@@ -47,14 +50,18 @@ def can_view_meeting(*, user, roles, meeting: Meeting) -> bool:
 
 
 def decisions_visible(*, crt, user, roles) -> QuerySet[Decision]:
-    kinds = _kinds_visible(roles)
-    if not kinds:
+    """The decisions of the meetings ``user`` sees, and those ``user`` owns."""
+    if not has_permission(roles, "meeting.view"):
         return Decision.objects.none()
-    return Decision.objects.filter(crt=crt, meeting__kind__in=kinds)
+    return Decision.objects.filter(Q(meeting__kind__in=_kinds_visible(roles))
+                                   | Q(owner_id=user.pk), crt=crt)
 
 
 def can_view_decision(*, user, roles, decision: Decision) -> bool:
-    return can_view_meeting(user=user, roles=roles, meeting=decision.meeting)
+    if not has_permission(roles, "meeting.view"):
+        return False
+    return (decision.owner_id == user.pk
+            or can_view_meeting(user=user, roles=roles, meeting=decision.meeting))
 
 
 def can_close_decision(*, user, roles, decision: Decision) -> bool:
@@ -71,7 +78,8 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         if kinds == list(Meeting.Kind.values):
             meetings[role] = "COPIL et commissions d'admission, et leurs décisions"
         elif kinds:
-            meetings[role] = "COPIL et ses décisions"
+            meetings[role] = ("COPIL et ses décisions ; d'une commission d'admission, "
+                              "seulement les décisions qu'il ou elle porte (pas la réunion)")
     return [
         ("Postes de l'équipe (ETP)", {
             role: "tous les postes du CRT" for role in Role

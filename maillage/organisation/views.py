@@ -20,6 +20,7 @@ from maillage.core.tenancy import get_for_crt
 from . import selectors, services
 from .access import (
     can_close_decision,
+    can_view_meeting,
     decisions_visible,
     meetings_visible,
     positions_visible,
@@ -187,15 +188,28 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     """The open decisions, followed until done; overdue ones flagged."""
     mine = request.GET.get("miennes") == "1"
     rows = selectors.open_decisions(**_who(request), owner=request.user if mine else None)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for d in page.object_list:  # no query: kinds, roles and owner are at hand
+        d.meeting_link = can_view_meeting(user=request.user, roles=request.roles,
+                                          meeting=d.meeting)
+        d.can_close = can_close_decision(user=request.user, roles=request.roles, decision=d)
     return render(request, "organisation/decision_list.html", {
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "mine": mine, "today": timezone.localdate(),
+        "page": page, "mine": mine, "today": timezone.localdate(),
     })
 
 
 def _decision(request, public_id) -> Decision:
     return get_for_crt(decisions_visible(**_who(request)).select_related("meeting", "owner"),
                        request.crt, public_id)
+
+
+def _decision_back(request, decision: Decision) -> tuple[str, str]:
+    """Where to go back from a decision: its meeting when the user sees it, else their
+    decisions (an owner who does not see the meeting, e.g. of an admission commission)."""
+    if can_view_meeting(user=request.user, roles=request.roles, meeting=decision.meeting):
+        return (reverse("organisation:meeting_detail", args=[decision.meeting.public_id]),
+                str(decision.meeting))
+    return reverse("organisation:decision_list") + "?miennes=1", "Mes décisions"
 
 
 @require("meeting.manage")
@@ -232,15 +246,15 @@ def decision_edit(request: HttpRequest, public_id) -> HttpResponse:
                                         version=data["version"] or 0, text=data["text"],
                                         owner=data["owner"], due_on=data["due_on"])
 
+    back_url, back_label = _decision_back(request, decision)
+
     def done(result):
         messages.success(request, "La décision est modifiée.")
-        return redirect("organisation:meeting_detail", public_id=decision.meeting.public_id)
+        return redirect(back_url)
 
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
-                    context={"title": "Modifier la décision",
-                             "back_url": reverse("organisation:meeting_detail",
-                                                 args=[decision.meeting.public_id]),
-                             "back_label": str(decision.meeting)})
+                    context={"title": "Modifier la décision", "back_url": back_url,
+                             "back_label": back_label})
 
 
 @require("meeting.view")
@@ -257,13 +271,13 @@ def decision_done(request: HttpRequest, public_id) -> HttpResponse:
                                       version=data["version"], done_on=data["done_on"],
                                       done_note=data["done_note"])
 
+    back_url, back_label = _decision_back(request, decision)
+
     def done(result):
         messages.success(request, f"Décision « {result.text} » réalisée.")
-        return redirect("organisation:meeting_detail", public_id=decision.meeting.public_id)
+        return redirect(back_url)
 
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
                     context={"title": "Décision réalisée", "intro": decision.text,
-                             "submit_label": "Marquer réalisée",
-                             "back_url": reverse("organisation:meeting_detail",
-                                                 args=[decision.meeting.public_id]),
-                             "back_label": str(decision.meeting)})
+                             "submit_label": "Marquer réalisée", "back_url": back_url,
+                             "back_label": back_label})

@@ -8,10 +8,14 @@
   and nothing else. The care staff and the secretariat see the calendar, not who comes; the ARS
   and the DPO see nothing of volet 1. Nobody reaches a volet 2 file from here: a participant
   who is a beneficiary shows by name only (identity, never health data).
+- Volet 2 caregivers (the relatives recorded on a beneficiary's file) are offered by name to
+  those who register people (``outreach.register``), to register one as a caregiver: identity
+  only (« aidant d'un bénéficiaire du volet 2 »), never the helped person nor their file.
 """
 
 from django.db.models import QuerySet
 
+from maillage.beneficiaries.models import Caregiver
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
@@ -81,6 +85,20 @@ def can_view_attendee(*, user, roles, attendee: Attendee) -> bool:
     return has_permission(roles, "outreach.register")
 
 
+# --- Volet 2 caregivers offered at registration (identity only) ------------------------------
+
+
+def volet2_caregivers_offered(*, crt, user, roles) -> QuerySet[Caregiver]:
+    """The CRT's volet 2 caregivers ``user`` may register to a session (by name only)."""
+    if has_permission(roles, "outreach.register"):
+        return Caregiver.objects.filter(crt=crt)
+    return Caregiver.objects.none()
+
+
+def can_offer_volet2_caregiver(*, user, roles, caregiver: Caregiver) -> bool:
+    return has_permission(roles, "outreach.register")
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
     sessions = {}
@@ -94,4 +112,8 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             role: "toutes les actions du CRT" for role in Role
             if has_permission({role}, "outreach.view")}),
         ("Participants aux séances du volet 1", sessions),
+        ("Aidants du volet 2 proposés à l'inscription (nom seulement, jamais le dossier de "
+         "la personne aidée)", {
+             role: "les aidants enregistrés dans les dossiers du CRT" for role in Role
+             if has_permission({role}, "outreach.register")}),
     ]

@@ -21,5 +21,8 @@ class OutreachAction(models.TextChoices):
     BENEFICIARY_LINKED = (
         "participation.beneficiary_linked",
         "Inscription d'un bénéficiaire du volet 2 à une séance du volet 1")
+    CAREGIVER_LINKED = (
+        "participation.caregiver_linked",
+        "Inscription d'un aidant d'un bénéficiaire du volet 2 à une séance du volet 1")
     PARTICIPATION_UPDATED = "participation.updated", "Présence à une séance du volet 1"
     TRANSPORT_RECORDED = "participation.transport", "Transport organisé pour une séance"

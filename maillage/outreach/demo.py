@@ -6,7 +6,12 @@ them volet 2 beneficiaries, caregivers, professionals of partner structures), so
 and the next sessions with their registrations. Everything goes through the services, each
 session dated by the demo clock; draws from the seeded ``rng``. With ``ctx.scale``, the pools of
 people and the number of sessions grow (a larger territory holds more sessions), never the size
-of a session (a workshop of 12 stays a workshop of 12)."""
+of a session (a workshop of 12 stays a workshop of 12).
+
+What the indicators read is filled too: the training institutes invited to the
+professional-practices actions (V1-04), the GIR of some older people with whether it was
+evaluated or declared (V1-07), the rule behind each transport (V1-08), and a few caregivers
+recorded on volet 2 files who come to the caregivers' café (V1-02)."""
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -14,6 +19,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
+from maillage.beneficiaries.models import Caregiver
 from maillage.core.demo import FIRST_NAMES, LAST_NAMES, DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
@@ -43,11 +49,13 @@ ACTIONS = [
      20, "Matinée de repérage avec l'opticien mutualiste et le centre d'audition."),
     ("Café rencontre : rompre l'isolement", "isolation", {}, (True, True, False), 11, 15, 25,
      "Un après-midi par mois à la salle des fêtes, transport organisé sur demande."),
-    ("Formation : repérer la fragilité (ICOPE)", "practices", {"practice_kind": "training"},
+    ("Formation : repérer la fragilité (ICOPE)", "practices",
+     {"practice_kind": "training", "institute_ifsi": True, "institute_ifas": True},
      (False, False, True), 3, 9, 15, "Formation des aides à domicile et des infirmiers libéraux "
      "au repérage ICOPE."),
     ("Sensibilisation à l'accompagnement de fin de vie", "practices",
-     {"end_of_life": True, "practice_kind": "awareness"}, (False, False, True), 2, 14, 20,
+     {"end_of_life": True, "practice_kind": "awareness", "institute_medicine": True,
+      "institute_ifsi": True}, (False, False, True), 2, 14, 20,
      "Avec l'équipe mobile de soins palliatifs du centre hospitalier."),
     ("Café des aidants", "caregivers", {}, (False, True, False), 10, 10, 15,
      "Groupe de parole animé par la psychologue du CRT."),
@@ -72,13 +80,16 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
                                                 Attendee.LivingPlace.SENIOR_RESIDENCE]
     for _ in range(30 * ctx.scale):
         first = rng.choice(OLD_FIRST_NAMES)
+        gir = rng.choice([None, None, None, 4, 5, 6])
         pool["older_person"].append(services.attendee_create(
             actor=leader, crt=crt, kind="older_person", last_name=rng.choice(LAST_NAMES),
             first_name=first, commune=rng.choice(communes), age_band=rng.choice(bands),
             sex="M" if first in {"Marcel", "René", "Roger", "André", "Lucien", "Gilbert",
                                  "Bernard", "Maurice"} else "F",
             lives_alone=rng.random() < 0.45, living_place=rng.choice(places),
-            gir=rng.choice([None, None, None, 4, 5, 6]),
+            gir=gir, gir_source="" if gir is None else rng.choice(
+                [Attendee.GirSource.DECLARED, Attendee.GirSource.DECLARED,
+                 Attendee.GirSource.EVALUATED]),
             phone=f"02 61 91 {rng.randint(10, 99)} {rng.randint(10, 99)}"))
     for _ in range(10 * ctx.scale):
         pool["caregiver"].append(services.attendee_create(
@@ -86,6 +97,10 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
             first_name=rng.choice(FIRST_NAMES), commune=rng.choice(communes),
             helps_volet2_beneficiary=rng.random() < 0.3,
             phone=f"06 39 98 {rng.randint(10, 99)} {rng.randint(10, 99)}"))
+    # Caregivers recorded on volet 2 files who also come (their light record linked to them).
+    for caregiver in Caregiver.objects.filter(crt=crt).order_by("pk")[:3 * ctx.scale]:
+        pool["caregiver"].append(services.attendee_for_caregiver(actor=leader, crt=crt,
+                                                                 caregiver=caregiver))
     for i in range(16 * ctx.scale):
         org = organizations[i % len(organizations)] if i % 4 else None
         pool["professional"].append(services.attendee_create(
@@ -132,7 +147,24 @@ def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
                                         }[mode],
                     transport_cost=Decimal({"crt_vehicle": "6.20", "provider": "24.00",
                                             "taxi": "18.40", "solidarity": "4.00"}[mode]),
-                    transport_from=p.attendee.commune if p.attendee_id else None)
+                    transport_from=p.attendee.commune if p.attendee_id else None,
+                    **_transport_reason(rng))
+
+
+TRANSPORT_REASONS = [Participation.TransportReason.NO_VEHICLE,
+                     Participation.TransportReason.NO_VEHICLE,
+                     Participation.TransportReason.NO_RELATIVE,
+                     Participation.TransportReason.NO_PUBLIC_TRANSPORT]
+
+
+def _transport_reason(rng) -> dict:
+    """The rule checked: the person had no other way to come."""
+    if rng.random() < 0.1:
+        return {"transport_reason": Participation.TransportReason.OTHER,
+                "transport_reason_detail": rng.choice([
+                    "Sortie d'hospitalisation récente, ne peut pas marcher jusqu'à l'arrêt",
+                    "Aidant hospitalisé cette semaine"])}
+    return {"transport_reason": rng.choice(TRANSPORT_REASONS)}
 
 
 def _answers(ctx, leader, s: Session) -> None:

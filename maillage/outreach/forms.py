@@ -3,14 +3,23 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
-from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune, Organization, Professional
 from maillage.visits.forms import TimeInput
 
-from .models import AgeBand, Attendee, Participation, Session, SupportAction
+from .models import (
+    GIR_SOURCE_NEEDS_GIR,
+    INSTITUTE_FIELDS,
+    AgeBand,
+    Attendee,
+    Participation,
+    Session,
+    SupportAction,
+    TrainingInstitute,
+)
 
 
 def _communes(crt):
@@ -29,13 +38,19 @@ class ActionForm(VersionedModelForm):
         label="Partenaires", queryset=Organization.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, to_field_name="public_id",
         error_messages={"invalid_choice": "Structure inconnue."})
+    training_institutes = forms.MultipleChoiceField(
+        label="Instituts de formation invités", required=False,
+        choices=TrainingInstitute.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="Pour l'axe « amélioration des pratiques professionnelles » : les écoles "
+                  "dont les étudiants ou internes sont invités.",
+        error_messages={"invalid_choice": "Institut inconnu."})
 
     class Meta:
         model = SupportAction
         fields = ["title", "description", "field", "anti_fall", "end_of_life", "practice_kind",
-                  "for_older_people", "for_caregivers", "for_professionals", "partners",
-                  "funding", "total_cost", "co_funder", "co_funding_amount", "is_remote",
-                  "commune", "address", "status"]
+                  "training_institutes", "for_older_people", "for_caregivers",
+                  "for_professionals", "partners", "funding", "total_cost", "co_funder",
+                  "co_funding_amount", "is_remote", "commune", "address", "status"]
         labels = {"for_older_people": "Public : personnes âgées à domicile",
                   "for_caregivers": "Public : aidants",
                   "for_professionals": "Public : professionnels"}
@@ -64,7 +79,16 @@ class ActionForm(VersionedModelForm):
             crt=crt, is_active=True).order_by("name")
         for name in ("total_cost", "co_funding_amount"):
             self.fields[name].widget.attrs["inputmode"] = "decimal"
+        if not self.is_bound and self.instance.pk:
+            self.initial["training_institutes"] = self.instance.training_institutes
         self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        chosen = set(data.get("training_institutes") or ())
+        for value, name in INSTITUTE_FIELDS.items():
+            data[name] = value in chosen
+        return data
 
 
 def _local(day, at) -> datetime:
@@ -154,6 +178,12 @@ def _beneficiary_label(b) -> str:
     return f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})"
 
 
+def _caregiver_label(c) -> str:
+    """Identity only: never the helped person."""
+    return f"{c.last_name.upper()} {c.first_name}".strip() + \
+        " — aidant d'un bénéficiaire du volet 2"
+
+
 def _attendee_label(a) -> str:
     extra = a.structure_label if a.kind == Attendee.Kind.PROFESSIONAL else (
         a.commune.name if a.commune_id else "")
@@ -162,13 +192,15 @@ def _attendee_label(a) -> str:
 
 class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
     """Registration in a few taps (by phone): a known person by name, a volet 2 beneficiary
-    by name (identity only), or a new light record."""
+    or a volet 2 caregiver by name (identity only), or a new light record."""
 
     PICKERS = {
         "attendee": (("last_name", "first_name"), _attendee_label),
         "beneficiary": (("birth_name", "used_name", "first_name", "used_first_name"),
                         _beneficiary_label),
+        "caregiver": (("last_name", "first_name"), _caregiver_label),
     }
+    CHOSEN = ("attendee", "beneficiary", "caregiver")
 
     attendee = forms.ModelChoiceField(
         label="Personne déjà connue du volet 1", queryset=Attendee.objects.none(),
@@ -179,6 +211,12 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         to_field_name="public_id", required=False, widget=SearchSelect(),
         help_text="Nom et date de naissance seulement ; l'inscription est tracée.",
         error_messages={"invalid_choice": "Bénéficiaire inconnu."})
+    caregiver = forms.ModelChoiceField(
+        label="ou aidant d'un bénéficiaire du volet 2", queryset=Caregiver.objects.none(),
+        to_field_name="public_id", required=False, widget=SearchSelect(),
+        help_text="Nom seulement ; sa fiche du volet 1 est créée à la première inscription, "
+                  "puis reprise. L'inscription est tracée.",
+        error_messages={"invalid_choice": "Aidant inconnu."})
     kind = forms.ChoiceField(label="ou nouvelle personne : type", required=False,
                              choices=[("", "—"), *Attendee.Kind.choices])
     last_name = forms.CharField(label="Nom", max_length=120, required=False)
@@ -200,6 +238,10 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                  coerce=int, empty_value=None,
                                  choices=[("", "Non connu"), *[(i, f"GIR {i}")
                                                                for i in range(1, 7)]])
+    gir_source = forms.ChoiceField(label="GIR évalué ou déclaré", required=False,
+                                   choices=[("", "—"), *Attendee.GirSource.choices],
+                                   error_messages={"invalid_choice": "Choisissez « évalué » "
+                                                                     "ou « déclaré »."})
     helps_volet2_beneficiary = forms.NullBooleanField(
         label="La personne aidée est accompagnée au volet 2 (aidant)", required=False,
         widget=forms.NullBooleanSelect)
@@ -213,16 +255,21 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                       choices=[("", "—"), *Attendee.EmployerType.choices])
 
     NEW_FIELDS = ("kind", "last_name", "first_name", "phone", "commune", "age_band", "sex",
-                  "lives_alone", "living_place", "gir", "helps_volet2_beneficiary",
-                  "organization", "organization_name", "employer_type")
+                  "lives_alone", "living_place", "gir", "gir_source",
+                  "helps_volet2_beneficiary", "organization", "organization_name",
+                  "employer_type")
 
-    def __init__(self, *args, crt, search_url: str = "", attendees=None, **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", attendees=None, caregivers=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendee"].queryset = (attendees if attendees is not None
                                             else Attendee.objects.filter(crt=crt)).select_related(
             "commune", "organization").order_by("last_name", "first_name")
         self.fields["beneficiary"].queryset = Beneficiary.objects.filter(crt=crt).order_by(
             "birth_name", "first_name")
+        self.fields["caregiver"].queryset = (
+            caregivers if caregivers is not None else Caregiver.objects.none()).order_by(
+            "last_name", "first_name", "pk")
         _by_public_id(self.fields["commune"], _communes(crt))
         _by_public_id(self.fields["organization"], Organization.objects.filter(
             crt=crt, is_active=True).order_by("name"))
@@ -234,11 +281,12 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.resolve_typed(data)
         if self.errors:
             return data
-        chosen = [n for n in ("attendee", "beneficiary") if data.get(n)]
+        chosen = [n for n in self.CHOSEN if data.get(n)]
         typed_new = data.get("kind") or data.get("last_name")
         if len(chosen) > 1 or (chosen and typed_new):
             self.add_error("attendee", "Une seule personne à la fois : choisissez une personne "
-                                       "connue, un bénéficiaire, ou créez une fiche.")
+                                       "connue, un bénéficiaire, un aidant, ou créez une "
+                                       "fiche.")
         elif not chosen and not typed_new:
             self.add_error("attendee", "Choisissez une personne, ou créez sa fiche (type et "
                                        "nom).")
@@ -263,10 +311,13 @@ class AttendeeForm(VersionedModelForm):
     class Meta:
         model = Attendee
         fields = ["last_name", "first_name", "phone", "commune", "age_band", "sex",
-                  "lives_alone", "living_place", "gir", "helps_volet2_beneficiary",
-                  "organization", "organization_name", "employer_type"]
+                  "lives_alone", "living_place", "gir", "gir_source",
+                  "helps_volet2_beneficiary", "organization", "organization_name",
+                  "employer_type"]
         error_messages = {"last_name": {"required": "Indiquez le nom de la personne."},
-                          "gir": {"min_value": "GIR de 1 à 6.", "max_value": "GIR de 1 à 6."}}
+                          "gir": {"min_value": "GIR de 1 à 6.", "max_value": "GIR de 1 à 6."},
+                          "gir_source": {"invalid_choice": "Choisissez « évalué » ou "
+                                                           "« déclaré »."}}
         widgets = {"lives_alone": forms.NullBooleanSelect,
                    "helps_volet2_beneficiary": forms.NullBooleanSelect}
 
@@ -277,14 +328,22 @@ class AttendeeForm(VersionedModelForm):
             crt=crt, is_active=True).order_by("name"))
         older = self.instance.kind == Attendee.Kind.OLDER_PERSON
         drop = (["organization", "organization_name", "employer_type"] if older
-                else ["age_band", "sex", "lives_alone", "living_place", "gir"])
-        if self.instance.kind != Attendee.Kind.CAREGIVER:
+                else ["age_band", "sex", "lives_alone", "living_place", "gir", "gir_source"])
+        if self.instance.kind != Attendee.Kind.CAREGIVER or self.instance.caregiver_id:
+            # A volet 2 caregiver's record: the helped person is in volet 2, by definition.
             drop.append("helps_volet2_beneficiary")
         if self.instance.kind == Attendee.Kind.CAREGIVER:
             drop += ["organization", "organization_name", "employer_type"]
         for name in drop:
             self.fields.pop(name, None)
         self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        # Said next to the field (the model's constraint would say it above the form).
+        if data.get("gir_source") and data.get("gir") is None and "gir" not in self.errors:
+            self.add_error("gir_source", GIR_SOURCE_NEEDS_GIR)
+        return data
 
 
 class AttendanceForm(BootstrapFormMixin, forms.Form):
@@ -330,6 +389,14 @@ class TransportForm(BootstrapFormMixin, forms.Form):
                                             queryset=Commune.objects.none(), required=False,
                                             error_messages={"invalid_choice":
                                                             "Commune inconnue."})
+    transport_reason = forms.ChoiceField(
+        label="Aucune autre solution de transport : pourquoi ?", required=False,
+        choices=[("", "—"), *Participation.TransportReason.choices],
+        help_text="Le CRT organise le transport seulement quand la personne n'a pas d'autre "
+                  "moyen de venir.",
+        error_messages={"invalid_choice": "Motif inconnu."})
+    transport_reason_detail = forms.CharField(label="Précision (motif « autre »)",
+                                              max_length=200, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, crt, participation: Participation, **kwargs):
@@ -339,6 +406,8 @@ class TransportForm(BootstrapFormMixin, forms.Form):
             "transport_cost": participation.transport_cost,
             "transport_from": participation.transport_from or (
                 participation.attendee.commune if participation.attendee_id else None),
+            "transport_reason": participation.transport_reason,
+            "transport_reason_detail": participation.transport_reason_detail,
             "version": participation.version})
         super().__init__(*args, **kwargs)
         _by_public_id(self.fields["transport_from"], _communes(crt))

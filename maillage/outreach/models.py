@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from maillage.beneficiaries.identity import Sex
-from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.models import TenantModel, VersionedModel
 from maillage.territory.models import Commune, Organization, Professional
 
@@ -36,6 +36,20 @@ class AgeBand(models.TextChoices):
     FROM_75 = "75_84", "75 à 84 ans"
     FROM_85 = "85_94", "85 à 94 ans"
     FROM_95 = "95plus", "95 ans et plus"
+
+
+class TrainingInstitute(models.TextChoices):
+    """Training institutes a professional-practices action may invite (V1-04); each is a
+    boolean of ``SupportAction`` (``institute_<value>``), portable and countable."""
+
+    IFSI = "ifsi", "IFSI (soins infirmiers)"
+    IFAS = "ifas", "IFAS (aides-soignants)"
+    IFMK = "ifmk", "IFMK (masso-kinésithérapie)"
+    MEDICINE = "medicine", "Faculté de médecine / internes"
+    OTHER = "other", "Autre institut de formation"
+
+
+INSTITUTE_FIELDS = {value: f"institute_{value}" for value in TrainingInstitute.values}
 
 
 class PlaceLabel:
@@ -83,6 +97,13 @@ class SupportAction(PlaceLabel, TenantModel, VersionedModel):
     end_of_life = models.BooleanField("fin de vie / soins palliatifs", default=False)
     practice_kind = models.CharField("type d'action (pratiques professionnelles)", max_length=10,
                                      choices=PracticeKind, blank=True)
+    # Training institutes invited (V1-04), only for the field « pratiques professionnelles ».
+    institute_ifsi = models.BooleanField("IFSI invité", default=False)
+    institute_ifas = models.BooleanField("IFAS invité", default=False)
+    institute_ifmk = models.BooleanField("IFMK invité", default=False)
+    institute_medicine = models.BooleanField("faculté de médecine / internes invités",
+                                             default=False)
+    institute_other = models.BooleanField("autre institut de formation invité", default=False)
     for_older_people = models.BooleanField("personnes âgées à domicile", default=False)
     for_caregivers = models.BooleanField("aidants", default=False)
     for_professionals = models.BooleanField("professionnels", default=False)
@@ -121,6 +142,14 @@ class SupportAction(PlaceLabel, TenantModel, VersionedModel):
                 violation_error_message="Le repère « fin de vie » concerne l'axe "
                                         "« amélioration des pratiques professionnelles ».",
             ),
+            models.CheckConstraint(
+                condition=Q(institute_ifsi=False, institute_ifas=False, institute_ifmk=False,
+                            institute_medicine=False, institute_other=False)
+                | Q(field="practices"),
+                name="action_institutes_is_practices",
+                violation_error_message="Les instituts de formation invités concernent l'axe "
+                                        "« amélioration des pratiques professionnelles ».",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +161,16 @@ class SupportAction(PlaceLabel, TenantModel, VersionedModel):
             (self.for_older_people, "personnes âgées à domicile"),
             (self.for_caregivers, "aidants"), (self.for_professionals, "professionnels"))
             if flag]
+
+    @property
+    def training_institutes(self) -> list[str]:
+        """The codes of the training institutes invited (``TrainingInstitute``)."""
+        return [value for value, name in INSTITUTE_FIELDS.items() if getattr(self, name)]
+
+    @property
+    def training_institute_labels(self) -> list[str]:
+        labels = dict(TrainingInstitute.choices)
+        return [labels[value] for value in self.training_institutes]
 
     @property
     def crt_share(self) -> Decimal | None:
@@ -188,6 +227,10 @@ class Session(PlaceLabel, TenantModel, VersionedModel):
 
 
 
+GIR_SOURCE_NEEDS_GIR = ("« Évalué ou déclaré » va avec un GIR : indiquez le GIR ou videz ce "
+                        "champ.")
+
+
 class Attendee(TenantModel, VersionedModel):
     """The light record of a person registered to volet 1 sessions who has no volet 2 file: an
     older person, a caregiver or a professional. Reused from one registration to the next."""
@@ -202,6 +245,14 @@ class Attendee(TenantModel, VersionedModel):
         AUTONOMY_RESIDENCE = "autonomy_residence", "Résidence autonomie"
         SENIOR_RESIDENCE = "senior_residence", "Résidence seniors"
         OTHER = "other", "Autre"
+
+    class GirSource(models.TextChoices):
+        """How the GIR of a light record is known (V1-07). For a volet 2 beneficiary who takes
+        part, the GIR is the evaluated one of their file (``Beneficiary.current_gir``): no
+        field here."""
+
+        EVALUATED = "evaluated", "Évalué (grille AGGIR, par un professionnel)"
+        DECLARED = "declared", "Déclaré (par la personne ou un proche)"
 
     class EmployerType(models.TextChoices):
         """The professional's structure (V1-05)."""
@@ -231,9 +282,15 @@ class Attendee(TenantModel, VersionedModel):
     gir = models.PositiveSmallIntegerField(
         "GIR (si connu)", null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(6)])
+    gir_source = models.CharField("GIR évalué ou déclaré", max_length=10, choices=GirSource,
+                                  blank=True)
     # Caregivers (V1-02): is the person they help followed in volet 2?
     helps_volet2_beneficiary = models.BooleanField(
         "la personne aidée est accompagnée au volet 2", null=True, blank=True)
+    #: The volet 2 caregiver (recorded on a beneficiary's file) this light record is, when
+    #: registered as such: identity only is copied, the helped person's file never shown.
+    caregiver = models.ForeignKey(Caregiver, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name="aidant du volet 2")
     # Professionals (V1-05).
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+",
@@ -247,6 +304,23 @@ class Attendee(TenantModel, VersionedModel):
         verbose_name_plural = "personnes inscrites (fiches légères)"
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["crt", "last_name"], name="attendee_crt_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gir_source="") | Q(gir__isnull=False),
+                name="attendee_gir_source_needs_gir",
+                violation_error_message=GIR_SOURCE_NEEDS_GIR,
+            ),
+            models.UniqueConstraint(
+                fields=["crt", "caregiver"], condition=Q(caregiver__isnull=False),
+                name="attendee_unique_caregiver",
+                violation_error_message="Cet aidant du volet 2 a déjà sa fiche."),
+            models.CheckConstraint(
+                condition=Q(caregiver__isnull=True)
+                | Q(kind="caregiver", helps_volet2_beneficiary=True),
+                name="attendee_caregiver_link_is_caregiver",
+                violation_error_message="Seul un aidant est lié à un aidant du volet 2.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -280,6 +354,15 @@ class Participation(TenantModel, VersionedModel):
         SOLIDARITY = "solidarity", "Transport solidaire"
         OTHER = "other", "Autre"
 
+    class TransportReason(models.TextChoices):
+        """Why the CRT provides the journey: only when the person has no other way to come
+        (001 §IV.1.4, 004 « La question du transport »; V1-08)."""
+
+        NO_VEHICLE = "no_vehicle", "Pas de véhicule"
+        NO_RELATIVE = "no_relative", "Pas d'entourage disponible"
+        NO_PUBLIC_TRANSPORT = "no_public", "Pas de transport en commun adapté"
+        OTHER = "other", "Autre"
+
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="participations",
                                 verbose_name="séance")
     kind = models.CharField("type", max_length=15, choices=Attendee.Kind)
@@ -298,10 +381,20 @@ class Participation(TenantModel, VersionedModel):
         validators=[MinValueValidator(Decimal("0"))])
     transport_from = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="+", verbose_name="commune de départ")
+    #: The rule checked: no other way to come (required with a transport, see services).
+    transport_reason = models.CharField("aucune autre solution de transport", max_length=12,
+                                        choices=TransportReason, blank=True)
+    transport_reason_detail = models.CharField("précision", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "participation"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(transport_reason="", transport_reason_detail="")
+                | ~Q(transport_mode=""),
+                name="participation_transport_reason_needs_transport",
+                violation_error_message="Le motif concerne un transport organisé.",
+            ),
             models.CheckConstraint(
                 condition=(Q(beneficiary__isnull=False, attendee__isnull=True,
                              kind="older_person")

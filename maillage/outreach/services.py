@@ -12,7 +12,14 @@ Rules:
   professionals of its directory;
 - one registration per person and session (a cancelled one is taken up again); not beyond the
   capacity; not to a cancelled session; presence or absence only once the session has begun;
-- transport: how, by whom, and its cost (Decimal), for a registration that is not cancelled.
+- transport: how, by whom, and its cost (Decimal), for a registration that is not cancelled,
+  and the rule checked — only when the person has no other way to come (the reason; « autre »
+  with a detail);
+- training institutes invited: only for the field « pratiques professionnelles »;
+- a GIR of a light record says whether it is evaluated or declared, and a source needs a GIR;
+- a caregiver recorded on a volet 2 file is registered through one light record of their own
+  (created on first registration, then reused), linked to them; the link is traced on the
+  helped person's file, whose content is never shown.
 """
 
 from datetime import datetime
@@ -27,18 +34,29 @@ from maillage.core.models import Crt
 from maillage.core.selectors import team_member_users
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import Attendee, Field, Participation, Session, SupportAction
+from .models import (
+    GIR_SOURCE_NEEDS_GIR,
+    INSTITUTE_FIELDS,
+    Attendee,
+    Field,
+    Participation,
+    Session,
+    SupportAction,
+)
 
 ACTION_FIELDS = ("title", "description", "field", "anti_fall", "end_of_life", "practice_kind",
+                 *INSTITUTE_FIELDS.values(),
                  "for_older_people", "for_caregivers", "for_professionals", "funding",
                  "total_cost", "co_funder", "co_funding_amount", "is_remote", "commune",
                  "address", "status")
 SESSION_FIELDS = ("starts_at", "ends_at", "is_remote", "commune", "address", "capacity",
                   "anonymous_count")
 ATTENDEE_FIELDS = ("kind", "last_name", "first_name", "phone", "commune", "age_band", "sex",
-                   "lives_alone", "living_place", "gir", "helps_volet2_beneficiary",
-                   "organization", "organization_name", "employer_type")
-TRANSPORT_FIELDS = ("transport_mode", "transport_provider", "transport_cost", "transport_from")
+                   "lives_alone", "living_place", "gir", "gir_source",
+                   "helps_volet2_beneficiary", "organization", "organization_name",
+                   "employer_type")
+TRANSPORT_FIELDS = ("transport_mode", "transport_provider", "transport_cost", "transport_from",
+                    "transport_reason", "transport_reason_detail")
 _EXCLUDE = ["crt", "created_by", "updated_by"]
 
 
@@ -72,6 +90,9 @@ def _check_action(action: SupportAction) -> None:
         raise DomainError("Le type d'action (sensibilisation, formation…) concerne l'axe "
                           "« amélioration des pratiques professionnelles ».",
                           field="practice_kind")
+    if action.training_institutes and action.field != Field.PRACTICES:
+        raise DomainError("Les instituts de formation invités concernent l'axe « amélioration "
+                          "des pratiques professionnelles ».", field="training_institutes")
     if not (action.for_older_people or action.for_caregivers or action.for_professionals):
         raise DomainError("Choisissez au moins un public.", field="for_older_people")
     # No double funding (rule in the model's docstring).
@@ -266,9 +287,25 @@ def _check_attendee(a: Attendee) -> None:
     _same_crt(a.organization, a.crt_id, "organization", "Structure inconnue.")
     if a.kind != Attendee.Kind.OLDER_PERSON:
         # What describes an older person stays empty for the others.
-        if a.age_band or a.lives_alone is not None or a.living_place or a.gir is not None:
+        if (a.age_band or a.lives_alone is not None or a.living_place or a.gir is not None
+                or a.gir_source):
             raise DomainError("Tranche d'âge, lieu de vie, GIR : seulement pour une personne "
                               "âgée.", field="age_band")
+    if a.gir is not None and not a.gir_source:
+        raise DomainError("Indiquez si le GIR est évalué (grille AGGIR, par un professionnel) "
+                          "ou déclaré (par la personne ou un proche).", field="gir_source")
+    if a.gir_source and a.gir is None:
+        raise DomainError(GIR_SOURCE_NEEDS_GIR, field="gir_source")
+    if a.gir_source and a.gir_source not in Attendee.GirSource.values:
+        raise DomainError("Choisissez « évalué » ou « déclaré ».", field="gir_source")
+    if a.caregiver_id is not None:
+        _same_crt(a.caregiver, a.crt_id, "caregiver", "Aidant inconnu.")
+        if a.kind != Attendee.Kind.CAREGIVER:
+            raise DomainError("Seul un aidant est lié à un aidant du volet 2.", field="kind")
+        if a.helps_volet2_beneficiary is not True:
+            raise DomainError("Cet aidant est celui d'un bénéficiaire du volet 2 : la personne "
+                              "aidée est accompagnée au volet 2.",
+                              field="helps_volet2_beneficiary")
     if a.kind != Attendee.Kind.CAREGIVER and a.helps_volet2_beneficiary is not None:
         raise DomainError("« Personne aidée accompagnée au volet 2 » : seulement pour un "
                           "aidant.", field="helps_volet2_beneficiary")
@@ -285,7 +322,7 @@ def _check_attendee(a: Attendee) -> None:
     elif a.organization_id or a.organization_name or a.employer_type:
         raise DomainError("La structure ne concerne que les professionnels.",
                           field="organization_name")
-    validate(a, exclude=[*_EXCLUDE, "commune", "organization"])
+    validate(a, exclude=[*_EXCLUDE, "commune", "organization", "caregiver"])
 
 
 @transaction.atomic
@@ -312,6 +349,26 @@ def attendee_update(*, actor, attendee: Attendee, version: int, **fields) -> Att
     save_versioned(attendee, actor=actor, version=version, fields=ATTENDEE_FIELDS)
     audit_log(actor=actor, action="attendee.updated", obj=attendee,
               object_label=attendee.display_name, details=changes(before, attendee))
+    return attendee
+
+
+@transaction.atomic
+def attendee_for_caregiver(*, actor, crt: Crt, caregiver) -> Attendee:
+    """The light record of a volet 2 caregiver (``beneficiaries.Caregiver``): the one already
+    linked, or a new one with their identity only (name, phone) and « the helped person is
+    followed in volet 2 »."""
+    _same_crt(caregiver, crt.pk, "caregiver", "Aidant inconnu.")
+    existing = Attendee.objects.select_for_update().filter(crt=crt, caregiver=caregiver).first()
+    if existing is not None:
+        return existing
+    attendee = Attendee(crt=crt, kind=Attendee.Kind.CAREGIVER, caregiver=caregiver,
+                        last_name=caregiver.last_name, first_name=caregiver.first_name,
+                        phone=caregiver.phone, helps_volet2_beneficiary=True,
+                        created_by=actor, updated_by=actor)
+    _check_attendee(attendee)
+    attendee.save()
+    audit_log(actor=actor, action="attendee.created", obj=attendee,
+              object_label=attendee.display_name)
     return attendee
 
 
@@ -364,6 +421,10 @@ def participation_register(*, actor, session: Session, beneficiary=None,
         # The link to a volet 2 file is traced on the file (who registered whom, when).
         audit_log(actor=actor, action="participation.beneficiary_linked", obj=participation,
                   beneficiary=beneficiary)
+    elif attendee.caregiver_id is not None:
+        # A caregiver of a volet 2 file: traced on the helped person's file, likewise.
+        audit_log(actor=actor, action="participation.caregiver_linked", obj=participation,
+                  object_label=name, beneficiary=attendee.caregiver.beneficiary)
     else:
         audit_log(actor=actor, action="participation.created", obj=participation,
                   object_label=name)
@@ -416,16 +477,22 @@ def attendance_record(*, actor, session: Session, version: int, statuses: dict,
 def participation_transport_set(*, actor, participation: Participation, version: int,
                                 transport_mode: str = "", transport_provider: str = "",
                                 transport_cost: Decimal | None = None,
-                                transport_from=None) -> Participation:
-    """Transport organised for a participant (or none, with an empty mode)."""
+                                transport_from=None, transport_reason: str = "",
+                                transport_reason_detail: str = "") -> Participation:
+    """Transport organised for a participant (or none, with an empty mode), with the rule
+    checked: the person has no other way to come (``transport_reason``)."""
     before = snapshot(participation, TRANSPORT_FIELDS)
     transport_provider = (transport_provider or "").strip()
+    transport_reason_detail = (transport_reason_detail or "").strip()
     if participation.status == Participation.Status.CANCELLED and transport_mode:
         raise DomainError("Cette inscription est annulée.", field="transport_mode")
     if not transport_mode:
         if transport_provider or transport_cost is not None or transport_from is not None:
             raise DomainError("Choisissez le mode de transport, ou videz les autres champs.",
                               field="transport_mode")
+        if transport_reason or transport_reason_detail:
+            raise DomainError("Le motif va avec un transport organisé : choisissez le mode "
+                              "de transport, ou videz le motif.", field="transport_reason")
     else:
         if transport_mode not in Participation.TransportMode.values:
             raise DomainError("Mode de transport inconnu.", field="transport_mode")
@@ -435,7 +502,21 @@ def participation_transport_set(*, actor, participation: Participation, version:
         if transport_cost is None:
             raise DomainError("Indiquez le coût du transport (0 s'il est gratuit).",
                               field="transport_cost")
+        if not transport_reason:
+            raise DomainError("Le CRT organise le transport seulement quand la personne n'a "
+                              "aucune autre solution : indiquez pourquoi.",
+                              field="transport_reason")
+        if transport_reason not in Participation.TransportReason.values:
+            raise DomainError("Motif inconnu.", field="transport_reason")
+        if transport_reason == Participation.TransportReason.OTHER:
+            if not transport_reason_detail:
+                raise DomainError("Précisez pourquoi la personne n'a pas d'autre solution.",
+                                  field="transport_reason_detail")
+        elif transport_reason_detail:
+            transport_reason_detail = ""  # a detail only goes with « autre »
     _same_crt(transport_from, participation.crt_id, "transport_from", "Commune inconnue.")
+    participation.transport_reason = transport_reason
+    participation.transport_reason_detail = transport_reason_detail
     participation.transport_mode = transport_mode
     participation.transport_provider = transport_provider
     participation.transport_cost = transport_cost

@@ -254,17 +254,19 @@ def session_sheet(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _registration_form(request, data=None) -> RegistrationForm:
+    who = {"crt": request.crt, "user": request.user, "roles": request.roles}
     return RegistrationForm(
         data, crt=request.crt, search_url=reverse("outreach:register_pick"),
-        attendees=access.attendees_visible(crt=request.crt, user=request.user,
-                                           roles=request.roles))
+        attendees=access.attendees_visible(**who),
+        caregivers=access.volet2_caregivers_offered(**who))
 
 
 @require("outreach.register")
 @require_GET
 def register_pick(request: HttpRequest) -> HttpResponse:
-    """Known people or volet 2 beneficiaries matching a typed name (htmx fragment, at most
-    20; beneficiaries by name and birth date only)."""
+    """Known people, volet 2 beneficiaries or volet 2 caregivers matching a typed name (htmx
+    fragment, at most 20; beneficiaries by name and birth date only, caregivers by name
+    only)."""
     from maillage.core.pickers import picker_response
 
     return picker_response(request, _registration_form(request), default="attendee")
@@ -279,7 +281,10 @@ def session_register(request: HttpRequest, public_id) -> HttpResponse:
     @transaction.atomic  # a new light record is kept only with its registration
     def save(data):
         attendee = data.get("attendee")
-        if not attendee and not data.get("beneficiary"):
+        if data.get("caregiver"):
+            attendee = services.attendee_for_caregiver(actor=request.user, crt=request.crt,
+                                                       caregiver=data["caregiver"])
+        elif not attendee and not data.get("beneficiary"):
             attendee = services.attendee_create(actor=request.user, crt=request.crt,
                                                 **form.new_attendee_fields())
         return services.participation_register(actor=request.user, session=session,
@@ -336,7 +341,9 @@ def participation_transport(request: HttpRequest, public_id) -> HttpResponse:
             actor=request.user, participation=participation, version=data["version"],
             transport_mode=data["transport_mode"],
             transport_provider=data["transport_provider"],
-            transport_cost=data["transport_cost"], transport_from=data["transport_from"])
+            transport_cost=data["transport_cost"], transport_from=data["transport_from"],
+            transport_reason=data["transport_reason"],
+            transport_reason_detail=data["transport_reason_detail"])
 
     session = participation.session
     return run_form(request, form, save, template="core/form_page.html",
@@ -377,7 +384,9 @@ def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
         messages.success(request, f"Fiche de {result.display_name} enregistrée.")
         return redirect(back)
 
+    intro = ("Aidant d'un bénéficiaire du volet 2 : sa fiche reprend son identité, le dossier "
+             "de la personne aidée ne s'ouvre pas d'ici." if attendee.caregiver_id else "")
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
                     context={"title": f"Fiche de {attendee.display_name} "
                                       f"({attendee.get_kind_display().lower()})",
-                             "back_url": back, "back_label": "Retour"})
+                             "intro": intro, "back_url": back, "back_label": "Retour"})

@@ -301,6 +301,7 @@ class TestAccess:
     def test_both_faces_agree(self, users, crt_a, crt_b):
         meetings = [meeting(crt_a), meeting(crt_a, kind="copil"), meeting(crt_b)]
         decisions = [decision(m, users["nurse"]) for m in meetings]
+        decisions.append(decision(meetings[0], users["activity_leader"]))
         for role, user in users.items():
             roles = frozenset({role})
             seen = set(meetings_visible(crt=crt_a, user=user, roles=roles))
@@ -313,9 +314,68 @@ class TestAccess:
                 allowed = d.crt_id == crt_a.id and can_view_decision(user=user, roles=roles,
                                                                      decision=d)
                 assert (d in seen) == allowed, (role, d)
+        leader = {"user": users["activity_leader"], "roles": frozenset({"activity_leader"})}
+        assert set(decisions_visible(crt=crt_a, **leader)) == {decisions[1], decisions[3]}
+        assert can_close_decision(**leader, decision=decisions[3])
+        assert not can_view_meeting(**leader, meeting=meetings[0])
         assert can_close_decision(user=users["nurse"], roles={"nurse"}, decision=decisions[1])
         assert not can_close_decision(user=users["doctor"], roles={"doctor"},
                                       decision=decisions[1])
+
+    def test_owner_sees_and_closes_a_decision_of_a_meeting_they_do_not_see(
+            self, client, users, crt_a, user_b, make_user):
+        """An activity leader (no admissions) given a decision by an admission commission:
+        the decision in « Mes décisions », marked done from there, back to that list; never
+        the commission's page. Another activity leader sees nothing of it."""
+        commission = meeting(crt_a, held_on=TODAY - timedelta(days=10))
+        d = decision(commission, users["activity_leader"], text="Présenter le café des aidants",
+                     due_on=TODAY + timedelta(days=5))
+        other = decision(commission, users["nurse"], text="Rappeler la famille Morin")
+        client.force_login(users["activity_leader"])
+        response = client.get(reverse("organisation:decision_list"), {"miennes": "1"})
+        text = table_text(response)
+        assert "Présenter le café des aidants" in text
+        assert f"Commission d'admission du {commission.held_on:%d/%m/%Y}" in text
+        assert "Rappeler la famille Morin" not in text
+        page = response.content.decode()
+        meeting_url = reverse("organisation:meeting_detail", args=[commission.public_id])
+        done_url = reverse("organisation:decision_done", args=[d.public_id])
+        assert meeting_url not in page and done_url in page
+        assert "Rappeler la famille Morin" not in table_text(
+            client.get(reverse("organisation:decision_list")))
+        assert client.get(meeting_url).status_code == 404
+        assert client.get(reverse("organisation:decision_done", args=[other.public_id])) \
+            .status_code == 404
+        form = client.get(done_url)
+        assert form.status_code == 200 and "Mes décisions" in visible_text(form)
+        response = client.post(done_url, {"done_on": TODAY.isoformat(), "done_note": "Fait",
+                                          "version": str(d.version)})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("organisation:decision_list") + "?miennes=1"
+        d.refresh_from_db()
+        assert d.done_on == TODAY
+        assert "Présenter le café des aidants" not in table_text(client.get(response["Location"]))
+        # Another activity leader: not the owner, not the kind.
+        client.force_login(make_user(crt_a, "activity_leader", username="leader-2"))
+        d.done_on = None
+        d.save()
+        assert "Présenter le café des aidants" not in table_text(
+            client.get(reverse("organisation:decision_list")))
+        assert client.get(done_url).status_code == 404
+        # Another CRT's user, whatever their roles.
+        client.force_login(user_b)
+        assert client.get(done_url).status_code == 404
+        assert "Présenter le café des aidants" not in table_text(
+            client.get(reverse("organisation:decision_list")))
+
+    def test_the_coordinator_still_goes_back_to_the_meeting(self, client, users, crt_a):
+        commission = meeting(crt_a, held_on=TODAY - timedelta(days=10))
+        d = decision(commission, users["activity_leader"], text="Présenter le café")
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("organisation:decision_done", args=[d.public_id]),
+                               {"done_on": TODAY.isoformat(), "version": str(d.version)})
+        assert response["Location"] == reverse("organisation:meeting_detail",
+                                               args=[commission.public_id])
 
     def test_open_decisions_selector_orders_by_due_date(self, users, crt_a):
         m = meeting(crt_a, kind="copil", held_on=date(2025, 1, 1))

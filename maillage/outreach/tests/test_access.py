@@ -1,8 +1,10 @@
 """Both faces of the volet 1 policies agree for every user × every object (``x in
 *_visible(…)`` iff ``can_view_*(…)``), and say what the brief says: volet 1 staff see every
 session, a partner only those they facilitate (an inactive directory entry no longer counts),
-the care staff the calendar without participants, the ARS and the DPO nothing."""
+the care staff the calendar without participants, the ARS and the DPO nothing; volet 2
+caregivers are offered (by name) to those who register, of their CRT only."""
 
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
 from maillage.core.roles import Role
 from maillage.outreach import access
 from maillage.territory.tests.factories import ProfessionalFactory
@@ -21,6 +23,8 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
     participations = [participation(s) for s in sessions]
     actions = [s.action for s in sessions] + [action(crt_a)]
     attendees = [attendee(crt_a), attendee(crt_b)]
+    caregivers = [CaregiverFactory(crt=crt, beneficiary=BeneficiaryFactory(crt=crt))
+                  for crt in (crt_a, crt_b)]
     people = [(u, frozenset({role})) for role, u in users.items()]
     people += [(retired, frozenset({Role.PARTNER})), (stranger, frozenset({Role.PARTNER}))]
 
@@ -32,6 +36,8 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
              participations),
             (access.actions_visible, access.can_view_action, "action", actions),
             (access.attendees_visible, access.can_view_attendee, "attendee", attendees),
+            (access.volet2_caregivers_offered, access.can_offer_volet2_caregiver, "caregiver",
+             caregivers),
         ]
         for visible_of, can_view, name, objects in checks:
             visible = set(visible_of(crt=crt_a, user=user, roles=roles))
@@ -51,3 +57,5 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
         assert {n for n, _ in seen[role]} == {"action"}
     for role in ("ars", "auditor", "caregiver", "beneficiary"):
         assert role not in seen
+    offered = {u for u, s in seen.items() if any(n == "caregiver" for n, _ in s)}
+    assert offered == {"activity_leader", "direction"}

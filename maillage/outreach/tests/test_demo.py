@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from maillage.core.models import AuditEvent
 from maillage.outreach import selectors
-from maillage.outreach.models import Participation, Session, SupportAction
+from maillage.outreach.models import Attendee, Participation, Session, SupportAction
 
 
 def test_demo_year_of_volet1(demo):
@@ -31,6 +31,17 @@ def test_demo_year_of_volet1(demo):
     assert set(present.values_list("kind", flat=True)) == {
         "older_person", "caregiver", "professional"}
     assert present.exclude(transport_mode="").filter(transport_cost__gt=0).exists()
+    # What the indicators read: institutes invited (V1-04), GIR and its source (V1-07), the
+    # transport rule (V1-08), caregivers of volet 2 files (V1-02).
+    assert actions.filter(field="practices", institute_ifsi=True).count() == 2
+    assert not actions.exclude(field="practices").filter(institute_ifsi=True).exists()
+    older = Attendee.objects.filter(crt=crt, kind="older_person")
+    assert not older.filter(gir__isnull=False, gir_source="").exists()
+    assert {"evaluated", "declared"} <= set(older.values_list("gir_source", flat=True))
+    transports = Participation.objects.filter(crt=crt).exclude(transport_mode="")
+    assert transports.exists() and not transports.filter(transport_reason="").exists()
+    assert present.filter(attendee__caregiver__isnull=False).exists()
+    assert AuditEvent.objects.filter(action="participation.caregiver_linked").exists()
     assert not SupportAction.objects.filter(crt__name="CRT Baugeois Vallée").exists()
     # The partner account facilitates the training sessions.
     assert sessions.filter(partner_facilitators__user__username="partner").exists()

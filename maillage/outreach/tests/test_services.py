@@ -1,13 +1,14 @@
-"""The rules of volet 1's services: flags and audiences, no double funding, places, sessions in
-the past only when recorded, duplicates, capacity, attendance, transport; the yearly check and
-the map's selector."""
+"""The rules of volet 1's services: flags and audiences, training institutes, no double funding,
+places, sessions in the past only when recorded, duplicates, capacity, attendance, the GIR and
+its source, volet 2 caregivers, transport and its rule; the yearly check and the map's
+selector."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
 from maillage.outreach import selectors, services
@@ -53,6 +54,7 @@ class TestActions:
          "total_cost", "coût total"),
         ({"funding": "co_funded", "co_funder": "CARSAT", "co_funding_amount": Decimal("900"),
           "total_cost": Decimal("800")}, "co_funding_amount", "Double financement"),
+        ({"institute_ifsi": True}, "training_institutes", "instituts de formation"),
     ])
     def test_bad_actions_are_refused_in_french(self, leader, crt_a, commune, fields, field,
                                                message):
@@ -61,6 +63,19 @@ class TestActions:
         assert error.value.field == field
         assert message in error.value.message
         assert not SupportAction.objects.exists()
+
+    def test_training_institutes_of_a_practices_action(self, leader, crt_a, commune):
+        a = make_action(leader, crt_a, commune, field="practices", anti_fall=False,
+                        for_older_people=False, for_professionals=True,
+                        practice_kind="training", institute_ifas=True, institute_medicine=True)
+        a.refresh_from_db()
+        assert a.training_institutes == ["ifas", "medicine"]
+        assert a.training_institute_labels == ["IFAS (aides-soignants)",
+                                               "Faculté de médecine / internes"]
+        with pytest.raises(DomainError) as error:  # the field changed, the institutes stayed
+            services.action_update(actor=leader, action=a, version=a.version,
+                                   field="isolation", practice_kind="")
+        assert error.value.field == "training_institutes"
 
     def test_co_funding_leaves_the_crt_the_remainder(self, leader, crt_a, commune):
         a = make_action(leader, crt_a, commune, funding="co_funded", co_funder="CARSAT",
@@ -177,7 +192,11 @@ class TestRegistrations:
         ({"kind": "caregiver", "age_band": "75_84"}, "age_band"),
         ({"kind": "caregiver", "organization_name": "ADMR"}, "organization_name"),
         ({"kind": "older_person", "last_name": "  "}, "last_name"),
-        ({"kind": "older_person", "gir": 7}, "gir"),
+        ({"kind": "older_person", "gir": 7, "gir_source": "declared"}, "gir"),
+        ({"kind": "older_person", "gir": 4}, "gir_source"),
+        ({"kind": "older_person", "gir_source": "evaluated"}, "gir_source"),
+        ({"kind": "older_person", "gir": 4, "gir_source": "guessed"}, "gir_source"),
+        ({"kind": "caregiver", "gir_source": "declared"}, "age_band"),
         ({"kind": "older_person", "helps_volet2_beneficiary": True},
          "helps_volet2_beneficiary"),
     ])
@@ -221,11 +240,56 @@ class TestAttendanceAndTransport:
                                                  transport_mode="taxi",
                                                  transport_provider="Taxi Martin")
         assert error.value.field == "transport_cost"
-        services.participation_transport_set(
-            actor=leader, participation=p, version=1, transport_mode="taxi",
-            transport_provider="Taxi Martin", transport_cost=Decimal("18.40"))
+        taxi = {"transport_mode": "taxi", "transport_provider": "Taxi Martin",
+                "transport_cost": Decimal("18.40")}
+        with pytest.raises(DomainError) as error:  # the rule: no other way to come
+            services.participation_transport_set(actor=leader, participation=p, version=1,
+                                                 **taxi)
+        assert error.value.field == "transport_reason"
+        assert "aucune autre solution" in error.value.message
+        with pytest.raises(DomainError) as error:
+            services.participation_transport_set(actor=leader, participation=p, version=1,
+                                                 **taxi, transport_reason="other")
+        assert error.value.field == "transport_reason_detail"
+        with pytest.raises(DomainError) as error:  # a reason without a transport
+            services.participation_transport_set(actor=leader, participation=p, version=1,
+                                                 transport_reason="no_vehicle")
+        assert error.value.field == "transport_reason"
+        services.participation_transport_set(actor=leader, participation=p, version=1,
+                                             **taxi, transport_reason="no_relative")
         p.refresh_from_db()
-        assert (p.transport_mode, p.transport_cost) == ("taxi", Decimal("18.40"))
+        assert (p.transport_mode, p.transport_cost, p.transport_reason) == (
+            "taxi", Decimal("18.40"), "no_relative")
+        # Transport removed: the reason goes with it.
+        services.participation_transport_set(actor=leader, participation=p, version=p.version)
+        p.refresh_from_db()
+        assert (p.transport_mode, p.transport_reason) == ("", "")
+
+
+class TestVolet2Caregivers:
+    def test_one_light_record_per_caregiver_linked_and_audited(self, leader, crt_a):
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel")
+        c = CaregiverFactory(crt=crt_a, beneficiary=b, last_name="Rousseau",
+                             first_name="Hélène", phone="06 11 22 33 44")
+        a = services.attendee_for_caregiver(actor=leader, crt=crt_a, caregiver=c)
+        assert (a.kind, a.display_name, a.phone, a.helps_volet2_beneficiary, a.caregiver) == (
+            "caregiver", "ROUSSEAU Hélène", "06 11 22 33 44", True, c)
+        assert services.attendee_for_caregiver(actor=leader, crt=crt_a, caregiver=c) == a
+        assert Attendee.objects.count() == 1
+        p = services.participation_register(actor=leader, session=session(crt_a), attendee=a)
+        event = AuditEvent.objects.get(action="participation.caregiver_linked")
+        assert event.beneficiary_public_id == b.public_id
+        assert event.object_id == str(p.public_id)
+        with pytest.raises(DomainError) as error:
+            services.attendee_update(actor=leader, attendee=a, version=a.version,
+                                     helps_volet2_beneficiary=False)
+        assert error.value.field == "helps_volet2_beneficiary"
+
+    def test_another_crt_s_caregiver_is_refused(self, leader, crt_a, crt_b):
+        c = CaregiverFactory(crt=crt_b, beneficiary=BeneficiaryFactory(crt=crt_b))
+        with pytest.raises(DomainError):
+            services.attendee_for_caregiver(actor=leader, crt=crt_a, caregiver=c)
+        assert not Attendee.objects.exists()
 
 
 class TestSelectors:

@@ -3,14 +3,16 @@ another CRT), bad input answered in French next to the field with nothing saved,
 attendance sheet, query budgets. (Every view × every role and another CRT's objects are also
 walked by core/tests/test_access.py and test_tenancy.py.)"""
 
+import html
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
 from maillage.core.models import AuditEvent
 from maillage.core.tests.helpers import table_text, visible_text
 from maillage.outreach.models import Attendee, Participation, Session, SupportAction
@@ -27,6 +29,13 @@ def commune(crt_a):
 def login(client, users, role):
     client.force_login(users[role])
     return client
+
+
+def field_error(response, name: str) -> str:
+    """The error shown next to the field ``name`` (empty when none)."""
+    found = re.search(rf'id="id_{name}_errors"[^>]*>(.*?)</div>', response.content.decode(),
+                      re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
 
 
 def pdf_text(response) -> str:
@@ -86,6 +95,39 @@ class TestActionPages:
         assert "CARSAT, 900,00 € sur un coût total de 1200,00 € (part du CRT : 300,00 €)" \
             in text or "CARSAT, 900.00 € sur un coût total de 1200.00 €" in text
         assert a.anti_fall
+
+    def test_training_institutes_only_for_professional_practices(
+            self, client, users, crt_a, commune):
+        login(client, users, "activity_leader")
+        url = reverse("outreach:action_create")
+        data = {"title": "Formation ICOPE", "field": "isolation", "for_professionals": "on",
+                "training_institutes": ["ifsi", "medicine"], "funding": "own_budget",
+                "commune": str(commune.public_id), "status": "planned"}
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "Les instituts de formation invités concernent l'axe « amélioration des " \
+               "pratiques professionnelles »." in field_error(response, "training_institutes")
+        response = client.post(url, {**data, "training_institutes": ["ecole"]})
+        assert "Institut inconnu." in field_error(response, "training_institutes")
+        assert not SupportAction.objects.exists()
+        response = client.post(url, {**data, "field": "practices",
+                                     "practice_kind": "training"})
+        assert response.status_code == 302
+        a = SupportAction.objects.get()
+        assert (a.institute_ifsi, a.institute_medicine, a.institute_ifas) == (True, True, False)
+        text = visible_text(client.get(response["Location"]))
+        assert "Instituts de formation invités IFSI (soins infirmiers), Faculté de médecine " \
+               "/ internes" in text
+        edit = client.get(reverse("outreach:action_edit", kwargs={"public_id": a.public_id}))
+        assert re.search(r'value="ifsi"[^>]*checked', edit.content.decode())
+        assert not re.search(r'value="ifas"[^>]*checked', edit.content.decode())
+        # None invited: said so.
+        response = client.post(
+            reverse("outreach:action_edit", kwargs={"public_id": a.public_id}),
+            {**data, "field": "practices", "training_institutes": [], "version": a.version})
+        assert response.status_code == 302
+        assert "Instituts de formation invités Aucun" in visible_text(
+            client.get(response["Location"]))
 
     def test_detail_shows_the_calendar_and_links_only_for_volet1_staff(
             self, client, users, crt_a, commune):
@@ -255,6 +297,78 @@ class TestRegistration:
         assert AuditEvent.objects.filter(action="participation.beneficiary_linked",
                                          beneficiary_public_id=b.public_id).exists()
 
+    def test_new_older_person_gir_needs_its_source(self, client, users, crt_a, s, commune):
+        login(client, users, "activity_leader")
+        data = {"kind": "older_person", "last_name": "Hamon", "first_name": "Jeanne",
+                "commune": str(commune.public_id), "gir": "4"}
+        response = client.post(self.url(s), data)
+        assert response.status_code == 400
+        assert "Indiquez si le GIR est évalué" in field_error(response, "gir_source")
+        response = client.post(self.url(s), {**data, "gir": "", "gir_source": "evaluated"})
+        assert "« Évalué ou déclaré » va avec un GIR" in field_error(response, "gir_source")
+        assert not Attendee.objects.exists()
+        response = client.post(self.url(s), {**data, "gir_source": "declared"})
+        assert response.status_code == 302
+        assert Attendee.objects.get().gir_source == "declared"
+
+    def test_volet2_caregiver_by_name_only_then_reused_and_audited(
+            self, client, users, crt_a, crt_b, s):
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel")
+        c = CaregiverFactory(crt=crt_a, beneficiary=b, last_name="Rousseau",
+                             first_name="Hélène", relation="fille")
+        theirs = CaregiverFactory(crt=crt_b, beneficiary=BeneficiaryFactory(crt=crt_b),
+                                  last_name="Rousseau", first_name="Autre")
+        login(client, users, "activity_leader")
+        response = client.get(reverse("outreach:register_pick"),
+                              {"champ": "caregiver", "caregiver_q": "rouss"})
+        text = visible_text(response)
+        assert "ROUSSEAU Hélène — aidant d'un bénéficiaire du volet 2" in text
+        assert "Marcel" not in text and "fille" not in text  # never the helped person
+        assert "Autre" not in text and str(theirs.public_id) not in response.content.decode()
+        response = client.post(self.url(s), {"caregiver": str(theirs.public_id)})
+        assert response.status_code == 400
+        assert "Aidant inconnu." in field_error(response, "caregiver")
+        response = client.post(self.url(s), {"caregiver": str(c.public_id),
+                                             "kind": "caregiver", "last_name": "Morin"})
+        assert response.status_code == 400
+        assert "Une seule personne à la fois" in visible_text(response)
+        assert not Attendee.objects.exists()
+        response = client.post(self.url(s), {"caregiver": str(c.public_id)})
+        assert response.status_code == 302
+        person = Attendee.objects.get()
+        assert (person.caregiver, person.kind, person.helps_volet2_beneficiary) == (
+            c, "caregiver", True)
+        text = table_text(client.get(response["Location"]))
+        assert "ROUSSEAU Hélène aidant d'un bénéficiaire du volet 2" in text
+        assert "Marcel" not in text
+        event = AuditEvent.objects.get(action="participation.caregiver_linked")
+        assert event.beneficiary_public_id == b.public_id
+        # Another session: the same light record, found by typing the name (no JavaScript).
+        other = session(crt_a)
+        response = client.post(self.url(other), {"caregiver_q": "hélène"})
+        assert response.status_code == 302
+        assert Attendee.objects.count() == 1
+        assert Participation.objects.filter(attendee=person).count() == 2
+        page = client.get(reverse("outreach:attendee_edit",
+                                  kwargs={"public_id": person.public_id}))
+        assert "Aidant d'un bénéficiaire du volet 2 : sa fiche reprend son identité" in \
+            visible_text(page)
+        assert "La personne aidée est accompagnée au volet 2" not in visible_text(page)
+
+    def test_volet2_caregivers_only_for_those_who_register(self, client, users, crt_a, s,
+                                                           user_b):
+        CaregiverFactory(crt=crt_a, beneficiary=BeneficiaryFactory(crt=crt_a),
+                         last_name="Rousseau")
+        url = reverse("outreach:register_pick")
+        for role in ("nurse", "partner", "admin_staff"):
+            response = login(client, users, role).get(url, {"champ": "caregiver",
+                                                            "caregiver_q": "rous"})
+            assert response.status_code == 403, role
+        client.force_login(user_b)  # another CRT: none of CRT A's caregivers
+        response = client.get(url, {"champ": "caregiver", "caregiver_q": "rous"})
+        assert "ROUSSEAU" not in visible_text(response)
+        assert client.get(self.url(s)).status_code == 404
+
     def test_attendee_search_by_typed_name_without_javascript(self, client, users, crt_a, s):
         person = attendee(crt_a, last_name="Guérin", first_name="Paul")
         login(client, users, "activity_leader")
@@ -277,13 +391,23 @@ class TestLightRecords:
                                {"last_name": "", "version": person.version})
         assert response.status_code == 400
         assert "Indiquez le nom de la personne." in visible_text(response)
+        data = {"last_name": "Hamon", "first_name": "Jeanne", "gir": "4",
+                "lives_alone": "unknown", "version": person.version}
+        response = client.post(url + f"?seance={s.public_id}", data)
+        assert response.status_code == 400
+        assert "Indiquez si le GIR est évalué (grille AGGIR, par un professionnel) ou " \
+               "déclaré (par la personne ou un proche)." in field_error(response, "gir_source")
+        response = client.post(url, {**data, "gir": "", "gir_source": "declared"})
+        assert "« Évalué ou déclaré » va avec un GIR" in field_error(response, "gir_source")
         response = client.post(url + f"?seance={s.public_id}",
-                               {"last_name": "Hamon", "first_name": "Jeanne", "gir": "4",
-                                "lives_alone": "unknown", "version": person.version})
+                               {**data, "gir_source": "evaluated"})
         assert response["Location"] == reverse("outreach:session_detail",
                                                kwargs={"public_id": s.public_id})
         person.refresh_from_db()
-        assert (person.last_name, person.gir) == ("Hamon", 4)
+        assert (person.last_name, person.gir, person.gir_source) == ("Hamon", 4, "evaluated")
+        page = client.get(url).content.decode()
+        assert re.search(r'<option value="evaluated" selected>Évalué \(grille AGGIR',
+                         page)
         for role in ("coordinator", "partner", "nurse"):
             assert login(client, users, role).get(url).status_code == 403
 
@@ -304,12 +428,37 @@ class TestAttendanceAndTransport:
                                       "transport_cost": "-3", "version": p.version})
         assert response.status_code == 400
         assert "Le coût ne peut pas être négatif." in visible_text(response)
-        response = client.post(turl, {"transport_mode": "taxi",
-                                      "transport_provider": "Taxi Martin",
-                                      "transport_cost": "18,40", "version": p.version})
+        taxi = {"transport_mode": "taxi", "transport_provider": "Taxi Martin",
+                "transport_cost": "18,40", "version": p.version}
+        response = client.post(turl, taxi)
+        assert response.status_code == 400
+        assert "Le CRT organise le transport seulement quand la personne n'a aucune autre " \
+               "solution : indiquez pourquoi." in field_error(response, "transport_reason")
+        response = client.post(turl, {**taxi, "transport_reason": "other"})
+        assert "Précisez pourquoi la personne n'a pas d'autre solution." in field_error(
+            response, "transport_reason_detail")
+        p.refresh_from_db()
+        assert p.transport_mode == ""  # nothing saved
+        response = client.post(turl, {**taxi, "transport_reason": "no_public"})
         assert response.status_code == 302
         text = table_text(client.get(response["Location"]))
-        assert "HAMON Jeanne" in text and "Taxi (Taxi Martin), 18,40 €" in text
+        assert "HAMON Jeanne" in text and "Taxi (Taxi Martin), 18,40 € — aucune autre " \
+            "solution : pas de transport en commun adapté" in text
+        p.refresh_from_db()
+        response = client.post(turl, {**taxi, "version": p.version, "transport_reason": "other",
+                                      "transport_reason_detail": "Sort de l'hôpital"})
+        assert response.status_code == 302
+        assert "aucune autre solution : autre (Sort de l'hôpital)" in table_text(
+            client.get(response["Location"]))
+        # A reason without a transport is refused.
+        p.refresh_from_db()
+        response = client.post(turl, {"transport_reason": "no_vehicle", "version": p.version})
+        assert response.status_code == 400
+        assert "Le motif va avec un transport organisé" in field_error(response,
+                                                                        "transport_reason")
+        # The transport page: who may, who may not, another CRT.
+        for role in ("nurse", "partner"):
+            assert login(client, users, role).get(turl).status_code == 403, role
 
     def test_attendance_before_the_session_is_refused(self, client, users, crt_a):
         s = session(crt_a, days=3)
