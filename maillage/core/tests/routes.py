@@ -161,6 +161,10 @@ OBJECT_ROUTES = {
     "care:telehealth": _file,
     "care:telehealth_add": _file,
     "care:telehealth_pick": _file,
+    "care:telehealth_person": lambda crt, user, roles: {
+        "public_id": outreach.attendee(crt).public_id},
+    "care:telehealth_person_add": lambda crt, user, roles: {
+        "public_id": outreach.attendee(crt).public_id},
     "lodging:room_edit": lambda crt, user, roles: {"public_id": lodging.room(crt).public_id},
     "lodging:stay_detail": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
     "lodging:stay_edit": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
