@@ -299,3 +299,18 @@ def test_overview_period_is_checked(client, users):
     assert "La date de fin précède la date de début." in visible_text(response)
     response = client.get(reverse("care:telehealth_overview"), {"debut": "hier"})
     assert "Indiquez une date de début valide" in visible_text(response)
+
+
+def test_the_demo_has_acts_for_both_volets_across_the_year(demo, client):
+    from django.contrib.auth import get_user_model
+
+    acts = TelehealthAct.objects.filter(crt__name="CRT Anjou Bleu")
+    territory = acts.filter(attendee__isnull=False)
+    assert territory.count() == 8 and acts.filter(beneficiary__isnull=False).count() == 12
+    assert not acts.filter(requester="").exists()
+    assert not acts.filter(performer_employer="").exists()
+    oldest = territory.order_by("performed_at").first().performed_at
+    assert timezone.now() - oldest > timedelta(days=300)
+    client.force_login(get_user_model().objects.get(username="nurse"))
+    text = visible_text(client.get(reverse("care:telehealth_territory")))
+    assert "Télésoin" in text and "Médecin traitant" in text
