@@ -119,11 +119,12 @@ def telehealth_overview(request: HttpRequest) -> HttpResponse:
     older people of the territory), for the indicators (V1-03); the latest acts without their
     person nor their content (no health data)."""
     form = TelehealthPeriodForm(request.GET or None, today=timezone.localdate())
-    if form.is_bound and not form.is_valid():
-        start, end, status = form.default_start, form.default_end, 400
-    else:
-        (start, end), status = form.period() if form.is_bound else (
-            form.default_start, form.default_end), 200
+    start, end, status = form.default_start, form.default_end, 200
+    if form.is_bound:
+        if form.is_valid():
+            start, end = form.period()
+        else:  # the errors next to the dates, the counts of the default period
+            status = 400
     since, until = _midnight(start), _midnight(end + timedelta(days=1))
     rows = selectors.telehealth_by_month(crt=request.crt, since=since, until=until)
     page = Paginator(selectors.telehealth_recent(crt=request.crt), 30).get_page(
@@ -131,7 +132,7 @@ def telehealth_overview(request: HttpRequest) -> HttpResponse:
     audit_log(actor=request.user, action="telehealth.overview_viewed", crt=request.crt)
     return render(request, "care/telehealth_overview.html", {
         "form": form, "start": start, "end": end,
-        "rows": rows, "kinds": TelehealthAct.Kind.labels, "since": since,
+        "rows": rows, "kinds": TelehealthAct.Kind.labels,
         "totals": [sum(r["counts"][i] for r in rows) for i in range(len(TelehealthAct.Kind))],
         "total": sum(r["total"] for r in rows), "page": page, "acts": page.object_list,
         "by_kind": selectors.telehealth_by_kind(crt=request.crt, since=since, until=until),
