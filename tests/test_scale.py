@@ -50,6 +50,8 @@ PAGES = [
     ("coordinator", "territory:professional_list", {}, 10),
     ("coordinator", "care:conversations", {}, 10),
     ("direction", "care:telehealth_overview", {}, 12),
+    # +5: one audit event per older person of the page (the demo's 8 acts are about 5 people).
+    ("nurse", "care:telehealth_territory", {}, 15),
     ("auditor", "core:audit_list", {}, 12),
     ("partner", "beneficiaries:list", {}, 10),
     # The team's day (≈ 400 visits at this scale) and a care aide's day on her phone.

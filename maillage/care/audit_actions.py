@@ -55,3 +55,11 @@ class CareAction(models.TextChoices):
         "telehealth.overview_viewed",
         "Consultation des chiffres de télésanté du CRT",
     )
+    TELEHEALTH_PERSON_VIEWED = (
+        "telehealth.person_viewed",
+        "Consultation des actes de télésanté d'une personne âgée du territoire (volet 1)",
+    )
+    TELEHEALTH_TERRITORY_VIEWED = (
+        "telehealth.territory_viewed",
+        "Consultation de la liste des actes de télésanté des personnes du territoire",
+    )

@@ -496,6 +496,12 @@ TELEHEALTH = [
 ]
 
 
+#: Who asked for each act and whom the staff who accompanied it works for, in turn (V1-03).
+TELEHEALTH_REQUESTERS = ["attending_doctor", "crt_team", "attending_doctor", "health_facility",
+                         "person"]
+TELEHEALTH_EMPLOYERS = ["carrier", "carrier", "partner_ehpad", "carrier", "other"]
+
+
 def load_telehealth(ctx: DemoContext) -> None:
     """A dozen telehealth acts over six months on files of CRT Anjou Bleu, accompanied by the
     nurses of the CRT (or the doctor)."""
@@ -521,7 +527,9 @@ def load_telehealth(ctx: DemoContext) -> None:
             performed_at=datetime.combine(today - timedelta(days=days), time(10 + index % 6),
                                           tzinfo=timezone.get_current_timezone()),
             staff=staff, reason=reason, outcome=outcome, professional=professional,
-            professional_name="" if professional else remote)
+            professional_name="" if professional else remote,
+            requester=TELEHEALTH_REQUESTERS[index % len(TELEHEALTH_REQUESTERS)],
+            performer_employer=TELEHEALTH_EMPLOYERS[index % len(TELEHEALTH_EMPLOYERS)])
 
 
 def summary(ctx: DemoContext) -> str:

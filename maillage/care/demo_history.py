@@ -1,6 +1,8 @@
 """The demo's 14 months of coordination history, bulk-created after every app's demo: the
 liaison notes written during each accompaniment (about one every four days), the alerts raised
-and resolved over the months, with their timeline entries and audit events, at their dates."""
+and resolved over the months, with their timeline entries and audit events, at their dates;
+and, once volet 1's light records exist, a few telehealth acts for older people of the
+territory (through the service, at their dates)."""
 
 from datetime import timedelta
 from random import Random
@@ -24,6 +26,78 @@ OUTCOMES = [
 
 
 def load(ctx: DemoContext) -> None:
+    load_notes_and_alerts(ctx)
+    load_territory_telehealth(ctx)
+
+
+# (days ago, kind, requester, requester detail, employer, reason, outcome, remote professional)
+TERRITORY_TELEHEALTH = [
+    (320, "teleconsultation", "attending_doctor", "", "carrier",
+     "Plaie de jambe qui traîne, médecin traitant en congé.",
+     "Avis de l'infirmière de plaies : pansement hydrocellulaire, revue à 15 jours.",
+     "Dr Leroux, dermatologue, CHU d'Angers"),
+    (265, "telecare", "person", "", "partner_ehpad",
+     "Séance d'orthophonie à distance (troubles de la déglutition).",
+     "Textures adaptées, exercices à poursuivre.", "Mme Gilles, orthophoniste"),
+    (210, "teleexpertise", "crt_team", "", "carrier",
+     "Chutes à domicile, question sur le traitement du sommeil.",
+     "Somnifère arrêté progressivement, avis transmis au médecin traitant.",
+     "Dr Caron, gériatre, CHU d'Angers"),
+    (160, "teleconsultation", "health_facility", "", "partner_ehpad",
+     "Point à J+10 après une hospitalisation pour décompensation cardiaque.",
+     "Poids stable, traitement diurétique inchangé.",
+     "Dr Caron, cardiologue, clinique de l'Anjou"),
+    (95, "teleconsultation", "other", "pharmacien d'officine", "other",
+     "Douleurs du genou, question sur les antalgiques.",
+     "Antalgique adapté, consultation de rhumatologie à prévoir.",
+     "Dr Leroux, rhumatologue, CHU d'Angers"),
+    (48, "telecare", "person", "", "carrier",
+     "Rééducation de l'équilibre à distance après l'atelier prévention des chutes.",
+     "Exercices réalisés, à poursuivre deux fois par semaine.",
+     "M. Hardy, masseur-kinésithérapeute"),
+    (20, "teleexpertise", "attending_doctor", "", "partner_ehpad",
+     "Lésion cutanée suspecte sur la joue.",
+     "Photographies transmises : surveillance, consultation si elle grossit.",
+     "Dr Leroux, dermatologue, CHU d'Angers"),
+    (6, "teleconsultation", "crt_team", "", "carrier",
+     "Essoufflement inhabituel signalé à l'atelier.",
+     "Pas de signe de gravité, bilan sanguin prescrit.", "Dr Caron, gériatre, CHU d'Angers"),
+]
+
+
+def load_territory_telehealth(ctx: DemoContext) -> None:
+    """Eight acts over the year for older people of CRT Anjou Bleu who come to volet 1 (light
+    records), accompanied by the demo nurse or doctor."""
+    from django.contrib.auth import get_user_model
+
+    from maillage.outreach.models import Attendee
+
+    from .services import telehealth_record_for_attendee
+
+    crt = ctx.crts["anjou_bleu"]
+    people = list(Attendee.objects.filter(crt=crt, kind=Attendee.Kind.OLDER_PERSON)
+                  .order_by("pk")[:5])
+    staff = [u for u in get_user_model().objects.filter(
+        username__in=["nurse", "doctor"]).order_by("username")
+        if Membership.objects.filter(crt=crt, user=u, is_active=True).exists()]
+    if not people or not staff:
+        return
+    for index, (days, kind, requester, detail, employer, reason, outcome, remote) in \
+            enumerate(TERRITORY_TELEHEALTH):
+        user = staff[index % len(staff)]
+        roles = frozenset(Membership.objects.get(crt=crt, user=user).roles.values_list(
+            "role", flat=True))
+        at = DemoContext.day_at(ctx.today - timedelta(days=days), 10 + index % 6)
+        ctx.clock(at + timedelta(hours=1))
+        telehealth_record_for_attendee(
+            actor=user, roles=roles, attendee=people[index % len(people)], kind=kind,
+            performed_at=at, staff=user, reason=reason, outcome=outcome,
+            professional_name=remote, requester=requester, requester_detail=detail,
+            performer_employer=employer)
+    ctx.clock(None)
+
+
+def load_notes_and_alerts(ctx: DemoContext) -> None:
     rng = Random(f"care-history-{ctx.scale}")
     today = ctx.today
     notes, alerts, timeline, events = [], [], [], []

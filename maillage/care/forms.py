@@ -6,6 +6,7 @@ from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelFor
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.roles import CRT_TEAM
 from maillage.core.selectors import team_member_users
+from maillage.outreach.models import Attendee
 from maillage.territory.models import Organization, Professional
 
 from .models import Alert, CarePlanVersion, Domain, Goal, LiaisonNote, Service, TelehealthAct
@@ -306,6 +307,19 @@ class TelehealthForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         label="ou professionnel à distance (hors annuaire)", max_length=200, required=False,
         help_text="Nom, profession et lieu d'exercice, par exemple : Dr Martin, cardiologue, "
                   "CHU d'Angers.")
+    requester = forms.ChoiceField(
+        label="Demandé par", choices=[("", "—"), *TelehealthAct.Requester.choices],
+        error_messages={"required": "Indiquez qui a demandé l'acte.",
+                        "invalid_choice": "Choisissez le demandeur dans la liste."})
+    requester_detail = forms.CharField(
+        label="Précision sur le demandeur", max_length=200, required=False,
+        help_text="Obligatoire pour « Autre » ; par exemple : service de cardiologie du CHU.")
+    performer_employer = forms.ChoiceField(
+        label="La personne qui a réalisé ou accompagné l'acte travaille pour",
+        choices=[("", "—"), *TelehealthAct.PerformerEmployer.choices],
+        error_messages={"required": "Indiquez pour quelle structure travaille la personne qui "
+                                    "a réalisé ou accompagné l'acte.",
+                        "invalid_choice": "Choisissez la structure dans la liste."})
     reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": "Indiquez le motif."})
     outcome = forms.CharField(label="Résultat et suites", widget=forms.Textarea(attrs={"rows": 3}),
@@ -321,10 +335,41 @@ class TelehealthForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
             .order_by("last_name", "first_name").distinct())
         self.fields["professional"].queryset = Professional.objects.filter(
             crt=crt, is_active=True).order_by("last_name", "first_name")
+        self.set_querysets()
         self.setup_pickers(search_url)
         self._style_fields()
+
+    def set_querysets(self) -> None:
+        """A subclass's own choices, set before the pickers are."""
 
     def clean(self):
         cleaned = super().clean()
         self.resolve_typed(cleaned)
         return cleaned
+
+
+class TerritoryTelehealthForm(TelehealthForm):
+    """A telehealth act for an older person of the territory (volet 1), chosen by name among
+    the light records the user may see (``care.access.territory_people_visible``)."""
+
+    PICKERS = {
+        "attendee": (("last_name", "first_name"),
+                     lambda a: f"{a.display_name}"
+                               + (f" — {a.commune.name}" if a.commune_id else "")),
+        **TelehealthForm.PICKERS,
+    }
+    attendee = forms.ModelChoiceField(
+        label="Personne âgée du territoire", queryset=Attendee.objects.none(),
+        to_field_name="public_id",
+        widget=SearchSelect(nothing="Personne", several="Plusieurs personnes"),
+        error_messages={"required": "Choisissez la personne concernée.",
+                        "invalid_choice": "Choisissez une personne dans la liste."})
+    field_order = ["attendee"]
+
+    def __init__(self, *args, people, **kwargs):
+        self._people = people
+        super().__init__(*args, **kwargs)
+
+    def set_querysets(self) -> None:
+        self.fields["attendee"].queryset = self._people.select_related("commune").order_by(
+            "last_name", "first_name")

@@ -466,15 +466,45 @@ class ConversationRead(models.Model):
 
 
 class TelehealthAct(TenantModel):
-    """An accompanied teleconsultation, a tele-expertise or a telecare act (SPEC §4.3)."""
+    """An accompanied teleconsultation, a tele-expertise or a telecare act (SPEC §4.3), for a
+    volet 2 beneficiary (``beneficiary``) or an older person of the territory known through
+    volet 1 (``attendee``, a light record): exactly one of the two. Who asked for it and whom
+    the staff who carried it out works for feed V1-03 (acts done or accompanied by staff of
+    the carrier or of a partner EHPAD)."""
 
     class Kind(models.TextChoices):
         TELECONSULTATION = "teleconsultation", "Téléconsultation accompagnée"
         TELEEXPERTISE = "teleexpertise", "Téléexpertise"
         TELECARE = "telecare", "Télésoin"
 
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
-                                    related_name="telehealth_acts")
+    class Requester(models.TextChoices):
+        ATTENDING_DOCTOR = "attending_doctor", "Médecin traitant"
+        PERSON = "person", "La personne ou son aidant"
+        CRT_TEAM = "crt_team", "Équipe du CRT"
+        HEALTH_FACILITY = "health_facility", "Établissement de santé"
+        OTHER = "other", "Autre"
+
+    class PerformerEmployer(models.TextChoices):
+        """Whom the staff who carried out or accompanied the act works for (V1-03)."""
+
+        CARRIER = "carrier", "La structure porteuse du CRT (EHPAD ou SAD)"
+        PARTNER_EHPAD = "partner_ehpad", "Un EHPAD partenaire"
+        OTHER = "other", "Autre"
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, null=True,
+                                    blank=True, related_name="telehealth_acts",
+                                    verbose_name="bénéficiaire du volet 2")
+    attendee = models.ForeignKey("outreach.Attendee", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="telehealth_acts",
+                                 verbose_name="personne âgée du territoire (volet 1)")
+    # Blank only on the acts recorded before these two questions were asked (« non
+    # renseigné »); the service requires them for every new act.
+    requester = models.CharField("demandé par", max_length=20, choices=Requester, blank=True)
+    requester_detail = models.CharField("précision sur le demandeur", max_length=200,
+                                        blank=True)
+    performer_employer = models.CharField("employeur de la personne qui a réalisé ou "
+                                          "accompagné l'acte", max_length=15,
+                                          choices=PerformerEmployer, blank=True)
     kind = models.CharField("type d'acte", max_length=20, choices=Kind)
     performed_at = models.DateTimeField("date et heure")
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -497,10 +527,20 @@ class TelehealthAct(TenantModel):
                 condition=Q(professional__isnull=True) | Q(professional_name=""),
                 name="telehealth_one_professional",
             ),
+            models.CheckConstraint(
+                condition=(Q(beneficiary__isnull=False, attendee__isnull=True)
+                           | Q(beneficiary__isnull=True, attendee__isnull=False)),
+                name="telehealth_one_person",
+                violation_error_message="Un acte de télésanté concerne une seule personne : "
+                                        "un bénéficiaire du volet 2 ou une personne âgée du "
+                                        "territoire (volet 1).",
+            ),
         ]
         indexes = [
             models.Index(fields=["crt", "beneficiary", "-performed_at"],
                          name="telehealth_benef_time"),
+            models.Index(fields=["crt", "attendee", "-performed_at"],
+                         name="telehealth_attendee_time"),
             models.Index(fields=["crt", "performed_at"], name="telehealth_crt_time"),
         ]
 
@@ -513,6 +553,18 @@ class TelehealthAct(TenantModel):
             p = self.professional
             return f"{p.first_name} {p.last_name}".strip() + f" ({p.get_profession_display()})"
         return self.professional_name or "—"
+
+    @property
+    def person(self):
+        """The volet 2 beneficiary or the volet 1 older person the act is about."""
+        return self.beneficiary if self.beneficiary_id else self.attendee
+
+    @property
+    def requester_label(self) -> str:
+        if not self.requester:
+            return "Non renseigné"
+        label = self.get_requester_display()
+        return f"{label} ({self.requester_detail})" if self.requester_detail else label
 
 
 class UnreadCounter(models.Model):

@@ -318,13 +318,31 @@ def telehealth_acts(*, beneficiary):
             .select_related("staff", "professional").order_by("-performed_at", "-id"))
 
 
-def telehealth_by_month(*, crt, since) -> list[dict]:
-    """Acts of the CRT since ``since``, counted by month (Europe/Paris) and kind: the rows of
-    the indicator table, newest month first, each with a count per kind and a total."""
+def telehealth_acts_of_attendee(*, attendee):
+    """The acts about one older person of the territory (the caller checked the policy)."""
+    return (TelehealthAct.objects.filter(crt_id=attendee.crt_id, attendee=attendee)
+            .select_related("staff", "professional").order_by("-performed_at", "-id"))
+
+
+def telehealth_territory(*, crt, user, roles):
+    """The acts about older people of the territory that ``user`` may see, newest first."""
+    from .access import territory_acts_visible
+
+    return (territory_acts_visible(crt=crt, user=user, roles=roles)
+            .select_related("attendee__commune", "staff").order_by("-performed_at", "-id"))
+
+
+def telehealth_by_month(*, crt, since, until=None) -> list[dict]:
+    """Acts of the CRT since ``since`` (before ``until``), counted by month (Europe/Paris) and
+    kind: the rows of the indicator table, newest month first, each with a count per kind and
+    a total."""
     from django.db.models.functions import TruncMonth
     from django.utils import timezone
 
-    rows = (TelehealthAct.objects.filter(crt=crt, performed_at__gte=since)
+    acts = TelehealthAct.objects.filter(crt=crt, performed_at__gte=since)
+    if until is not None:
+        acts = acts.filter(performed_at__lt=until)
+    rows = (acts
             .annotate(month=TruncMonth("performed_at", tzinfo=timezone.get_current_timezone()))
             .values("month", "kind").annotate(n=Count("pk")).order_by())
     months: dict = {}
@@ -337,6 +355,34 @@ def telehealth_by_month(*, crt, since) -> list[dict]:
          "total": sum(counts.values())}
         for month, counts in sorted(months.items(), reverse=True)
     ]
+
+
+def telehealth_by_kind(*, crt, since, until) -> dict:
+    """Acts of the CRT in [since, until) counted by kind and by volet in one grouped query:
+    volet 2 (beneficiaries with a file), volet 1 (older people of the territory), and those
+    done or accompanied by staff of an EHPAD — the carrier when it is one, or a partner EHPAD
+    (V1-03). ``{"rows": [{"label", "volet2", "volet1", "ehpad", "total"}…], "totals": {…}}``,
+    one row per kind (zeros included)."""
+    from maillage.core.models import Crt
+
+    employers = [TelehealthAct.PerformerEmployer.PARTNER_EHPAD]
+    if crt.carrier_type == Crt.CarrierType.EHPAD:
+        employers.append(TelehealthAct.PerformerEmployer.CARRIER)
+    counted = {
+        row["kind"]: row for row in (
+            TelehealthAct.objects.filter(crt=crt, performed_at__gte=since,
+                                         performed_at__lt=until)
+            .values("kind")
+            .annotate(volet2=Count("pk", filter=Q(beneficiary__isnull=False)),
+                      volet1=Count("pk", filter=Q(attendee__isnull=False)),
+                      ehpad=Count("pk", filter=Q(performer_employer__in=employers)),
+                      total=Count("pk"))
+            .order_by())
+    }
+    columns = ("volet2", "volet1", "ehpad", "total")
+    rows = [{"label": label, **{c: counted.get(kind, {}).get(c, 0) for c in columns}}
+            for kind, label in TelehealthAct.Kind.choices]
+    return {"rows": rows, "totals": {c: sum(r[c] for r in rows) for c in columns}}
 
 
 def telehealth_recent(*, crt):

@@ -37,6 +37,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Actions", "outreach:actions", "outreach.view", "Volet 1"),
     NavItem("Séances", "outreach:sessions", "outreach.participants", "Volet 1"),
     NavItem("Satisfaction", "surveys:home", "survey.results", "Volet 1"),
+    NavItem("Télésanté des personnes âgées", "care:telehealth_territory", "telehealth.territory",
+            "Volet 1"),
     NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
     NavItem("Carte du territoire", "territory:map", "territory.map", "Territoire"),
     NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),

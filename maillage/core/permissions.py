@@ -57,6 +57,7 @@ class Perm(StrEnum):
     TELEHEALTH_VIEW = "telehealth.view"
     TELEHEALTH_RECORD = "telehealth.record"
     TELEHEALTH_STATS = "telehealth.stats"
+    TELEHEALTH_TERRITORY = "telehealth.territory"
     VISIT_VIEW = "visit.view"
     VISIT_PLAN = "visit.plan"
     VISIT_TRACE = "visit.trace"
@@ -176,6 +177,10 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.TELEHEALTH_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER},
     Perm.TELEHEALTH_RECORD: HEALTH_PROFESSIONALS,
     Perm.TELEHEALTH_STATS: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # Telehealth acts of the older people of the territory (volet 1 light records, no care
+    # team, no consent to share): the CRT's own health professionals only (object rules in
+    # care/access.py); never the activity leader, the secretariat, partners, the ARS or the DPO.
+    Perm.TELEHEALTH_TERRITORY: HEALTH_PROFESSIONALS,
     # Visits: planned by coordination and the secretariat; traced by whoever does them (object
     # rule: the visit's professional, or a planner correcting); partners see their own visits and
     # those of the people they may see (consent).

@@ -28,7 +28,7 @@ from .plans import (
     goal_status_change,
     service_save,
 )
-from .telehealth import telehealth_record
+from .telehealth import telehealth_record, telehealth_record_for_attendee
 from .unread import (
     unread_counters_for_file,
     unread_counters_for_user,
@@ -42,7 +42,7 @@ __all__ = [
     "careplan_add_problem", "careplan_diff", "careplan_new_version", "careplan_remove_item",
     "careplan_update", "careplan_validate", "check_care_team_writer", "conversation_mark_read",
     "conversation_open_health", "domains_install_defaults", "message_post", "note_add",
-    "notes_mark_read", "service_save", "telehealth_record",
+    "notes_mark_read", "service_save", "telehealth_record", "telehealth_record_for_attendee",
     "careplan_review_reminders", "goal_status_change", "unread_counters_for_file",
     "unread_counters_for_user", "unread_counters_rebuild", "unread_counters_refresh",
 ]

@@ -87,5 +87,22 @@ def telehealth_act(beneficiary, staff=None, **fields):
     fields.setdefault("professional_name", "Dr Martin, cardiologue, CHU d'Angers")
     fields.setdefault("reason", "Avis sur un souffle cardiaque")
     fields.setdefault("outcome", "Échographie prescrite")
+    fields.setdefault("requester", TelehealthAct.Requester.ATTENDING_DOCTOR)
+    fields.setdefault("performer_employer", TelehealthAct.PerformerEmployer.CARRIER)
     return TelehealthAct.objects.create(crt=beneficiary.crt, beneficiary=beneficiary,
+                                        staff=staff or UserFactory(), **fields)
+
+
+def territory_telehealth_act(attendee, staff=None, **fields):
+    """An act about an older person of the territory (volet 1 light record)."""
+    from maillage.core.tests.factories import UserFactory
+
+    fields.setdefault("kind", TelehealthAct.Kind.TELECARE)
+    fields.setdefault("performed_at", timezone.now())
+    fields.setdefault("professional_name", "Mme Roux, orthophoniste")
+    fields.setdefault("reason", "Troubles de la déglutition")
+    fields.setdefault("outcome", "Exercices à poursuivre")
+    fields.setdefault("requester", TelehealthAct.Requester.PERSON)
+    fields.setdefault("performer_employer", TelehealthAct.PerformerEmployer.PARTNER_EHPAD)
+    return TelehealthAct.objects.create(crt=attendee.crt, attendee=attendee,
                                         staff=staff or UserFactory(), **fields)

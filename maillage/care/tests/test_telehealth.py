@@ -1,6 +1,7 @@
 """Telehealth acts: recorded by the health professionals of the care team, health data, on the
 timeline, audited; counted by kind and month for the direction."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -33,6 +34,8 @@ def form(users):
             "kind": "teleconsultation", "performed_at": local(timezone.now() - timedelta(hours=2)),
             "staff": str(users["nurse"].public_id), "professional": "",
             "professional_name": "Dr Martin, cardiologue, CHU d'Angers",
+            "requester": "attending_doctor", "requester_detail": "",
+            "performer_employer": "carrier",
             "reason": "Avis sur un souffle cardiaque", "outcome": "Échographie prescrite",
             "notes": "",
         }
@@ -79,6 +82,11 @@ def test_professional_from_the_directory(client, users, crt_a, form):
     ({"professional_name": ""}, "professional", "Indiquez le professionnel consulté à distance"),
     ({"reason": " "}, "reason", "Indiquez le motif."),
     ({"outcome": ""}, "outcome", "Indiquez le résultat et les suites."),
+    ({"requester": ""}, "requester", "Indiquez qui a demandé l'acte."),
+    ({"requester": "voisin"}, "requester", "Choisissez le demandeur dans la liste."),
+    ({"requester": "other"}, "requester_detail", "Précisez qui a demandé l'acte."),
+    ({"performer_employer": ""}, "performer_employer",
+     "Indiquez pour quelle structure travaille la personne qui a réalisé ou accompagné"),
 ])
 def test_bad_input_is_refused_next_to_the_field(client, users, crt_a, form, fields, field,
                                                 message):
@@ -89,7 +97,8 @@ def test_bad_input_is_refused_next_to_the_field(client, users, crt_a, form, fiel
     response = client.post(url("telehealth_add", b), form(**fields))
     assert response.status_code == 400
     assert message in visible_text(response)
-    assert f'aria-describedby="id_{field}_errors"' in response.content.decode()
+    # The error is linked to its field (after the field's help, when it has one).
+    assert re.search(rf'aria-describedby="[^"]*\bid_{field}_errors"', response.content.decode())
     assert not TelehealthAct.objects.exists()
 
 
@@ -214,4 +223,4 @@ def test_service_refuses_someone_outside_the_team(users, crt_a):
             actor=users["nurse"], beneficiary=b, access=FileAccess(health=True),
             kind="telecare", performed_at=timezone.now(), staff=users["partner"],
             professional_name="M. Hardy, kinésithérapeute", reason="Rééducation",
-            outcome="Séance faite")
+            outcome="Séance faite", requester="crt_team", performer_employer="carrier")

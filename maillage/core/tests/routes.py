@@ -161,6 +161,8 @@ OBJECT_ROUTES = {
     "care:telehealth": _file,
     "care:telehealth_add": _file,
     "care:telehealth_pick": _file,
+    "care:telehealth_person": lambda crt, user, roles: _territory_person(crt),
+    "care:telehealth_person_add": lambda crt, user, roles: _territory_person(crt),
     "lodging:room_edit": lambda crt, user, roles: {"public_id": lodging.room(crt).public_id},
     "lodging:stay_detail": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
     "lodging:stay_edit": lambda crt, user, roles: {"public_id": lodging.stay(crt).public_id},
@@ -261,6 +263,13 @@ def _outreach_session(crt, user, roles):
     s = outreach.session(crt, partner_user=partner)
     outreach.participation(s)
     return {"public_id": s.public_id}
+
+
+def _territory_person(crt):
+    """An older person of the territory (volet 1 light record) with a telehealth act."""
+    person = outreach.attendee(crt)
+    care.territory_telehealth_act(person, staff=_any_user(crt))
+    return {"public_id": person.public_id}
 
 
 def _agreement_with_pdf(crt):

@@ -1,0 +1,63 @@
+"""The access policy of the telehealth acts about the older people of the territory (volet 1
+light records, ``outreach.Attendee``), with both faces from one condition (agreement tested in
+``tests/test_telehealth_territory.py``).
+
+Those acts are health data about people who have no file, hence no care team and no consent to
+share: the CRT's own health professionals (``telehealth.territory``) see and record them for
+every older person of their CRT; nobody else sees any — not the activity leader who registers
+these people to the sessions, nor the secretariat, the direction (counts only, through
+``telehealth.stats``), partners, the ARS or the DPO. The acts about a volet 2 beneficiary
+follow the file's health rule (``beneficiaries.access``: ``file_for_request(...).health``).
+"""
+
+from django.db.models import QuerySet
+
+from maillage.core.permissions import has_permission
+from maillage.core.roles import Role
+from maillage.outreach.models import Attendee
+
+from .models import TelehealthAct
+
+
+def sees_territory_telehealth(roles) -> bool:
+    return has_permission(roles, "telehealth.territory") and has_permission(
+        roles, "telehealth.view")
+
+
+def may_record_territory_telehealth(roles) -> bool:
+    return sees_territory_telehealth(roles) and has_permission(roles, "telehealth.record")
+
+
+def territory_people_visible(*, crt, user, roles) -> QuerySet[Attendee]:
+    """The older people of the territory whose telehealth acts ``user`` may see."""
+    if sees_territory_telehealth(roles):
+        return Attendee.objects.filter(crt=crt, kind=Attendee.Kind.OLDER_PERSON)
+    return Attendee.objects.none()
+
+
+def can_view_territory_person(*, user, roles, attendee: Attendee) -> bool:
+    return sees_territory_telehealth(roles) and attendee.kind == Attendee.Kind.OLDER_PERSON
+
+
+def territory_acts_visible(*, crt, user, roles) -> QuerySet[TelehealthAct]:
+    """The telehealth acts about older people of the territory that ``user`` may see."""
+    if sees_territory_telehealth(roles):
+        return TelehealthAct.objects.filter(crt=crt, attendee__isnull=False)
+    return TelehealthAct.objects.none()
+
+
+def can_view_territory_act(*, user, roles, act: TelehealthAct) -> bool:
+    return sees_territory_telehealth(roles) and act.attendee_id is not None
+
+
+def access_doc() -> list[tuple[str, dict[str, str]]]:
+    """The rule above as a row for the "Access and audit" page (``maillage access_doc``)."""
+    rows = {}
+    for role in Role:
+        if may_record_territory_telehealth({role}):
+            rows[role] = "tous les actes des personnes âgées du CRT ; les enregistre"
+        elif sees_territory_telehealth({role}):
+            rows[role] = "tous les actes des personnes âgées du CRT"
+        elif has_permission({role}, "telehealth.stats"):
+            rows[role] = "les nombres d'actes par type et par volet, sans personne"
+    return [("Actes de télésanté des personnes âgées du territoire (volet 1)", rows)]
