@@ -163,9 +163,17 @@ def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
     expect(page.get_by_text("Indiquez un montant en euros (ex. 12,50).")).to_be_visible()
     page.get_by_label("Coût (€)").fill("18,40")
     page.get_by_role("button", name="Enregistrer").click()
+    # The rule: the CRT provides the journey only when she has no other way to come.
+    expect(page.get_by_text("aucune autre solution : indiquez pourquoi.")).to_be_visible()
+    p.check_accessibility()
+    page.get_by_label("Aucune autre solution de transport : pourquoi ?").select_option(
+        "no_vehicle")
+    page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Transport enregistré.")).to_be_visible()
     expect(table.locator("tr", has_text="LEBRETON Simone")).to_contain_text(
         "Taxi (Taxi Martin), 18,40 €")
+    expect(table.locator("tr", has_text="LEBRETON Simone")).to_contain_text(
+        "aucune autre solution : pas de véhicule")
     p.check_accessibility()
 
     # 7. Her record is corrected: she lives in a résidence autonomie.
