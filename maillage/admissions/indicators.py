@@ -325,13 +325,24 @@ def _exit_extras(*, crt, period: Period, population) -> list[Extra]:
             Extra("Durée médiane d'accompagnement", quantize(median, "0.1"), "jours")]
 
 
+def _gir_at_exit():
+    """The GIR on the day of exit: the last AGGIR evaluation dated on or before it, failing
+    that the GIR at entry of the stay."""
+    evaluated = AggirEvaluation.objects.filter(
+        beneficiary=OuterRef("beneficiary"), evaluated_on__lte=OuterRef("ended_on")
+    ).order_by("-evaluated_on", "-created_at").values("gir")[:1]
+    return Coalesce(Subquery(evaluated), F("gir_at_entry"), output_field=IntegerField())
+
+
 V2_03 = Indicator(
     code="V2-03",
     name="Nombre de sorties définitives — motifs de sortie",
     definition=(
         "Admissions au volet 2 dont la date de sortie définitive tombe dans la période, par "
         "motif de sortie. Durée d'accompagnement : jours entiers de la date d'admission à la "
-        "date de sortie ; moyenne et médiane (règle Maillage, INDICATORS §1)."
+        "date de sortie ; moyenne et médiane (règle Maillage, INDICATORS §1). GIR à la "
+        "sortie : dernière évaluation AGGIR datée au plus tard le jour de sortie, à défaut le "
+        "GIR à l'entrée."
     ),
     unit="sorties",
     population=exits,
@@ -339,6 +350,8 @@ V2_03 = Indicator(
     breakdowns=(
         Breakdown("exit_reason", "Motif de sortie", lambda p: "exit_reason",
                   labels={**dict(Enrolment.ExitReason.choices), "": "Motif non renseigné"}),
+        Breakdown("gir", "GIR à la sortie", lambda p: _gir_at_exit(),
+                  labels={k: v for k, v in GIR_LABELS.items() if k is not None}),
     ),
     extras=_exit_extras,
 )

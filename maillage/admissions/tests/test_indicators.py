@@ -173,6 +173,10 @@ def test_definitive_exits(world, crt_a):
     assert (reasons["Décès"], reasons["La personne souhaite quitter le dispositif"],
             reasons["Motif non renseigné"], reasons["Entrée en EHPAD ou en USLD"]) == (1, 1, 1, 0)
     assert sum(reasons.values()) == 3
+    # I: his evaluation (GIR 3) is dated the day after his exit: GIR 4 at entry; C: GIR 3 at
+    # entry of the stay that ended; B: GIR 4 at entry.
+    gir = _rows(r, "gir")
+    assert (gir["GIR 3"], gir["GIR 4"], sum(gir.values())) == (1, 2, 3)
     # Lengths: I 361 days, C 80, B 64.
     assert {e.label: e.value for e in r.extras} == {
         "Durée moyenne d'accompagnement": Decimal("168.3"),
