@@ -35,6 +35,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    F,
     IntegerField,
     Q,
     QuerySet,
@@ -354,11 +355,11 @@ class Result:
             return float(value) if isinstance(value, Decimal) else value
 
         def period(p: Period | None):
-            return None if p is None else {"debut": p.start.isoformat(),
-                                           "fin": p.end.isoformat(), "libelle": p.label}
+            return None if p is None else {"start": p.start.isoformat(),
+                                           "end": p.end.isoformat(), "label": p.label}
 
         return {
-            "nom": self.indicator.name,
+            "name": self.indicator.name,
             "definition": self.indicator.definition,
             "version": self.indicator.version,
             "unit": self.unit,
@@ -435,8 +436,6 @@ def breakdown_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
 
 
 def _expression(breakdown: Breakdown, period: Period):
-    from django.db.models import F
-
     expression = breakdown.expression(period)
     return F(expression) if isinstance(expression, str) else expression
 
@@ -483,7 +482,9 @@ def drilldown(indicator: Indicator, *, crt, period: Period, user, roles,
     records."""
     population = _population(indicator, crt, period).filter(
         pk__in=indicator.visible(crt=crt, user=user, roles=roles).values("pk"))
-    if breakdown is not None and key is not _ALL_ROWS:
+    if (breakdown is None) != (key is _ALL_ROWS):
+        raise ValueError("A breakdown row is named by both its breakdown and its key.")
+    if breakdown is not None:
         b = indicator.breakdown(breakdown)
         population = population.annotate(_category=_expression(b, period))
         if not _is_empty(key):

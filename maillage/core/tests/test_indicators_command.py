@@ -34,10 +34,10 @@ def test_json_keyed_by_code(crt_a, file_active):
     assert list(data) == list(indicators.registry())
     v201a = data["V2-01a"]
     assert (v201a["value"], v201a["unit"], v201a["count"]) == (2, "personnes", 2)
-    assert v201a["period"] == {"debut": "2025-01-01", "fin": "2025-12-31",
-                               "libelle": "année 2025"}
-    assert v201a["previous"] == {"period": {"debut": "2024-01-01", "fin": "2024-12-31",
-                                            "libelle": "année 2024"}, "value": 1}
+    assert v201a["period"] == {"start": "2025-01-01", "end": "2025-12-31",
+                               "label": "année 2025"}
+    assert v201a["previous"] == {"period": {"start": "2024-01-01", "end": "2024-12-31",
+                                            "label": "année 2024"}, "value": 1}
     sex = v201a["breakdowns"]["sex"]
     assert sex["exclusive"] is True
     assert {row["label"]: row["value"] for row in sex["rows"]}["Femme"] == 2

@@ -104,5 +104,5 @@ def test_one_query_per_figure(crt_a, django_assert_num_queries):
     assert len(result.breakdowns) == 5
     assert result.value == 0 and result.previous_value == 0
     data = result.as_dict()
-    assert data["unit"] == "personnes" and data["period"]["libelle"] == "année 2025"
-    assert data["previous"]["period"]["libelle"] == "année 2024"
+    assert data["unit"] == "personnes" and data["period"]["label"] == "année 2025"
+    assert data["previous"]["period"]["label"] == "année 2024"
