@@ -72,10 +72,11 @@ def last_day(period: Period) -> date:
     return min(period.end, today())
 
 
-def _reference_day(period: Period) -> Subquery:
+def reference_day(period: Period, person: str = "pk") -> Subquery:
     """A person's reference day: the earlier of the period end and their exit date (the exit
-    of their latest stay of the period; none while it is open)."""
-    latest = stays(period).filter(beneficiary=OuterRef("pk")).order_by("-admitted_on", "-pk")
+    of their latest stay of the period; none while it is open). ``person``: the field of the
+    outer query naming the person (``pk`` on people, ``beneficiary`` on their records)."""
+    latest = stays(period).filter(beneficiary=OuterRef(person)).order_by("-admitted_on", "-pk")
     return Subquery(latest.annotate(_day=Case(
         When(ended_on__lt=period.end, then=F("ended_on")), default=Value(period.end),
         output_field=DateField())).values("_day")[:1], output_field=DateField())
@@ -86,7 +87,7 @@ def file_active_people(crt, period: Period) -> QuerySet[Beneficiary]:
     once), each with ``ref_day`` (an alias for the breakdowns)."""
     return Beneficiary.objects.filter(
         crt=crt, pk__in=stays(period).filter(crt=crt).values("beneficiary")
-    ).alias(ref_day=_reference_day(period))
+    ).alias(ref_day=reference_day(period))
 
 
 def people_on_last_day(crt, period: Period) -> QuerySet[Beneficiary]:
@@ -96,14 +97,14 @@ def people_on_last_day(crt, period: Period) -> QuerySet[Beneficiary]:
     ).alias(ref_day=Value(day, output_field=DateField()))
 
 
-def gir_on_reference_day(stays_of: QuerySet[Enrolment]):
+def gir_on_reference_day(stays_of: QuerySet[Enrolment], person: str = "pk"):
     """A person's GIR on their reference day (``ref_day``): the last AGGIR evaluation dated on
     or before it; failing that the GIR at entry of their latest stay in ``stays_of``; failing
     that none (« non évalué »). Never ``Beneficiary.current_gir`` (today's value)."""
     evaluated = AggirEvaluation.objects.filter(
-        beneficiary=OuterRef("pk"), evaluated_on__lte=OuterRef("ref_day")
+        beneficiary=OuterRef(person), evaluated_on__lte=OuterRef("ref_day")
     ).order_by("-evaluated_on", "-created_at").values("gir")[:1]
-    at_entry = stays_of.filter(beneficiary=OuterRef("pk")).order_by(
+    at_entry = stays_of.filter(beneficiary=OuterRef(person)).order_by(
         "-admitted_on", "-pk").values("gir_at_entry")[:1]
     return Coalesce(Subquery(evaluated), Subquery(at_entry), output_field=IntegerField())
 

@@ -1,10 +1,25 @@
 """The indicators of volet 1 for the engine of ``maillage.core.indicators`` (INDICATORS §2):
 T-01, the people in both volets."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
-from maillage.admissions.indicators import file_active_people, file_active_people_visible
-from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantize
+from maillage.admissions.indicators import (
+    file_active_people,
+    file_active_people_visible,
+    gir_on_reference_day,
+    reference_day,
+    stays,
+)
+from maillage.core.indicators import (
+    AGE_BAND_LABELS,
+    GIR_LABELS,
+    Breakdown,
+    Extra,
+    Indicator,
+    Period,
+    age_band,
+    quantize,
+)
 
 from .access import participations_visible
 from .models import Field, Participation
@@ -12,11 +27,13 @@ from .models import Field, Participation
 
 def both_volets(crt, period: Period) -> QuerySet[Participation]:
     """Present participations, in a session of the period, of people of the volet 2 file
-    active of the period (counted once per person)."""
+    active of the period (counted once per person), each with the person's reference day
+    (``ref_day``, as in V2-08)."""
     return Participation.objects.filter(
         crt=crt, status=Participation.Status.PRESENT, beneficiary__isnull=False,
         beneficiary__in=file_active_people(crt, period).values("pk"),
-        session__starts_at__date__gte=period.start, session__starts_at__date__lte=period.end)
+        session__starts_at__date__gte=period.start, session__starts_at__date__lte=period.end,
+    ).alias(ref_day=reference_day(period, "beneficiary"))
 
 
 def _visible(*, crt, user, roles) -> QuerySet[Participation]:
@@ -40,8 +57,9 @@ T_01 = Indicator(
         "Personnes de la file active du volet 2 sur la période (V2-01a) présentes à au moins "
         "une séance du volet 1 qui a lieu dans la période (date de la séance, heure de "
         "Paris). Une personne venue à des séances de plusieurs axes figure dans chacun : les "
-        "lignes de la ventilation par axe ne s'additionnent pas. Aussi en part de la file "
-        "active de la période."
+        "lignes de la ventilation par axe ne s'additionnent pas. Âge et GIR sont lus au jour "
+        "de référence de la personne, comme pour V2-08. Aussi en part de la file active de "
+        "la période."
     ),
     unit="personnes",
     population=both_volets,
@@ -50,6 +68,11 @@ T_01 = Indicator(
     breakdowns=(
         Breakdown("v1_field", "Axe du volet 1", lambda p: "session__action__field",
                   labels=dict(Field.choices), exclusive=False),
+        Breakdown("age_band", "Tranche d'âge",
+                  lambda p: age_band(F("beneficiary__birth_date"), F("ref_day")),
+                  labels=AGE_BAND_LABELS),
+        Breakdown("gir", "GIR", lambda p: gir_on_reference_day(stays(p), "beneficiary"),
+                  labels=GIR_LABELS),
     ),
     extras=_share,
 )

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from maillage.admissions.tests.factories import enrolment
+from maillage.beneficiaries.models import AggirEvaluation
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory
 from maillage.core import indicators
 from maillage.core.indicators import Period
@@ -32,6 +33,9 @@ def world(crt_a, crt_b, users):
     enrolment(people["A"], admitted_on=date(2024, 10, 1))
     enrolment(people["B"], admitted_on=date(2025, 2, 10), ended_on=date(2025, 4, 15))
     enrolment(people["C"], admitted_on=date(2025, 1, 25))
+    AggirEvaluation.objects.create(
+        crt=crt_a, beneficiary=people["C"], evaluated_on=date(2025, 5, 2), gir=2, rang=3,
+        evaluator=users[Role.DOCTOR], inputs={}, codes="AAAAAAAAAA", illustrative_codes="AAAAAAA")
     enrolment(people["D"], admitted_on=date(2025, 7, 1))
     prevention = action(crt_a, field="care_prevention")
     isolation = action(crt_a, field="isolation", title="Café des aînés")
@@ -68,6 +72,13 @@ def test_people_in_both_volets(world, crt_a):
     # A is in two fields: the rows (3) do not add up to the value (2), and say so.
     assert not r.breakdowns[0].exclusive and r.breakdowns[0].total == 3
     assert "ne s'additionnent pas" in r.breakdowns[0].note
+    # A and C, born on 12/05/1938 (87 on 30/06/2025); A GIR 3 at entry, never evaluated; C
+    # evaluated GIR 2 on 02/05/2025.
+    ages = {row.label: row.value for row in r.breakdowns[1].rows}
+    assert (ages["85 à 94 ans"], sum(ages.values())) == (2, 2)
+    girs = {row.label: row.value for row in r.breakdowns[2].rows}
+    assert (girs["GIR 2"], girs["GIR 3"], sum(girs.values())) == (1, 1, 2)
+    assert r.breakdowns[1].exclusive and r.breakdowns[2].exclusive
     assert [(e.label, e.value, e.unit) for e in r.extras] == [
         ("Part de la file active de la période", Decimal("66.7"), "%")]  # 2 of A, B, C
     assert (r.previous_value, _result(crt_a, Period.half_year(2025, 2)).value) == (0, 0)
