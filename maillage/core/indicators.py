@@ -1,0 +1,515 @@
+"""The indicator engine (issue 14; docs/indicators.md, INDICATORS.md §1–§2).
+
+Each indicator is declared once, by the app that owns its records, in that app's
+``indicators.py`` module (``INDICATORS``: a list of ``Indicator``), discovered by name like
+Django admin's ``admin.py``: core names no domain app. An indicator is never typed in: it is
+computed for a CRT and a ``Period`` from the records.
+
+Most indicators are counts, declared as:
+
+- a **population**: ``population(crt, period)``, the queryset of the records behind the figure
+  (people of the file active, entries, exits…);
+- what is **counted**: ``counted``, the distinct key of the population (``"pk"``, or a foreign
+  key such as ``"beneficiary"`` to count people);
+- **breakdowns**: each a database expression giving the category of a record of the
+  population (``Breakdown.expression(period)``);
+- the **access policy** of the population, ``visible(crt=, user=, roles=)``: the app's own
+  policy querysets, which the drill-down goes through.
+
+The value is one aggregate query (``COUNT(DISTINCT counted)``), each breakdown one grouped
+query, and the drill-down the records of the counted key (people, enrolments…) that the viewer
+may see among the population: for a user who sees everything, its count is the value. A figure
+that is not a count (an average) declares ``compute(crt=, period=, count=)`` from the count (still
+database aggregation), and extra figures (a mean duration, a median) ``extras``.
+"""
+
+import calendar
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import LessThan
+from django.utils import timezone
+
+from .discovery import app_modules
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+
+MONTH, HALF_YEAR, YEAR, CUSTOM = "month", "half_year", "year", "custom"
+
+
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(first: date, months: int) -> date:
+    """The first day of the month ``months`` after the month of ``first``."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# --- Periods ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates ``start`` to ``end``, both included (INDICATORS §1: calendar year, half-years
+    S1 = 01/01–30/06 and S2 = 01/07–31/12, months, or any span)."""
+
+    start: date
+    end: date
+    kind: str = CUSTOM
+
+    def __post_init__(self):
+        if self.start > self.end:
+            raise ValueError("La date de début doit précéder la date de fin.")
+        if self.kind not in (MONTH, HALF_YEAR, YEAR, CUSTOM):
+            raise ValueError(f"Type de période inconnu : {self.kind!r}.")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        return cls(date(year, month, 1), _last_day(year, month), MONTH)
+
+    @classmethod
+    def half_year(cls, year: int, half: int) -> "Period":
+        if half not in (1, 2):
+            raise ValueError("Un semestre est le 1er ou le 2e.")
+        return cls(date(year, 1 if half == 1 else 7, 1),
+                   date(year, 6, 30) if half == 1 else date(year, 12, 31), HALF_YEAR)
+
+    @classmethod
+    def year(cls, year: int) -> "Period":
+        return cls(date(year, 1, 1), date(year, 12, 31), YEAR)
+
+    @classmethod
+    def custom(cls, start: date, end: date) -> "Period":
+        return cls(start, end, CUSTOM)
+
+    @classmethod
+    def between(cls, start: date, end: date) -> "Period":
+        """The period from ``start`` to ``end``, recognised as a calendar month, half-year or
+        year when it is one (so that ``previous()`` is the previous month, half-year, year)."""
+        if start.day == 1 and end == _last_day(end.year, end.month) and start.year == end.year:
+            if start.month == end.month:
+                return cls.month(start.year, start.month)
+            if (start.month, end.month) in ((1, 6), (7, 12)):
+                return cls.half_year(start.year, 1 if start.month == 1 else 2)
+            if (start.month, end.month) == (1, 12):
+                return cls.year(start.year)
+        return cls.custom(start, end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before: the previous month, half-year or year; for
+        a custom period, as many days ending the day before it starts."""
+        if self.kind == MONTH:
+            first = _add_months(self.start, -1)
+            return Period.month(first.year, first.month)
+        if self.kind == HALF_YEAR:
+            return (Period.half_year(self.start.year - 1, 2) if self.start.month == 1
+                    else Period.half_year(self.start.year, 1))
+        if self.kind == YEAR:
+            return Period.year(self.start.year - 1)
+        end = self.start - timedelta(days=1)
+        return Period.custom(end - timedelta(days=self.days - 1), end)
+
+    def months(self) -> list[date]:
+        """The first days of the calendar months the period touches."""
+        first, months = self.start.replace(day=1), []
+        while first <= self.end:
+            months.append(first)
+            first = _add_months(first, 1)
+        return months
+
+    @property
+    def label(self) -> str:
+        if self.kind == MONTH:
+            return f"{MONTHS[self.start.month - 1]} {self.start.year}"
+        if self.kind == HALF_YEAR:
+            half = "1er" if self.start.month == 1 else "2e"
+            return f"{half} semestre {self.start.year}"
+        if self.kind == YEAR:
+            return f"année {self.start.year}"
+        return f"du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y}"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- Common definitions as database expressions (INDICATORS §1) ------------------------------
+
+#: The age bands of the reports (INDICATORS §1): (code, label, lowest age).
+AGE_BANDS = (
+    ("lt60", "Moins de 60 ans", 0),
+    ("60_74", "60 à 74 ans", 60),
+    ("75_84", "75 à 84 ans", 75),
+    ("85_94", "85 à 94 ans", 85),
+    ("95plus", "95 ans et plus", 95),
+)
+AGE_BAND_LABELS = {code: label for code, label, _ in AGE_BANDS}
+
+
+def age_on(birth_date, day) -> Any:
+    """Whole years from ``birth_date`` to ``day`` (expressions of dates), computed by the
+    database (SQLite and PostgreSQL): the difference of years, less one before the
+    birthday."""
+    if isinstance(day, date):
+        day = Value(day, output_field=DateField())
+    before_birthday = LessThan(ExtractMonth(day) * 100 + ExtractDay(day),
+                               ExtractMonth(birth_date) * 100 + ExtractDay(birth_date))
+    return (ExtractYear(day) - ExtractYear(birth_date)
+            - Case(When(before_birthday, then=Value(1)), default=Value(0),
+                   output_field=IntegerField()))
+
+
+def age_band(birth_date, day) -> Case:
+    """The age band (``AGE_BANDS`` code) of someone born on ``birth_date`` on ``day``."""
+    age = age_on(birth_date, day)
+    # The first matching When wins: each band is "below the next band's lowest age".
+    whens = [When(LessThan(age, Value(next_low)), then=Value(code))
+             for (code, _, _), (_, _, next_low) in zip(AGE_BANDS, AGE_BANDS[1:], strict=False)]
+    return Case(*whens, default=Value(AGE_BANDS[-1][0]))
+
+
+GIR_LABELS = {**{gir: f"GIR {gir}" for gir in range(1, 7)}, None: "Non évalué"}
+
+
+# --- Declarations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A breakdown of an indicator: the category of each record of the population."""
+
+    #: Short code: ``age_band``, ``sex``, ``gir``, ``living_situation``, ``commune``,
+    #: ``domain``, ``partner_type``, ``month``, or the indicator's own.
+    code: str
+    #: French heading of the breakdown.
+    label: str
+    #: ``expression(period)``: a database expression (or a field path) on the population
+    #: giving the category of a record.
+    expression: Callable[["Period"], Any]
+    #: Category → French label, in the order of the rows; these rows are shown even at 0.
+    #: Categories found but not listed come after, under their own value, in label order.
+    #: A callable ``labels(period)`` when they depend on the period (its months).
+    labels: Mapping[Any, str] | Callable[["Period"], Mapping[Any, str]] = field(
+        default_factory=dict)
+    #: Label of an empty category (NULL or ""), when ``labels`` does not name it.
+    missing: str = "Non renseigné"
+    #: False when a counted record may fall in several rows (the expression goes through a
+    #: one-to-many relation): the rows then do not add up to the value, and say so.
+    exclusive: bool = True
+    #: A word on where the category comes from, when not obvious (« valeur actuelle »…).
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A figure shown beside the value (a mean, a median, a target)."""
+
+    label: str
+    value: int | Decimal | None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator, declared once by the app that owns its records."""
+
+    #: As in INDICATORS.md (``V2-01a``…). A code never changes meaning.
+    code: str
+    #: French name, as the ARS reads it.
+    name: str
+    #: French definition, with the Maillage rule where the seeds are silent.
+    definition: str
+    #: French unit of the value (« personnes », « admissions »…).
+    unit: str
+    #: ``population(crt, period)``: the records behind the figure, for that CRT and period.
+    population: Callable[..., QuerySet]
+    #: ``visible(crt=, user=, roles=)``: the records of the population's model the viewer may
+    #: see (the owning app's access policy); the drill-down goes through it.
+    visible: Callable[..., QuerySet]
+    #: The distinct key counted over the population: ``"pk"``, or a foreign key.
+    counted: str = "pk"
+    breakdowns: tuple[Breakdown, ...] = ()
+    #: For a figure that is not a count: ``compute(crt=, period=, count=)`` -> the value.
+    compute: Callable[..., Any] | None = None
+    #: ``extras(crt=, period=, population=)`` -> list of ``Extra``, by database aggregation.
+    extras: Callable[..., list[Extra]] | None = None
+    #: Version of the definition (a changed rule is a new version, never a new meaning).
+    version: int = 1
+
+    def __post_init__(self):
+        codes = [b.code for b in self.breakdowns]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"Indicator {self.code}: two breakdowns share a code.")
+
+    @property
+    def is_count(self) -> bool:
+        return self.compute is None
+
+    def breakdown(self, code: str) -> Breakdown:
+        for b in self.breakdowns:
+            if b.code == code:
+                return b
+        raise KeyError(f"Indicator {self.code} has no breakdown {code!r}.")
+
+
+@cache
+def registry() -> dict[str, Indicator]:
+    """Every app's ``INDICATORS``, in app order, keyed by code (a code declared twice fails)."""
+    return autodiscover()
+
+
+def autodiscover() -> dict[str, Indicator]:
+    """Read the ``indicators`` module of each app (``registry()`` keeps the result)."""
+    found: dict[str, Indicator] = {}
+    for module in app_modules("indicators"):
+        for indicator in getattr(module, "INDICATORS", ()):
+            if indicator.code in found:
+                raise ValueError(f"Indicator {indicator.code} declared twice.")
+            found[indicator.code] = indicator
+    return found
+
+
+def get(code: str) -> Indicator:
+    try:
+        return registry()[code]
+    except KeyError:
+        raise KeyError(f"Unknown indicator {code!r}.") from None
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    key: Any
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class BreakdownResult:
+    code: str
+    label: str
+    exclusive: bool
+    rows: tuple[Row, ...]
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(r.value for r in self.rows)
+
+
+OVERLAP_NOTE = ("Une même personne ou un même dossier peut figurer dans plusieurs lignes : "
+                "les lignes ne s'additionnent pas.")
+
+
+@dataclass(frozen=True)
+class Result:
+    indicator: Indicator
+    period: Period
+    #: The figure: the count, or what ``compute`` makes of it.
+    value: int | Decimal
+    #: The distinct records counted (what the drill-down lists for a user who sees them all).
+    count: int
+    breakdowns: tuple[BreakdownResult, ...] = ()
+    extras: tuple[Extra, ...] = ()
+    previous_period: Period | None = None
+    previous_value: int | Decimal | None = None
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+    @property
+    def change(self) -> int | Decimal | None:
+        """Value minus the previous period's."""
+        if self.previous_value is None:
+            return None
+        return self.value - self.previous_value
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (numbers as numbers) for JSON and the other formats."""
+        def number(value):
+            return float(value) if isinstance(value, Decimal) else value
+
+        def period(p: Period | None):
+            return None if p is None else {"start": p.start.isoformat(),
+                                           "end": p.end.isoformat(), "label": p.label}
+
+        return {
+            "name": self.indicator.name,
+            "definition": self.indicator.definition,
+            "version": self.indicator.version,
+            "unit": self.unit,
+            "period": period(self.period),
+            "value": number(self.value),
+            "count": self.count,
+            "previous": {"period": period(self.previous_period),
+                         "value": number(self.previous_value)},
+            "breakdowns": {
+                b.code: {"label": b.label, "exclusive": b.exclusive,
+                         "note": b.note,
+                         "rows": [{"key": r.key if r.key is None or isinstance(
+                                       r.key, int | str) else str(r.key),
+                                   "label": r.label, "value": r.value} for r in b.rows]}
+                for b in self.breakdowns
+            },
+            "extras": [{"label": e.label, "value": number(e.value), "unit": e.unit}
+                       for e in self.extras],
+        }
+
+
+# --- The engine ------------------------------------------------------------------------------
+
+
+def _population(indicator: Indicator, crt, period: Period) -> QuerySet:
+    return indicator.population(crt, period)
+
+
+def count(indicator: Indicator, *, crt, period: Period) -> int:
+    """The distinct records counted: one aggregate query."""
+    return _population(indicator, crt, period).order_by().aggregate(
+        n=Count(indicator.counted, distinct=True))["n"]
+
+
+def value_of(indicator: Indicator, *, crt, period: Period, n: int) -> int | Decimal:
+    if indicator.compute is None:
+        return n
+    return indicator.compute(crt=crt, period=period, count=n)
+
+
+def _is_empty(key) -> bool:
+    return key is None or key == ""
+
+
+def breakdown_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
+                   period: Period) -> BreakdownResult:
+    """The rows of one breakdown: one grouped query."""
+    found = {
+        row["_category"]: row["n"]
+        for row in _population(indicator, crt, period).order_by()
+        .annotate(_category=_expression(breakdown, period)).values("_category")
+        .annotate(n=Count(indicator.counted, distinct=True)).order_by()
+    }
+    # NULL and "" are one « empty » category.
+    empty = sum(n for key, n in found.items() if _is_empty(key))
+    found = {key: n for key, n in found.items() if not _is_empty(key)}
+    rows = []
+    labels = breakdown.labels(period) if callable(breakdown.labels) else breakdown.labels
+    declared_empty = next((k for k in labels if _is_empty(k)), False)
+    for key, label in labels.items():
+        if _is_empty(key):
+            rows.append(Row(None, label, empty))
+        else:
+            rows.append(Row(key, label, found.pop(key, 0)))
+    rows += sorted((Row(key, str(key), n) for key, n in found.items()),
+                   key=lambda r: r.label)
+    if empty and declared_empty is False:
+        rows.append(Row(None, breakdown.missing, empty))
+    note = breakdown.note
+    if not breakdown.exclusive:
+        note = f"{note} {OVERLAP_NOTE}".strip()
+    return BreakdownResult(breakdown.code, breakdown.label, breakdown.exclusive, tuple(rows),
+                           note)
+
+
+def _expression(breakdown: Breakdown, period: Period):
+    expression = breakdown.expression(period)
+    return F(expression) if isinstance(expression, str) else expression
+
+
+def compute(indicator: Indicator, *, crt, period: Period,
+            with_previous: bool = True) -> Result:
+    """The indicator for ``crt`` over ``period``: value, breakdowns, extras and the previous
+    period's value."""
+    n = count(indicator, crt=crt, period=period)
+    previous = period.previous() if with_previous else None
+    previous_value = None
+    if previous is not None:
+        previous_value = value_of(indicator, crt=crt, period=previous,
+                                  n=count(indicator, crt=crt, period=previous))
+    extras = ()
+    if indicator.extras is not None:
+        extras = tuple(indicator.extras(crt=crt, period=period,
+                                        population=_population(indicator, crt, period)))
+    return Result(
+        indicator=indicator, period=period,
+        value=value_of(indicator, crt=crt, period=period, n=n), count=n,
+        breakdowns=tuple(breakdown_rows(indicator, b, crt=crt, period=period)
+                         for b in indicator.breakdowns),
+        extras=extras, previous_period=previous, previous_value=previous_value,
+    )
+
+
+def compute_all(*, crt, period: Period, codes: Iterable[str] | None = None
+                ) -> dict[str, Result]:
+    """Every registered indicator (or those of ``codes``), in registry order."""
+    wanted = None if codes is None else set(codes)
+    return {code: compute(indicator, crt=crt, period=period)
+            for code, indicator in registry().items() if wanted is None or code in wanted}
+
+
+_ALL_ROWS = object()
+
+
+def drilldown(indicator: Indicator, *, crt, period: Period, user, roles,
+              breakdown: str | None = None, key: Any = _ALL_ROWS) -> QuerySet:
+    """The records behind the figure (or behind one row of a breakdown) that ``user`` may see:
+    the records of the counted key (people, enrolments…) among the population, through the
+    owning app's access policy. Whoever shows them audits the read as for any list of
+    records."""
+    population = _population(indicator, crt, period).filter(
+        pk__in=indicator.visible(crt=crt, user=user, roles=roles).values("pk"))
+    if (breakdown is None) != (key is _ALL_ROWS):
+        raise ValueError("A breakdown row is named by both its breakdown and its key.")
+    if breakdown is not None:
+        b = indicator.breakdown(breakdown)
+        population = population.annotate(_category=_expression(b, period))
+        if not _is_empty(key):
+            population = population.filter(_category=key)
+        elif _accepts_text(population):
+            population = population.filter(Q(_category__isnull=True) | Q(_category=""))
+        else:
+            population = population.filter(_category__isnull=True)
+    model = population.model
+    if indicator.counted != "pk":
+        model = model._meta.get_field(indicator.counted).related_model
+    return model.objects.filter(crt=crt, pk__in=population.values(indicator.counted))
+
+
+def _accepts_text(population: QuerySet) -> bool:
+    """Whether the ``_category`` annotation is text (so that "" is an empty category too)."""
+    from django.db.models import CharField, TextField
+
+    field_ = population.query.annotations["_category"].output_field
+    return isinstance(field_, CharField | TextField)
+
+
+def quantize(value, places: str = "0.01") -> Decimal:
+    return Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def today() -> date:
+    return timezone.localdate()

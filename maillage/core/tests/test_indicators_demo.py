@@ -1,0 +1,78 @@
+"""Every registered indicator on the demo: for the direction, the drill-down lists exactly the
+records counted — for the value and for every row of every breakdown — and the rows of an
+exclusive breakdown add up to the count; the roles that may not see the files (the ARS, a
+partner) get an empty drill-down."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from maillage.core import indicators
+from maillage.core.indicators import Period
+from maillage.core.models import Crt
+from maillage.core.roles import Role
+from maillage.core.selectors import members_roles
+
+
+@pytest.fixture(scope="module")
+def demo(demo_module):
+    return demo_module
+
+
+def _periods():
+    today = timezone.localdate()
+    return {
+        "year": Period.year(today.year),
+        "previous_year": Period.year(today.year - 1),
+        "last_90_days": Period.custom(today - timedelta(days=89), today),
+    }
+
+
+def _account(crt, username):
+    """A demo account (``ars``, ``partner``…) with its roles in ``crt``."""
+    user = get_user_model().objects.get(username=username)
+    return user, members_roles(crt=crt, user_ids=[user.pk])[user.pk]
+
+
+@pytest.mark.parametrize("code", list(indicators.registry()))
+@pytest.mark.parametrize("period_name", list(_periods()))
+def test_drilldown_matches_every_figure(demo, db, code, period_name):
+    crt = Crt.objects.get(name="CRT Anjou Bleu")
+    period = _periods()[period_name]
+    indicator = indicators.get(code)
+    result = indicators.compute(indicator, crt=crt, period=period)
+    director, roles = _account(crt, "direction")
+    assert roles == {Role.DIRECTION}
+
+    def drill(**row):
+        return indicators.drilldown(indicator, crt=crt, period=period, user=director,
+                                    roles=roles, **row).count()
+
+    assert drill() == result.count
+    if indicator.is_count:
+        assert result.value == result.count
+    for breakdown in result.breakdowns:
+        for row in breakdown.rows:
+            assert drill(breakdown=breakdown.code, key=row.key) == row.value, (
+                breakdown.code, row.label)
+        if breakdown.exclusive:
+            assert breakdown.total == result.count, breakdown.code
+        else:
+            assert breakdown.total >= result.count, breakdown.code
+    for username in ("ars", "partner"):
+        user, user_roles = _account(crt, username)
+        assert indicators.drilldown(indicator, crt=crt, period=period, user=user,
+                                    roles=user_roles).count() == 0, username
+
+
+def test_the_demo_gives_figures(demo, db):
+    """The demo is not empty for this year: the checks above compare real numbers."""
+    crt = Crt.objects.get(name="CRT Anjou Bleu")
+    results = indicators.compute_all(crt=crt, period=_periods()["year"])
+    assert list(results) == list(indicators.registry())
+    for code in ("V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-08"):
+        assert results[code].value > 0, code
+    assert results["V2-01a"].value >= results["V2-01b"].value
+    assert results["V2-01a"].value >= results["T-01"].value

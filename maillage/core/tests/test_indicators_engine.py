@@ -1,0 +1,108 @@
+"""The indicator engine: periods, the common expressions of INDICATORS §1, the registry
+discovered from the apps, the number of queries of a computation."""
+
+from datetime import date
+
+import pytest
+from django.db.models import DateField, Value
+
+from maillage.core import indicators
+from maillage.core.indicators import AGE_BANDS, Period, age_band, age_on
+from maillage.core.models import Crt
+
+
+def test_month():
+    february = Period.month(2026, 2)
+    assert (february.start, february.end, february.kind) == (date(2026, 2, 1),
+                                                             date(2026, 2, 28), "month")
+    assert february.label == "février 2026"
+    assert february.previous() == Period.month(2026, 1)
+    assert Period.month(2026, 1).previous() == Period.month(2025, 12)
+    assert Period.month(2024, 3).previous().end == date(2024, 2, 29)
+
+
+def test_half_year():
+    s1, s2 = Period.half_year(2026, 1), Period.half_year(2026, 2)
+    assert (s1.start, s1.end, s2.start, s2.end) == (date(2026, 1, 1), date(2026, 6, 30),
+                                                    date(2026, 7, 1), date(2026, 12, 31))
+    assert (s1.label, s2.label) == ("1er semestre 2026", "2e semestre 2026")
+    assert s2.previous() == s1
+    assert s1.previous() == Period.half_year(2025, 2)
+    with pytest.raises(ValueError, match="semestre"):
+        Period.half_year(2026, 3)
+
+
+def test_year():
+    year = Period.year(2026)
+    assert (year.start, year.end, year.label, year.days) == (date(2026, 1, 1),
+                                                             date(2026, 12, 31), "année 2026",
+                                                             365)
+    assert year.previous() == Period.year(2025)
+    assert len(year.months()) == 12
+
+
+def test_custom_period_and_its_previous_of_the_same_length():
+    period = Period.custom(date(2026, 1, 10), date(2026, 1, 19))
+    assert period.label == "du 10/01/2026 au 19/01/2026"
+    assert period.days == 10
+    previous = period.previous()
+    assert (previous.start, previous.end, previous.kind) == (date(2025, 12, 31),
+                                                             date(2026, 1, 9), "custom")
+    assert period.months() == [date(2026, 1, 1)]
+    assert Period.custom(date(2025, 12, 15), date(2026, 2, 1)).months() == [
+        date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+
+
+def test_between_recognises_calendar_periods():
+    assert Period.between(date(2026, 3, 1), date(2026, 3, 31)) == Period.month(2026, 3)
+    assert Period.between(date(2026, 7, 1), date(2026, 12, 31)) == Period.half_year(2026, 2)
+    assert Period.between(date(2026, 1, 1), date(2026, 12, 31)) == Period.year(2026)
+    assert Period.between(date(2026, 1, 1), date(2026, 3, 31)).kind == "custom"
+    assert Period.between(date(2025, 12, 1), date(2026, 1, 31)).kind == "custom"
+
+
+def test_a_period_ends_after_it_starts():
+    with pytest.raises(ValueError, match="La date de début doit précéder la date de fin"):
+        Period.custom(date(2026, 2, 1), date(2026, 1, 31))
+    assert Period.custom(date(2026, 2, 1), date(2026, 2, 1)).days == 1
+
+
+@pytest.mark.parametrize("birth, day, age, band", [
+    (date(1950, 6, 1), date(2025, 5, 31), 74, "60_74"),
+    (date(1950, 6, 1), date(2025, 6, 1), 75, "75_84"),
+    (date(1940, 2, 29), date(2025, 2, 28), 84, "75_84"),
+    (date(1940, 2, 29), date(2025, 3, 1), 85, "85_94"),
+    (date(1930, 12, 31), date(2025, 12, 31), 95, "95plus"),
+    (date(1970, 1, 1), date(2025, 1, 1), 55, "lt60"),
+])
+def test_age_and_band_computed_by_the_database(crt_a, birth, day, age, band):
+    born = Value(birth, output_field=DateField())
+    row = Crt.objects.filter(pk=crt_a.pk).annotate(
+        age=age_on(born, day), band=age_band(born, Value(day, output_field=DateField()))
+    ).values("age", "band").get()
+    assert row == {"age": age, "band": band}
+    assert band in {code for code, _, _ in AGE_BANDS}
+
+
+def test_the_registry_holds_what_the_apps_declare():
+    registry = indicators.registry()
+    assert list(registry) == ["V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-08", "T-01"]
+    assert indicators.autodiscover().keys() == registry.keys()
+    for code, indicator in registry.items():
+        assert indicator.code == code
+        assert indicator.name and indicator.definition and indicator.unit, code
+        assert all(b.label for b in indicator.breakdowns), code
+    with pytest.raises(KeyError, match="V9-99"):
+        indicators.get("V9-99")
+
+
+def test_one_query_per_figure(crt_a, django_assert_num_queries):
+    """V2-08: the value, each of its five breakdowns and the previous value: 7 queries."""
+    v208 = indicators.get("V2-08")
+    with django_assert_num_queries(7):
+        result = indicators.compute(v208, crt=crt_a, period=Period.year(2025))
+    assert len(result.breakdowns) == 5
+    assert result.value == 0 and result.previous_value == 0
+    data = result.as_dict()
+    assert data["unit"] == "personnes" and data["period"]["label"] == "année 2025"
+    assert data["previous"]["period"]["label"] == "année 2024"
