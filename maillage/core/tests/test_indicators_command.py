@@ -75,6 +75,31 @@ def test_written_to_a_file(crt_a, file_active, tmp_path):
     assert json.loads(path.read_text(encoding="utf-8"))["V2-02"]["value"] == 1
 
 
+def test_xlsx_reopens_with_numbers_and_definitions(crt_a, file_active, tmp_path):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    path = tmp_path / "indicateurs.xlsx"
+    said = _run("--crt", crt_a.finess, "--from", "2025-01-01", "--to", "2025-06-30",
+                "--format", "xlsx", "--out", str(path))
+    assert "écrits dans" in said and "1er semestre 2025" in said
+    book = load_workbook(path)
+    assert book.sheetnames == ["Indicateurs", "Définitions"]
+    rows = list(book["Indicateurs"].iter_rows(values_only=True))
+    assert rows[0][:7] == ("code", "indicateur", "unité", "période", "ventilation",
+                           "catégorie", "valeur")
+    total = next(r for r in rows if r[0] == "V2-01a" and not r[4])
+    # The same figures as the CSV, as numbers a spreadsheet can add up.
+    assert total[6] == 2 and total[7:] == ("2e semestre 2024", 1)
+    average = next(r for r in rows if r[0] == "V2-01c" and not r[4])
+    assert isinstance(average[6], (int, float, Decimal))
+    definitions = {r[0]: r for r in book["Définitions"].iter_rows(min_row=2, values_only=True)}
+    assert set(definitions) == set(indicators.registry())
+    assert definitions["V2-01a"][1] == indicators.registry()["V2-01a"].name
+    assert definitions["V2-01a"][2] == indicators.registry()["V2-01a"].definition
+
+
 @pytest.mark.parametrize("args, message", [
     (("--from", "2025-13-01", "--to", "2025-12-31"),
      "Date invalide pour --from : « 2025-13-01 » (format attendu AAAA-MM-JJ"),
@@ -82,7 +107,7 @@ def test_written_to_a_file(crt_a, file_active, tmp_path):
     (("--from", "2025-12-31", "--to", "2025-01-01"),
      "La date de début doit précéder la date de fin."),
     (("--from", "2025-01-01", "--to", "2025-12-31", "--format", "xlsx"),
-     "Le format xlsx n'est pas encore disponible"),
+     "Le format xlsx s'écrit dans un fichier : indiquez-le avec --out"),
 ])
 def test_bad_input(crt_a, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(")):

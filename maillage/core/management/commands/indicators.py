@@ -1,11 +1,12 @@
-"""``maillage indicators --crt FINESS --from YYYY-MM-DD --to YYYY-MM-DD --format json|csv``:
+"""``maillage indicators --crt FINESS --from YYYY-MM-DD --to YYYY-MM-DD --format json|csv|xlsx``:
 every registered indicator of a CRT for a period (``maillage.core.indicators``), printed or
 written to ``--out``.
 
 JSON: an object keyed by indicator code, each with its value, unit, count, previous period's
 value, breakdowns (rows label → value) and extra figures. CSV (``;``, for French spreadsheets):
-one line per value, breakdown row and extra figure. Aggregates only: no person is named, so
-nothing is audited. XLSX needs openpyxl, which Maillage does not ship yet: the command says so.
+one line per value, breakdown row and extra figure. XLSX (written to ``--out`` only): the CSV's
+lines on a sheet « Indicateurs », values as numbers, and a sheet « Définitions » (code, name,
+definition, unit, version). Aggregates only: no person is named, so nothing is audited.
 """
 
 import io
@@ -50,6 +51,39 @@ def csv_rows(results: dict[str, Result]):
             yield code, name, e.unit, period, "Complément", e.label, e.value, None, None
 
 
+def _cell(sheet, row: int, column: int, value) -> None:
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text stays text: never read as a formula
+
+
+def write_xlsx(results: dict[str, Result], path: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Indicateurs"
+    for r, line in enumerate((CSV_HEADER, *csv_rows(results)), start=1):
+        for c, value in enumerate(line, start=1):
+            _cell(sheet, r, c, "" if value is None and r == 1 else value)
+    definitions = book.create_sheet("Définitions")
+    for r, line in enumerate(
+            (("code", "indicateur", "définition", "unité", "version"),
+             *((code, res.indicator.name, res.indicator.definition, res.indicator.unit,
+                res.indicator.version) for code, res in results.items())), start=1):
+        for c, value in enumerate(line, start=1):
+            _cell(definitions, r, c, value)
+    for ws in (sheet, definitions):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    sheet.column_dimensions["B"].width = 60
+    definitions.column_dimensions["B"].width = 60
+    definitions.column_dimensions["C"].width = 100
+    book.save(path)
+
+
 def as_csv(results: dict[str, Result]) -> str:
     out = io.StringIO()
     writer = SafeCsvWriter(out)
@@ -59,7 +93,7 @@ def as_csv(results: dict[str, Result]) -> str:
 
 
 class Command(BaseCommand):
-    help = "Calcule tous les indicateurs d'un CRT pour une période (JSON ou CSV)."
+    help = "Calcule tous les indicateurs d'un CRT pour une période (JSON, CSV ou XLSX)."
 
     def add_arguments(self, parser):
         parser.add_argument("--crt", required=True, metavar="FINESS",
@@ -69,15 +103,14 @@ class Command(BaseCommand):
         parser.add_argument("--to", required=True, dest="end", metavar="AAAA-MM-JJ",
                             help="Dernier jour de la période (inclus).")
         parser.add_argument("--format", default="json", choices=FORMATS,
-                            help="json (par défaut) ou csv.")
+                            help="json (par défaut), csv ou xlsx (avec --out).")
         parser.add_argument("--out", default="", metavar="FICHIER",
                             help="Écrire dans ce fichier plutôt qu'à l'écran.")
 
     def handle(self, *args, crt: str, start: str, end: str, format: str, out: str, **options):
-        if format == "xlsx":
-            raise CommandError("Le format xlsx n'est pas encore disponible : la bibliothèque "
-                               "openpyxl n'est pas installée dans Maillage. Utilisez json ou "
-                               "csv.")
+        if format == "xlsx" and not out:
+            raise CommandError("Le format xlsx s'écrit dans un fichier : indiquez-le avec "
+                               "--out (par exemple --out indicateurs.xlsx).")
         first, last = _date(start, "--from"), _date(end, "--to")
         try:
             period = Period.between(first, last)
@@ -87,6 +120,15 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"Aucun CRT n'a le FINESS « {crt} ».")
         results = indicators.compute_all(crt=found, period=period)
+        if format == "xlsx":
+            try:
+                write_xlsx(results, out)
+            except OSError as exc:
+                raise CommandError(f"Impossible d'écrire le fichier « {out} » : "
+                                   f"{exc.strerror}.") from None
+            self.stdout.write(f"{len(results)} indicateurs de {found.name} ({period.label}) "
+                              f"écrits dans {out}.")
+            return
         text = as_json(results) if format == "json" else as_csv(results)
         if not out:
             self.stdout.write(text, ending="" if text.endswith("\n") else "\n")
