@@ -102,3 +102,126 @@ def test_drilldown(world, crt_a, crt_b, users, user_b):
     assert drill(user_b, set(Role), crt=crt_b) == {
         p.beneficiary for p in indicators.get("T-01").population(crt_b, H1)}
     assert _result(crt_b).value == 1
+
+
+# --- V1-02, V1-04, V1-05, V1-08 ----------------------------------------------------------------
+
+
+@pytest.fixture
+def volet1(crt_a, crt_b, users):
+    """H1 2025 in CRT A. A caregivers' café (isolation) on 10/03 and 12/05: caregiver Marie
+    (helps a volet 2 person) came to both, Paul (unknown) to the first, Jeanne registered
+    but absent; Paul came by taxi (18.40 €, no vehicle). Professional-practice actions: a
+    training (end of life, IFSI invited) held on 20/02 and 15/06 and one planned in June, an
+    awareness session held on 01/04; SAD nurse Léa came to the training twice, a liberal
+    physiotherapist once, an EHPAD aide to the awareness session, whose transport by the CRT
+    vehicle cost 0 €. A session of July (outside H1) and one of CRT B have people too."""
+    from .factories import attendee
+
+    cafe = action(crt_a, field="caregivers", title="Café des aidants")
+    training = action(crt_a, field="practices", title="Soins palliatifs", practice_kind="training",
+                      end_of_life=True, institute_ifsi=True, for_older_people=False,
+                      for_professionals=True)
+    awareness = action(crt_a, field="practices", title="Repérer la fragilité",
+                       practice_kind="awareness", for_older_people=False,
+                       for_professionals=True)
+    marie = attendee(crt_a, "caregiver", last_name="Roux", first_name="Marie",
+                     helps_volet2_beneficiary=True)
+    paul = attendee(crt_a, "caregiver", last_name="Blanc", first_name="Paul")
+    jeanne = attendee(crt_a, "caregiver", last_name="Noir", first_name="Jeanne")
+    lea = attendee(crt_a, "professional", last_name="Vidal", first_name="Léa")
+    kine = attendee(crt_a, "professional", last_name="Morel", first_name="Yves",
+                    employer_type="liberal", organization_name="Cabinet Morel")
+    aide = attendee(crt_a, "professional", last_name="Petit", first_name="Lina",
+                    employer_type="other_ehpad", organization_name="EHPAD Les Tilleuls")
+    march = session(crt_a, cafe, starts_at=_at(date(2025, 3, 10)), status="held")
+    participation(march, marie, status="present")
+    participation(march, paul, status="present", transport_mode="taxi",
+                  transport_provider="Taxi Martin", transport_cost=Decimal("18.40"),
+                  transport_reason="no_vehicle")
+    participation(march, jeanne, status="absent")
+    may = session(crt_a, cafe, starts_at=_at(date(2025, 5, 12)), status="held")
+    participation(may, marie, status="present")
+    february = session(crt_a, training, starts_at=_at(date(2025, 2, 20)), status="held")
+    participation(february, lea, status="present")
+    participation(february, kine, status="present")
+    june = session(crt_a, training, starts_at=_at(date(2025, 6, 15)), status="held")
+    participation(june, lea, status="present")
+    session(crt_a, training, starts_at=_at(date(2025, 6, 29)))  # planned, not held
+    april = session(crt_a, awareness, starts_at=_at(date(2025, 4, 1)), status="held")
+    participation(april, aide, status="present", transport_mode="crt_vehicle",
+                  transport_provider="Véhicule du CRT", transport_cost=Decimal("0"),
+                  transport_reason="no_public")
+    july = session(crt_a, training, starts_at=_at(date(2025, 7, 3)), status="held")
+    participation(july, attendee(crt_a, "professional", last_name="Tard"), status="present")
+    participation(session(crt_b, action(crt_b, field="caregivers"), status="held",
+                          starts_at=_at(date(2025, 3, 10))),
+                  attendee(crt_b, "caregiver", last_name="Autre"), status="present")
+    return {"marie": marie, "paul": paul, "lea": lea, "kine": kine, "aide": aide,
+            "sessions": (february, april, june)}
+
+
+def _v1(code, crt, period=H1):
+    return indicators.compute(indicators.get(code), crt=crt, period=period)
+
+
+def _rows(result, breakdown):
+    return {row.label: row.value for row in next(
+        b for b in result.breakdowns if b.code == breakdown).rows}
+
+
+def test_caregivers_reached(volet1, crt_a, crt_b):
+    r = _v1("V1-02", crt_a)
+    assert (r.value, r.unit) == (2, "aidants")  # Marie (twice) and Paul; Jeanne was absent
+    assert _rows(r, "helped_in_volet2") == {"Oui": 1, "Non": 0, "Non renseigné": 1}
+    assert _rows(r, "v1_field")["Soutien des aidants"] == 2
+    assert _v1("V1-02", crt_b).value == 1
+
+
+def test_professional_practice_sessions(volet1, crt_a, users):
+    r = _v1("V1-04", crt_a)
+    assert (r.value, r.unit) == (3, "séances")  # 20/02, 01/04, 15/06 held; 29/06 planned
+    assert _rows(r, "practice_kind") == {"Sensibilisation": 1, "Formation": 2,
+                                         "Partage de pratiques": 0}
+    assert _rows(r, "end_of_life") == {"Oui": 2, "Non": 1}
+    assert _rows(r, "institutes") == {"Oui": 2, "Non": 1}
+    assert _v1("V1-04", crt_a, Period.half_year(2025, 2)).value == 1  # July
+    director = users[Role.DIRECTION]
+    assert set(indicators.drilldown(indicators.get("V1-04"), crt=crt_a, period=H1,
+                                    user=director, roles={Role.DIRECTION},
+                                    breakdown="practice_kind", key="training")) == {
+        volet1["sessions"][0], volet1["sessions"][2]}
+
+
+def test_professionals_reached(volet1, crt_a):
+    r = _v1("V1-05", crt_a)
+    assert (r.value, r.unit) == (3, "professionnels")  # Léa (twice), the physio, the aide
+    rows = _rows(r, "employer_type")
+    assert (rows["Service à domicile (SAD)"], rows["Exercice libéral"],
+            rows["Autre EHPAD"], sum(rows.values())) == (1, 1, 1, 3)
+    assert [(e.value, e.unit) for e in r.extras] == [(2, "professionnels")]  # Léa, the aide
+
+
+def test_transport_provided(volet1, crt_a, users):
+    r = _v1("V1-08", crt_a)
+    assert (r.value, r.unit) == (2, "participations")
+    assert _rows(r, "mode")["Taxi"] == 1 and _rows(r, "mode")["Véhicule du CRT"] == 1
+    assert _rows(r, "reason")["Pas de véhicule"] == 1
+    assert _rows(r, "kind") == {"Personne âgée": 0, "Aidant": 1, "Professionnel": 1}
+    assert [(e.label, e.value, e.unit) for e in r.extras] == [
+        ("Coût total des transports", Decimal("18.40"), "€")]
+
+
+def test_volet1_drilldowns_follow_the_volet1_policy(volet1, crt_a, users):
+    """The activity leader and the direction see volet 1's records; the ARS, a nurse and a
+    partner who facilitates none of these sessions see none."""
+    for code in ("V1-02", "V1-04", "V1-05", "V1-08"):
+        indicator = indicators.get(code)
+        value = _v1(code, crt_a).value
+        for role in (Role.DIRECTION, Role.ACTIVITY_LEADER):
+            assert indicators.drilldown(indicator, crt=crt_a, period=H1, user=users[role],
+                                        roles={role}).count() == value, (code, role)
+        for role in (Role.ARS, Role.NURSE, Role.PARTNER, Role.AUDITOR):
+            assert not indicators.drilldown(indicator, crt=crt_a, period=H1,
+                                            user=users[role], roles={role}).exists(), (
+                code, role)
