@@ -1,11 +1,11 @@
 """The indicators of volet 1 for the engine of ``maillage.core.indicators`` (INDICATORS §2):
 T-01, the people in both volets; V1-02 caregivers, V1-04 professional-practice sessions, V1-05
-professionals, V1-08 transport.
+professionals, V1-06 actions per field, V1-08 transport.
 
 A session belongs to a period by its start date (Paris time); a participation counts when the
 person was marked present (registrations, absences and cancellations never count)."""
 
-from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 
 from maillage.admissions.indicators import (
     file_active_people,
@@ -25,7 +25,7 @@ from maillage.core.indicators import (
     quantize,
 )
 
-from .access import participations_visible, sessions_visible
+from .access import actions_visible, participations_visible, sessions_visible
 from .models import INSTITUTE_FIELDS, Attendee, Field, Participation, Session, SupportAction
 
 
@@ -188,6 +188,62 @@ V1_05 = Indicator(
 )
 
 
+def _held(period: Period) -> Q:
+    return _in_period(period, "") & Q(status=Session.Status.HELD)
+
+
+def _active_actions(crt, period: Period) -> QuerySet[SupportAction]:
+    """Actions with at least one session held in the period."""
+    held = Session.objects.filter(_held(period), action=OuterRef("pk"))
+    return SupportAction.objects.filter(Exists(held), crt=crt)
+
+
+def _actions_check(*, crt, period: Period, population) -> list[Extra]:
+    """Sessions held and people present, then the yearly check: fields without an action, and
+    the anti-fall actions (one grouped query for the fields, one for the sessions)."""
+    figures = Session.objects.filter(_held(period), crt=crt).aggregate(
+        sessions=Count("pk", distinct=True),
+        present=Count("participations", filter=Q(
+            participations__status=Participation.Status.PRESENT)),
+        anonymous=Sum("anonymous_count"))
+    by_field = dict(population.order_by().values_list("field").annotate(n=Count("pk")))
+    anti_fall = population.filter(anti_fall=True).count()
+    return [
+        Extra("Séances tenues", figures["sessions"], "séances"),
+        Extra("Participations (personnes présentes identifiées)", figures["present"],
+              "participations"),
+        Extra("Participants non identifiés", figures["anonymous"] or 0, "participants"),
+        Extra("Axes sans action (à signaler)",
+              sum(1 for f in Field.values if not by_field.get(f)), "axes"),
+        Extra("Actions de prévention des chutes (au moins une attendue)", anti_fall,
+              "actions"),
+    ]
+
+
+V1_06 = Indicator(
+    code="V1-06",
+    name="Prestations proposées pour chacun des trois objectifs du volet 1",
+    definition=(
+        "Actions du volet 1 actives dans la période — au moins une séance tenue dans la "
+        "période (date de la séance, heure de Paris) —, par axe, avec les séances tenues et "
+        "les participants. Le contrôle annuel signale chaque axe sans action et l'absence "
+        "d'action de prévention des chutes. Règle Maillage : une action sans séance tenue "
+        "dans la période n'y est pas active, même si elle est en cours."
+    ),
+    unit="actions",
+    population=_active_actions,
+    visible=actions_visible,
+    breakdowns=(
+        Breakdown("v1_field", "Axe du volet 1", lambda p: "field", labels=dict(Field.choices)),
+        Breakdown("anti_fall", "Prévention des chutes", lambda p: "anti_fall",
+                  labels={True: "Oui", False: "Non"}),
+        Breakdown("funding", "Financement", lambda p: "funding",
+                  labels=dict(SupportAction.Funding.choices)),
+    ),
+    extras=_actions_check,
+)
+
+
 def _transport(crt, period: Period) -> QuerySet[Participation]:
     return Participation.objects.filter(_in_period(period), crt=crt).exclude(transport_mode="")
 
@@ -220,4 +276,4 @@ V1_08 = Indicator(
     extras=_transport_cost,
 )
 
-INDICATORS = [T_01, V1_02, V1_04, V1_05, V1_08]
+INDICATORS = [T_01, V1_02, V1_04, V1_05, V1_06, V1_08]

@@ -84,5 +84,5 @@ def test_the_demo_gives_figures(demo, db):
         assert results[code].value > 0, code
     assert results["V2-01a"].value >= results["V2-01b"].value
     assert results["V2-01a"].value >= results["T-01"].value
-    for code in ("V1-02", "V1-04", "V1-05", "V1-08"):
+    for code in ("V1-02", "V1-04", "V1-05", "V1-06", "V1-08"):
         assert results[code].value > 0, code

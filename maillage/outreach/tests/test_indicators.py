@@ -202,6 +202,24 @@ def test_professionals_reached(volet1, crt_a):
     assert [(e.value, e.unit) for e in r.extras] == [(2, "professionnels")]  # Léa, the aide
 
 
+def test_actions_per_field_and_the_yearly_check(volet1, crt_a):
+    r = _v1("V1-06", crt_a)
+    # The café (2 sessions), the training (2 held, 1 planned), the awareness session.
+    assert (r.value, r.unit) == (3, "actions")
+    fields = _rows(r, "v1_field")
+    assert (fields["Soutien des aidants"], fields["Amélioration des pratiques professionnelles"],
+            fields["Lutte contre l'isolement"]) == (1, 2, 0)
+    assert _rows(r, "anti_fall") == {"Oui": 0, "Non": 3}
+    assert {e.label: e.value for e in r.extras} == {
+        "Séances tenues": 5,
+        "Participations (personnes présentes identifiées)": 7,
+        "Participants non identifiés": 0,
+        "Axes sans action (à signaler)": 3,
+        "Actions de prévention des chutes (au moins une attendue)": 0,
+    }
+    assert _v1("V1-06", crt_a, Period.half_year(2025, 2)).value == 1  # the July training
+
+
 def test_transport_provided(volet1, crt_a, users):
     r = _v1("V1-08", crt_a)
     assert (r.value, r.unit) == (2, "participations")
@@ -214,14 +232,18 @@ def test_transport_provided(volet1, crt_a, users):
 
 def test_volet1_drilldowns_follow_the_volet1_policy(volet1, crt_a, users):
     """The activity leader and the direction see volet 1's records; the ARS, a nurse and a
-    partner who facilitates none of these sessions see none."""
-    for code in ("V1-02", "V1-04", "V1-05", "V1-08"):
+    partner who facilitates none of these sessions see none of its participants or sessions
+    (the actions are the whole team's)."""
+    for code in ("V1-02", "V1-04", "V1-05", "V1-06", "V1-08"):
         indicator = indicators.get(code)
         value = _v1(code, crt_a).value
-        for role in (Role.DIRECTION, Role.ACTIVITY_LEADER):
+        # The actions themselves (V1-06) are not personal: the whole CRT team sees them.
+        allowed = (Role.DIRECTION, Role.ACTIVITY_LEADER) + (
+            (Role.NURSE,) if code == "V1-06" else ())
+        for role in allowed:
             assert indicators.drilldown(indicator, crt=crt_a, period=H1, user=users[role],
                                         roles={role}).count() == value, (code, role)
-        for role in (Role.ARS, Role.NURSE, Role.PARTNER, Role.AUDITOR):
+        for role in {Role.ARS, Role.NURSE, Role.PARTNER, Role.AUDITOR} - set(allowed):
             assert not indicators.drilldown(indicator, crt=crt_a, period=H1,
                                             user=users[role], roles={role}).exists(), (
                 code, role)
