@@ -45,6 +45,7 @@ from maillage.core.indicators import (
     quantize,
     today,
 )
+from maillage.core.selectors import FORFAIT_MONTHLY
 
 from .access import enrolments_visible
 from .models import Enrolment, ForfaitMonth, ReferrerKind
@@ -376,4 +377,41 @@ V2_08 = Indicator(
     breakdowns=_person_breakdowns(stays, living_situation=True),
 )
 
-INDICATORS = [V2_01A, V2_01B, V2_01C, V2_02, V2_03, V2_08]
+# --- F-02 the forfait's value ----------------------------------------------------------------
+
+
+def forfait_value(*, crt, period: Period, count: int):
+    return quantize(count * FORFAIT_MONTHLY)
+
+
+def _envelope(*, crt, period: Period, population) -> list[Extra]:
+    """The volet 2 envelope of the period: 900 € × the CRT's target × the months of the
+    period (001 §III.3: 900 € × 12 × 30 = 324,000 € a year)."""
+    months = len(period.months())
+    envelope = quantize(FORFAIT_MONTHLY * crt.file_active_target * months)
+    return [
+        Extra("Mois-forfait de la période", population.count(), "mois-forfait"),
+        Extra(f"Enveloppe du volet 2 ({crt.file_active_target} personnes × 900 € × {months} "
+              "mois)", envelope, "€"),
+    ]
+
+
+F_02 = Indicator(
+    code="F-02",
+    name="Valorisation du forfait volet 2 (mois-forfait × 900 €)",
+    definition=(
+        "Somme des mois-forfait des mois que la période touche (la règle de V2-01c : un mois "
+        "compte pour une personne admise et pas en sortie temporaire au moins un jour de ce "
+        "mois, une fois par personne) multipliée par 900 € (001 §III.3), comparée à "
+        "l'enveloppe du volet 2 de la période : 900 € × la cible de file active du CRT × les "
+        "mois de la période. La comparaison aux dépenses du volet 2 viendra avec le budget."
+    ),
+    unit="€",
+    population=forfait_months,
+    visible=_forfait_months_visible,
+    breakdowns=(Breakdown("month", "Mois", lambda p: "month", labels=_month_labels),),
+    compute=forfait_value,
+    extras=_envelope,
+)
+
+INDICATORS = [V2_01A, V2_01B, V2_01C, V2_02, V2_03, V2_08, F_02]

@@ -148,6 +148,17 @@ def test_average_monthly_file_active(world, crt_a, users):
                   breakdown="month", key=date(2025, 3, 1)).count() == 2
 
 
+def test_forfait_value(world, crt_a):
+    """F-02: the same 15 mois-forfait (V2-01c), at 900 € each, against the envelope of a CRT
+    whose target is 30 people over the 6 months."""
+    r = _result("F-02", crt_a)
+    assert (r.count, r.value, r.unit) == (15, Decimal("13500.00"), "€")
+    assert _rows(r, "month")["mars 2025"] == 2
+    assert [(e.value, e.unit) for e in r.extras] == [
+        (15, "mois-forfait"), (Decimal("162000.00"), "€")]
+    assert r.previous_value == Decimal("12600.00")  # H2 2024: 14 mois-forfait
+
+
 def test_entries(world, crt_a, users):
     r = _result("V2-02", crt_a)
     assert (r.value, r.unit, r.previous_value) == (2, "admissions", 2)  # B, C again; A, C
@@ -200,7 +211,8 @@ def test_profile_of_the_file_active(world, crt_a):
         assert breakdown.exclusive and breakdown.total == 4, breakdown.code
 
 
-@pytest.mark.parametrize("code", ["V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-08"])
+@pytest.mark.parametrize("code", ["V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-08",
+                                  "F-02"])
 def test_drilldown_follows_the_policies(world, crt_a, crt_b, users, user_b, code):
     """The direction sees every record counted; the ARS, a partner and the activity leader
     (no ``enrolment.view``) none; another CRT's user sees their own CRT only."""
