@@ -10,7 +10,7 @@ these people to the sessions, nor the secretariat, the direction (counts only, t
 follow the file's health rule (``beneficiaries.access``: ``file_for_request(...).health``).
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
@@ -48,6 +48,20 @@ def territory_acts_visible(*, crt, user, roles) -> QuerySet[TelehealthAct]:
 
 def can_view_territory_act(*, user, roles, act: TelehealthAct) -> bool:
     return sees_territory_telehealth(roles) and act.attendee_id is not None
+
+
+def telehealth_acts_visible(*, crt, user, roles) -> QuerySet[TelehealthAct]:
+    """Every telehealth act ``user`` may read, both volets: those about the volet 2
+    beneficiaries whose health data they see (the file's rule, ``telehealth.view``) and those
+    about the older people of the territory (the rule above). The indicators' drill-down."""
+    from maillage.beneficiaries.access import health_visible_beneficiaries
+
+    if not has_permission(roles, "telehealth.view"):
+        return TelehealthAct.objects.none()
+    about = Q(beneficiary__in=health_visible_beneficiaries(crt=crt, user=user, roles=roles))
+    if sees_territory_telehealth(roles):
+        about |= Q(attendee__isnull=False)
+    return TelehealthAct.objects.filter(about, crt=crt)
 
 
 def access_doc() -> list[tuple[str, dict[str, str]]]:
