@@ -25,10 +25,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, Least
+from django.db.models.lookups import LessThanOrEqual
 
 from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.identity import Sex
@@ -38,6 +40,7 @@ from maillage.core.indicators import (
     GIR_LABELS,
     MONTHS,
     Breakdown,
+    DaysBetween,
     Extra,
     Indicator,
     Period,
@@ -48,7 +51,8 @@ from maillage.core.indicators import (
 from maillage.core.selectors import FORFAIT_MONTHLY
 
 from .access import enrolments_visible
-from .models import Enrolment, ForfaitMonth, ReferrerKind
+from .models import Enrolment, ForfaitMonth, ReferrerKind, Suspension
+from .periods import hospitalisation_exceeds_three_months
 
 #: The minimum average monthly file active of 001 §IV.2.1.
 FILE_ACTIVE_MINIMUM = 30
@@ -377,6 +381,86 @@ V2_08 = Indicator(
     breakdowns=_person_breakdowns(stays, living_situation=True),
 )
 
+# --- V2-04 temporary exits -------------------------------------------------------------------
+
+
+def temporary_exits(crt, period: Period) -> QuerySet[Suspension]:
+    """Temporary exits begun in the period."""
+    return Suspension.objects.filter(crt=crt, start_date__gte=period.start,
+                                     start_date__lte=period.end)
+
+
+def _suspensions_visible(*, crt, user, roles) -> QuerySet[Suspension]:
+    return Suspension.objects.filter(
+        crt=crt, enrolment__in=_enrolments_visible(crt=crt, user=user, roles=roles))
+
+
+def days_away(period: Period) -> DaysBetween:
+    """Whole days from the exit to the return home, cut at the period's end (an exit going on
+    counts up to that day)."""
+    end = Value(period.end, output_field=DateField())
+    return DaysBetween("start_date", Least(Coalesce("end_date", end), end))
+
+
+LENGTH_BANDS = {"le7": "7 jours ou moins", "le30": "8 à 30 jours", "le90": "31 à 90 jours",
+                "gt90": "Plus de 90 jours"}
+
+
+def _length_band(period: Period) -> Case:
+    days = days_away(period)
+    return Case(When(LessThanOrEqual(days, 7), then=Value("le7")),
+                When(LessThanOrEqual(days, 30), then=Value("le30")),
+                When(LessThanOrEqual(days, 90), then=Value("le90")),
+                default=Value("gt90"))
+
+
+def _exits_figures(*, crt, period: Period, population) -> list[Extra]:
+    """People concerned and days away (one aggregate); hospitalisations of more than 3 months
+    by the rule of ``periods`` over the few that reach 89 days (the database narrows them)."""
+    figures = population.order_by().aggregate(
+        people=Count("enrolment__beneficiary", distinct=True),
+        days=Sum(days_away(period)))
+    long_ones = (population.filter(kind=Suspension.Kind.HOSPITALISATION)
+                 .alias(days=days_away(period)).filter(days__gte=89)
+                 .values_list("start_date", "end_date"))
+    cut = min(period.end, today())
+    over_three_months = sum(
+        1 for start, end in long_ones
+        if hospitalisation_exceeds_three_months(start, min(end or cut, cut)))
+    return [
+        Extra("Personnes concernées", figures["people"], "personnes"),
+        Extra("Jours d'absence (arrêtés à la fin de la période)", figures["days"] or 0,
+              "jours"),
+        Extra("Hospitalisations de plus de 3 mois (sortie définitive à proposer)",
+              over_three_months, "sorties temporaires"),
+    ]
+
+
+V2_04 = Indicator(
+    code="V2-04",
+    name="Nombre de sorties temporaires — motifs et durée",
+    definition=(
+        "Sorties temporaires commencées dans la période, par type et par durée d'absence : "
+        "jours entiers du départ au retour à domicile, une sortie en cours étant arrêtée au "
+        "dernier jour de la période (INDICATORS §1). Aussi : les personnes concernées, le "
+        "total des jours d'absence et les hospitalisations de plus de 3 mois, pour "
+        "lesquelles une sortie définitive est à proposer (001 §IV.2.1). Le motif, en texte "
+        "libre, n'est pas ventilé."
+    ),
+    unit="sorties temporaires",
+    population=temporary_exits,
+    visible=_suspensions_visible,
+    breakdowns=(
+        Breakdown("kind", "Type", lambda p: "kind", labels=dict(Suspension.Kind.choices)),
+        Breakdown("length", "Durée d'absence", _length_band, labels=LENGTH_BANDS),
+        Breakdown("ongoing", "En cours à la fin de la période", lambda p: Case(
+            When(Q(end_date__isnull=True) | Q(end_date__gt=p.end), then=Value("oui")),
+            default=Value("non")), labels=YES_NO),
+    ),
+    extras=_exits_figures,
+)
+
+
 # --- F-02 the forfait's value ----------------------------------------------------------------
 
 
@@ -414,4 +498,4 @@ F_02 = Indicator(
     extras=_envelope,
 )
 
-INDICATORS = [V2_01A, V2_01B, V2_01C, V2_02, V2_03, V2_08, F_02]
+INDICATORS = [V2_01A, V2_01B, V2_01C, V2_02, V2_03, V2_04, V2_08, F_02]

@@ -36,6 +36,7 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    Func,
     IntegerField,
     Q,
     QuerySet,
@@ -166,6 +167,30 @@ AGE_BANDS = (
     ("95plus", "95 ans et plus", 95),
 )
 AGE_BAND_LABELS = {code: label for code, label, _ in AGE_BANDS}
+
+
+class DaysBetween(Func):
+    """Whole days from ``start`` to ``end`` (expressions of dates, or dates), computed by the
+    database: ``end - start`` on PostgreSQL (dates subtract to an integer), the difference of
+    Julian days on SQLite."""
+
+    output_field = IntegerField()
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+
+    def __init__(self, start, end, **extra):
+        def expression(value):
+            if isinstance(value, date):
+                return Value(value, output_field=DateField())
+            return F(value) if isinstance(value, str) else value
+
+        # The later date first: ``end - start``.
+        super().__init__(expression(end), expression(start), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection,
+                              template="CAST(julianday(%(expressions)s) AS INTEGER)",
+                              arg_joiner=") - julianday(", **extra_context)
 
 
 def age_on(birth_date, day) -> Any:

@@ -148,6 +148,49 @@ def test_average_monthly_file_active(world, crt_a, users):
                   breakdown="month", key=date(2025, 3, 1)).count() == 2
 
 
+@pytest.fixture
+def exits(crt_a, crt_b):
+    """H1 2025: P1 in hospital 10/01 → 15/01 (5 days) and in the temporary room 01/03 →
+    20/03 (19 days), and an earlier hospitalisation from 20/12/2024; P2 in hospital since
+    01/02, not back (149 days at 30/06: more than 3 months); P3 on holiday 20/06 → 10/07 (10
+    days within H1). CRT B: one exit."""
+    def away(person, kind, start, end=None):
+        return Suspension.objects.create(crt=person.crt, enrolment=person.enrolments.get(),
+                                         kind=kind, start_date=start, end_date=end, reason="—")
+
+    p1, p2, p3 = (BeneficiaryFactory(crt=crt_a) for _ in range(3))
+    for p in (p1, p2, p3):
+        enrolment(p, admitted_on=date(2024, 6, 1))
+    away(p1, "hospitalisation", date(2024, 12, 20), date(2025, 1, 5))
+    made = [away(p1, "hospitalisation", date(2025, 1, 10), date(2025, 1, 15)),
+            away(p1, "temporary_room", date(2025, 3, 1), date(2025, 3, 20)),
+            away(p2, "hospitalisation", date(2025, 2, 1)),
+            away(p3, "holidays", date(2025, 6, 20), date(2025, 7, 10))]
+    other = BeneficiaryFactory(crt=crt_b)
+    enrolment(other, admitted_on=date(2024, 6, 1))
+    away(other, "holidays", date(2025, 5, 1), date(2025, 5, 8))
+    return made
+
+
+def test_temporary_exits(exits, crt_a, crt_b, users):
+    r = _result("V2-04", crt_a)
+    assert (r.value, r.unit) == (4, "sorties temporaires")
+    kinds = _rows(r, "kind")
+    assert (kinds["Hospitalisation"], kinds["Vacances"], sum(kinds.values())) == (2, 1, 4)
+    assert _rows(r, "length") == {"7 jours ou moins": 1, "8 à 30 jours": 2,
+                                  "31 à 90 jours": 0, "Plus de 90 jours": 1}
+    assert _rows(r, "ongoing") == {"Oui": 2, "Non": 2}
+    assert {e.label: e.value for e in r.extras} == {
+        "Personnes concernées": 3,
+        "Jours d'absence (arrêtés à la fin de la période)": 5 + 19 + 149 + 10,
+        "Hospitalisations de plus de 3 mois (sortie définitive à proposer)": 1,
+    }
+    assert r.previous_value == 1  # H2 2024: the hospitalisation of 20/12
+    assert _result("V2-04", crt_b).value == 1
+    assert set(_drill("V2-04", crt_a, users[Role.DIRECTION], {Role.DIRECTION},
+                      breakdown="length", key="le30")) == {exits[1], exits[3]}
+
+
 def test_forfait_value(world, crt_a):
     """F-02: the same 15 mois-forfait (V2-01c), at 900 € each, against the envelope of a CRT
     whose target is 30 people over the 6 months."""
@@ -211,8 +254,8 @@ def test_profile_of_the_file_active(world, crt_a):
         assert breakdown.exclusive and breakdown.total == 4, breakdown.code
 
 
-@pytest.mark.parametrize("code", ["V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-08",
-                                  "F-02"])
+@pytest.mark.parametrize("code", ["V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-04",
+                                  "V2-08", "F-02"])
 def test_drilldown_follows_the_policies(world, crt_a, crt_b, users, user_b, code):
     """The direction sees every record counted; the ARS, a partner and the activity leader
     (no ``enrolment.view``) none; another CRT's user sees their own CRT only."""

@@ -106,3 +106,19 @@ def test_one_query_per_figure(crt_a, django_assert_num_queries):
     data = result.as_dict()
     assert data["unit"] == "personnes" and data["period"]["label"] == "année 2025"
     assert data["previous"]["period"]["label"] == "année 2024"
+
+
+@pytest.mark.django_db
+def test_days_between_is_computed_by_the_database(crt_a):
+    """Whole days between two dates, across a month, a leap day and a year, from columns or
+    fixed dates (the same on SQLite and PostgreSQL)."""
+    from maillage.core.indicators import DaysBetween
+
+    Crt.objects.filter(pk=crt_a.pk).update(opened_on=date(2024, 2, 27))
+    row = Crt.objects.filter(pk=crt_a.pk).annotate(
+        leap=DaysBetween("opened_on", date(2024, 3, 1)),
+        year=DaysBetween(date(2024, 12, 31), date(2025, 1, 1)),
+        same=DaysBetween("opened_on", "opened_on"),
+        back=DaysBetween(date(2024, 3, 1), "opened_on"),
+    ).values("leap", "year", "same", "back").get()
+    assert row == {"leap": 3, "year": 1, "same": 0, "back": -3}
