@@ -23,6 +23,7 @@ from maillage.oncall.tests import factories as oncall
 from maillage.organisation.tests import factories as organisation
 from maillage.outreach.tests import factories as outreach
 from maillage.portal.tests.factories import portal_file
+from maillage.steering.tests import factories as steering
 from maillage.surveys.tests import factories as surveys
 from maillage.territory.tests.factories import (
     CommuneFactory,
@@ -204,6 +205,12 @@ OBJECT_ROUTES = {
         "public_id": _decision(crt, user).public_id},
     "organisation:decision_done": lambda crt, user, roles: {
         "public_id": _decision(crt, user).public_id},
+    "steering:expense_edit": lambda crt, user, roles: {
+        "public_id": steering.expense(crt).public_id},
+    "steering:allocation_edit": lambda crt, user, roles: {
+        "public_id": steering.allocation(crt).public_id},
+    "steering:mapping_edit": lambda crt, user, roles: {
+        "public_id": steering.mapping(crt).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
