@@ -8,6 +8,8 @@ object that user may legitimately reach (e.g. a beneficiary whose care team incl
 that the permission matrix tests the role, not the object rules (tested in each app).
 """
 
+import itertools
+
 from maillage.admissions.models import Suspension
 from maillage.admissions.tests.factories import ReferralFactory, contract, enrolment
 from maillage.beneficiaries.tests.factories import (
@@ -32,6 +34,8 @@ from maillage.territory.tests.factories import (
     agreement,
 )
 from maillage.visits.tests import factories as visits
+
+_SERIAL = itertools.count(1)
 
 
 def _one(factory):
@@ -207,10 +211,11 @@ OBJECT_ROUTES = {
         "public_id": _decision(crt, user).public_id},
     "steering:expense_edit": lambda crt, user, roles: {
         "public_id": steering.expense(crt).public_id},
+    # One allocation a year and one mapping a prefix per CRT: each build takes a new one.
     "steering:allocation_edit": lambda crt, user, roles: {
-        "public_id": steering.allocation(crt).public_id},
+        "public_id": steering.allocation(crt, year=2000 + next(_SERIAL) % 100).public_id},
     "steering:mapping_edit": lambda crt, user, roles: {
-        "public_id": steering.mapping(crt).public_id},
+        "public_id": steering.mapping(crt, prefix=f"6{next(_SERIAL)}").public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
