@@ -165,3 +165,18 @@ class TestImportPage:
         assert "ligne 7 : 17 colonnes au lieu de 18." in text
         assert 'id="id_file_errors"' in html
         assert not FecImport.objects.exists()
+
+
+def test_expense_accounts():
+    assert [a for a in ("641100", "205100", "218300", "281830", "291000", "401000", "512000",
+                        "706000") if fec.is_expense_account(a)] == ["641100", "205100", "218300"]
+
+
+def test_many_errors_are_summed_up():
+    content = sample()
+    for n in range(3, 30):
+        content = replace_line(content, n, lambda c: c.__setitem__(3, "x"))
+    with pytest.raises(fec.FecError) as error:
+        fec.parse(content)
+    assert len(error.value.messages) == fec.MAX_ERRORS + 1
+    assert error.value.messages[-1] == "… et 7 autre(s) erreur(s)."

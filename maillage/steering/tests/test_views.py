@@ -320,3 +320,20 @@ class TestAccess:
                 allowed = obj.crt_id == crt_a.id and can_view_budget(user=user, roles=roles,
                                                                      obj=obj)
                 assert (obj in visible) == allowed, (role, obj)
+
+
+class TestForms:
+    def test_allocation_form_shows_the_prorata_check(self, client, users, crt_a):
+        crt_a.opened_on = date(2026, 7, 1)
+        crt_a.save()
+        client.force_login(users["direction"])
+        text = visible_text(client.get(reverse("steering:allocation_create") + "?annee=2026"))
+        assert fr("ouverture le 01/07/2026, le prorata aux jours de la dotation annuelle donne "
+                  "201 643,84 € pour 2026.") in text
+        text = visible_text(client.get(reverse("steering:allocation_create") + "?annee=2027"))
+        assert "prorata" not in text
+
+    def test_mapping_form_prefilled_from_an_unmapped_account(self, client, users):
+        client.force_login(users["direction"])
+        response = client.get(reverse("steering:mapping_create") + "?compte=64510000")
+        assert 'value="64510000"' in response.content.decode()
