@@ -17,4 +17,5 @@ class SteeringAction(models.TextChoices):
     ACCOUNT_MAPPING_CREATED = "account_mapping.created", "Correspondance de compte ajoutée"
     ACCOUNT_MAPPING_UPDATED = "account_mapping.updated", "Correspondance de compte modifiée"
     FEC_IMPORTED = "fec.imported", "Import d'un fichier des écritures comptables (FEC)"
+    FEC_CANCELLED = "fec.cancelled", "Annulation d'un import FEC (ses dépenses retirées)"
     BUDGET_EXPORTED = "budget.exported", "Export du compte analytique (XLSX)"

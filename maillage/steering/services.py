@@ -246,3 +246,17 @@ def fec_import(*, actor, crt: Crt, file_name: str, content: bytes) -> FecImport:
         "lignes lues": record.lines_read, "dépenses créées": record.expenses_created,
         "comptes sans correspondance": len(record.unmapped)})
     return record
+
+
+@transaction.atomic
+def fec_import_cancel(*, actor, record: FecImport) -> int:
+    """Withdraw an import: its expenses and the import itself, so that the file can be imported
+    again (after a mapping is added or corrected). Returns the number of expenses removed."""
+    locked = FecImport.objects.select_for_update().filter(pk=record.pk).first()
+    if locked is None:
+        raise DomainError("Cet import a déjà été annulé.", code="conflict")
+    removed, _ = Expense.objects.filter(fec_import=locked).delete()
+    audit_log(actor=actor, action="fec.cancelled", obj=locked, details={
+        "fichier": locked.file_name, "dépenses retirées": removed})
+    locked.delete()
+    return removed

@@ -19,4 +19,6 @@ urlpatterns = [
     path("budget/comptes/<uuid:public_id>/modifier/", views.mapping_edit, name="mapping_edit"),
     path("budget/imports/", views.fec_import_list, name="fec_import_list"),
     path("budget/imports/fec/", views.fec_import, name="fec_import"),
+    path("budget/imports/<uuid:public_id>/annuler/", views.fec_import_cancel,
+         name="fec_import_cancel"),
 ]

@@ -7,16 +7,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import selectors, services, xlsx
-from .access import allocations_visible, expenses_visible, mappings_visible
+from .access import (
+    allocations_visible,
+    expenses_visible,
+    fec_imports_visible,
+    mappings_visible,
+)
 from .forms import AllocationForm, ExpenseFilterForm, ExpenseForm, FecImportForm, MappingForm
 from .models import Allocation, Expense
 
@@ -273,3 +279,19 @@ def fec_import(request: HttpRequest) -> HttpResponse:
                              "submit_label": "Importer",
                              "back_url": reverse("steering:fec_import_list"),
                              "back_label": "Imports FEC"})
+
+
+@require("budget.manage")
+@require_POST
+def fec_import_cancel(request: HttpRequest, public_id) -> HttpResponse:
+    record = get_for_crt(fec_imports_visible(**_who(request)), request.crt, public_id)
+    try:
+        removed = services.fec_import_cancel(actor=request.user, record=record)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Import « {record.file_name} » annulé : {removed} "
+                                  f"dépense{'s' if removed > 1 else ''} retirée"
+                                  f"{'s' if removed > 1 else ''}. Le fichier peut être importé "
+                                  "à nouveau.")
+    return redirect("steering:fec_import_list")

@@ -216,6 +216,8 @@ OBJECT_ROUTES = {
         "public_id": steering.allocation(crt, year=2000 + next(_SERIAL) % 100).public_id},
     "steering:mapping_edit": lambda crt, user, roles: {
         "public_id": steering.mapping(crt, prefix=f"6{next(_SERIAL)}").public_id},
+    "steering:fec_import_cancel": lambda crt, user, roles: {
+        "public_id": steering.fec_import(crt).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -415,7 +417,7 @@ POST_ONLY = {
     "core:outbox_retry",
     "surveys:questionnaire_duplicate", "surveys:question_remove", "surveys:question_move",
     "surveys:collection_toggle", "surveys:questionnaires_install",
-    "outreach:session_satisfaction",
+    "outreach:session_satisfaction", "steering:fec_import_cancel",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
     "portal:access_remove_caregiver",
 }

@@ -1,7 +1,15 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 
-from maillage.steering.models import AccountMapping, Allocation, Expense, Nature, Volet
+from maillage.steering.models import (
+    AccountMapping,
+    Allocation,
+    Expense,
+    FecImport,
+    Nature,
+    Volet,
+)
 
 
 def allocation(crt, **fields) -> Allocation:
@@ -21,3 +29,14 @@ def expense(crt, **fields) -> Expense:
 def mapping(crt, **fields) -> AccountMapping:
     values = {"prefix": "6411", "nature": Nature.STAFF_CARE, "volet": Volet.VOLET2, **fields}
     return AccountMapping.objects.create(crt=crt, **values)
+
+
+def fec_import(crt, **fields) -> FecImport:
+    """An import with one expense."""
+    values = {"file_name": "FEC.txt", "file_hash": uuid.uuid4().hex * 2,
+              "period_start": date(2026, 1, 1), "period_end": date(2026, 1, 31),
+              "lines_read": 2, "expenses_created": 1, "amount_imported": Decimal("312.00"),
+              **fields}
+    record = FecImport.objects.create(crt=crt, **values)
+    expense(crt, source=Expense.Source.FEC, fec_import=record, fec_line=2, account="61100000")
+    return record

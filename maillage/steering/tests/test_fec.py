@@ -180,3 +180,23 @@ def test_many_errors_are_summed_up():
         fec.parse(content)
     assert len(error.value.messages) == fec.MAX_ERRORS + 1
     assert error.value.messages[-1] == "… et 7 autre(s) erreur(s)."
+
+
+class TestCancel:
+    def test_cancel_then_import_again_with_the_missing_mapping(self, client, users, crt_a):
+        install_mappings(crt_a)
+        record = services.fec_import(actor=users["direction"], crt=crt_a, file_name="a.txt",
+                                     content=sample())
+        url = reverse("steering:fec_import_cancel", args=[record.public_id])
+        client.force_login(users["coordinator"])
+        assert client.post(url).status_code == 403
+        client.force_login(users["direction"])
+        response = client.post(url, follow=True)
+        assert "Import « a.txt » annulé : 25 dépenses retirées." in visible_text(response)
+        assert not Expense.objects.exists() and not FecImport.objects.exists()
+        assert AuditEvent.objects.filter(action="fec.cancelled", crt=crt_a).exists()
+        mapping(crt_a, prefix="6451", nature="staff_care", volet="2")
+        again = services.fec_import(actor=users["direction"], crt=crt_a, file_name="a.txt",
+                                    content=sample())
+        assert (again.expenses_created, again.unmapped) == (28, [])
+        assert client.post(url).status_code == 404  # the first import is gone
