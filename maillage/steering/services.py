@@ -197,7 +197,8 @@ class Mapper:
 def fec_import(*, actor, crt: Crt, file_name: str, content: bytes) -> FecImport:
     """Import the expenses of a FEC: every class 6 / class 2 line whose account has a mapping
     becomes an expense with its axes; charge accounts without mapping are reported on the
-    import. A malformed file, or one already imported, is refused and nothing is written."""
+    import. A malformed file, one already imported, or one whose entries overlap the period of
+    an earlier import, is refused and nothing is written."""
     digest = hashlib.sha256(content).hexdigest()
     already = FecImport.objects.filter(crt=crt, file_hash=digest).select_related(
         "created_by").first()
@@ -207,11 +208,20 @@ def fec_import(*, actor, crt: Crt, file_name: str, content: bytes) -> FecImport:
             f" (« {already.file_name} ») : rien n'a été importé une seconde fois.",
             field="file")
     lines = fec.parse(content)
+    start = min(line.entry_date for line in lines)
+    end = max(line.entry_date for line in lines)
+    overlap = FecImport.objects.filter(crt=crt, period_start__lte=end,
+                                       period_end__gte=start).first()
+    if overlap is not None:  # a yearly FEC after the quarterly ones would count twice
+        raise DomainError(
+            f"Les écritures du {overlap.period_start:%d/%m/%Y} au {overlap.period_end:%d/%m/%Y}"
+            f" ont déjà été importées (« {overlap.file_name} ») et ce fichier couvre aussi "
+            f"cette période ({start:%d/%m/%Y} – {end:%d/%m/%Y}) : annulez d'abord cet import "
+            "pour ne pas compter deux fois les mêmes dépenses.", field="file")
     mapper = Mapper(AccountMapping.objects.filter(crt=crt).select_related("domain"))
     record = FecImport(
         crt=crt, created_by=actor, file_name=file_name[:200], file_hash=digest,
-        period_start=min(line.entry_date for line in lines),
-        period_end=max(line.entry_date for line in lines), lines_read=len(lines),
+        period_start=start, period_end=end, lines_read=len(lines),
         expenses_created=0, amount_imported=Decimal("0"))
     record.save()
     expenses = []

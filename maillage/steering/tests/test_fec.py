@@ -131,6 +131,14 @@ class TestImport:
                                 content=sample())
         assert "déjà été importé" in error.value.message
         assert FecImport.objects.filter(crt=crt_a).count() == 1
+        # Another file over the same period (the year's FEC after the quarter's): refused.
+        later = sample().replace(b"20260105", b"20260106", 2)
+        with pytest.raises(DomainError) as error:
+            services.fec_import(actor=users["direction"], crt=crt_a, file_name="annee.txt",
+                                content=later)
+        assert error.value.message.startswith(
+            "Les écritures du 05/01/2026 au 28/03/2026 ont déjà été importées (« a.txt »)")
+        assert FecImport.objects.filter(crt=crt_a).count() == 1
         # Another CRT importing the same file is another matter (its own mapping: none).
         record = services.fec_import(actor=user_b, crt=crt_b, file_name="a.txt",
                                      content=sample())
