@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "maillage.organisation",
     "maillage.surveys",
     "maillage.outreach",
+    "maillage.steering",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,6 @@ urlpatterns = [
     path("organisation/", include("maillage.organisation.urls")),
     path("enquetes/", include("maillage.surveys.urls")),
     path("volet1/", include("maillage.outreach.urls")),
+    path("pilotage/", include("maillage.steering.urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -94,6 +94,8 @@ class Perm(StrEnum):
     POSITION_MANAGE = "position.manage"
     MEETING_VIEW = "meeting.view"
     MEETING_MANAGE = "meeting.manage"
+    BUDGET_VIEW = "budget.view"
+    BUDGET_MANAGE = "budget.manage"
 
 
 ALL_ROLES = frozenset(Role)
@@ -263,6 +265,13 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # admissions); recorded by coordination and the direction. Partners and the ARS: nothing.
     Perm.MEETING_VIEW: CRT_TEAM,
     Perm.MEETING_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The budget (issue 14 §4): allocation, expenses with their analytic axes, FEC imports, the
+    # analytic account. The director owns it and alone keeps it; the coordination reads it (the
+    # cost per domain and the forfait consumption steer the volet 2 it organises). No personal
+    # data; the rest of the team, partners, the DPO and the ARS (who gets the regional
+    # reports): nothing.
+    Perm.BUDGET_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.BUDGET_MANAGE: frozenset({Role.DIRECTION}),
 }
 
 

@@ -8,6 +8,8 @@ object that user may legitimately reach (e.g. a beneficiary whose care team incl
 that the permission matrix tests the role, not the object rules (tested in each app).
 """
 
+import itertools
+
 from maillage.admissions.models import Suspension
 from maillage.admissions.tests.factories import ReferralFactory, contract, enrolment
 from maillage.beneficiaries.tests.factories import (
@@ -23,6 +25,7 @@ from maillage.oncall.tests import factories as oncall
 from maillage.organisation.tests import factories as organisation
 from maillage.outreach.tests import factories as outreach
 from maillage.portal.tests.factories import portal_file
+from maillage.steering.tests import factories as steering
 from maillage.surveys.tests import factories as surveys
 from maillage.territory.tests.factories import (
     CommuneFactory,
@@ -31,6 +34,8 @@ from maillage.territory.tests.factories import (
     agreement,
 )
 from maillage.visits.tests import factories as visits
+
+_SERIAL = itertools.count(1)
 
 
 def _one(factory):
@@ -204,6 +209,15 @@ OBJECT_ROUTES = {
         "public_id": _decision(crt, user).public_id},
     "organisation:decision_done": lambda crt, user, roles: {
         "public_id": _decision(crt, user).public_id},
+    "steering:expense_edit": lambda crt, user, roles: {
+        "public_id": steering.expense(crt).public_id},
+    # One allocation a year and one mapping a prefix per CRT: each build takes a new one.
+    "steering:allocation_edit": lambda crt, user, roles: {
+        "public_id": steering.allocation(crt, year=2000 + next(_SERIAL) % 100).public_id},
+    "steering:mapping_edit": lambda crt, user, roles: {
+        "public_id": steering.mapping(crt, prefix=f"6{next(_SERIAL)}").public_id},
+    "steering:fec_import_cancel": lambda crt, user, roles: {
+        "public_id": steering.fec_import(crt).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -403,7 +417,7 @@ POST_ONLY = {
     "core:outbox_retry",
     "surveys:questionnaire_duplicate", "surveys:question_remove", "surveys:question_move",
     "surveys:collection_toggle", "surveys:questionnaires_install",
-    "outreach:session_satisfaction",
+    "outreach:session_satisfaction", "steering:fec_import_cancel",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
     "portal:access_remove_caregiver",
 }

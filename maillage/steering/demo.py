@@ -1,0 +1,85 @@
+"""Demo budget of the first CRT: its allocations of last year (prorated, opened during it) and
+this year, the account mapping of its carrier, a FEC of the carrier's accounting for the last
+twelve closed months (imported through the service, one social-charges account left unmapped
+and reported) and the typed expenses the FEC does not carry (partner staff, téléassistance)."""
+
+from datetime import date
+from decimal import Decimal
+
+from maillage.admissions.periods import add_months
+from maillage.care.models import Domain
+from maillage.core.demo import DemoContext, keep_dates
+from maillage.core.models import Membership
+from maillage.core.roles import Role
+
+from . import services
+from .models import Allocation, Expense, FecImport, Nature, Volet, prorata
+from .sample import MAPPINGS, sample_fec
+
+D = Decimal
+
+
+def _director(crt):
+    return Membership.objects.filter(crt=crt, is_active=True,
+                                     roles__role=Role.DIRECTION).select_related(
+        "user").first().user
+
+
+def load(ctx: DemoContext) -> None:
+    crt = next(iter(ctx.crts.values()))
+    director = _director(crt)
+    domains = {d.code: d for d in Domain.objects.filter(crt=crt)}
+    today = ctx.today
+    with ctx.at(crt.opened_on):
+        for prefix, label, nature, volet, domain in MAPPINGS:
+            services.mapping_create(actor=director, crt=crt, prefix=prefix, label=label,
+                                    nature=nature, volet=volet, domain=domains.get(domain))
+    for year in (today.year - 1, today.year):
+        check = prorata(crt.annual_allocation, crt.opened_on, year)
+        notified = crt.annual_allocation if check is None else \
+            (check / 1000).quantize(D("1")) * 1000  # the ARS rounds to the thousand
+        if crt.opened_on and crt.opened_on.year > year:
+            continue
+        volet2 = (notified * D("0.81")).quantize(D("1"))
+        with ctx.at(max(date(year, 1, 15), crt.opened_on or date(year, 1, 15))):
+            services.allocation_create(
+                actor=director, crt=crt, year=year, notified_amount=notified,
+                notified_on=max(date(year, 1, 10), crt.opened_on or date(year, 1, 10)),
+                volet1_planned=notified - volet2, volet2_planned=volet2,
+                earmarked_amount=D("15000.00") if year == today.year else D("0"),
+                earmarked_label="Crédits d'amorçage (starter)" if year == today.year else "")
+    first = max(crt.opened_on or today, add_months(today.replace(day=1), -12)).replace(day=1)
+    months, month = [], first
+    while month < today.replace(day=1):
+        months.append((month.year, month.month))
+        month = add_months(month, 1)
+    if months:
+        content = sample_fec(months)
+        with ctx.at(today.replace(day=1)):
+            services.fec_import(actor=director, crt=crt, file_name=f"FEC-{crt.finess}-"
+                                f"{months[-1][0]}{months[-1][1]:02d}.txt", content=content)
+    typed = []
+    for year, month in months:
+        day = date(year, month, 3)
+        typed += [
+            Expense(crt=crt, created_by=director, updated_by=director, spent_on=day,
+                    label=f"Médecin coordonnateur mis à disposition — {month:02d}/{year}",
+                    amount=D("1850.00"), nature=Nature.STAFF_MEDICAL, volet=Volet.VOLET2,
+                    domain=domains.get("suivi"), created_at=ctx.day_at(day),
+                    updated_at=ctx.day_at(day)),
+            Expense(crt=crt, created_by=director, updated_by=director, spent_on=day,
+                    label=f"Téléassistance renforcée — {month:02d}/{year}",
+                    amount=D("312.00"), nature=Nature.TELEASSISTANCE, volet=Volet.VOLET2,
+                    domain=domains.get("securite"), created_at=ctx.day_at(day),
+                    updated_at=ctx.day_at(day)),
+        ]
+    with keep_dates(Expense):
+        Expense.objects.bulk_create(typed)
+
+
+def summary(ctx: DemoContext) -> str:
+    crts = list(ctx.crts.values())
+    expenses = Expense.objects.filter(crt__in=crts)
+    return (f"Budget… {Allocation.objects.filter(crt__in=crts).count()} dotations, "
+            f"{expenses.count()} dépenses, {FecImport.objects.filter(crt__in=crts).count()} "
+            "import FEC")

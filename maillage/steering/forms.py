@@ -1,0 +1,170 @@
+from django import forms
+
+from maillage.care.models import Domain
+from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+
+from .fec import FecError
+from .models import AccountMapping, Allocation, Expense, Nature, Volet
+
+DATE_ERRORS = {"invalid": "Date invalide (jj/mm/aaaa)."}
+MAX_FEC_BYTES = 20 * 1024 * 1024
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre"]
+
+
+def money_errors(what: str) -> dict:
+    return {
+        "required": f"Indiquez {what}.",
+        "invalid": "Indiquez un montant en euros, par exemple 1250,50.",
+        "min_value": "Le montant ne peut pas être négatif.",
+        "max_decimal_places": "Deux décimales au plus (les centimes).",
+        "max_digits": "Montant trop grand.",
+        "max_whole_digits": "Montant trop grand.",
+    }
+
+
+class _DomainChoice(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Domaine (volet 2)", queryset=Domain.objects.none(), required=False,
+            to_field_name="public_id", empty_label="— Aucun",
+            help_text="Pour les dépenses du volet 2 : le domaine d'intervention qu'elles "
+                      "servent (coût par domaine).",
+            error_messages={"invalid_choice": "Choisissez un domaine dans la liste."}, **kwargs)
+
+
+def _domains(crt, instance):
+    qs = Domain.objects.filter(crt=crt, is_active=True)
+    if instance is not None and instance.domain_id:
+        qs = Domain.objects.filter(crt=crt).filter(
+            pk__in=list(qs.values_list("pk", flat=True)) + [instance.domain_id])
+    return qs.order_by("position", "name")
+
+
+def _amount_widget(field):
+    field.widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+
+class AllocationForm(VersionedModelForm):
+    class Meta:
+        model = Allocation
+        fields = ["year", "notified_amount", "notified_on", "volet1_planned", "volet2_planned",
+                  "earmarked_amount", "earmarked_label"]
+        widgets = {"notified_on": DateInput()}
+        error_messages = {
+            "year": {"required": "Indiquez l'année.", "invalid": "Indiquez une année."},
+            "notified_amount": money_errors("le montant notifié"),
+            "volet1_planned": money_errors("la part prévue du volet 1 (0 si aucune)"),
+            "volet2_planned": money_errors("la part prévue du volet 2 (0 si aucune)"),
+            "earmarked_amount": money_errors("les crédits fléchés (0 si aucun)"),
+            "notified_on": DATE_ERRORS,
+        }
+        help_texts = {
+            "notified_amount": "Le montant de la notification de l'ARS (proratisé la première "
+                               "année), tel qu'il est écrit.",
+            "earmarked_amount": "Crédits d'amorçage ou autres crédits fléchés de l'année.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("notified_amount", "volet1_planned", "volet2_planned", "earmarked_amount"):
+            _amount_widget(self.fields[name])
+        self._style_fields()
+
+    def _post_clean(self):
+        pass  # the service validates (the split, the year)
+
+
+class ExpenseForm(VersionedModelForm):
+    domain = _DomainChoice()
+
+    class Meta:
+        model = Expense
+        fields = ["spent_on", "label", "amount", "nature", "volet", "domain", "piece_ref"]
+        widgets = {"spent_on": DateInput()}
+        error_messages = {
+            "spent_on": {"required": "Indiquez la date de la dépense.", **DATE_ERRORS},
+            "label": {"required": "Indiquez le libellé de la dépense.",
+                      "max_length": "200 caractères au plus."},
+            "amount": {**money_errors("le montant"), "min_value": "Montant invalide."},
+            "nature": {"required": "Choisissez la nature de la dépense.",
+                       "invalid_choice": "Choisissez une nature dans la liste."},
+            "volet": {"required": "Choisissez le volet.",
+                      "invalid_choice": "Choisissez un volet dans la liste."},
+        }
+        help_texts = {"amount": "En euros ; négatif pour un avoir ou un remboursement."}
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = _domains(crt, self.instance if self.instance.pk
+                                                  else None)
+        _amount_widget(self.fields["amount"])
+        if self.instance.pk and self.instance.source == Expense.Source.FEC:
+            for name in ("spent_on", "label", "amount"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Importé du FEC : se corrige en comptabilité."
+        self._style_fields()
+
+    def _post_clean(self):
+        pass
+
+
+class MappingForm(VersionedModelForm):
+    domain = _DomainChoice()
+
+    class Meta:
+        model = AccountMapping
+        fields = ["prefix", "label", "nature", "volet", "domain"]
+        error_messages = {
+            "prefix": {"required": "Indiquez le début du numéro de compte (par exemple 6411).",
+                       "max_length": "20 caractères au plus."},
+            "nature": {"required": "Choisissez la nature.",
+                       "invalid_choice": "Choisissez une nature dans la liste."},
+            "volet": {"required": "Choisissez le volet.",
+                      "invalid_choice": "Choisissez un volet dans la liste."},
+        }
+
+    def __init__(self, *args, crt, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = _domains(crt, self.instance if self.instance.pk
+                                                  else None)
+        self._style_fields()
+
+    def _post_clean(self):
+        pass
+
+
+class FecImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Fichier des écritures comptables (FEC)",
+        help_text="Le fichier texte exporté par le logiciel comptable du porteur : 18 colonnes "
+                  "séparées par des tabulations ou des barres verticales (|), 20 Mo au plus.",
+        error_messages={"required": "Choisissez le fichier FEC.",
+                        "empty": "Le fichier est vide."},
+        widget=forms.FileInput(attrs={"accept": ".txt,.csv,text/plain"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FEC_BYTES:
+            raise forms.ValidationError("Fichier trop volumineux (20 Mo au plus).")
+        return upload
+
+    def add_domain_error(self, error):
+        """A refused FEC: each « ligne N : raison » next to the file field."""
+        if isinstance(error, FecError):
+            self.add_error("file", [forms.ValidationError(m) for m in
+                                    ["Fichier refusé, rien n'a été importé.", *error.messages]])
+            self._style_fields()
+            return
+        super().add_domain_error(error)
+
+
+class ExpenseFilterForm(forms.Form):
+    """The list's filters: a bad value is ignored (not a 500)."""
+
+    nature = forms.ChoiceField(choices=[("", "Toutes")] + Nature.choices, required=False)
+    volet = forms.ChoiceField(choices=[("", "Tous")] + Volet.choices, required=False)
+    mois = forms.TypedChoiceField(
+        choices=[("", "Tous")] + [(str(m), name) for m, name in enumerate(MONTHS, start=1)],
+        coerce=int, empty_value=None, required=False)

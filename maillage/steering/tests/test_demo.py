@@ -1,0 +1,38 @@
+"""The demo budget: the first CRT's allocations (last year's prorated), its account mapping,
+a FEC imported with one unmapped account reported, typed expenses; the page shows them."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.core.models import Crt, User
+from maillage.core.tests.helpers import visible_text
+from maillage.steering import selectors
+from maillage.steering.models import Allocation, Expense, FecImport, prorata
+
+
+def test_demo_budget(demo, client):
+    today = timezone.localdate()
+    crt = Crt.objects.get(name="CRT Anjou Bleu")
+    allocations = {a.year: a for a in Allocation.objects.filter(crt=crt)}
+    assert set(allocations) == {today.year - 1, today.year} - (
+        {today.year - 1} if crt.opened_on.year == today.year else set())
+    if crt.opened_on.year == today.year - 1:
+        check = prorata(crt.annual_allocation, crt.opened_on, today.year - 1)
+        assert allocations[today.year - 1].notified_amount < crt.annual_allocation
+        assert abs(allocations[today.year - 1].notified_amount - check) < 1000
+    record = FecImport.objects.get(crt=crt)
+    assert record.expenses_created > 80  # twelve closed months
+    assert [u["account"] for u in record.unmapped] == ["64510000"]
+    expenses = Expense.objects.filter(crt=crt)
+    assert expenses.filter(source="typed").count() >= 20
+    assert expenses.filter(source="fec").count() == record.expenses_created
+    assert not Expense.objects.exclude(crt=crt).exists()
+    director = User.objects.filter(memberships__crt=crt,
+                                   memberships__roles__role="direction").first()
+    figures = selectors.budget_year(crt=crt, user=director, roles={"direction"},
+                                    year=today.year)
+    assert figures.spent > 0 and figures.forfait_months > 0
+    assert figures.running_share is not None
+    client.force_login(director)
+    text = visible_text(client.get(reverse("steering:budget")))
+    assert f"Budget {today.year}" in text and "Mois-forfait" in text
