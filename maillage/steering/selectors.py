@@ -5,11 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from maillage.admissions.models import Enrolment
-from maillage.admissions.periods import forfait_months
 from maillage.core.selectors import FORFAIT_MONTHLY
 
 from .access import allocations_visible, expenses_visible, fec_imports_visible
@@ -116,14 +114,15 @@ def _year_expenses(*, crt, user, roles, year: int) -> QuerySet[Expense]:
 
 
 def forfait_figures(*, crt, year: int, today: date) -> tuple[int, int]:
-    """(Σ mois-forfait of ``year`` up to ``today``, people with at least one): the rule of
-    ``admissions.periods`` (one person counts once a month, whatever their enrolments)."""
-    enrolments = Enrolment.objects.filter(
-        crt=crt, admitted_on__lte=date(year, 12, 31)).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=date(year, 1, 1))).only(
-        "pk", "beneficiary_id", "admitted_on", "ended_on").prefetch_related("suspensions")
-    months = forfait_months(enrolments, year=year, today=today)
-    return sum(months.values()), sum(1 for m in months.values() if m)
+    """(Σ mois-forfait of ``year`` up to ``today``, people with at least one): the stored
+    months of the file active (``admissions``: one person counts once a month, whatever their
+    enrolments), the same as the indicators V2-01c and F-02 — one aggregate."""
+    from maillage.admissions.indicators import forfait_months
+    from maillage.core.indicators import Period
+
+    figures = forfait_months(crt, Period.year(year)).filter(month__lte=today).aggregate(
+        months=Count("pk"), people=Count("beneficiary", distinct=True))
+    return figures["months"], figures["people"]
 
 
 def budget_year(*, crt, user, roles, year: int, today: date | None = None) -> BudgetYear:

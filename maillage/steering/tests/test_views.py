@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from maillage.admissions.forfait import forfait_months_refresh
 from maillage.admissions.tests.factories import enrolment
 from maillage.beneficiaries.tests.factories import shared_file
 from maillage.care.tests.factories import domain
@@ -64,6 +65,7 @@ class TestBudgetPage:
                               django_assert_max_num_queries):
         expense(crt_b, amount=D("77777.00"))
         b = enrolment(shared_file(crt_a), admitted_on=date(2026, 1, 15))
+        forfait_months_refresh(crt=crt_a)
         client.force_login(users["coordinator"])
         with django_assert_max_num_queries(16):
             response = client.get(BUDGET)
@@ -86,6 +88,7 @@ class TestBudgetPage:
 
     def test_forfait_value_uses_the_month_rule(self, users, crt_a):
         enrolment(shared_file(crt_a), admitted_on=date(2026, 3, 31))
+        forfait_months_refresh(crt=crt_a)
         figures = selectors.budget_year(crt=crt_a, user=users["direction"],
                                         roles={"direction"}, year=2026,
                                         today=date(2026, 6, 10))
