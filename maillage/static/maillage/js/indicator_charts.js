@@ -15,7 +15,7 @@
     box.style.position = "relative";
     box.style.height = Math.max(160, data.labels.length * 30 + 50) + "px";
     var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    new window.Chart(canvas, {
+    canvas.chart = new window.Chart(canvas, {
       type: "bar",
       data: {
         labels: data.labels,
@@ -32,6 +32,7 @@
         scales: {x: {beginAtZero: true, ticks: {precision: 0}}}
       }
     });
+    canvas.setAttribute("data-drawn", String(data.values.length));
   }
 
   function init() {
