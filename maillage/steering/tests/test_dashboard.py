@@ -122,7 +122,7 @@ class TestDashboard:
         expected = last_full_month(timezone.localdate())
         text = visible_text(client.get(DASHBOARD))
         assert f"Indicateurs — {expected.label}" in text
-        assert f"comparée à la période précédente" in text
+        assert expected.previous().label in text  # the month before, beside each figure
 
     @pytest.mark.parametrize("query, label", [
         ("periode=semestre&annee=2025&semestre=1", "1er semestre 2025"),
@@ -224,7 +224,8 @@ class TestIndicatorPage:
             chart = json.loads(data.group(1))
             assert chart["labels"] == [r.label for r in b.rows]
             assert chart["values"] == [r.value for r in b.rows]
-        assert "Sexe Nombre Part Dossiers Femme 2 66,7 % Dossiers : Sexe, Femme" in visible_text(response)
+        assert "Sexe Nombre Part Dossiers Femme 2 66,7 % Dossiers : Sexe, Femme" in \
+            visible_text(response)
 
     def test_breakdown_filter(self, client, users, scenario):
         client.force_login(users["direction"])
@@ -378,3 +379,26 @@ class TestAccess:
         assert f'href="{DASHBOARD}' in budget
         client.force_login(users["nurse"])
         assert f'href="{DASHBOARD}"' not in client.get(reverse("core:home")).content.decode()
+
+
+def test_the_indicator_page_has_a_bounded_query_count(client, users, crt_a, scenario):
+    client.force_login(users["direction"])
+    url = f"{detail('V2-01a')}?{MARCH}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for i in range(6):
+        enrolment(person(crt_a, f"NOUVEAU{i}", sex="M"), admitted_on=date(2025, 3, 1 + i))
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(url)
+    assert "Valeur 9 personnes" in visible_text(response)
+    # The value, the previous one, one grouped query per breakdown, the viewer's count.
+    assert len(after) == len(before) <= 20
+
+
+def test_records_are_listed_by_the_name_shown(client, users, crt_a, scenario):
+    scenario["AUBIN"].used_name = "ZOLA"
+    scenario["AUBIN"].save()
+    client.force_login(users["direction"])
+    text = visible_text(client.get(f"{records('V2-01a')}?{MARCH}"))
+    assert text.index("BARDET") < text.index("CHARRIER") < text.index("ZOLA")
