@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,13 +34,20 @@ class Record:
 @dataclass(frozen=True)
 class Presenter:
     headings: tuple[str, ...]
-    order: tuple[str, ...]
+    #: Field names or expressions, for ``order_by``.
+    order: tuple
     related: tuple[str, ...]
     #: ``row(obj, link)`` -> Record, where ``link(url_name, public_id)`` gives the URL when the
     #: viewer holds the permission of that page, else None.
     row: Callable[..., Record]
     #: The permission of the page each row links to.
     permission: str = ""
+
+
+def by_name(prefix: str = ""):
+    """A person's order as their name shows (``display_name``: the used name, else the birth
+    name), case aside."""
+    return Lower(Coalesce(NullIf(F(f"{prefix}used_name"), Value("")), F(f"{prefix}birth_name")))
 
 
 def _day(value) -> str:
@@ -142,13 +150,13 @@ def _participation(p, link) -> Record:
 
 PRESENTERS: dict[str, Presenter] = {
     "beneficiaries.Beneficiary": Presenter(
-        ("Personne", "Date de naissance", "Commune"), ("birth_name", "first_name", "pk"),
+        ("Personne", "Date de naissance", "Commune"), (by_name(), "first_name", "pk"),
         ("commune",), _beneficiary, "beneficiary.view"),
     "admissions.Enrolment": Presenter(
         ("Personne", "Admission", "Sortie", "Motif de sortie"), ("-admitted_on", "pk"),
         ("beneficiary",), _enrolment, "enrolment.view"),
     "admissions.ForfaitMonth": Presenter(
-        ("Personne", "Mois"), ("month", "beneficiary__birth_name", "pk"),
+        ("Personne", "Mois"), ("month", by_name("beneficiary__"), "pk"),
         ("beneficiary", "enrolment"), _forfait_month, "enrolment.view"),
     "admissions.Suspension": Presenter(
         ("Personne", "Type", "Du", "Au"), ("-start_date", "pk"),
