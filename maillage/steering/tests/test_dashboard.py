@@ -402,3 +402,20 @@ def test_records_are_listed_by_the_name_shown(client, users, crt_a, scenario):
     client.force_login(users["direction"])
     text = visible_text(client.get(f"{records('V2-01a')}?{MARCH}"))
     assert text.index("BARDET") < text.index("CHARRIER") < text.index("ZOLA")
+
+
+def test_a_model_without_presenter_is_listed_by_type_date_and_short_id(crt_a):
+    """An indicator another app adds later, over a model this page does not know, still lists
+    its records (no link, no field that could be free text)."""
+    from maillage.steering import drilldown
+    from maillage.territory.models import Commune
+    from maillage.territory.tests.factories import CommuneFactory
+
+    commune = CommuneFactory(crt=crt_a, name="Candé")
+    presenter = drilldown.presenter_for(Commune)
+    assert presenter is drilldown.GENERIC
+    [row] = drilldown.rows(drilldown.ordered(Commune.objects.filter(pk=commune.pk), presenter),
+                           presenter, {Role.DIRECTION})
+    created = timezone.localtime(commune.created_at)
+    assert row.cells == (f"Commune du {created:%d/%m/%Y} ({str(commune.public_id)[:8]})",)
+    assert row.url is None
