@@ -218,6 +218,9 @@ OBJECT_ROUTES = {
         "public_id": steering.mapping(crt, prefix=f"6{next(_SERIAL)}").public_id},
     "steering:fec_import_cancel": lambda crt, user, roles: {
         "public_id": steering.fec_import(crt).public_id},
+    # An indicator code names no object of a CRT: see CRT_NEUTRAL_ROUTES below.
+    "steering:indicator": lambda crt, user, roles: {"code": "V2-01a"},
+    "steering:indicator_records": lambda crt, user, roles: {"code": "V2-01a"},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -405,6 +408,12 @@ def _staff(beneficiary):
 
     return UserFactory()
 
+
+#: Routes whose URL parameters name no object of a CRT (an indicator code): the same URL shows
+#: each CRT its own figures and records, so another CRT's user gets their own page, not a 404
+#: (``test_tenancy`` checks that and that an unknown value answers 404; that no other CRT's
+#: record appears is tested in ``steering/tests/test_dashboard.py``).
+CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records"}
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {
