@@ -55,8 +55,24 @@ def number(value: int | Decimal | None) -> str:
     return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
 
 
+#: Units whose words end in « s » in the singular too.
+INVARIABLE = frozenset({"mois", "mois-forfait", "fois"})
+
+
+def singular(unit: str) -> str:
+    """« sorties temporaires » → « sortie temporaire »; what is in brackets, « ETP », « € »
+    and invariable words stay."""
+    head, bracket, tail = unit.partition("(")
+    words = [w[:-1] if w.endswith("s") and w not in INVARIABLE and len(w) > 2 else w
+             for w in head.split(" ")]
+    return " ".join(words) + bracket + tail
+
+
 def with_unit(value, unit: str) -> str:
-    return number(value) if value is None or not unit else f"{number(value)} {unit}"
+    """« 1 sortie », « 0 personne », « 2 sorties » (French: the singular under 2)."""
+    if value is None or not unit:
+        return number(value)
+    return f"{number(value)} {singular(unit) if abs(value) < 2 else unit}"
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,8 @@ class TestDashboard:
         # Counted by hand (the fixture's docstring).
         assert row_text(response, "indicator-V2-01a").endswith(
             "3 personnes 2 personnes février 2025 ▲ En hausse : +1 (+50,0 %)")
-        assert "1 admissions" in row_text(response, "indicator-V2-02")
-        assert "1 sorties" in row_text(response, "indicator-V2-03")
+        assert "1 admission " in row_text(response, "indicator-V2-02")
+        assert "1 sortie " in row_text(response, "indicator-V2-03")
         # Every registered indicator, with the engine's value and previous value.
         for code, indicator in engine.registry().items():
             result = engine.compute(indicator, crt=crt_a, period=PERIOD)
@@ -201,8 +201,8 @@ class TestIndicatorPage:
         result = engine.compute(indicator, crt=crt_a, period=PERIOD)
         assert indicator.definition in text
         assert f"Version {indicator.version} de la définition" in text
-        assert "Valeur 1 sorties" in text
-        assert "Période précédente (février 2025) 0 sorties" in text
+        assert "Valeur 1 sortie " in text
+        assert "Période précédente (février 2025) 0 sortie " in text
         assert "Évolution ▲ En hausse : +1" in text
         assert "Durée moyenne d'accompagnement 33,0 jours" in text  # 15/02 → 20/03
         for b in result.breakdowns:
@@ -249,7 +249,7 @@ class TestIndicatorPage:
         client.force_login(users["direction"])
         response = client.get(f"{detail('V2-11')}?{MARCH}")
         text = visible_text(response)
-        assert "Valeur 1 appels" in text
+        assert "Valeur 1 appel " in text
         assert "Chiffres seulement" in text and "Voir les dossiers" not in text
         assert "?ventilation" not in response.content.decode() or \
             records("V2-11") not in response.content.decode()
@@ -361,8 +361,8 @@ class TestAccess:
                                                           scenario):
         client.force_login(director_b)
         assert row_text(client.get(f"{DASHBOARD}?{MARCH}"), "indicator-V2-01a").endswith(
-            "1 personnes 0 personnes février 2025 ▲ En hausse : +1")
-        assert "Valeur 1 personnes" in visible_text(client.get(f"{detail('V2-01a')}?{MARCH}"))
+            "1 personne 0 personne février 2025 ▲ En hausse : +1")
+        assert "Valeur 1 personne " in visible_text(client.get(f"{detail('V2-01a')}?{MARCH}"))
         for url in (f"{records('V2-01a')}?{MARCH}",
                     f"{records('V2-01a')}?{MARCH}&ventilation=sex&cle=F",
                     f"{records('V2-01c')}?{MARCH}", f"{records('V2-03')}?{MARCH}"):
@@ -419,3 +419,14 @@ def test_a_model_without_presenter_is_listed_by_type_date_and_short_id(crt_a):
     created = timezone.localtime(commune.created_at)
     assert row.cells == (f"Commune du {created:%d/%m/%Y} ({str(commune.public_id)[:8]})",)
     assert row.url is None
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (1, "sorties", "1 sortie"), (0, "personnes", "0 personne"), (2, "sorties", "2 sorties"),
+    (1, "sorties temporaires", "1 sortie temporaire"),
+    (1, "personnes (moyenne mensuelle)", "1 personne (moyenne mensuelle)"),
+    (1, "mois-forfait", "1 mois-forfait"), (1, "ETP", "1 ETP"), (1, "€", "1 €"),
+    (1234, "actes", "1\u202f234 actes"),
+])
+def test_a_figure_under_two_reads_in_the_singular(value, unit, shown):
+    assert with_unit(value, unit) == shown
