@@ -96,6 +96,7 @@ class Perm(StrEnum):
     MEETING_MANAGE = "meeting.manage"
     BUDGET_VIEW = "budget.view"
     BUDGET_MANAGE = "budget.manage"
+    REGIONAL_VIEW = "regional.view"
 
 
 ALL_ROLES = frozenset(Role)
@@ -272,6 +273,11 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # reports): nothing.
     Perm.BUDGET_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     Perm.BUDGET_MANAGE: frozenset({Role.DIRECTION}),
+    # The ARS's regional view (issue 14 §5): every CRT of a region side by side, aggregates
+    # only, small counts of people hidden (INDICATORS §5), no record. Held through a region
+    # membership (``core.access.require_region``: an ARS agent belongs to a region, not to a
+    # CRT); a CRT-level ``ars`` membership alone opens no region.
+    Perm.REGIONAL_VIEW: frozenset({Role.ARS}),
 }
 
 
