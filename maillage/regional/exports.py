@@ -1,6 +1,7 @@
 """The regional view's tables as CSV and XLSX: the same suppressed cells as the pages (a hidden
 cell is its text, « < 5 » or « s », never its number), numbers as numbers otherwise."""
 
+import re
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -47,7 +48,7 @@ def xlsx_response(filename: str, heading: list[str], sheets: list[Sheet]) -> Htt
     wb = Workbook()
     wb.remove(wb.active)
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.title[:31])
+        ws = wb.create_sheet(sheet_title(sheet.title))
         for line in [*heading, LEGEND]:
             ws.append([csv_safe(line)])
         ws["A1"].font = BOLD
@@ -65,6 +66,11 @@ def xlsx_response(filename: str, heading: list[str], sheets: list[Sheet]) -> Htt
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+def sheet_title(title: str) -> str:
+    """A title a workbook accepts: none of ``[]:*?/\\``, at most 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31].strip() or "Feuille"
 
 
 def _xlsx(item: Any) -> Any:
