@@ -71,12 +71,19 @@ class IndicatorRow:
         return [j for j, c in enumerate(self.cells) if c.hidden]
 
 
-def indicator_row(indicator: Indicator, crts: list[Crt], period: Period) -> IndicatorRow:
+def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
+                  counted: dict | None = None) -> IndicatorRow:
     """The value of ``indicator`` for each CRT (one aggregate each) and their total; for an
-    indicator about people, rules 2 and 3 along the row."""
+    indicator about people, rules 2 and 3 along the row. ``counted``: counts already made on
+    this page, by (population, counted key, CRT): indicators sharing a population (V2-01a and
+    V2-08, V2-01c and F-02) count it once."""
     counts, values = [], []
+    counted = {} if counted is None else counted
     for crt in crts:
-        n = engine.count(indicator, crt=crt, period=period)
+        key = (indicator.population, indicator.counted, crt.pk)
+        if key not in counted:
+            counted[key] = engine.count(indicator, crt=crt, period=period)
+        n = counted[key]
         counts.append(n)
         values.append(engine.value_of(indicator, crt=crt, period=period, n=n))
     if not indicator.people:
@@ -89,7 +96,8 @@ def indicator_row(indicator: Indicator, crts: list[Crt], period: Period) -> Indi
 
 def overview(crts: list[Crt], period: Period) -> list[IndicatorRow]:
     """Every registered indicator, in registry order."""
-    return [indicator_row(indicator, crts, period) for indicator in indicators()]
+    counted: dict = {}
+    return [indicator_row(indicator, crts, period, counted) for indicator in indicators()]
 
 
 # --- One indicator: its extras and one breakdown ---------------------------------------------

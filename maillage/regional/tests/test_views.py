@@ -245,8 +245,8 @@ def _queries(client, path, params=None) -> int:
 
 def _per_crt(page: str) -> int:
     """Queries per CRT of the region, whatever its size (docs/indicators.md): the overview one
-    aggregate per indicator (and the few whose value is a second aggregate: 19 for the 18
-    indicators of today), an indicator page its count and its breakdown's grouped query (V2-08
+    aggregate per indicator (less those sharing a population, plus those whose value is a
+    second aggregate: 17 for the 18 indicators of today), an indicator page its count and its breakdown's grouped query (V2-08
     has no extras), the budget the forfait's aggregate."""
     from maillage.core.indicators import registry
 
