@@ -246,8 +246,8 @@ def _queries(client, path, params=None) -> int:
 def _per_crt(page: str) -> int:
     """Queries per CRT of the region, whatever its size (docs/indicators.md): the overview one
     aggregate per indicator (less those sharing a population, plus those whose value is a
-    second aggregate: 17 for the 18 indicators of today), an indicator page its count and its breakdown's grouped query (V2-08
-    has no extras), the budget the forfait's aggregate."""
+    second aggregate: 17 for the 18 indicators of today), an indicator page its count and
+    its breakdown's grouped query (V2-08 has no extras), the budget the forfait's aggregate."""
     from maillage.core.indicators import registry
 
     return {"overview": 2 * len(registry()), "indicator": 2, "budget": 1}[page]

@@ -26,8 +26,8 @@ from stdnum import luhn
 from maillage.core.models import Crt, Region
 
 
-class Rollback(Exception):
-    pass
+class RollbackError(Exception):
+    """Raised to roll the generated CRTs back."""
 
 
 def _copy(model, rows, **changes):
@@ -95,8 +95,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 self._bench(crts, runs)
-                raise Rollback
-        except Rollback:
+                raise RollbackError
+        except RollbackError:
             self.stdout.write("Données générées effacées (transaction annulée).")
 
     def _bench(self, crts: int, runs: int) -> None:
