@@ -97,6 +97,7 @@ class Perm(StrEnum):
     BUDGET_VIEW = "budget.view"
     BUDGET_MANAGE = "budget.manage"
     INDICATOR_VIEW = "indicator.view"
+    REGIONAL_VIEW = "regional.view"
 
 
 ALL_ROLES = frozenset(Role)
@@ -283,6 +284,11 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # direction and the on-call calls). The ARS reads its CRTs' figures in the regional view,
     # with small cells suppressed, never here.
     Perm.INDICATOR_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The ARS's regional view (issue 14 §5): every CRT of a region side by side, aggregates
+    # only, small counts of people hidden (INDICATORS §5), no record. Held through a region
+    # membership (``core.access.require_region``: an ARS agent belongs to a region, not to a
+    # CRT); a CRT-level ``ars`` membership alone opens no region.
+    Perm.REGIONAL_VIEW: frozenset({Role.ARS}),
 }
 
 

@@ -266,10 +266,37 @@ OBJECT_ROUTES = {
     # The public answer page of a code: an unknown code answers 404 (a real code is answered in
     # surveys/tests and tests/e2e/test_satisfaction_public_link.py).
     "surveys:answer": lambda crt, user, roles: {"code": "CODEINCONNU"},
+    # The ARS's regional view: the region of CRT A (the ARS user belongs to it).
+    "regional:overview": lambda crt, user, roles: _region(crt, user, roles),
+    "regional:overview_export": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                          "fmt": "csv"},
+    "regional:indicator": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                    "code": "V2-01a"},
+    "regional:indicator_export": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                           "code": "V2-08", "fmt": "xlsx"},
+    "regional:budget": lambda crt, user, roles: _region(crt, user, roles),
+    "regional:budget_export": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                        "fmt": "xlsx"},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
 }
+
+
+def _region(crt, user, roles):
+    """The region of ``crt`` (Pays de la Loire, made when missing); an ARS user belongs to it
+    (a region membership: the only way into the regional view)."""
+    from maillage.core.models import Crt, Region, RegionMembership
+    from maillage.core.roles import Role
+
+    region = Region.objects.filter(crts=crt).first()
+    if region is None:
+        region, _ = Region.objects.get_or_create(code="52",
+                                                 defaults={"name": "Pays de la Loire"})
+        Crt.objects.filter(pk=crt.pk).update(region=region)
+    if user is not None and Role.ARS in roles:
+        RegionMembership.objects.get_or_create(user=user, region=region)
+    return {"region": region.code}
 
 
 def _outreach_session(crt, user, roles):
