@@ -361,8 +361,8 @@ OVERLAP_NOTE = ("Une même personne ou un même dossier peut figurer dans plusie
 class Result:
     indicator: Indicator
     period: Period
-    #: The figure: the count, or what ``compute`` makes of it.
-    value: int | Decimal
+    #: The figure: the count, or what ``compute`` makes of it (None: a share of nothing).
+    value: int | Decimal | None
     #: The distinct records counted (what the drill-down lists for a user who sees them all).
     count: int
     breakdowns: tuple[BreakdownResult, ...] = ()
@@ -376,8 +376,9 @@ class Result:
 
     @property
     def change(self) -> int | Decimal | None:
-        """Value minus the previous period's."""
-        if self.previous_value is None:
+        """Value minus the previous period's (none when either is undefined: a share of
+        nothing)."""
+        if self.previous_value is None or self.value is None:
             return None
         return self.value - self.previous_value
 
