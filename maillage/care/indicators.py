@@ -158,15 +158,18 @@ def _basket_extras(*, crt, period: Period, population) -> list[Extra]:
             .values("beneficiary").annotate(k=Count("service", distinct=True)).values("k")
         return Coalesce(Subquery(items, output_field=IntegerField()), Value(0))
 
+    def median(expression):
+        value = quantiles(people, expression, (0.5,), n=n)[0]
+        return None if value is None else quantize(value, "0.1")
+
     extras = [Extra("Paniers (personnes de la file active ayant au moins une prestation du "
                     "socle)", n, "personnes"),
-              Extra("Taille médiane du panier (prestations du socle)",
-                    quantiles(people, size(), (0.5,), n=n)[0], "prestations")]
+              Extra("Taille médiane du panier (prestations du socle)", median(size()),
+                    "prestations")]
     for domain_id, name in Domain.objects.filter(crt=crt, is_active=True).values_list(
             "pk", "name"):
         extras.append(Extra(f"Taille médiane du panier — {name}",
-                            quantiles(people, size(service__domain=domain_id), (0.5,),
-                                      n=n)[0], "prestations"))
+                            median(size(service__domain=domain_id)), "prestations"))
     common = (population.order_by().values("service__name")
               .annotate(k=Count("beneficiary", distinct=True))
               .filter(k__gte=(n + 1) // 2 if n else 1).order_by("-k", "service__name"))

@@ -141,7 +141,8 @@ def test_partners_and_governance(partners, crt_a, crt_b):
     r = indicators.compute(indicators.get("T-03"), crt=crt_a, period=H1)
     assert (r.value, r.unit) == (5, "structures partenaires")
     types = _t03_rows(r, "partner_type")
-    assert (types["EHPAD"], types["SSIAD"], types["Hospitalisation à domicile (HAD)"], types["CLIC"]) == (2, 1, 0, 0)
+    assert (types["EHPAD"], types["SSIAD"], types["Hospitalisation à domicile (HAD)"],
+            types["CLIC"]) == (2, 1, 0, 0)
     assert _t03_rows(r, "activity") == {
         "Membre d'un cercle de soins": 1, "Convention en vigueur": 1,
         "Orientation d'une demande d'admission": 1,
