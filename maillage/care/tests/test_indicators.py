@@ -297,3 +297,32 @@ def test_volet2_drilldowns_follow_the_file_active_policy(volet2, crt_a, crt_b, u
     for role in (Role.PARTNER, Role.ARS, Role.AUDITOR, Role.ACTIVITY_LEADER):
         assert not drill(users[role], role).exists(), role
     assert not drill(user_b, Role.DIRECTION, crt=crt_b).exists()  # another CRT's director
+
+
+@pytest.mark.parametrize("code", ["V2-06", "V2-07", "V2-12", "V2-13", "V2-14a"])
+def test_volet2_queries_do_not_grow_with_the_records(volet2, crt_a, code):
+    """Aggregates only: three more people with baskets and plans, the same queries (V2-06
+    has one median per active domain of the catalogue, not per person)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from maillage.admissions.tests.factories import enrolment
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+    from maillage.care.models import Goal
+
+    from .factories import basket_item, plan_version
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            indicators.compute(indicators.get(code), crt=crt_a, period=H1)
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for _ in range(3):
+        person = BeneficiaryFactory(crt=crt_a)
+        enrolment(person, admitted_on=date(2025, 1, 6))
+        basket_item(person)
+        version = plan_version(person, status="validated", validated_at=_at(date(2025, 2, 1)))
+        Goal.objects.create(crt=crt_a, version=version, description="Objectif",
+                            target_date=date(2025, 5, 1), status="achieved")
+    assert queries() == before <= 16

@@ -90,3 +90,18 @@ def test_drilldown_follows_the_stays_policy(stays, crt_a, crt_b, users, user_b):
         assert drill(users[role], role) == set(), role
     in_b = drill(user_b, Role.DIRECTION, crt=crt_b)
     assert len(in_b) == 1 and not in_b & set(stays)
+
+
+def test_queries_do_not_grow_with_the_stays(stays, crt_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            indicators.compute(indicators.get("V2-17"), crt=crt_a, period=H1)
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for day in (2, 9, 16):
+        _stay(crt_a, None, room(crt_a), date(2025, 5, day), date(2025, 5, day + 3))
+    assert queries() == before <= 12

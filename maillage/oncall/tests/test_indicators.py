@@ -172,3 +172,25 @@ def test_rota_drilldown_follows_the_rota_policy(rota, crt_a, crt_b, users, user_
         assert drill(users[role], role) == set(), role
     in_b = drill(user_b, Role.DIRECTION, crt=crt_b)
     assert len(in_b) == 1 and not in_b & set(rota)
+
+
+def test_rota_queries_do_not_grow_with_the_turns(rota, crt_a, users):
+    """The gaps are found by the database: more turns, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import shift
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            indicators.compute(indicators.get("V2-10"), crt=crt_a, period=WEEK)
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for hour in (13, 16, 19):
+        shift(crt_a, users[Role.CARE_AIDE], hours=2, duty="answer",
+              start=timezone.make_aware(datetime(2025, 3, 6, hour)))
+    assert queries() == before <= 12
+    extras = {e.label: e.value for e in indicators.compute(
+        indicators.get("V2-10"), crt=crt_a, period=WEEK).extras}
+    assert extras["Heures sans personne d'astreinte pour répondre"] == 14  # 20 − 3 × 2

@@ -116,3 +116,25 @@ def test_drilldown_follows_the_visits_policy(scenario, crt_a, crt_b, users, user
     in_b = indicators.drilldown(indicator, crt=crt_b, period=H1, user=user_b,
                                 roles={Role.DIRECTION})
     assert in_b.count() == 1 and not set(in_b) & set(scenario)
+
+
+@pytest.mark.parametrize("code", ["V2-05", "V2-09"])
+def test_queries_do_not_grow_with_the_records(scenario, crt_a, users, code):
+    """The figures are aggregates: more people and visits, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            indicators.compute(indicators.get(code), crt=crt_a, period=H1)
+        return len(ctx.captured_queries)
+
+    before = queries()
+    svc = scenario[0].service
+    for _ in range(3):
+        person = BeneficiaryFactory(crt=crt_a)
+        enrolment(person, admitted_on=date(2025, 1, 6))
+        for month in (2, 3):
+            visit(person, users[Role.NURSE], service=svc, status="done",
+                  starts_at=_at(date(2025, month, 1)))
+    assert queries() == before <= 16
