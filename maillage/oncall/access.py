@@ -70,6 +70,10 @@ def shifts_visible(*, crt, user, roles) -> QuerySet[Shift]:
     return Shift.objects.none()
 
 
+def can_view_shift(*, user, roles, shift: Shift) -> bool:
+    return has_permission(roles, "oncall.rota.view")
+
+
 # --- Calls -----------------------------------------------------------------------------------
 
 

@@ -66,6 +66,10 @@ def organizations_visible(*, crt, user, roles) -> QuerySet[Organization]:
     return Organization.objects.none()
 
 
+def can_view_organization(*, user, roles, organization: Organization) -> bool:
+    return sees_partner_names(roles)
+
+
 def listed_communes(*, crt, user, roles) -> QuerySet[Commune]:
     """The communes as a list of records (the territory page, ``territory.view``: the CRT
     team). The ARS reads the map's counts (``territory.map``), not the list."""

@@ -194,3 +194,14 @@ def test_rota_queries_do_not_grow_with_the_turns(rota, crt_a, users):
     extras = {e.label: e.value for e in indicators.compute(
         indicators.get("V2-10"), crt=crt_a, period=WEEK).extras}
     assert extras["Heures sans personne d'astreinte pour répondre"] == 14  # 20 − 3 × 2
+
+
+def test_both_faces_of_the_rota_policy_agree(rota, crt_a, users):
+    from maillage.oncall.access import can_view_shift, shifts_visible
+    from maillage.oncall.models import Shift
+
+    for role in Role:
+        listed = set(shifts_visible(crt=crt_a, user=users[role], roles={role}))
+        for s in Shift.objects.filter(crt=crt_a):
+            assert (s in listed) == can_view_shift(user=users[role], roles={role},
+                                                   shift=s), role

@@ -170,3 +170,15 @@ def test_partners_drilldown_follows_the_directory_policy(partners, crt_a, users)
     assert drill(Role.ADMIN_STAFF, breakdown="activity", key="oncall") == {partners["night"]}
     for role in (Role.PARTNER, Role.ARS, Role.AUDITOR):
         assert drill(role) == set(), role
+
+
+def test_both_faces_of_the_directory_policy_agree(partners, crt_a, users):
+    from maillage.territory.access import can_view_organization, organizations_visible
+    from maillage.territory.models import Organization
+
+    every = list(Organization.objects.filter(crt=crt_a))
+    for role in Role:
+        listed = set(organizations_visible(crt=crt_a, user=users[role], roles={role}))
+        for organization in every:
+            assert (organization in listed) == can_view_organization(
+                user=users[role], roles={role}, organization=organization), role
