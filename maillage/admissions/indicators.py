@@ -26,11 +26,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Least
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Cast, Coalesce, Concat, Least, StrIndex, TruncDate
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.identity import Sex
@@ -45,13 +46,14 @@ from maillage.core.indicators import (
     Indicator,
     Period,
     age_band,
+    quantiles,
     quantize,
     today,
 )
 from maillage.core.selectors import FORFAIT_MONTHLY
 
 from .access import enrolments_visible
-from .models import Enrolment, ForfaitMonth, ReferrerKind, Suspension
+from .models import Enrolment, ForfaitMonth, PrioritySituation, ReferrerKind, Suspension
 from .periods import hospitalisation_exceeds_three_months
 
 #: The minimum average monthly file active of 001 §IV.2.1.
@@ -274,6 +276,43 @@ def _readmission():
     return _yes_if(Exists(earlier))
 
 
+NO_PRIORITY = "none"
+
+
+def _priority_rows(period: Period) -> dict[str, object]:
+    """One condition per priority situation, read from the JSON text of the referral's list
+    (as the waiting list's score does: a list holds each situation once), and one for none
+    (no situation, or no referral)."""
+    text = Cast("referral__priority_situations", TextField())
+    rows = {value: GreaterThan(Coalesce(StrIndex(text, Value(f'"{value}"')), Value(0)), 0)
+            for value in PrioritySituation.values}
+    any_situation = Q()
+    for condition in rows.values():
+        any_situation |= Q(condition)
+    rows[NO_PRIORITY] = ~any_situation
+    return rows
+
+
+def _referral_delay():
+    """Whole days from the day the referral was received (Paris time) to the admission."""
+    return DaysBetween(TruncDate("referral__received_at"), "admitted_on")
+
+
+def _entry_extras(*, crt, period: Period, population) -> list[Extra]:
+    """Days from the referral to the admission, for the entries with a referral: mean (one
+    aggregate) and median (``quantiles``)."""
+    referred = population.filter(referral__isnull=False)
+    figures = referred.order_by().aggregate(n=Count("pk"), mean=Avg(_referral_delay()))
+    median = quantiles(referred, _referral_delay(), (0.5,), n=figures["n"])[0]
+    return [
+        Extra("Admissions précédées d'une demande enregistrée", figures["n"], "admissions"),
+        Extra("Délai moyen de la demande à l'admission", None if figures["mean"] is None
+              else quantize(figures["mean"], "0.1"), "jours"),
+        Extra("Délai médian de la demande à l'admission", None if median is None
+              else quantize(median, "0.1"), "jours"),
+    ]
+
+
 V2_02 = Indicator(
     code="V2-02",
     name="Nombre d'entrées — motifs d'admission",
@@ -283,7 +322,10 @@ V2_02 = Indicator(
         "Sortie d'hospitalisation : la demande était préconisée en sortie d'hospitalisation "
         "par un médecin hospitalier, ou l'admission est passée par le circuit d'urgence. "
         "Orienté par : le type d'orienteur de la demande (« sans demande enregistrée » pour "
-        "une admission saisie sans demande)."
+        "une admission saisie sans demande). Situations prioritaires : celles notées sur la "
+        "demande, plusieurs par admission (les lignes ne s'additionnent pas). Délai : jours "
+        "entiers du jour de réception de la demande (heure de Paris) au jour d'admission, "
+        "moyenne et médiane, pour les admissions précédées d'une demande."
     ),
     unit="admissions",
     population=entries,
@@ -297,7 +339,12 @@ V2_02 = Indicator(
                   lambda p: _yes_if(Q(emergency_path=True) | Q(referral__hospital_discharge=True)),
                   labels=YES_NO),
         Breakdown("readmission", "Réadmission", lambda p: _readmission(), labels=YES_NO),
+        Breakdown("priority", "Situation prioritaire", None, conditions=_priority_rows,
+                  exclusive=False, labels={
+                      **dict(PrioritySituation.choices),
+                      NO_PRIORITY: "Aucune situation prioritaire (ou sans demande)"}),
     ),
+    extras=_entry_extras,
 )
 
 

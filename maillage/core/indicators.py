@@ -245,6 +245,13 @@ class Breakdown:
     exclusive: bool = True
     #: A word on where the category comes from, when not obvious (« valeur actuelle »…).
     note: str = ""
+    #: Rows that are conditions rather than one category per record (a JSON list of
+    #: situations, several flags, an ``Exists`` per kind): ``conditions(period)`` gives
+    #: ``{key: condition}`` (a ``Q`` or a boolean expression on the population), in row
+    #: order; a record falls in every row whose condition it meets. ``expression`` is then
+    #: unused (pass None), ``labels`` names the keys, and the breakdown is not exclusive
+    #: unless the conditions say otherwise. All rows are one aggregate query.
+    conditions: Callable[["Period"], Mapping[Any, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -364,8 +371,8 @@ OVERLAP_NOTE = ("Une même personne ou un même dossier peut figurer dans plusie
 class Result:
     indicator: Indicator
     period: Period
-    #: The figure: the count, or what ``compute`` makes of it.
-    value: int | Decimal
+    #: The figure: the count, or what ``compute`` makes of it (None: a share of nothing).
+    value: int | Decimal | None
     #: The distinct records counted (what the drill-down lists for a user who sees them all).
     count: int
     breakdowns: tuple[BreakdownResult, ...] = ()
@@ -379,8 +386,9 @@ class Result:
 
     @property
     def change(self) -> int | Decimal | None:
-        """Value minus the previous period's."""
-        if self.previous_value is None:
+        """Value minus the previous period's (none when either is undefined: a share of
+        nothing)."""
+        if self.previous_value is None or self.value is None:
             return None
         return self.value - self.previous_value
 
@@ -441,7 +449,9 @@ def _is_empty(key) -> bool:
 
 def breakdown_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
                    period: Period) -> BreakdownResult:
-    """The rows of one breakdown: one grouped query."""
+    """The rows of one breakdown: one grouped query (one aggregate for conditions)."""
+    if breakdown.conditions is not None:
+        return _condition_rows(indicator, breakdown, crt=crt, period=period)
     found = {
         row["_category"]: row["n"]
         for row in _population(indicator, crt, period).order_by()
@@ -468,6 +478,26 @@ def breakdown_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
         note = f"{note} {OVERLAP_NOTE}".strip()
     return BreakdownResult(breakdown.code, breakdown.label, breakdown.exclusive, tuple(rows),
                            note)
+
+
+def _condition_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
+                    period: Period) -> BreakdownResult:
+    conditions = dict(breakdown.conditions(period))
+    labels = breakdown.labels(period) if callable(breakdown.labels) else breakdown.labels
+    keys = list(conditions)
+    counts = _population(indicator, crt, period).order_by().aggregate(**{
+        f"n{i}": Count(indicator.counted, distinct=True, filter=_as_q(conditions[key]))
+        for i, key in enumerate(keys)})
+    rows = tuple(Row(key, labels.get(key, str(key)), counts[f"n{i}"])
+                 for i, key in enumerate(keys))
+    note = breakdown.note
+    if not breakdown.exclusive:
+        note = f"{note} {OVERLAP_NOTE}".strip()
+    return BreakdownResult(breakdown.code, breakdown.label, breakdown.exclusive, rows, note)
+
+
+def _as_q(condition) -> Q:
+    return condition if isinstance(condition, Q) else Q(condition)
 
 
 def _expression(breakdown: Breakdown, period: Period):
@@ -519,7 +549,10 @@ def drilldown(indicator: Indicator, *, crt, period: Period, user, roles,
         pk__in=indicator.visible(crt=crt, user=user, roles=roles).values("pk"))
     if (breakdown is None) != (key is _ALL_ROWS):
         raise ValueError("A breakdown row is named by both its breakdown and its key.")
-    if breakdown is not None:
+    if breakdown is not None and indicator.breakdown(breakdown).conditions is not None:
+        population = population.filter(
+            _as_q(indicator.breakdown(breakdown).conditions(period)[key]))
+    elif breakdown is not None:
         b = indicator.breakdown(breakdown)
         population = population.annotate(_category=_expression(b, period))
         if not _is_empty(key):
@@ -540,6 +573,34 @@ def _accepts_text(population: QuerySet) -> bool:
 
     field_ = population.query.annotations["_category"].output_field
     return isinstance(field_, CharField | TextField)
+
+
+def quantiles(queryset: QuerySet, expression, fractions: Iterable[float],
+              *, n: int | None = None) -> list[Any]:
+    """Quantiles of ``expression`` over ``queryset``, by the database on SQLite and
+    PostgreSQL alike: the rows are sorted by the database and only the one or two values
+    around each rank are fetched (``n``, the number of rows, one more query when not given).
+    The median (0.5) is the mean of the two middle values when ``n`` is even; any other
+    fraction is the nearest rank (the ⌈f × n⌉-th value), as in INSEE's deciles tables.
+    Returns None for each fraction over an empty set. Values as the database gives them
+    (numbers, or ``timedelta`` for durations)."""
+    import math
+
+    ordered = queryset.order_by().annotate(_q=expression).order_by("_q").values_list(
+        "_q", flat=True)
+    if n is None:
+        n = queryset.order_by().count()
+    found = []
+    for fraction in fractions:
+        if not n:
+            found.append(None)
+        elif fraction == 0.5:
+            middle = list(ordered[(n - 1) // 2:n // 2 + 1])
+            found.append(middle[0] if len(middle) == 1 else (middle[0] + middle[1]) / 2)
+        else:
+            rank = max(1, math.ceil(fraction * n))
+            found.append(ordered[rank - 1:rank][0])
+    return found
 
 
 def quantize(value, places: str = "0.01") -> Decimal:

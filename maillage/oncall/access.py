@@ -59,6 +59,21 @@ def _informed(beneficiary_ref) -> QuerySet[Consent]:
                                   withdrawn_at__isnull=True)
 
 
+# --- The rota --------------------------------------------------------------------------------
+
+
+def shifts_visible(*, crt, user, roles) -> QuerySet[Shift]:
+    """The rota's turns: the whole CRT team sees the rota (``oncall.rota.view``), as on its
+    page; partners, the DPO and the ARS see none."""
+    if has_permission(roles, "oncall.rota.view"):
+        return Shift.objects.filter(crt=crt)
+    return Shift.objects.none()
+
+
+def can_view_shift(*, user, roles, shift: Shift) -> bool:
+    return has_permission(roles, "oncall.rota.view")
+
+
 # --- Calls -----------------------------------------------------------------------------------
 
 
@@ -210,7 +225,10 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                    f"{int(GLASS_AFTER_CALL.total_seconds() // 3600)} h" for role in responders}
     review = {role: "toutes les ouvertures en urgence, avec l'appel" for role in Role
               if has_permission({role}, "oncall.break_glass.review")}
+    rota = {role: "tous les tours d'astreinte du CRT" for role in Role
+            if has_permission({role}, "oncall.rota.view")}
     return [
+        ("Tours d'astreinte (planning)", rota),
         ("Appels d'astreinte (texte clinique)", calls),
         ("Accès en urgence au dossier (bris de glace)", glass),
         ("Revue des accès en urgence", review),

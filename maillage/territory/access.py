@@ -25,7 +25,7 @@ from maillage.core import smallcells
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import Agreement, Commune
+from .models import Agreement, Commune, Organization
 
 #: Counts of people below this are hidden for roles without access to the files: the one
 #: constant of INDICATORS §5 (``core.smallcells``).
@@ -58,6 +58,26 @@ def sees_exact_counts(roles) -> bool:
 
 def sees_partner_names(roles) -> bool:
     return has_permission(roles, "directory.view")
+
+
+def organizations_visible(*, crt, user, roles) -> QuerySet[Organization]:
+    """The partner organisations of the directory, for the roles that read it
+    (``directory.view``: the CRT team); partners, the DPO and the ARS see none."""
+    if sees_partner_names(roles):
+        return Organization.objects.filter(crt=crt)
+    return Organization.objects.none()
+
+
+def can_view_organization(*, user, roles, organization: Organization) -> bool:
+    return sees_partner_names(roles)
+
+
+def listed_communes(*, crt, user, roles) -> QuerySet[Commune]:
+    """The communes as a list of records (the territory page, ``territory.view``: the CRT
+    team). The ARS reads the map's counts (``territory.map``), not the list."""
+    if has_permission(roles, "territory.view"):
+        return Commune.objects.filter(crt=crt)
+    return Commune.objects.none()
 
 
 def shown_count(count: int, *, personal: bool, exact: bool) -> str | None:

@@ -2,10 +2,11 @@
 scenario whose answers are counted by hand below, with the previous period and the drill-down
 through the access policies."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from maillage.admissions.forfait import forfait_months_refresh
 from maillage.admissions.models import Suspension
@@ -36,7 +37,8 @@ def world(crt_a, crt_b):
       01/04/2025 (March does not count); GIR 3 at entry, evaluated GIR 2 on 01/03/2025 and
       GIR 1 on 01/08/2025 (after the period).
     - B (M, born 01/06/1950, couple): 10/02/2025 → 15/04/2025 (death), referred by a hospital
-      on hospital discharge, GIR 4 at entry; 74 on his exit day (birthday in June).
+      on hospital discharge (received on 20/01/2025 at 23:30, Paris time: 21 days before;
+      priority: hospital return and isolation), GIR 4 at entry; 74 on his exit day.
     - C (F, born 01/01/1930): 01/11/2024 → 20/01/2025 (wishes to leave), re-admitted on
       25/01/2025 (GIR 2 at entry, no referral), open: two stays in January.
     - D: admitted 01/07/2025 (after the period).
@@ -63,7 +65,9 @@ def world(crt_a, crt_b):
 
     b = person("B", sex="M", birth_date=date(1950, 6, 1), living_situation="couple",
                commune=CommuneFactory(crt=crt_a, name="Candé", insee_code="49054"))
-    referral = ReferralFactory(crt=crt_a, referrer_kind="hospital", hospital_discharge=True)
+    referral = ReferralFactory(crt=crt_a, referrer_kind="hospital", hospital_discharge=True,
+                               received_at=timezone.make_aware(datetime(2025, 1, 20, 23, 30)),
+                               priority_situations=["hospital_return", "isolation"])
     enrolment(b, referral=referral, admitted_on=date(2025, 2, 10), gir_at_entry=4,
               ended_on=date(2025, 4, 15), exit_reason="death")
 
@@ -218,6 +222,19 @@ def test_entries(world, crt_a, users):
     none = _drill("V2-02", crt_a, users[Role.DIRECTION], {Role.DIRECTION},
                   breakdown="referrer_kind", key=None)
     assert [e.admitted_on for e in none] == [date(2025, 1, 25)]
+    assert _rows(r, "priority") == {
+        "Retour d'hospitalisation": 1, "Logement inadapté": 0,
+        "Absence d'aidant à proximité": 0, "Isolement de la personne": 1,
+        "Situation orientée par le DAC": 0,
+        "Aucune situation prioritaire (ou sans demande)": 1}
+    isolated = _drill("V2-02", crt_a, users[Role.DIRECTION], {Role.DIRECTION},
+                      breakdown="priority", key="isolation")
+    assert [e.beneficiary for e in isolated] == [world["B"]]
+    assert {e.label: e.value for e in r.extras} == {
+        "Admissions précédées d'une demande enregistrée": 1,
+        "Délai moyen de la demande à l'admission": 21,
+        "Délai médian de la demande à l'admission": 21,
+    }
 
 
 def test_definitive_exits(world, crt_a):

@@ -103,3 +103,10 @@ def test_the_demo_gives_figures(demo, db):
     assert results["V2-01a"].value >= results["T-01"].value
     for code in ("V1-02", "V1-03", "V1-04", "V1-05", "V1-06", "V1-08"):
         assert results[code].value > 0, code
+    for code in ("V2-05", "V2-06", "V2-07", "V2-10", "V2-12", "V2-13", "V2-17", "T-03",
+                 "T-05"):
+        assert results[code].value > 0, code
+    # The demo's team does every socle visit; its goals fall due after this year (V2-14a has
+    # no goal due: no share).
+    assert results["V2-09"].value == 100
+    assert results["V2-14a"].count == 0 and results["V2-14a"].value is None

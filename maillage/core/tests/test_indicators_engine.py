@@ -88,8 +88,10 @@ def test_the_registry_holds_what_the_apps_declare():
     registry = indicators.registry()
     # In the order of the apps that declare them (INSTALLED_APPS), each app's in its order.
     assert list(registry) == [
-        "T-04", "V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-04", "V2-08", "F-02",
-        "V1-03", "V2-11", "T-02", "T-01", "V1-02", "V1-04", "V1-05", "V1-06", "V1-08"]
+        "T-04", "T-05", "V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-04", "V2-08",
+        "F-02", "V1-03", "V2-06", "V2-07", "V2-12", "V2-13", "V2-14a", "V2-05", "V2-09",
+        "V2-10", "V2-11", "V2-17", "T-02", "T-03", "T-01", "V1-02", "V1-04", "V1-05", "V1-06",
+        "V1-08"]
     assert indicators.autodiscover().keys() == registry.keys()
     for code, indicator in registry.items():
         assert indicator.code == code
@@ -125,3 +127,24 @@ def test_days_between_is_computed_by_the_database(crt_a):
         back=DaysBetween(date(2024, 3, 1), "opened_on"),
     ).values("leap", "year", "same", "back").get()
     assert row == {"leap": 3, "year": 1, "same": 0, "back": -3}
+
+
+@pytest.mark.django_db
+def test_quantiles_are_read_from_the_database_in_order(crt_a, django_assert_num_queries):
+    """Median (mean of the two middle values for an even count) and nearest-rank
+    percentiles, each from one sorted query of one or two rows; None over nothing."""
+    from django.db.models import F
+
+    from maillage.core.indicators import quantiles
+    from maillage.territory.models import Commune
+    from maillage.territory.tests.factories import CommuneFactory
+
+    for minutes in (40, 10, 25, 5, 30, 20):
+        CommuneFactory(crt=crt_a, travel_minutes=minutes)
+    communes = Commune.objects.filter(crt=crt_a)
+    with django_assert_num_queries(4):  # the count, then one per fraction
+        median, p90, p10 = quantiles(communes, F("travel_minutes"), (0.5, 0.9, 0.1))
+    # 5 10 20 25 30 40: median (20 + 25) / 2; 90th: rank ⌈5.4⌉ = 6; 10th: rank 1.
+    assert (median, p90, p10) == (22.5, 40, 5)
+    assert quantiles(communes.exclude(travel_minutes=40), F("travel_minutes"), (0.5,)) == [20]
+    assert quantiles(communes.none(), F("travel_minutes"), (0.5, 0.9), n=0) == [None, None]
