@@ -96,6 +96,8 @@ class Perm(StrEnum):
     MEETING_MANAGE = "meeting.manage"
     BUDGET_VIEW = "budget.view"
     BUDGET_MANAGE = "budget.manage"
+    REPORT_VIEW = "report.view"
+    REPORT_MANAGE = "report.manage"
 
 
 ALL_ROLES = frozenset(Role)
@@ -272,6 +274,13 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # reports): nothing.
     Perm.BUDGET_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     Perm.BUDGET_MANAGE: frozenset({Role.DIRECTION}),
+    # The activity reports to the ARS (annual report, half-year review; issue 14 §3): aggregate
+    # figures and the director's narratives, no person named. Read by the direction and the
+    # coordination (who prepares the figures with the director); generated, written, submitted
+    # and corrected by the direction alone, who signs what is sent. The ARS reads the submitted
+    # reports in the regional view, not here.
+    Perm.REPORT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.REPORT_MANAGE: frozenset({Role.DIRECTION}),
 }
 
 

@@ -5,14 +5,18 @@
   ``budget.view`` (the direction, who owns it, and the coordination, who reads it), every row
   of their CRT; kept (typed, imported, edited) by the direction only (``budget.manage``).
   No personal data, no health data: the writes and the exports are audited, the reads are
-  not."""
+  not.
+- The activity reports (and their settings): those holding ``report.view`` (the direction and
+  the coordination), every report of their CRT, every version; generated, written, submitted
+  and corrected by the direction (``report.manage``). Aggregates and the director's texts, no
+  person: the writes and the downloads are audited, the page reads are not."""
 
 from django.db.models import QuerySet
 
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import AccountMapping, Allocation, Expense, FecImport
+from .models import AccountMapping, ActivityReport, Allocation, Expense, FecImport
 
 
 def _visible(model, crt, roles) -> QuerySet:
@@ -37,6 +41,21 @@ def fec_imports_visible(*, crt, user, roles) -> QuerySet[FecImport]:
     return _visible(FecImport, crt, roles)
 
 
+def reports_visible(*, crt, user, roles) -> QuerySet[ActivityReport]:
+    if has_permission(roles, "report.view"):
+        return ActivityReport.objects.filter(crt=crt)
+    return ActivityReport.objects.none()
+
+
+def can_view_report(*, user, roles, obj=None) -> bool:
+    """The object face, for a report of the user's CRT."""
+    return has_permission(roles, "report.view")
+
+
+def can_manage_report(*, user, roles, obj=None) -> bool:
+    return has_permission(roles, "report.manage")
+
+
 def can_view_budget(*, user, roles, obj=None) -> bool:
     """The object face, for an allocation, an expense, a mapping or an import of the user's
     CRT."""
@@ -56,4 +75,13 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                           "correspondances de comptes et importe les FEC")
         elif has_permission({role}, "budget.view"):
             rows[role] = "tout le budget du CRT, en lecture (et l'export du compte analytique)"
-    return [("Budget : dotations, dépenses, imports FEC", rows)]
+    reports = {}
+    for role in Role:
+        if has_permission({role}, "report.manage"):
+            reports[role] = ("tous les rapports du CRT et leurs versions ; les crée, recalcule "
+                             "leurs chiffres, écrit leurs textes, les transmet et les corrige")
+        elif has_permission({role}, "report.view"):
+            reports[role] = ("tous les rapports du CRT et leurs versions, en lecture et en "
+                             "PDF / XLSX")
+    return [("Budget : dotations, dépenses, imports FEC", rows),
+            ("Rapports d'activité et bilans semestriels", reports)]

@@ -13,7 +13,7 @@ from maillage.core.models import Membership
 from maillage.core.roles import Role
 
 from . import services
-from .models import Allocation, Expense, FecImport, Nature, Volet, prorata
+from .models import ActivityReport, Allocation, Expense, FecImport, Nature, Volet, prorata
 from .sample import MAPPINGS, sample_fec
 
 D = Decimal
@@ -75,6 +75,58 @@ def load(ctx: DemoContext) -> None:
         ]
     with keep_dates(Expense):
         Expense.objects.bulk_create(typed)
+    _reports(ctx, crt, director)
+
+
+DEMO_TEXTS = {
+    "difficulties": (
+        "Le recrutement d'un·e infirmier·ère de nuit a pris quatre mois ; l'astreinte a été "
+        "assurée dans l'intervalle avec l'EHPAD partenaire. La montée en charge de la file "
+        "active a suivi le calendrier prévu."),
+    "outlook": ("Ouvrir une deuxième séance mensuelle de prévention des chutes et signer la "
+                "convention avec le second service à domicile du territoire."),
+    "budget": ("Dotation consommée conformément à la prévision ; les crédits d'amorçage "
+               "financent l'équipement de télésanté."),
+}
+
+
+def _reports(ctx: DemoContext, crt, director) -> None:
+    """The half-year review of the last closed half-year, submitted a fortnight after its
+    closing, and the draft annual report of this year (figures of today)."""
+    from datetime import timedelta
+
+    from maillage.core.indicators import Period
+
+    from . import report_services
+    from .models import ReportKind, ReportSettings
+
+    today = ctx.today
+    half = Period.half_year(today.year, 1) if today.month >= 7 else \
+        Period.half_year(today.year - 1, 2)
+    ReportSettings.objects.create(crt=crt, annual=True, half_year=True,
+                                  half_year_due_days=30, created_by=director,
+                                  updated_by=director)
+    if crt.opened_on and crt.opened_on <= half.end:
+        sent = min(half.end + timedelta(days=15), today)
+        with ctx.at(sent):
+            review = report_services.report_create(
+                actor=director, crt=crt, kind=ReportKind.HALF_YEAR, year=half.end.year,
+                half=1 if half.end.month == 6 else 2, today=sent)
+            report_services.report_narratives_update(
+                actor=director, report=review, version=review.version,
+                narratives={k: v for k, v in DEMO_TEXTS.items() if k != "budget"})
+            report_services.report_submit(actor=director, report=review,
+                                          version=review.version, today=sent)
+    with ctx.at(today):
+        annual = report_services.report_create(actor=director, crt=crt,
+                                               kind=ReportKind.ANNUAL, year=today.year,
+                                               today=today)
+        report_services.report_narratives_update(
+            actor=director, report=annual, version=annual.version,
+            narratives={"organisational_model": (
+                "Modèle intégré : l'EHPAD porteur assure la coordination, l'astreinte et les "
+                "passages de sécurisation ; les soins d'hygiène restent au SSIAD partenaire."),
+                "difficulties": DEMO_TEXTS["difficulties"]})
 
 
 def summary(ctx: DemoContext) -> str:
@@ -82,4 +134,5 @@ def summary(ctx: DemoContext) -> str:
     expenses = Expense.objects.filter(crt__in=crts)
     return (f"Budget… {Allocation.objects.filter(crt__in=crts).count()} dotations, "
             f"{expenses.count()} dépenses, {FecImport.objects.filter(crt__in=crts).count()} "
-            "import FEC")
+            f"import FEC, {ActivityReport.objects.filter(crt__in=crts).count()} rapports "
+            "d'activité")
