@@ -359,3 +359,35 @@ class TestCommand:
         with pytest.raises(CommandError, match="n'existe pas"):
             call_command("report", "annual", "--crt", opened.finess, "--year", "2025",
                          "--out", str(tmp_path / "absent"))
+
+
+class TestSettings:
+    def test_the_director_sets_the_templates_and_due_dates(self, client, opened, users):
+        client.force_login(users["direction"])
+        url = reverse("steering:report_settings")
+        assert client.get(url).status_code == 200
+        response = client.post(url, {"annual_due_day": "31", "annual_due_month": "2",
+                                     "half_year_due_days": ""})
+        assert response.status_code == 400
+        assert "Choisissez au moins un modèle de rapport." in visible_text(response)
+        response = client.post(url, {"annual": "on", "annual_due_day": "31",
+                                     "annual_due_month": "2", "half_year_due_days": ""})
+        assert response.status_code == 400
+        assert "Cette date n'existe pas." in visible_text(response)
+        assert not ReportSettings.objects.exists()
+        response = client.post(url, {"annual": "on", "half_year": "on", "annual_due_day": "15",
+                                     "annual_due_month": "3", "half_year_due_days": "45",
+                                     "version": "0"})
+        assert response.status_code == 302
+        saved = ReportSettings.objects.get(crt=opened)
+        assert (saved.half_year, saved.annual_due_month, saved.half_year_due_days) \
+            == (True, 3, 45)
+        # The half-years closed since the opening (S1 and S2 2026 minus the open one) are
+        # now to produce, each with its due date.
+        text = visible_text(client.get(reverse("steering:report_list")))
+        assert "Bilan semestriel — du 01/01/2026 au 30/06/2026 : échéance le 14/08/2026 " \
+               "(échéance dépassée)" in text
+        assert "Rapport d'activité annuel — du 01/10/2025 au 31/12/2025 : échéance le " \
+               "15/03/2026" in text
+        client.force_login(users["coordinator"])
+        assert client.get(url).status_code == 403
