@@ -174,12 +174,15 @@ def _nights(periods, first: date, after: date) -> int:
 
 def _lodging(crt, period: Period, today: date) -> dict:
     from maillage.lodging.models import Room, Stay
-    from maillage.lodging.selectors import _counted, rooms, stays_between
+    from maillage.lodging.occupancy import counted_period
+    from maillage.lodging.selectors import rooms, stays_between
 
     first, after = period.start, period.end + timedelta(days=1)
     taken = defaultdict(list)
     for stay in stays_between(crt=crt, first=first, after=after):
-        counted = _counted(stay, today)
+        counted = counted_period(status=stay.status, planned_start=stay.planned_start,
+                                 planned_end=stay.planned_end, actual_start=stay.actual_start,
+                                 actual_end=stay.actual_end, today=today)
         if counted is not None:
             taken[stay.room_id].append(counted)
     by_kind = {kind: {"label": label, "places": 0, "nights": 0, "occupied": 0}

@@ -181,6 +181,46 @@ class TestVersions:
         assert reports.section_of("Z-01") == "other"
 
 
+class TestTables:
+    def test_team_governance_and_rooms_counted_by_hand(self, opened, users):
+        from maillage.lodging.models import Stay
+        from maillage.lodging.tests.factories import room, stay
+        from maillage.organisation.tests.factories import decision, meeting, position
+
+        position(opened, fte=D("0.80"), fte_volet2=D("0.80"), holder=users["nurse"])
+        position(opened, profession="coordinator", fte=D("1.00"), fte_volet2=D("0.50"),
+                 fte_coordination=D("0.50"))  # vacant
+        position(opened, starts_on=date(2026, 3, 1))  # not in post in 2025
+        copil = meeting(opened, kind="copil", held_on=date(2025, 11, 20))
+        decision(copil, users["coordinator"], done_on=date(2025, 12, 1))
+        decision(copil, users["coordinator"])
+        meeting(opened, held_on=date(2026, 1, 5))  # after the period
+        chambre = room(opened)
+        # 10 nights in the period (20/12 → 30/12) and one stay overlapping the new year.
+        stay(opened, room_=chambre, planned_start=date(2025, 12, 20),
+             planned_end=date(2025, 12, 30), actual_start=date(2025, 12, 20),
+             actual_end=date(2025, 12, 30), status=Stay.Status.ENDED)
+        stay(opened, room_=chambre, planned_start=date(2025, 12, 30),
+             planned_end=date(2026, 1, 4), actual_start=date(2025, 12, 30),
+             actual_end=date(2026, 1, 4), status=Stay.Status.ENDED, reason="crisis")
+        s = create(opened, users["direction"]).snapshot
+        assert [(r["label"], r["positions"], r["fte"], r["vacancies"])
+                for r in s["team"]["rows"]] == [
+            ("Coordinateur·rice (IDE, IDEC)", 1, 1.0, 1), ("Infirmier·ère (IDE)", 1, 0.8, 0)]
+        copil_row = next(g for g in s["governance"] if g["kind"].startswith("Comité"))
+        assert (copil_row["meetings"], copil_row["decisions"], copil_row["done"],
+                copil_row["dates"]) == (1, 2, 1, ["20/11/2025"])
+        emergency = s["lodging"]["rooms"][0]
+        assert (emergency["places"], emergency["nights"], emergency["occupied"]) \
+            == (1, 92, 12)  # 01/10 → 31/12; nights of 20/12 → 01/01
+        assert {r["label"]: r["stays"] for r in s["lodging"]["stays"]}[
+            "Situation de crise au domicile"] == 1
+        tables = {t.title: t for sec in reports.layout(s) for t in sec.tables}
+        team = tables["Postes au 31/12/2025"]
+        assert team.total[:4] == ["Total", 2, 1.8, 0.0]
+        assert tables["Occupation des places"].rows[0][4] == 13.0  # 12 / 92 nights, in %
+
+
 class TestPages:
     def test_list_for_the_direction(self, client, opened, users, crt_b,
                                     django_assert_max_num_queries):
