@@ -18,6 +18,7 @@ from . import reports
 from .models import ReportKind
 
 BOLD = Font(bold=True)
+EUR = '#,##0.00 "€"'
 TITLE = Font(bold=True, size=14)
 
 
@@ -79,13 +80,18 @@ def _write_table(ws, row: int, table: reports.Table) -> int:
                 ws.cell(row=row, column=c, value=f"={refs}")
             else:
                 _cell(ws, row, c, value)
+            if c - 1 in table.money:
+                ws.cell(row=row, column=c).number_format = EUR
         row += 1
     if table.sum_columns and table.rows:
         _cell(ws, row, 1, "Total").font = BOLD
         for c in table.sum_columns:
             letter = get_column_letter(c + 1)
-            ws.cell(row=row, column=c + 1,
-                    value=f"=SUM({letter}{first}:{letter}{row - 1})").font = BOLD
+            total = ws.cell(row=row, column=c + 1,
+                            value=f"=SUM({letter}{first}:{letter}{row - 1})")
+            total.font = BOLD
+            if c in table.money:
+                total.number_format = EUR
         row += 1
     if table.note:
         _cell(ws, row, 1, table.note).alignment = Alignment(wrap_text=False)

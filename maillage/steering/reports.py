@@ -278,7 +278,8 @@ def build_snapshot(*, crt, kind: str, start: date, end: date,
         "computed_on": today.isoformat(),
         "period_over": end < today,
         "identity": _identity(crt),
-        "indicators": {code: r.as_dict() for code, r in results.items()},
+        "indicators": {code: {**r.as_dict(), "is_count": r.indicator.is_count}
+                       for code, r in results.items()},
         "definition_versions": {code: r.indicator.version for code, r in results.items()},
         "team": _team(crt, min(end, today)),
         "agreements": _agreements(crt, period),
@@ -350,6 +351,8 @@ class Table:
     note: str = ""
 
     def __post_init__(self):
+        #: Columns of amounts in euros (shown with two decimals, « € » format in the workbook).
+        self.money = tuple(i for i, c in enumerate(self.columns) if "€" in c)
         if self.row_total is not None:
             target, sources = self.row_total
             for row in self.rows:
@@ -443,8 +446,11 @@ def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
     for code in codes:
         f = figures[code]
         for b in f["breakdowns"].values():
+            # Breakdown rows count the records (people, forfait-months…): the indicator's
+            # unit only when its value is that count.
+            heading = f["unit"].capitalize() if f.get("is_count", True) else "Nombre"
             tables.append(Table(
-                f"{code} — {b['label']}", [b["label"], f["unit"].capitalize()],
+                f"{code} — {b['label']}", [b["label"], heading],
                 [[r["label"], r["value"]] for r in b["rows"]],
                 sum_columns=(1,) if b["exclusive"] else (), note=b["note"]))
         if f["extras"]:

@@ -25,6 +25,14 @@ def fr_number(value):
 
 
 @register.filter
+def fr_money(value):
+    """An amount in euros: two decimals always (« 22 739,90 »)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,.2f}".replace(",", NNBSP).replace(".", ",")
+    return fr_number(value)
+
+
+@register.filter
 def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 

@@ -282,7 +282,7 @@ class TestPages:
             date(2025, 10, 1), date(2025, 12, 31))).value
         assert value == 2
         assert f"V2-01a {indicators.get('V2-01a').name} {value} personnes" in text
-        assert f"Montant notifié {fr(100000)}" in text
+        assert f"Montant notifié {fr(100000)},00" in text
         assert opened.name in text and opened.finess in text
         response = client.post(reverse("steering:report_narratives", args=[report.public_id]),
                                {"version": report.version, "outlook": "Ouvrir un 2e site.",
