@@ -91,32 +91,31 @@ DEMO_TEXTS = {
 
 
 def _reports(ctx: DemoContext, crt, director) -> None:
-    """The half-year review of the last closed half-year, submitted a fortnight after its
-    closing, and the draft annual report of this year (figures of today)."""
+    """The CRT uses both templates: every closed period since the opening has its report
+    submitted (half-year reviews a fortnight after the closing, the annual report early
+    April), so the last closed half-year's review is the latest one sent; this year's annual
+    report is in draft (figures of today)."""
     from datetime import timedelta
 
-    from maillage.core.indicators import Period
-
-    from . import report_services
+    from . import report_services, reports
     from .models import ReportKind, ReportSettings
 
     today = ctx.today
-    half = Period.half_year(today.year, 1) if today.month >= 7 else \
-        Period.half_year(today.year - 1, 2)
-    ReportSettings.objects.create(crt=crt, annual=True, half_year=True,
-                                  half_year_due_days=30, created_by=director,
-                                  updated_by=director)
-    if crt.opened_on and crt.opened_on <= half.end:
-        sent = min(half.end + timedelta(days=15), today)
+    settings = ReportSettings.objects.create(crt=crt, annual=True, half_year=True,
+                                             half_year_due_days=30, created_by=director,
+                                             updated_by=director)
+    for due in reports.expected_reports(crt, settings, set(), today):
+        sent = min(due.end + timedelta(days=15 if due.kind == ReportKind.HALF_YEAR else 100),
+                   today)
         with ctx.at(sent):
-            review = report_services.report_create(
-                actor=director, crt=crt, kind=ReportKind.HALF_YEAR, year=half.end.year,
-                half=1 if half.end.month == 6 else 2, today=sent)
+            report = report_services.report_create(actor=director, crt=crt, kind=due.kind,
+                                                   year=due.year, half=due.half, today=sent)
             report_services.report_narratives_update(
-                actor=director, report=review, version=review.version,
-                narratives={k: v for k, v in DEMO_TEXTS.items() if k != "budget"})
-            report_services.report_submit(actor=director, report=review,
-                                          version=review.version, today=sent)
+                actor=director, report=report, version=report.version, narratives={
+                    k: v for k, v in DEMO_TEXTS.items()
+                    if k in {n.key for n in reports.narratives_for(due.kind)}})
+            report_services.report_submit(actor=director, report=report,
+                                          version=report.version, today=sent)
     with ctx.at(today):
         annual = report_services.report_create(actor=director, crt=crt,
                                                kind=ReportKind.ANNUAL, year=today.year,

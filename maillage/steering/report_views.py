@@ -2,9 +2,6 @@
 the report (its figures and the director's texts), regenerate, submit, correct, the PDF and
 XLSX downloads, and the report settings."""
 
-from dataclasses import dataclass
-from datetime import date
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -37,46 +34,6 @@ def _report(request, public_id) -> ActivityReport:
         "generated_by", "submitted_by"), request.crt, public_id)
 
 
-@dataclass
-class Expected:
-    kind: str
-    label: str
-    start: date
-    end: date
-    due: date | None
-    year: int
-    half: int | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.due is not None and self.due < timezone.localdate()
-
-
-def expected_reports(crt, settings, existing: set[tuple[str, date]],
-                     today: date) -> list[Expected]:
-    """The closed periods since the opening, of the templates the CRT uses, with no report
-    yet: what remains to produce, the oldest first."""
-    if crt.opened_on is None:
-        return []
-    found = []
-    for year in range(crt.opened_on.year, today.year + 1):
-        candidates = []
-        if settings.annual:
-            candidates.append((ReportKind.ANNUAL, None))
-        if settings.half_year:
-            candidates += [(ReportKind.HALF_YEAR, 1), (ReportKind.HALF_YEAR, 2)]
-        for kind, half in candidates:
-            try:
-                period = reports.report_period(crt=crt, kind=kind, year=year, half=half)
-            except ValueError:
-                continue
-            if period.end >= today or (kind, period.start) in existing:
-                continue
-            found.append(Expected(kind, ReportKind(kind).label, period.start, period.end,
-                                  reports.due_date(settings, kind, period.end), year, half))
-    return sorted(found, key=lambda e: (e.end, e.kind))
-
-
 @require("report.view")
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -90,7 +47,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         r.label = reports.period_label(r.kind, r.period_start, r.period_end)
     return render(request, "steering/reports/report_list.html", {
         "page": page, "settings": settings,
-        "expected": expected_reports(request.crt, settings, existing, timezone.localdate()),
+        "expected": reports.expected_reports(request.crt, settings, existing, timezone.localdate()),
         "can_manage": has_permission(request.roles, "report.manage"),
     })
 

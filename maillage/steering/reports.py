@@ -95,6 +95,46 @@ def due_date(settings: ReportSettings, kind: str, end: date) -> date | None:
     return end + timedelta(days=settings.half_year_due_days)
 
 
+@dataclass
+class Expected:
+    kind: str
+    label: str
+    start: date
+    end: date
+    due: date | None
+    year: int
+    half: int | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+def expected_reports(crt, settings, existing: set[tuple[str, date]],
+                     today: date) -> list[Expected]:
+    """The closed periods since the opening, of the templates the CRT uses, with no report
+    yet: what remains to produce, the oldest first."""
+    if crt.opened_on is None:
+        return []
+    found = []
+    for year in range(crt.opened_on.year, today.year + 1):
+        candidates = []
+        if settings.annual:
+            candidates.append((ReportKind.ANNUAL, None))
+        if settings.half_year:
+            candidates += [(ReportKind.HALF_YEAR, 1), (ReportKind.HALF_YEAR, 2)]
+        for kind, half in candidates:
+            try:
+                period = report_period(crt=crt, kind=kind, year=year, half=half)
+            except ValueError:
+                continue
+            if period.end >= today or (kind, period.start) in existing:
+                continue
+            found.append(Expected(kind, ReportKind(kind).label, period.start, period.end,
+                                  due_date(settings, kind, period.end), year, half))
+    return sorted(found, key=lambda e: (e.end, e.kind))
+
+
 # --- The snapshot ----------------------------------------------------------------------------
 
 

@@ -51,11 +51,16 @@ def test_demo_reports(demo, client):
 
     today = timezone.localdate()
     crt = Crt.objects.get(name="CRT Anjou Bleu")
-    review = ActivityReport.objects.get(crt=crt, kind="half_year")
-    assert review.status == "submitted" and review.period_end < today
-    assert review.narratives["difficulties"]
-    annual = ActivityReport.objects.get(crt=crt, kind="annual")
-    assert annual.status == "draft" and annual.period_end == today.replace(month=12, day=31)
+    last_half = Period.half_year(today.year, 1) if today.month >= 7 else \
+        Period.half_year(today.year - 1, 2)
+    review = ActivityReport.objects.get(crt=crt, kind="half_year", period_end=last_half.end)
+    assert review.status == "submitted" and review.narratives["difficulties"]
+    annual = ActivityReport.objects.get(crt=crt, kind="annual",
+                                        period_end=today.replace(month=12, day=31))
+    assert annual.status == "draft"
+    # Every closed period since the opening has its report sent: nothing left to produce.
+    assert not ActivityReport.objects.filter(crt=crt, period_end__lt=today, status="draft")
+    assert ActivityReport.objects.filter(crt=crt, kind="half_year").count() >= 2
     assert not ActivityReport.objects.exclude(crt=crt).exists()
     file_active = review.snapshot["indicators"]["V2-01a"]["value"]
     period = Period.between(review.period_start, review.period_end)
@@ -65,6 +70,7 @@ def test_demo_reports(demo, client):
     client.force_login(director)
     text = visible_text(client.get(reverse("steering:report_list")))
     assert "Bilan semestriel" in text and "Transmis" in text and "Brouillon" in text
+    assert "Aucun rapport en attente pour les périodes closes." in text
     response = client.get(reverse("steering:report_detail", args=[review.public_id]))
     assert f"V2-01a {indicators.get('V2-01a').name} {file_active} " in visible_text(response)
     response = client.get(reverse("steering:report_xlsx", args=[review.public_id]))
