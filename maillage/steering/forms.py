@@ -228,6 +228,12 @@ class NarrativesForm(BootstrapFormMixin, forms.Form):
         self.initial.setdefault("version", report.version)
         self._style_fields()
 
+    def clean(self):
+        data = super().clean()
+        if self.has_error("version"):  # a hidden field: said above the form
+            self.add_error(None, "Version de la page invalide : rechargez la page.")
+        return data
+
 
 class ReportVersionForm(forms.Form):
     """The version a button was pressed on (regenerate, submit)."""

@@ -297,6 +297,14 @@ class TestPages:
         assert "modifiée par quelqu'un d'autre" in visible_text(response)
         report.refresh_from_db()
         assert report.narratives["outlook"] == "Ouvrir un 2e site."
+        response = client.post(reverse("steering:report_narratives", args=[report.public_id]),
+                               {"version": "abc", "outlook": "x" * 20001})
+        assert response.status_code == 400
+        text = visible_text(response)
+        assert "Version de la page invalide : rechargez la page." in text
+        assert "20 000 caractères au plus." in text
+        report.refresh_from_db()
+        assert report.narratives["outlook"] == "Ouvrir un 2e site."
 
     def test_submit_then_correct_from_the_page(self, client, opened, users):
         report = create(opened, users["direction"])
