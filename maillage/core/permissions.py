@@ -98,6 +98,8 @@ class Perm(StrEnum):
     BUDGET_MANAGE = "budget.manage"
     INDICATOR_VIEW = "indicator.view"
     REGIONAL_VIEW = "regional.view"
+    REPORT_VIEW = "report.view"
+    REPORT_MANAGE = "report.manage"
 
 
 ALL_ROLES = frozenset(Role)
@@ -289,6 +291,13 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # membership (``core.access.require_region``: an ARS agent belongs to a region, not to a
     # CRT); a CRT-level ``ars`` membership alone opens no region.
     Perm.REGIONAL_VIEW: frozenset({Role.ARS}),
+    # The activity reports to the ARS (annual report, half-year review; issue 14 §3): aggregate
+    # figures and the director's narratives, no person named. Read by the direction and the
+    # coordination (who prepares the figures with the director); generated, written, submitted
+    # and corrected by the direction alone, who signs what is sent. The ARS reads the submitted
+    # reports in the regional view, not here.
+    Perm.REPORT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    Perm.REPORT_MANAGE: frozenset({Role.DIRECTION}),
 }
 
 

@@ -8,14 +8,18 @@
   not.
 - The indicators (the dashboard, ``dashboard.py``): their figures, aggregates, to those holding
   ``indicator.view``; the records behind a figure are not this module's: each goes through
-  its own app's policy (``Indicator.visible``), and their read is audited."""
+  its own app's policy (``Indicator.visible``), and their read is audited.
+- The activity reports (and their settings): those holding ``report.view`` (the direction and
+  the coordination), every report of their CRT, every version; generated, written, submitted
+  and corrected by the direction (``report.manage``). Aggregates and the director's texts, no
+  person: the writes and the downloads are audited, the page reads are not."""
 
 from django.db.models import QuerySet
 
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import AccountMapping, Allocation, Expense, FecImport
+from .models import AccountMapping, ActivityReport, Allocation, Expense, FecImport
 
 
 def _visible(model, crt, roles) -> QuerySet:
@@ -38,6 +42,21 @@ def mappings_visible(*, crt, user, roles) -> QuerySet[AccountMapping]:
 
 def fec_imports_visible(*, crt, user, roles) -> QuerySet[FecImport]:
     return _visible(FecImport, crt, roles)
+
+
+def reports_visible(*, crt, user, roles) -> QuerySet[ActivityReport]:
+    if has_permission(roles, "report.view"):
+        return ActivityReport.objects.filter(crt=crt)
+    return ActivityReport.objects.none()
+
+
+def can_view_report(*, user, roles, obj=None) -> bool:
+    """The object face, for a report of the user's CRT."""
+    return has_permission(roles, "report.view")
+
+
+def can_manage_report(*, user, roles, obj=None) -> bool:
+    return has_permission(roles, "report.manage")
 
 
 def can_view_budget(*, user, roles, obj=None) -> bool:
@@ -63,5 +82,14 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                       "derrière un chiffre, les seuls dossiers que la règle d'accès de chaque "
                       "dossier lui ouvre (consultation tracée, par page et par personne)")
                for role in Role if has_permission({role}, "indicator.view")}
+    reports = {}
+    for role in Role:
+        if has_permission({role}, "report.manage"):
+            reports[role] = ("tous les rapports du CRT et leurs versions ; les crée, recalcule "
+                             "leurs chiffres, écrit leurs textes, les transmet et les corrige")
+        elif has_permission({role}, "report.view"):
+            reports[role] = ("tous les rapports du CRT et leurs versions, en lecture et en "
+                             "PDF / XLSX")
     return [("Budget : dotations, dépenses, imports FEC", rows),
-            ("Indicateurs : chiffres et dossiers derrière un chiffre", figures)]
+            ("Indicateurs : chiffres et dossiers derrière un chiffre", figures),
+            ("Rapports d'activité et bilans semestriels", reports)]

@@ -28,3 +28,11 @@ class SteeringAction(models.TextChoices):
         "indicator.person_viewed",
         "Personne listée parmi les dossiers derrière un indicateur (pilotage)",
     )
+    REPORT_CREATED = "report.created", "Rapport d'activité créé (brouillon, chiffres calculés)"
+    REPORT_REGENERATED = "report.regenerated", "Chiffres d'un rapport d'activité recalculés"
+    REPORT_NARRATIVES_UPDATED = "report.narratives_updated", (
+        "Textes d'un rapport d'activité modifiés")
+    REPORT_SUBMITTED = "report.submitted", "Rapport d'activité transmis (version figée)"
+    REPORT_CORRECTED = "report.corrected", "Nouvelle version d'un rapport d'activité transmis"
+    REPORT_DOWNLOADED = "report.downloaded", "Rapport d'activité téléchargé (PDF ou XLSX)"
+    REPORT_SETTINGS_UPDATED = "report_settings.updated", "Paramètres des rapports modifiés"

@@ -13,7 +13,7 @@ from maillage.core.models import Membership
 from maillage.core.roles import Role
 
 from . import services
-from .models import Allocation, Expense, FecImport, Nature, Volet, prorata
+from .models import ActivityReport, Allocation, Expense, FecImport, Nature, Volet, prorata
 from .sample import MAPPINGS, sample_fec
 
 D = Decimal
@@ -75,6 +75,57 @@ def load(ctx: DemoContext) -> None:
         ]
     with keep_dates(Expense):
         Expense.objects.bulk_create(typed)
+    _reports(ctx, crt, director)
+
+
+DEMO_TEXTS = {
+    "difficulties": (
+        "Le recrutement d'un·e infirmier·ère de nuit a pris quatre mois ; l'astreinte a été "
+        "assurée dans l'intervalle avec l'EHPAD partenaire. La montée en charge de la file "
+        "active a suivi le calendrier prévu."),
+    "outlook": ("Ouvrir une deuxième séance mensuelle de prévention des chutes et signer la "
+                "convention avec le second service à domicile du territoire."),
+    "budget": ("Dotation consommée conformément à la prévision ; les crédits d'amorçage "
+               "financent l'équipement de télésanté."),
+}
+
+
+def _reports(ctx: DemoContext, crt, director) -> None:
+    """The CRT uses both templates: every closed period since the opening has its report
+    submitted (half-year reviews a fortnight after the closing, the annual report early
+    April), so the last closed half-year's review is the latest one sent; this year's annual
+    report is in draft (figures of today)."""
+    from datetime import timedelta
+
+    from . import report_services, reports
+    from .models import ReportKind, ReportSettings
+
+    today = ctx.today
+    settings = ReportSettings.objects.create(crt=crt, annual=True, half_year=True,
+                                             half_year_due_days=30, created_by=director,
+                                             updated_by=director)
+    for due in reports.expected_reports(crt, settings, set(), today):
+        sent = min(due.end + timedelta(days=15 if due.kind == ReportKind.HALF_YEAR else 100),
+                   today)
+        with ctx.at(sent):
+            report = report_services.report_create(actor=director, crt=crt, kind=due.kind,
+                                                   year=due.year, half=due.half, today=sent)
+            report_services.report_narratives_update(
+                actor=director, report=report, version=report.version, narratives={
+                    k: v for k, v in DEMO_TEXTS.items()
+                    if k in {n.key for n in reports.narratives_for(due.kind)}})
+            report_services.report_submit(actor=director, report=report,
+                                          version=report.version, today=sent)
+    with ctx.at(today):
+        annual = report_services.report_create(actor=director, crt=crt,
+                                               kind=ReportKind.ANNUAL, year=today.year,
+                                               today=today)
+        report_services.report_narratives_update(
+            actor=director, report=annual, version=annual.version,
+            narratives={"organisational_model": (
+                "Modèle intégré : l'EHPAD porteur assure la coordination, l'astreinte et les "
+                "passages de sécurisation ; les soins d'hygiène restent au SSIAD partenaire."),
+                "difficulties": DEMO_TEXTS["difficulties"]})
 
 
 def summary(ctx: DemoContext) -> str:
@@ -82,4 +133,5 @@ def summary(ctx: DemoContext) -> str:
     expenses = Expense.objects.filter(crt__in=crts)
     return (f"Budget… {Allocation.objects.filter(crt__in=crts).count()} dotations, "
             f"{expenses.count()} dépenses, {FecImport.objects.filter(crt__in=crts).count()} "
-            "import FEC")
+            f"import FEC, {ActivityReport.objects.filter(crt__in=crts).count()} rapports "
+            "d'activité")

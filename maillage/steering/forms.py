@@ -7,7 +7,15 @@ from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelFor
 from maillage.core.indicators import HALF_YEAR, MONTH, YEAR, Period
 
 from .fec import FecError
-from .models import AccountMapping, Allocation, Expense, Nature, Volet
+from .models import (
+    AccountMapping,
+    Allocation,
+    Expense,
+    Nature,
+    ReportKind,
+    ReportSettings,
+    Volet,
+)
 
 DATE_ERRORS = {"invalid": "Date invalide (jj/mm/aaaa)."}
 MAX_FEC_BYTES = 20 * 1024 * 1024
@@ -292,3 +300,88 @@ class BreakdownFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(data if data.get("ventilation") else None)
         self.fields["ventilation"].choices = [("", "Toutes les ventilations")] + [
             (b.code, b.label) for b in indicator.breakdowns]
+# --- Activity reports ------------------------------------------------------------------------
+
+
+class ReportCreateForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="Modèle", choices=ReportKind.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez le modèle du rapport.",
+                        "invalid_choice": "Choisissez un modèle dans la liste."})
+    year = forms.IntegerField(
+        label="Année", min_value=2020, max_value=2100,
+        error_messages={"required": "Indiquez l'année.",
+                        "invalid": "Indiquez une année, par exemple 2026.",
+                        "min_value": "Indiquez une année entre 2020 et 2100.",
+                        "max_value": "Indiquez une année entre 2020 et 2100."})
+    half = forms.TypedChoiceField(
+        label="Semestre (bilan semestriel)", required=False, coerce=int, empty_value=None,
+        choices=[("", "—"), ("1", "1er semestre (01/01 – 30/06)"),
+                 ("2", "2e semestre (01/07 – 31/12)")],
+        error_messages={"invalid_choice": "Choisissez le 1er ou le 2e semestre."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ReportKind.HALF_YEAR and not data.get("half"):
+            self.add_error("half", "Choisissez le semestre du bilan.")
+        if data.get("kind") == ReportKind.ANNUAL:
+            data["half"] = None
+        return data
+
+
+class NarrativesForm(BootstrapFormMixin, forms.Form):
+    """The director's texts of a report (one field per section of its model) and the version
+    loaded (concurrent edits are detected)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, narratives, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in narratives:
+            self.fields[n.key] = forms.CharField(
+                label=n.title, help_text=n.help, required=False, max_length=20000,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                error_messages={"max_length": "20 000 caractères au plus."})
+            self.initial.setdefault(n.key, report.narratives.get(n.key, ""))
+        self.initial.setdefault("version", report.version)
+        self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        if self.has_error("version"):  # a hidden field: said above the form
+            self.add_error(None, "Version de la page invalide : rechargez la page.")
+        return data
+
+
+class ReportVersionForm(forms.Form):
+    """The version a button was pressed on (regenerate, submit)."""
+
+    version = forms.IntegerField(required=True, error_messages={
+        "required": "Version manquante : rechargez la page.",
+        "invalid": "Version invalide : rechargez la page."})
+
+
+class ReportSettingsForm(VersionedModelForm):
+    class Meta:
+        model = ReportSettings
+        fields = ["annual", "half_year", "annual_due_day", "annual_due_month",
+                  "half_year_due_days"]
+        error_messages = {
+            "annual_due_month": {"required": "Indiquez le mois.",
+                                 "invalid": "Indiquez un mois de 1 à 12.",
+                                 "min_value": "Indiquez un mois de 1 à 12.",
+                                 "max_value": "Indiquez un mois de 1 à 12."},
+            "annual_due_day": {"required": "Indiquez le jour.",
+                               "invalid": "Indiquez un jour de 1 à 31.",
+                               "min_value": "Indiquez un jour de 1 à 31.",
+                               "max_value": "Indiquez un jour de 1 à 31."},
+            "half_year_due_days": {"invalid": "Indiquez un nombre de jours.",
+                                   "max_value": "365 jours au plus."},
+        }
+
+    def _post_clean(self):
+        pass  # the service validates

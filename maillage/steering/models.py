@@ -6,9 +6,10 @@ import calendar
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from maillage.core.models import TenantModel, VersionedModel
 
@@ -186,3 +187,97 @@ class AccountMapping(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.prefix} → {self.get_nature_display()}"
+
+
+# --- Activity reports (issue 14 §3, INDICATORS.md §4.2) -----------------------------------------
+
+
+class ReportKind(models.TextChoices):
+    ANNUAL = "annual", "Rapport d'activité annuel"
+    HALF_YEAR = "half_year", "Bilan semestriel"
+
+
+class ReportSettings(TenantModel, VersionedModel):
+    """Which report templates the CRT produces and their due dates (INDICATORS §4.2: Occitanie
+    asks for half-year reviews, the other regions for a yearly report; 000 and 002 give no
+    submission date, so the due date is editable). One row per CRT, or the defaults."""
+
+    annual = models.BooleanField("rapport d'activité annuel", default=True)
+    half_year = models.BooleanField("bilans semestriels (30/06 et 31/12)", default=False)
+    annual_due_month = models.PositiveSmallIntegerField(
+        "mois de l'échéance du rapport annuel (année N+1)", default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)])
+    annual_due_day = models.PositiveSmallIntegerField(
+        "jour de l'échéance du rapport annuel", default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(31)])
+    half_year_due_days = models.PositiveSmallIntegerField(
+        "délai de remise du bilan semestriel (jours après la clôture)", null=True, blank=True,
+        validators=[MaxValueValidator(365)],
+        help_text="Laisser vide si l'ARS n'a pas fixé de délai.")
+
+    class Meta:
+        verbose_name = "paramètres des rapports"
+        constraints = [
+            models.UniqueConstraint(fields=["crt"], name="report_settings_once"),
+        ]
+
+    def __str__(self) -> str:
+        return "Paramètres des rapports"
+
+
+class ActivityReport(TenantModel, VersionedModel):
+    """One version of one report of a CRT for one period: the figures computed when it was
+    generated (``snapshot``) and the director's narratives. A submitted version is frozen;
+    « Corriger » makes the next version, a draft. ``version`` (of ``VersionedModel``) detects
+    concurrent edits; ``number`` is the report's version as the ARS reads it (1, 2…)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        SUBMITTED = "submitted", "Transmis"
+
+    kind = models.CharField("modèle", max_length=10, choices=ReportKind)
+    period_start = models.DateField("début de la période")
+    period_end = models.DateField("fin de la période")
+    number = models.PositiveSmallIntegerField("version", default=1)
+    status = models.CharField("état", max_length=10, choices=Status, default=Status.DRAFT)
+    #: Every figure as computed (``steering.reports.build_snapshot``): plain JSON data.
+    snapshot = models.JSONField("chiffres", default=dict)
+    #: The narrative sections the director writes: {key: text} (``reports.NARRATIVES``).
+    narratives = models.JSONField("textes", default=dict, blank=True)
+    generated_at = models.DateTimeField("chiffres calculés le")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="chiffres calculés par")
+    submitted_at = models.DateTimeField("transmis le", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="transmis par")
+
+    class Meta:
+        verbose_name = "rapport d'activité"
+        ordering = ["-period_start", "kind", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["crt", "kind", "period_start", "number"],
+                                    name="report_version_once"),
+            models.UniqueConstraint(fields=["crt", "kind", "period_start"],
+                                    condition=Q(status="draft"), name="report_one_draft"),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")),
+                                   name="report_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(status="draft", submitted_at__isnull=True)
+                | Q(status="submitted", submitted_at__isnull=False),
+                name="report_submitted_dated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.period_label} (version {self.number})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def period_label(self) -> str:
+        from maillage.core.indicators import Period
+
+        return Period.between(self.period_start, self.period_end).label

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import dashboard, views
+from . import report_views, views
 
 app_name = "steering"
 
@@ -25,4 +26,19 @@ urlpatterns = [
     path("budget/imports/fec/", views.fec_import, name="fec_import"),
     path("budget/imports/<uuid:public_id>/annuler/", views.fec_import_cancel,
          name="fec_import_cancel"),
+    path("rapports/", report_views.report_list, name="report_list"),
+    path("rapports/nouveau/", report_views.report_create, name="report_create"),
+    path("rapports/parametres/", report_views.report_settings, name="report_settings"),
+    path("rapports/<uuid:public_id>/", report_views.report_detail, name="report_detail"),
+    path("rapports/<uuid:public_id>/textes/", report_views.report_narratives,
+         name="report_narratives"),
+    path("rapports/<uuid:public_id>/recalculer/", report_views.report_regenerate,
+         name="report_regenerate"),
+    path("rapports/<uuid:public_id>/transmettre/", report_views.report_submit,
+         name="report_submit"),
+    path("rapports/<uuid:public_id>/corriger/", report_views.report_correct,
+         name="report_correct"),
+    path("rapports/<uuid:public_id>/rapport.pdf", report_views.report_pdf, name="report_pdf"),
+    path("rapports/<uuid:public_id>/rapport.xlsx", report_views.report_xlsx,
+         name="report_xlsx"),
 ]

@@ -221,6 +221,13 @@ OBJECT_ROUTES = {
     # An indicator code names no object of a CRT: see CRT_NEUTRAL_ROUTES below.
     "steering:indicator": lambda crt, user, roles: {"code": "V2-01a"},
     "steering:indicator_records": lambda crt, user, roles: {"code": "V2-01a"},
+    # Reports: a draft each time (one draft per period: each build takes a new year), a
+    # submitted one for « Corriger ».
+    **{f"steering:report_{name}": lambda crt, user, roles: {
+        "public_id": _report(crt).public_id}
+       for name in ("detail", "narratives", "regenerate", "submit", "pdf", "xlsx")},
+    "steering:report_correct": lambda crt, user, roles: {
+        "public_id": _report(crt, submitted=True).public_id},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -423,6 +430,18 @@ def _transfer_call(crt, user, roles):
     return call
 
 
+def _report(crt, submitted=False):
+    from datetime import date
+
+    from django.utils import timezone
+
+    year = 2000 + next(_SERIAL) % 100
+    fields = {"period_start": date(year, 1, 1), "period_end": date(year, 12, 31)}
+    if submitted:
+        fields.update(status="submitted", submitted_at=timezone.now())
+    return steering.report(crt, **fields)
+
+
 def _failed_message(crt):
     from maillage.core.models import OutboxMessage
 
@@ -454,6 +473,8 @@ POST_ONLY = {
     "surveys:questionnaire_duplicate", "surveys:question_remove", "surveys:question_move",
     "surveys:collection_toggle", "surveys:questionnaires_install",
     "outreach:session_satisfaction", "steering:fec_import_cancel",
+    "steering:report_narratives", "steering:report_regenerate", "steering:report_submit",
+    "steering:report_correct",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
     "portal:access_remove_caregiver",
 }

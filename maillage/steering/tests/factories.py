@@ -40,3 +40,36 @@ def fec_import(crt, **fields) -> FecImport:
     record = FecImport.objects.create(crt=crt, **values)
     expense(crt, source=Expense.Source.FEC, fec_import=record, fec_line=2, account="61100000")
     return record
+
+
+def report(crt, **fields):
+    """A draft annual report of 2025 with a small snapshot (built, not computed)."""
+    from django.utils import timezone
+
+    from maillage.steering.models import ActivityReport
+
+    values = {"kind": "annual", "period_start": date(2025, 1, 1),
+              "period_end": date(2025, 12, 31), "generated_at": timezone.now(),
+              "snapshot": _snapshot(crt), **fields}
+    return ActivityReport.objects.create(crt=crt, **values)
+
+
+def _snapshot(crt) -> dict:
+    from maillage.steering.reports import SMALL_CELLS_NOTE
+
+    return {
+        "schema": 1, "kind": "annual",
+        "period": {"start": "2025-01-01", "end": "2025-12-31", "label": "année 2025"},
+        "computed_on": "2026-01-05", "period_over": True,
+        "identity": {"name": crt.name, "finess": crt.finess, "carrier_name": "",
+                     "carrier_type": "EHPAD", "address": "1 rue du Test, 49000 Angers",
+                     "department": "49", "phone": "", "email": "", "opened_on": None,
+                     "file_active_target": 30, "places": 40,
+                     "organisational_model": "integrated",
+                     "organisational_model_label": "Intégré"},
+        "indicators": {}, "definition_versions": {},
+        "team": {"on": "2025-12-31", "rows": []}, "agreements": [], "governance": [],
+        "lodging": {"rooms": [], "stays": []}, "satisfaction": None,
+        "budget": {"year": 2025, "allocation": None, "natures": [], "by_domain": []},
+        "small_cells": SMALL_CELLS_NOTE,
+    }

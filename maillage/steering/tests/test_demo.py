@@ -36,3 +36,44 @@ def test_demo_budget(demo, client):
     client.force_login(director)
     text = visible_text(client.get(reverse("steering:budget")))
     assert f"Budget {today.year}" in text and "Mois-forfait" in text
+
+
+def test_demo_reports(demo, client):
+    """The first CRT has its last closed half-year review submitted and this year's annual
+    report in draft; both pages, the PDF and the workbook show its figures."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from maillage.core import indicators
+    from maillage.core.indicators import Period
+    from maillage.steering.models import ActivityReport
+
+    today = timezone.localdate()
+    crt = Crt.objects.get(name="CRT Anjou Bleu")
+    last_half = Period.half_year(today.year, 1) if today.month >= 7 else \
+        Period.half_year(today.year - 1, 2)
+    review = ActivityReport.objects.get(crt=crt, kind="half_year", period_end=last_half.end)
+    assert review.status == "submitted" and review.narratives["difficulties"]
+    annual = ActivityReport.objects.get(crt=crt, kind="annual",
+                                        period_end=today.replace(month=12, day=31))
+    assert annual.status == "draft"
+    # Every closed period since the opening has its report sent: nothing left to produce.
+    assert not ActivityReport.objects.filter(crt=crt, period_end__lt=today, status="draft")
+    assert ActivityReport.objects.filter(crt=crt, kind="half_year").count() >= 2
+    assert not ActivityReport.objects.exclude(crt=crt).exists()
+    file_active = review.snapshot["indicators"]["V2-01a"]["value"]
+    period = Period.between(review.period_start, review.period_end)
+    assert file_active == indicators.compute(indicators.get("V2-01a"), crt=crt,
+                                             period=period).value > 5
+    director = User.objects.get(username="direction")
+    client.force_login(director)
+    text = visible_text(client.get(reverse("steering:report_list")))
+    assert "Bilan semestriel" in text and "Transmis" in text and "Brouillon" in text
+    assert "Aucun rapport en attente pour les périodes closes." in text
+    response = client.get(reverse("steering:report_detail", args=[review.public_id]))
+    assert f"V2-01a {indicators.get('V2-01a').name} {file_active} " in visible_text(response)
+    response = client.get(reverse("steering:report_xlsx", args=[review.public_id]))
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(response.content))["Volet 2"]
+            .iter_rows(values_only=True) if r[0]}
+    assert rows["V2-01a"][2] == file_active

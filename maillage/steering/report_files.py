@@ -1,0 +1,144 @@
+"""The files of an activity report: the PDF (WeasyPrint through ``core.pdf``: title page, table
+of contents with page numbers, one part per section) and the workbook (openpyxl: one sheet per
+section plus « Définitions »; numbers as numbers, totals as SUM formulas, text never a
+formula). Both render ``reports.layout``: the same numbers as the page."""
+
+from io import BytesIO
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from maillage.core.csvexport import csv_safe
+
+from . import reports
+from .models import ReportKind
+
+BOLD = Font(bold=True)
+EUR = '#,##0.00 "€"'
+TITLE = Font(bold=True, size=14)
+
+
+def title_of(kind: str) -> str:
+    return ReportKind(kind).label
+
+
+def file_name(snapshot: dict, number: int | None, extension: str) -> str:
+    kind = "rapport-annuel" if snapshot["kind"] == ReportKind.ANNUAL else "bilan-semestriel"
+    suffix = f"-v{number}" if number else ""
+    return (f"{kind}-{snapshot['identity']['finess']}-{snapshot['period']['start']}_"
+            f"{snapshot['period']['end']}{suffix}.{extension}")
+
+
+def render_pdf(snapshot: dict, narratives: dict, *, number: int | None = None,
+               status: str = "", submitted_at=None) -> bytes:
+    from maillage.core.pdf import render_pdf as html_to_pdf  # WeasyPrint on first use only
+
+    html = render_to_string("steering/reports/report_pdf.html", {
+        "s": snapshot, "sections": reports.layout(snapshot, narratives),
+        "title": title_of(snapshot["kind"]), "number": number, "status": status,
+        "submitted_at": submitted_at, "printed_at": timezone.localtime(),
+        "definitions": reports.definitions(snapshot),
+    })
+    return html_to_pdf(html)
+
+
+def _cell(ws, row: int, column: int, value: Any):
+    """Numbers stay numbers; text is neutralised (``csv_safe``) and typed as text."""
+    if isinstance(value, str):
+        value = csv_safe(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    base = "".join(c for c in title if c not in '[]:*?/\\')[:28].strip()
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:25]} ({n})", n + 1
+    used.add(name)
+    return name
+
+
+def _write_table(ws, row: int, table: reports.Table) -> int:
+    """Write ``table`` from ``row``; return the next free row."""
+    _cell(ws, row, 1, table.title).font = BOLD
+    row += 1
+    for c, heading in enumerate(table.columns, start=1):
+        _cell(ws, row, c, heading).font = BOLD
+    row += 1
+    first = row
+    for values in table.rows:
+        for c, value in enumerate(values, start=1):
+            if table.row_total and c - 1 == table.row_total[0]:
+                refs = "+".join(f"{get_column_letter(s + 1)}{row}" for s in table.row_total[1])
+                ws.cell(row=row, column=c, value=f"={refs}")
+            else:
+                _cell(ws, row, c, value)
+            if c - 1 in table.money:
+                ws.cell(row=row, column=c).number_format = EUR
+        row += 1
+    if table.sum_columns and table.rows:
+        _cell(ws, row, 1, "Total").font = BOLD
+        for c in table.sum_columns:
+            letter = get_column_letter(c + 1)
+            total = ws.cell(row=row, column=c + 1,
+                            value=f"=SUM({letter}{first}:{letter}{row - 1})")
+            total.font = BOLD
+            if c in table.money:
+                total.number_format = EUR
+        row += 1
+    if table.note:
+        _cell(ws, row, 1, table.note).alignment = Alignment(wrap_text=False)
+        row += 1
+    return row + 1
+
+
+def render_xlsx(snapshot: dict, narratives: dict, *, number: int | None = None,
+                status: str = "") -> bytes:
+    book = Workbook()
+    used: set[str] = set()
+    first = True
+    for section in reports.layout(snapshot, narratives):
+        ws = book.active if first else book.create_sheet()
+        first = False
+        ws.title = _sheet_title(section.sheet_name, used)
+        _cell(ws, 1, 1, section.title).font = TITLE
+        header = (f"{title_of(snapshot['kind'])} — {snapshot['identity']['name']} — "
+                  f"{snapshot['period']['label']}")
+        if number:
+            header += f" — version {number}" + (f" ({status})" if status else "")
+        _cell(ws, 2, 1, header)
+        row = 4
+        if section.intro:
+            _cell(ws, row, 1, section.intro)
+            row += 2
+        for table in section.tables:
+            row = _write_table(ws, row, table)
+        for narrative, text in section.narratives:
+            _cell(ws, row, 1, narrative.title).font = BOLD
+            _cell(ws, row + 1, 1, text or "(non renseigné)").alignment = Alignment(
+                wrap_text=True, vertical="top")
+            row += 3
+        ws.column_dimensions["A"].width = 60
+        for letter in "BCDEFGH":
+            ws.column_dimensions[letter].width = 18
+    ws = book.create_sheet(_sheet_title("Définitions", used))
+    for c, heading in enumerate(["Code", "Indicateur", "Définition", "Unité", "Version"],
+                                start=1):
+        _cell(ws, 1, c, heading).font = BOLD
+    for r, values in enumerate(reports.definitions(snapshot), start=2):
+        for c, value in enumerate(values, start=1):
+            _cell(ws, r, c, value)
+    _cell(ws, len(snapshot["indicators"]) + 3, 1, snapshot["small_cells"])
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 50
+    ws.column_dimensions["C"].width = 100
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

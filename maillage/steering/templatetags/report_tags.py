@@ -1,0 +1,46 @@
+"""Numbers of the reports as a French reader reads them: « 1 234 », « 12,5 », « — »."""
+
+from datetime import date
+
+from django import template
+
+register = template.Library()
+
+NNBSP = "\u202f"
+
+
+@register.filter
+def fr_number(value):
+    """An int grouped by thousands; a float to at most two decimals (a whole float as an int);
+    None as « — »; text as it is."""
+    if value is None or value == "":
+        return "—" if value is None else ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{int(value):,}"
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+@register.filter
+def fr_money(value):
+    """An amount in euros: two decimals always (« 22 739,90 »)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,.2f}".replace(",", NNBSP).replace(".", ",")
+    return fr_number(value)
+
+
+@register.filter
+def is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@register.filter
+def iso_date(value):
+    """« 2026-06-30 » → « 30/06/2026 »."""
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return value or ""
