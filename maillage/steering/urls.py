@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import dashboard, views
-from . import report_views, views
+from . import dashboard, report_views, views
 
 app_name = "steering"
 
