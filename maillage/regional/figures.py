@@ -30,7 +30,7 @@ from maillage.core.smallcells import (
     suppress_table,
 )
 from maillage.regional.access import crts_visible
-from maillage.steering.models import Allocation, Expense, Volet
+from maillage.steering.models import ActivityReport, Allocation, Expense, Volet
 from maillage.steering.selectors import forfait_figures
 
 #: The breakdown whose small rows are grouped (INDICATORS §5 rule 5).
@@ -246,3 +246,15 @@ def budget(crts: list[Crt], year: int, *, today: date | None = None) -> list[Bud
         money_row("Enveloppe du volet 2 à la cible (900 € × 12 × cible)", envelope),
     ]
     return rows
+
+
+def submitted_reports(crts: list[Crt], period: Period) -> list[ActivityReport]:
+    """The reports the region's CRTs submitted whose period meets ``period``: what was sent and
+    when (one query, the CRT joined), never its texts — the director's narratives are free text
+    nobody has checked for personal data."""
+    return list(ActivityReport.objects.filter(
+        crt__in=crts, status=ActivityReport.Status.SUBMITTED,
+        period_start__lte=period.end, period_end__gte=period.start,
+    ).select_related("crt").only(
+        "crt__name", "kind", "period_start", "period_end", "number", "submitted_at",
+    ).order_by("crt__name", "period_start", "kind", "number"))

@@ -66,7 +66,7 @@ def overview(request: HttpRequest, region: Region) -> HttpResponse:
     _audit(request, region, crts, page="indicateurs", période=_period_label(period))
     return render(request, "regional/overview.html", _context(
         region, crts, form=form, rows=rows, period=period,
-        query=request.GET.urlencode()))
+        reports=figures.submitted_reports(crts, period), query=request.GET.urlencode()))
 
 
 def _overview_sheets(crts, rows) -> list[Sheet]:

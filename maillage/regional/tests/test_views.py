@@ -272,3 +272,34 @@ def test_the_cost_is_a_constant_per_crt(client, ars, region, crt_a, crt_b, page,
     # More people in the CRTs costs nothing more.
     people(crt_b, 9)
     assert _queries(client, path, params) == four
+
+
+def test_the_reports_the_crts_submitted_are_listed_without_their_texts(client, ars, crt_a,
+                                                                       users):
+    from maillage.steering import report_services
+    from maillage.steering.models import ReportKind
+
+    Crt.objects.filter(pk=crt_a.pk).update(opened_on=date(2024, 7, 1))
+    crt_a.refresh_from_db()
+    director = users["direction"]
+    report = report_services.report_create(actor=director, crt=crt_a, kind=ReportKind.ANNUAL,
+                                           year=2025, half=None, today=date(2026, 2, 1))
+    report_services.report_narratives_update(
+        actor=director, report=report, version=report.version,
+        narratives={"difficulties": "Texte libre de la direction, jamais montré à l'ARS."})
+    report.refresh_from_db()
+    report_services.report_create(actor=director, crt=crt_a, kind=ReportKind.HALF_YEAR,
+                                  year=2025, half=1, today=date(2026, 2, 1))  # a draft
+    client.force_login(ars)
+    text = visible_text(client.get(url("overview"), YEAR_2025))
+    assert "Aucun rapport transmis pour année 2025." in text
+    report_services.report_submit(actor=director, report=report, version=report.version,
+                                  today=date(2026, 2, 1))
+    text = visible_text(client.get(url("overview"), YEAR_2025))
+    assert "CRT A Rapport d'activité annuel du 01/01/2025 au 31/12/2025 1" in text
+    assert "Bilan semestriel" not in text  # the draft is not sent
+    assert "Texte libre" not in text
+    # Another year's overview does not list it.
+    text = visible_text(client.get(url("overview"), {"debut": "2024-01-01",
+                                                      "fin": "2024-12-31"}))
+    assert "Aucun rapport transmis pour année 2024." in text
