@@ -89,7 +89,9 @@ def test_the_registry_holds_what_the_apps_declare():
     # In the order of the apps that declare them (INSTALLED_APPS), each app's in its order.
     assert list(registry) == [
         "T-04", "V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-04", "V2-08", "F-02",
-        "V1-03", "V2-11", "T-02", "T-01", "V1-02", "V1-04", "V1-05", "V1-06", "V1-08"]
+        "V1-03", "V2-11", "T-02", "V2-14b", "V2-15", "V2-16", "T-01", "V1-01", "V1-02",
+        "V1-04", "V1-05", "V1-06", "V1-07", "V1-08", "V1-09", "F-01", "F-03", "F-04", "F-05",
+        "F-06"]
     assert indicators.autodiscover().keys() == registry.keys()
     for code, indicator in registry.items():
         assert indicator.code == code
