@@ -249,3 +249,11 @@ def test_amount_rows_in_the_json(budget, crt_a):
     assert rows["shared"] == {"key": "shared", "label": "Commun aux deux volets", "value": 1,
                               "amount": 3000.0}
     assert data["value"] == 28930.0 and data["unit"] == "€"
+
+
+def test_bounded_queries(budget, crt_a, django_assert_max_num_queries):
+    """Whatever the number of expenses: the count and the sum, one grouped query per
+    breakdown, the previous period's two, the extras' few aggregates."""
+    for code, most in (("F-01", 9), ("F-04", 11), ("F-05", 12)):
+        with django_assert_max_num_queries(most):
+            indicators.compute(indicators.get(code), crt=crt_a, period=H1)
