@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "maillage.surveys",
     "maillage.outreach",
     "maillage.steering",
+    "maillage.regional",
 ]
 
 MIDDLEWARE = [

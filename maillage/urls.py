@@ -16,5 +16,6 @@ urlpatterns = [
     path("enquetes/", include("maillage.surveys.urls")),
     path("volet1/", include("maillage.outreach.urls")),
     path("pilotage/", include("maillage.steering.urls")),
+    path("ars/", include("maillage.regional.urls")),
     path("", include("maillage.core.urls")),
 ]

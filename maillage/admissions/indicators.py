@@ -184,9 +184,10 @@ def average_file_active(*, crt, period: Period, count: int):
 
 def _average_extras(*, crt, period: Period, population) -> list[Extra]:
     return [
-        Extra("Mois de la période pris en compte", months_counted(period), "mois"),
-        Extra("Cible de file active du CRT", crt.file_active_target, "personnes"),
-        Extra("Minimum attendu (001 §IV.2.1)", FILE_ACTIVE_MINIMUM, "personnes"),
+        Extra("Mois de la période pris en compte", months_counted(period), "mois",
+              people=False),
+        Extra("Cible de file active du CRT", crt.file_active_target, "personnes", people=False),
+        Extra("Minimum attendu (001 §IV.2.1)", FILE_ACTIVE_MINIMUM, "personnes", people=False),
     ]
 
 
@@ -480,8 +481,8 @@ def _envelope(*, crt, period: Period, population) -> list[Extra]:
     return [
         Extra("Mois-forfait de la période", forfait_months_, "mois-forfait"),
         Extra(f"Enveloppe du volet 2 ({crt.file_active_target} personnes × 900 € × {months} "
-              "mois)", envelope, "€"),
-        Extra("Dépenses du volet 2 de la période (budget)", spent, "€"),
+              "mois)", envelope, "€", people=False),
+        Extra("Dépenses du volet 2 de la période (budget)", spent, "€", people=False),
         Extra("Forfait moins dépenses du volet 2",
               quantize(forfait_months_ * FORFAIT_MONTHLY) - spent, "€"),
     ]

@@ -5,6 +5,10 @@
 - ``@login_only``: any logged-in user, even without membership (log out, change password,
   choose a CRT).
 - ``@public``: anyone (login page, health check, public forms).
+- ``@require_region(permission)``: a logged-in user with an active membership of the region
+  named in the URL (``region``: its INSEE code; an ARS agent belongs to a region, not to a CRT),
+  whose regional role (``REGION_ROLE``) holds ``permission``. Without a ``region`` parameter
+  (the list of the user's regions): region members, and CRT members whose role holds it.
 
 ``CurrentCrtMiddleware`` refuses any view without a marker (deny by default).
 """
@@ -14,9 +18,12 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 
+from .models import Region
 from .permissions import Perm, has_permission
+from .roles import Role
 
 PERMISSION_ATTR = "maillage_permission"
 LOGIN_ONLY_ATTR = "maillage_login_only"
@@ -39,6 +46,8 @@ def require(permission: str) -> Callable:
             if request.membership is None:
                 if request.memberships:
                     return redirect("core:crt_choose")
+                if active_regions(request.user):
+                    return redirect(REGIONAL_HOME)
                 return render(request, "core/no_access.html", status=403)
             if not has_permission(request.roles, permission):
                 raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette page.")
@@ -48,6 +57,75 @@ def require(permission: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+#: The role a region membership gives (the ARS: aggregates only, SPEC §3).
+REGION_ROLE = Role.ARS
+#: Where a user who belongs to regions only lands (the list of their regions).
+REGIONAL_HOME = "regional:index"
+
+
+def active_regions(user) -> list[Region]:
+    """The regions ``user`` belongs to now (active region memberships), by name: one query."""
+    if not user.is_authenticated:
+        return []
+    return list(Region.objects.filter(memberships__user=user, memberships__is_active=True)
+                .order_by("name"))
+
+
+def require_region(permission: str) -> Callable:
+    """A regional page: the region named by ``region`` (its INSEE code) in the URL, for its
+    members. Someone of a CRT of that region without the region's membership is refused
+    (403); anyone else learns nothing of the region (404, as for another CRT's object)."""
+    try:
+        permission = Perm(permission)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Unknown permission {permission!r}: add it to Perm and MATRIX."
+        ) from None
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            regions = active_regions(request.user)
+            request.regions = regions
+            if not regions and not request.memberships:
+                return render(request, "core/no_access.html", status=403)
+            code = kwargs.get("region")
+            if code is None:  # the list of the user's regions
+                if regions and has_permission({REGION_ROLE}, permission):
+                    return view(request, *args, **kwargs)
+                if request.membership is not None and has_permission(request.roles, permission):
+                    return view(request, *args, **kwargs)
+                raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette page.")
+            region = next((r for r in regions if r.code == code), None)
+            if region is not None and has_permission({REGION_ROLE}, permission):
+                _set_region_context(request)
+                kwargs["region"] = region
+                return view(request, *args, **kwargs)
+            region_id = Region.objects.filter(code=code).values_list("pk", flat=True).first()
+            if region_id is not None and any(m.crt.region_id == region_id
+                                             for m in request.memberships):
+                raise PermissionDenied("Votre compte n'est pas rattaché à cette région.")
+            raise Http404("Aucun élément ne correspond à cette adresse.")
+
+        setattr(wrapped, PERMISSION_ATTR, permission)
+        return wrapped
+
+    return decorator
+
+
+def _set_region_context(request) -> None:
+    """The audit context of a regional page: the regional role, no current CRT (each event
+    names the CRT it is about)."""
+    from . import audit
+
+    audit.set_request_context(audit.RequestContext(
+        ip_address=audit.client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+        roles=(str(REGION_ROLE),), crt=None))
 
 
 def login_only(view: Callable) -> Callable:

@@ -108,6 +108,27 @@ def audit_log(
     )
 
 
+def audit_log_for_crts(*, actor, action: str, crts: Iterable[Crt], object_type: str = "",
+                       object_id: str = "", object_label: str = "",
+                       details: dict | None = None) -> list[AuditEvent]:
+    """One event per CRT of ``crts``, in one insert: a read that covers several CRTs at once
+    (the ARS's regional view) is in the trail of each CRT it showed, where that CRT's DPO reads
+    it. No person is named: ``details`` hold the page's parameters only."""
+    action = check_action(action)
+    ctx = _request_context.get() or RequestContext()
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    label = (f"{actor_obj.get_full_name() or actor_obj.username} ({actor_obj.username})"
+             if actor_obj else "")[:200]
+    now = timezone.now()
+    return AuditEvent.objects.bulk_create([
+        AuditEvent(occurred_at=now, crt=crt, actor=actor_obj, actor_label=label,
+                   roles=",".join(ctx.roles)[:200], action=action, object_type=object_type,
+                   object_id=object_id, object_label=object_label[:200],
+                   ip_address=ctx.ip_address, user_agent=ctx.user_agent[:300],
+                   details=details or {})
+        for crt in crts])
+
+
 #: Attributes giving an object's date, first found wins (all are structured, never free text).
 _DATE_ATTRIBUTES = ("occurred_at", "received_at", "starts_at", "created_at")
 

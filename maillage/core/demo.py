@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from stdnum import luhn
 
-from .models import Crt, Membership, MembershipRole
+from .models import Crt, Membership, MembershipRole, Region, RegionMembership
 from .roles import Role
 
 DEMO_PASSWORD = "maillage-demo"  # noqa: S105 - documented demo password, demo data only
@@ -161,6 +161,13 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     return accounts
 
 
+def demo_region_accounts() -> list[tuple[str, str, str]]:
+    """The accounts of a region (no CRT membership) printed by ``maillage demo``: username,
+    what they see, region."""
+    return [("ars-region", "ARS, vue régionale (chiffres agrégés des deux CRT)",
+             "région Pays de la Loire")]
+
+
 def _phone(rng: Random, mobile: bool = True) -> str:
     suffix = f"{rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
     return f"06 39 98 {suffix}" if mobile else f"02 61 91 {suffix}"
@@ -275,6 +282,16 @@ def _load(ctx: DemoContext, opened_on: date) -> None:
     user = _user(ctx, "night_nurse", "Laure", "Bellanger", "Infirmière de nuit mutualisée")
     _member(user, anjou, [Role.NURSE], "Infirmière de nuit (astreinte mutualisée)")
     _member(user, baugeois, [Role.NURSE], "Infirmière de nuit (astreinte mutualisée)")
+
+    # The region of both CRTs and an ARS agent who belongs to it (the regional view), not to
+    # a CRT; the CRT-level « ars » account above keeps the territory map and survey results.
+    region = Region.objects.create(name="Pays de la Loire", code="52")
+    Crt.objects.filter(pk__in=[anjou.pk, baugeois.pk]).update(region=region)
+    anjou.region = baugeois.region = region
+    user = _user(ctx, "ars-region", "Bernard", "Jolivet",
+                 "Inspecteur, ARS Pays de la Loire (délégation de Maine-et-Loire)")
+    RegionMembership.objects.create(user=user, region=region,
+                                    title="Inspecteur, délégation de Maine-et-Loire")
 
     _extra_staff(ctx, anjou, "ab")
     _extra_staff(ctx, baugeois, "bv")

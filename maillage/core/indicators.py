@@ -261,6 +261,10 @@ class Extra:
     label: str
     value: int | Decimal | None
     unit: str = ""
+    #: Whether the figure is about people (a count of people or of their records, a mean or a
+    #: share over them): the small-cell rule (INDICATORS §5) hides it outside the CRT. False
+    #: for a parameter of the CRT (its target, the months of the period, an envelope).
+    people: bool = True
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,12 @@ class Indicator:
     summed: str | None = None
     #: Version of the definition (a changed rule is a new version, never a new meaning).
     version: int = 1
+    #: Whether the value and the rows count people, or records each about one person (their
+    #: stays, exits, calls, participations, acts): outside the CRT (the ARS's regional view)
+    #: the small-cell rule of INDICATORS §5 (``core.smallcells``) hides counts of 1 to 4. True
+    #: unless declared otherwise (deny by default); False for what counts the CRT's own
+    #: organisation (positions, agreements, sessions, actions).
+    people: bool = True
 
     def __post_init__(self):
         codes = [b.code for b in self.breakdowns]

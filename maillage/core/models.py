@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -28,6 +28,26 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class Region(models.Model):
+    """An administrative region (its ARS): groups CRTs. An ARS user belongs to a region, not
+    to a CRT (``RegionMembership``), and reads only aggregates of the region's CRTs."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("nom", max_length=100, unique=True)
+    #: The INSEE code of the region (« 52 » Pays de la Loire, « 76 » Occitanie…): the URL of
+    #: the regional view names the region by it.
+    code = models.CharField(
+        "code INSEE de la région", max_length=2, unique=True,
+        validators=[RegexValidator(r"^\d{2}$", "Le code INSEE d'une région a deux chiffres.")])
+
+    class Meta:
+        verbose_name = "région"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Crt(models.Model):
@@ -89,6 +109,9 @@ class Crt(models.Model):
                   "délai (6 mois par défaut), sauf date plus proche choisie dans le plan.",
     )
     opened_on = models.DateField("date d'ouverture", null=True, blank=True)
+    #: The region whose ARS follows the CRT (its regional view); none until it is set.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="crts", verbose_name="région")
     is_active = models.BooleanField("actif", default=True)
     #: Optimistic locking of the settings page (``core.services.crt_settings_update``).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -126,6 +149,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.crt}"
+
+
+class RegionMembership(models.Model):
+    """A user's access to a region's aggregated view (an ARS agent): no CRT membership, no
+    role in any CRT, aggregates of the region's CRTs only (``maillage.regional``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="region_memberships")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="memberships")
+    title = models.CharField("fonction", max_length=120, blank=True)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "accès à une région"
+        constraints = [models.UniqueConstraint(fields=["user", "region"],
+                                               name="region_membership_unique_user_region")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.region}"
 
 
 class MembershipRole(models.Model):

@@ -47,6 +47,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Postes et ETP", "organisation:position_list", "position.view", "Territoire"),
     NavItem("Gouvernance", "organisation:meeting_list", "meeting.view", "Territoire"),
     NavItem("Budget", "steering:budget", "budget.view", "Territoire"),
+    NavItem("Indicateurs", "steering:dashboard", "indicator.view", "Pilotage"),
     NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire"),
     NavItem("Messages sortants", "core:outbox", "outbox.view", "Territoire"),
     NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),

@@ -96,6 +96,8 @@ class Perm(StrEnum):
     MEETING_MANAGE = "meeting.manage"
     BUDGET_VIEW = "budget.view"
     BUDGET_MANAGE = "budget.manage"
+    INDICATOR_VIEW = "indicator.view"
+    REGIONAL_VIEW = "regional.view"
 
 
 ALL_ROLES = frozenset(Role)
@@ -272,6 +274,21 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # reports): nothing.
     Perm.BUDGET_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     Perm.BUDGET_MANAGE: frozenset({Role.DIRECTION}),
+    # The steering dashboard (issue 14 §2): every indicator of the CRT computed from the
+    # records, its breakdowns and trend. The direction and the coordination, who steer the CRT
+    # and answer for its figures to the ARS. Not the doctor: the dashboard holds the forfait's
+    # value (F-02) and the team's FTE (T-02), which the matrix keeps from them (budget.view,
+    # position.view); they keep the figures of their own field (oncall.figures,
+    # telehealth pages). The figures are aggregates; the records behind a figure (drill-down)
+    # follow each record's own policy, so a holder may see a figure without its records (the
+    # direction and the on-call calls). The ARS reads its CRTs' figures in the regional view,
+    # with small cells suppressed, never here.
+    Perm.INDICATOR_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # The ARS's regional view (issue 14 §5): every CRT of a region side by side, aggregates
+    # only, small counts of people hidden (INDICATORS §5), no record. Held through a region
+    # membership (``core.access.require_region``: an ARS agent belongs to a region, not to a
+    # CRT); a CRT-level ``ars`` membership alone opens no region.
+    Perm.REGIONAL_VIEW: frozenset({Role.ARS}),
 }
 
 

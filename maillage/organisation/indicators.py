@@ -63,6 +63,7 @@ T_02 = Indicator(
         "selon son titulaire actuel (l'historique des titulaires n'est pas tenu)."
     ),
     unit="ETP",
+    people=False,
     population=held_positions,
     visible=positions_visible,
     breakdowns=(

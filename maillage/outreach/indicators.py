@@ -165,6 +165,7 @@ V1_04 = Indicator(
         "réalisée ; les séances prévues ou annulées ne comptent pas."
     ),
     unit="séances",
+    people=False,
     population=_practice_sessions,
     visible=sessions_visible,
     breakdowns=(
@@ -232,14 +233,14 @@ def _actions_check(*, crt, period: Period, population) -> list[Extra]:
     by_field = dict(population.order_by().values_list("field").annotate(n=Count("pk")))
     anti_fall = population.filter(anti_fall=True).count()
     return [
-        Extra("Séances tenues", figures["sessions"], "séances"),
+        Extra("Séances tenues", figures["sessions"], "séances", people=False),
         Extra("Participations (personnes présentes identifiées)", figures["present"],
               "participations"),
         Extra("Participants non identifiés", figures["anonymous"] or 0, "participants"),
         Extra("Axes sans action (à signaler)",
-              sum(1 for f in Field.values if not by_field.get(f)), "axes"),
+              sum(1 for f in Field.values if not by_field.get(f)), "axes", people=False),
         Extra("Actions de prévention des chutes (au moins une attendue)", anti_fall,
-              "actions"),
+              "actions", people=False),
     ]
 
 
@@ -254,6 +255,7 @@ V1_06 = Indicator(
         "dans la période n'y est pas active, même si elle est en cours."
     ),
     unit="actions",
+    people=False,
     population=_active_actions,
     visible=actions_visible,
     breakdowns=(

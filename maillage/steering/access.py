@@ -5,7 +5,10 @@
   ``budget.view`` (the direction, who owns it, and the coordination, who reads it), every row
   of their CRT; kept (typed, imported, edited) by the direction only (``budget.manage``).
   No personal data, no health data: the writes and the exports are audited, the reads are
-  not."""
+  not.
+- The indicators (the dashboard, ``dashboard.py``): their figures, aggregates, to those holding
+  ``indicator.view``; the records behind a figure are not this module's: each goes through
+  its own app's policy (``Indicator.visible``), and their read is audited."""
 
 from django.db.models import QuerySet
 
@@ -56,4 +59,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                           "correspondances de comptes et importe les FEC")
         elif has_permission({role}, "budget.view"):
             rows[role] = "tout le budget du CRT, en lecture (et l'export du compte analytique)"
-    return [("Budget : dotations, dépenses, imports FEC", rows)]
+    figures = {role: ("les chiffres de tous les indicateurs du CRT et leurs ventilations ; "
+                      "derrière un chiffre, les seuls dossiers que la règle d'accès de chaque "
+                      "dossier lui ouvre (consultation tracée, par page et par personne)")
+               for role in Role if has_permission({role}, "indicator.view")}
+    return [("Budget : dotations, dépenses, imports FEC", rows),
+            ("Indicateurs : chiffres et dossiers derrière un chiffre", figures)]

@@ -19,3 +19,12 @@ class SteeringAction(models.TextChoices):
     FEC_IMPORTED = "fec.imported", "Import d'un fichier des écritures comptables (FEC)"
     FEC_CANCELLED = "fec.cancelled", "Annulation d'un import FEC (ses dépenses retirées)"
     BUDGET_EXPORTED = "budget.exported", "Export du compte analytique (XLSX)"
+    INDICATOR_DRILLDOWN_VIEWED = (
+        "indicator.drilldown_viewed",
+        "Consultation des dossiers derrière un indicateur (pilotage)",
+    )
+    # One per person listed on that page, so that the person's access history shows it.
+    INDICATOR_PERSON_VIEWED = (
+        "indicator.person_viewed",
+        "Personne listée parmi les dossiers derrière un indicateur (pilotage)",
+    )

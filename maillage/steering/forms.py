@@ -1,9 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
 
 from maillage.care.models import Domain
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.indicators import HALF_YEAR, MONTH, YEAR, Period
 
 from .fec import FecError
 from .models import AccountMapping, Allocation, Expense, Nature, Volet
@@ -181,3 +183,124 @@ class ExpenseFilterForm(forms.Form):
     mois = forms.TypedChoiceField(
         choices=[("", "Tous")] + [(str(m), name) for m, name in enumerate(MONTHS, start=1)],
         coerce=int, empty_value=None, required=False)
+
+
+# --- The indicators' period (GET) ------------------------------------------------------------
+
+PERIOD_KINDS = [("mois", "Un mois"), ("semestre", "Un semestre"), ("annee", "Une année"),
+                ("dates", "Des dates au choix")]
+#: The GET parameters of the period: a query without any of them asks for the default one.
+PERIOD_PARAMETERS = ("periode", "annee", "mois", "semestre", "du", "au")
+#: The longest custom period (the longer, the heavier the computation; a report is yearly).
+MAX_CUSTOM_DAYS = 366 * 5
+
+
+def last_full_month(today) -> Period:
+    """The default period of the indicators: the last full calendar month. Its figures are
+    final (no month still being counted, V2-01b read on its last day, not today) and it
+    compares like for like with the month before it."""
+    first = today.replace(day=1)
+    previous = first - timedelta(days=1)
+    return Period.month(previous.year, previous.month)
+
+
+def period_query(period: Period) -> dict[str, str]:
+    """The GET parameters naming ``period`` (the inverse of ``IndicatorPeriodForm``)."""
+    if period.kind == MONTH:
+        return {"periode": "mois", "annee": str(period.start.year),
+                "mois": str(period.start.month)}
+    if period.kind == HALF_YEAR:
+        return {"periode": "semestre", "annee": str(period.start.year),
+                "semestre": "1" if period.start.month == 1 else "2"}
+    if period.kind == YEAR:
+        return {"periode": "annee", "annee": str(period.start.year)}
+    return {"periode": "dates", "du": period.start.isoformat(), "au": period.end.isoformat()}
+
+
+class IndicatorPeriodForm(BootstrapFormMixin, forms.Form):
+    """The period of the indicator pages: a month, a half-year, a year or dates; by default
+    the last full month (``last_full_month``). Each kind reads only its own fields; a missing
+    or bad one is named next to it, in French."""
+
+    periode = forms.ChoiceField(
+        label="Période", choices=PERIOD_KINDS,
+        error_messages={"required": "Choisissez un type de période.",
+                        "invalid_choice": "Choisissez un type de période dans la liste."})
+    annee = forms.IntegerField(
+        label="Année", required=False, min_value=2000, max_value=2100,
+        error_messages={"invalid": "Indiquez une année en chiffres, par exemple 2026.",
+                        "min_value": "Indiquez une année entre 2000 et 2100.",
+                        "max_value": "Indiquez une année entre 2000 et 2100."})
+    mois = forms.TypedChoiceField(
+        label="Mois", required=False, coerce=int, empty_value=None,
+        choices=[("", "—")] + [(str(m), name) for m, name in enumerate(MONTHS, start=1)],
+        error_messages={"invalid_choice": "Choisissez un mois dans la liste."})
+    semestre = forms.TypedChoiceField(
+        label="Semestre", required=False, coerce=int, empty_value=None,
+        choices=[("", "—"), ("1", "1er semestre (janvier à juin)"),
+                 ("2", "2e semestre (juillet à décembre)")],
+        error_messages={"invalid_choice": "Choisissez le 1er ou le 2e semestre."})
+    du = forms.DateField(label="Du", required=False, widget=DateInput(),
+                         error_messages={"invalid": "Indiquez une date de début valide "
+                                                    "(jj/mm/aaaa)."})
+    au = forms.DateField(label="Au", required=False, widget=DateInput(),
+                         error_messages={"invalid": "Indiquez une date de fin valide "
+                                                    "(jj/mm/aaaa)."})
+
+    def __init__(self, data, *, today):
+        wanted = any(data.get(name) not in (None, "") for name in PERIOD_PARAMETERS)
+        super().__init__(data if wanted else None)
+        self.default = last_full_month(today)
+        self._period = None
+        if not self.is_bound:
+            self.initial = {"periode": "mois", "annee": self.default.start.year,
+                            "mois": self.default.start.month}
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("periode")
+        year, errors = data.get("annee"), set(self.errors)
+        if kind in ("mois", "semestre", "annee") and year is None and "annee" not in errors:
+            self.add_error("annee", "Indiquez l'année.")
+        if kind == "mois" and data.get("mois") is None and "mois" not in errors:
+            self.add_error("mois", "Choisissez le mois.")
+        if kind == "semestre" and data.get("semestre") is None and "semestre" not in errors:
+            self.add_error("semestre", "Choisissez le semestre.")
+        start, end = data.get("du"), data.get("au")
+        if kind == "dates":
+            if start is None and "du" not in errors:
+                self.add_error("du", "Indiquez la date de début.")
+            if end is None and "au" not in errors:
+                self.add_error("au", "Indiquez la date de fin.")
+            if start and end and end < start:
+                self.add_error("au", "La date de fin précède la date de début.")
+            elif start and end and (end - start).days >= MAX_CUSTOM_DAYS:
+                self.add_error("au", "Choisissez une période de 5 ans au plus.")
+        if self.errors:
+            return data
+        if kind == "mois":
+            self._period = Period.month(year, data["mois"])
+        elif kind == "semestre":
+            self._period = Period.half_year(year, data["semestre"])
+        elif kind == "annee":
+            self._period = Period.year(year)
+        else:  # dates that make a calendar month, half-year or year are one
+            self._period = Period.between(start, end)
+        return data
+
+    def period(self) -> Period:
+        """The period asked for (a valid form), or the default one (nothing asked)."""
+        return self._period or self.default
+
+
+class BreakdownFilterForm(BootstrapFormMixin, forms.Form):
+    """Which breakdown of an indicator to show (GET ``ventilation``; empty: all)."""
+
+    ventilation = forms.ChoiceField(
+        label="Ventilation", required=False,
+        error_messages={"invalid_choice": "Choisissez une ventilation dans la liste."})
+
+    def __init__(self, data, *, indicator):
+        super().__init__(data if data.get("ventilation") else None)
+        self.fields["ventilation"].choices = [("", "Toutes les ventilations")] + [
+            (b.code, b.label) for b in indicator.breakdowns]

@@ -81,9 +81,17 @@ DOMAIN_BREAKDOWN = Breakdown("domain", "Domaine du volet 2", lambda p: "domain__
                              missing="Sans domaine")
 
 
+def Fact(label: str, value, unit: str = "") -> Extra:  # noqa: N802 (reads like Extra)
+    """An extra figure about the CRT itself (an amount, an FTE key): not about people, so the
+    small-cell rule leaves it alone (INDICATORS §5, rule 6)."""
+    return Extra(label, value, unit, people=False)
+
+
 def amount_indicator(**fields) -> Indicator:
+    """An amount of the CRT's budget: its rows count expenses, not people (INDICATORS §5,
+    rule 6: amounts about the CRT are shown to the ARS)."""
     population = fields["population"]
-    return Indicator(visible=expenses_visible, counted="pk", summed="amount",
+    return Indicator(visible=expenses_visible, counted="pk", summed="amount", people=False,
                      **{"compute": amount_sum(population), "unit": "€", **fields})
 
 
@@ -109,25 +117,25 @@ def _allocation_figures(*, crt, period: Period, population) -> list[Extra]:
                 .values("volet").annotate(total=Sum("amount"))}
     spent_here = sum(by_volet.values(), Decimal(0))
     rows = [
-        Extra(f"Dotations enregistrées ({', '.join(map(str, years))})", got["n"], "dotations"),
-        Extra("Montant notifié", money(got["notified"]), "€"),
-        Extra("Crédits d'amorçage", money(got["starter"]), "€"),
-        Extra("Autres crédits fléchés", money(got["earmarked"]), "€"),
-        Extra("Total reçu", received, "€"),
-        Extra("Répartition prévue — volet 1", money(got["volet1"]), "€"),
-        Extra("Répartition prévue — volet 2", money(got["volet2"]), "€"),
-        Extra("Répartition réelle — volet 1 (part des dépenses)",
+        Fact(f"Dotations enregistrées ({', '.join(map(str, years))})", got["n"], "dotations"),
+        Fact("Montant notifié", money(got["notified"]), "€"),
+        Fact("Crédits d'amorçage", money(got["starter"]), "€"),
+        Fact("Autres crédits fléchés", money(got["earmarked"]), "€"),
+        Fact("Total reçu", received, "€"),
+        Fact("Répartition prévue — volet 1", money(got["volet1"]), "€"),
+        Fact("Répartition prévue — volet 2", money(got["volet2"]), "€"),
+        Fact("Répartition réelle — volet 1 (part des dépenses)",
               _share(by_volet.get(Volet.VOLET1, Decimal(0)), spent_here), "%"),
-        Extra("Répartition réelle — volet 2 (part des dépenses)",
+        Fact("Répartition réelle — volet 2 (part des dépenses)",
               _share(by_volet.get(Volet.VOLET2, Decimal(0)), spent_here), "%"),
-        Extra("Répartition réelle — commun aux deux volets (part des dépenses)",
+        Fact("Répartition réelle — commun aux deux volets (part des dépenses)",
               _share(by_volet.get(Volet.SHARED, Decimal(0)), spent_here), "%"),
-        Extra(f"Dépensé du 01/01/{years[0]} au {period.end:%d/%m/%Y}", spent, "€"),
-        Extra(f"Reste au {period.end:%d/%m/%Y}", received - spent if got["n"] else None, "€"),
+        Fact(f"Dépensé du 01/01/{years[0]} au {period.end:%d/%m/%Y}", spent, "€"),
+        Fact(f"Reste au {period.end:%d/%m/%Y}", received - spent if got["n"] else None, "€"),
     ]
     check = prorata(crt.annual_allocation, crt.opened_on, period.start.year)
     if check is not None:
-        rows.append(Extra(f"Contrôle : prorata aux jours de la dotation annuelle "
+        rows.append(Fact(f"Contrôle : prorata aux jours de la dotation annuelle "
                           f"({period.start.year}, ouverture le {crt.opened_on:%d/%m/%Y})",
                           check, "€"))
     return rows
@@ -183,10 +191,10 @@ def _kind_figures(*, crt, period: Period, population) -> list[Extra]:
     figures = _kinds(population)
     whole = figures[RUNNING] + figures[INVESTMENT]
     return [
-        Extra("Dépenses de fonctionnement du volet 2", figures[RUNNING], "€"),
-        Extra("Dépenses d'investissement du volet 2", figures[INVESTMENT], "€"),
-        Extra("Total des dépenses du volet 2 dans le forfait", whole, "€"),
-        Extra("Part d'investissement", _share(figures[INVESTMENT], whole), "%"),
+        Fact("Dépenses de fonctionnement du volet 2", figures[RUNNING], "€"),
+        Fact("Dépenses d'investissement du volet 2", figures[INVESTMENT], "€"),
+        Fact("Total des dépenses du volet 2 dans le forfait", whole, "€"),
+        Fact("Part d'investissement", _share(figures[INVESTMENT], whole), "%"),
     ]
 
 
@@ -209,6 +217,7 @@ F_03 = Indicator(
     breakdowns=(KIND_BREAKDOWN, NATURE_BREAKDOWN),
     compute=_running_share,
     extras=_kind_figures,
+    people=False,
 )
 
 
@@ -262,17 +271,17 @@ def _domain_costs(*, crt, period: Period, population) -> list[Extra]:
         spread = staff * minutes.get(name, 0) / all_minutes if all_minutes else Decimal(0)
         cost = money(direct.get(name, Decimal(0)) + spread)
         rows += [
-            Extra(f"{name} — minutes de passage de l'équipe", quantize(minutes.get(name, 0),
+            Fact(f"{name} — minutes de passage de l'équipe", quantize(minutes.get(name, 0),
                                                                        "1"), "minutes"),
-            Extra(f"{name} — coût (dépenses directes + personnel réparti)", cost, "€"),
+            Fact(f"{name} — coût (dépenses directes + personnel réparti)", cost, "€"),
             Extra(f"{name} — coût par mois-forfait", money(cost / months) if months else None,
                   "€"),
         ]
     rows += [
-        Extra("Personnel à répartir", staff, "€"),
-        Extra("Personnel non réparti (aucun passage de l'équipe dans la période)",
+        Fact("Personnel à répartir", staff, "€"),
+        Fact("Personnel non réparti (aucun passage de l'équipe dans la période)",
               staff if not all_minutes else money(0), "€"),
-        Extra("Non réparti (dépenses sans domaine hors personnel)", unassigned, "€"),
+        Fact("Non réparti (dépenses sans domaine hors personnel)", unassigned, "€"),
     ]
     return rows
 
@@ -324,8 +333,8 @@ def _shared_spread(*, crt, period: Period, population) -> list[Extra]:
                 .values("volet").annotate(total=Sum("amount"))}
     shared = by_volet.get(Volet.SHARED, money(0))
     fte1, fte2 = _fte_key(crt, period)
-    rows = [Extra("ETP du volet 1 (clé de répartition)", fte1, "ETP"),
-            Extra("ETP du volet 2 (clé de répartition)", fte2, "ETP")]
+    rows = [Fact("ETP du volet 1 (clé de répartition)", fte1, "ETP"),
+            Fact("ETP du volet 2 (clé de répartition)", fte2, "ETP")]
     if fte1 + fte2:
         to1 = money(shared * fte1 / (fte1 + fte2))
         to2, left = shared - to1, money(0)
@@ -333,12 +342,12 @@ def _shared_spread(*, crt, period: Period, population) -> list[Extra]:
         to1 = to2 = money(0)
         left = shared
     return rows + [
-        Extra("Dépenses communes réparties au volet 1", to1, "€"),
-        Extra("Dépenses communes réparties au volet 2", to2, "€"),
-        Extra("Dépenses communes non réparties (aucun ETP de volet dans la période)", left,
+        Fact("Dépenses communes réparties au volet 1", to1, "€"),
+        Fact("Dépenses communes réparties au volet 2", to2, "€"),
+        Fact("Dépenses communes non réparties (aucun ETP de volet dans la période)", left,
               "€"),
-        Extra("Volet 1 après répartition", by_volet.get(Volet.VOLET1, money(0)) + to1, "€"),
-        Extra("Volet 2 après répartition", by_volet.get(Volet.VOLET2, money(0)) + to2, "€"),
+        Fact("Volet 1 après répartition", by_volet.get(Volet.VOLET1, money(0)) + to1, "€"),
+        Fact("Volet 2 après répartition", by_volet.get(Volet.VOLET2, money(0)) + to2, "€"),
     ]
 
 
@@ -377,10 +386,10 @@ def _starter_figures(*, crt, period: Period, population) -> list[Extra]:
         total=Sum("starter_amount"))["total"])
     spent = total(starter_expenses(crt, Period.custom(date(years[0], 1, 1), period.end)))
     return [
-        Extra(f"Crédits d'amorçage reçus ({', '.join(map(str, years))})", received, "€"),
-        Extra(f"Dépensé sur ces crédits du 01/01/{years[0]} au {period.end:%d/%m/%Y}", spent,
+        Fact(f"Crédits d'amorçage reçus ({', '.join(map(str, years))})", received, "€"),
+        Fact(f"Dépensé sur ces crédits du 01/01/{years[0]} au {period.end:%d/%m/%Y}", spent,
               "€"),
-        Extra(f"Reste au {period.end:%d/%m/%Y}", received - spent, "€"),
+        Fact(f"Reste au {period.end:%d/%m/%Y}", received - spent, "€"),
     ]
 
 

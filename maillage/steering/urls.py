@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import dashboard, views
 
 app_name = "steering"
 
 urlpatterns = [
+    path("indicateurs/", dashboard.dashboard, name="dashboard"),
+    path("indicateurs/<str:code>/", dashboard.indicator_detail, name="indicator"),
+    path("indicateurs/<str:code>/dossiers/", dashboard.indicator_records,
+         name="indicator_records"),
     path("budget/", views.budget, name="budget"),
     path("budget/compte-analytique.xlsx", views.budget_export, name="budget_export"),
     path("budget/dotation/nouvelle/", views.allocation_create, name="allocation_create"),

@@ -21,14 +21,16 @@
 
 from django.db.models import QuerySet
 
+from maillage.core import smallcells
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
 from .models import Agreement, Commune
 
-#: Counts of people below this are hidden for roles without access to the files.
-SMALL_CELL_THRESHOLD = 5
-SMALL_CELL_TEXT = "< 5"
+#: Counts of people below this are hidden for roles without access to the files: the one
+#: constant of INDICATORS §5 (``core.smallcells``).
+SMALL_CELL_THRESHOLD = smallcells.THRESHOLD
+SMALL_CELL_TEXT = smallcells.SMALL_TEXT
 
 
 def _reads_communes(roles) -> bool:

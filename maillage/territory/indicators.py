@@ -41,6 +41,7 @@ T_04 = Indicator(
         "90 jours qui suivent, sans reconduction tacite (l'horizon des rappels)."
     ),
     unit="conventions",
+    people=False,
     population=lambda crt, period: agreements_in_force_during(
         crt=crt, start=period.start, end=period.end),
     visible=agreements_visible,

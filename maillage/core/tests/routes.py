@@ -218,6 +218,9 @@ OBJECT_ROUTES = {
         "public_id": steering.mapping(crt, prefix=f"6{next(_SERIAL)}").public_id},
     "steering:fec_import_cancel": lambda crt, user, roles: {
         "public_id": steering.fec_import(crt).public_id},
+    # An indicator code names no object of a CRT: see CRT_NEUTRAL_ROUTES below.
+    "steering:indicator": lambda crt, user, roles: {"code": "V2-01a"},
+    "steering:indicator_records": lambda crt, user, roles: {"code": "V2-01a"},
     "portal:file": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
@@ -263,10 +266,37 @@ OBJECT_ROUTES = {
     # The public answer page of a code: an unknown code answers 404 (a real code is answered in
     # surveys/tests and tests/e2e/test_satisfaction_public_link.py).
     "surveys:answer": lambda crt, user, roles: {"code": "CODEINCONNU"},
+    # The ARS's regional view: the region of CRT A (the ARS user belongs to it).
+    "regional:overview": lambda crt, user, roles: _region(crt, user, roles),
+    "regional:overview_export": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                          "fmt": "csv"},
+    "regional:indicator": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                    "code": "V2-01a"},
+    "regional:indicator_export": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                           "code": "V2-08", "fmt": "xlsx"},
+    "regional:budget": lambda crt, user, roles: _region(crt, user, roles),
+    "regional:budget_export": lambda crt, user, roles: {**_region(crt, user, roles),
+                                                        "fmt": "xlsx"},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
 }
+
+
+def _region(crt, user, roles):
+    """The region of ``crt`` (Pays de la Loire, made when missing); an ARS user belongs to it
+    (a region membership: the only way into the regional view)."""
+    from maillage.core.models import Crt, Region, RegionMembership
+    from maillage.core.roles import Role
+
+    region = Region.objects.filter(crts=crt).first()
+    if region is None:
+        region, _ = Region.objects.get_or_create(code="52",
+                                                 defaults={"name": "Pays de la Loire"})
+        Crt.objects.filter(pk=crt.pk).update(region=region)
+    if user is not None and Role.ARS in roles:
+        RegionMembership.objects.get_or_create(user=user, region=region)
+    return {"region": region.code}
 
 
 def _outreach_session(crt, user, roles):
@@ -405,6 +435,12 @@ def _staff(beneficiary):
 
     return UserFactory()
 
+
+#: Routes whose URL parameters name no object of a CRT (an indicator code): the same URL shows
+#: each CRT its own figures and records, so another CRT's user gets their own page, not a 404
+#: (``test_tenancy`` checks that and that an unknown value answers 404; that no other CRT's
+#: record appears is tested in ``steering/tests/test_dashboard.py``).
+CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records"}
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {

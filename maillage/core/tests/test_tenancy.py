@@ -13,18 +13,33 @@ from maillage.territory.tests.factories import CommuneFactory
 
 from .factories import member
 from .helpers import visible_text
-from .routes import OBJECT_ROUTES, POST_ONLY
+from .routes import CRT_NEUTRAL_ROUTES, OBJECT_ROUTES, POST_ONLY
 from .urlwalk import all_routes
 
-OBJECT_ROUTE_LIST = [r for r in all_routes() if r.kwargs and r.access != "public"]
+OBJECT_ROUTE_LIST = [r for r in all_routes() if r.kwargs and r.access != "public"
+                     and r.name not in CRT_NEUTRAL_ROUTES]
+NEUTRAL_ROUTE_LIST = [r for r in all_routes() if r.name in CRT_NEUTRAL_ROUTES]
 PUBLIC_OBJECT_ROUTES = [r for r in all_routes() if r.kwargs and r.access == "public"]
 
 
 def test_every_object_route_is_covered():
     missing = [
-        r.name for r in OBJECT_ROUTE_LIST + PUBLIC_OBJECT_ROUTES if r.name not in OBJECT_ROUTES
+        r.name for r in OBJECT_ROUTE_LIST + PUBLIC_OBJECT_ROUTES + NEUTRAL_ROUTE_LIST
+        if r.name not in OBJECT_ROUTES
     ]
     assert missing == [], f"Add these routes to core/tests/routes.py: {missing}"
+
+
+@pytest.mark.parametrize("route", NEUTRAL_ROUTE_LIST, ids=lambda r: r.name)
+def test_crt_neutral_routes_answer_for_the_users_own_crt(route, client, crt_a, user_b):
+    """The same URL in CRT B is CRT B's page; a value naming nothing answers 404."""
+    kwargs = OBJECT_ROUTES[route.name](crt_a, None, set())
+    client.force_login(user_b)
+    response = client.get(reverse(route.name, kwargs=kwargs))
+    assert response.status_code == 200, route.name
+    assert "CRT A" not in response.content.decode()
+    unknown = {k: "inconnu" for k in kwargs}
+    assert client.get(reverse(route.name, kwargs=unknown)).status_code == 404
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTE_LIST, ids=lambda r: r.name)

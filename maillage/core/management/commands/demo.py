@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from maillage.core.demo import DEMO_PASSWORD, DemoContext, demo_accounts
+from maillage.core.demo import DEMO_PASSWORD, DemoContext, demo_accounts, demo_region_accounts
 from maillage.core.discovery import app_modules
 from maillage.core.models import Crt
 from maillage.core.versioning import uniqueness_left_to_database
@@ -85,6 +85,8 @@ class Command(BaseCommand):
         width = max(len(u) for u, _, _ in accounts)
         for username, role, crt in accounts:
             self.stdout.write(f"  {username.ljust(width)}  {role} — {crt}")
+        for username, role, region in demo_region_accounts():
+            self.stdout.write(f"  {username.ljust(width)}  {role} — {region}")
         if no_serve:
             return
         self.stdout.write("")

@@ -1,0 +1,42 @@
+"""The access policy of the regional view (issue 14 §5; INDICATORS §5).
+
+- An ARS agent belongs to a **region** (``core.RegionMembership``), not to a CRT: the pages
+  under ``/ars/<code INSEE>/`` (``core.access.require_region("regional.view")``) show every
+  active CRT of that region, and nothing of another region (404). Someone of a CRT of the
+  region without the region's membership is refused (403); a CRT-level ``ars`` role opens no
+  region (it keeps what it had: the territory map with small counts hidden, survey results).
+- What those pages show: aggregates only — the registered indicators per CRT, one breakdown at
+  a time, their extra figures, the budget's amounts — with the small-cell rule (counts of 1 to
+  4 people « < 5 », secondary suppression « s », rates and means over fewer than 5 people
+  hidden, communes under 5 grouped); never a list, a record, an identifier or free text.
+- Every page and export writes one audit event per CRT shown (``regional.viewed`` /
+  ``regional.exported``), with the period, indicator, breakdown or year: no figure, no person.
+"""
+
+from django.db.models import QuerySet
+
+from maillage.core.models import Crt, Region
+from maillage.core.permissions import has_permission
+from maillage.core.roles import Role
+
+
+def regions_visible(*, user) -> QuerySet[Region]:
+    """The regions ``user`` reads: those of their active region memberships."""
+    return Region.objects.filter(memberships__user=user, memberships__is_active=True)
+
+
+def crts_visible(*, user, region: Region) -> QuerySet[Crt]:
+    """The CRTs whose aggregates ``user`` reads in ``region``: all its active CRTs when the
+    user belongs to the region, none otherwise."""
+    if not regions_visible(user=user).filter(pk=region.pk).exists():
+        return Crt.objects.none()
+    return Crt.objects.filter(region=region, is_active=True)
+
+
+def access_doc() -> list[tuple[str, dict[str, str]]]:
+    """The rules above as rows of the "Access and audit" page (``maillage access_doc``)."""
+    return [("Vue régionale (ARS) : indicateurs et budget de chaque CRT de la région", {
+        role: ("agent rattaché à une région : chiffres agrégés de tous ses CRT, nombres de "
+               "1 à 4 personnes masqués (« < 5 ») et secret secondaire, aucune liste ni "
+               "dossier ; un rôle ARS dans un CRT n'ouvre aucune région")
+        for role in Role if has_permission({role}, "regional.view")})]

@@ -1,0 +1,248 @@
+"""The figures of the regional view: every registered indicator for each CRT of a region, side
+by side, with the small-cell rule of INDICATORS §5 (``core.smallcells``) applied before
+anything reaches a page or an export.
+
+Everything here is an aggregate: the engine's counts (``core.indicators``), one breakdown at a
+time, the budget's sums. No drill-down, no record, no free text. Queries: per CRT, a constant
+number per indicator (its count, the chosen breakdown's grouped query, its extras), so a page
+costs a constant × the number of CRTs.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from maillage.core import indicators as engine
+from maillage.core.indicators import Indicator, Period
+from maillage.core.models import Crt, Region
+from maillage.core.selectors import FORFAIT_MONTHLY
+from maillage.core.smallcells import (
+    PROTECTED,
+    SMALL,
+    Cell,
+    group_small_rows,
+    is_small,
+    plain,
+    suppress_table,
+)
+from maillage.regional.access import crts_visible
+from maillage.steering.models import Allocation, Expense, Volet
+from maillage.steering.selectors import forfait_figures
+
+#: The breakdown whose small rows are grouped (INDICATORS §5 rule 5).
+COMMUNE = "commune"
+OTHER_COMMUNES = "Autres communes"
+
+
+def region_crts(*, user, region: Region) -> list[Crt]:
+    """The CRTs of the region the user reads (``access.crts_visible``), by name: the columns
+    of every table."""
+    return list(crts_visible(user=user, region=region).order_by("name"))
+
+
+def indicators() -> list[Indicator]:
+    return list(engine.registry().values())
+
+
+def _as_secret(cells: list[Cell], indicator: Indicator) -> list[Cell]:
+    """A figure that is not a count (a mean, an amount) is never shown « < 5 »: hidden, it is
+    « s »."""
+    if indicator.is_count:
+        return cells
+    return [Cell(None, PROTECTED) if c.status == SMALL else c for c in cells]
+
+
+@dataclass
+class IndicatorRow:
+    """One indicator for every CRT of the region: ``cells`` (one per CRT) and the region's
+    total (the sum of the CRTs' values), suppressed."""
+
+    indicator: Indicator
+    cells: list[Cell]
+    total: Cell
+    counts: list[int] = field(repr=False, default_factory=list)
+
+    @property
+    def hidden_columns(self) -> list[int]:
+        return [j for j, c in enumerate(self.cells) if c.hidden]
+
+
+def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
+                  counted: dict | None = None) -> IndicatorRow:
+    """The value of ``indicator`` for each CRT (one aggregate each) and their total; for an
+    indicator about people, rules 2 and 3 along the row. ``counted``: counts already made on
+    this page, by (population, counted key, CRT): indicators sharing a population (V2-01a and
+    V2-08, V2-01c and F-02) count it once."""
+    counts, values = [], []
+    counted = {} if counted is None else counted
+    for crt in crts:
+        key = (indicator.population, indicator.counted, crt.pk)
+        if key not in counted:
+            counted[key] = engine.count(indicator, crt=crt, period=period)
+        n = counted[key]
+        counts.append(n)
+        values.append(engine.value_of(indicator, crt=crt, period=period, n=n))
+    if not indicator.people:
+        total = sum(values) if values else None
+        return IndicatorRow(indicator, [plain(v) for v in values], plain(total), counts)
+    table = suppress_table([counts], row_totals=True, values=[values])
+    cells = _as_secret([*table.cells[0], table.row_totals[0]], indicator)
+    return IndicatorRow(indicator, cells[:-1], cells[-1], counts)
+
+
+def overview(crts: list[Crt], period: Period) -> list[IndicatorRow]:
+    """Every registered indicator, in registry order."""
+    counted: dict = {}
+    return [indicator_row(indicator, crts, period, counted) for indicator in indicators()]
+
+
+# --- One indicator: its extras and one breakdown ---------------------------------------------
+
+
+@dataclass
+class BreakdownTable:
+    code: str
+    label: str
+    note: str
+    exclusive: bool
+    #: (label, cells per CRT, region total)
+    rows: list[tuple[str, list[Cell], Cell]]
+    #: The CRTs' totals (exclusive breakdowns only: the rows add up to them).
+    totals: list[Cell] | None
+    grand_total: Cell | None
+    grouped: bool = False
+
+
+def breakdown_table(indicator: Indicator, code: str, crts: list[Crt], period: Period,
+                    row: IndicatorRow) -> BreakdownTable:
+    """The breakdown ``code`` of ``indicator``: one grouped query per CRT; categories as rows,
+    CRTs as columns, the region's total per category; for an indicator about people, communes
+    with 1 to 4 people grouped, then rules 2 and 3 over the whole table (the CRTs' totals
+    hidden at least where the overview hides them)."""
+    breakdown = indicator.breakdown(code)
+    per_crt = [engine.breakdown_rows(indicator, breakdown, crt=crt, period=period)
+               for crt in crts]
+    order: dict[Any, str] = {}
+    for result in per_crt:
+        for r in result.rows:
+            order.setdefault(r.key, r.label)
+    found = [{r.key: r.value for r in result.rows} for result in per_crt]
+    rows = [(key, label, [f.get(key, 0) for f in found]) for key, label in order.items()]
+    exclusive = per_crt[0].exclusive if per_crt else breakdown.exclusive
+    note = per_crt[0].note if per_crt else breakdown.note
+    grouped = False
+    if indicator.people and code == COMMUNE:
+        before = len(rows)
+        rows = group_small_rows(rows, other_label=OTHER_COMMUNES, keep=lambda key: key is None)
+        grouped = len(rows) != before or any(key == "__other__" for key, _, _ in rows)
+    counts = [cells for _, _, cells in rows]
+    if not indicator.people:
+        lines = [(label, [plain(n) for n in cells], plain(sum(cells)))
+                 for _, label, cells in rows]
+        totals = [plain(sum(c[j] for c in counts)) for j in range(len(crts))] \
+            if exclusive else None
+        grand = plain(sum(sum(c) for c in counts)) if exclusive else None
+        return BreakdownTable(code, breakdown.label, note, exclusive, lines, totals, grand)
+    if not counts:
+        return BreakdownTable(code, breakdown.label, note, exclusive, [], None, None, grouped)
+    table = suppress_table(counts, row_totals=True, column_totals=exclusive,
+                           hidden_column_totals=row.hidden_columns if exclusive else ())
+    lines = [(label, table.cells[i], table.row_totals[i]) for i, (_, label, _) in
+             enumerate(rows)]
+    return BreakdownTable(code, breakdown.label, note, exclusive, lines, table.column_totals,
+                          table.grand_total, grouped)
+
+
+@dataclass
+class ExtraRow:
+    label: str
+    unit: str
+    cells: list[Cell]
+
+
+def extra_cell(extra: engine.Extra, *, indicator: Indicator, count: int) -> Cell:
+    """An extra figure of one CRT: a parameter of the CRT is shown; a figure about people is
+    hidden when the indicator rests on 1 to 4 people (rule 4), and a whole number of 1 to 4
+    is « < 5 » (rule 2)."""
+    if not extra.people or extra.value is None:
+        return plain(extra.value)
+    if indicator.people and is_small(count):
+        return Cell(None, PROTECTED)
+    if isinstance(extra.value, int) and is_small(extra.value):
+        return Cell(None, SMALL)
+    return plain(extra.value)
+
+
+def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
+                 row: IndicatorRow) -> list[ExtraRow]:
+    """The indicator's extra figures, one row per label, one cell per CRT."""
+    if indicator.extras is None:
+        return []
+    rows: dict[str, ExtraRow] = {}
+    for j, crt in enumerate(crts):
+        population = indicator.population(crt, period)
+        for extra in indicator.extras(crt=crt, period=period, population=population):
+            line = rows.setdefault(extra.label, ExtraRow(extra.label, extra.unit,
+                                                         [Cell(None)] * len(crts)))
+            line.cells = [*line.cells[:j], extra_cell(extra, indicator=indicator,
+                                                      count=row.counts[j]),
+                          *line.cells[j + 1:]]
+    return list(rows.values())
+
+
+# --- The budget (issue 14 §4) of each CRT -----------------------------------------------------
+
+
+@dataclass
+class BudgetRow:
+    label: str
+    cells: list[Cell]
+    total: Cell
+    money: bool = True
+
+
+def budget(crts: list[Crt], year: int, *, today: date | None = None) -> list[BudgetRow]:
+    """Allocation, expenses (by volet), what remains, and the forfait (F-02) of each CRT for
+    ``year``: amounts about the CRT itself, shown (rule 6), except the mois-forfait and the
+    forfait they value, counts of people (rules 2 and 4). Three grouped queries for the
+    region, plus the forfait's aggregate per CRT."""
+    today = today or timezone.localdate()
+    ids = [crt.pk for crt in crts]
+    allocations = {a.crt_id: a for a in Allocation.objects.filter(crt_id__in=ids, year=year)}
+    spent: dict[tuple[int, str], Decimal] = {
+        (r["crt_id"], r["volet"]): r["total"] or Decimal("0")
+        for r in Expense.objects.filter(crt_id__in=ids, spent_on__year=year).order_by()
+        .values("crt_id", "volet").annotate(total=Sum("amount"))}
+    zero = Decimal("0.00")
+
+    def money_row(label, values) -> BudgetRow:
+        shown = [v for v in values if v is not None]
+        return BudgetRow(label, [plain(v) for v in values], plain(sum(shown, zero)))
+
+    notified = [allocations[c.pk].total if c.pk in allocations else None for c in crts]
+    by_volet = {v: [spent.get((c.pk, v), zero) for c in crts] for v in Volet}
+    total_spent = [sum((by_volet[v][j] for v in Volet), zero) for j in range(len(crts))]
+    remaining = [None if notified[j] is None else notified[j] - total_spent[j]
+                 for j in range(len(crts))]
+    months = [forfait_figures(crt=crt, year=year, today=today)[0] for crt in crts]
+    table = suppress_table([months], row_totals=True)
+    forfait = suppress_table([months], row_totals=True,
+                             values=[[n * FORFAIT_MONTHLY for n in months]])
+    envelope = [FORFAIT_MONTHLY * 12 * c.file_active_target for c in crts]
+    rows = [
+        money_row("Dotation notifiée (avec crédits fléchés)", notified),
+        *[money_row(f"Dépenses — {v.label}", by_volet[v]) for v in Volet],
+        money_row("Dépenses — total", total_spent),
+        money_row("Reste sur la dotation", remaining),
+        BudgetRow("Mois-forfait (F-02)", table.cells[0], table.row_totals[0], money=False),
+        BudgetRow("Valorisation du forfait (mois-forfait × 900 €, F-02)",
+                  [Cell(None, PROTECTED) if c.hidden else c for c in forfait.cells[0]],
+                  Cell(None, PROTECTED) if forfait.row_totals[0].hidden
+                  else forfait.row_totals[0]),
+        money_row("Enveloppe du volet 2 à la cible (900 € × 12 × cible)", envelope),
+    ]
+    return rows

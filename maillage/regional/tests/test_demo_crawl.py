@@ -1,0 +1,117 @@
+"""On the demo: the region's ARS agent crawls every page and export of the regional view —
+every indicator with every breakdown, for the year, its halves and the year before, the
+budget — and no demo person's name appears anywhere: no beneficiary (birth, used and first
+names), no caregiver, no volet 1 light record. Small counts are shown « < 5 »."""
+
+import re
+from io import BytesIO
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from maillage.core.demo import DEMO_PASSWORD, demo_region_accounts
+from maillage.core.indicators import registry
+from maillage.core.tests.helpers import visible_text
+
+
+@pytest.fixture(scope="module")
+def demo(demo_module):
+    return demo_module
+
+
+def _names() -> set[str]:
+    from maillage.beneficiaries.models import Beneficiary, Caregiver
+    from maillage.outreach.models import Attendee
+
+    names = set()
+    for row in Beneficiary.objects.values_list("birth_name", "used_name", "first_name",
+                                               "used_first_name"):
+        names.update(row)
+    for model in (Caregiver, Attendee):
+        for row in model.objects.values_list("last_name", "first_name"):
+            names.update(row)
+    return {n.strip() for n in names if n and len(n.strip()) >= 3}
+
+
+def _main_text(response) -> str:
+    """What the page shows in its main content (the header names the signed-in agent)."""
+    html = response.content.decode()
+    start = html.index("<main")
+
+    class Part:
+        content = html[start:html.index("</main>", start)].encode()
+
+    return visible_text(Part)
+
+
+def _export_text(response) -> str:
+    if response["Content-Type"].startswith("text/csv"):
+        return b"".join(response.streaming_content).decode()
+    book = load_workbook(BytesIO(response.content))
+    return "\n".join(" ".join("" if v is None else str(v) for v in row)
+                     for sheet in book for row in sheet.values)
+
+
+def _periods() -> list[dict]:
+    year = timezone.localdate().year
+    return [{}, {"debut": f"{year}-01-01", "fin": f"{year}-06-30"},
+            {"debut": f"{year}-07-01", "fin": f"{year}-12-31"},
+            {"debut": f"{year - 1}-01-01", "fin": f"{year - 1}-12-31"}]
+
+
+def test_the_regional_agent_signs_in_with_the_demo_password(demo, db):
+    (username, _, region), = demo_region_accounts()
+    client = Client()
+    response = client.post(reverse("core:login"),
+                           {"username": username, "password": DEMO_PASSWORD}, follow=True)
+    assert response.status_code == 200
+    text = _main_text(response)
+    assert "Vue régionale" in text and region.removeprefix("région ") in text
+
+
+def test_no_demo_person_is_named_on_any_page_or_export(demo, db):
+    from django.contrib.auth import get_user_model
+
+    names = _names()
+    assert len(names) > 100  # the demo's people are really looked for
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="ars-region"))
+    region = "52"
+    seen: dict[str, str] = {}
+
+    def read(path, params=None, export=False):
+        response = client.get(path, params or {})
+        assert response.status_code == 200, (path, params)
+        seen[f"{path}?{params}"] = _export_text(response) if export else _main_text(response)
+
+    read(reverse("regional:index"))
+    for period in _periods():
+        read(reverse("regional:overview", kwargs={"region": region}), period)
+        for fmt in ("csv", "xlsx"):
+            read(reverse("regional:overview_export", kwargs={"region": region, "fmt": fmt}),
+                 period, export=True)
+    year = timezone.localdate().year
+    for period in (_periods()[0], _periods()[3]):
+        for code, indicator in registry().items():
+            for breakdown in indicator.breakdowns or [None]:
+                params = {**period, **({"ventilation": breakdown.code} if breakdown else {})}
+                kwargs = {"region": region, "code": code}
+                read(reverse("regional:indicator", kwargs=kwargs), params)
+                for fmt in ("csv", "xlsx"):
+                    read(reverse("regional:indicator_export", kwargs={**kwargs, "fmt": fmt}),
+                         params, export=True)
+    for annee in (year, year - 1):
+        read(reverse("regional:budget", kwargs={"region": region}), {"annee": annee})
+        for fmt in ("csv", "xlsx"):
+            read(reverse("regional:budget_export", kwargs={"region": region, "fmt": fmt}),
+                 {"annee": annee}, export=True)
+
+    found = {page: sorted(set(pattern.findall(text))) for page, text in seen.items()}
+    assert {page: hits for page, hits in found.items() if hits} == {}
+    everything = "\n".join(seen.values())
+    assert "CRT Anjou Bleu" in everything and "CRT Baugeois Vallée" in everything
+    assert "< 5" in everything  # the demo has small cells, and they are hidden

@@ -1,0 +1,274 @@
+"""The ARS's regional view: who reaches it, what it shows (small counts hidden), its exports,
+its audit trail and its cost."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from maillage.admissions.tests.factories import enrolment
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.core.demo import DEMO_PASSWORD
+from maillage.core.models import AuditEvent, Crt, Region, RegionMembership
+from maillage.core.tests.factories import TEST_PASSWORD, CrtFactory
+from maillage.core.tests.helpers import visible_text
+from maillage.steering.tests.factories import allocation, expense
+
+YEAR_2025 = {"debut": "2025-01-01", "fin": "2025-12-31"}
+
+
+@pytest.fixture
+def region(crt_a, crt_b):
+    region = Region.objects.create(name="Pays de la Loire", code="52")
+    Crt.objects.filter(pk__in=[crt_a.pk, crt_b.pk]).update(region=region)
+    return region
+
+
+@pytest.fixture
+def ars(region, make_user):
+    """An ARS agent of the region: no CRT membership at all."""
+    user = make_user(None, username="ars-pdl")
+    RegionMembership.objects.create(user=user, region=region)
+    return user
+
+
+@pytest.fixture
+def other_ars(make_user):
+    """The ARS agent of another region, with its own CRT."""
+    occitanie = Region.objects.create(name="Occitanie", code="76")
+    CrtFactory(name="CRT Occitan", region=occitanie)
+    user = make_user(None, username="ars-occitanie")
+    RegionMembership.objects.create(user=user, region=occitanie)
+    return user
+
+
+def people(crt, n, *, admitted_on=date(2025, 3, 3), sex="F"):
+    """``n`` people of ``crt``'s file active from ``admitted_on``, named so a test can look
+    for their names."""
+    for i in range(n):
+        b = BeneficiaryFactory(crt=crt, birth_name=f"PERSONNE{crt.pk}X{i}",
+                               first_name=f"Prenom{i}", sex=sex)
+        enrolment(b, admitted_on=admitted_on)
+
+
+def url(name, region="52", **kwargs):
+    return reverse(f"regional:{name}", kwargs={"region": region, **kwargs})
+
+
+def row_of(text: str, start: str) -> str:
+    """The text of a table row from its first words to the next indicator code."""
+    found = re.search(re.escape(start) + r"(.*?)(?= [TVFC]\d?-\d|$| « < 5 »)", text)
+    assert found, start
+    return found.group(1).strip()
+
+
+def test_the_ars_sees_every_crt_side_by_side_with_small_counts_hidden(client, ars, crt_a,
+                                                                       crt_b):
+    people(crt_a, 3)
+    people(crt_b, 12)
+    client.force_login(ars)
+    response = client.get(url("overview"), YEAR_2025)
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "CRT A" in text and "CRT B" in text
+    # CRT A has 3 people: « < 5 »; then CRT B's 12 would be the region's 15 minus A's: « s ».
+    assert row_of(text, "Nombre de personnes dans la file active — sur la période personnes") \
+        == "< 5 s 15"
+    assert "PERSONNE" not in text and "Prenom" not in text
+    # No link to any record: the only links are the region's own pages.
+    links = re.findall(r'href="([^"#?]+)', response.content.decode())
+    assert not [link for link in links if "/beneficiaires/" in link or "/admissions/" in link]
+
+
+def test_one_breakdown_at_a_time_with_secondary_suppression(client, ars, crt_a, crt_b):
+    people(crt_a, 3)
+    people(crt_b, 12)
+    client.force_login(ars)
+    response = client.get(url("indicator", code="V2-08"), {**YEAR_2025, "ventilation": "sex"})
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "Ventilation : Sexe" in text
+    assert "Femme < 5 s 15" in text
+    assert "Homme 0 0 0" in text
+    # The CRTs' totals are hidden as on the overview (A: « < 5 », B: « s »).
+    assert "Total < 5 s 15" in text
+    assert "PERSONNE" not in text
+    # Another breakdown is another request (never crossed).
+    gir = visible_text(client.get(url("indicator", code="V2-08"),
+                                  {**YEAR_2025, "ventilation": "gir"}))
+    assert "Ventilation : GIR" in gir and "Ventilation : Sexe" not in gir
+
+
+def test_communes_with_fewer_than_five_people_are_grouped(client, ars, crt_a, crt_b):
+    people(crt_a, 3)
+    people(crt_b, 12)
+    client.force_login(ars)
+    text = visible_text(client.get(url("indicator", code="V2-01a"),
+                                   {**YEAR_2025, "ventilation": "commune"}))
+    # Every test person lives in a commune of their own: all are « autres communes ».
+    assert "Autres communes < 5 s 15" in text
+    assert "(49" not in text  # no commune's name and code is shown
+
+
+def test_bad_input_is_said_next_to_the_field(client, ars):
+    client.force_login(ars)
+    response = client.get(url("overview"), {"debut": "2025-12-31", "fin": "2025-01-01"})
+    assert response.status_code == 400
+    assert "La fin de la période doit suivre son début." in visible_text(response)
+    response = client.get(url("overview"), {"debut": "hier", "fin": "2025-01-01"})
+    assert response.status_code == 400
+    assert "Date invalide (jj/mm/aaaa)." in visible_text(response)
+    response = client.get(url("indicator", code="V2-08"), {"ventilation": "nom"})
+    assert response.status_code == 400
+    assert "Choisissez une ventilation dans la liste." in visible_text(response)
+    assert client.get(url("indicator", code="V9-99")).status_code == 404
+    response = client.get(url("budget"), {"annee": "deux mille"})
+    assert response.status_code == 400
+    assert "Indiquez une année, par exemple 2026." in visible_text(response)
+    assert client.get(url("overview_export", fmt="csv"),
+                      {"debut": "2025-12-31", "fin": "2025-01-01"}).status_code == 400
+
+
+def test_exports_are_the_same_suppressed_tables(client, ars, crt_a, crt_b):
+    people(crt_a, 3)
+    people(crt_b, 12)
+    client.force_login(ars)
+    response = client.get(url("overview_export", fmt="csv"), YEAR_2025)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode()
+    assert "V2-01a;Nombre de personnes dans la file active — sur la période;personnes;< 5;s;15" \
+        in content
+    assert "PERSONNE" not in content
+    response = client.get(url("indicator_export", code="V2-08", fmt="xlsx"),
+                          {**YEAR_2025, "ventilation": "sex"})
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    values = book["Valeur"]
+    rows = [[c.value for c in row] for row in values.iter_rows()]
+    assert ["V2-08", rows[-1][1], "personnes", "< 5", "s", 15] == rows[-1]
+    sexes = [[c.value for c in row] for row in book["Ventilation Sexe"].iter_rows()]
+    assert ["Femme", "< 5", "s", 15] in sexes
+    assert ["Total", "< 5", "s", 15] in sexes
+    assert "PERSONNE" not in str([row for sheet in book for row in sheet.values])
+
+
+def test_the_budget_shows_the_crts_own_amounts(client, ars, crt_a, crt_b):
+    allocation(crt_a, year=2026, notified_amount=Decimal("400000.00"))
+    expense(crt_a, amount=Decimal("1250.50"))
+    expense(crt_b, amount=Decimal("99.00"), volet="1")
+    client.force_login(ars)
+    response = client.get(url("budget"), {"annee": 2026})
+    text = visible_text(response)
+    assert "Dotation notifiée (avec crédits fléchés) (€) 400\u202f000 — 400\u202f000" in text
+    assert "Dépenses — Volet 1 (€) 0 99 99" in text
+    assert "Dépenses — total (€) 1\u202f250,50 99 1\u202f349,50" in text
+    assert "Reste sur la dotation (€) 398\u202f749,50 —" in text
+    book = load_workbook(BytesIO(client.get(url("budget_export", fmt="xlsx"),
+                                            {"annee": 2026}).content))
+    rows = [[c.value for c in row] for row in book["Budget"].iter_rows()]
+    assert ["Dépenses — total", 1250.5, 99, 1349.5] in rows
+
+
+def test_every_read_is_audited_once_per_crt_without_personal_data(client, ars, crt_a, crt_b):
+    people(crt_a, 3)
+    client.force_login(ars)
+    client.get(url("overview"), YEAR_2025)
+    client.get(url("indicator_export", code="V2-08", fmt="csv"),
+               {**YEAR_2025, "ventilation": "gir"})
+    viewed = AuditEvent.objects.filter(action="regional.viewed")
+    assert {e.crt_id for e in viewed} == {crt_a.pk, crt_b.pk}
+    event = viewed.get(crt=crt_a)
+    assert event.actor == ars and event.roles == "ars" and event.object_id == "52"
+    assert event.details == {"page": "indicateurs",
+                             "période": "année 2025 (01/01/2025 – 31/12/2025)"}
+    exported = AuditEvent.objects.filter(action="regional.exported", crt=crt_b).get()
+    assert exported.details["format"] == "csv" and exported.details["ventilation"] == "gir"
+    assert exported.details["indicateur"] == "V2-08"
+    assert "PERSONNE" not in str(list(AuditEvent.objects.values()))
+
+
+def test_a_crt_member_is_refused_and_another_region_sees_nothing(client, users, region, ars,
+                                                                   other_ars):
+    pages = [url("overview"), url("indicator", code="V2-08"), url("budget"),
+             url("overview_export", fmt="csv"), url("indicator_export", code="V2-08", fmt="xlsx"),
+             url("budget_export", fmt="csv")]
+    # The director of a CRT of the region: refused.
+    client.force_login(users["direction"])
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 403, page
+        assert "Accès refusé" in visible_text(response)
+    # The CRT-level « ars » role opens no region.
+    client.force_login(users["ars"])
+    assert client.get(pages[0]).status_code == 403
+    assert "Aucune région ne vous est rattachée" in visible_text(
+        client.get(reverse("regional:index")))
+    # The ARS of another region: nothing of this one, not even that it exists.
+    client.force_login(other_ars)
+    for page in pages:
+        assert client.get(page).status_code == 404, page
+    assert client.get(url("overview", region="99")).status_code == 404
+    text = visible_text(client.get(reverse("regional:index")))
+    assert "Occitanie" in text and "Pays de la Loire" not in text
+    assert "CRT A" not in visible_text(client.get(url("overview", region="76")))
+    # An inactive region membership opens nothing.
+    RegionMembership.objects.filter(user=ars).update(is_active=False)
+    client.force_login(ars)
+    response = client.get(pages[0])
+    assert response.status_code == 403
+    assert "Aucun accès actif" in visible_text(response)
+
+
+def test_a_region_agent_signs_in_and_lands_on_the_regional_view(client, ars):
+    response = client.post(reverse("core:login"),
+                           {"username": "ars-pdl", "password": TEST_PASSWORD}, follow=True)
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "Vue régionale" in text and "Pays de la Loire" in text
+    assert DEMO_PASSWORD  # the demo's region account is checked in test_demo_crawl
+
+
+def _queries(client, path, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, params or {})
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _per_crt(page: str) -> int:
+    """Queries per CRT of the region, whatever its size (docs/indicators.md): the overview one
+    aggregate per indicator (less those sharing a population, plus those whose value is a
+    second aggregate: 17 for the 18 indicators of today), an indicator page its count and
+    its breakdown's grouped query (V2-08 has no extras), the budget the forfait's aggregate."""
+    from maillage.core.indicators import registry
+
+    return {"overview": 2 * len(registry()), "indicator": 2, "budget": 1}[page]
+
+
+@pytest.mark.parametrize("page, params", [
+    ("overview", YEAR_2025),
+    ("indicator", {**YEAR_2025, "ventilation": "gir"}),
+    ("budget", {"annee": 2025}),
+])
+def test_the_cost_is_a_constant_per_crt(client, ars, region, crt_a, crt_b, page, params):
+    path = url(page, code="V2-08") if page == "indicator" else url(page)
+    people(crt_a, 6)
+    client.force_login(ars)
+    _queries(client, path, params)  # the session's first write
+    two = _queries(client, path, params)
+    for name in ("CRT C", "CRT D"):
+        people(CrtFactory(name=name, region=region), 7)
+    four = _queries(client, path, params)
+    per_crt = (four - two) / 2
+    assert per_crt == int(per_crt) and per_crt <= _per_crt(page), (page, two, four)
+    # More people in the CRTs costs nothing more.
+    people(crt_b, 9)
+    assert _queries(client, path, params) == four
