@@ -305,6 +305,10 @@ class Indicator:
     #: unless declared otherwise (deny by default); False for what counts the CRT's own
     #: organisation (positions, agreements, sessions, actions).
     people: bool = True
+    #: Whether the values of several CRTs add up to a region's (counts, amounts, an average
+    #: file active: Σ mois-forfait ÷ months). False for a share (%): a region's share is not the
+    #: sum of its CRTs', and the regional view shows no total for it.
+    additive: bool = True
 
     def __post_init__(self):
         codes = [b.code for b in self.breakdowns]

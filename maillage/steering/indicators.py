@@ -218,6 +218,7 @@ F_03 = Indicator(
     compute=_running_share,
     extras=_kind_figures,
     people=False,
+    additive=False,
 )
 
 

@@ -113,6 +113,7 @@ def satisfaction_indicator(*, code: str, name: str, definition: str, collections
         population=population, visible=answers_visible, counted="response",
         breakdowns=(satisfied_breakdown(), *breakdowns),
         compute=satisfied_share(population), extras=response_rates(collections),
+        additive=False,
     )
 
 

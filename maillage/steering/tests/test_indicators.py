@@ -257,3 +257,22 @@ def test_bounded_queries(budget, crt_a, django_assert_max_num_queries):
     for code, most in (("F-01", 9), ("F-04", 11), ("F-05", 12)):
         with django_assert_max_num_queries(most):
             indicators.compute(indicators.get(code), crt=crt_a, period=H1)
+
+
+def test_the_indicator_page_shows_the_amounts_and_lists_the_expenses(budget, client, users):
+    """The dashboard's page of an amount: each row's sum beside its count; the records behind
+    a row are the expenses, linked to their edit page for the direction."""
+    from django.urls import reverse
+
+    from maillage.core.tests.helpers import visible_text
+
+    client.force_login(users[Role.DIRECTION])
+    query = "periode=semestre&annee=2026&semestre=1"
+    text = visible_text(client.get(f"{reverse('steering:indicator', args=['F-01'])}?{query}"))
+    assert "Volet Nombre Montant Part" in text
+    assert "Volet 2 8 25\u202f130,00 € 80,0 %" in text
+    records = client.get(f"{reverse('steering:indicator_records', args=['F-01'])}?{query}"
+                         "&ventilation=volet&cle=1")
+    text = visible_text(records)
+    assert "Date Libellé Montant Nature Volet Domaine" in text
+    assert "07/04/2026 external_providers 2026-04-07 800,00 € Intervenants extérieurs" in text
