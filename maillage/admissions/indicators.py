@@ -519,12 +519,19 @@ def forfait_value(*, crt, period: Period, count: int):
 def _envelope(*, crt, period: Period, population) -> list[Extra]:
     """The volet 2 envelope of the period: 900 € × the CRT's target × the months of the
     period (001 §III.3: 900 € × 12 × 30 = 324,000 € a year)."""
+    from maillage.steering.indicators import volet2_spent  # the budget, which reads us
+
     months = len(period.months())
     envelope = quantize(FORFAIT_MONTHLY * crt.file_active_target * months)
+    forfait_months_ = population.count()
+    spent = volet2_spent(crt, period)
     return [
-        Extra("Mois-forfait de la période", population.count(), "mois-forfait"),
+        Extra("Mois-forfait de la période", forfait_months_, "mois-forfait"),
         Extra(f"Enveloppe du volet 2 ({crt.file_active_target} personnes × 900 € × {months} "
               "mois)", envelope, "€", people=False),
+        Extra("Dépenses du volet 2 de la période (budget)", spent, "€", people=False),
+        Extra("Forfait moins dépenses du volet 2",
+              quantize(forfait_months_ * FORFAIT_MONTHLY) - spent, "€"),
     ]
 
 
@@ -536,7 +543,8 @@ F_02 = Indicator(
         "compte pour une personne admise et pas en sortie temporaire au moins un jour de ce "
         "mois, une fois par personne) multipliée par 900 € (001 §III.3), comparée à "
         "l'enveloppe du volet 2 de la période : 900 € × la cible de file active du CRT × les "
-        "mois de la période. La comparaison aux dépenses du volet 2 viendra avec le budget."
+        "mois de la période, et aux dépenses du volet 2 datées dans la période (budget, "
+        "toutes natures)."
     ),
     unit="€",
     population=forfait_months,

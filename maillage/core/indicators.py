@@ -10,7 +10,9 @@ Most indicators are counts, declared as:
 - a **population**: ``population(crt, period)``, the queryset of the records behind the figure
   (people of the file active, entries, exits…);
 - what is **counted**: ``counted``, the distinct key of the population (``"pk"``, or a foreign
-  key such as ``"beneficiary"`` to count people);
+  key such as ``"beneficiary"`` to count people, or a database expression — a *composite key*
+  such as a volet 1 person, who is either a volet 2 beneficiary or a light record — counted
+  ``DISTINCT`` by the database, its drill-down one record of the population per key);
 - **breakdowns**: each a database expression giving the category of a record of the
   population (``Breakdown.expression(period)``);
 - the **access policy** of the population, ``visible(crt=, user=, roles=)``: the app's own
@@ -20,7 +22,9 @@ The value is one aggregate query (``COUNT(DISTINCT counted)``), each breakdown o
 query, and the drill-down the records of the counted key (people, enrolments…) that the viewer
 may see among the population: for a user who sees everything, its count is the value. A figure
 that is not a count (an average) declares ``compute(crt=, period=, count=)`` from the count (still
-database aggregation), and extra figures (a mean duration, a median) ``extras``.
+database aggregation), and extra figures (a mean duration, a median) ``extras``. An amount
+(euros) declares ``compute`` (the sum) and ``summed``, the field summed in each breakdown row
+beside its count.
 """
 
 import calendar
@@ -35,11 +39,14 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Expression,
     F,
     Func,
     IntegerField,
+    Min,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -284,13 +291,19 @@ class Indicator:
     #: ``visible(crt=, user=, roles=)``: the records of the population's model the viewer may
     #: see (the owning app's access policy); the drill-down goes through it.
     visible: Callable[..., QuerySet]
-    #: The distinct key counted over the population: ``"pk"``, or a foreign key.
-    counted: str = "pk"
+    #: The distinct key counted over the population: ``"pk"``, a foreign key, or a database
+    #: expression (a composite key, e.g. ``Concat`` of two nullable foreign keys with a
+    #: prefix each), counted ``DISTINCT``; the drill-down of an expression lists one record of
+    #: the population per key (the first by primary key among those the viewer may see).
+    counted: str | Expression = "pk"
     breakdowns: tuple[Breakdown, ...] = ()
     #: For a figure that is not a count: ``compute(crt=, period=, count=)`` -> the value.
     compute: Callable[..., Any] | None = None
     #: ``extras(crt=, period=, population=)`` -> list of ``Extra``, by database aggregation.
     extras: Callable[..., list[Extra]] | None = None
+    #: For an amount: the field of the population summed in each breakdown row
+    #: (``Row.amount``), beside the count of records; the value itself is ``compute``'s.
+    summed: str | None = None
     #: Version of the definition (a changed rule is a new version, never a new meaning).
     version: int = 1
     #: Whether the value and the rows count people, or records each about one person (their
@@ -299,6 +312,10 @@ class Indicator:
     #: unless declared otherwise (deny by default); False for what counts the CRT's own
     #: organisation (positions, agreements, sessions, actions).
     people: bool = True
+    #: Whether the values of several CRTs add up to a region's (counts, amounts, an average
+    #: file active: Σ mois-forfait ÷ months). False for a share (%): a region's share is not the
+    #: sum of its CRTs', and the regional view shows no total for it.
+    additive: bool = True
 
     def __post_init__(self):
         codes = [b.code for b in self.breakdowns]
@@ -348,6 +365,8 @@ class Row:
     key: Any
     label: str
     value: int
+    #: The sum of the indicator's ``summed`` field over the row's records (amounts only).
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -371,7 +390,8 @@ OVERLAP_NOTE = ("Une même personne ou un même dossier peut figurer dans plusie
 class Result:
     indicator: Indicator
     period: Period
-    #: The figure: the count, or what ``compute`` makes of it (None: a share of nothing).
+    #: The figure: the count, or what ``compute`` makes of it (None when it has no meaning:
+    #: a share of no answer).
     value: int | Decimal | None
     #: The distinct records counted (what the drill-down lists for a user who sees them all).
     count: int
@@ -386,8 +406,8 @@ class Result:
 
     @property
     def change(self) -> int | Decimal | None:
-        """Value minus the previous period's (none when either is undefined: a share of
-        nothing)."""
+        """Value minus the previous period's (None when either is None: a share without
+        any answer)."""
         if self.previous_value is None or self.value is None:
             return None
         return self.value - self.previous_value
@@ -416,7 +436,9 @@ class Result:
                          "note": b.note,
                          "rows": [{"key": r.key if r.key is None or isinstance(
                                        r.key, int | str) else str(r.key),
-                                   "label": r.label, "value": r.value} for r in b.rows]}
+                                   "label": r.label, "value": r.value,
+                                   **({} if r.amount is None else {"amount": number(r.amount)})}
+                                  for r in b.rows]}
                 for b in self.breakdowns
             },
             "extras": [{"label": e.label, "value": number(e.value), "unit": e.unit}
@@ -437,6 +459,11 @@ def count(indicator: Indicator, *, crt, period: Period) -> int:
         n=Count(indicator.counted, distinct=True))["n"]
 
 
+def money(value) -> Decimal:
+    """An amount in euros, two decimals (0 for nothing)."""
+    return quantize(value or 0)
+
+
 def value_of(indicator: Indicator, *, crt, period: Period, n: int) -> int | Decimal:
     if indicator.compute is None:
         return n
@@ -452,27 +479,37 @@ def breakdown_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
     """The rows of one breakdown: one grouped query (one aggregate for conditions)."""
     if breakdown.conditions is not None:
         return _condition_rows(indicator, breakdown, crt=crt, period=period)
-    found = {
-        row["_category"]: row["n"]
+    summed = {} if indicator.summed is None else {"amount": Sum(indicator.summed)}
+    grouped = [
+        (row["_category"], row["n"], row.get("amount"))
         for row in _population(indicator, crt, period).order_by()
         .annotate(_category=_expression(breakdown, period)).values("_category")
-        .annotate(n=Count(indicator.counted, distinct=True)).order_by()
-    }
+        .annotate(n=Count(indicator.counted, distinct=True), **summed).order_by()
+    ]
+    found = {key: n for key, n, _ in grouped}
+    amounts = {key: amount for key, _, amount in grouped}
+
+    def amount_of(*keys):
+        if indicator.summed is None:
+            return None
+        return money(sum((amounts.get(k) or 0 for k in keys), Decimal(0)))
+
     # NULL and "" are one « empty » category.
-    empty = sum(n for key, n in found.items() if _is_empty(key))
+    empty_keys = [key for key in found if _is_empty(key)]
+    empty = sum(found[key] for key in empty_keys)
     found = {key: n for key, n in found.items() if not _is_empty(key)}
     rows = []
     labels = breakdown.labels(period) if callable(breakdown.labels) else breakdown.labels
     declared_empty = next((k for k in labels if _is_empty(k)), False)
     for key, label in labels.items():
         if _is_empty(key):
-            rows.append(Row(None, label, empty))
+            rows.append(Row(None, label, empty, amount_of(*empty_keys)))
         else:
-            rows.append(Row(key, label, found.pop(key, 0)))
-    rows += sorted((Row(key, str(key), n) for key, n in found.items()),
+            rows.append(Row(key, label, found.pop(key, 0), amount_of(key)))
+    rows += sorted((Row(key, str(key), n, amount_of(key)) for key, n in found.items()),
                    key=lambda r: r.label)
     if empty and declared_empty is False:
-        rows.append(Row(None, breakdown.missing, empty))
+        rows.append(Row(None, breakdown.missing, empty, amount_of(*empty_keys)))
     note = breakdown.note
     if not breakdown.exclusive:
         note = f"{note} {OVERLAP_NOTE}".strip()
@@ -485,10 +522,15 @@ def _condition_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
     conditions = dict(breakdown.conditions(period))
     labels = breakdown.labels(period) if callable(breakdown.labels) else breakdown.labels
     keys = list(conditions)
-    counts = _population(indicator, crt, period).order_by().aggregate(**{
-        f"n{i}": Count(indicator.counted, distinct=True, filter=_as_q(conditions[key]))
-        for i, key in enumerate(keys)})
-    rows = tuple(Row(key, labels.get(key, str(key)), counts[f"n{i}"])
+    aggregates = {f"n{i}": Count(indicator.counted, distinct=True,
+                                 filter=_as_q(conditions[key])) for i, key in enumerate(keys)}
+    if indicator.summed is not None:
+        aggregates.update({f"a{i}": Sum(indicator.summed, filter=_as_q(conditions[key]))
+                           for i, key in enumerate(keys)})
+    counts = _population(indicator, crt, period).order_by().aggregate(**aggregates)
+    rows = tuple(Row(key, labels.get(key, str(key)), counts[f"n{i}"],
+                     None if indicator.summed is None
+                     else money(counts[f"a{i}"] or Decimal(0)))
                  for i, key in enumerate(keys))
     note = breakdown.note
     if not breakdown.exclusive:
@@ -562,6 +604,11 @@ def drilldown(indicator: Indicator, *, crt, period: Period, user, roles,
         else:
             population = population.filter(_category__isnull=True)
     model = population.model
+    if not isinstance(indicator.counted, str):
+        # A composite key: one record of the population per key, the first by primary key.
+        first = (population.annotate(_key=indicator.counted).order_by().values("_key")
+                 .annotate(_first=Min("pk")).values("_first"))
+        return model.objects.filter(crt=crt, pk__in=first)
     if indicator.counted != "pk":
         model = model._meta.get_field(indicator.counted).related_model
     return model.objects.filter(crt=crt, pk__in=population.values(indicator.counted))

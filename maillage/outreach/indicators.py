@@ -1,11 +1,30 @@
 """The indicators of volet 1 for the engine of ``maillage.core.indicators`` (INDICATORS §2):
-T-01, the people in both volets; V1-02 caregivers, V1-04 professional-practice sessions, V1-05
-professionals, V1-06 actions per field, V1-08 transport.
+T-01, the people in both volets; V1-01 older people reached and V1-07 their profile, V1-02
+caregivers, V1-04 professional-practice sessions, V1-05 professionals, V1-06 actions per field,
+V1-08 transport, V1-09 satisfaction (the answers to the sessions' questionnaires, ``surveys``).
+
+A volet 1 person is either a volet 2 beneficiary or a light record (``Attendee``): V1-01 and
+V1-07 count a composite key (``person_key``), one per person whichever record names them.
 
 A session belongs to a period by its start date (Paris time); a participation counts when the
 person was marked present (registrations, absences and cancellations never count)."""
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 
 from maillage.admissions.indicators import (
     file_active_people,
@@ -14,6 +33,8 @@ from maillage.admissions.indicators import (
     reference_day,
     stays,
 )
+from maillage.beneficiaries.identity import Sex
+from maillage.beneficiaries.models import AggirEvaluation
 from maillage.core.indicators import (
     AGE_BAND_LABELS,
     GIR_LABELS,
@@ -24,9 +45,11 @@ from maillage.core.indicators import (
     age_band,
     quantize,
 )
+from maillage.surveys import indicators as survey_indicators
 
 from .access import actions_visible, participations_visible, sessions_visible
 from .models import INSTITUTE_FIELDS, Attendee, Field, Participation, Session, SupportAction
+from .satisfaction import SUBJECT_KIND as SATISFACTION_KIND
 
 
 def both_volets(crt, period: Period) -> QuerySet[Participation]:
@@ -278,4 +301,180 @@ V1_08 = Indicator(
     extras=_transport_cost,
 )
 
-INDICATORS = [T_01, V1_02, V1_04, V1_05, V1_06, V1_08]
+# --- V1-01 and V1-07: the older people of the territory, and their profile -------------------
+
+
+def person_key() -> Concat:
+    """The composite key of a volet 1 person: « b<id> » for a volet 2 beneficiary, « a<id> »
+    for a light record (a participation names exactly one of them)."""
+    return Case(
+        When(beneficiary__isnull=False,
+             then=Concat(Value("b"), Cast("beneficiary_id", CharField()))),
+        default=Concat(Value("a"), Cast("attendee_id", CharField())),
+        output_field=CharField())
+
+
+def older_people(crt, period: Period) -> QuerySet[Participation]:
+    """Present participations of older people (volet 2 beneficiaries or light records) in
+    sessions of the period."""
+    return _present(crt, period, Attendee.Kind.OLDER_PERSON)
+
+
+def _either(beneficiary, attendee, output_field=None) -> Case:
+    """The beneficiary's value when the participant is one, else the light record's."""
+    return Case(When(beneficiary__isnull=False, then=beneficiary), default=attendee,
+                output_field=output_field or CharField())
+
+
+def _v1_age_band(period: Period) -> Case:
+    return _either(age_band(F("beneficiary__birth_date"), period.end),
+                   F("attendee__age_band"))
+
+
+def _v1_commune(period: Period) -> Case:
+    def label(prefix):
+        return Concat(F(f"{prefix}__commune__name"), Value(" ("),
+                      F(f"{prefix}__commune__insee_code"), Value(")"), output_field=CharField())
+    return _either(label("beneficiary"), label("attendee"))
+
+
+def _v1_living_place(period: Period) -> Case:
+    # A volet 2 beneficiary is accompanied at home: « domicile ordinaire ».
+    return _either(Value(Attendee.LivingPlace.HOME), F("attendee__living_place"))
+
+
+def _in_file_active(period: Period) -> Case:
+    return Case(When(Exists(stays(period).filter(beneficiary=OuterRef("beneficiary"))),
+                     then=Value("oui")), default=Value("non"))
+
+
+def _v1_gir(period: Period) -> Case:
+    """A beneficiary's last AGGIR evaluation dated on or before the period's end; a light
+    record's GIR (evaluated or declared)."""
+    evaluated = AggirEvaluation.objects.filter(
+        beneficiary=OuterRef("beneficiary"), evaluated_on__lte=period.end
+    ).order_by("-evaluated_on", "-created_at").values("gir")[:1]
+    return _either(Subquery(evaluated, output_field=IntegerField()), F("attendee__gir"),
+                   IntegerField())
+
+
+def _v1_gir_source(period: Period) -> Case:
+    evaluated = AggirEvaluation.objects.filter(beneficiary=OuterRef("beneficiary"),
+                                               evaluated_on__lte=period.end)
+    return Case(
+        When(Q(beneficiary__isnull=False) & Exists(evaluated),
+             then=Value(Attendee.GirSource.EVALUATED)),
+        When(beneficiary__isnull=False, then=Value("")),
+        default=F("attendee__gir_source"), output_field=CharField())
+
+
+YES_NO = {"oui": "Oui", "non": "Non"}
+SEX_BREAKDOWN = Breakdown("sex", "Sexe", lambda p: _either(F("beneficiary__sex"),
+                                                           F("attendee__sex")),
+                          labels=dict(Sex.choices))
+AGE_BREAKDOWN = Breakdown(
+    "age_band", "Tranche d'âge", _v1_age_band, labels=AGE_BAND_LABELS,
+    note="Bénéficiaire du volet 2 : âge au dernier jour de la période ; fiche légère : "
+         "tranche déclarée.")
+LIVING_PLACE_BREAKDOWN = Breakdown(
+    "living_place", "Lieu de vie", _v1_living_place,
+    labels=dict(Attendee.LivingPlace.choices),
+    note="Valeur actuelle de la fiche ; un bénéficiaire du volet 2 vit à domicile.")
+
+
+def _anonymous(*, crt, period: Period, population) -> list[Extra]:
+    n = Session.objects.filter(_held(period), crt=crt).aggregate(
+        n=Sum("anonymous_count"))["n"]
+    return [Extra("Participants non identifiés des séances tenues (tous publics, jamais "
+                  "ajoutés au nombre de personnes)", n or 0, "participants")]
+
+
+V1_PERSON_RULE = (
+    "Personnes âgées distinctes présentes à au moins une séance du volet 1 qui a lieu dans la "
+    "période (date de la séance, heure de Paris) : bénéficiaires du volet 2 et personnes "
+    "inscrites sur une fiche légère, chaque personne comptée une fois quelle que soit la "
+    "fiche qui la nomme (INDICATORS §1). Règle Maillage : les résidents permanents d'un EHPAD "
+    "ne sont pas inscrits comme personnes âgées du territoire (le lieu de vie d'une fiche "
+    "légère n'offre pas l'EHPAD) ; les résidences autonomie et seniors sont comprises. Les "
+    "participants non identifiés sont donnés sur une ligne à part et jamais ajoutés. "
+)
+
+V1_01 = Indicator(
+    code="V1-01",
+    name="Nombre de personnes âgées du territoire ayant bénéficié d'une prestation du volet 1",
+    definition=V1_PERSON_RULE + (
+        "Une personne venue à des séances de plusieurs axes figure dans chacun (les lignes "
+        "ne s'additionnent pas). Âge : au dernier jour de la période pour un bénéficiaire du "
+        "volet 2, tranche déclarée pour une fiche légère ; commune et lieu de vie : valeur "
+        "actuelle."),
+    unit="personnes",
+    population=older_people,
+    visible=participations_visible,
+    counted=person_key(),
+    breakdowns=(
+        FIELD_BREAKDOWN,
+        Breakdown("anti_fall", "Action de prévention des chutes",
+                  lambda p: "session__action__anti_fall", labels={True: "Oui", False: "Non"},
+                  exclusive=False),
+        Breakdown("end_of_life", "Action fin de vie / soins palliatifs",
+                  lambda p: "session__action__end_of_life", labels={True: "Oui", False: "Non"},
+                  exclusive=False),
+        AGE_BREAKDOWN,
+        SEX_BREAKDOWN,
+        LIVING_PLACE_BREAKDOWN,
+        Breakdown("commune", "Commune", _v1_commune, note="Valeur actuelle de la fiche."),
+        Breakdown("in_volet2", "Dans la file active du volet 2 de la période", _in_file_active,
+                  labels=YES_NO),
+    ),
+    extras=_anonymous,
+)
+
+V1_07 = Indicator(
+    code="V1-07",
+    name="Profil des bénéficiaires du volet 1 (GIR, lieu de vie…)",
+    definition=V1_PERSON_RULE + (
+        "Répartition des personnes de V1-01. GIR : pour un bénéficiaire du volet 2, la "
+        "dernière évaluation AGGIR datée au plus tard le dernier jour de la période "
+        "(« évalué ») ; pour une fiche légère, le GIR noté, évalué ou déclaré ; sinon « non "
+        "évalué »."),
+    unit="personnes",
+    population=older_people,
+    visible=participations_visible,
+    counted=person_key(),
+    breakdowns=(
+        Breakdown("gir", "GIR", _v1_gir, labels=GIR_LABELS),
+        Breakdown("gir_source", "GIR évalué ou déclaré", _v1_gir_source,
+                  labels={**dict(Attendee.GirSource.choices), "": "Non évalué"}),
+        LIVING_PLACE_BREAKDOWN,
+        AGE_BREAKDOWN,
+        SEX_BREAKDOWN,
+    ),
+)
+
+
+# --- V1-09: satisfaction (the sessions' questionnaires, ``surveys``) --------------------------
+
+
+def _session_collections(crt, period: Period):
+    return survey_indicators.collections_in(crt, period, SATISFACTION_KIND)
+
+
+V1_09 = survey_indicators.satisfaction_indicator(
+    code="V1-09",
+    name="Satisfaction des personnes ayant bénéficié d'une prestation du volet 1",
+    definition=(
+        "Questionnaires des séances du volet 1 : une collecte par séance, ouverte le jour de "
+        "la séance, un code remis à chaque participant (personne âgée, aidant, "
+        "professionnel). Par axe et par action ; par répondant."),
+    collections=_session_collections,
+    breakdowns=(
+        Breakdown("v1_field", "Axe du volet 1", lambda p: "response__collection__category_key",
+                  labels=dict(Field.choices)),
+        Breakdown("action", "Action", lambda p: "response__collection__group_label",
+                  note="L'intitulé de l'action à l'ouverture de la collecte."),
+        survey_indicators.RESPONDENT_BREAKDOWN,
+    ),
+)
+
+
+INDICATORS = [T_01, V1_01, V1_02, V1_04, V1_05, V1_06, V1_07, V1_08, V1_09]

@@ -86,12 +86,15 @@ def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
         n = counted[key]
         counts.append(n)
         values.append(engine.value_of(indicator, crt=crt, period=period, n=n))
+    known = [v for v in values if v is not None]  # a share of no answer has no value
     if not indicator.people:
-        total = sum(values) if values else None
+        total = sum(known) if known and indicator.additive else None
         return IndicatorRow(indicator, [plain(v) for v in values], plain(total), counts)
     table = suppress_table([counts], row_totals=True, values=[values])
     cells = _as_secret([*table.cells[0], table.row_totals[0]], indicator)
-    return IndicatorRow(indicator, cells[:-1], cells[-1], counts)
+    # A share (``additive=False``) has no regional total: the sum of shares means nothing.
+    total = cells[-1] if indicator.additive else plain(None)
+    return IndicatorRow(indicator, cells[:-1], total, counts)
 
 
 def overview(crts: list[Crt], period: Period) -> list[IndicatorRow]:

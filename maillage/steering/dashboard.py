@@ -222,16 +222,19 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     for index, b in enumerate(result.breakdowns):
         rows = [{
             "label": row.label, "value": number(row.value),
+            "amount": with_unit(row.amount, "€") if row.amount is not None else None,
             "share": (number(engine.quantize(row.value * 100 / result.count, "0.1")) + " %"
                       if b.exclusive and result.count else ""),
             "url": (f"{records_url}?{_query(period, ventilation=b.code, cle=_row_key(row.key))}"
                     if visible and row.value else None),
         } for row in b.rows]
+        # An amount (``summed``): each row's sum beside its count, and the chart draws the sums.
+        amounts = indicator.summed is not None
         breakdowns.append({
             "code": b.code, "label": b.label, "note": b.note, "exclusive": b.exclusive,
-            "rows": rows, "chart_id": f"chart-data-{index}",
+            "rows": rows, "chart_id": f"chart-data-{index}", "amounts": amounts,
             "chart": {"title": b.label, "labels": [r.label for r in b.rows],
-                      "values": [r.value for r in b.rows]},
+                      "values": [float(r.amount) if amounts else r.value for r in b.rows]},
         })
     status = 400 if filters.is_bound and not filters.is_valid() else 200
     context.update({

@@ -46,8 +46,7 @@ def load(ctx: DemoContext) -> None:
                 actor=director, crt=crt, year=year, notified_amount=notified,
                 notified_on=max(date(year, 1, 10), crt.opened_on or date(year, 1, 10)),
                 volet1_planned=notified - volet2, volet2_planned=volet2,
-                earmarked_amount=D("15000.00") if year == today.year else D("0"),
-                earmarked_label="Crédits d'amorçage (starter)" if year == today.year else "")
+                starter_amount=D("15000.00") if year == today.year else D("0"))
     first = max(crt.opened_on or today, add_months(today.replace(day=1), -12)).replace(day=1)
     months, month = [], first
     while month < today.replace(day=1):
@@ -73,6 +72,18 @@ def load(ctx: DemoContext) -> None:
                     domain=domains.get("securite"), created_at=ctx.day_at(day),
                     updated_at=ctx.day_at(day)),
         ]
+    # Starter credits (F-06): the telehealth kit and the coordination software, this year.
+    for n, (month, label, amount, nature) in enumerate((
+            (2, "Tablettes et objets connectés de télésanté", D("6480.00"),
+             Nature.DIGITAL_EQUIPMENT),
+            (3, "Licence du logiciel de coordination (1re année)", D("3900.00"),
+             Nature.SOFTWARE))):
+        day = date(today.year, month, 12 + n)
+        if (today.year, month) in months:
+            typed.append(Expense(
+                crt=crt, created_by=director, updated_by=director, spent_on=day, label=label,
+                amount=amount, nature=nature, volet=Volet.VOLET2, on_starter_credits=True,
+                created_at=ctx.day_at(day), updated_at=ctx.day_at(day)))
     with keep_dates(Expense):
         Expense.objects.bulk_create(typed)
     _reports(ctx, crt, director)

@@ -148,6 +148,21 @@ def _participation(p, link) -> Record:
                   beneficiary=p.beneficiary, attendee=p.attendee)
 
 
+def _expense(e, link) -> Record:
+    amount = f"{e.amount:,.2f} €".replace(",", "\u202f").replace(".", ",")
+    return Record((_day(e.spent_on), e.label, amount, _choice(e, "nature"), _choice(e, "volet"),
+                   e.domain.name if e.domain_id else "—"),
+                  link("steering:expense_edit", public_id=e.public_id))
+
+
+def _response(r, link) -> Record:
+    # Anonymous: the collection, the respondent's category and how it came in, never a person
+    # nor a comment.
+    return Record((_day(r.created_at), r.collection.subject_label, _choice(r, "respondent"),
+                   _choice(r, "channel")),
+                  link("surveys:collection_detail", public_id=r.collection.public_id))
+
+
 PRESENTERS: dict[str, Presenter] = {
     "beneficiaries.Beneficiary": Presenter(
         ("Personne", "Date de naissance", "Commune"), (by_name(), "first_name", "pk"),
@@ -185,6 +200,12 @@ PRESENTERS: dict[str, Presenter] = {
         ("Personne", "Inscrite comme", "Séance", "Action"), ("-session__starts_at", "pk"),
         ("beneficiary", "attendee", "session__action"), _participation,
         "outreach.participants"),
+    "steering.Expense": Presenter(
+        ("Date", "Libellé", "Montant", "Nature", "Volet", "Domaine"), ("-spent_on", "pk"),
+        ("domain",), _expense, "budget.manage"),
+    "surveys.Response": Presenter(
+        ("Reçue le", "Collecte", "Répondant", "Origine"), ("-created_at", "pk"),
+        ("collection",), _response, "survey.results"),
 }
 
 

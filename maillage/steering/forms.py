@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 
@@ -60,7 +61,7 @@ class AllocationForm(VersionedModelForm):
     class Meta:
         model = Allocation
         fields = ["year", "notified_amount", "notified_on", "volet1_planned", "volet2_planned",
-                  "earmarked_amount", "earmarked_label"]
+                  "starter_amount", "earmarked_amount", "earmarked_label"]
         widgets = {"notified_on": DateInput()}
         error_messages = {
             "year": {"required": "Indiquez l'année.", "invalid": "Indiquez une année."},
@@ -68,19 +69,29 @@ class AllocationForm(VersionedModelForm):
             "volet1_planned": money_errors("la part prévue du volet 1 (0 si aucune)"),
             "volet2_planned": money_errors("la part prévue du volet 2 (0 si aucune)"),
             "earmarked_amount": money_errors("les crédits fléchés (0 si aucun)"),
+            "starter_amount": money_errors("les crédits d'amorçage (0 si aucun)"),
             "notified_on": DATE_ERRORS,
         }
         help_texts = {
             "notified_amount": "Le montant de la notification de l'ARS (proratisé la première "
                                "année), tel qu'il est écrit.",
-            "earmarked_amount": "Crédits d'amorçage ou autres crédits fléchés de l'année.",
+            "starter_amount": "Crédits d'amorçage (« crédits starter ») reçus cette année ; "
+                              "les dépenses qu'ils paient sont cochées comme telles.",
+            "earmarked_amount": "Autres crédits fléchés de l'année (forfait psychologue…).",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("notified_amount", "volet1_planned", "volet2_planned", "earmarked_amount"):
+        for name in ("notified_amount", "volet1_planned", "volet2_planned", "starter_amount",
+                     "earmarked_amount"):
             _amount_widget(self.fields[name])
+        self.fields["starter_amount"].required = False
         self._style_fields()
+
+    def clean_starter_amount(self):
+        """Left empty: no starter credits."""
+        value = self.cleaned_data.get("starter_amount")
+        return Decimal("0") if value is None else value
 
     def _post_clean(self):
         pass  # the service validates (the split, the year)
@@ -91,7 +102,8 @@ class ExpenseForm(VersionedModelForm):
 
     class Meta:
         model = Expense
-        fields = ["spent_on", "label", "amount", "nature", "volet", "domain", "piece_ref"]
+        fields = ["spent_on", "label", "amount", "nature", "volet", "domain", "piece_ref",
+                  "on_starter_credits"]
         widgets = {"spent_on": DateInput()}
         error_messages = {
             "spent_on": {"required": "Indiquez la date de la dépense.", **DATE_ERRORS},

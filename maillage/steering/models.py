@@ -56,7 +56,8 @@ class Volet(models.TextChoices):
 
 class Allocation(TenantModel, VersionedModel):
     """The allocation notified for one year (F-01): the amount typed from the ARS notification,
-    its planned split between the volets and the earmarked credits (starter credits…)."""
+    its planned split between the volets, the starter credits received that year (F-06;
+    Occitanie, 002 §14) and the other earmarked credits (a psychologist's forfait…)."""
 
     year = models.PositiveSmallIntegerField("année")
     notified_amount = models.DecimalField("montant notifié (€)", validators=POSITIVE, **MONEY)
@@ -68,6 +69,9 @@ class Allocation(TenantModel, VersionedModel):
     earmarked_amount = models.DecimalField("crédits fléchés (€)", default=Decimal("0"),
                                            validators=POSITIVE, **MONEY)
     earmarked_label = models.CharField("objet des crédits fléchés", max_length=200, blank=True)
+    #: F-06: the expenses they pay are marked ``Expense.on_starter_credits``.
+    starter_amount = models.DecimalField("crédits d'amorçage reçus (€)", default=Decimal("0"),
+                                         validators=POSITIVE, **MONEY)
 
     class Meta:
         verbose_name = "dotation"
@@ -81,7 +85,7 @@ class Allocation(TenantModel, VersionedModel):
 
     @property
     def total(self) -> Decimal:
-        return self.notified_amount + self.earmarked_amount
+        return self.notified_amount + self.earmarked_amount + self.starter_amount
 
 
 def prorata(annual: Decimal, opened_on: date | None, year: int) -> Decimal | None:
@@ -141,6 +145,8 @@ class Expense(TenantModel, VersionedModel):
     fec_line = models.PositiveIntegerField("ligne du FEC", null=True, blank=True)
     account = models.CharField("compte", max_length=20, blank=True)
     piece_ref = models.CharField("pièce", max_length=40, blank=True)
+    #: Paid from the starter credits (F-06), not from the allocation.
+    on_starter_credits = models.BooleanField("payée sur les crédits d'amorçage", default=False)
 
     class Meta:
         verbose_name = "dépense"

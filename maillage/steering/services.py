@@ -17,8 +17,9 @@ from . import fec
 from .models import AccountMapping, Allocation, Expense, FecImport, Volet
 
 ALLOCATION_FIELDS = ("year", "notified_amount", "notified_on", "volet1_planned",
-                     "volet2_planned", "earmarked_amount", "earmarked_label")
-EXPENSE_FIELDS = ("spent_on", "label", "amount", "nature", "volet", "domain", "piece_ref")
+                     "volet2_planned", "starter_amount", "earmarked_amount", "earmarked_label")
+EXPENSE_FIELDS = ("spent_on", "label", "amount", "nature", "volet", "domain", "piece_ref",
+                  "on_starter_credits")
 MAPPING_FIELDS = ("prefix", "nature", "volet", "domain", "label")
 EXCLUDE = ["crt", "created_by", "updated_by", "fec_import"]
 

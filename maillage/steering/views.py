@@ -144,7 +144,8 @@ def _allocation_form(request, allocation: Allocation | None) -> HttpResponse:
     if allocation is None:
         year = _year(request)
         annual = request.crt.annual_allocation
-        initial = {"year": year, "notified_amount": annual, "earmarked_amount": 0}
+        initial = {"year": year, "notified_amount": annual, "starter_amount": 0,
+                   "earmarked_amount": 0}
     form = AllocationForm(request.POST or None, instance=allocation, initial=initial)
     year = allocation.year if allocation else _year(request)
     check = selectors.prorata(request.crt.annual_allocation, request.crt.opened_on, year)

@@ -70,6 +70,7 @@ def analytic_account(budget: BudgetYear, expenses, *, crt_name: str) -> bytes:
     a = budget.allocation
     rows = [
         ("Montant notifié", a.notified_amount if a else None),
+        ("Crédits d'amorçage", a.starter_amount if a else None),
         ("Crédits fléchés", a.earmarked_amount if a else None),
         ("Part prévue du volet 1", a.volet1_planned if a else None),
         ("Part prévue du volet 2", a.volet2_planned if a else None),

@@ -5,7 +5,10 @@
   coordination, activity leader);
 - collections and their results (counts, means, distributions: anonymous aggregates): read by
   ``survey.results`` (the same and the ARS); codes, paper answers: ``survey.manage``;
-- the free comments: ``survey.comments`` only (not the ARS), each read audited.
+- the free comments: ``survey.comments`` only (not the ARS), each read audited;
+- the individual responses (anonymous, but each with its comments) behind a satisfaction
+  indicator's figure (the drill-down of V1-09, V2-14b, V2-15, V2-16): ``survey.comments``
+  too — the ARS reads the aggregates only.
 
 The DPO (auditor) sees nothing here; no answer names a person."""
 
@@ -14,7 +17,7 @@ from django.db.models import QuerySet
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import Collection, Questionnaire
+from .models import Answer, Collection, Questionnaire, Response
 
 
 def questionnaires_visible(*, crt, user, roles) -> QuerySet[Questionnaire]:
@@ -41,6 +44,22 @@ def can_read_comments(*, user, roles) -> bool:
     return has_permission(roles, "survey.comments")
 
 
+def responses_visible(*, crt, user, roles) -> QuerySet[Response]:
+    if has_permission(roles, "survey.comments"):
+        return Response.objects.filter(crt=crt)
+    return Response.objects.none()
+
+
+def answers_visible(*, crt, user, roles) -> QuerySet[Answer]:
+    """The answers of the responses above (the population of the satisfaction indicators)."""
+    return Answer.objects.filter(
+        crt=crt, response__in=responses_visible(crt=crt, user=user, roles=roles))
+
+
+def can_view_response(*, user, roles, response: Response) -> bool:
+    return has_permission(roles, "survey.comments")
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
     def row(title, rules):
@@ -54,4 +73,6 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         row("Résultats des enquêtes de satisfaction", [
             ("survey.comments", "tous les résultats, commentaires compris"),
             ("survey.results", "résultats agrégés, sans les commentaires")]),
+        row("Réponses individuelles (anonymes) derrière un indicateur de satisfaction",
+            [("survey.comments", "toutes les réponses du CRT")]),
     ]

@@ -201,8 +201,11 @@ def test_forfait_value(world, crt_a):
     r = _result("F-02", crt_a)
     assert (r.count, r.value, r.unit) == (15, Decimal("13500.00"), "€")
     assert _rows(r, "month")["mars 2025"] == 2
+    # No expense recorded: the forfait earned is all left (the budget's own scenario is in
+    # steering/tests/test_indicators.py).
     assert [(e.value, e.unit) for e in r.extras] == [
-        (15, "mois-forfait"), (Decimal("162000.00"), "€")]
+        (15, "mois-forfait"), (Decimal("162000.00"), "€"), (Decimal("0.00"), "€"),
+        (Decimal("13500.00"), "€")]
     assert r.previous_value == Decimal("12600.00")  # H2 2024: 14 mois-forfait
 
 

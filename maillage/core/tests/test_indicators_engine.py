@@ -88,10 +88,11 @@ def test_the_registry_holds_what_the_apps_declare():
     registry = indicators.registry()
     # In the order of the apps that declare them (INSTALLED_APPS), each app's in its order.
     assert list(registry) == [
-        "T-04", "T-05", "V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-04", "V2-08",
-        "F-02", "V1-03", "V2-06", "V2-07", "V2-12", "V2-13", "V2-14a", "V2-05", "V2-09",
-        "V2-10", "V2-11", "V2-17", "T-02", "T-03", "T-01", "V1-02", "V1-04", "V1-05", "V1-06",
-        "V1-08"]
+        "T-04", "T-05", "V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-03", "V2-04",
+        "V2-08", "F-02", "V1-03", "V2-06", "V2-07", "V2-12", "V2-13", "V2-14a", "V2-05",
+        "V2-09", "V2-10", "V2-11", "V2-17", "T-02", "T-03", "V2-14b", "V2-15", "V2-16",
+        "T-01", "V1-01", "V1-02", "V1-04", "V1-05", "V1-06", "V1-07", "V1-08", "V1-09",
+        "F-01", "F-03", "F-04", "F-05", "F-06"]
     assert indicators.autodiscover().keys() == registry.keys()
     for code, indicator in registry.items():
         assert indicator.code == code

@@ -247,3 +247,170 @@ def test_volet1_drilldowns_follow_the_volet1_policy(volet1, crt_a, users):
             assert not indicators.drilldown(indicator, crt=crt_a, period=H1,
                                             user=users[role], roles={role}).exists(), (
                 code, role)
+
+
+# --- V1-01, V1-07: older people of the territory, one per person whichever record -----------
+
+
+@pytest.fixture
+def older(world, crt_a, users):
+    """``world`` (H1 2025): beneficiaries A (10/03 and 10/04), C (20/05), D (10/03, admitted
+    in July) and an undescribed light record (10/03) came; B was absent. Added: Odile, a light
+    record (woman, 75–84, résidence autonomie, GIR 4 declared), came on 10/03 and 20/05 —
+    once in the count; a caregiver came on 20/05 (V1-02's, not here). The March session was
+    held with 6 people not identified."""
+    from maillage.outreach.models import Participation, Session
+
+    from .factories import attendee
+
+    march, may = (Session.objects.get(crt=crt_a, starts_at=_at(date(2025, m, d)))
+                  for m, d in ((3, 10), (5, 20)))
+    odile = attendee(crt_a, last_name="Martin", first_name="Odile", sex="F",
+                     age_band="75_84", living_place="autonomy_residence", gir=4,
+                     gir_source="declared")
+    participation(march, odile, status="present")
+    participation(may, odile, status="present")
+    participation(may, attendee(crt_a, "caregiver", last_name="Aidant"), status="present")
+    Session.objects.filter(pk=march.pk).update(status="held", anonymous_count=6)
+    light = Participation.objects.get(session=march, attendee__last_name="Lemaire").attendee
+    return {**world, "odile": odile, "light": light}
+
+
+def test_older_people_reached(older, crt_a, crt_b):
+    r = _v1("V1-01", crt_a)
+    # A, C, D (beneficiaries), the undescribed light record and Odile (twice): 5 people.
+    assert (r.value, r.count, r.unit) == (5, 5, "personnes")
+    fields = _rows(r, "v1_field")
+    # Prevention on 10/03: A, D, the light record, Odile; isolation: A (April), C and Odile
+    # (May): the rows do not add up.
+    assert (fields["Accès aux soins et à la prévention"], fields["Lutte contre l'isolement"]) == (
+        4, 3)
+    assert _rows(r, "in_volet2") == {"Oui": 2, "Non": 3}  # A and C; D came before July
+    ages = _rows(r, "age_band")  # the beneficiaries born 12/05/1938: 87 on 30/06/2025
+    assert (ages["85 à 94 ans"], ages["75 à 84 ans"], ages["Non renseigné"]) == (3, 1, 1)
+    # The beneficiaries are women (factory), Odile too; the undescribed record says nothing.
+    assert _rows(r, "sex") == {"Femme": 4, "Homme": 0, "Indéterminé": 0, "Non renseigné": 1}
+    living = _rows(r, "living_place")
+    assert (living["Domicile ordinaire"], living["Résidence autonomie"],
+            living["Non renseigné"]) == (3, 1, 1)
+    for code in ("age_band", "sex", "living_place", "commune", "in_volet2"):
+        assert sum(_rows(r, code).values()) == 5, code
+    assert [(e.value, e.unit) for e in r.extras] == [(6, "participants")]
+    assert _v1("V1-01", crt_a, Period.half_year(2025, 2)).value == 1  # B in August
+    assert _v1("V1-01", crt_b).value == 1
+
+
+def test_profile_of_older_people(older, crt_a):
+    r = _v1("V1-07", crt_a)
+    assert r.value == 5
+    # C evaluated GIR 2 on 02/05/2025; Odile declared GIR 4; A, D and the light record none.
+    girs = _rows(r, "gir")
+    assert (girs["GIR 2"], girs["GIR 4"], girs["Non évalué"], sum(girs.values())) == (1, 1, 3, 5)
+    assert _rows(r, "gir_source") == {"Évalué (grille AGGIR, par un professionnel)": 1,
+                                      "Déclaré (par la personne ou un proche)": 1,
+                                      "Non évalué": 3}
+    # On 31/12/2024, C's evaluation of May 2025 is not known yet.
+    assert _v1("V1-07", crt_a, Period.half_year(2025, 1)).value == 5
+
+
+def test_older_people_drilldown_one_record_per_person(older, crt_a, users):
+    v101 = indicators.get("V1-01")
+
+    def people(role, **row):
+        found = indicators.drilldown(v101, crt=crt_a, period=H1, user=users[role],
+                                     roles={role}, **row)
+        names = [p.beneficiary or p.attendee for p in found.select_related(
+            "beneficiary", "attendee")]
+        assert len(names) == len(set(names)), "one record per person"
+        return set(names)
+
+    everyone = {older["A"], older["C"], older["D"], older["light"], older["odile"]}
+    for role in (Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER):
+        assert people(role) == everyone, role
+    assert people(Role.DIRECTION, breakdown="v1_field", key="isolation") == {
+        older["A"], older["C"], older["odile"]}
+    assert people(Role.DIRECTION, breakdown="age_band", key=None) == {older["light"]}
+    assert people(Role.DIRECTION, breakdown="in_volet2", key="oui") == {older["A"], older["C"]}
+    # The partner facilitates the April session only: A, through that session.
+    assert people(Role.PARTNER) == {older["A"]}
+    for role in (Role.ARS, Role.NURSE, Role.AUDITOR):
+        assert people(role) == set(), role
+
+
+# --- V1-09: the sessions' questionnaires -------------------------------------------------------
+
+
+@pytest.fixture
+def answered(crt_a, crt_b):
+    """H1 2025. The prevention workshop's session of 10/03: 3 codes to older people, 1 to a
+    caregiver; answers 5, 4 and 2 (older people). The café's session of 20/05 (isolation): 2
+    codes to older people, answers 3 and 5 — the latter on paper without its code, respondent
+    not stated. A collection of August and one of CRT B are not counted."""
+    from maillage.surveys import services
+    from maillage.surveys.models import Questionnaire
+    from maillage.surveys.tests.factories import questionnaire
+
+    def opened(crt, q, subject, day, field, title, codes):
+        return services.collection_open(
+            actor=None, crt=crt, questionnaire=q, subject_kind="outreach.session",
+            subject_public_id=subject, subject_label=f"{title} — {day:%d/%m/%Y}",
+            group_key=f"action-{title}", group_label=title, category_key=field,
+            category_label=field, codes=codes, opened_on=day)
+
+    def grade(collection, value, respondent=None):
+        headline = collection.questionnaire.questions.order_by("position").first()
+        values = {str(headline.public_id): value}
+        if respondent is None:
+            code = collection.codes.filter(used_at__isnull=True).order_by("id").first()
+            return services.response_submit(code=code.code, values=values)
+        return services.response_record_paper(actor=None, collection=collection,
+                                              values=values, respondent=respondent)
+
+    q = questionnaire(crt_a, usage=Questionnaire.Usage.SESSION)
+    march = opened(crt_a, q, "s-march", date(2025, 3, 10), "care_prevention",
+                   "Atelier équilibre", {"older_person": 3, "caregiver": 1})
+    for value in (5, 4, 2):
+        grade(march, value)
+    may = opened(crt_a, q, "s-may", date(2025, 5, 20), "isolation", "Café des aînés",
+                 {"older_person": 2})
+    grade(may, 3)
+    grade(may, 5, respondent="")
+    august = opened(crt_a, q, "s-aug", date(2025, 8, 20), "isolation", "Café des aînés",
+                    {"older_person": 1})
+    grade(august, 1)
+    other = opened(crt_b, questionnaire(crt_b), "s-b", date(2025, 3, 10), "isolation",
+                   "Ailleurs", 1)
+    grade(other, 1)
+    return {"march": march, "may": may}
+
+
+def test_volet1_satisfaction(answered, crt_a):
+    r = _v1("V1-09", crt_a)
+    # 5 graded answers (5, 4, 2, 3, 5), 3 satisfied.
+    assert (r.value, r.count, r.unit) == (Decimal("60.0"), 5, "% de satisfaits")
+    assert _rows(r, "satisfied") == {"Satisfait ou très satisfait (4 ou 5)": 3,
+                                     "Pas satisfait ou moyennement (1 à 3)": 2}
+    fields = _rows(r, "v1_field")
+    assert (fields["Accès aux soins et à la prévention"], fields["Lutte contre l'isolement"]) == (
+        3, 2)
+    assert _rows(r, "action") == {"Atelier équilibre": 3, "Café des aînés": 2}
+    respondents = _rows(r, "respondent")
+    assert (respondents["Personne âgée"], respondents["Aidant"],
+            respondents["Non précisé"]) == (4, 0, 1)
+    extras = {e.label: e.value for e in r.extras}
+    # 6 codes (4 + 2); 5 responses, of which the paper one came without a code.
+    assert (extras["Codes remis"], extras["Réponses reçues"]) == (6, 5)
+    assert extras["Taux de réponse — personne âgée"] == Decimal("80.0")  # 4 of 5
+    assert extras["Taux de réponse — aidant"] == Decimal("0.0")
+    assert _v1("V1-09", crt_a, Period.half_year(2025, 2)).value == Decimal("0.0")
+
+
+def test_volet1_satisfaction_drilldown(answered, crt_a, users):
+    v109 = indicators.get("V1-09")
+    for role, seen in ((Role.DIRECTION, 5), (Role.ACTIVITY_LEADER, 5), (Role.ARS, 0),
+                       (Role.PARTNER, 0), (Role.NURSE, 0)):
+        assert indicators.drilldown(v109, crt=crt_a, period=H1, user=users[role],
+                                    roles={role}).count() == seen, role
+    assert indicators.drilldown(v109, crt=crt_a, period=H1, user=users[Role.DIRECTION],
+                                roles={Role.DIRECTION}, breakdown="v1_field",
+                                key="isolation").count() == 2

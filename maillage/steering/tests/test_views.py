@@ -156,6 +156,15 @@ class TestExpenses:
         assert fr("Tablettes de télésanté (FA12) 2 389,90 €") in text
         assert AuditEvent.objects.filter(action="expense.created", crt=crt_a).exists()
 
+    def test_an_expense_paid_from_the_starter_credits(self, client, users, crt_a):
+        """F-06: the box of the expense form marks it; unticked, it is not."""
+        client.force_login(users["direction"])
+        client.post(reverse("steering:expense_create"),
+                    expense_data(on_starter_credits="on"))
+        client.post(reverse("steering:expense_create"), expense_data(label="Autre"))
+        assert dict(Expense.objects.filter(crt=crt_a).values_list(
+            "label", "on_starter_credits")) == {"Tablettes de télésanté": True, "Autre": False}
+
     @pytest.mark.parametrize(("changes", "message"), [
         ({"amount": "abc"}, "Indiquez un montant en euros, par exemple 1250,50."),
         ({"amount": "12.345"}, "Deux décimales au plus (les centimes)."),
@@ -256,10 +265,23 @@ class TestAllocationAndMapping:
                          {**data, "earmarked_amount": "15000", "version": "1",
                           "earmarked_label": "Crédits d'amorçage"})
         assert ok.status_code == 302
+        a.refresh_from_db()
+        assert a.starter_amount == 0  # left out of the form: none
+        bad = client.post(reverse("steering:allocation_edit", args=[a.public_id]),
+                          {**data, "starter_amount": "-5", "version": "2"})
+        assert bad.status_code == 400
+        assert "Crédits d'amorçage reçus (€) Crédits d'amorçage (« crédits starter ») reçus " \
+               "cette année ; les dépenses qu'ils paient sont cochées comme telles. Assurez-" \
+               "vous que cette valeur est supérieure ou égale à 0." in visible_text(bad)
+        ok = client.post(reverse("steering:allocation_edit", args=[a.public_id]),
+                         {**data, "starter_amount": "15000", "version": "2"})
+        assert ok.status_code == 302
+        a.refresh_from_db()
+        assert (a.starter_amount, a.total) == (D("15000"), D("415000"))
         stale = client.post(reverse("steering:allocation_edit", args=[a.public_id]),
                             {**data, "version": "1"})
         assert stale.status_code == 409
-        assert AuditEvent.objects.filter(action="allocation.updated", crt=crt_a).count() == 1
+        assert AuditEvent.objects.filter(action="allocation.updated", crt=crt_a).count() == 2
 
     def test_mapping(self, client, users, crt_a):
         client.force_login(users["direction"])

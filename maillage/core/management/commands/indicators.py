@@ -4,7 +4,8 @@ written to ``--out``.
 
 JSON: an object keyed by indicator code, each with its value, unit, count, previous period's
 value, breakdowns (rows label → value) and extra figures. CSV (``;``, for French spreadsheets):
-one line per value, breakdown row and extra figure. XLSX (written to ``--out`` only): the CSV's
+one line per value, breakdown row and extra figure (for an amount, a row's sum then its count
+of records). XLSX (written to ``--out`` only): the CSV's
 lines on a sheet « Indicateurs », values as numbers, and a sheet « Définitions » (code, name,
 definition, unit, version). Aggregates only: no person is named, so nothing is audited.
 """
@@ -46,7 +47,12 @@ def csv_rows(results: dict[str, Result]):
                r.previous_period.label if r.previous_period else None, r.previous_value)
         for b in r.breakdowns:
             for row in b.rows:
-                yield code, name, unit, period, b.label, row.label, row.value, None, None
+                if row.amount is None:
+                    yield code, name, unit, period, b.label, row.label, row.value, None, None
+                else:  # an amount: the row's sum, then the records behind it
+                    yield code, name, unit, period, b.label, row.label, row.amount, None, None
+                    yield (code, name, "enregistrements", period, b.label,
+                           f"{row.label} — nombre d'enregistrements", row.value, None, None)
         for e in r.extras:
             yield code, name, e.unit, period, "Complément", e.label, e.value, None, None
 

@@ -1,0 +1,166 @@
+"""The satisfaction indicators (INDICATORS §2.3) of the yearly volet 2 survey (``yearly.py``):
+V2-14b (the « service rendu » item), V2-15 (beneficiaries and caregivers), V2-16
+(professionals); and the building blocks of V1-09, which ``outreach`` declares for the
+questionnaires of its sessions (``surveys`` imports no other domain app).
+
+A satisfaction indicator counts **responses**: its population is the answers to the headline
+question of each questionnaire (its first « échelle » question, the one the results pages put
+first), of the collections opened in the period. Its value is the share of those graded
+« satisfait » or « très satisfait » (4 or 5 on the scale of 1 to 5), in %; beside it the
+response rate (responses ÷ codes handed out), overall and per respondent."""
+
+from decimal import Decimal
+
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantize
+
+from .access import answers_visible
+from .models import Answer, AnswerCode, Collection, Question, Respondent, Response
+from .selectors import SATISFIED
+from .yearly import AUDIENCES, YEARLY_KIND
+
+SATISFIED_LABELS = {"yes": "Satisfait ou très satisfait (4 ou 5)",
+                    "no": "Pas satisfait ou moyennement (1 à 3)"}
+
+RULE = (
+    "Part des réponses « satisfait » ou « très satisfait » (4 ou 5 sur l'échelle de 1 à 5) à "
+    "la question d'ensemble du questionnaire (sa première question à échelle), parmi les "
+    "réponses qui la notent, pour les collectes ouvertes dans la période (date d'ouverture ; "
+    "les réponses arrivées depuis comptent). Taux de réponse : réponses reçues ÷ codes remis "
+    "pour ces collectes. Les réponses sont anonymes : une personne n'est pas reconnue d'une "
+    "réponse à l'autre. "
+)
+
+
+def collections_in(crt, period: Period, subject_kind: str, **filters) -> QuerySet[Collection]:
+    return Collection.objects.filter(crt=crt, subject_kind=subject_kind,
+                                     opened_on__gte=period.start, opened_on__lte=period.end,
+                                     **filters)
+
+
+def headline_answers(collections: QuerySet[Collection]) -> QuerySet[Answer]:
+    """The grades given to the headline question (the first scale question of the
+    questionnaire) in the responses to ``collections``."""
+    first_scale = Question.objects.filter(
+        questionnaire=OuterRef("question__questionnaire"), kind=Question.Kind.SCALE
+    ).order_by("position").values("pk")[:1]
+    return Answer.objects.filter(response__collection__in=collections.values("pk"),
+                                 scale__isnull=False, question_id=Subquery(first_scale))
+
+
+def satisfied_share(population):
+    """``compute``: the share satisfied (%), None without any grade."""
+    def compute(*, crt, period: Period, count: int) -> Decimal | None:
+        if not count:
+            return None
+        satisfied = population(crt, period).filter(scale__gte=SATISFIED).order_by().aggregate(
+            n=Count("response", distinct=True))["n"]
+        return quantize(Decimal(100) * satisfied / count, "0.1")
+    return compute
+
+
+def _rate(responses: int, codes: int) -> Decimal | None:
+    return quantize(Decimal(100) * responses / codes, "0.1") if codes else None
+
+
+def response_rates(collections):
+    """``extras``: responses, codes handed out and the response rate, overall and per
+    respondent (two grouped queries)."""
+    def extras(*, crt, period: Period, population) -> list[Extra]:
+        ids = collections(crt, period).values("pk")
+        codes = dict(AnswerCode.objects.filter(collection__in=ids).order_by()
+                     .values_list("respondent").annotate(n=Count("pk")))
+        responses = dict(Response.objects.filter(collection__in=ids).order_by()
+                         .values_list("respondent").annotate(n=Count("pk")))
+        satisfied = population.filter(scale__gte=SATISFIED).order_by().aggregate(
+            n=Count("response", distinct=True))["n"]
+        total_codes, total_responses = sum(codes.values()), sum(responses.values())
+        rows = [
+            Extra("Réponses satisfaites (4 ou 5)", satisfied, "réponses"),
+            Extra("Réponses reçues", total_responses, "réponses"),
+            Extra("Codes remis", total_codes, "codes"),
+            Extra("Taux de réponse", _rate(total_responses, total_codes), "%"),
+        ]
+        for value, label in Respondent.choices:
+            if codes.get(value) or responses.get(value):
+                rows.append(Extra(f"Taux de réponse — {label.lower()}",
+                                  _rate(responses.get(value, 0), codes.get(value, 0)), "%"))
+        return rows
+    return extras
+
+
+def satisfied_breakdown() -> Breakdown:
+    return Breakdown("satisfied", "Satisfaction", lambda p: Case(
+        When(Q(scale__gte=SATISFIED), then=Value("yes")), default=Value("no")),
+        labels=SATISFIED_LABELS)
+
+
+RESPONDENT_BREAKDOWN = Breakdown(
+    "respondent", "Répondant", lambda p: "response__respondent",
+    labels={**{v: label for v, label in Respondent.choices if v}, "": "Non précisé"},
+    note="Le public du code remis (ou indiqué à la saisie d'une réponse papier).")
+
+
+def satisfaction_indicator(*, code: str, name: str, definition: str, collections,
+                           breakdowns=()) -> Indicator:
+    """A satisfaction indicator over the collections ``collections(crt, period)``."""
+    def population(crt, period: Period) -> QuerySet[Answer]:
+        return headline_answers(collections(crt, period)).filter(crt=crt)
+
+    return Indicator(
+        code=code, name=name, definition=RULE + definition, unit="% de satisfaits",
+        population=population, visible=answers_visible, counted="response",
+        breakdowns=(satisfied_breakdown(), *breakdowns),
+        compute=satisfied_share(population), extras=response_rates(collections),
+        additive=False,
+    )
+
+
+# --- The yearly volet 2 survey ---------------------------------------------------------------
+
+AUDIENCE_LABELS = {field: audience.label for field, audience in AUDIENCES.items()}
+AUDIENCE_BREAKDOWN = Breakdown("audience", "Public de l'enquête",
+                               lambda p: "response__collection__category_key",
+                               labels=AUDIENCE_LABELS)
+
+
+def yearly(*audiences: str):
+    def collections(crt, period: Period) -> QuerySet[Collection]:
+        return collections_in(crt, period, YEARLY_KIND, category_key__in=audiences)
+    return collections
+
+
+V2_14B = satisfaction_indicator(
+    code="V2-14b",
+    name="Satisfaction du service rendu — enquête annuelle",
+    definition=(
+        "Règle Maillage : l'item « service rendu » est la question d'ensemble de chacun des "
+        "trois questionnaires de l'enquête annuelle du volet 2 (bénéficiaires, aidants, "
+        "professionnels partenaires), tous publics réunis ; V2-15 et V2-16 en donnent le "
+        "détail par public. La part (a), objectifs du plan atteints, est un autre indicateur."),
+    collections=yearly(*AUDIENCES),
+    breakdowns=(AUDIENCE_BREAKDOWN,),
+)
+
+V2_15 = satisfaction_indicator(
+    code="V2-15",
+    name="Satisfaction des bénéficiaires / aidants",
+    definition=(
+        "Réponses des bénéficiaires et des aidants à l'enquête annuelle du volet 2 (au moins "
+        "un questionnaire par personne et par an : autant de codes remis que de personnes)."),
+    collections=yearly("beneficiaries", "caregivers"),
+    breakdowns=(AUDIENCE_BREAKDOWN,),
+)
+
+V2_16 = satisfaction_indicator(
+    code="V2-16",
+    name="Satisfaction des professionnels",
+    definition=(
+        "Réponses des professionnels à l'enquête annuelle du volet 2. Les réponses étant "
+        "anonymes, elles ne disent pas si le professionnel est de l'équipe du CRT ou d'un "
+        "partenaire, ni le type de structure : pas de ventilation par type de partenaire."),
+    collections=yearly("professionals"),
+)
+
+INDICATORS = [V2_14B, V2_15, V2_16]
