@@ -30,13 +30,17 @@ LOGIN_ONLY_ATTR = "maillage_login_only"
 PUBLIC_ATTR = "maillage_public"
 
 
-def require(permission: str) -> Callable:
+def _known(permission: str) -> Perm:
     try:
-        permission = Perm(permission)
+        return Perm(permission)
     except ValueError:
         raise ImproperlyConfigured(
             f"Unknown permission {permission!r}: add it to Perm and MATRIX."
         ) from None
+
+
+def require(permission: str) -> Callable:
+    permission = _known(permission)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -77,12 +81,7 @@ def require_region(permission: str) -> Callable:
     """A regional page: the region named by ``region`` (its INSEE code) in the URL, for its
     members. Someone of a CRT of that region without the region's membership is refused
     (403); anyone else learns nothing of the region (404, as for another CRT's object)."""
-    try:
-        permission = Perm(permission)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"Unknown permission {permission!r}: add it to Perm and MATRIX."
-        ) from None
+    permission = _known(permission)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
