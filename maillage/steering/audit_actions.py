@@ -19,6 +19,8 @@ class SteeringAction(models.TextChoices):
     FEC_IMPORTED = "fec.imported", "Import d'un fichier des écritures comptables (FEC)"
     FEC_CANCELLED = "fec.cancelled", "Annulation d'un import FEC (ses dépenses retirées)"
     BUDGET_EXPORTED = "budget.exported", "Export du compte analytique (XLSX)"
+    BUDGET_ANNEX_EXPORTED = "budget.annex_exported", (
+        "Export d'une annexe budgétaire régionale (Pays de la Loire, Occitanie ; XLSX)")
     INDICATOR_DRILLDOWN_VIEWED = (
         "indicator.drilldown_viewed",
         "Consultation des dossiers derrière un indicateur (pilotage)",

@@ -16,7 +16,7 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import selectors, services, xlsx
+from . import annexes, selectors, services, xlsx
 from .access import (
     allocations_visible,
     expenses_visible,
@@ -73,6 +73,44 @@ def budget_export(request: HttpRequest) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = (
         f'attachment; filename="compte-analytique-{year}.xlsx"')
+    return response
+
+
+#: The regional annexes (issue 14 §4): slug → (builder name, file name).
+ANNEXES = {"pays-de-la-loire": "annexe-budgetaire", "occitanie": "etat-analytique"}
+BAD_YEAR = "L'année demandée doit être un nombre entre 2000 et 2100 (par exemple 2026)."
+
+
+@require("budget.view")
+@require_GET
+def budget_annex(request: HttpRequest, region: str) -> HttpResponse:
+    """The Pays de la Loire budget annex or the Occitanie analytic statement of a year (XLSX);
+    a bad year goes back to the budget page with a message, never a 500."""
+    raw = request.GET.get("annee", "")
+    if raw:
+        try:
+            year = int(raw)
+        except ValueError:
+            year = 0
+        if not 2000 <= year <= 2100:
+            messages.error(request, BAD_YEAR)
+            return redirect("steering:budget")
+    else:
+        year = timezone.localdate().year
+    figures = selectors.budget_year(**_who(request), year=year)
+    if region == "pays-de-la-loire":
+        content = annexes.pays_de_la_loire(figures, crt_name=request.crt.name)
+    else:
+        content = annexes.occitanie(
+            figures, crt_name=request.crt.name, fte=annexes.team_fte(crt=request.crt, year=year),
+            starter=annexes.starter(**_who(request), budget=figures))
+    audit_log(actor=request.user, action="budget.annex_exported", crt=request.crt,
+              details={"année": year, "annexe": region})
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{ANNEXES[region]}-{region}-{year}.xlsx"')
     return response
 
 
