@@ -44,3 +44,11 @@ def iso_date(value):
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     except (TypeError, ValueError):
         return value or ""
+
+
+@register.filter
+def text_columns(table) -> set[int]:
+    """The columns of ``table`` holding text and no number (their heading stays on the left,
+    over the text; a column of figures has its heading on the right, over the figures)."""
+    numbers = {i for row in table.rows for i, cell in enumerate(row) if is_number(cell)}
+    return set(range(len(table.columns))) - numbers

@@ -439,3 +439,14 @@ class TestSettings:
                "15/03/2026" in text
         client.force_login(users["coordinator"])
         assert client.get(url).status_code == 403
+
+
+def test_a_heading_stands_over_its_column_text_on_the_left_figures_on_the_right():
+    from django.template.loader import render_to_string
+
+    table = reports.Table("Indicateurs", ["Code", "Indicateur", "Valeur", "Unité"],
+                          [["V2-02", "Entrées", 3, "admissions"], ["V2-03", "Sorties", None, ""]])
+    html = render_to_string("steering/reports/_table.html", {"table": table, "pdf": True})
+    assert '<th scope="col">Indicateur</th>' in html
+    assert '<th scope="col">Unité</th>' in html
+    assert '<th scope="col" class="text-end num">Valeur</th>' in html
