@@ -95,15 +95,19 @@ def test_no_demo_person_is_named_on_any_page_or_export(demo, db):
             read(reverse("regional:overview_export", kwargs={"region": region, "fmt": fmt}),
                  period, export=True)
     year = timezone.localdate().year
-    for period in (_periods()[0], _periods()[3]):
-        for code, indicator in registry().items():
-            for breakdown in indicator.breakdowns or [None]:
-                params = {**period, **({"ventilation": breakdown.code} if breakdown else {})}
-                kwargs = {"region": region, "code": code}
-                read(reverse("regional:indicator", kwargs=kwargs), params)
-                for fmt in ("csv", "xlsx"):
-                    read(reverse("regional:indicator_export", kwargs={**kwargs, "fmt": fmt}),
-                         params, export=True)
+    # Every indicator with every breakdown, on the page and in CSV, for this year (the demo's
+    # history is mostly there); the XLSX export holds the same cells (one ``Sheet`` feeds
+    # both formats): read once per indicator with its first breakdown.
+    for code, indicator in registry().items():
+        kwargs = {"region": region, "code": code}
+        for breakdown in indicator.breakdowns or [None]:
+            params = {"ventilation": breakdown.code} if breakdown else {}
+            read(reverse("regional:indicator", kwargs=kwargs), params)
+            read(reverse("regional:indicator_export", kwargs={**kwargs, "fmt": "csv"}),
+                 params, export=True)
+        first = indicator.breakdowns[0].code if indicator.breakdowns else None
+        read(reverse("regional:indicator_export", kwargs={**kwargs, "fmt": "xlsx"}),
+             {"ventilation": first} if first else {}, export=True)
     for annee in (year, year - 1):
         read(reverse("regional:budget", kwargs={"region": region}), {"annee": annee})
         for fmt in ("csv", "xlsx"):
