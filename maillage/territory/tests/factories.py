@@ -7,10 +7,13 @@ class CommuneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Commune
 
-    # 49400–49899: no commune of Maine-et-Loire has such a code (they stop below 49400), so a
-    # factory commune never meets a demo commune nor a real code a test gives explicitly
-    # (« 49331 » Segré…) in the same CRT, whatever the order the tests ran in.
-    insee_code = factory.Sequence(lambda n: f"49{400 + n % 500:03d}")
+    # Numbers 400–999 of departments whose communes all stop below 400 (Maine-et-Loire and
+    # its neighbours, Corsica): a factory commune never meets a demo commune nor a real code a
+    # test gives explicitly (« 49331 » Segré…) in the same CRT, whatever the order the tests
+    # ran in, and 4,200 codes before the sequence wraps (a module's shared world of the
+    # permission matrix creates hundreds in one CRT).
+    insee_code = factory.Sequence(
+        lambda n: f"{('49', '44', '53', '72', '85', '2A', '2B')[n // 600 % 7]}{400 + n % 600}")
     postal_code = "49500"
     name = factory.Sequence(lambda n: f"Commune {n}")
     travel_minutes = 15

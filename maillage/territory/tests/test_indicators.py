@@ -100,9 +100,10 @@ def territory(crt_a, crt_b):
         return CommuneFactory(crt=crt_a, covers_volet1=v1, covers_volet2=v2,
                               travel_minutes=minutes, population=population, **fields)
 
-    near = commune(True, True, 10, 1000)
-    volet1 = commune(True, False, 25, 500)
-    far = commune(False, True, 40, 200)
+    # Maine-et-Loire codes given (a factory code's department depends on its sequence).
+    near = commune(True, True, 10, 1000, insee_code="49007")
+    volet1 = commune(True, False, 25, 500, insee_code="49099")
+    far = commune(False, True, 40, 200, insee_code="49200")
     mayenne = commune(True, True, 50, insee_code="53130", postal_code="53000")
     commune(False, False, 50)
     CommuneFactory(crt=crt_b)
