@@ -25,7 +25,15 @@ from django.db.models.functions import Cast, Coalesce, StrIndex
 from django.db.models.lookups import GreaterThan
 
 from maillage.beneficiaries.models import Beneficiary
-from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantiles, quantize
+from maillage.core.indicators import (
+    Breakdown,
+    Extra,
+    Indicator,
+    Period,
+    midnight_after,
+    quantiles,
+    quantize,
+)
 from maillage.core.models import Crt
 from maillage.territory.models import Organization
 
@@ -53,8 +61,7 @@ def ehpad_employers(crt) -> list[str]:
 
 
 def _acts(crt, period: Period) -> QuerySet[TelehealthAct]:
-    return TelehealthAct.objects.filter(
-        crt=crt, performed_at__date__gte=period.start, performed_at__date__lte=period.end)
+    return TelehealthAct.objects.filter(period.instants("performed_at"), crt=crt)
 
 
 def by_ehpad_staff(crt, period: Period) -> QuerySet[TelehealthAct]:
@@ -123,10 +130,16 @@ def _share(part: int, whole: int):
     return quantize(100 * part / whole, "0.1") if whole else None
 
 
+def _items(crt, period: Period, funding: str) -> QuerySet[BasketItem]:
+    """Basket items of ``funding`` in force in the period (for ``_has`` under a population
+    already restricted to the file active: repeating that restriction inside the ``EXISTS``
+    once made PostgreSQL, without statistics, plan a query of minutes)."""
+    return BasketItem.objects.filter(in_force(period), crt=crt, service__funding=funding)
+
+
 def _basket(crt, period: Period, funding: str) -> QuerySet[BasketItem]:
     """Basket items of ``funding`` in force in the period, of the people of the file active."""
-    return BasketItem.objects.filter(
-        in_force(period), crt=crt, service__funding=funding,
+    return _items(crt, period, funding).filter(
         beneficiary__in=_file_active(crt, period).values("pk"))
 
 
@@ -217,7 +230,7 @@ def _charged_stays(crt, period: Period):
 
 
 def paying_people(crt, period: Period):
-    optional = _basket(crt, period, Service.Funding.BENEFICIARY)
+    optional = _items(crt, period, Service.Funding.BENEFICIARY)
     return _file_active(crt, period).filter(
         Q(_has(optional)) | Q(_has(_charged_stays(crt, period))))
 
@@ -291,8 +304,7 @@ V2_07 = Indicator(
 def validated_versions(crt, period: Period) -> QuerySet[CarePlanVersion]:
     """Plan versions validated in the period (date in Paris time)."""
     return CarePlanVersion.objects.filter(
-        crt=crt, status=CarePlanVersion.Status.VALIDATED,
-        validated_at__date__gte=period.start, validated_at__date__lte=period.end)
+        period.instants("validated_at"), crt=crt, status=CarePlanVersion.Status.VALIDATED)
 
 
 def _versions_visible(*, crt, user, roles) -> QuerySet[CarePlanVersion]:
@@ -305,15 +317,14 @@ def _coordination_extras(*, crt, period: Period, population) -> list[Extra]:
     from maillage.visits.models import Visit
 
     def created_in(model):
-        return model.objects.filter(crt=crt, created_at__date__gte=period.start,
-                                    created_at__date__lte=period.end).count()
+        return model.objects.filter(period.instants("created_at"), crt=crt).count()
 
     notes, messages = created_in(LiaisonNote), created_in(Message)
     months = forfait_months(crt, period).count()
     planned = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
     time = Visit.objects.filter(
-        crt=crt, status=Visit.Status.DONE, service__domain__code="suivi",
-        starts_at__date__gte=period.start, starts_at__date__lte=period.end,
+        period.instants("starts_at"), crt=crt, status=Visit.Status.DONE,
+        service__domain__code="suivi",
     ).aggregate(t=Sum(planned))["t"]
     hours = quantize(time.total_seconds() / 3600, "0.1") if time else quantize(0, "0.1")
 
@@ -359,8 +370,8 @@ V2_12 = Indicator(
 
 
 def common_law_people(crt, period: Period):
-    return _file_active(crt, period).filter(_has(_basket(crt, period,
-                                                         Service.Funding.COMMON_LAW)))
+    return _file_active(crt, period).filter(_has(_items(crt, period,
+                                                        Service.Funding.COMMON_LAW)))
 
 
 def _funder_rows(period: Period):
@@ -437,7 +448,7 @@ def _version_in_force_at(day) -> Subquery:
     """The plan's version in force on ``day``: its latest version validated on or before it."""
     return Subquery(CarePlanVersion.objects.filter(
         plan=OuterRef("version__plan"), status=CarePlanVersion.Status.VALIDATED,
-        validated_at__date__lte=day).order_by("-number").values("pk")[:1])
+        validated_at__lt=midnight_after(day)).order_by("-number").values("pk")[:1])
 
 
 def status_on(day):

@@ -36,8 +36,7 @@ from .models import Arrangement, Call, Shift
 
 
 def _calls(crt, period: Period) -> QuerySet[Call]:
-    return Call.objects.filter(crt=crt, received_at__date__gte=period.start,
-                               received_at__date__lte=period.end)
+    return Call.objects.filter(period.instants("received_at"), crt=crt)
 
 
 def _activity(*, crt, period: Period, population) -> list[Extra]:

@@ -42,7 +42,7 @@ def _days_in_post(period: Period) -> DaysBetween:
     return DaysBetween(Greatest("starts_on", start), Least(Coalesce("ends_on", end), end)) + 1
 
 
-def _fte_over(population, field: str, period: Period) -> Decimal:
+def fte_over(population, field: str, period: Period) -> Decimal:
     """Σ ``field`` × days in post ÷ days of the period (one aggregate)."""
     weighted = ExpressionWrapper(F(field) * _days_in_post(period),
                                  output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -51,7 +51,7 @@ def _fte_over(population, field: str, period: Period) -> Decimal:
 
 
 def dedicated_fte(*, crt, period: Period, count: int) -> Decimal:
-    return _fte_over(held_positions(crt, period), "fte", period)
+    return fte_over(held_positions(crt, period), "fte", period)
 
 
 def _split(*, crt, period: Period, population) -> list[Extra]:
@@ -59,12 +59,12 @@ def _split(*, crt, period: Period, population) -> list[Extra]:
     vacant = Position.objects.filter(crt=crt, holder__isnull=True, starts_on__lte=period.end) \
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
     return [
-        Extra("dont volet 1", _fte_over(population, "fte_volet1", period), "ETP"),
-        Extra("dont volet 2", _fte_over(population, "fte_volet2", period), "ETP"),
-        Extra("dont coordination", _fte_over(population, "fte_coordination", period), "ETP"),
+        Extra("dont volet 1", fte_over(population, "fte_volet1", period), "ETP"),
+        Extra("dont volet 2", fte_over(population, "fte_volet2", period), "ETP"),
+        Extra("dont coordination", fte_over(population, "fte_coordination", period), "ETP"),
         Extra("dont mis à disposition par un partenaire",
-              _fte_over(made_available, "fte", period), "ETP"),
-        Extra("Postes vacants (ETP, au prorata des jours)", _fte_over(vacant, "fte", period),
+              fte_over(made_available, "fte", period), "ETP"),
+        Extra("Postes vacants (ETP, au prorata des jours)", fte_over(vacant, "fte", period),
               "ETP"),
     ]
 
@@ -126,11 +126,10 @@ def _activity(period: Period) -> dict[str, Exists]:
             crt=OuterRef("crt"), start=period.start, end=period.end).filter(
             organizations=org)),
         "referral": Exists(Referral.objects.filter(
-            referrer_organization=org, received_at__date__gte=period.start,
-            received_at__date__lte=period.end)),
+            period.instants("received_at"), referrer_organization=org)),
         "volet1": Exists(Session.objects.filter(
-            action__partners=org, status=Session.Status.HELD,
-            starts_at__date__gte=period.start, starts_at__date__lte=period.end)),
+            period.instants("starts_at"), action__partners=org,
+            status=Session.Status.HELD)),
         "provider": Exists(BasketItem.objects.filter(in_force(period), service__provider=org)),
         "oncall": Exists(Arrangement.objects.filter(in_force(period), partner=org)),
     }

@@ -57,9 +57,8 @@ def both_volets(crt, period: Period) -> QuerySet[Participation]:
     active of the period (counted once per person), each with the person's reference day
     (``ref_day``, as in V2-08)."""
     return Participation.objects.filter(
-        crt=crt, status=Participation.Status.PRESENT, beneficiary__isnull=False,
-        beneficiary__in=file_active_people(crt, period).values("pk"),
-        session__starts_at__date__gte=period.start, session__starts_at__date__lte=period.end,
+        period.instants("session__starts_at"), crt=crt, status=Participation.Status.PRESENT,
+        beneficiary__isnull=False, beneficiary__in=file_active_people(crt, period).values("pk"),
     ).alias(ref_day=reference_day(period, "beneficiary"))
 
 
@@ -105,8 +104,7 @@ T_01 = Indicator(
 )
 
 def _in_period(period: Period, prefix: str = "session__") -> Q:
-    return Q(**{f"{prefix}starts_at__date__gte": period.start,
-                f"{prefix}starts_at__date__lte": period.end})
+    return period.instants(f"{prefix}starts_at")
 
 
 def _present(crt, period: Period, kind: str) -> QuerySet[Participation]:

@@ -21,7 +21,7 @@ from maillage.core.csvexport import csv_safe
 from maillage.core.indicators import Period
 
 from .models import INVESTMENT_NATURES, Nature, Volet
-from .selectors import VOLETS, ZERO, BudgetYear, _money, _year_expenses
+from .selectors import VOLETS, ZERO, BudgetYear, money, year_expenses
 
 EUR = '#,##0.00 "€"'
 FTE = "0.00"
@@ -71,18 +71,18 @@ class Starter:
 
 def team_fte(*, crt, year: int) -> TeamFte:
     """T-02's figures over the year: FTE × days in post ÷ days of the year (aggregates)."""
-    from maillage.organisation.indicators import _fte_over, held_positions
+    from maillage.organisation.indicators import fte_over, held_positions
 
     period = Period.year(year)
     held = held_positions(crt, period)
-    return TeamFte(*(_fte_over(held, f, period)
+    return TeamFte(*(fte_over(held, f, period)
                      for f in ("fte", "fte_volet1", "fte_volet2", "fte_coordination")))
 
 
 def starter(*, crt, user, roles, budget: BudgetYear) -> Starter:
     """F-06 for the year: received with the allocation, spent by volet (one grouped query)."""
-    spent = {r["volet"]: _money(r["total"]) for r in
-             _year_expenses(crt=crt, user=user, roles=roles, year=budget.year)
+    spent = {r["volet"]: money(r["total"]) for r in
+             year_expenses(crt=crt, user=user, roles=roles, year=budget.year)
              .filter(on_starter_credits=True).order_by().values("volet")
              .annotate(total=Sum("amount"))}
     a = budget.allocation

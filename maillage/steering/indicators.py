@@ -248,10 +248,9 @@ def visit_minutes(crt, period: Period) -> dict[str, Decimal]:
     length = ExpressionWrapper(
         Coalesce("actual_end", "ends_at") - Coalesce("actual_start", "starts_at"),
         output_field=DurationField())
-    rows = (Visit.objects.filter(crt=crt, status=Visit.Status.DONE, staff__isnull=False,
-                                 service__domain__isnull=False,
-                                 starts_at__date__gte=period.start,
-                                 starts_at__date__lte=period.end)
+    rows = (Visit.objects.filter(period.instants("starts_at"), crt=crt,
+                                 status=Visit.Status.DONE, staff__isnull=False,
+                                 service__domain__isnull=False)
             .order_by().values("service__domain__name").annotate(length=Sum(length)))
     return {row["service__domain__name"]: Decimal(int(row["length"].total_seconds())) / 60
             for row in rows if row["length"]}
@@ -322,11 +321,11 @@ VOLET_NATURE_LABELS = {f"{v} · {n}": f"{v_label} — {n_label}"
 
 def _fte_key(crt, period: Period) -> tuple[Decimal, Decimal]:
     """FTE of volet 1 and of volet 2 over the period (T-02's rule)."""
-    from maillage.organisation.indicators import _fte_over, held_positions
+    from maillage.organisation.indicators import fte_over, held_positions
 
     positions = held_positions(crt, period)
-    return (_fte_over(positions, "fte_volet1", period),
-            _fte_over(positions, "fte_volet2", period))
+    return (fte_over(positions, "fte_volet1", period),
+            fte_over(positions, "fte_volet2", period))
 
 
 def _shared_spread(*, crt, period: Period, population) -> list[Extra]:

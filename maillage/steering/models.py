@@ -231,6 +231,10 @@ class ReportSettings(TenantModel, VersionedModel):
         return "Paramètres des rapports"
 
 
+def report_pdf_path(instance, filename: str) -> str:
+    return f"reports/{instance.crt.public_id}/{instance.public_id}.pdf"
+
+
 class ActivityReport(TenantModel, VersionedModel):
     """One version of one report of a CRT for one period: the figures computed when it was
     generated (``snapshot``) and the director's narratives. A submitted version is frozen;
@@ -258,6 +262,10 @@ class ActivityReport(TenantModel, VersionedModel):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name="transmis par")
+    #: The PDF of a submitted version, made once after the submission by the task queue
+    #: (``report_files.store_pdf``) and then served as it is: a frozen version reads the same
+    #: forever, and WeasyPrint takes seconds for a year. Empty for a draft.
+    pdf = models.FileField("PDF transmis", upload_to=report_pdf_path, blank=True)
 
     class Meta:
         verbose_name = "rapport d'activité"

@@ -6,6 +6,7 @@ formula). Both render ``reports.layout``: the same numbers as the page."""
 from io import BytesIO
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
@@ -44,6 +45,31 @@ def render_pdf(snapshot: dict, narratives: dict, *, number: int | None = None,
         "definitions": reports.definitions(snapshot),
     })
     return html_to_pdf(html)
+
+
+def report_pdf(report) -> bytes:
+    """The PDF of one version of a report, rendered now."""
+    return render_pdf(report.snapshot, report.narratives, number=report.number,
+                      status=report.get_status_display().lower(),
+                      submitted_at=report.submitted_at)
+
+
+def store_pdf(report) -> bool:
+    """Render and keep the PDF of a submitted version, once: a version that has its file keeps
+    it. Returns whether this call stored it (when two workers race, the first file written
+    wins and the other is removed)."""
+    from .models import ActivityReport
+
+    if report.is_draft or report.pdf:
+        return False
+    report.pdf.save("rapport.pdf", ContentFile(report_pdf(report)), save=False)
+    stored = ActivityReport.objects.filter(
+        pk=report.pk, status=ActivityReport.Status.SUBMITTED, pdf="").update(
+        pdf=report.pdf.name)
+    if not stored:
+        report.pdf.storage.delete(report.pdf.name)
+        report.refresh_from_db(fields=["pdf"])
+    return bool(stored)
 
 
 def _cell(ws, row: int, column: int, value: Any):

@@ -6,6 +6,7 @@ A submitted version is never written again: every write below but ``report_corre
 a submitted report, and the update itself is conditioned on the draft status, so a submit
 racing an edit cannot be overwritten."""
 
+import logging
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,8 @@ from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from . import reports
 from .models import ActivityReport, ReportKind, ReportSettings
+
+logger = logging.getLogger(__name__)
 
 FROZEN = ("Cette version a été transmise : elle ne se modifie plus. Utilisez « Corriger » "
           "pour créer une nouvelle version.")
@@ -118,10 +121,21 @@ def report_narratives_update(*, actor, report: ActivityReport, version: int,
     return report
 
 
+def _queue_pdf(pk: int) -> None:
+    from .tasks import report_pdf_store
+
+    try:
+        report_pdf_store(pk)
+    except Exception:  # noqa: BLE001 - the first download renders and keeps it anyway
+        logger.exception("The PDF of report %s could not be queued", pk)
+
+
 @transaction.atomic
 def report_submit(*, actor, report: ActivityReport, version: int,
-                  today: date | None = None) -> ActivityReport:
-    """Freeze the version: it is what was sent to the ARS."""
+                  today: date | None = None, make_pdf: bool = True) -> ActivityReport:
+    """Freeze the version: it is what was sent to the ARS. Once committed, the task queue
+    renders its PDF and keeps it (``make_pdf``; without it, or if the queue is down, the first
+    download does)."""
     today = today or timezone.localdate()
     _require_draft(report)
     if report.period_end >= today:
@@ -134,6 +148,8 @@ def report_submit(*, actor, report: ActivityReport, version: int,
                  fields=["status", "submitted_at", "submitted_by"])
     audit_log(actor=actor, action="report.submitted", obj=report,
               details={"version": report.number})
+    if make_pdf:
+        transaction.on_commit(lambda: _queue_pdf(report.pk))
     return report
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.downloads import open_stored
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
@@ -178,9 +179,14 @@ def _download(request, public_id, extension: str) -> HttpResponse:
     report = _report(request, public_id)
     status = report.get_status_display().lower()
     if extension == "pdf":
-        content = report_files.render_pdf(report.snapshot, report.narratives,
-                                          number=report.number, status=status,
-                                          submitted_at=report.submitted_at)
+        # A submitted version's PDF is kept (made by the task queue after the submission, or
+        # here by its first download); a draft's is rendered each time, its figures may move.
+        report_files.store_pdf(report)
+        if report.pdf:
+            with open_stored(report.pdf) as handle:
+                content = handle.read()
+        else:
+            content = report_files.report_pdf(report)
         content_type = "application/pdf"
     else:
         content = report_files.render_xlsx(report.snapshot, report.narratives,

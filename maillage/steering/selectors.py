@@ -25,7 +25,7 @@ ZERO = Decimal("0.00")
 VOLETS = [Volet.VOLET1, Volet.VOLET2, Volet.SHARED]
 
 
-def _money(value) -> Decimal:
+def money(value) -> Decimal:
     return (value or ZERO).quantize(Decimal("0.01"))
 
 
@@ -108,7 +108,7 @@ class BudgetYear:
         return self.forfait_value - self.volet2_spent
 
 
-def _year_expenses(*, crt, user, roles, year: int) -> QuerySet[Expense]:
+def year_expenses(*, crt, user, roles, year: int) -> QuerySet[Expense]:
     return expenses_visible(crt=crt, user=user, roles=roles).filter(
         spent_on__gte=date(year, 1, 1), spent_on__lte=date(year, 12, 31))
 
@@ -130,15 +130,15 @@ def budget_year(*, crt, user, roles, year: int, today: date | None = None) -> Bu
     today = today or timezone.localdate()
     allocation = allocations_visible(crt=crt, user=user, roles=roles).filter(
         year=year).first()
-    expenses = _year_expenses(crt=crt, user=user, roles=roles, year=year).order_by()
+    expenses = year_expenses(crt=crt, user=user, roles=roles, year=year).order_by()
     cells: dict[tuple[str, str], Decimal] = {
-        (r["nature"], r["volet"]): _money(r["total"])
+        (r["nature"], r["volet"]): money(r["total"])
         for r in expenses.values("nature", "volet").annotate(total=Sum("amount"))}
     rows = [NatureRow(nature=n.value, label=n.label, investment=n in INVESTMENT_NATURES,
                       by_volet={v: cells.get((n.value, v), ZERO) for v in VOLETS})
             for n in Nature]
     by_volet = {v: sum((r.by_volet[v] for r in rows), ZERO) for v in VOLETS}
-    by_domain = [(r["domain__name"] or "Sans domaine", _money(r["total"]))
+    by_domain = [(r["domain__name"] or "Sans domaine", money(r["total"]))
                  for r in expenses.filter(volet__in=[Volet.VOLET2, Volet.SHARED])
                  .values("domain__name", "domain__position").annotate(total=Sum("amount"))
                  .order_by("domain__position", "domain__name")]
@@ -160,7 +160,7 @@ def budget_year(*, crt, user, roles, year: int, today: date | None = None) -> Bu
 
 def expenses(*, crt, user, roles, year: int, nature: str = "", volet: str = "",
              month: int | None = None) -> QuerySet[Expense]:
-    rows = _year_expenses(crt=crt, user=user, roles=roles, year=year)
+    rows = year_expenses(crt=crt, user=user, roles=roles, year=year)
     if nature:
         rows = rows.filter(nature=nature)
     if volet:
@@ -171,7 +171,7 @@ def expenses(*, crt, user, roles, year: int, nature: str = "", volet: str = "",
 
 
 def expense_total(rows: QuerySet[Expense]) -> Decimal:
-    return _money(rows.order_by().aggregate(total=Sum("amount"))["total"])
+    return money(rows.order_by().aggregate(total=Sum("amount"))["total"])
 
 
 def fec_imports(*, crt, user, roles) -> QuerySet:

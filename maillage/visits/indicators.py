@@ -37,8 +37,8 @@ def socle_visits_done(crt, period: Period) -> QuerySet[Visit]:
     """Visits marked done, of a socle service, whose planned start falls in the period
     (date in Paris time)."""
     return Visit.objects.filter(
-        crt=crt, status=Visit.Status.DONE, service__funding="forfait",
-        starts_at__date__gte=period.start, starts_at__date__lte=period.end)
+        period.instants("starts_at"), crt=crt, status=Visit.Status.DONE,
+        service__funding="forfait")
 
 
 def _visits_visible(*, crt, user, roles) -> QuerySet[Visit]:
@@ -83,15 +83,14 @@ def _other_prestations(crt, period: Period) -> dict[str, int]:
 
     return {
         "call_outs": Call.objects.filter(
-            crt=crt, call_out=True, beneficiary__isnull=False,
-            received_at__date__gte=period.start, received_at__date__lte=period.end).count(),
+            period.instants("received_at"), crt=crt, call_out=True,
+            beneficiary__isnull=False).count(),
         "stays": Stay.objects.filter(
             crt=crt, beneficiary__isnull=False,
             status__in=(Stay.Status.IN_PROGRESS, Stay.Status.ENDED),
             actual_start__gte=period.start, actual_start__lte=period.end).count(),
         "telehealth": TelehealthAct.objects.filter(
-            crt=crt, beneficiary__isnull=False, performed_at__date__gte=period.start,
-            performed_at__date__lte=period.end).count(),
+            period.instants("performed_at"), crt=crt, beneficiary__isnull=False).count(),
     }
 
 

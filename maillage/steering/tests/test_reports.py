@@ -327,12 +327,24 @@ class TestPages:
 
 
 class TestFiles:
-    def test_pdf_reads_with_the_crt_name_and_is_audited(self, client, opened, users):
+    def test_pdf_is_made_once_on_submission_then_served_as_kept(
+            self, client, opened, users, settings, tmp_path,
+            django_capture_on_commit_callbacks):
+        settings.MEDIA_ROOT = tmp_path
         report = create(opened, users["direction"])
+        with django_capture_on_commit_callbacks(execute=True):  # the queue runs inline
+            report_services.report_submit(actor=users["direction"], report=report,
+                                          version=report.version, today=TODAY)
+        report.refresh_from_db()
+        assert report.pdf.name == f"reports/{opened.public_id}/{report.public_id}.pdf"
+        kept = (tmp_path / report.pdf.name).read_bytes()
         client.force_login(users["coordinator"])
         response = client.get(reverse("steering:report_pdf", args=[report.public_id]))
-        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        assert response.status_code == 200 and response.content == kept
+        assert sorted(p.name for p in (tmp_path / "reports").rglob("*.pdf")) == [
+            f"{report.public_id}.pdf"]  # served, not rendered again
         pdf = PdfReader(io.BytesIO(response.content))
+        assert "transmis" in pdf.pages[0].extract_text()
         assert len(pdf.pages) >= 10  # title page, contents, one part per section
         first = pdf.pages[0].extract_text()
         assert opened.name in first and "Rapport d'activité annuel" in first
