@@ -1,7 +1,7 @@
 """The indicator engine: periods, the common expressions of INDICATORS §1, the registry
 discovered from the apps, the number of queries of a computation."""
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from django.db.models import DateField, Value
@@ -149,3 +149,12 @@ def test_quantiles_are_read_from_the_database_in_order(crt_a, django_assert_num_
     assert (median, p90, p10) == (22.5, 40, 5)
     assert quantiles(communes.exclude(travel_minutes=40), F("travel_minutes"), (0.5,)) == [20]
     assert quantiles(communes.none(), F("travel_minutes"), (0.5, 0.9), n=0) == [None, None]
+
+
+def test_a_period_s_instants_run_from_paris_midnight_to_paris_midnight():
+    # March 2026 begins in winter time (UTC+1) and ends in summer time (UTC+2).
+    bounds = dict(Period.month(2026, 3).instants("starts_at").children)
+    assert bounds["starts_at__gte"].isoformat() == "2026-03-01T00:00:00+01:00"
+    assert bounds["starts_at__lt"].isoformat() == "2026-04-01T00:00:00+02:00"
+    # Exactly the days of ``starts_at__date``: 31/03 at 23:59 Paris is in, 01/04 00:00 is not.
+    assert str(bounds["starts_at__lt"].astimezone(UTC)) == "2026-03-31 22:00:00+00:00"
