@@ -99,8 +99,13 @@ def load_catalogue_and_plans(ctx: DemoContext) -> None:
                          next_review_on=today + timedelta(days=rng.randint(-10, 170)))
             for text in ("Chutes nocturnes", "Isolement en semaine"):
                 batch.add_problem(draft, text)
-            batch.add_goal(draft, "Aucune chute grave dans les 3 mois",
-                           target_date=today + timedelta(days=90), status="in_progress")
+            # Due three months after the plan: the older plans' goals are due this year and
+            # most reached, so that V2-14a has goals to count.
+            target = written + timedelta(days=90)
+            batch.add_goal(draft, "Aucune chute grave dans les 3 mois", target_date=target,
+                           status=Goal.Status.IN_PROGRESS if target >= today
+                           else Goal.Status.ACHIEVED if index % 4 else
+                           Goal.Status.PARTIALLY_ACHIEVED)
             batch.add_action(draft, domain=domains["suivi"], description="Toilette et lever",
                              staff=rng.choice(aides) if aides else None,
                              frequency="Tous les jours à 8 h", start_date=stay.admitted_on)
