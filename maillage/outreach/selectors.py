@@ -75,9 +75,10 @@ def yearly_check(*, crt, year: int) -> YearlyCheck:
     return _check_from(year, _year_sessions(crt, year).aggregate(**_check_counts()))
 
 
-def action_sessions(*, action: SupportAction) -> list[Session]:
-    """The action's sessions with their counts (registered, present), facilitators loaded."""
-    return list(
+def action_sessions(*, action: SupportAction) -> QuerySet[Session]:
+    """The action's sessions in date order with their counts (registered, present),
+    facilitators loaded (the page shows them by pages)."""
+    return (
         action.sessions.select_related("commune")
         .prefetch_related("facilitators", "partner_facilitators")
         .annotate(registered=Count("participations", filter=Q(
@@ -86,7 +87,13 @@ def action_sessions(*, action: SupportAction) -> list[Session]:
                                         Participation.Status.ABSENT])),
                   present=Count("participations", filter=Q(
                       participations__status=Participation.Status.PRESENT)))
-        .order_by("starts_at"))
+        .order_by("starts_at", "pk"))
+
+
+def first_page_to_come(sessions: QuerySet[Session], page_size: int) -> int:
+    """The page of ``sessions`` (in date order) that holds the first session from today."""
+    before = sessions.filter(starts_at__lt=_day_start(timezone.localdate())).order_by().count()
+    return before // page_size + 1
 
 
 def sessions(*, crt, user, roles, past: bool = False) -> QuerySet[Session]:

@@ -106,10 +106,14 @@ def action_edit(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def action_detail(request: HttpRequest, public_id) -> HttpResponse:
     action = _action(request, public_id)
+    sessions = selectors.action_sessions(action=action)
+    # By pages of 25, opening on the page of the next session (a weekly cycle runs for years).
+    number = request.GET.get("page") or selectors.first_page_to_come(sessions, PAGE_SIZE)
+    page = Paginator(sessions, PAGE_SIZE).get_page(number)
     return render(request, "outreach/action_detail.html", {
         "action": action, "partners": list(action.partners.order_by("name")),
         "satisfaction": satisfaction.action_results(request=request, action=action),
-        "sessions": selectors.action_sessions(action=action), "now": timezone.now(),
+        "page": page, "sessions": page.object_list, "now": timezone.now(),
         **_flags(request)})
 
 

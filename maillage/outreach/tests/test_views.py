@@ -140,6 +140,22 @@ class TestActionPages:
         page = login(client, users, "activity_leader").get(url).content.decode()
         assert detail in page
 
+    def test_detail_shows_the_sessions_by_pages_from_the_next_one(
+            self, client, users, crt_a, commune, django_assert_max_num_queries):
+        a = action(crt_a, commune=commune)
+        for days in range(-27, 3):  # 27 past sessions, then today's and 2 to come
+            session(crt_a, a, days=days)
+        url = reverse("outreach:action_detail", kwargs={"public_id": a.public_id})
+        login(client, users, "activity_leader").get(url)
+        with django_assert_max_num_queries(25):
+            text = visible_text(client.get(url))
+        assert "Page 2 sur 2" in text and "Précédente" in text
+        assert f"{at(2):%d/%m/%Y}" in text and f"{at(-1):%d/%m/%Y}" in text
+        assert f"{at(-27):%d/%m/%Y}" not in text
+        first = visible_text(client.get(url, {"page": 1}))
+        assert "Page 1 sur 2" in first and f"{at(-27):%d/%m/%Y}" in first
+        assert f"{at(2):%d/%m/%Y}" not in first
+
 
 class TestSessionPages:
     def test_create_refuses_the_past_unless_recording_and_end_before_start(
