@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from maillage.core.selectors import member_roles
@@ -75,18 +76,30 @@ def yearly_check(*, crt, year: int) -> YearlyCheck:
     return _check_from(year, _year_sessions(crt, year).aggregate(**_check_counts()))
 
 
+def _participants(*statuses: str) -> Coalesce:
+    """How many participations of the session have one of ``statuses``: a subquery per row
+    shown (a join and GROUP BY counted every session of the list before its page was cut)."""
+    return Coalesce(Subquery(
+        Participation.objects.filter(session=OuterRef("pk"), status__in=statuses).order_by()
+        .values("session").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField()), Value(0))
+
+
+def _counts() -> dict:
+    """A session's registered (present and absent included) and present counts."""
+    return {"registered": _participants(Participation.Status.REGISTERED,
+                                        Participation.Status.PRESENT,
+                                        Participation.Status.ABSENT),
+            "present": _participants(Participation.Status.PRESENT)}
+
+
 def action_sessions(*, action: SupportAction) -> QuerySet[Session]:
     """The action's sessions in date order with their counts (registered, present),
     facilitators loaded (the page shows them by pages)."""
     return (
         action.sessions.select_related("commune")
         .prefetch_related("facilitators", "partner_facilitators")
-        .annotate(registered=Count("participations", filter=Q(
-            participations__status__in=[Participation.Status.REGISTERED,
-                                        Participation.Status.PRESENT,
-                                        Participation.Status.ABSENT])),
-                  present=Count("participations", filter=Q(
-                      participations__status=Participation.Status.PRESENT)))
+        .annotate(**_counts())
         .order_by("starts_at", "pk"))
 
 
@@ -101,13 +114,7 @@ def sessions(*, crt, user, roles, past: bool = False) -> QuerySet[Session]:
     recent first), with their counts."""
     today = _day_start(timezone.localdate())
     qs = (access.sessions_visible(crt=crt, user=user, roles=roles)
-          .select_related("action", "commune")
-          .annotate(registered=Count("participations", filter=Q(
-              participations__status__in=[Participation.Status.REGISTERED,
-                                          Participation.Status.PRESENT,
-                                          Participation.Status.ABSENT]), distinct=True),
-                    present=Count("participations", filter=Q(
-                        participations__status=Participation.Status.PRESENT), distinct=True)))
+          .select_related("action", "commune").annotate(**_counts()))
     if past:
         return qs.filter(starts_at__lt=today).order_by("-starts_at")
     return qs.filter(starts_at__gte=today).order_by("starts_at")
