@@ -116,11 +116,7 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
 def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
     rng = ctx.rng
     statuses = {}
-    for person in people:
-        is_beneficiary = not isinstance(person, Attendee)
-        p = services.participation_register(
-            actor=leader, session=s, beneficiary=person if is_beneficiary else None,
-            attendee=None if is_beneficiary else person)
+    for p in services.participations_register(actor=leader, session=s, people=people):
         if held:
             draw = rng.random()
             statuses[p] = ("present" if draw < 0.82 else "absent" if draw < 0.94

@@ -22,13 +22,15 @@ Rules:
   helped person's file, whose content is never shown.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from maillage.core.audit import audit_log
+from maillage.core.audit import audit_log, audit_log_many
 from maillage.core.errors import DomainError
 from maillage.core.models import Crt
 from maillage.core.selectors import team_member_users
@@ -387,48 +389,83 @@ def participation_register(*, actor, session: Session, beneficiary=None,
     if (beneficiary is None) == (attendee is None):
         raise DomainError("Choisissez une personne : un bénéficiaire du volet 2 ou une fiche "
                           "(ou créez-en une).", field="attendee")
-    _same_crt(beneficiary, session.crt_id, "beneficiary", "Bénéficiaire inconnu.")
-    _same_crt(attendee, session.crt_id, "attendee", "Personne inconnue.")
+    return participations_register(actor=actor, session=session,
+                                   people=[beneficiary or attendee])[0]
+
+
+@transaction.atomic
+def participations_register(*, actor, session: Session, people: Sequence) -> list[Participation]:
+    """Register several people to ``session`` at once — volet 2 beneficiaries (older people)
+    and light records (``Attendee``) —, in their order: all of them or none. The checks are
+    made once for the group: the session is not cancelled, nobody is registered twice, the
+    places left suffice. A cancelled registration is taken up again."""
+    people = list(people)
+    for person in people:
+        if isinstance(person, Attendee):
+            _same_crt(person, session.crt_id, "attendee", "Personne inconnue.")
+        else:
+            _same_crt(person, session.crt_id, "beneficiary", "Bénéficiaire inconnu.")
+    keys = [("attendee" if isinstance(p, Attendee) else "beneficiary", p.pk) for p in people]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise DomainError(f"{people[index].display_name} figure deux fois dans la liste.",
+                              field=key[0])
     locked = _lock(session)
     if locked.status == Session.Status.CANCELLED:
         raise DomainError("Cette séance est annulée : on ne peut plus s'y inscrire.")
-    kind = Attendee.Kind.OLDER_PERSON if beneficiary is not None else attendee.kind
-    person = beneficiary or attendee
-    name = person.display_name
-    existing = Participation.objects.filter(
-        session=session, **({"beneficiary": beneficiary} if beneficiary is not None
-                            else {"attendee": attendee})).first()
-    if existing is not None and existing.status != Participation.Status.CANCELLED:
-        raise DomainError(f"{name} est déjà inscrit·e à cette séance.",
-                          field="beneficiary" if beneficiary is not None else "attendee")
+    existing = {(("beneficiary", p.beneficiary_id) if p.beneficiary_id
+                 else ("attendee", p.attendee_id)): p
+                for p in Participation.objects.filter(session=session).filter(
+                    Q(beneficiary__in=[pk for f, pk in keys if f == "beneficiary"])
+                    | Q(attendee__in=[pk for f, pk in keys if f == "attendee"]))}
+    for person, key in zip(people, keys, strict=True):
+        if key in existing and existing[key].status != Participation.Status.CANCELLED:
+            raise DomainError(f"{person.display_name} est déjà inscrit·e à cette séance.",
+                              field=key[0])
     if locked.capacity is not None:
         taken = Participation.objects.filter(session=session).exclude(
             status=Participation.Status.CANCELLED).count()
-        if taken >= locked.capacity:
-            raise DomainError(f"La séance est complète ({locked.capacity} places).")
-    if existing is not None:  # a cancelled registration taken up again
-        existing.status = Participation.Status.REGISTERED
-        save_versioned(existing, actor=actor, version=existing.version, fields=["status"])
-        participation = existing
-    else:
-        participation = Participation(crt=session.crt, session=session, kind=kind,
-                                      beneficiary=beneficiary, attendee=attendee,
-                                      created_by=actor, updated_by=actor)
+        if taken + len(people) > locked.capacity:
+            left = max(locked.capacity - taken, 0)
+            raise DomainError(f"La séance est complète ({locked.capacity} places)." if not left
+                              else f"Il reste {left} place{'s' if left > 1 else ''} sur "
+                                   f"{locked.capacity} : {len(people)} inscriptions demandées.")
+    registered, new = [], []
+    for person, key in zip(people, keys, strict=True):
+        if key in existing:  # a cancelled registration taken up again
+            again = existing[key]
+            again.status = Participation.Status.REGISTERED
+            save_versioned(again, actor=actor, version=again.version, fields=["status"])
+            registered.append(again)
+            continue
+        participation = Participation(
+            crt=session.crt, session=session, kind=(
+                person.kind if isinstance(person, Attendee) else Attendee.Kind.OLDER_PERSON),
+            beneficiary=None if isinstance(person, Attendee) else person,
+            attendee=person if isinstance(person, Attendee) else None,
+            created_by=actor, updated_by=actor)
         validate(participation, exclude=[*_EXCLUDE, "session", "beneficiary", "attendee",
                                          "transport_from"])
-        participation.save()
-    if beneficiary is not None:
-        # The link to a volet 2 file is traced on the file (who registered whom, when).
-        audit_log(actor=actor, action="participation.beneficiary_linked", obj=participation,
-                  beneficiary=beneficiary)
-    elif attendee.caregiver_id is not None:
-        # A caregiver of a volet 2 file: traced on the helped person's file, likewise.
-        audit_log(actor=actor, action="participation.caregiver_linked", obj=participation,
-                  object_label=name, beneficiary=attendee.caregiver.beneficiary)
-    else:
-        audit_log(actor=actor, action="participation.created", obj=participation,
-                  object_label=name)
-    return participation
+        new.append(participation)
+        registered.append(participation)
+    Participation.objects.bulk_create(new)
+    audit_log_many(actor=actor, events=[_registered_event(p) for p in registered])
+    return registered
+
+
+def _registered_event(participation: Participation) -> dict:
+    """The trace of a registration: on the volet 2 file it links (who registered whom, when),
+    on the helped person's file for a caregiver of a volet 2 file, else on the light record."""
+    if participation.beneficiary_id is not None:
+        return {"action": "participation.beneficiary_linked", "obj": participation,
+                "beneficiary": participation.beneficiary}
+    attendee = participation.attendee
+    if attendee.caregiver_id is not None:
+        return {"action": "participation.caregiver_linked", "obj": participation,
+                "object_label": attendee.display_name,
+                "beneficiary": attendee.caregiver.beneficiary}
+    return {"action": "participation.created", "obj": participation,
+            "object_label": attendee.display_name}
 
 
 @transaction.atomic

@@ -177,6 +177,39 @@ class TestRegistrations:
             services.participation_register(actor=leader, session=cancelled,
                                             attendee=attendee(crt_a, last_name="Trois"))
 
+    def test_a_group_registers_whole_or_not_at_all(self, leader, crt_a):
+        s = session(crt_a, capacity=4)
+        b = BeneficiaryFactory(crt=crt_a)
+        helper = services.attendee_for_caregiver(
+            actor=leader, crt=crt_a, caregiver=CaregiverFactory(crt=crt_a, beneficiary=b))
+        first = attendee(crt_a, last_name="Hamon", first_name="Jeanne")
+        group = services.participations_register(actor=leader, session=s,
+                                                 people=[first, b, helper])
+        assert [(p.kind, p.status) for p in group] == [
+            ("older_person", "registered"), ("older_person", "registered"),
+            ("caregiver", "registered")]
+        assert sorted(AuditEvent.objects.filter(action__startswith="participation.")
+                      .values_list("action", flat=True)) == [
+            "participation.beneficiary_linked", "participation.caregiver_linked",
+            "participation.created"]
+        assert set(AuditEvent.objects.filter(action__endswith="_linked").values_list(
+            "beneficiary_public_id", flat=True)) == {b.public_id}
+        # Two more than the one place left: nobody is registered.
+        others = [attendee(crt_a, last_name=name) for name in ("Leroux", "Morin")]
+        with pytest.raises(DomainError) as error:
+            services.participations_register(actor=leader, session=s, people=others)
+        assert error.value.message == "Il reste 1 place sur 4 : 2 inscriptions demandées."
+        # One of the group is already registered: nobody else is either.
+        with pytest.raises(DomainError) as error:
+            services.participations_register(actor=leader, session=s,
+                                             people=[others[0], first])
+        assert error.value.message == "HAMON Jeanne est déjà inscrit·e à cette séance."
+        with pytest.raises(DomainError) as error:
+            services.participations_register(actor=leader, session=s,
+                                             people=[others[0], others[0]])
+        assert "figure deux fois dans la liste" in error.value.message
+        assert Participation.objects.filter(session=s).count() == 3
+
     def test_people_of_another_crt_are_refused(self, leader, crt_a, crt_b):
         s = session(crt_a)
         with pytest.raises(DomainError):
