@@ -128,6 +128,7 @@ class Activity:
     profession_label: str
     department: str
     org: dict = field(default_factory=dict)  # {finess, siret, name, kind, address, …} or {}
+    from_file: bool = True  # False: read from the FHIR API (``line`` is then an order only)
 
 
 @dataclass
@@ -383,8 +384,10 @@ def compare(extraction: Extraction, *, crt) -> list[dict]:
     org_rows = {}
     for activity in chosen.values():
         if activity.org:
-            org_rows.setdefault(org_key(activity.org), (activity.line, activity.org))
-    for key, (line, org) in sorted(org_rows.items(), key=lambda item: item[1][0]):
+            org_rows.setdefault(org_key(activity.org), (activity.line, activity.org,
+                                                         activity.from_file))
+    for key, (line, org, from_file) in sorted(org_rows.items(), key=lambda item: item[1][0]):
+        line = line if from_file else None
         commune = communes.get(org["insee"])
         values = {"name": org["name"], "finess": org["finess"], "siret": org["siret"],
                   "address": org["address"], "postal_code": org["postal_code"],
@@ -428,13 +431,14 @@ def compare(extraction: Extraction, *, crt) -> list[dict]:
                   "profession": activity.profession, "specialty": activity.specialty,
                   "rpps": rpps}
         key = org_key(activity.org) if activity.org else None
+        line = activity.line if activity.from_file else None
         existing = pros.get(rpps)
         label = f"{activity.first_name} {activity.last_name}".strip()
         if existing is None:
             if key:
                 values["organization"] = key
             change = {"kind": "new", "target": "professional", "key": rpps, "label": label,
-                      "line": activity.line, "detail": activity.profession_label,
+                      "line": line, "detail": activity.profession_label,
                       "values": {k: v for k, v in values.items() if v}}
             change["fields"] = {f: ["", org_label(v) if f == "organization" else _shown(f, v)]
                                 for f, v in change["values"].items() if f != "rpps"}
@@ -459,7 +463,7 @@ def compare(extraction: Extraction, *, crt) -> list[dict]:
             fields["is_active"] = ["non", "oui"]
         if diff:
             changes.append({"kind": "changed", "target": "professional", "key": rpps,
-                            "label": str(existing), "line": activity.line,
+                            "label": str(existing), "line": line,
                             "detail": activity.profession_label, "values": diff,
                             "fields": fields, "public_id": str(existing.public_id),
                             "version": existing.version})

@@ -360,7 +360,6 @@ def _hashed(source: Iterable[bytes], digest) -> Iterator[bytes]:
         yield line
 
 
-@transaction.atomic
 def annuaire_import_prepare(*, actor, crt: Crt, file_name: str,
                             source: Iterable[bytes]) -> AnnuaireImport:
     """Read an extraction (``source``: its lines as bytes) and store the changes it brings to
@@ -368,10 +367,29 @@ def annuaire_import_prepare(*, actor, crt: Crt, file_name: str,
     raises ``annuaire.AnnuaireFileError`` (every bad line with its number)."""
     digest = hashlib.sha256()
     extraction = annuaire.parse(_hashed(source, digest), departments=annuaire_departments(crt))
+    return _annuaire_store(actor=actor, crt=crt, file_name=file_name,
+                           file_hash=digest.hexdigest(), extraction=extraction)
+
+
+def annuaire_import_from_api(*, actor, crt: Crt, client=None) -> AnnuaireImport:
+    """The same review from the Annuaire Santé FHIR API v2 (``annuaire_api``) instead of a
+    file; ``client`` defaults to the one configured in settings (``ESANTE_API_KEY``)."""
+    from . import annuaire_api
+
+    client = client or annuaire_api.Client()
+    extraction = annuaire_api.extraction(client, departments=annuaire_departments(crt))
+    stamp = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    return _annuaire_store(actor=actor, crt=crt, file_name=f"API Annuaire Santé, {stamp}",
+                           file_hash="", extraction=extraction)
+
+
+@transaction.atomic
+def _annuaire_store(*, actor, crt: Crt, file_name: str, file_hash: str,
+                    extraction: annuaire.Extraction) -> AnnuaireImport:
     changes_ = annuaire.compare(extraction, crt=crt)
     counts = annuaire.summary(changes_)
     record = AnnuaireImport.objects.create(
-        crt=crt, file_name=file_name[:200], file_hash=digest.hexdigest(),
+        crt=crt, file_name=file_name[:200], file_hash=file_hash,
         departments=extraction.departments, lines_read=extraction.lines_read,
         rows_kept=len(extraction.activities), changes=changes_, counts=counts,
         created_by=actor, updated_by=actor)
@@ -459,3 +477,26 @@ def annuaire_import_cancel(*, actor, record: AnnuaireImport, version: int) -> An
     _decide(locked, actor=actor, version=version, status=AnnuaireImport.Status.CANCELLED)
     audit_log(actor=actor, action="annuaire.cancelled", obj=locked)
     return locked
+
+
+def annuaire_refresh(*, client=None) -> int:
+    """For every CRT, an import from the Annuaire Santé API left pending for review (the
+    monthly task); nothing without an API key. A CRT whose refresh fails is logged and
+    skipped. Returns the number of imports prepared with at least one change."""
+    import logging
+
+    from django.conf import settings
+
+    from . import annuaire_api
+
+    if client is None and not settings.ESANTE_API_KEY:
+        return 0
+    prepared = 0
+    for crt in Crt.objects.order_by("pk"):
+        try:
+            record = annuaire_import_from_api(actor=None, crt=crt, client=client)
+        except annuaire_api.AnnuaireApiError as error:
+            logging.getLogger(__name__).warning("Annuaire Santé for %s: %s", crt, error.message)
+            continue
+        prepared += bool(record.changes)
+    return prepared
