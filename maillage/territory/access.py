@@ -106,6 +106,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         ("Communes du territoire", {role: "toutes les communes du CRT" for role in Role
                                     if _reads_communes({role})}),
         ("Carte du territoire (nombres par commune, jamais la position d'une personne)", rows),
+        ("Imports de l'Annuaire Santé (changements proposés à l'annuaire des partenaires)", {
+            role: "tous les imports du CRT : examiner, appliquer, abandonner" for role in Role
+            if has_permission({role}, "directory.manage")}),
         ("Conventions avec les partenaires", {
             role: "toutes les conventions du CRT" for role in Role
             if has_permission({role}, "agreement.view")}),
