@@ -376,3 +376,8 @@ LOGGING = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Annuaire Santé FHIR API v2 (territory/annuaire_api.py): the key from the ANS API portal; the
+# monthly refresh (territory/tasks.py) runs only when it is set.
+ESANTE_API_URL = env.str("ESANTE_API_URL", default="https://gateway.api.esante.gouv.fr/fhir/v2")
+ESANTE_API_KEY = env.str("ESANTE_API_KEY", default="")

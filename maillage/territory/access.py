@@ -13,6 +13,9 @@
   team that reads the file active sees the exact numbers (no more than its lists show).
 - Partner structures on the map: their names for the roles that read the directory
   (``directory.view``), their number per commune for the others.
+- **Annuaire Santé imports** (tested in ``tests/test_annuaire.py``): the changes a national
+  extraction brings to the directory (public professional data, no health data), seen,
+  applied or cancelled by those who keep the directory (``directory.manage``).
 - **Partner agreements** (tested in ``tests/test_agreements.py``): an agreement holds no
   personal data, but financial terms; coordination, the direction and the secretariat
   (``agreement.view``) see every agreement of their CRT; nobody else sees any (partners, the
@@ -25,7 +28,7 @@ from maillage.core import smallcells
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import Agreement, Commune, Organization
+from .models import Agreement, AnnuaireImport, Commune, Organization
 
 #: Counts of people below this are hidden for roles without access to the files: the one
 #: constant of INDICATORS §5 (``core.smallcells``).
@@ -103,6 +106,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         ("Communes du territoire", {role: "toutes les communes du CRT" for role in Role
                                     if _reads_communes({role})}),
         ("Carte du territoire (nombres par commune, jamais la position d'une personne)", rows),
+        ("Imports de l'Annuaire Santé (changements proposés à l'annuaire des partenaires)", {
+            role: "tous les imports du CRT : examiner, appliquer, abandonner" for role in Role
+            if has_permission({role}, "directory.manage")}),
         ("Conventions avec les partenaires", {
             role: "toutes les conventions du CRT" for role in Role
             if has_permission({role}, "agreement.view")}),
@@ -122,3 +128,13 @@ def can_view_agreement(*, user, roles, agreement: Agreement) -> bool:
 def can_edit_agreement(*, user, roles, agreement: Agreement) -> bool:
     return has_permission(roles, "agreement.manage")
 
+
+
+def annuaire_imports_visible(*, crt, user, roles) -> QuerySet[AnnuaireImport]:
+    if has_permission(roles, "directory.manage"):
+        return AnnuaireImport.objects.filter(crt=crt)
+    return AnnuaireImport.objects.none()
+
+
+def can_manage_annuaire_import(*, user, roles, record: AnnuaireImport) -> bool:
+    return has_permission(roles, "directory.manage")

@@ -21,3 +21,6 @@ class TerritoryAction(models.TextChoices):
     AGREEMENT_RENEWED = "agreement.renewed", "Reconduction tacite d'une convention"
     AGREEMENT_EXPIRED = "agreement.expired", "Convention échue"
     AGREEMENT_DOWNLOADED = "agreement.downloaded", "Téléchargement d'une convention signée"
+    ANNUAIRE_PREPARED = "annuaire.prepared", "Lecture d'un fichier de l'Annuaire Santé"
+    ANNUAIRE_APPLIED = "annuaire.applied", "Application d'un import de l'Annuaire Santé"
+    ANNUAIRE_CANCELLED = "annuaire.cancelled", "Abandon d'un import de l'Annuaire Santé"

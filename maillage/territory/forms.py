@@ -254,3 +254,28 @@ class AgreementForm(VersionedModelForm):
     def _post_clean(self):
         # The service validates (one place for the rules: dates, renewal, status).
         pass
+
+
+#: The largest extraction accepted through the screen; the national file (hundreds of Mo) goes
+#: through the command ``maillage annuaire import``, which reads it line by line.
+MAX_ANNUAIRE_BYTES = 100 * 1024 * 1024
+
+
+class AnnuaireImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Extraction de l'Annuaire Santé (PS_LibreAcces_Personne_activite)",
+        help_text="Le fichier texte « PS_LibreAcces_Personne_activite_….txt » de l'Annuaire "
+                  "Santé, colonnes séparées par des barres verticales (|), 100 Mo au plus. "
+                  "Le fichier national complet s'importe avec la commande « maillage annuaire "
+                  "import ».",
+        error_messages={"required": "Choisissez le fichier de l'Annuaire Santé.",
+                        "empty": "Le fichier est vide."},
+        widget=forms.FileInput(attrs={"accept": ".txt,.csv,text/plain"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_ANNUAIRE_BYTES:
+            raise forms.ValidationError("Fichier trop volumineux (100 Mo au plus) : importez-le "
+                                        "avec la commande « maillage annuaire import ».")
+        return upload

@@ -255,3 +255,35 @@ class Agreement(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AnnuaireImport(TenantModel, VersionedModel):
+    """One Annuaire Santé extraction (``PS_LibreAcces_Personne_activite``) read for the CRT:
+    the changes it brings to the partner directory, stored for review, then applied or
+    cancelled (``services.annuaire_import_*``). The file itself is not kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "À examiner"
+        APPLIED = "applied", "Appliqué"
+        CANCELLED = "cancelled", "Annulé"
+
+    file_name = models.CharField("fichier", max_length=200)
+    file_hash = models.CharField("empreinte SHA-256", max_length=64)
+    status = models.CharField("statut", max_length=10, choices=Status, default=Status.PENDING)
+    departments = models.JSONField("départements retenus", default=list)
+    lines_read = models.PositiveIntegerField("lignes lues")
+    rows_kept = models.PositiveIntegerField("lignes retenues")
+    #: ``annuaire.compare``'s list: {"kind", "target", "key", "label", "line", "values",
+    #: "fields", "public_id", "version"}.
+    changes = models.JSONField("changements", default=list, blank=True)
+    counts = models.JSONField("nombre de changements par sorte", default=dict)
+    decided_at = models.DateTimeField("appliqué ou annulé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de l'Annuaire Santé"
+        verbose_name_plural = "imports de l'Annuaire Santé"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["crt", "status"], name="annuaire_import_crt_status")]
+
+    def __str__(self) -> str:
+        return self.file_name

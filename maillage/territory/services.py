@@ -1,18 +1,20 @@
 """Writes of the territory and the partner directory: validated, versioned and audited."""
 
 import calendar
+import hashlib
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from maillage.core.audit import audit_log
-from maillage.core.errors import DomainError
+from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import Crt
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from . import reference
-from .models import Agreement, Commune, Organization, Professional
+from . import annuaire, reference
+from .models import Agreement, AnnuaireImport, Commune, Organization, Professional
 
 COMMUNE_FIELDS = (
     "postal_code", "name", "covers_volet1", "covers_volet2", "travel_minutes", "latitude",
@@ -339,3 +341,162 @@ def agreements_roll_over(*, today: date | None = None) -> int:
                       details={"fin": f"{old_end:%d/%m/%Y}"})
         changed += 1
     return changed
+
+
+# --- Annuaire Santé import (docs/annuaire.md) ------------------------------------------------
+
+
+def annuaire_departments(crt: Crt) -> list[str]:
+    """The departments whose professionals concern the CRT: those of its communes, else its
+    own."""
+    codes = {annuaire.department_of(code) for code in
+             Commune.objects.filter(crt=crt).values_list("insee_code", flat=True)}
+    return sorted(codes - {""}) or [crt.department]
+
+
+def _hashed(source: Iterable[bytes], digest) -> Iterator[bytes]:
+    for line in source:
+        digest.update(line)
+        yield line
+
+
+def annuaire_import_prepare(*, actor, crt: Crt, file_name: str,
+                            source: Iterable[bytes]) -> AnnuaireImport:
+    """Read an extraction (``source``: its lines as bytes) and store the changes it brings to
+    the directory, for review: nothing of the directory is written here. A malformed file
+    raises ``annuaire.AnnuaireFileError`` (every bad line with its number)."""
+    digest = hashlib.sha256()
+    extraction = annuaire.parse(_hashed(source, digest), departments=annuaire_departments(crt))
+    return _annuaire_store(actor=actor, crt=crt, file_name=file_name,
+                           file_hash=digest.hexdigest(), extraction=extraction)
+
+
+def annuaire_import_from_api(*, actor, crt: Crt, client=None) -> AnnuaireImport:
+    """The same review from the Annuaire Santé FHIR API v2 (``annuaire_api``) instead of a
+    file; ``client`` defaults to the one configured in settings (``ESANTE_API_KEY``)."""
+    from . import annuaire_api
+
+    client = client or annuaire_api.Client()
+    extraction = annuaire_api.extraction(client, departments=annuaire_departments(crt))
+    stamp = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    return _annuaire_store(actor=actor, crt=crt, file_name=f"API Annuaire Santé, {stamp}",
+                           file_hash="", extraction=extraction)
+
+
+@transaction.atomic
+def _annuaire_store(*, actor, crt: Crt, file_name: str, file_hash: str,
+                    extraction: annuaire.Extraction) -> AnnuaireImport:
+    changes_ = annuaire.compare(extraction, crt=crt)
+    counts = annuaire.summary(changes_)
+    record = AnnuaireImport.objects.create(
+        crt=crt, file_name=file_name[:200], file_hash=file_hash,
+        departments=extraction.departments, lines_read=extraction.lines_read,
+        rows_kept=len(extraction.activities), changes=changes_, counts=counts,
+        created_by=actor, updated_by=actor)
+    audit_log(actor=actor, action="annuaire.prepared", obj=record, details={
+        "lignes lues": extraction.lines_read, "changements": len(changes_)})
+    return record
+
+
+def _locked_pending(record: AnnuaireImport, version: int) -> AnnuaireImport:
+    locked = AnnuaireImport.objects.select_for_update().get(pk=record.pk)
+    if locked.status != AnnuaireImport.Status.PENDING:
+        raise DomainError(f"Cet import est déjà {locked.get_status_display().lower()} : il ne "
+                          "peut plus être appliqué ni annulé.")
+    if locked.version != version:
+        raise ConflictError()
+    return locked
+
+
+def _decide(record: AnnuaireImport, *, actor, version: int, status: str) -> None:
+    record.status = status
+    record.decided_at = timezone.now()
+    save_versioned(record, actor=actor, version=version, fields=["status", "decided_at"])
+
+
+def _org_for_key(crt: Crt, key: str, created: dict) -> Organization | None:
+    if key in created:
+        return created[key]
+    kind, _, number = key.partition(":")
+    return Organization.objects.filter(crt=crt, **{kind: number}).order_by("pk").first()
+
+
+def _apply_change(change: dict, *, actor, crt: Crt, created: dict) -> None:
+    values = dict(change["values"])
+    if "commune" in values:
+        values["commune"] = Commune.objects.filter(crt=crt, public_id=values["commune"]).first()
+    if change["target"] == "organization":
+        if change["kind"] == "new":
+            created[change["key"]] = organization_create(actor=actor, crt=crt, **values)
+            return
+        org = Organization.objects.filter(crt=crt, public_id=change["public_id"]).first()
+        if org is None:
+            raise ConflictError("gone")
+        created[change["key"]] = organization_update(
+            actor=actor, organization=org, version=change["version"], **values)
+        return
+    if "organization" in values:
+        values["organization"] = _org_for_key(crt, values["organization"], created)
+    if change["kind"] == "new":
+        professional_create(actor=actor, crt=crt, **values)
+        return
+    pro = Professional.objects.filter(crt=crt, public_id=change["public_id"]).first()
+    if pro is None:
+        raise ConflictError("gone")
+    professional_update(actor=actor, professional=pro, version=change["version"], **values)
+
+
+@transaction.atomic
+def annuaire_import_apply(*, actor, record: AnnuaireImport, version: int) -> AnnuaireImport:
+    """Write the reviewed changes, all or nothing: new organisations and professionals
+    created, changed ones updated, the closed ones deactivated (never deleted), each through
+    the directory's services (validated, versioned, audited). A record edited by someone since
+    the review (its version moved) refuses the whole import: prepare it again."""
+    locked = _locked_pending(record, version)
+    created: dict[str, Organization] = {}
+    for change in locked.changes:
+        where = f"{change['label']}" + (f" (ligne {change['line']})" if change["line"] else "")
+        try:
+            _apply_change(change, actor=actor, crt=locked.crt, created=created)
+        except ConflictError as error:
+            raise ConflictError(
+                f"{where} a été modifié·e dans Maillage depuis la préparation de cet import : "
+                "rien n'a été appliqué. Importez le fichier à nouveau pour revoir les "
+                "changements.") from error
+        except DomainError as error:
+            raise DomainError(f"{where} : {error.message} Rien n'a été appliqué.") from error
+    _decide(locked, actor=actor, version=version, status=AnnuaireImport.Status.APPLIED)
+    audit_log(actor=actor, action="annuaire.applied", obj=locked, details=locked.counts)
+    return locked
+
+
+@transaction.atomic
+def annuaire_import_cancel(*, actor, record: AnnuaireImport, version: int) -> AnnuaireImport:
+    """Drop a pending import: the directory stays as it is."""
+    locked = _locked_pending(record, version)
+    _decide(locked, actor=actor, version=version, status=AnnuaireImport.Status.CANCELLED)
+    audit_log(actor=actor, action="annuaire.cancelled", obj=locked)
+    return locked
+
+
+def annuaire_refresh(*, client=None) -> int:
+    """For every CRT, an import from the Annuaire Santé API left pending for review (the
+    monthly task); nothing without an API key. A CRT whose refresh fails is logged and
+    skipped. Returns the number of imports prepared with at least one change."""
+    import logging
+
+    from django.conf import settings
+
+    from . import annuaire_api
+
+    if client is None and not settings.ESANTE_API_KEY:
+        return 0
+    prepared = 0
+    for crt in Crt.objects.order_by("pk"):
+        try:
+            record = annuaire_import_from_api(actor=None, crt=crt, client=client)
+        except annuaire_api.AnnuaireApiError as error:
+            logging.getLogger(__name__).warning("Annuaire Santé for %s: %s", crt, error.message)
+            continue
+        prepared += bool(record.changes)
+    return prepared

@@ -1,5 +1,5 @@
-"""The territory's periodic task (discovered by ``huey.contrib.djhuey``): agreements reaching
-their end date renewed (tacit renewal) or expired."""
+"""The territory's periodic tasks (discovered by ``huey.contrib.djhuey``): agreements reaching
+their end date renewed (tacit renewal) or expired; the monthly Annuaire Santé refresh."""
 
 import logging
 
@@ -7,7 +7,7 @@ from huey import crontab
 
 from maillage.core.queue import periodic
 
-from .services import agreements_roll_over
+from .services import agreements_roll_over, annuaire_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +20,15 @@ def agreements_daily() -> int:
     if changed:
         logger.info("Agreements: %s renewed or expired", changed)
     return changed
+
+
+@periodic(crontab(minute="30", hour="3", day="1"), name="annuaire_monthly",
+          every_minutes=1440)
+def annuaire_monthly() -> int:
+    """On the 1st of each month at 03:30 UTC, when an Annuaire Santé API key is configured:
+    each CRT's directory compared with the FHIR API, the changes left for review (never
+    applied without a person)."""
+    prepared = annuaire_refresh()
+    if prepared:
+        logger.info("Annuaire Santé: %s import(s) to review", prepared)
+    return prepared

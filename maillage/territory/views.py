@@ -7,19 +7,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.downloads import file_download, open_stored
+from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import access, birthplaces, selectors, services
+from . import access, annuaire, birthplaces, selectors, services
 from .access import agreements_visible, can_edit_agreement
 from .forms import (
     AgreementForm,
+    AnnuaireImportForm,
     CommuneAddForm,
     CommuneForm,
     MapPeriodForm,
@@ -27,7 +29,7 @@ from .forms import (
     ProfessionalForm,
 )
 from .map import map_data
-from .models import Agreement, Commune, Organization, Professional
+from .models import Agreement, AnnuaireImport, Commune, Organization, Professional
 
 
 def _list(request, template: str, partial: str, context: dict, queryset, per_page: int = 50):
@@ -437,3 +439,109 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request: HttpRequest, public_id) -> HttpResponse:
     return _agreement_form(request, _agreement(request, public_id))
+
+
+# --- Annuaire Santé import -------------------------------------------------------------------
+
+#: The kinds of change a review lists, as the filter of its list reads them.
+CHANGE_KINDS = {
+    "new": "Nouveaux", "changed": "Modifiés", "closed": "À désactiver",
+}
+
+
+def _annuaire_import(request, public_id) -> AnnuaireImport:
+    return get_for_crt(
+        access.annuaire_imports_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("created_by", "updated_by"), request.crt, public_id)
+
+
+@require("directory.manage")
+@require_GET
+def annuaire_import_list(request: HttpRequest) -> HttpResponse:
+    rows = access.annuaire_imports_visible(
+        crt=request.crt, user=request.user, roles=request.roles).select_related("created_by")
+    return render(request, "territory/annuaire_import_list.html", {
+        "page": Paginator(rows.defer("changes"), 20).get_page(request.GET.get("page")),
+        "departments": services.annuaire_departments(request.crt),
+    })
+
+
+@require("directory.manage")
+@require_http_methods(["GET", "POST"])
+def annuaire_import_upload(request: HttpRequest) -> HttpResponse:
+    form = AnnuaireImportForm(request.POST or None, request.FILES or None)
+
+    def save(data):
+        upload = data["file"]
+        upload.seek(0)
+        return services.annuaire_import_prepare(actor=request.user, crt=request.crt,
+                                                file_name=upload.name, source=upload)
+
+    def done(record):
+        messages.success(request, f"Fichier « {record.file_name} » lu : "
+                         + annuaire.summary_text(record.counts)
+                         + " Rien n'est encore modifié : examinez les changements puis "
+                           "appliquez-les.")
+        return redirect("territory:annuaire_import_review", public_id=record.public_id)
+
+    departments = ", ".join(services.annuaire_departments(request.crt))
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": "Importer un fichier de l'Annuaire Santé",
+                             "intro": "Les professionnels (RPPS) exerçant dans les "
+                                      f"départements du territoire ({departments}) et leurs "
+                                      "structures (FINESS ou SIRET) sont comparés à "
+                                      "l'annuaire des partenaires. Rien n'est modifié avant "
+                                      "que vous ayez examiné et appliqué les changements. Un "
+                                      "fichier avec une erreur est refusé en entier.",
+                             "submit_label": "Lire le fichier",
+                             "back_url": reverse("territory:annuaire_import_list"),
+                             "back_label": "Imports de l'Annuaire Santé"})
+
+
+@require("directory.manage")
+@require_GET
+def annuaire_import_review(request: HttpRequest, public_id) -> HttpResponse:
+    record = _annuaire_import(request, public_id)
+    kind = request.GET.get("sorte", "")
+    if kind not in CHANGE_KINDS:
+        kind = ""
+    rows = [c for c in record.changes if not kind or c["kind"] == kind]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for change in page.object_list:
+        change["readable"] = [(annuaire.FIELD_LABELS.get(f, f), old, new)
+                              for f, (old, new) in change["fields"].items()]
+    return render(request, "territory/annuaire_import_review.html", {
+        "record": record, "page": page, "kind": kind, "kinds": CHANGE_KINDS,
+        "counts": record.counts, "summary": annuaire.summary_text(record.counts),
+        "pending": record.status == AnnuaireImport.Status.PENDING,
+    })
+
+
+def _annuaire_decide(request, public_id, service, success: str) -> HttpResponse:
+    record = _annuaire_import(request, public_id)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        service(actor=request.user, record=record, version=version)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("territory:annuaire_import_review", public_id=record.public_id)
+
+
+@require("directory.manage")
+@require_POST
+def annuaire_import_apply(request: HttpRequest, public_id) -> HttpResponse:
+    return _annuaire_decide(request, public_id, services.annuaire_import_apply,
+                            "Les changements de l'Annuaire Santé sont appliqués à l'annuaire "
+                            "des partenaires.")
+
+
+@require("directory.manage")
+@require_POST
+def annuaire_import_cancel(request: HttpRequest, public_id) -> HttpResponse:
+    return _annuaire_decide(request, public_id, services.annuaire_import_cancel,
+                            "Import abandonné : l'annuaire des partenaires n'a pas changé.")

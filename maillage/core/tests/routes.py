@@ -32,6 +32,7 @@ from maillage.territory.tests.factories import (
     OrganizationFactory,
     ProfessionalFactory,
     agreement,
+    annuaire_import,
 )
 from maillage.visits.tests import factories as visits
 
@@ -73,6 +74,9 @@ OBJECT_ROUTES = {
     "territory:organization_detail": _one(OrganizationFactory),
     "territory:organization_edit": _one(OrganizationFactory),
     "territory:professional_edit": _one(ProfessionalFactory),
+    "territory:annuaire_import_review": _one(annuaire_import),
+    "territory:annuaire_import_apply": _one(annuaire_import),
+    "territory:annuaire_import_cancel": _one(annuaire_import),
     "beneficiaries:detail": _file,
     "beneficiaries:identity_edit": _file,
     "beneficiaries:access_log": _file,
@@ -473,6 +477,7 @@ POST_ONLY = {
     "surveys:questionnaire_duplicate", "surveys:question_remove", "surveys:question_move",
     "surveys:collection_toggle", "surveys:questionnaires_install",
     "outreach:session_satisfaction", "steering:fec_import_cancel",
+    "territory:annuaire_import_apply", "territory:annuaire_import_cancel",
     "steering:report_narratives", "steering:report_regenerate", "steering:report_submit",
     "steering:report_correct",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",

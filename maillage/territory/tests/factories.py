@@ -50,3 +50,20 @@ def agreement(crt, *, organizations=(), **fields):
     a = Agreement.objects.create(crt=crt, **values)
     a.organizations.set(organizations or [OrganizationFactory(crt=crt)])
     return a
+
+
+def annuaire_import(crt, **fields):
+    """A pending Annuaire Santé import of ``crt`` proposing one new professional."""
+    from maillage.territory.models import AnnuaireImport
+
+    values = {"file_name": "PS_LibreAcces_Personne_activite_202611150000.txt",
+              "file_hash": "0" * 64, "departments": ["49"], "lines_read": 1, "rows_kept": 1,
+              "changes": [{"kind": "new", "target": "professional", "key": "10000000116",
+                           "label": "CLAIRE MARTIN", "line": 2, "detail": "Médecin",
+                           "values": {"last_name": "MARTIN", "first_name": "CLAIRE",
+                                      "profession": "gp", "rpps": "10000000116"},
+                           "fields": {"last_name": ["", "MARTIN"]}}],
+              "counts": {"professional_new": 1, "professional_changed": 0,
+                         "professional_closed": 0, "organization_new": 0,
+                         "organization_changed": 0, "organization_closed": 0}, **fields}
+    return AnnuaireImport.objects.create(crt=crt, **values)
