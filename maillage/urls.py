@@ -17,5 +17,6 @@ urlpatterns = [
     path("volet1/", include("maillage.outreach.urls")),
     path("pilotage/", include("maillage.steering.urls")),
     path("ars/", include("maillage.regional.urls")),
+    path("fhir/R4/", include("maillage.interop.urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -287,6 +287,12 @@ OBJECT_ROUTES = {
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
+    # The FHIR API (bearer tokens, walked by ``interop/tests/test_api_walk.py``): a Patient is
+    # a file the token's user may see; an unsupported type names no object.
+    "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
+    "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
+    "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
+                                                      "id": "inconnu"},
 }
 
 
@@ -459,7 +465,8 @@ def _staff(beneficiary):
 #: each CRT its own figures and records, so another CRT's user gets their own page, not a 404
 #: (``test_tenancy`` checks that and that an unknown value answers 404; that no other CRT's
 #: record appears is tested in ``steering/tests/test_dashboard.py``).
-CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records"}
+CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records",
+                      "interop:unknown_type", "interop:unknown_read"}
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {
