@@ -177,7 +177,15 @@ def api(permission: str | None = None) -> Callable:
 
 
 def is_api(view: Callable) -> bool:
-    return getattr(view, API_ATTR, False) and not getattr(view, PUBLIC_ATTR, False)
+    """A machine endpoint (JSON, not a page): token views, and public ones such as FHIR
+    ``metadata`` (``public_api``)."""
+    return getattr(view, API_ATTR, False)
+
+
+def public_api(view: Callable) -> Callable:
+    """A public machine endpoint: anyone, no token (e.g. the FHIR CapabilityStatement)."""
+    setattr(view, API_ATTR, True)
+    return public(view)
 
 
 def login_only(view: Callable) -> Callable:

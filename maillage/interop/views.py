@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from maillage.core.access import api, public
+from maillage.core.access import api, public_api
 from maillage.core.tenancy import get_for_crt
 
 from .fhir.outcome import FhirError, fhir_response, outcomes
@@ -23,7 +23,7 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("interop:metadata")).removesuffix("metadata")
 
 
-@public
+@public_api
 @outcomes
 def metadata(request: HttpRequest) -> HttpResponse:
     return fhir_response(capability_statement(base_url(request)))

@@ -13,8 +13,9 @@ from maillage.core.tests.urlwalk import all_routes
 
 from .helpers import bearer, issue
 
-API_ROUTES = [r for r in all_routes() if r.api]
-PERMISSION_ROUTES = [r for r in API_ROUTES if r.access not in {"public", "login_only"}]
+API_ROUTES = [r for r in all_routes() if r.api and r.access != "public"]
+PUBLIC_API_ROUTES = [r for r in all_routes() if r.api and r.access == "public"]
+PERMISSION_ROUTES = [r for r in API_ROUTES if r.access != "login_only"]
 
 
 def _url(route, crt, user=None, roles=()):
@@ -40,6 +41,11 @@ def test_permission_matrix(route, client, users, crt_a):
         else:
             assert response.status_code == 403, (route.name, role)
             assert issue(response)["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("route", PUBLIC_API_ROUTES, ids=lambda r: r.name)
+def test_public_endpoints_need_no_token(route, client, db):
+    assert client.get(reverse(route.name)).status_code == 200
 
 
 @pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.name)
