@@ -18,5 +18,6 @@ urlpatterns = [
     path("pilotage/", include("maillage.steering.urls")),
     path("ars/", include("maillage.regional.urls")),
     path("fhir/R4/", include("maillage.interop.urls")),
+    path("jetons-api/", include("maillage.interop.token_urls")),
     path("", include("maillage.core.urls")),
 ]

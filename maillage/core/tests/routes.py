@@ -293,6 +293,7 @@ OBJECT_ROUTES = {
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
                                                       "id": "inconnu"},
+    "api_tokens:revoke": lambda crt, user, roles: {"prefix": _api_token(crt).prefix},
 }
 
 
@@ -455,6 +456,16 @@ def _failed_message(crt):
                                         body="Texte", state=OutboxMessage.State.FAILED)
 
 
+def _api_token(crt):
+    from maillage.core.roles import Role
+    from maillage.core.tests.factories import UserFactory, member
+    from maillage.interop.services import api_token_create
+
+    user = UserFactory()
+    member(user, crt, Role.PARTNER)
+    return api_token_create(actor=None, crt=crt, user=user, name="Jeton").token
+
+
 def _staff(beneficiary):
     from maillage.core.tests.factories import UserFactory
 
@@ -483,5 +494,5 @@ POST_ONLY = {
     "steering:report_narratives", "steering:report_regenerate", "steering:report_submit",
     "steering:report_correct",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
-    "portal:access_remove_caregiver",
+    "portal:access_remove_caregiver", "api_tokens:create", "api_tokens:revoke",
 }
