@@ -290,6 +290,8 @@ OBJECT_ROUTES = {
     # The FHIR API (bearer tokens, walked by ``interop/tests/test_api_walk.py``): a Patient is
     # a file the token's user may see; an unsupported type names no object.
     "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
+    "interop:organization_read": lambda crt, user, roles: {
+        "id": OrganizationFactory(crt=crt).public_id},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
                                                       "id": "inconnu"},

@@ -163,7 +163,7 @@ class TestErrors:
             assert response.status_code == 400
             text = issue(response)["details"]["text"]
             assert text.startswith("Type de ressource inconnu ou non pris en charge")
-            assert "Types pris en charge : Patient." in text
+            assert "Types pris en charge : Patient, Organization." in text
 
     def test_unknown_type_still_needs_a_token(self, client):
         assert client.get("/fhir/R4/Observation").status_code == 401
@@ -270,7 +270,7 @@ class TestMetadata:
         assert body["resourceType"] == "CapabilityStatement"
         assert body["fhirVersion"] == "4.0.1" and body["format"] == ["json"]
         (rest,) = body["rest"]
-        assert [r["type"] for r in rest["resource"]] == ["Patient"]
+        assert [r["type"] for r in rest["resource"]] == ["Patient", "Organization"]
         patient = rest["resource"][0]
         assert [i["code"] for i in patient["interaction"]] == ["read", "search-type"]
         assert [p["name"] for p in patient["searchParam"]] == [
@@ -284,3 +284,35 @@ class TestMetadata:
                 response = client.get(f"/fhir/R4/{resource['type']}", {param["name"]: value},
                                       **coordinator)
                 assert response.status_code == 200, (resource["type"], param["name"])
+
+
+class TestOrganization:
+    def test_read_search_and_refusals(self, client, users, crt_a, crt_b, user_b, coordinator):
+        from maillage.territory.tests.factories import OrganizationFactory
+
+        from .fhir_rules import schema_errors
+
+        org = OrganizationFactory(crt=crt_a, name="SSIAD du Baugeois", finess="490000031",
+                                  siret="")
+        OrganizationFactory(crt=crt_a, name="Pharmacie Centrale", finess="", siret="")
+        url = f"/fhir/R4/Organization/{org.public_id}"
+        body = client.get(url, **coordinator).json()
+        assert body["name"] == "SSIAD du Baugeois" and schema_errors(body) == []
+        assert {"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1490000031"}.items() <= \
+            body["identifier"][0].items()
+
+        def names(**query):
+            bundle = client.get("/fhir/R4/Organization", query, **coordinator).json()
+            assert schema_errors(bundle) == []
+            return [e["resource"]["name"] for e in bundle["entry"]]
+
+        assert names(name="ssiad") == ["SSIAD du Baugeois"]
+        assert names(name="centrale") == ["Pharmacie Centrale"]
+        assert names(identifier="urn:oid:1.2.250.1.71.4.2.2|1490000031") == ["SSIAD du Baugeois"]
+        assert names(identifier="https://finess.esante.gouv.fr|490000031") == \
+            ["SSIAD du Baugeois"]
+        assert client.get("/fhir/R4/Organization", {"birthdate": "1940"},
+                          **coordinator).status_code == 400
+        partner = bearer(users["partner"], crt_a)
+        assert client.get(url, **partner).status_code == 403
+        assert client.get(url, **bearer(user_b, crt_b)).status_code == 404

@@ -31,3 +31,19 @@ class TestDemo:
                        None)
         assert patients == bundle["total"] > 20
         assert profiles == {fr.PROFILE, fr.PROFILE_INS}  # both kinds are exercised
+
+
+def test_every_organization_of_the_demo_directory_validates(demo_module, client, db):
+    user = User.objects.get(username="coordinator")
+    crt = active_memberships(user)[0].crt
+    headers = {"HTTP_AUTHORIZATION": "Bearer " + api_token_create(
+        actor=None, crt=crt, user=user, name="Validation").secret}
+    url, seen = "/fhir/R4/Organization?_count=100", 0
+    while url:
+        bundle = client.get(url, **headers).json()
+        assert fr.schema_errors(bundle) == []
+        for entry in bundle["entry"]:
+            assert fr.schema_errors(entry["resource"]) == [], entry["resource"]["id"]
+            seen += 1
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+    assert seen == bundle["total"] > 0
