@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "maillage.outreach",
     "maillage.steering",
     "maillage.regional",
+    "maillage.interop",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # default (table created by the migration core/0006), Redis when CACHE_URL=redis://host:6379/1.
 # Never the local-memory cache, which counts per process.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://maillage_cache")}
+# The FHIR API: requests per minute and per token (429 beyond, on the cache above).
+FHIR_RATE_LIMIT_PER_MINUTE = env.int("FHIR_RATE_LIMIT_PER_MINUTE", default=120)
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

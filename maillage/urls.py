@@ -17,5 +17,7 @@ urlpatterns = [
     path("volet1/", include("maillage.outreach.urls")),
     path("pilotage/", include("maillage.steering.urls")),
     path("ars/", include("maillage.regional.urls")),
+    path("fhir/R4/", include("maillage.interop.urls")),
+    path("jetons-api/", include("maillage.interop.token_urls")),
     path("", include("maillage.core.urls")),
 ]

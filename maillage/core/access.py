@@ -5,6 +5,10 @@
 - ``@login_only``: any logged-in user, even without membership (log out, change password,
   choose a CRT).
 - ``@public``: anyone (login page, health check, public forms).
+- ``@api(permission)``: a machine client (``Authorization: Bearer``, no session, no CSRF),
+  authenticated by the API authenticator an app registers (``register_api_authenticator``),
+  acting as the token's user in the token's CRT with that membership's roles, whose roles hold
+  ``permission``; ``@api()`` without a permission: any authenticated client.
 - ``@require_region(permission)``: a logged-in user with an active membership of the region
   named in the URL (``region``: its INSEE code; an ARS agent belongs to a region, not to a CRT),
   whose regional role (``REGION_ROLE``) holds ``permission``. Without a ``region`` parameter
@@ -28,6 +32,7 @@ from .roles import Role
 PERMISSION_ATTR = "maillage_permission"
 LOGIN_ONLY_ATTR = "maillage_login_only"
 PUBLIC_ATTR = "maillage_public"
+API_ATTR = "maillage_api"
 
 
 def _known(permission: str) -> Perm:
@@ -125,6 +130,62 @@ def _set_region_context(request) -> None:
         ip_address=audit.client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
         roles=(str(REGION_ROLE),), crt=None))
+
+
+#: Who authenticates API requests: ``fn(request) -> HttpResponse | None``, registered by the app
+#: that owns the credentials (core knows no token model). It sets ``request.user``,
+#: ``membership``, ``crt``, ``roles`` and ``api_authenticated`` or answers the refusal itself.
+_api_authenticator: Callable | None = None
+
+
+def register_api_authenticator(fn: Callable) -> None:
+    global _api_authenticator
+    _api_authenticator = fn
+
+
+def authenticate_api(request):
+    """Run the registered API authenticator; without one, nothing reaches an API view."""
+    if _api_authenticator is None:
+        raise PermissionDenied("Aucune authentification d'API n'est configurée.")
+    return _api_authenticator(request)
+
+
+def api(permission: str | None = None) -> Callable:
+    """Mark an API view (see the module docstring). ``CurrentCrtMiddleware`` authenticates the
+    request before the view; the wrapper checks the role. Refusals raise ``PermissionDenied``:
+    the API's own error handler (outside this decorator) turns them into its format."""
+    permission = _known(permission) if permission is not None else None
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not getattr(request, "api_authenticated", False):
+                raise PermissionDenied("Requête d'API non authentifiée.")
+            if permission is not None and not has_permission(request.roles, permission):
+                raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette ressource.")
+            return view(request, *args, **kwargs)
+
+        wrapped.csrf_exempt = True  # no session, no cookie: nothing to forge
+        setattr(wrapped, API_ATTR, True)
+        if permission is None:
+            setattr(wrapped, LOGIN_ONLY_ATTR, True)
+        else:
+            setattr(wrapped, PERMISSION_ATTR, permission)
+        return wrapped
+
+    return decorator
+
+
+def is_api(view: Callable) -> bool:
+    """A machine endpoint (JSON, not a page): token views, and public ones such as FHIR
+    ``metadata`` (``public_api``)."""
+    return getattr(view, API_ATTR, False)
+
+
+def public_api(view: Callable) -> Callable:
+    """A public machine endpoint: anyone, no token (e.g. the FHIR CapabilityStatement)."""
+    setattr(view, API_ATTR, True)
+    return public(view)
 
 
 def login_only(view: Callable) -> Callable:

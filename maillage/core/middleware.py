@@ -6,7 +6,7 @@ import time
 from django.core.exceptions import PermissionDenied
 
 from . import audit
-from .access import declared_access
+from .access import authenticate_api, declared_access, is_api
 from .models import Membership, MembershipRole
 
 SESSION_KEY = "maillage_crt"
@@ -59,6 +59,10 @@ class CurrentCrtMiddleware:
         access = declared_access(view_func)
         if access is None:
             raise PermissionDenied("Cette page ne déclare aucune permission : accès refusé.")
+        if access != "public" and is_api(view_func):
+            # A machine client: its bearer token, never the session (the authenticator sets
+            # the user, membership, CRT, roles and the audit context, or answers the refusal).
+            return authenticate_api(request)
         user = request.user
         if access == "public" or not user.is_authenticated:
             return None

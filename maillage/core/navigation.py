@@ -51,6 +51,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Rapports d'activité", "steering:report_list", "report.view", "Pilotage"),
     NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire"),
     NavItem("Messages sortants", "core:outbox", "outbox.view", "Territoire"),
+    NavItem("Jetons d'API", "api_tokens:list", "team.manage", "Territoire"),
     NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),
     NavItem("Accès en urgence", "oncall:break_glass_list", "oncall.break_glass.review",
             "Conformité"),

@@ -291,6 +291,15 @@ OBJECT_ROUTES = {
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},
+    # The FHIR API (bearer tokens, walked by ``interop/tests/test_api_walk.py``): a Patient is
+    # a file the token's user may see; an unsupported type names no object.
+    "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
+    "interop:organization_read": lambda crt, user, roles: {
+        "id": OrganizationFactory(crt=crt).public_id},
+    "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
+    "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
+                                                      "id": "inconnu"},
+    "api_tokens:revoke": lambda crt, user, roles: {"prefix": _api_token(crt).prefix},
 }
 
 
@@ -453,6 +462,16 @@ def _failed_message(crt):
                                         body="Texte", state=OutboxMessage.State.FAILED)
 
 
+def _api_token(crt):
+    from maillage.core.roles import Role
+    from maillage.core.tests.factories import UserFactory, member
+    from maillage.interop.services import api_token_create
+
+    user = UserFactory()
+    member(user, crt, Role.PARTNER)
+    return api_token_create(actor=None, crt=crt, user=user, name="Jeton").token
+
+
 def _staff(beneficiary):
     from maillage.core.tests.factories import UserFactory
 
@@ -463,7 +482,8 @@ def _staff(beneficiary):
 #: each CRT its own figures and records, so another CRT's user gets their own page, not a 404
 #: (``test_tenancy`` checks that and that an unknown value answers 404; that no other CRT's
 #: record appears is tested in ``steering/tests/test_dashboard.py``).
-CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records"}
+CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records",
+                      "interop:unknown_type", "interop:unknown_read"}
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {
@@ -481,5 +501,5 @@ POST_ONLY = {
     "steering:report_narratives", "steering:report_regenerate", "steering:report_submit",
     "steering:report_correct",
     "portal:access_link_self", "portal:access_remove_self", "portal:access_link_caregiver",
-    "portal:access_remove_caregiver",
+    "portal:access_remove_caregiver", "api_tokens:create", "api_tokens:revoke",
 }

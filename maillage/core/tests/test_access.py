@@ -50,7 +50,27 @@ def test_undeclared_view_is_refused_at_run_time(client, users):
     assert b"secret" not in response.content
 
 
-PERMISSION_ROUTES = [r for r in ROUTES if r.access not in {"public", "login_only"}]
+#: Screens (session). API views (bearer token, no session) are walked by the same matrix in
+#: ``maillage/interop/tests/test_api_walk.py``.
+PERMISSION_ROUTES = [r for r in ROUTES if r.access not in {"public", "login_only"} and not r.api]
+API_ROUTES = [r for r in ROUTES if r.api and r.access != "public"]
+
+
+def test_the_api_is_in_the_walk():
+    assert API_ROUTES, "The FHIR API routes should be marked @api"
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.name)
+def test_api_views_ignore_the_session(route, client, world, db):
+    """A signed-in browser gets nothing from the API without a bearer token (no session
+    authentication, hence no CSRF to forge)."""
+    crt_world, _ = world
+    crt_world.sign_in(client, "coordinator")
+    kwargs = OBJECT_ROUTES[route.name](crt_world.crt, crt_world.users["coordinator"],
+                                       {"coordinator"}) if route.kwargs else {}
+    response = client.get(reverse(route.name, kwargs=kwargs))
+    assert response.status_code == 401, route.name
+    assert response["Content-Type"].startswith("application/fhir+json")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from maillage.core.access import declared_access
+from maillage.core.access import declared_access, is_api
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,11 @@ class Route:
     @property
     def access(self) -> str | None:
         return declared_access(self.callback)
+
+    @property
+    def api(self) -> bool:
+        """An API view: bearer token, no session (walked with tokens by the API's tests)."""
+        return is_api(self.callback)
 
 
 def _walk(patterns, namespace: str = "", params: tuple[str, ...] = ()):

@@ -1,0 +1,64 @@
+"""API tokens: how a partner system (or a script) calls the FHIR API as one member of a CRT."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from maillage.core.models import Crt
+
+
+def hash_secret(secret: str) -> str:
+    """The SHA-256 (hex) of a token: the only thing stored. The secret is 256 random bits, so a
+    fast hash suffices (no dictionary to slow down) and lets a request find its token by an
+    indexed equality on the hash."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A bearer token: acts as ``user`` (a member of ``crt``) with that membership's roles."""
+
+    crt = models.ForeignKey(Crt, on_delete=models.PROTECT, related_name="+", verbose_name="CRT")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens",
+        verbose_name="compte utilisé",
+    )
+    name = models.CharField("nom", max_length=120)
+    prefix = models.CharField(
+        "préfixe", max_length=16, unique=True,
+        help_text="Début du jeton, non secret, pour le reconnaître.",
+    )
+    key_hash = models.CharField("empreinte SHA-256", max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField("expire le")
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="révoqué par",
+    )
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="créé par",
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton d'API"
+        verbose_name_plural = "jetons d'API"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now

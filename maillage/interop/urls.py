@@ -1,0 +1,18 @@
+"""``/fhir/R4/``: built from the resource registry (``fhir.registry.RESOURCES``)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "interop"
+
+urlpatterns = [path("metadata", views.metadata, name="metadata")]
+for _type, (_read, _search) in views.VIEWS.items():
+    urlpatterns += [
+        path(f"{_type}", _search, name=f"{_type.lower()}_search"),
+        path(f"{_type}/<str:id>", _read, name=f"{_type.lower()}_read"),
+    ]
+urlpatterns += [
+    path("<str:resource_type>", views.unknown_type, name="unknown_type"),
+    path("<str:resource_type>/<str:id>", views.unknown_type, name="unknown_read"),
+]
