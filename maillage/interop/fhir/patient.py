@@ -9,7 +9,7 @@ from django.db.models import Q
 from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.identity import IdentityStatus, InsOid, normalize_matricule
 from maillage.beneficiaries.models import Beneficiary
-from maillage.core.audit import audit_log
+from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
 from .resource import FR_CORE, ResourceType
@@ -126,9 +126,9 @@ def queryset(request):
 def on_read(request, people) -> None:
     """Each Patient shown is a read of the person's file, in their « who read my file »."""
     prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    for b in people:
-        audit_log(actor=request.user, action="fhir.patient_read", obj=b, beneficiary=b,
-                  details={"jeton": prefix})
+    audit_log_many(actor=request.user, events=[  # a page of 100: one insert
+        {"action": "fhir.patient_read", "obj": b, "beneficiary": b, "details": {"jeton": prefix}}
+        for b in people])
 
 
 _NOTHING = Q(pk__in=[])
