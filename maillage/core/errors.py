@@ -22,3 +22,21 @@ class ConflictError(DomainError):
             field=None,
             code="conflict",
         )
+
+
+class FileRefusedError(DomainError):
+    """An imported file refused whole, nothing imported: ``errors`` lists (line number, French
+    reason), ``more`` counts the errors past those listed."""
+
+    def __init__(self, errors: list[tuple[int, str]], more: int = 0):
+        self.errors = errors
+        self.more = more
+        super().__init__("Fichier refusé, rien n'a été importé. " + " ".join(self.messages),
+                         field="file")
+
+    @property
+    def messages(self) -> list[str]:
+        out = [f"ligne {n} : {reason}" for n, reason in self.errors]
+        if self.more:
+            out.append(f"… et {self.more} autre(s) erreur(s).")
+        return out

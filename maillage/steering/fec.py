@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from maillage.core.errors import DomainError
+from maillage.core.errors import FileRefusedError
 
 COLUMNS = (
     "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -22,24 +22,8 @@ _AMOUNT = re.compile(r"^-?\d+(?:[,.]\d{1,2})?$")
 _DATE = re.compile(r"^\d{8}$")
 
 
-class FecError(DomainError):
+class FecError(FileRefusedError):
     """The file is refused; ``errors`` lists (line number, French reason)."""
-
-    def __init__(self, errors: list[tuple[int, str]], more: int = 0):
-        self.errors = errors
-        self.more = more
-        lines = [f"ligne {n} : {reason}" for n, reason in errors]
-        if more:
-            lines.append(f"… et {more} autre(s) erreur(s).")
-        super().__init__("Fichier refusé, rien n'a été importé. " + " ".join(lines),
-                         field="file")
-
-    @property
-    def messages(self) -> list[str]:
-        out = [f"ligne {n} : {reason}" for n, reason in self.errors]
-        if self.more:
-            out.append(f"… et {self.more} autre(s) erreur(s).")
-        return out
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from stdnum import luhn
 
-from maillage.core.errors import DomainError
+from maillage.core.errors import FileRefusedError
 
 from .models import Organization, Professional
 
@@ -93,21 +93,8 @@ MAX_ERRORS = 20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AnnuaireFileError(DomainError):
+class AnnuaireFileError(FileRefusedError):
     """The file is refused; ``errors`` lists (line number, French reason)."""
-
-    def __init__(self, errors: list[tuple[int, str]], more: int = 0):
-        self.errors = errors
-        self.more = more
-        super().__init__("Fichier refusé, rien n'a été importé. " + " ".join(self.messages),
-                         field="file")
-
-    @property
-    def messages(self) -> list[str]:
-        out = [f"ligne {n} : {reason}" for n, reason in self.errors]
-        if self.more:
-            out.append(f"… et {self.more} autre(s) erreur(s).")
-        return out
 
 
 def _norm(name: str) -> str:
