@@ -507,9 +507,12 @@ def annuaire_import_review(request: HttpRequest, public_id) -> HttpResponse:
         kind = ""
     rows = [c for c in record.changes if not kind or c["kind"] == kind]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    order = {name: i for i, name in enumerate(annuaire.FIELD_LABELS)}
     for change in page.object_list:
-        change["readable"] = [(annuaire.FIELD_LABELS.get(f, f), old, new)
-                              for f, (old, new) in change["fields"].items()]
+        # In FIELD_LABELS' order: PostgreSQL's jsonb does not keep the keys' order.
+        change["readable"] = [(annuaire.FIELD_LABELS.get(f, f), old, new) for f, (old, new) in
+                              sorted(change["fields"].items(),
+                                     key=lambda item: order.get(item[0], len(order)))]
     return render(request, "territory/annuaire_import_review.html", {
         "record": record, "page": page, "kind": kind, "kinds": CHANGE_KINDS,
         "counts": record.counts, "summary": annuaire.summary_text(record.counts),
