@@ -9,7 +9,7 @@ from maillage.core.access import require
 from maillage.core.errors import DomainError
 from maillage.core.selectors import team_members
 
-from .models import ApiToken
+from .access import tokens_visible
 from .services import MAX_DAYS, api_token_create, api_token_revoke
 
 #: Where a new token waits, in the session, for the next page to show it once.
@@ -19,7 +19,8 @@ NEW_TOKEN_SESSION_KEY = "maillage_new_api_token"  # noqa: S105 - a session key
 @require("team.manage")
 @require_GET
 def tokens(request: HttpRequest) -> HttpResponse:
-    rows = ApiToken.objects.filter(crt=request.crt).select_related("user", "created_by")
+    rows = (tokens_visible(crt=request.crt, roles=request.roles)
+            .select_related("user", "created_by"))
     return render(request, "interop/tokens.html", {
         "tokens": rows, "members": team_members(crt=request.crt), "max_days": MAX_DAYS,
         "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
@@ -53,7 +54,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require("team.manage")
 @require_POST
 def token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
-    token = ApiToken.objects.filter(crt=request.crt, prefix=prefix).first()
+    token = tokens_visible(crt=request.crt, roles=request.roles).filter(prefix=prefix).first()
     if token is None:
         raise Http404("Aucun jeton ne correspond.")
     try:

@@ -25,7 +25,9 @@ def test_coordinator_creates_sees_once_and_revokes(client, users, crt_a):
     assert token.key_hash == hash_secret(secret) and token.user == users["partner"]
     assert token.created_by == users["coordinator"]
     assert "ne s'affiche qu'une fois" in page
-    assert secret not in client.get(LIST).content.decode()  # once
+    listed = client.get(LIST)
+    assert secret not in listed.content.decode()  # once
+    assert "Logiciel du DAC" in visible_text(listed) and "actif" in visible_text(listed)
     assert client.get("/fhir/R4/Patient",
                       HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
     client.post(reverse("api_tokens:revoke", args=[token.prefix]))
