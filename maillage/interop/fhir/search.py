@@ -130,3 +130,24 @@ def decode_cursor(values: list[str]) -> uuid.UUID | None:
     except (ValueError, TypeError):
         raise _bad(CURSOR, "curseur de page invalide : suivez le lien « next » tel quel.") \
             from None
+
+
+# --- reference -----------------------------------------------------------------------------
+def reference_q(field: str, name: str, resource_type: str = "Patient") -> Callable[[str], Q]:
+    """A reference parameter (``patient=Patient/<id>``, ``<id>`` or a full URL ending so) on
+    ``field``, the foreign key to the model whose ``public_id`` is the resource id."""
+
+    def to_q(value: str) -> Q:
+        text = value.rstrip("/")
+        if "/" in text:
+            kind, _, text = text.rpartition("/")
+            if kind.rsplit("/", 1)[-1] != resource_type:
+                raise _bad(name, f"une référence « {resource_type}/<id> » est attendue.")
+        try:
+            public_id = uuid.UUID(text)
+        except ValueError:
+            raise _bad(name, f"« {value} » n'est pas l'identifiant d'une ressource "
+                             f"{resource_type}.") from None
+        return Q(**{f"{field}__public_id": public_id})
+
+    return to_q
