@@ -10,11 +10,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.crypto import EncryptedTextField
+from maillage.core.folding import words_key
 from maillage.core.models import TenantModel, VersionedModel
 from maillage.core.validators import validate_insee_commune
 from maillage.territory.models import Commune, Organization, Professional
 
 from .identity import IdentityDocument, IdentityStatus, InsOid, Sex, validate_matricule
+
+#: The names a search of people matches (``Beneficiary.name_key``).
+NAME_FIELDS = ("birth_name", "used_name", "first_names", "first_name", "used_first_name")
 
 
 class Beneficiary(TenantModel, VersionedModel):
@@ -49,6 +53,10 @@ class Beneficiary(TenantModel, VersionedModel):
     )
     first_name = models.CharField("premier prénom de naissance", max_length=80)
     used_first_name = models.CharField("prénom utilisé", max_length=80, blank=True)
+    #: Every name word folded (``core.folding.words_key``): what name searches match, accents
+    #: and case aside. Kept by ``save`` and ``NAME_FIELDS``' writers (``refresh_name_key``).
+    name_key = models.CharField("clé de recherche des noms", max_length=600, blank=True,
+                                editable=False)
     birth_date = models.DateField("date de naissance")
     sex = models.CharField("sexe", max_length=1, choices=Sex)
     birth_place_code = models.CharField(
@@ -157,6 +165,15 @@ class Beneficiary(TenantModel, VersionedModel):
                 name="benef_gir_range",
             )
         ]
+
+    def refresh_name_key(self) -> None:
+        self.name_key = words_key(*(getattr(self, f) for f in NAME_FIELDS))
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_key()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         born = "née" if self.sex == Sex.FEMALE else "né"

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from maillage.core.folding import fold
+
 from .access import visible_beneficiaries
 from .models import (
     AggirEvaluation,
@@ -39,12 +41,17 @@ def list_matching(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary
 
 
 def _named(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary]:
-    for word in query.split()[:3]:
-        qs = qs.filter(
-            Q(birth_name__icontains=word) | Q(used_name__icontains=word)
-            | Q(first_name__icontains=word) | Q(used_first_name__icontains=word)
-        )
+    """Each word (three at most) appears in a name, accents and case aside (``name_key``)."""
+    for word in fold(query).split()[:3]:
+        qs = qs.filter(name_key__contains=word)
     return qs
+
+
+def name_starts_q(text: str) -> Q:
+    """A name word starts with ``text`` (its words in order), accents and case aside: the
+    FHIR ``name`` search (« dupre » finds « Dupré-Lefèvre », « lefe » too)."""
+    folded = fold(text)
+    return Q(name_key__contains=f" {folded}") if folded else Q(pk__in=[])
 
 
 def audit_person_ids(crt, query: str) -> QuerySet:

@@ -156,9 +156,10 @@ def beneficiary_update_identity(*, actor, beneficiary: Beneficiary, version: int
         beneficiary.identity_validated_by = None
     _apply_identity_validation(beneficiary, actor)
     _check_identity(beneficiary)
+    beneficiary.refresh_name_key()
     save_versioned(
         beneficiary, actor=actor, version=version,
-        fields=(*IDENTITY_FIELDS, "identity_validated_by", "identity_validated_on"),
+        fields=(*IDENTITY_FIELDS, "identity_validated_by", "identity_validated_on", "name_key"),
     )
     diff = changes(before, beneficiary)
     audit_log(actor=actor, action="beneficiary.identity_updated", obj=beneficiary,

@@ -8,11 +8,12 @@ written by the application. About 42 000 entries; a search scans them once (a fe
 import csv
 import gzip
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+
+from maillage.core.folding import fold
 
 DATA = Path(__file__).with_name("data") / "birthplaces.csv.gz"
 SEARCH_LIMIT = 15
@@ -115,10 +116,7 @@ def _spans(text: str) -> tuple[tuple[str, str], ...]:
 
 def normalize(text: str) -> str:
     """Lower case, no accents, hyphens and apostrophes as spaces, « st » as « saint »."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("œ", "oe").replace("æ", "ae")
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = fold(text).split()
     return " ".join(ABBREVIATIONS.get(word, word) for word in words)
 
 

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from maillage.beneficiaries.models import Beneficiary
 from maillage.beneficiaries.tests.factories import shared_file
 from maillage.core.audit import audit_log
 from maillage.core.models import AuditEvent
@@ -96,10 +95,9 @@ def test_another_crts_person_is_not_found(client, users, crt_b, user_b):
 
 def test_the_audit_list_searches_and_names_persons(client, users, trail, crt_a):
     other = shared_file(crt_a, users["nurse"])
-    Beneficiary.objects.filter(pk=trail.pk).update(birth_name="Verdier", used_name="")
-    Beneficiary.objects.filter(pk=other.pk).update(birth_name="Lambert", used_name="")
-    trail.refresh_from_db()
-    other.refresh_from_db()
+    for b, name in ((trail, "Verdier"), (other, "Lambert")):
+        b.birth_name, b.used_name = name, ""
+        b.save()
     audit_log(actor=users["nurse"], action="beneficiary.viewed", crt=crt_a, obj=other,
               beneficiary=other)
     client.force_login(users["auditor"])

@@ -129,6 +129,23 @@ class TestIdentity:
             users["nurse"], timezone.localdate())
         assert "INS transmissible" in visible_text(client.get(url("detail", b)))
 
+    def test_the_list_finds_a_renamed_person_without_accents(self, client, users, crt_a, segre):
+        b = BeneficiaryFactory(crt=crt_a, commune=segre, birth_name="LEMAIRE",
+                               first_names="Odette Marie", first_name="Odette")
+        client.force_login(users["coordinator"])
+        data = identity_data(segre, birth_name="Lefèvre-Noël", first_names="Hélène",
+                             first_name="Hélène", version=b.version)
+        assert client.post(url("identity_edit", b), data).status_code == 302
+        listed = visible_text(client.get(reverse("beneficiaries:list"), {"q": "lefevre noel"}))
+        assert "LEFÈVRE-NOËL Hélène" in listed
+        assert "Aucun" not in listed
+        gone = visible_text(client.get(reverse("beneficiaries:list"), {"q": "lemaire"}))
+        assert "LEFÈVRE-NOËL" not in gone
+        b.refresh_from_db()  # the stored key is what the names give, after the service's update
+        key = b.name_key
+        b.refresh_name_key()
+        assert b.name_key == key == " lefevre noel helene helene"
+
     def test_concurrent_edit_is_detected(self, client, users, crt_a, segre):
         b = BeneficiaryFactory(crt=crt_a, commune=segre, birth_name="LEMAIRE",
                                first_names="Odette Marie", first_name="Odette")

@@ -6,6 +6,7 @@ import uuid
 from django.db.models import Q
 
 from maillage.core.permissions import Perm
+from maillage.territory.access import organizations_visible
 from maillage.territory.models import Organization
 
 from .resource import FR_CORE, ResourceType
@@ -63,8 +64,9 @@ def serialize(org: Organization, base_url: str = "") -> dict:
 
 
 def queryset(request):
-    """The CRT's directory, as the partner pages show it (``directory.view``)."""
-    return Organization.objects.filter(crt=request.crt).select_related("commune")
+    """The CRT's directory, through the directory's policy (the partner pages')."""
+    return organizations_visible(crt=request.crt, user=request.user,
+                                 roles=request.roles).select_related("commune")
 
 
 def on_read(request, organizations) -> None:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.identity import IdentityStatus, InsOid, normalize_matricule
 from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.selectors import name_starts_q
 from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
@@ -162,15 +163,6 @@ def identifier_q(value: str) -> Q:
     return q
 
 
-def name_q(value: str) -> Q:
-    """FHIR string search: any name part starts with ``value``, case ignored."""
-    q = Q()
-    for field in ("birth_name", "used_name", "first_names", "used_first_name"):
-        q |= Q(**{f"{field}__istartswith": value})
-    return q | Q(first_names__icontains=f" {value}") | Q(birth_name__icontains=f" {value}") \
-        | Q(birth_name__icontains=f"-{value}")
-
-
 PATIENT = ResourceType(
     type="Patient",
     permission=Perm.BENEFICIARY_VIEW,
@@ -189,7 +181,8 @@ PATIENT = ResourceType(
                     "http://hl7.org/fhir/SearchParameter/Patient-identifier"),
         SearchParam("name", "string",
                     "Début d'un nom ou d'un prénom (de naissance ou utilisé), sans tenir compte "
-                    "de la casse.", name_q, "http://hl7.org/fhir/SearchParameter/individual-name"),
+                    "de la casse ni des accents.", name_starts_q,
+                    "http://hl7.org/fhir/SearchParameter/individual-name"),
         SearchParam("birthdate", "date",
                     "Date de naissance (AAAA, AAAA-MM, AAAA-MM-JJ ; préfixes eq, ne, lt, gt, "
                     "le, ge).", date_q("birth_date", "birthdate"),

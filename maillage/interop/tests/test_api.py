@@ -217,6 +217,19 @@ class TestSearch:
         assert ids(_lastUpdated=f"ge{timezone.localdate().isoformat()}") == {q, v}
         assert ids(_lastUpdated="lt2000") == set()
 
+    def test_name_ignores_accents_case_and_hyphens(self, client, crt_a, coordinator):
+        helene = BeneficiaryFactory(crt=crt_a, birth_name="DUPRÉ-LEFÈVRE", first_names="Hélène",
+                                    first_name="Hélène")
+        BeneficiaryFactory(crt=crt_a, birth_name="LEDUPRE")
+
+        def ids(name):
+            return {e["resource"]["id"] for e in
+                    client.get(PATIENTS, {"name": name}, **coordinator).json()["entry"]}
+        assert ids("dupre") == ids("DUPRÉ") == ids("lefevre") == {str(helene.public_id)}
+        assert ids("helene") == ids("Hélè") == {str(helene.public_id)}
+        assert ids("dupre lefe") == {str(helene.public_id)}  # words in order
+        assert ids("upre") == set()  # a name starts with the text, it does not contain it
+
     def test_paging_follows_next_to_the_end(self, client, crt_a, coordinator):
         made = {str(BeneficiaryFactory(crt=crt_a).public_id) for _ in range(7)}
         seen, url, pages = [], f"{PATIENTS}?_count=3", 0
