@@ -63,6 +63,14 @@ def test_every_key_page_is_measured_on_the_demo(demo_module):
         m = measured[key]
         assert m.status == 200, (key, m.status)
         assert m.html_bytes > 0 and 0 < m.gzip_bytes < m.html_bytes
+    # The API's pages are called with a bearer token: a Bundle of 100 Patients, then the
+    # last page of the export through the keyset cursor.
+    first = measured["coordinator", "interop:patient_search"]
+    last = measured["doctor", "interop:patient_search"]
+    assert "_cursor=" in last.url and "_cursor=" not in first.url
+    assert first.queries == last.queries  # the same work at the end as at the start
+    assert set(measure_pages(runs=1, only="interop:")) == {
+        ("coordinator", "interop:patient_search"), ("doctor", "interop:patient_search")}
 
 
 def test_the_load_report_gives_throughput_p95_errors_and_the_health_share(tmp_path):

@@ -28,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import resolve
 
 from maillage.core.discovery import app_modules
@@ -50,7 +50,11 @@ KEY_PAGES = {
     ("care_aide", "visits:my_day"): "Mes passages",
     ("nurse", "oncall:screen"): "Recherche d'astreinte",
     ("doctor", "beneficiaries:detail"): "Dossier d'une personne",
+    ("coordinator", "interop:patient_search"): "API FHIR : 100 Patients",
+    ("doctor", "interop:patient_search"): "API FHIR : dernière page d'un export",
 }
+#: The API's pages are called with a bearer token (``interop.bench``), not a session.
+API_PREFIX = "/fhir/"
 
 
 def pages():
@@ -101,22 +105,45 @@ class Measure:
                        queries=max(self.queries, other.queries))
 
 
-def measure_pages(runs: int) -> dict[tuple[str, str], Measure]:
-    """Time every bench page on the current database, ``runs`` times each after a warm-up,
-    asking for gzip as a browser does."""
+def _client(user, host: str, api: bool) -> Client:
+    """A browser's session, or a partner system's bearer token (a token of the bench run)."""
+    if not api:
+        client = Client(HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip",
+                        raise_request_exception=False)
+        client.force_login(user)
+        return client
+    from maillage.core.middleware import active_memberships
+    from maillage.interop.services import api_token_create
+
+    membership = active_memberships(user)[0]
+    token = api_token_create(actor=None, crt=membership.crt, user=user, name="Banc", days=1)
+    return Client(HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip", raise_request_exception=False,
+                  HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+
+
+def measure_pages(runs: int, only: str = "") -> dict[tuple[str, str], Measure]:
+    """Time every bench page (those whose view name contains ``only``) on the current database,
+    ``runs`` times each after a warm-up, asking for gzip as a browser does."""
+    # The bench calls the API faster than a partner may: its tokens are not rate limited.
+    with override_settings(FHIR_RATE_LIMIT_PER_MINUTE=10**9):
+        return _measure_pages(runs, only)
+
+
+def _measure_pages(runs: int, only: str) -> dict[tuple[str, str], Measure]:
     users = get_user_model().objects
     if not users.filter(username="coordinator").exists():
         raise CommandError("Chargez d'abord la démonstration : uv run maillage demo --no-serve")
     host = next((h for h in settings.ALLOWED_HOSTS if h not in {"*", ""}), "localhost")
-    clients: dict[str, Client] = {}
+    clients: dict[tuple[str, bool], Client] = {}
     results = {}
     for username, url in pages():
-        client = clients.get(username)
-        if client is None:
-            client = clients[username] = Client(
-                HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip", raise_request_exception=False)
-            client.force_login(users.get(username=username))
         key = page_key(username, url)
+        if only not in key[1]:
+            continue
+        api = url.startswith(API_PREFIX)
+        client = clients.get((username, api))
+        if client is None:
+            client = clients[username, api] = _client(users.get(username=username), host, api)
         warm_up = client.get(url)
         if warm_up.status_code != 200:
             # A broken page is reported on its line; the others are still measured.
@@ -180,11 +207,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--load", action="store_true",
             help="Scénario de charge Locust (gunicorn 4 workers) au lieu des temps serveur.")
+        parser.add_argument(
+            "--only", default="",
+            help="Seulement les pages dont le nom de vue contient ce texte (ex. « interop: »).")
         parser.add_argument("--users", type=int, default=100, help="Utilisateurs Locust.")
         parser.add_argument("--seconds", type=int, default=60, help="Durée du tir Locust.")
         parser.add_argument("--workers", type=int, default=4, help="Workers gunicorn.")
 
-    def handle(self, *args, runs, rounds, scale, reuse, load, users, seconds, workers,
+    def handle(self, *args, runs, rounds, scale, reuse, load, users, seconds, workers, only,
                **options):
         if runs < 1:
             raise CommandError("--runs doit être au moins 1.")
@@ -197,15 +227,15 @@ class Command(BaseCommand):
                      workers=workers)
             return
         if scale is None:
-            self._single(runs)
+            self._single(runs, only)
             return
         if scale < 2:
             raise CommandError("--scale doit être au moins 2 (comparé à ×1).")
-        self._compare(runs, scale, reuse, rounds)
+        self._compare(runs, scale, reuse, rounds, only)
 
-    def _single(self, runs: int) -> None:
+    def _single(self, runs: int, only: str) -> None:
         self.stdout.write(f"{'page':55} {'médiane':>8} {'p95':>8} {'requêtes':>9} {'HTML':>8}")
-        for m in measure_pages(runs).values():
+        for m in measure_pages(runs, only).values():
             if m.status != 200:
                 self.stdout.write(f"{m.username + ' ' + m.url:55} statut {m.status}")
                 continue
@@ -213,7 +243,7 @@ class Command(BaseCommand):
                 f"{m.username + ' ' + m.url:55} {m.median_ms:7.1f}ms {m.p95_ms:7.1f}ms "
                 f"{m.queries:9d} {_kb(m.html_bytes):>8}")
 
-    def _compare(self, runs: int, scale: int, reuse: bool, rounds: int) -> None:
+    def _compare(self, runs: int, scale: int, reuse: bool, rounds: int, only: str) -> None:
         from maillage.core.bench_db import bench_database
 
         for size in (1, scale):  # both loaded (or found) first
@@ -226,7 +256,7 @@ class Command(BaseCommand):
                 with bench_database(size, reuse=True, out=self.stdout, quiet=True) as label:
                     self.stdout.write(f"Tour {done + 1}/{rounds} : pages ×{size} ({label}, "
                                       f"{share} passages)…")
-                    for key, m in measure_pages(share).items():
+                    for key, m in measure_pages(share, only).items():
                         seen = measured[size].get(key)
                         measured[size][key] = seen.merged(m) if seen else m
         small, large = measured[1], measured[scale]
@@ -258,7 +288,8 @@ class Command(BaseCommand):
                 f"{queries:>9} {_kb(m.html_bytes):>8} {_kb(m.gzip_bytes):>7} "
                 f"{'oui' if m.gzip_encoded else 'non':>6}  "
                 + (self.style.ERROR("✗ " + ", ".join(missed)) if missed else ""))
-        missing = [label for key, label in KEY_PAGES.items() if key not in large]
+        missing = [label for key, label in KEY_PAGES.items()
+                   if key not in large and only in key[1]]
         if missing:
             self.stdout.write(self.style.WARNING(
                 "Pages clés absentes des bench.py : " + ", ".join(missing)))

@@ -1,0 +1,32 @@
+"""The FHIR API timed by ``maillage bench`` (with a bearer token of the account, not a session):
+a search page of 100 Patients, and a page deep into a full export (the last page of 100 reached
+through the ``_cursor`` of the keyset paging, measured as the doctor so that both are told apart
+in the ×1/×N table). Issue 15's targets: 100 Patients under 200 ms at ×10, flat per page."""
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from maillage.beneficiaries.access import beneficiaries_for
+from maillage.core.middleware import active_memberships
+
+from .fhir.search import encode_cursor
+
+PAGE = 100
+
+
+def _last_page_cursor(username: str) -> str:
+    """The ``_cursor`` of the export's last page of 100 (of the page after the first Patient
+    when the CRT holds fewer than 101)."""
+    user = get_user_model().objects.get(username=username)
+    membership = active_memberships(user)[0]
+    ids = beneficiaries_for("identity", crt=membership.crt, user=user,
+                            roles=membership.role_codes).order_by("-public_id")
+    after = ids.values_list("public_id", flat=True)[PAGE:PAGE + 1].first() or ids.values_list(
+        "public_id", flat=True).last()
+    return f"&_cursor={encode_cursor(after)}"
+
+
+def pages():
+    search = reverse("interop:patient_search")
+    yield "coordinator", f"{search}?_count={PAGE}"
+    yield "doctor", f"{search}?_count={PAGE}{_last_page_cursor('doctor')}"
