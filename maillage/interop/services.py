@@ -20,6 +20,7 @@ TOKEN_START = "mlg_"  # noqa: S105 (a visible marker, not a secret)
 #: Characters of the token kept, not secret, to recognise it in lists (``mlg_`` + 8).
 PREFIX_LENGTH = 12
 MAX_DAYS = 730
+DEFAULT_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def _check_manager(actor, crt: Crt) -> None:
 
 
 @transaction.atomic
-def api_token_create(*, actor, crt: Crt, user, name: str, days: int = 365) -> CreatedToken:
+def api_token_create(*, actor, crt: Crt, user, name: str, days: int = DEFAULT_DAYS) -> CreatedToken:
     """A token acting as ``user`` (an active member of ``crt``) for ``days`` days."""
     _check_manager(actor, crt)
     name = (name or "").strip()

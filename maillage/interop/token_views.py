@@ -10,45 +10,49 @@ from maillage.core.errors import DomainError
 from maillage.core.selectors import team_members
 
 from .access import tokens_visible
-from .services import MAX_DAYS, api_token_create, api_token_revoke
+from .forms import ApiTokenForm
+from .services import api_token_create, api_token_revoke
 
 #: Where a new token waits, in the session, for the next page to show it once.
 NEW_TOKEN_SESSION_KEY = "maillage_new_api_token"  # noqa: S105 - a session key
 
 
-@require("team.manage")
-@require_GET
-def tokens(request: HttpRequest) -> HttpResponse:
+def _page(request: HttpRequest, form: ApiTokenForm, *, status: int = 200) -> HttpResponse:
     rows = (tokens_visible(crt=request.crt, roles=request.roles)
             .select_related("user", "created_by"))
     return render(request, "interop/tokens.html", {
-        "tokens": rows, "members": team_members(crt=request.crt), "max_days": MAX_DAYS,
+        "tokens": rows, "form": form,
         "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
-    })
+    }, status=status)
+
+
+@require("team.manage")
+@require_GET
+def tokens(request: HttpRequest) -> HttpResponse:
+    return _page(request, ApiTokenForm(members=team_members(crt=request.crt)))
 
 
 @require("team.manage")
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    member = next((m for m in team_members(crt=request.crt)
-                   if str(m.public_id) == request.POST.get("member")), None)
-    try:
-        days = int(request.POST.get("days") or 365)
-    except ValueError:
-        days = 0
-    try:
-        if member is None:
-            raise DomainError("Choisissez le compte que le logiciel utilisera.")
-        created = api_token_create(actor=request.user, crt=request.crt, user=member.user,
-                                   name=request.POST.get("name", ""), days=days)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("api_tokens:list")
-    request.session[NEW_TOKEN_SESSION_KEY] = {
-        "name": created.token.name, "secret": created.secret,
-        "user": member.user.get_full_name() or member.user.username,
-    }
-    return redirect("api_tokens:list")
+    """The form's errors next to their field (400), nothing created; else the secret waits in
+    the session for the list to show it once."""
+    form = ApiTokenForm(request.POST, members=team_members(crt=request.crt))
+    if form.is_valid():
+        member = form.members[form.cleaned_data["member"]]
+        try:
+            created = api_token_create(
+                actor=request.user, crt=request.crt, user=member.user,
+                name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {
+                "name": created.token.name, "secret": created.secret,
+                "user": member.user.get_full_name() or member.user.username,
+            }
+            return redirect("api_tokens:list")
+    return _page(request, form, status=400)
 
 
 @require("team.manage")

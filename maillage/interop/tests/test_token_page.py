@@ -1,5 +1,7 @@
 """The coordinator's API token page: the three people, the secret shown once, revocation."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -36,13 +38,30 @@ def test_coordinator_creates_sees_once_and_revokes(client, users, crt_a):
                       HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
 
 
-def test_bad_input_is_shown_in_french(client, users, crt_a):
+def test_bad_input_is_shown_next_to_its_field_in_french(client, users, crt_a):
     client.force_login(users["coordinator"])
-    client.post(reverse("api_tokens:create"), {"member": "", "name": "X", "days": "30"})
-    assert "Choisissez le compte" in visible_text(client.get(LIST))
-    client.post(reverse("api_tokens:create"), {
-        "member": _member_id(users["nurse"], crt_a), "name": "X", "days": "9999"})
-    assert "La durée de validité va de 1 à 730 jours." in visible_text(client.get(LIST))
+    nurse = _member_id(users["nurse"], crt_a)
+    cases = [
+        ({"member": "", "name": "X", "days": "30"}, "member",
+         "Choisissez le compte que le logiciel utilisera."),
+        ({"member": "123", "name": "X", "days": "30"}, "member",
+         "Choisissez un compte de l'équipe du CRT."),
+        ({"member": nurse, "name": "  ", "days": "30"}, "name",
+         "Donnez un nom au jeton (le logiciel qui l'utilise)."),
+        ({"member": nurse, "name": "X", "days": "9999"}, "days",
+         "La durée de validité va de 1 à 730 jours."),
+        ({"member": nurse, "name": "X", "days": "trois"}, "days", "Indiquez un nombre de jours."),
+    ]
+    for data, field, says in cases:
+        response = client.post(reverse("api_tokens:create"), data)
+        assert response.status_code == 400, data
+        html = unescape(response.content.decode())
+        error = html.split(f'id="id_{field}_errors"')[1].split("</div>")[0]
+        assert says in error, (data, error)
+        assert f'aria-describedby="id_{field}_help id_{field}_errors"' in html \
+            or f'aria-describedby="id_{field}_errors"' in html
+    # What was typed stays in the form.
+    assert 'value="X"' in response.content.decode()
     assert not ApiToken.objects.exists()
 
 

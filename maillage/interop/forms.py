@@ -1,0 +1,33 @@
+"""The form of the API token page."""
+
+from django import forms
+
+from maillage.core.forms import BootstrapFormMixin
+
+from .services import DEFAULT_DAYS, MAX_DAYS
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    member = forms.ChoiceField(
+        label="Compte utilisé",
+        help_text="Le logiciel verra exactement ce que ce compte voit.",
+        error_messages={"required": "Choisissez le compte que le logiciel utilisera.",
+                        "invalid_choice": "Choisissez un compte de l'équipe du CRT."})
+    name = forms.CharField(
+        label="Nom (logiciel appelant)", max_length=120,
+        error_messages={"required": "Donnez un nom au jeton (le logiciel qui l'utilise)."})
+    days = forms.IntegerField(
+        label="Validité (jours)", min_value=1, max_value=MAX_DAYS, initial=DEFAULT_DAYS,
+        error_messages={
+            "required": f"Indiquez une durée de validité, de 1 à {MAX_DAYS} jours.",
+            "invalid": "Indiquez un nombre de jours.",
+            "min_value": f"La durée de validité va de 1 à {MAX_DAYS} jours.",
+            "max_value": f"La durée de validité va de 1 à {MAX_DAYS} jours."})
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = {str(m.public_id): m for m in members}
+        self.fields["member"].choices = [("", "—")] + [
+            (key, f"{m.user.get_full_name() or m.user.username} ({m.user.username})")
+            for key, m in self.members.items()]
+        self._style_fields()
