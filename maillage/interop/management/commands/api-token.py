@@ -21,7 +21,8 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Créer un jeton (affiché une seule fois).")
         create.add_argument("--user", required=True, help="Identifiant du compte utilisé.")
         create.add_argument("--crt", help="FINESS du CRT (si le compte est membre de plusieurs).")
-        create.add_argument("--days", type=int, default=DEFAULT_DAYS, help="Durée de validité (jours).")
+        create.add_argument("--days", type=int, default=DEFAULT_DAYS,
+                            help="Durée de validité (jours).")
         create.add_argument("--name", default="", help="Nom du jeton (le logiciel appelant).")
         listing = sub.add_parser("list", help="Lister les jetons.")
         listing.add_argument("--crt", help="FINESS du CRT.")
