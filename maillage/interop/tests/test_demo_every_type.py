@@ -1,0 +1,50 @@
+"""Issue 15's « done means »: the demo answers every resource type the API serves with at least
+one resource (tokens of the demo coordinator and doctor together), and every resource of every
+search page validates against the R4 schema."""
+
+import pytest
+
+from maillage.core.middleware import active_memberships
+from maillage.core.models import User
+from maillage.interop.fhir.registry import RESOURCES
+from maillage.interop.services import api_token_create
+
+from . import fhir_rules as fr
+
+
+@pytest.fixture(scope="module")
+def readers(demo_module, django_db_blocker):
+    with django_db_blocker.unblock():
+        headers = []
+        for username in ("coordinator", "doctor"):
+            user = User.objects.get(username=username)
+            crt = active_memberships(user)[0].crt
+            secret = api_token_create(actor=None, crt=crt, user=user, name="Démo").secret
+            headers.append({"HTTP_AUTHORIZATION": f"Bearer {secret}"})
+        return headers
+
+
+def _all(client, headers, url):
+    while url:
+        response = client.get(url, **headers)
+        assert response.status_code == 200, (url, response.content[:300])
+        bundle = response.json()
+        assert fr.schema_errors(bundle) == [], url
+        yield from (entry["resource"] for entry in bundle.get("entry", []))
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+
+
+@pytest.mark.parametrize("resource_type", sorted(RESOURCES))
+def test_the_demo_answers_every_type_and_each_resource_validates(resource_type, readers,
+                                                                 client, db):
+    seen = {}
+    for headers in readers:
+        for resource in _all(client, headers, f"/fhir/R4/{resource_type}?_count=100"):
+            assert resource["resourceType"] == resource_type
+            assert fr.schema_errors(resource) == [], (resource_type, resource["id"])
+            seen[resource["id"]] = (resource, headers)
+    assert seen, f"la démonstration ne donne aucune ressource {resource_type}"
+    # A read gives what the search gave (same serialiser, same policy).
+    resource, headers = next(iter(seen.values()))
+    read = client.get(f"/fhir/R4/{resource_type}/{resource['id']}", **headers)
+    assert read.status_code == 200 and read.json() == resource
