@@ -51,7 +51,8 @@ def _read(rt: ResourceType):
         resource = rt.serialize(obj, base_url(request))
         # The ETag is the resource's version, whatever it is computed from (a care team's
         # from its members, a consent's from its withdrawal).
-        return fhir_response(resource, headers={"ETag": f'W/"{resource["meta"]["versionId"]}"'})
+        version = resource.get("meta", {}).get("versionId")
+        return fhir_response(resource, headers={"ETag": f'W/"{version}"'} if version else None)
 
     read.__name__ = read.__qualname__ = f"{rt.type.lower()}_read"
     return read
