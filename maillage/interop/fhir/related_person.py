@@ -5,8 +5,8 @@ L1111-6), which the file stores as four fields of ``Beneficiary``, not as a reco
 Both are read through the identity face of the file's policy (the file page shows them with
 the identity) and audited like a read of the file.
 
-The trusted person has a deterministic id (``trusted_person_id``: a UUID v5 of the person's
-id), so it has a stable read URL without a table of its own. The keyset search stays the
+The trusted person has a deterministic id (``trusted_person_id``: the person's id XOR a fixed
+mask, reversible), so it has a stable read URL without a table of its own (``read_extra``). The keyset search stays the
 generic one over caregivers; a search naming ``patient`` adds the trusted person of those
 people to its first page (``search_extra``)."""
 
