@@ -42,7 +42,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 from maillage.territory.models import Professional
 
-from .models import Beneficiary, CareTeamMember, Consent
+from .models import Beneficiary, Caregiver, CareTeamMember, Consent
 
 HEALTH_PROFESSIONS = {
     Professional.Profession.GP, Professional.Profession.SPECIALIST,
@@ -167,6 +167,20 @@ def beneficiaries_for(face: str | None = None, *, crt, user, roles) -> QuerySet[
     rules = _rules(crt=crt, user=user, roles=roles)
     q = _visible_q(rules) if face is None else rules[face]
     return Beneficiary.objects.filter(crt=crt).filter(q)
+
+
+def caregivers_visible(*, crt, user, roles) -> QuerySet[Caregiver]:
+    """The caregivers of the people whose identity this user may see: the file page shows them
+    with the identity (its « Aidants » section), and so does the API (RelatedPerson)."""
+    return Caregiver.objects.filter(
+        crt=crt, beneficiary__in=beneficiaries_for("identity", crt=crt, user=user, roles=roles))
+
+
+def consents_visible(*, crt, user, roles) -> QuerySet[Consent]:
+    """The consents of the people whose identity this user may see: the file page shows them
+    with the identity (its « Consentements » section), and so does the API (Consent)."""
+    return Consent.objects.filter(
+        crt=crt, beneficiary__in=beneficiaries_for("identity", crt=crt, user=user, roles=roles))
 
 
 def visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:

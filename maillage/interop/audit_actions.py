@@ -13,3 +13,16 @@ class InteropAction(models.TextChoices):
         "fhir.patient_read",
         "Consultation de l'identité par l'API FHIR (logiciel partenaire)",
     )
+    FHIR_RELATEDPERSON_READ = (
+        "fhir.relatedperson_read",
+        "Consultation des aidants ou de la personne de confiance par l'API FHIR (logiciel "
+        "partenaire)",
+    )
+    FHIR_CARETEAM_READ = (
+        "fhir.careteam_read",
+        "Consultation du cercle de soins par l'API FHIR (logiciel partenaire)",
+    )
+    FHIR_CONSENT_READ = (
+        "fhir.consent_read",
+        "Consultation des consentements par l'API FHIR (logiciel partenaire)",
+    )

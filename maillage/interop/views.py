@@ -44,10 +44,15 @@ def _read(rt: ResourceType):
     @outcomes
     @api(rt.permission)
     def read(request: HttpRequest, id: str) -> HttpResponse:
-        obj = get_for_crt(rt.queryset(request), request.crt, id)
+        obj = rt.read_extra(request, id) if rt.read_extra else None
+        if obj is None:
+            obj = get_for_crt(rt.queryset(request), request.crt, id)
         rt.on_read(request, [obj])
-        return fhir_response(rt.serialize(obj, base_url(request)),
-                             headers={"ETag": f'W/"{obj.version}"'})
+        resource = rt.serialize(obj, base_url(request))
+        # The ETag is the resource's version, whatever it is computed from (a care team's
+        # from its members, a consent's from its withdrawal).
+        version = resource.get("meta", {}).get("versionId")
+        return fhir_response(resource, headers={"ETag": f'W/"{version}"'} if version else None)
 
     read.__name__ = read.__qualname__ = f"{rt.type.lower()}_read"
     return read
@@ -90,13 +95,17 @@ def run_search(request: HttpRequest, rt: ResourceType) -> dict:
         page = page.filter(public_id__gt=after)
     rows = list(page[:count + 1])
     more, rows = len(rows) > count, rows[:count]
+    cursor = rows[-1].public_id if rows else None
+    if rt.search_extra and after is None:  # matches that are no row of the queryset
+        extra = rt.search_extra(request, params)
+        total, rows = total + len(extra), [*rows, *extra]
     rt.on_read(request, rows)
     base = base_url(request)
     links = [{"relation": "self", "url": request.build_absolute_uri()}]
     if more:
         kept = [(k, v) for k, values in params.lists() if k != CURSOR for v in values]
         links.append({"relation": "next", "url": f"{base}{rt.type}?" + urlencode(
-            [*kept, (CURSOR, encode_cursor(rows[-1].public_id))])})
+            [*kept, (CURSOR, encode_cursor(cursor))])})
     return {
         "resourceType": "Bundle",
         "type": "searchset",

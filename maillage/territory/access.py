@@ -28,7 +28,7 @@ from maillage.core import smallcells
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import Agreement, AnnuaireImport, Commune, Organization
+from .models import Agreement, AnnuaireImport, Commune, Organization, Professional
 
 #: Counts of people below this are hidden for roles without access to the files: the one
 #: constant of INDICATORS §5 (``core.smallcells``).
@@ -69,6 +69,15 @@ def organizations_visible(*, crt, user, roles) -> QuerySet[Organization]:
     if sees_partner_names(roles):
         return Organization.objects.filter(crt=crt)
     return Organization.objects.none()
+
+
+def professionals_visible(*, crt, user, roles) -> QuerySet[Professional]:
+    """The professionals of the directory, for the roles that read it (``directory.view``: the
+    CRT team), as the professionals' page and the API (Practitioner, PractitionerRole) show
+    them; partners, the DPO and the ARS see none."""
+    if sees_partner_names(roles):
+        return Professional.objects.filter(crt=crt)
+    return Professional.objects.none()
 
 
 def can_view_organization(*, user, roles, organization: Organization) -> bool:

@@ -11,7 +11,7 @@ from maillage.core.models import Crt
 from maillage.core.permissions import has_permission
 
 from . import reference
-from .access import agreements_visible
+from .access import agreements_visible, professionals_visible
 from .models import Agreement, Commune, Organization, Professional
 
 
@@ -64,9 +64,11 @@ def organizations(*, crt: Crt, query: str = "", kind: str = "") -> QuerySet:
     return qs.annotate(professional_count=Count("professionals"))
 
 
-def professionals(*, crt: Crt, query: str = "", profession: str = "") -> QuerySet:
+def professionals(*, crt: Crt, user, roles, query: str = "", profession: str = "") -> QuerySet:
+    """The professionals' page: the directory as ``access.professionals_visible`` shows it (the
+    API's Practitioner reads the same policy)."""
     qs = (
-        Professional.objects.filter(crt=crt)
+        professionals_visible(crt=crt, user=user, roles=roles)
         .select_related("organization")
         .order_by("last_name", "first_name")
     )

@@ -295,7 +295,8 @@ def professional_list(request: HttpRequest) -> HttpResponse:
     return _list(
         request, "territory/professional_list.html",
         "territory/_partials/professional_rows.html", context,
-        selectors.professionals(crt=request.crt, query=query, profession=profession),
+        selectors.professionals(crt=request.crt, user=request.user, roles=request.roles,
+                                query=query, profession=profession),
     )
 
 

@@ -296,6 +296,17 @@ OBJECT_ROUTES = {
     "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
     "interop:organization_read": lambda crt, user, roles: {
         "id": OrganizationFactory(crt=crt).public_id},
+    "interop:relatedperson_read": lambda crt, user, roles: {
+        "id": CaregiverFactory(crt=crt, beneficiary=shared_file(crt, user, roles)).public_id},
+    "interop:practitioner_read": lambda crt, user, roles: {
+        "id": ProfessionalFactory(crt=crt).public_id},
+    "interop:practitionerrole_read": lambda crt, user, roles: {
+        "id": ProfessionalFactory(crt=crt).public_id},
+    # A care team's id is its person's (the file the token's user may see, where they are a
+    # member); a consent is one of that file's.
+    "interop:careteam_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
+    "interop:consent_read": lambda crt, user, roles: {
+        "id": consent(shared_file(crt, user, roles)).public_id},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
                                                       "id": "inconnu"},

@@ -3,12 +3,20 @@ all built from ``RESOURCES``: a type, interaction or parameter exists in all thr
 
 from django.utils import timezone
 
+from .care_team import CARE_TEAM
+from .consent import CONSENT
 from .organization import ORGANIZATION
 from .patient import PATIENT
+from .practitioner import PRACTITIONER
+from .practitioner_role import PRACTITIONER_ROLE
+from .related_person import RELATED_PERSON
 from .resource import ResourceType
 from .search import DEFAULT_COUNT, MAX_COUNT, SearchParam
 
-RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (PATIENT, ORGANIZATION)}
+RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
+    PATIENT, ORGANIZATION,
+    RELATED_PERSON, PRACTITIONER, PRACTITIONER_ROLE, CARE_TEAM, CONSENT,
+)}
 
 INTERACTIONS = ("read", "search-type")
 #: Result parameters every search accepts (listed with the search parameters).

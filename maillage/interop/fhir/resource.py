@@ -4,6 +4,7 @@ is written, its search parameters. The views and the CapabilityStatement read th
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -27,6 +28,13 @@ class ResourceType:
     search_params: tuple[SearchParam, ...]
     profiles: tuple[str, ...] = ()
     documentation: str = ""
+    #: ``(request, id) -> object | None``: a resource that is no row of ``queryset`` (the
+    #: trusted person, stored on the person's file: ``relatedperson.py``), read by its id
+    #: before the queryset is asked; None when the id is not one of them.
+    read_extra: Callable[..., Any] | None = None
+    #: ``(request, params) -> list``: those resources matching a search, added to its first
+    #: page (and to ``total``).
+    search_extra: Callable[..., list] | None = None
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.search_params if p.name == name), None)
