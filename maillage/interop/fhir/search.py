@@ -84,7 +84,7 @@ def date_q(field: str, name: str, *, is_datetime: bool = False) -> Callable[[str
         text = value[2:] if value[:2] in _PREFIXES else value
         start, end = _date_range(name, text)
         if not is_datetime and isinstance(start, datetime):
-            raise _bad(name, "une date de naissance s'exprime sans heure (AAAA-MM-JJ).")
+            raise _bad(name, "une date sans heure est attendue (AAAA, AAAA-MM ou AAAA-MM-JJ).")
         start, end = bound(start), bound(end)
         inside = Q(**{f"{field}__gte": start, f"{field}__lt": end})
         return {
