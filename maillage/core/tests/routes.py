@@ -296,6 +296,7 @@ OBJECT_ROUTES = {
     "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
     "interop:organization_read": lambda crt, user, roles: {
         "id": OrganizationFactory(crt=crt).public_id},
+    "interop:healthcareservice_read": lambda crt, user, roles: {"id": _ror_offer(crt)},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
                                                       "id": "inconnu"},
@@ -460,6 +461,13 @@ def _failed_message(crt):
 
     return OutboxMessage.objects.create(crt=crt, to="partenaire@example.fr", subject="Objet",
                                         body="Texte", state=OutboxMessage.State.FAILED)
+
+
+def _ror_offer(crt):
+    """The CRT's home support offer (made with the CRT: ``interop/apps.py``)."""
+    from maillage.interop.models import RorOffer
+
+    return RorOffer.objects.get(crt=crt, kind=RorOffer.Kind.HOME_SUPPORT).public_id
 
 
 def _api_token(crt):

@@ -1,0 +1,13 @@
+"""The section « Offre décrite pour le ROR » of the CRT page (``interop/_ror_offer.html``):
+core's page includes it, core's code never imports this app."""
+
+from django import template
+
+from maillage.interop import ror
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def ror_offer_summary(context) -> ror.OfferSummary:
+    return ror.summary(context["request"].crt)
