@@ -170,14 +170,16 @@ class OfferFacts:
 
     @property
     def last_updated(self) -> datetime:
-        moments = [self.crt.updated_at, *(c.updated_at for c in self.communes),
-                   *(o.updated_at for o in self.offers)]
+        """The last change of what the offers are made of (each offer adds its own row's)."""
+        moments = [self.crt.updated_at, *(c.updated_at for c in self.communes)]
         if self.arrangement:
             moments.append(self.arrangement.updated_at)
         return max(moments)
 
 
-def facts(crt: Crt, *, today: date | None = None) -> OfferFacts:
+def facts(crt: Crt, offers, *, today: date | None = None) -> OfferFacts:
+    """What ``crt``'s ``offers`` (those its reader may see: ``access.ror_offers_visible``) are
+    made of."""
     today = today or timezone.localdate()
     volet2 = list(Commune.objects.filter(crt=crt, covers_volet2=True).order_by("insee_code"))
     site = Commune.objects.filter(crt=crt, postal_code=crt.base_postal_code,
@@ -185,9 +187,8 @@ def facts(crt: Crt, *, today: date | None = None) -> OfferFacts:
     arrangement = (Arrangement.objects.filter(crt=crt, start_date__lte=today)
                    .exclude(end_date__lt=today).order_by("-start_date").first())
     rooms = Room.objects.filter(crt=crt, is_active=True, kind=Room.Kind.CRT_EMERGENCY).count()
-    offers = list(RorOffer.objects.filter(crt=crt).offered().order_by("kind"))
     return OfferFacts(crt=crt, communes=volet2, site_commune=site, arrangement=arrangement,
-                      emergency_rooms=rooms, offers=offers)
+                      emergency_rooms=rooms, offers=sorted(offers, key=lambda o: o.kind))
 
 
 # --- Resources -------------------------------------------------------------------------------
@@ -389,7 +390,8 @@ def healthcare_service(offer: RorOffer, f: OfferFacts, *, in_bundle: bool = Fals
     resource = {
         "resourceType": "HealthcareService",
         "id": str(offer.public_id),
-        "meta": {"versionId": str(offer.version), "lastUpdated": _instant(f.last_updated),
+        "meta": {"versionId": str(offer.version),
+                 "lastUpdated": _instant(max(f.last_updated, offer.updated_at)),
                  "profile": [PROFILE_SERVICE, FR_CORE_SERVICE]},
         "extension": extensions,
         # The national offer id (identifiantOffre) is given by the ROR: until then, ours.
@@ -410,9 +412,9 @@ def healthcare_service(offer: RorOffer, f: OfferFacts, *, in_bundle: bool = Fals
     return resource
 
 
-def bundle(crt: Crt, *, now: datetime | None = None) -> dict:
+def bundle(crt: Crt, offers, *, now: datetime | None = None) -> dict:
     """The export: the carrier, each offer and its place, cross-referenced (``urn:uuid``)."""
-    f = facts(crt)
+    f = facts(crt, offers)
     entries = [organization(f)]
     for offer in f.offers:
         entries += [healthcare_service(offer, f, in_bundle=True), location(offer, f)]
@@ -443,8 +445,8 @@ class OfferSummary:
     site_commune_known: bool
 
 
-def summary(crt: Crt) -> OfferSummary:
-    f = facts(crt)
+def summary(crt: Crt, offers) -> OfferSummary:
+    f = facts(crt, offers)
     lines = [OfferLine(
         name=offer.get_kind_display(),
         offer_type=(f"{CRT_OFFER_TYPE[0]} « {CRT_OFFER_TYPE[1]} »"

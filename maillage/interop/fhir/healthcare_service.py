@@ -22,7 +22,7 @@ KIND_OF_CATEGORY = {ror.CRT_OFFER_TYPE[0]: RorOffer.Kind.HOME_SUPPORT,
 
 
 def serialize(offer: RorOffer, base_url: str = "") -> dict:
-    return ror.healthcare_service(offer, ror.facts(offer.crt))
+    return ror.healthcare_service(offer, ror.facts(offer.crt, [offer]))
 
 
 def queryset(request):

@@ -273,7 +273,7 @@ def test_a_broken_organization_fails():
 
 
 def test_a_broken_location_fails(crt_a, territory):
-    f = ror.facts(crt_a)
+    f = ror.facts(crt_a, RorOffer.objects.filter(crt=crt_a).offered())
     place = ror.location(f.offers[0], f)
     assert ror_errors(place) == []
     capacity = ror_rules.ext(place, ror.IG + "ror-location-supported-capacity")[0]
