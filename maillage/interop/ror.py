@@ -188,7 +188,8 @@ def facts(crt: Crt, offers, *, today: date | None = None) -> OfferFacts:
                    .exclude(end_date__lt=today).order_by("-start_date").first())
     rooms = Room.objects.filter(crt=crt, is_active=True, kind=Room.Kind.CRT_EMERGENCY).count()
     return OfferFacts(crt=crt, communes=volet2, site_commune=site, arrangement=arrangement,
-                      emergency_rooms=rooms, offers=sorted(offers, key=lambda o: o.kind))
+                      emergency_rooms=rooms,
+                      offers=sorted(offers, key=lambda o: list(RorOffer.Kind).index(o.kind)))
 
 
 # --- Resources -------------------------------------------------------------------------------
@@ -253,7 +254,7 @@ def organization(f: OfferFacts) -> dict:
         ],
         "active": crt.is_active,
         "name": f.carrier_name,
-        "alias": [crt.name],
+        **({"alias": [crt.name]} if crt.carrier_name else {}),
         "address": [_address(f)],
         **({"contact": [{
             "extension": [_ext(IG + "ror-contact-confidentiality-level",

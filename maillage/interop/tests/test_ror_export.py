@@ -74,6 +74,7 @@ def test_the_bundle_validates_and_describes_the_crt_offer(client, users, crt_a, 
         ("urn:oid:1.2.250.1.71.4.2.2", f"1{crt_a.finess}"),
         ("https://finess.esante.gouv.fr", crt_a.finess)}
     assert org["contact"][0]["telecom"][0]["value"] == "02 61 91 00 01"
+    assert org["name"] == "CRT A" and "alias" not in org  # no carrier name recorded
     # The offer: type 136 of TRE_R244, médico-social, references resolved inside the Bundle.
     assert service["category"][0]["coding"] == [{
         "system": "https://mos.esante.gouv.fr/NOS/TRE_R244-CategorieOrganisation/FHIR/"
@@ -136,7 +137,7 @@ def test_without_arrangement_no_hours_are_claimed(client, users, crt_a):
 def test_each_crt_downloads_its_own_offer(client, users, crt_a, crt_b, user_b, territory):
     bundle = _download(client, user_b)
     [org] = _resources(bundle, "Organization")
-    assert org["id"] == str(crt_b.public_id) and org["alias"] == ["CRT B"]
+    assert org["id"] == str(crt_b.public_id) and org["name"] == "CRT B"
     offers = {str(o.public_id) for o in RorOffer.objects.filter(crt=crt_b)}
     assert {s["id"] for s in _resources(bundle, "HealthcareService")} <= offers
     assert "CRT A" not in json.dumps(bundle, ensure_ascii=False)
@@ -166,6 +167,7 @@ def test_the_crt_page_shows_the_offer_and_its_download(client, users, crt_a, ter
     assert ("Accompagnement renforcé à domicile (volet 2) — type d'offre 136 « Centre de "
             "ressources territorial (CRT) » — capacité : 40 places") in text
     assert "Chambre d'urgence temporaire — type d'offre 258" in text
+    assert text.index("Accompagnement renforcé") < text.index("Chambre d'urgence")
     assert "capacité : 1 place" in text
     assert "Territoire couvert (volet 2) 3 communes" in text
     assert "24 h/24, 7 j/7 depuis le 01/01/2025" in text
@@ -287,3 +289,11 @@ def test_a_profile_not_claimed_is_an_error():
     service = _example(EXAMPLE_SERVICE)
     service["meta"]["profile"] = []
     assert ror_errors(service) == ["profile"]
+
+
+def test_the_carrier_is_named_by_its_own_name(client, users, crt_a):
+    crt_a.carrier_name = "EHPAD Les Tilleuls"
+    crt_a.save()
+    [org] = _resources(_download(client, users["direction"]), "Organization")
+    assert org["name"] == "EHPAD Les Tilleuls" and org["alias"] == ["CRT A"]
+    assert all_errors(org) == []
