@@ -19,5 +19,6 @@ urlpatterns = [
     path("ars/", include("maillage.regional.urls")),
     path("fhir/R4/", include("maillage.interop.urls")),
     path("jetons-api/", include("maillage.interop.token_urls")),
+    path("crt/", include("maillage.interop.ror_urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -28,6 +28,6 @@ def crt_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Paramètres du CRT enregistrés.")
         return redirect("core:crt_settings")
 
-    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+    return run_form(request, form, save, template="core/crt_settings.html", on_success=done,
                     context={"title": f"Paramètres du CRT — {crt.name}",
                              "back_url": reverse("core:home"), "back_label": "Accueil"})

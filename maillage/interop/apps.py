@@ -13,3 +13,17 @@ class InteropConfig(AppConfig):
 
         # Core marks API views and asks this app who the bearer is (core never imports us).
         register_api_authenticator(authenticate)
+
+        from django.db.models.signals import post_save
+
+        from maillage.core.models import Crt
+
+        from .models import create_ror_offers
+
+        def offers_of_new_crt(sender, instance, created, raw=False, **kwargs):
+            if created and not raw:
+                create_ror_offers(instance)
+
+        # A new CRT has its ROR offers at once (the rows only hold their ids and dates).
+        post_save.connect(offers_of_new_crt, sender=Crt, weak=False,
+                          dispatch_uid="interop.ror_offers")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from maillage.core.models import Crt
+from maillage.core.models import Crt, TenantModel, VersionedModel
 
 
 def hash_secret(secret: str) -> str:
@@ -62,3 +62,47 @@ class ApiToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class RorOfferQuerySet(models.QuerySet):
+    def offered(self):
+        """The offers the CRT makes today: the home support always, the emergency room while
+        the CRT has an available emergency room of its own."""
+        from maillage.lodging.models import Room
+
+        rooms = Room.objects.filter(crt=models.OuterRef("crt"), is_active=True,
+                                    kind=Room.Kind.CRT_EMERGENCY)
+        return self.filter(models.Q(kind=RorOffer.Kind.HOME_SUPPORT)
+                           | models.Q(models.Exists(rooms), kind=RorOffer.Kind.EMERGENCY_ROOM))
+
+
+class RorOffer(TenantModel, VersionedModel):
+    """One operational offer of the CRT as the ROR describes it (« offre opérationnelle »,
+    FHIR ``HealthcareService``): the volet 2 home support, and the emergency temporary room
+    (shown only while the CRT has such a room). Its content is read from the CRT, its
+    territory, its on-call arrangement and its rooms (``interop/ror.py``); the row gives the
+    offer a persistent id and its creation date (``ror-meta-creation-date``). Made for every
+    CRT (``apps.py``, and migration 0002 for the CRTs that existed)."""
+
+    class Kind(models.TextChoices):
+        HOME_SUPPORT = "home_support", "Accompagnement renforcé à domicile (volet 2)"
+        EMERGENCY_ROOM = "emergency_room", "Chambre d'urgence temporaire"
+
+    kind = models.CharField("offre", max_length=20, choices=Kind)
+
+    objects = RorOfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "offre décrite pour le ROR"
+        verbose_name_plural = "offres décrites pour le ROR"
+        ordering = ["kind"]
+        constraints = [models.UniqueConstraint(fields=["crt", "kind"], name="ror_offer_unique")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+def create_ror_offers(crt: Crt) -> None:
+    """Every offer of ``crt`` exists (idempotent)."""
+    RorOffer.objects.bulk_create([RorOffer(crt=crt, kind=kind) for kind in RorOffer.Kind],
+                                 ignore_conflicts=True)

@@ -307,6 +307,7 @@ OBJECT_ROUTES = {
     "interop:careteam_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
     "interop:consent_read": lambda crt, user, roles: {
         "id": consent(shared_file(crt, user, roles)).public_id},
+    "interop:healthcareservice_read": lambda crt, user, roles: {"id": _ror_offer(crt)},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
                                                       "id": "inconnu"},
@@ -471,6 +472,13 @@ def _failed_message(crt):
 
     return OutboxMessage.objects.create(crt=crt, to="partenaire@example.fr", subject="Objet",
                                         body="Texte", state=OutboxMessage.State.FAILED)
+
+
+def _ror_offer(crt):
+    """The CRT's home support offer (made with the CRT: ``interop/apps.py``)."""
+    from maillage.interop.models import RorOffer
+
+    return RorOffer.objects.get(crt=crt, kind=RorOffer.Kind.HOME_SUPPORT).public_id
 
 
 def _api_token(crt):

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from .care_team import CARE_TEAM
 from .consent import CONSENT
+from .healthcare_service import HEALTHCARE_SERVICE
 from .organization import ORGANIZATION
 from .patient import PATIENT
 from .practitioner import PRACTITIONER
@@ -16,6 +17,7 @@ from .search import DEFAULT_COUNT, MAX_COUNT, SearchParam
 RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
     PATIENT, ORGANIZATION,
     RELATED_PERSON, PRACTITIONER, PRACTITIONER_ROLE, CARE_TEAM, CONSENT,
+    HEALTHCARE_SERVICE,
 )}
 
 INTERACTIONS = ("read", "search-type")

@@ -7,8 +7,8 @@ the identity) and audited like a read of the file.
 
 The trusted person has a deterministic id (``trusted_person_id``: the person's id XOR a fixed
 mask, reversible), so it has a stable read URL without a table of its own (``read_extra``).
-The keyset search stays the generic one over caregivers; a search naming ``patient`` adds the trusted person of those
-people to its first page (``search_extra``)."""
+The keyset search stays the generic one over caregivers; a search naming ``patient`` adds the
+trusted person of those people to its first page (``search_extra``)."""
 
 import unicodedata
 import uuid
