@@ -11,4 +11,5 @@ HEALTH_DATA = [
     Registered("beneficiaries.AggirEvaluation", ("notes",)),
     Registered("beneficiaries.IcopeScreening", ("notes",)),
     Registered("beneficiaries.FreeEvaluation", ("findings",)),
+    Registered("beneficiaries.VitalSign", ("value", "systolic", "diastolic", "device")),
 ]

@@ -296,8 +296,11 @@ OBJECT_ROUTES = {
     "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
     "interop:organization_read": lambda crt, user, roles: {
         "id": OrganizationFactory(crt=crt).public_id},
-    "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
-    "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
+    "interop:observation_read": lambda crt, user, roles: {"id": _vital_sign(crt, user, roles)},
+    "interop:communication_read": lambda crt, user, roles: {
+        "id": _liaison_note(crt, user, roles)},
+    "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Medication"},
+    "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Medication",
                                                       "id": "inconnu"},
     "api_tokens:revoke": lambda crt, user, roles: {"prefix": _api_token(crt).prefix},
 }
@@ -470,6 +473,30 @@ def _api_token(crt):
     user = UserFactory()
     member(user, crt, Role.PARTNER)
     return api_token_create(actor=None, crt=crt, user=user, name="Jeton").token
+
+
+def _vital_sign(crt, user, roles):
+    """A measure of a file whose health data ``user`` may see (the care team, consented)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from maillage.beneficiaries.vitals import vital_sign_record
+    from maillage.core.tests.factories import UserFactory
+
+    b = shared_file(crt, user, roles)
+    return vital_sign_record(actor=UserFactory(), beneficiary=b, kind="heart_rate", value=72,
+                             measured_at=timezone.now() - timedelta(hours=1)).public_id
+
+
+def _liaison_note(crt, user, roles):
+    from maillage.care.models import LiaisonNote
+    from maillage.core.tests.factories import UserFactory
+
+    b = shared_file(crt, user, roles)
+    author = UserFactory()
+    return LiaisonNote.objects.create(crt=crt, beneficiary=b, author=author,
+                                      text="Bonne nuit, appétit correct.").public_id
 
 
 def _staff(beneficiary):

@@ -3,14 +3,17 @@ all built from ``RESOURCES``: a type, interaction or parameter exists in all thr
 
 from django.utils import timezone
 
+from .communication import COMMUNICATION
+from .observation import OBSERVATION
 from .organization import ORGANIZATION
 from .patient import PATIENT
 from .resource import ResourceType
 from .search import DEFAULT_COUNT, MAX_COUNT, SearchParam
 
-RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (PATIENT, ORGANIZATION)}
-
-INTERACTIONS = ("read", "search-type")
+RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
+    PATIENT, ORGANIZATION,
+    OBSERVATION, COMMUNICATION,
+)}
 #: Result parameters every search accepts (listed with the search parameters).
 COUNT = SearchParam("_count", "number",
                     f"Nombre de résultats par page (défaut {DEFAULT_COUNT}, au plus {MAX_COUNT}) ; "
@@ -30,7 +33,11 @@ def capability_statement(base_url: str) -> dict:
         "format": ["json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Lecture seule. Profils FR Core. Erreurs : OperationOutcome.",
+            "documentation": "Lecture et recherche ; écritures (create, update, delete) là où "
+                             "une ressource les déclare : corps application/fhir+json, "
+                             "« If-Match: W/\"<versionId>\" » obligatoire pour update et "
+                             "delete (412 sans lui ou s'il est périmé). Profils FR Core. "
+                             "Erreurs : OperationOutcome.",
             "security": {
                 "cors": False,
                 "description": "Jeton porteur (en-tête « Authorization: Bearer <jeton> ») lié "
@@ -41,7 +48,9 @@ def capability_statement(base_url: str) -> dict:
                 "type": rt.type,
                 "supportedProfile": list(rt.profiles),
                 "documentation": rt.documentation,
-                "interaction": [{"code": code} for code in INTERACTIONS],
+                "interaction": [{"code": code} for code in rt.interactions()],
+                **({"versioning": "versioned-update", "updateCreate": False}
+                   if rt.update else {}),
                 "searchParam": [
                     {"name": p.name, "type": p.type, "documentation": p.documentation,
                      **({"definition": p.definition} if p.definition else {})}

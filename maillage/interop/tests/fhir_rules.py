@@ -36,7 +36,8 @@ def validator(resource_type: str) -> Draft6Validator:
 def schema_errors(resource: dict) -> list[str]:
     """Layer 1: the FHIR R4 JSON schema (only R4 types the API serves, no Medplum extras)."""
     assert resource["resourceType"] in {"Patient", "Organization", "Bundle", "CapabilityStatement",
-                                        "OperationOutcome"}
+                                        "OperationOutcome",
+                                        "Observation", "Communication"}
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
             for e in validator(resource["resourceType"]).iter_errors(resource)]
 
