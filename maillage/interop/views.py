@@ -179,7 +179,7 @@ def write(request: HttpRequest, rt: ResourceType, id: str | None = None, *,
         response = HttpResponse(status=204)
         response["ETag"] = headers["ETag"]
         return response
-    location = f"{base}{rt.type}/{obj.public_id}/_history/{obj.version}"
+    location = f"{base}{rt.type}/{obj.public_id}/_history/{getattr(obj, 'version', 1)}"
     return fhir_response(rt.serialize(obj, base), status,
                          headers={**headers, "Location": location} if status == 201
                          else headers)

@@ -56,7 +56,7 @@ def serialize(note: LiaisonNote, base_url: str = "") -> dict:
 
 def queryset(request):
     return liaison_notes_visible(crt=request.crt, user=request.user, roles=request.roles) \
-        .select_related("beneficiary", "author")
+        .select_related("crt", "beneficiary", "author")
 
 
 def on_read(request, notes) -> None:

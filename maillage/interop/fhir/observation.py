@@ -141,12 +141,12 @@ def serialize(obj, base_url: str = "") -> dict:
 
 def queryset(request):
     return vital_signs_visible(crt=request.crt, user=request.user, roles=request.roles) \
-        .select_related("beneficiary", "recorded_by")
+        .select_related("crt", "beneficiary", "recorded_by")
 
 
 def aggir_queryset(request):
     return aggir_evaluations_visible(crt=request.crt, user=request.user, roles=request.roles) \
-        .select_related("beneficiary", "evaluator")
+        .select_related("crt", "beneficiary", "evaluator")
 
 
 def on_read(request, objects) -> None:
