@@ -170,8 +170,10 @@ def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measur
     sign.status = VitalSign.Status.AMENDED
     validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
     save_versioned(sign, actor=actor, version=version, fields=TRACKED)
+    # The fields changed, not their values (a measure is health data: never in the audit).
     audit_log(actor=actor, action="vital_sign.updated", obj=sign, beneficiary=sign.beneficiary,
-              details={"mesure": sign.get_kind_display(), **changes(before, sign)})
+              details={"mesure": sign.get_kind_display(),
+                       "champs": sorted(changes(before, sign))})
     return sign
 
 

@@ -261,6 +261,13 @@ class TestObservationWrite:
         event = AuditEvent.objects.get(action="vital_sign.recorded")
         assert (event.actor, event.beneficiary_public_id) == (users["partner"], file.public_id)
 
+    def test_no_csrf_token_is_needed_with_a_bearer_token(self, file, doctor):
+        from django.test import Client
+
+        strict = Client(enforce_csrf_checks=True)
+        assert post(strict, OBS, heart_rate(file.public_id), doctor).status_code == 201
+        assert post(strict, COMM, communication(file.public_id), doctor).status_code == 201
+
     def test_a_device_makes_it_telemonitoring(self, client, file, doctor):
         body = heart_rate(file.public_id, device={"display": "Montre connectée"})
         assert post(client, OBS, body, doctor).status_code == 201
@@ -311,6 +318,16 @@ class TestObservationWrite:
                     if_match='W/"2"')
         assert again.status_code == 410
         assert AuditEvent.objects.filter(action="vital_sign.retracted").count() == 1
+
+    def test_another_crt_cannot_update_or_delete(self, client, file, crt_b, user_b, doctor):
+        sign = _measure(file, value=70)
+        url, headers = f"{OBS}/{sign.public_id}", bearer(user_b, crt_b)
+        response = put(client, url, heart_rate(file.public_id, 50, id=str(sign.public_id)),
+                       headers, if_match='W/"1"')
+        assert response.status_code == 404 and issue(response)["code"] == "not-found"
+        assert client.delete(url, HTTP_IF_MATCH='W/"1"', **headers).status_code == 404
+        sign.refresh_from_db()
+        assert (sign.value, sign.version, sign.deleted_at) == (70, 1, None)
 
     def test_a_gir_is_read_only(self, client, file, doctor):
         gir = _aggir(file)
