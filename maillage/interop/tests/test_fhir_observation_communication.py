@@ -490,3 +490,59 @@ class TestCapabilityStatement:
         assert by_type["Observation"]["versioning"] == "versioned-update"
         assert FR + "fr-core-observation-bp" in by_type["Observation"]["supportedProfile"]
         assert fr.schema_errors(statement) == []
+
+
+class TestVitalSignRules:
+    """Each rule of ``vital_sign_errors`` catches a crafted break of a valid resource."""
+
+    @pytest.mark.parametrize("break_it", [
+        lambda o: o.update(category=[{"coding": [{"system": VITAL_SIGNS, "code": "exam"}]}]),
+        lambda o: o["code"]["coding"][0].update(code="8867-4"),
+        lambda o: o.pop("effectiveDateTime"),
+        lambda o: o.update(subject={"reference": "Group/1"}),
+        lambda o: o.update(valueQuantity={"value": 1, "system": UCUM, "code": "mm[Hg]"}),
+        lambda o: o["component"][0]["valueQuantity"].update(code="mmHg"),
+        lambda o: o["component"].pop(),
+    ], ids=["category", "code", "effective", "subject", "bp-value", "bp-unit", "bp-component"])
+    def test_a_broken_blood_pressure_is_caught(self, client, file, doctor, break_it):
+        o = client.get(f"{OBS}/{_measure(file, 'blood_pressure').public_id}", **doctor).json()
+        assert vital_sign_errors(o) == []
+        break_it(o)
+        assert vital_sign_errors(o) != []
+
+    def test_a_broken_quantity_is_caught(self, client, file, doctor):
+        o = client.get(f"{OBS}/{_measure(file, 'body_weight', value=60).public_id}",
+                       **doctor).json()
+        o["valueQuantity"]["code"] = "[lb_av]"
+        assert vital_sign_errors(o) != []
+
+
+def test_communication_query_budget(client, users, crt_a, django_assert_max_num_queries):
+    coordinator = bearer(users["coordinator"], crt_a)
+    for _ in range(5):
+        b = shared_file(crt_a)
+        for text in ("Passage fait.", "Repas pris.", "Nuit calme.", "Toilette faite."):
+            LiaisonNote.objects.create(crt=crt_a, beneficiary=b, author=users["nurse"],
+                                       text=text)
+    with django_assert_max_num_queries(12):
+        assert len(client.get(COMM, {"_count": 20}, **coordinator).json()["entry"]) == 20
+
+
+def test_the_api_and_the_notebook_screen_show_the_same_notes(users, crt_a):
+    """``care.access.liaison_notes_visible`` (the API) agrees with the notebook's screen (the
+    file's liaison face, then ``selectors.notes``) for every role."""
+    from maillage.beneficiaries.access import file_access
+    from maillage.care.access import liaison_notes_visible
+    from maillage.care.selectors import notes
+
+    for role in Role:
+        user = users[role.value]
+        b = shared_file(crt_a, user, {role})
+        for visibility in ("team", "health", "caregiver"):
+            LiaisonNote.objects.create(crt=crt_a, beneficiary=b, author=users["nurse"],
+                                       visibility=visibility, text="Transmission.")
+        access = file_access(user=user, roles={role}, beneficiary=b)
+        screen = set(notes(beneficiary=b, user=user, access=access)) if access.liaison else set()
+        api = set(liaison_notes_visible(crt=crt_a, user=user, roles={role}).filter(
+            beneficiary=b))
+        assert api == screen, role
