@@ -200,6 +200,23 @@ def health_visible_beneficiaries(*, crt, user, roles) -> QuerySet[Beneficiary]:
     return beneficiaries_for("health", crt=crt, user=user, roles=roles)
 
 
+def vital_signs_visible(*, crt, user, roles):
+    """The vital signs this user may read (tombstones included: the API answers them 410): the
+    health face of the file, as the medical section."""
+    from .models import VitalSign
+
+    return VitalSign.objects.filter(
+        crt=crt, beneficiary__in=beneficiaries_for("health", crt=crt, user=user, roles=roles))
+
+
+def aggir_evaluations_visible(*, crt, user, roles):
+    """The AGGIR evaluations this user may read: the health face, as the medical section."""
+    from .models import AggirEvaluation
+
+    return AggirEvaluation.objects.filter(
+        crt=crt, beneficiary__in=beneficiaries_for("health", crt=crt, user=user, roles=roles))
+
+
 @dataclass(frozen=True)
 class FileAccess:
     identity: bool = False

@@ -37,6 +37,9 @@ class BeneficiaryAction(models.TextChoices):
     AGGIR_RECORDED = "aggir.recorded", "Évaluation AGGIR"
     ICOPE_RECORDED = "icope.recorded", "Repérage ICOPE"
     EVALUATION_RECORDED = "evaluation.recorded", "Évaluation"
+    VITAL_SIGN_RECORDED = "vital_sign.recorded", "Enregistrement d'une constante"
+    VITAL_SIGN_UPDATED = "vital_sign.updated", "Correction d'une constante"
+    VITAL_SIGN_RETRACTED = "vital_sign.retracted", "Retrait d'une constante saisie par erreur"
     DOCUMENT_ADDED = "document.added", "Dépôt d'un document"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Téléchargement d'un document"
     BENEFICIARY_ACCESS_REPORT_PRINTED = (

@@ -152,6 +152,27 @@ class _Batch:
         self.events, self.timeline = [], []
 
 
+def _vital_signs(b, start: date, *, nurse, partner, rng: Random) -> None:
+    """A few measures on the admission morning: weight and blood pressure by the CRT's nurse
+    (or, for the demo partner's patients, the blood pressure posted by the partner's software)
+    and a heart rate from a telemonitoring device (own ``rng``: the other draws stay as they
+    were)."""
+    from .models import VitalSign
+    from .vitals import vital_sign_record
+
+    morning = DemoContext.day_at(start, 9, rng.randint(0, 20))
+    vital_sign_record(actor=nurse, beneficiary=b, kind=VitalSign.Kind.BODY_WEIGHT,
+                      measured_at=morning, value=round(rng.uniform(45, 85), 1))
+    systolic = rng.randint(110, 160)
+    vital_sign_record(actor=partner or nurse, beneficiary=b,
+                      kind=VitalSign.Kind.BLOOD_PRESSURE, measured_at=morning,
+                      systolic=systolic, diastolic=systolic - rng.randint(40, 60),
+                      source=VitalSign.Source.PARTNER if partner else VitalSign.Source.TEAM)
+    vital_sign_record(actor=nurse, beneficiary=b, kind=VitalSign.Kind.HEART_RATE,
+                      measured_at=morning, value=rng.randint(55, 95),
+                      source=VitalSign.Source.TELEMONITORING, device="Tensiomètre connecté")
+
+
 def load(ctx: DemoContext) -> None:
     users = get_user_model().objects
     for key, count in COUNTS.items():
@@ -285,6 +306,10 @@ def load(ctx: DemoContext) -> None:
                 actor=doctor, beneficiary=b, evaluated_on=start,
                 inputs=_grid_inputs(_codes_for_gir(rng, gir), rng),
             )
+            if index % 2 == 0:
+                _vital_signs(b, start, nurse=staff[Role.NURSE][0] if staff[Role.NURSE]
+                             else doctor, partner=gp.user if gp.user_id else None,
+                             rng=Random(f"{key}-vitals-{index}"))
             if rng.random() < 0.5:
                 answers = {q.code: not q.positive_answer for q in icope.QUESTIONS}
                 for q in rng.sample(icope.QUESTIONS, k=2):

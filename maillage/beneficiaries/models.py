@@ -530,6 +530,75 @@ class AggirEvaluation(TenantModel):
         return f"GIR {self.gir} le {self.evaluated_on:%d/%m/%Y}"
 
 
+class VitalSign(TenantModel, VersionedModel):
+    """One measurement of a vital sign (or capillary blood glucose): taken by the CRT's team,
+    posted by a partner's software through the API, or sent by a telemonitoring device (FHIR
+    Observation; kinds and units in ``vitals.KINDS``). Recorded by ``vitals.vital_sign_record``;
+    never deleted by the API: a retraction keeps the row as a tombstone (``deleted_at``,
+    status « entered-in-error »), which the API answers 410 Gone."""
+
+    class Kind(models.TextChoices):
+        BODY_WEIGHT = "body_weight", "Poids"
+        BLOOD_PRESSURE = "blood_pressure", "Pression artérielle"
+        HEART_RATE = "heart_rate", "Fréquence cardiaque"
+        BODY_TEMPERATURE = "body_temperature", "Température"
+        OXYGEN_SATURATION = "oxygen_saturation", "Saturation en oxygène (SpO2)"
+        BLOOD_GLUCOSE = "blood_glucose", "Glycémie capillaire"
+
+    class Source(models.TextChoices):
+        TEAM = "team", "Équipe du CRT"
+        PARTNER = "partner", "Partenaire (API)"
+        TELEMONITORING = "telemonitoring", "Télésurveillance"
+
+    class Status(models.TextChoices):
+        FINAL = "final", "Validée"
+        AMENDED = "amended", "Corrigée"
+        ENTERED_IN_ERROR = "entered-in-error", "Saisie erronée (retirée)"
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="vital_signs"
+    )
+    kind = models.CharField("mesure", max_length=20, choices=Kind)
+    #: The value in ``unit``; a blood pressure has ``systolic`` and ``diastolic`` instead.
+    value = models.DecimalField("valeur", max_digits=6, decimal_places=2, null=True, blank=True)
+    systolic = models.PositiveSmallIntegerField("systolique", null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField("diastolique", null=True, blank=True)
+    unit = models.CharField("unité (UCUM)", max_length=10)
+    measured_at = models.DateTimeField("mesurée le")
+    source = models.CharField("source", max_length=15, choices=Source, default=Source.TEAM)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name="enregistrée par",
+    )
+    device = models.CharField("appareil", max_length=200, blank=True)
+    status = models.CharField("statut", max_length=20, choices=Status, default=Status.FINAL)
+    deleted_at = models.DateTimeField("retirée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "constante"
+        ordering = ["-measured_at", "-id"]
+        indexes = [models.Index(fields=["crt", "beneficiary", "-measured_at"],
+                                name="vital_benef_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="blood_pressure", value__isnull=True, systolic__isnull=False,
+                            diastolic__isnull=False)
+                | (~Q(kind="blood_pressure") & Q(value__isnull=False, systolic__isnull=True,
+                                                  diastolic__isnull=True)),
+                name="vital_sign_values"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.display_value} le {self.measured_at:%d/%m/%Y}"
+
+    @property
+    def display_value(self) -> str:
+        if self.kind == self.Kind.BLOOD_PRESSURE:
+            return f"{self.systolic}/{self.diastolic} {self.unit}"
+        value = f"{self.value.normalize():f}".replace(".", ",") if self.value is not None else ""
+        return f"{value} {self.unit}"
+
+
 class IcopeScreening(TenantModel):
     """ICOPE step 1 screening: six domains, those needing a step 2 flagged."""
 

@@ -31,6 +31,7 @@ from .models import (
     IcopeScreening,
     MedicalRecord,
     TimelineEvent,
+    VitalSign,
 )
 from .services import timeline_add
 
@@ -45,6 +46,7 @@ KINDS = {
     "evaluations_aggir": "évaluation(s) AGGIR",
     "reperages_icope": "repérage(s) ICOPE",
     "evaluations_libres": "évaluation(s) libre(s)",
+    "constantes": "constante(s)",
     "documents_medicaux": "document(s) médical(aux)",
     "actes_telesante": "acte(s) de télésanté",
     "transmissions_sante": "transmission(s) réservée(s) aux soignants",
@@ -149,6 +151,7 @@ def _health_querysets(b: Beneficiary) -> dict:
         "evaluations_aggir": AggirEvaluation.objects.filter(beneficiary=b),
         "reperages_icope": IcopeScreening.objects.filter(beneficiary=b),
         "evaluations_libres": FreeEvaluation.objects.filter(beneficiary=b),
+        "constantes": VitalSign.objects.filter(beneficiary=b),
         "documents_medicaux": Document.objects.filter(
             beneficiary=b, category=Document.Category.MEDICAL),
         "actes_telesante": TelehealthAct.objects.filter(beneficiary=b),

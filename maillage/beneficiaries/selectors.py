@@ -116,7 +116,24 @@ def evaluations(*, beneficiary: Beneficiary) -> dict:
         .select_related("screened_by"),
         "free_evaluations": FreeEvaluation.objects.filter(beneficiary=beneficiary)
         .select_related("author"),
+        "vital_signs": latest_vital_signs(beneficiary=beneficiary),
     }
+
+
+def latest_vital_signs(*, beneficiary: Beneficiary) -> list:
+    """The latest measure of each kind (retracted ones left out), in one query: what the team
+    sees of the measures it took and of those a partner or a device posted."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from .models import VitalSign
+
+    live = VitalSign.objects.filter(beneficiary=beneficiary, deleted_at__isnull=True)
+    newer = live.filter(kind=OuterRef("kind")).filter(
+        Q(measured_at__gt=OuterRef("measured_at"))
+        | Q(measured_at=OuterRef("measured_at"), id__gt=OuterRef("id")))
+    order = {kind: i for i, kind in enumerate(VitalSign.Kind.values)}
+    return sorted(live.filter(~Exists(newer)).select_related("recorded_by"),
+                  key=lambda sign: order[sign.kind])
 
 
 def access_log(*, beneficiary: Beneficiary):

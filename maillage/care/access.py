@@ -64,6 +64,20 @@ def telehealth_acts_visible(*, crt, user, roles) -> QuerySet[TelehealthAct]:
     return TelehealthAct.objects.filter(about, crt=crt)
 
 
+def liaison_notes_visible(*, crt, user, roles) -> QuerySet:
+    """The liaison notes this user may read, across people: those of the people whose liaison
+    face they see, except the notes reserved to health professionals, read only where they also
+    see the health face — the rule of the notebook's screen (``selectors.notes``)."""
+    from maillage.beneficiaries.access import beneficiaries_for
+
+    from .models import LiaisonNote
+
+    liaison = beneficiaries_for("liaison", crt=crt, user=user, roles=roles)
+    health = beneficiaries_for("health", crt=crt, user=user, roles=roles)
+    return LiaisonNote.objects.filter(crt=crt, beneficiary__in=liaison).filter(
+        ~Q(visibility=LiaisonNote.Visibility.HEALTH) | Q(beneficiary__in=health))
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rule above as a row for the "Access and audit" page (``maillage access_doc``)."""
     rows = {}

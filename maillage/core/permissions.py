@@ -33,6 +33,7 @@ class Perm(StrEnum):
     CONSENT_MANAGE = "consent.manage"
     HEALTH_VIEW = "health.view"
     HEALTH_EDIT = "health.edit"
+    VITAL_SIGN_RECORD = "vital_sign.record"
     EVALUATION_RECORD = "evaluation.record"
     SCREENING_RECORD = "screening.record"
     DOCUMENT_ADD = "document.add"
@@ -141,6 +142,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # Health data: health professionals, and only within the care team (object predicate).
     Perm.HEALTH_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER},
     Perm.HEALTH_EDIT: frozenset({Role.DOCTOR, Role.NURSE}),
+    # Vital signs (weight, blood pressure...): measured by the CRT's health professionals, and
+    # posted by a partner's software (FHIR Observation); object rule: the file's health face.
+    Perm.VITAL_SIGN_RECORD: HEALTH_PROFESSIONALS | {Role.PARTNER},
     Perm.EVALUATION_RECORD: frozenset(
         {Role.DOCTOR, Role.NURSE, Role.OCCUPATIONAL_THERAPIST, Role.PSYCHOLOGIST}
     ),

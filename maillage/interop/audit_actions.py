@@ -26,3 +26,11 @@ class InteropAction(models.TextChoices):
         "fhir.consent_read",
         "Consultation des consentements par l'API FHIR (logiciel partenaire)",
     )
+    FHIR_OBSERVATION_READ = (
+        "fhir.observation_read",
+        "Consultation de constantes ou d'un GIR par l'API FHIR (logiciel partenaire)",
+    )
+    FHIR_COMMUNICATION_READ = (
+        "fhir.communication_read",
+        "Consultation du cahier de liaison par l'API FHIR (logiciel partenaire)",
+    )

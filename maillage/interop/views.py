@@ -2,21 +2,28 @@
 and search. Thin: the registry says what, ``fhir.search`` parses, the owning app's policy
 filters, the resource type audits."""
 
+import json
+import re
 from functools import reduce
 from operator import or_
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from maillage.core.access import api, public_api
+from maillage.core.errors import ConflictError, DomainError
+from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from .fhir.outcome import FhirError, fhir_response, outcomes
+from .fhir.outcome import READS, FhirError, fhir_response, outcomes
 from .fhir.registry import RESOURCES, capability_statement
 from .fhir.resource import ResourceType
 from .fhir.search import CURSOR, RESULT_PARAMS, decode_cursor, encode_cursor, parse_count
+from .fhir.validation import schema_issues
 
 
 def base_url(request: HttpRequest) -> str:
@@ -40,13 +47,39 @@ def unknown_type(request: HttpRequest, resource_type: str, id: str = "") -> Http
                          f"Types pris en charge : {_supported()}.", code="not-supported")
 
 
+def _find(rt: ResourceType, request: HttpRequest, id: str):
+    """The object ``id`` of any source of ``rt`` this requester may see (404 otherwise), and
+    whether it is the type's own model (the one writes and tombstones concern)."""
+    for index, source in enumerate(rt.all_sources()):
+        try:
+            return get_for_crt(source.queryset(request), request.crt, id), index == 0
+        except Http404:
+            continue
+    raise Http404
+
+
+def _check_gone(rt: ResourceType, request: HttpRequest, obj, own: bool) -> None:
+    if own and rt.gone is not None and rt.queryset(request).filter(
+            rt.gone, pk=obj.pk).exists():
+        raise FhirError(410, f"Cette ressource {rt.type} a été supprimée (retirée comme saisie "
+                             "par erreur).")
+
+
+def _etag(obj) -> dict:
+    return {"ETag": f'W/"{getattr(obj, "version", 1)}"'}
+
+
 def _read(rt: ResourceType):
-    @outcomes
     @api(rt.permission)
     def read(request: HttpRequest, id: str) -> HttpResponse:
+        if request.method == "PUT":
+            return write(request, rt, id)
+        if request.method == "DELETE":
+            return write(request, rt, id, delete=True)
         obj = rt.read_extra(request, id) if rt.read_extra else None
         if obj is None:
-            obj = get_for_crt(rt.queryset(request), request.crt, id)
+            obj, own = _find(rt, request, id)
+            _check_gone(rt, request, obj, own)
         rt.on_read(request, [obj])
         resource = rt.serialize(obj, base_url(request))
         # The ETag is the resource's version, whatever it is computed from (a care team's
@@ -54,18 +87,108 @@ def _read(rt: ResourceType):
         version = resource.get("meta", {}).get("versionId")
         return fhir_response(resource, headers={"ETag": f'W/"{version}"'} if version else None)
 
+    methods = READS + (("PUT",) if rt.update else ()) + (("DELETE",) if rt.delete else ())
+    read = outcomes(read, methods=methods)
     read.__name__ = read.__qualname__ = f"{rt.type.lower()}_read"
     return read
 
 
 def _search(rt: ResourceType):
-    @outcomes
     @api(rt.permission)
     def search(request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            return write(request, rt)
         return fhir_response(run_search(request, rt))
 
+    search = outcomes(search, methods=READS + (("POST",) if rt.create else ()))
     search.__name__ = search.__qualname__ = f"{rt.type.lower()}_search"
     return search
+
+
+# --- writes --------------------------------------------------------------------------------
+FHIR_JSON_TYPE = "application/fhir+json"
+_IF_MATCH = re.compile(r'^(?:W/)?"(\d+)"$')
+
+
+def _body(request: HttpRequest, rt: ResourceType, id: str | None) -> dict:
+    """The resource sent: ``application/fhir+json`` (415), JSON (400), of this type and, for an
+    update, with the address's id (400), valid against the R4 schema (422)."""
+    if request.content_type != FHIR_JSON_TYPE:
+        sent = request.content_type or "aucun"
+        raise FhirError(415, f"Type de contenu non pris en charge : « {sent} ». "
+                             f"Envoyez « Content-Type: {FHIR_JSON_TYPE} ».")
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise FhirError(400, "Le corps de la requête n'est pas un JSON valide (UTF-8).") from None
+    if not isinstance(body, dict) or body.get("resourceType") != rt.type:
+        raise FhirError(400, f"Le corps de la requête doit être une ressource {rt.type} "
+                             "(élément « resourceType »).", expression="resourceType")
+    if id is not None and body.get("id") != id:
+        raise FhirError(400, "L'élément « id » de la ressource doit être l'identifiant de "
+                             "l'adresse (PUT /{type}/{id}).".replace("{type}", rt.type),
+                        expression=f"{rt.type}.id")
+    issues = schema_issues(body)
+    if issues:
+        (expression, text), *more = issues
+        raise FhirError(422, text, expression=expression, more=more, code="structure")
+    return body
+
+
+def _if_match(request: HttpRequest) -> int:
+    """The version an update or delete applies to: ``If-Match: W/"<versionId>"`` is required
+    (412 when missing, as FHIR R4 lets a server that requires version-aware updates do)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise FhirError(412, "En-tête « If-Match » requis : envoyez la version lue "
+                             "(If-Match: W/\"<meta.versionId>\").")
+    match = _IF_MATCH.match(header)
+    if not match:
+        raise FhirError(400, f"En-tête « If-Match » illisible : « {header} » (attendu "
+                             "W/\"<meta.versionId>\").")
+    return int(match.group(1))
+
+
+def write(request: HttpRequest, rt: ResourceType, id: str | None = None, *,
+          delete: bool = False) -> HttpResponse:
+    """POST (create), PUT (update), DELETE: the type's service, in one transaction (nothing
+    half-saved); a business refusal is a 422 naming the element, a stale version a 412."""
+    if not has_permission(request.roles, rt.write_permission):
+        raise PermissionDenied("Votre rôle ne permet pas d'enregistrer cette ressource.")
+    body = None if delete else _body(request, rt, id)
+    version = _if_match(request) if id is not None else None
+    base = base_url(request)
+    try:
+        with transaction.atomic():
+            if id is None:
+                obj = rt.create(request, body)
+                status = 201
+            else:
+                obj, own = _find(rt, request, id)
+                if not own:
+                    raise FhirError(405, f"Cette ressource {rt.type} ne se modifie pas par "
+                                         "l'API.", headers={"Allow": "GET"})
+                _check_gone(rt, request, obj, own)
+                if version != obj.version:
+                    raise ConflictError()
+                obj = (rt.delete(request, obj, version) if delete
+                       else rt.update(request, obj, body, version))
+                status = 204 if delete else 200
+    except ConflictError:
+        raise FhirError(412, "La ressource a été modifiée depuis la version envoyée dans "
+                             "« If-Match » : relisez-la, puis renvoyez vos changements.") from None
+    except DomainError as error:
+        raise FhirError(422, error.message, code="business-rule" if error.code == "invalid"
+                        else error.code) from None
+    headers = _etag(obj)
+    if status == 204:
+        response = HttpResponse(status=204)
+        response["ETag"] = headers["ETag"]
+        return response
+    location = f"{base}{rt.type}/{obj.public_id}/_history/{getattr(obj, 'version', 1)}"
+    return fhir_response(rt.serialize(obj, base), status,
+                         headers={**headers, "Location": location} if status == 201
+                         else headers)
 
 
 def run_search(request: HttpRequest, rt: ResourceType) -> dict:
@@ -79,21 +202,31 @@ def run_search(request: HttpRequest, rt: ResourceType) -> dict:
         raise FhirError(400, f"Paramètre(s) de recherche non pris en charge pour {rt.type} : "
                              f"{', '.join(unknown)}. Paramètres acceptés : {accepted}.",
                         code="not-supported")
-    q = Q()
-    for param in rt.search_params:
-        for value in params.getlist(param.name):
-            parts = [part for part in value.split(",") if part]
-            if not parts:
-                raise FhirError(400, f"Paramètre « {param.name} » : valeur vide.")
-            q &= reduce(or_, (param.to_q(part) for part in parts))
+    used = {param.name: params.getlist(param.name) for param in rt.search_params
+            if param.name in params}
+    for name, values in used.items():
+        if any(not [part for part in value.split(",") if part] for value in values):
+            raise FhirError(400, f"Paramètre « {name} » : valeur vide.")
     count = parse_count(params.getlist("_count"))
     after = decode_cursor(params.getlist(CURSOR))
-    matches = rt.queryset(request).filter(q)
-    total = matches.count()
-    page = matches.order_by("public_id")
-    if after is not None:
-        page = page.filter(public_id__gt=after)
-    rows = list(page[:count + 1])
+    total, rows = 0, []
+    for index, source in enumerate(rt.all_sources()):
+        if any(name not in source.params for name in used):
+            continue  # a parameter this model does not have: none of its rows match
+        q = Q()
+        for name, values in used.items():
+            for value in values:
+                q &= reduce(or_, (source.params[name](part)
+                                  for part in value.split(",") if part))
+        matches = source.queryset(request).filter(q)
+        if index == 0 and rt.gone is not None:
+            matches = matches.exclude(rt.gone)
+        total += matches.count()
+        page = matches.order_by("public_id")
+        if after is not None:
+            page = page.filter(public_id__gt=after)
+        rows += list(page[:count + 1])
+    rows.sort(key=lambda obj: obj.public_id)
     more, rows = len(rows) > count, rows[:count]
     cursor = rows[-1].public_id if rows else None
     if rt.search_extra and after is None:  # matches that are no row of the queryset

@@ -18,6 +18,7 @@ from maillage.beneficiaries.models import (
     IcopeScreening,
     MedicalRecord,
     TimelineEvent,
+    VitalSign,
 )
 from maillage.beneficiaries.retention import add_years, eligible
 from maillage.beneficiaries.services import timeline_add
@@ -131,6 +132,8 @@ def full_file(crt, ended_on=date(2004, 6, 30)):
                                    illustrative_codes="CCCCCCC", rang=1, gir=1)
     IcopeScreening.objects.create(crt=crt, beneficiary=b, screened_on=date(2003, 1, 1),
                                   screened_by=staff, answers={})
+    VitalSign.objects.create(crt=crt, beneficiary=b, kind="body_weight", value=61, unit="kg",
+                             measured_at=at(2003, 1, 1), recorded_by=staff)
     FreeEvaluation.objects.create(crt=crt, beneficiary=b, kind="falls",
                                   evaluated_on=date(2003, 1, 1), author=staff,
                                   title="Risque de chute", findings="Risque élevé")
@@ -176,7 +179,7 @@ class TestPurge:
         record = MedicalRecord.objects.get(beneficiary=b)
         assert record.pk != old_record and record.history == record.treatments == ""
         for model in (AggirEvaluation, IcopeScreening, FreeEvaluation, TelehealthAct,
-                      EmergencyFile):
+                      EmergencyFile, VitalSign):
             assert not model.objects.filter(beneficiary=b).exists(), model
         assert list(Document.objects.filter(beneficiary=b)) == [admin_doc]
         assert [n.text for n in LiaisonNote.objects.filter(beneficiary=b)] == [
@@ -201,9 +204,9 @@ class TestPurge:
                                                                          None)
         assert event.details == {
             "volet_medical": 1, "evaluations_aggir": 1, "reperages_icope": 1,
-            "evaluations_libres": 1, "documents_medicaux": 1, "actes_telesante": 1,
-            "transmissions_sante": 1, "messages_sante": 1, "dlu": 1, "appels_anonymises": 1,
-            "chronologie_sante": 1, "dernier_episode": "2004-06-30",
+            "evaluations_libres": 1, "constantes": 1, "documents_medicaux": 1,
+            "actes_telesante": 1, "transmissions_sante": 1, "messages_sante": 1, "dlu": 1,
+            "appels_anonymises": 1, "chronologie_sante": 1, "dernier_episode": "2004-06-30",
         }
         assert TimelineEvent.objects.filter(
             beneficiary=b, kind="retention.purged", is_health_data=False,

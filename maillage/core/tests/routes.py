@@ -308,8 +308,11 @@ OBJECT_ROUTES = {
     "interop:consent_read": lambda crt, user, roles: {
         "id": consent(shared_file(crt, user, roles)).public_id},
     "interop:healthcareservice_read": lambda crt, user, roles: {"id": _ror_offer(crt)},
-    "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
-    "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
+    "interop:observation_read": lambda crt, user, roles: {"id": _vital_sign(crt, user, roles)},
+    "interop:communication_read": lambda crt, user, roles: {
+        "id": _liaison_note(crt, user, roles)},
+    "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Medication"},
+    "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Medication",
                                                       "id": "inconnu"},
     "api_tokens:revoke": lambda crt, user, roles: {"prefix": _api_token(crt).prefix},
 }
@@ -489,6 +492,30 @@ def _api_token(crt):
     user = UserFactory()
     member(user, crt, Role.PARTNER)
     return api_token_create(actor=None, crt=crt, user=user, name="Jeton").token
+
+
+def _vital_sign(crt, user, roles):
+    """A measure of a file whose health data ``user`` may see (the care team, consented)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from maillage.beneficiaries.vitals import vital_sign_record
+    from maillage.core.tests.factories import UserFactory
+
+    b = shared_file(crt, user, roles)
+    return vital_sign_record(actor=UserFactory(), beneficiary=b, kind="heart_rate", value=72,
+                             measured_at=timezone.now() - timedelta(hours=1)).public_id
+
+
+def _liaison_note(crt, user, roles):
+    from maillage.care.models import LiaisonNote
+    from maillage.core.tests.factories import UserFactory
+
+    b = shared_file(crt, user, roles)
+    author = UserFactory()
+    return LiaisonNote.objects.create(crt=crt, beneficiary=b, author=author,
+                                      text="Bonne nuit, appétit correct.").public_id
 
 
 def _staff(beneficiary):

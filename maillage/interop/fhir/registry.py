@@ -4,8 +4,10 @@ all built from ``RESOURCES``: a type, interaction or parameter exists in all thr
 from django.utils import timezone
 
 from .care_team import CARE_TEAM
+from .communication import COMMUNICATION
 from .consent import CONSENT
 from .healthcare_service import HEALTHCARE_SERVICE
+from .observation import OBSERVATION
 from .organization import ORGANIZATION
 from .patient import PATIENT
 from .practitioner import PRACTITIONER
@@ -17,10 +19,8 @@ from .search import DEFAULT_COUNT, MAX_COUNT, SearchParam
 RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
     PATIENT, ORGANIZATION,
     RELATED_PERSON, PRACTITIONER, PRACTITIONER_ROLE, CARE_TEAM, CONSENT,
-    HEALTHCARE_SERVICE,
+    HEALTHCARE_SERVICE, OBSERVATION, COMMUNICATION,
 )}
-
-INTERACTIONS = ("read", "search-type")
 #: Result parameters every search accepts (listed with the search parameters).
 COUNT = SearchParam("_count", "number",
                     f"Nombre de résultats par page (défaut {DEFAULT_COUNT}, au plus {MAX_COUNT}) ; "
@@ -40,7 +40,11 @@ def capability_statement(base_url: str) -> dict:
         "format": ["json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Lecture seule. Profils FR Core. Erreurs : OperationOutcome.",
+            "documentation": "Lecture et recherche ; écritures (create, update, delete) là où "
+                             "une ressource les déclare : corps application/fhir+json, "
+                             "« If-Match: W/\"<versionId>\" » obligatoire pour update et "
+                             "delete (412 sans lui ou s'il est périmé). Profils FR Core. "
+                             "Erreurs : OperationOutcome.",
             "security": {
                 "cors": False,
                 "description": "Jeton porteur (en-tête « Authorization: Bearer <jeton> ») lié "
@@ -51,7 +55,9 @@ def capability_statement(base_url: str) -> dict:
                 "type": rt.type,
                 "supportedProfile": list(rt.profiles),
                 "documentation": rt.documentation,
-                "interaction": [{"code": code} for code in INTERACTIONS],
+                "interaction": [{"code": code} for code in rt.interactions()],
+                **({"versioning": "versioned-update", "updateCreate": False}
+                   if rt.update else {}),
                 "searchParam": [
                     {"name": p.name, "type": p.type, "documentation": p.documentation,
                      **({"definition": p.definition} if p.definition else {})}

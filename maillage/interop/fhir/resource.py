@@ -6,12 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .search import SearchParam
 
 #: Every FR Core canonical starts here.
 FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One more model served under a type (e.g. Observation: vital signs and AGGIR GIRs): its
+    rows this requester may see, and each search parameter as a condition on that model. A
+    search using a parameter the source lacks matches none of its rows. Searches page over all
+    sources by public id (each queried apart, pages merged: no per-row query)."""
+
+    queryset: Callable[..., QuerySet]
+    params: dict[str, Callable[[str], Q]]
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,29 @@ class ResourceType:
     #: ``(request, params) -> list``: those resources matching a search, added to its first
     #: page (and to ``total``).
     search_extra: Callable[..., list] | None = None
+    #: Other models served under this type (``queryset``/``search_params`` are the first).
+    sources: tuple[Source, ...] = ()
+    #: Rows a search never lists, and a read answers 410 Gone (tombstones of a delete).
+    gone: Q | None = None
+    # --- writes (a service of the owning app each: atomic, versioned, audited) -------------
+    #: The permission a write needs (besides ``permission``).
+    write_permission: str | None = None
+    #: ``(request, body) -> obj``: POST /<Type>.
+    create: Callable | None = None
+    #: ``(request, obj, body, version) -> obj``: PUT /<Type>/<id> with ``If-Match``.
+    update: Callable | None = None
+    #: ``(request, obj, version) -> obj``: DELETE /<Type>/<id> with ``If-Match``.
+    delete: Callable | None = None
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.search_params if p.name == name), None)
+
+    def all_sources(self) -> tuple[Source, ...]:
+        own = Source(self.queryset, {p.name: p.to_q for p in self.search_params if p.to_q})
+        return (own, *self.sources)
+
+    def interactions(self) -> tuple[str, ...]:
+        """The FHIR interactions served, in the CapabilityStatement's order."""
+        return ("read", *(["update"] if self.update else []),
+                *(["delete"] if self.delete else []), *(["create"] if self.create else []),
+                "search-type")

@@ -158,7 +158,7 @@ class TestAccess:
 
 class TestErrors:
     def test_unknown_resource_type_is_400_naming_it(self, client, coordinator):
-        for url in ("/fhir/R4/Observation", "/fhir/R4/Bidule/123"):
+        for url in ("/fhir/R4/Medication", "/fhir/R4/Bidule/123"):
             response = client.get(url, **coordinator)
             assert response.status_code == 400
             text = issue(response)["details"]["text"]
@@ -166,7 +166,7 @@ class TestErrors:
             assert "Types pris en charge : Patient, Organization" in text  # then the others
 
     def test_unknown_type_still_needs_a_token(self, client):
-        assert client.get("/fhir/R4/Observation").status_code == 401
+        assert client.get("/fhir/R4/Medication").status_code == 401
 
     @pytest.mark.parametrize("query, says", [
         ({"gender": "female"}, "non pris en charge pour Patient : gender"),
@@ -289,15 +289,22 @@ class TestMetadata:
         assert [p["name"] for p in patient["searchParam"]] == [
             "identifier", "name", "birthdate", "_lastUpdated", "_count"]
 
-    def test_every_listed_param_is_accepted_and_nothing_else(self, client, coordinator):
+    def test_every_listed_param_is_accepted_and_nothing_else(self, client, coordinator, users,
+                                                             crt_a):
+        from maillage.core.permissions import has_permission
+        from maillage.interop.fhir.registry import RESOURCES
+
+        doctor = bearer(users["doctor"], crt_a)  # health data: not the coordination's
         statement = client.get("/fhir/R4/metadata").json()
         for resource in statement["rest"][0]["resource"]:
+            headers = coordinator if has_permission(
+                {"coordinator"}, RESOURCES[resource["type"]].permission) else doctor
             for param in resource["searchParam"]:
                 value = {"date": "2020", "number": "5",  # a reference: an id (none found)
                          "reference": "2b6f0cc9-1c51-4a4e-9b1e-0d0f3c1a2b3c"}.get(
                     param["type"], "x")
                 response = client.get(f"/fhir/R4/{resource['type']}", {param["name"]: value},
-                                      **coordinator)
+                                      **headers)
                 assert response.status_code == 200, (resource["type"], param["name"])
 
 

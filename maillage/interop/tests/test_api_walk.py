@@ -65,3 +65,55 @@ def test_other_crt_and_forged_ids_get_404(route, client, crt_a, user_b, crt_b):
     assert issue(response)["code"] == "not-found"
     forged = {k: uuid.uuid4() if isinstance(v, uuid.UUID) else v for k, v in kwargs.items()}
     assert client.get(reverse(route.name, kwargs=forged), **headers).status_code == 404
+
+
+# --- writes (POST /<Type>; PUT and DELETE in the resources' own tests) --------------------
+def _writable():
+    from maillage.interop.fhir.registry import RESOURCES
+
+    return [rt for rt in RESOURCES.values() if rt.create]
+
+
+def test_every_writable_type_has_an_example():
+    from .write_examples import EXAMPLES, MODELS
+
+    assert {rt.type for rt in _writable()} <= set(EXAMPLES) & set(MODELS)
+
+
+@pytest.mark.parametrize("rt", _writable(), ids=lambda rt: rt.type)
+def test_write_permission_matrix(rt, client, users, crt_a):
+    """Each role posts about a person whose file it shares: created when its roles hold the
+    read and write permissions, 403 (nothing written) otherwise."""
+    from django.apps import apps
+
+    from maillage.beneficiaries.tests.factories import shared_file
+
+    from .write_examples import EXAMPLES, MODELS, post
+
+    model = apps.get_model(MODELS[rt.type])
+    for role in Role:
+        user = users[role.value]
+        b = shared_file(crt_a, user, {role})
+        before = model.objects.count()
+        response = post(client, f"/fhir/R4/{rt.type}", EXAMPLES[rt.type](b.public_id),
+                        bearer(user, crt_a))
+        if has_permission({role}, rt.permission) and has_permission({role}, rt.write_permission):
+            assert response.status_code == 201, (rt.type, role, response.content)
+            assert model.objects.count() == before + 1
+        else:
+            assert response.status_code == 403, (rt.type, role)
+            assert issue(response)["code"] == "forbidden"
+            assert model.objects.count() == before
+
+
+@pytest.mark.parametrize("rt", _writable(), ids=lambda rt: rt.type)
+def test_writes_about_another_crts_person_are_404(rt, client, crt_a, user_b, crt_b):
+    from maillage.beneficiaries.tests.factories import shared_file
+
+    from .write_examples import EXAMPLES, post
+
+    b = shared_file(crt_a)
+    response = post(client, f"/fhir/R4/{rt.type}", EXAMPLES[rt.type](b.public_id),
+                    bearer(user_b, crt_b))
+    assert response.status_code == 404, response.content
+    assert issue(response)["code"] == "not-found"

@@ -1,0 +1,190 @@
+"""Vital signs of the person (``VitalSign``): what each kind is (LOINC code, UCUM unit, the
+plausible range a measure must fall in), and the services that record, correct and retract
+one — for the team's screens and the FHIR API alike (atomic, versioned, audited)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.core.audit import audit_log
+from maillage.core.errors import DomainError
+from maillage.core.versioning import changes, save_versioned, snapshot, validate
+
+from .models import Beneficiary, VitalSign
+
+Kind = VitalSign.Kind
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    label: str
+    #: LOINC code and display (the HL7 vital-signs profiles' fixed codes).
+    loinc: str
+    display: str
+    #: UCUM code and the unit as shown.
+    unit: str
+    unit_display: str
+    low: Decimal
+    high: Decimal
+    #: Decimals kept (the value is rounded to this).
+    decimals: int = 0
+
+
+KINDS: dict[str, KindInfo] = {
+    Kind.BODY_WEIGHT: KindInfo("Poids", "29463-7", "Body weight", "kg", "kg",
+                               Decimal(20), Decimal(300), 1),
+    Kind.BLOOD_PRESSURE: KindInfo("Pression artérielle", "85354-9",
+                                  "Blood pressure panel with all children optional",
+                                  "mm[Hg]", "mmHg", Decimal(30), Decimal(260)),
+    Kind.HEART_RATE: KindInfo("Fréquence cardiaque", "8867-4", "Heart rate", "/min",
+                              "/min", Decimal(20), Decimal(250)),
+    Kind.BODY_TEMPERATURE: KindInfo("Température", "8310-5", "Body temperature", "Cel", "°C",
+                                    Decimal(30), Decimal(45), 1),
+    Kind.OXYGEN_SATURATION: KindInfo("Saturation en oxygène", "2708-6",
+                                     "Oxygen saturation in Arterial blood", "%", "%",
+                                     Decimal(50), Decimal(100)),
+    Kind.BLOOD_GLUCOSE: KindInfo("Glycémie capillaire", "2339-0",
+                                 "Glucose [Mass/volume] in Blood", "g/L", "g/L",
+                                 Decimal("0.2"), Decimal(6), 2),
+}
+#: Blood pressure components: field → (LOINC, display, low, high).
+BP_COMPONENTS = {
+    "systolic": ("8480-6", "Systolic blood pressure", 50, 260),
+    "diastolic": ("8462-4", "Diastolic blood pressure", 30, 160),
+}
+#: A measure dated a little ahead of the server's clock is accepted (devices' clocks drift).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def _check_value(kind: str, value) -> Decimal:
+    info = KINDS[kind]
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError(f"{info.label} : la valeur doit être un nombre.", field="value") \
+            from None
+    if not number.is_finite():
+        raise DomainError(f"{info.label} : la valeur doit être un nombre.", field="value")
+    if not info.low <= number <= info.high:
+        raise DomainError(
+            f"{info.label} : {_fmt(number)} {info.unit_display} n'est pas une valeur plausible "
+            f"(attendu entre {_fmt(info.low)} et {_fmt(info.high)} {info.unit_display}).",
+            field="value")
+    return round(number, info.decimals)
+
+
+def _check_pressure(systolic, diastolic) -> tuple[int, int]:
+    values = {}
+    for field, raw in (("systolic", systolic), ("diastolic", diastolic)):
+        _, _, low, high = BP_COMPONENTS[field]
+        label = "systolique" if field == "systolic" else "diastolique"
+        if raw is None:
+            raise DomainError(f"Pression artérielle : la pression {label} manque.", field=field)
+        try:
+            number = Decimal(str(raw))
+        except (InvalidOperation, ValueError, TypeError):
+            raise DomainError(f"Pression artérielle : la pression {label} doit être un nombre.",
+                              field=field) from None
+        if not number.is_finite() or not low <= number <= high:
+            raise DomainError(
+                f"Pression artérielle : une pression {label} de {_fmt(number)} mmHg n'est pas "
+                f"plausible (attendu entre {low} et {high} mmHg).", field=field)
+        values[field] = int(number.to_integral_value())
+    if values["diastolic"] >= values["systolic"]:
+        raise DomainError("Pression artérielle : la pression diastolique doit être inférieure "
+                          "à la systolique.", field="diastolic")
+    return values["systolic"], values["diastolic"]
+
+
+def _apply(sign: VitalSign, *, value, systolic, diastolic, measured_at, device: str) -> None:
+    if measured_at is None:
+        raise DomainError("La date et l'heure de la mesure manquent.", field="measured_at")
+    if timezone.is_naive(measured_at):
+        raise DomainError("La date et l'heure de la mesure doivent indiquer le fuseau horaire.",
+                          field="measured_at")
+    if measured_at > timezone.now() + CLOCK_SKEW:
+        raise DomainError("La date de la mesure est dans le futur.", field="measured_at")
+    if sign.kind == Kind.BLOOD_PRESSURE:
+        if value is not None:
+            raise DomainError("Pression artérielle : donnez la systolique et la diastolique, "
+                              "pas une valeur unique.", field="value")
+        sign.systolic, sign.diastolic = _check_pressure(systolic, diastolic)
+        sign.value = None
+    else:
+        if systolic is not None or diastolic is not None:
+            raise DomainError(f"{KINDS[sign.kind].label} : une seule valeur est attendue.",
+                              field="value")
+        if value is None:
+            raise DomainError(f"{KINDS[sign.kind].label} : la valeur manque.", field="value")
+        sign.value = _check_value(sign.kind, value)
+        sign.systolic = sign.diastolic = None
+    sign.measured_at = measured_at
+    sign.device = (device or "").strip()[:200]
+
+
+@transaction.atomic
+def vital_sign_record(*, actor, beneficiary: Beneficiary, kind: str, measured_at,
+                      source: str = VitalSign.Source.TEAM, value=None, systolic=None,
+                      diastolic=None, device: str = "") -> VitalSign:
+    """Record a measure (the caller checked that ``actor`` may write this person's health
+    data: ``beneficiaries_for("health")``)."""
+    if kind not in KINDS:
+        raise DomainError("Mesure non prise en charge.", field="kind")
+    sign = VitalSign(crt=beneficiary.crt, beneficiary=beneficiary, kind=kind,
+                     unit=KINDS[kind].unit, source=source, recorded_by=actor,
+                     created_by=actor, updated_by=actor)
+    _apply(sign, value=value, systolic=systolic, diastolic=diastolic,
+           measured_at=measured_at, device=device)
+    validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
+    sign.save()
+    audit_log(actor=actor, action="vital_sign.recorded", obj=sign, beneficiary=beneficiary,
+              details={"mesure": sign.get_kind_display(),
+                       "source": sign.get_source_display()})
+    return sign
+
+
+TRACKED = ("value", "systolic", "diastolic", "measured_at", "device", "status")
+
+
+@transaction.atomic
+def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measured_at,
+                      value=None, systolic=None, diastolic=None, device: str = "") -> VitalSign:
+    """Correct a measure (status « amended »); refused when someone saved it since
+    ``version``, or when it was retracted."""
+    if sign.deleted_at is not None:
+        raise DomainError("Cette mesure a été retirée : elle ne se modifie plus.",
+                          code="conflict")
+    if kind != sign.kind:
+        raise DomainError("On ne change pas la nature d'une mesure : retirez-la et "
+                          "enregistrez-en une nouvelle.", field="kind")
+    before = snapshot(sign, TRACKED)
+    _apply(sign, value=value, systolic=systolic, diastolic=diastolic,
+           measured_at=measured_at, device=device)
+    sign.status = VitalSign.Status.AMENDED
+    validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
+    save_versioned(sign, actor=actor, version=version, fields=TRACKED)
+    # The fields changed, not their values (a measure is health data: never in the audit).
+    audit_log(actor=actor, action="vital_sign.updated", obj=sign, beneficiary=sign.beneficiary,
+              details={"mesure": sign.get_kind_display(),
+                       "champs": sorted(changes(before, sign))})
+    return sign
+
+
+@transaction.atomic
+def vital_sign_retract(*, actor, sign: VitalSign, version: int) -> VitalSign:
+    """Retract a measure entered in error: the row stays as a tombstone (status
+    « entered-in-error », ``deleted_at``), hidden from the file and the API's searches."""
+    if sign.deleted_at is not None:
+        raise DomainError("Cette mesure a déjà été retirée.", code="conflict")
+    sign.status, sign.deleted_at = VitalSign.Status.ENTERED_IN_ERROR, timezone.now()
+    save_versioned(sign, actor=actor, version=version, fields=["status", "deleted_at"])
+    audit_log(actor=actor, action="vital_sign.retracted", obj=sign,
+              beneficiary=sign.beneficiary, details={"mesure": sign.get_kind_display()})
+    return sign

@@ -1,0 +1,67 @@
+"""A resource sent to the API is first checked against the vendored FHIR R4 JSON schema
+(``interop/schemas``, the one the tests validate our own output with): each fault becomes an
+issue naming the element (FHIRPath-like ``expression``) in French."""
+
+import gzip
+import json
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft6Validator
+
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "fhir.schema.json.gz"
+#: At most this many schema issues are answered (the first ones, by element).
+MAX_ISSUES = 20
+
+_JSON_TYPES = {"string": "une chaîne", "number": "un nombre", "integer": "un entier",
+               "boolean": "un booléen (true/false)", "array": "une liste", "object": "un objet"}
+
+
+@cache
+def _validator(resource_type: str) -> Draft6Validator:
+    with gzip.open(SCHEMA, "rt", encoding="utf-8") as f:
+        definitions = json.load(f)["definitions"]
+    return Draft6Validator({"$ref": f"#/definitions/{resource_type}",
+                            "definitions": definitions})
+
+
+def _expression(resource_type: str, path) -> str:
+    out = resource_type
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _french(error) -> str:
+    kind = error.validator
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return f"élément obligatoire manquant : « {missing} »."
+    if kind == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        return "valeur de type incorrect (attendu : " \
+            + " ou ".join(_JSON_TYPES.get(n, n) for n in names) + ")."
+    if kind == "additionalProperties":
+        return "élément inconnu de FHIR R4 : " + error.message.split(" were unexpected")[0] \
+            .replace("Additional properties are not allowed ", "") + "."
+    if kind == "enum":
+        allowed = ", ".join(map(str, error.validator_value[:12]))
+        return f"valeur non autorisée (valeurs possibles : {allowed})."
+    if kind == "pattern":
+        return "format de valeur invalide."
+    if kind == "const":
+        return f"valeur attendue : « {error.validator_value} »."
+    return "non conforme au schéma FHIR R4."
+
+
+def schema_issues(resource: dict) -> list[tuple[str, str]]:
+    """(expression, French text) for each fault of ``resource`` against the R4 schema."""
+    resource_type = resource.get("resourceType", "")
+    errors = sorted(_validator(resource_type).iter_errors(resource),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    issues = []
+    for error in errors[:MAX_ISSUES]:
+        expression = _expression(resource_type, error.absolute_path)
+        issues.append((expression, f"Élément « {expression} » : {_french(error)}"))
+    return issues
