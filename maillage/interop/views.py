@@ -178,8 +178,8 @@ def write(request: HttpRequest, rt: ResourceType, id: str | None = None, *,
         raise FhirError(412, "La ressource a été modifiée depuis la version envoyée dans "
                              "« If-Match » : relisez-la, puis renvoyez vos changements.") from None
     except DomainError as error:
-        raise FhirError(422, error.message, code="business-rule" if error.code == "invalid"
-                        else error.code) from None
+        # A service's own codes (``possible_duplicate``…) are no FHIR IssueType.
+        raise FhirError(422, error.message, code="business-rule") from None
     headers = _etag(obj)
     if status == 204:
         response = HttpResponse(status=204)
