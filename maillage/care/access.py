@@ -16,7 +16,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 from maillage.outreach.models import Attendee
 
-from .models import TelehealthAct
+from .models import CarePlanVersion, TelehealthAct
 
 
 def sees_territory_telehealth(roles) -> bool:
@@ -62,6 +62,18 @@ def telehealth_acts_visible(*, crt, user, roles) -> QuerySet[TelehealthAct]:
     if sees_territory_telehealth(roles):
         about |= Q(attendee__isnull=False)
     return TelehealthAct.objects.filter(about, crt=crt)
+
+
+def care_plans_visible(*, crt, user, roles) -> QuerySet[CarePlanVersion]:
+    """The versions of the personalised plans this user may read: ``plan.view`` and the
+    person's planning face (consent included for partners), as the plan's pages
+    (``views.plans._plan_file``) and the plans to review. The FHIR API's CarePlan."""
+    from maillage.beneficiaries.access import planning_visible_beneficiaries
+
+    if not has_permission(roles, "plan.view"):
+        return CarePlanVersion.objects.none()
+    return CarePlanVersion.objects.filter(crt=crt, plan__beneficiary__in=(
+        planning_visible_beneficiaries(crt=crt, user=user, roles=roles)))
 
 
 def access_doc() -> list[tuple[str, dict[str, str]]]:
