@@ -296,6 +296,14 @@ OBJECT_ROUTES = {
     "interop:patient_read": lambda crt, user, roles: {"id": _file(crt, user, roles)["public_id"]},
     "interop:organization_read": lambda crt, user, roles: {
         "id": OrganizationFactory(crt=crt).public_id},
+    "interop:careplan_read": lambda crt, user, roles: {"id": care.plan_version(
+        shared_file(crt, user, roles)).public_id},
+    "interop:encounter_read": lambda crt, user, roles: {"id": visits.visit(
+        shared_file(crt, user, roles), user, roles, status="done").public_id},
+    "interop:appointment_read": lambda crt, user, roles: {"id": visits.visit(
+        shared_file(crt, user, roles), user, roles).public_id},
+    "interop:documentreference_read": lambda crt, user, roles: {"id": document(
+        shared_file(crt, user, roles)).public_id},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Observation"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Observation",
                                                       "id": "inconnu"},

@@ -3,12 +3,19 @@ all built from ``RESOURCES``: a type, interaction or parameter exists in all thr
 
 from django.utils import timezone
 
+from .appointment import APPOINTMENT
+from .careplan import CAREPLAN
+from .documentreference import DOCUMENT_REFERENCE
+from .encounter import ENCOUNTER
 from .organization import ORGANIZATION
 from .patient import PATIENT
 from .resource import ResourceType
 from .search import DEFAULT_COUNT, MAX_COUNT, SearchParam
 
-RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (PATIENT, ORGANIZATION)}
+RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
+    PATIENT, ORGANIZATION,
+    CAREPLAN, ENCOUNTER, APPOINTMENT, DOCUMENT_REFERENCE,
+)}
 
 INTERACTIONS = ("read", "search-type")
 #: Result parameters every search accepts (listed with the search parameters).
