@@ -38,7 +38,7 @@ def _later_validated():
 def plan_status(v: CarePlanVersion) -> str:
     if not v.is_validated:
         return "draft"
-    return "revoked" if v.replaced_at else "active"
+    return "revoked" if v.is_replaced else "active"
 
 
 def _person(user) -> str:
@@ -155,7 +155,7 @@ def queryset(request):
     return (
         care_plans_visible(crt=request.crt, user=request.user, roles=request.roles)
         .select_related("plan__beneficiary", "referent", "based_on")
-        .annotate(replaced_at=Subquery(
+        .annotate(is_replaced=Exists(_later_validated()), replaced_at=Subquery(
             _later_validated().order_by("number").values("validated_at")[:1]))
         .prefetch_related(
             "problems", "goals",

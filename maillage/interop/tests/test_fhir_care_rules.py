@@ -63,7 +63,7 @@ def served(crt_a, users):
     """One resource of each type as Maillage serves it."""
     b = BeneficiaryFactory(crt=crt_a)
     v = filled(plan_version(b, status="validated", validated_at=timezone.now()), users["nurse"])
-    v.replaced_at = None
+    v.is_replaced, v.replaced_at = False, None
     starts = timezone.now() - timedelta(hours=2)
     done = visit(b, users["nurse"], starts_at=starts, status=Visit.Status.DONE)
     booked = visit(b, users["nurse"], starts_at=starts + timedelta(days=2))
