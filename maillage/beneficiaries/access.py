@@ -42,7 +42,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 from maillage.territory.models import Professional
 
-from .models import Beneficiary, Caregiver, CareTeamMember, Consent
+from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document
 
 HEALTH_PROFESSIONS = {
     Professional.Profession.GP, Professional.Profession.SPECIALIST,
@@ -215,6 +215,18 @@ def aggir_evaluations_visible(*, crt, user, roles):
 
     return AggirEvaluation.objects.filter(
         crt=crt, beneficiary__in=beneficiaries_for("health", crt=crt, user=user, roles=roles))
+
+
+def documents_visible(*, crt, user, roles) -> QuerySet[Document]:
+    """The documents of the files this user may read, as the file's pages hand them out
+    (``document_download``): a medical document with the health face, any other with the
+    identity face (consent included for partners). The FHIR API's DocumentReference."""
+    medical = Document.Category.MEDICAL
+    return Document.objects.filter(crt=crt).filter(
+        Q(~Q(category=medical),
+          beneficiary__in=beneficiaries_for("identity", crt=crt, user=user, roles=roles))
+        | Q(category=medical,
+            beneficiary__in=beneficiaries_for("health", crt=crt, user=user, roles=roles)))
 
 
 @dataclass(frozen=True)

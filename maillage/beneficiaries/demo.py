@@ -255,6 +255,8 @@ def load(ctx: DemoContext) -> None:
                 b.save(update_fields=["portal_user"])
             rng.randint(30, 330)  # was the admission date (kept: same draws after it)
             ctx.clock(start)
+            if key == "anjou_bleu" and index == 0:
+                _documents(b, coordinator=coordinator, doctor=doctor, day=start)
             # The coordinator follows every file without being in its care team (nobody adds
             # themselves to a care team); the CRT's nurse is the referent.
             team.care_team_add(b, user=doctor,
@@ -320,6 +322,38 @@ def load(ctx: DemoContext) -> None:
         # The care teams and consents of the CRT's files, in one insert per kind (nothing
         # above reads them back).
         team.flush()
+
+
+def _pdf(title: str) -> bytes:
+    """A one-page PDF (what an upload would be: the document's pages are not the point)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _documents(b: Beneficiary, *, coordinator, doctor, day: date) -> None:
+    """Two documents of Jeanne Hamon's file, filed as the page files them: an administrative
+    one, and a medical one (the health professionals of her care team)."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for actor, category, title, name in (
+        (coordinator, "administrative", "Notification d'attribution de l'APA",
+         "notification-apa.pdf"),
+        (doctor, "medical", "Compte rendu de consultation mémoire", "cr-consultation.pdf"),
+    ):
+        services.document_add(
+            actor=actor, beneficiary=b, category=category, title=title,
+            document_date=day - timedelta(days=10),
+            uploaded_file=SimpleUploadedFile(name, _pdf(title), "application/pdf"),
+            max_bytes=settings.DOCUMENT_MAX_BYTES)
 
 
 def summary(ctx: DemoContext) -> str:

@@ -16,7 +16,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 from maillage.outreach.models import Attendee
 
-from .models import TelehealthAct
+from .models import CarePlanVersion, TelehealthAct
 
 
 def sees_territory_telehealth(roles) -> bool:
@@ -76,6 +76,18 @@ def liaison_notes_visible(*, crt, user, roles) -> QuerySet:
     health = beneficiaries_for("health", crt=crt, user=user, roles=roles)
     return LiaisonNote.objects.filter(crt=crt, beneficiary__in=liaison).filter(
         ~Q(visibility=LiaisonNote.Visibility.HEALTH) | Q(beneficiary__in=health))
+
+
+def care_plans_visible(*, crt, user, roles) -> QuerySet[CarePlanVersion]:
+    """The versions of the personalised plans this user may read: ``plan.view`` and the
+    person's planning face (consent included for partners), as the plan's pages
+    (``views.plans._plan_file``) and the plans to review. The FHIR API's CarePlan."""
+    from maillage.beneficiaries.access import planning_visible_beneficiaries
+
+    if not has_permission(roles, "plan.view"):
+        return CarePlanVersion.objects.none()
+    return CarePlanVersion.objects.filter(crt=crt, plan__beneficiary__in=(
+        planning_visible_beneficiaries(crt=crt, user=user, roles=roles)))
 
 
 def access_doc() -> list[tuple[str, dict[str, str]]]:

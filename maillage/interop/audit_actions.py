@@ -34,3 +34,21 @@ class InteropAction(models.TextChoices):
         "fhir.communication_read",
         "Consultation du cahier de liaison par l'API FHIR (logiciel partenaire)",
     )
+    FHIR_CAREPLAN_READ = (
+        "fhir.careplan_read",
+        "Consultation du plan personnalisé par l'API FHIR (logiciel partenaire)",
+    )
+    FHIR_ENCOUNTER_READ = (
+        "fhir.encounter_read",
+        "Consultation d'un passage réalisé par l'API FHIR (logiciel partenaire)",
+    )
+    FHIR_APPOINTMENT_READ = (
+        "fhir.appointment_read",
+        "Consultation d'un passage prévu, annulé ou non réalisé par l'API FHIR "
+        "(logiciel partenaire)",
+    )
+    FHIR_DOCUMENTREFERENCE_READ = (
+        "fhir.documentreference_read",
+        "Consultation de la description d'un document du dossier par l'API FHIR "
+        "(logiciel partenaire)",
+    )

@@ -311,6 +311,14 @@ OBJECT_ROUTES = {
     "interop:observation_read": lambda crt, user, roles: {"id": _vital_sign(crt, user, roles)},
     "interop:communication_read": lambda crt, user, roles: {
         "id": _liaison_note(crt, user, roles)},
+    "interop:careplan_read": lambda crt, user, roles: {"id": care.plan_version(
+        shared_file(crt, user, roles)).public_id},
+    "interop:encounter_read": lambda crt, user, roles: {"id": visits.visit(
+        shared_file(crt, user, roles), user, roles, status="done").public_id},
+    "interop:appointment_read": lambda crt, user, roles: {"id": visits.visit(
+        shared_file(crt, user, roles), user, roles).public_id},
+    "interop:documentreference_read": lambda crt, user, roles: {"id": document(
+        shared_file(crt, user, roles)).public_id},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Medication"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Medication",
                                                       "id": "inconnu"},

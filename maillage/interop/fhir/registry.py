@@ -3,9 +3,13 @@ all built from ``RESOURCES``: a type, interaction or parameter exists in all thr
 
 from django.utils import timezone
 
+from .appointment import APPOINTMENT
 from .care_team import CARE_TEAM
+from .careplan import CAREPLAN
 from .communication import COMMUNICATION
 from .consent import CONSENT
+from .documentreference import DOCUMENT_REFERENCE
+from .encounter import ENCOUNTER
 from .healthcare_service import HEALTHCARE_SERVICE
 from .observation import OBSERVATION
 from .organization import ORGANIZATION
@@ -20,6 +24,7 @@ RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
     PATIENT, ORGANIZATION,
     RELATED_PERSON, PRACTITIONER, PRACTITIONER_ROLE, CARE_TEAM, CONSENT,
     HEALTHCARE_SERVICE, OBSERVATION, COMMUNICATION,
+    CAREPLAN, ENCOUNTER, APPOINTMENT, DOCUMENT_REFERENCE,
 )}
 #: Result parameters every search accepts (listed with the search parameters).
 COUNT = SearchParam("_count", "number",
