@@ -8,9 +8,9 @@ from django.db.models import Q
 from maillage.core.permissions import Perm
 from maillage.visits.models import Visit
 
-from .encounter import visit_reader, visits_queryset, who
-from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, reference_q, split_token
+from .encounter import visits_queryset, who
+from .resource import FR_CORE, ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, reference_q, split_token
 
 PROFILE = FR_CORE + "fr-core-appointment"
 STATUS = {
@@ -63,7 +63,7 @@ APPOINTMENT = ResourceType(
     permission=Perm.VISIT_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=visit_reader("fhir.appointment_read"),
+    on_read=audited_reads("fhir.appointment_read"),
     profiles=(PROFILE,),
     documentation=(
         "Passages non réalisés des personnes dont le compte du jeton voit le planning (même "
@@ -80,9 +80,6 @@ APPOINTMENT = ResourceType(
                     "http://hl7.org/fhir/SearchParameter/Appointment-date"),
         SearchParam("status", "token", "booked, cancelled ou noshow.", status_q,
                     "http://hl7.org/fhir/SearchParameter/Appointment-status"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

@@ -10,7 +10,7 @@ from maillage.beneficiaries.models import Beneficiary, CareTeamMember
 from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import ResourceType
+from .resource import ResourceType, token_prefix
 from .search import SearchParam, date_q, reference_q
 
 LOCAL_SYSTEM = "urn:ietf:rfc:3986"
@@ -90,7 +90,7 @@ def queryset(request):
 
 def on_read(request, people) -> None:
     """Each care team shown is a read of the person's file, in their « who read my file »."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
+    prefix = token_prefix(request)
     audit_log_many(actor=request.user, events=[
         {"action": "fhir.careteam_read", "crt": request.crt,
          "object_type": "beneficiaries.careteam", "object_id": str(b.public_id),

@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from maillage.care.access import care_plans_visible
 from maillage.care.models import CarePlanVersion, Goal, PlannedAction
-from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import ResourceType
-from .search import SearchParam, date_q, reference_q, split_token
+from .resource import ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, reference_q, split_token
 
 LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
@@ -164,15 +163,6 @@ def queryset(request):
     )
 
 
-def on_read(request, versions) -> None:
-    """Each CarePlan shown is a read of the person's plan, in their « who read my file »."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    audit_log_many(actor=request.user, events=[
-        {"action": "fhir.careplan_read", "crt": request.crt, "obj": v,
-         "beneficiary": v.plan.beneficiary, "details": {"jeton": prefix, "version": v.number}}
-        for v in versions])
-
-
 def status_q(value: str) -> Q:
     _, code = split_token(value)
     validated = Q(status=CarePlanVersion.Status.VALIDATED)
@@ -191,7 +181,8 @@ CAREPLAN = ResourceType(
     permission=Perm.PLAN_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=on_read,
+    on_read=audited_reads("fhir.careplan_read", beneficiary=lambda v: v.plan.beneficiary,
+                            details=lambda v: {"version": v.number}),
     documentation=(
         "Plan personnalisé (PPCS) des personnes dont le compte du jeton voit le planning "
         "(même règle que les pages du plan, consentement compris) : une ressource par version "
@@ -210,9 +201,6 @@ CAREPLAN = ResourceType(
         SearchParam("status", "token", "draft, active (version en vigueur) ou revoked "
                     "(version remplacée).", status_q,
                     "http://hl7.org/fhir/SearchParameter/CarePlan-status"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

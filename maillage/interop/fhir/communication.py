@@ -10,15 +10,14 @@ from maillage.beneficiaries.access import beneficiaries_for, file_access
 from maillage.care.access import liaison_notes_visible
 from maillage.care.models import LiaisonNote
 from maillage.care.services.liaison import note_add
-from maillage.core.audit import audit_log_many
 from maillage.core.errors import DomainError
 from maillage.core.permissions import Perm
 from maillage.core.tenancy import get_for_crt
 
 from .observation import _subject_id
 from .outcome import FhirError
-from .resource import ResourceType
-from .search import SearchParam, date_q, reference_q, split_token
+from .resource import ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, reference_q, split_token
 
 #: The notebook's categories (Maillage's own code system: a URN, documented in docs/api.md).
 CATEGORY_SYSTEM = "urn:maillage:codesystem:liaison-note-category"
@@ -57,14 +56,6 @@ def serialize(note: LiaisonNote, base_url: str = "") -> dict:
 def queryset(request):
     return liaison_notes_visible(crt=request.crt, user=request.user, roles=request.roles) \
         .select_related("crt", "beneficiary", "author")
-
-
-def on_read(request, notes) -> None:
-    """Each note shown is a read of the person's liaison notebook (« qui a consulté »)."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    audit_log_many(actor=request.user, events=[
-        {"action": "fhir.communication_read", "obj": n, "beneficiary": n.beneficiary,
-         "details": {"jeton": prefix}} for n in notes])
 
 
 def category_q(value: str) -> Q:
@@ -125,7 +116,7 @@ COMMUNICATION = ResourceType(
     write_permission=Perm.NOTES_WRITE,
     queryset=queryset,
     serialize=serialize,
-    on_read=on_read,
+    on_read=audited_reads("fhir.communication_read"),
     create=create,
     documentation=(
         "Transmissions du cahier de liaison des personnes dont le compte du jeton voit la "
@@ -143,9 +134,6 @@ COMMUNICATION = ResourceType(
                     "http://hl7.org/fhir/SearchParameter/Communication-sent"),
         SearchParam("category", "token", f"Catégorie ({CATEGORY_SYSTEM}|care, fall…).",
                     category_q, "http://hl7.org/fhir/SearchParameter/Communication-category"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

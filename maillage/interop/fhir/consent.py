@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from maillage.beneficiaries.access import consents_visible
 from maillage.beneficiaries.models import Consent
-from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, reference_q, split_token
+from .resource import FR_CORE, ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, reference_q, split_token
 
 PROFILE = FR_CORE + "fr-core-consent"
 LOCAL_SYSTEM = "urn:ietf:rfc:3986"
@@ -109,15 +108,6 @@ def queryset(request):
         .select_related("beneficiary", "organization")
 
 
-def on_read(request, consents) -> None:
-    """Each consent shown is a read of the person's file, in their « who read my file »."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    audit_log_many(actor=request.user, events=[
-        {"action": "fhir.consent_read", "obj": c, "crt": request.crt,
-         "beneficiary": c.beneficiary, "details": {"jeton": prefix}}
-        for c in consents])
-
-
 def status_q(value: str) -> Q:
     """``active`` (in force), ``rejected`` (an objection in force), ``inactive`` (withdrawn);
     another code matches nothing (as an unknown token)."""
@@ -134,7 +124,7 @@ CONSENT = ResourceType(
     permission=Perm.BENEFICIARY_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=on_read,
+    on_read=audited_reads("fhir.consent_read"),
     profiles=(PROFILE,),
     documentation=(
         "Consentements et oppositions des personnes dont le compte du jeton voit l'identité "
@@ -152,9 +142,6 @@ CONSENT = ResourceType(
                     "http://hl7.org/fhir/SearchParameter/clinical-date"),
         SearchParam("status", "token", "active, inactive (retiré) ou rejected (opposition).",
                     status_q, "http://hl7.org/fhir/SearchParameter/Consent-status"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

@@ -13,11 +13,10 @@ from django.urls import reverse
 
 from maillage.beneficiaries.access import documents_visible
 from maillage.beneficiaries.models import Document
-from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import ResourceType
-from .search import SearchParam, date_q, reference_q
+from .resource import ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, reference_q
 
 LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 
@@ -63,21 +62,12 @@ def queryset(request):
             .annotate(version=Value(1, output_field=IntegerField())))
 
 
-def on_read(request, docs) -> None:
-    """Each DocumentReference shown is a read of the person's file, in their « who read my
-    file » (the download itself is audited by its page)."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    audit_log_many(actor=request.user, events=[
-        {"action": "fhir.documentreference_read", "crt": request.crt, "obj": d,
-         "beneficiary": d.beneficiary, "details": {"jeton": prefix}} for d in docs])
-
-
 DOCUMENT_REFERENCE = ResourceType(
     type="DocumentReference",
     permission=Perm.BENEFICIARY_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=on_read,
+    on_read=audited_reads("fhir.documentreference_read"),
     documentation=(
         "Documents rangés dans le dossier de la personne (dont le contrat d'accompagnement) : "
         "documents médicaux pour les professionnels de santé du cercle de soins, les autres "
@@ -93,9 +83,6 @@ DOCUMENT_REFERENCE = ResourceType(
                     "Date et heure du dépôt du document (préfixes eq, ne, lt, gt, le, ge).",
                     date_q("created_at", "date", is_datetime=True),
                     "http://hl7.org/fhir/SearchParameter/DocumentReference-date"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

@@ -3,13 +3,12 @@ CRT) — ``visits.Visit`` traced « réalisé ». Read through the visits' polic
 (``visits.selectors.visible_visits``: the planning face, as the visit pages), audited like a
 screen read of a visit. The visits not done are Appointments (``appointment.py``)."""
 
-from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 from maillage.visits.models import Place, Visit
 from maillage.visits.selectors import visible_visits
 
-from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, reference_q
+from .resource import FR_CORE, ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, reference_q
 
 PROFILE = FR_CORE + "fr-core-encounter"
 #: FR Core's encounter identifier types (VN: visit number).
@@ -30,18 +29,6 @@ def who(visit: Visit) -> str:
     """Who does the visit, as the visit pages name them (empty when nobody is assigned)."""
     name = visit.who
     return "" if name == "—" else name
-
-
-def visit_reader(action: str):
-    def on_read(request, visits) -> None:
-        """Each visit shown is a read of the person's planning, in their « who read my
-        file »."""
-        prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-        audit_log_many(actor=request.user, events=[
-            {"action": action, "crt": request.crt, "obj": v, "beneficiary": v.beneficiary,
-             "details": {"jeton": prefix}} for v in visits])
-
-    return on_read
 
 
 def serialize(v: Visit, base_url: str = "") -> dict:
@@ -78,7 +65,7 @@ ENCOUNTER = ResourceType(
     permission=Perm.VISIT_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=visit_reader("fhir.encounter_read"),
+    on_read=audited_reads("fhir.encounter_read"),
     profiles=(PROFILE,),
     documentation=(
         "Passages réalisés (au domicile : classe HH ; au CRT : AMB) des personnes dont le "
@@ -93,10 +80,7 @@ ENCOUNTER = ResourceType(
                     "Date et heure prévues du passage (préfixes eq, ne, lt, gt, le, ge).",
                     date_q("starts_at", "date", is_datetime=True),
                     "http://hl7.org/fhir/SearchParameter/clinical-date"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )
 

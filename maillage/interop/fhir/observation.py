@@ -24,14 +24,13 @@ from maillage.beneficiaries.vitals import (
     vital_sign_retract,
     vital_sign_update,
 )
-from maillage.core.audit import audit_log_many
 from maillage.core.errors import DomainError
 from maillage.core.permissions import Perm
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_for_crt
 
 from .outcome import FhirError
-from .resource import FR_CORE, ResourceType, Source
+from .resource import FR_CORE, ResourceType, Source, audited_reads
 from .search import SearchParam, date_q, reference_q, split_token
 
 LOINC = "http://loinc.org"
@@ -147,14 +146,6 @@ def queryset(request):
 def aggir_queryset(request):
     return aggir_evaluations_visible(crt=request.crt, user=request.user, roles=request.roles) \
         .select_related("crt", "beneficiary", "evaluator")
-
-
-def on_read(request, objects) -> None:
-    """Each Observation shown is a read of the person's health data (« qui a consulté »)."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    audit_log_many(actor=request.user, events=[
-        {"action": "fhir.observation_read", "obj": o, "beneficiary": o.beneficiary,
-         "details": {"jeton": prefix}} for o in objects])
 
 
 # --- search --------------------------------------------------------------------------------
@@ -348,7 +339,7 @@ OBSERVATION = ResourceType(
     write_permission=Perm.VITAL_SIGN_RECORD,
     queryset=queryset,
     serialize=serialize,
-    on_read=on_read,
+    on_read=audited_reads("fhir.observation_read"),
     create=create,
     update=update,
     delete=delete,

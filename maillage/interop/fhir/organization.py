@@ -10,7 +10,7 @@ from maillage.territory.access import organizations_visible
 from maillage.territory.models import Organization
 
 from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, split_token
+from .search import SearchParam, last_updated, split_token
 
 PROFILE = FR_CORE + "fr-core-organization"
 FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
@@ -109,9 +109,6 @@ ORGANIZATION = ResourceType(
         SearchParam("name", "string", "Début du nom, sans tenir compte de la casse.",
                     lambda v: Q(name__istartswith=v) | Q(name__icontains=f" {v}"),
                     "http://hl7.org/fhir/SearchParameter/Organization-name"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

@@ -10,11 +10,10 @@ from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.identity import IdentityStatus, InsOid, normalize_matricule
 from maillage.beneficiaries.models import Beneficiary
 from maillage.beneficiaries.selectors import name_starts_q
-from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, split_token
+from .resource import FR_CORE, ResourceType, audited_reads
+from .search import SearchParam, date_q, last_updated, split_token
 
 PROFILE = FR_CORE + "fr-core-patient"
 PROFILE_INS = FR_CORE + "fr-core-patient-ins"
@@ -124,14 +123,6 @@ def queryset(request):
                              roles=request.roles).select_related("crt", "commune")
 
 
-def on_read(request, people) -> None:
-    """Each Patient shown is a read of the person's file, in their « who read my file »."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
-    audit_log_many(actor=request.user, events=[  # a page of 100: one insert
-        {"action": "fhir.patient_read", "obj": b, "beneficiary": b, "details": {"jeton": prefix}}
-        for b in people])
-
-
 _NOTHING = Q(pk__in=[])
 
 
@@ -168,7 +159,7 @@ PATIENT = ResourceType(
     permission=Perm.BENEFICIARY_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=on_read,
+    on_read=audited_reads("fhir.patient_read", beneficiary=lambda b: b),
     profiles=(PROFILE, PROFILE_INS),
     documentation=(
         "Identité des personnes accompagnées que le compte du jeton peut voir (face « identité » "
@@ -187,9 +178,6 @@ PATIENT = ResourceType(
                     "Date de naissance (AAAA, AAAA-MM, AAAA-MM-JJ ; préfixes eq, ne, lt, gt, "
                     "le, ge).", date_q("birth_date", "birthdate"),
                     "http://hl7.org/fhir/SearchParameter/individual-birthdate"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

@@ -11,7 +11,7 @@ from maillage.territory.access import professionals_visible
 from maillage.territory.models import Professional
 
 from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, split_token
+from .search import SearchParam, last_updated, split_token
 
 PROFILE = FR_CORE + "fr-core-practitioner"
 FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
@@ -139,10 +139,7 @@ IDENTIFIER = SearchParam(
     f"{IDNPS_SYSTEM}|8+RPPS (idNatPs), {RPPS_SYSTEM}|RPPS ou l'identifiant local "
     f"({LOCAL_SYSTEM}|urn:uuid:…) ; sans système, l'un d'eux.", identifier_q,
     "http://hl7.org/fhir/SearchParameter/Practitioner-identifier")
-LAST_UPDATED = SearchParam(
-    "_lastUpdated", "date", "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-    date_q("updated_at", "_lastUpdated", is_datetime=True),
-    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated")
+LAST_UPDATED = last_updated()
 
 PRACTITIONER = ResourceType(
     type="Practitioner",

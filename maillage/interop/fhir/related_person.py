@@ -22,8 +22,8 @@ from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import FR_CORE, ResourceType
-from .search import SearchParam, date_q, reference_q
+from .resource import FR_CORE, ResourceType, token_prefix
+from .search import SearchParam, date_q, last_updated, reference_q
 
 PROFILE = FR_CORE + "fr-core-related-person"
 LOCAL_SYSTEM = "urn:ietf:rfc:3986"
@@ -203,7 +203,7 @@ def search_extra(request, params) -> list[TrustedPerson]:
 
 def on_read(request, objects) -> None:
     """Each caregiver or trusted person shown is a read of the person's file."""
-    prefix = getattr(getattr(request, "api_token", None), "prefix", "")
+    prefix = token_prefix(request)
     events = []
     for obj in objects:
         if isinstance(obj, TrustedPerson):
@@ -244,9 +244,6 @@ RELATED_PERSON = ResourceType(
                     "http://hl7.org/fhir/SearchParameter/RelatedPerson-patient"),
         SearchParam("name", "string", "Début du nom ou du prénom, sans tenir compte de la "
                     "casse.", name_q, "http://hl7.org/fhir/SearchParameter/individual-name"),
-        SearchParam("_lastUpdated", "date",
-                    "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
-                    date_q("updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated(),
     ),
 )

@@ -4,9 +4,12 @@ is written, its search parameters. The views and the CapabilityStatement read th
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import Q, QuerySet
+
+from maillage.core.audit import audit_log_many
 
 from .search import SearchParam
 
@@ -72,3 +75,24 @@ class ResourceType:
         return ("read", *(["update"] if self.update else []),
                 *(["delete"] if self.delete else []), *(["create"] if self.create else []),
                 "search-type")
+
+
+def token_prefix(request) -> str:
+    """The calling token's prefix (not secret), written in the audit of what it read."""
+    return getattr(getattr(request, "api_token", None), "prefix", "")
+
+
+def audited_reads(action: str, *, beneficiary: Callable = attrgetter("beneficiary"),
+                  details: Callable | None = None) -> Callable[..., None]:
+    """The ``on_read`` of a type whose resources are records of a person's file: one event
+    ``action`` per resource shown (a page of 100 in one insert), on the person's file — their
+    « qui a consulté mon dossier » — naming the token."""
+
+    def on_read(request, objects) -> None:
+        prefix = token_prefix(request)
+        audit_log_many(actor=request.user, events=[
+            {"action": action, "crt": request.crt, "obj": o, "beneficiary": beneficiary(o),
+             "details": {"jeton": prefix, **(details(o) if details else {})}}
+            for o in objects])
+
+    return on_read

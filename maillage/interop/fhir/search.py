@@ -151,3 +151,12 @@ def reference_q(field: str, name: str, resource_type: str = "Patient") -> Callab
         return Q(**{f"{field}__public_id": public_id})
 
     return to_q
+
+
+def last_updated(field: str = "updated_at") -> SearchParam:
+    """``_lastUpdated`` on ``field`` (the row's ``updated_at`` unless the resource is built from
+    several): the partners' incremental synchronisation."""
+    return SearchParam("_lastUpdated", "date",
+                       "Date de dernière modification (préfixes eq, ne, lt, gt, le, ge).",
+                       date_q(field, "_lastUpdated", is_datetime=True),
+                       "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated")
