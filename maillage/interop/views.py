@@ -81,6 +81,8 @@ def _read(rt: ResourceType):
             obj, own = _find(rt, request, id)
             _check_gone(rt, request, obj, own)
         rt.on_read(request, [obj])
+        if rt.read_response:
+            return rt.read_response(request, obj, base_url(request))
         resource = rt.serialize(obj, base_url(request))
         # The ETag is the resource's version, whatever it is computed from (a care team's
         # from its members, a consent's from its withdrawal).
@@ -250,4 +252,5 @@ def run_search(request: HttpRequest, rt: ResourceType) -> dict:
     }
 
 
-VIEWS = {rt.type: (_read(rt), _search(rt)) for rt in RESOURCES.values()}
+VIEWS = {rt.type: (_read(rt), _search(rt) if rt.searchable else None)
+         for rt in RESOURCES.values()}

@@ -27,12 +27,16 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from maillage.beneficiaries.access import file_access, health_visible_beneficiaries
+from maillage.beneficiaries.access import (
+    beneficiaries_for,
+    file_access,
+    health_visible_beneficiaries,
+)
 from maillage.beneficiaries.models import Beneficiary, Consent
 from maillage.core.permissions import has_permission
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
-from .models import BreakGlass, Call, Shift
+from .models import BreakGlass, Call, EmergencyFile, Shift
 
 #: Roles that read every call of their CRT.
 READ_ALL_CALLS = frozenset({Role.COORDINATOR})
@@ -182,6 +186,19 @@ def emergency_beneficiaries(*, crt, user, roles, at: datetime | None = None
     health = health_visible_beneficiaries(crt=crt, user=user, roles=roles).values("pk")
     glass = glass_beneficiaries(crt=crt, user=user, roles=roles, at=at).values("pk")
     return Beneficiary.objects.filter(crt=crt).filter(Q(pk__in=health) | Q(pk__in=glass))
+
+
+def emergency_files_visible(*, crt, user, roles, at: datetime | None = None
+                            ) -> QuerySet[EmergencyFile]:
+    """The DLUs ``user`` may read now (queryset face of the DLU pages' rule,
+    ``views_dlu._read``): ``dlu.view``, the person's emergency data (``emergency_beneficiaries``:
+    care team or a valid glass) and identity. The FHIR API's DocumentReference and Binary."""
+    if not has_permission(roles, "dlu.view"):
+        return EmergencyFile.objects.none()
+    identity = beneficiaries_for("identity", crt=crt, user=user, roles=roles).values("pk")
+    emergency = emergency_beneficiaries(crt=crt, user=user, roles=roles, at=at).values("pk")
+    return EmergencyFile.objects.filter(crt=crt, beneficiary__in=identity).filter(
+        beneficiary__in=emergency)
 
 
 @dataclass(frozen=True)

@@ -509,3 +509,15 @@ def emergency_file_review(*, actor, beneficiary: Beneficiary, version: int,
     file_services.timeline_add(beneficiary=beneficiary, kind="dlu.reviewed", actor=actor,
                                title="DLU relu et validé pour un an", health=True)
     return ef
+
+
+def pdf(beneficiary: Beneficiary, dlu: Dlu, *, crt, printed_by) -> bytes:
+    """The one-page PDF of ``dlu`` (built by ``build``), as the DLU page prints it and the API
+    serves it (``Binary``): the caller checked the access and audits the print."""
+    from django.template.loader import render_to_string
+
+    from maillage.core.pdf import render_pdf  # WeasyPrint loads on first use only
+
+    return render_pdf(render_to_string("oncall/dlu_pdf.html", {
+        "b": beneficiary, "dlu": dlu, "crt": crt, "printed_at": timezone.now(),
+        "printed_by": printed_by}))

@@ -73,8 +73,11 @@ def _build(b: Beneficiary, fa, ea: EmergencyAccess, *, key_box: bool = True):
 def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
     from maillage.core.pdf import render_pdf  # WeasyPrint loads on first use only
 
-    html = render_to_string(template, context)
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    return _pdf_response(render_pdf(render_to_string(template, context)), filename)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
     # Inline: the browser opens it ready to print (one click from the on-call screen).
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -112,10 +115,8 @@ def dlu_pdf(request: HttpRequest, public_id) -> HttpResponse:
                                                      beneficiary=b))
     dlu = _build(b, fa, ea)
     _audit_read(request, action="dlu.printed", b=b, ea=ea, dlu=dlu)
-    return _pdf("oncall/dlu_pdf.html", {
-        "b": b, "dlu": dlu, "crt": request.crt, "printed_at": timezone.now(),
-        "printed_by": request.user,
-    }, filename=f"dlu-{timezone.localdate():%Y-%m-%d}.pdf")
+    return _pdf_response(dlu_module.pdf(b, dlu, crt=request.crt, printed_by=request.user),
+                         filename=f"dlu-{timezone.localdate():%Y-%m-%d}.pdf")
 
 
 def _gp_name(b: Beneficiary) -> str:

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -355,14 +354,13 @@ def plan_diff(request: HttpRequest, public_id) -> HttpResponse:
 @require("plan.view")
 @require_GET
 def plan_pdf(request: HttpRequest, public_id, number: int) -> HttpResponse:
-    from maillage.core.pdf import render_pdf
+    from ..printing import plan_pdf as render_plan_pdf
 
     b = _plan_file(request, public_id)
     version = selectors.version_with_items(beneficiary=b, number=number)
-    html = render_to_string("care/plan_pdf.html", {
-        "b": b, "version": version, "crt": request.crt, "today": timezone.localdate()})
+    content = render_plan_pdf(b, version, crt=request.crt)
     audit_log(actor=request.user, action="care_plan.printed", obj=version, beneficiary=b)
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="plan-personnalise-v{version.number}.pdf"')
     response["Cache-Control"] = "private, no-store"

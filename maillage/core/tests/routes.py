@@ -319,6 +319,9 @@ OBJECT_ROUTES = {
         shared_file(crt, user, roles), user, roles).public_id},
     "interop:documentreference_read": lambda crt, user, roles: {"id": document(
         shared_file(crt, user, roles)).public_id},
+    # A Binary is the file of a DocumentReference, under its id.
+    "interop:binary_read": lambda crt, user, roles: {"id": document(
+        shared_file(crt, user, roles)).public_id},
     "interop:unknown_type": lambda crt, user, roles: {"resource_type": "Medication"},
     "interop:unknown_read": lambda crt, user, roles: {"resource_type": "Medication",
                                                       "id": "inconnu"},

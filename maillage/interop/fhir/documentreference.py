@@ -1,34 +1,63 @@
-"""DocumentReference (base R4: FR Core has no DocumentReference profile): the documents stored
-in a person's file (``beneficiaries.Document``) — uploads, and the accompaniment contract, which
-is filed there when it is generated. The attachment's ``url`` is the file's download route (the
-same page as the file's « Documents », behind a signed-in session). Read through
-``beneficiaries.access.documents_visible`` (medical documents with the health face, the others
-with the identity face, as the download page), audited like a screen read.
+"""DocumentReference (base R4: FR Core has no DocumentReference profile), three models under
+one type (``resource.Source``):
 
-Not served (docs/api.md): the DLU and the plan's PDF, printed on demand from live data (the plan
-is the CarePlan resource), and ``admissions.Contract``, whose PDF is the contract Document."""
+- the documents stored in a person's file (``beneficiaries.Document``) — uploads, and the
+  accompaniment contract, filed there when it is generated — through
+  ``beneficiaries.access.documents_visible`` (medical documents with the health face, the
+  others with the identity face, as the download page);
+- the person's DLU (``oncall.EmergencyFile``), through ``oncall.access.emergency_files_visible``
+  (the DLU pages' rule: care team or a valid break-the-glass access);
+- the versions of the personalised plan (``care.CarePlanVersion``), through
+  ``care.access.care_plans_visible`` (the plan's pages).
+
+The attachment's ``url`` is the file through the API, ``<base>/Binary/<id>`` (``binary.py``):
+the stored file, or the DLU's and the plan's PDF printed on demand from live data. Each read is
+audited like a screen read (a DLU read under break-the-glass as an emergency access).
+
+Not served (docs/api.md): ``admissions.Contract``, whose PDF is the contract Document."""
 
 from django.db.models import IntegerField, Value
-from django.urls import reverse
+from django.db.models.functions import Coalesce
 
-from maillage.beneficiaries.access import documents_visible
+from maillage.beneficiaries.access import documents_visible, health_visible_beneficiaries
 from maillage.beneficiaries.models import Document
+from maillage.care.access import care_plans_visible
+from maillage.care.models import CarePlanVersion
+from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
+from maillage.oncall.access import emergency_files_visible, valid_glass
+from maillage.oncall.models import EmergencyFile
 
-from .resource import ResourceType, audited_reads
+from .resource import ResourceType, Source, token_prefix
 from .search import SearchParam, date_q, last_updated, reference_q
 
 LOCAL_SYSTEM = "urn:ietf:rfc:3986"
+LOINC = "http://loinc.org"
+#: The CI-SIS DLU volet's document code (INTEROP.md §9: « Dossier de liaison d'urgence »).
+DLU_CODE = "74207-2"
+#: LOINC « Plan of care note » (C-CDA Care Plan Document Type value set).
+PLAN_CODE, PLAN_DISPLAY = "18776-5", "Plan of care note"
+PDF = "application/pdf"
+HEALTH = [{"text": "Donnée de santé"}]
 
 
-def _site(base_url: str) -> str:
-    """``https://host`` from the API's base URL (``https://host/fhir/R4/``)."""
-    return base_url.split("/fhir/R4/", 1)[0]
+def binary_url(obj, base_url: str) -> str:
+    """The file of a DocumentReference through the API: ``<base>/Binary/<its id>``."""
+    return f"{base_url}Binary/{obj.public_id}"
 
 
-def serialize(doc: Document, base_url: str = "") -> dict:
-    url = reverse("beneficiaries:document_download", kwargs={
-        "public_id": doc.beneficiary.public_id, "item_id": doc.public_id})
+def _meta(obj) -> dict:
+    return {"versionId": str(obj.version), "lastUpdated": obj.updated_at.isoformat()}
+
+
+def beneficiary_of(obj):
+    """The person whose file holds ``obj`` (any of the three models)."""
+    if isinstance(obj, CarePlanVersion):
+        return obj.plan.beneficiary
+    return obj.beneficiary
+
+
+def serialize_document(doc: Document, base_url: str = "") -> dict:
     resource = {
         "resourceType": "DocumentReference",
         "id": str(doc.public_id),
@@ -42,7 +71,7 @@ def serialize(doc: Document, base_url: str = "") -> dict:
         "date": doc.created_at.isoformat(),
         "content": [{"attachment": {
             "contentType": doc.content_type,
-            "url": _site(base_url) + url,
+            "url": binary_url(doc, base_url),
             "size": doc.size,
             "title": doc.title,
             "creation": doc.document_date.isoformat(),
@@ -52,6 +81,103 @@ def serialize(doc: Document, base_url: str = "") -> dict:
         resource["author"] = [{"display": doc.created_by.get_full_name()
                                or doc.created_by.username}]
     return resource
+
+
+def serialize_dlu(ef: EmergencyFile, base_url: str = "") -> dict:
+    """The DLU: its PDF is printed on demand from the live file (``oncall.dlu``)."""
+    return {
+        "resourceType": "DocumentReference",
+        "id": str(ef.public_id),
+        "meta": _meta(ef),
+        "status": "current",
+        "docStatus": "final" if ef.reviewed_at else "preliminary",
+        "type": {"coding": [{"system": LOINC, "code": DLU_CODE}],
+                 "text": "Dossier de liaison d'urgence (DLU)"},
+        "category": HEALTH,
+        "subject": {"reference": f"Patient/{ef.beneficiary.public_id}"},
+        "date": ef.updated_at.isoformat(),
+        "content": [{"attachment": {
+            "contentType": PDF, "url": binary_url(ef, base_url),
+            "title": "Dossier de liaison d'urgence (DLU-domicile)"}}],
+    }
+
+
+def serialize_plan(version: CarePlanVersion, base_url: str = "") -> dict:
+    """A version of the personalised plan (its content is the CarePlan resource)."""
+    validated = version.status == CarePlanVersion.Status.VALIDATED
+    return {
+        "resourceType": "DocumentReference",
+        "id": str(version.public_id),
+        "meta": _meta(version),
+        "status": "current",
+        "docStatus": "final" if validated else "preliminary",
+        "type": {"coding": [{"system": LOINC, "code": PLAN_CODE, "display": PLAN_DISPLAY}],
+                 "text": "Plan personnalisé de coordination en santé"},
+        "category": [{"text": "Plan d'accompagnement"}],
+        "subject": {"reference": f"Patient/{version.plan.beneficiary.public_id}"},
+        "date": version.doc_date.isoformat(),
+        "context": {"related": [{"reference": f"CarePlan/{version.public_id}"}]},
+        "content": [{"attachment": {
+            "contentType": PDF, "url": binary_url(version, base_url),
+            "title": f"Plan personnalisé, version {version.number}"
+                     + ("" if validated else " (brouillon)")}}],
+    }
+
+
+def serialize(obj, base_url: str = "") -> dict:
+    if isinstance(obj, EmergencyFile):
+        return serialize_dlu(obj, base_url)
+    if isinstance(obj, CarePlanVersion):
+        return serialize_plan(obj, base_url)
+    return serialize_document(obj, base_url)
+
+
+def dlu_queryset(request):
+    """The DLUs this requester may read now (``emergency_files_visible``)."""
+    return (emergency_files_visible(crt=request.crt, user=request.user, roles=request.roles)
+            .select_related("beneficiary"))
+
+
+def plan_queryset(request):
+    """The plan versions this requester may read (``care_plans_visible``); ``doc_date``: when
+    it was validated, else created."""
+    return (care_plans_visible(crt=request.crt, user=request.user, roles=request.roles)
+            .select_related("plan__beneficiary")
+            .annotate(doc_date=Coalesce("validated_at", "created_at")))
+
+
+def emergency_glasses(request, objects) -> dict:
+    """The break-the-glass access each DLU of ``objects`` is read under (person pk → glass),
+    for those outside the requester's care team: one query, plus one per such DLU (a
+    responder's open calls: a handful)."""
+    dlus = [o for o in objects if isinstance(o, EmergencyFile)]
+    if not dlus:
+        return {}
+    team = set(health_visible_beneficiaries(crt=request.crt, user=request.user,
+                                            roles=request.roles)
+               .filter(pk__in=[o.beneficiary_id for o in dlus]).values_list("pk", flat=True))
+    return {o.beneficiary_id: valid_glass(user=request.user, roles=request.roles,
+                                          beneficiary=o.beneficiary)
+            for o in dlus if o.beneficiary_id not in team}
+
+
+def audit_reads(action_of, request, objects) -> None:
+    """One event per object on the person's file (« qui a consulté mon dossier »), in one
+    insert, naming the token; a DLU read under break-the-glass is an emergency access with
+    its stated reason. ``action_of(obj)``: the action."""
+    glasses = emergency_glasses(request, objects)
+    prefix = token_prefix(request)
+    events = []
+    for o in objects:
+        glass = glasses.get(o.beneficiary_id) if isinstance(o, EmergencyFile) else None
+        events.append({"action": action_of(o), "crt": request.crt, "obj": o,
+                       "beneficiary": beneficiary_of(o), "reason": glass.reason if glass else "",
+                       "emergency": glass is not None, "details": {"jeton": prefix}})
+    audit_log_many(actor=request.user, events=events)
+
+
+def on_read(request, objects) -> None:
+    audit_reads(lambda o: "fhir.documentreference_read", request, objects)
 
 
 def queryset(request):
@@ -67,22 +193,35 @@ DOCUMENT_REFERENCE = ResourceType(
     permission=Perm.BENEFICIARY_VIEW,
     queryset=queryset,
     serialize=serialize,
-    on_read=audited_reads("fhir.documentreference_read"),
+    on_read=on_read,
     documentation=(
         "Documents rangés dans le dossier de la personne (dont le contrat d'accompagnement) : "
         "documents médicaux pour les professionnels de santé du cercle de soins, les autres "
-        "selon l'identité (mêmes règles que la page du dossier, consentement compris). "
-        "content.attachment.url : l'adresse de téléchargement de l'application (session "
-        "connectée). Le DLU et le PDF du plan, imprimés à la demande, ne sont pas servis ; le "
-        "plan l'est en CarePlan."),
+        "selon l'identité (mêmes règles que la page du dossier, consentement compris) ; le DLU "
+        "(LOINC 74207-2 ; mêmes règles que la page du DLU : cercle de soins ou accès en "
+        "urgence) ; les versions du plan personnalisé (LOINC 18776-5 ; mêmes règles que la "
+        "page du plan). content.attachment.url : le fichier par l'API, Binary/<id> (même "
+        "jeton ; le DLU et le plan en PDF imprimé à la demande)."),
     search_params=(
         SearchParam("patient", "reference", "La personne : Patient/<id>.",
                     reference_q("beneficiary", "patient"),
                     "http://hl7.org/fhir/SearchParameter/clinical-patient"),
         SearchParam("date", "date",
-                    "Date et heure du dépôt du document (préfixes eq, ne, lt, gt, le, ge).",
+                    "Date et heure du document : dépôt d'un document rangé, dernière mise à "
+                    "jour du DLU, validation (sinon création) d'une version du plan (préfixes "
+                    "eq, ne, lt, gt, le, ge).",
                     date_q("created_at", "date", is_datetime=True),
                     "http://hl7.org/fhir/SearchParameter/DocumentReference-date"),
         last_updated(),
+    ),
+    sources=(
+        Source(dlu_queryset, {
+            "patient": reference_q("beneficiary", "patient"),
+            "date": date_q("updated_at", "date", is_datetime=True),
+            "_lastUpdated": date_q("updated_at", "_lastUpdated", is_datetime=True)}),
+        Source(plan_queryset, {
+            "patient": reference_q("plan__beneficiary", "patient"),
+            "date": date_q("doc_date", "date", is_datetime=True),
+            "_lastUpdated": date_q("updated_at", "_lastUpdated", is_datetime=True)}),
     ),
 )

@@ -4,6 +4,7 @@ all built from ``RESOURCES``: a type, interaction or parameter exists in all thr
 from django.utils import timezone
 
 from .appointment import APPOINTMENT
+from .binary import BINARY
 from .care_team import CARE_TEAM
 from .careplan import CAREPLAN
 from .communication import COMMUNICATION
@@ -25,6 +26,7 @@ RESOURCES: dict[str, ResourceType] = {rt.type: rt for rt in (
     RELATED_PERSON, PRACTITIONER, PRACTITIONER_ROLE, CARE_TEAM, CONSENT,
     HEALTHCARE_SERVICE, OBSERVATION, COMMUNICATION,
     CAREPLAN, ENCOUNTER, APPOINTMENT, DOCUMENT_REFERENCE,
+    BINARY,
 )}
 #: Result parameters every search accepts (listed with the search parameters).
 COUNT = SearchParam("_count", "number",
@@ -63,11 +65,11 @@ def capability_statement(base_url: str) -> dict:
                 "interaction": [{"code": code} for code in rt.interactions()],
                 **({"versioning": "versioned-update", "updateCreate": False}
                    if rt.update else {}),
-                "searchParam": [
+                **({"searchParam": [
                     {"name": p.name, "type": p.type, "documentation": p.documentation,
                      **({"definition": p.definition} if p.definition else {})}
                     for p in (*rt.search_params, COUNT)
-                ],
+                ]} if rt.searchable else {}),
             } for rt in RESOURCES.values()],
         }],
     }

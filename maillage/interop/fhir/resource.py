@@ -51,6 +51,11 @@ class ResourceType:
     search_extra: Callable[..., list] | None = None
     #: Other models served under this type (``queryset``/``search_params`` are the first).
     sources: tuple[Source, ...] = ()
+    #: False for a type only read by id (Binary): no search route nor search parameters.
+    searchable: bool = True
+    #: ``(request, obj, base_url) -> HttpResponse``: a read answered otherwise than as the
+    #: ``serialize``d JSON (Binary: the file's bytes, or the Binary resource on request).
+    read_response: Callable | None = None
     #: Rows a search never lists, and a read answers 410 Gone (tombstones of a delete).
     gone: Q | None = None
     # --- writes (a service of the owning app each: atomic, versioned, audited) -------------
@@ -74,7 +79,7 @@ class ResourceType:
         """The FHIR interactions served, in the CapabilityStatement's order."""
         return ("read", *(["update"] if self.update else []),
                 *(["delete"] if self.delete else []), *(["create"] if self.create else []),
-                "search-type")
+                *(["search-type"] if self.searchable else []))
 
 
 def token_prefix(request) -> str:

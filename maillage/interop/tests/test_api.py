@@ -299,7 +299,7 @@ class TestMetadata:
         for resource in statement["rest"][0]["resource"]:
             headers = coordinator if has_permission(
                 {"coordinator"}, RESOURCES[resource["type"]].permission) else doctor
-            for param in resource["searchParam"]:
+            for param in resource.get("searchParam", []):  # none: read only (Binary)
                 value = {"date": "2020", "number": "5",  # a reference: an id (none found)
                          "reference": "2b6f0cc9-1c51-4a4e-9b1e-0d0f3c1a2b3c"}.get(
                     param["type"], "x")

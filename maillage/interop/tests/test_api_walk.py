@@ -28,7 +28,10 @@ def test_the_walk_covers_the_registry():
 
     names = {r.name for r in PERMISSION_ROUTES}
     for rt in RESOURCES.values():
-        assert {f"interop:{rt.type.lower()}_read", f"interop:{rt.type.lower()}_search"} <= names
+        routes = {f"interop:{rt.type.lower()}_read"}
+        if rt.searchable:  # a type only read by id (Binary) has no search route
+            routes.add(f"interop:{rt.type.lower()}_search")
+        assert routes <= names
 
 
 @pytest.mark.parametrize("route", PERMISSION_ROUTES, ids=lambda r: r.name)

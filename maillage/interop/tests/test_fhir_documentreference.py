@@ -58,15 +58,14 @@ class TestRead:
         assert d["date"] == doc.created_at.isoformat()
         assert d["author"] == [{"display": users["admin_staff"].get_full_name()}]
         (content,) = d["content"]
-        download = reverse("beneficiaries:document_download",
-                           kwargs={"public_id": b.public_id, "item_id": doc.public_id})
         assert content["attachment"] == {
-            "contentType": "application/pdf", "url": f"http://testserver{download}",
+            "contentType": "application/pdf",
+            "url": f"http://testserver/fhir/R4/Binary/{doc.public_id}",
             "size": doc.size, "title": "Contrat d'accompagnement", "creation": "2025-01-10"}
-        # The URL is the file page's download: a signed-in member of the team gets the PDF.
-        client.force_login(users["coordinator"])
-        got = client.get(content["attachment"]["url"])
+        # The URL is the file through the API: the same token gets the bytes.
+        got = client.get(content["attachment"]["url"], **coordinator)
         assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+        assert got.content == doc.file.open("rb").read()
 
 
 class TestAccess:
@@ -155,8 +154,9 @@ class TestSearch:
             document(b), document(b, title="Attestation APA")
         Document.objects.update(created_by=users["nurse"])  # the author joined, not fetched
         # Token and rate limit, count, page (documents joined with their people and authors),
-        # and the audit (one insert).
-        with django_assert_max_num_queries(11):
+        # the count and page of the two other sources (DLUs, plan versions: empty here), and
+        # the audit (one insert).
+        with django_assert_max_num_queries(15):
             bundle = client.get(DOCS, {"_count": 30}, **coordinator).json()
         assert len(bundle["entry"]) == 30
 

@@ -34,7 +34,7 @@ def _cell(text: str) -> str:
 
 
 def _example_query(resource: dict) -> str:
-    names = [p["name"] for p in resource["searchParam"]]
+    names = [p["name"] for p in resource.get("searchParam", [])]
     for name, value in (("patient", "Patient/<id>"), ("name", "dup"),
                         ("date", "ge2026-01-01"), ("identifier", "<système>|<valeur>")):
         if name in names:
@@ -77,10 +77,11 @@ def render() -> str:
         if r.get("supportedProfile"):
             out += ["Profils : " + ", ".join(f"`{p}`" for p in r["supportedProfile"]), ""]
         out += ["Interactions : " + " ; ".join(
-            INTERACTION_LABEL[i["code"]].format(type=r["type"]) for i in r["interaction"]) + ".",
-            "", "| Paramètre | Type | Description |", "|---|---|---|"]
-        out += [f"| `{p['name']}` | {p['type']} | {_cell(p.get('documentation', ''))} |"
-                for p in r["searchParam"]]
+            INTERACTION_LABEL[i["code"]].format(type=r["type"]) for i in r["interaction"]) + "."]
+        if "searchParam" in r:  # a type only read by id (Binary) has none
+            out += ["", "| Paramètre | Type | Description |", "|---|---|---|"]
+            out += [f"| `{p['name']}` | {p['type']} | {_cell(p.get('documentation', ''))} |"
+                    for p in r["searchParam"]]
         out += ["", "```sh"]
         out += [CURL[i["code"]].format(base=BASE, type=r["type"], lower=r["type"].lower(),
                                        query=_example_query(r))
