@@ -43,6 +43,11 @@ def _supported() -> str:
 @outcomes
 @api()
 def unknown_type(request: HttpRequest, resource_type: str, id: str = "") -> HttpResponse:
+    rt = RESOURCES.get(resource_type)
+    if rt is not None and not rt.searchable:
+        raise FhirError(405, f"{rt.type} se lit seulement par identifiant "
+                             f"(GET {rt.type}/<id>) : pas de recherche.",
+                        headers={"Allow": "GET"}, code="not-supported")
     raise FhirError(400, f"Type de ressource inconnu ou non pris en charge : « {resource_type} ». "
                          f"Types pris en charge : {_supported()}.", code="not-supported")
 
