@@ -10,8 +10,18 @@ from maillage.beneficiaries.access import beneficiaries_for
 from maillage.core.middleware import active_memberships
 
 from .fhir.search import encode_cursor
+from .services import api_token_create
 
 PAGE = 100
+#: The bench calls the API faster than a partner may: its tokens are not rate limited.
+SETTINGS = {"FHIR_RATE_LIMIT_PER_MINUTE": 10**9}
+
+
+def client_headers(user) -> dict:
+    """A partner system's bearer token (one token of the bench run), not a browser's session."""
+    crt = active_memberships(user)[0].crt
+    token = api_token_create(actor=None, crt=crt, user=user, name="Banc", days=1)
+    return {"HTTP_AUTHORIZATION": f"Bearer {token.secret}"}
 
 
 def _last_page_cursor(username: str) -> str:

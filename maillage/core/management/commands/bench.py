@@ -53,14 +53,26 @@ KEY_PAGES = {
     ("coordinator", "interop:patient_search"): "API FHIR : 100 Patients",
     ("doctor", "interop:patient_search"): "API FHIR : dernière page d'un export",
 }
-#: The API's pages are called with a bearer token (``interop.bench``), not a session.
-API_PREFIX = "/fhir/"
 
 
 def pages():
-    """The pages each app contributes in its ``bench.py``, in INSTALLED_APPS order."""
+    """The pages each app contributes in its ``bench.py``, in INSTALLED_APPS order, as
+    ``(username, url, client_headers)``: an app whose pages are no browser's (the API) gives
+    ``client_headers(user) -> dict`` in its ``bench.py`` (a bearer token instead of a session,
+    None for a session)."""
     for module in app_modules("bench"):
-        yield from module.pages()
+        headers = getattr(module, "client_headers", None)
+        for username, url in module.pages():
+            yield username, url, headers
+
+
+def _settings() -> dict:
+    """What the apps' ``bench.py`` change for the run (``SETTINGS``: e.g. the API's rate limit,
+    which a bench exceeds by design)."""
+    changed = {}
+    for module in app_modules("bench"):
+        changed.update(getattr(module, "SETTINGS", {}))
+    return changed
 
 
 def page_key(username: str, url: str) -> tuple[str, str]:
@@ -105,27 +117,20 @@ class Measure:
                        queries=max(self.queries, other.queries))
 
 
-def _client(user, host: str, api: bool) -> Client:
-    """A browser's session, or a partner system's bearer token (a token of the bench run)."""
-    if not api:
-        client = Client(HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip",
-                        raise_request_exception=False)
+def _client(user, host: str, client_headers) -> Client:
+    """A browser's session, or the headers an app's ``bench.py`` gives (the API's token)."""
+    extra = client_headers(user) if client_headers else {}
+    client = Client(HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip", raise_request_exception=False,
+                    **extra)
+    if not client_headers:
         client.force_login(user)
-        return client
-    from maillage.core.middleware import active_memberships
-    from maillage.interop.services import api_token_create
-
-    membership = active_memberships(user)[0]
-    token = api_token_create(actor=None, crt=membership.crt, user=user, name="Banc", days=1)
-    return Client(HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip", raise_request_exception=False,
-                  HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    return client
 
 
 def measure_pages(runs: int, only: str = "") -> dict[tuple[str, str], Measure]:
     """Time every bench page (those whose view name contains ``only``) on the current database,
     ``runs`` times each after a warm-up, asking for gzip as a browser does."""
-    # The bench calls the API faster than a partner may: its tokens are not rate limited.
-    with override_settings(FHIR_RATE_LIMIT_PER_MINUTE=10**9):
+    with override_settings(**_settings()):
         return _measure_pages(runs, only)
 
 
@@ -134,16 +139,16 @@ def _measure_pages(runs: int, only: str) -> dict[tuple[str, str], Measure]:
     if not users.filter(username="coordinator").exists():
         raise CommandError("Chargez d'abord la démonstration : uv run maillage demo --no-serve")
     host = next((h for h in settings.ALLOWED_HOSTS if h not in {"*", ""}), "localhost")
-    clients: dict[tuple[str, bool], Client] = {}
+    clients: dict[tuple, Client] = {}
     results = {}
-    for username, url in pages():
+    for username, url, client_headers in pages():
         key = page_key(username, url)
         if only not in key[1]:
             continue
-        api = url.startswith(API_PREFIX)
-        client = clients.get((username, api))
+        client = clients.get((username, client_headers))
         if client is None:
-            client = clients[username, api] = _client(users.get(username=username), host, api)
+            client = clients[username, client_headers] = _client(
+                users.get(username=username), host, client_headers)
         warm_up = client.get(url)
         if warm_up.status_code != 200:
             # A broken page is reported on its line; the others are still measured.
