@@ -7,10 +7,10 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 
 from maillage.core.audit import declared_actions
 from maillage.core.discovery import app_modules
+from maillage.core.generated_doc import GeneratedDocCommand
 from maillage.core.health_data import registry
 from maillage.core.permissions import MATRIX, Perm
 from maillage.core.roles import Role
@@ -114,18 +114,8 @@ def render() -> str:
     return "\n".join(out) + "\n"
 
 
-class Command(BaseCommand):
+class Command(GeneratedDocCommand):
     help = "Write docs/access-and-audit.md from the code (--check: fail if it is stale)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true")
-
-    def handle(self, *args, check: bool = False, **options):
-        page = render()
-        if check:
-            if not PAGE.exists() or PAGE.read_text() != page:
-                raise CommandError(f"{PAGE} is stale: run `uv run maillage access_doc`.")
-            self.stdout.write("À jour.")
-            return
-        PAGE.write_text(page)
-        self.stdout.write(f"Écrit : {PAGE}")
+    page = PAGE
+    render = staticmethod(render)
+    name = "access_doc"

@@ -5,8 +5,8 @@ is served, and nothing else. ``--check`` fails when the page is stale (run by th
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 
+from maillage.core.generated_doc import GeneratedDocCommand
 from maillage.interop.fhir.registry import capability_statement
 
 PAGE = Path(settings.BASE_DIR) / "docs" / "api-reference.md"
@@ -90,18 +90,8 @@ def render() -> str:
     return "\n".join(out) + "\n"
 
 
-class Command(BaseCommand):
+class Command(GeneratedDocCommand):
     help = "Write docs/api-reference.md from the CapabilityStatement (--check: fail if stale)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true")
-
-    def handle(self, *args, check: bool = False, **options):
-        page = render()
-        if check:
-            if not PAGE.exists() or PAGE.read_text() != page:
-                raise CommandError(f"{PAGE} is stale: run `uv run maillage api_doc`.")
-            self.stdout.write("À jour.")
-            return
-        PAGE.write_text(page)
-        self.stdout.write(f"Écrit : {PAGE}")
+    page = PAGE
+    render = staticmethod(render)
+    name = "api_doc"
