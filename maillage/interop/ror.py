@@ -42,6 +42,7 @@ from maillage.lodging.models import Room
 from maillage.oncall.models import Arrangement
 from maillage.territory.models import Commune
 
+from .fhir.search import LOCAL_SYSTEM
 from .models import RorOffer
 
 IG = "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/"
@@ -105,7 +106,6 @@ STRUCTURE_ID_TYPE = nos("TRE_G07-TypeIdentifiantStructure")
 FINESS_SYSTEM = "https://finess.esante.gouv.fr"
 FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 INSEE_CODE = FR_CORE + "fr-core-address-insee-code"
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 
 #: The care mode (TRE_R213) and operational activity (TRE_R211) of each offer. No national
 #: rule says which fit a CRT (INTEROP.md §6, unverified): 49 « Sur les lieux de vie » for the

@@ -11,9 +11,8 @@ from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
 from .resource import ResourceType, token_prefix
-from .search import SearchParam, date_q, reference_q
+from .search import LOCAL_SYSTEM, SearchParam, date_q, reference_q
 
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 #: The care team's category: LOINC « Longitudinal care-coordination focused care team »
 #: (the example value set of CareTeam.category in R4).
 CATEGORY = {"coding": [{"system": "http://loinc.org", "code": "LA28865-6",

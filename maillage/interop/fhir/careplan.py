@@ -14,9 +14,8 @@ from maillage.care.models import CarePlanVersion, Goal, PlannedAction
 from maillage.core.permissions import Perm
 
 from .resource import ResourceType, audited_reads
-from .search import SearchParam, date_q, last_updated, reference_q, split_token
+from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q, split_token
 
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 #: Goal status → (FHIR lifecycleStatus, achievementStatus code or None).
 GOAL_STATUS = {

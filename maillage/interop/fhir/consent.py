@@ -15,10 +15,9 @@ from maillage.beneficiaries.models import Consent
 from maillage.core.permissions import Perm
 
 from .resource import FR_CORE, ResourceType, audited_reads
-from .search import SearchParam, date_q, last_updated, reference_q, split_token
+from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q, split_token
 
 PROFILE = FR_CORE + "fr-core-consent"
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"

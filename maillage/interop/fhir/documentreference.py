@@ -29,9 +29,8 @@ from maillage.oncall.access import emergency_files_visible, valid_glass
 from maillage.oncall.models import EmergencyFile
 
 from .resource import ResourceType, Source, token_prefix
-from .search import SearchParam, date_q, last_updated, reference_q
+from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q
 
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 LOINC = "http://loinc.org"
 #: The CI-SIS DLU volet's document code (INTEROP.md §9: « Dossier de liaison d'urgence »).
 DLU_CODE = "74207-2"

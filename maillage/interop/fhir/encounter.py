@@ -8,7 +8,7 @@ from maillage.visits.models import Place, Visit
 from maillage.visits.selectors import visible_visits
 
 from .resource import FR_CORE, ResourceType, audited_reads
-from .search import SearchParam, date_q, last_updated, reference_q
+from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q
 
 PROFILE = FR_CORE + "fr-core-encounter"
 #: FR Core's encounter identifier types (VN: visit number).
@@ -16,7 +16,6 @@ IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identifier
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 #: Where the visit takes place → the encounter's class.
 CLASS = {Place.HOME: ("HH", "home health"), Place.CRT: ("AMB", "ambulatory")}
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 
 
 def visits_queryset(request):

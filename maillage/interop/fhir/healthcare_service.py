@@ -3,7 +3,6 @@ the CRT's own offer — the volet 2 home support, and the emergency temporary ro
 has one — as the ROR export describes it (the same serialiser, ``interop/ror.py``), for the
 roles that read the directory (``directory.view``, the policy ``ror_offers_visible``)."""
 
-import uuid
 
 from django.db.models import Q
 
@@ -14,7 +13,7 @@ from maillage.interop.models import RorOffer
 
 from .outcome import FhirError
 from .resource import ResourceType
-from .search import SearchParam, split_token
+from .search import LOCAL_SYSTEM, SearchParam, any_of, local_id_q, split_token
 
 #: TRE_R244 code of each offer (``ror.CRT_OFFER_TYPE``, ``ror.EMERGENCY_OFFER_TYPE``).
 KIND_OF_CATEGORY = {ror.CRT_OFFER_TYPE[0]: RorOffer.Kind.HOME_SUPPORT,
@@ -35,12 +34,7 @@ def on_read(request, offers) -> None:
 
 def identifier_q(value: str) -> Q:
     system, code = split_token(value)
-    if system not in (None, ror.LOCAL_SYSTEM):
-        return Q(pk__in=[])
-    try:
-        return Q(public_id=uuid.UUID(code.removeprefix("urn:uuid:")))
-    except ValueError:
-        return Q(pk__in=[])
+    return any_of([local_id_q(code)] if system in (None, LOCAL_SYSTEM) else [])
 
 
 def category_q(value: str) -> Q:
@@ -70,7 +64,7 @@ HEALTHCARE_SERVICE = ResourceType(
                   "CRT). Export complet (Organization, HealthcareService, Location) sur la page "
                   "du CRT.",
     search_params=(
-        SearchParam("identifier", "token", f"{ror.LOCAL_SYSTEM}|urn:uuid:<id> (identifiant "
+        SearchParam("identifier", "token", f"{LOCAL_SYSTEM}|urn:uuid:<id> (identifiant "
                     "persistant de l'offre dans Maillage).", identifier_q,
                     "http://hl7.org/fhir/SearchParameter/HealthcareService-identifier"),
         SearchParam("service-category", "token",

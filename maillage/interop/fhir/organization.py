@@ -1,7 +1,6 @@
 """Organization (FR Core ``fr-core-organization``): the partner structures of the CRT's
 directory, for the roles that read it (``directory.view``, as the screens)."""
 
-import uuid
 
 from django.db.models import Q
 
@@ -10,14 +9,13 @@ from maillage.territory.access import organizations_visible
 from maillage.territory.models import Organization
 
 from .resource import FR_CORE, ResourceType
-from .search import SearchParam, last_updated, split_token
+from .search import LOCAL_SYSTEM, SearchParam, any_of, last_updated, local_id_q, split_token
 
 PROFILE = FR_CORE + "fr-core-organization"
 FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 #: idNatSt (INTEROP.md §1): ``1`` + FINESS.
 IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
 SIRET_SYSTEM = "https://sirene.fr"
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 
 
 def _identifier(system: str, value: str, type_code: str) -> dict:
@@ -83,14 +81,8 @@ def identifier_q(value: str) -> Q:
     if system in (None, SIRET_SYSTEM, "http://sirene.fr"):
         found.append(Q(siret=code))
     if system in (None, LOCAL_SYSTEM):
-        try:
-            found.append(Q(public_id=uuid.UUID(code.removeprefix("urn:uuid:"))))
-        except ValueError:
-            pass
-    q = Q(pk__in=[])
-    for other in found:
-        q |= other
-    return q
+        found.append(local_id_q(code))
+    return any_of(found)
 
 
 ORGANIZATION = ResourceType(

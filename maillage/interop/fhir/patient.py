@@ -2,7 +2,6 @@
 through the identity face of ``beneficiaries.access`` (consent included), audited like a
 screen read of the file."""
 
-import uuid
 
 from django.db.models import Q
 
@@ -13,7 +12,7 @@ from maillage.beneficiaries.selectors import name_starts_q
 from maillage.core.permissions import Perm
 
 from .resource import FR_CORE, ResourceType, audited_reads
-from .search import SearchParam, date_q, last_updated, split_token
+from .search import LOCAL_SYSTEM, SearchParam, any_of, date_q, last_updated, local_id_q, split_token
 
 PROFILE = FR_CORE + "fr-core-patient"
 PROFILE_INS = FR_CORE + "fr-core-patient-ins"
@@ -28,7 +27,6 @@ INSEE_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-Co
 FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 HL7_IDENTIFIER_TYPES = "http://terminology.hl7.org/CodeSystem/v2-0203"
 #: The local identifier: the file's public id as a URN.
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 
 #: OID of the matricule → (FR Core identifier type, ``use``): INTEROP.md §1.
 INS_SLICES = {
@@ -123,7 +121,6 @@ def queryset(request):
                              roles=request.roles).select_related("crt", "commune")
 
 
-_NOTHING = Q(pk__in=[])
 
 
 def identifier_q(value: str) -> Q:
@@ -131,13 +128,7 @@ def identifier_q(value: str) -> Q:
     system, code = split_token(value)
     found = []
     if system in (None, LOCAL_SYSTEM):
-        if not code:
-            found.append(Q())
-        else:
-            try:
-                found.append(Q(public_id=uuid.UUID(code.removeprefix("urn:uuid:"))))
-            except ValueError:
-                pass
+        found.append(local_id_q(code) if code else Q())
     if system is None or system.startswith("urn:oid:"):
         ins = Q(identity_status=IdentityStatus.QUAL, ins_oid__in=list(INS_SLICES)) \
             & ~Q(ins_matricule="")
@@ -146,12 +137,7 @@ def identifier_q(value: str) -> Q:
         if code:
             ins &= Q(ins_matricule=normalize_matricule(code))
         found.append(ins)
-    if not found:
-        return _NOTHING
-    q = found[0]
-    for other in found[1:]:
-        q |= other
-    return q
+    return any_of(found)
 
 
 PATIENT = ResourceType(

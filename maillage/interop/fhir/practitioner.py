@@ -2,7 +2,6 @@
 (``territory.Professional``), for the roles that read it (``directory.view``, as the screens).
 Public professional data: reads are not audited (as the directory pages)."""
 
-import uuid
 
 from django.db.models import Q
 
@@ -11,14 +10,13 @@ from maillage.territory.access import professionals_visible
 from maillage.territory.models import Professional
 
 from .resource import FR_CORE, ResourceType
-from .search import SearchParam, last_updated, split_token
+from .search import LOCAL_SYSTEM, SearchParam, any_of, last_updated, local_id_q, split_token
 
 PROFILE = FR_CORE + "fr-core-practitioner"
 FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 #: idNatPs (INTEROP.md §1): ``8`` + RPPS; and the RPPS itself (FRCorePractitionerProfile.fsh).
 IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
 RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 #: TRE_G15 ProfessionSante (ANS terminologies; binding JDV_J106 of the exercicePro slice).
 TRE_G15 = "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante"
 #: Professions of the model that are one TRE_G15 code (codes and labels read in the ANS code
@@ -119,14 +117,8 @@ def identifier_q(value: str) -> Q:
     if system in (None, RPPS_SYSTEM) and code:
         found.append(Q(rpps=code))
     if system in (None, LOCAL_SYSTEM):
-        try:
-            found.append(Q(public_id=uuid.UUID(code.removeprefix("urn:uuid:"))))
-        except ValueError:
-            pass
-    q = Q(pk__in=[])
-    for other in found:
-        q |= other
-    return q
+        found.append(local_id_q(code))
+    return any_of(found)
 
 
 def name_q(value: str) -> Q:

@@ -8,7 +8,7 @@ from maillage.core.permissions import Perm
 
 from . import practitioner
 from .resource import FR_CORE, ResourceType
-from .search import SearchParam, reference_q
+from .search import LOCAL_SYSTEM, SearchParam, reference_q
 from .search import split_token as _split
 
 PROFILE = FR_CORE + "fr-core-practitioner-role"
@@ -20,7 +20,7 @@ def serialize(pro, base_url: str = "") -> dict:
         "id": str(pro.public_id),
         "meta": {"versionId": str(pro.version), "lastUpdated": pro.updated_at.isoformat(),
                  "profile": [PROFILE]},
-        "identifier": [{"use": "usual", "system": practitioner.LOCAL_SYSTEM,
+        "identifier": [{"use": "usual", "system": LOCAL_SYSTEM,
                         "value": f"urn:uuid:{pro.public_id}"}],
         "active": pro.is_active,
         "practitioner": {"reference": f"Practitioner/{pro.public_id}",
@@ -50,9 +50,9 @@ def practitioner_q(value: str) -> Q:
 def identifier_q(value: str) -> Q:
     """The local id (a role has no national identifier of its own here)."""
     system, code = _split(value)
-    if system not in (None, practitioner.LOCAL_SYSTEM):
+    if system not in (None, LOCAL_SYSTEM):
         return Q(pk__in=[])
-    return practitioner.identifier_q(f"{practitioner.LOCAL_SYSTEM}|{code}")
+    return practitioner.identifier_q(f"{LOCAL_SYSTEM}|{code}")
 
 
 PRACTITIONER_ROLE = ResourceType(
@@ -75,7 +75,7 @@ PRACTITIONER_ROLE = ResourceType(
                     reference_q("organization", "organization", "Organization"),
                     "http://hl7.org/fhir/SearchParameter/PractitionerRole-organization"),
         SearchParam("identifier", "token",
-                    f"Identifiant local ({practitioner.LOCAL_SYSTEM}|urn:uuid:…).",
+                    f"Identifiant local ({LOCAL_SYSTEM}|urn:uuid:…).",
                     identifier_q,
                     "http://hl7.org/fhir/SearchParameter/PractitionerRole-identifier"),
         practitioner.LAST_UPDATED,

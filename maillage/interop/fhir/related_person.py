@@ -23,10 +23,9 @@ from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
 from .resource import FR_CORE, ResourceType, token_prefix
-from .search import SearchParam, date_q, last_updated, reference_q
+from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q
 
 PROFILE = FR_CORE + "fr-core-related-person"
-LOCAL_SYSTEM = "urn:ietf:rfc:3986"
 #: Slice ``Role`` of fr-core-related-person (FRCoreRelatedPersonProfile.fsh): TRE_R260.
 TRE_R260 = "https://mos.esante.gouv.fr/NOS/TRE_R260-HL7RoleClass/FHIR/TRE-R260-HL7RoleClass"
 #: Slice ``RelationType``: TRE_R216.

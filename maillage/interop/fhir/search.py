@@ -17,6 +17,10 @@ DEFAULT_COUNT = 20
 MAX_COUNT = 100
 #: The opaque paging parameter of ``next`` links (keyset paging: the page after a given id).
 CURSOR = "_cursor"
+#: The system of the local identifiers (``urn:uuid:<public id>``), on every resource.
+LOCAL_SYSTEM = "urn:ietf:rfc:3986"
+#: The condition nothing matches.
+NOTHING = Q(pk__in=[])
 #: Parameters that shape the result, not the match.
 RESULT_PARAMS = ("_count", CURSOR)
 
@@ -103,6 +107,25 @@ def split_token(value: str) -> tuple[str | None, str]:
         system, _, code = value.partition("|")
         return system, code
     return None, value
+
+
+def local_id_q(code: str) -> Q | None:
+    """``urn:uuid:<id>`` or ``<id>``: the row of that public id; None when it is no UUID."""
+    try:
+        return Q(public_id=uuid.UUID(code.removeprefix("urn:uuid:")))
+    except ValueError:
+        return None
+
+
+def any_of(conditions) -> Q:
+    """The conditions or'ed (an identifier matched by any of its systems); NOTHING if none."""
+    found = [q for q in conditions if q is not None]
+    if not found:
+        return NOTHING
+    q = found[0]
+    for other in found[1:]:
+        q |= other
+    return q
 
 
 # --- result parameters ---------------------------------------------------------------------
