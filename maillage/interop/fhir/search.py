@@ -60,17 +60,17 @@ def _date_range(name: str, text: str) -> tuple[date | datetime, date | datetime]
                 end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
                 return start, end
             return date(int(year), 1, 1), date(int(year) + 1, 1, 1)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise _bad(name, f"la date « {text} » n'existe pas.") from None
     if _DATETIME.match(text):
+        step = timedelta(seconds=1) if text.count(":") >= 2 else timedelta(minutes=1)
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            return moment, moment + step
+        except (ValueError, OverflowError):
             raise _bad(name, f"la date et heure « {text} » n'existe pas.") from None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        step = timedelta(seconds=1) if text.count(":") >= 2 else timedelta(minutes=1)
-        return moment, moment + step
     raise _bad(name, f"« {text} » n'est pas une date FHIR (AAAA, AAAA-MM, AAAA-MM-JJ ou "
                      "AAAA-MM-JJThh:mm:ss+hh:mm), précédée au besoin de eq, ne, lt, gt, le, ge.")
 

@@ -35,7 +35,8 @@ def _expression(resource_type: str, path) -> str:
 def _french(error) -> str:
     kind = error.validator
     if kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
+        missing = next((n for n in error.validator_value if n not in error.instance), "") \
+            if isinstance(error.instance, dict) else ""
         return f"élément obligatoire manquant : « {missing} »."
     if kind == "type":
         expected = error.validator_value
@@ -43,8 +44,9 @@ def _french(error) -> str:
         return "valeur de type incorrect (attendu : " \
             + " ou ".join(_JSON_TYPES.get(n, n) for n in names) + ")."
     if kind == "additionalProperties":
-        return "élément inconnu de FHIR R4 : " + error.message.split(" were unexpected")[0] \
-            .replace("Additional properties are not allowed ", "") + "."
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - known) if isinstance(error.instance, dict) else []
+        return "élément inconnu de FHIR R4 : " + ", ".join(f"« {n} »" for n in unknown) + "."
     if kind == "enum":
         allowed = ", ".join(map(str, error.validator_value[:12]))
         return f"valeur non autorisée (valeurs possibles : {allowed})."

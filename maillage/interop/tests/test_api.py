@@ -173,6 +173,8 @@ class TestErrors:
         ({"name:exact": "X"}, "non pris en charge pour Patient : name:exact"),
         ({"birthdate": "12/05/1938"}, "Paramètre « birthdate » : « 12/05/1938 »"),
         ({"birthdate": "1938-02-30"}, "la date « 1938-02-30 » n'existe pas"),
+        ({"birthdate": "9999-12-31"}, "la date « 9999-12-31 » n'existe pas"),
+        ({"_lastUpdated": "9999-12-31T23:59:59Z"}, "n'existe pas"),
         ({"_lastUpdated": "hier"}, "Paramètre « _lastUpdated »"),
         ({"_count": "beaucoup"}, "Paramètre « _count » : un nombre entier est attendu."),
         ({"_count": "0"}, "Paramètre « _count » : au moins 1."),

@@ -360,7 +360,7 @@ class TestObservationWrite:
         ({"subject": {"reference": "Group/1"}}, "Observation.subject", "Patient/<id>"),
         ({"valueQuantity": {"value": "soixante", "system": UCUM, "code": "/min"}},
          "Observation.valueQuantity.value", "invalide"),
-        ({"bogus": 1}, "Observation", "élément inconnu"),
+        ({"bogus": 1}, "Observation", "élément inconnu de FHIR R4 : « bogus »."),
     ])
     def test_422_names_the_element_in_french(self, client, file, doctor, change, expression,
                                              says):
@@ -369,6 +369,7 @@ class TestObservationWrite:
         found = response.json()["issue"][0]
         assert found["expression"] == [expression], found
         assert says in found["details"]["text"]
+        assert "unexpected" not in found["details"]["text"]  # no English from the validator
         assert VitalSign.objects.count() == 0  # nothing half-saved
         assert not AuditEvent.objects.filter(action="vital_sign.recorded").exists()
 
