@@ -10,7 +10,7 @@ from maillage.visits.models import Visit
 
 from .encounter import visits_queryset, who
 from .resource import FR_CORE, ResourceType, audited_reads
-from .search import SearchParam, date_q, last_updated, reference_q, split_token
+from .search import NOTHING, SearchParam, date_q, last_updated, reference_q, split_token
 
 PROFILE = FR_CORE + "fr-core-appointment"
 STATUS = {
@@ -55,7 +55,7 @@ def status_q(value: str) -> Q:
     for status, fhir in STATUS.items():
         if code == fhir:
             return Q(status=status)
-    return Q(pk__in=[])  # proposed, fulfilled…: no Appointment of Maillage has it
+    return NOTHING  # proposed, fulfilled…: no Appointment of Maillage has it
 
 
 APPOINTMENT = ResourceType(

@@ -11,7 +11,7 @@ from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
 from .resource import ResourceType, token_prefix
-from .search import LOCAL_SYSTEM, SearchParam, date_q, reference_q
+from .search import LOCAL_SYSTEM, SearchParam, last_updated, reference_q
 
 #: The care team's category: LOINC « Longitudinal care-coordination focused care team »
 #: (the example value set of CareTeam.category in R4).
@@ -128,10 +128,6 @@ CARE_TEAM = ResourceType(
                     "Un professionnel de l'annuaire membre actuel : Practitioner/<id>.",
                     _participant_q,
                     "http://hl7.org/fhir/SearchParameter/CareTeam-participant"),
-        SearchParam("_lastUpdated", "date",
-                    "Date du dernier changement du cercle de soins (préfixes eq, ne, lt, gt, "
-                    "le, ge).",
-                    date_q("team_updated_at", "_lastUpdated", is_datetime=True),
-                    "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"),
+        last_updated("team_updated_at"),  # the latest change of its members
     ),
 )

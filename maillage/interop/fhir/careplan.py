@@ -14,7 +14,15 @@ from maillage.care.models import CarePlanVersion, Goal, PlannedAction
 from maillage.core.permissions import Perm
 
 from .resource import ResourceType, audited_reads
-from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q, split_token
+from .search import (
+    LOCAL_SYSTEM,
+    NOTHING,
+    SearchParam,
+    date_q,
+    last_updated,
+    reference_q,
+    split_token,
+)
 
 GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 #: Goal status → (FHIR lifecycleStatus, achievementStatus code or None).
@@ -172,7 +180,7 @@ def status_q(value: str) -> Q:
         return validated & ~Q(later)
     if code == "revoked":
         return validated & Q(later)
-    return Q(pk__in=[])  # a status no plan has: nothing matches
+    return NOTHING  # a status no plan has: nothing matches
 
 
 CAREPLAN = ResourceType(

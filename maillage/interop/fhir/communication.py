@@ -17,7 +17,7 @@ from maillage.core.tenancy import get_for_crt
 from .observation import _subject_id
 from .outcome import FhirError
 from .resource import ResourceType, audited_reads
-from .search import SearchParam, date_q, last_updated, reference_q, split_token
+from .search import NOTHING, SearchParam, date_q, last_updated, reference_q, split_token
 
 #: The notebook's categories (Maillage's own code system: a URN, documented in docs/api.md).
 CATEGORY_SYSTEM = "urn:maillage:codesystem:liaison-note-category"
@@ -61,7 +61,7 @@ def queryset(request):
 def category_q(value: str) -> Q:
     system, code = split_token(value)
     if system not in (None, CATEGORY_SYSTEM) or code not in LiaisonNote.Category.values:
-        return Q(pk__in=[])
+        return NOTHING
     return Q(category=code)
 
 

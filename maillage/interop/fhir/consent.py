@@ -15,7 +15,15 @@ from maillage.beneficiaries.models import Consent
 from maillage.core.permissions import Perm
 
 from .resource import FR_CORE, ResourceType, audited_reads
-from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q, split_token
+from .search import (
+    LOCAL_SYSTEM,
+    NOTHING,
+    SearchParam,
+    date_q,
+    last_updated,
+    reference_q,
+    split_token,
+)
 
 PROFILE = FR_CORE + "fr-core-consent"
 SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
@@ -112,10 +120,10 @@ def status_q(value: str) -> Q:
     another code matches nothing (as an unknown token)."""
     system, code = split_token(value)
     if system not in (None, "", "http://hl7.org/fhir/consent-state-codes"):
-        return Q(pk__in=[])
+        return NOTHING
     return {"active": Q(withdrawn_at__isnull=True, granted=True),
             "rejected": Q(withdrawn_at__isnull=True, granted=False),
-            "inactive": Q(withdrawn_at__isnull=False)}.get(code, Q(pk__in=[]))
+            "inactive": Q(withdrawn_at__isnull=False)}.get(code, NOTHING)
 
 
 CONSENT = ResourceType(

@@ -13,7 +13,7 @@ from maillage.interop.models import RorOffer
 
 from .outcome import FhirError
 from .resource import ResourceType
-from .search import LOCAL_SYSTEM, SearchParam, any_of, local_id_q, split_token
+from .search import LOCAL_SYSTEM, NOTHING, SearchParam, any_of, local_id_q, split_token
 
 #: TRE_R244 code of each offer (``ror.CRT_OFFER_TYPE``, ``ror.EMERGENCY_OFFER_TYPE``).
 KIND_OF_CATEGORY = {ror.CRT_OFFER_TYPE[0]: RorOffer.Kind.HOME_SUPPORT,
@@ -43,7 +43,7 @@ def category_q(value: str) -> Q:
         raise FhirError(400, f"Paramètre « service-category » : seul le système {ror.CATEGORY} "
                              "(TRE_R244) est pris en charge.", code="invalid")
     kind = KIND_OF_CATEGORY.get(code)
-    return Q(kind=kind) if kind else Q(pk__in=[])
+    return Q(kind=kind) if kind else NOTHING
 
 
 def name_q(value: str) -> Q:

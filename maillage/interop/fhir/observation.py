@@ -31,7 +31,7 @@ from maillage.core.tenancy import get_for_crt
 
 from .outcome import FhirError
 from .resource import FR_CORE, ResourceType, Source, audited_reads
-from .search import SearchParam, date_q, reference_q, split_token
+from .search import NOTHING, SearchParam, date_q, reference_q, split_token
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -149,32 +149,31 @@ def aggir_queryset(request):
 
 
 # --- search --------------------------------------------------------------------------------
-_NOTHING = Q(pk__in=[])
 
 
 def vital_code_q(value: str) -> Q:
     system, code = split_token(value)
     if system not in (None, "", LOINC) or code not in KIND_BY_CODE:
-        return _NOTHING
+        return NOTHING
     return Q(kind=KIND_BY_CODE[code])
 
 
 def aggir_code_q(value: str) -> Q:
     system, code = split_token(value)
-    return Q() if system in (None, AGGIR_SYSTEM) and code == AGGIR_CODE else _NOTHING
+    return Q() if system in (None, AGGIR_SYSTEM) and code == AGGIR_CODE else NOTHING
 
 
 def vital_category_q(value: str) -> Q:
     system, code = split_token(value)
     if system not in (None, CATEGORY_SYSTEM):
-        return _NOTHING
+        return NOTHING
     kinds = [kind for kind, category in CATEGORIES.items() if category == code]
-    return Q(kind__in=kinds) if kinds else _NOTHING
+    return Q(kind__in=kinds) if kinds else NOTHING
 
 
 def aggir_category_q(value: str) -> Q:
     system, code = split_token(value)
-    return Q() if system in (None, CATEGORY_SYSTEM) and code == "survey" else _NOTHING
+    return Q() if system in (None, CATEGORY_SYSTEM) and code == "survey" else NOTHING
 
 
 _vital_date = date_q("measured_at", "date", is_datetime=True)

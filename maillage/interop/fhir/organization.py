@@ -74,12 +74,15 @@ def on_read(request, organizations) -> None:
 def identifier_q(value: str) -> Q:
     system, code = split_token(value)
     found = []
+    # ``system|`` with no value: any structure holding such an identifier.
     if system in (None, IDNST_SYSTEM) and code.startswith("1"):
         found.append(Q(finess=code[1:]))
     if system in (None, "https://finess.esante.gouv.fr"):
-        found.append(Q(finess=code))
+        found.append(Q(finess=code) if code else ~Q(finess=""))
     if system in (None, SIRET_SYSTEM, "http://sirene.fr"):
-        found.append(Q(siret=code))
+        found.append(Q(siret=code) if code else ~Q(siret=""))
+    if system == IDNST_SYSTEM and not code:
+        found.append(~Q(finess=""))
     if system in (None, LOCAL_SYSTEM):
         found.append(local_id_q(code))
     return any_of(found)

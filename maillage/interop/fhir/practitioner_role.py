@@ -8,7 +8,7 @@ from maillage.core.permissions import Perm
 
 from . import practitioner
 from .resource import FR_CORE, ResourceType
-from .search import LOCAL_SYSTEM, SearchParam, reference_q
+from .search import LOCAL_SYSTEM, NOTHING, SearchParam, reference_q
 from .search import split_token as _split
 
 PROFILE = FR_CORE + "fr-core-practitioner-role"
@@ -51,7 +51,7 @@ def identifier_q(value: str) -> Q:
     """The local id (a role has no national identifier of its own here)."""
     system, code = _split(value)
     if system not in (None, LOCAL_SYSTEM):
-        return Q(pk__in=[])
+        return NOTHING
     return practitioner.identifier_q(f"{LOCAL_SYSTEM}|{code}")
 
 

@@ -335,6 +335,10 @@ class TestOrganization:
         assert names(identifier="urn:oid:1.2.250.1.71.4.2.2|1490000031") == ["SSIAD du Baugeois"]
         assert names(identifier="https://finess.esante.gouv.fr|490000031") == \
             ["SSIAD du Baugeois"]
+        # A system with no value: the structures holding such an identifier, not those without.
+        assert names(identifier="https://finess.esante.gouv.fr|") == ["SSIAD du Baugeois"]
+        assert names(identifier="urn:oid:1.2.250.1.71.4.2.2|") == ["SSIAD du Baugeois"]
+        assert names(identifier="https://sirene.fr|") == []
         assert client.get("/fhir/R4/Organization", {"birthdate": "1940"},
                           **coordinator).status_code == 400
         partner = bearer(users["partner"], crt_a)
