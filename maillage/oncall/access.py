@@ -225,6 +225,17 @@ def emergency_access(*, user, roles, beneficiary, at: datetime | None = None
                                                               beneficiary=beneficiary, at=at))
 
 
+def break_glasses(*, crt, user, roles, beneficiaries) -> dict:
+    """``emergency_access`` for many people at once (the API's pages of DLUs): person pk → the
+    break-the-glass access their emergency data are read under, for those outside the user's
+    health face (one query, plus one per such person: a responder's open calls, a handful)."""
+    people = {b.pk: b for b in beneficiaries}
+    team = set(health_visible_beneficiaries(crt=crt, user=user, roles=roles)
+               .filter(pk__in=list(people)).values_list("pk", flat=True))
+    return {pk: valid_glass(user=user, roles=roles, beneficiary=b)
+            for pk, b in people.items() if pk not in team}
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
     responders = [role for role in Role if has_permission({role}, "oncall.respond")]

@@ -19,13 +19,13 @@ Not served (docs/api.md): ``admissions.Contract``, whose PDF is the contract Doc
 from django.db.models import IntegerField, Value
 from django.db.models.functions import Coalesce
 
-from maillage.beneficiaries.access import documents_visible, health_visible_beneficiaries
+from maillage.beneficiaries.access import documents_visible
 from maillage.beneficiaries.models import Document
 from maillage.care.access import care_plans_visible
 from maillage.care.models import CarePlanVersion
 from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
-from maillage.oncall.access import emergency_files_visible, valid_glass
+from maillage.oncall.access import break_glasses, emergency_files_visible
 from maillage.oncall.models import EmergencyFile
 
 from .resource import ResourceType, Source, token_prefix
@@ -146,18 +146,13 @@ def plan_queryset(request):
 
 
 def emergency_glasses(request, objects) -> dict:
-    """The break-the-glass access each DLU of ``objects`` is read under (person pk → glass),
-    for those outside the requester's care team: one query, plus one per such DLU (a
-    responder's open calls: a handful)."""
+    """The break-the-glass access each DLU of ``objects`` is read under (person pk → glass):
+    the on-call app's rule (``oncall.access.break_glasses``)."""
     dlus = [o for o in objects if isinstance(o, EmergencyFile)]
     if not dlus:
         return {}
-    team = set(health_visible_beneficiaries(crt=request.crt, user=request.user,
-                                            roles=request.roles)
-               .filter(pk__in=[o.beneficiary_id for o in dlus]).values_list("pk", flat=True))
-    return {o.beneficiary_id: valid_glass(user=request.user, roles=request.roles,
-                                          beneficiary=o.beneficiary)
-            for o in dlus if o.beneficiary_id not in team}
+    return break_glasses(crt=request.crt, user=request.user, roles=request.roles,
+                         beneficiaries=[o.beneficiary for o in dlus])
 
 
 def audit_reads(action_of, request, objects) -> None:
