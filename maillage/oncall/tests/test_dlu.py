@@ -67,6 +67,7 @@ def b(crt_a, users, gp):
         trusted_person_name="Michel Hamon", trusted_person_relation="fils",
         trusted_person_phone="06 39 98 12 34", protection_measure="curatorship",
         protection_contact="UDAF 49", current_gir=2, ins_matricule="238054933101299",
+        ins_oid="1.2.250.1.213.1.4.8",
         identity_status="QUAL",
     )
     MedicalRecord.objects.filter(beneficiary=person).update(
