@@ -153,3 +153,33 @@ class TestRoundTrip:
                          svg.split('viewBox="0 0 ')[1].split('"')[0].split())
         assert width == height
         assert "<?xml" not in svg and "<!DOCTYPE" not in svg
+
+
+class TestBlock:
+    """``{% ins_block b %}``: what a document prints (the PDFs themselves are read back in
+    ``test_ins_datamatrix_documents``)."""
+
+    @staticmethod
+    def render(b) -> str:
+        from django.template import Context, Template
+
+        return Template("{% load ins %}{% ins_block b %}").render(Context({"b": b}))
+
+    def test_qualified(self):
+        html = self.render(person())
+        assert '<svg class="ins-dm"' in html
+        assert "<strong>INS</strong> (NIR)" in html and "238054933101245" in html
+        assert "OID 1.2.250.1.213.1.4.8" in html and "non imprimable" not in html
+
+    def test_nia(self):
+        html = self.render(person(ins_matricule="755089921700322", ins_oid=InsOid.NIA))
+        assert "<strong>INS</strong> (NIA)" in html
+
+    def test_not_qualified_prints_nothing(self):
+        assert self.render(person(identity_status=IdentityStatus.VALI)).strip() == ""
+
+    def test_qualified_but_not_printable(self, caplog):
+        html = self.render(person(sex="I"))
+        assert "<svg" not in html and "DataMatrix non imprimable" in html
+        assert "238054933101245" in html
+        assert "INS DataMatrix not printed" in caplog.text
