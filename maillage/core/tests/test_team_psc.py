@@ -45,6 +45,11 @@ def test_invite_with_the_rpps(client, users, crt_a):
     assert person.psc_identifier == "10001234567" and person.psc_sub == ""
     event = AuditEvent.objects.get(action="member.invited")
     assert event.details["rpps_adeli"] == "10001234567"
+    team = visible_text(client.get(reverse("core:team")))
+    assert "Pro Santé Connect : en attente de la première connexion" in team
+    User.objects.filter(pk=person.pk).update(psc_sub="f:identite")
+    team = visible_text(client.get(reverse("core:team")))
+    assert "Pro Santé Connect : identité rattachée" in team
 
 
 @pytest.mark.parametrize(("number", "message"), [
