@@ -11,6 +11,7 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -305,6 +306,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+
+def psc_form_action(policy: dict, logout_endpoint: str) -> None:
+    """Maillage's logout form is answered by a redirect to PSC's end-session endpoint: browsers
+    apply ``form-action`` to that redirect, so PSC's origin joins it (only when PSC is on)."""
+    url = urlsplit(logout_endpoint)
+    origin = f"{url.scheme}://{url.netloc}"
+    if origin not in policy["DIRECTIVES"]["form-action"]:
+        policy["DIRECTIVES"]["form-action"] = [*policy["DIRECTIVES"]["form-action"], origin]
+
+
+if PSC_ENABLED:
+    psc_form_action(CONTENT_SECURITY_POLICY, PSC_LOGOUT_ENDPOINT)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
