@@ -283,3 +283,35 @@ def test_password_logout_stays_local(client, provider, nurse):
     ("3750712184/123456", None), ("", None), ("8100012345ab", None)])
 def test_professional_number(id_nat_ps, number):
     assert psc.professional_number(id_nat_ps) == number
+
+
+def _settings_with(**env) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import json; from django.conf import settings as s; print(json.dumps({"
+            "'enabled': s.PSC_ENABLED, 'issuer': s.PSC_ISSUER, 'token': s.PSC_TOKEN_ENDPOINT, "
+            "'form_action': [str(x) for x in "
+            "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']]}))")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PSC_")}
+    environment.update({"DJANGO_SETTINGS_MODULE": "maillage.settings", **env})
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[3],
+        env=environment, capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(result.stdout)
+
+
+def test_settings_from_the_environment():
+    off = _settings_with()
+    assert off["enabled"] is False and off["form_action"] == ["'self'"]
+    assert off["issuer"] == "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet"
+    on = _settings_with(PSC_CLIENT_ID="maillage-crt",
+                        PSC_ISSUER="https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet")
+    assert on["enabled"] is True
+    assert on["token"] == ("https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet/protocol/"
+                           "openid-connect/token")
+    assert on["form_action"] == ["'self'", "https://auth.esw.esante.gouv.fr"]
+    assert _settings_with(PSC_CLIENT_ID="x", PSC_ENABLED="false")["enabled"] is False
