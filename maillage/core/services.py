@@ -227,6 +227,19 @@ def member_invite(
     return user, path
 
 
+def _check_psc_change_allowed(user, crt: Crt) -> None:
+    """The number decides who may open the account with Pro Santé Connect: like a password
+    link, this CRT does not change it for an administrator account or for an account that also
+    opens another CRT (this CRT would otherwise hold a way into the other one)."""
+    if user.is_superuser or user.is_staff:
+        raise DomainError("C'est un compte d'administration de Maillage : son numéro RPPS ou "
+                          "ADELI ne se modifie pas depuis un CRT.", field="psc_identifier")
+    if Membership.objects.filter(user=user).exclude(crt=crt).exists():
+        raise DomainError("Ce compte donne aussi accès à un autre CRT : son numéro RPPS ou ADELI "
+                          "ne peut être modifié que par l'administrateur de Maillage.",
+                          field="psc_identifier")
+
+
 def _psc_identifier_set(user, value: str | None) -> bool:
     """Put the RPPS/ADELI number for Pro Santé Connect on ``user`` (not saved); True if it
     changed. A changed number forgets the PSC identity linked with the old one: the next PSC
@@ -275,6 +288,8 @@ def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
     user = membership.user
     old_psc = user.psc_identifier
     psc_changed = psc_identifier is not None and _psc_identifier_set(user, psc_identifier)
+    if psc_changed:
+        _check_psc_change_allowed(user, membership.crt)
     if not added and not removed and title == old_title and not psc_changed:
         return membership
     if psc_changed:

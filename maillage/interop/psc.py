@@ -18,6 +18,8 @@ token and of a JWT userinfo). This module adds what PSC and Maillage need on top
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from urllib.parse import urlencode
 
 import jwt
@@ -86,6 +88,10 @@ WRONG_LEVEL = (
 EXPIRED = "La réponse de Pro Santé Connect a expiré. Recommencez la connexion."
 FAILED = ("La connexion avec Pro Santé Connect n'a pas abouti. Recommencez ou connectez-vous "
           "avec votre identifiant et votre mot de passe.")
+NAME_MISMATCH = (
+    "Le nom transmis par Pro Santé Connect ne correspond pas à celui du compte Maillage qui porte "
+    "ce numéro RPPS ou ADELI : la connexion est refusée. Contactez la coordination de votre CRT "
+    "pour vérifier le numéro ou le nom enregistrés.")
 REPLAYED = ("Cette connexion Pro Santé Connect a expiré ou a déjà été utilisée. Recommencez "
             "depuis la page de connexion.")
 
@@ -155,9 +161,34 @@ def _has_access(user) -> bool:
             or RegionMembership.objects.filter(user=user, is_active=True).exists())
 
 
+#: Particles that two different names may share (« Le Goff », « Le Gall »): never a match alone.
+_PARTICLES = {"de", "du", "des", "del", "della", "le", "la", "les", "van", "von", "der", "di",
+              "da", "dos", "el", "al", "ben", "mac", "mc", "saint", "sainte", "st", "ste"}
+
+
+def _name_words(value) -> set[str]:
+    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode()
+    return {word for word in re.split(r"[^a-z]+", text.casefold())
+            if len(word) > 1 and word not in _PARTICLES}
+
+
+def psc_family_names(claims: dict) -> set[str]:
+    """The words of the person's family names in the PSC claims (civil and practice names)."""
+    words = _name_words(claims.get("family_name"))
+    ref = claims.get("SubjectRefPro")
+    for practice in (ref.get("exercices") or []) if isinstance(ref, dict) else []:
+        if isinstance(practice, dict):
+            words |= _name_words(practice.get("nomDexercice"))
+    return words
+
+
 @transaction.atomic
-def match_user(*, number: str, sub: str):
-    """The account a PSC identity opens (linking it at its first login), or ``PscRefusedError``."""
+def match_user(*, number: str, sub: str, names: set[str] | None = None):
+    """The account a PSC identity opens (linking it at its first login), or ``PscRefusedError``.
+
+    ``names``: the words of the family names PSC gives. At the first login they must share a
+    word with the account's last name: whoever typed the number (a colleague) cannot link their
+    own card to someone else's account. Without names in the claims, the number alone links."""
     found = _candidates(number)
     if not found:
         raise PscRefusedError(NO_ACCOUNT, reason="aucun compte pour ce numéro", number=number)
@@ -172,6 +203,9 @@ def match_user(*, number: str, sub: str):
                          "rattachée à ce compte", user=user, number=number)
     if user.psc_sub:
         return user
+    if names and _name_words(user.last_name) and not names & _name_words(user.last_name):
+        raise PscRefusedError(NAME_MISMATCH, reason="nom différent de celui du compte",
+                              user=user, number=number)
     if get_user_model().objects.filter(psc_sub=sub).exclude(pk=user.pk).exists():
         raise PscRefusedError(OTHER_IDENTITY, reason="identité Pro Santé Connect déjà rattachée à "
                          "un autre compte", user=user, number=number)
@@ -240,7 +274,8 @@ class PscBackend(OIDCAuthenticationBackend):
         number = professional_number(id_nat_ps)
         if number is None:
             raise PscRefusedError(NO_ACCOUNT, reason="identifiant national sans RPPS ni ADELI")
-        user = match_user(number=number, sub=str(payload["sub"]))
+        user = match_user(number=number, sub=str(payload["sub"]),
+                          names=psc_family_names(claims))
         self.request.login_audit_details = {"méthode": "Pro Santé Connect"}
         return user
 

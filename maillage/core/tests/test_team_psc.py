@@ -95,3 +95,16 @@ def test_changing_the_number_forgets_the_linked_identity(client, users, crt_a, m
     bad = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "12"})
     assert bad.status_code == 400
     assert "11 chiffres" in field_errors(bad, "psc_identifier")
+
+
+def test_not_for_an_account_that_opens_another_crt(client, users, crt_a, crt_b, make_user):
+    shared = make_user(crt_a, Role.NURSE)
+    Membership.objects.create(user=shared, crt=crt_b)
+    membership = Membership.objects.get(user=shared, crt=crt_a)
+    client.force_login(users["coordinator"])
+    url = reverse("core:member_edit", args=[membership.public_id])
+    response = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "10001234567"})
+    assert response.status_code == 400
+    assert "donne aussi accès à un autre CRT" in field_errors(response, "psc_identifier")
+    shared.refresh_from_db()
+    assert shared.psc_identifier == ""

@@ -38,7 +38,8 @@ def provider(psc_server, settings):
 @pytest.fixture
 def nurse(crt_a, make_user):
     """A team member whose RPPS the coordination entered."""
-    return make_user(crt_a, Role.NURSE, username="claire.moreau", psc_identifier=RPPS)
+    return make_user(crt_a, Role.NURSE, username="claire.moreau", first_name="Claire",
+                     last_name="Moreau", psc_identifier=RPPS)
 
 
 def start(client, next_url: str = "") -> str:
@@ -128,7 +129,8 @@ def test_an_idnatps_with_neither_rpps_nor_adeli_finds_nobody(client, provider, n
 
 
 def test_adeli_number(client, provider, crt_a, make_user):
-    person = make_user(crt_a, Role.CARE_AIDE, psc_identifier="751234567")
+    person = make_user(crt_a, Role.CARE_AIDE, psc_identifier="751234567",
+                       last_name="Moreau-Lefèvre")
     provider.identity["SubjectNameID"] = "0751234567"
     psc_login(client)
     assert logged_in_user(client) == person
@@ -224,6 +226,22 @@ def test_deactivated_membership_or_account_is_refused(client, provider, nurse, c
     assert logged_in_user(client) is None
 
 
+def test_a_colleague_cannot_link_their_card_to_someone_elses_account(client, provider,
+                                                                    crt_a, make_user):
+    """The number on the account is the coordinator's own RPPS, the account is a nurse's: the
+    coordinator's card (their name) does not open it."""
+    nurse = make_user(crt_a, Role.NURSE, last_name="Lemoine", psc_identifier=RPPS)
+    response = psc_login(client)
+    assert "Le nom transmis par Pro Santé Connect ne correspond pas" in visible_text(response)
+    assert logged_in_user(client) is None
+    nurse.refresh_from_db()
+    assert nurse.psc_sub == ""
+    # The practice name counts as well as the civil name.
+    provider.identity["SubjectRefPro"]["exercices"][0]["nomDexercice"] = "LEMOINE"
+    psc_login(client)
+    assert logged_in_user(client) == nurse
+
+
 def test_an_account_linked_to_another_identity_is_refused(client, provider, nurse):
     get_user_model().objects.filter(pk=nurse.pk).update(psc_sub="f:autre-identite")
     response = psc_login(client)
@@ -232,7 +250,7 @@ def test_an_account_linked_to_another_identity_is_refused(client, provider, nurs
 
 
 def test_partner_professional_of_the_directory(client, provider, crt_a, make_user):
-    account = make_user(crt_a, Role.PARTNER, username="dr.leroy")
+    account = make_user(crt_a, Role.PARTNER, username="dr.moreau", last_name="Moreau")
     ProfessionalFactory(crt=crt_a, rpps=RPPS, user=account)
     ProfessionalFactory(crt=crt_a, rpps="10009999999")  # no account: never a login
     psc_login(client)
@@ -276,6 +294,11 @@ def test_password_logout_stays_local(client, provider, nurse):
     client.force_login(nurse)
     response = client.post(reverse("core:logout"))
     assert response["Location"] == reverse("core:login")
+
+
+def test_family_names():
+    assert psc.psc_family_names({"family_name": "LE GOFF-HÉLIÈS"}) == {"goff", "helies"}
+    assert psc.psc_family_names({"SubjectRefPro": "x"}) == set()
 
 
 @pytest.mark.parametrize(("id_nat_ps", "number"), [
