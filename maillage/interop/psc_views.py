@@ -36,13 +36,15 @@ class PscCallbackView(OIDCAuthenticationCallbackView):
             raise Http404("Pro Santé Connect n'est pas configuré.")
         state = request.GET.get("state")
         known = request.session.get("oidc_states") or {}
-        if "code" in request.GET and (not state or state not in known):
+        if ("code" in request.GET or request.GET.get("error")) and (
+                not state or state not in known):
             # A state used already (its entry is deleted at first use), from another browser
             # session, or forged: the library would answer 400; tell the person instead.
             audit.audit_log(actor=None, action="auth.login_failed",
                             details={"méthode": "Pro Santé Connect",
                                      "motif": "état (state) inconnu ou déjà utilisé"})
-            return self._failure(psc.REPLAYED)
+            # The session in place stays: a link with a made-up state must not log anyone out.
+            return self._failure(psc.REPLAYED, logout=False)
         if request.GET.get("error"):
             request.psc_failure = (
                 "La connexion avec Pro Santé Connect a été annulée ou refusée. Recommencez ou "
@@ -60,8 +62,8 @@ class PscCallbackView(OIDCAuthenticationCallbackView):
             return HttpResponseRedirect(reverse("core:login"))
         return self._failure(getattr(self.request, "psc_failure", psc.FAILED))
 
-    def _failure(self, message: str):
-        if self.request.user.is_authenticated:
+    def _failure(self, message: str, *, logout: bool = True):
+        if logout and self.request.user.is_authenticated:
             auth.logout(self.request)
         messages.error(self.request, message)
         return HttpResponseRedirect(reverse("core:login"))

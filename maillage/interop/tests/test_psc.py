@@ -173,11 +173,14 @@ def test_replayed_state_is_refused_in_french(client, provider, nurse):
     back = start(client)
     client.get(back)
     assert logged_in_user(client) == nurse
-    # The same return again (its state was used): refused, and the session ends.
+    # The same return again (its state was used): refused; the session in place stays (a
+    # link with a made-up state must not log anyone out).
+    logins = AuditEvent.objects.filter(action="auth.login").count()
     response = client.get(back, follow=True)
     assert response.status_code == 200
     assert "a expiré ou a déjà été utilisée" in visible_text(response)
-    assert logged_in_user(client) is None
+    assert logged_in_user(client) == nurse
+    assert AuditEvent.objects.filter(action="auth.login").count() == logins
     # In another browser (the state belongs to no session there): the same.
     other = Client()
     response = other.get(back, follow=True)
@@ -186,6 +189,15 @@ def test_replayed_state_is_refused_in_french(client, provider, nurse):
     assert AuditEvent.objects.filter(action="auth.login_failed",
                                      details__motif="état (state) inconnu ou déjà utilisé"
                                      ).count() == 2
+
+
+def test_a_made_up_return_logs_nobody_out(client, provider, nurse):
+    client.force_login(nurse)
+    for query in ({"code": "x", "state": "invente"}, {"error": "access_denied"}):
+        response = client.get(reverse("psc:callback"), query, follow=True)
+        assert response.status_code == 200
+        assert "a expiré ou a déjà été utilisée" in visible_text(response)
+        assert logged_in_user(client) == nurse
 
 
 def test_provider_error_comes_back_in_french(client, provider, nurse):
