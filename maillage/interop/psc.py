@@ -33,7 +33,8 @@ from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from maillage.core import audit
-from maillage.core.models import Membership, RegionMembership
+from maillage.core.middleware import active_memberships
+from maillage.core.models import RegionMembership
 from maillage.territory.models import Professional
 
 LOGGER = logging.getLogger(__name__)
@@ -157,8 +158,10 @@ def _candidates(number: str) -> set:
 
 
 def _has_access(user) -> bool:
-    return (Membership.objects.filter(user=user, is_active=True, crt__is_active=True).exists()
-            or RegionMembership.objects.filter(user=user, is_active=True).exists())
+    """What a password login would open: an active membership with a role in an active CRT
+    (the middleware's definition), or a region's view."""
+    return bool(active_memberships(user)) or RegionMembership.objects.filter(
+        user=user, is_active=True).exists()
 
 
 #: Particles that two different names may share (« Le Goff », « Le Gall »): never a match alone.
@@ -219,8 +222,7 @@ def match_user(*, number: str, sub: str, names: set[str] | None = None):
     except IntegrityError as exc:  # the same identity linked at the same moment elsewhere
         raise PscRefusedError(OTHER_IDENTITY, reason="identité déjà rattachée", user=user,
                          number=number) from exc
-    crts = [m.crt for m in Membership.objects.filter(user=user, is_active=True)
-            .select_related("crt")] or [None]
+    crts = [m.crt for m in active_memberships(user)] or [None]
     for crt in crts:
         audit.audit_log(actor=user, action="auth.psc_linked", crt=crt, obj=user,
                         object_label=user.username, details={"rpps_adeli": number})

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
+from maillage.core.tests.factories import member
 from maillage.core.tests.helpers import visible_text
 from maillage.interop import psc
 from maillage.territory.tests.factories import ProfessionalFactory
@@ -97,6 +98,15 @@ def test_success_links_the_identity_and_opens_the_home_page(client, provider, nu
     psc_login(client)
     assert logged_in_user(client) == nurse
     assert AuditEvent.objects.filter(action="auth.psc_linked").count() == 1
+
+
+def test_someone_of_two_crts_chooses_one_as_after_a_password_login(client, provider, nurse,
+                                                                    crt_b):
+    member(nurse, crt_b, Role.COORDINATOR)
+    response = psc_login(client)
+    assert response.redirect_chain[-1][0] == reverse("core:crt_choose")
+    text = visible_text(response)
+    assert "CRT A" in text and "CRT B" in text
 
 
 def test_next_page_is_kept(client, provider, nurse):
@@ -231,7 +241,12 @@ def test_deactivated_membership_or_account_is_refused(client, provider, nurse, c
     assert logged_in_user(client) is None
     failed = AuditEvent.objects.get(action="auth.login_failed")
     assert failed.object_id == str(nurse.public_id)
+    # A membership left with no role opens nothing either.
     Membership.objects.filter(user=nurse).update(is_active=True)
+    Membership.objects.get(user=nurse).roles.all().delete()
+    assert "Ce compte Maillage est désactivé" in visible_text(psc_login(client))
+    assert logged_in_user(client) is None
+    Membership.objects.get(user=nurse).roles.create(role=Role.NURSE)
     get_user_model().objects.filter(pk=nurse.pk).update(is_active=False)
     response = psc_login(client)
     assert "Ce compte Maillage est désactivé" in visible_text(response)
