@@ -202,16 +202,18 @@ def match_user(*, number: str, sub: str, names: set[str] | None = None):
         raise PscRefusedError(INACTIVE, reason="compte ou accès désactivé", user=user,
                               number=number)
     if user.psc_sub and user.psc_sub != sub:
-        raise PscRefusedError(OTHER_IDENTITY, reason="autre identité Pro Santé Connect déjà "
-                         "rattachée à ce compte", user=user, number=number)
+        raise PscRefusedError(
+            OTHER_IDENTITY, reason="autre identité Pro Santé Connect déjà rattachée à ce compte",
+            user=user, number=number)
     if user.psc_sub:
         return user
     if names and _name_words(user.last_name) and not names & _name_words(user.last_name):
         raise PscRefusedError(NAME_MISMATCH, reason="nom différent de celui du compte",
                               user=user, number=number)
     if get_user_model().objects.filter(psc_sub=sub).exclude(pk=user.pk).exists():
-        raise PscRefusedError(OTHER_IDENTITY, reason="identité Pro Santé Connect déjà rattachée à "
-                         "un autre compte", user=user, number=number)
+        raise PscRefusedError(
+            OTHER_IDENTITY, reason="identité Pro Santé Connect déjà rattachée à un autre compte",
+            user=user, number=number)
     user.psc_sub = sub
     user.psc_linked_at = timezone.now()
     if not user.psc_identifier:
@@ -221,7 +223,7 @@ def match_user(*, number: str, sub: str, names: set[str] | None = None):
             user.save(update_fields=["psc_sub", "psc_linked_at", "psc_identifier"])
     except IntegrityError as exc:  # the same identity linked at the same moment elsewhere
         raise PscRefusedError(OTHER_IDENTITY, reason="identité déjà rattachée", user=user,
-                         number=number) from exc
+                              number=number) from exc
     crts = [m.crt for m in active_memberships(user)] or [None]
     for crt in crts:
         audit.audit_log(actor=user, action="auth.psc_linked", crt=crt, obj=user,
@@ -240,8 +242,8 @@ class PscBackend(OIDCAuthenticationBackend):
         try:
             user = super().authenticate(request, **kwargs)
             if user is None and not hasattr(request, "psc_failure"):
-                _refuse(request, PscRefusedError(FAILED, reason="réponse de Pro Santé Connect "
-                                            "invalide"))
+                _refuse(request, PscRefusedError(
+                    FAILED, reason="réponse de Pro Santé Connect invalide"))
             return user
         except PscRefusedError as exc:
             _refuse(request, exc)
@@ -250,8 +252,8 @@ class PscBackend(OIDCAuthenticationBackend):
         except (SuspiciousOperation, jwt.InvalidTokenError, requests.RequestException,
                 ValueError, KeyError, TypeError) as exc:
             LOGGER.warning("Pro Santé Connect login failed: %s", exc)
-            _refuse(request, PscRefusedError(FAILED,
-                                             reason="réponse de Pro Santé Connect invalide"))
+            _refuse(request, PscRefusedError(
+                FAILED, reason="réponse de Pro Santé Connect invalide"))
         return None
 
     def _check_id_token(self, payload: dict) -> None:
@@ -264,8 +266,9 @@ class PscBackend(OIDCAuthenticationBackend):
         if "exp" not in payload or not payload.get("sub"):
             raise SuspiciousOperation("ID token without expiry or subject")
         if payload.get("acr") != ACR:
-            raise PscRefusedError(WRONG_LEVEL, reason=f"niveau d'authentification "
-                             f"« {str(payload.get('acr'))[:40]} » au lieu de « {ACR} »")
+            raise PscRefusedError(WRONG_LEVEL, reason=(
+                f"niveau d'authentification « {str(payload.get('acr'))[:40]} » au lieu de "
+                f"« {ACR} »"))
 
     def get_or_create_user(self, access_token, id_token, payload):
         self._check_id_token(payload)
