@@ -254,6 +254,9 @@ PSC_LOGOUT_ENDPOINT = env("PSC_LOGOUT_ENDPOINT",
 PSC_SIGN_ALGO = env("PSC_SIGN_ALGO", default="RS256")
 PSC_USE_PKCE = env.bool("PSC_USE_PKCE", default=True)
 PSC_TIMEOUT = env.int("PSC_TIMEOUT_SECONDS", default=10)
+# The client authenticates at the token endpoint with HTTP Basic (client_secret_basic) instead of
+# the form body (client_secret_post).
+PSC_TOKEN_AUTH_BASIC = env.bool("PSC_TOKEN_AUTH_BASIC", default=False)
 # Maillage's logout also ends the PSC session (core.views.LogoutView calls this).
 OIDC_OP_LOGOUT_URL_METHOD = "maillage.interop.psc.logout_url"
 

@@ -109,6 +109,13 @@ def test_someone_of_two_crts_chooses_one_as_after_a_password_login(client, provi
     assert "CRT A" in text and "CRT B" in text
 
 
+def test_client_secret_by_http_basic(client, provider, nurse, settings):
+    settings.PSC_TOKEN_AUTH_BASIC = True
+    psc_login(client)
+    assert logged_in_user(client) == nurse
+    assert "client_secret" not in provider.token_requests[-1]
+
+
 def test_next_page_is_kept(client, provider, nurse):
     response = psc_login(client, next_url=reverse("core:notifications"))
     assert response.redirect_chain[-1][0] == reverse("core:notifications")
