@@ -11,6 +11,7 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -206,6 +207,8 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Pro Santé Connect: only the PSC return page calls it (docs/psc.md).
+    "maillage.interop.psc.PscBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -228,6 +231,34 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600 * env.int("PASSWORD_LINK_DAYS", default=3)
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
+
+# Pro Santé Connect, the professionals' login (OpenID Connect; docs/psc.md). Shown on the login
+# page once a client id is set (PSC_ENABLED forces it on or off). The defaults are the ANS
+# sandbox (« BAS »); production values are in docs/psc.md.
+PSC_CLIENT_ID = env("PSC_CLIENT_ID", default="")
+PSC_CLIENT_SECRET = env("PSC_CLIENT_SECRET", default="")
+PSC_ENABLED = env.bool("PSC_ENABLED", default=bool(PSC_CLIENT_ID))
+PSC_ISSUER = env(
+    "PSC_ISSUER", default="https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet")
+PSC_AUTHORIZATION_ENDPOINT = env(
+    "PSC_AUTHORIZATION_ENDPOINT", default="https://wallet.bas.psc.esante.gouv.fr/auth")
+PSC_TOKEN_ENDPOINT = env("PSC_TOKEN_ENDPOINT",
+                         default=f"{PSC_ISSUER}/protocol/openid-connect/token")
+PSC_USERINFO_ENDPOINT = env("PSC_USERINFO_ENDPOINT",
+                            default=f"{PSC_ISSUER}/protocol/openid-connect/userinfo")
+PSC_JWKS_ENDPOINT = env("PSC_JWKS_ENDPOINT", default=f"{PSC_ISSUER}/protocol/openid-connect/certs")
+PSC_LOGOUT_ENDPOINT = env("PSC_LOGOUT_ENDPOINT",
+                          default=f"{PSC_ISSUER}/protocol/openid-connect/logout")
+# The ID token's signature algorithm as PSC's discovery document announces it (RS256; HS256
+# would sign with the client secret).
+PSC_SIGN_ALGO = env("PSC_SIGN_ALGO", default="RS256")
+PSC_USE_PKCE = env.bool("PSC_USE_PKCE", default=True)
+PSC_TIMEOUT = env.int("PSC_TIMEOUT_SECONDS", default=10)
+# The client authenticates at the token endpoint with HTTP Basic (client_secret_basic) instead of
+# the form body (client_secret_post).
+PSC_TOKEN_AUTH_BASIC = env.bool("PSC_TOKEN_AUTH_BASIC", default=False)
+# Maillage's logout also ends the PSC session (core.views.LogoutView calls this).
+OIDC_OP_LOGOUT_URL_METHOD = "maillage.interop.psc.logout_url"
 
 # Lockout after repeated failures (django-axes). The database handler keeps the failed attempts
 # in a table (axes_accessattempt): every worker and server shares the same counters.
@@ -278,6 +309,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+
+def psc_form_action(policy: dict, logout_endpoint: str) -> None:
+    """Maillage's logout form is answered by a redirect to PSC's end-session endpoint: browsers
+    apply ``form-action`` to that redirect, so PSC's origin joins it (only when PSC is on)."""
+    url = urlsplit(logout_endpoint)
+    origin = f"{url.scheme}://{url.netloc}"
+    if origin not in policy["DIRECTIVES"]["form-action"]:
+        policy["DIRECTIVES"]["form-action"] = [*policy["DIRECTIVES"]["form-action"], origin]
+
+
+if PSC_ENABLED:
+    psc_form_action(CONTENT_SECURITY_POLICY, PSC_LOGOUT_ENDPOINT)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

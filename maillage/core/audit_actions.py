@@ -16,6 +16,7 @@ class CoreAction(models.TextChoices):
     AUTH_LOCKED_OUT = "auth.locked_out", "Compte bloqué"
     AUTH_PASSWORD_CHANGED = "auth.password_changed", "Changement de mot de passe"
     AUTH_PASSWORD_SET = "auth.password_set", "Mot de passe choisi avec un lien"
+    AUTH_PSC_LINKED = "auth.psc_linked", "Identité Pro Santé Connect rattachée au compte"
     CRT_SWITCHED = "crt.switched", "Changement de CRT"
     CRT_SETTINGS_UPDATED = "crt.settings_updated", "Modification des paramètres du CRT"
     MEMBER_INVITED = "member.invited", "Ajout d'une personne (compte créé)"

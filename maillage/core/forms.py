@@ -162,6 +162,11 @@ class PasswordSetForm(BootstrapFormMixin, SetPasswordForm):
 USERNAME_HELP = ("La personne s'en sert pour se connecter : lettres, chiffres et . @ + - _, "
                  "sans espace (par exemple claire.moreau).")
 
+PSC_LABEL = "Numéro RPPS ou ADELI (connexion Pro Santé Connect)"
+PSC_HELP = ("Facultatif. Un professionnel de santé dont vous indiquez le numéro RPPS "
+            "(11 chiffres) ou ADELI (9 chiffres) pourra se connecter avec sa carte CPS ou "
+            "l'application e-CPS ; sa première connexion rattache son identité à ce compte.")
+
 ROLE_CHOICE_ERROR = ("Rôle inconnu, ou que votre rôle ne permet pas de donner : la direction, "
                      "le DPO et l'ARS sont nommés par la direction.")
 
@@ -181,6 +186,8 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
         error_messages={"invalid": "Adresse électronique invalide."})
     phone = forms.CharField(label="Téléphone", max_length=30, required=False)
     title = forms.CharField(label="Fonction dans le CRT", max_length=120, required=False)
+    psc_identifier = forms.CharField(label=PSC_LABEL, max_length=20, required=False,
+                                     help_text=PSC_HELP)
     roles = forms.MultipleChoiceField(
         label="Rôles", widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choisissez au moins un rôle.",
@@ -188,6 +195,8 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, grantable, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["psc_identifier"].widget.attrs.update({"inputmode": "numeric",
+                                                           "autocomplete": "off"})
         self.fields["username"].widget.attrs.update({"autocapitalize": "none",
                                                      "autocomplete": "off"})
         self.fields["roles"].choices = _team_role_choices(grantable)
@@ -196,6 +205,8 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
 
 class MemberRolesForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label="Fonction dans le CRT", max_length=120, required=False)
+    psc_identifier = forms.CharField(label=PSC_LABEL, max_length=20, required=False,
+                                     help_text=PSC_HELP)
     roles = forms.MultipleChoiceField(
         label="Rôles", widget=forms.CheckboxSelectMultiple,
         help_text="Pour mettre fin à l'accès de la personne, revenez à la page de l'équipe.",

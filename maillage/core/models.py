@@ -10,7 +10,12 @@ from django.db import models
 from django.utils import timezone
 
 from .roles import Role
-from .validators import validate_department, validate_finess, validate_postal_code
+from .validators import (
+    validate_department,
+    validate_finess,
+    validate_postal_code,
+    validate_psc_identifier,
+)
 
 
 class User(AbstractUser):
@@ -21,10 +26,32 @@ class User(AbstractUser):
     profession = models.CharField("profession / fonction", max_length=120, blank=True)
     notify_by_email = models.BooleanField("recevoir aussi les alertes par courriel",
                                           default=False)
+    #: The RPPS (11 digits) or ADELI (9 digits) number the coordination entered for this
+    #: person: the first Pro Santé Connect login with that professional identity links the
+    #: account (``psc_sub``). Never filled from PSC itself (PSC never creates or claims an
+    #: account on its own).
+    psc_identifier = models.CharField(
+        "numéro RPPS ou ADELI (Pro Santé Connect)", max_length=11, blank=True,
+        validators=[validate_psc_identifier],
+        help_text="Permet à la personne de se connecter avec Pro Santé Connect (carte CPS ou "
+                  "application e-CPS).")
+    #: The PSC ``sub`` seen at the first PSC login with ``psc_identifier``; a later login with
+    #: the same number but another ``sub`` is refused. Emptied when the number changes.
+    psc_sub = models.CharField("identifiant technique Pro Santé Connect", max_length=255,
+                               blank=True, editable=False)
+    psc_linked_at = models.DateTimeField("rattaché à Pro Santé Connect le", null=True,
+                                         blank=True, editable=False)
 
     class Meta:
         verbose_name = "utilisateur"
         verbose_name_plural = "utilisateurs"
+        constraints = [
+            models.UniqueConstraint(fields=["psc_identifier"],
+                                    condition=~models.Q(psc_identifier=""),
+                                    name="user_unique_psc_identifier"),
+            models.UniqueConstraint(fields=["psc_sub"], condition=~models.Q(psc_sub=""),
+                                    name="user_unique_psc_sub"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

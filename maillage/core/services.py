@@ -27,6 +27,7 @@ from .models import Crt, Membership, MembershipRole
 from .notify import send_email
 from .permissions import TEAM_PAGE_ROLES, can_manage_member, grantable_roles
 from .roles import PORTAL, Role
+from .validators import validate_psc_identifier
 from .versioning import validate
 
 User = get_user_model()
@@ -160,6 +161,7 @@ def member_invite(
     roles: Iterable[str],
     scope: frozenset[str] = TEAM_PAGE_ROLES,
     base_url: str = "",
+    psc_identifier: str = "",
 ) -> tuple:
     """Create a person's account (no usable password), their membership of ``crt`` and roles.
 
@@ -169,7 +171,8 @@ def member_invite(
     An existing username is refused, even when its account belongs to another CRT: reusing it
     would let this CRT hand out a password link to an account that opens another CRT.
     ``scope`` is the roles this path may give: the team page gives the team's, partners', the
-    DPO's and the ARS's; the file gives the portal's.
+    DPO's and the ARS's; the file gives the portal's. ``psc_identifier`` (RPPS or ADELI) lets
+    the person log in with Pro Santé Connect (``_psc_identifier_set``).
     """
     username = (username or "").strip()
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
@@ -200,6 +203,7 @@ def member_invite(
     user = User(username=username, first_name=first_name, last_name=last_name, email=email,
                 phone=phone)
     user.set_unusable_password()
+    _psc_identifier_set(user, psc_identifier)
     validate(user)
     try:
         with transaction.atomic():
@@ -218,17 +222,53 @@ def member_invite(
     audit_log(actor=actor, action="member.invited", crt=crt, obj=membership,
               object_label=f"{user.get_full_name()} ({username})",
               details={"identifiant": username, "rôles": sorted(wanted),
-                       "lien_envoyé_par_courriel": emailed})
+                       "lien_envoyé_par_courriel": emailed,
+                       **({"rpps_adeli": user.psc_identifier} if user.psc_identifier else {})})
     return user, path
+
+
+def _check_psc_change_allowed(user, crt: Crt) -> None:
+    """The number decides who may open the account with Pro Santé Connect: like a password
+    link, this CRT does not change it for an administrator account or for an account that also
+    opens another CRT (this CRT would otherwise hold a way into the other one)."""
+    if user.is_superuser or user.is_staff:
+        raise DomainError("C'est un compte d'administration de Maillage : son numéro RPPS ou "
+                          "ADELI ne se modifie pas depuis un CRT.", field="psc_identifier")
+    if Membership.objects.filter(user=user).exclude(crt=crt).exists():
+        raise DomainError("Ce compte donne aussi accès à un autre CRT : son numéro RPPS ou ADELI "
+                          "ne peut être modifié que par l'administrateur de Maillage.",
+                          field="psc_identifier")
+
+
+def _psc_identifier_set(user, value: str | None) -> bool:
+    """Put the RPPS/ADELI number for Pro Santé Connect on ``user`` (not saved); True if it
+    changed. A changed number forgets the PSC identity linked with the old one: the next PSC
+    login with the new number links again. One number opens one account only."""
+    value = "".join((value or "").split())
+    if value == user.psc_identifier:
+        return False
+    if value:
+        try:
+            validate_psc_identifier(value)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], field="psc_identifier") from exc
+        if User.objects.filter(psc_identifier=value).exclude(pk=user.pk).exists():
+            raise DomainError("Ce numéro RPPS ou ADELI est déjà celui d'un autre compte Maillage.",
+                              field="psc_identifier")
+    user.psc_identifier = value
+    user.psc_sub = ""
+    user.psc_linked_at = None
+    return True
 
 
 @transaction.atomic
 def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
-                        title: str = "") -> Membership:
+                        title: str = "", psc_identifier: str | None = None) -> Membership:
     """Give ``membership`` exactly ``roles`` among the team page's roles, and its title.
 
     Portal roles it holds stay (they follow the file). Nobody changes their own roles: a
-    director could otherwise lock the CRT out of its own administration.
+    director could otherwise lock the CRT out of its own administration. ``psc_identifier``
+    (None: unchanged) is the RPPS/ADELI number for Pro Santé Connect.
     """
     membership = Membership.objects.select_for_update().select_related("user", "crt").get(
         pk=membership.pk)
@@ -245,8 +285,16 @@ def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
     old_title = membership.title
     membership.title = title
     validate(membership)
-    if not added and not removed and title == old_title:
+    user = membership.user
+    old_psc = user.psc_identifier
+    psc_changed = psc_identifier is not None and _psc_identifier_set(user, psc_identifier)
+    if psc_changed:
+        _check_psc_change_allowed(user, membership.crt)
+    if not added and not removed and title == old_title and not psc_changed:
         return membership
+    if psc_changed:
+        validate(user)
+        user.save(update_fields=["psc_identifier", "psc_sub", "psc_linked_at"])
     MembershipRole.objects.filter(membership=membership, role__in=removed).delete()
     MembershipRole.objects.bulk_create(
         [MembershipRole(membership=membership, role=role) for role in added])
@@ -254,6 +302,8 @@ def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
     details: dict = {"rôles_ajoutés": added, "rôles_retirés": removed}
     if title != old_title:
         details["fonction"] = {"avant": old_title, "après": title}
+    if psc_changed:
+        details["rpps_adeli"] = {"avant": old_psc, "après": user.psc_identifier}
     audit_log(actor=actor, action="member.roles_updated", obj=membership,
               object_label=_label(membership), details=details)
     _membership_changed(membership)

@@ -46,9 +46,16 @@ def _log_for_each_crt(*, actor, subject, action: str, request, details: dict | N
         audit.reset_request_context(token)
 
 
+def _method_details(request) -> dict:
+    """What a login method other than the password form left on the request for the audit
+    (e.g. ``{"méthode": "Pro Santé Connect", "motif": …}``, set by ``interop.psc``)."""
+    return dict(getattr(request, "login_audit_details", None) or {})
+
+
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
-    _log_for_each_crt(actor=user, subject=user, action="auth.login", request=request)
+    _log_for_each_crt(actor=user, subject=user, action="auth.login", request=request,
+                      details=_method_details(request) or None)
 
 
 @receiver(user_logged_out)
@@ -65,13 +72,15 @@ def _user_named(username: str | None):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    username = (credentials or {}).get("username", "")
+    username = (credentials or {}).get("username", "") or ""
+    details = {"identifiant": username[:150]} if username else {}
+    details.update(_method_details(request))
     _log_for_each_crt(
         actor=None,
-        subject=_user_named(username),
+        subject=getattr(request, "login_failure_subject", None) or _user_named(username),
         action="auth.login_failed",
         request=request,
-        details={"identifiant": username[:150]},
+        details=details or {"identifiant": ""},
     )
 
 

@@ -69,6 +69,14 @@ def validate_rpps(value: str) -> None:
         raise ValidationError("Le numéro RPPS compte 11 chiffres.", code="rpps")
 
 
+def validate_psc_identifier(value: str) -> None:
+    """A professional's national number as entered for Pro Santé Connect: RPPS or ADELI."""
+    if not re.fullmatch(r"\d{11}|\d{9}", value or ""):
+        raise ValidationError(
+            "Indiquez le numéro RPPS (11 chiffres) ou, à défaut, le numéro ADELI (9 chiffres).",
+            code="psc_identifier")
+
+
 def validate_mssante(value: str) -> None:
     domain = (value or "").rsplit("@", 1)[-1].lower()
     if not (domain == "mssante.fr" or domain.endswith(".mssante.fr")):

@@ -3,15 +3,17 @@
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,14 +53,34 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-login_view = public(
-    auth_views.LoginView.as_view(
-        authentication_form=LoginForm,
-        template_name="registration/login.html",
-        redirect_authenticated_user=True,
-    )
-)
-logout_view = login_only(auth_views.LogoutView.as_view())
+class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # « Se connecter avec Pro Santé Connect », once PSC is configured (docs/psc.md).
+        context["psc_enabled"] = getattr(settings, "PSC_ENABLED", False)
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends the Maillage session, then the one at the identity provider the person logged in
+    with, if any: ``OIDC_OP_LOGOUT_URL_METHOD`` (Pro Santé Connect's end-session URL, or None)
+    is asked before the session, which holds the ID token, is flushed."""
+
+    def post(self, request, *args, **kwargs):
+        provider_logout = None
+        method = getattr(settings, "OIDC_OP_LOGOUT_URL_METHOD", "")
+        if method and request.user.is_authenticated:
+            provider_logout = import_string(method)(request)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(provider_logout) if provider_logout else response
+
+
+login_view = public(LoginView.as_view())
+logout_view = login_only(LogoutView.as_view())
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -201,7 +223,7 @@ def member_add(request: HttpRequest) -> HttpResponse:
             actor=request.user, crt=request.crt, username=data["username"],
             first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
             phone=data["phone"], title=data["title"], roles=data["roles"],
-            base_url=_base_url(request))
+            base_url=_base_url(request), psc_identifier=data["psc_identifier"])
 
     def done(result):
         user, path = result
@@ -227,11 +249,13 @@ def member_edit(request: HttpRequest, public_id) -> HttpResponse:
         raise PermissionDenied("Vous ne pouvez pas modifier vos propres rôles.")
     held = sorted(membership.roles.values_list("role", flat=True))
     form = MemberRolesForm(request.POST or None, grantable=grantable_roles(request.roles),
-                           initial={"title": membership.title, "roles": held})
+                           initial={"title": membership.title, "roles": held,
+                                    "psc_identifier": membership.user.psc_identifier})
 
     def save(data):
         return services.member_update_roles(actor=request.user, membership=membership,
-                                            roles=data["roles"], title=data["title"])
+                                            roles=data["roles"], title=data["title"],
+                                            psc_identifier=data["psc_identifier"])
 
     def done(result):
         messages.success(request, f"Les rôles de {_name(membership)} sont enregistrés.")
