@@ -168,12 +168,18 @@ def _header(doc: _Doc, *, model: str, b, crt, author, now: datetime, document_id
         el(root, "setId", root=set_id)
     el(root, "versionNumber", value=max(version, 1))
     _record_target(root, b)
-    # Author: the person who produced this export, for the CRT.
+    # Author: the person who produced this export, for the CRT; or, exported by the command
+    # line (no person), the CRT's software.
     a = el(el(root, "author"), "time", value=_ts(now)).getparent()
     assigned = el(a, "assignedAuthor")
-    _user_id(assigned, author)
-    assigned_person = el(assigned, "assignedPerson")
-    _person_name(assigned_person, author)
+    if author is not None:
+        _user_id(assigned, author)
+        _person_name(el(assigned, "assignedPerson"), author)
+    else:
+        el(assigned, "id", root=FINESS_OID, extension=f"1{crt.finess}")
+        device = el(assigned, "assignedAuthoringDevice")
+        el(device, "manufacturerModelName", "Maillage")
+        el(device, "softwareName", "Maillage")
     _crt_organization(assigned, "representedOrganization", crt)
     for informant in informants:
         _informant(root, *informant)
@@ -186,13 +192,14 @@ def _header(doc: _Doc, *, model: str, b, crt, author, now: datetime, document_id
     el(addr, "streetAddressLine", crt.base_address)
     el(addr, "postalCode", crt.base_postal_code)
     el(addr, "city", crt.base_city)
-    legal = el(root, "legalAuthenticator")
-    el(legal, "time", value=_ts(now))
-    el(legal, "signatureCode", code="S")
-    entity = el(legal, "assignedEntity")
-    _user_id(entity, author)
-    _person_name(el(entity, "assignedPerson"), author)
-    _crt_organization(entity, "representedOrganization", crt)
+    if author is not None:  # the person who produced the document answers for it
+        legal = el(root, "legalAuthenticator")
+        el(legal, "time", value=_ts(now))
+        el(legal, "signatureCode", code="S")
+        entity = el(legal, "assignedEntity")
+        _user_id(entity, author)
+        _person_name(el(entity, "assignedPerson"), author)
+        _crt_organization(entity, "representedOrganization", crt)
     doc.service = (service_code, service_display, service_start)
 
 
@@ -439,7 +446,8 @@ def dlu_cda(dlu: Dlu, *, crt, author, now: datetime | None = None,
     """The DLU ``dlu`` (``oncall.dlu.build``) as a CDA DLU-DLU 2022.01 document.
 
     ``author``: the user who exports it (author and legal authenticator, for the CRT, the
-    custodian). ``setId`` is stable for the person's DLU; ``versionNumber`` is the DLU's
+    custodian); None for an export by the command line (authored by the CRT's software, no
+    legal authenticator). ``setId`` is stable for the person's DLU; ``versionNumber`` is the DLU's
     version. The caller checked the access and audits; nothing is written here."""
     now = now or timezone.now()
     b, ef = dlu.beneficiary, dlu.emergency_file
