@@ -260,6 +260,10 @@ def _gp_participant(root, dlu: Dlu, now: datetime) -> None:
     if dlu.gp is None:
         el(entity, "id", nullFlavor="NI")
         return
+    if dlu.gp.rpps:  # national id of a health professional: « 8 » + RPPS
+        el(entity, "id", root="1.2.250.1.71.4.2.1", extension=f"8{dlu.gp.rpps}")
+    else:
+        el(entity, "id", nullFlavor="NI")
     _telecoms(entity, [(p, "WP") for p in dlu.gp.phone.split(" / ")])
     el(el(entity, "associatedPerson"), "name", dlu.gp.name)
 
@@ -512,6 +516,41 @@ def latest_vitals(beneficiary, *, before: datetime, hours: int = 24) -> list:
     return list(latest.values())
 
 
+def _vital_signs_entry(section, key: str, vitals: list) -> None:
+    """FR-Signes-vitaux: one organizer, one FR-Signe-vital-observe per value (LOINC, UCUM:
+    ``beneficiaries.vitals.KINDS``; a blood pressure gives its systolic and diastolic)."""
+    from maillage.beneficiaries.vitals import BP_COMPONENTS, KINDS
+
+    organizer = el(el(section, "entry"), "organizer", classCode="CLUSTER", moodCode="EVN")
+    for template in ("2.16.840.1.113883.10.20.1.32", "2.16.840.1.113883.10.20.1.35",
+                     "1.3.6.1.4.1.19376.1.5.3.1.4.13.1", "1.2.250.1.213.1.1.3.49"):
+        el(organizer, "templateId", root=template)
+    el(organizer, "id", root=_uuid(key, "vitals-organizer"))
+    _code(organizer, "code", "85353-1", "Signes vitaux")
+    el(organizer, "statusCode", code="completed")
+    el(organizer, "effectiveTime", value=_ts(max(v.measured_at for v in vitals)))
+    for v in vitals:
+        info = KINDS[v.kind]
+        if v.kind == v.Kind.BLOOD_PRESSURE:
+            values = [(BP_COMPONENTS[f][0], label, getattr(v, f), info.unit)
+                      for f, label in (("systolic", "Pression artérielle systolique"),
+                                       ("diastolic", "Pression artérielle diastolique"))]
+        else:
+            values = [(info.loinc, info.label, v.value, info.unit)]
+        for loinc, label, value, unit in values:
+            observation = el(el(organizer, "component", typeCode="COMP"), "observation",
+                             classCode="OBS", moodCode="EVN")
+            for template in ("2.16.840.1.113883.10.20.1.31", "1.3.6.1.4.1.19376.1.5.3.1.4.13",
+                             "1.3.6.1.4.1.19376.1.5.3.1.4.13.2", "1.2.250.1.213.1.1.3.50"):
+                el(observation, "templateId", root=template)
+            el(observation, "id", root=_uuid(key, "vital", v.public_id, loinc))
+            _code(observation, "code", loinc, label)
+            el(observation, "statusCode", code="completed")
+            el(observation, "effectiveTime", value=_ts(v.measured_at))
+            number = f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
+            el(observation, "value", xsi_type="PQ", value=number, unit=unit)
+
+
 def transfer_cda(call, dlu: Dlu, *, crt, author, now: datetime | None = None,
                  document_id: str | None = None, vitals: list | None = None) -> bytes:
     """The « fiche de liaison aller » of ``call`` as a CDA DLU-FLUDT 2022.01 document.
@@ -570,13 +609,14 @@ def transfer_cda(call, dlu: Dlu, *, crt, author, now: datetime | None = None,
     value = el(observation, "value", xsi_type="CD")
     el(el(value, "originalText"), "reference", value="#transfert-motif")
     # Vital signs: the latest of the day, as measured by the team or telemonitoring.
-    _, text = _section(body, templates=S_VITALS, code=("8716-3", "Signes vitaux"),
+    section, text = _section(body, templates=S_VITALS, code=("8716-3", "Signes vitaux"),
                        title="Constantes", section_id=_uuid(key, "vitals"))
     if vitals is None:
         vitals = latest_vitals(b, before=call.left_at or call.closed_at or now)
     if vitals:
         _table(text, [(v.get_kind_display(), f"{v.display_value} — mesurée le "
                        f"{timezone.localtime(v.measured_at):%d/%m/%Y à %H:%M}") for v in vitals])
+        _vital_signs_entry(section, key, vitals)
     else:
         _paragraphs(text, "Aucune constante enregistrée dans les 24 heures précédentes.")
     # Consciousness and recent pain: the volet requires a coded consciousness observation;

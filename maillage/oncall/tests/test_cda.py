@@ -112,6 +112,16 @@ class TestDluContent:
         assert "UDAF 49" in section_text(doc, "1.3.6.1.4.1.19376.1.4.1.2.16")
         assert b"4821" not in etree.tostring(doc)  # never the key-box code
 
+    def test_the_gp_rpps_when_known(self, users, b, gp):  # noqa: F811
+        pcp = "h:participant[h:functionCode/@code='PCP']/h:associatedEntity/h:id"
+        doc = xml(dlu_document(b, users["nurse"]))
+        assert doc.xpath(f"{pcp}/@nullFlavor", namespaces=NS) == ["NI"]
+        gp.rpps = "10003456789"
+        gp.save()
+        doc = xml(dlu_document(b, users["nurse"]))
+        assert doc.xpath(f"{pcp}/@root", namespaces=NS) == ["1.2.250.1.71.4.2.1"]
+        assert doc.xpath(f"{pcp}/@extension", namespaces=NS) == ["810003456789"]
+
     def test_set_id_is_stable_and_the_document_id_new(self, users, b):  # noqa: F811
         one, two = xml(dlu_document(b, users["nurse"])), xml(dlu_document(b, users["nurse"]))
         assert one.xpath("h:setId/@root", namespaces=NS) == two.xpath("h:setId/@root",
@@ -159,6 +169,10 @@ class TestTransferContent:
         VitalSign.objects.create(crt=b.crt, beneficiary=b, kind=VitalSign.Kind.BODY_WEIGHT,
                                  value=Decimal("61"), unit="kg", recorded_by=users["nurse"],
                                  measured_at=timezone.now() - timedelta(days=20))
+        VitalSign.objects.create(crt=b.crt, beneficiary=b, kind=VitalSign.Kind.BLOOD_PRESSURE,
+                                 systolic=152, diastolic=88, unit="mm[Hg]",
+                                 recorded_by=users["nurse"],
+                                 measured_at=timezone.now() - timedelta(hours=1))
         doc = xml(transfer_document(hospital_call, users["nurse"]))
         assert doc.xpath("h:templateId[@root='1.2.250.1.213.1.1.1.23']", namespaces=NS)
         assert doc.xpath("h:documentationOf/h:serviceEvent/h:code/@code",
@@ -173,7 +187,14 @@ class TestTransferContent:
             "Chute — Retrouvée au sol, douleur de hanche droite"]
         vitals = section_text(doc, "1.3.6.1.4.1.19376.1.5.3.1.3.25")
         assert "Fréquence cardiaque 92 /min" in vitals
+        assert "Pression artérielle 152/88 mm[Hg]" in vitals
         assert "Poids" not in vitals  # 20 days old: not a constant of the day
+        # Coded too (FR-Signe-vital-observe: LOINC, UCUM), as the ANS example.
+        coded = {o.xpath("h:code/@code", namespaces=NS)[0]: (
+            o.xpath("h:value/@value", namespaces=NS)[0], o.xpath("h:value/@unit", namespaces=NS)[0])
+            for o in doc.xpath("//h:organizer/h:component/h:observation", namespaces=NS)}
+        assert coded == {"8867-4": ("92", "/min"), "8480-6": ("152", "mm[Hg]"),
+                         "8462-4": ("88", "mm[Hg]")}
         # Consciousness: required by the volet, unknown to the CRT.
         assert doc.xpath("//h:observation[h:code/@code='DLU_002']/h:value/@nullFlavor",
                          namespaces=NS) == ["UNK"]
@@ -198,6 +219,12 @@ class TestValidation:
             assert report.ok, str(report)
 
     def test_our_documents_pass(self, users, b, hospital_call):  # noqa: F811
+        VitalSign.objects.create(crt=b.crt, beneficiary=b, kind=VitalSign.Kind.BLOOD_PRESSURE,
+                                 systolic=152, diastolic=88, unit="mm[Hg]",
+                                 recorded_by=users["nurse"],
+                                 measured_at=timezone.now() - timedelta(hours=1))
+        b.identity_status, b.used_name = IdentityStatus.PROV, "MARTIN"
+        b.save()
         report = v.validate(dlu_document(b, users["nurse"]), v.DLU_SCH)
         assert report.ok, str(report)
         report = v.validate(transfer_document(hospital_call, users["nurse"]), v.FLUDT_SCH)
