@@ -25,6 +25,9 @@ SCHEMATRONS = FIXTURES / "schematrons"
 ENGINE = SCHEMATRONS / "moteur"
 DLU_SCH = "CI-SIS_DLU-EHPAD-DLU_2022.01.sch"
 FLUDT_SCH = "CI-SIS_DLU-EHPAD-FLUDT_2022.01.sch"
+#: The CI-SIS cross-model profiles: sections (ANS rules) and entries (French rules on IHE
+#: entries, value sets). Run with the volet's schematron by ``validate``.
+PROFILES = ("profils/CI-SIS_Modeles_ANS.sch", "profils/CI-SIS_ModelesDeContenusCDA.sch")
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 
 
@@ -77,21 +80,23 @@ def _run(xslt: Path, *, source_file: Path) -> str:
 def _compiled_path(sch: str) -> Path:
     """The schematron ``sch`` turned into an XSLT, cached on disk."""
     cache = Path(tempfile.gettempdir()) / f"maillage-cda-{_sources_hash()}"
-    target = cache / (sch.removesuffix(".sch") + ".xsl")
+    name = sch.removesuffix(".sch").replace("/", "-")
+    target = cache / f"{name}.xsl"
     if target.exists():
         return target
     cache.mkdir(exist_ok=True)
     included = _run(ENGINE / "iso_dsdl_include.xsl", source_file=SCHEMATRONS / sch)
-    step1 = cache / f"{sch}.included.sch"
+    step1 = cache / f"{name}.included.sch"
     step1.write_text(included, encoding="utf-8")
     expanded = _run(ENGINE / "iso_abstract_expand.xsl", source_file=step1)
-    step2 = cache / f"{sch}.expanded.sch"
+    step2 = cache / f"{name}.expanded.sch"
     step2.write_text(expanded, encoding="utf-8")
     xslt = _run(ENGINE / "iso_svrl_for_xslt2.xsl", source_file=step2)
-    # The value sets are named relative to the schematrons folder ('../jeuxDeValeurs/x.xml',
-    # read with document()): make them absolute, the XSLT lives in the cache.
-    xslt = re.sub(r"'\.\./jeuxDeValeurs/", f"'{(FIXTURES / 'jeuxDeValeurs').resolve().as_uri()}/",
-                  xslt)
+    # The value sets are named relative to the schematron's folder ('../jeuxDeValeurs/x.xml',
+    # '../../jeuxDeValeurs/x.xml' for a profile; read with document()): make them absolute,
+    # the XSLT lives in the cache.
+    xslt = re.sub(r"'(?:\.\./)+jeuxDeValeurs/",
+                  f"'{(FIXTURES / 'jeuxDeValeurs').resolve().as_uri()}/", xslt)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(xslt, encoding="utf-8")
     tmp.replace(target)
@@ -124,6 +129,9 @@ def schema_errors(document: bytes) -> list[str]:
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
-def validate(document: bytes, sch: str) -> Report:
-    return Report(schema_errors=schema_errors(document),
-                  schematron_errors=schematron_errors(document, sch))
+def validate(document: bytes, sch: str, *, profiles: bool = True) -> Report:
+    """The CDA schema, the volet's schematron ``sch`` and (``profiles``) the CI-SIS profiles."""
+    errors = schematron_errors(document, sch)
+    for profile in PROFILES if profiles else ():
+        errors += schematron_errors(document, profile)
+    return Report(schema_errors=schema_errors(document), schematron_errors=errors)

@@ -11,12 +11,14 @@ Two models of the volet (INTEROP.md §9, docs/cda.md), shaped on the ANS example
 Both are pure: they read what they are given (and the person's latest vital signs for the
 FLUDT), write nothing and audit nothing — the caller checked the access and audits.
 
-The sections the volet requires are always present. Our data is free text, so each section
-carries its narrative (``text``); coded entries are added only where the volet's schematron
-requires one (the FLUDT consciousness observation, unknown here: ``value nullFlavor="UNK"``) or
-where the example codes a free text (the FLUDT reason for transfer, ``57277-6`` with the text
-as ``originalText``). Nothing we do not know is invented: a section without data says so in
-French (« Non renseigné dans le dossier du CRT »).
+The sections the volet requires are always present. Our data is mostly free text, so each
+section carries its narrative (``text``); coded entries are added where our data maps to one
+(the preferred hospital as FR-Disposition, the documents kept at home as FR-Document-attache
+with the ANS checklist codes, the FLUDT vital signs with LOINC/UCUM, the reason for transfer
+``57277-6`` with the text as ``originalText``) and where the volet's schematron requires one
+(the FLUDT consciousness observation, unknown here: ``value nullFlavor="UNK"``). Nothing we do
+not know is invented: a section without data says so in French (« Non renseigné dans le
+dossier du CRT »). docs/cda.md maps every section.
 
 Identity (INTEROP.md §3): the INS (matricule + OID) is written only for a qualified identity
 (``Beneficiary.ins_travels``); the local id (the file's public id) always.
@@ -386,6 +388,57 @@ def _medical_sections(body, dlu: Dlu, key: str, *, with_history: bool = True) ->
     ])
 
 
+#: Our documents kept with the DLU → JDV_ChecklistDLU_CISIS codes (TA_ASIP); the ECG and the
+#: « urgence pallia » sheet have none (text only).
+CHECKLIST = {
+    "prescriptions": [("DLU_011", "Photocopies des ordonnances en cours")],
+    "biology": [("DLU_013", "Résultats récents de biologie (1 à 3 mois) avec clairance de la "
+                            "créatinine et INR (si AVK)")],
+    "letters": [("DLU_014", "CR de la dernière hospitalisation")],
+    "directives": [("DLU_010", "Photocopie des directives anticipées")],
+    "cards": [("DLU_006", "Attestation de la carte vitale"),
+              ("DLU_007", "Attestation de mutuelle")],
+    "identity": [("DLU_008", "Photocopie de la carte d’identité")],
+}
+
+
+def _attached_documents(section, text, key: str, annexes: list[str]) -> None:
+    """The documents kept at home with the DLU: a list, and a FR-Document-attache entry per
+    document of the ANS checklist — the document itself stays at home (``observationMedia``
+    value ``nullFlavor="NAV"``)."""
+    from .models import EmergencyFile
+
+    labels = dict(EmergencyFile.Annex.choices)
+    if not annexes:
+        _paragraphs(text, "Aucun document signalé avec le DLU au domicile.")
+        return
+    items = el(text, "list")
+    for n, annex in enumerate(annexes, start=1):
+        el(el(items, "item"), "content", labels.get(annex, annex), ID=f"document-{n}")
+        for code, display in CHECKLIST.get(annex, []):
+            organizer = el(el(section, "entry"), "organizer", classCode="CLUSTER",
+                           moodCode="EVN")
+            el(organizer, "templateId", root="1.2.250.1.213.1.1.3.18")
+            el(organizer, "id", root=_uuid(key, "document", code))
+            _code(organizer, "code", "55107-7", "Document attaché")
+            el(organizer, "statusCode", code="completed")
+            observation = el(el(organizer, "component"), "observation", classCode="OBS",
+                             moodCode="EVN")
+            for template in ("1.3.6.1.4.1.19376.1.5.3.1.4.13", "1.2.250.1.213.1.1.3.48",
+                             "1.2.250.1.213.1.1.3.48.18"):
+                el(observation, "templateId", root=template)
+            el(observation, "id", root=_uuid(key, "document-type", code))
+            _code(observation, "code", "69764-9", "Type de document")
+            el(el(observation, "text"), "reference", value=f"#document-{n}")
+            el(observation, "statusCode", code="completed")
+            el(observation, "effectiveTime", nullFlavor="NA")
+            el(observation, "value", xsi_type="CD", code=code, displayName=display,
+               codeSystem=TA_ASIP, codeSystemName="TA_ASIP")
+            media = el(el(organizer, "component"), "observationMedia", classCode="OBS",
+                       moodCode="EVN")
+            el(media, "value", nullFlavor="NAV")
+
+
 def _state_rows(dlu: Dlu) -> list[tuple[str, str]]:
     m, ef = dlu.medical, dlu.emergency_file
     rows = []
@@ -466,12 +519,24 @@ def dlu_cda(dlu: Dlu, *, crt, author, now: datetime | None = None,
     _service(doc)
     _encounter(doc, start)
     body = el(el(doc.root, "component"), "structuredBody")
-    # Preferred hospital (ED disposition).
-    _, text = _section(body, templates=S_DISPOSITION,
-                       code=("11302-7", "Etablissement de santé de préférence"),
-                       title="Établissement de santé de préférence",
-                       section_id=_uuid(key, "hospital"))
-    _paragraphs(text, (ef.preferred_hospital if ef else "") or NOT_FILLED)
+    # Preferred hospital (ED disposition), with its FR-Disposition entry.
+    section, text = _section(body, templates=S_DISPOSITION,
+                             code=("11302-7", "Etablissement de santé de préférence"),
+                             title="Établissement de santé de préférence",
+                             section_id=_uuid(key, "hospital"))
+    hospital = _clean(ef.preferred_hospital if ef else "")
+    el(el(text, "paragraph"), "content", hospital or NOT_FILLED, ID="etablissement-prefere")
+    act = el(el(section, "entry"), "act", classCode="ACT", moodCode="INT")
+    el(act, "templateId", root="1.3.6.1.4.1.19376.1.5.3.1.1.10.4.2")
+    el(act, "templateId", root="1.2.250.1.213.1.1.3.97")
+    el(act, "id", root=_uuid(key, "hospital-entry"))
+    _code(act, "code", "11302-7", "Etablissement de santé de préférence")
+    el(el(act, "text"), "reference", value="#etablissement-prefere")
+    el(act, "statusCode", code="normal")
+    el(act, "effectiveTime", nullFlavor="NAV")
+    if hospital:
+        role = el(el(act, "participant", typeCode="DST"), "participantRole", classCode="ROL")
+        el(el(role, "playingEntity"), "name", hospital)
     _medical_sections(body, dlu, key)
     # Mental state, disabilities, moving, risks: our free text, no coded observation.
     _, text = _section(body, templates=S_EVENTS, code=("42545-4", "Evènements observés"),
@@ -485,11 +550,11 @@ def dlu_cda(dlu: Dlu, *, crt, author, now: datetime | None = None,
     _paragraphs(text, "Portage de bactérie multirésistante : " + NOT_FILLED[0].lower()
                 + NOT_FILLED[1:])
     # Attached documents: the checklist of what is kept with the DLU at home.
-    _, text = _section(body, templates=S_ATTACHED, code=("55107-7", "Documents ajoutés"),
-                       title="Documents rangés avec le DLU au domicile",
-                       section_id=_uuid(key, "annexes"))
+    section, text = _section(body, templates=S_ATTACHED, code=("55107-7", "Documents ajoutés"),
+                             title="Documents rangés avec le DLU au domicile",
+                             section_id=_uuid(key, "annexes"))
+    _attached_documents(section, text, key, ef.annexes if ef else [])
     _table(text, [
-        ("Documents", ", ".join(dlu.annexes) or "aucun document signalé"),
         ("Où trouver le DLU au domicile", (ef.kept_at if ef else "") or "non précisé"),
         ("Volet médical validé", (f"par {ef.medical_validated_by} le "
                                   f"{ef.medical_validated_on:%d/%m/%Y}"
@@ -545,6 +610,7 @@ def _vital_signs_entry(section, key: str, vitals: list) -> None:
                 el(observation, "templateId", root=template)
             el(observation, "id", root=_uuid(key, "vital", v.public_id, loinc))
             _code(observation, "code", loinc, label)
+            el(el(observation, "text"), "reference", value=f"#constante-{v.kind}")
             el(observation, "statusCode", code="completed")
             el(observation, "effectiveTime", value=_ts(v.measured_at))
             number = f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
@@ -615,7 +681,8 @@ def transfer_cda(call, dlu: Dlu, *, crt, author, now: datetime | None = None,
         vitals = latest_vitals(b, before=call.left_at or call.closed_at or now)
     if vitals:
         _table(text, [(v.get_kind_display(), f"{v.display_value} — mesurée le "
-                       f"{timezone.localtime(v.measured_at):%d/%m/%Y à %H:%M}") for v in vitals])
+                       f"{timezone.localtime(v.measured_at):%d/%m/%Y à %H:%M}") for v in vitals],
+               ids={v.get_kind_display(): f"constante-{v.kind}" for v in vitals})
         _vital_signs_entry(section, key, vitals)
     else:
         _paragraphs(text, "Aucune constante enregistrée dans les 24 heures précédentes.")

@@ -1,6 +1,6 @@
 """Every DLU of the demo, and the transfer sheet of every demo call about a person, exported as
-CDA: valid against the CDA schema and the ANS DLU / FLUDT schematrons (0 errors); the
-``dlu export-cda`` command writes them all."""
+CDA: valid against the CDA schema, the ANS DLU / FLUDT schematrons and the two CI-SIS profiles
+(0 errors); the ``dlu export-cda`` command writes them all."""
 
 import pytest
 from django.core.management import call_command
