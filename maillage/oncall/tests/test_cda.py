@@ -137,7 +137,7 @@ class TestDluContent:
                          namespaces=NS) == [str(b.public_id)]
 
     def test_control_characters_of_a_free_text_are_dropped(self, users, b):  # noqa: F811
-        b.emergency_file.important_info = "Pacemaker\x0b (bip)\x00"
+        b.emergency_file.important_info = "Pacemaker\x0b (bip)\x1f"
         b.emergency_file.save()
         doc = xml(dlu_document(b, users["nurse"]))
         assert "Pacemaker (bip)" in section_text(doc, "1.3.6.1.4.1.19376.1.7.3.1.1.13.7")
