@@ -663,7 +663,7 @@ def transfer_cda(call, dlu: Dlu, *, crt, author, now: datetime | None = None,
     rows.append(("Fiche établie par",
                  f"{answered.get_full_name() or answered.username}, astreinte du {crt.name}"
                  f" — joignable 24 h/24 au {crt.phone or '—'}" if answered else crt.name))
-    _table(text, rows, ids={"Motif": "transfert-motif"})
+    _table(text, rows, ids={"Motif": "transfert-motif", "Établissement": "transfert-es"})
     observation = el(el(section, "entry"), "observation", classCode="OBS", moodCode="EVN")
     el(observation, "templateId", root="1.3.6.1.4.1.19376.1.5.3.1.4.13")
     el(observation, "templateId", root="1.2.250.1.213.1.1.3.48")
@@ -674,6 +674,21 @@ def transfer_cda(call, dlu: Dlu, *, crt, author, now: datetime | None = None,
     el(observation, "effectiveTime", value=_ts(call.received_at))
     value = el(observation, "value", xsi_type="CD")
     el(el(value, "originalText"), "reference", value="#transfert-motif")
+    if call.hospital:  # FR-Transfert-du-patient, to the named hospital
+        act = el(el(section, "entry"), "act", classCode="ACT", moodCode="EVN")
+        el(act, "templateId", root="1.3.6.1.4.1.19376.1.5.3.1.1.25.1.4.1")
+        el(act, "templateId", root="1.2.250.1.213.1.1.3.28")
+        el(act, "id", root=_uuid(key, "transfer-act"))
+        _code(act, "code", "80413-8", "Transfert du patient")
+        el(el(act, "text"), "reference", value="#transfert-es")
+        el(act, "statusCode", code="completed")
+        period = el(act, "effectiveTime")
+        el(period, "low", value=_ts(call.received_at))
+        end = call.left_at or call.closed_at
+        el(period, "high", value=_ts(end if end and end >= call.received_at
+                                     else call.received_at))
+        role = el(el(act, "participant", typeCode="DST"), "participantRole", classCode="SDLOC")
+        el(el(role, "playingEntity", classCode="ENT"), "name", call.hospital)
     # Vital signs: the latest of the day, as measured by the team or telemonitoring.
     section, text = _section(body, templates=S_VITALS, code=("8716-3", "Signes vitaux"),
                        title="Constantes", section_id=_uuid(key, "vitals"))

@@ -185,6 +185,9 @@ class TestTransferContent:
         # The reason, coded as the example does: LOINC 57277-6, the text as original text.
         assert texts(doc, "//h:content[@ID='transfert-motif']") == [
             "Chute — Retrouvée au sol, douleur de hanche droite"]
+        # The transfer itself, to the named hospital.
+        assert texts(doc, "//h:act[h:code/@code='80413-8']/h:participant[@typeCode='DST']"
+                          "//h:playingEntity/h:name") == ["CHU d'Angers"]
         vitals = section_text(doc, "1.3.6.1.4.1.19376.1.5.3.1.3.25")
         assert "Fréquence cardiaque 92 /min" in vitals
         assert "Pression artérielle 152/88 mm[Hg]" in vitals
