@@ -224,8 +224,8 @@ def dlu_review(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _transfer_read(request: HttpRequest, call_id):
-    """The call and the reader's access to its transfer sheet: ``(call, b, fa, ea)``, or
-    ``(None, …, response)`` when the DLU is refused."""
+    """The call and the reader's access to its transfer sheet, ``(call, b, fa, ea)``; or the
+    refusal page (an ``HttpResponse``) when this reader may not read the DLU."""
     call = get_for_crt(
         Call.objects.filter(beneficiary__isnull=False)
         .select_related("beneficiary", "answered_by", "travelled_by"),
@@ -237,8 +237,8 @@ def _transfer_read(request: HttpRequest, call_id):
     b, fa = _file(request, call.beneficiary.public_id)
     ea = _read(request, b, fa)
     if ea is None:
-        return None, b, fa, _refused(request, b, emergency_access(
-            user=request.user, roles=request.roles, beneficiary=b))
+        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
+                                                     beneficiary=b))
     return call, b, fa, ea
 
 
@@ -247,9 +247,10 @@ def _transfer_read(request: HttpRequest, call_id):
 def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
     """The « fiche aller » (DLU-domicile): what the emergency department needs on arrival —
     the call (time, reason, assessment, actions, who calls) and the DLU essentials."""
-    call, b, fa, ea = _transfer_read(request, call_id)
-    if call is None:
-        return ea
+    read = _transfer_read(request, call_id)
+    if isinstance(read, HttpResponse):
+        return read
+    call, b, fa, ea = read
     # The sheet travels with the person to the hospital: never the key-box code.
     dlu = _build(b, fa, ea, key_box=False)
     _audit_read(request, action="dlu.transfer_sheet_printed", b=b, ea=ea, dlu=dlu, obj=call)
@@ -263,9 +264,10 @@ def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
 @require_GET
 def transfer_sheet_cda(request: HttpRequest, call_id) -> HttpResponse:
     """The « fiche aller » as a CDA document (CI-SIS DLU-FLUDT 2022.01), read as its PDF."""
-    call, b, fa, ea = _transfer_read(request, call_id)
-    if call is None:
-        return ea
+    read = _transfer_read(request, call_id)
+    if isinstance(read, HttpResponse):
+        return read
+    call, b, fa, ea = read
     dlu = _build(b, fa, ea, key_box=False)
     _audit_read(request, action="dlu.transfer_sheet_cda_downloaded", b=b, ea=ea, dlu=dlu,
                 obj=call)
