@@ -87,6 +87,8 @@ class _Doc:
 
     def __init__(self):
         self.root = etree.Element(f"{{{NS}}}ClinicalDocument", nsmap={None: NS, "xsi": XSI})
+        #: (code, display, start) of the documented act, set by ``_header``.
+        self.service: tuple = ()
 
     @staticmethod
     def el(parent, tag: str, text=None, **attrs):
@@ -97,7 +99,7 @@ class _Doc:
             if name == "xsi_type":
                 node.set(f"{{{XSI}}}type", value)
             else:
-                node.set(name.rstrip("_").replace("__", ":"), str(value))
+                node.set(name.rstrip("_").replace("__", ":"), _clean(value))
         if text is not None:
             node.text = _clean(text)
         return node
