@@ -33,6 +33,7 @@ from django.utils import timezone
 from lxml import etree
 
 from maillage.beneficiaries.identity import Sex
+from maillage.beneficiaries.models import MedicalRecord
 
 from .dlu import Contact, Dlu
 
@@ -377,9 +378,10 @@ def _medical_sections(body, dlu: Dlu, key: str, *, with_history: bool = True) ->
                        code=("10160-0", "Historique de la prise médicamenteuse"),
                        title="Traitements en cours", section_id=_uuid(key, "treatments"))
     _paragraphs(text, (m.treatments_summary if m else "") or "Traitements non renseignés.")
-    _, text = _section(body, templates=S_DIRECTIVES, code=("42348-3", "Directives anticipées"),
-                       title="Directives anticipées et soins palliatifs",
-                       section_id=_uuid(key, "directives"))
+    section, text = _section(body, templates=S_DIRECTIVES,
+                             code=("42348-3", "Directives anticipées"),
+                             title="Directives anticipées et soins palliatifs",
+                             section_id=_uuid(key, "directives"))
     _table(text, [
         ("Directives anticipées", (m.advance_directives_summary if m else "") or
          "non renseignées"),
@@ -387,7 +389,22 @@ def _medical_sections(body, dlu: Dlu, key: str, *, with_history: bool = True) ->
          "non établie ou non renseignée"),
         ("Réanimation / limitation des soins", (m.resuscitation_summary if m else "") or
          "non renseignée"),
-    ])
+    ], ids={"Directives anticipées": "directives-anticipees"})
+    written = {MedicalRecord.DirectivesStatus.DOCUMENTED: "true",
+               MedicalRecord.DirectivesStatus.NONE: "false"}.get(
+        m.advance_directives_status if m else "")
+    if written:
+        # FR-Directive-anticipee: written or not (a boolean), the details in the narrative.
+        observation = el(el(section, "entry"), "observation", classCode="OBS", moodCode="EVN")
+        for template in ("2.16.840.1.113883.10.20.1.17", "1.3.6.1.4.1.19376.1.5.3.1.4.13",
+                         "1.3.6.1.4.1.19376.1.5.3.1.4.13.7", "1.2.250.1.213.1.1.3.54"):
+            el(observation, "templateId", root=template)
+        el(observation, "id", root=_uuid(key, "directives-entry"))
+        _code(observation, "code", "42348-3", "Directives anticipées")
+        el(el(observation, "text"), "reference", value="#directives-anticipees")
+        el(observation, "statusCode", code="completed")
+        el(observation, "effectiveTime", nullFlavor="UNK")
+        el(observation, "value", xsi_type="BL", value=written)
 
 
 #: Our documents kept with the DLU → JDV_ChecklistDLU_CISIS codes (TA_ASIP); the ECG and the

@@ -14,7 +14,7 @@ from django.utils import timezone
 from lxml import etree
 
 from maillage.beneficiaries.identity import IdentityStatus, InsOid
-from maillage.beneficiaries.models import VitalSign
+from maillage.beneficiaries.models import MedicalRecord, VitalSign
 from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
 from maillage.oncall import cda
@@ -102,6 +102,8 @@ class TestDluContent:
         directives = section_text(doc, "1.3.6.1.4.1.19376.1.5.3.1.3.35")
         assert "Pas d'intubation ni de massage cardiaque" in directives
         assert "Fiche « urgence pallia » établie" in directives
+        assert doc.xpath("//h:observation[h:templateId/@root='1.2.250.1.213.1.1.3.54']"
+                         "/h:value/@value", namespaces=NS) == ["true"]
         events = section_text(doc, "1.3.6.1.4.1.19376.1.7.3.1.1.13.7")
         assert "Porteuse d'un pacemaker" in events and "Malentendante" in events
         assert section_text(doc, "1.3.6.1.4.1.19376.1.5.3.1.3.28") == (
@@ -241,6 +243,7 @@ class TestValidation:
         gap, docs/cda.md)."""
         b.emergency_file.annexes, b.emergency_file.preferred_hospital = ["ecg"], ""
         b.emergency_file.save()
+        MedicalRecord.objects.filter(beneficiary=b).update(advance_directives_status="none")
         content = dlu_document(b, users["nurse"])
         assert v.validate(content, v.DLU_SCH, profiles=False).ok
         assert v.schematron_errors(content, v.PROFILES[1]) == []
@@ -251,6 +254,8 @@ class TestValidation:
         assert texts(doc, "//h:content[@ID='document-1']") == ["ECG de référence"]
         assert texts(doc, "//h:content[@ID='etablissement-prefere']") == [
             "Non renseigné dans le dossier du CRT."]
+        assert doc.xpath("//h:observation[h:templateId/@root='1.2.250.1.213.1.1.3.54']"
+                         "/h:value/@value", namespaces=NS) == ["false"]
 
     def test_documents_kept_at_home_are_coded(self, users, b):  # noqa: F811
         b.emergency_file.annexes = ["prescriptions", "ecg", "cards"]
