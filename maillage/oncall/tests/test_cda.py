@@ -390,8 +390,8 @@ class TestCommand:
         dlu_doc = xml((tmp_path / "cda" / f"{b.public_id}-DLU.xml").read_bytes())
         assert texts(dlu_doc, "h:author//h:softwareName") == ["Maillage"]
         out = capsys.readouterr().out
-        assert "CRT A : 1 DLU, 1 fiche(s) de liaison aller." in out
-        assert "1 DLU et 1 fiche(s) de liaison aller écrits" in out
+        assert "CRT A : 1 DLU, 1 fiche de liaison aller." in out
+        assert "2 fichiers écrits dans " in out and ": 1 DLU et 1 fiche de liaison aller." in out
         assert AuditEvent.objects.filter(action="dlu.cda_exported",
                                          beneficiary_public_id=b.public_id).count() == 2
 

@@ -59,7 +59,7 @@ def test_export_command_on_the_demo(demo, db, tmp_path, capsys):
                     .values("beneficiary").distinct().count())
     assert len(fludts) == hospitalised
     out = capsys.readouterr().out
-    assert f"{len(dlus)} DLU et {len(fludts)} fiche(s) de liaison aller écrits" in out
+    assert f"{len(written)} fichiers écrits dans {tmp_path} : {len(dlus)} DLU et " in out
     for path in dlus[:3] + fludts[:3]:  # the software as author: valid too
         sch = v.DLU_SCH if path.name.endswith("-DLU.xml") else v.FLUDT_SCH
         report = v.validate(path.read_bytes(), sch)

@@ -31,6 +31,10 @@ def _crt(value: str) -> Crt:
     return crt
 
 
+def _sheets(n: int) -> str:
+    return f"{n} fiche{'s' if n > 1 else ''} de liaison aller"
+
+
 class Command(BaseCommand):
     help = "Dossiers de liaison d'urgence (DLU)."
 
@@ -56,9 +60,11 @@ class Command(BaseCommand):
             n_dlu, n_fludt = self._export(one, folder)
             total_dlu += n_dlu
             total_fludt += n_fludt
-            self.stdout.write(f"{one.name} : {n_dlu} DLU, {n_fludt} fiche(s) de liaison aller.")
+            self.stdout.write(f"{one.name} : {n_dlu} DLU, {_sheets(n_fludt)}.")
+        files = total_dlu + total_fludt
         self.stdout.write(self.style.SUCCESS(
-            f"{total_dlu} DLU et {total_fludt} fiche(s) de liaison aller écrits dans {folder}."))
+            f"{files} fichier{'s' if files > 1 else ''} écrit{'s' if files > 1 else ''} dans "
+            f"{folder} : {total_dlu} DLU et {_sheets(total_fludt)}."))
 
     def _export(self, crt: Crt, folder: Path) -> tuple[int, int]:
         files = (EmergencyFile.objects.filter(crt=crt)
