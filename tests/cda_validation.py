@@ -12,6 +12,7 @@ The generated XSLT is cached on disk, keyed by a hash of the fixture files, so t
 once per machine until the fixtures change; each process compiles it once (``lru_cache``)."""
 
 import hashlib
+import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -86,18 +87,21 @@ def _compiled_path(sch: str) -> Path:
         return target
     cache.mkdir(exist_ok=True)
     included = _run(ENGINE / "iso_dsdl_include.xsl", source_file=SCHEMATRONS / sch)
-    step1 = cache / f"{name}.included.sch"
+    # Intermediate files per process: two test workers may compile at the same time.
+    step1 = cache / f"{name}.{os.getpid()}.included.sch"
     step1.write_text(included, encoding="utf-8")
     expanded = _run(ENGINE / "iso_abstract_expand.xsl", source_file=step1)
-    step2 = cache / f"{name}.expanded.sch"
+    step2 = cache / f"{name}.{os.getpid()}.expanded.sch"
     step2.write_text(expanded, encoding="utf-8")
     xslt = _run(ENGINE / "iso_svrl_for_xslt2.xsl", source_file=step2)
+    step1.unlink()
+    step2.unlink()
     # The value sets are named relative to the schematron's folder ('../jeuxDeValeurs/x.xml',
     # '../../jeuxDeValeurs/x.xml' for a profile; read with document()): make them absolute,
     # the XSLT lives in the cache.
     xslt = re.sub(r"'(?:\.\./)+jeuxDeValeurs/",
                   f"'{(FIXTURES / 'jeuxDeValeurs').resolve().as_uri()}/", xslt)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(xslt, encoding="utf-8")
     tmp.replace(target)
     return target
