@@ -742,13 +742,12 @@ def transfer_cda(call, dlu: Dlu, *, crt, author, now: datetime | None = None,
     _, text = _section(body, templates=S_EATING,
                        code=("47420-5", "Évaluation du statut fonctionnel"),
                        title="Date et heure du dernier repas", section_id=_uuid(key, "meal"))
-    _paragraphs(text, "Date et heure du dernier repas : " + NOT_FILLED[0].lower()
-                + NOT_FILLED[1:])
+    _paragraphs(text, "Date et heure du dernier repas : non renseignées dans le dossier du CRT.")
     _, text = _section(body, templates=S_PROSTHESES, code=("46264-8", "Dispositifs médicaux"),
                        title="Prothèses et objets personnels",
                        section_id=_uuid(key, "prostheses"))
-    _paragraphs(text, "Prothèses et objets personnels confiés : " + NOT_FILLED[0].lower()
-                + NOT_FILLED[1:])
+    _paragraphs(text, "Prothèses et objets personnels confiés : non renseignés dans le dossier "
+                      "du CRT.")
     _comment_section(body, key, _state_rows(dlu) + _environment_rows(dlu, short=True))
     return _serialize(doc)
 

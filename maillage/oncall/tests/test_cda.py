@@ -204,6 +204,10 @@ class TestTransferContent:
         assert doc.xpath("//h:observation[h:code/@code='DLU_002']/h:value/@nullFlavor",
                          namespaces=NS) == ["UNK"]
         assert "Apixaban 2,5 mg 2/j" in section_text(doc, "1.3.6.1.4.1.19376.1.5.3.1.3.19")
+        assert section_text(doc, "1.3.6.1.4.1.19376.1.7.3.1.1.13.5") == (
+            "Date et heure du dernier repas : non renseignées dans le dossier du CRT.")
+        assert section_text(doc, "1.2.250.1.213.1.1.2.53") == (
+            "Prothèses et objets personnels confiés : non renseignés dans le dossier du CRT.")
         assert b"4821" not in etree.tostring(doc)
 
     def test_no_vitals(self, users, hospital_call):
