@@ -202,6 +202,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://maillage_cache")}
 # The FHIR API: requests per minute and per token (429 beyond, on the cache above).
 FHIR_RATE_LIMIT_PER_MINUTE = env.int("FHIR_RATE_LIMIT_PER_MINUTE", default=120)
+# CDA documents (DLU, transfer sheet: maillage.oncall.cda): the OID root of the CRT's
+# identifiers (documents ROOT.2, patients ROOT.1, users ROOT.3), e.g. an OID the carrier
+# obtained for its information system. Empty: every identifier is a UUID (valid in CDA R2).
+CDA_OID_ROOT = env.str("CDA_OID_ROOT", default="")
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -18,6 +18,12 @@ class OncallAction(models.TextChoices):
         "dlu.transfer_sheet_printed",
         "Impression de la fiche de liaison aller (urgences)",
     )
+    DLU_CDA_DOWNLOADED = "dlu.cda_downloaded", "Téléchargement du DLU (document CDA)"
+    DLU_TRANSFER_SHEET_CDA_DOWNLOADED = (
+        "dlu.transfer_sheet_cda_downloaded",
+        "Téléchargement de la fiche de liaison aller (document CDA)",
+    )
+    DLU_CDA_EXPORTED = "dlu.cda_exported", "Export des DLU en documents CDA (ligne de commande)"
     ONCALL_ARRANGEMENT_CREATED = (
         "oncall_arrangement.created",
         "Organisation de l'astreinte décrite",

@@ -93,6 +93,8 @@ class Contact:
     role: str = ""
     phone: str = ""
     notes: str = ""
+    #: RPPS of a health professional of the annuaire (the CDA's GP id), else "".
+    rpps: str = ""
 
 
 @dataclass
@@ -218,7 +220,7 @@ def _member_contact(member: CareTeamMember) -> Contact:
     phone = " / ".join(p for p in (pro.phone, pro.mobile) if p)
     if not phone and pro.organization_id:
         phone = pro.organization.phone
-    return Contact(name=name, role=role, phone=phone)
+    return Contact(name=name, role=role, phone=phone, rpps=pro.rpps)
 
 
 def _caregiver_contact(c) -> Contact:

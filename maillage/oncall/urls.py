@@ -26,9 +26,12 @@ urlpatterns = [
     # --- DLU (views_dlu.py) ---
     path("dlu/<uuid:public_id>/", views_dlu.dlu_detail, name="dlu"),
     path("dlu/<uuid:public_id>/pdf/", views_dlu.dlu_pdf, name="dlu_pdf"),
+    path("dlu/<uuid:public_id>/cda/", views_dlu.dlu_cda, name="dlu_cda"),
     path("dlu/<uuid:public_id>/modifier/", views_dlu.dlu_edit, name="dlu_edit"),
     path("dlu/<uuid:public_id>/revue/", views_dlu.dlu_review, name="dlu_review"),
     path("appels/<uuid:call_id>/fiche-aller/", views_dlu.transfer_sheet,
          name="fiche_aller"),
+    path("appels/<uuid:call_id>/fiche-aller/cda/", views_dlu.transfer_sheet_cda,
+         name="fiche_aller_cda"),
     # --- end DLU ---
 ]

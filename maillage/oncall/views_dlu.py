@@ -6,7 +6,10 @@ the on-call professional who broke the glass on an open call about that person (
 emergency access, with the stated reason; valid until the end of the call + 2 hours). The
 « fiche aller » also prints the call: ``oncall.access.can_view_call`` too. Updating is for the
 care team only (``file_access().health``): the DLU is written away from the emergency, never
-under a break-the-glass access."""
+under a break-the-glass access.
+
+The DLU and the « fiche aller » are also downloadable as CDA R2 documents (CI-SIS volet DLU,
+``oncall.cda``): same access path as their PDF, their own audit actions."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -26,6 +29,7 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
+from . import cda
 from . import dlu as dlu_module
 from .access import EmergencyAccess, can_view_call, emergency_access
 from .forms_dlu import DluForm, DluReviewForm
@@ -119,6 +123,29 @@ def dlu_pdf(request: HttpRequest, public_id) -> HttpResponse:
                          filename=f"dlu-{timezone.localdate():%Y-%m-%d}.pdf")
 
 
+def _cda_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require("dlu.view")
+@require_GET
+def dlu_cda(request: HttpRequest, public_id) -> HttpResponse:
+    """The DLU as a CDA document (CI-SIS DLU-DLU 2022.01): read as the PDF is, audited."""
+    b, fa = _file(request, public_id)
+    ea = _read(request, b, fa)
+    if ea is None:
+        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
+                                                     beneficiary=b))
+    # A document that leaves the CRT: never the key-box code (the CDA does not carry it).
+    dlu = _build(b, fa, ea, key_box=False)
+    _audit_read(request, action="dlu.cda_downloaded", b=b, ea=ea, dlu=dlu)
+    return _cda_response(cda.dlu_cda(dlu, crt=request.crt, author=request.user),
+                         filename=f"dlu-{timezone.localdate():%Y-%m-%d}.xml")
+
+
 def _gp_name(b: Beneficiary) -> str:
     from maillage.beneficiaries.models import CareTeamMember
 
@@ -196,11 +223,9 @@ def dlu_review(request: HttpRequest, public_id) -> HttpResponse:
         "title": "Le DLU n'a pas été validé"}, status=status)
 
 
-@require("oncall.respond")
-@require_GET
-def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
-    """The « fiche aller » (DLU-domicile): what the emergency department needs on arrival —
-    the call (time, reason, assessment, actions, who calls) and the DLU essentials."""
+def _transfer_read(request: HttpRequest, call_id):
+    """The call and the reader's access to its transfer sheet, ``(call, b, fa, ea)``; or the
+    refusal page (an ``HttpResponse``) when this reader may not read the DLU."""
     call = get_for_crt(
         Call.objects.filter(beneficiary__isnull=False)
         .select_related("beneficiary", "answered_by", "travelled_by"),
@@ -214,6 +239,18 @@ def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
     if ea is None:
         return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
                                                      beneficiary=b))
+    return call, b, fa, ea
+
+
+@require("oncall.respond")
+@require_GET
+def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
+    """The « fiche aller » (DLU-domicile): what the emergency department needs on arrival —
+    the call (time, reason, assessment, actions, who calls) and the DLU essentials."""
+    read = _transfer_read(request, call_id)
+    if isinstance(read, HttpResponse):
+        return read
+    call, b, fa, ea = read
     # The sheet travels with the person to the hospital: never the key-box code.
     dlu = _build(b, fa, ea, key_box=False)
     _audit_read(request, action="dlu.transfer_sheet_printed", b=b, ea=ea, dlu=dlu, obj=call)
@@ -221,3 +258,18 @@ def transfer_sheet(request: HttpRequest, call_id) -> HttpResponse:
         "b": b, "dlu": dlu, "call": call, "escalations": list(call.escalations.all()),
         "crt": request.crt, "printed_at": timezone.now(), "printed_by": request.user,
     }, filename=f"fiche-aller-{timezone.localdate():%Y-%m-%d}.pdf")
+
+
+@require("oncall.respond")
+@require_GET
+def transfer_sheet_cda(request: HttpRequest, call_id) -> HttpResponse:
+    """The « fiche aller » as a CDA document (CI-SIS DLU-FLUDT 2022.01), read as its PDF."""
+    read = _transfer_read(request, call_id)
+    if isinstance(read, HttpResponse):
+        return read
+    call, b, fa, ea = read
+    dlu = _build(b, fa, ea, key_box=False)
+    _audit_read(request, action="dlu.transfer_sheet_cda_downloaded", b=b, ea=ea, dlu=dlu,
+                obj=call)
+    return _cda_response(cda.transfer_cda(call, dlu, crt=request.crt, author=request.user),
+                         filename=f"fiche-aller-{timezone.localdate():%Y-%m-%d}.xml")

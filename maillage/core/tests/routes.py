@@ -142,9 +142,13 @@ OBJECT_ROUTES = {
         "public_id": _transfer_call(crt, user, roles).beneficiary.public_id},
     "oncall:dlu_pdf": lambda crt, user, roles: {
         "public_id": _transfer_call(crt, user, roles).beneficiary.public_id},
+    "oncall:dlu_cda": lambda crt, user, roles: {
+        "public_id": _transfer_call(crt, user, roles).beneficiary.public_id},
     "oncall:dlu_edit": _file,
     "oncall:dlu_review": _file,
     "oncall:fiche_aller": lambda crt, user, roles: {
+        "call_id": _transfer_call(crt, user, roles).public_id},
+    "oncall:fiche_aller_cda": lambda crt, user, roles: {
         "call_id": _transfer_call(crt, user, roles).public_id},
     "visits:ical": lambda crt, user, roles: {"token": "jeton-inconnu"},
     "visits:beneficiary": _file,
