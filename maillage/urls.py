@@ -20,5 +20,6 @@ urlpatterns = [
     path("fhir/R4/", include("maillage.interop.urls")),
     path("jetons-api/", include("maillage.interop.token_urls")),
     path("crt/", include("maillage.interop.ror_urls")),
+    path("mssante/", include("maillage.interop.mssante_urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -144,9 +144,3 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
               details={"destinataire": recipient.address, "document": sendable.kind,
                        "ins": bool(patient.ins)})
     return sending
-
-
-def sendings_for(beneficiary: Beneficiary):
-    """The sendings of this file, newest first, with their outbox state."""
-    return (MssanteSending.objects.filter(crt=beneficiary.crt, beneficiary=beneficiary)
-            .select_related("outbox", "created_by"))

@@ -68,3 +68,13 @@ def attachments(message: email.message.Message) -> dict[str, bytes]:
 def unzip(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def use_operator(settings, files: TlsFiles, port: int) -> None:
+    """Point Maillage's MSSanté settings at a ``TlsSmtpServer`` on ``port``."""
+    settings.MSSANTE_HOST, settings.MSSANTE_PORT = "127.0.0.1", port
+    settings.MSSANTE_SECURITY, settings.MSSANTE_TIMEOUT = "starttls", 5
+    settings.MSSANTE_CA_FILE = str(files.ca_file)
+    settings.MSSANTE_CERT_FILE, settings.MSSANTE_KEY_FILE = str(files.client_file), ""
+    settings.MSSANTE_SENDER = "crt-a@crt-a.mssante.fr"
+    settings.MSSANTE_NIL = "MAILLAGE-NIL-TEST"

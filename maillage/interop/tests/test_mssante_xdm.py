@@ -34,7 +34,7 @@ from maillage.interop.mssante.xdm import (
     mss_headers,
 )
 
-from .mssante_server import TlsSmtpServer, attachments, tls_files, unzip
+from .mssante_server import TlsSmtpServer, attachments, tls_files, unzip, use_operator
 
 XSD_DIR = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "ebrim30" / "ebRS"
 NS = {"lcm": LCM, "rim": RIM}
@@ -169,12 +169,7 @@ def test_codes_are_written_with_their_scheme():
 def operator(tmp_path, settings):
     files = tls_files(tmp_path)
     port = free_port()
-    settings.MSSANTE_HOST, settings.MSSANTE_PORT = "127.0.0.1", port
-    settings.MSSANTE_SECURITY, settings.MSSANTE_TIMEOUT = "starttls", 5
-    settings.MSSANTE_CA_FILE = str(files.ca_file)
-    settings.MSSANTE_CERT_FILE, settings.MSSANTE_KEY_FILE = str(files.client_file), ""
-    settings.MSSANTE_SENDER = "crt-a@crt-a.mssante.fr"
-    settings.MSSANTE_NIL = "MAILLAGE-NIL-TEST"
+    use_operator(settings, files, port)
     return files, port
 
 
