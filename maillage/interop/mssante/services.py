@@ -130,7 +130,11 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
     body = (message.strip() + "\n\n" if message.strip() else "") + (
         f"Document joint : {sendable.title}.\nEnvoyé par {actor.get_full_name()} ({crt.name}) "
         "avec Maillage.\n")
-    outbox = outbox_add(crt=crt, to=recipient.address, subject=sendable.title, body=body,
+    # The subject shows on the coordination's « Messages sortants » page: a stored document's
+    # title (free text, maybe clinical) stays inside the message.
+    subject = (sendable.title if sendable.kind != "document"
+               else f"Document transmis par {crt.name}")
+    outbox = outbox_add(crt=crt, to=recipient.address, subject=subject, body=body,
                         kind=OutboxMessage.Kind.MSSANTE, headers=headers,
                         attachments=[(filename, data, mime_type),
                                      (ZIP_NAME, xdm.content, "application/zip")])

@@ -76,6 +76,9 @@ def test_a_nurse_of_the_care_team_sends_a_document(client, users, crt_a, operato
     assert (sending.recipient_address, sending.document_title) == (DR, "Bilan infirmier")
     assert sending.outbox.kind == OutboxMessage.Kind.MSSANTE
     assert sending.outbox.body.startswith("Bonjour, pour information.")
+    # The outbox page shows subjects: a stored document's title stays inside the message.
+    assert sending.outbox.subject == "Document transmis par CRT A"
+    assert "Bilan infirmier" in sending.outbox.body
     event = AuditEvent.objects.get(action="mssante.sent")
     assert event.details["destinataire"] == DR and event.beneficiary_public_id == b.public_id
     text = visible_text(client.get(_url(b)))

@@ -315,3 +315,16 @@ def test_an_mssante_message_without_transport_waits(crt_a, monkeypatch):
     assert outbox.deliver(message.pk) == "pending"
     message.refresh_from_db()
     assert "NoTransportError" in message.last_error and mail.outbox == []
+
+
+def test_the_outbox_page_shows_an_mssante_message_for_what_it_is(client, users, crt_a,
+                                                                 operator):
+    from django.urls import reverse
+
+    from maillage.core.tests.helpers import visible_text
+
+    _send(users, crt_a, BeneficiaryFactory(crt=crt_a))
+    client.force_login(users["coordinator"])
+    text = visible_text(client.get(reverse("core:outbox")))
+    assert "dr.martin@medecin.mssante.fr MSSanté" in text
+    assert "Document transmis par CRT A" in text and "Compte rendu de visite" not in text
