@@ -56,3 +56,7 @@ class InteropAction(models.TextChoices):
         "mssante.sent",
         "Envoi d'un document du dossier par MSSanté (destinataire dans le détail)",
     )
+    MSSANTE_VIEWED = (
+        "mssante.viewed",
+        "Consultation des envois MSSanté d'un dossier (documents et destinataires)",
+    )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from maillage.beneficiaries.access import file_for_request
 from maillage.core.access import require
+from maillage.core.audit import audit_log
 from maillage.core.forms_util import run_form
 
 from ..access import mssante_sendings_visible
@@ -55,6 +56,11 @@ def mssante_file(request: HttpRequest, public_id) -> HttpResponse:
                                   "il part dans un instant (état ci-dessous).")
         return redirect(reverse("mssante:file", kwargs={"public_id": b.public_id}))
 
+    if request.method == "GET":
+        # The page lists the file's documents (titles of medical ones for the care team) and
+        # where they were sent: a read of the file, in its access trail.
+        audit_log(actor=request.user, action="mssante.viewed", crt=request.crt, obj=b,
+                  beneficiary=b)
     sendings = mssante_sendings_visible(user=request.user, roles=request.roles, beneficiary=b,
                                         health=fa.health)[:50]
     return run_form(request, form, save, template="interop/mssante.html", context={

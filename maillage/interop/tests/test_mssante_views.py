@@ -207,3 +207,19 @@ def test_the_dlu_and_the_plan_reach_the_operator(client, users, crt_a, operator,
     assert "18776-5" in subjects["Plan personnalisé, version 1"]
     text = visible_text(client.get(_url(b)))
     assert text.count("Envoyé") >= 2
+
+
+def test_the_page_is_audited_and_within_a_query_budget(client, users, crt_a, operator, directory,
+                                                       django_assert_max_num_queries):
+    nurse = users["nurse"]
+    b = _file(crt_a, nurse)
+    for i in range(5):
+        doc = document(b, title=f"Document {i}")
+        client.force_login(nurse)
+        client.post(_url(b), {"document": f"document:{doc.public_id}", "recipient": DR})
+    client.force_login(nurse)
+    with django_assert_max_num_queries(22):
+        page = client.get(_url(b))
+    assert visible_text(page).count(DR) >= 6  # the choice and five sendings
+    event = AuditEvent.objects.filter(action="mssante.viewed").latest("occurred_at")
+    assert event.beneficiary_public_id == b.public_id and event.actor == nurse
