@@ -164,6 +164,12 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_screen": access.health and has_permission(request.roles, "screening.record"),
         **selectors.file_detail(beneficiary=b, access=access),
     }
+    if context["can_mssante"]:
+        from maillage.interop.access import mssante_sendings_visible
+
+        # The last MSSanté sendings of the file, within the sent documents' own policies.
+        context["mssante_sendings"] = list(mssante_sendings_visible(
+            user=request.user, roles=request.roles, beneficiary=b, health=access.health)[:5])
     if access.planning:
         from maillage.oncall.selectors import calls_for_file
 

@@ -84,6 +84,11 @@ def test_a_nurse_of_the_care_team_sends_a_document(client, users, crt_a, operato
     text = visible_text(client.get(_url(b)))
     assert "Bilan infirmier" in text and DR in text
     assert "En attente" in text or "Envoyé" in text
+    # The file shows its last sendings too.
+    text = visible_text(client.get(reverse("beneficiaries:detail",
+                                           kwargs={"public_id": b.public_id})))
+    assert "Envois MSSanté" in text
+    assert f"Bilan infirmier à Luc Martin (Médecin généraliste) ({DR}) : en attente" in text
 
 
 def test_the_recipient_search(client, users, crt_a, operator, directory):
