@@ -36,17 +36,22 @@ def tls_files(tmp_path: Path) -> TlsFiles:
 
 
 class TlsSmtpServer:
-    """STARTTLS required; the client must present a certificate signed by ``files.ca``."""
+    """STARTTLS required (or implicit TLS); the client must present a certificate signed by
+    ``files.ca``."""
 
-    def __init__(self, port: int, files: TlsFiles):
+    def __init__(self, port: int, files: TlsFiles, *, implicit: bool = False):
         self.port = port
         self.recorder = Recorder()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         files.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         files.ca.configure_trust(context)
         context.verify_mode = ssl.CERT_REQUIRED
-        self._controller = Controller(self.recorder, hostname="127.0.0.1", port=port,
-                                      tls_context=context, require_starttls=True)
+        if implicit:  # TLS from the first byte (port 465 style)
+            self._controller = Controller(self.recorder, hostname="127.0.0.1", port=port,
+                                          ssl_context=context)
+        else:
+            self._controller = Controller(self.recorder, hostname="127.0.0.1", port=port,
+                                          tls_context=context, require_starttls=True)
 
     @property
     def received(self) -> list[email.message.Message]:

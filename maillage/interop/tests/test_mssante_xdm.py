@@ -216,6 +216,35 @@ def test_sent_through_tls_with_the_client_certificate(crt_a, users, operator, lc
     assert event.details["destinataire"] == "dr.martin@medecin.mssante.fr"
 
 
+def test_implicit_tls(crt_a, users, operator, settings):
+    files, port = operator
+    settings.MSSANTE_SECURITY = "tls"
+    with TlsSmtpServer(port, files, implicit=True) as server:
+        sending, _ = _send(users, crt_a, BeneficiaryFactory(crt=crt_a))
+        assert outbox.flush(now=timezone.now()) == 1
+    assert [m["To"] for m in server.received] == ["dr.martin@medecin.mssante.fr"]
+    # A STARTTLS client at an implicit-TLS port fails, and is retried (not sent in clear).
+    settings.MSSANTE_SECURITY = "starttls"
+    with TlsSmtpServer(port, files, implicit=True) as server:
+        again, _ = _send(users, crt_a, BeneficiaryFactory(crt=crt_a))
+        assert outbox.flush(now=timezone.now()) == 0
+    again.outbox.refresh_from_db()
+    assert again.outbox.state == "pending" and again.outbox.last_error
+    assert len(server.received) == 0
+
+
+def test_never_in_clear_text(crt_a, users, operator):
+    from maillage.core.tests.smtp import SmtpServer
+
+    _, port = operator
+    with SmtpServer(port) as server:  # a server that offers no STARTTLS
+        sending, _ = _send(users, crt_a, BeneficiaryFactory(crt=crt_a))
+        assert outbox.flush(now=timezone.now()) == 0
+    assert server.received == []
+    sending.outbox.refresh_from_db()
+    assert "STARTTLS" in sending.outbox.last_error
+
+
 def test_without_the_client_certificate_the_operator_refuses_and_it_is_retried(
         crt_a, users, operator, settings):
     files, port = operator
