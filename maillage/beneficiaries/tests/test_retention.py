@@ -26,9 +26,9 @@ from maillage.care.models import Conversation, LiaisonNote, Message, TelehealthA
 from maillage.care.tests.factories import message, telehealth_act
 from maillage.core.models import AuditEvent, OutboxMessage
 from maillage.core.outbox import outbox_add
-from maillage.interop.models import MssanteSending
 from maillage.core.tests.factories import UserFactory
 from maillage.core.tests.helpers import visible_text
+from maillage.interop.models import MssanteSending
 from maillage.oncall.models import Call, EmergencyFile
 from maillage.oncall.tests.factories import call
 from maillage.visits.tests.factories import visit
