@@ -138,6 +138,9 @@ class MssanteSending(TenantModel):
     ins_sent = models.BooleanField("INS transmis", default=False)
     outbox = models.OneToOneField("core.OutboxMessage", on_delete=models.SET_NULL, null=True,
                                   blank=True, related_name="+", verbose_name="message")
+    #: The message's ``Message-ID`` (``<outbox public id@maillage>``), kept when the outbox
+    #: deletes the sent message: the acknowledgements name it (``mssante_acknowledged``).
+    message_id = models.CharField("Message-ID", max_length=100, blank=True, db_index=True)
     #: When the recipient's acknowledgement arrived (filled by the inbox polling, later).
     acknowledged_at = models.DateTimeField("accusé de réception", null=True, blank=True)
 

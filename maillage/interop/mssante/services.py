@@ -143,8 +143,23 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
         recipient_kind=recipient.kind, recipient_address=recipient.address,
         recipient_label=recipient.label[:250], document_kind=sendable.kind,
         document_id=sendable.obj.public_id, document_title=sendable.title[:250],
-        ins_sent=bool(patient.ins), outbox=outbox)
+        ins_sent=bool(patient.ins), outbox=outbox, message_id=outbox.message_id)
     audit_log(actor=actor, action="mssante.sent", crt=crt, obj=sending, beneficiary=beneficiary,
               details={"destinataire": recipient.address, "document": sendable.kind,
                        "ins": bool(patient.ins)})
+    return sending
+
+
+@transaction.atomic
+def mssante_acknowledged(*, message_id: str, at) -> MssanteSending | None:
+    """An acknowledgement (delivery or read notification) naming ``message_id`` (its
+    ``Original-Message-ID``) arrived at ``at``: the sending shows it. For the inbox polling
+    (IMAP, a later part); the first acknowledgement counts. None for an unknown message."""
+    sending = (MssanteSending.objects.select_for_update().filter(message_id=message_id.strip())
+               .first())
+    if sending is None:
+        return None
+    if sending.acknowledged_at is None:
+        MssanteSending.objects.filter(pk=sending.pk).update(acknowledged_at=at)
+        sending.acknowledged_at = at
     return sending

@@ -228,3 +228,20 @@ def test_the_page_is_audited_and_within_a_query_budget(client, users, crt_a, ope
     assert visible_text(page).count(DR) >= 6  # the choice and five sendings
     event = AuditEvent.objects.filter(action="mssante.viewed").latest("occurred_at")
     assert event.beneficiary_public_id == b.public_id and event.actor == nurse
+
+
+def test_an_acknowledgement_shows_in_the_file(client, users, crt_a, operator):
+    from maillage.interop.mssante.services import mssante_acknowledged
+
+    nurse = users["nurse"]
+    b = _file(crt_a, nurse)
+    ProfessionalFactory(crt=crt_a, last_name="Martin", profession="gp", mssante_email=DR)
+    doc = document(b)
+    client.force_login(nurse)
+    client.post(_url(b), {"document": f"document:{doc.public_id}", "recipient": DR})
+    sending = MssanteSending.objects.get()
+    assert sending.message_id == f"<{sending.outbox.public_id}@maillage>"
+    at = timezone.make_aware(timezone.datetime(2026, 3, 2, 9, 30))
+    assert mssante_acknowledged(message_id=sending.message_id, at=at) == sending
+    assert mssante_acknowledged(message_id="<inconnu@ailleurs>", at=at) is None
+    assert "Accusé de réception le 02/03/2026 09:30" in visible_text(client.get(_url(b)))
