@@ -2,7 +2,6 @@
 a forgotten recipient said next to the field, then sent; the operator is down, so the file shows
 the sending « en attente » with the error, and it is retried. axe-core on every page."""
 
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
