@@ -123,7 +123,7 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
     xdm = build_xdm(documents=documents, patient=patient, author=_author(actor, crt, roles),
                     title=sendable.title, source_oid=settings.MSSANTE_SOURCE_OID,
                     sender=f"{crt.name} <{settings.MSSANTE_SENDER}>", software=SOFTWARE,
-                    submitted_at=timezone.now())
+                    submitted_at=timezone.now(), recipient=recipient.address)
     headers = mss_headers(documents=documents, ins_qualified=bool(patient.ins),
                           nil=settings.MSSANTE_NIL, patient_box=recipient.kind == "patient",
                           block_replies=block_replies)

@@ -198,9 +198,14 @@ def _external(parent, *, scheme: str, obj: str, value: str, label: str) -> None:
     _name(e, label)
 
 
+def intended_recipient(address: str) -> str:
+    """The SubmissionSet's ``intendedRecipient`` (XON|XCN|XTN) for an e-mail address only."""
+    return f"||^^Internet^{address}" if address else ""
+
+
 def metadata_xml(*, documents: list[XdmDocument], names: list[str], patient: XdmPatient,
                  author: XdmAuthor, title: str, source_oid: str, submitted_at: datetime,
-                 submission_unique_id: str, content_type: Code) -> bytes:
+                 submission_unique_id: str, content_type: Code, recipient: str = "") -> bytes:
     """METADATA.XML: the ebRIM 3.0 ``SubmitObjectsRequest`` describing ``documents``."""
     root = etree.Element(f"{{{LCM}}}SubmitObjectsRequest", nsmap=NSMAP)
     objects = _sub(root, "RegistryObjectList")
@@ -234,6 +239,7 @@ def metadata_xml(*, documents: list[XdmDocument], names: list[str], patient: Xdm
                   value=oid_from_uuid(uuid.uuid4()), label="XDSDocumentEntry.uniqueId")
     ss_id = _new_id()
     package = _sub(objects, "RegistryPackage", id=ss_id, objectType=REGISTRY_PACKAGE)
+    _slot(package, "intendedRecipient", intended_recipient(recipient))
     _slot(package, "submissionTime", dtm(submitted_at))
     _name(package, title)
     _author(package, scheme=SS_AUTHOR, obj=ss_id, author=author)
@@ -281,8 +287,10 @@ def _index(*, title: str, names: list[str], documents) -> str:
 
 def build_xdm(*, documents: list[XdmDocument], patient: XdmPatient, author: XdmAuthor,
               title: str, source_oid: str, sender: str, software: str,
-              content_type: Code | None = None, submitted_at: datetime | None = None) -> Xdm:
-    """The ``IHE_XDM.ZIP`` of ``documents`` (at least one)."""
+              content_type: Code | None = None, submitted_at: datetime | None = None,
+              recipient: str = "") -> Xdm:
+    """The ``IHE_XDM.ZIP`` of ``documents`` (at least one); ``recipient``: the address it is
+    sent to (the SubmissionSet's ``intendedRecipient``)."""
     if not documents:
         raise ValueError("An XDM holds at least one document")
     submitted_at = submitted_at or datetime.now(UTC)
@@ -291,7 +299,8 @@ def build_xdm(*, documents: list[XdmDocument], patient: XdmPatient, author: XdmA
     metadata = metadata_xml(documents=documents, names=names, patient=patient, author=author,
                             title=title, source_oid=source_oid, submitted_at=submitted_at,
                             submission_unique_id=unique_id,
-                            content_type=content_type or documents[0].type_code)
+                            content_type=content_type or documents[0].type_code,
+                            recipient=recipient)
     buffer = io.BytesIO()
     stamp = submitted_at.astimezone(UTC).timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

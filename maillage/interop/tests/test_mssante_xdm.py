@@ -208,6 +208,8 @@ def test_sent_through_tls_with_the_client_certificate(crt_a, users, operator, lc
     assert _slot(entry, "size") == [str(len(pdf))]
     assert _slot(entry, "hash") == [hashlib.sha1(pdf).hexdigest()]  # noqa: S324
     assert MATRICULE in etree.tostring(metadata).decode()  # qualified: the INS travels
+    package = metadata.find(".//rim:RegistryPackage", NS)
+    assert _slot(package, "intendedRecipient") == ["||^^Internet^dr.martin@medecin.mssante.fr"]
     sending.refresh_from_db()
     assert sending.state == "sent" and sending.ins_sent
     assert mail.outbox == []  # never through the ordinary e-mail backend
