@@ -36,6 +36,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboxAttachment, OutboxMessage
+from .validators import is_mssante_address
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ def outbox_add(*, crt, to: str, subject: str, body: str,
     """Write the message in the current transaction; once it commits, ask the queue to send it
     (if that request is lost, ``outbox_flush`` sends it within a minute). ``attachments``:
     (file name, bytes, content type), stored with the message."""
+    if kind == OutboxMessage.Kind.EMAIL and is_mssante_address(to):
+        # The MSSanté space is closed: an e-mail to one of its addresses (a referrer's, a
+        # partner's) leaves by the MSSanté transport, never by the ordinary e-mail backend.
+        kind = OutboxMessage.Kind.MSSANTE
     message = OutboxMessage.objects.create(crt=crt, kind=kind, to=to, subject=subject[:300],
                                            body=body, headers=headers or {})
     OutboxAttachment.objects.bulk_create([

@@ -48,6 +48,9 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = message.message_id
     for name, value in message.headers.items():
         email[name] = value
+    if "X-MSS-NIL" not in message.headers and settings.MSSANTE_NIL:
+        # On every message, also the plain e-mails the outbox routed here (``outbox_add``).
+        email["X-MSS-NIL"] = settings.MSSANTE_NIL
     email.set_content(message.body)
     for attachment in message.attachments.all():
         maintype, _, subtype = attachment.content_type.partition("/")

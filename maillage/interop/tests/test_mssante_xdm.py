@@ -359,3 +359,21 @@ def test_the_outbox_page_shows_an_mssante_message_for_what_it_is(client, users, 
     text = visible_text(client.get(reverse("core:outbox")))
     assert "dr.martin@medecin.mssante.fr MSSanté" in text
     assert "Document transmis par CRT A" in text and "Compte rendu de visite" not in text
+
+
+def test_an_email_to_an_mssante_address_leaves_by_mssante(crt_a, operator):
+    from maillage.core.notify import send_email
+
+    files, port = operator
+    with TlsSmtpServer(port, files) as server:
+        message = send_email(crt=crt_a, to="dr.martin@medecin.mssante.fr", subject="Demande reçue",
+                             body="Votre demande est bien arrivée.")
+        assert message.kind == OutboxMessage.Kind.MSSANTE
+        assert outbox.flush(now=timezone.now()) == 1
+    assert mail.outbox == []  # not the ordinary e-mail backend
+    [received] = server.received
+    assert received["X-MSS-NIL"] == "MAILLAGE-NIL-TEST"
+    assert received["From"] == "crt-a@crt-a.mssante.fr"
+    # An ordinary address stays an e-mail.
+    assert send_email(crt=crt_a, to="orienteur@example.fr", subject="Objet",
+                      body="Texte").kind == OutboxMessage.Kind.EMAIL
