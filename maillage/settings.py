@@ -394,6 +394,25 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # (the first one presumed dead): longer than any SMTP exchange.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 
+# MSSanté (docs/mssante.md): the operator's SMTP server, separate from the e-mail backend above.
+# SECURITY: "starttls" (port 587) or "tls" (implicit TLS, port 465). CERT/KEY: the box's IGC
+# Santé certificate (client authentication); CA: the bundle the server is checked against.
+# NIL: the X-MSS-NIL header (the software's reference on the ANS Convergence platform).
+MSSANTE_HOST = env.str("MSSANTE_HOST", default="")
+MSSANTE_SECURITY = env.str("MSSANTE_SECURITY", default="starttls")
+MSSANTE_PORT = env.int("MSSANTE_PORT", default=465 if MSSANTE_SECURITY == "tls" else 587)
+MSSANTE_CERT_FILE = env.str("MSSANTE_CERT_FILE", default="")
+MSSANTE_KEY_FILE = env.str("MSSANTE_KEY_FILE", default="")
+MSSANTE_CA_FILE = env.str("MSSANTE_CA_FILE", default="")
+MSSANTE_USERNAME = env.str("MSSANTE_USERNAME", default="")
+MSSANTE_PASSWORD = env.str("MSSANTE_PASSWORD", default="")
+MSSANTE_SENDER = env.str("MSSANTE_SENDER", default="")
+MSSANTE_NIL = env.str("MSSANTE_NIL", default="")
+MSSANTE_TIMEOUT = env.int("MSSANTE_TIMEOUT", default=30)
+# The OID under which Maillage's local identifiers (the person's local id, the submission's
+# source) are written in XDM metadata; the default is a placeholder to replace (docs/mssante.md).
+MSSANTE_SOURCE_OID = env.str("MSSANTE_SOURCE_OID", default="1.2.250.1.999.1")
+
 # Task queue (Huey, through huey.contrib.djhuey): periodic jobs (each app's tasks.py) and the
 # outbox. A SQLite file under var/ by default (nothing to install); Redis when REDIS_URL is set,
 # so several worker machines share one queue. ``maillage worker`` runs a consumer; ``maillage

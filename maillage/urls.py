@@ -21,5 +21,6 @@ urlpatterns = [
     path("jetons-api/", include("maillage.interop.token_urls")),
     path("crt/", include("maillage.interop.ror_urls")),
     path("pro-sante-connect/", include("maillage.interop.psc_urls")),
+    path("mssante/", include("maillage.interop.mssante_urls")),
     path("", include("maillage.core.urls")),
 ]

@@ -19,7 +19,8 @@ from django.utils import timezone
 from maillage.admissions.models import Enrolment, Referral
 from maillage.care.models import Conversation, LiaisonNote, Message, TelehealthAct
 from maillage.core.audit import audit_log
-from maillage.core.models import Crt
+from maillage.core.models import Crt, OutboxMessage
+from maillage.interop.models import MssanteSending
 from maillage.oncall.models import Call, EmergencyFile
 from maillage.visits.models import Visit
 
@@ -54,6 +55,7 @@ KINDS = {
     "dlu": "DLU",
     "appels_anonymises": "appel(s) d'astreinte vidé(s) de leur texte",
     "chronologie_sante": "entrée(s) de chronologie de santé",
+    "envois_mssante": "envoi(s) MSSanté",
 }
 
 
@@ -162,6 +164,9 @@ def _health_querysets(b: Beneficiary) -> dict:
         "dlu": EmergencyFile.objects.filter(beneficiary=b),
         "appels_anonymises": _calls_with_text(b),
         "chronologie_sante": TimelineEvent.objects.filter(beneficiary=b, is_health_data=True),
+        # What was sent by MSSanté (document titles, recipients); the outbox messages still
+        # held, with the document and its XDM, go with them (``purge``).
+        "envois_mssante": MssanteSending.objects.filter(beneficiary=b),
     }
 
 
@@ -198,6 +203,9 @@ def purge(*, beneficiary: Beneficiary, today: date) -> dict[str, int] | None:
     querysets["appels_anonymises"].update(
         version=F("version") + 1, updated_at=timezone.now(), updated_by=None,
         **{f: "" for f in CALL_HEALTH_FIELDS})
+    OutboxMessage.objects.filter(pk__in=list(
+        querysets["envois_mssante"].exclude(outbox=None).values_list("outbox", flat=True)),
+    ).delete()
     for kind, qs in querysets.items():
         if kind != "appels_anonymises":
             qs.delete()

@@ -157,12 +157,19 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "access": access,
         "can_consent": has_permission(request.roles, "consent.manage"),
         "can_access_log": has_permission(request.roles, "beneficiary.access_log"),
+        "can_mssante": has_permission(request.roles, "mssante.send"),
         "can_portal_accounts": has_permission(request.roles, "portal.accounts"),
         "can_document": has_permission(request.roles, "document.add"),
         "can_evaluate": access.health and has_permission(request.roles, "evaluation.record"),
         "can_screen": access.health and has_permission(request.roles, "screening.record"),
         **selectors.file_detail(beneficiary=b, access=access),
     }
+    if context["can_mssante"]:
+        from maillage.interop.access import mssante_sendings_visible
+
+        # The last MSSanté sendings of the file, within the sent documents' own policies.
+        context["mssante_sendings"] = list(mssante_sendings_visible(
+            user=request.user, roles=request.roles, beneficiary=b, health=access.health)[:5])
     if access.planning:
         from maillage.oncall.selectors import calls_for_file
 

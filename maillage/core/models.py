@@ -362,6 +362,9 @@ class OutboxMessage(models.Model):
 
     class Kind(models.TextChoices):
         EMAIL = "email", "Courriel"
+        #: A secure health message (MSSanté), sent by its own transport (registered by the
+        #: interop app, ``core.outbox.register_transport``), never by the e-mail backend.
+        MSSANTE = "mssante", "MSSanté"
 
     class State(models.TextChoices):
         PENDING = "pending", "En attente"
@@ -375,6 +378,8 @@ class OutboxMessage(models.Model):
     to = models.CharField("destinataire", max_length=254)
     subject = models.CharField("objet", max_length=300)
     body = models.TextField("texte")
+    #: Extra headers of the message (e.g. MSSanté's X-MSS-*), the same at every attempt.
+    headers = models.JSONField("en-têtes", default=dict, blank=True)
     state = models.CharField("état", max_length=10, choices=State.choices,
                              default=State.PENDING)
     attempts = models.PositiveIntegerField("tentatives", default=0)
@@ -401,6 +406,24 @@ class OutboxMessage(models.Model):
     def message_id(self) -> str:
         """The Message-ID header: the same for every attempt, so a duplicate is detectable."""
         return f"<{self.public_id}@maillage>"
+
+
+class OutboxAttachment(models.Model):
+    """A file sent with an outbox message, kept with it until it is deleted (the bytes as they
+    were when the message was written: every attempt sends the same thing)."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE,
+                                related_name="attachments")
+    filename = models.CharField("nom du fichier", max_length=200)
+    content_type = models.CharField("type", max_length=100)
+    content = models.BinaryField("contenu")
+
+    class Meta:
+        verbose_name = "pièce jointe d'un message sortant"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class PeriodicRun(models.Model):

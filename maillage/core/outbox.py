@@ -26,6 +26,7 @@ error kept on the row (only the exception's class and message from the transport
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -34,7 +35,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import OutboxMessage
+from .models import OutboxAttachment, OutboxMessage
+from .validators import is_mssante_address
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +56,20 @@ def backoff(attempts: int) -> timedelta:
 
 
 def outbox_add(*, crt, to: str, subject: str, body: str,
-               kind: str = OutboxMessage.Kind.EMAIL) -> OutboxMessage:
+               kind: str = OutboxMessage.Kind.EMAIL, headers: dict[str, str] | None = None,
+               attachments: list[tuple[str, bytes, str]] = ()) -> OutboxMessage:
     """Write the message in the current transaction; once it commits, ask the queue to send it
-    (if that request is lost, ``outbox_flush`` sends it within a minute)."""
+    (if that request is lost, ``outbox_flush`` sends it within a minute). ``attachments``:
+    (file name, bytes, content type), stored with the message."""
+    if kind == OutboxMessage.Kind.EMAIL and is_mssante_address(to):
+        # The MSSanté space is closed: an e-mail to one of its addresses (a referrer's, a
+        # partner's) leaves by the MSSanté transport, never by the ordinary e-mail backend.
+        kind = OutboxMessage.Kind.MSSANTE
     message = OutboxMessage.objects.create(crt=crt, kind=kind, to=to, subject=subject[:300],
-                                           body=body)
+                                           body=body, headers=headers or {})
+    OutboxAttachment.objects.bulk_create([
+        OutboxAttachment(message=message, filename=name, content=bytes(data), content_type=ctype)
+        for name, data, ctype in attachments])
     transaction.on_commit(lambda: enqueue(message.pk))
     return message
 
@@ -84,9 +95,33 @@ def _take(pk: int, now) -> bool:
              attempts=F("attempts") + 1))
 
 
+#: The transports of the kinds other than e-mail, registered by the app that owns them (core
+#: never imports a domain app): kind → function sending one message or raising.
+TRANSPORTS: dict[str, Callable[[OutboxMessage], None]] = {}
+
+
+def register_transport(kind: str, send: Callable[[OutboxMessage], None]) -> None:
+    TRANSPORTS[kind] = send
+
+
+class NoTransportError(Exception):
+    pass
+
+
 def _transport(message: OutboxMessage) -> None:
+    if message.kind != OutboxMessage.Kind.EMAIL:
+        # Never through the e-mail backend: an MSSanté message that has no transport waits
+        # (and is retried) rather than leaving by ordinary e-mail.
+        send = TRANSPORTS.get(message.kind)
+        if send is None:
+            raise NoTransportError(f"no transport registered for {message.kind!r}")
+        send(message)
+        return
+    headers = {**message.headers, "Message-ID": message.message_id}
     email = EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL,
-                         [message.to], headers={"Message-ID": message.message_id})
+                         [message.to], headers=headers)
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     email.send(fail_silently=False)
 
 
@@ -138,8 +173,9 @@ KEEP_SENT = timedelta(days=90)
 def prune(*, now=None) -> int:
     """Delete the messages sent more than ``KEEP_SENT`` ago. Failed and pending ones stay."""
     now = now or timezone.now()
-    return OutboxMessage.objects.filter(state=OutboxMessage.State.SENT,
-                                        sent_at__lt=now - KEEP_SENT).delete()[0]
+    deleted = OutboxMessage.objects.filter(state=OutboxMessage.State.SENT,
+                                           sent_at__lt=now - KEEP_SENT).delete()[1]
+    return deleted.get(OutboxMessage._meta.label, 0)  # the messages, not their attachments
 
 
 # --- The coordination's page -------------------------------------------------------------------

@@ -101,6 +101,7 @@ class Perm(StrEnum):
     REGIONAL_VIEW = "regional.view"
     REPORT_VIEW = "report.view"
     REPORT_MANAGE = "report.manage"
+    MSSANTE_SEND = "mssante.send"
 
 
 ALL_ROLES = frozenset(Role)
@@ -302,6 +303,10 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # reports in the regional view, not here.
     Perm.REPORT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     Perm.REPORT_MANAGE: frozenset({Role.DIRECTION}),
+    # Sending a document of a person's file by MSSanté (health data leaving, audited) and seeing
+    # the file's sendings: the health professionals and the coordination; object rule: the
+    # document's own policy (interop/mssante/documents.py).
+    Perm.MSSANTE_SEND: HEALTH_PROFESSIONALS | {Role.COORDINATOR},
 }
 
 

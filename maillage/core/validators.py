@@ -77,9 +77,14 @@ def validate_psc_identifier(value: str) -> None:
             code="psc_identifier")
 
 
+def is_mssante_address(value: str) -> bool:
+    """An address of the MSSanté space (``…@…mssante.fr``): reachable only by MSSanté."""
+    domain = (value or "").strip().rsplit("@", 1)[-1].lower()
+    return domain == "mssante.fr" or domain.endswith(".mssante.fr")
+
+
 def validate_mssante(value: str) -> None:
-    domain = (value or "").rsplit("@", 1)[-1].lower()
-    if not (domain == "mssante.fr" or domain.endswith(".mssante.fr")):
+    if not is_mssante_address(value):
         raise ValidationError(
             "Une adresse de messagerie sécurisée de santé se termine par « mssante.fr » "
             "(par exemple prenom.nom@medecin.mssante.fr).",

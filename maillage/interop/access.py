@@ -6,6 +6,10 @@
 - **The CRT's offer described for the ROR** (``RorOffer``, FHIR ``HealthcareService``): no
   personal data; the roles that read the directory (``directory.view``: the CRT team) read it,
   in the API and on the CRT page (whose download is the direction's, ``crt.settings``).
+- **MSSanté sendings** (``MssanteSending``): ``mssante.send`` (health professionals and the
+  coordination) and the sent document's own policy — a stored document through
+  ``documents_visible``, the plan through ``care_plans_visible``, the DLU with the file's health
+  face (the care team): whoever may not read a document does not see that it was sent.
 """
 
 from django.db.models import QuerySet
@@ -13,7 +17,7 @@ from django.db.models import QuerySet
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
-from .models import ApiToken, RorOffer
+from .models import ApiToken, MssanteSending, RorOffer
 
 
 def tokens_visible(*, crt, roles) -> QuerySet[ApiToken]:
@@ -31,6 +35,31 @@ def ror_offers_visible(*, crt, roles) -> QuerySet[RorOffer]:
     return RorOffer.objects.filter(crt=crt).offered()
 
 
+def mssante_sendings_visible(*, user, roles, beneficiary, health: bool
+                             ) -> QuerySet[MssanteSending]:
+    """The MSSanté sendings of this file the user may see (``health``: the file's health face,
+    ``beneficiaries.access.file_access().health``)."""
+    from django.db.models import Q
+
+    from maillage.beneficiaries.access import documents_visible
+    from maillage.care.access import care_plans_visible
+
+    if not has_permission(roles, "mssante.send"):
+        return MssanteSending.objects.none()
+    crt = beneficiary.crt
+    documents = documents_visible(crt=crt, user=user, roles=roles).filter(
+        beneficiary=beneficiary).values("public_id")
+    plans = care_plans_visible(crt=crt, user=user, roles=roles).filter(
+        plan__beneficiary=beneficiary).values("public_id")
+    kinds = MssanteSending.DocumentKind
+    visible = (Q(document_kind=kinds.DOCUMENT, document_id__in=documents)
+               | Q(document_kind=kinds.PLAN, document_id__in=plans))
+    if health:
+        visible |= Q(document_kind=kinds.DLU)
+    return (MssanteSending.objects.filter(crt=crt, beneficiary=beneficiary).filter(visible)
+            .select_related("outbox", "created_by"))
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
     return [
@@ -39,4 +68,7 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         ("Offre du CRT décrite pour le ROR (API FHIR HealthcareService)", {
             role: "l'offre du CRT (aucune donnée personnelle)" for role in Role
             if has_permission({role}, "directory.view")}),
+        ("Envois MSSanté d'un dossier (envoyer, voir les envois)", {
+            role: "les documents du dossier qu'il ou elle peut lire (DLU : cercle de soins)"
+            for role in Role if has_permission({role}, "mssante.send")}),
     ]

@@ -14,6 +14,14 @@ class InteropConfig(AppConfig):
         # Core marks API views and asks this app who the bearer is (core never imports us).
         register_api_authenticator(authenticate)
 
+        from maillage.core.models import OutboxMessage
+        from maillage.core.outbox import register_transport
+
+        from .mssante.transport import send as send_mssante
+
+        # MSSanté messages leave through their own SMTP transport (never the e-mail backend).
+        register_transport(OutboxMessage.Kind.MSSANTE, send_mssante)
+
         from django.db.models.signals import post_save
 
         from maillage.core.models import Crt

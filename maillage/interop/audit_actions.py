@@ -52,3 +52,11 @@ class InteropAction(models.TextChoices):
         "Consultation de la description d'un document du dossier par l'API FHIR "
         "(logiciel partenaire)",
     )
+    MSSANTE_SENT = (
+        "mssante.sent",
+        "Envoi d'un document du dossier par MSSanté (destinataire dans le détail)",
+    )
+    MSSANTE_VIEWED = (
+        "mssante.viewed",
+        "Consultation des envois MSSanté d'un dossier (documents et destinataires)",
+    )

@@ -106,3 +106,63 @@ def create_ror_offers(crt: Crt) -> None:
     """Every offer of ``crt`` exists (idempotent)."""
     RorOffer.objects.bulk_create([RorOffer(crt=crt, kind=kind) for kind in RorOffer.Kind],
                                  ignore_conflicts=True)
+
+
+class MssanteSending(TenantModel):
+    """A document of a person's file sent by MSSanté (``interop.mssante``): who sent what to whom,
+    and how its message fares in the outbox. The message itself (with ``IHE_XDM.ZIP`` and the
+    readable document) is an ``OutboxMessage`` of kind ``mssante``; this row stays when the
+    outbox deletes sent messages (``core.outbox.prune``): a deleted message was sent."""
+
+    class RecipientKind(models.TextChoices):
+        PROFESSIONAL = "professional", "Professionnel de l'annuaire"
+        ORGANIZATION = "organization", "Structure de l'annuaire"
+        PATIENT = "patient", "Mon espace santé de la personne"
+
+    class DocumentKind(models.TextChoices):
+        DOCUMENT = "document", "Document du dossier"
+        DLU = "dlu", "DLU"
+        PLAN = "plan", "Plan personnalisé"
+
+    beneficiary = models.ForeignKey("beneficiaries.Beneficiary", on_delete=models.CASCADE,
+                                    related_name="mssante_sendings", verbose_name="personne")
+    recipient_kind = models.CharField("destinataire (type)", max_length=15,
+                                      choices=RecipientKind)
+    recipient_address = models.EmailField("adresse MSSanté")
+    recipient_label = models.CharField("destinataire", max_length=250)
+    document_kind = models.CharField("document (type)", max_length=10, choices=DocumentKind)
+    #: The public id of the document sent (a Document, the EmergencyFile, a CarePlanVersion).
+    document_id = models.UUIDField("document (identifiant)")
+    document_title = models.CharField("document", max_length=250)
+    #: Whether the INS travelled (a qualified identity at the time of sending).
+    ins_sent = models.BooleanField("INS transmis", default=False)
+    outbox = models.OneToOneField("core.OutboxMessage", on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+", verbose_name="message")
+    #: The message's ``Message-ID`` (``<outbox public id@maillage>``), kept when the outbox
+    #: deletes the sent message: the acknowledgements name it (``mssante_acknowledged``).
+    message_id = models.CharField("Message-ID", max_length=100, blank=True, db_index=True)
+    #: When the recipient's acknowledgement arrived (filled by the inbox polling, later).
+    acknowledged_at = models.DateTimeField("accusé de réception", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "envoi MSSanté"
+        verbose_name_plural = "envois MSSanté"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["crt", "beneficiary", "-created_at"],
+                                name="mss_sending_file")]
+
+    def __str__(self) -> str:
+        return f"Envoi MSSanté {self.public_id}"
+
+    @property
+    def state(self) -> str:
+        """The outbox state; a message the outbox no longer holds was sent (only sent ones are
+        deleted)."""
+        return self.outbox.state if self.outbox else "sent"
+
+    @property
+    def state_label(self) -> str:
+        from maillage.core.models import OutboxMessage
+
+        return {"pending": "En attente", "sending": "En attente"}.get(
+            self.state, OutboxMessage.State(self.state).label)

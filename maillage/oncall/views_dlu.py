@@ -103,8 +103,12 @@ def dlu_detail(request: HttpRequest, public_id) -> HttpResponse:
     dlu = _build(b, fa, ea)
     _audit_read(request, action="dlu.viewed", b=b, ea=ea, dlu=dlu)
     can_edit = has_permission(request.roles, "dlu.edit") and fa.health
+    # Sent by the care team only, never under a break-the-glass access (interop.mssante).
+    can_mssante = has_permission(request.roles, "mssante.send") and fa.health and bool(
+        dlu.emergency_file)
     return render(request, "oncall/dlu.html", {
         "b": b, "dlu": dlu, "emergency": ea, "can_edit": can_edit, "crt": request.crt,
+        "can_mssante": can_mssante,
         "version": dlu.emergency_file.version if dlu.emergency_file else 0,
     })
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from maillage.admissions.eligibility import eligibility_checks, priority
 from maillage.admissions.models import Enrolment, Referral
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory
-from maillage.core.models import AuditEvent
+from maillage.core.models import AuditEvent, OutboxMessage
 from maillage.core.tests.helpers import table_text, visible_text
 from maillage.territory.tests.factories import CommuneFactory, OrganizationFactory
 
@@ -157,7 +157,11 @@ class TestReview:
         assert response.status_code == 302
         referral.refresh_from_db()
         assert referral.status == "waiting" and referral.next_step_owner == users["nurse"]
-        assert "inscrite sur la liste d'attente" in mailoutbox[-1].body
+        # The referrer's address is an MSSanté one: the message leaves by MSSanté, never by
+        # the ordinary e-mail backend (core.outbox.outbox_add).
+        sent = OutboxMessage.objects.filter(to=referral.referrer_email).latest("pk")
+        assert sent.kind == "mssante" and mailoutbox == []
+        assert "inscrite sur la liste d'attente" in sent.body
         assert AuditEvent.objects.filter(action="referral.accepted").exists()
         waiting = table_text(client.get(reverse("admissions:waiting_list")))
         assert referral.person_last_name.upper() in waiting
@@ -195,7 +199,9 @@ class TestReview:
                                redirected_to=dac.public_id).status_code == 302
         second.refresh_from_db()
         assert (second.status, second.redirected_to) == ("redirected", dac)
-        assert "réorientée vers DAC 49" in mailoutbox[-1].body
+        sent = OutboxMessage.objects.filter(to=second.referrer_email).latest("pk")
+        assert sent.kind == "mssante" and mailoutbox == []
+        assert "réorientée vers DAC 49" in sent.body
 
     def test_second_review_is_refused(self, client, users, crt_a):
         referral = ReferralFactory(crt=crt_a)

@@ -24,9 +24,11 @@ from maillage.beneficiaries.retention import add_years, eligible
 from maillage.beneficiaries.services import timeline_add
 from maillage.care.models import Conversation, LiaisonNote, Message, TelehealthAct
 from maillage.care.tests.factories import message, telehealth_act
-from maillage.core.models import AuditEvent
+from maillage.core.models import AuditEvent, OutboxMessage
+from maillage.core.outbox import outbox_add
 from maillage.core.tests.factories import UserFactory
 from maillage.core.tests.helpers import visible_text
+from maillage.interop.models import MssanteSending
 from maillage.oncall.models import Call, EmergencyFile
 from maillage.oncall.tests.factories import call
 from maillage.visits.tests.factories import visit
@@ -120,6 +122,18 @@ class TestSelection:
         assert due(crt_a, date(2100, 1, 1)) == []
 
 
+def mssante_sent(b, doc, staff):
+    """``doc`` sent by MSSanté, its message still in the outbox (with the document)."""
+    message = outbox_add(crt=b.crt, to="dr@medecin.mssante.fr", subject="Document", body="",
+                         kind=OutboxMessage.Kind.MSSANTE,
+                         attachments=[("cr.pdf", b"%PDF-1.4", "application/pdf")])
+    return MssanteSending.objects.create(
+        crt=b.crt, beneficiary=b, created_by=staff, recipient_kind="professional",
+        recipient_address="dr@medecin.mssante.fr", recipient_label="Dr X",
+        document_kind="document", document_id=doc.public_id, document_title=doc.title,
+        outbox=message)
+
+
 def full_file(crt, ended_on=date(2004, 6, 30)):
     """A person discharged on ``ended_on`` with health data of every kind, and the data that
     must stay (identity, caregiver, administrative document, team note and message)."""
@@ -145,6 +159,7 @@ def full_file(crt, ended_on=date(2004, 6, 30)):
     LiaisonNote.objects.create(crt=crt, beneficiary=b, author=staff, text="Clé chez la voisine",
                                visibility=LiaisonNote.Visibility.TEAM)
     health_msg = message(b, staff, Conversation.Kind.HEALTH, "Bilan sanguin", attachment=True)
+    mssante_sent(b, medical_doc, staff)
     message(b, staff, Conversation.Kind.TEAM, "Passage décalé à 10 h")
     EmergencyFile.objects.create(crt=crt, beneficiary=b, important_info="Porteuse d'un "
                                  "pacemaker")
@@ -206,8 +221,12 @@ class TestPurge:
             "volet_medical": 1, "evaluations_aggir": 1, "reperages_icope": 1,
             "evaluations_libres": 1, "constantes": 1, "documents_medicaux": 1,
             "actes_telesante": 1, "transmissions_sante": 1, "messages_sante": 1, "dlu": 1,
-            "appels_anonymises": 1, "chronologie_sante": 1, "dernier_episode": "2004-06-30",
+            "appels_anonymises": 1, "chronologie_sante": 1, "envois_mssante": 1,
+            "dernier_episode": "2004-06-30",
         }
+        # The MSSanté sending and its outbox message (the document, the XDM) are gone.
+        assert not MssanteSending.objects.filter(beneficiary=b).exists()
+        assert not OutboxMessage.objects.filter(kind="mssante").exists()
         assert TimelineEvent.objects.filter(
             beneficiary=b, kind="retention.purged", is_health_data=False,
             title="Données de santé supprimées : durée de conservation de 20 ans échue",

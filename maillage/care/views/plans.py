@@ -157,7 +157,8 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
     context = {"b": b, "version": version, "can_edit": can_edit, "in_force": in_force,
                "can_change_goals": in_force and has_permission(request.roles, "plan.edit"),
                "can_plan_visits": version.is_validated
-               and has_permission(request.roles, "visit.plan")}
+               and has_permission(request.roles, "visit.plan"),
+               "can_mssante": has_permission(request.roles, "mssante.send")}
     if can_edit:
         context.update({
             "problem_form": ProblemForm(), "goal_form": GoalForm(),

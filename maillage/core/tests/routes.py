@@ -78,6 +78,7 @@ OBJECT_ROUTES = {
     "territory:annuaire_import_apply": _one(annuaire_import),
     "territory:annuaire_import_cancel": _one(annuaire_import),
     "beneficiaries:detail": _file,
+    "mssante:file": _file,
     "beneficiaries:identity_edit": _file,
     "beneficiaries:access_log": _file,
     "beneficiaries:access_history": _file,
