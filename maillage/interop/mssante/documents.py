@@ -8,9 +8,9 @@ Three sources, each through its owning app's access policy (as the FHIR Document
 - the versions of the personalised plan (``care.access.care_plans_visible``).
 
 The DLU and the plan are printed on demand by the function their pages call (``oncall.dlu.pdf``,
-``care.printing.plan_pdf``). The CDA of the DLU (``oncall/cda.py``, written in parallel) is meant
-to be added by ``xdm_documents`` as the first document (``DOC0001.XML``, ``cda_code`` 74207-2):
-the X-MSS-CODECDA / X-MSS-INS headers then follow by themselves (``xdm.mss_headers``).
+``care.printing.plan_pdf``). The DLU also travels as its CDA (``oncall.cda.dlu_cda``), first
+in the archive (``DOC0001.XML``, ``cda_code`` 74207-2): the X-MSS-CODECDA / X-MSS-INS headers
+follow by themselves (``xdm.mss_headers``).
 """
 
 from __future__ import annotations
@@ -122,17 +122,29 @@ def readable(sendable: Sendable, *, crt, printed_by) -> tuple[str, bytes, str]:
     return obj.original_name, data, obj.content_type
 
 
-def xdm_documents(sendable: Sendable, data: bytes, mime_type: str) -> list[XdmDocument]:
-    """The documents of the XDM for ``sendable`` (its readable form; the DLU's CDA to come)."""
+def xdm_documents(sendable: Sendable, data: bytes, mime_type: str, *, crt=None,
+                  author=None) -> list[XdmDocument]:
+    """The documents of the XDM for ``sendable``: its readable form, and for the DLU its CDA
+    first (``oncall.cda.dlu_cda``, CI-SIS DLU 2022.01, built without the key-box code), so
+    that ``X-MSS-CODECDA`` and ``X-MSS-INS`` follow (``xdm.mss_headers``)."""
     obj = sendable.obj
+    found = []
     if isinstance(obj, EmergencyFile):
+        from maillage.oncall import cda, dlu
+
         class_code, type_code, created = CLASS_SYNTHESIS, DLU_TYPE, timezone.now()
+        built = dlu.build(beneficiary=obj.beneficiary, show_key_box=False)
+        found.append(XdmDocument(
+            mime_type="text/xml", content=cda.dlu_cda(built, crt=crt or obj.crt, author=author),
+            title=sendable.title, class_code=class_code, type_code=type_code,
+            format_code=MIME_FORMAT, created_at=created, cda_code=DLU_TYPE.code))
     elif isinstance(obj, CarePlanVersion):
         class_code, type_code = CLASS_SYNTHESIS, PLAN_TYPE
         created = obj.validated_at or obj.created_at
     else:
         class_code, type_code, created = CLASS_OTHER, NOTE_TYPE, _at(sendable.day)
     format_code = {PDF: PDF_FORMAT, "text/plain": TEXT_FORMAT}.get(mime_type, MIME_FORMAT)
-    return [XdmDocument(mime_type=mime_type, content=data, title=sendable.title,
-                        class_code=class_code, type_code=type_code, format_code=format_code,
-                        created_at=created)]
+    found.append(XdmDocument(mime_type=mime_type, content=data, title=sendable.title,
+                             class_code=class_code, type_code=type_code,
+                             format_code=format_code, created_at=created))
+    return found

@@ -118,7 +118,7 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
                           "qualifiée (INS qualifiée).", field="recipient")
     crt = beneficiary.crt
     filename, data, mime_type = docs.readable(sendable, crt=crt, printed_by=actor)
-    documents = docs.xdm_documents(sendable, data, mime_type)
+    documents = docs.xdm_documents(sendable, data, mime_type, crt=crt, author=actor)
     patient = _patient(beneficiary)
     xdm = build_xdm(documents=documents, patient=patient, author=_author(actor, crt, roles),
                     title=sendable.title, source_oid=settings.MSSANTE_SOURCE_OID,

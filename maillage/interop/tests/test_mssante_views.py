@@ -202,12 +202,22 @@ def test_the_dlu_and_the_plan_reach_the_operator(client, users, crt_a, operator,
         parts = attachments(message)
         pdf_name = next(n for n in parts if n.endswith(".pdf"))
         inside = unzip(parts["IHE_XDM.ZIP"])
-        pdf = inside["IHE_XDM/SUBSET01/DOC0001.PDF"]
-        assert pdf == parts[pdf_name] and pdf.startswith(b"%PDF")
+        subject = str(make_header(decode_header(message["Subject"])))
         metadata = inside["IHE_XDM/SUBSET01/METADATA.XML"].decode()
+        if subject.startswith("DLU"):
+            # The DLU travels as its CDA too, first: the CDA headers follow (no qualified INS).
+            cda = inside["IHE_XDM/SUBSET01/DOC0001.XML"]
+            assert b'<code code="74207-2"' in cda and b"1.2.250.1.213.1.1.1.22" in cda
+            assert hashlib.sha1(cda).hexdigest() in metadata  # noqa: S324
+            assert (message["X-MSS-CODECDA"], message["X-MSS-INS"]) == ("74207-2", "N")
+            pdf = inside["IHE_XDM/SUBSET01/DOC0002.PDF"]
+        else:
+            assert message["X-MSS-CODECDA"] is None and message["X-MSS-INS"] is None
+            pdf = inside["IHE_XDM/SUBSET01/DOC0001.PDF"]
+        assert pdf == parts[pdf_name] and pdf.startswith(b"%PDF")
         assert hashlib.sha1(pdf).hexdigest() in metadata  # noqa: S324
         assert f'<rim:Value>{len(pdf)}</rim:Value>' in metadata
-        subjects[str(make_header(decode_header(message["Subject"])))] = metadata
+        subjects[subject] = metadata
     assert "74207-2" in subjects["DLU (dossier de liaison d'urgence)"]
     assert "18776-5" in subjects["Plan personnalisé, version 1"]
     text = visible_text(client.get(_url(b)))
