@@ -565,7 +565,8 @@ class VitalSign(TenantModel, VersionedModel):
     value = models.DecimalField("valeur", max_digits=6, decimal_places=2, null=True, blank=True)
     systolic = models.PositiveSmallIntegerField("systolique", null=True, blank=True)
     diastolic = models.PositiveSmallIntegerField("diastolique", null=True, blank=True)
-    unit = models.CharField("unité (UCUM)", max_length=10)
+    #: Empty for a fall (an event, no value).
+    unit = models.CharField("unité (UCUM)", max_length=10, blank=True)
     measured_at = models.DateTimeField("mesurée le")
     source = models.CharField("source", max_length=15, choices=Source, default=Source.TEAM)
     recorded_by = models.ForeignKey(

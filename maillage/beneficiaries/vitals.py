@@ -224,8 +224,13 @@ def vital_sign_record_once(*, beneficiary: Beneficiary, kind: str, measured_at,
         return found, False
 
 
+#: The source as an alert's description says it.
+SOURCE_WORDS = {VitalSign.Source.TEAM: "équipe", VitalSign.Source.PARTNER: "partenaire",
+                VitalSign.Source.TELEMONITORING: "télésurveillance"}
+
+
 def _when(sign: VitalSign) -> str:
-    return (f"{sign.get_source_display()[0].lower()}{sign.get_source_display()[1:]}, "
+    return (f"{SOURCE_WORDS[sign.source]}, "
             f"{timezone.localtime(sign.measured_at):%d/%m/%Y %H:%M}")
 
 
@@ -314,3 +319,80 @@ def vital_sign_retract(*, actor, sign: VitalSign, version: int) -> VitalSign:
               beneficiary=sign.beneficiary, details={"mesure": sign.get_kind_display()})
     measure_retracted.send(sender=VitalSign, sign=sign, actor=actor)
     return sign
+
+
+# --- Alert thresholds ------------------------------------------------------------------------
+#: The fields of ``VitalThresholds``, kind by kind: (kind, low field, high field).
+THRESHOLD_FIELDS = tuple((kind, f"{kind}_low", f"{kind}_high") for kind in KINDS)
+
+
+def threshold_range(kind: str) -> tuple[Decimal, Decimal, str]:
+    """The range a threshold of ``kind`` must fall in (the plausible range of the measure; a
+    blood pressure's thresholds are systolic) and its unit as shown."""
+    if kind == Kind.BLOOD_PRESSURE:
+        _, _, low, high = BP_COMPONENTS["systolic"]
+        return Decimal(low), Decimal(high), "mmHg"
+    info = KINDS[kind]
+    return info.low, info.high, info.unit_display
+
+
+def _check_thresholds(values: dict) -> dict:
+    checked = {}
+    for kind, low_field, high_field in THRESHOLD_FIELDS:
+        label = "Pression systolique" if kind == Kind.BLOOD_PRESSURE else KINDS[kind].label
+        least, most, unit = threshold_range(kind)
+        for field in (low_field, high_field):
+            raw = values.get(field)
+            if raw in (None, ""):
+                checked[field] = None
+                continue
+            try:
+                number = Decimal(str(raw))
+            except (InvalidOperation, ValueError, TypeError):
+                raise DomainError(f"{label} : le seuil doit être un nombre.",
+                                  field=field) from None
+            if not number.is_finite() or not least <= number <= most:
+                raise DomainError(
+                    f"{label} : un seuil de {_fmt(number)} {unit} n'est pas plausible (attendu "
+                    f"entre {_fmt(least)} et {_fmt(most)} {unit}).", field=field)
+            checked[field] = round(number, 2)
+        low, high = checked[low_field], checked[high_field]
+        if low is not None and high is not None and low >= high:
+            raise DomainError(f"{label} : le seuil bas doit être inférieur au seuil haut.",
+                              field=high_field)
+    return checked
+
+
+@transaction.atomic
+def vital_thresholds_set(*, actor, beneficiary: Beneficiary, version: int,
+                         **values) -> VitalThresholds:
+    """Set the person's alert thresholds (the doctor; the view checked the permission and the
+    file's health face). ``version`` is the one the form showed (0: none existed): a change
+    saved meanwhile is refused (``ConflictError``). Measures recorded from now on are
+    checked; those already recorded are not re-examined."""
+    from maillage.core.errors import ConflictError
+
+    checked = _check_thresholds(values)
+    thresholds = VitalThresholds.objects.select_for_update().filter(
+        beneficiary=beneficiary).first()
+    if thresholds is None:
+        if version:
+            raise ConflictError()
+        thresholds = VitalThresholds(crt=beneficiary.crt, beneficiary=beneficiary,
+                                     created_by=actor, updated_by=actor, **checked)
+        try:
+            with transaction.atomic():
+                thresholds.save()
+        except IntegrityError:  # created by someone else meanwhile
+            raise ConflictError() from None
+        changed = sorted(f for f, v in checked.items() if v is not None)
+    else:
+        before = snapshot(thresholds, checked)
+        for field, value in checked.items():
+            setattr(thresholds, field, value)
+        changed = sorted(changes(before, thresholds))
+        save_versioned(thresholds, actor=actor, version=version, fields=list(checked))
+    # The fields changed, not their values (health data: never in the audit).
+    audit_log(actor=actor, action="vital_thresholds.set", obj=thresholds,
+              beneficiary=beneficiary, details={"champs": changed})
+    return thresholds
