@@ -491,7 +491,15 @@ OBSERVATION = ResourceType(
         f"{AGGIR_SYSTEM}), des personnes dont le compte du jeton voit les données de santé "
         "(professionnels de santé du cercle de soins ; partenaires de santé selon le "
         "consentement). Création, correction (If-Match) et retrait (DELETE : statut "
-        "entered-in-error, puis 410) des constantes ; les GIR se lisent seulement."),
+        "entered-in-error, puis 410) des constantes ; les GIR se lisent seulement. "
+        "Télésurveillance : chute (SNOMED CT 1912002, sans valeur ou valueBoolean vrai) ; "
+        "personne désignée par subject.reference ou subject.identifier (INS d'une identité "
+        "qualifiée, ou identifiant local) ; un identifier (system|value) déjà reçu renvoie la "
+        "mesure enregistrée (200), sans doublon ni seconde alerte (sans identifier : même "
+        "dispositif, code et date) ; un envoi « entered-in-error » du même identifier retire "
+        "la mesure et clôt son alerte ; interpretation H, L, HH, LL, A, AA ou une valeur hors "
+        "des seuils de la personne crée une alerte ; unité autre que l'unité UCUM attendue : "
+        "400."),
     search_params=(
         SearchParam("patient", "reference",
                     "La personne : Patient/<id> (ou l'identifiant seul).", _patient_q,
