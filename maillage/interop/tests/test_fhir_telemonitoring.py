@@ -317,3 +317,47 @@ class TestWhoMayPost:
         response = post(client, OBS, body, partner)
         assert response.status_code == 201, response.content
         assert VitalSign.objects.get().beneficiary == b
+
+
+#: The Télésurveillance profile's required elements (TLSVObservation.fsh: status, code,
+#: subject, effective[x] 1..1) and the R4 Observation invariants obs-6 and obs-7 (verbatim).
+TLSV_REQUIRED = "status.exists() and code.exists() and subject.exists() and effective.exists()"
+OBS_6 = "dataAbsentReason.empty() or value.empty()"
+OBS_7 = "value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()"  # noqa: E501
+
+
+def fhirpath(resource: dict, expression: str) -> list:
+    from fhirpathpy import evaluate
+    from fhirpathpy.models import models
+
+    return evaluate(resource, expression, {"resource": resource}, models["r4"])
+
+
+class TestFhirPath:
+    @pytest.mark.parametrize("name", ["tlsv-body-weight.json", "blood-pressure-low.json",
+                                      "fall.json"])
+    def test_accepted_payloads_and_answers_meet_the_profile(self, client, person, partner,
+                                                            name):
+        from .fhir_rules import schema_errors
+
+        sent = example(name, person)
+        response = post(client, OBS, sent, partner)
+        assert response.status_code == 201, response.content
+        answer = response.json()
+        for resource in (sent, answer):
+            assert fhirpath(resource, TLSV_REQUIRED) == [True]
+            assert fhirpath(resource, OBS_6) == [True]
+            assert fhirpath(resource, OBS_7) == [True]
+        assert schema_errors(answer) == []
+        # What the sender identified the measure by, it finds again.
+        assert fhirpath(answer, "identifier.value") == fhirpath(sent, "identifier.value")
+
+    def test_the_transaction_response_is_valid(self, client, person, partner):
+        from .fhir_rules import schema_errors
+
+        sent = example("bundle-body-weight.json", person)
+        assert fhirpath(sent, "entry.resource.ofType(Observation).subject.identifier.exists()"
+                        ) == [True]
+        answer = post_bundle(client, sent, partner).json()
+        assert schema_errors(answer) == []
+        assert fhirpath(answer, "entry.response.status") == ["200 OK", "201 Created"]
