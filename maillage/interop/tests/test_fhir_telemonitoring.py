@@ -361,3 +361,35 @@ class TestFhirPath:
         answer = post_bundle(client, sent, partner).json()
         assert schema_errors(answer) == []
         assert fhirpath(answer, "entry.response.status") == ["200 OK", "201 Created"]
+
+
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
+                    reason="real concurrent transactions: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_posts_of_one_identifier_store_one_measure(users, crt_a):
+    """A device retrying before the first answer: one measure, one alert, both answered."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    b = shared_file(crt_a, users["doctor"], {Role.DOCTOR})
+    join_partner(b, users["partner"])
+    thresholds(b, users["doctor"], body_weight_low=65)
+    body, headers = example("tlsv-body-weight.json", b), bearer(users["partner"], crt_a)
+    barrier, statuses = threading.Barrier(2), []
+
+    def send():
+        try:
+            barrier.wait()
+            statuses.append(post(Client(), OBS, body, headers).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 201], statuses
+    assert (VitalSign.objects.count(), Alert.objects.count()) == (1, 1)
