@@ -93,8 +93,8 @@ def _sender_elements(sign: VitalSign) -> dict:
     """What the sender gave that Maillage keeps: its identifier, its interpretation."""
     elements = {}
     if sign.identifier:
-        system, _, value = sign.identifier.rpartition("|")
-        elements["identifier"] = [{**({"system": system} if system else {}), "value": value}]
+        system, _, value = sign.identifier.partition("|")
+        elements["identifier"] = [{"system": system, "value": value}]
     if sign.interpretation:
         elements["interpretation"] = [{"coding": [{"system": INTERPRETATION_SYSTEM,
                                                    "code": sign.interpretation}]}]
@@ -290,17 +290,18 @@ def _quantity_value(quantity, expression: str, unit: str, unit_display: str):
 
 
 def _identifier(body: dict) -> str:
-    """``system|value`` of the sender's first identifier ("" when none is sent)."""
-    identifiers = body.get("identifier") or []
-    if not identifiers:
+    """``system|value`` of the sender's first identifier with a system ("" when none): a value
+    without its system means nothing across senders (two partners' « 1 »), so it is neither
+    stored nor used to deduplicate (device + code + moment then)."""
+    first = next((i for i in body.get("identifier") or [] if i.get("system")), None)
+    if first is None:
         return ""
-    first = identifiers[0]
     if not first.get("value"):
-        raise _invalid("Observation.identifier[0].value", "Élément « identifier.value » "
+        raise _invalid("Observation.identifier.value", "Élément « identifier.value » "
                        "manquant : l'identifiant de la mesure chez l'émetteur est attendu.")
-    text = f"{first.get('system') or ''}|{first['value']}"
+    text = f"{first['system']}|{first['value']}"
     if len(text) > 255:
-        raise _invalid("Observation.identifier[0]", "Identifiant de mesure trop long (255 "
+        raise _invalid("Observation.identifier", "Identifiant de mesure trop long (255 "
                                                      "caractères au plus, système compris).")
     return text
 

@@ -95,6 +95,13 @@ class TestIntake:
         assert post(client, OBS, body, partner).status_code == 201
         assert VitalSign.objects.count() == 3
 
+    def test_an_identifier_without_system_is_not_a_key(self, client, person, partner):
+        body = example("tlsv-body-weight.json", person, identifier=[{"value": "1"}])
+        del body["device"]
+        assert post(client, OBS, body, partner).status_code == 201
+        assert post(client, OBS, body, partner).status_code == 201
+        assert list(VitalSign.objects.values_list("identifier", flat=True)) == ["", ""]
+
     def test_one_identifier_for_another_person_is_refused(self, client, users, crt_a, person,
                                                           partner):
         other = shared_file(crt_a, users["doctor"], {Role.DOCTOR})
