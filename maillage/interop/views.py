@@ -207,6 +207,8 @@ def _create(request: HttpRequest, rt: ResourceType, body: dict) -> tuple:
     is one already stored (``Existing``: an idempotent re-post)."""
     obj = rt.create(request, body)
     if isinstance(obj, Existing):
+        # The stored resource is answered (it may differ from what was sent): a read.
+        rt.on_read(request, [obj.obj])
         return obj.obj, 200
     return obj, 201
 

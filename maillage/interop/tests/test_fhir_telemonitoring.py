@@ -15,7 +15,7 @@ from maillage.beneficiaries.models import VitalSign
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, shared_file
 from maillage.beneficiaries.vitals import vital_thresholds_set
 from maillage.care.models import Alert
-from maillage.core.models import Notification
+from maillage.core.models import AuditEvent, Notification
 from maillage.core.roles import Role
 
 from .helpers import bearer, issue
@@ -78,6 +78,9 @@ class TestIntake:
         assert (first.status_code, again.status_code) == (201, 200), again.content
         assert again.json()["id"] == first.json()["id"]
         assert VitalSign.objects.count() == 1
+        # The stored measure answered back is a read of the file.
+        read = AuditEvent.objects.get(action="fhir.observation_read")
+        assert (read.actor, read.beneficiary_public_id) == (users["partner"], person.public_id)
         alert = Alert.objects.get()
         assert alert.vital_sign == VitalSign.objects.get()
         assert alert.kind == "vital_sign" and alert.status == "open"
