@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from maillage.core.access import api, public_api
 from maillage.core.errors import ConflictError, DomainError
-from maillage.core.permissions import has_permission
+from maillage.core.permissions import Perm, has_permission
 from maillage.core.tenancy import get_for_crt
 
 from .fhir.outcome import READS, FhirError, fhir_response, outcomes
@@ -279,7 +279,12 @@ def _transaction_entry(request, index: int, entry: dict, devices: dict) -> dict:
 def transaction_bundle(request: HttpRequest) -> HttpResponse:
     """POST of a Bundle of type ``transaction`` at the base: all or nothing. One bad entry
     and nothing is saved; the OperationOutcome names the entry. Success: a
-    ``transaction-response`` Bundle, one entry per entry sent, in order."""
+    ``transaction-response`` Bundle, one entry per entry sent, in order. Only Observations
+    are written this way: the permission to record them is checked first (each entry's
+    type's permissions again, for when more types are accepted). Declared login-only: the
+    route serves no GET, which the API walk's permission matrix reads."""
+    if not has_permission(request.roles, Perm.VITAL_SIGN_RECORD):
+        raise PermissionDenied("Votre rôle ne permet pas d'enregistrer des mesures.")
     body = _json(request)
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         raise FhirError(400, "Le corps de la requête doit être une ressource Bundle (élément "
