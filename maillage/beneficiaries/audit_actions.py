@@ -40,6 +40,10 @@ class BeneficiaryAction(models.TextChoices):
     VITAL_SIGN_RECORDED = "vital_sign.recorded", "Enregistrement d'une constante"
     VITAL_SIGN_UPDATED = "vital_sign.updated", "Correction d'une constante"
     VITAL_SIGN_RETRACTED = "vital_sign.retracted", "Retrait d'une constante saisie par erreur"
+    VITAL_THRESHOLDS_SET = (
+        "vital_thresholds.set", "Modification des seuils d'alerte des constantes")
+    VITAL_SERIES_VIEWED = (
+        "beneficiary.vital_series_viewed", "Consultation des courbes de constantes")
     DOCUMENT_ADDED = "document.added", "Dépôt d'un document"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Téléchargement d'un document"
     BENEFICIARY_ACCESS_REPORT_PRINTED = (

@@ -3,6 +3,7 @@ Vallée (× scale), with valid but fictitious NIR (test OID), caregivers, care t
 medical sections and AGGIR evaluations giving GIR 1 to 4. Written through the services."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from random import Random
 
 from django.contrib.auth import get_user_model
@@ -322,6 +323,48 @@ def load(ctx: DemoContext) -> None:
         # The care teams and consents of the CRT's files, in one insert per kind (nothing
         # above reads them back).
         team.flush()
+        if key == "anjou_bleu":
+            _telemonitoring(ctx, crt, doctor=doctor)
+
+
+#: The people of CRT Anjou Bleu followed by a connected scale (indices of the load order;
+#: their GP is the demo partner, whose software posts the measures): the first loses weight,
+#: the last weighing falls below the threshold the doctor set (one alert on the on-call
+#: screen); the second stays within it.
+TELEMONITORED = (3, 6)
+
+
+def _telemonitoring(ctx: DemoContext, crt, *, doctor) -> None:
+    """Eight weeks of weights from a connected scale and the doctor's thresholds, for the
+    charts of the file and the on-call screen (through the services: thresholds checked, one
+    alert raised). Own ``Random``: the other draws stay as they were."""
+    from .models import VitalSign
+    from .vitals import vital_sign_record, vital_thresholds_set
+
+    people = list(Beneficiary.objects.filter(crt=crt).order_by("pk"))
+    scale = get_user_model().objects.filter(username="partner").first() or doctor
+    for n, index in enumerate(TELEMONITORED):
+        if index >= len(people):
+            continue
+        b, rng = people[index], Random(f"telemonitoring-{index}")
+        weight = Decimal(rng.randint(620, 750)) / 10
+        ctx.clock(ctx.today - timedelta(days=60))
+        vital_thresholds_set(actor=doctor, beneficiary=b, version=0,
+                             body_weight_low=weight - Decimal("3.2"), heart_rate_high=100)
+        for week in range(8):
+            day = ctx.today - timedelta(days=57 - 7 * week)
+            when = DemoContext.day_at(day, 8, rng.randint(0, 30))
+            ctx.clock(when)
+            loss = (Decimal("0.5") if n == 0 else Decimal("0.1")) * week
+            vital_sign_record(
+                actor=scale, beneficiary=b, kind=VitalSign.Kind.BODY_WEIGHT, measured_at=when,
+                value=weight - loss, source=VitalSign.Source.TELEMONITORING,
+                device="Balance connectée",
+                identifier=f"urn:maillage:demo:balance|{b.public_id}-{week}")
+            vital_sign_record(
+                actor=scale, beneficiary=b, kind=VitalSign.Kind.HEART_RATE, measured_at=when,
+                value=rng.randint(62, 88), source=VitalSign.Source.TELEMONITORING,
+                device="Balance connectée")
 
 
 def _pdf(title: str) -> bytes:

@@ -9,8 +9,17 @@ from maillage.territory.models import Commune, Organization, Professional
 from . import aggir, icope, medical
 from .birthplace import BirthPlaceFormMixin
 from .identity import normalize_matricule
-from .models import Beneficiary, Caregiver, Consent, Document, FreeEvaluation, MedicalRecord
+from .models import (
+    Beneficiary,
+    Caregiver,
+    Consent,
+    Document,
+    FreeEvaluation,
+    MedicalRecord,
+    VitalThresholds,
+)
 from .services import MEDICAL_FIELDS, input_label
+from .vitals import THRESHOLD_FIELDS, threshold_range
 
 
 class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
@@ -229,6 +238,30 @@ def medical_status_fields() -> dict[str, forms.ChoiceField]:
                                               "proposées."},
         )
     return fields
+
+
+def _decimal(value) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+class VitalThresholdsForm(VersionedModelForm):
+    """The alert thresholds of one person's measures (``vitals.vital_thresholds_set`` checks
+    the ranges and low < high, its errors shown next to the field)."""
+
+    class Meta:
+        model = VitalThresholds
+        fields = [f for _, low, high in THRESHOLD_FIELDS for f in (low, high)]
+        localized_fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, low, high in THRESHOLD_FIELDS:
+            least, most, unit = threshold_range(kind)
+            for name in (low, high):
+                self.fields[name].help_text = (
+                    f"Entre {_decimal(least)} et {_decimal(most)} {unit} ; vide : pas de "
+                    "seuil.")
+        self._style_fields()
 
 
 class MedicalForm(VersionedModelForm):

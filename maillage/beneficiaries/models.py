@@ -544,6 +544,8 @@ class VitalSign(TenantModel, VersionedModel):
         BODY_TEMPERATURE = "body_temperature", "Température"
         OXYGEN_SATURATION = "oxygen_saturation", "Saturation en oxygène (SpO2)"
         BLOOD_GLUCOSE = "blood_glucose", "Glycémie capillaire"
+        #: An event, not a measure (no value): a fall detected or declared (SNOMED CT 1912002).
+        FALL = "fall", "Chute"
 
     class Source(models.TextChoices):
         TEAM = "team", "Équipe du CRT"
@@ -563,7 +565,8 @@ class VitalSign(TenantModel, VersionedModel):
     value = models.DecimalField("valeur", max_digits=6, decimal_places=2, null=True, blank=True)
     systolic = models.PositiveSmallIntegerField("systolique", null=True, blank=True)
     diastolic = models.PositiveSmallIntegerField("diastolique", null=True, blank=True)
-    unit = models.CharField("unité (UCUM)", max_length=10)
+    #: Empty for a fall (an event, no value).
+    unit = models.CharField("unité (UCUM)", max_length=10, blank=True)
     measured_at = models.DateTimeField("mesurée le")
     source = models.CharField("source", max_length=15, choices=Source, default=Source.TEAM)
     recorded_by = models.ForeignKey(
@@ -573,6 +576,12 @@ class VitalSign(TenantModel, VersionedModel):
     device = models.CharField("appareil", max_length=200, blank=True)
     status = models.CharField("statut", max_length=20, choices=Status, default=Status.FINAL)
     deleted_at = models.DateTimeField("retirée le", null=True, blank=True)
+    #: The sender's business identifier (FHIR ``Observation.identifier``, ``system|value``):
+    #: a re-post of the same identifier is the same measure (unique per CRT).
+    identifier = models.CharField("identifiant de l'émetteur", max_length=255, blank=True)
+    #: The sender's interpretation code (HL7 v3 ObservationInterpretation: H, L, HH, LL, A, AA…).
+    interpretation = models.CharField("interprétation de l'émetteur", max_length=10,
+                                      blank=True)
 
     class Meta:
         verbose_name = "constante"
@@ -583,9 +592,13 @@ class VitalSign(TenantModel, VersionedModel):
             models.CheckConstraint(
                 condition=Q(kind="blood_pressure", value__isnull=True, systolic__isnull=False,
                             diastolic__isnull=False)
-                | (~Q(kind="blood_pressure") & Q(value__isnull=False, systolic__isnull=True,
-                                                  diastolic__isnull=True)),
+                | Q(kind="fall", value__isnull=True, systolic__isnull=True,
+                    diastolic__isnull=True)
+                | (~Q(kind__in=["blood_pressure", "fall"])
+                   & Q(value__isnull=False, systolic__isnull=True, diastolic__isnull=True)),
                 name="vital_sign_values"),
+            models.UniqueConstraint(fields=["crt", "identifier"], condition=~Q(identifier=""),
+                                    name="vital_sign_identifier"),
         ]
 
     def __str__(self) -> str:
@@ -593,10 +606,58 @@ class VitalSign(TenantModel, VersionedModel):
 
     @property
     def display_value(self) -> str:
+        if self.kind == self.Kind.FALL:
+            return "chute signalée"
         if self.kind == self.Kind.BLOOD_PRESSURE:
             return f"{self.systolic}/{self.diastolic} {self.unit}"
         value = f"{self.value.normalize():f}".replace(".", ",") if self.value is not None else ""
         return f"{value} {self.unit}"
+
+
+class VitalThresholds(TenantModel, VersionedModel):
+    """The alert thresholds of one person's measures, set by the doctor: a measure outside
+    [low, high] of its kind raises one alert for the care team (``vitals.threshold_breach``).
+    A blood pressure's thresholds apply to the systolic pressure. Empty: no threshold."""
+
+    beneficiary = models.OneToOneField(Beneficiary, on_delete=models.CASCADE,
+                                       related_name="vital_thresholds")
+    body_weight_low = models.DecimalField("poids minimal (kg)", max_digits=6, decimal_places=2,
+                                          null=True, blank=True)
+    body_weight_high = models.DecimalField("poids maximal (kg)", max_digits=6, decimal_places=2,
+                                           null=True, blank=True)
+    blood_pressure_low = models.DecimalField("pression systolique minimale (mmHg)",
+                                             max_digits=6, decimal_places=2, null=True,
+                                             blank=True)
+    blood_pressure_high = models.DecimalField("pression systolique maximale (mmHg)",
+                                              max_digits=6, decimal_places=2, null=True,
+                                              blank=True)
+    heart_rate_low = models.DecimalField("fréquence cardiaque minimale (/min)", max_digits=6,
+                                         decimal_places=2, null=True, blank=True)
+    heart_rate_high = models.DecimalField("fréquence cardiaque maximale (/min)", max_digits=6,
+                                          decimal_places=2, null=True, blank=True)
+    body_temperature_low = models.DecimalField("température minimale (°C)", max_digits=6,
+                                               decimal_places=2, null=True, blank=True)
+    body_temperature_high = models.DecimalField("température maximale (°C)", max_digits=6,
+                                                decimal_places=2, null=True, blank=True)
+    oxygen_saturation_low = models.DecimalField("saturation minimale (%)", max_digits=6,
+                                                decimal_places=2, null=True, blank=True)
+    oxygen_saturation_high = models.DecimalField("saturation maximale (%)", max_digits=6,
+                                                 decimal_places=2, null=True, blank=True)
+    blood_glucose_low = models.DecimalField("glycémie minimale (g/L)", max_digits=6,
+                                            decimal_places=2, null=True, blank=True)
+    blood_glucose_high = models.DecimalField("glycémie maximale (g/L)", max_digits=6,
+                                             decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "seuils d'alerte des constantes"
+        verbose_name_plural = "seuils d'alerte des constantes"
+
+    def __str__(self) -> str:
+        return f"Seuils d'alerte — {self.beneficiary.display_name}"
+
+    def bounds(self, kind: str) -> tuple:
+        """(low, high) of ``kind`` (None where unset)."""
+        return getattr(self, f"{kind}_low", None), getattr(self, f"{kind}_high", None)
 
 
 class IcopeScreening(TenantModel):

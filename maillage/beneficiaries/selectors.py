@@ -136,6 +136,21 @@ def latest_vital_signs(*, beneficiary: Beneficiary) -> list:
                   key=lambda sign: order[sign.kind])
 
 
+def vital_series(*, beneficiary: Beneficiary, since) -> dict:
+    """The measures of the period, oldest first (retracted ones left out), the falls apart,
+    and the person's thresholds: what the charts of the file draw (health data)."""
+    from .models import VitalSign, VitalThresholds
+
+    live = list(VitalSign.objects.filter(beneficiary=beneficiary, deleted_at__isnull=True,
+                                         measured_at__gte=since)
+                .select_related("recorded_by").order_by("measured_at", "id"))
+    return {
+        "measures": [s for s in live if s.kind != VitalSign.Kind.FALL],
+        "falls": [s for s in reversed(live) if s.kind == VitalSign.Kind.FALL],
+        "thresholds": VitalThresholds.objects.filter(beneficiary=beneficiary).first(),
+    }
+
+
 def access_log(*, beneficiary: Beneficiary):
     from maillage.core.models import AuditEvent
 

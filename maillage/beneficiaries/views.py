@@ -34,6 +34,7 @@ from .forms import (
     MedicalForm,
     NewBeneficiaryForm,
     SituationForm,
+    VitalThresholdsForm,
 )
 from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document
 
@@ -427,6 +428,74 @@ def medical_edit(request: HttpRequest, public_id) -> HttpResponse:
                  "back_label": "Volet médical"},
         on_success=lambda r: _medical_saved(request, b),
     )
+
+
+#: The periods the charts offer, in days.
+CHART_PERIODS = (30, 90)
+
+
+@require("health.view")
+@require_GET
+def vital_charts(request: HttpRequest, public_id) -> HttpResponse:
+    """The series of each measure over 30 or 90 days, drawn as SVG with the thresholds, and
+    the same values as tables: a read of health data, audited like the medical section."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from . import charts
+
+    b, access = _file(request, public_id)
+    _require_health(access)
+    days = int(request.GET["jours"]) if request.GET.get("jours") in ("30", "90") else 30
+    end = timezone.now()
+    start = end - timedelta(days=days)
+    series = selectors.vital_series(beneficiary=b, since=start)
+    audit_log(actor=request.user, action="beneficiary.vital_series_viewed", obj=b,
+              beneficiary=b, details={"période": f"{days} jours"})
+    return render(request, "beneficiaries/vital_charts.html", {
+        "b": b, "days": days, "periods": CHART_PERIODS, "falls": series["falls"],
+        "thresholds": series["thresholds"],
+        "charts": charts.charts(series["measures"], start=start, end=end,
+                                thresholds=series["thresholds"]),
+        "can_set_thresholds": has_permission(request.roles, "vital_threshold.set"),
+    })
+
+
+@require("vital_threshold.set")
+@require_http_methods(["GET", "POST"])
+def vital_thresholds_edit(request: HttpRequest, public_id) -> HttpResponse:
+    from .models import VitalThresholds
+    from .vitals import THRESHOLD_FIELDS, vital_thresholds_set
+
+    b, access = _file(request, public_id)
+    _require_health(access)
+    current = VitalThresholds.objects.filter(beneficiary=b).first() \
+        or VitalThresholds(crt=b.crt, beneficiary=b)
+    _audit_form_read(request, b, "seuils d'alerte des constantes",
+                     obj=current if current.pk else b)
+
+    def save(data):
+        return vital_thresholds_set(
+            actor=request.user, beneficiary=b, version=data["version"] or 0,
+            **{f: data[f] for _, low, high in THRESHOLD_FIELDS for f in (low, high)})
+
+    charts_url = reverse("beneficiaries:vital_charts", kwargs={"public_id": b.public_id})
+    return run_form(
+        request, VitalThresholdsForm(request.POST or None, instance=current), save,
+        template="core/form_page.html",
+        context={"title": "Seuils d'alerte des constantes", "back_url": charts_url,
+                 "back_label": "Courbes des constantes",
+                 "intro": "Une mesure hors de ces seuils (télésurveillance, partenaire ou "
+                          "équipe) crée une alerte pour le cercle de soins et l'astreinte. "
+                          "La pression artérielle se surveille sur la systolique."},
+        on_success=lambda r: _thresholds_saved(request, b),
+    )
+
+
+def _thresholds_saved(request, b):
+    messages.success(request, "Seuils d'alerte enregistrés.")
+    return redirect("beneficiaries:vital_charts", public_id=b.public_id)
 
 
 def _medical_saved(request, b):

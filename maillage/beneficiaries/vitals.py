@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import Beneficiary, VitalSign
+from .models import Beneficiary, VitalSign, VitalThresholds
 
 Kind = VitalSign.Kind
 
@@ -55,6 +56,24 @@ BP_COMPONENTS = {
     "systolic": ("8480-6", "Systolic blood pressure", 50, 260),
     "diastolic": ("8462-4", "Diastolic blood pressure", 30, 160),
 }
+#: Range of each kind's thresholds a doctor may set (``VitalThresholds``): the plausible
+#: range of the measure itself (a blood pressure's: the systolic one).
+THRESHOLD_KINDS = tuple(KINDS)
+#: HL7 v3 ObservationInterpretation codes that raise an alert (``interpretation`` sent with a
+#: measure), and the severity of the alert each raises.
+INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+ALARMING = {"H": ("medium", "haute"), "L": ("medium", "basse"), "A": ("medium", "anormale"),
+            "HH": ("high", "critique haute"), "LL": ("high", "critique basse"),
+            "AA": ("high", "critique anormale")}
+
+#: Sent inside the recording transaction when a measure calls for an alert (a threshold
+#: crossed, the sender's interpretation, a fall). The care app owns alerts and listens
+#: (``care.apps``): beneficiaries never imports care. Arguments: ``sign``, ``actor``,
+#: ``alert_kind`` (``care.Alert.Kind`` value), ``severity``, ``description`` (French).
+measure_alarm = Signal()
+#: Sent inside the retraction's transaction (``entered-in-error``): ``sign``, ``actor``.
+measure_retracted = Signal()
+
 #: A measure dated a little ahead of the server's clock is accepted (devices' clocks drift).
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -111,7 +130,11 @@ def _apply(sign: VitalSign, *, value, systolic, diastolic, measured_at, device: 
                           field="measured_at")
     if measured_at > timezone.now() + CLOCK_SKEW:
         raise DomainError("La date de la mesure est dans le futur.", field="measured_at")
-    if sign.kind == Kind.BLOOD_PRESSURE:
+    if sign.kind == Kind.FALL:
+        if value is not None or systolic is not None or diastolic is not None:
+            raise DomainError("Chute : un événement, sans valeur mesurée.", field="value")
+        sign.value = sign.systolic = sign.diastolic = None
+    elif sign.kind == Kind.BLOOD_PRESSURE:
         if value is not None:
             raise DomainError("Pression artérielle : donnez la systolique et la diastolique, "
                               "pas une valeur unique.", field="value")
@@ -132,14 +155,18 @@ def _apply(sign: VitalSign, *, value, systolic, diastolic, measured_at, device: 
 @transaction.atomic
 def vital_sign_record(*, actor, beneficiary: Beneficiary, kind: str, measured_at,
                       source: str = VitalSign.Source.TEAM, value=None, systolic=None,
-                      diastolic=None, device: str = "") -> VitalSign:
-    """Record a measure (the caller checked that ``actor`` may write this person's health
-    data: ``beneficiaries_for("health")``)."""
-    if kind not in KINDS:
+                      diastolic=None, device: str = "", identifier: str = "",
+                      interpretation: str = "") -> VitalSign:
+    """Record a measure or a fall event (the caller checked that ``actor`` may write this
+    person's health data: ``beneficiaries_for("health")``), then check it against the
+    person's thresholds (``check_alarm``: one place for the team's measures and the API's)."""
+    if kind not in KINDS and kind != Kind.FALL:
         raise DomainError("Mesure non prise en charge.", field="kind")
     sign = VitalSign(crt=beneficiary.crt, beneficiary=beneficiary, kind=kind,
-                     unit=KINDS[kind].unit, source=source, recorded_by=actor,
-                     created_by=actor, updated_by=actor)
+                     unit=KINDS[kind].unit if kind in KINDS else "", source=source,
+                     recorded_by=actor, created_by=actor, updated_by=actor,
+                     identifier=(identifier or "")[:255],
+                     interpretation=(interpretation or "")[:10])
     _apply(sign, value=value, systolic=systolic, diastolic=diastolic,
            measured_at=measured_at, device=device)
     validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
@@ -147,7 +174,109 @@ def vital_sign_record(*, actor, beneficiary: Beneficiary, kind: str, measured_at
     audit_log(actor=actor, action="vital_sign.recorded", obj=sign, beneficiary=beneficiary,
               details={"mesure": sign.get_kind_display(),
                        "source": sign.get_source_display()})
+    check_alarm(sign, actor=actor)
     return sign
+
+
+def vital_sign_match(*, beneficiary: Beneficiary, kind: str, measured_at, identifier: str = "",
+                     device: str = "") -> VitalSign | None:
+    """The measure already recorded that a post repeats: the same sender identifier in the
+    CRT (whoever the person: the caller refuses another person's); without one, the same
+    device, kind and moment for this person (a retry of a sender that sets no identifier).
+    Without identifier nor device, nothing is matched (two team entries are two measures)."""
+    if identifier:
+        return VitalSign.objects.filter(crt=beneficiary.crt, identifier=identifier).first()
+    if device:
+        return VitalSign.objects.filter(
+            crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, measured_at=measured_at,
+            device=device.strip()[:200], identifier="").order_by("id").first()
+    return None
+
+
+def vital_sign_record_once(*, beneficiary: Beneficiary, kind: str, measured_at,
+                           identifier: str = "", device: str = "",
+                           **fields) -> tuple[VitalSign, bool]:
+    """``vital_sign_record`` unless the post repeats a measure (``vital_sign_match``):
+    (the measure, whether it was created). Two concurrent posts of one identifier: the
+    unique constraint lets one in, the other answers the stored measure."""
+    def match():
+        found = vital_sign_match(beneficiary=beneficiary, kind=kind, measured_at=measured_at,
+                                 identifier=identifier, device=device)
+        if found is not None and (found.beneficiary_id != beneficiary.pk
+                                  or found.kind != kind):
+            raise DomainError("Cet identifiant de mesure est déjà celui d'une autre mesure "
+                              "(autre personne ou autre type) : chaque mesure a le sien.",
+                              field="identifier")
+        return found
+
+    found = match()
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            return vital_sign_record(beneficiary=beneficiary, kind=kind,
+                                     measured_at=measured_at, identifier=identifier,
+                                     device=device, **fields), True
+    except IntegrityError:
+        found = match()
+        if found is None:
+            raise
+        return found, False
+
+
+#: The source as an alert's description says it.
+SOURCE_WORDS = {VitalSign.Source.TEAM: "équipe", VitalSign.Source.PARTNER: "partenaire",
+                VitalSign.Source.TELEMONITORING: "télésurveillance"}
+
+
+def _when(sign: VitalSign) -> str:
+    return (f"{SOURCE_WORDS[sign.source]}, "
+            f"{timezone.localtime(sign.measured_at):%d/%m/%Y %H:%M}")
+
+
+def _measured(sign: VitalSign) -> tuple[str, Decimal]:
+    """What a description says of the measure, and the number thresholds compare."""
+    if sign.kind == Kind.BLOOD_PRESSURE:
+        return f"Pression systolique {sign.systolic} mmHg", Decimal(sign.systolic)
+    info = KINDS[sign.kind]
+    return f"{info.label} {_fmt(sign.value)} {info.unit_display}", sign.value
+
+
+def alarm_for(sign: VitalSign) -> tuple[str, str, str] | None:
+    """(alert kind, severity, French description) when this measure calls for an alert: a
+    fall; a value outside the person's thresholds; the sender's interpretation H, L, HH, LL,
+    A or AA. None otherwise (a retracted measure never alarms)."""
+    if sign.deleted_at is not None:
+        return None
+    if sign.kind == Kind.FALL:
+        return "fall", "high", f"Chute signalée ({_when(sign)})"
+    what, number = _measured(sign)
+    unit = "mmHg" if sign.kind == Kind.BLOOD_PRESSURE else KINDS[sign.kind].unit_display
+    thresholds = VitalThresholds.objects.filter(beneficiary=sign.beneficiary_id).first()
+    low, high = thresholds.bounds(sign.kind) if thresholds else (None, None)
+    breach = None
+    if low is not None and number < low:
+        breach = f"{what} sous le seuil de {_fmt(low)} {unit}"
+    elif high is not None and number > high:
+        breach = f"{what} au-dessus du seuil de {_fmt(high)} {unit}"
+    flagged = ALARMING.get(sign.interpretation)
+    if breach is None and flagged is None:
+        return None
+    severity = flagged[0] if flagged else "medium"
+    text = breach or f"{what} signalée {flagged[1]} par l'émetteur"
+    if breach and flagged:
+        text += f", signalée {flagged[1]} par l'émetteur"
+    return "vital_sign", severity, f"{text} ({_when(sign)})"
+
+
+def check_alarm(sign: VitalSign, *, actor) -> None:
+    """Tell the care app when ``sign`` calls for an alert (it raises at most one per
+    measure)."""
+    alarm = alarm_for(sign)
+    if alarm is not None:
+        alert_kind, severity, description = alarm
+        measure_alarm.send(sender=VitalSign, sign=sign, actor=actor, alert_kind=alert_kind,
+                           severity=severity, description=description)
 
 
 TRACKED = ("value", "systolic", "diastolic", "measured_at", "device", "status")
@@ -170,6 +299,7 @@ def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measur
     sign.status = VitalSign.Status.AMENDED
     validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
     save_versioned(sign, actor=actor, version=version, fields=TRACKED)
+    check_alarm(sign, actor=actor)
     # The fields changed, not their values (a measure is health data: never in the audit).
     audit_log(actor=actor, action="vital_sign.updated", obj=sign, beneficiary=sign.beneficiary,
               details={"mesure": sign.get_kind_display(),
@@ -187,4 +317,82 @@ def vital_sign_retract(*, actor, sign: VitalSign, version: int) -> VitalSign:
     save_versioned(sign, actor=actor, version=version, fields=["status", "deleted_at"])
     audit_log(actor=actor, action="vital_sign.retracted", obj=sign,
               beneficiary=sign.beneficiary, details={"mesure": sign.get_kind_display()})
+    measure_retracted.send(sender=VitalSign, sign=sign, actor=actor)
     return sign
+
+
+# --- Alert thresholds ------------------------------------------------------------------------
+#: The fields of ``VitalThresholds``, kind by kind: (kind, low field, high field).
+THRESHOLD_FIELDS = tuple((kind, f"{kind}_low", f"{kind}_high") for kind in KINDS)
+
+
+def threshold_range(kind: str) -> tuple[Decimal, Decimal, str]:
+    """The range a threshold of ``kind`` must fall in (the plausible range of the measure; a
+    blood pressure's thresholds are systolic) and its unit as shown."""
+    if kind == Kind.BLOOD_PRESSURE:
+        _, _, low, high = BP_COMPONENTS["systolic"]
+        return Decimal(low), Decimal(high), "mmHg"
+    info = KINDS[kind]
+    return info.low, info.high, info.unit_display
+
+
+def _check_thresholds(values: dict) -> dict:
+    checked = {}
+    for kind, low_field, high_field in THRESHOLD_FIELDS:
+        label = "Pression systolique" if kind == Kind.BLOOD_PRESSURE else KINDS[kind].label
+        least, most, unit = threshold_range(kind)
+        for field in (low_field, high_field):
+            raw = values.get(field)
+            if raw in (None, ""):
+                checked[field] = None
+                continue
+            try:
+                number = Decimal(str(raw))
+            except (InvalidOperation, ValueError, TypeError):
+                raise DomainError(f"{label} : le seuil doit être un nombre.",
+                                  field=field) from None
+            if not number.is_finite() or not least <= number <= most:
+                raise DomainError(
+                    f"{label} : un seuil de {_fmt(number)} {unit} n'est pas plausible (attendu "
+                    f"entre {_fmt(least)} et {_fmt(most)} {unit}).", field=field)
+            checked[field] = round(number, 2)
+        low, high = checked[low_field], checked[high_field]
+        if low is not None and high is not None and low >= high:
+            raise DomainError(f"{label} : le seuil bas doit être inférieur au seuil haut.",
+                              field=high_field)
+    return checked
+
+
+@transaction.atomic
+def vital_thresholds_set(*, actor, beneficiary: Beneficiary, version: int,
+                         **values) -> VitalThresholds:
+    """Set the person's alert thresholds (the doctor; the view checked the permission and the
+    file's health face). ``version`` is the one the form showed (0: none existed): a change
+    saved meanwhile is refused (``ConflictError``). Measures recorded from now on are
+    checked; those already recorded are not re-examined."""
+    from maillage.core.errors import ConflictError
+
+    checked = _check_thresholds(values)
+    thresholds = VitalThresholds.objects.select_for_update().filter(
+        beneficiary=beneficiary).first()
+    if thresholds is None:
+        if version:
+            raise ConflictError()
+        thresholds = VitalThresholds(crt=beneficiary.crt, beneficiary=beneficiary,
+                                     created_by=actor, updated_by=actor, **checked)
+        try:
+            with transaction.atomic():
+                thresholds.save()
+        except IntegrityError:  # created by someone else meanwhile
+            raise ConflictError() from None
+        changed = sorted(f for f, v in checked.items() if v is not None)
+    else:
+        before = snapshot(thresholds, checked)
+        for field, value in checked.items():
+            setattr(thresholds, field, value)
+        changed = sorted(changes(before, thresholds))
+        save_versioned(thresholds, actor=actor, version=version, fields=list(checked))
+    # The fields changed, not their values (health data: never in the audit).
+    audit_log(actor=actor, action="vital_thresholds.set", obj=thresholds,
+              beneficiary=beneficiary, details={"champs": changed})
+    return thresholds

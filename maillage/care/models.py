@@ -343,6 +343,7 @@ class Alert(TenantModel, VersionedModel):
         CAREGIVER_EXHAUSTION = "caregiver_exhaustion", "Épuisement de l'aidant"
         EQUIPMENT = "equipment", "Panne d'équipement"
         MISSED_VISIT = "missed_visit", "Passage non réalisé"
+        VITAL_SIGN = "vital_sign", "Constante hors seuil"
         OTHER = "other", "Autre"
 
     class Severity(models.TextChoices):
@@ -374,6 +375,11 @@ class Alert(TenantModel, VersionedModel):
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="+")
     outcome = models.TextField("suites données", blank=True)
+    #: The measure or fall event that raised it (telemonitoring, thresholds): one alert per
+    #: measure, whatever the number of times it is posted.
+    vital_sign = models.OneToOneField("beneficiaries.VitalSign", on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="alert",
+                                      verbose_name="mesure")
 
     class Meta:
         verbose_name = "alerte"

@@ -34,6 +34,7 @@ class Perm(StrEnum):
     HEALTH_VIEW = "health.view"
     HEALTH_EDIT = "health.edit"
     VITAL_SIGN_RECORD = "vital_sign.record"
+    VITAL_THRESHOLD_SET = "vital_threshold.set"
     EVALUATION_RECORD = "evaluation.record"
     SCREENING_RECORD = "screening.record"
     DOCUMENT_ADD = "document.add"
@@ -146,6 +147,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # Vital signs (weight, blood pressure...): measured by the CRT's health professionals, and
     # posted by a partner's software (FHIR Observation); object rule: the file's health face.
     Perm.VITAL_SIGN_RECORD: HEALTH_PROFESSIONALS | {Role.PARTNER},
+    # The alert thresholds of a person's measures (telemonitoring): a medical decision, the
+    # doctor's (object rule: the file's health face, as the medical section).
+    Perm.VITAL_THRESHOLD_SET: frozenset({Role.DOCTOR}),
     Perm.EVALUATION_RECORD: frozenset(
         {Role.DOCTOR, Role.NURSE, Role.OCCUPATIONAL_THERAPIST, Role.PSYCHOLOGIST}
     ),

@@ -6,7 +6,10 @@ from . import views
 
 app_name = "interop"
 
-urlpatterns = [path("metadata", views.metadata, name="metadata")]
+urlpatterns = [
+    path("", views.transaction_bundle, name="transaction"),
+    path("metadata", views.metadata, name="metadata"),
+]
 for _type, (_read, _search) in views.VIEWS.items():
     if _search is not None:  # a type only read by id (Binary) has no search
         urlpatterns.append(path(f"{_type}", _search, name=f"{_type.lower()}_search"))

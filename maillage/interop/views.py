@@ -16,12 +16,12 @@ from django.urls import reverse
 
 from maillage.core.access import api, public_api
 from maillage.core.errors import ConflictError, DomainError
-from maillage.core.permissions import has_permission
+from maillage.core.permissions import Perm, has_permission
 from maillage.core.tenancy import get_for_crt
 
 from .fhir.outcome import READS, FhirError, fhir_response, outcomes
 from .fhir.registry import RESOURCES, capability_statement
-from .fhir.resource import ResourceType
+from .fhir.resource import Existing, ResourceType
 from .fhir.search import CURSOR, RESULT_PARAMS, decode_cursor, encode_cursor, parse_count
 from .fhir.validation import schema_issues
 
@@ -117,17 +117,22 @@ FHIR_JSON_TYPE = "application/fhir+json"
 _IF_MATCH = re.compile(r'^(?:W/)?"(\d+)"$')
 
 
-def _body(request: HttpRequest, rt: ResourceType, id: str | None) -> dict:
-    """The resource sent: ``application/fhir+json`` (415), JSON (400), of this type and, for an
-    update, with the address's id (400), valid against the R4 schema (422)."""
+def _json(request: HttpRequest):
+    """The JSON sent as ``application/fhir+json`` (415 otherwise; 400 when no JSON)."""
     if request.content_type != FHIR_JSON_TYPE:
         sent = request.content_type or "aucun"
         raise FhirError(415, f"Type de contenu non pris en charge : « {sent} ». "
                              f"Envoyez « Content-Type: {FHIR_JSON_TYPE} ».")
     try:
-        body = json.loads(request.body.decode("utf-8"))
+        return json.loads(request.body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise FhirError(400, "Le corps de la requête n'est pas un JSON valide (UTF-8).") from None
+
+
+def _body(request: HttpRequest, rt: ResourceType, id: str | None) -> dict:
+    """The resource sent: ``application/fhir+json`` (415), JSON (400), of this type and, for an
+    update, with the address's id (400), valid against the R4 schema (422)."""
+    body = _json(request)
     if not isinstance(body, dict) or body.get("resourceType") != rt.type:
         raise FhirError(400, f"Le corps de la requête doit être une ressource {rt.type} "
                              "(élément « resourceType »).", expression="resourceType")
@@ -168,8 +173,7 @@ def write(request: HttpRequest, rt: ResourceType, id: str | None = None, *,
     try:
         with transaction.atomic():
             if id is None:
-                obj = rt.create(request, body)
-                status = 201
+                obj, status = _create(request, rt, body)
             else:
                 obj, own = _find(rt, request, id)
                 if not own:
@@ -196,6 +200,136 @@ def write(request: HttpRequest, rt: ResourceType, id: str | None = None, *,
     return fhir_response(rt.serialize(obj, base), status,
                          headers={**headers, "Location": location} if status == 201
                          else headers)
+
+
+def _create(request: HttpRequest, rt: ResourceType, body: dict) -> tuple:
+    """The type's create: (object, 201), or (the stored object, 200) when the resource sent
+    is one already stored (``Existing``: an idempotent re-post)."""
+    obj = rt.create(request, body)
+    if isinstance(obj, Existing):
+        # The stored resource is answered (it may differ from what was sent): a read.
+        rt.on_read(request, [obj.obj])
+        return obj.obj, 200
+    return obj, 201
+
+
+# --- transaction Bundles -------------------------------------------------------------------
+#: What a transaction Bundle may carry: (method, type) → served. A Device (the Mesures de santé
+#: IG's PHD device) is not stored: its name describes the measures that reference it.
+TRANSACTION_ENTRIES = {("POST", "Observation"), ("POST", "Device")}
+_STATUS_TEXT = {200: "200 OK", 201: "201 Created"}
+
+
+def _device_name(device: dict) -> str:
+    names = [n.get("name") for n in device.get("deviceName") or [] if n.get("name")]
+    parts = [device.get("manufacturer"), device.get("modelNumber")]
+    return " — ".join(filter(None, [", ".join(names) or None,
+                                    " ".join(p for p in parts if p) or None]))[:200]
+
+
+def _entry_error(index: int, entry: dict, error: FhirError) -> FhirError:
+    """An entry's refusal, said of the Bundle: which entry, and where in it."""
+    where = f"Entrée n° {index + 1}" + (f" ({entry['fullUrl']})" if entry.get("fullUrl") else "")
+    expression = f"Bundle.entry[{index}]"
+    if error.expression and error.expression.startswith("Bundle.entry"):
+        expression += error.expression.removeprefix("Bundle.entry")
+    elif error.expression:
+        rest = error.expression.partition(".")[2]
+        expression += ".resource" + (f".{rest}" if rest else "")
+    return FhirError(error.status, f"{where} : {error.text} Rien n'a été enregistré.",
+                     code=error.code, expression=expression)
+
+
+def _transaction_entry(request, index: int, entry: dict, devices: dict) -> dict:
+    method = (entry.get("request") or {}).get("method", "")
+    url = (entry.get("request") or {}).get("url", "").strip("/")
+    resource = entry.get("resource")
+    if not isinstance(resource, dict):
+        raise FhirError(400, "l'élément « resource » manque.", expression="Bundle.entry")
+    if (method, url) not in TRANSACTION_ENTRIES or resource.get("resourceType") != url:
+        raise FhirError(400, f"opération « {method} {url} » non prise en charge dans une "
+                             "transaction : seules la création d'Observation (POST "
+                             "Observation) et la description d'un dispositif (POST Device) "
+                             "le sont.", code="not-supported", expression="Bundle.entry.request")
+    if url == "Device":
+        return {"response": {"status": "200 OK", "outcome": {
+            "resourceType": "OperationOutcome", "issue": [{
+                "severity": "information", "code": "informational", "details": {
+                    "text": "Dispositif non conservé : son nom accompagne les mesures qui "
+                            "le citent."}}]}}}
+    rt = RESOURCES[url]
+    if not (has_permission(request.roles, rt.permission)
+            and has_permission(request.roles, rt.write_permission)):
+        raise PermissionDenied("Votre rôle ne permet pas d'enregistrer cette ressource.")
+    reference = (resource.get("device") or {}).get("reference")
+    if reference in devices and not resource["device"].get("display"):
+        resource = {**resource, "device": {**resource["device"],
+                                           "display": devices[reference]}}
+    obj, status = _create(request, rt, resource)
+    base = base_url(request)
+    return {"fullUrl": f"{base}{rt.type}/{obj.public_id}", "response": {
+        "status": _STATUS_TEXT[status],
+        "location": f"{rt.type}/{obj.public_id}/_history/{getattr(obj, 'version', 1)}",
+        "etag": f'W/"{getattr(obj, "version", 1)}"',
+        "lastModified": obj.updated_at.isoformat()}}
+
+
+@outcomes(methods=("POST",))
+@api()
+def transaction_bundle(request: HttpRequest) -> HttpResponse:
+    """POST of a Bundle of type ``transaction`` at the base: all or nothing. One bad entry
+    and nothing is saved; the OperationOutcome names the entry. Success: a
+    ``transaction-response`` Bundle, one entry per entry sent, in order. Only Observations
+    are written this way: the permission to record them is checked first (each entry's
+    type's permissions again, for when more types are accepted). Declared login-only: the
+    route serves no GET, which the API walk's permission matrix reads."""
+    if not has_permission(request.roles, Perm.VITAL_SIGN_RECORD):
+        raise PermissionDenied("Votre rôle ne permet pas d'enregistrer des mesures.")
+    body = _json(request)
+    if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+        raise FhirError(400, "Le corps de la requête doit être une ressource Bundle (élément "
+                             "« resourceType »).", expression="resourceType")
+    if body.get("type") != "transaction":
+        raise FhirError(400, "Seuls les Bundle de type « transaction » sont acceptés à la "
+                             "racine de l'API (tout ou rien).", expression="Bundle.type",
+                        code="not-supported")
+    issues = schema_issues(body)
+    if issues:
+        (expression, text), *more = issues
+        raise FhirError(422, text, expression=expression, more=more, code="structure")
+    entries = body.get("entry") or []
+    if not entries:
+        raise FhirError(400, "Bundle vide : au moins une entrée est attendue.",
+                        expression="Bundle.entry")
+    devices = {}
+    for entry in entries:
+        resource = entry.get("resource") or {}
+        if resource.get("resourceType") == "Device":
+            name = _device_name(resource) or "Dispositif"
+            for key in filter(None, [entry.get("fullUrl"),
+                                     resource.get("id") and f"Device/{resource['id']}"]):
+                devices[key] = name
+    answers = []
+    with transaction.atomic():
+        for index, entry in enumerate(entries):
+            try:
+                answers.append(_transaction_entry(request, index, entry, devices))
+            except FhirError as error:
+                raise _entry_error(index, entry, error) from None
+            except ConflictError:
+                raise _entry_error(index, entry, FhirError(
+                    409, "conflit d'écriture simultanée : renvoyez la transaction.")) from None
+            except DomainError as error:
+                raise _entry_error(index, entry, FhirError(
+                    422, error.message, code="business-rule")) from None
+            except PermissionDenied as denied:
+                raise _entry_error(index, entry, FhirError(403, str(denied))) from None
+            except Http404:
+                raise _entry_error(index, entry, FhirError(
+                    404, "aucune personne ne correspond à cette référence, ou vous n'y avez "
+                         "pas accès.")) from None
+    return fhir_response({"resourceType": "Bundle", "type": "transaction-response",
+                          "entry": answers})
 
 
 def run_search(request: HttpRequest, rt: ResourceType) -> dict:

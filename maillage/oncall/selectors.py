@@ -277,6 +277,29 @@ def figures(*, crt, months: int = 6, today: date | None = None) -> dict:
     }
 
 
+#: How many open alerts the on-call screen lists (the most recent; the rest: the alerts page).
+SCREEN_ALERTS = 15
+
+
+def screen_alerts(*, crt, user, roles) -> dict:
+    """The open alerts (not resolved) of the people whose alerts this responder may read
+    (the file's liaison face), most severe then newest first: what the on-call screen shows
+    at a glance (telemonitoring thresholds, falls, the team's alerts)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from maillage.beneficiaries.access import liaison_visible_beneficiaries
+    from maillage.care.models import Alert
+    from maillage.care.selectors import open_alerts
+
+    rank = Case(*(When(severity=s, then=Value(i)) for i, s in enumerate(
+        [Alert.Severity.CRITICAL, Alert.Severity.HIGH, Alert.Severity.MEDIUM,
+         Alert.Severity.LOW])), output_field=IntegerField())
+    rows = list(open_alerts(crt=crt).filter(
+        beneficiary__in=liaison_visible_beneficiaries(crt=crt, user=user, roles=roles))
+        .annotate(rank=rank).order_by("rank", "-created_at")[:SCREEN_ALERTS + 1])
+    return {"alerts": rows[:SCREEN_ALERTS], "more_alerts": len(rows) > SCREEN_ALERTS}
+
+
 def person_essentials(*, beneficiary, with_health: bool) -> dict:
     """What the on-call screen shows of one person: contacts always; the medical essentials,
     open alerts and last notes only with access to health data (the view audits that read)."""

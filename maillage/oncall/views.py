@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from maillage.beneficiaries.access import file_access, visible_beneficiaries
 from maillage.beneficiaries.elsewhere import other_crts_matching
 from maillage.core.access import require
-from maillage.core.audit import audit_log
+from maillage.core.audit import audit_log, audit_log_many
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
@@ -61,7 +61,14 @@ def screen(request: HttpRequest) -> HttpResponse:
     elsewhere = other_crts_matching(
         request=request, permission="oncall.respond",
         matching=lambda qs: selectors.matching(qs, query)) if query else []
+    alerts = selectors.screen_alerts(crt=request.crt, user=request.user, roles=request.roles)
+    # Their descriptions are clinical text: a read of each person's alerts, as their page.
+    audit_log_many(actor=request.user, events=[
+        {"action": "alerts.viewed", "crt": request.crt, "obj": b, "beneficiary": b,
+         "details": {"écran": "astreinte"}}
+        for b in {a.beneficiary_id: a.beneficiary for a in alerts["alerts"]}.values()])
     return render(request, "oncall/screen.html", {
+        **alerts,
         "query": query, "results": results, "searched": bool(query), "elsewhere": elsewhere,
         "on_call": selectors.on_call_now(crt=request.crt),
         "contacts": selectors.contacts(crt=request.crt),

@@ -80,7 +80,7 @@ def _alert_recipients(beneficiary: Beneficiary):
 
 @transaction.atomic
 def alert_raise(*, actor, beneficiary: Beneficiary, kind: str, severity: str,
-                description: str, assignee=None) -> Alert:
+                description: str, assignee=None, vital_sign=None) -> Alert:
     from django.urls import reverse
 
     from maillage.core.notifications import notify
@@ -92,9 +92,9 @@ def alert_raise(*, actor, beneficiary: Beneficiary, kind: str, severity: str,
                           field="assignee")
     alert = Alert(crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, severity=severity,
                   description=description.strip(), raised_by=actor, assignee=assignee,
-                  created_by=actor, updated_by=actor)
+                  created_by=actor, updated_by=actor, vital_sign=vital_sign)
     validate(alert, exclude=["crt", "beneficiary", "raised_by", "assignee", "created_by",
-                             "updated_by", "acknowledged_by", "resolved_by"])
+                             "updated_by", "acknowledged_by", "resolved_by", "vital_sign"])
     alert.save()
     audit_log(actor=actor, action="alert.raised", obj=alert, beneficiary=beneficiary,
               details={"type": alert.get_kind_display(), "gravité": alert.get_severity_display()})
@@ -141,3 +141,28 @@ def alert_resolve(*, actor, alert: Alert, version: int, outcome: str) -> Alert:
     timeline_add(beneficiary=alert.beneficiary, kind="alert.resolved", actor=actor,
                  title=f"Alerte résolue : {alert.get_kind_display().lower()}")
     return alert
+
+
+# --- Alerts raised by measures (telemonitoring, thresholds) --------------------------------
+#: The outcome written on an alert whose measure the sender retracted.
+RETRACTED_OUTCOME = ("Mesure retirée par l'émetteur (saisie erronée) : alerte close "
+                     "automatiquement.")
+
+
+def alert_for_measure(*, sign, actor, alert_kind: str, severity: str,
+                      description: str, **_) -> Alert | None:
+    """The ``beneficiaries.vitals.measure_alarm`` receiver: ONE alert per measure (a measure
+    corrected or posted again raises none more), for the care team and the on-call screen."""
+    if Alert.objects.filter(vital_sign=sign).exists():
+        return None
+    return alert_raise(actor=actor, beneficiary=sign.beneficiary, kind=alert_kind,
+                       severity=severity, description=description, vital_sign=sign)
+
+
+def alert_measure_retracted(*, sign, actor, **_) -> None:
+    """The ``measure_retracted`` receiver: the alert the measure raised, if still open, is
+    resolved with a note saying why (kept, not deleted: the team may have acted on it)."""
+    alert = Alert.objects.filter(vital_sign=sign).exclude(status=Alert.Status.RESOLVED).first()
+    if alert is not None:
+        alert_resolve(actor=actor, alert=alert, version=alert.version,
+                      outcome=RETRACTED_OUTCOME)

@@ -95,6 +95,8 @@ OBJECT_ROUTES = {
     "beneficiaries:consent_withdraw": _file_item(lambda b: consent(b)),
     "beneficiaries:medical": _file,
     "beneficiaries:medical_edit": _file,
+    "beneficiaries:vital_charts": _file,
+    "beneficiaries:vital_thresholds_edit": _file,
     "beneficiaries:aggir_create": _file,
     "beneficiaries:icope_create": _file,
     "beneficiaries:free_evaluation_create": _file,

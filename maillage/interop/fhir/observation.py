@@ -19,8 +19,10 @@ from maillage.beneficiaries.access import (
 from maillage.beneficiaries.models import AggirEvaluation, VitalSign
 from maillage.beneficiaries.vitals import (
     BP_COMPONENTS,
+    INTERPRETATION_SYSTEM,
     KINDS,
-    vital_sign_record,
+    vital_sign_match,
+    vital_sign_record_once,
     vital_sign_retract,
     vital_sign_update,
 )
@@ -30,7 +32,7 @@ from maillage.core.roles import Role
 from maillage.core.tenancy import get_for_crt
 
 from .outcome import FhirError
-from .resource import FR_CORE, ResourceType, Source, audited_reads
+from .resource import FR_CORE, Existing, ResourceType, Source, audited_reads
 from .search import NOTHING, SearchParam, date_q, reference_q, split_token
 
 LOINC = "http://loinc.org"
@@ -43,6 +45,11 @@ AGGIR_CODE = "GIR"
 AGGIR_DISPLAY = "Groupe iso-ressources (grille AGGIR)"
 #: Pulse oximetry: the HL7 oxygen saturation profile's second code, accepted on input.
 PULSE_OXIMETRY = "59408-5"
+#: A fall (detected by a device or declared): SNOMED CT 1912002 « Fall » — the Télésurveillance
+#: IG defines no code of its own for it. An event: no value, or ``valueBoolean`` true.
+SNOMED = "http://snomed.info/sct"
+FALL_CODE = "1912002"
+FALL_DISPLAY = "Fall"
 
 Kind = VitalSign.Kind
 PROFILES = {
@@ -55,9 +62,9 @@ PROFILES = {
 }
 #: category code of each kind (glucose is not a vital sign).
 CATEGORIES = {kind: "laboratory" if kind == Kind.BLOOD_GLUCOSE else "vital-signs"
-              for kind in KINDS}
+              for kind in KINDS} | {Kind.FALL: "activity"}
 CATEGORY_DISPLAY = {"vital-signs": "Vital Signs", "laboratory": "Laboratory",
-                    "survey": "Survey"}
+                    "survey": "Survey", "activity": "Activity"}
 #: LOINC code → kind (input).
 KIND_BY_CODE = {info.loinc: kind for kind, info in KINDS.items()} | {
     PULSE_OXIMETRY: Kind.OXYGEN_SATURATION}
@@ -82,7 +89,43 @@ def _person(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
+def _sender_elements(sign: VitalSign) -> dict:
+    """What the sender gave that Maillage keeps: its identifier, its interpretation."""
+    elements = {}
+    if sign.identifier:
+        system, _, value = sign.identifier.partition("|")
+        elements["identifier"] = [{"system": system, "value": value}]
+    if sign.interpretation:
+        elements["interpretation"] = [{"coding": [{"system": INTERPRETATION_SYSTEM,
+                                                   "code": sign.interpretation}]}]
+    return elements
+
+
+def serialize_fall(sign: VitalSign) -> dict:
+    resource = {
+        "resourceType": "Observation",
+        "id": str(sign.public_id),
+        **_sender_elements(sign),
+        "meta": {"versionId": str(sign.version), "lastUpdated": sign.updated_at.isoformat()},
+        "status": sign.status,
+        "category": _category(CATEGORIES[Kind.FALL]),
+        "code": {"coding": [{"system": SNOMED, "code": FALL_CODE, "display": FALL_DISPLAY}],
+                 "text": "Chute"},
+        "subject": {"reference": f"Patient/{sign.beneficiary.public_id}"},
+        "effectiveDateTime": sign.measured_at.isoformat(),
+        "issued": sign.created_at.isoformat(),
+        "performer": [{"display": f"{_person(sign.recorded_by)} "
+                                  f"({sign.get_source_display()})"}],
+        "valueBoolean": True,
+    }
+    if sign.device:
+        resource["device"] = {"display": sign.device}
+    return resource
+
+
 def serialize_vital_sign(sign: VitalSign, base_url: str = "") -> dict:
+    if sign.kind == Kind.FALL:
+        return serialize_fall(sign)
     info = KINDS[sign.kind]
     codings = [{"system": LOINC, "code": info.loinc, "display": info.display}]
     if sign.kind == Kind.OXYGEN_SATURATION:
@@ -98,6 +141,7 @@ def serialize_vital_sign(sign: VitalSign, base_url: str = "") -> dict:
         "status": sign.status,
         "category": _category(CATEGORIES[sign.kind]),
         "code": {"coding": codings, "text": info.label},
+        **_sender_elements(sign),
         "subject": {"reference": f"Patient/{sign.beneficiary.public_id}"},
         "effectiveDateTime": sign.measured_at.isoformat(),
         "issued": sign.created_at.isoformat(),
@@ -153,6 +197,8 @@ def aggir_queryset(request):
 
 def vital_code_q(value: str) -> Q:
     system, code = split_token(value)
+    if system in (None, "", SNOMED) and code == FALL_CODE:
+        return Q(kind=Kind.FALL)
     if system not in (None, "", LOINC) or code not in KIND_BY_CODE:
         return NOTHING
     return Q(kind=KIND_BY_CODE[code])
@@ -203,7 +249,12 @@ EXPRESSIONS = {
     "measured_at": "Observation.effectiveDateTime",
     "kind": "Observation.code",
     "device": "Observation.device",
+    "identifier": "Observation.identifier",
 }
+#: The statuses a post may carry: a measure (``final``, ``amended``, ``corrected``), or the
+#: retraction of one sent before (``entered-in-error``, found by its identifier).
+POSTED_STATUSES = {"final", "amended", "corrected"}
+RETRACTED = "entered-in-error"
 
 
 def _invalid(expression: str, text: str) -> FhirError:
@@ -215,9 +266,12 @@ def _kind(body: dict) -> str:
     for coding in codings:
         if coding.get("system") == LOINC and coding.get("code") in KIND_BY_CODE:
             return KIND_BY_CODE[coding["code"]]
+        if coding.get("system") == SNOMED and coding.get("code") == FALL_CODE:
+            return Kind.FALL
     accepted = ", ".join(f"{info.loinc} ({info.label.lower()})" for info in KINDS.values())
     raise _invalid("Observation.code", "Code de mesure non pris en charge : un code LOINC "
-                                       f"parmi {accepted} est attendu.")
+                                       f"parmi {accepted} est attendu, ou le code SNOMED CT "
+                                       f"{FALL_CODE} (chute).")
 
 
 def _quantity_value(quantity, expression: str, unit: str, unit_display: str):
@@ -225,10 +279,44 @@ def _quantity_value(quantity, expression: str, unit: str, unit_display: str):
         raise _invalid(f"{expression}.value", f"Élément « {expression}.value » manquant : la "
                                               "valeur mesurée est attendue.")
     if quantity.get("system") != UCUM or quantity.get("code") != unit:
-        raise _invalid(f"{expression}.code", f"Unité non prise en charge : « {unit} » "
-                                             f"({unit_display}) du système UCUM ({UCUM}) est "
-                                             "attendue.")
+        # Another unit (lb for kg…) is a malformed request, not a business refusal: 400, and
+        # no conversion on our side (the sender knows its device).
+        sent = quantity.get("code") or quantity.get("unit") or "aucune"
+        raise FhirError(400, f"Unité « {sent} » non prise en charge : « {unit} » "
+                             f"({unit_display}) du système UCUM ({UCUM}) est attendue ; "
+                             "convertissez la valeur avant l'envoi.",
+                        expression=f"{expression}.code", code="value")
     return quantity["value"]
+
+
+def _identifier(body: dict) -> str:
+    """``system|value`` of the sender's first identifier with a system ("" when none): a value
+    without its system means nothing across senders (two partners' « 1 »), so it is neither
+    stored nor used to deduplicate (device + code + moment then)."""
+    first = next((i for i in body.get("identifier") or [] if i.get("system")), None)
+    if first is None:
+        return ""
+    if not first.get("value"):
+        raise _invalid("Observation.identifier.value", "Élément « identifier.value » "
+                       "manquant : l'identifiant de la mesure chez l'émetteur est attendu.")
+    text = f"{first['system']}|{first['value']}"
+    if len(text) > 255:
+        raise _invalid("Observation.identifier", "Identifiant de mesure trop long (255 "
+                                                     "caractères au plus, système compris).")
+    return text
+
+
+def _interpretation(body: dict) -> str:
+    for concept in body.get("interpretation") or []:
+        for coding in concept.get("coding") or []:
+            if coding.get("system") == INTERPRETATION_SYSTEM and coding.get("code"):
+                return coding["code"][:10]
+    return ""
+
+
+def _device(body: dict) -> str:
+    device = body.get("device") or {}
+    return (device.get("display") or device.get("reference") or "").strip()
 
 
 def _effective(body: dict) -> datetime:
@@ -256,17 +344,27 @@ def _subject_id(body: dict, resource_type: str = "Observation") -> str:
     return public_id
 
 
-def _parse(body: dict) -> dict:
+def _parse(body: dict, *, retraction: bool = False) -> dict:
     """The service's arguments from the Observation sent (422 naming the element)."""
-    if body.get("status") not in {"final", "amended"}:
+    allowed = POSTED_STATUSES | ({RETRACTED} if retraction else set())
+    if body.get("status") not in allowed:
         raise _invalid("Observation.status", "Statut non pris en charge : « final » (ou "
                                              "« amended ») est attendu ; pour retirer une "
-                                             "mesure, utilisez DELETE.")
+                                             "mesure, utilisez DELETE ou renvoyez-la avec "
+                                             "« entered-in-error » et son identifiant.")
     kind = _kind(body)
-    info = KINDS[kind]
-    args = {"kind": kind, "measured_at": _effective(body),
-            "device": ((body.get("device") or {}).get("display") or "")}
+    args = {"kind": kind, "measured_at": _effective(body), "device": _device(body),
+            "identifier": _identifier(body), "interpretation": _interpretation(body)}
     expressions = dict(EXPRESSIONS)
+    if body.get("status") == RETRACTED:
+        return {"args": args, "expressions": expressions, "retract": True}
+    if kind == Kind.FALL:
+        if any(key.startswith("value") and key != "valueBoolean" for key in body) \
+                or body.get("valueBoolean") is False:
+            raise _invalid("Observation.value[x]", "Chute : un événement, sans valeur (ou "
+                                                   "« valueBoolean » vrai).")
+        return {"args": args, "expressions": expressions, "retract": False}
+    info = KINDS[kind]
     if kind == Kind.BLOOD_PRESSURE:
         if "valueQuantity" in body:
             raise _invalid("Observation.valueQuantity", "Pression artérielle : les valeurs se "
@@ -289,7 +387,7 @@ def _parse(body: dict) -> dict:
         args["value"] = _quantity_value(body.get("valueQuantity"),
                                         "Observation.valueQuantity", info.unit,
                                         info.unit_display)
-    return {"args": args, "expressions": expressions}
+    return {"args": args, "expressions": expressions, "retract": False}
 
 
 def _service(call, expressions: dict):
@@ -302,21 +400,62 @@ def _service(call, expressions: dict):
 
 
 def _source(request, body: dict) -> str:
-    if (body.get("device") or {}).get("display"):
+    if _device(body):
         return VitalSign.Source.TELEMONITORING
     if Role.PARTNER in request.roles:
         return VitalSign.Source.PARTNER
     return VitalSign.Source.TEAM
 
 
-def create(request, body: dict) -> VitalSign:
-    parsed = _parse(body)
+def _subject(request, body: dict):
+    """The person the Observation is about, among those whose health data the token's account
+    may write (the file's health face, as every Observation write): ``subject.reference``
+    (``Patient/<id>``: 404 when not found) or ``subject.identifier`` (the INS of a qualified
+    identity or the local id, ``urn:ietf:rfc:3986`` + ``urn:uuid:<id>``: 400 when none
+    matches), as the Mesures de santé IG's bundles send it."""
+    from .patient import identifier_q
+
     people = beneficiaries_for("health", crt=request.crt, user=request.user,
                                roles=request.roles)
-    beneficiary = get_for_crt(people, request.crt, _subject_id(body))
-    return _service(lambda: vital_sign_record(
+    subject = body.get("subject") or {}
+    identifier = subject.get("identifier")
+    if identifier and not subject.get("reference"):
+        system, value = identifier.get("system") or "", identifier.get("value") or ""
+        found = list(people.filter(identifier_q(f"{system}|{value}"))[:2]) if value else []
+        if len(found) != 1:
+            raise FhirError(400, "Élément « subject.identifier » : aucune personne ne "
+                                 "correspond (INS d'une identité qualifiée, ou identifiant "
+                                 "local urn:uuid:<id>, d'une personne que ce compte suit).",
+                            expression="Observation.subject.identifier", code="not-found")
+        return found[0]
+    return get_for_crt(people, request.crt, _subject_id(body))
+
+
+def _retract_posted(request, beneficiary, parsed: dict):
+    """A post with status ``entered-in-error``: the measure sent before under the same
+    identifier (or device, code and moment) is retracted, its alert closed."""
+    args = parsed["args"]
+    sign = vital_sign_match(beneficiary=beneficiary, kind=args["kind"],
+                            measured_at=args["measured_at"], identifier=args["identifier"],
+                            device=args["device"])
+    if sign is None or sign.beneficiary_id != beneficiary.pk:
+        raise _invalid("Observation.identifier", "Aucune mesure envoyée sous cet identifiant "
+                       "(ou ce dispositif, ce code et cette date) : rien à retirer.")
+    if sign.deleted_at is None:
+        vital_sign_retract(actor=request.user, sign=sign, version=sign.version)
+    return Existing(sign)
+
+
+def create(request, body: dict):
+    parsed = _parse(body, retraction=True)
+    beneficiary = _subject(request, body)
+    if parsed["retract"]:
+        return _retract_posted(request, beneficiary, parsed)
+    sign, created = _service(lambda: vital_sign_record_once(
         actor=request.user, beneficiary=beneficiary, source=_source(request, body),
         **parsed["args"]), parsed["expressions"])
+    # A re-post of a measure already stored answers it (200): no second measure nor alert.
+    return sign if created else Existing(sign)
 
 
 def update(request, sign: VitalSign, body: dict, version: int) -> VitalSign:
@@ -324,8 +463,9 @@ def update(request, sign: VitalSign, body: dict, version: int) -> VitalSign:
     if _subject_id(body) != str(sign.beneficiary.public_id):
         raise _invalid("Observation.subject", "On ne change pas la personne d'une mesure : "
                                               "retirez-la et enregistrez-en une nouvelle.")
+    args = {k: v for k, v in parsed["args"].items() if k not in ("identifier", "interpretation")}
     return _service(lambda: vital_sign_update(actor=request.user, sign=sign, version=version,
-                                              **parsed["args"]), parsed["expressions"])
+                                              **args), parsed["expressions"])
 
 
 def delete(request, sign: VitalSign, version: int) -> VitalSign:
@@ -352,7 +492,15 @@ OBSERVATION = ResourceType(
         f"{AGGIR_SYSTEM}), des personnes dont le compte du jeton voit les données de santé "
         "(professionnels de santé du cercle de soins ; partenaires de santé selon le "
         "consentement). Création, correction (If-Match) et retrait (DELETE : statut "
-        "entered-in-error, puis 410) des constantes ; les GIR se lisent seulement."),
+        "entered-in-error, puis 410) des constantes ; les GIR se lisent seulement. "
+        "Télésurveillance : chute (SNOMED CT 1912002, sans valeur ou valueBoolean vrai) ; "
+        "personne désignée par subject.reference ou subject.identifier (INS d'une identité "
+        "qualifiée, ou identifiant local) ; un identifier (system|value) déjà reçu renvoie la "
+        "mesure enregistrée (200), sans doublon ni seconde alerte (sans identifier : même "
+        "dispositif, code et date) ; un envoi « entered-in-error » du même identifier retire "
+        "la mesure et clôt son alerte ; interpretation H, L, HH, LL, A, AA ou une valeur hors "
+        "des seuils de la personne crée une alerte ; unité autre que l'unité UCUM attendue : "
+        "400."),
     search_params=(
         SearchParam("patient", "reference",
                     "La personne : Patient/<id> (ou l'identifiant seul).", _patient_q,

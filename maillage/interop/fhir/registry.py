@@ -51,13 +51,16 @@ def capability_statement(base_url: str) -> dict:
                              "une ressource les déclare : corps application/fhir+json, "
                              "« If-Match: W/\"<versionId>\" » obligatoire pour update et "
                              "delete (412 sans lui ou s'il est périmé). Profils FR Core. "
-                             "Erreurs : OperationOutcome.",
+                             "Bundle de type « transaction » (POST à la racine) : création "
+                             "d'Observation, tout ou rien (télésurveillance, guide « Mesures "
+                             "de santé »). Erreurs : OperationOutcome.",
             "security": {
                 "cors": False,
                 "description": "Jeton porteur (en-tête « Authorization: Bearer <jeton> ») lié "
                                "à un compte membre du CRT, créé par la coordination ; "
                                "mêmes droits, consentements et traçabilité que les écrans.",
             },
+            "interaction": [{"code": "transaction"}],
             "resource": [{
                 "type": rt.type,
                 "supportedProfile": list(rt.profiles),

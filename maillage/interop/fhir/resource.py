@@ -18,6 +18,14 @@ FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
 
 
 @dataclass(frozen=True)
+class Existing:
+    """What a ``create`` returns when the resource sent is one already stored (an idempotent
+    re-post: same business identifier): the API answers it with 200, not 201."""
+
+    obj: Any
+
+
+@dataclass(frozen=True)
 class Source:
     """One more model served under a type (e.g. Observation: vital signs and AGGIR GIRs): its
     rows this requester may see, and each search parameter as a condition on that model. A
