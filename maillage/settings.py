@@ -451,3 +451,23 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # monthly refresh (territory/tasks.py) runs only when it is set.
 ESANTE_API_URL = env.str("ESANTE_API_URL", default="https://gateway.api.esante.gouv.fr/fhir/v2")
 ESANTE_API_KEY = env.str("ESANTE_API_KEY", default="")
+
+# The CRT's MSSanté mailbox read by IMAP (interop/mssante_inbox.py): the GPs' answers to
+# prescription requests arrive there. Polled every 5 minutes when a host is set. Security:
+# "ssl" (implicit TLS, port 993), "starttls", or "none" (local tests only). A client
+# certificate (IGC Santé, for an organisational box) and a CA bundle may be given as files.
+MSSANTE_IMAP_HOST = env.str("MSSANTE_IMAP_HOST", default="")
+MSSANTE_IMAP_PORT = env.int("MSSANTE_IMAP_PORT", default=993)
+MSSANTE_IMAP_SECURITY = env.str("MSSANTE_IMAP_SECURITY", default="ssl")
+MSSANTE_IMAP_USER = env.str("MSSANTE_IMAP_USER", default="")
+MSSANTE_IMAP_PASSWORD = env.str("MSSANTE_IMAP_PASSWORD", default="")
+MSSANTE_IMAP_FOLDER = env.str("MSSANTE_IMAP_FOLDER", default="INBOX")
+MSSANTE_IMAP_CA_FILE = env.str("MSSANTE_IMAP_CA_FILE", default="")
+MSSANTE_IMAP_CERT_FILE = env.str("MSSANTE_IMAP_CERT_FILE", default="")
+MSSANTE_IMAP_KEY_FILE = env.str("MSSANTE_IMAP_KEY_FILE", default="")
+MSSANTE_IMAP_TIMEOUT = env.int("MSSANTE_IMAP_TIMEOUT", default=30)
+MSSANTE_MAX_ATTACHMENT_BYTES = env.int("MSSANTE_MAX_ATTACHMENT_MB", default=10) * 1024 * 1024
+# Prescription requests to the GP (care/services/prescriptions.py): reminded after this many
+# days without an answer, at most this many times.
+PRESCRIPTION_REMINDER_DAYS = env.int("PRESCRIPTION_REMINDER_DAYS", default=7)
+PRESCRIPTION_MAX_REMINDERS = env.int("PRESCRIPTION_MAX_REMINDERS", default=3)

@@ -159,6 +159,7 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_consent": has_permission(request.roles, "consent.manage"),
         "can_access_log": has_permission(request.roles, "beneficiary.access_log"),
         "can_mssante": has_permission(request.roles, "mssante.send"),
+        "can_prescriptions": has_permission(request.roles, "prescription.view"),
         "can_portal_accounts": has_permission(request.roles, "portal.accounts"),
         "can_document": has_permission(request.roles, "document.add"),
         "can_evaluate": access.health and has_permission(request.roles, "evaluation.record"),

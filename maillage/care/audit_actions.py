@@ -50,6 +50,17 @@ class CareAction(models.TextChoices):
         "Téléchargement d'une pièce jointe de conversation",
     )
     TELEHEALTH_RECORDED = "telehealth.recorded", "Acte de télésanté enregistré"
+    PRESCRIPTION_REQUESTED = (
+        "prescription.requested",
+        "Demande de prescription envoyée au médecin traitant (MSSanté)",
+    )
+    PRESCRIPTION_REMINDED = "prescription.reminded", "Relance d'une demande de prescription"
+    PRESCRIPTION_ANSWERED = (
+        "prescription.answered",
+        "Réponse du médecin à une demande de prescription jointe au dossier",
+    )
+    PRESCRIPTION_CANCELLED = "prescription.cancelled", "Annulation d'une demande de prescription"
+    PRESCRIPTIONS_VIEWED = "prescriptions.viewed", "Consultation des demandes de prescription"
     TELEHEALTH_VIEWED = "telehealth.viewed", "Consultation des actes de télésanté"
     TELEHEALTH_OVERVIEW_VIEWED = (
         "telehealth.overview_viewed",

@@ -9,7 +9,16 @@ from maillage.core.selectors import team_member_users
 from maillage.outreach.models import Attendee
 from maillage.territory.models import Organization, Professional
 
-from .models import Alert, CarePlanVersion, Domain, Goal, LiaisonNote, Service, TelehealthAct
+from .models import (
+    Alert,
+    CarePlanVersion,
+    Domain,
+    Goal,
+    LiaisonNote,
+    PrescriptionRequest,
+    Service,
+    TelehealthAct,
+)
 
 
 class ServiceForm(VersionedModelForm):
@@ -373,3 +382,23 @@ class TerritoryTelehealthForm(TelehealthForm):
     def set_querysets(self) -> None:
         self.fields["attendee"].queryset = self._people.select_related("commune").order_by(
             "last_name", "first_name")
+
+
+class PrescriptionRequestForm(BootstrapFormMixin, forms.Form):
+    """What the GP is asked for; the letter adds the person's identity and the reference."""
+
+    kind = forms.ChoiceField(label="Objet de la demande",
+                             choices=[("", "—")] + PrescriptionRequest.Kind.choices)
+    details = forms.CharField(
+        label="Ce qui est demandé", max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Par exemple : renouvellement des soins infirmiers (toilette, surveillance) "
+                  "pour 3 mois ; lit médicalisé ; NFS, ionogramme, créatinine.")
+    context = forms.CharField(
+        label="Éléments cliniques utiles", required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Ce qui aide le médecin à décider (évolution, dernières constantes…).")
+
+
+class PrescriptionCancelForm(BootstrapFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="Motif de l'annulation", max_length=300)

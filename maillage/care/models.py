@@ -591,3 +591,59 @@ class UnreadCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} : {self.count} message(s) non lu(s)"
+
+
+class PrescriptionRequest(TenantModel, VersionedModel):
+    """A request to the person's GP for a prescription (renewal of the nursing care, medical
+    equipment, a blood test…), sent as a structured letter by MSSanté and followed until the
+    answer arrives: the answer (a document from the GP's secure mailbox, matched by the thread
+    or the reference in its subject) is attached to the file and closes the request; reminders
+    go out after ``settings.PRESCRIPTION_REMINDER_DAYS`` days without an answer."""
+
+    class Kind(models.TextChoices):
+        NURSING_CARE = "nursing_care", "Renouvellement des soins infirmiers"
+        MEDICATION = "medication", "Renouvellement de traitement"
+        EQUIPMENT = "equipment", "Matériel médical ou aide technique"
+        BIOLOGY = "biology", "Examens de biologie"
+        OTHER = "other", "Autre prescription"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Envoyée, en attente de réponse"
+        ANSWERED = "answered", "Réponse reçue"
+        CANCELLED = "cancelled", "Annulée"
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="prescription_requests")
+    kind = models.CharField("objet de la demande", max_length=20, choices=Kind)
+    details = models.TextField("ce qui est demandé")
+    context = models.TextField("éléments cliniques utiles", blank=True)
+    gp = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="+",
+                           verbose_name="médecin traitant")
+    #: The GP's MSSanté address when the request left (the directory may change later).
+    gp_address = models.EmailField("adresse MSSanté du médecin")
+    status = models.CharField("état", max_length=10, choices=Status, default=Status.SENT)
+    #: The outbox message of the request (its Message-ID threads the GP's answer).
+    message = models.ForeignKey("core.OutboxMessage", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
+    reminders = models.PositiveSmallIntegerField("relances", default=0)
+    last_sent_at = models.DateTimeField("dernier envoi", default=timezone.now)
+    answered_at = models.DateTimeField("réponse reçue le", null=True, blank=True)
+    answer_document = models.ForeignKey("beneficiaries.Document", on_delete=models.SET_NULL,
+                                        null=True, blank=True, related_name="+",
+                                        verbose_name="réponse")
+    cancelled_reason = models.CharField("motif d'annulation", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "demande de prescription"
+        verbose_name_plural = "demandes de prescription"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["crt", "status", "last_sent_at"],
+                                name="prescription_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.reference}"
+
+    @property
+    def reference(self) -> str:
+        """The short reference written in the subject, found again in the GP's answer."""
+        return f"PR-{self.public_id.hex[:8].upper()}"

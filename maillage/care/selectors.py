@@ -388,3 +388,13 @@ def telehealth_by_kind(*, crt, since, until) -> dict:
 def telehealth_recent(*, crt):
     return (TelehealthAct.objects.filter(crt=crt).select_related("staff")
             .order_by("-performed_at", "-id"))
+
+
+def prescription_requests(*, beneficiary):
+    """The person's prescription requests, newest first (the caller checked the file's health
+    face), with their letter's sending state and the answer."""
+    from .models import PrescriptionRequest
+
+    return (PrescriptionRequest.objects.filter(crt_id=beneficiary.crt_id, beneficiary=beneficiary)
+            .select_related("gp", "message", "answer_document", "created_by")
+            .order_by("-created_at", "-id"))

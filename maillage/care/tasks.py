@@ -6,6 +6,7 @@ from huey import crontab
 from maillage.core.queue import periodic
 
 from .services import careplan_review_reminders, unread_counters_rebuild
+from .services.prescriptions import prescription_reminders
 
 
 @periodic(crontab(minute="0", hour="5"), name="plans_review_reminders", every_minutes=1440)
@@ -26,3 +27,10 @@ def unread_counters_repair() -> int:
     from maillage.core.models import Crt
 
     return sum(unread_counters_rebuild(crt=crt) for crt in Crt.objects.all())
+
+
+@periodic(crontab(minute="30", hour="6"), name="prescription_reminders", every_minutes=1440)
+def prescription_requests_remind() -> int:
+    """Every day at 06:30 UTC: the prescription requests left unanswered for
+    ``PRESCRIPTION_REMINDER_DAYS`` days are sent again to the GP (``services.prescriptions``)."""
+    return prescription_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conversations, liaison, plans, telehealth
+from .views import conversations, liaison, plans, prescriptions, telehealth
 
 app_name = "care"
 
@@ -50,6 +50,10 @@ urlpatterns = [
     path(F + "telesante/", telehealth.telehealth, name="telehealth"),
     path(F + "telesante/nouvel-acte/", telehealth.telehealth_add, name="telehealth_add"),
     path(F + "telesante/chercher/", telehealth.telehealth_pick, name="telehealth_pick"),
+    path(F + "prescriptions/", prescriptions.prescriptions, name="prescriptions"),
+    path(F + "prescriptions/nouvelle/", prescriptions.prescription_add, name="prescription_add"),
+    path(F + "prescriptions/<uuid:item_id>/annuler/", prescriptions.prescription_cancel,
+         name="prescription_cancel"),
     path(V, plans.plan_version, name="plan_version"),
     path(V + "modifier/", plans.plan_edit, name="plan_edit"),
     path(V + "ajouter/<str:kind>/", plans.plan_add_item, name="plan_add_item"),

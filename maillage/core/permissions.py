@@ -60,6 +60,8 @@ class Perm(StrEnum):
     TELEHEALTH_RECORD = "telehealth.record"
     TELEHEALTH_STATS = "telehealth.stats"
     TELEHEALTH_TERRITORY = "telehealth.territory"
+    PRESCRIPTION_VIEW = "prescription.view"
+    PRESCRIPTION_REQUEST = "prescription.request"
     VISIT_VIEW = "visit.view"
     VISIT_PLAN = "visit.plan"
     VISIT_TRACE = "visit.trace"
@@ -196,6 +198,11 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # team, no consent to share): the CRT's own health professionals only (object rules in
     # care/access.py); never the activity leader, the secretariat, partners, the ARS or the DPO.
     Perm.TELEHEALTH_TERRITORY: HEALTH_PROFESSIONALS,
+    # Prescription requests to the person's GP (by MSSanté) carry clinical context: health
+    # data (object rule: the file's health face). Written by the doctor and the nurses; the
+    # coordination without a health profession does not read health data (SPEC §3).
+    Perm.PRESCRIPTION_VIEW: HEALTH_PROFESSIONALS,
+    Perm.PRESCRIPTION_REQUEST: frozenset({Role.DOCTOR, Role.NURSE}),
     # Visits: planned by coordination and the secretariat; traced by whoever does them (object
     # rule: the visit's professional, or a planner correcting); partners see their own visits and
     # those of the people they may see (consent).

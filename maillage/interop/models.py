@@ -166,3 +166,33 @@ class MssanteSending(TenantModel):
 
         return {"pending": "En attente", "sending": "En attente"}.get(
             self.state, OutboxMessage.State(self.state).label)
+
+
+class MssanteIncoming(models.Model):
+    """One message read from the CRT's MSSanté mailbox (``interop.mssante_inbox``), recorded
+    once by its Message-ID: the poll never handles the same message twice, even when it dies
+    between attaching a document and flagging the message as read. What the message said is
+    not kept here (its documents go to the file); only where it went."""
+
+    class Outcome(models.TextChoices):
+        ATTACHED = "attached", "Rattaché au dossier"
+        UNMATCHED = "unmatched", "Non reconnu (laissé dans la messagerie)"
+        REFUSED = "refused", "Pièce jointe refusée (laissé dans la messagerie)"
+
+    message_id = models.CharField("Message-ID", max_length=300, unique=True)
+    received_at = models.DateTimeField("reçu le", default=timezone.now)
+    sender = models.CharField("expéditeur", max_length=254, blank=True)
+    outcome = models.CharField("suite donnée", max_length=10, choices=Outcome)
+    crt = models.ForeignKey(Crt, on_delete=models.CASCADE, null=True, blank=True,
+                            related_name="+", verbose_name="CRT")
+    #: What it answered (a prescription request's public id), when recognised.
+    answers = models.UUIDField("répond à", null=True, blank=True)
+    documents = models.PositiveSmallIntegerField("documents rattachés", default=0)
+    reason = models.CharField("motif", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "message MSSanté reçu"
+        verbose_name_plural = "messages MSSanté reçus"
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.get_outcome_display()})"
