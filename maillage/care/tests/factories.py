@@ -106,3 +106,29 @@ def territory_telehealth_act(attendee, staff=None, **fields):
     fields.setdefault("performer_employer", TelehealthAct.PerformerEmployer.PARTNER_EHPAD)
     return TelehealthAct.objects.create(crt=attendee.crt, attendee=attendee,
                                         staff=staff or UserFactory(), **fields)
+
+
+def prescription_request(beneficiary, user=None, address="jean.martin@medecin.mssante.fr",
+                         **fields):
+    """A request sent to the person's GP (put in the care team, with an MSSanté address)."""
+    from datetime import date
+
+    from maillage.beneficiaries.models import CareTeamMember
+    from maillage.core.models import OutboxMessage
+    from maillage.territory.tests.factories import ProfessionalFactory
+
+    from ..models import PrescriptionRequest
+
+    gp = ProfessionalFactory(crt=beneficiary.crt, last_name="Martin", first_name="Jean",
+                             profession="gp", mssante_email=address)
+    CareTeamMember.objects.create(crt=beneficiary.crt, beneficiary=beneficiary, professional=gp,
+                                  role="Médecin traitant", is_gp=True,
+                                  start_date=date(2024, 1, 1))
+    message = OutboxMessage.objects.create(crt=beneficiary.crt, to=address, subject="Demande",
+                                           body="…", state=OutboxMessage.State.SENT)
+    values = {"kind": "biology", "details": "NFS, ionogramme, créatinine",
+              "context": "Fatigue depuis 15 jours", "gp": gp, "gp_address": address,
+              "message": message, "created_by": user}
+    values.update(fields)
+    return PrescriptionRequest.objects.create(crt=beneficiary.crt, beneficiary=beneficiary,
+                                              **values)

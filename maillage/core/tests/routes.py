@@ -175,6 +175,9 @@ OBJECT_ROUTES = {
     "care:conversation_open_health": _file,
     "care:message_attachment": _file_item(lambda b: care.message(b, attachment=True)),
     "care:telehealth": _file,
+    "care:prescriptions": _file,
+    "care:prescription_add": _file,
+    "care:prescription_cancel": _file_item(lambda b: care.prescription_request(b)),
     "care:telehealth_add": _file,
     "care:telehealth_pick": _file,
     "care:telehealth_person": lambda crt, user, roles: _territory_person(crt),
@@ -551,6 +554,7 @@ CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records",
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {
+    "care:prescription_cancel",
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",
     "care:alert_acknowledge", "care:conversation_open_health", "visits:cancel", "visits:move",
