@@ -148,3 +148,30 @@ def test_an_answered_request_cannot_be_cancelled(client, users, person):
                            {"version": req.version, "reason": "Plus nécessaire"})
     assert response.status_code == 409
     assert "n'est plus en attente" in visible_text(response)
+
+
+@pytest.mark.parametrize("status", ["PROV", "RECUP", "VALI", "QUAL"])
+def test_the_letter_names_the_person_and_carries_the_ins_only_when_qualified(users, crt_a,
+                                                                              status):
+    import io
+
+    from pypdf import PdfReader
+
+    from maillage.beneficiaries.identity import InsOid
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+    from maillage.care.services.prescriptions import letter_pdf
+    from maillage.care.tests.factories import prescription_request
+
+    b = BeneficiaryFactory(crt=crt_a, birth_name="Lefèvre", first_name="Odette",
+                           ins_matricule="235034933100136", ins_oid=InsOid.TEST_NIR,
+                           identity_status=status)
+    req = prescription_request(b, users["nurse"])
+    pdf = letter_pdf(req, requester=users["nurse"], sent_at=timezone.now(), reminder=2)
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "Demande de prescription — Examens de biologie" in text
+    assert f"Référence à rappeler dans votre réponse : {req.reference}" in text
+    assert "relance n° 2" in text
+    assert "LEFÈVRE" in text and "NFS, ionogramme, créatinine" in text
+    assert "Fatigue depuis 15 jours" in text
+    assert "Dr MARTIN Jean" in text and "Infirmier·ère" in text
+    assert ("235034933100136" in text) == (status == "QUAL")
