@@ -101,8 +101,18 @@ def contract_pdf(b, users, client) -> bytes:
         return stored.read()
 
 
-@pytest.mark.parametrize("render", [dlu_pdf, fiche_aller_pdf, care_plan_pdf, contract_pdf],
-                         ids=["DLU", "fiche aller", "plan", "contrat"])
+def prescription_letter_pdf(b, users, client) -> bytes:
+    from django.utils import timezone
+
+    from maillage.care.services.prescriptions import letter_pdf
+
+    req = care.prescription_request(b, users["nurse"])
+    return letter_pdf(req, requester=users["nurse"], sent_at=timezone.now())
+
+
+@pytest.mark.parametrize("render", [dlu_pdf, fiche_aller_pdf, care_plan_pdf, contract_pdf,
+                                    prescription_letter_pdf],
+                         ids=["DLU", "fiche aller", "plan", "contrat", "demande de prescription"])
 def test_the_document_carries_the_ins_datamatrix_only_when_qualified(render, person, users,
                                                                      client):
     pdf = render(person, users, client)
