@@ -53,6 +53,7 @@ def load(ctx: DemoContext) -> None:
     load_notes_and_alerts(ctx)
     load_conversations(ctx)
     load_telehealth(ctx)
+    load_prescriptions(ctx)
 
 
 def load_catalogue_and_plans(ctx: DemoContext) -> None:
@@ -535,6 +536,67 @@ def load_telehealth(ctx: DemoContext) -> None:
             professional_name="" if professional else remote,
             requester=TELEHEALTH_REQUESTERS[index % len(TELEHEALTH_REQUESTERS)],
             performer_employer=TELEHEALTH_EMPLOYERS[index % len(TELEHEALTH_EMPLOYERS)])
+
+
+#: (days ago, kind, details, context, answered after days or None, reminders)
+PRESCRIPTIONS = [
+    (21, "nursing_care", "Renouvellement des soins infirmiers à domicile (toilette, surveillance "
+     "cutanée, pilulier) pour 3 mois.", "Perte d'autonomie stable, GIR 2.", 2, 0),
+    (9, "equipment", "Lit médicalisé électrique avec barrières et matelas à air.",
+     "Deux chutes nocturnes en un mois ; escarre de talon débutante.", None, 1),
+    (2, "biology", "NFS, ionogramme, créatinine, albumine.",
+     "Fatigue et baisse des apports depuis 15 jours ; poids -2 kg.", None, 0),
+]
+
+
+def load_prescriptions(ctx: DemoContext) -> None:
+    """Three prescription requests to the GP on the demo nurse's first files (CRT Anjou Bleu):
+    one answered (the GP's prescription attached), one reminded once, one just sent. Written
+    directly, as they would stand after the MSSanté exchanges (the demo sends no message)."""
+    from django.core.files.base import ContentFile
+
+    from maillage.beneficiaries.demo import _pdf
+    from maillage.beneficiaries.models import Document
+    from maillage.core.models import OutboxMessage
+
+    from .models import PrescriptionRequest
+    from .services.prescriptions import current_gp
+
+    crt, files = _anjou_bleu_files(ctx, 3)
+    now = timezone.now()
+    for b, (days, kind, details, context, answered, reminders) in zip(files, PRESCRIPTIONS,
+                                                                     strict=False):
+        member = current_gp(b)
+        if member is None or not member.professional.mssante_email:
+            continue
+        team = _team_by_role(crt, b)
+        nurse = (team.get(Role.NURSE) or team.get(Role.DOCTOR) or (None,))[0]
+        sent_at = now - timedelta(days=days)
+        gp = member.professional
+        message = OutboxMessage.objects.create(
+            crt=crt, kind=OutboxMessage.Kind.MSSANTE if hasattr(OutboxMessage.Kind, "MSSANTE")
+            else OutboxMessage.Kind.EMAIL, to=gp.mssante_email,
+            subject="Demande de prescription", body="(démonstration)",
+            state=OutboxMessage.State.SENT, attempts=1, created_at=sent_at, sent_at=sent_at)
+        req = PrescriptionRequest.objects.create(
+            crt=crt, beneficiary=b, kind=kind, details=details, context=context, gp=gp,
+            gp_address=gp.mssante_email, message=message, created_by=nurse, updated_by=nurse,
+            reminders=reminders,
+            last_sent_at=sent_at + timedelta(days=7 * reminders))
+        PrescriptionRequest.objects.filter(pk=req.pk).update(created_at=sent_at)
+        if answered is not None:
+            received = sent_at + timedelta(days=answered)
+            content = _pdf(f"Ordonnance — {req.reference}")
+            doc = Document(crt=crt, beneficiary=b, category=Document.Category.MEDICAL,
+                           title=f"Réponse du médecin traitant — {req.get_kind_display()} "
+                                 f"({req.reference})",
+                           document_date=received.date(), original_name="ordonnance.pdf",
+                           content_type="application/pdf", size=len(content))
+            doc.file.save(f"{doc.public_id}.pdf", ContentFile(content), save=False)
+            doc.save()
+            PrescriptionRequest.objects.filter(pk=req.pk).update(
+                status=PrescriptionRequest.Status.ANSWERED, answered_at=received,
+                answer_document=doc)
 
 
 def summary(ctx: DemoContext) -> str:
