@@ -123,6 +123,7 @@ class MssanteSending(TenantModel):
         DOCUMENT = "document", "Document du dossier"
         DLU = "dlu", "DLU"
         PLAN = "plan", "Plan personnalisé"
+        LETTER = "letter", "Courrier (demande de prescription)"
 
     beneficiary = models.ForeignKey("beneficiaries.Beneficiary", on_delete=models.CASCADE,
                                     related_name="mssante_sendings", verbose_name="personne")
@@ -131,7 +132,8 @@ class MssanteSending(TenantModel):
     recipient_address = models.EmailField("adresse MSSanté")
     recipient_label = models.CharField("destinataire", max_length=250)
     document_kind = models.CharField("document (type)", max_length=10, choices=DocumentKind)
-    #: The public id of the document sent (a Document, the EmergencyFile, a CarePlanVersion).
+    #: The public id of the document sent (a Document, the EmergencyFile, a CarePlanVersion, a
+    #: care.PrescriptionRequest for a letter).
     document_id = models.UUIDField("document (identifiant)")
     document_title = models.CharField("document", max_length=250)
     #: Whether the INS travelled (a qualified identity at the time of sending).

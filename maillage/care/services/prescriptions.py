@@ -88,17 +88,21 @@ def _body(req: PrescriptionRequest, *, reminder: int = 0) -> str:
 
 
 def _send(req: PrescriptionRequest, *, requester, reminder: int = 0) -> OutboxMessage:
-    """The letter, as an MSSanté message through the outbox (sent after commit)."""
-    from maillage.interop.mssante import send_documents
+    """The letter, as an MSSanté message through the outbox (sent after commit), recorded
+    among the file's MSSanté sendings; a reminder goes in the thread of the first message."""
+    from maillage.interop.mssante.services import Recipient, mssante_send_letter
 
-    now = timezone.now()
-    pdf = letter_pdf(req, requester=requester, sent_at=now, reminder=reminder)
-    title = f"Demande de prescription {req.reference}"
-    return send_documents(
-        crt=req.crt, beneficiary=req.beneficiary, to=req.gp_address,
-        subject=_subject(req, reminder=reminder), body=_body(req, reminder=reminder),
-        documents=[(f"{req.reference}.pdf", "application/pdf", pdf, title)],
+    pdf = letter_pdf(req, requester=requester, sent_at=timezone.now(), reminder=reminder)
+    title = f"Demande de prescription {req.reference}" + (f" (relance {reminder})"
+                                                          if reminder else "")
+    sending = mssante_send_letter(
+        actor=requester, beneficiary=req.beneficiary,
+        recipient=Recipient("professional", req.gp_address,
+                            f"Dr {req.gp.first_name} {req.gp.last_name} (médecin traitant)"),
+        document_id=req.public_id, title=title, subject=_subject(req, reminder=reminder),
+        body=_body(req, reminder=reminder), filename=f"{req.reference}.pdf", pdf=pdf,
         in_reply_to=req.message.message_id if (reminder and req.message) else "")
+    return sending.outbox
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from maillage.territory.models import Organization, Professional
 
 from ..models import MssanteSending
 from . import documents as docs
-from .xdm import ZIP_NAME, XdmAuthor, XdmPatient, build_xdm, cx, mss_headers
+from .xdm import ZIP_NAME, XdmAuthor, XdmDocument, XdmPatient, build_xdm, cx, mss_headers
 
 #: Mon espace santé: the person's box is ``<matricule INS>@patient.mssante.fr``.
 PATIENT_DOMAIN = "patient.mssante.fr"
@@ -95,11 +95,45 @@ def _author(actor, crt, roles) -> XdmAuthor:
     from maillage.core.roles import Role
 
     institution = crt.name
+    if actor is None:  # written by the software for the CRT (a reminder with no requester)
+        return XdmAuthor(institution=institution)
     if crt.finess:
         institution += f"^^^^^&{IDNST_OID}&ISO^IDNST^^^1{crt.finess}"
     role = next((Role(r).label for r in sorted(roles) if r in Role.values), "")
     return XdmAuthor(person=f"^{actor.last_name}^{actor.first_name}", institution=institution,
                      role=role)
+
+
+def _check_configured() -> None:
+    from .transport import configured
+
+    if not configured():
+        raise DomainError("La messagerie MSSanté n'est pas configurée pour ce CRT (contactez "
+                          "l'administrateur).")
+
+
+def _queue(*, actor, roles, beneficiary: Beneficiary, recipient: Recipient, title: str,
+           subject: str, body: str, readable: tuple[str, bytes, str],
+           documents: list, block_replies: bool = False,
+           extra_headers: dict[str, str] | None = None) -> tuple[OutboxMessage, bool]:
+    """Package ``documents`` as ``IHE_XDM.ZIP`` with the readable document beside it, the X-MSS
+    headers, and write the message to the outbox. Returns it, and whether the INS travelled."""
+    crt = beneficiary.crt
+    patient = _patient(beneficiary)
+    xdm = build_xdm(documents=documents, patient=patient, author=_author(actor, crt, roles),
+                    title=title, source_oid=settings.MSSANTE_SOURCE_OID,
+                    sender=f"{crt.name} <{settings.MSSANTE_SENDER}>", software=SOFTWARE,
+                    submitted_at=timezone.now(), recipient=recipient.address)
+    headers = mss_headers(documents=documents, ins_qualified=bool(patient.ins),
+                          nil=settings.MSSANTE_NIL, patient_box=recipient.kind == "patient",
+                          block_replies=block_replies)
+    headers.update(extra_headers or {})
+    filename, data, mime_type = readable
+    outbox = outbox_add(crt=crt, to=recipient.address, subject=subject, body=body,
+                        kind=OutboxMessage.Kind.MSSANTE, headers=headers,
+                        attachments=[(filename, data, mime_type),
+                                     (ZIP_NAME, xdm.content, "application/zip")])
+    return outbox, bool(patient.ins)
 
 
 @transaction.atomic
@@ -108,25 +142,13 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
                  block_replies: bool = False) -> MssanteSending:
     """Write the MSSanté message of ``sendable`` to ``recipient`` in the outbox (sent after
     commit), its ``MssanteSending`` row and the audit event (health data leaving)."""
-    from .transport import configured
-
-    if not configured():
-        raise DomainError("La messagerie MSSanté n'est pas configurée pour ce CRT (contactez "
-                          "l'administrateur).")
+    _check_configured()
     if recipient.kind == "patient" and recipient.address != patient_box(beneficiary):
         raise DomainError("La messagerie Mon espace santé n'est possible qu'avec une identité "
                           "qualifiée (INS qualifiée).", field="recipient")
     crt = beneficiary.crt
     filename, data, mime_type = docs.readable(sendable, crt=crt, printed_by=actor)
     documents = docs.xdm_documents(sendable, data, mime_type, crt=crt, author=actor)
-    patient = _patient(beneficiary)
-    xdm = build_xdm(documents=documents, patient=patient, author=_author(actor, crt, roles),
-                    title=sendable.title, source_oid=settings.MSSANTE_SOURCE_OID,
-                    sender=f"{crt.name} <{settings.MSSANTE_SENDER}>", software=SOFTWARE,
-                    submitted_at=timezone.now(), recipient=recipient.address)
-    headers = mss_headers(documents=documents, ins_qualified=bool(patient.ins),
-                          nil=settings.MSSANTE_NIL, patient_box=recipient.kind == "patient",
-                          block_replies=block_replies)
     body = (message.strip() + "\n\n" if message.strip() else "") + (
         f"Document joint : {sendable.title}.\nEnvoyé par {actor.get_full_name()} ({crt.name}) "
         "avec Maillage.\n")
@@ -134,20 +156,52 @@ def mssante_send(*, actor, roles, beneficiary: Beneficiary, sendable: docs.Senda
     # title (free text, maybe clinical) stays inside the message.
     subject = (sendable.title if sendable.kind != "document"
                else f"Document transmis par {crt.name}")
-    outbox = outbox_add(crt=crt, to=recipient.address, subject=subject, body=body,
-                        kind=OutboxMessage.Kind.MSSANTE, headers=headers,
-                        attachments=[(filename, data, mime_type),
-                                     (ZIP_NAME, xdm.content, "application/zip")])
+    outbox, ins_sent = _queue(
+        actor=actor, roles=roles, beneficiary=beneficiary, recipient=recipient,
+        title=sendable.title, subject=subject, body=body,
+        readable=(filename, data, mime_type), documents=documents,
+        block_replies=block_replies)
+    return _record(actor=actor, beneficiary=beneficiary, recipient=recipient,
+                   kind=sendable.kind, document_id=sendable.obj.public_id,
+                   title=sendable.title, outbox=outbox, ins_sent=ins_sent)
+
+
+def _record(*, actor, beneficiary, recipient: Recipient, kind: str, document_id, title: str,
+            outbox: OutboxMessage, ins_sent: bool) -> MssanteSending:
+    crt = beneficiary.crt
     sending = MssanteSending.objects.create(
         crt=crt, created_by=actor, updated_by=actor, beneficiary=beneficiary,
         recipient_kind=recipient.kind, recipient_address=recipient.address,
-        recipient_label=recipient.label[:250], document_kind=sendable.kind,
-        document_id=sendable.obj.public_id, document_title=sendable.title[:250],
-        ins_sent=bool(patient.ins), outbox=outbox, message_id=outbox.message_id)
+        recipient_label=recipient.label[:250], document_kind=kind,
+        document_id=document_id, document_title=title[:250],
+        ins_sent=ins_sent, outbox=outbox, message_id=outbox.message_id)
     audit_log(actor=actor, action="mssante.sent", crt=crt, obj=sending, beneficiary=beneficiary,
-              details={"destinataire": recipient.address, "document": sendable.kind,
-                       "ins": bool(patient.ins)})
+              details={"destinataire": recipient.address, "document": kind, "ins": ins_sent})
     return sending
+
+
+@transaction.atomic
+def mssante_send_letter(*, actor, beneficiary: Beneficiary, recipient: Recipient,
+                        document_id, title: str, subject: str, body: str, filename: str,
+                        pdf: bytes, in_reply_to: str = "") -> MssanteSending:
+    """A letter written by Maillage (a prescription request to the GP, its reminders) sent as
+    a PDF in ``IHE_XDM.ZIP``, recorded and audited like any sending. ``in_reply_to``: the
+    Message-ID of an earlier message of the same thread (a reminder)."""
+    from maillage.core.selectors import member_roles
+
+    _check_configured()
+    roles = member_roles(user=actor, crt=beneficiary.crt) if actor else frozenset()
+    documents = [XdmDocument(mime_type=docs.PDF, content=pdf, title=title,
+                             class_code=docs.CLASS_OTHER, type_code=docs.NOTE_TYPE,
+                             format_code=docs.PDF_FORMAT, created_at=timezone.now())]
+    thread = {"In-Reply-To": in_reply_to, "References": in_reply_to} if in_reply_to else {}
+    outbox, ins_sent = _queue(
+        actor=actor, roles=roles, beneficiary=beneficiary, recipient=recipient, title=title,
+        subject=subject, body=body, readable=(filename, pdf, docs.PDF), documents=documents,
+        extra_headers=thread)
+    return _record(actor=actor, beneficiary=beneficiary, recipient=recipient,
+                   kind=MssanteSending.DocumentKind.LETTER, document_id=document_id,
+                   title=title, outbox=outbox, ins_sent=ins_sent)
 
 
 @transaction.atomic
