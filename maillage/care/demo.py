@@ -574,8 +574,7 @@ def load_prescriptions(ctx: DemoContext) -> None:
         sent_at = now - timedelta(days=days)
         gp = member.professional
         message = OutboxMessage.objects.create(
-            crt=crt, kind=OutboxMessage.Kind.MSSANTE if hasattr(OutboxMessage.Kind, "MSSANTE")
-            else OutboxMessage.Kind.EMAIL, to=gp.mssante_email,
+            crt=crt, kind=OutboxMessage.Kind.MSSANTE, to=gp.mssante_email,
             subject="Demande de prescription", body="(démonstration)",
             state=OutboxMessage.State.SENT, attempts=1, created_at=sent_at, sent_at=sent_at)
         req = PrescriptionRequest.objects.create(

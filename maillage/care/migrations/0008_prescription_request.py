@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('beneficiaries', '0007_vital_signs'),
-        ('care', '0006_telehealth_volet1_requester_employer'),
+        ('care', '0007_alert_vital_sign'),
         ('core', '0011_regions'),
         ('territory', '0005_annuaire_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
