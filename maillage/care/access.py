@@ -100,4 +100,12 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             rows[role] = "tous les actes des personnes âgées du CRT"
         elif has_permission({role}, "telehealth.stats"):
             rows[role] = "les nombres d'actes par type et par volet, sans personne"
-    return [("Actes de télésanté des personnes âgées du territoire (volet 1)", rows)]
+    prescriptions = {}
+    for role in Role:
+        if has_permission({role}, "prescription.request"):
+            prescriptions[role] = ("celles des personnes dont il ou elle est du cercle de soins ; "
+                                   "les demande et les annule")
+        elif has_permission({role}, "prescription.view"):
+            prescriptions[role] = "celles des personnes dont il ou elle est du cercle de soins"
+    return [("Actes de télésanté des personnes âgées du territoire (volet 1)", rows),
+            ("Demandes de prescription au médecin traitant (MSSanté)", prescriptions)]

@@ -56,6 +56,9 @@ def mssante_sendings_visible(*, user, roles, beneficiary, health: bool
                | Q(document_kind=kinds.PLAN, document_id__in=plans))
     if health:
         visible |= Q(document_kind=kinds.DLU)
+    if health and has_permission(roles, "prescription.view"):
+        # The letters to the GP (prescription requests): health data, as the requests' page.
+        visible |= Q(document_kind=kinds.LETTER)
     return (MssanteSending.objects.filter(crt=crt, beneficiary=beneficiary).filter(visible)
             .select_related("outbox", "created_by"))
 
@@ -69,6 +72,7 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             role: "l'offre du CRT (aucune donnée personnelle)" for role in Role
             if has_permission({role}, "directory.view")}),
         ("Envois MSSanté d'un dossier (envoyer, voir les envois)", {
-            role: "les documents du dossier qu'il ou elle peut lire (DLU : cercle de soins)"
+            role: "les documents du dossier qu'il ou elle peut lire (DLU, courriers au médecin : "
+                  "professionnels de santé du cercle de soins)"
             for role in Role if has_permission({role}, "mssante.send")}),
     ]

@@ -143,8 +143,11 @@ class MssanteSending(TenantModel):
     #: The message's ``Message-ID`` (``<outbox public id@maillage>``), kept when the outbox
     #: deletes the sent message: the acknowledgements name it (``mssante_acknowledged``).
     message_id = models.CharField("Message-ID", max_length=100, blank=True, db_index=True)
-    #: When the recipient's acknowledgement arrived (filled by the inbox polling, later).
+    #: When the recipient's acknowledgement arrived (``interop.mssante_inbox``: a delivery or
+    #: read notification naming this message).
     acknowledged_at = models.DateTimeField("accusé de réception", null=True, blank=True)
+    #: A delivery failure reported by the recipient's side (a non-delivery report), in French.
+    delivery_error = models.CharField("non remis", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "envoi MSSanté"
@@ -178,6 +181,7 @@ class MssanteIncoming(models.Model):
 
     class Outcome(models.TextChoices):
         ATTACHED = "attached", "Rattaché au dossier"
+        RECEIPT = "receipt", "Accusé de réception ou avis de non-remise d'un envoi"
         UNMATCHED = "unmatched", "Non reconnu (laissé dans la messagerie)"
         REFUSED = "refused", "Pièce jointe refusée (laissé dans la messagerie)"
 

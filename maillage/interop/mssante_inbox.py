@@ -1,5 +1,6 @@
 """The CRT's MSSanté mailbox, read by IMAP: the GPs' answers to prescription requests come in
-here and are attached to the person's file (``care.services.prescriptions``).
+here and are attached to the person's file (``care.services.prescriptions``), and the receipts
+of what Maillage sent are shown on the sendings (``mssante.services.mssante_acknowledged``).
 
 Every five minutes (``interop.tasks.mssante_inbox_poll``) the poll reads the unread messages of
 the folder. For each one, by its Message-ID:
@@ -10,6 +11,9 @@ the folder. For each one, by its Message-ID:
   the GP's MSSanté address the request went to**: its PDF/PNG/JPEG documents — attached directly
   or inside an ``IHE_XDM.ZIP`` — are checked like an upload and attached to the file, the request
   is closed, the requester told; the message is flagged as read;
+- a delivery status notification or a read receipt (``multipart/report``) naming one of our
+  messages: the sending shows « accusé de réception » or « non remis » with the reason, in the
+  file and on the person's MSSanté page; the report is flagged as read;
 - anything else (another sender, no reference, a document we refuse): recorded and left unread in
   the mailbox, where the team reads it with its MSSanté webmail. Nothing is deleted.
 
@@ -23,6 +27,7 @@ import email.policy
 import imaplib
 import io
 import logging
+import re
 import ssl
 import zipfile
 from dataclasses import dataclass, field
@@ -50,6 +55,7 @@ XDM_NAMES = {"ihe_xdm.zip"}
 class PollResult:
     read: int = 0
     attached: int = 0
+    receipt: int = 0
     unmatched: int = 0
     refused: int = 0
     skipped: int = 0
@@ -121,7 +127,7 @@ def _fetch(imap: imaplib.IMAP4, uid: bytes, what: str) -> bytes:
 def _handle_uid(imap: imaplib.IMAP4, uid: bytes) -> str:
     raw = _fetch(imap, uid, "BODY.PEEK[]")
     outcome = handle(raw)
-    if outcome == "attached":
+    if outcome in ("attached", "receipt"):
         imap.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     return outcome
 
@@ -175,9 +181,42 @@ def _xdm_documents(payload: bytes, limit: int) -> list[tuple[str, bytes]]:
     return found
 
 
+#: Our messages' Message-IDs (``OutboxMessage.message_id``), wherever a report quotes them.
+_OUR_IDS = re.compile(r"<[0-9a-fA-F-]{36}@maillage>")
+_ACTION = re.compile(r"^Action:\s*([A-Za-z]+)", re.MULTILINE)
+_STATUS = re.compile(r"^Status:\s*([0-9.]+)", re.MULTILINE)
+_DIAGNOSTIC = re.compile(r"^Diagnostic-Code:\s*(?:[\w-]+;\s*)?(.+)$", re.MULTILINE)
+
+
+def report_of(message: EmailMessage, raw: bytes) -> tuple[list[str], str] | None:
+    """A delivery status notification (RFC 3464) or a read receipt (RFC 8098) about our
+    messages: (their Message-IDs, the failure in French or "" for an acknowledgement), or None
+    when the message is not a report, or a report that says nothing yet (``delayed``)."""
+    if message.get_content_type() != "multipart/report":
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    ids = list(dict.fromkeys(_OUR_IDS.findall(text)))
+    kind = (message.get_param("report-type") or "").lower()
+    if kind == "delivery-status":
+        actions = {a.lower() for a in _ACTION.findall(text)}
+        if "failed" in actions:
+            status = _STATUS.search(text)
+            diagnostic = _DIAGNOSTIC.search(text)
+            reason = "le serveur du destinataire a refusé le message"
+            if status:
+                reason += f" (code {status.group(1)}"
+                reason += f" : {diagnostic.group(1).strip()[:150]})" if diagnostic else ")"
+            return ids, reason
+        if not actions & {"delivered", "relayed", "expanded"}:
+            return None
+    elif kind != "disposition-notification":
+        return None
+    return ids, ""
+
+
 def handle(raw: bytes) -> str:
-    """Handle one message (its raw bytes); returns ``attached``, ``unmatched``, ``refused`` or
-    ``skipped`` (already recorded)."""
+    """Handle one message (its raw bytes); returns ``attached``, ``receipt``, ``unmatched``,
+    ``refused`` or ``skipped`` (already recorded)."""
     from maillage.care.services.prescriptions import find_answered, prescription_answer
 
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -186,10 +225,13 @@ def handle(raw: bytes) -> str:
         return "skipped"
     sender = parseaddr(message.get("From", ""))[1]
     thread = f"{message.get('In-Reply-To', '')} {message.get('References', '')}".split()
-    req = find_answered(sender=sender, subject=message.get("Subject", ""), thread_ids=thread)
     received_at = _received_at(message)
     record = MssanteIncoming(message_id=message_id, sender=sender[:254],
                              received_at=received_at)
+    report = report_of(message, raw)
+    if report is not None:
+        return _receipt(record, *report)
+    req = find_answered(sender=sender, subject=message.get("Subject", ""), thread_ids=thread)
     if req is None:
         record.outcome = MssanteIncoming.Outcome.UNMATCHED
         return _save(record)
@@ -214,6 +256,24 @@ def handle(raw: bytes) -> str:
     except IntegrityError:  # another poll recorded it meanwhile: its documents are attached
         return "skipped"
     return "attached"
+
+
+def _receipt(record: MssanteIncoming, ids: list[str], error: str) -> str:
+    """A delivery or read notification: the sendings it names show it."""
+    from .mssante.services import mssante_acknowledged
+
+    sending = None
+    with transaction.atomic():
+        for message_id in ids:
+            sending = mssante_acknowledged(message_id=message_id, at=record.received_at,
+                                           error=error) or sending
+    if sending is None:
+        record.outcome = MssanteIncoming.Outcome.UNMATCHED
+        return _save(record)
+    record.outcome, record.crt = MssanteIncoming.Outcome.RECEIPT, sending.crt
+    record.reason = error[:300]
+    outcome = _save(record)
+    return "receipt" if outcome != "skipped" else outcome
 
 
 def _save(record: MssanteIncoming) -> str:

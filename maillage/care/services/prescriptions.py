@@ -120,12 +120,12 @@ def prescription_request(*, actor, beneficiary: Beneficiary, access, kind: str, 
     member = current_gp(beneficiary)
     if member is None:
         raise DomainError("Le médecin traitant n'est pas renseigné dans le cercle de soins : "
-                          "ajoutez-le (depuis l'annuaire) avant de lui écrire.", field="kind")
+                          "ajoutez-le (depuis l'annuaire) avant de lui écrire.")
     gp = member.professional
     if not gp.mssante_email:
         raise DomainError(f"Le Dr {gp.last_name.upper()} n'a pas d'adresse MSSanté dans "
                           "l'annuaire : complétez sa fiche (ou importez l'Annuaire Santé) avant "
-                          "de lui écrire.", field="kind")
+                          "de lui écrire.")
     req = PrescriptionRequest(
         crt=beneficiary.crt, beneficiary=beneficiary, kind=kind, details=details,
         context=context, gp=gp, gp_address=gp.mssante_email, created_by=actor,

@@ -205,14 +205,19 @@ def mssante_send_letter(*, actor, beneficiary: Beneficiary, recipient: Recipient
 
 
 @transaction.atomic
-def mssante_acknowledged(*, message_id: str, at) -> MssanteSending | None:
+def mssante_acknowledged(*, message_id: str, at, error: str = "") -> MssanteSending | None:
     """An acknowledgement (delivery or read notification) naming ``message_id`` (its
-    ``Original-Message-ID``) arrived at ``at``: the sending shows it. For the inbox polling
-    (IMAP, a later part); the first acknowledgement counts. None for an unknown message."""
+    ``Original-Message-ID``) arrived at ``at``: the sending shows it (``interop.mssante_inbox``);
+    the first acknowledgement counts. ``error``: a non-delivery report's reason instead (the
+    sending shows « non remis »). None for an unknown message."""
     sending = (MssanteSending.objects.select_for_update().filter(message_id=message_id.strip())
                .first())
     if sending is None:
         return None
+    if error:
+        MssanteSending.objects.filter(pk=sending.pk).update(delivery_error=error[:300])
+        sending.delivery_error = error[:300]
+        return sending
     if sending.acknowledged_at is None:
         MssanteSending.objects.filter(pk=sending.pk).update(acknowledged_at=at)
         sending.acknowledged_at = at
