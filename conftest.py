@@ -52,6 +52,29 @@ def client_for(client, users):
 
 
 
+@pytest.fixture
+def mssante_operator(tmp_path, settings):
+    """Maillage's MSSanté settings pointed at a local operator (``TlsSmtpServer`` on the port
+    returned, started by the test): the TLS files and the port."""
+    from maillage.core.tests.smtp import free_port
+    from maillage.interop.tests.mssante_server import tls_files, use_operator
+
+    files, port = tls_files(tmp_path), free_port()
+    use_operator(settings, files, port)
+    return files, port
+
+
+@pytest.fixture
+def imap_mailbox(settings):
+    """A real IMAP server (pymap, STARTTLS) as the CRT's MSSanté box, Maillage pointed at it."""
+    from maillage.core.tests.imap import ImapServer
+
+    with ImapServer() as server:
+        for name, value in server.settings().items():
+            setattr(settings, name, value)
+        yield server
+
+
 @pytest.fixture(scope="session")
 def demo_snapshot(tmp_path_factory, worker_id):
     from maillage.core.tests.demo_snapshot import DemoSnapshot

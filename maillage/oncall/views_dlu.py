@@ -88,6 +88,17 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _dlu_read(request, public_id):
+    """The person, the file access and the emergency access to read their DLU (page, PDF,
+    CDA), or the refusal page (the last item) when there is none."""
+    b, fa = _file(request, public_id)
+    ea = _read(request, b, fa)
+    if ea is None:
+        return b, fa, None, _refused(request, b, emergency_access(
+            user=request.user, roles=request.roles, beneficiary=b))
+    return b, fa, ea, None
+
+
 def _dlu_url(b: Beneficiary) -> str:
     return reverse("oncall:dlu", kwargs={"public_id": b.public_id})
 
@@ -95,11 +106,9 @@ def _dlu_url(b: Beneficiary) -> str:
 @require("dlu.view")
 @require_GET
 def dlu_detail(request: HttpRequest, public_id) -> HttpResponse:
-    b, fa = _file(request, public_id)
-    ea = _read(request, b, fa)
-    if ea is None:
-        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
-                                                     beneficiary=b))
+    b, fa, ea, refusal = _dlu_read(request, public_id)
+    if refusal is not None:
+        return refusal
     dlu = _build(b, fa, ea)
     _audit_read(request, action="dlu.viewed", b=b, ea=ea, dlu=dlu)
     can_edit = has_permission(request.roles, "dlu.edit") and fa.health
@@ -116,11 +125,9 @@ def dlu_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require("dlu.view")
 @require_GET
 def dlu_pdf(request: HttpRequest, public_id) -> HttpResponse:
-    b, fa = _file(request, public_id)
-    ea = _read(request, b, fa)
-    if ea is None:
-        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
-                                                     beneficiary=b))
+    b, fa, ea, refusal = _dlu_read(request, public_id)
+    if refusal is not None:
+        return refusal
     dlu = _build(b, fa, ea)
     _audit_read(request, action="dlu.printed", b=b, ea=ea, dlu=dlu)
     return _pdf_response(dlu_module.pdf(b, dlu, crt=request.crt, printed_by=request.user),
@@ -138,11 +145,9 @@ def _cda_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def dlu_cda(request: HttpRequest, public_id) -> HttpResponse:
     """The DLU as a CDA document (CI-SIS DLU-DLU 2022.01): read as the PDF is, audited."""
-    b, fa = _file(request, public_id)
-    ea = _read(request, b, fa)
-    if ea is None:
-        return _refused(request, b, emergency_access(user=request.user, roles=request.roles,
-                                                     beneficiary=b))
+    b, fa, ea, refusal = _dlu_read(request, public_id)
+    if refusal is not None:
+        return refusal
     # A document that leaves the CRT: never the key-box code (the CDA does not carry it).
     dlu = _build(b, fa, ea, key_box=False)
     _audit_read(request, action="dlu.cda_downloaded", b=b, ea=ea, dlu=dlu)

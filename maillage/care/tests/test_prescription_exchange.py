@@ -19,16 +19,12 @@ from maillage.care.services.prescriptions import prescription_reminders
 from maillage.core import outbox
 from maillage.core.models import AuditEvent, Notification
 from maillage.core.tests.helpers import visible_text
-from maillage.core.tests.imap import ImapServer
-from maillage.core.tests.smtp import free_port
 from maillage.interop import mssante_inbox
 from maillage.interop.models import MssanteSending
 from maillage.interop.tests.mssante_server import (
     TlsSmtpServer,
     attachments,
-    tls_files,
     unzip,
-    use_operator,
 )
 from maillage.territory.tests.factories import ProfessionalFactory
 
@@ -36,19 +32,13 @@ GP_ADDRESS = "jean.martin@medecin.mssante.fr"
 
 
 @pytest.fixture
-def operator(tmp_path, settings):
-    files = tls_files(tmp_path)
-    port = free_port()
-    use_operator(settings, files, port)
-    return files, port
+def operator(mssante_operator):
+    return mssante_operator
 
 
 @pytest.fixture
-def mailbox(settings):
-    with ImapServer() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
-        yield server
+def mailbox(imap_mailbox):
+    return imap_mailbox
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from maillage.beneficiaries.models import CareTeamMember, Document
 from maillage.beneficiaries.tests.factories import PDF, shared_file
 from maillage.care.models import PrescriptionRequest
 from maillage.core.models import AuditEvent, Notification, OutboxMessage
-from maillage.core.tests.imap import ImapServer
 from maillage.interop import mssante_inbox
 from maillage.interop.models import MssanteIncoming
 from maillage.territory.tests.factories import ProfessionalFactory
@@ -22,18 +21,9 @@ from maillage.territory.tests.factories import ProfessionalFactory
 GP_ADDRESS = "jean.martin@medecin.mssante.fr"
 
 
-@pytest.fixture(scope="module")
-def imap_server():
-    with ImapServer() as server:
-        yield server
-
-
 @pytest.fixture
-def mailbox(imap_server, settings):
-    for name, value in imap_server.settings().items():
-        setattr(settings, name, value)
-    imap_server.clear()
-    return imap_server
+def mailbox(imap_mailbox):
+    return imap_mailbox
 
 
 @pytest.fixture

@@ -18,22 +18,19 @@ from maillage.care.tests.factories import plan_version
 from maillage.core import outbox
 from maillage.core.models import AuditEvent, OutboxMessage
 from maillage.core.tests.helpers import visible_text
-from maillage.core.tests.smtp import free_port
 from maillage.interop.models import MssanteSending
 from maillage.oncall.models import EmergencyFile
 from maillage.territory.tests.factories import OrganizationFactory, ProfessionalFactory
 
-from .mssante_server import TlsSmtpServer, attachments, tls_files, unzip, use_operator
+from .mssante_server import TlsSmtpServer, attachments, unzip
 
 pytestmark = pytest.mark.django_db
 DR = "dr.martin@medecin.mssante.fr"
 
 
 @pytest.fixture
-def operator(tmp_path, settings):
-    files, port = tls_files(tmp_path), free_port()
-    use_operator(settings, files, port)
-    return files, port
+def operator(mssante_operator):
+    return mssante_operator
 
 
 @pytest.fixture

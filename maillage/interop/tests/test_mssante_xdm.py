@@ -16,7 +16,6 @@ from maillage.beneficiaries.identity import IdentityStatus, InsOid
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, document
 from maillage.core import outbox
 from maillage.core.models import AuditEvent, OutboxMessage
-from maillage.core.tests.smtp import free_port
 from maillage.interop.models import MssanteSending
 from maillage.interop.mssante import documents as docs
 from maillage.interop.mssante import services
@@ -34,7 +33,7 @@ from maillage.interop.mssante.xdm import (
     mss_headers,
 )
 
-from .mssante_server import TlsSmtpServer, attachments, tls_files, unzip, use_operator
+from .mssante_server import TlsSmtpServer, attachments, tls_files, unzip
 
 XSD_DIR = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "ebrim30" / "ebRS"
 NS = {"lcm": LCM, "rim": RIM}
@@ -166,11 +165,8 @@ def test_codes_are_written_with_their_scheme():
 
 
 @pytest.fixture
-def operator(tmp_path, settings):
-    files = tls_files(tmp_path)
-    port = free_port()
-    use_operator(settings, files, port)
-    return files, port
+def operator(mssante_operator):
+    return mssante_operator
 
 
 def _send(users, crt_a, b, *, recipient=None, **kwargs):
