@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
 from maillage.core.audit import audit_log
@@ -66,13 +65,6 @@ ALARMING = {"H": ("medium", "haute"), "L": ("medium", "basse"), "A": ("medium", 
             "HH": ("high", "critique haute"), "LL": ("high", "critique basse"),
             "AA": ("high", "critique anormale")}
 
-#: Sent inside the recording transaction when a measure calls for an alert (a threshold
-#: crossed, the sender's interpretation, a fall). The care app owns alerts and listens
-#: (``care.apps``): beneficiaries never imports care. Arguments: ``sign``, ``actor``,
-#: ``alert_kind`` (``care.Alert.Kind`` value), ``severity``, ``description`` (French).
-measure_alarm = Signal()
-#: Sent inside the retraction's transaction (``entered-in-error``): ``sign``, ``actor``.
-measure_retracted = Signal()
 
 #: A measure dated a little ahead of the server's clock is accepted (devices' clocks drift).
 CLOCK_SKEW = timedelta(minutes=5)
@@ -270,13 +262,16 @@ def alarm_for(sign: VitalSign) -> tuple[str, str, str] | None:
 
 
 def check_alarm(sign: VitalSign, *, actor) -> None:
-    """Tell the care app when ``sign`` calls for an alert (it raises at most one per
-    measure)."""
+    """When ``sign`` calls for an alert (a threshold crossed, the sender's interpretation, a
+    fall), the care app, which owns alerts, raises it in this transaction — at most one per
+    measure (``care.services.liaison.alert_for_measure``)."""
     alarm = alarm_for(sign)
     if alarm is not None:
+        from maillage.care.services.liaison import alert_for_measure
+
         alert_kind, severity, description = alarm
-        measure_alarm.send(sender=VitalSign, sign=sign, actor=actor, alert_kind=alert_kind,
-                           severity=severity, description=description)
+        alert_for_measure(sign=sign, actor=actor, alert_kind=alert_kind, severity=severity,
+                          description=description)
 
 
 TRACKED = ("value", "systolic", "diastolic", "measured_at", "device", "status")
@@ -317,7 +312,9 @@ def vital_sign_retract(*, actor, sign: VitalSign, version: int) -> VitalSign:
     save_versioned(sign, actor=actor, version=version, fields=["status", "deleted_at"])
     audit_log(actor=actor, action="vital_sign.retracted", obj=sign,
               beneficiary=sign.beneficiary, details={"mesure": sign.get_kind_display()})
-    measure_retracted.send(sender=VitalSign, sign=sign, actor=actor)
+    from maillage.care.services.liaison import alert_measure_retracted
+
+    alert_measure_retracted(sign=sign, actor=actor)
     return sign
 
 

@@ -151,7 +151,7 @@ RETRACTED_OUTCOME = ("Mesure retirée par l'émetteur (saisie erronée) : alerte
 
 def alert_for_measure(*, sign, actor, alert_kind: str, severity: str,
                       description: str, **_) -> Alert | None:
-    """The ``beneficiaries.vitals.measure_alarm`` receiver: ONE alert per measure (a measure
+    """Called by ``beneficiaries.vitals.check_alarm``: ONE alert per measure (a measure
     corrected or posted again raises none more), for the care team and the on-call screen."""
     if Alert.objects.filter(vital_sign=sign).exists():
         return None
@@ -160,8 +160,9 @@ def alert_for_measure(*, sign, actor, alert_kind: str, severity: str,
 
 
 def alert_measure_retracted(*, sign, actor, **_) -> None:
-    """The ``measure_retracted`` receiver: the alert the measure raised, if still open, is
-    resolved with a note saying why (kept, not deleted: the team may have acted on it)."""
+    """Called by ``beneficiaries.vitals`` when a measure is retracted: the alert it raised, if
+    still open, is resolved with a note saying why (kept, not deleted: the team may have acted
+    on it)."""
     alert = Alert.objects.filter(vital_sign=sign).exclude(status=Alert.Status.RESOLVED).first()
     if alert is not None:
         alert_resolve(actor=actor, alert=alert, version=alert.version,
