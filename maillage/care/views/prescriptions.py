@@ -77,6 +77,7 @@ def prescription_add(request: HttpRequest, public_id) -> HttpResponse:
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
                     context={"title": f"Demande de prescription — {b.display_name}",
                              "intro": to, "back_url": _list_url(b),
+                             "submit_label": "Envoyer la demande par MSSanté",
                              "back_label": "Prescriptions"})
 
 
