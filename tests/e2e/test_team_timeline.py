@@ -65,13 +65,17 @@ def test_team_day_timeline(demo, open_page):
     page.get_by_role("link", name="Voir un seul jour").click()
     expect(page.locator("#tl-body section h2")).to_have_count(0)
 
-    # A planner drags a planned visit to 03:00 on its own row (the night is free).
+    # A planner drags a planned visit to 03:00 on its own row (the night is free). Tomorrow's:
+    # late in the evening, today's visits on the first page are all past (done or missed).
     nav = page.get_by_role("navigation", name="Changer de jour ou de semaine")
     nav.get_by_role("link", name="Aujourd'hui").click()
     page.wait_for_url(f"**/passages/equipe/?jour={today.isoformat()}*")
     page.get_by_label("Profession", exact=True).select_option(index=0)
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(f"**/passages/equipe/?jour={today.isoformat()}")
+    expect(page.locator("#team-timeline")).not_to_have_attribute("aria-busy", "true")
+    page.get_by_role("link", name="Lendemain →").click()
+    page.wait_for_url(f"**/passages/equipe/?jour={tomorrow.isoformat()}")
     expect(page.locator("#team-timeline")).not_to_have_attribute("aria-busy", "true")
     block = page.locator("#tl-body a.tl-b[draggable]").first
     href = block.get_attribute("href")

@@ -66,8 +66,21 @@ def test_plan_to_visits_to_tracing(demo, open_page):
     # The week's calendar renders (FullCalendar, no CSP error: checked by check_accessibility).
     expect(page.locator("#visit-calendar .visit-planned").first).to_be_visible()
     p.check_accessibility()
-    p.goto("/passages/equipe/")  # the team's day: a timeline, one row per professional
-    expect(page.locator("#tl-body a.tl-planned").first).to_be_visible()
+    # The team's day: a timeline, one row per professional (15 a page); the care aides' rows
+    # show the new visit, planned.
+    from urllib.parse import quote
+
+    from maillage.visits.timeline import profession_of
+
+    first_visit = series.visits.order_by("starts_at").first()
+    p.goto(f"/passages/equipe/?profession={quote(profession_of(first_visit))}")
+    planned = page.locator("#tl-body a.tl-planned", has_text=b.display_name)
+    for number in range(2, 6):  # on whichever page of professionals her row is
+        if planned.count():
+            break
+        p.goto(f"/passages/equipe/?profession={quote(profession_of(first_visit))}"
+               f"&page={number}")
+    expect(planned.first).to_be_visible()
     p.check_accessibility()
 
     # 3. The care aide, on her phone, traces today's visit and writes a note.
