@@ -452,7 +452,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 ESANTE_API_URL = env.str("ESANTE_API_URL", default="https://gateway.api.esante.gouv.fr/fhir/v2")
 ESANTE_API_KEY = env.str("ESANTE_API_KEY", default="")
 
-# The CRT's MSSanté mailbox read by IMAP (interop/mssante_inbox.py): the GPs' answers to
+# The CRT's MSSanté mailbox read by IMAP (interop/mssante/inbox.py): the GPs' answers to
 # prescription requests arrive there. Polled every 5 minutes when a host is set. Security:
 # "ssl" (implicit TLS, port 993), "starttls", or "none" (local tests only). A client
 # certificate (IGC Santé, for an organisational box) and a CA bundle may be given as files.

@@ -143,7 +143,7 @@ class MssanteSending(TenantModel):
     #: The message's ``Message-ID`` (``<outbox public id@maillage>``), kept when the outbox
     #: deletes the sent message: the acknowledgements name it (``mssante_acknowledged``).
     message_id = models.CharField("Message-ID", max_length=100, blank=True, db_index=True)
-    #: When the recipient's acknowledgement arrived (``interop.mssante_inbox``: a delivery or
+    #: When the recipient's acknowledgement arrived (``interop.mssante.inbox``: a delivery or
     #: read notification naming this message).
     acknowledged_at = models.DateTimeField("accusé de réception", null=True, blank=True)
     #: A delivery failure reported by the recipient's side (a non-delivery report), in French.
@@ -174,7 +174,7 @@ class MssanteSending(TenantModel):
 
 
 class MssanteIncoming(models.Model):
-    """One message read from the CRT's MSSanté mailbox (``interop.mssante_inbox``), recorded
+    """One message read from the CRT's MSSanté mailbox (``interop.mssante.inbox``), recorded
     once by its Message-ID: the poll never handles the same message twice, even when it dies
     between attaching a document and flagging the message as read. What the message said is
     not kept here (its documents go to the file); only where it went."""

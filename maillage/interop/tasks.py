@@ -12,9 +12,9 @@ logger = logging.getLogger(__name__)
 @periodic(crontab(minute="*/5"), name="mssante_inbox_poll", every_minutes=5)
 def mssante_inbox_poll() -> int:
     """Every 5 minutes, when a mailbox is configured: the GPs' answers attached to the files
-    (``interop.mssante_inbox``). A mail server that does not answer is logged; the next poll
+    (``interop.mssante.inbox``). A mail server that does not answer is logged; the next poll
     tries again and nothing is lost (messages stay unread until handled)."""
-    from .mssante_inbox import configured, poll
+    from .mssante.inbox import configured, poll
 
     if not configured():
         return 0

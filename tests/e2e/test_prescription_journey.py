@@ -16,7 +16,7 @@ from maillage.care.models import PrescriptionRequest
 from maillage.core import outbox
 from maillage.core.roles import Role
 from maillage.core.tests.factories import CrtFactory, UserFactory, member
-from maillage.interop import mssante_inbox
+from maillage.interop.mssante import inbox as mssante_inbox
 from maillage.interop.tests.mssante_server import TlsSmtpServer
 from maillage.territory.tests.factories import ProfessionalFactory
 

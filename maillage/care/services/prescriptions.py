@@ -3,7 +3,7 @@ followed until the answer arrives, reminded when it does not.
 
 - ``prescription_request``: the doctor or a nurse of the care team asks; the letter (PDF) leaves
   through the durable outbox as an MSSanté message to the GP's address from the directory.
-- ``prescription_answer``: the MSSanté inbox (``maillage.interop.mssante_inbox``) found a message
+- ``prescription_answer``: the MSSanté inbox (``maillage.interop.mssante.inbox``) found a message
   from that GP answering the request (same thread, or the reference in its subject); its document
   is attached to the file, the request closed, the requester told.
 - ``prescription_reminders``: a periodic task re-sends the letter, marked « relance », after

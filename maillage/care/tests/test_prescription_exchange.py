@@ -19,8 +19,8 @@ from maillage.care.services.prescriptions import prescription_reminders
 from maillage.core import outbox
 from maillage.core.models import AuditEvent, Notification
 from maillage.core.tests.helpers import visible_text
-from maillage.interop import mssante_inbox
 from maillage.interop.models import MssanteSending
+from maillage.interop.mssante import inbox as mssante_inbox
 from maillage.interop.tests.mssante_server import (
     TlsSmtpServer,
     attachments,

@@ -14,8 +14,8 @@ from maillage.beneficiaries.models import CareTeamMember, Document
 from maillage.beneficiaries.tests.factories import PDF, shared_file
 from maillage.care.models import PrescriptionRequest
 from maillage.core.models import AuditEvent, Notification, OutboxMessage
-from maillage.interop import mssante_inbox
 from maillage.interop.models import MssanteIncoming
+from maillage.interop.mssante import inbox as mssante_inbox
 from maillage.territory.tests.factories import ProfessionalFactory
 
 GP_ADDRESS = "jean.martin@medecin.mssante.fr"

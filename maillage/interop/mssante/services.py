@@ -207,7 +207,7 @@ def mssante_send_letter(*, actor, beneficiary: Beneficiary, recipient: Recipient
 @transaction.atomic
 def mssante_acknowledged(*, message_id: str, at, error: str = "") -> MssanteSending | None:
     """An acknowledgement (delivery or read notification) naming ``message_id`` (its
-    ``Original-Message-ID``) arrived at ``at``: the sending shows it (``interop.mssante_inbox``);
+    ``Original-Message-ID``) arrived at ``at``: the sending shows it (``interop.mssante.inbox``);
     the first acknowledgement counts. ``error``: a non-delivery report's reason instead (the
     sending shows « non remis »). None for an unknown message."""
     sending = (MssanteSending.objects.select_for_update().filter(message_id=message_id.strip())

@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from maillage.core.errors import DomainError
 
-from .models import MssanteIncoming
+from ..models import MssanteIncoming
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def handle(raw: bytes) -> str:
 
 def _receipt(record: MssanteIncoming, ids: list[str], error: str) -> str:
     """A delivery or read notification: the sendings it names show it."""
-    from .mssante.services import mssante_acknowledged
+    from .services import mssante_acknowledged
 
     sending = None
     with transaction.atomic():
