@@ -245,7 +245,7 @@ def prescription_answer(*, req: PrescriptionRequest, filename: str, content: byt
     cancelled already, attach it still: a second document from the GP is kept, never lost)."""
     from maillage.beneficiaries.services import document_add
 
-    req = PrescriptionRequest.objects.select_for_update().select_related(
+    req = PrescriptionRequest.objects.select_for_update(of=("self",)).select_related(
         "beneficiary", "crt", "created_by").get(pk=req.pk)
     try:
         kind = inspect_upload(content)
