@@ -96,7 +96,8 @@ def _send(req: PrescriptionRequest, *, requester, reminder: int = 0) -> OutboxMe
     title = f"Demande de prescription {req.reference}" + (f" (relance {reminder})"
                                                           if reminder else "")
     sending = mssante_send_letter(
-        actor=requester, beneficiary=req.beneficiary,
+        # A reminder is sent by the software (the periodic task), in the requester's name.
+        actor=None if reminder else requester, beneficiary=req.beneficiary,
         recipient=Recipient("professional", req.gp_address,
                             f"Dr {req.gp.first_name} {req.gp.last_name} (médecin traitant)"),
         document_id=req.public_id, title=title, subject=_subject(req, reminder=reminder),

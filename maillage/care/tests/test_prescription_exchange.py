@@ -142,6 +142,9 @@ def test_unanswered_request_is_reminded_in_the_thread(client, users, person, ope
     assert subject(reminder).startswith("Relance 1 — Demande de prescription")
     req.refresh_from_db()
     assert req.reminders == 1
+    # The reminder is the software's (the periodic task), the first letter the nurse's.
+    senders = AuditEvent.objects.filter(action="mssante.sent").values_list("actor", flat=True)
+    assert sorted(senders, key=str) == sorted([None, users["nurse"].pk], key=str)
     assert "relance n° 1 envoyée" in Notification.objects.get(user=users["nurse"]).text
     # At most PRESCRIPTION_MAX_REMINDERS reminders.
     assert prescription_reminders(now=now + timedelta(days=15)) == 1

@@ -122,6 +122,8 @@ def test_another_sender_is_not_attached_and_stays_unread(mailbox, request_sent):
     assert not Document.objects.filter(beneficiary=request_sent.beneficiary).exists()
     assert mailbox.flags()[-1] is False  # left for the team's webmail
     assert MssanteIncoming.objects.get().crt is None
+    # Known by its Message-ID, the next polls skip it without downloading it again.
+    assert (mssante_inbox.poll().skipped, MssanteIncoming.objects.count()) == (1, 1)
 
 
 def test_a_refused_attachment_stays_unread_and_the_requester_is_told(mailbox, request_sent,

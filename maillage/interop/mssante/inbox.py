@@ -125,6 +125,12 @@ def _fetch(imap: imaplib.IMAP4, uid: bytes, what: str) -> bytes:
 
 
 def _handle_uid(imap: imaplib.IMAP4, uid: bytes) -> str:
+    # A message already recorded (left unread for the webmail) is not downloaded again.
+    head = email.message_from_bytes(
+        _fetch(imap, uid, "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"), policy=email.policy.default)
+    known = (head.get("Message-ID") or "").strip()[:300]
+    if known and MssanteIncoming.objects.filter(message_id=known).exists():
+        return "skipped"
     raw = _fetch(imap, uid, "BODY.PEEK[]")
     outcome = handle(raw)
     if outcome in ("attached", "receipt"):
