@@ -112,7 +112,7 @@ class TestDluContent:
         assert "Pochette rouge sur le réfrigérateur" in annexes
         assert "par Dr Anne Besnard" in annexes
         assert "UDAF 49" in section_text(doc, "1.3.6.1.4.1.19376.1.4.1.2.16")
-        assert b"4821" not in etree.tostring(doc)  # never the key-box code
+        assert b"A4821Z" not in etree.tostring(doc)  # never the key-box code
 
     def test_the_gp_rpps_when_known(self, users, b, gp):  # noqa: F811
         pcp = "h:participant[h:functionCode/@code='PCP']/h:associatedEntity/h:id"
@@ -208,7 +208,7 @@ class TestTransferContent:
             "Date et heure du dernier repas : non renseignées dans le dossier du CRT.")
         assert section_text(doc, "1.2.250.1.213.1.1.2.53") == (
             "Prothèses et objets personnels confiés : non renseignés dans le dossier du CRT.")
-        assert b"4821" not in etree.tostring(doc)
+        assert b"A4821Z" not in etree.tostring(doc)
 
     def test_no_vitals(self, users, hospital_call):
         doc = xml(transfer_document(hospital_call, users["nurse"]))
@@ -328,7 +328,7 @@ class TestDownload:
         doc = xml(response.content)
         assert "Pénicilline (œdème de Quincke)" in section_text(
             doc, "1.3.6.1.4.1.19376.1.5.3.1.3.13")
-        assert b"4821" not in response.content  # the nurse may see it on screen, not here
+        assert b"A4821Z" not in response.content  # the nurse may see it on screen, not here
         event = AuditEvent.objects.get(action="dlu.cda_downloaded")
         assert event.actor == users["nurse"] and event.beneficiary_public_id == b.public_id
         assert not event.is_emergency_access

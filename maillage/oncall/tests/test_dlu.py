@@ -62,7 +62,7 @@ def b(crt_a, users, gp):
     person = BeneficiaryFactory(
         crt=crt_a, birth_name="HAMON", first_names="Jeanne Louise", first_name="Jeanne",
         living_situation="alone", housing_type="house", floor=0, has_teleassistance=True,
-        teleassistance_provider="Présence Verte", has_key_box=True, key_box_code="4821",
+        teleassistance_provider="Présence Verte", has_key_box=True, key_box_code="A4821Z",
         has_grab_bars=True, access_notes="Portail vert au fond de l'impasse",
         trusted_person_name="Michel Hamon", trusted_person_relation="fils",
         trusted_person_phone="06 39 98 12 34", protection_measure="curatorship",
@@ -172,7 +172,7 @@ class TestContent:
         assert result.annexes == ["Ordonnances en cours", "ECG de référence"]
         assert not result.review_overdue and result.missing == []
         assert not result.incomplete and not result.to_revalidate
-        assert dlu.build(beneficiary=b, show_key_box=True).key_box_code == "4821"
+        assert dlu.build(beneficiary=b, show_key_box=True).key_box_code == "A4821Z"
 
     def test_ins_travels_only_when_qualified(self, b):
         b.identity_status = "VALI"
@@ -240,7 +240,7 @@ class TestHealthRule:
         text = visible_text(response)
         assert "Pénicilline" in text and "bris de glace" in text
         # The one who travels needs the key-box code.
-        assert "4821" in text
+        assert "A4821Z" in text
         event = AuditEvent.objects.get(action="dlu.viewed")
         assert event.is_emergency_access and event.actor == outsider
         assert event.reason == "Chute, la personne ne répond plus"
@@ -268,7 +268,7 @@ class TestHealthRule:
 class TestKeyBox:
     def test_shown_to_those_who_visit_the_home(self, client, users, b):
         client.force_login(users["nurse"])
-        assert "4821" in visible_text(client.get(url("dlu", b)))
+        assert "A4821Z" in visible_text(client.get(url("dlu", b)))
         assert AuditEvent.objects.get(action="dlu.viewed").details == {
             "code_boite_a_cles": True}
 
@@ -278,7 +278,7 @@ class TestKeyBox:
         response = client.get(url("dlu", b))
         text = visible_text(response)
         assert response.status_code == 200 and "Pénicilline" in text
-        assert "4821" not in text and "code réservé aux intervenants à domicile" in text
+        assert "A4821Z" not in text and "code réservé aux intervenants à domicile" in text
         assert AuditEvent.objects.get(action="dlu.viewed").details == {}
 
 
@@ -288,7 +288,7 @@ class TestPartner:
         response = client.get(url("dlu", b))
         text = visible_text(response)
         assert response.status_code == 200 and "Pénicilline" in text
-        assert "4821" not in text  # the GP does not visit the home
+        assert "A4821Z" not in text  # the GP does not visit the home
         assert "Modifier" not in text and "Relu, toujours exact" not in text
 
     def test_without_health_consent(self, client, users, b):
@@ -315,7 +315,7 @@ class TestPdf:
         for expected in ["DOSSIER DE LIAISON D'URGENCE — DOMICILE", "HAMON Jeanne",
                          "Pénicilline (œdème de Quincke)", "Apixaban 2,5 mg 2/j",
                          "Pas d'intubation", "Michel Hamon", "Anne Besnard",
-                         "02 61 91 00 01", "4821", "GIR 2"]:
+                         "02 61 91 00 01", "A4821Z", "GIR 2"]:
             assert expected in text, expected
         assert f"par {users['doctor'].get_full_name()}" in text
         assert AuditEvent.objects.filter(action="dlu.printed", actor=users["nurse"]).exists()
@@ -335,7 +335,7 @@ class TestPdf:
                          "Apixaban 2,5 mg 2/j", "Orientée, marche avec un déambulateur",
                          "Michel Hamon", "02 61 91 00 01", users["nurse"].get_full_name()]:
             assert expected in text, expected
-        assert "4821" not in text  # the sheet travels to the hospital: no key-box code
+        assert "A4821Z" not in text  # the sheet travels to the hospital: no key-box code
         event = AuditEvent.objects.get(action="dlu.transfer_sheet_printed")
         assert event.object_id == str(call.public_id) and event.details == {}
 
