@@ -13,6 +13,7 @@ followed until the answer arrives, reminded when it does not.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from maillage.core.uploads import UploadRefusedError, inspect_upload
 from maillage.core.versioning import save_versioned
 
 from ..models import PrescriptionRequest
+
+logger = logging.getLogger(__name__)
 
 HEALTH_ONLY = "Données de santé : réservées aux professionnels de santé du cercle de soins."
 
@@ -177,25 +180,33 @@ def prescription_reminders(*, now: datetime | None = None) -> int:
     ).values_list("pk", "last_sent_at"))
     sent = 0
     for pk, last_sent_at in due:
-        with transaction.atomic():
-            taken = PrescriptionRequest.objects.filter(
-                pk=pk, status=PrescriptionRequest.Status.SENT, last_sent_at=last_sent_at,
-            ).update(last_sent_at=now)
-            if not taken:
-                continue
-            req = (PrescriptionRequest.objects.select_related("beneficiary", "crt", "message",
-                                                               "created_by").get(pk=pk))
-            req.reminders += 1
-            req.save(update_fields=["reminders"])
-            _send(req, requester=req.created_by, reminder=req.reminders)
-            audit_log(actor=None, action="prescription.reminded", obj=req, crt=req.crt,
-                      beneficiary=req.beneficiary, details={"relance": req.reminders})
-            if req.created_by_id:
-                notify(crt=req.crt, users=[req.created_by], url=_requester_url(req),
-                       text=f"Demande de prescription {req.reference} sans réponse : relance "
-                            f"n° {req.reminders} envoyée au médecin.")
-            sent += 1
+        try:
+            sent += _remind(pk, last_sent_at, now=now)
+        except DomainError as error:  # MSSanté not configured…: retried at the next run
+            logger.warning("Prescription request %s not reminded: %s", pk, error.message)
     return sent
+
+
+@transaction.atomic
+def _remind(pk: int, last_sent_at: datetime, *, now: datetime) -> int:
+    """One reminder, if this run takes the request (a conditional update); 1 when sent."""
+    taken = PrescriptionRequest.objects.filter(
+        pk=pk, status=PrescriptionRequest.Status.SENT, last_sent_at=last_sent_at,
+    ).update(last_sent_at=now)
+    if not taken:
+        return 0
+    req = (PrescriptionRequest.objects.select_related("beneficiary", "crt", "message",
+                                                       "created_by").get(pk=pk))
+    req.reminders += 1
+    req.save(update_fields=["reminders"])
+    _send(req, requester=req.created_by, reminder=req.reminders)
+    audit_log(actor=None, action="prescription.reminded", obj=req, crt=req.crt,
+              beneficiary=req.beneficiary, details={"relance": req.reminders})
+    if req.created_by_id:
+        notify(crt=req.crt, users=[req.created_by], url=_requester_url(req),
+               text=f"Demande de prescription {req.reference} sans réponse : relance "
+                    f"n° {req.reminders} envoyée au médecin.")
+    return 1
 
 
 def find_answered(*, sender: str, subject: str,

@@ -252,3 +252,17 @@ def test_a_delayed_notice_changes_nothing(client, users, person, operator, mailb
     assert mssante_inbox.poll().unmatched == 1
     sending = MssanteSending.objects.get(beneficiary=person)
     assert (sending.acknowledged_at, sending.delivery_error) == (None, "")
+
+
+def test_a_reminder_waits_while_mssante_is_not_configured(client, users, person, operator,
+                                                          settings):
+    req = ask(client, users["nurse"], person)
+    later = timezone.now() + timedelta(days=8)
+    settings.MSSANTE_HOST = ""
+    assert prescription_reminders(now=later) == 0
+    req.refresh_from_db()
+    assert req.reminders == 0  # nothing half-saved: the next run tries again
+    settings.MSSANTE_HOST = "127.0.0.1"
+    assert prescription_reminders(now=later) == 1
+    req.refresh_from_db()
+    assert req.reminders == 1
