@@ -249,13 +249,21 @@ class TestDoubleBooking:
 # --- Tracing ---------------------------------------------------------------------------------
 
 
+def _trace_day():
+    """A day whose early hours (the visits traced 00:07–00:30 below) are past: today, or
+    yesterday in the first hour after midnight."""
+    now = timezone.localtime()
+    return now.date() - timedelta(days=1 if now.hour < 1 else 0)
+
+
 class TestTracing:
     @pytest.fixture
     def v(self, b, users):
-        return visit(b, users["care_aide"], starts_at=local_dt(TODAY, "00:05"))
+        return visit(b, users["care_aide"], starts_at=local_dt(_trace_day(), "00:05"))
 
-    def test_my_day_lists_my_visits_only(self, b, users, client, v):
-        visit(b, users["nurse"], starts_at=local_dt(TODAY, "00:10"))
+    def test_my_day_lists_my_visits_only(self, b, users, client):
+        visit(b, users["care_aide"], starts_at=local_dt(timezone.localdate(), "00:05"))
+        visit(b, users["nurse"], starts_at=local_dt(timezone.localdate(), "00:10"))
         client.force_login(users["care_aide"])
         page = visible_text(client.get(reverse("visits:my_day")))
         assert "Mes passages aujourd'hui" in page
