@@ -108,22 +108,31 @@ def territory_telehealth_act(attendee, staff=None, **fields):
                                         staff=staff or UserFactory(), **fields)
 
 
-def prescription_request(beneficiary, user=None, address="jean.martin@medecin.mssante.fr",
-                         **fields):
-    """A request sent to the person's GP (put in the care team, with an MSSanté address)."""
+GP_ADDRESS = "jean.martin@medecin.mssante.fr"
+
+
+def with_gp(beneficiary, address=GP_ADDRESS):
+    """Dr Jean Martin, the person's GP in the care team, with an MSSanté address."""
     from datetime import date
 
     from maillage.beneficiaries.models import CareTeamMember
-    from maillage.core.models import OutboxMessage
     from maillage.territory.tests.factories import ProfessionalFactory
-
-    from ..models import PrescriptionRequest
 
     gp = ProfessionalFactory(crt=beneficiary.crt, last_name="Martin", first_name="Jean",
                              profession="gp", mssante_email=address)
     CareTeamMember.objects.create(crt=beneficiary.crt, beneficiary=beneficiary, professional=gp,
                                   role="Médecin traitant", is_gp=True,
                                   start_date=date(2024, 1, 1))
+    return gp
+
+
+def prescription_request(beneficiary, user=None, address=GP_ADDRESS, **fields):
+    """A request sent to the person's GP (``with_gp``), its letter's message sent."""
+    from maillage.core.models import OutboxMessage
+
+    from ..models import PrescriptionRequest
+
+    gp = with_gp(beneficiary, address)
     message = OutboxMessage.objects.create(crt=beneficiary.crt, to=address, subject="Demande",
                                            body="…", state=OutboxMessage.State.SENT)
     values = {"kind": "biology", "details": "NFS, ionogramme, créatinine",

@@ -16,6 +16,7 @@ from maillage.beneficiaries.models import CareTeamMember, Document
 from maillage.beneficiaries.tests.factories import PDF, shared_file
 from maillage.care.models import PrescriptionRequest
 from maillage.care.services.prescriptions import prescription_reminders
+from maillage.care.tests.factories import GP_ADDRESS, with_gp
 from maillage.core import outbox
 from maillage.core.models import AuditEvent, Notification
 from maillage.core.tests.helpers import visible_text
@@ -27,8 +28,6 @@ from maillage.interop.tests.mssante_server import (
     unzip,
 )
 from maillage.territory.tests.factories import ProfessionalFactory
-
-GP_ADDRESS = "jean.martin@medecin.mssante.fr"
 
 
 @pytest.fixture
@@ -44,11 +43,7 @@ def mailbox(imap_mailbox):
 @pytest.fixture
 def person(crt_a, users):
     b = shared_file(crt_a, users["nurse"])
-    gp = ProfessionalFactory(crt=crt_a, last_name="Martin", first_name="Jean", profession="gp",
-                             mssante_email=GP_ADDRESS)
-    CareTeamMember.objects.create(crt=crt_a, beneficiary=b, professional=gp,
-                                  role="Médecin traitant", is_gp=True,
-                                  start_date=date(2024, 1, 1))
+    with_gp(b)
     return b
 
 

@@ -10,15 +10,13 @@ from email.message import EmailMessage
 import pytest
 from django.utils import timezone
 
-from maillage.beneficiaries.models import CareTeamMember, Document
+from maillage.beneficiaries.models import Document
 from maillage.beneficiaries.tests.factories import PDF, shared_file
 from maillage.care.models import PrescriptionRequest
-from maillage.core.models import AuditEvent, Notification, OutboxMessage
+from maillage.care.tests.factories import GP_ADDRESS, prescription_request
+from maillage.core.models import AuditEvent, Notification
 from maillage.interop.models import MssanteIncoming
 from maillage.interop.mssante import inbox as mssante_inbox
-from maillage.territory.tests.factories import ProfessionalFactory
-
-GP_ADDRESS = "jean.martin@medecin.mssante.fr"
 
 
 @pytest.fixture
@@ -28,17 +26,8 @@ def mailbox(imap_mailbox):
 
 @pytest.fixture
 def request_sent(crt_a, users):
-    b = shared_file(crt_a, users["nurse"])
-    gp = ProfessionalFactory(crt=crt_a, last_name="Martin", first_name="Jean", profession="gp",
-                             mssante_email=GP_ADDRESS)
-    CareTeamMember.objects.create(crt=crt_a, beneficiary=b, professional=gp,
-                                  role="Médecin traitant", is_gp=True,
-                                  start_date=date(2024, 1, 1))
-    message = OutboxMessage.objects.create(crt=crt_a, to=GP_ADDRESS, subject="Demande",
-                                           body="…", state=OutboxMessage.State.SENT)
-    return PrescriptionRequest.objects.create(
-        crt=crt_a, beneficiary=b, kind="nursing_care", details="Soins infirmiers 3 mois",
-        gp=gp, gp_address=GP_ADDRESS, message=message, created_by=users["nurse"])
+    return prescription_request(shared_file(crt_a, users["nurse"]), users["nurse"],
+                                kind="nursing_care", details="Soins infirmiers 3 mois")
 
 
 def answer(req, *, sender=GP_ADDRESS, thread=True, subject=None, attachment=PDF,

@@ -10,35 +10,13 @@ from django.utils import timezone
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.beneficiaries.tests.factories import shared_file
 from maillage.care.models import PrescriptionRequest
-from maillage.core.models import AuditEvent, OutboxMessage
+from maillage.care.tests.factories import GP_ADDRESS, prescription_request
+from maillage.core.models import AuditEvent
 from maillage.core.tests.helpers import visible_text
-from maillage.territory.tests.factories import ProfessionalFactory
-
-GP_ADDRESS = "jean.martin@medecin.mssante.fr"
 
 
 def url(name, b, **kwargs):
     return reverse(f"care:{name}", kwargs={"public_id": b.public_id, **kwargs})
-
-
-def with_gp(b, address=GP_ADDRESS):
-    gp = ProfessionalFactory(crt=b.crt, last_name="Martin", first_name="Jean", profession="gp",
-                             mssante_email=address)
-    CareTeamMember.objects.create(crt=b.crt, beneficiary=b, professional=gp,
-                                  role="Médecin traitant", is_gp=True,
-                                  start_date=date(2024, 1, 1))
-    return gp
-
-
-def a_request(b, user, **fields):
-    gp = fields.pop("gp", None) or with_gp(b)
-    message = OutboxMessage.objects.create(crt=b.crt, to=gp.mssante_email, subject="Demande",
-                                           body="…", state=OutboxMessage.State.SENT)
-    values = {"kind": "biology", "details": "NFS, ionogramme, créatinine",
-              "context": "Fatigue depuis 15 jours", "gp": gp, "gp_address": gp.mssante_email,
-              "message": message, "created_by": user}
-    values.update(fields)
-    return PrescriptionRequest.objects.create(crt=b.crt, beneficiary=b, **values)
 
 
 @pytest.fixture
@@ -51,7 +29,7 @@ def person(crt_a, users):
 
 
 def test_the_nurse_sees_the_requests_and_their_state(client, users, person):
-    req = a_request(person, users["nurse"])
+    req = prescription_request(person, users["nurse"])
     client.force_login(users["nurse"])
     response = client.get(url("prescriptions", person))
     assert response.status_code == 200
@@ -70,7 +48,7 @@ def test_the_nurse_sees_the_requests_and_their_state(client, users, person):
 
 
 def test_a_care_aide_of_the_team_reads_but_may_not_request(client, users, person):
-    a_request(person, users["nurse"])
+    prescription_request(person, users["nurse"])
     client.force_login(users["care_aide"])
     text = visible_text(client.get(url("prescriptions", person)))
     assert "Examens de biologie" in text
@@ -80,7 +58,7 @@ def test_a_care_aide_of_the_team_reads_but_may_not_request(client, users, person
 
 @pytest.mark.parametrize("role", ["coordinator", "admin_staff", "direction", "partner"])
 def test_roles_without_health_data_are_refused(client, users, person, role):
-    a_request(person, users["nurse"])
+    prescription_request(person, users["nurse"])
     client.force_login(users[role])
     assert client.get(url("prescriptions", person)).status_code == 403
 
@@ -94,7 +72,7 @@ def test_a_nurse_outside_the_care_team_is_refused(client, crt_a, make_user, pers
 
 
 def test_another_crt_gets_404(client, users, person, user_b):
-    req = a_request(person, users["nurse"])
+    req = prescription_request(person, users["nurse"])
     client.force_login(user_b)
     assert client.get(url("prescriptions", person)).status_code == 404
     response = client.post(url("prescription_cancel", person, item_id=req.public_id),
@@ -105,7 +83,7 @@ def test_another_crt_gets_404(client, users, person, user_b):
 
 
 def test_cancel_with_a_reason(client, users, person):
-    req = a_request(person, users["nurse"])
+    req = prescription_request(person, users["nurse"])
     client.force_login(users["doctor"])
     response = client.post(url("prescription_cancel", person, item_id=req.public_id),
                            {"version": req.version, "reason": "Prescrit en consultation"})
@@ -118,7 +96,7 @@ def test_cancel_with_a_reason(client, users, person):
 
 
 def test_cancel_without_reason_shows_the_error_next_to_the_field(client, users, person):
-    req = a_request(person, users["nurse"])
+    req = prescription_request(person, users["nurse"])
     client.force_login(users["nurse"])
     response = client.post(url("prescription_cancel", person, item_id=req.public_id),
                            {"version": req.version, "reason": ""})
@@ -130,7 +108,7 @@ def test_cancel_without_reason_shows_the_error_next_to_the_field(client, users, 
 
 
 def test_cancel_a_stale_version_is_a_conflict(client, users, person):
-    req = a_request(person, users["nurse"])
+    req = prescription_request(person, users["nurse"])
     client.force_login(users["nurse"])
     response = client.post(url("prescription_cancel", person, item_id=req.public_id),
                            {"version": req.version + 1, "reason": "Plus nécessaire"})
@@ -141,7 +119,7 @@ def test_cancel_a_stale_version_is_a_conflict(client, users, person):
 
 
 def test_an_answered_request_cannot_be_cancelled(client, users, person):
-    req = a_request(person, users["nurse"], status=PrescriptionRequest.Status.ANSWERED,
+    req = prescription_request(person, users["nurse"], status=PrescriptionRequest.Status.ANSWERED,
                     answered_at=timezone.now() - timedelta(hours=1))
     client.force_login(users["nurse"])
     response = client.post(url("prescription_cancel", person, item_id=req.public_id),
