@@ -114,7 +114,8 @@ def _transport(message: OutboxMessage) -> None:
         # (and is retried) rather than leaving by ordinary e-mail.
         send = TRANSPORTS.get(message.kind)
         if send is None:
-            raise NoTransportError(f"no transport registered for {message.kind!r}")
+            raise NoTransportError(
+                f"aucun moyen d'envoi pour les messages de type « {message.kind} »")
         send(message)
         return
     headers = {**message.headers, "Message-ID": message.message_id}

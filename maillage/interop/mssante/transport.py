@@ -62,7 +62,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 def send(message: OutboxMessage) -> None:
     """Send one message to the MSSanté operator, or raise (the outbox retries)."""
     if not configured():
-        raise NotConfiguredError("MSSANTE_HOST and MSSANTE_SENDER are not set")
+        raise NotConfiguredError("messagerie MSSanté non configurée (MSSANTE_HOST, MSSANTE_SENDER)")
     email = build_email(message)
     host, port, timeout = settings.MSSANTE_HOST, settings.MSSANTE_PORT, settings.MSSANTE_TIMEOUT
     context = tls_context()

@@ -342,6 +342,7 @@ def test_an_mssante_message_without_transport_waits(crt_a, monkeypatch):
     assert outbox.deliver(message.pk) == "pending"
     message.refresh_from_db()
     assert "NoTransportError" in message.last_error and mail.outbox == []
+    assert "aucun moyen d'envoi pour les messages de type « mssante »" in message.last_error
 
 
 def test_the_outbox_page_shows_an_mssante_message_for_what_it_is(client, users, crt_a,
