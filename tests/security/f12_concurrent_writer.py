@@ -1,8 +1,9 @@
 """Worker of ``test_f12_concurrent_writes``: many threads writing one SQLite FILE at once.
 
 Run in its own process (``python -m tests.security.f12_concurrent_writer``) with
-``MAILLAGE_VAR_DIR`` pointing to an empty directory and no ``DATABASE_URL``: it migrates a fresh
-``maillage.sqlite3`` there (the test suite's in-memory database cannot show WAL or lock waits),
+``MAILLAGE_VAR_DIR`` pointing to a directory and no ``DATABASE_URL``: it migrates a fresh
+``maillage.sqlite3`` there, or with ``--skip-migrate`` takes the one it finds (the test copies
+its empty test database there; the suite's in-memory database cannot show WAL or lock waits),
 then starts ``--threads`` threads together. Each one, through the real services and the real
 cache: creates a commune (reads, then writes, then audits, in one transaction), reads the
 territory, updates its commune (version check, audit), counts a hit on the rate limiter. It
