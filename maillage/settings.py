@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "maillage.steering",
     "maillage.regional",
     "maillage.interop",
+    "maillage.rounds",
 ]
 
 MIDDLEWARE = [

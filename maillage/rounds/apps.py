@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RoundsConfig(AppConfig):
+    name = "maillage.rounds"
+    label = "rounds"
+    verbose_name = "Tournées"

@@ -1,0 +1,101 @@
+"""The rounds solver on small days whose answer is known: skills, shifts, windows, what cannot be
+placed and why, determinism. Times in minutes from midnight, travel in minutes and kilometres."""
+
+import pytest
+
+from maillage.rounds.solver import Problem, ProblemError, Task, Worker, solve
+
+# Places: 0 the CRT, 1 Baugé, 2 Mouliherne (15 min from Baugé), 3 Longué (35 min away from both).
+MINUTES = [[0, 10, 20, 30],
+           [10, 0, 15, 35],
+           [20, 15, 0, 35],
+           [30, 35, 35, 0]]
+KM = [[0, 8, 16, 25],
+      [8, 0, 12, 30],
+      [16, 12, 0, 30],
+      [25, 30, 30, 0]]
+NURSE, AIDE = frozenset({"infirmier"}), frozenset({"aide-soignant"})
+
+
+def worker(key, skills, start=7 * 60, end=13 * 60, **fields):
+    return Worker(key=key, start_place=0, end_place=0, shift_start=start, shift_end=end,
+                  skills=skills, **fields)
+
+
+def task(key, place, earliest, latest, duration=30, skills=frozenset()):
+    return Task(key=key, place=place, duration=duration, earliest=earliest, latest=latest,
+                skills=skills)
+
+
+def day(tasks, workers):
+    return Problem(tasks=tuple(tasks), workers=tuple(workers), distance=KM, duration=MINUTES)
+
+
+def by_worker(plan):
+    return {r.worker: [v.task for v in r.visits] for r in plan.routes if r.visits}
+
+
+def test_each_visit_goes_to_someone_qualified_within_its_window():
+    plan = solve(day([task("injection", 1, 8 * 60, 8 * 60 + 30, skills=NURSE),
+                      task("toilette", 2, 8 * 60, 9 * 60, duration=45, skills=AIDE),
+                      task("pansement", 3, 9 * 60, 11 * 60, skills=NURSE)],
+                     [worker("marie", AIDE), worker("paul", NURSE)]),
+                 seconds=2, iterations=300)
+    assert plan.unplaced == {}
+    assert by_worker(plan) == {"marie": ["toilette"], "paul": ["injection", "pansement"]}
+    windows = {"injection": (480, 510), "toilette": (480, 540), "pansement": (540, 660)}
+    for route in plan.routes:
+        for visit in route.visits:
+            low, high = windows[visit.task]
+            assert low <= visit.start <= high
+    paul = next(r for r in plan.routes if r.worker == "paul")
+    injection, pansement = paul.visits
+    assert pansement.start >= injection.end + MINUTES[1][3]  # the drive fits between them
+    assert paul.distance == KM[0][1] + KM[1][3] + KM[3][0]
+
+
+def test_what_cannot_be_placed_says_why():
+    plan = solve(day([task("psy", 1, 9 * 60, 10 * 60, skills=frozenset({"psychologue"})),
+                      task("soir", 2, 20 * 60, 21 * 60),
+                      task("a", 1, 9 * 60, 9 * 60),
+                      task("b", 3, 9 * 60, 9 * 60)],
+                     [worker("marie", AIDE)]),
+                 seconds=2, iterations=300)
+    assert plan.unplaced["psy"].startswith("Aucun·e intervenant·e n'a la qualification requise "
+                                           "(psychologue)")
+    assert plan.unplaced["soir"].startswith("Hors des horaires de service")
+    # Two visits at 9:00 sharp, 35 min apart: one of them only.
+    assert len({"a", "b"} & set(plan.unplaced)) == 1
+    assert next(plan.unplaced[k] for k in ("a", "b") if k in plan.unplaced).startswith(
+        "Pas de place dans les tournées")
+    assert sum(len(r.visits) for r in plan.routes) == 1
+
+
+def test_the_shift_end_includes_the_drive_back():
+    # 12:30 at Longué, 30 min of care, 30 min back: 13:30 > the 13:00 end of the shift.
+    plan = solve(day([task("late", 3, 12 * 60 + 30, 12 * 60 + 30)], [worker("marie", AIDE)]),
+                 seconds=1, iterations=100)
+    assert "late" in plan.unplaced
+
+
+def test_the_same_seed_gives_the_same_plan():
+    tasks = [task(f"v{i}", 1 + i % 3, 7 * 60 + 20 * i, 9 * 60 + 20 * i) for i in range(9)]
+    workers = [worker("marie", AIDE), worker("lea", AIDE)]
+    first = solve(day(tasks, workers), seconds=5, iterations=500, seed=7)
+    again = solve(day(tasks, workers), seconds=5, iterations=500, seed=7)
+    assert by_worker(first) == by_worker(again) and first.unplaced == again.unplaced == {}
+
+
+def test_inconsistent_problems_are_refused_in_french():
+    with pytest.raises(ProblemError, match="matrices .* carrées"):
+        solve(Problem(tasks=(task("a", 1, 0, 10),), workers=(worker("m", AIDE),),
+                      distance=[[0, 1]], duration=MINUTES), seconds=1)
+    with pytest.raises(ProblemError, match="même clé"):
+        solve(day([task("a", 1, 0, 10), task("a", 2, 0, 10)], [worker("m", AIDE)]), seconds=1)
+    with pytest.raises(ProblemError, match="créneau ou durée incohérents"):
+        solve(day([task("a", 1, 600, 540)], [worker("m", AIDE)]), seconds=1)
+    with pytest.raises(ProblemError, match="Aucun·e intervenant·e"):
+        solve(day([task("a", 1, 0, 10)], []), seconds=1)
+    with pytest.raises(ProblemError, match="fin de service avant le début"):
+        solve(day([task("a", 1, 0, 10)], [worker("m", AIDE, start=600, end=500)]), seconds=1)
+    assert solve(day([], [worker("m", AIDE)]), seconds=1).routes == []
