@@ -18,9 +18,9 @@ BAUGE, ANGERS, HUILLE, MONTREUIL = "49018", "49007", "49174", "49215"
 def test_crow_flies_and_roads_wind():
     assert crow_km(place("75056"), place("69123")) == pytest.approx(392, abs=3)  # Paris–Lyon
     metres, minutes = estimate(place(BAUGE), place(ANGERS))
-    # 36 km as the crow flies, ≈ 47 km of road, ≈ 48 minutes (the real drive: 40–45 min).
-    assert 45_000 <= metres <= 49_000
-    assert 40 <= minutes <= 55
+    # 36 km as the crow flies, ≈ 45 km of road, ≈ 44 minutes (the real drive: 40–45 min).
+    assert 43_000 <= metres <= 47_000
+    assert 38 <= minutes <= 48
     assert estimate(place(BAUGE), place(BAUGE)) == (1500, 5)  # two homes of one commune
 
 
@@ -35,7 +35,7 @@ def test_recorded_times_override_and_calibrate():
     # Between communes: the estimate scaled by the median of recorded / estimated.
     ratios = sorted(r / e for r, e in zip((80, 40, 100), estimated, strict=True))
     assert factor == pytest.approx(ratios[1])
-    assert factor > 1.3  # the recorded times are slower than the plain estimate
+    assert factor > 1.5  # the recorded times are slower than the plain estimate
     assert minutes[1][3] == round(estimate(communes[0], communes[2])[1] * factor)
     assert metres[1][3] == estimate(communes[0], communes[2])[0]
     assert all(minutes[i][i] == 0 for i in range(4))

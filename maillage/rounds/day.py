@@ -1,0 +1,199 @@
+"""A CRT's day as a rounds problem, and the current plan compared with a proposal.
+
+The day's problem (``day_problem``):
+
+- the tasks are the day's planned home visits done by the CRT's staff (a directory
+  professional's visits are theirs to plan; a suspended visit is cancelled, never planned);
+- a visit may start up to ``WINDOW_MINUTES`` before or after its planned time, unless it is
+  locked (confirmed with the person): then at its time, by its carer;
+- the qualification a visit needs is the profession of the member of staff it is planned with
+  (nurse, care aide, psychologist…: ``PROFESSIONS``, in that order when a member holds two);
+  a member of staff with none of them keeps their own visits;
+- the carers are the members of staff who work that day (who have visits), minus those excluded
+  (« Marie est malade ce matin »); each one works from an hour before their first visit to an
+  hour after their last (``SHIFT_MARGIN``), starting and ending at the CRT's base;
+- travel comes from ``travel.matrices`` over the base and the people's communes.
+
+Carers' own shifts, homes and breaks, a service's required qualification, two-person visits and
+continuity in the objective are not modelled yet (docs/rounds.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from maillage.core.models import MembershipRole
+from maillage.core.roles import Role
+from maillage.territory import reference
+from maillage.territory.models import Commune
+from maillage.visits.models import Place as VisitPlace
+from maillage.visits.models import Visit
+
+from . import travel
+from .solver import Plan, Problem, ProblemError, Route, Task, Worker, solve
+from .solver import Visit as PlannedVisit
+
+WINDOW_MINUTES = 30
+SHIFT_MARGIN = 60
+PROFESSIONS = (Role.NURSE, Role.CARE_AIDE, Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST,
+               Role.ACTIVITY_LEADER)
+CONTINUITY_DAYS = 60
+
+
+@dataclass
+class DayProblem:
+    crt: object
+    day: date
+    problem: Problem
+    visits: dict[str, Visit]  # task key -> visit
+    carers: dict[str, object]  # worker key -> user
+    midnight: datetime
+
+
+def _minutes(midnight: datetime, moment: datetime) -> int:
+    return round((moment - midnight).total_seconds() / 60)
+
+
+def base_place(crt) -> travel.Place:
+    """The CRT's base: its commune in the territory, else in the national reference."""
+    commune = Commune.objects.filter(crt=crt, postal_code=crt.base_postal_code,
+                                     name__iexact=crt.base_city).first()
+    if commune is not None and commune.has_position:
+        return travel.Place("base", float(commune.latitude), float(commune.longitude))
+    ref = reference.lookup_by_name(crt.base_city, crt.base_postal_code)
+    if ref is None or not ref.has_position:
+        raise ProblemError(f"La position du site du CRT est inconnue : la commune « "
+                           f"{crt.base_city} » ({crt.base_postal_code}) n'est pas trouvée.")
+    return travel.Place("base", float(ref.latitude), float(ref.longitude))
+
+
+def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
+                locked: frozenset[int] = frozenset()) -> DayProblem:
+    """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed."""
+    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    visits = list(
+        Visit.objects.filter(crt=crt, status=Visit.Status.PLANNED, place=VisitPlace.HOME,
+                             staff__isnull=False, starts_at__gte=midnight,
+                             starts_at__lt=midnight + timedelta(days=1))
+        .select_related("beneficiary__commune", "staff").order_by("starts_at", "pk"))
+    staff_ids = {v.staff_id for v in visits}
+    professions: dict[int, set[str]] = {}
+    for user_id, role in MembershipRole.objects.filter(
+            membership__crt=crt, membership__is_active=True, membership__user_id__in=staff_ids,
+            role__in=PROFESSIONS).values_list("membership__user_id", "role"):
+        professions.setdefault(user_id, set()).add(role)
+
+    communes = sorted({v.beneficiary.commune for v in visits}, key=lambda c: c.insee_code)
+    index = {c.pk: i + 1 for i, c in enumerate(communes)}
+    metres, minutes, _ = travel.matrices(base_place(crt), [
+        travel.Place(c.insee_code, float(c.latitude) if c.has_position else None,
+                     float(c.longitude) if c.has_position else None, c.travel_minutes)
+        for c in communes])
+
+    def profession(user_id: int) -> str:
+        held = professions.get(user_id, set())
+        return next((str(p) for p in PROFESSIONS if p in held), f"staff:{user_id}")
+
+    tasks, by_key = [], {}
+    for v in visits:
+        start = _minutes(midnight, v.starts_at)
+        is_locked = v.pk in locked
+        skill = f"staff:{v.staff_id}" if is_locked else profession(v.staff_id)
+        key = str(v.pk)
+        tasks.append(Task(key=key, place=index[v.beneficiary.commune_id],
+                          duration=_minutes(v.starts_at, v.ends_at),
+                          earliest=start if is_locked else max(0, start - WINDOW_MINUTES),
+                          latest=start if is_locked else start + WINDOW_MINUTES,
+                          skills=frozenset({skill})))
+        by_key[key] = v
+    workers, carers = [], {}
+    for user_id in sorted(staff_ids - set(exclude)):
+        own = [v for v in visits if v.staff_id == user_id]
+        user = own[0].staff
+        skills = {f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())}
+        workers.append(Worker(
+            key=str(user_id), start_place=0, end_place=0,
+            shift_start=max(0, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
+            shift_end=min(24 * 60, max(_minutes(midnight, v.ends_at) for v in own)
+                          + SHIFT_MARGIN),
+            skills=frozenset(skills)))
+        carers[str(user_id)] = user
+    problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
+                      duration=minutes)
+    return DayProblem(crt=crt, day=day, problem=problem, visits=by_key, carers=carers,
+                      midnight=midnight)
+
+
+def current_plan(dp: DayProblem) -> Plan:
+    """The day as planned now, in the solver's terms (visits at their planned times, each
+    carer's in order); an excluded carer's visits are unplaced."""
+    p = dp.problem
+    task_of = {t.key: t for t in p.tasks}
+    routes = []
+    for worker in p.workers:
+        keys = [k for k, v in dp.visits.items() if str(v.staff_id) == worker.key]
+        if not keys:
+            continue
+        places = [0, *(task_of[k].place for k in keys), 0]
+        visits = [PlannedVisit(k, _minutes(dp.midnight, dp.visits[k].starts_at),
+                               _minutes(dp.midnight, dp.visits[k].ends_at)) for k in keys]
+        routes.append(Route(
+            worker=worker.key, visits=visits,
+            distance=sum(p.distance[a][b] for a, b in zip(places, places[1:], strict=False)),
+            duration=sum(p.duration[a][b] for a, b in zip(places, places[1:], strict=False)),
+            start=visits[0].start, end=visits[-1].end))
+    placed = {v.task for r in routes for v in r.visits}
+    return Plan(routes=routes, unplaced={k: "Intervenant·e absent·e."
+                                         for k in dp.visits if k not in placed})
+
+
+@dataclass
+class Summary:
+    kilometres: float
+    driving_minutes: int
+    late_visits: int  # visits the carer cannot reach in time from the previous one
+    carer_changes: int  # visits given to another carer than planned
+    continuity: int  # % of placed visits whose carer saw the person in the last 60 days
+    unplaced: int
+
+
+def summary(dp: DayProblem, plan: Plan) -> Summary:
+    p = dp.problem
+    task_of = {t.key: t for t in p.tasks}
+    driving = late = changes = 0
+    for route in plan.routes:
+        here, free_at = 0, None
+        for visit in route.visits:
+            task = task_of[visit.task]
+            drive = p.duration[here][task.place]
+            driving += drive
+            if free_at is not None and free_at + drive > visit.start + WINDOW_MINUTES:
+                late += 1
+            free_at, here = visit.end, task.place
+            changes += str(dp.visits[visit.task].staff_id) != route.worker
+        driving += p.duration[here][0] if route.visits else 0
+    placed = [(dp.visits[v.task].beneficiary_id, int(r.worker))
+              for r in plan.routes for v in r.visits]
+    known = set(Visit.objects.filter(
+        Q(beneficiary_id__in={b for b, _ in placed}) & Q(staff_id__in={s for _, s in placed}),
+        crt=dp.crt,
+        status=Visit.Status.DONE, starts_at__lt=dp.midnight,
+        starts_at__gte=dp.midnight - timedelta(days=CONTINUITY_DAYS),
+    ).values_list("beneficiary_id", "staff_id").distinct()) if placed else set()
+    continuity = round(100 * sum(pair in known for pair in placed) / len(placed)) if placed else 0
+    return Summary(kilometres=round(plan.distance / 1000, 1), driving_minutes=driving,
+                   late_visits=late, carer_changes=changes, continuity=continuity,
+                   unplaced=len(plan.unplaced))
+
+
+def propose(*, crt, day: date, seconds: float = 5, seed: int = 1,
+            exclude: frozenset[int] = frozenset(), locked: frozenset[int] = frozenset(),
+            iterations: int | None = None) -> tuple[DayProblem, Plan, Plan]:
+    """The day's problem, the current plan and the solver's proposal."""
+    dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked)
+    proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations)
+    return dp, current_plan(dp), proposal

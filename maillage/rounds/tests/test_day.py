@@ -1,0 +1,140 @@
+"""A CRT's day as a rounds problem: which visits and carers, the current plan's faults, and a
+proposal that removes them; an absent carer, a locked visit, continuity, a base not found."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.core.roles import Role
+from maillage.rounds.day import day_problem, propose, summary
+from maillage.rounds.solver import ProblemError
+from maillage.territory.tests.factories import CommuneFactory, ProfessionalFactory
+from maillage.visits.models import Visit
+from maillage.visits.tests.factories import visit
+
+# Around the base of the test CRTs, Segré-en-Anjou Bleu: Candé and Le Lion-d'Angers are
+# ≈ 40 minutes apart, Ombrée d'Anjou is 20 minutes north-west of Segré.
+COMMUNES = {"cande": ("49054", "Candé", "47.5596", "-1.0313", 20),
+            "lion": ("49176", "Le Lion-d'Angers", "47.6340", "-0.7517", 15),
+            "ombree": ("49248", "Ombrée d'Anjou", "47.7229", "-1.1128", 20),
+            "saumur": ("49328", "Saumur", "47.2644", "-0.0839", 75)}
+
+
+@pytest.fixture
+def day():
+    return timezone.localdate() + timedelta(days=10)
+
+
+def at(day, hour, minute=0):
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + \
+        timedelta(hours=hour, minutes=minute)
+
+
+@pytest.fixture
+def town(crt_a):
+    return {key: CommuneFactory(crt=crt_a, insee_code=code, name=name,
+                                latitude=Decimal(lat), longitude=Decimal(lon),
+                                travel_minutes=minutes)
+            for key, (code, name, lat, lon, minutes) in COMMUNES.items()}
+
+
+@pytest.fixture
+def team(make_user, crt_a):
+    return {"marie": make_user(crt_a, Role.CARE_AIDE, username="marie"),
+            "lea": make_user(crt_a, Role.CARE_AIDE, username="lea"),
+            "paul": make_user(crt_a, Role.NURSE, username="paul")}
+
+
+@pytest.fixture
+def morning(crt_a, town, team, day):
+    """Marie and Léa each cross from Candé to Le Lion-d'Angers (or back) in 15 minutes."""
+    def person(commune):
+        return BeneficiaryFactory(crt=crt_a, commune=town[commune])
+
+    visits = {
+        "marie-1": visit(person("cande"), team["marie"], starts_at=at(day, 8), minutes=45),
+        "marie-2": visit(person("lion"), team["marie"], starts_at=at(day, 8, 30)),
+        "lea-1": visit(person("lion"), team["lea"], starts_at=at(day, 8), minutes=45),
+        "lea-2": visit(person("cande"), team["lea"], starts_at=at(day, 8, 30)),
+        "paul": visit(person("ombree"), team["paul"], starts_at=at(day, 9), minutes=20),
+    }
+    # Neither is the CRT's staff's to plan: a suspended visit, a directory nurse's own visit.
+    visit(person("saumur"), team["marie"], starts_at=at(day, 10),
+          status=Visit.Status.CANCELLED)
+    visit(person("lion"), starts_at=at(day, 11), professional=ProfessionalFactory(crt=crt_a))
+    return visits
+
+
+def route_of(plan, user):
+    return next((r for r in plan.routes if r.worker == str(user.pk)), None)
+
+
+def test_the_day_holds_the_staffs_planned_home_visits(crt_a, morning, team, day):
+    dp = day_problem(crt=crt_a, day=day)
+    assert {int(k) for k in dp.visits} == {v.pk for v in morning.values()}
+    assert set(dp.carers) == {str(u.pk) for u in team.values()}
+    task = next(t for t in dp.problem.tasks if t.key == str(morning["marie-2"].pk))
+    assert (task.earliest, task.latest, task.duration) == (8 * 60, 9 * 60, 30)
+    assert task.skills == {"care_aide"}
+    marie = next(w for w in dp.problem.workers if w.key == str(team["marie"].pk))
+    assert (marie.shift_start, marie.shift_end) == (7 * 60, 10 * 60)
+
+
+def test_the_proposal_removes_the_late_visits_and_keeps_skills(crt_a, morning, team, day):
+    dp, current, proposal = propose(crt=crt_a, day=day, seconds=5, iterations=2000)
+    before, after = summary(dp, current), summary(dp, proposal)
+    assert before.late_visits == 2  # both second visits: 25 minutes of road in 15
+    assert after.late_visits == 0 and after.unplaced == 0 and proposal.unplaced == {}
+    assert after.kilometres < before.kilometres
+    assert after.driving_minutes < before.driving_minutes
+    assert after.carer_changes >= 1
+    paul = route_of(proposal, team["paul"])
+    assert [v.task for v in paul.visits] == [str(morning["paul"].pk)]
+    for route in proposal.routes:
+        for v in route.visits:
+            planned = dp.visits[v.task].starts_at
+            assert abs((at(day, 0) + timedelta(minutes=v.start) - planned).total_seconds()) \
+                <= 30 * 60
+
+
+def test_an_absent_carer_s_visits_go_to_a_colleague_of_the_same_profession(crt_a, morning,
+                                                                           team, day):
+    dp, current, proposal = propose(crt=crt_a, day=day, seconds=5, iterations=2000,
+                                    exclude=frozenset({team["lea"].pk}))
+    assert set(current.unplaced) == {str(morning["lea-1"].pk), str(morning["lea-2"].pk)}
+    assert route_of(proposal, team["lea"]) is None
+    paul = route_of(proposal, team["paul"])
+    assert [v.task for v in paul.visits] == [str(morning["paul"].pk)]  # a nurse, not an aide
+    marie = route_of(proposal, team["marie"])
+    placed = {v.task for v in marie.visits}
+    assert len(placed) + len(proposal.unplaced) == 4
+    assert len(placed) >= 2
+    assert all(reason.startswith("Pas de place") for reason in proposal.unplaced.values())
+
+
+def test_a_locked_visit_stays_at_its_time_with_its_carer(crt_a, morning, team, day):
+    locked = morning["marie-2"]
+    _, _, proposal = propose(crt=crt_a, day=day, seconds=5, iterations=2000,
+                             locked=frozenset({locked.pk}))
+    marie = route_of(proposal, team["marie"])
+    kept = next(v for v in marie.visits if v.task == str(locked.pk))
+    assert kept.start == 8 * 60 + 30
+
+
+def test_continuity_counts_the_carers_who_already_know_the_person(crt_a, morning, team, day):
+    first = morning["marie-1"]
+    visit(first.beneficiary, team["marie"], starts_at=at(day, 8) - timedelta(days=14),
+          status=Visit.Status.DONE)
+    dp = day_problem(crt=crt_a, day=day)
+    from maillage.rounds.day import current_plan
+
+    assert summary(dp, current_plan(dp)).continuity == 20  # 1 visit of 5
+
+
+def test_a_base_that_cannot_be_found_is_said(crt_a, morning, day):
+    crt_a.base_city, crt_a.base_postal_code = "Atlantide", "99999"
+    with pytest.raises(ProblemError, match="commune « Atlantide » .* n'est pas trouvée"):
+        day_problem(crt=crt_a, day=day)
