@@ -414,6 +414,10 @@ MSSANTE_TIMEOUT = env.int("MSSANTE_TIMEOUT", default=30)
 # source) are written in XDM metadata; the default is a placeholder to replace (docs/mssante.md).
 MSSANTE_SOURCE_OID = env.str("MSSANTE_SOURCE_OID", default="1.2.250.1.999.1")
 
+# Rounds (docs/rounds.md): the solver's time for a day's proposal, in seconds (computed on the
+# task queue; a day of 60 visits is answered well within 5 s).
+ROUNDS_SOLVER_SECONDS = env.float("ROUNDS_SOLVER_SECONDS", default=1.0 if TESTING else 5.0)
+
 # Task queue (Huey, through huey.contrib.djhuey): periodic jobs (each app's tasks.py) and the
 # outbox. A SQLite file under var/ by default (nothing to install); Redis when REDIS_URL is set,
 # so several worker machines share one queue. ``maillage worker`` runs a consumer; ``maillage

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admissions/", include("maillage.admissions.urls")),
     path("coordination/", include("maillage.care.urls")),
     path("passages/", include("maillage.visits.urls")),
+    path("tournees/", include("maillage.rounds.urls")),
     path("astreinte/", include("maillage.oncall.urls")),
     path("portail/", include("maillage.portal.urls")),
     path("chambres/", include("maillage.lodging.urls")),

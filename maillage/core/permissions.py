@@ -66,6 +66,7 @@ class Perm(StrEnum):
     VISIT_PLAN = "visit.plan"
     VISIT_TRACE = "visit.trace"
     VISIT_TEAM = "visit.team"
+    ROUNDS_PLAN = "rounds.plan"
     ONCALL_RESPOND = "oncall.respond"
     ONCALL_ROTA_VIEW = "oncall.rota.view"
     ONCALL_ROTA_MANAGE = "oncall.rota.manage"
@@ -210,6 +211,8 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.VISIT_PLAN: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.NURSE}),
     Perm.VISIT_TRACE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
     Perm.VISIT_TEAM: CRT_TEAM,
+    # « Optimiser les tournées »: the whole team's day, by those who plan it.
+    Perm.ROUNDS_PLAN: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # On-call service (astreinte): who answers calls and uses the on-call screen; the rota;
     # the call log; review of break-the-glass accesses; the figures. Emergency data (DLU…)
     # follows the object rule of oncall/access.py (care team, or break the glass on a call).

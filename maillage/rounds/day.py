@@ -54,8 +54,17 @@ class DayProblem:
     midnight: datetime
 
 
-def _minutes(midnight: datetime, moment: datetime) -> int:
-    return round((moment - midnight).total_seconds() / 60)
+def _minutes(midnight: datetime, at: datetime) -> int:
+    """Minutes of the wall clock (Europe/Paris) from the day's midnight: 8:30 is 510, even on
+    the days the clocks change."""
+    local = timezone.localtime(at)
+    return (local.date() - midnight.date()).days * 1440 + local.hour * 60 + local.minute
+
+
+def moment(day: date, minutes: int) -> datetime:
+    """The aware datetime of ``minutes`` past the day's midnight, on the wall clock."""
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())
+                               + timedelta(minutes=minutes))
 
 
 def base_place(crt) -> travel.Place:
@@ -80,7 +89,13 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                              staff__isnull=False, starts_at__gte=midnight,
                              starts_at__lt=midnight + timedelta(days=1))
         .select_related("beneficiary__commune", "staff").order_by("starts_at", "pk"))
+    if not visits:
+        raise ProblemError(f"Aucun passage à domicile de l'équipe n'est prévu le "
+                           f"{day:%d/%m/%Y}.")
     staff_ids = {v.staff_id for v in visits}
+    if not staff_ids - set(exclude):
+        raise ProblemError("Tous les intervenant·es qui ont des passages ce jour-là sont "
+                           "absent·es : personne à qui les confier.")
     professions: dict[int, set[str]] = {}
     for user_id, role in MembershipRole.objects.filter(
             membership__crt=crt, membership__is_active=True, membership__user_id__in=staff_ids,
@@ -105,7 +120,7 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         skill = f"staff:{v.staff_id}" if is_locked else profession(v.staff_id)
         key = str(v.pk)
         tasks.append(Task(key=key, place=index[v.beneficiary.commune_id],
-                          duration=_minutes(v.starts_at, v.ends_at),
+                          duration=round((v.ends_at - v.starts_at).total_seconds() / 60),
                           earliest=start if is_locked else max(0, start - WINDOW_MINUTES),
                           latest=start if is_locked else start + WINDOW_MINUTES,
                           skills=frozenset({skill})))

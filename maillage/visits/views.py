@@ -237,6 +237,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/team_day.html", {
         "day": start, "days": days, "tl": tl, "hours": range(24),
         "can_move": has_permission(request.roles, "visit.plan"),
+        "can_optimise": has_permission(request.roles, "rounds.plan"),
     })
 
 

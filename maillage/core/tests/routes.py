@@ -68,6 +68,14 @@ def _visit(make):
     return build
 
 
+def _proposal(crt, user, roles):
+    from datetime import date
+
+    from maillage.rounds.models import Proposal
+
+    return {"public_id": Proposal.objects.create(crt=crt, day=date(2026, 12, 1)).public_id}
+
+
 #: route name -> function(crt, user, roles) returning the URL kwargs.
 OBJECT_ROUTES = {
     "territory:commune_edit": _one(CommuneFactory),
@@ -157,6 +165,8 @@ OBJECT_ROUTES = {
     "visits:beneficiary": _file,
     "visits:plan": _file,
     "visits:detail": _visit(visits.visit),
+    "rounds:proposal": _proposal,
+    "rounds:apply": _proposal,
     "visits:edit": _visit(visits.visit),
     "visits:series_edit": _visit(visits.series_visit),
     "visits:cancel": _visit(visits.visit),
@@ -554,6 +564,7 @@ CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records",
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {
+    "rounds:apply",
     "care:prescription_cancel",
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",

@@ -1,0 +1,115 @@
+"""Rounds: a proposal requested for a day, computed on the task queue, applied through the
+visit services (each visit moved or given to another carer is audited there, with its version
+checked: a planning changed since the proposal is refused whole)."""
+
+from dataclasses import asdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.core.audit import audit_log
+from maillage.core.errors import ConflictError, DomainError
+from maillage.visits.models import Visit
+from maillage.visits.services import visit_update
+
+from . import day as rounds_day
+from .models import Proposal
+from .solver import ProblemError
+
+#: The days ahead a proposal may be asked for.
+HORIZON_DAYS = 62
+CHANGED = ("Le planning de ce jour a changé depuis la proposition (un passage déplacé, tracé ou "
+           "annulé) : relancez l'optimisation.")
+
+
+def proposal_request(*, actor, crt, day: date, excluded: list[int]) -> Proposal:
+    today = timezone.localdate()
+    if day < today:
+        raise DomainError("Choisissez aujourd'hui ou un jour à venir.", field="day")
+    if day > today + timedelta(days=HORIZON_DAYS):
+        raise DomainError(f"Au plus {HORIZON_DAYS} jours à l'avance.", field="day")
+    with transaction.atomic():
+        proposal = Proposal.objects.create(crt=crt, day=day, excluded=sorted(set(excluded)),
+                                           created_by=actor, updated_by=actor)
+        audit_log(actor=actor, action="rounds.requested", obj=proposal,
+                  details={"jour": f"{day:%d/%m/%Y}", "absent·es": len(proposal.excluded)})
+        from .tasks import rounds_propose
+
+        transaction.on_commit(lambda: rounds_propose(proposal.pk))
+    return proposal
+
+
+def proposal_compute(pk: int) -> str:
+    """The task's work: the day's problem, the current plan and the proposal, compared."""
+    proposal = Proposal.objects.select_related("crt").filter(
+        pk=pk, status=Proposal.Status.PENDING).first()
+    if proposal is None:
+        return "absente ou déjà traitée"
+    proposal.status, proposal.progress = Proposal.Status.RUNNING, 10
+    proposal.save(update_fields=["status", "progress", "updated_at"])
+    try:
+        dp, current, proposed = rounds_day.propose(
+            crt=proposal.crt, day=proposal.day, seconds=settings.ROUNDS_SOLVER_SECONDS,
+            exclude=frozenset(proposal.excluded))
+    except ProblemError as error:
+        proposal.status, proposal.error = Proposal.Status.FAILED, str(error)[:300]
+        proposal.save(update_fields=["status", "error", "updated_at"])
+        return proposal.status
+    proposal.result = {
+        "current": asdict(rounds_day.summary(dp, current)),
+        "proposed": asdict(rounds_day.summary(dp, proposed)),
+        "routes": [{"worker": int(route.worker),
+                    "km": round(route.distance / 1000, 1),
+                    "visits": [{"visit": int(v.task), "start": v.start, "end": v.end}
+                               for v in route.visits]}
+                   for route in proposed.routes if route.visits],
+        "unplaced": proposed.unplaced,
+        "versions": {key: v.version for key, v in dp.visits.items()},
+    }
+    proposal.status, proposal.progress = Proposal.Status.DONE, 100
+    proposal.save(update_fields=["result", "status", "progress", "updated_at"])
+    return proposal.status
+
+
+@transaction.atomic
+def proposal_apply(*, actor, proposal: Proposal) -> int:
+    """Every visit of the proposal to its carer and time; returns how many changed. The visits
+    left out stay as they were planned."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != Proposal.Status.DONE:
+        raise DomainError("Cette proposition ne peut plus être appliquée "
+                          f"(état : {proposal.get_status_display().lower()}).")
+    result = proposal.result
+    ids = [int(key) for key in result["versions"]]
+    visits = {v.pk: v for v in Visit.objects.select_for_update(of=("self",)).filter(
+        crt=proposal.crt, pk__in=ids).select_related("beneficiary", "staff")}
+    for key, version in result["versions"].items():
+        visit = visits.get(int(key))
+        if visit is None or visit.version != version or visit.status != Visit.Status.PLANNED:
+            raise ConflictError(CHANGED)
+    carers = {u.pk: u for u in get_user_model().objects.filter(
+        pk__in=[r["worker"] for r in result["routes"]])}
+    changed = 0
+    for route in result["routes"]:
+        for item in route["visits"]:
+            visit = visits[item["visit"]]
+            starts = rounds_day.moment(proposal.day, item["start"])
+            if visit.staff_id == route["worker"] and visit.starts_at == starts:
+                continue
+            # The whole day is rebuilt at once, free of overlaps by construction: the check of
+            # each move against the others, not moved yet, would refuse the exchanges.
+            visit_update(actor=actor, visit=visit, version=visit.version, allow_overlap=True,
+                         staff=carers[route["worker"]], starts_at=starts,
+                         ends_at=starts + (visit.ends_at - visit.starts_at))
+            changed += 1
+    proposal.status, proposal.applied_at, proposal.applied_by = (
+        Proposal.Status.APPLIED, timezone.now(), actor)
+    proposal.updated_by = actor
+    proposal.save(update_fields=["status", "applied_at", "applied_by", "updated_by",
+                                 "updated_at"])
+    audit_log(actor=actor, action="rounds.applied", obj=proposal,
+              details={"jour": f"{proposal.day:%d/%m/%Y}", "passages modifiés": changed})
+    return changed

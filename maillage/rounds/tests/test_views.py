@@ -1,0 +1,155 @@
+"""« Optimiser les tournées »: the coordination asks for a proposal, reads it beside the current
+plan, applies it; the visits follow. Refused to a care aide, invisible to another CRT."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from maillage.core.models import AuditEvent
+from maillage.rounds.models import Proposal
+from maillage.visits.models import Visit
+from maillage.visits.services import visit_update
+
+from .conftest import at
+
+START = reverse("rounds:start")
+
+
+@pytest.fixture
+def coordinator(client_for):
+    return client_for("coordinator")
+
+
+def ask(client, day, excluded=(), capture=None):
+    with capture(execute=True):  # the task queue runs inline in the tests
+        response = client.post(START, {"day": day.isoformat(),
+                                       "excluded": [str(pk) for pk in excluded]})
+    return response
+
+
+def test_the_team_day_leads_to_the_optimisation_for_the_coordination_only(client_for, users):
+    day_page = reverse("visits:team_day")
+    assert "Optimiser les tournées" in client_for("coordinator").get(day_page).text
+    assert "Optimiser les tournées" not in client_for("care_aide").get(day_page).text
+
+
+def test_a_proposal_is_computed_compared_and_applied(coordinator, morning, team, day, users,
+                                                     django_capture_on_commit_callbacks):
+    form = coordinator.get(START)
+    assert form.status_code == 200
+    assert "Absent·es ce jour-là" in form.text and team["marie"].get_full_name() in form.text
+
+    response = ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rounds:proposal",
+                                           kwargs={"public_id": proposal.public_id})
+    assert proposal.status == Proposal.Status.DONE and proposal.progress == 100
+
+    page = coordinator.get(response["Location"]).text
+    assert f"Tournées du {day:%d/%m/%Y}" in page or "Tournées du" in page
+    late = page.split("Passages en retard</th>")[1].split("</tr>")[0]
+    assert ">2</td>" in late and ">0</td>" in late  # now 2, proposed 0
+    for v in morning.values():
+        assert v.beneficiary.display_name in page
+    assert "Appliquer cette proposition" in page
+
+    moves = {item["visit"]: (route["worker"], item["start"])
+             for route in proposal.result["routes"] for item in route["visits"]}
+    applied = coordinator.post(reverse("rounds:apply",
+                                       kwargs={"public_id": proposal.public_id}))
+    assert applied.status_code == 302
+    assert applied["Location"] == reverse("visits:team_day") + f"?jour={day:%Y-%m-%d}"
+    for visit in Visit.objects.filter(pk__in=moves):
+        worker, start = moves[visit.pk]
+        assert visit.staff_id == worker
+        assert visit.starts_at == at(day, 0) + timedelta(minutes=start)
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.APPLIED
+    assert proposal.applied_by == users["coordinator"]
+    assert AuditEvent.objects.filter(action="rounds.applied").count() == 1
+    assert AuditEvent.objects.filter(action="visit.updated").count() >= 1
+    # Applied once: a second time is refused, with the reason.
+    again = coordinator.post(reverse("rounds:apply", kwargs={"public_id": proposal.public_id}),
+                             follow=True)
+    assert "ne peut plus être appliquée (état : appliquée)" in again.text
+
+
+def test_a_planning_changed_since_the_proposal_is_refused_whole(
+        coordinator, morning, team, day, users, django_capture_on_commit_callbacks):
+    ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    moved = morning["paul"]
+    visit_update(actor=users["coordinator"], visit=moved, version=moved.version,
+                 starts_at=moved.starts_at + timedelta(minutes=5),
+                 ends_at=moved.ends_at + timedelta(minutes=5))
+    before = {v.pk: (v.staff_id, v.starts_at) for v in Visit.objects.all()}
+    response = coordinator.post(reverse("rounds:apply",
+                                        kwargs={"public_id": proposal.public_id}), follow=True)
+    assert "Le planning de ce jour a changé depuis la proposition" in response.text
+    assert {v.pk: (v.staff_id, v.starts_at) for v in Visit.objects.all()} == before
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.DONE
+
+
+def test_an_absent_carer_and_a_day_without_visits(coordinator, morning, team, day,
+                                                  django_capture_on_commit_callbacks):
+    ask(coordinator, day, excluded=[team["lea"].pk], capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    assert proposal.excluded == [team["lea"].pk]
+    assert str(team["lea"].pk) not in {str(r["worker"]) for r in proposal.result["routes"]}
+    page = coordinator.get(reverse("rounds:proposal",
+                                   kwargs={"public_id": proposal.public_id})).text
+    if proposal.result["unplaced"]:
+        assert "Passages non placés" in page and "Pas de place dans les tournées" in page
+
+    ask(coordinator, day + timedelta(days=1), capture=django_capture_on_commit_callbacks)
+    empty = Proposal.objects.order_by("-pk").first()
+    assert empty.status == Proposal.Status.FAILED
+    page = coordinator.get(reverse("rounds:proposal", kwargs={"public_id": empty.public_id}))
+    assert "Aucun passage à domicile de l&#x27;équipe n&#x27;est prévu le" in page.text
+    assert "Appliquer" not in page.text
+
+
+def test_a_proposal_being_computed_is_followed_by_htmx(coordinator, crt_a, day):
+    proposal = Proposal.objects.create(crt=crt_a, day=day)
+    url = reverse("rounds:proposal", kwargs={"public_id": proposal.public_id})
+    fragment = coordinator.get(url, HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in fragment.text and "Calcul en cours" in fragment.text
+    assert "<html" not in fragment.text
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("", "Ce champ est obligatoire."),
+    ("31/02/2026", "Saisissez une date valide."),
+])
+def test_bad_days_are_refused_next_to_the_field(coordinator, value, message,
+                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": value})
+    assert response.status_code == 400 and message in response.text
+    assert not Proposal.objects.exists()
+
+
+def test_a_past_day_is_refused(coordinator, django_capture_on_commit_callbacks):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": yesterday.isoformat()})
+    assert response.status_code == 400
+    assert "Choisissez aujourd&#x27;hui ou un jour à venir." in response.text
+    assert not Proposal.objects.exists()
+
+
+def test_a_care_aide_may_not_and_another_crt_sees_nothing(client, client_for, crt_a, day,
+                                                           user_b):
+    proposal = Proposal.objects.create(crt=crt_a, day=day)
+    url = reverse("rounds:proposal", kwargs={"public_id": proposal.public_id})
+    aide = client_for("care_aide")
+    assert aide.get(START).status_code == 403
+    assert aide.get(url).status_code == 403
+    client.force_login(user_b)
+    assert client.get(url).status_code == 404
+    assert client.post(reverse("rounds:apply",
+                               kwargs={"public_id": proposal.public_id})).status_code == 404

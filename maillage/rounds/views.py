@@ -1,0 +1,98 @@
+"""« Optimiser les tournées »: ask for a proposal for a day, follow its computation, compare it
+with the current plan, apply it. For the coordination (``rounds.plan``)."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from maillage.core.access import require
+from maillage.core.errors import DomainError
+from maillage.core.forms_util import run_form
+from maillage.core.tenancy import get_for_crt
+from maillage.visits.models import Visit
+
+from . import services
+from .day import moment
+from .forms import ProposalForm
+from .models import Proposal
+
+
+@require("rounds.plan")
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    form = ProposalForm(request.POST or None, crt=request.crt,
+                        initial={"day": timezone.localdate() + timezone.timedelta(days=1)})
+
+    def save(data):
+        return services.proposal_request(actor=request.user, crt=request.crt, day=data["day"],
+                                         excluded=[int(pk) for pk in data["excluded"]])
+
+    recent = Proposal.objects.filter(crt=request.crt).select_related("created_by")[:10]
+    return run_form(request, form, save, template="rounds/start.html",
+                    on_success=lambda p: redirect("rounds:proposal", public_id=p.public_id),
+                    context={"recent": recent})
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _comparison(proposal: Proposal) -> dict:
+    """The routes with the people, carers and times to show (two queries)."""
+    result = proposal.result
+    ids = [int(k) for k in result["versions"]]
+    visits = {v.pk: v for v in Visit.objects.filter(crt=proposal.crt, pk__in=ids)
+              .select_related("beneficiary__commune", "staff")}
+    carers = {u.pk: u for u in get_user_model().objects.filter(
+        pk__in=[r["worker"] for r in result["routes"]])}
+    routes = []
+    for route in result["routes"]:
+        rows = []
+        for item in route["visits"]:
+            visit = visits.get(item["visit"])
+            if visit is None:
+                continue
+            planned = timezone.localtime(visit.starts_at)
+            new = moment(proposal.day, item["start"])
+            rows.append({"visit": visit, "start": _hhmm(item["start"]),
+                         "end": _hhmm(item["end"]), "was": f"{planned:%H:%M}",
+                         "moved": abs((new - visit.starts_at).total_seconds()) >= 60,
+                         "new_carer": visit.staff_id != route["worker"]})
+        routes.append({"carer": carers.get(route["worker"]), "km": route["km"], "rows": rows})
+    unplaced = [{"visit": visits[int(k)], "reason": reason}
+                for k, reason in result["unplaced"].items() if int(k) in visits]
+    return {"routes": routes, "unplaced": unplaced, "current": result["current"],
+            "proposed": result["proposed"]}
+
+
+@require("rounds.plan")
+@require_GET
+def proposal(request: HttpRequest, public_id) -> HttpResponse:
+    p = get_for_crt(Proposal.objects.select_related("created_by", "applied_by"), request.crt,
+                    public_id)
+    context = {"p": p, "waiting": p.status in {Proposal.Status.PENDING,
+                                                Proposal.Status.RUNNING}}
+    if p.result:
+        context.update(_comparison(p))
+    template = "rounds/_status.html" if request.headers.get("HX-Request") and \
+        context["waiting"] else "rounds/proposal.html"
+    return render(request, template, context)
+
+
+@require("rounds.plan")
+@require_POST
+def apply(request: HttpRequest, public_id) -> HttpResponse:
+    p = get_for_crt(Proposal, request.crt, public_id)
+    try:
+        changed = services.proposal_apply(actor=request.user, proposal=p)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("rounds:proposal", kwargs={"public_id": p.public_id}))
+    messages.success(request, f"Tournées du {p.day:%d/%m/%Y} appliquées : {changed} "
+                              f"passage{'s' if changed > 1 else ''} modifié"
+                              f"{'s' if changed > 1 else ''}.")
+    return redirect(reverse("visits:team_day") + f"?jour={p.day:%Y-%m-%d}")
