@@ -42,6 +42,9 @@ SHIFT_MARGIN = 60
 PROFESSIONS = (Role.NURSE, Role.CARE_AIDE, Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST,
                Role.ACTIVITY_LEADER)
 CONTINUITY_DAYS = 60
+#: What giving a visit to a carer the person does not know costs, in metres: a change of carer
+#: is proposed only when it saves more driving than this (or removes a late visit).
+CHANGE_COST_METRES = 8000
 
 
 @dataclass
@@ -102,6 +105,7 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
             role__in=PROFESSIONS).values_list("membership__user_id", "role"):
         professions.setdefault(user_id, set()).add(role)
 
+    known = _known_carers(crt, midnight, visits)
     communes = sorted({v.beneficiary.commune for v in visits}, key=lambda c: c.insee_code)
     index = {c.pk: i + 1 for i, c in enumerate(communes)}
     metres, minutes, _ = travel.matrices(base_place(crt), [
@@ -123,7 +127,10 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                           duration=round((v.ends_at - v.starts_at).total_seconds() / 60),
                           earliest=start if is_locked else max(0, start - WINDOW_MINUTES),
                           latest=start if is_locked else start + WINDOW_MINUTES,
-                          skills=frozenset({skill})))
+                          skills=frozenset({skill}),
+                          preferred=frozenset(str(pk) for pk in
+                                              known.get(v.beneficiary_id, set())
+                                              | {v.staff_id})))
         by_key[key] = v
     workers, carers = [], {}
     for user_id in sorted(staff_ids - set(exclude)):
@@ -138,9 +145,23 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
             skills=frozenset(skills)))
         carers[str(user_id)] = user
     problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
-                      duration=minutes)
+                      duration=minutes, change_cost=CHANGE_COST_METRES)
     return DayProblem(crt=crt, day=day, problem=problem, visits=by_key, carers=carers,
                       midnight=midnight)
+
+
+def _known_carers(crt, midnight: datetime, visits) -> dict[int, set[int]]:
+    """For each person of the day, the members of staff who visited them in the last
+    ``CONTINUITY_DAYS`` days (one query)."""
+    known: dict[int, set[int]] = {}
+    for beneficiary_id, staff_id in Visit.objects.filter(
+            crt=crt, status=Visit.Status.DONE, staff__isnull=False,
+            beneficiary_id__in={v.beneficiary_id for v in visits},
+            starts_at__lt=midnight,
+            starts_at__gte=midnight - timedelta(days=CONTINUITY_DAYS),
+    ).values_list("beneficiary_id", "staff_id").distinct():
+        known.setdefault(beneficiary_id, set()).add(staff_id)
+    return known
 
 
 def current_plan(dp: DayProblem) -> Plan:

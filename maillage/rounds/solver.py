@@ -9,6 +9,9 @@ given as matrices. Built on PyVRP (MIT; chosen by measurement, ``docs/performanc
   need different skills), each worker a vehicle type starting and ending at its depots;
 - skills: one routing profile per set of skills among the workers, where travelling to a task
   needing a skill the set lacks costs PyVRP's "missing edge" (prohibitive);
+- continuity: when a change of carer has a cost, one profile per worker, where travelling to a
+  task of a person who does not know this worker costs that much more (``change_cost``); the
+  distances reported are the travelled ones;
 - a task that cannot be placed is never forced: in the app's mode every task is optional with a
   prize greater than any route's cost (so the solver places all it can), and each one left out
   comes back with the reason, in French; the benchmark's mode (``all_required``) demands them all.
@@ -36,6 +39,8 @@ class Task:
     latest: int
     demand: int = 0
     skills: frozenset[str] = frozenset()
+    #: The workers the person knows (continuity): another one costs ``Problem.change_cost``.
+    preferred: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class Problem:
     workers: tuple[Worker, ...]
     distance: list[list[int]]
     duration: list[list[int]]
+    #: Added to the distance of a task given to a worker it does not prefer (0: no preference).
+    change_cost: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,7 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
         depot_location[place] = model.add_location(0, 0, name=f"place-{place}")
         depots[place] = model.add_depot(depot_location[place], name=f"place-{place}")
     # A prize above any plan's cost: the solver places every task it can.
-    biggest = max(max(row) for row in problem.distance) if places else 0
+    biggest = (max(max(row) for row in problem.distance) if places else 0) + problem.change_cost
     prize = (biggest + 1) * (2 * len(problem.tasks) + 2) + 1
     task_location, clients = [], []
     for task in problem.tasks:
@@ -162,24 +169,33 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
             location, delivery=[task.demand] if _has_load(problem) else [],
             service_duration=task.duration, tw_early=task.earliest, tw_late=task.latest,
             required=all_required, prize=0 if all_required else prize, name=task.key))
-    # One routing profile per distinct set of skills (one profile when skills do not matter).
-    skill_sets = sorted({w.skills for w in problem.workers}, key=sorted)
+    # Routing profiles: one per distinct set of skills, or one per worker when a change of
+    # carer costs something (continuity); none when neither matters.
+    personal = problem.change_cost > 0 and any(t.preferred for t in problem.tasks)
     needs_skills = any(t.skills for t in problem.tasks)
-    profiles = {s: model.add_profile(name="+".join(sorted(s)) or "-") for s in skill_sets} \
-        if needs_skills else {s: None for s in skill_sets}
-    nodes = [(depot_location[p], p, frozenset()) for p in depot_places] + \
-        [(task_location[i], t.place, t.skills) for i, t in enumerate(problem.tasks)]
-    for skills, profile in profiles.items() if needs_skills else [(None, None)]:
+    if personal:
+        specs = {w.key: (w.skills, w.key) for w in problem.workers}
+    elif needs_skills:
+        specs = {"+".join(sorted(w.skills)) or "-": (w.skills, None) for w in problem.workers}
+    else:
+        specs = {}
+    profiles = {name: model.add_profile(name=name) for name in specs}
+    nodes = [(depot_location[p], p, None) for p in depot_places] + \
+        [(task_location[i], t.place, t) for i, t in enumerate(problem.tasks)]
+    for name, (skills, worker_key) in specs.items() or [(None, (None, None))]:
+        profile = profiles.get(name)
         for frm, frm_place, _ in nodes:
-            for to, to_place, to_skills in nodes:
+            for to, to_place, task in nodes:
                 if frm is to:
                     continue
-                allowed = skills is None or to_skills <= skills
-                model.add_edge(
-                    frm, to,
-                    distance=problem.distance[frm_place][to_place] if allowed else FORBIDDEN,
-                    duration=problem.duration[frm_place][to_place] if allowed else FORBIDDEN,
-                    profile=profile)
+                distance = problem.distance[frm_place][to_place]
+                duration = problem.duration[frm_place][to_place]
+                if task is not None and skills is not None and not task.skills <= skills:
+                    distance = duration = FORBIDDEN
+                elif task is not None and worker_key is not None and task.preferred \
+                        and worker_key not in task.preferred:
+                    distance += problem.change_cost
+                model.add_edge(frm, to, distance=distance, duration=duration, profile=profile)
     for worker in problem.workers:
         model.add_vehicle_type(
             num_available=worker.count,
@@ -188,7 +204,8 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
             tw_early=worker.shift_start, tw_late=worker.shift_end,
             shift_duration=worker.max_working if worker.max_working is not None
             else worker.shift_end - worker.shift_start,
-            profile=profiles[worker.skills] if needs_skills else None, name=worker.key)
+            profile=profiles[worker.key if personal else "+".join(sorted(worker.skills)) or "-"]
+            if specs else None, name=worker.key)
     stop = MaxRuntime(seconds) if iterations is None else MultipleCriteria(
         [MaxRuntime(seconds), MaxIterations(iterations)])
     result = model.solve(stop, seed=seed, display=False, collect_stats=False)
@@ -207,9 +224,13 @@ def _plan(problem: Problem, solution) -> Plan:
     routes = []
     for route in solution.routes():
         worker = problem.workers[route.vehicle_type()]
-        visits = [Visit(problem.tasks[a.idx].key, a.start_time, a.end_time)
-                  for a in route.schedule() if a.is_client()]
-        routes.append(Route(worker=worker.key, visits=visits, distance=route.distance(),
+        done = [a for a in route.schedule() if a.is_client()]
+        visits = [Visit(problem.tasks[a.idx].key, a.start_time, a.end_time) for a in done]
+        # The distance travelled, from the matrix: PyVRP's includes the continuity costs.
+        places = [worker.start_place, *(problem.tasks[a.idx].place for a in done),
+                  worker.end_place]
+        distance = sum(problem.distance[a][b] for a, b in zip(places, places[1:], strict=False))
+        routes.append(Route(worker=worker.key, visits=visits, distance=distance,
                             duration=route.duration(), start=route.start_time(),
                             end=route.end_time()))
     placed = {v.task for r in routes for v in r.visits}

@@ -99,3 +99,25 @@ def test_inconsistent_problems_are_refused_in_french():
     with pytest.raises(ProblemError, match="fin de service avant le début"):
         solve(day([task("a", 1, 0, 10)], [worker("m", AIDE, start=600, end=500)]), seconds=1)
     assert solve(day([], [worker("m", AIDE)]), seconds=1).routes == []
+
+
+def test_continuity_keeps_the_known_carer_unless_the_detour_costs_more():
+    # Marie starts at the CRT (place 0), Léa at Mouliherne (place 2): the visit at Baugé
+    # (place 1) is 8 km from the CRT, 12 km from Mouliherne.
+    def problem(change_cost):
+        workers = (worker("marie", AIDE),
+                   Worker(key="lea", start_place=2, end_place=2, shift_start=7 * 60,
+                          shift_end=13 * 60, skills=AIDE))
+        return Problem(tasks=(Task(key="toilette", place=1, duration=30, earliest=480,
+                                   latest=540, skills=AIDE, preferred=frozenset({"lea"})),),
+                       workers=workers, distance=KM, duration=MINUTES,
+                       change_cost=change_cost)
+
+    # No weight on continuity: the nearer carer (2 × 8 km against 2 × 12 km).
+    assert by_worker(solve(problem(0), seconds=2, iterations=200)) == {"marie": ["toilette"]}
+    # A change of carer worth 10 km: Léa, who knows the person, for 8 km more.
+    kept = solve(problem(10), seconds=2, iterations=200)
+    assert by_worker(kept) == {"lea": ["toilette"]}
+    assert kept.distance == 24  # the kilometres driven, not the continuity cost
+    # Worth only 5 km: the detour costs more, Marie goes.
+    assert by_worker(solve(problem(5), seconds=2, iterations=200)) == {"marie": ["toilette"]}
