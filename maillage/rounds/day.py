@@ -4,6 +4,8 @@ The day's problem (``day_problem``):
 
 - the tasks are the day's planned home visits done by the CRT's staff (a directory
   professional's visits are theirs to plan; a suspended visit is cancelled, never planned);
+  today, only those that have not started, never moved before now (each carer is taken to
+  start from the base: where they are on their round is not known);
 - a visit may start up to ``WINDOW_MINUTES`` before or after its planned time, unless it is
   locked (confirmed with the person): then at its time, by its carer;
 - the qualification a visit needs is the profession of the member of staff it is planned with
@@ -87,9 +89,13 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                 locked: frozenset[int] = frozenset()) -> DayProblem:
     """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed."""
     midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    # Today: only what has not started yet, and never earlier than now.
+    now = timezone.now()
+    not_before = _minutes(midnight, now) + 5 if day == timezone.localdate() else 0
     visits = list(
         Visit.objects.filter(crt=crt, status=Visit.Status.PLANNED, place=VisitPlace.HOME,
-                             staff__isnull=False, starts_at__gte=midnight,
+                             staff__isnull=False,
+                             starts_at__gte=max(midnight, now) if not_before else midnight,
                              starts_at__lt=midnight + timedelta(days=1))
         .select_related("beneficiary__commune", "staff").order_by("starts_at", "pk"))
     if not visits:
@@ -125,7 +131,8 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         key = str(v.pk)
         tasks.append(Task(key=key, place=index[v.beneficiary.commune_id],
                           duration=round((v.ends_at - v.starts_at).total_seconds() / 60),
-                          earliest=start if is_locked else max(0, start - WINDOW_MINUTES),
+                          earliest=start if is_locked
+                          else max(not_before, start - WINDOW_MINUTES),
                           latest=start if is_locked else start + WINDOW_MINUTES,
                           skills=frozenset({skill}),
                           preferred=frozenset(str(pk) for pk in
@@ -139,7 +146,7 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         skills = {f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())}
         workers.append(Worker(
             key=str(user_id), start_place=0, end_place=0,
-            shift_start=max(0, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
+            shift_start=max(not_before, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
             shift_end=min(24 * 60, max(_minutes(midnight, v.ends_at) for v in own)
                           + SHIFT_MARGIN),
             skills=frozenset(skills)))

@@ -1,0 +1,73 @@
+"""Rounds: the coordinator opens « Optimiser les tournées » from the team's day, asks for
+tomorrow, reads the proposal beside the current plan and applies it; the care aide's « Mes
+passages » of tomorrow then shows what the proposal gave her. A day where everyone is absent
+says why nothing can be proposed. axe-core on every page."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from maillage.rounds.models import Proposal
+from maillage.visits.models import Visit
+
+from .test_login_journeys import log_in
+
+
+def test_the_coordinator_optimises_tomorrow_and_the_care_aide_sees_her_new_day(demo, open_page,
+                                                                              settings):
+    settings.ROUNDS_SOLVER_SECONDS = 1
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    p = open_page(width=1366, height=900)
+    log_in(p, "coordinator")
+    page = p.page
+    p.goto(f"/passages/equipe/?jour={tomorrow.isoformat()}")
+    page.get_by_role("link", name="Optimiser les tournées").click()
+    expect(page.locator("h1")).to_have_text("Optimiser les tournées")
+    p.check_accessibility()
+
+    page.get_by_label("Jour à optimiser").fill(tomorrow.isoformat())
+    page.get_by_role("button", name="Calculer une proposition").click()
+    expect(page.locator("h1")).to_contain_text(f"{tomorrow:%d/%m/%Y}")
+    comparison = page.get_by_role("table").first
+    expect(comparison).to_contain_text("Kilomètres")
+    expect(comparison).to_contain_text("Passages en retard")
+    p.check_accessibility()
+    proposal = Proposal.objects.get()
+    assert proposal.status == Proposal.Status.DONE
+    current, proposed = proposal.result["current"], proposal.result["proposed"]
+    assert proposed["kilometres"] < current["kilometres"]
+    assert proposed["late_visits"] == 0 and proposed["unplaced"] == 0
+
+    page.get_by_role("button", name="Appliquer cette proposition").click()
+    page.wait_for_url(f"**/passages/equipe/?jour={tomorrow.isoformat()}")
+    expect(page.locator(".alert-success")).to_contain_text(
+        f"Tournées du {tomorrow:%d/%m/%Y} appliquées")
+    p.check_accessibility()
+
+    # The care aide's day, as the proposal made it.
+    aide = get_user_model().objects.get(username="care_aide")
+    hers = next(r["visits"] for r in proposal.result["routes"] if r["worker"] == aide.pk)
+    assert hers, "la démo donne des passages à l'aide-soignante le lendemain"
+    assert set(Visit.objects.filter(staff=aide, pk__in=[v["visit"] for v in hers])
+               .values_list("pk", flat=True)) == {v["visit"] for v in hers}
+    expected = sorted(Visit.objects.get(pk=v["visit"]).beneficiary.display_name for v in hers)
+    q = open_page(width=360, height=740)
+    log_in(q, "care_aide")
+    q.goto(f"/passages/mes-passages/?jour={tomorrow.isoformat()}")
+    body = q.page.locator("main")
+    for name in expected:
+        expect(body).to_contain_text(name)
+    q.check_accessibility()
+
+    # Everyone absent: nothing can be proposed, and the page says why.
+    p.goto("/tournees/")
+    page.get_by_label("Jour à optimiser").fill(tomorrow.isoformat())
+    boxes = page.locator("input[name=excluded]")
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    page.get_by_role("button", name="Calculer une proposition").click()
+    expect(page.locator("#rounds-status")).to_contain_text("personne à qui les confier")
+    expect(page.get_by_role("button", name="Appliquer cette proposition")).to_have_count(0)
+    p.check_accessibility()
