@@ -58,6 +58,12 @@ def proposal_compute(pk: int) -> str:
         proposal.status, proposal.error = Proposal.Status.FAILED, str(error)[:300]
         proposal.save(update_fields=["status", "error", "updated_at"])
         return proposal.status
+    except Exception:
+        # Never left "en calcul" for ever: the page says it failed, the queue logs why.
+        proposal.status, proposal.error = (Proposal.Status.FAILED,
+                                           "Erreur inattendue du calcul : relancez-le.")
+        proposal.save(update_fields=["status", "error", "updated_at"])
+        raise
     proposal.result = {
         "current": asdict(rounds_day.summary(dp, current)),
         "proposed": asdict(rounds_day.summary(dp, proposed)),

@@ -1,6 +1,8 @@
 """« Optimiser les tournées »: ask for a proposal for a day, follow its computation, compare it
 with the current plan, apply it. For the coordination (``rounds.plan``)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +27,7 @@ from .models import Proposal
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(request.POST or None, crt=request.crt,
-                        initial={"day": timezone.localdate() + timezone.timedelta(days=1)})
+                        initial={"day": timezone.localdate() + timedelta(days=1)})
 
     def save(data):
         return services.proposal_request(actor=request.user, crt=request.crt, day=data["day"],
@@ -78,9 +80,14 @@ def proposal(request: HttpRequest, public_id) -> HttpResponse:
                                                 Proposal.Status.RUNNING}}
     if p.result:
         context.update(_comparison(p))
-    template = "rounds/_status.html" if request.headers.get("HX-Request") and \
-        context["waiting"] else "rounds/proposal.html"
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        if not context["waiting"]:
+            # Computed (or failed) while the page waited: the whole page, with its tables.
+            response = HttpResponse(status=200)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "rounds/_status.html", context)
+    return render(request, "rounds/proposal.html", context)
 
 
 @require("rounds.plan")

@@ -119,6 +119,11 @@ def test_a_proposal_being_computed_is_followed_by_htmx(coordinator, crt_a, day):
     fragment = coordinator.get(url, HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 2s"' in fragment.text and "Calcul en cours" in fragment.text
     assert "<html" not in fragment.text
+    # Once computed, the waiting page reloads whole (its tables come with it).
+    proposal.status = Proposal.Status.FAILED
+    proposal.save()
+    done = coordinator.get(url, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and done["HX-Refresh"] == "true"
 
 
 @pytest.mark.parametrize(("value", "message"), [
