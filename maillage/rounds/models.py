@@ -18,6 +18,8 @@ class Proposal(TenantModel):
     day = models.DateField("jour")
     #: Ids of the members of staff who do not work that day (« Marie est malade ce matin »).
     excluded = models.JSONField("intervenant·es absent·es", default=list, blank=True)
+    #: Ids of the visits kept at their planned time with their planned carer (confirmed).
+    locked = models.JSONField("passages verrouillés", default=list, blank=True)
     status = models.CharField("état", max_length=8, choices=Status, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
     #: The comparison and the routes (ids and minutes only: names are read when shown).

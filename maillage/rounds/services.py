@@ -25,17 +25,28 @@ CHANGED = ("Le planning de ce jour a changé depuis la proposition (un passage d
            "annulé) : relancez l'optimisation.")
 
 
-def proposal_request(*, actor, crt, day: date, excluded: list[int]) -> Proposal:
+def proposal_request(*, actor, crt, day: date, excluded: list[int],
+                     locked: list[int] = ()) -> Proposal:
     today = timezone.localdate()
     if day < today:
         raise DomainError("Choisissez aujourd'hui ou un jour à venir.", field="day")
     if day > today + timedelta(days=HORIZON_DAYS):
         raise DomainError(f"Au plus {HORIZON_DAYS} jours à l'avance.", field="day")
+    locked = sorted(set(locked))
+    if locked:
+        midnight = rounds_day.moment(day, 0)
+        found = Visit.objects.filter(crt=crt, pk__in=locked, status=Visit.Status.PLANNED,
+                                     starts_at__gte=midnight,
+                                     starts_at__lt=rounds_day.moment(day + timedelta(days=1),
+                                                                     0)).count()
+        if found != len(locked):
+            raise DomainError("Un passage verrouillé n'est pas un passage prévu de ce jour.")
     with transaction.atomic():
         proposal = Proposal.objects.create(crt=crt, day=day, excluded=sorted(set(excluded)),
-                                           created_by=actor, updated_by=actor)
+                                           locked=locked, created_by=actor, updated_by=actor)
         audit_log(actor=actor, action="rounds.requested", obj=proposal,
-                  details={"jour": f"{day:%d/%m/%Y}", "absent·es": len(proposal.excluded)})
+                  details={"jour": f"{day:%d/%m/%Y}", "absent·es": len(proposal.excluded),
+                           "verrouillés": len(locked)})
         from .tasks import rounds_propose
 
         transaction.on_commit(lambda: rounds_propose(proposal.pk))
@@ -53,7 +64,7 @@ def proposal_compute(pk: int) -> str:
     try:
         dp, current, proposed = rounds_day.propose(
             crt=proposal.crt, day=proposal.day, seconds=settings.ROUNDS_SOLVER_SECONDS,
-            exclude=frozenset(proposal.excluded))
+            exclude=frozenset(proposal.excluded), locked=frozenset(proposal.locked))
     except ProblemError as error:
         proposal.status, proposal.error = Proposal.Status.FAILED, str(error)[:300]
         proposal.save(update_fields=["status", "error", "updated_at"])

@@ -31,7 +31,8 @@ def start(request: HttpRequest) -> HttpResponse:
 
     def save(data):
         return services.proposal_request(actor=request.user, crt=request.crt, day=data["day"],
-                                         excluded=[int(pk) for pk in data["excluded"]])
+                                         excluded=[int(pk) for pk in data["excluded"]],
+                                         locked=data["locked"])
 
     recent = Proposal.objects.filter(crt=request.crt).select_related("created_by")[:10]
     return run_form(request, form, save, template="rounds/start.html",
@@ -61,6 +62,7 @@ def _comparison(proposal: Proposal) -> dict:
             planned = timezone.localtime(visit.starts_at)
             new = moment(proposal.day, item["start"])
             rows.append({"visit": visit, "start": _hhmm(item["start"]),
+                         "locked": visit.pk in proposal.locked,
                          "end": _hhmm(item["end"]), "was": f"{planned:%H:%M}",
                          "moved": abs((new - visit.starts_at).total_seconds()) >= 60,
                          "new_carer": visit.staff_id != route["worker"]})

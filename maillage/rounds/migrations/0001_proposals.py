@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
                 ('day', models.DateField(verbose_name='jour')),
                 ('excluded', models.JSONField(blank=True, default=list, verbose_name='intervenant·es absent·es')),
+                ('locked', models.JSONField(blank=True, default=list, verbose_name='passages verrouillés')),
                 ('status', models.CharField(choices=[('pending', 'En attente'), ('running', 'En calcul'), ('done', 'Prête'), ('failed', 'Échec'), ('applied', 'Appliquée')], default='pending', max_length=8, verbose_name='état')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='avancement (%)')),
                 ('result', models.JSONField(blank=True, null=True)),

@@ -11,6 +11,7 @@ from maillage.core.models import AuditEvent
 from maillage.rounds.models import Proposal
 from maillage.visits.models import Visit
 from maillage.visits.services import visit_update
+from maillage.visits.tests.factories import visit
 
 from .conftest import at
 
@@ -62,10 +63,10 @@ def test_a_proposal_is_computed_compared_and_applied(coordinator, morning, team,
                                        kwargs={"public_id": proposal.public_id}))
     assert applied.status_code == 302
     assert applied["Location"] == reverse("visits:team_day") + f"?jour={day:%Y-%m-%d}"
-    for visit in Visit.objects.filter(pk__in=moves):
-        worker, start = moves[visit.pk]
-        assert visit.staff_id == worker
-        assert visit.starts_at == at(day, 0) + timedelta(minutes=start)
+    for moved in Visit.objects.filter(pk__in=moves):
+        worker, start = moves[moved.pk]
+        assert moved.staff_id == worker
+        assert moved.starts_at == at(day, 0) + timedelta(minutes=start)
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPLIED
     assert proposal.applied_by == users["coordinator"]
@@ -158,3 +159,37 @@ def test_a_care_aide_may_not_and_another_crt_sees_nothing(client, client_for, cr
     assert client.get(url).status_code == 404
     assert client.post(reverse("rounds:apply",
                                kwargs={"public_id": proposal.public_id})).status_code == 404
+
+
+def test_a_visit_locked_on_the_proposal_stays_as_planned_in_the_next(
+        coordinator, morning, team, day, django_capture_on_commit_callbacks):
+    ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    first = Proposal.objects.get()
+    page = coordinator.get(reverse("rounds:proposal", kwargs={"public_id": first.public_id}))
+    locked = morning["marie-2"]
+    assert f'name="locked" value="{locked.pk}"' in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": day.isoformat(), "locked": [str(locked.pk)]})
+    second = Proposal.objects.exclude(pk=first.pk).get()
+    assert response["Location"] == reverse("rounds:proposal",
+                                           kwargs={"public_id": second.public_id})
+    assert second.locked == [locked.pk] and second.status == Proposal.Status.DONE
+    route = next(r for r in second.result["routes"]
+                 if any(v["visit"] == locked.pk for v in r["visits"]))
+    assert route["worker"] == team["marie"].pk
+    assert next(v for v in route["visits"] if v["visit"] == locked.pk)["start"] == 8 * 60 + 30
+    page = coordinator.get(response["Location"]).text
+    assert f'value="{locked.pk}" id="lock-{locked.pk}" checked' in page
+
+
+@pytest.mark.parametrize("value", ["abc", "other-day"])
+def test_a_lock_on_something_else_is_refused(coordinator, morning, day, value,
+                                             django_capture_on_commit_callbacks):
+    other = visit(morning["paul"].beneficiary, starts_at=at(day, 9) + timedelta(days=1))
+    sent = str(other.pk) if value == "other-day" else value
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": day.isoformat(), "locked": [sent]})
+    assert response.status_code == 400
+    assert ("Identifiant de passage invalide." if value == "abc" else
+            "Un passage verrouillé n&#x27;est pas un passage prévu de ce jour.") in response.text
+    assert not Proposal.objects.exists()
