@@ -11,22 +11,22 @@ from maillage.rounds.solomon import Instance
 
 
 def check(instance: Instance, routes: list[list[int]]) -> tuple[list[str], float]:
-    """(the faults found, in words; the total distance)."""
+    """(the faults found, in French; the total distance)."""
     faults: list[str] = []
     by_number = {c.number: c for c in instance.customers}
     served = [n for route in routes for n in route]
     missing = sorted(set(by_number) - set(served))
     if missing:
-        faults.append(f"customers never served: {missing[:10]}")
+        faults.append(f"clients jamais servis : {missing[:10]}")
     twice = sorted({n for n in served if served.count(n) > 1})
     if twice:
-        faults.append(f"customers served more than once: {twice[:10]}")
+        faults.append(f"clients servis plus d'une fois : {twice[:10]}")
     unknown = sorted(set(served) - set(by_number))
     if unknown:
-        faults.append(f"unknown customers: {unknown[:10]}")
+        faults.append(f"clients inconnus : {unknown[:10]}")
         return faults, math.inf
     if len([r for r in routes if r]) > instance.vehicles:
-        faults.append(f"{len(routes)} routes for a fleet of {instance.vehicles}")
+        faults.append(f"{len(routes)} tournées pour une flotte de {instance.vehicles}")
 
     def tenths(a, b) -> int:
         return math.floor(math.sqrt((a.x - b.x) ** 2 + (a.y - b.y) ** 2) * 10)
@@ -38,7 +38,7 @@ def check(instance: Instance, routes: list[list[int]]) -> tuple[list[str], float
             continue
         load = sum(by_number[n].demand for n in route)
         if load > instance.capacity:
-            faults.append(f"route {index}: load {load} > capacity {instance.capacity}")
+            faults.append(f"tournée {index} : charge {load} > capacité {instance.capacity}")
         time, here = depot.ready * 10, depot
         for n in route:
             customer = by_number[n]
@@ -46,12 +46,12 @@ def check(instance: Instance, routes: list[list[int]]) -> tuple[list[str], float
             total += step
             start = max(time + step, customer.ready * 10)
             if start > customer.due * 10:
-                faults.append(f"route {index}: customer {n} served at {start / 10} "
-                              f"after its due date {customer.due}")
+                faults.append(f"tournée {index} : client {n} servi à {start / 10}, "
+                              f"après son heure limite {customer.due}")
             time, here = start + customer.service * 10, customer
         step = tenths(here, depot)
         total += step
         if time + step > depot.due * 10:
-            faults.append(f"route {index}: back at the depot at {(time + step) / 10} "
-                          f"after it closes ({depot.due})")
+            faults.append(f"tournée {index} : retour au dépôt à {(time + step) / 10}, "
+                          f"après sa fermeture ({depot.due})")
     return faults, total / 10

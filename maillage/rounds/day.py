@@ -34,6 +34,7 @@ from maillage.territory import reference
 from maillage.territory.models import Commune
 from maillage.visits.models import Place as VisitPlace
 from maillage.visits.models import Visit
+from maillage.visits.selectors import day_bounds
 
 from . import travel
 from .solver import Plan, Problem, ProblemError, Route, Task, Worker, solve
@@ -55,7 +56,6 @@ class DayProblem:
     day: date
     problem: Problem
     visits: dict[str, Visit]  # task key -> visit
-    carers: dict[str, object]  # worker key -> user
     midnight: datetime
 
 
@@ -88,7 +88,7 @@ def base_place(crt) -> travel.Place:
 def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                 locked: frozenset[int] = frozenset()) -> DayProblem:
     """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed."""
-    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    midnight, next_midnight = day_bounds(day)
     # Today: only what has not started yet, and never earlier than now.
     now = timezone.now()
     not_before = _minutes(midnight, now) + 5 if day == timezone.localdate() else 0
@@ -96,7 +96,7 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         Visit.objects.filter(crt=crt, status=Visit.Status.PLANNED, place=VisitPlace.HOME,
                              staff__isnull=False,
                              starts_at__gte=max(midnight, now) if not_before else midnight,
-                             starts_at__lt=midnight + timedelta(days=1))
+                             starts_at__lt=next_midnight)
         .select_related("beneficiary__commune", "staff").order_by("starts_at", "pk"))
     if not visits:
         raise ProblemError(f"Aucun passage à domicile de l'équipe n'est prévu le "
@@ -139,10 +139,9 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                                               known.get(v.beneficiary_id, set())
                                               | {v.staff_id})))
         by_key[key] = v
-    workers, carers = [], {}
+    workers = []
     for user_id in sorted(staff_ids - set(exclude)):
         own = [v for v in visits if v.staff_id == user_id]
-        user = own[0].staff
         skills = {f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())}
         workers.append(Worker(
             key=str(user_id), start_place=0, end_place=0,
@@ -150,10 +149,12 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
             shift_end=min(24 * 60, max(_minutes(midnight, v.ends_at) for v in own)
                           + SHIFT_MARGIN),
             skills=frozenset(skills)))
-        carers[str(user_id)] = user
+    labels = {str(p): p.label for p in PROFESSIONS}
+    labels.update({f"staff:{v.staff_id}": v.staff.get_full_name() or v.staff.username
+                   for v in visits})
     problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
-                      duration=minutes, change_cost=CHANGE_COST_METRES)
-    return DayProblem(crt=crt, day=day, problem=problem, visits=by_key, carers=carers,
+                      duration=minutes, change_cost=CHANGE_COST_METRES, skill_labels=labels)
+    return DayProblem(crt=crt, day=day, problem=problem, visits=by_key,
                       midnight=midnight)
 
 

@@ -85,13 +85,13 @@ def read_instance(path: Path | str) -> Instance:
 
 
 def check(instance: Instance, solution: dict) -> tuple[list[str], dict]:
-    """(the faults found, in words; the costs: travel, total and maximum tardiness, objective)."""
+    """(the faults found, in French; the costs: travel, total and maximum tardiness, objective)."""
     faults: list[str] = []
     patients = {p.id: p for p in instance.patients}
     routes = solution.get("routes", [])
     ids = [r.get("caregiver_id") or r.get("caregiver") for r in routes]
     if sorted(ids) != sorted(instance.caregivers):
-        faults.append(f"one route per caregiver expected, got {ids}")
+        faults.append(f"une tournée par intervenant·e attendue, reçu {ids}")
     travel, tardiness = 0.0, []
     starts: dict[tuple[str, str], list[tuple[float, str]]] = {}
     for caregiver, route in zip(ids, routes, strict=True):
@@ -101,25 +101,25 @@ def check(instance: Instance, solution: dict) -> tuple[list[str], dict]:
             service = step.get("service") or step.get("service_id")
             patient = patients.get(pid)
             if patient is None:
-                faults.append(f"{caregiver}: unknown patient {pid}")
+                faults.append(f"{caregiver} : patient inconnu {pid}")
                 continue
             durations = dict(patient.services)
             if service not in durations:
-                faults.append(f"{caregiver}: {pid} does not need {service}")
+                faults.append(f"{caregiver} : {pid} n'a pas besoin de {service}")
                 continue
             if service not in instance.caregivers.get(caregiver, ()):
-                faults.append(f"{caregiver} cannot do {service}")
+                faults.append(f"{caregiver} ne sait pas faire {service}")
             start, end = float(step["arrival_time"]), float(step["departure_time"])
             if abs(end - start - durations[service]) > TOLERANCE:
-                faults.append(f"{caregiver}: {pid}/{service} lasts {end - start}, "
-                              f"not {durations[service]}")
+                faults.append(f"{caregiver} : {pid}/{service} dure {end - start}, "
+                              f"et non {durations[service]}")
             leg = instance.distances[here][patient.index]
             travel += leg
             if start < free_at + leg - TOLERANCE:
-                faults.append(f"{caregiver}: {pid} started at {start} before arriving "
+                faults.append(f"{caregiver} : {pid} commencé à {start}, avant l'arrivée "
                               f"({free_at + leg:.3f})")
             if start < patient.earliest - TOLERANCE:
-                faults.append(f"{caregiver}: {pid} started at {start} before its window "
+                faults.append(f"{caregiver} : {pid} commencé à {start}, avant son créneau "
                               f"({patient.earliest})")
             tardiness.append(max(0.0, start - patient.deadline))
             starts.setdefault((pid, service), []).append((start, caregiver))
@@ -128,17 +128,17 @@ def check(instance: Instance, solution: dict) -> tuple[list[str], dict]:
     for patient in instance.patients:
         done = [starts.get((patient.id, s), []) for s, _ in patient.services]
         if any(len(d) != 1 for d in done):
-            faults.append(f"{patient.id}: each service once expected, got "
+            faults.append(f"{patient.id} : chaque service une fois attendu, reçu "
                           f"{[len(d) for d in done]}")
             continue
         if len(done) == 2:
             (first, who1), (second, who2) = done[0][0], done[1][0]
             if who1 == who2:
-                faults.append(f"{patient.id}: both services by {who1}")
+                faults.append(f"{patient.id} : les deux services par {who1}")
             low, high = patient.delay
             if not low - TOLERANCE <= second - first <= high + TOLERANCE:
-                faults.append(f"{patient.id}: second service {second - first:.3f} after the "
-                              f"first, not within [{low}, {high}]")
+                faults.append(f"{patient.id} : second service {second - first:.3f} après le "
+                              f"premier, hors de [{low}, {high}]")
     total, worst = sum(tardiness), max(tardiness, default=0.0)
     costs = {"distance_traveled": travel, "total_tardiness": total, "max_tardiness": worst,
              "total_cost": (travel + total + worst) / 3}

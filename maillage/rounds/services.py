@@ -13,6 +13,7 @@ from django.utils import timezone
 from maillage.core.audit import audit_log
 from maillage.core.errors import ConflictError, DomainError
 from maillage.visits.models import Visit
+from maillage.visits.selectors import day_bounds
 from maillage.visits.services import visit_update
 
 from . import day as rounds_day
@@ -34,11 +35,10 @@ def proposal_request(*, actor, crt, day: date, excluded: list[int],
         raise DomainError(f"Au plus {HORIZON_DAYS} jours à l'avance.", field="day")
     locked = sorted(set(locked))
     if locked:
-        midnight = rounds_day.moment(day, 0)
+        midnight, next_midnight = day_bounds(day)
         found = Visit.objects.filter(crt=crt, pk__in=locked, status=Visit.Status.PLANNED,
-                                     starts_at__gte=midnight,
-                                     starts_at__lt=rounds_day.moment(day + timedelta(days=1),
-                                                                     0)).count()
+                                     starts_at__gte=midnight, starts_at__lt=next_midnight,
+                                     ).count()
         if found != len(locked):
             raise DomainError("Un passage verrouillé n'est pas un passage prévu de ce jour.")
     with transaction.atomic():

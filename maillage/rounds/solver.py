@@ -64,6 +64,8 @@ class Problem:
     duration: list[list[int]]
     #: Added to the distance of a task given to a worker it does not prefer (0: no preference).
     change_cost: int = 0
+    #: How a skill is named to the user (e.g. « Infirmier·ère »); its code when absent.
+    skill_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def _reason(problem: Problem, task: Task) -> str:
     qualified = [w for w in problem.workers if task.skills <= w.skills]
     if not qualified:
         return "Aucun·e intervenant·e n'a la qualification requise (" \
-            + ", ".join(sorted(task.skills)) + ")."
+            + ", ".join(sorted(problem.skill_labels.get(s, s) for s in task.skills)) + ")."
     reachable = [
         w for w in qualified
         if max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)

@@ -4,7 +4,6 @@ with the current plan, apply it. For the coordination (``rounds.plan``)."""
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +14,8 @@ from maillage.core.access import require
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.tenancy import get_for_crt
-from maillage.visits.models import Visit
 
-from . import services
+from . import selectors, services
 from .day import moment
 from .forms import ProposalForm
 from .models import Proposal
@@ -34,7 +32,7 @@ def start(request: HttpRequest) -> HttpResponse:
                                          excluded=[int(pk) for pk in data["excluded"]],
                                          locked=data["locked"])
 
-    recent = Proposal.objects.filter(crt=request.crt).select_related("created_by")[:10]
+    recent = selectors.recent_proposals(crt=request.crt)
     return run_form(request, form, save, template="rounds/start.html",
                     on_success=lambda p: redirect("rounds:proposal", public_id=p.public_id),
                     context={"recent": recent})
@@ -44,14 +42,11 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _comparison(proposal: Proposal) -> dict:
-    """The routes with the people, carers and times to show (two queries)."""
+def _comparison(request, proposal: Proposal) -> dict:
+    """The routes with the people, carers and times to show."""
     result = proposal.result
-    ids = [int(k) for k in result["versions"]]
-    visits = {v.pk: v for v in Visit.objects.filter(crt=proposal.crt, pk__in=ids)
-              .select_related("beneficiary__commune", "staff")}
-    carers = {u.pk: u for u in get_user_model().objects.filter(
-        pk__in=[r["worker"] for r in result["routes"]])}
+    visits, carers = selectors.proposal_people(proposal=proposal, user=request.user,
+                                               roles=request.roles)
     routes = []
     for route in result["routes"]:
         rows = []
@@ -81,7 +76,7 @@ def proposal(request: HttpRequest, public_id) -> HttpResponse:
     context = {"p": p, "waiting": p.status in {Proposal.Status.PENDING,
                                                 Proposal.Status.RUNNING}}
     if p.result:
-        context.update(_comparison(p))
+        context.update(_comparison(request, p))
     if request.headers.get("HX-Request"):
         if not context["waiting"]:
             # Computed (or failed) while the page waited: the whole page, with its tables.

@@ -62,14 +62,10 @@ def lookup_many(insee_codes) -> dict[str, CommuneReference]:
 def lookup_by_name(name: str, postal_code: str = "") -> CommuneReference | None:
     """The current commune of this name (case and accents ignored), in this postal code when
     given (a name shared by several communes needs it); None if none or several match."""
-    wanted = _folded(name)
-    found = [c for c in _index().values() if _folded(c.name) == wanted
+    from maillage.core.folding import fold
+
+    wanted = fold(name)
+    found = [c for c in _index().values() if fold(c.name) == wanted
              and (not postal_code or c.postal_code == postal_code.strip())]
     return found[0] if len(found) == 1 else None
 
-
-def _folded(text: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", (text or "").strip()).encode("ascii", "ignore")
-    return text.decode("ascii").casefold().replace("-", " ").replace("'", " ")

@@ -20,7 +20,7 @@ def route_of(plan, user):
 def test_the_day_holds_the_staffs_planned_home_visits(crt_a, morning, team, day):
     dp = day_problem(crt=crt_a, day=day)
     assert {int(k) for k in dp.visits} == {v.pk for v in morning.values()}
-    assert set(dp.carers) == {str(u.pk) for u in team.values()}
+    assert {w.key for w in dp.problem.workers} == {str(u.pk) for u in team.values()}
     task = next(t for t in dp.problem.tasks if t.key == str(morning["marie-2"].pk))
     assert (task.earliest, task.latest, task.duration) == (8 * 60, 9 * 60, 30)
     assert task.skills == {"care_aide"}
@@ -83,3 +83,13 @@ def test_a_base_that_cannot_be_found_is_said(crt_a, morning, day):
     crt_a.base_city, crt_a.base_postal_code = "Atlantide", "99999"
     with pytest.raises(ProblemError, match="commune « Atlantide » .* n'est pas trouvée"):
         day_problem(crt=crt_a, day=day)
+
+
+def test_a_locked_visit_of_an_absent_carer_names_her(crt_a, morning, team, day):
+    locked = morning["marie-2"]
+    _, _, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300,
+                             exclude=frozenset({team["marie"].pk}),
+                             locked=frozenset({locked.pk}))
+    assert proposal.unplaced[str(locked.pk)] == (
+        "Aucun·e intervenant·e n'a la qualification requise ("
+        f"{team['marie'].get_full_name()}).")

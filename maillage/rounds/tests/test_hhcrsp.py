@@ -65,7 +65,7 @@ def test_every_fault_is_found():
         _, step = next((r, s) for r, s in steps(solution) if s["patient"] == single.id)
         step["arrival_time"], step["departure_time"] = single.earliest - 50, \
             single.earliest - 50 + single.services[0][1]
-    assert "before its window" in faults_after(early)
+    assert "avant son créneau" in faults_after(early)
 
     double = double_patient(instance, simultaneous=False)
 
@@ -73,18 +73,18 @@ def test_every_fault_is_found():
         route, step = next((r, s) for r, s in steps(solution)
                            if s["patient"] == double.id and s["service"] == double.services[1][0])
         route["locations"].remove(step)
-    assert "each service once expected" in faults_after(drop_second)
+    assert "chaque service une fois attendu" in faults_after(drop_second)
 
     def out_of_step(solution):
         _, step = next((r, s) for r, s in steps(solution)
                        if s["patient"] == double.id and s["service"] == double.services[1][0])
         step["arrival_time"] += 500
         step["departure_time"] += 500
-    assert "not within" in faults_after(out_of_step)
+    assert "hors de" in faults_after(out_of_step)
 
     def longer(solution):
         steps(solution)[0][1]["departure_time"] += 5
-    assert "lasts" in faults_after(longer)
+    assert "dure" in faults_after(longer)
 
     def too_soon(solution):
         route = next(r for r in solution["routes"] if len(r.get("locations", [])) >= 2)
@@ -92,12 +92,12 @@ def test_every_fault_is_found():
         gap = second["arrival_time"] - route["locations"][0]["departure_time"]
         second["arrival_time"] -= gap
         second["departure_time"] -= gap
-    assert "before arriving" in faults_after(too_soon) or "before its window" in \
+    assert "avant l'arrivée" in faults_after(too_soon) or "avant son créneau" in \
         faults_after(too_soon)
 
     def no_route(solution):
         solution["routes"].pop()
-    assert "one route per caregiver" in faults_after(no_route)
+    assert "une tournée par intervenant·e" in faults_after(no_route)
 
 
 def test_two_services_by_one_caregiver_are_refused():
@@ -109,7 +109,7 @@ def test_two_services_by_one_caregiver_are_refused():
                                         if s["patient"] == double.id]
     route2["locations"].remove(step2)
     route1["locations"].insert(route1["locations"].index(step1) + 1, step2)
-    assert any("both services by" in f for f in check(instance, solution)[0])
+    assert any("les deux services par" in f for f in check(instance, solution)[0])
 
 
 def test_a_malformed_instance_is_refused_in_french(tmp_path):

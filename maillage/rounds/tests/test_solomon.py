@@ -44,16 +44,16 @@ def test_the_checker_finds_every_kind_of_fault():
     missing = [r[:] for r in routes]
     missing[0].pop()
     faults, _ = check(c101, missing)
-    assert any("never served" in f for f in faults)
+    assert any("jamais servis" in f for f in faults)
     twice = [r[:] for r in routes]
     twice[1].append(twice[0][0])
-    assert any("more than once" in f for f in check(c101, twice)[0])
+    assert any("plus d'une fois" in f for f in check(c101, twice)[0])
     late = [r[:] for r in routes]
     late[0] = list(reversed(late[0]))  # the windows of a clustered route run one way
-    assert any("after its due date" in f for f in check(c101, late)[0])
+    assert any("après son heure limite" in f for f in check(c101, late)[0])
     heavy = [sum(routes, [])]  # everything on one vehicle
     faults, _ = check(c101, heavy)
-    assert any("capacity" in f for f in faults)
+    assert any("capacité" in f for f in faults)
 
 
 @pytest.mark.parametrize(("name", "seconds", "gap"), [("C101", 1, 0.0), ("R101", 2, 0.5)])

@@ -50,7 +50,7 @@ def test_a_proposal_is_computed_compared_and_applied(coordinator, morning, team,
     assert proposal.status == Proposal.Status.DONE and proposal.progress == 100
 
     page = coordinator.get(response["Location"]).text
-    assert f"Tournées du {day:%d/%m/%Y}" in page or "Tournées du" in page
+    assert f"<title>Tournées du {day:%d/%m/%Y}" in page
     late = page.split("Passages en retard</th>")[1].split("</tr>")[0]
     assert ">2</td>" in late and ">0</td>" in late  # now 2, proposed 0
     for v in morning.values():
@@ -103,8 +103,9 @@ def test_an_absent_carer_and_a_day_without_visits(coordinator, morning, team, da
     assert str(team["lea"].pk) not in {str(r["worker"]) for r in proposal.result["routes"]}
     page = coordinator.get(reverse("rounds:proposal",
                                    kwargs={"public_id": proposal.public_id})).text
-    if proposal.result["unplaced"]:
-        assert "Passages non placés" in page and "Pas de place dans les tournées" in page
+    # Marie alone cannot cross from Candé to Le Lion-d'Angers in time for all four.
+    assert proposal.result["unplaced"]
+    assert "Passages non placés" in page and "Pas de place dans les tournées" in page
 
     ask(coordinator, day + timedelta(days=1), capture=django_capture_on_commit_callbacks)
     empty = Proposal.objects.order_by("-pk").first()
