@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.roles import QUALIFICATIONS
 from maillage.territory.models import Organization, Professional
 
 #: The four domains of the reinforced accompaniment (001 §IV.2.2), and the optional fifth
@@ -78,6 +79,12 @@ class Service(TenantModel, VersionedModel):
         help_text="Vide : la prestation est réalisée par l'équipe du CRT.",
     )
     is_active = models.BooleanField("active", default=True)
+    #: Who may do it (for the rounds): empty, the profession of whoever it is planned with.
+    qualification = models.CharField(
+        "qualification requise", max_length=30, blank=True,
+        choices=[(r.value, r.label) for r in QUALIFICATIONS],
+        help_text="Pour l'optimisation des tournées : seul·es les intervenant·es de cette "
+                  "profession peuvent la faire.")
 
     class Meta:
         verbose_name = "prestation"

@@ -42,6 +42,11 @@ HEALTH_PROFESSIONALS = frozenset(
 
 PORTAL = frozenset({Role.CAREGIVER, Role.BENEFICIARY})
 
+#: The professions of those who visit at home, as qualifications for the rounds (in this order
+#: when a member of staff holds two: the first one is taken as theirs).
+QUALIFICATIONS = (Role.NURSE, Role.CARE_AIDE, Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST,
+                  Role.ACTIVITY_LEADER)
+
 #: The one definition of a **team member**: active staff of the CRT holding a care or
 #: coordination role. Pickers (care team, referent, visits, rota, alert assignee, next step
 #: owner) list only them; portal accounts, partners, the DPO (auditor), the ARS — and the

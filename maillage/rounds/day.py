@@ -6,44 +6,52 @@ The day's problem (``day_problem``):
   professional's visits are theirs to plan; a suspended visit is cancelled, never planned);
   today, only those that have not started, never moved before now (each carer is taken to
   start from the base: where they are on their round is not known);
-- a visit may start up to ``WINDOW_MINUTES`` before or after its planned time, unless it is
-  locked (confirmed with the person): then at its time, by its carer;
-- the qualification a visit needs is the profession of the member of staff it is planned with
-  (nurse, care aide, psychologist…: ``PROFESSIONS``, in that order when a member holds two);
-  a member of staff with none of them keeps their own visits;
-- the carers are the members of staff who work that day (who have visits), minus those excluded
-  (« Marie est malade ce matin »); each one works from an hour before their first visit to an
-  hour after their last (``SHIFT_MARGIN``), starting and ending at the CRT's base;
-- travel comes from ``travel.matrices`` over the base and the people's communes.
+- a visit may start within the window agreed with the person (``Visit.window_start`` …
+  ``window_end``, from the plan or the series), else up to ``WINDOW_MINUTES`` before or after
+  its planned time; a locked visit (confirmed with the person) stays at its time, with its
+  carer;
+- the qualification a visit needs is its service's (``Service.qualification``), else the
+  profession of the member of staff it is planned with (nurse, care aide, psychologist…:
+  ``PROFESSIONS``, in that order when a member holds two); a member of staff with none of
+  them keeps their own visits;
+- a two-person visit (a transfer) is its two halves, the visits of the same person at the same
+  time both marked ``two_person``: the solver gives them the same start and two carers; a half
+  without its partner is not planned, and says why;
+- the carers are the members of staff who have visits that day or hours for that weekday
+  (``CarerHours``), minus those excluded (« Marie est malade ce matin »). With hours, a carer
+  works them, from the base or her home, and a break splits her day in two rounds; without,
+  from an hour before her first visit to an hour after her last (``SHIFT_MARGIN``), from the
+  CRT's base;
+- travel comes from ``travel.matrices`` over the base and the communes (people's, carers').
 
-Carers' own shifts, homes and breaks, a service's required qualification, two-person visits and
-continuity in the objective are not modelled yet (docs/rounds.md).
+Vehicles are not modelled (every carer drives), nor a visit that ends after midnight.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.models import MembershipRole
-from maillage.core.roles import Role
+from maillage.core.roles import QUALIFICATIONS
 from maillage.territory import reference
 from maillage.territory.models import Commune
 from maillage.visits.models import Place as VisitPlace
 from maillage.visits.models import Visit
 from maillage.visits.selectors import day_bounds
+from maillage.visits.services import DEFAULT_WINDOW_MINUTES
 
 from . import travel
+from .models import CarerHours
 from .solver import Plan, Problem, ProblemError, Route, Task, Worker, solve
 from .solver import Visit as PlannedVisit
 
-WINDOW_MINUTES = 30
+WINDOW_MINUTES = DEFAULT_WINDOW_MINUTES
 SHIFT_MARGIN = 60
-PROFESSIONS = (Role.NURSE, Role.CARE_AIDE, Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST,
-               Role.ACTIVITY_LEADER)
+PROFESSIONS = QUALIFICATIONS
 CONTINUITY_DAYS = 60
 #: What giving a visit to a carer the person does not know costs, in metres: a change of carer
 #: is proposed only when it saves more driving than this (or removes a late visit).
@@ -57,6 +65,8 @@ class DayProblem:
     problem: Problem
     visits: dict[str, Visit]  # task key -> visit
     midnight: datetime
+    #: Visits not given to the solver, with why (a two-person visit without its partner).
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def _minutes(midnight: datetime, at: datetime) -> int:
@@ -85,6 +95,35 @@ def base_place(crt) -> travel.Place:
     return travel.Place("base", float(ref.latitude), float(ref.longitude))
 
 
+def _window(midnight: datetime, v: Visit, not_before: int) -> tuple[int, int]:
+    """When the visit may start: the window agreed with the person, else ± ``WINDOW_MINUTES``
+    around its planned time; never before ``not_before`` (today: now)."""
+    start = _minutes(midnight, v.starts_at)
+    if v.window_start is not None:
+        earliest = min(start, _minutes(midnight, v.window_start))
+        latest = max(start, _minutes(midnight, v.window_end))
+    else:
+        earliest, latest = start - WINDOW_MINUTES, start + WINDOW_MINUTES
+    return max(not_before, earliest, 0), max(latest, not_before)
+
+
+def _pairs(visits) -> tuple[dict[int, str], dict[int, str]]:
+    """The two-person visits: for each half, the key of its pair; the halves without a partner
+    at the same time, with why they cannot be planned."""
+    halves: dict[tuple, list[Visit]] = {}
+    for v in visits:
+        if v.two_person:
+            halves.setdefault((v.beneficiary_id, v.starts_at), []).append(v)
+    together, alone = {}, {}
+    for (beneficiary_id, starts_at), group in halves.items():
+        if len(group) == 1:
+            alone[group[0].pk] = ("Visite à deux dont le second passage n'est pas prévu à la "
+                                  "même heure : corrigez d'abord le planning.")
+        else:
+            together.update({v.pk: f"pair:{beneficiary_id}:{starts_at:%H%M}" for v in group})
+    return together, alone
+
+
 def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                 locked: frozenset[int] = frozenset()) -> DayProblem:
     """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed."""
@@ -97,11 +136,14 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                              staff__isnull=False,
                              starts_at__gte=max(midnight, now) if not_before else midnight,
                              starts_at__lt=next_midnight)
-        .select_related("beneficiary__commune", "staff").order_by("starts_at", "pk"))
+        .select_related("beneficiary__commune", "staff", "service").order_by("starts_at", "pk"))
     if not visits:
         raise ProblemError(f"Aucun passage à domicile de l'équipe n'est prévu le "
                            f"{day:%d/%m/%Y}.")
-    staff_ids = {v.staff_id for v in visits}
+    hours = {h.user_id: h for h in CarerHours.objects.filter(
+        crt=crt, weekday=day.weekday(), user__memberships__crt=crt,
+        user__memberships__is_active=True).select_related("home_commune", "user")}
+    staff_ids = {v.staff_id for v in visits} | set(hours)
     if not staff_ids - set(exclude):
         raise ProblemError("Tous les intervenant·es qui ont des passages ce jour-là sont "
                            "absent·es : personne à qui les confier.")
@@ -112,7 +154,10 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         professions.setdefault(user_id, set()).add(role)
 
     known = _known_carers(crt, midnight, visits)
-    communes = sorted({v.beneficiary.commune for v in visits}, key=lambda c: c.insee_code)
+    communes = {v.beneficiary.commune.pk: v.beneficiary.commune for v in visits}
+    communes.update({h.home_commune.pk: h.home_commune for h in hours.values()
+                     if h.start_from == CarerHours.StartFrom.HOME})
+    communes = sorted(communes.values(), key=lambda c: c.insee_code)
     index = {c.pk: i + 1 for i, c in enumerate(communes)}
     metres, minutes, _ = travel.matrices(base_place(crt), [
         travel.Place(c.insee_code, float(c.latitude) if c.has_position else None,
@@ -123,39 +168,74 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         held = professions.get(user_id, set())
         return next((str(p) for p in PROFESSIONS if p in held), f"staff:{user_id}")
 
-    tasks, by_key = [], {}
+    together, alone = _pairs(visits)
+    # A pair is locked whole: both halves at their time, each with its carer.
+    locked = set(locked) | {v.pk for v in visits if v.pk in together and any(
+        together.get(pk) == together[v.pk] for pk in locked)}
+    tasks, by_key, refused = [], {}, {}
     for v in visits:
+        key = str(v.pk)
+        by_key[key] = v
+        if v.pk in alone:
+            refused[key] = alone[v.pk]
+            continue
         start = _minutes(midnight, v.starts_at)
         is_locked = v.pk in locked
-        skill = f"staff:{v.staff_id}" if is_locked else profession(v.staff_id)
-        key = str(v.pk)
+        if is_locked:
+            skill = f"staff:{v.staff_id}"
+        elif v.service_id and v.service.qualification:
+            skill = v.service.qualification
+        else:
+            skill = profession(v.staff_id)
+        earliest, latest = (start, start) if is_locked else _window(midnight, v, not_before)
         tasks.append(Task(key=key, place=index[v.beneficiary.commune_id],
                           duration=round((v.ends_at - v.starts_at).total_seconds() / 60),
-                          earliest=start if is_locked
-                          else max(not_before, start - WINDOW_MINUTES),
-                          latest=start if is_locked else start + WINDOW_MINUTES,
-                          skills=frozenset({skill}),
+                          earliest=earliest, latest=latest, skills=frozenset({skill}),
+                          together=together.get(v.pk, ""),
                           preferred=frozenset(str(pk) for pk in
                                               known.get(v.beneficiary_id, set())
                                               | {v.staff_id})))
-        by_key[key] = v
     workers = []
     for user_id in sorted(staff_ids - set(exclude)):
-        own = [v for v in visits if v.staff_id == user_id]
-        skills = {f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())}
-        workers.append(Worker(
-            key=str(user_id), start_place=0, end_place=0,
-            shift_start=max(not_before, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
-            shift_end=min(24 * 60, max(_minutes(midnight, v.ends_at) for v in own)
-                          + SHIFT_MARGIN),
-            skills=frozenset(skills)))
+        skills = frozenset({f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())})
+        workers.extend(_shifts(user_id, skills, hours.get(user_id), index, midnight,
+                               [v for v in visits if v.staff_id == user_id], not_before))
     labels = {str(p): p.label for p in PROFESSIONS}
     labels.update({f"staff:{v.staff_id}": v.staff.get_full_name() or v.staff.username
                    for v in visits})
+    labels.update({f"staff:{h.user_id}": h.user.get_full_name() or h.user.username
+                   for h in hours.values()})
     problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
                       duration=minutes, change_cost=CHANGE_COST_METRES, skill_labels=labels)
     return DayProblem(crt=crt, day=day, problem=problem, visits=by_key,
-                      midnight=midnight)
+                      midnight=midnight, refused=refused)
+
+
+def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, index: dict,
+            midnight: datetime, own: list[Visit], not_before: int) -> list[Worker]:
+    """A carer's working day as the solver's workers: one, or two around a break (both with
+    the carer's key). Without hours: from an hour before her first visit to an hour after her
+    last, from the base."""
+    key = str(user_id)
+    if hours is None:
+        return [Worker(
+            key=key, start_place=0, end_place=0, skills=skills,
+            shift_start=max(not_before, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
+            shift_end=max(not_before, min(24 * 60, max(_minutes(midnight, v.ends_at)
+                                                       for v in own) + SHIFT_MARGIN)))]
+    place = index[hours.home_commune_id] if hours.start_from == CarerHours.StartFrom.HOME else 0
+
+    def clock(t) -> int:
+        return t.hour * 60 + t.minute
+
+    parts = [(clock(hours.starts), clock(hours.ends))]
+    if hours.break_start is not None:
+        parts = [(clock(hours.starts), clock(hours.break_start)),
+                 (clock(hours.break_end), clock(hours.ends))]
+    return [Worker(key=key, start_place=place, end_place=place, skills=skills,
+                   shift_start=max(not_before, begin), shift_end=max(not_before, end),
+                   max_working=hours.max_working_minutes)
+            for begin, end in parts if end > not_before]
 
 
 def _known_carers(crt, midnight: datetime, visits) -> dict[int, set[int]]:
@@ -174,25 +254,28 @@ def _known_carers(crt, midnight: datetime, visits) -> dict[int, set[int]]:
 
 def current_plan(dp: DayProblem) -> Plan:
     """The day as planned now, in the solver's terms (visits at their planned times, each
-    carer's in order); an excluded carer's visits are unplaced."""
+    carer's in order, from where her day starts); an excluded carer's visits are unplaced."""
     p = dp.problem
     task_of = {t.key: t for t in p.tasks}
-    routes = []
+    starts_from = {}
     for worker in p.workers:
-        keys = [k for k, v in dp.visits.items() if str(v.staff_id) == worker.key]
+        starts_from.setdefault(worker.key, worker.start_place)
+    routes = []
+    for worker_key, home in starts_from.items():
+        keys = [k for k, v in dp.visits.items() if str(v.staff_id) == worker_key and k in task_of]
         if not keys:
             continue
-        places = [0, *(task_of[k].place for k in keys), 0]
+        places = [home, *(task_of[k].place for k in keys), home]
         visits = [PlannedVisit(k, _minutes(dp.midnight, dp.visits[k].starts_at),
                                _minutes(dp.midnight, dp.visits[k].ends_at)) for k in keys]
         routes.append(Route(
-            worker=worker.key, visits=visits,
+            worker=worker_key, visits=visits,
             distance=sum(p.distance[a][b] for a, b in zip(places, places[1:], strict=False)),
             duration=sum(p.duration[a][b] for a, b in zip(places, places[1:], strict=False)),
             start=visits[0].start, end=visits[-1].end))
     placed = {v.task for r in routes for v in r.visits}
     return Plan(routes=routes, unplaced={k: "Intervenant·e absent·e."
-                                         for k in dp.visits if k not in placed})
+                                         for k in task_of if k not in placed})
 
 
 @dataclass
@@ -208,18 +291,22 @@ class Summary:
 def summary(dp: DayProblem, plan: Plan) -> Summary:
     p = dp.problem
     task_of = {t.key: t for t in p.tasks}
+    starts_from = {}
+    for worker in p.workers:
+        starts_from.setdefault(worker.key, worker.start_place)
     driving = late = changes = 0
     for route in plan.routes:
-        here, free_at = 0, None
+        home = starts_from.get(route.worker, 0)
+        here, free_at = home, None
         for visit in route.visits:
             task = task_of[visit.task]
             drive = p.duration[here][task.place]
             driving += drive
-            if free_at is not None and free_at + drive > visit.start + WINDOW_MINUTES:
+            if free_at is not None and free_at + drive > max(task.latest, visit.start):
                 late += 1
             free_at, here = visit.end, task.place
             changes += str(dp.visits[visit.task].staff_id) != route.worker
-        driving += p.duration[here][0] if route.visits else 0
+        driving += p.duration[here][home] if route.visits else 0
     placed = [(dp.visits[v.task].beneficiary_id, int(r.worker))
               for r in plan.routes for v in r.visits]
     known = set(Visit.objects.filter(
@@ -239,5 +326,9 @@ def propose(*, crt, day: date, seconds: float = 5, seed: int = 1,
             iterations: int | None = None) -> tuple[DayProblem, Plan, Plan]:
     """The day's problem, the current plan and the solver's proposal."""
     dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked)
-    proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations)
+    if dp.problem.tasks:
+        proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations)
+    else:
+        proposal = Plan(routes=[])
+    proposal.unplaced.update(dp.refused)
     return dp, current_plan(dp), proposal

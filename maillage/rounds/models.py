@@ -2,9 +2,12 @@
 with the current plan and applied (or not) by the coordination."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
-from maillage.core.models import TenantModel
+from maillage.core.models import TenantModel, VersionedModel
+from maillage.visits.models import WEEKDAYS
 
 
 class Proposal(TenantModel):
@@ -37,3 +40,51 @@ class Proposal(TenantModel):
 
     def __str__(self) -> str:
         return f"Tournées du {self.day:%d/%m/%Y}"
+
+
+class CarerHours(TenantModel, VersionedModel):
+    """A carer's working hours on one weekday, for the rounds: the shift, its break (a split
+    day: the round stops and starts again), where it starts and ends (the CRT's base or the
+    carer's home commune) and the most working time. A carer without hours for a day works
+    around her visits (an hour before the first, an hour after the last), from the base."""
+
+    class StartFrom(models.TextChoices):
+        BASE = "base", "Le site du CRT"
+        HOME = "home", "Son domicile"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name="intervenant·e")
+    weekday = models.PositiveSmallIntegerField("jour", choices=WEEKDAYS)
+    starts = models.TimeField("début")
+    ends = models.TimeField("fin")
+    break_start = models.TimeField("coupure de", null=True, blank=True)
+    break_end = models.TimeField("à", null=True, blank=True)
+    start_from = models.CharField("part de et revient à", max_length=4, choices=StartFrom,
+                                  default=StartFrom.BASE)
+    home_commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+",
+                                     verbose_name="commune du domicile")
+    max_working_minutes = models.PositiveSmallIntegerField(
+        "temps de travail au plus (min)", null=True, blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(720)])
+
+    class Meta:
+        verbose_name = "horaires d'un·e intervenant·e"
+        ordering = ["user_id", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["crt", "user", "weekday"],
+                                    name="carer_hours_one_per_day"),
+            models.CheckConstraint(condition=Q(ends__gt=models.F("starts")),
+                                   name="carer_hours_ordered"),
+            models.CheckConstraint(
+                condition=(Q(break_start__isnull=True) & Q(break_end__isnull=True))
+                | (Q(break_start__gt=models.F("starts")) & Q(break_end__gt=models.F("break_start"))
+                   & Q(ends__gt=models.F("break_end"))),
+                name="carer_hours_break_inside"),
+            models.CheckConstraint(condition=~Q(start_from="home")
+                                   | Q(home_commune__isnull=False),
+                                   name="carer_hours_home_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"

@@ -117,11 +117,13 @@ def problem(instance: Instance):
     return Problem(tasks=tasks, workers=(fleet,), distance=matrix, duration=matrix)
 
 
-def solve(instance: Instance, *, seconds: float, seed: int = 1) -> dict:
+def solve(instance: Instance, *, seconds: float, seed: int = 1,
+          iterations: int | None = None) -> dict:
     """``{"routes": [[customer numbers], …], "distance": …, "vehicles": …}``."""
     from .solver import solve as solve_problem
 
-    plan = solve_problem(problem(instance), seconds=seconds, seed=seed, all_required=True)
+    plan = solve_problem(problem(instance), seconds=seconds, seed=seed, all_required=True,
+                         iterations=iterations)
     routes = [[int(v.task) for v in r.visits] for r in plan.routes if r.visits]
     return {"instance": instance.name, "routes": routes, "distance": plan.distance / 10,
             "vehicles": len(routes)}

@@ -12,6 +12,11 @@ given as matrices. Built on PyVRP (MIT; chosen by measurement, ``docs/performanc
 - continuity: when a change of carer has a cost, one profile per worker, where travelling to a
   task of a person who does not know this worker costs that much more (``change_cost``); the
   distances reported are the travelled ones;
+- two-person visits (``Task.together``): the tasks of a group must be done at the same time by
+  different workers. PyVRP cannot tie two routes, so a layer of our own does it: solve, then
+  pin each group to one moment (where its halves already met, or the later of their two
+  starts) and solve again, up to ``SYNC_ROUNDS`` times; a group still apart is left out whole,
+  with its reason;
 - a task that cannot be placed is never forced: in the app's mode every task is optional with a
   prize greater than any route's cost (so the solver places all it can), and each one left out
   comes back with the reason, in French; the benchmark's mode (``all_required``) demands them all.
@@ -21,13 +26,15 @@ Deterministic for a seed and a number of iterations; bounded in time by ``second
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pyvrp import Model
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 #: The cost PyVRP gives an edge that must not be used (no such road for this profile).
 FORBIDDEN = 10**9
+#: Re-solves at most to bring the halves of two-person visits together.
+SYNC_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Task:
     skills: frozenset[str] = frozenset()
     #: The workers the person knows (continuity): another one costs ``Problem.change_cost``.
     preferred: frozenset[str] = frozenset()
+    #: Tasks sharing this key are done together, at the same start, by different workers.
+    together: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,13 +138,8 @@ def _reason(problem: Problem, task: Task) -> str:
     if not qualified:
         return "Aucun·e intervenant·e n'a la qualification requise (" \
             + ", ".join(sorted(problem.skill_labels.get(s, s) for s in task.skills)) + ")."
-    reachable = [
-        w for w in qualified
-        if max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)
-        <= task.latest
-        and max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)
-        + task.duration + problem.duration[task.place][w.end_place] <= w.shift_end
-    ]
+    able = _able(problem, task)
+    reachable = [w for w in qualified if w.key in able]
     if not reachable:
         return "Hors des horaires de service de tous les intervenant·es qualifié·es " \
             "(trajet compris)."
@@ -145,12 +149,129 @@ def _reason(problem: Problem, task: Task) -> str:
         "intervenant·es qualifié·es sont déjà pris."
 
 
+def _able(problem: Problem, task: Task) -> set[str]:
+    """The workers qualified for ``task`` who can reach it within their hours."""
+    return {
+        w.key for w in problem.workers if task.skills <= w.skills
+        and max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)
+        <= task.latest
+        and max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)
+        + task.duration + problem.duration[task.place][w.end_place] <= w.shift_end}
+
+
+def _pair_reason(problem: Problem, tasks: list[Task]) -> str:
+    able = [_able(problem, t) for t in tasks]
+    for task, workers in zip(tasks, able, strict=True):
+        if not workers:
+            reason = _reason(problem, task)
+            return f"Visite à deux : {reason[0].lower()}{reason[1:]}"
+    if len(set().union(*able)) < len(tasks):
+        return "Visite à deux : il faut deux intervenant·es qualifié·es disponibles en même " \
+            "temps, une seule personne peut la faire ce jour-là."
+    return "Visite à deux : pas de moment de son créneau où deux intervenant·es qualifié·es " \
+        "sont libres ensemble."
+
+
 def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | None = None,
           all_required: bool = False) -> Plan:
     """The best plan found within ``seconds`` (or ``iterations``, for a deterministic run)."""
     _check(problem)
     if not problem.tasks:
         return Plan(routes=[])
+    groups: dict[str, list[int]] = {}
+    for i, task in enumerate(problem.tasks):
+        if task.together:
+            groups.setdefault(task.together, []).append(i)
+    if not groups:
+        return _solve(problem, seconds, seed, iterations, all_required)
+    plan = _solve(problem, seconds / 2, seed, iterations, all_required)
+    # As many as the unpinned plan places (two halves apart counted): the most to hope for.
+    hoped = sum(len(r.visits) for r in plan.routes)
+    best = _keep_together(problem, plan, groups)
+    pins: dict[str, int] = {}
+    tried: dict[str, set[int]] = {g: set() for g in groups}
+    forced: set[str] = set()
+    for _ in range(SYNC_ROUNDS):
+        at = _starts(plan)
+        apart = {g for g, members in groups.items() if not _met(plan, problem, members)}
+        if not apart:
+            if len(best.unplaced) <= len(problem.tasks) - hoped or not forced:
+                break
+            # All together, but some visit lost to a pin: move the pinned ones.
+            apart = set(forced)
+        for g, members in groups.items():
+            if g in apart:
+                moment = _moment(problem, members, at, tried[g])
+                if moment is None:
+                    continue
+                pins[g] = moment
+                tried[g].add(moment)
+                forced.add(g)
+            elif g not in pins:
+                pins[g] = at[problem.tasks[members[0]].key][1]
+        tasks = list(problem.tasks)
+        for g, moment in pins.items():
+            for i in groups[g]:
+                tasks[i] = replace(tasks[i], earliest=moment, latest=moment)
+        plan = _solve(replace(problem, tasks=tuple(tasks)), seconds / 2 / SYNC_ROUNDS, seed,
+                      iterations, all_required)
+        candidate = _keep_together(problem, plan, groups)
+        if (len(candidate.unplaced), candidate.distance) < (len(best.unplaced), best.distance):
+            best = candidate
+    return best
+
+
+def _starts(plan: Plan) -> dict[str, tuple[str, int]]:
+    return {v.task: (r.worker, v.start) for r in plan.routes for v in r.visits}
+
+
+def _met(plan: Plan, problem: Problem, members: list[int]) -> bool:
+    at = _starts(plan)
+    placed = [at.get(problem.tasks[i].key) for i in members]
+    return None not in placed and len({w for w, _ in placed}) == len(placed) \
+        and len({s for _, s in placed}) == 1
+
+
+def _moment(problem: Problem, members: list[int], at: dict, tried: set[int]) -> int | None:
+    """Where to pin a group whose halves did not meet, among the moments not tried yet: the
+    later of their starts, the end of their common window, its middle, its beginning, the
+    earlier start."""
+    tasks = [problem.tasks[i] for i in members]
+    earliest, latest = max(t.earliest for t in tasks), min(t.latest for t in tasks)
+    starts = sorted((at[t.key][1] for t in tasks if t.key in at), reverse=True)
+    candidates = [*starts[:1], latest, (earliest + latest) // 2, earliest, *starts[1:]]
+    return next((c for c in candidates if earliest <= c <= latest and c not in tried), None)
+
+
+def _keep_together(problem: Problem, plan: Plan, groups: dict[str, list[int]]) -> Plan:
+    """Leave out whole every group whose halves are not together; reasons from the original
+    problem (its windows, not the pinned ones)."""
+    task_of = {t.key: t for t in problem.tasks}
+    dropped: dict[str, str] = {}
+    for members in groups.values():
+        if not _met(plan, problem, members):
+            tasks = [problem.tasks[i] for i in members]
+            reason = _pair_reason(problem, tasks)
+            dropped.update({t.key: reason for t in tasks})
+    routes = []
+    for route in plan.routes:
+        visits = [v for v in route.visits if v.task not in dropped]
+        if len(visits) != len(route.visits):
+            worker = next(w for w in problem.workers if w.key == route.worker)
+            places = [worker.start_place, *(task_of[v.task].place for v in visits),
+                      worker.end_place]
+            route = replace(route, visits=visits, distance=sum(
+                problem.distance[a][b] for a, b in zip(places, places[1:], strict=False))
+                if visits else 0)
+        routes.append(route)
+    placed = {v.task for r in routes for v in r.visits}
+    unplaced = {t.key: dropped.get(t.key) or _reason(problem, t)
+                for t in problem.tasks if t.key not in placed}
+    return Plan(routes=routes, unplaced=unplaced)
+
+
+def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
+           all_required: bool) -> Plan:
     model = Model()
     places = len(problem.distance)
     # Depots: one per place where a worker starts or ends.

@@ -74,6 +74,20 @@ _duration = forms.IntegerField(
 _overlap = forms.BooleanField(label="Planifier malgré le chevauchement", required=False,
                               help_text="À cocher seulement si la double réservation est voulue.")
 _instructions = forms.CharField(label="Consignes", max_length=300, required=False)
+
+
+def _window(label):
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=240, required=False,
+        help_text="Pour l'optimisation des tournées, le créneau convenu avec la personne ; "
+                  "vide : 30 minutes.",
+        error_messages={"invalid": "Indiquez un nombre de minutes.",
+                        "min_value": "Zéro minute au moins.",
+                        "max_value": "Quatre heures au plus."})
+
+
+_second_staff_help = ("Visite à deux (transfert, toilette lourde) : les deux intervenant·es "
+                      "ont chacun·e leur passage, à la même heure.")
 _interval = forms.IntegerField(
     label="Toutes les", min_value=1, max_value=12, initial=1,
     help_text="1 : chaque jour (ou chaque semaine) ; 2 : un sur deux…",
@@ -99,17 +113,33 @@ class VisitPlanForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
     end_date = _date("Jusqu'au (inclus)", required=False,
                      help_text="Vide : la série continue jusqu'à ce qu'on l'arrête.")
     instructions = _instructions
+    window_before = _window("Peut avancer de (minutes)")
+    window_after = _window("Peut reculer de (minutes)")
     allow_overlap = _overlap
 
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(_who_fields())
-        order = ["start_date", "times", "duration_minutes", "staff", "professional", "service",
-                 "place", "recurrence", "interval", "weekdays", "end_date", "instructions",
-                 "allow_overlap"]
+        self.fields["second_staff"] = forms.ModelChoiceField(
+            label="Second·e intervenant·e (visite à deux)", queryset=team_users(crt),
+            to_field_name="public_id", required=False, empty_label="—",
+            help_text=_second_staff_help)
+        self.fields["second_staff"].label_from_instance = \
+            lambda u: u.get_full_name() or u.username
+        order = ["start_date", "times", "duration_minutes", "staff", "professional",
+                 "second_staff", "service", "place", "recurrence", "interval", "weekdays",
+                 "end_date", "window_before", "window_after", "instructions", "allow_overlap"]
         self.order_fields(order)
         self._setup_who(crt)
         self.fields["interval"].required = False
+
+    def clean(self):
+        data = super().clean()
+        second = data.get("second_staff")
+        if second is not None and second == data.get("staff"):
+            self.add_error("second_staff", "Une visite à deux demande deux personnes "
+                                           "différentes.")
+        return data
 
 
 class SeriesEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):

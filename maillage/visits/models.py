@@ -81,6 +81,14 @@ class VisitSeries(TenantModel, VersionedModel, Actor):
     end_date = models.DateField("jusqu'au", null=True, blank=True)
     generated_until = models.DateField("passages créés jusqu'au", null=True, blank=True)
     instructions = models.CharField("consignes", max_length=300, blank=True)
+    #: A visit done by two carers at once (a transfer): each carer has a series of their own,
+    #: both marked, at the same times.
+    two_person = models.BooleanField("visite à deux", default=False)
+    #: How far each occurrence may move for the rounds (from the plan: « entre 7 h 30 et 9 h »).
+    window_before = models.PositiveSmallIntegerField(
+        "peut avancer de (min)", null=True, blank=True, validators=[MaxValueValidator(240)])
+    window_after = models.PositiveSmallIntegerField(
+        "peut reculer de (min)", null=True, blank=True, validators=[MaxValueValidator(240)])
 
     class Meta:
         verbose_name = "série de passages"
@@ -177,6 +185,13 @@ class Visit(TenantModel, VersionedModel, Actor):
                                   verbose_name="tracé par")
     missed_alert = models.ForeignKey("care.Alert", on_delete=models.SET_NULL, null=True,
                                      blank=True, related_name="+")
+    #: Done by two carers at once (a transfer): the other half is the visit of the same person
+    #: at the same time, also marked (``partner_of``).
+    two_person = models.BooleanField("visite à deux", default=False)
+    #: When the visit may start (the plan's window, agreed with the person); empty: ± 30 min
+    #: around its planned time, for the rounds. Absolute, so that a visit moved keeps it.
+    window_start = models.DateTimeField("au plus tôt", null=True, blank=True)
+    window_end = models.DateTimeField("au plus tard", null=True, blank=True)
 
     class Meta:
         verbose_name = "passage"
@@ -186,6 +201,10 @@ class Visit(TenantModel, VersionedModel, Actor):
                                    name="visit_one_actor"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
                                    name="visit_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True) | Q(window_end__isnull=True)
+                | Q(window_end__gte=models.F("window_start")),
+                name="visit_window_ordered"),
         ]
         indexes = [
             models.Index(fields=["crt", "starts_at"], name="visit_crt_time"),

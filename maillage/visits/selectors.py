@@ -23,7 +23,7 @@ RELATED = ("beneficiary__commune", "staff", "professional__organization", "servi
 #: of ``RELATED`` (the key-box code decrypted for each visit), cuts the selector by a third to a
 #: half (docs/performance-notes/my-day.md).
 MY_DAY_FIELDS = (
-    "crt_id", "public_id", "status", "starts_at", "ends_at", "place", "instructions",
+    "crt_id", "public_id", "status", "starts_at", "ends_at", "place", "instructions", "two_person",
     "actual_start", "actual_end", "not_done_reason", "staff_id", "professional_id",
     "beneficiary__crt_id", "beneficiary__public_id", "beneficiary__birth_name",
     "beneficiary__used_name", "beneficiary__first_name", "beneficiary__used_first_name",

@@ -30,9 +30,11 @@ NO_ALERT_REASONS = {Visit.NotDoneReason.PLANNED_ABSENCE}
 
 SERIES_FIELDS = ("staff", "professional", "service", "place", "frequency", "interval",
                  "weekdays", "times", "duration_minutes", "start_date", "end_date",
-                 "instructions")
+                 "instructions", "two_person", "window_before", "window_after")
 VISIT_FIELDS = ("staff", "professional", "service", "place", "starts_at", "ends_at",
-                "instructions")
+                "instructions", "two_person", "window_start", "window_end")
+#: The rounds' window when the plan gives none: so far before or after the planned time.
+DEFAULT_WINDOW_MINUTES = 30
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:hH]([0-5]\d)$")
 
 
@@ -99,6 +101,14 @@ def _join_care_team(actor, beneficiary: Beneficiary, staff, professional, day: d
         raise DomainError(
             f"{who} ne fait pas partie du cercle de soins de cette personne. {error.message}",
             field="staff" if staff else "professional") from error
+
+
+def _check_second(staff, professional, second_staff) -> None:
+    if staff is None and professional is None:
+        raise DomainError("Indiquez d'abord qui fait le passage.", field="staff")
+    if second_staff == staff:
+        raise DomainError("Une visite à deux demande deux personnes différentes.",
+                          field="second_staff")
 
 
 def _check_service(crt, service) -> None:
@@ -223,6 +233,21 @@ def _absences(series: VisitSeries, first: date, last: date) -> list[tuple[date, 
         Q(end_date__isnull=True) | Q(end_date__gt=first)).values_list("start_date", "end_date")]
 
 
+def window_of(starts: datetime, before: int | None, after: int | None) -> dict:
+    """A visit's window from minutes before and after its start; none when neither is given
+    (the rounds then take ``DEFAULT_WINDOW_MINUTES``)."""
+    if before is None and after is None:
+        return {"window_start": None, "window_end": None}
+    return {"window_start": starts - timedelta(minutes=DEFAULT_WINDOW_MINUTES
+                                               if before is None else before),
+            "window_end": starts + timedelta(minutes=DEFAULT_WINDOW_MINUTES
+                                             if after is None else after)}
+
+
+def series_window(series: VisitSeries, starts: datetime) -> dict:
+    return window_of(starts, series.window_before, series.window_after)
+
+
 def _occurrences(series: VisitSeries, first: date, last: date,
                  not_before: datetime | None,
                  absent: list[tuple[date, date]] | None = None) -> list[Visit]:
@@ -244,8 +269,9 @@ def _occurrences(series: VisitSeries, first: date, last: date,
                     professional=series.professional, service=series.service,
                     place=series.place, starts_at=starts,
                     ends_at=starts + timedelta(minutes=series.duration_minutes),
-                    instructions=series.instructions, created_by=series.updated_by,
-                    updated_by=series.updated_by))
+                    instructions=series.instructions, two_person=series.two_person,
+                    **series_window(series, starts),
+                    created_by=series.updated_by, updated_by=series.updated_by))
         day += timedelta(days=1)
     return visits
 
@@ -279,12 +305,20 @@ def _horizon(today: date | None = None) -> date:
 @transaction.atomic
 def series_create(*, actor, beneficiary: Beneficiary, planned_action=None,
                   allow_overlap: bool = False, not_before: datetime | None = None,
-                  **fields) -> tuple[VisitSeries, list[Visit]]:
+                  second_staff=None, **fields) -> tuple[VisitSeries, list[Visit]]:
     """A recurring visit and its occurrences up to the horizon. Occurrences in the past are
-    created only for the demo history (``not_before``); by default they start an hour ago."""
+    created only for the demo history (``not_before``); by default they start an hour ago.
+    With ``second_staff``, a visit by two (a transfer): a second series, the same but for its
+    carer, both marked."""
     unknown = set(fields) - set(SERIES_FIELDS)
     if unknown:
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    if second_staff is not None:
+        _check_second(fields.get("staff"), fields.get("professional"), second_staff)
+        fields["two_person"] = True
+        series_create(actor=actor, beneficiary=beneficiary, planned_action=planned_action,
+                      allow_overlap=allow_overlap, not_before=not_before,
+                      **{**fields, "staff": second_staff, "professional": None})
     series = VisitSeries(crt=beneficiary.crt, beneficiary=beneficiary,
                          planned_action=planned_action, created_by=actor, updated_by=actor,
                          **fields)
@@ -479,6 +513,11 @@ def _check_visit(visit: Visit) -> None:
     _check_service(visit.crt, visit.service)
     if visit.ends_at <= visit.starts_at:
         raise DomainError("La fin du passage doit suivre son début.", field="duration_minutes")
+    if (visit.window_start is None) != (visit.window_end is None) or (
+            visit.window_start is not None
+            and not visit.window_start <= visit.starts_at <= visit.window_end):
+        raise DomainError("Le créneau du passage doit encadrer son heure prévue.",
+                          field="window_before")
     validate(visit, exclude=["crt", "beneficiary", "series", "service", "staff",
                              "professional", "created_by", "updated_by", "traced_by",
                              "missed_alert"])
@@ -486,10 +525,17 @@ def _check_visit(visit: Visit) -> None:
 
 @transaction.atomic
 def visit_create(*, actor, beneficiary: Beneficiary, allow_overlap: bool = False,
-                 **fields) -> Visit:
+                 second_staff=None, **fields) -> Visit:
+    """One visit; with ``second_staff``, a visit by two (a transfer): the second carer's
+    visit at the same time, both marked."""
     unknown = set(fields) - set(VISIT_FIELDS)
     if unknown:
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    if second_staff is not None:
+        _check_second(fields.get("staff"), fields.get("professional"), second_staff)
+        fields["two_person"] = True
+        visit_create(actor=actor, beneficiary=beneficiary, allow_overlap=allow_overlap,
+                     **{**fields, "staff": second_staff, "professional": None})
     visit = Visit(crt=beneficiary.crt, beneficiary=beneficiary, created_by=actor,
                   updated_by=actor, **fields)
     _check_visit(visit)
@@ -516,6 +562,10 @@ def visit_update(*, actor, visit: Visit, version: int, allow_overlap: bool = Fal
     before = snapshot(visit, VISIT_FIELDS)
     for field, value in fields.items():
         setattr(visit, field, value)
+    if visit.window_start and not ("window_start" in fields or "window_end" in fields) \
+            and not visit.window_start <= visit.starts_at <= visit.window_end:
+        # Moved out of the window agreed with the person: the new time is the agreement now.
+        visit.window_start = visit.window_end = None
     visit.detached = visit.series_id is not None
     visit.updated_by = actor
     _check_visit(visit)

@@ -367,10 +367,14 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
             starts = services.local_dt(data["start_date"], times[0])
             return services.visit_create(
                 actor=request.user, beneficiary=b, allow_overlap=data["allow_overlap"],
-                starts_at=starts,
-                ends_at=starts + timedelta(minutes=data["duration_minutes"]), **who)
+                starts_at=starts, second_staff=data["second_staff"],
+                ends_at=starts + timedelta(minutes=data["duration_minutes"]),
+                **services.window_of(starts, data["window_before"], data["window_after"]),
+                **who)
         series, _ = services.series_create(
             actor=request.user, beneficiary=b, planned_action=action,
+            second_staff=data["second_staff"], window_before=data["window_before"],
+            window_after=data["window_after"],
             allow_overlap=data["allow_overlap"], frequency=data["recurrence"],
             interval=data["interval"] or 1, weekdays=",".join(data["weekdays"]),
             times=data["times"], duration_minutes=data["duration_minutes"],
@@ -379,9 +383,11 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
 
     def done(result):
         if isinstance(result, Visit):
-            messages.success(request, "Passage planifié.")
+            messages.success(request, "Visite à deux planifiée (un passage par intervenant·e)."
+                             if result.two_person else "Passage planifié.")
         else:
-            messages.success(request, f"Série planifiée : {result.describe()}.")
+            messages.success(request, ("Séries à deux planifiées" if result.two_person
+                                       else "Série planifiée") + f" : {result.describe()}.")
         return redirect(f"{reverse('visits:beneficiary', kwargs={'public_id': b.public_id})}"
                         f"?semaine={form.cleaned_data['start_date'].isoformat()}")
 

@@ -56,11 +56,13 @@ def test_the_checker_finds_every_kind_of_fault():
     assert any("capacité" in f for f in faults)
 
 
-@pytest.mark.parametrize(("name", "seconds", "gap"), [("C101", 1, 0.0), ("R101", 2, 0.5)])
-def test_solutions_are_feasible_and_near_the_best_known(name, seconds, gap):
+@pytest.mark.parametrize(("name", "iterations", "gap"), [("C101", 1000, 0.0),
+                                                         ("R101", 3000, 0.5)])
+def test_solutions_are_feasible_and_near_the_best_known(name, iterations, gap):
+    # Bounded by iterations (1–2 s here), not by time: the same answer on a loaded machine.
     problem = instance(name)
     _, best = solomon.read_solution(DATA / f"{name}.sol")
-    result = solomon.solve(problem, seconds=seconds)
+    result = solomon.solve(problem, seconds=60, iterations=iterations)
     faults, distance = check(problem, result["routes"])
     assert faults == []
     assert result["distance"] == pytest.approx(distance, abs=0.05)

@@ -121,3 +121,53 @@ def test_continuity_keeps_the_known_carer_unless_the_detour_costs_more():
     assert kept.distance == 24  # the kilometres driven, not the continuity cost
     # Worth only 5 km: the detour costs more, Marie goes.
     assert by_worker(solve(problem(5), seconds=2, iterations=200)) == {"marie": ["toilette"]}
+
+
+def pair(key, place, earliest, latest, skills=AIDE, duration=45):
+    return [Task(key=f"{key}-{half}", place=place, duration=duration, earliest=earliest,
+                 latest=latest, skills=skills, together=key) for half in (1, 2)]
+
+
+def test_a_two_person_visit_is_done_together_by_two_carers():
+    # Marie is busy at Mouliherne until 8:45 at the earliest; Jeanne is free: the transfer
+    # at Baugé (window 8:00–9:30) waits for both.
+    plan = solve(day([*pair("transfert", 1, 8 * 60, 9 * 60 + 30),
+                      task("toilette", 2, 8 * 60, 8 * 60, duration=45, skills=AIDE)],
+                     [worker("marie", AIDE), worker("jeanne", AIDE)]),
+                 seconds=2, iterations=300)
+    assert plan.unplaced == {}
+    at = {v.task: (r.worker, v.start) for r in plan.routes for v in r.visits}
+    (w1, s1), (w2, s2) = at["transfert-1"], at["transfert-2"]
+    assert w1 != w2 and s1 == s2
+    assert 8 * 60 <= s1 <= 9 * 60 + 30
+    toilette_by, toilette_at = at["toilette"]
+    assert toilette_at == 8 * 60
+    # Whoever did the toilette drove from Mouliherne to Baugé after it.
+    assert s1 >= toilette_at + 45 + MINUTES[2][1]
+
+
+def test_a_two_person_visit_with_one_carer_is_left_out_whole_and_says_why():
+    plan = solve(day([*pair("transfert", 1, 8 * 60, 9 * 60 + 30),
+                      task("toilette", 2, 8 * 60, 10 * 60, skills=AIDE)],
+                     [worker("marie", AIDE), worker("paul", NURSE)]),
+                 seconds=2, iterations=300)
+    assert by_worker(plan) == {"marie": ["toilette"]}
+    reason = ("Visite à deux : il faut deux intervenant·es qualifié·es disponibles en même "
+              "temps, une seule personne peut la faire ce jour-là.")
+    assert plan.unplaced == {"transfert-1": reason, "transfert-2": reason}
+    marie = plan.routes[0] if plan.routes[0].visits else plan.routes[1]
+    assert marie.distance == KM[0][2] + KM[2][0]
+
+
+def test_two_person_visits_whose_carers_are_never_free_together_say_so():
+    # Marie works until 9:00, Jeanne from 9:30: each could do her half, never both at once.
+    plan = solve(day([*pair("transfert", 1, 8 * 60, 10 * 60),
+                      task("toilette", 1, 9 * 60 + 45, 10 * 60, skills=AIDE)],
+                     [worker("marie", AIDE, end=9 * 60),
+                      worker("jeanne", AIDE, start=9 * 60 + 30)]),
+                 seconds=2, iterations=300)
+    assert set(plan.unplaced) == {"transfert-1", "transfert-2"}
+    assert plan.unplaced["transfert-1"] == (
+        "Visite à deux : pas de moment de son créneau où deux intervenant·es qualifié·es sont "
+        "libres ensemble.")
+    assert by_worker(plan) == {"jeanne": ["toilette"]}

@@ -1,0 +1,104 @@
+"""A CRT's day with what the plan and the team say beyond the visits' times: windows agreed
+with the person, two-person visits, a service's qualification, the carers' own hours (a split
+day, from home)."""
+
+from datetime import time
+
+import pytest
+
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+from maillage.care.tests.factories import service
+from maillage.core.roles import Role
+from maillage.rounds.day import day_problem, propose, summary
+from maillage.rounds.models import CarerHours
+from maillage.visits.tests.factories import visit
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def task_of(dp, v):
+    return next(t for t in dp.problem.tasks if t.key == str(v.pk))
+
+
+def placed(plan):
+    return {v.task: (r.worker, v.start) for r in plan.routes for v in r.visits}
+
+
+def test_the_window_agreed_with_the_person_bounds_the_visit(crt_a, town, team, day):
+    person = BeneficiaryFactory(crt=crt_a, commune=town["cande"])
+    wide = visit(person, team["marie"], starts_at=at(day, 8),
+                 window_start=at(day, 7, 30), window_end=at(day, 9))
+    plain = visit(person, team["marie"], starts_at=at(day, 11))
+    dp = day_problem(crt=crt_a, day=day)
+    assert (task_of(dp, wide).earliest, task_of(dp, wide).latest) == (7 * 60 + 30, 9 * 60)
+    assert (task_of(dp, plain).earliest, task_of(dp, plain).latest) == (10 * 60 + 30,
+                                                                        11 * 60 + 30)
+
+
+def test_a_two_person_visit_gets_two_carers_at_one_time(crt_a, town, team, day):
+    person = BeneficiaryFactory(crt=crt_a, commune=town["lion"])
+    halves = [visit(person, team[name], starts_at=at(day, 9), minutes=40, two_person=True)
+              for name in ("marie", "lea")]
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+          starts_at=at(day, 8, 15), minutes=45)
+    dp, current, proposal = propose(crt=crt_a, day=day, seconds=3, iterations=500)
+    assert proposal.unplaced == {}
+    (w1, s1), (w2, s2) = (placed(proposal)[str(v.pk)] for v in halves)
+    assert w1 != w2 and s1 == s2 and {w1, w2} == {str(team["marie"].pk), str(team["lea"].pk)}
+    assert task_of(dp, halves[0]).together == task_of(dp, halves[1]).together != ""
+
+
+def test_a_two_person_visit_with_one_carer_says_why(crt_a, town, team, day):
+    person = BeneficiaryFactory(crt=crt_a, commune=town["lion"])
+    halves = [visit(person, team[name], starts_at=at(day, 9), minutes=40, two_person=True)
+              for name in ("marie", "lea")]
+    _, _, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300,
+                             exclude=frozenset({team["lea"].pk}))
+    why = ("Visite à deux : il faut deux intervenant·es qualifié·es disponibles en même temps, "
+           "une seule personne peut la faire ce jour-là.")
+    assert proposal.unplaced == {str(v.pk): why for v in halves}
+    assert placed(proposal) == {}
+
+
+def test_half_a_two_person_visit_is_not_planned(crt_a, town, team, day):
+    person = BeneficiaryFactory(crt=crt_a, commune=town["lion"])
+    half = visit(person, team["marie"], starts_at=at(day, 9), two_person=True)
+    other = visit(person, team["lea"], starts_at=at(day, 9, 20), two_person=True)
+    _, _, proposal = propose(crt=crt_a, day=day, seconds=1, iterations=100)
+    assert set(proposal.unplaced) == {str(half.pk), str(other.pk)}
+    assert proposal.unplaced[str(half.pk)].startswith(
+        "Visite à deux dont le second passage n'est pas prévu à la même heure")
+
+
+def test_a_service_s_qualification_decides_who_may_do_it(crt_a, town, team, day):
+    injection = service(crt_a, name="Injection", qualification=Role.NURSE)
+    person = BeneficiaryFactory(crt=crt_a, commune=town["lion"])
+    # Planned with an aide by mistake: only the nurse may do it.
+    v = visit(person, team["marie"], starts_at=at(day, 9), service=injection)
+    visit(person, team["paul"], starts_at=at(day, 10))
+    dp, _, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300)
+    assert task_of(dp, v).skills == {"nurse"}
+    assert placed(proposal)[str(v.pk)][0] == str(team["paul"].pk)
+
+
+def test_a_carer_s_hours_split_her_day_and_start_from_home(crt_a, town, team, day):
+    CarerHours.objects.create(crt=crt_a, user=team["lea"], weekday=day.weekday(),
+                              starts=time(7), ends=time(20), break_start=time(12),
+                              break_end=time(17), start_from=CarerHours.StartFrom.HOME,
+                              home_commune=town["ombree"], max_working_minutes=300)
+    morning = visit(BeneficiaryFactory(crt=crt_a, commune=town["ombree"]), team["marie"],
+                    starts_at=at(day, 8))
+    noon = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                 starts_at=at(day, 13))
+    dp = day_problem(crt=crt_a, day=day)
+    lea = [w for w in dp.problem.workers if w.key == str(team["lea"].pk)]
+    home = task_of(dp, morning).place
+    assert [(w.shift_start, w.shift_end, w.start_place, w.max_working) for w in lea] == [
+        (7 * 60, 12 * 60, home, 300), (17 * 60, 20 * 60, home, 300)]
+    # Léa, who lives there, takes the morning visit; nobody can do 13:00 but Marie.
+    _, current, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300)
+    assert placed(proposal)[str(morning.pk)][0] == str(team["lea"].pk)
+    assert placed(proposal)[str(noon.pk)][0] == str(team["marie"].pk)
+    assert summary(dp, proposal).kilometres < summary(dp, current).kilometres
