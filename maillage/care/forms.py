@@ -33,7 +33,7 @@ class ServiceForm(VersionedModelForm):
     class Meta:
         model = Service
         fields = ["domain", "name", "description", "funding", "price", "price_unit", "funder",
-                  "provider", "is_active"]
+                  "provider", "qualification", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         error_messages = {
             "name": {"required": "Indiquez le nom de la prestation."},

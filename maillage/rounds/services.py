@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import ConflictError, DomainError
+from maillage.core.versioning import save_versioned, validate
 from maillage.visits.models import Visit
 from maillage.visits.selectors import day_bounds
 from maillage.visits.services import visit_update
 
 from . import day as rounds_day
-from .models import Proposal
+from .models import CarerHours, Proposal
 from .solver import ProblemError
 
 #: The days ahead a proposal may be asked for.
@@ -130,3 +131,45 @@ def proposal_apply(*, actor, proposal: Proposal) -> int:
     audit_log(actor=actor, action="rounds.applied", obj=proposal,
               details={"jour": f"{proposal.day:%d/%m/%Y}", "passages modifiés": changed})
     return changed
+
+
+def hours_stamp(hours: dict[int, CarerHours]) -> str:
+    """The versions of a carer's week as the form saw it: « 0:3,2:1 » (weekday:version)."""
+    return ",".join(f"{day}:{h.version}" for day, h in sorted(hours.items()))
+
+
+@transaction.atomic
+def carer_hours_save(*, actor, crt, user, week: dict[int, dict], stamp: str,
+                     start_from: str, home_commune=None,
+                     max_working_minutes: int | None = None) -> int:
+    """A carer's week replaced: the days of ``week`` kept or created with their hours (and the
+    same start place and most working time), the others removed. Refused whole if the week
+    changed since the form was shown (``stamp``). Returns the number of days worked."""
+    current = {h.weekday: h for h in CarerHours.objects.select_for_update().filter(
+        crt=crt, user=user)}
+    if hours_stamp(current) != stamp:
+        raise ConflictError("Les horaires de cette personne ont été modifiés par quelqu'un "
+                            "d'autre pendant que vous les modifiiez : rechargez la page.")
+    if start_from == CarerHours.StartFrom.HOME and home_commune is None:
+        raise DomainError("Indiquez la commune de son domicile.", field="home_commune")
+    if home_commune is not None and home_commune.crt_id != crt.id:
+        raise DomainError("Commune inconnue.", field="home_commune")
+    common = {"start_from": start_from,
+              "home_commune": home_commune if start_from == CarerHours.StartFrom.HOME else None,
+              "max_working_minutes": max_working_minutes}
+    CarerHours.objects.filter(crt=crt, user=user).exclude(weekday__in=list(week)).delete()
+    for day, times in week.items():
+        h = current.get(day) or CarerHours(crt=crt, user=user, weekday=day, created_by=actor)
+        for name, value in {**times, **common}.items():
+            setattr(h, name, value)
+        h.updated_by = actor
+        validate(h, exclude=["crt", "user", "home_commune", "created_by", "updated_by"])
+        if h.pk is None:
+            h.save()
+        else:
+            save_versioned(h, actor=actor, version=h.version,
+                           fields=[*times, *common])
+    audit_log(actor=actor, action="rounds.carer_hours", crt=crt, obj=user,
+              details={"jours travaillés": len(week),
+                       "départ": CarerHours.StartFrom(start_from).label})
+    return len(week)

@@ -17,7 +17,7 @@ from maillage.core.tenancy import get_for_crt
 
 from . import selectors, services
 from .day import moment
-from .forms import ProposalForm
+from .forms import CarerHoursForm, ProposalForm
 from .models import Proposal
 
 
@@ -100,3 +100,38 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
                               f"passage{'s' if changed > 1 else ''} modifié"
                               f"{'s' if changed > 1 else ''}.")
     return redirect(reverse("visits:team_day") + f"?jour={p.day:%Y-%m-%d}")
+
+
+@require("rounds.plan")
+@require_GET
+def hours(request: HttpRequest) -> HttpResponse:
+    """The carers and their week, for the rounds."""
+    by_carer = selectors.hours_by_carer(crt=request.crt)
+    rows = [{"carer": c, "hours": by_carer.get(c.pk, [])}
+            for c in selectors.carers(crt=request.crt)]
+    return render(request, "rounds/hours.html", {"rows": rows})
+
+
+@require("rounds.plan")
+@require_http_methods(["GET", "POST"])
+def hours_edit(request: HttpRequest, public_id) -> HttpResponse:
+    carer = selectors.carer(crt=request.crt, public_id=public_id)
+    current = selectors.carer_hours(crt=request.crt, user=carer)
+    form = CarerHoursForm(request.POST or None, crt=request.crt,
+                          initial=CarerHoursForm.initial_for(current,
+                                                             services.hours_stamp(current)))
+
+    def save(data):
+        return services.carer_hours_save(
+            actor=request.user, crt=request.crt, user=carer, week=form.week(),
+            stamp=data["stamp"], start_from=data["start_from"],
+            home_commune=data["home_commune"],
+            max_working_minutes=data["max_working_minutes"])
+
+    def done(days):
+        messages.success(request, f"Horaires de {carer.get_full_name() or carer.username} "
+                                  f"enregistrés : {days} jour(s) travaillé(s).")
+        return redirect("rounds:hours")
+
+    return run_form(request, form, save, template="rounds/hours_edit.html", on_success=done,
+                    context={"carer": carer})

@@ -29,7 +29,7 @@ from ..models import (
 )
 
 SERVICE_FIELDS = ("domain", "name", "description", "funding", "price", "price_unit", "funder",
-                  "provider", "is_active")
+                  "provider", "qualification", "is_active")
 VERSION_TEXT_FIELDS = ("situation_summary", "wishes", "life_project", "referent",
                        "next_review_on")
 

@@ -64,6 +64,20 @@ class TestCatalogue:
         assert Service.objects.get().price == Decimal("9.50")
         assert "9,50 € par repas" in table_text(client.get(reverse("care:catalogue")))
 
+    def test_a_service_s_qualification_for_the_rounds(self, client, users, crt_a):
+        d = f.domain(crt_a)
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("care:service_create"), {
+            "domain": d.public_id, "name": "Injection", "funding": "forfait",
+            "qualification": "nurse", "is_active": "on"})
+        assert response.status_code == 302
+        assert Service.objects.get().get_qualification_display() == "Infirmier·ère"
+        response = client.post(reverse("care:service_create"), {
+            "domain": d.public_id, "name": "Autre", "funding": "forfait",
+            "qualification": "doctor", "is_active": "on"})
+        assert response.status_code == 400
+        assert "Sélectionnez un choix valide" in visible_text(response)
+
     def test_the_database_refuses_a_priced_socle_service(self, crt_a):
         with pytest.raises(IntegrityError), transaction.atomic():
             Service.objects.create(crt=crt_a, domain=f.domain(crt_a), name="X",

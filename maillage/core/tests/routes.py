@@ -76,6 +76,15 @@ def _proposal(crt, user, roles):
     return {"public_id": Proposal.objects.create(crt=crt, day=date(2026, 12, 1)).public_id}
 
 
+def _carer(crt, user, roles):
+    from maillage.core.roles import Role
+    from maillage.core.tests.factories import UserFactory, member
+
+    aide = UserFactory()
+    member(aide, crt, Role.CARE_AIDE)
+    return {"public_id": aide.public_id}
+
+
 #: route name -> function(crt, user, roles) returning the URL kwargs.
 OBJECT_ROUTES = {
     "territory:commune_edit": _one(CommuneFactory),
@@ -167,6 +176,7 @@ OBJECT_ROUTES = {
     "visits:detail": _visit(visits.visit),
     "rounds:proposal": _proposal,
     "rounds:apply": _proposal,
+    "rounds:hours_edit": _carer,
     "visits:edit": _visit(visits.visit),
     "visits:series_edit": _visit(visits.series_visit),
     "visits:cancel": _visit(visits.visit),
