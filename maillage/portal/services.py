@@ -191,3 +191,31 @@ def portal_access_remove(*, actor, beneficiary: Beneficiary,
               details={"identifiant": membership.user.username if membership else "",
                        "accès_terminé": ended})
     return ended
+
+
+# --- Notices to the person and their caregivers ---------------------------------------------
+
+#: A visit moved by more than this is announced on the portal (SPEC §4.3, issue 17).
+MOVED_NOTICE_MINUTES = 30
+
+
+def visit_moved_notice(*, visit, before) -> int:
+    """Tell the person and their caregivers with a portal account that a visit moved by more
+    than ``MOVED_NOTICE_MINUTES`` (who comes is not said: the portal shows it). Returns how
+    many accounts were told; none for a smaller move."""
+    from django.utils import timezone
+
+    if abs((visit.starts_at - before).total_seconds()) <= MOVED_NOTICE_MINUTES * 60:
+        return 0
+    b = visit.beneficiary
+    users = [c.user for c in Caregiver.objects.filter(beneficiary=b, user__isnull=False)
+             .select_related("user")]
+    if b.portal_user_id:
+        users.append(b.portal_user)
+    old, new = timezone.localtime(before), timezone.localtime(visit.starts_at)
+    same_day = old.date() == new.date()
+    text = (f"Le passage du {old:%d/%m} prévu à {old:%H:%M} aura lieu à {new:%H:%M}."
+            if same_day else
+            f"Le passage du {old:%d/%m} à {old:%H:%M} est déplacé au {new:%d/%m} à {new:%H:%M}.")
+    return notify(crt=visit.crt, users=[u for u in users if u.is_active], text=text,
+                  url=reverse("portal:file", kwargs={"public_id": b.public_id}))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import ConflictError, DomainError
+from maillage.portal.services import visit_moved_notice
 from maillage.core.versioning import save_versioned, validate
 from maillage.visits.models import Visit
 from maillage.visits.selectors import day_bounds
@@ -110,7 +111,7 @@ def proposal_apply(*, actor, proposal: Proposal) -> int:
             raise ConflictError(CHANGED)
     carers = {u.pk: u for u in get_user_model().objects.filter(
         pk__in=[r["worker"] for r in result["routes"]])}
-    changed = 0
+    changed = told = 0
     for route in result["routes"]:
         for item in route["visits"]:
             visit = visits[item["visit"]]
@@ -119,9 +120,11 @@ def proposal_apply(*, actor, proposal: Proposal) -> int:
                 continue
             # The whole day is rebuilt at once, free of overlaps by construction: the check of
             # each move against the others, not moved yet, would refuse the exchanges.
+            before = visit.starts_at
             visit_update(actor=actor, visit=visit, version=visit.version, allow_overlap=True,
                          staff=carers[route["worker"]], starts_at=starts,
                          ends_at=starts + (visit.ends_at - visit.starts_at))
+            told += visit_moved_notice(visit=visit, before=before)
             changed += 1
     proposal.status, proposal.applied_at, proposal.applied_by = (
         Proposal.Status.APPLIED, timezone.now(), actor)
@@ -129,7 +132,8 @@ def proposal_apply(*, actor, proposal: Proposal) -> int:
     proposal.save(update_fields=["status", "applied_at", "applied_by", "updated_by",
                                  "updated_at"])
     audit_log(actor=actor, action="rounds.applied", obj=proposal,
-              details={"jour": f"{proposal.day:%d/%m/%Y}", "passages modifiés": changed})
+              details={"jour": f"{proposal.day:%d/%m/%Y}", "passages modifiés": changed,
+                       "comptes du portail prévenus": told})
     return changed
 
 

@@ -465,6 +465,45 @@ class TestPlanningPages:
         assert response.status_code == 400
         assert "une seule personne" in visible_text(response)
 
+    def test_a_two_person_series_with_its_window(self, b, users, client):
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("visits:plan", kwargs={"public_id": b.public_id}), {
+            "start_date": TODAY + timedelta(days=1), "times": "08:00", "duration_minutes": 45,
+            "staff": users["care_aide"].public_id, "second_staff": users["nurse"].public_id,
+            "place": "home", "recurrence": "daily", "interval": 1,
+            "end_date": TODAY + timedelta(days=3), "window_before": "30",
+            "window_after": "60"})
+        assert response.status_code == 302
+        assert {(s.staff, s.two_person, s.window_before, s.window_after)
+                for s in VisitSeries.objects.all()} == {
+            (users["care_aide"], True, 30, 60), (users["nurse"], True, 30, 60)}
+        tomorrow = Visit.objects.filter(starts_at__lt=local_dt(TODAY + timedelta(days=2),
+                                                                "00:00"))
+        at = f"{TODAY + timedelta(days=1):%Y-%m-%d} 08:00"
+        assert sorted((v.staff.username, _local(v), v.two_person) for v in tomorrow) == sorted(
+            (u.username, at, True) for u in (users["care_aide"], users["nurse"]))
+        first = tomorrow.first()
+        assert (timezone.localtime(first.window_start).strftime("%H:%M"),
+                timezone.localtime(first.window_end).strftime("%H:%M")) == ("07:30", "09:00")
+        detail = visible_text(client.get(reverse("visits:detail",
+                                                 kwargs={"visit_id": first.public_id})))
+        assert "Créneau convenu entre 07:30 et 09:00" in detail
+        assert "Visite à deux" in detail
+
+    def test_a_two_person_visit_needs_two_different_people(self, b, users, client):
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("visits:plan", kwargs={"public_id": b.public_id}), {
+            "start_date": TODAY + timedelta(days=1), "times": "08:00", "duration_minutes": 45,
+            "staff": users["care_aide"].public_id,
+            "second_staff": users["care_aide"].public_id, "place": "home",
+            "recurrence": "once", "window_before": "300"})
+        assert response.status_code == 400
+        errors = response.context["form"].errors
+        assert errors["second_staff"] == ["Une visite à deux demande deux personnes "
+                                          "différentes."]
+        assert errors["window_before"] == ["Quatre heures au plus."]
+        assert not Visit.objects.exists()
+
     def test_beneficiary_calendar_lists_the_week(self, b, users, client):
         visit(b, users["care_aide"], starts_at=local_dt(TODAY, "10:00"))
         client.force_login(users["coordinator"])
