@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import ConflictError, DomainError
-from maillage.portal.services import visit_moved_notice
 from maillage.core.versioning import save_versioned, validate
+from maillage.portal.services import visit_moved_notice
 from maillage.visits.models import Visit
 from maillage.visits.selectors import day_bounds
 from maillage.visits.services import visit_update

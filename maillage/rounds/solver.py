@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from pyvrp import Model
+from pyvrp import Model, Solution
+from pyvrp import Route as SolutionRoute
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 #: The cost PyVRP gives an edge that must not be used (no such road for this profile).
@@ -92,6 +93,7 @@ class Route:
     duration: int  # from leaving the start place to coming back
     start: int
     end: int
+    shift: int = 0  # index of the worker in ``Problem.workers`` (a carer's split day: two)
 
 
 @dataclass
@@ -201,7 +203,9 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
             apart = set(forced)
         for g, members in groups.items():
             if g in apart:
-                moment = _moment(problem, members, at, tried[g])
+                moment = _free_moment(problem, plan, members, tried[g])
+                if moment is None:
+                    moment = _moment(problem, members, at, tried[g])
                 if moment is None:
                     continue
                 pins[g] = moment
@@ -213,8 +217,13 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
         for g, moment in pins.items():
             for i in groups[g]:
                 tasks[i] = replace(tasks[i], earliest=moment, latest=moment)
-        plan = _solve(replace(problem, tasks=tuple(tasks)), seconds / 2 / SYNC_ROUNDS, seed,
-                      iterations, all_required)
+        try:
+            plan = _solve(replace(problem, tasks=tuple(tasks)), seconds / 2 / SYNC_ROUNDS,
+                          seed, iterations, all_required, initial=plan)
+        except ProblemError:
+            # No feasible plan found in the time with these pins: try the next moments.
+            forced |= set(pins) - forced
+            continue
         candidate = _keep_together(problem, plan, groups)
         if (len(candidate.unplaced), candidate.distance) < (len(best.unplaced), best.distance):
             best = candidate
@@ -243,6 +252,46 @@ def _moment(problem: Problem, members: list[int], at: dict, tried: set[int]) -> 
     return next((c for c in candidates if earliest <= c <= latest and c not in tried), None)
 
 
+def _free_moment(problem: Problem, plan: Plan, members: list[int],
+                 tried: set[int]) -> int | None:
+    """The moment of the group's common window, every 5 minutes, where two different qualified
+    workers have room in their routes as they are (the drive from the visit before and to the
+    visit after included), at the least detour; None when there is none."""
+    tasks = [problem.tasks[i] for i in members]
+    keys = {t.key for t in tasks}
+    lo, hi = max(t.earliest for t in tasks), min(t.latest for t in tasks)
+    d, m = problem.distance, problem.duration
+    by_shift = {r.shift: [v for v in r.visits if v.task not in keys] for r in plan.routes}
+    place_of = {t.key: t.place for t in problem.tasks}
+    best = None
+    for moment in sorted({*range(lo, hi + 1, 5), hi} - tried):
+        options = []  # per half: [(detour, worker key)]
+        for task in tasks:
+            fits = []
+            for s, worker in enumerate(problem.workers):
+                if not task.skills <= worker.skills:
+                    continue
+                visits = by_shift.get(s, [])
+                before = [v for v in visits if v.start < moment]
+                after = [v for v in visits if v.start >= moment]
+                here = place_of[before[-1].task] if before else worker.start_place
+                free = before[-1].end if before else worker.shift_start
+                there = place_of[after[0].task] if after else worker.end_place
+                until = after[0].start if after else worker.shift_end
+                if free + m[here][task.place] <= moment and \
+                        moment + task.duration + m[task.place][there] <= until:
+                    fits.append((d[here][task.place] + d[task.place][there] - d[here][there],
+                                 worker.key))
+            options.append(sorted(fits))
+        if len(options) != 2 or not all(options):
+            continue
+        pairs = [(a + b, moment) for a, ka in options[0][:3] for b, kb in options[1][:3]
+                 if ka != kb]
+        if pairs and (best is None or min(pairs) < best):
+            best = min(pairs)
+    return None if best is None else best[1]
+
+
 def _keep_together(problem: Problem, plan: Plan, groups: dict[str, list[int]]) -> Plan:
     """Leave out whole every group whose halves are not together; reasons from the original
     problem (its windows, not the pinned ones)."""
@@ -257,7 +306,7 @@ def _keep_together(problem: Problem, plan: Plan, groups: dict[str, list[int]]) -
     for route in plan.routes:
         visits = [v for v in route.visits if v.task not in dropped]
         if len(visits) != len(route.visits):
-            worker = next(w for w in problem.workers if w.key == route.worker)
+            worker = problem.workers[route.shift]
             places = [worker.start_place, *(task_of[v.task].place for v in visits),
                       worker.end_place]
             route = replace(route, visits=visits, distance=sum(
@@ -271,7 +320,8 @@ def _keep_together(problem: Problem, plan: Plan, groups: dict[str, list[int]]) -
 
 
 def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
-           all_required: bool) -> Plan:
+           all_required: bool, initial: Plan | None = None) -> Plan:
+    """One PyVRP run; ``initial``: a plan to start from (what still fits of it)."""
     model = Model()
     places = len(problem.distance)
     # Depots: one per place where a worker starts or ends.
@@ -331,8 +381,31 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
             if specs else None, name=worker.key)
     stop = MaxRuntime(seconds) if iterations is None else MultipleCriteria(
         [MaxRuntime(seconds), MaxIterations(iterations)])
-    result = model.solve(stop, seed=seed, display=False, collect_stats=False)
+    if initial is not None:
+        start = _warm_start(problem, model, initial)
+    elif not all_required:
+        # Every task optional: the empty plan is feasible, so the search always holds one.
+        start = Solution(model.data(), [])
+    else:
+        start = None
+    result = model.solve(stop, seed=seed, display=False, collect_stats=False,
+                         initial_solution=start)
     return _plan(problem, result.best)
+
+
+def _warm_start(problem: Problem, model: Model, plan: Plan) -> Solution:
+    """``plan`` as a PyVRP solution of ``problem``, without the visits whose start no longer
+    fits their window (a pair pinned elsewhere): leaving visits out keeps a route feasible."""
+    data = model.data()
+    index = {t.key: i for i, t in enumerate(problem.tasks)}
+    routes = []
+    for route in plan.routes:
+        kept = [index[v.task] for v in route.visits
+                if problem.tasks[index[v.task]].earliest <= v.start
+                <= problem.tasks[index[v.task]].latest]
+        if kept:
+            routes.append(SolutionRoute(data, kept, route.shift))
+    return Solution(data, routes)
 
 
 def _has_load(problem: Problem) -> bool:
@@ -355,7 +428,7 @@ def _plan(problem: Problem, solution) -> Plan:
         distance = sum(problem.distance[a][b] for a, b in zip(places, places[1:], strict=False))
         routes.append(Route(worker=worker.key, visits=visits, distance=distance,
                             duration=route.duration(), start=route.start_time(),
-                            end=route.end_time()))
+                            end=route.end_time(), shift=route.vehicle_type()))
     placed = {v.task for r in routes for v in r.visits}
     unplaced = {t.key: _reason(problem, t) for t in problem.tasks if t.key not in placed}
     return Plan(routes=routes, unplaced=unplaced)

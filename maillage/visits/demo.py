@@ -27,6 +27,8 @@ from . import services
 from .models import Visit, VisitSeries
 
 HISTORY_DAYS = 182
+#: One person in so many needs two aides for the morning's transfer (a visit by two).
+TRANSFER_EVERY = 12
 
 
 def _slot(start: str, index: int, minutes: int, per_round: int = 6) -> str:
@@ -112,7 +114,8 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
     joins = _TeamBatch(coordinator)
 
     def plan(b, first_day, *, staff=None, professional=None, service, times, minutes,
-             frequency="daily", weekdays="", interval=1):
+             frequency="daily", weekdays="", interval=1, two_person=False,
+             window_before=None, window_after=None):
         """As ``services.series_create`` does (same care team, occurrences, audit), but the
         series, their visits and the care-team joins are inserted in bulk for the whole CRT.
         Its checks hold by construction: staff, partners and services of the CRT, valid
@@ -122,7 +125,8 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
             service=service, place="home", frequency=frequency, interval=interval,
             weekdays=weekdays, times=services.parse_times(times), duration_minutes=minutes,
             start_date=first_day, end_date=until, instructions="", created_by=coordinator,
-            updated_by=coordinator)
+            updated_by=coordinator, two_person=two_person, window_before=window_before,
+            window_after=window_after)
         series.generated_until = min(horizon, until) if until else horizon
         key = (b.pk, "u", staff.pk) if staff else (b.pk, "p", professional.pk)
         if key not in team:  # as ``services._join_care_team``
@@ -162,8 +166,16 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         first_day = max(stay.admitted_on, today - timedelta(days=history))
         aide = aides[index % len(aides)] if aides else None
         if aide is not None:
+            # Every other person agreed a wider window for the morning (« entre 7 h et 9 h »).
+            window = {"window_before": 30, "window_after": 60} if index % 2 == 0 else {}
             plan(b, first_day, staff=aide, service=morning, minutes=40,
-                 times=next_slot(f"a{aide.pk}", "07:30", 45))
+                 times=next_slot(f"a{aide.pk}", "07:30", 45), **window)
+            if index % TRANSFER_EVERY == 2 and len(aides) > 1:
+                # A transfer to the armchair before lunch, by two aides (a visit by two),
+                # after their morning rounds.
+                for partner in (aide, aides[(index + 2) % len(aides)]):
+                    plan(b, first_day, staff=partner, service=morning, minutes=30,
+                         times="12:15", two_person=True)
             if index % 4 != 3:
                 evening_aide = aides[(index + 1) % len(aides)]
                 plan(b, first_day, staff=evening_aide, service=evening, minutes=25,

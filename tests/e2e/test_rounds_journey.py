@@ -1,7 +1,8 @@
 """Rounds: the coordinator opens « Optimiser les tournées » from the team's day, asks for
 tomorrow, reads the proposal beside the current plan and applies it; the care aide's « Mes
-passages » of tomorrow then shows what the proposal gave her. A day where everyone is absent
-says why nothing can be proposed. axe-core on every page."""
+passages » of tomorrow then shows what the proposal gave her. With one care aide left, her
+visit by two cannot be placed and the page says why; a day where everyone is absent says why
+nothing can be proposed. axe-core on every page."""
 
 from datetime import timedelta
 
@@ -60,6 +61,24 @@ def test_the_coordinator_optimises_tomorrow_and_the_care_aide_sees_her_new_day(d
     for name in expected:
         expect(body).to_contain_text(name)
     q.check_accessibility()
+
+    # One care aide alone: the transfers need two, and the proposal says why.
+    p.goto("/tournees/")
+    page.get_by_label("Jour à optimiser").fill(tomorrow.isoformat())
+    boxes = page.locator("input[name=excluded]")
+    for i in range(boxes.count()):
+        if boxes.nth(i).get_attribute("value") != str(aide.pk):
+            boxes.nth(i).check()
+    page.get_by_role("button", name="Calculer une proposition").click()
+    pair = Visit.objects.filter(staff=aide, two_person=True, starts_at__date=tomorrow).first()
+    assert pair is not None, "la démo prévoit une visite à deux de l'aide-soignante demain"
+    unplaced = page.locator("main ul").filter(has_text="Visite à deux")
+    expect(unplaced).to_contain_text(
+        f"{pair.beneficiary.display_name} ({pair.beneficiary.commune.name}), "
+        f"{aide.get_full_name()} : Visite à deux : il faut deux intervenant·es qualifié·es "
+        "disponibles en même temps, une seule personne peut la faire ce jour-là.",
+        timeout=30_000)
+    p.check_accessibility()
 
     # Everyone absent: nothing can be proposed, and the page says why.
     p.goto("/tournees/")
