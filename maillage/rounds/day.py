@@ -22,7 +22,8 @@ The day's problem (``day_problem``):
   works them, from the base or her home, and a break splits her day in two rounds; without,
   from an hour before her first visit to an hour after her last (``SHIFT_MARGIN``), from the
   CRT's base;
-- travel comes from ``travel.matrices`` over the base and the communes (people's, carers').
+- travel comes from ``travel.matrices`` over the base and the communes (people's, carers'),
+  with the times learned from the visits done in the last ``LEARN_DAYS`` days.
 
 Vehicles are not modelled (every carer drives), nor a visit that ends after midnight.
 """
@@ -53,6 +54,8 @@ WINDOW_MINUTES = DEFAULT_WINDOW_MINUTES
 SHIFT_MARGIN = 60
 PROFESSIONS = QUALIFICATIONS
 CONTINUITY_DAYS = 60
+#: The visits' actual times teach the travel times over this many days.
+LEARN_DAYS = 90
 #: What giving a visit to a carer the person does not know costs, in metres: a change of carer
 #: is proposed only when it saves more driving than this (or removes a late visit).
 CHANGE_COST_METRES = 8000
@@ -162,7 +165,7 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
     metres, minutes, _ = travel.matrices(base_place(crt), [
         travel.Place(c.insee_code, float(c.latitude) if c.has_position else None,
                      float(c.longitude) if c.has_position else None, c.travel_minutes)
-        for c in communes])
+        for c in communes], learned=learned_minutes(crt, midnight))
 
     def profession(user_id: int) -> str:
         held = professions.get(user_id, set())
@@ -236,6 +239,19 @@ def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, inde
                    shift_start=max(not_before, begin), shift_end=max(not_before, end),
                    max_working=hours.max_working_minutes)
             for begin, end in parts if end > not_before]
+
+
+def learned_minutes(crt, midnight: datetime) -> dict[tuple[str, str], int]:
+    """Minutes between communes learned from the visits the staff did in the last
+    ``LEARN_DAYS`` days (one query; ``travel.learn``)."""
+    trips = Visit.objects.filter(
+        crt=crt, status=Visit.Status.DONE, staff__isnull=False, place=VisitPlace.HOME,
+        actual_start__isnull=False, actual_end__isnull=False, starts_at__lt=midnight,
+        starts_at__gte=midnight - timedelta(days=LEARN_DAYS),
+    ).order_by("staff_id", "actual_start").values_list(
+        "staff_id", "actual_start", "actual_end", "beneficiary__commune__insee_code")
+    return travel.learn((staff, timezone.localtime(start), timezone.localtime(end), commune)
+                        for staff, start, end, commune in trips.iterator(chunk_size=2000))
 
 
 def _known_carers(crt, midnight: datetime, visits) -> dict[int, set[int]]:

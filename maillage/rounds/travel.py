@@ -13,7 +13,11 @@ geocoded:
   the area's own speed, hills and ferries included;
 - two homes in the same commune are a few minutes apart (``SAME_COMMUNE``).
 
-Learning the times from the visits' actual arrival and departure is for later (docs/rounds.md).
+- between two communes, the time **learned** from the visits' actual times replaces the
+  estimate when enough exist (``learn``): a carer's departure from one home and arrival at the
+  next, the same day, in the lower quartile of at least ``LEARN_MIN_SAMPLES`` trips (the gap
+  may hold a wait or a call; its lower part is the drive), kept within ``CALIBRATION_BOUNDS``
+  of the estimate (a visit traced hours late must not teleport anyone).
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ UNPLACED_KM_PER_MINUTE = 50 / 60  # a commune without a position: its recorded t
 #: The calibration is kept within these bounds: a typing error in one commune's recorded time
 #: must not make the whole territory twice as far.
 CALIBRATION_BOUNDS = (0.5, 2.5)
+#: Trips between two communes needed before their learned time replaces the estimate.
+LEARN_MIN_SAMPLES = 5
+#: A gap longer than this between two visits is not a trip (a break, the base in between).
+LEARN_MAX_GAP = 90
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,30 @@ def calibration(base: Place, places: list[Place]) -> float:
     return min(high, max(low, statistics.median(ratios)))
 
 
-def matrices(base: Place, places: list[Place]) -> tuple[list[list[int]], list[list[int]], float]:
+def learn(trips) -> dict[tuple[str, str], int]:
+    """Minutes between communes from visits done: ``trips`` are (carer, departure, arrival,
+    commune) in order of carer then arrival, as the visits' actual times give them."""
+    gaps: dict[tuple[str, str], list[float]] = {}
+    previous = None
+    for carer, start, end, commune in trips:
+        if previous is not None and previous[0] == carer and previous[3] != commune \
+                and previous[2].date() == start.date():
+            gap = (start - previous[2]).total_seconds() / 60
+            if 0 < gap <= LEARN_MAX_GAP:
+                gaps.setdefault((previous[3], commune), []).append(gap)
+        previous = (carer, start, end, commune)
+    return {pair: round(statistics.quantiles(values, n=4, method="inclusive")[0])
+            for pair, values in gaps.items() if len(values) >= LEARN_MIN_SAMPLES}
+
+
+def matrices(base: Place, places: list[Place],
+             learned: dict[tuple[str, str], int] | None = None,
+             ) -> tuple[list[list[int]], list[list[int]], float]:
     """Metres and minutes between ``[base, *places]`` (index 0 the base), and the calibration.
     A place without a position is reached in its recorded time from the base, and from the
-    other places through the base (a bound, never an underestimate)."""
+    other places through the base (a bound, never an underestimate). ``learned``: minutes
+    between communes (by key) from the visits' actual times, used within bounds of the
+    estimate; a pair learned one way only serves both."""
     if base.latitude is None:
         raise ValueError("La position du site du CRT est inconnue.")
     factor = calibration(base, places)
@@ -101,6 +129,10 @@ def matrices(base: Place, places: list[Place]) -> tuple[list[list[int]], list[li
             elif a.latitude is not None and b.latitude is not None:
                 dist, time = estimate(a, b)
                 metres[i][j], minutes[i][j] = dist, round(time * factor)
+                known = (learned or {}).get((a.key, b.key)) or (learned or {}).get((b.key, a.key))
+                low, high = CALIBRATION_BOUNDS
+                if known and a.key != b.key and low * time <= known <= high * time:
+                    minutes[i][j] = known
             else:
                 metres[i][j] = minutes[i][j] = -1  # filled below, through the base
     for i in range(n):

@@ -57,3 +57,38 @@ def test_few_recorded_times_leave_the_estimate_alone_and_unplaced_communes_go_th
     assert metres[0][2] == round(25 / 60 * 50_000)  # its recorded time at 50 km/h
     with pytest.raises(ValueError, match="ni position ni temps de trajet"):
         matrices(base, [Place("99998", None, None)])
+
+
+def test_times_are_learned_from_the_visits_done():
+    from datetime import datetime, timedelta
+
+    def trips(carer, day, legs):
+        """(carer, departure, arrival, commune) for a carer's visits of a day: each leg is
+        (commune, minutes of the trip before it)."""
+        at = datetime(2026, 11, day, 8)
+        rows = []
+        for commune, drive in legs:
+            at += timedelta(minutes=drive)
+            rows.append((carer, at, at + timedelta(minutes=30), commune))
+            at += timedelta(minutes=30)
+        return rows
+
+    rows = []
+    for day in range(2, 8):  # six days: Baugé → Huillé in 18, 20, 22, 25, 40 (a call), 19
+        drive = [18, 20, 22, 25, 40, 19][day - 2]
+        rows += trips("marie", day, [(BAUGE, 0), (HUILLE, drive)])
+    rows += trips("lea", 2, [(BAUGE, 0), (MONTREUIL, 30)])  # one trip only: not enough
+    # Same commune, another day, or two carers: never a trip.
+    rows += trips("paul", 9, [(BAUGE, 0), (BAUGE, 5)])
+    from maillage.rounds.travel import learn
+
+    learned = learn(sorted(rows, key=lambda r: (r[0], r[1])))
+    assert learned == {(BAUGE, HUILLE): 19}
+    _, plain, _ = matrices(place(ANGERS), [place(BAUGE), place(HUILLE)])
+    _, taught, _ = matrices(place(ANGERS), [place(BAUGE), place(HUILLE)], learned=learned)
+    assert taught[1][2] == taught[2][1] == 19  # both ways
+    assert plain[1][2] != 19
+    # A learned time far from the estimate (a visit traced hours late) is not believed.
+    _, wild, _ = matrices(place(ANGERS), [place(BAUGE), place(HUILLE)],
+                          learned={(BAUGE, HUILLE): 2})
+    assert wild[1][2] == plain[1][2]
