@@ -19,7 +19,7 @@ def proposal_people(*, proposal: Proposal, user, roles) -> tuple[dict, dict]:
     """The proposal's visits this user may see (by id) and its carers (by id): two queries."""
     ids = [int(k) for k in proposal.result["versions"]]
     visits = {v.pk: v for v in visible_visits(crt=proposal.crt, user=user, roles=roles)
-              .filter(pk__in=ids).select_related("beneficiary__commune", "staff",
+              .filter(pk__in=ids).select_related("beneficiary__commune", "staff", "service",
                                                     "professional__organization")}
     carers = {u.pk: u for u in get_user_model().objects.filter(
         pk__in=[r["worker"] for r in proposal.result["routes"]])}

@@ -14,6 +14,8 @@ from maillage.core.access import require
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.tenancy import get_for_crt
+from maillage.visits import timeline
+from maillage.visits.models import Visit
 
 from . import selectors, services
 from .day import moment
@@ -65,7 +67,28 @@ def _comparison(request, proposal: Proposal) -> dict:
     unplaced = [{"visit": visits[int(k)], "reason": reason}
                 for k, reason in result["unplaced"].items() if int(k) in visits]
     return {"routes": routes, "unplaced": unplaced, "current": result["current"],
-            "proposed": result["proposed"]}
+            "proposed": result["proposed"], "hours": range(24),
+            "tl": timeline.team_days(_as_proposed(proposal, visits, carers),
+                                     start=proposal.day, days=1, rule=timeline.Rule())}
+
+
+def _as_proposed(proposal: Proposal, visits: dict, carers: dict) -> list[Visit]:
+    """The proposal's visits as it would make them (unsaved copies): its carer, its times; for
+    the team's timeline, drawn as the team's day is."""
+    moved = []
+    for route in proposal.result["routes"]:
+        carer = carers.get(route["worker"])
+        for item in route["visits"]:
+            visit = visits.get(item["visit"])
+            if visit is None or carer is None:
+                continue
+            moved.append(Visit(
+                pk=visit.pk, public_id=visit.public_id, crt_id=visit.crt_id,
+                version=visit.version, status=visit.status, place=visit.place,
+                beneficiary=visit.beneficiary, service=visit.service, staff=carer,
+                two_person=visit.two_person, starts_at=moment(proposal.day, item["start"]),
+                ends_at=moment(proposal.day, item["end"])))
+    return moved
 
 
 @require("rounds.plan")

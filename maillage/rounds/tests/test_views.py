@@ -59,6 +59,16 @@ def test_a_proposal_is_computed_compared_and_applied(coordinator, morning, team,
 
     moves = {item["visit"]: (route["worker"], item["start"])
              for route in proposal.result["routes"] for item in route["visits"]}
+    # The proposed day on the team's timeline: each visit in its new carer's row, at its time.
+    timeline = coordinator.get(response["Location"]).context["tl"]
+    rows = {row["who"]: row for row in timeline["sections"][0]["rows"]}
+    for visit_id, (worker, start) in moves.items():
+        v = Visit.objects.get(pk=visit_id)
+        carer = next(u for u in team.values() if u.pk == worker)
+        labels = [b["label"] for b in rows[carer.get_full_name()]["blocks"]]
+        assert any(label.startswith(f"{start // 60:02d}:{start % 60:02d}–")
+                   and v.beneficiary.display_name in label for label in labels)
+    assert 'class="tl-day' in page
     applied = coordinator.post(reverse("rounds:apply",
                                        kwargs={"public_id": proposal.public_id}))
     assert applied.status_code == 302
