@@ -3,7 +3,8 @@
 The day's problem (``day_problem``):
 
 - the tasks are the day's planned home visits done by the CRT's staff (a directory
-  professional's visits are theirs to plan; a suspended visit is cancelled, never planned);
+  professional's visits are theirs to plan; a suspended visit is cancelled, never planned),
+  from 6:00 to 22:00 (the heart of the night, ``NIGHT``, is the night round's);
   today, only those that have not started, never moved before now (each carer is taken to
   start from the base: where they are on their round is not known);
 - a visit may start within the window agreed with the person (``Visit.window_start`` …
@@ -25,7 +26,9 @@ The day's problem (``day_problem``):
 - travel comes from ``travel.matrices`` over the base and the communes (people's, carers'),
   with the times learned from the visits done in the last ``LEARN_DAYS`` days.
 
-Vehicles are not modelled (every carer drives), nor a visit that ends after midnight.
+The night (``night=True``) is planned the same way over the on-call turns that travel, from
+the evening of ``day``: the night nurse's round, keeping the calls' expected time free. Vehicles
+are not modelled (every carer drives).
 """
 
 from __future__ import annotations
@@ -56,6 +59,10 @@ PROFESSIONS = QUALIFICATIONS
 CONTINUITY_DAYS = 60
 #: The visits' actual times teach the travel times over this many days.
 LEARN_DAYS = 90
+#: The night's calls are foreseen from this many days of calls.
+CALL_DAYS = 60
+#: The heart of the night (from, until): anyone's visit then is the night round's.
+NIGHT = (22, 6)
 #: What giving a visit to a carer the person does not know costs, in metres: a change of carer
 #: is proposed only when it saves more driving than this (or removes a late visit).
 CHANGE_COST_METRES = 8000
@@ -70,6 +77,8 @@ class DayProblem:
     midnight: datetime
     #: Visits not given to the solver, with why (a two-person visit without its partner).
     refused: dict[str, str] = field(default_factory=dict)
+    #: At night, the minutes each on-call turn keeps free for the calls.
+    reserve: int = 0
 
 
 def _minutes(midnight: datetime, at: datetime) -> int:
@@ -127,26 +136,84 @@ def _pairs(visits) -> tuple[dict[int, str], dict[int, str]]:
     return together, alone
 
 
+def night_span(crt, day: date) -> tuple[datetime, datetime, list]:
+    """The night from ``day``'s evening: the on-call turns of the CRT's staff who travel to
+    the homes, starting between ``day`` 18:00 and the next day's 06:00; the span from the
+    first start to the last end."""
+    from maillage.oncall.models import Shift
+
+    midnight, _ = day_bounds(day)
+    shifts = list(Shift.objects.filter(
+        crt=crt, staff__isnull=False, duty__in=Shift.TRAVELS,
+        starts_at__gte=midnight + timedelta(hours=18),
+        starts_at__lt=midnight + timedelta(hours=30)).select_related("staff")
+        .order_by("starts_at"))
+    if not shifts:
+        raise ProblemError(f"Aucun tour d'astreinte de nuit qui se déplace n'est prévu la nuit "
+                           f"du {day:%d/%m/%Y} : personne pour la tournée de nuit.")
+    return shifts[0].starts_at, max(s.ends_at for s in shifts), shifts
+
+
+def call_reserve_minutes(crt, midnight: datetime) -> int:
+    """The time the night's calls are expected to take on the road: the call-outs of the last
+    ``CALL_DAYS`` nights (from leaving to the end of the intervention) over the nights with an
+    on-call turn that travels, rounded up to a quarter of an hour (two queries)."""
+    from maillage.oncall.models import Call, Shift
+
+    since = midnight - timedelta(days=CALL_DAYS)
+    nights = Shift.objects.filter(crt=crt, duty__in=Shift.TRAVELS, starts_at__gte=since,
+                                  starts_at__lt=midnight).filter(
+        Q(starts_at__hour__gte=18) | Q(starts_at__hour__lt=6)).count()
+    if not nights:
+        return 0
+    total = 0.0
+    for departed, left in Call.objects.filter(
+            crt=crt, call_out=True, received_at__gte=since, received_at__lt=midnight,
+            departed_at__isnull=False, left_at__isnull=False).filter(
+            Q(received_at__hour__gte=20) | Q(received_at__hour__lt=8)).values_list(
+            "departed_at", "left_at"):
+        total += max(0.0, (left - departed).total_seconds() / 60)
+    return -(-round(total / nights) // 15) * 15
+
+
 def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
-                locked: frozenset[int] = frozenset()) -> DayProblem:
-    """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed."""
+                locked: frozenset[int] = frozenset(), night: bool = False) -> DayProblem:
+    """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed.
+    ``night``: the night from ``day``'s evening, by its on-call turns that travel (the night
+    nurse's round), each keeping the calls' expected time free (``call_reserve_minutes``)."""
     midnight, next_midnight = day_bounds(day)
+    shifts, reserve = [], 0
+    if night:
+        begin, end, shifts = night_span(crt, day)
+        reserve = call_reserve_minutes(crt, midnight)
+    else:
+        begin, end = midnight, next_midnight
     # Today: only what has not started yet, and never earlier than now.
     now = timezone.now()
-    not_before = _minutes(midnight, now) + 5 if day == timezone.localdate() else 0
+    not_before = max(0, _minutes(midnight, now) + 5) if begin <= now < end else 0
     visits = list(
         Visit.objects.filter(crt=crt, status=Visit.Status.PLANNED, place=VisitPlace.HOME,
-                             staff__isnull=False,
-                             starts_at__gte=max(midnight, now) if not_before else midnight,
-                             starts_at__lt=next_midnight)
+                             staff__isnull=False, starts_at__gte=max(begin, now),
+                             starts_at__lt=end)
         .select_related("beneficiary__commune", "staff", "service").order_by("starts_at", "pk"))
+    if night:
+        # The night's visits: the on-call staff's, and anyone's in the heart of the night.
+        on_call = {s.staff_id for s in shifts}
+        visits = [v for v in visits if v.staff_id in on_call
+                  or not NIGHT[1] <= timezone.localtime(v.starts_at).hour < NIGHT[0]]
+    else:
+        # The heart of the night is the night round's (``night=True``).
+        visits = [v for v in visits
+                  if NIGHT[1] <= timezone.localtime(v.starts_at).hour < NIGHT[0]]
     if not visits:
-        raise ProblemError(f"Aucun passage à domicile de l'équipe n'est prévu le "
-                           f"{day:%d/%m/%Y}.")
-    hours = {h.user_id: h for h in CarerHours.objects.filter(
+        raise ProblemError(
+            f"Aucun passage à domicile de l'équipe n'est prévu la nuit du {day:%d/%m/%Y}."
+            if night else
+            f"Aucun passage à domicile de l'équipe n'est prévu le {day:%d/%m/%Y}.")
+    hours = {} if night else {h.user_id: h for h in CarerHours.objects.filter(
         crt=crt, weekday=day.weekday(), user__memberships__crt=crt,
         user__memberships__is_active=True).select_related("home_commune", "user")}
-    staff_ids = {v.staff_id for v in visits} | set(hours)
+    staff_ids = {v.staff_id for v in visits} | set(hours) | {s.staff_id for s in shifts}
     if not staff_ids - set(exclude):
         raise ProblemError("Tous les intervenant·es qui ont des passages ce jour-là sont "
                            "absent·es : personne à qui les confier.")
@@ -199,8 +266,17 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                                               known.get(v.beneficiary_id, set())
                                               | {v.staff_id})))
     workers = []
+    on_call = {s.staff_id for s in shifts}
     for user_id in sorted(staff_ids - set(exclude)):
         skills = frozenset({f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())})
+        if user_id in on_call:
+            for turn in (s for s in shifts if s.staff_id == user_id):
+                begin_at = max(not_before, _minutes(midnight, turn.starts_at))
+                end_at = max(begin_at, _minutes(midnight, turn.ends_at))
+                workers.append(Worker(key=str(user_id), start_place=0, end_place=0,
+                                      skills=skills, shift_start=begin_at, shift_end=end_at,
+                                      max_working=max(0, end_at - begin_at - reserve)))
+            continue
         workers.extend(_shifts(user_id, skills, hours.get(user_id), index, midnight,
                                [v for v in visits if v.staff_id == user_id], not_before))
     labels = {str(p): p.label for p in PROFESSIONS}
@@ -208,10 +284,12 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                    for v in visits})
     labels.update({f"staff:{h.user_id}": h.user.get_full_name() or h.user.username
                    for h in hours.values()})
+    labels.update({f"staff:{s.staff_id}": s.staff.get_full_name() or s.staff.username
+                   for s in shifts})
     problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
                       duration=minutes, change_cost=CHANGE_COST_METRES, skill_labels=labels)
     return DayProblem(crt=crt, day=day, problem=problem, visits=by_key,
-                      midnight=midnight, refused=refused)
+                      midnight=midnight, refused=refused, reserve=reserve)
 
 
 def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, index: dict,
@@ -224,8 +302,9 @@ def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, inde
         return [Worker(
             key=key, start_place=0, end_place=0, skills=skills,
             shift_start=max(not_before, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
-            shift_end=max(not_before, min(24 * 60, max(_minutes(midnight, v.ends_at)
-                                                       for v in own) + SHIFT_MARGIN)))]
+            # Past midnight when the last visit ends after it (minutes from the day's start).
+            shift_end=max(not_before, max(_minutes(midnight, v.ends_at) for v in own)
+                          + SHIFT_MARGIN))]
     place = index[hours.home_commune_id] if hours.start_from == CarerHours.StartFrom.HOME else 0
 
     def clock(t) -> int:
@@ -339,9 +418,9 @@ def summary(dp: DayProblem, plan: Plan) -> Summary:
 
 def propose(*, crt, day: date, seconds: float = 5, seed: int = 1,
             exclude: frozenset[int] = frozenset(), locked: frozenset[int] = frozenset(),
-            iterations: int | None = None) -> tuple[DayProblem, Plan, Plan]:
-    """The day's problem, the current plan and the solver's proposal."""
-    dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked)
+            iterations: int | None = None, night: bool = False) -> tuple[DayProblem, Plan, Plan]:
+    """The day's (or night's) problem, the current plan and the solver's proposal."""
+    dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked, night=night)
     if dp.problem.tasks:
         proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations)
     else:

@@ -1,8 +1,12 @@
 """Demo data of the rounds: the care aides' hours (a split day, morning and evening rounds,
-one of them from her home), so that « Optimiser les tournées » plans a realistic day."""
+one of them from her home), so that « Optimiser les tournées » plans a realistic day; the night
+nurse's planned visits (turning a bedridden person, a night check), for the night's round."""
 
-from datetime import time
+from datetime import time, timedelta
 
+from django.utils import timezone
+
+from maillage.admissions.models import Enrolment
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.demo import DemoContext
 from maillage.core.models import Membership
@@ -32,3 +36,27 @@ def load(ctx: DemoContext) -> None:
                 created_by=coordinator.user if coordinator else None,
                 updated_by=coordinator.user if coordinator else None) for day in range(7))
         CarerHours.objects.bulk_create(rows)
+        _night_visits(crt, coordinator.user if coordinator else None)
+
+
+def _night_visits(crt, coordinator) -> None:
+    """Three people followed at night by the night nurse of the CRT (if she works for it)."""
+    from maillage.care.models import Service
+    from maillage.visits.services import series_create
+
+    nurse = Membership.objects.filter(crt=crt, user__username="night_nurse").select_related(
+        "user").first()
+    if nurse is None or coordinator is None:
+        return
+    service = Service.objects.filter(crt=crt, name__icontains="Surveillance").first()
+    today = timezone.localdate()
+    stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True,
+                                     suspensions__isnull=True).select_related(
+        "beneficiary").order_by("pk")[3:6]
+    for index, stay in enumerate(stays):
+        series_create(actor=coordinator, beneficiary=stay.beneficiary, staff=nurse.user,
+                      service=service, place="home", frequency="daily", interval=1,
+                      weekdays="", times=["22:30, 03:30", "23:15, 04:15", "00:00, 05:00"][index],
+                      duration_minutes=20, start_date=today - timedelta(days=1),
+                      end_date=None, instructions="Passage de nuit : change, installation, "
+                      "surveillance.", allow_overlap=True)

@@ -24,6 +24,10 @@ class VisitIdsField(forms.Field):
 
 class ProposalForm(BootstrapFormMixin, forms.Form):
     day = forms.DateField(label="Jour à optimiser", widget=DateInput())
+    night = forms.BooleanField(
+        label="La nuit qui suit (tournée de l'astreinte de nuit)", required=False,
+        help_text="Les passages de la nuit, confiés aux personnes d'astreinte qui se "
+                  "déplacent, en gardant le temps que prennent d'habitude les appels.")
     excluded = forms.MultipleChoiceField(
         label="Absent·es ce jour-là", required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Leurs passages sont confiés à des collègues du même métier ; ceux qui ne "

@@ -19,6 +19,8 @@ class Proposal(TenantModel):
         APPLIED = "applied", "Appliquée"
 
     day = models.DateField("jour")
+    #: The night from this day's evening (the on-call round), not the day.
+    night = models.BooleanField("nuit", default=False)
     #: Ids of the members of staff who do not work that day (« Marie est malade ce matin »).
     excluded = models.JSONField("intervenant·es absent·es", default=list, blank=True)
     #: Ids of the visits kept at their planned time with their planned carer (confirmed).
@@ -39,7 +41,8 @@ class Proposal(TenantModel):
         indexes = [models.Index(fields=["crt", "-created_at"], name="rounds_proposal_crt")]
 
     def __str__(self) -> str:
-        return f"Tournées du {self.day:%d/%m/%Y}"
+        return f"Tournées de la nuit du {self.day:%d/%m/%Y}" if self.night \
+            else f"Tournées du {self.day:%d/%m/%Y}"
 
 
 class CarerHours(TenantModel, VersionedModel):

@@ -29,7 +29,7 @@ CHANGED = ("Le planning de ce jour a changé depuis la proposition (un passage d
 
 
 def proposal_request(*, actor, crt, day: date, excluded: list[int],
-                     locked: list[int] = ()) -> Proposal:
+                     locked: list[int] = (), night: bool = False) -> Proposal:
     today = timezone.localdate()
     if day < today:
         raise DomainError("Choisissez aujourd'hui ou un jour à venir.", field="day")
@@ -38,16 +38,21 @@ def proposal_request(*, actor, crt, day: date, excluded: list[int],
     locked = sorted(set(locked))
     if locked:
         midnight, next_midnight = day_bounds(day)
+        if night:  # the night from this day's evening
+            midnight, next_midnight = (midnight + timedelta(hours=18),
+                                       midnight + timedelta(hours=36))
         found = Visit.objects.filter(crt=crt, pk__in=locked, status=Visit.Status.PLANNED,
                                      starts_at__gte=midnight, starts_at__lt=next_midnight,
                                      ).count()
         if found != len(locked):
             raise DomainError("Un passage verrouillé n'est pas un passage prévu de ce jour.")
     with transaction.atomic():
-        proposal = Proposal.objects.create(crt=crt, day=day, excluded=sorted(set(excluded)),
-                                           locked=locked, created_by=actor, updated_by=actor)
+        proposal = Proposal.objects.create(crt=crt, day=day, night=night,
+                                           excluded=sorted(set(excluded)), locked=locked,
+                                           created_by=actor, updated_by=actor)
         audit_log(actor=actor, action="rounds.requested", obj=proposal,
-                  details={"jour": f"{day:%d/%m/%Y}", "absent·es": len(proposal.excluded),
+                  details={"jour": f"{day:%d/%m/%Y}", "nuit": night,
+                           "absent·es": len(proposal.excluded),
                            "verrouillés": len(locked)})
         from .tasks import rounds_propose
 
@@ -66,7 +71,8 @@ def proposal_compute(pk: int) -> str:
     try:
         dp, current, proposed = rounds_day.propose(
             crt=proposal.crt, day=proposal.day, seconds=settings.ROUNDS_SOLVER_SECONDS,
-            exclude=frozenset(proposal.excluded), locked=frozenset(proposal.locked))
+            exclude=frozenset(proposal.excluded), locked=frozenset(proposal.locked),
+            night=proposal.night)
     except ProblemError as error:
         proposal.status, proposal.error = Proposal.Status.FAILED, str(error)[:300]
         proposal.save(update_fields=["status", "error", "updated_at"])
@@ -86,6 +92,7 @@ def proposal_compute(pk: int) -> str:
                                for v in route.visits]}
                    for route in proposed.routes if route.visits],
         "unplaced": proposed.unplaced,
+        "reserve": dp.reserve,
         "versions": {key: v.version for key, v in dp.visits.items()},
     }
     proposal.status, proposal.progress = Proposal.Status.DONE, 100

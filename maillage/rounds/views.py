@@ -32,7 +32,7 @@ def start(request: HttpRequest) -> HttpResponse:
     def save(data):
         return services.proposal_request(actor=request.user, crt=request.crt, day=data["day"],
                                          excluded=[int(pk) for pk in data["excluded"]],
-                                         locked=data["locked"])
+                                         locked=data["locked"], night=data["night"])
 
     recent = selectors.recent_proposals(crt=request.crt)
     return run_form(request, form, save, template="rounds/start.html",
@@ -41,6 +41,8 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _hhmm(minutes: int) -> str:
+    """Minutes from the day's midnight on the clock (a night's 25:30 is 01:30)."""
+    minutes %= 24 * 60
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -69,7 +71,8 @@ def _comparison(request, proposal: Proposal) -> dict:
     return {"routes": routes, "unplaced": unplaced, "current": result["current"],
             "proposed": result["proposed"], "hours": range(24),
             "tl": timeline.team_days(_as_proposed(proposal, visits, carers),
-                                     start=proposal.day, days=1, rule=timeline.Rule())}
+                                     start=proposal.day, days=2 if proposal.night else 1,
+                                     rule=timeline.Rule())}
 
 
 def _as_proposed(proposal: Proposal, visits: dict, carers: dict) -> list[Visit]:

@@ -102,3 +102,46 @@ def test_a_carer_s_hours_split_her_day_and_start_from_home(crt_a, town, team, da
     assert placed(proposal)[str(morning.pk)][0] == str(team["lea"].pk)
     assert placed(proposal)[str(noon.pk)][0] == str(team["marie"].pk)
     assert summary(dp, proposal).kilometres < summary(dp, current).kilometres
+
+
+def test_the_night_round_is_the_on_call_nurse_s_keeping_time_for_the_calls(crt_a, town, team,
+                                                                           day):
+    from datetime import timedelta
+
+    from maillage.oncall.models import Call, Shift
+
+    Shift.objects.create(crt=crt_a, staff=team["paul"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(day, 20), ends_at=at(day, 32))
+    # Two nights ago, a call-out took 70 minutes on the road; one night without a call.
+    for back in (2, 3):
+        Shift.objects.create(crt=crt_a, staff=team["paul"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                             starts_at=at(day - timedelta(days=back), 20),
+                             ends_at=at(day - timedelta(days=back), 32))
+    Call.objects.create(crt=crt_a, received_at=at(day - timedelta(days=2), 23),
+                        reason=Call.Reason.FALL, call_out=True, answered_by=team["paul"],
+                        departed_at=at(day - timedelta(days=2), 23, 5),
+                        left_at=at(day - timedelta(days=2), 24, 15))
+    person = BeneficiaryFactory(crt=crt_a, commune=town["lion"])
+    late = visit(person, team["paul"], starts_at=at(day, 23), minutes=20)
+    early = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["paul"],
+                  starts_at=at(day, 27), minutes=20)  # 03:00 the next morning
+    visit(person, team["marie"], starts_at=at(day, 9))  # the day's: not the night's
+    dp, current, proposal = propose(crt=crt_a, day=day, night=True, seconds=2, iterations=300)
+    assert set(dp.visits) == {str(late.pk), str(early.pk)}
+    assert dp.reserve == 45  # 70 minutes over two nights, rounded up to a quarter of an hour
+    (nurse,) = dp.problem.workers
+    assert (nurse.key, nurse.shift_start, nurse.shift_end, nurse.max_working) == (
+        str(team["paul"].pk), 20 * 60, 32 * 60, 12 * 60 - 45)
+    assert task_of(dp, early).earliest == 27 * 60 - 30
+    assert proposal.unplaced == {}
+    assert {k: w for k, (w, _) in placed(proposal).items()} == {
+        str(late.pk): str(team["paul"].pk), str(early.pk): str(team["paul"].pk)}
+
+
+def test_a_night_without_an_on_call_turn_that_travels_says_so(crt_a, town, team, day):
+    from maillage.rounds.solver import ProblemError
+
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["paul"],
+          starts_at=at(day, 23))
+    with pytest.raises(ProblemError, match="Aucun tour d'astreinte de nuit qui se déplace"):
+        day_problem(crt=crt_a, day=day, night=True)

@@ -204,3 +204,26 @@ def test_a_lock_on_something_else_is_refused(coordinator, morning, day, value,
     assert ("Identifiant de passage invalide." if value == "abc" else
             "Un passage verrouillé n&#x27;est pas un passage prévu de ce jour.") in response.text
     assert not Proposal.objects.exists()
+
+
+def test_the_night_round_is_asked_for_and_shown(coordinator, crt_a, town, team, day,
+                                                django_capture_on_commit_callbacks):
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+    from maillage.oncall.models import Shift
+
+    Shift.objects.create(crt=crt_a, staff=team["paul"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(day, 20), ends_at=at(day, 32))
+    late = visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["paul"],
+                 starts_at=at(day, 23), minutes=20)
+    night = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["paul"],
+                  starts_at=at(day, 26, 30), minutes=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": day.isoformat(), "night": "on"})
+    proposal = Proposal.objects.get()
+    assert proposal.night and proposal.status == Proposal.Status.DONE, proposal.error
+    page = coordinator.get(response["Location"])
+    assert f"<title>Tournées de la nuit du {day:%d/%m/%Y}" in page.text
+    rows = [row for route in page.context["routes"] for row in route["rows"]]
+    assert {(row["visit"].pk, row["was"]) for row in rows} == {(late.pk, "23:00"),
+                                                                (night.pk, "02:30")}
+    assert all(0 <= int(row["start"][:2]) < 24 for row in rows)
