@@ -14,6 +14,7 @@ from maillage.core.access import require
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.tenancy import get_for_crt
+from maillage.territory.tiles import tile_origin, tile_settings
 from maillage.visits import timeline
 from maillage.visits.models import Visit
 
@@ -70,9 +71,33 @@ def _comparison(request, proposal: Proposal) -> dict:
                 for k, reason in result["unplaced"].items() if int(k) in visits]
     return {"routes": routes, "unplaced": unplaced, "current": result["current"],
             "proposed": result["proposed"], "hours": range(24),
+            "map_data": _map_data(proposal, visits, carers),
             "tl": timeline.team_days(_as_proposed(proposal, visits, carers),
                                      start=proposal.day, days=2 if proposal.night else 1,
                                      rule=timeline.Rule())}
+
+
+def _map_data(proposal: Proposal, visits: dict, carers: dict) -> dict:
+    """The routes as lines through the communes of their visits (in the proposed order) and
+    the communes with their numbers of visits; communes without a position are left out."""
+    routes, communes = [], {}
+    for colour, route in enumerate(proposal.result["routes"]):
+        points = []
+        for item in route["visits"]:
+            visit = visits.get(item["visit"])
+            if visit is None or not visit.beneficiary.commune.has_position:
+                continue
+            c = visit.beneficiary.commune
+            point = [float(c.latitude), float(c.longitude)]
+            if not points or points[-1] != point:
+                points.append(point)
+            entry = communes.setdefault(c.pk, {"name": c.name, "latitude": point[0],
+                                               "longitude": point[1], "visits": 0})
+            entry["visits"] += 1
+        carer = carers.get(route["worker"])
+        routes.append({"carer": (carer.get_full_name() or carer.username) if carer else "—",
+                       "km": route["km"], "colour": colour % 8, "points": points})
+    return {"routes": routes, "communes": list(communes.values())}
 
 
 def _as_proposed(proposal: Proposal, visits: dict, carers: dict) -> list[Visit]:
@@ -110,7 +135,13 @@ def proposal(request: HttpRequest, public_id) -> HttpResponse:
             response["HX-Refresh"] = "true"
             return response
         return render(request, "rounds/_status.html", context)
-    return render(request, "rounds/proposal.html", context)
+    tile_url, attribution = tile_settings()
+    context.update(tile_url=tile_url, tile_attribution=attribution)
+    response = render(request, "rounds/proposal.html", context)
+    origin = tile_origin(tile_url)
+    if origin:
+        response._csp_update = {"img-src": [origin]}
+    return response
 
 
 @require("rounds.plan")

@@ -1,6 +1,4 @@
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,6 +28,7 @@ from .forms import (
 )
 from .map import map_data
 from .models import Agreement, AnnuaireImport, Commune, Organization, Professional
+from .tiles import tile_origin, tile_settings
 
 
 def _list(request, template: str, partial: str, context: dict, queryset, per_page: int = 50):
@@ -122,21 +121,6 @@ def commune_add(request: HttpRequest) -> HttpResponse:
 # --- The territory map ---------------------------------------------------------------------
 
 
-def _tile_settings() -> tuple[str, str]:
-    """The tile URL template (``MAP_TILE_URL``, e.g. ``https://tile.example.org/{z}/{x}/{y}.png``;
-    empty: no background map, the communes are drawn on a plain background) and its
-    attribution (``MAP_TILE_ATTRIBUTION``)."""
-    return (getattr(settings, "MAP_TILE_URL", "") or "",
-            getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "")
-
-
-def _tile_origin(url: str) -> str:
-    """The origin the browser may load tiles from (CSP ``img-src``): ``{s}`` subdomains become
-    a wildcard."""
-    parts = urlsplit(url.replace("{s}.", "*."))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} else ""
-
-
 def _map_period(request) -> tuple[MapPeriodForm, tuple | None]:
     form = MapPeriodForm(request.GET or None, today=timezone.localdate())
     if not form.is_bound:
@@ -148,7 +132,7 @@ def _map_period(request) -> tuple[MapPeriodForm, tuple | None]:
 @require_GET
 def territory_map(request: HttpRequest) -> HttpResponse:
     form, period = _map_period(request)
-    tile_url, attribution = _tile_settings()
+    tile_url, attribution = tile_settings()
     data = None
     if period is not None:
         data = map_data(crt=request.crt, user=request.user, roles=request.roles,
@@ -174,7 +158,7 @@ def territory_map(request: HttpRequest) -> HttpResponse:
         "small_cells_hidden": not access.sees_exact_counts(request.roles),
         "can_manage": has_permission(request.roles, "territory.manage"),
     }, status=200 if period is not None else 400)
-    origin = _tile_origin(tile_url)
+    origin = tile_origin(tile_url)
     if origin:
         response._csp_update = {"img-src": [origin]}
     return response

@@ -35,8 +35,14 @@ def test_the_coordinator_optimises_tomorrow_and_the_care_aide_sees_her_new_day(d
     expect(comparison).to_contain_text("Kilomètres")
     expect(comparison).to_contain_text("Passages en retard")
     p.check_accessibility()
+    # The proposed day on the team's timeline and on the map: one line per carer.
+    expect(page.locator(".tl-day .tl-row h3").first).to_be_visible()
+    expect(page.locator("#rounds-map")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#rounds-map path.rounds-route").first).to_be_attached()
     proposal = Proposal.objects.get()
     assert proposal.status == Proposal.Status.DONE
+    assert page.locator("#rounds-map path.rounds-route").count() == len(
+        proposal.result["routes"])
     current, proposed = proposal.result["current"], proposal.result["proposed"]
     assert proposed["kilometres"] < current["kilometres"]
     assert proposed["late_visits"] == 0 and proposed["unplaced"] == 0

@@ -69,6 +69,11 @@ def test_a_proposal_is_computed_compared_and_applied(coordinator, morning, team,
         assert any(label.startswith(f"{start // 60:02d}:{start % 60:02d}–")
                    and v.beneficiary.display_name in label for label in labels)
     assert 'class="tl-day' in page
+    # On the map: a line per carer through the communes of her visits, in order.
+    drawn = coordinator.get(response["Location"]).context["map_data"]
+    assert len(drawn["routes"]) == len(proposal.result["routes"])
+    assert sum(c["visits"] for c in drawn["communes"]) == len(moves)
+    assert 'id="rounds-map-data"' in page
     applied = coordinator.post(reverse("rounds:apply",
                                        kwargs={"public_id": proposal.public_id}))
     assert applied.status_code == 302
