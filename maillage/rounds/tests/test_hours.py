@@ -106,3 +106,24 @@ def test_a_care_aide_may_not_and_another_crt_sees_nothing(client, client_for, te
 
 def test_someone_who_does_not_visit_has_no_hours(coordinator, users):
     assert coordinator.get(edit_url(users["admin_staff"])).status_code == 404
+
+
+def test_the_hours_page_costs_the_same_with_more_carers(coordinator, crt_a, make_user, town,
+                                                       django_assert_max_num_queries):
+    from maillage.core.roles import Role
+
+    def add(count):
+        for i in range(count):
+            aide = make_user(crt_a, Role.CARE_AIDE, username=f"aide{CarerHours.objects.count()}")
+            CarerHours.objects.create(crt=crt_a, user=aide, weekday=i % 7, starts=time(7),
+                                      ends=time(13), start_from="home",
+                                      home_commune=town["cande"])
+
+    add(2)
+    coordinator.get(LIST)
+    with django_assert_max_num_queries(12) as few:
+        coordinator.get(LIST)
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = coordinator.get(LIST)
+    assert table_text(page).count("Domicile (Candé)") == 22
