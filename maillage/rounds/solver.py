@@ -14,9 +14,11 @@ given as matrices. Built on PyVRP (MIT; chosen by measurement, ``docs/performanc
   distances reported are the travelled ones;
 - two-person visits (``Task.together``): the tasks of a group must be done at the same time by
   different workers. PyVRP cannot tie two routes, so a layer of our own does it: solve, then
-  pin each group to one moment (where its halves already met, or the later of their two
-  starts) and solve again, up to ``SYNC_ROUNDS`` times; a group still apart is left out whole,
-  with its reason;
+  pin each group to one moment (where its halves already met; else where two qualified
+  workers have room in their routes, at the least detour; else the later of its two starts,
+  the window's ends…) and solve again from the plan so far, up to ``SYNC_ROUNDS`` times,
+  keeping the best plan; the time left then improves it, its pairs pinned. A group still apart
+  is left out whole, with its reason;
 - a task that cannot be placed is never forced: in the app's mode every task is optional with a
   prize greater than any route's cost (so the solver places all it can), and each one left out
   comes back with the reason, in French; the benchmark's mode (``all_required``) demands them all.
@@ -26,6 +28,7 @@ Deterministic for a seed and a number of iterations; bounded in time by ``second
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 from pyvrp import Model, Solution
@@ -186,6 +189,7 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
             groups.setdefault(task.together, []).append(i)
     if not groups:
         return _solve(problem, seconds, seed, iterations, all_required)
+    deadline = time.monotonic() + seconds
     plan = _solve(problem, seconds / 2, seed, iterations, all_required)
     # As many as the unpinned plan places (two halves apart counted): the most to hope for.
     hoped = sum(len(r.visits) for r in plan.routes)
@@ -227,6 +231,24 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
         candidate = _keep_together(problem, plan, groups)
         if (len(candidate.unplaced), candidate.distance) < (len(best.unplaced), best.distance):
             best = candidate
+    remaining = deadline - time.monotonic()
+    if iterations is None and remaining > 0.2:
+        # The time left improves the best plan, its pairs pinned where they meet.
+        at = _starts(best)
+        tasks = list(problem.tasks)
+        for members in groups.values():
+            if _met(best, problem, members):
+                moment = at[problem.tasks[members[0]].key][1]
+                for i in members:
+                    tasks[i] = replace(tasks[i], earliest=moment, latest=moment)
+        try:
+            polished = _keep_together(problem, _solve(
+                replace(problem, tasks=tuple(tasks)), remaining, seed, None, all_required,
+                initial=best), groups)
+        except ProblemError:
+            return best
+        if (len(polished.unplaced), polished.distance) < (len(best.unplaced), best.distance):
+            best = polished
     return best
 
 
