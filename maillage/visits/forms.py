@@ -152,6 +152,8 @@ class SeriesEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
     times = _times
     duration_minutes = _duration
     end_date = _date("Jusqu'au (inclus)", required=False)
+    window_before = _window("Peut avancer de (minutes)")
+    window_after = _window("Peut reculer de (minutes)")
     instructions = _instructions
     allow_overlap = _overlap
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -161,7 +163,8 @@ class SeriesEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
         self.fields.update(_who_fields())
         self.order_fields(["scope", "frequency", "interval", "weekdays", "times",
                            "duration_minutes", "staff", "professional", "service", "place",
-                           "end_date", "instructions", "allow_overlap", "version"])
+                           "end_date", "window_before", "window_after", "instructions",
+                           "allow_overlap", "version"])
         self._setup_who(crt)
 
     @staticmethod
@@ -174,6 +177,7 @@ class SeriesEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
             "professional": series.professional.public_id if series.professional_id else None,
             "service": series.service.public_id if series.service_id else None,
             "place": series.place, "end_date": series.end_date,
+            "window_before": series.window_before, "window_after": series.window_after,
             "instructions": series.instructions, "version": series.version,
         }
 
@@ -186,6 +190,8 @@ class VisitEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
                                  error_messages={"required": "Indiquez l'heure.",
                                                  "invalid": "Heure invalide (HH:MM)."})
     duration_minutes = _duration
+    window_before = _window("Peut avancer de (minutes)")
+    window_after = _window("Peut reculer de (minutes)")
     instructions = _instructions
     allow_overlap = _overlap
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -194,7 +200,8 @@ class VisitEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields.update(_who_fields())
         self.order_fields(["day", "start_time", "duration_minutes", "staff", "professional",
-                           "service", "place", "instructions", "allow_overlap", "version"])
+                           "service", "place", "window_before", "window_after",
+                           "instructions", "allow_overlap", "version"])
         self._setup_who(crt)
 
 

@@ -426,7 +426,10 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
         "staff": visit.staff.public_id if visit.staff_id else None,
         "professional": visit.professional.public_id if visit.professional_id else None,
         "service": visit.service.public_id if visit.service_id else None,
-        "place": visit.place, "instructions": visit.instructions, "version": visit.version})
+        "place": visit.place, "instructions": visit.instructions, "version": visit.version,
+        **({"window_before": round((visit.starts_at - visit.window_start).total_seconds() / 60),
+            "window_after": round((visit.window_end - visit.starts_at).total_seconds() / 60)}
+           if visit.window_start else {})})
 
     def save(data):
         starts = timezone.make_aware(datetime.combine(data["day"], data["start_time"]))
@@ -435,7 +438,8 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
             allow_overlap=data["allow_overlap"], starts_at=starts,
             ends_at=starts + timedelta(minutes=data["duration_minutes"]),
             staff=data["staff"], professional=data["professional"], service=data["service"],
-            place=data["place"], instructions=data["instructions"])
+            place=data["place"], instructions=data["instructions"],
+            **services.window_of(starts, data["window_before"], data["window_after"]))
 
     def done(result):
         messages.success(request, "Passage modifié (ce passage seulement).")
@@ -468,7 +472,8 @@ def series_edit(request: HttpRequest, visit_id) -> HttpResponse:
             interval=data["interval"], weekdays=",".join(data["weekdays"]),
             times=data["times"], duration_minutes=data["duration_minutes"],
             staff=data["staff"], professional=data["professional"], service=data["service"],
-            place=data["place"], end_date=data["end_date"], instructions=data["instructions"])
+            place=data["place"], end_date=data["end_date"], instructions=data["instructions"],
+            window_before=data["window_before"], window_after=data["window_after"])
 
     def done(result):
         messages.success(request, f"Série modifiée : {result.describe()}.")

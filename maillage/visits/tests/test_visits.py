@@ -198,6 +198,42 @@ class TestEditingASeries:
         assert "modifiée par quelqu'un d'autre" in visible_text(response)
 
 
+    def test_a_series_window_is_changed_and_its_visits_follow(self, series, users, client):
+        v = Visit.objects.filter(series=series, starts_at__gt=timezone.now()).first()
+        client.force_login(users["coordinator"])
+        url = reverse("visits:series_edit", kwargs={"visit_id": v.public_id})
+        response = client.post(url, {
+            "scope": "all", "frequency": "daily", "interval": 1, "times": "09:00",
+            "duration_minutes": 30, "staff": users["care_aide"].public_id, "place": "home",
+            "window_before": "15", "window_after": "45", "version": series.version})
+        assert response.status_code == 302
+        coming = Visit.objects.filter(series=series, starts_at__gt=timezone.now()).first()
+        assert (coming.starts_at - coming.window_start, coming.window_end - coming.starts_at) \
+            == (timedelta(minutes=15), timedelta(minutes=45))
+        form = client.get(reverse("visits:series_edit", kwargs={"visit_id": coming.public_id})
+                          ).context["form"]
+        assert (form.initial["window_before"], form.initial["window_after"]) == (15, 45)
+
+    def test_one_visit_s_window_moves_with_it(self, b, users, client):
+        v = visit(b, users["care_aide"], starts_at=local_dt(TODAY + timedelta(days=2), "08:00"),
+                  window_start=local_dt(TODAY + timedelta(days=2), "07:30"),
+                  window_end=local_dt(TODAY + timedelta(days=2), "09:00"))
+        client.force_login(users["coordinator"])
+        url = reverse("visits:edit", kwargs={"visit_id": v.public_id})
+        form = client.get(url).context["form"]
+        assert (form.initial["window_before"], form.initial["window_after"]) == (30, 60)
+        data = {k: form.initial[k] for k in ("duration_minutes", "place", "version",
+                                             "window_before", "window_after")}
+        response = client.post(url, {**data, "day": TODAY + timedelta(days=2),
+                                     "start_time": "10:00",
+                                     "staff": users["care_aide"].public_id})
+        assert response.status_code == 302
+        v.refresh_from_db()
+        assert (_local(v)[-5:], timezone.localtime(v.window_start).strftime("%H:%M"),
+                timezone.localtime(v.window_end).strftime("%H:%M")) == ("10:00", "09:30",
+                                                                        "11:00")
+
+
 # --- Double-booking --------------------------------------------------------------------------
 
 
