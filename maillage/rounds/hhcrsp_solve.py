@@ -1,0 +1,660 @@
+"""A solver for the hhcrsp benchmark (home health care routing and scheduling, Mankowska et al.
+2014 instances): simulated annealing over the caregivers' ordered lists of service visits.
+
+A solution is, for each caregiver, the ordered list of the visits (patient, service) she makes.
+Its schedule is not searched: every visit starts as early as possible, the least fixed point of
+
+    start(v) >= earliest(v),  start(v) >= end(previous visit) + travel,
+    start(second) >= start(first) + dmin,  start(first) >= start(second) - dmax
+
+for the two halves of a double service (simultaneous: dmin = dmax = 0). Tardiness only grows
+with the starts and travel does not depend on them, so this earliest schedule is the best one for
+those lists. It is found by sweeping the routes until nothing moves; a cycle of waits (one
+caregiver does A then B, the other B's half then A's, both synchronised) never settles, and such
+lists are infeasible.
+
+The search: a greedy construction (patients by earliest start, each appended to the caregivers
+that make it cheapest), then simulated annealing with moves drawn around each visit's nearest
+visits (in place and time): relocate a visit, swap two, move both halves of a double service,
+exchange two routes' tails, move a short chain, and a ruin-and-recreate of a few related visits
+reinserted at their best places. Every move is evaluated on the full schedule (compiled with
+numba, cached on disk). The temperature falls geometrically with the time (or iterations) used.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numba import njit
+
+from .hhcrsp import Instance
+
+INF = 1e18
+NEIGHBOURS = 30
+
+
+# ------------------------------------------------------------------ schedule and cost
+
+
+@njit(cache=True)
+def _schedule(routes, rlen, loc, dur, early, kind, partner, dmin, dmax, dist, start, limit):
+    """Earliest starts into ``start``; False when the lists have a cycle of waits."""
+    nv = loc.shape[0]
+    for v in range(nv):
+        start[v] = early[v]
+    passes = 0
+    changed = True
+    while changed:
+        changed = False
+        passes += 1
+        if passes > nv + 2:
+            return False
+        for k in range(rlen.shape[0]):
+            here = 0
+            t = 0.0
+            for i in range(rlen[k]):
+                v = routes[k, i]
+                s = t + dist[here, loc[v]]
+                if s < start[v]:
+                    s = start[v]
+                if kind[v] == 2:
+                    b = start[partner[v]] + dmin[v]
+                    if s < b:
+                        s = b
+                elif kind[v] == 1:
+                    b = start[partner[v]] - dmax[v]
+                    if s < b:
+                        s = b
+                if s > start[v] + 1e-9:
+                    start[v] = s
+                    changed = True
+                    if s > limit:
+                        return False
+                t = s + dur[v]
+                here = loc[v]
+    return True
+
+
+@njit(cache=True)
+def _cost(routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start, limit):
+    """travel + total tardiness + maximum tardiness (three times the objective), INF if none."""
+    if not _schedule(routes, rlen, loc, dur, early, kind, partner, dmin, dmax, dist, start,
+                     limit):
+        return INF
+    travel = 0.0
+    for k in range(rlen.shape[0]):
+        here = 0
+        for i in range(rlen[k]):
+            v = routes[k, i]
+            travel += dist[here, loc[v]]
+            here = loc[v]
+        travel += dist[here, 0]
+    total = 0.0
+    worst = 0.0
+    for v in range(loc.shape[0]):
+        late = start[v] - due[v]
+        if late > 0:
+            total += late
+            if late > worst:
+                worst = late
+    return travel + total + worst
+
+
+# ------------------------------------------------------------------ list edits
+
+
+@njit(cache=True)
+def _seed(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _find(routes, rlen, k, v):
+    for i in range(rlen[k]):
+        if routes[k, i] == v:
+            return i
+    return -1
+
+
+@njit(cache=True)
+def _remove(routes, rlen, k, v):
+    i = _find(routes, rlen, k, v)
+    for j in range(i, rlen[k] - 1):
+        routes[k, j] = routes[k, j + 1]
+    rlen[k] -= 1
+
+
+@njit(cache=True)
+def _insert(routes, rlen, k, pos, v):
+    for j in range(rlen[k], pos, -1):
+        routes[k, j] = routes[k, j - 1]
+    routes[k, pos] = v
+    rlen[k] += 1
+
+
+@njit(cache=True)
+def _backup(routes, rlen, ks, nk, saved, saved_len, k):
+    for j in range(nk):
+        if ks[j] == k:
+            return nk
+    ks[nk] = k
+    saved_len[nk] = rlen[k]
+    for i in range(rlen[k]):
+        saved[nk, i] = routes[k, i]
+    return nk + 1
+
+
+@njit(cache=True)
+def _restore(routes, rlen, where, ks, nk, saved, saved_len):
+    for j in range(nk):
+        k = ks[j]
+        rlen[k] = saved_len[j]
+        for i in range(rlen[k]):
+            routes[k, i] = saved[j, i]
+            where[saved[j, i]] = k
+
+
+@njit(cache=True)
+def _partners_apart(routes, rlen, where, partner, ks, nk):
+    """Refresh ``where`` for the changed routes; False if a double service sits on one route."""
+    for j in range(nk):
+        k = ks[j]
+        for i in range(rlen[k]):
+            where[routes[k, i]] = k
+    for j in range(nk):
+        k = ks[j]
+        for i in range(rlen[k]):
+            v = routes[k, i]
+            if partner[v] >= 0 and where[partner[v]] == k:
+                return False
+    return True
+
+
+# ------------------------------------------------------------------ construction
+
+
+@njit(cache=True)
+def _try(v, k, pos, routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
+         limit):
+    _insert(routes, rlen, k, pos, v)
+    c = _cost(routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start, limit)
+    for j in range(pos, rlen[k] - 1):
+        routes[k, j] = routes[k, j + 1]
+    rlen[k] -= 1
+    return c
+
+
+@njit(cache=True)
+def _best_insertion(v, routes, rlen, where, can, neigh, loc, dur, early, due, kind, partner,
+                    dmin, dmax, dist, start, limit):
+    """Insert v at its cheapest place beside one of its neighbours (or alone on an idle
+    caregiver's route); returns the new cost."""
+    nk = rlen.shape[0]
+    best = INF
+    best_k = -1
+    best_pos = -1
+    for x in range(neigh.shape[1]):
+        w = neigh[v, x]
+        k = where[w]
+        if k < 0 or not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
+            continue
+        i = _find(routes, rlen, k, w)
+        for pos in range(i, i + 2):
+            c = _try(v, k, pos, routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax,
+                     dist, start, limit)
+            if c < best:
+                best = c
+                best_k = k
+                best_pos = pos
+    for k in range(nk):
+        if rlen[k] == 0 and can[k, v]:
+            c = _try(v, k, 0, routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax,
+                     dist, start, limit)
+            if c < best:
+                best = c
+                best_k = k
+                best_pos = 0
+    if best_k < 0:  # no neighbour placed: anywhere
+        for k in range(nk):
+            if not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
+                continue
+            for pos in range(rlen[k] + 1):
+                c = _try(v, k, pos, routes, rlen, loc, dur, early, due, kind, partner, dmin,
+                         dmax, dist, start, limit)
+                if c < best:
+                    best = c
+                    best_k = k
+                    best_pos = pos
+    if best_k >= 0:
+        _insert(routes, rlen, best_k, best_pos, v)
+        where[v] = best_k
+    return best
+
+
+@njit(cache=True)
+def _construct(order, routes, rlen, where, can, loc, dur, early, due, kind, partner, dmin, dmax,
+               dist, start, limit):
+    """Append visits (a double's halves together) in the given order, each pair of ends chosen
+    to keep travel plus tardiness lowest."""
+    nk = rlen.shape[0]
+    endt = np.zeros(nk)
+    last = np.zeros(nk, dtype=np.int64)
+    for idx in range(order.shape[0]):
+        v = order[idx]
+        if kind[v] == 0:
+            bk = -1
+            bc = INF
+            for k in range(nk):
+                if not can[k, v]:
+                    continue
+                s = max(endt[k] + dist[last[k], loc[v]], early[v])
+                c = dist[last[k], loc[v]] + 2.0 * max(0.0, s - due[v]) + 0.05 * s
+                if c < bc:
+                    bc = c
+                    bk = k
+            s = max(endt[bk] + dist[last[bk], loc[v]], early[v])
+            routes[bk, rlen[bk]] = v
+            rlen[bk] += 1
+            where[v] = bk
+            endt[bk] = s + dur[v]
+            last[bk] = loc[v]
+        else:
+            a = v if kind[v] == 1 else partner[v]
+            b = partner[a]
+            bc = INF
+            ba = -1
+            bb = -1
+            bsa = 0.0
+            bsb = 0.0
+            for ka in range(nk):
+                if not can[ka, a]:
+                    continue
+                sa0 = max(endt[ka] + dist[last[ka], loc[a]], early[a])
+                for kb in range(nk):
+                    if kb == ka or not can[kb, b]:
+                        continue
+                    sb = max(endt[kb] + dist[last[kb], loc[b]], early[b])
+                    sa = sa0
+                    if sb < sa + dmin[b]:
+                        sb = sa + dmin[b]
+                    if sa < sb - dmax[b]:
+                        sa = sb - dmax[b]
+                    c = dist[last[ka], loc[a]] + dist[last[kb], loc[b]] + \
+                        2.0 * (max(0.0, sa - due[a]) + max(0.0, sb - due[b])) + 0.05 * (sa + sb)
+                    if c < bc:
+                        bc = c
+                        ba = ka
+                        bb = kb
+                        bsa = sa
+                        bsb = sb
+            routes[ba, rlen[ba]] = a
+            rlen[ba] += 1
+            where[a] = ba
+            endt[ba] = bsa + dur[a]
+            last[ba] = loc[a]
+            routes[bb, rlen[bb]] = b
+            rlen[bb] += 1
+            where[b] = bb
+            endt[bb] = bsb + dur[b]
+            last[bb] = loc[b]
+    return _cost(routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
+                 limit)
+
+
+# ------------------------------------------------------------------ annealing
+
+
+@njit(cache=True)
+def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, best_rlen,
+            best_cost, can, neigh, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
+            limit, weights):
+    """``iterations`` moves from temperature t_from to t_to; returns (current, best) costs."""
+    nv = loc.shape[0]
+    nn = neigh.shape[1]
+    nk = rlen.shape[0]
+    saved = np.empty((4, routes.shape[1]), dtype=np.int64)
+    saved_len = np.empty(4, dtype=np.int64)
+    ks = np.empty(4, dtype=np.int64)
+    removed = np.empty(nv, dtype=np.int64)
+    wsum = 0.0
+    for j in range(weights.shape[0]):
+        wsum += weights[j]
+    ratio = t_to / t_from
+    for it in range(iterations):
+        temp = t_from * ratio ** (it / iterations)
+        r = np.random.random() * wsum
+        move = 0
+        while move < weights.shape[0] - 1 and r >= weights[move]:
+            r -= weights[move]
+            move += 1
+        v = np.random.randint(nv)
+        nk_ = 0
+        ok = True
+        if move == 0:  # relocate v next to one of its neighbours
+            w = neigh[v, np.random.randint(nn)]
+            k = where[w]
+            if not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
+                continue
+            k0 = where[v]
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k0)
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k)
+            _remove(routes, rlen, k0, v)
+            pos = _find(routes, rlen, k, w) + np.random.randint(2)
+            _insert(routes, rlen, k, pos, v)
+            where[v] = k
+        elif move == 1:  # swap v and a neighbour
+            w = neigh[v, np.random.randint(nn)]
+            k1 = where[v]
+            k2 = where[w]
+            if k1 != k2:
+                if not can[k2, v] or not can[k1, w]:
+                    continue
+                if partner[v] >= 0 and where[partner[v]] == k2:
+                    continue
+                if partner[w] >= 0 and where[partner[w]] == k1:
+                    continue
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k1)
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k2)
+            i = _find(routes, rlen, k1, v)
+            j = _find(routes, rlen, k2, w)
+            routes[k1, i] = w
+            routes[k2, j] = v
+            where[v] = k2
+            where[w] = k1
+        elif move == 2:  # move both halves of a double service
+            p = partner[v]
+            if p < 0:
+                continue
+            w1 = neigh[v, np.random.randint(nn)]
+            w2 = neigh[p, np.random.randint(nn)]
+            k1 = where[w1]
+            k2 = where[w2]
+            if w1 == w2 or k1 == k2 or not can[k1, v] or not can[k2, p]:
+                if np.random.random() < 0.5:
+                    continue
+                # the same places, halves exchanged between their caregivers
+                ka = where[v]
+                kb = where[p]
+                if not can[kb, v] or not can[ka, p]:
+                    continue
+                nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, ka)
+                nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, kb)
+                i = _find(routes, rlen, ka, v)
+                j = _find(routes, rlen, kb, p)
+                routes[ka, i] = p
+                routes[kb, j] = v
+                where[v] = kb
+                where[p] = ka
+            else:
+                nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, where[v])
+                nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, where[p])
+                nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k1)
+                nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k2)
+                _remove(routes, rlen, where[v], v)
+                _remove(routes, rlen, where[p], p)
+                _insert(routes, rlen, k1, _find(routes, rlen, k1, w1) + np.random.randint(2), v)
+                _insert(routes, rlen, k2, _find(routes, rlen, k2, w2) + np.random.randint(2), p)
+                where[v] = k1
+                where[p] = k2
+        elif move == 3:  # exchange the tails of two routes (2-opt*)
+            w = neigh[v, np.random.randint(nn)]
+            k1 = where[v]
+            k2 = where[w]
+            if k1 == k2:
+                continue
+            i = _find(routes, rlen, k1, v) + 1  # k1 keeps [0, i), then k2's tail from j
+            j = _find(routes, rlen, k2, w)
+            if np.random.random() < 0.5:
+                i -= 1
+                j += 1
+            ok = True
+            for x in range(i, rlen[k1]):
+                if not can[k2, routes[k1, x]]:
+                    ok = False
+            for x in range(j, rlen[k2]):
+                if not can[k1, routes[k2, x]]:
+                    ok = False
+            if not ok:
+                continue
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k1)
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k2)
+            n1 = i
+            for x in range(j, saved_len[1]):
+                routes[k1, n1] = saved[1, x]
+                n1 += 1
+            n2 = j
+            for x in range(i, saved_len[0]):
+                routes[k2, n2] = saved[0, x]
+                n2 += 1
+            rlen[k1] = n1
+            rlen[k2] = n2
+            if not _partners_apart(routes, rlen, where, partner, ks, nk_):
+                _restore(routes, rlen, where, ks, nk_, saved, saved_len)
+                continue
+        elif move == 4:  # move a chain of two or three visits next to a neighbour
+            k0 = where[v]
+            i = _find(routes, rlen, k0, v)
+            length = 2 + np.random.randint(2)
+            if i + length > rlen[k0]:
+                continue
+            w = neigh[v, np.random.randint(nn)]
+            k = where[w]
+            if k == k0:
+                continue
+            ok = True
+            for x in range(i, i + length):
+                if not can[k, routes[k0, x]]:
+                    ok = False
+            if not ok:
+                continue
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k0)
+            nk_ = _backup(routes, rlen, ks, nk_, saved, saved_len, k)
+            pos = _find(routes, rlen, k, w) + np.random.randint(2)
+            for x in range(length):
+                _insert(routes, rlen, k, pos + x, saved[0, i + x])
+            for x in range(length):
+                _remove(routes, rlen, k0, saved[0, i + x])
+            if not _partners_apart(routes, rlen, where, partner, ks, nk_):
+                _restore(routes, rlen, where, ks, nk_, saved, saved_len)
+                continue
+        else:  # ruin a few related visits and reinsert each at its best place
+            count = 2 + np.random.randint(4)
+            removed[0] = v
+            nr = 1
+            for x in range(nn):
+                if nr >= count:
+                    break
+                if np.random.random() < 0.5:
+                    removed[nr] = neigh[v, x]
+                    nr += 1
+            old = routes.copy()
+            old_len = rlen.copy()
+            old_where = where.copy()
+            for x in range(nr):
+                y = removed[x]
+                # skip duplicates
+                dup = False
+                for z in range(x):
+                    if removed[z] == y:
+                        dup = True
+                if dup:
+                    removed[x] = -1
+                    continue
+                _remove(routes, rlen, where[y], y)
+                where[y] = -1
+            c = 0.0
+            for x in range(nr):
+                y = removed[x]
+                if y < 0:
+                    continue
+                c = _best_insertion(y, routes, rlen, where, can, neigh, loc, dur, early, due, kind,
+                                    partner, dmin, dmax, dist, start, limit)
+                if c >= INF:
+                    break
+            if c < INF and (c <= cur or np.random.random() < math.exp((cur - c) / temp)):
+                cur = c
+                if c < best_cost - 1e-9:
+                    best_cost = c
+                    best_routes[:, :] = routes
+                    best_rlen[:] = rlen
+            else:
+                routes[:, :] = old
+                rlen[:] = old_len
+                where[:] = old_where
+            continue
+        c = _cost(routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
+                  limit)
+        if c < INF and (c <= cur or np.random.random() < math.exp((cur - c) / temp)):
+            cur = c
+            if c < best_cost - 1e-9:
+                best_cost = c
+                for j in range(nk):
+                    best_rlen[j] = rlen[j]
+                    for x in range(rlen[j]):
+                        best_routes[j, x] = routes[j, x]
+        else:
+            _restore(routes, rlen, where, ks, nk_, saved, saved_len)
+    return cur, best_cost
+
+
+# ------------------------------------------------------------------ the instance as arrays
+
+
+class _Arrays:
+    def __init__(self, instance: Instance):
+        visits = []  # (patient, service, duration, kind)
+        for p in instance.patients:
+            if len(p.services) == 1:
+                visits.append((p, p.services[0][0], p.services[0][1], 0))
+            else:
+                visits.append((p, p.services[0][0], p.services[0][1], 1))
+                visits.append((p, p.services[1][0], p.services[1][1], 2))
+        nv = len(visits)
+        self.visits = visits
+        self.caregivers = list(instance.caregivers)
+        self.dist = np.array(instance.distances, dtype=np.float64)
+        self.loc = np.array([p.index for p, *_ in visits], dtype=np.int64)
+        self.dur = np.array([d for _, _, d, _ in visits], dtype=np.float64)
+        self.early = np.array([p.earliest for p, *_ in visits], dtype=np.float64)
+        self.due = np.array([p.deadline for p, *_ in visits], dtype=np.float64)
+        self.kind = np.array([k for *_, k in visits], dtype=np.int64)
+        self.partner = np.full(nv, -1, dtype=np.int64)
+        self.dmin = np.zeros(nv)
+        self.dmax = np.zeros(nv)
+        for v, (p, _, _, kind) in enumerate(visits):
+            if kind == 1:
+                self.partner[v], self.partner[v + 1] = v + 1, v
+                self.dmin[v] = self.dmin[v + 1] = p.delay[0]
+                self.dmax[v] = self.dmax[v + 1] = p.delay[1]
+        self.can = np.array([[s in instance.caregivers[c] for _, s, _, _ in visits]
+                             for c in self.caregivers], dtype=np.bool_).reshape(
+                                 len(self.caregivers), nv)
+        # no start can be later than the longest chain of every wait, travel and delay
+        self.limit = float(self.early.max(initial=0.0) + self.dur.sum()
+                           + nv * self.dist.max(initial=0.0) + self.dmin.sum() + 1.0)
+        # neighbours: near in place and in time, the visit's own patient excluded
+        d = self.dist[np.ix_(self.loc, self.loc)]
+        d = np.minimum(d, d.T) + 0.5 * np.abs(self.early[:, None] - self.early[None, :])
+        d[self.loc[:, None] == self.loc[None, :]] = np.inf
+        nn = max(1, min(NEIGHBOURS, nv - 2))
+        self.neigh = np.argsort(d, axis=1, kind="stable")[:, :nn].astype(np.int64)
+        if nv <= 2:
+            self.neigh = np.zeros((nv, 1), dtype=np.int64)
+
+    def args(self):
+        return (self.loc, self.dur, self.early, self.due, self.kind, self.partner, self.dmin,
+                self.dmax, self.dist)
+
+
+class NoSolutionError(ValueError):
+    """An instance without any solution (a service that no caregiver can do), in French."""
+
+
+_WARM = False
+
+
+def _warm_up() -> None:
+    """Compile (or load from the cache) the numba functions on a toy instance, so that no
+    compilation is charged to a solve's time."""
+    global _WARM
+    if _WARM:
+        return
+    from .hhcrsp import Patient
+    toy = Instance("toy", (Patient("p1", 1, 0.0, 10.0, (("s1", 1.0), ("s2", 1.0)), (0.0, 5.0)),
+                           Patient("p2", 2, 0.0, 10.0, (("s1", 1.0),), None),
+                           Patient("p3", 3, 0.0, 10.0, (("s2", 1.0),), None)),
+                   {"c1": frozenset({"s1", "s2"}), "c2": frozenset({"s1", "s2"})},
+                   [[0.0, 1, 2, 3], [1, 0.0, 1, 2], [2, 1, 0.0, 1], [3, 2, 1, 0.0]])
+    _search(toy, seconds=5.0, seed=0, iterations=60)
+    _WARM = True
+
+
+def _search(instance: Instance, *, seconds: float, seed: int, iterations: int | None):
+    a = _Arrays(instance)
+    nv, nk = len(a.visits), len(a.caregivers)
+    for v, (p, s, _, _) in enumerate(a.visits):
+        if not a.can[:, v].any() or (a.kind[v] and nk < 2):
+            raise NoSolutionError(f"aucun·e intervenant·e ne peut faire {s} pour {p.id}.")
+    started = time.perf_counter()
+    _seed(seed)
+    routes = np.full((nk, max(nv, 1)), -1, dtype=np.int64)
+    rlen = np.zeros(nk, dtype=np.int64)
+    where = np.full(nv, -1, dtype=np.int64)
+    start = np.zeros(nv)
+    order = np.array(sorted((v for v in range(nv) if a.kind[v] != 2),
+                            key=lambda v: (a.early[v], a.due[v], v)), dtype=np.int64)
+    cur = _construct(order, routes, rlen, where, a.can, *a.args(), start, a.limit)
+    if cur >= INF:  # the greedy never deadlocks (appending keeps the order), but be safe
+        raise NoSolutionError("aucune solution trouvée.")
+    best_routes, best_rlen = routes.copy(), rlen.copy()
+    best = cur
+    if nv >= 2:
+        mean_leg = float(np.mean(a.dist[np.ix_(a.loc, a.loc)][np.arange(nv)[:, None],
+                                                                a.neigh[:, :5]]))
+        t_start, t_end = max(mean_leg, 1.0) * 0.5, max(mean_leg, 1.0) * 0.005
+        weights = np.array([30.0, 20.0, 10.0, 10.0, 10.0, 3.0])
+        chunk = 2000
+        done = 0
+        while True:
+            elapsed = time.perf_counter() - started
+            progress = done / iterations if iterations else elapsed / seconds
+            if progress >= 1.0 or elapsed >= seconds:
+                break
+            step = chunk if not iterations else min(chunk, iterations - done)
+            if iterations:
+                span = step / iterations
+            else:
+                span = step * elapsed / done / seconds if done else 0.001
+            t_a = t_start * (t_end / t_start) ** progress
+            t_b = t_start * (t_end / t_start) ** min(1.0, progress + span)
+            cur, best = _anneal(step, t_a, t_b, cur, routes, rlen, where, best_routes, best_rlen,
+                                best, a.can, a.neigh, *a.args(), start, a.limit, weights)
+            done += step
+    return a, best_routes, best_rlen, start
+
+
+def solve(instance: Instance, seconds: float = 10.0, seed: int = 1,
+          iterations: int | None = None) -> dict:
+    """The solution JSON of the benchmark (one route per caregiver, empty ones included).
+
+    Bounded by ``seconds``; with ``iterations`` the search stops after that many moves and,
+    unless the time runs out first, gives the same solution for the same seed."""
+    _warm_up()
+    a, routes, rlen, start = _search(instance, seconds=seconds, seed=seed,
+                                     iterations=iterations)
+    if not _schedule(routes, rlen, a.loc, a.dur, a.early, a.kind, a.partner, a.dmin, a.dmax,
+                     a.dist, start, a.limit):
+        raise NoSolutionError("aucune solution trouvée.")
+    out = []
+    for k, caregiver in enumerate(a.caregivers):
+        steps = []
+        for i in range(rlen[k]):
+            v = int(routes[k, i])
+            p, service, duration, _ = a.visits[v]
+            steps.append({"patient": p.id, "service": service,
+                          "arrival_time": float(start[v]),
+                          "departure_time": float(start[v]) + duration})
+        out.append({"caregiver_id": caregiver, "locations": steps})
+    return {"routes": out}
