@@ -24,6 +24,7 @@ numba, cached on disk). The temperature falls geometrically with the time (or it
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import numpy as np
@@ -33,6 +34,8 @@ from .hhcrsp import Instance
 
 INF = 1e18
 NEIGHBOURS = 30
+T_START, T_END = (float(x) for x in os.environ.get("HHCRSP_T", "0.5,0.005").split(","))
+WEIGHTS = [float(x) for x in os.environ.get("HHCRSP_W", "30,20,10,10,10,0.3").split(",")]
 
 
 # ------------------------------------------------------------------ schedule and cost
@@ -176,64 +179,6 @@ def _partners_apart(routes, rlen, where, partner, ks, nk):
 
 
 @njit(cache=True)
-def _try(v, k, pos, routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
-         limit):
-    _insert(routes, rlen, k, pos, v)
-    c = _cost(routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start, limit)
-    for j in range(pos, rlen[k] - 1):
-        routes[k, j] = routes[k, j + 1]
-    rlen[k] -= 1
-    return c
-
-
-@njit(cache=True)
-def _best_insertion(v, routes, rlen, where, can, neigh, loc, dur, early, due, kind, partner,
-                    dmin, dmax, dist, start, limit):
-    """Insert v at its cheapest place beside one of its neighbours (or alone on an idle
-    caregiver's route); returns the new cost."""
-    nk = rlen.shape[0]
-    best = INF
-    best_k = -1
-    best_pos = -1
-    for x in range(neigh.shape[1]):
-        w = neigh[v, x]
-        k = where[w]
-        if k < 0 or not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
-            continue
-        i = _find(routes, rlen, k, w)
-        for pos in range(i, i + 2):
-            c = _try(v, k, pos, routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax,
-                     dist, start, limit)
-            if c < best:
-                best = c
-                best_k = k
-                best_pos = pos
-    for k in range(nk):
-        if rlen[k] == 0 and can[k, v]:
-            c = _try(v, k, 0, routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax,
-                     dist, start, limit)
-            if c < best:
-                best = c
-                best_k = k
-                best_pos = 0
-    if best_k < 0:  # no neighbour placed: anywhere
-        for k in range(nk):
-            if not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
-                continue
-            for pos in range(rlen[k] + 1):
-                c = _try(v, k, pos, routes, rlen, loc, dur, early, due, kind, partner, dmin,
-                         dmax, dist, start, limit)
-                if c < best:
-                    best = c
-                    best_k = k
-                    best_pos = pos
-    if best_k >= 0:
-        _insert(routes, rlen, best_k, best_pos, v)
-        where[v] = best_k
-    return best
-
-
-@njit(cache=True)
 def _construct(order, routes, rlen, where, can, loc, dur, early, due, kind, partner, dmin, dmax,
                dist, start, limit):
     """Append visits (a double's halves together) in the given order, each pair of ends chosen
@@ -307,6 +252,210 @@ def _construct(order, routes, rlen, where, can, loc, dur, early, due, kind, part
 
 
 @njit(cache=True)
+def _route_travel(routes, rlen, k, loc, dist):
+    here = 0
+    travel = 0.0
+    for i in range(rlen[k]):
+        v = routes[k, i]
+        travel += dist[here, loc[v]]
+        here = loc[v]
+    return travel + dist[here, 0]
+
+
+@njit(cache=True)
+def _evaluate(routes, rlen, where, ks, nk_, saved, saved_len, rtravel, newtravel, loc, dur,
+              early, due, kind, partner, dmin, dmax, dist, start, trial, mark, stack, touched,
+              limit):
+    """The cost after a move that changed the routes ks (their former lists in ``saved``),
+    ``start`` holding the schedule before it: only the visits whose start may change (after the
+    first change of each route, and through the other half of a double service onwards) are
+    rescheduled, into ``trial``. ``where`` must be up to date; INF for a cycle of waits."""
+    nv = loc.shape[0]
+    big = routes.shape[1] + 1
+    for v in range(nv):
+        trial[v] = start[v]
+    ntouched = 0
+    nstack = 0
+    for j in range(nk_):
+        k = ks[j]
+        newtravel[j] = _route_travel(routes, rlen, k, loc, dist)
+        p = 0
+        m = min(rlen[k], saved_len[j])
+        while p < m and routes[k, p] == saved[j, p]:
+            p += 1
+        if p >= rlen[k]:
+            continue
+        if p < mark[k]:
+            if mark[k] == big:
+                touched[ntouched] = k
+                ntouched += 1
+            mark[k] = p
+            stack[nstack] = k
+            nstack += 1
+    while nstack > 0:
+        nstack -= 1
+        k = stack[nstack]
+        for i in range(mark[k], rlen[k]):
+            u = partner[routes[k, i]]
+            if u >= 0:
+                ku = where[u]
+                if ku >= 0:
+                    pu = _find(routes, rlen, ku, u)
+                    if pu < mark[ku]:
+                        if mark[ku] == big:
+                            touched[ntouched] = ku
+                            ntouched += 1
+                        mark[ku] = pu
+                        stack[nstack] = ku
+                        nstack += 1
+    count = 0
+    for j in range(ntouched):
+        k = touched[j]
+        for i in range(mark[k], rlen[k]):
+            trial[routes[k, i]] = early[routes[k, i]]
+            count += 1
+    ok = True
+    passes = 0
+    changed = True
+    while changed and ok:
+        changed = False
+        passes += 1
+        if passes > count + 2:
+            ok = False
+            break
+        for j in range(ntouched):
+            k = touched[j]
+            m0 = mark[k]
+            if m0 == 0:
+                here = 0
+                t = 0.0
+            else:
+                prev = routes[k, m0 - 1]
+                here = loc[prev]
+                t = trial[prev] + dur[prev]
+            for i in range(m0, rlen[k]):
+                v = routes[k, i]
+                s = t + dist[here, loc[v]]
+                if s < trial[v]:
+                    s = trial[v]
+                if kind[v] == 2:
+                    b = trial[partner[v]] + dmin[v]
+                    if s < b:
+                        s = b
+                elif kind[v] == 1:
+                    b = trial[partner[v]] - dmax[v]
+                    if s < b:
+                        s = b
+                if s > trial[v] + 1e-9:
+                    trial[v] = s
+                    changed = True
+                    if s > limit:
+                        ok = False
+                        break
+                t = s + dur[v]
+                here = loc[v]
+            if not ok:
+                break
+    for j in range(ntouched):
+        mark[touched[j]] = big
+    if not ok:
+        return INF
+    travel = 0.0
+    for k in range(rlen.shape[0]):
+        travel += rtravel[k]
+    for j in range(nk_):
+        travel += newtravel[j] - rtravel[ks[j]]
+    total = 0.0
+    worst = 0.0
+    for v in range(nv):
+        late = trial[v] - due[v]
+        if late > 0:
+            total += late
+            if late > worst:
+                worst = late
+    return travel + total + worst
+
+
+@njit(cache=True)
+def _try(v, k, pos, commit, routes, rlen, where, rtravel, loc, dur, early, due, kind, partner,
+         dmin, dmax, dist, start, trial, mark, stack, touched, limit, ks1, saved1, saved_len1,
+         newtravel1):
+    """The cost with v inserted at (k, pos); kept (and ``start`` updated) if ``commit``."""
+    ks1[0] = k
+    saved_len1[0] = rlen[k]
+    for i in range(rlen[k]):
+        saved1[0, i] = routes[k, i]
+    _insert(routes, rlen, k, pos, v)
+    where[v] = k
+    c = _evaluate(routes, rlen, where, ks1, 1, saved1, saved_len1, rtravel, newtravel1, loc,
+                  dur, early, due, kind, partner, dmin, dmax, dist, start, trial, mark, stack,
+                  touched, limit)
+    if commit:
+        for x in range(loc.shape[0]):
+            start[x] = trial[x]
+        rtravel[k] = newtravel1[0]
+    else:
+        for j in range(pos, rlen[k] - 1):
+            routes[k, j] = routes[k, j + 1]
+        rlen[k] -= 1
+        where[v] = -1
+    return c
+
+
+@njit(cache=True)
+def _best_insertion(v, routes, rlen, where, can, neigh, rtravel, loc, dur, early, due, kind,
+                    partner, dmin, dmax, dist, start, trial, mark, stack, touched, limit, ks1,
+                    saved1, saved_len1, newtravel1):
+    """Insert v at its cheapest place beside one of its neighbours (or alone on an idle
+    caregiver's route); returns the new cost."""
+    nk = rlen.shape[0]
+    best = INF
+    best_k = -1
+    best_pos = -1
+    for x in range(neigh.shape[1] + nk):
+        if x < neigh.shape[1]:
+            w = neigh[v, x]
+            k = where[w]
+            if k < 0:
+                continue
+            i = _find(routes, rlen, k, w)
+            last = i + 2
+        else:
+            k = x - neigh.shape[1]
+            if rlen[k] > 0:
+                continue
+            i = 0
+            last = 1
+        if not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
+            continue
+        for pos in range(i, last):
+            c = _try(v, k, pos, False, routes, rlen, where, rtravel, loc, dur, early, due, kind,
+                     partner, dmin, dmax, dist, start, trial, mark, stack, touched, limit, ks1,
+                     saved1, saved_len1, newtravel1)
+            if c < best:
+                best = c
+                best_k = k
+                best_pos = pos
+    if best_k < 0:  # no neighbour placed: anywhere
+        for k in range(nk):
+            if not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
+                continue
+            for pos in range(rlen[k] + 1):
+                c = _try(v, k, pos, False, routes, rlen, where, rtravel, loc, dur, early, due,
+                         kind, partner, dmin, dmax, dist, start, trial, mark, stack, touched,
+                         limit, ks1, saved1, saved_len1, newtravel1)
+                if c < best:
+                    best = c
+                    best_k = k
+                    best_pos = pos
+    if best_k >= 0:
+        best = _try(v, best_k, best_pos, True, routes, rlen, where, rtravel, loc, dur, early,
+                    due, kind, partner, dmin, dmax, dist, start, trial, mark, stack, touched,
+                    limit, ks1, saved1, saved_len1, newtravel1)
+    return best
+
+
+@njit(cache=True)
 def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, best_rlen,
             best_cost, can, neigh, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
             limit, weights):
@@ -318,6 +467,19 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
     saved_len = np.empty(4, dtype=np.int64)
     ks = np.empty(4, dtype=np.int64)
     removed = np.empty(nv, dtype=np.int64)
+    rtravel = np.empty(nk)
+    newtravel = np.empty(4)
+    trial = np.empty(nv)
+    mark = np.full(nk, routes.shape[1] + 1, dtype=np.int64)
+    stack = np.empty(nv + 4 * nk + 8, dtype=np.int64)
+    touched = np.empty(nk, dtype=np.int64)
+    ks1 = np.empty(1, dtype=np.int64)
+    saved1 = np.empty((1, routes.shape[1]), dtype=np.int64)
+    saved_len1 = np.empty(1, dtype=np.int64)
+    newtravel1 = np.empty(1)
+    for k in range(nk):
+        rtravel[k] = _route_travel(routes, rlen, k, loc, dist)
+    _schedule(routes, rlen, loc, dur, early, kind, partner, dmin, dmax, dist, start, limit)
     wsum = 0.0
     for j in range(weights.shape[0]):
         wsum += weights[j]
@@ -484,13 +646,18 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
                     continue
                 _remove(routes, rlen, where[y], y)
                 where[y] = -1
+            for k in range(nk):
+                rtravel[k] = _route_travel(routes, rlen, k, loc, dist)
+            _schedule(routes, rlen, loc, dur, early, kind, partner, dmin, dmax, dist, start,
+                      limit)
             c = 0.0
             for x in range(nr):
                 y = removed[x]
                 if y < 0:
                     continue
-                c = _best_insertion(y, routes, rlen, where, can, neigh, loc, dur, early, due, kind,
-                                    partner, dmin, dmax, dist, start, limit)
+                c = _best_insertion(y, routes, rlen, where, can, neigh, rtravel, loc, dur, early,
+                                    due, kind, partner, dmin, dmax, dist, start, trial, mark,
+                                    stack, touched, limit, ks1, saved1, saved_len1, newtravel1)
                 if c >= INF:
                     break
             if c < INF and (c <= cur or np.random.random() < math.exp((cur - c) / temp)):
@@ -503,11 +670,20 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
                 routes[:, :] = old
                 rlen[:] = old_len
                 where[:] = old_where
+            for k in range(nk):
+                rtravel[k] = _route_travel(routes, rlen, k, loc, dist)
+            _schedule(routes, rlen, loc, dur, early, kind, partner, dmin, dmax, dist, start,
+                      limit)
             continue
-        c = _cost(routes, rlen, loc, dur, early, due, kind, partner, dmin, dmax, dist, start,
-                  limit)
+        c = _evaluate(routes, rlen, where, ks, nk_, saved, saved_len, rtravel, newtravel, loc,
+                      dur, early, due, kind, partner, dmin, dmax, dist, start, trial, mark,
+                      stack, touched, limit)
         if c < INF and (c <= cur or np.random.random() < math.exp((cur - c) / temp)):
             cur = c
+            for v in range(nv):
+                start[v] = trial[v]
+            for j in range(nk_):
+                rtravel[ks[j]] = newtravel[j]
             if c < best_cost - 1e-9:
                 best_cost = c
                 for j in range(nk):
@@ -573,6 +749,7 @@ class NoSolutionError(ValueError):
 
 
 _WARM = False
+_DEBUG = bool(os.environ.get("HHCRSP_DEBUG"))
 
 
 def _warm_up() -> None:
@@ -609,12 +786,12 @@ def _search(instance: Instance, *, seconds: float, seed: int, iterations: int | 
     if cur >= INF:  # the greedy never deadlocks (appending keeps the order), but be safe
         raise NoSolutionError("aucune solution trouvée.")
     best_routes, best_rlen = routes.copy(), rlen.copy()
-    best = cur
+    best = initial = cur
     if nv >= 2:
         mean_leg = float(np.mean(a.dist[np.ix_(a.loc, a.loc)][np.arange(nv)[:, None],
                                                                 a.neigh[:, :5]]))
-        t_start, t_end = max(mean_leg, 1.0) * 0.5, max(mean_leg, 1.0) * 0.005
-        weights = np.array([30.0, 20.0, 10.0, 10.0, 10.0, 3.0])
+        t_start, t_end = max(mean_leg, 1.0) * T_START, max(mean_leg, 1.0) * T_END
+        weights = np.array(WEIGHTS)
         chunk = 2000
         done = 0
         while True:
@@ -632,6 +809,8 @@ def _search(instance: Instance, *, seconds: float, seed: int, iterations: int | 
             cur, best = _anneal(step, t_a, t_b, cur, routes, rlen, where, best_routes, best_rlen,
                                 best, a.can, a.neigh, *a.args(), start, a.limit, weights)
             done += step
+        if _DEBUG:
+            print(f"{instance.name}: {done} moves, initial {initial:.1f}, best {best:.1f}")
     return a, best_routes, best_rlen, start
 
 
