@@ -33,9 +33,10 @@ from numba import njit
 from .hhcrsp import Instance
 
 INF = 1e18
-NEIGHBOURS = 30
-T_START, T_END = (float(x) for x in os.environ.get("HHCRSP_T", "0.5,0.005").split(","))
-WEIGHTS = [float(x) for x in os.environ.get("HHCRSP_W", "30,20,10,10,10,0.3").split(",")]
+NEIGHBOURS = int(os.environ.get("HHCRSP_NN", "50"))
+TIME_WEIGHT = float(os.environ.get("HHCRSP_TW", "0.2"))
+T_START, T_END = (float(x) for x in os.environ.get("HHCRSP_T", "1,0.002").split(","))
+WEIGHTS = [float(x) for x in os.environ.get("HHCRSP_W", "30,30,5,20,10,0.3").split(",")]
 
 
 # ------------------------------------------------------------------ schedule and cost
@@ -732,7 +733,7 @@ class _Arrays:
                            + nv * self.dist.max(initial=0.0) + self.dmin.sum() + 1.0)
         # neighbours: near in place and in time, the visit's own patient excluded
         d = self.dist[np.ix_(self.loc, self.loc)]
-        d = np.minimum(d, d.T) + 0.5 * np.abs(self.early[:, None] - self.early[None, :])
+        d = np.minimum(d, d.T) + TIME_WEIGHT * np.abs(self.early[:, None] - self.early[None, :])
         d[self.loc[:, None] == self.loc[None, :]] = np.inf
         nn = max(1, min(NEIGHBOURS, nv - 2))
         self.neigh = np.argsort(d, axis=1, kind="stable")[:, :nn].astype(np.int64)
@@ -788,9 +789,8 @@ def _search(instance: Instance, *, seconds: float, seed: int, iterations: int | 
     best_routes, best_rlen = routes.copy(), rlen.copy()
     best = initial = cur
     if nv >= 2:
-        mean_leg = float(np.mean(a.dist[np.ix_(a.loc, a.loc)][np.arange(nv)[:, None],
-                                                                a.neigh[:, :5]]))
-        t_start, t_end = max(mean_leg, 1.0) * T_START, max(mean_leg, 1.0) * T_END
+        scale = cur / nv  # the mean cost per visit
+        t_start, t_end = scale * T_START, scale * T_END
         weights = np.array(WEIGHTS)
         chunk = 2000
         done = 0
