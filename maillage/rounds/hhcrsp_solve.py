@@ -17,8 +17,10 @@ The search: a greedy construction (patients by earliest start, each appended to 
 that make it cheapest), then simulated annealing with moves drawn around each visit's nearest
 visits (in place and time): relocate a visit, swap two, move both halves of a double service,
 exchange two routes' tails, move a short chain, and a ruin-and-recreate of a few related visits
-reinserted at their best places. Every move is evaluated on the full schedule (compiled with
-numba, cached on disk). The temperature falls geometrically with the time (or iterations) used.
+reinserted at their best places. Each move reschedules only the visits whose start may change
+(the rest of each changed route, and onwards through the other half of any double service met);
+the loop is compiled with numba, cached on disk. The temperature falls geometrically with the
+time (or iterations) used.
 """
 
 from __future__ import annotations
@@ -513,6 +515,8 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
         ok = True
         if move == 0:  # relocate v next to one of its neighbours
             w = neigh[v, np.random.randint(nn)]
+            if loc[w] == loc[v]:  # only on tiny instances
+                continue
             k = where[w]
             if not can[k, v] or (partner[v] >= 0 and where[partner[v]] == k):
                 continue
@@ -525,6 +529,8 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
             where[v] = k
         elif move == 1:  # swap v and a neighbour
             w = neigh[v, np.random.randint(nn)]
+            if loc[w] == loc[v]:  # only on tiny instances
+                continue
             k1 = where[v]
             k2 = where[w]
             if k1 != k2:
@@ -548,6 +554,8 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
                 continue
             w1 = neigh[v, np.random.randint(nn)]
             w2 = neigh[p, np.random.randint(nn)]
+            if loc[w1] == loc[v] or loc[w2] == loc[v]:
+                continue
             k1 = where[w1]
             k2 = where[w2]
             if w1 == w2 or k1 == k2 or not can[k1, v] or not can[k2, p]:
@@ -581,6 +589,8 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
                 where[p] = k2
         elif move == 3:  # exchange the tails of two routes (2-opt*)
             w = neigh[v, np.random.randint(nn)]
+            if loc[w] == loc[v]:  # only on tiny instances
+                continue
             k1 = where[v]
             k2 = where[w]
             if k1 == k2:
@@ -621,6 +631,8 @@ def _anneal(iterations, t_from, t_to, cur, routes, rlen, where, best_routes, bes
             if i + length > rlen[k0]:
                 continue
             w = neigh[v, np.random.randint(nn)]
+            if loc[w] == loc[v]:  # only on tiny instances
+                continue
             k = where[w]
             if k == k0:
                 continue
@@ -753,10 +765,8 @@ class _Arrays:
         d = self.dist[np.ix_(self.loc, self.loc)]
         d = np.minimum(d, d.T) + TIME_WEIGHT * np.abs(self.early[:, None] - self.early[None, :])
         d[self.loc[:, None] == self.loc[None, :]] = np.inf
-        nn = max(1, min(NEIGHBOURS, nv - 2))
+        nn = max(1, min(NEIGHBOURS, nv - 1))
         self.neigh = np.argsort(d, axis=1, kind="stable")[:, :nn].astype(np.int64)
-        if nv <= 2:
-            self.neigh = np.zeros((nv, 1), dtype=np.int64)
 
     def args(self):
         return (self.loc, self.dur, self.early, self.due, self.kind, self.partner, self.dmin,

@@ -87,3 +87,30 @@ def test_bad_files_are_refused_in_french(tmp_path):
     (tmp_path / "best-x.json").write_text("[]")
     with pytest.raises(CommandError, match="n'est pas une solution hhcrsp lisible"):
         call_command("rounds", "bench", "--hhcrsp", str(tmp_path), "--seconds", "1")
+
+
+def test_a_cycle_of_waits_is_infeasible_and_the_schedule_is_the_earliest():
+    """Two simultaneous double services done in opposite orders by two caregivers wait for each
+    other forever; in the same order, each starts as early as travel and its other half allow."""
+    import numpy as np
+
+    from maillage.rounds.hhcrsp import Instance, Patient
+    from maillage.rounds.hhcrsp_solve import _Arrays, _schedule
+
+    both = frozenset({"s1", "s2"})
+    instance = Instance("cycle", (
+        Patient("pa", 1, 0.0, 100.0, (("s1", 10.0), ("s2", 10.0)), (0.0, 0.0)),
+        Patient("pb", 2, 0.0, 100.0, (("s1", 10.0), ("s2", 10.0)), (0.0, 0.0))),
+        {"c1": both, "c2": both}, [[0, 5, 5], [5, 0, 1], [5, 1, 0]])
+    a = _Arrays(instance)  # visits: pa/s1, pa/s2, pb/s1, pb/s2
+    start = np.zeros(4)
+
+    def schedule(route1, route2):
+        routes = np.array([route1, route2], dtype=np.int64)
+        rlen = np.array([2, 2], dtype=np.int64)
+        return _schedule(routes, rlen, a.loc, a.dur, a.early, a.kind, a.partner, a.dmin, a.dmax,
+                         a.dist, start, a.limit)
+
+    assert not schedule([0, 2], [3, 1])
+    assert schedule([0, 2], [1, 3])
+    assert list(start) == [5.0, 5.0, 16.0, 16.0]

@@ -190,8 +190,10 @@ class Command(BaseCommand):
                           f"{'écart':>9}  vérification")
         gaps: dict[int, list[float]] = {}
         infeasible = 0
-        with ProcessPoolExecutor(max_workers=max(1, options["jobs"])) as pool:
-            for row in pool.map(_bench_hhcrsp_one, jobs):
+        # one job at a time runs here, without a process of its own
+        pool = ProcessPoolExecutor(max_workers=options["jobs"]) if options["jobs"] > 1 else None
+        try:
+            for row in (pool.map if pool else map)(_bench_hhcrsp_one, jobs):
                 if "error" in row:
                     infeasible += 1
                     self.stdout.write(f"{row['instance']:<30}{row['size']:>9}  {row['error']}")
@@ -202,6 +204,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{row['instance']:<30}{row['size']:>9}{_number(row['cost']):>10}"
                     f"{_number(row['best']):>10}{_percent(row['gap']):>9}  {verdict}")
+        finally:
+            if pool:
+                pool.shutdown()
         every = [g for size in gaps.values() for g in size]
         mean = sum(every) / len(every) if every else float("nan")
         by_size = ", ".join(f"{size} : {_percent(sum(g) / len(g))}"
