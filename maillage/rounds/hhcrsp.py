@@ -15,8 +15,8 @@ tardiness) / 3.
 
 The checker enforces the rules of the benchmark's validator (``validator/solution.py`` of
 iolab-uniud/hhcrsp at bb345cc9) and three it misses: the earliest start of a single service, both
-services of a double visit done, and by two different caregivers. Solving this format (two routes
-synchronised) is not built yet (docs/rounds.md).
+services of a double visit done, and by two different caregivers. The solver of this format is
+``hhcrsp_solve.py``.
 """
 
 from __future__ import annotations
