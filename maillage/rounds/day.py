@@ -28,7 +28,7 @@ The day's problem (``day_problem``):
 
 The night (``night=True``) is planned the same way over the on-call turns that travel, from
 the evening of ``day``: the night nurse's round, keeping the calls' expected time free. Vehicles
-are not modelled (every carer drives).
+are a carer's hours' (``CarerHours.vehicle``): her travel times × ``CarerHours.SLOWNESS``.
 """
 
 from __future__ import annotations
@@ -316,7 +316,8 @@ def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, inde
                  (clock(hours.break_end), clock(hours.ends))]
     return [Worker(key=key, start_place=place, end_place=place, skills=skills,
                    shift_start=max(not_before, begin), shift_end=max(not_before, end),
-                   max_working=hours.max_working_minutes)
+                   max_working=hours.max_working_minutes,
+                   slowness=CarerHours.SLOWNESS[hours.vehicle])
             for begin, end in parts if end > not_before]
 
 
@@ -386,22 +387,23 @@ class Summary:
 def summary(dp: DayProblem, plan: Plan) -> Summary:
     p = dp.problem
     task_of = {t.key: t for t in p.tasks}
-    starts_from = {}
+    first_shift = {}
     for worker in p.workers:
-        starts_from.setdefault(worker.key, worker.start_place)
+        first_shift.setdefault(worker.key, worker)
     driving = late = changes = 0
     for route in plan.routes:
-        home = starts_from.get(route.worker, 0)
+        worker = first_shift[route.worker]
+        home = worker.start_place
         here, free_at = home, None
         for visit in route.visits:
             task = task_of[visit.task]
-            drive = p.duration[here][task.place]
+            drive = worker.travel(p, here, task.place)
             driving += drive
             if free_at is not None and free_at + drive > max(task.latest, visit.start):
                 late += 1
             free_at, here = visit.end, task.place
             changes += str(dp.visits[visit.task].staff_id) != route.worker
-        driving += p.duration[here][home] if route.visits else 0
+        driving += worker.travel(p, here, home) if route.visits else 0
     placed = [(dp.visits[v.task].beneficiary_id, int(r.worker))
               for r in plan.routes for v in r.visits]
     known = set(Visit.objects.filter(

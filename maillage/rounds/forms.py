@@ -65,6 +65,8 @@ class CarerHoursForm(BootstrapFormMixin, forms.Form):
         label="Commune de son domicile", queryset=None, required=False, empty_label="—",
         to_field_name="insee_code",
         help_text="Seulement si ses tournées partent de chez elle ou lui.")
+    vehicle = forms.ChoiceField(label="Se déplace en", choices=CarerHours.Vehicle.choices,
+                                initial=CarerHours.Vehicle.CAR)
     max_working_minutes = forms.IntegerField(
         label="Temps de travail par jour au plus (minutes)", required=False, min_value=30,
         max_value=720, help_text="Vide : toute la plage horaire.",
@@ -95,8 +97,8 @@ class CarerHoursForm(BootstrapFormMixin, forms.Form):
                 for _, name, prefix in self.days]
 
     def common_fields(self):
-        return [self[name] for name in ("start_from", "home_commune", "max_working_minutes",
-                                        "stamp")]
+        return [self[name] for name in ("start_from", "home_commune", "vehicle",
+                                        "max_working_minutes", "stamp")]
 
     @staticmethod
     def initial_for(hours: dict[int, CarerHours], stamp: str) -> dict:
@@ -106,6 +108,7 @@ class CarerHoursForm(BootstrapFormMixin, forms.Form):
             initial.update(start_from=first.start_from,
                            home_commune=first.home_commune.insee_code
                            if first.home_commune_id else None,
+                           vehicle=first.vehicle,
                            max_working_minutes=first.max_working_minutes)
         for number, h in hours.items():
             initial.update({f"d{number}_works": True, f"d{number}_starts": h.starts,

@@ -55,6 +55,14 @@ class CarerHours(TenantModel, VersionedModel):
         BASE = "base", "Le site du CRT"
         HOME = "home", "Son domicile"
 
+    class Vehicle(models.TextChoices):
+        CAR = "car", "Voiture"
+        BIKE = "bike", "Vélo à assistance électrique"
+        FOOT = "foot", "À pied"
+
+    #: Travel times × this, from the car's (a rough ratio of the speeds in the country).
+    SLOWNESS = {Vehicle.CAR: 1.0, Vehicle.BIKE: 2.5, Vehicle.FOOT: 6.0}
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+", verbose_name="intervenant·e")
     weekday = models.PositiveSmallIntegerField("jour", choices=WEEKDAYS)
@@ -67,6 +75,8 @@ class CarerHours(TenantModel, VersionedModel):
     home_commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="+",
                                      verbose_name="commune du domicile")
+    vehicle = models.CharField("se déplace en", max_length=4, choices=Vehicle,
+                               default=Vehicle.CAR)
     max_working_minutes = models.PositiveSmallIntegerField(
         "temps de travail au plus (min)", null=True, blank=True,
         validators=[MinValueValidator(30), MaxValueValidator(720)])

@@ -151,10 +151,10 @@ def hours_stamp(hours: dict[int, CarerHours]) -> str:
 
 @transaction.atomic
 def carer_hours_save(*, actor, crt, user, week: dict[int, dict], stamp: str,
-                     start_from: str, home_commune=None,
+                     start_from: str, home_commune=None, vehicle: str = CarerHours.Vehicle.CAR,
                      max_working_minutes: int | None = None) -> int:
     """A carer's week replaced: the days of ``week`` kept or created with their hours (and the
-    same start place and most working time), the others removed. Refused whole if the week
+    same start place, vehicle and most working time), the others removed. Refused whole if the week
     changed since the form was shown (``stamp``). Returns the number of days worked."""
     current = {h.weekday: h for h in CarerHours.objects.select_for_update().filter(
         crt=crt, user=user)}
@@ -167,7 +167,7 @@ def carer_hours_save(*, actor, crt, user, week: dict[int, dict], stamp: str,
         raise DomainError("Commune inconnue.", field="home_commune")
     common = {"start_from": start_from,
               "home_commune": home_commune if start_from == CarerHours.StartFrom.HOME else None,
-              "max_working_minutes": max_working_minutes}
+              "vehicle": vehicle, "max_working_minutes": max_working_minutes}
     CarerHours.objects.filter(crt=crt, user=user).exclude(weekday__in=list(week)).delete()
     for day, times in week.items():
         h = current.get(day) or CarerHours(crt=crt, user=user, weekday=day, created_by=actor)

@@ -67,6 +67,13 @@ class Worker:
     capacity: int = 0  # 0: no load dimension
     max_working: int | None = None  # shift length bound (from leaving to coming back)
     count: int = 1  # identical workers (a benchmark's fleet)
+    #: Travel times × this for this worker (a bicycle, on foot): 1 by car.
+    slowness: float = 1.0
+
+    def travel(self, problem: Problem, a: int, b: int) -> int:
+        """Minutes from place ``a`` to ``b`` for this worker."""
+        minutes = problem.duration[a][b]
+        return minutes if self.slowness == 1 else round(minutes * self.slowness)
 
 
 @dataclass(frozen=True)
@@ -158,10 +165,10 @@ def _able(problem: Problem, task: Task) -> set[str]:
     """The workers qualified for ``task`` who can reach it within their hours."""
     return {
         w.key for w in problem.workers if task.skills <= w.skills
-        and max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)
+        and max(w.shift_start + w.travel(problem, w.start_place, task.place), task.earliest)
         <= task.latest
-        and max(w.shift_start + problem.duration[w.start_place][task.place], task.earliest)
-        + task.duration + problem.duration[task.place][w.end_place] <= w.shift_end}
+        and max(w.shift_start + w.travel(problem, w.start_place, task.place), task.earliest)
+        + task.duration + w.travel(problem, task.place, w.end_place) <= w.shift_end}
 
 
 def _pair_reason(problem: Problem, tasks: list[Task]) -> str:
@@ -282,7 +289,7 @@ def _free_moment(problem: Problem, plan: Plan, members: list[int],
     tasks = [problem.tasks[i] for i in members]
     keys = {t.key for t in tasks}
     lo, hi = max(t.earliest for t in tasks), min(t.latest for t in tasks)
-    d, m = problem.distance, problem.duration
+    d = problem.distance
     by_shift = {r.shift: [v for v in r.visits if v.task not in keys] for r in plan.routes}
     place_of = {t.key: t.place for t in problem.tasks}
     best = None
@@ -300,8 +307,9 @@ def _free_moment(problem: Problem, plan: Plan, members: list[int],
                 free = before[-1].end if before else worker.shift_start
                 there = place_of[after[0].task] if after else worker.end_place
                 until = after[0].start if after else worker.shift_end
-                if free + m[here][task.place] <= moment and \
-                        moment + task.duration + m[task.place][there] <= until:
+                if free + worker.travel(problem, here, task.place) <= moment and \
+                        moment + task.duration + worker.travel(problem, task.place, there) \
+                        <= until:
                     fits.append((d[here][task.place] + d[task.place][there] - d[here][there],
                                  worker.key))
             options.append(sorted(fits))
@@ -368,16 +376,20 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
     # carer costs something (continuity); none when neither matters.
     personal = problem.change_cost > 0 and any(t.preferred for t in problem.tasks)
     needs_skills = any(t.skills for t in problem.tasks)
-    if personal:
-        specs = {w.key: (w.skills, w.key) for w in problem.workers}
-    elif needs_skills:
-        specs = {"+".join(sorted(w.skills)) or "-": (w.skills, None) for w in problem.workers}
-    else:
-        specs = {}
+    slow = any(w.slowness != 1 for w in problem.workers)
+
+    def profile_of(w: Worker) -> str:
+        if personal:
+            return w.key
+        return ("+".join(sorted(w.skills)) or "-") + (f"@{w.slowness}" if slow else "")
+
+    specs = {profile_of(w): (w.skills if needs_skills or personal else None,
+                             w.key if personal else None, w.slowness)
+             for w in problem.workers} if personal or needs_skills or slow else {}
     profiles = {name: model.add_profile(name=name) for name in specs}
     nodes = [(depot_location[p], p, None) for p in depot_places] + \
         [(task_location[i], t.place, t) for i, t in enumerate(problem.tasks)]
-    for name, (skills, worker_key) in specs.items() or [(None, (None, None))]:
+    for name, (skills, worker_key, slowness) in specs.items() or [(None, (None, None, 1))]:
         profile = profiles.get(name)
         for frm, frm_place, _ in nodes:
             for to, to_place, task in nodes:
@@ -385,6 +397,8 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
                     continue
                 distance = problem.distance[frm_place][to_place]
                 duration = problem.duration[frm_place][to_place]
+                if slowness != 1:
+                    duration = round(duration * slowness)
                 if task is not None and skills is not None and not task.skills <= skills:
                     distance = duration = FORBIDDEN
                 elif task is not None and worker_key is not None and task.preferred \
@@ -399,8 +413,7 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
             tw_early=worker.shift_start, tw_late=worker.shift_end,
             shift_duration=worker.max_working if worker.max_working is not None
             else worker.shift_end - worker.shift_start,
-            profile=profiles[worker.key if personal else "+".join(sorted(worker.skills)) or "-"]
-            if specs else None, name=worker.key)
+            profile=profiles[profile_of(worker)] if specs else None, name=worker.key)
     stop = MaxRuntime(seconds) if iterations is None else MultipleCriteria(
         [MaxRuntime(seconds), MaxIterations(iterations)])
     if initial is not None:

@@ -182,7 +182,7 @@ def hours_edit(request: HttpRequest, public_id) -> HttpResponse:
         return services.carer_hours_save(
             actor=request.user, crt=request.crt, user=carer, week=form.week(),
             stamp=data["stamp"], start_from=data["start_from"],
-            home_commune=data["home_commune"],
+            home_commune=data["home_commune"], vehicle=data["vehicle"],
             max_working_minutes=data["max_working_minutes"])
 
     def done(days):

@@ -145,3 +145,24 @@ def test_a_night_without_an_on_call_turn_that_travels_says_so(crt_a, town, team,
           starts_at=at(day, 23))
     with pytest.raises(ProblemError, match="Aucun tour d'astreinte de nuit qui se déplace"):
         day_problem(crt=crt_a, day=day, night=True)
+
+
+def test_a_carer_on_a_bicycle_keeps_the_near_visits(crt_a, town, team, day):
+    # Léa cycles from her home in Candé until 11:30; Marie drives from the base. The far visit
+    # (Ombrée, 28 min by car, 70 by bicycle) would bring Léa home at 11:50: it goes to the car;
+    # the one next door goes to the bicycle.
+    CarerHours.objects.create(crt=crt_a, user=team["lea"], weekday=day.weekday(),
+                              starts=time(7), ends=time(11, 30), start_from="home",
+                              home_commune=town["cande"], vehicle=CarerHours.Vehicle.BIKE)
+    near = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                 starts_at=at(day, 9))
+    far = visit(BeneficiaryFactory(crt=crt_a, commune=town["ombree"]), team["lea"],
+                starts_at=at(day, 9, 40))
+    dp, _, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300)
+    lea = next(w for w in dp.problem.workers if w.key == str(team["lea"].pk))
+    assert lea.slowness == 2.5
+    cande, ombree = task_of(dp, near).place, task_of(dp, far).place
+    assert lea.travel(dp.problem, cande, ombree) == round(dp.problem.duration[cande][ombree]
+                                                          * 2.5)
+    assert placed(proposal)[str(near.pk)][0] == str(team["lea"].pk)
+    assert placed(proposal)[str(far.pk)][0] == str(team["marie"].pk)

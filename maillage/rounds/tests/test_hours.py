@@ -24,7 +24,7 @@ def coordinator(client_for):
 
 
 def week(stamp="", **days):
-    data = {"start_from": "base", "stamp": stamp}
+    data = {"start_from": "base", "vehicle": "car", "stamp": stamp}
     for number, (starts, ends, *pause) in days.items():
         n = number[1:]
         data.update({f"d{n}_works": "on", f"d{n}_starts": starts, f"d{n}_ends": ends})
@@ -39,7 +39,7 @@ def test_the_coordination_sets_a_carer_s_split_week_from_home(coordinator, team,
     assert coordinator.get(edit_url(team["lea"])).status_code == 200
     data = week(d0=("07:00", "19:30", "12:00", "17:00"), d2=("07:00", "13:00"))
     data.update(start_from="home", home_commune=town["ombree"].insee_code,
-                max_working_minutes="420")
+                max_working_minutes="420", vehicle="bike")
     response = coordinator.post(edit_url(team["lea"]), data)
     assert response.status_code == 302
     monday, wednesday = CarerHours.objects.filter(user=team["lea"]).order_by("weekday")
@@ -49,7 +49,8 @@ def test_the_coordination_sets_a_carer_s_split_week_from_home(coordinator, team,
     assert monday.home_commune == town["ombree"] and monday.max_working_minutes == 420
     text = table_text(coordinator.get(LIST))
     assert "lundi 07:00–12:00, 17:00–19:30 ; mercredi 07:00–13:00" in text
-    assert "Domicile (Ombrée d'Anjou)" in text
+    assert "Domicile (Ombrée d'Anjou) · vélo à assistance électrique" in text
+    assert monday.vehicle == CarerHours.Vehicle.BIKE
     event = AuditEvent.objects.get(action="rounds.carer_hours")
     assert event.details["jours travaillés"] == 2
     # Wednesday dropped: the week is replaced whole.
@@ -73,6 +74,8 @@ def test_the_coordination_sets_a_carer_s_split_week_from_home(coordinator, team,
      "Indiquez la commune de son domicile."),
     ({"d1": ("08:00", "12:00")}, {"max_working_minutes": "5"}, "max_working_minutes",
      "Trente minutes au moins."),
+    ({"d1": ("08:00", "12:00")}, {"vehicle": "avion"}, "vehicle",
+     "Sélectionnez un choix valide"),
 ])
 def test_bad_hours_are_refused_next_to_their_field(coordinator, team, days, extra, field,
                                                     message):
