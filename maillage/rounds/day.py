@@ -177,8 +177,10 @@ def call_reserve_minutes(crt, midnight: datetime) -> int:
 
 
 def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
-                locked: frozenset[int] = frozenset(), night: bool = False) -> DayProblem:
-    """``exclude``: ids of members of staff who do not work; ``locked``: ids of visits fixed.
+                locked: frozenset[int] = frozenset(), night: bool = False,
+                absent_until: int | None = None) -> DayProblem:
+    """``exclude``: ids of members of staff who do not work (until ``absent_until``, minutes
+    from the day's midnight, when given: « malade ce matin »); ``locked``: ids of visits fixed.
     ``night``: the night from ``day``'s evening, by its on-call turns that travel (the night
     nurse's round), each keeping the calls' expected time free (``call_reserve_minutes``)."""
     midnight, next_midnight = day_bounds(day)
@@ -214,6 +216,9 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         crt=crt, weekday=day.weekday(), user__memberships__crt=crt,
         user__memberships__is_active=True).select_related("home_commune", "user")}
     staff_ids = {v.staff_id for v in visits} | set(hours) | {s.staff_id for s in shifts}
+    # Absent for part of the day only: they work, from the time they are back.
+    back = set(exclude) if absent_until is not None else set()
+    exclude = frozenset(set(exclude) - back)
     if not staff_ids - set(exclude):
         raise ProblemError("Tous les intervenant·es qui ont des passages ce jour-là sont "
                            "absent·es : personne à qui les confier.")
@@ -278,7 +283,9 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                                       max_working=max(0, end_at - begin_at - reserve)))
             continue
         workers.extend(_shifts(user_id, skills, hours.get(user_id), index, midnight,
-                               [v for v in visits if v.staff_id == user_id], not_before))
+                               [v for v in visits if v.staff_id == user_id],
+                               max(not_before, absent_until) if user_id in back
+                               else not_before))
     labels = {str(p): p.label for p in PROFESSIONS}
     labels.update({f"staff:{v.staff_id}": v.staff.get_full_name() or v.staff.username
                    for v in visits})
@@ -420,9 +427,11 @@ def summary(dp: DayProblem, plan: Plan) -> Summary:
 
 def propose(*, crt, day: date, seconds: float = 5, seed: int = 1,
             exclude: frozenset[int] = frozenset(), locked: frozenset[int] = frozenset(),
-            iterations: int | None = None, night: bool = False) -> tuple[DayProblem, Plan, Plan]:
+            iterations: int | None = None, night: bool = False,
+            absent_until: int | None = None) -> tuple[DayProblem, Plan, Plan]:
     """The day's (or night's) problem, the current plan and the solver's proposal."""
-    dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked, night=night)
+    dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked, night=night,
+                     absent_until=absent_until)
     if dp.problem.tasks:
         proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations)
     else:

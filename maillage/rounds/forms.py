@@ -32,6 +32,11 @@ class ProposalForm(BootstrapFormMixin, forms.Form):
         label="Absent·es ce jour-là", required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Leurs passages sont confiés à des collègues du même métier ; ceux qui ne "
                   "trouvent pas de place sont signalés.")
+    absent_until = forms.TimeField(
+        label="Absent·es jusqu'à", required=False, widget=TimeInput(),
+        help_text="Pour une absence d'une partie de la journée (« malade ce matin ») : "
+                  "l'heure de leur retour. Vide : toute la journée.",
+        error_messages={"invalid": "Heure invalide (HH:MM)."})
     locked = VisitIdsField(required=False, label="Passages verrouillés")
 
     def __init__(self, *args, crt, **kwargs):

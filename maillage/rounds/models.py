@@ -23,6 +23,8 @@ class Proposal(TenantModel):
     night = models.BooleanField("nuit", default=False)
     #: Ids of the members of staff who do not work that day (« Marie est malade ce matin »).
     excluded = models.JSONField("intervenant·es absent·es", default=list, blank=True)
+    #: The absent come back at this time (« malade ce matin »); empty: the whole day.
+    absent_until = models.TimeField("absent·es jusqu'à", null=True, blank=True)
     #: Ids of the visits kept at their planned time with their planned carer (confirmed).
     locked = models.JSONField("passages verrouillés", default=list, blank=True)
     status = models.CharField("état", max_length=8, choices=Status, default=Status.PENDING)

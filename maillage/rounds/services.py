@@ -3,7 +3,7 @@ visit services (each visit moved or given to another carer is audited there, wit
 checked: a planning changed since the proposal is refused whole)."""
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +29,8 @@ CHANGED = ("Le planning de ce jour a changé depuis la proposition (un passage d
 
 
 def proposal_request(*, actor, crt, day: date, excluded: list[int],
-                     locked: list[int] = (), night: bool = False) -> Proposal:
+                     locked: list[int] = (), night: bool = False,
+                     absent_until: time | None = None) -> Proposal:
     today = timezone.localdate()
     if day < today:
         raise DomainError("Choisissez aujourd'hui ou un jour à venir.", field="day")
@@ -48,11 +49,14 @@ def proposal_request(*, actor, crt, day: date, excluded: list[int],
             raise DomainError("Un passage verrouillé n'est pas un passage prévu de ce jour.")
     with transaction.atomic():
         proposal = Proposal.objects.create(crt=crt, day=day, night=night,
+                                           absent_until=absent_until if excluded else None,
                                            excluded=sorted(set(excluded)), locked=locked,
                                            created_by=actor, updated_by=actor)
         audit_log(actor=actor, action="rounds.requested", obj=proposal,
                   details={"jour": f"{day:%d/%m/%Y}", "nuit": night,
                            "absent·es": len(proposal.excluded),
+                           "jusqu'à": f"{absent_until:%H:%M}" if proposal.absent_until
+                           else "toute la journée",
                            "verrouillés": len(locked)})
         from .tasks import rounds_propose
 
@@ -72,7 +76,9 @@ def proposal_compute(pk: int) -> str:
         dp, current, proposed = rounds_day.propose(
             crt=proposal.crt, day=proposal.day, seconds=settings.ROUNDS_SOLVER_SECONDS,
             exclude=frozenset(proposal.excluded), locked=frozenset(proposal.locked),
-            night=proposal.night)
+            night=proposal.night,
+            absent_until=proposal.absent_until.hour * 60 + proposal.absent_until.minute
+            if proposal.absent_until else None)
     except ProblemError as error:
         proposal.status, proposal.error = Proposal.Status.FAILED, str(error)[:300]
         proposal.save(update_fields=["status", "error", "updated_at"])

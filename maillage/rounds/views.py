@@ -33,7 +33,8 @@ def start(request: HttpRequest) -> HttpResponse:
     def save(data):
         return services.proposal_request(actor=request.user, crt=request.crt, day=data["day"],
                                          excluded=[int(pk) for pk in data["excluded"]],
-                                         locked=data["locked"], night=data["night"])
+                                         locked=data["locked"], night=data["night"],
+                                         absent_until=data["absent_until"])
 
     recent = selectors.recent_proposals(crt=request.crt)
     return run_form(request, form, save, template="rounds/start.html",

@@ -166,3 +166,20 @@ def test_a_carer_on_a_bicycle_keeps_the_near_visits(crt_a, town, team, day):
                                                           * 2.5)
     assert placed(proposal)[str(near.pk)][0] == str(team["lea"].pk)
     assert placed(proposal)[str(far.pk)][0] == str(team["marie"].pk)
+
+
+def test_a_carer_ill_this_morning_keeps_her_afternoon(crt_a, town, team, day):
+    person = BeneficiaryFactory(crt=crt_a, commune=town["lion"])
+    morning = visit(person, team["marie"], starts_at=at(day, 8))
+    afternoon = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                      starts_at=at(day, 15))
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["lea"],
+          starts_at=at(day, 9))
+    dp, current, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300,
+                                    exclude=frozenset({team["marie"].pk}),
+                                    absent_until=11 * 60)
+    marie = [w for w in dp.problem.workers if w.key == str(team["marie"].pk)]
+    assert [w.shift_start for w in marie] == [11 * 60]
+    assert placed(proposal)[str(morning.pk)][0] == str(team["lea"].pk)
+    assert placed(proposal)[str(afternoon.pk)][0] == str(team["marie"].pk)
+    assert proposal.unplaced == {}

@@ -232,3 +232,24 @@ def test_the_night_round_is_asked_for_and_shown(coordinator, crt_a, town, team, 
     assert {(row["visit"].pk, row["was"]) for row in rows} == {(late.pk, "23:00"),
                                                                 (night.pk, "02:30")}
     assert all(0 <= int(row["start"][:2]) < 24 for row in rows)
+
+
+def test_absent_this_morning_only(coordinator, morning, team, day,
+                                  django_capture_on_commit_callbacks):
+    bad = coordinator.post(START, {"day": day.isoformat(), "excluded": [str(team["lea"].pk)],
+                                   "absent_until": "25:00"})
+    assert bad.status_code == 400
+    assert "Heure invalide (HH:MM)." in bad.context["form"].errors["absent_until"]
+    assert not Proposal.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": day.isoformat(),
+                                            "excluded": [str(team["lea"].pk)],
+                                            "absent_until": "08:45"})
+    proposal = Proposal.objects.get()
+    assert f"{proposal.absent_until:%H:%M}" == "08:45" and proposal.status == "done"
+    # Léa is back at 8:45: whatever she does starts after, her 8:00 visit goes to a colleague.
+    lea = next(r for r in proposal.result["routes"] if r["worker"] == team["lea"].pk)
+    assert lea["visits"] and all(v["start"] >= 8 * 60 + 45 for v in lea["visits"])
+    assert morning["lea-1"].pk not in [v["visit"] for v in lea["visits"]]
+    page = coordinator.get(response["Location"]).text
+    assert 'name="absent_until" value="08:45"' in page
