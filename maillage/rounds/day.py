@@ -428,12 +428,13 @@ def summary(dp: DayProblem, plan: Plan) -> Summary:
 def propose(*, crt, day: date, seconds: float = 5, seed: int = 1,
             exclude: frozenset[int] = frozenset(), locked: frozenset[int] = frozenset(),
             iterations: int | None = None, night: bool = False,
-            absent_until: int | None = None) -> tuple[DayProblem, Plan, Plan]:
+            absent_until: int | None = None, progress=None) -> tuple[DayProblem, Plan, Plan]:
     """The day's (or night's) problem, the current plan and the solver's proposal."""
     dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked, night=night,
                      absent_until=absent_until)
     if dp.problem.tasks:
-        proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations)
+        proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations,
+                         progress=progress)
     else:
         proposal = Plan(routes=[])
     proposal.unplaced.update(dp.refused)

@@ -64,6 +64,15 @@ def proposal_request(*, actor, crt, day: date, excluded: list[int],
     return proposal
 
 
+def _progress_of(proposal: Proposal):
+    """Written as the search goes, from 10 % (the problem built) to 95 % (the comparison
+    follows): the page polls it."""
+    def told(fraction: float) -> None:
+        Proposal.objects.filter(pk=proposal.pk).update(progress=10 + round(85 * fraction))
+
+    return told
+
+
 def proposal_compute(pk: int) -> str:
     """The task's work: the day's problem, the current plan and the proposal, compared."""
     proposal = Proposal.objects.select_related("crt").filter(
@@ -76,7 +85,7 @@ def proposal_compute(pk: int) -> str:
         dp, current, proposed = rounds_day.propose(
             crt=proposal.crt, day=proposal.day, seconds=settings.ROUNDS_SOLVER_SECONDS,
             exclude=frozenset(proposal.excluded), locked=frozenset(proposal.locked),
-            night=proposal.night,
+            night=proposal.night, progress=_progress_of(proposal),
             absent_until=proposal.absent_until.hour * 60 + proposal.absent_until.minute
             if proposal.absent_until else None)
     except ProblemError as error:

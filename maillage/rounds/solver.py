@@ -39,6 +39,8 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 FORBIDDEN = 10**9
 #: Re-solves at most to bring the halves of two-person visits together.
 SYNC_ROUNDS = 4
+#: A search followed by a progress bar runs in so many parts.
+PROGRESS_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,10 @@ def _pair_reason(problem: Problem, tasks: list[Task]) -> str:
 
 
 def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | None = None,
-          all_required: bool = False) -> Plan:
-    """The best plan found within ``seconds`` (or ``iterations``, for a deterministic run)."""
+          all_required: bool = False, progress=None) -> Plan:
+    """The best plan found within ``seconds`` (or ``iterations``, for a deterministic run).
+    ``progress(fraction)``, when given, is told how far the search is (between its steps: the
+    search then runs in ``PROGRESS_STEPS`` parts, each from the best plan so far)."""
     _check(problem)
     if not problem.tasks:
         return Plan(routes=[])
@@ -195,16 +199,25 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
         if task.together:
             groups.setdefault(task.together, []).append(i)
     if not groups:
-        return _solve(problem, seconds, seed, iterations, all_required)
+        if progress is None or iterations is not None:
+            return _solve(problem, seconds, seed, iterations, all_required)
+        plan = None
+        for step in range(PROGRESS_STEPS):
+            plan = _solve(problem, seconds / PROGRESS_STEPS, seed + step, None, all_required,
+                          initial=plan)
+            progress((step + 1) / PROGRESS_STEPS)
+        return plan
     deadline = time.monotonic() + seconds
     plan = _solve(problem, seconds / 2, seed, iterations, all_required)
+    if progress is not None:
+        progress(0.5)
     # As many as the unpinned plan places (two halves apart counted): the most to hope for.
     hoped = sum(len(r.visits) for r in plan.routes)
     best = _keep_together(problem, plan, groups)
     pins: dict[str, int] = {}
     tried: dict[str, set[int]] = {g: set() for g in groups}
     forced: set[str] = set()
-    for _ in range(SYNC_ROUNDS):
+    for attempt in range(SYNC_ROUNDS):
         at = _starts(plan)
         apart = {g for g, members in groups.items() if not _met(plan, problem, members)}
         if not apart:
@@ -238,6 +251,8 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
         candidate = _keep_together(problem, plan, groups)
         if (len(candidate.unplaced), candidate.distance) < (len(best.unplaced), best.distance):
             best = candidate
+        if progress is not None:
+            progress(0.5 + 0.3 * (attempt + 1) / SYNC_ROUNDS)
     remaining = deadline - time.monotonic()
     if iterations is None and remaining > 0.2:
         # The time left improves the best plan, its pairs pinned where they meet.

@@ -171,3 +171,16 @@ def test_two_person_visits_whose_carers_are_never_free_together_say_so():
         "Visite à deux : pas de moment de son créneau où deux intervenant·es qualifié·es sont "
         "libres ensemble.")
     assert by_worker(plan) == {"jeanne": ["toilette"]}
+
+
+def test_the_search_says_how_far_it_is():
+    steps = []
+    plan = solve(day([task("a", 1, 8 * 60, 9 * 60), task("b", 2, 8 * 60, 9 * 60)],
+                     [worker("marie", frozenset())]), seconds=0.4, progress=steps.append)
+    assert steps == [0.25, 0.5, 0.75, 1.0]
+    assert plan.unplaced == {} and sorted(by_worker(plan)["marie"]) == ["a", "b"]
+    steps.clear()
+    solve(day(pair("transfert", 1, 8 * 60, 9 * 60), [worker("marie", AIDE),
+                                                     worker("jeanne", AIDE)]),
+          seconds=0.4, progress=steps.append)
+    assert steps[0] == 0.5 and steps == sorted(steps) and len(steps) >= 1
