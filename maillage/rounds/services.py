@@ -32,7 +32,8 @@ def proposal_request(*, actor, crt, day: date, excluded: list[int],
                      locked: list[int] = (), night: bool = False,
                      absent_until: time | None = None) -> Proposal:
     today = timezone.localdate()
-    if day < today:
+    # The night that began yesterday evening may still be re-planned in the small hours.
+    if day < today and not (night and day == today - timedelta(days=1)):
         raise DomainError("Choisissez aujourd'hui ou un jour à venir.", field="day")
     if day > today + timedelta(days=HORIZON_DAYS):
         raise DomainError(f"Au plus {HORIZON_DAYS} jours à l'avance.", field="day")

@@ -253,3 +253,17 @@ def test_absent_this_morning_only(coordinator, morning, team, day,
     assert morning["lea-1"].pk not in [v["visit"] for v in lea["visits"]]
     page = coordinator.get(response["Location"]).text
     assert 'name="absent_until" value="08:45"' in page
+
+
+def test_last_night_may_be_replanned_but_not_yesterday(coordinator, crt_a, team):
+    from maillage.oncall.models import Shift
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Shift.objects.create(crt=crt_a, staff=team["paul"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(yesterday, 20), ends_at=at(yesterday, 32))
+    refused = coordinator.post(START, {"day": yesterday.isoformat()})
+    assert refused.status_code == 400
+    assert "Choisissez aujourd'hui ou un jour à venir." in refused.context["form"].errors["day"]
+    accepted = coordinator.post(START, {"day": yesterday.isoformat(), "night": "on"})
+    assert accepted.status_code == 302
+    assert Proposal.objects.get().night
