@@ -50,6 +50,17 @@ class Instance:
     distances: list[list[float]]
 
 
+def why(exc: Exception) -> str:
+    """What is wrong with a file, in French, from the exception reading it raised."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno})"
+    if isinstance(exc, KeyError):
+        return f"champ « {exc.args[0]} » absent"
+    if isinstance(exc, IndexError):
+        return "liste trop courte"
+    return "valeur d'un type inattendu"
+
+
 def read_instance(path: Path | str) -> Instance:
     path = Path(path)
     try:
@@ -77,7 +88,7 @@ def read_instance(path: Path | str) -> Instance:
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         if isinstance(exc, HhcrspFormatError):
             raise
-        raise HhcrspFormatError(f"instance illisible : {exc!r}.") from exc
+        raise HhcrspFormatError(f"instance illisible : {why(exc)}.") from exc
     if len(distances) != len(patients) + 1 or any(len(r) != len(distances) for r in distances):
         raise HhcrspFormatError("la matrice des distances doit avoir une ligne et une colonne "
                                 "pour le bureau puis pour chaque patient.")

@@ -115,5 +115,9 @@ def test_two_services_by_one_caregiver_are_refused():
 def test_a_malformed_instance_is_refused_in_french(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"patients": [{"id": "p1"}], "caregivers": [], "distances": []}))
-    with pytest.raises(HhcrspFormatError, match="instance illisible"):
+    with pytest.raises(HhcrspFormatError,
+                       match="^instance illisible : champ « required_caregivers » absent.$"):
+        read_instance(bad)
+    bad.write_text('{"patients": [')
+    with pytest.raises(HhcrspFormatError, match=r"instance illisible : JSON invalide \(ligne 1"):
         read_instance(bad)

@@ -85,7 +85,8 @@ def test_bad_files_are_refused_in_french(tmp_path):
         call_command("rounds", "bench", "--hhcrsp", str(tmp_path), "--seconds", "1")
     shutil.copy(DATA / "InstanzCPLEX_HCSRP_10_2.json", tmp_path / "x.json")
     (tmp_path / "best-x.json").write_text("[]")
-    with pytest.raises(CommandError, match="n'est pas une solution hhcrsp lisible"):
+    with pytest.raises(CommandError, match="n'est pas une solution hhcrsp lisible : valeur "
+                                           "d'un type inattendu."):
         call_command("rounds", "bench", "--hhcrsp", str(tmp_path), "--seconds", "1")
 
 

@@ -55,7 +55,7 @@ def _best_hhcrsp(instance: hhcrsp.Instance, path: Path) -> float:
         return hhcrsp.check(instance, solution)[1]["total_cost"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CommandError(f"« {path.name} » n'est pas une solution hhcrsp lisible : "
-                           f"{exc!r}.") from exc
+                           f"{hhcrsp.why(exc)}.") from exc
 
 
 def _bench_hhcrsp_one(args: tuple[str, float, int]) -> dict:
