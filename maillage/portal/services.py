@@ -3,6 +3,7 @@ team from the person's file)."""
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary, Caregiver, CareTeamMember
 from maillage.care.models import LiaisonNote, LiaisonNoteRead
@@ -203,8 +204,6 @@ def visit_moved_notice(*, visit, before) -> int:
     """Tell the person and their caregivers with a portal account that a visit moved by more
     than ``MOVED_NOTICE_MINUTES`` (who comes is not said: the portal shows it). Returns how
     many accounts were told; none for a smaller move."""
-    from django.utils import timezone
-
     if abs((visit.starts_at - before).total_seconds()) <= MOVED_NOTICE_MINUTES * 60:
         return 0
     b = visit.beneficiary

@@ -14,7 +14,7 @@ from maillage.core.access import require
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.tenancy import get_for_crt
-from maillage.territory.tiles import tile_origin, tile_settings
+from maillage.territory.tiles import render_with_tiles
 from maillage.visits import timeline
 from maillage.visits.models import Visit
 
@@ -136,13 +136,7 @@ def proposal(request: HttpRequest, public_id) -> HttpResponse:
             response["HX-Refresh"] = "true"
             return response
         return render(request, "rounds/_status.html", context)
-    tile_url, attribution = tile_settings()
-    context.update(tile_url=tile_url, tile_attribution=attribution)
-    response = render(request, "rounds/proposal.html", context)
-    origin = tile_origin(tile_url)
-    if origin:
-        response._csp_update = {"img-src": [origin]}
-    return response
+    return render_with_tiles(request, "rounds/proposal.html", context)
 
 
 @require("rounds.plan")

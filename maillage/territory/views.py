@@ -28,7 +28,7 @@ from .forms import (
 )
 from .map import map_data
 from .models import Agreement, AnnuaireImport, Commune, Organization, Professional
-from .tiles import tile_origin, tile_settings
+from .tiles import render_with_tiles
 
 
 def _list(request, template: str, partial: str, context: dict, queryset, per_page: int = 50):
@@ -132,7 +132,6 @@ def _map_period(request) -> tuple[MapPeriodForm, tuple | None]:
 @require_GET
 def territory_map(request: HttpRequest) -> HttpResponse:
     form, period = _map_period(request)
-    tile_url, attribution = tile_settings()
     data = None
     if period is not None:
         data = map_data(crt=request.crt, user=request.user, roles=request.roles,
@@ -146,22 +145,16 @@ def territory_map(request: HttpRequest) -> HttpResponse:
                 {"text": layer["cells"].get(code),
                  "names": names if layer["key"] == "territory.partners" else []}
                 for layer in data["layers"]]})
-    response = render(request, "territory/map.html", {
+    return render_with_tiles(request, "territory/map.html", {
         "form": form,
         "period": period,
         "data": data,
         "rows": rows,
         "data_url": reverse("territory:map_data"),
         "query": request.GET.urlencode(),
-        "tile_url": tile_url,
-        "tile_attribution": attribution,
         "small_cells_hidden": not access.sees_exact_counts(request.roles),
         "can_manage": has_permission(request.roles, "territory.manage"),
     }, status=200 if period is not None else 400)
-    origin = tile_origin(tile_url)
-    if origin:
-        response._csp_update = {"img-src": [origin]}
-    return response
 
 
 @require("territory.map")

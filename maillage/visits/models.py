@@ -186,7 +186,7 @@ class Visit(TenantModel, VersionedModel, Actor):
     missed_alert = models.ForeignKey("care.Alert", on_delete=models.SET_NULL, null=True,
                                      blank=True, related_name="+")
     #: Done by two carers at once (a transfer): the other half is the visit of the same person
-    #: at the same time, also marked (``partner_of``).
+    #: at the same time, also marked (``rounds.day._pairs`` finds them).
     two_person = models.BooleanField("visite à deux", default=False)
     #: When the visit may start (the plan's window, agreed with the person); empty: ± 30 min
     #: around its planned time, for the rounds. Absolute, so that a visit moved keeps it.

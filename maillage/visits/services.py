@@ -244,8 +244,13 @@ def window_of(starts: datetime, before: int | None, after: int | None) -> dict:
                                              if after is None else after)}
 
 
-def series_window(series: VisitSeries, starts: datetime) -> dict:
-    return window_of(starts, series.window_before, series.window_after)
+def window_minutes(visit: Visit) -> dict:
+    """The other way round: a visit's window as minutes before and after its start (for its
+    form); none without a window."""
+    if visit.window_start is None:
+        return {}
+    return {"window_before": round((visit.starts_at - visit.window_start).total_seconds() / 60),
+            "window_after": round((visit.window_end - visit.starts_at).total_seconds() / 60)}
 
 
 def _occurrences(series: VisitSeries, first: date, last: date,
@@ -270,7 +275,7 @@ def _occurrences(series: VisitSeries, first: date, last: date,
                     place=series.place, starts_at=starts,
                     ends_at=starts + timedelta(minutes=series.duration_minutes),
                     instructions=series.instructions, two_person=series.two_person,
-                    **series_window(series, starts),
+                    **window_of(starts, series.window_before, series.window_after),
                     created_by=series.updated_by, updated_by=series.updated_by))
         day += timedelta(days=1)
     return visits

@@ -427,9 +427,7 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
         "professional": visit.professional.public_id if visit.professional_id else None,
         "service": visit.service.public_id if visit.service_id else None,
         "place": visit.place, "instructions": visit.instructions, "version": visit.version,
-        **({"window_before": round((visit.starts_at - visit.window_start).total_seconds() / 60),
-            "window_after": round((visit.window_end - visit.starts_at).total_seconds() / 60)}
-           if visit.window_start else {})})
+        **services.window_minutes(visit)})
 
     def save(data):
         starts = timezone.make_aware(datetime.combine(data["day"], data["start_time"]))
