@@ -4,7 +4,8 @@
 // IndexedDB, encrypted by the page.
 "use strict";
 importScripts("{{ workbox_prefix }}workbox-sw.js");
-workbox.setConfig({modulesPathPrefix: "{{ workbox_prefix }}", debug: false});
+// (Workbox 7 spells it modulePathPrefix, singular: never the Google CDN.)
+workbox.setConfig({modulePathPrefix: "{{ workbox_prefix }}", debug: false});
 // Loaded now, while the worker is evaluated (importScripts is refused after install).
 workbox.loadModule("workbox-core");
 workbox.loadModule("workbox-routing");
@@ -18,6 +19,12 @@ self.addEventListener("install", () => self.skipWaiting());
 workbox.core.clientsClaim();
 
 workbox.precaching.cleanupOutdatedCaches();
+// Django answers with « Vary: Accept-Language »: a navigation whose language header differs from
+// the install-time request (or none) would miss the cache. The precached files hold nothing that
+// depends on the language: looked up by URL alone.
+workbox.precaching.addPlugins([{
+  cacheKeyWillBeUsed: async ({request, mode}) => (mode === "read" ? new Request(request.url) : request)
+}]);
 workbox.precaching.precacheAndRoute({{ precache_json|safe }}, {ignoreURLParametersMatching: [/.*/]});
 
 // The shell answers every navigation to /hors-ligne/ (with or without a query), even offline.

@@ -367,7 +367,8 @@
 
   async function fetchDay() {
     var device = localStorage.getItem(DEVICE_ITEM);
-    var response = await api(withDevice(URLS.day, device));
+    var response = await api(URLS.day.indexOf(ZERO_UUID) === -1 ?
+      withDevice(URLS.day, device) : URLS.day.replace(ZERO_UUID, device));
     if (!response) {
       return false;
     }
@@ -909,8 +910,9 @@
       return false;
     }
     await loadPending();
+    var sent = null;
     if (pendingItems.length) {
-      var sent = pendingItems.slice();
+      sent = pendingItems.slice();
       var response = await api(URLS.sync, {
         method: "POST",
         headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
@@ -952,11 +954,12 @@
       }
       await database.put("meta", answer.synced_at, "last_sync");
       await loadPending();
-    } else if (await dbExists()) {
-      // Nothing to send: the day reloaded below is the synchronisation.
+    }
+    // If it fails, the day kept on the phone stays on screen.
+    if (await fetchDay() && !sent) {
+      // Nothing to send: the day reloaded is the synchronisation.
       await (await db()).put("meta", new Date().toISOString(), "last_sync");
     }
-    await fetchDay();  // if it fails, the day kept on the phone stays on screen
     await loadPending();
     render();
     await renderResults();
@@ -1032,8 +1035,9 @@
       if (!stateResponse) {
         return "network";
       }
-      if (stateResponse.ok) {
-        var state = await stateResponse.json();
+      // 404: a device the server does not know (its answer says to erase as well).
+      if (stateResponse.ok || stateResponse.status === 404) {
+        var state = await stateResponse.json().catch(function () { return {}; });
         if (state.erase) {
           await wipe(false);
           device = null;

@@ -1,0 +1,355 @@
+"""« Ma journée hors ligne »: the care aide's day on her phone without network (issue 18).
+
+The shell and its static files come from the service worker's precache; the day, encrypted with
+a key held only in sessionStorage, from IndexedDB. Offline in Chromium: ``set_offline`` does not
+stop the service worker's own fetches, so every request is also aborted by a route."""
+
+import base64
+import json
+import re
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from maillage.care.models import Alert, LiaisonNote
+from maillage.visits import services
+from maillage.visits.models import Visit
+from maillage.visits.tests import factories
+
+from .test_login_journeys import log_in
+
+PHONE = {"width": 360, "height": 740}
+INSTRUCTIONS = "Sonner deux fois, le chat ne doit pas sortir"
+
+DUMP_IDB = """async () => {
+  const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)));
+  const plain = (v) => {
+    if (v instanceof ArrayBuffer) return {b64: b64(v)};
+    if (ArrayBuffer.isView(v)) return {b64: b64(v.buffer)};
+    if (Array.isArray(v)) return v.map(plain);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    }
+    return v;
+  };
+  const db = await idb.openDB("maillage-offline");
+  const out = {};
+  for (const store of db.objectStoreNames) {
+    out[store] = {keys: await db.getAllKeys(store), values: plain(await db.getAll(store))};
+  }
+  db.close();
+  return JSON.stringify(out);
+}"""
+
+
+def go_offline(context):
+    context.set_offline(True)
+    context.route("**/*", lambda route: route.abort("internetdisconnected"))
+
+
+def go_online(context):
+    context.unroute("**/*")
+    context.set_offline(False)
+
+
+def aide_visits(n_today=2, n_tomorrow=0):
+    """The care aide's day made deterministic: her other visits of today and tomorrow cancelled;
+    ``n_today`` visits in the past hour (they can be traced now), ``n_tomorrow`` tomorrow."""
+    from django.contrib.auth import get_user_model
+
+    aide = get_user_model().objects.get(username="care_aide")
+    now = timezone.localtime()
+    today = now.date()
+    theirs = Visit.objects.filter(staff=aide, starts_at__date__gte=today,
+                                  starts_at__date__lte=today + timedelta(days=1))
+    people = []
+    for v in theirs.select_related("beneficiary").order_by("starts_at"):
+        if v.beneficiary not in people:
+            people.append(v.beneficiary)
+    theirs.update(status=Visit.Status.CANCELLED)
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
+    first = max(midnight, now.replace(second=0, microsecond=0) - timedelta(minutes=60))
+    visits = []
+    for i in range(n_today):
+        visits.append(factories.visit(people[i % len(people)], aide,
+                                      starts_at=first + timedelta(minutes=2 * i), minutes=30,
+                                      instructions=INSTRUCTIONS))
+    tomorrow = midnight + timedelta(days=1, hours=8)
+    for i in range(n_tomorrow):
+        visits.append(factories.visit(people[(n_today + i) % len(people)], aide,
+                                      starts_at=tomorrow + timedelta(minutes=45 * i), minutes=30,
+                                      instructions=INSTRUCTIONS))
+    return aide, visits
+
+
+def ready(page):
+    """The app has started (read what the phone holds, or loaded the day)."""
+    page.locator("#offline-app[data-ready='1']").wait_for(state="attached")
+
+
+def open_day(p):
+    """Open /hors-ligne/ and wait for the day, the service worker controlling the page."""
+    p.goto("/hors-ligne/")
+    page = p.page
+    ready(page)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    return page
+
+
+def card(page, visit):
+    return page.locator(f'[data-visit="{visit.public_id}"]')
+
+
+def test_offline_journey(demo, open_page):
+    aide, (a, b) = aide_visits(2)
+    name_a, name_b = a.beneficiary.display_name, b.beneficiary.display_name
+    p = open_page(**PHONE)
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(card(page, a)).to_contain_text(name_a)
+    expect(card(page, b)).to_contain_text(name_b)
+    p.check_accessibility()
+    bodies = []
+    page.on("request", lambda r: bodies.append(r.post_data)
+            if r.method == "POST" and r.url.endswith("/hors-ligne/api/synchro/") else None)
+
+    # Offline: visit A done (times typed) with a note and an alert; visit B not done.
+    context = page.context
+    go_offline(context)
+    expect(page.get_by_text("Hors ligne — vos saisies restent sur ce téléphone")).to_be_visible()
+    start = timezone.localtime(a.starts_at) + timedelta(minutes=1)
+    end = min(start + timedelta(minutes=20), timezone.localtime() - timedelta(minutes=1))
+    card(page, a).get_by_role("button", name=re.compile("^Réalisé")).click()
+    form = card(page, a).locator("form")
+    form.get_by_label("Arrivée").fill(start.strftime("%H:%M"))
+    form.get_by_label("Départ").fill(start.strftime("%H:%M"))
+    form.get_by_role("button", name="Enregistrer le passage").click()
+    # Checked on the phone: the departure must come after the arrival.
+    expect(form.get_by_text("L'heure de départ doit être après l'heure d'arrivée.")).to_be_visible()
+    expect(form.get_by_label("Départ")).to_have_attribute("aria-invalid", "true")
+    form.get_by_label("Départ").fill(end.strftime("%H:%M"))
+    form.get_by_label("Ce qui a été fait").fill("Toilette au lavabo, lever, petit déjeuner.")
+    form.get_by_label("Texte de la transmission (facultatif)").fill(
+        "Hors ligne : a bien mangé ce matin.")
+    form.get_by_label("Type d'alerte (facultatif)").select_option("fall")
+    form.get_by_label("Gravité (facultatif)").select_option("high")
+    form.get_by_label("Description de l'alerte (facultatif)").fill("Chute sans gravité hier soir.")
+    form.get_by_role("button", name="Enregistrer le passage").click()
+    expect(card(page, a)).to_contain_text(
+        f"Réalisé {start:%H:%M}–{end:%H:%M} — en attente d'envoi")
+    card(page, b).get_by_role("button", name=re.compile("^Non réalisé")).click()
+    form = card(page, b).locator("form")
+    form.get_by_label("Motif").select_option("other")
+    form.get_by_role("button", name="Enregistrer").click()
+    expect(form.get_by_text("Précisez la raison dans le commentaire.")).to_be_visible()
+    form.get_by_label("Commentaire").fill("Porte fermée, voisine prévenue.")
+    form.get_by_role("button", name="Enregistrer").click()
+    expect(card(page, b)).to_contain_text("Non réalisé (Autre raison) — en attente d'envoi")
+    expect(page.locator("#pending-count")).to_have_text("4 saisie(s) en attente d'envoi")
+
+    # Reloaded offline: the shell from the precache, the day and the pending state from IndexedDB.
+    page.reload()
+    ready(page)
+    expect(card(page, a)).to_contain_text(name_a)
+    expect(card(page, a)).to_contain_text("en attente d'envoi")
+    expect(page.locator("#pending-count")).to_have_text("4 saisie(s) en attente d'envoi")
+    expect(page.get_by_text("Hors ligne — vos saisies restent sur ce téléphone")).to_be_visible()
+
+    # Back online: sent at once, in one request.
+    go_online(context)
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    expect(page.locator("#last-sync")).to_contain_text("Dernière synchronisation :")
+    expect(page.get_by_text("Hors ligne — vos saisies restent")).to_be_hidden()
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.status == Visit.Status.DONE
+    assert timezone.localtime(a.actual_start).strftime("%H:%M") == start.strftime("%H:%M")
+    assert timezone.localtime(a.actual_end).strftime("%H:%M") == end.strftime("%H:%M")
+    assert b.status == Visit.Status.NOT_DONE and b.not_done_reason == "other"
+    notes = LiaisonNote.objects.filter(text="Hors ligne : a bien mangé ce matin.")
+    alerts = Alert.objects.filter(beneficiary=a.beneficiary, kind="fall",
+                                  description="Chute sans gravité hier soir.")
+    assert notes.count() == 1 and alerts.count() == 1
+    p.errors.clear()  # the failed requests while offline were reported in the console
+    expect(card(page, a)).to_contain_text(f"{start:%H:%M}–{end:%H:%M}")
+
+    # Replayed (the answer lost, the phone sends again): the same results, nothing twice.
+    sent = [json.loads(body) for body in bodies if body]
+    assert sent and len(sent[0]["actions"]) == 4
+    assert [x["kind"] for x in sent[0]["actions"]] == ["visit_end", "note", "alert",
+                                                       "visit_missed"]
+    again = page.evaluate("""async (body) => {
+        const r = await fetch("/hors-ligne/api/synchro/", {method: "POST",
+            headers: {"Content-Type": "application/json",
+                      "X-CSRFToken": sessionStorage.getItem("maillage-offline-csrf")},
+            body: body, credentials: "same-origin"});
+        return await r.json();
+    }""", json.dumps(sent[0]))
+    assert [r["state"] for r in again["results"]] == ["applied"] * 4
+    assert notes.count() == 1 and alerts.count() == 1
+    assert Visit.objects.get(pk=a.pk).actual_end == a.actual_end
+
+    # The coordinator sees the real times on the team's timeline.
+    from urllib.parse import quote
+
+    from maillage.visits.timeline import profession_of
+
+    coord = open_page()
+    log_in(coord, "coordinator")
+    expected = f"réalisé {start:%H:%M}–{end:%H:%M}, saisi hors ligne"
+    block = coord.page.locator(f'#tl-body a[aria-label*="{expected}"], '
+                               f'#tl-body a[title*="{expected}"], '
+                               f'#tl-body a:has-text("{expected}")')
+    base = f"/passages/equipe/?profession={quote(profession_of(a))}"
+    coord.goto(base)
+    for number in range(2, 8):
+        if block.count():
+            break
+        coord.goto(f"{base}&page={number}")
+    expect(block.first).to_be_attached()
+
+
+def test_conflict_shown_until_dismissed(demo, open_page):
+    from django.contrib.auth import get_user_model
+
+    aide, (a,) = aide_visits(1)
+    p = open_page(**PHONE)
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(card(page, a)).to_contain_text(a.beneficiary.display_name)
+    go_offline(page.context)
+    card(page, a).get_by_role("button", name=re.compile("^Réalisé")).click()
+    form = card(page, a).locator("form")
+    start = timezone.localtime(a.starts_at) + timedelta(minutes=1)
+    form.get_by_label("Arrivée").fill(start.strftime("%H:%M"))
+    form.get_by_label("Départ").fill((start + timedelta(minutes=10)).strftime("%H:%M"))
+    form.get_by_role("button", name="Enregistrer le passage").click()
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    # Meanwhile the coordination cancels the visit.
+    coordinator = get_user_model().objects.get(username="coordinator")
+    services.visit_cancel(actor=coordinator, visit=a, version=a.version)
+    go_online(page.context)
+    to_check = page.locator("#to-check")
+    expect(to_check).to_be_visible()
+    expect(to_check).to_contain_text("annulé")
+    expect(to_check).to_contain_text(a.beneficiary.display_name)
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    p.errors.clear()
+    p.check_accessibility()
+    a.refresh_from_db()
+    assert a.status == Visit.Status.CANCELLED
+    # Kept across a reload, until dismissed.
+    page.reload()
+    expect(to_check).to_contain_text("annulé")
+    to_check.get_by_role("button", name=re.compile("^J'ai compris")).click()
+    expect(to_check).to_be_hidden()
+
+
+def test_local_data_encrypted_and_wiped_at_logout(demo, open_page):
+    aide, (a, b) = aide_visits(2)
+    p = open_page(**PHONE)
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(card(page, a)).to_contain_text(a.beneficiary.display_name)
+    # A note recorded offline: sealed in « pending » too.
+    go_offline(page.context)
+    card(page, a).get_by_role("button", name=re.compile("^Transmission")).click()
+    form = card(page, a).locator("form")
+    form.get_by_role("button", name="Enregistrer la transmission").click()
+    expect(form.get_by_text("Le texte de la transmission est vide.")).to_be_visible()
+    form.get_by_label("Texte de la transmission").fill("Secret: tension basse ce matin")
+    form.get_by_role("button", name="Enregistrer la transmission").click()
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+
+    raw = page.evaluate(DUMP_IDB)
+    dump = json.loads(raw)
+    assert set(dump) == {"meta", "vault", "pending", "results"}
+    assert len(dump["vault"]["values"]) == 1 and len(dump["pending"]["values"]) == 1
+    for person in (a.beneficiary, b.beneficiary):
+        for secret in (person.display_name, person.last_name, person.address,
+                       person.commune.name):
+            assert secret not in raw, secret
+    assert "tension basse" not in raw and INSTRUCTIONS not in raw
+    # Nothing readable in the base64 of the records either (it is ciphertext).
+    for record in dump["vault"]["values"] + dump["pending"]["values"]:
+        data = base64.b64decode(record["data"]["b64"])
+        assert person.last_name.encode() not in data and b"tension" not in data
+    storage = page.evaluate("() => JSON.stringify({...localStorage})")
+    assert "maillage-offline-key" not in storage and len(json.loads(storage)) <= 1
+
+    # Without the key (a new browser session), reloaded offline: nothing personal can be read.
+    page.evaluate("() => sessionStorage.removeItem('maillage-offline-key')")
+    page.reload()
+    ready(page)
+    expect(page.get_by_text("Données chiffrées sur cet appareil")).to_be_visible()
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    assert a.beneficiary.display_name not in page.content()
+    assert b.beneficiary.display_name not in page.content()
+
+    # Back online (the key comes back from the server), then log out: everything erased.
+    go_online(page.context)
+    page.reload()
+    ready(page)
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(re.compile("/connexion/"))
+    left = page.evaluate("""async () => ({
+        dbs: (await indexedDB.databases()).map((d) => d.name),
+        caches: await caches.keys(),
+        workers: (await navigator.serviceWorker.getRegistrations()).length,
+        local: Object.keys(localStorage), session: Object.keys(sessionStorage)})""")
+    assert "maillage-offline" not in left["dbs"]
+    assert left["caches"] == [] and left["workers"] == 0
+    assert not [k for k in left["local"] + left["session"] if k.startswith("maillage-offline")]
+
+
+def test_twelve_visits_fit_in_little_storage(demo, open_page):
+    aide, visits = aide_visits(6, 6)
+    p = open_page(**PHONE)
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(page.locator("[data-visit]")).to_have_count(12)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    sizes = page.evaluate("""async () => {
+        let cache = 0;
+        for (const name of await caches.keys()) {
+            const c = await caches.open(name);
+            for (const request of await c.keys()) {
+                cache += (await (await c.match(request)).arrayBuffer()).byteLength;
+            }
+        }
+        const db = await idb.openDB("maillage-offline");
+        let records = 0;
+        for (const store of db.objectStoreNames) {
+            for (const value of await db.getAll(store)) {
+                records += value && value.data ? value.data.byteLength : 0;
+                records += JSON.stringify(value || null).length;
+            }
+        }
+        db.close();
+        const estimate = await navigator.storage.estimate();
+        return {cache, records, usage: estimate.usage};
+    }""")
+    total = sizes["cache"] + sizes["records"]
+    print(f"offline storage: cache {sizes['cache']} B + IndexedDB {sizes['records']} B = "
+          f"{total} B (navigator.storage.estimate: {sizes['usage']} B)")
+    assert total < 500_000
+
+
+def test_coordinator_is_refused_and_nothing_stored(demo, open_page):
+    p = open_page(**PHONE)
+    log_in(p, "coordinator")
+    p.goto("/hors-ligne/")
+    page = p.page
+    ready(page)
+    expect(page.get_by_text("Le mode hors ligne est réservé aux intervenant·es à domicile."))\
+        .to_be_visible()
+    p.errors[:] = [e for e in p.errors if "403" not in e]  # the refused key request
+    p.check_accessibility()
+    left = page.evaluate("""async () => ({
+        dbs: (await indexedDB.databases()).map((d) => d.name),
+        caches: await caches.keys(),
+        workers: (await navigator.serviceWorker.getRegistrations()).length,
+        local: Object.keys(localStorage), session: Object.keys(sessionStorage)})""")
+    assert left == {"dbs": [], "caches": [], "workers": 0, "local": [], "session": []}
