@@ -1,0 +1,2 @@
+/* placeholder until the client lands */
+const PRECACHE = {{ precache_json|safe }};
