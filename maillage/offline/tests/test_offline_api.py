@@ -384,3 +384,47 @@ def test_the_my_day_page_links_to_the_offline_day_for_home_care_only(client, use
     assert "Ma journée hors ligne" in visible_text(client.get(reverse("visits:my_day")))
     client.force_login(users["activity_leader"])
     assert "Ma journée hors ligne" not in visible_text(client.get(reverse("visits:my_day")))
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="Two requests at once need a server database (SQLite serialises "
+                           "writers: the sequential resend above covers it).")
+def test_two_sends_at_once_apply_the_action_once(transactional_db, crt_a, users):
+    import threading
+
+    from django.db import connection as main_connection
+    from django.test import Client
+
+    aide = users["care_aide"]
+    b = shared_file(crt_a, aide)
+    v = visit(b, aide, starts_at=NOW() - timedelta(minutes=50))
+    first = Client()
+    first.force_login(aide)
+    device = _device(first)["device"]
+    left = NOW() - timedelta(minutes=1)
+    actions = [_action("visit_end", visit_=v, at=left,
+                       start=(left - timedelta(minutes=30)).isoformat(), end=left.isoformat()),
+               _action("note", person=b, at=left, category="care", visibility="team",
+                       text="Pansement refait")]
+    answers, barrier = [], threading.Barrier(2)
+
+    def send():
+        from django.db import connection
+
+        client = Client()
+        client.force_login(aide)
+        barrier.wait()
+        answers.append(_sync(client, device, actions).json()["results"])
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    main_connection.close()
+    assert answers[0] == answers[1]
+    assert [r["state"] for r in answers[0]] == ["applied", "applied"]
+    assert LiaisonNote.objects.filter(text="Pansement refait").count() == 1
+    assert SyncedAction.objects.count() == 2
+    assert Visit.objects.get(pk=v.pk).version == 2
