@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "maillage.regional",
     "maillage.interop",
     "maillage.rounds",
+    "maillage.offline",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("coordination/", include("maillage.care.urls")),
     path("passages/", include("maillage.visits.urls")),
     path("tournees/", include("maillage.rounds.urls")),
+    path("hors-ligne/", include("maillage.offline.urls")),
     path("astreinte/", include("maillage.oncall.urls")),
     path("portail/", include("maillage.portal.urls")),
     path("chambres/", include("maillage.lodging.urls")),

@@ -66,6 +66,7 @@ class Perm(StrEnum):
     VISIT_PLAN = "visit.plan"
     VISIT_TRACE = "visit.trace"
     VISIT_TEAM = "visit.team"
+    VISIT_OFFLINE = "visit.offline"
     ROUNDS_PLAN = "rounds.plan"
     ONCALL_RESPOND = "oncall.respond"
     ONCALL_ROTA_VIEW = "oncall.rota.view"
@@ -211,6 +212,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.VISIT_PLAN: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, Role.NURSE}),
     Perm.VISIT_TRACE: (CRT_TEAM - {Role.ADMIN_STAFF}) | {Role.PARTNER},
     Perm.VISIT_TEAM: CRT_TEAM,
+    # The day kept on the phone without network (maillage.offline): home care only — the nurses
+    # and care aides who go from home to home; never the office, partners or the portal.
+    Perm.VISIT_OFFLINE: frozenset({Role.NURSE, Role.CARE_AIDE}),
     # « Optimiser les tournées »: the whole team's day, by those who plan it.
     Perm.ROUNDS_PLAN: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # On-call service (astreinte): who answers calls and uses the on-call screen; the rota;

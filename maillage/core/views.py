@@ -23,6 +23,7 @@ from . import home as home_registry
 from .access import login_only, public, require
 from .audit import audit_log
 from .csvexport import csv_streaming_response
+from .discovery import app_modules
 from .errors import DomainError
 from .forms import (
     AUDIT_EXPORT_FIELDS,
@@ -75,8 +76,17 @@ class LogoutView(auth_views.LogoutView):
         method = getattr(settings, "OIDC_OP_LOGOUT_URL_METHOD", "")
         if method and request.user.is_authenticated:
             provider_logout = import_string(method)(request)
+        # What ends with the session in each app (the offline day's device keys), before the
+        # session that names them is flushed.
+        for module in app_modules("session_end"):
+            module.on_logout(request)
         response = super().post(request, *args, **kwargs)
-        return HttpResponseRedirect(provider_logout) if provider_logout else response
+        if provider_logout:
+            response = HttpResponseRedirect(provider_logout)
+        # The browser forgets what this origin stored (the offline day, its service worker,
+        # cached pages): the next person on this device finds nothing.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 login_view = public(LoginView.as_view())

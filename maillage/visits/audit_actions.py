@@ -15,6 +15,7 @@ class VisitAction(models.TextChoices):
     VISIT_CANCELLED = "visit.cancelled", "Passage annulé"
     VISIT_VIEWED = "visit.viewed", "Consultation d'un passage"
     VISIT_FORM_OPENED = "visit.form_opened", "Ouverture du formulaire d'un passage (lecture)"
+    VISIT_STARTED = "visit.started", "Passage : arrivée notée"
     VISIT_DONE = "visit.done", "Passage tracé : réalisé"
     VISIT_NOT_DONE = "visit.not_done", "Passage tracé : non réalisé"
     VISITS_VIEWED = "visits.viewed", "Consultation du planning des passages"

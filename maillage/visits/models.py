@@ -192,6 +192,9 @@ class Visit(TenantModel, VersionedModel, Actor):
     #: around its planned time, for the rounds. Absolute, so that a visit moved keeps it.
     window_start = models.DateTimeField("au plus tôt", null=True, blank=True)
     window_end = models.DateTimeField("au plus tard", null=True, blank=True)
+    #: Traced on the phone without network and synchronised later (``maillage.offline``): its
+    #: times are those the professional recorded on the spot.
+    traced_offline = models.BooleanField("saisi hors ligne", default=False)
 
     class Meta:
         verbose_name = "passage"
@@ -225,6 +228,31 @@ class Visit(TenantModel, VersionedModel, Actor):
     @property
     def is_traced(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.NOT_DONE)
+
+
+class VisitTask(TenantModel):
+    """What became of one action of the plan during a visit (« fait », or not and why), as the
+    professional ticked it when tracing the visit."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="tasks")
+    action = models.ForeignKey("care.PlannedAction", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+", verbose_name="action du plan")
+    #: The action's wording when the visit was traced (the plan changes; the trace does not).
+    description = models.CharField("action", max_length=300)
+    done = models.BooleanField("faite")
+    reason = models.CharField("pourquoi pas", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "action du plan lors d'un passage"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "action"], name="visit_task_once"),
+            models.CheckConstraint(condition=Q(done=True) | ~Q(reason=""),
+                                   name="visit_task_reason_when_not_done"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
 
 
 class CalendarToken(models.Model):

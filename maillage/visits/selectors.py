@@ -85,6 +85,13 @@ def my_day(*, crt, user, roles, day: date) -> list[Visit]:
     return visits
 
 
+def tasks_done(*, visit: Visit) -> list:
+    """What became of the plan's actions during this visit (ticked when tracing it)."""
+    from .models import VisitTask
+
+    return list(VisitTask.objects.filter(visit=visit).order_by("id"))
+
+
 def in_range(qs: QuerySet[Visit], start: date, days: int) -> list[Visit]:
     begin, _ = day_bounds(start)
     end, _ = day_bounds(start + timedelta(days=days))

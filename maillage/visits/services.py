@@ -17,7 +17,7 @@ from maillage.core.models import Membership
 from maillage.core.selectors import is_team_member
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import CalendarToken, Visit, VisitSeries
+from .models import CalendarToken, Visit, VisitSeries, VisitTask
 
 #: Occurrences of a series are created this far ahead; ``visits_tick`` keeps the horizon moving.
 HORIZON_DAYS = 56
@@ -620,10 +620,87 @@ def _check_traceable(visit: Visit, now: datetime) -> None:
 
 
 @transaction.atomic
+def visit_mark_started(*, actor, visit: Visit, version: int, actual_start: datetime) -> Visit:
+    """The professional arrived (« Arrivée », on the phone): the visit stays planned, with its
+    arrival time, until it is traced. A second arrival keeps the first."""
+    now = timezone.now()
+    _check_traceable(visit, now)
+    if visit.status != Visit.Status.PLANNED:
+        raise DomainError("Ce passage est déjà tracé.")
+    if actual_start > now + timedelta(minutes=5):
+        raise DomainError("Cette heure d'arrivée est dans le futur.", field="actual_start")
+    if visit.actual_start is not None:
+        return visit
+    visit.actual_start, visit.updated_by = actual_start, actor
+    save_versioned(visit, actor=actor, version=version, fields=["actual_start"])
+    audit_log(actor=actor, action="visit.started", obj=visit, beneficiary=visit.beneficiary)
+    return visit
+
+
+def tasks_of(visits) -> dict[int, list]:
+    """The plan's actions each visit carries out, from the plan in force of each person: the
+    action the visit's series was planned from; otherwise the actions given to the visit's
+    professional (of the visit's service, when the action names one) that run on that day."""
+    from maillage.care.models import PlannedAction
+    from maillage.care.selectors import plans_in_force
+
+    visits = list(visits)
+    if not visits:
+        return {}
+    people = {v.beneficiary_id for v in visits}
+    actions = list(PlannedAction.objects.filter(
+        version__in=plans_in_force().filter(plan__beneficiary_id__in=people))
+        .select_related("version__plan").order_by("position", "id"))
+    by_person: dict[int, list] = {}
+    for a in actions:
+        by_person.setdefault(a.version.plan.beneficiary_id, []).append(a)
+    series_action = dict(VisitSeries.objects.filter(
+        pk__in={v.series_id for v in visits if v.series_id}, planned_action__isnull=False)
+        .values_list("pk", "planned_action_id"))
+    result = {}
+    for v in visits:
+        day = timezone.localtime(v.starts_at).date()
+        own = by_person.get(v.beneficiary_id, [])
+        chosen = [a for a in own if a.pk == series_action.get(v.series_id)]
+        if not chosen:
+            chosen = [a for a in own
+                      if ((v.staff_id and a.staff_id == v.staff_id)
+                          or (v.professional_id and a.professional_id == v.professional_id))
+                      and (a.service_id is None or a.service_id == v.service_id)
+                      and (a.start_date is None or a.start_date <= day)
+                      and (a.end_date is None or a.end_date >= day)]
+        result[v.pk] = chosen
+    return result
+
+
+def _record_tasks(*, actor, visit: Visit, tasks: list[dict]) -> None:
+    """``tasks``: ``{"action": PlannedAction, "done": bool, "reason": str}`` for actions of
+    this visit (``tasks_of``); an action not done needs its reason."""
+    allowed = {a.pk: a for a in tasks_of([visit]).get(visit.pk, [])}
+    rows = []
+    for task in tasks:
+        action = task["action"]
+        if action.pk not in allowed:
+            raise DomainError("Cette action ne fait pas partie du plan pour ce passage.",
+                              field="tasks")
+        reason = (task.get("reason") or "").strip()
+        if not task["done"] and not reason:
+            raise DomainError(f"Dites pourquoi « {action.description} » n'a pas été faite.",
+                              field="tasks")
+        rows.append(VisitTask(crt=visit.crt, visit=visit, action=action,
+                              description=action.description, done=bool(task["done"]),
+                              reason="" if task["done"] else reason[:300],
+                              created_by=actor, updated_by=actor))
+    VisitTask.objects.filter(visit=visit).delete()
+    VisitTask.objects.bulk_create(rows)
+
+
+@transaction.atomic
 def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: datetime,
                     actual_end: datetime, report: str = "", note_text: str = "",
                     note_category: str = "general", note_visibility: str = "team",
-                    access=None) -> Visit:
+                    access=None, tasks: list[dict] | None = None,
+                    offline: bool = False) -> Visit:
     now = timezone.now()
     _check_traceable(visit, now)
     if actual_end <= actual_start:
@@ -638,10 +715,14 @@ def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: d
     visit.report, visit.not_done_reason = report.strip(), ""
     visit.traced_at, visit.traced_by, visit.updated_by = now, actor, actor
     visit.detached = visit.series_id is not None
+    visit.traced_offline = offline
     save_versioned(visit, actor=actor, version=version,
                    fields=["status", "actual_start", "actual_end", "report", "not_done_reason",
-                           "traced_at", "traced_by", "detached"])
-    audit_log(actor=actor, action="visit.done", obj=visit, beneficiary=visit.beneficiary)
+                           "traced_at", "traced_by", "detached", "traced_offline"])
+    if tasks is not None:
+        _record_tasks(actor=actor, visit=visit, tasks=tasks)
+    audit_log(actor=actor, action="visit.done", obj=visit, beneficiary=visit.beneficiary,
+              details={"saisi hors ligne": True} if offline else None)
     if note_text.strip():
         from maillage.care.services import note_add
 
@@ -652,7 +733,7 @@ def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: d
 
 @transaction.atomic
 def visit_mark_not_done(*, actor, visit: Visit, version: int, reason: str,
-                        comment: str = "") -> Visit:
+                        comment: str = "", offline: bool = False) -> Visit:
     now = timezone.now()
     _check_traceable(visit, now)
     if reason not in Visit.NotDoneReason.values:
@@ -664,9 +745,11 @@ def visit_mark_not_done(*, actor, visit: Visit, version: int, reason: str,
     visit.actual_start = visit.actual_end = None
     visit.traced_at, visit.traced_by, visit.updated_by = now, actor, actor
     visit.detached = visit.series_id is not None
+    visit.traced_offline = offline
     save_versioned(visit, actor=actor, version=version,
                    fields=["status", "not_done_reason", "report", "actual_start", "actual_end",
-                           "traced_at", "traced_by", "detached"])
+                           "traced_at", "traced_by", "detached", "traced_offline"])
+    VisitTask.objects.filter(visit=visit).delete()
     audit_log(actor=actor, action="visit.not_done", obj=visit, beneficiary=visit.beneficiary,
               details={"motif": visit.get_not_done_reason_display()})
     if reason not in NO_ALERT_REASONS and visit.missed_alert_id is None:

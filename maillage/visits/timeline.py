@@ -54,7 +54,8 @@ class Rule:
 #: The columns the timeline reads (``QuerySet.only``): a day of 1,000 visits loads fast.
 FIELDS = (
     "public_id", "crt_id", "series_id", "status", "version", "starts_at", "ends_at", "place",
-    "beneficiary__used_name", "beneficiary__birth_name", "beneficiary__used_first_name",
+    "actual_start", "actual_end", "traced_offline", "beneficiary__used_name",
+    "beneficiary__birth_name", "beneficiary__used_first_name",
     "beneficiary__first_name", "beneficiary__commune__name",
     "beneficiary__commune__travel_minutes", "service__name",
     "staff__public_id", "staff__first_name", "staff__last_name", "staff__username",
@@ -245,13 +246,21 @@ def _lanes(blocks: list[dict]) -> int:
 
 def _block(v: Visit, day: date, *, url, overlaps, travel) -> dict:
     start, end = timezone.localtime(v.starts_at), timezone.localtime(v.ends_at)
-    first = max(0, _minutes(v.starts_at, day))
-    last = min(SLOTS * SLOT_MINUTES, _minutes(v.ends_at, day))
+    state = v.status
+    # A visit done is drawn where it happened (its real times, from the phone when traced
+    # offline); the planned times stay in its label.
+    real = state == Visit.Status.DONE and v.actual_start and v.actual_end
+    first = max(0, _minutes(v.actual_start if real else v.starts_at, day))
+    last = min(SLOTS * SLOT_MINUTES, _minutes(v.actual_end if real else v.ends_at, day))
     slot = min(first // SLOT_MINUTES, SLOTS - 1)
     span = max(1, min(SLOTS - slot, -(-(last - slot * SLOT_MINUTES) // SLOT_MINUTES)))
-    state = v.status
     parts = [f"{start:%H:%M}–{end:%H:%M}", v.beneficiary.display_name, v.label,
              STATE_LABELS[state]]
+    if real:
+        parts[-1] += (f" {timezone.localtime(v.actual_start):%H:%M}–"
+                      f"{timezone.localtime(v.actual_end):%H:%M}")
+    if v.is_traced and v.traced_offline:
+        parts.append("saisi hors ligne")
     overlap = v.pk in overlaps
     if overlap:
         parts.append("chevauchement")

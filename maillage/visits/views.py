@@ -297,6 +297,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         "day": day, "visits": visits, "today": timezone.localdate(),
         "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
         "left": sum(1 for v in visits if v.status == Visit.Status.PLANNED),
+        "can_offline": has_permission(request.roles, "visit.offline"),
     })
 
 
@@ -324,6 +325,7 @@ def detail(request: HttpRequest, visit_id) -> HttpResponse:
               beneficiary=visit.beneficiary)
     return render(request, "visits/detail.html", {
         "v": visit, "b": visit.beneficiary, "overlaps": overlaps,
+        "tasks": selectors.tasks_done(visit=visit),
         "can_plan": has_permission(request.roles, "visit.plan"),
         "can_trace": services.may_trace(user=request.user, roles=request.roles, visit=visit),
     })

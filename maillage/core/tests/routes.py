@@ -569,12 +569,24 @@ def _staff(beneficiary):
 #: each CRT its own figures and records, so another CRT's user gets their own page, not a 404
 #: (``test_tenancy`` checks that and that an unknown value answers 404; that no other CRT's
 #: record appears is tested in ``steering/tests/test_dashboard.py``).
+def _offline_device(crt, user, roles):
+    from maillage.offline.models import Device
+
+    owner = user if user is not None else _any_user(crt)
+    return {"device_id": Device.objects.create(crt=crt, user=owner).public_id}
+
+
+OBJECT_ROUTES.update({
+    "offline:day": _offline_device,
+    "offline:device_state": _offline_device,
+})
+
 CRT_NEUTRAL_ROUTES = {"steering:indicator", "steering:indicator_records",
                       "interop:unknown_type", "interop:unknown_read"}
 
 #: Routes that only accept POST (GET answers 405 whoever asks).
 POST_ONLY = {
-    "rounds:apply",
+    "rounds:apply", "offline:register", "offline:sync",
     "care:prescription_cancel",
     "core:logout", "admissions:link_file", "care:domains_install", "care:plan_start",
     "care:plan_add_item", "care:plan_remove_item", "care:plan_validate",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OfflineConfig(AppConfig):
+    name = "maillage.offline"
+    verbose_name = "Journée hors ligne"

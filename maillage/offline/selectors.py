@@ -1,0 +1,142 @@
+"""Reads of the offline day: the device of a user, and the day's data a phone keeps.
+
+What may go on the phone is decided by the file's access policy (``beneficiaries.access``), one
+person at a time: the key-box code only with the ``key_box`` face, allergies and health notes
+only with the ``health`` face, the notebook only with the ``liaison`` face."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from maillage.beneficiaries.access import beneficiaries_for
+from maillage.beneficiaries.models import MedicalRecord
+from maillage.care.models import Alert, LiaisonNote
+from maillage.visits import selectors as visit_selectors
+from maillage.visits.models import Visit
+from maillage.visits.services import tasks_of
+
+from .models import Device
+
+#: How long the phone keeps a day's data (issue 18: at most 36 hours).
+MAX_AGE = timedelta(hours=36)
+#: The last notes of the notebook a phone keeps for each person.
+NOTES_KEPT = 5
+#: Today and tomorrow.
+DAYS = 2
+
+
+def device_of(*, crt, user, public_id) -> Device | None:
+    """The user's device named ``public_id`` in ``crt``, erased ones included (None: unknown,
+    malformed or someone else's)."""
+    try:
+        return Device.objects.filter(crt=crt, user=user, public_id=public_id).first()
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def _iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def day_visits(*, crt, user, roles, today: date) -> list[Visit]:
+    """The user's visits of today and tomorrow (not cancelled), whole rows with what the phone
+    shows, by start time."""
+    ids = [v.pk for i in range(DAYS) for v in visit_selectors.my_day(
+        crt=crt, user=user, roles=roles, day=today + timedelta(days=i))]
+    return list(Visit.objects.filter(pk__in=ids)
+                .select_related("beneficiary__commune", "service").order_by("starts_at", "id"))
+
+
+def _person(b, faces: dict, medical: dict, notes: list) -> dict:
+    record = medical.get(b.pk)
+    return {
+        "name": b.display_name,
+        "address": b.address,
+        "commune": b.commune.name if b.commune_id else "",
+        "phone": b.phone,
+        "access_notes": b.access_notes,
+        "key_box": (b.key_box_code or "") if b.pk in faces["key_box"] and b.has_key_box
+        else None,
+        "allergies": (record.allergies_summary if record else "non renseignées")
+        if b.pk in faces["health"] else None,
+        "notes": [{"at": _iso(n.created_at), "author": n.author.get_full_name(),
+                   "category": n.get_category_display(), "text": n.text} for n in notes],
+    }
+
+
+def _last_notes(ids: set, *, health: set) -> dict[int, list]:
+    """The last ``NOTES_KEPT`` notes of each person, health-only ones only where the health face
+    is granted: one query, ranked by the database."""
+    rank = Window(RowNumber(), partition_by=[F("beneficiary_id")],
+                  order_by=[F("created_at").desc(), F("id").desc()])
+    notes = (LiaisonNote.objects.filter(beneficiary_id__in=ids)
+             .filter(Q(beneficiary_id__in=health) | ~Q(visibility=LiaisonNote.Visibility.HEALTH))
+             .select_related("author").annotate(rank=rank).filter(rank__lte=NOTES_KEPT)
+             .order_by("beneficiary_id", "-created_at", "-id"))
+    by_person: dict[int, list] = {pk: [] for pk in ids}
+    for note in notes:
+        by_person[note.beneficiary_id].append(note)
+    return by_person
+
+
+def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, list]:
+    """The day a phone keeps, and the people in it with what was read of each (for the audit):
+    ``(bundle, [(beneficiary, {"passages": n, ...})])``. What each person's entry holds is
+    decided by the file policy's querysets (one query per face, whatever the number of
+    people)."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    visits = day_visits(crt=crt, user=user, roles=roles, today=today)
+    people = {}
+    for v in visits:
+        people.setdefault(v.beneficiary_id, v.beneficiary)
+    faces = {face: set(beneficiaries_for(face, crt=crt, user=user, roles=roles)
+                       .filter(pk__in=list(people)).values_list("pk", flat=True))
+             for face in ("key_box", "health", "liaison")} if people else {
+        "key_box": set(), "health": set(), "liaison": set()}
+    medical = {m.beneficiary_id: m for m in MedicalRecord.objects.filter(
+        beneficiary_id__in=faces["health"])}
+    notes = _last_notes(faces["liaison"], health=faces["health"]) if faces["liaison"] else {}
+    tasks = tasks_of(visits)
+    health = bool(faces["health"])
+    bundle = {
+        "generated_at": _iso(now),
+        "expires_at": _iso(now + MAX_AGE),
+        "user": user.get_full_name() or user.username,
+        "days": [{"date": (today + timedelta(days=i)).isoformat(),
+                  "title": date_format(today + timedelta(days=i), "l j F Y")}
+                 for i in range(DAYS)],
+        "choices": {
+            "not_done_reasons": Visit.NotDoneReason.choices,
+            "note_categories": LiaisonNote.Category.choices,
+            "note_visibilities": [c for c in LiaisonNote.Visibility.choices
+                                  if health or c[0] != LiaisonNote.Visibility.HEALTH],
+            "alert_kinds": [c for c in Alert.Kind.choices
+                            if c[0] not in (Alert.Kind.MISSED_VISIT, Alert.Kind.VITAL_SIGN)],
+            "alert_severities": Alert.Severity.choices,
+        },
+        "visits": [{
+            "id": str(v.public_id), "version": v.version,
+            "date": timezone.localtime(v.starts_at).date().isoformat(),
+            "start": _iso(v.starts_at), "end": _iso(v.ends_at),
+            "status": v.status, "status_label": v.get_status_display(),
+            "actual_start": _iso(v.actual_start), "actual_end": _iso(v.actual_end),
+            "label": v.label, "place": v.place, "instructions": v.instructions,
+            "two_person": v.two_person, "person": str(v.beneficiary.public_id),
+            "tasks": [{"id": str(a.public_id), "text": a.description}
+                      for a in tasks.get(v.pk, [])],
+        } for v in visits],
+        "people": {str(b.public_id): _person(b, faces, medical, notes.get(pk, []))
+                   for pk, b in people.items()},
+    }
+    read = [(b, {"passages": sum(1 for v in visits if v.beneficiary_id == pk),
+                 "code de la boîte à clés": bundle["people"][str(b.public_id)]["key_box"]
+                 is not None,
+                 "allergies": pk in faces["health"],
+                 "transmissions": len(notes.get(pk, []))})
+            for pk, b in people.items()]
+    return bundle, read
