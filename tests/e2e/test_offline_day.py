@@ -197,10 +197,9 @@ def test_offline_journey(demo, open_page):
 
     coord = open_page()
     log_in(coord, "coordinator")
-    expected = f"réalisé {start:%H:%M}–{end:%H:%M}, saisi hors ligne"
-    block = coord.page.locator(f'#tl-body a[aria-label*="{expected}"], '
-                               f'#tl-body a[title*="{expected}"], '
-                               f'#tl-body a:has-text("{expected}")')
+    # The block's label: « … · réalisé 08:04–08:25 · saisi hors ligne ».
+    block = coord.page.locator("#tl-body a", has_text=re.compile(
+        rf"réalisé {start:%H:%M}–{end:%H:%M}\b.*saisi hors ligne"))
     base = f"/passages/equipe/?profession={quote(profession_of(a))}"
     coord.goto(base)
     for number in range(2, 8):

@@ -23,9 +23,11 @@ workbox.precaching.cleanupOutdatedCaches();
 // the install-time request (or none) would miss the cache. The precached files hold nothing that
 // depends on the language: looked up by URL alone.
 workbox.precaching.addPlugins([{
-  cacheKeyWillBeUsed: async ({request, mode}) => (mode === "read" ? new Request(request.url) : request)
+  cacheKeyWillBeUsed: async ({request, mode}) =>
+    (mode === "read" ? new Request(request.url) : request)
 }]);
-workbox.precaching.precacheAndRoute({{ precache_json|safe }}, {ignoreURLParametersMatching: [/.*/]});
+workbox.precaching.precacheAndRoute({{ precache_json|safe }},
+                                    {ignoreURLParametersMatching: [/.*/]});
 
 // The shell answers every navigation to /hors-ligne/ (with or without a query), even offline.
 workbox.routing.registerRoute(new workbox.routing.NavigationRoute(

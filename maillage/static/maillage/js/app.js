@@ -9,6 +9,46 @@
       event.preventDefault();
     }
   });
+  // Logging out erases the offline day (« Ma journée hors ligne »): warn when some of its
+  // actions are still waiting to be sent. The store is only counted (its records are
+  // encrypted); a database that does not exist is not created.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var logout = /\/deconnexion\/$/.test(form.getAttribute("action") || "");
+    if (!logout || event.defaultPrevented || form.dataset.offlineChecked || !window.indexedDB ||
+        !indexedDB.databases) {
+      return;
+    }
+    event.preventDefault();
+    indexedDB.databases().then(function (list) {
+      if (!list.some(function (d) { return d.name === "maillage-offline"; })) {
+        return 0;
+      }
+      return new Promise(function (resolve) {
+        var open = indexedDB.open("maillage-offline");
+        open.onerror = function () { resolve(0); };
+        open.onsuccess = function () {
+          var db = open.result;
+          if (!db.objectStoreNames.contains("pending")) {
+            db.close();
+            resolve(0);
+            return;
+          }
+          var count = db.transaction("pending").objectStore("pending").count();
+          count.onsuccess = function () { db.close(); resolve(count.result); };
+          count.onerror = function () { db.close(); resolve(0); };
+        };
+      });
+    }).catch(function () { return 0; }).then(function (n) {
+      if (n > 0 && !window.confirm(n + " saisie(s) de « Ma journée hors ligne » ne sont pas " +
+                                   "encore envoyées et seront perdues. " +
+                                   "Se déconnecter quand même ?")) {
+        return;
+      }
+      form.dataset.offlineChecked = "1";
+      form.submit();
+    });
+  });
   // Selects with data-autosubmit submit their form when changed (the button stays for no-JS).
   document.addEventListener("change", function (event) {
     var target = event.target;
