@@ -154,6 +154,8 @@
                                    text: v.status_label}));
     if (v.status === "done" && v.actual_start && v.actual_end) {
       serverState.append(" " + hhmm(v.actual_start) + "–" + hhmm(v.actual_end));
+    } else if (v.status === "planned" && v.actual_start) {
+      serverState.append(" — arrivé·e à " + hhmm(v.actual_start));
     }
     body.append(serverState);
     var localText = null;
@@ -186,7 +188,7 @@
     var formSlot = h("div", {class: "visit-form-slot"});
     var buttons = h("div", {class: "d-flex flex-wrap gap-2 mb-2"});
     if (v.status === "planned" && !mine.done && !mine.missed) {
-      if (!mine.arrived) {
+      if (!mine.arrived && !v.actual_start) {
         buttons.append(h("button", {type: "button", class: "btn btn-primary flex-fill",
                                     onclick: function () { recordArrival(v); }},
                          "Arrivée", h("span", {class: "visually-hidden", text: ctx})));
