@@ -12,6 +12,8 @@ workbox.loadModule("workbox-routing");
 workbox.loadModule("workbox-strategies");
 workbox.loadModule("workbox-precaching");
 
+// The shell and every static file it references, each with the hash of its content.
+const PRECACHE = {{ precache_json|safe }};
 const SHELL_URL = "{% url 'offline:app' %}";
 const MANIFEST_URL = "{% url 'offline:manifest' %}";
 
@@ -26,8 +28,7 @@ workbox.precaching.addPlugins([{
   cacheKeyWillBeUsed: async ({request, mode}) =>
     (mode === "read" ? new Request(request.url) : request)
 }]);
-workbox.precaching.precacheAndRoute({{ precache_json|safe }},
-                                    {ignoreURLParametersMatching: [/.*/]});
+workbox.precaching.precacheAndRoute(PRECACHE, {ignoreURLParametersMatching: [/.*/]});
 
 // The shell answers every navigation to /hors-ligne/ (with or without a query), even offline.
 workbox.routing.registerRoute(new workbox.routing.NavigationRoute(

@@ -674,7 +674,8 @@
     }
     var csrf = sessionStorage.getItem(CSRF_ITEM) || "";
     await wipe(true);
-    form.querySelector("[name=csrfmiddlewaretoken]").value = csrf;
+    // The token is the session's (from the key's answer): never in the cached shell.
+    form.append(h("input", {type: "hidden", name: "csrfmiddlewaretoken", value: csrf}));
     form.submit();
   }
 
