@@ -353,3 +353,37 @@ def test_coordinator_is_refused_and_nothing_stored(demo, open_page):
         local: Object.keys(localStorage), session: Object.keys(sessionStorage)})""")
     assert left["dbs"] == [] and left["caches"] == [] and left["workers"] == 0
     assert not [k for k in left["local"] + left["session"] if k.startswith("maillage-offline")]
+
+
+def test_logout_warns_while_actions_wait(demo, open_page):
+    aide, (a,) = aide_visits(1)
+    p = open_page(**PHONE)
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(card(page, a)).to_contain_text(a.beneficiary.display_name)
+    # The network is there, but the sending fails: the action waits.
+    page.context.route("**/hors-ligne/api/synchro/", lambda route: route.abort("failed"))
+    card(page, a).get_by_role("button", name=re.compile("^Arrivée")).click()
+    expect(card(page, a)).to_contain_text("Arrivé·e à")
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+
+    def logout(accept: bool) -> str:
+        with page.expect_event("dialog") as shown:
+            page.get_by_role("button", name=re.compile("Se déconnecter")).click()
+        dialog = shown.value
+        message = dialog.message
+        dialog.accept() if accept else dialog.dismiss()
+        return message
+
+    # In the app: one more try, then a warning; declined, nothing is erased.
+    assert logout(False).startswith("1 saisie(s) ne sont pas encore envoyées")
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    expect(card(page, a)).to_contain_text("Arrivé·e à")
+    # Anywhere else in Maillage (base.html's logout form): the same warning, from the count only.
+    p.goto("/")
+    page.get_by_role("button", name="Ouvrir le menu").click()  # a phone: the menu is folded
+    assert "Ma journée hors ligne" in logout(False)
+    page.wait_for_timeout(300)
+    assert page.url == p.base_url + "/"
+    assert logout(True).startswith("1 saisie(s)")
+    page.wait_for_url(re.compile("/connexion/"))
