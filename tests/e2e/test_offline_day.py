@@ -366,6 +366,19 @@ def test_logout_warns_while_actions_wait(demo, open_page):
     card(page, a).get_by_role("button", name=re.compile("^Arrivée")).click()
     expect(card(page, a)).to_contain_text("Arrivé·e à")
     expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    # The session expires (the API answers with a redirect to the login page): said, and
+    # everything kept — the day on screen, the action waiting; sent after a new login.
+    page.context.clear_cookies()
+    page.reload()
+    ready(page)
+    expect(page.get_by_text("Votre session a expiré : reconnectez-vous")).to_be_visible()
+    expect(card(page, a)).to_contain_text("Arrivé·e à")
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    p.errors.clear()  # the failed sends, reported in the console
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(card(page, a)).to_contain_text("Arrivé·e à")
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
 
     def logout(accept: bool) -> str:
         with page.expect_event("dialog") as shown:

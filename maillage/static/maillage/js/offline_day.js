@@ -432,7 +432,7 @@
       var startAt = isoLocal(combine(v.date, start.value));
       var endAt = isoLocal(combine(v.date, end.value));
       var actions = [{
-        kind: "visit_end", visit: v.id, at: now,
+        kind: "visit_end", visit: v.id, person: v.person, at: now,
         data: {start: startAt, end: endAt, report: report.value.trim(),
                tasks: taskRows.map(function (r) {
                  return {id: r.task.id, done: r.box.checked,
@@ -475,7 +475,7 @@
         comment.focus();
         return;
       }
-      record([{kind: "visit_missed", visit: v.id, at: isoLocal(new Date()),
+      record([{kind: "visit_missed", visit: v.id, person: v.person, at: isoLocal(new Date()),
                data: {reason: reason.value, comment: comment.value.trim()}}], v);
     });
     return form;
@@ -522,7 +522,8 @@
   }
 
   function recordArrival(v) {
-    record([{kind: "visit_start", visit: v.id, at: isoLocal(new Date()), data: {}}], v);
+    record([{kind: "visit_start", visit: v.id, person: v.person, at: isoLocal(new Date()),
+             data: {}}], v);
   }
 
   // What the user typed, in words, kept (encrypted) with the action for « À vérifier ».
