@@ -334,6 +334,27 @@ def test_twelve_visits_fit_in_little_storage(demo, open_page):
     print(f"offline storage: cache {sizes['cache']} B + IndexedDB {sizes['records']} B = "
           f"{total} B (navigator.storage.estimate: {sizes['usage']} B)")
     assert total < 500_000
+    # More than 36 hours later (the record's expiry moved back), offline: the day is deleted,
+    # not shown.
+    page.evaluate("""async () => {
+        const db = await idb.openDB("maillage-offline");
+        const record = await db.get("vault", "day");
+        record.expires_at = new Date(Date.now() - 60000).toISOString();
+        await db.put("vault", record, "day");
+        db.close();
+    }""")
+    go_offline(page.context)
+    page.reload()
+    ready(page)
+    expect(page.get_by_text("Les données de la journée ont plus de 36 heures")).to_be_visible()
+    expect(page.locator("[data-visit]")).to_have_count(0)
+    assert visits[0].beneficiary.display_name not in page.content()
+    assert page.evaluate("""async () => {
+        const db = await idb.openDB("maillage-offline");
+        const n = await db.count("vault");
+        db.close();
+        return n;
+    }""") == 0
 
 
 def test_coordinator_is_refused_and_nothing_stored(demo, open_page):
