@@ -27,6 +27,7 @@
   var bundle = null;         // the decrypted day, in memory only
   var pendingItems = [];     // [{key, action, summary}] decrypted, in memory only
   var syncing = null;        // the running sync (never two at once)
+  var syncAgain = false;
   var lastRequestFailed = false;
   var sessionExpired = false;
   var view = window.MaillageOfflineDay;
@@ -356,15 +357,21 @@
 
   // ---------------------------------------------------------------- sync
 
+  // One sync at a time; asked again meanwhile (a new action), it runs once more after.
   function sync() {
     if (syncing) {
+      syncAgain = true;
       return syncing;
     }
+    root.dataset.syncing = "1";
     syncing = doSync().finally(function () {
       syncing = null;
       root.dataset.syncing = "";
+      if (syncAgain) {
+        syncAgain = false;
+        sync();
+      }
     });
-    root.dataset.syncing = "1";
     return syncing;
   }
 
@@ -645,6 +652,7 @@
         return;
       }
       sessionExpired = false;
+      say("");
       registerServiceWorker();
     }
     sync();
