@@ -309,6 +309,27 @@ def test_twelve_visits_fit_in_little_storage(demo, open_page):
     log_in(p, "care_aide")
     page = open_day(p)
     expect(page.locator("[data-visit]")).to_have_count(12)
+    # The forms and a person's useful information, open, pass axe too.
+    first = page.locator("[data-visit]").first
+    first.get_by_role("button", name=re.compile("^Réalisé")).click()
+    first.locator("details summary").click()
+    expect(first.get_by_label("Ce qui a été fait")).to_be_visible()
+    # Recorded and sent at once: the day is drawn again, the forms opened meanwhile stay.
+    first.get_by_role("button", name="Enregistrer le passage").click()
+    second = page.locator("[data-visit]").nth(1)
+    second.get_by_role("button", name=re.compile("^Non réalisé")).click()
+    second.get_by_role("button", name="Enregistrer").click()
+    expect(second.get_by_text("Choisissez le motif.")).to_be_visible()
+    third = page.locator("[data-visit]").nth(2)
+    third.get_by_role("button", name=re.compile("^Alerte")).click()
+    p.check_accessibility()
+    third.get_by_label("Description de l'alerte").fill("Frigo vide")
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    expect(first).to_contain_text("Réalisé")
+    expect(second.get_by_text("Choisissez le motif.")).to_be_visible()
+    expect(third.get_by_label("Description de l'alerte")).to_have_value("Frigo vide")
+    third.get_by_role("button", name="Annuler").click()
+    expect(third.locator("form")).to_have_count(0)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     sizes = page.evaluate("""async () => {
         let cache = 0;

@@ -101,7 +101,20 @@
     return {visits: byVisit, people: byPerson};
   }
 
+  // Redrawn after each sync: a form being filled in and the open « Informations utiles » are
+  // carried over to the new cards (what was typed, and the focus, stay).
   function render() {
+    var forms = {};
+    var opened = {};
+    var active = document.activeElement;
+    els.day.querySelectorAll(".visit-form-slot").forEach(function (slot) {
+      if (slot.firstChild) {
+        forms[slot.dataset.slot] = slot.firstChild;
+      }
+    });
+    els.day.querySelectorAll("details[open]").forEach(function (details) {
+      opened[details.dataset.details] = true;
+    });
     els.day.replaceChildren();
     if (!bundle) {
       return;
@@ -124,6 +137,21 @@
       });
       els.day.append(section);
     });
+    Object.keys(forms).forEach(function (id) {
+      var slot = els.day.querySelector('.visit-form-slot[data-slot="' + id + '"]');
+      if (slot) {
+        slot.append(forms[id]);
+      }
+    });
+    Object.keys(opened).forEach(function (id) {
+      var details = els.day.querySelector('details[data-details="' + id + '"]');
+      if (details) {
+        details.open = true;
+      }
+    });
+    if (active && active !== document.activeElement && els.day.contains(active)) {
+      active.focus();
+    }
   }
 
   function statusBadgeClass(status) {
@@ -185,7 +213,7 @@
       body.append(h("p", {class: "small mb-2", text: parts.join(" et ") +
         " pour " + person.name + " en attente d'envoi"}));
     }
-    var formSlot = h("div", {class: "visit-form-slot"});
+    var formSlot = h("div", {class: "visit-form-slot", "data-slot": v.id});
     var buttons = h("div", {class: "d-flex flex-wrap gap-2 mb-2"});
     if (v.status === "planned" && !mine.done && !mine.missed) {
       if (!mine.arrived && !v.actual_start) {
@@ -208,7 +236,9 @@
                                 onclick: function () { openForm(formSlot, alertForm(v)); }},
                      "Alerte", h("span", {class: "visually-hidden",
                                           text: " pour " + person.name})));
-    body.append(buttons, formSlot, personDetails(person));
+    var details = personDetails(person);
+    details.dataset.details = v.id;
+    body.append(buttons, formSlot, details);
     return card;
   }
 
@@ -449,6 +479,7 @@
                       data: {kind: alert.kind.value, severity: alert.severity.value,
                              description: alert.description.value.trim()}});
       }
+      form.remove();
       record(actions, v);
     });
     return form;
@@ -475,6 +506,7 @@
         comment.focus();
         return;
       }
+      form.remove();
       record([{kind: "visit_missed", visit: v.id, person: v.person, at: isoLocal(new Date()),
                data: {reason: reason.value, comment: comment.value.trim()}}], v);
     });
@@ -494,6 +526,7 @@
         note.text.focus();
         return;
       }
+      form.remove();
       record([{kind: "note", person: v.person, visit: v.id, at: isoLocal(new Date()),
                data: {category: note.category.value, visibility: note.visibility.value,
                       text: note.text.value.trim()}}], v);
@@ -514,6 +547,7 @@
         alert.description.focus();
         return;
       }
+      form.remove();
       record([{kind: "alert", person: v.person, visit: v.id, at: isoLocal(new Date()),
                data: {kind: alert.kind.value, severity: alert.severity.value,
                       description: alert.description.value.trim()}}], v);
