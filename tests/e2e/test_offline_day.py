@@ -422,13 +422,21 @@ def test_logout_warns_while_actions_wait(demo, open_page):
     expect(card(page, a)).to_contain_text("Arrivé·e à")
     expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
 
+    messages = []
+
     def logout(accept: bool) -> str:
-        with page.expect_event("dialog") as shown:
-            page.get_by_role("button", name=re.compile("Se déconnecter")).click()
-        dialog = shown.value
-        message = dialog.message
-        dialog.accept() if accept else dialog.dismiss()
-        return message
+        """Click « Se déconnecter », answer the confirm() that comes after an await (the
+        handler is set first: accepted, the form's navigation follows at once)."""
+        seen = len(messages)
+        page.once("dialog", lambda d: (messages.append(d.message),
+                                       d.accept() if accept else d.dismiss()))
+        page.get_by_role("button", name=re.compile("Se déconnecter")).click()
+        for _ in range(100):
+            if len(messages) > seen:
+                break
+            page.wait_for_timeout(100)
+        assert len(messages) > seen, "no confirm()"
+        return messages[-1]
 
     # In the app: one more try, then a warning; declined, nothing is erased.
     assert logout(False).startswith("1 saisie(s) ne sont pas encore envoyées")
