@@ -304,8 +304,7 @@
 
   async function fetchDay() {
     var device = localStorage.getItem(DEVICE_ITEM);
-    var response = await api(URLS.day.indexOf(ZERO_UUID) === -1 ?
-      withDevice(URLS.day, device) : URLS.day.replace(ZERO_UUID, device));
+    var response = await api(URLS.day.replace(ZERO_UUID, device));
     if (!response) {
       return false;
     }
