@@ -17,7 +17,6 @@ from maillage.beneficiaries.models import MedicalRecord
 from maillage.care.models import Alert, LiaisonNote
 from maillage.visits import selectors as visit_selectors
 from maillage.visits.models import Visit
-from maillage.visits.services import tasks_of
 
 from .models import Device
 
@@ -101,7 +100,7 @@ def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, li
     medical = {m.beneficiary_id: m for m in MedicalRecord.objects.filter(
         beneficiary_id__in=faces["health"])}
     notes = _last_notes(faces["liaison"], health=faces["health"]) if faces["liaison"] else {}
-    tasks = tasks_of(visits)
+    tasks = visit_selectors.tasks_of(visits)
     health = bool(faces["health"])
     bundle = {
         "generated_at": _iso(now),

@@ -85,6 +85,44 @@ def my_day(*, crt, user, roles, day: date) -> list[Visit]:
     return visits
 
 
+def tasks_of(visits) -> dict[int, list]:
+    """The plan's actions each visit carries out, from the plan in force of each person: the
+    action the visit's series was planned from; otherwise the actions given to the visit's
+    professional (of the visit's service, when the action names one) that run on that day."""
+    from maillage.care.models import PlannedAction
+    from maillage.care.selectors import plans_in_force
+
+    from .models import VisitSeries
+
+    visits = list(visits)
+    if not visits:
+        return {}
+    people = {v.beneficiary_id for v in visits}
+    actions = list(PlannedAction.objects.filter(
+        version__in=plans_in_force().filter(plan__beneficiary_id__in=people))
+        .select_related("version__plan").order_by("position", "id"))
+    by_person: dict[int, list] = {}
+    for a in actions:
+        by_person.setdefault(a.version.plan.beneficiary_id, []).append(a)
+    series_action = dict(VisitSeries.objects.filter(
+        pk__in={v.series_id for v in visits if v.series_id}, planned_action__isnull=False)
+        .values_list("pk", "planned_action_id"))
+    result = {}
+    for v in visits:
+        day = timezone.localtime(v.starts_at).date()
+        own = by_person.get(v.beneficiary_id, [])
+        chosen = [a for a in own if a.pk == series_action.get(v.series_id)]
+        if not chosen:
+            chosen = [a for a in own
+                      if ((v.staff_id and a.staff_id == v.staff_id)
+                          or (v.professional_id and a.professional_id == v.professional_id))
+                      and (a.service_id is None or a.service_id == v.service_id)
+                      and (a.start_date is None or a.start_date <= day)
+                      and (a.end_date is None or a.end_date >= day)]
+        result[v.pk] = chosen
+    return result
+
+
 def tasks_done(*, visit: Visit) -> list:
     """What became of the plan's actions during this visit (ticked when tracing it)."""
     from .models import VisitTask
