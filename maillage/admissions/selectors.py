@@ -24,6 +24,8 @@ from django.db.models.functions import Cast, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from maillage.core.validators import is_uuid
+
 from .eligibility import eligibility_checks, priority
 from .models import Enrolment, PrioritySituation, Referral
 
@@ -168,7 +170,7 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
     if gir.isdigit():
         qs = qs.filter(beneficiary__current_gir=int(gir))
     if referent:
-        qs = qs.filter(referent__public_id=referent) if _is_uuid(referent) else qs.none()
+        qs = qs.filter(referent__public_id=referent) if is_uuid(referent) else qs.none()
     away = Exists(current.filter(enrolment=OuterRef("pk")))
     if suspended == "oui":
         qs = qs.filter(away)
@@ -294,16 +296,6 @@ class StoredForfaitMonths(ForfaitMonths):
 
 def forfait_months_expression(*, year: int, today: date) -> ForfaitMonths:
     return ForfaitMonths(year=year, today=today)
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def other_stays(*, enrolment: Enrolment) -> QuerySet[Enrolment]:

@@ -1,6 +1,7 @@
 """Validators of French identifiers used across apps (SPEC §5.2)."""
 
 import re
+import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -193,3 +194,12 @@ def validate_schedule_date(value) -> None:
 
 #: Validators that bound a date field more tightly than ``validate_plausible_date``.
 DATE_BOUNDS = (validate_birth_date, validate_schedule_date, validate_plausible_date)
+
+
+def is_uuid(value) -> bool:
+    """Whether ``value`` reads as a UUID (a public id in a form, a URL or a JSON body)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

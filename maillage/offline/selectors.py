@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.models import MedicalRecord
 from maillage.care.models import Alert, LiaisonNote
+from maillage.core.models import Membership
 from maillage.visits import selectors as visit_selectors
 from maillage.visits.models import Visit
 
@@ -35,6 +36,22 @@ def device_of(*, crt, user, public_id) -> Device | None:
         return Device.objects.filter(crt=crt, user=user, public_id=public_id).first()
     except (ValidationError, ValueError, TypeError):
         return None
+
+
+def device_must_erase(public_id) -> tuple[bool, bool]:
+    """What a phone learns of its device without a session (``offline:device_state``): erase
+    what you hold — the device was erased, or its professional's account or membership was
+    deactivated. An unknown device: nothing to keep either. ``(erase, known)``."""
+    try:
+        device = Device.objects.select_related("user").filter(public_id=public_id).first()
+    except (ValidationError, ValueError):
+        return True, False
+    if device is None:
+        return True, False
+    if device.erased_at is not None or not device.user.is_active:
+        return True, True
+    return not Membership.objects.filter(crt_id=device.crt_id, user_id=device.user_id,
+                                         is_active=True).exists(), True
 
 
 def _iso(moment) -> str | None:

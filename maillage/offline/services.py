@@ -22,7 +22,7 @@ from maillage.beneficiaries.access import file_access
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.audit import audit_log, audit_log_many
 from maillage.core.errors import DomainError
-from maillage.core.models import Membership
+from maillage.core.validators import is_uuid
 from maillage.visits.models import Visit
 
 from .models import Device, SyncedAction, new_salt
@@ -68,22 +68,6 @@ def devices_erase(*, actor, devices, reason: str) -> int:
                   details={"motif": reason})
         erased += 1
     return erased
-
-
-def device_must_erase(public_id) -> tuple[bool, bool]:
-    """What a phone learns of its device without a session (``offline:device_state``): erase
-    what you hold — the device was erased, or its professional's account or membership was
-    deactivated. An unknown device: nothing to keep either. ``(erase, known)``."""
-    try:
-        device = Device.objects.select_related("user").filter(public_id=public_id).first()
-    except (ValidationError, ValueError):
-        return True, False
-    if device is None:
-        return True, False
-    if device.erased_at is not None or not device.user.is_active:
-        return True, True
-    return not Membership.objects.filter(crt_id=device.crt_id, user_id=device.user_id,
-                                         is_active=True).exists(), True
 
 
 @transaction.atomic
@@ -224,7 +208,7 @@ def _apply_visit_end(p: _Parsed, *, actor, roles, crt):
         raise DomainError("Actions du plan mal formées.")
     actions = {str(a.public_id): a for a in PlannedAction.objects.filter(
         crt=crt, public_id__in=[t.get("id") for t in raw_tasks
-                                if isinstance(t, dict) and _is_uuid(t.get("id"))])}
+                                if isinstance(t, dict) and is_uuid(t.get("id"))])}
     for t in raw_tasks:
         action = actions.get(str(t.get("id"))) if isinstance(t, dict) else None
         if action is None:
@@ -306,14 +290,6 @@ def _apply_alert(p: _Parsed, *, actor, roles, crt):
     return alert, b
 
 
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 _HANDLERS = {
     SyncedAction.Kind.VISIT_START: _apply_visit_start,
     SyncedAction.Kind.VISIT_END: _apply_visit_end,
@@ -354,7 +330,7 @@ def action_apply(*, actor, roles, crt, device: Device, raw) -> dict:
             record.save(force_insert=True)
             obj, beneficiary = _HANDLERS[p.kind](p, actor=actor, roles=roles, crt=crt)
             record.visit = obj if isinstance(obj, Visit) else None
-            if record.visit is None and p.visit_ref and _is_uuid(p.visit_ref):
+            if record.visit is None and p.visit_ref and is_uuid(p.visit_ref):
                 record.visit = Visit.objects.filter(crt=crt, public_id=p.visit_ref).first()
             record.beneficiary = beneficiary
             record.save(update_fields=["visit", "beneficiary"])
@@ -377,10 +353,10 @@ def _reject(record: SyncedAction, *, actor, crt, p: _Parsed, state: str, message
     record.pk = None
     record.state, record.message = state, message[:300]
     record.visit = (Visit.objects.filter(crt=crt, public_id=p.visit_ref).first()
-                    if p.visit_ref and _is_uuid(p.visit_ref) else None)
+                    if p.visit_ref and is_uuid(p.visit_ref) else None)
     record.beneficiary = (record.visit.beneficiary if record.visit else
                           Beneficiary.objects.filter(crt=crt, public_id=p.person_ref).first()
-                          if p.person_ref and _is_uuid(p.person_ref) else None)
+                          if p.person_ref and is_uuid(p.person_ref) else None)
     try:
         with transaction.atomic():
             record.save(force_insert=True)

@@ -150,7 +150,7 @@ def register(request: HttpRequest) -> JsonResponse:
 def device_state(request: HttpRequest, device_id) -> JsonResponse:
     """Without a session (the account may be deactivated): must the phone erase its data?
     An unknown device answers 404, with the same advice (nothing there to keep)."""
-    erase, known = services.device_must_erase(device_id)
+    erase, known = selectors.device_must_erase(device_id)
     return _no_store(JsonResponse({"erase": erase}, status=200 if known else 404))
 
 

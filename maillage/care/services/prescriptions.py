@@ -30,6 +30,7 @@ from maillage.core.errors import DomainError
 from maillage.core.models import OutboxMessage
 from maillage.core.notifications import notify
 from maillage.core.uploads import UploadRefusedError, inspect_upload
+from maillage.core.validators import is_uuid
 from maillage.core.versioning import save_versioned
 
 from ..models import PrescriptionRequest
@@ -221,7 +222,7 @@ def find_answered(*, sender: str, subject: str,
     candidates = []
     if thread_ids:
         ids = {t.strip("<>").split("@", 1)[0] for t in thread_ids}
-        candidates = list(qs.filter(message__public_id__in=[i for i in ids if _is_uuid(i)]))
+        candidates = list(qs.filter(message__public_id__in=[i for i in ids if is_uuid(i)]))
     if not candidates:
         for word in subject.replace("[", " ").replace("]", " ").split():
             if word.upper().startswith("PR-") and len(word) == 11:
@@ -238,16 +239,6 @@ def find_answered(*, sender: str, subject: str,
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
-
-
-def _is_uuid(text: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 @transaction.atomic

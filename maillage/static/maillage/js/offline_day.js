@@ -261,7 +261,7 @@
                   h("dd", {text: "Code de la boîte à clés : " + person.key_box}));
     }
     if (person.allergies !== null && person.allergies !== undefined) {
-      row("Allergies", person.allergies || "Aucune connue");
+      row("Allergies", person.allergies);
     }
     details.append(list);
     var notes = person.notes || [];
