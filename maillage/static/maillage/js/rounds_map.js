@@ -15,23 +15,9 @@
     var source = document.getElementById("rounds-map-data");
     if (!container || !status || !source || typeof L === "undefined") { return; }
     var data = JSON.parse(source.textContent);
-    container.textContent = "";
-    var map = L.map(container, {zoomControl: false, attributionControl: false});
-    L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"}).addTo(map);
-    var tilesUrl = container.getAttribute("data-tiles");
-    if (tilesUrl) {
-      L.control.attribution({prefix: false}).addTo(map);
-      var tiles = L.tileLayer(tilesUrl, {attribution: container.getAttribute("data-attribution") || "",
-                                         maxZoom: 18});
-      var failed = false;
-      tiles.on("tileerror", function () {
-        if (failed) { return; }
-        failed = true;
-        map.removeLayer(tiles);
-        status.textContent = "Le fond de carte est injoignable : les tournées restent dessinées sur un fond uni.";
-      });
-      tiles.addTo(map);
-    }
+    var map = window.MaillageMap.create(container, function () {
+      status.textContent = "Le fond de carte est injoignable : les tournées restent dessinées sur un fond uni.";
+    }).map;
     var points = [];
     data.routes.forEach(function (route) {
       var colour = ROUTE_COLOURS[route.colour % ROUTE_COLOURS.length];

@@ -41,26 +41,11 @@
   }
 
   function draw(container, data, status) {
-    container.textContent = "";
-    var map = L.map(container, {zoomControl: false, attributionControl: false});
-    L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"}).addTo(map);
-    var tilesUrl = container.getAttribute("data-tiles");
-    if (tilesUrl) {
-      L.control.attribution({prefix: false}).addTo(map);
-      var tiles = L.tileLayer(tilesUrl, {
-        attribution: container.getAttribute("data-attribution") || "",
-        maxZoom: 18
-      });
-      var failed = false;
-      tiles.on("tileerror", function () {
-        if (failed) { return; }
-        failed = true;
-        // One failure is enough: stop asking, keep the communes on the plain background.
-        map.removeLayer(tiles);
-        say(status, "Le fond de carte est injoignable : les communes restent dessinées sur un fond uni.");
-      });
-      tiles.addTo(map);
-    } else {
+    var base = window.MaillageMap.create(container, function () {
+      say(status, "Le fond de carte est injoignable : les communes restent dessinées sur un fond uni.");
+    });
+    var map = base.map;
+    if (!base.tiled) {
       say(status, "Fond de carte non configuré : les communes sont dessinées sur un fond uni.");
     }
 
