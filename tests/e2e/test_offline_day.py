@@ -356,7 +356,11 @@ def test_twelve_visits_fit_in_little_storage(demo, open_page):
           f"{total} B (navigator.storage.estimate: {sizes['usage']} B)")
     assert total < 500_000
     # More than 36 hours later (the record's expiry moved back), offline: the day is deleted,
-    # not shown.
+    # not shown. Offline first, and once the last synchronisation is over: a day reloaded from
+    # the server meanwhile would write a fresh expiry over the one moved back.
+    go_offline(page.context)
+    page.wait_for_function(
+        "() => document.getElementById('offline-app').dataset.syncing !== '1'")
     page.evaluate("""async () => {
         const db = await idb.openDB("maillage-offline");
         const record = await db.get("vault", "day");
@@ -364,7 +368,6 @@ def test_twelve_visits_fit_in_little_storage(demo, open_page):
         await db.put("vault", record, "day");
         db.close();
     }""")
-    go_offline(page.context)
     page.reload()
     ready(page)
     expect(page.get_by_text("Les données de la journée ont plus de 36 heures")).to_be_visible()
