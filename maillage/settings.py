@@ -353,6 +353,14 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 
+# Backups (maillage.core.backup, docs/operations.md "Backups and restore"): the key that
+# encrypts them (32 random bytes, URL-safe base64: ``maillage backup --nouvelle-cle``), checked
+# when a backup or a restore runs; the folder of the nightly backups (empty: none) and how many
+# of them are kept.
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+
 # Uploaded documents: accepted types and maximum size (checked on content, not only the name).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_MB", default=10) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
