@@ -72,7 +72,8 @@ def health_data(crt_a, users):
 
 
 def sqlite_state(db) -> dict[str, tuple[int, str]]:
-    """Every table of a SQLite database (a DB-API connection): row count, SHA-256 of the sorted rows."""
+    """Every table of a SQLite database (a DB-API connection): row count, SHA-256 of the
+    sorted rows."""
     cursor = db.cursor()
     cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     state = {}
