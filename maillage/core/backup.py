@@ -305,6 +305,10 @@ def backup(out: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
                 raw.flush()
                 os.fsync(raw.fileno())
             os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Sauvegarde impossible : {exc.strerror or exc} "
+                          f"({exc.filename or out}).") from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -358,6 +362,12 @@ def unpack(source: Path, key: bytes, stage: Path) -> dict:
         except tarfile.TarError as exc:
             raise BackupError(f"Sauvegarde invalide (archive illisible : {exc}). "
                               f"{NOTHING_RESTORED}") from exc
+        except OSError as exc:
+            raise BackupError(
+                f"Impossible de décompresser la sauvegarde dans le dossier temporaire "
+                f"({exc.strerror or exc}) : il faut autant de place libre que la taille de la "
+                f"sauvegarde (variable TMPDIR pour en choisir un autre). {NOTHING_RESTORED}"
+            ) from exc
         reader.read_to_end()
     manifest_path = stage / MANIFEST
     if not manifest_path.is_file():
@@ -439,9 +449,13 @@ def _check_targets(alias: str, media_root: Path) -> None:
 def _restore_postgresql(alias: str, dump: Path) -> dict:
     connection = connections[alias]
     connection.close()
-    _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-          "--single-transaction", f"--dbname={connection.settings_dict['NAME']}", str(dump)],
-         _libpq_env(connection.settings_dict), "pg_restore")
+    try:
+        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+              "--single-transaction", f"--dbname={connection.settings_dict['NAME']}",
+              str(dump)], _libpq_env(connection.settings_dict), "pg_restore")
+    except BackupError as exc:
+        # One transaction: the database is as it was (empty).
+        raise BackupError(f"{exc.message} {NOTHING_RESTORED}") from exc
     wrapper = _fresh_connection(alias)
     try:
         with wrapper.cursor() as cursor:
