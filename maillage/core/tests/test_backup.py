@@ -247,6 +247,45 @@ def test_backup_then_restore_into_an_empty_database_is_identical(
     assert files_state(target.media) == restored_files
 
 
+@pytest.fixture
+def app_role(transactional_db):
+    """A LOGIN role set up by ``maillage db_app_role`` on the test database; dropped after."""
+    import psycopg
+
+    name = f"maillage_app_{uuid.uuid4().hex[:10]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{name}" LOGIN')
+    call_command("db_app_role", name, stdout=StringIO())
+    yield name
+    s = connection.settings_dict
+    with psycopg.connect(dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"] or None,
+                         host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432,
+                         autocommit=True) as admin:
+        admin.execute(f'DROP OWNED BY "{name}"')
+        admin.execute(f'DROP ROLE "{name}"')
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="PostgreSQL only: SQLite has no roles")
+@pytest.mark.django_db(transaction=True)
+def test_the_application_role_can_make_the_nightly_backup(app_role, health_data, key, tmp_path):
+    """The worker runs as the application role: pg_dump must be able to read everything."""
+    s = connection.settings_dict
+    url = f"postgres://{app_role}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    file = tmp_path / "maillage.sauvegarde"
+    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(tmp_path / "media"),
+           "BACKUP_KEY": key, "MAILLAGE_VAR_DIR": str(tmp_path / "var"),
+           "MAILLAGE_TESTING": "0"}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "maillage.cli", "backup", "--out", str(file)], env=env,
+        capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Sauvegarde écrite" in done.stdout
+    manifest = unpack(file, backup_crypto.parse_key(key), tmp_path / "stage")
+    assert manifest["tables"]["beneficiaries_beneficiary"]["rows"] == 1
+    assert manifest["tables"][AUDIT]["rows"] >= 2
+
+
 # --- Refusals ----------------------------------------------------------------------------------
 
 

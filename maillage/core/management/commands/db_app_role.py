@@ -4,8 +4,8 @@ Run by the owner role (the one that runs the migrations), after every ``migrate`
 
     DATABASE_URL=postgres://maillage_owner@…/maillage uv run maillage db_app_role maillage_app
 
-The application role gets SELECT, INSERT, UPDATE, DELETE on every table and USAGE on the
-sequences, but only SELECT and INSERT on the audit trail; it owns nothing, so it can neither
+The application role gets SELECT, INSERT, UPDATE, DELETE on every table and USAGE, SELECT on
+the sequences, but only SELECT and INSERT on the audit trail; it owns nothing, so it can neither
 TRUNCATE, ALTER, disable the triggers of, nor drop any table. Default privileges make the
 tables the owner creates later follow the same rule. Idempotent.
 """
@@ -107,14 +107,17 @@ class Command(BaseCommand):
             # Every table: read and write rows, nothing else (no TRUNCATE, TRIGGER, REFERENCES).
             "REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}",
             "GRANT {table_privileges} ON ALL TABLES IN SCHEMA {schema} TO {role}",
-            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+            # USAGE: nextval for inserts; SELECT: read their position (pg_dump, for the nightly
+            # backup run by the worker as this role).
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
             # The audit trail: read and append only (triggers refuse the rest even to the owner).
             "REVOKE ALL ON {audit} FROM {role}, PUBLIC",
             "GRANT {audit_privileges} ON {audit} TO {role}",
             # Tables and sequences the owner creates later (next migrations) follow.
             "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
             "GRANT {table_privileges} ON TABLES TO {role}",
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE ON SEQUENCES TO {role}",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
+            "GRANT USAGE, SELECT ON SEQUENCES TO {role}",
         ]
         return [sql.SQL(t).format(**ident).as_string(raw) for t in templates]
 
