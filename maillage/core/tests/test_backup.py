@@ -239,6 +239,10 @@ def test_backup_then_restore_into_an_empty_database_is_identical(
     assert target.audit_triggers() == expected
     assert "append-only" in target.update_audit()
 
+    # The restored database is at this code's schema: nothing left to migrate.
+    check = target.run("migrate", "--check", key=key)
+    assert check.returncode == 0, check.stdout + check.stderr
+
     # A second restore into the now full database is refused, and changes nothing.
     again = target.run("restore", str(file), key=key)
     assert again.returncode != 0
