@@ -232,10 +232,10 @@ class _HashingReader:
 
 
 def _add_file(tar: tarfile.TarFile, source: Path, name: str) -> dict:
-    info = tarfile.TarInfo(name)
-    info.size = source.stat().st_size
-    info.mode = 0o600
     with source.open("rb") as raw:
+        info = tarfile.TarInfo(name)
+        info.size = os.fstat(raw.fileno()).st_size
+        info.mode = 0o600
         reader = _HashingReader(raw)
         tar.addfile(info, reader)
     return {"size": info.size, "sha256": reader.sha256.hexdigest()}
@@ -272,6 +272,9 @@ def backup(out: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
         raise BackupError(f"Base {engine!r} non prise en charge.")
     partial = out.with_name(out.name + ".partial")
     media_root = Path(settings.MEDIA_ROOT)
+    if out.parent.resolve().is_relative_to(media_root.resolve()):
+        raise BackupError(f"Les sauvegardes ne vont pas dans le dossier des documents "
+                          f"({media_root}, MEDIA_ROOT) : choisissez un autre dossier.")
     try:
         with tempfile.TemporaryDirectory(prefix="maillage-sauvegarde-") as work:
             if engine == "postgresql":
@@ -287,7 +290,11 @@ def backup(out: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
                     documents = {}
                     for path in _media_files(media_root):
                         relative = path.relative_to(media_root).as_posix()
-                        documents[relative] = _add_file(tar, path, f"{DOCUMENTS}/{relative}")
+                        try:
+                            documents[relative] = _add_file(tar, path,
+                                                            f"{DOCUMENTS}/{relative}")
+                        except FileNotFoundError:
+                            continue  # deleted since the listing (retention purge): not kept
                     manifest = {
                         "format": FORMAT,
                         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -367,6 +367,13 @@ def test_backup_refuses_to_overwrite_a_file(db, key, tmp_path):
     assert file.read_bytes() == b"une autre sauvegarde"
 
 
+def test_backup_refuses_to_go_into_the_documents_folder(db, key, media):
+    media.mkdir(parents=True)
+    with pytest.raises(CommandError, match="ne vont pas dans le dossier des documents"):
+        make_backup(media / "maillage.sauvegarde")
+    assert list(media.iterdir()) == []
+
+
 @pytest.mark.parametrize("value, expected", [
     ("", "BACKUP_KEY n'est pas défini"),
     ("trop-courte", "BACKUP_KEY est invalide"),
