@@ -1,9 +1,12 @@
 from django.urls import include, path
 
+from maillage.core import metrics
 from maillage.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("territoire/", include("maillage.territory.urls")),
     path("beneficiaires/", include("maillage.beneficiaries.urls")),
     path("admissions/", include("maillage.admissions.urls")),
