@@ -29,3 +29,5 @@ urlpatterns = [
     path("mssante/", include("maillage.interop.mssante_urls")),
     path("", include("maillage.core.urls")),
 ]
+
+handler500 = "maillage.core.views.server_error"

@@ -19,15 +19,17 @@ import urllib.request
 
 import pytest
 from django.db import connection
-from django.test import override_settings
-from django.urls import reverse
+from django.test import Client, override_settings
+from django.urls import include, path, reverse
 from huey.contrib.djhuey import HUEY
 from huey.storage import RedisStorage, SqliteStorage
 from prometheus_client.parser import text_string_to_metric_families
 
+from maillage.core.access import public
 from maillage.core.models import OutboxMessage
 from maillage.core.observability import JsonFormatter, TextFormatter
 from maillage.core.roles import Role
+from maillage.core.tests.helpers import visible_text
 from maillage.core.tests.log_scan_plugin import needles, scan
 from maillage.core.tests.smtp import free_port
 
@@ -182,6 +184,31 @@ def test_the_access_line_is_json_with_the_request_id_and_without_the_query_strin
     assert line["http"]["user_id"] == client.session["_auth_user_id"] \
         or str(line["http"]["user_id"]) == client.session["_auth_user_id"]
     assert "Hamon" not in json.dumps(line)
+
+
+@public
+def _broken_view(request):
+    raise ValueError("Odette HAMON, chambre 12 : chute")
+
+
+urlpatterns = [path("panne/", _broken_view, name="broken"), path("", include("maillage.urls"))]
+handler500 = "maillage.core.views.server_error"
+
+
+@pytest.mark.urls(__name__)
+def test_a_crash_shows_its_reference_which_the_log_line_carries_without_the_message(db, caplog):
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.INFO):
+        response = client.get("/panne/")
+    assert response.status_code == 500
+    page = visible_text(response)
+    assert "Une erreur est survenue" in page
+    assert f"Référence à donner à l'équipe technique : {response['X-Request-ID']}" in page
+    [error] = [r for r in caplog.records if r.name == "django.request"]
+    line = json.loads(JsonFormatter().format(error))
+    assert line["request_id"] == response["X-Request-ID"]
+    assert line["exception"]["type"] == "builtins.ValueError"
+    assert "HAMON" not in json.dumps(line, ensure_ascii=False)
 
 
 def _failing_record() -> logging.LogRecord:
