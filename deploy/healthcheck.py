@@ -1,8 +1,8 @@
 """Container health check: GET a path of the local Maillage server, exit 0 on HTTP 200.
 
-``python deploy/healthcheck.py [/healthz|/readyz]`` (the image's HEALTHCHECK, the compose file's
-healthchecks, the systemd watchdog-less check in docs/operations.md). Standard library only: the
-runtime image has no curl.
+``python deploy/healthcheck.py [/healthz|/readyz]``: the image's HEALTHCHECK (``/healthz``) and
+the compose file's web health check (``/readyz``). Standard library only: the runtime image has
+no curl. ``PORT`` (default 8000) is the port the server listens on.
 
 In production Django answers only the hosts of ``ALLOWED_HOSTS`` and redirects plain HTTP to
 HTTPS; the proxy in front of it terminates TLS and says so with ``X-Forwarded-Proto: https``. The
