@@ -182,6 +182,26 @@ def test_build_time_collectstatic_loads_production_settings_with_placeholders(co
     assert (collected_static / f"{hashed}.gz").is_file()
 
 
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a container started from the image, as maillage.env fills it in
+    (a throwaway SQLite database: the container's commands, not the database, are tested)."""
+    from cryptography.fernet import Fernet
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"DATABASE_URL", "DEBUG", "REDIS_URL", "CACHE_URL"}}
+    env.update({
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MAILLAGE_ENV": "production",
+        "SECRET_KEY": "test-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "maillage.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "MAILLAGE_VAR_DIR": str(tmp_path / "var"),
+        **extra,
+    })
+    return env
+
+
 def http_get(port: int, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", path, headers=headers)
@@ -195,21 +215,7 @@ def test_container_web_command_serves_health_and_static_files(collected_static, 
     """``docker-entrypoint.sh web`` as the image runs it (production settings, the static files
     collected at build time), on a free port instead of 8000."""
     port = free_port()
-    from cryptography.fernet import Fernet
-
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "DEBUG", "REDIS_URL", "CACHE_URL"}}
-    env.update({
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MAILLAGE_ENV": "production",
-        "SECRET_KEY": "test-" + uuid.uuid4().hex + uuid.uuid4().hex,
-        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "maillage.test",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "MAILLAGE_VAR_DIR": str(tmp_path / "var"),
-        "STATIC_ROOT": str(collected_static),
-        "PORT": str(port),
-    })
+    env = production_env(tmp_path, STATIC_ROOT=str(collected_static), PORT=str(port))
     manifest = collected_static / "staticfiles.json"
     collected_at = manifest.stat().st_mtime_ns
     server = subprocess.Popen(  # noqa: S603
@@ -229,12 +235,11 @@ def test_container_web_command_serves_health_and_static_files(collected_static, 
         assert ok.stdout.strip() == "/healthz: HTTP 200"
         # Without the proxy's header, production redirects plain HTTP to HTTPS: this is why
         # the health check says X-Forwarded-Proto like the proxy does.
-        plain = http_get(port, "/healthz", {"Host": "maillage.test"})
+        plain = http_get(port, "/", {"Host": "maillage.test"})
         assert plain.status == 301
-        assert plain.getheader("Location") == "https://maillage.test/healthz"
+        assert plain.getheader("Location") == "https://maillage.test/"
         # Another host name is refused (ALLOWED_HOSTS).
-        other = http_get(port, "/healthz", {"Host": "evil.example",
-                                            "X-Forwarded-Proto": "https"})
+        other = http_get(port, "/", {"Host": "evil.example", "X-Forwarded-Proto": "https"})
         assert other.status == 400
         # The static files collected at build time are served, under their hashed names.
         hashed = json.loads(manifest.read_text())["paths"]["maillage/css/app.css"]
@@ -253,6 +258,26 @@ def test_container_web_command_serves_health_and_static_files(collected_static, 
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode(errors="replace")
     assert "Maillage servi sur http://0.0.0.0:" in output, output
+
+
+def test_container_passes_other_commands_to_maillage(tmp_path):
+    """Any other role is a ``maillage`` command: here ``check --deploy`` with the production
+    settings the image runs with, as an operator would after filling in maillage.env."""
+    env = production_env(tmp_path, STATIC_ROOT=str(tmp_path / "static"))
+    result = subprocess.run(  # noqa: S603
+        ["/bin/sh", str(DEPLOY / "docker-entrypoint.sh"), "check", "--deploy"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    # Without a secret key the same command refuses to start, and says why.
+    env["SECRET_KEY"] = ""
+    refused = subprocess.run(  # noqa: S603
+        ["/bin/sh", str(DEPLOY / "docker-entrypoint.sh"), "check", "--deploy"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert refused.returncode != 0
+    assert "SECRET_KEY is required in production" in refused.stderr
 
 
 # --- compose.yaml --------------------------------------------------------------------------------
