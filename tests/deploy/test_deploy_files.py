@@ -483,6 +483,8 @@ def test_caddy_forwards_to_maillage_over_tls_and_never_exposes_metrics(tmp_path)
     http_port, https_port = free_port(), free_port()
     storage = tmp_path / "caddy"
     config = tmp_path / "Caddyfile"
+    access_log = tmp_path / "access.log"
+    log_file = access_log.open("wb")
     # The production Caddyfile, imported as is, behind test-only global options (ports, storage,
     # no admin endpoint, no change to the system's trust store).
     config.write_text(
@@ -495,7 +497,7 @@ def test_caddy_forwards_to_maillage_over_tls_and_never_exposes_metrics(tmp_path)
                     MAILLAGE_WEB_PORT=str(upstream.server_address[1]))
     caddy = subprocess.Popen(  # noqa: S603
         [str(BIN / "caddy"), "run", "--adapter", "caddyfile", "--config", str(config)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=log_file, stderr=subprocess.PIPE,
     )
     root_ca = storage / "pki" / "authorities" / "local" / "root.crt"
 
@@ -524,7 +526,9 @@ def test_caddy_forwards_to_maillage_over_tls_and_never_exposes_metrics(tmp_path)
         wait_for(ready, 30, "Caddy to serve HTTPS")
         # Forwarded, with the scheme and a request id set by the proxy, whatever the client says.
         response = get("/beneficiaires/", {"X-Forwarded-Proto": "http",
-                                           "X-Request-ID": "client-chosen"})
+                                           "X-Request-ID": "client-chosen",
+                                           "Cookie": "sessionid=do-not-log-me",
+                                           "Authorization": "Bearer do-not-log-me"})
         assert (response.status, response.body) == (200, b"amont")
         path, headers = next((p, h) for p, h in Upstream.seen if p == "/beneficiaires/")
         assert headers["x-forwarded-proto"] == "https"
@@ -554,9 +558,18 @@ def test_caddy_forwards_to_maillage_over_tls_and_never_exposes_metrics(tmp_path)
     finally:
         caddy.terminate()
         stderr = caddy.communicate(timeout=30)[1].decode(errors="replace")
+        log_file.close()
         upstream.server_close()
-    # The access log goes to stdout (silenced here); nothing was logged as an error but the
-    # refused connections of the last request.
+    # The access log: one JSON line per request on stdout, with the request id the upstream got
+    # (so the application's log lines can be joined to it), without the credentials.
+    lines = [json.loads(line) for line in access_log.read_text().splitlines()
+             if '"http.log.access' in line]
+    entry = next(line for line in lines if line["request"]["uri"] == "/beneficiaires/"
+                 and line["status"] == 200)
+    assert entry["uuid"] == headers["x-request-id"]
+    assert entry["request"]["client_ip"] == "127.0.0.1"
+    assert "do-not-log-me" not in access_log.read_text()
+    # Nothing was logged as an error but the refused connections of the last request.
     errors = [line for line in stderr.splitlines() if '"level":"error"' in line
               and "connection refused" not in line and "no upstreams available" not in line]
     assert errors == []
