@@ -327,6 +327,9 @@ def test_compose_services_are_the_platform_described(compose):
         assert services[name]["env_file"] == ["maillage.env"]
         assert services[name]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"}
+    # Stopping lets the work in flight finish: gunicorn on SIGTERM, Huey on SIGINT.
+    assert services["worker"]["stop_signal"] == "SIGINT"
+    assert "stop_signal" not in services["web"]
     # Web scales: replicas, no fixed container name, no published port.
     assert services["web"]["deploy"]["replicas"] >= 2
     assert all("container_name" not in service for service in services.values())
