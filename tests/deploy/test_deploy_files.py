@@ -333,7 +333,11 @@ def test_compose_services_are_the_platform_described(compose):
     # Web scales: replicas, no fixed container name, no published port.
     assert services["web"]["deploy"]["replicas"] >= 2
     assert all("container_name" not in service for service in services.values())
-    # Uploaded documents shared by web and worker; backups kept by the worker.
+    # Uploaded documents shared by web and worker; backups kept by the worker. The image creates
+    # both directories for uid 10001: a new named volume takes that owner.
+    created = next(args for name, args in runtime_stage() if name == "RUN" and "install -d" in args)
+    assert "-o maillage -g maillage" in created
+    assert "/var/lib/maillage/media" in created and "/var/lib/maillage/backups" in created
     assert "media:/var/lib/maillage/media" in services["web"]["volumes"]
     assert {"media:/var/lib/maillage/media", "backups:/var/lib/maillage/backups"} <= set(
         services["worker"]["volumes"])
