@@ -37,11 +37,14 @@ class Command(BaseCommand):
         parser.add_argument("--sans-worker", dest="with_worker", action="store_false",
                             help="Ne lance pas de traitement des tâches à côté (il tourne "
                                  "ailleurs : « maillage worker »).")
+        parser.add_argument("--sans-collectstatic", dest="collectstatic", action="store_false",
+                            help="Ne collecte pas les fichiers statiques (déjà collectés, par "
+                                 "exemple dans l'image du conteneur).")
 
-    def handle(self, *args, bind, workers, migrate, with_worker, **options):
+    def handle(self, *args, bind, workers, migrate, with_worker, collectstatic, **options):
         if migrate:
             call_command("migrate", interactive=False, verbosity=1)
-        if not settings.WHITENOISE_USE_FINDERS:
+        if collectstatic and not settings.WHITENOISE_USE_FINDERS:
             call_command("collectstatic", interactive=False, verbosity=0)
         _metrics_folder()
         argv = [
