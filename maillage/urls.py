@@ -2,6 +2,9 @@ from django.urls import include, path
 
 from maillage.core import views as core_views
 
+#: A database outage answers 503 « Service momentanément indisponible » (core/error_pages.py).
+handler500 = "maillage.core.error_pages.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("territoire/", include("maillage.territory.urls")),
