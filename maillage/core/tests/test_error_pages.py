@@ -49,7 +49,8 @@ def browser(users):
 
 
 def test_a_page_answers_503_in_french_without_navigation_when_the_database_is_down(
-        browser, tmp_path, caplog):
+        browser, tmp_path, caplog, settings, mailoutbox):
+    settings.ADMINS = [("Exploitation", "exploitation@example.fr")]
     with database_unreachable(tmp_path), caplog.at_level(logging.INFO):
         response = browser.get("/")
     page = response.content.decode()
@@ -65,6 +66,7 @@ def test_a_page_answers_503_in_french_without_navigation_when_the_database_is_do
     assert [(r.levelname, r.getMessage()) for r in mine] == [
         ("WARNING", "Base de données injoignable (OperationalError) : GET / → 503")]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert mailoutbox == []  # no crash report to ADMINS
     # The database is back: the same client is served again.
     assert browser.get("/").status_code == 200
 
