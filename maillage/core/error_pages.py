@@ -21,7 +21,6 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.urls import Resolver404, resolve
-from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger("maillage.errors")
 
@@ -42,8 +41,10 @@ def register_unavailable(namespace: str,
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
-    """The database cannot be reached or dropped the connection (Django wraps the driver's
-    errors in these two classes; a constraint or programming error is not one of them)."""
+    """The database cannot be reached, dropped the connection, or failed for a passing reason
+    worth a retry (a deadlock, a lock or statement timeout, SQLite's "database is locked"):
+    Django wraps the driver's errors in these two classes; a constraint or programming error is
+    not one of them."""
     return isinstance(error, OperationalError | InterfaceError)
 
 
@@ -69,13 +70,12 @@ def _unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
     # Logged once per request (an outer middleware may meet the same outage on the way out).
     if not getattr(request, "_database_unavailable_logged", False):
         request._database_unavailable_logged = True
-        logger.warning("Base de données injoignable (%s) : %s %s → 503",
+        logger.warning("Database unavailable (%s): %s %s answered 503",
                        type(error).__name__, request.method, request.path)
     response._has_been_logged = True  # read by django.utils.log.log_response
     return response
 
 
-@requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: 503 for a database outage, else Django's 500 page (``500.html``)."""
     error = sys.exc_info()[1]

@@ -64,7 +64,7 @@ def test_a_page_answers_503_in_french_without_navigation_when_the_database_is_do
     # An outage, not a crash: one warning, no error record (mailed to ADMINS) or traceback.
     mine = [r for r in caplog.records if r.name == "maillage.errors"]
     assert [(r.levelname, r.getMessage()) for r in mine] == [
-        ("WARNING", "Base de données injoignable (OperationalError) : GET / → 503")]
+        ("WARNING", "Database unavailable (OperationalError): GET / answered 503")]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert mailoutbox == []  # no crash report to ADMINS
     # The database is back: the same client is served again.
