@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -59,7 +60,8 @@ class Cluster:
     when we are root (initdb refuses root)."""
 
     def __init__(self):
-        self.root = Path(tempfile.mkdtemp(prefix="maillage-pg-"))
+        # In /tmp: the postgres user must reach it, and a socket path is at most 107 bytes.
+        self.root = Path(tempfile.mkdtemp(prefix="maillage-pg-", dir="/tmp"))
         self.data = self.root / "data"
         self.port = free_port()
         self.as_user: list[str] = []
@@ -141,8 +143,8 @@ class Browser:
         body, text = None, ""
         if self.kind == "write":
             text = f"Transmission {self.csrf[:6]}-{n}"
-            body = (f"csrfmiddlewaretoken={self.csrf}&category=general&visibility=team&"
-                    f"text={text.replace(' ', '+')}")
+            body = urlencode({"csrfmiddlewaretoken": self.csrf, "category": "general",
+                              "visibility": "team", "text": text})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.monotonic()
         client = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
