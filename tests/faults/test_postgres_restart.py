@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -40,6 +41,17 @@ def _tool(name: str) -> str | None:
     return shutil.which(name) or (str(PG_BIN / name) if (PG_BIN / name).exists() else None)
 
 
+def _can_run_postgres() -> bool:
+    """initdb refuses root: as root, the server runs as the ``postgres`` system user."""
+    if os.geteuid() != 0:
+        return True
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return False
+    return shutil.which("runuser") is not None
+
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql",
@@ -49,6 +61,9 @@ pytestmark = [
                             and shutil.which("psql")),
                        reason="initdb, pg_ctl, pg_dump and psql are needed to run a throwaway "
                               "PostgreSQL server"),
+    pytest.mark.skipif(not _can_run_postgres(),
+                       reason="running as root without a 'postgres' system user (and runuser) "
+                              "to start a throwaway PostgreSQL server"),
 ]
 
 UNAVAILABLE = "Service momentanément indisponible"
