@@ -3,6 +3,9 @@ from django.urls import include, path
 from maillage.core import metrics
 from maillage.core import views as core_views
 
+#: A database outage answers 503 « Service momentanément indisponible » (core/error_pages.py).
+handler500 = "maillage.core.error_pages.server_error"
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
