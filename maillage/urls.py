@@ -32,5 +32,3 @@ urlpatterns = [
     path("mssante/", include("maillage.interop.mssante_urls")),
     path("", include("maillage.core.urls")),
 ]
-
-handler500 = "maillage.core.views.server_error"

@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.template import loader
 from django.urls import Resolver404, resolve
 
+from .observability import current_request_id
+
 logger = logging.getLogger("maillage.errors")
 
 #: Seconds a client is told to wait before retrying (a database restart takes a few seconds).
@@ -60,7 +62,8 @@ def _unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
             ["text/html", "application/json"]) == "application/json":
         response = JsonResponse({"error": UNAVAILABLE_TEXT}, status=503)
     if response is None:
-        response = HttpResponse(loader.get_template("503.html").render({}), status=503)
+        response = HttpResponse(loader.get_template("503.html").render(
+            {"request_id": current_request_id()}), status=503)
     response.status_code = 503
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
@@ -81,4 +84,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     if is_database_unavailable(error):
         return _unavailable(request, error)
-    return HttpResponseServerError(loader.get_template("500.html").render({}))
+    # The request's id, to quote to the technical team: the error's log line carries it.
+    return HttpResponseServerError(
+        loader.get_template("500.html").render({"request_id": current_request_id()}))

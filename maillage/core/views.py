@@ -61,17 +61,6 @@ def readyz(request: HttpRequest) -> HttpResponse:
                         status=200 if ready else 503)
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
-    """The 500 page, with the request's id to quote to the technical team (the logs hold the
-    error under that id). Rendered without the database: it may be the cause."""
-    from django.template import loader
-
-    from .observability import current_request_id
-
-    template = loader.get_template("500.html")
-    return HttpResponse(template.render({"request_id": current_request_id()}), status=500)
-
-
 class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     template_name = "registration/login.html"

@@ -192,7 +192,7 @@ def _broken_view(request):
 
 
 urlpatterns = [path("panne/", _broken_view, name="broken"), path("", include("maillage.urls"))]
-handler500 = "maillage.core.views.server_error"
+handler500 = "maillage.core.error_pages.server_error"
 
 
 @pytest.mark.urls(__name__)
@@ -262,7 +262,7 @@ def _get(url: str, **headers) -> tuple[int, dict, bytes]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_served_instance_adds_up_its_workers_metrics_and_logs_json(tmp_path):
-    from maillage.core.tests.test_worker import SharedDatabase
+    from maillage.core.tests.processes import SharedDatabase
 
     shared = SharedDatabase(tmp_path)
     shared.push()
