@@ -190,6 +190,21 @@ def _signed_in(user, page: str) -> tuple[str, str]:
     return f"sessionid={session}; csrftoken={csrf}", csrf
 
 
+def _probe(port: int, path: str) -> tuple[int, str, str | None]:
+    """(status, "status" field, "database" field) of a health endpoint."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:  # noqa: S310
+            status, body = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    data = json.loads(body)
+    return status, data["status"], data.get("database")
+
+
 def _ok(outcome: Outcome) -> bool:
     return outcome.status == (302 if outcome.kind == "write" else 200)
 
@@ -231,9 +246,14 @@ def test_postgres_restarted_under_requests_answers_503_then_recovers_without_hal
 
             wait_for(lambda: met_the_outage("read") and met_the_outage("write"), 15,
                      "a read and a write during the outage")
+            # Readiness says so; liveness does not (restarting the workers would not help).
+            assert _probe(server.port, "/readyz") == (503, "indisponible", "erreur")
+            assert _probe(server.port, "/healthz")[:2] == (200, "ok")
             cluster.start()
             up_at = time.monotonic()
             wait_for(lambda: successes(up_at), 20, "every browser served after the restart")
+            wait_for(lambda: _probe(server.port, "/readyz") == (200, "ok", "ok"), 10,
+                     "ready again, without a restart")
         finally:
             stop.set()
             for thread in threads:
