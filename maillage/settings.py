@@ -7,6 +7,7 @@ Two environments:
   secure, HSTS and HTTPS redirect are on, static files come from ``collectstatic``.
 """
 
+import os
 import secrets
 import sys
 from datetime import timedelta
@@ -135,6 +136,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, the latency by view (Prometheus) and the access log line.
+    "maillage.core.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files answer here (already compressed in production: CompressedManifest storage).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -294,6 +297,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The probes of the container engine and of Prometheus talk plain HTTP to the instance,
+    # inside the platform's network, without the proxy's X-Forwarded-Proto.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -454,13 +460,41 @@ else:
                  "filename": env.str("HUEY_FILE", default=str(VAR_DIR / "huey.sqlite3"))})
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
+# Logs on the standard error: one JSON object per line (LOG_FORMAT=json, the default) or text
+# for a developer's terminal (LOG_FORMAT=text). Every record carries the request id; the access
+# log is ``maillage.access`` (one line per request: method, path without query string, view,
+# status, duration, user id), never health data (maillage/core/observability.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "maillage.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "maillage.core.observability.JsonFormatter"},
+        "text": {"()": "maillage.core.observability.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Our own information (periodic tasks, the outbox) and the access log.
+        "maillage": {"level": env.str("MAILLAGE_LOG_LEVEL", default="INFO")},
+        "maillage.access": {"level": "INFO" if env.bool("ACCESS_LOG", default=True)
+                            else "WARNING"},
+        # The consumer's own lines (task started, finished): its handler is the root's.
+        "huey": {"level": "INFO"},
+    },
 }
+# /metrics (Prometheus): with a token, only ``Authorization: Bearer <token>``; without, only
+# from the machine itself (127.0.0.1). Never proxied to the Internet (deploy/).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Where ``maillage serve`` keeps its processes' counters (Prometheus multiprocess mode, emptied
+# at each start). A process started with PROMETHEUS_MULTIPROC_DIR set (gunicorn's workers, the
+# consumer) writes its counters there: the folder must exist before prometheus_client loads.
+METRICS_DIR = env.str("METRICS_DIR", default=str(VAR_DIR / "metrics"))
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -1,9 +1,15 @@
 from django.urls import include, path
 
+from maillage.core import metrics
 from maillage.core import views as core_views
+
+#: A database outage answers 503 « Service momentanément indisponible » (core/error_pages.py).
+handler500 = "maillage.core.error_pages.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("territoire/", include("maillage.territory.urls")),
     path("beneficiaires/", include("maillage.beneficiaries.urls")),
     path("admissions/", include("maillage.admissions.urls")),

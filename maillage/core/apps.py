@@ -17,3 +17,11 @@ class CoreConfig(AppConfig):
 
         # Each app contributes its home-page panels in its home.py (see core/home.py).
         autodiscover_modules("home")
+
+        from huey.contrib.djhuey import HUEY
+
+        from .metrics import connect_task_signals
+
+        # Each task's outcome counted where it runs (a consumer; the web process in the tests,
+        # where tasks run at once).
+        connect_task_signals(HUEY)

@@ -227,3 +227,37 @@ def audit_figures(*, crt: Crt) -> AuditFigures:
         lockouts_7d=row["lockouts"],
         emergency_accesses_30d=row["emergency"],
     )
+
+
+def readiness() -> dict[str, str]:
+    """Whether the database, the cache and the task queue answer: ``"ok"`` or ``"erreur"``
+    for each (``/readyz``). Each check is independent: one down does not hide the others."""
+    import logging
+
+    from django.core.cache import cache
+    from django.db import connection
+    from huey.contrib.djhuey import HUEY
+
+    def database():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    def cache_():
+        cache.set("maillage:readyz", "1", timeout=30)
+        if cache.get("maillage:readyz") != "1":
+            raise RuntimeError("cache: la valeur écrite n'est pas relue")
+
+    def queue():
+        HUEY.pending_count()
+
+    states = {}
+    for name, check in (("database", database), ("cache", cache_), ("queue", queue)):
+        try:
+            check()
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            logging.getLogger(__name__).warning("Readiness: %s unreachable", name, exc_info=True)
+            states[name] = "erreur"
+        else:
+            states[name] = "ok"
+    return states

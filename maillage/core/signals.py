@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from . import audit
+from . import audit, metrics
 from .models import Membership
 
 
@@ -72,6 +72,7 @@ def _user_named(username: str | None):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
+    metrics.login_failed()
     username = (credentials or {}).get("username", "") or ""
     details = {"identifiant": username[:150]} if username else {}
     details.update(_method_details(request))

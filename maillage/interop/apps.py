@@ -14,6 +14,14 @@ class InteropConfig(AppConfig):
         # Core marks API views and asks this app who the bearer is (core never imports us).
         register_api_authenticator(authenticate)
 
+        from maillage.core.error_pages import register_unavailable
+
+        from .fhir.outcome import FhirError, outcome_response
+
+        # A database outage on the FHIR API is an OperationOutcome too (503, "transient").
+        register_unavailable("interop", lambda request, text: outcome_response(
+            FhirError(503, text)))
+
         from maillage.core.models import OutboxMessage
         from maillage.core.outbox import register_transport
 

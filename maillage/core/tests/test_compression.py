@@ -34,7 +34,9 @@ def test_html_is_gzip_encoded_when_the_browser_accepts_it(client, users):
 def test_gzip_sits_below_security_and_whitenoise_and_above_the_rest():
     middleware = settings.MIDDLEWARE
     gzip_at = middleware.index("django.middleware.gzip.GZipMiddleware")
-    assert middleware[:gzip_at] == ["django.middleware.security.SecurityMiddleware",
+    # Above it: the request id / access log (reads only the status), security, static files.
+    assert middleware[:gzip_at] == ["maillage.core.observability.RequestContextMiddleware",
+                                    "django.middleware.security.SecurityMiddleware",
                                     "whitenoise.middleware.WhiteNoiseMiddleware"]
 
 

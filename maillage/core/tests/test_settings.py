@@ -97,3 +97,18 @@ def test_demo_secret_key_is_generated_once(tmp_path):
     assert first.stdout == second.stdout
     assert len(first.stdout.strip()) >= 50
     assert (tmp_path / "secret_key").read_text().strip() == first.stdout.strip()
+
+
+def test_production_probes_are_answered_over_plain_http_and_pages_redirected(tmp_path):
+    """The container engine and Prometheus talk HTTP to the instance inside the platform's
+    network: /healthz is answered there, a page still goes to HTTPS."""
+    result = run(
+        "import django; django.setup(); from django.test import Client; c = Client();"
+        "print(c.get('/healthz', HTTP_HOST='crt.example.fr').status_code,"
+        " c.get('/connexion/', HTTP_HOST='crt.example.fr').status_code,"
+        " c.get('/connexion/', HTTP_HOST='crt.example.fr')['Location'])",
+        **PROD,
+        MAILLAGE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "301", "https://crt.example.fr/connexion/"]

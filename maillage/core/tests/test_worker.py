@@ -2,21 +2,17 @@
 killed in the middle of sending an e-mail → the task is redone after restart and the e-mail
 arrives once; two consumers → a periodic task runs once per slot.
 
-The consumers are other processes: on SQLite (the test database is in memory) the database is
-copied to a file they use, then copied back for the assertions; on PostgreSQL they use the test
-database itself (the test is transactional, so what it wrote is committed)."""
+The consumers are other processes on the test database (``processes.SharedDatabase``)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from huey import SqliteHuey
 from huey.contrib.djhuey import HUEY
@@ -24,48 +20,12 @@ from huey.contrib.djhuey import HUEY
 from maillage.core.models import OutboxMessage, PeriodicRun
 from maillage.core.tasks import outbox_send
 from maillage.core.tests.factories import CrtFactory
+from maillage.core.tests.processes import SharedDatabase, wait_for
 from maillage.core.tests.smtp import Recorder, SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUEUE = "maillage-test"
-
-
-class SharedDatabase:
-    """The test database as seen by worker processes."""
-
-    def __init__(self, tmp_path):
-        self.sqlite = connection.vendor == "sqlite"
-        self.path = tmp_path / "db.sqlite3"
-
-    def url(self) -> str:
-        if self.sqlite:
-            return f"sqlite:///{self.path}"
-        s = connection.settings_dict
-        return (f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:"
-                f"{s['PORT'] or 5432}/{s['NAME']}")
-
-    def push(self) -> None:
-        if self.sqlite:
-            connection.ensure_connection()
-            target = sqlite3.connect(self.path)
-            connection.connection.backup(target)
-            target.close()
-
-    def pull(self) -> None:
-        if self.sqlite:
-            source = sqlite3.connect(self.path, timeout=20)
-            source.backup(connection.connection)
-            source.close()
-
-    def rows(self, sql: str, *params) -> list[tuple]:
-        """What the workers see now."""
-        if self.sqlite:
-            with sqlite3.connect(self.path, timeout=20) as db:
-                return db.execute(sql, params).fetchall()
-        with connection.cursor() as cursor:
-            cursor.execute(sql.replace("?", "%s"), params)
-            return cursor.fetchall()
 
 
 @pytest.fixture
@@ -99,16 +59,6 @@ def workers(tmp_path, shared_db):
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 def test_a_worker_killed_while_sending_the_task_is_redone_and_the_email_arrives_once(

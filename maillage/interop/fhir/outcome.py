@@ -16,7 +16,7 @@ FHIR_JSON = "application/fhir+json; charset=utf-8"
 ISSUE_CODES = {
     400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
     409: "conflict", 410: "deleted", 412: "conflict", 415: "not-supported", 422: "processing",
-    429: "throttled", 500: "exception",
+    429: "throttled", 500: "exception", 503: "transient",
 }
 
 

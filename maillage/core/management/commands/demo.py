@@ -1,5 +1,6 @@
 """``maillage demo``: migrate, load the demo CRTs (idempotent), print the accounts, serve."""
 
+import logging
 import time
 from collections.abc import Callable
 from random import Random
@@ -91,6 +92,8 @@ class Command(BaseCommand):
             return
         self.stdout.write("")
         _start_worker()
+        # runserver prints its own line per request: no second (JSON) access line beside it.
+        logging.getLogger("maillage.access").setLevel(logging.WARNING)
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 
 

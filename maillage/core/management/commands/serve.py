@@ -1,14 +1,28 @@
 """Serve Maillage in production with gunicorn (static files by whitenoise)."""
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from .worker import consumer_argv
+
+
+def _metrics_folder() -> None:
+    """Prometheus multiprocess mode: the counters of gunicorn's workers and of the consumer
+    started here are files in one folder (``METRICS_DIR``, by default ``var/metrics``), emptied
+    at each start; ``PROMETHEUS_MULTIPROC_DIR`` names it to gunicorn and the consumer, which
+    inherit it."""
+    folder = Path(settings.METRICS_DIR)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 class Command(BaseCommand):
@@ -23,21 +37,25 @@ class Command(BaseCommand):
         parser.add_argument("--sans-worker", dest="with_worker", action="store_false",
                             help="Ne lance pas de traitement des tâches à côté (il tourne "
                                  "ailleurs : « maillage worker »).")
+        parser.add_argument("--sans-collectstatic", dest="collectstatic", action="store_false",
+                            help="Ne collecte pas les fichiers statiques (déjà collectés, par "
+                                 "exemple dans l'image du conteneur).")
 
-    def handle(self, *args, bind, workers, migrate, with_worker, **options):
+    def handle(self, *args, bind, workers, migrate, with_worker, collectstatic, **options):
         if migrate:
             call_command("migrate", interactive=False, verbosity=1)
-        if not settings.WHITENOISE_USE_FINDERS:
+        if collectstatic and not settings.WHITENOISE_USE_FINDERS:
             call_command("collectstatic", interactive=False, verbosity=0)
+        _metrics_folder()
         argv = [
             "gunicorn",
             "maillage.wsgi:application",
+            "--config",
+            "python:maillage.core.gunicorn_conf",
             "--bind",
             bind,
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
         ]
         # One task-queue consumer beside gunicorn (not one per gunicorn worker): the outbox and
         # the periodic tasks. It stops when gunicorn (this process, after exec) stops.

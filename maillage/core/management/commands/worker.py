@@ -34,6 +34,18 @@ def _watch_parent(parent: int, every: float = 1.0) -> None:
     threading.Thread(target=loop, name="parent-watch", daemon=True).start()
 
 
+def _serve_metrics(port: int) -> None:
+    """This consumer's counters (tasks run, failed) and the shared figures (queue depth,
+    outbox) on ``http://0.0.0.0:port/metrics``, for a consumer on a machine without a web
+    server (a container of its own). Beside ``maillage serve`` its counters also reach the web
+    server's ``/metrics`` through the shared multiprocess folder."""
+    from prometheus_client import start_http_server
+
+    from maillage.core.metrics import registry
+
+    start_http_server(port, registry=registry())
+
+
 class Command(BaseCommand):
     help = ("Lance un processus de traitement des tâches en arrière-plan (envoi des courriels, "
             "alertes de passages non tracés, séries de passages, rappels, purge de "
@@ -44,11 +56,15 @@ class Command(BaseCommand):
                             help="Nombre de fils d'exécution (défaut : HUEY_WORKERS ou 2).")
         parser.add_argument("--sans-periodiques", dest="no_periodic", action="store_true",
                             help="Ne planifie pas les tâches périodiques (files seulement).")
+        parser.add_argument("--metrics-port", type=int,
+                            default=int(os.environ.get("WORKER_METRICS_PORT", 0)) or None,
+                            help="Expose les métriques Prometheus de ce processus sur ce port "
+                                 "(défaut : WORKER_METRICS_PORT ; aucun si absent).")
         parser.add_argument("--parent", type=int, default=None, metavar="PID",
                             help="S'arrête quand ce processus s'arrête (usage interne de "
                                  "« serve » et « demo »).")
 
-    def handle(self, *args, workers, no_periodic, parent, **options):
+    def handle(self, *args, workers, no_periodic, parent, metrics_port, **options):
         from huey.contrib.djhuey import HUEY
 
         autodiscover_modules("tasks")
@@ -59,9 +75,11 @@ class Command(BaseCommand):
             config["periodic"] = False
         config = ConsumerConfig(**config)
         config.validate()
-        logger = logging.getLogger("huey")
-        if not logger.handlers:
-            config.setup_logger(logger)
+        # Huey's lines go through the root handler (settings.LOGGING: JSON, no exception
+        # message), not through a handler of its own.
+        logging.getLogger("huey").setLevel(logging.DEBUG if config.verbose else logging.INFO)
+        if metrics_port:
+            _serve_metrics(metrics_port)
         if parent:
             _watch_parent(parent)
         self.stdout.write(f"Traitement des tâches : {config.workers} fil(s), "
