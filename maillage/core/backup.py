@@ -57,6 +57,7 @@ DOCUMENTS = "documents"
 PERIODIC_PREFIX = "maillage-"
 PERIODIC_SUFFIX = ".sauvegarde"
 COPY_BLOCK = 1024 * 1024
+DUMP_PART = 8 * 1024 * 1024
 
 # PostgreSQL: the session settings that shape a row's text (``t::text``), fixed so that the
 # checksums do not depend on the server's or the role's defaults.
@@ -164,17 +165,21 @@ def _libpq_env(settings_dict: dict) -> dict[str, str]:
     return env
 
 
+_NO_CLIENT = ("{tool} est introuvable : installez les outils clients de PostgreSQL (même version "
+              "majeure que le serveur, ou plus récente).")
+
+
+def _failed(what: str, stderr: str) -> str:
+    return f"{what} a échoué : " + " / ".join(stderr.strip().splitlines()[-5:])
+
+
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError as exc:
-        raise BackupError(
-            f"{command[0]} est introuvable : installez les outils clients de PostgreSQL "
-            "(même version majeure que le serveur, ou plus récente)."
-        ) from exc
+        raise BackupError(_NO_CLIENT.format(tool=command[0])) from exc
     if done.returncode != 0:
-        detail = done.stderr.strip().splitlines()[-5:]
-        raise BackupError(f"{what} a échoué : " + " / ".join(detail))
+        raise BackupError(_failed(what, done.stderr))
 
 
 def _fresh_connection(alias: str):
@@ -187,22 +192,52 @@ def _fresh_connection(alias: str):
 # --- Backup ------------------------------------------------------------------------------------
 
 
-def _dump_postgresql(alias: str, target: Path) -> tuple[dict, list[str]]:
+def _dump_postgresql(alias: str, tar: tarfile.TarFile,
+                     part_size: int) -> tuple[dict, dict, list[str]]:
+    """``pg_dump``'s output streamed into ``tar`` in parts of ``part_size`` bytes (no plain copy
+    on disk, memory flat); the checksums in the same snapshot."""
     wrapper = _fresh_connection(alias)
     try:
         with wrapper.cursor() as cursor:
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
-            _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}"],
-                 _libpq_env(wrapper.settings_dict), "pg_dump")
+            database = _stream_pg_dump(tar, snapshot, _libpq_env(wrapper.settings_dict),
+                                       part_size)
             tables = pg_fingerprints(cursor)
             cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
             migrations = [f"{app}.{name}" for app, name in cursor.fetchall()]
             cursor.execute("COMMIT")
     finally:
         wrapper.close()
-    return tables, migrations
+    return database, tables, migrations
+
+
+def _stream_pg_dump(tar: tarfile.TarFile, snapshot: str, env: dict[str, str],
+                    part_size: int) -> dict:
+    digest, size, parts = hashlib.sha256(), 0, 0
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(  # noqa: S603
+                ["pg_dump", "--format=custom", f"--snapshot={snapshot}"],  # noqa: S607
+                env=env, stdout=subprocess.PIPE, stderr=errors)
+        except FileNotFoundError as exc:
+            raise BackupError(_NO_CLIENT.format(tool="pg_dump")) from exc
+        try:
+            while piece := process.stdout.read(part_size):
+                info = tarfile.TarInfo(f"{PG_DUMP}.{parts:05d}")
+                info.size, info.mode = len(piece), 0o600
+                tar.addfile(info, _BytesReader(piece))
+                digest.update(piece)
+                size += len(piece)
+                parts += 1
+        finally:
+            process.stdout.close()  # pg_dump stops if the archive could not take its output
+            returncode = process.wait()
+        if returncode != 0:
+            errors.seek(0)
+            raise BackupError(_failed("pg_dump", errors.read().decode(errors="replace")))
+    return {"member": PG_DUMP, "parts": parts, "size": size, "sha256": digest.hexdigest()}
 
 
 def _copy_sqlite(alias: str, target: Path) -> tuple[dict, list[str]]:
@@ -258,9 +293,11 @@ def _open_exclusive(path: Path):
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
-def backup(out: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
+def backup(out: Path | str, *, using: str = DEFAULT_DB_ALIAS,
+           part_size: int = DUMP_PART) -> Summary:
     """Write the encrypted backup to ``out`` (refused if it exists). Written beside it under a
-    ``.partial`` name first, renamed when complete."""
+    ``.partial`` name first, renamed when complete. ``part_size``: the PostgreSQL dump goes
+    into the archive in parts of that many bytes."""
     key = backup_key()
     out = Path(out)
     if out.exists():
@@ -276,42 +313,42 @@ def backup(out: Path | str, *, using: str = DEFAULT_DB_ALIAS) -> Summary:
         raise BackupError(f"Les sauvegardes ne vont pas dans le dossier des documents "
                           f"({media_root}, MEDIA_ROOT) : choisissez un autre dossier.")
     try:
-        with tempfile.TemporaryDirectory(prefix="maillage-sauvegarde-") as work:
-            if engine == "postgresql":
-                member, dumped = PG_DUMP, Path(work, PG_DUMP)
-                tables, migrations = _dump_postgresql(using, dumped)
-            else:
-                member, dumped = SQLITE_COPY, Path(work, SQLITE_COPY)
-                tables, migrations = _copy_sqlite(using, dumped)
-            with _open_exclusive(partial) as raw:
-                writer = EncryptingWriter(raw, key)
-                with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                    database = {"member": member, **_add_file(tar, dumped, member)}
-                    documents = {}
-                    for path in _media_files(media_root):
-                        relative = path.relative_to(media_root).as_posix()
-                        try:
-                            documents[relative] = _add_file(tar, path,
-                                                            f"{DOCUMENTS}/{relative}")
-                        except FileNotFoundError:
-                            continue  # deleted since the listing (retention purge): not kept
-                    manifest = {
-                        "format": FORMAT,
-                        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "engine": engine,
-                        "migrations": migrations,
-                        "database": database,
-                        "tables": tables,
-                        "documents": documents,
-                    }
-                    data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-                    info = tarfile.TarInfo(MANIFEST)
-                    info.size, info.mode = len(data), 0o600
-                    tar.addfile(info, _BytesReader(data))
-                writer.finish()
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.replace(partial, out)
+        with _open_exclusive(partial) as raw:
+            writer = EncryptingWriter(raw, key)
+            with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                if engine == "postgresql":
+                    database, tables, migrations = _dump_postgresql(using, tar, part_size)
+                else:
+                    with tempfile.TemporaryDirectory(prefix="maillage-sauvegarde-") as work:
+                        copied = Path(work, SQLITE_COPY)
+                        tables, migrations = _copy_sqlite(using, copied)
+                        database = {"member": SQLITE_COPY,
+                                    **_add_file(tar, copied, SQLITE_COPY)}
+                documents = {}
+                for path in _media_files(media_root):
+                    relative = path.relative_to(media_root).as_posix()
+                    try:
+                        documents[relative] = _add_file(tar, path,
+                                                        f"{DOCUMENTS}/{relative}")
+                    except FileNotFoundError:
+                        continue  # deleted since the listing (retention purge): not kept
+                manifest = {
+                    "format": FORMAT,
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "engine": engine,
+                    "migrations": migrations,
+                    "database": database,
+                    "tables": tables,
+                    "documents": documents,
+                }
+                data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mode = len(data), 0o600
+                tar.addfile(info, _BytesReader(data))
+            writer.finish()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, out)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Sauvegarde impossible : {exc.strerror or exc} "
@@ -349,6 +386,7 @@ def _safe_member(name: str) -> PurePosixPath:
 def unpack(source: Path, key: bytes, stage: Path) -> dict:
     """Decrypt and authenticate the whole backup into ``stage``; return its manifest after
     checking every staged file against it."""
+    stage.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         raw = source.open("rb")
     except OSError as exc:
@@ -357,14 +395,21 @@ def unpack(source: Path, key: bytes, stage: Path) -> dict:
         reader = DecryptingReader(raw, key)
         try:
             with tarfile.open(fileobj=reader, mode="r|") as tar:
+                parts = 0
                 for member in tar:
                     path = _safe_member(member.name)
                     if not member.isfile():
                         raise BackupError(f"Sauvegarde invalide : {member.name!r} n'est pas un "
                                           f"fichier. {NOTHING_RESTORED}")
-                    target = stage.joinpath(*path.parts)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with tar.extractfile(member) as data, _open_exclusive(target) as out:
+                    if member.name == f"{PG_DUMP}.{parts:05d}":
+                        # The dump's parts, in order, joined back into one file.
+                        target, parts = stage / PG_DUMP, parts + 1
+                        out = target.open("ab") if parts > 1 else _open_exclusive(target)
+                    else:
+                        target = stage.joinpath(*path.parts)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        out = _open_exclusive(target)
+                    with tar.extractfile(member) as data, out:
                         shutil.copyfileobj(data, out, COPY_BLOCK)
         except tarfile.TarError as exc:
             raise BackupError(f"Sauvegarde invalide (archive illisible : {exc}). "

@@ -32,7 +32,7 @@ from maillage.care.models import LiaisonNote
 from maillage.care.tests.factories import message
 from maillage.core import backup_crypto
 from maillage.core.audit import audit_log
-from maillage.core.backup import periodic_backup, unpack
+from maillage.core.backup import backup, periodic_backup, unpack
 from maillage.core.backup_crypto import BackupError, DecryptingReader, EncryptingWriter, new_key
 from maillage.core.tasks import backup_nightly
 
@@ -288,6 +288,23 @@ def test_the_application_role_can_make_the_nightly_backup(app_role, health_data,
     manifest = unpack(file, backup_crypto.parse_key(key), tmp_path / "stage")
     assert manifest["tables"]["beneficiaries_beneficiary"]["rows"] == 1
     assert manifest["tables"][AUDIT]["rows"] >= 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="PostgreSQL only: the dump streamed in parts")
+@pytest.mark.django_db(transaction=True)
+def test_a_dump_in_many_parts_restores_whole(health_data, key, target, tmp_path):
+    """pg_dump's output goes into the archive in parts (8 MiB in production, 16 KiB here):
+    they are joined back in order."""
+    file = tmp_path / "maillage.sauvegarde"
+    backup(file, part_size=16 * 1024)
+    manifest = unpack(file, backup_crypto.parse_key(key), tmp_path / "stage")
+    assert manifest["database"]["parts"] > 3
+
+    done = target.run("restore", str(file), key=key)
+    assert done.returncode == 0, done.stderr
+    assert "Restauration vérifiée" in done.stdout
+    assert target.state() == source_state()
 
 
 # --- Refusals ----------------------------------------------------------------------------------
