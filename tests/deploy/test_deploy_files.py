@@ -406,9 +406,8 @@ def test_compose_file_holds_no_secret(compose):
 SETTINGS_ONLY_IN_TESTS = {"MAILLAGE_TESTING", "HUEY_IMMEDIATE"}
 # Read elsewhere than settings.py: the entrypoint (DB_APP_ROLE), ``maillage serve``
 # (WEB_CONCURRENCY), ``maillage worker`` (WORKER_METRICS_PORT), gunicorn's configuration
-# (GUNICORN_TIMEOUT), and the backups (until they are read in settings.py).
-READ_ELSEWHERE = {"DB_APP_ROLE", "WEB_CONCURRENCY", "WORKER_METRICS_PORT", "GUNICORN_TIMEOUT",
-                  "BACKUP_KEY", "BACKUP_DIR", "BACKUP_KEEP"}
+# (GUNICORN_TIMEOUT).
+READ_ELSEWHERE = {"DB_APP_ROLE", "WEB_CONCURRENCY", "WORKER_METRICS_PORT", "GUNICORN_TIMEOUT"}
 
 
 def test_env_example_lists_every_setting_from_the_environment():
