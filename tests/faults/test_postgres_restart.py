@@ -13,6 +13,7 @@ half-saved (each has its read mark and its audit event)."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import pwd
 import shutil
@@ -289,3 +290,10 @@ def test_postgres_restarted_under_requests_answers_503_then_recovers_without_hal
     assert len(texts) == len(set(texts))
     assert set(texts) <= {o.text for o in outcomes if o.kind == "write"}
     assert [(read, audited) for _, _, read, audited in notes] == [(1, 1)] * len(notes)
+    # The outage is in the application's JSON log, once per request met, with the request's
+    # id; no note's text is anywhere in what the server logged.
+    records = server.app_logs()
+    outage = [r for r in records if r["logger"] == "maillage.errors"]
+    assert outage and all(r["request_id"] and r["level"] == "WARNING" for r in outage)
+    logged = json.dumps(records, ensure_ascii=False) + server.logs()
+    assert [o.text for o in outcomes if o.text and o.text in logged] == []

@@ -7,6 +7,7 @@ transactional, so what they wrote is committed)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -97,6 +98,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.access_log = tmp_path / "gunicorn-access.log"
         self.error_log = tmp_path / "gunicorn-error.log"
+        self.app_log = tmp_path / "gunicorn-app.log"  # the application's JSON lines (stderr)
         env = {**os.environ, "DATABASE_URL": database_url,
                "DJANGO_SETTINGS_MODULE": "maillage.settings", "MAILLAGE_TESTING": "0",
                # The same keys as this process: its sessions and encrypted fields are read.
@@ -111,11 +113,16 @@ class Gunicorn:
              "--access-logfile", str(self.access_log),
              "--access-logformat", 'pid=%(p)s "%(r)s" %(s)s',
              "--error-logfile", str(self.error_log)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            env=env, stdout=self.app_log.open("w"), stderr=subprocess.STDOUT)
         self.wait_ready(workers)
 
     def logs(self) -> str:
         return self.error_log.read_text() if self.error_log.exists() else ""
+
+    def app_logs(self) -> list[dict]:
+        """The application's log records (JSON lines on its standard error)."""
+        lines = self.app_log.read_text().splitlines() if self.app_log.exists() else []
+        return [json.loads(line) for line in lines if line.startswith("{")]
 
     def workers(self) -> set[int]:
         return child_pids(self.process.pid)
