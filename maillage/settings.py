@@ -412,6 +412,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # How long a worker keeps an outbox message it is sending before another worker may take it again
 # (the first one presumed dead): longer than any SMTP exchange.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# The wait before the first new attempt of a message that failed; doubled at each failure.
+OUTBOX_FIRST_RETRY_SECONDS = env.int("OUTBOX_FIRST_RETRY_SECONDS", default=60)
 
 # MSSanté (docs/mssante.md): the operator's SMTP server, separate from the e-mail backend above.
 # SECURITY: "starttls" (port 587) or "tls" (implicit TLS, port 465). CERT/KEY: the box's IGC

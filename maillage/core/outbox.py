@@ -41,7 +41,6 @@ from .validators import is_mssante_address
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-FIRST_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 
 
@@ -51,8 +50,10 @@ def lease() -> timedelta:
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt."""
-    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    """The wait after the ``attempts``-th failed attempt: ``OUTBOX_FIRST_RETRY_SECONDS`` (one
+    minute), doubled at each failure, at most an hour."""
+    first = timedelta(seconds=settings.OUTBOX_FIRST_RETRY_SECONDS)
+    return min(first * 2 ** max(attempts - 1, 0), MAX_DELAY)
 
 
 def outbox_add(*, crt, to: str, subject: str, body: str,

@@ -39,12 +39,13 @@ def workers(tmp_path, shared_db):
     started: list[subprocess.Popen] = []
     queue_file = tmp_path / "huey.sqlite3"
 
-    def start(*args: str, smtp_port: int = 1, name: str = "worker") -> subprocess.Popen:
+    def start(*args: str, smtp_port: int = 1, name: str = "worker",
+              **extra_env: str) -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": shared_db.url(), "HUEY_IMMEDIATE": "0",
                "HUEY_NAME": QUEUE, "HUEY_FILE": str(queue_file), "HUEY_WORKERS": "1",
                "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port), "EMAIL_TIMEOUT": "10",
-               "OUTBOX_LEASE_SECONDS": "2", "MAILLAGE_TESTING": "0"}
+               "OUTBOX_LEASE_SECONDS": "2", "MAILLAGE_TESTING": "0", **extra_env}
         log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "maillage.cli", "worker", *args],
@@ -90,6 +91,41 @@ def test_a_worker_killed_while_sending_the_task_is_redone_and_the_email_arrives_
     shared_db.pull()
     message.refresh_from_db()
     assert (message.state, message.attempts) == ("sent", 2)
+
+
+def test_smtp_down_the_worker_keeps_the_messages_and_delivers_each_once_when_it_is_back(
+        shared_db, workers):
+    """A real consumer, a mail server down then up: the messages stay pending with the error and
+    are retried later and later (first retry after 1 s here, a minute by default), then each
+    arrives once."""
+    crt = CrtFactory()
+    messages = [OutboxMessage.objects.create(crt=crt, to=f"partenaire{i}@example.fr",
+                                             subject=f"Message {i}", body="Texte")
+                for i in range(3)]
+    shared_db.push()
+    port = free_port()  # nothing listens there yet: the mail server is down
+    for message in messages:
+        workers.queue.storage.enqueue(HUEY.serialize_task(outbox_send.s(message.pk)))
+    worker = workers("--sans-periodiques", smtp_port=port, name="smtp",
+                     OUTBOX_FIRST_RETRY_SECONDS="1", EMAIL_TIMEOUT="3")
+    states = "select state, attempts, last_error from core_outboxmessage order by id"
+    wait_for(lambda: all(state == "pending" and attempts >= 2
+                         for state, attempts, _ in shared_db.rows(states)), 30,
+             "two failed attempts each:\n" + workers.logs("smtp"))
+    assert all("Connection refused" in error or "ConnectionRefused" in error
+               for _, _, error in shared_db.rows(states))
+    with SmtpServer(port) as server:  # the server is back
+        wait_for(lambda: len(server.received) == 3, 40,
+                 "the three messages:\n" + workers.logs("smtp"))
+        time.sleep(2)  # nothing more comes
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=15)
+        received = sorted(m["Subject"] for m in server.received)
+    assert received == ["Message 0", "Message 1", "Message 2"]
+    assert {state for state, _, _ in shared_db.rows(states)} == {"sent"}
+    # What the worker logged: JSON lines naming the messages' ids, never their recipients.
+    log = workers.logs("smtp")
+    assert "partenaire" not in log and "Outbox message" in log
 
 
 def test_two_workers_run_a_periodic_task_once_per_slot(shared_db, workers):
