@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from random import Random
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -93,6 +94,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         _start_worker()
         # runserver prints its own line per request: no second (JSON) access line beside it.
+        # (In the settings' LOGGING, which runserver's django.setup() applies again.)
+        settings.LOGGING["loggers"]["maillage.access"]["level"] = "WARNING"
         logging.getLogger("maillage.access").setLevel(logging.WARNING)
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 
