@@ -23,12 +23,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,6 +35,9 @@ import jsonschema
 import pytest
 import yaml
 from django.conf import settings
+
+from maillage.core.tests.processes import wait_for
+from maillage.core.tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -47,22 +48,6 @@ SYSTEMD = DEPLOY / "systemd"
 BIN = Path(sys.executable).parent  # hadolint and caddy come with the dev dependencies
 SECRET_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "PASSWORD", "TOKEN", "BACKUP_KEY",
                 "CLIENT_SECRET", "API_KEY")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # --- Dockerfile ----------------------------------------------------------------------------------
