@@ -172,8 +172,11 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     (a throwaway SQLite database: the container's commands, not the database, are tested)."""
     from cryptography.fernet import Fernet
 
+    # Not the test process's own settings (the browser journeys set DJANGO_ALLOW_ASYNC_UNSAFE
+    # in it, which `check --deploy` rightly refuses).
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "DEBUG", "REDIS_URL", "CACHE_URL"}}
+           if key not in {"DATABASE_URL", "DEBUG", "REDIS_URL", "CACHE_URL",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE", "PROMETHEUS_MULTIPROC_DIR"}}
     env.update({
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "MAILLAGE_ENV": "production",
