@@ -99,6 +99,7 @@ class Gunicorn:
         self.access_log = tmp_path / "gunicorn-access.log"
         self.error_log = tmp_path / "gunicorn-error.log"
         self.app_log = tmp_path / "gunicorn-app.log"  # the application's JSON lines (stderr)
+        self._app_log_file = self.app_log.open("w")  # closed by stop()
         env = {**os.environ, "DATABASE_URL": database_url,
                "DJANGO_SETTINGS_MODULE": "maillage.settings", "MAILLAGE_TESTING": "0",
                # The same keys as this process: its sessions and encrypted fields are read.
@@ -113,7 +114,7 @@ class Gunicorn:
              "--access-logfile", str(self.access_log),
              "--access-logformat", 'pid=%(p)s "%(r)s" %(s)s',
              "--error-logfile", str(self.error_log)],
-            env=env, stdout=self.app_log.open("w"), stderr=subprocess.STDOUT)
+            env=env, stdout=self._app_log_file, stderr=subprocess.STDOUT)
         self.wait_ready(workers)
 
     def logs(self) -> str:
@@ -153,3 +154,4 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self._app_log_file.close()

@@ -146,6 +146,7 @@ def test_metrics_count_requests_logins_outbox_queue_and_failed_tasks(
     assert value(after, "maillage_outbox_messages", state="pending") == 2
     assert value(after, "maillage_outbox_messages", state="failed") == 1
     assert value(after, "maillage_outbox_messages", state="sending") == 0
+    assert ("maillage_outbox_oldest_pending_age_seconds", ()) in after
     assert value(after, "maillage_outbox_oldest_pending_age_seconds") >= 0
 
 
@@ -181,8 +182,7 @@ def test_the_access_line_is_json_with_the_request_id_and_without_the_query_strin
     assert line["http"]["path"] == reverse("beneficiaries:list")
     assert line["http"]["view"] == "beneficiaries:list"
     assert line["http"]["status"] == 200 and line["http"]["method"] == "GET"
-    assert line["http"]["user_id"] == client.session["_auth_user_id"] \
-        or str(line["http"]["user_id"]) == client.session["_auth_user_id"]
+    assert str(line["http"]["user_id"]) == client.session["_auth_user_id"]
     assert "Hamon" not in json.dumps(line)
 
 

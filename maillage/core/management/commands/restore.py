@@ -41,6 +41,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Avant de démarrer : {migrate}.")
 
+
 def _when(iso: str) -> str:
     from datetime import datetime
     from zoneinfo import ZoneInfo
