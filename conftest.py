@@ -175,3 +175,25 @@ def pytest_xdist_make_scheduler(config, log):
             return self.units.get(nodeid) or _path(nodeid)
 
     return UnitScheduling(config, log)
+
+
+@pytest.fixture(scope="session")
+def django_db_use_migrations():
+    """The test databases are built from the models, not by replaying the migrations (see
+    ``maillage/core/tests/schema.py``; ``MAILLAGE_TEST_MIGRATIONS=1`` replays them)."""
+    from maillage.core.tests.schema import replay_migrations
+
+    return replay_migrations()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_use_migrations):
+    """pytest-django's, then what the migrations add to the models' schema."""
+    if not django_db_use_migrations:
+        from django.db import connection
+
+        from maillage.core.tests.schema import complete_test_schema
+
+        with django_db_blocker.unblock():
+            complete_test_schema(connection)
+    yield
