@@ -7,10 +7,15 @@ from maillage.core.models import AuditEvent
 from maillage.territory.models import Commune
 
 
+_login_page_checked = []
+
+
 def log_in(p, username):
     p.goto("/")
     assert p.page.locator("h1").inner_text() == "Connexion"
-    p.check_accessibility()
+    if not _login_page_checked:  # the same page for every journey: axe once per process
+        p.check_accessibility()
+        _login_page_checked.append(True)
     p.page.get_by_label("Identifiant").fill(username)
     p.page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     p.page.get_by_role("button", name="Se connecter").click()
