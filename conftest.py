@@ -127,6 +127,20 @@ SPREAD = {
 }
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``engine_independent`` touch no database, in their process or in one they
+    start: their result cannot depend on the engine, so they run in the SQLite pass only (CI runs
+    the suite on both engines)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    skip = pytest.mark.skip(reason="engine_independent: no database, run in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("engine_independent"):
+            item.add_marker(skip)
+
+
 def _path(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 

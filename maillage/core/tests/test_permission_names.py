@@ -8,6 +8,8 @@ import pytest
 from maillage.core.access import require
 from maillage.core.permissions import MATRIX, Perm, has_permission
 
+pytestmark = pytest.mark.engine_independent
+
 PACKAGE = Path(__file__).resolve().parents[2]
 CHECKED_CALLS = {"require", "has_permission"}
 

@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 from maillage.rounds.hhcrsp import check, read_instance
 from maillage.rounds.hhcrsp_solve import solve
 
+pytestmark = pytest.mark.engine_independent
+
 DATA = Path(__file__).resolve().parent / "data" / "hhcrsp"
 NAMES = ["10_2", "10_3", "25_1"]
 

@@ -12,6 +12,8 @@ from django.core.management.base import CommandError
 from maillage.rounds import solomon
 from maillage.rounds.checker import check
 
+pytestmark = pytest.mark.engine_independent
+
 DATA = Path(__file__).resolve().parent / "data" / "solomon"  # five of the 56, with their origin
 
 

@@ -5,6 +5,8 @@ import pytest
 
 from maillage.rounds.solver import Problem, ProblemError, Task, Worker, solve
 
+pytestmark = pytest.mark.engine_independent
+
 # Places: 0 the CRT, 1 Baugé, 2 Mouliherne (15 min from Baugé), 3 Longué (35 min away from both).
 MINUTES = [[0, 10, 20, 30],
            [10, 0, 15, 35],
