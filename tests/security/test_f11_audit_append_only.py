@@ -9,12 +9,17 @@ owns nothing.
 import uuid
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from maillage.core.audit import audit_log
 from maillage.core.models import AuditEvent
+from maillage.core.roles import Role
+from maillage.core.tests.factories import CrtFactory, UserFactory, member
 
 TABLE = AuditEvent._meta.db_table
 
@@ -198,3 +203,26 @@ def test_db_app_role_refuses_unknown_superuser_and_owner_roles(db):
         owner = cursor.fetchone()[0]
     with pytest.raises(CommandError, match="propriétaire|superutilisateur"):
         call_command("db_app_role", owner)
+
+
+def test_the_suites_flush_empties_every_table_and_puts_the_guards_back(transactional_db):
+    """The flush between committed tests (no sequence reset; on PostgreSQL only the tables that
+    hold rows are truncated, with the tables that reference them): nothing is left, the
+    content types are back, and the audit trail is append-only again."""
+    crt = CrtFactory(name="CRT vidé")
+    user = UserFactory(username="vide")
+    member(user, crt, Role.COORDINATOR)
+    audit_log(actor=user, action="beneficiary.viewed", crt=crt)
+    assert AuditEvent.objects.exists()
+
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+
+    left = {model._meta.db_table: model._default_manager.count()
+            for model in apps.get_models() if model._meta.managed and not model._meta.proxy}
+    refilled = {ContentType._meta.db_table, Permission._meta.db_table}
+    assert {table: count for table, count in left.items()
+            if count and table not in refilled} == {}
+    assert left[ContentType._meta.db_table] > 100  # post_migrate made them again
+    event = audit_log(actor=None, action="beneficiary.viewed")
+    with pytest.raises(DatabaseError, match="append-only"):
+        raw("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
