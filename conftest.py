@@ -64,15 +64,24 @@ def mssante_operator(tmp_path, settings):
     return files, port
 
 
-@pytest.fixture
-def imap_mailbox(settings):
-    """A real IMAP server (pymap, STARTTLS) as the CRT's MSSanté box, Maillage pointed at it."""
+@pytest.fixture(scope="session")
+def imap_server():
+    """A real IMAP server (pymap, STARTTLS), started once per test process: each start costs
+    about half a second."""
     from maillage.core.tests.imap import ImapServer
 
     with ImapServer() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
         yield server
+
+
+@pytest.fixture
+def imap_mailbox(imap_server, settings):
+    """The IMAP server as the CRT's MSSanté box, Maillage pointed at it; the box is emptied
+    before each test."""
+    imap_server.clear()
+    for name, value in imap_server.settings().items():
+        setattr(settings, name, value)
+    return imap_server
 
 
 @pytest.fixture(scope="session")

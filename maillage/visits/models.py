@@ -216,6 +216,9 @@ class Visit(TenantModel, VersionedModel, Actor):
             models.Index(fields=["crt", "professional", "starts_at"], name="visit_pro_time"),
             models.Index(fields=["status", "ends_at"], name="visit_untraced"),
             models.Index(fields=["series", "starts_at"], name="visit_series_time"),
+            # The FHIR API's pages (Encounter, Appointment): a CRT's visits in public id order
+            # from a cursor, read in order instead of sorting all of them for each page.
+            models.Index(fields=["crt", "public_id"], name="visit_crt_public_id"),
         ]
 
     def __str__(self) -> str:

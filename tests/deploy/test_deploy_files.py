@@ -474,7 +474,8 @@ class Upstream(BaseHTTPRequestHandler):
 def test_caddy_forwards_to_maillage_over_tls_and_never_exposes_metrics(tmp_path):
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
     Upstream.seen = []
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    # Polled every 50 ms for shutdown (0.5 s by default), which the test does halfway.
+    threading.Thread(target=upstream.serve_forever, args=(0.05,), daemon=True).start()
     http_port, https_port = free_port(), free_port()
     storage = tmp_path / "caddy"
     config = tmp_path / "Caddyfile"

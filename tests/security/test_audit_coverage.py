@@ -5,6 +5,8 @@ builds an object that role may legitimately reach (``core/tests/routes.py``), wr
 into every registered field (``core.health_data``), opens the page, and fails when a marker is
 shown without an audit event written by that request."""
 
+from functools import cache
+
 import pytest
 from django.urls import reverse
 
@@ -38,10 +40,20 @@ def test_the_registry_names_real_fields():
         registered.model_class._meta.get_field(field)  # raises if misspelt
 
 
-def _seed(crt) -> None:
+@cache
+def _markers_by_model() -> tuple[tuple[type, dict[str, str]], ...]:
+    """MARKERS grouped by model: ``(model class, {field: marker})``."""
+    grouped: dict[str, dict[str, str]] = {}
     for marker, (model, field) in MARKERS.items():
-        model_class = next(e for e in registry() if e.model == model).model_class
-        model_class.objects.filter(crt=crt).update(**{field: marker})
+        grouped.setdefault(model, {})[field] = marker
+    return tuple((next(e for e in registry() if e.model == model).model_class, fields)
+                 for model, fields in grouped.items())
+
+
+def _seed(crt) -> None:
+    """Every registered field of CRT A's rows set to its marker (one UPDATE per model)."""
+    for model_class, fields in _markers_by_model():
+        model_class.objects.filter(crt=crt).update(**fields)
 
 
 @pytest.fixture(scope="module")

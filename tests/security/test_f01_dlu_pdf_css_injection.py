@@ -36,7 +36,8 @@ def listener():
     """A local HTTP server: any request it gets is an outbound fetch by the PDF renderer."""
     _Recorder.hits = []
     server = HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms for shutdown (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", _Recorder.hits
     server.shutdown()
