@@ -63,6 +63,18 @@ def audit_guard_lifted(connection):
             yield
 
 
+def filled_tables(connection, tables: list[str]) -> list[str]:
+    """Those of ``tables`` that hold at least one row (one statement)."""
+    if not tables:
+        return []
+    quote = connection.ops.quote_name
+    exists = "SELECT %s WHERE EXISTS (SELECT 1 FROM {})"  # names from the catalogue, quoted
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(exists.format(quote(table)) for table in tables),
+                       tables)
+        return [name for (name,) in cursor.fetchall()]
+
+
 class Command(flush.Command):
     help = (
         "Vide toutes les tables, journal d'audit compris (tests, démonstration). "
@@ -90,13 +102,7 @@ class Command(flush.Command):
                                                               include_views=False)
         if not tables:
             return
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            # One statement; the names come from the catalogue, quoted.
-            exists = "SELECT %s WHERE EXISTS (SELECT 1 FROM {})"
-            cursor.execute(" UNION ALL ".join(exists.format(quote(table)) for table in tables),
-                           tables)
-            filled = [name for (name,) in cursor.fetchall()]
+        filled = filled_tables(connection, tables)
         if filled:
             connection.ops.execute_sql_flush(connection.ops.sql_flush(
                 no_style(), filled, reset_sequences=False, allow_cascade=True))
