@@ -18,7 +18,7 @@ from maillage.beneficiaries.demo import _Batch as _TeamBatch
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.care.models import Alert, Service
 from maillage.care.services import alert_resolve
-from maillage.core.demo import DemoContext, audit_event
+from maillage.core.demo import DemoContext, audit_event, insert_rows
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
@@ -157,8 +157,8 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
                                          "passages créés": len(created)})
             event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
             events.append(event)
-        Visit.objects.bulk_create(visits, batch_size=2000)
-        AuditEvent.objects.bulk_create(events, batch_size=500)
+        insert_rows(Visit, visits)
+        insert_rows(AuditEvent, events)
         batch.clear()
 
     for index, stay in enumerate(stays):
