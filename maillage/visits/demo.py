@@ -272,9 +272,10 @@ def _trace_history(today: date) -> None:
     reasons = [Visit.NotDoneReason.PLANNED_ABSENCE, Visit.NotDoneReason.HOSPITALISED,
                Visit.NotDoneReason.REFUSED, Visit.NotDoneReason.NO_ANSWER]
     not_done_ids = list(past.order_by("pk").values_list("pk", flat=True)[::97])
-    for n, pk in enumerate(not_done_ids):
-        Visit.objects.filter(pk=pk).update(
-            status=Visit.Status.NOT_DONE, not_done_reason=reasons[n % len(reasons)],
+    # The n-th of them gets reasons[n % 4]: one UPDATE per reason.
+    for r, reason in enumerate(reasons):
+        Visit.objects.filter(pk__in=not_done_ids[r::len(reasons)]).update(
+            status=Visit.Status.NOT_DONE, not_done_reason=reason,
             traced_at=F("ends_at"), traced_by=F("staff"))
     done = past.exclude(pk__in=not_done_ids).annotate(third=Mod("id", 3))
     for remainder, (late, longer) in enumerate([(2, 5), (-3, 0), (7, 10)]):
