@@ -154,7 +154,7 @@ def _attendance(leader, s: Session, statuses: dict, *, anonymous_count: int) -> 
     construction: the statuses are known ones, of the session's own registrations, and the
     people marked present or absent came to a session already held."""
     from maillage.core import audit
-    from maillage.core.demo import insert_rows
+    from maillage.core.demo import insert_rows, update_rows
     from maillage.core.models import AuditEvent
     from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
@@ -179,8 +179,7 @@ def _attendance(leader, s: Session, statuses: dict, *, anonymous_count: int) -> 
                 actor=leader, action="participation.updated", obj=participation,
                 beneficiary=participation.beneficiary,
                 details={"status": {"avant": old, "après": status}}))
-    Participation.objects.bulk_update(changed, ["status", "version", "updated_by",
-                                                "updated_at"])
+    update_rows(Participation, changed, ["status", "version", "updated_by", "updated_at"])
     insert_rows(AuditEvent, events)
     if anonymous_count and not started:
         raise ValueError("Anonymes d'une séance pas encore commencée.")

@@ -1,12 +1,13 @@
-"""``insert_rows``: the demo's fast path for its largest bulk inserts writes what
-``bulk_create`` writes (same rows, same order, same values), ``auto_now`` included."""
+"""``insert_rows`` and ``update_rows``: the demo's fast paths for its largest bulk writes write
+what ``bulk_create`` and ``bulk_update`` write (same rows, same order, same values), ``auto_now``
+included."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from maillage.core.demo import DemoContext, insert_rows
+from maillage.core.demo import DemoContext, insert_rows, update_rows
 from maillage.core.models import AuditEvent, Notification
 
 COLUMNS = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname != "id"]
@@ -66,3 +67,26 @@ def test_insert_rows_refuses_objects_with_keys(users, crt_a):
     saved = Notification.objects.create(crt=crt_a, user=users["nurse"], text="Déjà là")
     with pytest.raises(ValueError, match="automatic primary keys"):
         insert_rows(Notification, [saved])
+
+
+@pytest.mark.django_db
+def test_update_rows_writes_what_bulk_update_writes(users, crt_a):
+    user = users["nurse"]
+    read = timezone.now().replace(microsecond=654321) - timedelta(hours=5)
+    fast, slow = ([Notification.objects.create(crt=crt_a, user=user, text=f"{side} {n}")
+                   for n in range(4)] for side in ("a", "b"))
+    for group in (fast, slow):
+        for n, notification in enumerate(group):
+            notification.text = f"Lu {n} — « é »"
+            notification.read_at = read + timedelta(minutes=n) if n % 2 else None
+            notification.created_at = read - timedelta(days=n)  # auto_now_add: kept as given
+    update_rows(Notification, fast, ["text", "read_at", "created_at"])
+    Notification.objects.bulk_update(slow, ["text", "read_at", "created_at"])
+    columns = ["text", "read_at", "created_at"]
+    written = {n.pk: row for n in fast + slow
+               for row in Notification.objects.filter(pk=n.pk).values(*columns)}
+    assert [written[n.pk] for n in fast] == [written[n.pk] for n in slow]
+    assert written[fast[1].pk] == {"text": "Lu 1 — « é »", "read_at": read + timedelta(minutes=1),
+                                   "created_at": read - timedelta(days=1)}
+    with pytest.raises(ValueError, match="saved objects only"):
+        update_rows(Notification, [Notification(crt=crt_a, user=user, text="x")], ["text"])
