@@ -165,8 +165,8 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                 # The larger demos (benchmarks) get a sparser notebook.
                 day += timedelta(days=rng.randint(2, 6) * (1 if ctx.scale == 1 else 5))
     with keep_dates(LiaisonNote, Alert, TimelineEvent):
-        LiaisonNote.objects.bulk_create(notes, batch_size=500)
-        Alert.objects.bulk_create(alerts, batch_size=500)
+        insert_rows(LiaisonNote, notes)
+        insert_rows(Alert, alerts)
         insert_rows(TimelineEvent, timeline)
     # The events name their objects by public id (set when the objects were built).
     insert_rows(AuditEvent, events)
