@@ -7,7 +7,7 @@ The larger demos (benchmarks) keep their two weeks."""
 from datetime import timedelta
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import DemoContext, insert_rows, keep_dates
+from maillage.core.demo import DemoContext, insert_rows, keep_dates, update_rows
 
 from .models import Visit, VisitSeries
 from .services import _occurrences
@@ -54,7 +54,7 @@ def load(ctx: DemoContext) -> None:
         visit.updated_at = visit.traced_at
     with keep_dates(Visit, VisitSeries):
         insert_rows(Visit, visits)
-        VisitSeries.objects.bulk_update(moved, ["start_date", "created_at"])
+        update_rows(VisitSeries, moved, ["start_date", "created_at"])
     ctx.history["passages"] = len(visits)
 
 
