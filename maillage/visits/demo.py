@@ -298,11 +298,15 @@ def _missed_alerts() -> None:
     """The never-traced visits raise their alerts; those older than a week were dealt with."""
     raised = services.check_missed(lookback=None)
     week_ago = timezone.now() - timedelta(days=7)
+    coordinators = {}  # per CRT, read once
     for visit in raised:
         alert = Alert.objects.get(pk=visit.missed_alert_id)
         if visit.ends_at < week_ago:
-            coordinator = Membership.objects.filter(
-                crt=visit.crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+            if visit.crt_id not in coordinators:
+                coordinators[visit.crt_id] = Membership.objects.filter(
+                    crt_id=visit.crt_id, roles__role=Role.COORDINATOR).select_related(
+                    "user").first().user
+            coordinator = coordinators[visit.crt_id]
             alert_resolve(actor=coordinator, alert=alert, version=alert.version,
                           outcome="Passage vérifié par téléphone avec l'intervenant : réalisé "
                                   "mais non tracé. Rappel fait sur la traçabilité.")
