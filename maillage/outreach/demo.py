@@ -116,7 +116,7 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
 def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
     rng = ctx.rng
     statuses = {}
-    for p in services.participations_register(actor=leader, session=s, people=people):
+    for p in _registered(leader, s, people):
         if held:
             draw = rng.random()
             statuses[p] = ("present" if draw < 0.82 else "absent" if draw < 0.94
@@ -144,6 +144,24 @@ def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
                                             "taxi": "18.40", "solidarity": "4.00"}[mode]),
                     transport_from=p.attendee.commune if p.attendee_id else None,
                     **_transport_reason(rng))
+
+
+def _registered(leader, s: Session, people: list) -> list[Participation]:
+    """What ``services.participations_register`` writes for the group of a new session (its
+    rows in one insert, their audit events in another), without its checks, which hold by
+    construction: a session just created, of the same CRT as the people drawn, each once,
+    within its capacity — so neither its three queries nor a ``full_clean`` per person."""
+    from maillage.core.audit import audit_log_many
+
+    made = [Participation(
+        crt=s.crt, session=s,
+        kind=person.kind if isinstance(person, Attendee) else Attendee.Kind.OLDER_PERSON,
+        beneficiary=None if isinstance(person, Attendee) else person,
+        attendee=person if isinstance(person, Attendee) else None,
+        created_by=leader, updated_by=leader) for person in people]
+    Participation.objects.bulk_create(made)
+    audit_log_many(actor=leader, events=[services._registered_event(p) for p in made])
+    return made
 
 
 def _attendance(leader, s: Session, statuses: dict, *, anonymous_count: int) -> None:
