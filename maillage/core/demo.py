@@ -188,11 +188,12 @@ def _db_value(f, connection, *, stamp: bool) -> Callable[[object], object]:
         value = f.pre_save(obj, True) if overrides_pre_save else getattr(obj, attname)
         return f.get_db_prep_save(value, connection)
 
-    if type(f) is models.DateTimeField and connection.vendor in ("sqlite", "postgresql"):
+    if type(f) is models.DateTimeField and settings.USE_TZ and \
+            connection.vendor in ("sqlite", "postgresql"):
         auto = stamp and (f.auto_now or f.auto_now_add)
         # What SQLite's ``adapt_datetimefield_value`` gives an aware datetime (its UTC time,
         # naive, as text); PostgreSQL takes it as it is.
-        to_text = connection.vendor == "sqlite" and settings.USE_TZ
+        to_text = connection.vendor == "sqlite"
         utc = connection.timezone if to_text else None
 
         def moment(obj):
