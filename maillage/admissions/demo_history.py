@@ -8,7 +8,7 @@ from random import Random
 
 from django.utils import timezone
 
-from maillage.core.demo import DemoContext, audit_event, keep_dates
+from maillage.core.demo import DemoContext, audit_event, insert_rows, keep_dates, update_rows
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
@@ -128,7 +128,7 @@ def load(ctx: DemoContext) -> None:
                                               obj=steps[-1], beneficiary=e.beneficiary,
                                               at=steps[-1].created_at))
             AdmissionStep.objects.bulk_create(steps)
-        Enrolment.objects.bulk_update(linked, ["referral"])
+        update_rows(Enrolment, linked, ["referral"])
         for referral in referrals + refused:
             events.append(audit_event(actor=coordinator, action="referral.received",
                                       obj=referral, at=referral.received_at))
@@ -137,7 +137,7 @@ def load(ctx: DemoContext) -> None:
             if action:
                 events.append(audit_event(actor=coordinator, action=action, obj=referral,
                                           at=referral.decided_at))
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    insert_rows(AuditEvent, events)
     ctx.history["orientations"] = Referral.objects.filter(crt__in=ctx.crts.values()).count()
     store_forfait_months(ctx)
 

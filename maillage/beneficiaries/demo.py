@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from maillage.core.audit import safe_details
-from maillage.core.demo import HISTORY_DAYS, DemoContext, audit_event
+from maillage.core.demo import HISTORY_DAYS, DemoContext, audit_event, insert_rows
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
@@ -148,8 +148,8 @@ class _Batch:
         for model, rows in self.rows.items():
             model.objects.bulk_create(rows, batch_size=500)
             rows.clear()
-        TimelineEvent.objects.bulk_create(self.timeline, batch_size=500)
-        AuditEvent.objects.bulk_create(self.events, batch_size=500)
+        insert_rows(TimelineEvent, self.timeline)
+        insert_rows(AuditEvent, self.events)
         self.events, self.timeline = [], []
 
 

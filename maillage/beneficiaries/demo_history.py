@@ -7,7 +7,7 @@ from datetime import timedelta
 from random import Random
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import DemoContext, audit_event
+from maillage.core.demo import DemoContext, audit_event, insert_rows
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 
@@ -44,7 +44,7 @@ def load(ctx: DemoContext) -> None:
                         beneficiary=b, at=at + timedelta(minutes=1), roles=roles[reader.pk]))
                 # The larger demos (benchmarks) get a sparser journal.
                 day += timedelta(days=rng.randint(2, 7) * (1 if ctx.scale == 1 else 5))
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    insert_rows(AuditEvent, events)
     ctx.history["lectures"] = len(events)
 
 

@@ -9,7 +9,7 @@ from random import Random
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import DemoContext
+from maillage.core.demo import DemoContext, insert_rows
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
@@ -286,8 +286,8 @@ class _PlanBatch:
                 [v for v in self.versions if v.based_on is not None], batch_size=500)
             for model in (Problem, Goal, PlannedAction):
                 model.objects.bulk_create(self.items[model], batch_size=500)
-            self._timeline_model.objects.bulk_create(self.timeline, batch_size=500)
-        AuditEvent.objects.bulk_create(self.events, batch_size=500)
+            insert_rows(self._timeline_model, self.timeline)
+        insert_rows(AuditEvent, self.events)
 
 
 NOTES = [
@@ -385,7 +385,7 @@ class _NoteBatch:
             LiaisonNote.objects.bulk_create(self.notes, batch_size=500)
         LiaisonNoteRead.objects.bulk_create(
             [LiaisonNoteRead(note=n, user=n.author) for n in self.notes], batch_size=500)
-        AuditEvent.objects.bulk_create(self.events, batch_size=500)
+        insert_rows(AuditEvent, self.events)
         self.notes, self.events = [], []
 
 

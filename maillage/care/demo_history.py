@@ -9,7 +9,7 @@ from random import Random
 
 from maillage.admissions.models import Enrolment
 from maillage.beneficiaries.models import CareTeamMember, TimelineEvent
-from maillage.core.demo import DemoContext, audit_event, keep_dates
+from maillage.core.demo import DemoContext, audit_event, insert_rows, keep_dates
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 
@@ -165,11 +165,11 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                 # The larger demos (benchmarks) get a sparser notebook.
                 day += timedelta(days=rng.randint(2, 6) * (1 if ctx.scale == 1 else 5))
     with keep_dates(LiaisonNote, Alert, TimelineEvent):
-        LiaisonNote.objects.bulk_create(notes, batch_size=500)
-        Alert.objects.bulk_create(alerts, batch_size=500)
-        TimelineEvent.objects.bulk_create(timeline, batch_size=500)
+        insert_rows(LiaisonNote, notes)
+        insert_rows(Alert, alerts)
+        insert_rows(TimelineEvent, timeline)
     # The events name their objects by public id (set when the objects were built).
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    insert_rows(AuditEvent, events)
     ctx.history["transmissions"] = len(notes)
     ctx.history["alertes"] = len(alerts)
 

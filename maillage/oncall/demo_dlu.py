@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember, MedicalRecord
-from maillage.core.demo import DemoContext
+from maillage.core.demo import DemoContext, update_rows
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 
@@ -149,8 +149,8 @@ def load(ctx: DemoContext) -> None:
                     days=EmergencyFile.REVIEW_EVERY_DAYS),
                 created_by=reviewer, updated_by=reviewer,
             ))
-        MedicalRecord.objects.bulk_update(
-            records, ["resuscitation_status", "resuscitation_decision", "has_palliative_sheet",
-                      "synthesis", "allergies_status", "allergies", "treatments",
-                      "allergies_treatments_changed_at", "updated_at"], batch_size=500)
+        update_rows(MedicalRecord, records, [
+            "resuscitation_status", "resuscitation_decision", "has_palliative_sheet",
+            "synthesis", "allergies_status", "allergies", "treatments",
+            "allergies_treatments_changed_at", "updated_at"])
         EmergencyFile.objects.bulk_create(files, batch_size=500)

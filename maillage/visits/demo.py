@@ -18,7 +18,7 @@ from maillage.beneficiaries.demo import _Batch as _TeamBatch
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.care.models import Alert, Service
 from maillage.care.services import alert_resolve
-from maillage.core.demo import DemoContext, audit_event
+from maillage.core.demo import DemoContext, audit_event, insert_rows
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
@@ -157,8 +157,8 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
                                          "passages créés": len(created)})
             event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
             events.append(event)
-        Visit.objects.bulk_create(visits, batch_size=2000)
-        AuditEvent.objects.bulk_create(events, batch_size=500)
+        insert_rows(Visit, visits)
+        insert_rows(AuditEvent, events)
         batch.clear()
 
     for index, stay in enumerate(stays):
@@ -272,9 +272,10 @@ def _trace_history(today: date) -> None:
     reasons = [Visit.NotDoneReason.PLANNED_ABSENCE, Visit.NotDoneReason.HOSPITALISED,
                Visit.NotDoneReason.REFUSED, Visit.NotDoneReason.NO_ANSWER]
     not_done_ids = list(past.order_by("pk").values_list("pk", flat=True)[::97])
-    for n, pk in enumerate(not_done_ids):
-        Visit.objects.filter(pk=pk).update(
-            status=Visit.Status.NOT_DONE, not_done_reason=reasons[n % len(reasons)],
+    # The n-th of them gets reasons[n % 4]: one UPDATE per reason.
+    for r, reason in enumerate(reasons):
+        Visit.objects.filter(pk__in=not_done_ids[r::len(reasons)]).update(
+            status=Visit.Status.NOT_DONE, not_done_reason=reason,
             traced_at=F("ends_at"), traced_by=F("staff"))
     done = past.exclude(pk__in=not_done_ids).annotate(third=Mod("id", 3))
     for remainder, (late, longer) in enumerate([(2, 5), (-3, 0), (7, 10)]):
@@ -297,11 +298,15 @@ def _missed_alerts() -> None:
     """The never-traced visits raise their alerts; those older than a week were dealt with."""
     raised = services.check_missed(lookback=None)
     week_ago = timezone.now() - timedelta(days=7)
+    coordinators = {}  # per CRT, read once
     for visit in raised:
         alert = Alert.objects.get(pk=visit.missed_alert_id)
         if visit.ends_at < week_ago:
-            coordinator = Membership.objects.filter(
-                crt=visit.crt, roles__role=Role.COORDINATOR).select_related("user").first().user
+            if visit.crt_id not in coordinators:
+                coordinators[visit.crt_id] = Membership.objects.filter(
+                    crt_id=visit.crt_id, roles__role=Role.COORDINATOR).select_related(
+                    "user").first().user
+            coordinator = coordinators[visit.crt_id]
             alert_resolve(actor=coordinator, alert=alert, version=alert.version,
                           outcome="Passage vérifié par téléphone avec l'intervenant : réalisé "
                                   "mais non tracé. Rappel fait sur la traçabilité.")

@@ -7,7 +7,7 @@ The larger demos (benchmarks) keep their two weeks."""
 from datetime import timedelta
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import DemoContext, keep_dates
+from maillage.core.demo import DemoContext, insert_rows, keep_dates, update_rows
 
 from .models import Visit, VisitSeries
 from .services import _occurrences
@@ -53,8 +53,8 @@ def load(ctx: DemoContext) -> None:
         visit.traced_by = visit.staff
         visit.updated_at = visit.traced_at
     with keep_dates(Visit, VisitSeries):
-        Visit.objects.bulk_create(visits, batch_size=1000)
-        VisitSeries.objects.bulk_update(moved, ["start_date", "created_at"])
+        insert_rows(Visit, visits)
+        update_rows(VisitSeries, moved, ["start_date", "created_at"])
     ctx.history["passages"] = len(visits)
 
 
