@@ -6,7 +6,6 @@ from maillage.core.demo import DEMO_PASSWORD
 from maillage.core.models import AuditEvent
 from maillage.territory.models import Commune
 
-
 _login_page_checked = []
 
 
