@@ -45,7 +45,7 @@ def complete_test_schema(connection) -> None:
     """After ``setup_databases`` without migrations: the schema the migrations add by hand,
     every migration recorded as applied, and the migration settings back."""
     from django.apps import apps
-    from django.conf import settings
+    from django.conf import global_settings, settings
     from django.core.management.commands import migrate
     from django.db import migrations
     from django.db.migrations.loader import MigrationLoader
@@ -53,12 +53,16 @@ def complete_test_schema(connection) -> None:
 
     # pytest-django replaced both for the whole process (``_disable_migrations``).
     settings_module = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
-    from django.conf import global_settings
-
     settings.MIGRATION_MODULES = getattr(settings_module, "MIGRATION_MODULES",
                                          global_settings.MIGRATION_MODULES)
     while migrate.Command.__name__ == "MigrateSilentCommand":
         migrate.Command = migrate.Command.__bases__[0]
+
+    recorder = MigrationRecorder(connection)
+    recorder.ensure_schema()
+    applied = recorder.applied_migrations()
+    if applied:  # a database kept from an earlier run (``--reuse-db``): completed then
+        return
 
     with connection.schema_editor() as editor:
         for name in SCHEMA_MIGRATIONS:
@@ -78,14 +82,9 @@ def complete_test_schema(connection) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE auth_group_permissions ALTER COLUMN id TYPE bigint")
 
-    recorder = MigrationRecorder(connection)
-    recorder.ensure_schema()
-    applied = recorder.applied_migrations()
     loader = MigrationLoader(connection, ignore_no_migrations=True)
     recorder.migration_qs.bulk_create(
-        recorder.Migration(app=app, name=name)
-        for app, name in sorted(loader.graph.nodes) if (app, name) not in applied
-    )
+        recorder.Migration(app=app, name=name) for app, name in sorted(loader.graph.nodes))
 
 
 # SQLite names some constraints by their position in the CREATE TABLE statement, which depends
