@@ -116,7 +116,7 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
 def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
     rng = ctx.rng
     statuses = {}
-    for p in _registered(leader, s, people):
+    for p in services.participations_register(actor=leader, session=s, people=people):
         if held:
             draw = rng.random()
             statuses[p] = ("present" if draw < 0.82 else "absent" if draw < 0.94
@@ -125,8 +125,9 @@ def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
             statuses[p] = "cancelled"
     if statuses:
         s.refresh_from_db()
-        _attendance(leader, s, statuses,
-                    anonymous_count=rng.choice([0, 0, 0, 1, 2]) if held else 0)
+        services.attendance_record(actor=leader, session=s, version=s.version,
+                                   statuses=statuses,
+                                   anonymous_count=rng.choice([0, 0, 0, 1, 2]) if held else 0)
     if held:  # transport for some older people who came
         for p in (Participation.objects.filter(session=s, kind="older_person",
                                                status="present")
@@ -144,72 +145,6 @@ def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
                                             "taxi": "18.40", "solidarity": "4.00"}[mode]),
                     transport_from=p.attendee.commune if p.attendee_id else None,
                     **_transport_reason(rng))
-
-
-def _registered(leader, s: Session, people: list) -> list[Participation]:
-    """What ``services.participations_register`` writes for the group of a new session (its
-    rows in one insert, their audit events in another), without its checks, which hold by
-    construction: a session just created, of the same CRT as the people drawn, each once,
-    within its capacity — so neither its three queries nor a ``full_clean`` per person."""
-    from maillage.core.audit import audit_log_many
-
-    made = [Participation(
-        crt=s.crt, session=s,
-        kind=person.kind if isinstance(person, Attendee) else Attendee.Kind.OLDER_PERSON,
-        beneficiary=None if isinstance(person, Attendee) else person,
-        attendee=person if isinstance(person, Attendee) else None,
-        created_by=leader, updated_by=leader) for person in people]
-    Participation.objects.bulk_create(made)
-    audit_log_many(actor=leader, events=[services._registered_event(p) for p in made])
-    return made
-
-
-def _attendance(leader, s: Session, statuses: dict, *, anonymous_count: int) -> None:
-    """What ``services.attendance_record`` writes, with the participations updated in one
-    query and their audit events in one insert instead of two queries each: the same rows and
-    values, the demo clock read in the same order (the session started?, then per
-    participation its save and its event, then the session's). Its checks hold by
-    construction: the statuses are known ones, of the session's own registrations, and the
-    people marked present or absent came to a session already held."""
-    from maillage.core import audit
-    from maillage.core.demo import insert_rows, update_rows
-    from maillage.core.models import AuditEvent
-    from maillage.core.versioning import changes, save_versioned, snapshot, validate
-
-    started = s.starts_at <= timezone.now()
-    before = snapshot(s, ["status", "anonymous_count"])
-    marked, changed, events = False, [], []
-    for participation, status in statuses.items():
-        if status in (Participation.Status.PRESENT, Participation.Status.ABSENT):
-            if not started:  # as the service: never for the demo's past sessions
-                raise ValueError("Présences d'une séance pas encore commencée.")
-            marked = True
-        if status != participation.status:
-            old = participation.status
-            participation.status = status
-            # As ``save_versioned``: the version bumped, the author and the clock's time.
-            participation.updated_at = timezone.now()
-            participation.version += 1
-            participation.updated_by = leader
-            changed.append(participation)
-            # As ``audit_log`` (outside a request).
-            events.append(audit._event(
-                actor=leader, action="participation.updated", obj=participation,
-                beneficiary=participation.beneficiary,
-                details={"status": {"avant": old, "après": status}}))
-    update_rows(Participation, changed, ["status", "version", "updated_by", "updated_at"])
-    insert_rows(AuditEvent, events)
-    if anonymous_count and not started:
-        raise ValueError("Anonymes d'une séance pas encore commencée.")
-    s.anonymous_count = anonymous_count
-    if marked or s.anonymous_count:
-        s.status = Session.Status.HELD
-    validate(s, exclude=[*services._EXCLUDE, "action", "commune", "facilitators",
-                         "partner_facilitators"])
-    save_versioned(s, actor=leader, version=s.version, fields=["status", "anonymous_count"])
-    details = changes(before, s)
-    if details:
-        audit.audit_log(actor=leader, action="session.updated", obj=s, details=details)
 
 
 TRANSPORT_REASONS = [Participation.TransportReason.NO_VEHICLE,
