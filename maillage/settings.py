@@ -144,7 +144,8 @@ MIDDLEWARE = [
     # HTML compressed on the way out: above every middleware that reads or changes the body
     # (Django's GZip pads with random bytes against BREACH).
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a database outage during the session's save answered 503 (not 400).
+    "maillage.core.middleware.SessionMiddleware",
     "maillage.core.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

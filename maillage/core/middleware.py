@@ -3,10 +3,14 @@ the session alive while it is used."""
 
 import time
 
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.exceptions import PermissionDenied
 
 from . import audit
 from .access import authenticate_api, declared_access, is_api
+from .error_pages import is_database_unavailable
 from .models import Membership, MembershipRole
 
 SESSION_KEY = "maillage_crt"
@@ -92,6 +96,27 @@ class CurrentCrtMiddleware:
 SESSION_REFRESHED_KEY = "maillage_refreshed"
 #: At most one session write per this many seconds of activity.
 SESSION_REFRESH_SECONDS = 60
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a database outage while the session is saved after the view is
+    the outage it is (``handler500``: the French 503), not an interrupted session.
+
+    Django's database backend turns any ``DatabaseError`` of that save into ``UpdateError``, which
+    the middleware turns into ``SessionInterrupted`` (answered 400, as for a session deleted by a
+    logout in another tab). The database's own error is kept as the context of ``UpdateError``:
+    a connection lost or refused is raised again; a session really deleted stays a 400
+    (``400.html``)."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as interrupted:
+            update = interrupted.__context__
+            cause = update.__context__ if isinstance(update, UpdateError) else None
+            if is_database_unavailable(cause):
+                raise cause from None
+            raise
 
 
 class SessionRefreshMiddleware:

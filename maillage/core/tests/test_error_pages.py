@@ -14,7 +14,7 @@ import logging
 from contextlib import contextmanager
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client, RequestFactory
 
 from maillage.core.error_pages import RETRY_AFTER_SECONDS, server_error
@@ -118,3 +118,53 @@ def test_another_error_keeps_the_500_page():
     assert response.status_code == 500
     assert "Une erreur est survenue" in response.content.decode()
     assert "Retry-After" not in response
+
+
+@contextmanager
+def on_session_statement(verb, action):
+    """Runs ``action(execute, sql, params, many, context)`` instead of the request's ``verb``
+    (SELECT, UPDATE) on the session table (Django's documented ``execute_wrapper``), every
+    other statement as is."""
+    def wrapper(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(verb) and "django_session" in sql:
+            return action(execute, sql, params, many, context)
+        return execute(sql, params, many, context)
+
+    with connections[DEFAULT_DB_ALIAS].execute_wrapper(wrapper):
+        yield
+
+
+def test_the_database_lost_while_the_session_is_saved_answers_503_not_400(browser, caplog):
+    # The view has run; the connection drops when the session is written after it. Django would
+    # answer its English 400 « Bad Request » (an interrupted session).
+    def lost(execute, sql, params, many, context):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with on_session_statement("UPDATE", lost), caplog.at_level(logging.WARNING):
+        response = browser.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert f"<h1 class=\"h3\">{UNAVAILABLE}</h1>" in response.content.decode()
+    assert [r.getMessage() for r in caplog.records if r.name == "maillage.errors"] == [
+        "Database unavailable (OperationalError): GET / answered 503"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_session_ended_during_the_request_answers_the_french_400(browser, users):
+    # A logout in another tab deletes the session's row once this request has read it: the save
+    # that follows the view finds no row. Not an outage: the French « demande interrompue » page.
+    def logged_out_elsewhere(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("DELETE FROM django_session")
+        return result
+
+    with on_session_statement("SELECT", logged_out_elsewhere):
+        response = browser.get("/")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert '<html lang="fr">' in page
+    assert "Votre demande n'a pas pu être traitée" in page
+    assert "déconnexion dans un autre onglet" in page
+    # Signed out for real: the next page is the anonymous one.
+    assert "Se déconnecter" not in browser.get("/").content.decode()
