@@ -106,6 +106,5 @@ def test_every_page_passes_axe(part, demo, open_page):
             continue
         p.check_accessibility()
         checked.append(route.name)
-    print("WALK", part, len(checked), sorted(checked), sorted(skipped))  # TMP
     # The walk must really cover the application, not silently skip it.
     assert len(checked) >= 80 // PARTS, (len(checked), skipped)

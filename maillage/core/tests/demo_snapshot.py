@@ -10,7 +10,8 @@ every table; the next ones empty the tables and copy the snapshot back:
   that hold rows and ``COPY … FROM STDIN`` in one transaction (foreign keys are ``DEFERRABLE
   INITIALLY DEFERRED``, so the order of the tables does not matter), and the sequences reset
   past the restored ids; the audit trail's append-only triggers are lifted inside that
-  transaction, as ``flush`` does.
+  transaction, as ``flush`` does. A superuser restores with no trigger firing at all, so the
+  copied rows' foreign keys are not checked one by one.
 
 When the tests run in several processes (pytest-xdist), the first process that needs the demo
 loads it and leaves its snapshot in the run's shared temporary directory (under a file lock);
@@ -143,6 +144,7 @@ class DemoSnapshot:
 
         tables = _tables()
         with transaction.atomic(), audit_guard_lifted(connection), connection.cursor() as cursor:
+            _skip_foreign_key_checks(cursor)
             # Only the tables that hold rows (after a flush: the content types and permissions):
             # TRUNCATE costs as much for an empty table as for a full one.
             for sql in connection.ops.sql_flush(no_style(), filled_tables(connection, tables),
@@ -161,6 +163,17 @@ class DemoSnapshot:
             # The deferred foreign keys are checked now, so that the audit triggers can be
             # enabled again in this transaction (no pending trigger events).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _skip_foreign_key_checks(cursor) -> None:
+    """Within the restore's transaction, when the role may (a superuser, as in CI and the
+    development database): no trigger fires for the rows copied back, so their foreign keys are
+    not checked one row at a time (0.8 of the 1.6 s of a restore). The rows come from one
+    consistent copy of a committed database; the constraints stay in force for what the test
+    writes next. Otherwise the deferred checks run at ``SET CONSTRAINTS ALL IMMEDIATE``."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if cursor.fetchone()[0]:
+        cursor.execute("SET LOCAL session_replication_role = replica")
 
 
 def _tables() -> list[str]:
