@@ -14,10 +14,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from maillage.core.audit import audit_log
-from maillage.core.models import AuditEvent
+from maillage.core.management.commands import flush as flush_command
+from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.core.tests.factories import CrtFactory, UserFactory, member
 
@@ -205,10 +206,16 @@ def test_db_app_role_refuses_unknown_superuser_and_owner_roles(db):
         call_command("db_app_role", owner)
 
 
-def test_the_suites_flush_empties_every_table_and_puts_the_guards_back(transactional_db):
+@pytest.mark.parametrize("truncate_from", [flush_command.TRUNCATE_FROM_BYTES, 0],
+                         ids=["small-tables-deleted", "every-table-truncated"])
+def test_the_suites_flush_empties_every_table_and_puts_the_guards_back(transactional_db,
+                                                                       truncate_from,
+                                                                       monkeypatch):
     """The flush between committed tests (no sequence reset; on PostgreSQL only the tables that
-    hold rows are truncated, with the tables that reference them): nothing is left, the
-    content types are back, and the audit trail is append-only again."""
+    hold rows are emptied, by DELETE without triggers for a superuser's small tables, else by
+    TRUNCATE with the tables that reference them): nothing is left, the content types are
+    back, and the foreign keys and the audit trail's guards are in force again."""
+    monkeypatch.setattr(flush_command, "TRUNCATE_FROM_BYTES", truncate_from)
     crt = CrtFactory(name="CRT vidé")
     user = UserFactory(username="vide")
     member(user, crt, Role.COORDINATOR)
@@ -226,3 +233,9 @@ def test_the_suites_flush_empties_every_table_and_puts_the_guards_back(transacti
     event = audit_log(actor=None, action="beneficiary.viewed")
     with pytest.raises(DatabaseError, match="append-only"):
         raw("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    if connection.vendor == "postgresql":  # the flush's setting ended with its transaction
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW session_replication_role")
+            assert cursor.fetchone()[0] == "origin"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(user_id=10**9, crt=CrtFactory(name="CRT après le vidage"))
