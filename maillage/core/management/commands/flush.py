@@ -20,10 +20,12 @@ past ``TRUNCATE_FROM_BYTES`` on disk are truncated, which also gives back the sp
 rows of a small table have taken once it passes that size: 0.05 s instead of 0.8 s after the
 demo.
 
+On SQLite, a flush without prompt runs with the foreign-key checks off (every table is emptied).
+
 It refuses to run in production (``MAILLAGE_ENV=production``): there, the trail is kept.
 """
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -129,7 +131,12 @@ class Command(flush.Command):
             )
         database = options["database"]
         connection = connections[database]
-        with transaction.atomic(using=database):
+        # SQLite: every table is emptied, so no foreign key can be left dangling; without the
+        # check of each deleted row's children, emptying the demo takes 0.03 s instead of 0.27.
+        # (Only outside a transaction: inside one, SQLite ignores the pragma.)
+        unchecked = connection.constraint_checks_disabled() \
+            if connection.vendor == "sqlite" and not options["interactive"] else nullcontext()
+        with unchecked, transaction.atomic(using=database):
             with audit_guard_lifted(connection):
                 if connection.vendor == "postgresql" and not options["interactive"] \
                         and not options.get("reset_sequences", True):
