@@ -11,7 +11,7 @@ transaction, so they are back (or were never gone) whatever happens:
 
 On PostgreSQL it empties only the tables that hold rows: ``TRUNCATE`` costs about the same for
 an empty table as for a full one (about 10 ms each: new files for the table and its indexes),
-and the suite flushes after every test that commits (a few tables filled out of 250, the 87 of
+and the suite flushes after every test that commits (a few tables filled out of 112, the 87 of
 the demo after a browser journey). Tables that reference them are emptied too (``CASCADE``);
 they are empty, or they would be in the list. For a superuser (tests, development), the small
 tables are emptied by ``DELETE`` with no trigger firing (``session_replication_role =
