@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,15 @@ from maillage.visits.services import check_missed, local_dt, visit_cancel
 from maillage.visits.tests.factories import visit
 
 NOW = timezone.now
+
+
+@pytest.fixture(autouse=True)
+def late_morning():
+    """Every test here runs at 10:30 today (Paris time, the clock still ticking): the visits
+    placed « 50 minutes ago » or « in two hours » are today's whatever the hour the suite runs
+    at (at 00:20, « 50 minutes ago » is yesterday, and not in the day a phone keeps)."""
+    with time_machine.travel(local_dt(timezone.localdate(), "10:30"), tick=True):
+        yield
 
 
 def _device(client) -> dict:
