@@ -47,6 +47,13 @@ def browser():
         )
         yield browser
         browser.close()
+        # While Playwright's loop runs in this thread, Django keeps this thread's connections
+        # apart from its plain ones (asgiref's Local is a context variable when a loop runs):
+        # the tests' connection is closed here, or it would outlive the run and keep the test
+        # database from being dropped (« is being accessed by other users » on PostgreSQL).
+        from django.db import connections
+
+        connections.close_all()
 
 
 class Page:
