@@ -50,7 +50,10 @@ def mine(user) -> Q:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    return local_dt(day, "00:00"), local_dt(day + timedelta(days=1), "00:00")
+    """The day's two midnights, in the CRT's time zone (the day lasts 23 or 25 hours when the
+    clocks change; callers read the wall clock from the first)."""
+    return (timezone.localtime(local_dt(day, "00:00")),
+            timezone.localtime(local_dt(day + timedelta(days=1), "00:00")))
 
 
 def my_day(*, crt, user, roles, day: date) -> list[Visit]:

@@ -4,7 +4,7 @@ alert and the iCalendar tokens."""
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -60,10 +60,15 @@ def parse_times(text: str) -> str:
 
 
 def local_dt(day: date, at: str | time) -> datetime:
+    """The moment of ``day`` at the wall-clock time ``at`` of the CRT's time zone, in UTC, so
+    that adding a visit's minutes to it counts real minutes: a 45-minute visit at 02:30 on the
+    night the clocks change lasts 45 minutes, not one hour more or less. A time the spring
+    change skips (02:00–02:59) is the moment an hour later (03:30 for 02:30, as iCalendar
+    reads it); a time the autumn change repeats is its first occurrence."""
     if isinstance(at, str):
         hours, minutes = at.split(":")
         at = time(int(hours), int(minutes))
-    return timezone.make_aware(datetime.combine(day, at))
+    return timezone.make_aware(datetime.combine(day, at)).astimezone(UTC)
 
 
 def local_day(moment: datetime) -> date:

@@ -432,7 +432,7 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
         **services.window_minutes(visit)})
 
     def save(data):
-        starts = timezone.make_aware(datetime.combine(data["day"], data["start_time"]))
+        starts = services.local_dt(data["day"], data["start_time"])
         return services.visit_update(
             actor=request.user, visit=visit, version=data["version"],
             allow_overlap=data["allow_overlap"], starts_at=starts,

@@ -32,9 +32,10 @@ def _blocks(data) -> list[dict]:
 
 @pytest.fixture
 def night(crt_a, users):
-    """A visit at 02:00 (the night) by the nurse."""
+    """A visit at 01:00 (the night) by the nurse (an hour every day has, even the two days
+    the clocks change at 02:00)."""
     return visit(shared_file(crt_a, users["nurse"]), users["nurse"],
-                 starts_at=local_dt(TODAY, "02:00"), minutes=30)
+                 starts_at=local_dt(TODAY, "01:00"), minutes=30)
 
 
 class TestTeamDay:
@@ -45,9 +46,9 @@ class TestTeamDay:
         response = client.get(reverse("visits:team_day"))
         html = response.content.decode()
         page = visible_text(response)
-        assert "02:00–02:30" in page and night.beneficiary.display_name in page
+        assert "01:00–01:30" in page and night.beneficiary.display_name in page
         assert html.count('<h3 class="tl-h">') == 2  # one row per professional
-        assert "tl-s-8 tl-d-2" in html  # 02:00 is the 9th quarter-hour, 30 min = 2 slots
+        assert "tl-s-4 tl-d-2" in html  # 01:00 is the 5th quarter-hour, 30 min = 2 slots
         assert f'href="{reverse("visits:detail", kwargs={"visit_id": night.public_id})}"' in html
         # One rendering: no calendar JSON, no second table of the same visits.
         assert "visit-calendar" not in html and "<table" not in html
@@ -174,9 +175,9 @@ class TestRangeEndpoint:
         (block,) = row["blocks"]
         assert block == {
             "url": reverse("visits:detail", kwargs={"visit_id": night.public_id}),
-            "version": night.version, "slot": 8, "span": 2, "lane": 0, "state": "planned",
+            "version": night.version, "slot": 4, "span": 2, "lane": 0, "state": "planned",
             "overlap": False, "travel": False,
-            "label": f"02:00–02:30 · {night.beneficiary.display_name} · Passage · prévu"}
+            "label": f"01:00–01:30 · {night.beneficiary.display_name} · Passage · prévu"}
 
     def test_week(self, users, client, night):
         client.force_login(users["coordinator"])
@@ -245,7 +246,7 @@ class TestProfessionalWeek:
         html = response.content.decode()
         page = visible_text(response)
         assert html.count('<h3 class="tl-h">') == 7
-        assert "02:00–02:30" in page and "visit-calendar" not in html
+        assert "01:00–01:30" in page and "visit-calendar" not in html
 
     def test_partner_sees_their_own_week(self, crt_a, users, client):
         b = shared_file(crt_a, users["partner"], {Role.PARTNER})

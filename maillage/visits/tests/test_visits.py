@@ -4,6 +4,7 @@ what, the iCalendar feed."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -135,11 +136,12 @@ class TestEditingASeries:
 
     def test_the_whole_series_from_now_on_leaves_the_past_alone(self, b, series, users):
         first, second, *_ = Visit.objects.filter(series=series).order_by("starts_at")
-        # History: yesterday's occurrence, traced.
+        # History: yesterday's occurrence, traced (08:00 two days before, by the wall clock:
+        # 48 hours before may be 07:00 or 09:00 when the clocks changed in between).
+        before = timezone.localtime(first.starts_at) - timedelta(days=2)
         Visit.objects.filter(pk=first.pk).update(
-            status="done", starts_at=first.starts_at - timedelta(days=2),
-            ends_at=first.ends_at - timedelta(days=2),
-            original_start=first.starts_at - timedelta(days=2))
+            status="done", starts_at=before, original_start=before,
+            ends_at=before + (first.ends_at - first.starts_at))
         services.visit_update(actor=users["coordinator"], visit=second, version=second.version,
                               starts_at=second.starts_at + timedelta(hours=1),
                               ends_at=second.ends_at + timedelta(hours=1),
@@ -607,6 +609,44 @@ def test_team_day_and_my_day_have_a_fixed_query_budget(crt_a, users, client):
 
 def test_datetime_helpers_use_paris_time():
     moment = local_dt(date(2026, 7, 1), "08:00")
-    assert moment.utcoffset() == timedelta(hours=2)
+    assert moment == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)  # summer time: UTC+2
+    assert local_dt(date(2026, 12, 1), "08:00") == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
     assert services.local_day(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == date(
         2026, 7, 2)
+
+
+def _paris(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m %H:%M %z")
+
+
+def test_a_visit_lasts_its_minutes_on_the_nights_the_clocks_change():
+    # Spring, 28 March 2027: from 02:00 it is 03:00; 02:30 does not exist, it is read as 03:30.
+    spring = local_dt(date(2027, 3, 28), "02:30")
+    assert _paris(spring) == "28/03 03:30 +0200"
+    assert _paris(spring + timedelta(minutes=45)) == "28/03 04:15 +0200"
+    before = local_dt(date(2027, 3, 28), "01:45")
+    assert _paris(before + timedelta(minutes=30)) == "28/03 03:15 +0200"
+    # Autumn, 31 October 2027: from 03:00 it is 02:00 again; 02:30 is its first occurrence,
+    # and a 45-minute visit then ends at the second 02:15, not at 03:15 (an hour more).
+    autumn = local_dt(date(2027, 10, 31), "02:30")
+    assert _paris(autumn) == "31/10 02:30 +0200"
+    assert _paris(autumn + timedelta(minutes=45)) == "31/10 02:15 +0100"
+
+
+@pytest.mark.parametrize("first_day", [date(2027, 3, 27), date(2027, 10, 30)],
+                         ids=["spring", "autumn"])
+def test_a_night_series_across_the_change_of_time(b, users, first_day):
+    """A nightly 02:30 visit of 45 minutes, the night the clocks change in between: each
+    occurrence is created (the spring one used to end before it started and failed the whole
+    series) and lasts 45 minutes."""
+    with time_machine.travel(local_dt(first_day - timedelta(days=7), "10:00"), tick=True):
+        series, created = _series(b, users["nurse"], times="02:30", duration_minutes=45,
+                                  start_date=first_day, end_date=first_day + timedelta(days=2))
+    visits = list(Visit.objects.filter(series=series).order_by("starts_at"))
+    assert len(visits) == 3
+    assert {v.ends_at - v.starts_at for v in visits} == {timedelta(minutes=45)}
+    starts = [_paris(v.starts_at) for v in visits]
+    if first_day.month == 3:
+        assert starts == ["27/03 02:30 +0100", "28/03 03:30 +0200", "29/03 02:30 +0200"]
+    else:
+        assert starts == ["30/10 02:30 +0200", "31/10 02:30 +0200", "01/11 02:30 +0100"]
