@@ -212,9 +212,11 @@ def load(ctx: DemoContext) -> None:
         # Past sessions spread over the year, the last one a few days ago.
         held = count * ctx.scale
         step = max(1, 340 // held)
+        last = today - timedelta(days=2 + index)
         for n in range(held):
             day = start + timedelta(days=n * step + rng.randint(0, 4))
-            day = min(day, today - timedelta(days=2 + index))
+            # The last one a few days ago, so that this year has one from its first days on.
+            day = last if n == held - 1 else min(day, last)
             ctx.clock(_at(day, hour + 3))
             s = services.session_create(
                 actor=leader, action=action, starts_at=_at(day, hour),

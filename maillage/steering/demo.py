@@ -58,8 +58,10 @@ def load(ctx: DemoContext) -> None:
             services.fec_import(actor=director, crt=crt, file_name=f"FEC-{crt.finess}-"
                                 f"{months[-1][0]}{months[-1][1]:02d}.txt", content=content)
     typed = []
-    for year, month in months:
-        day = date(year, month, 3)
+    # The closed months, and this month's first days (this year has costs from 1 January on).
+    for year, month in months + [(today.year, today.month)]:
+        day = date(year, month, 3 if (year, month) != (today.year, today.month)
+                   else min(3, today.day))
         typed += [
             Expense(crt=crt, created_by=director, updated_by=director, spent_on=day,
                     label=f"Médecin coordonnateur mis à disposition — {month:02d}/{year}",

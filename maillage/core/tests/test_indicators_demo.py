@@ -114,9 +114,10 @@ def test_the_demo_gives_figures(demo, db):
     for code in ("V2-05", "V2-06", "V2-07", "V2-10", "V2-12", "V2-13", "V2-17", "T-03",
                  "T-05"):
         assert results[code].value > 0, code
-    # The demo's team does every socle visit; three goals in four due this year are reached.
+    # The demo's team does every socle visit; of the goals due this year, three in four of
+    # those past are reached, those still ahead are not yet (early in the year, most of them).
     assert results["V2-09"].value == 100
-    assert results["V2-14a"].count > 0 and 50 < results["V2-14a"].value < 100
+    assert results["V2-14a"].count > 0 and 0 < results["V2-14a"].value < 100
     assert results["V1-01"].extras[0].value > 0  # anonymous participants, apart
     assert results["V1-07"].value == results["V1-01"].value
     # The yearly survey of last year (closed) has answers from all three audiences.
