@@ -60,8 +60,7 @@ def load(ctx: DemoContext) -> None:
     typed = []
     # The closed months, and this month's first days (this year has costs from 1 January on).
     for year, month in months + [(today.year, today.month)]:
-        day = date(year, month, 3 if (year, month) != (today.year, today.month)
-                   else min(3, today.day))
+        day = min(date(year, month, 3), today)
         typed += [
             Expense(crt=crt, created_by=director, updated_by=director, spent_on=day,
                     label=f"Médecin coordonnateur mis à disposition — {month:02d}/{year}",

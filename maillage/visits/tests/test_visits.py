@@ -640,7 +640,7 @@ def test_a_night_series_across_the_change_of_time(b, users, first_day):
     occurrence is created (the spring one used to end before it started and failed the whole
     series) and lasts 45 minutes."""
     with time_machine.travel(local_dt(first_day - timedelta(days=7), "10:00"), tick=True):
-        series, created = _series(b, users["nurse"], times="02:30", duration_minutes=45,
+        series, _ = _series(b, users["nurse"], times="02:30", duration_minutes=45,
                                   start_date=first_day, end_date=first_day + timedelta(days=2))
     visits = list(Visit.objects.filter(series=series).order_by("starts_at"))
     assert len(visits) == 3
