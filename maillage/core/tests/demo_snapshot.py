@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,7 +71,7 @@ class DemoSnapshot:
                     return self.progress
         if connection.vendor == "sqlite":
             connection.ensure_connection()
-            self._sqlite.backup(connection.connection)
+            _backup_when_free(self._sqlite, connection.connection)
         else:
             self._restore_postgresql()
             self._analyze_once()
@@ -169,6 +170,24 @@ class DemoSnapshot:
             # The deferred foreign keys are checked now, so that the audit triggers can be
             # enabled again in this transaction (no pending trigger events).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _backup_when_free(source: sqlite3.Connection, target: sqlite3.Connection,
+                      wait: float = 10.0) -> None:
+    """Copy ``source`` over ``target``, waiting while ``target`` is in use. The live server of
+    the browser journeys shares the test's in-memory connection (Django's arrangement for
+    SQLite), and a request of the previous test's page may still be reading when the next test
+    restores the demo: SQLite then refuses the backup (« destination database is in use »)
+    until that statement ends."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            source.backup(target)
+            return
+        except sqlite3.OperationalError as error:
+            if "in use" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _tables() -> list[str]:

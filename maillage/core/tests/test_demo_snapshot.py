@@ -39,3 +39,34 @@ def test_a_restore_gives_the_demo_back_whole_with_its_guards(transactional_db, d
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
             connection.cursor() as cursor:  # raw SQL: the model refuses before the database
         cursor.execute("UPDATE core_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+
+
+@pytest.mark.engine_independent  # plain sqlite3, whatever the test database
+def test_the_sqlite_restore_waits_for_a_statement_still_reading(tmp_path):
+    """A request of the previous test's page, still reading through the live server's shared
+    connection, does not fail the next test's restore: the backup waits for it to end."""
+    import sqlite3
+    import threading
+
+    from maillage.core.tests.demo_snapshot import _backup_when_free
+
+    target = sqlite3.connect(tmp_path / "test.sqlite3", check_same_thread=False)
+    target.execute("CREATE TABLE t (x)")
+    target.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(100)])
+    target.commit()
+    source = sqlite3.connect(":memory:")
+    source.execute("CREATE TABLE t (x)")
+    source.execute("INSERT INTO t VALUES ('demo')")
+    source.commit()
+    reading = target.execute("SELECT x FROM t")
+    reading.fetchone()  # a statement left open, as by a request in flight
+    with pytest.raises(sqlite3.OperationalError, match="in use"):
+        source.backup(target)
+
+    threading.Timer(0.3, reading.fetchall).start()  # the request ends a moment later
+    _backup_when_free(source, target)
+    assert target.execute("SELECT x FROM t").fetchall() == [("demo",)]
+    with pytest.raises(sqlite3.OperationalError, match="in use"):  # still reported in the end
+        reading = target.execute("SELECT x FROM t UNION ALL SELECT 1")
+        reading.fetchone()
+        _backup_when_free(source, target, wait=0.2)
