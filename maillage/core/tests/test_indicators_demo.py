@@ -100,9 +100,15 @@ def test_drilldown_matches_every_figure(demo, db, code, period_name):
 
 
 def test_the_demo_gives_figures(demo, db):
-    """The demo is not empty for this year: the checks above compare real numbers."""
+    """The demo is not empty for this year: the checks above compare real numbers. In the
+    first fortnight of January this year has barely begun (the demo's last volet 1 sessions,
+    a few days ago, may be last year's; its on-call calls are recent): the figures are then
+    those of the last twelve months."""
     crt = Crt.objects.get(name="CRT Anjou Bleu")
-    results = indicators.compute_all(crt=crt, period=_periods()["year"])
+    today = timezone.localdate()
+    period = _periods()["year"] if today.timetuple().tm_yday > 14 else \
+        Period.custom(today.replace(year=today.year - 1), today)
+    results = indicators.compute_all(crt=crt, period=period)
     assert list(results) == list(indicators.registry())
     for code in ("V2-01a", "V2-01b", "V2-01c", "V2-02", "V2-08"):
         assert results[code].value > 0, code
