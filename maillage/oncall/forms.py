@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -17,27 +17,41 @@ PRESETS = [("night", "Nuit (20 h – 8 h le lendemain)"), ("day", "Jour (8 h –
            ("custom", "Autres horaires")]
 
 
+def _moments(day, t: time) -> list[datetime]:
+    """The moments (UTC) the wall clock shows ``t`` on ``day``: one, or two the night the
+    clocks go back (02:00–02:59 comes twice). A time the spring change skips is read an hour
+    later, as a visit's time is (``visits.services.local_dt``)."""
+    wall = datetime.combine(day, t)
+    first = timezone.make_aware(wall).astimezone(UTC)
+    second = timezone.make_aware(wall.replace(fold=1))
+    if second.astimezone(UTC) != first and \
+            timezone.localtime(second).replace(tzinfo=None) == wall:
+        return [first, second.astimezone(UTC)]
+    return [first]
+
+
 def before_now(t: time | None) -> datetime | None:
-    """A wall-clock time just typed on call: today, or yesterday if that would be ahead."""
+    """A wall-clock time just typed on call: the last moment it was shown, today or
+    yesterday (in real time: on the night the clocks go back, 02:50 typed at the second 02:20
+    is the first 02:50, forty minutes ago)."""
     if t is None:
         return None
-    now = timezone.localtime()
-    moment = timezone.make_aware(datetime.combine(now.date(), t))
-    if moment > now + timedelta(minutes=5):
-        moment -= timedelta(days=1)
-    return moment
+    limit = timezone.now() + timedelta(minutes=5)
+    today = timezone.localdate()
+    return max(m for day in (today - timedelta(days=1), today) for m in _moments(day, t)
+               if m <= limit)
 
 
 def after(reference: datetime, t: time | None) -> datetime | None:
-    """A time of the same intervention: the first such wall-clock time from ``reference``
-    (a call-out that ends after midnight ends the next day)."""
+    """A time of the same intervention: the first moment the wall clock shows ``t`` from
+    ``reference`` (a call-out that ends after midnight ends the next day; on the night the
+    clocks go back, 02:10 after the first 02:50 is the second 02:10)."""
     if t is None:
         return None
-    ref = timezone.localtime(reference)
-    moment = timezone.make_aware(datetime.combine(ref.date(), t))
-    if moment < ref - timedelta(minutes=30):
-        moment += timedelta(days=1)
-    return moment
+    day = timezone.localtime(reference).date()
+    limit = reference - timedelta(minutes=30)
+    return min(m for d in (day, day + timedelta(days=1)) for m in _moments(d, t)
+               if m >= limit)
 
 
 def _time(label, required=False):

@@ -261,7 +261,11 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
     another professional (``qui``), through the edit service (double-booking check, version)."""
     visit = _plannable(request, visit_id)
     try:
-        starts = timezone.make_aware(datetime.fromisoformat(request.POST.get("start", "")))
+        wall = datetime.fromisoformat(request.POST.get("start", ""))
+        if wall.tzinfo is not None:
+            raise ValueError("a wall-clock time is expected")
+        # In UTC: adding the visit's duration counts real minutes (the nights the clocks change).
+        starts = services.local_dt(wall.date(), wall.time())
         version = int(request.POST.get("version", ""))
     except ValueError:
         return JsonResponse({"error": "Heure ou version invalide."}, status=400)
@@ -551,8 +555,8 @@ def trace_done(request: HttpRequest, visit_id) -> HttpResponse:
     def save(data):
         return services.visit_mark_done(
             actor=request.user, roles=request.roles, visit=visit, version=data["version"],
-            actual_start=timezone.make_aware(datetime.combine(day, data["actual_start"])),
-            actual_end=timezone.make_aware(datetime.combine(day, data["actual_end"])),
+            actual_start=services.local_dt(day, data["actual_start"]),
+            actual_end=services.local_dt(day, data["actual_end"]),
             report=data["report"], note_text=data.get("note_text", ""),
             note_category=data.get("note_category") or "general",
             note_visibility=data.get("note_visibility") or "team", access=access)

@@ -1,9 +1,10 @@
 """The on-call service: rota coverage (public holidays, daylight saving), the call log rules,
 who is told about a call (consent), break the glass only during one's open call, the search."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,6 +215,30 @@ class TestCalls:
         assert after(received, datetime(2026, 1, 1, 0, 20).time()) == paris(2026, 12, 2, 0, 20)
         assert after(received, datetime(2026, 1, 1, 23, 55).time()) == paris(2026, 12, 1, 23,
                                                                               55)
+
+    def test_times_typed_the_nights_the_clocks_change(self):
+        """31 October 2027: 03:00 CEST becomes 02:00 CET, so 02:00–02:59 comes twice; 28 March
+        2027: 02:00 CET becomes 03:00 CEST. The times typed are real moments in order."""
+        from maillage.oncall.forms import after, before_now
+
+        def shown(moment):
+            return timezone.localtime(moment).strftime("%d/%m %H:%M %z")
+
+        first_0250 = paris(2027, 10, 31, 2, 50)  # fold 0: the first occurrence (CEST)
+        assert shown(first_0250) == "31/10 02:50 +0200"
+        # Left at the second 02:10, forty minutes later, not the next day.
+        assert shown(after(first_0250, time(2, 10))) == "31/10 02:10 +0100"
+        assert shown(after(first_0250, time(3, 5))) == "31/10 03:05 +0100"
+        # Typed at the second 02:20: a call received at 02:50 was the first 02:50, 30 min ago.
+        with time_machine.travel(datetime(2027, 10, 31, 1, 20, tzinfo=UTC)):
+            assert shown(before_now(time(2, 50))) == "31/10 02:50 +0200"
+            assert shown(before_now(time(2, 15))) == "31/10 02:15 +0100"
+            assert shown(before_now(time(3, 0))) == "30/10 03:00 +0200"  # not yet: yesterday
+        # Spring: received 01:50, departed 03:05, a quarter of an hour later.
+        received = paris(2027, 3, 28, 1, 50)
+        departed = after(received, time(3, 5))
+        assert shown(departed) == "28/03 03:05 +0200"
+        assert departed - received == timedelta(minutes=15)
 
     def test_concurrent_edit_is_a_conflict(self, crt_a, users):
         item = call(crt_a, users["nurse"])

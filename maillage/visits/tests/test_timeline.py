@@ -1,10 +1,11 @@
 """The team's day as a timeline (one row per professional, hours 0–24, flags), its JSON range
 endpoint, the professional's week on the same timeline, and what both cost."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -217,6 +218,25 @@ class TestMove:
         html = client.get(reverse("visits:team_day")).content.decode()
         assert 'draggable="true"' in html and "data-move" in html
 
+    @pytest.mark.parametrize("day, expected", [
+        (date(2027, 3, 28), "28/03 03:30–04:15 +0200"),  # 02:30 is skipped: read as 03:30
+        (date(2027, 10, 31), "31/10 02:30 +0200–02:15 +0100"),  # 02:30 comes twice
+    ], ids=["spring", "autumn"])
+    def test_moved_on_the_night_the_clocks_change_it_keeps_its_minutes(
+            self, crt_a, users, client, day, expected):
+        with time_machine.travel(local_dt(day - timedelta(days=2), "10:00"), tick=True):
+            v = visit(shared_file(crt_a, users["nurse"]), users["nurse"],
+                      starts_at=local_dt(day, "01:00"), minutes=45)
+            client.force_login(users["coordinator"])
+            response = self._move(client, v, start=f"{day.isoformat()}T02:30")
+        assert response.status_code == 200, response.content
+        v.refresh_from_db()
+        assert v.ends_at - v.starts_at == timedelta(minutes=45)
+        start, end = timezone.localtime(v.starts_at), timezone.localtime(v.ends_at)
+        shown = f"{start:%d/%m %H:%M}–{end:%H:%M %z}" if start.utcoffset() == end.utcoffset() \
+            else f"{start:%d/%m %H:%M %z}–{end:%H:%M %z}"
+        assert shown == expected
+
     def test_double_booking_and_stale_version_are_refused_in_french(self, crt_a, users,
                                                                     client, night):
         visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "05:00"))
@@ -227,6 +247,9 @@ class TestMove:
         stale = self._move(client, night, start=f"{TODAY.isoformat()}T04:00", version=0)
         assert stale.status_code == 409
         assert self._move(client, night, start="demain").status_code == 400
+        with_offset = self._move(client, night, start=f"{TODAY.isoformat()}T04:00+01:00")
+        assert with_offset.status_code == 400
+        assert with_offset.json()["error"] == "Heure ou version invalide."
         night.refresh_from_db()
         assert night.version == 1
 

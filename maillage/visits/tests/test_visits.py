@@ -337,6 +337,27 @@ class TestTracing:
         v.refresh_from_db()
         assert v.status == "planned"
 
+    def test_times_traced_the_night_the_clocks_go_forward_are_real_moments(self, b, users,
+                                                                         client):
+        """28 March 2027, 02:00 becomes 03:00: 01:50–03:10 is twenty minutes; a departure at
+        03:10 after an arrival typed 02:40 (an hour that does not exist, read as 03:40) is
+        refused, not saved ending before it began."""
+        day = date(2027, 3, 28)
+        with time_machine.travel(local_dt(day, "05:00"), tick=True):
+            v = visit(b, users["care_aide"], starts_at=local_dt(day, "01:45"))
+            client.force_login(users["care_aide"])
+            url = reverse("visits:trace_done", kwargs={"visit_id": v.public_id})
+            response = client.post(url, {"actual_start": "02:40", "actual_end": "03:10",
+                                         "version": v.version})
+            assert response.status_code == 400
+            assert "doit suivre l'heure d'arrivée" in visible_text(response)
+            response = client.post(url, {"actual_start": "01:50", "actual_end": "03:10",
+                                         "version": v.version})
+        assert response.status_code == 302
+        v.refresh_from_db()
+        assert v.status == "done"
+        assert v.actual_end - v.actual_start == timedelta(minutes=20)
+
     def test_a_note_with_a_bad_visibility_saves_nothing(self, users, client, v):
         client.force_login(users["care_aide"])
         response = client.post(reverse("visits:trace_done", kwargs={"visit_id": v.public_id}),
