@@ -34,7 +34,7 @@ are a carer's hours' (``CarerHours.vehicle``): her travel times × ``CarerHours.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -89,9 +89,11 @@ def _minutes(midnight: datetime, at: datetime) -> int:
 
 
 def moment(day: date, minutes: int) -> datetime:
-    """The aware datetime of ``minutes`` past the day's midnight, on the wall clock."""
+    """The moment (UTC) of ``minutes`` past the day's midnight on the wall clock, 8:30 for 510
+    (read as ``visits.services.local_dt`` reads a time). In UTC, so that a visit's duration
+    added to it counts real minutes on the nights the clocks change."""
     return timezone.make_aware(datetime.combine(day, datetime.min.time())
-                               + timedelta(minutes=minutes))
+                               + timedelta(minutes=minutes)).astimezone(UTC)
 
 
 def base_place(crt) -> travel.Place:

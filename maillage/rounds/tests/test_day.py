@@ -1,11 +1,12 @@
 """A CRT's day as a rounds problem: which visits and carers, the current plan's faults, and a
 proposal that removes them; an absent carer, a locked visit, continuity, a base not found."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
-from maillage.rounds.day import day_problem, propose, summary
+from maillage.rounds.day import day_problem, moment, propose, summary
 from maillage.rounds.solver import ProblemError
 from maillage.visits.models import Visit
 from maillage.visits.tests.factories import visit
@@ -93,3 +94,16 @@ def test_a_locked_visit_of_an_absent_carer_names_her(crt_a, morning, team, day):
     assert proposal.unplaced[str(locked.pk)] == (
         "Aucun·e intervenant·e n'a la qualification requise ("
         f"{team['marie'].get_full_name()}).")
+
+
+def test_a_proposed_time_plus_the_visits_minutes_is_real_time_the_nights_the_clocks_change():
+    """Applying a proposal moves a visit to ``moment(day, start)`` and keeps its duration
+    (``rounds.services``): 45 minutes stay 45 minutes across the change of time."""
+    def shown(at):
+        return timezone.localtime(at).strftime("%d/%m %H:%M %z")
+
+    spring, autumn = date(2027, 3, 28), date(2027, 10, 31)
+    assert shown(moment(spring, 8 * 60 + 30)) == "28/03 08:30 +0200"
+    assert shown(moment(spring, 90) + timedelta(minutes=45)) == "28/03 03:15 +0200"
+    assert shown(moment(spring, 150)) == "28/03 03:30 +0200"  # 02:30 does not exist
+    assert shown(moment(autumn, 150) + timedelta(minutes=45)) == "31/10 02:15 +0100"
