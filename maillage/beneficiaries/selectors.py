@@ -77,8 +77,9 @@ def _parse_date(value: str):
     return None
 
 
-def file_detail(*, beneficiary: Beneficiary, access) -> dict:
-    """Everything the file page shows, each list in one query."""
+def file_detail(*, beneficiary: Beneficiary, access, oncall_entries: bool = False) -> dict:
+    """Everything the file page shows, each list in one query. ``oncall_entries``: the on-call
+    calls' entries of the timeline are shown (``oncall.access.calls_shown_on_file``)."""
     care_team = (
         CareTeamMember.objects.filter(beneficiary=beneficiary)
         .select_related("user", "professional__organization")
@@ -91,8 +92,10 @@ def file_detail(*, beneficiary: Beneficiary, access) -> dict:
     if not access.liaison:
         # Alerts and on-call calls say what happened to the person: coordination of care,
         # not administrative data (the secretariat, the direction).
-        timeline = timeline.exclude(kind__startswith="alert.").exclude(kind__startswith="oncall.")
+        timeline = timeline.exclude(kind__startswith="alert.")
         documents = documents.exclude(category=Document.Category.MEDICAL)
+    if not (access.liaison and oncall_entries):
+        timeline = timeline.exclude(kind__startswith="oncall.")
     return {
         "caregivers": list(Caregiver.objects.filter(beneficiary=beneficiary)),
         "care_team": list(care_team),

@@ -153,6 +153,8 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         raise PermissionDenied("Le consentement de la personne ne couvre pas son identité.")
     audit_log(actor=request.user, action="beneficiary.viewed", obj=b, beneficiary=b,
               details={"code_boite_a_cles": True} if access.key_box and b.has_key_box else None)
+    from maillage.oncall.access import calls_shown_on_file
+
     context = {
         "b": b,
         "access": access,
@@ -164,7 +166,10 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_document": has_permission(request.roles, "document.add"),
         "can_evaluate": access.health and has_permission(request.roles, "evaluation.record"),
         "can_screen": access.health and has_permission(request.roles, "screening.record"),
-        **selectors.file_detail(beneficiary=b, access=access),
+        **selectors.file_detail(
+            beneficiary=b, access=access,
+            oncall_entries=access.health and calls_shown_on_file(roles=request.roles,
+                                                                 beneficiary=b)),
     }
     if context["can_mssante"]:
         from maillage.interop.access import mssante_sendings_visible

@@ -96,6 +96,15 @@ def calls_visible(*, crt, user, roles) -> QuerySet[Call]:
     return qs.filter(allowed)
 
 
+def calls_shown_on_file(*, roles, beneficiary) -> bool:
+    """May a reader of this person's health data read the on-call entries of the file's
+    timeline (« Appel d'astreinte : chute… »)? The rule of ``calls_visible`` for a file: the
+    coordinator always, the care team only when the person agreed that it be informed (an
+    objection holds on every page, not only in the call journal). The entry does not say which
+    call it was, so a responder outside that rule reads the call in the journal instead."""
+    return bool(roles & READ_ALL_CALLS) or _informed(beneficiary).exists()
+
+
 def can_view_call(*, user, roles, call: Call) -> bool:
     """May ``user`` read this call (its clinical text included)? ``roles`` are the user's roles
     in the call's CRT."""

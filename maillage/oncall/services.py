@@ -258,8 +258,10 @@ def call_close(*, actor, call: Call, version: int) -> Call:
               details={"issue": call.get_outcome_display()})
     if call.beneficiary is not None:
         # Why the person called and how it ended are health data: the file's timeline shows
-        # this entry only to those who read the person's health data.
+        # this entry only to those who read the person's health data and the person's calls
+        # (``access.calls_shown_on_file``), at the time the call came in.
         timeline_add(beneficiary=call.beneficiary, kind="oncall.call", actor=actor, health=True,
+                     at=call.received_at,
                      title=f"Appel d'astreinte : {call.get_reason_display().lower()}"
                            + (", déplacement" if call.call_out else "")
                            + f" — {call.get_outcome_display().lower()}")

@@ -280,6 +280,26 @@ class TestMorningInformation:
         page = visible_text(client.get(url))
         assert "Interventions de l'astreinte" in page and "Relevée, recouchée" in page
 
+    def test_the_files_timeline_keeps_the_persons_objection(self, crt_a, users, client):
+        """The closed call's entry of the timeline (« Appel d'astreinte : chute… ») follows
+        the same rule as the call: the care team reads it only with the person's agreement;
+        it is dated when the call came in."""
+        b = shared_file(crt_a, users["care_aide"])
+        item = call(crt_a, users["nurse"], b, reason="fall", call_out=True,
+                    received_at=timezone.now() - timedelta(hours=3),
+                    departed_at=timezone.now() - timedelta(hours=3),
+                    arrived_at=timezone.now() - timedelta(hours=2, minutes=40),
+                    outcome="stayed_home")
+        services.call_close(actor=users["nurse"], call=item, version=item.version)
+        url = reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
+        entry = "Appel d'astreinte : chute, déplacement — maintien à domicile"
+        at = timezone.localtime(item.received_at).strftime("%d/%m/%Y %H:%M")
+        client.force_login(users["care_aide"])
+        page = visible_text(client.get(url))
+        assert "Chronologie" in page and entry not in page
+        consent(b, kind="oncall_information")
+        assert f"{at} — {entry}" in visible_text(client.get(url))
+
     def test_coordinator_home_lists_the_nights_calls(self, crt_a, users, client):
         b = shared_file(crt_a, users["coordinator"])
         call(crt_a, users["nurse"], b, reason="fall", outcome="stayed_home")
