@@ -71,6 +71,35 @@ def local_dt(day: date, at: str | time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at)).astimezone(UTC)
 
 
+#: How far from its planned start a visit's arrival typed as a time may be read on the day
+#: before or after (a visit planned at 00:00 begun at 23:55, one planned at 23:40 begun at 00:05).
+TRACE_OTHER_DAY = timedelta(hours=6)
+#: The longest visit (``visit_mark_done`` refuses more).
+TRACE_LONGEST = timedelta(hours=12)
+
+
+def traced_moments(visit, arrival: time, departure: time) -> tuple[datetime, datetime]:
+    """The moments of an arrival and a departure typed as wall-clock times for ``visit``: the
+    arrival on the day of the planned start, or on the day before or after when that is
+    nearer the plan (within ``TRACE_OTHER_DAY``); the departure on the arrival's day, or the
+    next when the visit ran past midnight (a departure earlier than the arrival, at most
+    ``TRACE_LONGEST`` later). Otherwise the departure stays before the arrival, and is
+    refused as such."""
+    day = local_day(visit.starts_at)
+    start = local_dt(day, arrival)
+    for other in (day - timedelta(days=1), day + timedelta(days=1)):
+        candidate = local_dt(other, arrival)
+        off = abs(candidate - visit.starts_at)
+        if off <= TRACE_OTHER_DAY and off < abs(start - visit.starts_at):
+            start = candidate
+    end = local_dt(local_day(start), departure)
+    if end <= start:
+        next_day = local_dt(local_day(start) + timedelta(days=1), departure)
+        if next_day - start <= TRACE_LONGEST:
+            end = next_day
+    return start, end
+
+
 def local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
@@ -678,7 +707,7 @@ def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: d
         raise DomainError("L'heure de départ doit suivre l'heure d'arrivée.", field="actual_end")
     if actual_start > now + timedelta(minutes=5) or actual_end > now + timedelta(minutes=5):
         raise DomainError("Ces heures sont dans le futur.", field="actual_end")
-    if actual_end - actual_start > timedelta(hours=12):
+    if actual_end - actual_start > TRACE_LONGEST:
         raise DomainError("Un passage de plus de 12 heures ? Vérifiez les heures.",
                           field="actual_end")
     visit.status, visit.actual_start, visit.actual_end = (

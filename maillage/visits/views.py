@@ -553,10 +553,11 @@ def trace_done(request: HttpRequest, visit_id) -> HttpResponse:
     day = timezone.localtime(visit.starts_at).date()
 
     def save(data):
+        actual_start, actual_end = services.traced_moments(visit, data["actual_start"],
+                                                           data["actual_end"])
         return services.visit_mark_done(
             actor=request.user, roles=request.roles, visit=visit, version=data["version"],
-            actual_start=services.local_dt(day, data["actual_start"]),
-            actual_end=services.local_dt(day, data["actual_end"]),
+            actual_start=actual_start, actual_end=actual_end,
             report=data["report"], note_text=data.get("note_text", ""),
             note_category=data.get("note_category") or "general",
             note_visibility=data.get("note_visibility") or "team", access=access)

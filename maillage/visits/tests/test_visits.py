@@ -337,6 +337,48 @@ class TestTracing:
         v.refresh_from_db()
         assert v.status == "planned"
 
+    @pytest.mark.parametrize("planned, arrival, departure, expected", [
+        ("23:40", "23:45", "00:20", "09/02 23:45 → 10/02 00:20"),  # past midnight
+        ("00:00", "23:55", "00:30", "09/02 23:55 → 10/02 00:30"),  # begun the evening before
+        ("00:05", "00:07", "00:30", "10/02 00:07 → 10/02 00:30"),
+    ])
+    def test_a_night_visit_traced_across_midnight(self, b, users, client, planned, arrival,
+                                                  departure, expected):
+        """The times typed are read around the planned start: a departure after midnight is
+        the next day's, an arrival just before a visit planned at midnight the day before's."""
+        day = date(2027, 2, 10) if planned < "12:00" else date(2027, 2, 9)
+        with time_machine.travel(local_dt(date(2027, 2, 10), "01:00"), tick=True):
+            v = visit(b, users["nurse"], starts_at=local_dt(day, planned), minutes=40)
+            client.force_login(users["nurse"])
+            response = client.post(reverse("visits:trace_done", kwargs={"visit_id": v.public_id}),
+                                   {"actual_start": arrival, "actual_end": departure,
+                                    "version": v.version})
+        assert response.status_code == 302, visible_text(response)
+        v.refresh_from_db()
+        start, end = timezone.localtime(v.actual_start), timezone.localtime(v.actual_end)
+        assert f"{start:%d/%m %H:%M} → {end:%d/%m %H:%M}" == expected
+
+    def test_a_traced_occurrence_is_not_said_modified_alone(self, b, users, client):
+        """Tracing keeps a series' occurrence out of later changes to the series, but the
+        visit's page says « modifié seul » only of an occurrence changed on its own."""
+        _, created = _series(b, users["care_aide"])  # from tomorrow
+        traced, moved, *_ = sorted(created, key=lambda v: v.starts_at)  # 08:00, 19:00
+        services.visit_update(actor=users["coordinator"], visit=moved, version=moved.version,
+                              starts_at=moved.starts_at + timedelta(minutes=30),
+                              ends_at=moved.ends_at + timedelta(minutes=30))
+        with time_machine.travel(local_dt(TODAY + timedelta(days=1), "12:00"), tick=True):
+            client.force_login(users["care_aide"])
+            response = client.post(
+                reverse("visits:trace_done", kwargs={"visit_id": traced.public_id}),
+                {"actual_start": "08:05", "actual_end": "08:35", "version": traced.version})
+            assert response.status_code == 302, visible_text(response)[-600:]
+
+            def detail(v):
+                return visible_text(client.get(reverse("visits:detail",
+                                                       kwargs={"visit_id": v.public_id})))
+            assert "modifié seul" not in detail(traced) and "Réalisé" in detail(traced)
+            assert "(ce passage a été modifié seul)" in detail(moved)
+
     def test_times_traced_the_night_the_clocks_go_forward_are_real_moments(self, b, users,
                                                                          client):
         """28 March 2027, 02:00 becomes 03:00: 01:50–03:10 is twenty minutes; a departure at
