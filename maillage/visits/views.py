@@ -26,10 +26,23 @@ from . import ical, selectors, services, timeline
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
 from .models import Visit
 
+#: How far from today a day in the address may be (beyond, a typed or forged date such as
+#: 0001-01-01 would overflow the day's bounds).
+DAY_PARAM_YEARS = 10
+
+
+def _parse_day(raw: str) -> date:
+    """A day of the query string (AAAA-MM-JJ) within ``DAY_PARAM_YEARS`` of today; else
+    ``ValueError``."""
+    day = date.fromisoformat(raw)
+    if abs(day - timezone.localdate()) > timedelta(days=366 * DAY_PARAM_YEARS):
+        raise ValueError("out of range")
+    return day
+
 
 def _day_param(request, name: str) -> date:
     try:
-        return date.fromisoformat(request.GET.get(name, ""))
+        return _parse_day(request.GET.get(name, ""))
     except ValueError:
         return timezone.localdate()
 
@@ -152,9 +165,10 @@ def _team_range(request, *, start_param: str, days_param: str) -> tuple[date, in
     ``DomainError`` (the JSON endpoint answers 400, the page falls back to today)."""
     raw_start, raw_days = request.GET.get(start_param, ""), request.GET.get(days_param, "1")
     try:
-        start = date.fromisoformat(raw_start) if raw_start else timezone.localdate()
+        start = _parse_day(raw_start) if raw_start else timezone.localdate()
     except ValueError as error:
-        raise DomainError("Date invalide : attendu AAAA-MM-JJ.", field=start_param) from error
+        raise DomainError(f"Date invalide : attendu AAAA-MM-JJ, à moins de {DAY_PARAM_YEARS} "
+                          "ans d'aujourd'hui.", field=start_param) from error
     if raw_days not in {str(d) for d in TEAM_DAYS}:
         raise DomainError("Nombre de jours invalide : 1 ou 7.", field=days_param)
     days = int(raw_days)

@@ -190,12 +190,22 @@ class TestRangeEndpoint:
         assert len(_blocks(data)) == 1
 
     @pytest.mark.parametrize("params", [{"start": "2026-13-01"}, {"days": "3"},
-                                        {"days": "x"}])
+                                        {"days": "x"}, {"start": "0001-01-01", "days": "7"},
+                                        {"start": "9999-12-31"}])
     def test_bad_input_is_a_400_in_french(self, users, client, params):
         client.force_login(users["coordinator"])
         response = _json(client, **params)
         assert response.status_code == 400
         assert "invalide" in response.json()["error"]
+
+    @pytest.mark.parametrize("url", ["visits:team_day", "visits:my_day"])
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-30"])
+    def test_a_day_out_of_range_in_the_address_shows_today(self, users, client, night, url,
+                                                            day):
+        client.force_login(users["nurse"])
+        response = client.get(reverse(url), {"jour": day})
+        assert response.status_code == 200
+        assert "01:00–01:30" in visible_text(response)  # today's night visit
 
 
 class TestMove:
