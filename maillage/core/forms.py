@@ -99,8 +99,13 @@ class BootstrapFormMixin:
         super().full_clean()
         self._style_fields()
 
+    #: The service's name of a field (``DomainError.field``) → this form's field, where they
+    #: differ (a form asks a time, ``arrived``, the service checks the moment, ``arrived_at``).
+    DOMAIN_FIELDS: dict[str, str] = {}
+
     def add_domain_error(self, error: DomainError) -> None:
-        field = error.field if error.field in self.fields else None
+        field = self.DOMAIN_FIELDS.get(error.field, error.field)
+        field = field if field in self.fields else None
         self.add_error(field, forms.ValidationError(error.message, code=error.code))
         self._style_fields()
 

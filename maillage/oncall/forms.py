@@ -74,6 +74,7 @@ class CallStartForm(BootstrapFormMixin, forms.Form):
                                    required=False)
     received = _time("Reçu à", required=True)
     answered = _time("Décroché à")
+    DOMAIN_FIELDS = {"received_at": "received", "answered_at": "answered"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +91,7 @@ class CallForm(BootstrapFormMixin, forms.Form):
     departed = _time("Départ")
     arrived = _time("Arrivée au domicile")
     left = _time("Fin de l'intervention")
+    DOMAIN_FIELDS = {"departed_at": "departed", "arrived_at": "arrived", "left_at": "left"}
     actions = forms.CharField(label="Actions réalisées", required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.ChoiceField(label="Issue", choices=[("", "— pas encore"),
@@ -157,6 +159,7 @@ class ShiftForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                   "invalid": "Indiquez un nombre de jours."})
     start_time = _time("Début (autres horaires)")
     end_time = _time("Fin (autres horaires)")
+    DOMAIN_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
     staff = forms.ModelChoiceField(
         label="Membre de l'équipe", queryset=Shift.objects.none(), to_field_name="public_id",
         required=False, widget=SearchSelect(),

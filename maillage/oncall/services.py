@@ -170,12 +170,15 @@ def _check_call(call: Call) -> None:
     previous = ("received_at", call.received_at)
     labels = {"departed_at": "Le départ", "arrived_at": "L'arrivée",
               "left_at": "La fin de l'intervention"}
+    before = {"received_at": "la réception de l'appel", "answered_at": "le décroché",
+              "departed_at": "le départ", "arrived_at": "l'arrivée au domicile"}
     for name, value in order:
         if value is None:
             continue
         if value < previous[1]:
             raise DomainError(f"{labels.get(name, 'Cette heure')} ne peut pas précéder "
-                              "l'étape d'avant.", field=name)
+                              f"{before[previous[0]]} ({timezone.localtime(previous[1]):%H:%M}).",
+                              field=name)
         if value > now + CLOCK_SLACK:
             raise DomainError("Cette heure est dans le futur.", field=name)
         previous = (name, value)

@@ -10,18 +10,11 @@ from django.urls import reverse
 
 from maillage.beneficiaries.identity import check_traits
 from maillage.beneficiaries.models import Beneficiary
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import field_error, visible_text
 
 from .factories import BeneficiaryFactory
 from .test_file import identity_data, segre  # noqa: F401 (fixture)
 from .test_identity import nir
-
-
-def field_error(response, name: str) -> str:
-    """The error text shown under one field (linked to it by aria-describedby)."""
-    html = response.content.decode()
-    found = re.search(rf'<div id="id_{name}_errors"[^>]*>(.*?)</div>', html, re.S)
-    return unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
 
 
 def create(client, commune, **changes):

@@ -1,6 +1,7 @@
 """Read a response the way a user reads the page: its visible text."""
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 _SPACES = re.compile(r"[ \t\n\r\f]+")  # not the narrow no-break space of French numbers
@@ -40,3 +41,11 @@ def table_text(response) -> str:
     parser = _Text()
     parser.feed(html[start : html.find("</tbody>", start)])
     return " ".join(parser.parts)
+
+
+def field_error(response, name: str) -> str:
+    """The error text shown next to the form field ``name`` (the block its widget names in
+    aria-describedby), tags removed; empty when none."""
+    found = re.search(rf'id="id_{name}_errors"[^>]*>(.*?)</div>', response.content.decode(),
+                      re.S)
+    return unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""

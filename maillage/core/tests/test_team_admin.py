@@ -1,7 +1,6 @@
 """Team administration: adding people, their roles, ending and restoring their access, the
 single-use links to choose a password, and who may do what."""
 
-import html
 import re
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.permissions import can_manage_member, grantable_roles
 from maillage.core.roles import CRT_TEAM, PORTAL, Role
+from maillage.core.tests.helpers import field_error
 
 from .factories import CrtFactory, member
 from .helpers import visible_text
@@ -46,12 +46,6 @@ def invite_data(**changes):
 def membership_of(user, crt):
     return Membership.objects.get(user=user, crt=crt)
 
-
-def field_errors(response, field: str) -> str:
-    """The text of the errors shown next to ``field`` (linked by aria-describedby)."""
-    page = response.content.decode()
-    match = re.search(rf'id="id_{field}_errors"[^>]*>(.*?)</div>', page, re.S)
-    return html.unescape(match.group(1)) if match else ""
 
 
 def set_password_through(client, path, password=NEW_PASSWORD):
@@ -141,7 +135,7 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_saved(
     before = (User.objects.count(), Membership.objects.count(), AuditEvent.objects.count())
     response = client.post(reverse("core:member_add"), invite_data(**changes))
     assert response.status_code == 400
-    assert message in field_errors(response, field), visible_text(response)
+    assert message in field_error(response, field), visible_text(response)
     assert (User.objects.count(), Membership.objects.count(),
             AuditEvent.objects.count()) == before
 
@@ -206,7 +200,7 @@ def test_the_link_sets_the_password_once_then_the_person_logs_in(client, invited
     # The settings' validators, in French, next to the field.
     weak = client.post(form_url, {"new_password1": "123", "new_password2": "123"})
     assert weak.status_code == 400
-    assert "Ce mot de passe est trop court" in field_errors(weak, "new_password2")
+    assert "Ce mot de passe est trop court" in field_error(weak, "new_password2")
     done = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302 and done["Location"] == reverse("core:login")
     assert "Votre mot de passe est enregistré" in visible_text(client.get(done["Location"]))
@@ -339,7 +333,7 @@ def test_coordinator_changes_roles_and_title(client, users, crt_a, make_user):
     assert event.details["fonction"] == {"avant": "", "après": "IDE de nuit"}
     bad = client.post(url, {"roles": ["direction"], "title": ""})
     assert bad.status_code == 400
-    assert "nommés par la direction" in field_errors(bad, "roles")
+    assert "nommés par la direction" in field_error(bad, "roles")
 
 
 def test_nobody_changes_their_own_roles(client, users, crt_a):

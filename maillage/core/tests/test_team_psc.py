@@ -1,8 +1,6 @@
 """The RPPS/ADELI number the coordination enters for a Pro Santé Connect login (the login
 itself: ``maillage/interop/tests/test_psc.py``)."""
 
-import html
-import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,6 +9,7 @@ from django.urls import reverse
 
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
+from maillage.core.tests.helpers import field_error
 
 from .helpers import visible_text
 
@@ -21,11 +20,6 @@ User = get_user_model()
 def _clear_rate_limits(db):
     cache.clear()
 
-
-def field_errors(response, field: str) -> str:
-    match = re.search(rf'id="id_{field}_errors"[^>]*>(.*?)</div>', response.content.decode(),
-                      re.S)
-    return html.unescape(match.group(1)) if match else ""
 
 
 def invite(client, **changes):
@@ -61,7 +55,7 @@ def test_a_wrong_number_is_refused_next_to_the_field(client, users, number, mess
     before = User.objects.count()
     response = invite(client, psc_identifier=number)
     assert response.status_code == 400
-    assert message in field_errors(response, "psc_identifier"), visible_text(response)
+    assert message in field_error(response, "psc_identifier"), visible_text(response)
     assert User.objects.count() == before
 
 
@@ -70,7 +64,7 @@ def test_one_number_opens_one_account(client, users, crt_a, make_user):
     client.force_login(users["coordinator"])
     response = invite(client)
     assert response.status_code == 400
-    assert "déjà celui d'un autre compte" in field_errors(response, "psc_identifier")
+    assert "déjà celui d'un autre compte" in field_error(response, "psc_identifier")
     assert not User.objects.filter(username="karine.lemoine").exists()
 
 
@@ -94,7 +88,7 @@ def test_changing_the_number_forgets_the_linked_identity(client, users, crt_a, m
     assert event.details["rpps_adeli"] == {"avant": "10001234567", "après": "751234567"}
     bad = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "12"})
     assert bad.status_code == 400
-    assert "11 chiffres" in field_errors(bad, "psc_identifier")
+    assert "11 chiffres" in field_error(bad, "psc_identifier")
 
 
 def test_not_for_an_account_that_opens_another_crt(client, users, crt_a, crt_b, make_user):
@@ -105,6 +99,6 @@ def test_not_for_an_account_that_opens_another_crt(client, users, crt_a, crt_b, 
     url = reverse("core:member_edit", args=[membership.public_id])
     response = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "10001234567"})
     assert response.status_code == 400
-    assert "donne aussi accès à un autre CRT" in field_errors(response, "psc_identifier")
+    assert "donne aussi accès à un autre CRT" in field_error(response, "psc_identifier")
     shared.refresh_from_db()
     assert shared.psc_identifier == ""

@@ -24,7 +24,7 @@ from maillage.care.tests import factories as care
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import field_error, visible_text
 from maillage.oncall import dlu
 from maillage.oncall.models import BreakGlass, Call, EmergencyFile, Escalation
 from maillage.territory.tests.factories import OrganizationFactory, ProfessionalFactory
@@ -572,11 +572,6 @@ def save(b, actor, *, validate, medical=None, **fields):
         validate=validate, **{**current, **fields})
 
 
-def field_errors(response, field) -> str:
-    match = re.search(rf'id="id_{field}_errors"[^>]*>(.*?)</div>', response.content.decode(),
-                      re.S)
-    return match.group(1) if match else ""
-
 
 class TestValidationService:
     @pytest.mark.parametrize("status_field", list(ESSENTIALS))
@@ -758,10 +753,10 @@ class TestCompletenessPages:
         response = client.post(url("dlu_edit", b), form_data(
             b, kept_at="Dans l'entrée", action="validate"))
         assert response.status_code == 400
-        assert "Allergies non renseignées" in field_errors(response, "allergies_status")
-        assert "Traitements en cours non renseignés" in field_errors(response,
+        assert "Allergies non renseignées" in field_error(response, "allergies_status")
+        assert "Traitements en cours non renseignés" in field_error(response,
                                                                      "treatments_status")
-        assert field_errors(response, "advance_directives_status") == ""
+        assert field_error(response, "advance_directives_status") == ""
         html = response.content.decode()
         summary = re.search(r'id="dlu-missing".*?</ul>', html, re.S).group(0)
         assert "Allergies non renseignées" in summary and "Traitements" in summary
@@ -787,7 +782,7 @@ class TestCompletenessPages:
         response = client.post(url("dlu_edit", b), form_data(
             b, allergies_status="none_known", action="draft"))
         assert response.status_code == 400
-        assert "effacez ce texte" in field_errors(response, "allergies")
+        assert "effacez ce texte" in field_error(response, "allergies")
         assert MedicalRecord.objects.get(beneficiary=b).allergies_status == "documented"
 
     def test_bad_answer_in_the_medical_section_form(self, client, users, b):
@@ -799,11 +794,11 @@ class TestCompletenessPages:
         medical_edit = reverse("beneficiaries:medical_edit", kwargs={"public_id": b.public_id})
         response = client.post(medical_edit, data)
         assert response.status_code == 400
-        assert "Choix inconnu" in field_errors(response, "resuscitation_status")
+        assert "Choix inconnu" in field_error(response, "resuscitation_status")
         data.update(resuscitation_status="limited", resuscitation_decision="")
         response = client.post(medical_edit, data)
         assert response.status_code == 400
-        assert "Précisez la limitation décidée" in field_errors(response,
+        assert "Précisez la limitation décidée" in field_error(response,
                                                                 "resuscitation_decision")
         assert MedicalRecord.objects.get(beneficiary=b).version == record.version
 

@@ -17,7 +17,7 @@ from maillage.beneficiaries.tests.factories import (
 )
 from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import field_error, visible_text
 from maillage.oncall import rota, selectors, services
 from maillage.oncall.access import emergency_access
 from maillage.oncall.models import BreakGlass, Call, Shift
@@ -245,6 +245,26 @@ class TestCalls:
         with pytest.raises(ConflictError):
             services.call_update(actor=users["nurse"], call=item, version=item.version + 1,
                                  assessment="x")
+
+    def test_times_out_of_order_are_said_next_to_their_field(self, crt_a, users, client):
+        b = shared_file(crt_a, users["nurse"])
+        client.force_login(users["nurse"])
+        received = timezone.localtime() - timedelta(hours=1)
+        response = client.post(f"{reverse('oncall:call_new')}?personne={b.public_id}", {
+            "reason": "fall", "source": "beneficiary", "received": f"{received:%H:%M}",
+            "answered": f"{received - timedelta(minutes=5):%H:%M}"})
+        assert response.status_code == 400
+        assert field_error(response, "answered") == "On décroche après la réception de l'appel."
+        item = call(crt_a, users["nurse"], b, received_at=received)
+        url = reverse("oncall:call", kwargs={"call_id": item.public_id})
+        response = client.post(url, {
+            "version": item.version, "call_out": "on",
+            "departed": f"{received + timedelta(minutes=10):%H:%M}",
+            "arrived": f"{received + timedelta(minutes=5):%H:%M}"})
+        assert response.status_code == 400
+        assert field_error(response, "arrived") == (
+            "L'arrivée ne peut pas précéder le départ "
+            f"({received + timedelta(minutes=10):%H:%M}).")
 
     def test_only_who_took_the_call_completes_it(self, crt_a, users, client):
         b = shared_file(crt_a, users["care_aide"])

@@ -3,7 +3,6 @@ another CRT), bad input answered in French next to the field with nothing saved,
 attendance sheet, query budgets. (Every view × every role and another CRT's objects are also
 walked by core/tests/test_access.py and test_tenancy.py.)"""
 
-import html
 import io
 import re
 from datetime import timedelta
@@ -14,7 +13,7 @@ from pypdf import PdfReader
 
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.outreach.models import Attendee, Participation, Session, SupportAction
 from maillage.territory.tests.factories import CommuneFactory, ProfessionalFactory
 
@@ -30,12 +29,6 @@ def login(client, users, role):
     client.force_login(users[role])
     return client
 
-
-def field_error(response, name: str) -> str:
-    """The error shown next to the field ``name`` (empty when none)."""
-    found = re.search(rf'id="id_{name}_errors"[^>]*>(.*?)</div>', response.content.decode(),
-                      re.S)
-    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
 
 
 def pdf_text(response) -> str:
