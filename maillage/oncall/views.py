@@ -74,6 +74,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "contacts": selectors.contacts(crt=request.crt),
         "open_calls": selectors.open_calls(crt=request.crt, user=request.user,
                                            roles=request.roles),
+        "today": timezone.localdate(),
     })
 
 
@@ -128,6 +129,11 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
 # --- Calls -----------------------------------------------------------------------------------
 
 
+#: A call is typed while or soon after it comes in: a time that would be further back (a time
+#: still ahead today, read as yesterday's) is refused.
+TYPED_CALL_WITHIN = timedelta(hours=12)
+
+
 @require("oncall.respond")
 @require_http_methods(["GET", "POST"])
 def call_new(request: HttpRequest) -> HttpResponse:
@@ -138,10 +144,17 @@ def call_new(request: HttpRequest) -> HttpResponse:
     form = CallStartForm(request.POST or None, initial={"received": now, "answered": now})
 
     def save(data):
+        received = before_now(data["received"])
+        if received < timezone.now() - TYPED_CALL_WITHIN:
+            # A time still ahead today is read as yesterday's: said, not filed a day back.
+            raise DomainError(
+                f"{data['received']:%H:%M} serait hier, le "
+                f"{timezone.localtime(received):%d/%m à %H:%M}, il y a plus de 12 heures : "
+                "vérifiez l'heure de réception.", field="received")
         return services.call_create(
             actor=request.user, crt=request.crt, source=data["source"], beneficiary=b,
             caller_name=data["caller_name"], caller_phone=data["caller_phone"],
-            reason=data["reason"], received_at=before_now(data["received"]),
+            reason=data["reason"], received_at=received,
             answered_at=before_now(data["answered"]))
 
     def done(call):

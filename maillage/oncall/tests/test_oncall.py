@@ -266,6 +266,30 @@ class TestCalls:
             "L'arrivée ne peut pas précéder le départ "
             f"({received + timedelta(minutes=10):%H:%M}).")
 
+    def test_a_time_still_ahead_is_not_filed_a_day_back(self, crt_a, users, client):
+        """22:22, « Reçu à 23:50 » (a slip): it would be yesterday's 23:50; refused, said. A
+        call still open from yesterday shows its date on the on-call screen."""
+        b = shared_file(crt_a, users["nurse"])
+        url = f"{reverse('oncall:call_new')}?personne={b.public_id}"
+        with time_machine.travel(paris(2027, 2, 10, 22, 22), tick=False):
+            client.force_login(users["nurse"])  # a session of that day
+            response = client.post(url, {"reason": "fall", "source": "beneficiary",
+                                         "received": "23:50"})
+            assert response.status_code == 400
+            assert field_error(response, "received") == (
+                "23:50 serait hier, le 09/02 à 23:50, il y a plus de 12 heures : vérifiez "
+                "l'heure de réception.")
+            assert not Call.objects.filter(beneficiary=b).exists()
+            # Just after midnight, 23:50 is yesterday's, a moment ago: taken.
+        with time_machine.travel(paris(2027, 2, 11, 0, 5), tick=False):
+            client.force_login(users["nurse"])  # signed out since, when idle
+            response = client.post(url, {"reason": "fall", "source": "beneficiary",
+                                         "received": "23:50"})
+            assert response.status_code == 302
+            screen = client.get(reverse("oncall:screen"))
+            assert screen.status_code == 200, screen
+            assert f"Chute — {b.display_name} — reçu le 10/02 à 23:50" in visible_text(screen)
+
     def test_only_who_took_the_call_completes_it(self, crt_a, users, client):
         b = shared_file(crt_a, users["care_aide"])
         consent(b, kind="oncall_information")  # the care team reads the call
