@@ -503,6 +503,8 @@ V2_14A = Indicator(
         "de ventilation par domaine."
     ),
     unit="% des objectifs échus",
+    # A share: the region's is not the sum of its CRTs'.
+    additive=False,
     population=goals_due,
     visible=_goals_visible,
     breakdowns=(Breakdown(

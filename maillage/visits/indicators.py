@@ -187,6 +187,8 @@ V2_09 = Indicator(
         "l'astreinte, séjours et actes de télésanté n'y sont pas comptés."
     ),
     unit="% réalisés par l'équipe du CRT",
+    # A share: the region's is not the sum of its CRTs'.
+    additive=False,
     population=socle_visits_done,
     visible=_visits_visible,
     breakdowns=(ACTOR, DOMAIN),

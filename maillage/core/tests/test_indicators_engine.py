@@ -102,6 +102,37 @@ def test_the_registry_holds_what_the_apps_declare():
         indicators.get("V9-99")
 
 
+#: Units of a computed figure whose values add up across CRTs: amounts and FTEs.
+ADDITIVE_UNITS = {"€", "ETP"}
+#: Computed figures that read like a mean but add up, and why (review before adding one).
+ADDS_UP_ANYWAY = {
+    # Σ mois-forfait ÷ the months of the period: the same months for every CRT, so the
+    # region's mean monthly file active is the sum of its CRTs'.
+    "V2-01c",
+}
+#: Words of a unit that say the value is a ratio: a share, a rate, a mean, a median, a figure
+#: per person or per record.
+RATIO_WORDS = ("%", "taux", "moyen", "médian", "par ", "ratio", "part ")
+
+
+@pytest.mark.parametrize("code", list(indicators.registry()))
+def test_every_share_or_mean_is_declared_non_additive(code):
+    """The regional view adds up the CRTs' values of an ``additive`` indicator into the
+    region's: a share, a rate or a mean summed is nonsense (the QA found V2-14a 63,20 % +
+    70 % → 133,20 % and V2-09 100 % + 100 % → 200 %). Every value that reads as a ratio is
+    ``additive=False``; a computed figure that adds up is an amount, FTEs or a reviewed
+    exception."""
+    indicator = indicators.get(code)
+    unit = indicator.unit.lower()
+    if code not in ADDS_UP_ANYWAY and (unit.startswith("%") or any(
+            word in unit for word in RATIO_WORDS)):
+        assert not indicator.additive, f"{code} ({indicator.unit}) is a ratio: additive=False"
+    if indicator.additive and not indicator.is_count:
+        assert indicator.unit in ADDITIVE_UNITS or code in ADDS_UP_ANYWAY, (
+            f"{code} is computed ({indicator.unit}): does it add up across CRTs? Declare "
+            "additive=False, or review it into ADDS_UP_ANYWAY.")
+
+
 def test_one_query_per_figure(crt_a, django_assert_num_queries):
     """V2-08: the value, each of its five breakdowns and the previous value: 7 queries."""
     v208 = indicators.get("V2-08")

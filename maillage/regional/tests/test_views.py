@@ -2,7 +2,7 @@
 its audit trail and its cost."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 
@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from maillage.admissions.tests.factories import enrolment
@@ -156,6 +157,42 @@ def test_exports_are_the_same_suppressed_tables(client, ars, crt_a, crt_b):
     assert ["Femme", "< 5", "s", 15] in sexes
     assert ["Total", "< 5", "s", 15] in sexes
     assert "PERSONNE" not in str([row for sheet in book for row in sheet.values])
+
+
+def socle_visits_by_the_team(crt, n):
+    """``n`` socle visits done in 2025 by a member of ``crt``'s team (V2-09: 100 %)."""
+    from maillage.care.tests.factories import service
+    from maillage.core.tests.factories import UserFactory
+    from maillage.visits.tests.factories import visit
+
+    nurse, passage = UserFactory(), service(crt)
+    for i in range(n):
+        b = BeneficiaryFactory(crt=crt)
+        enrolment(b, admitted_on=date(2025, 1, 6))
+        visit(b, nurse, service=passage, status="done",
+              starts_at=timezone.make_aware(datetime(2025, 3, 1 + i, 9)))
+
+
+def test_a_share_has_no_regional_total_on_the_page_nor_in_the_exports(client, ars, crt_a,
+                                                                       crt_b):
+    """V2-09 is a share (%): 100 % in each CRT is not 200 % in the region (the QA found
+    « 100 100 200 »); the same for every indicator in % (``test_every_share_or_mean_...``)."""
+    socle_visits_by_the_team(crt_a, 6)
+    socle_visits_by_the_team(crt_b, 5)
+    client.force_login(ars)
+    text = visible_text(client.get(url("overview"), YEAR_2025))
+    assert row_of(text, "Modèle organisationnel (intégré ou coordonné) % réalisés par "
+                        "l'équipe du CRT") == "100 100 —"
+    text = visible_text(client.get(url("indicator", code="V2-09"), YEAR_2025))
+    assert "V2-09 100 100 —" in text
+    response = client.get(url("overview_export", fmt="csv"), YEAR_2025)
+    content = b"".join(response.streaming_content).decode()
+    assert "V2-09;Modèle organisationnel (intégré ou coordonné);% réalisés par l'équipe du " \
+        "CRT;100.0;100.0;\r\n" in content
+    response = client.get(url("indicator_export", code="V2-09", fmt="xlsx"), YEAR_2025)
+    rows = [[c.value for c in row] for row in load_workbook(BytesIO(response.content))[
+        "Valeur"].iter_rows()]
+    assert rows[-1][2:] == ["% réalisés par l'équipe du CRT", 100, 100, None]
 
 
 def test_the_budget_shows_the_crts_own_amounts(client, ars, crt_a, crt_b):
