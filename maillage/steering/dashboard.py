@@ -197,6 +197,18 @@ def _row_key(key) -> str:
     return "" if key is None or key == "" else str(key)
 
 
+def _share(row: engine.Row, breakdown: engine.BreakdownResult, result: Result,
+           amounts: bool) -> str:
+    """« 12,5 % »: the row's part of the figure in an exclusive breakdown: of the euros for an
+    amount (the row's sum over all the rows' sums, whatever the number of expenses), of the
+    records counted otherwise; "" when the whole is nothing."""
+    part, whole = ((row.amount, sum((r.amount for r in breakdown.rows), Decimal(0)))
+                   if amounts else (row.value, result.count))
+    if not whole:
+        return ""
+    return number(engine.quantize(part * 100 / whole, "0.1")) + " %"
+
+
 @require("indicator.view")
 @require_GET
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -218,18 +230,18 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     result: Result = engine.compute(shown, crt=request.crt, period=period)
     visible = _drill_down_allowed(indicator, request, period)
     records_url = reverse("steering:indicator_records", kwargs={"code": indicator.code})
+    # An amount (``summed``): each row's sum beside its count, its share is of the euros, and
+    # the chart draws the sums.
+    amounts = indicator.summed is not None
     breakdowns = []
     for index, b in enumerate(result.breakdowns):
         rows = [{
             "label": row.label, "value": number(row.value),
             "amount": with_unit(row.amount, "€") if row.amount is not None else None,
-            "share": (number(engine.quantize(row.value * 100 / result.count, "0.1")) + " %"
-                      if b.exclusive and result.count else ""),
+            "share": _share(row, b, result, amounts) if b.exclusive else "",
             "url": (f"{records_url}?{_query(period, ventilation=b.code, cle=_row_key(row.key))}"
                     if visible and row.value else None),
         } for row in b.rows]
-        # An amount (``summed``): each row's sum beside its count, and the chart draws the sums.
-        amounts = indicator.summed is not None
         breakdowns.append({
             "code": b.code, "label": b.label, "note": b.note, "exclusive": b.exclusive,
             "rows": rows, "chart_id": f"chart-data-{index}", "amounts": amounts,

@@ -269,10 +269,42 @@ def test_the_indicator_page_shows_the_amounts_and_lists_the_expenses(budget, cli
     client.force_login(users[Role.DIRECTION])
     query = "periode=semestre&annee=2026&semestre=1"
     text = visible_text(client.get(f"{reverse('steering:indicator', args=['F-01'])}?{query}"))
-    assert "Volet Nombre Montant Part" in text
-    assert "Volet 2 8 25\u202f130,00 € 80,0 %" in text
+    assert "Volet Nombre Montant Part du montant" in text
+    # The share of an amount is of the euros (25,130 of 28,930 €), not of the expenses (8 of
+    # 10: the QA found « 55,6 % » beside « Répartition réelle — volet 2 : 84,7 % »).
+    assert "Volet 2 8 25\u202f130,00 € 86,9 %" in text
+    assert "Répartition réelle — volet 2 (part des dépenses) 86,9 %" in text
     records = client.get(f"{reverse('steering:indicator_records', args=['F-01'])}?{query}"
                          "&ventilation=volet&cle=1")
     text = visible_text(records)
     assert "Date Libellé Montant Nature Volet Domaine" in text
     assert "07/04/2026 external_providers 2026-04-07 800,00 € Intervenants extérieurs" in text
+
+
+@pytest.mark.parametrize("code", [code for code, i in indicators.registry().items()
+                                  if i.summed is not None])
+def test_every_amount_s_share_is_of_the_euros(budget, client, users, crt_a, code):
+    """On the page of every summed indicator, the « Part du montant » of an exclusive
+    breakdown's row is its amount over the rows' amounts (never its count of expenses)."""
+    from django.urls import reverse
+
+    from maillage.core.tests.helpers import visible_text
+    from maillage.steering.dashboard import number, with_unit
+
+    client.force_login(users[Role.DIRECTION])
+    query = "periode=semestre&annee=2026&semestre=1"
+    text = visible_text(client.get(f"{reverse('steering:indicator', args=[code])}?{query}"))
+    result = indicators.compute(indicators.get(code), crt=crt_a, period=H1)
+    shown = 0
+    for b in result.breakdowns:
+        if not b.exclusive:
+            continue
+        assert f"{b.label} Nombre Montant Part du montant" in text, (code, b.code)
+        whole = sum(r.amount for r in b.rows)
+        for r in b.rows:
+            share = (f" {number(indicators.quantize(r.amount * 100 / whole, '0.1'))} %"
+                     if whole else "")
+            assert f"{r.label} {number(r.value)} {with_unit(r.amount, '€')}{share}" in text, (
+                code, b.code, r.label)
+            shown += 1
+    assert shown, code
