@@ -43,6 +43,8 @@ def test_command_is_idempotent_resets_deterministically_and_prints_its_progress(
     assert "  Territoire… 50 communes" in out
     assert "  Passages… " in out and " réalisés" in out
     assert "Historique 14 mois… " in out
+    # The reports last, once every figure's data is in.
+    assert out.index("Historique 14 mois… ") < out.index("  Rapports d'activité… ")
     assert "Démonstration chargée en " in out
 
 

@@ -1,6 +1,8 @@
 """The demo budget: the first CRT's allocations (last year's prorated), its account mapping,
 a FEC imported with one unmapped account reported, typed expenses; the page shows them."""
 
+from decimal import Decimal
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,6 +65,17 @@ def test_demo_reports(demo, client):
     assert not ActivityReport.objects.filter(crt=crt, period_end__lt=today, status="draft")
     assert ActivityReport.objects.filter(crt=crt, kind="half_year").count() >= 2
     assert not ActivityReport.objects.exclude(crt=crt).exists()
+    # The reports are made once every figure's data is in (the past of the demo included):
+    # the draft reads as the indicator pages until « Recalculer les chiffres » (the QA found
+    # V2-01c 12,5 against 21,17, and V2-09 in 2025 at 0 against 100).
+    for report in (annual, review):
+        period = Period.between(report.period_start, report.period_end)
+        for code in ("V2-01c", "V2-09", "V1-01", "V2-01a"):
+            result = indicators.compute(indicators.get(code), crt=crt, period=period)
+            stored = report.snapshot["indicators"][code]
+            assert (stored["value"], stored["previous"]["value"]) == tuple(
+                None if v is None else float(v) if isinstance(v, Decimal) else v
+                for v in (result.value, result.previous_value)), (report.kind, code)
     file_active = review.snapshot["indicators"]["V2-01a"]["value"]
     period = Period.between(review.period_start, review.period_end)
     assert file_active == indicators.compute(indicators.get("V2-01a"), crt=crt,

@@ -29,21 +29,33 @@ def demo_modules():
 def load_demo(*, scale: int = 1, seed: int = SEED,
               progress: Callable[[str], None] | None = None) -> DemoContext:
     """Load the demo: each app's ``demo`` module, then each app's ``demo_history`` (the
-    14 months of bulk-created past). ``progress`` receives one French line per step, with its
-    counts (each module's ``summary(ctx)``); quiet by default."""
+    14 months of bulk-created past), then each module's ``finish(ctx)`` if it has one: what
+    reads the data of every app (the activity reports' snapshots of the indicators) once they
+    are all in. ``progress`` receives one French line per step, with its counts (each module's
+    ``summary(ctx)``, or what ``finish`` returns); quiet by default."""
     ctx = DemoContext(rng=Random(seed), scale=scale, progress=progress)
     # The emails the services send to referrers are kept in memory, not printed. The
     # generators build unique rows by construction: the database alone checks it.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
             uniqueness_left_to_database():
         try:
-            for module in [*demo_modules(), *app_modules("demo_history")]:
+            modules = [*demo_modules(), *app_modules("demo_history")]
+            for module in modules:
                 started = time.monotonic()
                 module.load(ctx)
                 ctx.clock(None)
                 summary = getattr(module, "summary", None)
                 if progress is not None and summary is not None:
                     progress(f"{summary(ctx)} ({time.monotonic() - started:.1f} s)")
+            for module in modules:
+                finish = getattr(module, "finish", None)
+                if finish is None:
+                    continue
+                started = time.monotonic()
+                line = finish(ctx)
+                ctx.clock(None)
+                if progress is not None and line:
+                    progress(f"{line} ({time.monotonic() - started:.1f} s)")
         finally:
             ctx.clock(None)
     return ctx
