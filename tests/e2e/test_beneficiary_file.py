@@ -2,6 +2,7 @@
 phone. axe-core on every page."""
 
 
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -66,3 +67,25 @@ def test_doctor_evaluates_on_a_phone(demo, open_page):
     assert page.get_by_text(f"Évaluation enregistrée : GIR {evaluation.gir}").is_visible()
     p.check_accessibility()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # The liaison notebook on the phone: who will read the note is readable in full before
+    # saving (the category and the visibility used to share one line, cut to « Cercle de soin »).
+    p.goto(reverse("care:notes", kwargs={"public_id": b.public_id}))
+    visibility = page.locator("#id_visibility")
+    for label in ("Cercle de soins et aidant", "Professionnels de santé seulement"):
+        visibility.select_option(label=label)
+        assert visibility.evaluate(SHOWS_WHOLE_CHOICE), label
+    p.check_accessibility()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+#: Whether a <select> is wide enough for the text of its chosen option (its own font, inside its
+#: padding and the room of its arrow).
+SHOWS_WHOLE_CHOICE = """select => {
+    const style = getComputedStyle(select);
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = style.font;
+    const text = context.measureText(select.options[select.selectedIndex].text).width;
+    return text <= select.clientWidth - parseFloat(style.paddingLeft)
+                   - parseFloat(style.paddingRight);
+}"""
