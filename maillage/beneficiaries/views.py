@@ -164,6 +164,13 @@ def beneficiary_detail(request: HttpRequest, public_id) -> HttpResponse:
         "can_prescriptions": has_permission(request.roles, "prescription.view"),
         "can_portal_accounts": has_permission(request.roles, "portal.accounts"),
         "can_document": has_permission(request.roles, "document.add"),
+        # The notebook, the alerts and the thread: the care team's and the coordination's
+        # (``access.liaison``), each for the roles that read it (an administrative role plans
+        # but reads none of them).
+        "can_notes": access.liaison and has_permission(request.roles, "notes.view"),
+        "can_alerts": access.liaison and has_permission(request.roles, "alert.view"),
+        "can_conversation": access.liaison and has_permission(request.roles,
+                                                              "conversation.view"),
         "can_evaluate": access.health and has_permission(request.roles, "evaluation.record"),
         "can_screen": access.health and has_permission(request.roles, "screening.record"),
         **selectors.file_detail(

@@ -139,3 +139,22 @@ def test_doctor_dlu_links_open_or_lead_to_the_file(client, users, crt_a, crt_lif
     client.force_login(users[Role.COORDINATOR])
     page = client.get(reverse("core:home")).content.decode()
     assert "/astreinte/dlu/" not in page
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_file_page_has_no_dead_link(role, client, users, crt_life):
+    """A person's file offers only what the role may open: its buttons (Transmissions, Alertes,
+    Conversation… once led the administrative staff to a refusal) and every other link."""
+    client.force_login(users[role])
+    response = client.get(reverse("beneficiaries:detail",
+                                  kwargs={"public_id": crt_life.public_id}))
+    if response.status_code != 200:
+        assert response.status_code == 403, role  # roles that read no file
+        return
+    assert PERSON in visible_text(response)
+    dead = {}
+    for link in internal_links(response):
+        status = client.get(link).status_code
+        if status in (403, 404) or status >= 500:
+            dead[link] = status
+    assert not dead, (role, dead)
