@@ -20,12 +20,15 @@ mail systems that deduplicate drop it. Exactly once would mean losing messages i
 worse for a referral decision or an access link.
 
 The body may carry personal data: it is never logged, never in an audit label, never in an
-error kept on the row (only the exception's class and message from the transport).
+error kept on the row (only what went wrong, ``describe_failure``: a French sentence and the
+exception's class and message from the transport).
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
+import ssl
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -105,8 +108,42 @@ def register_transport(kind: str, send: Callable[[OutboxMessage], None]) -> None
     TRANSPORTS[kind] = send
 
 
-class NoTransportError(Exception):
+class SaidError(Exception):
+    """A failure whose message is a French sentence for the coordination (« messagerie
+    MSSanté non configurée… »): shown as it is."""
+
+
+class NoTransportError(SaidError):
     pass
+
+
+def describe_failure(exc: Exception) -> str:
+    """What the coordination reads of a failed attempt (the outbox page, the file): what went
+    wrong in French, then the transport's own words for whoever repairs it."""
+    if isinstance(exc, SaidError):
+        text = str(exc)
+        return (text[:1].upper() + text[1:])[:500]
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        said = "Certificat du serveur refusé (autorité inconnue ou certificat invalide)"
+    elif isinstance(exc, ssl.SSLError):
+        said = "Échec de la connexion chiffrée (TLS) avec le serveur de messagerie"
+    elif isinstance(exc, smtplib.SMTPNotSupportedError):
+        said = "Le serveur ne propose pas de connexion chiffrée : rien n'est envoyé en clair"
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        said = "Identifiants refusés par le serveur de messagerie"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        said = "Adresse du destinataire refusée par le serveur de messagerie"
+    elif isinstance(exc, smtplib.SMTPException):
+        said = "Le serveur de messagerie a refusé l'envoi"
+    elif isinstance(exc, ConnectionRefusedError):
+        said = "Serveur de messagerie injoignable (connexion refusée)"
+    elif isinstance(exc, TimeoutError):
+        said = "Le serveur de messagerie ne répond pas (délai dépassé)"
+    elif isinstance(exc, OSError):
+        said = "Serveur de messagerie injoignable"
+    else:
+        said = "Échec de l'envoi"
+    return f"{said}. Détail technique : {type(exc).__name__}: {exc}"[:500]
 
 
 def _transport(message: OutboxMessage) -> None:
@@ -137,7 +174,7 @@ def deliver(pk: int, *, now=None) -> str | None:
     try:
         _transport(message)
     except Exception as exc:  # noqa: BLE001 - every transport failure is retried
-        error = f"{type(exc).__name__}: {exc}"[:500]
+        error = describe_failure(exc)
         failed = message.attempts >= MAX_ATTEMPTS
         retry_at = timezone.now() + backoff(message.attempts)
         OutboxMessage.objects.filter(pk=pk, state=OutboxMessage.State.SENDING).update(

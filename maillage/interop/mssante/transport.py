@@ -22,9 +22,10 @@ from email.message import EmailMessage
 from django.conf import settings
 
 from maillage.core.models import OutboxMessage
+from maillage.core.outbox import SaidError
 
 
-class NotConfiguredError(Exception):
+class NotConfiguredError(SaidError):
     pass
 
 

@@ -242,6 +242,9 @@ def test_never_in_clear_text(crt_a, users, operator):
         assert outbox.flush(now=timezone.now()) == 0
     assert server.received == []
     sending.outbox.refresh_from_db()
+    assert sending.outbox.last_error.startswith(
+        "Le serveur ne propose pas de connexion chiffrée : rien n'est envoyé en clair. "
+        "Détail technique : SMTPNotSupportedError: ")
     assert "STARTTLS" in sending.outbox.last_error
 
 
@@ -275,6 +278,8 @@ def test_a_server_that_does_not_know_our_ca_is_refused(crt_a, users, operator, s
         assert outbox.flush(now=timezone.now()) == 0
         assert server.received == []
     sending.outbox.refresh_from_db()
+    assert sending.outbox.last_error.startswith(
+        "Certificat du serveur refusé (autorité inconnue ou certificat invalide).")
     assert "CERTIFICATE_VERIFY_FAILED" in sending.outbox.last_error
 
 
@@ -343,8 +348,23 @@ def test_an_mssante_message_without_transport_waits(crt_a, monkeypatch):
                                 body="Texte", kind=OutboxMessage.Kind.MSSANTE)
     assert outbox.deliver(message.pk) == "pending"
     message.refresh_from_db()
-    assert "NoTransportError" in message.last_error and mail.outbox == []
-    assert "aucun moyen d'envoi pour les messages de type « mssante »" in message.last_error
+    assert message.last_error == "Aucun moyen d'envoi pour les messages de type « mssante »"
+    assert mail.outbox == []
+
+
+def test_without_an_operator_the_message_waits_and_says_why_in_french(crt_a, users, operator,
+                                                                       settings, client):
+    from django.urls import reverse
+
+    from maillage.core.tests.helpers import visible_text
+
+    _send(users, crt_a, BeneficiaryFactory(crt=crt_a))
+    settings.MSSANTE_HOST = ""  # the box's settings gone since (the demo has none)
+    assert outbox.flush(now=timezone.now()) == 0
+    client.force_login(users["coordinator"])
+    text = visible_text(client.get(reverse("core:outbox")))
+    assert "Messagerie MSSanté non configurée (MSSANTE_HOST, MSSANTE_SENDER)" in text
+    assert "Error" not in text  # no exception's name
 
 
 def test_the_outbox_page_shows_an_mssante_message_for_what_it_is(client, users, crt_a,
