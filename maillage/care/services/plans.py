@@ -194,6 +194,8 @@ def careplan_update(*, actor, version: CarePlanVersion, row_version: int, **fiel
     referent = version.referent
     if referent is not None and not is_team_member(referent, version.crt):
         raise DomainError("Le référent doit être membre de l'équipe du CRT.", field="referent")
+    if "next_review_on" in fields:
+        _check_review_date(version.next_review_on)
     save_versioned(version, actor=actor, version=row_version, fields=VERSION_TEXT_FIELDS)
     audit_log(actor=actor, action="care_plan.updated", obj=version,
               beneficiary=version.plan.beneficiary)
@@ -268,6 +270,7 @@ def careplan_validate(*, actor, version: CarePlanVersion, row_version: int) -> C
         missing.append("le référent")
     if missing:
         raise DomainError("Avant de valider, renseignez " + ", ".join(missing) + ".")
+    _check_review_date(version.next_review_on)  # chosen on a day since past
     version.status = CarePlanVersion.Status.VALIDATED
     version.validated_at, version.validated_by = timezone.now(), actor
     # The next review: the CRT's delay after validation, unless an earlier date was chosen.
@@ -285,6 +288,15 @@ def careplan_validate(*, actor, version: CarePlanVersion, row_version: int) -> C
                  title=f"Plan personnalisé validé (version {version.number}), prochaine "
                        f"révision le {version.next_review_on:%d/%m/%Y}")
     return version
+
+
+def _check_review_date(day: date | None) -> None:
+    """A plan's next review is today or later: a plan validated with a past review date would
+    be overdue the moment it is in force."""
+    if day is not None and day < timezone.localdate():
+        raise DomainError(f"La prochaine révision ({day:%d/%m/%Y}) est passée : choisissez "
+                          "aujourd'hui ou une date à venir, ou laissez vide pour le délai du "
+                          "CRT.", field="next_review_on")
 
 
 def add_months(day: date, months: int) -> date:

@@ -14,7 +14,7 @@ from maillage.care.models import Alert, CarePlanVersion, Goal, GoalStatusChange
 from maillage.care.services.plans import add_months
 from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import AuditEvent, Notification
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import field_error, visible_text
 from maillage.visits.models import Visit
 from maillage.visits.tests.factories import visit
 
@@ -200,6 +200,28 @@ class TestReviewDate:
         services.careplan_validate(actor=users["coordinator"], version=later, row_version=1)
         later.refresh_from_db()
         assert later.next_review_on == add_months(timezone.localdate(), 6)
+
+    def test_a_past_review_date_is_refused_next_to_its_field_and_at_validation(
+            self, client, users, b):
+        version = self._ready(b, users)
+        client.force_login(users["coordinator"])
+        response = client.post(url("plan_edit", b, number=1), {
+            "situation_summary": "Vit seule.", "referent": users["coordinator"].public_id,
+            "next_review_on": "2025-01-01", "version": version.version})
+        assert response.status_code == 400
+        assert field_error(response, "next_review_on") == (
+            "La prochaine révision (01/01/2025) est passée : choisissez aujourd'hui ou une date "
+            "à venir, ou laissez vide pour le délai du CRT.")
+        version.refresh_from_db()
+        assert version.next_review_on is None
+        # Chosen on a day since past (a draft left a while): said at validation.
+        CarePlanVersion.objects.filter(pk=version.pk).update(
+            next_review_on=timezone.localdate() - timedelta(days=1))
+        client.post(url("plan_validate", b, number=1), {"version": version.version})
+        version.refresh_from_db()
+        assert not version.is_validated
+        page = visible_text(client.get(url("plan_version", b, number=1)))
+        assert "est passée : choisissez aujourd'hui ou une date à venir" in page
 
     def test_the_page_shows_the_date_after_validation(self, client, users, b):
         self._ready(b, users)
