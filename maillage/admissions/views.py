@@ -129,7 +129,11 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
             )
 
         def done(result):
-            messages.success(request, f"Demande : {result.get_status_display().lower()}.")
+            if form is next_step_form:
+                messages.success(request, f"Prochaine étape enregistrée : {result.next_step}.")
+            else:
+                messages.success(request,
+                                 f"Demande : {result.get_status_display().lower()}.")
             return redirect("admissions:referral_detail", public_id=referral.public_id)
 
         response = run_form(request, form, save, template="admissions/referral_detail.html",
@@ -328,7 +332,7 @@ def step_add(request: HttpRequest, public_id) -> HttpResponse:
         else form.step_kind or "step",
         action=reverse("admissions:step_add", kwargs={"public_id": referral.public_id}),
         title=label, submit_label="Enregistrer l'étape",
-        flash=lambda s: f"{s.get_kind_display()} : enregistrée.", page_context={})
+        flash=lambda s: f"Étape enregistrée : {s.get_kind_display()}.", page_context={})
 
 
 @require("referral.review")

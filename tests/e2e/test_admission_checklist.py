@@ -107,7 +107,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     page.keyboard.press("Enter")
     # The checklist is redrawn, its message focused and announced.
     expect(page.locator("#admission [role=status]")).to_have_text(
-        "Visite à domicile d'évaluation : enregistrée.")
+        "Étape enregistrée : Visite à domicile d'évaluation.")
     expect(page.locator("#admission [role=status]")).to_be_focused()
     expect(page.locator("#etape-home_visit")).to_contain_text("Fait le")
     p.check_accessibility()
@@ -125,9 +125,9 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     # Medical evaluation with the GP, then the commission.
     open_step("medical_evaluation", "Enregistrer : Évaluation médicale")
     page.locator("#id_medical_evaluation_gp_associated").check()
-    save("medical_evaluation", "Évaluation médicale : enregistrée.")
+    save("medical_evaluation", "Étape enregistrée : Évaluation médicale.")
     open_step("team_opinion", "Enregistrer : Avis de l'équipe / commission d'admission")
-    save("team_opinion", "Avis de l'équipe / commission d'admission : enregistrée.")
+    save("team_opinion", "Étape enregistrée : Avis de l'équipe / commission d'admission.")
 
     # No contract before the plan: the step says why, it has no button.
     expect(page.locator("#etape-contract")).to_contain_text(
@@ -137,7 +137,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     expect(page.locator("#form-plan_drafted [name=outcome]")).to_have_count(0)
     page.locator("#id_plan_drafted_plan_summary").fill(
         "Aide-soignante matin et soir, téléassistance, astreinte de nuit.")
-    save("plan_drafted", "Plan d'accompagnement élaboré : enregistrée.")
+    save("plan_drafted", "Étape enregistrée : Plan d'accompagnement élaboré.")
 
     # The contract: generated (PDF), then its signature recorded.
     open_step("contract", "Générer le contrat")
@@ -148,7 +148,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
         page.locator("#etape-contract").get_by_role("link", name="Télécharger le contrat").click()
     assert open(download.value.path(), "rb").read(5) == b"%PDF-"
     open_step("contract", "Enregistrer la signature")
-    save("contract", "Contrat d'accompagnement signé : enregistrée.")
+    save("contract", "Étape enregistrée : Contrat d'accompagnement signé.")
 
     # The decision still waits for the agreement.
     expect(page.locator("#etape-decision")).to_contain_text(
@@ -164,7 +164,8 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     p.check_accessibility()
     page.get_by_label("La personne elle-même").check()
     page.get_by_label("Oralement").check()
-    save("agreement", "Accord de la personne ou de son représentant légal : enregistrée.")
+    save("agreement",
+         "Étape enregistrée : Accord de la personne ou de son représentant légal.")
 
     # The decision: the capacity is reached, a justification is asked.
     open_step("decision", "Décider l'admission")

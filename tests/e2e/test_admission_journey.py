@@ -28,7 +28,7 @@ def step(p, kind: str, **fields):
         else:
             page.locator(selector).fill(value)
     form.get_by_role("button", name="Enregistrer l'étape").click()
-    expect(page.locator("#admission [role=status]")).to_contain_text("enregistrée.")
+    expect(page.locator("#admission [role=status]")).to_contain_text("Étape enregistrée : ")
 
 
 def test_from_public_referral_to_exit(demo, open_page):
@@ -113,7 +113,7 @@ def test_from_public_referral_to_exit(demo, open_page):
     page.get_by_label("La personne elle-même").check()
     page.get_by_label("Par écrit signé").check()
     page.get_by_role("button", name="Enregistrer l'étape").click()
-    expect(page.locator("#admission [role=status]")).to_contain_text("enregistrée.")
+    expect(page.locator("#admission [role=status]")).to_contain_text("Étape enregistrée : ")
     page.get_by_role("link", name="Décider l'admission").click()
     p.check_accessibility()
     # The demo CRT has places left (40 places, fewer people): no justification is asked (the

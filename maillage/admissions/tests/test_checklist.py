@@ -196,8 +196,8 @@ class TestChecklistPage:
         assert response.status_code == 200
         assert response["HX-Retarget"] == "#admission"
         page = visible_text(response)
-        assert page.startswith("Admission : les étapes Avis de l'équipe / commission "
-                               "d'admission : enregistrée.")
+        assert page.startswith("Admission : les étapes Étape enregistrée : Avis de "
+                               "l'équipe / commission d'admission.")
         assert "avis : favorable avec réserves" in page
 
     def test_bad_input_answered_in_place_nothing_saved(self, client, users, waiting):
@@ -274,3 +274,4 @@ class TestAccess:
         client.force_login(user_b)
         for name in ("referral_detail", "step_add", "admit", "contract_generate"):
             assert client.get(url(name, waiting), **HX).status_code == 404
+

@@ -216,8 +216,10 @@ class TestReview:
         referral = ReferralFactory(crt=crt_a, status="waiting", next_step="Visite")
         client.force_login(users["coordinator"])
         data = {"form": "next_step", "version": 1, "next_step_owner": users["nurse"].public_id}
-        assert client.post(self.url(referral), {**data, "next_step": "Évaluation médicale"}
-                           ).status_code == 302
+        response = client.post(self.url(referral), {**data, "next_step": "Évaluation médicale"},
+                               follow=True)
+        assert response.redirect_chain[0][1] == 302
+        assert "Prochaine étape enregistrée : Évaluation médicale." in visible_text(response)
         response = client.post(self.url(referral), {**data, "next_step": "Commission"})
         assert response.status_code == 409
         referral.refresh_from_db()
