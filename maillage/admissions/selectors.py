@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, StrIndex
+from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, Upper
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -132,9 +132,21 @@ def admission_figures(*, crt) -> AdmissionFigures:
     )
 
 
+def _shown(used: str, own: str) -> Upper:
+    """``Beneficiary.display_name``'s part as the database sorts it: the used name if any,
+    else the birth one, whatever its case (the page shows names in capitals)."""
+    return Upper(Coalesce(NullIf(F(f"beneficiary__{used}"), Value("")), F(f"beneficiary__{own}")))
+
+
+def _by_shown_name() -> tuple:
+    return (_shown("used_name", "birth_name").asc(),
+            _shown("used_first_name", "first_name").asc())
+
+
+#: The file active's orders, by what the page shows (``Beneficiary.display_name``).
 FILE_ACTIVE_ORDERS = {
-    "nom": ("beneficiary__birth_name", "beneficiary__first_name", "pk"),
-    "admission": ("-admitted_on", "beneficiary__birth_name", "pk"),
+    "nom": lambda: (*_by_shown_name(), "pk"),
+    "admission": lambda: ("-admitted_on", *_by_shown_name(), "pk"),
 }
 
 
@@ -160,7 +172,7 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
         .annotate(months=forfait_months_annotation(year=today.year, today=today),
                   away_kind=Subquery(going_on.values("kind")[:1]),
                   away_since=Subquery(going_on.values("start_date")[:1]))
-        .order_by(*FILE_ACTIVE_ORDERS.get(order, FILE_ACTIVE_ORDERS["nom"]))
+        .order_by(*FILE_ACTIVE_ORDERS.get(order, FILE_ACTIVE_ORDERS["nom"])())
     )
     if q:
         for word in q.split()[:3]:

@@ -288,3 +288,27 @@ def test_file_active_filters_and_budget(client, users, crt_a, django_assert_max_
     by_referent = visible_text(client.get(reverse("admissions:file_active"),
                                           {"referent": users["nurse"].public_id}))
     assert "20 personnes affichées" in by_referent
+
+
+def test_file_active_sorted_by_the_name_shown(client, users, crt_a):
+    """« Trier par : Nom » sorts by the name the page shows (the used name, else the birth
+    name, whatever its case; then the first name shown), in the database (the list is
+    paginated)."""
+    people = [
+        # (birth name, used name, first name, used first name) → shown as
+        ("AUBERT", "Vasseur", "Paulette", ""),  # VASSEUR Paulette
+        ("MARTIN", "", "Yvette", "Alice"),  # MARTIN Alice
+        ("ZIMMER", "Martin", "Berthe", ""),  # MARTIN Berthe
+        ("bernard", "", "Odile", ""),  # BERNARD Odile
+    ]
+    for birth_name, used_name, first_name, used_first_name in people:
+        enrolment(BeneficiaryFactory(crt=crt_a, birth_name=birth_name, used_name=used_name,
+                                     first_name=first_name, used_first_name=used_first_name),
+                  referent=users["coordinator"])
+    client.force_login(users["coordinator"])
+    rows = table_text(client.get(reverse("admissions:file_active"), {"tri": "nom"}))
+    shown = ["BERNARD Odile", "MARTIN Alice", "MARTIN Berthe", "VASSEUR Paulette"]
+    assert [rows.index(name) for name in shown] == sorted(rows.index(name) for name in shown)
+    # The same order when the people are admitted on the same day (the second key).
+    rows = table_text(client.get(reverse("admissions:file_active"), {"tri": "admission"}))
+    assert [rows.index(name) for name in shown] == sorted(rows.index(name) for name in shown)
