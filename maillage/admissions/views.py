@@ -85,31 +85,44 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                              "back_label": "Demandes"})
 
 
+def _detail_referral(request, public_id) -> Referral:
+    """The referral with what its page shows."""
+    return get_for_crt(
+        access.referrals_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .select_related("crt", "person_commune", "referrer_organization",
+                        "referrer_professional", "decided_by", "redirected_to",
+                        "next_step_owner", "beneficiary__commune"),
+        request.crt, public_id,
+    )
+
+
+def _review_forms(request, referral, data=None) -> tuple:
+    """The review's forms the page offers (decision, next step), holding the referral's
+    version; ``data`` binds the one posted."""
+    decision_form = next_step_form = None
+    if not has_permission(request.roles, "referral.review"):
+        return decision_form, next_step_form
+    posted = data.get("form") if data is not None else None
+    search_url = reverse("admissions:referral_pick", kwargs={"public_id": referral.public_id})
+    if referral.status == Referral.Status.RECEIVED:
+        decision_form = DecisionForm(
+            data if posted == "decision" else None,
+            crt=request.crt, initial={"version": referral.version}, search_url=search_url)
+    if referral.status == Referral.Status.WAITING:
+        next_step_form = NextStepForm(
+            data if posted == "next_step" else None,
+            crt=request.crt, search_url=search_url,
+            initial={"version": referral.version, "next_step": referral.next_step,
+                     "next_step_owner": referral.next_step_owner})
+    return decision_form, next_step_form
+
+
 @require("referral.view")
 @require_http_methods(["GET", "POST"])
 def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
-    referral = get_for_crt(
-        access.referrals_visible(crt=request.crt, user=request.user, roles=request.roles)
-        .select_related("person_commune", "referrer_organization",
-                                        "referrer_professional", "decided_by",
-                                        "redirected_to", "next_step_owner", "beneficiary"),
-        request.crt, public_id,
-    )
-    can_review = has_permission(request.roles, "referral.review")
-    decision_form = next_step_form = None
-    status = 200
-    search_url = reverse("admissions:referral_pick", kwargs={"public_id": referral.public_id})
-    if referral.status == Referral.Status.RECEIVED and can_review:
-        decision_form = DecisionForm(
-            request.POST if request.POST.get("form") == "decision" else None,
-            crt=request.crt, initial={"version": referral.version}, search_url=search_url)
-    if referral.status == Referral.Status.WAITING and can_review:
-        next_step_form = NextStepForm(
-            request.POST if request.POST.get("form") == "next_step" else None,
-            crt=request.crt, search_url=search_url,
-            initial={"version": referral.version,
-                                      "next_step": referral.next_step,
-                                      "next_step_owner": referral.next_step_owner})
+    referral = _detail_referral(request, public_id)
+    decision_form, next_step_form = _review_forms(
+        request, referral, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         form = decision_form if request.POST.get("form") == "decision" else next_step_form
         if form is None:
@@ -144,8 +157,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     audit_log(actor=request.user, action="referral.viewed", obj=referral,
               beneficiary=referral.beneficiary)
     return render(request, "admissions/referral_detail.html",
-                  _detail_context(request, referral, decision_form, next_step_form),
-                  status=status)
+                  _detail_context(request, referral, decision_form, next_step_form))
 
 
 def _detail_context(request, referral, decision_form, next_step_form) -> dict:
@@ -153,7 +165,6 @@ def _detail_context(request, referral, decision_form, next_step_form) -> dict:
         "referral": referral,
         "checks": eligibility_checks(referral),
         "priority": priority(referral),
-        "possible_files": services.possible_files(referral),
         "possible_referrals": services.possible_referrals(referral),
         "decision_form": decision_form,
         "next_step_form": next_step_form,
@@ -287,9 +298,13 @@ def _inline_form(request, referral, form, save, *, key: str, action: str, title:
                                  "back_label": str(referral)})
 
     def done(result):
-        referral.refresh_from_db()
-        response = render(request, "admissions/_checklist.html",
-                          _checklist_context(request, referral, flash=flash(result)))
+        # The save may change the referral's state, next step and version: the parts of the
+        # page that show them (and the next step's form, which holds the version) are redrawn
+        # with the checklist, out of band, so that the next action works without a reload.
+        current = _detail_referral(request, referral.public_id)
+        response = render(request, "admissions/_checklist_saved.html", {
+            **_detail_context(request, current, *_review_forms(request, current)),
+            "flash": flash(result), "oob": True})
         response["HX-Retarget"] = "#admission"
         response["HX-Reswap"] = "outerHTML"
         return response

@@ -182,6 +182,10 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     save("decision", f"{Referral.objects.get(pk=referral.pk).beneficiary.display_name} est "
                      "admis·e dans la file active.", button="Admettre dans la file active")
     expect(page.locator("#etape-decision")).to_contain_text("Fait admis·e le")
+    # The rest of the page follows without a reload: its state, no next step to plan.
+    expect(page.locator("h1 + p")).to_contain_text("Admise ·")
+    expect(page.get_by_role("heading", name="Prochaine étape")).to_have_count(0)
+    expect(page.get_by_text("En liste d'attente")).to_have_count(0)
     p.check_accessibility()
 
     # Waiting list, checklist, the file's identity form, the checklist again: 4 screens.

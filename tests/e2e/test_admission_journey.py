@@ -82,8 +82,17 @@ def test_from_public_referral_to_exit(demo, open_page):
     page.get_by_role("button", name="Ouvrir le dossier").click()
     expect(page.get_by_text("Le dossier de RABOUIN Armandine est ouvert.")).to_be_visible()
 
-    # 4. Home visit by the coordinator.
+    # 4. Home visit by the coordinator. Saved in place, it changes the next step (and the
+    # request's version): the next step's form follows, and a next step typed without reloading
+    # the page is saved (it was refused as « modifiée par quelqu'un d'autre »).
     step(p, "home_visit")
+    next_step = page.locator("section[aria-labelledby=h-etape]")
+    expect(next_step.locator("#id_next_step")).to_have_value("Évaluation médicale")
+    next_step.locator("#id_next_step").fill("Évaluation médicale avec le médecin traitant")
+    next_step.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Prochaine étape enregistrée : Évaluation médicale avec le "
+                            "médecin traitant.")).to_be_visible()
+    p.check_accessibility()
 
     # 5. Medical evaluation by the doctor, the GP associated.
     referral = Referral.objects.get(person_last_name="Rabouin")

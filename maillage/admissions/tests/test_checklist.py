@@ -2,6 +2,7 @@
 the plan, no decision without the recorded agreement), the capacity, each step's own fields,
 the forms opened in place (htmx) and concurrent edits."""
 
+import html as html_lib
 import re
 
 import pytest
@@ -275,3 +276,70 @@ class TestAccess:
         for name in ("referral_detail", "step_add", "admit", "contract_generate"):
             assert client.get(url(name, waiting), **HX).status_code == 404
 
+
+def next_step_form(html: str) -> dict:
+    """The fields of the page's « Prochaine étape » form, as the browser would post them."""
+    match = re.search(r'<form[^>]*>(?:(?!</form>).)*name="form" value="next_step"'
+                      r'(?:(?!</form>).)*</form>', html, re.S)
+    assert match, "no « Prochaine étape » form"
+    form = match.group(0)
+    fields = {}
+    for name in ("csrfmiddlewaretoken", "form", "version", "next_step"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', form).group(0)
+        value = re.search(r'value="([^"]*)"', tag)
+        fields[name] = html_lib.unescape(value.group(1)) if value else ""
+    return fields
+
+
+class TestPageStaysCurrent:
+    """A step saved in place changes the request (its next step, its version, its state): the
+    parts of the page that show them are redrawn with the checklist (htmx out of band), so the
+    user's next action works without reloading."""
+
+    def test_next_step_saved_after_a_step_saved_in_place(self, client, users, waiting):
+        Referral.objects.filter(pk=waiting.pk).update(  # accepted onto the waiting list
+            decided_at=timezone.now(), decided_by=users["coordinator"],
+            next_step="Visite à domicile d'évaluation")
+        waiting.refresh_from_db()
+        client.force_login(users["coordinator"])
+        page = client.get(url("referral_detail", waiting)).content.decode()
+        assert next_step_form(page)["version"] == str(waiting.version)
+        response = client.post(url("step_add", waiting), {
+            "kind": "home_visit", "done_on": TODAY.isoformat(), "outcome": "favourable",
+            "version": waiting.version}, **HX)
+        assert response.status_code == 200
+        html = response.content.decode()
+        waiting.refresh_from_db()
+        assert waiting.next_step == "Évaluation médicale"
+        fields = next_step_form(html)  # redrawn with the checklist
+        assert fields["version"] == str(waiting.version)
+        assert fields["next_step"] == "Évaluation médicale"
+        assert 'id="referral-next-step" hx-swap-oob="true"' in html
+        assert "Prochaine étape : Évaluation médicale" in visible_text(response)
+        # The user changes the next step and saves it: no conflict.
+        fields.update(next_step="Évaluation médicale avec le médecin traitant",
+                      next_step_owner=users["nurse"].public_id)
+        response = client.post(url("referral_detail", waiting), fields)
+        assert response.status_code == 302
+        waiting.refresh_from_db()
+        assert waiting.next_step == "Évaluation médicale avec le médecin traitant"
+
+    def test_admitted_in_place_the_header_says_so_and_no_next_step_is_offered(
+            self, client, users, waiting):
+        coordinator = users["coordinator"]
+        all_steps_but_agreement(coordinator, waiting)
+        do(coordinator, waiting, "agreement", agreed_by="person", agreement_method="oral")
+        waiting.refresh_from_db()
+        client.force_login(coordinator)
+        response = client.post(url("admit", waiting), {
+            "admitted_on": TODAY.isoformat(), "referent": coordinator.public_id,
+            "version": waiting.version}, **HX)
+        assert response.status_code == 200
+        html = response.content.decode()
+        status = re.search(r'<p id="referral-status" hx-swap-oob="true">(.*?)</p>', html,
+                           re.S)
+        assert status and status.group(1).startswith("Admise")
+        assert "En liste d'attente" not in visible_text(response)
+        # The next-step form is swapped out for nothing.
+        assert re.search(r'<div id="referral-next-step" hx-swap-oob="true">\s*</div>', html)
+        assert 'value="next_step"' not in html
