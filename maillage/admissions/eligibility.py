@@ -23,11 +23,23 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def eligibility_checks(referral: Referral, *, today: date | None = None) -> list[Check]:
+def eligibility_checks(referral: Referral, *, today: date | None = None,
+                       agreed: bool | None = None) -> list[Check]:
+    """Once the person's file is opened (or linked), its commune, birth date and evaluated GIR
+    are the person's, rather than what the request said.
+
+    ``agreed``: whether the person's agreement is recorded (``selectors.agreement``); by
+    default, the request's word or the ``agreement_recorded`` annotation of
+    ``selectors.waiting_list``. No query here but the linked file (load it with its commune)."""
     today = today or timezone.localdate()
     crt = referral.crt
     checks: list[Check] = []
-    commune = referral.person_commune
+    person = referral.beneficiary if referral.beneficiary_id else None
+    commune = person.commune if person else referral.person_commune
+    birth_date = person.birth_date if person else referral.person_birth_date
+    gir = (person.current_gir if person else None) or referral.known_gir
+    if agreed is None:
+        agreed = referral.person_agrees or bool(getattr(referral, "agreement_recorded", False))
     if commune is None:
         checks.append(Check(
             "territory", "La commune de la personne n'est pas dans le territoire du CRT "
@@ -39,23 +51,22 @@ def eligibility_checks(referral: Referral, *, today: date | None = None) -> list
         checks.append(Check(
             "travel", f"Trajet de {commune.travel_minutes} min depuis le site : au-delà de "
             f"{crt.max_travel_minutes} min, l'astreinte ne peut pas intervenir à temps.", True))
-    if referral.known_gir is None:
+    if gir is None:
         checks.append(Check("gir", "GIR inconnu : à évaluer (GIR 1 à 4 attendu).", False))
-    elif referral.known_gir > 4:
+    elif gir > 4:
         checks.append(Check(
-            "gir", f"GIR {referral.known_gir} : le volet 2 accompagne les personnes en GIR 1 "
-            "à 4.", True))
+            "gir", f"GIR {gir} : le volet 2 accompagne les personnes en GIR 1 à 4.", True))
     if referral.lives_in_institution:
         checks.append(Check(
             "home", "La personne vit en établissement : le volet 2 accompagne à domicile.", True))
-    if referral.person_birth_date is None:
+    if birth_date is None:
         checks.append(Check("age", "Date de naissance inconnue : âge à vérifier (60 ans et "
                             "plus).", False))
-    elif age_on(referral.person_birth_date, today) < 60:
+    elif age_on(birth_date, today) < 60:
         checks.append(Check(
-            "age", f"{age_on(referral.person_birth_date, today)} ans : le volet 2 accompagne "
-            "les personnes de 60 ans et plus.", True))
-    if not referral.person_agrees:
+            "age", f"{age_on(birth_date, today)} ans : le volet 2 accompagne les personnes de "
+            "60 ans et plus.", True))
+    if not agreed:
         checks.append(Check(
             "agreement", "L'accord de la personne n'est pas encore recueilli.", False))
     return checks

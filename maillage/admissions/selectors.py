@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -62,6 +63,59 @@ def priority_score() -> Case:
     return ExpressionWrapper(total, output_field=IntegerField())
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """The person's agreement, as recorded, and how the request's page says it."""
+
+    given: bool
+    text: str
+
+
+def agreement(referral: Referral) -> Agreement:
+    """The admission's agreement step; else the consent to the accompaniment contract kept in
+    the file opened for the request (not withdrawn); else what the request said."""
+    from maillage.beneficiaries.models import Consent
+
+    from .models import AdmissionStep
+
+    step = referral.steps.filter(kind=AdmissionStep.Kind.AGREEMENT).first()
+    if step is not None:
+        who = (f"son représentant légal, {step.agreed_by_name}"
+               if step.agreed_by == AdmissionStep.AgreedBy.LEGAL_REPRESENTATIVE
+               else "la personne elle-même")
+        return Agreement(True, f"oui — accord de {who}, "
+                               f"{step.get_agreement_method_display().lower()}, "
+                               f"le {step.done_on:%d/%m/%Y}")
+    if referral.beneficiary_id:
+        consent = _contract_consents().filter(beneficiary_id=referral.beneficiary_id) \
+            .order_by("-collected_on", "-created_at").first()
+        if consent is not None:
+            return Agreement(True, f"oui — {Consent.Kind.CONTRACT.label.lower()} recueilli le "
+                                   f"{consent.collected_on:%d/%m/%Y} "
+                                   f"({consent.get_method_display().lower()})")
+    if referral.person_agrees:
+        return Agreement(True, "oui, d'après la demande")
+    return Agreement(False, "non recueilli")
+
+
+def _contract_consents():
+    from maillage.beneficiaries.models import Consent
+
+    return Consent.objects.filter(kind=Consent.Kind.CONTRACT, granted=True,
+                                  withdrawn_at__isnull=True)
+
+
+def agreement_recorded() -> ExpressionWrapper:
+    """Whether ``agreement`` finds an agreement recorded since the request (its step, or the
+    file's consent to the contract), as a SQL expression to annotate referrals with."""
+    from .models import AdmissionStep
+
+    step = AdmissionStep.objects.filter(referral=OuterRef("pk"),
+                                        kind=AdmissionStep.Kind.AGREEMENT)
+    consent = _contract_consents().filter(beneficiary=OuterRef("beneficiary"))
+    return ExpressionWrapper(Q(Exists(step)) | Q(Exists(consent)), output_field=BooleanField())
+
+
 def waiting_list(*, crt, user=None, roles=frozenset()) -> QuerySet[Referral]:
     """The waiting list in its transparent order, computed by the database: priority score
     (annotation ``score``, see ``priority_score``), then the oldest request.
@@ -74,8 +128,8 @@ def waiting_list(*, crt, user=None, roles=frozenset()) -> QuerySet[Referral]:
     return (
         referrals_visible(crt=crt, user=user, roles=roles)
         .filter(status=Referral.Status.WAITING)
-        .select_related("crt", "person_commune", "next_step_owner", "beneficiary")
-        .annotate(score=priority_score())
+        .select_related("crt", "person_commune", "next_step_owner", "beneficiary__commune")
+        .annotate(score=priority_score(), agreement_recorded=agreement_recorded())
         .order_by("-score", "received_at", "pk")
     )
 

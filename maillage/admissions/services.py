@@ -45,7 +45,8 @@ def _check(referral: Referral) -> None:
 
 
 def possible_files(referral: Referral) -> list[Beneficiary]:
-    """Existing files that may be this person (same birth date and name)."""
+    """Existing files that may be this person (same birth date and name), other than the file
+    opened or linked for this request."""
     if referral.person_birth_date is None:
         return []
     from maillage.beneficiaries.services import possible_duplicates
@@ -53,6 +54,7 @@ def possible_files(referral: Referral) -> list[Beneficiary]:
     return possible_duplicates(
         crt=referral.crt, birth_name=referral.person_last_name,
         first_name=referral.person_first_name, birth_date=referral.person_birth_date,
+        exclude_pk=referral.beneficiary_id,
     )
 
 

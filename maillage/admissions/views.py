@@ -161,9 +161,11 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _detail_context(request, referral, decision_form, next_step_form) -> dict:
+    agreement = selectors.agreement(referral)
     return {
         "referral": referral,
-        "checks": eligibility_checks(referral),
+        "agreement": agreement,
+        "checks": eligibility_checks(referral, agreed=agreement.given),
         "priority": priority(referral),
         "possible_referrals": services.possible_referrals(referral),
         "decision_form": decision_form,

@@ -81,6 +81,8 @@ def test_from_public_referral_to_exit(demo, open_page):
     page.locator("#id_commune").select_option(label="Candé (49440)")
     page.get_by_role("button", name="Ouvrir le dossier").click()
     expect(page.get_by_text("Le dossier de RABOUIN Armandine est ouvert.")).to_be_visible()
+    # The file opened for the request is not a possible duplicate of it.
+    expect(page.get_by_role("heading", name="Doublons possibles")).to_have_count(0)
 
     # 4. Home visit by the coordinator. Saved in place, it changes the next step (and the
     # request's version): the next step's form follows, and a next step typed without reloading
@@ -123,6 +125,10 @@ def test_from_public_referral_to_exit(demo, open_page):
     page.get_by_label("Par écrit signé").check()
     page.get_by_role("button", name="Enregistrer l'étape").click()
     expect(page.locator("#admission [role=status]")).to_contain_text("Étape enregistrée : ")
+    # The request's part of the page says the agreement recorded, without a reload.
+    expect(page.locator("#referral-request")).to_contain_text(
+        "oui — accord de la personne elle-même, par écrit signé, le")
+    expect(page.get_by_text("pas encore recueilli")).to_have_count(0)
     page.get_by_role("link", name="Décider l'admission").click()
     p.check_accessibility()
     # The demo CRT has places left (40 places, fewer people): no justification is asked (the

@@ -343,3 +343,82 @@ class TestPageStaysCurrent:
         # The next-step form is swapped out for nothing.
         assert re.search(r'<div id="referral-next-step" hx-swap-oob="true">\s*</div>', html)
         assert 'value="next_step"' not in html
+
+
+class TestFileOpenedFromTheRequest:
+    """Once the file is opened from the request (and the agreement recorded), the page reads
+    the file: it does not list it as a possible duplicate of itself, nor says the agreement is
+    missing or the commune out of the territory."""
+
+    @pytest.fixture
+    def opened(self, client, users, crt_a):
+        from datetime import date
+
+        from maillage.territory.tests.factories import CommuneFactory
+
+        bouille = CommuneFactory(crt=crt_a, name="Bouillé-Ménard")
+        # A public request: the commune typed did not match one of the territory.
+        referral = ReferralFactory(
+            crt=crt_a, status="waiting", source="public", person_last_name="Rabouin",
+            person_first_name="Armandine", person_birth_date=date(1934, 6, 9),
+            person_commune=None, person_commune_name="Bouille Menard", known_gir=3,
+            person_agrees=False)
+        client.force_login(users["coordinator"])
+        response = client.post(
+            reverse("beneficiaries:create") + f"?demande={referral.public_id}", {
+                "birth_name": "Rabouin", "first_names": "Armandine", "first_name": "Armandine",
+                "birth_date": "1934-06-09", "sex": "F", "birth_place_code": "49054",
+                "identity_status": "PROV", "address": "12 rue des Tisserands",
+                "commune": bouille.public_id, "demande": referral.public_id})
+        assert response.status_code == 302
+        referral.refresh_from_db()
+        assert referral.beneficiary.commune == bouille
+        return referral
+
+    def test_the_file_is_not_its_own_duplicate(self, client, opened):
+        page = visible_text(client.get(url("referral_detail", opened)))
+        assert "Doublons possibles" not in page
+        # Another file for the same person still is.
+        other = BeneficiaryFactory(crt=opened.crt, birth_name="RABOUIN", first_name="Armandine",
+                                   birth_date=opened.person_birth_date)
+        page = visible_text(client.get(url("referral_detail", opened)))
+        assert f"Doublons possibles Dossier : {other}" in page
+        assert page.count("Dossier : RABOUIN") == 1
+
+    def test_the_agreement_recorded_is_the_persons_agreement(self, client, users, opened):
+        page = visible_text(client.get(url("referral_detail", opened)))
+        assert "Accord de la personne non recueilli" in page
+        assert "À vérifier : L'accord de la personne n'est pas encore recueilli." in page
+        response = client.post(url("step_add", opened), {
+            "kind": "agreement", "done_on": TODAY.isoformat(), "agreed_by": "person",
+            "agreement_method": "oral", "version": opened.version}, **HX)
+        assert response.status_code == 200
+        expected = (f"Accord de la personne oui — accord de la personne elle-même, oralement, "
+                    f"le {TODAY:%d/%m/%Y}")
+        for page in (visible_text(response),  # redrawn in place
+                     visible_text(client.get(url("referral_detail", opened)))):
+            assert expected in page
+            assert "pas encore recueilli" not in page
+            assert "accord de la personne elle-même, oralement" in page  # the checklist's
+        waiting = visible_text(client.get(reverse("admissions:waiting_list")))
+        assert "pas encore recueilli" not in waiting
+
+    def test_a_contract_consent_in_the_file_is_the_agreement(self, client, opened):
+        consent(opened.beneficiary, kind=Consent.Kind.CONTRACT)
+        page = visible_text(client.get(url("referral_detail", opened)))
+        assert f"Accord de la personne oui — consentement au contrat d'accompagnement " \
+               f"recueilli le {TODAY:%d/%m/%Y} (recueilli oralement)" in page
+        assert "pas encore recueilli" not in page
+
+    def test_the_criteria_read_the_files_commune(self, client, opened):
+        page = visible_text(client.get(url("referral_detail", opened)))
+        assert "Hors critère" not in page and "pas dans le territoire" not in page
+        assert "Critères d'éligibilité À vérifier : L'accord de la personne" in page
+        waiting = visible_text(client.get(reverse("admissions:waiting_list")))
+        assert "RABOUIN Armandine" in waiting and "pas dans le territoire" not in waiting
+        # The file's commune out of volet 2: said, with its name.
+        commune = opened.beneficiary.commune
+        commune.covers_volet2 = False
+        commune.save()
+        page = visible_text(client.get(url("referral_detail", opened)))
+        assert "Hors critère : Bouillé-Ménard n'est pas couverte par le volet 2" in page

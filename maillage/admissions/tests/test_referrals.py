@@ -126,6 +126,20 @@ class TestEligibility:
             assert [c.code for c in checks] == [code]
             assert checks[0].blocking and text in checks[0].message
 
+    def test_the_file_opened_for_the_request_is_the_person(self, crt_a, cande):
+        """Its commune, birth date and evaluated GIR, rather than what the request said."""
+        far = CommuneFactory(crt=crt_a, name="Loin", travel_minutes=50)
+        b = BeneficiaryFactory(crt=crt_a, commune=cande, birth_date=date(1940, 1, 1),
+                               current_gir=5)
+        referral = ReferralFactory.build(crt=crt_a, person_commune=far, known_gir=3,
+                                         person_birth_date=None, person_agrees=True,
+                                         beneficiary=b)
+        checks = eligibility_checks(referral)
+        assert [(c.code, c.message) for c in checks] == [
+            ("gir", "GIR 5 : le volet 2 accompagne les personnes en GIR 1 à 4.")]
+        b.current_gir = None  # not evaluated yet: the request's
+        assert eligibility_checks(referral) == []
+
     def test_priority_is_explained(self, crt_a):
         referral = ReferralFactory.build(
             crt=crt_a, priority_situations=["hospital_return", "isolation"], urgency="urgent",
