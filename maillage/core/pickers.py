@@ -131,10 +131,12 @@ class SearchPickerMixin:
 
     def resolve_typed(self, cleaned: dict) -> None:
         """A name typed without choosing (no JavaScript): take the single match, or say why
-        (in the words of the field's ``SearchSelect``)."""
+        (in the words of the field's ``SearchSelect``). « Aucun », ticked, is a choice."""
         for name, (search_fields, typed) in getattr(self, "_pickers", {}).items():
             if cleaned.get(name) or not typed:
                 continue
+            if self.add_prefix(name) in self.data and not self.data.get(self.add_prefix(name)):
+                continue  # « Aucun » ticked among the matches: no one, whatever was typed
             if name in self.errors:
                 if self.data.get(self.add_prefix(name)):
                     continue  # a wrong choice: its own message stands

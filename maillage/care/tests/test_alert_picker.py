@@ -32,3 +32,16 @@ def test_alert_assignee_picker(client, users, crt_a, crt_b, make_user, user_b):
     assert client.get(url("alert_pick", b), {"assignee_q": "a"}).status_code == 403
     client.force_login(user_b)  # another CRT
     assert client.get(url("alert_pick", b), {"assignee_q": "a"}).status_code == 404
+
+
+def test_aucun_chosen_after_a_search_is_kept(client, users, crt_a, make_user):
+    """A name typed, then « Aucun » ticked: the alert goes to the coordination, as the form
+    says, not to the member the text still in the search box names."""
+    b = shared_file(crt_a, users["care_aide"])
+    make_user(crt_a, Role.NURSE, first_name="Aurélie", last_name="Cottin")
+    client.force_login(users["care_aide"])
+    response = client.post(url("alert_add", b), {
+        "kind": Alert.Kind.choices[0][0], "severity": "medium",
+        "description": "Ne répond pas au téléphone", "assignee_q": "cott", "assignee": ""})
+    assert response.status_code == 302
+    assert Alert.objects.get(description="Ne répond pas au téléphone").assignee is None
