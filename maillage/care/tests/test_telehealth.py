@@ -198,8 +198,9 @@ def test_accompanied_by_a_member_of_the_crt_team(client, users, crt_a, form):
     assert str(users["care_aide"].public_id) in found.content.decode()
     partner = client.get(pick, {"champ": "staff", "staff_q": users["partner"].last_name})
     assert str(users["partner"].public_id) not in partner.content.decode()  # not CRT staff
-    typed = client.post(url("telehealth_add", b),
-                        form(staff="", staff_q=users["care_aide"].get_full_name()))
+    data = form(staff_q=users["care_aide"].get_full_name())
+    del data["staff"]  # a name typed, nobody ticked (« Aucun » ticked is a choice)
+    typed = client.post(url("telehealth_add", b), data)
     assert typed.status_code == 302
     assert TelehealthAct.objects.get().staff == users["care_aide"]
     TelehealthAct.objects.all().delete()

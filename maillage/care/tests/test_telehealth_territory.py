@@ -144,7 +144,8 @@ def test_the_person_is_chosen_among_the_older_people_of_the_crt(client, users, c
         assert response.status_code == 400
         assert "Choisissez une personne dans la liste." in visible_text(response)
     assert not TelehealthAct.objects.exists()
-    response = client.post(add, form(attendee="", attendee_q="Lemaire Odette"))
+    # A name typed, nobody ticked (« Aucun » ticked is a choice).
+    response = client.post(add, form(attendee_q="Lemaire Odette"))
     assert response.status_code == 302
     assert TelehealthAct.objects.get().attendee == odette
 
