@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
 
 from .models import AdmissionStep, Enrolment, PrioritySituation, Referral, ReferrerKind, Suspension
@@ -80,7 +81,8 @@ class PublicReferralForm(BootstrapFormMixin, forms.Form):
         error_messages={"required": "Indiquez un courriel pour recevoir la réponse.",
                         "invalid": "Saisissez une adresse de courriel valide."},
     )
-    referrer_phone = forms.CharField(label="Votre téléphone", max_length=30, required=False)
+    referrer_phone = forms.CharField(label="Votre téléphone", max_length=30, required=False,
+                                     validators=[validate_phone])
     person_last_name = forms.CharField(label="Nom de la personne", max_length=120,
                                        error_messages=ERRORS["person_last_name"])
     person_first_name = forms.CharField(label="Prénom de la personne", max_length=120,
@@ -93,7 +95,8 @@ class PublicReferralForm(BootstrapFormMixin, forms.Form):
     person_commune_name = forms.CharField(label="Commune de la personne", max_length=120,
                                           error_messages={"required": "Indiquez la commune."})
     person_phone = forms.CharField(label="Téléphone de la personne", max_length=30,
-                                   required=False)
+                                   required=False,
+                                   validators=[validate_phone])
     reason = forms.CharField(label="Situation et motif de la demande",
                              widget=forms.Textarea(attrs={"rows": 5}), max_length=4000,
                              error_messages=ERRORS["reason"])

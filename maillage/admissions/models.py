@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
 
 
@@ -76,7 +77,8 @@ class Referral(TenantModel, VersionedModel):
         verbose_name="commune",
     )
     person_commune_name = models.CharField("commune (saisie libre)", max_length=120, blank=True)
-    person_phone = models.CharField("téléphone de la personne", max_length=30, blank=True)
+    person_phone = models.CharField("téléphone de la personne", max_length=30, blank=True,
+                                    validators=[validate_phone])
     lives_in_institution = models.BooleanField(
         "vit en établissement (EHPAD, USLD)", default=False
     )
@@ -93,7 +95,7 @@ class Referral(TenantModel, VersionedModel):
     referrer_name = models.CharField("nom de la personne qui oriente", max_length=200)
     referrer_email = models.EmailField("courriel de la personne qui oriente", blank=True)
     referrer_phone = models.CharField("téléphone de la personne qui oriente", max_length=30,
-                                      blank=True)
+                                      blank=True, validators=[validate_phone])
     # The request.
     reason = models.TextField("motif de la demande")
     priority_situations = models.JSONField("situations prioritaires", default=list, blank=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from maillage.core.crypto import EncryptedTextField
 from maillage.core.folding import words_key
 from maillage.core.models import TenantModel, VersionedModel
-from maillage.core.validators import validate_insee_commune
+from maillage.core.validators import validate_insee_commune, validate_phone
 from maillage.territory.models import Commune, Organization, Professional
 
 from .identity import IdentityDocument, IdentityStatus, InsOid, Sex, validate_matricule
@@ -91,8 +91,8 @@ class Beneficiary(TenantModel, VersionedModel):
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="+", verbose_name="commune"
     )
-    phone = models.CharField("téléphone", max_length=30, blank=True)
-    mobile = models.CharField("portable", max_length=30, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
+    mobile = models.CharField("portable", max_length=30, blank=True, validators=[validate_phone])
     email = models.EmailField("courriel", blank=True)
     # Living situation, housing, equipment
     living_situation = models.CharField(
@@ -131,7 +131,8 @@ class Beneficiary(TenantModel, VersionedModel):
     # Trusted person (CSP L1111-6)
     trusted_person_name = models.CharField("personne de confiance", max_length=200, blank=True)
     trusted_person_relation = models.CharField("lien", max_length=80, blank=True)
-    trusted_person_phone = models.CharField("téléphone", max_length=30, blank=True)
+    trusted_person_phone = models.CharField("téléphone", max_length=30, blank=True,
+                                            validators=[validate_phone])
     trusted_person_designated_on = models.DateField("désignée le", null=True, blank=True)
     # Evaluations: the current GIR, from the last AGGIR evaluation.
     current_gir = models.PositiveSmallIntegerField("GIR actuel", null=True, blank=True)
@@ -230,7 +231,7 @@ class Caregiver(TenantModel, VersionedModel):
     last_name = models.CharField("nom", max_length=120)
     first_name = models.CharField("prénom", max_length=80, blank=True)
     relation = models.CharField("lien avec la personne", max_length=80)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
     email = models.EmailField("courriel", blank=True)
     address = models.CharField("adresse", max_length=250, blank=True)
     lives_with = models.BooleanField("vit avec la personne", default=False)

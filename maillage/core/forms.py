@@ -16,6 +16,7 @@ from .validators import (
     DATE_BOUNDS,
     validate_birth_date,
     validate_multiline_text,
+    validate_phone,
     validate_plausible_date,
     validate_single_line_text,
 )
@@ -39,7 +40,18 @@ class BootstrapFormMixin:
         self._style_fields()
 
     def _guard_fields(self) -> None:
+        model = getattr(getattr(self, "_meta", None), "model", None)
         for name, field in self.fields.items():
+            if model is not None:
+                # The model field's own checks (a phone number, a FINESS…) next to the field,
+                # also in a model form whose model validation is left to the service.
+                try:
+                    model_field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    model_field = None
+                for validator in getattr(model_field, "validators", ()):
+                    if getattr(validator, "__module__", "") == validate_phone.__module__:
+                        _add_validator(field, validator)
             if isinstance(field, forms.CharField) and not isinstance(field.widget,
                                                                       forms.PasswordInput):
                 multiline = isinstance(field.widget, forms.Textarea)
@@ -189,7 +201,8 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
         label="Adresse électronique", required=False,
         help_text="Si vous l'indiquez, le lien pour choisir le mot de passe y est aussi envoyé.",
         error_messages={"invalid": "Adresse électronique invalide."})
-    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False,
+                            validators=[validate_phone])
     title = forms.CharField(label="Fonction dans le CRT", max_length=120, required=False)
     psc_identifier = forms.CharField(label=PSC_LABEL, max_length=20, required=False,
                                      help_text=PSC_HELP)

@@ -13,6 +13,7 @@ from .roles import Role
 from .validators import (
     validate_department,
     validate_finess,
+    validate_phone,
     validate_postal_code,
     validate_psc_identifier,
 )
@@ -22,7 +23,7 @@ class User(AbstractUser):
     """A person who logs in. What they may reach depends only on their memberships."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
     profession = models.CharField("profession / fonction", max_length=120, blank=True)
     notify_by_email = models.BooleanField("recevoir aussi les alertes par courriel",
                                           default=False)
@@ -107,7 +108,8 @@ class Crt(models.Model):
         "code postal", max_length=5, validators=[validate_postal_code]
     )
     base_city = models.CharField("commune du site", max_length=120)
-    phone = models.CharField("numéro unique", max_length=30, blank=True)
+    phone = models.CharField("numéro unique", max_length=30, blank=True,
+                             validators=[validate_phone])
     email = models.EmailField("adresse électronique", blank=True)
     annual_allocation = models.DecimalField(
         "dotation annuelle (€)",

@@ -31,6 +31,22 @@ def validate_finess(value: str) -> None:
         )
 
 
+#: What a phone number may hold besides digits and a leading « + ».
+_PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
+PHONE_MESSAGE = ("Numéro de téléphone invalide : 10 chiffres (02 41 00 00 00), un numéro "
+                 "international (+33 2 41 00 00 00) ou un numéro court (15, 112, 3919).")
+
+
+def validate_phone(value: str) -> None:
+    """A French number (10 digits from 0), an international one (+, 8 to 15 digits) or a short
+    number (2 to 6 digits: 15, 112, 3919, 116 117), with spaces, dots, dashes or brackets."""
+    if not value:
+        return
+    compact = _PHONE_SEPARATORS.sub("", value.strip())
+    if not re.fullmatch(r"0\d{9}|\+\d{8,15}|[1-9]\d{1,5}", compact):
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+
+
 def validate_insee_commune(value: str) -> None:
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{3}", value or ""):
         raise ValidationError(

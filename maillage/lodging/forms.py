@@ -5,6 +5,7 @@ from maillage.admissions.models import Referral
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Organization
 
 from .models import LodgingSettings, Room, Stay
@@ -113,7 +114,8 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
     guest_first_name = forms.CharField(label="Prénom", max_length=120, required=False)
     guest_birth_date = _date("Date de naissance", required=False)
     guest_phone = forms.CharField(label="Téléphone (ou celui d'un proche)", max_length=30,
-                                  required=False)
+                                  required=False,
+                                  validators=[validate_phone])
     reason = forms.ChoiceField(label="Motif", choices=[("", "—"), *Stay.Reason.choices],
                                error_messages={"required": "Choisissez le motif du séjour."})
     planned_start = _date("Arrivée prévue le")

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Organization
 
 #: HTSH stays cost the person 20 € a day, the scheme paying the rest (001 §IV.2.6).
@@ -140,7 +141,7 @@ class Stay(TenantModel, VersionedModel):
     guest_first_name = models.CharField("prénom", max_length=120, blank=True)
     guest_birth_date = models.DateField("date de naissance", null=True, blank=True)
     guest_phone = models.CharField("téléphone (ou celui d'un proche)", max_length=30,
-                                   blank=True)
+                                   blank=True, validators=[validate_phone])
     referral = models.ForeignKey(
         "admissions.Referral", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name="demande d'admission",

@@ -6,7 +6,7 @@ from django.utils import timezone
 from maillage.care.forms import team_users
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
-from maillage.core.validators import validate_schedule_date
+from maillage.core.validators import validate_phone, validate_schedule_date
 from maillage.territory.models import Organization, Professional
 from maillage.visits.forms import TimeInput
 
@@ -71,7 +71,8 @@ class CallStartForm(BootstrapFormMixin, forms.Form):
     caller_name = forms.CharField(label="Appelant (si la personne n'est pas connue)",
                                   max_length=150, required=False)
     caller_phone = forms.CharField(label="Téléphone de l'appelant", max_length=30,
-                                   required=False)
+                                   required=False,
+                                   validators=[validate_phone])
     received = _time("Reçu à", required=True)
     answered = _time("Décroché à")
     DOMAIN_FIELDS = {"received_at": "received", "answered_at": "answered"}
@@ -174,7 +175,8 @@ class ShiftForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                          queryset=Arrangement.objects.none(),
                                          to_field_name="public_id", required=False,
                                          empty_label="—")
-    phone = forms.CharField(label="Téléphone d'astreinte", max_length=30, required=False)
+    phone = forms.CharField(label="Téléphone d'astreinte", max_length=30, required=False,
+                            validators=[validate_phone])
     notes = forms.CharField(label="Précisions", max_length=250, required=False)
 
     def __init__(self, *args, crt, search_url: str = "", **kwargs):
@@ -227,4 +229,5 @@ class ContactForm(BootstrapFormMixin, forms.Form):
     label = forms.CharField(label="Libellé", max_length=150,
                             error_messages={"required": "Indiquez le libellé."})
     phone = forms.CharField(label="Téléphone", max_length=30,
-                            error_messages={"required": "Indiquez le numéro."})
+                            error_messages={"required": "Indiquez le numéro."},
+                            validators=[validate_phone])

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Organization
 from maillage.visits.models import Actor
 
@@ -58,7 +59,7 @@ class EscalationContact(TenantModel):
 
     level = models.CharField("niveau", max_length=15, choices=Level)
     label = models.CharField("libellé", max_length=150)
-    phone = models.CharField("téléphone", max_length=30)
+    phone = models.CharField("téléphone", max_length=30, validators=[validate_phone])
     position = models.PositiveSmallIntegerField("ordre", default=0)
 
     class Meta:
@@ -90,7 +91,8 @@ class Shift(TenantModel, VersionedModel, Actor):
     duty = models.CharField("rôle", max_length=15, choices=Duty)
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
-    phone = models.CharField("téléphone d'astreinte", max_length=30, blank=True)
+    phone = models.CharField("téléphone d'astreinte", max_length=30, blank=True,
+                             validators=[validate_phone])
     notes = models.CharField("précisions", max_length=250, blank=True)
 
     class Meta:
@@ -150,7 +152,8 @@ class Call(TenantModel, VersionedModel):
                                     verbose_name="personne concernée")
     caller_name = models.CharField("appelant", max_length=150, blank=True,
                                    help_text="Si la personne n'est pas connue du CRT.")
-    caller_phone = models.CharField("téléphone de l'appelant", max_length=30, blank=True)
+    caller_phone = models.CharField("téléphone de l'appelant", max_length=30, blank=True,
+                                    validators=[validate_phone])
     reason = models.CharField("motif", max_length=12, choices=Reason)
     assessment = models.TextField("évaluation", blank=True)
     advice = models.TextField("conseils donnés", blank=True)

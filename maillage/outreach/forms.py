@@ -7,6 +7,7 @@ from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
 from maillage.visits.forms import TimeInput
 
@@ -221,7 +222,8 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                              choices=[("", "—"), *Attendee.Kind.choices])
     last_name = forms.CharField(label="Nom", max_length=120, required=False)
     first_name = forms.CharField(label="Prénom", max_length=120, required=False)
-    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False,
+                            validators=[validate_phone])
     commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.none(),
                                      required=False,
                                      error_messages={"invalid_choice": "Commune inconnue."})

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from maillage.beneficiaries.identity import Sex
 from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
 
 
@@ -270,7 +271,7 @@ class Attendee(TenantModel, VersionedModel):
     kind = models.CharField("type", max_length=15, choices=Kind)
     last_name = models.CharField("nom", max_length=120)
     first_name = models.CharField("prénom", max_length=120, blank=True)
-    phone = models.CharField("téléphone", max_length=30, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name="commune")
     # Older people (V1-01, V1-07).

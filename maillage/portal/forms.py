@@ -3,6 +3,7 @@
 from django import forms
 
 from maillage.core.forms import USERNAME_HELP, BootstrapFormMixin
+from maillage.core.validators import validate_phone
 
 from .services import NOTE_MAX_LENGTH
 
@@ -34,7 +35,8 @@ class PortalAccessForm(BootstrapFormMixin, forms.Form):
         label="Adresse électronique", required=False,
         help_text="Si vous l'indiquez, le lien pour choisir le mot de passe y est aussi envoyé.",
         error_messages={"invalid": "Adresse électronique invalide."})
-    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False,
+                            validators=[validate_phone])
     link_existing = forms.BooleanField(
         label="Cette personne a déjà un compte du portail dans ce CRT : le relier à ce dossier "
               "(indiquez son identifiant ci-dessus)",

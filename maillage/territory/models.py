@@ -9,6 +9,7 @@ from maillage.core.validators import (
     validate_finess,
     validate_insee_commune,
     validate_mssante,
+    validate_phone,
     validate_postal_code,
     validate_rpps,
     validate_siret,
@@ -97,7 +98,7 @@ class Organization(TenantModel, VersionedModel):
         related_name="organizations",
         verbose_name="commune du territoire",
     )
-    phone = models.CharField("téléphone", max_length=30, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
     email = models.EmailField("courriel", blank=True)
     mssante_email = models.EmailField(
         "messagerie sécurisée de santé (MSSanté)", blank=True, validators=[validate_mssante]
@@ -149,8 +150,8 @@ class Professional(TenantModel, VersionedModel):
         related_name="professionals",
         verbose_name="structure",
     )
-    phone = models.CharField("téléphone", max_length=30, blank=True)
-    mobile = models.CharField("portable", max_length=30, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
+    mobile = models.CharField("portable", max_length=30, blank=True, validators=[validate_phone])
     email = models.EmailField("courriel", blank=True)
     mssante_email = models.EmailField(
         "messagerie sécurisée de santé (MSSanté)", blank=True, validators=[validate_mssante]

@@ -59,7 +59,7 @@ def test_nurse_sends_a_document_by_mssante(transactional_db, open_page, settings
     row = page.locator("table tbody tr").first
     expect(row).to_contain_text("Bilan infirmier")
     expect(row).to_contain_text("En attente (1 tentative)")
-    expect(row).to_contain_text("Erreur : ConnectionRefusedError")
+    expect(row).to_contain_text("Erreur : Serveur de messagerie injoignable (connexion refusée)")
     p.check_accessibility()
     message = OutboxMessage.objects.get(kind="mssante")
     assert message.state == "pending" and message.to == DR
