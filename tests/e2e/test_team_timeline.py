@@ -29,8 +29,13 @@ def test_team_day_timeline(demo, open_page):
     label = blocks.first.inner_text()
     assert "–" in label and " · " in label
     assert any(state in label for state in ("prévu", "réalisé", "non réalisé", "annulé"))
-    # The whole day fits the screen's width: no horizontal scroll at 1366 px.
+    # The whole day fits the screen's width: no horizontal scroll at 1366 px, and every hour of
+    # the ruler reads whole, the narrower night ones too (« 21 h » was cut).
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    hours = page.locator("#tl-body .tl-hours .tl-track span")
+    expect(hours).to_have_count(24)
+    assert hours.evaluate_all("spans => spans.filter(s => s.scrollWidth > s.clientWidth)"
+                              ".map(s => s.textContent)") == []
     p.check_accessibility()
 
     # The next day, without reloading the page.

@@ -363,3 +363,8 @@ def test_the_placement_classes_are_in_the_stylesheet():
     css = (Path(__file__).resolve().parents[2] / "static" / "maillage" / "css"
            / "timeline.css").read_text()
     assert timeline.css() in css
+    # Nothing but rules before them: a stray line (a shell's « 63 objects imported… » pasted
+    # with the generated classes) made the next rule's selector invalid, and the browser
+    # dropped it (visits at 00:00 lost their column).
+    written, generated = css.split(timeline.css())
+    assert written.rstrip().endswith("}") and generated == ""
