@@ -645,10 +645,14 @@ def may_trace(*, user, roles, visit: Visit) -> bool:
         visit.professional_id and visit.professional.user_id == user.id)
 
 
+#: How long before its planned start a visit may be traced (one arrives early).
+TRACE_AHEAD = timedelta(hours=1)
+
+
 def _check_traceable(visit: Visit, now: datetime) -> None:
     if visit.status == Visit.Status.CANCELLED:
         raise DomainError("Ce passage a été annulé.")
-    if visit.starts_at > now + timedelta(hours=1):
+    if visit.starts_at > now + TRACE_AHEAD:
         raise DomainError("Ce passage n'a pas encore commencé : il se trace sur place ou "
                           "après.")
 

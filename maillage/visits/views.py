@@ -311,6 +311,10 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
 def my_day(request: HttpRequest) -> HttpResponse:
     day = _day_param(request, "jour")
     visits = selectors.my_day(crt=request.crt, user=request.user, roles=request.roles, day=day)
+    now = timezone.now()
+    for v in visits:  # tracing opens an hour before the planned start (``services``)
+        v.trace_opens = v.starts_at - services.TRACE_AHEAD
+        v.traceable = v.trace_opens <= now
     return render(request, "visits/my_day.html", {
         "day": day, "visits": visits, "today": timezone.localdate(),
         "prev": day - timedelta(days=1), "next": day + timedelta(days=1),

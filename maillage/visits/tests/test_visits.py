@@ -308,6 +308,25 @@ class TestTracing:
         assert "1 passage(s), 1 à tracer" in page
         assert b.display_name in page
 
+    def test_a_visit_not_begun_offers_no_tracing_yet(self, b, users, client):
+        """Tomorrow's visit: no « Réalisé » that would only be refused, but when it opens;
+        each card leads to the visit's page."""
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        later = visit(b, users["care_aide"], starts_at=local_dt(tomorrow, "09:00"))
+        client.force_login(users["care_aide"])
+        response = client.get(reverse("visits:my_day"), {"jour": tomorrow.isoformat()})
+        page = visible_text(response)
+        assert f"Se trace à partir du {tomorrow:%d/%m} à 08:00." in page
+        assert "Réalisé" not in page and "Non réalisé" not in page
+        detail = reverse("visits:detail", kwargs={"visit_id": later.public_id})
+        assert f'href="{detail}"' in response.content.decode()
+
+    def test_a_visit_begun_offers_tracing(self, b, users, client, v):
+        client.force_login(users["care_aide"])
+        page = visible_text(client.get(reverse("visits:my_day"),
+                                       {"jour": _trace_day().isoformat()}))
+        assert "Réalisé" in page and "Se trace à partir" not in page
+
     def test_done_with_a_liaison_note(self, b, users, client, v):
         client.force_login(users["care_aide"])
         url = reverse("visits:trace_done", kwargs={"visit_id": v.public_id})
