@@ -10,8 +10,8 @@ name when the project starts, see ``CoreConfig.ready``), the panels it adds to t
 A panel shows to a user holding one of its ``roles`` (any role when empty) **and** its
 ``permission`` (none when empty). Its ``selector(*, crt, user, roles)`` reads what the panel
 shows and returns it (the template receives it as ``data``), or ``None`` to leave the panel
-out for this user. Panels of the ``FIGURES`` area are the key-figure cards at the top; the
-others are sections, in ``order``.
+out for this user. Panels of the ``FIGURES`` area are the key-figure cards at the top, under
+those of the ``LEAD`` area (the reader's own day); the others are sections, in ``order``.
 
 An app may also take over the whole home page for some users (the portal for a beneficiary or
 a caregiver): ``register_home_override(applies=..., view=...)``.
@@ -32,6 +32,9 @@ from .roles import CRT_TEAM, Role
 
 FIGURES = "figures"
 MAIN = "main"
+#: Sections above the key figures: the reader's own work of the day (a care aide's visits come
+#: before the CRT's budget, two screens down on a phone).
+LEAD = "lead"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class HomePanel:
     def __post_init__(self):
         if self.permission and self.permission not in MATRIX:
             raise ValueError(f"Home panel {self.name}: unknown permission {self.permission!r}.")
-        if self.area not in (FIGURES, MAIN):
+        if self.area not in (FIGURES, MAIN, LEAD):
             raise ValueError(f"Home panel {self.name}: unknown area {self.area!r}.")
 
     def shown_to(self, roles) -> bool:
@@ -101,7 +104,7 @@ class ShownPanel:
 
 def panels_for(*, crt, user, roles) -> dict[str, list[ShownPanel]]:
     """The panels this user sees, by area, each with what its selector read."""
-    shown: dict[str, list[ShownPanel]] = {FIGURES: [], MAIN: []}
+    shown: dict[str, list[ShownPanel]] = {LEAD: [], FIGURES: [], MAIN: []}
     for panel in panels():
         if not panel.shown_to(roles):
             continue

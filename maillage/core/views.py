@@ -168,6 +168,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {
         "crt": crt,
         "today": timezone.localdate(),
+        "lead": shown[home_registry.LEAD],
         "figures": shown[home_registry.FIGURES],
         "sections": shown[home_registry.MAIN],
         "role_labels": [Role(r).label for r in sorted(roles)],

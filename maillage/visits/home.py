@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from maillage.beneficiaries.access import planning_visible_beneficiaries
-from maillage.core.home import FIGURES, HomePanel, register_panel
+from maillage.core.home import FIGURES, LEAD, HomePanel, register_panel
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
 from . import selectors, services
@@ -57,7 +57,7 @@ def _month(*, crt, user, roles):
 
 register_panel(HomePanel(
     name="visits.my_day", template="visits/_home/my_day.html", selector=_my_day,
-    permission="visit.trace", order=5))
+    permission="visit.trace", order=5, area=LEAD))
 register_panel(HomePanel(
     name="visits.month", template="visits/_home/month.html", selector=_month,
     roles=frozenset({Role.DIRECTION, Role.ARS}), order=50, area=FIGURES))

@@ -95,3 +95,10 @@ def test_team_page(client, users):
     text = visible_text(response)
     assert users["nurse"].get_full_name() in text
     assert "Infirmier·ère" in text
+
+
+def test_a_care_aide_sees_her_day_before_the_crt_s_figures(client, users, territory):
+    """On a phone, the day comes first: the CRT's key figures (its budget) are below it."""
+    text = home_text(client, users["care_aide"])
+    assert "Mes passages aujourd'hui" in text and "Chiffres clés du CRT" in text
+    assert text.index("Mes passages aujourd'hui") < text.index("Chiffres clés du CRT")
