@@ -34,6 +34,17 @@ STREETS = ["rue de la Mairie", "rue du Commerce", "route d'Angers", "rue des Éc
            "impasse des Lilas", "chemin du Moulin", "place de l'Église", "rue Pasteur",
            "lieu-dit La Grande Haie", "rue de la Forge"]
 RELATIONS = ["fille", "fils", "épouse", "époux", "nièce", "belle-fille", "voisine"]
+#: A relation said of a man, of a woman (the draws stay those of ``RELATIONS``: the demo's
+#: random sequence, and so every other record, is unchanged).
+AS_MAN = {"fille": "fils", "épouse": "époux", "nièce": "neveu", "belle-fille": "gendre",
+          "voisine": "voisin"}
+AS_WOMAN = {"fils": "fille", "époux": "épouse"}
+
+
+def _relation(first_name: str, drawn: str) -> str:
+    """The drawn relation, in the gender of the relative's first name (« Henri, nièce » was
+    shown)."""
+    return (AS_MAN if first_name in MEN else AS_WOMAN).get(drawn, drawn)
 ALLERGIES = ["", "", "Pénicilline", "Iode", "Aucune connue", "AINS"]
 TREATMENTS = [
     "Kardégic 75 mg 1/j ; Bisoprolol 2,5 mg 1/j",
@@ -238,12 +249,14 @@ def load(ctx: DemoContext) -> None:
                 has_apa=rng.random() < 0.85, apa_plan="20 h d'aide à domicile par mois",
                 protection_measure=rng.choice(["", "", "", "", "curatorship", "guardianship"]),
                 trusted_person_name="" if rng.random() < 0.3 else f"{rng.choice(WOMEN)} {surname}",
-                trusted_person_relation=rng.choice(RELATIONS),
+                trusted_person_relation=_relation("", rng.choice(RELATIONS)),  # a woman's name
             )
+            relative = rng.choice(WOMEN + MEN)
             caregiver = services.caregiver_save(
                 actor=coordinator, beneficiary=b,
-                last_name=surname, first_name=rng.choice(WOMEN + MEN),
-                relation=rng.choice(RELATIONS), phone=f"06 39 98 {rng.randint(10, 99)} 00",
+                last_name=surname, first_name=relative,
+                relation=_relation(relative, rng.choice(RELATIONS)),
+                phone=f"06 39 98 {rng.randint(10, 99)} 00",
                 email="", address="", lives_with=not alone, is_main=True,
                 exhaustion_risk=rng.choice(["low", "medium", "high"]), notes="",
             )

@@ -97,3 +97,19 @@ def test_every_demo_role_home_shows_real_items(demo, db):
             # the nurse's day is empty, truly.
             if role.value != "nurse" or timezone.localdate().weekday() < 5:
                 assert "Aucun passage prévu pour vous aujourd'hui" not in text, role
+
+
+def test_relatives_are_said_in_their_gender(demo, db):
+    """« Henri Gasnier (nièce) » was shown: a relative's relation agrees with their first
+    name; the trusted people are women."""
+    from maillage.beneficiaries.demo import MEN, WOMEN
+    from maillage.beneficiaries.models import Beneficiary, Caregiver
+
+    for first_name, relation in Caregiver.objects.values_list("first_name", "relation"):
+        if first_name in MEN:
+            assert relation in {"fils", "époux", "neveu", "gendre", "voisin"}, first_name
+        elif first_name in WOMEN:
+            assert relation in {"fille", "épouse", "nièce", "belle-fille", "voisine"}, first_name
+    relations = set(Beneficiary.objects.exclude(trusted_person_name="")
+                    .values_list("trusted_person_relation", flat=True))
+    assert relations and relations <= {"fille", "épouse", "nièce", "belle-fille", "voisine"}
