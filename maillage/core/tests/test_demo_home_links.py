@@ -13,7 +13,7 @@ from maillage.core.demo import demo_accounts
 from maillage.core.middleware import SESSION_KEY
 from maillage.core.models import Membership
 
-from .test_home_links import internal_links
+from .test_home_links import dead_links, internal_links
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +41,5 @@ def test_every_link_of_every_demo_home_opens(demo, db, username, crt_name):
     response = client.get(reverse("core:home"), follow=True)
     assert response.status_code == 200
     assert crt_name in response.content.decode()
-    links = internal_links(response)
-    assert links, username
-    dead = {}
-    for link in links:
-        status = client.get(link).status_code
-        if status in (403, 404) or status >= 500:
-            dead[link] = status
-    assert not dead, (username, crt_name, dead)
+    assert internal_links(response), username
+    assert not dead_links(client, response), (username, crt_name)

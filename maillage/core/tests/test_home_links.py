@@ -102,6 +102,13 @@ def internal_links(response) -> list[str]:
                    if not link.startswith(("/static/", "/media/")) and link != logout})
 
 
+def dead_links(client, response) -> dict[str, int]:
+    """The internal links of the page that answer 403, 404 or an error, with their status."""
+    statuses = {link: client.get(link).status_code for link in internal_links(response)}
+    return {link: status for link, status in statuses.items()
+            if status in (403, 404) or status >= 500}
+
+
 @pytest.mark.parametrize("role", list(Role))
 def test_home_shows_real_items_and_no_dead_link(role, client, users, crt_life,
                                                 django_assert_max_num_queries):
@@ -118,12 +125,7 @@ def test_home_shows_real_items_and_no_dead_link(role, client, users, crt_life,
     if role == Role.ARS:
         assert PERSON.upper() not in text.upper()  # figures only, nobody named (the whole name:
         # a random user of the page may be called Durand too)
-    dead = {}
-    for link in internal_links(response):
-        status = client.get(link).status_code
-        if status in (403, 404) or status >= 500:
-            dead[link] = status
-    assert not dead, (role, dead)
+    assert not dead_links(client, response), role
 
 
 def test_doctor_dlu_links_open_or_lead_to_the_file(client, users, crt_a, crt_life):
@@ -152,9 +154,4 @@ def test_the_file_page_has_no_dead_link(role, client, users, crt_life):
         assert response.status_code == 403, role  # roles that read no file
         return
     assert PERSON in visible_text(response)
-    dead = {}
-    for link in internal_links(response):
-        status = client.get(link).status_code
-        if status in (403, 404) or status >= 500:
-            dead[link] = status
-    assert not dead, (role, dead)
+    assert not dead_links(client, response), role
