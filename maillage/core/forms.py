@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import FieldDoesNotExist
 
+from . import validators as project_checks
 from .errors import DomainError
 from .models import Crt
 from .permissions import TEAM_PAGE_ROLES
@@ -50,7 +51,7 @@ class BootstrapFormMixin:
                 except FieldDoesNotExist:
                     model_field = None
                 for validator in getattr(model_field, "validators", ()):
-                    if getattr(validator, "__module__", "") == validate_phone.__module__:
+                    if getattr(validator, "__module__", "") == project_checks.__name__:
                         _add_validator(field, validator)
             if isinstance(field, forms.CharField) and not isinstance(field.widget,
                                                                       forms.PasswordInput):

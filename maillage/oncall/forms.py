@@ -9,6 +9,7 @@ from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_phone, validate_schedule_date
 from maillage.territory.models import Organization, Professional
 from maillage.visits.forms import TimeInput
+from maillage.visits.services import local_dt
 
 from .models import Arrangement, Call, Escalation, EscalationContact, Shift
 
@@ -22,7 +23,7 @@ def _moments(day, t: time) -> list[datetime]:
     clocks go back (02:00–02:59 comes twice). A time the spring change skips is read an hour
     later, as a visit's time is (``visits.services.local_dt``)."""
     wall = datetime.combine(day, t)
-    first = timezone.make_aware(wall).astimezone(UTC)
+    first = local_dt(day, t)
     second = timezone.make_aware(wall.replace(fold=1))
     if second.astimezone(UTC) != first and \
             timezone.localtime(second).replace(tzinfo=None) == wall:
