@@ -28,9 +28,9 @@ def eligibility_checks(referral: Referral, *, today: date | None = None,
     """Once the person's file is opened (or linked), its commune, birth date and evaluated GIR
     are the person's, rather than what the request said.
 
-    ``agreed``: whether the person's agreement is recorded (``selectors.agreement``); by
-    default, the request's word or the ``agreement_recorded`` annotation of
-    ``selectors.waiting_list``. No query here but the linked file (load it with its commune)."""
+    ``agreed``: whether the person agrees (``selectors.agreement``); by default, the
+    ``agreement_given`` annotation of ``selectors.waiting_list``, else the request's word. No query
+    here but the linked file (load it with its commune)."""
     today = today or timezone.localdate()
     crt = referral.crt
     checks: list[Check] = []
@@ -39,7 +39,9 @@ def eligibility_checks(referral: Referral, *, today: date | None = None,
     birth_date = person.birth_date if person else referral.person_birth_date
     gir = (person.current_gir if person else None) or referral.known_gir
     if agreed is None:
-        agreed = referral.person_agrees or bool(getattr(referral, "agreement_recorded", False))
+        agreed = getattr(referral, "agreement_given", None)
+        if agreed is None:
+            agreed = referral.person_agrees
     if commune is None:
         checks.append(Check(
             "territory", "La commune de la personne n'est pas dans le territoire du CRT "

@@ -72,12 +72,26 @@ class Agreement:
 
 
 def agreement(referral: Referral) -> Agreement:
-    """The admission's agreement step; else the consent to the accompaniment contract kept in
-    the file opened for the request (not withdrawn); else what the request said."""
+    """The person's agreement to the accompaniment. The file's newest consent to the contract
+    decides when it was withdrawn or refused (withdrawing takes effect at once, SPEC §3, even
+    after the admission's agreement step); else the agreement step; else that consent; else
+    what the request said."""
     from maillage.beneficiaries.models import Consent
 
     from .models import AdmissionStep
 
+    latest = None
+    if referral.beneficiary_id:
+        latest = _contract_consents_newest_first().filter(
+            beneficiary_id=referral.beneficiary_id).first()
+    label = Consent.Kind.CONTRACT.label.lower()
+    if latest is not None and latest.withdrawn_at is not None:
+        return Agreement(False, f"non — {label} retiré le "
+                                f"{timezone.localdate(latest.withdrawn_at):%d/%m/%Y} : "
+                                "recueillez-le à nouveau dans le dossier")
+    if latest is not None and not latest.granted:
+        return Agreement(False, f"non — la personne refuse le contrat d'accompagnement "
+                                f"(recueilli le {latest.collected_on:%d/%m/%Y})")
     step = referral.steps.filter(kind=AdmissionStep.Kind.AGREEMENT).first()
     if step is not None:
         who = (f"son représentant légal, {step.agreed_by_name}"
@@ -86,34 +100,36 @@ def agreement(referral: Referral) -> Agreement:
         return Agreement(True, f"oui — accord de {who}, "
                                f"{step.get_agreement_method_display().lower()}, "
                                f"le {step.done_on:%d/%m/%Y}")
-    if referral.beneficiary_id:
-        consent = _contract_consents().filter(beneficiary_id=referral.beneficiary_id) \
-            .order_by("-collected_on", "-created_at").first()
-        if consent is not None:
-            return Agreement(True, f"oui — {Consent.Kind.CONTRACT.label.lower()} recueilli le "
-                                   f"{consent.collected_on:%d/%m/%Y} "
-                                   f"({consent.get_method_display().lower()})")
+    if latest is not None:
+        return Agreement(True, f"oui — {label} recueilli le {latest.collected_on:%d/%m/%Y} "
+                               f"({latest.get_method_display().lower()})")
     if referral.person_agrees:
         return Agreement(True, "oui, d'après la demande")
     return Agreement(False, "non recueilli")
 
 
-def _contract_consents():
+def _contract_consents_newest_first():
     from maillage.beneficiaries.models import Consent
 
-    return Consent.objects.filter(kind=Consent.Kind.CONTRACT, granted=True,
-                                  withdrawn_at__isnull=True)
+    return Consent.objects.filter(kind=Consent.Kind.CONTRACT).order_by(
+        "-collected_on", "-created_at", "-pk")
 
 
-def agreement_recorded() -> ExpressionWrapper:
-    """Whether ``agreement`` finds an agreement recorded since the request (its step, or the
-    file's consent to the contract), as a SQL expression to annotate referrals with."""
+def agreement_given() -> Coalesce:
+    """``agreement(referral).given`` as a SQL expression to annotate referrals with: the
+    newest consent to the contract in the linked file when there is one (in force: granted
+    and not withdrawn), else the agreement step, else the request's word."""
     from .models import AdmissionStep
 
+    newest = _contract_consents_newest_first().filter(beneficiary=OuterRef("beneficiary"))
+    in_force = newest.annotate(in_force=ExpressionWrapper(
+        Q(granted=True, withdrawn_at__isnull=True), output_field=BooleanField()))
     step = AdmissionStep.objects.filter(referral=OuterRef("pk"),
                                         kind=AdmissionStep.Kind.AGREEMENT)
-    consent = _contract_consents().filter(beneficiary=OuterRef("beneficiary"))
-    return ExpressionWrapper(Q(Exists(step)) | Q(Exists(consent)), output_field=BooleanField())
+    return Coalesce(
+        Subquery(in_force.values("in_force")[:1], output_field=BooleanField()),
+        ExpressionWrapper(Q(Exists(step)) | Q(person_agrees=True), output_field=BooleanField()),
+        output_field=BooleanField())
 
 
 def waiting_list(*, crt, user=None, roles=frozenset()) -> QuerySet[Referral]:
@@ -129,7 +145,7 @@ def waiting_list(*, crt, user=None, roles=frozenset()) -> QuerySet[Referral]:
         referrals_visible(crt=crt, user=user, roles=roles)
         .filter(status=Referral.Status.WAITING)
         .select_related("crt", "person_commune", "next_step_owner", "beneficiary__commune")
-        .annotate(score=priority_score(), agreement_recorded=agreement_recorded())
+        .annotate(score=priority_score(), agreement_given=agreement_given())
         .order_by("-score", "received_at", "pk")
     )
 
@@ -414,10 +430,11 @@ def admission_checklist(referral: Referral) -> list[ChecklistItem]:
         "contract", "Contrat d'accompagnement (généré puis signé)", done=signed,
         blocked="" if signed or contract else services.contract_blocker(referral),
         step=steps.get(kinds.CONTRACT_SIGNED), extra={"contract": contract}))
+    withdrawn = services.agreement_withdrawn(referral) if kinds.AGREEMENT in steps else ""
     items.append(ChecklistItem(
         kinds.AGREEMENT, "Accord de la personne ou de son représentant légal",
-        done=kinds.AGREEMENT in steps, step=steps.get(kinds.AGREEMENT),
-        blocked="" if kinds.AGREEMENT in steps else services.agreement_blocker(referral)))
+        done=kinds.AGREEMENT in steps and not withdrawn, step=steps.get(kinds.AGREEMENT),
+        blocked=withdrawn if kinds.AGREEMENT in steps else services.agreement_blocker(referral)))
     admitted = referral.status == Referral.Status.ADMITTED
     items.append(ChecklistItem(
         "decision", "Décision d'admission", done=admitted,

@@ -302,6 +302,18 @@ def agreement_blocker(referral: Referral) -> str:
     return ""
 
 
+def agreement_withdrawn(referral: Referral) -> str:
+    """Why the agreement step, recorded, no longer counts ("" while it does): the file's
+    consent to the contract was withdrawn or refused since (it takes effect at once)."""
+    from .selectors import agreement
+
+    given = agreement(referral)
+    if given.given:
+        return ""
+    return (f"L'accord de la personne n'est plus en vigueur ({given.text.removeprefix('non — ')})"
+            " : enregistrez son nouveau consentement au contrat dans le dossier (Consentements).")
+
+
 def decision_blockers(referral: Referral) -> list[str]:
     """Why the admission cannot be decided yet (empty when it can)."""
     blockers = []
@@ -311,6 +323,8 @@ def decision_blockers(referral: Referral) -> list[str]:
     if AdmissionStep.Kind.AGREEMENT in due:
         blockers.append("L'accord de la personne ou de son représentant légal n'est pas "
                         "enregistré.")
+    elif blocker := agreement_withdrawn(referral):
+        blockers.append(blocker)
     others = [k for k in due if k != AdmissionStep.Kind.AGREEMENT]
     if others and not referral.hospital_discharge:
         labels = ", ".join(AdmissionStep.Kind(k).label.lower() for k in others)

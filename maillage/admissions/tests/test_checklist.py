@@ -260,6 +260,56 @@ class TestChecklistPage:
         assert "Décision d'admission Fait admis·e le" in page
         assert Enrolment.objects.get(beneficiary=waiting.beneficiary).capacity_justification
 
+    def test_a_withdrawn_agreement_stops_the_decision(self, client, users, waiting):
+        """The agreement step recorded, then the consent to the contract it kept in the file
+        withdrawn: withdrawing takes effect at once, so the admission cannot be decided."""
+        client.force_login(users["coordinator"])
+        all_steps_but_agreement(users["coordinator"], waiting)
+        do(users["coordinator"], waiting, "agreement", agreed_by="person",
+           agreement_method="oral")
+        kept = Consent.objects.get(beneficiary=waiting.beneficiary, kind=Consent.Kind.CONTRACT)
+        response = client.post(reverse("beneficiaries:consent_withdraw",
+                                       args=[waiting.beneficiary.public_id, kept.public_id]),
+                               {"reason": "La personne ne souhaite plus être accompagnée."})
+        assert response.status_code == 302
+        page = visible_text(client.get(url("referral_detail", waiting)))
+        assert (f"Accord de la personne non — consentement au contrat d'accompagnement retiré "
+                f"le {TODAY:%d/%m/%Y}") in page
+        assert ("Accord de la personne ou de son représentant légal Bloqué le "
+                f"{TODAY:%d/%m/%Y} par") in page
+        assert ("Décision d'admission Bloqué L'accord de la personne n'est plus en vigueur "
+                "(consentement au contrat d'accompagnement retiré le") in page
+        assert "Décider l'admission" not in page
+        waiting_list = visible_text(client.get(reverse("admissions:waiting_list")))
+        assert "L'accord de la personne n'est pas encore recueilli." in waiting_list
+        waiting.refresh_from_db()
+        response = client.post(url("admit", waiting), {
+            "admitted_on": TODAY.isoformat(), "referent": users["coordinator"].public_id,
+            "version": waiting.version}, **HX)
+        assert response.status_code == 400
+        assert "L'accord de la personne n'est plus en vigueur" in visible_text(response)
+        assert not Enrolment.objects.filter(beneficiary=waiting.beneficiary).exists()
+        # A new consent to the contract, recorded in the file, is the agreement again.
+        consent(waiting.beneficiary, kind=Consent.Kind.CONTRACT)
+        page = visible_text(client.get(url("referral_detail", waiting)))
+        assert "Accord de la personne oui — accord de la personne elle-même" in page
+        assert "Décider l'admission" in page
+        waiting_list = visible_text(client.get(reverse("admissions:waiting_list")))
+        assert "pas encore recueilli" not in waiting_list
+
+    def test_a_refusal_in_the_file_outweighs_the_request(self, client, users, waiting):
+        waiting.person_agrees = True
+        waiting.save()
+        client.force_login(users["coordinator"])
+        assert "Accord de la personne oui, d'après la demande" in visible_text(
+            client.get(url("referral_detail", waiting)))
+        consent(waiting.beneficiary, kind=Consent.Kind.CONTRACT, granted=False)
+        page = visible_text(client.get(url("referral_detail", waiting)))
+        assert ("Accord de la personne non — la personne refuse le contrat d'accompagnement "
+                f"(recueilli le {TODAY:%d/%m/%Y})") in page
+        waiting_list = visible_text(client.get(reverse("admissions:waiting_list")))
+        assert "L'accord de la personne n'est pas encore recueilli." in waiting_list
+
 
 class TestAccess:
     def test_allowed_forbidden_and_other_crt(self, client, users, user_b, waiting):
