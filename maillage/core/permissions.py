@@ -89,6 +89,7 @@ class Perm(StrEnum):
     PORTAL_VIEW = "portal.view"
     PORTAL_POST_NOTE = "portal.post_note"
     PORTAL_ACCOUNTS = "portal.accounts"
+    PORTAL_ACCESS_LOG = "portal.access_log"
     AUDIT_VIEW = "audit.view"
     OUTBOX_VIEW = "outbox.view"
     SURVEY_MANAGE = "survey.manage"
@@ -264,6 +265,9 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # account only (object rules in portal/selectors.py); a caregiver writes to the team.
     Perm.PORTAL_VIEW: frozenset({Role.CAREGIVER, Role.BENEFICIARY}),
     Perm.PORTAL_POST_NOTE: frozenset({Role.CAREGIVER}),
+    # The person's right to know who read or changed their file (SPEC §3, RGPD art. 15): on
+    # their own account only, never a caregiver's.
+    Perm.PORTAL_ACCESS_LOG: frozenset({Role.BENEFICIARY}),
     # Portal accounts of a person and of their caregivers, given from the file.
     Perm.PORTAL_ACCOUNTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # The audit trail is read by the DPO (auditor) only; the export is itself audited.

@@ -12,6 +12,10 @@ from maillage.core.audit import register_actions
 class PortalAction(models.TextChoices):
     PORTAL_VIEWED = "portal.viewed", "Consultation du portail (bénéficiaire ou aidant)"
     PORTAL_NOTE_POSTED = "portal.note_posted", "Message d'un aidant à l'équipe"
+    PORTAL_ACCESS_LOG_VIEWED = (
+        "portal.access_log_viewed",
+        "Consultation par la personne de la liste des accès à son dossier (portail)",
+    )
     PORTAL_ACCESS_VIEWED = (
         "portal_access.viewed",
         "Consultation des accès au portail d'une personne",

@@ -38,6 +38,29 @@ def portal_file(*, crt, user, roles, public_id) -> Beneficiary:
     return get_for_crt(portal_files(crt=crt, user=user, roles=roles), crt, public_id)
 
 
+def own_file(*, crt, user, roles, public_id) -> Beneficiary:
+    """The account holder's own file (beneficiary account); 404 for any other, a caregiver's
+    included."""
+    if Role.BENEFICIARY not in roles or not getattr(user, "is_authenticated", False):
+        return get_for_crt(Beneficiary.objects.none(), crt, public_id)
+    return get_for_crt(Beneficiary.objects.filter(crt=crt, portal_user=user), crt, public_id)
+
+
+def access_events(*, beneficiary, user) -> QuerySet:
+    """Who read or changed the file, newest first (the audit trail of the file, as the
+    person's access report gives it), without the person's own visits to the portal."""
+    from maillage.beneficiaries.selectors import access_log
+
+    return access_log(beneficiary=beneficiary).exclude(actor=user)
+
+
+def actor_name(label: str) -> str:
+    """The author of an audit event by name, without the login the trail keeps beside it
+    (``"Name (login)"``)."""
+    name, sep, rest = label.rpartition(" (")
+    return name if sep and rest.endswith(")") else label
+
+
 def caregiver_record(*, beneficiary, user) -> Caregiver | None:
     """The caregiver record of ``user`` for this person, if they are their caregiver."""
     if not getattr(user, "is_authenticated", False):

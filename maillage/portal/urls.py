@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<uuid:public_id>/", views.file, name="file"),
     path("<uuid:public_id>/message/", views.note_add, name="note_add"),
+    path("<uuid:public_id>/acces-a-mon-dossier/", views.access_log, name="access_log"),
     # Portal accounts, managed by the team from the person's file.
     path("acces/<uuid:public_id>/", views.access, name="access"),
     path("acces/<uuid:public_id>/personne/creer/", views.access_create,

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,6 +55,7 @@ def _file_page(request: HttpRequest, b, *, several: bool) -> HttpResponse:
         "caregivers": selectors.caregivers(beneficiary=b) if is_self else [],
         "can_post": caregiver is not None
         and has_permission(request.roles, "portal.post_note"),
+        "can_access_log": is_self and has_permission(request.roles, "portal.access_log"),
     })
 
 
@@ -104,6 +106,23 @@ def note_add(request: HttpRequest, public_id) -> HttpResponse:
         context={"title": f"Écrire à l'équipe — {b.display_name}",
                  "back_url": reverse("portal:file", kwargs={"public_id": b.public_id}),
                  "back_label": "Mon espace", "submit_label": "Envoyer"})
+
+
+@require("portal.access_log")
+@require_GET
+def access_log(request: HttpRequest, public_id) -> HttpResponse:
+    """« Qui a consulté mon dossier » : the person's right of access to the trail of their file
+    (SPEC §3), on their own account."""
+    b = selectors.own_file(crt=request.crt, user=request.user, roles=request.roles,
+                           public_id=public_id)
+    audit_log(actor=request.user, action="portal.access_log_viewed", crt=request.crt, obj=b,
+              beneficiary=b)
+    page = Paginator(selectors.access_events(beneficiary=b, user=request.user), 50) \
+        .get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.actor_name = selectors.actor_name(event.actor_label)
+    return render(request, "portal/access_log.html", {"b": b, "crt": request.crt,
+                                                      "page": page})
 
 
 # --- Portal accounts, given by the team from the person's file ------------------------------

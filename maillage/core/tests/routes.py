@@ -266,6 +266,8 @@ OBJECT_ROUTES = {
         "public_id": portal_file(crt, user, roles).public_id},
     "portal:note_add": lambda crt, user, roles: {
         "public_id": portal_file(crt, user, roles).public_id},
+    "portal:access_log": lambda crt, user, roles: {
+        "public_id": portal_file(crt, user, roles).public_id},
     "portal:access": _file,
     "portal:access_create_self": _file,
     "portal:access_link_self": _file,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.beneficiaries.tests.factories import CaregiverFactory, join_care_team, shared_file
 from maillage.care.models import LiaisonNote
+from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent, Notification
 from maillage.core.roles import Role
@@ -188,6 +189,52 @@ class TestNothingElseOfTheFile:
         client.force_login(users["caregiver"])
         client.post(reverse("core:crt_choose"), {"crt": str(crt_b.public_id)})
         assert client.get(reverse("portal:file", args=[jeanne.public_id])).status_code == 404
+
+
+class TestWhoReadMyFile:
+    """The person's right to know who read or changed their file (SPEC §3), on their own
+    portal account."""
+
+    def url(self, b):
+        return reverse("portal:access_log", args=[b.public_id])
+
+    def test_the_person_sees_who_read_their_file(self, client, users, jeanne, aide):
+        client.force_login(aide)
+        assert client.get(reverse("beneficiaries:detail", args=[jeanne.public_id])) \
+            .status_code == 200
+        audit_log(actor=users["nurse"], action="beneficiary.medical_viewed", obj=jeanne,
+                  beneficiary=jeanne, reason="Chute à 3 h, appel d'astreinte.",
+                  emergency=True)
+        home = page_text(client, users["beneficiary"], reverse("portal:home"))
+        assert "Vos droits Qui a consulté mon dossier" in home
+        text = page_text(client, users["beneficiary"], self.url(jeanne))
+        assert "Qui a consulté mon dossier" in text
+        assert "Sandrine Bouvier · Aide-soignant" in text
+        assert "(nurse)" not in text and "(user" not in text  # names, not logins
+        assert "Consultation du dossier" in text
+        assert ("Accès d'urgence Motif : Chute à 3 h, appel d'astreinte.") in text
+        # The person's own visits to the portal are not listed; this one is traced.
+        assert "Consultation du portail" not in text
+        assert AuditEvent.objects.filter(action="portal.access_log_viewed",
+                                         actor=users["beneficiary"],
+                                         beneficiary_public_id=jeanne.public_id).exists()
+        # Newest first.
+        assert text.index("Accès d'urgence") < text.index("Consultation du dossier")
+
+    def test_a_caregiver_and_another_person_are_refused(self, client, users, jeanne, crt_a,
+                                                        user_b):
+        client.force_login(users["caregiver"])
+        assert "Qui a consulté" not in visible_text(client.get(reverse("portal:home")))
+        assert client.get(self.url(jeanne)).status_code == 403
+        other = shared_file(crt_a)
+        client.force_login(users["beneficiary"])
+        assert client.get(self.url(other)).status_code == 404
+        client.force_login(user_b)  # every role, in CRT B
+        assert client.get(self.url(jeanne)).status_code == 404
+        for role in ("coordinator", "auditor"):
+            client.force_login(users[role])
+            assert client.get(self.url(jeanne)).status_code == 403
+        assert not AuditEvent.objects.filter(action="portal.access_log_viewed").exists()
 
 
 class TestCaregiverWritesToTheTeam:
