@@ -7,7 +7,8 @@ queryset of what a user may see and the check for one object — built from the 
   CRT; a partner sees, on the waiting list, the people they referred (themselves or their
   organisation) or whose evaluation their organisation takes part in (joint home visit).
   Clinical free text (the reason, step observations) is further limited to the coordination and
-  the health professionals (``beneficiaries.access.reads_clinical_text``).
+  the nurses, and to the health professionals of the person's care team or who recorded one of
+  the request's steps (``reads_referral_clinical_text``).
 - **Enrolments** (the file active, temporary and definitive exits): the roles holding
   ``enrolment.view``, for every person of the CRT.
 """
@@ -63,6 +64,38 @@ def can_view_enrolment(*, user, roles, enrolment: Enrolment) -> bool:
     return has_permission(roles, "enrolment.view")
 
 
+def reads_referral_clinical_text(*, user, roles, referral: Referral) -> bool:
+    """The reason of a request and the observations of its steps: whoever reads clinical text
+    about its person (``beneficiaries.access.reads_clinical_text_about``), or a health
+    professional who recorded one of its steps."""
+    from maillage.beneficiaries.access import reads_clinical_text_about
+    from maillage.core.roles import HEALTH_PROFESSIONALS
+
+    person = referral.beneficiary if referral.beneficiary_id else None
+    if reads_clinical_text_about(user=user, roles=roles, beneficiary=person):
+        return True
+    return bool(set(roles) & HEALTH_PROFESSIONALS
+                and referral.steps.filter(done_by=user).exists())
+
+
+#: The steps of the procedure only some of the roles holding ``admission.step`` record
+#: (SPEC §4.2: the medical evaluation is the coordinating doctor's, with the GP).
+STEP_RECORDERS = {AdmissionStep.Kind.MEDICAL_EVALUATION: frozenset({Role.DOCTOR})}
+
+
+def may_record_step(roles, kind: str) -> bool:
+    if not has_permission(roles, "admission.step"):
+        return False
+    allowed = STEP_RECORDERS.get(kind)
+    return allowed is None or bool(set(roles) & allowed)
+
+
+def step_refusal(kind: str) -> str:
+    """Why a role holding ``admission.step`` may not record this step."""
+    labels = ", ".join(Role(r).label.lower() for r in sorted(STEP_RECORDERS.get(kind, ())))
+    return f"L'étape « {AdmissionStep.Kind(kind).label} » est enregistrée par : {labels}."
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
     every = "toutes les demandes du CRT"
@@ -75,6 +108,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                                "ou que sa structure évalue (visite conjointe)")
     return [
         ("Demandes d'admission, liste d'attente, étapes, contrats", referrals),
+        ("Enregistrer l'évaluation médicale d'une admission",
+         {role: "toutes les demandes du CRT" for role in Role
+          if may_record_step({role}, AdmissionStep.Kind.MEDICAL_EVALUATION)}),
         ("File active, sorties temporaires et définitives",
          {role: "toutes les personnes du CRT" for role in Role
           if has_permission({role}, "enrolment.view")}),

@@ -42,6 +42,9 @@ def load(ctx: DemoContext) -> None:
         team = [m.user for m in Membership.objects.filter(
             crt=crt, roles__role__in=[Role.NURSE, Role.COORDINATOR, Role.DOCTOR])
             .select_related("user")]
+        # The medical evaluation is the coordinating doctor's (SPEC §4.2).
+        doctor = next((m.user for m in Membership.objects.filter(
+            crt=crt, roles__role=Role.DOCTOR).select_related("user")), None)
         stays = []
         for b in Beneficiary.objects.filter(crt=crt).order_by("pk"):
             admitted = b.current_gir_on or today - timedelta(days=60)
@@ -98,14 +101,24 @@ def load(ctx: DemoContext) -> None:
                     referral.refresh_from_db()
                     done_on = max(today - timedelta(days=rng.randint(0, 10)), decided.date())
                     ctx.clock(max(ctx.day_at(done_on), decided))
+                    actor = rng.choice(team)
+                    if kind == AdmissionStep.Kind.MEDICAL_EVALUATION and doctor is not None:
+                        actor = doctor
                     services.step_record(
-                        actor=rng.choice(team), referral=referral, kind=kind,
+                        actor=actor, referral=referral, kind=kind,
                         done_on=done_on,
                         outcome="favourable", gp_associated=kind == "medical_evaluation",
                         plan_summary="Passages d'aide-soignante matin et soir, téléassistance, "
                                      "astreinte de nuit, répit de l'aidante deux jours par mois."
                         if kind == "plan_drafted" else "",
                     )
+                referral.refresh_from_db()
+                due = services.steps_due(referral)
+                if (due and due[0] == AdmissionStep.Kind.MEDICAL_EVALUATION
+                        and doctor is not None and referral.next_step_owner != doctor):
+                    services.referral_set_next_step(
+                        actor=coordinator, referral=referral, version=referral.version,
+                        next_step=referral.next_step, next_step_owner=doctor)
             elif index == waiting:
                 services.referral_decide(
                     actor=coordinator, referral=referral, version=referral.version,

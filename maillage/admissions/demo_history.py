@@ -45,6 +45,9 @@ def load(ctx: DemoContext) -> None:
         team = [m.user for m in Membership.objects.filter(
             crt=crt, roles__role__in=[Role.NURSE, Role.DOCTOR]).select_related("user")
             .order_by("user__username")] or [coordinator]
+        # The medical evaluation is the coordinating doctor's (SPEC §4.2).
+        doctor = next((m.user for m in Membership.objects.filter(
+            crt=crt, roles__role=Role.DOCTOR).select_related("user")), None)
         orgs = list(Organization.objects.filter(crt=crt).order_by("name"))
         redirect_to = {k: o for o in orgs for k in [o.kind]}
         communes = list(Commune.objects.filter(crt=crt).order_by("name"))
@@ -116,7 +119,9 @@ def load(ctx: DemoContext) -> None:
                 for n, kind in enumerate(services.PROCEDURE):
                     done_on = decided_on + timedelta(
                         days=days * (n + 1) // (len(services.PROCEDURE) + 1))
-                    actor = rng.choice(team)
+                    actor = rng.choice(team)  # drawn for every step: the same draws
+                    if kind == AdmissionStep.Kind.MEDICAL_EVALUATION and doctor is not None:
+                        actor = doctor
                     agreement = {"agreed_by": "person", "agreement_method": "written"} \
                         if kind == "agreement" else {}
                     steps.append(AdmissionStep(**agreement,

@@ -272,7 +272,6 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
                                               "invalid": "Date invalide (jj/mm/aaaa)."})
     outcome = forms.ChoiceField(label="Avis", choices=AdmissionStep.Outcome.choices,
                                 widget=forms.RadioSelect,
-                                initial=AdmissionStep.Outcome.FAVOURABLE,
                                 error_messages={"required": "Indiquez l'avis."})
     joint_organizations = forms.ModelMultipleChoiceField(
         label="Visite conjointe avec", queryset=Organization.objects.none(),

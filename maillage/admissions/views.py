@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from maillage.beneficiaries.access import reads_clinical_text
+from maillage.beneficiaries.access import reads_clinical_text_about
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log, client_ip
 from maillage.core.downloads import file_download
@@ -187,8 +188,11 @@ def _checklist_context(request, referral, flash: str = "") -> dict:
         "possible_files": services.possible_files(referral),
         "can_review": has_permission(request.roles, "referral.review"),
         "can_step": has_permission(request.roles, "admission.step"),
+        "step_kinds": {k for k in AdmissionStep.Kind.values
+                       if access.may_record_step(request.roles, k)},
         # The reason of the request and the observations of the steps are clinical free text.
-        "clinical_text": reads_clinical_text(request.roles),
+        "clinical_text": access.reads_referral_clinical_text(
+            user=request.user, roles=request.roles, referral=referral),
         "flash": flash,
     }
 
@@ -321,8 +325,10 @@ def _inline_form(request, referral, form, save, *, key: str, action: str, title:
 @require_http_methods(["GET", "POST"])
 def step_add(request: HttpRequest, public_id) -> HttpResponse:
     referral = _referral(request, public_id)
-    due = services.steps_due(referral)
     kind = request.POST.get("kind") if request.method == "POST" else request.GET.get("etape")
+    if kind in AdmissionStep.Kind.values and not access.may_record_step(request.roles, kind):
+        raise PermissionDenied(access.step_refusal(kind))
+    due = [k for k in services.steps_due(referral) if access.may_record_step(request.roles, k)]
     plan_version = services.latest_care_plan_version(referral) \
         if kind == AdmissionStep.Kind.PLAN_DRAFTED else None
     form = StepForm(request.POST or None, crt=request.crt, due=due, kind=kind,
@@ -513,7 +519,8 @@ def enrolment_detail(request: HttpRequest, public_id) -> HttpResponse:
         "history": selectors.other_stays(enrolment=enrolment),
         "can_manage": has_permission(request.roles, "enrolment.manage"),
         # Reasons of hospitalisations and the doctor's exit opinion are clinical free text.
-        "clinical_text": reads_clinical_text(request.roles),
+        "clinical_text": reads_clinical_text_about(
+            user=request.user, roles=request.roles, beneficiary=enrolment.beneficiary),
         "months": selectors.forfait_months_of(enrolment=enrolment, year=timezone.localdate().year),
         "today_iso": timezone.localdate().isoformat(),
         "can_view_meeting": enrolment.admission_meeting is not None and can_view_meeting(

@@ -19,9 +19,12 @@ The rules, by role (a user holding several roles gets the union):
 
 - the CRT staff (direction, coordination, secretariat, health professionals) see every person of
   their CRT: identity and planning;
-- the liaison notebook and alerts are read by the coordination and the CRT's health
-  professionals, not by the direction (counts and plans, no clinical free text) nor the
-  secretariat (administrative data only);
+- the liaison notebook, alerts and team conversation: of every person of the CRT for the
+  coordination (IDEC, médecin coordonnateur) and the nurses, who answer the 24/7 on-call
+  service for anyone; of the people of their care team for the other health professionals
+  (care aides, psychologists, occupational therapists: a note « Cercle de soins » is not read
+  by those of the CRT who do not follow the person); never by the direction (counts and plans,
+  no clinical free text) nor the secretariat (administrative data only);
 - the activity leader sees only the people they accompany (current member of the care team),
   and not at all when the person objected to sharing within the care team; nothing clinical;
 - health data: health professionals who are current members of the person's care team;
@@ -58,19 +61,36 @@ FACES = ("identity", "planning", "liaison", "health", "key_box")
 WHOLE_CRT_ROLES = frozenset({
     Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF, *HEALTH_PROFESSIONALS,
 })
-#: CRT roles that read the liaison notebook and alerts of every person of the CRT.
-LIAISON_ROLES = frozenset({Role.COORDINATOR, *HEALTH_PROFESSIONALS})
+#: CRT roles that read the liaison notebook and alerts of every person of the CRT: the
+#: coordination and the nurses of the on-call service. The other health professionals read
+#: those of the people of their care team (``LIAISON_TEAM_ROLES``).
+LIAISON_ROLES = frozenset({Role.COORDINATOR, Role.DOCTOR, Role.NURSE})
+LIAISON_TEAM_ROLES = HEALTH_PROFESSIONALS - LIAISON_ROLES
 #: Roles that read clinical free text outside the medical section (the reason of a referral,
-#: observations of admission steps, the reason of a hospitalisation): the coordination and the
-#: health professionals — not the direction, the secretariat or the activity leader.
-CLINICAL_TEXT_ROLES = frozenset({Role.COORDINATOR, *HEALTH_PROFESSIONALS})
+#: observations of admission steps, the reason of a hospitalisation) for every person of the
+#: CRT: the coordination and the nurses. The other health professionals read it for the people
+#: of their care team (``reads_clinical_text_about``); the direction, the secretariat and the
+#: activity leader never.
+CLINICAL_TEXT_ROLES = frozenset({Role.COORDINATOR, Role.DOCTOR, Role.NURSE})
 
 _NONE = Q(pk__in=[])
 _ALL = Q()
 
 
 def reads_clinical_text(roles) -> bool:
+    """Whether these roles read clinical free text about every person of the CRT."""
     return bool(set(roles) & CLINICAL_TEXT_ROLES)
+
+
+def reads_clinical_text_about(*, user, roles, beneficiary) -> bool:
+    """Clinical free text about one person (``beneficiary`` may be None: a request without a
+    file yet): ``CLINICAL_TEXT_ROLES``, or a health professional of the person's care team."""
+    from maillage.core.permissions import is_in_care_team
+
+    if reads_clinical_text(roles):
+        return True
+    return bool(beneficiary is not None and set(roles) & HEALTH_PROFESSIONALS
+                and is_in_care_team(user, beneficiary))
 
 
 def _in_care_team(user, *, visits_home: bool = False) -> Exists:
@@ -78,6 +98,12 @@ def _in_care_team(user, *, visits_home: bool = False) -> Exists:
     if visits_home:
         members = members.filter(visits_home=True)
     return Exists(members)
+
+
+def in_care_team_q(user) -> Q:
+    """The people whose care team ``user`` is a current member of, as a condition on
+    ``Beneficiary`` (the one definition of « team member », for the other apps' policies)."""
+    return Q(_in_care_team(user))
 
 
 def _active_consents(kind: str, **flags) -> QuerySet:
@@ -129,6 +155,8 @@ def _rules(*, crt, user, roles) -> dict[str, Q]:
         grant("planning", _ALL)
     if roles & LIAISON_ROLES:
         grant("liaison", _ALL)
+    if roles & LIAISON_TEAM_ROLES:
+        grant("liaison", Q(_in_care_team(user)))
     if Role.ACTIVITY_LEADER in roles:
         accompanied = Q(_in_care_team(user)) & ~Q(_objected())
         for face in ("identity", "planning", "liaison"):
@@ -270,7 +298,9 @@ def file_access(*, user, roles, beneficiary: Beneficiary) -> FileAccess:
     return FileAccess(
         **values,
         manage=staff and values["identity"] and has_permission(roles, "beneficiary.manage"),
-        clinical_text=values["identity"] and reads_clinical_text(roles),
+        clinical_text=values["identity"] and (
+            reads_clinical_text(roles)
+            or bool(set(roles) & HEALTH_PROFESSIONALS and values["health"])),
         care_team=values["identity"] and has_permission(roles, "care_team.manage"),
     )
 
@@ -337,6 +367,8 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                 cells[role] = everyone
             elif face == "liaison" and role in LIAISON_ROLES:
                 cells[role] = everyone
+            elif face == "liaison" and role in LIAISON_TEAM_ROLES:
+                cells[role] = team
             elif face == "health" and role in HEALTH_PROFESSIONALS:
                 cells[role] = team
             elif face in ("identity", "planning", "liaison") and role == Role.ACTIVITY_LEADER:
@@ -360,7 +392,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
         ("Code de la boîte à clés", row("key_box")),
         ("Texte clinique hors volet médical (motif d'une demande, observations d'admission, "
          "motif d'une hospitalisation)",
-         {role: everyone for role in CLINICAL_TEXT_ROLES}),
+         {role: everyone if role in CLINICAL_TEXT_ROLES else
+          team + " ; pour une demande, s'il ou elle a réalisé une de ses étapes"
+          for role in CLINICAL_TEXT_ROLES | HEALTH_PROFESSIONALS}),
         ("Composer le cercle de soins (jamais soi-même)", {
             role: everyone for role in Role
             if has_permission({role}, "care_team.manage")}),

@@ -90,6 +90,34 @@ def care_plans_visible(*, crt, user, roles) -> QuerySet[CarePlanVersion]:
         planning_visible_beneficiaries(crt=crt, user=user, roles=roles)))
 
 
+#: Who writes the personalised plan of every person of the CRT: the coordination (direction,
+#: IDEC, médecin coordonnateur). The other roles holding ``plan.edit`` (nurses, psychologists,
+#: occupational therapists) write the plans of the people of their care team.
+PLAN_COORDINATION = frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR})
+
+
+def plans_editable(*, crt, user, roles) -> QuerySet:
+    """The people whose plan this user may write (drafts, validation, goals, basket): within
+    what they may see of the plan (the planning face)."""
+    from maillage.beneficiaries.access import in_care_team_q, planning_visible_beneficiaries
+
+    visible = planning_visible_beneficiaries(crt=crt, user=user, roles=roles)
+    if not has_permission(roles, "plan.edit"):
+        return visible.none()
+    if set(roles) & PLAN_COORDINATION:
+        return visible
+    return visible.filter(in_care_team_q(user))
+
+
+def can_edit_plan(*, user, roles, beneficiary, access) -> bool:
+    """``plans_editable`` for one person whose file access (``file_for_request``) is known."""
+    from maillage.core.permissions import is_in_care_team
+
+    if not (access.planning and has_permission(roles, "plan.edit")):
+        return False
+    return bool(set(roles) & PLAN_COORDINATION) or is_in_care_team(user, beneficiary)
+
+
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rule above as a row for the "Access and audit" page (``maillage access_doc``)."""
     rows = {}
@@ -107,5 +135,11 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                                    "les demande et les annule")
         elif has_permission({role}, "prescription.view"):
             prescriptions[role] = "celles des personnes dont il ou elle est du cercle de soins"
+    plans = {}
+    for role in Role:
+        if has_permission({role}, "plan.edit"):
+            plans[role] = ("toutes les personnes du CRT" if role in PLAN_COORDINATION
+                           else "les personnes de son cercle de soins")
     return [("Actes de télésanté des personnes âgées du territoire (volet 1)", rows),
+            ("Rédiger et valider le plan personnalisé", plans),
             ("Demandes de prescription au médecin traitant (MSSanté)", prescriptions)]

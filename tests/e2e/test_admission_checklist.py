@@ -89,7 +89,8 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     p.check_accessibility()
 
     # The home visit with the keyboard only: Tab from the file link to the step's button,
-    # Enter opens its form in place with the date focused, Tab to the button, Enter.
+    # Enter opens its form in place with the date focused, Tab to the opinion (none chosen in
+    # advance), Space, Tab to the button, Enter.
     page.locator("#etape-file a").first.focus()
     now = tab_to(page, "Enregistrer : Visite à domicile d'évaluation")
     assert now["ring"], "the focused step has no visible focus"
@@ -102,6 +103,14 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     expect(form.get_by_text("Visite conjointe avec")).to_be_visible()
     expect(form.locator("[name=plan_summary]")).to_have_count(0)
     p.check_accessibility()
+    expect(form.locator("input[name=outcome]:checked")).to_have_count(0)
+    for _ in range(6):  # the date's day, month and year, then the first opinion
+        page.keyboard.press("Tab")
+        if focused(page)["id"] == "id_home_visit_outcome_0":
+            break
+    expect(page.locator("#id_home_visit_outcome_0")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(page.locator("#id_home_visit_outcome_0")).to_be_checked()
     now = tab_to(page, "Enregistrer l'étape")
     assert now["ring"]
     page.keyboard.press("Enter")
@@ -122,11 +131,27 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
         page.locator(f"#form-{item}").get_by_role("button", name=button).click()
         expect(page.locator("#admission [role=status]")).to_have_text(message, timeout=timeout)
 
-    # Medical evaluation with the GP, then the commission.
-    open_step("medical_evaluation", "Enregistrer : Évaluation médicale")
-    page.locator("#id_medical_evaluation_gp_associated").check()
-    save("medical_evaluation", "Étape enregistrée : Évaluation médicale.")
+    # The medical evaluation is the coordinating doctor's (SPEC §4.2): the coordinator is
+    # offered no form; the doctor records it (in their own session), the page is reloaded.
+    expect(page.locator("#etape-medical_evaluation")).to_contain_text(
+        "Enregistrée par le médecin coordonnateur.")
+    expect(page.locator("#etape-medical_evaluation").get_by_role("link")).to_have_count(0)
+    doctor = open_page()
+    log_in(doctor, "doctor")
+    doctor.page.goto(page.url)
+    doctor.page.emulate_media(reduced_motion="reduce")
+    doctor.page.locator("#etape-medical_evaluation").get_by_role(
+        "link", name="Enregistrer : Évaluation médicale").click()
+    doctor.page.locator("#form-medical_evaluation").get_by_label("Favorable", exact=True).check()
+    doctor.page.locator("#id_medical_evaluation_gp_associated").check()
+    doctor.page.locator("#form-medical_evaluation").get_by_role(
+        "button", name="Enregistrer l'étape").click()
+    expect(doctor.page.locator("#admission [role=status]")).to_have_text(
+        "Étape enregistrée : Évaluation médicale.")
+    page.reload()
+    expect(page.locator("#etape-medical_evaluation")).to_contain_text("Fait le")
     open_step("team_opinion", "Enregistrer : Avis de l'équipe / commission d'admission")
+    page.locator("#form-team_opinion").get_by_label("Favorable", exact=True).check()
     save("team_opinion", "Étape enregistrée : Avis de l'équipe / commission d'admission.")
 
     # No contract before the plan: the step says why, it has no button.
@@ -188,7 +213,8 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
     expect(page.get_by_text("En liste d'attente")).to_have_count(0)
     p.check_accessibility()
 
-    # Waiting list, checklist, the file's identity form, the checklist again: 4 screens.
+    # Waiting list, checklist, the file's identity form, the checklist again, its reload after
+    # the doctor's step: 5 screens.
     assert len(screens) <= 5, screens
     enrolment = Enrolment.objects.get(referral=referral)
     assert enrolment.capacity_justification.startswith("Retour d'hospitalisation")

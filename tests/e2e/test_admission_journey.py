@@ -22,6 +22,9 @@ def step(p, kind: str, **fields):
     expect(form).to_be_visible()
     p.check_accessibility()
     page.locator(f"#id_{kind}_done_on").fill(timezone.localdate().isoformat())
+    outcome = form.locator("input[name=outcome][value=favourable]")
+    if outcome.count():  # no opinion is chosen in advance
+        outcome.check()
     for selector, value in fields.items():
         if value is True:
             page.locator(selector).check()

@@ -164,7 +164,15 @@ class TestChecklistPage:
         assert "Dossier de la personne (ouvert ou relié) Fait LEMAIRE Odette" in page
         assert f"Visite à domicile d'évaluation Fait le {TODAY:%d/%m/%Y} par " \
                f"{users['nurse'].get_full_name()} — avis : favorable" in page
+        # The medical evaluation is the coordinating doctor's (SPEC §4.2).
+        assert ("Évaluation médicale À faire Enregistrée par le médecin coordonnateur."
+                in page)
+        assert "Enregistrer : Évaluation médicale" not in page
+        client.force_login(users["doctor"])
+        page = visible_text(client.get(url("referral_detail", waiting)))
         assert "Évaluation médicale À faire Enregistrer : Évaluation médicale" in page
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(url("referral_detail", waiting)))
         assert "Contrat d'accompagnement (généré puis signé) Bloqué Le plan " \
                "d'accompagnement n'existe pas encore" in page
         assert "Décision d'admission Bloqué L'accord de la personne ou de son représentant " \
@@ -225,7 +233,7 @@ class TestChecklistPage:
         stale = waiting.version
         do(users["nurse"], waiting, "home_visit")
         response = client.post(url("step_add", waiting), {
-            "kind": "medical_evaluation", "done_on": TODAY.isoformat(),
+            "kind": "team_opinion", "done_on": TODAY.isoformat(),
             "outcome": "favourable", "version": stale}, **HX)
         assert response.status_code == 409
         assert "modifiée par quelqu'un d'autre" in visible_text(response)

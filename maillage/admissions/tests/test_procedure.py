@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from maillage.admissions.forfait import forfait_months_refresh
 from maillage.admissions.models import AdmissionStep, Contract, Enrolment, Suspension
 from maillage.beneficiaries.models import Beneficiary, Document
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent
+from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, join_care_team
 from maillage.core.models import AuditEvent
 from maillage.core.tests.helpers import table_text, visible_text
 from maillage.territory.tests.factories import CommuneFactory, OrganizationFactory
@@ -83,6 +83,61 @@ class TestSteps:
         client.force_login(users["care_aide"])
         assert record(client, waiting, "home_visit").status_code == 403
 
+    @pytest.mark.parametrize("role", ["occupational_therapist", "psychologist", "nurse",
+                                      "coordinator"])
+    def test_the_medical_evaluation_is_the_doctors(self, client, users, waiting, role):
+        """SPEC §4.2: the medical evaluation by the coordinating doctor, with the GP."""
+        client.force_login(users[role])
+        response = record(client, waiting, "medical_evaluation", notes="Vu à domicile.")
+        assert response.status_code == 403
+        assert ("L'étape « Évaluation médicale » est enregistrée par : médecin coordonnateur."
+                in visible_text(response))
+        # Nor is it offered among the steps to choose from.
+        chooser = visible_text(client.get(referral_url("step_add", waiting)))
+        assert "Visite à domicile d'évaluation" in chooser
+        assert "Évaluation médicale" not in chooser
+        assert not AdmissionStep.objects.exists()
+
+    def test_no_opinion_is_chosen_in_advance(self, client, users, waiting):
+        client.force_login(users["doctor"])
+        form = client.get(referral_url("step_add", waiting) + "?etape=medical_evaluation")
+        assert form.status_code == 200
+        assert "checked" not in form.content.decode()
+        response = client.post(referral_url("step_add", waiting), {
+            "kind": "medical_evaluation", "done_on": TODAY.isoformat(),
+            "notes": "MMS 18/30."})
+        assert response.status_code == 400
+        assert "Indiquez l'avis." in visible_text(response)
+        assert not AdmissionStep.objects.exists()
+        assert record(client, waiting, "medical_evaluation").status_code == 302
+        step = AdmissionStep.objects.get()
+        assert (step.kind, step.done_by) == ("medical_evaluation", users["doctor"])
+
+    def test_clinical_text_for_the_coordination_nurses_and_those_involved(
+            self, client, users, waiting):
+        waiting.reason = "Chutes répétées, MMS 18/30."
+        waiting.save()
+        for role in ("coordinator", "doctor", "nurse"):
+            client.force_login(users[role])
+            assert "Chutes répétées" in visible_text(
+                client.get(referral_url("referral_detail", waiting)))
+        client.force_login(users["psychologist"])
+        page = visible_text(client.get(referral_url("referral_detail", waiting)))
+        assert "Chutes répétées" not in page
+        assert "réservé à la coordination, aux infirmiers et au cercle de soins" in page
+        # Once they took part in the admission (a step recorded), they read it.
+        assert record(client, waiting, "home_visit", notes="Escaliers raides.").status_code \
+            == 302
+        page = visible_text(client.get(referral_url("referral_detail", waiting)))
+        assert "Chutes répétées" in page and "Escaliers raides." in page
+        # A care aide of the person's care team reads it too; another does not.
+        client.force_login(users["care_aide"])
+        page = visible_text(client.get(referral_url("referral_detail", waiting)))
+        assert "Chutes répétées" not in page and "Escaliers raides." not in page
+        join_care_team(waiting.beneficiary, users["care_aide"])
+        page = visible_text(client.get(referral_url("referral_detail", waiting)))
+        assert "Chutes répétées" in page and "Escaliers raides." in page
+
 
 class TestContract:
     def test_pdf_is_generated_and_reopens(self, client, users, waiting):
@@ -137,8 +192,11 @@ class TestDecision:
         response = self.admit(client, waiting, referent=users["nurse"].public_id)
         assert response.status_code == 400
         assert "Étapes restant à réaliser avant la décision" in visible_text(response)
-        for kind in ("home_visit", "medical_evaluation", "team_opinion"):
-            record(client, waiting, kind)
+        record(client, waiting, "home_visit")
+        client.force_login(users["doctor"])  # the coordinating doctor's step (SPEC §4.2)
+        assert record(client, waiting, "medical_evaluation").status_code == 302
+        client.force_login(users["coordinator"])
+        record(client, waiting, "team_opinion")
         plan(client, waiting)
         client.post(referral_url("contract_generate", waiting), {})
         record(client, waiting, "contract_signed")

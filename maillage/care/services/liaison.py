@@ -33,6 +33,17 @@ def check_care_team_writer(*, actor, roles, beneficiary, access, refusal: str) -
         raise DomainError(refusal)
 
 
+def may_write_about(*, actor, roles, beneficiary, access) -> bool:
+    """Whether ``check_care_team_writer`` lets ``actor`` write about this person: a form is
+    offered only then (a post still gets the service's reason)."""
+    try:
+        check_care_team_writer(actor=actor, roles=roles, beneficiary=beneficiary,
+                               access=access, refusal="")
+    except DomainError:
+        return False
+    return True
+
+
 @transaction.atomic
 def note_add(*, actor, roles, beneficiary: Beneficiary, access, category: str,
              visibility: str, text: str) -> LiaisonNote:

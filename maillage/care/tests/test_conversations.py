@@ -82,7 +82,11 @@ class TestPosting:
 
     def test_outside_the_care_team_cannot_write(self, client, users, crt_a):
         other = shared_file(crt_a)
+        # A care aide outside the care team does not even read it; a nurse (on-call service)
+        # reads but does not write.
         client.force_login(users["care_aide"])
+        assert client.get(team(other)).status_code == 403
+        client.force_login(users["nurse"])
         page = visible_text(client.get(team(other)))
         assert "Envoyer" not in page and "Seuls les membres du cercle de soins et la " \
             "coordination écrivent" in page

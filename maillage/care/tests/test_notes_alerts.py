@@ -4,7 +4,13 @@ acknowledge, resolve)."""
 import pytest
 from django.urls import reverse
 
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, shared_file
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    consent,
+    join_care_team,
+    shared_file,
+)
+from maillage.care import services
 from maillage.care.models import Alert, LiaisonNote
 from maillage.core.models import Notification
 from maillage.core.tests.helpers import visible_text
@@ -31,6 +37,29 @@ class TestNotes:
         assert "nouvelle" not in again  # read marks are per reader
         assert note.reads.count() == 2
 
+    @pytest.mark.parametrize("role", ["psychologist", "occupational_therapist", "care_aide"])
+    def test_a_care_team_note_stays_in_the_care_team(self, client, users, crt_a, role):
+        """« Cercle de soins »: not read by the care aides, psychologists and occupational
+        therapists of the CRT who do not follow the person (the coordination and the on-call
+        nurses read every person's notebook)."""
+        b = shared_file(crt_a, users["care_aide"] if role != "care_aide" else None)
+        LiaisonNote.objects.create(crt=crt_a, beneficiary=b, author=users["coordinator"],
+                                   text="Chute dans la salle de bains, TA 150/90.",
+                                   visibility="team", category="fall")
+        services.alert_raise(actor=users["coordinator"], beneficiary=b, kind="fall",
+                             severity="high", description="Chute dans la salle de bains.")
+        client.force_login(users[role])
+        assert client.get(url("notes", b)).status_code == 403
+        assert client.get(url("alerts", b)).status_code == 403
+        assert b.display_name not in visible_text(client.get(reverse("care:open_alerts")))
+        join_care_team(b, users[role])
+        assert "Chute dans la salle de bains, TA 150/90." in visible_text(
+            client.get(url("notes", b)))
+        assert b.display_name in visible_text(client.get(reverse("care:open_alerts")))
+        for reader in ("coordinator", "doctor", "nurse"):
+            client.force_login(users[reader])
+            assert "Chute dans la salle de bains" in visible_text(client.get(url("notes", b)))
+
     def test_health_only_notes(self, client, users, crt_a):
         b = shared_file(crt_a, users["nurse"])
         client.force_login(users["nurse"])
@@ -46,7 +75,13 @@ class TestNotes:
 
     def test_outside_the_care_team_cannot_write(self, client, users, crt_a):
         b = shared_file(crt_a)
-        client.force_login(users["care_aide"])
+        client.force_login(users["care_aide"])  # outside the care team: does not even read
+        assert client.post(url("notes", b), {"text": "x", "category": "general",
+                                             "visibility": "team"}).status_code == 403
+        client.force_login(users["nurse"])  # reads (on-call service), is offered no form
+        page = visible_text(client.get(url("notes", b)))
+        assert "Seuls les membres du cercle de soins et la coordination écrivent" in page
+        assert "Enregistrer la transmission" not in page
         response = client.post(url("notes", b), {"text": "x", "category": "general",
                                                   "visibility": "team"})
         assert response.status_code == 400

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from maillage.beneficiaries.models import TimelineEvent
-from maillage.beneficiaries.tests.factories import shared_file
+from maillage.beneficiaries.tests.factories import join_care_team, shared_file
 from maillage.care import selectors, services
 from maillage.care.models import Alert, CarePlanVersion, Goal, GoalStatusChange
 from maillage.care.services.plans import add_months
@@ -156,7 +156,12 @@ class TestGoalStatus:
     def test_roles_and_tenancy(self, client, users, validated, b, user_b):
         goal = validated.goals.get()
         form_url = url("goal_status", b, number=1, item_id=goal.public_id)
+        client.force_login(users["doctor"])  # the coordination: every person's plan
+        assert client.get(form_url).status_code == 200
+        # A nurse writes the plans of the people she follows only.
         client.force_login(users["nurse"])
+        assert client.get(form_url).status_code == 403
+        join_care_team(b, users["nurse"])
         assert client.get(form_url).status_code == 200
         client.force_login(users["care_aide"])
         assert client.get(form_url).status_code == 403

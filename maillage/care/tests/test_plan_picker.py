@@ -48,7 +48,7 @@ def test_plan_page_lists_nobody_until_a_name_is_typed(client, users, b, many):
 
 def test_endpoint_allowed_bounded_forbidden_and_other_crt(client, users, b, many, user_b,
                                                           crt_b):
-    client.force_login(users["nurse"])  # plan.edit
+    client.force_login(users["coordinator"])  # plan.edit, every person's plan
     response = client.get(url("plan_pick", b), {"champ": "staff", "staff_q": "kervellazq"})
     assert response.status_code == 200
     assert response.content.decode().count('name="staff"') == PICKER_LIMIT + 1

@@ -45,12 +45,8 @@ def _thread(request, public_id, kind: str):
 def _writer(request, b, access) -> bool:
     """Whether the object rules let this user write here (the form is not offered otherwise;
     a post still gets the service's reason)."""
-    try:
-        services.check_care_team_writer(actor=request.user, roles=request.roles,
-                                        beneficiary=b, access=access, refusal="")
-    except DomainError:
-        return False
-    return True
+    return services.may_write_about(actor=request.user, roles=request.roles, beneficiary=b,
+                                    access=access)
 
 
 def _thread_url(b, kind: str) -> str:

@@ -64,7 +64,10 @@ def notes(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "care/notes.html", {
         "b": b, "page": page, "notes": shown, "form": form, "category": category,
         "unread": unread, "categories": LiaisonNote.Category.choices,
-        "can_write": has_permission(request.roles, "notes.write"),
+        "can_write": has_permission(request.roles, "notes.write") and (
+            request.method == "POST" or services.may_write_about(
+                actor=request.user, roles=request.roles, beneficiary=b, access=access)),
+        "may_write_role": has_permission(request.roles, "notes.write"),
     }, status=status)
 
 

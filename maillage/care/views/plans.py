@@ -18,6 +18,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from .. import selectors, services
+from ..access import can_edit_plan
 from ..forms import (
     ActionForm,
     BasketForm,
@@ -103,10 +104,17 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
         "page": page, "today": timezone.localdate()})
 
 
-def _plan_file(request, public_id):
+def _plan_file(request, public_id, *, edit: bool = False):
+    """The person whose plan is shown; ``b.may_edit_plan`` says whether this user writes it
+    (``access.can_edit_plan``), required when ``edit``."""
     b, access = file_for_request(request, public_id)
     if not access.planning:
         raise PermissionDenied("Le consentement de la personne ne couvre pas son plan.")
+    b.may_edit_plan = can_edit_plan(user=request.user, roles=request.roles, beneficiary=b,
+                                    access=access)
+    if edit and not b.may_edit_plan:
+        raise PermissionDenied("Seuls la coordination et les membres du cercle de soins de la "
+                               "personne rédigent son plan.")
     return b
 
 
@@ -121,7 +129,7 @@ def plan_pick(request: HttpRequest, public_id) -> HttpResponse:
     20): the team members and the directory's professionals."""
     from maillage.core.pickers import picker_response
 
-    _plan_file(request, public_id)  # another CRT's person: 404
+    _plan_file(request, public_id, edit=True)  # another CRT's person: 404
     return picker_response(request, ActionForm(crt=request.crt), default="staff")
 
 
@@ -142,7 +150,7 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "care/plan.html", {
         "b": b, "versions": versions, "current": current, "draft": draft,
         "basket": selectors.basket(beneficiary=b),
-        "can_edit": has_permission(request.roles, "plan.edit"),
+        "can_edit": b.may_edit_plan,
     })
 
 
@@ -151,11 +159,11 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
 def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
     b = _plan_file(request, public_id)
     version = selectors.version_with_items(beneficiary=b, number=number)
-    can_edit = has_permission(request.roles, "plan.edit") and not version.is_validated
+    can_edit = b.may_edit_plan and not version.is_validated
     audit_log(actor=request.user, action="care_plan.viewed", obj=version, beneficiary=b)
     in_force = version.is_validated and _in_force(version)
     context = {"b": b, "version": version, "can_edit": can_edit, "in_force": in_force,
-               "can_change_goals": in_force and has_permission(request.roles, "plan.edit"),
+               "can_change_goals": in_force and b.may_edit_plan,
                "can_plan_visits": version.is_validated
                and has_permission(request.roles, "visit.plan"),
                "can_mssante": has_permission(request.roles, "mssante.send")}
@@ -176,7 +184,7 @@ def _in_force(version) -> bool:
 @require_http_methods(["GET", "POST"])
 def goal_status(request: HttpRequest, public_id, number: int, item_id) -> HttpResponse:
     """Change a goal's status in the plan in force (date, comment), without a new version."""
-    b = _plan_file(request, public_id)
+    b = _plan_file(request, public_id, edit=True)
     version = selectors.version_with_items(beneficiary=b, number=number)
     goal = get_for_crt(Goal.objects.filter(version=version), request.crt, item_id)
     form = GoalStatusForm(request.POST or None, goal=goal)
@@ -217,14 +225,14 @@ def plan_review(request: HttpRequest, public_id, number: int) -> HttpResponse:
     return render(request, "care/plan_review.html", {
         "b": b, "version": version, "review": review, "draft": draft,
         "in_force": _in_force(version),
-        "can_edit": has_permission(request.roles, "plan.edit"),
+        "can_edit": b.may_edit_plan,
     })
 
 
 @require("plan.edit")
 @require_POST
 def plan_start(request: HttpRequest, public_id) -> HttpResponse:
-    b = _plan_file(request, public_id)
+    b = _plan_file(request, public_id, edit=True)
     try:
         draft = services.careplan_new_version(actor=request.user, beneficiary=b)
     except DomainError as error:
@@ -234,8 +242,8 @@ def plan_start(request: HttpRequest, public_id) -> HttpResponse:
     return redirect(_plan_url(b, draft.number))
 
 
-def _draft(request, public_id, number):
-    b = _plan_file(request, public_id)
+def _draft(request, public_id, number, *, edit: bool = False):
+    b = _plan_file(request, public_id, edit=edit)
     version = selectors.version_with_items(beneficiary=b, number=number)
     return b, version
 
@@ -243,7 +251,7 @@ def _draft(request, public_id, number):
 @require("plan.edit")
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, public_id, number: int) -> HttpResponse:
-    b, version = _draft(request, public_id, number)
+    b, version = _draft(request, public_id, number, edit=True)
     form = PlanTextForm(request.POST or None, instance=version, crt=request.crt)
 
     def save(data):
@@ -267,7 +275,7 @@ ITEM_MODELS = {"probleme": Problem, "objectif": Goal, "action": PlannedAction}
 @require("plan.edit")
 @require_POST
 def plan_add_item(request: HttpRequest, public_id, number: int, kind: str) -> HttpResponse:
-    b, version = _draft(request, public_id, number)
+    b, version = _draft(request, public_id, number, edit=True)
     if kind not in ITEM_FORMS:
         raise Http404("Élément inconnu.")
     form_class = ITEM_FORMS[kind]
@@ -306,7 +314,7 @@ def plan_add_item(request: HttpRequest, public_id, number: int, kind: str) -> Ht
 @require_POST
 def plan_remove_item(request: HttpRequest, public_id, number: int, kind: str,
                      item_id) -> HttpResponse:
-    b, version = _draft(request, public_id, number)
+    b, version = _draft(request, public_id, number, edit=True)
     if kind not in ITEM_MODELS:
         raise Http404("Élément inconnu.")
     item = get_for_crt(ITEM_MODELS[kind].objects.filter(version=version), request.crt, item_id)
@@ -320,7 +328,7 @@ def plan_remove_item(request: HttpRequest, public_id, number: int, kind: str,
 @require("plan.edit")
 @require_POST
 def plan_validate(request: HttpRequest, public_id, number: int) -> HttpResponse:
-    b, version = _draft(request, public_id, number)
+    b, version = _draft(request, public_id, number, edit=True)
     try:
         services.careplan_validate(actor=request.user, version=version,
                                    row_version=int(request.POST.get("version") or 0))
@@ -371,7 +379,7 @@ def plan_pdf(request: HttpRequest, public_id, number: int) -> HttpResponse:
 @require("plan.edit")
 @require_http_methods(["GET", "POST"])
 def basket_add(request: HttpRequest, public_id) -> HttpResponse:
-    b = _plan_file(request, public_id)
+    b = _plan_file(request, public_id, edit=True)
 
     def save(data):
         return services.basket_add(actor=request.user, beneficiary=b, service=data["service"],
@@ -390,7 +398,7 @@ def basket_add(request: HttpRequest, public_id) -> HttpResponse:
 @require("plan.edit")
 @require_http_methods(["GET", "POST"])
 def basket_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
-    b = _plan_file(request, public_id)
+    b = _plan_file(request, public_id, edit=True)
     item = get_for_crt(BasketItem.objects.filter(beneficiary=b).select_related("service"),
                        request.crt, item_id)
 

@@ -64,6 +64,20 @@ def test_referrals_and_admissions_spread_over_fourteen_months(demo, db):
     assert not Referral.objects.filter(created_at__gt=now).exists()
 
 
+def test_the_medical_evaluations_are_the_doctors(demo, db):
+    """SPEC §4.2: recorded by the coordinating doctor, who is also who the waiting list says
+    does that step next."""
+    from maillage.admissions.models import AdmissionStep
+    from maillage.core.roles import Role
+
+    steps = AdmissionStep.objects.filter(kind=AdmissionStep.Kind.MEDICAL_EVALUATION)
+    assert steps.exists()
+    assert not steps.exclude(done_by__memberships__roles__role=Role.DOCTOR).exists()
+    waiting = Referral.objects.filter(status="waiting", next_step="Évaluation médicale")
+    assert waiting.exists()
+    assert not waiting.exclude(next_step_owner__memberships__roles__role=Role.DOCTOR).exists()
+
+
 def test_visits_done_and_missed_in_past_months(demo, db):
     past = Visit.objects.filter(crt__name="CRT Anjou Bleu")
     done = past.filter(status="done")
