@@ -10,6 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from maillage.core.errors import FileRefusedError
+from maillage.core.validators import PLAUSIBLE_YEARS
+
+from .models import MONEY
 
 COLUMNS = (
     "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -18,6 +21,9 @@ COLUMNS = (
 )
 #: Errors listed before the file is refused (the rest summed up).
 MAX_ERRORS = 20
+#: The largest amount an expense holds (``MONEY``: 12 digits, 2 of them decimals); larger ones
+#: could not be stored or read back, nor summed.
+MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
 _AMOUNT = re.compile(r"^-?\d+(?:[,.]\d{1,2})?$")
 _DATE = re.compile(r"^\d{8}$")
 
@@ -109,6 +115,9 @@ def parse(content: bytes) -> list[FecLine]:
         if entry_date is None:
             problems.append(f"date d'écriture « {v['EcritureDate'][:20]} » invalide "
                             "(format AAAAMMJJ attendu).")
+        elif not PLAUSIBLE_YEARS[0] <= entry_date.year <= PLAUSIBLE_YEARS[1]:
+            problems.append(f"date d'écriture « {v['EcritureDate']} » hors limites (année "
+                            f"entre {PLAUSIBLE_YEARS[0]} et {PLAUSIBLE_YEARS[1]} attendue).")
         for column, name in (("PieceDate", "date de pièce"), ("ValidDate", "date de "
                                                                           "validation")):
             if v[column] and _date(v[column]) is None:
@@ -124,6 +133,14 @@ def parse(content: bytes) -> list[FecLine]:
         if credit is None:
             problems.append(f"montant au crédit « {v['Credit'][:20]} » invalide (par exemple "
                             "1250,00).")
+        for amount, column, name in ((debit, "Debit", "débit"), (credit, "Credit", "crédit")):
+            if amount is not None and abs(amount) > MAX_AMOUNT:
+                problems.append(f"montant au {name} « {v[column][:20]} » trop grand "
+                                f"({_fr(MAX_AMOUNT)} au plus).")
+        if (debit is not None and credit is not None and abs(debit) <= MAX_AMOUNT
+                and abs(credit) <= MAX_AMOUNT and abs(debit - credit) > MAX_AMOUNT):
+            problems.append(f"montant trop grand : débit moins crédit au-delà de "
+                            f"{_fr(MAX_AMOUNT)}.")
         for column, name in (("JournalCode", "code journal"), ("EcritureNum",
                                                                 "numéro d'écriture"),
                              ("CompteNum", "numéro de compte")):
@@ -138,7 +155,7 @@ def parse(content: bytes) -> list[FecLine]:
             piece_ref=v["PieceRef"], label=v["EcritureLib"] or v["CompteLib"],
             debit=debit, credit=credit))
     if not errors:
-        errors = _unbalanced(lines)
+        errors = _unbalanced(lines) or _too_much(lines)
     if not errors and not lines:
         errors = [(2, "aucune écriture après l'en-tête.")]
     if errors:
@@ -161,6 +178,19 @@ def _unbalanced(lines: list[FecLine]) -> list[tuple[int, str]]:
                            f"écriture {entry} du journal {journal} déséquilibrée (débit "
                            f"{_fr(debit)} ≠ crédit {_fr(credit)})."))
     return sorted(errors)
+
+
+def _too_much(lines: list[FecLine]) -> list[tuple[int, str]]:
+    """The file's expenses (their amounts, credits counted as much as debits) must add up to an
+    amount an expense can hold: the totals of the budget are sums of them."""
+    total = Decimal("0")
+    for line in lines:
+        if is_expense_account(line.account):
+            total += abs(line.debit - line.credit)
+            if total > MAX_AMOUNT:
+                return [(line.number, f"montant trop grand : les dépenses du fichier dépassent "
+                                      f"{_fr(MAX_AMOUNT)} au total à cette ligne.")]
+    return []
 
 
 def is_expense_account(account: str) -> bool:

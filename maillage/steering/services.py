@@ -6,6 +6,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from maillage.core.audit import audit_log
@@ -95,6 +97,19 @@ def allocation_update(*, actor, allocation: Allocation, version: int, **fields) 
 # --- Expenses --------------------------------------------------------------------------------
 
 
+def _check_total(crt: Crt, adding: Decimal, *, field: str, exclude=None) -> None:
+    """The CRT's expenses, credits counted as much as debits, stay within what an amount holds
+    (``fec.MAX_AMOUNT``): every total of the budget (a year, a nature, a volet) is a sum of
+    them, read back as an amount."""
+    rows = Expense.objects.filter(crt=crt)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    held = rows.order_by().aggregate(total=Sum(Abs("amount")))["total"] or Decimal("0")
+    if held + abs(adding) > fec.MAX_AMOUNT:
+        raise DomainError(f"Montant trop grand : les dépenses du CRT dépasseraient "
+                          f"{_fr(fec.MAX_AMOUNT)} € au total.", field=field)
+
+
 def _check_expense(expense: Expense) -> None:
     if expense.amount is not None and expense.amount == 0:
         raise DomainError("Le montant ne peut pas être nul.", field="amount")
@@ -102,6 +117,7 @@ def _check_expense(expense: Expense) -> None:
         raise DomainError("La date de la dépense est dans le futur.", field="spent_on")
     validate(expense, exclude=EXCLUDE)
     _check_domain(expense)
+    _check_total(expense.crt, expense.amount, field="amount", exclude=expense.pk)
 
 
 @transaction.atomic
@@ -246,6 +262,7 @@ def fec_import(*, actor, crt: Crt, file_name: str, content: bytes) -> FecImport:
             nature=mapping.nature, volet=mapping.volet, domain=mapping.domain,
             source=Expense.Source.FEC, fec_import=record, fec_line=line.number,
             account=line.account[:20], piece_ref=line.piece_ref[:40]))
+    _check_total(crt, sum((abs(e.amount) for e in expenses), Decimal("0")), field="file")
     Expense.objects.bulk_create(expenses, batch_size=500)
     record.expenses_created = len(expenses)
     record.amount_imported = sum((e.amount for e in expenses), Decimal("0"))

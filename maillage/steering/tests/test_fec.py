@@ -208,3 +208,90 @@ class TestCancel:
                                     content=sample())
         assert (again.expenses_created, again.unmapped) == (28, [])
         assert client.post(url).status_code == 404  # the first import is gone
+
+
+class TestOutOfBounds:
+    """Amounts an expense cannot hold and dates no form accepts: the file is refused whole,
+    line by line, and the budget pages stay readable."""
+
+    HUGE = "99999999999999999999999,00"
+
+    def qa_file(self, **cells) -> bytes:
+        row = {"JournalCode": "HA", "JournalLib": "Achats", "EcritureNum": "HA1",
+               "EcritureDate": "20200105", "CompteNum": "60610000", "CompteLib": "Fournitures",
+               "PieceRef": "F1", "EcritureLib": "Fournitures", "Debit": "10,00",
+               "Credit": "0,00"}
+        first = {**row, **cells}
+        second = {**row, "CompteNum": "40100000", "CompteLib": "Fournisseurs",
+                  "Debit": first["Credit"], "Credit": first["Debit"],
+                  "EcritureDate": first["EcritureDate"]}
+        return fec.render([first, second])
+
+    @pytest.mark.parametrize(("cells", "messages"), [
+        ({"Debit": HUGE, "Credit": HUGE},
+         ["ligne 2 : montant au débit « 99999999999999999999 » trop grand "
+          "(9 999 999 999,99 au plus).",
+          "ligne 2 : montant au crédit « 99999999999999999999 » trop grand "
+          "(9 999 999 999,99 au plus)."]),
+        ({"Debit": "9999999999,99", "Credit": "-9999999999,99"},
+         ["ligne 2 : montant trop grand : débit moins crédit au-delà de 9 999 999 999,99."]),
+        ({"EcritureDate": "00010105"},
+         ["ligne 2 : date d'écriture « 00010105 » hors limites (année entre 1900 et 2100 "
+          "attendue)."]),
+        ({"EcritureDate": "99991230"},
+         ["ligne 2 : date d'écriture « 99991230 » hors limites (année entre 1900 et 2100 "
+          "attendue)."]),
+    ])
+    def test_the_import_page_refuses_the_line(self, client, users, crt_a, cells, messages):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        mapping(crt_a, prefix="606", nature="it_running", volet="shared")
+        client.force_login(users["direction"])
+        response = client.post(reverse("steering:fec_import"),
+                               {"file": SimpleUploadedFile("fec.txt", self.qa_file(**cells))})
+        assert response.status_code == 400
+        text = visible_text(response)
+        assert "Fichier refusé, rien n'a été importé." in text
+        for message in messages:
+            assert message in text
+        assert not FecImport.objects.exists() and not Expense.objects.exists()
+        for url in (reverse("steering:budget"), reverse("steering:fec_import_list"),
+                    reverse("steering:expense_list") + "?annee=2020"):
+            assert client.get(url).status_code == 200
+
+    def test_the_file_total_is_bounded(self):
+        rows = []
+        for n in range(3):  # each line fits, the three together do not
+            rows += [{"JournalCode": "HA", "EcritureNum": f"HA{n}", "EcritureDate": "20200105",
+                      "CompteNum": "60610000", "Debit": "4000000000,00", "Credit": "0"},
+                     {"JournalCode": "HA", "EcritureNum": f"HA{n}", "EcritureDate": "20200105",
+                      "CompteNum": "40100000", "Debit": "0", "Credit": "4000000000,00"}]
+        with pytest.raises(fec.FecError) as error:
+            fec.parse(fec.render(rows))
+        assert error.value.messages == [
+            "ligne 6 : montant trop grand : les dépenses du fichier dépassent 9 999 999 999,99 "
+            "au total à cette ligne."]
+
+    def test_the_crt_total_is_bounded(self, client, users, crt_a):
+        """Two files each within bounds, and typed expenses: the CRT's totals still fit."""
+        mapping(crt_a, prefix="606", nature="it_running", volet="shared")
+        services.fec_import(actor=users["direction"], crt=crt_a, file_name="a.txt",
+                            content=self.qa_file(Debit="9000000000,00", Credit="0"))
+        with pytest.raises(DomainError) as error:
+            services.fec_import(
+                actor=users["direction"], crt=crt_a, file_name="b.txt",
+                content=self.qa_file(Debit="2000000000,00", Credit="0",
+                                     EcritureDate="20210105"))
+        assert error.value.message == ("Montant trop grand : les dépenses du CRT "
+                                       "dépasseraient 9 999 999 999,99 € au total.")
+        assert FecImport.objects.count() == 1
+        client.force_login(users["direction"])
+        response = client.post(reverse("steering:expense_create"), {
+            "spent_on": "2021-02-01", "label": "Serveur", "amount": "-2000000000",
+            "nature": "it_running", "volet": "shared"})
+        assert response.status_code == 400
+        assert "Montant trop grand : les dépenses du CRT dépasseraient" in \
+            visible_text(response)
+        for url in (reverse("steering:budget") + "?annee=2020",
+                    reverse("steering:expense_list") + "?annee=2020"):
+            assert client.get(url).status_code == 200
