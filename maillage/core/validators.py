@@ -191,21 +191,30 @@ def validate_plausible_date(value) -> None:
         )
 
 
-def validate_schedule_date(value) -> None:
-    """A date of the schedule (visits, on-call rota): from 2000 to two years from today."""
-    if value is None:
-        return
+SCHEDULE_FIRST_DAY = date(2000, 1, 1)
+
+
+def schedule_last_day() -> date:
+    """The last day of the schedule: two years from today."""
     today = timezone.localdate()
     try:
-        latest = today.replace(year=today.year + 2)
+        return today.replace(year=today.year + 2)
     except ValueError:  # 29 February
-        latest = today.replace(year=today.year + 2, day=28)
-    if value < date(2000, 1, 1) or value > latest:
-        raise ValidationError(
-            "Date hors du planning : indiquez une date entre le 01/01/2000 et dans deux ans "
-            f"au plus (le {latest:%d/%m/%Y}).",
-            code="schedule_bounds",
-        )
+        return today.replace(year=today.year + 2, day=28)
+
+
+def schedule_bounds_message() -> str:
+    return ("Date hors du planning : indiquez une date entre le 01/01/2000 et dans deux ans "
+            f"au plus (le {schedule_last_day():%d/%m/%Y}).")
+
+
+def validate_schedule_date(value) -> None:
+    """A date of the schedule (visits, on-call rota): from 2000 to two years from today (the
+    visits' services check their start the same way, ``visits.services.check_schedule``)."""
+    if value is None:
+        return
+    if value < SCHEDULE_FIRST_DAY or value > schedule_last_day():
+        raise ValidationError(schedule_bounds_message(), code="schedule_bounds")
 
 
 #: Validators that bound a date field more tightly than ``validate_plausible_date``.

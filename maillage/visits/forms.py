@@ -103,6 +103,8 @@ _times = forms.CharField(label="Heure(s) de début", max_length=60,
 class VisitPlanForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
     """A new visit: one-off, or a series (every day, some weekdays…)."""
 
+    DOMAIN_FIELDS = {"starts_at": "start_date"}
+
     start_date = _date("Date (premier jour)")
     times = _times
     duration_minutes = _duration
@@ -185,6 +187,7 @@ class SeriesEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
 class VisitEditForm(WhoFieldsMixin, BootstrapFormMixin, forms.Form):
     """One occurrence (moved, given to someone else…): the series is left as it is."""
 
+    DOMAIN_FIELDS = {"starts_at": "day"}
     day = _date("Date")
     start_time = forms.TimeField(label="Heure de début", widget=TimeInput(),
                                  error_messages={"required": "Indiquez l'heure.",

@@ -15,6 +15,11 @@ from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import Membership
 from maillage.core.selectors import is_team_member
+from maillage.core.validators import (
+    SCHEDULE_FIRST_DAY,
+    schedule_bounds_message,
+    schedule_last_day,
+)
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from .models import CalendarToken, Visit, VisitSeries, VisitTask
@@ -68,7 +73,23 @@ def local_dt(day: date, at: str | time) -> datetime:
     if isinstance(at, str):
         hours, minutes = at.split(":")
         at = time(int(hours), int(minutes))
-    return timezone.make_aware(datetime.combine(day, at)).astimezone(UTC)
+    try:
+        return timezone.make_aware(datetime.combine(day, at)).astimezone(UTC)
+    except OverflowError:  # the first or last hours of year 1 or 9999: past what UTC holds
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
+def check_schedule(starts_at: datetime, *, field: str = "starts_at") -> None:
+    """A visit's start within the schedule, from 01/01/2000 to two years from today (the
+    forms' ``validate_schedule_date``): every way of setting it (the forms, moving it on the
+    timeline, the rounds) gets the same refusal, and no moment is stored that the pages could
+    not show or count from. Compared in UTC: an extreme moment is not turned into a day."""
+    if starts_at is None:
+        return
+    first = local_dt(SCHEDULE_FIRST_DAY, "00:00")
+    after_last = local_dt(schedule_last_day() + timedelta(days=1), "00:00")
+    if not first <= starts_at < after_last:
+        raise DomainError(schedule_bounds_message(), field=field)
 
 
 #: How far from its planned start a visit's arrival typed as a time may be read on the day
@@ -249,6 +270,10 @@ def _normalise_series(series: VisitSeries) -> None:
         series.weekdays = ",".join(str(d) for d in days)
     else:
         series.weekdays = ""
+    for field in ("start_date", "end_date"):
+        day = getattr(series, field)
+        if day is not None and not SCHEDULE_FIRST_DAY <= day <= schedule_last_day():
+            raise DomainError(schedule_bounds_message(), field=field)
     if series.end_date and series.end_date < series.start_date:
         raise DomainError("La fin de la série doit suivre son début.", field="end_date")
     _check_actor(series.crt, series.staff, series.professional)
@@ -548,6 +573,7 @@ def visits_resume(*, actor, beneficiary: Beneficiary, from_day: date,
 
 
 def _check_visit(visit: Visit) -> None:
+    check_schedule(visit.starts_at)
     _check_actor(visit.crt, visit.staff, visit.professional)
     _check_service(visit.crt, visit.service)
     if visit.ends_at <= visit.starts_at:

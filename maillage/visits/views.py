@@ -283,6 +283,10 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
         version = int(request.POST.get("version", ""))
     except ValueError:
         return JsonResponse({"error": "Heure ou version invalide."}, status=400)
+    try:  # before adding the duration to a moment of year 9999
+        services.check_schedule(starts)
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=400)
     staff, professional = visit.staff, visit.professional
     key = request.POST.get("qui", "")
     if key:

@@ -263,6 +263,21 @@ class TestMove:
         night.refresh_from_db()
         assert night.version == 1
 
+    @pytest.mark.parametrize("start", ["0001-01-01T00:00", "9999-12-31T23:59",
+                                       "1999-12-31T23:59"])
+    def test_a_start_outside_the_schedule_is_refused_in_french(self, crt_a, users, client,
+                                                               night, start):
+        client.force_login(users["coordinator"])
+        response = self._move(client, night, start=start)
+        assert response.status_code == 400
+        assert response.json()["error"].startswith(
+            "Date hors du planning : indiquez une date entre le 01/01/2000 et dans deux ans "
+            "au plus (le ")
+        night.refresh_from_db()
+        assert night.version == 1
+        page = client.get(reverse("visits:detail", kwargs={"visit_id": night.public_id}))
+        assert page.status_code == 200
+
     def test_forbidden_role_and_other_crt(self, crt_b, users, user_b, client, night):
         client.force_login(users["care_aide"])
         assert self._move(client, night, start=f"{TODAY.isoformat()}T03:00").status_code == 403

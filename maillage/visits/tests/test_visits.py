@@ -697,6 +697,41 @@ def test_datetime_helpers_use_paris_time():
         2026, 7, 2)
 
 
+def test_extreme_days_do_not_crash_the_helpers():
+    assert local_dt(date(1, 1, 1), "00:00") == datetime.min.replace(tzinfo=UTC)
+    assert local_dt(date(9999, 12, 31), "23:59") == datetime(9999, 12, 31, 22, 59, tzinfo=UTC)
+
+
+class TestScheduleBounds:
+    """Every way of setting a visit's start refuses the days the forms refuse."""
+
+    MESSAGE = "Date hors du planning : indiquez une date entre le 01/01/2000 et dans deux ans"
+
+    @pytest.mark.parametrize("day", [date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31),
+                                     TODAY + timedelta(days=800)])
+    def test_one_visit(self, b, users, day):
+        v = visit(b, users["nurse"], starts_at=local_dt(TODAY, "10:00"))
+        starts = local_dt(day, "00:00" if day.year == 1 else "10:00")
+        with pytest.raises(DomainError) as error:
+            services.visit_update(actor=users["coordinator"], visit=v, version=v.version,
+                                  starts_at=starts, ends_at=starts)
+        assert error.value.message.startswith(self.MESSAGE)
+        with pytest.raises(DomainError) as error:
+            services.visit_create(actor=users["coordinator"], beneficiary=b,
+                                  staff=users["nurse"], starts_at=starts, ends_at=starts)
+        assert error.value.message.startswith(self.MESSAGE)
+
+    @pytest.mark.parametrize("dates", [
+        {"start_date": date(1999, 12, 31), "end_date": None},
+        {"start_date": TODAY, "end_date": date(9999, 12, 31)},
+    ])
+    def test_a_series(self, b, users, dates):
+        with pytest.raises(DomainError) as error:
+            _series(b, users["care_aide"], **dates)
+        assert error.value.message.startswith(self.MESSAGE)
+        assert not VisitSeries.objects.exists()
+
+
 def _paris(moment) -> str:
     return timezone.localtime(moment).strftime("%d/%m %H:%M %z")
 
