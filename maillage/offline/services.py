@@ -22,7 +22,12 @@ from maillage.beneficiaries.access import file_access
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.audit import audit_log, audit_log_many
 from maillage.core.errors import DomainError
-from maillage.core.validators import is_uuid
+from maillage.core.validators import (
+    CONTROL_CHARACTERS_MESSAGE,
+    CONTROL_CHARACTERS_MESSAGE_MULTILINE,
+    has_control_characters,
+    is_uuid,
+)
 from maillage.visits.models import Visit
 
 from .models import Device, SyncedAction, new_salt
@@ -93,15 +98,29 @@ class _Parsed:
     person_ref: str | None
 
 
+#: The free texts of the actions (typed in a text area on the phone); the other texts are
+#: codes or a one-line reason.
+_MULTILINE = frozenset({"text", "report", "comment", "description"})
+
+
 def _text(data: dict, name: str, limit: int = 5000) -> str:
+    """A text of the action, cleaned as the web forms clean theirs: surrounding spaces
+    dropped, control and invisible characters (a NUL…) refused (``BootstrapFormMixin``)."""
     value = data.get(name, "")
     if not isinstance(value, str):
         raise DomainError(f"Champ « {name} » mal formé.")
-    return value[:limit]
+    multiline = name in _MULTILINE
+    if has_control_characters(value, multiline=multiline):
+        raise DomainError(CONTROL_CHARACTERS_MESSAGE_MULTILINE if multiline
+                          else CONTROL_CHARACTERS_MESSAGE)
+    return value.strip()[:limit]
 
 
 def _moment(value, *, now: datetime, what: str) -> datetime:
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:  # a day or an offset that does not exist (31 February, +25:00) is a ValueError
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
     if moment is None or timezone.is_naive(moment):
         raise DomainError(f"{what} : date et heure illisibles.")
     if moment > now + CLOCK_SKEW:
@@ -125,6 +144,8 @@ def parse_action(raw, *, now: datetime) -> _Parsed:
         raise DomainError("Type de saisie inconnu.")
     data = raw.get("data") or {}
     if not isinstance(data, dict):
+        raise DomainError("Saisie mal formée.")
+    if any(raw.get(ref) and not isinstance(raw.get(ref), str) for ref in ("visit", "person")):
         raise DomainError("Saisie mal formée.")
     return _Parsed(action_id=action_id, kind=kind, at=_moment(raw.get("at"), now=now,
                                                               what="Heure de la saisie"),

@@ -440,3 +440,54 @@ def test_two_sends_at_once_apply_the_action_once(transactional_db, crt_a, users)
     assert LiaisonNote.objects.filter(text="Pansement refait").count() == 1
     assert SyncedAction.objects.count() == 2
     assert Visit.objects.get(pk=v.pk).version == 2
+
+
+@pytest.mark.parametrize("where", ["at", "end", "start"])
+def test_an_impossible_date_is_refused_and_the_rest_of_the_send_is_answered(client, aide_day,
+                                                                            where):
+    """31 February: refused like any unreadable moment, the valid note before it applied, and
+    a resend answers both again (the phone learns its note went through)."""
+    d = aide_day
+    client.force_login(d["aide"])
+    device = _device(client)["device"]
+    bad_moment = "2026-02-31T10:00:00+01:00"
+    left = NOW() - timedelta(minutes=1)
+    bad = _action("visit_end", visit_=d["a"], at=left,
+                  start=(left - timedelta(minutes=20)).isoformat(), end=left.isoformat())
+    if where == "at":
+        bad["at"] = bad_moment
+    else:
+        bad["data"][where] = bad_moment
+    actions = [_action("note", person=d["mine"], text="Bonne journée"), bad]
+    for _ in range(2):
+        response = _sync(client, device, actions)
+        assert response.status_code == 200
+        results = response.json()["results"]
+        assert [r["state"] for r in results] == ["applied", "refused"]
+        what = {"at": "Heure de la saisie", "end": "Heure de départ",
+                "start": "Heure d'arrivée"}[where]
+        assert results[1]["message"] == f"{what} : date et heure illisibles."
+    assert LiaisonNote.objects.filter(author=d["aide"]).count() == 1
+    assert Visit.objects.get(pk=d["a"].pk).status == Visit.Status.PLANNED
+
+
+def test_texts_are_cleaned_as_the_web_forms_clean_them(client, aide_day):
+    d = aide_day
+    client.force_login(d["aide"])
+    device = _device(client)["device"]
+    results = _sync(client, device, [
+        _action("note", person=d["mine"], text="Chute\x00 dans la salle de bain"),
+        _action("alert", person=d["mine"], kind="fall", description="Chute\u202e"),
+        _action("note", person=d["mine"], text="  Deux lignes\r\nbien écrites  "),
+        {**_action("note", person=d["mine"], text="x"), "person": ["liste"]},
+    ]).json()["results"]
+    assert [(r["state"], r.get("message", "")) for r in results] == [
+        ("refused", "Ce texte contient des caractères de contrôle non autorisés (caractères "
+                    "invisibles) : retapez-le sans les copier-coller d'un autre document."),
+        ("refused", "Ce texte contient des caractères de contrôle non autorisés (caractères "
+                    "invisibles) : retapez-le sans les copier-coller d'un autre document."),
+        ("applied", ""),
+        ("refused", "Saisie mal formée."),
+    ]
+    assert list(LiaisonNote.objects.filter(author=d["aide"]).values_list("text", flat=True)) \
+        == ["Deux lignes\r\nbien écrites"]
