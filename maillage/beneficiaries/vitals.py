@@ -3,7 +3,7 @@ plausible range a measure must fall in), and the services that record, correct a
 one — for the team's screens and the FHIR API alike (atomic, versioned, audited)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
+from maillage.core.validators import BIRTH_DATE_MIN
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
 from .models import Beneficiary, VitalSign, VitalThresholds
@@ -122,6 +123,17 @@ def _apply(sign: VitalSign, *, value, systolic, diastolic, measured_at, device: 
                           field="measured_at")
     if measured_at > timezone.now() + CLOCK_SKEW:
         raise DomainError("La date de la mesure est dans le futur.", field="measured_at")
+    born = sign.beneficiary.birth_date if sign.beneficiary_id else None
+    # Compared as moments (an extreme one, year 1, has no local day to compare).
+    earliest = datetime.combine(max(born or BIRTH_DATE_MIN, BIRTH_DATE_MIN), time.min,
+                                tzinfo=timezone.get_current_timezone())
+    if measured_at < earliest:
+        raise DomainError(
+            "La date de la mesure précède la naissance de la personne "
+            f"({earliest:%d/%m/%Y}) : vérifiez la date et l'heure de l'appareil."
+            if born and born >= BIRTH_DATE_MIN else
+            "La date de la mesure est antérieure au 01/01/1900 : vérifiez la date et l'heure "
+            "de l'appareil.", field="measured_at")
     if sign.kind == Kind.FALL:
         if value is not None or systolic is not None or diastolic is not None:
             raise DomainError("Chute : un événement, sans valeur mesurée.", field="value")

@@ -124,9 +124,32 @@ def _json(request: HttpRequest):
         raise FhirError(415, f"Type de contenu non pris en charge : « {sent} ». "
                              f"Envoyez « Content-Type: {FHIR_JSON_TYPE} ».")
     try:
-        return json.loads(request.body.decode("utf-8"))
+        body = json.loads(request.body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise FhirError(400, "Le corps de la requête n'est pas un JSON valide (UTF-8).") from None
+    except RecursionError:  # thousands of « [ »: deeper than the parser goes
+        body = None
+    if body is None or _too_deep(body):
+        raise FhirError(400, f"Le corps de la requête est trop imbriqué ({MAX_DEPTH} niveaux "
+                             "au plus).")
+    return body
+
+
+#: The deepest JSON a write accepts: FHIR resources nest a dozen levels; far deeper would
+#: exhaust the schema check's recursion.
+MAX_DEPTH = 64
+
+
+def _too_deep(value) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _body(request: HttpRequest, rt: ResourceType, id: str | None) -> dict:
@@ -293,6 +316,12 @@ def transaction_bundle(request: HttpRequest) -> HttpResponse:
         raise FhirError(400, "Seuls les Bundle de type « transaction » sont acceptés à la "
                              "racine de l'API (tout ou rien).", expression="Bundle.type",
                         code="not-supported")
+    sent = body.get("entry")
+    for index, entry in enumerate(sent if isinstance(sent, list) else []):
+        if not isinstance(entry, dict):
+            raise FhirError(400, f"Entrée n° {index + 1} : une entrée est un objet JSON "
+                                 "(« resource » et « request »). Rien n'a été enregistré.",
+                            expression=f"Bundle.entry[{index}]")
     issues = schema_issues(body)
     if issues:
         (expression, text), *more = issues

@@ -21,6 +21,12 @@ _JSON_TYPES = {"string": "une chaîne", "number": "un nombre", "integer": "un en
 def _validator(resource_type: str) -> Draft6Validator:
     with gzip.open(SCHEMA, "rt", encoding="utf-8") as f:
         definitions = json.load(f)["definitions"]
+    for definition in definitions.values():
+        # The published schema leaves the type of its complex types (an element with
+        # properties) unsaid: a number where an object is expected would pass, and fail in
+        # the code reading it.
+        if "properties" in definition and "type" not in definition:
+            definition["type"] = "object"
     return Draft6Validator({"$ref": f"#/definitions/{resource_type}",
                             "definitions": definitions})
 

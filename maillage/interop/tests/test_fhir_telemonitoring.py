@@ -282,6 +282,67 @@ class TestTransactionBundle:
         assert response.status_code == 405
 
 
+class TestMalformedBodies:
+    """Values of the wrong shape are refused with an OperationOutcome in French, never a
+    500, at the base (transaction) and on each type that writes."""
+
+    def test_entries_that_are_not_objects(self, client, person, partner):
+        body = {"resourceType": "Bundle", "type": "transaction", "entry": [1, 2]}
+        response = post_bundle(client, body, partner)
+        assert response.status_code == 400
+        found = issue(response)
+        assert found["expression"] == ["Bundle.entry[0]"]
+        assert found["details"]["text"] == ("Entrée n° 1 : une entrée est un objet JSON "
+                                            "(« resource » et « request »). Rien n'a été "
+                                            "enregistré.")
+        body["entry"] = [{"resource": heart_rate(person.public_id), "request": 3}]
+        response = post_bundle(client, body, partner)
+        assert response.status_code == 422
+        assert issue(response)["expression"] == ["Bundle.entry[0].request"]
+        assert VitalSign.objects.count() == 0
+
+    @pytest.mark.parametrize("url", [BASE, OBS, "/fhir/R4/Communication"])
+    def test_a_body_nested_too_deep(self, client, partner, url):
+        for text in ("[" * 100_000, "[" * 500 + "]" * 500):
+            response = client.post(url, text, content_type=FHIR_JSON, **partner)
+            assert response.status_code == 400
+            assert issue(response)["details"]["text"] == (
+                "Le corps de la requête est trop imbriqué (64 niveaux au plus).")
+
+    @pytest.mark.parametrize("kind", ["Observation", "Communication"])
+    @pytest.mark.parametrize("wrong", [1, [1], "x", [[1]]])
+    def test_every_element_of_the_wrong_shape(self, client, person, partner, kind, wrong):
+        """Each element of a valid body, and each element of its first nested object, given
+        a value of another shape (a number, a list, a text where an object is expected…): a
+        4xx OperationOutcome."""
+        from .write_examples import EXAMPLES
+
+        good = EXAMPLES[kind](person.public_id)
+        bodies = []
+        for key, value in good.items():
+            if key == "resourceType":
+                continue
+            if type(value) is not type(wrong) or isinstance(value, list):
+                bodies.append({**good, key: wrong})
+            inner = value[0] if isinstance(value, list) and value else value
+            if isinstance(inner, dict):
+                for sub in inner:
+                    if type(inner[sub]) is type(wrong) and not isinstance(wrong, list):
+                        continue
+                    changed = {**inner, sub: wrong}
+                    bodies.append({**good, key: [changed] if isinstance(value, list)
+                                   else changed})
+        for body in bodies:
+            for url, sent in ((f"/fhir/R4/{kind}", body), (BASE, {
+                    "resourceType": "Bundle", "type": "transaction",
+                    "entry": [{"resource": body, "request": {"method": "POST",
+                                                              "url": kind}}]})):
+                response = post(client, url, sent, partner)
+                assert response.status_code in (400, 403, 422), (url, body, response.content)
+                assert issue(response)["details"]["text"]
+        assert VitalSign.objects.count() == 0
+
+
 class TestWhoMayPost:
     def test_unknown_and_other_crt_people(self, client, users, crt_b, user_b, person,
                                           partner):
