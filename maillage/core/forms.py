@@ -223,6 +223,10 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
 
 
 class MemberRolesForm(BootstrapFormMixin, forms.Form):
+    #: The membership's version when the page was loaded: a stale page is refused (409).
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": "Rechargez la page avant d'enregistrer.",
+        "invalid": "Rechargez la page avant d'enregistrer."})
     title = forms.CharField(label="Fonction dans le CRT", max_length=120, required=False)
     psc_identifier = forms.CharField(label=PSC_LABEL, max_length=20, required=False,
                                      help_text=PSC_HELP)

@@ -166,6 +166,8 @@ class Membership(models.Model):
     crt = models.ForeignKey(Crt, on_delete=models.PROTECT, related_name="memberships")
     title = models.CharField("fonction dans le CRT", max_length=120, blank=True)
     is_active = models.BooleanField("active", default=True)
+    #: Optimistic locking of the roles page (``core.services.member_update_roles``).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

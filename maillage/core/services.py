@@ -22,7 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .audit import audit_log
-from .errors import DomainError
+from .errors import ConflictError, DomainError
 from .models import Crt, Membership, MembershipRole
 from .notify import send_email
 from .permissions import TEAM_PAGE_ROLES, can_manage_member, grantable_roles
@@ -263,15 +263,20 @@ def _psc_identifier_set(user, value: str | None) -> bool:
 
 @transaction.atomic
 def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
-                        title: str = "", psc_identifier: str | None = None) -> Membership:
+                        title: str = "", psc_identifier: str | None = None,
+                        version: int | None = None) -> Membership:
     """Give ``membership`` exactly ``roles`` among the team page's roles, and its title.
 
     Portal roles it holds stay (they follow the file). Nobody changes their own roles: a
     director could otherwise lock the CRT out of its own administration. ``psc_identifier``
-    (None: unchanged) is the RPPS/ADELI number for Pro Santé Connect.
+    (None: unchanged) is the RPPS/ADELI number for Pro Santé Connect. ``version`` is the one
+    the page was loaded at (the roles page always sends it): a stale page is refused with a
+    ``ConflictError`` instead of silently undoing someone else's change.
     """
     membership = Membership.objects.select_for_update().select_related("user", "crt").get(
         pk=membership.pk)
+    if version is not None and membership.version != version:
+        raise ConflictError()
     if membership.user_id == getattr(actor, "pk", None):
         raise DomainError("Vous ne pouvez pas modifier vos propres rôles : demandez-le à un "
                           "autre membre de la direction.", field="roles", code="forbidden")
@@ -298,7 +303,8 @@ def member_update_roles(*, actor, membership: Membership, roles: Iterable[str],
     MembershipRole.objects.filter(membership=membership, role__in=removed).delete()
     MembershipRole.objects.bulk_create(
         [MembershipRole(membership=membership, role=role) for role in added])
-    membership.save(update_fields=["title", "updated_at"])
+    membership.version += 1
+    membership.save(update_fields=["title", "version", "updated_at"])
     details: dict = {"rôles_ajoutés": added, "rôles_retirés": removed}
     if title != old_title:
         details["fonction"] = {"avant": old_title, "après": title}

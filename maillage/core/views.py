@@ -268,12 +268,14 @@ def member_edit(request: HttpRequest, public_id) -> HttpResponse:
     held = sorted(membership.roles.values_list("role", flat=True))
     form = MemberRolesForm(request.POST or None, grantable=grantable_roles(request.roles),
                            initial={"title": membership.title, "roles": held,
-                                    "psc_identifier": membership.user.psc_identifier})
+                                    "psc_identifier": membership.user.psc_identifier,
+                                    "version": membership.version})
 
     def save(data):
         return services.member_update_roles(actor=request.user, membership=membership,
                                             roles=data["roles"], title=data["title"],
-                                            psc_identifier=data["psc_identifier"])
+                                            psc_identifier=data["psc_identifier"],
+                                            version=data["version"])
 
     def done(result):
         messages.success(request, f"Les rôles de {_name(membership)} sont enregistrés.")

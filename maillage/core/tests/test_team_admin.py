@@ -321,7 +321,8 @@ def test_coordinator_changes_roles_and_title(client, users, crt_a, make_user):
     url = reverse("core:member_edit", args=[membership.public_id])
     page = client.get(url)
     assert page.status_code == 200 and "Direction / pilotage" not in visible_text(page)
-    response = client.post(url, {"roles": ["nurse", "care_aide"], "title": "IDE de nuit"})
+    response = client.post(url, {"version": 1, "roles": ["nurse", "care_aide"],
+                                 "title": "IDE de nuit"})
     assert response.status_code == 302
     membership.refresh_from_db()
     # The portal role stays: it follows the file, not this page.
@@ -331,9 +332,36 @@ def test_coordinator_changes_roles_and_title(client, users, crt_a, make_user):
     event = AuditEvent.objects.get(action="member.roles_updated")
     assert event.details["rôles_ajoutés"] == ["care_aide"]
     assert event.details["fonction"] == {"avant": "", "après": "IDE de nuit"}
-    bad = client.post(url, {"roles": ["direction"], "title": ""})
+    bad = client.post(url, {"version": 2, "roles": ["direction"], "title": ""})
     assert bad.status_code == 400
     assert "nommés par la direction" in field_error(bad, "roles")
+
+
+def test_a_stale_roles_page_does_not_undo_a_role_given_meanwhile(client, users, crt_a,
+                                                                  make_user):
+    nurse = make_user(crt_a, Role.NURSE)
+    membership = membership_of(nurse, crt_a)
+    url = reverse("core:member_edit", args=[membership.public_id])
+    coordinator = Client()
+    coordinator.force_login(users["coordinator"])
+    stale = coordinator.get(url)
+    assert 'name="version" value="1"' in stale.content.decode()
+    client.force_login(users["direction"])
+    page = client.get(url)
+    assert client.post(url, {"version": 1, "roles": ["nurse", "care_aide"],
+                             "title": ""}).status_code == 302
+    # The coordinator saves the page loaded before: refused, the role given stays.
+    response = coordinator.post(url, {"version": 1, "roles": ["nurse"], "title": "IDE"})
+    assert response.status_code == 409
+    assert "modifiée par quelqu'un d'autre" in visible_text(response)
+    membership.refresh_from_db()
+    assert set(membership.roles.values_list("role", flat=True)) == {"nurse", "care_aide"}
+    assert membership.title == ""
+    assert page.status_code == 200
+    # Reloaded, the page carries the new version and saves.
+    assert 'name="version" value="2"' in coordinator.get(url).content.decode()
+    assert coordinator.post(url, {"version": 2, "roles": ["nurse"],
+                                  "title": "IDE"}).status_code == 302
 
 
 def test_nobody_changes_their_own_roles(client, users, crt_a):

@@ -76,17 +76,19 @@ def test_changing_the_number_forgets_the_linked_identity(client, users, crt_a, m
     page = client.get(url)
     assert 'value="10001234567"' in page.content.decode()
     # Same number, roles unchanged: nothing to record, the link stays.
-    client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "10001234567"})
+    client.post(url, {"version": 1, "roles": ["nurse"], "title": "",
+                      "psc_identifier": "10001234567"})
     nurse.refresh_from_db()
     assert nurse.psc_sub == "f:ancienne"
     assert not AuditEvent.objects.filter(action="member.roles_updated").exists()
-    response = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "751234567"})
+    response = client.post(url, {"version": 1, "roles": ["nurse"], "title": "",
+                                 "psc_identifier": "751234567"})
     assert response.status_code == 302
     nurse.refresh_from_db()
     assert (nurse.psc_identifier, nurse.psc_sub, nurse.psc_linked_at) == ("751234567", "", None)
     event = AuditEvent.objects.get(action="member.roles_updated")
     assert event.details["rpps_adeli"] == {"avant": "10001234567", "après": "751234567"}
-    bad = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "12"})
+    bad = client.post(url, {"version": 2, "roles": ["nurse"], "title": "", "psc_identifier": "12"})
     assert bad.status_code == 400
     assert "11 chiffres" in field_error(bad, "psc_identifier")
 
@@ -97,7 +99,8 @@ def test_not_for_an_account_that_opens_another_crt(client, users, crt_a, crt_b, 
     membership = Membership.objects.get(user=shared, crt=crt_a)
     client.force_login(users["coordinator"])
     url = reverse("core:member_edit", args=[membership.public_id])
-    response = client.post(url, {"roles": ["nurse"], "title": "", "psc_identifier": "10001234567"})
+    response = client.post(url, {"version": 1, "roles": ["nurse"], "title": "",
+                                 "psc_identifier": "10001234567"})
     assert response.status_code == 400
     assert "donne aussi accès à un autre CRT" in field_error(response, "psc_identifier")
     shared.refresh_from_db()
