@@ -127,7 +127,13 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST":
         form = decision_form if request.POST.get("form") == "decision" else next_step_form
         if form is None:
-            return render(request, "403.html", status=403)
+            if not has_permission(request.roles, "referral.review"):
+                return render(request, "403.html", status=403)
+            # A page loaded before someone else decided: say who and when, nothing saved.
+            messages.error(request, _already_handled(referral))
+            return render(request, "admissions/referral_detail.html",
+                          _detail_context(request, referral, decision_form, next_step_form),
+                          status=409)
 
         def save(data):
             if form is decision_form:
@@ -159,6 +165,18 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
               beneficiary=referral.beneficiary)
     return render(request, "admissions/referral_detail.html",
                   _detail_context(request, referral, decision_form, next_step_form))
+
+
+def _already_handled(referral: Referral) -> str:
+    """Why a decision (or next step) posted from an outdated page was not recorded."""
+    status = referral.get_status_display().lower()
+    if referral.decided_at is None:
+        return f"Cette demande a déjà été traitée ({status}). Rien n'a été enregistré."
+    who = referral.decided_by
+    by = f" par {who.get_full_name() or who.username}" if who is not None else ""
+    when = timezone.localtime(referral.decided_at)
+    return (f"Cette demande a déjà été traitée{by} le {when:%d/%m/%Y à %H:%M} ({status}). "
+            "Rien n'a été enregistré.")
 
 
 def _detail_context(request, referral, decision_form, next_step_form) -> dict:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -217,14 +218,23 @@ class TestReview:
         assert sent.kind == "mssante" and mailoutbox == []
         assert "réorientée vers DAC 49" in sent.body
 
-    def test_second_review_is_refused(self, client, users, crt_a):
+    def test_second_review_is_refused(self, client, users, crt_a, make_user):
         referral = ReferralFactory(crt=crt_a)
+        first = make_user(crt_a, "coordinator", first_name="Anne", last_name="Aubry")
+        first_client = Client()
+        first_client.force_login(first)
         client.force_login(users["coordinator"])
-        self.decide(client, referral, decision="decline", reason="Hors territoire")
-        response = self.decide(client, referral, decision="decline", reason="Encore")
-        assert response.status_code == 403
+        assert client.get(self.url(referral)).status_code == 200  # B opens the request
+        self.decide(first_client, referral, decision="decline", reason="Hors territoire")
+        # B decides from the page loaded before A's decision: told who decided and when.
+        response = self.decide(client, referral, decision="accept")
+        assert response.status_code == 409
         referral.refresh_from_db()
-        assert referral.decision_reason == "Hors territoire"
+        when = timezone.localtime(referral.decided_at)
+        assert (f"Cette demande a déjà été traitée par Anne Aubry le "
+                f"{when:%d/%m/%Y à %H:%M} (refusée)") in visible_text(response)
+        assert "Accès refusé" not in visible_text(response)
+        assert (referral.status, referral.decision_reason) == ("declined", "Hors territoire")
 
     def test_concurrent_next_step_edit(self, client, users, crt_a):
         referral = ReferralFactory(crt=crt_a, status="waiting", next_step="Visite")
