@@ -19,7 +19,7 @@ from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.models import Crt
 from maillage.core.permissions import has_permission
-from maillage.core.ratelimit import allow
+from maillage.core.ratelimit import allow, used
 from maillage.core.selectors import FORFAIT_MONTHLY
 from maillage.core.tenancy import get_for_crt
 from maillage.organisation.access import can_view_meeting
@@ -42,7 +42,10 @@ from .forms import (
 from .models import AdmissionStep, Contract, Enrolment, Referral, Suspension
 from .periods import hospitalisation_exceeds_three_months
 
-PUBLIC_LIMIT = 5  # public referrals per address and CRT per hour
+PUBLIC_LIMIT = 5  # public referrals accepted per address and CRT per hour
+#: Posts of the public form per address and CRT per hour, refused ones included: a referrer
+#: fixing typos never reaches it, a flood of invalid posts does.
+PUBLIC_POST_LIMIT = 40
 PAGE_SIZE = 50  # rows per page of the lists
 # The waiting list's rows are the richest (priority reasons, eligibility checks, next step):
 # half a page, so that a full page costs no more than the demo's partly filled one (bench).
@@ -238,12 +241,18 @@ def public_referral(request: HttpRequest, crt_id) -> HttpResponse:
     form = PublicReferralForm(request.POST or None)
     if request.method == "POST":
         ip = client_ip(request) or "inconnue"
-        if not allow(f"public-referral:{crt.pk}:{ip}", limit=PUBLIC_LIMIT, window_seconds=3600):
+        # Only accepted requests count toward PUBLIC_LIMIT: a post refused for a typo does not
+        # use up the referrer's allowance; every post counts toward the higher ceiling.
+        accepted_key = f"public-referral:{crt.pk}:{ip}"
+        if (not allow(f"public-referral-posts:{crt.pk}:{ip}", limit=PUBLIC_POST_LIMIT,
+                      window_seconds=3600)
+                or used(accepted_key) >= PUBLIC_LIMIT):
             return render(request, "admissions/public_referral.html",
                           {"crt": crt, "form": form, "flooded": True}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             if data["website"]:  # a robot: pretend success, keep nothing
+                allow(accepted_key, limit=PUBLIC_LIMIT, window_seconds=3600)
                 return redirect("admissions:public_referral_thanks", crt_id=crt.public_id)
             org_name = data["referrer_organization_name"].strip()
             try:
@@ -251,6 +260,7 @@ def public_referral(request: HttpRequest, crt_id) -> HttpResponse:
             except DomainError as error:
                 form.add_domain_error(error)
             else:
+                allow(accepted_key, limit=PUBLIC_LIMIT, window_seconds=3600)
                 return redirect("admissions:public_referral_thanks", crt_id=crt.public_id)
         return render(request, "admissions/public_referral.html", {"crt": crt, "form": form},
                       status=400)

@@ -14,3 +14,9 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
         cache.set(cache_key, 1, timeout=window_seconds)
         return True
     return count <= limit
+
+
+
+def used(key: str) -> int:
+    """How many hits ``key`` counted in its current window (none counted by asking)."""
+    return cache.get(f"ratelimit:{key}", 0)

@@ -81,6 +81,25 @@ class TestPublicForm:
         assert "Trop de demandes" in visible_text(response)
         assert Referral.objects.count() == 5
 
+    def test_refused_posts_do_not_use_up_the_allowance(self, client, crt_a, monkeypatch):
+        from maillage.admissions import views
+
+        # A referrer fixing typos: refused posts (no person's name) are not counted...
+        for _ in range(7):
+            response = client.post(self.url(crt_a), public_data(person_last_name=""))
+            assert response.status_code == 400
+            assert "Indiquez le nom de la personne." in visible_text(response)
+        response = client.post(self.url(crt_a), public_data())
+        assert response.status_code == 302
+        assert Referral.objects.count() == 1
+        # ... but a flood of invalid posts still meets a (higher) ceiling.
+        monkeypatch.setattr(views, "PUBLIC_POST_LIMIT", 10)
+        for _ in range(2):
+            client.post(self.url(crt_a), public_data(person_last_name=""))
+        response = client.post(self.url(crt_a), public_data(person_last_name=""))
+        assert response.status_code == 429
+        assert "Trop de demandes" in visible_text(response)
+
     def test_robots_filling_the_honeypot_save_nothing(self, client, crt_a):
         response = client.post(self.url(crt_a), public_data(website="http://spam"))
         assert response.status_code == 302
