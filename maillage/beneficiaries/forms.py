@@ -22,6 +22,23 @@ from .services import MEDICAL_FIELDS, input_label
 from .vitals import THRESHOLD_FIELDS, threshold_range
 
 
+class MatriculeField(forms.CharField):
+    """An INS matricule (NIR/NIA) typed as printed on the card, with spaces or dots: they are
+    dropped before any check (15 characters) and the value is kept without them."""
+
+    TYPED_LENGTH = 25  # 15 characters and their separators
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["max_length"] = ("Le matricule INS compte 15 caractères "
+                                             "(13 chiffres et la clé).")
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off",
+                                  "maxlength": self.TYPED_LENGTH})
+
+    def to_python(self, value):
+        return normalize_matricule(super().to_python(value))
+
+
 class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
     class Meta:
         model = Beneficiary
@@ -32,6 +49,7 @@ class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
             "phone", "mobile", "email",
         ]
         widgets = {"birth_date": DateInput()}
+        field_classes = {"ins_matricule": MatriculeField}
         error_messages = {
             "birth_name": {"required": "Indiquez le nom de naissance."},
             "first_names": {"required": "Indiquez le ou les prénoms de naissance."},
@@ -51,11 +69,6 @@ class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
         field = self.fields["commune"]
         field.queryset = Commune.objects.filter(crt=crt).order_by("name")
         field.to_field_name = "public_id"
-        self.fields["ins_matricule"].widget.attrs.update(
-            {"inputmode": "numeric", "autocomplete": "off"}
-        )
-        self.fields["ins_matricule"].max_length = 21  # spaces allowed while typing
-        self.fields["ins_matricule"].widget.attrs["maxlength"] = 21
         self.setup_birth_place()
         self._style_fields()
 
@@ -63,9 +76,6 @@ class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
         cleaned = super().clean()
         self.clean_birth_place(cleaned)
         return cleaned
-
-    def clean_ins_matricule(self):
-        return normalize_matricule(self.cleaned_data["ins_matricule"])
 
     def clean_birth_name(self):
         return self.cleaned_data["birth_name"].strip()

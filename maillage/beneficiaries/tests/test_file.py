@@ -12,7 +12,7 @@ from django.utils import timezone
 from maillage.beneficiaries.models import AggirEvaluation, Beneficiary, Consent, Document
 from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.territory.tests.factories import CommuneFactory, OrganizationFactory
 
 from .factories import (
@@ -112,6 +112,33 @@ class TestCreate:
                                {**identity_data(segre), "duplicates_checked": "on"})
         assert response.status_code == 400
         assert "Un autre dossier porte déjà ce matricule INS." in visible_text(response)
+
+
+def spaced(matricule: str) -> str:
+    """As printed on the card: 2 38 05 49 331 012 45."""
+    m = matricule
+    return " ".join([m[0], m[1:3], m[3:5], m[5:7], m[7:10], m[10:13], m[13:]])
+
+
+def test_a_matricule_typed_with_spaces_is_kept_without_them(client, users, crt_a, segre):
+    client.force_login(users["coordinator"])
+    assert len(spaced(VALID_NIR)) == 21
+    response = client.post(reverse("beneficiaries:create"),
+                           identity_data(segre, ins_matricule=spaced(VALID_NIR)))
+    assert response.status_code == 302, visible_text(response)
+    b = Beneficiary.objects.get()
+    assert b.ins_matricule == VALID_NIR
+    data = identity_data(segre, ins_matricule=spaced(VALID_NIR).replace(" ", "."),
+                         version=b.version)
+    assert client.post(url("identity_edit", b), data).status_code == 302
+    b.refresh_from_db()
+    assert b.ins_matricule == VALID_NIR
+    # Too long once the spaces are dropped: said in the form's words, nothing saved.
+    data = identity_data(segre, ins_matricule=spaced(VALID_NIR) + " 1", version=b.version)
+    response = client.post(url("identity_edit", b), data)
+    assert response.status_code == 400
+    assert "Le matricule INS compte 15 caractères" in field_error(response, "ins_matricule")
+    assert "au plus" not in visible_text(response)
 
 
 class TestIdentity:
