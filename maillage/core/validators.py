@@ -81,17 +81,31 @@ def validate_siret(value: str) -> None:
         ) from exc
 
 
+def rpps_key_is_valid(value: str) -> bool:
+    """An RPPS number's last digit is a Luhn key on the 11 digits (as the Annuaire santé
+    publishes them): a typo in any digit, or two swapped, is caught."""
+    return bool(re.fullmatch(r"\d{11}", value or "")) and luhn.is_valid(value)
+
+
+RPPS_KEY_MESSAGE = "La clé du numéro RPPS est incorrecte : vérifiez le numéro (11 chiffres)."
+
+
 def validate_rpps(value: str) -> None:
     if not re.fullmatch(r"\d{11}", value or ""):
         raise ValidationError("Le numéro RPPS compte 11 chiffres.", code="rpps")
+    if not rpps_key_is_valid(value):
+        raise ValidationError(RPPS_KEY_MESSAGE, code="rpps_key")
 
 
 def validate_psc_identifier(value: str) -> None:
-    """A professional's national number as entered for Pro Santé Connect: RPPS or ADELI."""
+    """A professional's national number as entered for Pro Santé Connect: RPPS (its key
+    checked) or ADELI."""
     if not re.fullmatch(r"\d{11}|\d{9}", value or ""):
         raise ValidationError(
             "Indiquez le numéro RPPS (11 chiffres) ou, à défaut, le numéro ADELI (9 chiffres).",
             code="psc_identifier")
+    if len(value) == 11 and not rpps_key_is_valid(value):
+        raise ValidationError(RPPS_KEY_MESSAGE, code="rpps_key")
 
 
 def is_mssante_address(value: str) -> bool:

@@ -22,9 +22,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from stdnum import luhn
-
 from maillage.core.errors import FileRefusedError
+from maillage.core.validators import rpps_key_is_valid
 
 from .models import Organization, Professional
 
@@ -172,7 +171,7 @@ def _phone(text: str) -> str:
 def _rpps_problem(value: str) -> str | None:
     if not re.fullmatch(r"\d{11}", value):
         return f"identifiant RPPS « {value[:20]} » invalide : il compte 11 chiffres."
-    if not luhn.is_valid(value):
+    if not rpps_key_is_valid(value):
         return f"identifiant RPPS « {value} » invalide : la clé de contrôle est fausse."
     return None
 

@@ -24,10 +24,9 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from stdnum import luhn
 
 from maillage.core.errors import DomainError
-from maillage.core.validators import validate_finess, validate_siret
+from maillage.core.validators import rpps_key_is_valid, validate_finess, validate_siret
 
 from . import annuaire
 
@@ -119,7 +118,7 @@ def rpps_of(practitioner: dict) -> str:
     if not value:
         idnat = _identifier(practitioner, {IDNPS_SYSTEM})
         value = idnat[1:] if idnat.startswith("8") else ""
-    return value if len(value) == 11 and value.isdigit() and luhn.is_valid(value) else ""
+    return value if rpps_key_is_valid(value) else ""
 
 
 def organization_row(org: dict) -> dict:

@@ -76,7 +76,9 @@ def _finess(ctx: DemoContext) -> str:
 
 
 def _rpps(ctx: DemoContext) -> str:
-    return f"10{ctx.rng.randint(0, 999_999_999):09d}"
+    # The same draw as before; the last digit is the Luhn key an RPPS number carries.
+    prefix = f"10{ctx.rng.randint(0, 999_999_999):09d}"[:10]
+    return prefix + luhn.calc_check_digit(prefix)
 
 
 def load(ctx: DemoContext) -> None:
@@ -151,7 +153,7 @@ def load(ctx: DemoContext) -> None:
                 last_name=partner.last_name,
                 first_name=partner.first_name,
                 profession=P.GP,
-                rpps="10100000017",
+                rpps="10100000016",
                 organization=organizations[K.MSP],
                 mssante_email="anne.besnard@medecin.mssante.fr",
                 mobile=partner.phone,

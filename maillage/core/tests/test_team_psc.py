@@ -25,7 +25,7 @@ def _clear_rate_limits(db):
 def invite(client, **changes):
     data = {"last_name": "Lemoine", "first_name": "Karine", "username": "karine.lemoine",
             "email": "", "phone": "", "title": "Infirmière", "roles": ["nurse"],
-            "psc_identifier": "10001234567"}
+            "psc_identifier": "10001234565"}
     data.update(changes)
     return client.post(reverse("core:member_add"), data)
 
@@ -34,11 +34,11 @@ def test_invite_with_the_rpps(client, users, crt_a):
     client.force_login(users["coordinator"])
     page = visible_text(client.get(reverse("core:member_add")))
     assert "Numéro RPPS ou ADELI (connexion Pro Santé Connect)" in page
-    assert invite(client, psc_identifier=" 100 0123 4567 ").status_code == 302
+    assert invite(client, psc_identifier=" 100 0123 4565 ").status_code == 302
     person = User.objects.get(username="karine.lemoine")
-    assert person.psc_identifier == "10001234567" and person.psc_sub == ""
+    assert person.psc_identifier == "10001234565" and person.psc_sub == ""
     event = AuditEvent.objects.get(action="member.invited")
-    assert event.details["rpps_adeli"] == "10001234567"
+    assert event.details["rpps_adeli"] == "10001234565"
     team = visible_text(client.get(reverse("core:team")))
     assert "Pro Santé Connect : en attente de la première connexion" in team
     User.objects.filter(pk=person.pk).update(psc_sub="f:identite")
@@ -49,6 +49,7 @@ def test_invite_with_the_rpps(client, users, crt_a):
 @pytest.mark.parametrize(("number", "message"), [
     ("1234", "Indiquez le numéro RPPS (11 chiffres) ou, à défaut, le numéro ADELI (9 chiffres)."),
     ("1000123456A", "11 chiffres"),
+    ("12345678901", "La clé du numéro RPPS est incorrecte"),  # a digit mistyped
 ])
 def test_a_wrong_number_is_refused_next_to_the_field(client, users, number, message):
     client.force_login(users["coordinator"])
@@ -60,7 +61,7 @@ def test_a_wrong_number_is_refused_next_to_the_field(client, users, number, mess
 
 
 def test_one_number_opens_one_account(client, users, crt_a, make_user):
-    make_user(crt_a, Role.NURSE, psc_identifier="10001234567")
+    make_user(crt_a, Role.NURSE, psc_identifier="10001234565")
     client.force_login(users["coordinator"])
     response = invite(client)
     assert response.status_code == 400
@@ -69,15 +70,15 @@ def test_one_number_opens_one_account(client, users, crt_a, make_user):
 
 
 def test_changing_the_number_forgets_the_linked_identity(client, users, crt_a, make_user):
-    nurse = make_user(crt_a, Role.NURSE, psc_identifier="10001234567", psc_sub="f:ancienne")
+    nurse = make_user(crt_a, Role.NURSE, psc_identifier="10001234565", psc_sub="f:ancienne")
     membership = Membership.objects.get(user=nurse, crt=crt_a)
     client.force_login(users["coordinator"])
     url = reverse("core:member_edit", args=[membership.public_id])
     page = client.get(url)
-    assert 'value="10001234567"' in page.content.decode()
+    assert 'value="10001234565"' in page.content.decode()
     # Same number, roles unchanged: nothing to record, the link stays.
     client.post(url, {"version": 1, "roles": ["nurse"], "title": "",
-                      "psc_identifier": "10001234567"})
+                      "psc_identifier": "10001234565"})
     nurse.refresh_from_db()
     assert nurse.psc_sub == "f:ancienne"
     assert not AuditEvent.objects.filter(action="member.roles_updated").exists()
@@ -87,7 +88,7 @@ def test_changing_the_number_forgets_the_linked_identity(client, users, crt_a, m
     nurse.refresh_from_db()
     assert (nurse.psc_identifier, nurse.psc_sub, nurse.psc_linked_at) == ("751234567", "", None)
     event = AuditEvent.objects.get(action="member.roles_updated")
-    assert event.details["rpps_adeli"] == {"avant": "10001234567", "après": "751234567"}
+    assert event.details["rpps_adeli"] == {"avant": "10001234565", "après": "751234567"}
     bad = client.post(url, {"version": 2, "roles": ["nurse"], "title": "", "psc_identifier": "12"})
     assert bad.status_code == 400
     assert "11 chiffres" in field_error(bad, "psc_identifier")
@@ -100,7 +101,7 @@ def test_not_for_an_account_that_opens_another_crt(client, users, crt_a, crt_b, 
     client.force_login(users["coordinator"])
     url = reverse("core:member_edit", args=[membership.public_id])
     response = client.post(url, {"version": 1, "roles": ["nurse"], "title": "",
-                                 "psc_identifier": "10001234567"})
+                                 "psc_identifier": "10001234565"})
     assert response.status_code == 400
     assert "donne aussi accès à un autre CRT" in field_error(response, "psc_identifier")
     shared.refresh_from_db()

@@ -5,7 +5,7 @@ from django.urls import reverse
 from stdnum import luhn
 
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.territory.models import Organization, Professional
 
 from .factories import CommuneFactory, OrganizationFactory, ProfessionalFactory
@@ -122,12 +122,12 @@ class TestProfessionals:
         response = client.post(
             reverse("territory:professional_create"),
             {"last_name": "Besnard", "first_name": "Anne", "profession": "gp",
-             "rpps": "10101010101", "organization": str(msp.public_id),
+             "rpps": "10101010105", "organization": str(msp.public_id),
              "mssante_email": "anne.besnard@medecin.mssante.fr", "is_active": "on"},
         )
         assert response.status_code == 302
         pro = Professional.objects.get(crt=crt_a)
-        assert (pro.rpps, pro.organization) == ("10101010101", msp)
+        assert (pro.rpps, pro.organization) == ("10101010105", msp)
         listing = table_text(client.get(reverse("territory:professional_list"), {"q": "besn"}))
         assert "BESNARD Anne" in listing and "MSP de Segré" in listing
 
@@ -149,12 +149,28 @@ class TestProfessionals:
         assert message in visible_text(response)
         assert not Professional.objects.exists()
 
+    def test_an_rpps_with_a_wrong_key_is_refused_on_edit(self, client, users, crt_a):
+        pro = ProfessionalFactory(crt=crt_a, last_name="Besnard", profession="gp",
+                                  rpps="10101010105")
+        client.force_login(users["coordinator"])
+        url = reverse("territory:professional_edit", kwargs={"public_id": pro.public_id})
+        data = {"last_name": "Besnard", "profession": "gp", "is_active": "on",
+                "rpps": "12345678901", "version": pro.version}
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "La clé du numéro RPPS est incorrecte" in field_error(response, "rpps")
+        pro.refresh_from_db()
+        assert pro.rpps == "10101010105"
+        assert client.post(url, {**data, "rpps": "12345678903"}).status_code == 302
+        pro.refresh_from_db()
+        assert pro.rpps == "12345678903"
+
     def test_duplicate_rpps(self, client, users, crt_a):
-        ProfessionalFactory(crt=crt_a, rpps="10101010101", last_name="Premier")
+        ProfessionalFactory(crt=crt_a, rpps="10101010105", last_name="Premier")
         client.force_login(users["coordinator"])
         response = client.post(
             reverse("territory:professional_create"),
-            {"last_name": "Second", "profession": "gp", "rpps": "10101010101"},
+            {"last_name": "Second", "profession": "gp", "rpps": "10101010105"},
         )
         assert response.status_code == 400
         assert "porte déjà ce numéro RPPS" in visible_text(response)
