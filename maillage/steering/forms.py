@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from maillage.care.models import Domain
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
@@ -18,6 +19,7 @@ from .models import (
     Volet,
 )
 
+YEAR_RANGE = "Indiquez une année entre 2020 et 2100."
 DATE_ERRORS = {"invalid": "Date invalide (jj/mm/aaaa)."}
 MAX_FEC_BYTES = 20 * 1024 * 1024
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -84,7 +86,16 @@ class AllocationForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         for name in ("notified_amount", "volet1_planned", "volet2_planned", "starter_amount",
                      "earmarked_amount"):
-            _amount_widget(self.fields[name])
+            field = self.fields[name]
+            _amount_widget(field)
+            # Checked here, next to each field and all at once: the service would name only
+            # the first problem, and a negative amount makes the split check misleading.
+            field.min_value = Decimal("0")
+            field.validators.append(MinValueValidator(Decimal("0")))
+            field.widget.attrs["min"] = "0"
+        year = self.fields["year"]
+        year.validators += [MinValueValidator(2020), MaxValueValidator(2100)]
+        year.error_messages.update({"min_value": YEAR_RANGE, "max_value": YEAR_RANGE})
         self.fields["starter_amount"].required = False
         self._style_fields()
 

@@ -52,7 +52,9 @@ def _check_allocation(allocation: Allocation) -> None:
     a = allocation
     if a.year is not None and not 2020 <= a.year <= 2100:
         raise DomainError("Indiquez une année entre 2020 et 2100.", field="year")
-    if None not in (a.notified_amount, a.volet1_planned, a.volet2_planned):
+    amounts = (a.notified_amount, a.volet1_planned, a.volet2_planned)
+    # A negative amount is its own field's error (``validate``), not the split's.
+    if None not in amounts and min(amounts) >= 0:
         split = a.volet1_planned + a.volet2_planned
         if split > a.notified_amount:
             raise DomainError(

@@ -15,7 +15,7 @@ from maillage.admissions.tests.factories import enrolment
 from maillage.beneficiaries.tests.factories import shared_file
 from maillage.care.tests.factories import domain
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.steering import selectors
 from maillage.steering.access import (
     allocations_visible,
@@ -270,9 +270,7 @@ class TestAllocationAndMapping:
         bad = client.post(reverse("steering:allocation_edit", args=[a.public_id]),
                           {**data, "starter_amount": "-5", "version": "2"})
         assert bad.status_code == 400
-        assert "Crédits d'amorçage reçus (€) Crédits d'amorçage (« crédits starter ») reçus " \
-               "cette année ; les dépenses qu'ils paient sont cochées comme telles. Assurez-" \
-               "vous que cette valeur est supérieure ou égale à 0." in visible_text(bad)
+        assert "Le montant ne peut pas être négatif." in field_error(bad, "starter_amount")
         ok = client.post(reverse("steering:allocation_edit", args=[a.public_id]),
                          {**data, "starter_amount": "15000", "version": "2"})
         assert ok.status_code == 302
@@ -282,6 +280,21 @@ class TestAllocationAndMapping:
                             {**data, "version": "1"})
         assert stale.status_code == 409
         assert AuditEvent.objects.filter(action="allocation.updated", crt=crt_a).count() == 2
+
+    def test_each_wrong_amount_is_said_next_to_its_field(self, client, users, crt_a):
+        client.force_login(users["direction"])
+        data = {"year": "2019", "notified_amount": "-1000", "notified_on": "2026-02-01",
+                "volet1_planned": "76000", "volet2_planned": "-1",
+                "earmarked_amount": "0", "earmarked_label": ""}
+        bad = client.post(reverse("steering:allocation_create"), data)
+        assert bad.status_code == 400
+        negative = "Le montant ne peut pas être négatif."
+        assert negative in field_error(bad, "notified_amount")
+        assert negative in field_error(bad, "volet2_planned")
+        assert "entre 2020 et 2100" in field_error(bad, "year")
+        assert field_error(bad, "volet1_planned") == ""
+        assert "La répartition prévue" not in visible_text(bad)
+        assert not Allocation.objects.exists()
 
     def test_mapping(self, client, users, crt_a):
         client.force_login(users["direction"])
