@@ -40,7 +40,8 @@ VISIT_FIELDS = ("staff", "professional", "service", "place", "starts_at", "ends_
                 "instructions", "two_person", "window_start", "window_end")
 #: The rounds' window when the plan gives none: so far before or after the planned time.
 DEFAULT_WINDOW_MINUTES = 30
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:hH]([0-5]\d)$")
+#: 08:00, 8:00, 19h30, 9h, 10H (a bare number is refused: « 8 15 » is not two times).
+_TIME = re.compile(r"^([01]?\d|2[0-3])(?:[hH]([0-5]\d)?|:([0-5]\d))$")
 
 
 # --- Small helpers ---------------------------------------------------------------------------
@@ -56,9 +57,10 @@ def parse_times(text: str) -> str:
     for part in parts:
         match = _TIME.match(part)
         if not match:
-            raise DomainError(f"« {part} » n'est pas une heure : écrivez par exemple 08:00 ou "
-                              "19h30.", field="times")
-        found.add(f"{int(match.group(1)):02d}:{match.group(2)}")
+            raise DomainError(f"« {part} » n'est pas une heure : écrivez par exemple 08:00, "
+                              "9h ou 19h30.", field="times")
+        minutes = match.group(2) or match.group(3) or "00"
+        found.add(f"{int(match.group(1)):02d}:{minutes}")
     if len(found) > 8:
         raise DomainError("Huit passages par jour au plus dans une même série.", field="times")
     return ",".join(sorted(found))

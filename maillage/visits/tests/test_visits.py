@@ -22,7 +22,7 @@ from maillage.care.tests import factories as care
 from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import AuditEvent, Notification
 from maillage.core.roles import Role
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import field_error, visible_text
 from maillage.territory.tests.factories import ProfessionalFactory
 from maillage.visits import services
 from maillage.visits.models import CalendarToken, Visit, VisitSeries
@@ -564,6 +564,29 @@ class TestPlanningPages:
         series = VisitSeries.objects.get()
         assert series.planned_action == action
         assert series.visits.count() == 7
+
+    def test_times_typed_as_spoken_are_read(self, b, users, client):
+        client.force_login(users["coordinator"])
+        url = reverse("visits:plan", kwargs={"public_id": b.public_id})
+        data = {"start_date": TODAY + timedelta(days=1), "duration_minutes": 30,
+                "staff": users["care_aide"].public_id, "place": "home", "recurrence": "daily",
+                "interval": 1, "end_date": TODAY + timedelta(days=2)}
+        for typed in ("8 15", "8h61", "24h"):  # « 8 15 » is not read as 08:00 and 15:00
+            response = client.post(url, {**data, "times": typed})
+            assert response.status_code == 400
+            assert "n'est pas une heure" in field_error(response, "times")
+        response = client.post(url, {**data, "times": "9h, 10h et 19H30"})
+        assert response.status_code == 302, visible_text(response)
+        assert VisitSeries.objects.get().times == "09:00,10:00,19:30"
+
+    def test_a_time_field_reads_9h_too(self):
+        from datetime import time
+
+        from django import forms
+
+        field = forms.TimeField()
+        assert [field.clean(v) for v in ("9h", "10H", "19h30", "08:00")] == [
+            time(9), time(10), time(19, 30), time(8)]
 
     def test_one_off_with_two_times_is_refused(self, b, users, client):
         client.force_login(users["coordinator"])
