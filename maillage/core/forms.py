@@ -327,6 +327,10 @@ AUDIT_EXPORT_FIELDS = [
 ]
 
 
+CRT_PHONE_REQUIRED = ("Indiquez le numéro unique du CRT : le DLU et le portail le donnent comme "
+                      "joignable 24 h/24.")
+
+
 class CrtSettingsForm(BootstrapFormMixin, forms.ModelForm):
     """The settings of a CRT its direction edits; the version detects concurrent edits."""
 
@@ -350,6 +354,7 @@ class CrtSettingsForm(BootstrapFormMixin, forms.ModelForm):
         fields = ["phone", "email", "file_active_target", "places", "max_travel_minutes",
                   "plan_review_months"]
         error_messages = {
+            "phone": {"required": CRT_PHONE_REQUIRED},
             "email": {"invalid": "Adresse électronique invalide."},
             "file_active_target": {"invalid": "Indiquez un nombre de personnes.",
                                    "min_value": "Le nombre ne peut pas être négatif."},
@@ -360,6 +365,8 @@ class CrtSettingsForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
+        # The single number the DLU and the portal give as reachable day and night.
+        self.fields["phone"].required = True
         self._style_fields()
 
     def _post_clean(self):

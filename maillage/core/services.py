@@ -467,6 +467,9 @@ def crt_settings_update(*, actor, crt: Crt, version: int, **fields) -> Crt:
     unknown = set(fields) - set(CRT_SETTINGS_FIELDS)
     if unknown:
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    if "phone" in fields and not (fields["phone"] or "").strip():
+        raise DomainError("Indiquez le numéro unique du CRT : le DLU et le portail le donnent "
+                          "comme joignable 24 h/24.", field="phone")
     before = snapshot(crt, CRT_SETTINGS_FIELDS)
     for field, value in fields.items():
         setattr(crt, field, value)

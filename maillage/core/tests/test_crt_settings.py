@@ -4,10 +4,10 @@ other operational settings, with French errors and concurrent edits detected."""
 import pytest
 from django.urls import reverse
 
-from maillage.core.errors import ConflictError
+from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import AuditEvent, Crt
 from maillage.core.services import crt_settings_update
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import field_error, visible_text
 
 URL = reverse("core:crt_settings")
 
@@ -94,3 +94,14 @@ def test_the_places_are_the_admission_capacity(client, users, crt_a):
     assert client.post(URL, data(crt_a, places=12)).status_code == 302
     crt_a.refresh_from_db()
     assert capacity(crt_a).places == 12
+
+
+def test_the_single_number_cannot_be_cleared(client, users, crt_a):
+    client.force_login(users["direction"])
+    response = client.post(URL, data(crt_a, phone="", plan_review_months=4))
+    assert response.status_code == 400
+    assert "Indiquez le numéro unique du CRT" in field_error(response, "phone")
+    crt_a.refresh_from_db()
+    assert (crt_a.phone, crt_a.plan_review_months) == ("02 61 91 00 01", 6)
+    with pytest.raises(DomainError, match="numéro unique"):
+        crt_settings_update(actor=users["direction"], crt=crt_a, version=1, phone="  ")
