@@ -282,9 +282,17 @@ def care_team_add(*, actor, beneficiary: Beneficiary, user=None, professional=No
     return member
 
 
+def care_team_already_ended(member: CareTeamMember) -> str:
+    return f"Déjà terminé le {member.end_date:%d/%m/%Y} : rien n'a été modifié."
+
+
 @transaction.atomic
 def care_team_end(*, actor, member: CareTeamMember, end_date: date, version: int):
     _check_care_team_manager(actor, member.crt)
+    ended = CareTeamMember.objects.filter(pk=member.pk).values_list("end_date", flat=True)[0]
+    if ended is not None:  # ended meanwhile (two clicks at once): say so, not « modifiée »
+        member.end_date = ended
+        raise DomainError(care_team_already_ended(member), code="conflict")
     if end_date < member.start_date:
         raise DomainError("La date de fin précède la date de début.", field="end_date")
     member.end_date = end_date

@@ -348,6 +348,10 @@ def care_team_pick(request: HttpRequest, public_id) -> HttpResponse:
 def care_team_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
     b, _ = _file(request, public_id)
     member = get_for_crt(CareTeamMember.objects.filter(beneficiary=b), request.crt, item_id)
+    if member.end_date is not None:
+        # Already ended (one's own second click, the page opened again): nothing to do, said so.
+        messages.info(request, services.care_team_already_ended(member))
+        return redirect(_file_url(b, "cercle"))
     form = CareTeamEndForm(request.POST or None, initial={"version": member.version})
 
     def save(data):

@@ -106,3 +106,32 @@ def test_without_javascript_a_typed_name_is_enough(client, users, b, many):
     assert "Personne ne correspond à « Personne-ici » : vérifiez l'orthographe." in visible_text(
         response)
     assert CareTeamMember.objects.count() == before
+
+
+def test_ending_a_participation_twice_says_it_is_already_ended(client, users, b):
+    from datetime import date
+
+    from maillage.beneficiaries import services
+    from maillage.core.errors import DomainError
+
+    from .factories import join_care_team
+
+    member = join_care_team(b, users["nurse"])
+    client.force_login(users["coordinator"])
+    end_url = reverse("beneficiaries:care_team_end",
+                      kwargs={"public_id": b.public_id, "item_id": member.public_id})
+    data = {"end_date": "2026-03-12", "version": member.version}
+    assert client.post(end_url, data).status_code == 302
+    # The same click again (Back, or a second click): told it is done, nothing changed.
+    again = client.post(end_url, {**data, "end_date": "2026-03-20"}, follow=True)
+    text = visible_text(again)
+    assert "Déjà terminé le 12/03/2026" in text
+    assert "modifiée par quelqu'un d'autre" not in text
+    member.refresh_from_db()
+    assert (member.end_date, member.version) == (date(2026, 3, 12), 2)
+    # Two clicks at once (the second one read the participation before the first wrote it).
+    stale = CareTeamMember.objects.get(pk=member.pk)
+    stale.end_date, stale.version = None, 1
+    with pytest.raises(DomainError, match="Déjà terminé le 12/03/2026"):
+        services.care_team_end(actor=users["coordinator"], member=stale,
+                               end_date=date(2026, 3, 20), version=1)
