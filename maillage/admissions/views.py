@@ -587,6 +587,7 @@ def suspension_add(request: HttpRequest, public_id) -> HttpResponse:
 
     return run_form(request, SuspensionForm(request.POST or None), save,
                     template="core/form_page.html",
+                    once=True,
                     on_success=lambda s: _enrolment_done(request, enrolment,
                                                          "Sortie temporaire enregistrée."),
                     context=_enrolment_context(enrolment, "Sortie temporaire"))

@@ -127,7 +127,7 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
 
     response = run_form(
         request, form, save, template="beneficiaries/create.html", on_success=done,
-        context=context,
+        context=context, once=True,
     )
     if context.get("duplicates"):
         response.status_code = 409
@@ -308,6 +308,7 @@ def caregiver_edit(request: HttpRequest, public_id, item_id=None) -> HttpRespons
         request, CaregiverForm(request.POST or None, instance=caregiver), save,
         template="core/form_page.html", context=_form_context(b, title),
         on_success=lambda r: _saved(request, b, "Aidant enregistré.", "aidants"),
+        once=caregiver is None,
     )
 
 
@@ -330,6 +331,7 @@ def care_team_add(request: HttpRequest, public_id) -> HttpResponse:
         save, template="core/form_page.html",
         context=_form_context(b, "Ajouter au cercle de soins"),
         on_success=lambda r: _saved(request, b, "Cercle de soins mis à jour.", "cercle"),
+        once=True,
     )
 
 
@@ -385,6 +387,7 @@ def consent_add(request: HttpRequest, public_id) -> HttpResponse:
         request, ConsentForm(request.POST or None, crt=request.crt), save,
         template="core/form_page.html", context=_form_context(b, "Recueillir un consentement"),
         on_success=lambda r: _saved(request, b, "Consentement enregistré.", "consentements"),
+        once=True,
     )
 
 
@@ -536,7 +539,7 @@ def aggir_create(request: HttpRequest, public_id) -> HttpResponse:
     return run_form(
         request, form, save, template="beneficiaries/aggir_form.html",
         context={"b": b},
-        on_success=lambda r: _aggir_saved(request, b, r),
+        on_success=lambda r: _aggir_saved(request, b, r), once=True,
     )
 
 
@@ -564,7 +567,7 @@ def free_evaluation_create(request: HttpRequest, public_id) -> HttpResponse:
         context={"title": f"Évaluation — {b.display_name}",
                  "back_url": reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}),
                  "back_label": "Volet médical"},
-        on_success=lambda r: _medical_saved(request, b),
+        on_success=lambda r: _medical_saved(request, b), once=True,
     )
 
 
@@ -583,7 +586,7 @@ def icope_create(request: HttpRequest, public_id) -> HttpResponse:
 
     return run_form(
         request, form, save, template="beneficiaries/icope_form.html", context={"b": b},
-        on_success=lambda r: _medical_saved(request, b),
+        on_success=lambda r: _medical_saved(request, b), once=True,
     )
 
 
@@ -604,6 +607,7 @@ def document_add(request: HttpRequest, public_id) -> HttpResponse:
         request, form, save, template="core/form_page.html",
         context={**_form_context(b, "Ajouter un document"), "submit_label": "Déposer"},
         on_success=lambda r: _saved(request, b, "Document déposé.", "documents"),
+        once=True,
     )
 
 

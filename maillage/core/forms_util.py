@@ -6,6 +6,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from . import submissions
 from .errors import DomainError
 
 
@@ -17,14 +18,20 @@ def run_form(
     template: str,
     context: dict,
     on_success: Callable[[object], HttpResponse],
+    once: bool = False,
 ) -> HttpResponse:
     """Validate ``form`` on POST, call ``save(cleaned_data)``, answer ``on_success(result)``.
 
     Domain errors go next to their field. Invalid input answers 400, a conflict 409, so that
-    nothing looks saved when it was not.
+    nothing looks saved when it was not. ``once``: a create form whose page, posted again
+    (the browser's Back), must not create twice (``core.submissions``).
     """
     status = 200
+    if once:
+        form.submission_key = submissions.once_key(request)  # rendered by _form_errors.html
     if request.method == "POST":
+        if once and (done := submissions.replayed(request)) is not None:
+            return done
         if not form.is_bound:
             # ``Form(request.POST or None)`` leaves a form unbound when every field was left
             # empty: bind it, so an all-optional form can still be submitted.
@@ -32,6 +39,9 @@ def run_form(
             form._errors = None
         if form.is_valid():
             try:
+                if once:  # the save, its redirect and the key in one transaction
+                    return submissions.save_once(
+                        request, lambda: on_success(save(form.cleaned_data)))
                 result = save(form.cleaned_data)
             except DomainError as error:
                 form.add_domain_error(error)

@@ -445,3 +445,25 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.slot:%Y-%m-%d %H:%M}"
+
+
+class SubmissionKey(models.Model):
+    """The one-time key of a create form (``core.submissions``), stored with the page its save
+    led to, in the save's transaction: the same page posted again (Back, then « Envoyer »
+    again) is answered « Déjà enregistré » and sent there, nothing saved twice. Pruned after
+    ``submissions.KEEP_DAYS``; it names no person (a URL of public ids)."""
+
+    key = models.UUIDField()
+    crt = models.ForeignKey(Crt, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    redirect_to = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "clé d'envoi unique"
+        constraints = [models.UniqueConstraint(fields=["key", "crt", "user"],
+                                               name="submission_key_once")]
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -6,7 +6,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
-from . import backup, outbox
+from . import backup, outbox, submissions
 from .queue import periodic, prune_periodic_runs
 
 logger = logging.getLogger(__name__)
@@ -27,9 +27,10 @@ def outbox_flush() -> int:
 
 @periodic(crontab(minute="17", hour="3"), name="periodic_runs_prune", every_minutes=1440)
 def periodic_runs_prune() -> int:
-    """Every night: the guard rows of past slots (a week kept) and the messages sent more than
-    90 days ago (their text may carry personal data)."""
-    return prune_periodic_runs() + outbox.prune()
+    """Every night: the guard rows of past slots (a week kept), the messages sent more than
+    90 days ago (their text may carry personal data) and the create forms' one-time keys past
+    their 30 days."""
+    return prune_periodic_runs() + outbox.prune() + submissions.prune()
 
 
 @periodic(crontab(minute="30", hour="2"), name="backup_nightly", every_minutes=1440)

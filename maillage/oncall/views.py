@@ -170,7 +170,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
             audit_log(actor=request.user, action="oncall_call.history_viewed", obj=b,
                       beneficiary=b, details={"appels lus": len(earlier.readable)})
     return run_form(request, form, save, template="oncall/call_new.html", on_success=done,
-                    context={"title": title, "b": b, "earlier": earlier})
+                    once=True, context={"title": title, "b": b, "earlier": earlier})
 
 
 def _call(request, call_id) -> Call:

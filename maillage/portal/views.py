@@ -102,7 +102,7 @@ def note_add(request: HttpRequest, public_id) -> HttpResponse:
 
     return run_form(
         request, CaregiverNoteForm(request.POST or None), save,
-        template="core/form_page.html", on_success=done,
+        template="core/form_page.html", once=True, on_success=done,
         context={"title": f"Écrire à l'équipe — {b.display_name}",
                  "back_url": reverse("portal:file", kwargs={"public_id": b.public_id}),
                  "back_label": "Mon espace", "submit_label": "Envoyer"})

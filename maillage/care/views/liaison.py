@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.beneficiaries.access import file_for_request
+from maillage.core import submissions
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
@@ -39,20 +40,25 @@ def notes(request: HttpRequest, public_id) -> HttpResponse:
         category = ""
     unread = request.GET.get("non_lues") == "1"
     form = NoteForm(request.POST or None)
+    form.submission_key = submissions.once_key(request)  # the same page posted twice: one note
     status = 200
     if request.method == "POST":
         if not has_permission(request.roles, "notes.write"):
             raise PermissionDenied("Votre rôle ne permet pas d'écrire dans le cahier.")
+        if (done := submissions.replayed(request)) is not None:
+            return done
         if form.is_valid():
-            try:
+            def save() -> HttpResponse:
                 services.note_add(actor=request.user, roles=request.roles, beneficiary=b,
                                   access=access, **form.cleaned_data)
+                messages.success(request, "Transmission enregistrée.")
+                return redirect("care:notes", public_id=b.public_id)
+
+            try:
+                return submissions.save_once(request, save)
             except DomainError as error:
                 form.add_domain_error(error)
                 status = 400
-            else:
-                messages.success(request, "Transmission enregistrée.")
-                return redirect("care:notes", public_id=b.public_id)
         else:
             status = 400
     page = Paginator(selectors.notes(beneficiary=b, user=request.user, access=access,
@@ -112,7 +118,7 @@ def alert_add(request: HttpRequest, public_id) -> HttpResponse:
     search_url = reverse("care:alert_pick", kwargs={"public_id": b.public_id})
     return run_form(request, AlertForm(request.POST or None, crt=request.crt,
                                        search_url=search_url), save,
-                    template="core/form_page.html", on_success=done,
+                    template="core/form_page.html", once=True, on_success=done,
                     context={"title": f"Signaler une alerte — {b.display_name}",
                              "back_url": reverse("care:alerts",
                                                  kwargs={"public_id": b.public_id}),

@@ -74,7 +74,7 @@ def prescription_add(request: HttpRequest, public_id) -> HttpResponse:
           f"{gp.professional.first_name}, médecin traitant — "
           f"{gp.professional.mssante_email or 'pas d’adresse MSSanté dans l’annuaire'}"
           if gp else "Le médecin traitant n'est pas renseigné dans le cercle de soins.")
-    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+    return run_form(request, form, save, template="core/form_page.html", once=True, on_success=done,
                     context={"title": f"Demande de prescription — {b.display_name}",
                              "intro": to, "back_url": _list_url(b),
                              "submit_label": "Envoyer la demande par MSSanté",

@@ -82,6 +82,7 @@ def telehealth_add(request: HttpRequest, public_id) -> HttpResponse:
         return redirect(_list_url(b))
 
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    once=True,
                     context={"title": f"Nouvel acte de télésanté — {b.display_name}",
                              "back_url": _list_url(b), "back_label": "Télésanté"})
 
