@@ -109,6 +109,29 @@ def plans_editable(*, crt, user, roles) -> QuerySet:
     return visible.filter(in_care_team_q(user))
 
 
+def plan_health_visible(*, crt, user, roles) -> QuerySet:
+    """The people whose plan's health data (its problems, the comments on its goals:
+    ``care.health_data``) this user reads: who reads clinical text about the person
+    (``beneficiaries.access``: the coordination, the nurses, the care team's health
+    professionals), who sees their health data (a partner within the consent), and who writes
+    their plan. Not the secretariat nor the activity leader (SPEC §3)."""
+    from maillage.beneficiaries.access import beneficiaries_for, reads_clinical_text
+    from maillage.beneficiaries.models import Beneficiary
+
+    visible = beneficiaries_for("planning", crt=crt, user=user, roles=roles)
+    if reads_clinical_text(roles):
+        return visible
+    health = beneficiaries_for("health", crt=crt, user=user, roles=roles)
+    editable = plans_editable(crt=crt, user=user, roles=roles)
+    return Beneficiary.objects.filter(crt=crt).filter(
+        Q(pk__in=health.values("pk")) | Q(pk__in=editable.values("pk")))
+
+
+def sees_plan_health(*, access, may_edit_plan: bool) -> bool:
+    """``plan_health_visible`` for one person whose file access is known."""
+    return access.clinical_text or access.health or may_edit_plan
+
+
 def can_edit_plan(*, user, roles, beneficiary, access) -> bool:
     """``plans_editable`` for one person whose file access (``file_for_request``) is known."""
     from maillage.core.permissions import is_in_care_team

@@ -1,11 +1,13 @@
 """Plans that live (issue 11, item 4): goal statuses with their history, the review date set at
 validation from the CRT's delay, the reminder when it is due, and the review page."""
 
+import io
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from maillage.beneficiaries.models import TimelineEvent
 from maillage.beneficiaries.tests.factories import join_care_team, shared_file
@@ -169,6 +171,35 @@ class TestGoalStatus:
         assert "Aucune chute en 3 mois — en cours" in page and "changer l'état" not in page
         client.force_login(user_b)
         assert client.get(form_url).status_code == 404
+
+
+def test_the_problems_and_goal_comments_are_health_data(client, users, validated, b):
+    """Neither the secretariat nor the activity leader read them (SPEC §3, care.health_data);
+    the coordination, the nurses and whoever writes the plan do."""
+    from maillage.care.models import Problem
+
+    Problem.objects.create(crt=b.crt, version=validated, description="Chutes nocturnes")
+    services.goal_status_change(actor=users["coordinator"], goal=validated.goals.get(),
+                                new_status="achieved", changed_on=timezone.localdate(),
+                                comment="Plus de chute depuis la barre d'appui", row_version=1)
+    join_care_team(b, users["activity_leader"])
+    pages = [url("plan_version", b, number=1), url("plan_review", b, number=1)]
+    for role in ("admin_staff", "activity_leader"):
+        client.force_login(users[role])
+        version_page = visible_text(client.get(pages[0]))
+        assert "Problèmes Réservés à la coordination, aux infirmiers et aux soignants" \
+            in version_page
+        for page in pages:
+            text = visible_text(client.get(page))
+            assert "Aucune chute en 3 mois" in text  # the goals themselves are the plan's
+            assert "Chutes nocturnes" not in text and "barre d'appui" not in text, role
+        pdf = PdfReader(io.BytesIO(client.get(url("plan_pdf", b, number=1)).content))
+        pdf_text = " ".join(page.extract_text() for page in pdf.pages)
+        assert "Aucune chute" in pdf_text and "Chutes nocturnes" not in pdf_text
+    for role in ("coordinator", "nurse", "direction"):
+        client.force_login(users[role])
+        text = visible_text(client.get(pages[0]))
+        assert "Chutes nocturnes" in text and "barre d'appui" in text, role
 
 
 class TestReviewDate:

@@ -18,7 +18,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from .. import selectors, services
-from ..access import can_edit_plan
+from ..access import can_edit_plan, sees_plan_health
 from ..forms import (
     ActionForm,
     BasketForm,
@@ -112,6 +112,7 @@ def _plan_file(request, public_id, *, edit: bool = False):
         raise PermissionDenied("Le consentement de la personne ne couvre pas son plan.")
     b.may_edit_plan = can_edit_plan(user=request.user, roles=request.roles, beneficiary=b,
                                     access=access)
+    b.plan_health = sees_plan_health(access=access, may_edit_plan=b.may_edit_plan)
     if edit and not b.may_edit_plan:
         raise PermissionDenied("Seuls la coordination et les membres du cercle de soins de la "
                                "personne rédigent son plan.")

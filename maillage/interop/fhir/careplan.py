@@ -6,10 +6,20 @@ as contained Goal and Condition resources; the planned actions as ``activity.det
 through the plan's policy (``care.access.care_plans_visible``: the planning face, as the plan's
 pages), audited like a screen read of the plan."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
-from maillage.care.access import care_plans_visible
+from maillage.care.access import care_plans_visible, plan_health_visible
 from maillage.care.models import CarePlanVersion, Goal, PlannedAction
 from maillage.core.permissions import Perm
 
@@ -110,9 +120,12 @@ def serialize(v: CarePlanVersion, base_url: str = "") -> dict:
     status = plan_status(v)
     today = timezone.localdate()
     subject = {"reference": f"Patient/{v.plan.beneficiary.public_id}"}
+    # The problems are health data: for whoever reads them (``care.access.plan_health_visible``,
+    # annotated by ``queryset``).
     problems = [{"resourceType": "Condition", "id": f"probleme{i}",
                  "code": {"text": p.description}, "subject": subject}
-                for i, p in enumerate(v.problems.all(), 1)]
+                for i, p in enumerate(v.problems.all(), 1)] \
+        if getattr(v, "plan_health", False) else []
     goals = [_goal(g, i, subject) for i, g in enumerate(v.goals.all(), 1)]
     resource = {
         "resourceType": "CarePlan",
@@ -158,9 +171,13 @@ def serialize(v: CarePlanVersion, base_url: str = "") -> dict:
 def queryset(request):
     """The plan versions this requester may read (``care_plans_visible``), with everything a
     page of them shows in a fixed number of queries."""
+    health = plan_health_visible(crt=request.crt, user=request.user, roles=request.roles)
     return (
         care_plans_visible(crt=request.crt, user=request.user, roles=request.roles)
         .select_related("plan__beneficiary", "referent", "based_on")
+        .annotate(plan_health=Case(When(plan__beneficiary__in=health.values("pk"),
+                                        then=Value(True)),
+                                   default=Value(False), output_field=BooleanField()))
         .annotate(is_replaced=Exists(_later_validated()), replaced_at=Subquery(
             _later_validated().order_by("number").values("validated_at")[:1]))
         .prefetch_related(

@@ -8,8 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from maillage.beneficiaries.models import CareTeamMember
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, shared_file
-from maillage.care.models import Goal, PlannedAction
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    consent,
+    join_care_team,
+    shared_file,
+)
+from maillage.care.models import Goal, PlannedAction, Problem
 from maillage.care.tests.factories import domain, filled, plan_version, service
 from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
@@ -137,6 +142,27 @@ class TestAccess:
         consent(consenting, withdrawn_at=timezone.now())
         consenting.consents.update(withdrawn_at=timezone.now())
         assert client.get(read_url(seen), **headers).status_code == 404
+
+    def test_the_problems_are_for_whoever_reads_health_data(self, client, users, crt_a):
+        """A plan's problems are health data (``care.health_data``): a partner without the
+        health category, the activity leader, do not get them; the coordination does."""
+        partner, leader = users["partner"], users["activity_leader"]
+        b = shared_file(crt_a, partner, {Role.PARTNER})
+        b.consents.update(share_health=False)
+        join_care_team(b, leader, {Role.ACTIVITY_LEADER})
+        version = plan_version(b)
+        Problem.objects.create(crt=crt_a, version=version, description="Chutes nocturnes")
+
+        def conditions(user):
+            resource = client.get(read_url(version), **bearer(user, crt_a)).json()
+            return [c["code"]["text"] for c in resource.get("contained", [])
+                    if c["resourceType"] == "Condition"]
+
+        assert conditions(users["coordinator"]) == ["Chutes nocturnes"]
+        assert conditions(partner) == []
+        assert conditions(leader) == []
+        b.consents.update(share_health=True)
+        assert conditions(partner) == ["Chutes nocturnes"]
 
     def test_the_activity_leader_sees_only_the_people_they_accompany(self, client, users,
                                                                      crt_a):
