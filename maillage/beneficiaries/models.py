@@ -606,13 +606,22 @@ class VitalSign(TenantModel, VersionedModel):
         return f"{self.get_kind_display()} {self.display_value} le {self.measured_at:%d/%m/%Y}"
 
     @property
+    def display_unit(self) -> str:
+        """The unit as a person reads it (« mmHg », « °C »), not the UCUM code kept in
+        ``unit`` for the exports (« mm[Hg] », « Cel »)."""
+        from .vitals import KINDS  # vitals imports this module
+
+        info = KINDS.get(self.kind)
+        return info.unit_display if info else self.unit
+
+    @property
     def display_value(self) -> str:
         if self.kind == self.Kind.FALL:
             return "chute signalée"
         if self.kind == self.Kind.BLOOD_PRESSURE:
-            return f"{self.systolic}/{self.diastolic} {self.unit}"
+            return f"{self.systolic}/{self.diastolic} {self.display_unit}"
         value = f"{self.value.normalize():f}".replace(".", ",") if self.value is not None else ""
-        return f"{value} {self.unit}"
+        return f"{value} {self.display_unit}"
 
 
 class VitalThresholds(TenantModel, VersionedModel):

@@ -141,3 +141,16 @@ class TestCharts:
         assert "Aucune mesure sur les 30 derniers jours." in text
         assert "Aucun seuil réglé" in text
         assert "Seuils d'alerte" in text  # the doctor's button
+
+
+class TestUnitsShown:
+    def test_the_medical_section_shows_readable_units(self, client_for, person, users):
+        now = timezone.now()
+        vital_sign_record(actor=users["nurse"], beneficiary=person, kind="blood_pressure",
+                          systolic=127, diastolic=79, measured_at=now - timedelta(hours=2))
+        vital_sign_record(actor=users["nurse"], beneficiary=person, kind="body_temperature",
+                          value="37.2", measured_at=now - timedelta(hours=1))
+        for name in ("beneficiaries:medical", "beneficiaries:vital_charts"):
+            text = visible_text(client_for("doctor").get(_url(person, name)))
+            assert "127/79 mmHg" in text and "37,2 °C" in text, name
+            assert "mm[Hg]" not in text and "Cel" not in text, name

@@ -279,7 +279,7 @@ class TestObservationWrite:
         page = client_for("doctor").get(reverse("beneficiaries:medical",
                                                 args=[file.public_id]))
         text = page.content.decode()
-        assert "Pression artérielle" in text and "151/92 mm[Hg]" in text
+        assert "Pression artérielle" in text and "151/92 mmHg" in text
         assert "Partenaire (API)" in text
 
     def test_update_with_if_match_then_stale_then_missing(self, client, file, doctor):
