@@ -314,7 +314,7 @@ class AuditFilterForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
 AUDIT_EXPORT_FIELDS = [
     ("occurred_at", "Date"),
     ("actor_label", "Auteur"),
-    ("roles", "Rôles"),
+    ("roles_label", "Rôles"),
     ("action_label", "Action"),
     ("action", "Code de l'action"),
     ("object_type", "Type d'objet"),

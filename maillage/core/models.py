@@ -336,6 +336,13 @@ class AuditEvent(models.Model):
 
         return action_label(self.action)
 
+    @property
+    def roles_label(self) -> str:
+        """The roles held at the time of the action, in French."""
+        from .roles import role_labels
+
+        return role_labels(self.roles)
+
 
 class Notification(models.Model):
     """An in-app notice to one user (alert raised, mention…); emailed too when the user wants."""

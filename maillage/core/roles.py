@@ -53,3 +53,9 @@ QUALIFICATIONS = (Role.NURSE, Role.CARE_AIDE, Role.PSYCHOLOGIST, Role.OCCUPATION
 #: secretariat, whose job is administrative — are never team members. See
 #: ``core.selectors.team_member_users``.
 TEAM_MEMBER_ROLES = CRT_TEAM - {Role.ADMIN_STAFF}
+
+
+def role_labels(codes: str) -> str:
+    """"coordinator,nurse" (as kept in the audit trail) → "Coordination (IDEC), Infirmier·ère"."""
+    labels = dict(Role.choices)
+    return ", ".join(labels.get(c, c) for c in (codes or "").split(",") if c)

@@ -1,7 +1,7 @@
 from django import template
 
 from maillage.core.audit import action_label as _action_label
-from maillage.core.roles import Role
+from maillage.core.roles import role_labels as _role_labels
 
 register = template.Library()
 
@@ -14,5 +14,4 @@ def action_label(action: str) -> str:
 @register.filter
 def role_labels(codes: str) -> str:
     """"coordinator,nurse" → "Coordination (IDEC), Infirmier·ère"."""
-    labels = dict(Role.choices)
-    return ", ".join(labels.get(c, c) for c in (codes or "").split(",") if c)
+    return _role_labels(codes)

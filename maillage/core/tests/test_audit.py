@@ -167,6 +167,20 @@ class TestAuditPage:
         assert exported.actor == users["auditor"]
         assert exported.details == {"filtres": {"emergency_only": "on"}}
 
+    def test_roles_are_shown_in_french(self, client, crt_a, users):
+        AuditEvent.objects.create(occurred_at=timezone.now(), crt=crt_a, actor=users["doctor"],
+                                  actor_label="Philippe Lebrun", action="beneficiary.viewed",
+                                  roles="doctor,occupational_therapist")
+        client.force_login(users["auditor"])
+        text = table_text(client.get(reverse("core:audit_list")))
+        assert "Médecin coordonnateur, Ergothérapeute" in text
+        assert "doctor" not in text and "occupational_therapist" not in text
+        response = client.get(reverse("core:audit_export"))
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+        assert [r[1:3] for r in rows[1:] if r[1] == "Philippe Lebrun"] == [
+            ["Philippe Lebrun", "Médecin coordonnateur, Ergothérapeute"]]
+
     def test_nobody_else_reads_the_trail(self, client, users, trail):
         for role in users:
             if role == "auditor":
