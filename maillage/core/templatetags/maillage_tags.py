@@ -15,3 +15,10 @@ def action_label(action: str) -> str:
 def role_labels(codes: str) -> str:
     """"coordinator,nurse" → "Coordination (IDEC), Infirmier·ère"."""
     return _role_labels(codes)
+
+
+@register.filter
+def nobreak(value) -> str:
+    """A phone number (« 06 39 98 14 69 ») kept on one line: its spaces become non-breaking
+    spaces, so that a PDF or a narrow screen never wraps it mid-number."""
+    return str(value or "").replace(" ", "\u00a0")

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from maillage.admissions.tests.factories import enrolment
 from maillage.beneficiaries import services as file_services
-from maillage.beneficiaries.models import CareTeamMember, Consent, MedicalRecord
+from maillage.beneficiaries.models import Caregiver, CareTeamMember, Consent, MedicalRecord
 from maillage.beneficiaries.tests.factories import (
     BeneficiaryFactory,
     CaregiverFactory,
@@ -319,6 +319,19 @@ class TestPdf:
             assert expected in text, expected
         assert f"par {users['doctor'].get_full_name()}" in text
         assert AuditEvent.objects.filter(action="dlu.printed", actor=users["nurse"]).exists()
+
+    def test_phone_numbers_never_wrap(self, client, users, b):
+        """Whatever the length of the name before it, a phone number stays on one line."""
+        client.force_login(users["nurse"])
+        caregiver = Caregiver.objects.get(beneficiary=b)
+        for padding in range(14, 32, 2):
+            Caregiver.objects.filter(pk=caregiver.pk).update(first_name="M" * (6 + padding))
+            response = client.get(url("dlu_pdf", b))
+            assert response.status_code == 200
+            raw = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+            lines = [" ".join(line.split()) for line in raw.splitlines()]
+            # The trusted person's and the caregiver's numbers, each whole on its line.
+            assert sum(line.count("06 39 98 12 34") for line in lines) == 2, padding
 
     def test_fiche_aller_for_a_call(self, client, crt_a, users, b):
         call = oncall.call(crt_a, users["nurse"], b,
