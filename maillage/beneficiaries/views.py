@@ -519,7 +519,12 @@ def _thresholds_saved(request, b):
 
 
 def _medical_saved(request, b):
-    messages.success(request, "Volet médical enregistré.")
+    return _medical_recorded(request, b, "Volet médical enregistré.")
+
+
+def _medical_recorded(request, b, message: str):
+    """Back to the medical section, saying what was recorded."""
+    messages.success(request, message)
     return redirect("beneficiaries:medical", public_id=b.public_id)
 
 
@@ -567,7 +572,8 @@ def free_evaluation_create(request: HttpRequest, public_id) -> HttpResponse:
         context={"title": f"Évaluation — {b.display_name}",
                  "back_url": reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}),
                  "back_label": "Volet médical"},
-        on_success=lambda r: _medical_saved(request, b), once=True,
+        on_success=lambda r: _medical_recorded(request, b, "Évaluation enregistrée."),
+        once=True,
     )
 
 
@@ -586,7 +592,8 @@ def icope_create(request: HttpRequest, public_id) -> HttpResponse:
 
     return run_form(
         request, form, save, template="beneficiaries/icope_form.html", context={"b": b},
-        on_success=lambda r: _medical_saved(request, b), once=True,
+        on_success=lambda r: _medical_recorded(request, b, "Repérage ICOPE enregistré."),
+        once=True,
     )
 
 

@@ -409,8 +409,9 @@ class TestEvaluations:
         answers["nutrition.perte_poids"] = True
         data = {"screened_on": "2025-06-02"}
         data.update({k.replace(".", "__"): ("oui" if v else "non") for k, v in answers.items()})
-        response = client.post(url("icope_create", b), data)
-        assert response.status_code == 302, visible_text(response)
+        response = client.post(url("icope_create", b), data, follow=True)
+        assert "Repérage ICOPE enregistré." in visible_text(response)
+        assert "Volet médical enregistré" not in visible_text(response)
         assert b.icope_screenings.get().domains_flagged == ["nutrition"]
         # A missing answer is refused.
         del data["nutrition__perte_poids"]

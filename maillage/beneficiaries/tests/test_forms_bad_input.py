@@ -119,3 +119,5 @@ def test_free_evaluation_by_the_occupational_therapist(client, users, crt_a):
     assert response.status_code == 302
     page = visible_text(client.get(url("medical", b)))
     assert "Visite du logement" in page and "douche de plain-pied" in page
+    # The medical section itself was not edited: the message says what was recorded.
+    assert "Évaluation enregistrée." in page and "Volet médical enregistré" not in page
