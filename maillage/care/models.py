@@ -182,7 +182,7 @@ class CarePlanVersion(TenantModel, VersionedModel):
                                 name="careplan_review")]
 
     def __str__(self) -> str:
-        return f"Version {self.number} ({self.get_status_display().lower()})"
+        return f"Version {self.number} ({'validée' if self.is_validated else 'brouillon'})"
 
     @property
     def is_validated(self) -> bool:

@@ -266,6 +266,11 @@ class TestReviewDate:
         assert response.status_code == 302
         page = visible_text(client.get(url("plan", b)))
         assert f"prochaine révision : {add_months(timezone.localdate(), 6):%d/%m/%Y}" in page
+        # Once revised, the list of versions (« version » is feminine).
+        client.post(url("plan_start", b))
+        page = visible_text(client.get(url("plan", b)))
+        assert f"Version 1 — validée le {timezone.localdate():%d/%m/%Y}" in page
+        assert "Version 2 — brouillon" in page
 
     def test_reminder_once_per_due_date(self, users, b, crt_a, validated):
         today = timezone.localdate()

@@ -323,7 +323,7 @@ class TestPages:
         response = client.post(reverse("steering:report_correct", args=[report.public_id]),
                                follow=True)
         text = visible_text(response)
-        assert "Version 2 créée (brouillon)" in text and "Version 1 — transmis" in text
+        assert "Version 2 créée (brouillon)" in text and "Version 1 — transmise le" in text
 
 
 class TestFiles:
