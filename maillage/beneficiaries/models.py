@@ -177,8 +177,12 @@ class Beneficiary(TenantModel, VersionedModel):
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:
-        born = "née" if self.sex == Sex.FEMALE else "né"
-        return f"{self.display_name} ({born} le {self.birth_date:%d/%m/%Y})"
+        return f"{self.display_name} ({self.born} le {self.birth_date:%d/%m/%Y})"
+
+    @property
+    def born(self) -> str:
+        """« née », « né », or « né·e » when the sex is undetermined."""
+        return {Sex.FEMALE: "née", Sex.MALE: "né"}.get(self.sex, "né·e")
 
     @property
     def display_name(self) -> str:

@@ -81,7 +81,7 @@ class SettingsForm(VersionedModelForm):
 
 
 def _beneficiary_label(b) -> str:
-    return f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})"
+    return f"{b.display_name} ({b.born} le {b.birth_date:%d/%m/%Y})"
 
 
 def _referral_label(r) -> str:

@@ -176,7 +176,7 @@ class SessionForm(BootstrapFormMixin, forms.Form):
 
 
 def _beneficiary_label(b) -> str:
-    return f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})"
+    return f"{b.display_name} ({b.born} le {b.birth_date:%d/%m/%Y})"
 
 
 def _caregiver_label(c) -> str:

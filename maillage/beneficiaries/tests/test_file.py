@@ -173,6 +173,16 @@ class TestIdentity:
         b.refresh_name_key()
         assert b.name_key == key == " lefevre noel helene helene"
 
+    def test_the_list_says_born_as_the_sex_says(self, client, users, crt_a, segre):
+        for sex, birth_name in (("F", "AUBERT"), ("M", "BLANC"), ("I", "CARON")):
+            BeneficiaryFactory(crt=crt_a, commune=segre, sex=sex, birth_name=birth_name,
+                               used_name="Martin", first_name="Claude")
+        client.force_login(users["coordinator"])
+        listed = table_text(client.get(reverse("beneficiaries:list")))
+        assert "(née AUBERT)" in listed and "(né BLANC)" in listed
+        assert "(né·e CARON)" in listed
+        assert "né·e AUBERT" not in listed and "né·e BLANC" not in listed
+
     def test_concurrent_edit_is_detected(self, client, users, crt_a, segre):
         b = BeneficiaryFactory(crt=crt_a, commune=segre, birth_name="LEMAIRE",
                                first_names="Odette Marie", first_name="Odette")

@@ -292,12 +292,12 @@ class TestRegistration:
 
     def test_beneficiary_search_shows_identity_only_and_link_is_audited(
             self, client, users, crt_a, s):
-        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel")
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel", sex="M")
         login(client, users, "activity_leader")
         response = client.get(reverse("outreach:register_pick"),
                               {"champ": "beneficiary", "beneficiary_q": "rous"})
         text = visible_text(response)
-        assert f"ROUSSEAU Marcel (né·e le {b.birth_date:%d/%m/%Y})" in text
+        assert f"ROUSSEAU Marcel (né le {b.birth_date:%d/%m/%Y})" in text
         assert reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}) not in \
             response.content.decode()
         response = client.post(self.url(s), {"beneficiary": str(b.public_id)})
@@ -322,7 +322,7 @@ class TestRegistration:
 
     def test_volet2_caregiver_by_name_only_then_reused_and_audited(
             self, client, users, crt_a, crt_b, s):
-        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel")
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel", sex="M")
         c = CaregiverFactory(crt=crt_a, beneficiary=b, last_name="Rousseau",
                              first_name="Hélène", relation="fille")
         theirs = CaregiverFactory(crt=crt_b, beneficiary=BeneficiaryFactory(crt=crt_b),
