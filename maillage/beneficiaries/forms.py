@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
@@ -299,7 +300,7 @@ class AggirForm(BootstrapFormMixin, forms.Form):
     """One row per input: a direct code, or the four adverbs (used when no code is chosen)."""
 
     evaluated_on = forms.DateField(
-        label="Date de l'évaluation", widget=DateInput(),
+        label="Date de l'évaluation", widget=DateInput(), initial=timezone.localdate,
         error_messages={"required": "Indiquez la date.", "invalid": "Date invalide."},
     )
     notes = forms.CharField(label="Observations", required=False,
@@ -347,7 +348,7 @@ class AggirForm(BootstrapFormMixin, forms.Form):
 
 class IcopeForm(BootstrapFormMixin, forms.Form):
     screened_on = forms.DateField(
-        label="Date du repérage", widget=DateInput(),
+        label="Date du repérage", widget=DateInput(), initial=timezone.localdate,
         error_messages={"required": "Indiquez la date.", "invalid": "Date invalide."},
     )
     notes = forms.CharField(label="Observations", required=False,
@@ -406,7 +407,7 @@ class SearchForm(forms.Form):
 class FreeEvaluationForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label="Type", choices=[("", "—"), *FreeEvaluation.Kind.choices],
                              error_messages={"required": "Choisissez le type d'évaluation."})
-    evaluated_on = forms.DateField(label="Date", widget=DateInput(),
+    evaluated_on = forms.DateField(label="Date", widget=DateInput(), initial=timezone.localdate,
                                    error_messages={"required": "Indiquez la date.",
                                                    "invalid": "Date invalide."})
     title = forms.CharField(label="Titre", max_length=200,

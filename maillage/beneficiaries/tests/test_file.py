@@ -1,6 +1,7 @@
 """The beneficiary file through its pages: creation and duplicates, identity, access rules,
 consents and their withdrawal, key-box code, health data, audit, documents, evaluations."""
 
+import re
 from datetime import date
 
 import pytest
@@ -385,6 +386,18 @@ class TestEvaluations:
         b.refresh_from_db()
         assert b.current_gir == 2
         assert "GIR 2" in visible_text(client.get(response["Location"], follow=True))
+
+    @pytest.mark.parametrize("name, field", [("aggir_create", "evaluated_on"),
+                                             ("free_evaluation_create", "evaluated_on"),
+                                             ("icope_create", "screened_on")])
+    def test_the_date_is_today_by_default(self, client, users, crt_a, name, field):
+        b = shared_file(crt_a, users["doctor"])
+        client.force_login(users["doctor"])
+        page = client.get(url(name, b))
+        assert page.status_code == 200
+        today = timezone.localdate().isoformat()
+        assert re.search(rf'<input[^>]*name="{field}"[^>]*value="{today}"',
+                         page.content.decode()), "the date is not pre-filled"
 
     def test_aggir_by_adverbs(self, client, users, crt_a):
         b = shared_file(crt_a, users["nurse"])
