@@ -114,12 +114,26 @@ def is_mssante_address(value: str) -> bool:
     return domain == "mssante.fr" or domain.endswith(".mssante.fr")
 
 
+#: An MSSanté address is plain ASCII (no internationalised name in the MSSanté space): letters,
+#: digits, dots, hyphens (and ``_ % +`` before the ``@``); labels of the domain never start or
+#: end with a hyphen.
+MSSANTE_ADDRESS = re.compile(
+    r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}")
+
+
 def validate_mssante(value: str) -> None:
     if not is_mssante_address(value):
         raise ValidationError(
             "Une adresse de messagerie sécurisée de santé se termine par « mssante.fr » "
             "(par exemple prenom.nom@medecin.mssante.fr).",
             code="mssante",
+        )
+    if not MSSANTE_ADDRESS.fullmatch(value.strip()):
+        raise ValidationError(
+            "Une adresse MSSanté ne contient ni espace, ni accent, ni caractère spécial : "
+            "lettres sans accent, chiffres, points et tirets (par exemple "
+            "secretariat@cabinet-medical.mssante.fr).",
+            code="mssante_characters",
         )
 
 

@@ -59,6 +59,26 @@ class TestOrganizations:
         assert message in visible_text(response)
         assert not Organization.objects.exists()
 
+    @pytest.mark.parametrize("address, message", [
+        ("secretariat@cabinet-médical-du-lion.mssante.fr", "ni accent"),
+        ("secretariat@dac-49-—-antenne.mssante.fr", "ni caractère spécial"),
+        ("secrétariat@dac49.mssante.fr", "adresse de courriel valide"),
+        ("accueil ssiad@ssiad-segre.mssante.fr", "adresse de courriel valide"),
+    ])
+    def test_an_mssante_address_is_plain_ascii(self, client, users, crt_a, address, message):
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("territory:organization_create"),
+                               org_data(mssante_email=address))
+        assert response.status_code == 400
+        assert message in field_error(response, "mssante_email")
+        assert not Organization.objects.exists()
+        response = client.post(reverse("territory:professional_create"),
+                               {"last_name": "Besnard", "profession": "gp", "is_active": "on",
+                                "mssante_email": address})
+        assert response.status_code == 400
+        assert message in field_error(response, "mssante_email")
+        assert not Professional.objects.exists()
+
     def test_commune_of_another_crt_is_refused(self, client, users, crt_b):
         elsewhere = CommuneFactory(crt=crt_b)
         client.force_login(users["coordinator"])
