@@ -2,6 +2,7 @@
 and a directory with partners of every type (fictitious structures and people)."""
 
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 from stdnum import luhn
 
 from maillage.core.demo import FIRST_NAMES, LAST_NAMES, DemoContext
@@ -113,7 +114,8 @@ def load(ctx: DemoContext) -> None:
         organizations = {}
         for kind, name, commune_name, city in ORGANIZATIONS[key]:
             commune = communes.get(commune_name) if commune_name else None
-            slug = name.lower().split(",")[0].replace(" ", "-").replace("'", "")[:30]
+            # ASCII letters, digits and hyphens only: a valid domain part of an address.
+            slug = slugify(name.split(",")[0])[:30].strip("-")
             organizations[kind] = Organization.objects.create(
                 crt=crt,
                 kind=kind,
@@ -141,7 +143,7 @@ def load(ctx: DemoContext) -> None:
                     rpps=_rpps(ctx) if profession in HEALTH_PROFESSIONS else "",
                     organization=organizations.get(org_kind),
                     mobile=f"06 39 98 {ctx.rng.randint(10, 99)} {ctx.rng.randint(10, 99)}",
-                    mssante_email=f"{first[0].lower()}.{last.lower()}@demo.mssante.fr"
+                    mssante_email=f"{slugify(first)[0]}.{slugify(last)}@demo.mssante.fr"
                     if profession in HEALTH_PROFESSIONS
                     else "",
                 )

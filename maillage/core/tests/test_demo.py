@@ -113,3 +113,26 @@ def test_relatives_are_said_in_their_gender(demo, db):
     relations = set(Beneficiary.objects.exclude(trusted_person_name="")
                     .values_list("trusted_person_relation", flat=True))
     assert relations and relations <= {"fille", "épouse", "nièce", "belle-fille", "voisine"}
+
+
+def test_every_demo_mssante_address_is_valid(demo, db):
+    """Built from names (« DAC 49 — antenne du Segréen », « Cabinet médical du Lion-d'Angers »):
+    plain ASCII, as the directory's forms require."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from maillage.core.validators import validate_mssante
+    from maillage.territory.models import Organization, Professional
+
+    addresses = [a for model in (Organization, Professional)
+                 for a in model.objects.exclude(mssante_email="")
+                 .values_list("mssante_email", flat=True)]
+    assert len(addresses) > 20
+    bad = []
+    for address in addresses:
+        try:
+            validate_email(address)
+            validate_mssante(address)
+        except ValidationError:
+            bad.append(address)
+    assert bad == []
