@@ -432,8 +432,11 @@ def plan_review_request(*, actor, beneficiary: Beneficiary, due_on: date,
     from maillage.core.notifications import notify
     from maillage.core.roles import Role
 
+    # The version in force now: one validated later (a replayed history, as the demo's)
+    # never takes a request made before it.
     version = (CarePlanVersion.objects.select_for_update()
                .filter(plan__beneficiary=beneficiary, status=CarePlanVersion.Status.VALIDATED)
+               .exclude(validated_at__gt=timezone.now())
                .order_by("-number").first())
     if version is None:
         return None
