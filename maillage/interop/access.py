@@ -66,7 +66,8 @@ def mssante_sendings_visible(*, user, roles, beneficiary, health: bool
 def access_doc() -> list[tuple[str, dict[str, str]]]:
     """The rules above as rows for the "Access and audit" page (``maillage access_doc``)."""
     return [
-        ("Jetons d'API", {role: "les jetons du CRT (jamais le secret)" for role in Role
+        ("Jetons d'API", {role: "les jetons du CRT (jamais le secret) ; n'en crée que pour "
+                                "son propre compte" for role in Role
                           if has_permission({role}, "team.manage")}),
         ("Offre du CRT décrite pour le ROR (API FHIR HealthcareService)", {
             role: "l'offre du CRT (aucune donnée personnelle)" for role in Role

@@ -30,7 +30,7 @@ def authenticate(request):
         return _refuse("Authentification requise : envoyez l'en-tête "
                        "« Authorization: Bearer <jeton> ».")
     now = timezone.now()
-    token = (ApiToken.objects.select_related("crt", "user")
+    token = (ApiToken.objects.select_related("crt", "user", "created_by")
              .filter(key_hash=hash_secret(secret)).first())
     if token is None or not token.is_usable(now):
         return _refuse("Jeton d'accès inconnu, expiré ou révoqué.")

@@ -8,11 +8,14 @@ from .services import DEFAULT_DAYS, MAX_DAYS
 
 
 class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    DOMAIN_FIELDS = {"user": "member"}
+
     member = forms.ChoiceField(
         label="Compte utilisé",
-        help_text="Le logiciel verra exactement ce que ce compte voit.",
+        help_text="Le logiciel verra exactement ce que ce compte voit : un jeton ne se crée "
+                  "que pour son propre compte.",
         error_messages={"required": "Choisissez le compte que le logiciel utilisera.",
-                        "invalid_choice": "Choisissez un compte de l'équipe du CRT."})
+                        "invalid_choice": "Un jeton ne se crée que pour votre propre compte."})
     name = forms.CharField(
         label="Nom (logiciel appelant)", max_length=120,
         error_messages={"required": "Donnez un nom au jeton (le logiciel qui l'utilise)."})
@@ -30,4 +33,6 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
         self.fields["member"].choices = [("", "—")] + [
             (key, f"{m.user.get_full_name() or m.user.username} ({m.user.username})")
             for key, m in self.members.items()]
+        if len(self.members) == 1:
+            self.fields["member"].initial = next(iter(self.members))
         self._style_fields()

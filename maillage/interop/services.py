@@ -11,7 +11,7 @@ from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import Crt
 from maillage.core.permissions import Perm, has_permission
-from maillage.core.selectors import member_roles
+from maillage.core.selectors import member_roles, team_members
 
 from .models import ApiToken, hash_secret
 
@@ -37,10 +37,28 @@ def _check_manager(actor, crt: Crt) -> None:
         raise DomainError("Seules la direction et la coordination gèrent les jetons d'API.")
 
 
+def token_accounts(*, actor, crt: Crt) -> list:
+    """The memberships ``actor`` may create a token for on the « Jetons d'API » page: their own
+    account only. A token acts with its account's rights (health data included): nobody may
+    obtain a credential acting with another person's rights — the principle of
+    ``core.services.invite_link_renew``. A partner's software gets a token of the partner's
+    account from the administrator's console (``maillage api-token create``), never from a
+    colleague's page."""
+    return [m for m in team_members(crt=crt) if m.user_id == actor.pk]
+
+
 @transaction.atomic
 def api_token_create(*, actor, crt: Crt, user, name: str, days: int = DEFAULT_DAYS) -> CreatedToken:
-    """A token acting as ``user`` (an active member of ``crt``) for ``days`` days."""
+    """A token acting as ``user`` (an active member of ``crt``) for ``days`` days.
+
+    From a page (``actor`` set), only for the actor's own account (``token_accounts``); from
+    the administrator's console (``actor=None``), for any active member."""
     _check_manager(actor, crt)
+    if actor is not None and user.pk != actor.pk:
+        raise DomainError("Un jeton agit avec les droits de son compte : vous ne pouvez en créer "
+                          "que pour votre propre compte. Pour le logiciel d'un partenaire, "
+                          "l'administrateur de Maillage crée le jeton de son compte.",
+                          field="user", code="forbidden")
     name = (name or "").strip()
     if not name:
         raise DomainError("Donnez un nom au jeton (le logiciel qui l'utilise).", field="name")

@@ -7,11 +7,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from maillage.core.access import require
 from maillage.core.errors import DomainError
-from maillage.core.selectors import team_members
 
 from .access import tokens_visible
 from .forms import ApiTokenForm
-from .services import api_token_create, api_token_revoke
+from .services import api_token_create, api_token_revoke, token_accounts
 
 #: Where a new token waits, in the session, for the next page to show it once.
 NEW_TOKEN_SESSION_KEY = "maillage_new_api_token"  # noqa: S105 - a session key
@@ -29,7 +28,7 @@ def _page(request: HttpRequest, form: ApiTokenForm, *, status: int = 200) -> Htt
 @require("team.manage")
 @require_GET
 def tokens(request: HttpRequest) -> HttpResponse:
-    return _page(request, ApiTokenForm(members=team_members(crt=request.crt)))
+    return _page(request, ApiTokenForm(members=token_accounts(actor=request.user, crt=request.crt)))
 
 
 @require("team.manage")
@@ -37,7 +36,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     """The form's errors next to their field (400), nothing created; else the secret waits in
     the session for the list to show it once."""
-    form = ApiTokenForm(request.POST, members=team_members(crt=request.crt))
+    form = ApiTokenForm(request.POST, members=token_accounts(actor=request.user, crt=request.crt))
     if form.is_valid():
         member = form.members[form.cleaned_data["member"]]
         try:

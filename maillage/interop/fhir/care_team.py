@@ -10,7 +10,7 @@ from maillage.beneficiaries.models import Beneficiary, CareTeamMember
 from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import ResourceType, token_prefix
+from .resource import ResourceType, token_details
 from .search import LOCAL_SYSTEM, SearchParam, last_updated, reference_q
 
 #: The care team's category: LOINC « Longitudinal care-coordination focused care team »
@@ -89,12 +89,12 @@ def queryset(request):
 
 def on_read(request, people) -> None:
     """Each care team shown is a read of the person's file, in their « who read my file »."""
-    prefix = token_prefix(request)
+    token = token_details(request)
     audit_log_many(actor=request.user, events=[
         {"action": "fhir.careteam_read", "crt": request.crt,
          "object_type": "beneficiaries.careteam", "object_id": str(b.public_id),
          "object_label": f"Cercle de soins ({str(b.public_id)[:8]})", "beneficiary": b,
-         "details": {"jeton": prefix}}
+         "details": token}
         for b in people])
 
 

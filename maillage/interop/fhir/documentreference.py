@@ -28,7 +28,7 @@ from maillage.core.permissions import Perm
 from maillage.oncall.access import break_glasses, emergency_files_visible
 from maillage.oncall.models import EmergencyFile
 
-from .resource import ResourceType, Source, token_prefix
+from .resource import ResourceType, Source, token_details
 from .search import LOCAL_SYSTEM, SearchParam, date_q, last_updated, reference_q
 
 LOINC = "http://loinc.org"
@@ -160,13 +160,13 @@ def audit_reads(action_of, request, objects) -> None:
     insert, naming the token; a DLU read under break-the-glass is an emergency access with
     its stated reason. ``action_of(obj)``: the action."""
     glasses = emergency_glasses(request, objects)
-    prefix = token_prefix(request)
+    token = token_details(request)
     events = []
     for o in objects:
         glass = glasses.get(o.beneficiary_id) if isinstance(o, EmergencyFile) else None
         events.append({"action": action_of(o), "crt": request.crt, "obj": o,
                        "beneficiary": beneficiary_of(o), "reason": glass.reason if glass else "",
-                       "emergency": glass is not None, "details": {"jeton": prefix}})
+                       "emergency": glass is not None, "details": token})
     audit_log_many(actor=request.user, events=events)
 
 

@@ -22,7 +22,7 @@ from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.audit import audit_log_many
 from maillage.core.permissions import Perm
 
-from .resource import FR_CORE, ResourceType, token_prefix
+from .resource import FR_CORE, ResourceType, token_details
 from .search import LOCAL_SYSTEM, NOTHING, SearchParam, date_q, last_updated, reference_q
 
 PROFILE = FR_CORE + "fr-core-related-person"
@@ -202,7 +202,7 @@ def search_extra(request, params) -> list[TrustedPerson]:
 
 def on_read(request, objects) -> None:
     """Each caregiver or trusted person shown is a read of the person's file."""
-    prefix = token_prefix(request)
+    token = token_details(request)
     events = []
     for obj in objects:
         if isinstance(obj, TrustedPerson):
@@ -211,10 +211,10 @@ def on_read(request, objects) -> None:
                            "object_type": "beneficiaries.trusted_person",
                            "object_id": str(obj.public_id),
                            "object_label": "Personne de confiance", "beneficiary": b,
-                           "details": {"jeton": prefix}})
+                           "details": token})
         else:
             events.append({"action": "fhir.relatedperson_read", "obj": obj, "crt": request.crt,
-                           "beneficiary": obj.beneficiary, "details": {"jeton": prefix}})
+                           "beneficiary": obj.beneficiary, "details": token})
     audit_log_many(actor=request.user, events=events)
 
 

@@ -90,9 +90,14 @@ class ResourceType:
                 *(["search-type"] if self.searchable else []))
 
 
-def token_prefix(request) -> str:
-    """The calling token's prefix (not secret), written in the audit of what it read."""
-    return getattr(getattr(request, "api_token", None), "prefix", "")
+def token_details(request) -> dict:
+    """The calling token as written in the audit of what it read: its prefix (not secret) and
+    who created it (a manager on the « Jetons d'API » page, or the console)."""
+    token = getattr(request, "api_token", None)
+    if token is None:
+        return {"jeton": ""}
+    creator = token.created_by.username if token.created_by_id else "console"
+    return {"jeton": token.prefix, "jeton_cree_par": creator}
 
 
 def audited_reads(action: str, *, beneficiary: Callable = attrgetter("beneficiary"),
@@ -102,10 +107,10 @@ def audited_reads(action: str, *, beneficiary: Callable = attrgetter("beneficiar
     « qui a consulté mon dossier » — naming the token."""
 
     def on_read(request, objects) -> None:
-        prefix = token_prefix(request)
+        token = token_details(request)
         audit_log_many(actor=request.user, events=[
             {"action": action, "crt": request.crt, "obj": o, "beneficiary": beneficiary(o),
-             "details": {"jeton": prefix, **(details(o) if details else {})}}
+             "details": {**token, **(details(o) if details else {})}}
             for o in objects])
 
     return on_read

@@ -68,7 +68,7 @@ def test_revoking_twice_is_refused(users, crt_a):
 def test_only_direction_and_coordination_manage_tokens(users, crt_a):
     with pytest.raises(DomainError, match="direction et la coordination"):
         api_token_create(actor=users["nurse"], crt=crt_a, user=users["nurse"], name="x")
-    created = api_token_create(actor=users["direction"], crt=crt_a, user=users["nurse"],
+    created = api_token_create(actor=users["direction"], crt=crt_a, user=users["direction"],
                                name="x")
     with pytest.raises(DomainError):
         api_token_revoke(actor=users["partner"], token=created.token)
