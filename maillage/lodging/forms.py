@@ -132,7 +132,9 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                             widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, crt, stay: Stay | None = None, search_url: str = "", **kwargs):
+    def __init__(self, *args, crt, beneficiaries, stay: Stay | None = None,
+                 search_url: str = "", **kwargs):
+        """``beneficiaries``: the people offered, from the file policy (identity face)."""
         if stay is not None and not kwargs.get("initial"):
             kwargs["initial"] = {
                 **{f: getattr(stay, f) for f in (
@@ -148,8 +150,8 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.fields["room"].queryset = rooms.order_by("kind", "name")
         self.fields["room"].label_from_instance = lambda r: (
             f"{r.label} ({r.short_kind}, {r.max_stay_days} jours au plus)")
-        self.fields["beneficiary"].queryset = Beneficiary.objects.filter(crt=crt).order_by(
-            "birth_name", "first_name")
+        self.fields["beneficiary"].queryset = beneficiaries.order_by(
+            "birth_name", "first_name", "pk")
         self.fields["referral"].queryset = Referral.objects.filter(
             crt=crt, status__in=[Referral.Status.RECEIVED, Referral.Status.WAITING,
                                  Referral.Status.ADMITTED]).order_by("-received_at")

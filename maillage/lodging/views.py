@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.access import require
 from maillage.core.audit import audit_log
@@ -195,6 +196,11 @@ def stay_detail(request: HttpRequest, public_id) -> HttpResponse:
     })
 
 
+def _offered(request: HttpRequest):
+    """The people a stay may be for: those whose identity the file policy grants the user."""
+    return beneficiaries_for("identity", crt=request.crt, user=request.user, roles=request.roles)
+
+
 @require("lodging.manage")
 @require_GET
 def stay_pick(request: HttpRequest) -> HttpResponse:
@@ -202,7 +208,8 @@ def stay_pick(request: HttpRequest) -> HttpResponse:
     20)."""
     from maillage.core.pickers import picker_response
 
-    return picker_response(request, StayForm(crt=request.crt), default="beneficiary")
+    return picker_response(request, StayForm(crt=request.crt, beneficiaries=_offered(request)),
+                           default="beneficiary")
 
 
 @require("lodging.manage")
@@ -217,7 +224,8 @@ def stay_create(request: HttpRequest) -> HttpResponse:
                     initial[name] = get_for_crt(model, request.crt, request.GET[param])
                 except Http404:
                     pass
-    form = StayForm(request.POST or None, crt=request.crt, initial=initial,
+    form = StayForm(request.POST or None, crt=request.crt, beneficiaries=_offered(request),
+                    initial=initial,
                     search_url=reverse("lodging:stay_pick"))
 
     def save(data):
@@ -234,7 +242,8 @@ def stay_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def stay_edit(request: HttpRequest, public_id) -> HttpResponse:
     stay = _stay(request, public_id)
-    form = StayForm(request.POST or None, crt=request.crt, stay=stay,
+    form = StayForm(request.POST or None, crt=request.crt, beneficiaries=_offered(request),
+                    stay=stay,
                     search_url=reverse("lodging:stay_pick"))
     if request.method == "GET":  # the form shows the stay's notes: a read
         audit_log(actor=request.user, action="stay.form_opened", obj=stay,

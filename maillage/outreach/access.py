@@ -8,14 +8,18 @@
   and nothing else. The care staff and the secretariat see the calendar, not who comes; the ARS
   and the DPO see nothing of volet 1. Nobody reaches a volet 2 file from here: a participant
   who is a beneficiary shows by name only (identity, never health data).
-- Volet 2 caregivers (the relatives recorded on a beneficiary's file) are offered by name to
-  those who register people (``outreach.register``), to register one as a caregiver: identity
+- Volet 2 people offered at registration, to those who register people (``outreach.register``):
+  the beneficiaries whose identity the file policy grants them
+  (``beneficiaries.access.beneficiaries_for("identity")``: the whole CRT for the direction; for
+  the activity leader, the people she accompanies, never one who objected to sharing), by name
+  and birth date; and the caregivers recorded on those files (``caregivers_visible``), by name
   only (« aidant d'un bénéficiaire du volet 2 »), never the helped person nor their file.
 """
 
 from django.db.models import QuerySet
 
-from maillage.beneficiaries.models import Caregiver
+from maillage.beneficiaries.access import beneficiaries_for, caregivers_visible, file_access
+from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
 
@@ -88,15 +92,30 @@ def can_view_attendee(*, user, roles, attendee: Attendee) -> bool:
 # --- Volet 2 caregivers offered at registration (identity only) ------------------------------
 
 
-def volet2_caregivers_offered(*, crt, user, roles) -> QuerySet[Caregiver]:
-    """The CRT's volet 2 caregivers ``user`` may register to a session (by name only)."""
+def volet2_beneficiaries_offered(*, crt, user, roles) -> QuerySet[Beneficiary]:
+    """The volet 2 beneficiaries ``user`` may register to a session (name and birth date): those
+    whose identity the file policy grants them."""
     if has_permission(roles, "outreach.register"):
-        return Caregiver.objects.filter(crt=crt)
+        return beneficiaries_for("identity", crt=crt, user=user, roles=roles)
+    return Beneficiary.objects.none()
+
+
+def can_offer_volet2_beneficiary(*, user, roles, beneficiary: Beneficiary) -> bool:
+    return has_permission(roles, "outreach.register") and file_access(
+        user=user, roles=roles, beneficiary=beneficiary).identity
+
+
+def volet2_caregivers_offered(*, crt, user, roles) -> QuerySet[Caregiver]:
+    """The volet 2 caregivers ``user`` may register to a session (by name only): those of the
+    files whose identity the file policy grants them."""
+    if has_permission(roles, "outreach.register"):
+        return caregivers_visible(crt=crt, user=user, roles=roles)
     return Caregiver.objects.none()
 
 
 def can_offer_volet2_caregiver(*, user, roles, caregiver: Caregiver) -> bool:
-    return has_permission(roles, "outreach.register")
+    return has_permission(roles, "outreach.register") and file_access(
+        user=user, roles=roles, beneficiary=caregiver.beneficiary).identity
 
 
 def access_doc() -> list[tuple[str, dict[str, str]]]:
@@ -112,8 +131,10 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             role: "toutes les actions du CRT" for role in Role
             if has_permission({role}, "outreach.view")}),
         ("Participants aux séances du volet 1", sessions),
-        ("Aidants du volet 2 proposés à l'inscription (nom seulement, jamais le dossier de "
-         "la personne aidée)", {
-             role: "les aidants enregistrés dans les dossiers du CRT" for role in Role
-             if has_permission({role}, "outreach.register")}),
+        ("Bénéficiaires et aidants du volet 2 proposés à l'inscription (nom et date de "
+         "naissance, nom seulement pour un aidant ; jamais le dossier de la personne aidée)", {
+             role: ("les personnes dont il ou elle voit l'identité au volet 2, et leurs aidants"
+                    if role != Role.DIRECTION else
+                    "toutes les personnes du CRT et leurs aidants")
+             for role in Role if has_permission({role}, "outreach.register")}),
     ]

@@ -261,14 +261,15 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                   "helps_volet2_beneficiary", "organization", "organization_name",
                   "employer_type")
 
-    def __init__(self, *args, crt, search_url: str = "", attendees=None, caregivers=None,
-                 **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", attendees=None, beneficiaries=None,
+                 caregivers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendee"].queryset = (attendees if attendees is not None
                                             else Attendee.objects.filter(crt=crt)).select_related(
             "commune", "organization").order_by("last_name", "first_name")
-        self.fields["beneficiary"].queryset = Beneficiary.objects.filter(crt=crt).order_by(
-            "birth_name", "first_name")
+        self.fields["beneficiary"].queryset = (
+            beneficiaries if beneficiaries is not None else Beneficiary.objects.none()).order_by(
+            "birth_name", "first_name", "pk")
         self.fields["caregiver"].queryset = (
             caregivers if caregivers is not None else Caregiver.objects.none()).order_by(
             "last_name", "first_name", "pk")

@@ -262,6 +262,7 @@ def _registration_form(request, data=None) -> RegistrationForm:
     return RegistrationForm(
         data, crt=request.crt, search_url=reverse("outreach:register_pick"),
         attendees=access.attendees_visible(**who),
+        beneficiaries=access.volet2_beneficiaries_offered(**who),
         caregivers=access.volet2_caregivers_offered(**who))
 
 

@@ -94,3 +94,32 @@ def test_round_trip_typed_and_chosen(client, users, crt_a, many):
     page = client.get(reverse("lodging:stay_edit", kwargs={"public_id": stay.public_id}))
     text = visible_text(page)
     assert "KERVELLAZQ17" in text.upper() and "KERVELLAZQ16" not in text.upper()
+
+
+def test_people_offered_come_from_the_file_policy(client, users, crt_a, many, monkeypatch):
+    """The picker and the form offer the people whose identity the file policy grants (today
+    every person of the CRT for the roles that book stays): a narrower policy narrows them, and
+    a person outside it is refused next to the field."""
+    from maillage.beneficiaries import access as file_policy
+    from maillage.lodging import views
+
+    people, _ = many
+    calls = []
+
+    def narrowed(face, *, crt, user, roles):
+        calls.append(face)
+        return file_policy.beneficiaries_for(face, crt=crt, user=user, roles=roles).filter(
+            pk=people[3].pk)
+
+    monkeypatch.setattr(views, "beneficiaries_for", narrowed, raising=False)
+    client.force_login(users["coordinator"])
+    response = client.get(reverse("lodging:stay_pick"),
+                          {"champ": "beneficiary", "beneficiary_q": "kervellazq"})
+    assert visible_text(response).upper().count("KERVELLAZQ") == 1
+    assert "KERVELLAZQ03" in visible_text(response).upper()
+    r = room(crt_a, name="Chambre d'urgence")
+    response = client.post(reverse("lodging:stay_create"),
+                           stay_data(r, beneficiary=str(people[4].public_id)))
+    assert response.status_code == 400
+    assert "Bénéficiaire inconnu." in visible_text(response)
+    assert not Stay.objects.exists() and set(calls) == {"identity"}

@@ -4,7 +4,12 @@ session, a partner only those they facilitate (an inactive directory entry no lo
 the care staff the calendar without participants, the ARS and the DPO nothing; volet 2
 caregivers are offered (by name) to those who register, of their CRT only."""
 
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    CaregiverFactory,
+    consent,
+    join_care_team,
+)
 from maillage.core.roles import Role
 from maillage.outreach import access
 from maillage.territory.tests.factories import ProfessionalFactory
@@ -25,6 +30,12 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
     attendees = [attendee(crt_a), attendee(crt_b)]
     caregivers = [CaregiverFactory(crt=crt, beneficiary=BeneficiaryFactory(crt=crt))
                   for crt in (crt_a, crt_b)]
+    # The leader accompanies the first person (and her caregiver's); the second objected.
+    accompanied, objected = BeneficiaryFactory(crt=crt_a), BeneficiaryFactory(crt=crt_a)
+    for b in (accompanied, objected, caregivers[0].beneficiary):
+        join_care_team(b, users["activity_leader"])
+    consent(objected, granted=False)
+    volet2 = [accompanied, objected, BeneficiaryFactory(crt=crt_a), BeneficiaryFactory(crt=crt_b)]
     people = [(u, frozenset({role})) for role, u in users.items()]
     people += [(retired, frozenset({Role.PARTNER})), (stranger, frozenset({Role.PARTNER}))]
 
@@ -38,6 +49,8 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
             (access.attendees_visible, access.can_view_attendee, "attendee", attendees),
             (access.volet2_caregivers_offered, access.can_offer_volet2_caregiver, "caregiver",
              caregivers),
+            (access.volet2_beneficiaries_offered, access.can_offer_volet2_beneficiary,
+             "beneficiary", volet2),
         ]
         for visible_of, can_view, name, objects in checks:
             visible = set(visible_of(crt=crt_a, user=user, roles=roles))
@@ -59,3 +72,7 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
         assert role not in seen
     offered = {u for u, s in seen.items() if any(n == "caregiver" for n, _ in s)}
     assert offered == {"activity_leader", "direction"}
+    people = {u: {pk for n, pk in s if n == "beneficiary"} for u, s in seen.items()}
+    assert people["activity_leader"] == {accompanied.pk}
+    assert people["direction"] == {b.pk for b in volet2[:3]}
+    assert not people.get("coordinator") and not people.get("nurse")

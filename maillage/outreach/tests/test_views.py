@@ -11,7 +11,12 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    CaregiverFactory,
+    consent,
+    join_care_team,
+)
 from maillage.core.models import AuditEvent
 from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.outreach.models import Attendee, Participation, Session, SupportAction
@@ -293,6 +298,7 @@ class TestRegistration:
     def test_beneficiary_search_shows_identity_only_and_link_is_audited(
             self, client, users, crt_a, s):
         b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel", sex="M")
+        join_care_team(b, users["activity_leader"])
         login(client, users, "activity_leader")
         response = client.get(reverse("outreach:register_pick"),
                               {"champ": "beneficiary", "beneficiary_q": "rous"})
@@ -325,6 +331,7 @@ class TestRegistration:
         b = BeneficiaryFactory(crt=crt_a, birth_name="Rousseau", first_name="Marcel", sex="M")
         c = CaregiverFactory(crt=crt_a, beneficiary=b, last_name="Rousseau",
                              first_name="Hélène", relation="fille")
+        join_care_team(b, users["activity_leader"])
         theirs = CaregiverFactory(crt=crt_b, beneficiary=BeneficiaryFactory(crt=crt_b),
                                   last_name="Rousseau", first_name="Autre")
         login(client, users, "activity_leader")
@@ -377,6 +384,46 @@ class TestRegistration:
         response = client.get(url, {"champ": "caregiver", "caregiver_q": "rous"})
         assert "ROUSSEAU" not in visible_text(response)
         assert client.get(self.url(s)).status_code == 404
+
+    def test_volet2_people_offered_through_the_file_policy(self, client, users, crt_a, crt_b,
+                                                          s):
+        """The activity leader is offered the people she accompanies (and their caregivers),
+        not one who objected to sharing nor one outside her care team; a tampered id of those
+        is refused next to its field. The direction sees every person of the CRT."""
+        leader = users["activity_leader"]
+        mine = BeneficiaryFactory(crt=crt_a, birth_name="Esnault", first_name="Mine")
+        join_care_team(mine, leader)
+        objected = BeneficiaryFactory(crt=crt_a, birth_name="Esnault", first_name="Opposée")
+        join_care_team(objected, leader)
+        consent(objected, granted=False)
+        other = BeneficiaryFactory(crt=crt_a, birth_name="Esnault", first_name="Autre")
+        theirs = BeneficiaryFactory(crt=crt_b, birth_name="Esnault",
+                                    first_name="Ailleurs")
+        helpers = {b: CaregiverFactory(crt=b.crt, beneficiary=b, last_name="Esnault",
+                                       first_name=f"Aidant{b.first_name}")
+                   for b in (mine, objected, other, theirs)}
+        url = reverse("outreach:register_pick")
+
+        def offered(role_client):
+            people = visible_text(role_client.get(
+                url, {"champ": "beneficiary", "beneficiary_q": "esnault"}))
+            carers = visible_text(role_client.get(
+                url, {"champ": "caregiver", "caregiver_q": "esnault"}))
+            return ({n for n in ("Mine", "Opposée", "Autre", "Ailleurs") if n in people},
+                    {n for n in ("Mine", "Opposée", "Autre", "Ailleurs")
+                     if f"Aidant{n}" in carers})
+
+        assert offered(login(client, users, "activity_leader")) == ({"Mine"}, {"Mine"})
+        for tampered in (objected, other, theirs):
+            response = client.post(self.url(s), {"beneficiary": str(tampered.public_id)})
+            assert response.status_code == 400
+            assert "Bénéficiaire inconnu." in field_error(response, "beneficiary")
+            response = client.post(self.url(s), {"caregiver": str(helpers[tampered].public_id)})
+            assert response.status_code == 400
+            assert "Aidant inconnu." in field_error(response, "caregiver")
+        assert not Participation.objects.exists()
+        assert offered(login(client, users, "direction")) == (
+            {"Mine", "Opposée", "Autre"}, {"Mine", "Opposée", "Autre"})
 
     def test_attendee_search_by_typed_name_without_javascript(self, client, users, crt_a, s):
         person = attendee(crt_a, last_name="Guérin", first_name="Paul")
