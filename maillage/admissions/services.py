@@ -667,7 +667,8 @@ def _tell_care_team(*, actor, suspension: Suspension, text: str) -> int:
                   users=users_with_access("planning", beneficiary=b,
                                           users=users + coordinators),
                   text=f"{text} — {b.display_name}",
-                  url=reverse("visits:beneficiary", kwargs={"public_id": b.public_id}))
+                  url=reverse("visits:beneficiary", kwargs={"public_id": b.public_id}),
+                  beneficiary=b, face="planning")
 
 
 def _ask_review(*, actor, suspension: Suspension) -> None:

@@ -34,7 +34,9 @@ The rules, by role (a user holding several roles gets the union):
   the categories consented to (health data only for health professions).
 
 Consent is evaluated by ``consent_q`` alone; withdrawal takes effect at the next request (and,
-for notifications, in the transaction of the withdrawal: they are sent to ``beneficiaries_for``).
+for notifications, in the transaction of the withdrawal: they are sent to ``users_with_access``,
+and one about a person is listed and counted only while its reader may still see the face of the
+file it tells of — ``core.notifications``, through the policy registered in ``home.py``).
 """
 
 from dataclasses import dataclass

@@ -2,9 +2,10 @@
 (see ``maillage.core.home``)."""
 
 from maillage.core.home import HomePanel, register_panel
+from maillage.core.notifications import register_people_policy
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
-from .access import beneficiaries_for
+from .access import FACES, beneficiaries_for
 from .models import CareTeamMember
 
 SHOWN = 12
@@ -27,3 +28,11 @@ register_panel(HomePanel(
     name="beneficiaries.people", template="beneficiaries/_home/people.html", selector=_people,
     roles=HEALTH_PROFESSIONALS | {Role.ACTIVITY_LEADER, Role.PARTNER},
     permission="beneficiary.view", order=15))
+
+
+def _people_visible(face, *, crt, user, roles):
+    return beneficiaries_for(face, crt=crt, user=user, roles=roles).values("public_id")
+
+
+# A notification about a person is shown while the user may see that face of their file.
+register_people_policy(_people_visible, faces=FACES)

@@ -9,7 +9,7 @@ def shell(request) -> dict:
     if crt is not None and request.user.is_authenticated:
         from .notifications import unread_count
 
-        unread = unread_count(user=request.user, crt=crt)
+        unread = unread_count(user=request.user, crt=crt, roles=roles)
     return {
         "unread_notifications": unread,
         "nav_items": navigation_for(roles, request.path, user=request.user, crt=crt)

@@ -355,6 +355,11 @@ class Notification(models.Model):
     text = models.CharField("message", max_length=300)
     url = models.CharField("lien", max_length=300, blank=True)
     read_at = models.DateTimeField("lu le", null=True, blank=True)
+    #: The person it is about (a public id: core holds no link to a domain app), and the face
+    #: of their file it tells of (empty: any); shown only while the user may see it
+    #: (``core.notifications``).
+    beneficiary_public_id = models.UUIDField("personne concernée", null=True, blank=True)
+    face = models.CharField("partie du dossier", max_length=20, blank=True)
 
     class Meta:
         verbose_name = "notification"

@@ -1,14 +1,40 @@
-"""In-app notifications (and email for those who asked for it)."""
+"""In-app notifications (and email for those who asked for it).
+
+A notification about a person records whom it is about (``beneficiary_public_id``) and which
+face of their file it tells of (``face``: the face its recipients were chosen by, e.g.
+``liaison`` for an alert). The list and the unread count show it only while the user may still
+see that face of that person: a withdrawn consent, or leaving the care team, hides it at once
+(SPEC §3). Core knows no person: the app owning them registers the policy
+(``register_people_policy``), as a subquery, so the list stays one query."""
+
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
 
 from .models import Notification
 from .notify import send_email
 
+#: ``(face, *, crt, user, roles) -> QuerySet`` of the public ids of the people whose ``face``
+#: (None: any face) ``user`` may see, and the faces a notification may name; registered by the
+#: app owning the people.
+_people_policy: list[tuple[Callable[..., QuerySet], tuple[str, ...]]] = []
 
-def notify(*, crt, users, text: str, url: str = "", exclude=None) -> int:
-    """Notify each of ``users`` once (not ``exclude``, typically the author)."""
+
+def register_people_policy(visible: Callable[..., QuerySet], *, faces) -> None:
+    _people_policy[:] = [(visible, tuple(faces))]
+
+
+def notify(*, crt, users, text: str, url: str = "", exclude=None, beneficiary=None,
+           face: str = "") -> int:
+    """Notify each of ``users`` once (not ``exclude``, typically the author). ``beneficiary``:
+    the person it is about, shown while the user may see their ``face`` (any face when
+    empty)."""
     recipients = {u.pk: u for u in users if u is not None and u != exclude}
+    about = getattr(beneficiary, "public_id", None)
     Notification.objects.bulk_create(
-        [Notification(crt=crt, user=u, text=text[:300], url=url) for u in recipients.values()]
+        [Notification(crt=crt, user=u, text=text[:300], url=url, beneficiary_public_id=about,
+                      face=face if about else "")
+         for u in recipients.values()]
     )
     for user in recipients.values():
         if user.notify_by_email and user.email:
@@ -17,12 +43,26 @@ def notify(*, crt, users, text: str, url: str = "", exclude=None) -> int:
     return len(recipients)
 
 
-def unread_count(*, user, crt) -> int:
-    return Notification.objects.filter(user=user, crt=crt, read_at__isnull=True).count()
+def _visible(*, user, crt, roles) -> QuerySet[Notification]:
+    """The user's notifications of ``crt`` whose person (if any) they may still see."""
+    qs = Notification.objects.filter(user=user, crt=crt)
+    if not _people_policy:
+        return qs
+    visible, faces = _people_policy[0]
+    who = {"crt": crt, "user": user, "roles": frozenset(roles or ())}
+    shown = Q(beneficiary_public_id__isnull=True) | Q(
+        face="", beneficiary_public_id__in=visible(None, **who))
+    for face in faces:
+        shown |= Q(face=face, beneficiary_public_id__in=visible(face, **who))
+    return qs.filter(shown)
 
 
-def notifications_for(*, user, crt, limit: int = 100) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, crt=crt)[:limit])
+def unread_count(*, user, crt, roles=()) -> int:
+    return _visible(user=user, crt=crt, roles=roles).filter(read_at__isnull=True).count()
+
+
+def notifications_for(*, user, crt, roles=(), limit: int = 100) -> list[Notification]:
+    return list(_visible(user=user, crt=crt, roles=roles)[:limit])
 
 
 def notifications_mark_read(*, user, crt) -> int:

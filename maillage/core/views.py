@@ -525,6 +525,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     from .notifications import notifications_for, notifications_mark_read
 
-    items = notifications_for(user=request.user, crt=request.crt)
+    items = notifications_for(user=request.user, crt=request.crt, roles=request.roles)
     notifications_mark_read(user=request.user, crt=request.crt)
     return render(request, "core/notifications.html", {"items": items})

@@ -57,7 +57,8 @@ def caregiver_note_post(*, actor, caregiver: Caregiver, text: str) -> LiaisonNot
     notify(crt=beneficiary.crt, users=_team_recipients(beneficiary), exclude=actor,
            text=f"Message de l'aidant ({actor.get_full_name() or actor.username}) : "
                 f"{beneficiary.display_name}",
-           url=reverse("care:notes", kwargs={"public_id": beneficiary.public_id}))
+           url=reverse("care:notes", kwargs={"public_id": beneficiary.public_id}),
+           beneficiary=beneficiary, face="liaison")
     return note
 
 

@@ -117,16 +117,16 @@ def message_post(*, actor, roles, beneficiary: Beneficiary, access, kind: str, t
         from maillage.beneficiaries.access import users_with_access
 
         # Only those who may read this thread now are told of it.
-        mentioned_readers = users_with_access(
-            "health" if kind == Conversation.Kind.HEALTH else "liaison",
-            beneficiary=beneficiary, users=mentioned)
+        face = "health" if kind == Conversation.Kind.HEALTH else "liaison"
+        mentioned_readers = users_with_access(face, beneficiary=beneficiary, users=mentioned)
         where = ("le fil des professionnels de santé" if kind == Conversation.Kind.HEALTH
                  else "la conversation")
         notify(crt=beneficiary.crt, users=mentioned_readers, exclude=actor,
                text=f"{actor.get_full_name() or actor.username} vous mentionne dans {where} "
                     f"de {beneficiary.display_name}",
                url=reverse("care:conversation", kwargs={"public_id": beneficiary.public_id,
-                                                        "kind": conversation.slug}))
+                                                        "kind": conversation.slug}),
+               beneficiary=beneficiary, face=face)
     return message
 
 

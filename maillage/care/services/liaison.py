@@ -115,7 +115,8 @@ def alert_raise(*, actor, beneficiary: Beneficiary, kind: str, severity: str,
     notify(crt=beneficiary.crt, users=_alert_recipients(beneficiary), exclude=actor,
            text=f"Alerte {alert.get_severity_display().lower()} — "
                 f"{alert.get_kind_display().lower()} : {beneficiary.display_name}",
-           url=reverse("care:alerts", kwargs={"public_id": beneficiary.public_id}))
+           url=reverse("care:alerts", kwargs={"public_id": beneficiary.public_id}),
+           beneficiary=beneficiary, face="liaison")
     return alert
 
 

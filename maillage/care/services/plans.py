@@ -412,7 +412,8 @@ def careplan_review_reminders(*, today: date | None = None) -> int:
                    text=f"Révision du plan de {b.display_name} à faire (prévue le "
                         f"{version.next_review_on:%d/%m/%Y}).",
                    url=reverse("care:plan_review", kwargs={"public_id": b.public_id,
-                                                           "number": version.number}))
+                                                           "number": version.number}),
+                   beneficiary=b, face="planning")
             reminded += 1
     return reminded
 
@@ -459,7 +460,8 @@ def plan_review_request(*, actor, beneficiary: Beneficiary, due_on: date,
     notify(crt=beneficiary.crt, users=recipients, exclude=actor,
            text=f"Plan à réviser avant le {version.next_review_on:%d/%m/%Y} — "
                 f"{beneficiary.display_name} : {reason}",
-           url=reverse("care:plan", kwargs={"public_id": beneficiary.public_id}))
+           url=reverse("care:plan", kwargs={"public_id": beneficiary.public_id}),
+           beneficiary=beneficiary, face="planning")
     return version
 
 

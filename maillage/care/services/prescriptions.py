@@ -205,6 +205,7 @@ def _remind(pk: int, last_sent_at: datetime, *, now: datetime) -> int:
               beneficiary=req.beneficiary, details={"relance": req.reminders})
     if req.created_by_id:
         notify(crt=req.crt, users=[req.created_by], url=_requester_url(req),
+               beneficiary=req.beneficiary, face="health",
                text=f"Demande de prescription {req.reference} sans réponse : relance "
                     f"n° {req.reminders} envoyée au médecin.")
     return 1
@@ -271,6 +272,7 @@ def prescription_answer(*, req: PrescriptionRequest, filename: str, content: byt
               beneficiary=req.beneficiary)
     if req.created_by_id:
         notify(crt=req.crt, users=[req.created_by], url=_requester_url(req),
+               beneficiary=req.beneficiary, face="health",
                text=f"Le médecin a répondu à la demande de prescription {req.reference} : "
                     "document joint au dossier.")
     return doc

@@ -161,3 +161,92 @@ class TestAlerts:
         client.force_login(users[role])
         assert client.post(url("alert_acknowledge", b, item_id=alert.public_id),
                            {"version": 1}).status_code == 403
+
+
+class TestNotificationsFollowTheFilePolicy:
+    """A notification about a person shows (list and badge) only while the user may still see
+    that part of the file: a withdrawn consent hides it at once (SPEC §3)."""
+
+    def _partner_told_of_an_alert(self, client, users, crt_a):
+        from maillage.core.roles import Role
+
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Aubert", first_name="Gérard")
+        member = join_care_team(b, users["partner"], {Role.PARTNER})
+        join_care_team(b, users["nurse"])
+        given = consent(b, share_health=True)
+        services.alert_raise(actor=users["care_aide"], beneficiary=b, kind="fall",
+                             severity="high", description="Au sol ce matin.")
+        return b, given, member
+
+    def test_withdrawn_consent_hides_the_partners_notifications(self, client, users, crt_a):
+        """The partner had opened the notifications (read): after the withdrawal they no longer
+        show, while the CRT's nurse still sees hers."""
+        from maillage.beneficiaries.services import consent_withdraw
+
+        b, given, _ = self._partner_told_of_an_alert(client, users, crt_a)
+        told = f"Alerte élevée — chute : {b.display_name}"
+        client.force_login(users["partner"])
+        assert "Notifications 1" in visible_text(client.get(reverse("core:home")))
+        assert told in visible_text(client.get(reverse("core:notifications")))  # now read
+        consent_withdraw(actor=users["coordinator"], consent=given, reason="Demande orale")
+        page = visible_text(client.get(reverse("core:notifications")))
+        assert told not in page and "AUBERT" not in page
+        client.force_login(users["nurse"])
+        assert "Notifications 1" in visible_text(client.get(reverse("core:home")))
+        assert told in visible_text(client.get(reverse("core:notifications")))
+
+    def test_leaving_the_care_team_hides_them_and_the_badge(self, client, users, crt_a):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from maillage.beneficiaries.services import care_team_end
+
+        b, _, member = self._partner_told_of_an_alert(client, users, crt_a)
+        care_team_end(actor=users["coordinator"], member=member, version=member.version,
+                      end_date=timezone.localdate() - timedelta(days=1))
+        client.force_login(users["partner"])
+        assert "Notifications 1" not in visible_text(client.get(reverse("core:home")))
+        assert "AUBERT" not in visible_text(client.get(reverse("core:notifications")))
+
+    def test_the_list_is_bounded(self, client, users, crt_a, django_assert_max_num_queries):
+        from maillage.core.notifications import notify
+
+        for i in range(30):
+            b = shared_file(crt_a, users["nurse"])
+            notify(crt=crt_a, users=[users["nurse"]], text=f"Avis {i:02d}", url="/",
+                   beneficiary=b, face="liaison" if i % 2 else "health")
+        notify(crt=crt_a, users=[users["nurse"]], text="Avis sans personne", url="/")
+        client.force_login(users["nurse"])
+        client.get(reverse("core:notifications"))
+        with django_assert_max_num_queries(8):
+            page = visible_text(client.get(reverse("core:notifications")))
+        assert "Avis 00" in page and "Avis 29" in page and "Avis sans personne" in page
+
+    def test_notifications_sent_before_are_tied_to_their_person(self, client, users, crt_a):
+        """The migration ties the earlier notifications to the person their link names (the
+        portal's notices excepted), so that they follow the policy too."""
+        import importlib
+
+        from django.apps import apps
+
+        from maillage.core.roles import Role
+
+        migration = importlib.import_module(
+            "maillage.beneficiaries.migrations.0010_notification_subjects")
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Aubert", first_name="Gérard")
+        join_care_team(b, users["partner"], {Role.PARTNER})
+        old = Notification.objects.create(crt=crt_a, user=users["partner"],
+                                          text=f"Alerte élevée — chute : {b.display_name}",
+                                          url=url("alerts", b))
+        portal = Notification.objects.create(crt=crt_a, user=users["caregiver"], text="Passage",
+                                             url=reverse("portal:file", args=[b.public_id]))
+        migration.fill(apps, None)
+        old.refresh_from_db()
+        portal.refresh_from_db()
+        assert (old.beneficiary_public_id, old.face) == (b.public_id, "")
+        assert portal.beneficiary_public_id is None
+        client.force_login(users["partner"])  # no consent: not shown
+        assert "AUBERT" not in visible_text(client.get(reverse("core:notifications")))
+        consent(b)
+        assert "AUBERT" in visible_text(client.get(reverse("core:notifications")))

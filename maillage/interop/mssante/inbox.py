@@ -298,7 +298,7 @@ def _refused(record: MssanteIncoming, req) -> str:
 
     outcome = _save(record)
     if outcome != "skipped" and req.created_by_id:
-        notify(crt=req.crt, users=[req.created_by],
+        notify(crt=req.crt, users=[req.created_by], beneficiary=req.beneficiary, face="health",
                text=f"Le médecin a répondu à la demande de prescription {req.reference}, mais "
                     "sa pièce jointe n'a pas pu être rattachée : consultez la messagerie MSSanté.")
     logger.info("MSSanté message for %s not attached: %s", req.reference, record.reason)
