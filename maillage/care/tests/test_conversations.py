@@ -148,7 +148,7 @@ class TestReadMarks:
         listing = visible_text(client.get(reverse("care:conversations")))
         assert listing.index(other.display_name) < listing.index(b.display_name)
 
-    def test_polling_refreshes_and_traces_only_what_is_new(self, client, users, b):
+    def test_polling_refreshes_and_traces_every_read(self, client, users, b):
         message(b, users["care_aide"], text="Premier")
         client.force_login(users["nurse"])
         page = client.get(team(b)).content.decode()
@@ -159,11 +159,13 @@ class TestReadMarks:
         assert viewed.count() == 1
         response = client.get(poll, HTTP_HX_REQUEST="true")
         assert response.status_code == 200 and "<html" not in response.content.decode()
-        assert viewed.count() == 1  # nothing new: no trace
+        assert "Premier" in visible_text(response)
+        assert viewed.count() == 2  # shown again: read again, traced
+        assert viewed.latest("pk").details["nouveaux messages"] == 0
         message(b, users["care_aide"], text="Deuxième")
         text = visible_text(client.get(poll, HTTP_HX_REQUEST="true"))
         assert text.count("nouveau") == 1 and text.index("nouveau") > text.index("Premier")
-        assert viewed.count() == 2
+        assert viewed.count() == 3
         assert viewed.latest("pk").details["nouveaux messages"] == 1
         assert "non lu" not in nav(client)
 
@@ -251,6 +253,30 @@ class TestHealthThread:
         sharing.share_health = True
         sharing.save()
         assert "INR à 3,2" in visible_text(client.get(health(b)))
+
+    def test_every_refresh_of_the_health_messages_is_traced(self, client, users, crt_a, b):
+        """The htmx refresh re-sends the last messages: each request that shows them is a read
+        of health data, in the person's « qui a consulté mon dossier »; refused roles and
+        another CRT get nothing and leave no read."""
+        message(b, users["nurse"], kind=Conversation.Kind.HEALTH, text="INR à 3,2")
+        poll = url("conversation_messages", b, kind="sante")
+        viewed = AuditEvent.objects.filter(action="conversation.viewed",
+                                           beneficiary_public_id=b.public_id)
+        client.force_login(users["care_aide"])
+        for expected in (1, 2, 3):
+            response = client.get(poll, HTTP_HX_REQUEST="true")
+            assert "INR à 3,2" in visible_text(response)
+            assert viewed.filter(actor=users["care_aide"]).count() == expected
+        client.force_login(users["coordinator"])
+        assert client.get(poll, HTTP_HX_REQUEST="true").status_code == 403
+        assert not viewed.filter(actor=users["coordinator"]).exists()
+
+    def test_health_refresh_from_another_crt(self, client, users, b, user_b):
+        message(b, users["nurse"], kind=Conversation.Kind.HEALTH, text="INR à 3,2")
+        client.force_login(user_b)
+        response = client.get(url("conversation_messages", b, kind="sante"))
+        assert response.status_code == 404 and "INR" not in response.content.decode()
+        assert not AuditEvent.objects.filter(action="conversation.viewed").exists()
 
     def test_mentions_in_the_health_thread_only_reach_health_professionals(
             self, client, users, b):

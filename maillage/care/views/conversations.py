@@ -64,8 +64,8 @@ def _page(conversation, number):
 
 
 def _read(request, b, conversation, shown, *, refresh: bool = False) -> None:
-    """Mark what is shown as read, and trace the reading (a refresh only when it brought
-    messages the user had not read)."""
+    """Mark what is shown as read, and trace the reading: one event per request that shows
+    messages (a refresh re-sends the newest page, read again whether new or not)."""
     if conversation is None:
         return
     before = selectors.last_read_at(conversation=conversation, user=request.user)
@@ -77,7 +77,7 @@ def _read(request, b, conversation, shown, *, refresh: bool = False) -> None:
         services.conversation_mark_read(user=request.user, conversation=conversation,
                                         until=max(m.created_at for m in shown),
                                         roles=request.roles)
-    if not refresh or new:
+    if not refresh or shown:
         audit_log(actor=request.user, action="conversation.viewed", obj=conversation,
                   crt=request.crt, beneficiary=b,
                   details={"fil": conversation.get_kind_display(), "nouveaux messages": new})
