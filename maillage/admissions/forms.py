@@ -299,7 +299,10 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, crt, due, kind=None, representative="", plan_version=None,
                  **kwargs):
-        kwargs.setdefault("auto_id", f"id_{kind or 'step'}_%s")
+        # The step's kind names the ids only when it is a known one: it comes from the request
+        # (a « % » in it would break the id pattern, others would make odd ids).
+        known = kind if kind in AdmissionStep.Kind.values else "step"
+        kwargs.setdefault("auto_id", f"id_{known}_%s")
         super().__init__(*args, **kwargs)
         self.step_kind = kind if kind in due else None
         self.fields["kind"].choices = [(k, AdmissionStep.Kind(k).label) for k in due]

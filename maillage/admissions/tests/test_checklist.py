@@ -197,6 +197,24 @@ class TestChecklistPage:
         assert "aucun n'est indiqué dans le dossier" in agreement
         assert "Avis" not in agreement and "Synthèse" not in agreement
 
+    @pytest.mark.parametrize("kind", ["%", "%s", "%25", "home_visit%d", "<b>x</b>"])
+    def test_an_unknown_step_is_answered_not_a_500(self, client, users, waiting, kind):
+        """The step's kind comes from the request: an unknown one (a « % » broke the ids'
+        pattern) offers the steps still due, and is refused next to the field, nothing saved."""
+        client.force_login(users["coordinator"])
+        response = client.get(url("step_add", waiting), {"etape": kind}, **HX)
+        assert response.status_code == 200
+        assert 'id="id_step_kind"' in response.content.decode()
+        assert "Étape d'admission" in visible_text(response)
+        response = client.post(url("step_add", waiting), {
+            "kind": kind, "done_on": TODAY.isoformat(), "outcome": "favorable",
+            "version": waiting.version}, **HX)
+        assert response.status_code == 400
+        error = html_lib.unescape(response.content.decode()).split(
+            'id="id_step_kind_errors"')[1].split("</div>")[0]
+        assert "Cette étape est déjà enregistrée ou n'existe pas." in error
+        assert not AdmissionStep.objects.exists()
+
     def test_a_step_saved_in_place_redraws_the_checklist(self, client, users, waiting):
         client.force_login(users["coordinator"])
         response = client.post(url("step_add", waiting), {
