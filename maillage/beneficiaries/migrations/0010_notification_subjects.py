@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("beneficiaries", "0009_phone_numbers_checked"),
-        ("core", "0015_notification_subject"),
+        ("core", "0017_notification_subject"),
     ]
 
     operations = [

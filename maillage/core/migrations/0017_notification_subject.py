@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0014_phone_numbers_checked'),
+        ('core', '0016_submission_key'),
     ]
 
     operations = [
