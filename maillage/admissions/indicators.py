@@ -307,9 +307,9 @@ def _entry_extras(*, crt, period: Period, population) -> list[Extra]:
     return [
         Extra("Admissions précédées d'une demande enregistrée", figures["n"], "admissions"),
         Extra("Délai moyen de la demande à l'admission", None if figures["mean"] is None
-              else quantize(figures["mean"], "0.1"), "jours"),
+              else quantize(figures["mean"], "0.1"), "jours", over=figures["n"]),
         Extra("Délai médian de la demande à l'admission", None if median is None
-              else quantize(median, "0.1"), "jours"),
+              else quantize(median, "0.1"), "jours", over=figures["n"]),
     ]
 
 
@@ -375,8 +375,8 @@ def _exit_extras(*, crt, period: Period, population) -> list[Extra]:
         (n - 1) // 2:n // 2 + 1])
     median = sum(d.days for d in middle) / len(middle)
     return [Extra("Durée moyenne d'accompagnement", quantize(figures["mean"].total_seconds()
-                                                             / 86400, "0.1"), "jours"),
-            Extra("Durée médiane d'accompagnement", quantize(median, "0.1"), "jours")]
+                                                             / 86400, "0.1"), "jours", over=n),
+            Extra("Durée médiane d'accompagnement", quantize(median, "0.1"), "jours", over=n)]
 
 
 def _gir_at_exit():

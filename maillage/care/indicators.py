@@ -33,6 +33,7 @@ from maillage.core.indicators import (
     midnight_after,
     quantiles,
     quantize,
+    share_of,
 )
 from maillage.core.models import Crt
 from maillage.territory.models import Organization
@@ -178,11 +179,11 @@ def _basket_extras(*, crt, period: Period, population) -> list[Extra]:
     extras = [Extra("Paniers (personnes de la file active ayant au moins une prestation du "
                     "socle)", n, "personnes"),
               Extra("Taille médiane du panier (prestations du socle)", median(size()),
-                    "prestations")]
+                    "prestations", over=n)]
     for domain_id, name in Domain.objects.filter(crt=crt, is_active=True).values_list(
             "pk", "name"):
         extras.append(Extra(f"Taille médiane du panier — {name}",
-                            median(size(service__domain=domain_id)), "prestations"))
+                            median(size(service__domain=domain_id)), "prestations", over=n))
     common = (population.order_by().values("service__name")
               .annotate(k=Count("beneficiary", distinct=True))
               .filter(k__gte=(n + 1) // 2 if n else 1).order_by("-k", "service__name"))
@@ -262,7 +263,8 @@ def _participation_extras(*, crt, period: Period, population) -> list[Extra]:
         n=Count("pk"), people=Count("beneficiary", distinct=True))
     priced_socle = Service.objects.filter(crt=crt, funding=Service.Funding.FORFAIT,
                                           price__gt=0).count()
-    extras = [Extra("Part de la file active", _share(n, file_active), "%")]
+    extras = [Extra("Part de la file active", _share(n, file_active), "%", over=file_active,
+                    part=n)]
     for row in services:
         price = row["service__price"]
         detail = "" if price is None else f" — {price} € {row['service__price_unit']}".rstrip()
@@ -271,7 +273,7 @@ def _participation_extras(*, crt, period: Period, population) -> list[Extra]:
     extras += [
         Extra("Séjours en chambre temporaire avec un reste à charge", stays["n"], "séjours"),
         Extra("Prestations du socle ayant un prix (contrôle : 0 attendu)", priced_socle,
-              "prestations"),
+              "prestations", people=False),
     ]
     return extras
 
@@ -406,8 +408,9 @@ def _common_law_extras(*, crt, period: Period, population) -> list[Extra]:
         in_force(period), crt=crt, beneficiary__in=people.values("pk"),
         professional__organization__isnull=False,
     ).aggregate(k=Count("professional__organization", distinct=True))["k"]
+    file_active = people.order_by().count()
     return [
-        Extra("Part de la file active", _share(n, people.order_by().count()), "%"),
+        Extra("Part de la file active", _share(n, file_active), "%", over=file_active, part=n),
         Extra("Structures partenaires dans les cercles de soins", partners, "structures"),
         Extra("Admissions orientées par le DAC ou situation orientée par le DAC", dac,
               "admissions"),
@@ -476,11 +479,9 @@ def _goals_visible(*, crt, user, roles) -> QuerySet[Goal]:
         crt=crt, user=user, roles=roles))
 
 
-def goals_reached_share(*, crt, period: Period, count: int):
-    if not count:
-        return None
-    reached = goals_due(crt, period).filter(status_at_end=Goal.Status.ACHIEVED).count()
-    return quantize(100 * reached / count, "0.1")
+def goals_reached(*, crt, period: Period) -> int:
+    """``numerator`` of V2-14a: the goals due that were reached."""
+    return goals_due(crt, period).filter(status_at_end=Goal.Status.ACHIEVED).count()
 
 
 def _goal_extras(*, crt, period: Period, population) -> list[Extra]:
@@ -510,7 +511,8 @@ V2_14A = Indicator(
     breakdowns=(Breakdown(
         "status", "État le dernier jour de la période", lambda p: F("status_at_end"),
         labels={k: v for k, v in Goal.Status.choices if k != Goal.Status.ABANDONED}),),
-    compute=goals_reached_share,
+    numerator=goals_reached,
+    compute=share_of(goals_reached),
     extras=_goal_extras,
 )
 

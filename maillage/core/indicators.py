@@ -287,6 +287,20 @@ class Extra:
     #: share over them): the small-cell rule (INDICATORS §5) hides it outside the CRT. False
     #: for a parameter of the CRT (its target, the months of the period, an envelope).
     people: bool = True
+    #: For a rate, mean, median or per-person figure about people: how many people (or
+    #: records about one person) it is computed over, its denominator. Outside the CRT it is
+    #: hidden under ``smallcells.THRESHOLD`` (INDICATORS §5 rule 4).
+    over: int | None = None
+    #: For a share of ``over`` (or a count that is part of ``over``): its numerator. Outside the
+    #: CRT the figure is hidden when the part, or the rest (``over`` − ``part``), is 1 to 4:
+    #: either would give a small count by difference (rules 3 and 4).
+    part: int | None = None
+    #: Counts shown beside a figure made of their sum: the parts carry ``line`` (a name), the
+    #: figures made of the sum (the total, a rate of it) the same ``line`` and ``whole=True``.
+    #: Outside the CRT, when a part is hidden the wholes of its line are hidden too, so the
+    #: part cannot be rebuilt as the total minus the others (rule 3).
+    line: str = ""
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -314,6 +328,10 @@ class Indicator:
     breakdowns: tuple[Breakdown, ...] = ()
     #: For a figure that is not a count: ``compute(crt=, period=, count=)`` -> the value.
     compute: Callable[..., Any] | None = None
+    #: For a share (%) of the counted records: ``numerator(crt=, period=)`` -> how many of
+    #: them the share is of (one aggregate); ``compute`` is then ``share_of(numerator)``.
+    #: Outside the CRT the share is hidden when the numerator or the rest is 1 to 4.
+    numerator: Callable[..., int] | None = None
     #: ``extras(crt=, period=, population=)`` -> list of ``Extra``, by database aggregation.
     extras: Callable[..., list[Extra]] | None = None
     #: For an amount: the field of the population summed in each breakdown row
@@ -483,6 +501,31 @@ def value_of(indicator: Indicator, *, crt, period: Period, n: int) -> int | Deci
     if indicator.compute is None:
         return n
     return indicator.compute(crt=crt, period=period, count=n)
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in %, one decimal (None for a share of nothing)."""
+    return quantize(Decimal(100) * part / whole, "0.1") if whole else None
+
+
+def share_of(numerator: Callable[..., int], *, empty: Decimal | None = None):
+    """``compute`` of a share (%) of the counted records: ``numerator(crt=, period=)`` of
+    them; ``empty`` when nothing is counted."""
+    def compute(*, crt, period: Period, count: int) -> Decimal | None:
+        if not count:
+            return empty
+        return share(numerator(crt=crt, period=period), count)
+    return compute
+
+
+def value_and_numerator(indicator: Indicator, *, crt, period: Period,
+                        n: int) -> tuple[int | Decimal | None, int | None]:
+    """The value and, for a share with a declared ``numerator``, that numerator (None
+    otherwise): the same queries as ``value_of``."""
+    if indicator.numerator is None or not n:
+        return value_of(indicator, crt=crt, period=period, n=n), None
+    part = indicator.numerator(crt=crt, period=period)
+    return share(part, n), part
 
 
 def _is_empty(key) -> bool:

@@ -104,26 +104,29 @@ def _lodging_extras(*, crt, period: Period, population) -> list[Extra]:
         _first=_first_night(now), _after=_after_last_night(now)).aggregate(
         nights=Sum(_nights_in(period, "_first", "_after")), mean=Avg(_length("_first", "_after")),
         people=Count("beneficiary", distinct=True),
-        guests=Count("pk", filter=Q(beneficiary__isnull=True)))
+        guests=Count("pk", filter=Q(beneficiary__isnull=True)), stays=Count("pk"))
     available = sum(places.values()) * period.days
     nights = figures["nights"] or 0
-    extras = [Extra(f"Places : {label}", places.get(kind, 0), "places")
+    # Places and settings are the CRT's own (not about people, INDICATORS §5 rule 6).
+    extras = [Extra(f"Places : {label}", places.get(kind, 0), "places", people=False)
               for kind, label in Room.Kind.choices]
     extras += [
         Extra("Nuits occupées dans la période", nights, "nuits"),
-        Extra("Nuits-places disponibles (places × jours de la période)", available, "nuits"),
+        Extra("Nuits-places disponibles (places × jours de la période)", available, "nuits",
+              people=False),
         Extra("Taux d'occupation", quantize(100 * nights / available, "0.1")
-              if available else None, "%"),
+              if available else None, "%", over=available, part=nights),
         Extra("Bénéficiaires accueillis", figures["people"], "personnes"),
         Extra("Personnes accueillies non bénéficiaires (aidant indisponible…)",
               figures["guests"], "séjours"),
         Extra("Durée moyenne de séjour", None if figures["mean"] is None
-              else quantize(figures["mean"], "0.1"), "nuits"),
+              else quantize(figures["mean"], "0.1"), "nuits", over=figures["stays"]),
     ]
-    extras += [Extra(f"Durée maximale de séjour en vigueur : {label}", max_stay[kind], "jours")
+    extras += [Extra(f"Durée maximale de séjour en vigueur : {label}", max_stay[kind], "jours",
+                     people=False)
                for kind, label in Room.Kind.choices if kind in max_stay]
     extras.append(Extra("Durée de conservation de la place (réglage du CRT)",
-                        settings_for(crt=crt).place_kept_days, "jours"))
+                        settings_for(crt=crt).place_kept_days, "jours", people=False))
     return extras
 
 

@@ -52,7 +52,10 @@ def _activity(*, crt, period: Period, population) -> list[Extra]:
     months = forfait_months(crt, period).count()
     per_100 = quantize(100 * figures["calls"] / months, "0.1") if months else None
     return [
-        Extra("Déplacements (levées de doute)", figures["call_outs"], "appels"),
+        # The calls without a call-out are the « Non » row of the « Déplacement » breakdown:
+        # outside the CRT, hidden there when 1 to 4, so here too (INDICATORS §5 rule 3).
+        Extra("Déplacements (levées de doute)", figures["call_outs"], "appels",
+              over=figures["calls"], part=figures["call_outs"]),
         Extra("dont maintien à domicile après le déplacement", figures["stayed_home"],
               "appels"),
         Extra("Hospitalisations", figures["hospitalised"], "appels"),
@@ -76,11 +79,16 @@ def _delays(*, crt, period: Period, population) -> list[Extra]:
                                 output_field=DurationField())
     answered = population.filter(answered_at__isnull=False)
     arrived = population.filter(call_out=True, arrived_at__isnull=False)
+    # How many calls each median is over (INDICATORS §5 rule 4 outside the CRT).
+    n = population.order_by().aggregate(
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        arrived=Count("pk", filter=Q(call_out=True, arrived_at__isnull=False)))
     return [
         Extra("Délai médian de réponse", _minutes(quantiles(answered, answer, (0.5,))[0]),
-              "minutes"),
+              "minutes", over=n["answered"]),
         Extra("Délai médian d'arrivée au domicile (déplacements)",
-              _minutes(quantiles(arrived, arrival, (0.5,))[0]), "minutes"),
+              _minutes(quantiles(arrived, arrival, (0.5,))[0]), "minutes",
+              over=n["arrived"]),
     ]
 
 

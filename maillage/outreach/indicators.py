@@ -73,7 +73,8 @@ def _share(*, crt, period: Period, population) -> list[Extra]:
     people = population.order_by().values("beneficiary").distinct().count()
     file_active = file_active_people(crt, period).count()
     share = quantize(100 * people / file_active, "0.1") if file_active else None
-    return [Extra("Part de la file active de la période", share, "%")]
+    return [Extra("Part de la file active de la période", share, "%", over=file_active,
+                  part=people)]
 
 
 T_01 = Indicator(

@@ -23,6 +23,7 @@ from maillage.core.selectors import FORFAIT_MONTHLY
 from maillage.core.smallcells import (
     PROTECTED,
     SMALL,
+    THRESHOLD,
     Cell,
     group_small_rows,
     is_small,
@@ -77,7 +78,7 @@ def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
     indicator about people, rules 2 and 3 along the row. ``counted``: counts already made on
     this page, by (population, counted key, CRT): indicators sharing a population (V2-01a and
     V2-08, V2-01c and F-02) count it once."""
-    counts, values = [], []
+    counts, values, parts = [], [], []
     counted = {} if counted is None else counted
     for crt in crts:
         key = (indicator.population, indicator.counted, crt.pk)
@@ -85,13 +86,20 @@ def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
             counted[key] = engine.count(indicator, crt=crt, period=period)
         n = counted[key]
         counts.append(n)
-        values.append(engine.value_of(indicator, crt=crt, period=period, n=n))
+        value, part = engine.value_and_numerator(indicator, crt=crt, period=period, n=n)
+        values.append(value)
+        parts.append(part)
     known = [v for v in values if v is not None]  # a share of no answer has no value
     if not indicator.people:
         total = sum(known) if known and indicator.additive else None
         return IndicatorRow(indicator, [plain(v) for v in values], plain(total), counts)
     table = suppress_table([counts], row_totals=True, values=[values])
     cells = _as_secret([*table.cells[0], table.row_totals[0]], indicator)
+    # A share (rule 4): hidden when its numerator, or the rest, is 1 to 4 — 90 % of 10
+    # answers is 1 unsatisfied. Shares have no regional total: nothing more to hide.
+    for j, (n, part) in enumerate(zip(counts, parts, strict=True)):
+        if part is not None and (is_small(part) or is_small(n - part)):
+            cells[j] = Cell(None, PROTECTED)
     # A share (``additive=False``) has no regional total: the sum of shares means nothing.
     total = cells[-1] if indicator.additive else plain(None)
     return IndicatorRow(indicator, cells[:-1], total, counts)
@@ -167,14 +175,22 @@ class ExtraRow:
     cells: list[Cell]
 
 
-def extra_cell(extra: engine.Extra, *, indicator: Indicator, count: int) -> Cell:
-    """An extra figure of one CRT: a parameter of the CRT is shown; a figure about people is
-    hidden when the indicator rests on 1 to 4 people (rule 4), and a whole number of 1 to 4
-    is « < 5 » (rule 2)."""
+def extra_cell(extra: engine.Extra, *, indicator: Indicator, count: int,
+               value_hidden: bool = False) -> Cell:
+    """An extra figure of one CRT: a parameter of the CRT is shown. A figure about people is
+    hidden when the CRT's value is (« s », secondary suppression included: its share of the
+    file active, its counts, would give it back) or rests on 1 to 4 people; a rate or mean
+    when fewer than 5 people are behind it (``over``), or its part or the rest is 1 to 4
+    (``part``: rule 4 and the rest's rule 2); a whole number of 1 to 4 is « < 5 » (rule 2)."""
     if not extra.people or extra.value is None:
         return plain(extra.value)
-    if indicator.people and is_small(count):
+    if value_hidden or (indicator.people and is_small(count)):
         return Cell(None, PROTECTED)
+    if extra.over is not None:
+        if extra.over < THRESHOLD or (extra.part is not None and (
+                is_small(extra.part) or is_small(extra.over - extra.part))):
+            return Cell(None, PROTECTED)
+        return plain(extra.value)
     if isinstance(extra.value, int) and is_small(extra.value):
         return Cell(None, SMALL)
     return plain(extra.value)
@@ -182,18 +198,25 @@ def extra_cell(extra: engine.Extra, *, indicator: Indicator, count: int) -> Cell
 
 def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
                  row: IndicatorRow) -> list[ExtraRow]:
-    """The indicator's extra figures, one row per label, one cell per CRT."""
+    """The indicator's extra figures, one row per label, one cell per CRT. A CRT's extras are
+    hidden where its value is (``row``); the figures made of a sum of counts (``Extra.line``)
+    where one of those counts is (rule 3)."""
     if indicator.extras is None:
         return []
     rows: dict[str, ExtraRow] = {}
     for j, crt in enumerate(crts):
         population = indicator.population(crt, period)
-        for extra in indicator.extras(crt=crt, period=period, population=population):
+        extras = indicator.extras(crt=crt, period=period, population=population)
+        cells = [extra_cell(extra, indicator=indicator, count=row.counts[j],
+                            value_hidden=row.cells[j].hidden) for extra in extras]
+        broken = {e.line for e, c in zip(extras, cells, strict=True)
+                  if e.line and not e.whole and c.hidden}
+        for extra, cell in zip(extras, cells, strict=True):
+            if extra.whole and extra.line in broken and not cell.hidden:
+                cell = Cell(None, PROTECTED)
             line = rows.setdefault(extra.label, ExtraRow(extra.label, extra.unit,
                                                          [Cell(None)] * len(crts)))
-            line.cells = [*line.cells[:j], extra_cell(extra, indicator=indicator,
-                                                      count=row.counts[j]),
-                          *line.cells[j + 1:]]
+            line.cells = [*line.cells[:j], cell, *line.cells[j + 1:]]
     return list(rows.values())
 
 

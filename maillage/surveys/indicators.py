@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantize
+from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantize, share_of
 
 from .access import answers_visible
 from .models import Answer, AnswerCode, Collection, Question, Respondent, Response
@@ -49,15 +49,12 @@ def headline_answers(collections: QuerySet[Collection]) -> QuerySet[Answer]:
                                  scale__isnull=False, question_id=Subquery(first_scale))
 
 
-def satisfied_share(population):
-    """``compute``: the share satisfied (%), None without any grade."""
-    def compute(*, crt, period: Period, count: int) -> Decimal | None:
-        if not count:
-            return None
-        satisfied = population(crt, period).filter(scale__gte=SATISFIED).order_by().aggregate(
+def satisfied_count(population):
+    """``numerator``: the responses graded « satisfait » or « très satisfait »."""
+    def numerator(*, crt, period: Period) -> int:
+        return population(crt, period).filter(scale__gte=SATISFIED).order_by().aggregate(
             n=Count("response", distinct=True))["n"]
-        return quantize(Decimal(100) * satisfied / count, "0.1")
-    return compute
+    return numerator
 
 
 def _rate(responses: int, codes: int) -> Decimal | None:
@@ -73,19 +70,27 @@ def response_rates(collections):
                      .values_list("respondent").annotate(n=Count("pk")))
         responses = dict(Response.objects.filter(collection__in=ids).order_by()
                          .values_list("respondent").annotate(n=Count("pk")))
-        satisfied = population.filter(scale__gte=SATISFIED).order_by().aggregate(
-            n=Count("response", distinct=True))["n"]
+        graded = population.order_by().aggregate(
+            n=Count("response", distinct=True),
+            satisfied=Count("response", distinct=True, filter=Q(scale__gte=SATISFIED)))
+        satisfied = graded["satisfied"]
         total_codes, total_responses = sum(codes.values()), sum(responses.values())
+        # ``over`` / ``part``: outside the CRT, a count whose rest is 1 to 4 (the unsatisfied,
+        # the codes not answered) is hidden like that rest (INDICATORS §5).
         rows = [
-            Extra("Réponses satisfaites (4 ou 5)", satisfied, "réponses"),
-            Extra("Réponses reçues", total_responses, "réponses"),
+            Extra("Réponses satisfaites (4 ou 5)", satisfied, "réponses",
+                  over=graded["n"], part=satisfied),
+            Extra("Réponses reçues", total_responses, "réponses",
+                  over=total_codes, part=total_responses),
             Extra("Codes remis", total_codes, "codes"),
-            Extra("Taux de réponse", _rate(total_responses, total_codes), "%"),
+            Extra("Taux de réponse", _rate(total_responses, total_codes), "%",
+                  over=total_codes, part=total_responses),
         ]
         for value, label in Respondent.choices:
             if codes.get(value) or responses.get(value):
                 rows.append(Extra(f"Taux de réponse — {label.lower()}",
-                                  _rate(responses.get(value, 0), codes.get(value, 0)), "%"))
+                                  _rate(responses.get(value, 0), codes.get(value, 0)), "%",
+                                  over=codes.get(value, 0), part=responses.get(value, 0)))
         return rows
     return extras
 
@@ -112,7 +117,8 @@ def satisfaction_indicator(*, code: str, name: str, definition: str, collections
         code=code, name=name, definition=RULE + definition, unit="% de satisfaits",
         population=population, visible=answers_visible, counted="response",
         breakdowns=(satisfied_breakdown(), *breakdowns),
-        compute=satisfied_share(population), extras=response_rates(collections),
+        numerator=(satisfied := satisfied_count(population)),
+        compute=share_of(satisfied), extras=response_rates(collections),
         additive=False,
     )
 

@@ -27,7 +27,15 @@ from maillage.admissions.indicators import (
     file_active_people_visible,
     forfait_months,
 )
-from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantiles, quantize
+from maillage.core.indicators import (
+    Breakdown,
+    Extra,
+    Indicator,
+    Period,
+    quantiles,
+    quantize,
+    share_of,
+)
 
 from .models import Place, Visit
 from .selectors import visible_visits
@@ -106,21 +114,23 @@ def _prestations_extras(*, crt, period: Period, population) -> list[Extra]:
     n_people = people.order_by().count()
     months = forfait_months(crt, period).count()
     median, p90 = quantiles(people, per_person, (0.5, 0.9), n=n_people)
+    line = "prestations"  # the total adds the passages (the value) and the three below
     return [
         Extra("Déplacements de l'astreinte (levées de doute, domaine sécurisation)",
-              others["call_outs"], "déplacements"),
+              others["call_outs"], "déplacements", line=line),
         Extra("Séjours en chambre temporaire commencés (domaine crise et aidants)",
-              others["stays"], "séjours"),
+              others["stays"], "séjours", line=line),
         Extra("Actes de télésanté des bénéficiaires (domaine suivi)", others["telehealth"],
-              "actes"),
+              "actes", line=line),
         Extra("Total des prestations réalisées (passages et prestations ci-dessus)", total,
-              "prestations"),
+              "prestations", line=line, whole=True),
         Extra("Prestations réalisées par personne de la file active", _ratio(total, n_people),
-              "prestations"),
-        Extra("Prestations réalisées par mois-forfait", _ratio(total, months), "prestations"),
+              "prestations", over=n_people, line=line, whole=True),
+        Extra("Prestations réalisées par mois-forfait", _ratio(total, months), "prestations",
+              line=line, whole=True),
         Extra("Passages réalisés par personne — médiane", None if median is None
-              else quantize(median, "0.1"), "passages"),
-        Extra("Passages réalisés par personne — 90e centile", p90, "passages"),
+              else quantize(median, "0.1"), "passages", over=n_people),
+        Extra("Passages réalisés par personne — 90e centile", p90, "passages", over=n_people),
     ]
 
 
@@ -155,23 +165,23 @@ V2_05 = Indicator(
 # --- V2-09 the organisational model ----------------------------------------------------------
 
 
-def crt_team_share(*, crt, period: Period, count: int):
-    """Share (%) of the socle visits done by the CRT team: one aggregate."""
-    if not count:
-        return quantize(0, "0.1")
-    by_team = socle_visits_done(crt, period).filter(staff__isnull=False).order_by().count()
-    return quantize(100 * by_team / count, "0.1")
+def by_the_team(*, crt, period: Period) -> int:
+    """``numerator`` of V2-09: the socle visits done by the CRT team (one aggregate)."""
+    return socle_visits_done(crt, period).filter(staff__isnull=False).order_by().count()
 
 
 def _model_extras(*, crt, period: Period, population) -> list[Extra]:
     figures = population.order_by().aggregate(
+        n=Count("pk"),
         team=Count("pk", filter=Q(staff__isnull=False)),
         partners=Count("pk", filter=Q(professional__isnull=False)))
+    n = figures["n"]
     return [
         Extra(f"Modèle déclaré : {crt.get_organisational_model_display()}", None),
-        Extra("Passages du socle réalisés par l'équipe du CRT", figures["team"], "passages"),
+        Extra("Passages du socle réalisés par l'équipe du CRT", figures["team"], "passages",
+              over=n, part=figures["team"]),
         Extra("Passages du socle réalisés par des partenaires", figures["partners"],
-              "passages"),
+              "passages", over=n, part=figures["partners"]),
     ]
 
 
@@ -192,7 +202,9 @@ V2_09 = Indicator(
     population=socle_visits_done,
     visible=_visits_visible,
     breakdowns=(ACTOR, DOMAIN),
-    compute=crt_team_share,
+    numerator=by_the_team,
+    # No visit: 0 % done by the team (the model is then all to build).
+    compute=share_of(by_the_team, empty=quantize(0, "0.1")),
     extras=_model_extras,
 )
 
