@@ -278,11 +278,13 @@ MATRIX: dict[Perm, frozenset[str]] = {
     Perm.OUTBOX_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     # Satisfaction questionnaires (volet 1 sessions, yearly volet 2 survey): questionnaires,
     # collections, answer codes and paper answers kept by coordination, the direction and the
-    # activity leader (who runs volet 1); the results (counts, means, distributions: anonymous
-    # aggregates) read by them and the ARS; the free comments (personal free text) by them only.
+    # activity leader (who runs volet 1); the results (counts, means, distributions per
+    # collection, exact even for 2 answers) read by them; the free comments (personal free
+    # text) by them only. Not the ARS: it sees aggregates with small counts hidden
+    # (INDICATORS §5), and reads satisfaction as V1-09, V2-14b, V2-15 and V2-16 in the
+    # regional view, never here (as for indicator.view).
     Perm.SURVEY_MANAGE: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER}),
-    Perm.SURVEY_RESULTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER,
-                                    Role.ARS}),
+    Perm.SURVEY_RESULTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER}),
     Perm.SURVEY_COMMENTS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ACTIVITY_LEADER}),
     # The CRT's organisation (issue 13). Partner agreements (no personal data, but financial
     # terms): kept by coordination and the direction, read by the secretariat who files them.

@@ -4,7 +4,8 @@
   under ``/ars/<code INSEE>/`` (``core.access.require_region("regional.view")``) show every
   active CRT of that region, and nothing of another region (404). Someone of a CRT of the
   region without the region's membership is refused (403); a CRT-level ``ars`` role opens no
-  region (it keeps what it had: the territory map with small counts hidden, survey results).
+  region (it keeps the territory map with small counts hidden; the survey results are not
+  its: satisfaction reaches the ARS as indicators, here).
 - What those pages show: aggregates only — the registered indicators per CRT, one breakdown at
   a time, their extra figures, the budget's amounts — with the small-cell rule (counts of 1 to
   4 people « < 5 », secondary suppression « s », rates and means over fewer than 5 people

@@ -4,7 +4,8 @@
 - questionnaires and their questions: kept by those who hold ``survey.manage`` (direction,
   coordination, activity leader);
 - collections and their results (counts, means, distributions: anonymous aggregates): read by
-  ``survey.results`` (the same and the ARS); codes, paper answers: ``survey.manage``;
+  ``survey.results`` (the same; not the ARS, who reads the satisfaction indicators in the
+  regional view, small counts hidden); codes, paper answers: ``survey.manage``;
 - the free comments: ``survey.comments`` only (not the ARS), each read audited;
 - the individual responses (anonymous, but each with its comments) behind a satisfaction
   indicator's figure (the drill-down of V1-09, V2-14b, V2-15, V2-16): ``survey.comments``

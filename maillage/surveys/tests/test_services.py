@@ -247,9 +247,9 @@ class TestResults:
                                        subject_kind="outreach.session", with_comments=True)
         assert groups[0].questions[3].comments == ["Très bien"]
         assert AuditEvent.objects.filter(action="survey_comments.viewed").count() == before + 1
-        ars = selectors.results_for(crt=crt_a, user=users["ars"], roles={Role.ARS},
-                                    subject_kind="outreach.session", with_comments=True)
-        assert ars[0].responses == 5 and ars[0].questions[3].comments == []
+        # The ARS reads satisfaction as indicators in the regional view only (INDICATORS §5).
+        assert selectors.results_for(crt=crt_a, user=users["ars"], roles={Role.ARS},
+                                     subject_kind="outreach.session", with_comments=True) == []
         assert selectors.results_for(crt=crt_a, user=users["nurse"], roles={Role.NURSE},
                                      subject_kind="outreach.session") == []
         assert selectors.results_for(crt=crt_a, user=users["auditor"], roles={Role.AUDITOR},

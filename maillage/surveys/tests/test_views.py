@@ -154,11 +154,12 @@ class TestStaffPages:
         assert "Très bon accueil" in text
         assert AuditEvent.objects.filter(action="survey_comments.viewed",
                                          object_id=str(c.public_id)).count() == 1
+        # The ARS reads no CRT result (2 answers are small counts): the regional view only.
         client.force_login(users["ars"])
-        text = visible_text(client.get(url))
-        assert "moyenne 3,0 / 5" in text and "Très bon accueil" not in text
-        assert "1 commentaire" in text
-        assert "Imprimer les codes" not in text
+        response = client.get(url)
+        assert response.status_code == 403
+        text = visible_text(response)
+        assert "moyenne 3,0 / 5" not in text and "Très bon accueil" not in text
 
     def test_codes_pdf_and_more_codes(self, client, users, crt_a):
         c = collection(crt_a, codes=3)
@@ -249,8 +250,9 @@ class TestStaffPages:
         assert AuditEvent.objects.filter(action="survey_comments.viewed",
                                          object_label="Enquête annuelle 2026").exists()
         client.force_login(users["ars"])
-        page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
-        assert "moyenne 5,0 / 5" in page and "Merci à l'équipe" not in page
+        response = client.get(reverse("surveys:yearly") + "?annee=2026")
+        assert response.status_code == 403
+        assert "moyenne 5,0 / 5" not in visible_text(response)
 
     def test_volet1_results_page(self, client, users, crt_a):
         q = questionnaire(crt_a)
@@ -298,7 +300,7 @@ ROLE_PAGES = [
 @pytest.mark.parametrize("name, perm", ROLE_PAGES)
 def test_pages_by_role(client, users, name, perm):
     for role, expected in (("activity_leader", 200), ("nurse", 403), ("auditor", 403),
-                           ("ars", 200 if perm == "survey.results" else 403)):
+                           ("ars", 403)):
         client.force_login(users[role])
         assert client.get(reverse(name)).status_code == expected, (name, role)
 
@@ -338,3 +340,27 @@ def test_policy_faces_agree(users, crt_a, crt_b):
                 user=user, roles=roles, collection=c)), role
             assert (c.questionnaire in qvisible) == (mine and can_manage_questionnaire(
                 user=user, roles=roles, questionnaire=c.questionnaire)), role
+
+
+def test_the_ars_reads_no_survey_result_of_a_crt_only_the_regional_indicators(client, users,
+                                                                              crt_a):
+    """The QA read « 4 réponses — moyenne 4,0 / 5 — 75 % satisfaits » and « Moyennement
+    satisfait 1 25 % » as the CRT's « ars » account. The ARS sees aggregates only, with small
+    counts hidden (INDICATORS §5): satisfaction reaches it through V1-09, V2-14b, V2-15 and
+    V2-16 in the regional view, never through the CRT's results pages; the CRT's team keeps
+    its exact figures."""
+    c = collection(crt_a, codes=4)
+    for grade in (5, 4, 3, 4):
+        answer(c, scale=grade)
+    detail = reverse("surveys:collection_detail", kwargs={"public_id": c.public_id})
+    client.force_login(users["ars"])
+    for name in ("surveys:home", "surveys:results", "surveys:yearly"):
+        assert client.get(reverse(name)).status_code == 403, name
+    response = client.get(detail)
+    assert response.status_code == 403
+    text = visible_text(response)
+    assert "4 réponses" not in text and "75 %" not in text
+    assert "Satisfaction" not in visible_text(client.get(reverse("core:home")))
+    client.force_login(users["coordinator"])
+    text = visible_text(client.get(detail))
+    assert "4 réponses" in text and "75 %" in text
