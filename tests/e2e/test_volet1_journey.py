@@ -8,11 +8,14 @@ import io
 import re
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.access import beneficiaries_for
+from maillage.core.models import Crt
+from maillage.core.roles import Role
 from maillage.outreach.models import Participation, Session, SupportAction
 from maillage.territory.models import Commune
 
@@ -24,7 +27,11 @@ TITLE = "Gym douce : prévenir les chutes"
 def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
     today = timezone.localdate()
     commune = Commune.objects.filter(crt__name="CRT Anjou Bleu").order_by("name").first()
-    b = Beneficiary.objects.filter(crt__name="CRT Anjou Bleu").order_by("pk").first()
+    crt = Crt.objects.get(name="CRT Anjou Bleu")
+    # A volet 2 person she accompanies: the only ones she may find (the file policy).
+    leader = get_user_model().objects.get(username="activity_leader")
+    b = beneficiaries_for("identity", crt=crt, user=leader,
+                          roles={Role.ACTIVITY_LEADER}).order_by("pk").first()
 
     p = open_page()
     log_in(p, "activity_leader")
@@ -96,7 +103,7 @@ def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
     # A volet 2 beneficiary, found by name: identity only.
     page.locator("#id_beneficiary_q").fill(b.birth_name[:4])
     option = page.locator("#id_beneficiary_results").get_by_label(
-        f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})")
+        f"{b.display_name} ({b.born} le {b.birth_date:%d/%m/%Y})")
     option.check()
     p.check_accessibility()
     page.get_by_role("button", name="Inscrire et en inscrire une autre").click()
@@ -112,7 +119,7 @@ def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
     # The beneficiary again: refused, in French, next to the field.
     page.locator("#id_beneficiary_q").fill(b.birth_name[:4])
     page.locator("#id_beneficiary_results").get_by_label(
-        f"{b.display_name} (né·e le {b.birth_date:%d/%m/%Y})").check()
+        f"{b.display_name} ({b.born} le {b.birth_date:%d/%m/%Y})").check()
     page.get_by_role("button", name="Inscrire", exact=True).click()
     expect(page.get_by_text(f"{b.display_name} est déjà inscrit·e à cette séance.")
            ).to_be_visible()
