@@ -148,26 +148,36 @@ class TestReadMarks:
         listing = visible_text(client.get(reverse("care:conversations")))
         assert listing.index(other.display_name) < listing.index(b.display_name)
 
-    def test_polling_refreshes_and_traces_every_read(self, client, users, b):
-        message(b, users["care_aide"], text="Premier")
+    def test_polling_sends_and_traces_only_when_something_came(self, client, users, b):
+        """Every 15 s the page asks for what came after the newest message it shows: nothing
+        new is a 204 (nothing sent, nothing read again: no trace); a new message redraws the
+        box with its new marker, read and traced (the messages it shows)."""
+        first = message(b, users["care_aide"], text="Premier")
         client.force_login(users["nurse"])
         page = client.get(team(b)).content.decode()
         assert 'hx-trigger="every 15s"' in page
-        assert url("conversation_messages", b, kind="equipe") in page
-        poll = url("conversation_messages", b, kind="equipe")
+        poll = url("conversation_messages", b, kind="equipe") + f"?depuis={first.public_id}"
+        assert poll in page
         viewed = AuditEvent.objects.filter(action="conversation.viewed")
         assert viewed.count() == 1
+        for _ in range(3):
+            response = client.get(poll, HTTP_HX_REQUEST="true")
+            assert response.status_code == 204 and response.content == b""
+        assert viewed.count() == 1
+        second = message(b, users["care_aide"], text="Deuxième")
         response = client.get(poll, HTTP_HX_REQUEST="true")
-        assert response.status_code == 200 and "<html" not in response.content.decode()
-        assert "Premier" in visible_text(response)
-        assert viewed.count() == 2  # shown again: read again, traced
-        assert viewed.latest("pk").details["nouveaux messages"] == 0
-        message(b, users["care_aide"], text="Deuxième")
-        text = visible_text(client.get(poll, HTTP_HX_REQUEST="true"))
+        html = response.content.decode()
+        assert response.status_code == 200 and "<html" not in html
+        assert f"?depuis={second.public_id}" in html and 'id="messages"' in html
+        text = visible_text(response)
         assert text.count("nouveau") == 1 and text.index("nouveau") > text.index("Premier")
-        assert viewed.count() == 3
+        assert viewed.count() == 2
         assert viewed.latest("pk").details["nouveaux messages"] == 1
         assert "non lu" not in nav(client)
+        # Without a marker (an older page), the box is sent and traced as before.
+        bare = url("conversation_messages", b, kind="equipe")
+        assert "Deuxième" in visible_text(client.get(bare, HTTP_HX_REQUEST="true"))
+        assert viewed.count() == 3
 
 
 class TestMentions:
@@ -255,8 +265,8 @@ class TestHealthThread:
         assert "INR à 3,2" in visible_text(client.get(health(b)))
 
     def test_every_refresh_of_the_health_messages_is_traced(self, client, users, crt_a, b):
-        """The htmx refresh re-sends the last messages: each request that shows them is a read
-        of health data, in the person's « qui a consulté mon dossier »; refused roles and
+        """A refresh that sends the last messages (no marker, or something new) is a read of
+        health data, in the person's « qui a consulté mon dossier »; refused roles and
         another CRT get nothing and leave no read."""
         message(b, users["nurse"], kind=Conversation.Kind.HEALTH, text="INR à 3,2")
         poll = url("conversation_messages", b, kind="sante")

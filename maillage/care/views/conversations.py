@@ -127,13 +127,19 @@ def conversation(request: HttpRequest, public_id, kind: str) -> HttpResponse:
 @require("conversation.view")
 @require_GET
 def conversation_messages(request: HttpRequest, public_id, kind: str) -> HttpResponse:
-    """The newest messages, refreshed by htmx every 15 seconds while the thread is open."""
+    """The newest messages, refreshed by htmx every 15 seconds while the thread is open:
+    204 (nothing shown, nothing read, nothing traced) while the newest is still the one the
+    page shows (``depuis``); else the box redrawn, read and traced."""
     b, _, kind, threads = _thread(request, public_id, kind)
     thread = threads.get(kind)
     _, shown = _page(thread, 1)
+    newest = str(shown[-1].public_id) if shown else ""
+    if "depuis" in request.GET and request.GET["depuis"] == newest:
+        return HttpResponse(status=204, headers={"Cache-Control": "private, no-store"})
     _read(request, b, thread, shown, refresh=True)
-    response = render(request, "care/_partials/messages.html", {
-        "b": b, "conversation": thread, "shown": shown})
+    response = render(request, "care/_partials/messages_box.html", {
+        "b": b, "conversation": thread, "shown": shown, "poll": True,
+        "slug": Conversation.slug_for(kind)})
     response["Cache-Control"] = "private, no-store"
     return response
 
