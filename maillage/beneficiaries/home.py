@@ -31,7 +31,7 @@ register_panel(HomePanel(
 
 
 def _people_visible(face, *, crt, user, roles):
-    return beneficiaries_for(face, crt=crt, user=user, roles=roles).values("public_id")
+    return beneficiaries_for(face, crt=crt, user=user, roles=roles)
 
 
 # A notification about a person is shown while the user may see that face of their file.
