@@ -4,7 +4,6 @@ Each PDF is rendered as the app renders it, page 1 rasterised (``pdftoppm``) and
 read back from the image (zxing-cpp): every field checked. For an identity that is not
 qualified, the same document carries no code and no matricule."""
 
-import io
 import shutil
 import subprocess
 import tempfile
@@ -15,7 +14,6 @@ import pytest
 import zxingcpp
 from django.urls import reverse
 from PIL import Image
-from pypdf import PdfReader
 
 from maillage.admissions import services as admissions
 from maillage.admissions.tests.factories import ReferralFactory
@@ -25,6 +23,7 @@ from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, 
 from maillage.care import selectors as care_selectors
 from maillage.care.printing import plan_pdf
 from maillage.care.tests import factories as care
+from maillage.core.tests.helpers import pdf_text
 from maillage.oncall import dlu
 from maillage.oncall.tests import factories as oncall
 
@@ -53,11 +52,6 @@ def page_one_codes(pdf: bytes) -> list[str]:
             found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.DataMatrix,
                                            text_mode=zxingcpp.TextMode.Plain)
     return [barcode.text for barcode in found]
-
-
-def pdf_text(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text().split())
-                    for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 @pytest.fixture(params=[IdentityStatus.QUAL, IdentityStatus.VALI], ids=["QUAL", "VALI"])

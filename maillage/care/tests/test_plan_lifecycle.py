@@ -1,13 +1,11 @@
 """Plans that live (issue 11, item 4): goal statuses with their history, the review date set at
 validation from the CRT's delay, the reminder when it is due, and the review page."""
 
-import io
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from maillage.beneficiaries.models import TimelineEvent
 from maillage.beneficiaries.tests.factories import join_care_team, shared_file
@@ -16,7 +14,7 @@ from maillage.care.models import Alert, CarePlanVersion, Goal, GoalStatusChange
 from maillage.care.services.plans import add_months
 from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import AuditEvent, Notification
-from maillage.core.tests.helpers import field_error, visible_text
+from maillage.core.tests.helpers import field_error, pdf_text, visible_text
 from maillage.visits.models import Visit
 from maillage.visits.tests.factories import visit
 
@@ -193,9 +191,8 @@ def test_the_problems_and_goal_comments_are_health_data(client, users, validated
             text = visible_text(client.get(page))
             assert "Aucune chute en 3 mois" in text  # the goals themselves are the plan's
             assert "Chutes nocturnes" not in text and "barre d'appui" not in text, role
-        pdf = PdfReader(io.BytesIO(client.get(url("plan_pdf", b, number=1)).content))
-        pdf_text = " ".join(page.extract_text() for page in pdf.pages)
-        assert "Aucune chute" in pdf_text and "Chutes nocturnes" not in pdf_text
+        text = pdf_text(client.get(url("plan_pdf", b, number=1)).content)
+        assert "Aucune chute" in text and "Chutes nocturnes" not in text
     for role in ("coordinator", "nurse", "direction"):
         client.force_login(users[role])
         text = visible_text(client.get(pages[0]))

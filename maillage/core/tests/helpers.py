@@ -1,5 +1,6 @@
 """Read a response the way a user reads the page: its visible text."""
 
+import io
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -49,3 +50,11 @@ def field_error(response, name: str) -> str:
     found = re.search(rf'id="id_{name}_errors"[^>]*>(.*?)</div>', response.content.decode(),
                       re.S)
     return unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, its whitespace collapsed (pypdf)."""
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(pdf)).pages)
