@@ -9,7 +9,7 @@ see that face of that person: a withdrawn consent, or leaving the care team, hid
 
 from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from .models import Notification
 from .notify import send_email
@@ -43,27 +43,44 @@ def notify(*, crt, users, text: str, url: str = "", exclude=None, beneficiary=No
     return len(recipients)
 
 
-def _visible(*, user, crt, roles) -> QuerySet[Notification]:
-    """The user's notifications of ``crt`` whose person (if any) they may still see."""
+def _visible(*, user, crt, roles, faces=None) -> QuerySet[Notification]:
+    """The user's notifications of ``crt`` whose person (if any) they may still see;
+    ``faces``: only these faces can occur (None: any registered one)."""
     qs = Notification.objects.filter(user=user, crt=crt)
     if not _people_policy:
         return qs
-    visible, faces = _people_policy[0]
+    visible, registered = _people_policy[0]
     who = {"crt": crt, "user": user, "roles": frozenset(roles or ())}
 
     def sees(face):
         # One index lookup of the notification's person per row (correlated), not the whole
         # set of people the user may see: the badge on every page stays flat as a CRT grows.
-        return Exists(visible(face, **who).filter(public_id=OuterRef("beneficiary_public_id")))
+        return Exists(visible(face or None, **who).filter(
+            public_id=OuterRef("beneficiary_public_id")))
 
-    shown = Q(beneficiary_public_id__isnull=True) | Q(Q(face=""), sees(None))
-    for face in faces:
+    shown = Q(beneficiary_public_id__isnull=True)
+    for face in ("", *registered) if faces is None else faces:
         shown |= Q(Q(face=face), sees(face))
     return qs.filter(shown)
 
 
 def unread_count(*, user, crt, roles=()) -> int:
-    return _visible(user=user, crt=crt, roles=roles).filter(read_at__isnull=True).count()
+    """The badge on every page. First the unread notifications by face, counting those about
+    a person (one grouped query, usually the only one); then, only if some are about a person,
+    those of them the user may still see (the policy built for their faces alone)."""
+    unread = Notification.objects.filter(user=user, crt=crt, read_at__isnull=True)
+    by_face = list(unread.values("face").order_by().annotate(
+        n=Count("pk"), about=Count("beneficiary_public_id")))
+    plain = sum(row["n"] - row["about"] for row in by_face)
+    if not _people_policy:
+        return plain + sum(row["about"] for row in by_face)
+    # A face no policy knows is never shown (as in ``_visible``).
+    known = ("", *_people_policy[0][1])
+    faces = [row["face"] for row in by_face if row["about"] and row["face"] in known]
+    if not faces:
+        return plain
+    return plain + _visible(user=user, crt=crt, roles=roles, faces=faces).filter(
+        read_at__isnull=True, beneficiary_public_id__isnull=False).count()
 
 
 def notifications_for(*, user, crt, roles=(), limit: int = 100) -> list[Notification]:

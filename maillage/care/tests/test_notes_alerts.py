@@ -209,6 +209,34 @@ class TestNotificationsFollowTheFilePolicy:
         assert "Notifications 1" not in visible_text(client.get(reverse("core:home")))
         assert "AUBERT" not in visible_text(client.get(reverse("core:notifications")))
 
+    def test_the_badge_counts_what_the_reader_may_see(self, client, users, crt_a):
+        """Unread: one about no one, one about a person the partner follows, one about a person
+        whose file is closed to them; the badge says 2, and 1 once the first two are read."""
+        from maillage.core.notifications import notify, unread_count
+
+        b, _, _ = self._partner_told_of_an_alert(client, users, crt_a)  # unread: visible
+        hidden = BeneficiaryFactory(crt=crt_a, birth_name="Caron")
+        notify(crt=crt_a, users=[users["partner"]], text="Chute de Mme Caron", url="/",
+               beneficiary=hidden, face="liaison")
+        notify(crt=crt_a, users=[users["partner"]], text="Réunion d'équipe", url="/")
+        client.force_login(users["partner"])
+        assert "Notifications 2" in visible_text(client.get(reverse("core:home")))
+        assert unread_count(user=users["partner"], crt=crt_a, roles={"partner"}) == 2
+        notify(crt=crt_a, users=[users["partner"]], text="Avis de passage", url="/",
+               beneficiary=b, face="")  # any face of a visible person
+        assert unread_count(user=users["partner"], crt=crt_a, roles={"partner"}) == 3
+        client.get(reverse("core:notifications"))  # read
+        notify(crt=crt_a, users=[users["partner"]], text="Autre réunion", url="/")
+        assert "Notifications 1" in visible_text(client.get(reverse("core:home")))
+
+    def test_the_badge_without_a_person_is_one_query(self, users, crt_a,
+                                                     django_assert_num_queries):
+        from maillage.core.notifications import notify, unread_count
+
+        notify(crt=crt_a, users=[users["nurse"]], text="Réunion d'équipe", url="/")
+        with django_assert_num_queries(1):
+            assert unread_count(user=users["nurse"], crt=crt_a, roles={"nurse"}) == 1
+
     def test_the_list_is_bounded(self, client, users, crt_a, django_assert_max_num_queries):
         from maillage.core.notifications import notify
 
