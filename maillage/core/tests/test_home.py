@@ -59,6 +59,25 @@ def test_ars_sees_no_person_and_no_team(client, users):
     assert "Équipe du CRT" not in text and "Territoire" not in text
 
 
+def test_ars_home_hides_counts_of_one_to_four_people(client, users, crt_a):
+    """INDICATORS §5 rule 2: the ARS reads « < 5 » where the CRT reads the count (rule 7)."""
+    from maillage.admissions.models import Referral
+    from maillage.admissions.tests.factories import ReferralFactory
+
+    for _ in range(3):
+        ReferralFactory(crt=crt_a, status=Referral.Status.WAITING)
+    ReferralFactory(crt=crt_a, status=Referral.Status.RECEIVED)
+    text = home_text(client, users["ars"])
+    assert "File active (volet 2) 0 / cible 30" in text  # 0 is shown
+    assert "< 5 en liste d'attente, < 5 demandes à examiner." in text
+    assert "3 en liste d'attente" not in text
+    coordinator = home_text(client, users["coordinator"])
+    assert "3 en liste d'attente" in coordinator and "1 demande à examiner" in coordinator
+    for _ in range(2):
+        ReferralFactory(crt=crt_a, status=Referral.Status.WAITING)
+    assert "5 en liste d'attente, < 5 demandes" in home_text(client, users["ars"])
+
+
 @pytest.mark.parametrize("role", [Role.BENEFICIARY, Role.CAREGIVER])
 def test_portal_home_shows_the_single_number(client, users, role):
     text = home_text(client, users[role])
