@@ -212,12 +212,33 @@ def careplan_add_problem(*, actor, version: CarePlanVersion, description: str) -
                                   position=version.problems.count())
 
 
+#: How far ahead a goal's target date may be: the plan is reviewed at least every year.
+GOAL_HORIZON_YEARS = 3
+
+
+def _check_goal_target(target_date: date | None) -> None:
+    """A new goal's target date: from today to ``GOAL_HORIZON_YEARS`` years ahead (a goal
+    due in the past is not a goal; goals copied into a new version keep theirs)."""
+    if target_date is None:
+        return
+    today = timezone.localdate()
+    if target_date < today:
+        raise DomainError("L'échéance d'un nouvel objectif ne peut pas être passée : indiquez "
+                          f"une date à partir d'aujourd'hui ({today:%d/%m/%Y}).",
+                          field="target_date")
+    if target_date.year > today.year + GOAL_HORIZON_YEARS:
+        raise DomainError(f"Échéance trop lointaine : le plan est réévalué au moins chaque "
+                          f"année, indiquez une date avant {today.year + GOAL_HORIZON_YEARS + 1}.",
+                          field="target_date")
+
+
 @transaction.atomic
 def careplan_add_goal(*, actor, version: CarePlanVersion, description: str,
                       target_date: date | None = None, status: str = Goal.Status.PLANNED):
     _draft(version)
     if not description.strip():
         raise DomainError("Décrivez l'objectif.", field="description")
+    _check_goal_target(target_date)
     return Goal.objects.create(crt=version.crt, version=version, description=description.strip(),
                                target_date=target_date, status=status,
                                position=version.goals.count())

@@ -194,6 +194,29 @@ class TestPlan:
         assert "Choisissez le domaine." in visible_text(response)
         assert not PlannedAction.objects.exists()
 
+    @pytest.mark.parametrize("days, message", [
+        (-1, "L'échéance d'un nouvel objectif ne peut pas être passée"),
+        (-20000, "L'échéance d'un nouvel objectif ne peut pas être passée"),
+        (365 * 5, "Échéance trop lointaine"),
+    ])
+    def test_a_goal_due_in_the_past_or_too_far(self, client, users, b, days, message):
+        from maillage.care.models import Goal
+
+        f.plan_version(b)
+        client.force_login(users["coordinator"])
+        when = timezone.localdate() + timedelta(days=days)
+        response = client.post(plan_url("plan_add_item", b, number=1, kind="objectif"), {
+            "description": "Marcher au jardin", "status": "planned",
+            "target_date": when.isoformat()})
+        assert response.status_code == 400
+        assert message in visible_text(response)
+        assert 'value="Marcher au jardin"' in response.content.decode()  # the input is kept
+        assert not Goal.objects.exists()
+        today = timezone.localdate().isoformat()
+        response = client.post(plan_url("plan_add_item", b, number=1, kind="objectif"), {
+            "description": "Marcher au jardin", "status": "planned", "target_date": today})
+        assert response.status_code == 302 and Goal.objects.get().target_date.isoformat() == today
+
     def test_review_reminders_on_the_home_page(self, client, users, crt_a, b):
         f.plan_version(b, status="validated", referent=users["nurse"],
                        next_review_on=timezone.localdate() - timedelta(days=3))
