@@ -206,8 +206,14 @@ class NoteForm(BootstrapFormMixin, forms.Form):
                            error_messages={"required": "Écrivez la transmission."})
     category = forms.ChoiceField(label="Catégorie", choices=LiaisonNote.Category.choices,
                                  initial=LiaisonNote.Category.GENERAL)
-    visibility = forms.ChoiceField(label="Visible par", choices=LiaisonNote.Visibility.choices,
-                                   initial=LiaisonNote.Visibility.TEAM)
+    visibility = forms.ChoiceField(
+        label="Visible par", choices=LiaisonNote.Visibility.choices,
+        initial=LiaisonNote.Visibility.TEAM,
+        # Who reads each option (beneficiaries.access: the liaison and health faces).
+        help_text="« Cercle de soins » : le cercle de soins de la personne, la coordination "
+                  "(IDEC, médecin coordonnateur) et les infirmiers du CRT, qui assurent "
+                  "l'astreinte. « Professionnels de santé seulement » : ceux du cercle de soins. "
+                  "« Cercle de soins et aidant » : s'y ajoutent les aidants, sur le portail.")
 
 
 class AlertForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
