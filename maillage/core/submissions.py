@@ -73,6 +73,9 @@ def save_once(request: HttpRequest, action: Callable[[], HttpResponse]) -> HttpR
     key, owner = posted_key(request), _owner(request)
     if key is None or owner is None:
         return action()
+    # The messages ``action`` queues (« … ajouté. ») go with its save if it is rolled back.
+    queued = getattr(messages.get_messages(request), "_queued_messages", None)
+    before = len(queued) if queued is not None else 0
     try:
         with transaction.atomic():
             response = action()
@@ -81,6 +84,8 @@ def save_once(request: HttpRequest, action: Callable[[], HttpResponse]) -> HttpR
                 SubmissionKey.objects.create(key=key, redirect_to=target[:500], **owner)
     except IntegrityError:
         # The same key saved meanwhile by a post sent at the same time: that one counts.
+        if queued is not None:
+            del queued[before:]
         if (done := replayed(request)) is not None:
             return done
         raise

@@ -120,14 +120,19 @@ def test_two_posts_at_once_save_once(users, crt_a, b):
     request.session = {}
     request._messages = FallbackStorage(request)
 
+    from django.contrib import messages
+
+    messages.info(request, "Bienvenue")  # queued before: kept
+
     def save():
         Caregiver.objects.create(crt=crt_a, beneficiary=b, last_name="Martin", relation="Fils")
+        messages.success(request, "Aidant ajouté.")  # the save's own message: rolled back too
         return HttpResponseRedirect("/second/")
 
     response = submissions.save_once(request, save)
     assert response["Location"] == "/premier/"
     assert not Caregiver.objects.filter(beneficiary=b).exists()
-    assert [m.message for m in request._messages] == [submissions.ALREADY_SAVED]
+    assert [m.message for m in request._messages] == ["Bienvenue", submissions.ALREADY_SAVED]
 
 
 def test_old_keys_are_forgotten(users, crt_a):
