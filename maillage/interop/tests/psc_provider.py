@@ -31,9 +31,9 @@ CLIENT_ID = "maillage-test"
 CLIENT_SECRET = "secret-de-test"  # noqa: S105 - the local provider's test client
 
 #: A PSC test identity: idNatPs = « 8 » + RPPS.
-RPPS = "10001234567"
+RPPS = "10001234565"
 IDENTITY = {
-    "sub": "f:550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd:ANS-ES-123:810001234567",
+    "sub": "f:550dc1c8-d97b-4b1e-ac8c-8eb4471cf9dd:ANS-ES-123:810001234565",
     "SubjectNameID": "8" + RPPS,
     "preferred_username": "8" + RPPS,
     "given_name": "CLAIRE",

@@ -372,3 +372,13 @@ def test_settings_from_the_environment():
                            "openid-connect/token")
     assert on["form_action"] == ["'self'", "https://auth.esw.esante.gouv.fr"]
     assert _settings_with(PSC_CLIENT_ID="x", PSC_ENABLED="false")["enabled"] is False
+
+
+def test_the_test_identity_carries_a_valid_rpps():
+    """The local provider's professional has an RPPS with its check digit, as the team page
+    requires of the number it records (``validate_rpps``)."""
+    from maillage.core.validators import validate_rpps
+
+    from .psc_provider import RPPS
+
+    validate_rpps(RPPS)
