@@ -269,7 +269,7 @@ def _participation_extras(*, crt, period: Period, population) -> list[Extra]:
         price = row["service__price"]
         detail = "" if price is None else f" — {price} € {row['service__price_unit']}".rstrip()
         extras.append(Extra(f"Prestation optionnelle : {row['service__name']}{detail}",
-                            row["k"], "personnes"))
+                            row["k"], "personnes", within=("kind", "optional")))
     extras += [
         Extra("Séjours en chambre temporaire avec un reste à charge", stays["n"], "séjours"),
         Extra("Prestations du socle ayant un prix (contrôle : 0 attendu)", priced_socle,

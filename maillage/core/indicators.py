@@ -301,6 +301,11 @@ class Extra:
     #: part cannot be rebuilt as the total minus the others (rule 3).
     line: str = ""
     whole: bool = False
+    #: A count of people who are part of one row of a breakdown, ``(breakdown code, row
+    #: key)`` (the people paying for one optional service, of the row « optional service »):
+    #: outside the CRT it is hidden where that row's cell is, or it would give the cell back
+    #: (one part alone equals its row).
+    within: tuple[str, Any] | None = None
 
 
 @dataclass(frozen=True)

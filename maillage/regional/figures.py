@@ -126,6 +126,12 @@ class BreakdownTable:
     totals: list[Cell] | None
     grand_total: Cell | None
     grouped: bool = False
+    #: The key of each row, in ``rows``' order (``Extra.within`` names a row by its key).
+    keys: list[Any] = field(default_factory=list)
+
+    def hidden(self, key, column: int) -> bool:
+        """Whether the cell of row ``key`` in CRT ``column`` is hidden (no row: 0, shown)."""
+        return key in self.keys and self.rows[self.keys.index(key)][1][column].hidden
 
 
 def breakdown_table(indicator: Indicator, code: str, crts: list[Crt], period: Period,
@@ -165,7 +171,7 @@ def breakdown_table(indicator: Indicator, code: str, crts: list[Crt], period: Pe
     lines = [(label, table.cells[i], table.row_totals[i]) for i, (_, label, _) in
              enumerate(rows)]
     return BreakdownTable(code, breakdown.label, note, exclusive, lines, table.column_totals,
-                          table.grand_total, grouped)
+                          table.grand_total, grouped, keys=[key for key, _, _ in rows])
 
 
 @dataclass
@@ -200,15 +206,23 @@ def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
                  row: IndicatorRow) -> list[ExtraRow]:
     """The indicator's extra figures, one row per label, one cell per CRT. A CRT's extras are
     hidden where its value is (``row``); the figures made of a sum of counts (``Extra.line``)
-    where one of those counts is (rule 3)."""
+    where one of those counts is, and a count that is part of a breakdown's row
+    (``Extra.within``) where that row's cell is (rule 3)."""
     if indicator.extras is None:
         return []
+    per_crt = [indicator.extras(crt=crt, period=period,
+                                population=indicator.population(crt, period)) for crt in crts]
+    # The breakdowns some extras are part of a row of (``Extra.within``), suppressed as the
+    # breakdown's page shows them.
+    tables = {code: breakdown_table(indicator, code, crts, period, row)
+              for code in {e.within[0] for extras in per_crt for e in extras if e.within}}
     rows: dict[str, ExtraRow] = {}
-    for j, crt in enumerate(crts):
-        population = indicator.population(crt, period)
-        extras = indicator.extras(crt=crt, period=period, population=population)
+    for j, extras in enumerate(per_crt):
         cells = [extra_cell(extra, indicator=indicator, count=row.counts[j],
-                            value_hidden=row.cells[j].hidden) for extra in extras]
+                            value_hidden=row.cells[j].hidden
+                            or (extra.within is not None
+                                and tables[extra.within[0]].hidden(extra.within[1], j)))
+                 for extra in extras]
         broken = {e.line for e, c in zip(extras, cells, strict=True)
                   if e.line and not e.whole and c.hidden}
         for extra, cell in zip(extras, cells, strict=True):

@@ -151,3 +151,41 @@ def test_a_share_whose_rest_is_small_is_hidden_even_alone_in_its_region(client, 
     content = b"".join(client.get(url("overview_export", fmt="csv"),
                                   YEAR_2025).streaming_content).decode()
     assert "V2-15;Satisfaction des bénéficiaires / aidants;% de satisfaits;s;" in content
+
+
+def _charged_stays(crt, n: int):
+    """``n`` more people of the file active, each with a 2025 stay in the temporary room at
+    20 € a day (a participation of the person, V2-07's second row)."""
+    from maillage.lodging.models import Stay
+    from maillage.lodging.tests.factories import stay
+
+    before = set(Beneficiary.objects.filter(crt=crt).values_list("pk", flat=True))
+    people(crt, n)
+    for b in Beneficiary.objects.filter(crt=crt).exclude(pk__in=before):
+        stay(crt, b, planned_start=date(2025, 6, 2), planned_end=date(2025, 6, 6),
+             actual_start=date(2025, 6, 2), actual_end=date(2025, 6, 6),
+             status=Stay.Status.ENDED, daily_charge=Decimal("20.00"))
+
+
+def test_one_optional_service_does_not_give_back_its_hidden_row(client, ars, crt_a, crt_b):
+    """CRT A: 6 people paying for meals, 5 for a stay; CRT B: 1 and 6. Both values are shown
+    (11 and 7), but the row « Prestation optionnelle au panier » hides B (« < 5 ») and A
+    (« s »: 7 − A would give B). A's only optional service counts the same 6 people: it is
+    hidden too, or 7 − 6 gives B's 1 back."""
+    _optional_meals(crt_a, 6, 6)
+    _charged_stays(crt_a, 5)
+    _optional_meals(crt_b, 1, 1)
+    _charged_stays(crt_b, 6)
+    client.force_login(ars)
+    response = client.get(url("indicator", code="V2-07"),
+                          {**YEAR_2025, "ventilation": "kind"})
+    text = visible_text(response)
+    assert _cells(text, "Région V2-07", 3) == ["11", "7", "18"]
+    assert _cells(text, "Prestation optionnelle au panier", 3) == ["s", "< 5", "7"]
+    meals = "Prestation optionnelle : Portage de repas — 8.00 € par repas personnes"
+    assert _cells(text, meals, 2) == ["s", "s"]
+    book = load_workbook(BytesIO(client.get(url("indicator_export", code="V2-07", fmt="xlsx"),
+                                            YEAR_2025).content))
+    rows = {r[0]: r[2:] for r in book["Compléments"].iter_rows(values_only=True) if r[0]}
+    assert rows["Prestation optionnelle : Portage de repas — 8.00 € par repas"][:2] == \
+        ("s", "s")
