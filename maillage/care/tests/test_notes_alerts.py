@@ -166,6 +166,47 @@ class TestAlerts:
                            {"version": 1}).status_code == 403
 
 
+class TestAlertOfAMeasure:
+    """An alert raised by a measure out of the person's thresholds says the measure: health
+    data, read by those who read the person's health data or clinical text; a partner who
+    follows the coordination only (no health consent) reads that there is one."""
+
+    def _weight_alert(self, users, crt_a, **consented):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from maillage.beneficiaries.vitals import vital_sign_record, vital_thresholds_set
+        from maillage.core.roles import Role
+
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Aubert")
+        join_care_team(b, users["partner"], {Role.PARTNER})
+        consent(b, **consented)
+        vital_thresholds_set(actor=users["doctor"], beneficiary=b, version=0,
+                             body_weight_low=62)
+        vital_sign_record(actor=users["nurse"], beneficiary=b, kind="body_weight",
+                          value="61.2", measured_at=timezone.now() - timedelta(hours=1))
+        return b
+
+    MEASURE = "Poids 61,2 kg sous le seuil de 62 kg"
+    HIDDEN = "Mesure hors des seuils de la personne : le détail est réservé à ses professionnels"
+
+    def test_a_partner_without_health_consent_reads_no_measure(self, client, users, crt_a):
+        b = self._weight_alert(users, crt_a)
+        client.force_login(users["partner"])
+        page = visible_text(client.get(url("alerts", b)))
+        assert "Constante hors seuil" in page and self.HIDDEN in page
+        assert "61,2" not in page and "62 kg" not in page
+        client.force_login(users["nurse"])  # the on-call service: clinical text of anyone
+        page = visible_text(client.get(url("alerts", b)))
+        assert self.MEASURE in page and self.HIDDEN not in page
+
+    def test_with_health_consent_the_partner_s_doctor_reads_it(self, client, users, crt_a):
+        b = self._weight_alert(users, crt_a, share_health=True)
+        client.force_login(users["partner"])
+        assert self.MEASURE in visible_text(client.get(url("alerts", b)))
+
+
 class TestNotificationsFollowTheFilePolicy:
     """A notification about a person shows (list and badge) only while the user may still see
     that part of the file: a withdrawn consent hides it at once (SPEC §3)."""

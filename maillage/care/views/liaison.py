@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.beneficiaries.access import file_for_request
+from maillage.beneficiaries.access import file_for_request, reads_clinical_text_about
 from maillage.core import submissions
 from maillage.core.access import require
 from maillage.core.audit import audit_log
@@ -80,10 +80,15 @@ def notes(request: HttpRequest, public_id) -> HttpResponse:
 @require("alert.view")
 @require_GET
 def alerts(request: HttpRequest, public_id) -> HttpResponse:
-    b, _ = _shared_file(request, public_id)
+    b, access = _shared_file(request, public_id)
     audit_log(actor=request.user, action="alerts.viewed", obj=b, beneficiary=b)
     return render(request, "care/alerts.html", {
         "b": b, "alerts": selectors.alerts(beneficiary=b),
+        # An alert raised by a measure says the measure (health data): for those who read the
+        # person's health data or clinical text, not for a partner or the activity leader
+        # who follow the coordination only.
+        "reads_measures": access.health or reads_clinical_text_about(
+            user=request.user, roles=request.roles, beneficiary=b),
         "can_raise": has_permission(request.roles, "alert.raise"),
         "can_manage": has_permission(request.roles, "alert.manage"),
     })
