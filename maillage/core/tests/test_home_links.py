@@ -54,7 +54,7 @@ EXPECTED = {
                        "Équipe du CRT"],
     Role.PARTNER: ["Les personnes que vous accompagnez", PERSON, "16:45"],
     Role.AUDITOR: ["Journal d'audit", "Accès d'urgence 1 sur 30 jours"],
-    Role.ARS: ["File active (volet 2) 1 / cible 30", "Dotation annuelle", "Passages de"],
+    Role.ARS: ["File active (volet 2) < 5 / cible 30", "Dotation annuelle", "Passages de"],
     Role.CAREGIVER: ["un seul numéro", "02 61 91 00 01"],
     Role.BENEFICIARY: ["un seul numéro", "02 61 91 00 01"],
 }
