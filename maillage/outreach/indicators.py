@@ -224,11 +224,14 @@ def _active_actions(crt, period: Period) -> QuerySet[SupportAction]:
 def _actions_check(*, crt, period: Period, population) -> list[Extra]:
     """Sessions held and people present, then the yearly check: fields without an action, and
     the anti-fall actions (one grouped query for the fields, one for the sessions)."""
-    figures = Session.objects.filter(_held(period), crt=crt).aggregate(
+    held = Session.objects.filter(_held(period), crt=crt)
+    figures = held.aggregate(
         sessions=Count("pk", distinct=True),
         present=Count("participations", filter=Q(
-            participations__status=Participation.Status.PRESENT)),
-        anonymous=Sum("anonymous_count"))
+            participations__status=Participation.Status.PRESENT)))
+    # Summed apart: beside the join on participations, each session's count would be added
+    # once per participation.
+    figures["anonymous"] = held.aggregate(n=Sum("anonymous_count"))["n"]
     by_field = dict(population.order_by().values_list("field").annotate(n=Count("pk")))
     anti_fall = population.filter(anti_fall=True).count()
     return [

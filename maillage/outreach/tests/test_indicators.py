@@ -220,6 +220,21 @@ def test_actions_per_field_and_the_yearly_check(volet1, crt_a):
     assert _v1("V1-06", crt_a, Period.half_year(2025, 2)).value == 1  # the July training
 
 
+def test_unidentified_participants_are_counted_once_per_session(volet1, crt_a):
+    """Each held session's unidentified participants once, whatever its identified ones (the
+    sum was multiplied by each session's participations: 369 for 31 in the demo)."""
+    from maillage.outreach.models import Session
+
+    held = Session.objects.filter(crt=crt_a, status=Session.Status.HELD,
+                                  starts_at__date__lte=H1.end, starts_at__date__gte=H1.start)
+    assert held.count() == 5
+    held.update(anonymous_count=3)
+    r = _v1("V1-06", crt_a)
+    assert {e.label: e.value for e in r.extras}["Participants non identifiés"] == 15
+    assert {e.label: e.value for e in r.extras}[
+        "Participations (personnes présentes identifiées)"] == 7
+
+
 def test_transport_provided(volet1, crt_a, users):
     r = _v1("V1-08", crt_a)
     assert (r.value, r.unit) == (2, "participations")
