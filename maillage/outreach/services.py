@@ -264,6 +264,15 @@ def session_update(*, actor, session: Session, version: int, facilitators=None,
     start_changed = session.starts_at != before["starts_at"]
     _check_session(session, now=timezone.now(), record_held=False,
                    start_changed=start_changed and not session.recorded_after)
+    if session.capacity is not None and session.capacity != before["capacity"]:
+        # Registrations lock the session (``_register``): none is taken meanwhile.
+        Session.objects.select_for_update().filter(pk=session.pk).first()
+        taken = Participation.objects.filter(session=session).exclude(
+            status=Participation.Status.CANCELLED).count()
+        if session.capacity < taken:
+            raise DomainError(f"{taken} personnes sont déjà inscrites : la capacité ne peut pas "
+                              f"être inférieure. Désinscrivez d'abord celles qui ne viendront "
+                              f"pas.", field="capacity")
     save_versioned(session, actor=actor, version=version, fields=[*SESSION_FIELDS, "status"])
     if facilitators is not None or partner_facilitators is not None:
         _set_facilitators(

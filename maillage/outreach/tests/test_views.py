@@ -191,6 +191,27 @@ class TestSessionPages:
         assert "Annulée" in visible_text(page)
         assert "Inscrire une personne" not in visible_text(page)
 
+    def test_capacity_below_the_registered_is_refused(self, client, users, crt_a):
+        s = session(crt_a, capacity=5)
+        for name in ("Hamon", "Oger", "Pineau"):
+            participation(s, attendee(crt_a, last_name=name, first_name="Jeanne"))
+        login(client, users, "activity_leader")
+        url = reverse("outreach:session_edit", kwargs={"public_id": s.public_id})
+        start = s.starts_at.astimezone()
+        data = {"day": start.date().isoformat(), "start_time": "14:00", "end_time": "16:00",
+                "commune": str(s.commune.public_id), "status": "planned",
+                "version": s.version, "capacity": "2"}
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert ("3 personnes sont déjà inscrites : la capacité ne peut pas être inférieure."
+                in visible_text(response))
+        s.refresh_from_db()
+        assert s.capacity == 5
+        response = client.post(url, {**data, "capacity": "3"})
+        assert response.status_code == 302
+        s.refresh_from_db()
+        assert s.capacity == 3
+
     def test_session_detail_roles(self, client, users, crt_a, make_user):
         s = session(crt_a, partner_user=users["partner"])
         participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
