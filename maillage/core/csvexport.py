@@ -11,6 +11,7 @@ Every CSV export goes through ``csv_streaming_response`` (or at least ``csv_safe
 """
 
 import csv
+import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,6 +50,26 @@ def csv_safe(value: Any) -> Any:
     return text
 
 
+def csv_number(value: Any) -> Any:
+    """A cell of a CSV file for French spreadsheets (``;`` between cells): a number with a
+    decimal part is written with a decimal comma (« 21,08 »; « 21.08 » would be read as a
+    date), without the trailing zeros of a computation beyond the cents; anything else as
+    it is."""
+    if isinstance(value, bool) or not isinstance(value, float | Decimal):
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return ""
+        if value.as_tuple().exponent < -2:
+            value = value.normalize()
+        text = format(value, "f")
+    else:
+        if not math.isfinite(value):
+            return ""
+        text = repr(value)
+    return text.replace(".", ",")
+
+
 class _Echo:
     """A file-like object whose ``write`` returns the line, for streaming responses."""
 
@@ -61,9 +82,13 @@ class SafeCsvWriter:
 
     def __init__(self, file=None, *, delimiter: str = ";"):
         self._writer = csv.writer(file if file is not None else _Echo(), delimiter=delimiter)
+        self._comma = delimiter == ";"
 
     def writerow(self, row: Iterable[Any]):
-        return self._writer.writerow([csv_safe(value) for value in row])
+        cells = [csv_safe(value) for value in row]
+        if self._comma:  # French Excel: decimal comma (a ``,``-separated file keeps the dot)
+            cells = [csv_number(cell) for cell in cells]
+        return self._writer.writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

@@ -120,3 +120,16 @@ def test_every_csv_export_goes_through_the_safe_writer():
         if "csv.writer(" in text or "csv.DictWriter(" in text or "import writer" in text:
             offenders.append(str(path.relative_to(root)))
     assert offenders == [], f"CSV written without maillage.core.csvexport: {offenders}"
+
+
+def test_numbers_have_a_decimal_comma_for_french_spreadsheets():
+    """In a ``;`` file French Excel reads « 21.08 » as a date: decimals take a comma, and a
+    computation's trailing zeros beyond the cents are dropped; a negative amount is still a
+    number, not a neutralised formula."""
+    from decimal import Decimal
+
+    response = csv_streaming_response(
+        filename="essai.csv", header=["Taux", "Montant", "Dépense", "Personnes", "Libellé"],
+        rows=[[21.08, Decimal("217439.400000000"), Decimal("-1.50"), 12, "1.5 km"]])
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert content.splitlines()[1] == "21,08;217439,4;-1,50;12;1.5 km"

@@ -188,7 +188,7 @@ def test_a_share_has_no_regional_total_on_the_page_nor_in_the_exports(client, ar
     response = client.get(url("overview_export", fmt="csv"), YEAR_2025)
     content = b"".join(response.streaming_content).decode()
     assert "V2-09;Modèle organisationnel (intégré ou coordonné);% réalisés par l'équipe du " \
-        "CRT;100.0;100.0;\r\n" in content
+        "CRT;100,0;100,0;\r\n" in content
     response = client.get(url("indicator_export", code="V2-09", fmt="xlsx"), YEAR_2025)
     rows = [[c.value for c in row] for row in load_workbook(BytesIO(response.content))[
         "Valeur"].iter_rows()]
