@@ -90,8 +90,9 @@ class TestActionPages:
         a = SupportAction.objects.get()
         assert response.status_code == 302
         text = visible_text(client.get(response["Location"]))
-        assert "CARSAT, 900,00 € sur un coût total de 1200,00 € (part du CRT : 300,00 €)" \
-            in text or "CARSAT, 900.00 € sur un coût total de 1200.00 €" in text
+        # Amounts as French readers write them (thousands apart).
+        assert ("CARSAT, 900,00 € sur un coût total de 1\u202f200,00 € (part du CRT : "
+                "300,00 €)") in text
         assert a.anti_fall
 
     def test_training_institutes_only_for_professional_practices(
