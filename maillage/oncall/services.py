@@ -180,6 +180,12 @@ def _check_call(call: Call) -> None:
                               f"{before[previous[0]]} ({timezone.localtime(previous[1]):%H:%M}).",
                               field=name)
         if value > now + CLOCK_SLACK:
+            if value - previous[1] > timedelta(hours=12):
+                # A time typed before the previous one reads as the next day's (a call-out
+                # ending after midnight): say what was meant.
+                raise DomainError(f"{labels.get(name, 'Cette heure')} ne peut pas précéder "
+                                  f"{before[previous[0]]} "
+                                  f"({timezone.localtime(previous[1]):%H:%M}).", field=name)
             raise DomainError("Cette heure est dans le futur.", field=name)
         previous = (name, value)
     if not call.call_out and (call.departed_at or call.arrived_at or call.left_at):
@@ -188,6 +194,10 @@ def _check_call(call: Call) -> None:
         _member(call.crt, call.travelled_by, "travelled_by")
     if call.outcome == Call.Outcome.HOSPITALISED and not call.hospital.strip():
         raise DomainError("Indiquez où la personne est hospitalisée.", field="hospital")
+    if call.outcome and call.outcome != Call.Outcome.HOSPITALISED and call.hospital.strip():
+        raise DomainError("Effacez le lieu d'hospitalisation : l'issue choisie, « "
+                          f"{call.get_outcome_display()} », n'est pas une hospitalisation.",
+                          field="hospital")
     validate(call, exclude=["crt", "beneficiary", "answered_by", "travelled_by", "created_by",
                             "updated_by"])
 

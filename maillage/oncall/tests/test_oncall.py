@@ -266,6 +266,27 @@ class TestCalls:
             "L'arrivée ne peut pas précéder le départ "
             f"({received + timedelta(minutes=10):%H:%M}).")
 
+    def test_a_departure_typed_before_the_call_is_said_so(self, crt_a, users, client):
+        """04:10, a call received at 04:08, « Départ 03:00 » (a slip): it reads as tomorrow's
+        03:00; the message says the departure cannot precede the call, not « in the
+        future ». An hospital named with another outcome is refused too."""
+        b = shared_file(crt_a, users["nurse"])
+        with time_machine.travel(paris(2027, 2, 10, 4, 10), tick=False):
+            client.force_login(users["nurse"])
+            item = call(crt_a, users["nurse"], b, received_at=paris(2027, 2, 10, 4, 8))
+            url = reverse("oncall:call", kwargs={"call_id": item.public_id})
+            response = client.post(url, {"version": item.version, "call_out": "on",
+                                         "departed": "03:00"})
+            assert response.status_code == 400
+            assert field_error(response, "departed") == (
+                "Le départ ne peut pas précéder le décroché (04:08).")
+            response = client.post(url, {"version": item.version, "outcome": "stayed_home",
+                                         "hospital": "CHU d'Angers"})
+            assert response.status_code == 400
+            assert field_error(response, "hospital") == (
+                "Effacez le lieu d'hospitalisation : l'issue choisie, « Maintien à domicile », "
+                "n'est pas une hospitalisation.")
+
     def test_a_time_still_ahead_is_not_filed_a_day_back(self, crt_a, users, client):
         """22:22, « Reçu à 23:50 » (a slip): it would be yesterday's 23:50; refused, said. A
         call still open from yesterday shows its date on the on-call screen."""
