@@ -727,6 +727,26 @@ def _record_tasks(*, actor, visit: Visit, tasks: list[dict]) -> None:
     VisitTask.objects.bulk_create(rows)
 
 
+def _check_no_overlap(visit: Visit, actual_start: datetime, actual_end: datetime) -> None:
+    """One professional is at one home at a time: the times of a visit may not overlap
+    another visit of theirs already traced as done (its person is theirs to know)."""
+    who = ({"staff_id": visit.staff_id} if visit.staff_id
+           else {"professional_id": visit.professional_id} if visit.professional_id else None)
+    if who is None:
+        return
+    clash = (Visit.objects.filter(crt=visit.crt, status=Visit.Status.DONE, **who,
+                                  actual_start__lt=actual_end, actual_end__gt=actual_start)
+             .exclude(pk=visit.pk).select_related("beneficiary").order_by("actual_start")
+             .first())
+    if clash is not None:
+        start, end = (timezone.localtime(clash.actual_start),
+                      timezone.localtime(clash.actual_end))
+        raise DomainError(f"Ces heures chevauchent le passage déjà tracé chez "
+                          f"{clash.beneficiary.display_name} le {start:%d/%m} de "
+                          f"{start:%H:%M} à {end:%H:%M} : vérifiez les heures.",
+                          field="actual_start")
+
+
 @transaction.atomic
 def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: datetime,
                     actual_end: datetime, report: str = "", note_text: str = "",
@@ -742,6 +762,7 @@ def visit_mark_done(*, actor, roles, visit: Visit, version: int, actual_start: d
     if actual_end - actual_start > TRACE_LONGEST:
         raise DomainError("Un passage de plus de 12 heures ? Vérifiez les heures.",
                           field="actual_end")
+    _check_no_overlap(visit, actual_start, actual_end)
     visit.status, visit.actual_start, visit.actual_end = (
         Visit.Status.DONE, actual_start, actual_end)
     visit.report, visit.not_done_reason = report.strip(), ""

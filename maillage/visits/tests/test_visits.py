@@ -356,6 +356,29 @@ class TestTracing:
         v.refresh_from_db()
         assert v.status == "planned"
 
+    def test_times_overlapping_another_visit_traced_are_refused(self, b, users, client, v):
+        """One professional, one home at a time: 00:07–00:30 traced at one person's, then
+        00:20–00:40 at another's is refused, said next to the arrival; 00:31 is taken."""
+        from maillage.beneficiaries.tests.factories import shared_file
+
+        other = shared_file(b.crt, users["care_aide"])
+        second = visit(other, users["care_aide"], starts_at=v.starts_at)
+        client.force_login(users["care_aide"])
+        client.post(reverse("visits:trace_done", kwargs={"visit_id": v.public_id}),
+                    {"actual_start": "00:07", "actual_end": "00:30", "version": v.version})
+        url = reverse("visits:trace_done", kwargs={"visit_id": second.public_id})
+        response = client.post(url, {"actual_start": "00:20", "actual_end": "00:40",
+                                     "version": second.version})
+        assert response.status_code == 400
+        assert (f"Ces heures chevauchent le passage déjà tracé chez {b.display_name} le "
+                f"{_trace_day():%d/%m} de 00:07 à 00:30 : vérifiez les heures."
+                in visible_text(response))
+        second.refresh_from_db()
+        assert second.status == "planned"
+        response = client.post(url, {"actual_start": "00:31", "actual_end": "00:40",
+                                     "version": second.version})
+        assert response.status_code == 302
+
     @pytest.mark.parametrize("planned, arrival, departure, expected", [
         ("23:40", "23:45", "00:20", "09/02 23:45 → 10/02 00:20"),  # past midnight
         ("00:00", "23:55", "00:30", "09/02 23:55 → 10/02 00:30"),  # begun the evening before
