@@ -67,7 +67,7 @@ def _directives(draw: float) -> dict:
     if draw < 0.7:
         return {"advance_directives_status": "none", "advance_directives": ""}
     return {"advance_directives_status": "documented",
-            "advance_directives": "Rédigées, copie au dossier"}
+            "advance_directives": "copie au dossier"}
 
 
 HISTORY = [

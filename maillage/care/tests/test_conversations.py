@@ -66,7 +66,7 @@ class TestPosting:
         client.force_login(users["partner"])
         page = visible_text(client.get(team(b)))
         assert "A bien dormi, moral en hausse." in page
-        assert f"{users['care_aide'].get_full_name()} (Aide-soignant·e (AS, ASG, AES))" in page
+        assert f"{users['care_aide'].get_full_name()} , Aide-soignant·e (AS, ASG, AES)" in page
 
     def test_empty_message_is_refused_next_to_the_field(self, client, users, b):
         client.force_login(users["care_aide"])

@@ -33,6 +33,7 @@ class TestNotes:
         client.force_login(users["coordinator"])
         first = visible_text(client.get(url("notes", b)))
         assert "A peu mangé ce midi" in first and "nouvelle" in first
+        assert f"{users['care_aide'].get_full_name()} , Aide-soignant·e (AS, ASG, AES) ·" in first
         # The form says who reads a « Cercle de soins » note (the on-call nurses too).
         assert ("« Cercle de soins » : le cercle de soins de la personne, la coordination "
                 "(IDEC, médecin coordonnateur) et les infirmiers du CRT") in first
