@@ -2,7 +2,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.forms import (
+    BootstrapFormMixin,
+    DateInput,
+    DateTimeInput,
+    VersionedModelForm,
+)
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.roles import CRT_TEAM
 from maillage.core.selectors import team_member_users
@@ -280,13 +285,6 @@ class MessageForm(BootstrapFormMixin, forms.Form):
             del self.fields["mentions"]
         self.fields["attachment"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg"
         self._style_fields()
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class TelehealthForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):

@@ -249,6 +249,16 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class DateTimeInput(forms.DateTimeInput):
+    """A date and a time in one field (the browser's picker), as the form's ``DateTimeField``
+    reads it back (ISO 8601, to the minute)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
 def _actor_label(u) -> str:
     return f"{u.get_full_name()} ({u.username})"
 
