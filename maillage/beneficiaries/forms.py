@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.forms import BootstrapFormMixin, DateInput, DateTimeInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune, Organization, Professional
@@ -17,10 +17,11 @@ from .models import (
     Document,
     FreeEvaluation,
     MedicalRecord,
+    VitalSign,
     VitalThresholds,
 )
 from .services import MEDICAL_FIELDS, input_label
-from .vitals import THRESHOLD_FIELDS, threshold_range
+from .vitals import BP_COMPONENTS, KINDS, THRESHOLD_FIELDS, threshold_range
 
 
 class MatriculeField(forms.CharField):
@@ -272,6 +273,58 @@ class VitalThresholdsForm(VersionedModelForm):
                 self.fields[name].help_text = (
                     f"Entre {_decimal(least)} et {_decimal(most)} {unit} ; vide : pas de "
                     "seuil.")
+        self._style_fields()
+
+
+def _now_to_the_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class VitalSignForm(BootstrapFormMixin, forms.Form):
+    """A measure taken by the team (or a fall): ``vitals.vital_sign_record`` checks the value
+    against the kind's plausible range, the moment (not ahead, not before the birth), and says
+    what is wrong next to the field (``DomainError.field`` = these fields' names)."""
+
+    #: The fields shown for each kind (``data-show-values`` of their wrappers, app.js):
+    #: a single value, the two pressures, nothing for a fall.
+    VALUE_KINDS = tuple(k for k in KINDS if k != VitalSign.Kind.BLOOD_PRESSURE)
+
+    kind = forms.ChoiceField(
+        label="Type de mesure",
+        choices=[("", "—"), *((k, info.label) for k, info in KINDS.items()),
+                 (VitalSign.Kind.FALL, "Chute")],
+        error_messages={"required": "Choisissez la mesure.",
+                        "invalid_choice": "Choisissez la mesure dans la liste."})
+    value = forms.DecimalField(
+        label="Valeur", required=False, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="Unité : " + ", ".join(
+            f"{info.label.lower()} ({info.unit_display})" for k, info in KINDS.items()
+            if k != VitalSign.Kind.BLOOD_PRESSURE) + ".",
+        error_messages={"invalid": "Indiquez un nombre, par exemple 37,5."})
+    systolic = forms.IntegerField(
+        label="Systolique (mmHg)", required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": "Indiquez un nombre entier de mmHg, par exemple 130."})
+    diastolic = forms.IntegerField(
+        label="Diastolique (mmHg)", required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": "Indiquez un nombre entier de mmHg, par exemple 80."})
+    measured_at = forms.DateTimeField(
+        label="Mesurée le", widget=DateTimeInput(), initial=_now_to_the_minute,
+        help_text="Date et heure de la mesure (ou de la chute) : pas dans le futur.",
+        error_messages={"required": "Indiquez la date et l'heure de la mesure.",
+                        "invalid": "Date ou heure invalide."})
+    device = forms.CharField(
+        label="Appareil", required=False, max_length=200,
+        help_text="Facultatif : le tensiomètre, le pèse-personne, le bracelet…",
+        error_messages={"max_length": "Tapez au plus 200 caractères."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        low, high = BP_COMPONENTS["systolic"][2:], BP_COMPONENTS["diastolic"][2:]
+        self.fields["systolic"].help_text = f"Entre {low[0]} et {low[1]}."
+        self.fields["diastolic"].help_text = f"Entre {high[0]} et {high[1]}."
         self._style_fields()
 
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path(B + "medical/", views.medical_detail, name="medical"),
     path(B + "medical/modifier/", views.medical_edit, name="medical_edit"),
     path(B + "medical/constantes/", views.vital_charts, name="vital_charts"),
+    path(B + "medical/constantes/nouvelle/", views.vital_sign_add, name="vital_sign_add"),
     path(B + "medical/constantes/seuils/", views.vital_thresholds_edit,
          name="vital_thresholds_edit"),
     path(B + "aggir/nouvelle/", views.aggir_create, name="aggir_create"),

@@ -9,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from maillage.core import submissions
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.downloads import file_download
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
+from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 
 from . import icope, selectors, services
@@ -34,6 +36,7 @@ from .forms import (
     MedicalForm,
     NewBeneficiaryForm,
     SituationForm,
+    VitalSignForm,
     VitalThresholdsForm,
 )
 from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document
@@ -479,7 +482,65 @@ def vital_charts(request: HttpRequest, public_id) -> HttpResponse:
         "charts": charts.charts(series["measures"], start=start, end=end,
                                 thresholds=series["thresholds"]),
         "can_set_thresholds": has_permission(request.roles, "vital_threshold.set"),
+        "record_form": _record_form(request),
     })
+
+
+def _record_form(request) -> VitalSignForm | None:
+    """The « Enregistrer une mesure » form the charts page carries, for whoever may record
+    (the page itself already required the file's health face); posted to ``vital_sign_add``."""
+    if not has_permission(request.roles, "vital_sign.record"):
+        return None
+    form = VitalSignForm()
+    form.submission_key = submissions.once_key(request)
+    return form
+
+
+@require("vital_sign.record")
+@require_http_methods(["GET", "POST"])
+def vital_sign_add(request: HttpRequest, public_id) -> HttpResponse:
+    """A measure taken by the team, or a fall: the same service as the API's (ranges, moment,
+    threshold alert, audit), source « équipe ». The charts page carries this form; refused
+    input comes back here, with the message next to the field."""
+    from .models import VitalSign
+    from .vitals import vital_sign_record
+
+    b, access = _file(request, public_id)
+    _require_health(access)
+    # A partner of the care team (the matrix lets them record, as through the API) is not the
+    # CRT's team: their measure says so.
+    source = VitalSign.Source.TEAM if set(request.roles) & CRT_TEAM else VitalSign.Source.PARTNER
+
+    def save(data):
+        return vital_sign_record(
+            actor=request.user, beneficiary=b, kind=data["kind"], source=source,
+            measured_at=data["measured_at"], value=data["value"], systolic=data["systolic"],
+            diastolic=data["diastolic"], device=data["device"])
+
+    return run_form(
+        request, VitalSignForm(request.POST or None), save,
+        template="beneficiaries/vital_sign_form.html", context={"b": b},
+        on_success=lambda sign: _vital_sign_saved(request, b, sign), once=True,
+    )
+
+
+def _vital_sign_saved(request, b, sign):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .vitals import alarm_for
+
+    message = "Mesure enregistrée."
+    if alarm_for(sign) is not None:
+        # No value in the message (it is kept in the session until shown).
+        message += " Une alerte a été créée pour le cercle de soins et l'astreinte."
+    messages.success(request, message)
+    url = reverse("beneficiaries:vital_charts", kwargs={"public_id": b.public_id})
+    # A measure older than the default period: the longer one, so that it shows.
+    if sign.measured_at < timezone.now() - timedelta(days=CHART_PERIODS[0]):
+        url += f"?jours={CHART_PERIODS[-1]}"
+    return redirect(url)
 
 
 @require("vital_threshold.set")

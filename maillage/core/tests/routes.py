@@ -113,6 +113,7 @@ OBJECT_ROUTES = {
     "beneficiaries:medical": _file,
     "beneficiaries:medical_edit": _file,
     "beneficiaries:vital_charts": _file,
+    "beneficiaries:vital_sign_add": _file,
     "beneficiaries:vital_thresholds_edit": _file,
     "beneficiaries:aggir_create": _file,
     "beneficiaries:icope_create": _file,

@@ -56,6 +56,39 @@
       target.form.requestSubmit();
     }
   });
+  // Parts of a form shown only for some choices of a select: data-show-if="<select name>",
+  // data-show-values="<values separated by spaces>". Hidden, their fields are disabled (not
+  // sent). With no choice made, or without JavaScript, every part shows.
+  function showFor(select) {
+    if (!select.form || !select.name) {
+      return;
+    }
+    select.form.querySelectorAll("[data-show-if]").forEach(function (part) {
+      if (part.getAttribute("data-show-if") !== select.name) {
+        return;
+      }
+      var values = (part.getAttribute("data-show-values") || "").split(" ");
+      var shown = !select.value || values.indexOf(select.value) !== -1;
+      part.hidden = !shown;
+      part.querySelectorAll("input, select, textarea").forEach(function (field) {
+        field.disabled = !shown;
+      });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select")) {
+      showFor(event.target);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-show-if]").forEach(function (part) {
+      var form = part.closest("form");
+      var select = form && form.elements.namedItem(part.getAttribute("data-show-if"));
+      if (select && select.tagName === "SELECT") {
+        showFor(select);
+      }
+    });
+  });
   // A form opened in place (htmx) that is refused (400, or 409 for a concurrent edit) swaps in
   // again with its errors next to the fields, instead of being silently dropped.
   document.addEventListener("htmx:beforeSwap", function (event) {
