@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.beneficiaries.access import file_for_request
+from maillage.beneficiaries.access import file_access, file_for_request
 from maillage.care.models import PlannedAction
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log
@@ -349,12 +349,25 @@ def detail(request: HttpRequest, visit_id) -> HttpResponse:
         Visit.Status.PLANNED, Visit.Status.DONE) else []
     audit_log(actor=request.user, action="visit.viewed", obj=visit,
               beneficiary=visit.beneficiary)
+    can_trace = services.may_trace(user=request.user, roles=request.roles, visit=visit)
     return render(request, "visits/detail.html", {
         "v": visit, "b": visit.beneficiary, "overlaps": overlaps,
         "tasks": selectors.tasks_done(visit=visit),
         "can_plan": has_permission(request.roles, "visit.plan"),
-        "can_trace": services.may_trace(user=request.user, roles=request.roles, visit=visit),
+        "can_trace": can_trace,
+        "can_measure": can_trace and _may_measure(request, visit),
     })
+
+
+def _may_measure(request, visit: Visit) -> bool:
+    """Whether the visit page offers « Enregistrer une mesure »: a visit of today, planned
+    (under way) or done, to whoever may record this person's vital signs (the permission and
+    the file's health face, as the form itself checks)."""
+    return (visit.status in (Visit.Status.PLANNED, Visit.Status.DONE)
+            and timezone.localdate(visit.starts_at) == timezone.localdate()
+            and has_permission(request.roles, "vital_sign.record")
+            and file_access(user=request.user, roles=request.roles,
+                            beneficiary=visit.beneficiary).health)
 
 
 def _plan_context(b, title):

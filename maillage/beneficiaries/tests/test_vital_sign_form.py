@@ -205,3 +205,32 @@ class TestAccess:
         assert client.post(add_url(person), measure("body_weight", value=60)).status_code == 404
         assert not VitalSign.objects.exists()
 
+
+class TestVisitLink:
+    """The visit page of a visit of today offers the form to whoever may record."""
+
+    @staticmethod
+    def detail(client, v):
+        return client.get(reverse("visits:detail", kwargs={"visit_id": v.public_id}))
+
+    def test_offered_on_a_visit_of_today(self, client_for, person, users):
+        from maillage.visits.tests.factories import visit
+
+        today = visit(person, users["care_aide"], starts_at=timezone.now())
+        response = self.detail(client_for("care_aide"), today)
+        assert "Enregistrer une mesure" in visible_text(response)
+        assert f'href="{add_url(person)}"' in response.content.decode()
+        older = visit(person, users["care_aide"], starts_at=timezone.now() - timedelta(days=2))
+        assert "Enregistrer une mesure" not in visible_text(
+            self.detail(client_for("care_aide"), older))
+
+    def test_not_offered_without_the_health_face(self, client, person, crt_a, make_user):
+        from maillage.visits.tests.factories import visit
+
+        outsider = make_user(crt_a, Role.CARE_AIDE, username="aide-hors-cercle")
+        today = visit(person, outsider, starts_at=timezone.now())
+        client.force_login(outsider)
+        response = self.detail(client, today)
+        assert response.status_code == 200
+        assert "Enregistrer une mesure" not in visible_text(response)
+        assert client.get(add_url(person)).status_code == 403
