@@ -203,8 +203,8 @@ V2_09 = Indicator(
     visible=_visits_visible,
     breakdowns=(ACTOR, DOMAIN),
     numerator=by_the_team,
-    # No visit: 0 % done by the team (the model is then all to build).
-    compute=share_of(by_the_team, empty=quantize(0, "0.1")),
+    # No visit: no share (« — »), not « 0 % by the team » of nothing.
+    compute=share_of(by_the_team),
     extras=_model_extras,
 )
 

@@ -99,6 +99,13 @@ def test_organisational_model(scenario, crt_a):
     assert any(label.startswith("Modèle déclaré : ") for label in extras)
 
 
+def test_no_visit_is_no_share(crt_b):
+    """A CRT without any visit done: no share (« — » on the dashboard), not « 0 % by the
+    team »."""
+    r = indicators.compute(indicators.get("V2-09"), crt=crt_b, period=H1)
+    assert (r.count, r.value) == (0, None)
+
+
 @pytest.mark.parametrize("code", ["V2-05", "V2-09"])
 def test_drilldown_follows_the_visits_policy(scenario, crt_a, crt_b, users, user_b, code):
     indicator = indicators.get(code)
