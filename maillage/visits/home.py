@@ -36,8 +36,10 @@ def _my_day(*, crt, user, roles):
     people = {v.beneficiary_id for v in visits + upcoming}
     openable = set(planning_visible_beneficiaries(crt=crt, user=user, roles=roles)
                    .filter(pk__in=people).values_list("pk", flat=True)) if people else set()
+    # A visit is traced from shortly before its start (« Mes passages » says when).
+    now = timezone.now()
     rows = [(v, v.beneficiary_id in openable, v.status == Visit.Status.PLANNED
-             and v.beneficiary_id in openable
+             and v.beneficiary_id in openable and v.starts_at - services.TRACE_AHEAD <= now
              and services.may_trace(user=user, roles=roles, visit=v)) for v in visits]
     upcoming = [(v, v.beneficiary_id in openable) for v in upcoming]
     return {"rows": rows, "upcoming": upcoming,

@@ -321,6 +321,18 @@ class TestTracing:
         detail = reverse("visits:detail", kwargs={"visit_id": later.public_id})
         assert f'href="{detail}"' in response.content.decode()
 
+    def test_the_home_offers_tracing_only_once_a_visit_opens(self, b, users, client):
+        """04:10: the 04:30 visit may be traced (an hour ahead), the 19:00 one not yet."""
+        with time_machine.travel(local_dt(date(2027, 2, 10), "04:10"), tick=False):
+            soon = visit(b, users["care_aide"], starts_at=local_dt(date(2027, 2, 10), "04:30"))
+            visit(b, users["care_aide"], starts_at=local_dt(date(2027, 2, 10), "19:00"))
+            client.force_login(users["care_aide"])
+            response = client.get(reverse("core:home"))
+        page = response.content.decode()
+        assert "2 passages, 2 à tracer." in visible_text(response)
+        assert page.count("Réalisé<span") == 1
+        assert reverse("visits:trace_done", kwargs={"visit_id": soon.public_id}) in page
+
     def test_a_visit_begun_offers_tracing(self, b, users, client, v):
         client.force_login(users["care_aide"])
         page = visible_text(client.get(reverse("visits:my_day"),
