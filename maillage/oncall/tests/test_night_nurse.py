@@ -1,4 +1,4 @@
-"""The night nurse who works for two CRTs (issue 11, item 5): the search's hint « Suivi(e) par
+"""The night nurse who works for two CRTs (issue 11, item 5): the search's hint « … suivie par
 le CRT … — passer à ce CRT » (only her own CRTs, no identity before switching, one query), the
 switch that lands back on the same search, and the other calls of the person on the call
 screen (same night, last 30 days; content only of the calls she may read)."""
@@ -57,35 +57,35 @@ class TestHint:
         _work_in(client, nurse, nurse.memberships.get(crt__name="CRT A").crt)
         response = _screen(client, "rabouin")
         page = visible_text(response)
-        assert "0 personne(s) trouvée(s)" in page
-        assert "Suivi(e) par le CRT B" in page and "Passer à ce CRT" in page
+        assert "Aucune personne trouvée dans ce CRT" in page
+        assert "suivie par le CRT B" in page and "Passer à ce CRT" in page
         assert "Odette" not in page and "RABOUIN" not in page and "02 41 92" not in page
         # The same hint from the general file search.
         page = visible_text(client.get(reverse("beneficiaries:list"), {"q": "Rabouin"}))
-        assert "Suivi(e) par le CRT B" in page and "Odette" not in page
+        assert "suivie par le CRT B" in page and "Odette" not in page
 
     def test_some_results_here_and_some_in_the_other_crt(self, crt_a, crt_b, nurse, client):
         BeneficiaryFactory(crt=crt_a, birth_name="Martin", first_name="Jeanne")
         BeneficiaryFactory(crt=crt_b, birth_name="Martin", first_name="Hortense")
         _work_in(client, nurse, crt_a)
         page = visible_text(_screen(client, "Martin"))
-        assert "1 personne(s) trouvée(s)" in page and "Jeanne" in page
-        assert "Suivi(e) par le CRT B" in page and "Hortense" not in page
+        assert "1 personne trouvée" in page and "Jeanne" in page
+        assert "suivie par le CRT B" in page and "Hortense" not in page
 
     def test_nothing_for_a_crt_she_does_not_belong_to(self, crt_a, nurse, client):
         third = CrtFactory(name="CRT C")
         BeneficiaryFactory(crt=third, birth_name="Rabouin")
         _work_in(client, nurse, crt_a)
         page = visible_text(_screen(client, "Rabouin"))
-        assert "Suivi(e)" not in page and "CRT C" not in page
+        assert "suivie par le" not in page and "CRT C" not in page
 
     def test_nothing_for_a_single_crt_user(self, crt_a, crt_b, users, client):
         BeneficiaryFactory(crt=crt_b, birth_name="Rabouin")
         client.force_login(users["nurse"])
         page = visible_text(_screen(client, "Rabouin"))
-        assert "Suivi(e)" not in page and "CRT B" not in page
+        assert "suivie par le" not in page and "CRT B" not in page
         page = visible_text(client.get(reverse("beneficiaries:list"), {"q": "Rabouin"}))
-        assert "Suivi(e)" not in page
+        assert "suivie par le" not in page
 
     def test_nothing_through_an_ended_membership_or_a_role_that_may_not_search(
             self, crt_a, crt_b, make_user, client):
@@ -96,7 +96,7 @@ class TestHint:
         member(psychologist_there, crt_b, Role.PSYCHOLOGIST)
         for user in (ended, psychologist_there):
             _work_in(client, user, crt_a)
-            assert "Suivi(e)" not in visible_text(_screen(client, "Rabouin"))
+            assert "suivie par le" not in visible_text(_screen(client, "Rabouin"))
 
     def test_the_hint_is_one_query_whatever_the_number_of_crts(self, crt_a, crt_b, nurse,
                                                               client):
@@ -116,7 +116,7 @@ class TestHint:
             BeneficiaryFactory(crt=other, birth_name="Rabouin")
         four, page = count()
         assert four == two
-        assert all(f"Suivi(e) par le {n}" in page for n in ("CRT B", "CRT C", "CRT D"))
+        assert all(f"suivie par le {n}" in page for n in ("CRT B", "CRT C", "CRT D"))
 
     def test_switching_lands_on_the_same_search_there(self, crt_a, crt_b, nurse, client):
         b = BeneficiaryFactory(crt=crt_b, birth_name="Rabouin", first_name="Odette")
@@ -126,7 +126,7 @@ class TestHint:
                                {"crt": str(crt_b.public_id), "next": search}, follow=True)
         assert response.redirect_chain[-1][0] == search
         page = visible_text(response)
-        assert "CRT B" in page and "1 personne(s) trouvée(s)" in page and "Odette" in page
+        assert "CRT B" in page and "1 personne trouvée" in page and "Odette" in page
         assert reverse("oncall:person", kwargs={"public_id": b.public_id}) in \
             response.content.decode()
 
@@ -241,3 +241,14 @@ class TestEarlierCalls:
                                          actor=nurse).count() == 1
         assert not Call.objects.filter(beneficiary=b).exclude(
             received_at__lt=timezone.now() - timedelta(days=1)).exists()
+
+
+def test_a_match_on_the_birth_name_shows_it(crt_a, users, client):
+    """« Gasnier » finds Mme GOHIER, née GASNIER: the list says why she is there."""
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+
+    BeneficiaryFactory(crt=crt_a, birth_name="Gasnier", used_name="Gohier", first_name="Simone",
+                       sex="F")
+    client.force_login(users["nurse"])
+    page = visible_text(client.get(reverse("oncall:screen"), {"q": "Gasnier"}))
+    assert "1 personne trouvée GOHIER Simone (née GASNIER) —" in page
