@@ -16,6 +16,7 @@ from maillage.beneficiaries.access import beneficiaries_for
 from maillage.beneficiaries.models import MedicalRecord
 from maillage.care.models import Alert, LiaisonNote
 from maillage.core.models import Membership
+from maillage.core.validators import is_uuid
 from maillage.visits import selectors as visit_selectors
 from maillage.visits.models import Visit
 
@@ -36,6 +37,15 @@ def device_of(*, crt, user, public_id) -> Device | None:
         return Device.objects.filter(crt=crt, user=user, public_id=public_id).first()
     except (ValidationError, ValueError, TypeError):
         return None
+
+
+def devices_named(*, user, public_ids) -> list[Device]:
+    """The user's devices among ``public_ids``, whatever their CRT, with their CRT (malformed
+    or someone else's identifiers are left out)."""
+    ids = [ref for ref in public_ids if is_uuid(ref)]
+    if not ids:
+        return []
+    return list(Device.objects.filter(user=user, public_id__in=ids).select_related("crt"))
 
 
 def device_must_erase(public_id) -> tuple[bool, bool]:

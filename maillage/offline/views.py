@@ -28,6 +28,8 @@ ICONS = (("maillage/icons/maillage-192.png", "192x192", "any"),
          ("maillage/icons/maillage-512.png", "512x512", "any"),
          ("maillage/icons/maillage-maskable-512.png", "512x512", "maskable"))
 UNKNOWN_DEVICE = "Appareil inconnu ou effacé : rechargez la page."
+#: The most devices a phone names at once (one per CRT it worked for).
+MAX_DEVICES = 10
 _STATIC_REF = re.compile(r'(?:src|href)="(' + re.escape(settings.STATIC_URL) + r'[^"?#]+)"')
 
 
@@ -113,27 +115,39 @@ def manifest(request: HttpRequest) -> JsonResponse:
     return response
 
 
+def _crt(crt) -> dict:
+    return {"id": str(crt.public_id), "name": crt.name}
+
+
 @require("visit.offline")
 @require_GET
 def key(request: HttpRequest) -> JsonResponse:
-    """The device's key, to this session only; ``erase`` when the device named can no longer
-    be read (erased, or not this user's): the phone wipes what it holds and registers anew."""
-    ref = request.GET.get("appareil", "").strip()
-    device = selectors.device_of(crt=request.crt, user=request.user, public_id=ref) if ref \
-        else None
-    erase = bool(ref) and (device is None or device.erased_at is not None)
-    if device is not None and device.erased_at is not None:
-        device = None
+    """The key of the phone's device for the current CRT, to this session only.
+
+    The phone names every device it holds data for (``appareil``, repeated: one per CRT it
+    worked for). Those still usable are answered in ``devices`` with their CRT: the current
+    CRT's one gets its key; the other CRTs' are kept by the phone, their pending entries waiting
+    for that CRT to be chosen again (never sent to this one). Those that can no longer be read
+    (erased, someone else's, a CRT left) are not in ``devices`` and ``erase`` is true: the phone
+    wipes what it holds for them."""
+    refs = list(dict.fromkeys(
+        ref.strip() for ref in request.GET.getlist("appareil") if ref.strip()))[:MAX_DEVICES]
+    member_of = {m.crt_id for m in request.memberships}
+    usable = [d for d in selectors.devices_named(user=request.user, public_ids=refs)
+              if d.erased_at is None and d.crt_id in member_of]
+    device = next((d for d in usable if d.crt_id == request.crt.pk), None)
     if device is not None:
         remember(request, device)
     return _no_store(JsonResponse({
+        "crt": _crt(request.crt),
         "device": str(device.public_id) if device else None,
         "key": services.device_key(device) if device else None,
+        "devices": {str(d.public_id): _crt(d.crt) for d in usable},
         "csrf": get_token(request),
         "user": request.user.get_full_name() or request.user.username,
         "max_age_hours": int(selectors.MAX_AGE.total_seconds() // 3600),
-        "erase": erase,
-    }))
+        "erase": len(usable) < len(refs),
+    }, json_dumps_params={"ensure_ascii": False}))
 
 
 @require("visit.offline")
@@ -161,6 +175,23 @@ def _device(request, ref):
     return device
 
 
+def _other_crt(request, ref) -> JsonResponse | None:
+    """The entries of a device of the user's other CRT (the CRT was switched in another tab):
+    refused, said in French, the phone keeping them for that CRT."""
+    other = next((d for d in selectors.devices_named(user=request.user,
+                                                     public_ids=[str(ref or "")])
+                  if d.erased_at is None and d.crt_id != request.crt.pk
+                  and d.crt_id in {m.crt_id for m in request.memberships}), None)
+    if other is None:
+        return None
+    name = other.crt.name
+    return _no_store(JsonResponse({
+        "error": f"Ces saisies ont été faites pour le {name} ; vous travaillez maintenant pour "
+                 f"le {request.crt.name}. Elles restent sur ce téléphone : choisissez le {name} "
+                 "pour les envoyer.",
+        "crt": _crt(other.crt)}, status=409, json_dumps_params={"ensure_ascii": False}))
+
+
 @require("visit.offline")
 @require_GET
 def day(request: HttpRequest, device_id) -> JsonResponse:
@@ -184,7 +215,7 @@ def sync(request: HttpRequest) -> JsonResponse:
         return _error("Envoi mal formé : une liste « actions » est attendue.")
     device = _device(request, body.get("device"))
     if device is None:
-        return _error(UNKNOWN_DEVICE)
+        return _other_crt(request, body.get("device")) or _error(UNKNOWN_DEVICE)
     try:
         results = services.actions_apply(actor=request.user, roles=request.roles,
                                          crt=request.crt, device=device,

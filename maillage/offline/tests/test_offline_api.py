@@ -13,8 +13,10 @@ from django.utils import timezone
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, shared_file
 from maillage.care.models import Alert, LiaisonNote, PlannedAction
 from maillage.care.tests.factories import domain, plan_version
+from maillage.core.middleware import SESSION_KEY
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
+from maillage.core.tests.factories import member
 from maillage.core.tests.helpers import visible_text
 from maillage.offline.models import Device, SyncedAction
 from maillage.visits.models import Visit, VisitTask
@@ -37,6 +39,13 @@ def _device(client) -> dict:
     response = client.post(reverse("offline:register"))
     assert response.status_code == 201
     return response.json()
+
+
+def _work_in(client, user, crt):
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = str(crt.public_id)
+    session.save()
 
 
 def _day(client, device):
@@ -208,6 +217,42 @@ def test_the_key_is_the_devices_own_and_forgotten_at_logout(client, aide_day, us
     fresh = _device(client)
     assert fresh["key"] != first["key"]
     assert AuditEvent.objects.filter(action="offline.device_erased", actor=aide).count() == 1
+
+
+def test_a_device_of_the_users_other_crt_is_kept_and_its_entries_refused_in_french(
+        client, aide_day, crt_b):
+    """The same phone, its user switching CRT: each CRT has its own device; the other CRT's is
+    never to be erased, and what it sends is refused with its CRT's name (nothing applied)."""
+    aide, a = aide_day["aide"], aide_day["a"]
+    member(aide, crt_b, Role.CARE_AIDE)
+    _work_in(client, aide, aide_day["mine"].crt)
+    first = _device(client)["device"]
+    note = _action("note", person=aide_day["mine"], text="Pour le CRT A")
+    _work_in(client, aide, crt_b)
+    answer = client.get(reverse("offline:key"), {"appareil": first}).json()
+    assert answer["crt"] == {"id": str(crt_b.public_id), "name": "CRT B"}
+    assert answer["device"] is None and answer["key"] is None and answer["erase"] is False
+    assert answer["devices"] == {first: {"id": str(a.crt.public_id), "name": "CRT A"}}
+    refused = _sync(client, first, [note])
+    assert refused.status_code == 409
+    assert refused.json()["error"] == (
+        "Ces saisies ont été faites pour le CRT A ; vous travaillez maintenant pour le CRT B. "
+        "Elles restent sur ce téléphone : choisissez le CRT A pour les envoyer.")
+    assert not LiaisonNote.objects.filter(text="Pour le CRT A").exists()
+    second = _device(client)["device"]
+    both = client.get(reverse("offline:key"), {"appareil": [first, second]}).json()
+    assert both["device"] == second and both["erase"] is False and set(both["devices"]) == {
+        first, second}
+    # Back in CRT A: its device's key, and its entries applied there.
+    _work_in(client, aide, a.crt)
+    back = client.get(reverse("offline:key"), {"appareil": [second, first]}).json()
+    assert back["device"] == first and back["key"] and back["erase"] is False
+    assert _sync(client, first, [note]).json()["results"][0]["state"] == "applied"
+    assert LiaisonNote.objects.get(text="Pour le CRT A").crt == a.crt
+    # A CRT left: its device is to be erased.
+    Membership.objects.filter(user=aide, crt=crt_b).update(is_active=False)
+    left = client.get(reverse("offline:key"), {"appareil": [second, first]}).json()
+    assert left["erase"] is True and set(left["devices"]) == {first}
 
 
 def test_a_deactivated_account_erases_at_next_contact(client, aide_day):
