@@ -9,6 +9,7 @@ import json
 import re
 from datetime import datetime, time, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -453,3 +454,62 @@ def test_logout_warns_while_actions_wait(demo, open_page):
     assert page.url == p.base_url + "/"
     assert logout(True).startswith("1 saisie(s)")
     page.wait_for_url(re.compile("/connexion/"))
+
+
+def test_entries_wait_for_their_crt_when_the_crt_is_switched(demo, open_page):
+    """The night nurse works for two CRTs on one phone: a note entered offline for CRT Anjou
+    Bleu is neither sent to CRT Baugeois Vallée nor wiped when she switches to it; it waits,
+    said with its CRT's name, and is sent once she switches back."""
+    from maillage.beneficiaries.tests.factories import shared_file
+    from maillage.core.models import Membership
+
+    from .conftest import Page
+    from .test_night_nurse import log_in_as_night_nurse
+
+    anjou = Membership.objects.select_related("user", "crt").get(
+        user__username="night_nurse", crt__name="CRT Anjou Bleu")
+    person = shared_file(anjou.crt, anjou.user)  # in her care team
+    v = factories.visit(person, anjou.user, starts_at=timezone.now() - timedelta(minutes=30))
+    p = open_page(**PHONE)
+    log_in_as_night_nurse(p, "CRT Anjou Bleu")
+    page = open_day(p)
+    expect(page.get_by_text("Maillage · Ma journée — CRT Anjou Bleu")).to_be_visible()
+    context = page.context
+    go_offline(context)
+    card(page, v).get_by_role("button", name=re.compile("^Transmission")).click()
+    card(page, v).get_by_label("Texte de la transmission").fill("Nuit calme, pour Anjou.")
+    card(page, v).get_by_role("button", name="Enregistrer la transmission").click()
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    # The network back, but not for sending yet: meanwhile, another tab switches the CRT.
+    context.route("**/hors-ligne/api/synchro/", lambda route: route.abort("failed"))
+    go_online(context)
+    other = Page(context.new_page(), p.base_url)
+    other.goto("/crt/choisir/")
+    other.page.get_by_role("button", name="CRT Baugeois Vallée").click()
+    other.page.close()
+    context.unroute("**/hors-ligne/api/synchro/")
+    # This tab sends: refused, saying why; the entry stays.
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    expect(page.get_by_text("Ces saisies ont été faites pour le CRT Anjou Bleu ; vous "
+                            "travaillez maintenant pour le CRT Baugeois Vallée.")).to_be_visible()
+    expect(page.locator("#pending-count")).to_have_text("1 saisie(s) en attente d'envoi")
+    # Reopened for Baugeois Vallée: its own day; the note still waits for Anjou Bleu.
+    page.reload()
+    ready(page)
+    expect(page.get_by_text("Maillage · Ma journée — CRT Baugeois Vallée")).to_be_visible()
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    expect(page.get_by_text("1 saisie en attente pour le CRT Anjou Bleu : choisissez ce CRT "
+                            "pour l'envoyer.")).to_be_visible()
+    p.errors.clear()  # the failed requests while offline, the refused send
+    p.check_accessibility()
+    assert not LiaisonNote.objects.filter(text="Nuit calme, pour Anjou.").exists()
+    # One tap back to Anjou Bleu: sent there, in the person's notebook.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Passer au CRT Anjou Bleu").click()
+    ready(page)
+    expect(page.get_by_text("Maillage · Ma journée — CRT Anjou Bleu")).to_be_visible()
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    expect(page.locator("#other-crts")).to_be_hidden()
+    p.goto(reverse("care:notes", args=[person.public_id]))
+    expect(page.locator("main")).to_contain_text("Nuit calme, pour Anjou.")
+    assert LiaisonNote.objects.get(text="Nuit calme, pour Anjou.").crt == anjou.crt

@@ -2,6 +2,9 @@
 // Storage: IndexedDB (idb), every record holding a name, an address, a note, a code or any health
 // data encrypted with AES-GCM 256 (WebCrypto). The key comes from the server and lives only in
 // sessionStorage (and as a non-extractable CryptoKey in memory). No inline script (CSP).
+// A professional working for several CRTs has one device (and key) per CRT on the same phone:
+// every record carries its device, and what waits for one CRT is never sent to another, nor
+// wiped when the other CRT is chosen.
 (function () {
   "use strict";
 
@@ -14,15 +17,17 @@
     key: root.dataset.key, register: root.dataset.register, day: root.dataset.day,
     sync: root.dataset.sync, sw: root.dataset.sw, scope: root.dataset.scope || "/hors-ligne/",
     state: root.dataset.state, login: root.dataset.login, logout: root.dataset.logout,
-    onlineDay: root.dataset.onlineDay
+    onlineDay: root.dataset.onlineDay, chooseCrt: root.dataset.chooseCrt
   };
   var DB_NAME = "maillage-offline";
   var KEY_ITEM = "maillage-offline-key";
   var CSRF_ITEM = "maillage-offline-csrf";
+  // {current: device id, devices: {device id: {id, name} of its CRT, or null if not known}}
   var DEVICE_ITEM = "maillage-offline-device";
   var ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
   var cryptoKey = null;      // CryptoKey, non-extractable
+  var device = null;         // the device whose key this tab holds (the current CRT's)
   var dbPromise = null;
   var bundle = null;         // the decrypted day, in memory only
   var pendingItems = [];     // [{key, action, summary}] decrypted, in memory only
@@ -30,6 +35,7 @@
   var syncAgain = false;
   var lastRequestFailed = false;
   var sessionExpired = false;
+  var refusal = null;        // {error, crt}: the last send refused, the CRT switched meanwhile
   var view = window.MaillageOfflineDay;
   var h = view.h;
   var hhmm = view.hhmm;
@@ -70,18 +76,83 @@
 
   async function restoreKey() {
     var text = sessionStorage.getItem(KEY_ITEM);
+    cryptoKey = null;
+    device = null;
     if (!text) {
-      cryptoKey = null;
       return false;
     }
+    var held;
     try {
-      cryptoKey = await importKey(text);
+      held = JSON.parse(text);
+    } catch (e) {
+      held = {device: devices().current, key: text};  // kept before CRTs were apart
+    }
+    try {
+      cryptoKey = await importKey(held.key);
+      device = held.device;
       return true;
     } catch (e) {
       sessionStorage.removeItem(KEY_ITEM);
       cryptoKey = null;
       return false;
     }
+  }
+
+  function keepKey(id, key) {
+    sessionStorage.setItem(KEY_ITEM, JSON.stringify({device: id, key: key}));
+  }
+
+  // ---------------------------------------------------------------- devices, one per CRT
+
+  function devices() {
+    var raw = localStorage.getItem(DEVICE_ITEM);
+    if (!raw) {
+      return {current: null, devices: {}};
+    }
+    try {
+      var known = JSON.parse(raw);
+      if (known && typeof known === "object" && known.devices) {
+        return known;
+      }
+    } catch (e) { /* a plain id: below */ }
+    // Kept before CRTs were apart: one device, its CRT told by the server at the next contact.
+    var only = {};
+    only[raw] = null;
+    return {current: raw, devices: only, legacy: raw};
+  }
+
+  function saveDevices(known) {
+    localStorage.setItem(DEVICE_ITEM, JSON.stringify({current: known.current,
+                                                      devices: known.devices}));
+  }
+
+  // The device whose entries this page counts and sends: the tab's, else the last one used.
+  function currentDevice() {
+    return device || devices().current;
+  }
+
+  // Records kept before CRTs were apart belong to the only device there was.
+  async function migrateLegacy() {
+    var known = devices();
+    if (!known.legacy) {
+      return;
+    }
+    if (await dbExists()) {
+      var database = await db();
+      var stores = ["pending", "results", "vault"];
+      var tx = database.transaction(stores, "readwrite");
+      for (var i = 0; i < stores.length; i++) {
+        var cursor = await tx.objectStore(stores[i]).openCursor();
+        while (cursor) {
+          if (!cursor.value.device) {
+            await cursor.update(Object.assign({}, cursor.value, {device: known.legacy}));
+          }
+          cursor = await cursor.continue();
+        }
+      }
+      await tx.done;
+    }
+    saveDevices(known);
   }
 
   // ---------------------------------------------------------------- IndexedDB
@@ -123,6 +194,19 @@
     return list.some(function (info) { return info.name === DB_NAME; });
   }
 
+  // The entries waiting, by device (their records hold nothing readable but the device).
+  async function pendingByDevice() {
+    var counts = {};
+    if (!(await dbExists())) {
+      return counts;
+    }
+    (await (await db()).getAll("pending")).forEach(function (record) {
+      counts[record.device] = (counts[record.device] || 0) + 1;
+    });
+    return counts;
+  }
+
+  // Every entry waiting, whatever its CRT: what logging out would lose.
   async function pendingCount() {
     if (!(await dbExists())) {
       return 0;
@@ -139,6 +223,9 @@
     var keys = await database.getAllKeys("pending");
     var values = await database.getAll("pending");
     for (var i = 0; i < keys.length; i++) {
+      if (values[i].device !== device) {
+        continue;  // another CRT's: it waits for that CRT
+      }
       try {
         var item = await decrypt(values[i]);
         pendingItems.push({key: keys[i], action: item.action, summary: item.summary});
@@ -161,6 +248,7 @@
     sessionStorage.removeItem(CSRF_ITEM);
     localStorage.removeItem(DEVICE_ITEM);
     cryptoKey = null;
+    device = null;
     if (full) {
       if (window.caches) {
         var names = await caches.keys();
@@ -170,6 +258,40 @@
         var registrations = await navigator.serviceWorker.getRegistrations();
         await Promise.all(registrations.map(function (r) { return r.unregister(); }));
       }
+    }
+  }
+
+  // Wipe what one device holds (it can no longer be read: erased, someone else's, a CRT left);
+  // the other devices' records stay.
+  async function wipeDevice(id) {
+    if (await dbExists()) {
+      var database = await db();
+      var stores = ["pending", "results", "vault"];
+      var tx = database.transaction(stores.concat(["meta"]), "readwrite");
+      for (var i = 0; i < stores.length; i++) {
+        var cursor = await tx.objectStore(stores[i]).openCursor();
+        while (cursor) {
+          if (cursor.value.device === id) {
+            await cursor.delete();
+          }
+          cursor = await cursor.continue();
+        }
+      }
+      await tx.objectStore("meta").delete("last_sync:" + id);
+      await tx.done;
+    }
+    var known = devices();
+    delete known.devices[id];
+    if (known.current === id) {
+      known.current = null;
+    }
+    saveDevices(known);
+    if (device === id) {
+      sessionStorage.removeItem(KEY_ITEM);
+      cryptoKey = null;
+      device = null;
+      bundle = null;
+      pendingItems = [];
     }
   }
 
@@ -195,9 +317,9 @@
     }
   }
 
-  function withDevice(url, device) {
-    return url + (url.indexOf("?") === -1 ? "?" : "&") + "appareil=" +
-      encodeURIComponent(device || "");
+  function withDevices(url, ids) {
+    var query = ids.map(function (id) { return "appareil=" + encodeURIComponent(id); });
+    return query.length ? url + (url.indexOf("?") === -1 ? "?" : "&") + query.join("&") : url;
   }
 
   function registerServiceWorker() {
@@ -234,7 +356,9 @@
     day: document.getElementById("day"),
     toCheck: document.getElementById("to-check"),
     toCheckList: document.getElementById("to-check-list"),
-    logout: document.getElementById("offline-logout")
+    logout: document.getElementById("offline-logout"),
+    crtName: document.getElementById("crt-name"),
+    otherCrts: document.getElementById("other-crts")
   };
 
   function isOffline() {
@@ -245,26 +369,88 @@
     els.banner.hidden = !isOffline();
   }
 
+  // A button that switches to this CRT and comes back here (the session's token is needed:
+  // without it, offline, a link to the CRT choice).
+  function switchTo(crt) {
+    var csrf = sessionStorage.getItem(CSRF_ITEM);
+    if (!crt || !crt.id || !csrf || !URLS.chooseCrt) {
+      return URLS.chooseCrt ? h("a", {href: URLS.chooseCrt, class: "alert-link"},
+                                "Changer de CRT") : null;
+    }
+    return h("form", {method: "post", action: URLS.chooseCrt, class: "d-inline"},
+             h("input", {type: "hidden", name: "csrfmiddlewaretoken", value: csrf}),
+             h("input", {type: "hidden", name: "crt", value: crt.id}),
+             h("input", {type: "hidden", name: "next", value: URLS.scope}),
+             h("button", {type: "submit", class: "btn btn-sm btn-outline-dark",
+                          text: "Passer au " + crt.name}));
+  }
+
+  // The entries waiting for the user's other CRTs: kept, never sent to this one.
+  function showOtherCrts(counts, mine) {
+    var known = devices().devices;
+    var byCrt = {};
+    Object.keys(counts).forEach(function (id) {
+      if (id === mine) {
+        return;
+      }
+      var crt = known[id] || null;
+      var slot = crt ? crt.id : "?";
+      byCrt[slot] = byCrt[slot] || {crt: crt, n: 0};
+      byCrt[slot].n += counts[id];
+    });
+    els.otherCrts.replaceChildren();
+    Object.keys(byCrt).forEach(function (slot) {
+      var crt = byCrt[slot].crt;
+      var n = byCrt[slot].n;
+      var text = crt ?
+        (n > 1 ? n + " saisies en attente pour le " + crt.name +
+                 " : choisissez ce CRT pour les envoyer." :
+                 "1 saisie en attente pour le " + crt.name +
+                 " : choisissez ce CRT pour l'envoyer.") :
+        (n > 1 ? n + " saisies en attente pour un autre CRT : choisissez-le pour les envoyer." :
+                 "1 saisie en attente pour un autre CRT : choisissez-le pour l'envoyer.");
+      var button = switchTo(crt);
+      els.otherCrts.append(h("p", {class: "alert alert-warning mb-2 py-2"}, text,
+                             button ? " " : null, button));
+    });
+    if (refusal) {
+      var again = switchTo(refusal.crt);
+      els.otherCrts.append(h("p", {class: "alert alert-warning mb-2 py-2"}, refusal.error,
+                             again ? " " : null, again));
+    }
+    els.otherCrts.hidden = !els.otherCrts.childElementCount;
+  }
+
   async function showCounts() {
-    var n = await pendingCount();
+    var counts = await pendingByDevice();
+    var mine = currentDevice();
+    var n = counts[mine] || 0;
     els.count.dataset.count = String(n);
     els.count.textContent = n + " saisie(s) en attente d'envoi";
-    var meta = (await dbExists()) ? await (await db()).get("meta", "last_sync") : null;
+    showOtherCrts(counts, mine);
+    var crt = devices().devices[mine];
+    els.crtName.replaceChildren();
+    if (crt) {
+      els.crtName.append(h("span", {class: "visually-hidden", text: " — "}), crt.name);
+    }
+    var meta = (await dbExists()) ? await (await db()).get("meta", "last_sync:" + mine) : null;
     els.lastSync.textContent = meta ? "Dernière synchronisation : " + ddmmyyyy(meta) + " " +
       hhmm(meta) : "Pas encore synchronisé sur ce téléphone";
     showOnline();
     return n;
   }
 
-  // kind: "info" | "warning" | "danger"; link: optional {href, text}.
+  // kind: "info" | "warning" | "danger"; link: optional {href, text}, or an element.
   function say(text, kind, link) {
     els.message.replaceChildren();
     if (!text) {
       return;
     }
+    if (link && !(link instanceof Node)) {
+      link = h("a", {href: link.href, class: "alert-link"}, link.text);
+    }
     els.message.append(h("div", {class: "alert alert-" + (kind || "info"), role: "status"},
-                          text, link ? " " : null,
-                          link ? h("a", {href: link.href, class: "alert-link"}, link.text) : null));
+                          text, link ? " " : null, link || null));
   }
 
   // ---------------------------------------------------------------- the day
@@ -274,7 +460,7 @@
     var sealed = await encrypt(day);
     var now = new Date().toISOString();
     await database.put("vault", {iv: sealed.iv, data: sealed.data, fetched_at: now,
-                                 expires_at: day.expires_at}, "day");
+                                 expires_at: day.expires_at, device: device}, "day");
     await database.put("meta", {fetched_at: now, expires_at: day.expires_at}, "day");
   }
 
@@ -285,8 +471,8 @@
     }
     var database = await db();
     var record = await database.get("vault", "day");
-    if (!record) {
-      return null;
+    if (!record || record.device !== device) {
+      return null;  // none, or another CRT's day (it is not shown in this one)
     }
     if (new Date(record.expires_at).getTime() < Date.now()) {
       await database.delete("vault", "day");
@@ -303,7 +489,6 @@
   }
 
   async function fetchDay() {
-    var device = localStorage.getItem(DEVICE_ITEM);
     var response = await api(URLS.day.replace(ZERO_UUID, device));
     if (!response) {
       return false;
@@ -337,7 +522,7 @@
       var action = Object.assign({id: crypto.randomUUID()}, actions[i]);
       var summary = view.summarize(action, v, bundle);
       var sealed = await encrypt({action: action, summary: summary});
-      await database.add("pending", {iv: sealed.iv, data: sealed.data,
+      await database.add("pending", {iv: sealed.iv, data: sealed.data, device: device,
                                      created_at: new Date().toISOString()});
     }
     await loadPending();
@@ -376,7 +561,6 @@
 
   async function doSync() {
     var csrf = sessionStorage.getItem(CSRF_ITEM);
-    var device = localStorage.getItem(DEVICE_ITEM);
     if (!cryptoKey || !csrf || !device) {
       return false;
     }
@@ -402,10 +586,20 @@
         return false;
       }
       if (!response.ok) {
-        say("L'envoi a été refusé par le serveur : vos saisies restent sur ce téléphone.",
-            "danger");
+        var refused = await response.json().catch(function () { return {}; });
+        if (response.status === 409 && refused.crt) {
+          // The CRT was switched meanwhile (another tab): these entries wait for theirs.
+          // Said next to the count (the button that sent is there).
+          refusal = refused;
+        } else {
+          say("L'envoi a été refusé par le serveur : " +
+              (refused.error ? refused.error + " " : "") +
+              "Vos saisies restent sur ce téléphone.", "danger");
+        }
+        await showCounts();
         return false;
       }
+      refusal = null;
       var answer = await response.json();
       var database = await db();
       for (var r = 0; r < answer.results.length; r++) {
@@ -418,18 +612,18 @@
           var sealed = await encrypt({id: result.id, state: result.state,
                                       message: result.message, summary: item.summary,
                                       kind: item.action.kind});
-          await database.put("results", {iv: sealed.iv, data: sealed.data,
+          await database.put("results", {iv: sealed.iv, data: sealed.data, device: device,
                                          created_at: new Date().toISOString()}, result.id);
         }
         await database.delete("pending", item.key);
       }
-      await database.put("meta", answer.synced_at, "last_sync");
+      await database.put("meta", answer.synced_at, "last_sync:" + device);
       await loadPending();
     }
     // If it fails, the day kept on the phone stays on screen.
     if (await fetchDay() && !sent) {
       // Nothing to send: the day reloaded is the synchronisation.
-      await (await db()).put("meta", new Date().toISOString(), "last_sync");
+      await (await db()).put("meta", new Date().toISOString(), "last_sync:" + device);
     }
     await loadPending();
     render();
@@ -452,6 +646,9 @@
     var shown = 0;
     for (var i = 0; i < keys.length; i++) {
       var item;
+      if (values[i].device !== device) {
+        continue;
+      }
       try {
         item = await decrypt(values[i]);
       } catch (e) {
@@ -487,8 +684,26 @@
         "journée.", "warning", {href: URLS.login, text: "Se reconnecter"});
   }
 
+  // Not for this CRT (or not for this user): everything wiped — but the entries waiting for
+  // another CRT, where the user may still work offline: only the days and keys go then.
   async function forbidden() {
-    await wipe(true);
+    if (await pendingCount()) {
+      if (await dbExists()) {
+        var database = await db();
+        await database.clear("vault");
+        await database.delete("meta", "day");
+      }
+      sessionStorage.removeItem(KEY_ITEM);
+      cryptoKey = null;
+      device = null;
+      bundle = null;
+      pendingItems = [];
+      var known = devices();
+      known.current = null;  // what waits is for the CRTs where it was entered
+      saveDevices(known);
+    } else {
+      await wipe(true);
+    }
     els.day.replaceChildren();
     els.user.textContent = "";
     say("Le mode hors ligne est réservé aux intervenant·es à domicile.", "info",
@@ -497,12 +712,14 @@
     await showCounts();
   }
 
-  // Online: check the device, get the key (registering the phone if needed). Returns
-  // "ok", "expired", "forbidden" or "network".
+  // Online: check the devices, get the current CRT's key (registering the phone for this CRT
+  // if needed). The other CRTs' devices and what waits for them are kept. Returns "ok",
+  // "expired", "forbidden" or "network".
   async function connect() {
-    var device = localStorage.getItem(DEVICE_ITEM);
-    if (device) {
-      var stateResponse = await api(URLS.state.replace(ZERO_UUID, device));
+    var known = devices();
+    var ids = Object.keys(known.devices);
+    for (var i = 0; i < ids.length; i++) {
+      var stateResponse = await api(URLS.state.replace(ZERO_UUID, ids[i]));
       if (!stateResponse) {
         return "network";
       }
@@ -510,12 +727,12 @@
       if (stateResponse.ok || stateResponse.status === 404) {
         var state = await stateResponse.json().catch(function () { return {}; });
         if (state.erase) {
-          await wipe(false);
-          device = null;
+          await wipeDevice(ids[i]);
         }
       }
     }
-    var response = await api(withDevice(URLS.key, device));
+    ids = Object.keys(devices().devices);
+    var response = await api(withDevices(URLS.key, ids));
     if (!response) {
       return "network";
     }
@@ -530,14 +747,15 @@
       return "network";
     }
     var answer = await response.json();
-    if (answer.erase) {
-      await wipe(false);
-    }
     sessionStorage.setItem(CSRF_ITEM, answer.csrf);
+    // Not this user's any more (erased, someone else's, a CRT left): unreadable, wiped.
+    for (var j = 0; j < ids.length; j++) {
+      if (!answer.devices[ids[j]]) {
+        await wipeDevice(ids[j]);
+      }
+    }
     if (!answer.device || !answer.key) {
-      // A new device: whatever is left here was sealed with another key and cannot be read.
-      await wipe(false);
-      sessionStorage.setItem(CSRF_ITEM, answer.csrf);
+      // First time for this CRT on this phone: a device of its own.
       var created = await api(URLS.register, {
         method: "POST", headers: {"X-CSRFToken": answer.csrf, "Content-Type": "application/json"},
         body: "{}"
@@ -556,9 +774,23 @@
         return "network";
       }
       answer = Object.assign({}, answer, await created.json());
+      answer.devices[answer.device] = answer.crt;
     }
-    localStorage.setItem(DEVICE_ITEM, answer.device);
-    sessionStorage.setItem(KEY_ITEM, answer.key);
+    if (device && device !== answer.device) {
+      // Another CRT now: its day is not this one's (what waits for the former stays stored).
+      bundle = null;
+      pendingItems = [];
+      els.user.textContent = "";
+      render();
+    }
+    known = devices();
+    Object.keys(answer.devices).forEach(function (id) {
+      known.devices[id] = answer.devices[id];
+    });
+    known.current = answer.device;
+    saveDevices(known);
+    refusal = null;
+    keepKey(answer.device, answer.key);
     await restoreKey();
     return "ok";
   }
@@ -615,6 +847,7 @@
     }
     els.logout.addEventListener("submit", logout);
 
+    await migrateLegacy();
     var hadKey = await restoreKey();
     if (hadKey) {
       registerServiceWorker();
