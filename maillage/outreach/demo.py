@@ -82,7 +82,8 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
         first = rng.choice(OLD_FIRST_NAMES)
         gir = rng.choice([None, None, None, 4, 5, 6])
         pool["older_person"].append(services.attendee_create(
-            actor=leader, crt=crt, kind="older_person", last_name=rng.choice(LAST_NAMES),
+            actor=leader, crt=crt, duplicates_checked=True,  # demo homonyms are other people
+            kind="older_person", last_name=rng.choice(LAST_NAMES),
             first_name=first, commune=rng.choice(communes), age_band=rng.choice(bands),
             sex="M" if first in {"Marcel", "René", "Roger", "André", "Lucien", "Gilbert",
                                  "Bernard", "Maurice"} else "F",
@@ -93,7 +94,8 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
             phone=f"02 61 91 {rng.randint(10, 99)} {rng.randint(10, 99)}"))
     for _ in range(10 * ctx.scale):
         pool["caregiver"].append(services.attendee_create(
-            actor=leader, crt=crt, kind="caregiver", last_name=rng.choice(LAST_NAMES),
+            actor=leader, crt=crt, duplicates_checked=True,  # demo homonyms are other people
+            kind="caregiver", last_name=rng.choice(LAST_NAMES),
             first_name=rng.choice(FIRST_NAMES), commune=rng.choice(communes),
             helps_volet2_beneficiary=rng.random() < 0.3,
             phone=f"06 39 98 {rng.randint(10, 99)} {rng.randint(10, 99)}"))
@@ -104,7 +106,8 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
     for i in range(16 * ctx.scale):
         org = organizations[i % len(organizations)] if i % 4 else None
         pool["professional"].append(services.attendee_create(
-            actor=leader, crt=crt, kind="professional", last_name=rng.choice(LAST_NAMES),
+            actor=leader, crt=crt, duplicates_checked=True,  # demo homonyms are other people
+            kind="professional", last_name=rng.choice(LAST_NAMES),
             first_name=rng.choice(FIRST_NAMES), organization=org,
             organization_name="" if org else rng.choice(
                 ["Cabinet infirmier des Lys", "IFAS de Segré", "Aide à domicile (emploi direct)"]),

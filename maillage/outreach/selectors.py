@@ -7,10 +7,11 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from maillage.core.folding import fold
 from maillage.core.selectors import member_roles
 
 from . import access
-from .models import Field, Participation, Session, SupportAction
+from .models import Attendee, Field, Participation, Session, SupportAction
 
 ACTIVE = ~Q(status=Participation.Status.CANCELLED)
 
@@ -168,3 +169,70 @@ def home_figures(*, crt, year: int) -> Volet1Figures:
     ).aggregate(b=Count("beneficiary", distinct=True), a=Count("attendee", distinct=True))
     return Volet1Figures(actions=counts["actions"], sessions_held=counts["sessions_held"],
                          people=people["b"] + people["a"], check=_check_from(year, counts))
+
+
+# --- Possible duplicates of a new light record ----------------------------------------------
+
+#: How many possible duplicates of each sort are shown at most.
+DUPLICATES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class PossibleDuplicates:
+    """The people a new light record may already be (``attendee_possible_duplicates``)."""
+
+    attendees: list
+    beneficiaries: list
+    caregivers: list
+
+    def __bool__(self) -> bool:
+        return bool(self.attendees or self.beneficiaries or self.caregivers)
+
+
+def _first_name_matches(first: str, *known: str) -> bool:
+    """Folded first names: the same, or one of them unknown (a light record's first name is
+    optional); a volet 2 person's first names (birth, used, all of them) are each tried."""
+    known_folded = [fold(k) for k in known if fold(k)]
+    if not first or not known_folded:
+        return True
+    return any(first == k or f" {first} " in f" {k} " for k in known_folded)
+
+
+def attendee_possible_duplicates(*, crt, user, roles, kind: str, last_name: str,
+                                 first_name: str = "") -> PossibleDuplicates:
+    """Who a new light record of ``kind`` named ``last_name`` ``first_name`` may already be,
+    names compared accents, case, hyphens and apostrophes aside (``core.folding.fold``): the
+    light records of the same kind, and — only those the access policies offer ``user`` at
+    registration (never a volet 2 person they may not see) — the volet 2 beneficiaries whose
+    birth or used name it is (for an older person) or the volet 2 caregivers (for a caregiver)
+    who have no light record yet. At most ``DUPLICATES_SHOWN`` of each."""
+    last, first = fold(last_name), fold(first_name)
+    if not last:
+        return PossibleDuplicates([], [], [])
+    who = {"crt": crt, "user": user, "roles": roles}
+    # Light records have no folded key: their names are compared here (a CRT's volet 1 people
+    # number in thousands at most; this runs only when a record is about to be created).
+    rows = access.attendees_visible(**who).filter(kind=kind).values_list(
+        "pk", "last_name", "first_name")
+    same = [pk for pk, last_name_, first_name_ in rows.iterator()
+            if fold(last_name_) == last and _first_name_matches(first, first_name_)]
+    attendees = list(Attendee.objects.filter(pk__in=same[:DUPLICATES_SHOWN])
+                     .select_related("commune", "organization").order_by("last_name", "pk"))
+    beneficiaries, caregivers = [], []
+    if kind == Attendee.Kind.OLDER_PERSON:
+        candidates = (access.volet2_beneficiaries_offered(**who)
+                      .filter(name_key__contains=f" {last}").order_by("birth_name", "pk"))
+        beneficiaries = [
+            b for b in candidates
+            if last in {fold(b.birth_name), fold(b.used_name)}
+            and _first_name_matches(first, b.first_name, b.used_first_name, b.first_names)
+        ][:DUPLICATES_SHOWN]
+    elif kind == Attendee.Kind.CAREGIVER:
+        candidates = (access.volet2_caregivers_offered(**who)
+                      .exclude(pk__in=Attendee.objects.filter(
+                          crt=crt, caregiver__isnull=False).values("caregiver"))
+                      .order_by("last_name", "pk"))
+        caregivers = [c for c in candidates.only("pk", "public_id", "last_name", "first_name")
+                      if fold(c.last_name) == last
+                      and _first_name_matches(first, c.first_name)][:DUPLICATES_SHOWN]
+    return PossibleDuplicates(attendees, beneficiaries, caregivers)

@@ -19,7 +19,11 @@ Rules:
 - a GIR of a light record says whether it is evaluated or declared, and a source needs a GIR;
 - a caregiver recorded on a volet 2 file is registered through one light record of their own
   (created on first registration, then reused), linked to them; the link is traced on the
-  helped person's file, whose content is never shown.
+  helped person's file, whose content is never shown;
+- a light record is not created when the person may already be known (a light record of the
+  same kind, a volet 2 beneficiary or caregiver the actor may see, with the same names:
+  ``selectors.attendee_possible_duplicates``) unless the user confirmed it is someone else
+  (``duplicates_checked``): each person counts once in V1-01 whatever the record.
 """
 
 from collections.abc import Sequence
@@ -33,9 +37,10 @@ from django.utils import timezone
 from maillage.core.audit import audit_log, audit_log_many
 from maillage.core.errors import DomainError
 from maillage.core.models import Crt
-from maillage.core.selectors import team_member_users
+from maillage.core.selectors import member_roles, team_member_users
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
+from . import selectors
 from .models import (
     GIR_SOURCE_NEEDS_GIR,
     INSTITUTE_FIELDS,
@@ -336,11 +341,25 @@ def _check_attendee(a: Attendee) -> None:
     validate(a, exclude=[*_EXCLUDE, "commune", "organization", "caregiver"])
 
 
+POSSIBLE_DUPLICATE = ("Cette personne a peut-être déjà une fiche : inscrivez-la depuis la liste "
+                      "proposée, ou cochez « Ce n'est pas la même personne » pour créer une "
+                      "nouvelle fiche.")
+
+
 @transaction.atomic
-def attendee_create(*, actor, crt: Crt, **fields) -> Attendee:
+def attendee_create(*, actor, crt: Crt, duplicates_checked: bool = False,
+                    **fields) -> Attendee:
+    """A new light record. Refused (``code="possible_duplicate"``) when the person may already
+    be known — ``selectors.attendee_possible_duplicates`` for the actor —, unless
+    ``duplicates_checked``: the user saw them and confirmed it is someone else."""
     _refuse_unknown(fields, ATTENDEE_FIELDS)
     attendee = Attendee(crt=crt, created_by=actor, updated_by=actor, **fields)
     _check_attendee(attendee)
+    if not duplicates_checked and selectors.attendee_possible_duplicates(
+            crt=crt, user=actor, roles=member_roles(user=actor, crt=crt), kind=attendee.kind,
+            last_name=attendee.last_name, first_name=attendee.first_name):
+        raise DomainError(POSSIBLE_DUPLICATE, field="duplicates_checked",
+                          code="possible_duplicate")
     attendee.save()
     audit_log(actor=actor, action="attendee.created", obj=attendee,
               object_label=attendee.display_name)

@@ -241,6 +241,77 @@ class TestRegistrations:
         assert not Attendee.objects.exists()
 
 
+class TestPossibleDuplicates:
+    """A light record is not created for someone who may already be known (each person counts
+    once in V1-01), unless the user confirmed it is someone else."""
+
+    def test_same_names_accents_and_case_aside_are_refused_then_confirmed(self, leader,
+                                                                         crt_a):
+        known = attendee(crt_a, last_name="Dupré-Lefèvre", first_name="Hélène")
+        attendee(crt_a, kind=Attendee.Kind.CAREGIVER, last_name="Dupre Lefevre",
+                 first_name="Helene")  # another kind: not the same record
+        with pytest.raises(DomainError) as error:
+            services.attendee_create(actor=leader, crt=crt_a, kind="older_person",
+                                     last_name="  DUPRE LEFEVRE ", first_name="helene")
+        assert (error.value.code, error.value.field) == ("possible_duplicate",
+                                                         "duplicates_checked")
+        found = selectors.attendee_possible_duplicates(
+            crt=crt_a, user=leader, roles={"activity_leader"}, kind="older_person",
+            last_name="dupré lefèvre", first_name="HELENE")
+        assert (found.attendees, found.beneficiaries, found.caregivers) == ([known], [], [])
+        assert Attendee.objects.filter(kind="older_person").count() == 1
+        other = services.attendee_create(actor=leader, crt=crt_a, kind="older_person",
+                                         last_name="Dupré-Lefèvre", first_name="Hélène",
+                                         duplicates_checked=True)
+        assert other != known
+        # Another first name is another person; a missing one may be anyone of that name.
+        services.attendee_create(actor=leader, crt=crt_a, kind="older_person",
+                                 last_name="Dupré-Lefèvre", first_name="Marthe")
+        with pytest.raises(DomainError):
+            services.attendee_create(actor=leader, crt=crt_a, kind="older_person",
+                                     last_name="Dupré-Lefèvre")
+
+    def test_volet2_people_only_those_the_actor_may_see(self, users, leader, crt_a, crt_b):
+        from maillage.beneficiaries.tests.factories import join_care_team
+
+        mine = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        join_care_team(mine, leader)
+        married = BeneficiaryFactory(crt=crt_a, birth_name="Martin", used_name="Gohier",
+                                     first_name="Simone")
+        BeneficiaryFactory(crt=crt_b, birth_name="Gohier", first_name="Simone")
+        found = selectors.attendee_possible_duplicates(
+            crt=crt_a, user=leader, roles={"activity_leader"}, kind="older_person",
+            last_name="GOHIER", first_name="simone")
+        assert found.beneficiaries == [mine]
+        found = selectors.attendee_possible_duplicates(
+            crt=crt_a, user=users["direction"], roles={"direction"}, kind="older_person",
+            last_name="GOHIER", first_name="simone")
+        assert set(found.beneficiaries) == {mine, married}
+        # A volet 2 person the actor may not see does not stop the creation (nor show).
+        assert services.attendee_create(actor=leader, crt=crt_a, kind="older_person",
+                                        last_name="Martin", first_name="Simone").pk
+
+    def test_volet2_caregiver_without_light_record(self, leader, crt_a):
+        from maillage.beneficiaries.tests.factories import join_care_team
+
+        b = BeneficiaryFactory(crt=crt_a)
+        join_care_team(b, leader)
+        carer = CaregiverFactory(crt=crt_a, beneficiary=b, last_name="Rousseau",
+                                 first_name="Hélène")
+        with pytest.raises(DomainError):
+            services.attendee_create(actor=leader, crt=crt_a, kind="caregiver",
+                                     last_name="Rousseau", first_name="Helene")
+        found = selectors.attendee_possible_duplicates(
+            crt=crt_a, user=leader, roles={"activity_leader"}, kind="caregiver",
+            last_name="Rousseau", first_name="Helene")
+        assert found.caregivers == [carer]
+        linked = services.attendee_for_caregiver(actor=leader, crt=crt_a, caregiver=carer)
+        found = selectors.attendee_possible_duplicates(
+            crt=crt_a, user=leader, roles={"activity_leader"}, kind="caregiver",
+            last_name="Rousseau", first_name="Helene")
+        assert (found.attendees, found.caregivers) == ([linked], [])
+
+
 class TestAttendanceAndTransport:
     def test_presence_only_once_begun(self, leader, crt_a):
         s = session(crt_a, days=2)
