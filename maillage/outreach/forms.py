@@ -256,6 +256,10 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                       required=False,
                                       choices=[("", "—"), *Attendee.EmployerType.choices])
 
+    duplicates_checked = forms.BooleanField(
+        label="Ce n'est pas la même personne : créer une nouvelle fiche", required=False,
+        help_text="Seulement après avoir vérifié chacune des fiches proposées.")
+
     NEW_FIELDS = ("kind", "last_name", "first_name", "phone", "commune", "age_band", "sex",
                   "lives_alone", "living_place", "gir", "gir_source",
                   "helps_volet2_beneficiary", "organization", "organization_name",

@@ -282,6 +282,7 @@ def register_pick(request: HttpRequest) -> HttpResponse:
 def session_register(request: HttpRequest, public_id) -> HttpResponse:
     session = _session(request, public_id)
     form = _registration_form(request, request.POST or None)
+    context: dict = {}
 
     @transaction.atomic  # a new light record is kept only with its registration
     def save(data):
@@ -290,8 +291,25 @@ def session_register(request: HttpRequest, public_id) -> HttpResponse:
             attendee = services.attendee_for_caregiver(actor=request.user, crt=request.crt,
                                                        caregiver=data["caregiver"])
         elif not attendee and not data.get("beneficiary"):
-            attendee = services.attendee_create(actor=request.user, crt=request.crt,
-                                                **form.new_attendee_fields())
+            fields = form.new_attendee_fields()
+            try:
+                attendee = services.attendee_create(
+                    actor=request.user, crt=request.crt,
+                    duplicates_checked=data["duplicates_checked"], **fields)
+            except DomainError as error:
+                if error.code == "possible_duplicate":
+                    # Shown with a button to register each of them instead.
+                    context["duplicates"] = selectors.attendee_possible_duplicates(
+                        crt=request.crt, user=request.user, roles=request.roles,
+                        kind=fields["kind"], last_name=fields["last_name"],
+                        first_name=fields["first_name"])
+                    active = session.participations.exclude(
+                        status=Participation.Status.CANCELLED)
+                    context["registered_attendees"] = set(
+                        active.values_list("attendee_id", flat=True))
+                    context["registered_beneficiaries"] = set(
+                        active.values_list("beneficiary_id", flat=True))
+                raise
         return services.participation_register(actor=request.user, session=session,
                                                beneficiary=data.get("beneficiary"),
                                                attendee=attendee)
@@ -303,12 +321,16 @@ def session_register(request: HttpRequest, public_id) -> HttpResponse:
         return redirect("outreach:session_detail", public_id=session.public_id)
 
     start = timezone.localtime(session.starts_at)
-    return run_form(request, form, save, template="outreach/register.html", on_success=done,
-                    context={"title": "Inscrire une personne", "session": session,
-                             "action": session.action, "start": start,
-                             "back_url": reverse("outreach:session_detail",
-                                                 kwargs={"public_id": session.public_id}),
-                             "back_label": f"{session.action.title}, {start:%d/%m/%Y}"})
+    context.update({"title": "Inscrire une personne", "session": session,
+                    "action": session.action, "start": start,
+                    "back_url": reverse("outreach:session_detail",
+                                        kwargs={"public_id": session.public_id}),
+                    "back_label": f"{session.action.title}, {start:%d/%m/%Y}"})
+    response = run_form(request, form, save, template="outreach/register.html",
+                        on_success=done, context=context)
+    if context.get("duplicates"):
+        response.status_code = 409  # as a new volet 2 file resembling another
+    return response
 
 
 @require("outreach.register")

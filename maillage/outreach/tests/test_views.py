@@ -6,6 +6,7 @@ walked by core/tests/test_access.py and test_tenancy.py.)"""
 import io
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -453,6 +454,167 @@ class TestRegistration:
         response = client.post(self.url(s), {"attendee_q": "guérin"})
         assert response.status_code == 302
         assert Participation.objects.get().attendee == person
+
+
+def warning_buttons(response) -> dict[str, dict[str, str]]:
+    """The buttons of the « Une fiche existe peut-être déjà » warning: their text → what
+    their form posts (hidden inputs, the CSRF token aside)."""
+    html = response.content.decode()
+    section = re.search(r'<section[^>]*aria-labelledby="doublons".*?</section>', html, re.S)
+    if not section:
+        return {}
+    buttons = {}
+    for form in re.findall(r"<form method=\"post\">(.*?)</form>", section.group(0), re.S):
+        inputs = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', form))
+        inputs.pop("csrfmiddlewaretoken", None)
+        text = re.search(r"<button[^>]*>(.*?)</button>", form, re.S).group(1)
+        buttons[unescape(text).strip()] = inputs
+    return buttons
+
+
+class TestPossibleDuplicates:
+    """A new light record that may be someone already known (a light record of the same kind,
+    a volet 2 beneficiary the user may see) is not created: the page shows who, with a button
+    to register them instead, and a box to tick to create the record anyway."""
+
+    @pytest.fixture
+    def s(self, crt_a):
+        return session(crt_a, capacity=3)
+
+    def url(self, s):
+        return reverse("outreach:session_register", kwargs={"public_id": s.public_id})
+
+    def new(self, commune, **fields):
+        return {"kind": "older_person", "last_name": "Gohier", "first_name": "Simone",
+                "commune": str(commune.public_id), "age_band": "85_94", "sex": "F",
+                **fields}
+
+    def test_the_same_person_three_times_gives_one_record_and_one_place(
+            self, client, users, crt_a, s, commune):
+        login(client, users, "activity_leader")
+        assert client.post(self.url(s), self.new(commune)).status_code == 302
+        person = Attendee.objects.get()
+        for typed in ({}, {"last_name": "GÔHIER", "first_name": "simone"}):
+            response = client.post(self.url(s), self.new(commune, **typed))
+            assert response.status_code == 409
+            text = visible_text(response)
+            assert "Une fiche existe peut-être déjà :" in text
+            assert ("GOHIER Simone — fiche du volet 1 (personne âgée, Segré, 85 à 94 ans, "
+                    "femme) déjà inscrit·e à cette séance") in text
+            assert "Cette personne a peut-être déjà une fiche" in field_error(
+                response, "duplicates_checked")
+            assert warning_buttons(response) == {}  # already registered: nothing to press
+        assert Attendee.objects.get() == person
+        assert Participation.objects.get().attendee == person
+        assert "1 inscrit" in visible_text(client.get(
+            reverse("outreach:session_detail", kwargs={"public_id": s.public_id})))
+
+    def test_register_the_existing_record_from_the_warning(self, client, users, crt_a, s,
+                                                           commune):
+        known = attendee(crt_a, last_name="Dupré-Lefèvre", first_name="Hélène",
+                         commune=commune)
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), self.new(commune, last_name="dupre lefevre",
+                                                     first_name="HELENE", encore="1"))
+        assert response.status_code == 409
+        assert not Participation.objects.exists()
+        assert Attendee.objects.count() == 1  # nothing half-saved
+        buttons = warning_buttons(response)
+        assert buttons == {"Inscrire DUPRÉ-LEFÈVRE Hélène": {
+            "attendee": str(known.public_id), "encore": "1"}}
+        response = client.post(self.url(s), buttons["Inscrire DUPRÉ-LEFÈVRE Hélène"])
+        assert response.status_code == 302
+        assert response["Location"] == self.url(s)  # « et en inscrire une autre » kept
+        assert Participation.objects.get().attendee == known
+        assert Attendee.objects.count() == 1
+
+    def test_create_anyway_with_the_confirmation(self, client, users, crt_a, s, commune):
+        known = attendee(crt_a, last_name="Gohier", first_name="Simone")
+        login(client, users, "activity_leader")
+        page = client.get(self.url(s))
+        assert "Ce n'est pas la même personne" not in visible_text(page)
+        response = client.post(self.url(s), self.new(commune))
+        assert response.status_code == 409
+        assert "Ce n'est pas la même personne : créer une nouvelle fiche" in \
+            visible_text(response)
+        response = client.post(self.url(s), self.new(commune, duplicates_checked="on"))
+        assert response.status_code == 302
+        new = Attendee.objects.exclude(pk=known.pk).get()
+        assert (new.last_name, new.age_band) == ("Gohier", "85_94")
+        assert Participation.objects.get().attendee == new
+
+    def test_a_volet2_beneficiary_she_accompanies_is_offered(self, client, users, crt_a, s,
+                                                             commune):
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone", sex="F",
+                               birth_date="1938-10-22")
+        join_care_team(b, users["activity_leader"])
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), self.new(commune))
+        assert response.status_code == 409
+        assert "GOHIER Simone (née le 22/10/1938) — bénéficiaire du volet 2" in \
+            visible_text(response)
+        assert reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}) not in \
+            response.content.decode()  # identity only, no way into the file
+        buttons = warning_buttons(response)
+        assert buttons == {"Inscrire GOHIER Simone": {"beneficiary": str(b.public_id)}}
+        response = client.post(self.url(s), buttons["Inscrire GOHIER Simone"])
+        assert response.status_code == 302
+        assert Participation.objects.get().beneficiary == b
+        assert not Attendee.objects.exists()
+        # Registered as a beneficiary, she cannot come in again as a new light record.
+        response = client.post(self.url(s), self.new(commune))
+        assert response.status_code == 409
+        assert "GOHIER Simone (née le 22/10/1938) — bénéficiaire du volet 2 déjà inscrit·e " \
+            "à cette séance" in visible_text(response)
+        assert not Attendee.objects.exists()
+
+    def test_volet2_people_she_may_not_see_are_never_shown(self, client, users, crt_a,
+                                                           crt_b, s, commune):
+        leader = users["activity_leader"]
+        objected = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        join_care_team(objected, leader)
+        consent(objected, granted=False)
+        BeneficiaryFactory(crt=crt_a, birth_name="Martin", used_name="Gohier",
+                           first_name="Simone")  # outside her care team
+        BeneficiaryFactory(crt=crt_b, birth_name="Gohier", first_name="Simone")
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), self.new(commune))
+        # No warning at all: even « someone exists » would tell her about them.
+        assert response.status_code == 302
+        assert Attendee.objects.get().last_name == "Gohier"
+        # The direction sees every file of the CRT: they are shown to her.
+        login(client, users, "direction")
+        response = client.post(self.url(session(crt_a)), self.new(commune))
+        assert response.status_code == 409
+        text = visible_text(response)
+        assert text.count("— bénéficiaire du volet 2") == 2
+        assert "GOHIER Simone — fiche du volet 1" in text
+
+    def test_bad_input_still_refused(self, client, users, crt_a, crt_b, s, commune):
+        attendee(crt_a, last_name="Gohier", first_name="Simone")
+        other_crt_person = attendee(crt_b, last_name="Gohier", first_name="Simone")
+        login(client, users, "activity_leader")
+        response = client.post(self.url(s), self.new(commune, last_name="",
+                                                     duplicates_checked="on"))
+        assert response.status_code == 400
+        assert "Indiquez le nom de la nouvelle personne." in field_error(response,
+                                                                         "last_name")
+        response = client.post(self.url(s), self.new(commune, gir="4"))
+        assert response.status_code == 400
+        assert "Indiquez si le GIR est évalué" in field_error(response, "gir_source")
+        response = client.post(self.url(s), self.new(commune, phone="02 41"))
+        assert response.status_code == 400
+        assert field_error(response, "phone")
+        # A tampered warning button (another CRT's record) is refused next to its field.
+        response = client.post(self.url(s), {"attendee": str(other_crt_person.public_id)})
+        assert response.status_code == 400
+        assert "Personne inconnue." in field_error(response, "attendee")
+        # Confirmed, but the session is full: no record kept without its registration.
+        participation(s), participation(s), participation(s)
+        response = client.post(self.url(s), self.new(commune, duplicates_checked="on"))
+        assert response.status_code == 400
+        assert "La séance est complète" in visible_text(response)
+        assert Attendee.objects.filter(crt=crt_a, last_name="Gohier").count() == 1
 
 
 class TestLightRecords:
