@@ -109,6 +109,16 @@ def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
     page.get_by_role("button", name="Inscrire et en inscrire une autre").click()
     expect(page.get_by_text(f"{b.display_name} est inscrit·e.")).to_be_visible()
 
+    # The same older person typed again as new: not created, the existing record is shown.
+    new_person("older_person", "LEBRETON", "simone")
+    warning = page.get_by_role("alert").filter(has_text="Une fiche existe peut-être déjà")
+    expect(warning).to_contain_text("LEBRETON Simone — fiche du volet 1 (personne âgée")
+    expect(warning).to_contain_text("déjà inscrit·e à cette séance")
+    expect(page.get_by_label("Ce n'est pas la même personne : créer une nouvelle fiche")
+           ).not_to_be_checked()
+    p.check_accessibility()
+    page.goto(page.url)  # a fresh form
+
     new_person("caregiver", "Lebreton", "Alain")
     expect(page.get_by_text("LEBRETON Alain est inscrit·e.")).to_be_visible()
     new_person("professional", "Pineau", "Karine", **{
