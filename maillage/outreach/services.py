@@ -194,6 +194,11 @@ def _check_session(session: Session, *, now: datetime, record_held: bool,
         if session.ends_at > now:
             raise DomainError("Une séance enregistrée après coup doit être terminée : "
                               "vérifiez la date et l'heure de fin.", field="ends_at")
+        opened = session.crt.opened_on
+        if opened and timezone.localtime(session.starts_at).date() < opened:
+            raise DomainError(f"Le CRT a ouvert le {opened:%d/%m/%Y} : une séance tenue avant "
+                              "cette date ne s'enregistre pas ici. Vérifiez la date.",
+                              field="starts_at")
     elif start_changed and session.starts_at < now:
         raise DomainError(
             "Cette date est passée. Pour une séance qui a déjà eu lieu, cochez « enregistrer "

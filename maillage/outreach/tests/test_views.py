@@ -172,6 +172,16 @@ class TestSessionPages:
         response = client.post(url, {**data, "end_time": "13:00"})
         assert "La fin de la séance doit être après son début." in visible_text(response)
         assert not Session.objects.exists()
+        # Held before the CRT opened: a slip of the year, said next to the date.
+        crt_a.opened_on = at(-1).date()
+        crt_a.save()
+        response = client.post(url, {**data, "record_held": "on"})
+        assert response.status_code == 400
+        assert (f"Le CRT a ouvert le {at(-1):%d/%m/%Y} : une séance tenue avant cette date ne "
+                "s'enregistre pas ici.") in visible_text(response)
+        assert not Session.objects.exists()
+        crt_a.opened_on = at(-30).date()
+        crt_a.save()
         response = client.post(url, {**data, "record_held": "on"})
         assert response.status_code == 302
         assert Session.objects.get().status == "held"
