@@ -31,8 +31,9 @@ from maillage.beneficiaries.access import (
     beneficiaries_for,
     file_access,
     health_visible_beneficiaries,
+    users_with_access,
 )
-from maillage.beneficiaries.models import Beneficiary, Consent
+from maillage.beneficiaries.models import Beneficiary, CareTeamMember, Consent
 from maillage.core.permissions import has_permission
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
@@ -119,6 +120,41 @@ def can_view_call(*, user, roles, call: Call) -> bool:
     if call.beneficiary_id is None or not _informed(call.beneficiary_id).exists():
         return False
     return file_access(user=user, roles=roles, beneficiary=call.beneficiary).health
+
+
+@dataclass(frozen=True)
+class CallInformed:
+    """Who is told that a call about a person was closed (``call_informed``)."""
+
+    #: Those who may open the call itself (its page).
+    readers: tuple = ()
+    #: Those told who may open only the person's file.
+    others: tuple = ()
+
+
+def call_informed(*, call: Call, exclude=None) -> CallInformed:
+    """The care team informed the next morning of a call about a person (SPEC §4.4), when the
+    person agreed that it be (consent ``oncall_information``): the current members of the
+    person's care team who have an account and may read the coordination of the file (the
+    ``liaison`` face, as for an alert: consent included for a partner), ``exclude`` (the
+    author) apart. Split between those who may open the call (``can_view_call`` and the call
+    page's permission) and the others."""
+    from maillage.core.selectors import members_roles
+
+    b = call.beneficiary
+    if b is None or not _informed(b).exists():
+        return CallInformed()
+    members = (CareTeamMember.objects.active().filter(beneficiary=b)
+               .select_related("user", "professional__user"))
+    accounts = [m.user or (m.professional.user if m.professional else None) for m in members]
+    told = users_with_access("liaison", beneficiary=b, users=[
+        u for u in accounts if u is not None and u != exclude])
+    if not told:
+        return CallInformed()
+    roles = members_roles(crt=b.crt, user_ids=[u.pk for u in told])
+    readers = tuple(u for u in told if has_permission(roles[u.pk], "oncall.calls.view")
+                    and can_view_call(user=u, roles=roles[u.pk], call=call))
+    return CallInformed(readers=readers, others=tuple(u for u in told if u not in readers))
 
 
 def can_edit_call(*, user, roles, call: Call) -> bool:

@@ -278,7 +278,35 @@ def call_close(*, actor, call: Call, version: int) -> Call:
                      title=f"Appel d'astreinte : {call.get_reason_display().lower()}"
                            + (", déplacement" if call.call_out else "")
                            + f" — {call.get_outcome_display().lower()}")
+        _inform_care_team(actor=actor, call=call)
     return call
+
+
+def _inform_care_team(*, actor, call: Call) -> None:
+    """The person's care team is told the call is over (SPEC §4.4: informed the next morning,
+    with consent), in the closing transaction: who may read the call gets a link to it, the
+    others (e.g. a partner following the coordination only) a link to the file. As short as an
+    alert's notification: the reason and the outcome (fixed lists), never the free text, which
+    is read on the call's page."""
+    from django.urls import reverse
+
+    from maillage.core.notifications import notify
+
+    from .access import call_informed
+
+    told = call_informed(call=call, exclude=actor)
+    if not (told.readers or told.others):
+        return
+    b = call.beneficiary
+    text = (f"Appel d'astreinte clos — {call.get_reason_display().lower()} : "
+            f"{b.display_name} ({call.get_outcome_display().lower()}"
+            + (", suite à donner" if call.follow_up.strip() else "") + ")")
+    # The call's text is read under the health face (``access.can_view_call``): its
+    # notification goes when that face closes; the others tell of the coordination.
+    notify(crt=call.crt, users=told.readers, text=text, beneficiary=b, face="health",
+           url=reverse("oncall:call", kwargs={"call_id": call.public_id}))
+    notify(crt=call.crt, users=told.others, text=text, beneficiary=b, face="liaison",
+           url=reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}))
 
 
 # --- Break the glass -------------------------------------------------------------------------
