@@ -41,6 +41,8 @@ PAGES = [
     # read), +2: volet 1 (the year's figures and check), +3: agreements ending soon (and their
     # partners), overdue decisions — bounded panels, whatever the size of the CRT.
     ("coordinator", "core:home", {}, 25),
+    # The night's calls on the nurse's home too (+2, as the coordinator's).
+    ("nurse", "core:home", {}, 21),
     ("coordinator", "beneficiaries:list", {}, 10),
     # +1: the year's temporary-exit figures (one grouped query).
     ("coordinator", "admissions:file_active", {}, 12),

@@ -13,8 +13,10 @@ DLU_SHOWN = 10
 
 
 def _night(*, crt, user, roles):
-    """Since yesterday 08:00: the calls this reader may read (the coordinator: all of them), the
-    others only counted (the direction: figures, never a call's text); the rota's holes."""
+    """Since yesterday 08:00: the calls this reader may read (the coordinator: all of them; a
+    nurse taking over in the morning: those she took or was on call for, and those about the
+    people of her care team who agreed that it be informed), the others only counted (the
+    direction: figures, never a call's text); the rota's holes."""
     calls = selectors.night_summary(crt=crt)
     readable = set(calls_visible(crt=crt, user=user, roles=roles)
                    .filter(pk__in=[c.pk for c in calls]).values_list("pk", flat=True)) \
@@ -47,7 +49,7 @@ def _dlu_due(*, crt, user, roles):
 
 register_panel(HomePanel(
     name="oncall.night", template="oncall/_home/night.html", selector=_night,
-    roles=frozenset({Role.COORDINATOR, Role.DIRECTION}), order=20))
+    roles=frozenset({Role.COORDINATOR, Role.DIRECTION, Role.NURSE}), order=20))
 register_panel(HomePanel(
     name="oncall.dlu_due", template="oncall/_home/dlu_due.html", selector=_dlu_due,
     roles=frozenset({Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR}), order=40))

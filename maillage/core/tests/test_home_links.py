@@ -45,7 +45,8 @@ EXPECTED = {
                        "Perte de poids"],
     Role.DOCTOR: ["Mes passages aujourd'hui", "11:45", PERSON, "DLU à établir",
                   "Perte de poids"],
-    Role.NURSE: ["Mes passages aujourd'hui", "10:30", PERSON, "Perte de poids"],
+    Role.NURSE: ["Mes passages aujourd'hui", "10:30", PERSON, "Perte de poids",
+                 "Astreinte depuis hier 8 h", f"{PERSON} : chute — en cours"],
     Role.CARE_AIDE: ["Mes passages aujourd'hui", "09:15", PERSON],
     Role.PSYCHOLOGIST: ["Mes passages aujourd'hui", "13:00", PERSON],
     Role.OCCUPATIONAL_THERAPIST: ["Mes passages aujourd'hui", "14:15", PERSON],
@@ -61,9 +62,10 @@ EXPECTED = {
 
 #: Queries of the home page, per role (session, user, memberships, notifications and the
 #: navigation's badge included; one query per panel: the coordinator's agreements ending soon
-#: and overdue decisions, the activity leader's volet 1 figures and check).
+#: and overdue decisions, the activity leader's volet 1 figures and check; the nurse's night
+#: calls, as the coordinator's).
 BUDGET = {
-    Role.DIRECTION: 20, Role.COORDINATOR: 22, Role.DOCTOR: 18, Role.NURSE: 16,
+    Role.DIRECTION: 20, Role.COORDINATOR: 22, Role.DOCTOR: 18, Role.NURSE: 17,
     Role.CARE_AIDE: 15, Role.PSYCHOLOGIST: 15, Role.OCCUPATIONAL_THERAPIST: 15,
     Role.ACTIVITY_LEADER: 14, Role.ADMIN_STAFF: 13, Role.PARTNER: 17, Role.AUDITOR: 8,
     Role.ARS: 10, Role.CAREGIVER: 14, Role.BENEFICIARY: 15,

@@ -1,10 +1,13 @@
 """The morning handover of the on-call service (SPEC §4.4: the care team is informed the next
-morning, with consent): closing a call notifies the person's care team."""
+morning, with consent): closing a call notifies the person's care team, and the day nurse's
+home lists the night's calls about the people she may read."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from maillage.beneficiaries.tests.factories import (
     BeneficiaryFactory,
@@ -143,3 +146,60 @@ class TestClosingACallTellsTheCareTeam:
                                                        night_nurse):
         close_call(client, night_nurse, call(crt_a, night_nurse))
         assert "Appel d'astreinte clos" not in notifications(client, users["nurse"])
+
+
+class TestTheDayNursesHome:
+    def test_the_nurse_s_home_lists_the_night_s_call(self, client, crt_a, users, person,
+                                                      night_nurse):
+        item = call(crt_a, night_nurse, person,
+                    received_at=timezone.now() - timedelta(hours=2))
+        close_call(client, night_nurse, item)
+        client.force_login(users["nurse"])
+        response = client.get(reverse("core:home"))
+        home = visible_text(response)
+        assert "Astreinte depuis hier 8 h" in home
+        assert ("DUPONT Jeanne : chute — maintien à domicile. Suite : Radio de hanche à "
+                "organiser") in home
+        assert reverse("oncall:call", kwargs={"call_id": item.public_id}) in \
+            response.content.decode()
+
+    def test_only_the_calls_about_the_people_she_may_read(self, client, crt_a, users,
+                                                          person, night_nurse):
+        """A call about someone outside her care team is only counted, never named."""
+        other = BeneficiaryFactory(crt=crt_a, birth_name="Martin", first_name="Paul")
+        consent(other, share_health=True)
+        consent(other, kind="oncall_information")
+        close_call(client, night_nurse, call(crt_a, night_nurse, person))
+        close_call(client, night_nurse, call(crt_a, night_nurse, other))
+        client.force_login(users["nurse"])
+        home = visible_text(client.get(reverse("core:home")))
+        assert "DUPONT Jeanne : chute" in home
+        assert "MARTIN" not in home and "Et 1 autre appel." in home
+
+    def test_a_user_of_another_crt_sees_nothing(self, client, crt_a, crt_b, make_user,
+                                                person, night_nurse):
+        close_call(client, night_nurse, call(crt_a, night_nurse, person))
+        nurse_b = make_user(crt_b, Role.NURSE, username="infirmiere-b")
+        client.force_login(nurse_b)
+        home = visible_text(client.get(reverse("core:home")))
+        assert "Astreinte depuis hier 8 h" in home and "Aucun appel." in home
+        assert "DUPONT" not in home
+
+    def test_the_nurse_s_home_stays_within_its_query_budget(
+            self, client, crt_a, users, night_nurse, django_assert_max_num_queries):
+        for _ in range(8):
+            b = BeneficiaryFactory(crt=crt_a)
+            consent(b, share_health=True)
+            consent(b, kind="oncall_information")
+            join_care_team(b, users["nurse"])
+            close_call(client, night_nurse, call(crt_a, night_nurse, b))
+        client.force_login(users["nurse"])
+        client.get(reverse("core:home"))
+        with django_assert_max_num_queries(NURSE_HOME_BUDGET):
+            home = visible_text(client.get(reverse("core:home")))
+        assert home.count(": chute — maintien à domicile") == 8
+
+
+#: 16 without this panel (measured), plus its two queries: the night's calls and those she
+#: may read (flat: 1 call or 8 cost the same).
+NURSE_HOME_BUDGET = 18
