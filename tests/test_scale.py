@@ -34,34 +34,36 @@ def client_for(username: str) -> Client:
 
 
 # Every page of a role that may read conversations pays one query for the unread-messages badge
-# of the navigation.
+# of the navigation; a reader with unread notifications about a person (the demo's coordinator,
+# nurses, care aides, partners) pays one more for the notifications badge: the unread ones by
+# face, then the file policy for those faces only (``core.notifications.unread_count``).
 PAGES = [
     # +1: DLUs to review; +2: the night's on-call calls and the rota's coverage; +2: the
     # panels contributed by the apps (the coordinator's visits of the day, the calls it may
     # read), +2: volet 1 (the year's figures and check), +3: agreements ending soon (and their
     # partners), overdue decisions — bounded panels, whatever the size of the CRT.
-    ("coordinator", "core:home", {}, 25),
+    ("coordinator", "core:home", {}, 26),
     # The night's calls on the nurse's home too (+2, as the coordinator's).
     ("nurse", "core:home", {}, 21),
-    ("coordinator", "beneficiaries:list", {}, 10),
+    ("coordinator", "beneficiaries:list", {}, 11),
     # +1: the year's temporary-exit figures (one grouped query).
-    ("coordinator", "admissions:file_active", {}, 12),
-    ("coordinator", "admissions:waiting_list", {}, 10),
-    ("coordinator", "admissions:referral_list", {}, 10),
-    ("coordinator", "territory:organization_list", {}, 10),
-    ("coordinator", "territory:professional_list", {}, 10),
+    ("coordinator", "admissions:file_active", {}, 13),
+    ("coordinator", "admissions:waiting_list", {}, 11),
+    ("coordinator", "admissions:referral_list", {}, 11),
+    ("coordinator", "territory:organization_list", {}, 11),
+    ("coordinator", "territory:professional_list", {}, 11),
     ("coordinator", "care:conversations", {}, 10),
     ("direction", "care:telehealth_overview", {}, 12),
     # +5: one audit event per older person of the page (the demo's 8 acts are about 5 people).
-    ("nurse", "care:telehealth_territory", {}, 15),
+    ("nurse", "care:telehealth_territory", {}, 16),
     ("auditor", "core:audit_list", {}, 12),
-    ("partner", "beneficiaries:list", {}, 10),
+    ("partner", "beneficiaries:list", {}, 11),
     # The team's day (≈ 400 visits at this scale) and a care aide's day on her phone.
     # +1: who visits that day (one grouped query) picks the page of 15 professionals whose
     # visits are loaded; +1: the day's totals counted by the database.
-    ("coordinator", "visits:team_day", {}, 12),
+    ("coordinator", "visits:team_day", {}, 13),
     ("coordinator", "visits:professional_week", {}, 12),
-    ("care_aide", "visits:my_day", {}, 10),
+    ("care_aide", "visits:my_day", {}, 11),
     ("partner", "visits:my_day", {}, 10),
 ]
 
