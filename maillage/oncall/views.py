@@ -114,7 +114,14 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
             status = 400
     files = file_access(user=request.user, roles=request.roles, beneficiary=b)
     context = {"b": b, "access": access, "form": form,
-               **selectors.person_essentials(beneficiary=b, with_health=access.health)}
+               **selectors.person_essentials(beneficiary=b, with_health=access.health),
+               # Ways on from the phone, each only when it opens for this reader.
+               "can_raise_alert": has_permission(request.roles, "alert.raise")
+               and files.liaison,
+               "can_open_dlu": access.health and files.identity
+               and has_permission(request.roles, "dlu.view"),
+               "can_open_file": files.identity
+               and has_permission(request.roles, "beneficiary.view")}
     if access.health:
         context["key_box"] = b.key_box_code if b.has_key_box and (
             files.key_box or access.break_glass) else None

@@ -405,6 +405,24 @@ class TestOnCallScreen:
             "public_id": b.public_id})))
         assert "Pénicilline" in page and "1234A" in page  # key-box code: visits the home
 
+    def test_the_person_page_leads_on(self, crt_a, users, client):
+        """From the on-call page of a person: raise an alert, the DLU's page, the whole file;
+        a care aide outside the care team gets only what opens for her."""
+        b = shared_file(crt_a, users["nurse"])
+        url = reverse("oncall:person", kwargs={"public_id": b.public_id})
+        client.force_login(users["nurse"])
+        response = client.get(url)
+        page, html = visible_text(response), response.content.decode()
+        assert "Signaler une alerte" in page and "DLU" in page and "Dossier complet" in page
+        for name in ("care:alert_add", "oncall:dlu", "beneficiaries:detail"):
+            link = reverse(name, kwargs={"public_id": b.public_id})
+            assert f'href="{link}"' in html
+            assert client.get(link).status_code == 200, name
+        client.force_login(users["care_aide"])
+        page = visible_text(client.get(url))
+        assert "Signaler une alerte" not in page and "DLU de" not in page
+        assert "Dossier complet" in page
+
     def test_break_the_glass_only_during_ones_open_call(self, crt_a, users, client):
         b = BeneficiaryFactory(crt=crt_a)
         from maillage.beneficiaries.models import MedicalRecord
