@@ -1,8 +1,10 @@
+import copy
 from datetime import datetime
 
 from django import forms
 from django.utils import timezone
 
+from maillage.beneficiaries.identity import Sex
 from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
@@ -343,6 +345,16 @@ class AttendeeForm(VersionedModelForm):
             drop += ["organization", "organization_name", "employer_type"]
         for name in drop:
             self.fields.pop(name, None)
+        # The older person's traits offered as at registration (the same choices, « — » for
+        # none, the GIR from a list), under this page's shorter labels.
+        for name in ("age_band", "sex", "living_place", "gir", "gir_source"):
+            if name in self.fields:
+                label = self.fields[name].label
+                self.fields[name] = copy.deepcopy(RegistrationForm.base_fields[name])
+                self.fields[name].label = label[:1].upper() + label[1:]
+        if "sex" in self.fields and self.instance.sex == Sex.UNDETERMINED:
+            self.fields["sex"].choices = [*self.fields["sex"].choices,
+                                          (Sex.UNDETERMINED, Sex.UNDETERMINED.label)]
         self._style_fields()
 
     def clean(self):

@@ -637,6 +637,11 @@ class TestLightRecords:
         page = client.get(url + f"?seance={s.public_id}")
         assert "Tranche d'âge" in visible_text(page)
         assert "Type de structure" not in visible_text(page)
+        # The same choices as at registration: « — » for none, the GIR from a list, sex
+        # « Femme » or « Homme » only.
+        html = page.content.decode()
+        assert "---------" not in html and "Indéterminé" not in html
+        assert '<select name="gir"' in html and '<option value="4">GIR 4</option>' in html
         response = client.post(url + f"?seance={s.public_id}",
                                {"last_name": "", "version": person.version})
         assert response.status_code == 400
