@@ -11,7 +11,8 @@
   ``permission``; ``@api()`` without a permission: any authenticated client.
 - ``@require_region(permission)``: a logged-in user with an active membership of the region
   named in the URL (``region``: its INSEE code; an ARS agent belongs to a region, not to a CRT),
-  whose regional role (``REGION_ROLE``) holds ``permission``. Without a ``region`` parameter
+  or with the ``ars`` role in a CRT of that region (that CRT's aggregates only), whose regional
+  role (``REGION_ROLE``) holds ``permission``. Without a ``region`` parameter
   (the list of the user's regions): region members, and CRT members whose role holds it.
 
 ``CurrentCrtMiddleware`` refuses any view without a marker (deny by default).
@@ -22,10 +23,11 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from .models import Region
+from .models import Membership, Region
 from .permissions import Perm, has_permission
 from .roles import Role
 
@@ -75,17 +77,25 @@ REGIONAL_HOME = "regional:index"
 
 
 def active_regions(user) -> list[Region]:
-    """The regions ``user`` belongs to now (active region memberships), by name: one query."""
+    """The regions ``user`` reads now, by name, in one query: those of their active region
+    memberships (an ARS agent of the region: all its CRTs), and the region of each CRT where
+    they hold the ``ars`` role in an active membership (that CRT's aggregates only: the CRTs
+    shown are ``regional.access.crts_visible``'s)."""
     if not user.is_authenticated:
         return []
-    return list(Region.objects.filter(memberships__user=user, memberships__is_active=True)
-                .order_by("name"))
+    crt_level = Membership.objects.filter(
+        user=user, is_active=True, crt__is_active=True, roles__role=REGION_ROLE,
+    ).values("crt__region")
+    return list(Region.objects.filter(
+        Q(memberships__user=user, memberships__is_active=True) | Q(pk__in=crt_level)
+    ).distinct().order_by("name"))
 
 
 def require_region(permission: str) -> Callable:
     """A regional page: the region named by ``region`` (its INSEE code) in the URL, for its
-    members. Someone of a CRT of that region without the region's membership is refused
-    (403); anyone else learns nothing of the region (404, as for another CRT's object)."""
+    members and for the ``ars`` role of one of its CRTs (``active_regions``). Someone else of
+    a CRT of that region is refused (403); anyone else learns nothing of the region (404, as
+    for another CRT's object)."""
     permission = _known(permission)
 
     def decorator(view: Callable) -> Callable:

@@ -399,7 +399,7 @@ def _load(ctx: DemoContext, opened_on: date) -> None:
     _member(user, baugeois, [Role.NURSE], "Infirmière de nuit (astreinte mutualisée)")
 
     # The region of both CRTs and an ARS agent who belongs to it (the regional view), not to
-    # a CRT; the CRT-level « ars » account above keeps the territory map.
+    # a CRT; the CRT-level « ars » account above reads Anjou Bleu's figures alone there.
     region = Region.objects.create(name="Pays de la Loire", code="52")
     Crt.objects.filter(pk__in=[anjou.pk, baugeois.pk]).update(region=region)
     anjou.region = baugeois.region = region

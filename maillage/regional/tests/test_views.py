@@ -241,11 +241,6 @@ def test_a_crt_member_is_refused_and_another_region_sees_nothing(client, users, 
         response = client.get(page)
         assert response.status_code == 403, page
         assert "Accès refusé" in visible_text(response)
-    # The CRT-level « ars » role opens no region.
-    client.force_login(users["ars"])
-    assert client.get(pages[0]).status_code == 403
-    assert "Aucune région ne vous est rattachée" in visible_text(
-        client.get(reverse("regional:index")))
     # The ARS of another region: nothing of this one, not even that it exists.
     client.force_login(other_ars)
     for page in pages:
@@ -260,6 +255,46 @@ def test_a_crt_member_is_refused_and_another_region_sees_nothing(client, users, 
     response = client.get(pages[0])
     assert response.status_code == 403
     assert "Aucun accès actif" in visible_text(response)
+
+
+def test_the_ars_role_of_a_crt_reads_that_crt_only(client, users, region, crt_a, crt_b):
+    """An ARS agent following one CRT (the ``ars`` role in that CRT): the region's pages with
+    that CRT's column alone, small counts hidden; nothing of the region's other CRT, in the
+    page, the exports or the audit trail."""
+    people(crt_a, 3)
+    people(crt_b, 12)
+    client.force_login(users["ars"])
+    index = visible_text(client.get(reverse("regional:index")))
+    assert "Pays de la Loire" in index
+    response = client.get(url("overview"), YEAR_2025)
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert "CRT A" in text and "CRT B" not in text
+    assert "File active" in text and "< 5" in text
+    assert "12" not in row_of(text, "File active")
+    assert "PERSONNE" not in text
+    csv = b"".join(client.get(url("indicator_export", code="V2-08", fmt="csv"),
+                              {**YEAR_2025, "ventilation": "gir"}).streaming_content).decode()
+    assert "CRT A" in csv and "CRT B" not in csv
+    budget = visible_text(client.get(url("budget"), {"annee": 2025}))
+    assert "CRT A" in budget and "CRT B" not in budget
+    assert {e.crt_id for e in AuditEvent.objects.filter(action__startswith="regional.")} == {
+        crt_a.pk}
+    # Another region: nothing; without the role, the director is still refused.
+    assert client.get(url("overview", region="76")).status_code == 404
+    client.force_login(users["direction"])
+    assert client.get(url("overview")).status_code == 403
+
+
+def test_the_home_page_of_a_crt_ars_links_to_its_figures(client, users, region):
+    client.force_login(users["ars"])
+    response = client.get(reverse("core:home"))
+    assert 'href="/ars/52/"' in response.content.decode()
+    assert "Indicateurs du CRT (vue ARS)" in visible_text(response)
+    # A CRT without a region: no link (its figures have no regional page yet).
+    Crt.objects.update(region=None)
+    response = client.get(reverse("core:home"))
+    assert "Indicateurs du CRT (vue ARS)" not in visible_text(response)
 
 
 def test_a_region_agent_signs_in_and_lands_on_the_regional_view(client, ars):
