@@ -1,6 +1,11 @@
 """Shared fixtures: the "three people" — users of each role in CRT A, a user of CRT B, and
 someone with no access."""
 
+import os
+import sys
+import threading
+import time
+
 import pytest
 
 from maillage.core.roles import Role
@@ -197,7 +202,43 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return self.units.get(nodeid) or _path(nodeid)
 
-    return UnitScheduling(config, log)
+        def mark_test_complete(self, node, item_index: int, duration: float = 0) -> None:
+            self.last_progress = time.monotonic()
+            super().mark_test_complete(node, item_index, duration)
+
+        def stalled(self) -> str | None:
+            """What each worker still holds, when no test has finished for ``STALL`` seconds
+            while some are pending (a run once hung at 99 % in CI with both workers and the
+            controller idle: this tells the next one where)."""
+            if time.monotonic() - self.last_progress < STALL or not self.has_pending:
+                return None
+            lines = [f"xdist: no test finished for {STALL} s; "
+                     f"{len(self.workqueue)} unit(s) not sent"]
+            for node, units in list(self.assigned_work.items()):
+                pending = [nodeid for unit in list(units.values())
+                           for nodeid, done in list(unit.items()) if not done]
+                lines.append(f"  {node.gateway.id} (shutting down: {node.shutting_down}): "
+                             f"{len(pending)} pending: {pending[:3]}")
+            return "\n".join(lines)
+
+    scheduler = UnitScheduling(config, log)
+    scheduler.last_progress = time.monotonic()
+
+    def watch() -> None:
+        while True:
+            time.sleep(60)
+            report = scheduler.stalled()
+            if report:
+                print(report, file=sys.stderr, flush=True)
+                scheduler.last_progress = time.monotonic()
+
+    threading.Thread(target=watch, name="xdist-stall-watch", daemon=True).start()
+    return scheduler
+
+
+#: Seconds without a finished test after which the controller says what the workers hold (the
+#: longest test, the ×4 demo of ``tests/test_scale.py`` on a loaded PostgreSQL, takes ≈ 3 min).
+STALL = int(os.environ.get("MAILLAGE_XDIST_STALL", "600"))
 
 
 @pytest.fixture(scope="session")
