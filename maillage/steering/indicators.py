@@ -144,6 +144,9 @@ def _allocation_figures(*, crt, period: Period, population) -> list[Extra]:
 F_01 = amount_indicator(
     code="F-01",
     name="Dotation annuelle et répartition volet 1 / volet 2",
+    # The value is what was spent; the allocation is among the extras. « € » alone under
+    # this name read as the allocation (QA).
+    unit="€ dépensés",
     definition=(
         "Dépenses du CRT dont la date tombe dans la période (toutes natures, tous volets, "
         "saisies ou importées du FEC ; un avoir compte en négatif), par volet et par ligne "

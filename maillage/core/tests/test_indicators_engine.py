@@ -103,7 +103,7 @@ def test_the_registry_holds_what_the_apps_declare():
 
 
 #: Units of a computed figure whose values add up across CRTs: amounts and FTEs.
-ADDITIVE_UNITS = {"€", "ETP"}
+ADDITIVE_UNITS = {"€", "€ dépensés", "ETP"}
 #: Computed figures that read like a mean but add up, and why (review before adding one).
 ADDS_UP_ANYWAY = {
     # Σ mois-forfait ÷ the months of the period: the same months for every CRT, so the

@@ -118,7 +118,7 @@ def _extras(result):
 
 def test_allocation_spent_and_remaining(budget, crt_a, crt_b):
     r = _result("F-01", crt_a)
-    assert (r.value, r.count, r.unit) == (D("28930.00"), 10, "€")
+    assert (r.value, r.count, r.unit) == (D("28930.00"), 10, "€ dépensés")
     volets = _rows(r, "volet")
     assert volets == {"Volet 1": (1, D("800.00")), "Volet 2": (8, D("25130.00")),
                       "Commun aux deux volets": (1, D("3000.00"))}
@@ -308,3 +308,19 @@ def test_every_amount_s_share_is_of_the_euros(budget, client, users, crt_a, code
                 code, b.code, r.label)
             shown += 1
     assert shown, code
+
+
+def test_the_allocation_indicator_says_its_value_is_what_was_spent(budget, client, users, crt_a):
+    """F-01 is named after the allocation, but its value is the expenses (the allocation is
+    among its figures): « € » alone read as the allocation (QA)."""
+    from django.urls import reverse
+
+    from maillage.core.tests.helpers import visible_text
+    from maillage.steering.dashboard import number
+
+    client.force_login(users[Role.DIRECTION])
+    query = "periode=semestre&annee=2026&semestre=1"
+    text = visible_text(client.get(f"{reverse('steering:indicator', args=['F-01'])}?{query}"))
+    value = indicators.compute(indicators.get("F-01"), crt=crt_a, period=H1).value
+    assert "unité : € dépensés" in text
+    assert f"{number(value)} € dépensés" in text
