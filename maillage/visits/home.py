@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from maillage.beneficiaries.access import planning_visible_beneficiaries
 from maillage.core.home import FIGURES, LEAD, HomePanel, register_panel
+from maillage.core.permissions import has_permission
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
+from maillage.core.smallcells import count_cell
 
 from . import selectors, services
 from .models import Visit
@@ -47,14 +49,21 @@ def _my_day(*, crt, user, roles):
 
 
 def _month(*, crt, user, roles):
-    """Visits of the month so far, in figures (no person named)."""
+    """Visits of the month so far, in figures (no person named). Each visit is about one
+    person: for the ARS, which reads aggregates only, a count of 1 to 4 is « < 5 »
+    (INDICATORS §5 rule 2, as the indicators count such records); the direction reads the
+    counts (rule 7)."""
     today = timezone.localdate()
     start, _ = selectors.day_bounds(date(today.year, today.month, 1))
     end, _ = selectors.day_bounds(today + timedelta(days=1))
     counts = {row["status"]: row["n"] for row in selectors.status_counts(
         crt=crt, start=start, end=end)}
-    return {"done": counts.get(Visit.Status.DONE, 0),
-            "not_done": counts.get(Visit.Status.NOT_DONE, 0), "month": today}
+    done = counts.get(Visit.Status.DONE, 0)
+    not_done = counts.get(Visit.Status.NOT_DONE, 0)
+    cells = None
+    if not has_permission(roles, "visit.view"):
+        cells = {"done": count_cell(done), "not_done": count_cell(not_done)}
+    return {"done": done, "not_done": not_done, "cells": cells, "month": today}
 
 
 register_panel(HomePanel(

@@ -157,3 +157,20 @@ def test_the_file_page_has_no_dead_link(role, client, users, crt_life):
         return
     assert PERSON in visible_text(response)
     assert not dead_links(client, response), role
+
+
+def test_the_month_s_visits_are_counted_for_the_direction_and_masked_for_the_ars(
+        client, users, crt_life):
+    """Each visit is about one person: the ARS reads 1 to 4 of them as « < 5 » (INDICATORS §5
+    rule 2); the direction reads the counts (rule 7)."""
+    from maillage.visits.models import Visit
+
+    three = Visit.objects.filter(beneficiary=crt_life).order_by("starts_at")[:3]
+    Visit.objects.filter(pk__in=list(three.values_list("pk", flat=True))).update(
+        status=Visit.Status.DONE)
+    client.force_login(users[Role.DIRECTION])
+    assert "3 réalisés" in visible_text(client.get(reverse("core:home")))
+    client.force_login(users[Role.ARS])
+    text = visible_text(client.get(reverse("core:home")))
+    assert "< 5 réalisés" in text and "3 réalisés" not in text
+    assert "« < 5 » : de 1 à 4 passages" in text
