@@ -28,6 +28,15 @@ The rules, by role (a user holding several roles gets the union):
 - the activity leader sees only the people they accompany (current member of the care team),
   and not at all when the person objected to sharing within the care team; nothing clinical;
 - health data: health professionals who are current members of the person's care team;
+  within it, the medical section (``MedicalRecord``) field by field (``medical_fields``): the
+  doctor, the nurses, the psychologist and the occupational therapist read all of it; a care aide
+  (AS, ASG, AES) who holds no fuller role reads what home care needs — allergies, current
+  treatments (help with taking them), advance directives, the resuscitation decision and the
+  « urgence pallia » sheet (an emergency at the door), the usual state (to notice a change) —
+  not the medical history (« antécédents ») nor the medical synthesis; a partner likewise by
+  profession. Wherever the section is read (its page, its edit forms, the DLU, its PDF and CDA,
+  the on-call screen, the API, the offline day), ``medical_section`` hands out the record as
+  its reader may read it;
 - the key-box code: members of the care team who visit the home;
 - a partner sees a person only within the consent (``consent_q``): while in the care team under
   the care-team sharing consent, or through an explicit consent for their organisation; and only
@@ -75,6 +84,37 @@ LIAISON_TEAM_ROLES = HEALTH_PROFESSIONALS - LIAISON_ROLES
 #: activity leader never.
 CLINICAL_TEXT_ROLES = frozenset({Role.COORDINATOR, Role.DOCTOR, Role.NURSE})
 
+#: The medical section (``MedicalRecord``) field by field (SPEC §3: the care aide, the
+#: psychologist and the occupational therapist « for what their profession needs »). What home
+#: care needs at the visit — what a care aide applies or watches (allergies, help with taking
+#: the treatments, the usual state to notice a change) and what an emergency at the door needs
+#: (advance directives, the resuscitation decision, the « urgence pallia » sheet):
+MEDICAL_HOME_CARE_FIELDS = frozenset({
+    "allergies_status", "allergies", "treatments_status", "treatments",
+    "advance_directives_status", "advance_directives", "has_palliative_sheet",
+    "resuscitation_status", "resuscitation_decision", "usual_state",
+})
+#: ... and the clinical reading of the person: the medical history (« antécédents ») and the
+#: medical synthesis.
+MEDICAL_CLINICAL_FIELDS = frozenset({"history", "synthesis"})
+MEDICAL_FIELDS = MEDICAL_HOME_CARE_FIELDS | MEDICAL_CLINICAL_FIELDS
+#: Roles that read the whole medical section wherever they read it at all (the health face of
+#: a file, or the DLU under break-the-glass): the doctor and the nurses; the coordination
+#: (IDEC, a nurse by training: it reads no file's health face by its role alone, but the DLU
+#: under break-the-glass in full, and the whole section when it also holds a care role); the
+#: psychologist and the occupational therapist, whose assessments (cognitive and psychological,
+#: functional and of the home) rest on the diagnoses and their history — they evaluate, they do
+#: not give daily care, and they record evaluations (``evaluation.record``).
+WHOLE_MEDICAL_ROLES = frozenset({Role.DOCTOR, Role.NURSE, Role.COORDINATOR,
+                                 Role.PSYCHOLOGIST, Role.OCCUPATIONAL_THERAPIST})
+#: Roles that read only ``MEDICAL_HOME_CARE_FIELDS`` (unless they also hold a role above).
+HOME_CARE_MEDICAL_ROLES = frozenset({Role.CARE_AIDE})
+#: A partner reads the section by profession (their health face needs a health profession):
+#: the care aide of a partner service as a CRT care aide, the other professions all of it.
+HOME_CARE_PROFESSIONS = frozenset({Professional.Profession.CARE_AIDE})
+#: What a reader sees in place of a field withheld from them.
+WITHHELD = "Réservé aux médecins et infirmiers"
+
 _NONE = Q(pk__in=[])
 _ALL = Q()
 
@@ -93,6 +133,54 @@ def reads_clinical_text_about(*, user, roles, beneficiary) -> bool:
         return True
     return bool(beneficiary is not None and set(roles) & HEALTH_PROFESSIONALS
                 and is_in_care_team(user, beneficiary))
+
+
+def medical_fields(*, crt, user, roles) -> frozenset[str]:
+    """The fields of the medical section ``user`` reads wherever they read the section (the
+    caller decides whether they do: the health face, or a break-the-glass access to the DLU);
+    no field outside these, on a page, a form, a document or the API. One query for a partner
+    (their profession), none otherwise."""
+    roles = set(roles)
+    if roles & WHOLE_MEDICAL_ROLES:
+        return MEDICAL_FIELDS
+    fields = MEDICAL_HOME_CARE_FIELDS if roles & HOME_CARE_MEDICAL_ROLES else frozenset()
+    if Role.PARTNER in roles and user is not None and getattr(user, "pk", None):
+        professions = set(Professional.objects.filter(
+            crt=crt, user=user, profession__in=HEALTH_PROFESSIONS,
+        ).values_list("profession", flat=True))
+        if professions - HOME_CARE_PROFESSIONS:
+            return MEDICAL_FIELDS
+        if professions:
+            fields = MEDICAL_HOME_CARE_FIELDS
+    return fields
+
+
+def reads_whole_medical_section(fields) -> bool:
+    """Whether a reader of ``fields`` reads every field of the medical section (e.g. to send
+    the DLU away: a partial DLU would mislead its recipient)."""
+    return MEDICAL_FIELDS <= set(fields)
+
+
+def _read_only(*args, **kwargs):
+    raise TypeError("This medical section is a reader's view of it, never saved.")
+
+
+def medical_section(record, fields):
+    """The medical section as a reader of ``fields`` (``medical_fields``) reads it: a copy of
+    ``record`` whose other fields say ``WITHHELD`` (a page that prints them shows so, nothing
+    misleading), ``withheld`` naming them; never saved (``services.medical_update`` refuses
+    it). None stays None."""
+    import copy
+
+    if record is None:
+        return None
+    section = copy.copy(record)
+    section.withheld = frozenset(MEDICAL_FIELDS - set(fields))
+    for name in section.withheld:
+        field = type(record)._meta.get_field(name)
+        setattr(section, name, WITHHELD if field.get_internal_type() == "TextField" else None)
+    section.save = _read_only
+    return section
 
 
 def _in_care_team(user, *, visits_home: bool = False) -> Exists:
@@ -272,6 +360,9 @@ class FileAccess:
     clinical_text: bool = False
     #: Who is in the care team: the coordination (``care_team.manage``).
     care_team: bool = False
+    #: The fields of the medical section this user reads (none without the health face):
+    #: ``medical_fields``, to hand out with ``medical_section``.
+    medical_fields: frozenset = frozenset()
 
     @property
     def anything(self) -> bool:
@@ -304,6 +395,8 @@ def file_access(*, user, roles, beneficiary: Beneficiary) -> FileAccess:
             reads_clinical_text(roles)
             or bool(set(roles) & HEALTH_PROFESSIONALS and values["health"])),
         care_team=values["identity"] and has_permission(roles, "care_team.manage"),
+        medical_fields=medical_fields(crt=beneficiary.crt, user=user, roles=roles)
+        if values["health"] else frozenset(),
     )
 
 
@@ -385,12 +478,34 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
                 cells[role] = "s'il ou elle intervient au domicile (cercle de soins)"
         return cells
 
+    def medical_rows() -> dict[str, str]:
+        cells = {}
+        for role in Role:
+            if role in HEALTH_PROFESSIONALS and role in WHOLE_MEDICAL_ROLES:
+                cells[role] = team
+            elif role in WHOLE_MEDICAL_ROLES:
+                cells[role] = ("avec l'accès aux données de santé (DLU ouvert en urgence, ou "
+                               "un rôle de soin en plus)")
+            elif role in HOME_CARE_MEDICAL_ROLES:
+                cells[role] = ("jamais, sauf avec aussi un rôle qui les lit : du volet "
+                               "médical, seulement ce que demandent les soins au domicile — "
+                               "allergies, traitements en cours, directives anticipées, "
+                               "décision de réanimation, fiche « urgence pallia », état "
+                               "habituel ; à la place : « " + WITHHELD + " » (page, DLU, "
+                               "documents, API)")
+            elif role == Role.PARTNER:
+                cells[role] = consented.format("santé") + (
+                    ", professions de santé seulement ; jamais pour un·e aide-soignant·e")
+        return cells
+
     return [
         ("Identité, coordonnées, situation, documents administratifs", row("identity")),
         ("Planning des passages, plan personnalisé", row("planning")),
         ("Cahier de liaison, alertes, conversation de l'équipe", row("liaison")),
         ("Données de santé (volet médical, évaluations, transmissions santé, télésanté)",
          row("health")),
+        ("Volet médical : antécédents et synthèse médicale (le reste du volet, avec les "
+         "données de santé)", medical_rows()),
         ("Code de la boîte à clés", row("key_box")),
         ("Texte clinique hors volet médical (motif d'une demande, observations d'admission, "
          "motif d'une hospitalisation)",

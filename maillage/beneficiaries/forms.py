@@ -338,9 +338,14 @@ class MedicalForm(VersionedModelForm):
                       "resuscitation_decision", "usual_state", "synthesis")
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, readable, **kwargs):
+        """``readable``: the fields of the section this user reads
+        (``access.medical_fields``), the only ones the form holds."""
         super().__init__(*args, **kwargs)
         self.fields.update(medical_status_fields())
+        for name in MEDICAL_FIELDS:
+            if name not in readable:
+                del self.fields[name]
         self._style_fields()
 
 

@@ -390,7 +390,13 @@ def medical_update(*, actor, record: MedicalRecord, version: int, **fields) -> M
     """Write the medical section. The four emergency essentials (``medical.py``): a text
     without its status counts as documented; a status at odds with its text is refused. A
     change of allergies or treatments dates ``allergies_treatments_changed_at``: the DLU
-    validated before it is to be validated again."""
+    validated before it is to be validated again. No one changes a field they may not read
+    (``access.medical_fields``: a care aide, the history or the synthesis), whatever the form
+    or the request."""
+    from .access import medical_fields
+
+    if hasattr(record, "withheld"):  # a reader's view of the section (``medical_section``)
+        raise TypeError("medical_update writes the record itself, not a reader's view of it.")
     _refuse_unknown(fields, MEDICAL_FIELDS)
     before = snapshot(record, MEDICAL_FIELDS)
     after = {**before, **fields}
@@ -399,6 +405,15 @@ def medical_update(*, actor, record: MedicalRecord, version: int, **fields) -> M
     if errors:
         field, message = next(iter(errors.items()))
         raise DomainError(message, field=field)
+    changed = [f for f in MEDICAL_FIELDS if after[f] != before[f]]
+    if changed:
+        readable = medical_fields(crt=record.crt_id, user=actor,
+                                  roles=member_roles(user=actor, crt=record.crt_id))
+        refused = [f for f in changed if f not in readable]
+        if refused:
+            label = MedicalRecord._meta.get_field(refused[0]).verbose_name
+            raise DomainError(f"{label.capitalize()} : champ réservé aux médecins et "
+                              "infirmiers, vous ne pouvez pas le modifier.", field=refused[0])
     for field, value in after.items():
         setattr(record, field, value)
     if any(before[f] != getattr(record, f) for f in medical.REVALIDATE_ON):

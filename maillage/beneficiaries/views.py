@@ -20,7 +20,7 @@ from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 
 from . import icope, selectors, services
-from .access import file_for_request
+from .access import file_for_request, medical_section
 from .elsewhere import other_crts_matching
 from .forms import (
     AggirForm,
@@ -422,7 +422,8 @@ def medical_detail(request: HttpRequest, public_id) -> HttpResponse:
     audit_log(actor=request.user, action="beneficiary.medical_viewed", obj=b.medical,
               beneficiary=b)
     return render(request, "beneficiaries/medical.html", {
-        "b": b, "medical": b.medical,
+        # Only the fields of the section this reader may read (``access.medical_fields``).
+        "b": b, "medical": medical_section(b.medical, access.medical_fields),
         "can_edit": has_permission(request.roles, "health.edit"),
         **selectors.evaluations(beneficiary=b),
         "domains": icope.DOMAINS_BY_CODE,
@@ -437,14 +438,18 @@ def medical_edit(request: HttpRequest, public_id) -> HttpResponse:
     record = b.medical
     _audit_form_read(request, b, "volet médical", obj=record)
 
+    # The form holds only the fields this user may read; the others are neither shown nor
+    # written (``services.medical_update`` refuses their change too).
+    form = MedicalForm(request.POST or None, instance=record, readable=access.medical_fields)
+
     def save(data):
         return services.medical_update(
             actor=request.user, record=record, version=data["version"] or 0,
-            **{f: data[f] for f in services.MEDICAL_FIELDS},
+            **{f: data[f] for f in services.MEDICAL_FIELDS if f in form.fields},
         )
 
     return run_form(
-        request, MedicalForm(request.POST or None, instance=record), save,
+        request, form, save,
         template="core/form_page.html",
         context={"title": "Volet médical",
                  "back_url": reverse("beneficiaries:medical", kwargs={"public_id": b.public_id}),

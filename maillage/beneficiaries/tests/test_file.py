@@ -288,6 +288,139 @@ class TestHealthData:
         assert "Volet médical mis à jour" not in visible_text(client.get(url("detail", b)))
 
 
+HISTORY = "Cancer du sein opéré en 2015, dépression sévère en 2019"
+SYNTHESIS = "Déclin cognitif débutant, à réévaluer par la consultation mémoire"
+
+
+def medical_file(crt, *members):
+    """A file with its care team (``(user, roles)`` pairs), health sharing consented, and a
+    medical section whose history and synthesis a care aide may not read."""
+    from maillage.beneficiaries.models import MedicalRecord
+
+    b = shared_file(crt)
+    for user, roles in members:
+        join_care_team(b, user, roles)
+    MedicalRecord.objects.filter(beneficiary=b).update(
+        history=HISTORY, synthesis=SYNTHESIS, treatments_status="documented",
+        treatments="Lévothyrox 50 µg le matin", usual_state="Marche avec une canne",
+        advance_directives_status="none", resuscitation_status="full")
+    return b
+
+
+class TestMedicalSectionByProfession:
+    """SPEC §3: a care aide reads what home care needs of the medical section — not the
+    history (« antécédents ») nor the medical synthesis; the nurse, the doctor, the
+    psychologist and the occupational therapist read all of it."""
+
+    def test_a_care_aide_of_the_team_reads_what_home_care_needs(self, client, users, crt_a):
+        b = medical_file(crt_a, (users["care_aide"], ()))
+        client.force_login(users["care_aide"])
+        response = client.get(url("medical", b))
+        assert response.status_code == 200
+        page = visible_text(response)
+        for expected in ("Allergies Pénicilline", "Lévothyrox 50 µg le matin",
+                         "Marche avec une canne", "Pas de directives anticipées rédigées",
+                         "Réanimation : oui"):
+            assert expected in page, expected
+        assert "Cancer du sein" not in page and "Déclin cognitif" not in page
+        assert "Antécédents Réservé aux médecins et infirmiers" in page
+        assert "Synthèse médicale Réservé aux médecins et infirmiers" in page
+
+    @pytest.mark.parametrize("role", ["nurse", "doctor", "psychologist",
+                                      "occupational_therapist"])
+    def test_the_other_health_professionals_of_the_team_read_it_all(self, client, users,
+                                                                    crt_a, role):
+        b = medical_file(crt_a, (users[role], ()))
+        client.force_login(users[role])
+        page = visible_text(client.get(url("medical", b)))
+        assert HISTORY in page and SYNTHESIS in page and "Lévothyrox" in page
+        assert "Réservé aux médecins et infirmiers" not in page
+
+    def test_a_care_aide_who_also_coordinates_reads_it_all(self, client, crt_a, make_user):
+        # The IDEC holding a care role too: the fuller role wins (roles add up).
+        both = make_user(crt_a, Role.CARE_AIDE, Role.COORDINATOR)
+        b = medical_file(crt_a, (both, ()))
+        client.force_login(both)
+        assert HISTORY in visible_text(client.get(url("medical", b)))
+
+    def test_the_coordinator_alone_still_reads_no_medical_section(self, client, users, crt_a):
+        b = medical_file(crt_a, (users["coordinator"], ()))
+        client.force_login(users["coordinator"])
+        assert client.get(url("medical", b)).status_code == 403
+
+    def test_a_partner_reads_it_by_profession(self, client, users, crt_a):
+        from maillage.beneficiaries.models import CareTeamMember
+        from maillage.territory.tests.factories import ProfessionalFactory
+
+        partner = users["partner"]
+        b = medical_file(crt_a)
+        pro = ProfessionalFactory(crt=crt_a, user=partner, profession="care_aide")
+        CareTeamMember.objects.create(crt=crt_a, beneficiary=b, professional=pro,
+                                      role="Aide-soignante du SSIAD", start_date=date(2024, 1, 1))
+        client.force_login(partner)
+        page = visible_text(client.get(url("medical", b)))
+        assert "Lévothyrox" in page and "Cancer du sein" not in page
+        pro.profession = "gp"
+        pro.save()
+        assert HISTORY in visible_text(client.get(url("medical", b)))
+
+    def test_a_care_aide_cannot_write_the_history(self, client, users, crt_a):
+        from maillage.beneficiaries.models import MedicalRecord
+
+        b = medical_file(crt_a, (users["care_aide"], ()))
+        client.force_login(users["care_aide"])
+        response = client.post(url("medical_edit", b), {
+            "history": "Rien", "synthesis": "Rien", "allergies": "Pénicilline",
+            "allergies_status": "documented", "version": 1})
+        assert response.status_code == 403
+        record = MedicalRecord.objects.get(beneficiary=b)
+        assert (record.history, record.synthesis, record.version) == (HISTORY, SYNTHESIS, 1)
+
+    def test_the_service_refuses_a_change_its_writer_may_not_read(self, users, crt_a):
+        from maillage.beneficiaries import services
+        from maillage.beneficiaries.models import MedicalRecord
+        from maillage.core.errors import DomainError
+
+        b = medical_file(crt_a, (users["care_aide"], ()))
+        record = MedicalRecord.objects.get(beneficiary=b)
+        with pytest.raises(DomainError) as refused:
+            services.medical_update(actor=users["care_aide"], record=record,
+                                    version=record.version, history="Rien")
+        assert refused.value.field == "history"
+        assert "réservé aux médecins et infirmiers" in refused.value.message
+        record.refresh_from_db()
+        assert record.history == HISTORY and record.version == 1
+        # The same value sent back unchanged is no change: accepted.
+        services.medical_update(actor=users["care_aide"], record=record,
+                                version=record.version, history=HISTORY,
+                                usual_state="Marche avec un déambulateur")
+        record.refresh_from_db()
+        assert record.history == HISTORY and record.usual_state == "Marche avec un déambulateur"
+
+    def test_the_edit_form_of_a_nurse_still_writes_the_history(self, client, users, crt_a):
+        from maillage.beneficiaries.models import MedicalRecord
+
+        b = medical_file(crt_a, (users["nurse"], ()))
+        client.force_login(users["nurse"])
+        record = MedicalRecord.objects.get(beneficiary=b)
+        data = {f: getattr(record, f) for f in ("allergies_status", "allergies",
+                                                 "treatments_status", "treatments",
+                                                 "advance_directives_status",
+                                                 "resuscitation_status", "usual_state",
+                                                 "synthesis")}
+        response = client.post(url("medical_edit", b), {
+            **data, "history": "Hypothyroïdie", "version": record.version})
+        assert response.status_code == 302
+        record.refresh_from_db()
+        assert record.history == "Hypothyroïdie" and record.synthesis == SYNTHESIS
+
+    def test_another_crts_care_aide_sees_nothing(self, client, user_b, crt_a, users):
+        b = medical_file(crt_a, (users["care_aide"], ()))
+        client.force_login(user_b)
+        for name in ("detail", "medical", "medical_edit"):
+            assert client.get(url(name, b)).status_code == 404
+
+
 class TestKeyBox:
     def test_code_shown_only_to_visiting_members_and_encrypted(self, client, users, crt_a):
         b = shared_file(crt_a, users["care_aide"])
