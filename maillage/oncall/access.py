@@ -19,7 +19,11 @@ of the care team (``file_access(...).health``), or through **break-the-glass**: 
 on the rota at that moment (a shift covering now that answers or travels) who answered or
 travels for an *open* call about *that* person, stating a reason. The access is audited as an
 emergency access and lasts until the end of the call + 2 hours; it is listed for the
-coordinator and the auditor to review with the call."""
+coordinator and the auditor to review with the call.
+
+Of the medical section, each reads the fields of ``beneficiaries.access.medical_fields``,
+under break-the-glass too (``EmergencyAccess.medical_fields``): a care aide on call reads the
+DLU without the history and the medical synthesis, as in the file."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +35,7 @@ from maillage.beneficiaries.access import (
     beneficiaries_for,
     file_access,
     health_visible_beneficiaries,
+    medical_fields,
     users_with_access,
 )
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember, Consent
@@ -252,6 +257,8 @@ class EmergencyAccess:
     break_glass: BreakGlass | None = None
     #: The open call on which this user may break the glass for this person, if any.
     open_call: Call | None = None
+    #: The fields of the medical section this user reads here (none without ``health``).
+    medical_fields: frozenset = frozenset()
 
     @property
     def may_break_glass(self) -> bool:
@@ -261,11 +268,13 @@ class EmergencyAccess:
 def emergency_access(*, user, roles, beneficiary, at: datetime | None = None
                      ) -> EmergencyAccess:
     """May ``user`` read ``beneficiary``'s emergency data now, and how."""
-    if file_access(user=user, roles=roles, beneficiary=beneficiary).health:
-        return EmergencyAccess(health=True)
+    files = file_access(user=user, roles=roles, beneficiary=beneficiary)
+    if files.health:
+        return EmergencyAccess(health=True, medical_fields=files.medical_fields)
     glass = valid_glass(user=user, roles=roles, beneficiary=beneficiary, at=at)
     if glass is not None:
-        return EmergencyAccess(health=True, break_glass=glass)
+        return EmergencyAccess(health=True, break_glass=glass, medical_fields=medical_fields(
+            crt=beneficiary.crt_id, user=user, roles=roles))
     return EmergencyAccess(health=False, open_call=glass_call(user=user, roles=roles,
                                                               beneficiary=beneficiary, at=at))
 

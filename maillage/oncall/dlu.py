@@ -12,7 +12,10 @@ The DLU is assembled from the file each time it is read, so it is never a stale 
   with the DLU at home and where, who validated the medical part and when, the last update
   (who, when) and the next yearly review.
 
-``build`` reads (the caller has checked the access: ``oncall.access.emergency_access``);
+``build`` reads (the caller has checked the access: ``oncall.access.emergency_access``),
+with the fields of the medical section its reader may read (``medical_fields``: a care aide
+reads the DLU without the history and the medical synthesis, which say « Réservé aux médecins
+et infirmiers »: ``beneficiaries.access.medical_section``);
 ``emergency_file_save`` and ``emergency_file_review`` write, audited, on the timeline.
 
 Completeness and validation. Allergies, current treatments, advance directives and the
@@ -36,6 +39,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries import medical as medical_rules
 from maillage.beneficiaries import services as file_services
+from maillage.beneficiaries.access import medical_section
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember, MedicalRecord
 from maillage.care.models import BasketItem
 from maillage.core.audit import audit_log
@@ -235,11 +239,15 @@ def _caregiver_contact(c) -> Contact:
                    phone=c.phone, notes=", ".join(notes))
 
 
-def build(*, beneficiary: Beneficiary, show_key_box: bool, today: date | None = None) -> Dlu:
-    """The DLU of ``beneficiary`` (health data: the caller checked the access)."""
+def build(*, beneficiary: Beneficiary, show_key_box: bool, medical_fields,
+          today: date | None = None) -> Dlu:
+    """The DLU of ``beneficiary`` (health data: the caller checked the access), with only the
+    fields of the medical section in ``medical_fields`` (``access.medical_fields``)."""
     today = today or timezone.localdate()
     b = beneficiary
     medical = MedicalRecord.objects.select_related("updated_by").filter(beneficiary=b).first()
+    if medical is not None:
+        medical = medical_section(medical, medical_fields)
     ef = EmergencyFile.objects.select_related("reviewed_by").filter(beneficiary=b).first()
     for record in (medical, ef):
         if record is not None:  # already loaded: no query for their str() in the audit trail

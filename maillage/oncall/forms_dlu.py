@@ -38,8 +38,11 @@ class DluForm(BootstrapFormMixin, forms.Form):
     medical_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, medical: MedicalRecord, emergency_file: EmergencyFile | None,
-                 gp_name: str = "", **kwargs):
+                 readable, gp_name: str = "", **kwargs):
+        """``readable``: the fields of the medical section this user reads
+        (``beneficiaries.access.medical_fields``), the only ones of it the form holds."""
         super().__init__(*args, **kwargs)
+        self.medical_names = [f for f in MEDICAL_FIELDS if f in readable]
         medical_fields = fields_for_model(
             MedicalRecord, fields=MEDICAL_FIELDS,
             widgets={f: forms.Textarea(attrs=_TEXTAREAS) for f in MEDICAL_FIELDS
@@ -64,11 +67,11 @@ class DluForm(BootstrapFormMixin, forms.Form):
         dlu_fields["medical_validated_on"].error_messages["invalid"] = (
             "Date invalide (jj/mm/aaaa).")
         # The order of the DLU: the medical synthesis, then the rest.
-        ordered = {**{f: medical_fields[f] for f in MEDICAL_FIELDS},
+        ordered = {**{f: medical_fields[f] for f in self.medical_names},
                    **{f: dlu_fields[f] for f in DLU_FIELDS}}
         self.fields.update(ordered)
         if not self.is_bound:
-            self.initial.update({f: getattr(medical, f) for f in MEDICAL_FIELDS})
+            self.initial.update({f: getattr(medical, f) for f in self.medical_names})
             self.initial["medical_version"] = medical.version
             if emergency_file is not None:
                 self.initial.update({f: getattr(emergency_file, f) for f in DLU_FIELDS})
@@ -98,14 +101,14 @@ class DluForm(BootstrapFormMixin, forms.Form):
 
     @property
     def medical_part(self) -> list:
-        return [self[f] for f in MEDICAL_FIELDS]
+        return [self[f] for f in self.medical_names]
 
     @property
     def dlu_part(self) -> list:
         return [self[f] for f in DLU_FIELDS]
 
     def medical_data(self) -> dict:
-        return {f: self.cleaned_data[f] for f in MEDICAL_FIELDS}
+        return {f: self.cleaned_data[f] for f in self.medical_names}
 
     def dlu_data(self) -> dict:
         return {f: self.cleaned_data[f] for f in DLU_FIELDS}

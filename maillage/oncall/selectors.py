@@ -300,9 +300,11 @@ def screen_alerts(*, crt, user, roles) -> dict:
     return {"alerts": rows[:SCREEN_ALERTS], "more_alerts": len(rows) > SCREEN_ALERTS}
 
 
-def person_essentials(*, beneficiary, with_health: bool) -> dict:
-    """What the on-call screen shows of one person: contacts always; the medical essentials,
-    open alerts and last notes only with access to health data (the view audits that read)."""
+def person_essentials(*, beneficiary, with_health: bool, medical_fields) -> dict:
+    """What the on-call screen shows of one person: contacts always; the medical essentials
+    (the fields of ``medical_fields``: ``EmergencyAccess.medical_fields``), open alerts and last
+    notes only with access to health data (the view audits that read)."""
+    from maillage.beneficiaries.access import medical_section
     from maillage.beneficiaries.models import CareTeamMember, MedicalRecord
     from maillage.care.models import Alert, LiaisonNote
 
@@ -313,7 +315,8 @@ def person_essentials(*, beneficiary, with_health: bool) -> dict:
     }
     if with_health:
         data.update({
-            "medical": MedicalRecord.objects.filter(beneficiary=beneficiary).first(),
+            "medical": medical_section(
+                MedicalRecord.objects.filter(beneficiary=beneficiary).first(), medical_fields),
             "notes": list(LiaisonNote.objects.filter(beneficiary=beneficiary)
                           .select_related("author")[:5]),
             "alerts": list(Alert.objects.filter(beneficiary=beneficiary).exclude(

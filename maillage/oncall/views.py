@@ -114,7 +114,8 @@ def person(request: HttpRequest, public_id) -> HttpResponse:
             status = 400
     files = file_access(user=request.user, roles=request.roles, beneficiary=b)
     context = {"b": b, "access": access, "form": form,
-               **selectors.person_essentials(beneficiary=b, with_health=access.health),
+               **selectors.person_essentials(beneficiary=b, with_health=access.health,
+                                             medical_fields=access.medical_fields),
                # Ways on from the phone, each only when it opens for this reader.
                "can_raise_alert": has_permission(request.roles, "alert.raise")
                and files.liaison,

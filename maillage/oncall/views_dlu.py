@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.beneficiaries.access import file_for_request
+from maillage.beneficiaries.access import file_for_request, reads_whole_medical_section
 from maillage.beneficiaries.models import Beneficiary, MedicalRecord
 from maillage.core.access import require
 from maillage.core.audit import audit_log
@@ -71,7 +71,9 @@ def _build(b: Beneficiary, fa, ea: EmergencyAccess, *, key_box: bool = True):
     # The key-box code: those of the care team who visit the home, or the responder who
     # broke the glass on a call (the one who travels needs it).
     show = key_box and (fa.key_box or ea.break_glass is not None)
-    return dlu_module.build(beneficiary=b, show_key_box=show)
+    # Of the medical section, what this reader may read (a care aide: not the history nor
+    # the medical synthesis), on the page, in the PDF and in the CDA alike.
+    return dlu_module.build(beneficiary=b, show_key_box=show, medical_fields=ea.medical_fields)
 
 
 def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
@@ -112,9 +114,10 @@ def dlu_detail(request: HttpRequest, public_id) -> HttpResponse:
     dlu = _build(b, fa, ea)
     _audit_read(request, action="dlu.viewed", b=b, ea=ea, dlu=dlu)
     can_edit = has_permission(request.roles, "dlu.edit") and fa.health
-    # Sent by the care team only, never under a break-the-glass access (interop.mssante).
+    # Sent by the care team only, never under a break-the-glass access (interop.mssante), by
+    # whoever reads the whole medical section (``mssante.documents.sendable_documents``).
     can_mssante = has_permission(request.roles, "mssante.send") and fa.health and bool(
-        dlu.emergency_file)
+        dlu.emergency_file) and reads_whole_medical_section(fa.medical_fields)
     return render(request, "oncall/dlu.html", {
         "b": b, "dlu": dlu, "emergency": ea, "can_edit": can_edit, "crt": request.crt,
         "can_mssante": can_mssante,
@@ -178,7 +181,7 @@ def dlu_edit(request: HttpRequest, public_id) -> HttpResponse:
         raise Http404("Ce dossier n'a pas de volet médical.")
     ef = EmergencyFile.objects.filter(beneficiary=b).first()
     form = DluForm(request.POST or None, medical=medical, emergency_file=ef,
-                   gp_name=_gp_name(b))
+                   gp_name=_gp_name(b), readable=fa.medical_fields)
     if request.method == "GET":  # the form shows health data: a read
         audit_log(actor=request.user, action="dlu.viewed", obj=ef or b, beneficiary=b,
                   details={"page": "modification"})

@@ -18,6 +18,7 @@ from PIL import Image
 from maillage.admissions import services as admissions
 from maillage.admissions.tests.factories import ReferralFactory
 from maillage.beneficiaries import ins_datamatrix as dm
+from maillage.beneficiaries.access import MEDICAL_FIELDS
 from maillage.beneficiaries.identity import IdentityStatus, InsOid
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, join_care_team
 from maillage.care import selectors as care_selectors
@@ -68,7 +69,8 @@ def person(request, crt_a, users):
 
 
 def dlu_pdf(b, users, client) -> bytes:
-    return dlu.pdf(b, dlu.build(beneficiary=b, show_key_box=False), crt=b.crt,
+    return dlu.pdf(b, dlu.build(beneficiary=b, show_key_box=False,
+                                medical_fields=MEDICAL_FIELDS), crt=b.crt,
                    printed_by=users["nurse"])
 
 

@@ -28,11 +28,14 @@ ACTIONS = {Document: "document.downloaded", EmergencyFile: "dlu.printed",
 def content(request, obj) -> tuple[bytes, str]:
     """The file's bytes and content type (the caller checked the access)."""
     if isinstance(obj, EmergencyFile):
+        from maillage.beneficiaries.access import medical_fields
         from maillage.oncall import dlu
 
         b = obj.beneficiary
-        # Never the key-box code through the API (no one travels with a partner system).
-        built = dlu.build(beneficiary=b, show_key_box=False)
+        # Never the key-box code through the API (no one travels with a partner system); of
+        # the medical section, what the reader may read (a care aide: not the history).
+        built = dlu.build(beneficiary=b, show_key_box=False, medical_fields=medical_fields(
+            crt=request.crt, user=request.user, roles=request.roles))
         return dlu.pdf(b, built, crt=request.crt, printed_by=request.user), PDF
     if isinstance(obj, CarePlanVersion):
         from maillage.care import selectors

@@ -20,7 +20,12 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
-from maillage.beneficiaries.access import documents_visible
+from maillage.beneficiaries.access import (
+    MEDICAL_FIELDS,
+    documents_visible,
+    medical_fields,
+    reads_whole_medical_section,
+)
 from maillage.beneficiaries.models import Beneficiary, Document
 from maillage.care.access import care_plans_visible
 from maillage.care.models import CarePlanVersion
@@ -63,10 +68,13 @@ class Sendable:
 
 def sendable_documents(*, user, roles, beneficiary: Beneficiary, health: bool) -> list[Sendable]:
     """What this user may send of this file, newest first within each source. ``health``: the
-    user's health face of the file (``file_access().health``), needed for the DLU."""
+    user's health face of the file (``file_access().health``), needed for the DLU — with the
+    whole medical section (``access.medical_fields``): a DLU without the history would mislead
+    its recipient, and a sender would hand out what they may not read."""
     crt = beneficiary.crt
     found: list[Sendable] = []
-    if health:
+    if health and reads_whole_medical_section(
+            medical_fields(crt=crt, user=user, roles=roles)):
         ef = (emergency_files_visible(crt=crt, user=user, roles=roles)
               .filter(beneficiary=beneficiary).first())
         if ef is not None:
@@ -101,7 +109,8 @@ def readable(sendable: Sendable, *, crt, printed_by) -> tuple[str, bytes, str]:
         from maillage.oncall import dlu
 
         # Never the key-box code outside the CRT.
-        built = dlu.build(beneficiary=obj.beneficiary, show_key_box=False)
+        built = dlu.build(beneficiary=obj.beneficiary, show_key_box=False,
+                          medical_fields=MEDICAL_FIELDS)  # its sender reads all of it
         return (f"dlu-{timezone.localdate():%Y-%m-%d}.pdf",
                 dlu.pdf(obj.beneficiary, built, crt=crt, printed_by=printed_by), PDF)
     if isinstance(obj, CarePlanVersion):
@@ -133,7 +142,8 @@ def xdm_documents(sendable: Sendable, data: bytes, mime_type: str, *, crt=None,
         from maillage.oncall import cda, dlu
 
         class_code, type_code, created = CLASS_SYNTHESIS, DLU_TYPE, timezone.now()
-        built = dlu.build(beneficiary=obj.beneficiary, show_key_box=False)
+        built = dlu.build(beneficiary=obj.beneficiary, show_key_box=False,
+                          medical_fields=MEDICAL_FIELDS)  # its sender reads all of it
         found.append(XdmDocument(
             mime_type="text/xml", content=cda.dlu_cda(built, crt=crt or obj.crt, author=author),
             title=sendable.title, class_code=class_code, type_code=type_code,

@@ -203,6 +203,24 @@ class TestBinary:
             assert event.beneficiary_public_id == b.public_id
             assert event.actor == users["doctor"] and not event.is_emergency_access
 
+    def test_the_dlu_of_a_care_aide_without_history_nor_synthesis(self, client, users, crt_a):
+        """The API hands out the DLU as its screens do (``access.medical_fields``)."""
+        from maillage.beneficiaries.models import MedicalRecord
+        from maillage.core.tests.helpers import pdf_text
+
+        b = shared_file(crt_a, users["care_aide"])
+        join_care_team(b, users["nurse"])
+        MedicalRecord.objects.filter(beneficiary=b).update(
+            history="Cancer du sein opéré en 2015", synthesis="Déclin cognitif débutant")
+        ef = dlu(b)
+        aide = client.get(f"{BINARY}/{ef.public_id}", **bearer(users["care_aide"], crt_a))
+        assert aide.status_code == 200
+        text = pdf_text(aide.content)
+        assert "Pénicilline" in text and "Réservé aux médecins et infirmiers" in text
+        assert "Cancer du sein" not in text and "Déclin cognitif" not in text
+        nurse = client.get(f"{BINARY}/{ef.public_id}", **bearer(users["nurse"], crt_a))
+        assert "Cancer du sein opéré en 2015" in pdf_text(nurse.content)
+
     def test_unknown_id_and_search_refused(self, client, users, crt_a):
         headers = bearer(users["coordinator"], crt_a)
         response = client.get(f"{BINARY}/{uuid.uuid4()}", **headers)

@@ -138,6 +138,22 @@ def test_the_coordination_sends_what_it_reads_only(client, users, crt_a, operato
     assert MssanteSending.objects.count() == 2
 
 
+def test_a_care_aide_sends_no_dlu(client, users, crt_a, operator, directory):
+    """The DLU leaves only with its whole medical section: a care aide, who reads it without
+    the history nor the medical synthesis, is not offered it (nor may post it)."""
+    b = _file(crt_a, users["care_aide"])
+    ef = EmergencyFile.objects.create(crt=crt_a, beneficiary=b, kept_at="Entrée")
+    document(b, title="Attestation APA")
+    client.force_login(users["care_aide"])
+    page = client.get(_url(b))
+    assert page.status_code == 200
+    assert "Attestation APA" in visible_text(page) and "DLU" not in visible_text(page)
+    response = client.post(_url(b), {"document": f"dlu:{ef.public_id}", "recipient": DR})
+    assert response.status_code == 400
+    assert "Choisissez un document de la liste." in visible_text(response)
+    assert not MssanteSending.objects.exists()
+
+
 def test_bad_input_in_french_next_to_the_field(client, users, crt_a, operator, directory):
     nurse = users["nurse"]
     b = _file(crt_a, nurse, ins_matricule="235034933100136", ins_oid=InsOid.TEST_NIR,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
+from maillage.beneficiaries.access import MEDICAL_FIELDS
 from maillage.beneficiaries.identity import IdentityStatus, InsOid
 from maillage.beneficiaries.models import MedicalRecord, VitalSign
 from maillage.core.models import AuditEvent
@@ -45,12 +46,13 @@ def section_text(doc, template: str) -> str:
 
 
 def dlu_document(b, author, **kwargs) -> bytes:  # noqa: F811
-    built = dlu_module.build(beneficiary=b, show_key_box=False)
+    built = dlu_module.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS)
     return cda.dlu_cda(built, crt=b.crt, author=author, **kwargs)
 
 
 def transfer_document(call, author) -> bytes:
-    built = dlu_module.build(beneficiary=call.beneficiary, show_key_box=False)
+    built = dlu_module.build(beneficiary=call.beneficiary, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS)
     return cda.transfer_cda(call, built, crt=call.crt, author=author)
 
 

@@ -5,6 +5,7 @@ CDA: valid against the CDA schema, the ANS DLU / FLUDT schematrons and the two C
 import pytest
 from django.core.management import call_command
 
+from maillage.beneficiaries.access import MEDICAL_FIELDS
 from maillage.oncall import cda
 from maillage.oncall import dlu as dlu_module
 from maillage.oncall.models import Call, EmergencyFile
@@ -26,7 +27,7 @@ def test_every_demo_dlu_is_valid(demo, db):
     failures = {}
     for ef in files:
         b = ef.beneficiary
-        built = dlu_module.build(beneficiary=b, show_key_box=False)
+        built = dlu_module.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS)
         author = ef.reviewed_by or ef.created_by
         report = v.validate(cda.dlu_cda(built, crt=ef.crt, author=author), v.DLU_SCH)
         if not report.ok:
@@ -40,7 +41,8 @@ def test_every_demo_transfer_sheet_is_valid(demo, db):
     assert len(calls) >= 20
     failures = {}
     for call in calls:
-        built = dlu_module.build(beneficiary=call.beneficiary, show_key_box=False)
+        built = dlu_module.build(beneficiary=call.beneficiary, show_key_box=False,
+                                 medical_fields=MEDICAL_FIELDS)
         content = cda.transfer_cda(call, built, crt=call.crt, author=call.answered_by)
         report = v.validate(content, v.FLUDT_SCH)
         if not report.ok:

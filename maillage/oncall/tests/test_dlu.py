@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from maillage.admissions.tests.factories import enrolment
 from maillage.beneficiaries import services as file_services
+from maillage.beneficiaries.access import MEDICAL_FIELDS
 from maillage.beneficiaries.models import Caregiver, CareTeamMember, Consent, MedicalRecord
 from maillage.beneficiaries.tests.factories import (
     BeneficiaryFactory,
@@ -162,7 +163,7 @@ class TestContent:
         assert "à revalider" not in text
 
     def test_builder(self, b):
-        result = dlu.build(beneficiary=b, show_key_box=False)
+        result = dlu.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS)
         assert result.key_box_code is None
         assert result.gp.name == "Anne Besnard" and "MSP du Haut-Anjou" in result.gp.role
         assert [c.name for c in result.caregivers] == ["Michel Hamon"]
@@ -172,11 +173,12 @@ class TestContent:
         assert result.annexes == ["Ordonnances en cours", "ECG de référence"]
         assert not result.review_overdue and result.missing == []
         assert not result.incomplete and not result.to_revalidate
-        assert dlu.build(beneficiary=b, show_key_box=True).key_box_code == "A4821Z"
+        assert dlu.build(beneficiary=b, show_key_box=True,
+                         medical_fields=MEDICAL_FIELDS).key_box_code == "A4821Z"
 
     def test_ins_travels_only_when_qualified(self, b):
         b.identity_status = "VALI"
-        assert dlu.build(beneficiary=b, show_key_box=False).ins == ""
+        assert dlu.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS).ins == ""
 
     def test_an_empty_file_says_what_is_missing(self, client, crt_a, users):
         bare = BeneficiaryFactory(crt=crt_a)
@@ -263,6 +265,73 @@ class TestHealthRule:
         assert client.get(url("dlu_edit", b)).status_code == 403
         assert client.post(url("dlu_review", b), {"version": 1, "medical_version": 1}
                            ).status_code == 403
+
+
+HISTORY = "Fibrillation atriale, fracture du poignet en 2023"
+SYNTHESIS = "Fragilité cardiaque, chutes répétées à surveiller"
+WITHHELD = "Réservé aux médecins et infirmiers"
+
+
+class TestCareAide:
+    """A care aide reads the DLU without the history and the medical synthesis (SPEC §3,
+    ``beneficiaries.access.medical_fields``): on its page, its PDF, its CDA, the « fiche aller »
+    and the on-call screen, in the care team or under break-the-glass alike."""
+
+    @pytest.fixture(autouse=True)
+    def synthesis(self, b):
+        MedicalRecord.objects.filter(beneficiary=b).update(synthesis=SYNTHESIS)
+
+    def test_the_page_of_a_care_aide_of_the_team(self, client, users, b):
+        client.force_login(users["care_aide"])
+        text = visible_text(client.get(url("dlu", b)))
+        for expected in ["Pénicilline (œdème de Quincke)", "Apixaban 2,5 mg 2/j",
+                         "Rédigées — Le 12/03/2024", "Pas d'intubation",
+                         "Fiche « urgence pallia » établie",
+                         "Orientée, marche avec un déambulateur", f"Antécédents {WITHHELD}"]:
+            assert expected in text, expected
+        assert "Fibrillation" not in text and "Fragilité cardiaque" not in text
+        # No « Envoyer par MSSanté »: the DLU leaves only with its whole medical section.
+        assert "Envoyer par MSSanté" not in text
+        client.force_login(users["nurse"])
+        text = visible_text(client.get(url("dlu", b)))
+        assert HISTORY in text and SYNTHESIS in text and WITHHELD not in text
+        assert "Envoyer par MSSanté" in text
+
+    def test_the_pdf_and_the_cda_of_a_care_aide(self, client, users, b):
+        client.force_login(users["care_aide"])
+        text, _ = pdf_text(client.get(url("dlu_pdf", b)))
+        assert "Pénicilline" in text and "Apixaban" in text and WITHHELD in text
+        assert "Fibrillation" not in text and "Fragilité cardiaque" not in text
+        cda = client.get(url("dlu_cda", b)).content.decode()
+        assert "Pénicilline" in cda and WITHHELD in cda
+        assert "Fibrillation" not in cda and "Fragilité cardiaque" not in cda
+
+    def test_a_care_aide_on_call_under_break_the_glass(self, client, crt_a, make_user, b):
+        aide = make_user(crt_a, Role.CARE_AIDE)
+        glass = break_glass(aide, b)
+        client.force_login(aide)
+        for page in (client.get(url("dlu", b)),
+                     client.get(reverse("oncall:person", kwargs={"public_id": b.public_id}))):
+            assert page.status_code == 200
+            text = visible_text(page)
+            assert "Pénicilline" in text and "Apixaban" in text and WITHHELD in text
+            assert "Fibrillation" not in text
+        sheet, _ = pdf_text(client.get(reverse("oncall:fiche_aller",
+                                               kwargs={"call_id": glass.call.public_id})))
+        assert "Pénicilline" in sheet and "Fibrillation" not in sheet
+        sheet_cda = client.get(reverse("oncall:fiche_aller_cda",
+                                       kwargs={"call_id": glass.call.public_id}))
+        assert "Pénicilline" in sheet_cda.content.decode()
+        assert "Fibrillation" not in sheet_cda.content.decode()
+
+    def test_a_nurse_on_call_under_break_the_glass_reads_it_all(self, client, crt_a, make_user,
+                                                                b):
+        nurse = make_user(crt_a, Role.NURSE)
+        break_glass(nurse, b)
+        client.force_login(nurse)
+        text = visible_text(client.get(reverse("oncall:person",
+                                               kwargs={"public_id": b.public_id})))
+        assert HISTORY in text and WITHHELD not in text
 
 
 class TestKeyBox:
@@ -611,7 +680,7 @@ class TestValidationService:
         with pytest.raises(dlu.DluIncompleteError) as refused:
             save(b, users["doctor"], validate=True)
         assert list(refused.value.missing) == list(ESSENTIALS)
-        result = dlu.build(beneficiary=b, show_key_box=False)
+        result = dlu.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS)
         assert result.incomplete and list(result.essentials_missing) == list(ESSENTIALS)
         assert result.missing[:4] == list(result.essentials_missing.values())
 
@@ -624,7 +693,8 @@ class TestValidationService:
         record = MedicalRecord.objects.get(beneficiary=b)
         assert record.allergies_status == "none_known"
         assert record.allergies_summary == "Aucune allergie connue"
-        assert not dlu.build(beneficiary=b, show_key_box=False).incomplete
+        assert not dlu.build(beneficiary=b, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS).incomplete
 
     def test_a_draft_with_missing_answers_is_saved(self, users, b):
         unset(b, "allergies_status", "resuscitation_status")
@@ -670,12 +740,13 @@ class TestValidationService:
 
 class TestRevalidation:
     def test_a_treatment_change_flags_the_dlu(self, users, b):
-        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        assert not dlu.build(beneficiary=b, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS).to_revalidate
         record = MedicalRecord.objects.get(beneficiary=b)
         file_services.medical_update(actor=users["doctor"], record=record,
                                      version=record.version,
                                      treatments="Apixaban 2,5 mg 2/j ; Furosémide 20 mg")
-        result = dlu.build(beneficiary=b, show_key_box=False)
+        result = dlu.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS)
         assert result.to_revalidate
         assert result.revalidation == [
             f"allergies ou traitements modifiés le {timezone.localdate():%d/%m/%Y} après la "
@@ -684,38 +755,44 @@ class TestRevalidation:
         ef = EmergencyFile.objects.get(beneficiary=b)
         dlu.emergency_file_review(actor=users["doctor"], beneficiary=b, version=ef.version,
                                   medical_version=record.version)
-        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        assert not dlu.build(beneficiary=b, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS).to_revalidate
 
     def test_an_allergy_answer_change_flags_it_too(self, users, b):
         record = MedicalRecord.objects.get(beneficiary=b)
         file_services.medical_update(actor=users["doctor"], record=record,
                                      version=record.version, allergies_status="none_known",
                                      allergies="")
-        assert dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        assert dlu.build(beneficiary=b, show_key_box=False,
+                         medical_fields=MEDICAL_FIELDS).to_revalidate
 
     def test_other_changes_do_not(self, users, b):
         record = MedicalRecord.objects.get(beneficiary=b)
         file_services.medical_update(actor=users["doctor"], record=record,
                                      version=record.version, history="Fibrillation atriale")
-        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        assert not dlu.build(beneficiary=b, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS).to_revalidate
 
     def test_a_change_in_a_dlu_draft_flags_it_and_validating_clears_it(self, users, b):
         save(b, users["nurse"], validate=False,
              medical=medical_values(b, allergies="Pénicilline, iode"))
-        assert dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        assert dlu.build(beneficiary=b, show_key_box=False,
+                         medical_fields=MEDICAL_FIELDS).to_revalidate
         save(b, users["doctor"], validate=True)
-        assert not dlu.build(beneficiary=b, show_key_box=False).to_revalidate
+        assert not dlu.build(beneficiary=b, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS).to_revalidate
 
     def test_the_overdue_yearly_review_flags_it(self, b):
         EmergencyFile.objects.filter(beneficiary=b).update(
             next_review_on=timezone.localdate() - timedelta(days=3))
-        result = dlu.build(beneficiary=b, show_key_box=False)
+        result = dlu.build(beneficiary=b, show_key_box=False, medical_fields=MEDICAL_FIELDS)
         due = timezone.localdate() - timedelta(days=3)
         assert result.revalidation == [f"revue annuelle en retard depuis le {due:%d/%m/%Y}"]
 
     def test_never_validated_is_to_establish_not_to_revalidate(self, crt_a):
         person = BeneficiaryFactory(crt=crt_a)
-        assert not dlu.build(beneficiary=person, show_key_box=False).to_revalidate
+        assert not dlu.build(beneficiary=person, show_key_box=False,
+                             medical_fields=MEDICAL_FIELDS).to_revalidate
 
     def test_shown_on_the_dlu_the_home_panel_and_the_oncall_screen(self, client, crt_a,
                                                                     users, b):

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from maillage.beneficiaries.access import MEDICAL_FIELDS
 from maillage.core.audit import audit_log_many
 from maillage.core.models import Crt
 from maillage.oncall import cda
@@ -73,7 +74,9 @@ class Command(BaseCommand):
         for ef in files:
             b = ef.beneficiary
             b.crt = crt
-            dlu = dlu_module.build(beneficiary=b, show_key_box=False)
+            # The operator's export for the emergency services: the whole medical section.
+            dlu = dlu_module.build(beneficiary=b, show_key_box=False,
+                                   medical_fields=MEDICAL_FIELDS)
             (folder / f"{b.public_id}-DLU.xml").write_bytes(cda.dlu_cda(dlu, crt=crt,
                                                                        author=None))
             events.append({"action": "dlu.cda_exported", "crt": crt, "obj": ef,
