@@ -2,7 +2,9 @@
 
 What may go on the phone is decided by the file's access policy (``beneficiaries.access``), one
 person at a time: the key-box code only with the ``key_box`` face, allergies and health notes
-only with the ``health`` face, the notebook only with the ``liaison`` face."""
+only with the ``health`` face, the notebook only with the ``liaison`` face. Of the medical
+section, the phone keeps the allergies alone, for those who read them
+(``access.medical_fields``): never the history nor the medical synthesis."""
 
 from datetime import date, timedelta
 
@@ -12,7 +14,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from maillage.beneficiaries.access import beneficiaries_for
+from maillage.beneficiaries.access import beneficiaries_for, medical_fields, medical_section
 from maillage.beneficiaries.models import MedicalRecord
 from maillage.care.models import Alert, LiaisonNote
 from maillage.core.models import Membership
@@ -79,6 +81,7 @@ def day_visits(*, crt, user, roles, today: date) -> list[Visit]:
 
 def _person(b, faces: dict, medical: dict, notes: list) -> dict:
     record = medical.get(b.pk)
+    allergies = b.pk in faces["health"] and not (record and "allergies" in record.withheld)
     return {
         "name": b.display_name,
         "address": b.address,
@@ -88,7 +91,7 @@ def _person(b, faces: dict, medical: dict, notes: list) -> dict:
         "key_box": (b.key_box_code or "") if b.pk in faces["key_box"] and b.has_key_box
         else None,
         "allergies": (record.allergies_summary if record else "non renseignées")
-        if b.pk in faces["health"] else None,
+        if allergies else None,
         "notes": [{"at": _iso(n.created_at), "author": n.author.get_full_name(),
                    "category": n.get_category_display(), "text": n.text} for n in notes],
     }
@@ -124,8 +127,9 @@ def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, li
                        .filter(pk__in=list(people)).values_list("pk", flat=True))
              for face in ("key_box", "health", "liaison")} if people else {
         "key_box": set(), "health": set(), "liaison": set()}
-    medical = {m.beneficiary_id: m for m in MedicalRecord.objects.filter(
-        beneficiary_id__in=faces["health"])}
+    readable = medical_fields(crt=crt, user=user, roles=roles) if faces["health"] else set()
+    medical = {m.beneficiary_id: medical_section(m, readable) for m in MedicalRecord.objects
+               .filter(beneficiary_id__in=faces["health"])}
     notes = _last_notes(faces["liaison"], health=faces["health"]) if faces["liaison"] else {}
     tasks = visit_selectors.tasks_of(visits)
     health = bool(faces["health"])
@@ -162,7 +166,7 @@ def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, li
     read = [(b, {"passages": sum(1 for v in visits if v.beneficiary_id == pk),
                  "code de la boîte à clés": bundle["people"][str(b.public_id)]["key_box"]
                  is not None,
-                 "allergies": pk in faces["health"],
+                 "allergies": bundle["people"][str(b.public_id)]["allergies"] is not None,
                  "transmissions": len(notes.get(pk, []))})
             for pk, b in people.items()]
     return bundle, read

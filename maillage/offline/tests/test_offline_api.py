@@ -92,6 +92,23 @@ def aide_day(crt_a, users):
             "action": action}
 
 
+def test_of_the_medical_section_the_phone_keeps_the_allergies_alone(client, aide_day):
+    """A care aide's phone: the allergies of the people of her care team, never the history
+    nor the medical synthesis (``access.medical_fields``), whatever else the day holds."""
+    from maillage.beneficiaries.models import MedicalRecord
+
+    d = aide_day
+    MedicalRecord.objects.filter(beneficiary=d["mine"]).update(
+        history="Cancer du sein opéré en 2015", synthesis="Déclin cognitif débutant",
+        treatments="Lévothyrox 50 µg", usual_state="Marche avec une canne")
+    client.force_login(d["aide"])
+    response = _day(client, _device(client)["device"])
+    assert response.status_code == 200
+    assert "Pénicilline" in response.json()["people"][str(d["mine"].public_id)]["allergies"]
+    raw = response.content.decode()
+    assert "Cancer du sein" not in raw and "Déclin cognitif" not in raw
+
+
 def test_the_day_holds_today_and_tomorrow_with_what_the_policy_allows(client, aide_day,
                                                                       django_assert_max_num_queries):
     d = aide_day
