@@ -76,6 +76,19 @@ class Page:
             return
         self.errors.append(message.text)
 
+    def sign_in(self, user) -> "Page":
+        """``user`` signed in by a session cookie, with no login form (the journeys that
+        type a password check the login page)."""
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        self.page.context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": self.base_url}])
+        return self
+
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
         assert response is not None and response.status < 500

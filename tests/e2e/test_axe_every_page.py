@@ -12,9 +12,7 @@ SQLite only (the journeys run on both)."""
 import os
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 
@@ -77,12 +75,7 @@ def test_every_page_passes_axe(part, demo, open_page):
         if key not in pages:
             p = open_page()
             if user:  # one browser context per role, signed in once with a session
-                client = Client()
-                client.force_login(user)
-                session = client.cookies[settings.SESSION_COOKIE_NAME].value
-                p.page.context.add_cookies([{
-                    "name": settings.SESSION_COOKIE_NAME, "value": session,
-                    "url": p.base_url}])
+                p.sign_in(user)
             pages[key] = p
         p = pages[key]
         p.errors.clear()

@@ -3,8 +3,6 @@ labels whole (« Source » was cut as « Sourc / e » by a long device name). ax
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,12 +42,7 @@ def test_vital_signs_table_on_a_phone(transactional_db, open_page, users, crt_a)
                       device="Tensiomètre connecté Withings BPM Connect Pro")
     vital_sign_record(actor=users["doctor"], beneficiary=b, kind="body_weight", value=61,
                       measured_at=now - timedelta(hours=1))
-    client = Client()
-    client.force_login(users["doctor"])
-    p = open_page(width=390, height=844)
-    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                 "url": p.base_url}])
+    p = open_page(width=390, height=844).sign_in(users["doctor"])
     p.goto(reverse("beneficiaries:medical", args=[b.public_id]))
     assert p.page.get_by_text("127/79 mmHg").is_visible()
     assert p.page.evaluate(BROKEN_LABELS) == []

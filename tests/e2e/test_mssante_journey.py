@@ -2,7 +2,6 @@
 a forgotten recipient said next to the field, then sent; the operator is down, so the file shows
 the sending « en attente » with the error, and it is retried. axe-core on every page."""
 
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -30,12 +29,7 @@ def test_nurse_sends_a_document_by_mssante(transactional_db, open_page, settings
     ProfessionalFactory(crt=crt, last_name="Martin", first_name="Luc", profession="gp",
                         mssante_email=DR)
 
-    client = Client()
-    client.force_login(nurse)
-    p = open_page()
-    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                 "url": p.base_url}])
+    p = open_page().sign_in(nurse)
     page = p.page
     p.goto(reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}))
     page.get_by_role("link", name="Envoyer par MSSanté").click()

@@ -5,7 +5,6 @@ IMAP server); the poll attaches it and the request is closed. axe-core on every 
 from datetime import date
 from email.message import EmailMessage
 
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -35,12 +34,7 @@ def test_nurse_requests_a_prescription_and_the_answer_is_attached(
     CareTeamMember.objects.create(crt=crt, beneficiary=b, professional=gp, is_gp=True,
                                   role="Médecin traitant", start_date=date(2024, 1, 1))
 
-    client = Client()
-    client.force_login(nurse)
-    p = open_page()
-    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                 "url": p.base_url}])
+    p = open_page().sign_in(nurse)
     page = p.page
     p.goto(reverse("beneficiaries:detail", kwargs={"public_id": b.public_id}))
     page.get_by_role("link", name="Prescriptions", exact=True).click()

@@ -6,7 +6,6 @@ on every page."""
 import json
 from datetime import timedelta
 
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,13 +18,7 @@ from maillage.interop.tests.test_fhir_observation_communication import join_part
 
 
 def _logged_in(open_page, user):
-    client = Client()
-    client.force_login(user)
-    p = open_page()
-    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                 "url": p.base_url}])
-    return p
+    return open_page().sign_in(user)
 
 
 def test_threshold_alert_on_call_screen_and_chart(transactional_db, open_page, users, crt_a):

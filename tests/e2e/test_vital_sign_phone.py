@@ -3,8 +3,6 @@ charts page shows the fields of the chosen measure only, a refused value comes b
 message next to the field and the input kept, the saved one shows in the chart's values.
 axe-core on each page, no horizontal scroll."""
 
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -18,12 +16,7 @@ NO_SIDE_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 def test_care_aide_records_on_a_phone(transactional_db, open_page, users, crt_a):
     b = shared_file(crt_a, users["nurse"], {Role.NURSE})
     join_care_team(b, users["care_aide"], {Role.CARE_AIDE})
-    client = Client()
-    client.force_login(users["care_aide"])
-    p = open_page(width=390, height=844)
-    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                 "url": p.base_url}])
+    p = open_page(width=390, height=844).sign_in(users["care_aide"])
     page = p.page
     p.goto(reverse("beneficiaries:vital_charts", args=[b.public_id]))
     expect(page.get_by_role("heading", name="Enregistrer une mesure")).to_be_visible()
