@@ -22,6 +22,8 @@ from maillage.core.validators import (
 )
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
+from .elsewhere import BusyElsewhere, find_busy_elsewhere
+from .elsewhere import describe as describe_elsewhere
 from .models import CalendarToken, Visit, VisitSeries, VisitTask
 
 #: Occurrences of a series are created this far ahead; ``visits_tick`` keeps the horizon moving.
@@ -249,13 +251,34 @@ def overlapping_ids(visits) -> set[int]:
     return ids
 
 
-def _refuse_overlaps(overlaps: list[Overlap], allow: bool) -> None:
-    if overlaps and not allow:
+def _refuse_overlaps(overlaps: list[Overlap], allow: bool,
+                     elsewhere: list[BusyElsewhere] | None = None) -> None:
+    """Refuse a double booking unless confirmed: within the CRT (the other visit named), and in
+    another CRT the professional also works for (its hours only, ``elsewhere``)."""
+    if allow or not (overlaps or elsewhere):
+        return
+    parts = []
+    if overlaps:
         shown = "; ".join(str(o) for o in overlaps[:3])
         more = f" (et {len(overlaps) - 3} autre(s))" if len(overlaps) > 3 else ""
-        raise DomainError(
-            f"Double réservation : {shown}{more}. Changez l'heure ou l'intervenant, ou cochez "
-            "« Planifier malgré le chevauchement ».", field="allow_overlap")
+        parts.append(f"Double réservation : {shown}{more}.")
+    if elsewhere:
+        parts.append(describe_elsewhere(elsewhere))
+    raise DomainError(
+        f"{' '.join(parts)} Changez l'heure ou l'intervenant, ou cochez "
+        "« Planifier malgré le chevauchement ».", field="allow_overlap")
+
+
+def check_double_booking(visits: list[Visit], *, allow: bool,
+                         ignore_series: VisitSeries | None = None) -> None:
+    """The double-booking rule of every way of planning or moving visits (the forms, the API,
+    the timeline): another visit of the same professional in this CRT, or the same account
+    already taken in another CRT it works for (``elsewhere``), is refused unless ``allow``
+    (« Planifier malgré le chevauchement »)."""
+    if allow:
+        return
+    _refuse_overlaps(find_overlaps(visits, ignore_series=ignore_series), allow,
+                     find_busy_elsewhere(visits))
 
 
 # --- Series ----------------------------------------------------------------------------------
@@ -356,8 +379,8 @@ def _generate(series: VisitSeries, *, until: date, not_before: datetime | None =
                                      original_start__gte=local_dt(first, "00:00"))
                 .values_list("original_start", flat=True))
     new = [v for v in new if v.original_start not in taken]
-    if check and not allow_overlap:
-        _refuse_overlaps(find_overlaps(new, ignore_series=series), allow_overlap)
+    if check:
+        check_double_booking(new, allow=allow_overlap, ignore_series=series)
     Visit.objects.bulk_create(new, batch_size=500)
     series.generated_until = last
     VisitSeries.objects.filter(pk=series.pk).update(generated_until=last)
@@ -606,8 +629,7 @@ def visit_create(*, actor, beneficiary: Beneficiary, allow_overlap: bool = False
     visit = Visit(crt=beneficiary.crt, beneficiary=beneficiary, created_by=actor,
                   updated_by=actor, **fields)
     _check_visit(visit)
-    if not allow_overlap:
-        _refuse_overlaps(find_overlaps([visit]), allow_overlap)
+    check_double_booking([visit], allow=allow_overlap)
     visit.save()
     _join_care_team(actor, beneficiary, visit.staff, visit.professional,
                     min(local_day(visit.starts_at), timezone.localdate()))
@@ -636,8 +658,7 @@ def visit_update(*, actor, visit: Visit, version: int, allow_overlap: bool = Fal
     visit.detached = visit.series_id is not None
     visit.updated_by = actor
     _check_visit(visit)
-    if not allow_overlap:
-        _refuse_overlaps(find_overlaps([visit]), allow_overlap)
+    check_double_booking([visit], allow=allow_overlap)
     save_versioned(visit, actor=actor, version=version, fields=[*VISIT_FIELDS, "detached"])
     _join_care_team(actor, visit.beneficiary, visit.staff, visit.professional,
                     timezone.localdate())

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from maillage.territory.models import Professional
 
 from . import services
+from .elsewhere import BLOCK_LABEL, Slot, works_elsewhere
 from .models import Place, Visit
 
 SLOTS = 96  # quarter-hours in a day
@@ -30,6 +31,9 @@ DAY_START, DAY_END = 7, 21  # the day hours, emphasised
 STAFF_PROFESSION = "Équipe du CRT"
 
 STATE_LABELS = {s.value: s.label.lower() for s in Visit.Status}
+#: The state of a block that is no visit of this CRT: the professional is busy in another CRT
+#: they work for (``elsewhere``: its hours only).
+ELSEWHERE = "elsewhere"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ def blocks_html(blocks: list[dict]) -> SafeString:
     Written here rather than in a template loop: a day of 1,000 visits renders in milliseconds."""
     parts = []
     for b in blocks:
+        if b["state"] == ELSEWHERE:  # the other CRT's hours: nothing to open, nothing to move
+            parts.append(f'<span class="tl-b tl-s-{b["slot"]} tl-d-{b["span"]} tl-l-{b["lane"]} '
+                         f'tl-{ELSEWHERE}">{escape(b["label"])}</span>')
+            continue
         flags = (" tl-ov" if b["overlap"] else "") + (" tl-tr" if b["travel"] else "")
         move = f' draggable="true" data-v="{b["version"]}"' if b["state"] == "planned" else ""
         parts.append(f'<a class="tl-b tl-s-{b["slot"]} tl-d-{b["span"]} tl-l-{b["lane"]} '
@@ -104,11 +112,12 @@ PAGE_FIELDS = tuple(f for f in FIELDS if not f.startswith(("staff__", "professio
     "staff_id", "professional_id")
 
 
-def range_actors(visits: QuerySet[Visit]) -> list[dict]:
+def range_actors(visits: QuerySet[Visit], *, crt_id: int | None = None) -> list[dict]:
     """Who visits in these visits, with their numbers of visits, sorted by name: each
     professional's key, name, profession, the loaded team member or professional (``obj``),
     ``loaded`` (their visits), ``count`` (cancelled ones aside) and ``untraced`` (finished, not
-    traced).
+    traced); with ``crt_id`` (this CRT), ``elsewhere``: their account when it also works for
+    another CRT (``elsewhere.works_elsewhere``), else None.
 
     One grouped query over the visits, without joins (one row per professional, bounded by the
     size of the team), then the names of those few people: two small queries."""
@@ -118,18 +127,26 @@ def range_actors(visits: QuerySet[Visit]) -> list[dict]:
         untraced=Count("pk", filter=Q(status=Visit.Status.PLANNED, ends_at__lt=now))))
     staff_ids = [r["staff_id"] for r in rows if r["staff_id"]]
     pro_ids = [r["professional_id"] for r in rows if not r["staff_id"] and r["professional_id"]]
-    staff = {u.pk: u for u in get_user_model().objects.filter(pk__in=staff_ids).only(
-        "public_id", "first_name", "last_name", "username", "profession")} if staff_ids else {}
-    pros = {p.pk: p for p in Professional.objects.filter(pk__in=pro_ids).select_related(
-        "organization").only("public_id", "first_name", "last_name", "profession",
-                             "organization__name")} if pro_ids else {}
+    users = get_user_model().objects.filter(pk__in=staff_ids).only(
+        "public_id", "first_name", "last_name", "username", "profession")
+    professionals = Professional.objects.filter(pk__in=pro_ids).select_related(
+        "organization").only("public_id", "first_name", "last_name", "profession", "user_id",
+                             "organization__name")
+    if crt_id is not None:
+        users = users.annotate(works_elsewhere=works_elsewhere(crt_id=crt_id, account="pk"))
+        professionals = professionals.annotate(
+            works_elsewhere=works_elsewhere(crt_id=crt_id, account="user_id"))
+    staff = {u.pk: u for u in users} if staff_ids else {}
+    pros = {p.pk: p for p in professionals} if pro_ids else {}
     actors = []
     for r in rows:
         counts = {"count": r["count"], "untraced": r["untraced"], "loaded": r["loaded"]}
         if r["staff_id"]:
             u = staff[r["staff_id"]]
             actors.append({"staff": u.pk, "obj": u, "who": u.get_full_name() or u.username,
-                           "profession": u.profession or STAFF_PROFESSION, **counts})
+                           "profession": u.profession or STAFF_PROFESSION,
+                           "elsewhere": u.pk if getattr(u, "works_elsewhere", False) else None,
+                           **counts})
         elif r["professional_id"]:
             p = pros[r["professional_id"]]
             who = f"{p.first_name} {p.last_name}".strip()
@@ -137,7 +154,8 @@ def range_actors(visits: QuerySet[Visit]) -> list[dict]:
                 who += f" ({p.organization.name})"
             actors.append({"professional": p.pk, "obj": p, "who": who,
                            "profession": str(p.get_profession_display() or STAFF_PROFESSION),
-                           **counts})
+                           "elsewhere": p.user_id if getattr(p, "works_elsewhere", False)
+                           else None, **counts})
     return sorted(actors, key=lambda a: (a["who"].casefold(), a.get("staff", 0),
                                          a.get("professional", 0)))
 
@@ -244,16 +262,23 @@ def _lanes(blocks: list[dict]) -> int:
     return min(len(ends), MAX_LANES) or 1
 
 
+def _placed(starts: datetime, ends: datetime, day: date) -> tuple[int, int]:
+    """The first quarter-hour slot and the number of slots of [starts, ends) on ``day``."""
+    first = max(0, _minutes(starts, day))
+    last = min(SLOTS * SLOT_MINUTES, _minutes(ends, day))
+    slot = min(first // SLOT_MINUTES, SLOTS - 1)
+    span = max(1, min(SLOTS - slot, -(-(last - slot * SLOT_MINUTES) // SLOT_MINUTES)))
+    return slot, span
+
+
 def _block(v: Visit, day: date, *, url, overlaps, travel) -> dict:
     start, end = timezone.localtime(v.starts_at), timezone.localtime(v.ends_at)
     state = v.status
     # A visit done is drawn where it happened (its real times, from the phone when traced
     # offline); the planned times stay in its label.
     real = state == Visit.Status.DONE and v.actual_start and v.actual_end
-    first = max(0, _minutes(v.actual_start if real else v.starts_at, day))
-    last = min(SLOTS * SLOT_MINUTES, _minutes(v.actual_end if real else v.ends_at, day))
-    slot = min(first // SLOT_MINUTES, SLOTS - 1)
-    span = max(1, min(SLOTS - slot, -(-(last - slot * SLOT_MINUTES) // SLOT_MINUTES)))
+    slot, span = _placed(v.actual_start if real else v.starts_at,
+                         v.actual_end if real else v.ends_at, day)
     parts = [f"{start:%H:%M}–{end:%H:%M}", v.beneficiary.display_name, v.label,
              STATE_LABELS[state]]
     if real:
@@ -272,20 +297,50 @@ def _block(v: Visit, day: date, *, url, overlaps, travel) -> dict:
             "overlap": overlap, "travel": bool(flag), "label": " · ".join(parts)}
 
 
+def _busy_blocks(slots: list[Slot], day: date) -> list[dict]:
+    """The hours the professional is busy in another CRT on ``day``, as neutral blocks: the
+    hours and « Indisponible (autre CRT) », no link (``elsewhere``)."""
+    begin = services.local_dt(day, "00:00")
+    end = services.local_dt(day + timedelta(days=1), "00:00")
+    blocks = []
+    for starts, ends in slots:
+        if starts < end and ends > begin:
+            slot, span = _placed(starts, ends, day)
+            label = (f"{timezone.localtime(starts):%H:%M}–{timezone.localtime(ends):%H:%M} · "
+                     f"{BLOCK_LABEL}")
+            blocks.append({"url": "", "version": 0, "slot": slot, "span": span, "lane": 0,
+                           "state": ELSEWHERE, "overlap": False, "travel": False,
+                           "label": label})
+    return blocks
+
+
+def _clashes(visits: list[Visit], busy: dict[str, list[Slot]]) -> set[int]:
+    """The visits overlapping the hours their professional is busy in another CRT."""
+    ids = set()
+    for v in visits:
+        if v.status in (Visit.Status.PLANNED, Visit.Status.DONE) and any(
+                starts < v.ends_at and ends > v.starts_at
+                for starts, ends in busy.get(v.actor_key, ())):
+            ids.add(v.pk)
+    return ids
+
+
 def _day_title(day: date) -> str:
     return date_format(day, "l j F Y")
 
 
 def team_days(visits: list[Visit], *, start: date, days: int, rule: Rule,
-              profession: str = "") -> dict:
+              profession: str = "", busy: dict[str, list[Slot]] | None = None) -> dict:
     """The team's timeline over ``days`` days from ``start``: per day, one row per professional
-    with visits that day (filtered by profession)."""
+    with visits that day (filtered by profession). ``busy``: the hours each professional (by
+    ``actor_key``) is busy in another CRT (``elsewhere.busy_slots``), shown on their rows."""
     url = _detail_url_builder()
     week_url = reverse("visits:professional_week")
     professions = sorted({profession_of(v) for v in visits})
     if profession:
         visits = [v for v in visits if profession_of(v) == profession]
-    overlaps = services.overlapping_ids(visits)
+    busy = busy or {}
+    overlaps = services.overlapping_ids(visits) | _clashes(visits, busy)
     travel = short_travel(visits, rule)
     by_day: dict[date, dict[str, dict]] = {start + timedelta(days=i): {} for i in range(days)}
     for v in visits:
@@ -301,6 +356,8 @@ def team_days(visits: list[Visit], *, start: date, days: int, rule: Rule,
         row["blocks"].append(_block(v, day, url=url, overlaps=overlaps, travel=travel))
     sections = []
     for day, rows in by_day.items():
+        for key, row in rows.items():
+            row["blocks"] += _busy_blocks(busy.get(key, []), day)
         ordered = sorted(rows.values(), key=lambda r: r["who"])
         for row in ordered:
             row["lanes"] = _lanes(row["blocks"])
@@ -313,10 +370,14 @@ def team_days(visits: list[Visit], *, start: date, days: int, rule: Rule,
                             and v.ends_at < timezone.now())}
 
 
-def week_rows(visits: list[Visit], *, monday: date, rule: Rule) -> dict:
-    """One professional's week: one row per day."""
+def week_rows(visits: list[Visit], *, monday: date, rule: Rule,
+              busy: list[Slot] | None = None) -> dict:
+    """One professional's week: one row per day. ``busy``: the hours this professional is busy
+    in another CRT (``elsewhere.busy_slots``), shown on each day."""
     url = _detail_url_builder()
-    overlaps = services.overlapping_ids(visits)
+    busy = busy or []
+    overlaps = services.overlapping_ids(visits) | _clashes(
+        visits, {v.actor_key: busy for v in visits})
     travel = short_travel(visits, rule)
     rows = [{"who": date_format(monday + timedelta(days=i), "l j F"), "sub": "", "url": "",
              "actor": "", "blocks": []}
@@ -326,7 +387,8 @@ def week_rows(visits: list[Visit], *, monday: date, rule: Rule) -> dict:
         if 0 <= index < 7:
             rows[index]["blocks"].append(_block(v, monday + timedelta(days=index), url=url,
                                                 overlaps=overlaps, travel=travel))
-    for row in rows:
+    for index, row in enumerate(rows):
+        row["blocks"] += _busy_blocks(busy, monday + timedelta(days=index))
         row["lanes"] = _lanes(row["blocks"])
     live = [v for v in visits if v.status != Visit.Status.CANCELLED]
     return {"start": monday.isoformat(), "days": 7, "rule": rule.describe(),

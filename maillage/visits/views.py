@@ -22,7 +22,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 
-from . import ical, selectors, services, timeline
+from . import elsewhere, ical, selectors, services, timeline
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
 from .models import Visit
 
@@ -122,6 +122,12 @@ def _actor_choice(request):
     return kind, who, key
 
 
+def _sees_elsewhere(request, account: int | None = None) -> bool:
+    """Who is shown the hours a professional is busy in another CRT (``elsewhere``): the
+    planners of this CRT, and a professional on their own week."""
+    return has_permission(request.roles, "visit.plan") or account == request.user.pk
+
+
 def _actor_label(kind: str, who) -> str:
     if kind == "staff":
         return who.get_full_name() or who.username
@@ -148,8 +154,14 @@ def professional_week(request: HttpRequest) -> HttpResponse:
     else:
         qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
     week = selectors.in_range(qs.only(*timeline.FIELDS), monday, 7)
-    tl = timeline.week_rows(week, monday=monday,
-                            rule=timeline.Rule())
+    account = who.pk if kind == "staff" else who.user_id
+    busy = []
+    if account and _sees_elsewhere(request, account):
+        begin, _ = selectors.day_bounds(monday)
+        end, _ = selectors.day_bounds(monday + timedelta(days=7))
+        busy = elsewhere.busy_slots(crt_id=request.crt.pk, user_ids=[account], start=begin,
+                                    end=end).get(account, [])
+    tl = timeline.week_rows(week, monday=monday, rule=timeline.Rule(), busy=busy)
     return render(request, "visits/professional_week.html", {
         "who_name": _actor_label(kind, who), "key": key, "team_member": team_member,
         "tl": tl, "monday": monday, "prev": monday - timedelta(days=7),
@@ -193,7 +205,7 @@ def _team_timeline(request, start: date, days: int, profession: str) -> dict:
     begin, _ = selectors.day_bounds(start)
     end, _ = selectors.day_bounds(start + timedelta(days=days))
     ranged = ranged.filter(starts_at__gte=begin, starts_at__lt=end)
-    everyone = timeline.range_actors(ranged)
+    everyone = timeline.range_actors(ranged, crt_id=request.crt.pk)
     professions = sorted({a["profession"] for a in everyone})
     chosen = [a for a in everyone if not profession or a["profession"] == profession]
     pages = timeline.actor_pages(chosen, per_page=TEAM_PAGE_SIZE,
@@ -208,7 +220,16 @@ def _team_timeline(request, start: date, days: int, profession: str) -> dict:
         .select_related("beneficiary__commune", "service").only(*timeline.PAGE_FIELDS),
         start, days) if shown else []
     timeline.with_actors(visits, shown)
-    tl = timeline.team_days(visits, start=start, days=days, rule=timeline.Rule())
+    # The hours the page's professionals who also work for another CRT are busy there (a
+    # query only when there are such professionals on the page).
+    busy = {}
+    accounts = {(f"s{a['staff']}" if "staff" in a else f"p{a['professional']}"): a["elsewhere"]
+                for a in shown if a["elsewhere"]}
+    if accounts and _sees_elsewhere(request):
+        slots = elsewhere.busy_slots(crt_id=request.crt.pk, user_ids=accounts.values(),
+                                     start=begin, end=end)
+        busy = {key: slots[account] for key, account in accounts.items() if account in slots}
+    tl = timeline.team_days(visits, start=start, days=days, rule=timeline.Rule(), busy=busy)
     tl.update(timeline.range_counts(chosen))
     tl["profession"], tl["professions"] = profession, professions
     tl["heading"] = ("Passages de l'équipe — " + (
@@ -345,13 +366,16 @@ def _visit(request, visit_id) -> Visit:
 @require_GET
 def detail(request: HttpRequest, visit_id) -> HttpResponse:
     visit = _visit(request, visit_id)
-    overlaps = services.find_overlaps([visit]) if visit.status in (
-        Visit.Status.PLANNED, Visit.Status.DONE) else []
+    live = visit.status in (Visit.Status.PLANNED, Visit.Status.DONE)
+    overlaps = services.find_overlaps([visit]) if live else []
+    taken = (elsewhere.find_busy_elsewhere([visit])
+             if live and _sees_elsewhere(request, elsewhere.user_of(visit)) else [])
     audit_log(actor=request.user, action="visit.viewed", obj=visit,
               beneficiary=visit.beneficiary)
     can_trace = services.may_trace(user=request.user, roles=request.roles, visit=visit)
     return render(request, "visits/detail.html", {
         "v": visit, "b": visit.beneficiary, "overlaps": overlaps,
+        "elsewhere": elsewhere.describe(taken) if taken else "",
         "tasks": selectors.tasks_done(visit=visit),
         "can_plan": has_permission(request.roles, "visit.plan"),
         "can_trace": can_trace,

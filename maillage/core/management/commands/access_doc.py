@@ -47,7 +47,13 @@ def render() -> str:
         "",
         "## Principes",
         "",
-        "- Cloisonnement strict entre CRT : un objet d'un autre CRT répond « introuvable ».",
+        "- Cloisonnement strict entre CRT : un objet d'un autre CRT répond « introuvable ». "
+        "Une lecture d'un CRT à l'autre est voulue, et réduite aux heures : pour un "
+        "professionnel qui travaille aussi pour un autre CRT (membre actif des deux), la "
+        "planification lit le début et la fin de ses passages dans l'autre CRT — ni la "
+        "personne, ni l'adresse, ni la prestation — pour refuser une double réservation sauf "
+        "confirmation et montrer ces heures en « Indisponible (autre CRT) » à ceux qui "
+        "planifient (`maillage/visits/elsewhere.py`).",
         "- Refus par défaut : chaque page déclare la permission qu'elle exige (tableau 2), puis "
         "la politique d'accès de la ressource décide pour chaque personne (tableau 3). Les "
         "listes, exports, rapports et interfaces utilisent la même politique.",

@@ -31,6 +31,9 @@
   }
 
   function block(b) {
+    if (b.state === "elsewhere") {  // busy in another CRT: its hours only, nothing to open
+      return el("span", "tl-b tl-s-" + b.slot + " tl-d-" + b.span + " tl-l-" + b.lane + " tl-elsewhere", b.label);
+    }
     var a = el("a", "tl-b tl-s-" + b.slot + " tl-d-" + b.span + " tl-l-" + b.lane + " tl-" + b.state +
                (b.overlap ? " tl-ov" : "") + (b.travel ? " tl-tr" : ""), b.label);
     a.href = b.url;

@@ -1,0 +1,133 @@
+"""Busy in another CRT: the hours a professional who works for several CRTs (the demo's night
+nurse shared by CRT Anjou Bleu and CRT Baugeois Vallée) is already booked by another CRT. The
+one deliberate read of the visits across CRTs.
+
+Tenancy is strict (ARCHITECTURE « Tenancy »): every other read of the visits is filtered by the
+current CRT. Without this one, the same person could be booked at the same hour by two CRTs,
+each seeing a free slot. It is kept as small as the need:
+
+- **whose visits**: those of one account (``User``) — the visit's team member (``staff``) or
+  the account behind its directory professional (``Professional.user``) —, in the *other* CRTs
+  where that account holds an **active membership** (it works there now). A professional of
+  the directory without an account is never looked up elsewhere (nothing says two directory
+  entries are the same person);
+- **what is read**: the start and end of the planned or done visits overlapping the hours asked
+  for (``values_list``, no model instance): never the person visited, the address, the service,
+  the instructions, the report, the other CRT's name nor any identifier of the visit, so that
+  nothing else can be shown by mistake. The account id read alongside only sorts the hours by
+  the professional they were asked for;
+- **what is shown**: the hours only — « Ce professionnel est déjà pris sur ce créneau dans un
+  autre CRT (de 21:00 à 22:00). » when a visit is planned or moved (``services``: the forms,
+  the API, the timeline's drag and drop), and a neutral « Indisponible (autre CRT) » block on
+  the professional's week and the team's day, to the planners of the current CRT and to the
+  professional on their own week (``visits.views``).
+
+No audit event of its own: working hours tell nothing of a person followed by the other CRT (no
+identity, no health data); the page or the change that shows them is audited as usual."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from maillage.core.models import Membership
+
+from .models import Visit
+
+#: Visits that keep their professional busy (as for the double-booking within a CRT).
+BUSY_STATUSES = (Visit.Status.PLANNED, Visit.Status.DONE)
+
+#: What a block of the timeline says (no link: nothing of the other CRT opens from here).
+BLOCK_LABEL = "Indisponible (autre CRT)"
+
+Slot = tuple[datetime, datetime]
+
+
+def user_of(visit: Visit) -> int | None:
+    """The account of the visit's professional: its team member, or the account linked to its
+    directory professional (None for a professional without an account)."""
+    if visit.staff_id:
+        return visit.staff_id
+    if visit.professional_id:
+        return visit.professional.user_id
+    return None
+
+
+def works_elsewhere(*, crt_id: int, account: str) -> Exists:
+    """Whether the account in the column ``account`` (a reference to the outer query) holds an
+    active membership of a CRT other than ``crt_id``: annotated on the rows of a page, so that
+    ``busy_slots`` is asked only for those who do (most people work for one CRT only)."""
+    return Exists(Membership.objects.filter(user_id=OuterRef(account), is_active=True)
+                  .exclude(crt_id=crt_id))
+
+
+def busy_slots(*, crt_id: int, user_ids: Iterable[int], start: datetime, end: datetime
+               ) -> dict[int, list[Slot]]:
+    """For each account of ``user_ids``, the hours of its visits (planned or done) overlapping
+    [start, end) in the CRTs other than ``crt_id`` where it holds an active membership, sorted.
+    One query, whatever the number of accounts; none when ``user_ids`` is empty."""
+    ids = sorted({i for i in user_ids if i})
+    if not ids:
+        return {}
+    works_there = Membership.objects.filter(crt_id=OuterRef("crt_id"), is_active=True)
+    as_staff = Q(staff_id__in=ids) & Q(Exists(works_there.filter(user_id=OuterRef("staff_id"))))
+    as_professional = Q(professional__user_id__in=ids) & Q(Exists(works_there.filter(
+        user_id=OuterRef("professional__user_id"))))
+    rows = (Visit.objects.filter(as_staff | as_professional, status__in=BUSY_STATUSES,
+                                 starts_at__lt=end, ends_at__gt=start)
+            .exclude(crt_id=crt_id)
+            .order_by("starts_at", "ends_at")
+            .values_list("staff_id", "professional__user_id", "starts_at", "ends_at"))
+    found: dict[int, list[Slot]] = {}
+    for staff_id, pro_user_id, starts, ends in rows:
+        slots = found.setdefault(staff_id or pro_user_id, [])
+        if (starts, ends) not in slots:  # two visits at once elsewhere: one busy slot
+            slots.append((starts, ends))
+    return found
+
+
+@dataclass(frozen=True)
+class BusyElsewhere:
+    """A visit of this CRT whose professional is already taken in another CRT at these hours
+    (the other visit's hours, nothing else of it)."""
+
+    visit: Visit
+    starts_at: datetime
+    ends_at: datetime
+
+    def hours(self, *, with_day: bool = False) -> str:
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        same_day = start.date() == timezone.localtime(self.visit.starts_at).date()
+        day = "" if same_day and not with_day else f"le {start:%d/%m/%Y} "
+        return f"{day}de {start:%H:%M} à {end:%H:%M}"
+
+
+def find_busy_elsewhere(visits: list[Visit]) -> list[BusyElsewhere]:
+    """Among ``visits`` (of one CRT, possibly unsaved: a series about to be created), those
+    whose professional is already taken in another CRT at an overlapping time, with the first
+    such slot. One query for all of them (none when no visit has an account behind it)."""
+    wanted = [(v, u) for v in visits if (u := user_of(v))]
+    if not wanted:
+        return []
+    slots = busy_slots(crt_id=wanted[0][0].crt_id, user_ids={u for _, u in wanted},
+                       start=min(v.starts_at for v, _ in wanted),
+                       end=max(v.ends_at for v, _ in wanted))
+    found = []
+    for v, user in sorted(wanted, key=lambda pair: pair[0].starts_at):
+        for starts, ends in slots.get(user, ()):
+            if starts < v.ends_at and ends > v.starts_at:
+                found.append(BusyElsewhere(v, starts, ends))
+                break
+    return found
+
+
+def describe(found: list[BusyElsewhere]) -> str:
+    """The warning, in French: the hours only."""
+    if len(found) == 1:
+        return ("Ce professionnel est déjà pris sur ce créneau dans un autre CRT "
+                f"({found[0].hours()}).")
+    shown = " ; ".join(b.hours(with_day=True) for b in found[:3])
+    more = f" (et {len(found) - 3} autre(s))" if len(found) > 3 else ""
+    return f"Ce professionnel est déjà pris sur ces créneaux dans un autre CRT : {shown}{more}."
