@@ -83,6 +83,7 @@ class Perm(StrEnum):
     OUTREACH_MANAGE = "outreach.manage"
     OUTREACH_PARTICIPANTS = "outreach.participants"
     OUTREACH_REGISTER = "outreach.register"
+    OUTREACH_ATTENDEE_GIR = "outreach.attendee_gir"
     TEAM_VIEW = "team.view"
     TEAM_MANAGE = "team.manage"
     CRT_SETTINGS = "crt.settings"
@@ -244,14 +245,20 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # Volet 1 (object rules in outreach/access.py). The whole team sees the actions and their
     # calendar (to tell people about them), no participant. The activity leader runs volet 1
     # (with the direction); the coordination reads it all. Participants' records: the
-    # activity leader, the direction, the coordination, and partners for the sessions they
-    # facilitate. The ARS and the DPO see nothing of it (no person; counts come with the
-    # indicators).
+    # activity leader, the direction, the coordination, the secretariat (who takes the
+    # registrations by phone: identity, contacts, planning — SPEC §3), and partners for the
+    # sessions they facilitate. Registrations, attendance, transport and light records: the
+    # activity leader, the direction and the secretariat. The GIR of a light record (the
+    # result of an evaluation, « évalué » or « déclaré »: health data, SPEC §3) is read and
+    # typed by those who register, the secretariat aside. The ARS and the DPO see nothing of
+    # it (no person; counts come with the indicators).
     Perm.OUTREACH_VIEW: CRT_TEAM,
     Perm.OUTREACH_MANAGE: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION}),
     Perm.OUTREACH_PARTICIPANTS: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION,
-                                           Role.COORDINATOR, Role.PARTNER}),
-    Perm.OUTREACH_REGISTER: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION}),
+                                           Role.COORDINATOR, Role.ADMIN_STAFF, Role.PARTNER}),
+    Perm.OUTREACH_REGISTER: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION,
+                                       Role.ADMIN_STAFF}),
+    Perm.OUTREACH_ATTENDEE_GIR: frozenset({Role.ACTIVITY_LEADER, Role.DIRECTION}),
     # The CRT team: who is in it, with which roles.
     Perm.TEAM_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     # Adding people, changing their roles, ending their access, new password links. Which

@@ -3,11 +3,20 @@
 
 - Actions and their sessions' calendar (no person): the whole CRT team (``outreach.view``).
 - Participants (registrations, attendance, the attendance sheet, light records): the activity
-  leader, the direction and the coordination see every session of their CRT; a partner
+  leader, the direction, the coordination and the secretariat (who takes registrations by
+  phone: identity, contacts, planning — SPEC §3) see every session of their CRT; a partner
   (role ``partner``, linked to a ``territory.Professional``) sees the sessions they facilitate,
-  and nothing else. The care staff and the secretariat see the calendar, not who comes; the ARS
-  and the DPO see nothing of volet 1. Nobody reaches a volet 2 file from here: a participant
-  who is a beneficiary shows by name only (identity, never health data).
+  and nothing else. The care staff see the calendar, not who comes; the ARS and the DPO see
+  nothing of volet 1. Nobody reaches a volet 2 file from here: a participant who is a
+  beneficiary shows by name only (identity, never health data).
+- Registering people, cancelling a registration, attendance, transport and the light records:
+  those who register (``outreach.register``: the activity leader, the direction, the
+  secretariat).
+- The GIR of a light record (« évalué (grille AGGIR) » or « déclaré »): the one health datum of
+  volet 1's records — the result of an evaluation (SPEC §3) — read and typed by those who
+  register except the secretariat (``outreach.attendee_gir``): its forms have no GIR field.
+  Nothing else of volet 1 is health data: the participants' list and the attendance sheet show
+  the name, the kind of person, the commune or structure, attendance and transport.
 - Volet 2 people offered at registration, to those who register people (``outreach.register``):
   the beneficiaries whose identity the file policy grants them
   (``beneficiaries.access.beneficiaries_for("identity")``: the whole CRT for the direction; for
@@ -18,7 +27,12 @@
 
 from django.db.models import QuerySet
 
-from maillage.beneficiaries.access import beneficiaries_for, caregivers_visible, file_access
+from maillage.beneficiaries.access import (
+    WHOLE_CRT_ROLES,
+    beneficiaries_for,
+    caregivers_visible,
+    file_access,
+)
 from maillage.beneficiaries.models import Beneficiary, Caregiver
 from maillage.core.permissions import has_permission
 from maillage.core.roles import Role
@@ -89,6 +103,13 @@ def can_view_attendee(*, user, roles, attendee: Attendee) -> bool:
     return has_permission(roles, "outreach.register")
 
 
+def reads_attendee_gir(roles) -> bool:
+    """Whether the GIR of the light records this user sees (``attendees_visible``) is shown to
+    them and may be typed by them: not the secretariat's (health data, SPEC §3)."""
+    return has_permission(roles, "outreach.register") and has_permission(
+        roles, "outreach.attendee_gir")
+
+
 # --- Volet 2 caregivers offered at registration (identity only) ------------------------------
 
 
@@ -131,10 +152,16 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             role: "toutes les actions du CRT" for role in Role
             if has_permission({role}, "outreach.view")}),
         ("Participants aux séances du volet 1", sessions),
+        ("Inscriptions, présences, transport et fiches légères du volet 1", {
+            role: "toutes les séances du CRT" for role in Role
+            if has_permission({role}, "outreach.register")}),
+        ("GIR d'une fiche légère du volet 1 (évalué ou déclaré : donnée de santé)", {
+            role: "les fiches légères du CRT" for role in Role
+            if reads_attendee_gir({role})}),
         ("Bénéficiaires et aidants du volet 2 proposés à l'inscription (nom et date de "
          "naissance, nom seulement pour un aidant ; jamais le dossier de la personne aidée)", {
-             role: ("les personnes dont il ou elle voit l'identité au volet 2, et leurs aidants"
-                    if role != Role.DIRECTION else
-                    "toutes les personnes du CRT et leurs aidants")
+             role: ("toutes les personnes du CRT et leurs aidants" if role in WHOLE_CRT_ROLES
+                    else "les personnes dont il ou elle voit l'identité au volet 2, et leurs "
+                         "aidants")
              for role in Role if has_permission({role}, "outreach.register")}),
     ]

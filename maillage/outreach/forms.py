@@ -268,8 +268,10 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                   "employer_type")
 
     def __init__(self, *args, crt, search_url: str = "", attendees=None, beneficiaries=None,
-                 caregivers=None, **kwargs):
+                 caregivers=None, with_gir: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not with_gir:  # health data: not for the secretariat (``access.reads_attendee_gir``)
+            del self.fields["gir"], self.fields["gir_source"]
         self.fields["attendee"].queryset = (attendees if attendees is not None
                                             else Attendee.objects.filter(crt=crt)).select_related(
             "commune", "organization").order_by("last_name", "first_name")
@@ -330,7 +332,7 @@ class AttendeeForm(VersionedModelForm):
         widgets = {"lives_alone": forms.NullBooleanSelect,
                    "helps_volet2_beneficiary": forms.NullBooleanSelect}
 
-    def __init__(self, *args, crt, **kwargs):
+    def __init__(self, *args, crt, with_gir: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         _by_public_id(self.fields["commune"], _communes(crt))
         _by_public_id(self.fields["organization"], Organization.objects.filter(
@@ -338,6 +340,8 @@ class AttendeeForm(VersionedModelForm):
         older = self.instance.kind == Attendee.Kind.OLDER_PERSON
         drop = (["organization", "organization_name", "employer_type"] if older
                 else ["age_band", "sex", "lives_alone", "living_place", "gir", "gir_source"])
+        if not with_gir:  # health data: not for the secretariat (``access.reads_attendee_gir``)
+            drop += ["gir", "gir_source"]
         if self.instance.kind != Attendee.Kind.CAREGIVER or self.instance.caregiver_id:
             # A volet 2 caregiver's record: the helped person is in volet 2, by definition.
             drop.append("helps_volet2_beneficiary")

@@ -263,7 +263,8 @@ def _registration_form(request, data=None) -> RegistrationForm:
         data, crt=request.crt, search_url=reverse("outreach:register_pick"),
         attendees=access.attendees_visible(**who),
         beneficiaries=access.volet2_beneficiaries_offered(**who),
-        caregivers=access.volet2_caregivers_offered(**who))
+        caregivers=access.volet2_caregivers_offered(**who),
+        with_gir=access.reads_attendee_gir(request.roles))
 
 
 @require("outreach.register")
@@ -390,7 +391,8 @@ def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
     attendee = get_for_crt(access.attendees_visible(crt=request.crt, user=request.user,
                                                     roles=request.roles), request.crt,
                            public_id)
-    form = AttendeeForm(request.POST or None, instance=attendee, crt=request.crt)
+    form = AttendeeForm(request.POST or None, instance=attendee, crt=request.crt,
+                        with_gir=access.reads_attendee_gir(request.roles))
     back = reverse("outreach:sessions")
     session_id = request.GET.get("seance", "")
     if session_id:

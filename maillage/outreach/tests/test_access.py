@@ -1,8 +1,9 @@
 """Both faces of the volet 1 policies agree for every user × every object (``x in
 *_visible(…)`` iff ``can_view_*(…)``), and say what the brief says: volet 1 staff see every
-session, a partner only those they facilitate (an inactive directory entry no longer counts),
-the care staff the calendar without participants, the ARS and the DPO nothing; volet 2
-caregivers are offered (by name) to those who register, of their CRT only."""
+session (the secretariat too, who registers people by phone), a partner only those they
+facilitate (an inactive directory entry no longer counts), the care staff the calendar without
+participants, the ARS and the DPO nothing; volet 2 caregivers are offered (by name) to those who
+register, of their CRT only."""
 
 from maillage.beneficiaries.tests.factories import (
     BeneficiaryFactory,
@@ -61,18 +62,27 @@ def test_policies_agree(users, crt_a, crt_b, make_user):
                 if allowed:
                     seen.setdefault(user.username, set()).add((name, obj.pk))
     sessions_seen = {u: {pk for n, pk in s if n == "session"} for u, s in seen.items()}
-    for role in ("activity_leader", "direction", "coordinator"):
+    for role in ("activity_leader", "direction", "coordinator", "admin_staff"):
         assert sessions_seen[role] == {s.pk for s in sessions[:3]}
     assert sessions_seen["partner"] == {mine.pk}
     assert "retired" not in sessions_seen and "stranger" not in sessions_seen
-    for role in ("nurse", "doctor", "care_aide", "admin_staff"):
+    for role in ("nurse", "doctor", "care_aide"):
         assert sessions_seen.get(role, set()) == set()
         assert {n for n, _ in seen[role]} == {"action"}
     for role in ("ars", "auditor", "caregiver", "beneficiary"):
         assert role not in seen
     offered = {u for u, s in seen.items() if any(n == "caregiver" for n, _ in s)}
-    assert offered == {"activity_leader", "direction"}
+    assert offered == {"activity_leader", "direction", "admin_staff"}
     people = {u: {pk for n, pk in s if n == "beneficiary"} for u, s in seen.items()}
     assert people["activity_leader"] == {accompanied.pk}
-    assert people["direction"] == {b.pk for b in volet2[:3]}
+    # The secretariat sees every person's identity (SPEC §3), as the direction.
+    assert people["direction"] == people["admin_staff"] == {b.pk for b in volet2[:3]}
     assert not people.get("coordinator") and not people.get("nurse")
+
+
+def test_the_gir_of_a_light_record_is_not_the_secretariat_s(users):
+    """The one health datum of volet 1's records: read by those who register, the
+    secretariat aside (SPEC §3)."""
+    readers = {role for role, user in users.items() if access.reads_attendee_gir({role})}
+    assert readers == {"activity_leader", "direction"}
+    assert access.reads_attendee_gir({Role.ADMIN_STAFF, Role.ACTIVITY_LEADER})

@@ -228,17 +228,17 @@ class TestSessionPages:
         s = session(crt_a, partner_user=users["partner"])
         participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
         url = reverse("outreach:session_detail", kwargs={"public_id": s.public_id})
-        for role in ("activity_leader", "direction", "coordinator", "partner"):
+        for role in ("activity_leader", "direction", "coordinator", "admin_staff", "partner"):
             response = login(client, users, role).get(url)
             assert response.status_code == 200, role
             assert "HAMON Jeanne" in table_text(response)
-        for role in ("nurse", "admin_staff", "ars", "auditor"):
+        for role in ("nurse", "care_aide", "ars", "auditor"):
             assert login(client, users, role).get(url).status_code == 403, role
         other_partner = make_user(crt_a, "partner")
         ProfessionalFactory(crt=crt_a, user=other_partner)
         client.force_login(other_partner)
         assert client.get(url).status_code == 404
-        assert AuditEvent.objects.filter(action="session.viewed").count() == 4
+        assert AuditEvent.objects.filter(action="session.viewed").count() == 5
 
     def test_partner_list_shows_only_their_sessions(self, client, users, crt_a):
         mine = session(crt_a, action(crt_a, title="Atelier du partenaire"),
@@ -409,7 +409,7 @@ class TestRegistration:
         CaregiverFactory(crt=crt_a, beneficiary=BeneficiaryFactory(crt=crt_a),
                          last_name="Rousseau")
         url = reverse("outreach:register_pick")
-        for role in ("nurse", "partner", "admin_staff"):
+        for role in ("nurse", "partner", "coordinator"):
             response = login(client, users, role).get(url, {"champ": "caregiver",
                                                             "caregiver_q": "rous"})
             assert response.status_code == 403, role
@@ -726,3 +726,96 @@ class TestAttendanceAndTransport:
         assert "pas encore commencé" in visible_text(response)
         p.refresh_from_db()
         assert p.status == "registered"
+
+
+class TestSecretariat:
+    """The secretariat takes registrations by phone: it opens the sessions, registers and
+    unregisters people, corrects their light records (identity, contacts), prints the sheet —
+    never the GIR of a light record (health data, SPEC §3)."""
+
+    @pytest.fixture
+    def s(self, crt_a):
+        return session(crt_a, action(crt_a, title="Atelier mémoire"), capacity=10)
+
+    def test_opens_the_sessions_and_registers_someone_by_phone(self, client, users, crt_a, s,
+                                                              commune):
+        participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        login(client, users, "admin_staff")
+        assert "Atelier mémoire" in table_text(client.get(reverse("outreach:sessions")))
+        detail = reverse("outreach:session_detail", kwargs={"public_id": s.public_id})
+        page = client.get(detail)
+        assert page.status_code == 200
+        assert "HAMON Jeanne" in table_text(page)
+        assert "Inscrire une personne" in visible_text(page)
+        url = reverse("outreach:session_register", kwargs={"public_id": s.public_id})
+        form = client.get(url).content.decode()
+        assert 'name="phone"' in form
+        assert 'name="gir"' not in form and 'name="gir_source"' not in form
+        response = client.post(url, {
+            "kind": "older_person", "last_name": "Morin", "first_name": "Lucienne",
+            "phone": "02 41 00 00 00", "commune": str(commune.public_id),
+            "gir": "4", "gir_source": "declared"})  # typed by hand: ignored
+        assert response.status_code == 302
+        assert "MORIN Lucienne est inscrit·e." in visible_text(client.get(response["Location"]))
+        person = Attendee.objects.get(last_name="Morin")
+        assert (person.phone, person.commune, person.gir, person.gir_source) == (
+            "02 41 00 00 00", commune, None, "")
+        assert Participation.objects.get(attendee=person).session == s
+        assert AuditEvent.objects.filter(action="participation.created",
+                                         actor=users["admin_staff"]).exists()
+
+    def test_unregisters_someone(self, client, users, crt_a, s):
+        p = participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne"))
+        login(client, users, "admin_staff")
+        response = client.post(
+            reverse("outreach:session_attendance", kwargs={"public_id": s.public_id}),
+            {f"p_{p.public_id}": "cancelled", "version": s.version})
+        assert response.status_code == 302
+        p.refresh_from_db()
+        assert p.status == Participation.Status.CANCELLED
+        assert "Inscription annulée" in table_text(client.get(response["Location"]))
+
+    def test_corrects_a_light_record_without_its_gir(self, client, users, crt_a, s):
+        person = attendee(crt_a, last_name="Hamonn", first_name="Jeanne", gir=2,
+                          gir_source="evaluated")
+        participation(s, person)
+        login(client, users, "admin_staff")
+        url = reverse("outreach:attendee_edit", kwargs={"public_id": person.public_id})
+        page = client.get(url)
+        assert page.status_code == 200
+        text = visible_text(page)
+        assert "Téléphone" in text and "GIR" not in text and "Évalué" not in text
+        response = client.post(url, {"last_name": "Hamon", "first_name": "Jeanne",
+                                     "phone": "06 12 34 56 78", "gir": "", "gir_source": "",
+                                     "version": person.version})
+        assert response.status_code == 302
+        person.refresh_from_db()
+        assert (person.last_name, person.phone, person.gir, person.gir_source) == (
+            "Hamon", "06 12 34 56 78", 2, "evaluated")  # the GIR stays as it was
+        # The activity leader still reads and types it.
+        login(client, users, "activity_leader")
+        assert '<option value="2" selected>GIR 2</option>' in client.get(url).content.decode()
+
+    def test_prints_the_attendance_sheet(self, client, users, crt_a, s):
+        participation(s, attendee(crt_a, last_name="Hamon", first_name="Jeanne", gir=3,
+                                  gir_source="declared"))
+        login(client, users, "admin_staff")
+        response = client.get(reverse("outreach:session_sheet",
+                                      kwargs={"public_id": s.public_id}))
+        assert response["Content-Type"] == "application/pdf"
+        text = pdf_text(response)
+        assert "HAMON Jeanne" in text and "GIR" not in text
+
+    def test_forbidden_roles_and_another_crt(self, client, users, s, crt_b, make_user):
+        participation(s)
+        names = ("session_detail", "session_register", "session_attendance", "session_sheet")
+        for role in ("nurse", "care_aide", "ars"):
+            login(client, users, role)
+            for name in names:
+                response = client.get(reverse(f"outreach:{name}",
+                                              kwargs={"public_id": s.public_id}))
+                assert response.status_code == 403, (role, name)
+        client.force_login(make_user(crt_b, "admin_staff"))  # CRT B's secretariat
+        for name in names:
+            response = client.get(reverse(f"outreach:{name}", kwargs={"public_id": s.public_id}))
+            assert response.status_code == 404, name
