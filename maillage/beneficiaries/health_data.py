@@ -14,4 +14,6 @@ HEALTH_DATA = [
     # The measures themselves are numbers (the registry's marker walk writes text): their
     # reads are audited by the pages and the API that show them, never written to the audit.
     Registered("beneficiaries.VitalSign", ("device",)),
+    # A measure as it was before a correction or a retraction, and why (free text).
+    Registered("beneficiaries.VitalSignRevision", ("device", "reason")),
 ]

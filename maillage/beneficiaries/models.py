@@ -620,12 +620,71 @@ class VitalSign(TenantModel, VersionedModel):
 
     @property
     def display_value(self) -> str:
-        if self.kind == self.Kind.FALL:
-            return "chute signalée"
-        if self.kind == self.Kind.BLOOD_PRESSURE:
-            return f"{self.systolic}/{self.diastolic} {self.display_unit}"
-        value = f"{self.value.normalize():f}".replace(".", ",") if self.value is not None else ""
-        return f"{value} {self.display_unit}"
+        return _display_value(self.kind, self.value, self.systolic, self.diastolic,
+                              self.display_unit)
+
+    @property
+    def corrections(self) -> list["VitalSignRevision"]:
+        """What the measure said before each correction, oldest first (prefetch
+        ``revisions`` to list several measures' without a query each)."""
+        return [r for r in self.revisions.all() if r.change == VitalSignRevision.Change.AMENDED]
+
+    @property
+    def retraction(self) -> "VitalSignRevision | None":
+        """The retraction's record (its reason), when retracted from a screen (a retraction
+        by the API, or one made before reasons were kept, has none: ``deleted_at`` and
+        ``updated_by`` still say when and by whom)."""
+        return next((r for r in self.revisions.all()
+                     if r.change == VitalSignRevision.Change.RETRACTED), None)
+
+
+def _display_value(kind: str, value, systolic, diastolic, unit: str) -> str:
+    if kind == VitalSign.Kind.FALL:
+        return "chute signalée"
+    if kind == VitalSign.Kind.BLOOD_PRESSURE:
+        return f"{systolic}/{diastolic} {unit}"
+    shown = f"{value.normalize():f}".replace(".", ",") if value is not None else ""
+    return f"{shown} {unit}"
+
+
+class VitalSignRevision(TenantModel):
+    """A measure as it was before a correction or a retraction (``vitals.vital_sign_update``
+    and ``vital_sign_retract`` write it in their transaction): the value first entered is
+    never erased, and the team reads in the measure's history who changed it, when and why.
+    ``created_by`` / ``created_at``: who made the change, and when. Health data (the values,
+    the reason): never written to the audit trail."""
+
+    class Change(models.TextChoices):
+        AMENDED = "amended", "Correction"
+        RETRACTED = "retracted", "Retrait (saisie erronée)"
+
+    sign = models.ForeignKey(VitalSign, on_delete=models.CASCADE, related_name="revisions",
+                             verbose_name="mesure")
+    change = models.CharField("changement", max_length=10, choices=Change)
+    #: The measure's version this row keeps (the one the change replaced).
+    version = models.PositiveIntegerField("version remplacée")
+    value = models.DecimalField("valeur", max_digits=6, decimal_places=2, null=True, blank=True)
+    systolic = models.PositiveSmallIntegerField("systolique", null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField("diastolique", null=True, blank=True)
+    measured_at = models.DateTimeField("mesurée le")
+    device = models.CharField("appareil", max_length=200, blank=True)
+    status = models.CharField("statut", max_length=20, choices=VitalSign.Status)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "version antérieure d'une constante"
+        verbose_name_plural = "versions antérieures des constantes"
+        ordering = ["sign", "version"]
+        constraints = [models.UniqueConstraint(fields=["sign", "version"],
+                                               name="vital_sign_revision_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_change_display()} du {self.created_at:%d/%m/%Y}"
+
+    @property
+    def display_value(self) -> str:
+        return _display_value(self.sign.kind, self.value, self.systolic, self.diastolic,
+                              self.sign.display_unit)
 
 
 class VitalThresholds(TenantModel, VersionedModel):

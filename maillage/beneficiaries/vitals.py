@@ -14,7 +14,7 @@ from maillage.core.errors import DomainError
 from maillage.core.validators import BIRTH_DATE_MIN
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import Beneficiary, VitalSign, VitalThresholds
+from .models import Beneficiary, VitalSign, VitalSignRevision, VitalThresholds
 
 Kind = VitalSign.Kind
 
@@ -289,11 +289,22 @@ def check_alarm(sign: VitalSign, *, actor) -> None:
 TRACKED = ("value", "systolic", "diastolic", "measured_at", "device", "status")
 
 
+def _keep(sign: VitalSign, before: dict, *, version: int, actor, change: str,
+          reason: str) -> None:
+    """The measure as it was at ``version`` (``before``: its ``TRACKED`` fields), kept before
+    a correction or a retraction replaces it: the value first entered is never erased."""
+    VitalSignRevision.objects.create(
+        crt=sign.crt, sign=sign, change=change, version=version, reason=reason.strip(),
+        created_by=actor, updated_by=actor, **before)
+
+
 @transaction.atomic
 def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measured_at,
-                      value=None, systolic=None, diastolic=None, device: str = "") -> VitalSign:
+                      value=None, systolic=None, diastolic=None, device: str = "",
+                      reason: str = "") -> VitalSign:
     """Correct a measure (status « amended »); refused when someone saved it since
-    ``version``, or when it was retracted."""
+    ``version``, or when it was retracted. What it said before is kept
+    (``VitalSignRevision``, with ``reason``: the screens ask one, the API sends none)."""
     if sign.deleted_at is not None:
         raise DomainError("Cette mesure a été retirée : elle ne se modifie plus.",
                           code="conflict")
@@ -306,6 +317,8 @@ def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measur
     sign.status = VitalSign.Status.AMENDED
     validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
     save_versioned(sign, actor=actor, version=version, fields=TRACKED)
+    _keep(sign, before, version=version, actor=actor, change=VitalSignRevision.Change.AMENDED,
+          reason=reason)
     check_alarm(sign, actor=actor)
     # The fields changed, not their values (a measure is health data: never in the audit).
     audit_log(actor=actor, action="vital_sign.updated", obj=sign, beneficiary=sign.beneficiary,
@@ -315,13 +328,18 @@ def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measur
 
 
 @transaction.atomic
-def vital_sign_retract(*, actor, sign: VitalSign, version: int) -> VitalSign:
+def vital_sign_retract(*, actor, sign: VitalSign, version: int, reason: str = "") -> VitalSign:
     """Retract a measure entered in error: the row stays as a tombstone (status
-    « entered-in-error », ``deleted_at``), hidden from the file and the API's searches."""
+    « entered-in-error », ``deleted_at``), hidden from the file and the API's searches; the
+    health readers still see it as « retirée » in the history, with ``reason`` (the screens
+    ask one, the API sends none)."""
     if sign.deleted_at is not None:
         raise DomainError("Cette mesure a déjà été retirée.", code="conflict")
+    before = snapshot(sign, TRACKED)
     sign.status, sign.deleted_at = VitalSign.Status.ENTERED_IN_ERROR, timezone.now()
     save_versioned(sign, actor=actor, version=version, fields=["status", "deleted_at"])
+    _keep(sign, before, version=version, actor=actor,
+          change=VitalSignRevision.Change.RETRACTED, reason=reason)
     audit_log(actor=actor, action="vital_sign.retracted", obj=sign,
               beneficiary=sign.beneficiary, details={"mesure": sign.get_kind_display()})
     from maillage.care.services.liaison import alert_measure_retracted
