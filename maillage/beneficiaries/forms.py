@@ -328,6 +328,76 @@ class VitalSignForm(BootstrapFormMixin, forms.Form):
         self._style_fields()
 
 
+REASON_MAX = 500
+
+
+def _reason_field(label: str, help_text: str, required: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=REASON_MAX, help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": required,
+                        "max_length": f"Tapez au plus {REASON_MAX} caractères."})
+
+
+class VitalSignCorrectForm(VitalSignForm):
+    """A measure corrected: the fields of its kind (``VitalSignForm``'s, same messages; the
+    kind is not changed), a reason, and the version the page showed (``vital_sign_update``
+    refuses a measure changed meanwhile)."""
+
+    reason = _reason_field(
+        "Motif de la correction",
+        "Par exemple : faute de frappe (36,9 et non 38,9). La valeur d'origine reste dans "
+        "l'historique de la mesure.",
+        "Indiquez le motif de la correction.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, sign: VitalSign, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+        self.fields["value"].label = f"Valeur ({sign.display_unit})"
+        self.fields["value"].help_text = None
+        if sign.kind == VitalSign.Kind.FALL:
+            drop = ("value", "systolic", "diastolic")
+        elif sign.kind == VitalSign.Kind.BLOOD_PRESSURE:
+            drop = ("value",)
+            for name, word in (("systolic", "systolique"), ("diastolic", "diastolique")):
+                self._require(name, f"Pression artérielle : la pression {word} manque.")
+        else:
+            drop = ("systolic", "diastolic")
+            info = KINDS[sign.kind]
+            self.fields["value"].help_text = (
+                f"Entre {_decimal(info.low)} et {_decimal(info.high)} {info.unit_display}.")
+            # The service's message for a missing value (``vitals._apply``).
+            self._require("value", f"{info.label} : la valeur manque.")
+        for name in drop:
+            del self.fields[name]
+        self.fields["measured_at"].initial = None
+        if not self.is_bound:
+            self.initial.update({
+                "value": _decimal(sign.value) if sign.value is not None else None,
+                "systolic": sign.systolic, "diastolic": sign.diastolic,
+                "measured_at": timezone.localtime(sign.measured_at), "device": sign.device,
+                "version": sign.version})
+        self._style_fields()
+
+
+    def _require(self, name: str, message: str) -> None:
+        self.fields[name].required = True
+        self.fields[name].error_messages["required"] = message
+
+
+class VitalSignRetractForm(BootstrapFormMixin, forms.Form):
+    """A measure entered by mistake (wrong value, wrong person): a reason, and the version the
+    page showed."""
+
+    reason = _reason_field(
+        "Motif du retrait",
+        "Par exemple : mesure saisie dans le dossier d'une autre personne. La mesure reste "
+        "visible, marquée « retirée », dans l'historique.",
+        "Indiquez le motif du retrait.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class MedicalForm(VersionedModelForm):
     class Meta:
         model = MedicalRecord

@@ -140,16 +140,24 @@ def latest_vital_signs(*, beneficiary: Beneficiary) -> list:
 
 
 def vital_series(*, beneficiary: Beneficiary, since) -> dict:
-    """The measures of the period, oldest first (retracted ones left out), the falls apart,
-    and the person's thresholds: what the charts of the file draw (health data)."""
-    from .models import VitalSign, VitalThresholds
+    """The measures of the period, oldest first (retracted ones apart, newest first), the
+    falls apart, each with its earlier versions (``revisions``: what a correction or a
+    retraction replaced), and the person's thresholds: what the charts of the file draw
+    (health data)."""
+    from django.db.models import Prefetch
 
-    live = list(VitalSign.objects.filter(beneficiary=beneficiary, deleted_at__isnull=True,
-                                         measured_at__gte=since)
-                .select_related("recorded_by").order_by("measured_at", "id"))
+    from .models import VitalSign, VitalSignRevision, VitalThresholds
+
+    signs = list(VitalSign.objects.filter(beneficiary=beneficiary, measured_at__gte=since)
+                 .select_related("recorded_by", "updated_by")
+                 .prefetch_related(Prefetch(
+                     "revisions", VitalSignRevision.objects.select_related("created_by")))
+                 .order_by("measured_at", "id"))
+    live = [s for s in signs if s.deleted_at is None]
     return {
         "measures": [s for s in live if s.kind != VitalSign.Kind.FALL],
         "falls": [s for s in reversed(live) if s.kind == VitalSign.Kind.FALL],
+        "retracted": [s for s in reversed(signs) if s.deleted_at is not None],
         "thresholds": VitalThresholds.objects.filter(beneficiary=beneficiary).first(),
     }
 

@@ -20,7 +20,12 @@ from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 
 from . import icope, selectors, services
-from .access import file_for_request, medical_section
+from .access import (
+    can_correct_vital_sign,
+    file_for_request,
+    medical_section,
+    vital_signs_visible,
+)
 from .elsewhere import other_crts_matching
 from .forms import (
     AggirForm,
@@ -36,7 +41,9 @@ from .forms import (
     MedicalForm,
     NewBeneficiaryForm,
     SituationForm,
+    VitalSignCorrectForm,
     VitalSignForm,
+    VitalSignRetractForm,
     VitalThresholdsForm,
 )
 from .models import Beneficiary, Caregiver, CareTeamMember, Consent, Document
@@ -481,13 +488,17 @@ def vital_charts(request: HttpRequest, public_id) -> HttpResponse:
     series = selectors.vital_series(beneficiary=b, since=start)
     audit_log(actor=request.user, action="beneficiary.vital_series_viewed", obj=b,
               beneficiary=b, details={"période": f"{days} jours"})
+    correctable = {s.public_id for s in [*series["measures"], *series["falls"]]
+                   if can_correct_vital_sign(user=request.user, roles=request.roles, sign=s,
+                                             health=access.health)}
     return render(request, "beneficiaries/vital_charts.html", {
         "b": b, "days": days, "periods": CHART_PERIODS, "falls": series["falls"],
-        "thresholds": series["thresholds"],
+        "retracted": series["retracted"], "thresholds": series["thresholds"],
         "charts": charts.charts(series["measures"], start=start, end=end,
                                 thresholds=series["thresholds"]),
         "can_set_thresholds": has_permission(request.roles, "vital_threshold.set"),
         "record_form": _record_form(request),
+        "correctable": correctable,
     })
 
 
@@ -530,10 +541,6 @@ def vital_sign_add(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _vital_sign_saved(request, b, sign):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     from .vitals import alarm_for
 
     message = "Mesure enregistrée."
@@ -541,11 +548,141 @@ def _vital_sign_saved(request, b, sign):
         # No value in the message (it is kept in the session until shown).
         message += " Une alerte a été créée pour le cercle de soins et l'astreinte."
     messages.success(request, message)
+    return _charts_redirect(b, sign)
+
+
+def _charts_redirect(b, sign):
+    """Back to the charts, over the period that shows ``sign``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     url = reverse("beneficiaries:vital_charts", kwargs={"public_id": b.public_id})
     # A measure older than the default period: the longer one, so that it shows.
     if sign.measured_at < timezone.now() - timedelta(days=CHART_PERIODS[0]):
         url += f"?jours={CHART_PERIODS[-1]}"
     return redirect(url)
+
+
+def _correctable_sign(request, public_id, item_id, verb: str):
+    """The file and one of its measures this user may correct or retract (the file's health
+    face, then ``access.can_correct_vital_sign``: their own measure, any for the doctor; one
+    already retracted too, which the views answer)."""
+    b, access = _file(request, public_id)
+    _require_health(access)
+    sign = get_for_crt(
+        vital_signs_visible(crt=request.crt, user=request.user, roles=request.roles)
+        .filter(beneficiary=b).select_related("recorded_by"), request.crt, item_id)
+    if not can_correct_vital_sign(user=request.user, roles=request.roles, sign=sign,
+                                  health=access.health, retracted=True):
+        raise PermissionDenied(f"Seule la personne qui a saisi cette mesure, ou le médecin, "
+                               f"peut la {verb}.")
+    return b, sign
+
+
+def _sign_context(b, sign, title: str) -> dict:
+    return {"b": b, "sign": sign, "title": title,
+            "charts_url": reverse("beneficiaries:vital_charts",
+                                  kwargs={"public_id": b.public_id})}
+
+
+def _stale_measure(call):
+    """``call()``, a stale version said of a measure rather than of a file."""
+    from maillage.core.errors import ConflictError
+
+    try:
+        return call()
+    except ConflictError:
+        raise ConflictError(
+            "Cette mesure a été corrigée ou retirée par quelqu'un d'autre depuis l'ouverture "
+            "de cette page : revenez aux courbes pour la voir à jour, puis refaites votre "
+            "changement s'il y a lieu.") from None
+
+
+def _already_retracted(request, b, sign):
+    messages.info(request, "Cette mesure a déjà été retirée : elle figure dans les mesures "
+                           "retirées.")
+    return _charts_redirect(b, sign)
+
+
+@require("vital_sign.record")
+@require_http_methods(["GET", "POST"])
+def vital_sign_correct(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    """« Corriger » a measure of the charts page: its new value and a reason, through the
+    API's service (``vital_sign_update``: the same ranges, status « corrigée », the threshold
+    checked again, audited), the value first entered kept in its history; the version shown
+    guards against a change made meanwhile, a one-time key against a double post."""
+    from django.utils import timezone
+
+    from .vitals import alarm_for, vital_sign_update
+
+    b, sign = _correctable_sign(request, public_id, item_id, "corriger")
+    if sign.deleted_at is not None and request.method == "GET":
+        return _already_retracted(request, b, sign)
+    _audit_form_read(request, b, "correction d'une constante", obj=sign)
+    shown = timezone.localtime(sign.measured_at).replace(second=0, microsecond=0)
+
+    def save(data):
+        # The moment as the field shows it (to the minute) leaves a device's seconds as sent.
+        when = sign.measured_at if data["measured_at"] == shown else data["measured_at"]
+        return _stale_measure(lambda: vital_sign_update(
+            actor=request.user, sign=sign, version=data["version"] or 0, kind=sign.kind,
+            measured_at=when, value=data.get("value"), systolic=data.get("systolic"),
+            diastolic=data.get("diastolic"), device=data["device"], reason=data["reason"]))
+
+    def saved(corrected):
+        from maillage.care.selectors import measure_alert_open
+
+        # No value in the message (it is kept in the session until shown).
+        message = "Mesure corrigée ; la valeur d'origine reste dans son historique."
+        if measure_alert_open(sign=corrected):
+            message += (" Une alerte est ouverte pour cette mesure (cercle de soins et "
+                        "astreinte)." if alarm_for(corrected) is not None else
+                        " L'alerte ouverte par la valeur d'origine le reste : clôturez-la "
+                        "depuis les alertes de la personne si elle n'a plus lieu d'être.")
+        messages.success(request, message)
+        return _charts_redirect(b, corrected)
+
+    return run_form(
+        request, VitalSignCorrectForm(request.POST or None, sign=sign), save,
+        template="beneficiaries/vital_sign_change.html",
+        context={**_sign_context(b, sign, "Corriger une mesure"),
+                 "submit_label": "Enregistrer la correction"},
+        on_success=saved, once=True,
+    )
+
+
+@require("vital_sign.record")
+@require_http_methods(["GET", "POST"])
+def vital_sign_retract(request: HttpRequest, public_id, item_id) -> HttpResponse:
+    """« Retirer (saisie erronée) »: a reason, then ``vital_sign_retract`` (the API's
+    DELETE): the measure leaves the charts and the latest measures, its open alert is closed,
+    and it stays in the charts page's history as « retirée »."""
+    from .vitals import vital_sign_retract as retract
+
+    b, sign = _correctable_sign(request, public_id, item_id, "retirer")
+    if sign.deleted_at is not None and request.method == "GET":
+        return _already_retracted(request, b, sign)
+    _audit_form_read(request, b, "retrait d'une constante", obj=sign)
+
+    def save(data):
+        return _stale_measure(lambda: retract(
+            actor=request.user, sign=sign, version=data["version"] or 0,
+            reason=data["reason"]))
+
+    def saved(retracted):
+        messages.success(request, "Mesure retirée : elle n'apparaît plus dans les courbes ; "
+                                  "elle reste dans les mesures retirées, avec le motif.")
+        return _charts_redirect(b, retracted)
+
+    return run_form(
+        request, VitalSignRetractForm(request.POST or None,
+                                      initial={"version": sign.version}), save,
+        template="beneficiaries/vital_sign_change.html",
+        context={**_sign_context(b, sign, "Retirer une mesure (saisie erronée)"),
+                 "submit_label": "Retirer la mesure", "retract": True},
+        on_success=saved, once=True,
+    )
 
 
 @require("vital_threshold.set")

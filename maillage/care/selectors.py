@@ -151,6 +151,12 @@ def alerts(*, beneficiary):
             .order_by("status", "-created_at"))
 
 
+def measure_alert_open(*, sign) -> bool:
+    """Whether the alert a measure raised (``Alert.vital_sign``) is still open or
+    acknowledged: the screen that corrects the measure says so."""
+    return Alert.objects.filter(vital_sign=sign).exclude(status=Alert.Status.RESOLVED).exists()
+
+
 def open_alerts(*, crt, limit: int | None = None):
     qs = (Alert.objects.filter(crt=crt).exclude(status=Alert.Status.RESOLVED)
           .select_related("beneficiary", "assignee").order_by("-created_at"))

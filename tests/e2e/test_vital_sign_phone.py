@@ -56,3 +56,55 @@ def test_care_aide_records_on_a_phone(transactional_db, open_page, users, crt_a)
     p.check_accessibility()
     assert sorted(VitalSign.objects.values_list("kind", flat=True)) == [
         "blood_pressure", "body_temperature"]
+
+
+def test_nurse_corrects_then_retracts_on_a_phone(transactional_db, open_page, users, crt_a):
+    """« Corriger » a typo (38,9 for 36,9), a refused value said next to the field, then
+    « Retirer (saisie erronée) » another measure: listed « retirée »; axe-core on each page."""
+    from maillage.beneficiaries.tests.factories import vital_sign
+
+    b = shared_file(crt_a, users["nurse"], {Role.NURSE})
+    vital_sign(b, users["nurse"], value="38.9")
+    vital_sign(b, users["nurse"], kind="heart_rate", value=72)
+    client = Client()
+    client.force_login(users["nurse"])
+    p = open_page(width=390, height=844)
+    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                                 "url": p.base_url}])
+    page = p.page
+    p.goto(reverse("beneficiaries:vital_charts", args=[b.public_id]))
+    temperature = page.get_by_role("region", name="Température (°C)")
+    temperature.get_by_text("Valeurs (1)").click()
+    temperature.get_by_role("link", name="Corriger").click()
+    expect(page.get_by_role("heading", name="Corriger une mesure")).to_be_visible()
+    expect(page.get_by_label("Valeur (°C)")).to_have_value("38,9")
+    assert page.evaluate(NO_SIDE_SCROLL)
+    p.check_accessibility()
+
+    page.get_by_label("Valeur (°C)").fill("83,9")
+    page.get_by_label("Motif de la correction").fill("Faute de frappe")
+    page.get_by_role("button", name="Enregistrer la correction").click()
+    expect(page.get_by_text("Température : 83,9 °C n'est pas une valeur plausible")) \
+        .to_be_visible()
+    p.check_accessibility()
+    page.get_by_label("Valeur (°C)").fill("36,9")
+    page.get_by_role("button", name="Enregistrer la correction").click()
+    expect(page.get_by_text("Mesure corrigée")).to_be_visible()
+    temperature.get_by_text("Valeurs (1)").click()
+    expect(temperature.get_by_text("Avant la correction du")).to_be_visible()
+    assert page.evaluate(NO_SIDE_SCROLL)
+    p.check_accessibility()
+
+    pulse = page.get_by_role("region", name="Fréquence cardiaque (/min)")
+    pulse.get_by_text("Valeurs (1)").click()
+    pulse.get_by_role("link", name="Retirer (saisie erronée)").click()
+    page.get_by_label("Motif du retrait").fill("Mesure d'une autre personne")
+    page.get_by_role("button", name="Retirer la mesure").click()
+    expect(page.get_by_role("heading", name="Mesures retirées (saisies erronées)")) \
+        .to_be_visible()
+    expect(page.get_by_text("retirée", exact=True)).to_be_visible()
+    assert page.evaluate(NO_SIDE_SCROLL)
+    p.check_accessibility()
+    assert VitalSign.objects.get(kind="heart_rate").status == "entered-in-error"
+    assert VitalSign.objects.get(kind="body_temperature").status == "amended"

@@ -98,3 +98,18 @@ def document(beneficiary, category=Document.Category.ADMINISTRATIVE, title="Atte
     doc.file.save(f"{doc.public_id}.pdf", ContentFile(PDF), save=False)
     doc.save()
     return doc
+
+
+def vital_sign(beneficiary, author=None, kind="body_temperature", ago=None, **fields):
+    """A measure of ``beneficiary`` recorded by ``author`` (a new user when None), an hour
+    ago unless said, through the service (its checks, its audit, its alert)."""
+    from datetime import timedelta
+
+    from maillage.beneficiaries.vitals import vital_sign_record
+    from maillage.core.tests.factories import UserFactory
+
+    if kind not in ("blood_pressure", "fall") and "value" not in fields:
+        fields["value"] = "37.2"
+    return vital_sign_record(actor=author or UserFactory(), beneficiary=beneficiary, kind=kind,
+                             measured_at=timezone.now() - (ago or timedelta(hours=1)),
+                             **fields)

@@ -18,6 +18,7 @@ from maillage.beneficiaries.tests.factories import (
     document,
     join_care_team,
     shared_file,
+    vital_sign,
 )
 from maillage.care.tests import factories as care
 from maillage.lodging.tests import factories as lodging
@@ -59,6 +60,13 @@ def _any_user(crt):
     from maillage.core.tests.factories import UserFactory
 
     return UserFactory()
+
+
+def _own_measure(crt, user, roles):
+    """A measure of a file of ``user``'s care team that they recorded (any user may correct or
+    retract their own)."""
+    b = shared_file(crt, user, roles)
+    return {"public_id": b.public_id, "item_id": vital_sign(b, user).public_id}
 
 
 def _visit(make):
@@ -115,6 +123,8 @@ OBJECT_ROUTES = {
     "beneficiaries:vital_charts": _file,
     "beneficiaries:vital_sign_add": _file,
     "beneficiaries:vital_thresholds_edit": _file,
+    "beneficiaries:vital_sign_correct": _own_measure,
+    "beneficiaries:vital_sign_retract": _own_measure,
     "beneficiaries:aggir_create": _file,
     "beneficiaries:icope_create": _file,
     "beneficiaries:free_evaluation_create": _file,
