@@ -89,9 +89,10 @@ def kind_chart(kind: str, signs: list[VitalSign], *, start: datetime, end: datet
                   for px, py, s in points])
 
     lines = [line(key) for key in _values(signs[0])]
+    limits = [(word, value) for word, value in zip(("bas", "haut"), bounds, strict=True)
+              if value is not None]
     thresholds = [{"y": y(value), "label": f"Seuil {word} : {_fmt(value)} {unit}"}
-                  for word, value in zip(("bas", "haut"), bounds, strict=True)
-                  if value is not None]
+                  for word, value in limits]
     step = (high - low) / 4
     y_ticks = [{"y": y(low + step * i), "label": _fmt(round(low + step * i, 1))}
                for i in range(5)]
@@ -99,11 +100,14 @@ def kind_chart(kind: str, signs: list[VitalSign], *, start: datetime, end: datet
                 "label": f"{timezone.localtime(start + (end - start) * i / 4):%d/%m}"}
                for i in range(5)]
     last = signs[-1]
-    desc = (f"{len(signs)} mesure(s) du {timezone.localtime(start):%d/%m/%Y} au "
+    desc = (f"{len(signs)} mesure{'s' if len(signs) > 1 else ''} du "
+            f"{timezone.localtime(start):%d/%m/%Y} au "
             f"{timezone.localtime(end):%d/%m/%Y} ; dernière : {last.display_value} le "
             f"{timezone.localtime(last.measured_at):%d/%m/%Y %H:%M}")
     if thresholds:
-        desc += " ; " + ", ".join(t["label"].lower() for t in thresholds)
+        # « seuil haut : 38 °C » (the unit keeps its capital: never ``lower()`` the label).
+        desc += " ; " + ", ".join(f"seuil {word} : {_fmt(value)} {unit}"
+                                  for word, value in limits)
     return Chart(kind=kind, label=label, unit=unit, title=f"{label} ({unit})", desc=desc + ".",
                  lines=lines, thresholds=thresholds, y_ticks=y_ticks, x_ticks=x_ticks,
                  rows=list(reversed(signs)))

@@ -66,12 +66,7 @@ def test_nurse_corrects_then_retracts_on_a_phone(transactional_db, open_page, us
     b = shared_file(crt_a, users["nurse"], {Role.NURSE})
     vital_sign(b, users["nurse"], value="38.9")
     vital_sign(b, users["nurse"], kind="heart_rate", value=72)
-    client = Client()
-    client.force_login(users["nurse"])
-    p = open_page(width=390, height=844)
-    p.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                                 "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                 "url": p.base_url}])
+    p = open_page(width=390, height=844).sign_in(users["nurse"])
     page = p.page
     p.goto(reverse("beneficiaries:vital_charts", args=[b.public_id]))
     temperature = page.get_by_role("region", name="Température (°C)")

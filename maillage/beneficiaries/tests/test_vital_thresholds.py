@@ -104,8 +104,10 @@ class TestThresholdForm:
 class TestCharts:
     def test_series_threshold_lines_and_table(self, client_for, person, users):
         vital_thresholds_set(actor=users["doctor"], beneficiary=person, version=0,
-                             body_weight_low=62)
+                             body_weight_low=62, body_temperature_high=38)
         now = timezone.now()
+        vital_sign_record(actor=users["nurse"], beneficiary=person, kind="body_temperature",
+                          value="37.2", measured_at=now - timedelta(days=3))
         for days, value in ((20, 64), (10, "63.1"), (2, "61.2")):
             vital_sign_record(actor=users["nurse"], beneficiary=person, kind="body_weight",
                               value=value, measured_at=now - timedelta(days=days))
@@ -117,12 +119,13 @@ class TestCharts:
         assert response.status_code == 200
         html = response.content.decode()
         text = visible_text(response)
-        # One chart (the pressure is older than 30 days), its accessible title and summary.
-        assert html.count("<svg") == 1 and html.count("<polyline") == 1
+        # Two charts (the pressure is older than 30 days), their accessible titles and summaries.
+        assert html.count("<svg") == 2
         assert "Poids (kg) sur 30 jours" in text
-        assert "3 mesure(s) du" in text and "dernière : 61,2 kg" in text
+        assert "3 mesures du" in text and "dernière : 61,2 kg" in text
         assert "seuil bas : 62 kg" in text
-        assert html.count('class="vital-threshold"') == 1
+        assert "1 mesure du" in text and "seuil haut : 38 °C." in text
+        assert html.count('class="vital-threshold"') == 2
         assert "Seuil bas : 62 kg" in text
         # The table alternative holds the values, and the fall is listed.
         assert "63,1 kg" in text and "64 kg" in text
@@ -132,7 +135,7 @@ class TestCharts:
         # 90 days: the pressure too, two lines (systolic, diastolic).
         page = client_for("nurse").get(_url(person, "beneficiaries:vital_charts"),
                                        {"jours": "90"})
-        assert page.content.decode().count("<polyline") == 3
+        assert page.content.decode().count("<polyline") == 4  # with the temperature's
         assert "Pression artérielle (mmHg) sur 90 jours" in visible_text(page)
 
     def test_no_measure(self, client_for, person):
