@@ -13,6 +13,7 @@ from django.db.models import F, Q
 
 from maillage.beneficiaries.identity import Sex
 from maillage.beneficiaries.models import Beneficiary, Caregiver
+from maillage.core.folding import fold
 from maillage.core.models import TenantModel, VersionedModel
 from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
@@ -228,6 +229,9 @@ class Session(PlaceLabel, TenantModel, VersionedModel):
 
 
 
+#: The folded names of a light record (``Attendee.refresh_name_keys``).
+NAME_KEY_FIELDS = ("last_name_key", "first_name_key")
+
 GIR_SOURCE_NEEDS_GIR = ("« Évalué ou déclaré » va avec un GIR : indiquez le GIR ou videz ce "
                         "champ.")
 
@@ -271,6 +275,13 @@ class Attendee(TenantModel, VersionedModel):
     kind = models.CharField("type", max_length=15, choices=Kind)
     last_name = models.CharField("nom", max_length=120)
     first_name = models.CharField("prénom", max_length=120, blank=True)
+    #: The names folded (``core.folding.fold``: accents, case, hyphens and apostrophes aside),
+    #: what the duplicate checks compare in SQL. Kept by ``save`` and by the services that
+    #: write names (``refresh_name_keys``, ``NAME_KEY_FIELDS``).
+    last_name_key = models.CharField("nom (clé de comparaison)", max_length=250, blank=True,
+                                     editable=False)
+    first_name_key = models.CharField("prénom (clé de comparaison)", max_length=250,
+                                      blank=True, editable=False)
     phone = models.CharField("téléphone", max_length=30, blank=True, validators=[validate_phone])
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name="commune")
@@ -304,7 +315,8 @@ class Attendee(TenantModel, VersionedModel):
         verbose_name = "personne inscrite (fiche légère)"
         verbose_name_plural = "personnes inscrites (fiches légères)"
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["crt", "last_name"], name="attendee_crt_name")]
+        indexes = [models.Index(fields=["crt", "last_name"], name="attendee_crt_name"),
+                   models.Index(fields=["crt", "last_name_key"], name="attendee_crt_name_key")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(gir_source="") | Q(gir__isnull=False),
@@ -325,6 +337,16 @@ class Attendee(TenantModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def refresh_name_keys(self) -> None:
+        self.last_name_key = fold(self.last_name)
+        self.first_name_key = fold(self.first_name)
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_keys()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *NAME_KEY_FIELDS}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

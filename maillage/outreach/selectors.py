@@ -198,11 +198,23 @@ def _first_name_matches(first: str, *known: str) -> bool:
     return any(first == k or f" {first} " in f" {k} " for k in known_folded)
 
 
+def _first_name_key_matches(first: str) -> Q:
+    """``_first_name_matches`` in SQL, on a light record's folded first name: the same, one of
+    its words, or none recorded (``first_name_key`` holds single-spaced folded words)."""
+    if not first:
+        return Q()
+    return (Q(first_name_key="") | Q(first_name_key=first)
+            | Q(first_name_key__startswith=f"{first} ") | Q(first_name_key__endswith=f" {first}")
+            | Q(first_name_key__contains=f" {first} "))
+
+
 def attendee_possible_duplicates(*, crt, user, roles, kind: str, last_name: str,
-                                 first_name: str = "") -> PossibleDuplicates:
+                                 first_name: str = "", exclude: Attendee | None = None
+                                 ) -> PossibleDuplicates:
     """Who a new light record of ``kind`` named ``last_name`` ``first_name`` may already be,
     names compared accents, case, hyphens and apostrophes aside (``core.folding.fold``): the
-    light records of the same kind, and — only those the access policies offer ``user`` at
+    light records of the same kind (their folded names, ``Attendee.last_name_key``, compared
+    in SQL; ``exclude`` aside), and — only those the access policies offer ``user`` at
     registration (never a volet 2 person they may not see) — the volet 2 beneficiaries whose
     birth or used name it is (for an older person) or the volet 2 caregivers (for a caregiver)
     who have no light record yet. At most ``DUPLICATES_SHOWN`` of each."""
@@ -210,14 +222,12 @@ def attendee_possible_duplicates(*, crt, user, roles, kind: str, last_name: str,
     if not last:
         return PossibleDuplicates([], [], [])
     who = {"crt": crt, "user": user, "roles": roles}
-    # Light records have no folded key: their names are compared here (a CRT's volet 1 people
-    # number in thousands at most; this runs only when a record is about to be created).
-    rows = access.attendees_visible(**who).filter(kind=kind).values_list(
-        "pk", "last_name", "first_name")
-    same = [pk for pk, last_name_, first_name_ in rows.iterator()
-            if fold(last_name_) == last and _first_name_matches(first, first_name_)]
-    attendees = list(Attendee.objects.filter(pk__in=same[:DUPLICATES_SHOWN])
-                     .select_related("commune", "organization").order_by("last_name", "pk"))
+    same = (access.attendees_visible(**who)
+            .filter(_first_name_key_matches(first), kind=kind, last_name_key=last))
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    attendees = list(same.select_related("commune", "organization")
+                     .order_by("last_name", "pk")[:DUPLICATES_SHOWN])
     beneficiaries, caregivers = [], []
     if kind == Attendee.Kind.OLDER_PERSON:
         candidates = (access.volet2_beneficiaries_offered(**who)

@@ -44,6 +44,7 @@ from . import selectors
 from .models import (
     GIR_SOURCE_NEEDS_GIR,
     INSTITUTE_FIELDS,
+    NAME_KEY_FIELDS,
     Attendee,
     Field,
     Participation,
@@ -381,7 +382,9 @@ def attendee_update(*, actor, attendee: Attendee, version: int, **fields) -> Att
     for name, value in fields.items():
         setattr(attendee, name, value)
     _check_attendee(attendee)
-    save_versioned(attendee, actor=actor, version=version, fields=ATTENDEE_FIELDS)
+    attendee.refresh_name_keys()
+    save_versioned(attendee, actor=actor, version=version,
+                   fields=[*ATTENDEE_FIELDS, *NAME_KEY_FIELDS])
     audit_log(actor=actor, action="attendee.updated", obj=attendee,
               object_label=attendee.display_name, details=changes(before, attendee))
     return attendee

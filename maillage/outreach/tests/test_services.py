@@ -432,3 +432,52 @@ class TestSelectors:
             crt=crt_a, user=users["ars"], start=start, end=end) == {}
         assert selectors.sessions_by_commune(
             crt=crt_a, user=users["nurse"], start=start, end=start + timedelta(days=1)) == {}
+
+
+class TestFoldedNames:
+    """The folded names of a light record are stored (``last_name_key``, ``first_name_key``)
+    and compared in SQL by the duplicate check."""
+
+    def test_stored_keys_equal_their_recomputation(self, leader, crt_a):
+        import importlib
+
+        from django.apps import apps
+
+        from maillage.core.folding import fold
+
+        def assert_keys():
+            for a in Attendee.objects.all():
+                assert (a.last_name_key, a.first_name_key) == (
+                    fold(a.last_name), fold(a.first_name)), a.display_name
+
+        made = services.attendee_create(actor=leader, crt=crt_a, kind="older_person",
+                                        last_name="Dupré-Lefèvre", first_name="Marie-Thérèse")
+        assert (made.last_name_key, made.first_name_key) == ("dupre lefevre", "marie therese")
+        services.attendee_update(actor=leader, attendee=made, version=made.version,
+                                 last_name="L'Œillet", first_name="Anne Sophie")
+        carer = CaregiverFactory(crt=crt_a, beneficiary=BeneficiaryFactory(crt=crt_a),
+                                 last_name="Ménard", first_name="Zoé")
+        services.attendee_for_caregiver(actor=leader, crt=crt_a, caregiver=carer)
+        attendee(crt_a, last_name="GOHIER ", first_name="")
+        assert_keys()
+        assert Attendee.objects.get(pk=made.pk).last_name_key == "l oeillet"
+        # The data migration fills the keys of the records written before them.
+        Attendee.objects.update(last_name_key="", first_name_key="")
+        migration = importlib.import_module(
+            "maillage.outreach.migrations.0004_attendee_name_keys")
+        migration.fill(apps, None)
+        assert_keys()
+
+    def test_first_names_compared_word_by_word_in_sql(self, leader, crt_a):
+        compound = attendee(crt_a, last_name="Hamon", first_name="Marie-Thérèse")
+        unnamed = attendee(crt_a, last_name="HAMON", first_name="")
+
+        def found(first):
+            return set(selectors.attendee_possible_duplicates(
+                crt=crt_a, user=leader, roles={"activity_leader"}, kind="older_person",
+                last_name="hamon", first_name=first).attendees)
+
+        for first in ("marie", "THÉRÈSE", "Marie Therese", ""):
+            assert found(first) == {compound, unnamed}, first
+        for first in ("Mari", "Marie-Claire", "Thérès"):
+            assert found(first) == {unnamed}, first
