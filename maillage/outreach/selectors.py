@@ -246,3 +246,50 @@ def attendee_possible_duplicates(*, crt, user, roles, kind: str, last_name: str,
                       if fold(c.last_name) == last
                       and _first_name_matches(first, c.first_name)][:DUPLICATES_SHOWN]
     return PossibleDuplicates(attendees, beneficiaries, caregivers)
+
+
+# --- The same name twice in one session ------------------------------------------------------
+
+
+def _names_of(person) -> tuple[set[str], list[str]]:
+    """The folded last names and the first names of a light record or a volet 2 beneficiary."""
+    if isinstance(person, Attendee):
+        return {fold(person.last_name)} - {""}, [person.first_name]
+    return ({fold(person.birth_name), fold(person.used_name)} - {""},
+            [person.first_name, person.used_first_name, person.first_names])
+
+
+def _same_name(a, b) -> bool:
+    """The same folded last name, and first names that match (``_first_name_matches``, either
+    way round: « Marie » and « Marie-Thérèse »; a missing first name matches any)."""
+    lasts_a, firsts_a = _names_of(a)
+    lasts_b, firsts_b = _names_of(b)
+    if not lasts_a & lasts_b:
+        return False
+    folded_a = [fold(f) for f in firsts_a if fold(f)]
+    folded_b = [fold(f) for f in firsts_b if fold(f)]
+    if not folded_a or not folded_b:
+        return True
+    return (any(_first_name_matches(f, *folded_b) for f in folded_a)
+            or any(_first_name_matches(f, *folded_a) for f in folded_b))
+
+
+def session_same_name(*, session: Session, person) -> list[Participation]:
+    """The registrations (not cancelled) of ``session`` of another person of the same kind
+    with the same folded names as ``person`` (a light record or a volet 2 beneficiary, an
+    older person): a light record and a beneficiary of one person registered twice, counted
+    twice. Two volet 2 beneficiaries are two files, never reported."""
+    is_attendee = isinstance(person, Attendee)
+    kind = person.kind if is_attendee else Attendee.Kind.OLDER_PERSON
+    lasts, _ = _names_of(person)
+    if not lasts:
+        return []
+    named = Q(attendee__last_name_key__in=lasts)
+    if kind == Attendee.Kind.OLDER_PERSON:
+        for last in lasts:
+            named |= Q(beneficiary__name_key__contains=f" {last}")
+    rows = session.participations.filter(ACTIVE, named, kind=kind)
+    rows = (rows.exclude(attendee=person) if is_attendee
+            else rows.filter(attendee__isnull=False))
+    return [p for p in rows.select_related("attendee", "beneficiary").order_by("pk")
+            if _same_name(person, p.beneficiary or p.attendee)]

@@ -23,7 +23,9 @@ Rules:
 - a light record is not created when the person may already be known (a light record of the
   same kind, a volet 2 beneficiary or caregiver the actor may see, with the same names:
   ``selectors.attendee_possible_duplicates``) unless the user confirmed it is someone else
-  (``duplicates_checked``): each person counts once in V1-01 whatever the record.
+  (``duplicates_checked``): each person counts once in V1-01 whatever the record;
+- nor is a person registered to a session where someone of the same kind and names already is
+  (a light record and a volet 2 beneficiary of one person), without the same confirmation.
 """
 
 from collections.abc import Sequence
@@ -418,15 +420,34 @@ def _lock(session: Session) -> Session:
     return Session.objects.select_for_update().get(pk=session.pk)
 
 
+def same_name_message(rows: Sequence[Participation]) -> str:
+    """The warning when ``rows`` (``selectors.session_same_name``) are already registered."""
+    names = ", ".join(
+        f"{p.person_name} ({'bénéficiaire du volet 2' if p.beneficiary_id else 'fiche du volet 1'})"
+        for p in rows)
+    return (f"Une personne de même nom est déjà inscrite à cette séance : {names}. Si c'est "
+            "la même personne, ne l'inscrivez pas une seconde fois (elle serait comptée deux "
+            "fois). Sinon, cochez « Ce n'est pas la même personne » et inscrivez à nouveau.")
+
+
 @transaction.atomic
 def participation_register(*, actor, session: Session, beneficiary=None,
-                           attendee: Attendee | None = None) -> Participation:
-    """Register a volet 2 beneficiary (an older person) or a light record to ``session``."""
+                           attendee: Attendee | None = None,
+                           duplicates_checked: bool = False) -> Participation:
+    """Register a volet 2 beneficiary (an older person) or a light record to ``session``.
+    Refused (``code="same_name_in_session"``) when another person of the same kind with the
+    same names is registered already (``selectors.session_same_name``: one person under a
+    light record and a volet 2 file), unless ``duplicates_checked``: the user confirmed it is
+    someone else."""
     if (beneficiary is None) == (attendee is None):
         raise DomainError("Choisissez une personne : un bénéficiaire du volet 2 ou une fiche "
                           "(ou créez-en une).", field="attendee")
-    return participations_register(actor=actor, session=session,
-                                   people=[beneficiary or attendee])[0]
+    person = beneficiary or attendee
+    if person.crt_id == session.crt_id and not duplicates_checked and (
+            same := selectors.session_same_name(session=session, person=person)):
+        raise DomainError(same_name_message(same), field="duplicates_checked",
+                          code="same_name_in_session")
+    return participations_register(actor=actor, session=session, people=[person])[0]
 
 
 @transaction.atomic

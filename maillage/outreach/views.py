@@ -311,9 +311,21 @@ def session_register(request: HttpRequest, public_id) -> HttpResponse:
                     context["registered_beneficiaries"] = set(
                         active.values_list("beneficiary_id", flat=True))
                 raise
-        return services.participation_register(actor=request.user, session=session,
-                                               beneficiary=data.get("beneficiary"),
-                                               attendee=attendee)
+        try:
+            return services.participation_register(
+                actor=request.user, session=session, beneficiary=data.get("beneficiary"),
+                attendee=attendee, duplicates_checked=data["duplicates_checked"])
+        except DomainError as error:
+            if error.code == "same_name_in_session":
+                # Shown above the form, with the confirmation next to the buttons.
+                context["same_name"] = selectors.session_same_name(
+                    session=session, person=data.get("beneficiary") or attendee)
+                field, bound = form.fields["duplicates_checked"], form["duplicates_checked"]
+                field.label = bound.label = (
+                    "Ce n'est pas la même personne : l'inscrire quand même")
+                field.help_text = bound.help_text = (  # the bound field is cached: both
+                    "Seulement après avoir vérifié la personne déjà inscrite.")
+            raise
 
     def done(result):
         messages.success(request, f"{result.person_name} est inscrit·e.")
@@ -329,7 +341,7 @@ def session_register(request: HttpRequest, public_id) -> HttpResponse:
                     "back_label": f"{session.action.title}, {start:%d/%m/%Y}"})
     response = run_form(request, form, save, template="outreach/register.html",
                         on_success=done, context=context)
-    if context.get("duplicates"):
+    if context.get("duplicates") or context.get("same_name"):
         response.status_code = 409  # as a new volet 2 file resembling another
     return response
 

@@ -481,3 +481,52 @@ class TestFoldedNames:
             assert found(first) == {compound, unnamed}, first
         for first in ("Mari", "Marie-Claire", "Thérès"):
             assert found(first) == {unnamed}, first
+
+
+class TestSameNameInSession:
+    """One person under a light record and a volet 2 file would count twice in one session:
+    registering the second asks for the confirmation."""
+
+    def test_a_light_record_and_a_beneficiary_of_the_same_name(self, leader, crt_a):
+        s = session(crt_a)
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone",
+                               first_names="Simone Marie")
+        services.participation_register(actor=leader, session=s, beneficiary=b)
+        light = attendee(crt_a, last_name="GÔHIER", first_name="simone")
+        with pytest.raises(DomainError) as error:
+            services.participation_register(actor=leader, session=s, attendee=light)
+        assert (error.value.code, error.value.field) == ("same_name_in_session",
+                                                         "duplicates_checked")
+        assert error.value.message.startswith(
+            "Une personne de même nom est déjà inscrite à cette séance : GOHIER Simone "
+            "(bénéficiaire du volet 2).")
+        assert Participation.objects.filter(session=s).count() == 1
+        p = services.participation_register(actor=leader, session=s, attendee=light,
+                                            duplicates_checked=True)
+        assert p.attendee == light
+        # The other way round: the beneficiary after the light record.
+        other = session(crt_a)
+        services.participation_register(actor=leader, session=other, attendee=light)
+        with pytest.raises(DomainError) as error:
+            services.participation_register(actor=leader, session=other, beneficiary=b)
+        assert "GÔHIER simone (fiche du volet 1)" in error.value.message
+
+    def test_other_people_are_not_reported(self, leader, crt_a):
+        s = session(crt_a)
+        odette = attendee(crt_a, last_name="Gohier", first_name="Odette")
+        services.participation_register(actor=leader, session=s, attendee=odette)
+        cancelled = attendee(crt_a, last_name="Gohier", first_name="Simone")
+        p = services.participation_register(actor=leader, session=s, attendee=cancelled,
+                                            duplicates_checked=True)
+        services.attendance_record(actor=leader, session=s, version=s.version,
+                                   statuses={p: Participation.Status.CANCELLED})
+        # Another first name, another kind (her caregiver), a cancelled registration, and two
+        # volet 2 files (two files are two people): no warning.
+        for person in (attendee(crt_a, last_name="Gohier", first_name="Marthe"),
+                       attendee(crt_a, kind=Attendee.Kind.CAREGIVER, last_name="Gohier"),
+                       BeneficiaryFactory(crt=crt_a, birth_name="Gohier",
+                                          first_name="Simone"),
+                       BeneficiaryFactory(crt=crt_a, birth_name="Martin", used_name="Gohier",
+                                          first_name="Simone")):
+            field = "attendee" if isinstance(person, Attendee) else "beneficiary"
+            services.participation_register(actor=leader, session=s, **{field: person})

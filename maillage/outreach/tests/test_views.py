@@ -667,6 +667,31 @@ class TestLightRecords:
             assert login(client, users, role).get(url).status_code == 403
 
 
+class TestSameNameInSession:
+    def test_a_beneficiary_and_a_light_record_of_the_same_name(self, client, users, crt_a):
+        """The direction registered Simone Gohier from her volet 2 file; the activity leader
+        picks the light record « GOHIER Simone »: warned, she registers her only when she
+        confirms it is someone else."""
+        s = session(crt_a)
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        participation(s, beneficiary=b)
+        light = attendee(crt_a, last_name="Gohier", first_name="Simone")
+        login(client, users, "activity_leader")
+        url = reverse("outreach:session_register", kwargs={"public_id": s.public_id})
+        response = client.post(url, {"attendee": str(light.public_id)})
+        assert response.status_code == 409
+        text = visible_text(response)
+        assert "Une personne de même nom est déjà inscrite à cette séance : GOHIER Simone — " \
+               "bénéficiaire du volet 2, inscrit·e" in text
+        assert "Ce n'est pas la même personne : l'inscrire quand même" in text
+        assert "elle serait comptée deux fois" in field_error(response, "duplicates_checked")
+        assert Participation.objects.filter(session=s).count() == 1
+        response = client.post(url, {"attendee": str(light.public_id),
+                                     "duplicates_checked": "on"})
+        assert response.status_code == 302
+        assert Participation.objects.filter(session=s, attendee=light).exists()
+
+
 class TestAttendanceAndTransport:
     def test_attendance_then_transport(self, client, users, crt_a):
         s = session(crt_a, days=-1, starts_at=at(0, 0) - timedelta(days=1))
