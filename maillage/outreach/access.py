@@ -93,7 +93,8 @@ def can_view_participation(*, user, roles, participation: Participation) -> bool
 
 
 def attendees_visible(*, crt, user, roles) -> QuerySet[Attendee]:
-    """Light records are looked up (to register someone again) by those who register."""
+    """Light records are looked up (to register someone again), corrected and merged (two
+    records of one person) by those who register."""
     if has_permission(roles, "outreach.register"):
         return Attendee.objects.filter(crt=crt)
     return Attendee.objects.none()
@@ -152,8 +153,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             role: "toutes les actions du CRT" for role in Role
             if has_permission({role}, "outreach.view")}),
         ("Participants aux séances du volet 1", sessions),
-        ("Inscriptions, présences, transport et fiches légères du volet 1", {
-            role: "toutes les séances du CRT" for role in Role
+        ("Inscriptions, présences, transport et fiches légères du volet 1 (correction, "
+         "fusion de deux fiches d'une même personne)", {
+            role: "toutes les séances et fiches du CRT" for role in Role
             if has_permission({role}, "outreach.register")}),
         ("GIR d'une fiche légère du volet 1 (évalué ou déclaré : donnée de santé)", {
             role: "les fiches légères du CRT" for role in Role

@@ -17,6 +17,10 @@ class OutreachAction(models.TextChoices):
     SHEET_PRINTED = "session.sheet_printed", "Impression d'une feuille d'émargement"
     ATTENDEE_CREATED = "attendee.created", "Création d'une fiche de participant (volet 1)"
     ATTENDEE_UPDATED = "attendee.updated", "Modification d'une fiche de participant (volet 1)"
+    ATTENDEE_MERGED = ("attendee.merged",
+                       "Fusion de deux fiches de participant (volet 1) : fiche conservée")
+    ATTENDEE_MERGED_AWAY = ("attendee.merged_away",
+                            "Fusion de deux fiches de participant (volet 1) : fiche supprimée")
     PARTICIPATION_CREATED = "participation.created", "Inscription à une séance du volet 1"
     BENEFICIARY_LINKED = (
         "participation.beneficiary_linked",

@@ -23,6 +23,7 @@ from .models import (
     SupportAction,
     TrainingInstitute,
 )
+from .services import MERGE_GROUPS
 
 
 def _communes(crt):
@@ -435,3 +436,93 @@ class TransportForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         _by_public_id(self.fields["transport_from"], _communes(crt))
         self._style_fields()
+
+
+def _yes_no(value) -> str:
+    return "—" if value is None else ("Oui" if value else "Non")
+
+
+#: The values compared by a merge, in the order shown, with their label and how a record
+#: shows them (``services.MERGE_GROUPS``).
+MERGE_VALUES = {
+    "last_name": ("Nom", lambda a: a.last_name),
+    "first_name": ("Prénom", lambda a: a.first_name),
+    "phone": ("Téléphone", lambda a: a.phone),
+    "commune": ("Commune", lambda a: a.commune.name if a.commune_id else ""),
+    "age_band": ("Tranche d'âge", lambda a: a.get_age_band_display()),
+    "sex": ("Sexe", lambda a: a.get_sex_display()),
+    "lives_alone": ("Vit seul·e", lambda a: _yes_no(a.lives_alone)),
+    "living_place": ("Lieu de vie", lambda a: a.get_living_place_display()),
+    "gir": ("GIR", lambda a: f"GIR {a.gir} ({a.get_gir_source_display().lower()})"
+            if a.gir is not None else ""),
+    "helps_volet2_beneficiary": ("La personne aidée est accompagnée au volet 2",
+                                 lambda a: _yes_no(a.helps_volet2_beneficiary)),
+    "structure": ("Structure", lambda a: a.organization.name + " (annuaire)"
+                  if a.organization_id else a.organization_name),
+    "employer_type": ("Type de structure", lambda a: a.get_employer_type_display()),
+}
+_KIND_VALUES = {
+    Attendee.Kind.OLDER_PERSON: ("age_band", "sex", "lives_alone", "living_place", "gir"),
+    Attendee.Kind.CAREGIVER: ("helps_volet2_beneficiary",),
+    Attendee.Kind.PROFESSIONAL: ("structure", "employer_type"),
+}
+
+
+class AttendeeMergeForm(BootstrapFormMixin, forms.Form):
+    """The merge of ``duplicate`` into ``kept`` confirmed: for each value that differs, which
+    one is kept (the kept record's, unless it has none), and the versions both records were
+    seen at (a change meanwhile is a conflict)."""
+
+    kept_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    duplicate_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, kept: Attendee, duplicate: Attendee, with_gir: bool = True,
+                 **kwargs):
+        kwargs.setdefault("initial", {"kept_version": kept.version,
+                                      "duplicate_version": duplicate.version})
+        super().__init__(*args, **kwargs)
+        groups = ["last_name", "first_name", "phone", "commune", *_KIND_VALUES[kept.kind]]
+        if kept.caregiver_id or duplicate.caregiver_id:
+            # A volet 2 caregiver's record: the helped person is in volet 2, by definition.
+            groups.remove("helps_volet2_beneficiary")
+        #: Groups taken from the duplicate without being shown: the GIR for a reader who may
+        #: not read it (health data, ``access.reads_attendee_gir``) — the kept record's, or
+        #: the duplicate's when the kept record has none, so that nothing is lost.
+        self.unseen = []
+        if not with_gir and "gir" in groups:
+            groups.remove("gir")
+            if kept.gir is None and duplicate.gir is not None:
+                self.unseen.append("gir")
+        self.groups = []
+        self.DOMAIN_FIELDS = {}
+        for group in groups:
+            names = MERGE_GROUPS[group]
+            attnames = [Attendee._meta.get_field(n).attname for n in names]
+            if [getattr(kept, n) for n in attnames] == [getattr(duplicate, n) for n in attnames]:
+                continue
+            label, show = MERGE_VALUES[group]
+            mine, theirs = show(kept), show(duplicate)
+            self.fields[f"take_{group}"] = forms.ChoiceField(
+                label=label, required=False, widget=forms.RadioSelect,
+                initial="duplicate" if theirs and not mine else "kept",
+                choices=[("kept", f"{mine or '(vide)'} — fiche conservée"),
+                         ("duplicate", f"{theirs or '(vide)'} — fiche en double")],
+                error_messages={"invalid_choice": "Choisissez l'une des deux valeurs."})
+            self.groups.append(group)
+            self.DOMAIN_FIELDS.update({n: f"take_{group}" for n in names})
+        self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        versions = ("kept_version", "duplicate_version")
+        if any(n in self.errors or data.get(n) is None for n in versions):
+            for name in versions:  # hidden: said above the form instead
+                self.errors.pop(name, None)
+            raise forms.ValidationError("La fusion n'a pas pu être lue : rechargez la page, "
+                                        "puis confirmez de nouveau.")
+        return data
+
+    def take(self) -> list[str]:
+        """The groups of values taken from the duplicate."""
+        return [*self.unseen,
+                *(g for g in self.groups if self.cleaned_data.get(f"take_{g}") == "duplicate")]

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from maillage.core.folding import fold
+from maillage.core.models import AuditEvent
 from maillage.core.selectors import member_roles
 
 from . import access
@@ -246,6 +247,71 @@ def attendee_possible_duplicates(*, crt, user, roles, kind: str, last_name: str,
                       if fold(c.last_name) == last
                       and _first_name_matches(first, c.first_name)][:DUPLICATES_SHOWN]
     return PossibleDuplicates(attendees, beneficiaries, caregivers)
+
+
+# --- Two light records of one person, merged (``services.attendee_merge``) --------------------
+
+
+def attendee_registrations(attendees) -> dict[int, int]:
+    """How many registrations (not cancelled) each of ``attendees`` has, by pk; one query."""
+    return dict(Participation.objects.filter(attendee__in=[a.pk for a in attendees])
+                .filter(ACTIVE).order_by().values_list("attendee").annotate(n=Count("pk")))
+
+
+def attendee_merge_candidates(*, crt, user, roles, attendee: Attendee) -> list[Attendee]:
+    """The other light records ``attendee`` may duplicate (``attendee_possible_duplicates``:
+    same kind, same folded names), each with ``registrations`` (not cancelled)."""
+    found = attendee_possible_duplicates(
+        crt=crt, user=user, roles=roles, kind=attendee.kind, last_name=attendee.last_name,
+        first_name=attendee.first_name, exclude=attendee).attendees
+    counts = attendee_registrations([attendee, *found])
+    for a in (attendee, *found):
+        a.registrations = counts.get(a.pk, 0)
+    return found
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """What a merge of ``duplicate`` into ``kept`` does to their registrations."""
+
+    kept: list
+    duplicate: list
+    #: Sessions where both are registered: one registration is left.
+    common: set
+
+
+def attendee_merge_summary(*, crt, user, roles, kept: Attendee,
+                           duplicate: Attendee) -> MergeSummary:
+    """The registrations of both records (session, action, presence), most recent first."""
+    rows = list(access.participations_visible(crt=crt, user=user, roles=roles)
+                .filter(attendee__in=[kept.pk, duplicate.pk])
+                .select_related("session__action").order_by("-session__starts_at", "pk"))
+    mine = [p for p in rows if p.attendee_id == kept.pk]
+    theirs = [p for p in rows if p.attendee_id == duplicate.pk]
+    common = {p.session_id for p in mine} & {p.session_id for p in theirs}
+    return MergeSummary(kept=mine, duplicate=theirs, common=common)
+
+
+@dataclass(frozen=True)
+class MergedAway:
+    """A light record merged into another, then deleted: its name, and the record kept (None
+    if it no longer exists either)."""
+
+    label: str
+    kept: Attendee | None
+
+
+def attendee_merged_into(*, crt, public_id) -> MergedAway | None:
+    """Whether the light record ``public_id`` of ``crt`` was merged into another (read in the
+    audit trail of the merge: the record itself is deleted)."""
+    event = (AuditEvent.objects.filter(crt=crt, action="attendee.merged_away",
+                                       object_id=str(public_id))
+             .order_by("-occurred_at").values("object_label", "details").first())
+    if event is None:
+        return None
+    kept = Attendee.objects.filter(
+        crt=crt, public_id=event["details"].get("fiche conservée")).first()
+    return MergedAway(label=event["object_label"], kept=kept)
 
 
 # --- The same name twice in one session ------------------------------------------------------

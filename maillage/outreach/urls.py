@@ -22,6 +22,10 @@ urlpatterns = [
     path(S + "satisfaction/", views.session_satisfaction, name="session_satisfaction"),
     path("inscriptions/chercher/", views.register_pick, name="register_pick"),
     path("personnes/<uuid:public_id>/modifier/", views.attendee_edit, name="attendee_edit"),
+    path("personnes/<uuid:public_id>/fusionner/", views.attendee_merge_pick,
+         name="attendee_merge_pick"),
+    path("personnes/<uuid:public_id>/fusionner/<uuid:duplicate_id>/", views.attendee_merge,
+         name="attendee_merge"),
     path("participations/<uuid:public_id>/transport/", views.participation_transport,
          name="participation_transport"),
 ]

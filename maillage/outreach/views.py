@@ -1,6 +1,6 @@
 """Volet 1 pages: the actions (with the yearly check), one action and its calendar, the
 sessions, one session with its registrations, registration by phone, attendance, transport,
-the attendance sheet (PDF)."""
+the attendance sheet (PDF), a light record corrected or merged with its duplicate."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -24,11 +24,12 @@ from .forms import (
     ActionForm,
     AttendanceForm,
     AttendeeForm,
+    AttendeeMergeForm,
     RegistrationForm,
     SessionForm,
     TransportForm,
 )
-from .models import Field, Participation, Session, SupportAction
+from .models import Attendee, Field, Participation, Session, SupportAction
 
 PAGE_SIZE = 25
 
@@ -395,14 +396,19 @@ def participation_transport(request: HttpRequest, public_id) -> HttpResponse:
                              "back_label": session.action.title})
 
 
+def _attendee(request, public_id) -> Attendee:
+    """A light record the user may edit (404 otherwise, as for another CRT)."""
+    return get_for_crt(access.attendees_visible(crt=request.crt, user=request.user,
+                                                roles=request.roles)
+                       .select_related("commune", "organization"), request.crt, public_id)
+
+
 @require("outreach.register")
 @require_http_methods(["GET", "POST"])
 def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
     """Correct a light record (name, commune, structure…); back to the session it was opened
-    from (``seance``), or to the sessions."""
-    attendee = get_for_crt(access.attendees_visible(crt=request.crt, user=request.user,
-                                                    roles=request.roles), request.crt,
-                           public_id)
+    from (``seance``), or to the sessions. Linked: « Fusionner avec un doublon… »."""
+    attendee = _attendee(request, public_id)
     form = AttendeeForm(request.POST or None, instance=attendee, crt=request.crt,
                         with_gir=access.reads_attendee_gir(request.roles))
     back = reverse("outreach:sessions")
@@ -427,7 +433,89 @@ def attendee_edit(request: HttpRequest, public_id) -> HttpResponse:
 
     intro = ("Aidant d'un bénéficiaire du volet 2 : sa fiche reprend son identité, le dossier "
              "de la personne aidée ne s'ouvre pas d'ici." if attendee.caregiver_id else "")
-    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+    return run_form(request, form, save, template="outreach/attendee_edit.html",
+                    on_success=done,
                     context={"title": f"Fiche de {attendee.display_name} "
                                       f"({attendee.get_kind_display().lower()})",
-                             "intro": intro, "back_url": back, "back_label": "Retour"})
+                             "intro": intro, "back_url": back, "back_label": "Retour",
+                             "attendee": attendee})
+
+
+# --- Two light records of one person merged --------------------------------------------------
+
+
+@require("outreach.register")
+@require_GET
+def attendee_merge_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """The other light records this one may duplicate (same kind, same names): choose the
+    one to keep, then see what the merge does before confirming."""
+    attendee = _attendee(request, public_id)
+    candidates = selectors.attendee_merge_candidates(
+        crt=request.crt, user=request.user, roles=request.roles, attendee=attendee)
+    return render(request, "outreach/attendee_merge_pick.html", {
+        "attendee": attendee, "candidates": candidates,
+        "title": f"Fusionner la fiche de {attendee.display_name} avec un doublon"})
+
+
+def _merged_away(request, *public_ids) -> HttpResponse | None:
+    """The page saying that one of the records was merged by someone else meanwhile (409), or
+    None when neither was (the caller answers 404)."""
+    for public_id in public_ids:
+        gone = selectors.attendee_merged_into(crt=request.crt, public_id=public_id)
+        if gone is not None:
+            return render(request, "outreach/attendee_merge.html", {
+                "title": "Fusionner deux fiches", "gone": gone}, status=409)
+    return None
+
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def attendee_merge(request: HttpRequest, public_id, duplicate_id) -> HttpResponse:
+    """Merge the light record ``duplicate_id`` into ``public_id`` (kept): both records'
+    registrations, the values that differ (which to keep), then the confirmation."""
+    try:
+        kept, duplicate = _attendee(request, public_id), _attendee(request, duplicate_id)
+    except Http404:
+        if (page := _merged_away(request, public_id, duplicate_id)) is not None:
+            return page
+        raise
+    if kept.pk == duplicate.pk:
+        raise Http404("Aucun élément ne correspond à cette adresse.")
+    form = AttendeeMergeForm(request.POST or None, kept=kept, duplicate=duplicate,
+                             with_gir=access.reads_attendee_gir(request.roles))
+
+    def save(data):
+        return services.attendee_merge(
+            actor=request.user, kept=kept, kept_version=data["kept_version"],
+            duplicate=duplicate, duplicate_version=data["duplicate_version"],
+            take=form.take())
+
+    def done(result):
+        total = result.registrations
+        messages.success(request, f"Fiches fusionnées : {result.kept.display_name} a "
+                                  f"{total} inscription{'s' if total > 1 else ''}. La fiche "
+                                  "en double est supprimée.")
+        return redirect("outreach:attendee_edit", public_id=result.kept.public_id)
+
+    try:
+        services.attendee_merge_check(kept=kept, duplicate=duplicate)
+    except DomainError as error:
+        refusal = error.message
+    else:
+        refusal = ""
+    summary = selectors.attendee_merge_summary(crt=request.crt, user=request.user,
+                                               roles=request.roles, kept=kept,
+                                               duplicate=duplicate)
+    context = {
+        "title": "Fusionner deux fiches", "kept": kept, "duplicate": duplicate,
+        "summary": summary, "refusal": refusal,
+        "sides": [("Fiche conservée", kept, summary.kept),
+                  ("Fiche en double, supprimée après la fusion", duplicate, summary.duplicate)],
+        "back_url": reverse("outreach:attendee_merge_pick",
+                            kwargs={"public_id": kept.public_id}),
+        "back_label": f"Doublons de {kept.display_name}",
+        "swap_url": reverse("outreach:attendee_merge",
+                            kwargs={"public_id": duplicate.public_id,
+                                    "duplicate_id": kept.public_id})}
+    return run_form(request, form, save, template="outreach/attendee_merge.html",
+                    context=context, on_success=done)

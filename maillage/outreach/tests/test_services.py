@@ -530,3 +530,158 @@ class TestSameNameInSession:
                                           first_name="Simone")):
             field = "attendee" if isinstance(person, Attendee) else "beneficiary"
             services.participation_register(actor=leader, session=s, **{field: person})
+
+
+class TestMerge:
+    """Two light records of one person merged: one record, its registrations (one per
+    session), its telehealth acts; audited; nothing half-done; a concurrent change refused."""
+
+    @pytest.fixture
+    def twins(self, crt_a, commune):
+        kept = attendee(crt_a, last_name="Lemaire", first_name="Odette", commune=commune,
+                        age_band="75_84")
+        duplicate = attendee(crt_a, last_name="LEMAIRE", first_name="Odette",
+                             phone="02 41 92 11 22", gir=4, gir_source="declared")
+        return kept, duplicate
+
+    def merge(self, leader, kept, duplicate, **kwargs):
+        return services.attendee_merge(actor=leader, kept=kept, kept_version=kept.version,
+                                       duplicate=duplicate,
+                                       duplicate_version=duplicate.version, **kwargs)
+
+    def test_registrations_move_and_v1_01_counts_one_person(self, users, leader, crt_a,
+                                                            twins):
+        from datetime import date, datetime, time
+
+        from django.utils import timezone
+
+        from maillage.care.tests.factories import territory_telehealth_act
+        from maillage.core import indicators
+        from maillage.core.indicators import Period
+
+        kept, duplicate = twins
+        march, april = (session(crt_a, starts_at=timezone.make_aware(
+            datetime.combine(date(2025, month, 10), time(14)))) for month in (3, 4))
+        participation(march, kept, status="present")
+        participation(april, duplicate, status="present")
+        act = territory_telehealth_act(duplicate, staff=users["nurse"])
+
+        def reached():
+            return indicators.compute(indicators.get("V1-01"), crt=crt_a,
+                                      period=Period.half_year(2025, 1)).value
+
+        assert reached() == 2
+        result = self.merge(leader, kept, duplicate, take=["phone", "gir"])
+        assert reached() == 1
+        assert (result.moved, result.combined, result.registrations) == (1, 0, 2)
+        assert not Attendee.objects.filter(pk=duplicate.pk).exists()
+        assert set(Participation.objects.values_list("attendee", flat=True)) == {kept.pk}
+        act.refresh_from_db()
+        assert act.attendee == kept
+        kept.refresh_from_db()
+        # The values chosen from the duplicate, the others the kept record's.
+        assert (kept.last_name, kept.phone, kept.gir, kept.gir_source, kept.age_band) == (
+            "Lemaire", "02 41 92 11 22", 4, "declared", "75_84")
+        assert kept.version == 2
+        merged = AuditEvent.objects.get(action="attendee.merged")
+        assert merged.object_id == str(kept.public_id)
+        assert merged.details["fiche fusionnée"] == f"LEMAIRE Odette ({duplicate.public_id})"
+        assert merged.details["inscriptions reprises"] == 1
+        assert merged.details["actes de télésanté"] == 1
+        assert merged.details["phone"] == {"avant": "", "après": "02 41 92 11 22"}
+        away = AuditEvent.objects.get(action="attendee.merged_away")
+        assert (away.object_id, away.details) == (str(duplicate.public_id),
+                                                  {"fiche conservée": str(kept.public_id)})
+
+    def test_one_session_under_both_records_becomes_one_registration(self, leader, crt_a,
+                                                                     twins):
+        kept, duplicate = twins
+        s, other = session(crt_a, days=-1), session(crt_a, days=-8)
+        participation(s, kept, status="absent")
+        participation(s, duplicate, status="present", transport_mode="taxi",
+                      transport_provider="Taxi Segréen", transport_cost=Decimal("18.50"),
+                      transport_reason="no_vehicle")
+        participation(other, kept, status="present")
+        participation(other, duplicate, status="absent")
+        result = self.merge(leader, kept, duplicate)
+        assert (result.moved, result.combined, result.registrations) == (0, 2, 2)
+        one = Participation.objects.get(session=s)
+        assert (one.attendee, one.status, one.transport_mode, one.transport_cost) == (
+            kept, "present", "taxi", Decimal("18.50"))
+        assert Participation.objects.get(session=other).status == "present"
+
+    def test_a_change_or_a_merge_meanwhile_is_refused_and_nothing_is_merged(
+            self, leader, crt_a, twins):
+        kept, duplicate = twins
+        s = session(crt_a)
+        participation(s, duplicate)
+        seen = (kept.version, duplicate.version)
+        services.attendee_update(actor=leader, attendee=Attendee.objects.get(pk=duplicate.pk),
+                                 version=duplicate.version, phone="02 41 00 00 00")
+        with pytest.raises(DomainError) as error:
+            services.attendee_merge(actor=leader, kept=kept, kept_version=seen[0],
+                                    duplicate=duplicate, duplicate_version=seen[1])
+        assert error.value.code == "conflict"
+        assert error.value.message.startswith(
+            "L'une des deux fiches a été modifiée ou fusionnée par quelqu'un d'autre")
+        assert Participation.objects.get().attendee_id == duplicate.pk
+        assert not AuditEvent.objects.filter(action__startswith="attendee.merged").exists()
+        # Someone else merged them first: the second merge is refused too.
+        duplicate.refresh_from_db()
+        self.merge(leader, kept, duplicate)
+        with pytest.raises(DomainError) as error:
+            services.attendee_merge(actor=leader, kept=kept, kept_version=seen[0],
+                                    duplicate=duplicate, duplicate_version=duplicate.version)
+        assert error.value.code == "conflict"
+
+    def test_a_refused_value_leaves_everything_as_it_was(self, leader, crt_a, twins):
+        kept, duplicate = twins
+        participation(session(crt_a), duplicate)
+        # A phone number typed before numbers were checked.
+        Attendee.objects.filter(pk=duplicate.pk).update(phone="02 41")
+        duplicate.refresh_from_db()
+        with pytest.raises(DomainError) as error:
+            self.merge(leader, kept, duplicate, take=["phone"])
+        assert error.value.field == "phone"
+        assert Attendee.objects.count() == 2
+        assert Participation.objects.get().attendee_id == duplicate.pk
+
+    def test_records_that_do_not_merge(self, leader, crt_a, crt_b, twins):
+        kept, duplicate = twins
+        for other, message in (
+                (attendee(crt_a, kind=Attendee.Kind.CAREGIVER), "pas du même type"),
+                (attendee(crt_b), "Fiche inconnue."), (kept, "deux fiches différentes")):
+            with pytest.raises(DomainError) as error:
+                self.merge(leader, kept, other)
+            assert message in error.value.message
+        with pytest.raises(DomainError) as error:
+            self.merge(leader, kept, duplicate, take=["kind"])
+        assert error.value.message == "Champ non modifiable : kind."
+        carers = [services.attendee_for_caregiver(
+            actor=leader, crt=crt_a, caregiver=CaregiverFactory(
+                crt=crt_a, beneficiary=BeneficiaryFactory(crt=crt_a), last_name="Ménard",
+                first_name="Zoé")) for _ in range(2)]
+        with pytest.raises(DomainError) as error:
+            self.merge(leader, *carers)
+        assert "liées chacune à un aidant enregistré au volet 2" in error.value.message
+        assert Attendee.objects.filter(crt=crt_a).count() == 5
+
+    def test_the_link_to_a_volet2_caregiver_moves_to_the_kept_record(self, leader, crt_a):
+        carer = CaregiverFactory(crt=crt_a, beneficiary=BeneficiaryFactory(crt=crt_a),
+                                 last_name="Ménard", first_name="Zoé")
+        linked = services.attendee_for_caregiver(actor=leader, crt=crt_a, caregiver=carer)
+        typed = attendee(crt_a, kind=Attendee.Kind.CAREGIVER, last_name="Menard",
+                         first_name="Zoe", helps_volet2_beneficiary=False)
+        self.merge(leader, typed, linked)
+        typed.refresh_from_db()
+        assert (typed.caregiver, typed.helps_volet2_beneficiary) == (carer, True)
+        assert services.attendee_for_caregiver(actor=leader, crt=crt_a,
+                                               caregiver=carer) == typed
+
+    def test_every_relation_to_a_light_record_is_moved(self):
+        """A new foreign key to ``Attendee`` must be reviewed in ``attendee_merge`` (moved,
+        or merged like the registrations): until then every merge refuses to run."""
+        relations = {f"{r.related_model._meta.label}.{r.field.name}"
+                     for r in Attendee._meta.related_objects}
+        assert relations == {"outreach.Participation.attendee",
+                             *services.MERGE_MOVED_RELATIONS}

@@ -692,6 +692,176 @@ class TestSameNameInSession:
         assert Participation.objects.filter(session=s, attendee=light).exists()
 
 
+def merge_url(kept, duplicate) -> str:
+    return reverse("outreach:attendee_merge", kwargs={"public_id": kept.public_id,
+                                                      "duplicate_id": duplicate.public_id})
+
+
+class TestMergePages:
+    """« Fusionner avec un doublon… » on a light record's page: the possible duplicates, the
+    record kept, what the merge does, the confirmation."""
+
+    @pytest.fixture
+    def twins(self, crt_a, commune):
+        kept = attendee(crt_a, last_name="Lemaire", first_name="Odette", commune=commune)
+        duplicate = attendee(crt_a, last_name="LEMAIRE", first_name="Odette",
+                             phone="02 41 92 11 22")
+        attendee(crt_a, last_name="Lemaire", first_name="Paulette")  # someone else
+        return kept, duplicate
+
+    def test_merge_from_the_record_page(self, client, users, crt_a, twins):
+        kept, duplicate = twins
+        together, apart = session(crt_a, days=-2), session(crt_a, days=-9)
+        participation(together, kept, status="absent")
+        participation(together, duplicate, status="present")
+        participation(apart, duplicate, status="present")
+        login(client, users, "activity_leader")
+        page = client.get(reverse("outreach:attendee_edit",
+                                  kwargs={"public_id": kept.public_id}))
+        pick = re.search(r'href="([^"]+)">Fusionner avec un doublon…', page.content.decode())
+        page = client.get(pick.group(1))
+        text = visible_text(page)
+        assert "Fiche ouverte : LEMAIRE Odette — personne âgée, Segré" in text
+        assert "LEMAIRE Odette — personne âgée, 02 41 92 11 22" in text
+        assert "Paulette" not in text
+        links = dict((unescape(re.sub(r"<[^>]+>", "", label)).strip(), href) for href, label
+                     in re.findall(r'href="([^"]+)">(Conserver [^<]*<span[^>]*>[^<]*</span>)',
+                                   page.content.decode()))
+        assert links["Conserver la fiche ouverte et y fusionner celle-ci"] == merge_url(
+            kept, duplicate)
+        assert links["Conserver celle-ci et y fusionner la fiche ouverte"] == merge_url(
+            duplicate, kept)
+        summary = client.get(merge_url(kept, duplicate))
+        text = visible_text(summary)
+        assert "Fiche conservée LEMAIRE Odette" in text
+        assert "Inscriptions (2)" in text and "Inscriptions (1)" in text
+        assert "aussi sur l'autre fiche" in text
+        assert "Inscrite sous les deux fiches à 1 séance : une seule inscription reste" in text
+        # Only what differs is asked; the empty phone of the kept record gives way.
+        assert "Commune" in text and "Téléphone" in text and "Prénom" not in text
+        html = summary.content.decode()
+        assert re.search(r'name="take_phone" value="duplicate"[^>]*checked', html)
+        assert re.search(r'name="take_commune" value="kept"[^>]*checked', html)
+        response = client.post(merge_url(kept, duplicate), {
+            "kept_version": kept.version, "duplicate_version": duplicate.version,
+            "take_phone": "duplicate", "take_commune": "kept", "take_last_name": "kept"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("outreach:attendee_edit",
+                                               kwargs={"public_id": kept.public_id})
+        page = client.get(response["Location"])
+        assert "Fiches fusionnées : LEMAIRE Odette a 2 inscriptions. La fiche en double est " \
+               "supprimée." in visible_text(page)
+        kept.refresh_from_db()
+        assert (kept.phone, kept.commune.name) == ("02 41 92 11 22", "Segré")
+        text = table_text(client.get(reverse("outreach:session_detail",
+                                             kwargs={"public_id": together.public_id})))
+        assert text.count("Personne âgée") == 1  # one row left
+        assert "LEMAIRE Odette Personne âgée Segré Présent·e" in text
+
+    def test_the_secretariat_merges_without_reading_the_gir(self, client, users, crt_a):
+        """The secretariat merges records (administrative data) but never reads a GIR (health
+        data): the GIR is not asked, the kept record's stays, or the duplicate's fills an
+        empty one."""
+        kept = attendee(crt_a, last_name="Lemaire", first_name="Odette")
+        duplicate = attendee(crt_a, last_name="Lemaire", first_name="Odette", gir=3,
+                             gir_source="declared", phone="02 41 92 11 22")
+        login(client, users, "admin_staff")
+        summary = client.get(merge_url(kept, duplicate))
+        assert summary.status_code == 200
+        text = visible_text(summary)
+        assert "Téléphone" in text and "GIR" not in text and "déclaré" not in text.lower()
+        response = client.post(merge_url(kept, duplicate), {
+            "kept_version": kept.version, "duplicate_version": duplicate.version,
+            "take_phone": "duplicate", "take_gir": "kept"})
+        assert response.status_code == 302
+        kept.refresh_from_db()
+        assert (kept.phone, kept.gir, kept.gir_source) == ("02 41 92 11 22", 3, "declared")
+        # The activity leader is asked.
+        other = attendee(crt_a, last_name="Morin", first_name="Jean", gir=2,
+                         gir_source="evaluated")
+        twin = attendee(crt_a, last_name="Morin", first_name="Jean", gir=4,
+                        gir_source="declared")
+        login(client, users, "activity_leader")
+        assert "GIR" in visible_text(client.get(merge_url(other, twin)))
+
+    def test_forbidden_roles_and_another_crt(self, client, users, crt_a, crt_b, user_b,
+                                             twins):
+        kept, duplicate = twins
+        pick = reverse("outreach:attendee_merge_pick", kwargs={"public_id": kept.public_id})
+        for role in ("coordinator", "partner", "nurse"):
+            login(client, users, role)
+            assert client.get(pick).status_code == 403, role
+            response = client.post(merge_url(kept, duplicate), {
+                "kept_version": kept.version, "duplicate_version": duplicate.version})
+            assert response.status_code == 403, role
+        client.force_login(user_b)
+        assert client.get(pick).status_code == 404
+        assert client.get(merge_url(kept, duplicate)).status_code == 404
+        # Another CRT's record is never reached, even beside one of the user's CRT.
+        theirs = attendee(crt_b, last_name="Lemaire", first_name="Odette")
+        login(client, users, "activity_leader")
+        assert str(theirs.public_id) not in client.get(pick).content.decode()
+        for url in (merge_url(kept, theirs), merge_url(theirs, kept)):
+            assert client.get(url).status_code == 404
+            assert client.post(url, {"kept_version": 0, "duplicate_version": 0}
+                               ).status_code == 404
+        assert Attendee.objects.filter(crt=crt_b).get() == theirs
+        assert Attendee.objects.filter(crt=crt_a).count() == 3
+
+    def test_two_people_merging_at_once(self, client, users, crt_a, twins):
+        kept, duplicate = twins
+        participation(session(crt_a), duplicate)
+        data = {"kept_version": kept.version, "duplicate_version": duplicate.version}
+        # Both opened the summary; the direction confirms first.
+        login(client, users, "direction")
+        assert client.post(merge_url(kept, duplicate), data).status_code == 302
+        login(client, users, "activity_leader")
+        response = client.post(merge_url(kept, duplicate), data)
+        assert response.status_code == 409
+        text = visible_text(response)
+        assert "La fiche de LEMAIRE Odette a déjà été fusionnée avec une autre par quelqu'un " \
+               "d'autre : rien n'a été fait." in text
+        assert "Ouvrir la fiche conservée (LEMAIRE Odette)" in text
+        # The kept record changed since the summary was opened (merged with a third record).
+        third = attendee(crt_a, last_name="Lemaire", first_name="Odette")
+        kept.refresh_from_db()
+        seen = {"kept_version": kept.version, "duplicate_version": third.version}
+        client.post(reverse("outreach:attendee_edit", kwargs={"public_id": kept.public_id}),
+                    {"last_name": "Lemaire", "first_name": "Odette", "phone": "02 41 00 00 00",
+                     "version": kept.version})
+        response = client.post(merge_url(kept, third), seen)
+        assert response.status_code == 409
+        assert "L'une des deux fiches a été modifiée ou fusionnée par quelqu'un d'autre " \
+               "pendant que vous prépariez la fusion : rien n'a été fusionné." in \
+               visible_text(response)
+        assert Attendee.objects.filter(pk=third.pk).exists()
+
+    def test_bad_posts_are_answered_in_french(self, client, users, crt_a, twins):
+        kept, duplicate = twins
+        login(client, users, "activity_leader")
+        url = merge_url(kept, duplicate)
+        for data in ({}, {"kept_version": "abc", "duplicate_version": duplicate.version}):
+            response = client.post(url, data)
+            assert response.status_code == 400
+            assert "La fusion n'a pas pu être lue : rechargez la page, puis confirmez de " \
+                   "nouveau." in visible_text(response)
+        response = client.post(url, {"kept_version": kept.version,
+                                     "duplicate_version": duplicate.version,
+                                     "take_phone": "les deux"})
+        assert response.status_code == 400
+        assert "Choisissez l'une des deux valeurs." in field_error(response, "take_phone")
+        assert client.get(merge_url(kept, kept)).status_code == 404
+        # Records of two kinds: said on the page, refused if posted anyway.
+        helper = attendee(crt_a, kind=Attendee.Kind.CAREGIVER, last_name="Lemaire")
+        text = visible_text(client.get(merge_url(kept, helper)))
+        assert "ne sont pas du même type" in text and "Fusionner les deux fiches" not in text
+        response = client.post(merge_url(kept, helper), {"kept_version": kept.version,
+                                                         "duplicate_version": helper.version})
+        assert response.status_code == 400
+        assert "ne sont pas du même type" in visible_text(response)
+        assert Attendee.objects.filter(crt=crt_a).count() == 4
+
+
 class TestAttendanceAndTransport:
     def test_attendance_then_transport(self, client, users, crt_a):
         s = session(crt_a, days=-1, starts_at=at(0, 0) - timedelta(days=1))
