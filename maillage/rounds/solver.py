@@ -22,6 +22,17 @@ given as matrices. Built on PyVRP (MIT; chosen by measurement, ``docs/performanc
 - a task that cannot be placed is never forced: in the app's mode every task is optional with a
   prize greater than any route's cost (so the solver places all it can), and each one left out
   comes back with the reason, in French; the benchmark's mode (``all_required``) demands them all.
+  PyVRP searches through infeasible plans, their time warp (minutes late) weighed by a penalty
+  it tunes: that penalty may rise as high as a prize (``_params``), else a plan with every task
+  and some minutes late weighs less than one that leaves one out, the search stays among such
+  plans and the best feasible one it keeps is poor (most tasks left out);
+- a plan to start from (``initial``: the day as planned): what of it fits (each visit with its
+  carer, at its time or as soon as she is there within its window, within her hours and
+  qualifications: ``_feasible_part``) is the search's first plan, so that the answer never
+  places fewer tasks than it; its tasks' prize is a little higher (one longest edge), so that
+  with as many placed the search leaves out others than them;
+- times: each route's visits start as near as they can to their ``Task.planned`` time
+  (``_retimed``): PyVRP starts them as early as it can, which moves visits for nothing.
 
 Deterministic for a seed and a number of iterations; bounded in time by ``seconds``.
 """
@@ -31,7 +42,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from pyvrp import Model, Solution
+from pyvrp import Model, PenaltyParams, Solution, SolveParams
 from pyvrp import Route as SolutionRoute
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
@@ -56,6 +67,8 @@ class Task:
     preferred: frozenset[str] = frozenset()
     #: Tasks sharing this key are done together, at the same start, by different workers.
     together: str = ""
+    #: The start the person expects (the planned time): kept when the route allows it.
+    planned: int | None = None
 
 
 @dataclass(frozen=True)
@@ -187,28 +200,46 @@ def _pair_reason(problem: Problem, tasks: list[Task]) -> str:
 
 
 def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | None = None,
-          all_required: bool = False, progress=None) -> Plan:
+          all_required: bool = False, progress=None, initial: Plan | None = None) -> Plan:
     """The best plan found within ``seconds`` (or ``iterations``, for a deterministic run).
     ``progress(fraction)``, when given, is told how far the search is (between its steps: the
-    search then runs in ``PROGRESS_STEPS`` parts, each from the best plan so far)."""
+    search then runs in ``PROGRESS_STEPS`` parts, each from the best plan so far).
+    ``initial``: the plan as it stands (its routes by worker key, visits at their times): what
+    of it fits starts the search, and the answer places at least as many tasks."""
     _check(problem)
     if not problem.tasks:
         return Plan(routes=[])
-    groups: dict[str, list[int]] = {}
-    for i, task in enumerate(problem.tasks):
-        if task.together:
-            groups.setdefault(task.together, []).append(i)
+    start = _feasible_part(problem, initial) if initial is not None else None
+    groups = _groups(problem)
+    if start is not None and groups:
+        start = _keep_together(problem, start, groups)
+    favoured = frozenset(v.task for r in start.routes for v in r.visits) if start else frozenset()
+    plan = _search(problem, seconds, seed, iterations, all_required, progress, start, favoured)
+    if start is not None and len(start.unplaced) < len(plan.unplaced):
+        # A pair apart at the end of the search: the plan as it stood placed more.
+        plan = start
+    return _retimed(problem, plan)
+
+
+def _search(problem: Problem, seconds: float, seed: int, iterations: int | None,
+            all_required: bool, progress, start: Plan | None,
+            favoured: frozenset[str] = frozenset()) -> Plan:
+    """The search from ``start`` (or from nothing), its pairs brought together; the
+    ``favoured`` tasks (placed as the day stands) are worth a little more."""
+    groups = _groups(problem)
     if not groups:
         if progress is None or iterations is not None:
-            return _solve(problem, seconds, seed, iterations, all_required)
-        plan = None
+            return _solve(problem, seconds, seed, iterations, all_required, initial=start,
+                          favoured=favoured)
+        plan = start
         for step in range(PROGRESS_STEPS):
             plan = _solve(problem, seconds / PROGRESS_STEPS, seed + step, None, all_required,
-                          initial=plan)
+                          initial=plan, favoured=favoured)
             progress((step + 1) / PROGRESS_STEPS)
         return plan
     deadline = time.monotonic() + seconds
-    plan = _solve(problem, seconds / 2, seed, iterations, all_required)
+    plan = _solve(problem, seconds / 2, seed, iterations, all_required, initial=start,
+                  favoured=favoured)
     if progress is not None:
         progress(0.5)
     # As many as the unpinned plan places (two halves apart counted): the most to hope for.
@@ -239,7 +270,7 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
                 pins[g] = at[problem.tasks[members[0]].key][1]
         try:
             plan = _solve(_pinned(problem, groups, pins), seconds / 2 / SYNC_ROUNDS,
-                          seed, iterations, all_required, initial=plan)
+                          seed, iterations, all_required, initial=plan, favoured=favoured)
         except ProblemError:
             # No feasible plan found in the time with these pins (the benchmark's mode, where
             # the search holds no plan to start from): try the next moments.
@@ -259,12 +290,21 @@ def solve(problem: Problem, *, seconds: float, seed: int = 1, iterations: int | 
         try:
             polished = _keep_together(problem, _solve(
                 _pinned(problem, groups, met), remaining, seed, None, all_required,
-                initial=best), groups)
+                initial=best, favoured=favoured), groups)
         except ProblemError:
             return best
         if (len(polished.unplaced), polished.distance) < (len(best.unplaced), best.distance):
             best = polished
     return best
+
+
+def _groups(problem: Problem) -> dict[str, list[int]]:
+    """The indices of the tasks done together, by their key."""
+    groups: dict[str, list[int]] = {}
+    for i, task in enumerate(problem.tasks):
+        if task.together:
+            groups.setdefault(task.together, []).append(i)
+    return groups
 
 
 def _pinned(problem: Problem, groups: dict[str, list[int]], pins: dict[str, int]) -> Problem:
@@ -367,8 +407,11 @@ def _keep_together(problem: Problem, plan: Plan, groups: dict[str, list[int]]) -
 
 
 def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
-           all_required: bool, initial: Plan | None = None) -> Plan:
-    """One PyVRP run; ``initial``: a plan to start from (what still fits of it)."""
+           all_required: bool, initial: Plan | None = None,
+           favoured: frozenset[str] = frozenset()) -> Plan:
+    """One PyVRP run; ``initial``: a plan to start from (what still fits of it); the
+    ``favoured`` tasks' prize is higher by the longest edge: with as many tasks placed, the
+    search keeps them rather than others, unless leaving them out saves more than that."""
     model = Model()
     places = len(problem.distance)
     # Depots: one per place where a worker starts or ends.
@@ -378,9 +421,8 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
     for place in depot_places:
         depot_location[place] = model.add_location(0, 0, name=f"place-{place}")
         depots[place] = model.add_depot(depot_location[place], name=f"place-{place}")
-    # A prize above any plan's cost: the solver places every task it can.
     biggest = (max(max(row) for row in problem.distance) if places else 0) + problem.change_cost
-    prize = (biggest + 1) * (2 * len(problem.tasks) + 2) + 1
+    prize = _prize(biggest, len(problem.tasks))
     task_location, clients = [], []
     for task in problem.tasks:
         location = model.add_location(0, 0, name=task.key)
@@ -388,7 +430,8 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
         clients.append(model.add_client(
             location, delivery=[task.demand] if _has_load(problem) else [],
             service_duration=task.duration, tw_early=task.earliest, tw_late=task.latest,
-            required=all_required, prize=0 if all_required else prize, name=task.key))
+            required=all_required, name=task.key,
+            prize=0 if all_required else prize + (biggest + 1) * (task.key in favoured)))
     # Routing profiles: one per distinct set of skills, or one per worker when a change of
     # carer costs something (continuity); none when neither matters.
     personal = problem.change_cost > 0 and any(t.preferred for t in problem.tasks)
@@ -433,16 +476,49 @@ def _solve(problem: Problem, seconds: float, seed: int, iterations: int | None,
             profile=profiles[profile_of(worker)] if specs else None, name=worker.key)
     stop = MaxRuntime(seconds) if iterations is None else MultipleCriteria(
         [MaxRuntime(seconds), MaxIterations(iterations)])
-    if initial is not None:
-        start = _warm_start(problem, model, initial)
-    elif not all_required:
+    start = _warm_start(problem, model, initial) if initial is not None else None
+    if not all_required and (start is None or not start.is_feasible()):
         # Every task optional: the empty plan is feasible, so the search always holds one.
         start = Solution(model.data(), [])
-    else:
-        start = None
     result = model.solve(stop, seed=seed, display=False, collect_stats=False,
-                         initial_solution=start)
+                         initial_solution=start, params=_params(prize if not all_required
+                                                                else 0))
     return _plan(problem, result.best)
+
+
+def _prize(biggest: int, tasks: int) -> int:
+    # A prize above any plan's cost and the favoured tasks' bonuses: the solver places every
+    # task it can (a plan has at most 2n edges; n bonuses of one edge).
+    return (biggest + 1) * (3 * tasks + 2) + 1
+
+
+def _params(prize: int) -> SolveParams:
+    """PyVRP's parameters, with prizes: the penalty of a minute of time warp starts at a
+    twentieth of a prize and may rise to a whole one, updated every 50 plans searched.
+
+    PyVRP's own bound (100,000 a minute, starting half-way) is far below the app's prizes: a
+    plan with one more task and an hour late then weighs less than a feasible one, the search
+    stays among such plans and the best feasible one it finds leaves most tasks out (on the
+    demo's busiest day with one carer absent, 30 to 50 of 72 visits). A penalty rising to a
+    prize brings it back to feasible plans; starting lower, and updated more often than
+    PyVRP's 500, it still crosses infeasible plans at first (starting half-way to a prize left
+    a few more visits out on that day; updated every 500, a short search never rose)."""
+    if prize <= PenaltyParams.max_penalty:
+        return SolveParams()
+    return SolveParams(penalty=_Penalties(max_penalty=float(prize),
+                                          solutions_between_updates=50,
+                                          initial=prize / 20))
+
+
+@dataclass
+class _Penalties(PenaltyParams):
+    """PyVRP's penalty parameters with the starting penalty given (not half-way to the
+    bound)."""
+
+    initial: float = 0.0
+
+    def midpoint_penalties(self, data) -> tuple[list[float], float, float]:
+        return [self.initial] * data.num_load_dimensions, self.initial, self.initial
 
 
 def _warm_start(problem: Problem, model: Model, plan: Plan) -> Solution:
@@ -484,3 +560,104 @@ def _plan(problem: Problem, solution) -> Plan:
     placed = {v.task for r in routes for v in r.visits}
     unplaced = {t.key: _reason(problem, t) for t in problem.tasks if t.key not in placed}
     return Plan(routes=routes, unplaced=unplaced)
+
+
+def _working_limit(worker: Worker) -> int:
+    return worker.max_working if worker.max_working is not None \
+        else worker.shift_end - worker.shift_start
+
+
+def _route(problem: Problem, shift: int, visits: list[Visit]) -> Route:
+    """A route of ``visits`` (at their times) for the worker ``problem.workers[shift]``,
+    leaving just in time for the first and coming straight back after the last."""
+    worker = problem.workers[shift]
+    place_of = {t.key: t.place for t in problem.tasks}
+    places = [worker.start_place, *(place_of[v.task] for v in visits), worker.end_place]
+    distance = sum(problem.distance[a][b] for a, b in zip(places, places[1:], strict=False))
+    if not visits:
+        return Route(worker=worker.key, visits=[], distance=0, duration=0,
+                     start=worker.shift_start, end=worker.shift_start, shift=shift)
+    start = visits[0].start - worker.travel(problem, places[0], places[1])
+    end = visits[-1].end + worker.travel(problem, places[-2], places[-1])
+    return Route(worker=worker.key, visits=list(visits), distance=distance,
+                 duration=end - start, start=start, end=end, shift=shift)
+
+
+def _feasible_part(problem: Problem, plan: Plan) -> Plan:
+    """What of ``plan`` (routes by worker key, visits at their times) the problem allows as it
+    stands: each visit with a worker of that key who has the skills and whose shift holds its
+    time, at that time or as soon as she is there from the visit before, within its window;
+    the last ones dropped while the worker would come back too late or work too long. The rest
+    is left out, with its reason."""
+    task_of = {t.key: t for t in problem.tasks}
+    by_shift: dict[int, list[Visit]] = {}
+    for route in plan.routes:
+        shifts = [s for s, w in enumerate(problem.workers) if w.key == route.worker]
+        for visit in route.visits:
+            if visit.task not in task_of:
+                continue
+            shift = next((s for s in shifts if problem.workers[s].shift_start <= visit.start
+                          <= problem.workers[s].shift_end), None)
+            if shift is not None:
+                by_shift.setdefault(shift, []).append(visit)
+    routes = []
+    for shift, visits in sorted(by_shift.items()):
+        worker = problem.workers[shift]
+        here, free, kept = worker.start_place, worker.shift_start, []
+        for visit in sorted(visits, key=lambda v: v.start):
+            task = task_of[visit.task]
+            # At its time, else as soon as she is there, if its window allows.
+            start = max(visit.start, task.earliest,
+                        free + worker.travel(problem, here, task.place))
+            if not task.skills <= worker.skills or start > task.latest:
+                continue
+            kept.append(Visit(task.key, start, start + task.duration))
+            here, free = task.place, start + task.duration
+        while kept:
+            route = _route(problem, shift, kept)
+            if route.end <= worker.shift_end and route.duration <= _working_limit(worker):
+                routes.append(route)
+                break
+            kept.pop()
+    placed = {v.task for r in routes for v in r.visits}
+    return Plan(routes=routes, unplaced={t.key: _reason(problem, t) for t in problem.tasks
+                                         if t.key not in placed})
+
+
+def _retimed(problem: Problem, plan: Plan) -> Plan:
+    """Each route's visits, in the same order, as near their planned times as the route
+    allows (PyVRP starts each as early as it can: a visit would move for nothing). A visit
+    done by two keeps its time (its partner's route holds it too); a route that would then
+    work too long keeps PyVRP's times."""
+    task_of = {t.key: t for t in problem.tasks}
+    routes = []
+    for route in plan.routes:
+        worker = problem.workers[route.shift]
+        if not route.visits or worker.key != route.worker:
+            routes.append(route)
+            continue
+        tasks = [task_of[v.task] for v in route.visits]
+        fixed = [bool(t.together) for t in tasks]
+        # The latest each may start with the rest of the route still on time.
+        latest = [0] * len(tasks)
+        until, there = worker.shift_end, worker.end_place
+        for i in range(len(tasks) - 1, -1, -1):
+            task = tasks[i]
+            bound = min(task.latest, until - worker.travel(problem, task.place, there)
+                        - task.duration)
+            latest[i] = route.visits[i].start if fixed[i] else max(bound,
+                                                                   route.visits[i].start)
+            until, there = latest[i], task.place
+        visits, here, free, feasible = [], worker.start_place, worker.shift_start, True
+        for i, (visit, task) in enumerate(zip(route.visits, tasks, strict=True)):
+            earliest = max(task.earliest, free + worker.travel(problem, here, task.place))
+            wanted = task.planned if task.planned is not None and not fixed[i] else visit.start
+            start = visit.start if fixed[i] else min(max(wanted, earliest), latest[i])
+            feasible = feasible and earliest <= start <= task.latest
+            visits.append(Visit(task.key, start, start + task.duration))
+            here, free = task.place, start + task.duration
+        moved = _route(problem, route.shift, visits)
+        feasible = feasible and moved.end <= worker.shift_end \
+            and moved.duration <= _working_limit(worker)
+        routes.append(moved if feasible else route)
+    return Plan(routes=routes, unplaced=dict(plan.unplaced))
