@@ -79,6 +79,12 @@ class DayProblem:
     refused: dict[str, str] = field(default_factory=dict)
     #: At night, the minutes each on-call turn keeps free for the calls.
     reserve: int = 0
+    #: The carers absent (ids), and those absent until a time only (worker key -> minutes
+    #: from the day's midnight).
+    excluded: frozenset[int] = frozenset()
+    back: dict[str, int] = field(default_factory=dict)
+    #: When the current plan is kept: the solver's best other plan, not as good.
+    alternative: Plan | None = None
 
 
 def _minutes(midnight: datetime, at: datetime) -> int:
@@ -268,7 +274,7 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         tasks.append(Task(key=key, place=index[v.beneficiary.commune_id],
                           duration=round((v.ends_at - v.starts_at).total_seconds() / 60),
                           earliest=earliest, latest=latest, skills=frozenset({skill}),
-                          together=together.get(v.pk, ""),
+                          together=together.get(v.pk, ""), planned=start,
                           preferred=frozenset(str(pk) for pk in
                                               known.get(v.beneficiary_id, set())
                                               | {v.staff_id})))
@@ -298,7 +304,8 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
     problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
                       duration=minutes, change_cost=CHANGE_COST_METRES, skill_labels=labels)
     return DayProblem(crt=crt, day=day, problem=problem, visits=by_key,
-                      midnight=midnight, refused=refused, reserve=reserve)
+                      midnight=midnight, refused=refused, reserve=reserve,
+                      excluded=exclude, back={str(pk): absent_until for pk in back})
 
 
 def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, index: dict,
@@ -359,15 +366,33 @@ def _known_carers(crt, midnight: datetime, visits) -> dict[int, set[int]]:
 
 def current_plan(dp: DayProblem) -> Plan:
     """The day as planned now, in the solver's terms (visits at their planned times, each
-    carer's in order, from where her day starts); an excluded carer's visits are unplaced."""
+    carer's in order, from where her day starts); an excluded carer's visits are unplaced, and
+    so are those of a carer absent until a time that start before it."""
     p = dp.problem
     task_of = {t.key: t for t in p.tasks}
     starts_from = {}
     for worker in p.workers:
         starts_from.setdefault(worker.key, worker.start_place)
+    workers = {w.key for w in p.workers}
+    absent = {}
+    for k, v in dp.visits.items():
+        back = dp.back.get(str(v.staff_id))
+        if k not in task_of:
+            continue
+        if back is not None and _minutes(dp.midnight, v.starts_at) < back:
+            absent[k] = f"Intervenant·e absent·e jusqu'à {back // 60:02d}:{back % 60:02d}."
+        elif v.staff_id in dp.excluded:
+            absent[k] = "Intervenant·e absent·e."
+        elif str(v.staff_id) not in workers:  # her turn on call takes her whole day
+            absent[k] = "Son intervenant·e ne travaille pas à cette heure-là."
+    # Half a visit by two whose partner is absent is not done as planned either.
+    apart = {task_of[k].together for k in absent if task_of[k].together}
+    absent.update({t.key: "Visite à deux dont l'autre intervenant·e est absent·e."
+                   for t in p.tasks if t.together in apart and t.key not in absent})
     routes = []
     for worker_key, home in starts_from.items():
-        keys = [k for k, v in dp.visits.items() if str(v.staff_id) == worker_key and k in task_of]
+        keys = [k for k, v in dp.visits.items() if str(v.staff_id) == worker_key
+                and k in task_of and k not in absent]
         if not keys:
             continue
         places = [home, *(task_of[k].place for k in keys), home]
@@ -378,9 +403,7 @@ def current_plan(dp: DayProblem) -> Plan:
             distance=sum(p.distance[a][b] for a, b in zip(places, places[1:], strict=False)),
             duration=sum(p.duration[a][b] for a, b in zip(places, places[1:], strict=False)),
             start=visits[0].start, end=visits[-1].end))
-    placed = {v.task for r in routes for v in r.visits}
-    return Plan(routes=routes, unplaced={k: "Intervenant·e absent·e."
-                                         for k in task_of if k not in placed})
+    return Plan(routes=routes, unplaced=absent)
 
 
 @dataclass
@@ -391,15 +414,82 @@ class Summary:
     carer_changes: int  # visits given to another carer than planned
     continuity: int  # % of placed visits whose carer saw the person in the last 60 days
     unplaced: int
+    #: Visits the plan cannot keep as it says, not late: reached more than
+    #: ``LATE_TOLERANCE_MINUTES`` after the time it gives them (within their window), outside
+    #: the carer's hours, without the qualification they need.
+    misplaced: int = 0
+
+
+#: A visit reached so many minutes after its time is on time (a few minutes of road more
+#: than planned move nothing).
+LATE_TOLERANCE_MINUTES = 5
+#: A plan that places as many visits as the current one, with no more of them late or
+#: misplaced, is proposed only if it saves more than this (km over the day): else the visits
+#: would move for nothing.
+GAIN_KM = 2.0
+
+
+def improves(before: Summary, after: Summary) -> bool:
+    """Whether the plan summed up by ``after`` is strictly better than ``before``'s: fewer
+    visits unplaced first; then fewer late or misplaced; then more than ``GAIN_KM`` less
+    driven."""
+    if after.unplaced != before.unplaced:
+        return after.unplaced < before.unplaced
+    faults_before = before.late_visits + before.misplaced
+    faults_after = after.late_visits + after.misplaced
+    if faults_after != faults_before:
+        return faults_after < faults_before
+    return after.kilometres < before.kilometres - GAIN_KM
+
+
+def summary_of(figures: dict) -> Summary:
+    """A summary stored with a proposal (one computed before a figure existed: 0 for it)."""
+    return Summary(**{name: figures.get(name, 0) for name in Summary.__dataclass_fields__})
+
+
+def _visits(n: int, what: str) -> str:
+    s = "s" if n > 1 else ""
+    return f"{n} passage{s} {what}{s}"
+
+
+def verdict(before: Summary, after: Summary, alternative: Summary | None) -> str:
+    """What the coordinator reads of the comparison, in ``improves``'s order: why the proposal
+    is better; or, the current plan kept (``alternative``: the solver's best other plan), why
+    that plan was not."""
+    if alternative is None:
+        faults = (before.late_visits + before.misplaced) - (after.late_visits + after.misplaced)
+        if after.unplaced < before.unplaced:
+            gain = _visits(before.unplaced - after.unplaced, "non placé") + " de moins"
+        elif faults > 0:
+            gain = _visits(faults, "en retard ou intenable") + " de moins"
+        else:
+            gain = f"{before.kilometres - after.kilometres:.1f} km de moins".replace(".", ",")
+        return f"La proposition fait mieux que le planning actuel : {gain}."
+    faults = (alternative.late_visits + alternative.misplaced) \
+        - (before.late_visits + before.misplaced)
+    if alternative.unplaced > before.unplaced:
+        why = "laisserait " + _visits(alternative.unplaced - before.unplaced, "non placé") \
+            + " de plus"
+    elif faults > 0:
+        why = "aurait " + _visits(faults, "en retard ou intenable") + " de plus"
+    elif alternative.kilometres < before.kilometres:
+        saved = f"{before.kilometres - alternative.kilometres:.1f}".replace(".", ",")
+        why = (f"n'économiserait que {saved} km, pas assez pour déplacer des passages "
+               f"(plus de {GAIN_KM:.0f} km)")
+    else:
+        why = "ne ferait pas mieux"
+    return ("Le planning actuel est gardé : la meilleure autre organisation trouvée "
+            f"{why}. Il n'y a rien à appliquer.")
 
 
 def summary(dp: DayProblem, plan: Plan) -> Summary:
     p = dp.problem
     task_of = {t.key: t for t in p.tasks}
-    first_shift = {}
+    first_shift, shifts = {}, {}
     for worker in p.workers:
         first_shift.setdefault(worker.key, worker)
-    driving = late = changes = 0
+        shifts.setdefault(worker.key, []).append(worker)
+    driving = late = changes = misplaced = 0
     for route in plan.routes:
         worker = first_shift[route.worker]
         home = worker.start_place
@@ -408,8 +498,14 @@ def summary(dp: DayProblem, plan: Plan) -> Summary:
             task = task_of[visit.task]
             drive = worker.travel(p, here, task.place)
             driving += drive
-            if free_at is not None and free_at + drive > max(task.latest, visit.start):
+            arrival = None if free_at is None else free_at + drive
+            if arrival is not None and arrival > max(task.latest, visit.start):
                 late += 1
+            elif arrival is not None and arrival > visit.start + LATE_TOLERANCE_MINUTES \
+                    or not any(
+                    task.skills <= w.skills and w.shift_start <= visit.start
+                    and visit.end <= w.shift_end for w in shifts[route.worker]):
+                misplaced += 1
             free_at, here = visit.end, task.place
             changes += str(dp.visits[visit.task].staff_id) != route.worker
         driving += worker.travel(p, here, home) if route.visits else 0
@@ -424,20 +520,29 @@ def summary(dp: DayProblem, plan: Plan) -> Summary:
     continuity = round(100 * sum(pair in known for pair in placed) / len(placed)) if placed else 0
     return Summary(kilometres=round(plan.distance / 1000, 1), driving_minutes=driving,
                    late_visits=late, carer_changes=changes, continuity=continuity,
-                   unplaced=len(plan.unplaced))
+                   unplaced=len(plan.unplaced), misplaced=misplaced)
 
 
 def propose(*, crt, day: date, seconds: float = 5, seed: int = 1,
             exclude: frozenset[int] = frozenset(), locked: frozenset[int] = frozenset(),
             iterations: int | None = None, night: bool = False,
             absent_until: int | None = None, progress=None) -> tuple[DayProblem, Plan, Plan]:
-    """The day's (or night's) problem, the current plan and the solver's proposal."""
+    """The day's (or night's) problem, the current plan and the proposal: the solver's plan,
+    searched from the current one, if it ``improves`` on it; else the current plan itself
+    (the solver's then in ``DayProblem.alternative``)."""
     dp = day_problem(crt=crt, day=day, exclude=exclude, locked=locked, night=night,
                      absent_until=absent_until)
+    current = current_plan(dp)
+    current.unplaced.update(dp.refused)
     if dp.problem.tasks:
         proposal = solve(dp.problem, seconds=seconds, seed=seed, iterations=iterations,
-                         progress=progress)
+                         progress=progress, initial=current)
     else:
         proposal = Plan(routes=[])
     proposal.unplaced.update(dp.refused)
-    return dp, current_plan(dp), proposal
+    if not improves(summary(dp, current), summary(dp, proposal)):
+        # The current plan kept; why its unplaced visits stay so, the solver's words first.
+        dp.alternative, proposal = proposal, Plan(
+            routes=current.routes, unplaced={k: proposal.unplaced.get(k, reason)
+                                             for k, reason in current.unplaced.items()})
+    return dp, current, proposal

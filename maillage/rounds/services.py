@@ -108,6 +108,10 @@ def proposal_compute(pk: int) -> str:
                                for v in route.visits]}
                    for route in proposed.routes if route.visits],
         "unplaced": proposed.unplaced,
+        # The current plan kept (no plan found better): the best other one's figures.
+        "kept": dp.alternative is not None,
+        "alternative": asdict(rounds_day.summary(dp, dp.alternative))
+        if dp.alternative is not None else None,
         "reserve": dp.reserve,
         "versions": {key: v.version for key, v in dp.visits.items()},
     }

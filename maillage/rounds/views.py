@@ -19,7 +19,7 @@ from maillage.visits import timeline
 from maillage.visits.models import Visit
 
 from . import selectors, services
-from .day import moment
+from .day import LATE_TOLERANCE_MINUTES, moment, summary_of, verdict
 from .forms import CarerHoursForm, ProposalForm
 from .models import Proposal
 
@@ -70,8 +70,16 @@ def _comparison(request, proposal: Proposal) -> dict:
         routes.append({"carer": carers.get(route["worker"]), "km": route["km"], "rows": rows})
     unplaced = [{"visit": visits[int(k)], "reason": reason}
                 for k, reason in result["unplaced"].items() if int(k) in visits]
+    kept = result.get("kept")
+    said = None
+    if kept is not None:  # computed before the comparison was said: the figures only
+        alternative = result.get("alternative")
+        said = verdict(summary_of(result["current"]), summary_of(result["proposed"]),
+                       summary_of(alternative or result["proposed"]) if kept else None)
     return {"routes": routes, "unplaced": unplaced, "current": result["current"],
-            "proposed": result["proposed"], "hours": range(24),
+            "proposed": result["proposed"], "kept": bool(kept), "verdict": said,
+            "late_tolerance": LATE_TOLERANCE_MINUTES,
+            "hours": range(24),
             "map_data": _map_data(proposal, visits, carers),
             "tl": timeline.team_days(_as_proposed(proposal, visits, carers),
                                      start=proposal.day, days=2 if proposal.night else 1,

@@ -65,3 +65,16 @@ def morning(crt_a, town, team, day):
     return visits
 
 
+
+
+@pytest.fixture
+def three_rounds(crt_a, town, team, make_user, day):
+    """Three care aides, each with her round in her own commune: six visits from 8:00, 40
+    minutes apart (Marie in Ombrée d'Anjou, Léa in Candé, Jeanne in Le Lion-d'Angers)."""
+    carers = {"marie": team["marie"], "lea": team["lea"],
+              "jeanne": make_user(crt_a, Role.CARE_AIDE, username="jeanne")}
+    communes = {"marie": "ombree", "lea": "cande", "jeanne": "lion"}
+    return {name: [visit(BeneficiaryFactory(crt=crt_a, commune=town[communes[name]]), carer,
+                         starts_at=at(day, 8) + timedelta(minutes=40 * i), minutes=30)
+                   for i in range(6)]
+            for name, carer in carers.items()}

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from maillage.core.models import AuditEvent
+from maillage.core.tests.helpers import visible_text
 from maillage.rounds.models import Proposal
 from maillage.visits.models import Visit
 from maillage.visits.services import visit_update
@@ -267,3 +268,76 @@ def test_last_night_may_be_replanned_but_not_yesterday(coordinator, crt_a, team)
     accepted = coordinator.post(START, {"day": yesterday.isoformat(), "night": "on"})
     assert accepted.status_code == 302
     assert Proposal.objects.get().night
+
+
+
+def test_an_absent_carer_s_visits_only_are_reassigned(coordinator, three_rounds, team, day,
+                                                      django_capture_on_commit_callbacks):
+    ask(coordinator, day, excluded=[team["marie"].pk],
+        capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    response = coordinator.get(reverse("rounds:proposal",
+                                       kwargs={"public_id": proposal.public_id}))
+    page, text = response.context, visible_text(response)
+    # Léa's and Jeanne's rounds stay placed; only Marie's visits may be left out, each with
+    # its reason, and fewer than as planned (some fit between her colleagues' visits).
+    placed = {row["visit"].pk for route in page["routes"] for row in route["rows"]}
+    assert {v.pk for v in three_rounds["lea"] + three_rounds["jeanne"]} <= placed
+    assert {u["visit"].pk for u in page["unplaced"]} <= {v.pk for v in three_rounds["marie"]}
+    left = page["proposed"]["unplaced"]
+    assert page["current"]["unplaced"] == 6 and 0 < left < 6
+    assert text.count(" : Pas de place dans les tournées") == left
+    gained = 6 - left
+    assert ("La proposition fait mieux que le planning actuel : "
+            f"{gained} passage{'s' if gained > 1 else ''} non placé{'s' if gained > 1 else ''} "
+            "de moins.") in text
+    assert "Appliquer cette proposition" in response.text
+
+
+def test_a_plan_leaving_a_visit_out_is_never_shown_as_a_gain(
+        coordinator, morning, day, monkeypatch, django_capture_on_commit_callbacks):
+    from maillage.rounds import day as rounds_day
+
+    solve = rounds_day.solve
+
+    def one_left_out(problem, **kwargs):
+        """The solver's plan, one visit less: fewer kilometres, no visit late."""
+        plan = solve(problem, **kwargs)
+        route = max(plan.routes, key=lambda r: len(r.visits))
+        plan.unplaced[route.visits.pop().task] = "Pas de place dans les tournées."
+        return plan
+
+    monkeypatch.setattr(rounds_day, "solve", one_left_out)
+    ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    response = coordinator.get(reverse("rounds:proposal",
+                                       kwargs={"public_id": proposal.public_id}))
+    # The day as planned (its two late visits included), nothing to apply.
+    assert proposal.result["proposed"] == proposal.result["current"]
+    assert ("Le planning actuel est gardé : la meilleure autre organisation trouvée laisserait "
+            "1 passage non placé de plus. Il n'y a rien à appliquer.") in visible_text(response)
+    assert proposal.result["alternative"]["unplaced"] == 1
+    assert "Appliquer cette proposition" not in response.text
+    rows = [row for route in response.context["routes"] for row in route["rows"]]
+    assert len(rows) == 5 and not any(row["moved"] or row["new_carer"] for row in rows)
+
+
+def test_the_night_as_planned_is_kept_when_nothing_is_better(
+        coordinator, crt_a, town, team, day, django_capture_on_commit_callbacks):
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+    from maillage.oncall.models import Shift
+
+    Shift.objects.create(crt=crt_a, staff=team["paul"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(day, 20), ends_at=at(day, 32))
+    for hour in (23, 26.5):  # 23:00 at Le Lion-d'Angers, 02:30 at Candé
+        visit(BeneficiaryFactory(crt=crt_a, commune=town["lion" if hour == 23 else "cande"]),
+              team["paul"], starts_at=at(day, 0) + timedelta(hours=hour), minutes=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator.post(START, {"day": day.isoformat(), "night": "on"})
+    page = coordinator.get(response["Location"])
+    rows = [row for route in page.context["routes"] for row in route["rows"]]
+    assert [(row["was"], row["start"], row["moved"]) for row in rows] == [
+        ("23:00", "23:00", False), ("02:30", "02:30", False)]
+    assert ("Le planning actuel est gardé : la meilleure autre organisation trouvée ne ferait "
+            "pas mieux. Il n'y a rien à appliquer.") in visible_text(page)
+    assert "Appliquer cette proposition" not in page.text
