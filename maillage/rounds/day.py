@@ -144,22 +144,54 @@ def _pairs(visits) -> tuple[dict[int, str], dict[int, str]]:
     return together, alone
 
 
-def night_span(crt, day: date) -> tuple[datetime, datetime, list]:
-    """The night from ``day``'s evening: the on-call turns of the CRT's staff who travel to
-    the homes, starting between ``day`` 18:00 and the next day's 06:00; the span from the
-    first start to the last end."""
+def night_turns(crt, day: date):
+    """The on-call turns of the CRT's staff who travel to the homes, starting between
+    ``day`` 18:00 and the next day's 06:00 (the night from ``day``'s evening)."""
     from maillage.oncall.models import Shift
 
     midnight, _ = day_bounds(day)
-    shifts = list(Shift.objects.filter(
+    return list(Shift.objects.filter(
         crt=crt, staff__isnull=False, duty__in=Shift.TRAVELS,
         starts_at__gte=midnight + timedelta(hours=18),
         starts_at__lt=midnight + timedelta(hours=30)).select_related("staff")
         .order_by("starts_at"))
-    if not shifts:
+
+
+def night_span(crt, day: date, night_hours=()) -> tuple[datetime, datetime, list]:
+    """The night from ``day``'s evening: the on-call turns that travel (``night_turns``) and
+    the hours of the carers who work that night (``night_hours``: their hours of that weekday
+    that end the next morning); the span from the first start to the last end."""
+    shifts = night_turns(crt, day)
+    bounds = [(s.starts_at, s.ends_at) for s in shifts] + [
+        (moment(day, begin), moment(day, end))
+        for h in night_hours for begin, end in [hours_span(h)]]
+    if not bounds:
         raise ProblemError(f"Aucun tour d'astreinte de nuit qui se déplace n'est prévu la nuit "
-                           f"du {day:%d/%m/%Y} : personne pour la tournée de nuit.")
-    return shifts[0].starts_at, max(s.ends_at for s in shifts), shifts
+                           f"du {day:%d/%m/%Y}, et personne n'y a ses horaires : personne pour "
+                           f"la tournée de nuit.")
+    return min(b for b, _ in bounds), max(e for _, e in bounds), shifts
+
+
+def hours_span(hours: CarerHours) -> tuple[int, int]:
+    """Her hours in minutes from the day's midnight: past 24:00 when they end the next
+    morning (20:00 → 08:00 is 1,200 → 1,920)."""
+    begin = hours.starts.hour * 60 + hours.starts.minute
+    end = hours.ends.hour * 60 + hours.ends.minute
+    return begin, end + 1440 if end <= begin else end
+
+
+def hours_parts(hours: CarerHours) -> list[tuple[int, int]]:
+    """Her hours as rounds, in minutes from the day's midnight: one, or two around a break
+    (each end past 24:00 when it falls the next morning)."""
+    begin, end = hours_span(hours)
+    if hours.break_start is None:
+        return [(begin, end)]
+
+    def after_start(t) -> int:
+        minutes = t.hour * 60 + t.minute
+        return minutes + 1440 if minutes < begin else minutes
+
+    return [(begin, after_start(hours.break_start)), (after_start(hours.break_end), end)]
 
 
 def call_reserve_minutes(crt, midnight: datetime) -> int:
@@ -190,14 +222,36 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
     """``exclude``: ids of members of staff who do not work (until ``absent_until``, minutes
     from the day's midnight, when given: « malade ce matin »); ``locked``: ids of visits fixed.
     ``night``: the night from ``day``'s evening, by its on-call turns that travel (the night
-    nurse's round), each keeping the calls' expected time free (``call_reserve_minutes``)."""
+    nurse's round), each keeping the calls' expected time free (``call_reserve_minutes``), and
+    the carers whose hours of that weekday end the next morning (working nights: by day, the
+    evening of their hours is the day's and its end the next day's morning).
+
+    By day, a carer on an on-call turn that travels the night before or the night after
+    (``night_turns``) works around it: her day ends when the turn begins, starts when it ends,
+    and her visits during the turn are the night round's."""
     midnight, next_midnight = day_bounds(day)
-    shifts, reserve = [], 0
+    active = CarerHours.objects.filter(crt=crt, user__memberships__crt=crt,
+                                       user__memberships__is_active=True).select_related(
+        "home_commune", "user")
+    shifts, reserve, turns = [], 0, {}
     if night:
-        begin, end, shifts = night_span(crt, day)
+        # Her hours of that weekday ending the next morning: she works that night.
+        hours = {h.user_id: [(0, h)] for h in active.filter(weekday=day.weekday())
+                 if hours_span(h)[1] > 1440}
+        begin, end, shifts = night_span(crt, day, [rows[0][1] for rows in hours.values()])
         reserve = call_reserve_minutes(crt, midnight)
     else:
         begin, end = midnight, next_midnight
+        # Her hours of that weekday, and the end of the night before's (from its evening).
+        hours = {}
+        for h in active.filter(weekday__in={day.weekday(), (day.weekday() - 1) % 7}):
+            if h.weekday == day.weekday():
+                hours.setdefault(h.user_id, []).append((0, h))
+            elif hours_span(h)[1] > 1440:
+                hours.setdefault(h.user_id, []).append((-1440, h))
+        for turn in night_turns(crt, day - timedelta(days=1)) + night_turns(crt, day):
+            turns.setdefault(turn.staff_id, []).append(
+                (_minutes(midnight, turn.starts_at), _minutes(midnight, turn.ends_at)))
     # Today: only what has not started yet, and never earlier than now.
     now = timezone.now()
     not_before = max(0, _minutes(midnight, now) + 5) if begin <= now < end else 0
@@ -207,22 +261,23 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                              starts_at__lt=end)
         .select_related("beneficiary__commune", "staff", "service").order_by("starts_at", "pk"))
     if night:
-        # The night's visits: the on-call staff's, and anyone's in the heart of the night.
+        # The night's visits: the on-call staff's, and anyone's in the heart of the night (the
+        # evening of a carer working nights is the day's, as her morning is the next day's).
         on_call = {s.staff_id for s in shifts}
         visits = [v for v in visits if v.staff_id in on_call
                   or not NIGHT[1] <= timezone.localtime(v.starts_at).hour < NIGHT[0]]
     else:
-        # The heart of the night is the night round's (``night=True``).
+        # The heart of the night is the night round's (``night=True``), and so is what an
+        # on-call carer does during her turn.
         visits = [v for v in visits
-                  if NIGHT[1] <= timezone.localtime(v.starts_at).hour < NIGHT[0]]
+                  if NIGHT[1] <= timezone.localtime(v.starts_at).hour < NIGHT[0]
+                  and not any(b <= _minutes(midnight, v.starts_at) < e
+                              for b, e in turns.get(v.staff_id, ()))]
     if not visits:
         raise ProblemError(
             f"Aucun passage à domicile de l'équipe n'est prévu la nuit du {day:%d/%m/%Y}."
             if night else
             f"Aucun passage à domicile de l'équipe n'est prévu le {day:%d/%m/%Y}.")
-    hours = {} if night else {h.user_id: h for h in CarerHours.objects.filter(
-        crt=crt, weekday=day.weekday(), user__memberships__crt=crt,
-        user__memberships__is_active=True).select_related("home_commune", "user")}
     staff_ids = {v.staff_id for v in visits} | set(hours) | {s.staff_id for s in shifts}
     # Absent for part of the day only: they work, from the time they are back.
     back = set(exclude) if absent_until is not None else set()
@@ -238,8 +293,8 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
 
     known = _known_carers(crt, midnight, visits)
     communes = {v.beneficiary.commune.pk: v.beneficiary.commune for v in visits}
-    communes.update({h.home_commune.pk: h.home_commune for h in hours.values()
-                     if h.start_from == CarerHours.StartFrom.HOME})
+    communes.update({h.home_commune.pk: h.home_commune for rows in hours.values()
+                     for _, h in rows if h.start_from == CarerHours.StartFrom.HOME})
     communes = sorted(communes.values(), key=lambda c: c.insee_code)
     index = {c.pk: i + 1 for i, c in enumerate(communes)}
     metres, minutes, _ = travel.matrices(base_place(crt), [
@@ -290,15 +345,15 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                                       skills=skills, shift_start=begin_at, shift_end=end_at,
                                       max_working=max(0, end_at - begin_at - reserve)))
             continue
-        workers.extend(_shifts(user_id, skills, hours.get(user_id), index, midnight,
+        workers.extend(_shifts(user_id, skills, hours.get(user_id, []), index, midnight,
                                [v for v in visits if v.staff_id == user_id],
                                max(not_before, absent_until) if user_id in back
-                               else not_before))
+                               else not_before, turns.get(user_id, [])))
     labels = {str(p): p.label for p in PROFESSIONS}
     labels.update({f"staff:{v.staff_id}": v.staff.get_full_name() or v.staff.username
                    for v in visits})
     labels.update({f"staff:{h.user_id}": h.user.get_full_name() or h.user.username
-                   for h in hours.values()})
+                   for rows in hours.values() for _, h in rows})
     labels.update({f"staff:{s.staff_id}": s.staff.get_full_name() or s.staff.username
                    for s in shifts})
     problem = Problem(tasks=tuple(tasks), workers=tuple(workers), distance=metres,
@@ -308,33 +363,47 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                       excluded=exclude, back={str(pk): absent_until for pk in back})
 
 
-def _shifts(user_id: int, skills: frozenset[str], hours: CarerHours | None, index: dict,
-            midnight: datetime, own: list[Visit], not_before: int) -> list[Worker]:
-    """A carer's working day as the solver's workers: one, or two around a break (both with
-    the carer's key). Without hours: from an hour before her first visit to an hour after her
+def _without(parts: list[tuple[int, int]], turns: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``parts`` (minutes) minus the on-call ``turns``: what is left of each, before and after
+    them."""
+    for turn_start, turn_end in turns:
+        parts = [piece for begin, end in parts
+                 for piece in ((begin, min(end, turn_start)), (max(begin, turn_end), end))
+                 if piece[0] < piece[1]]
+    return parts
+
+
+def _shifts(user_id: int, skills: frozenset[str], hours: list[tuple[int, CarerHours]],
+            index: dict, midnight: datetime, own: list[Visit], not_before: int,
+            turns: list[tuple[int, int]] = ()) -> list[Worker]:
+    """A carer's working day as the solver's workers: one per round (two around a break, and
+    the end of a night worked from the evening before), all with the carer's key, never during
+    her on-call ``turns``. ``hours``: her hours with their offset from the day (-1,440 for the
+    day before's). Without hours: from an hour before her first visit to an hour after her
     last, from the base."""
     key = str(user_id)
-    if hours is None:
-        return [Worker(
-            key=key, start_place=0, end_place=0, skills=skills,
-            shift_start=max(not_before, _minutes(midnight, own[0].starts_at) - SHIFT_MARGIN),
-            # Past midnight when the last visit ends after it (minutes from the day's start).
-            shift_end=max(not_before, max(_minutes(midnight, v.ends_at) for v in own)
-                          + SHIFT_MARGIN))]
-    place = index[hours.home_commune_id] if hours.start_from == CarerHours.StartFrom.HOME else 0
-
-    def clock(t) -> int:
-        return t.hour * 60 + t.minute
-
-    parts = [(clock(hours.starts), clock(hours.ends))]
-    if hours.break_start is not None:
-        parts = [(clock(hours.starts), clock(hours.break_start)),
-                 (clock(hours.break_end), clock(hours.ends))]
-    return [Worker(key=key, start_place=place, end_place=place, skills=skills,
-                   shift_start=max(not_before, begin), shift_end=max(not_before, end),
-                   max_working=hours.max_working_minutes,
-                   slowness=CarerHours.SLOWNESS[hours.vehicle])
-            for begin, end in parts if end > not_before]
+    if not hours:
+        if not own:
+            return []
+        parts = _without([(_minutes(midnight, own[0].starts_at) - SHIFT_MARGIN,
+                           # Past midnight when the last visit ends after it.
+                           max(_minutes(midnight, v.ends_at) for v in own) + SHIFT_MARGIN)],
+                         turns)
+        return [Worker(key=key, start_place=0, end_place=0, skills=skills,
+                       shift_start=max(not_before, begin), shift_end=max(not_before, end))
+                for begin, end in parts if end > not_before]
+    workers = []
+    for offset, h in sorted(hours, key=lambda row: row[0]):
+        place = index[h.home_commune_id] if h.start_from == CarerHours.StartFrom.HOME else 0
+        parts = _without([(begin + offset, end + offset) for begin, end in hours_parts(h)],
+                         turns)
+        workers.extend(Worker(key=key, start_place=place, end_place=place, skills=skills,
+                              shift_start=max(not_before, begin),
+                              shift_end=max(not_before, end),
+                              max_working=h.max_working_minutes,
+                              slowness=CarerHours.SLOWNESS[h.vehicle])
+                       for begin, end in parts if end > not_before)
+    return workers
 
 
 def learned_minutes(crt, midnight: datetime) -> dict[tuple[str, str], int]:

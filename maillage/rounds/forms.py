@@ -54,6 +54,10 @@ class ProposalForm(BootstrapFormMixin, forms.Form):
         return data
 
 
+#: Hours that end the next morning (night hours) span at most this many hours.
+MAX_NIGHT_HOURS = 16
+
+
 def _time(label):
     return forms.TimeField(label=label, required=False, widget=TimeInput(),
                            error_messages={"invalid": "Heure invalide (HH:MM)."})
@@ -61,7 +65,8 @@ def _time(label):
 
 class CarerHoursForm(BootstrapFormMixin, forms.Form):
     """A carer's week: for each day she works, her hours and break; where her rounds start
-    and end, and her most working time, for every day."""
+    and end, and her most working time, for every day. An end before the start is the next
+    morning's (night hours, 20:00 → 08:00, on the evening's day)."""
 
     start_from = forms.ChoiceField(label="Ses tournées partent de et reviennent à",
                                    choices=CarerHours.StartFrom.choices,
@@ -135,12 +140,23 @@ class CarerHoursForm(BootstrapFormMixin, forms.Form):
                 self.add_error(p + "starts", f"Indiquez l'heure de début du {name}.")
             if ends is None and p + "ends" not in self.errors:
                 self.add_error(p + "ends", f"Indiquez l'heure de fin du {name}.")
-            if starts and ends and ends <= starts:
-                self.add_error(p + "ends", "La fin doit suivre le début.")
+            if starts is None or ends is None:
+                continue
+
+            def after_start(t, starts=starts):
+                """Minutes from the start, the next morning's past 24:00."""
+                return (t.hour * 60 + t.minute - starts.hour * 60 - starts.minute) % 1440
+
+            if ends == starts:
+                self.add_error(p + "ends", "La fin doit différer du début.")
+            elif ends < starts and after_start(ends) > MAX_NIGHT_HOURS * 60:
+                self.add_error(p + "ends", (
+                    f"Une fin avant le début se lit le lendemain matin : ici plus de "
+                    f"{MAX_NIGHT_HOURS} heures d'affilée. Vérifiez les heures."))
             elif (pause is None) != (resume is None):
                 self.add_error(p + "break_end" if pause else p + "break_start",
                                "Indiquez le début et la fin de la coupure.")
-            elif pause and starts and ends and not starts < pause < resume < ends:
+            elif pause and not 0 < after_start(pause) < after_start(resume) < after_start(ends):
                 self.add_error(p + "break_start",
                                "La coupure doit tenir dans la journée, après le début et avant "
                                "la fin.")

@@ -51,7 +51,9 @@ class CarerHours(TenantModel, VersionedModel):
     """A carer's working hours on one weekday, for the rounds: the shift, its break (a split
     day: the round stops and starts again), where it starts and ends (the CRT's base or the
     carer's home commune) and the most working time. A carer without hours for a day works
-    around her visits (an hour before the first, an hour after the last), from the base."""
+    around her visits (an hour before the first, an hour after the last), from the base.
+    An end before the start is the next morning's (night hours, 20:00 → 08:00): the weekday is
+    the evening's, and the break falls in between, maybe across midnight."""
 
     class StartFrom(models.TextChoices):
         BASE = "base", "Le site du CRT"
@@ -89,17 +91,36 @@ class CarerHours(TenantModel, VersionedModel):
         constraints = [
             models.UniqueConstraint(fields=["crt", "user", "weekday"],
                                     name="carer_hours_one_per_day"),
-            models.CheckConstraint(condition=Q(ends__gt=models.F("starts")),
-                                   name="carer_hours_ordered"),
+            models.CheckConstraint(condition=~Q(ends=models.F("starts")),
+                                   name="carer_hours_not_empty",
+                                   violation_error_message="La fin doit différer du début."),
             models.CheckConstraint(
                 condition=(Q(break_start__isnull=True) & Q(break_end__isnull=True))
-                | (Q(break_start__gt=models.F("starts")) & Q(break_end__gt=models.F("break_start"))
-                   & Q(ends__gt=models.F("break_end"))),
-                name="carer_hours_break_inside"),
+                # The day's hours: start, break, end in this order.
+                | (Q(ends__gt=models.F("starts")) & Q(break_start__gt=models.F("starts"))
+                   & Q(break_end__gt=models.F("break_start"))
+                   & Q(ends__gt=models.F("break_end")))
+                # The night's: the break in the evening, across midnight or in the morning.
+                | (Q(ends__lt=models.F("starts")) & (
+                    (Q(break_start__gt=models.F("starts"))
+                     & (Q(break_end__gt=models.F("break_start"))
+                        | Q(break_end__lt=models.F("ends"))))
+                    | (Q(break_start__lt=models.F("ends"))
+                       & Q(break_end__gt=models.F("break_start"))
+                       & Q(break_end__lt=models.F("ends"))))),
+                name="carer_hours_break_inside",
+                violation_error_message="La coupure doit tenir dans la journée, après le début "
+                                        "et avant la fin."),
             models.CheckConstraint(condition=~Q(start_from="home")
                                    | Q(home_commune__isnull=False),
                                    name="carer_hours_home_known"),
         ]
 
+    @property
+    def overnight(self) -> bool:
+        """Hours that end the next morning."""
+        return self.ends < self.starts
+
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}" \
+            + (" (le lendemain)" if self.overnight else "")

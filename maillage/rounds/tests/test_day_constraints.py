@@ -183,3 +183,65 @@ def test_a_carer_ill_this_morning_keeps_her_afternoon(crt_a, town, team, day):
     assert placed(proposal)[str(morning.pk)][0] == str(team["lea"].pk)
     assert placed(proposal)[str(afternoon.pk)][0] == str(team["marie"].pk)
     assert proposal.unplaced == {}
+
+
+def test_night_hours_are_worked_until_the_next_morning(crt_a, town, team, day):
+    from datetime import timedelta
+
+    # Léa works nights from this day's evening, 20:00 → 08:00; nobody is on call.
+    CarerHours.objects.create(crt=crt_a, user=team["lea"], weekday=day.weekday(),
+                              starts=time(20), ends=time(8))
+    evening = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["lea"],
+                    starts_at=at(day, 21))
+    night = visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["lea"],
+                  starts_at=at(day, 26, 30), minutes=20)  # 02:30 the next morning
+    morning = visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["lea"],
+                    starts_at=at(day, 30, 30))  # 06:30 the next morning
+    # The day: her evening, to the next morning.
+    dp = day_problem(crt=crt_a, day=day)
+    assert set(dp.visits) == {str(evening.pk)}
+    assert [(w.shift_start, w.shift_end) for w in dp.problem.workers] == [(20 * 60, 32 * 60)]
+    # The night (from 22:00): her round.
+    dp, _, proposal = propose(crt=crt_a, day=day, night=True, seconds=2, iterations=300)
+    assert set(dp.visits) == {str(night.pk)}
+    assert [(w.key, w.shift_start, w.shift_end) for w in dp.problem.workers] == [
+        (str(team["lea"].pk), 20 * 60, 32 * 60)]
+    assert placed(proposal)[str(night.pk)][0] == str(team["lea"].pk)
+    # The next day: the end of her night, until 08:00.
+    dp = day_problem(crt=crt_a, day=day + timedelta(days=1))
+    assert set(dp.visits) == {str(morning.pk)}
+    assert [(w.shift_start, w.shift_end) for w in dp.problem.workers] == [(0, 8 * 60)]
+
+
+def test_a_carer_on_call_tonight_is_not_given_day_visits_during_her_turn(crt_a, town, team,
+                                                                       day):
+    from datetime import timedelta
+
+    from maillage.oncall.models import Shift
+
+    # Marie works 7:00–22:00 but is on call from 19:00 tonight; Paul was on call until 9:30.
+    CarerHours.objects.create(crt=crt_a, user=team["marie"], weekday=day.weekday(),
+                              starts=time(7), ends=time(22))
+    Shift.objects.create(crt=crt_a, staff=team["marie"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(day, 19), ends_at=at(day, 31))
+    Shift.objects.create(crt=crt_a, staff=team["paul"], duty=Shift.Duty.TRAVEL,
+                         starts_at=at(day - timedelta(days=1), 21), ends_at=at(day, 9, 30))
+    own = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                starts_at=at(day, 9))
+    during = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                   starts_at=at(day, 20))
+    colleague = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["lea"],
+                      starts_at=at(day, 19, 30))
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["paul"],
+          starts_at=at(day, 10))
+    dp, _, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300,
+                              exclude=frozenset({team["lea"].pk}))
+    shifts = {(w.key, w.shift_start, w.shift_end) for w in dp.problem.workers}
+    # Her day ends when her turn begins; his begins when his turn ends.
+    assert shifts == {(str(team["marie"].pk), 7 * 60, 19 * 60),
+                      (str(team["paul"].pk), 9 * 60 + 30, 11 * 60 + 30)}
+    # Her visit during her turn is the night round's; Léa's at 19:30 finds nobody.
+    assert str(during.pk) not in dp.visits
+    assert placed(proposal)[str(own.pk)][0] == str(team["marie"].pk)
+    assert proposal.unplaced[str(colleague.pk)].startswith(
+        "Hors des horaires de service de tous les intervenant·es qualifié·es")

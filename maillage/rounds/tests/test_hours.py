@@ -63,7 +63,12 @@ def test_the_coordination_sets_a_carer_s_split_week_from_home(coordinator, team,
 
 
 @pytest.mark.parametrize(("days", "extra", "field", "message"), [
-    ({"d1": ("09:00", "08:00")}, {}, "d1_ends", "La fin doit suivre le début."),
+    ({"d1": ("09:00", "09:00")}, {}, "d1_ends", "La fin doit différer du début."),
+    # 23 hours on end: a typing error, not night hours.
+    ({"d1": ("09:00", "08:00")}, {}, "d1_ends",
+     "Une fin avant le début se lit le lendemain matin : ici plus de 16 heures d'affilée."),
+    ({"d1": ("20:00", "08:00", "09:00", "10:00")}, {}, "d1_break_start",
+     "La coupure doit tenir dans la journée"),
     ({"d1": ("08:00", "12:00", "11:00", "13:00")}, {}, "d1_break_start",
      "La coupure doit tenir dans la journée"),
     ({"d1": ("08:00", "12:00", "10:00", "")}, {}, "d1_break_end",
@@ -130,3 +135,15 @@ def test_the_hours_page_costs_the_same_with_more_carers(coordinator, crt_a, make
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = coordinator.get(LIST)
     assert table_text(page).count("Domicile (Candé)") == 22
+
+
+def test_night_hours_end_the_next_morning(coordinator, team):
+    # Monday night 20:00 → Tuesday 08:00; Friday night with a break across midnight.
+    response = coordinator.post(edit_url(team["lea"]), week(
+        d0=("20:00", "08:00"), d4=("21:00", "07:00", "23:30", "00:30")))
+    assert response.status_code == 302, response.context["form"].errors
+    monday, friday = CarerHours.objects.filter(user=team["lea"]).order_by("weekday")
+    assert (monday.starts, monday.ends, monday.overnight) == (time(20), time(8), True)
+    assert (friday.break_start, friday.break_end) == (time(23, 30), time(0, 30))
+    assert ("lundi 20:00–08:00 (le lendemain) ; vendredi 21:00–23:30, 00:30–07:00 "
+            "(le lendemain)") in table_text(coordinator.get(LIST))
