@@ -20,7 +20,10 @@ A hidden cell keeps no value: a template or an export cannot print it by mistake
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .indicators import Extra
 
 #: Counts of people under this are never shown outside the CRT (INDICATORS §5 rule 8).
 THRESHOLD = 5
@@ -89,6 +92,20 @@ def ratio_cell(value: Any, *, numerator: int | None, denominator: int | None) ->
     if is_small(numerator):
         return Cell(None, PROTECTED)
     return Cell(value)
+
+
+def as_secret(cells: list[Cell], *, is_count: bool) -> list[Cell]:
+    """A figure that is not a count (a mean, an amount) is never shown « < 5 »: hidden, it is
+    « s »."""
+    if is_count:
+        return cells
+    return [Cell(None, PROTECTED) if c.status == SMALL else c for c in cells]
+
+
+def share_hidden(part: int | None, over: int | None) -> bool:
+    """A share of ``over`` people whose numerator is ``part`` (rules 3 and 4): hidden when the
+    part, or the rest, is 1 to 4 — 90 % of 10 answers is 1 unsatisfied."""
+    return part is not None and over is not None and (is_small(part) or is_small(over - part))
 
 
 # --- Tables: primary and secondary suppression (rules 2 and 3) -------------------------------
@@ -209,3 +226,59 @@ def group_small_rows(rows: Sequence[tuple[Hashable, str, Sequence[int]]], *,
     if grouped:
         kept.append((other_key, other_label, other))
     return kept
+
+
+# --- An indicator: its value in one or more columns, its extra figures -----------------------
+
+
+def indicator_cells(counts: Sequence[int], values: Sequence[Any],
+                    parts: Sequence[int | None], *, is_count: bool) -> list[Cell]:
+    """Rules 2 to 4 on the value of an indicator about people in each column (a CRT), and
+    their total (the last cell): ``counts`` the records counted, ``values`` what each column
+    shows (the count, or a figure made of it), ``parts`` the numerator of a share (None
+    otherwise). Secondary suppression along the row; a figure that is not a count hidden is
+    « s »; a share hidden when its numerator or the rest is 1 to 4."""
+    table = suppress_table([counts], row_totals=True, values=[values])
+    cells = as_secret([*table.cells[0], table.row_totals[0]], is_count=is_count)
+    for j, (n, part) in enumerate(zip(counts, parts, strict=True)):
+        if share_hidden(part, n):
+            cells[j] = Cell(None, PROTECTED)
+    return cells
+
+
+def extra_cell(extra: "Extra", *, people: bool, count: int, value_hidden: bool = False) -> Cell:
+    """An extra figure of an indicator (``people``: whether the indicator is about people;
+    ``count``: its records counted): a parameter of the CRT is shown. A figure about people is
+    hidden when the indicator's value is (« s », secondary suppression included: its share of
+    the file active, its counts, would give it back) or rests on 1 to 4 people; a rate or mean
+    when fewer than 5 people are behind it (``over``), or its part or the rest is 1 to 4
+    (``part``: rule 4 and the rest's rule 2); a whole number of 1 to 4 is « < 5 » (rule 2)."""
+    if not extra.people or extra.value is None:
+        return plain(extra.value)
+    if value_hidden or (people and is_small(count)):
+        return Cell(None, PROTECTED)
+    if extra.over is not None:
+        if extra.over == 0:  # over nobody: nothing to hide (a count of 0, a rate of nothing)
+            return plain(extra.value)
+        if extra.over < THRESHOLD or share_hidden(extra.part, extra.over):
+            return Cell(None, PROTECTED)
+        return plain(extra.value)
+    if isinstance(extra.value, int) and is_small(extra.value):
+        return Cell(None, SMALL)
+    return plain(extra.value)
+
+
+def extra_cells(extras: Sequence["Extra"], *, people: bool, count: int, value_hidden: bool,
+                row_hidden: Callable[[tuple], bool] = lambda within: False) -> list[Cell]:
+    """The extra figures of one indicator in one column (a CRT): each by ``extra_cell``; one
+    that is part of a breakdown's row (``Extra.within``) hidden where that row's cell is
+    (``row_hidden(within)``); the figures made of a sum of counts (``Extra.line``,
+    ``whole``) hidden where one of those counts is (rule 3)."""
+    cells = [extra_cell(extra, people=people, count=count,
+                        value_hidden=value_hidden or (extra.within is not None
+                                                      and row_hidden(extra.within)))
+             for extra in extras]
+    broken = {e.line for e, c in zip(extras, cells, strict=True)
+              if e.line and not e.whole and c.hidden}
+    return [Cell(None, PROTECTED) if e.whole and e.line in broken and not c.hidden else c
+            for e, c in zip(extras, cells, strict=True)]

@@ -22,11 +22,10 @@ from maillage.core.models import Crt, Region
 from maillage.core.selectors import FORFAIT_MONTHLY
 from maillage.core.smallcells import (
     PROTECTED,
-    SMALL,
-    THRESHOLD,
     Cell,
+    extra_cells,
     group_small_rows,
-    is_small,
+    indicator_cells,
     plain,
     suppress_table,
 )
@@ -47,14 +46,6 @@ def region_crts(*, user, region: Region) -> list[Crt]:
 
 def indicators() -> list[Indicator]:
     return list(engine.registry().values())
-
-
-def _as_secret(cells: list[Cell], indicator: Indicator) -> list[Cell]:
-    """A figure that is not a count (a mean, an amount) is never shown « < 5 »: hidden, it is
-    « s »."""
-    if indicator.is_count:
-        return cells
-    return [Cell(None, PROTECTED) if c.status == SMALL else c for c in cells]
 
 
 @dataclass
@@ -93,13 +84,9 @@ def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
     if not indicator.people:
         total = sum(known) if known and indicator.additive else None
         return IndicatorRow(indicator, [plain(v) for v in values], plain(total), counts)
-    table = suppress_table([counts], row_totals=True, values=[values])
-    cells = _as_secret([*table.cells[0], table.row_totals[0]], indicator)
-    # A share (rule 4): hidden when its numerator, or the rest, is 1 to 4 — 90 % of 10
-    # answers is 1 unsatisfied. Shares have no regional total: nothing more to hide.
-    for j, (n, part) in enumerate(zip(counts, parts, strict=True)):
-        if part is not None and (is_small(part) or is_small(n - part)):
-            cells[j] = Cell(None, PROTECTED)
+    # Rules 2 to 4 along the row; a share hidden when its numerator, or the rest, is 1 to 4.
+    # Shares have no regional total: nothing more to hide.
+    cells = indicator_cells(counts, values, parts, is_count=indicator.is_count)
     # A share (``additive=False``) has no regional total: the sum of shares means nothing.
     total = cells[-1] if indicator.additive else plain(None)
     return IndicatorRow(indicator, cells[:-1], total, counts)
@@ -181,27 +168,6 @@ class ExtraRow:
     cells: list[Cell]
 
 
-def extra_cell(extra: engine.Extra, *, indicator: Indicator, count: int,
-               value_hidden: bool = False) -> Cell:
-    """An extra figure of one CRT: a parameter of the CRT is shown. A figure about people is
-    hidden when the CRT's value is (« s », secondary suppression included: its share of the
-    file active, its counts, would give it back) or rests on 1 to 4 people; a rate or mean
-    when fewer than 5 people are behind it (``over``), or its part or the rest is 1 to 4
-    (``part``: rule 4 and the rest's rule 2); a whole number of 1 to 4 is « < 5 » (rule 2)."""
-    if not extra.people or extra.value is None:
-        return plain(extra.value)
-    if value_hidden or (indicator.people and is_small(count)):
-        return Cell(None, PROTECTED)
-    if extra.over is not None:
-        if extra.over < THRESHOLD or (extra.part is not None and (
-                is_small(extra.part) or is_small(extra.over - extra.part))):
-            return Cell(None, PROTECTED)
-        return plain(extra.value)
-    if isinstance(extra.value, int) and is_small(extra.value):
-        return Cell(None, SMALL)
-    return plain(extra.value)
-
-
 def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
                  row: IndicatorRow) -> list[ExtraRow]:
     """The indicator's extra figures, one row per label, one cell per CRT. A CRT's extras are
@@ -218,16 +184,10 @@ def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
               for code in {e.within[0] for extras in per_crt for e in extras if e.within}}
     rows: dict[str, ExtraRow] = {}
     for j, extras in enumerate(per_crt):
-        cells = [extra_cell(extra, indicator=indicator, count=row.counts[j],
-                            value_hidden=row.cells[j].hidden
-                            or (extra.within is not None
-                                and tables[extra.within[0]].hidden(extra.within[1], j)))
-                 for extra in extras]
-        broken = {e.line for e, c in zip(extras, cells, strict=True)
-                  if e.line and not e.whole and c.hidden}
+        cells = extra_cells(extras, people=indicator.people, count=row.counts[j],
+                            value_hidden=row.cells[j].hidden,
+                            row_hidden=lambda within, j=j: tables[within[0]].hidden(within[1], j))
         for extra, cell in zip(extras, cells, strict=True):
-            if extra.whole and extra.line in broken and not cell.hidden:
-                cell = Cell(None, PROTECTED)
             line = rows.setdefault(extra.label, ExtraRow(extra.label, extra.unit,
                                                          [Cell(None)] * len(crts)))
             line.cells = [*line.cells[:j], cell, *line.cells[j + 1:]]

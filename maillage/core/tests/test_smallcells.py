@@ -126,3 +126,29 @@ def test_a_cell_not_about_people_is_shown():
 
     assert plain(Decimal("3.00")).status == SHOWN and plain(2).text == "2"
     assert Cell(None).text == ""
+
+
+def test_an_indicator_and_its_extra_figures():
+    from maillage.core.indicators import Extra
+    from maillage.core.smallcells import extra_cell, extra_cells, indicator_cells
+
+    # A count in two columns and their total: 3 « < 5 », 12 « s » (15 − 3), 15 shown.
+    assert texts(indicator_cells([3, 12], [3, 12], [None, None], is_count=True)) == [
+        "< 5", "s", "15"]
+    # A mean hidden with its count is « s », never « < 5 »; a share whose numerator or rest
+    # is 1 to 4 is hidden (9 satisfied of 10: 1 unsatisfied).
+    assert texts(indicator_cells([3], [Decimal("2.5")], [None], is_count=False)) == ["s", "s"]
+    assert texts(indicator_cells([10], [Decimal("90.0")], [9], is_count=False))[0] == "s"
+    assert texts(indicator_cells([10], [Decimal("50.0")], [5], is_count=False))[0] == "50.0"
+    # Extras: a parameter of the CRT shown; a count of 3 « < 5 »; a mean over 4 people « s »;
+    # over nobody, a count of 0 stays 0.
+    assert extra_cell(Extra("Cible", 30, people=False), people=True, count=2).text == "30"
+    assert extra_cell(Extra("Personnes", 3), people=True, count=20).text == "< 5"
+    assert extra_cell(Extra("Durée moyenne", Decimal("12.5"), over=4), people=True,
+                      count=20).text == "s"
+    assert extra_cell(Extra("Réponses", 0, over=0, part=0), people=True, count=0).text == "0"
+    # A total of counts whose part is hidden is hidden too (rule 3).
+    cells = extra_cells([Extra("dont A", 2, line="l"), Extra("dont B", 9, line="l"),
+                         Extra("Total", 11, line="l", whole=True)],
+                        people=True, count=20, value_hidden=False)
+    assert texts(cells) == ["< 5", "9", "s"]
