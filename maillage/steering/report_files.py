@@ -1,7 +1,9 @@
 """The files of an activity report: the PDF (WeasyPrint through ``core.pdf``: title page, table
 of contents with page numbers, one part per section) and the workbook (openpyxl: one sheet per
 section plus « Définitions »; numbers as numbers, totals as SUM formulas, text never a
-formula). Both render ``reports.layout``: the same numbers as the page."""
+formula). Both render ``reports.layout``: the same numbers as the page, masked by the
+small-cell pass (a hidden figure is its text, « < 5 » or « s »; a total over a hidden cell is
+the pass's, not a SUM)."""
 
 from io import BytesIO
 from typing import Any
@@ -38,6 +40,7 @@ def render_pdf(snapshot: dict, narratives: dict, *, number: int | None = None,
                status: str = "", submitted_at=None) -> bytes:
     from maillage.core.pdf import render_pdf as html_to_pdf  # WeasyPrint on first use only
 
+    snapshot = reports.shown(snapshot)
     html = render_to_string("steering/reports/report_pdf.html", {
         "s": snapshot, "sections": reports.layout(snapshot, narratives),
         "title": title_of(snapshot["kind"]), "number": number, "status": status,
@@ -54,13 +57,20 @@ def report_pdf(report) -> bytes:
                       submitted_at=report.submitted_at)
 
 
+def keeps_pdf(report) -> bool:
+    """Whether the PDF of ``report`` is kept once made: a submitted version whose snapshot has
+    the small-cell pass (one stored before it is masked when shown: its PDF, kept or not, is
+    rendered at each download, masked)."""
+    return not report.is_draft and report.snapshot.get("schema", 1) >= reports.SCHEMA
+
+
 def store_pdf(report) -> bool:
     """Render and keep the PDF of a submitted version, once: a version that has its file keeps
     it. Returns whether this call stored it (when two workers race, the first file written
     wins and the other is removed)."""
     from .models import ActivityReport
 
-    if report.is_draft or report.pdf:
+    if not keeps_pdf(report) or report.pdf:
         return False
     report.pdf.save("rapport.pdf", ContentFile(report_pdf(report)), save=False)
     stored = ActivityReport.objects.filter(
@@ -113,8 +123,11 @@ def _write_table(ws, row: int, table: reports.Table) -> int:
         _cell(ws, row, 1, "Total").font = BOLD
         for c in table.sum_columns:
             letter = get_column_letter(c + 1)
-            total = ws.cell(row=row, column=c + 1,
-                            value=f"=SUM({letter}{first}:{letter}{row - 1})")
+            if table.summable(c):
+                total = ws.cell(row=row, column=c + 1,
+                                value=f"=SUM({letter}{first}:{letter}{row - 1})")
+            else:
+                total = _cell(ws, row, c + 1, table.total[c])
             total.font = BOLD
             if c in table.money:
                 total.number_format = EUR
@@ -127,6 +140,7 @@ def _write_table(ws, row: int, table: reports.Table) -> int:
 
 def render_xlsx(snapshot: dict, narratives: dict, *, number: int | None = None,
                 status: str = "") -> bytes:
+    snapshot = reports.shown(snapshot)
     book = Workbook()
     used: set[str] = set()
     first = True
@@ -140,7 +154,8 @@ def render_xlsx(snapshot: dict, narratives: dict, *, number: int | None = None,
         if number:
             header += f" — version {number}" + (f" ({status})" if status else "")
         _cell(ws, 2, 1, header)
-        row = 4
+        _cell(ws, 3, 1, snapshot["small_cells"])
+        row = 5
         if section.intro:
             _cell(ws, row, 1, section.intro)
             row += 2

@@ -92,9 +92,10 @@ def _detail(request, report: ActivityReport, form=None, status: int = 200) -> Ht
         kind=report.kind, period_start=report.period_start).defer("snapshot").order_by(
         "-number")
     settings = reports.settings_for(request.crt)
+    snapshot = reports.shown(report.snapshot)
     return render(request, "steering/reports/report_detail.html", {
-        "report": report, "s": report.snapshot,
-        "sections": reports.layout(report.snapshot, report.narratives),
+        "report": report, "s": snapshot,
+        "sections": reports.layout(snapshot, report.narratives),
         "form": form, "can_manage": can_manage, "versions": versions,
         "latest": versions[0] if versions else report,
         "due": reports.due_date(settings, report.kind, report.period_end),
@@ -180,9 +181,11 @@ def _download(request, public_id, extension: str) -> HttpResponse:
     status = report.get_status_display().lower()
     if extension == "pdf":
         # A submitted version's PDF is kept (made by the task queue after the submission, or
-        # here by its first download); a draft's is rendered each time, its figures may move.
+        # here by its first download); a draft's is rendered each time, its figures may move,
+        # and so is that of a version stored before the small-cell pass (its kept PDF is not
+        # masked: never served).
         report_files.store_pdf(report)
-        if report.pdf:
+        if report.pdf and report_files.keeps_pdf(report):
             with open_stored(report.pdf) as handle:
                 content = handle.read()
         else:

@@ -6,8 +6,9 @@ Two steps, so that the screen, the PDF and the XLSX cannot disagree:
 - ``build_snapshot(crt=, kind=, start=, end=)`` computes every figure once, as plain JSON data:
   every registered indicator (``core.indicators.compute_all(...)`` → ``Result.as_dict()``, with
   its definition version), and the tables the indicators do not give (the CRT's identity, the
-  team table, the agreements, governance, temporary rooms, satisfaction, budget). The snapshot
-  is what an ``ActivityReport`` stores: a report shows the figures of the day it was generated.
+  team table, the agreements, governance, temporary rooms, satisfaction, budget), then masks
+  those about people (below). The snapshot is what an ``ActivityReport`` stores: a report
+  shows the figures of the day it was generated.
 - ``layout(snapshot, narratives)`` turns a snapshot and the director's texts into ``Section``s
   of ``Table``s; the page, the PDF and the workbook all render that same layout.
 
@@ -15,9 +16,13 @@ Indicators are placed by code: a few codes have their own section (``CODE_SECTIO
 others go by prefix (``PREFIX_SECTIONS``): an indicator declared later by any app appears in
 its section without a change here.
 
-The figures are aggregates of the CRT's own records, printed as they are (no small-cell pass:
-the rule of INDICATORS §5 belongs to the regional view, where people outside the CRT read
-them); no person is named.
+The figures are aggregates of the CRT's own records, no person named, and the report is what
+the CRT sends to the ARS: the snapshot stores them with the small-cell pass of INDICATORS §5
+applied (``report_smallcells``, the regional view's rules: counts of 1 to 4 people « < 5 »,
+secondary suppression « s », rates and means over fewer than 5 people hidden, small communes
+grouped, the CRT's own amounts shown), so the page, the PDF and the workbook print the same
+masked figures. A snapshot stored before the pass (``schema`` 1) keeps the figures it was sent
+with, masked each time it is shown (``shown``).
 """
 
 from collections import defaultdict
@@ -32,13 +37,14 @@ from django.utils import timezone
 from maillage.core import indicators
 from maillage.core.indicators import Period
 
+from . import report_smallcells
 from .models import Allocation, Expense, Nature, ReportKind, ReportSettings, Volet
 
-SCHEMA = 1
+#: 2: the small-cell pass applied when the snapshot is made (INDICATORS §5); 1: figures stored
+#: as computed, masked when shown.
+SCHEMA = 2
 
-SMALL_CELLS_NOTE = ("Aucun masquage des petits effectifs : rapport du CRT sur ses propres "
-                    "données, sans donnée nominative. Le masquage des effectifs inférieurs à 5 "
-                    "s'applique à la vue régionale de l'ARS.")
+SMALL_CELLS_NOTE = report_smallcells.NOTE
 
 
 # --- Periods and due dates -------------------------------------------------------------------
@@ -256,6 +262,7 @@ def _survey_rows(groups) -> list[dict]:
                      "response_rate": g.response_rate,
                      "answers": headline.count if headline else 0,
                      "satisfied": headline.satisfied_percent if headline else None,
+                     "satisfied_count": headline.satisfied if headline else 0,
                      "question": headline.question.text if headline else ""})
     return rows
 
@@ -304,13 +311,44 @@ def _budget(crt, period: Period) -> dict:
     }
 
 
+def _within(extra) -> list | None:
+    if extra.within is None:
+        return None
+    code, key = extra.within
+    return [code, key if key is None or isinstance(key, int | str) else str(key)]
+
+
+def _indicator(result, *, crt) -> dict:
+    """One indicator's figures (``Result.as_dict()``) and, for an indicator about people, what
+    the small-cell pass needs (dropped by it): a share's numerator, the previous period's count
+    of a figure made of a count, each extra's denominator, part and line."""
+    ind = result.indicator
+    figures = {**result.as_dict(), "is_count": ind.is_count, "people": ind.people}
+    if not ind.people:
+        return figures
+    if ind.numerator is not None and result.count:
+        figures["numerator"] = ind.numerator(crt=crt, period=result.period)
+    before = result.previous_period
+    if not ind.is_count and before is not None and result.previous_value is not None:
+        n = indicators.count(ind, crt=crt, period=before)
+        figures["previous"]["count"] = n
+        if ind.numerator is not None and n:
+            figures["previous"]["numerator"] = ind.numerator(crt=crt, period=before)
+    figures["extras"] = [
+        {**shown, "people": e.people, "over": e.over, "part": e.part, "line": e.line,
+         "whole": e.whole, "within": _within(e)}
+        for shown, e in zip(figures["extras"], result.extras, strict=True)]
+    return figures
+
+
 def build_snapshot(*, crt, kind: str, start: date, end: date,
                    today: date | None = None) -> dict:
-    """Every figure of the report of ``crt`` for [``start``, ``end``], as JSON data."""
+    """Every figure of the report of ``crt`` for [``start``, ``end``], as JSON data, with the
+    small-cell pass applied."""
     today = today or timezone.localdate()
     period = Period.between(start, end)
     results = indicators.compute_all(crt=crt, period=period)
-    return {
+    return report_smallcells.apply({
         "schema": SCHEMA,
         "kind": kind,
         "period": {"start": start.isoformat(), "end": end.isoformat(),
@@ -318,8 +356,7 @@ def build_snapshot(*, crt, kind: str, start: date, end: date,
         "computed_on": today.isoformat(),
         "period_over": end < today,
         "identity": _identity(crt),
-        "indicators": {code: {**r.as_dict(), "is_count": r.indicator.is_count}
-                       for code, r in results.items()},
+        "indicators": {code: _indicator(r, crt=crt) for code, r in results.items()},
         "definition_versions": {code: r.indicator.version for code, r in results.items()},
         "team": _team(crt, min(end, today)),
         "agreements": _agreements(crt, period),
@@ -327,8 +364,16 @@ def build_snapshot(*, crt, kind: str, start: date, end: date,
         "lodging": _lodging(crt, period, today),
         "satisfaction": _satisfaction(crt, period) if kind == ReportKind.ANNUAL else None,
         "budget": _budget(crt, period),
-        "small_cells": SMALL_CELLS_NOTE,
-    }
+    }, schema=SCHEMA)
+
+
+def shown(snapshot: dict) -> dict:
+    """The snapshot as it may be shown: a snapshot of the current schema as stored (the pass
+    applied when it was made); one stored before the pass with its figures masked now, never
+    computed again."""
+    if snapshot.get("schema", 1) >= SCHEMA:
+        return snapshot
+    return report_smallcells.apply(snapshot, schema=SCHEMA, legacy=True)
 
 
 # --- Narratives ------------------------------------------------------------------------------
@@ -381,7 +426,9 @@ def narratives_for(kind: str) -> list[Narrative]:
 @dataclass
 class Table:
     """A table of the report. ``sum_columns``: columns summed in a total row (a SUM formula in
-    the workbook); ``row_total``: (column, columns) — a column that is the sum of others."""
+    the workbook); ``row_total``: (column, columns) — a column that is the sum of others;
+    ``totals``: the total row as the small-cell pass left it (a hidden total is its text, and a
+    column with a hidden cell has no SUM formula: it would add the shown cells only)."""
 
     title: str
     columns: list[str]
@@ -389,6 +436,7 @@ class Table:
     sum_columns: tuple[int, ...] = ()
     row_total: tuple[int, tuple[int, ...]] | None = None
     note: str = ""
+    totals: dict[int, Any] | None = None
 
     def __post_init__(self):
         #: Columns of amounts in euros (shown with two decimals, « € » format in the workbook).
@@ -404,9 +452,18 @@ class Table:
             return None
         cells: list[Any] = ["Total"] + [None] * (len(self.columns) - 1)
         for c in self.sum_columns:
+            if self.totals is not None and c in self.totals:
+                cells[c] = self.totals[c]
+                continue
             value = sum(row[c] or 0 for row in self.rows)
             cells[c] = round(value, 2) if isinstance(value, float) else value
         return cells
+
+    def summable(self, column: int) -> bool:
+        """Whether a SUM of the column's cells gives its total: no cell nor total hidden."""
+        total = self.total
+        return not (isinstance(total[column], str)
+                    or any(isinstance(row[column], str) for row in self.rows))
 
 
 @dataclass
@@ -492,7 +549,8 @@ def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
             tables.append(Table(
                 f"{code} — {b['label']}", [b["label"], heading],
                 [[r["label"], r["value"]] for r in b["rows"]],
-                sum_columns=(1,) if b["exclusive"] else (), note=b["note"]))
+                sum_columns=(1,) if b["exclusive"] else (), note=b["note"],
+                totals={1: b["total"]} if b["exclusive"] else None))
         if f["extras"]:
             tables.append(Table(f"{code} — compléments", ["Complément", "Valeur", "Unité"],
                                 [[e["label"], e["value"], e["unit"]] for e in f["extras"]]))
@@ -536,35 +594,34 @@ def _governance_table(s: dict) -> Table:
                   for g in s["governance"]], sum_columns=(1, 2, 3))
 
 
-def _rate(occupied, nights):
-    return round(100 * occupied / nights, 1) if nights else None
-
-
 def _lodging_tables(s: dict) -> list[Table]:
-    rooms = s["lodging"]["rooms"]
-    places, nights = sum(r["places"] for r in rooms), sum(r["nights"] for r in rooms)
-    occupied = sum(r["occupied"] for r in rooms)
+    lodging = s["lodging"]
+    totals = lodging["totals"]
+    rate = totals["rate"]
     return [
         Table("Occupation des places", ["Type de place", "Places", "Nuits disponibles",
                                         "Nuits occupées", "Taux d'occupation (%)"],
-              [[r["label"], r["places"], r["nights"], r["occupied"],
-                _rate(r["occupied"], r["nights"])] for r in rooms],
-              sum_columns=(1, 2, 3),
-              note=(f"Taux d'occupation de l'ensemble des {places} places : "
-                    f"{_fr(_rate(occupied, nights))} %." if nights else "")),
+              [[r["label"], r["places"], r["nights"], r["occupied"], r["rate"]]
+               for r in lodging["rooms"]],
+              sum_columns=(1, 2, 3), totals={3: totals["occupied"]},
+              note=(f"Taux d'occupation de l'ensemble des {totals['places']} places : "
+                    f"{_fr(rate)}{'' if isinstance(rate, str) else ' %'}."
+                    if totals["nights"] else "")),
         Table("Séjours commencés sur la période, par motif",
               ["Motif", "Séjours", "dont bénéficiaires du volet 2"],
-              [[r["label"], r["stays"], r["beneficiaries"]] for r in s["lodging"]["stays"]],
-              sum_columns=(1, 2)),
+              [[r["label"], r["stays"], r["beneficiaries"]] for r in lodging["stays"]],
+              sum_columns=(1, 2), totals={1: totals["stays_stays"],
+                                          2: totals["stays_beneficiaries"]}),
     ]
 
 
-def _survey_table(title: str, rows: list[dict]) -> Table:
+def _survey_table(title: str, rows: list[dict], totals: dict) -> Table:
     return Table(title, ["Public ou champ", "Codes remis", "Réponses", "Taux de réponse (%)",
                          "Réponses à la question de satisfaction",
                          "Satisfaits ou très satisfaits (%)"],
                  [[r["label"], r["codes"], r["responses"], r["response_rate"], r["answers"],
                    r["satisfied"]] for r in rows], sum_columns=(1, 2, 4),
+                 totals={1: totals["codes"], 2: totals["responses"], 4: totals["answers"]},
                  note="Question de satisfaction : la première échelle du questionnaire.")
 
 
@@ -596,7 +653,9 @@ def _fr(value) -> str:
 
 
 def layout(snapshot: dict, narratives: dict | None = None) -> list[Section]:
-    """The report's sections: tables from the snapshot, the director's texts, in order."""
+    """The report's sections: tables from the snapshot (masked: ``shown``), the director's
+    texts, in order."""
+    snapshot = shown(snapshot)
     kind = snapshot["kind"]
     narratives = narratives or {}
     figures = snapshot["indicators"]
@@ -614,8 +673,10 @@ def layout(snapshot: dict, narratives: dict | None = None) -> list[Section]:
     if snapshot.get("satisfaction"):
         sat = snapshot["satisfaction"]
         sections["satisfaction"].tables += [
-            _survey_table(f"Enquête annuelle {sat['year']} du volet 2", sat["yearly"]),
-            _survey_table("Questionnaires des séances du volet 1", sat["volet1"])]
+            _survey_table(f"Enquête annuelle {sat['year']} du volet 2", sat["yearly"],
+                          sat["yearly_totals"]),
+            _survey_table("Questionnaires des séances du volet 1", sat["volet1"],
+                          sat["volet1_totals"])]
     sections["budget"].tables += _budget_tables(snapshot)
     for section in sections.values():
         section.tables += _indicator_tables(section.codes, figures)

@@ -4,9 +4,12 @@ from datetime import date
 
 from django import template
 
+from maillage.core.smallcells import PROTECTED_TEXT, SMALL_TEXT
+
 register = template.Library()
 
 NNBSP = "\u202f"
+HIDDEN = (SMALL_TEXT, PROTECTED_TEXT)
 
 
 @register.filter
@@ -38,6 +41,12 @@ def is_number(value) -> bool:
 
 
 @register.filter
+def is_figure(value) -> bool:
+    """A number, or a figure the small-cell pass hid (« < 5 », « s »): set as figures are."""
+    return is_number(value) or value in HIDDEN
+
+
+@register.filter
 def iso_date(value):
     """« 2026-06-30 » → « 30/06/2026 »."""
     try:
@@ -50,5 +59,5 @@ def iso_date(value):
 def text_columns(table) -> set[int]:
     """The columns of ``table`` holding text and no number (their heading stays on the left,
     over the text; a column of figures has its heading on the right, over the figures)."""
-    numbers = {i for row in table.rows for i, cell in enumerate(row) if is_number(cell)}
+    numbers = {i for row in table.rows for i, cell in enumerate(row) if is_figure(cell)}
     return set(range(len(table.columns))) - numbers

@@ -55,10 +55,12 @@ def report(crt, **fields):
 
 
 def _snapshot(crt) -> dict:
-    from maillage.steering.reports import SMALL_CELLS_NOTE
+    """A report's figures, as stored (the small-cell pass applied)."""
+    from maillage.steering import report_smallcells
+    from maillage.steering.reports import SCHEMA
 
-    return {
-        "schema": 1, "kind": "annual",
+    return report_smallcells.apply({
+        "schema": SCHEMA, "kind": "annual",
         "period": {"start": "2025-01-01", "end": "2025-12-31", "label": "année 2025"},
         "computed_on": "2026-01-05", "period_over": True,
         "identity": {"name": crt.name, "finess": crt.finess, "carrier_name": "",
@@ -71,5 +73,4 @@ def _snapshot(crt) -> dict:
         "team": {"on": "2025-12-31", "rows": []}, "agreements": [], "governance": [],
         "lodging": {"rooms": [], "stays": []}, "satisfaction": None,
         "budget": {"year": 2025, "allocation": None, "natures": [], "by_domain": []},
-        "small_cells": SMALL_CELLS_NOTE,
-    }
+    }, schema=SCHEMA)

@@ -88,10 +88,14 @@ class TestVersions:
         assert set(s["indicators"]) == set(indicators.registry())
         assert s["definition_versions"]["V2-01a"] == indicators.get("V2-01a").version
         period = Period.custom(date(2025, 10, 1), date(2025, 12, 31))
-        for code in ("V2-01a", "V2-02", "F-02"):
-            assert s["indicators"][code]["value"] == float(indicators.compute(
-                indicators.get(code), crt=opened, period=period).value)
-        assert s["indicators"]["V2-01a"]["value"] == 2
+        computed = {code: indicators.compute(indicators.get(code), crt=opened, period=period)
+                    for code in ("V2-01a", "V2-02", "F-02")}
+        # Stored with the small-cell pass (INDICATORS §5): the 2 people of the file active
+        # and their 2 admissions read « < 5 »; the forfait of their 5 mois-forfait is shown.
+        assert (computed["V2-01a"].value, computed["V2-02"].value) == (2, 2)
+        assert s["indicators"]["V2-01a"]["value"] == s["indicators"]["V2-02"]["value"] == "< 5"
+        assert computed["F-02"].count == 5
+        assert s["indicators"]["F-02"]["value"] == float(computed["F-02"].value) == 4500.0
         assert s["budget"]["allocation"]["notified_amount"] == 100000.0
         assert AuditEvent.objects.filter(action="report.created").count() == 1
 
@@ -213,8 +217,9 @@ class TestTables:
         emergency = s["lodging"]["rooms"][0]
         assert (emergency["places"], emergency["nights"], emergency["occupied"]) \
             == (1, 92, 12)  # 01/10 → 31/12; nights of 20/12 → 01/01
+        # One stay of a person: « < 5 » in the report sent to the ARS.
         assert {r["label"]: r["stays"] for r in s["lodging"]["stays"]}[
-            "Situation de crise au domicile"] == 1
+            "Situation de crise au domicile"] == "< 5"
         tables = {t.title: t for sec in reports.layout(s) for t in sec.tables}
         team = tables["Postes au 31/12/2025"]
         assert team.total[:4] == ["Total", 2, 1.8, 0.0]
@@ -280,8 +285,8 @@ class TestPages:
         text = visible_text(response)
         value = indicators.compute(indicators.get("V2-01a"), crt=opened, period=Period.custom(
             date(2025, 10, 1), date(2025, 12, 31))).value
-        assert value == 2
-        assert f"V2-01a {indicators.get('V2-01a').name} {value} personnes" in text
+        assert value == 2  # 1 to 4 people: « < 5 » in the report (INDICATORS §5)
+        assert f"V2-01a {indicators.get('V2-01a').name} < 5 personnes" in text
         assert f"Montant notifié {fr(100000)},00" in text
         assert opened.name in text and opened.finess in text
         response = client.post(reverse("steering:report_narratives", args=[report.public_id]),
@@ -371,9 +376,11 @@ class TestFiles:
         for code in ("V2-01a", "V2-02", "V2-01c"):
             computed = indicators.compute(indicators.get(code), crt=opened,
                                           period=period).value
-            assert rows[code][2] == report.snapshot["indicators"][code]["value"] \
-                == float(computed)
-            assert isinstance(rows[code][2], int | float)
+            shown = report.snapshot["indicators"][code]["value"]
+            assert rows[code][2] == shown
+            # 2 people, 2 admissions: « < 5 », as text; the mean of 5 mois-forfait: a number.
+            assert shown == ("< 5" if code != "V2-01c" else float(computed))
+        assert isinstance(rows["V2-01c"][2], int | float)
         budget = book["Budget"]
         cells = [c for row in budget.iter_rows() for c in row]
         assert any(isinstance(c.value, str) and c.value.startswith("=SUM(") for c in cells)
