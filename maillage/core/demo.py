@@ -279,7 +279,8 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 def demo_region_accounts() -> list[tuple[str, str, str]]:
     """The accounts of a region (no CRT membership) printed by ``maillage demo``: username,
     what they see, region."""
-    return [("ars-region", "ARS, vue régionale (chiffres agrégés des deux CRT)",
+    return [("ars-region", "ARS, vue régionale (chiffres agrégés des deux CRT, rapports "
+             "transmis)",
              "région Pays de la Loire")]
 
 

@@ -107,6 +107,7 @@ class Perm(StrEnum):
     INDICATOR_VIEW = "indicator.view"
     REGIONAL_VIEW = "regional.view"
     REPORT_VIEW = "report.view"
+    REPORT_DRAFTS = "report.drafts"
     REPORT_MANAGE = "report.manage"
     MSSANTE_SEND = "mssante.send"
 
@@ -328,11 +329,14 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # CRT); a CRT-level ``ars`` membership alone opens no region.
     Perm.REGIONAL_VIEW: frozenset({Role.ARS}),
     # The activity reports to the ARS (annual report, half-year review; issue 14 §3): aggregate
-    # figures and the director's narratives, no person named. Read by the direction and the
-    # coordination (who prepares the figures with the director); generated, written, submitted
-    # and corrected by the direction alone, who signs what is sent. The ARS reads the submitted
-    # reports in the regional view, not here.
-    Perm.REPORT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR}),
+    # figures, small counts of people masked (INDICATORS §5), and the director's narratives, no
+    # person named. Read by the direction and the coordination (who prepares the figures with
+    # the director), drafts included (``report.drafts``); generated, written, submitted and
+    # corrected by the direction alone, who signs what is sent. The ARS reads the versions
+    # transmitted to it, never a draft (object rule in steering/access.py): a CRT-level ``ars``
+    # those of its CRT, a region's agent those of the region's CRTs (in the regional view).
+    Perm.REPORT_VIEW: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ARS}),
+    Perm.REPORT_DRAFTS: frozenset({Role.DIRECTION, Role.COORDINATOR}),
     Perm.REPORT_MANAGE: frozenset({Role.DIRECTION}),
     # Sending a document of a person's file by MSSanté (health data leaving, audited) and seeing
     # the file's sendings: the health professionals and the coordination; object rule: the

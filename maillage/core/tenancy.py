@@ -22,3 +22,13 @@ def get_for_crt(source: type[M] | QuerySet[M], crt: Crt, public_id) -> M:
         return queryset.get(crt=crt, public_id=public_id)
     except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404("Aucun élément ne correspond à cette adresse.") from exc
+
+
+def get_visible(queryset: QuerySet[M], public_id) -> M:
+    """The object whose public id is ``public_id`` in ``queryset``, already restricted by an
+    access policy that spans several CRTs (a region's, for its ARS agent), or the same 404 as
+    ``get_for_crt``."""
+    try:
+        return queryset.get(public_id=public_id)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404("Aucun élément ne correspond à cette adresse.") from exc

@@ -10,9 +10,14 @@
 - What those pages show: aggregates only — the registered indicators per CRT, one breakdown at
   a time, their extra figures, the budget's amounts — with the small-cell rule (counts of 1 to
   4 people « < 5 », secondary suppression « s », rates and means over fewer than 5 people
-  hidden, communes under 5 grouped); never a list, a record, an identifier or free text.
+  hidden, communes under 5 grouped); never a list, a record, an identifier or free text. And
+  the activity reports the region's CRTs transmitted, as sent (their figures under the same
+  rule, the director's texts written for the ARS), whose policy is the reports' own
+  (``steering.access.reports_received``, from ``crts_visible`` below): never a draft.
 - Every page and export writes one audit event per CRT shown (``regional.viewed`` /
-  ``regional.exported``), with the period, indicator, breakdown or year: no figure, no person.
+  ``regional.exported``), with the period, indicator, breakdown or year: no figure, no person;
+  a report's page or file one event in its CRT's trail (``report.viewed`` /
+  ``report.downloaded``).
 """
 
 from django.db.models import QuerySet
@@ -43,5 +48,6 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
     return [("Vue régionale (ARS) : indicateurs et budget de chaque CRT de la région", {
         role: ("agent rattaché à une région : chiffres agrégés de tous ses CRT, nombres de "
                "1 à 4 personnes masqués (« < 5 ») et secret secondaire, aucune liste ni "
-               "dossier ; un rôle ARS dans un CRT ouvre les mêmes pages pour ce CRT seul")
+               "dossier, et les rapports d'activité que ces CRT ont transmis (mêmes "
+               "masquages) ; un rôle ARS dans un CRT ouvre les mêmes pages pour ce CRT seul")
         for role in Role if has_permission({role}, "regional.view")})]

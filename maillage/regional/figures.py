@@ -30,6 +30,7 @@ from maillage.core.smallcells import (
     suppress_table,
 )
 from maillage.regional.access import crts_visible
+from maillage.steering.access import reports_received
 from maillage.steering.models import ActivityReport, Allocation, Expense, Volet
 from maillage.steering.selectors import forfait_figures
 
@@ -248,13 +249,13 @@ def budget(crts: list[Crt], year: int, *, today: date | None = None) -> list[Bud
     return rows
 
 
-def submitted_reports(crts: list[Crt], period: Period) -> list[ActivityReport]:
-    """The reports the region's CRTs submitted whose period meets ``period``: what was sent and
-    when (one query, the CRT joined), never its texts — the director's narratives are free text
-    nobody has checked for personal data."""
-    return list(ActivityReport.objects.filter(
-        crt__in=crts, status=ActivityReport.Status.SUBMITTED,
+def submitted_reports(*, user, region: Region, period: Period) -> list[ActivityReport]:
+    """The reports the region's CRTs submitted whose period meets ``period`` (the steering
+    policy's ``reports_received``): what was sent and when (one query, the CRT joined), each
+    opened on its own page (``views.report``), as sent, figures masked."""
+    return list(reports_received(user=user, region=region).filter(
         period_start__lte=period.end, period_end__gte=period.start,
     ).select_related("crt").only(
-        "crt__name", "kind", "period_start", "period_end", "number", "submitted_at",
+        "public_id", "crt__name", "kind", "period_start", "period_end", "number",
+        "submitted_at",
     ).order_by("crt__name", "period_start", "kind", "number"))

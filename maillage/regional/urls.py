@@ -38,4 +38,9 @@ urlpatterns = [
          name="indicator_export"),
     path("<region:region>/budget/", views.budget, name="budget"),
     path("<region:region>/budget.<fmt:fmt>", views.budget_export, name="budget_export"),
+    path("<region:region>/rapports/<uuid:public_id>/", views.report, name="report"),
+    path("<region:region>/rapports/<uuid:public_id>/rapport.pdf", views.report_pdf,
+         name="report_pdf"),
+    path("<region:region>/rapports/<uuid:public_id>/rapport.xlsx", views.report_xlsx,
+         name="report_xlsx"),
 ]

@@ -1,17 +1,23 @@
 """The ARS's regional view (issue 14 §5): the CRTs of a region side by side — every indicator,
 one breakdown at a time, the budget — aggregates only, small counts of people hidden
 (INDICATORS §5), no link to any record; the same tables as CSV and XLSX. Every read is
-audited once per CRT shown, with the page's parameters only."""
+audited once per CRT shown, with the page's parameters only. And the activity reports the
+region's CRTs transmitted, read-only, as the CRT sent them (figures masked by the same rule;
+``steering.access.reports_received``), each read audited in the trail of its CRT."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from maillage.core.access import require_region
+from maillage.core.access import REGION_ROLE, require_region
 from maillage.core.audit import audit_log_for_crts
 from maillage.core.indicators import Period, registry
 from maillage.core.models import Crt, Region
 from maillage.core.smallcells import LEGEND, THRESHOLD
+from maillage.core.tenancy import get_visible
+from maillage.steering import report_views
+from maillage.steering.access import reports_received
 
 from . import figures
 from .exports import Sheet, csv_response, xlsx_response
@@ -64,9 +70,10 @@ def overview(request: HttpRequest, region: Region) -> HttpResponse:
                       status=400)
     period = form.period
     _audit(request, region, crts, page="indicateurs", période=_period_label(period))
+    reports = figures.submitted_reports(user=request.user, region=region, period=period)
     return render(request, "regional/overview.html", _context(
-        region, crts, form=form, rows=rows, period=period,
-        reports=figures.submitted_reports(crts, period), query=request.GET.urlencode()))
+        region, crts, form=form, rows=rows, period=period, reports=reports,
+        query=request.GET.urlencode()))
 
 
 def _overview_sheets(crts, rows) -> list[Sheet]:
@@ -208,3 +215,40 @@ def budget_export(request: HttpRequest, region: Region, fmt: str) -> HttpRespons
                   [[r.label, *r.cells, r.total] for r in rows])
     return _export(fmt, f"budget-region-{region.code}-{year}",
                    [f"Budget des CRT — région {region.name}", f"Année {year}"], [sheet])
+
+
+# --- The reports the region's CRTs transmitted ------------------------------------------------
+
+
+def _received(request, region: Region, public_id):
+    return get_visible(reports_received(user=request.user, region=region).select_related(
+        "crt", "generated_by", "submitted_by"), public_id)
+
+
+def _links(region: Region) -> report_views.Links:
+    return report_views.Links(
+        back_url=reverse("regional:overview", args=[region.code]) + "#rapports",
+        back_label=f"Vue régionale — {region.name}", detail="regional:report",
+        pdf="regional:report_pdf", xlsx="regional:report_xlsx", args=(region.code,))
+
+
+@require_region("regional.view")
+@require_GET
+def report(request: HttpRequest, region: Region, public_id) -> HttpResponse:
+    found = _received(request, region, public_id)
+    versions = reports_received(user=request.user, region=region).filter(
+        crt=found.crt, kind=found.kind, period_start=found.period_start)
+    return report_views.report_page(request, found, versions=versions, roles={REGION_ROLE},
+                                    links=_links(region))
+
+
+@require_region("regional.view")
+@require_GET
+def report_pdf(request: HttpRequest, region: Region, public_id) -> HttpResponse:
+    return report_views.report_download(request, _received(request, region, public_id), "pdf")
+
+
+@require_region("regional.view")
+@require_GET
+def report_xlsx(request: HttpRequest, region: Region, public_id) -> HttpResponse:
+    return report_views.report_download(request, _received(request, region, public_id), "xlsx")

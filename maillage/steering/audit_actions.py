@@ -37,4 +37,6 @@ class SteeringAction(models.TextChoices):
     REPORT_SUBMITTED = "report.submitted", "Rapport d'activité transmis (version figée)"
     REPORT_CORRECTED = "report.corrected", "Nouvelle version d'un rapport d'activité transmis"
     REPORT_DOWNLOADED = "report.downloaded", "Rapport d'activité téléchargé (PDF ou XLSX)"
+    REPORT_VIEWED = "report.viewed", (
+        "Rapport d'activité transmis consulté (ARS, petits effectifs masqués)")
     REPORT_SETTINGS_UPDATED = "report_settings.updated", "Paramètres des rapports modifiés"

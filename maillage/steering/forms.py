@@ -356,6 +356,10 @@ class ReportCreateForm(BootstrapFormMixin, forms.Form):
         return data
 
 
+#: Said under each text of a report: the version transmitted is read by the ARS as it is.
+SENT_TO_ARS = "Texte transmis à l'ARS avec le rapport : n'y nommez aucune personne accompagnée."
+
+
 class NarrativesForm(BootstrapFormMixin, forms.Form):
     """The director's texts of a report (one field per section of its model) and the version
     loaded (concurrent edits are detected)."""
@@ -366,7 +370,8 @@ class NarrativesForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for n in narratives:
             self.fields[n.key] = forms.CharField(
-                label=n.title, help_text=n.help, required=False, max_length=20000,
+                label=n.title, help_text=f"{n.help} {SENT_TO_ARS}", required=False,
+                max_length=20000,
                 widget=forms.Textarea(attrs={"rows": 5}),
                 error_messages={"max_length": "20 000 caractères au plus."})
             self.initial.setdefault(n.key, report.narratives.get(n.key, ""))

@@ -1,6 +1,9 @@
 """The activity reports' pages: the list (versions, due dates, what is still to produce), create,
 the report (its figures and the director's texts), regenerate, submit, correct, the PDF and
-XLSX downloads, and the report settings."""
+XLSX downloads, and the report settings. ``report_page`` and ``report_download`` also serve
+the regional view's pages of the reports a region's CRTs transmitted (``regional.views``)."""
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,7 +22,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
 from . import report_files, report_services, reports
-from .access import reports_visible
+from .access import report_reads_audited, reports_visible
 from .forms import NarrativesForm, ReportCreateForm, ReportSettingsForm, ReportVersionForm
 from .models import ActivityReport, ReportKind
 
@@ -32,7 +35,7 @@ def _who(request) -> dict:
 
 def _report(request, public_id) -> ActivityReport:
     return get_for_crt(reports_visible(**_who(request)).select_related(
-        "generated_by", "submitted_by"), request.crt, public_id)
+        "crt", "generated_by", "submitted_by"), request.crt, public_id)
 
 
 @require("report.view")
@@ -50,6 +53,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "page": page, "settings": settings,
         "expected": reports.expected_reports(request.crt, settings, existing, timezone.localdate()),
         "can_manage": has_permission(request.roles, "report.manage"),
+        "drafts": has_permission(request.roles, "report.drafts"),
     })
 
 
@@ -83,15 +87,42 @@ def report_create(request: HttpRequest) -> HttpResponse:
                              "back_label": "Rapports d'activité"})
 
 
-def _detail(request, report: ActivityReport, form=None, status: int = 200) -> HttpResponse:
-    can_manage = has_permission(request.roles, "report.manage")
+@dataclass
+class Links:
+    """Where a report page's links go: the CRT's pages, or the regional view's."""
+
+    back_url: str
+    back_label: str
+    detail: str
+    pdf: str
+    xlsx: str
+    args: tuple = ()
+
+    def of(self, name: str, report) -> str:
+        return reverse(getattr(self, name), args=[*self.args, report.public_id])
+
+
+CRT_LINKS = Links(back_url="", back_label="Rapports d'activité",
+                  detail="steering:report_detail", pdf="steering:report_pdf",
+                  xlsx="steering:report_xlsx")
+
+
+def report_page(request, report: ActivityReport, *, versions, roles, links: Links,
+                form=None, status: int = 200) -> HttpResponse:
+    """The page of one version of a report: its figures (masked, ``reports.shown``), the
+    director's texts (a form for the direction on a draft), the other versions ``versions``
+    (already restricted by the access policy). A read of the ARS is audited."""
+    can_manage = has_permission(roles, "report.manage")
     kinds = reports.narratives_for(report.kind)
     if form is None and can_manage and report.is_draft:
         form = NarrativesForm(narratives=kinds, report=report)
-    versions = reports_visible(**_who(request)).filter(
-        kind=report.kind, period_start=report.period_start).defer("snapshot").order_by(
-        "-number")
-    settings = reports.settings_for(request.crt)
+    versions = list(versions.defer("snapshot").order_by("-number"))
+    for v in versions:
+        v.url = links.of("detail", v)
+    settings = reports.settings_for(report.crt)
+    if report_reads_audited(roles=roles):
+        audit_log(actor=request.user, action="report.viewed", obj=report,
+                  details={"version": report.number})
     snapshot = reports.shown(report.snapshot)
     return render(request, "steering/reports/report_detail.html", {
         "report": report, "s": snapshot,
@@ -101,7 +132,17 @@ def _detail(request, report: ActivityReport, form=None, status: int = 200) -> Ht
         "due": reports.due_date(settings, report.kind, report.period_end),
         "title": report_files.title_of(report.kind),
         "period_over": report.period_end < timezone.localdate(),
+        "back_url": links.back_url or reverse("steering:report_list"),
+        "back_label": links.back_label,
+        "pdf_url": links.of("pdf", report), "xlsx_url": links.of("xlsx", report),
     }, status=status)
+
+
+def _detail(request, report: ActivityReport, form=None, status: int = 200) -> HttpResponse:
+    versions = reports_visible(**_who(request)).filter(kind=report.kind,
+                                                       period_start=report.period_start)
+    return report_page(request, report, versions=versions, roles=request.roles,
+                       links=CRT_LINKS, form=form, status=status)
 
 
 @require("report.view")
@@ -176,8 +217,8 @@ def report_correct(request: HttpRequest, public_id) -> HttpResponse:
     return redirect("steering:report_detail", public_id=new.public_id)
 
 
-def _download(request, public_id, extension: str) -> HttpResponse:
-    report = _report(request, public_id)
+def report_download(request, report: ActivityReport, extension: str) -> HttpResponse:
+    """The PDF or the workbook of one version of a report (masked as its page), audited."""
     status = report.get_status_display().lower()
     if extension == "pdf":
         # A submitted version's PDF is kept (made by the task queue after the submission, or
@@ -203,6 +244,10 @@ def _download(request, public_id, extension: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _download(request, public_id, extension: str) -> HttpResponse:
+    return report_download(request, _report(request, public_id), extension)
 
 
 @require("report.view")

@@ -21,6 +21,7 @@ from maillage.beneficiaries.tests.factories import (
     vital_sign,
 )
 from maillage.care.tests import factories as care
+from maillage.core.permissions import has_permission
 from maillage.lodging.tests import factories as lodging
 from maillage.oncall.tests import factories as oncall
 from maillage.organisation.tests import factories as organisation
@@ -272,10 +273,13 @@ OBJECT_ROUTES = {
     "steering:indicator": lambda crt, user, roles: {"code": "V2-01a"},
     "steering:indicator_records": lambda crt, user, roles: {"code": "V2-01a"},
     # Reports: a draft each time (one draft per period: each build takes a new year), a
-    # submitted one for « Corriger ».
+    # submitted one for « Corriger » and for a reader who sees no draft (the ARS).
     **{f"steering:report_{name}": lambda crt, user, roles: {
         "public_id": _report(crt).public_id}
-       for name in ("detail", "narratives", "regenerate", "submit", "pdf", "xlsx")},
+       for name in ("narratives", "regenerate", "submit")},
+    **{f"steering:report_{name}": lambda crt, user, roles: {
+        "public_id": _report(crt, submitted=not has_permission(roles, "report.drafts"))
+        .public_id} for name in ("detail", "pdf", "xlsx")},
     "steering:report_correct": lambda crt, user, roles: {
         "public_id": _report(crt, submitted=True).public_id},
     "portal:file": lambda crt, user, roles: {
@@ -336,6 +340,10 @@ OBJECT_ROUTES = {
     "regional:budget": lambda crt, user, roles: _region(crt, user, roles),
     "regional:budget_export": lambda crt, user, roles: {**_region(crt, user, roles),
                                                         "fmt": "xlsx"},
+    # A report the region's CRT A transmitted (the ARS reads no draft).
+    **{f"regional:{name}": lambda crt, user, roles: {
+        **_region(crt, user, roles), "public_id": _report(crt, submitted=True).public_id}
+       for name in ("report", "report_pdf", "report_xlsx")},
     # Public pages of a CRT: reachable by anyone by design; an unknown CRT answers 404.
     "admissions:public_referral": lambda crt, user, roles: {"crt_id": crt.public_id},
     "admissions:public_referral_thanks": lambda crt, user, roles: {"crt_id": crt.public_id},

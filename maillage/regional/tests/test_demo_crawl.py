@@ -119,3 +119,52 @@ def test_no_demo_person_is_named_on_any_page_or_export(demo, db):
     everything = "\n".join(seen.values())
     assert "CRT Anjou Bleu" in everything and "CRT Baugeois Vallée" in everything
     assert "< 5" in everything  # the demo has small cells, and they are hidden
+
+
+def test_the_regional_agent_reads_the_transmitted_reports_masked(demo, db):
+    """The region's agent opens every report the demo's CRT transmitted — page, workbook and
+    the latest one's PDF: no demo person is named, no count of 1 to 4 people is printed (the
+    QA saw V1-01 by commune and T-01 by age band at 1 to 4), no total gives a hidden cell
+    back; a draft is not theirs."""
+    from django.contrib.auth import get_user_model
+
+    from maillage.core.smallcells import is_small
+    from maillage.steering import reports as report_content
+    from maillage.steering.models import ActivityReport
+    from maillage.steering.tests.test_report_smallcells import pdftotext, single_hidden_lines
+
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(_names())) + r")\b")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="ars-region"))
+    sent = list(ActivityReport.objects.filter(status="submitted").order_by("period_end"))
+    assert len(sent) >= 2 and {r.kind for r in sent} == {"annual", "half_year"}
+    people = {code for code, indicator in registry().items() if indicator.people}
+    seen = []
+    for report in sent:
+        url = reverse("regional:report", args=["52", report.public_id])
+        text = _main_text(client.get(url))
+        assert report.get_kind_display() in text
+        seen.append(text)
+        xlsx = client.get(reverse("regional:report_xlsx", args=["52", report.public_id]))
+        seen.append(_export_text(xlsx))
+        s = report.snapshot
+        assert s["schema"] == report_content.SCHEMA
+        for code in people & set(s["indicators"]):
+            f = s["indicators"][code]
+            figures = [f["value"], f["previous"]["value"],
+                       *[r["value"] for b in f["breakdowns"].values() for r in b["rows"]]]
+            assert not [v for v in figures if isinstance(v, int) and is_small(v)], (
+                report.kind, report.period_end, code)
+        assert single_hidden_lines(s) == [], (report.kind, report.period_end)
+    latest = sent[-1]
+    pdf = client.get(reverse("regional:report_pdf", args=["52", latest.public_id]))
+    seen.append(pdftotext(pdf.content))
+    everything = "\n".join(seen)
+    # The CRT's own site address (« rue de la Madeleine ») is no person.
+    addresses = {r.crt.base_address for r in sent}
+    assert sorted(set(pattern.findall(re.sub("|".join(map(re.escape, addresses)), "",
+                                             everything)))) == []
+    assert "< 5" in everything and "Effectifs de 1 à 4 personnes masqués" in everything
+    draft = ActivityReport.objects.filter(status="draft").first()
+    assert client.get(reverse("regional:report", args=["52", draft.public_id])
+                      ).status_code == 404

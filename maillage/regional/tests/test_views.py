@@ -16,37 +16,12 @@ from openpyxl import load_workbook
 from maillage.admissions.tests.factories import enrolment
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory
 from maillage.core.demo import DEMO_PASSWORD
-from maillage.core.models import AuditEvent, Crt, Region, RegionMembership
+from maillage.core.models import AuditEvent, Crt, RegionMembership
 from maillage.core.tests.factories import TEST_PASSWORD, CrtFactory
 from maillage.core.tests.helpers import visible_text
 from maillage.steering.tests.factories import allocation, expense
 
 YEAR_2025 = {"debut": "2025-01-01", "fin": "2025-12-31"}
-
-
-@pytest.fixture
-def region(crt_a, crt_b):
-    region = Region.objects.create(name="Pays de la Loire", code="52")
-    Crt.objects.filter(pk__in=[crt_a.pk, crt_b.pk]).update(region=region)
-    return region
-
-
-@pytest.fixture
-def ars(region, make_user):
-    """An ARS agent of the region: no CRT membership at all."""
-    user = make_user(None, username="ars-pdl")
-    RegionMembership.objects.create(user=user, region=region)
-    return user
-
-
-@pytest.fixture
-def other_ars(make_user):
-    """The ARS agent of another region, with its own CRT."""
-    occitanie = Region.objects.create(name="Occitanie", code="76")
-    CrtFactory(name="CRT Occitan", region=occitanie)
-    user = make_user(None, username="ars-occitanie")
-    RegionMembership.objects.create(user=user, region=occitanie)
-    return user
 
 
 def people(crt, n, *, admitted_on=date(2025, 3, 3), sex="F"):
@@ -346,8 +321,9 @@ def test_the_cost_is_a_constant_per_crt(client, ars, region, crt_a, crt_b, page,
     assert _queries(client, path, params) == four
 
 
-def test_the_reports_the_crts_submitted_are_listed_without_their_texts(client, ars, crt_a,
-                                                                       users):
+def test_the_reports_the_crts_submitted_are_listed(client, ars, crt_a, users):
+    """Listed with what was sent and when, each opening its own page (``test_reports.py``):
+    the overview itself prints no text of a report."""
     from maillage.steering import report_services
     from maillage.steering.models import ReportKind
 
@@ -358,7 +334,7 @@ def test_the_reports_the_crts_submitted_are_listed_without_their_texts(client, a
                                            year=2025, half=None, today=date(2026, 2, 1))
     report_services.report_narratives_update(
         actor=director, report=report, version=report.version,
-        narratives={"difficulties": "Texte libre de la direction, jamais montré à l'ARS."})
+        narratives={"difficulties": "Texte libre de la direction, sur la page du rapport."})
     report.refresh_from_db()
     report_services.report_create(actor=director, crt=crt_a, kind=ReportKind.HALF_YEAR,
                                   year=2025, half=1, today=date(2026, 2, 1))  # a draft

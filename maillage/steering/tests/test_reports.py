@@ -250,10 +250,14 @@ class TestPages:
         assert "Transmettre" not in text and "Enregistrer les textes" not in text
         assert client.post(reverse("steering:report_submit", args=[report.public_id]),
                            {"version": report.version}).status_code == 403
-        for role in ("nurse", "ars", "partner", "auditor"):
+        for role in ("nurse", "partner", "auditor"):
             client.force_login(users[role])
             assert client.get(detail).status_code == 403
             assert client.get(reverse("steering:report_list")).status_code == 403
+        # The CRT's ARS reads the transmitted versions only: a draft is not theirs to see.
+        client.force_login(users["ars"])
+        assert client.get(reverse("steering:report_list")).status_code == 200
+        assert client.get(detail).status_code == 404
         client.force_login(user_b)
         assert client.get(detail).status_code == 404
         assert client.get(reverse("steering:report_pdf", args=[report.public_id])
