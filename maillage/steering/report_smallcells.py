@@ -124,12 +124,13 @@ def _breakdown(b: dict, *, code: str, people: bool, value_hidden: bool) -> dict:
     return out
 
 
-def _extra(e: dict, **fields) -> engine.Extra:
+def _extra(e: dict) -> engine.Extra:
+    """An extra figure of the snapshot with what the rules need (absent before the pass: a
+    figure about people, nothing more known)."""
     within = e.get("within")
     return engine.Extra(e["label"], e["value"], e.get("unit", ""), people=e.get("people", True),
                         over=e.get("over"), part=e.get("part"), line=e.get("line", ""),
-                        whole=e.get("whole", False),
-                        within=tuple(within) if within else None, **fields)
+                        whole=e.get("whole", False), within=tuple(within) if within else None)
 
 
 def _legacy_extras(extras: list[dict], *, people: bool, count: int,
@@ -141,7 +142,7 @@ def _legacy_extras(extras: list[dict], *, people: bool, count: int,
     cells = []
     for e in extras:
         cell = extra_cell(_extra(e), people=people, count=count, value_hidden=value_hidden)
-        if people and not cell.hidden and e["value"] is not None \
+        if people and not cell.hidden and e["value"] not in (0, None) \
                 and not isinstance(e["value"], int):
             cell = Cell(None, PROTECTED)
         cells.append(cell)

@@ -299,12 +299,13 @@ class TestAReportStoredBeforeThePass:
         extras = [{"label": "Durée moyenne", "value": 41.5, "unit": "jours"},
                   {"label": "Personnes concernées", "value": 3, "unit": "personnes"},
                   {"label": "Jours d'absence", "value": 60, "unit": "jours"},
-                  {"label": "Sorties", "value": 0, "unit": "sorties"}]
+                  {"label": "Sorties", "value": 0, "unit": "sorties"},
+                  {"label": "Durée médiane", "value": 0.0, "unit": "jours"}]
         snapshot["indicators"]["V2-04"]["extras"] = extras
         shown = reports.shown(snapshot)
         assert shown["schema"] == 2 and snapshot["schema"] == 1
         # A mean whose denominator was not kept: « s »; a count of 3: « < 5 »; then the other
         # figures (a total of them would give it back): « s »; 0 stays 0.
         assert [e["value"] for e in shown["indicators"]["V2-04"]["extras"]] == [
-            "s", "< 5", "s", 0]
+            "s", "< 5", "s", 0, 0.0]
         assert single_hidden_lines(snapshot) == []
