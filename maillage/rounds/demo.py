@@ -16,7 +16,7 @@ from .models import CarerHours
 
 
 def load(ctx: DemoContext) -> None:
-    for crt in ctx.crts.values():
+    for key, crt in ctx.crts.items():
         aides = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
                  .select_related("user").order_by("user__username")]
         coordinator = Membership.objects.filter(
@@ -36,10 +36,19 @@ def load(ctx: DemoContext) -> None:
                 created_by=coordinator.user if coordinator else None,
                 updated_by=coordinator.user if coordinator else None) for day in range(7))
         CarerHours.objects.bulk_create(rows)
-        _night_visits(crt, coordinator.user if coordinator else None)
+        _night_visits(crt, coordinator.user if coordinator else None, NIGHT_TIMES[key])
 
 
-def _night_visits(crt, coordinator) -> None:
+#: The night nurse's visits in each CRT: she works for both, never at two homes at once (a
+#: quarter of an hour at least between two visits, whichever CRT; none between 2 and 3 h, an
+#: hour that a change of time skips or repeats).
+NIGHT_TIMES = {
+    "anjou_bleu": ["22:30, 03:30", "23:15, 04:15", "00:00, 05:00"],
+    "baugeois": ["21:15, 01:15", "01:50, 06:15", "21:50, 05:40"],
+}
+
+
+def _night_visits(crt, coordinator, times: list[str]) -> None:
     """Three people followed at night by the night nurse of the CRT (if she works for it)."""
     from maillage.care.models import Service
     from maillage.visits.services import series_create
@@ -56,7 +65,7 @@ def _night_visits(crt, coordinator) -> None:
     for index, stay in enumerate(stays):
         series_create(actor=coordinator, beneficiary=stay.beneficiary, staff=nurse.user,
                       service=service, place="home", frequency="daily", interval=1,
-                      weekdays="", times=["22:30, 03:30", "23:15, 04:15", "00:00, 05:00"][index],
+                      weekdays="", times=times[index],
                       duration_minutes=20, start_date=today - timedelta(days=1),
                       end_date=None, instructions="Passage de nuit : change, installation, "
                       "surveillance.", allow_overlap=True)

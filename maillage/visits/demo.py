@@ -7,6 +7,7 @@ alerts). CRT Baugeois Vallée gets the coming weeks only.
 Occurrences are created by the services; the history is then traced in bulk (thousands of
 rows: one UPDATE per kind of outcome, not one per visit)."""
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db.models import DateTimeField, F, Q
@@ -29,14 +30,66 @@ from .models import Visit, VisitSeries
 HISTORY_DAYS = 182
 #: One person in so many needs two aides for the morning's transfer (a visit by two).
 TRANSFER_EVERY = 12
+#: Between two visits of one professional, at least the way to the next home: the traced times
+#: (``TRACED``) never run into the next visit.
+TRAVEL_MINUTES = 10
+#: How the visits done were traced, one in three each: (minutes late on arrival, minutes longer
+#: on leaving). At most 3 minutes early and 7 longer: within ``TRAVEL_MINUTES``.
+TRACED = [(2, 5), (-3, 0), (7, 7)]
 
 
 def _slot(start: str, index: int, minutes: int, per_round: int = 6) -> str:
-    """The ``index``-th round of a professional from ``start``; past ``per_round`` visits the
-    rounds start again (larger demos: several aides share a round's times)."""
+    """The ``index``-th visit of a specialist from ``start``, every ``minutes``; past
+    ``per_round`` visits they start again (each on another day: ``_specialists``)."""
     hours, mins = (int(x) for x in start.split(":"))
     total = hours * 60 + mins + (index % per_round) * minutes
     return f"{total // 60:02d}:{total % 60:02d}"
+
+
+class _Agenda:
+    """The professionals' days as the demo plans them, so that no one has two visits at once,
+    the way between them included, over both CRTs (the night nurse works for both). A day is a
+    day of a four-week cycle: a visit every four weeks comes back on the same day of it.
+
+    The larger demos (benchmarks) give the two SSIAD and the two SAD partners, and the demo GP,
+    more people than a day holds: a visit that would end after ``DAY_END`` is booked at its
+    round's start again, over another one (as every round of the demo was once)."""
+
+    CYCLE = 28
+    DAY_END = 22 * 60
+
+    def __init__(self) -> None:
+        #: (professional, day of the cycle) -> the booked (start, end), in minutes of the day.
+        self.busy: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+
+    def book(self, actors: list, first_day: date, earliest: str, minutes: int, *,
+             frequency: str = "daily", weekdays: str = "", interval: int = 1) -> str:
+        """The first time from ``earliest`` (every five minutes) when every one of ``actors``
+        (members of staff or directory professionals) is free for ``minutes`` on each day the
+        series will come back, travel included; booked for them."""
+        rhythm = VisitSeries(start_date=first_day, frequency=frequency, weekdays=weekdays,
+                             interval=interval)
+        days = {day.toordinal() % self.CYCLE
+                for day in (first_day + timedelta(days=n) for n in range(self.CYCLE))
+                if rhythm.occurs_on(day)}
+        keys = [(type(a).__name__, a.pk) for a in actors]
+        hours, mins = (int(x) for x in earliest.split(":"))
+        start = hours * 60 + mins
+        while True:
+            clash = max((end for key in keys for day in days
+                         for begin, end in self.busy[(key, day)]
+                         if begin < start + minutes + TRAVEL_MINUTES
+                         and start < end + TRAVEL_MINUTES), default=None)
+            if clash is None:
+                break
+            start = -(-(clash + TRAVEL_MINUTES) // 5) * 5
+            if start + minutes > self.DAY_END:  # a full day: over another visit
+                start = hours * 60 + mins
+                break
+        for key in keys:
+            for day in days:
+                self.busy[(key, day)].append((start, start + minutes))
+        return f"{start // 60:02d}:{start % 60:02d}"
 
 
 def _service(crt, words: str):
@@ -54,12 +107,13 @@ def _partners(crt, kind, profession, names):
 
 def load(ctx: DemoContext) -> None:
     today = timezone.localdate()
+    agenda = _Agenda()
     for key, crt in ctx.crts.items():
         # The larger demos (benchmarks) keep two weeks each side of today.
         history = HISTORY_DAYS if key == "anjou_bleu" and ctx.scale == 1 else (
             7 if key == "anjou_bleu" else 0)
         until = None if ctx.scale == 1 else today + timedelta(days=14)
-        _load_crt(ctx, crt, today=today, history=history, until=until)
+        _load_crt(ctx, crt, today=today, history=history, until=until, agenda=agenda)
         if key == "anjou_bleu":
             _specialists(crt, today=today, until=until)
     _trace_history(today)
@@ -72,7 +126,8 @@ def load(ctx: DemoContext) -> None:
         unread_counters_rebuild(crt=crt)
 
 
-def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date | None) -> None:
+def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date | None,
+              agenda: _Agenda) -> None:
     coordinator = Membership.objects.filter(
         crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
     aides = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
@@ -92,13 +147,6 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
     gp_teams = {m.beneficiary_id: m.professional for m in CareTeamMember.objects.active()
                 .filter(crt=crt, is_gp=True, professional__user__isnull=False)
                 .select_related("professional")}
-    slots: dict[str, int] = {}
-
-    def next_slot(actor_key: str, start: str, minutes: int) -> str:
-        index = slots.get(actor_key + start, 0)
-        slots[actor_key + start] = index + 1
-        return _slot(start, index, minutes)
-
     batch: list[VisitSeries] = []
     horizon = services._horizon(today)
     # What the service checks for each series, read once for the CRT: the care teams (whoever
@@ -161,6 +209,16 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         insert_rows(AuditEvent, events)
         batch.clear()
 
+    # What each person needs, in the order the series are planned; their times are booked
+    # below, by rank: the morning rounds, the transfers after them, then the evenings…
+    wanted: list[tuple] = []
+
+    def want(rank: int, earliest: str, b, first_day: date, *plans: dict, **rhythm) -> None:
+        """A time from ``earliest`` for ``plans`` (``plan``'s arguments: one series, or the two
+        halves of a visit by two, at the same time)."""
+        wanted.append((rank, len(wanted), earliest, b, first_day, plans, rhythm))
+
+    transfers = 0
     for index, stay in enumerate(stays):
         b = stay.beneficiary
         first_day = max(stay.admitted_on, today - timedelta(days=history))
@@ -168,36 +226,46 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         if aide is not None:
             # Every other person agreed a wider window for the morning (« entre 7 h et 9 h »).
             window = {"window_before": 30, "window_after": 60} if index % 2 == 0 else {}
-            plan(b, first_day, staff=aide, service=morning, minutes=40,
-                 times=next_slot(f"a{aide.pk}", "07:30", 45), **window)
+            want(0, "07:30", b, first_day,
+                 {"staff": aide, "service": morning, "minutes": 40, **window})
             if index % TRANSFER_EVERY == 2 and len(aides) > 1:
                 # A transfer to the armchair before lunch, by two aides (a visit by two),
-                # after their morning rounds.
-                for partner in (aide, aides[(index + 2) % len(aides)]):
-                    plan(b, first_day, staff=partner, service=morning, minutes=30,
-                         times="12:15", two_person=True)
+                # after their morning rounds; each transfer by another pair.
+                pair = [aides[(2 * transfers + n) % len(aides)] for n in (0, 1)]
+                transfers += 1
+                want(1, "12:15", b, first_day, *({"staff": partner, "service": morning,
+                                                  "minutes": 30, "two_person": True}
+                                                 for partner in pair))
             if index % 4 != 3:
                 evening_aide = aides[(index + 1) % len(aides)]
-                plan(b, first_day, staff=evening_aide, service=evening, minutes=25,
-                     times=next_slot(f"e{evening_aide.pk}", "18:00", 30))
+                want(2, "18:00", b, first_day,
+                     {"staff": evening_aide, "service": evening, "minutes": 25})
         if nurses:
             nurse = nurses[index % len(nurses)]
-            weekday = index % 5
-            plan(b, first_day, staff=nurse, service=nursing, minutes=45, frequency="weekly",
-                 weekdays=str(weekday), times=next_slot(f"n{nurse.pk}-{weekday}", "14:00", 60))
+            want(3, "14:00", b, first_day,
+                 {"staff": nurse, "service": nursing, "minutes": 45},
+                 frequency="weekly", weekdays=str(index % 5))
         if ssiad and index % 3 == 0:
             pro = ssiad[(index // 3) % len(ssiad)]
-            plan(b, first_day, professional=pro, service=ssiad_service, minutes=30,
-                 times=next_slot(f"s{pro.pk}", "08:00", 40))
+            want(4, "08:00", b, first_day,
+                 {"professional": pro, "service": ssiad_service, "minutes": 30})
         if sad and index % 3 == 1:
             pro = sad[(index // 3) % len(sad)]
-            plan(b, first_day, professional=pro, service=sad_service, minutes=90,
-                 frequency="weekly", weekdays="0,2,4",
-                 times=next_slot(f"d{pro.pk}", "09:30", 120))
+            want(5, "09:30", b, first_day,
+                 {"professional": pro, "service": sad_service, "minutes": 90},
+                 frequency="weekly", weekdays="0,2,4")
         gp = gp_teams.get(b.pk)
         if gp is not None:
-            plan(b, first_day, professional=gp, service=None, minutes=30, frequency="weekly",
-                 weekdays="1", interval=4, times=next_slot(f"g{gp.pk}", "13:00", 45))
+            want(6, "13:00", b, first_day, {"professional": gp, "service": None, "minutes": 30},
+                 frequency="weekly", weekdays="1", interval=4)
+    times = {}
+    for _rank, order, earliest, _b, first_day, plans, rhythm in sorted(wanted,
+                                                                      key=lambda w: w[:2]):
+        times[order] = agenda.book([p.get("staff") or p["professional"] for p in plans],
+                                   first_day, earliest, plans[0]["minutes"], **rhythm)
+    for _rank, order, _earliest, b, first_day, plans, rhythm in wanted:
+        for p in plans:
+            plan(b, first_day, times=times[order], **rhythm, **p)
     flush()
     # A deliberate double-booking in the coming days, for the team calendar to show.
     if len(stays) > 2 and aides:
@@ -278,7 +346,7 @@ def _trace_history(today: date) -> None:
             status=Visit.Status.NOT_DONE, not_done_reason=reason,
             traced_at=F("ends_at"), traced_by=F("staff"))
     done = past.exclude(pk__in=not_done_ids).annotate(third=Mod("id", 3))
-    for remainder, (late, longer) in enumerate([(2, 5), (-3, 0), (7, 10)]):
+    for remainder, (late, longer) in enumerate(TRACED):
         done.filter(third=remainder).update(
             status=Visit.Status.DONE, actual_start=F("starts_at") + timedelta(minutes=late),
             actual_end=F("ends_at") + timedelta(minutes=longer),

@@ -9,12 +9,13 @@ from datetime import timedelta
 from maillage.admissions.models import Enrolment
 from maillage.core.demo import DemoContext, insert_rows, keep_dates, update_rows
 
+from .demo import TRACED
 from .models import Visit, VisitSeries
 from .services import _occurrences
 
 REASONS = [Visit.NotDoneReason.PLANNED_ABSENCE, Visit.NotDoneReason.REFUSED,
            Visit.NotDoneReason.NO_ANSWER, Visit.NotDoneReason.STAFF_UNAVAILABLE]
-LATE = [(2, 5), (-3, 0), (7, 10)]  # minutes late on arrival, minutes longer
+LATE = TRACED  # minutes late on arrival, minutes longer: as the newer visits
 
 
 def load(ctx: DemoContext) -> None:
