@@ -4,6 +4,7 @@ escalation chain, a rota over the next 30 days with one deliberate gap (a Saturd
 nobody to travel), six months of calls — most at night — with call-outs, advice, a few
 escalations, two hospitalisations, and the DLUs."""
 
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -47,12 +48,61 @@ SCENARIOS = [
 ]
 
 
+#: Last night's two calls about the same person, in each CRT (hour, minute): the night nurse
+#: answers in both CRTs, one call after the other.
+LAST_NIGHT = {"anjou_bleu": [(22, 35), (23, 50)], "baugeois": [(20, 40), (21, 50)]}
+#: A call is written (and closed) this long after it is over.
+WRITTEN_AFTER = timedelta(minutes=5)
+
+
 def _user(username):
     return get_user_model().objects.filter(username=username).first()
 
 
+def _responders(crt) -> list:
+    return [m.user for m in Membership.objects.filter(
+        crt=crt, roles__role__in=[Role.NURSE, Role.CARE_AIDE]).select_related("user")
+        .order_by("user__username")]
+
+
+def _night_responder(crt, night_nurse, responders: list):
+    """Who answers at night: the night nurse if she works for the CRT."""
+    if night_nurse is not None and night_nurse.memberships.filter(crt=crt).exists():
+        return night_nurse
+    return responders[0]
+
+
+def _busy_until(answered, left):
+    """When a call's responder is free again: once it is written, after the call-out if any."""
+    return (left or answered) + WRITTEN_AFTER + timedelta(minutes=1)
+
+
+def _last_night(today, times: list[tuple[int, int]]) -> list[tuple]:
+    """Last night's two calls (``SCENARIOS[0]`` with a call-out, then ``SCENARIOS[1]``) at
+    ``times``: the scenario, received, answered, departed, arrived and left."""
+    yesterday = today - timedelta(days=1)
+    calls = []
+    for (hour, minute), scenario in zip(times, SCENARIOS[:2], strict=True):
+        received = timezone.make_aware(datetime.combine(yesterday, time(hour, minute)))
+        answered = received + timedelta(seconds=40)
+        call_out = scenario[3]
+        departed = answered + timedelta(minutes=5) if call_out else None
+        arrived = departed + timedelta(minutes=22) if call_out else None
+        left = arrived + timedelta(minutes=30) if call_out else None
+        calls.append((scenario, received, answered, departed, arrived, left))
+    return calls
+
+
 def load(ctx: DemoContext) -> None:
     today = timezone.localdate()
+    # Each responder's calls (received, free again), over both CRTs: no one takes two calls at
+    # once. Last night's are set first; the older ones make way.
+    busy: dict[int, list[tuple]] = defaultdict(list)
+    night_nurse = _user("night_nurse")
+    for key, crt in ctx.crts.items():
+        responder = _night_responder(crt, night_nurse, _responders(crt))
+        for _scenario, received, answered, *_, left in _last_night(today, LAST_NIGHT[key]):
+            busy[responder.pk].append((received, _busy_until(answered, left)))
     for key, crt in ctx.crts.items():
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
@@ -79,7 +129,7 @@ def load(ctx: DemoContext) -> None:
                 agreement_signed_on=None, carrier_written_consent=False,
                 yearly_contribution=None, scope="", notes="AS/ASG et IDE du CRT, jour et nuit.")
         _rota(crt, coordinator, arrangement, night_nurse, today, gap=key == "anjou_bleu")
-        _calls(ctx, crt, night_nurse, today)
+        _calls(ctx, crt, night_nurse, today, times=LAST_NIGHT[key], busy=busy)
     from . import demo_dlu
 
     demo_dlu.load(ctx)
@@ -114,17 +164,18 @@ def _rota(crt, coordinator, arrangement, night_nurse, today, *, gap: bool) -> No
                                 phone="06 39 98 20 10")
 
 
-def _calls(ctx, crt, night_nurse, today) -> None:
+def _calls(ctx, crt, night_nurse, today, *, times: list[tuple[int, int]],
+           busy: dict[int, list[tuple]]) -> None:
     """About 6 months of calls, two thirds at night; written directly with the services, then
-    closed. The two most recent hospitalisations are kept (« two hospitalisations »)."""
+    closed. The two most recent hospitalisations are kept (« two hospitalisations »). A call
+    that would come while its responder is on another (``busy``, in either CRT) came the day
+    before. Then last night's two calls, at ``times``."""
     rng = ctx.rng
     stays = list(Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
                  .select_related("beneficiary").order_by("pk"))
     if not stays:
         return
-    responders = [m.user for m in Membership.objects.filter(
-        crt=crt, roles__role__in=[Role.NURSE, Role.CARE_AIDE]).select_related("user")
-        .order_by("user__username")]
+    responders = _responders(crt)
     count = 56 if len(stays) > 20 else 16
     hospitalised = 0
     for index in range(count):
@@ -146,7 +197,13 @@ def _calls(ctx, crt, night_nurse, today) -> None:
         departed = answered + timedelta(minutes=rng.randint(3, 8)) if call_out else None
         arrived = departed + timedelta(minutes=rng.randint(12, 35)) if call_out else None
         left = arrived + timedelta(minutes=rng.randint(20, 50)) if call_out else None
-        ctx.clock((left or answered) + timedelta(minutes=5))  # written when it was over
+        while any(start < _busy_until(answered, left) and received < end
+                  for start, end in busy[responder.pk]):
+            received, answered, departed, arrived, left = (
+                t - timedelta(days=1) if t is not None else None
+                for t in (received, answered, departed, arrived, left))
+        busy[responder.pk].append((received, _busy_until(answered, left)))
+        ctx.clock((left or answered) + WRITTEN_AFTER)  # written when it was over
         call = services.call_create(
             actor=responder, crt=crt, source=Call.Source.TELEASSISTANCE if index % 5
             else Call.Source.CAREGIVER, beneficiary=b, reason=reason, received_at=received,
@@ -160,27 +217,23 @@ def _calls(ctx, crt, night_nurse, today) -> None:
                                       at=(arrived or answered) + timedelta(minutes=10),
                                       notes="Avis du médecin régulateur")
         services.call_close(actor=responder, call=call, version=call.version)
-    ctx.clock(None)
     # Last night, for the coordinator's morning: two calls about the same person (the second
     # call's screen lists the first one, and that person's earlier calls of the month).
-    yesterday = today - timedelta(days=1)
-    for (hour, minute), (reason, assessment, advice, call_out, actions, outcome) in zip(
-            [(22, 35), (23, 50)], [SCENARIOS[0], SCENARIOS[1]], strict=True):
-        received = timezone.make_aware(datetime.combine(yesterday, time(hour, minute)))
-        answered = received + timedelta(seconds=40)
-        departed = answered + timedelta(minutes=5) if call_out else None
-        arrived = departed + timedelta(minutes=22) if call_out else None
-        responder = night_nurse if night_nurse is not None and night_nurse.memberships.filter(
-            crt=crt).exists() else responders[0]
+    responder = _night_responder(crt, night_nurse, responders)
+    b = stays[0].beneficiary
+    for scenario, received, answered, departed, arrived, left in _last_night(today, times):
+        reason, assessment, advice, call_out, actions, outcome = scenario
+        ctx.clock((left or answered) + WRITTEN_AFTER)  # written when it was over
         call = services.call_create(
             actor=responder, crt=crt, source=Call.Source.TELEASSISTANCE,
-            beneficiary=stays[0].beneficiary, reason=reason,
+            beneficiary=b, reason=reason,
             received_at=received, answered_at=answered, assessment=assessment, advice=advice,
-            call_out=call_out, departed_at=departed, arrived_at=arrived,
-            left_at=arrived + timedelta(minutes=30) if call_out else None, actions=actions,
-            outcome=outcome, follow_up="Prévenir le médecin traitant ; revoir l'aménagement de "
-                                       "la salle de bain." if reason == "fall" else "")
+            call_out=call_out, departed_at=departed, arrived_at=arrived, left_at=left,
+            actions=actions, outcome=outcome,
+            follow_up="Prévenir le médecin traitant ; revoir l'aménagement de la salle de "
+                      "bain." if reason == "fall" else "")
         services.call_close(actor=responder, call=call, version=call.version)
+    ctx.clock(None)
 
 
 def summary(ctx: DemoContext) -> str:

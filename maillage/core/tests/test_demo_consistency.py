@@ -1,4 +1,5 @@
-"""The demo tells a consistent story: no one is at two homes at once."""
+"""The demo tells a consistent story: no one is at two homes at once (visits traced, calls
+taken)."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -71,3 +72,23 @@ def test_no_one_is_planned_at_two_homes_at_once(demo, db, client):
         day = timezone.localdate() - timedelta(days=days)
         text = visible_text(client.get(reverse("visits:team_day"), {"jour": day.isoformat()}))
         assert "passage(s)" in text and "se chevauchent" not in text, day
+
+
+def test_no_one_takes_two_calls_at_once(demo, db):
+    """The night nurse answers the nights of both CRTs: one call after the other, from the
+    ring to the call written and closed — last night's too, closed last night (not when the
+    demo was loaded)."""
+    from maillage.oncall.models import Call
+
+    spans = defaultdict(list)
+    for call in Call.objects.select_related("answered_by", "crt"):
+        assert call.closed_at < call.received_at + timedelta(hours=2), call
+        spans[call.answered_by.username].append(
+            (call.received_at, call.closed_at, f"{call.crt.name} {local(call.received_at)}"))
+    assert len(spans["night_nurse"]) > 20
+    clashes = {who: found for who, s in spans.items() if (found := overlapping(s))}
+    assert clashes == {}
+    yesterday = timezone.localdate() - timedelta(days=1)
+    last_night = Call.objects.filter(answered_by__username="night_nurse",
+                                     received_at__date__gte=yesterday)
+    assert last_night.values("crt").distinct().count() == 2
