@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
-from maillage.core.demo import DemoContext
+from maillage.core.demo import DemoContext, agreed
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
@@ -25,8 +25,12 @@ PEOPLE = [("Bellier", "Armande"), ("Chauveau", "Léon"), ("Davy", "Irène"), ("F
           ("Morin", "Hélène"), ("Pichon", "Albert"), ("Renou", "Mauricette"),
           ("Sureau", "Jacqueline"), ("Thibault", "Marcel"), ("Vallée", "Yvette"),
           ("Coutant", "Roland")]
+#: The men among the people referred (``PEOPLE``, ``demo_history.FIRST_NAMES``): the reasons
+#: are said of them in the masculine (``agreed``).
+MEN = frozenset({"Léon", "Émile", "Alphonse", "Albert", "Marcel", "Roland", "Armand",
+                 "Raymond"})
 REASONS = [
-    "Retour à domicile après une hospitalisation pour fracture du col du fémur ; vit seule.",
+    "Retour à domicile après une hospitalisation pour fracture du col du fémur ; vit seul{e}.",
     "Chutes répétées la nuit, aidante principale épuisée, logement à étage sans adaptation.",
     "Troubles cognitifs évolutifs, fils à 300 km, refus d'entrer en EHPAD.",
     "Insuffisance cardiaque décompensée à répétition, isolement en zone rurale.",
@@ -77,7 +81,7 @@ def load(ctx: DemoContext) -> None:
                 referrer_organization=org, referrer_professional=gp,
                 referrer_name=f"{gp.first_name} {gp.last_name}",
                 referrer_email=f"orientation.{index}@demo.mssante.fr",
-                reason=rng.choice(REASONS),
+                reason=agreed(rng.choice(REASONS), "M" if first in MEN else "F"),
                 priority_situations=rng.sample(PrioritySituation.values, k=rng.randint(0, 3)),
                 known_gir=rng.choice([None, 2, 3, 3, 4, 4, 5]),
                 urgency=rng.choice(["normal", "normal", "urgent"]),

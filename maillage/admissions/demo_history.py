@@ -8,13 +8,20 @@ from random import Random
 
 from django.utils import timezone
 
-from maillage.core.demo import DemoContext, audit_event, insert_rows, keep_dates, update_rows
+from maillage.core.demo import (
+    DemoContext,
+    agreed,
+    audit_event,
+    insert_rows,
+    keep_dates,
+    update_rows,
+)
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
 
 from . import services
-from .demo import REASONS
+from .demo import MEN, REASONS
 from .models import AdmissionStep, Enrolment, PrioritySituation, Referral
 
 REFERRERS = ["gp", "dac", "hospital", "caregiver", "ssiad"]
@@ -74,7 +81,7 @@ def load(ctx: DemoContext) -> None:
                 referrer_kind=rng.choice(REFERRERS), referrer_organization=rng.choice(orgs),
                 referrer_professional=gp,
                 referrer_name=f"{gp.first_name} {gp.last_name}" if gp else "Dr Morin",
-                reason=rng.choice(REASONS),
+                reason=agreed(rng.choice(REASONS), b.sex),
                 priority_situations=rng.sample(PrioritySituation.values, k=rng.randint(1, 3)),
                 known_gir=e.gir_at_entry, urgency=rng.choice(["normal", "normal", "urgent"]),
                 hospital_discharge=rng.random() < 0.25, person_agrees=True,
@@ -94,15 +101,18 @@ def load(ctx: DemoContext) -> None:
                                                       + rng.randint(0, 9)))
             status, reason = REFUSED[index % len(REFUSED)]
             decided = received + timedelta(days=rng.randint(1, 12))
+            # The first name is drawn among the fields, in their order (the same draws as ever);
+            # the reason is said of that person.
             refused.append(Referral(
                 crt=crt, source=rng.choice(list(Referral.Source.values)), status=status,
                 received_at=received,
-                person_last_name=rng.choice(LAST_NAMES), person_first_name=rng.choice(
-                    FIRST_NAMES),
+                person_last_name=rng.choice(LAST_NAMES), person_first_name=(
+                    first_name := rng.choice(FIRST_NAMES)),
                 person_commune=rng.choice(communes), referrer_kind=rng.choice(REFERRERS),
                 referrer_organization=rng.choice(orgs),
                 referrer_name=f"Service social, {rng.choice(orgs).name}"[:200],
-                reason=rng.choice(REASONS), known_gir=rng.choice([None, 3, 4, 5]),
+                reason=agreed(rng.choice(REASONS), "M" if first_name in MEN else "F"),
+                known_gir=rng.choice([None, 3, 4, 5]),
                 person_agrees=rng.random() < 0.8, decided_at=decided, decided_by=coordinator,
                 decision_reason=reason,
                 redirected_to=(redirect_to.get("had") if "HAD" in reason

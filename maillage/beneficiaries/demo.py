@@ -10,7 +10,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from maillage.core.audit import safe_details
-from maillage.core.demo import HISTORY_DAYS, DemoContext, audit_event, insert_rows
+from maillage.core.demo import (
+    HISTORY_DAYS,
+    DemoContext,
+    agreed,
+    audit_event,
+    insert_rows,
+    sex_of,
+)
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Commune, Organization, Professional
@@ -45,6 +52,27 @@ def _relation(first_name: str, drawn: str) -> str:
     """The drawn relation, in the gender of the relative's first name (« Henri, nièce » was
     shown)."""
     return (AS_MAN if first_name in MEN else AS_WOMAN).get(drawn, drawn)
+
+
+SPOUSES = {"épouse", "époux"}
+
+
+def _relative(first_name: str, drawn: str, *, sex: str, alone: bool) -> tuple[str, str]:
+    """A relative's first name and relation (``_relation``), drawn as ever; a spouse lives with
+    the person and is of the other sex (« Yvonne, épouse » of Mme Odette was shown): another
+    first name takes the drawn one's place if needed (no draw), and the spouse of a person
+    living alone is a son or a daughter."""
+    if drawn in SPOUSES:
+        if alone:
+            drawn = "fille"
+        else:
+            names = WOMEN if sex == "M" else MEN
+            if first_name not in names:
+                first_name = names[(WOMEN + MEN).index(first_name) % len(names)] \
+                    if first_name in WOMEN + MEN else names[0]
+    return first_name, _relation(first_name, drawn)
+
+
 ALLERGIES = ["", "", "Pénicilline", "Iode", "Aucune connue", "AINS"]
 TREATMENTS = [
     "Kardégic 75 mg 1/j ; Bisoprolol 2,5 mg 1/j",
@@ -237,8 +265,9 @@ def load(ctx: DemoContext) -> None:
             )
             alone = rng.random() < 0.55
             key_box = rng.random() < 0.6
-            services.beneficiary_update_situation(
-                actor=coordinator, beneficiary=b, version=b.version,
+            # The situation's fields, drawn in their order (the same draws as ever), then the
+            # trusted person's name (a woman's, drawn) and relation.
+            situation = dict(
                 living_situation=Beneficiary.LivingSituation.ALONE if alone
                 else Beneficiary.LivingSituation.COUPLE,
                 housing_type=rng.choice(["house", "house", "house", "apartment"]),
@@ -248,14 +277,20 @@ def load(ctx: DemoContext) -> None:
                 has_grab_bars=rng.random() < 0.5, has_medical_bed=rng.random() < 0.3,
                 has_apa=rng.random() < 0.85, apa_plan="20 h d'aide à domicile par mois",
                 protection_measure=rng.choice(["", "", "", "", "curatorship", "guardianship"]),
-                trusted_person_name="" if rng.random() < 0.3 else f"{rng.choice(WOMEN)} {surname}",
-                trusted_person_relation=_relation("", rng.choice(RELATIONS)),  # a woman's name
             )
-            relative = rng.choice(WOMEN + MEN)
+            drawn = None if rng.random() < 0.3 else rng.choice(WOMEN)
+            trusted, relation = _relative(drawn or "", rng.choice(RELATIONS), sex=sex,
+                                          alone=alone)
+            services.beneficiary_update_situation(
+                actor=coordinator, beneficiary=b, version=b.version, **situation,
+                trusted_person_name=f"{trusted} {surname}" if drawn else "",
+                trusted_person_relation=relation if drawn else "",
+            )
+            relative, relation = _relative(rng.choice(WOMEN + MEN), rng.choice(RELATIONS),
+                                           sex=sex, alone=alone)
             caregiver = services.caregiver_save(
                 actor=coordinator, beneficiary=b,
-                last_name=surname, first_name=relative,
-                relation=_relation(relative, rng.choice(RELATIONS)),
+                last_name=surname, first_name=relative, relation=relation,
                 phone=f"06 39 98 {rng.randint(10, 99)} 00",
                 email="", address="", lives_with=not alone, is_main=True,
                 exhaustion_risk=rng.choice(["low", "medium", "high"]), notes="",
@@ -277,13 +312,13 @@ def load(ctx: DemoContext) -> None:
                                    role="Médecin coordonnateur", start_date=start,
                                    visits_home=False)
             for aide in rng.sample(staff[Role.CARE_AIDE], k=min(2, len(staff[Role.CARE_AIDE]))):
-                team.care_team_add(b, user=aide,
-                                       role="Aide-soignante", start_date=start)
+                team.care_team_add(b, user=aide, role=agreed("Aide-soignant{e}", sex_of(aide)),
+                                   start_date=start)
             if staff[Role.NURSE]:
-                team.care_team_add(b,
-                                       user=rng.choice(staff[Role.NURSE]),
-                                       role="Infirmière du CRT, référente", start_date=start,
-                                       is_referent=True)
+                nurse = rng.choice(staff[Role.NURSE])
+                team.care_team_add(b, user=nurse,
+                                   role=agreed("Infirmi{er} du CRT, référent{e}", sex_of(nurse)),
+                                   start_date=start, is_referent=True)
             gp = gps[0] if key == "anjou_bleu" and index % 3 == 0 else rng.choice(gps)
             if key == "anjou_bleu" and index % 3 == 0:
                 gp = Professional.objects.get(crt=crt, user__username="partner")

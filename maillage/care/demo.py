@@ -9,7 +9,7 @@ from random import Random
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import DemoContext, insert_rows
+from maillage.core.demo import DemoContext, agreed, insert_rows
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization, Professional
@@ -290,13 +290,14 @@ class _PlanBatch:
         insert_rows(AuditEvent, self.events)
 
 
+#: (category, visibility, text said of the person: ``agreed``)
 NOTES = [
-    ("general", "team", "Bonne matinée, a pris son petit-déjeuner seule."),
+    ("general", "team", "Bonne matinée, a pris son petit-déjeuner seul{e}."),
     ("meals", "team", "A peu mangé ce midi ; repas du soir complet."),
-    ("mood", "caregiver", "Contente de la visite de sa fille, a parlé du jardin."),
+    ("mood", "caregiver", "Content{e} de la visite de sa fille, a parlé du jardin."),
     ("care", "health", "Rougeur au talon droit, protection posée, à surveiller."),
     ("medication", "health", "Pilulier vérifié, traitement du soir pris."),
-    ("fall", "team", "Retrouvée assise au sol près du lit, sans douleur, relevée à deux."),
+    ("fall", "team", "Retrouvé{e} assis{e} au sol près du lit, sans douleur, relevé{e} à deux."),
 ]
 ALERTS = [
     ("fall", "high", "Deuxième chute en une semaine, la nuit."),
@@ -366,7 +367,8 @@ class _NoteBatch:
         now = timezone.now()
         note = LiaisonNote(
             crt=beneficiary.crt, beneficiary=beneficiary, author=author, category=category,
-            visibility=visibility, text=text.strip(), created_by=author, updated_by=author,
+            visibility=visibility, text=agreed(text, beneficiary.sex).strip(), created_by=author,
+            updated_by=author,
             author_role=author_role(roles), created_at=now, updated_at=now)
         self.notes.append(note)
         event = audit_event(actor=author, action="note.added", at=timezone.now(), obj=note,
@@ -389,11 +391,12 @@ class _NoteBatch:
         self.notes, self.events = [], []
 
 
-# Who writes (a role of the care team), what, and whom they mention (a role, or None).
+# Who writes (a role of the care team), what (said of the person: ``agreed``), and whom they
+# mention (a role, or None).
 TEAM_THREAD = [
-    (Role.CARE_AIDE, "Bonjour, Mme a refusé son petit-déjeuner ce matin : elle dit ne pas avoir "
-                     "faim.", None),
-    (Role.NURSE, "Merci. Je passe ce midi pour la peser. @{coordinator}, peux-tu prévenir sa "
+    (Role.CARE_AIDE, "Bonjour, {Mme} a refusé son petit-déjeuner ce matin : {il} dit ne pas "
+                     "avoir faim.", None),
+    (Role.NURSE, "Merci. Je passe ce midi pour {la} peser. @{coordinator}, peux-tu prévenir sa "
                  "fille ?", Role.COORDINATOR),
     (Role.COORDINATOR, "Fille prévenue, elle passe ce soir et apportera des compotes.", None),
     (Role.CARE_AIDE, "Repas du soir pris en entier, bonne humeur.", None),
@@ -465,7 +468,8 @@ def load_conversations(ctx: DemoContext) -> None:
                 mentioned = [team[mention][0]] if mention in team else []
                 services.message_post(
                     actor=author, roles=roles, beneficiary=b, access=access, kind=kind,
-                    text=text.format(coordinator=mentioned[0].username if mentioned else ""),
+                    text=agreed(text, b.sex,
+                                coordinator=mentioned[0].username if mentioned else ""),
                     mentions=mentioned, candidates=candidates)
 
 

@@ -9,7 +9,7 @@ from random import Random
 
 from maillage.admissions.models import Enrolment
 from maillage.beneficiaries.models import CareTeamMember, TimelineEvent
-from maillage.core.demo import DemoContext, audit_event, insert_rows, keep_dates
+from maillage.core.demo import DemoContext, agreed, audit_event, insert_rows, keep_dates
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 
@@ -123,7 +123,8 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                 at = DemoContext.day_at(day, rng.choice([8, 9, 12, 18, 19]), rng.randint(0, 59))
                 note = LiaisonNote(crt=crt, beneficiary=b, author=author,
                                    author_role=author_role(roles.get(author.pk, ())),
-                                   category=category, visibility=visibility, text=text,
+                                   category=category, visibility=visibility,
+                                   text=agreed(text, b.sex),
                                    created_at=at, updated_at=at, created_by=author,
                                    updated_by=author)
                 notes.append(note)

@@ -226,6 +226,34 @@ def _db_value(f, connection, *, stamp: bool) -> Callable[[object], object]:
     return generic
 
 
+#: The words of the demo's texts that agree with the person they are about: « Retrouvé{e} »,
+#: « Infirmi{er} », « chez {lui} », « {il} dit »… (``agreed``): said of a woman, of a man.
+AGREEMENT = {"e": ("e", ""), "er": ("ère", "er"), "se": ("se", "x"), "il": ("elle", "il"),
+             "lui": ("elle", "lui"), "la": ("la", "le"), "Mme": ("Mme", "M.")}
+
+
+def agreed(text: str, sex: str, **fields: str) -> str:
+    """``text`` said of a woman (``sex`` « F », and an undetermined sex) or of a man (« M »):
+    « Retrouvé{e} assis{e} » gives « Retrouvée assise » or « Retrouvé assis », « Anxieu{se}
+    loin de chez {lui} » « Anxieuse loin de chez elle » or « Anxieux loin de chez lui »;
+    ``fields``: the text's other fields."""
+    man = sex == "M"
+    return text.format(**{word: forms[man] for word, forms in AGREEMENT.items()}, **fields)
+
+
+#: The first names of the demo's men among its staff (``FIRST_NAMES`` and the accounts): their
+#: titles are said in the masculine.
+MEN_FIRST_NAMES = frozenset({
+    "Benoît", "Damien", "Fabrice", "Hugo", "Jérôme", "Laurent", "Nicolas", "Pascal", "Quentin",
+    "Tristan", "Yann", "Bruno", "Didier", "Philippe", "Julien", "Thomas", "Vincent", "Michel",
+    "Patrick", "Bernard"})
+
+
+def sex_of(user) -> str:
+    """« M » for a man of the demo's staff (by first name), « F » otherwise."""
+    return "M" if user.first_name in MEN_FIRST_NAMES else "F"
+
+
 def _finess(prefix8: str) -> str:
     return prefix8 + luhn.calc_check_digit(prefix8)
 
@@ -260,11 +288,13 @@ LAST_NAMES = [
     "Valais", "Brault", "Cottin", "Drouet", "Gohier", "Lebreton", "Ménard", "Pasquier",
 ]
 
-EXTRA_STAFF = [  # role, title, count per unit of scale
-    (Role.NURSE, "Infirmière", 2),
-    (Role.CARE_AIDE, "Aide-soignante", 3),
-    (Role.CARE_AIDE, "Assistante de soins en gérontologie (ASG)", 1),
-    (Role.CARE_AIDE, "Accompagnante éducative et sociale (AES)", 1),
+EXTRA_STAFF = [  # role, title (of a woman, of a man), count per unit of scale
+    (Role.NURSE, ("Infirmière", "Infirmier"), 2),
+    (Role.CARE_AIDE, ("Aide-soignante", "Aide-soignant"), 3),
+    (Role.CARE_AIDE, ("Assistante de soins en gérontologie (ASG)",
+                      "Assistant de soins en gérontologie (ASG)"), 1),
+    (Role.CARE_AIDE, ("Accompagnante éducative et sociale (AES)",
+                      "Accompagnant éducatif et social (AES)"), 1),
 ]
 
 
@@ -321,7 +351,7 @@ def _member(user, crt: Crt, roles: list[str], title: str) -> Membership:
 
 def _extra_staff(ctx: DemoContext, crt: Crt, suffix: str) -> None:
     taken = set(get_user_model().objects.values_list("username", flat=True))
-    for role, title, per_scale in EXTRA_STAFF:
+    for role, titles, per_scale in EXTRA_STAFF:
         for _ in range(per_scale * ctx.scale):
             while True:
                 first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)
@@ -329,6 +359,7 @@ def _extra_staff(ctx: DemoContext, crt: Crt, suffix: str) -> None:
                 if username not in taken:
                     taken.add(username)
                     break
+            title = titles[first in MEN_FIRST_NAMES]
             user = _user(ctx, username, first, last, title)
             _member(user, crt, [role], title)
 

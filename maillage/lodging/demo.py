@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment, Suspension
-from maillage.core.demo import HISTORY_DAYS, DemoContext
+from maillage.core.demo import HISTORY_DAYS, DemoContext, agreed
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization
@@ -34,10 +34,10 @@ GUESTS = {
          "Son fils aidant hospitalisé après une chute ; appel du médecin traitant."),
     ],
 }
-NOTES = {
+NOTES = {  # said of the person (``agreed``)
     Stay.Reason.CRISIS: "Épuisement de l'aidante, relais le temps d'organiser le retour.",
     Stay.Reason.HOSPITAL_RETURN: "Sortie du service de médecine, pas encore autonome pour "
-                                 "rentrer seule.",
+                                 "rentrer seul{e}.",
     Stay.Reason.HEALTH_DECLINE: "Décision du médecin coordonnateur avec le médecin traitant, "
                                 "pour éviter une hospitalisation.",
     Stay.Reason.CAREGIVER_HOSPITALISED: "Aidant principal hospitalisé.",
@@ -110,7 +110,7 @@ def _past_stays(ctx, coordinator, crt, room, enrolments, *, first: date, last: d
         else:
             b = _beneficiary(enrolments, start, actual_end, rng)
             if b is not None:
-                fields = {"beneficiary": b, "notes": NOTES[reason]}
+                fields = {"beneficiary": b, "notes": agreed(NOTES[reason], b.sex)}
         if fields:
             ctx.clock(ctx.day_at(max(actual_end, start), 17))  # recorded after the fact
             services.stay_create(actor=coordinator, crt=crt, room=room, reason=reason,
@@ -144,7 +144,8 @@ def load(ctx: DemoContext) -> None:
                          rng)
         if b is not None:
             services.stay_create(actor=coordinator, crt=crt, room=emergency, beneficiary=b,
-                                 reason=Stay.Reason.CRISIS, notes=NOTES[Stay.Reason.CRISIS],
+                                 reason=Stay.Reason.CRISIS,
+                                 notes=agreed(NOTES[Stay.Reason.CRISIS], b.sex),
                                  planned_start=start, planned_end=end, actual_start=start)
         start = today + timedelta(days=7)  # next week, once today's stay is over
         b = _beneficiary(enrolments, start, start + timedelta(days=10), rng)

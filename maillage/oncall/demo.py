@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
-from maillage.core.demo import HISTORY_DAYS, DemoContext
+from maillage.core.demo import HISTORY_DAYS, DemoContext, agreed
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.territory.models import Organization
@@ -27,19 +27,20 @@ CONTACTS = [
     (EscalationContact.Level.FIREFIGHTERS, "Pompiers", "18"),
 ]
 
-# (reason, assessment, advice, call-out?, actions, outcome)
+# (reason, assessment, advice, call-out?, actions, outcome): said of the person (``agreed``)
 SCENARIOS = [
     ("fall", "Chute dans la salle de bain, pas de perte de connaissance, ne peut se relever.",
-     "", True, "Relevée avec l'aide du voisin, examen : pas de douleur à la hanche, recouchée.",
+     "", True, "Relevé{e} avec l'aide du voisin, examen : pas de douleur à la hanche, "
+     "recouché{e}.",
      "stayed_home"),
-    ("anxiety", "Réveil angoissé, ne trouve plus son fils.", "Rassurée au téléphone, "
-     "rappel 20 minutes plus tard : apaisée.", False, "", "stayed_home"),
+    ("anxiety", "Réveil angoissé, ne trouve plus son fils.", "Rassuré{e} au téléphone, "
+     "rappel 20 minutes plus tard : apaisé{e}.", False, "", "stayed_home"),
     ("technical", "Déclenchement accidentel du médaillon.", "", False, "", "stayed_home"),
     ("fall", "Chute près du lit, douleur du poignet.", "", True,
-     "Relevée, poignet immobilisé, appel du 15 pour avis : consultation le lendemain.",
+     "Relevé{e}, poignet immobilisé, appel du 15 pour avis : consultation le lendemain.",
      "stayed_home"),
     ("wandering", "Sortie de nuit signalée par une voisine.", "", True,
-     "Raccompagnée chez elle, porte sécurisée, fille prévenue.", "stayed_home"),
+     "Raccompagné{e} chez {lui}, porte sécurisée, fille prévenue.", "stayed_home"),
     ("discomfort", "Malaise, sueurs, glycémie capillaire à 0,55 g/l.", "Resucrage guidé.",
      True, "Resucrage, surveillance une heure, glycémie de contrôle correcte.",
      "stayed_home"),
@@ -190,6 +191,8 @@ def _calls(ctx, crt, night_nurse, today, *, times: list[tuple[int, int]],
             if hospitalised > 2:
                 outcome, actions = "stayed_home", "Examen rassurant, surveillance."
         b = stays[rng.randrange(len(stays))].beneficiary
+        assessment, advice, actions = (agreed(text, b.sex) for text in (assessment, advice,
+                                                                        actions))
         answered = received + timedelta(seconds=rng.randint(15, 140))
         responder = night_nurse if at_night and night_nurse is not None and \
             night_nurse.memberships.filter(crt=crt).exists() else responders[
@@ -223,6 +226,8 @@ def _calls(ctx, crt, night_nurse, today, *, times: list[tuple[int, int]],
     b = stays[0].beneficiary
     for scenario, received, answered, departed, arrived, left in _last_night(today, times):
         reason, assessment, advice, call_out, actions, outcome = scenario
+        assessment, advice, actions = (agreed(text, b.sex) for text in (assessment, advice,
+                                                                        actions))
         ctx.clock((left or answered) + WRITTEN_AFTER)  # written when it was over
         call = services.call_create(
             actor=responder, crt=crt, source=Call.Source.TELEASSISTANCE,

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary, CareTeamMember, MedicalRecord
-from maillage.core.demo import DemoContext, update_rows
+from maillage.core.demo import DemoContext, agreed, update_rows
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 
@@ -31,11 +31,11 @@ HOSPITALS = {
 }
 KEPT_AT = ["Pochette rouge aimantée sur le réfrigérateur", "Tiroir du buffet de l'entrée",
            "Classeur bleu sur la table de nuit", "Boîte « urgence » sur le réfrigérateur"]
-COMMUNICATION = [
-    "Malentendante : appareils auditifs des deux côtés, à emporter. Parler face à elle.",
+COMMUNICATION = [  # said of the person (``agreed``)
+    "Malentendant{e} : appareils auditifs des deux côtés, à emporter. Parler face à {lui}.",
     "Désorientation le soir ; s'apaise quand on lui parle de son jardin. Risque de fugue.",
     "Comprend bien mais parle lentement (séquelles d'AVC) : laisser le temps de répondre.",
-    "Porte des lunettes et un dentier (à emporter). Anxieuse loin de chez elle.",
+    "Porte des lunettes et un dentier (à emporter). Anxieu{se} loin de chez {lui}.",
     "",
     "",
 ]
@@ -133,7 +133,7 @@ def load(ctx: DemoContext) -> None:
             gp = _gp_name(b)
             files.append(EmergencyFile(
                 crt=crt, beneficiary=b, important_info=_important_info(medical),
-                communication=rng.choice(COMMUNICATION),
+                communication=agreed(rng.choice(COMMUNICATION), b.sex),
                 preferred_hospital=rng.choice(HOSPITALS.get(key, HOSPITALS["anjou_bleu"])),
                 people_to_warn=rng.choice(PEOPLE_TO_WARN),
                 annexes=sorted(rng.sample(

@@ -11,11 +11,11 @@ from maillage.core.models import Membership
 
 from . import services
 
-SHARED = [
-    ("IDEC référente", "general",
+SHARED = [  # (the author's role in the care team, said of a woman or a man), category, text
+    (("IDEC référente", "IDEC référent"), "general",
      "L'ergothérapeute passera la semaine prochaine pour les barres d'appui de la salle de "
      "bains ; nous vous appellerons pour convenir de l'heure."),
-    ("Aide-soignante", "mood",
+    (("Aide-soignante", "Aide-soignant"), "mood",
      "Belle matinée : Mme Hamon a fait le tour du jardin et parlé de ses petits-enfants."),
 ]
 FROM_CAREGIVER = ("Je serai absent du 12 au 19 ; ma sœur Anne passera le samedi. "
@@ -31,8 +31,8 @@ def load(ctx: DemoContext) -> None:
     team = {m.role: m.user for m in CareTeamMember.objects.active()
             .filter(beneficiary=b, user__isnull=False).select_related("user")}
     access = FileAccess(identity=True, planning=True, liaison=True, health=True)
-    for role, category, text in SHARED:
-        author = team.get(role)
+    for team_roles, category, text in SHARED:
+        author = next((team[role] for role in team_roles if role in team), None)
         if author is None:
             continue
         roles = frozenset(Membership.objects.get(user=author, crt=b.crt).roles.values_list(

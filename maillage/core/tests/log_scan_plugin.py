@@ -30,10 +30,14 @@ def needles() -> list[str]:
     """What must never be logged: the demo's surnames and its health texts."""
     from maillage.beneficiaries import demo as people
     from maillage.care import demo as care
+    from maillage.core.demo import agreed
     from maillage.lodging import demo as lodging
 
-    texts = [text for _c, _v, text in care.NOTES] + [text for _c, _s, text in care.ALERTS]
-    texts += people.HISTORY + [t for t in people.TREATMENTS] + list(lodging.NOTES.values())
+    # The texts said of a person, as the demo writes them of a woman and of a man.
+    said = [text for _c, _v, text in care.NOTES] + list(lodging.NOTES.values())
+    texts = sorted({agreed(text, sex) for text in said for sex in "FM"})
+    texts += [text for _c, _s, text in care.ALERTS]
+    texts += people.HISTORY + [t for t in people.TREATMENTS]
     return [*people.SURNAMES, *(s.upper() for s in people.SURNAMES), *texts]
 
 

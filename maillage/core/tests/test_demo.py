@@ -101,18 +101,32 @@ def test_every_demo_role_home_shows_real_items(demo, db):
 
 def test_relatives_are_said_in_their_gender(demo, db):
     """« Henri Gasnier (nièce) » was shown: a relative's relation agrees with their first
-    name; the trusted people are women."""
+    name. « Yvonne Gasnier (épouse) » was the trusted person of Mme Odette Gasnier: a spouse is
+    of the other sex than the person (« époux » of a woman, « épouse » of a man), and lives
+    with them."""
     from maillage.beneficiaries.demo import MEN, WOMEN
     from maillage.beneficiaries.models import Beneficiary, Caregiver
 
-    for first_name, relation in Caregiver.objects.values_list("first_name", "relation"):
+    as_man = {"fils", "époux", "neveu", "gendre", "voisin"}
+    as_woman = {"fille", "épouse", "nièce", "belle-fille", "voisine"}
+    relatives = [(c.first_name, c.relation, c.beneficiary, c.lives_with)
+                 for c in Caregiver.objects.select_related("beneficiary")]
+    relatives += [(*b.trusted_person_name.split()[:1], b.trusted_person_relation, b, None)
+                  for b in Beneficiary.objects.exclude(trusted_person_name="")]
+    spouses = 0
+    for first_name, relation, b, lives_with in relatives:
         if first_name in MEN:
-            assert relation in {"fils", "époux", "neveu", "gendre", "voisin"}, first_name
+            assert relation in as_man, first_name
         elif first_name in WOMEN:
-            assert relation in {"fille", "épouse", "nièce", "belle-fille", "voisine"}, first_name
-    relations = set(Beneficiary.objects.exclude(trusted_person_name="")
-                    .values_list("trusted_person_relation", flat=True))
-    assert relations and relations <= {"fille", "épouse", "nièce", "belle-fille", "voisine"}
+            assert relation in as_woman, first_name
+        if relation in {"époux", "épouse"}:
+            spouses += 1
+            assert relation == ("époux" if b.sex == "F" else "épouse"), (first_name, b)
+            assert b.living_situation == Beneficiary.LivingSituation.COUPLE, b
+            assert lives_with in (True, None), b
+    assert spouses >= 5
+    shown = {r for _, r, _, _ in relatives}
+    assert {"époux", "épouse", "fils", "fille"} <= shown
 
 
 def test_every_demo_mssante_address_is_valid(demo, db):
