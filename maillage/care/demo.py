@@ -299,6 +299,18 @@ NOTES = [
     ("medication", "health", "Pilulier vérifié, traitement du soir pris."),
     ("fall", "team", "Retrouvé{e} assis{e} au sol près du lit, sans douleur, relevé{e} à deux."),
 ]
+#: When each kind of note is written (from, until: hours of the day), as its text tells: the
+#: morning visit's toilet and breakfast, the evening's meal and pills, the daughter's visit.
+NOTE_HOURS = {"general": (9, 11), "meals": (19, 21), "mood": (17, 19), "care": (8, 10),
+              "medication": (19, 21), "fall": (7, 9)}
+
+
+def note_time(category: str, rng: Random) -> tuple[int, int]:
+    """An hour and a minute at which a note of ``category`` is written (``NOTE_HOURS``)."""
+    start, end = NOTE_HOURS[category]
+    return rng.randrange(start, end), rng.randrange(60)
+
+
 ALERTS = [
     ("fall", "high", "Deuxième chute en une semaine, la nuit."),
     ("weight_loss", "medium", "Perte de 3 kg en deux mois."),
@@ -308,12 +320,15 @@ ALERTS = [
 
 
 def load_notes_and_alerts(ctx: DemoContext) -> None:
-    """Transmissions and alerts on the active files, written by the care-team members."""
-    ctx.clock(None)  # these are recent (their history: ``demo_history``)
+    """Transmissions and alerts of the last three days on the active files, written by the
+    care-team members (their history: ``demo_history``), each at its hour."""
     from maillage.beneficiaries.models import CareTeamMember
 
+    ctx.clock(None)
     rng = ctx.rng
     for crt in ctx.crts.values():
+        # The times have their own rng: the other draws stay as they were.
+        times = Random(f"{crt.name}-recent-notes")
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
         stays = Enrolment.objects.filter(crt=crt, ended_on__isnull=True).select_related(
@@ -325,7 +340,8 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
             writers = [m.user for m in CareTeamMember.objects.active().filter(
                 beneficiary=b, user__isnull=False).select_related("user")
                 if m.user != coordinator]
-            for category, visibility, text in rng.sample(NOTES, k=3):
+            for days, (category, visibility, text) in zip((2, 1, 0), rng.sample(NOTES, k=3),
+                                                          strict=True):
                 author = rng.choice(writers) if writers else coordinator
                 roles = roles_of.get(author.pk)
                 if roles is None:
@@ -333,17 +349,23 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                         Membership.objects.get(user=author, crt=crt).roles.values_list(
                             "role", flat=True))
                 notes.add(author=author, roles=roles, beneficiary=b, category=category,
-                          visibility=visibility, text=text)
+                          visibility=visibility, text=text,
+                          at=ctx.past(days, *note_time(category, times)))
             if index % 6 == 0:
+                # Raised yesterday or the day before; every other one dealt with since.
+                raised = ctx.past(1 + index // 6 % 2, times.randrange(8, 17), times.randrange(60))
                 kind, severity, text = ALERTS[(index // 6) % len(ALERTS)]
+                ctx.clock(raised)
                 alert = services.alert_raise(actor=rng.choice(writers) if writers
                                              else coordinator, beneficiary=b, kind=kind,
                                              severity=severity, description=text)
                 if index % 12 == 0:
+                    ctx.clock(raised + timedelta(hours=times.randint(2, 6)))
                     services.alert_resolve(actor=coordinator, alert=alert,
                                            version=alert.version,
                                            outcome="Point avec l'équipe et l'aidante, "
                                                    "plan ajusté.")
+                ctx.clock(None)
         notes.flush()
 
 
@@ -357,21 +379,21 @@ class _NoteBatch:
         self.events: list = []
 
     def add(self, *, author, roles, beneficiary, category: str, visibility: str,
-            text: str) -> None:
+            text: str, at) -> None:
+        """The note, written at ``at``."""
         from maillage.core.audit import safe_details
         from maillage.core.demo import audit_event
 
         from .models import LiaisonNote
         from .services.liaison import author_role
 
-        now = timezone.now()
         note = LiaisonNote(
             crt=beneficiary.crt, beneficiary=beneficiary, author=author, category=category,
-            visibility=visibility, text=agreed(text, beneficiary.sex).strip(), created_by=author,
-            updated_by=author,
-            author_role=author_role(roles), created_at=now, updated_at=now)
+            visibility=visibility, text=agreed(text, beneficiary.sex).strip(),
+            author_role=author_role(roles), created_by=author, updated_by=author, created_at=at,
+            updated_at=at)
         self.notes.append(note)
-        event = audit_event(actor=author, action="note.added", at=timezone.now(), obj=note,
+        event = audit_event(actor=author, action="note.added", at=at, obj=note,
                             beneficiary=beneficiary, details=safe_details(
                                 note, {"catégorie": note.get_category_display()}))
         event.ip_address, event.user_agent = None, ""  # as audit_log outside a request
@@ -385,26 +407,30 @@ class _NoteBatch:
 
         with keep_dates(LiaisonNote):
             LiaisonNote.objects.bulk_create(self.notes, batch_size=500)
-        LiaisonNoteRead.objects.bulk_create(
-            [LiaisonNoteRead(note=n, user=n.author) for n in self.notes], batch_size=500)
+        with keep_dates(LiaisonNoteRead):  # read by their authors as they wrote them
+            LiaisonNoteRead.objects.bulk_create(
+                [LiaisonNoteRead(note=n, user=n.author, read_at=n.created_at)
+                 for n in self.notes], batch_size=500)
         insert_rows(AuditEvent, self.events)
         self.notes, self.events = [], []
 
 
-# Who writes (a role of the care team), what (said of the person: ``agreed``), and whom they
-# mention (a role, or None).
+# Who writes (a role of the care team), what (said of the person: ``agreed``), whom they
+# mention (a role, or None), and when (hour, minute: the day of the thread).
 TEAM_THREAD = [
     (Role.CARE_AIDE, "Bonjour, {Mme} a refusé son petit-déjeuner ce matin : {il} dit ne pas "
-                     "avoir faim.", None),
+                     "avoir faim.", None, (8, 40)),
     (Role.NURSE, "Merci. Je passe ce midi pour {la} peser. @{coordinator}, peux-tu prévenir sa "
-                 "fille ?", Role.COORDINATOR),
-    (Role.COORDINATOR, "Fille prévenue, elle passe ce soir et apportera des compotes.", None),
-    (Role.CARE_AIDE, "Repas du soir pris en entier, bonne humeur.", None),
+                 "fille ?", Role.COORDINATOR, (9, 15)),
+    (Role.COORDINATOR, "Fille prévenue, elle passe ce soir et apportera des compotes.", None,
+     (10, 30)),
+    (Role.CARE_AIDE, "Repas du soir pris en entier, bonne humeur.", None, (19, 45)),
 ]
+#: The doctor's thread, the day before the team's: the results came in the afternoon.
 HEALTH_THREAD = [
     (Role.DOCTOR, "Bilan biologique reçu : albumine basse. Je propose un complément nutritionnel "
-                  "oral matin et soir.", Role.NURSE),
-    (Role.NURSE, "Noté : mise en place demain, pesée chaque lundi.", None),
+                  "oral matin et soir.", Role.NURSE, (14, 10)),
+    (Role.NURSE, "Noté : mise en place demain, pesée chaque lundi.", None, (14, 40)),
 ]
 
 
@@ -453,24 +479,29 @@ def load_conversations(ctx: DemoContext) -> None:
     crt, files = _anjou_bleu_files(ctx, 4)
     for index, b in enumerate(files):
         team = _team_by_role(crt, b)
-        threads = [(Conversation.Kind.TEAM, TEAM_THREAD[: 4 - index % 2])]
+        # The n-th file's thread n days ago (its last message an hour old at least).
+        day = timezone.localdate(ctx.past(1 + index, *TEAM_THREAD[-1][3]))
+        threads = [(Conversation.Kind.TEAM, TEAM_THREAD[: 4 - index % 2], day)]
         if index == 0 and Role.DOCTOR in team:
             doctor, roles = team[Role.DOCTOR]
-            services.conversation_open_health(actor=doctor, roles=roles, beneficiary=b,
-                                              access=access)
-            threads.append((Conversation.Kind.HEALTH, HEALTH_THREAD))
-        for kind, script in threads:
+            with ctx.at(ctx.day_at(day - timedelta(days=1), *HEALTH_THREAD[0][3])):
+                services.conversation_open_health(actor=doctor, roles=roles, beneficiary=b,
+                                                  access=access)
+            threads.insert(0, (Conversation.Kind.HEALTH, HEALTH_THREAD,
+                               day - timedelta(days=1)))
+        for kind, script, on in threads:
             candidates = mention_candidates(beneficiary=b, kind=kind)
-            for role, text, mention in script:
+            for role, text, mention, (hour, minute) in script:
                 if role not in team:
                     continue
                 author, roles = team[role]
                 mentioned = [team[mention][0]] if mention in team else []
-                services.message_post(
-                    actor=author, roles=roles, beneficiary=b, access=access, kind=kind,
-                    text=agreed(text, b.sex,
-                                coordinator=mentioned[0].username if mentioned else ""),
-                    mentions=mentioned, candidates=candidates)
+                with ctx.at(ctx.day_at(on, hour, minute)):
+                    services.message_post(
+                        actor=author, roles=roles, beneficiary=b, access=access, kind=kind,
+                        text=agreed(text, b.sex,
+                                    coordinator=mentioned[0].username if mentioned else ""),
+                        mentions=mentioned, candidates=candidates)
 
 
 # (days ago, kind, reason, outcome, remote professional: a profession of the directory or a

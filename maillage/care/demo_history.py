@@ -13,7 +13,7 @@ from maillage.core.demo import DemoContext, agreed, audit_event, insert_rows, ke
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 
-from .demo import ALERTS, NOTES
+from .demo import ALERTS, NOTE_HOURS, NOTES
 from .models import Alert, LiaisonNote
 from .services.liaison import author_role
 
@@ -120,7 +120,10 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
             while day <= last:
                 author = rng.choice(people)
                 category, visibility, text = rng.choice(NOTES)
-                at = DemoContext.day_at(day, rng.choice([8, 9, 12, 18, 19]), rng.randint(0, 59))
+                # At the hours its text tells (``NOTE_HOURS``; drawn as ever).
+                slot, minute = rng.choice([8, 9, 12, 18, 19]), rng.randint(0, 59)
+                since, until = NOTE_HOURS[category]
+                at = DemoContext.day_at(day, since + slot % (until - since), minute)
                 note = LiaisonNote(crt=crt, beneficiary=b, author=author,
                                    author_role=author_role(roles.get(author.pk, ())),
                                    category=category, visibility=visibility,

@@ -61,6 +61,17 @@ class DemoContext:
         """``day`` at ``hour``:``minute``, local time."""
         return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
+    def past(self, days: int, hour: int, minute: int = 0) -> datetime:
+        """``days`` days ago at ``hour``:``minute``, local time — or as many days earlier as
+        needed for that moment to be an hour old at least: early in the morning, « today at
+        19 h » has not happened yet, and yesterday's evening note is the latest there is."""
+        at = self.day_at(self.today - timedelta(days=days), hour, minute)
+        latest = self.real_now() - timedelta(hours=1)
+        while at > latest:
+            days += 1
+            at = self.day_at(self.today - timedelta(days=days), hour, minute)
+        return at
+
     def clock(self, when: date | datetime | None) -> None:
         """From now on, services run as if it were ``when`` (a date: 10 h that day), until the
         next ``clock`` call; ``None``: the real time again (``load_demo`` resets it at the end).

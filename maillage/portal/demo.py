@@ -11,15 +11,19 @@ from maillage.core.models import Membership
 
 from . import services
 
-SHARED = [  # (the author's role in the care team, said of a woman or a man), category, text
+# (the author's role in the care team, said of a woman or a man), category, text, written
+# (days ago, hour, minute)
+SHARED = [
     (("IDEC référente", "IDEC référent"), "general",
      "L'ergothérapeute passera la semaine prochaine pour les barres d'appui de la salle de "
-     "bains ; nous vous appellerons pour convenir de l'heure."),
+     "bains ; nous vous appellerons pour convenir de l'heure.", (4, 16, 20)),
     (("Aide-soignante", "Aide-soignant"), "mood",
-     "Belle matinée : Mme Hamon a fait le tour du jardin et parlé de ses petits-enfants."),
+     "Belle matinée : Mme Hamon a fait le tour du jardin et parlé de ses petits-enfants.",
+     (1, 11, 40)),
 ]
 FROM_CAREGIVER = ("Je serai absent du 12 au 19 ; ma sœur Anne passera le samedi. "
                   "Maman a demandé si le passage du soir pouvait être un peu plus tard.")
+CAREGIVER_WROTE = (2, 20, 15)  # days ago, hour, minute
 
 
 def load(ctx: DemoContext) -> None:
@@ -31,16 +35,19 @@ def load(ctx: DemoContext) -> None:
     team = {m.role: m.user for m in CareTeamMember.objects.active()
             .filter(beneficiary=b, user__isnull=False).select_related("user")}
     access = FileAccess(identity=True, planning=True, liaison=True, health=True)
-    for team_roles, category, text in SHARED:
+    for team_roles, category, text, written in SHARED:
         author = next((team[role] for role in team_roles if role in team), None)
         if author is None:
             continue
         roles = frozenset(Membership.objects.get(user=author, crt=b.crt).roles.values_list(
             "role", flat=True))
-        care_services.note_add(actor=author, roles=roles, beneficiary=b, access=access,
-                               category=category, visibility=LiaisonNote.Visibility.CAREGIVER,
-                               text=text)
-    services.caregiver_note_post(actor=caregiver.user, caregiver=caregiver, text=FROM_CAREGIVER)
+        with ctx.at(ctx.past(*written)):
+            care_services.note_add(actor=author, roles=roles, beneficiary=b, access=access,
+                                   category=category,
+                                   visibility=LiaisonNote.Visibility.CAREGIVER, text=text)
+    with ctx.at(ctx.past(*CAREGIVER_WROTE)):
+        services.caregiver_note_post(actor=caregiver.user, caregiver=caregiver,
+                                     text=FROM_CAREGIVER)
 
 
 def summary(ctx: DemoContext) -> str:

@@ -36,7 +36,7 @@ def load(ctx: DemoContext) -> None:
                 created_by=coordinator.user if coordinator else None,
                 updated_by=coordinator.user if coordinator else None) for day in range(7))
         CarerHours.objects.bulk_create(rows)
-        _night_visits(crt, coordinator.user if coordinator else None, NIGHT_TIMES[key])
+        _night_visits(ctx, crt, coordinator.user if coordinator else None, NIGHT_TIMES[key])
 
 
 #: The night nurse's visits in each CRT: she works for both, never at two homes at once (a
@@ -48,10 +48,11 @@ NIGHT_TIMES = {
 }
 
 
-def _night_visits(crt, coordinator, times: list[str]) -> None:
-    """Three people followed at night by the night nurse of the CRT (if she works for it)."""
+def _night_visits(ctx: DemoContext, crt, coordinator, times: list[str]) -> None:
+    """Three people followed at night by the night nurse of the CRT (if she works for it),
+    since yesterday: she joined their care teams the afternoon before."""
     from maillage.care.models import Service
-    from maillage.visits.services import series_create
+    from maillage.visits.services import _join_care_team, series_create
 
     nurse = Membership.objects.filter(crt=crt, user__username="night_nurse").select_related(
         "user").first()
@@ -63,6 +64,9 @@ def _night_visits(crt, coordinator, times: list[str]) -> None:
                                      suspensions__isnull=True).select_related(
         "beneficiary").order_by("pk")[3:6]
     for index, stay in enumerate(stays):
+        with ctx.at(ctx.past(2, 16)):
+            _join_care_team(coordinator, stay.beneficiary, nurse.user, None,
+                            today - timedelta(days=1))
         series_create(actor=coordinator, beneficiary=stay.beneficiary, staff=nurse.user,
                       service=service, place="home", frequency="daily", interval=1,
                       weekdays="", times=times[index],

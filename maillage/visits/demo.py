@@ -115,9 +115,9 @@ def load(ctx: DemoContext) -> None:
         until = None if ctx.scale == 1 else today + timedelta(days=14)
         _load_crt(ctx, crt, today=today, history=history, until=until, agenda=agenda)
         if key == "anjou_bleu":
-            _specialists(crt, today=today, until=until)
+            _specialists(ctx, crt, today=today, until=until)
     _trace_history(today)
-    _missed_alerts()
+    _missed_alerts(ctx)
     # The care-team joins above went in bulk: the followers' unread-messages counters are
     # recomputed once (``care_team_add`` does it per member).
     from maillage.care.services.unread import unread_counters_rebuild
@@ -181,9 +181,11 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
             team.add(key)
             role = (staff.profession if staff else professional.get_profession_display()) or \
                 "Intervenant·e au domicile"
-            joins.care_team_add(b, user=staff, professional=professional,
-                                role=f"{role} (passages)"[:120],
-                                start_date=min(first_day, today))
+            # Joined when the visits were planned, the afternoon before the first one.
+            with ctx.at(ctx.past((today - first_day).days + 1, 16)):
+                joins.care_team_add(b, user=staff, professional=professional,
+                                    role=f"{role} (passages)"[:120],
+                                    start_date=min(first_day, today))
         batch.append(series)
 
     def flush():
@@ -279,7 +281,7 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
                 instructions="Remplacement demandé par la famille", allow_overlap=True)
 
 
-def _specialists(crt, *, today: date, until: date | None) -> None:
+def _specialists(ctx: DemoContext, crt, *, today: date, until: date | None) -> None:
     """The doctor, the psychologist, the occupational therapist and the activity leader each
     follow a few people (care team) and visit them, one of them today: every demo account of
     the field has a real day on its home page."""
@@ -317,8 +319,9 @@ def _specialists(crt, *, today: date, until: date | None) -> None:
             b = stays[index].beneficiary
             if team_label and not CareTeamMember.objects.active().filter(
                     beneficiary=b, user=user).exists():
-                care_team_add(actor=coordinator, beneficiary=b, user=user, role=team_label,
-                              start_date=first_day)
+                with ctx.at(ctx.past((today - first_day).days + 1, 16)):  # the day before
+                    care_team_add(actor=coordinator, beneficiary=b, user=user,
+                                  role=team_label, start_date=first_day)
             # The first person on today's weekday, the others on the next days.
             services.series_create(
                 actor=coordinator, beneficiary=b, staff=user, service=service, place="home",
@@ -362,22 +365,33 @@ def _trace_history(today: date) -> None:
     Visit.objects.filter(traced_at__isnull=False).update(updated_at=F("traced_at"))
 
 
-def _missed_alerts() -> None:
-    """The never-traced visits raise their alerts; those older than a week were dealt with."""
-    raised = services.check_missed(lookback=None)
-    week_ago = timezone.now() - timedelta(days=7)
+def _missed_alerts(ctx: DemoContext) -> None:
+    """The never-traced visits raise their alerts when the check would have, two hours after
+    their end; those older than a week were dealt with the next morning."""
+    now = timezone.now()
+    week_ago = now - timedelta(days=7)
     coordinators = {}  # per CRT, read once
-    for visit in raised:
-        alert = Alert.objects.get(pk=visit.missed_alert_id)
-        if visit.ends_at < week_ago:
+    for ends_at in sorted(set(Visit.objects.filter(
+            status=Visit.Status.PLANNED, ends_at__lte=now - services.MISSED_AFTER,
+            missed_alert__isnull=True).values_list("ends_at", flat=True))):
+        checked = ends_at + services.MISSED_AFTER
+        with ctx.at(checked):
+            raised = services.check_missed(now=checked, lookback=services.MISSED_AFTER)
+        for visit in raised:
+            if visit.ends_at >= week_ago:
+                continue
             if visit.crt_id not in coordinators:
                 coordinators[visit.crt_id] = Membership.objects.filter(
                     crt_id=visit.crt_id, roles__role=Role.COORDINATOR).select_related(
                     "user").first().user
-            coordinator = coordinators[visit.crt_id]
-            alert_resolve(actor=coordinator, alert=alert, version=alert.version,
-                          outcome="Passage vérifié par téléphone avec l'intervenant : réalisé "
-                                  "mais non tracé. Rappel fait sur la traçabilité.")
+            alert = Alert.objects.get(pk=visit.missed_alert_id)
+            next_morning = timezone.localdate(checked) + timedelta(days=1)
+            with ctx.at(ctx.day_at(next_morning, 9, 30)):
+                alert_resolve(actor=coordinators[visit.crt_id], alert=alert,
+                              version=alert.version,
+                              outcome="Passage vérifié par téléphone avec l'intervenant : "
+                                      "réalisé mais non tracé. Rappel fait sur la "
+                                      "traçabilité.")
 
 
 def summary(ctx: DemoContext) -> str:

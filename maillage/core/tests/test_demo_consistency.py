@@ -1,9 +1,10 @@
 """The demo tells a consistent story: no one is at two homes at once (visits traced, calls
-taken), and what it says of a person agrees with their sex."""
+taken), what it writes is dated when it happened (not when the demo was loaded), and what it
+says of a person agrees with their sex."""
 
 import re
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -93,6 +94,81 @@ def test_no_one_takes_two_calls_at_once(demo, db):
     last_night = Call.objects.filter(answered_by__username="night_nurse",
                                      received_at__date__gte=yesterday)
     assert last_night.values("crt").distinct().count() == 2
+
+
+def test_notes_are_written_at_the_hours_they_tell(demo, db):
+    """« Pilulier vérifié, traitement du soir pris » is an evening's note, « Bonne matinée… »
+    a morning's: each note of the demo's notebook at its hours (``NOTE_HOURS``), the recent
+    ones as the older ones — none stamped when the demo was loaded."""
+    from maillage.care.demo import NOTE_HOURS, NOTES
+    from maillage.care.models import LiaisonNote
+
+    hours = {agreed(text, sex): NOTE_HOURS[category]
+             for category, _, text in NOTES for sex in "FM"}
+    notes = LiaisonNote.objects.filter(text__in=hours).values_list("text", "created_at")
+    assert notes.count() > 2000
+    wrong = [(text, local(at)) for text, at in notes
+             if not hours[text][0] <= timezone.localtime(at).hour < hours[text][1]]
+    assert wrong == []
+
+
+def test_a_files_latest_notes_are_of_the_last_days(demo, db, client):
+    """The notebook as the coordinator reads it: the latest notes of a file were written over
+    the last days (not all at the moment the demo was loaded); the caregiver's message of the
+    portal too."""
+    from maillage.admissions.models import Enrolment
+    from maillage.care.models import LiaisonNote
+
+    client.post(reverse("core:login"), {"username": "coordinator", "password": DEMO_PASSWORD})
+    stays = Enrolment.objects.filter(crt__name="CRT Anjou Bleu", ended_on__isnull=True)
+    today = timezone.localdate()
+    for e in stays.order_by("pk")[1:4]:
+        b = e.beneficiary
+        notes = LiaisonNote.objects.filter(beneficiary=b).order_by("-created_at")
+        latest = {timezone.localtime(n.created_at) for n in notes[:3]}
+        assert len({t.date() for t in latest}) >= 2, sorted(latest)
+        assert min(latest).date() >= today - timedelta(days=3), sorted(latest)
+        text = visible_text(client.get(reverse("care:notes",
+                                               kwargs={"public_id": b.public_id})))
+        stamps = re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d", text)
+        newest = datetime.strptime(stamps[0], "%d/%m/%Y %H:%M").date()
+        assert stamps[0] in {f"{t:%d/%m/%Y %H:%M}" for t in latest}
+        assert today - timedelta(days=3) <= newest <= today, stamps[:3]
+    message = LiaisonNote.objects.get(author__username="caregiver")
+    assert timezone.localdate(message.created_at) < today
+
+
+def test_timeline_entries_are_dated_when_they_happened(demo, db):
+    """The care team's joins for the visits, the day before the first visit (not when the demo
+    was loaded); a missed visit's alert two hours after its end; the team's conversation at the
+    hours its messages tell."""
+    from maillage.beneficiaries.models import CareTeamMember, TimelineEvent
+    from maillage.care.demo import TEAM_THREAD
+    from maillage.care.models import Message
+    from maillage.visits.models import Visit
+    from maillage.visits.services import MISSED_AFTER
+
+    today = timezone.localdate()
+    joins = CareTeamMember.objects.filter(crt__name="CRT Anjou Bleu", role__endswith="(passages)")
+    assert joins.count() > 30
+    for m in joins.select_related("beneficiary"):
+        entry = TimelineEvent.objects.get(beneficiary=m.beneficiary, kind="care_team.added",
+                                          title=f"Cercle de soins : {m}")
+        assert timezone.localdate(entry.occurred_at) == m.start_date - timedelta(days=1), m
+    missed = Visit.objects.filter(missed_alert__isnull=False).select_related("missed_alert")
+    assert missed.count() > 5
+    for visit in missed:
+        assert visit.missed_alert.created_at - visit.ends_at - MISSED_AFTER \
+            < timedelta(minutes=1), visit
+    first = TEAM_THREAD[0][1].split("{")[0]
+    thread = Message.objects.filter(text__startswith=first)
+    assert thread.count() == 4
+    for m in thread:
+        messages = list(Message.objects.filter(conversation=m.conversation).order_by("pk"))
+        moments = [timezone.localtime(x.created_at) for x in messages]
+        hours = [(t.hour, t.minute) for t in moments]
+        assert hours == sorted(hours) and set(hours) <= {when for *_, when in TEAM_THREAD}
+        assert len({t.date() for t in moments}) == 1 and moments[0].date() < today
 
 
 def said_of_the_other_sex(*templates) -> dict[str, str]:
