@@ -380,7 +380,6 @@ class VitalSignCorrectForm(VitalSignForm):
                 "version": sign.version})
         self._style_fields()
 
-
     def _require(self, name: str, message: str) -> None:
         self.fields[name].required = True
         self.fields[name].error_messages["required"] = message
