@@ -438,6 +438,9 @@ MSSANTE_SOURCE_OID = env.str("MSSANTE_SOURCE_OID", default="1.2.250.1.999.1")
 # Rounds (docs/rounds.md): the solver's time for a day's proposal, in seconds (computed on the
 # task queue; a day of 60 visits is answered well within 5 s).
 ROUNDS_SOLVER_SECONDS = env.float("ROUNDS_SOLVER_SECONDS", default=1.0 if TESTING else 5.0)
+# A number of solver moves instead (still within the seconds above): the same proposal on any
+# machine, however loaded (the browser journeys); empty, the time alone bounds the search.
+ROUNDS_SOLVER_ITERATIONS = env.int("ROUNDS_SOLVER_ITERATIONS", default=None)
 
 # Task queue (Huey, through huey.contrib.djhuey): periodic jobs (each app's tasks.py) and the
 # outbox. A SQLite file under var/ by default (nothing to install); Redis when REDIS_URL is set,

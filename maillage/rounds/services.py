@@ -85,6 +85,7 @@ def proposal_compute(pk: int) -> str:
     try:
         dp, current, proposed = rounds_day.propose(
             crt=proposal.crt, day=proposal.day, seconds=settings.ROUNDS_SOLVER_SECONDS,
+            iterations=settings.ROUNDS_SOLVER_ITERATIONS,
             exclude=frozenset(proposal.excluded), locked=frozenset(proposal.locked),
             night=proposal.night, progress=_progress_of(proposal),
             absent_until=proposal.absent_until.hour * 60 + proposal.absent_until.minute
