@@ -21,6 +21,13 @@ class OutreachAction(models.TextChoices):
                        "Fusion de deux fiches de participant (volet 1) : fiche conservée")
     ATTENDEE_MERGED_AWAY = ("attendee.merged_away",
                             "Fusion de deux fiches de participant (volet 1) : fiche supprimée")
+    ATTENDEE_JOINED_FILE = (
+        "attendee.joined_file",
+        "Rattachement d'une fiche de participant (volet 1) au dossier du volet 2 de la personne")
+    ATTENDEE_JOINED_AWAY = (
+        "attendee.joined_away",
+        "Rattachement d'une fiche de participant (volet 1) à un dossier du volet 2 : fiche "
+        "supprimée")
     PARTICIPATION_CREATED = "participation.created", "Inscription à une séance du volet 1"
     BENEFICIARY_LINKED = (
         "participation.beneficiary_linked",

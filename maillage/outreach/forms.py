@@ -13,6 +13,7 @@ from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
 from maillage.visits.forms import TimeInput
 
+from .merge import MERGE_GROUPS
 from .models import (
     GIR_SOURCE_NEEDS_GIR,
     INSTITUTE_FIELDS,
@@ -23,7 +24,6 @@ from .models import (
     SupportAction,
     TrainingInstitute,
 )
-from .services import MERGE_GROUPS
 
 
 def _communes(crt):
@@ -443,7 +443,7 @@ def _yes_no(value) -> str:
 
 
 #: The values compared by a merge, in the order shown, with their label and how a record
-#: shows them (``services.MERGE_GROUPS``).
+#: shows them (``merge.MERGE_GROUPS``).
 MERGE_VALUES = {
     "last_name": ("Nom", lambda a: a.last_name),
     "first_name": ("Prénom", lambda a: a.first_name),

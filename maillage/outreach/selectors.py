@@ -249,7 +249,7 @@ def attendee_possible_duplicates(*, crt, user, roles, kind: str, last_name: str,
     return PossibleDuplicates(attendees, beneficiaries, caregivers)
 
 
-# --- Two light records of one person, merged (``services.attendee_merge``) --------------------
+# --- Two light records of one person, merged (``merge.attendee_merge``) ----------------------
 
 
 def attendee_registrations(attendees) -> dict[int, int]:

@@ -26,22 +26,20 @@ Rules:
   (``duplicates_checked``): each person counts once in V1-01 whatever the record;
 - nor is a person registered to a session where someone of the same kind and names already is
   (a light record and a volet 2 beneficiary of one person), without the same confirmation;
-- two light records of one person are merged (``attendee_merge``): one record, its
-  registrations, one registration per session.
+- two light records of one person are merged, and a light record is joined to the person's
+  volet 2 file: ``merge.py``.
 """
 
-import copy
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from maillage.core.audit import audit_log, audit_log_many
-from maillage.core.errors import ConflictError, DomainError
+from maillage.core.errors import DomainError
 from maillage.core.models import Crt
 from maillage.core.selectors import member_roles, team_member_users
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
@@ -414,159 +412,6 @@ def attendee_for_caregiver(*, actor, crt: Crt, caregiver) -> Attendee:
     audit_log(actor=actor, action="attendee.created", obj=attendee,
               object_label=attendee.display_name)
     return attendee
-
-
-# --- Two light records of one person merged into one ----------------------------------------
-
-#: What a merge may take from the duplicate instead of the kept record, by groups of fields
-#: that go together (a GIR with its source; the structure from the directory or typed).
-MERGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "last_name": ("last_name",), "first_name": ("first_name",), "phone": ("phone",),
-    "commune": ("commune",), "age_band": ("age_band",), "sex": ("sex",),
-    "lives_alone": ("lives_alone",), "living_place": ("living_place",),
-    "gir": ("gir", "gir_source"), "helps_volet2_beneficiary": ("helps_volet2_beneficiary",),
-    "structure": ("organization", "organization_name"), "employer_type": ("employer_type",),
-}
-
-#: The relations to a light record other than its registrations, moved to the kept record by
-#: a merge (``app_label.Model.field``). A merge refuses to run while another relation exists:
-#: a new one must be reviewed here first (a unique one could not simply be moved).
-MERGE_MOVED_RELATIONS = ("care.TelehealthAct.attendee",)
-
-MERGE_CONFLICT = ("L'une des deux fiches a été modifiée ou fusionnée par quelqu'un d'autre "
-                  "pendant que vous prépariez la fusion : rien n'a été fusionné. Rechargez la "
-                  "page pour voir les fiches à jour, puis recommencez si besoin.")
-
-#: One person registered to a session under both records keeps one registration, which says
-#: the most: present if either came, else absent, else registered, else cancelled.
-_STATUS_RANK = {Participation.Status.PRESENT: 3, Participation.Status.ABSENT: 2,
-                Participation.Status.REGISTERED: 1, Participation.Status.CANCELLED: 0}
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    kept: Attendee
-    #: Registrations of the duplicate taken over as they were.
-    moved: int
-    #: Sessions where both records were registered: one registration left.
-    combined: int
-    #: The kept record's registrations now (not cancelled).
-    registrations: int
-
-
-def _merge_relations() -> list[tuple[type, str]]:
-    """The other relations to a light record (``MERGE_MOVED_RELATIONS``), or an error naming
-    one that no merge knows (nothing is merged then)."""
-    found = []
-    for rel in Attendee._meta.related_objects:
-        key = f"{rel.related_model._meta.label}.{rel.field.name}"
-        if key == "outreach.Participation.attendee":
-            continue
-        if key not in MERGE_MOVED_RELATIONS or rel.one_to_one:
-            raise RuntimeError(f"{key} points to a light record: review attendee_merge.")
-        found.append((rel.related_model, rel.field.name))
-    return found
-
-
-def attendee_merge_check(*, kept: Attendee, duplicate: Attendee) -> None:
-    """Why these two records may not be merged at all (``DomainError``), before any choice."""
-    if kept.pk == duplicate.pk:
-        raise DomainError("Choisissez deux fiches différentes.")
-    _same_crt(duplicate, kept.crt_id, "duplicate", "Fiche inconnue.")
-    if kept.kind != duplicate.kind:
-        raise DomainError("Ces deux fiches ne sont pas du même type (personne âgée, aidant, "
-                          "professionnel) : elles ne se fusionnent pas.")
-    if kept.caregiver_id and duplicate.caregiver_id and kept.caregiver_id != \
-            duplicate.caregiver_id:
-        raise DomainError("Ces deux fiches sont liées chacune à un aidant enregistré au "
-                          "volet 2 : elles ne se fusionnent pas.")
-
-
-@transaction.atomic
-def attendee_merge(*, actor, kept: Attendee, kept_version: int, duplicate: Attendee,
-                   duplicate_version: int, take: Iterable[str] = ()) -> MergeResult:
-    """Merge ``duplicate`` into ``kept``, two light records of one person (each person counts
-    once in V1-01), as the user saw them (``*_version``: a record changed or merged meanwhile
-    is a conflict, and nothing is merged). ``take``: the groups of fields (``MERGE_GROUPS``)
-    whose value is the duplicate's; every other value is the kept record's.
-
-    The duplicate's registrations move to the kept record; a session where both were
-    registered keeps one registration (present if either came, the transport of either), the
-    other is deleted. Every other relation (telehealth acts…) moves too, a link to a volet 2
-    caregiver as well; then the duplicate is deleted. All in one transaction, audited on both
-    records."""
-    take = set(take)
-    _refuse_unknown(take, MERGE_GROUPS)
-    attendee_merge_check(kept=kept, duplicate=duplicate)
-    relations = _merge_relations()
-    # Both records as the user saw them, locked (in a fixed order) until the end.
-    versions = dict(Attendee.objects.select_for_update().filter(
-        pk__in=[kept.pk, duplicate.pk]).order_by("pk").values_list("pk", "version"))
-    if versions.get(kept.pk) != kept_version or \
-            versions.get(duplicate.pk) != duplicate_version:
-        raise ConflictError(MERGE_CONFLICT)
-    merged = copy.copy(kept)  # ``kept`` stays as loaded if a rule refuses the values
-    before = snapshot(merged, ATTENDEE_FIELDS)
-    for group in take:
-        for name in MERGE_GROUPS[group]:
-            setattr(merged, name, getattr(duplicate, name))
-    link_moved = bool(duplicate.caregiver_id and not merged.caregiver_id)
-    if link_moved:
-        # The volet 2 caregiver's one light record is now the kept one.
-        merged.caregiver_id = duplicate.caregiver_id
-        merged.helps_volet2_beneficiary = True
-    _check_attendee(merged)
-
-    now = timezone.now()
-    theirs = list(Participation.objects.select_for_update().filter(attendee=duplicate))
-    mine = {p.session_id: p for p in Participation.objects.select_for_update().filter(
-        attendee=kept, session__in=[p.session_id for p in theirs])}
-    moved = [p.pk for p in theirs if p.session_id not in mine]
-    Participation.objects.filter(pk__in=moved).update(
-        attendee=kept, version=F("version") + 1, updated_by=actor, updated_at=now)
-    combined = []
-    for p in theirs:
-        if (one := mine.get(p.session_id)) is None:
-            continue
-        fields = []
-        if _STATUS_RANK[p.status] > _STATUS_RANK[one.status]:
-            one.status = p.status
-            fields.append("status")
-        if p.transport_mode and not one.transport_mode:
-            for name in TRANSPORT_FIELDS:
-                setattr(one, name, getattr(p, name))
-            fields += TRANSPORT_FIELDS
-        combined.append((one, fields, p))
-    Participation.objects.filter(pk__in=[p.pk for _, _, p in combined]).delete()
-    for one, fields, _ in combined:
-        if fields:
-            save_versioned(one, actor=actor, version=one.version, fields=fields)
-    others = {}
-    for model, name in relations:
-        done = model._base_manager.filter(**{name: duplicate}).update(
-            **{name: kept, "updated_by": actor, "updated_at": now})
-        if done:
-            others[str(model._meta.verbose_name_plural)] = done
-    Attendee.objects.filter(pk=duplicate.pk).delete()
-    merged.refresh_name_keys()
-    save_versioned(merged, actor=actor, version=kept_version,
-                   fields=[*ATTENDEE_FIELDS, "caregiver", *NAME_KEY_FIELDS])
-    audit_log_many(actor=actor, events=[
-        {"action": "attendee.merged", "obj": merged, "object_label": merged.display_name,
-         "details": {"fiche fusionnée": f"{duplicate.display_name} ({duplicate.public_id})",
-                     "inscriptions reprises": len(moved),
-                     "inscriptions réunies (même séance)": len(combined), **others,
-                     **({"aidant du volet 2": "lien repris de la fiche fusionnée"}
-                        if link_moved else {}),
-                     **changes(before, merged)}},
-        {"action": "attendee.merged_away", "obj": duplicate, "crt": merged.crt,
-         "object_label": duplicate.display_name,
-         "details": {"fiche conservée": str(merged.public_id)}},
-    ])
-    registrations = Participation.objects.filter(attendee=merged).exclude(
-        status=Participation.Status.CANCELLED).count()
-    return MergeResult(kept=merged, moved=len(moved), combined=len(combined),
-                       registrations=registrations)
 
 
 # --- Registrations and attendance ------------------------------------------------------------

@@ -19,7 +19,7 @@ from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
-from . import access, satisfaction, selectors, services
+from . import access, merge, satisfaction, selectors, services
 from .forms import (
     ActionForm,
     AttendanceForm,
@@ -485,7 +485,7 @@ def attendee_merge(request: HttpRequest, public_id, duplicate_id) -> HttpRespons
                              with_gir=access.reads_attendee_gir(request.roles))
 
     def save(data):
-        return services.attendee_merge(
+        return merge.attendee_merge(
             actor=request.user, kept=kept, kept_version=data["kept_version"],
             duplicate=duplicate, duplicate_version=data["duplicate_version"],
             take=form.take())
@@ -498,7 +498,7 @@ def attendee_merge(request: HttpRequest, public_id, duplicate_id) -> HttpRespons
         return redirect("outreach:attendee_edit", public_id=result.kept.public_id)
 
     try:
-        services.attendee_merge_check(kept=kept, duplicate=duplicate)
+        merge.attendee_merge_check(kept=kept, duplicate=duplicate)
     except DomainError as error:
         refusal = error.message
     else:

@@ -11,7 +11,7 @@ import pytest
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, CaregiverFactory
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
-from maillage.outreach import selectors, services
+from maillage.outreach import merge, selectors, services
 from maillage.outreach.models import Attendee, Participation, Session, SupportAction
 from maillage.territory.tests.factories import CommuneFactory, ProfessionalFactory
 
@@ -545,7 +545,7 @@ class TestMerge:
         return kept, duplicate
 
     def merge(self, leader, kept, duplicate, **kwargs):
-        return services.attendee_merge(actor=leader, kept=kept, kept_version=kept.version,
+        return merge.attendee_merge(actor=leader, kept=kept, kept_version=kept.version,
                                        duplicate=duplicate,
                                        duplicate_version=duplicate.version, **kwargs)
 
@@ -619,7 +619,7 @@ class TestMerge:
         services.attendee_update(actor=leader, attendee=Attendee.objects.get(pk=duplicate.pk),
                                  version=duplicate.version, phone="02 41 00 00 00")
         with pytest.raises(DomainError) as error:
-            services.attendee_merge(actor=leader, kept=kept, kept_version=seen[0],
+            merge.attendee_merge(actor=leader, kept=kept, kept_version=seen[0],
                                     duplicate=duplicate, duplicate_version=seen[1])
         assert error.value.code == "conflict"
         assert error.value.message.startswith(
@@ -630,7 +630,7 @@ class TestMerge:
         duplicate.refresh_from_db()
         self.merge(leader, kept, duplicate)
         with pytest.raises(DomainError) as error:
-            services.attendee_merge(actor=leader, kept=kept, kept_version=seen[0],
+            merge.attendee_merge(actor=leader, kept=kept, kept_version=seen[0],
                                     duplicate=duplicate, duplicate_version=duplicate.version)
         assert error.value.code == "conflict"
 
@@ -684,4 +684,4 @@ class TestMerge:
         relations = {f"{r.related_model._meta.label}.{r.field.name}"
                      for r in Attendee._meta.related_objects}
         assert relations == {"outreach.Participation.attendee",
-                             *services.MERGE_MOVED_RELATIONS}
+                             *merge.MERGE_MOVED_RELATIONS}
