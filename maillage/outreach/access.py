@@ -17,12 +17,17 @@
   register except the secretariat (``outreach.attendee_gir``): its forms have no GIR field.
   Nothing else of volet 1 is health data: the participants' list and the attendance sheet show
   the name, the kind of person, the commune or structure, attendance and transport.
-- Volet 2 people offered at registration, to those who register people (``outreach.register``):
-  the beneficiaries whose identity the file policy grants them
+- Volet 2 people offered at registration, and as the file a light record is joined to (« la
+  personne a un dossier au volet 2 »: its registrations and telehealth acts move to the file),
+  to those who register people (``outreach.register``): the beneficiaries whose identity the
+  file policy grants them
   (``beneficiaries.access.beneficiaries_for("identity")``: the whole CRT for the direction; for
   the activity leader, the people she accompanies, never one who objected to sharing), by name
   and birth date; and the caregivers recorded on those files (``caregivers_visible``), by name
   only (« aidant d'un bénéficiaire du volet 2 »), never the helped person nor their file.
+  Joining is an identity decision (this person is that file), the secretariat's trade too:
+  the telehealth acts moved are not shown, and their number only to those who see them
+  (``care.access.sees_territory_telehealth``).
 """
 
 from django.db.models import QuerySet
@@ -115,8 +120,8 @@ def reads_attendee_gir(roles) -> bool:
 
 
 def volet2_beneficiaries_offered(*, crt, user, roles) -> QuerySet[Beneficiary]:
-    """The volet 2 beneficiaries ``user`` may register to a session (name and birth date): those
-    whose identity the file policy grants them."""
+    """The volet 2 beneficiaries ``user`` may register to a session, or join a light record to
+    (name and birth date): those whose identity the file policy grants them."""
     if has_permission(roles, "outreach.register"):
         return beneficiaries_for("identity", crt=crt, user=user, roles=roles)
     return Beneficiary.objects.none()
@@ -161,7 +166,9 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
             role: "les fiches légères du CRT" for role in Role
             if reads_attendee_gir({role})}),
         ("Bénéficiaires et aidants du volet 2 proposés à l'inscription (nom et date de "
-         "naissance, nom seulement pour un aidant ; jamais le dossier de la personne aidée)", {
+         "naissance, nom seulement pour un aidant ; jamais le dossier de la personne aidée) ; "
+         "bénéficiaires auxquels rattacher une fiche légère (ses inscriptions et ses actes de "
+         "télésanté passent au dossier, la fiche est supprimée)", {
              role: ("toutes les personnes du CRT et leurs aidants" if role in WHOLE_CRT_ROLES
                     else "les personnes dont il ou elle voit l'identité au volet 2, et leurs "
                          "aidants")

@@ -526,3 +526,43 @@ class AttendeeMergeForm(BootstrapFormMixin, forms.Form):
         """The groups of values taken from the duplicate."""
         return [*self.unseen,
                 *(g for g in self.groups if self.cleaned_data.get(f"take_{g}") == "duplicate")]
+
+
+class AttendeeJoinForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
+    """The volet 2 file of a light record's person (``merge.attendee_join_file``): chosen
+    among ``beneficiaries`` (those the user may read: ``access.volet2_beneficiaries_offered``),
+    then confirmed as seen (``confirming``: the versions of both, a change meanwhile is a
+    conflict)."""
+
+    PICKERS = {"beneficiary": RegistrationForm.PICKERS["beneficiary"]}
+
+    beneficiary = forms.ModelChoiceField(
+        label="Dossier du volet 2 de la personne", queryset=Beneficiary.objects.none(),
+        to_field_name="public_id", widget=SearchSelect(),
+        help_text="Tapez son nom : nom et date de naissance des personnes dont vous voyez le "
+                  "dossier.",
+        error_messages={"required": "Choisissez le dossier du volet 2 de la personne.",
+                        "invalid_choice": "Bénéficiaire inconnu : choisissez-le dans la "
+                                          "liste."})
+    attendee_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    beneficiary_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, beneficiaries, search_url: str = "", confirming: bool = False,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.confirming = confirming
+        self.fields["beneficiary"].queryset = beneficiaries.order_by(
+            "birth_name", "first_name", "pk")
+        self.setup_pickers(search_url)
+        self._style_fields()
+
+    def clean(self):
+        data = super().clean()
+        self.resolve_typed(data)
+        versions = ("attendee_version", "beneficiary_version")
+        if self.confirming and any(n in self.errors or data.get(n) is None for n in versions):
+            for name in versions:  # hidden: said above the form instead
+                self.errors.pop(name, None)
+            raise forms.ValidationError("Le rattachement n'a pas pu être lu : rechargez la "
+                                        "page, puis confirmez de nouveau.")
+        return data

@@ -280,35 +280,77 @@ class MergeSummary:
     common: set
 
 
-def attendee_merge_summary(*, crt, user, roles, kept: Attendee,
-                           duplicate: Attendee) -> MergeSummary:
-    """The registrations of both records (session, action, presence), most recent first."""
+def _registrations_of_both(*, crt, user, roles, kept: Q, duplicate: Attendee) -> MergeSummary:
+    """The registrations of the person ``kept`` names and of the light record ``duplicate``
+    (session, action, presence), most recent first."""
     rows = list(access.participations_visible(crt=crt, user=user, roles=roles)
-                .filter(attendee__in=[kept.pk, duplicate.pk])
+                .filter(kept | Q(attendee=duplicate))
                 .select_related("session__action").order_by("-session__starts_at", "pk"))
-    mine = [p for p in rows if p.attendee_id == kept.pk]
     theirs = [p for p in rows if p.attendee_id == duplicate.pk]
+    mine = [p for p in rows if p.attendee_id != duplicate.pk]
     common = {p.session_id for p in mine} & {p.session_id for p in theirs}
     return MergeSummary(kept=mine, duplicate=theirs, common=common)
 
 
+def attendee_merge_summary(*, crt, user, roles, kept: Attendee,
+                           duplicate: Attendee) -> MergeSummary:
+    """The registrations of both records (session, action, presence), most recent first."""
+    return _registrations_of_both(crt=crt, user=user, roles=roles, kept=Q(attendee=kept),
+                                  duplicate=duplicate)
+
+
+@dataclass(frozen=True)
+class JoinSummary:
+    """What joining a light record to a volet 2 file (``merge.attendee_join_file``) does:
+    ``registrations.kept`` are the file's, ``registrations.duplicate`` the light record's."""
+
+    registrations: MergeSummary
+    #: The light record's telehealth acts, moved to the file; None for a reader who may not
+    #: know of them (health data: ``care.access.sees_territory_telehealth``).
+    telehealth_acts: int | None
+
+
+def attendee_join_summary(*, crt, user, roles, attendee: Attendee,
+                          beneficiary) -> JoinSummary:
+    """The registrations of the light record and of the volet 2 file, and the light record's
+    telehealth acts for a reader who sees them."""
+    from maillage.care.access import sees_territory_telehealth, territory_acts_visible
+
+    registrations = _registrations_of_both(crt=crt, user=user, roles=roles,
+                                           kept=Q(beneficiary=beneficiary), duplicate=attendee)
+    telehealth = (territory_acts_visible(crt=crt, user=user, roles=roles)
+                  .filter(attendee=attendee).count()
+                  if sees_territory_telehealth(roles) else None)
+    return JoinSummary(registrations=registrations, telehealth_acts=telehealth)
+
+
 @dataclass(frozen=True)
 class MergedAway:
-    """A light record merged into another, then deleted: its name, and the record kept (None
-    if it no longer exists either)."""
+    """A light record merged into another or joined to a volet 2 file, then deleted: its
+    name, and the record kept (None if it no longer exists either) or the file (None if this
+    reader may not see it)."""
 
     label: str
     kept: Attendee | None
+    joined: bool = False
+    beneficiary: object = None
 
 
-def attendee_merged_into(*, crt, public_id) -> MergedAway | None:
-    """Whether the light record ``public_id`` of ``crt`` was merged into another (read in the
-    audit trail of the merge: the record itself is deleted)."""
-    event = (AuditEvent.objects.filter(crt=crt, action="attendee.merged_away",
-                                       object_id=str(public_id))
-             .order_by("-occurred_at").values("object_label", "details").first())
+def attendee_merged_into(*, crt, user, roles, public_id) -> MergedAway | None:
+    """Whether the light record ``public_id`` of ``crt`` was merged into another or joined to
+    a volet 2 file (read in the audit trail: the record itself is deleted)."""
+    from maillage.beneficiaries.access import visible_beneficiaries
+
+    event = (AuditEvent.objects.filter(crt=crt, object_id=str(public_id), action__in=(
+        "attendee.merged_away", "attendee.joined_away"))
+             .order_by("-occurred_at").values("action", "object_label", "details").first())
     if event is None:
         return None
+    if event["action"] == "attendee.joined_away":
+        beneficiary = visible_beneficiaries(crt=crt, user=user, roles=roles).filter(
+            public_id=event["details"].get("dossier du volet 2")).first()
+        return MergedAway(label=event["object_label"], kept=None, joined=True,
+                          beneficiary=beneficiary)
     kept = Attendee.objects.filter(
         crt=crt, public_id=event["details"].get("fiche conservée")).first()
     return MergedAway(label=event["object_label"], kept=kept)

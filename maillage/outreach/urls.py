@@ -26,6 +26,7 @@ urlpatterns = [
          name="attendee_merge_pick"),
     path("personnes/<uuid:public_id>/fusionner/<uuid:duplicate_id>/", views.attendee_merge,
          name="attendee_merge"),
+    path("personnes/<uuid:public_id>/rattacher/", views.attendee_join, name="attendee_join"),
     path("participations/<uuid:public_id>/transport/", views.participation_transport,
          name="participation_transport"),
 ]

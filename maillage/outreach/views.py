@@ -1,6 +1,7 @@
 """Volet 1 pages: the actions (with the yearly check), one action and its calendar, the
 sessions, one session with its registrations, registration by phone, attendance, transport,
-the attendance sheet (PDF), a light record corrected or merged with its duplicate."""
+the attendance sheet (PDF), a light record corrected, merged with its duplicate or joined to
+the person's volet 2 file."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -24,6 +25,7 @@ from .forms import (
     ActionForm,
     AttendanceForm,
     AttendeeForm,
+    AttendeeJoinForm,
     AttendeeMergeForm,
     RegistrationForm,
     SessionForm,
@@ -457,14 +459,15 @@ def attendee_merge_pick(request: HttpRequest, public_id) -> HttpResponse:
         "title": f"Fusionner la fiche de {attendee.display_name} avec un doublon"})
 
 
-def _merged_away(request, *public_ids) -> HttpResponse | None:
-    """The page saying that one of the records was merged by someone else meanwhile (409), or
-    None when neither was (the caller answers 404)."""
+def _merged_away(request, *public_ids, template: str = "outreach/attendee_merge.html",
+                 title: str = "Fusionner deux fiches") -> HttpResponse | None:
+    """The page saying that one of the records was merged into another or joined to a volet 2
+    file by someone else meanwhile (409), or None when neither was (the caller answers 404)."""
     for public_id in public_ids:
-        gone = selectors.attendee_merged_into(crt=request.crt, public_id=public_id)
+        gone = selectors.attendee_merged_into(crt=request.crt, user=request.user,
+                                              roles=request.roles, public_id=public_id)
         if gone is not None:
-            return render(request, "outreach/attendee_merge.html", {
-                "title": "Fusionner deux fiches", "gone": gone}, status=409)
+            return render(request, template, {"title": title, "gone": gone}, status=409)
     return None
 
 
@@ -518,4 +521,63 @@ def attendee_merge(request: HttpRequest, public_id, duplicate_id) -> HttpRespons
                             kwargs={"public_id": duplicate.public_id,
                                     "duplicate_id": kept.public_id})}
     return run_form(request, form, save, template="outreach/attendee_merge.html",
+                    context=context, on_success=done)
+
+
+# --- A light record joined to the person's volet 2 file --------------------------------------
+
+
+@require("outreach.register")
+@require_http_methods(["GET", "POST"])
+def attendee_join(request: HttpRequest, public_id) -> HttpResponse:
+    """« Rattacher à un dossier du volet 2… »: the person of this light record has a volet 2
+    file. Choose it (a picker over the files the user may read, the registration's:
+    ``access.volet2_beneficiaries_offered``), see what joining does, confirm: the record's
+    registrations and telehealth acts move to the file, the record is deleted
+    (``merge.attendee_join_file``)."""
+    title = "Rattacher à un dossier du volet 2"
+    try:
+        attendee = _attendee(request, public_id)
+    except Http404:
+        if (page := _merged_away(request, public_id, template="outreach/attendee_join.html",
+                                 title=title)) is not None:
+            return page
+        raise
+    confirming = "confirmer" in request.POST
+    form = AttendeeJoinForm(
+        request.POST or None, confirming=confirming,
+        beneficiaries=access.volet2_beneficiaries_offered(
+            crt=request.crt, user=request.user, roles=request.roles),
+        search_url=reverse("outreach:register_pick"))
+    back = reverse("outreach:attendee_edit", kwargs={"public_id": attendee.public_id})
+    context = {"title": title, "attendee": attendee, "back_url": back,
+               "back_label": f"Fiche de {attendee.display_name}"}
+    try:
+        merge.attendee_join_check(attendee=attendee, beneficiary=None)
+    except DomainError as error:
+        context["refusal"] = error.message
+        return render(request, "outreach/attendee_join.html", {**context, "form": form},
+                      status=400 if request.method == "POST" else 200)
+    if request.method == "POST" and form.is_valid():
+        beneficiary = form.cleaned_data["beneficiary"]
+        context.update(beneficiary=beneficiary, summary=selectors.attendee_join_summary(
+            crt=request.crt, user=request.user, roles=request.roles, attendee=attendee,
+            beneficiary=beneficiary))
+        if not confirming:  # the person chosen: what joining does, then the confirmation
+            return render(request, "outreach/attendee_join.html", {**context, "form": form})
+
+    def save(data):
+        return merge.attendee_join_file(
+            actor=request.user, attendee=attendee, attendee_version=data["attendee_version"],
+            beneficiary=data["beneficiary"], beneficiary_version=data["beneficiary_version"])
+
+    def done(result):
+        moved = result.moved + result.combined
+        messages.success(request, f"La fiche de {attendee.display_name} est rattachée au "
+                                  f"dossier du volet 2 de {result.beneficiary.display_name} : "
+                                  f"{moved} inscription{'s' if moved > 1 else ''} reprise"
+                                  f"{'s' if moved > 1 else ''}. La fiche légère est supprimée.")
+        return redirect("outreach:sessions")
+
+    return run_form(request, form, save, template="outreach/attendee_join.html",
                     context=context, on_success=done)

@@ -239,6 +239,8 @@ OBJECT_ROUTES = {
     "outreach:attendee_merge": lambda crt, user, roles: {
         "public_id": outreach.attendee(crt).public_id,
         "duplicate_id": outreach.attendee(crt).public_id},
+    "outreach:attendee_join": lambda crt, user, roles: {
+        "public_id": outreach.attendee(crt).public_id},
     "outreach:participation_transport": lambda crt, user, roles: {
         "public_id": outreach.participation(outreach.session(crt)).public_id},
     "territory:agreement_detail": lambda crt, user, roles: {

@@ -685,3 +685,104 @@ class TestMerge:
                      for r in Attendee._meta.related_objects}
         assert relations == {"outreach.Participation.attendee",
                              *merge.MERGE_MOVED_RELATIONS}
+
+
+class TestJoinFile:
+    """A light record joined to the person's volet 2 file: its registrations (one per session)
+    and telehealth acts move to the file, the record is deleted, V1-01 counts the person
+    once; audited; a concurrent change refused, nothing done."""
+
+    @pytest.fixture
+    def simone(self, crt_a):
+        return attendee(crt_a, last_name="Gohier", first_name="Simone")
+
+    @pytest.fixture
+    def her_file(self, crt_a):
+        return BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+
+    def join(self, leader, light, b):
+        return merge.attendee_join_file(actor=leader, attendee=light,
+                                        attendee_version=light.version, beneficiary=b,
+                                        beneficiary_version=b.version)
+
+    def test_v1_01_counts_the_person_once_after_joining(self, users, leader, crt_a, simone,
+                                                        her_file):
+        from datetime import date, datetime, time
+
+        from django.utils import timezone
+
+        from maillage.care.tests.factories import territory_telehealth_act
+        from maillage.core import indicators
+        from maillage.core.indicators import Period
+
+        march, april = (session(crt_a, starts_at=timezone.make_aware(
+            datetime.combine(date(2025, month, 10), time(14)))) for month in (3, 4))
+        participation(march, simone, status="present")
+        participation(april, beneficiary=her_file, status="present")
+        act = territory_telehealth_act(simone, staff=users["nurse"])
+
+        def reached():
+            return indicators.compute(indicators.get("V1-01"), crt=crt_a,
+                                      period=Period.half_year(2025, 1)).value
+
+        assert reached() == 2
+        result = self.join(leader, simone, her_file)
+        assert reached() == 1
+        assert (result.moved, result.combined, result.others) == (
+            1, 0, {"actes de télésanté": 1})
+        assert not Attendee.objects.filter(pk=simone.pk).exists()
+        assert set(Participation.objects.values_list("beneficiary", "attendee")) == {
+            (her_file.pk, None)}
+        act.refresh_from_db()
+        assert (act.beneficiary, act.attendee) == (her_file, None)
+        joined = AuditEvent.objects.get(action="attendee.joined_file")
+        assert joined.beneficiary_public_id == her_file.public_id
+        assert joined.details["fiche du volet 1"] == f"GOHIER Simone ({simone.public_id})"
+        assert joined.details["inscriptions reprises"] == 1
+        away = AuditEvent.objects.get(action="attendee.joined_away")
+        assert (away.object_id, away.details) == (
+            str(simone.public_id), {"dossier du volet 2": str(her_file.public_id)})
+
+    def test_one_session_under_both_becomes_one_registration(self, leader, crt_a, simone,
+                                                              her_file):
+        s = session(crt_a, days=-1)
+        participation(s, beneficiary=her_file, status="absent")
+        participation(s, simone, status="present", transport_mode="taxi",
+                      transport_provider="Taxi Segréen", transport_cost=Decimal("18.50"),
+                      transport_reason="no_vehicle")
+        result = self.join(leader, simone, her_file)
+        assert (result.moved, result.combined) == (0, 1)
+        one = Participation.objects.get(session=s)
+        assert (one.beneficiary, one.attendee, one.status, one.transport_mode) == (
+            her_file, None, "present", "taxi")
+
+    def test_a_change_meanwhile_is_refused_and_nothing_is_joined(self, leader, crt_a, simone,
+                                                                 her_file):
+        participation(session(crt_a), simone)
+        seen = simone.version
+        services.attendee_update(actor=leader, attendee=Attendee.objects.get(pk=simone.pk),
+                                 version=seen,
+                                 phone="02 41 00 00 00")
+        with pytest.raises(DomainError) as error:
+            merge.attendee_join_file(actor=leader, attendee=simone, attendee_version=seen,
+                                     beneficiary=her_file,
+                                     beneficiary_version=her_file.version)
+        assert error.value.code == "conflict"
+        with pytest.raises(DomainError) as error:
+            merge.attendee_join_file(actor=leader, attendee=simone, attendee_version=seen + 1,
+                                     beneficiary=her_file,
+                                     beneficiary_version=her_file.version - 1)
+        assert error.value.code == "conflict"
+        assert Participation.objects.get().attendee_id == simone.pk
+        assert not AuditEvent.objects.filter(action__startswith="attendee.joined").exists()
+
+    def test_records_that_do_not_join(self, leader, crt_a, crt_b, simone):
+        for light, b, message in (
+                (simone, BeneficiaryFactory(crt=crt_b), "Bénéficiaire inconnu."),
+                (attendee(crt_a, kind=Attendee.Kind.CAREGIVER), BeneficiaryFactory(crt=crt_a),
+                 "Seule la fiche d'une personne âgée")):
+            with pytest.raises(DomainError) as error:
+                self.join(leader, light, b)
+            assert error.value.message.startswith(message)
+            assert error.value.field == "beneficiary"
+        assert Attendee.objects.filter(crt=crt_a).count() == 2

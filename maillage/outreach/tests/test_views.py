@@ -862,6 +862,184 @@ class TestMergePages:
         assert Attendee.objects.filter(crt=crt_a).count() == 4
 
 
+def join_url(light) -> str:
+    return reverse("outreach:attendee_join", kwargs={"public_id": light.public_id})
+
+
+class TestJoinFilePages:
+    """« Rattacher à un dossier du volet 2… » on a light record's page: the file chosen among
+    those the user may read, what joining does, the confirmation."""
+
+    @pytest.fixture
+    def simone(self, crt_a, commune):
+        return attendee(crt_a, last_name="Gohier", first_name="Simone", commune=commune)
+
+    @pytest.fixture
+    def her_file(self, crt_a, users):
+        """Her volet 2 file, in the activity leader's care team (so she may read it)."""
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        join_care_team(b, users["activity_leader"])
+        return b
+
+    def test_join_from_the_record_page(self, client, users, crt_a, simone, her_file):
+        from maillage.care.models import TelehealthAct
+        from maillage.care.tests.factories import territory_telehealth_act
+
+        alone, both = session(crt_a, days=-9), session(crt_a, days=-2)
+        participation(alone, simone, status="present")
+        participation(both, simone, status="present")
+        participation(both, beneficiary=her_file, status="absent")
+        act = territory_telehealth_act(simone, staff=users["nurse"])
+        # Another Gohier whom the activity leader does not accompany: never offered.
+        BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Marthe")
+        login(client, users, "activity_leader")
+        page = client.get(reverse("outreach:attendee_edit",
+                                  kwargs={"public_id": simone.public_id}))
+        link = re.search(r'href="([^"]+)">Rattacher à un dossier du volet 2…',
+                         page.content.decode())
+        assert link.group(1) == join_url(simone)
+        page = client.get(join_url(simone))
+        assert page.status_code == 200
+        assert "Dossier du volet 2 de la personne" in visible_text(page)
+        picked = client.get(reverse("outreach:register_pick"),
+                            {"champ": "beneficiary", "beneficiary_q": "gohier"})
+        assert "GOHIER Simone" in visible_text(picked) and "Marthe" not in visible_text(picked)
+        summary = client.post(join_url(simone), {"beneficiary": str(her_file.public_id)})
+        assert summary.status_code == 200
+        text = visible_text(summary)
+        assert "Rattacher la fiche au dossier de GOHIER Simone" in text
+        assert "2 inscriptions de la fiche passent à son dossier, dont 1 à une séance où son " \
+               "dossier est déjà inscrit : une seule inscription y reste" in text
+        # The telehealth acts are health data the activity leader does not see.
+        assert "Ses actes de télésanté, s'il y en a (données de santé, que vous ne voyez " \
+               "pas), passent aussi à son dossier." in text
+        assert Attendee.objects.filter(pk=simone.pk).exists()  # nothing done yet
+        response = client.post(join_url(simone), {
+            "beneficiary": str(her_file.public_id), "attendee_version": simone.version,
+            "beneficiary_version": her_file.version, "confirmer": "1"})
+        assert response.status_code == 302
+        assert "La fiche de GOHIER Simone est rattachée au dossier du volet 2 de GOHIER " \
+               "Simone : 2 inscriptions reprises. La fiche légère est supprimée." in \
+               visible_text(client.get(response["Location"]))
+        assert not Attendee.objects.filter(pk=simone.pk).exists()
+        assert set(Participation.objects.values_list("session", "beneficiary", "status")) == {
+            (alone.pk, her_file.pk, "present"), (both.pk, her_file.pk, "present")}
+        assert TelehealthAct.objects.get(pk=act.pk).beneficiary == her_file
+        joined = AuditEvent.objects.get(action="attendee.joined_file")
+        assert joined.beneficiary_public_id == her_file.public_id
+        assert joined.details["actes de télésanté"] == 1
+        assert AuditEvent.objects.get(action="attendee.joined_away").object_id == str(
+            simone.public_id)
+
+    def test_the_secretariat_joins_and_a_health_professional_sees_the_acts(
+            self, client, users, crt_a, make_user, simone):
+        """The secretariat reads every file's identity (beneficiaries/access.py): joining is
+        an identity decision. The number of telehealth acts is said only to a reader of
+        them (here an activity leader who is also a nurse)."""
+        from maillage.care.tests.factories import territory_telehealth_act
+        from maillage.core.roles import Role
+
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        territory_telehealth_act(simone, staff=users["nurse"])
+        both = make_user(crt_a, Role.ACTIVITY_LEADER, Role.NURSE, username="animatrice-ide")
+        client.force_login(both)
+        join_care_team(b, both)
+        text = visible_text(client.post(join_url(simone), {"beneficiary": str(b.public_id)}))
+        assert "1 acte de télésanté passe à son dossier." in text
+        login(client, users, "admin_staff")
+        text = visible_text(client.post(join_url(simone), {"beneficiary": str(b.public_id)}))
+        assert "0 inscription de la fiche passe à son dossier" in text
+        assert "acte de télésanté passe" not in text
+        response = client.post(join_url(simone), {
+            "beneficiary": str(b.public_id), "attendee_version": simone.version,
+            "beneficiary_version": b.version, "confirmer": "1"})
+        assert response.status_code == 302
+        assert not Attendee.objects.filter(pk=simone.pk).exists()
+
+    def test_forbidden_roles_and_another_crt(self, client, users, crt_a, crt_b, user_b,
+                                             simone, her_file):
+        data = {"beneficiary": str(her_file.public_id), "attendee_version": simone.version,
+                "beneficiary_version": her_file.version, "confirmer": "1"}
+        for role in ("care_aide", "partner", "nurse", "coordinator"):
+            login(client, users, role)
+            assert client.get(join_url(simone)).status_code == 403, role
+            assert client.post(join_url(simone), data).status_code == 403, role
+        client.force_login(user_b)
+        assert client.get(join_url(simone)).status_code == 404
+        assert client.post(join_url(simone), data).status_code == 404
+        assert Attendee.objects.filter(pk=simone.pk).exists()
+
+    def test_bad_input_is_answered_in_french_and_nothing_is_joined(
+            self, client, users, crt_a, crt_b, simone, her_file):
+        participation(session(crt_a), simone)
+        theirs = BeneficiaryFactory(crt=crt_b, birth_name="Gohier", first_name="Simone")
+        not_hers = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        login(client, users, "activity_leader")
+        response = client.post(join_url(simone), {"confirmer": "1"})
+        assert response.status_code == 400
+        assert "Choisissez le dossier du volet 2 de la personne." in field_error(
+            response, "beneficiary")
+        # Another CRT's file, and a file of her CRT she may not read (not accompanied).
+        for other in (theirs, not_hers):
+            for data in ({"beneficiary": str(other.public_id)},
+                         {"beneficiary": str(other.public_id), "attendee_version":
+                          simone.version, "beneficiary_version": other.version,
+                          "confirmer": "1"}):
+                response = client.post(join_url(simone), data)
+                assert response.status_code == 400
+                assert "Bénéficiaire inconnu : choisissez-le dans la liste." in field_error(
+                    response, "beneficiary")
+        response = client.post(join_url(simone), {"beneficiary": str(her_file.public_id),
+                                                  "attendee_version": "abc",
+                                                  "confirmer": "1"})
+        assert response.status_code == 400
+        assert "Le rattachement n'a pas pu être lu : rechargez la page, puis confirmez de " \
+               "nouveau." in visible_text(response)
+        assert Participation.objects.get().attendee == simone
+        assert not AuditEvent.objects.filter(action__startswith="attendee.joined").exists()
+        # A caregiver's record has no volet 2 file to be joined to.
+        helper = attendee(crt_a, kind=Attendee.Kind.CAREGIVER, last_name="Gohier")
+        page = client.get(reverse("outreach:attendee_edit",
+                                  kwargs={"public_id": helper.public_id}))
+        assert "Rattacher à un dossier du volet 2" not in visible_text(page)
+        assert "Seule la fiche d'une personne âgée se rattache à un dossier du volet 2" in \
+            visible_text(client.get(join_url(helper)))
+        response = client.post(join_url(helper), {
+            "beneficiary": str(her_file.public_id), "attendee_version": helper.version,
+            "beneficiary_version": her_file.version, "confirmer": "1"})
+        assert response.status_code == 400
+        assert Attendee.objects.filter(pk=helper.pk).exists()
+
+    def test_two_people_joining_at_once(self, client, users, crt_a, simone, her_file):
+        participation(session(crt_a), simone)
+        data = {"beneficiary": str(her_file.public_id), "attendee_version": simone.version,
+                "beneficiary_version": her_file.version, "confirmer": "1"}
+        # The record changed since the summary was opened.
+        login(client, users, "activity_leader")
+        client.post(reverse("outreach:attendee_edit", kwargs={"public_id": simone.public_id}),
+                    {"last_name": "Gohier", "first_name": "Simone",
+                     "phone": "02 41 00 00 00", "version": simone.version})
+        response = client.post(join_url(simone), data)
+        assert response.status_code == 409
+        assert "La fiche ou le dossier du volet 2 a été modifié par quelqu'un d'autre pendant " \
+               "que vous prépariez le rattachement : rien n'a été rattaché." in \
+               visible_text(response)
+        assert Participation.objects.get().attendee == simone
+        # Both opened the summary again; the direction confirms first.
+        simone.refresh_from_db()
+        data["attendee_version"] = simone.version
+        login(client, users, "direction")
+        assert client.post(join_url(simone), data).status_code == 302
+        login(client, users, "activity_leader")
+        response = client.post(join_url(simone), data)
+        assert response.status_code == 409
+        text = visible_text(response)
+        assert "La fiche de GOHIER Simone a déjà été rattachée à un dossier du volet 2 par " \
+               "quelqu'un d'autre : rien n'a été fait." in text
+        assert "Ouvrir le dossier de GOHIER Simone" in text
+        assert Participation.objects.get().beneficiary == her_file
+
+
 class TestAttendanceAndTransport:
     def test_attendance_then_transport(self, client, users, crt_a):
         s = session(crt_a, days=-1, starts_at=at(0, 0) - timedelta(days=1))
