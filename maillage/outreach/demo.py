@@ -119,7 +119,9 @@ def _pool(ctx, leader, crt, communes, organizations) -> dict[str, list[Attendee]
 def _register(ctx, leader, s: Session, people: list, *, held: bool) -> None:
     rng = ctx.rng
     statuses = {}
-    for p in services.participations_register(actor=leader, session=s, people=people):
+    # Demo homonyms are other people.
+    for p in services.participations_register(actor=leader, session=s, people=people,
+                                              duplicates_checked=True):
         if held:
             draw = rng.random()
             statuses[p] = ("present" if draw < 0.82 else "absent" if draw < 0.94

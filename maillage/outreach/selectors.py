@@ -1,5 +1,6 @@
 """Reads of volet 1, filtered by tenant and by the access policies of ``access.py``."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -382,22 +383,64 @@ def _same_name(a, b) -> bool:
             or any(_first_name_matches(f, *folded_a) for f in folded_b))
 
 
+def _kind_of(person) -> str:
+    return person.kind if isinstance(person, Attendee) else Attendee.Kind.OLDER_PERSON
+
+
+def _may_be_one_person(a, b) -> bool:
+    """Two records that may name one person: the same kind and names, not both volet 2 files
+    (two files are two people), not the same record."""
+    if isinstance(a, Attendee) is isinstance(b, Attendee) and a.pk == b.pk:
+        return False
+    if not isinstance(a, Attendee) and not isinstance(b, Attendee):
+        return False
+    return _kind_of(a) == _kind_of(b) and _same_name(a, b)
+
+
+@dataclass(frozen=True)
+class SameName:
+    """One of the people to register whose names are another's of the same kind."""
+
+    person: object
+    #: Registrations (not cancelled) of the session of that other person.
+    registered: list
+    #: People before them in the same list (registered together).
+    listed: list
+
+
+def session_same_names(*, session: Session, people: Sequence) -> list[SameName]:
+    """Of ``people`` to register together to ``session`` (light records and volet 2
+    beneficiaries), those with the same kind and folded names as someone already registered
+    (not cancelled) or listed before them: a light record and a beneficiary of one person
+    registered twice, counted twice. Two volet 2 beneficiaries are two files, never reported.
+    One query."""
+    named = Q()
+    for person in people:
+        lasts, _ = _names_of(person)
+        if not lasts:
+            continue
+        same = Q(attendee__last_name_key__in=lasts)
+        if _kind_of(person) == Attendee.Kind.OLDER_PERSON:
+            for last in lasts:
+                same |= Q(beneficiary__name_key__contains=f" {last}")
+        named |= same & Q(kind=_kind_of(person))
+    rows = list(session.participations.filter(ACTIVE).filter(named)
+                .select_related("attendee", "beneficiary").order_by("pk")) if named else []
+    found = []
+    for index, person in enumerate(people):
+        if not _names_of(person)[0]:
+            continue
+        registered = [p for p in rows if p.kind == _kind_of(person)
+                      and _may_be_one_person(person, p.beneficiary or p.attendee)]
+        listed = [other for other in people[:index] if _may_be_one_person(person, other)]
+        if registered or listed:
+            found.append(SameName(person=person, registered=registered, listed=listed))
+    return found
+
+
 def session_same_name(*, session: Session, person) -> list[Participation]:
     """The registrations (not cancelled) of ``session`` of another person of the same kind
     with the same folded names as ``person`` (a light record or a volet 2 beneficiary, an
-    older person): a light record and a beneficiary of one person registered twice, counted
-    twice. Two volet 2 beneficiaries are two files, never reported."""
-    is_attendee = isinstance(person, Attendee)
-    kind = person.kind if is_attendee else Attendee.Kind.OLDER_PERSON
-    lasts, _ = _names_of(person)
-    if not lasts:
-        return []
-    named = Q(attendee__last_name_key__in=lasts)
-    if kind == Attendee.Kind.OLDER_PERSON:
-        for last in lasts:
-            named |= Q(beneficiary__name_key__contains=f" {last}")
-    rows = session.participations.filter(ACTIVE, named, kind=kind)
-    rows = (rows.exclude(attendee=person) if is_attendee
-            else rows.filter(attendee__isnull=False))
-    return [p for p in rows.select_related("attendee", "beneficiary").order_by("pk")
-            if _same_name(person, p.beneficiary or p.attendee)]
+    older person): ``session_same_names`` for one person."""
+    found = session_same_names(session=session, people=[person])
+    return found[0].registered if found else []

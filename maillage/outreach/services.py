@@ -422,42 +422,67 @@ def _lock(session: Session) -> Session:
     return Session.objects.select_for_update().get(pk=session.pk)
 
 
+def _record_label(person) -> str:
+    """« GOHIER Simone (fiche du volet 1) », « … (bénéficiaire du volet 2) »."""
+    record = "fiche du volet 1" if isinstance(person, Attendee) else "bénéficiaire du volet 2"
+    return f"{person.display_name} ({record})"
+
+
 def same_name_message(rows: Sequence[Participation]) -> str:
     """The warning when ``rows`` (``selectors.session_same_name``) are already registered."""
-    names = ", ".join(
-        f"{p.person_name} ({'bénéficiaire du volet 2' if p.beneficiary_id else 'fiche du volet 1'})"
-        for p in rows)
+    names = ", ".join(_record_label(p.beneficiary or p.attendee) for p in rows)
     return (f"Une personne de même nom est déjà inscrite à cette séance : {names}. Si c'est "
             "la même personne, ne l'inscrivez pas une seconde fois (elle serait comptée deux "
             "fois). Sinon, cochez « Ce n'est pas la même personne » et inscrivez à nouveau.")
+
+
+def same_names_message(found: Sequence[selectors.SameName]) -> str:
+    """The warning when people to register together (``selectors.session_same_names``) have
+    namesakes registered already or in the same list; one person with registered namesakes
+    only: ``same_name_message``."""
+    if len(found) == 1 and not found[0].listed:
+        return same_name_message(found[0].registered)
+
+    lines = []
+    for one in found:
+        said = []
+        if one.registered:
+            said.append("déjà inscrite : " + ", ".join(
+                _record_label(p.beneficiary or p.attendee) for p in one.registered))
+        if one.listed:
+            said.append("aussi dans la liste : " + ", ".join(_record_label(o) for o in one.listed))
+        lines.append(f"{_record_label(one.person)}, {' et '.join(said)}")
+    return ("Des personnes de même nom sont déjà inscrites à cette séance ou dans la liste : "
+            f"{' ; '.join(lines)}. Si c'est la même personne, ne l'inscrivez pas une seconde "
+            "fois (elle serait comptée deux fois). Sinon, cochez « Ce n'est pas la même "
+            "personne » et inscrivez à nouveau.")
 
 
 @transaction.atomic
 def participation_register(*, actor, session: Session, beneficiary=None,
                            attendee: Attendee | None = None,
                            duplicates_checked: bool = False) -> Participation:
-    """Register a volet 2 beneficiary (an older person) or a light record to ``session``.
-    Refused (``code="same_name_in_session"``) when another person of the same kind with the
-    same names is registered already (``selectors.session_same_name``: one person under a
-    light record and a volet 2 file), unless ``duplicates_checked``: the user confirmed it is
-    someone else."""
+    """Register a volet 2 beneficiary (an older person) or a light record to ``session``
+    (``participations_register`` for one person, the same-name check included)."""
     if (beneficiary is None) == (attendee is None):
         raise DomainError("Choisissez une personne : un bénéficiaire du volet 2 ou une fiche "
                           "(ou créez-en une).", field="attendee")
-    person = beneficiary or attendee
-    if person.crt_id == session.crt_id and not duplicates_checked and (
-            same := selectors.session_same_name(session=session, person=person)):
-        raise DomainError(same_name_message(same), field="duplicates_checked",
-                          code="same_name_in_session")
-    return participations_register(actor=actor, session=session, people=[person])[0]
+    return participations_register(actor=actor, session=session,
+                                   people=[beneficiary or attendee],
+                                   duplicates_checked=duplicates_checked)[0]
 
 
 @transaction.atomic
-def participations_register(*, actor, session: Session, people: Sequence) -> list[Participation]:
+def participations_register(*, actor, session: Session, people: Sequence,
+                            duplicates_checked: bool = False) -> list[Participation]:
     """Register several people to ``session`` at once — volet 2 beneficiaries (older people)
     and light records (``Attendee``) —, in their order: all of them or none. The checks are
     made once for the group: the session is not cancelled, nobody is registered twice, the
-    places left suffice. A cancelled registration is taken up again."""
+    places left suffice. A cancelled registration is taken up again. Refused
+    (``code="same_name_in_session"``) when one of them has the same kind and names as someone
+    registered already or listed before them (``selectors.session_same_names``: one person
+    under a light record and a volet 2 file), unless ``duplicates_checked``: the user
+    confirmed they are other people."""
     people = list(people)
     for person in people:
         if isinstance(person, Attendee):
@@ -481,6 +506,10 @@ def participations_register(*, actor, session: Session, people: Sequence) -> lis
         if key in existing and existing[key].status != Participation.Status.CANCELLED:
             raise DomainError(f"{person.display_name} est déjà inscrit·e à cette séance.",
                               field=key[0])
+    if not duplicates_checked and (
+            same := selectors.session_same_names(session=session, people=people)):
+        raise DomainError(same_names_message(same), field="duplicates_checked",
+                          code="same_name_in_session")
     if locked.capacity is not None:
         taken = Participation.objects.filter(session=session).exclude(
             status=Participation.Status.CANCELLED).count()

@@ -532,6 +532,45 @@ class TestSameNameInSession:
             services.participation_register(actor=leader, session=s, **{field: person})
 
 
+    def test_a_group_registration_asks_the_same_confirmation(self, leader, crt_a):
+        """Several people registered at once (``participations_register``): a namesake already
+        registered, or two records of one person in the same list, is named and nobody is
+        registered until the user confirms they are other people."""
+        s = session(crt_a)
+        b = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        services.participation_register(actor=leader, session=s, beneficiary=b)
+        light = attendee(crt_a, last_name="Gohier", first_name="Simone")
+        paul = attendee(crt_a, last_name="Martin", first_name="Paul")
+        with pytest.raises(DomainError) as error:
+            services.participations_register(actor=leader, session=s, people=[paul, light])
+        assert (error.value.code, error.value.field) == ("same_name_in_session",
+                                                         "duplicates_checked")
+        assert error.value.message.startswith(
+            "Une personne de même nom est déjà inscrite à cette séance : GOHIER Simone "
+            "(bénéficiaire du volet 2).")
+        assert Participation.objects.filter(session=s).count() == 1
+        registered = services.participations_register(actor=leader, session=s,
+                                                      people=[paul, light],
+                                                      duplicates_checked=True)
+        assert [p.attendee for p in registered] == [paul, light]
+        # One person twice in one list (her volet 2 file and a light record).
+        other = session(crt_a)
+        paul_file = BeneficiaryFactory(crt=crt_a, birth_name="MARTIN", first_name="Paul")
+        marthe = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Marthe")
+        with pytest.raises(DomainError) as error:
+            services.participations_register(actor=leader, session=other,
+                                              people=[paul_file, b, marthe, light, paul])
+        assert error.value.message.startswith(
+            "Des personnes de même nom sont déjà inscrites à cette séance ou dans la liste : "
+            "GOHIER Simone (fiche du volet 1), aussi dans la liste : GOHIER Simone "
+            "(bénéficiaire du volet 2) ; MARTIN Paul (fiche du volet 1), aussi dans la "
+            "liste : MARTIN Paul (bénéficiaire du volet 2). Si c'est la même personne")
+        assert not Participation.objects.filter(session=other).exists()
+        # Two volet 2 files of one name are two people: no warning.
+        twin = BeneficiaryFactory(crt=crt_a, birth_name="Gohier", first_name="Simone")
+        assert len(services.participations_register(actor=leader, session=other,
+                                                    people=[b, twin])) == 2
+
 class TestMerge:
     """Two light records of one person merged: one record, its registrations (one per
     session), its telehealth acts; audited; nothing half-done; a concurrent change refused."""
