@@ -19,7 +19,8 @@ The day's problem (``day_problem``):
   time both marked ``two_person``: the solver gives them the same start and two carers; a half
   without its partner is not planned, and says why;
 - the carers are the members of staff who have visits that day or hours for that weekday
-  (``CarerHours``), minus those excluded (« Marie est malade ce matin »). With hours, a carer
+  (``CarerHours``), minus those excluded (« Marie est malade ce matin »), none of them during
+  her on-call turn nor her rest after a night's work (``rest``). With hours, a carer
   works them, from the base or her home, and a break splits her day in two rounds; without,
   from an hour before her first visit to an hour after her last (``SHIFT_MARGIN``), from the
   CRT's base;
@@ -50,6 +51,7 @@ from maillage.visits.services import DEFAULT_WINDOW_MINUTES
 
 from . import travel
 from .models import CarerHours
+from .rest import NIGHT, Rest, rests_of_day
 from .solver import Plan, Problem, ProblemError, Route, Task, Worker, solve
 from .solver import Visit as PlannedVisit
 
@@ -61,8 +63,6 @@ CONTINUITY_DAYS = 60
 LEARN_DAYS = 90
 #: The night's calls are foreseen from this many days of calls.
 CALL_DAYS = 60
-#: The heart of the night (from, until): anyone's visit then is the night round's.
-NIGHT = (22, 6)
 #: What giving a visit to a carer the person does not know costs, in metres: a change of carer
 #: is proposed only when it saves more driving than this (or removes a late visit).
 CHANGE_COST_METRES = 8000
@@ -85,6 +85,8 @@ class DayProblem:
     back: dict[str, int] = field(default_factory=dict)
     #: When the current plan is kept: the solver's best other plan, not as good.
     alternative: Plan | None = None
+    #: The carers resting after the night before (worker key -> her rest, ``rest.rests``).
+    rests: dict[str, Rest] = field(default_factory=dict)
 
 
 def _minutes(midnight: datetime, at: datetime) -> int:
@@ -228,7 +230,9 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
 
     By day, a carer on an on-call turn that travels the night before or the night after
     (``night_turns``) works around it: her day ends when the turn begins, starts when it ends,
-    and her visits during the turn are the night round's."""
+    and her visits during the turn are the night round's. A carer who worked the night before
+    (``rest.rests``: a turn that travels, an outing, night hours, night visits) gets no visit
+    until her rest after it is over, by day or by night (``DayProblem.rests``)."""
     midnight, next_midnight = day_bounds(day)
     active = CarerHours.objects.filter(crt=crt, user__memberships__crt=crt,
                                        user__memberships__is_active=True).select_related(
@@ -285,6 +289,14 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
     if not staff_ids - set(exclude):
         raise ProblemError("Tous les intervenant·es qui ont des passages ce jour-là sont "
                            "absent·es : personne à qui les confier.")
+    # Resting after the night before (``rest``): no visit until it is over.
+    resting = {user_id: rest for user_id, rest in rests_of_day(
+        crt_id=crt.id, user_ids=staff_ids - set(exclude), day=day).items()
+        if rest.overlaps(begin, end)}
+    blocked = {user_id: list(turns.get(user_id, ())) for user_id in staff_ids}
+    for user_id, rest in resting.items():
+        blocked[user_id].append((_minutes(midnight, rest.busy_from or rest.starts_at),
+                                 _minutes(midnight, rest.ends_at)))
     professions: dict[int, set[str]] = {}
     for user_id, role in MembershipRole.objects.filter(
             membership__crt=crt, membership__is_active=True, membership__user_id__in=staff_ids,
@@ -339,16 +351,19 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
         skills = frozenset({f"staff:{user_id}"} | {str(p) for p in professions.get(user_id, ())})
         if user_id in on_call:
             for turn in (s for s in shifts if s.staff_id == user_id):
-                begin_at = max(not_before, _minutes(midnight, turn.starts_at))
-                end_at = max(begin_at, _minutes(midnight, turn.ends_at))
-                workers.append(Worker(key=str(user_id), start_place=0, end_place=0,
-                                      skills=skills, shift_start=begin_at, shift_end=end_at,
-                                      max_working=max(0, end_at - begin_at - reserve)))
+                for begin_at, end_at in _without(
+                        [(max(not_before, _minutes(midnight, turn.starts_at)),
+                          max(not_before, _minutes(midnight, turn.ends_at)))],
+                        blocked[user_id]):
+                    workers.append(Worker(key=str(user_id), start_place=0, end_place=0,
+                                          skills=skills, shift_start=begin_at,
+                                          shift_end=end_at,
+                                          max_working=max(0, end_at - begin_at - reserve)))
             continue
         workers.extend(_shifts(user_id, skills, hours.get(user_id, []), index, midnight,
                                [v for v in visits if v.staff_id == user_id],
                                max(not_before, absent_until) if user_id in back
-                               else not_before, turns.get(user_id, [])))
+                               else not_before, blocked[user_id]))
     labels = {str(p): p.label for p in PROFESSIONS}
     labels.update({f"staff:{v.staff_id}": v.staff.get_full_name() or v.staff.username
                    for v in visits})
@@ -360,12 +375,13 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                       duration=minutes, change_cost=CHANGE_COST_METRES, skill_labels=labels)
     return DayProblem(crt=crt, day=day, problem=problem, visits=by_key,
                       midnight=midnight, refused=refused, reserve=reserve,
-                      excluded=exclude, back={str(pk): absent_until for pk in back})
+                      excluded=exclude, back={str(pk): absent_until for pk in back},
+                      rests={str(pk): rest for pk, rest in resting.items()})
 
 
 def _without(parts: list[tuple[int, int]], turns: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``parts`` (minutes) minus the on-call ``turns``: what is left of each, before and after
-    them."""
+    """``parts`` (minutes) minus the on-call ``turns`` (and the rest after a night): what is
+    left of each, before and after them."""
     for turn_start, turn_end in turns:
         parts = [piece for begin, end in parts
                  for piece in ((begin, min(end, turn_start)), (max(begin, turn_end), end))
@@ -378,9 +394,9 @@ def _shifts(user_id: int, skills: frozenset[str], hours: list[tuple[int, CarerHo
             turns: list[tuple[int, int]] = ()) -> list[Worker]:
     """A carer's working day as the solver's workers: one per round (two around a break, and
     the end of a night worked from the evening before), all with the carer's key, never during
-    her on-call ``turns``. ``hours``: her hours with their offset from the day (-1,440 for the
-    day before's). Without hours: from an hour before her first visit to an hour after her
-    last, from the base."""
+    her on-call ``turns`` nor her rest after a night (both in ``turns``). ``hours``: her hours
+    with their offset from the day (-1,440 for the day before's). Without hours: from an hour
+    before her first visit to an hour after her last, from the base."""
     key = str(user_id)
     if not hours:
         if not own:
@@ -446,10 +462,13 @@ def current_plan(dp: DayProblem) -> Plan:
     absent = {}
     for k, v in dp.visits.items():
         back = dp.back.get(str(v.staff_id))
+        rest = dp.rests.get(str(v.staff_id))
         if k not in task_of:
             continue
         if back is not None and _minutes(dp.midnight, v.starts_at) < back:
             absent[k] = f"Intervenant·e absent·e jusqu'à {back // 60:02d}:{back % 60:02d}."
+        elif rest is not None and rest.overlaps(v.starts_at, v.ends_at):
+            absent[k] = f"Intervenant·e au repos après la nuit jusqu'{rest.until(dp.day)}."
         elif v.staff_id in dp.excluded:
             absent[k] = "Intervenant·e absent·e."
         elif str(v.staff_id) not in workers:  # her turn on call takes her whole day

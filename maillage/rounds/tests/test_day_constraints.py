@@ -9,7 +9,7 @@ import pytest
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory
 from maillage.care.tests.factories import service
 from maillage.core.roles import Role
-from maillage.rounds.day import day_problem, propose, summary
+from maillage.rounds.day import current_plan, day_problem, propose, summary
 from maillage.rounds.models import CarerHours
 from maillage.visits.tests.factories import visit
 
@@ -219,7 +219,8 @@ def test_a_carer_on_call_tonight_is_not_given_day_visits_during_her_turn(crt_a, 
 
     from maillage.oncall.models import Shift
 
-    # Marie works 7:00–22:00 but is on call from 19:00 tonight; Paul was on call until 9:30.
+    # Marie works 7:00–22:00 but is on call from 19:00 tonight; Paul was on call until 9:30
+    # (then rests until 20:30: ``test_no_visit_during_the_rest_after_a_travelling_turn``).
     CarerHours.objects.create(crt=crt_a, user=team["marie"], weekday=day.weekday(),
                               starts=time(7), ends=time(22))
     Shift.objects.create(crt=crt_a, staff=team["marie"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
@@ -237,11 +238,114 @@ def test_a_carer_on_call_tonight_is_not_given_day_visits_during_her_turn(crt_a, 
     dp, _, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300,
                               exclude=frozenset({team["lea"].pk}))
     shifts = {(w.key, w.shift_start, w.shift_end) for w in dp.problem.workers}
-    # Her day ends when her turn begins; his begins when his turn ends.
-    assert shifts == {(str(team["marie"].pk), 7 * 60, 19 * 60),
-                      (str(team["paul"].pk), 9 * 60 + 30, 11 * 60 + 30)}
+    # Her day ends when her turn begins; his visit falls in his rest after his turn.
+    assert shifts == {(str(team["marie"].pk), 7 * 60, 19 * 60)}
+    assert dp.rests[str(team["paul"].pk)].label() == "Repos après la nuit jusqu'à 20:30"
     # Her visit during her turn is the night round's; Léa's at 19:30 finds nobody.
     assert str(during.pk) not in dp.visits
     assert placed(proposal)[str(own.pk)][0] == str(team["marie"].pk)
     assert proposal.unplaced[str(colleague.pk)].startswith(
         "Hors des horaires de service de tous les intervenant·es qualifié·es")
+
+
+def test_no_visit_during_the_rest_after_a_travelling_turn(crt_a, town, team, day):
+    from datetime import timedelta
+
+    from maillage.oncall.models import Shift
+
+    # Marie works 7:00–22:00; she was on call, travelling, from last night until 08:00.
+    CarerHours.objects.create(crt=crt_a, user=team["marie"], weekday=day.weekday(),
+                              starts=time(7), ends=time(22))
+    Shift.objects.create(crt=crt_a, staff=team["marie"], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(day - timedelta(days=1), 20), ends_at=at(day, 8))
+    morning = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                    starts_at=at(day, 9))
+    evening = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                    starts_at=at(day, 19, 30))
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["lea"],
+          starts_at=at(day, 10))
+    dp, current, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300)
+    # 08:00 + 11 hours: nothing before 19:00.
+    marie = [(w.shift_start, w.shift_end) for w in dp.problem.workers
+             if w.key == str(team["marie"].pk)]
+    assert marie == [(19 * 60, 22 * 60)]
+    assert dp.rests[str(team["marie"].pk)].label(day) == "Repos après la nuit jusqu'à 19:00"
+    assert current.unplaced[str(morning.pk)] == (
+        "Intervenant·e au repos après la nuit jusqu'à 19:00.")
+    assert placed(proposal)[str(morning.pk)][0] == str(team["lea"].pk)
+    assert placed(proposal)[str(evening.pk)][0] == str(team["marie"].pk)
+    assert all(start >= 19 * 60 for key, (worker, start) in placed(proposal).items()
+               if worker == str(team["marie"].pk))
+
+
+def test_a_telephone_turn_limits_the_next_day_only_through_her_outings(crt_a, town, team, day):
+    from datetime import timedelta
+
+    from maillage.oncall.models import Call, Shift
+
+    # Marie answered the telephone from last night until 08:00; Léa travelled until 08:00.
+    CarerHours.objects.create(crt=crt_a, user=team["marie"], weekday=day.weekday(),
+                              starts=time(7), ends=time(22))
+    Shift.objects.create(crt=crt_a, staff=team["marie"], duty=Shift.Duty.ANSWER,
+                         starts_at=at(day - timedelta(days=1), 20), ends_at=at(day, 8))
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+          starts_at=at(day, 9))
+
+    def marie():
+        dp = day_problem(crt=crt_a, day=day)
+        return dp, [(w.shift_start, w.shift_end) for w in dp.problem.workers
+                    if w.key == str(team["marie"].pk)]
+
+    # No outing: on call by telephone is rest, her day is whole.
+    dp, shifts = marie()
+    assert shifts == [(7 * 60, 22 * 60)] and dp.rests == {}
+    # A call answered by telephone only changes nothing either.
+    Call.objects.create(crt=crt_a, received_at=at(day, 1), reason=Call.Reason.ANXIETY,
+                        answered_by=team["marie"])
+    assert marie()[1] == [(7 * 60, 22 * 60)]
+    # She went out at 03:00 until 03:40: rest until 14:40.
+    Call.objects.create(crt=crt_a, received_at=at(day, 3), reason=Call.Reason.FALL,
+                        answered_by=team["marie"], call_out=True, travelled_by=team["marie"],
+                        departed_at=at(day, 3, 5), arrived_at=at(day, 3, 20),
+                        left_at=at(day, 3, 40))
+    dp, shifts = marie()
+    assert shifts == [(14 * 60 + 40, 22 * 60)]
+    rest = dp.rests[str(team["marie"].pk)]
+    assert (rest.label(day), rest.why(day)) == (
+        "Repos après la nuit jusqu'à 14:40", "fin de son déplacement d'astreinte à 03:40")
+    # Out again at 05:00, the end not written yet: until the end of her turn, 08:00.
+    Call.objects.create(crt=crt_a, received_at=at(day, 5), reason=Call.Reason.FALL,
+                        answered_by=team["marie"], call_out=True, travelled_by=team["marie"],
+                        departed_at=at(day, 5, 5))
+    assert marie()[1] == [(19 * 60, 22 * 60)]
+
+
+def test_no_visit_during_the_rest_after_night_hours_or_night_visits(crt_a, town, team, day):
+    from datetime import timedelta
+
+    # Léa works nights, 20:00 → 08:00 from the evening before, and 17:00–22:00 this day.
+    CarerHours.objects.create(crt=crt_a, user=team["lea"],
+                              weekday=(day - timedelta(days=1)).weekday(),
+                              starts=time(20), ends=time(8))
+    CarerHours.objects.create(crt=crt_a, user=team["lea"], weekday=day.weekday(),
+                              starts=time(17), ends=time(22))
+    # Marie has no hours; she did a visit at 04:30–05:00 this night.
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["lion"]), team["marie"],
+          starts_at=at(day, 4, 30), minutes=30)
+    late = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                 starts_at=at(day, 15, 30))
+    ok = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+               starts_at=at(day, 17))
+    dp = day_problem(crt=crt_a, day=day)
+    shifts = {w.key: [] for w in dp.problem.workers}
+    for w in dp.problem.workers:
+        shifts[w.key].append((w.shift_start, w.shift_end))
+    # Léa: the end of her night, then nothing until 19:00.
+    assert shifts[str(team["lea"].pk)] == [(0, 8 * 60), (19 * 60, 22 * 60)]
+    assert dp.rests[str(team["lea"].pk)].why(day) == "fin de ses horaires de nuit à 08:00"
+    # Marie: her round around her visits (14:30–18:30) from 16:00 only.
+    assert shifts[str(team["marie"].pk)] == [(16 * 60, 18 * 60 + 30)]
+    assert dp.rests[str(team["marie"].pk)].label(day) == "Repos après la nuit jusqu'à 16:00"
+    assert current_plan(dp).unplaced == {
+        str(late.pk): "Intervenant·e au repos après la nuit jusqu'à 16:00."}
+    assert str(ok.pk) in dp.visits
