@@ -22,7 +22,8 @@ def proposal_people(*, proposal: Proposal, user, roles) -> tuple[dict, dict]:
               .filter(pk__in=ids).select_related("beneficiary__commune", "staff", "service",
                                                     "professional__organization")}
     carers = {u.pk: u for u in get_user_model().objects.filter(
-        pk__in=[r["worker"] for r in proposal.result["routes"]])}
+        pk__in=[r["worker"] for r in proposal.result["routes"]]
+        + [int(k) for k in proposal.result.get("rests", {})])}
     return visits, carers
 
 

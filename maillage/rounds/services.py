@@ -114,6 +114,9 @@ def proposal_compute(pk: int) -> str:
         "alternative": asdict(rounds_day.summary(dp, dp.alternative))
         if dp.alternative is not None else None,
         "reserve": dp.reserve,
+        # The carers resting after the night before: when from, after what (``rest.Rest``).
+        "rests": {key: {"from": rest.starts_at.isoformat(), "after": rest.after}
+                  for key, rest in dp.rests.items()},
         "versions": {key: v.version for key, v in dp.visits.items()},
     }
     proposal.status, proposal.progress = Proposal.Status.DONE, 100

@@ -1,7 +1,7 @@
 """« Optimiser les tournées »: ask for a proposal for a day, follow its computation, compare it
 with the current plan, apply it. For the coordination (``rounds.plan``)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +22,7 @@ from . import selectors, services
 from .day import LATE_TOLERANCE_MINUTES, moment, summary_of, verdict
 from .forms import CarerHoursForm, ProposalForm
 from .models import Proposal
+from .rest import Rest
 
 
 @require("rounds.plan")
@@ -53,6 +54,9 @@ def _comparison(request, proposal: Proposal) -> dict:
     result = proposal.result
     visits, carers = selectors.proposal_people(proposal=proposal, user=request.user,
                                                roles=request.roles)
+    # Resting after the night before (computed before it was kept: none).
+    rests = {int(key): Rest(int(key), datetime.fromisoformat(r["from"]), r["after"])
+             for key, r in result.get("rests", {}).items()}
     routes = []
     for route in result["routes"]:
         rows = []
@@ -67,7 +71,9 @@ def _comparison(request, proposal: Proposal) -> dict:
                          "end": _hhmm(item["end"]), "was": f"{planned:%H:%M}",
                          "moved": abs((new - visit.starts_at).total_seconds()) >= 60,
                          "new_carer": visit.staff_id != route["worker"]})
-        routes.append({"carer": carers.get(route["worker"]), "km": route["km"], "rows": rows})
+        routes.append({"carer": carers.get(route["worker"]), "km": route["km"], "rows": rows,
+                       "rest": rests[route["worker"]].label(proposal.day)
+                       if route["worker"] in rests else ""})
     unplaced = [{"visit": visits[int(k)], "reason": reason}
                 for k, reason in result["unplaced"].items() if int(k) in visits]
     kept = result.get("kept")
@@ -78,6 +84,10 @@ def _comparison(request, proposal: Proposal) -> dict:
                        summary_of(alternative or result["proposed"]) if kept else None)
     return {"routes": routes, "unplaced": unplaced, "current": result["current"],
             "proposed": result["proposed"], "kept": bool(kept), "verdict": said,
+            "rests": [{"carer": carers[pk], "label": rest.label(proposal.day),
+                       "why": rest.why(proposal.day)}
+                      for pk, rest in sorted(rests.items(), key=lambda i: i[1].ends_at)
+                      if pk in carers],
             "late_tolerance": LATE_TOLERANCE_MINUTES,
             "hours": range(24),
             "map_data": _map_data(proposal, visits, carers),

@@ -47,7 +47,13 @@ def test_the_coordinator_optimises_tomorrow_and_the_care_aide_sees_her_new_day(d
         proposal.result["routes"])
     current, proposed = proposal.result["current"], proposal.result["proposed"]
     assert proposed["kilometres"] < current["kilometres"]
-    assert proposed["late_visits"] == 0 and proposed["unplaced"] == 0
+    assert proposed["late_visits"] == 0
+    # The night nurse, on call last night until 08:00, rests until 19:00 (``rounds.rest``):
+    # the page says so, and only her visits that no colleague can take are left out.
+    resting = {int(k) for k in proposal.result["rests"]}
+    assert resting and proposed["unplaced"] <= current["unplaced"]
+    assert {Visit.objects.get(pk=k).staff_id for k in proposal.result["unplaced"]} <= resting
+    expect(page.locator("#rounds-rests")).to_contain_text("Repos après la nuit jusqu'à 19:00")
 
     page.get_by_role("button", name="Appliquer cette proposition").click()
     page.wait_for_url(f"**/passages/equipe/?jour={tomorrow.isoformat()}")

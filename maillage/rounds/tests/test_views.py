@@ -341,3 +341,31 @@ def test_the_night_as_planned_is_kept_when_nothing_is_better(
     assert ("Le planning actuel est gardé : la meilleure autre organisation trouvée ne ferait "
             "pas mieux. Il n'y a rien à appliquer.") in visible_text(page)
     assert "Appliquer cette proposition" not in page.text
+
+
+def test_the_page_says_who_rests_after_the_night(coordinator, three_rounds, team, day, settings,
+                                                 django_capture_on_commit_callbacks):
+    from maillage.oncall.models import Shift
+
+    settings.ROUNDS_SOLVER_ITERATIONS = 300
+    marie = team["marie"]
+    Shift.objects.create(crt=marie.memberships.get().crt, staff=marie,
+                         duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                         starts_at=at(day - timedelta(days=1), 20), ends_at=at(day, 8))
+    ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    response = coordinator.get(reverse("rounds:proposal",
+                                       kwargs={"public_id": proposal.public_id}))
+    text = visible_text(response)
+    name = marie.get_full_name() or marie.username
+    assert (f"{name} : Repos après la nuit jusqu'à 19:00 (fin de son tour d'astreinte à "
+            "08:00).") in text
+    # Her morning is not hers: nothing of the proposal is given to her.
+    assert marie.pk not in {r["worker"] for r in proposal.result["routes"]}
+    # Her visits go to her colleagues where they have room; the rest are hers, unplaced.
+    assert {int(k) for k in proposal.result["unplaced"]} <= {v.pk for v in three_rounds["marie"]}
+    assert page_placed(response) >= {v.pk for v in three_rounds["lea"] + three_rounds["jeanne"]}
+
+
+def page_placed(response) -> set[int]:
+    return {row["visit"].pk for route in response.context["routes"] for row in route["rows"]}
