@@ -252,10 +252,11 @@ def overlapping_ids(visits) -> set[int]:
 
 
 def _refuse_overlaps(overlaps: list[Overlap], allow: bool,
-                     elsewhere: list[BusyElsewhere] | None = None) -> None:
-    """Refuse a double booking unless confirmed: within the CRT (the other visit named), and in
-    another CRT the professional also works for (its hours only, ``elsewhere``)."""
-    if allow or not (overlaps or elsewhere):
+                     elsewhere: list[BusyElsewhere] | None = None, resting: list = ()) -> None:
+    """Refuse a double booking unless confirmed: within the CRT (the other visit named), in
+    another CRT the professional also works for (its hours only, ``elsewhere``), and inside a
+    carer's rest after a night (``resting``: ``rounds.rest.in_rest``)."""
+    if allow or not (overlaps or elsewhere or resting):
         return
     parts = []
     if overlaps:
@@ -264,6 +265,10 @@ def _refuse_overlaps(overlaps: list[Overlap], allow: bool,
         parts.append(f"Double réservation : {shown}{more}.")
     if elsewhere:
         parts.append(describe_elsewhere(elsewhere))
+    if resting:
+        from maillage.rounds.rest import describe as describe_rest
+
+        parts.append(describe_rest(resting))
     raise DomainError(
         f"{' '.join(parts)} Changez l'heure ou l'intervenant, ou cochez "
         "« Planifier malgré le chevauchement ».", field="allow_overlap")
@@ -272,13 +277,16 @@ def _refuse_overlaps(overlaps: list[Overlap], allow: bool,
 def check_double_booking(visits: list[Visit], *, allow: bool,
                          ignore_series: VisitSeries | None = None) -> None:
     """The double-booking rule of every way of planning or moving visits (the forms, the API,
-    the timeline): another visit of the same professional in this CRT, or the same account
-    already taken in another CRT it works for (``elsewhere``), is refused unless ``allow``
-    (« Planifier malgré le chevauchement »)."""
+    the timeline): another visit of the same professional in this CRT, the same account
+    already taken in another CRT it works for (``elsewhere``), or a member of staff resting
+    after a night's work (``rounds.rest``: the one rule the rounds follow too), is refused
+    unless ``allow`` (« Planifier malgré le chevauchement »)."""
     if allow:
         return
+    from maillage.rounds.rest import in_rest
+
     _refuse_overlaps(find_overlaps(visits, ignore_series=ignore_series), allow,
-                     find_busy_elsewhere(visits))
+                     find_busy_elsewhere(visits), in_rest(visits))
 
 
 # --- Series ----------------------------------------------------------------------------------
