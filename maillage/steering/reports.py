@@ -622,7 +622,12 @@ def _survey_table(title: str, rows: list[dict], totals: dict) -> Table:
                  [[r["label"], r["codes"], r["responses"], r["response_rate"], r["answers"],
                    r["satisfied"]] for r in rows], sum_columns=(1, 2, 4),
                  totals={1: totals["codes"], 2: totals["responses"], 4: totals["answers"]},
-                 note="Question de satisfaction : la première échelle du questionnaire.")
+                 note=SURVEY_NOTE)
+
+
+SURVEY_NOTE = ("Question de satisfaction : la première échelle de chaque questionnaire. "
+               "Satisfaits ou très satisfaits : 3 ou 4 sur l'échelle en 4 points ; 4 ou 5 sur "
+               "l'ancienne échelle en 5 points, dont les réponses gardent leur sens.")
 
 
 def _budget_tables(s: dict) -> list[Table]:

@@ -17,8 +17,9 @@ from .defaults import default_questionnaires_install
 from .models import Collection, Question, Questionnaire, Response
 from .yearly import YEARLY_KIND, yearly_survey_open
 
-#: How satisfied a respondent is overall (mostly satisfied, as in the CRTs' real surveys).
-MOODS = [5] * 40 + [4] * 40 + [3] * 13 + [2] * 5 + [1] * 2
+#: How satisfied a respondent is overall, on the four-point scale of the default questionnaires
+#: (mostly satisfied, as in the CRTs' real surveys).
+MOODS = [4] * 38 + [3] * 45 + [2] * 13 + [1] * 4
 
 COMMENTS = {
     Questionnaire.Usage.SESSION: [
@@ -65,14 +66,15 @@ def _values(questions: list[Question], comments: list[str], rng) -> dict:
     values = {}
     for q in questions:
         if q.kind == Question.Kind.SCALE:
-            values[str(q.public_id)] = max(1, min(5, mood + rng.choice([-1, 0, 0, 0, 0, 1])))
+            values[str(q.public_id)] = max(1, min(q.points,
+                                                  mood + rng.choice([-1, 0, 0, 0, 0, 1])))
         elif q.kind == Question.Kind.CHOICE:
             if rng.random() < 0.9:  # some leave it blank
                 weights = [len(q.choices) - i for i in range(len(q.choices))]
                 values[str(q.public_id)] = rng.choices(range(len(q.choices)), weights)[0]
         elif q.kind == Question.Kind.YES_NO:
             if rng.random() < 0.9:
-                values[str(q.public_id)] = "oui" if rng.random() < 0.55 + mood * 0.08 else "non"
+                values[str(q.public_id)] = "oui" if rng.random() < 0.55 + mood * 0.1 else "non"
         elif rng.random() < 0.3:
             values[str(q.public_id)] = rng.choice(comments)
     return values

@@ -2,7 +2,7 @@ from django import forms
 
 from maillage.core.forms import BootstrapFormMixin, VersionedModelForm
 
-from .models import SCALE_LABELS, Question, Questionnaire, Respondent
+from .models import Question, Questionnaire, Respondent
 from .services import MAX_CODES
 
 
@@ -25,7 +25,10 @@ class QuestionnaireForm(VersionedModelForm):
 
 class QuestionForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label="Type de question", choices=Question.Kind.choices,
-                             error_messages={"required": "Choisissez le type de question."})
+                             error_messages={"required": "Choisissez le type de question."},
+                             help_text="Une échelle de satisfaction se note en 4 points : pas "
+                                       "du tout satisfait, peu satisfait, satisfait, très "
+                                       "satisfait (l'échelle demandée par l'ARS).")
     text = forms.CharField(label="Question", max_length=300,
                            error_messages={"required": "Écrivez la question.",
                                            "max_length": "300 caractères au plus."})
@@ -103,10 +106,12 @@ class AnswerForm(BootstrapFormMixin, forms.Form):
                                           "été remis.")
         for q in questions:
             name = f"q_{q.public_id}"
+            invalid = "Choisissez une des réponses proposées."
             if q.kind == Question.Kind.SCALE:
                 field = forms.TypedChoiceField(
-                    choices=[(str(v), f"{v} — {label}") for v, label in SCALE_LABELS.items()],
+                    choices=[(str(v), f"{v} — {label}") for v, label in q.scale_labels.items()],
                     widget=forms.RadioSelect, coerce=int)
+                invalid = f"Choisissez une note de 1 à {q.points}."
             elif q.kind == Question.Kind.CHOICE:
                 field = forms.TypedChoiceField(
                     choices=[(str(i), label) for i, label in enumerate(q.choices)],
@@ -121,7 +126,7 @@ class AnswerForm(BootstrapFormMixin, forms.Form):
             field.label = q.text
             field.required = q.required
             field.error_messages["required"] = "Répondez à cette question."
-            field.error_messages["invalid_choice"] = "Choisissez une des réponses proposées."
+            field.error_messages["invalid_choice"] = invalid
             self.fields[name] = field
         self._style_fields()
 

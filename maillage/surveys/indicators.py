@@ -6,26 +6,44 @@ questionnaires of its sessions (``surveys`` imports no other domain app).
 A satisfaction indicator counts **responses**: its population is the answers to the headline
 question of each questionnaire (its first « échelle » question, the one the results pages put
 first), of the collections opened in the period. Its value is the share of those graded
-« satisfait » or « très satisfait » (4 or 5 on the scale of 1 to 5), in %; beside it the
-response rate (responses ÷ codes handed out), overall and per respondent."""
+« satisfait » or « très satisfait » — the top two grades of the question's own scale: 3 or 4 on
+the four-point scale the ARS asks for, 4 or 5 on the five-point scale of the questions asked
+before (``Question.points``, ``models.satisfied_q``) — in %; beside it the response rate
+(responses ÷ codes handed out), overall and per respondent. All counted by the database."""
 
 from decimal import Decimal
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, Value, When
 
 from maillage.core.indicators import Breakdown, Extra, Indicator, Period, quantize, share_of
 
 from .access import answers_visible
-from .models import Answer, AnswerCode, Collection, Question, Respondent, Response
-from .selectors import SATISFIED
+from .models import (
+    SCALES,
+    Answer,
+    AnswerCode,
+    Collection,
+    Question,
+    Respondent,
+    Response,
+    satisfied_grades,
+    satisfied_q,
+)
 from .yearly import AUDIENCES, YEARLY_KIND
 
-SATISFIED_LABELS = {"yes": "Satisfait ou très satisfait (4 ou 5)",
-                    "no": "Pas satisfait ou moyennement (1 à 3)"}
+#: Which grades count, on each scale (fixed labels: the regional views put the CRTs' rows
+#: side by side by label).
+SATISFIED_RULE = " ; ".join(satisfied_grades(p) for p in SCALES)
+SATISFIED_LABELS = {"yes": f"Satisfait ou très satisfait ({SATISFIED_RULE})",
+                    "no": "Pas satisfait (1 ou 2 sur 4 ; 1 à 3 sur 5)"}
+SCALE_BREAKDOWN_LABELS = {4: "Échelle en 4 points (satisfait : 3 ou 4)",
+                          5: "Ancienne échelle en 5 points (satisfait : 4 ou 5)"}
 
 RULE = (
-    "Part des réponses « satisfait » ou « très satisfait » (4 ou 5 sur l'échelle de 1 à 5) à "
-    "la question d'ensemble du questionnaire (sa première question à échelle), parmi les "
+    "Part des réponses « satisfait » ou « très satisfait » à la question d'ensemble du "
+    "questionnaire (sa première question à échelle) : 3 ou 4 sur l'échelle en quatre points "
+    "(pas du tout, peu, satisfait, très satisfait) ; pour les questions posées auparavant sur "
+    "cinq points, dont les réponses gardent leur sens, 4 ou 5 sur 5. Sont comptées les "
     "réponses qui la notent, pour les collectes ouvertes dans la période (date d'ouverture ; "
     "les réponses arrivées depuis comptent). Taux de réponse : réponses reçues ÷ codes remis "
     "pour ces collectes. Les réponses sont anonymes : une personne n'est pas reconnue d'une "
@@ -52,7 +70,7 @@ def headline_answers(collections: QuerySet[Collection]) -> QuerySet[Answer]:
 def satisfied_count(population):
     """``numerator``: the responses graded « satisfait » or « très satisfait »."""
     def numerator(*, crt, period: Period) -> int:
-        return population(crt, period).filter(scale__gte=SATISFIED).order_by().aggregate(
+        return population(crt, period).filter(satisfied_q()).order_by().aggregate(
             n=Count("response", distinct=True))["n"]
     return numerator
 
@@ -72,13 +90,13 @@ def response_rates(collections):
                          .values_list("respondent").annotate(n=Count("pk")))
         graded = population.order_by().aggregate(
             n=Count("response", distinct=True),
-            satisfied=Count("response", distinct=True, filter=Q(scale__gte=SATISFIED)))
+            satisfied=Count("response", distinct=True, filter=satisfied_q()))
         satisfied = graded["satisfied"]
         total_codes, total_responses = sum(codes.values()), sum(responses.values())
         # ``over`` / ``part``: outside the CRT, a count whose rest is 1 to 4 (the unsatisfied,
         # the codes not answered) is hidden like that rest (INDICATORS §5).
         rows = [
-            Extra("Réponses satisfaites (4 ou 5)", satisfied, "réponses",
+            Extra(f"Réponses satisfaites ({SATISFIED_RULE})", satisfied, "réponses",
                   over=graded["n"], part=satisfied),
             Extra("Réponses reçues", total_responses, "réponses",
                   over=total_codes, part=total_responses),
@@ -97,8 +115,16 @@ def response_rates(collections):
 
 def satisfied_breakdown() -> Breakdown:
     return Breakdown("satisfied", "Satisfaction", lambda p: Case(
-        When(Q(scale__gte=SATISFIED), then=Value("yes")), default=Value("no")),
+        When(satisfied_q(), then=Value("yes")), default=Value("no")),
         labels=SATISFIED_LABELS)
+
+
+#: The scale of the question answered: a period may mix the four-point questionnaires and the
+#: five-point ones they replaced.
+SCALE_BREAKDOWN = Breakdown(
+    "scale", "Échelle de la question", lambda p: "question__points",
+    labels=SCALE_BREAKDOWN_LABELS,
+    note="Les réponses données sur l'ancienne échelle en cinq points gardent leur sens.")
 
 
 RESPONDENT_BREAKDOWN = Breakdown(
@@ -116,7 +142,7 @@ def satisfaction_indicator(*, code: str, name: str, definition: str, collections
     return Indicator(
         code=code, name=name, definition=RULE + definition, unit="% de satisfaits",
         population=population, visible=answers_visible, counted="response",
-        breakdowns=(satisfied_breakdown(), *breakdowns),
+        breakdowns=(satisfied_breakdown(), *breakdowns, SCALE_BREAKDOWN),
         numerator=(satisfied := satisfied_count(population)),
         compute=share_of(satisfied), extras=response_rates(collections),
         additive=False,

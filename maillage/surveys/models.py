@@ -12,18 +12,37 @@ An answer is anonymous: a ``Response`` holds its collection, its code (if any), 
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from maillage.core.models import TenantModel, VersionedModel
 
-#: The scale's labels, 1 to 5 (shown to the respondent and in the results).
-SCALE_LABELS = {
-    1: "Pas du tout satisfait",
-    2: "Peu satisfait",
-    3: "Moyennement satisfait",
-    4: "Satisfait",
-    5: "Très satisfait",
+#: The satisfaction scales, by number of points: each grade's label (shown to the respondent
+#: and in the results). The four-point scale is the one the ARS asks for (INDICATORS V1-09:
+#: « satisfait » or « très satisfait » on four points, no neutral middle); the five-point scale
+#: (with « Moyennement satisfait » in the middle) is kept for the questions asked on it before,
+#: so that their answers keep their meaning. On either, « satisfait ou très satisfait » is the
+#: top two grades (``Question.satisfied_from``).
+SCALES = {
+    4: {1: "Pas du tout satisfait", 2: "Peu satisfait", 3: "Satisfait", 4: "Très satisfait"},
+    5: {1: "Pas du tout satisfait", 2: "Peu satisfait", 3: "Moyennement satisfait",
+        4: "Satisfait", 5: "Très satisfait"},
 }
+#: The scale of new questions.
+DEFAULT_POINTS = 4
+#: Every grade of any scale (1 to 5), for the database's per-grade counts.
+GRADES = range(1, max(SCALES) + 1)
+
+
+def satisfied_grades(points: int) -> str:
+    """« 3 ou 4 sur 4 », « 4 ou 5 sur 5 »: the grades counted as satisfied on a scale."""
+    return f"{points - 1} ou {points} sur {points}"
+
+
+def satisfied_q(prefix: str = "") -> Q:
+    """The answers graded « satisfait » or « très satisfait » — the top two grades of their
+    question's scale — as a database condition on ``Answer`` (``prefix``: the path to the
+    answer, e.g. ``"answers__"``)."""
+    return Q(**{f"{prefix}scale__gte": F(f"{prefix}question__points") - 1})
 
 
 class Respondent(models.TextChoices):
@@ -72,7 +91,7 @@ class Questionnaire(TenantModel, VersionedModel):
 
 class Question(TenantModel):
     class Kind(models.TextChoices):
-        SCALE = "scale", "Échelle de 1 à 5"
+        SCALE = "scale", "Échelle de satisfaction"
         CHOICE = "choice", "Choix unique"
         YES_NO = "yes_no", "Oui / non"
         COMMENT = "comment", "Commentaire libre"
@@ -85,6 +104,11 @@ class Question(TenantModel):
     #: Options of a single choice, in order (the answer stores the option's index).
     choices = models.JSONField("options", default=list, blank=True)
     required = models.BooleanField("réponse obligatoire", default=False)
+    #: The scale of a satisfaction question: 4 points (new questions) or 5 (the questions asked
+    #: on five points before, their answers kept as given). Unused by the other kinds.
+    points = models.PositiveSmallIntegerField(
+        "échelle", choices=[(4, "4 points"), (5, "5 points (ancienne échelle)")],
+        default=DEFAULT_POINTS)
 
     class Meta:
         verbose_name = "question"
@@ -92,10 +116,24 @@ class Question(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "position"],
                                     name="question_unique_position"),
+            models.CheckConstraint(condition=Q(points__in=[4, 5]), name="question_points_4_or_5"),
         ]
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def scale_labels(self) -> dict[int, str]:
+        return SCALES[self.points]
+
+    @property
+    def satisfied_from(self) -> int:
+        """The lowest grade counted as « satisfait »: 3 on four points, 4 on five."""
+        return self.points - 1
+
+    @property
+    def satisfied_grades(self) -> str:
+        return satisfied_grades(self.points)
 
 
 class Collection(TenantModel, VersionedModel):

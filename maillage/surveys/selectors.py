@@ -15,7 +15,7 @@ from maillage.core.audit import audit_log
 
 from .access import can_read_comments, collections_visible, questionnaires_visible
 from .models import (
-    SCALE_LABELS,
+    GRADES,
     Answer,
     AnswerCode,
     Collection,
@@ -23,10 +23,9 @@ from .models import (
     Questionnaire,
     Respondent,
     Response,
+    satisfied_grades,
+    satisfied_q,
 )
-
-#: Grades counted as satisfied (« satisfait », « très satisfait »): indicators V1-09, V2-15/16.
-SATISFIED = 4
 
 #: Comments listed per group (the latest first).
 COMMENTS_SHOWN = 100
@@ -51,17 +50,65 @@ class QuestionResult:
     mean: float | None = None
     bars: list[Bar] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
-    #: Scales: answers graded 4 or 5, and the same per respondent [(label, answers, % satisfied)].
+    #: Scales: answers graded « satisfait » or « très satisfait » (the top two grades of the
+    #: question's scale), and the same per respondent [(label, answers, % satisfied)].
     satisfied: int = 0
     by_respondent: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def mean_label(self) -> str:
-        return "—" if self.mean is None else f"{self.mean:.1f}".replace(".", ",")
+        """« 3,2 / 4 »: the mean grade over the question's scale."""
+        return _mean_label(self.mean, self.question.points)
 
     @property
     def satisfied_percent(self) -> int:
         return _percent(self.satisfied, self.count)
+
+
+@dataclass
+class Headline:
+    """The headline figure of a group: the answers to the satisfaction question (the first
+    scale question) of each questionnaire its collections used — several when a questionnaire
+    was replaced by a new version during the period, possibly on another scale. Satisfied: the
+    top two grades of each question's own scale; a mean only when they share one scale."""
+
+    questions: list[QuestionResult]
+
+    @property
+    def question(self) -> Question:
+        return self.questions[0].question
+
+    @property
+    def count(self) -> int:
+        return sum(r.count for r in self.questions)
+
+    @property
+    def satisfied(self) -> int:
+        return sum(r.satisfied for r in self.questions)
+
+    @property
+    def satisfied_percent(self) -> int:
+        return _percent(self.satisfied, self.count)
+
+    @property
+    def points(self) -> list[int]:
+        return sorted({r.question.points for r in self.questions})
+
+    @property
+    def satisfied_grades(self) -> str:
+        """« 3 ou 4 sur 4 », « 4 ou 5 sur 5 », or both on a mix."""
+        return " ; ".join(satisfied_grades(p) for p in self.points)
+
+    @property
+    def mean(self) -> float | None:
+        """The mean grade; None on a mix of scales (a mean of both would mean nothing)."""
+        if len(self.points) != 1 or not self.count:
+            return None
+        return sum(r.mean * r.count for r in self.questions) / self.count
+
+    @property
+    def mean_label(self) -> str:
+        return _mean_label(self.mean, self.points[0] if len(self.points) == 1 else None)
 
 
 @dataclass
@@ -79,10 +126,15 @@ class GroupResult:
         return _percent(self.responses, self.codes) if self.codes else None
 
     @property
-    def satisfaction(self) -> QuestionResult | None:
-        """The first scale question answered (the headline figure of a group)."""
-        return next((q for q in self.questions
-                     if q.question.kind == Question.Kind.SCALE and q.count), None)
+    def satisfaction(self) -> Headline | None:
+        """The headline figure: the first scale question of each questionnaire, when answered
+        (the question indicators V1-09 and V2-14b to V2-16 count)."""
+        first: dict[int, QuestionResult] = {}
+        for r in self.questions:  # in questionnaire order, then by position
+            if r.question.kind == Question.Kind.SCALE:
+                first.setdefault(r.question.questionnaire_id, r)
+        answered = [r for r in first.values() if r.count]
+        return Headline(answered) if answered else None
 
 
 def questionnaires(*, crt, user, roles) -> QuerySet[Questionnaire]:
@@ -135,6 +187,10 @@ def codes(*, collection: Collection, unused_only: bool = False) -> QuerySet[Answ
     return qs.order_by("id")
 
 
+def _mean_label(mean: float | None, points: int | None) -> str:
+    return "—" if mean is None else f"{mean:.1f}".replace(".", ",") + f" / {points}"
+
+
 def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
@@ -184,12 +240,12 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
             group.questions.append(result)
     # Scales: the count of each grade per collection and question (summed per group; the count
     # and the mean follow exactly from the grade counts).
-    per_grade = {f"g{g}": Count("id", filter=Q(scale=g)) for g in SCALE_LABELS}
+    per_grade = {f"g{g}": Count("id", filter=Q(scale=g)) for g in GRADES}
     grades: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in (answers.filter(question__kind=Question.Kind.SCALE, scale__isnull=False)
                 .values(col, "question_id").annotate(**per_grade)):
         cell = (group_of_collection[row[col]], row["question_id"])
-        for g in SCALE_LABELS:
+        for g in GRADES:
             grades[cell][g] += row[f"g{g}"]
     for cell, counts in grades.items():
         result = cells[cell]
@@ -199,7 +255,7 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
         lambda: defaultdict(lambda: [0, 0]))
     for row in (answers.filter(question__kind=Question.Kind.SCALE, scale__isnull=False)
                 .values(col, "question_id", "response__respondent")
-                .annotate(n=Count("id"), ok=Count("id", filter=Q(scale__gte=SATISFIED)))):
+                .annotate(n=Count("id"), ok=Count("id", filter=satisfied_q()))):
         cell = by_respondent[(group_of_collection[row[col]], row["question_id"])]
         cell[row["response__respondent"]][0] += row["n"]
         cell[row["response__respondent"]][1] += row["ok"]
@@ -211,8 +267,8 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
                 counts = grades.get((group.key, q.pk), {})
                 result.bars = [Bar(f"{g} — {label}", counts.get(g, 0),
                                    _percent(counts.get(g, 0), result.count))
-                               for g, label in SCALE_LABELS.items()]
-                result.satisfied = sum(n for g, n in counts.items() if g >= SATISFIED)
+                               for g, label in q.scale_labels.items()]
+                result.satisfied = sum(n for g, n in counts.items() if g >= q.satisfied_from)
                 split = by_respondent.get((group.key, q.pk), {})
                 result.by_respondent = [(labels[r], split[r][0], _percent(split[r][1],
                                                                          split[r][0]))

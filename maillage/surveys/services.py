@@ -26,7 +26,16 @@ from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import Crt
 from maillage.core.versioning import changes, save_versioned, snapshot, validate
 
-from .models import Answer, AnswerCode, Collection, Question, Questionnaire, Respondent, Response
+from .models import (
+    DEFAULT_POINTS,
+    Answer,
+    AnswerCode,
+    Collection,
+    Question,
+    Questionnaire,
+    Respondent,
+    Response,
+)
 
 QUESTIONNAIRE_FIELDS = ("title", "audience", "usage", "intro", "is_active")
 QUESTION_FIELDS = ("kind", "text", "choices", "required")
@@ -68,15 +77,16 @@ def _check_questionnaire(q: Questionnaire) -> None:
 
 @transaction.atomic
 def questionnaire_create(*, actor, crt: Crt, questions=(), **fields) -> Questionnaire:
-    """``questions``: optional ``(kind, text, choices, required)`` tuples added in order."""
+    """``questions``: optional ``(kind, text, choices, required)`` tuples added in order, or
+    ``(kind, text, choices, required, points)`` for a scale on other than four points."""
     _refuse_unknown(fields, QUESTIONNAIRE_FIELDS)
     q = Questionnaire(crt=crt, created_by=actor, updated_by=actor, **fields)
     _check_questionnaire(q)
     q.save()
     audit_log(actor=actor, action="questionnaire.created", obj=q)
-    for kind, text, choices, required in questions:
+    for kind, text, choices, required, *points in questions:
         _question_add(actor=actor, questionnaire=q, kind=kind, text=text, choices=choices,
-                      required=required)
+                      required=required, points=points[0] if points else DEFAULT_POINTS)
     return q
 
 
@@ -126,13 +136,14 @@ def _refuse_required_if_answered(questionnaire, required) -> None:
                           "être que facultative.", field="required")
 
 
-def _question_add(*, actor, questionnaire, kind, text, choices, required) -> Question:
+def _question_add(*, actor, questionnaire, kind, text, choices, required,
+                  points=DEFAULT_POINTS) -> Question:
     position = (questionnaire.questions.aggregate(m=Max("position"))["m"] or 0) + 1
     question = Question(crt_id=questionnaire.crt_id, questionnaire=questionnaire,
                         position=position, kind=kind, text=(text or "").strip(),
                         choices=_clean_choices(kind, choices),
                         required=bool(required) and kind != Question.Kind.COMMENT,
-                        created_by=actor, updated_by=actor)
+                        points=points, created_by=actor, updated_by=actor)
     validate(question, exclude=EXCLUDE + ["questionnaire"])
     question.save()
     return question
@@ -212,8 +223,9 @@ def question_move(*, actor, question: Question, version: int, up: bool) -> None:
 
 @transaction.atomic
 def questionnaire_duplicate(*, actor, questionnaire: Questionnaire) -> Questionnaire:
-    """A new version: same questions, no answers; the old one leaves service (its results
-    stay)."""
+    """A new version: same questions, no answers, its satisfaction scales on four points (a
+    question asked on the former five-point scale moves to four: the way to the ARS's scale);
+    the old one leaves service (its results stay, on their own scale)."""
     base = questionnaire.title
     number = 2
     while Questionnaire.objects.filter(crt_id=questionnaire.crt_id,
@@ -385,8 +397,8 @@ def _answers(questions: list[Question], values: dict) -> list[Answer]:
                 answer.scale = int(value)
             except (TypeError, ValueError):
                 answer.scale = 0
-            if not 1 <= answer.scale <= 5:
-                raise DomainError("Choisissez une note de 1 à 5.", field=field)
+            if not 1 <= answer.scale <= q.points:  # the question's own scale (4 or 5 points)
+                raise DomainError(f"Choisissez une note de 1 à {q.points}.", field=field)
         elif q.kind == Question.Kind.CHOICE:
             try:
                 answer.choice = int(value)

@@ -170,6 +170,7 @@ def questionnaire_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "surveys/questionnaire_detail.html", {
         "q": q, "questions": list(q.questions.order_by("position")),
         "answered": services.has_answers(q),
+        "old_scale": q.questions.filter(kind=Question.Kind.SCALE, points=5).exists(),
         "collections": q.collections.count(),
     })
 

@@ -36,7 +36,9 @@ def test_participant_answers_through_the_qr_link_on_a_phone(session_codes, open_
     assert "Répondez à cette question." in group.inner_text()
     p.check_accessibility()
     assert not Response.objects.exists()
-    group.get_by_label("4 — Satisfait").check()
+    # The ARS's four-point scale: no neutral middle.
+    assert group.get_by_role("radio").count() == 4
+    group.get_by_label("3 — Satisfait").check()
     page.get_by_role("group", name=re.compile("Comment avez-vous connu")).get_by_label(
         "Par un professionnel").check()
     page.get_by_role("group", name=re.compile("Reviendriez-vous")).get_by_label("Oui").check()
@@ -46,7 +48,7 @@ def test_participant_answers_through_the_qr_link_on_a_phone(session_codes, open_
     p.check_accessibility()
     answers = {a.question.kind: a for a in Response.objects.get().answers.all()}
     assert (answers["scale"].scale, answers["choice"].choice, answers["yes_no"].yes,
-            answers["comment"].text) == (4, 1, True, "Très bon atelier, merci !")
+            answers["comment"].text) == (3, 1, True, "Très bon atelier, merci !")
     # The same code again: refused clearly.
     p.goto(answer_path(first.code))
     assert page.locator("h1").inner_text() == "Réponse impossible"
@@ -62,7 +64,7 @@ def test_participant_answers_through_the_qr_link_on_a_phone(session_codes, open_
     page.get_by_label("Votre code").fill(second.display.lower())
     page.get_by_role("button", name="Continuer").click()
     page.get_by_role("group", name=re.compile("Êtes-vous satisfait")).get_by_label(
-        "5 — Très satisfait").check()
+        "4 — Très satisfait").check()
     page.get_by_role("button", name="Envoyer mes réponses").click()
     assert page.locator("h1").inner_text() == "Merci pour votre avis"
     assert Response.objects.count() == 2

@@ -357,10 +357,11 @@ def test_older_people_drilldown_one_record_per_person(older, crt_a, users):
 
 @pytest.fixture
 def answered(crt_a, crt_b):
-    """H1 2025. The prevention workshop's session of 10/03: 3 codes to older people, 1 to a
-    caregiver; answers 5, 4 and 2 (older people). The café's session of 20/05 (isolation): 2
-    codes to older people, answers 3 and 5 — the latter on paper without its code, respondent
-    not stated. A collection of August and one of CRT B are not counted."""
+    """H1 2025. The prevention workshop's session of 10/03, on the former five-point
+    questionnaire: 3 codes to older people, 1 to a caregiver; answers 5, 4 and 2 (older
+    people). The café's session of 20/05 (isolation), on its new four-point version: 2 codes to
+    older people, answers 3 and 4 — the latter on paper without its code, respondent not
+    stated. A collection of August and one of CRT B are not counted."""
     from maillage.surveys import services
     from maillage.surveys.models import Questionnaire
     from maillage.surveys.tests.factories import questionnaire
@@ -381,15 +382,16 @@ def answered(crt_a, crt_b):
         return services.response_record_paper(actor=None, collection=collection,
                                               values=values, respondent=respondent)
 
-    q = questionnaire(crt_a, usage=Questionnaire.Usage.SESSION)
-    march = opened(crt_a, q, "s-march", date(2025, 3, 10), "care_prevention",
+    five = questionnaire(crt_a, usage=Questionnaire.Usage.SESSION, points=5)
+    march = opened(crt_a, five, "s-march", date(2025, 3, 10), "care_prevention",
                    "Atelier équilibre", {"older_person": 3, "caregiver": 1})
     for value in (5, 4, 2):
         grade(march, value)
+    q = services.questionnaire_duplicate(actor=None, questionnaire=five)  # on four points
     may = opened(crt_a, q, "s-may", date(2025, 5, 20), "isolation", "Café des aînés",
                  {"older_person": 2})
     grade(may, 3)
-    grade(may, 5, respondent="")
+    grade(may, 4, respondent="")
     august = opened(crt_a, q, "s-aug", date(2025, 8, 20), "isolation", "Café des aînés",
                     {"older_person": 1})
     grade(august, 1)
@@ -401,10 +403,13 @@ def answered(crt_a, crt_b):
 
 def test_volet1_satisfaction(answered, crt_a):
     r = _v1("V1-09", crt_a)
-    # 5 graded answers (5, 4, 2, 3, 5), 3 satisfied.
-    assert (r.value, r.count, r.unit) == (Decimal("60.0"), 5, "% de satisfaits")
-    assert _rows(r, "satisfied") == {"Satisfait ou très satisfait (4 ou 5)": 3,
-                                     "Pas satisfait ou moyennement (1 à 3)": 2}
+    # 5 graded answers: 5, 4, 2 of five (2 satisfied), 3, 4 of four (2 satisfied): 4 of 5.
+    assert (r.value, r.count, r.unit) == (Decimal("80.0"), 5, "% de satisfaits")
+    assert _rows(r, "satisfied") == {
+        "Satisfait ou très satisfait (3 ou 4 sur 4 ; 4 ou 5 sur 5)": 4,
+        "Pas satisfait (1 ou 2 sur 4 ; 1 à 3 sur 5)": 1}
+    assert _rows(r, "scale") == {"Échelle en 4 points (satisfait : 3 ou 4)": 2,
+                                 "Ancienne échelle en 5 points (satisfait : 4 ou 5)": 3}
     fields = _rows(r, "v1_field")
     assert (fields["Accès aux soins et à la prévention"], fields["Lutte contre l'isolement"]) == (
         3, 2)

@@ -106,14 +106,14 @@ class TestPages:
                                                             session=full)
         scale = collection.questionnaire.questions.filter(kind=Question.Kind.SCALE).first()
         response_submit(code=collection.codes.first().code,
-                        values={str(scale.public_id): 5})
+                        values={str(scale.public_id): 4})
         c = login(client, users, "activity_leader")
         assert "4 codes remis, 1 réponse" in visible_text(
             c.get(self.url(full, "outreach:session_detail")))
         page = visible_text(c.get(reverse("outreach:action_detail",
                                           kwargs={"public_id": full.action.public_id})))
         assert "1 réponse au questionnaire (25 % des codes remis)" in page
-        assert "moyenne 5,0 sur 5, 100 % satisfaits" in page
+        assert "moyenne 4,0 / 4, 100 % satisfaits (3 ou 4 sur 4)" in page
 
     def test_no_results_box_for_a_role_without_survey_results(self, client, users, full,
                                                              questionnaires, crt_a):

@@ -88,6 +88,8 @@ def test_a_share_of_the_file_active_does_not_give_back_a_crt_hidden_by_differenc
     assert rows["Part de la file active"][0] == "s"
 
 
+SATISFIED_ROW = "Réponses satisfaites (3 ou 4 sur 4 ; 4 ou 5 sur 5)"
+#: On the four-point scale: satisfied = 3 or 4.
 YEARLY = [(Question.Kind.SCALE, "Dans l'ensemble, êtes-vous satisfait ?", [], True)]
 
 
@@ -110,7 +112,7 @@ def _yearly_survey(crt, grades: list[int], codes: int):
 def _unsatisfied(text: str, code: str) -> int | None:
     """The QA's arithmetic on the complements of CRT A: answers received (or graded: the
     breakdown's total) minus answers satisfied; or from the share shown."""
-    satisfied = _number(_cells(text, "Réponses satisfaites (4 ou 5) réponses", 2)[0])
+    satisfied = _number(_cells(text, f"{SATISFIED_ROW} réponses", 2)[0])
     received = _number(_cells(text, "Réponses reçues réponses", 2)[0])
     share = _number(_cells(text, f"Région {code}", 2)[0])
     if satisfied is not None and received is not None:
@@ -124,28 +126,28 @@ def test_the_unsatisfied_answers_cannot_be_rebuilt_from_the_complements(client, 
                                                                         crt_b):
     """CRT A: 10 answers, 9 satisfied (1 not); CRT B: 2 answers. V2-15 hides both values;
     its complements must not give the one unsatisfied answer of A back; nor V2-14b."""
-    _yearly_survey(crt_a, [5, 5, 5, 4, 4, 4, 4, 5, 5, 2], codes=12)
-    _yearly_survey(crt_b, [5, 4], codes=3)
+    _yearly_survey(crt_a, [4, 4, 4, 3, 3, 3, 3, 4, 4, 2], codes=12)
+    _yearly_survey(crt_b, [4, 3], codes=3)
     client.force_login(ars)
     for code in ("V2-15", "V2-14b"):
         text = visible_text(client.get(url("indicator", code=code), YEAR_2025))
         assert _cells(text, f"Région {code}", 2) == ["s", "s"], code
         assert _unsatisfied(text, code) is None, code
-        assert "Réponses satisfaites (4 ou 5) réponses s s" in text
+        assert f"{SATISFIED_ROW} réponses s s" in text
 
 
 def test_a_share_whose_rest_is_small_is_hidden_even_alone_in_its_region(client, ars, crt_a):
     """Only CRT A answered: 10 answers, 9 satisfied. « 90 % » of the 10 answers the
     breakdown shows is 1 unsatisfied answer: the share is hidden, and so is its numerator;
     the overview and the exports say the same."""
-    _yearly_survey(crt_a, [5, 5, 5, 4, 4, 4, 4, 5, 5, 2], codes=10)
+    _yearly_survey(crt_a, [4, 4, 4, 3, 3, 3, 3, 4, 4, 2], codes=10)
     client.force_login(ars)
     text = visible_text(client.get(url("indicator", code="V2-15"),
                                    {**YEAR_2025, "ventilation": "satisfied"}))
     a, b = _cells(text, "Région V2-15", 2)
     assert a == "s"
     assert _unsatisfied(text, "V2-15") is None
-    assert "Pas satisfait ou moyennement (1 à 3) < 5" in text
+    assert "Pas satisfait (1 ou 2 sur 4 ; 1 à 3 sur 5) < 5" in text
     overview = visible_text(client.get(url("overview"), YEAR_2025))
     assert "Satisfaction des bénéficiaires / aidants % de satisfaits s" in overview
     content = b"".join(client.get(url("overview_export", fmt="csv"),

@@ -226,6 +226,39 @@ class TestTables:
         assert tables["Occupation des places"].rows[0][4] == 13.0  # 12 / 92 nights, in %
 
 
+    def test_volet1_satisfaction_on_a_mix_of_scales(self, client, opened, users):
+        """Field « chutes », autumn 2025: a session on the former five-point questionnaire
+        (grades 5 5 4 4 4 3 3 2: 5 satisfied of 8), then one on its four-point new version
+        (grades 4 4 3 3 3 2 1: 5 satisfied of 7). Each counted on its own scale: 10 of 15
+        answers satisfied, 67 %; 20 codes, 15 responses (75 %)."""
+        from maillage.surveys import services as survey_services
+        from maillage.surveys.tests.factories import answer, questionnaire
+
+        def session(q, subject, day, grades):
+            c = survey_services.collection_open(
+                actor=None, crt=opened, questionnaire=q, subject_kind="outreach.session",
+                subject_public_id=subject, subject_label=subject, group_key="a",
+                group_label="Atelier", category_key="falls", category_label="Chutes",
+                codes=10, opened_on=day)
+            for grade in grades:
+                answer(c, scale=grade)
+
+        five = questionnaire(opened, points=5)
+        session(five, "s1", date(2025, 10, 14), (5, 5, 4, 4, 4, 3, 3, 2))
+        four = survey_services.questionnaire_duplicate(actor=None, questionnaire=five)
+        session(four, "s2", date(2025, 11, 18), (4, 4, 3, 3, 3, 2, 1))
+        report = create(opened, users["direction"])
+        tables = {t.title: t for sec in reports.layout(report.snapshot) for t in sec.tables}
+        volet1 = tables["Questionnaires des séances du volet 1"]
+        assert volet1.rows == [["Chutes", 20, 15, 75, 15, 67]]
+        assert "3 ou 4 sur l'échelle en 4 points ; 4 ou 5 sur l'ancienne échelle" in volet1.note
+        client.force_login(users["direction"])
+        text = visible_text(client.get(reverse("steering:report_detail",
+                                               args=[report.public_id])))
+        assert "Chutes 20 15 75 15 67" in text
+        assert "Satisfaits ou très satisfaits : 3 ou 4 sur l'échelle en 4 points" in text
+
+
 class TestPages:
     def test_list_for_the_direction(self, client, opened, users, crt_b,
                                     django_assert_max_num_queries):

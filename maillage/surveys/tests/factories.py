@@ -1,7 +1,7 @@
 from maillage.surveys import services
 from maillage.surveys.models import Question, Questionnaire
 
-#: A small questionnaire: a scale (required), a single choice, yes / no, a comment.
+#: A small questionnaire: a scale (required; four points), a single choice, yes / no, a comment.
 QUESTIONS = [
     (Question.Kind.SCALE, "Êtes-vous satisfait de la séance ?", [], True),
     (Question.Kind.CHOICE, "Comment avez-vous connu l'action ?",
@@ -12,7 +12,11 @@ QUESTIONS = [
 
 
 def questionnaire(crt, *, title=None, usage=Questionnaire.Usage.SESSION,
-                  audience=Questionnaire.Audience.EVERYONE, questions=QUESTIONS):
+                  audience=Questionnaire.Audience.EVERYONE, questions=QUESTIONS, points=4):
+    """``points=5``: its scales on the former five-point scale (a questionnaire answered before
+    the four-point scale)."""
+    questions = [(*q, points) if q[0] == Question.Kind.SCALE and len(q) == 4 else q
+                 for q in questions]
     if title is None:
         title = "Satisfaction séance"
         taken = Questionnaire.objects.filter(crt=crt, title__startswith=title).count()

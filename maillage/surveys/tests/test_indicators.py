@@ -1,5 +1,7 @@
 """V2-14b, V2-15 and V2-16, the yearly volet 2 survey, on a scenario counted by hand; their
-drill-down (the responses) through the responses' policy."""
+drill-down (the responses) through the responses' policy. The 2025 survey was asked on the
+former five-point scale (its answers keep their meaning: satisfied = 4 or 5); the 2026 one mixes
+a four-point questionnaire (satisfied = 3 or 4) with a five-point one."""
 
 from datetime import date
 from decimal import Decimal
@@ -17,10 +19,15 @@ from maillage.surveys.yearly import yearly_collections, yearly_survey_open
 from .factories import questionnaire
 
 S, T = Question.Kind.SCALE, Question.Kind.COMMENT
-#: The headline question first, a second scale (never counted), a comment.
-QUESTIONS = [(S, "Dans l'ensemble, êtes-vous satisfait ?", [], True),
-             (S, "Les passages correspondent-ils à vos besoins ?", [], False),
+#: The headline question first, a second scale (never counted), a comment: on the former
+#: five-point scale.
+QUESTIONS = [(S, "Dans l'ensemble, êtes-vous satisfait ?", [], True, 5),
+             (S, "Les passages correspondent-ils à vos besoins ?", [], False, 5),
              (T, "Que pourrions-nous améliorer ?", [], False)]
+#: The same on the four-point scale (the default).
+QUESTIONS_4 = [(S, "Dans l'ensemble, êtes-vous satisfait ?", [], True),
+               (S, "Les passages correspondent-ils à vos besoins ?", [], False),
+               (T, "Que pourrions-nous améliorer ?", [], False)]
 
 H2 = Period.half_year(2025, 2)
 
@@ -39,7 +46,7 @@ def _survey(crt, year, counts, grades):
                        opened_on=date(year, 10, 1))
     for collection in yearly_collections(crt=crt, year=year):
         for headline in grades.get(collection.category_key, ()):
-            _answer(collection, headline, second=1 if headline >= 4 else 5)
+            _answer(collection, headline, second=1 if headline >= 3 else 4)
 
 
 @pytest.fixture
@@ -74,8 +81,11 @@ def test_beneficiaries_and_caregivers(survey, crt_a):
     r = _result("V2-15", crt_a)
     # 4 graded responses (5, 4, 1 and 3), 2 satisfied.
     assert (r.value, r.count, r.unit) == (Decimal("50.0"), 4, "% de satisfaits")
-    assert _rows(r, "satisfied") == {"Satisfait ou très satisfait (4 ou 5)": 2,
-                                     "Pas satisfait ou moyennement (1 à 3)": 2}
+    assert _rows(r, "satisfied") == {
+        "Satisfait ou très satisfait (3 ou 4 sur 4 ; 4 ou 5 sur 5)": 2,
+        "Pas satisfait (1 ou 2 sur 4 ; 1 à 3 sur 5)": 2}
+    assert _rows(r, "scale") == {"Échelle en 4 points (satisfait : 3 ou 4)": 0,
+                                 "Ancienne échelle en 5 points (satisfait : 4 ou 5)": 4}
     assert _rows(r, "audience") == {"Bénéficiaires du volet 2": 3, "Aidants": 1,
                                     "Professionnels": 0}
     extras = _extras(r)
@@ -83,7 +93,7 @@ def test_beneficiaries_and_caregivers(survey, crt_a):
         4, 7, Decimal("57.1"))
     assert extras["Taux de réponse — bénéficiaire du volet 2"] == Decimal("75.0")  # 3 of 4
     assert extras["Taux de réponse — aidant"] == Decimal("33.3")  # 1 of 3
-    assert extras["Réponses satisfaites (4 ou 5)"] == 2
+    assert extras["Réponses satisfaites (3 ou 4 sur 4 ; 4 ou 5 sur 5)"] == 2
     # Last year's survey (opened in October 2024) is the previous half-year's… of 2024: none.
     assert r.previous_value is None
     assert _result("V2-15", crt_a, Period.year(2024)).value == Decimal("100.0")
@@ -127,6 +137,31 @@ def test_drilldown_lists_the_responses_for_the_team_only(survey, crt_a, crt_b, u
         assert not drill(users[role], {role}).exists(), role
     # Another CRT's team drills down to its own responses only.
     assert set(drill(user_b, set(Role), crt=crt_b)) == set(Response.objects.filter(crt=crt_b))
+
+
+def test_a_mix_of_four_and_five_point_questionnaires(survey, crt_a, users):
+    """2026: the beneficiaries' questionnaire was replaced by a four-point one, the caregivers'
+    stayed on five points. Satisfied: 3 or 4 of the four points, 4 or 5 of the five."""
+    questionnaire(crt_a, title="Enquête 2026 — bénéficiaires", usage=Questionnaire.Usage.YEARLY,
+                  audience="beneficiaries", questions=QUESTIONS_4)
+    _survey(crt_a, 2026, {"beneficiaries": 5, "caregivers": 3},
+            {"beneficiaries": [4, 3, 2, 1], "caregivers": [5, 4, 3]})
+    r = _result("V2-15", crt_a, Period.year(2026))
+    # 4 + 3 graded responses: 2 satisfied on four points (4, 3), 2 on five (5, 4): 4 of 7.
+    assert (r.value, r.count) == (Decimal("57.1"), 7)
+    assert _rows(r, "satisfied") == {
+        "Satisfait ou très satisfait (3 ou 4 sur 4 ; 4 ou 5 sur 5)": 4,
+        "Pas satisfait (1 ou 2 sur 4 ; 1 à 3 sur 5)": 3}
+    assert _rows(r, "scale") == {"Échelle en 4 points (satisfait : 3 ou 4)": 4,
+                                 "Ancienne échelle en 5 points (satisfait : 4 ou 5)": 3}
+    assert _extras(r)["Réponses satisfaites (3 ou 4 sur 4 ; 4 ou 5 sur 5)"] == 4
+    assert _extras(r)["Taux de réponse"] == Decimal("87.5")  # 7 of 8 codes
+    # The drill-down on « satisfied » lists the same four responses.
+    drilled = indicators.drilldown(indicators.get("V2-15"), crt=crt_a, period=Period.year(2026),
+                                   user=users[Role.DIRECTION], roles={Role.DIRECTION},
+                                   breakdown="satisfied",
+                                   key="yes")
+    assert drilled.count() == 4
 
 
 def test_responses_policy_faces_agree(survey, users, crt_a, crt_b):

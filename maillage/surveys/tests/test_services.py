@@ -12,7 +12,7 @@ from maillage.core.models import AuditEvent
 from maillage.core.roles import Role
 from maillage.surveys import selectors, services
 from maillage.surveys.defaults import default_questionnaires_install
-from maillage.surveys.models import Answer, AnswerCode, Question, Response
+from maillage.surveys.models import Answer, AnswerCode, Collection, Question, Response
 from maillage.surveys.yearly import yearly_survey_open
 
 from .factories import answer, collection, questionnaire, values
@@ -92,8 +92,10 @@ class TestCodes:
 class TestBadInput:
     @pytest.mark.parametrize("kwargs, message", [
         ({}, "Répondez à cette question."),
-        ({"scale": 7}, "note de 1 à 5"),
-        ({"scale": "x"}, "note de 1 à 5"),
+        ({"scale": 7}, "note de 1 à 4"),
+        ({"scale": 5}, "note de 1 à 4"),  # the question is on four points
+        ({"scale": 0}, "note de 1 à 4"),
+        ({"scale": "x"}, "note de 1 à 4"),
         ({"scale": 3, "choice": 9}, "une des options"),
         ({"scale": 3, "yes": "peut-être"}, "oui ou par non"),
         ({"scale": 3, "comment": "x" * 2001}, "2 000 caractères"),
@@ -128,7 +130,7 @@ class TestAnsweredQuestionnaire:
         services.question_update(actor=None, question=first, version=q.version,
                                  text="Êtes-vous satisfait ?")
         q.refresh_from_db()
-        answer(c, scale=5)
+        answer(c, scale=4)
         for act in (
             lambda: services.question_update(actor=None, question=first, version=q.version,
                                              kind="yes_no"),
@@ -183,8 +185,9 @@ class TestAnsweredQuestionnaire:
 
 
 class TestResults:
-    """Hand-computed scenario: action A (field « chutes ») has two sessions, action B (field
-    « isolement ») one.
+    """Hand-computed scenario, on the former five-point scale (answers given before the
+    four-point one, counted as they were): action A (field « chutes ») has two sessions, action
+    B (field « isolement ») one.
     A1: grades 5, 4 ; choices 0, 0 ; yes, no ; one comment.
     A2: grades 4, 2, 5 ; choice 1 ; yes.
     B1: grade 3 ; no comment.
@@ -195,7 +198,7 @@ class TestResults:
 
     @pytest.fixture
     def scenario(self, crt_a):
-        q = questionnaire(crt_a)
+        q = questionnaire(crt_a, points=5)
         a1 = collection(crt_a, q=q, subject="a1", group_key="A", group_label="Action A",
                         category_key="falls", category_label="Chutes")
         a2 = collection(crt_a, q=q, subject="a2", group_key="A", group_label="Action A",
@@ -228,14 +231,16 @@ class TestResults:
         assert [(bar.label, bar.count) for bar in yes_no.bars] == [("Oui", 2), ("Non", 1)]
         assert comment.count == 1 and comment.comments == []  # not asked
         assert (b.label, b.responses, b.questions[0].mean) == ("Action B", 1, 3.0)
-        assert a.satisfaction is scale
+        assert a.satisfaction.questions == [scale]
+        assert (a.satisfaction.satisfied_grades, a.satisfaction.mean_label) == (
+            "4 ou 5 sur 5", "4,0 / 5")
 
     def test_per_field_and_restricted_keys(self, crt_a, users, scenario):
         groups = selectors.results_for(crt=crt_a, user=users["coordinator"], roles=COORD,
                                        subject_kind="outreach.session", group_by="category",
                                        keys=["falls"])
         assert [(g.label, g.responses, g.questions[0].mean_label) for g in groups] == [
-            ("Chutes", 5, "4,0")]
+            ("Chutes", 5, "4,0 / 5")]
         every = selectors.results_for(crt=crt_a, user=users["coordinator"], roles=COORD,
                                       subject_kind="outreach.session", group_by="all")
         assert every[0].responses == 6
@@ -261,10 +266,63 @@ class TestResults:
                                      subject_kind="outreach.session") == []
 
 
+def test_headline_of_a_field_mixing_the_two_scales(crt_a, users):
+    """The field « chutes » ran sessions on the former five-point questionnaire (grades 5, 4,
+    3: 2 satisfied) then on its four-point new version (grades 4, 3, 2, 1: 2 satisfied). The
+    headline counts both questions, each by its own scale: 4 satisfied of 7; no mean of both."""
+    def run(q, subject, grades):
+        c = collection(crt_a, q=q, subject=subject, codes=len(grades), category_key="falls",
+                       category_label="Chutes")
+        for grade in grades:
+            answer(c, scale=grade)
+
+    old = questionnaire(crt_a, points=5)
+    run(old, "s1", (5, 4, 3))
+    # Its new version asks on four points.
+    new = services.questionnaire_duplicate(actor=None, questionnaire=old)
+    assert new.questions.get(position=1).points == 4
+    run(new, "s2", (4, 3, 2, 1))
+    (group,) = selectors.results_for(crt=crt_a, user=users["coordinator"], roles=COORD,
+                                     subject_kind="outreach.session", group_by="category")
+    headline = group.satisfaction
+    assert (headline.count, headline.satisfied, headline.satisfied_percent) == (7, 4, 57)
+    assert headline.satisfied_grades == "3 ou 4 sur 4 ; 4 ou 5 sur 5"
+    assert (headline.mean, headline.mean_label) == (None, "—")
+    five, four = (r for r in group.questions if r.question.kind == Question.Kind.SCALE
+                  and r.question.position == 1)
+    assert [b.label for b in four.bars] == [
+        "1 — Pas du tout satisfait", "2 — Peu satisfait", "3 — Satisfait", "4 — Très satisfait"]
+    assert (four.satisfied, four.mean_label) == (2, "2,5 / 4")
+    assert len(five.bars) == 5 and (five.satisfied, five.mean_label) == (2, "4,0 / 5")
+
+
+def test_migration_keeps_the_answered_questions_on_five_points(crt_a):
+    """Migration 0002: a questionnaire already answered keeps its five points (its answers keep
+    their meaning); one not answered yet moves to four."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("maillage.surveys.migrations.0002_question_points")
+    crt = crt_a
+    answered = collection(crt, q=questionnaire(crt, points=5), subject="a")
+    answer(answered, scale=3)  # « Moyennement satisfait » of five: not satisfied
+    waiting = collection(crt, q=questionnaire(crt, points=5), subject="b")
+    migration.unanswered_to_four_points(apps, None)
+    scales = Question.objects.filter(kind=Question.Kind.SCALE)
+    assert set(scales.filter(questionnaire=answered.questionnaire).values_list(
+        "points", flat=True)) == {5}
+    assert set(scales.filter(questionnaire=waiting.questionnaire).values_list(
+        "points", flat=True)) == {4}
+    (group,) = selectors.results(collections_qs=Collection.objects.filter(pk=answered.pk))
+    assert (group.satisfaction.count, group.satisfaction.satisfied) == (1, 0)
+
+
 def test_satisfied_per_respondent(crt_a, users):
-    """Codes handed to two older people and a caregiver: grades 5 and 2, and 4."""
+    """Codes handed to two older people and a caregiver, on four points: grades 4 and 2, and
+    3 (« Satisfait »: satisfied on four points)."""
     c = collection(crt_a, codes={"older_person": 2, "caregiver": 1})
-    for code, grade in zip(c.codes.order_by("respondent", "id"), (4, 5, 2), strict=True):
+    for code, grade in zip(c.codes.order_by("respondent", "id"), (3, 4, 2), strict=True):
         services.response_submit(code=code.code, values=values(c, scale=grade))
     assert sorted(Response.objects.values_list("respondent", flat=True)) == [
         "caregiver", "older_person", "older_person"]
@@ -324,7 +382,7 @@ class TestYearlySurvey:
         c = collections["beneficiaries"]
         first = c.questionnaire.questions.order_by("position").first()
         r = services.response_submit(code=c.codes.first().code,
-                                     values={str(first.public_id): 5})
+                                     values={str(first.public_id): 4})
         # Nothing of the person: no account, no audit event (address, minute), and no field
         # of a response or an answer points outside the questionnaire engine but the CRT and
         # the staff who typed a paper answer.
@@ -352,3 +410,6 @@ class TestYearlySurvey:
         assert len(default_questionnaires_install(actor=users["coordinator"], crt=crt_a)) == 4
         assert default_questionnaires_install(actor=users["coordinator"], crt=crt_a) == []
         assert Question.objects.filter(crt=crt_a).count() == 20
+        # Every satisfaction question of the defaults is on the ARS's four-point scale.
+        scales = Question.objects.filter(crt=crt_a, kind=Question.Kind.SCALE)
+        assert scales.count() == 10 and set(scales.values_list("points", flat=True)) == {4}

@@ -3,6 +3,8 @@ pages (allowed role, forbidden role, another CRT → 404), bad input next to the
 shown, comments for the allowed roles only, query budgets. (Every view × every role is walked by
 core/tests/test_access.py and test_tenancy.py too.)"""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -14,7 +16,7 @@ from maillage.core.tests.helpers import visible_text
 from maillage.surveys import services, views
 from maillage.surveys.access import collections_visible, questionnaires_visible
 from maillage.surveys.defaults import default_questionnaires_install
-from maillage.surveys.models import Collection, Question, Response
+from maillage.surveys.models import Answer, Collection, Question, Response
 from maillage.surveys.qr import qr_svg
 
 from .factories import answer, answered_collection, collection, questionnaire
@@ -45,7 +47,7 @@ class TestPublicAnswer:
         page = client.get(url)
         assert page.status_code == 200
         text = visible_text(page)
-        assert "Êtes-vous satisfait de la séance ?" in text and "5 — Très satisfait" in text
+        assert "Êtes-vous satisfait de la séance ?" in text and "4 — Très satisfait" in text
         response = client.post(url, _form(c))
         assert response.status_code == 302 and response["Location"] == reverse(
             "surveys:answer_thanks")
@@ -57,6 +59,42 @@ class TestPublicAnswer:
         assert "Ce code a déjà servi" in visible_text(again)
         assert client.get(url).status_code == 409
         assert Response.objects.count() == 1
+
+    def test_four_choices_and_a_five_refused_next_to_the_question(self, client, crt_a):
+        """The ARS's scale: four grades, no neutral middle, in a fieldset whose legend is the
+        question, each radio with its label; a 5 (or anything else) is refused next to the
+        question and nothing is stored."""
+        c = collection(crt_a, codes=1)
+        url = reverse("surveys:answer", kwargs={"code": c.codes.get().code})
+        scale_name = list(_fields(c))[0]
+        html = client.get(url).content.decode()
+        fieldset = next(chunk.split("</fieldset>")[0] for chunk in html.split("<fieldset")
+                        if f'id="id_{scale_name}_0"' in chunk.split("</fieldset>")[0])
+        assert "<legend" in fieldset and "Êtes-vous satisfait de la séance ?" in fieldset
+        radio = re.escape(f'<label for="id_{scale_name}_')
+        labels = re.findall(radio + r'\d">\s*<input[^>]*>\s*([^<]+?)\s*</label>', fieldset)
+        assert labels == ["1 — Pas du tout satisfait", "2 — Peu satisfait", "3 — Satisfait",
+                          "4 — Très satisfait"]
+        assert "Moyennement" not in fieldset and 'value="5"' not in fieldset
+        for bad in ("5", "0", "trois"):
+            response = client.post(url, _form(c, scale=bad))
+            assert response.status_code == 400
+            html = response.content.decode()
+            errors = html[html.index(f'id="id_{scale_name}_errors"'):]
+            assert errors[:200].count("Choisissez une note de 1 à 4.") == 1, bad
+        assert not Response.objects.exists()
+        assert client.post(url, _form(c, scale="3")).status_code == 302
+        assert Answer.objects.get(question__kind="scale").scale == 3
+
+    def test_a_five_point_question_keeps_its_five_choices(self, client, crt_a):
+        """A questionnaire asked on the former five-point scale (answered before the change)
+        still offers its five grades: its answers keep their meaning."""
+        c = collection(crt_a, q=questionnaire(crt_a, points=5), codes=1)
+        url = reverse("surveys:answer", kwargs={"code": c.codes.get().code})
+        text = visible_text(client.get(url))
+        assert "3 — Moyennement satisfait" in text and "5 — Très satisfait" in text
+        assert client.post(url, _form(c, scale="5")).status_code == 302
+        assert Answer.objects.get(question__kind="scale").scale == 5
 
     def test_bad_input_next_to_the_question(self, client, crt_a):
         c = collection(crt_a, codes=1)
@@ -127,9 +165,13 @@ class TestStaffPages:
         client.force_login(users["activity_leader"])
         url = reverse("surveys:collection_paper", kwargs={"public_id": c.public_id})
         assert client.get(url).status_code == 200
-        response = client.post(url, {**_form(c, scale="9"), "code": ""})
-        assert response.status_code == 400
-        assert "Choisissez une des réponses proposées." in visible_text(response)
+        for bad in ("9", "5"):  # four points: 5 is not a grade
+            response = client.post(url, {**_form(c, scale=bad), "code": ""})
+            assert response.status_code == 400
+            scale_name = list(_fields(c))[0]
+            html = response.content.decode()
+            assert "Choisissez une note de 1 à 4." in html[
+                html.index(f'id="id_{scale_name}_errors"'):][:200]
         response = client.post(url, {**_form(c), "code": "PAS-UN-CODE"})
         assert response.status_code == 400
         assert "Ce code n'appartient pas à cette collecte." in visible_text(response)
@@ -150,7 +192,9 @@ class TestStaffPages:
         url = reverse("surveys:collection_detail", kwargs={"public_id": c.public_id})
         client.force_login(users["coordinator"])
         text = visible_text(client.get(url))
-        assert "2 réponses" in text and "moyenne 3,0 / 5" in text
+        assert "2 réponses" in text and "moyenne 3,0 / 4" in text
+        assert "50 % satisfaits (3 ou 4 sur 4)" in text
+        assert "3 — Satisfait 0 0 %" in text and "Moyennement" not in text
         assert "Très bon accueil" in text
         assert AuditEvent.objects.filter(action="survey_comments.viewed",
                                          object_id=str(c.public_id)).count() == 1
@@ -159,7 +203,7 @@ class TestStaffPages:
         response = client.get(url)
         assert response.status_code == 403
         text = visible_text(response)
-        assert "moyenne 3,0 / 5" not in text and "Très bon accueil" not in text
+        assert "moyenne 3,0 / 4" not in text and "Très bon accueil" not in text
 
     def test_codes_pdf_and_more_codes(self, client, users, crt_a):
         c = collection(crt_a, codes=3)
@@ -241,30 +285,30 @@ class TestStaffPages:
         c = Collection.objects.get(subject_kind="volet2.yearly", category_key="beneficiaries")
         questions = list(c.questionnaire.questions.order_by("position"))
         services.response_submit(code=c.codes.first().code, values={
-            str(questions[0].public_id): 5, str(questions[-1].public_id): "Merci à l'équipe"})
+            str(questions[0].public_id): 4, str(questions[-1].public_id): "Merci à l'équipe"})
         page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
         assert "Enquête annuelle 2026 — bénéficiaires du volet 2" in page
         assert "1 réponse sur 2 codes distribués (taux de réponse 50 %)" in page
-        assert "moyenne 5,0 / 5 — 100 % satisfaits (4 ou 5)" in page
+        assert "moyenne 4,0 / 4 — 100 % satisfaits (3 ou 4 sur 4)" in page
         assert "Merci à l'équipe" in page
         assert AuditEvent.objects.filter(action="survey_comments.viewed",
                                          object_label="Enquête annuelle 2026").exists()
         client.force_login(users["ars"])
         response = client.get(reverse("surveys:yearly") + "?annee=2026")
         assert response.status_code == 403
-        assert "moyenne 5,0 / 5" not in visible_text(response)
+        assert "moyenne 4,0 / 4" not in visible_text(response)
 
     def test_volet1_results_page(self, client, users, crt_a):
         q = questionnaire(crt_a)
         c = collection(crt_a, q=q, subject="a1", group_key="A", group_label="Atelier équilibre",
                        category_key="falls", category_label="Prévention des chutes")
+        answer(c, scale=3)
         answer(c, scale=4)
-        answer(c, scale=5)
         client.force_login(users["activity_leader"])
         page = visible_text(client.get(reverse("surveys:results")))
-        assert "Atelier équilibre 1 2 67 % 4,5 / 5 100 %" in page
+        assert "Atelier équilibre 1 2 67 % 3,5 / 4 100 % (3 ou 4 sur 4)" in page
         page = visible_text(client.get(reverse("surveys:results") + "?par=champ"))
-        assert "Prévention des chutes 1 2 67 % 4,5 / 5 100 %" in page
+        assert "Prévention des chutes 1 2 67 % 3,5 / 4 100 % (3 ou 4 sur 4)" in page
 
     def test_list_query_budget(self, client, users, crt_a):
         q = questionnaire(crt_a)
@@ -350,7 +394,7 @@ def test_the_ars_reads_no_survey_result_of_a_crt_only_the_regional_indicators(cl
     V2-16 in the regional view, never through the CRT's results pages; the CRT's team keeps
     its exact figures."""
     c = collection(crt_a, codes=4)
-    for grade in (5, 4, 3, 4):
+    for grade in (4, 3, 2, 3):
         answer(c, scale=grade)
     detail = reverse("surveys:collection_detail", kwargs={"public_id": c.public_id})
     client.force_login(users["ars"])
