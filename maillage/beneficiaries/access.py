@@ -359,6 +359,12 @@ def can_correct_vital_sign(*, user, roles, sign, health: bool,
             and (bool(set(roles) & CORRECTS_EVERY_MEASURE) or sign.recorded_by_id == user.pk))
 
 
+def vital_sign_correction_refused(verb: str) -> str:
+    """Why ``can_correct_vital_sign`` refuses (screens and API): ``verb`` « corriger »,
+    « retirer »."""
+    return f"Seule la personne qui a saisi cette mesure, ou le médecin, peut la {verb}."
+
+
 def aggir_evaluations_visible(*, crt, user, roles):
     """The AGGIR evaluations this user may read: the health face, as the medical section."""
     from .models import AggirEvaluation

@@ -669,6 +669,8 @@ class VitalSignRevision(TenantModel):
     measured_at = models.DateTimeField("mesurée le")
     device = models.CharField("appareil", max_length=200, blank=True)
     status = models.CharField("statut", max_length=20, choices=VitalSign.Status)
+    interpretation = models.CharField("interprétation de l'émetteur", max_length=10,
+                                      blank=True)
     reason = models.TextField("motif", blank=True)
 
     class Meta:

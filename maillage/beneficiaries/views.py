@@ -24,6 +24,7 @@ from .access import (
     can_correct_vital_sign,
     file_for_request,
     medical_section,
+    vital_sign_correction_refused,
     vital_signs_visible,
 )
 from .elsewhere import other_crts_matching
@@ -575,8 +576,7 @@ def _correctable_sign(request, public_id, item_id, verb: str):
         .filter(beneficiary=b).select_related("recorded_by"), request.crt, item_id)
     if not can_correct_vital_sign(user=request.user, roles=request.roles, sign=sign,
                                   health=access.health, retracted=True):
-        raise PermissionDenied(f"Seule la personne qui a saisi cette mesure, ou le médecin, "
-                               f"peut la {verb}.")
+        raise PermissionDenied(vital_sign_correction_refused(verb))
     return b, sign
 
 
@@ -599,6 +599,14 @@ def _stale_measure(call):
             "changement s'il y a lieu.") from None
 
 
+def _alert_status(sign) -> str | None:
+    """The state of the latest alert the measure raised (None: it raised none)."""
+    from maillage.care.selectors import measure_alert
+
+    alert = measure_alert(sign=sign)
+    return alert.status if alert else None
+
+
 def _already_retracted(request, b, sign):
     messages.info(request, "Cette mesure a déjà été retirée : elle figure dans les mesures "
                            "retirées.")
@@ -614,6 +622,8 @@ def vital_sign_correct(request: HttpRequest, public_id, item_id) -> HttpResponse
     guards against a change made meanwhile, a one-time key against a double post."""
     from django.utils import timezone
 
+    from maillage.care.models import Alert
+
     from .vitals import alarm_for, vital_sign_update
 
     b, sign = _correctable_sign(request, public_id, item_id, "corriger")
@@ -621,6 +631,8 @@ def vital_sign_correct(request: HttpRequest, public_id, item_id) -> HttpResponse
         return _already_retracted(request, b, sign)
     _audit_form_read(request, b, "correction d'une constante", obj=sign)
     shown = timezone.localtime(sign.measured_at).replace(second=0, microsecond=0)
+
+    alert_before = _alert_status(sign)
 
     def save(data):
         # The moment as the field shows it (to the minute) leaves a device's seconds as sent.
@@ -631,15 +643,17 @@ def vital_sign_correct(request: HttpRequest, public_id, item_id) -> HttpResponse
             diastolic=data.get("diastolic"), device=data["device"], reason=data["reason"]))
 
     def saved(corrected):
-        from maillage.care.selectors import measure_alert_open
-
         # No value in the message (it is kept in the session until shown).
         message = "Mesure corrigée ; la valeur d'origine reste dans son historique."
-        if measure_alert_open(sign=corrected):
+        after = _alert_status(corrected)
+        if after in (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED):
             message += (" Une alerte est ouverte pour cette mesure (cercle de soins et "
                         "astreinte)." if alarm_for(corrected) is not None else
-                        " L'alerte ouverte par la valeur d'origine le reste : clôturez-la "
+                        " Son alerte, déjà prise en charge, reste en cours : clôturez-la "
                         "depuis les alertes de la personne si elle n'a plus lieu d'être.")
+        elif after == Alert.Status.RESOLVED and alert_before == Alert.Status.OPEN:
+            message += (" La valeur corrigée est dans les seuils : l'alerte de cette mesure "
+                        "est close, avec votre motif.")
         messages.success(request, message)
         return _charts_redirect(b, corrected)
 
@@ -658,6 +672,8 @@ def vital_sign_retract(request: HttpRequest, public_id, item_id) -> HttpResponse
     """« Retirer (saisie erronée) »: a reason, then ``vital_sign_retract`` (the API's
     DELETE): the measure leaves the charts and the latest measures, its open alert is closed,
     and it stays in the charts page's history as « retirée »."""
+    from maillage.care.models import Alert
+
     from .vitals import vital_sign_retract as retract
 
     b, sign = _correctable_sign(request, public_id, item_id, "retirer")
@@ -670,9 +686,18 @@ def vital_sign_retract(request: HttpRequest, public_id, item_id) -> HttpResponse
             actor=request.user, sign=sign, version=data["version"] or 0,
             reason=data["reason"]))
 
+    alert_before = _alert_status(sign)
+
     def saved(retracted):
-        messages.success(request, "Mesure retirée : elle n'apparaît plus dans les courbes ; "
-                                  "elle reste dans les mesures retirées, avec le motif.")
+        message = ("Mesure retirée : elle n'apparaît plus dans les courbes ; elle reste dans "
+                   "les mesures retirées, avec le motif.")
+        after = _alert_status(retracted)
+        if after == Alert.Status.RESOLVED and alert_before == Alert.Status.OPEN:
+            message += " L'alerte de cette mesure est close, avec votre motif."
+        elif after == Alert.Status.ACKNOWLEDGED:
+            message += (" Son alerte, déjà prise en charge, reste en cours : clôturez-la depuis "
+                        "les alertes de la personne.")
+        messages.success(request, message)
         return _charts_redirect(b, retracted)
 
     return run_form(

@@ -286,7 +286,10 @@ def check_alarm(sign: VitalSign, *, actor) -> None:
                           description=description)
 
 
-TRACKED = ("value", "systolic", "diastolic", "measured_at", "device", "status")
+TRACKED = ("value", "systolic", "diastolic", "measured_at", "device", "status",
+           "interpretation")
+#: The fields holding what was measured: the sender's interpretation describes them.
+MEASURED = ("value", "systolic", "diastolic")
 
 
 def _keep(sign: VitalSign, before: dict, *, version: int, actor, change: str,
@@ -301,10 +304,17 @@ def _keep(sign: VitalSign, before: dict, *, version: int, actor, change: str,
 @transaction.atomic
 def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measured_at,
                       value=None, systolic=None, diastolic=None, device: str = "",
-                      reason: str = "") -> VitalSign:
+                      reason: str = "", interpretation: str | None = None) -> VitalSign:
     """Correct a measure (status « amended »); refused when someone saved it since
     ``version``, or when it was retracted. What it said before is kept
-    (``VitalSignRevision``, with ``reason``: the screens ask one, the API sends none)."""
+    (``VitalSignRevision``, with ``reason``: the screens ask one, the API sends none).
+    ``interpretation``: the sender's, as the API's update carries it; None (the screens): kept
+    while the measured value is, dropped when it changes (it described the value sent).
+
+    The corrected measure is checked against the thresholds again, in this transaction
+    (``care.services.liaison.alert_measure_corrected``): back into range, its alert still
+    open is resolved, saying who corrected it and why; newly out of range, the alert is
+    raised as recording it would have."""
     if sign.deleted_at is not None:
         raise DomainError("Cette mesure a été retirée : elle ne se modifie plus.",
                           code="conflict")
@@ -312,14 +322,22 @@ def vital_sign_update(*, actor, sign: VitalSign, version: int, kind: str, measur
         raise DomainError("On ne change pas la nature d'une mesure : retirez-la et "
                           "enregistrez-en une nouvelle.", field="kind")
     before = snapshot(sign, TRACKED)
+    was_alarming = alarm_for(sign) is not None
     _apply(sign, value=value, systolic=systolic, diastolic=diastolic,
            measured_at=measured_at, device=device)
+    if interpretation is not None:
+        sign.interpretation = interpretation[:10]
+    elif any(before[field] != getattr(sign, field) for field in MEASURED):
+        sign.interpretation = ""
     sign.status = VitalSign.Status.AMENDED
     validate(sign, exclude=["crt", "beneficiary", "recorded_by", "created_by", "updated_by"])
     save_versioned(sign, actor=actor, version=version, fields=TRACKED)
     _keep(sign, before, version=version, actor=actor, change=VitalSignRevision.Change.AMENDED,
           reason=reason)
-    check_alarm(sign, actor=actor)
+    from maillage.care.services.liaison import alert_measure_corrected
+
+    alert_measure_corrected(sign=sign, actor=actor, alarm=alarm_for(sign),
+                            was_alarming=was_alarming, reason=reason)
     # The fields changed, not their values (a measure is health data: never in the audit).
     audit_log(actor=actor, action="vital_sign.updated", obj=sign, beneficiary=sign.beneficiary,
               details={"mesure": sign.get_kind_display(),
@@ -332,7 +350,9 @@ def vital_sign_retract(*, actor, sign: VitalSign, version: int, reason: str = ""
     """Retract a measure entered in error: the row stays as a tombstone (status
     « entered-in-error », ``deleted_at``), hidden from the file and the API's searches; the
     health readers still see it as « retirée » in the history, with ``reason`` (the screens
-    ask one, the API sends none)."""
+    ask one, the API sends none). Its alert still open is resolved, saying who retracted it
+    and why (``care.services.liaison.alert_measure_retracted``); one the team took in charge
+    is left to them."""
     if sign.deleted_at is not None:
         raise DomainError("Cette mesure a déjà été retirée.", code="conflict")
     before = snapshot(sign, TRACKED)
@@ -344,7 +364,7 @@ def vital_sign_retract(*, actor, sign: VitalSign, version: int, reason: str = ""
               beneficiary=sign.beneficiary, details={"mesure": sign.get_kind_display()})
     from maillage.care.services.liaison import alert_measure_retracted
 
-    alert_measure_retracted(sign=sign, actor=actor)
+    alert_measure_retracted(sign=sign, actor=actor, reason=reason)
     return sign
 
 

@@ -383,15 +383,20 @@ class Alert(TenantModel, VersionedModel):
                                     null=True, blank=True, related_name="+")
     outcome = models.TextField("suites données", blank=True)
     #: The measure or fall event that raised it (telemonitoring, thresholds): one alert per
-    #: measure, whatever the number of times it is posted.
-    vital_sign = models.OneToOneField("beneficiaries.VitalSign", on_delete=models.SET_NULL,
-                                      null=True, blank=True, related_name="alert",
-                                      verbose_name="mesure")
+    #: measure, whatever the number of times it is posted; one more only when a correction
+    #: takes it out of range again after its alert was resolved (``vitals.vital_sign_update``),
+    #: never two unresolved at once.
+    vital_sign = models.ForeignKey("beneficiaries.VitalSign", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="alerts",
+                                   verbose_name="mesure")
 
     class Meta:
         verbose_name = "alerte"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["crt", "status", "-created_at"], name="alert_open")]
+        constraints = [models.UniqueConstraint(
+            fields=["vital_sign"], condition=Q(vital_sign__isnull=False) & ~Q(status="resolved"),
+            name="alert_one_unresolved_per_measure")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.beneficiary.display_name}"

@@ -151,10 +151,10 @@ def alerts(*, beneficiary):
             .order_by("status", "-created_at"))
 
 
-def measure_alert_open(*, sign) -> bool:
-    """Whether the alert a measure raised (``Alert.vital_sign``) is still open or
-    acknowledged: the screen that corrects the measure says so."""
-    return Alert.objects.filter(vital_sign=sign).exclude(status=Alert.Status.RESOLVED).exists()
+def measure_alert(*, sign) -> Alert | None:
+    """The latest alert a measure raised (``Alert.vital_sign``), or None: the screens that
+    correct or retract the measure say what became of it."""
+    return Alert.objects.filter(vital_sign=sign).order_by("-created_at", "-id").first()
 
 
 def open_alerts(*, crt, limit: int | None = None):

@@ -126,8 +126,8 @@ class TestCorrect:
         charts = client.get(response["Location"])
         text = visible_text(charts)
         assert "Mesure corrigée ; la valeur d'origine reste dans son historique." in text
-        assert ("L'alerte ouverte par la valeur d'origine le reste : clôturez-la depuis les "
-                "alertes de la personne") in text
+        assert ("La valeur corrigée est dans les seuils : l'alerte de cette mesure est close, "
+                "avec votre motif.") in text
         # The corrected value in the chart's table, marked, the first one in its history.
         assert "36,9 °C corrigée" in text
         assert (f"par {users['nurse'].get_full_name()} : 38,9 °C, mesurée le "
@@ -358,6 +358,160 @@ class TestRetract:
         text = visible_text(client_for("doctor").get(charts_url(person)))
         assert "Fréquence cardiaque 150 /min retirée Retirée le" in text
         assert "Motif" not in text
+
+
+def alerts_url(b):
+    return reverse("care:alerts", kwargs={"public_id": b.public_id})
+
+
+def alert_items(response) -> list[str]:
+    """The alerts page's items, each as its visible text."""
+    import re
+    from html import unescape
+
+    items = re.findall(r'<li class="border rounded p-2 mb-2">(.*?)</li>',
+                       response.content.decode(), re.S)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items]
+
+
+class TestTheMeasuresAlert:
+    """What a correction or a retraction does to the alert the measure raised, as the care
+    team reads it on the person's alerts page."""
+
+    def test_corrected_into_range_its_open_alert_is_closed_saying_why(
+            self, client_for, person, users, thresholds):
+        sign = fever(person, users["nurse"])
+        client = client_for("nurse")
+        client.post(correct_url(sign), page_form(
+            client.get(correct_url(sign)), value="36,9",
+            reason="Faute de frappe : 36,9 et non 38,9"))
+        nurse = users["nurse"].get_full_name()
+        [item] = alert_items(client.get(alerts_url(person)))
+        assert "Constante hors seuil — gravité modérée — Résolue" in item
+        assert (f"Suites : Mesure corrigée par {nurse}, désormais dans les seuils de la "
+                f"personne : Faute de frappe : 36,9 et non 38,9 ({nurse}, ") in item
+        # Closed as a member closes one: audited, in the file's timeline, off the on-call
+        # screen's open alerts.
+        alert = Alert.objects.get()
+        assert (alert.status, alert.resolved_by) == ("resolved", users["nurse"])
+        event = AuditEvent.objects.get(action="alert.resolved")
+        assert (event.actor, event.object_id) == (users["nurse"], str(alert.public_id))
+        # Who reads the alerts but not the measures sees it closed, not the reason.
+        [item] = alert_items(client_for("activity_leader").get(alerts_url(person)))
+        assert "Résolue" in item and "Suites : réservées à ses professionnels de santé" in item
+        assert "Faute de frappe" not in item
+
+    def test_retracted_its_open_alert_is_closed_saying_why(self, client_for, person, users,
+                                                          thresholds):
+        sign = fever(person, users["nurse"])
+        client = client_for("nurse")
+        response = client.post(retract_url(sign), page_form(
+            client.get(retract_url(sign)), reason="Mesure d'une autre personne"), follow=True)
+        assert ("Mesure retirée : elle n'apparaît plus dans les courbes ; elle reste dans les "
+                "mesures retirées, avec le motif. L'alerte de cette mesure est close, avec "
+                "votre motif.") in visible_text(response)
+        nurse = users["nurse"].get_full_name()
+        [item] = alert_items(client.get(alerts_url(person)))
+        assert "Résolue" in item
+        assert (f"Suites : Mesure retirée (saisie erronée) par {nurse} : Mesure d'une autre "
+                f"personne ({nurse}, ") in item
+        assert AuditEvent.objects.filter(action="alert.resolved", actor=users["nurse"]).exists()
+
+    def test_out_of_range_again_after_its_alert_was_closed_raises_a_new_one(
+            self, client_for, person, users, thresholds):
+        sign = fever(person, users["nurse"])
+        client = client_for("nurse")
+        client.post(correct_url(sign), page_form(client.get(correct_url(sign)), value="36,9",
+                                                 reason="Faute de frappe"))
+        response = client.post(correct_url(sign), page_form(
+            client.get(correct_url(sign)), value="39,4", reason="Relu sur le thermomètre"),
+            follow=True)
+        assert "Une alerte est ouverte pour cette mesure" in visible_text(response)
+        opened, closed = alert_items(client.get(alerts_url(person)))
+        assert "Ouverte" in opened and "Température 39,4 °C au-dessus du seuil de 38 °C" in opened
+        assert "Résolue" in closed and "Température 38,9 °C" in closed
+        assert Alert.objects.filter(vital_sign=sign).count() == 2
+
+    def test_an_alert_taken_in_charge_is_left_to_whoever_took_it(self, client_for, person,
+                                                                  users, thresholds):
+        from maillage.care.services.liaison import alert_acknowledge
+
+        sign = fever(person, users["nurse"])
+        alert = Alert.objects.get()
+        alert_acknowledge(actor=users["doctor"], alert=alert, version=alert.version)
+        client = client_for("nurse")
+        response = client.post(correct_url(sign), page_form(
+            client.get(correct_url(sign)), value="36,9", reason="Faute de frappe"), follow=True)
+        assert ("Son alerte, déjà prise en charge, reste en cours : clôturez-la depuis les "
+                "alertes de la personne si elle n'a plus lieu d'être.") in visible_text(response)
+        response = client.post(retract_url(sign), page_form(
+            client.get(retract_url(sign)), reason="Autre personne"), follow=True)
+        assert ("Son alerte, déjà prise en charge, reste en cours : clôturez-la depuis les "
+                "alertes de la personne.") in visible_text(response)
+        [item] = alert_items(client.get(alerts_url(person)))
+        assert "Prise en charge" in item and "Suites" not in item
+        alert.refresh_from_db()
+        assert (alert.status, alert.outcome, alert.version) == ("acknowledged", "", 2)
+        assert not AuditEvent.objects.filter(action="alert.resolved").exists()
+
+    def test_an_alert_resolved_by_the_team_is_neither_changed_nor_doubled(
+            self, client_for, person, users, thresholds):
+        from maillage.care.services.liaison import alert_resolve
+
+        sign = fever(person, users["nurse"])
+        alert = Alert.objects.get()
+        alert_resolve(actor=users["doctor"], alert=alert, version=alert.version,
+                      outcome="Paracétamol, recontrôle à 18 h")
+        client = client_for("nurse")
+        for value in ("39,5", "36,9", "39,1"):  # still over; back in range; over again
+            client.post(correct_url(sign), page_form(client.get(correct_url(sign)),
+                                                     value=value, reason="Relu"))
+        sign.refresh_from_db()
+        assert sign.version == 4
+        # Back over the threshold after being in range: a new alert, the team's one kept.
+        opened, handled = alert_items(client.get(alerts_url(person)))
+        assert "Ouverte" in opened and "39,1 °C" in opened
+        doctor = users["doctor"].get_full_name()
+        assert f"Suites : Paracétamol, recontrôle à 18 h ({doctor}, " in handled
+        alert.refresh_from_db()
+        assert (alert.status, alert.resolved_by, alert.version) == ("resolved",
+                                                                    users["doctor"], 2)
+
+    def test_a_devices_interpretation_goes_with_the_value_it_described(
+            self, client_for, person, users):
+        """No thresholds: the sender's « H » raised the alert; the doctor corrects the value,
+        the « H » no longer describes it and the alert is closed."""
+        sign = vital_sign(person, users["partner"], kind="heart_rate", value=150,
+                          interpretation="H", device="Montre connectée")
+        assert Alert.objects.get().status == "open"
+        client = client_for("doctor")
+        client.post(correct_url(sign), page_form(client.get(correct_url(sign)), value="75",
+                                                 reason="Capteur mal placé, recontrôlé à 75"))
+        sign.refresh_from_db()
+        assert (sign.value, sign.interpretation) == (75, "")
+        assert VitalSignRevision.objects.get().interpretation == "H"
+        alert = Alert.objects.get()
+        assert alert.status == "resolved" and alert.outcome.startswith(
+            f"Mesure corrigée par {users['doctor'].get_full_name()}")
+
+    def test_nothing_half_saved_when_the_alert_cannot_be_closed(self, person, users,
+                                                                thresholds, monkeypatch):
+        from maillage.beneficiaries.vitals import vital_sign_update
+        from maillage.care.services import liaison
+
+        sign = fever(person, users["nurse"])
+
+        def broken(**_):
+            raise RuntimeError("panne")
+
+        monkeypatch.setattr(liaison, "alert_resolve", broken)
+        with pytest.raises(RuntimeError):
+            vital_sign_update(actor=users["nurse"], sign=sign, version=1, kind=sign.kind,
+                              measured_at=sign.measured_at, value="36.9", reason="Typo")
+        sign.refresh_from_db()
+        assert (sign.value, sign.version, sign.status) == (Decimal("38.9"), 1, "final")
+        assert not VitalSignRevision.objects.exists()
+        assert Alert.objects.get().status == "open"
 
 
 class TestAccess:

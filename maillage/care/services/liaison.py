@@ -156,26 +156,67 @@ def alert_resolve(*, actor, alert: Alert, version: int, outcome: str) -> Alert:
 
 
 # --- Alerts raised by measures (telemonitoring, thresholds) --------------------------------
-#: The outcome written on an alert whose measure the sender retracted.
-RETRACTED_OUTCOME = ("Mesure retirée par l'émetteur (saisie erronée) : alerte close "
-                     "automatiquement.")
-
-
 def alert_for_measure(*, sign, actor, alert_kind: str, severity: str,
                       description: str, **_) -> Alert | None:
     """Called by ``beneficiaries.vitals.check_alarm``: ONE alert per measure (a measure
-    corrected or posted again raises none more), for the care team and the on-call screen."""
+    posted again raises none more), for the care team and the on-call screen."""
     if Alert.objects.filter(vital_sign=sign).exists():
         return None
     return alert_raise(actor=actor, beneficiary=sign.beneficiary, kind=alert_kind,
                        severity=severity, description=description, vital_sign=sign)
 
 
-def alert_measure_retracted(*, sign, actor, **_) -> None:
-    """Called by ``beneficiaries.vitals`` when a measure is retracted: the alert it raised, if
-    still open, is resolved with a note saying why (kept, not deleted: the team may have acted
-    on it)."""
-    alert = Alert.objects.filter(vital_sign=sign).exclude(status=Alert.Status.RESOLVED).first()
-    if alert is not None:
-        alert_resolve(actor=actor, alert=alert, version=alert.version,
-                      outcome=RETRACTED_OUTCOME)
+def _who(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _latest_measure_alert(sign) -> Alert | None:
+    """The measure's latest alert, locked until the end of the transaction: a member taking
+    it in charge meanwhile is waited for, and then seen (their alert is left as it is)."""
+    return (Alert.objects.select_for_update().filter(vital_sign=sign)
+            .order_by("-created_at", "-id").first())
+
+
+def _close_measure_alert(*, alert: Alert, actor, outcome: str) -> None:
+    """Resolve an alert the team has not handled yet (still « ouverte »): one taken in
+    charge or resolved by someone is theirs, and left as it is."""
+    if alert is not None and alert.status == Alert.Status.OPEN:
+        alert_resolve(actor=actor, alert=alert, version=alert.version, outcome=outcome)
+
+
+def _with_reason(text: str, reason: str) -> str:
+    reason = (reason or "").strip()
+    return f"{text} : {reason}" if reason else f"{text}."
+
+
+def alert_measure_corrected(*, sign, actor, alarm, was_alarming: bool, reason: str = "",
+                            **_) -> None:
+    """Called by ``beneficiaries.vitals.vital_sign_update`` once the corrected measure is
+    saved, in its transaction. ``alarm``: ``vitals.alarm_for`` the corrected measure (kind,
+    severity, description) or None; ``was_alarming``: whether the measure as it was called
+    for one.
+
+    Back into range: its alert still « ouverte » is resolved, the outcome saying who corrected
+    it and why. Out of range: the alert is raised as recording the measure would have, unless
+    the measure already has one unresolved, or it was already out of range (the alert it
+    raised stands for it, whatever the team made of it). An alert taken in charge or resolved
+    by someone is never reopened nor changed."""
+    alert = _latest_measure_alert(sign)
+    if alarm is None:
+        _close_measure_alert(alert=alert, actor=actor, outcome=_with_reason(
+            f"Mesure corrigée par {_who(actor)}, désormais dans les seuils de la personne",
+            reason))
+        return
+    if alert is None or (alert.status == Alert.Status.RESOLVED and not was_alarming):
+        alert_kind, severity, description = alarm
+        alert_raise(actor=actor, beneficiary=sign.beneficiary, kind=alert_kind,
+                    severity=severity, description=description, vital_sign=sign)
+
+
+def alert_measure_retracted(*, sign, actor, reason: str = "", **_) -> None:
+    """Called by ``beneficiaries.vitals.vital_sign_retract`` when a measure is retracted as a
+    wrong entry: the alert it raised, if still « ouverte », is resolved with an outcome
+    saying who retracted it and why (kept, not deleted). One taken in charge or resolved by
+    someone is left as it is: they close it themselves."""
+    _close_measure_alert(alert=_latest_measure_alert(sign), actor=actor, outcome=_with_reason(
+        f"Mesure retirée (saisie erronée) par {_who(actor)}", reason))

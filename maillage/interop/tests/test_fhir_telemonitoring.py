@@ -164,7 +164,8 @@ class TestIntake:
         assert response.status_code == 422
         assert issue(response)["expression"] == ["Observation.value[x]"]
 
-    def test_entered_in_error_retracts_and_closes_the_alert(self, client, person, partner):
+    def test_entered_in_error_retracts_and_closes_the_alert(self, client, users, person,
+                                                           partner):
         post(client, OBS, example("fall.json", person), partner)
         retraction = example("fall.json", person, status="entered-in-error")
         response = post(client, OBS, retraction, partner)
@@ -174,7 +175,8 @@ class TestIntake:
         assert sign.deleted_at is not None
         alert = Alert.objects.get()
         assert alert.status == "resolved"
-        assert "retirée par l'émetteur" in alert.outcome
+        assert alert.outcome == ("Mesure retirée (saisie erronée) par "
+                                 f"{users['partner'].get_full_name()}.")
         # Nothing to retract: 422 naming the identifier.
         stray = example("fall.json", person, status="entered-in-error",
                         identifier=[{"system": "urn:x", "value": "inconnu"}])
