@@ -327,15 +327,15 @@ def vital_signs_visible(*, crt, user, roles):
         crt=crt, beneficiary__in=beneficiaries_for("health", crt=crt, user=user, roles=roles))
 
 
-#: Roles that correct or retract any measure of the people whose health data they read (the
-#: API's rule: ``vital_sign.record`` and the file's health face); the other recorders, the
-#: measures they entered themselves. The coordinator (IDEC) reads no health data
-#: (``health.view``), so corrects none.
+#: Roles that correct or retract any measure of the people whose health data they read
+#: (``vital_sign.record`` and the file's health face); the other recorders, the measures they
+#: entered themselves — on the screens and through the FHIR API alike. The coordinator (IDEC)
+#: reads no health data (``health.view``), so corrects none.
 CORRECTS_EVERY_MEASURE = frozenset({Role.DOCTOR})
 
 
 def vital_signs_correctable(*, crt, user, roles):
-    """The measures this user may correct or retract from the screens (not yet retracted):
+    """The measures this user may correct or retract (not yet retracted):
     with ``vital_sign.record`` and the file's health face, those they recorded, or any for
     ``CORRECTS_EVERY_MEASURE``."""
     from .models import VitalSign
@@ -351,9 +351,10 @@ def vital_signs_correctable(*, crt, user, roles):
 def can_correct_vital_sign(*, user, roles, sign, health: bool,
                            retracted: bool = False) -> bool:
     """``vital_signs_correctable`` for one measure of a file whose health face is known
-    (``FileAccess.health``): no query, for each row of the charts page. ``retracted``: a
-    measure already retracted counts too (whether this user could have retracted it: they
-    are told it is, the others refused)."""
+    (``FileAccess.health``): no query, for each row of the charts page, and the rule of the
+    FHIR API's update and retraction of an Observation. ``retracted``: a measure already
+    retracted counts too (whether this user could have retracted it: they are told it is, the
+    others refused)."""
     return (health and (retracted or sign.deleted_at is None)
             and has_permission(roles, "vital_sign.record")
             and (bool(set(roles) & CORRECTS_EVERY_MEASURE) or sign.recorded_by_id == user.pk))
@@ -550,7 +551,8 @@ def access_doc() -> list[tuple[str, dict[str, str]]]:
          {role: everyone if role in CLINICAL_TEXT_ROLES else
           team + " ; pour une demande, s'il ou elle a réalisé une de ses étapes"
           for role in CLINICAL_TEXT_ROLES | HEALTH_PROFESSIONALS}),
-        ("Corriger ou retirer une constante depuis les écrans (saisie erronée)", {
+        ("Corriger ou retirer une constante (saisie erronée), depuis les écrans comme par "
+         "l'API FHIR", {
             role: (team + " : toutes leurs mesures" if role in CORRECTS_EVERY_MEASURE
                    else (consented.format("santé") if role == Role.PARTNER else team)
                    + " : les mesures qu'il ou elle a saisies")

@@ -203,6 +203,8 @@ def write(request: HttpRequest, rt: ResourceType, id: str | None = None, *,
                     raise FhirError(405, f"Cette ressource {rt.type} ne se modifie pas par "
                                          "l'API.", headers={"Allow": "GET"})
                 _check_gone(rt, request, obj, own)
+                if rt.check_write:
+                    rt.check_write(request, obj, delete=delete)
                 if version != obj.version:
                     raise ConflictError()
                 obj = (rt.delete(request, obj, version) if delete

@@ -9,11 +9,14 @@ restricts to the model it applies to (``code``, ``category``)."""
 
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from maillage.beneficiaries.access import (
     aggir_evaluations_visible,
     beneficiaries_for,
+    can_correct_vital_sign,
+    vital_sign_correction_refused,
     vital_signs_visible,
 )
 from maillage.beneficiaries.models import AggirEvaluation, VitalSign
@@ -431,6 +434,16 @@ def _subject(request, body: dict):
     return get_for_crt(people, request.crt, _subject_id(body))
 
 
+def check_write(request, sign: VitalSign, *, delete: bool = False) -> None:
+    """The screens' rule (``access.can_correct_vital_sign``): a measure is corrected or
+    retracted by whoever recorded it, or the doctor; 403 for the others. Every measure the
+    API finds is one whose health data this account reads (``queryset``, ``_subject``)."""
+    if not can_correct_vital_sign(user=request.user, roles=request.roles, sign=sign,
+                                  health=True, retracted=True):
+        raise PermissionDenied(vital_sign_correction_refused("retirer" if delete
+                                                             else "corriger"))
+
+
 def _retract_posted(request, beneficiary, parsed: dict):
     """A post with status ``entered-in-error``: the measure sent before under the same
     identifier (or device, code and moment) is retracted, its alert closed."""
@@ -441,6 +454,7 @@ def _retract_posted(request, beneficiary, parsed: dict):
     if sign is None or sign.beneficiary_id != beneficiary.pk:
         raise _invalid("Observation.identifier", "Aucune mesure envoyée sous cet identifiant "
                        "(ou ce dispositif, ce code et cette date) : rien à retirer.")
+    check_write(request, sign, delete=True)
     if sign.deleted_at is None:
         vital_sign_retract(actor=request.user, sign=sign, version=sign.version)
     return Existing(sign)
@@ -463,7 +477,8 @@ def update(request, sign: VitalSign, body: dict, version: int) -> VitalSign:
     if _subject_id(body) != str(sign.beneficiary.public_id):
         raise _invalid("Observation.subject", "On ne change pas la personne d'une mesure : "
                                               "retirez-la et enregistrez-en une nouvelle.")
-    args = {k: v for k, v in parsed["args"].items() if k not in ("identifier", "interpretation")}
+    # The resource sent replaces the one stored: its interpretation too (none: none).
+    args = {k: v for k, v in parsed["args"].items() if k != "identifier"}
     return _service(lambda: vital_sign_update(actor=request.user, sign=sign, version=version,
                                               **args), parsed["expressions"])
 
@@ -482,6 +497,7 @@ OBSERVATION = ResourceType(
     create=create,
     update=update,
     delete=delete,
+    check_write=check_write,
     gone=Q(deleted_at__isnull=False),
     sources=(AGGIR_SOURCE,),
     profiles=tuple(PROFILES.values()),
@@ -492,15 +508,18 @@ OBSERVATION = ResourceType(
         f"{AGGIR_SYSTEM}), des personnes dont le compte du jeton voit les données de santé "
         "(professionnels de santé du cercle de soins ; partenaires de santé selon le "
         "consentement). Création, correction (If-Match) et retrait (DELETE : statut "
-        "entered-in-error, puis 410) des constantes ; les GIR se lisent seulement. "
+        "entered-in-error, puis 410) des constantes ; une constante se corrige ou se retire "
+        "par le compte qui l'a saisie, ou par le médecin (sinon 403), comme sur les écrans ; "
+        "une correction qui ramène la mesure dans les seuils clôt son alerte encore ouverte, "
+        "une correction qui franchit un seuil crée l'alerte ; les GIR se lisent seulement. "
         "Télésurveillance : chute (SNOMED CT 1912002, sans valeur ou valueBoolean vrai) ; "
         "personne désignée par subject.reference ou subject.identifier (INS d'une identité "
         "qualifiée, ou identifiant local) ; un identifier (system|value) déjà reçu renvoie la "
         "mesure enregistrée (200), sans doublon ni seconde alerte (sans identifier : même "
         "dispositif, code et date) ; un envoi « entered-in-error » du même identifier retire "
-        "la mesure et clôt son alerte ; interpretation H, L, HH, LL, A, AA ou une valeur hors "
-        "des seuils de la personne crée une alerte ; unité autre que l'unité UCUM attendue : "
-        "400."),
+        "la mesure et clôt son alerte encore ouverte ; interpretation H, L, HH, LL, A, AA ou "
+        "une valeur hors des seuils de la personne crée une alerte ; unité autre que l'unité "
+        "UCUM attendue : 400."),
     search_params=(
         SearchParam("patient", "reference",
                     "La personne : Patient/<id> (ou l'identifiant seul).", _patient_q,

@@ -73,6 +73,10 @@ class ResourceType:
     create: Callable | None = None
     #: ``(request, obj, body, version) -> obj``: PUT /<Type>/<id> with ``If-Match``.
     update: Callable | None = None
+    #: ``(request, obj, delete: bool) -> None``: the owning app's rule on this object, checked
+    #: before an update or a delete (after the type's permissions and ``queryset``): raises
+    #: ``PermissionDenied`` (403) when this requester may not change this one.
+    check_write: Callable | None = None
     #: ``(request, obj, version) -> obj``: DELETE /<Type>/<id> with ``If-Match``.
     delete: Callable | None = None
 

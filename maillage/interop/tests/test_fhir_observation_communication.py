@@ -399,6 +399,78 @@ class TestObservationWrite:
         assert VitalSign.objects.count() == 0
 
 
+class TestObservationCorrectionRule:
+    """PUT and DELETE follow the screens' rule (``access.can_correct_vital_sign``): whoever
+    recorded the measure, or the doctor; 403 for the others, before the version is looked
+    at; 404 from another CRT."""
+
+    @pytest.fixture
+    def team(self, users, crt_a, file, make_user):
+        from maillage.beneficiaries.tests.factories import join_care_team
+
+        colleague = make_user(crt_a, Role.NURSE, username="infirmiere-2")
+        for user, role in ((users["nurse"], Role.NURSE), (colleague, Role.NURSE),
+                           (users["care_aide"], Role.CARE_AIDE)):
+            join_care_team(file, user, {role})
+        return {"nurse": bearer(users["nurse"], crt_a), "colleague": bearer(colleague, crt_a),
+                "care_aide": bearer(users["care_aide"], crt_a)}
+
+    def _nurses_measure(self, client, file, team, value=70):
+        response = post(client, OBS, heart_rate(file.public_id, value), team["nurse"])
+        assert response.status_code == 201, response.content
+        return VitalSign.objects.get(public_id=response.json()["id"])
+
+    def test_the_recorder_corrects_and_retracts_her_measure(self, client, file, team):
+        sign = self._nurses_measure(client, file, team)
+        url = f"{OBS}/{sign.public_id}"
+        response = put(client, url, heart_rate(file.public_id, 64, id=str(sign.public_id)),
+                       team["nurse"], if_match='W/"1"')
+        assert response.status_code == 200, response.content
+        assert response.json()["valueQuantity"]["value"] == 64
+        assert client.delete(url, HTTP_IF_MATCH='W/"2"', **team["nurse"]).status_code == 204
+
+    def test_the_doctor_corrects_and_retracts_the_nurses(self, client, file, team, doctor):
+        sign = self._nurses_measure(client, file, team)
+        url = f"{OBS}/{sign.public_id}"
+        response = put(client, url, heart_rate(file.public_id, 64, id=str(sign.public_id)),
+                       doctor, if_match='W/"1"')
+        assert response.status_code == 200, response.content
+        assert client.delete(url, HTTP_IF_MATCH='W/"2"', **doctor).status_code == 204
+
+    @pytest.mark.parametrize("who", ["colleague", "care_aide"])
+    def test_another_recorder_is_refused_403(self, client, file, team, who):
+        sign = self._nurses_measure(client, file, team)
+        url, body = f"{OBS}/{sign.public_id}", heart_rate(file.public_id, 64,
+                                                           id=str(sign.public_id))
+        # They read it (health face of the file)…
+        assert client.get(url, **team[who]).status_code == 200
+        # … but neither correct nor retract it, whatever the version sent.
+        for if_match in ('W/"1"', 'W/"7"'):
+            response = put(client, url, body, team[who], if_match=if_match)
+            assert response.status_code == 403
+            assert issue(response)["code"] == "forbidden"
+            assert issue(response)["details"]["text"] == (
+                "Seule la personne qui a saisi cette mesure, ou le médecin, peut la corriger.")
+            response = client.delete(url, HTTP_IF_MATCH=if_match, **team[who])
+            assert response.status_code == 403
+            assert issue(response)["details"]["text"] == (
+                "Seule la personne qui a saisi cette mesure, ou le médecin, peut la retirer.")
+        sign.refresh_from_db()
+        assert (sign.value, sign.version, sign.deleted_at) == (70, 1, None)
+        assert not AuditEvent.objects.filter(
+            action__in=["vital_sign.updated", "vital_sign.retracted"]).exists()
+
+    def test_another_crt_gets_404(self, client, file, team, crt_b, user_b):
+        sign = self._nurses_measure(client, file, team)
+        url, headers = f"{OBS}/{sign.public_id}", bearer(user_b, crt_b)
+        response = put(client, url, heart_rate(file.public_id, 64, id=str(sign.public_id)),
+                       headers, if_match='W/"1"')
+        assert response.status_code == 404
+        assert client.delete(url, HTTP_IF_MATCH='W/"1"', **headers).status_code == 404
+        sign.refresh_from_db()
+        assert (sign.value, sign.version) == (70, 1)
+
+
 class TestCommunication:
     def test_read_search_and_visibility(self, client, users, crt_a, crt_b, user_b):
         coordinator = bearer(users["coordinator"], crt_a)

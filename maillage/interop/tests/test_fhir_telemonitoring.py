@@ -215,6 +215,73 @@ class TestThresholdAlert:
         assert alert.description.startswith(
             "Fréquence cardiaque 120 /min au-dessus du seuil de 100 /min (équipe, ")
 
+    def test_the_apis_correction_into_range_closes_the_alert(self, client, users, person,
+                                                              partner):
+        from .write_examples import put
+
+        thresholds(person, users["doctor"], body_weight_low=62)
+        body = example("tlsv-body-weight.json", person)
+        body["valueQuantity"]["value"] = 55.5
+        sign_id = post(client, OBS, body, partner).json()["id"]
+        alert = Alert.objects.get()
+        body["valueQuantity"]["value"] = 65.5
+        # Sent over a version read before: 412, the alert as it was.
+        stale = put(client, f"{OBS}/{sign_id}", {**body, "id": sign_id}, partner,
+                    if_match='W/"0"')
+        assert stale.status_code == 412
+        alert.refresh_from_db()
+        assert alert.status == "open"
+        response = put(client, f"{OBS}/{sign_id}", {**body, "id": sign_id}, partner,
+                       if_match='W/"1"')
+        assert response.status_code == 200, response.content
+        alert.refresh_from_db()
+        assert (alert.status, alert.resolved_by) == ("resolved", users["partner"])
+        assert alert.outcome == (f"Mesure corrigée par {users['partner'].get_full_name()}, "
+                                 "désormais dans les seuils de la personne.")
+        # Back under the threshold: a new alert, the closed one kept.
+        body["valueQuantity"]["value"] = 58
+        response = put(client, f"{OBS}/{sign_id}", {**body, "id": sign_id}, partner,
+                       if_match='W/"2"')
+        assert response.status_code == 200, response.content
+        assert list(Alert.objects.order_by("created_at", "id").values_list(
+            "status", flat=True)) == ["resolved", "open"]
+
+    def test_the_senders_interpretation_is_that_of_the_resource_sent(self, client, person,
+                                                                      partner):
+        from .write_examples import put
+
+        body = example("tlsv-body-weight.json", person, interpretation=[{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+            "code": "L"}]}])
+        sign_id = post(client, OBS, body, partner).json()["id"]
+        assert Alert.objects.get().status == "open"
+        # The corrected resource carries no interpretation: none is kept, the alert closed.
+        del body["interpretation"]
+        response = put(client, f"{OBS}/{sign_id}", {**body, "id": sign_id}, partner,
+                       if_match='W/"1"')
+        assert response.status_code == 200, response.content
+        assert "interpretation" not in response.json()
+        assert Alert.objects.get().status == "resolved"
+
+    def test_entered_in_error_of_another_accounts_measure_is_refused(
+            self, client, users, crt_a, person, partner):
+        from maillage.beneficiaries.tests.factories import join_care_team
+
+        post(client, OBS, example("fall.json", person), partner)
+        join_care_team(person, users["nurse"], {Role.NURSE})
+        response = post(client, OBS, example("fall.json", person, status="entered-in-error"),
+                        bearer(users["nurse"], crt_a))
+        assert response.status_code == 403
+        assert issue(response)["details"]["text"] == (
+            "Seule la personne qui a saisi cette mesure, ou le médecin, peut la retirer.")
+        assert VitalSign.objects.get().deleted_at is None
+        assert Alert.objects.get().status == "open"
+        # The doctor may.
+        response = post(client, OBS, example("fall.json", person, status="entered-in-error"),
+                        bearer(users["doctor"], crt_a))
+        assert response.status_code == 200, response.content
+        assert VitalSign.objects.get().deleted_at is not None
+
     def test_a_correction_over_the_threshold_raises_one_alert_once(self, users, person):
         from maillage.beneficiaries.vitals import vital_sign_record, vital_sign_update
 
