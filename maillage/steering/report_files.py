@@ -5,6 +5,7 @@ formula). Both render ``reports.layout``: the same numbers as the page, masked b
 small-cell pass (a hidden figure is its text, « < 5 » or « s »; a total over a hidden cell is
 the pass's, not a SUM)."""
 
+import hashlib
 from io import BytesIO
 from typing import Any
 
@@ -36,18 +37,23 @@ def file_name(snapshot: dict, number: int | None, extension: str) -> str:
             f"{snapshot['period']['end']}{suffix}.{extension}")
 
 
+def _pdf_html(snapshot: dict, narratives: dict, *, number: int | None, status: str,
+              submitted_at, printed_at) -> str:
+    snapshot = reports.shown(snapshot)
+    return render_to_string("steering/reports/report_pdf.html", {
+        "s": snapshot, "sections": reports.layout(snapshot, narratives),
+        "title": title_of(snapshot["kind"]), "number": number, "status": status,
+        "submitted_at": submitted_at, "printed_at": printed_at,
+        "definitions": reports.definitions(snapshot),
+    })
+
+
 def render_pdf(snapshot: dict, narratives: dict, *, number: int | None = None,
                status: str = "", submitted_at=None) -> bytes:
     from maillage.core.pdf import render_pdf as html_to_pdf  # WeasyPrint on first use only
 
-    snapshot = reports.shown(snapshot)
-    html = render_to_string("steering/reports/report_pdf.html", {
-        "s": snapshot, "sections": reports.layout(snapshot, narratives),
-        "title": title_of(snapshot["kind"]), "number": number, "status": status,
-        "submitted_at": submitted_at, "printed_at": timezone.localtime(),
-        "definitions": reports.definitions(snapshot),
-    })
-    return html_to_pdf(html)
+    return html_to_pdf(_pdf_html(snapshot, narratives, number=number, status=status,
+                                 submitted_at=submitted_at, printed_at=timezone.localtime()))
 
 
 def report_pdf(report) -> bytes:
@@ -55,6 +61,32 @@ def report_pdf(report) -> bytes:
     return render_pdf(report.snapshot, report.narratives, number=report.number,
                       status=report.get_status_display().lower(),
                       submitted_at=report.submitted_at)
+
+
+#: How long the PDF of a version not kept (a draft) is served again while its content stays
+#: the same: its cover's « Imprimé le » is the time it was rendered, at most this old.
+DRAFT_PDF_SECONDS = 24 * 3600
+
+
+def draft_pdf(report) -> bytes:
+    """The PDF of a version whose file is not kept (a draft, a version stored before the
+    small-cell pass): rendered on the first download, then the same file while the document
+    would read the same. WeasyPrint takes seconds for a year's report (about 50 pages), the
+    figures a few milliseconds: the key is a digest of the document's HTML without its print
+    date, so new figures (« Recalculer »), texts, a submission or a new template make a new
+    file, and nothing else does. Kept in the shared cache (aggregates, masked as shown)."""
+    from django.core.cache import cache
+
+    status = report.get_status_display().lower()
+    content = _pdf_html(report.snapshot, report.narratives, number=report.number,
+                        status=status, submitted_at=report.submitted_at, printed_at=None)
+    key = (f"steering:report-pdf:{report.public_id}:"
+           f"{hashlib.sha256(content.encode()).hexdigest()}")
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = report_pdf(report)
+        cache.set(key, pdf, timeout=DRAFT_PDF_SECONDS)
+    return pdf
 
 
 def keeps_pdf(report) -> bool:

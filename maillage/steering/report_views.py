@@ -222,15 +222,15 @@ def report_download(request, report: ActivityReport, extension: str) -> HttpResp
     status = report.get_status_display().lower()
     if extension == "pdf":
         # A submitted version's PDF is kept (made by the task queue after the submission, or
-        # here by its first download); a draft's is rendered each time, its figures may move,
-        # and so is that of a version stored before the small-cell pass (its kept PDF is not
-        # masked: never served).
+        # here by its first download); a draft's is served again while its content is the same
+        # (its figures and texts may move), and so is that of a version stored before the
+        # small-cell pass (its kept PDF is not masked: never served).
         report_files.store_pdf(report)
         if report.pdf and report_files.keeps_pdf(report):
             with open_stored(report.pdf) as handle:
                 content = handle.read()
         else:
-            content = report_files.report_pdf(report)
+            content = report_files.draft_pdf(report)
         content_type = "application/pdf"
     else:
         content = report_files.render_xlsx(report.snapshot, report.narratives,

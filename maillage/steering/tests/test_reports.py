@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -397,6 +398,57 @@ class TestFiles:
         assert f"page 3 / {len(pdf.pages)}" in pdf.pages[2].extract_text()
         assert AuditEvent.objects.filter(action="report.downloaded",
                                          object_id=str(report.public_id)).count() == 1
+
+    def test_a_draft_pdf_is_rendered_again_only_when_its_content_changes(
+            self, client, opened, users, monkeypatch, django_assert_max_num_queries):
+        # WeasyPrint takes seconds for a year's report: a draft downloaded again unchanged is
+        # the same file. The renderer is stood in by the HTML it would lay out.
+        cache.clear()  # the cache is a database table (maillage_cache)
+        rendered = []
+
+        def html_as_pdf(html, **kwargs):
+            rendered.append(html)
+            return html.encode()
+
+        monkeypatch.setattr("maillage.core.pdf.render_pdf", html_as_pdf)
+        report = create(opened, users["direction"])
+        url = reverse("steering:report_pdf", args=[report.public_id])
+        client.force_login(users["direction"])
+        first = client.get(url)
+        assert first.status_code == 200 and len(rendered) == 1
+        assert first["Content-Type"] == "application/pdf"
+        text = first.content.decode()
+        assert "Version</dt><dd>1 — brouillon" in text and "Imprimé le</dt><dd>" in text
+        # The figures and texts of the file are the report's, rendered now.
+        fresh = report_files.report_pdf(report).decode()
+        rendered.pop()
+        assert text.split("Imprimé le")[1].split("</dd>", 1)[1] == fresh.split(
+            "Imprimé le")[1].split("</dd>", 1)[1]
+        client.force_login(users["coordinator"])
+        with django_assert_max_num_queries(12):
+            again = client.get(url)
+        assert again.content == first.content and len(rendered) == 1
+        assert AuditEvent.objects.filter(action="report.downloaded",
+                                         object_id=str(report.public_id)).count() == 2
+        # New texts: a new file, with them.
+        report_services.report_narratives_update(
+            actor=users["direction"], report=report, version=report.version,
+            narratives={"outlook": "Ouvrir un 2e site."})
+        changed = client.get(url)
+        assert len(rendered) == 2 and "Ouvrir un 2e site." in changed.content.decode()
+        assert "Ouvrir un 2e site." not in first.content.decode()
+        # « Recalculer » with the same records: the same document, the same file.
+        report_services.report_regenerate(actor=users["direction"], report=report,
+                                          version=report.version, today=TODAY)
+        assert client.get(url).content == changed.content and len(rendered) == 2
+        # New figures (« Recalculer » after a new expense): a new file, with them.
+        expense(opened, spent_on=date(2025, 12, 10), amount=D("4321.00"), volet="2")
+        report_services.report_regenerate(actor=users["direction"], report=report,
+                                          version=report.version, today=TODAY)
+        regenerated = client.get(url)
+        assert len(rendered) == 3 and f"{fr(5521)},00" in regenerated.content.decode()
+        assert f"{fr(5521)},00" not in changed.content.decode()  # 1,200 + 4,321
+        assert client.get(url).content == regenerated.content and len(rendered) == 3
 
     def test_xlsx_numbers_equal_the_snapshot_and_compute(self, client, opened, users):
         report = create(opened, users["direction"])
