@@ -18,9 +18,12 @@ what she did of the CRT's that overlaps the heart of the night (22:00 → 06:00,
 - her night hours (``CarerHours`` of the evening's weekday that end the next morning);
 - her visits (planned or done) that start in the heart of the night, until their end.
 
-Her rest runs from the end of the last of them for ``REST``. Only this CRT's turns, calls, hours
-and visits are read: a night worked for another CRT (the shared night nurse) is not seen here
-(``visits.elsewhere`` shows only the hours of the other CRT's visits, at the same time)."""
+Her night's work for the other CRTs she works for (the shared night nurse: an active membership
+there) counts too, read by ``visits.elsewhere.night_work`` — the start and end of the same
+turns, outings, night hours and visits there, nothing else — and shown as « fin de son travail
+de nuit dans un autre CRT à 07:00 » (``ELSEWHERE``), never naming that CRT nor anything of it.
+
+Her rest runs from the end of the last of them for ``REST``."""
 
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ REST = timedelta(hours=11)
 
 TURN, OUTING, HOURS, VISITS = ("son tour d'astreinte", "son déplacement d'astreinte",
                                "ses horaires de nuit", "ses passages de nuit")
+#: Her night's work in another CRT: what it was, and where, is not this CRT's to know.
+ELSEWHERE = "son travail de nuit dans un autre CRT"
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,11 @@ def night_of(day: date) -> tuple[datetime, datetime]:
 def rests(*, crt_id: int, user_ids, first: date, last: date,
           ignore_visits=()) -> dict[int, list[Rest]]:
     """For each carer of ``user_ids`` who worked one of the nights before ``first`` … ``last``
-    (each of these days' early hours), her rest after it, sorted. ``ignore_visits``: ids of
-    visits not to count (those being moved). Four queries, none when ``user_ids`` is empty."""
+    (each of these days' early hours), here or in another CRT she works for, her rest after
+    it, sorted. ``ignore_visits``: ids of visits not to count (those being moved). Six queries
+    (four here, two elsewhere), none when ``user_ids`` is empty."""
     from maillage.oncall.models import Call, Shift
-    from maillage.visits.elsewhere import BUSY_STATUSES
+    from maillage.visits.elsewhere import BUSY_STATUSES, night_work
     from maillage.visits.models import Visit
 
     from .day import hours_span, moment
@@ -134,6 +140,9 @@ def rests(*, crt_id: int, user_ids, first: date, last: date,
              .filter(Q(starts_at__hour__gte=NIGHT[0]) | Q(starts_at__hour__lt=NIGHT[1]))
              .exclude(pk__in=list(ignore_visits))
              .values_list("staff_id", "starts_at", "ends_at", "actual_end")]
+    # Last: on a tie, her night here is the one said.
+    work += [(who, start, end, ELSEWHERE) for who, slots in night_work(
+        crt_id=crt_id, user_ids=ids, start=since, end=until).items() for start, end in slots]
     found: dict[int, set[Rest]] = {}
     for _, night_start, night_end in nights:
         ends: dict[int, tuple[datetime, str, datetime]] = {}
@@ -154,7 +163,7 @@ def rests_of_day(*, crt_id: int, user_ids, day: date) -> dict[int, Rest]:
 
 def in_rest(visits) -> list[tuple[object, Rest]]:
     """Among ``visits`` (of one CRT, possibly unsaved: a series about to be created), those of a
-    member of staff planned inside her rest after a night, each with that rest (four queries;
+    member of staff planned inside her rest after a night, each with that rest (six queries;
     none when no visit has a member of staff)."""
     wanted = [v for v in visits if v.staff_id]
     if not wanted:

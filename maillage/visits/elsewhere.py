@@ -22,14 +22,23 @@ each seeing a free slot. It is kept as small as the need:
   the professional's week and the team's day, to the planners of the current CRT and to the
   professional on their own week (``visits.views``).
 
+The same account's **night's work** in those CRTs (``night_work``) is read as narrowly, for
+its rest after the night (``rounds.rest``: 11 hours of daily rest, whichever CRT she worked the
+night for): the start and end only of her on-call turns that travel, of her outings on calls
+(until the end of the intervention), of her night visits (planned or done, starting in the
+heart of the night) and of her night hours (``CarerHours`` ending the next morning). Never the
+duty's arrangement, the caller, the person, the reason, the place nor which CRT; what is shown
+is « fin de son travail de nuit dans un autre CRT à 07:00 » (``rest.ELSEWHERE``).
+
 No audit event of its own: working hours tell nothing of a person followed by the other CRT (no
 identity, no health data); the page or the change that shows them is audited as usual."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from maillage.core.models import Membership
@@ -85,6 +94,82 @@ def busy_slots(*, crt_id: int, user_ids: Iterable[int], start: datetime, end: da
         slots = found.setdefault(staff_id or pro_user_id, [])
         if (starts, ends) not in slots:  # two visits at once elsewhere: one busy slot
             slots.append((starts, ends))
+    return found
+
+
+def night_work(*, crt_id: int, user_ids: Iterable[int], start: datetime, end: datetime
+               ) -> dict[int, list[Slot]]:
+    """For each account of ``user_ids``, the hours of its night's work in the CRTs other than
+    ``crt_id`` where it holds an active membership, for the nights within [start, end): its
+    on-call turns that travel and its night hours overlapping them, its outings on calls
+    received since the day before ``start``, its night visits starting within them (in the
+    heart of the night, ``rounds.rest.NIGHT``). Sorted; the rest after them is ``rounds.rest``'s
+    to say. Two queries whatever the number of accounts (the turns, outings and visits in one),
+    none when ``user_ids`` is empty."""
+    from maillage.oncall.models import Call, Shift
+    from maillage.rounds.models import CarerHours
+    from maillage.rounds.rest import NIGHT
+
+    ids = sorted({i for i in user_ids if i})
+    if not ids:
+        return {}
+    works_there = Membership.objects.filter(crt_id=OuterRef("crt_id"), is_active=True)
+
+    def there(column: str) -> Exists:
+        return Exists(works_there.filter(user_id=OuterRef(column)))
+
+    # A turn's or a visit's: its member of staff, or the account behind its directory entry.
+    by = ((Q(staff_id__in=ids) & Q(there("staff_id")))
+          | (Q(professional__user_id__in=ids) & Q(there("professional__user_id"))))
+
+    actor = Coalesce("staff_id", "professional__user_id")
+    turns = (Shift.objects.filter(by, duty__in=Shift.TRAVELS, starts_at__lt=end,
+                                  ends_at__gt=start)
+             .exclude(crt_id=crt_id).order_by()
+             .annotate(who=actor, began=F("starts_at"), ended=F("ends_at"))
+             .values_list("who", "began", "ended"))
+    # An outing not written to its end: until the end of her turn, else the latest time written.
+    turn_end = Subquery(Shift.objects.filter(
+        crt_id=OuterRef("crt_id"), starts_at__lte=OuterRef("received_at"),
+        ends_at__gt=OuterRef("received_at")).filter(
+        Q(staff_id=OuterRef("travelled_by_id"))
+        | Q(professional__user_id=OuterRef("travelled_by_id")))
+        .order_by("starts_at").values("ends_at")[:1])
+    outings = (Call.objects.filter(call_out=True, travelled_by_id__in=ids,
+                                   received_at__lt=end,
+                                   received_at__gte=start - timedelta(days=1))
+               .filter(there("travelled_by_id")).exclude(crt_id=crt_id).order_by()
+               .annotate(who=F("travelled_by_id"), began=Coalesce("departed_at", "received_at"),
+                         ended=Coalesce("left_at", turn_end, "arrived_at", "departed_at",
+                                        "received_at"))
+               .values_list("who", "began", "ended"))
+    visits = (Visit.objects.filter(by, status__in=BUSY_STATUSES, starts_at__gte=start,
+                                   starts_at__lt=end)
+              .filter(Q(starts_at__hour__gte=NIGHT[0]) | Q(starts_at__hour__lt=NIGHT[1]))
+              .exclude(crt_id=crt_id).order_by()
+              .annotate(who=actor, began=F("starts_at"),
+                        ended=Coalesce("actual_end", "ends_at"))
+              .values_list("who", "began", "ended"))
+    work = list(turns.union(outings, visits, all=True))
+    # Her night hours there: those of an evening ending the next morning.
+    evenings = [timezone.localdate(start) - timedelta(days=1) + timedelta(days=n)
+                for n in range((timezone.localdate(end) - timezone.localdate(start)).days + 2)]
+    for user_id, weekday, begins, ends in (
+            CarerHours.objects.filter(user_id__in=ids, ends__lte=F("starts"),
+                                      weekday__in={e.weekday() for e in evenings})
+            .filter(there("user_id")).exclude(crt_id=crt_id).order_by()
+            .values_list("user_id", "weekday", "starts", "ends")):
+        for evening in evenings:
+            if evening.weekday() == weekday:
+                began = timezone.make_aware(datetime.combine(evening, begins))
+                ended = timezone.make_aware(datetime.combine(evening + timedelta(days=1), ends))
+                if began < end and ended > start:
+                    work.append((user_id, began, ended))
+    found: dict[int, list[Slot]] = {}
+    for user_id, began, ended in sorted(work, key=lambda w: (w[1], w[2])):
+        slots = found.setdefault(user_id, [])
+        if (began, ended) not in slots:
+            slots.append((began, ended))
     return found
 
 

@@ -349,3 +349,39 @@ def test_no_visit_during_the_rest_after_night_hours_or_night_visits(crt_a, town,
     assert current_plan(dp).unplaced == {
         str(late.pk): "Intervenant·e au repos après la nuit jusqu'à 16:00."}
     assert str(ok.pk) in dp.visits
+
+
+def test_no_visit_during_the_rest_after_a_night_worked_for_another_crt(crt_a, crt_b, town, team,
+                                                                       day):
+    from datetime import timedelta
+
+    from maillage.core.tests.factories import member
+    from maillage.oncall.models import Shift
+
+    # Marie and Léa work 7:00–22:00 here; both travelled on call for CRT B until 07:00, but
+    # Léa no longer works there (nor does Paul, who was never a member of it).
+    for name in ("marie", "lea"):
+        CarerHours.objects.create(crt=crt_a, user=team[name], weekday=day.weekday(),
+                                  starts=time(7), ends=time(22))
+        member(team[name], crt_b, Role.CARE_AIDE, is_active=name == "marie")
+        Shift.objects.create(crt=crt_b, staff=team[name], duty=Shift.Duty.ANSWER_AND_TRAVEL,
+                             starts_at=at(day - timedelta(days=1), 20), ends_at=at(day, 7))
+    morning = visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+                    starts_at=at(day, 9))
+    visit(BeneficiaryFactory(crt=crt_a, commune=town["cande"]), team["marie"],
+          starts_at=at(day, 18, 30))
+    dp, current, proposal = propose(crt=crt_a, day=day, seconds=2, iterations=300)
+    shifts = {w.key: (w.shift_start, w.shift_end) for w in dp.problem.workers}
+    # 07:00 + 11 hours: nothing before 18:00 for her; Léa's day is whole.
+    assert shifts[str(team["marie"].pk)] == (18 * 60, 22 * 60)
+    assert shifts[str(team["lea"].pk)] == (7 * 60, 22 * 60)
+    rest = dp.rests[str(team["marie"].pk)]
+    assert (rest.label(day), rest.why(day)) == (
+        "Repos après la nuit jusqu'à 18:00",
+        "fin de son travail de nuit dans un autre CRT à 07:00")
+    assert set(dp.rests) == {str(team["marie"].pk)}
+    assert current.unplaced[str(morning.pk)] == (
+        "Intervenant·e au repos après la nuit jusqu'à 18:00.")
+    assert placed(proposal)[str(morning.pk)][0] == str(team["lea"].pk)
+    assert all(start >= 18 * 60 for worker, start in placed(proposal).values()
+               if worker == str(team["marie"].pk))

@@ -369,3 +369,34 @@ def test_the_page_says_who_rests_after_the_night(coordinator, three_rounds, team
 
 def page_placed(response) -> set[int]:
     return {row["visit"].pk for route in response.context["routes"] for row in route["rows"]}
+
+
+def test_the_page_says_who_rests_after_a_night_for_another_crt_with_nothing_of_it(
+        coordinator, three_rounds, crt_b, team, day, settings,
+        django_capture_on_commit_callbacks):
+    from maillage.beneficiaries.tests.factories import BeneficiaryFactory
+    from maillage.core.roles import Role
+    from maillage.core.tests.factories import member
+    from maillage.territory.tests.factories import CommuneFactory
+
+    settings.ROUNDS_SOLVER_ITERATIONS = 300
+    marie = team["marie"]
+    member(marie, crt_b, Role.CARE_AIDE)
+    # Her night visits in CRT B, at Mr Verrier's in Montreuil-Bellay, the last until 07:00.
+    verrier = BeneficiaryFactory(crt=crt_b, birth_name="VERRIER", first_name="Octave",
+                                 commune=CommuneFactory(crt=crt_b, name="Montreuil-Bellay"))
+    for hour in (23, 29.5):  # 23:00, then 05:30 for an hour and a half
+        visit(verrier, marie, starts_at=at(day - timedelta(days=1), 0) + timedelta(hours=hour),
+              minutes=90)
+    ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    response = coordinator.get(reverse("rounds:proposal",
+                                       kwargs={"public_id": proposal.public_id}))
+    text = visible_text(response)
+    name = marie.get_full_name() or marie.username
+    assert (f"{name} : Repos après la nuit jusqu'à 18:00 (fin de son travail de nuit dans un "
+            "autre CRT à 07:00).") in text
+    for secret in ("VERRIER", "Octave", "Montreuil", "CRT B"):
+        assert secret not in response.text, secret
+    # Her visits before 18:00 are not hers any more.
+    assert marie.pk not in {r["worker"] for r in proposal.result["routes"]}
