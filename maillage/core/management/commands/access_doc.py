@@ -53,7 +53,10 @@ def render() -> str:
         "planification lit le début et la fin de ses passages dans l'autre CRT — ni la "
         "personne, ni l'adresse, ni la prestation — pour refuser une double réservation sauf "
         "confirmation et montrer ces heures en « Indisponible (autre CRT) » à ceux qui "
-        "planifient (`maillage/visits/elsewhere.py`).",
+        "planifient ; et le début et la fin de son travail de nuit dans l'autre CRT (tours "
+        "d'astreinte qui se déplacent, déplacements sur appel, passages et horaires de nuit) "
+        "pour son repos de 11 heures après la nuit, dit « fin de son travail de nuit dans un "
+        "autre CRT » sans nommer ce CRT (`maillage/visits/elsewhere.py`).",
         "- Refus par défaut : chaque page déclare la permission qu'elle exige (tableau 2), puis "
         "la politique d'accès de la ressource décide pour chaque personne (tableau 3). Les "
         "listes, exports, rapports et interfaces utilisent la même politique.",
