@@ -15,7 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,13 @@ class StaticOnlyURLFetcher(URLFetcher):
         raise ResourceRefusedError(f"Ressource refusée dans un document PDF : {url[:200]}")
 
 
+#: The page's own font: the margin boxes (running footers « page 2 / 5 ») inherit from the page,
+#: not from the body, and fell back to a serif font. A document's template may set another.
+_PAGE_FONT = '@page { font-family: "DejaVu Sans", sans-serif; }'
+
+
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     """The PDF of ``html``. Only the app's static files can be pulled in."""
     return HTML(string=html, base_url=base_url or PDF_BASE_URL,
-                url_fetcher=StaticOnlyURLFetcher()).write_pdf()
+                url_fetcher=StaticOnlyURLFetcher()).write_pdf(
+        stylesheets=[CSS(string=_PAGE_FONT)])

@@ -15,7 +15,7 @@ from maillage.care import services
 from maillage.care.models import BasketItem, CarePlanVersion, Domain, PlannedAction, Service
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import pdf_fonts, table_text, visible_text
 
 from . import factories as f
 
@@ -178,6 +178,9 @@ class TestPlan:
                         for p in PdfReader(io.BytesIO(response.content)).pages)
         assert "Plan personnalisé de coordination en santé" in text
         assert "Vit seule à Candé." in text and "Passage du soir" in text
+        # The running footer (« Plan personnalisé — … — page 1 / 1 ») in the body's font too.
+        assert "page 1 / 1" in text
+        assert pdf_fonts(response.content) == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
 
     def test_bad_action_input(self, client, users, crt_a, b):
         f.plan_version(b)

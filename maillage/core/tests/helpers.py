@@ -58,3 +58,12 @@ def pdf_text(pdf: bytes) -> str:
 
     return " ".join(" ".join(page.extract_text().split())
                     for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """The fonts a PDF's pages use, by family name without the subset prefix (« DejaVu-Sans »)."""
+    from pypdf import PdfReader
+
+    return {str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1]
+            for page in PdfReader(io.BytesIO(pdf)).pages
+            for font in (page["/Resources"].get("/Font") or {}).values()}
