@@ -71,8 +71,10 @@ _duration = forms.IntegerField(
     error_messages={"required": "Indiquez la durée.", "invalid": "Indiquez un nombre de minutes.",
                     "min_value": "Cinq minutes au moins.",
                     "max_value": "Douze heures au plus."})
-_overlap = forms.BooleanField(label="Planifier malgré le chevauchement", required=False,
-                              help_text="À cocher seulement si la double réservation est voulue.")
+_overlap = forms.BooleanField(label="Planifier malgré l'avertissement", required=False,
+                              help_text="À cocher seulement si ce créneau est voulu malgré "
+                                        "la double réservation ou le repos de "
+                                        "l'intervenant·e.")
 _instructions = forms.CharField(label="Consignes", max_length=300, required=False)
 
 

@@ -271,7 +271,7 @@ def _refuse_overlaps(overlaps: list[Overlap], allow: bool,
         parts.append(describe_rest(resting))
     raise DomainError(
         f"{' '.join(parts)} Changez l'heure ou l'intervenant, ou cochez "
-        "« Planifier malgré le chevauchement ».", field="allow_overlap")
+        "« Planifier malgré l'avertissement ».", field="allow_overlap")
 
 
 def check_double_booking(visits: list[Visit], *, allow: bool,
@@ -280,7 +280,7 @@ def check_double_booking(visits: list[Visit], *, allow: bool,
     the timeline): another visit of the same professional in this CRT, the same account
     already taken in another CRT it works for (``elsewhere``), or a member of staff resting
     after a night's work (``rounds.rest``: the one rule the rounds follow too), is refused
-    unless ``allow`` (« Planifier malgré le chevauchement »)."""
+    unless ``allow`` (« Planifier malgré l'avertissement »)."""
     if allow:
         return
     from maillage.rounds.rest import in_rest

@@ -57,7 +57,7 @@ def test_plan_to_visits_to_tracing(demo, open_page):
     page.locator("#id_duration_minutes").fill("30")
     page.get_by_label("Tous les jours").check()
     page.locator("#id_end_date").fill((today + timedelta(days=6)).isoformat())
-    page.get_by_label("Planifier malgré le chevauchement").check()  # whatever the demo holds
+    page.get_by_label("Planifier malgré l'avertissement").check()  # whatever the demo holds
     page.get_by_role("button", name="Planifier").click()
     expect(page.get_by_text("Série planifiée : tous les jours")).to_be_visible()
     series = VisitSeries.objects.get(beneficiary=b, planned_action__description__startswith=

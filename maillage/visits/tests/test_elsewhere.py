@@ -72,7 +72,7 @@ class TestPlanning:
                                   starts_at=start, ends_at=start + timedelta(minutes=30))
         assert error.value.field == "allow_overlap"
         assert EXPECTED in error.value.message
-        assert "Planifier malgré le chevauchement" in error.value.message
+        assert "Planifier malgré l'avertissement" in error.value.message
         _hides_the_other_crt(error.value.message)
         assert not Visit.objects.filter(crt=b.crt).exists()
         services.visit_create(actor=users["coordinator"], beneficiary=b, staff=nurse,

@@ -1,6 +1,6 @@
 """A carer who worked the night rests 11 hours after it (``rounds.rest``, the rule the rounds
 follow too): booking her a visit inside that rest asks for the same confirmation as a double
-booking (« Planifier malgré le chevauchement »), it is not refused outright."""
+booking (« Planifier malgré l'avertissement »), it is not refused outright."""
 
 from datetime import timedelta
 
@@ -58,7 +58,7 @@ def test_a_visit_in_her_rest_after_a_travelling_turn_asks_for_a_confirmation(
         book(users, person, aide, "10:00")
     assert error.value.field == "allow_overlap"
     assert EXPECTED in error.value.message
-    assert "cochez « Planifier malgré le chevauchement »" in error.value.message
+    assert "cochez « Planifier malgré l'avertissement »" in error.value.message
     assert not Visit.objects.exists()
     book(users, person, aide, "10:00", allow_overlap=True)
     # Her rest over, nothing to confirm.
