@@ -577,7 +577,9 @@ def attendee_join(request: HttpRequest, public_id) -> HttpResponse:
                                   f"dossier du volet 2 de {result.beneficiary.display_name} : "
                                   f"{moved} inscription{'s' if moved > 1 else ''} reprise"
                                   f"{'s' if moved > 1 else ''}. La fiche légère est supprimée.")
-        return redirect("outreach:sessions")
+        # The file, which the user may open (the picker offers only files whose identity she
+        # sees): its volet 1 registrations are there now.
+        return redirect("beneficiaries:detail", public_id=result.beneficiary.public_id)
 
     return run_form(request, form, save, template="outreach/attendee_join.html",
                     context=context, on_success=done)

@@ -918,6 +918,8 @@ class TestJoinFilePages:
             "beneficiary": str(her_file.public_id), "attendee_version": simone.version,
             "beneficiary_version": her_file.version, "confirmer": "1"})
         assert response.status_code == 302
+        assert response["Location"] == reverse("beneficiaries:detail",
+                                               kwargs={"public_id": her_file.public_id})
         assert "La fiche de GOHIER Simone est rattachée au dossier du volet 2 de GOHIER " \
                "Simone : 2 inscriptions reprises. La fiche légère est supprimée." in \
                visible_text(client.get(response["Location"]))
