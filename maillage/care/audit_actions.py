@@ -41,6 +41,7 @@ class CareAction(models.TextChoices):
     ALERT_RAISED = "alert.raised", "Alerte signalée"
     ALERT_ACKNOWLEDGED = "alert.acknowledged", "Alerte prise en charge"
     ALERT_RESOLVED = "alert.resolved", "Alerte résolue"
+    ALERT_CORRECTED = "alert.corrected", "Alerte mise à jour après correction de sa mesure"
     ALERTS_VIEWED = "alerts.viewed", "Consultation des alertes"
     CONVERSATION_OPENED = "conversation.opened", "Ouverture du fil des professionnels de santé"
     CONVERSATION_VIEWED = "conversation.viewed", "Lecture d'une conversation"

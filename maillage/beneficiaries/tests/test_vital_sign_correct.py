@@ -432,6 +432,22 @@ class TestTheMeasuresAlert:
         assert "Résolue" in closed and "Température 38,9 °C" in closed
         assert Alert.objects.filter(vital_sign=sign).count() == 2
 
+    def test_corrected_to_another_value_out_of_range_its_open_alert_reads_the_new_value(
+            self, client_for, person, users, thresholds):
+        sign = fever(person, users["nurse"])
+        client = client_for("nurse")
+        client.post(correct_url(sign), page_form(client.get(correct_url(sign)), value="39,6",
+                                                 reason="Relu sur le thermomètre"))
+        nurse = users["nurse"].get_full_name()
+        [item] = alert_items(client.get(alerts_url(person)))
+        assert "Ouverte" in item
+        assert ("Température 39,6 °C au-dessus du seuil de 38 °C" in item
+                and f"mesure corrigée par {nurse}" in item)
+        assert "38,9" not in item
+        assert Alert.objects.filter(vital_sign=sign).count() == 1
+        event = AuditEvent.objects.get(action="alert.corrected")
+        assert event.actor == users["nurse"] and "39" not in str(event.details)
+
     def test_an_alert_taken_in_charge_is_left_to_whoever_took_it(self, client_for, person,
                                                                   users, thresholds):
         from maillage.care.services.liaison import alert_acknowledge

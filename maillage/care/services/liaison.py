@@ -199,18 +199,31 @@ def alert_measure_corrected(*, sign, actor, alarm, was_alarming: bool, reason: s
     Back into range: its alert still « ouverte » is resolved, the outcome saying who corrected
     it and why. Out of range: the alert is raised as recording the measure would have, unless
     the measure already has one unresolved, or it was already out of range (the alert it
-    raised stands for it, whatever the team made of it). An alert taken in charge or resolved
-    by someone is never reopened nor changed."""
+    raised stands for it, whatever the team made of it); if that alert is still « ouverte »,
+    it then reads the corrected value and its severity, saying who corrected it (no one has
+    acted on the old value yet). An alert taken in charge or resolved by someone is never
+    reopened nor changed."""
     alert = _latest_measure_alert(sign)
     if alarm is None:
         _close_measure_alert(alert=alert, actor=actor, outcome=_with_reason(
             f"Mesure corrigée par {_who(actor)}, désormais dans les seuils de la personne",
             reason))
         return
+    alert_kind, severity, description = alarm
     if alert is None or (alert.status == Alert.Status.RESOLVED and not was_alarming):
-        alert_kind, severity, description = alarm
         alert_raise(actor=actor, beneficiary=sign.beneficiary, kind=alert_kind,
                     severity=severity, description=description, vital_sign=sign)
+    elif alert.status == Alert.Status.OPEN:
+        corrected = f"{description} — mesure corrigée par {_who(actor)}"
+        if (alert.description, alert.severity) != (corrected, severity):
+            before = {"gravité": alert.get_severity_display()}
+            alert.description, alert.severity = corrected, severity
+            save_versioned(alert, actor=actor, version=alert.version,
+                           fields=["description", "severity"])
+            # The values are health data: the audit says what changed, not to what value.
+            audit_log(actor=actor, action="alert.corrected", obj=alert,
+                      beneficiary=alert.beneficiary,
+                      details={**before, "gravité après": alert.get_severity_display()})
 
 
 def alert_measure_retracted(*, sign, actor, reason: str = "", **_) -> None:
