@@ -117,6 +117,15 @@ def base_place(crt) -> travel.Place:
     return travel.Place("base", float(ref.latitude), float(ref.longitude))
 
 
+def commune_place(commune: Commune) -> travel.Place:
+    """A commune of the CRT's territory as a place of the rounds (its position if known, its
+    recorded travel time from the base)."""
+    return travel.Place(commune.insee_code,
+                        float(commune.latitude) if commune.has_position else None,
+                        float(commune.longitude) if commune.has_position else None,
+                        commune.travel_minutes)
+
+
 def _window(midnight: datetime, v: Visit, not_before: int) -> tuple[int, int]:
     """When the visit may start: the window agreed with the person, else ± ``WINDOW_MINUTES``
     around its planned time; never before ``not_before`` (today: now)."""
@@ -309,10 +318,8 @@ def day_problem(*, crt, day: date, exclude: frozenset[int] = frozenset(),
                      for _, h in rows if h.start_from == CarerHours.StartFrom.HOME})
     communes = sorted(communes.values(), key=lambda c: c.insee_code)
     index = {c.pk: i + 1 for i, c in enumerate(communes)}
-    metres, minutes, _ = travel.matrices(base_place(crt), [
-        travel.Place(c.insee_code, float(c.latitude) if c.has_position else None,
-                     float(c.longitude) if c.has_position else None, c.travel_minutes)
-        for c in communes], learned=learned_minutes(crt, midnight))
+    metres, minutes, _ = travel.matrices(base_place(crt), [commune_place(c) for c in communes],
+                                         learned=learned_minutes(crt, midnight))
 
     def profession(user_id: int) -> str:
         held = professions.get(user_id, set())

@@ -7,10 +7,10 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from maillage.admissions.models import Enrolment
-from maillage.beneficiaries.models import Beneficiary
 from maillage.core.demo import DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
+from maillage.visits.models import Visit
 
 from .models import CarerHours
 
@@ -21,9 +21,12 @@ def load(ctx: DemoContext) -> None:
                  .select_related("user").order_by("user__username")]
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first()
-        # The first aide lives in the commune of the last person followed: she starts there.
-        home = Beneficiary.objects.filter(crt=crt, commune__latitude__isnull=False) \
-            .order_by("-pk").values_list("commune", flat=True).first()
+        # The first aide lives in her sector (``visits.demo``), in the commune of her round's
+        # first visit: she starts there.
+        home = Visit.objects.filter(
+            crt=crt, staff=aides[0] if aides else None, status=Visit.Status.PLANNED,
+            starts_at__gte=timezone.now(), beneficiary__commune__latitude__isnull=False,
+        ).order_by("starts_at").values_list("beneficiary__commune", flat=True).first()
         rows = []
         for index, aide in enumerate(aides):
             from_home = index == 0 and home is not None
@@ -39,12 +42,12 @@ def load(ctx: DemoContext) -> None:
         _night_visits(ctx, crt, coordinator.user if coordinator else None, NIGHT_TIMES[key])
 
 
-#: The night nurse's visits in each CRT: she works for both, never at two homes at once (a
-#: quarter of an hour at least between two visits, whichever CRT; none between 2 and 3 h, an
-#: hour that a change of time skips or repeats).
+#: The night nurse's visits in each CRT: she works for both, never at two homes at once (the
+#: drive from one home to the next between two visits, whichever CRT: an hour from one CRT to
+#: the other; none between 2 and 3 h, an hour that a change of time skips or repeats).
 NIGHT_TIMES = {
-    "anjou_bleu": ["22:30, 03:30", "23:15, 04:15", "00:00, 05:00"],
-    "baugeois": ["21:15, 01:15", "01:50, 06:15", "21:50, 05:40"],
+    "anjou_bleu": ["22:30, 03:30", "23:20, 04:20", "00:05, 05:05"],
+    "baugeois": ["21:00, 01:25", "01:50, 06:15", "21:50, 05:40"],
 }
 
 

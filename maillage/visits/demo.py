@@ -7,8 +7,10 @@ alerts). CRT Baugeois Vallée gets the coming weeks only.
 Occurrences are created by the services; the history is then traced in bulk (thousands of
 rows: one UPDATE per kind of outcome, not one per visit)."""
 
+import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from itertools import combinations
 
 from django.db.models import DateTimeField, F, Q
 from django.db.models.functions import Cast, Mod
@@ -30,8 +32,9 @@ from .models import Visit, VisitSeries
 HISTORY_DAYS = 182
 #: One person in so many needs two aides for the morning's transfer (a visit by two).
 TRANSFER_EVERY = 12
-#: Between two visits of one professional, at least the way to the next home: the traced times
-#: (``TRACED``) never run into the next visit.
+#: Between two visits of one professional, at least the way from one home to the next
+#: (``_Travel``), and never less than this: the traced times (``TRACED``) never run into the next
+#: visit.
 TRAVEL_MINUTES = 10
 #: How the visits done were traced, one in three each: (minutes late on arrival, minutes longer
 #: on leaving). At most 3 minutes early and 7 longer: within ``TRAVEL_MINUTES``.
@@ -46,10 +49,72 @@ def _slot(start: str, index: int, minutes: int, per_round: int = 6) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
+class _Travel:
+    """Minutes between the people's homes (their communes, by pk), as « Optimiser les
+    tournées » counts them: ``rounds.travel.matrices`` over each CRT's base and communes.
+    Between the communes of two CRTs (the night nurse works for both): the same module's
+    estimate, at the slower of the two CRTs' calibrations; through the two bases when a
+    commune has no position."""
+
+    def __init__(self) -> None:
+        self.minutes: dict[tuple[int, int], int] = {}
+        self.crt_of: dict[int, int] = {}  # commune pk -> CRT pk
+        self.place: dict[int, object] = {}  # commune pk -> rounds.travel.Place
+        self.base: dict[int, tuple[object, float]] = {}  # CRT pk -> (base Place, calibration)
+
+    def add_crt(self, crt, communes) -> None:
+        """The CRT's base and ``communes`` (those of its people)."""
+        from maillage.rounds import travel
+        from maillage.rounds.day import base_place, commune_place
+
+        communes = sorted({c.pk: c for c in communes}.values(), key=lambda c: c.insee_code)
+        base = base_place(crt)
+        places = [commune_place(c) for c in communes]
+        _, minutes, factor = travel.matrices(base, places)
+        self.base[crt.pk] = (base, factor)
+        keys = [None, *(c.pk for c in communes)]  # the base first, as in the matrices
+        for i, a in enumerate(keys):
+            for j, b in enumerate(keys):
+                self.minutes[(a, b, crt.pk) if None in (a, b) else (a, b)] = minutes[i][j]
+        for commune, place in zip(communes, places, strict=True):
+            self.crt_of[commune.pk] = crt.pk
+            self.place[commune.pk] = place
+
+    def base_rule(self, a: int | None, b: int | None) -> int:
+        """The gap the team's day asks between two homes from their recorded times from the
+        base (``timeline.Rule``)."""
+        from .timeline import Rule
+
+        if a is None or b is None or a == b:
+            return 0
+        return Rule().needed(self.place[a].base_minutes or 0, self.place[b].base_minutes or 0)
+
+    def __call__(self, a: int | None, b: int | None) -> int:
+        """Minutes from the home in commune ``a`` to the one in ``b`` (pks; ``None``: a
+        commune unknown, ``TRAVEL_MINUTES``)."""
+        from maillage.rounds import travel
+
+        if a is None or b is None:
+            return TRAVEL_MINUTES
+        if (a, b) in self.minutes:
+            return self.minutes[(a, b)]
+        crt_a, crt_b = self.crt_of[a], self.crt_of[b]
+        (base_a, factor_a), (base_b, factor_b) = self.base[crt_a], self.base[crt_b]
+        slower = max(1.0, factor_a, factor_b)
+        here, there = self.place[a], self.place[b]
+        if here.latitude is not None and there.latitude is not None:
+            return math.ceil(travel.estimate(here, there)[1] * slower)
+        return (self.minutes[(a, None, crt_a)]
+                + math.ceil(travel.estimate(base_a, base_b)[1] * slower)
+                + self.minutes[(None, b, crt_b)])
+
+
 class _Agenda:
     """The professionals' days as the demo plans them, so that no one has two visits at once,
-    the way between them included, over both CRTs (the night nurse works for both). A day is a
-    day of a four-week cycle: a visit every four weeks comes back on the same day of it.
+    the way between them included (``_Travel``: from the end of one visit to the start of the
+    next, at least the drive from one home to the other), over both CRTs (the night nurse works
+    for both). A day is a day of a four-week cycle: a visit every four weeks comes back on the
+    same day of it.
 
     The larger demos (benchmarks) give the two SSIAD and the two SAD partners, and the demo GP,
     more people than a day holds: a visit that would end after ``DAY_END`` is booked at its
@@ -58,38 +123,104 @@ class _Agenda:
     CYCLE = 28
     DAY_END = 22 * 60
 
-    def __init__(self) -> None:
-        #: (professional, day of the cycle) -> the booked (start, end), in minutes of the day.
-        self.busy: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    def __init__(self, travel: _Travel) -> None:
+        self.travel = travel
+        #: (kind of professional, pk, day of the cycle) -> the booked (start, end, commune pk),
+        #: in minutes of the day.
+        self.busy: dict[tuple, list[tuple[int, int, int | None]]] = defaultdict(list)
+        self.gaps: dict[tuple, int] = {}
 
-    def book(self, actors: list, first_day: date, earliest: str, minutes: int, *,
-             frequency: str = "daily", weekdays: str = "", interval: int = 1) -> str:
+    def gap(self, a: int | None, b: int | None) -> int:
+        """Minutes needed between a visit in commune ``a`` and the next one in ``b``: the
+        drive, and what the team's day checks (``timeline.Rule``: its « trajet trop court »)."""
+        if (a, b) not in self.gaps:
+            self.gaps[(a, b)] = max(TRAVEL_MINUTES, self.travel(a, b),
+                                    self.travel.base_rule(a, b))
+        return self.gaps[(a, b)]
+
+    def book(self, actors: list, place: int | None, first_day: date, earliest: str,
+             minutes: int, *, pick: int | None = None, frequency: str = "daily",
+             weekdays: str = "", interval: int = 1) -> tuple[str, list]:
         """The first time from ``earliest`` (every five minutes) when every one of ``actors``
-        (members of staff or directory professionals) is free for ``minutes`` on each day the
-        series will come back, travel included; booked for them."""
+        (members of staff or directory professionals) can be at the home in commune ``place``
+        (pk) for ``minutes`` on each day the series will come back, the way from their visit
+        before and to their visit after included; booked for them. With ``pick``, that many
+        of ``actors``, those free soonest (in the order of ``actors`` on a tie). Returns the
+        time and who is booked."""
         rhythm = VisitSeries(start_date=first_day, frequency=frequency, weekdays=weekdays,
                              interval=interval)
         days = {day.toordinal() % self.CYCLE
                 for day in (first_day + timedelta(days=n) for n in range(self.CYCLE))
                 if rhythm.occurs_on(day)}
-        keys = [(type(a).__name__, a.pk) for a in actors]
         hours, mins = (int(x) for x in earliest.split(":"))
-        start = hours * 60 + mins
-        while True:
-            clash = max((end for key in keys for day in days
-                         for begin, end in self.busy[(key, day)]
-                         if begin < start + minutes + TRAVEL_MINUTES
-                         and start < end + TRAVEL_MINUTES), default=None)
-            if clash is None:
-                break
-            start = -(-(clash + TRAVEL_MINUTES) // 5) * 5
-            if start + minutes > self.DAY_END:  # a full day: over another visit
-                start = hours * 60 + mins
-                break
-        for key in keys:
+        earliest = hours * 60 + mins
+        if pick:
+            # Among those free soonest alone (a few more than needed), the group free soonest.
+            soonest = sorted(range(len(actors)), key=lambda n: (
+                self._first_time([actors[n]], place, days, earliest, minutes), n))
+            actors = [actors[n] for n in sorted(soonest[:pick + 2])]
+        start, chosen = min(
+            ((self._first_time(group, place, days, earliest, minutes), n, group)
+             for n, group in enumerate(combinations(actors, pick or len(actors)))))[::2]
+        for actor in chosen:
             for day in days:
-                self.busy[(key, day)].append((start, start + minutes))
-        return f"{start // 60:02d}:{start % 60:02d}"
+                self.busy[(type(actor).__name__, actor.pk, day)].append(
+                    (start, start + minutes, place))
+        return f"{start // 60:02d}:{start % 60:02d}", list(chosen)
+
+    def _first_time(self, actors, place: int | None, days: set[int], earliest: int,
+                    minutes: int) -> int:
+        start = earliest
+        busy = [self.busy[(type(a).__name__, a.pk, day)] for a in actors for day in days]
+        while True:
+            # A visit booked that this one would not leave (or reach) in time: this one goes
+            # after it, once its carer has driven from there.
+            clash = max((end + self.gap(there, place) for booked in busy
+                         for begin, end, there in booked
+                         if begin < start + minutes + self.gap(place, there)
+                         and start < end + self.gap(there, place)), default=None)
+            if clash is None:
+                return start
+            start = -(-clash // 5) * 5
+            if start + minutes > self.DAY_END:  # a full day: over another visit
+                return earliest
+
+
+def _sectors(crt, stays: list, count: int, travel: _Travel) -> tuple[list[int], list[int]]:
+    """The people of ``stays`` in ``count`` sectors of the CRT's territory, for each carer a
+    compact one: by bearing from the CRT's base (the people of one commune together), cut in
+    parts of equal size. Returns each person's sector (by index in ``stays``), and the order of
+    a round through them: sector by sector, each time to the nearest home from the previous
+    one (from the base first)."""
+    from maillage.rounds.day import base_place
+
+    base = base_place(crt)
+
+    def bearing(index: int) -> tuple:
+        commune = stays[index].beneficiary.commune
+        if commune is None or not commune.has_position:
+            return (1, 0.0, index)
+        return (0, math.atan2(
+            float(commune.latitude) - base.latitude,
+            (float(commune.longitude) - base.longitude) * math.cos(math.radians(base.latitude))),
+            index)
+
+    swept = sorted(range(len(stays)), key=bearing)
+    sector = [0] * len(stays)
+    for rank, index in enumerate(swept):
+        sector[index] = rank * count // len(stays)
+    order = []
+    for part in range(count):
+        left = [index for index in swept if sector[index] == part]
+        here = None
+        while left:
+            index = min(left, key=lambda i: (
+                travel(here, stays[i].beneficiary.commune_id) if here is not None else
+                travel.minutes.get((None, stays[i].beneficiary.commune_id, crt.pk), 0), i))
+            left.remove(index)
+            order.append(index)
+            here = stays[index].beneficiary.commune_id
+    return sector, order
 
 
 def _service(crt, words: str):
@@ -107,7 +238,12 @@ def _partners(crt, kind, profession, names):
 
 def load(ctx: DemoContext) -> None:
     today = timezone.localdate()
-    agenda = _Agenda()
+    travel = _Travel()
+    for crt in ctx.crts.values():
+        travel.add_crt(crt, [e.beneficiary.commune for e in Enrolment.objects.filter(
+            crt=crt, ended_on__isnull=True, beneficiary__commune__isnull=False)
+            .select_related("beneficiary__commune")])
+    agenda = _Agenda(travel)
     for key, crt in ctx.crts.items():
         # The larger demos (benchmarks) keep two weeks each side of today.
         history = HISTORY_DAYS if key == "anjou_bleu" and ctx.scale == 1 else (
@@ -143,7 +279,7 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
     ssiad_service = _service(crt, "SSIAD")
     sad_service = _service(crt, "Aide à domicile")
     stays = list(Enrolment.objects.filter(crt=crt, ended_on__isnull=True)
-                 .select_related("beneficiary").order_by("pk"))
+                 .select_related("beneficiary__commune").order_by("pk"))
     gp_teams = {m.beneficiary_id: m.professional for m in CareTeamMember.objects.active()
                 .filter(crt=crt, is_gp=True, professional__user__isnull=False)
                 .select_related("professional")}
@@ -211,42 +347,49 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         insert_rows(AuditEvent, events)
         batch.clear()
 
-    # What each person needs, in the order the series are planned; their times are booked
-    # below, by rank: the morning rounds, the transfers after them, then the evenings…
+    # What each person needs, in the order of the rounds; their times are booked below, by
+    # rank: the morning rounds, the transfers after them, then the evenings…
     wanted: list[tuple] = []
 
     def want(rank: int, earliest: str, b, first_day: date, *plans: dict, **rhythm) -> None:
         """A time from ``earliest`` for ``plans`` (``plan``'s arguments: one series, or the two
-        halves of a visit by two, at the same time)."""
+        halves of a visit by two, at the same time; with ``pick=2`` in ``rhythm``, two of
+        them)."""
         wanted.append((rank, len(wanted), earliest, b, first_day, plans, rhythm))
 
-    transfers = 0
-    for index, stay in enumerate(stays):
+    # Each care aide her sector, her morning round through it in the order of ``route``; her
+    # evening round through the next sector; each nurse her part of the territory.
+    sector, route = _sectors(crt, stays, max(1, len(aides)), agenda.travel) if stays \
+        else ([], [])
+    along = {index: n for n, index in enumerate(route)}  # the place along the rounds
+    for index in route:
+        stay = stays[index]
         b = stay.beneficiary
         first_day = max(stay.admitted_on, today - timedelta(days=history))
-        aide = aides[index % len(aides)] if aides else None
-        if aide is not None:
+        if aides:
+            aide = aides[sector[index]]
             # Every other person agreed a wider window for the morning (« entre 7 h et 9 h »).
             window = {"window_before": 30, "window_after": 60} if index % 2 == 0 else {}
             want(0, "07:30", b, first_day,
                  {"staff": aide, "service": morning, "minutes": 40, **window})
             if index % TRANSFER_EVERY == 2 and len(aides) > 1:
                 # A transfer to the armchair before lunch, by two aides (a visit by two),
-                # after their morning rounds; each transfer by another pair.
-                pair = [aides[(2 * transfers + n) % len(aides)] for n in (0, 1)]
-                transfers += 1
-                want(1, "12:15", b, first_day, *({"staff": partner, "service": morning,
+                # after their morning rounds: the two free soonest (booked below), the aides
+                # of the nearest sectors first on a tie.
+                nearest = sorted(range(len(aides)), key=lambda a: (
+                    min((a - sector[index]) % len(aides), (sector[index] - a) % len(aides)), a))
+                want(1, "12:15", b, first_day, *({"staff": aides[a], "service": morning,
                                                   "minutes": 30, "two_person": True}
-                                                 for partner in pair))
+                                                 for a in nearest), pick=2)
             if index % 4 != 3:
-                evening_aide = aides[(index + 1) % len(aides)]
+                evening_aide = aides[(sector[index] + 1) % len(aides)]
                 want(2, "18:00", b, first_day,
                      {"staff": evening_aide, "service": evening, "minutes": 25})
         if nurses:
-            nurse = nurses[index % len(nurses)]
+            nurse = nurses[along[index] * len(nurses) // len(stays)]
             want(3, "14:00", b, first_day,
                  {"staff": nurse, "service": nursing, "minutes": 45},
-                 frequency="weekly", weekdays=str(index % 5))
+                 frequency="weekly", weekdays=str(along[index] % 5))
         if ssiad and index % 3 == 0:
             pro = ssiad[(index // 3) % len(ssiad)]
             want(4, "08:00", b, first_day,
@@ -260,13 +403,21 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         if gp is not None:
             want(6, "13:00", b, first_day, {"professional": gp, "service": None, "minutes": 30},
                  frequency="weekly", weekdays="1", interval=4)
-    times = {}
-    for _rank, order, earliest, _b, first_day, plans, rhythm in sorted(wanted,
+    times, chosen = {}, {}
+    for _rank, order, earliest, b, first_day, plans, rhythm in sorted(wanted,
                                                                       key=lambda w: w[:2]):
-        times[order] = agenda.book([p.get("staff") or p["professional"] for p in plans],
-                                   first_day, earliest, plans[0]["minutes"], **rhythm)
-    for _rank, order, _earliest, b, first_day, plans, rhythm in wanted:
-        for p in plans:
+        actors = {id(p.get("staff") or p["professional"]): p for p in plans}
+        times[order], booked = agenda.book(
+            [p.get("staff") or p["professional"] for p in plans], b.commune_id, first_day,
+            earliest, plans[0]["minutes"], **rhythm)
+        chosen[order] = [actors[id(actor)] for actor in booked]
+    # The series in the order of the people (as ``services.series_create`` would have made
+    # them), whatever the order of the rounds.
+    position = {stay.beneficiary_id: n for n, stay in enumerate(stays)}
+    for _rank, order, _earliest, b, first_day, _plans, rhythm in sorted(
+            wanted, key=lambda w: (position[w[3].pk], w[1])):
+        rhythm = {k: v for k, v in rhythm.items() if k != "pick"}
+        for p in chosen[order]:
             plan(b, first_day, times=times[order], **rhythm, **p)
     flush()
     # A deliberate double-booking in the coming days, for the team calendar to show.
