@@ -116,7 +116,10 @@ class Question(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "position"],
                                     name="question_unique_position"),
-            models.CheckConstraint(condition=Q(points__in=[4, 5]), name="question_points_4_or_5"),
+            # A range, not ``points__in=[4, 5]``: Django's SQLite introspection splits a table's
+            # SQL on ", " and breaks on « IN (4, 5) » (the schema test reads it).
+            models.CheckConstraint(condition=Q(points__gte=4, points__lte=5),
+                                   name="question_points_4_or_5"),
         ]
 
     def __str__(self) -> str:

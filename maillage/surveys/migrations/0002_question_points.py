@@ -44,6 +44,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('points__in', [4, 5])), name='question_points_4_or_5'),
+            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 4), ('points__lte', 5)), name='question_points_4_or_5'),
         ),
     ]
