@@ -1,5 +1,6 @@
 """Demo data of the on-call service: the organisation (CRT Anjou Bleu: care aides by day,
-nights with the night nurse shared between partner EHPADs; CRT Baugeois: internal), the
+nights with the night nurse shared between partner EHPADs; CRT Baugeois: internal, its nights
+held by the same night nurse, who works for it too), the
 escalation chain, a rota over the next 30 days with one deliberate gap (a Saturday night with
 nobody to travel), six months of calls — most at night — with call-outs, advice, a few
 escalations, two hospitalisations, and the DLUs."""
@@ -128,7 +129,9 @@ def load(ctx: DemoContext) -> None:
                 actor=coordinator, crt=crt, model=Arrangement.Model.INTERNAL,
                 partner=None, start_date=today - timedelta(days=365), end_date=None,
                 agreement_signed_on=None, carrier_written_consent=False,
-                yearly_contribution=None, scope="", notes="AS/ASG et IDE du CRT, jour et nuit.")
+                yearly_contribution=None, scope="",
+                notes="Jour : AS/ASG et IDE du CRT. Nuit (20 h – 8 h) : l'IDE de nuit du CRT "
+                      "répond et se déplace.")
         _rota(crt, coordinator, arrangement, night_nurse, today, gap=key == "anjou_bleu")
         _calls(ctx, crt, night_nurse, today, times=LAST_NIGHT[key], busy=busy)
     from . import demo_dlu
@@ -145,6 +148,11 @@ def _rota(crt, coordinator, arrangement, night_nurse, today, *, gap: bool) -> No
     start = today - timedelta(days=1)
     # The deliberate gap: the second Saturday night from now, nobody to travel.
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
+    # The night nurse holds the nights of each CRT she works for (she answers their night
+    # calls): the care aides, who have their rounds by day, never rest after a night
+    # (``rounds.rest``) in the middle of them.
+    nights = night_nurse if night_nurse is not None and night_nurse.memberships.filter(
+        crt=crt).exists() else None
     for offset in range(32):
         day = start + timedelta(days=offset)
         aide = aides[offset % len(aides)]
@@ -155,9 +163,11 @@ def _rota(crt, coordinator, arrangement, night_nurse, today, *, gap: bool) -> No
                                 staff=nurses[offset % len(nurses)], duty="nurse",
                                 phone="06 39 98 20 01")
         night_duty = "answer" if gap and day == saturday else "answer_travel"
-        if night_nurse is not None and arrangement.model == "shared_night_nurse":
+        if nights is not None:
+            shared = arrangement.model == "shared_night_nurse"
             services.shifts_add(actor=coordinator, crt=crt, preset="night", first_day=day,
-                                staff=night_nurse, duty=night_duty, arrangement=arrangement,
+                                staff=nights, duty=night_duty,
+                                arrangement=arrangement if shared else None,
                                 phone="06 39 98 20 20")
         else:
             services.shifts_add(actor=coordinator, crt=crt, preset="night", first_day=day,

@@ -39,6 +39,8 @@ TRAVEL_MINUTES = 10
 #: How the visits done were traced, one in three each: (minutes late on arrival, minutes longer
 #: on leaving). At most 3 minutes early and 7 longer: within ``TRAVEL_MINUTES``.
 TRACED = [(2, 5), (-3, 0), (7, 7)]
+#: The nurse's weekly geriatric follow-up, in minutes.
+NURSE_MINUTES = 45
 
 
 def _slot(start: str, index: int, minutes: int, per_round: int = 6) -> str:
@@ -223,6 +225,25 @@ def _sectors(crt, stays: list, count: int, travel: _Travel) -> tuple[list[int], 
     return sector, order
 
 
+#: Who holds every night of the CRTs she works for (``oncall.demo._rota``, ``rounds.demo``).
+NIGHT_NURSE = "night_nurse"
+
+
+def _nights_only(user, minutes: int) -> bool:
+    """Whether ``user`` holds every night (``NIGHT_NURSE``) and so has no time for a visit of
+    ``minutes`` by day: her rest after her on-call turn (``rounds.rest.REST`` from its end,
+    ``oncall.rota.NIGHT_END``: until 19:00) leaves her, before her next turn
+    (``oncall.rota.NIGHT_START``), less than the visit and the drives to and from it."""
+    from maillage.oncall.rota import NIGHT_END, NIGHT_START
+    from maillage.rounds.rest import REST
+
+    if user.username != NIGHT_NURSE:
+        return False
+    free = (datetime.combine(date.min, NIGHT_START)
+            - (datetime.combine(date.min, NIGHT_END) + REST))
+    return free < timedelta(minutes=minutes + 2 * TRAVEL_MINUTES)
+
+
 def _service(crt, words: str):
     return Service.objects.filter(crt=crt, name__icontains=words).first()
 
@@ -268,8 +289,12 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
     aides = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
              .select_related("user").order_by("user__username")]
+    # The night nurse holds every night of the CRTs she works for (``oncall.demo``: her
+    # on-call turn from 20:00 to 08:00, her night visits, ``rounds.demo``): her rest after it
+    # (``rounds.rest``) leaves her no day; the other nurses share the territory by day.
     nurses = [m.user for m in Membership.objects.filter(crt=crt, roles__role=Role.NURSE)
-              .select_related("user").order_by("user__username")]
+              .select_related("user").order_by("user__username")
+              if not _nights_only(m.user, NURSE_MINUTES)]
     ssiad = _partners(crt, "ssiad", "care_aide",
                       [("Lucie", "Hamelin"), ("Romain", "Boisseau")])
     sad = _partners(crt, "sad", "home_help", [("Sabrina", "Jolivet"), ("Maëlle", "Papin")])
@@ -388,7 +413,7 @@ def _load_crt(ctx: DemoContext, crt, *, today: date, history: int, until: date |
         if nurses:
             nurse = nurses[along[index] * len(nurses) // len(stays)]
             want(3, "14:00", b, first_day,
-                 {"staff": nurse, "service": nursing, "minutes": 45},
+                 {"staff": nurse, "service": nursing, "minutes": NURSE_MINUTES},
                  frequency="weekly", weekdays=str(along[index] % 5))
         if ssiad and index % 3 == 0:
             pro = ssiad[(index // 3) % len(ssiad)]

@@ -167,6 +167,42 @@ def test_each_carer_has_the_time_to_drive_to_her_next_visit(demo, db, client):
     assert Visit.objects.filter(instructions=DOUBLE_BOOKING).count() == 2
 
 
+def test_no_visit_lies_inside_a_carers_rest_after_the_night(demo, db):
+    """No one rests after a night's work (``rounds.rest``: a travelling on-call turn, an
+    outing on a call, night hours, night visits, her night in the other CRT) in the middle of
+    her visits: in both CRTs, yesterday, today and the next two days, no visit planned or done
+    falls inside a rest — the night nurse, who holds the nights of both, has no day visit;
+    the care aides, who have their rounds by day, no night on call. The deliberate double
+    booking is not concerned (a care aide's, by day): it is not left out.
+
+    ``rest.in_rest`` also names a visit made during the night's work itself (from the start
+    of her turn: ``Rest.busy_from``), before her rest begins: the night nurse's night round.
+    Those are her work, not her rest, and only hers."""
+    from maillage.core.models import Crt
+    from maillage.rounds.rest import in_rest
+    from maillage.visits.models import Visit
+    from maillage.visits.selectors import day_bounds
+
+    today = timezone.localdate()
+    first, _ = day_bounds(today - timedelta(days=1))
+    _, last = day_bounds(today + timedelta(days=2))
+    inside, during, checked = [], set(), 0
+    for crt in Crt.objects.filter(name__in=["CRT Anjou Bleu", "CRT Baugeois Vallée"]):
+        visits = list(Visit.objects.filter(
+            crt=crt, staff__isnull=False, starts_at__gte=first, starts_at__lt=last,
+            status__in=[Visit.Status.PLANNED, Visit.Status.DONE]).select_related("staff"))
+        checked += len(visits)
+        for visit, rest in in_rest(visits):
+            if visit.ends_at > rest.starts_at:
+                inside.append((crt.name, visit.staff.username, local(visit.starts_at),
+                               rest.label(timezone.localdate(visit.starts_at)), rest.why()))
+            else:
+                during.add((visit.staff.username, rest.after))
+    assert checked > 300
+    assert inside == []
+    assert {who for who, _ in during} == {"night_nurse"}, during
+
+
 def test_no_one_takes_two_calls_at_once(demo, db):
     """The night nurse answers the nights of both CRTs: one call after the other, from the
     ring to the call written and closed — last night's too, closed last night (not when the
