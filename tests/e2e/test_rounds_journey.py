@@ -58,6 +58,10 @@ def test_the_coordinator_replans_tomorrow_around_an_absent_aide(demo, open_page,
     expect(verdict).to_have_text(
         "La proposition fait mieux que le planning actuel : "
         f"{unplaced - proposed['unplaced']} passages non placés de moins.")
+    # The night nurse, who holds the nights, has no day visit: no carer of tomorrow's day
+    # rests after the night, and no visit is left unplaced for it.
+    expect(page.locator("#rounds-rests")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("repos après la nuit")
     comparison = page.get_by_role("table").first
     expect(comparison.locator("tr", has_text="Passages non placés")).to_have_text(
         f"Passages non placés {unplaced} {proposed['unplaced']}", use_inner_text=True)
