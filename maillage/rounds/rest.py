@@ -49,8 +49,9 @@ ELSEWHERE = "son travail de nuit dans un autre CRT"
 class Rest:
     """A carer's rest after a night: from the end of her night's work (``after``: what it was)
     for ``REST``. ``busy_from``: when that last work began (an outing whose end is not written,
-    a night visit running past 06:00: no day visit then either); her night hours' end is hers
-    to work, so with them it is the end itself."""
+    a night visit running past 06:00: no day visit then either). Her turn, her night hours,
+    her night in another CRT are hers to work — the night round's visits are made during
+    them —, so with them it is the end itself."""
 
     user_id: int
     starts_at: datetime
@@ -149,7 +150,7 @@ def rests(*, crt_id: int, user_ids, first: date, last: date,
         for who, start, end, what in work:
             if start < night_end and end > night_start and (
                     who not in ends or end > ends[who][0]):
-                ends[who] = (end, what, end if what == HOURS else start)
+                ends[who] = (end, what, end if what in (HOURS, TURN, ELSEWHERE) else start)
         for who, (end, what, busy_from) in ends.items():
             found.setdefault(who, set()).add(Rest(who, end, what, busy_from))
     return {who: sorted(found[who], key=lambda r: r.starts_at) for who in found}

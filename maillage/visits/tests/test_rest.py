@@ -66,6 +66,20 @@ def test_a_visit_in_her_rest_after_a_travelling_turn_asks_for_a_confirmation(
     assert Visit.objects.count() == 2
 
 
+def test_the_night_round_during_her_own_turn_is_her_work_not_her_rest(
+        crt_a, users, aide, person):
+    on_call(crt_a, aide)
+    for at in ("23:00", "07:15"):  # tonight, and tomorrow before her turn ends
+        start = local_dt(TODAY if at == "23:00" else TOMORROW, at)
+        services.visit_create(actor=users["coordinator"], beneficiary=person, staff=aide,
+                              starts_at=start, ends_at=start + timedelta(minutes=30))
+    assert Visit.objects.count() == 2
+    # Her rest still follows the end of her turn.
+    with pytest.raises(DomainError) as error:
+        book(users, person, aide, "10:00")
+    assert EXPECTED in error.value.message
+
+
 def test_the_plan_form_says_it_next_to_the_confirmation(client, crt_a, users, aide, person):
     on_call(crt_a, aide)
     client.force_login(users["coordinator"])
