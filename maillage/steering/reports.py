@@ -531,6 +531,20 @@ def _date_fr(value: str | None) -> str:
     return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
 
 
+def _in_declared_order(code: str, breakdowns: dict) -> list[dict]:
+    """An indicator's stored breakdowns in the order its definition declares them: a
+    snapshot read back from PostgreSQL (jsonb) has its keys in jsonb's order, not as written,
+    and the document must read the same on any database. Unknown ones (an indicator or a
+    breakdown since removed) follow, as stored."""
+    try:
+        declared = [b.code for b in indicators.get(code).breakdowns]
+    except KeyError:
+        declared = []
+    rank = {name: i for i, name in enumerate(declared)}
+    return [b for _, b in sorted(breakdowns.items(),
+                                 key=lambda item: rank.get(item[0], len(rank)))]
+
+
 def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
     if not codes:
         return []
@@ -542,7 +556,7 @@ def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
                      for code in codes])]
     for code in codes:
         f = figures[code]
-        for b in f["breakdowns"].values():
+        for b in _in_declared_order(code, f["breakdowns"]):
             # Breakdown rows count the records (people, forfait-months…): the indicator's
             # unit only when its value is that count.
             heading = f["unit"].capitalize() if f.get("is_count", True) else "Nombre"
@@ -665,7 +679,8 @@ def layout(snapshot: dict, narratives: dict | None = None) -> list[Section]:
     narratives = narratives or {}
     figures = snapshot["indicators"]
     sections = {key: Section(key, title) for key, title in SECTIONS.items()}
-    for code in figures:
+    # By code, whatever the order the database kept the snapshot's keys in (jsonb: its own).
+    for code in sorted(figures):
         sections[section_of(code)].codes.append(code)
     sections["identity"].tables.append(_identity_table(snapshot))
     sections["organisation"].tables.append(Table(
@@ -695,4 +710,4 @@ def layout(snapshot: dict, narratives: dict | None = None) -> list[Section]:
 def definitions(snapshot: dict) -> list[list[Any]]:
     """Code, name, definition, unit, version of every indicator of the snapshot."""
     return [[code, f["name"], f["definition"], f["unit"], f["version"]]
-            for code, f in snapshot["indicators"].items()]
+            for code, f in sorted(snapshot["indicators"].items())]

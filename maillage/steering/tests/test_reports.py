@@ -187,6 +187,18 @@ class TestVersions:
 
 
 class TestTables:
+    def test_breakdowns_in_the_indicators_order_whatever_the_database_kept(self, opened, users):
+        # PostgreSQL's jsonb keeps an object's keys in its own order (shortest first), not as
+        # written: the report reads the same read back from either database.
+        from maillage.steering.reports import _indicator_tables
+
+        report = create(opened, users["direction"])
+        figures = report.snapshot["indicators"]
+        t02 = figures["T-02"]
+        t02["breakdowns"] = dict(reversed(list(t02["breakdowns"].items())))
+        titles = [t.title for t in _indicator_tables(["T-02"], figures)]
+        assert titles[1:3] == ["T-02 — Profession (postes)", "T-02 — Statut (postes)"]
+
     def test_team_governance_and_rooms_counted_by_hand(self, opened, users):
         from maillage.lodging.models import Stay
         from maillage.lodging.tests.factories import room, stay
