@@ -16,7 +16,6 @@ from maillage.care.tests import factories as care
 from maillage.core.errors import DomainError
 from maillage.core.middleware import SESSION_KEY
 from maillage.core.roles import Role
-from maillage.core.tests.factories import member
 from maillage.core.tests.helpers import field_error, visible_text
 from maillage.territory.tests.factories import ProfessionalFactory
 from maillage.visits import services
@@ -29,15 +28,6 @@ TOMORROW = timezone.localdate() + timedelta(days=1)
 #: Her hours in CRT B on the timeline (the legend names the block whatever the day).
 BLOCK = "21:00–22:00 · Indisponible (autre CRT)"
 EXPECTED = "Ce professionnel est déjà pris sur ce créneau dans un autre CRT (de 21:00 à 22:00)."
-
-
-@pytest.fixture
-def nurse(crt_a, crt_b, make_user):
-    """The night nurse shared by CRT A and CRT B."""
-    user = make_user(crt_a, Role.NURSE, username="night_nurse", first_name="Laure",
-                     last_name="Bellanger")
-    member(user, crt_b, Role.NURSE)
-    return user
 
 
 @pytest.fixture

@@ -38,15 +38,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def nurse(crt_a, crt_b, make_user):
-    """The night nurse shared by CRT A and CRT B."""
-    user = make_user(crt_a, Role.NURSE, username="night_nurse", first_name="Laure",
-                     last_name="Bellanger")
-    member(user, crt_b, Role.NURSE)
-    return user
-
-
-@pytest.fixture
 def person_b(crt_b, nurse):
     """Mr Verrier, followed by CRT B: nothing of him may show in A."""
     person = shared_file(crt_b, nurse)
