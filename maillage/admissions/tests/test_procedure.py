@@ -2,6 +2,7 @@
 emergency path), file active, temporary and definitive exits."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -258,6 +259,23 @@ class TestDecision:
         assert response.status_code == 302
         referral.refresh_from_db()
         assert referral.beneficiary == Beneficiary.objects.get(birth_name="Morin")
+
+    def test_the_file_opened_for_a_referral_leads_back_to_it(self, client, users, crt_a):
+        """« Annuler » and the breadcrumb of the new file's form return to the referral the
+        file is opened for (they led to the list of files, the referral's page lost)."""
+        referral = ReferralFactory(crt=crt_a, status="waiting", person_last_name="Morin",
+                                   person_first_name="Hélène")
+        client.force_login(users["coordinator"])
+        page = client.get(reverse("beneficiaries:create") + f"?demande={referral.public_id}")
+        back = referral_url("referral_detail", referral)
+        links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>',
+                           page.content.decode().split("<main", 1)[1])
+        assert (back, "Annuler") in links
+        assert (back, "Demande de MORIN Hélène") in links
+        assert (reverse("beneficiaries:list"), "Annuler") not in links
+        # Without a referral, the form still leads back to the list of files.
+        page = client.get(reverse("beneficiaries:create"))
+        assert f'href="{reverse("beneficiaries:list")}">Annuler' in page.content.decode()
 
 
 class TestExits:
