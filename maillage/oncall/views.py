@@ -244,7 +244,19 @@ def call(request: HttpRequest, call_id) -> HttpResponse:
             second=0, microsecond=0)}),
         "escalations": list(item.escalations.all()),
         "perms_lodging": has_permission(request.roles, "lodging.manage"),
+        "transfer_sheet": _transfer_sheet_opens(request, item),
     }, status=status)
+
+
+def _transfer_sheet_opens(request: HttpRequest, call: Call) -> bool:
+    """Whether the call's « fiche aller » (PDF and CDA) opens for this reader, as
+    ``views_dlu._transfer_read`` decides: a responder who may read the person's DLU. Its links
+    are shown only then (the coordination, outside the care team, was led to a refusal)."""
+    if call.beneficiary_id is None or not has_permission(request.roles, "oncall.respond"):
+        return False
+    ea = emergency_access(user=request.user, roles=request.roles, beneficiary=call.beneficiary)
+    return ea.health and file_access(user=request.user, roles=request.roles,
+                                     beneficiary=call.beneficiary).identity
 
 
 @require("oncall.respond")

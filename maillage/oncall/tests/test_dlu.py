@@ -432,6 +432,34 @@ class TestPdf:
         assert client.get(sheet).status_code == 200
         assert AuditEvent.objects.get(action="dlu.transfer_sheet_printed").is_emergency_access
 
+    def test_the_call_links_its_fiche_aller_only_to_who_may_read_it(self, client, crt_a,
+                                                                     users, make_user, b):
+        """The call's page offers the « fiche aller » (PDF, CDA) to a reader of the person's
+        DLU; the coordination outside the care team reads the call without a link that is
+        refused, and so does a care aide on the call until she opens it in an emergency."""
+        def urls(call):
+            return (reverse("oncall:call", kwargs={"call_id": call.public_id}),
+                    reverse("oncall:fiche_aller", kwargs={"call_id": call.public_id}))
+
+        aide = make_user(crt_a, Role.CARE_AIDE)
+        taken_by_nurse, taken_by_aide = oncall.call(crt_a, users["nurse"], b), oncall.call(
+            crt_a, aide, b)
+        for user, call, shown in [(users["nurse"], taken_by_nurse, True),
+                                  (users["coordinator"], taken_by_nurse, False),
+                                  (aide, taken_by_aide, False)]:
+            page_url, sheet = urls(call)
+            client.force_login(user)
+            page = client.get(page_url)
+            assert page.status_code == 200
+            assert ("Fiche aller pour les urgences (PDF)" in visible_text(page)) is shown, user
+            assert (sheet in page.content.decode()) is shown, user
+            assert client.get(sheet).status_code == (200 if shown else 403), user
+        BreakGlass.objects.create(crt=crt_a, call=taken_by_aide, user=aide, beneficiary=b,
+                                  reason="Chute")
+        page = client.get(page_url)
+        assert "Fiche aller pour les urgences (PDF)" in visible_text(page)
+        assert client.get(sheet).status_code == 200
+
     def test_fiche_aller_of_a_call_without_a_person(self, client, crt_a, users):
         call = oncall.call(crt_a, users["nurse"])
         client.force_login(users["nurse"])
