@@ -426,6 +426,11 @@ TEAM_THREAD = [
      (10, 30)),
     (Role.CARE_AIDE, "Repas du soir pris en entier, bonne humeur.", None, (19, 45)),
 ]
+#: A message that mentions someone, as written when no one of that role is in the care team
+#: (the mention left out: the thread read « @, peux-tu prévenir sa fille ? »).
+UNMENTIONED = {
+    TEAM_THREAD[1][1]: "Merci. Je passe ce midi pour {la} peser, et je préviens sa fille.",
+}
 #: The doctor's thread, the day before the team's: the results came in the afternoon.
 HEALTH_THREAD = [
     (Role.DOCTOR, "Bilan biologique reçu : albumine basse. Je propose un complément nutritionnel "
@@ -496,6 +501,8 @@ def load_conversations(ctx: DemoContext) -> None:
                     continue
                 author, roles = team[role]
                 mentioned = [team[mention][0]] if mention in team else []
+                if mention is not None and not mentioned:
+                    text = UNMENTIONED[text]
                 with ctx.at(ctx.day_at(on, hour, minute)):
                     services.message_post(
                         actor=author, roles=roles, beneficiary=b, access=access, kind=kind,

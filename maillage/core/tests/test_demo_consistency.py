@@ -291,6 +291,18 @@ def test_timeline_entries_are_dated_when_they_happened(demo, db):
         assert len({t.date() for t in moments}) == 1 and moments[0].date() < today
 
 
+def test_every_mention_in_the_team_threads_names_someone(demo, db):
+    """A message of the demo's threads that mentions a colleague names them (« @nurse, » …);
+    where no one of that role is in the care team, the message is written without the mention
+    (it read « Je passe ce midi pour la peser. @, peux-tu prévenir sa fille ? »)."""
+    from maillage.care.models import Message
+
+    texts = list(Message.objects.values_list("text", flat=True))
+    assert len(texts) > 10
+    assert [t for t in texts if re.search(r"@(?![\w.-])", t)] == []
+    assert any("et je préviens sa fille" in t for t in texts)
+
+
 def said_of_the_other_sex(*templates) -> dict[str, str]:
     """For each text the demo says of a person: its form said of the other sex (when it
     differs) → the sex it is said of."""
@@ -319,6 +331,7 @@ def test_what_is_said_of_a_person_agrees_with_their_sex(demo, db, client):
 
     said = said_of_the_other_sex(
         *(text for _, _, text in care.NOTES), *(text for _, text, *_ in care.TEAM_THREAD),
+        *care.UNMENTIONED.values(),
         *(text for s in SCENARIOS for text in (s[1], s[2], s[4])), *REASONS,
         *STAY_NOTES.values(), *COMMUNICATION)
     sex = dict(Beneficiary.objects.values_list("pk", "sex"))
