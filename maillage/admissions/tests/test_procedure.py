@@ -15,6 +15,7 @@ from maillage.admissions.models import AdmissionStep, Contract, Enrolment, Suspe
 from maillage.beneficiaries.models import Beneficiary, Document
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, consent, join_care_team
 from maillage.core.models import AuditEvent
+from maillage.core.roles import Role
 from maillage.core.tests.helpers import table_text, visible_text
 from maillage.territory.tests.factories import CommuneFactory, OrganizationFactory
 
@@ -288,6 +289,39 @@ class TestExits:
         return client.post(reverse("admissions:suspension_add",
                                    kwargs={"public_id": stay.public_id}),
                            {"kind": "hospitalisation", "reason": "Chute, fracture", **data})
+
+    def test_the_persons_file_leads_to_the_admission_and_tells_the_absence(self, client,
+                                                                          users, stay):
+        """From the person's file, the coordination reaches the admission's page, where a
+        hospitalisation and the return home are recorded (the file said nothing of the file
+        active); the file also says that the person is away and the visits suspended."""
+        b = stay.beneficiary
+        consent(b)
+        file_url = reverse("beneficiaries:detail", kwargs={"public_id": b.public_id})
+        stay_url = reverse("admissions:enrolment_detail", kwargs={"public_id": stay.public_id})
+        client.force_login(users["coordinator"])
+        page = client.get(file_url)
+        text = visible_text(page)
+        assert (f"Volet 2 : dans la file active depuis le {stay.admitted_on:%d/%m/%Y}"
+                in text)
+        assert f'href="{stay_url}">admission et sorties temporaires</a>' in \
+            page.content.decode()
+        assert client.get(stay_url).status_code == 200
+        assert "Passages suspendus" not in text
+        # A partner of the care team reads the file, not the admission: no line, no link.
+        join_care_team(b, users["partner"], roles={Role.PARTNER})
+        client.force_login(users["partner"])
+        page = client.get(file_url)
+        assert page.status_code == 200 and "Volet 2 : dans la file active" not in \
+            visible_text(page) and stay_url not in page.content.decode()
+        client.force_login(users["coordinator"])
+        assert self.suspend(client, stay, start_date=TODAY.isoformat(),
+                            place="CHU d'Angers").status_code == 302
+        assert (f"Hospitalisé·e depuis le {TODAY:%d/%m/%Y} (CHU d'Angers) — date de retour "
+                "inconnue. Passages suspendus.") in visible_text(client.get(file_url))
+        # After the definitive exit, the file no longer says the person is in the file active.
+        Enrolment.objects.filter(pk=stay.pk).update(ended_on=TODAY, exit_reason="death")
+        assert "Volet 2 : dans la file active" not in visible_text(client.get(file_url))
 
     def test_long_hospitalisation_proposes_an_exit(self, client, users, stay):
         client.force_login(users["nurse"])
