@@ -44,6 +44,7 @@ from .forms import (
 )
 from .models import Arrangement, BreakGlass, Call, EscalationContact, Shift
 from .rota import SlotKind, holiday_name, slot_kind
+from .views_dlu import reads_dlu
 
 # --- The on-call screen ----------------------------------------------------------------------
 
@@ -252,11 +253,8 @@ def _transfer_sheet_opens(request: HttpRequest, call: Call) -> bool:
     """Whether the call's « fiche aller » (PDF and CDA) opens for this reader, as
     ``views_dlu._transfer_read`` decides: a responder who may read the person's DLU. Its links
     are shown only then (the coordination, outside the care team, was led to a refusal)."""
-    if call.beneficiary_id is None or not has_permission(request.roles, "oncall.respond"):
-        return False
-    ea = emergency_access(user=request.user, roles=request.roles, beneficiary=call.beneficiary)
-    return ea.health and file_access(user=request.user, roles=request.roles,
-                                     beneficiary=call.beneficiary).identity
+    return (call.beneficiary_id is not None and has_permission(request.roles, "oncall.respond")
+            and reads_dlu(request, call.beneficiary))
 
 
 @require("oncall.respond")

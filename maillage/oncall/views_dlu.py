@@ -20,7 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.beneficiaries.access import file_for_request, reads_whole_medical_section
+from maillage.beneficiaries.access import (
+    file_access,
+    file_for_request,
+    reads_whole_medical_section,
+)
 from maillage.beneficiaries.models import Beneficiary, MedicalRecord
 from maillage.core.access import require
 from maillage.core.audit import audit_log
@@ -56,6 +60,13 @@ def _read(request: HttpRequest, b: Beneficiary, fa) -> EmergencyAccess | None:
     if not ea.health or not fa.identity:
         return None
     return ea
+
+
+def reads_dlu(request: HttpRequest, b: Beneficiary) -> bool:
+    """Whether this reader may read the person's DLU (its page, PDF, CDA, transfer sheet): the
+    rule ``_read`` applies, for the pages that link to them."""
+    return _read(request, b, file_access(user=request.user, roles=request.roles,
+                                         beneficiary=b)) is not None
 
 
 def _audit_read(request, *, action: str, b: Beneficiary, ea: EmergencyAccess, dlu, obj=None):
