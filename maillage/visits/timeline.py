@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from maillage.core.models import MembershipRole
+from maillage.core.roles import Role
 from maillage.territory.models import Professional
 
 from . import services
@@ -29,6 +31,34 @@ SLOT_MINUTES = 15
 MAX_LANES = 8  # rows of blocks inside one timeline row; more overlaps share the last one
 DAY_START, DAY_END = 7, 21  # the day hours, emphasised
 STAFF_PROFESSION = "Équipe du CRT"
+
+#: The professions the team's timeline filters by (``range_actors``' ``category``): a member
+#: of staff's role in this CRT and a partner's profession fall into the same one, whatever
+#: title each wears (« Aide-soignante », « Aide-soignant », « AES » are all care aides).
+ROLE_CATEGORIES = {
+    Role.NURSE: "Infirmier·ère", Role.CARE_AIDE: "Aide-soignant·e",
+    Role.PSYCHOLOGIST: "Psychologue", Role.OCCUPATIONAL_THERAPIST: "Ergothérapeute",
+    Role.ACTIVITY_LEADER: "Animateur·rice", Role.DOCTOR: "Médecin",
+    Role.COORDINATOR: "Coordination",
+}
+_P = Professional.Profession
+PROFESSION_CATEGORIES = {
+    _P.GP: "Médecin", _P.SPECIALIST: "Médecin", _P.GERIATRICIAN: "Médecin",
+    _P.NURSE: "Infirmier·ère", _P.CARE_AIDE: "Aide-soignant·e",
+    _P.PSYCHOLOGIST: "Psychologue", _P.OCCUPATIONAL_THERAPIST: "Ergothérapeute",
+    _P.COORDINATOR: "Coordination",
+}
+
+
+def category_role(crt_id: int) -> Subquery:
+    """A member of staff's role in the CRT that gives their profession in the filter (an
+    annotation of users): the first of ``ROLE_CATEGORIES`` they hold (a nurse who also
+    coordinates is a nurse), else None (the team's)."""
+    order = Case(*(When(role=role, then=Value(i)) for i, role in enumerate(ROLE_CATEGORIES)))
+    return Subquery(MembershipRole.objects.filter(
+        membership__user=OuterRef("pk"), membership__crt_id=crt_id,
+        role__in=list(ROLE_CATEGORIES)).order_by(order).values("role")[:1])
+
 
 STATE_LABELS = {s.value: s.label.lower() for s in Visit.Status}
 #: The state of a block that is no visit of this CRT: the professional is busy in another CRT
@@ -114,7 +144,9 @@ PAGE_FIELDS = tuple(f for f in FIELDS if not f.startswith(("staff__", "professio
 
 def range_actors(visits: QuerySet[Visit], *, crt_id: int | None = None) -> list[dict]:
     """Who visits in these visits, with their numbers of visits, sorted by name: each
-    professional's key, name, profession, the loaded team member or professional (``obj``),
+    professional's key, name, profession (their title), ``category`` (the profession the
+    filter groups them by: ``category_role`` in ``crt_id``, a partner's
+    ``PROFESSION_CATEGORIES``), the loaded team member or professional (``obj``),
     ``loaded`` (their visits), ``count`` (cancelled ones aside) and ``untraced`` (finished, not
     traced); with ``crt_id`` (this CRT), ``elsewhere``: their account when it also works for
     another CRT (``elsewhere.works_elsewhere``), else None.
@@ -133,7 +165,8 @@ def range_actors(visits: QuerySet[Visit], *, crt_id: int | None = None) -> list[
         "organization").only("public_id", "first_name", "last_name", "profession", "user_id",
                              "organization__name")
     if crt_id is not None:
-        users = users.annotate(works_elsewhere=works_elsewhere(crt_id=crt_id, account="pk"))
+        users = users.annotate(works_elsewhere=works_elsewhere(crt_id=crt_id, account="pk"),
+                               category_role=category_role(crt_id))
         professionals = professionals.annotate(
             works_elsewhere=works_elsewhere(crt_id=crt_id, account="user_id"))
     staff = {u.pk: u for u in users} if staff_ids else {}
@@ -145,6 +178,8 @@ def range_actors(visits: QuerySet[Visit], *, crt_id: int | None = None) -> list[
             u = staff[r["staff_id"]]
             actors.append({"staff": u.pk, "obj": u, "who": u.get_full_name() or u.username,
                            "profession": u.profession or STAFF_PROFESSION,
+                           "category": ROLE_CATEGORIES.get(getattr(u, "category_role", None),
+                                                           STAFF_PROFESSION),
                            "elsewhere": u.pk if getattr(u, "works_elsewhere", False) else None,
                            **counts})
         elif r["professional_id"]:
@@ -154,6 +189,8 @@ def range_actors(visits: QuerySet[Visit], *, crt_id: int | None = None) -> list[
                 who += f" ({p.organization.name})"
             actors.append({"professional": p.pk, "obj": p, "who": who,
                            "profession": str(p.get_profession_display() or STAFF_PROFESSION),
+                           "category": PROFESSION_CATEGORIES.get(
+                               p.profession, str(p.get_profession_display() or "Autre")),
                            "elsewhere": p.user_id if getattr(p, "works_elsewhere", False)
                            else None, **counts})
     return sorted(actors, key=lambda a: (a["who"].casefold(), a.get("staff", 0),

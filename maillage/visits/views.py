@@ -17,6 +17,7 @@ from maillage.care.models import PlannedAction
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
+from maillage.core.folding import fold
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.roles import CRT_TEAM
@@ -206,8 +207,8 @@ def _team_timeline(request, start: date, days: int, profession: str) -> dict:
     end, _ = selectors.day_bounds(start + timedelta(days=days))
     ranged = ranged.filter(starts_at__gte=begin, starts_at__lt=end)
     everyone = timeline.range_actors(ranged, crt_id=request.crt.pk)
-    professions = sorted({a["profession"] for a in everyone})
-    chosen = [a for a in everyone if not profession or a["profession"] == profession]
+    professions = sorted({a["category"] for a in everyone}, key=fold)
+    chosen = [a for a in everyone if not profession or a["category"] == profession]
     pages = timeline.actor_pages(chosen, per_page=TEAM_PAGE_SIZE,
                                  visits_per_page=TEAM_PAGE_VISITS * days) or [[]]
     try:

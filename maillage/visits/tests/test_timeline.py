@@ -1,6 +1,7 @@
 """The team's day as a timeline (one row per professional, hours 0–24, flags), its JSON range
 endpoint, the professional's week on the same timeline, and what both cost."""
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -133,13 +134,41 @@ class TestTeamDay:
         kine = visit(shared_file(crt_a), professional=pro, starts_at=local_dt(TODAY, "10:00"))
         client.force_login(users["coordinator"])
         data = _json(client, profession="Masseur-kinésithérapeute").json()
-        assert "Infirmière" in data["professions"]
+        assert data["professions"] == ["Infirmier·ère", "Masseur-kinésithérapeute"]
         rows = data["sections"][0]["rows"]
         assert [r["sub"] for r in rows] == ["Masseur-kinésithérapeute"]
         assert _blocks(data)[0]["url"].endswith(f"{kine.public_id}/")
         page = visible_text(client.get(reverse("visits:team_day"),
                                        {"profession": "Masseur-kinésithérapeute"}))
-        assert kine.beneficiary.display_name in page and "Infirmière" in page  # the option
+        assert kine.beneficiary.display_name in page and "Infirmier·ère" in page  # the option
+
+    def test_one_profession_whatever_the_titles(self, crt_a, users, make_user, client):
+        """The filter groups the care aides of the team, whatever title each wears
+        (« Aide-soignante », « Aide-soignant », « AES »), with a partner service's care aide:
+        it offered each title apart, and choosing one left the others out."""
+        aides = [make_user(crt_a, Role.CARE_AIDE, first_name=first, last_name="Martin",
+                           profession=title)
+                 for first, title in [("Anne", "Aide-soignante"), ("Paul", "Aide-soignant"),
+                                      ("Inès", "AES")]]
+        users["nurse"].profession = "Infirmière coordinatrice"
+        users["nurse"].save()
+        partner = ProfessionalFactory(crt=crt_a, first_name="Léa", last_name="Roux",
+                                      profession=Professional.Profession.CARE_AIDE)
+        for i, aide in enumerate(aides):
+            visit(shared_file(crt_a), aide, starts_at=local_dt(TODAY, f"0{8 + i}:00"))
+        visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "09:00"))
+        visit(shared_file(crt_a), professional=partner, starts_at=local_dt(TODAY, "11:00"))
+        client.force_login(users["coordinator"])
+        page = client.get(reverse("visits:team_day"), {"profession": "Aide-soignant·e"})
+        options = re.findall(r"<option[^>]*>([^<]*)</option>",
+                             page.content.decode().split('id="id_profession"')[1]
+                             .split("</select>")[0])
+        assert options == ["Toutes", "Aide-soignant·e", "Infirmier·ère"]
+        rows = _json(client, profession="Aide-soignant·e").json()["sections"][0]["rows"]
+        assert sorted(r["sub"] for r in rows) == [
+            "AES", "Aide-soignant", "Aide-soignante", "Aide-soignant·e"]
+        text = visible_text(page)
+        assert "Anne Martin" in text and "Léa Roux" in text and "Infirmière" not in text
 
     def test_no_javascript_navigation_links(self, users, client):
         client.force_login(users["coordinator"])
