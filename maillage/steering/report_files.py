@@ -141,14 +141,14 @@ def _write_table(ws, row: int, table: reports.Table) -> int:
         _cell(ws, row, c, heading).font = BOLD
     row += 1
     first = row
-    for values in table.rows:
+    for values, money in table.rows_with_money:
         for c, value in enumerate(values, start=1):
             if table.row_total and c - 1 == table.row_total[0]:
                 refs = "+".join(f"{get_column_letter(s + 1)}{row}" for s in table.row_total[1])
                 ws.cell(row=row, column=c, value=f"={refs}")
             else:
                 _cell(ws, row, c, value)
-            if c - 1 in table.money:
+            if c - 1 in money:
                 ws.cell(row=row, column=c).number_format = EUR
         row += 1
     if table.sum_columns and table.rows:

@@ -437,6 +437,9 @@ class Table:
     row_total: tuple[int, tuple[int, ...]] | None = None
     note: str = ""
     totals: dict[int, Any] | None = None
+    #: (unit column, figure columns): in a table of figures of mixed units (an indicator's
+    #: value, its extras), the figure columns of a row whose unit is in euros are amounts.
+    unit_money: tuple[int, tuple[int, ...]] | None = None
 
     def __post_init__(self):
         #: Columns of amounts in euros (shown with two decimals, « € » format in the workbook).
@@ -445,6 +448,17 @@ class Table:
             target, sources = self.row_total
             for row in self.rows:
                 row[target] = round(sum(row[c] or 0 for c in sources), 2)
+
+    def money_columns(self, row: list[Any]) -> tuple[int, ...]:
+        """The columns of ``row`` holding amounts in euros."""
+        if self.unit_money is not None and "€" in str(row[self.unit_money[0]] or ""):
+            return self.money + self.unit_money[1]
+        return self.money
+
+    @property
+    def rows_with_money(self) -> list[tuple[list[Any], tuple[int, ...]]]:
+        """Each row with its columns of amounts (the layout's templates read this)."""
+        return [(row, self.money_columns(row)) for row in self.rows]
 
     @property
     def total(self) -> list[Any] | None:
@@ -553,7 +567,7 @@ def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
                     [[code, figures[code]["name"], figures[code]["value"],
                       figures[code]["unit"], (figures[code]["previous"]["period"] or {})
                       .get("label", ""), figures[code]["previous"]["value"]]
-                     for code in codes])]
+                     for code in codes], unit_money=(3, (2, 5)))]
     for code in codes:
         f = figures[code]
         for b in _in_declared_order(code, f["breakdowns"]):
@@ -567,7 +581,8 @@ def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
                 totals={1: b["total"]} if b["exclusive"] else None))
         if f["extras"]:
             tables.append(Table(f"{code} — compléments", ["Complément", "Valeur", "Unité"],
-                                [[e["label"], e["value"], e["unit"]] for e in f["extras"]]))
+                                [[e["label"], e["value"], e["unit"]] for e in f["extras"]],
+                                unit_money=(2, (1,))))
     return tables
 
 

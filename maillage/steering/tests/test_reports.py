@@ -492,6 +492,30 @@ class TestFiles:
         definitions = [r for r in book["Définitions"].iter_rows(values_only=True)]
         assert {r[0] for r in definitions[1:] if r[0] and r[4]} == set(indicators.registry())
 
+    def test_amounts_of_indicators_have_two_decimals_on_screen_pdf_and_workbook(
+            self, client, opened, users):
+        """F-01 (1 200,00 + 300,50 € spent) reads « 1 500,50 € » as on the dashboard, not
+        « 1 500,5 »; an extra in euros too; in the workbook its cells carry the € format."""
+        report = create(opened, users["direction"])
+        client.force_login(users["direction"])
+        text = visible_text(client.get(reverse("steering:report_detail",
+                                               args=[report.public_id])))
+        name = indicators.get("F-01").name
+        assert f"F-01 {name} {fr(1500)},50 € dépensés" in text
+        extras = text.split("F-01 — compléments")[1]
+        assert f"Dépensé du 01/01/2025 au 31/12/2025 {fr(1500)},50 €" in extras
+        assert f"Reste au 31/12/2025 {fr(98499)},50 €" in extras
+        pdf = client.get(reverse("steering:report_pdf", args=[report.public_id]))
+        pages = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert "1 500,50 € dépensés" in " ".join(pages.replace("\u202f", " ").split())
+        book = load_workbook(io.BytesIO(client.get(
+            reverse("steering:report_xlsx", args=[report.public_id])).content))
+        row = next(r for r in book["Budget"].iter_rows() if r[0].value == "F-01")
+        assert row[2].value == 1500.5 and row[2].number_format == report_files.EUR
+        assert row[5].number_format == report_files.EUR  # the previous period's value
+        t02 = next(r for r in book["Équipe"].iter_rows() if r[0].value == "T-02")
+        assert t02[2].number_format != report_files.EUR  # FTE are not euros
+
     def test_the_same_layout_on_screen_and_in_the_workbook(self, opened, users):
         report = create(opened, users["direction"])
         book = load_workbook(io.BytesIO(report_files.render_xlsx(report.snapshot, {})))
