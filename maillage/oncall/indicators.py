@@ -210,13 +210,15 @@ def _organisation(*, crt, period: Period, population) -> list[Extra]:
                             + (f"{in_force.agreement_signed_on:%d/%m/%Y}"
                                if in_force.agreement_signed_on else "— non signée"), None))
         extras.append(Extra("Accord écrit du porteur du dispositif IDE de nuit",
-                            1 if in_force.carrier_written_consent else 0, "oui = 1"))
+                            1 if in_force.carrier_written_consent else 0, "oui = 1",
+                            people=False))
+    # The CRT's own organisation (INDICATORS §5 rule 6), not people: never « < 5 ».
     extras += [
-        Extra("Heures de la période", _hours(end - start), "heures"),
+        Extra("Heures de la période", _hours(end - start), "heures", people=False),
         Extra("Heures sans personne d'astreinte pour répondre",
-              _hours(uncovered(crt, period, Shift.ANSWERS)), "heures"),
+              _hours(uncovered(crt, period, Shift.ANSWERS)), "heures", people=False),
         Extra("Heures sans personne pour se déplacer au domicile",
-              _hours(uncovered(crt, period, Shift.TRAVELS)), "heures"),
+              _hours(uncovered(crt, period, Shift.TRAVELS)), "heures", people=False),
     ]
     per_qualification = (population.filter(duty__in=set(Shift.ANSWERS + Shift.TRAVELS))
                          .order_by().annotate(q=_qualification(period)).values("q")

@@ -158,16 +158,18 @@ def _governance(*, crt, period: Period, population) -> list[Extra]:
         .annotate(n=Count("pk"), mean=Avg("present"),
                   with_users=Count("pk", filter=~Q(representatives=[])))
         .order_by())}
+    # Meetings are the CRT's own organisation (INDICATORS §5 rule 6), not people: a count of
+    # 1 to 4 meetings is shown as it is.
     extras = []
     for kind, label in Meeting.Kind.choices:
         row = rows.get(kind, {"n": 0, "mean": None, "with_users": 0})
-        extras.append(Extra(f"Réunions tenues : {label}", row["n"], "réunions"))
+        extras.append(Extra(f"Réunions tenues : {label}", row["n"], "réunions", people=False))
         extras.append(Extra(f"Participants de l'équipe et partenaires par réunion : {label}",
                             None if row["mean"] is None else quantize(row["mean"], "0.1"),
                             "participants"))
     extras.append(Extra("COPIL avec des représentants des usagers ou d'autres participants",
                         rows.get(Meeting.Kind.COPIL, {"with_users": 0})["with_users"],
-                        "réunions"))
+                        "réunions", people=False))
     return extras
 
 

@@ -147,6 +147,35 @@ class TestTheSnapshot:
         assert s["budget"]["allocation"]["notified_amount"] == 400000.0
         assert [n["by_volet"] for n in s["budget"]["natures"]] == [[0.0, 3.0, 0.0]]
 
+    def test_the_crts_own_organisation_is_shown(self, client, crt, users):
+        """The on-call arrangement (the carrier's written consent, a yes = 1; the hours
+        without anyone on call) and the governance meetings held are the CRT's organisation,
+        not people: shown as they are, never « < 5 » (INDICATORS §5 rule 6)."""
+        from maillage.oncall.models import Arrangement
+        from maillage.oncall.tests.factories import arrangement
+        from maillage.organisation.tests.factories import meeting
+
+        arrangement(crt, model=Arrangement.Model.SHARED_NIGHT_NURSE,
+                    agreement_signed_on=date(2024, 12, 1), carrier_written_consent=True)
+        meeting(crt, held_on=date(2025, 3, 4))
+        meeting(crt, held_on=date(2025, 9, 9))
+        meeting(crt, kind="copil", held_on=date(2025, 6, 2),
+                representatives=[{"name": "M. Martin", "quality": "usagers"}])
+        report = report_services.report_create(actor=users["direction"], crt=crt,
+                                               kind="annual", year=2025, today=TODAY)
+        client.force_login(users["direction"])
+        text = visible_text(client.get(reverse("steering:report_detail",
+                                               args=[report.public_id])))
+        oncall = table_in(text, "V2-10 — compléments")[:700]
+        assert "Accord écrit du porteur du dispositif IDE de nuit 1 oui = 1" in oncall
+        assert f"Heures de la période {8760:,}".replace(",", "\u202f") in oncall
+        governance = table_in(text, "T-03 — compléments")[:700]
+        assert "Réunions tenues : Commission d'admission 2 réunions" in governance
+        assert "Réunions tenues : Comité de pilotage (COPIL) 1 réunions" in governance
+        assert ("COPIL avec des représentants des usagers ou d'autres participants 1 réunions"
+                in governance)
+        assert SMALL_TEXT not in oncall + governance
+
     def test_rooms_and_surveys(self):
         """The tables the indicators do not give, counted by hand."""
         raw = {"schema": 1, "kind": "annual", "indicators": {},
