@@ -610,8 +610,15 @@ def suspension_end(request: HttpRequest, public_id, item_id) -> HttpResponse:
                     save,
                     template="core/form_page.html",
                     on_success=lambda s: _enrolment_done(request, enrolment,
-                                                         "Retour à domicile enregistré."),
+                                                         _return_message(suspension)),
                     context=_enrolment_context(enrolment, f"Fin de la sortie : {suspension}"))
+
+
+def _return_message(suspension: Suspension) -> str:
+    """What the coordination is told once the return is recorded: done, or planned."""
+    if suspension.end_date > timezone.localdate():
+        return f"Date de retour à domicile enregistrée : le {suspension.end_date:%d/%m/%Y}."
+    return "Retour à domicile enregistré."
 
 
 @require("enrolment.manage")

@@ -271,6 +271,23 @@ class TestRules:
                       "Séjour de répit", "Autre", "Retour à domicile le (si connu)"):
             assert label in page
 
+    def test_the_return_recorded_says_whether_it_is_done_or_planned(self, client, users,
+                                                                     person):
+        """A return date in the future is a planned return: the coordination is told the date
+        recorded, not that the person is back (the page then reads « retour prévu le … »)."""
+        s = _hospitalise(users, person, TODAY - timedelta(days=2))
+        end = reverse("admissions:suspension_end", args=[person.public_id, s.public_id])
+        client.force_login(users["coordinator"])
+        later = TODAY + timedelta(days=5)
+        page = visible_text(client.post(end, {"end_date": later.isoformat(), "version": 1},
+                                         follow=True))
+        assert f"Date de retour à domicile enregistrée : le {later:%d/%m/%Y}." in page
+        assert "Retour à domicile enregistré." not in page
+        s.refresh_from_db()
+        page = visible_text(client.post(end, {"end_date": TODAY.isoformat(),
+                                              "version": s.version}, follow=True))
+        assert "Retour à domicile enregistré." in page
+
     def test_forbidden_role_and_other_crt(self, client, users, person, user_b):
         s = _hospitalise(users, person, TODAY)
         add = reverse("admissions:suspension_add", args=[person.public_id])
