@@ -374,25 +374,34 @@ def detail(request: HttpRequest, visit_id) -> HttpResponse:
     audit_log(actor=request.user, action="visit.viewed", obj=visit,
               beneficiary=visit.beneficiary)
     can_trace = services.may_trace(user=request.user, roles=request.roles, visit=visit)
+    access = file_access(user=request.user, roles=request.roles, beneficiary=visit.beneficiary)
+    # As on « Mes passages »: a visit opens for tracing an hour before its start (``services``);
+    # before that, its page says when instead of offering a form that would be refused.
+    trace_opens = visit.starts_at - services.TRACE_AHEAD
+    # The professional of the visit, on the road: where it is, and the way back to their day.
+    mine = visit.staff_id == request.user.id or bool(
+        visit.professional_id and visit.professional.user_id == request.user.id)
     return render(request, "visits/detail.html", {
         "v": visit, "b": visit.beneficiary, "overlaps": overlaps,
         "elsewhere": elsewhere.describe(taken) if taken else "",
         "tasks": selectors.tasks_done(visit=visit),
         "can_plan": has_permission(request.roles, "visit.plan"),
         "can_trace": can_trace,
-        "can_measure": can_trace and _may_measure(request, visit),
+        "trace_opens": trace_opens, "traceable": trace_opens <= timezone.now(),
+        "mine": mine and has_permission(request.roles, "visit.trace"),
+        "can_notes": has_permission(request.roles, "notes.view") and access.liaison,
+        "can_measure": can_trace and _may_measure(request, visit, access),
     })
 
 
-def _may_measure(request, visit: Visit) -> bool:
+def _may_measure(request, visit: Visit, access) -> bool:
     """Whether the visit page offers « Enregistrer une mesure »: a visit of today, planned
     (under way) or done, to whoever may record this person's vital signs (the permission and
     the file's health face, as the form itself checks)."""
     return (visit.status in (Visit.Status.PLANNED, Visit.Status.DONE)
             and timezone.localdate(visit.starts_at) == timezone.localdate()
             and has_permission(request.roles, "vital_sign.record")
-            and file_access(user=request.user, roles=request.roles,
-                            beneficiary=visit.beneficiary).health)
+            and access.health)
 
 
 def _plan_context(b, title):

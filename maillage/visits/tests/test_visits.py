@@ -321,6 +321,42 @@ class TestTracing:
         detail = reverse("visits:detail", kwargs={"visit_id": later.public_id})
         assert f'href="{detail}"' in response.content.decode()
 
+    def test_the_visit_page_offers_tracing_only_once_it_opens(self, b, users, client, v):
+        """The page of tomorrow's visit says when it opens, as « Mes passages » does, instead
+        of « Tracer : réalisé » leading to a form that is refused once filled in; the page of
+        a visit begun offers it."""
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        later = visit(b, users["care_aide"], starts_at=local_dt(tomorrow, "09:00"))
+        for user in (users["care_aide"], users["coordinator"]):
+            client.force_login(user)
+            page = visible_text(client.get(reverse("visits:detail",
+                                                   kwargs={"visit_id": later.public_id})))
+            assert f"Se trace à partir du {tomorrow:%d/%m} à 08:00." in page
+            assert "Tracer : réalisé" not in page and "Tracer : non réalisé" not in page
+        page = visible_text(client.get(reverse("visits:detail", kwargs={"visit_id": v.public_id})))
+        assert "Tracer : réalisé" in page and "Se trace à partir" not in page
+
+    def test_the_visit_page_leads_its_professional_on(self, b, users, client, v):
+        """On the road, the professional of the visit finds on its page where it is, the
+        person's phone, the liaison notebook and the way back to « Mes passages » of that day;
+        another reader (the coordination) has the file for that, not the way to a day that
+        is not theirs."""
+        b.address, b.phone = "12 rue des Lilas", "02 41 00 00 01"
+        b.save()
+        detail = reverse("visits:detail", kwargs={"visit_id": v.public_id})
+        client.force_login(users["care_aide"])
+        response = client.get(detail)
+        page, html = visible_text(response), response.content.decode()
+        assert f"Au domicile — 12 rue des Lilas, {b.commune.name}" in page
+        assert 'href="tel:02 41 00 00 01"' in html
+        assert f'href="{reverse("care:notes", args=[b.public_id])}"' in html
+        day = timezone.localtime(v.starts_at).date()
+        assert f'href="{reverse("visits:my_day")}?jour={day.isoformat()}"' in html
+        assert "← Mes passages du" in page
+        client.force_login(users["coordinator"])
+        page = visible_text(client.get(detail))
+        assert "12 rue des Lilas" not in page and "Mes passages du" not in page
+
     def test_the_home_offers_tracing_only_once_a_visit_opens(self, b, users, client):
         """04:10: the 04:30 visit may be traced (an hour ahead), the 19:00 one not yet."""
         with time_machine.travel(local_dt(date(2027, 2, 10), "04:10"), tick=False):
