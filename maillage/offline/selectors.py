@@ -21,6 +21,7 @@ from maillage.core.models import Membership
 from maillage.core.validators import is_uuid
 from maillage.visits import selectors as visit_selectors
 from maillage.visits.models import Visit
+from maillage.visits.services import TRACE_AHEAD
 
 from .models import Device
 
@@ -153,6 +154,8 @@ def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, li
             "id": str(v.public_id), "version": v.version,
             "date": timezone.localtime(v.starts_at).date().isoformat(),
             "start": _iso(v.starts_at), "end": _iso(v.ends_at),
+            # When it may be traced, as online (an hour ahead): the phone's clock decides.
+            "trace_opens": _iso(v.starts_at - TRACE_AHEAD),
             "status": v.status, "status_label": v.get_status_display(),
             "actual_start": _iso(v.actual_start), "actual_end": _iso(v.actual_end),
             "label": v.label, "place": v.place, "instructions": v.instructions,

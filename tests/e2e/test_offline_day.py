@@ -522,3 +522,36 @@ def test_entries_wait_for_their_crt_when_the_crt_is_switched(demo, open_page):
     p.goto(reverse("care:notes", args=[person.public_id]))
     expect(page.locator("main")).to_contain_text("Nuit calme, pour Anjou.")
     assert LiaisonNote.objects.get(text="Nuit calme, pour Anjou.").crt == anjou.crt
+
+
+def test_a_visit_opens_for_tracing_by_the_phone_clock(demo, open_page):
+    """Tomorrow's visit says when it opens, as « Mes passages » does, instead of « Arrivée » or
+    « Réalisé » that the server would refuse at the synchronisation (« pas encore commencé »).
+    The next morning, offline with the day kept on the phone: that day is « Aujourd'hui » (the
+    other one « Hier »), and its visit may be traced from an hour before it starts."""
+    aide, (a, b) = aide_visits(1, 1)
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    p = open_page(**PHONE)
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(page.locator(f"#day-{today.isoformat()}")).to_have_text(re.compile("^Aujourd'hui, "))
+    expect(page.locator(f"#day-{tomorrow.isoformat()}")).to_have_text(re.compile("^Demain, "))
+    expect(card(page, a).get_by_role("button", name=re.compile("^Réalisé"))).to_be_visible()
+    expect(card(page, b)).to_contain_text(f"Se trace à partir du {tomorrow:%d/%m} à 07:00.")
+    for name in ("^Arrivée", "^Réalisé", "^Non réalisé"):
+        expect(card(page, b).get_by_role("button", name=re.compile(name))).to_have_count(0)
+    expect(card(page, b).get_by_role("button", name=re.compile("^Transmission"))).to_be_visible()
+    p.check_accessibility()
+
+    go_offline(page.context)
+    page.wait_for_function(
+        "() => document.getElementById('offline-app').dataset.syncing !== '1'")
+    page.clock.set_system_time(timezone.make_aware(datetime.combine(tomorrow, time(7, 5))))
+    page.reload()
+    ready(page)
+    expect(page.locator(f"#day-{today.isoformat()}")).to_have_text(re.compile("^Hier, "))
+    expect(page.locator(f"#day-{tomorrow.isoformat()}")).to_have_text(
+        re.compile("^Aujourd'hui, "))
+    expect(card(page, b).get_by_role("button", name=re.compile("^Réalisé"))).to_be_visible()
+    expect(card(page, b)).not_to_contain_text("Se trace à partir")

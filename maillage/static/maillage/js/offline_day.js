@@ -122,12 +122,12 @@
     els.user.textContent = bundle.user + " — journée chargée le " +
       ddmmyyyy(bundle.generated_at) + " à " + hhmm(bundle.generated_at) + ".";
     var local = localState();
-    bundle.days.forEach(function (day, index) {
+    bundle.days.forEach(function (day) {
       var visits = bundle.visits.filter(function (v) { return v.date === day.date; });
       var titleId = "day-" + day.date;
       var section = h("section", {class: "mb-4", "aria-labelledby": titleId},
                       h("h2", {class: "h4 day-title", id: titleId},
-                        (index === 0 ? "Aujourd'hui, " : "Demain, ") + day.title),
+                        dayWord(day.date) + day.title),
                       h("p", {class: "small mb-2", text: plural(visits.length, "passage")}));
       if (!visits.length) {
         section.append(h("p", {text: "Aucun passage prévu ce jour-là."}));
@@ -152,6 +152,37 @@
     if (active && active !== document.activeElement && els.day.contains(active)) {
       active.focus();
     }
+  }
+
+  // « Aujourd'hui, » by the phone's date, not by the day's place in the download: a day loaded
+  // yesterday evening and opened this morning without network is today's « Demain » no more.
+  function localDate(d) {
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+
+  function dayWord(dateText) {
+    var now = new Date();
+    var words = {};
+    words[localDate(now)] = "Aujourd'hui, ";
+    words[localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1))] = "Demain, ";
+    words[localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1))] = "Hier, ";
+    return words[dateText] || "";
+  }
+
+  // A visit opens for tracing an hour before its start, as online (a day stored before the
+  // server sent ``trace_opens`` computes it).
+  function traceOpens(v) {
+    return new Date(v.trace_opens || new Date(v.start).getTime() - 3600 * 1000);
+  }
+
+  // What the phone's clock changes on the page: the words of the days, the visits open.
+  function clockState() {
+    if (!bundle) {
+      return "";
+    }
+    var now = Date.now();
+    return bundle.days.map(function (day) { return dayWord(day.date); }).join("|") + "|" +
+      bundle.visits.filter(function (v) { return traceOpens(v).getTime() <= now; }).length;
   }
 
   function statusBadgeClass(status) {
@@ -215,7 +246,12 @@
     }
     var formSlot = h("div", {class: "visit-form-slot", "data-slot": v.id});
     var buttons = h("div", {class: "d-flex flex-wrap gap-2 mb-2"});
-    if (v.status === "planned" && !mine.done && !mine.missed) {
+    var opens = traceOpens(v);
+    if (v.status === "planned" && !mine.done && !mine.missed && opens.getTime() > Date.now()) {
+      buttons.append(h("p", {class: "small text-body-secondary mb-0 w-100",
+                             text: "Se trace à partir du " + ddmmyyyy(opens).slice(0, 5) +
+                               " à " + hhmm(opens) + "."}));
+    } else if (v.status === "planned" && !mine.done && !mine.missed) {
       if (!mine.arrived && !v.actual_start) {
         buttons.append(h("button", {type: "button", class: "btn btn-primary flex-fill",
                                     onclick: function () { recordArrival(v); }},
@@ -592,13 +628,25 @@
   }
 
   // Draw the day into els.day (and who it belongs to into els.user).
+  var shownClock = "";
+
   function show(elements, day, pending, recordFn) {
     els = elements;
     bundle = day;
     pendingItems = pending;
     record = recordFn;
     render();
+    shownClock = clockState();
   }
+
+  // The page stays open all day: when a visit opens or midnight passes, it is drawn again.
+  window.setInterval(function () {
+    var state = clockState();
+    if (els && state !== shownClock) {
+      render();
+      shownClock = state;
+    }
+  }, 30 * 1000);
 
   window.MaillageOfflineDay = {
     h: h, hhmm: hhmm, ddmmyyyy: ddmmyyyy, show: show,
