@@ -388,7 +388,7 @@ def detail(request: HttpRequest, visit_id) -> HttpResponse:
         "can_plan": has_permission(request.roles, "visit.plan"),
         "can_trace": can_trace,
         "trace_opens": trace_opens, "traceable": trace_opens <= timezone.now(),
-        "mine": mine and has_permission(request.roles, "visit.trace"),
+        "mine": mine and access.identity and has_permission(request.roles, "visit.trace"),
         "can_notes": has_permission(request.roles, "notes.view") and access.liaison,
         "can_measure": can_trace and _may_measure(request, visit, access),
     })
