@@ -194,14 +194,15 @@ def test_offline_journey(demo, open_page):
     # The coordinator sees the real times on the team's timeline.
     from urllib.parse import quote
 
-    from maillage.visits.timeline import profession_of
+    from maillage.core.roles import Role
+    from maillage.visits.timeline import ROLE_CATEGORIES
 
     coord = open_page()
     log_in(coord, "coordinator")
     # The block's label: « … · réalisé 08:04–08:25 · saisi hors ligne ».
     block = coord.page.locator("#tl-body a", has_text=re.compile(
         rf"réalisé {start:%H:%M}–{end:%H:%M}\b.*saisi hors ligne"))
-    base = f"/passages/equipe/?profession={quote(profession_of(a))}"
+    base = f"/passages/equipe/?profession={quote(ROLE_CATEGORIES[Role.CARE_AIDE])}"
     coord.goto(base)
     for number in range(2, 8):
         if block.count():
