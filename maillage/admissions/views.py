@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.beneficiaries.access import reads_clinical_text_about
+from maillage.care.access import PlanEntry, plan_entry
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log, client_ip
 from maillage.core.downloads import file_download
@@ -201,6 +202,10 @@ def _checklist_context(request, referral, flash: str = "") -> dict:
     checklist = selectors.admission_checklist(referral) if referral.status in {
         Referral.Status.WAITING, Referral.Status.ADMITTED} else []
     return {
+        # The « Plan personnalisé (PPCS) » step opens the person's plan, or starts it.
+        "plan_entry": plan_entry(user=request.user, roles=request.roles,
+                                 beneficiary=referral.beneficiary)
+        if checklist and referral.beneficiary_id else PlanEntry(),
         "referral": referral,
         "checklist": checklist,
         "waiting": referral.status == Referral.Status.WAITING,

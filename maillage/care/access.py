@@ -10,6 +10,8 @@ these people to the sessions, nor the secretariat, the direction (counts only, t
 follow the file's health rule (``beneficiaries.access``: ``file_for_request(...).health``).
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from maillage.core.permissions import has_permission
@@ -139,6 +141,31 @@ def can_edit_plan(*, user, roles, beneficiary, access) -> bool:
     if not (access.planning and has_permission(roles, "plan.edit")):
         return False
     return bool(set(roles) & PLAN_COORDINATION) or is_in_care_team(user, beneficiary)
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """What a link to a person's plan from another page may offer this user: open it
+    (``read``), start its first version (``write``)."""
+
+    read: bool = False
+    write: bool = False
+
+
+def plan_entry(*, user, roles, beneficiary) -> PlanEntry:
+    """The rule of the plan pages (``views.plans._plan_file``: ``plan.view`` and the file's
+    planning face; ``can_edit_plan`` to write), for a page that links to them, so that no link
+    leads to a refusal. A query or two (the file's faces; the care team, for a role that writes
+    the plans of its care team only)."""
+    from maillage.beneficiaries.access import file_access
+
+    if not has_permission(roles, "plan.view"):
+        return PlanEntry()
+    access = file_access(user=user, roles=roles, beneficiary=beneficiary)
+    if not access.planning:
+        return PlanEntry()
+    return PlanEntry(read=True, write=can_edit_plan(user=user, roles=roles,
+                                                    beneficiary=beneficiary, access=access))
 
 
 def access_doc() -> list[tuple[str, dict[str, str]]]:

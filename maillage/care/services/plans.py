@@ -136,9 +136,23 @@ def _draft(version: CarePlanVersion) -> None:
                           "version.", code="conflict")
 
 
+def _admission_referent(beneficiary: Beneficiary):
+    """The referent chosen at the person's admission (their stay in the file active), if they
+    are still a member of the CRT's team; else None."""
+    from maillage.admissions.models import Enrolment
+
+    enrolment = (Enrolment.objects.filter(beneficiary=beneficiary, ended_on__isnull=True)
+                 .select_related("referent").order_by("-admitted_on").first())
+    if enrolment is None or not is_team_member(enrolment.referent, beneficiary.crt):
+        return None
+    return enrolment.referent
+
+
 @transaction.atomic
 def careplan_new_version(*, actor, beneficiary: Beneficiary) -> CarePlanVersion:
-    """A new draft: the first one, or a copy of the latest validated version."""
+    """A new draft: the first one, or a copy of the latest validated version. The first one's
+    referent is the person's referent chosen at admission (``Enrolment.referent`` of the stay
+    in the file active), while they are still in the team."""
     plan, _ = CarePlan.objects.get_or_create(
         crt=beneficiary.crt, beneficiary=beneficiary,
         defaults={"created_by": actor, "updated_by": actor})
@@ -154,7 +168,7 @@ def careplan_new_version(*, actor, beneficiary: Beneficiary) -> CarePlanVersion:
         crt=plan.crt, plan=plan, number=number, based_on=previous, created_by=actor,
         updated_by=actor,
         **({f: getattr(previous, f) for f in VERSION_TEXT_FIELDS if f != "next_review_on"}
-           if previous else {}),
+           if previous else {"referent": _admission_referent(beneficiary)}),
     )
     if previous:
         for p in previous.problems.all():
