@@ -152,6 +152,9 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
         "b": b, "versions": versions, "current": current, "draft": draft,
         "basket": selectors.basket(beneficiary=b),
         "can_edit": b.may_edit_plan,
+        # A validated plan leads on to booking its visits (the booking form's own rule:
+        # ``visit.plan`` and the file's planning face, which this page already requires).
+        "can_plan_visits": current is not None and has_permission(request.roles, "visit.plan"),
     })
 
 
