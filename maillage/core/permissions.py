@@ -76,6 +76,7 @@ class Perm(StrEnum):
     ONCALL_FIGURES = "oncall.figures"
     DLU_VIEW = "dlu.view"
     DLU_EDIT = "dlu.edit"
+    DLU_REVIEWS = "dlu.reviews"
     LODGING_VIEW = "lodging.view"
     LODGING_MANAGE = "lodging.manage"
     LODGING_CONFIGURE = "lodging.configure"
@@ -235,6 +236,11 @@ MATRIX: dict[Perm, frozenset[str]] = {
     # The coordinator (IDEC) takes calls too: the DLU opens for them under break-the-glass.
     Perm.DLU_VIEW: HEALTH_PROFESSIONALS | {Role.PARTNER, Role.COORDINATOR},
     Perm.DLU_EDIT: frozenset({Role.DOCTOR, Role.NURSE}),
+    # Which DLUs of the file active are to establish, complete or revalidate (names and the
+    # state of each DLU, never its content; the home panel and its full list): those who see
+    # that the work is done — the coordination, the direction, the médecin coordonnateur.
+    # Each DLU itself opens under ``dlu.view`` and its object rule.
+    Perm.DLU_REVIEWS: frozenset({Role.DIRECTION, Role.COORDINATOR, Role.DOCTOR}),
     # Temporary rooms: the CRT's emergency room and partners' HT / HTSH places, the stays
     # (beneficiaries, and people who are not, e.g. whose caregiver is hospitalised: personal
     # data), the places kept in the file active. Read by the team that follows the file active;

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from maillage.beneficiaries import medical as medical_rules
@@ -333,12 +333,12 @@ class DueReview:
         return self.established and (self.overdue or self.changed_at is not None)
 
 
-def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueReview]:
+def reviews_due_people(*, crt, within_days: int = 15) -> QuerySet[Beneficiary]:
     """People of the file active whose DLU is to be established (none, or a draft never
     validated), incomplete, to be validated again (allergies or treatments changed since), or
     due for its yearly review within ``within_days``: those to establish first, then those to
-    revalidate or complete, then by review date. One query; ``limit + 1`` rows, so that the
-    caller can tell there are more."""
+    revalidate or complete, then by review date. A queryset, to bound or paginate; each person
+    becomes a row with ``due_rows``."""
     from maillage.admissions.models import Enrolment
 
     today = timezone.localdate()
@@ -351,7 +351,7 @@ def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueRevie
     soon = (Q(emergency_file__next_review_on__isnull=True)
             | Q(emergency_file__next_review_on__lte=today + timedelta(days=within_days)))
     urgent = Q(emergency_file__next_review_on__lt=today) | changed | incomplete
-    people = (
+    return (
         Beneficiary.objects.filter(crt=crt)
         .filter(Exists(active))
         .filter(never | soon | changed | incomplete)
@@ -359,8 +359,14 @@ def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueRevie
                                 default=Value(2)))
         .select_related("emergency_file", "medical")
         .order_by("priority", F("emergency_file__next_review_on").asc(nulls_first=True),
-                  "birth_name", "first_name")[:limit + 1]
+                  "birth_name", "first_name", "pk")
     )
+
+
+def due_rows(people) -> list[DueReview]:
+    """Each person of ``reviews_due_people`` (already fetched, or a slice of it) as a row:
+    what is due for their DLU. No query beyond the slice's."""
+    today = timezone.localdate()
     rows = []
     for b in people:
         try:
@@ -382,6 +388,12 @@ def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueRevie
             incomplete=bool(medical_rules.missing_essentials(medical)),
             changed_at=changed_at))
     return rows
+
+
+def reviews_due(*, crt, within_days: int = 15, limit: int = 10) -> list[DueReview]:
+    """The first ``reviews_due_people`` as rows. One query; ``limit + 1`` rows, so that the
+    caller can tell there are more."""
+    return due_rows(reviews_due_people(crt=crt, within_days=within_days)[:limit + 1])
 
 
 # --- writes ---------------------------------------------------------------------------------

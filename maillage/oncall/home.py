@@ -32,18 +32,23 @@ def _night(*, crt, user, roles):
     }
 
 
-def _dlu_due(*, crt, user, roles):
-    """DLUs missing or due for their yearly review (file active). Each links to the DLU when
-    this reader may open it (a health professional of the person's care team), otherwise to
-    the person's file, so that no link leads to a refusal."""
-    due = dlu.reviews_due(crt=crt, limit=DLU_SHOWN)
-    rows = due[:DLU_SHOWN]
+def dlu_rows(rows, *, crt, user, roles) -> list[tuple]:
+    """Each row of ``dlu.due_rows`` with whether this reader may open the DLU (a health
+    professional of the person's care team): the row links to the DLU, otherwise to the
+    person's file, so that no link leads to a refusal. One query at most."""
     readable = set()
     if rows and has_permission(roles, "dlu.view"):
         readable = set(health_visible_beneficiaries(crt=crt, user=user, roles=roles)
                        .filter(pk__in=[r.beneficiary.pk for r in rows])
                        .values_list("pk", flat=True))
-    return {"rows": [(r, r.beneficiary.pk in readable) for r in rows],
+    return [(r, r.beneficiary.pk in readable) for r in rows]
+
+
+def _dlu_due(*, crt, user, roles):
+    """DLUs missing or due for their yearly review (file active): the most urgent, the others
+    on their own page (``views_dlu.reviews_due``)."""
+    due = dlu.reviews_due(crt=crt, limit=DLU_SHOWN)
+    return {"rows": dlu_rows(due[:DLU_SHOWN], crt=crt, user=user, roles=roles),
             "more": len(due) > DLU_SHOWN}
 
 
@@ -52,4 +57,4 @@ register_panel(HomePanel(
     roles=frozenset({Role.COORDINATOR, Role.DIRECTION, Role.NURSE}), order=20))
 register_panel(HomePanel(
     name="oncall.dlu_due", template="oncall/_home/dlu_due.html", selector=_dlu_due,
-    roles=frozenset({Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR}), order=40))
+    permission="dlu.reviews", order=40))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("acces-urgence/", views.break_glass_list, name="break_glass_list"),
     path("chiffres/", views.figures, name="figures"),
     # --- DLU (views_dlu.py) ---
+    path("dlu/a-revoir/", views_dlu.reviews_due, name="dlu_reviews"),
     path("dlu/<uuid:public_id>/", views_dlu.dlu_detail, name="dlu"),
     path("dlu/<uuid:public_id>/pdf/", views_dlu.dlu_pdf, name="dlu_pdf"),
     path("dlu/<uuid:public_id>/cda/", views_dlu.dlu_cda, name="dlu_cda"),

@@ -13,6 +13,7 @@ The DLU and the « fiche aller » are also downloadable as CDA R2 documents (CI-
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -37,7 +38,26 @@ from . import cda
 from . import dlu as dlu_module
 from .access import EmergencyAccess, can_view_call, emergency_access
 from .forms_dlu import DluForm, DluReviewForm
+from .home import dlu_rows
 from .models import Call, EmergencyFile
+
+#: Rows per page of the DLUs to review.
+REVIEWS_PAGE_SIZE = 50
+
+
+@require("dlu.reviews")
+@require_GET
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    """Every DLU of the file active to establish, complete or revalidate, the most urgent first
+    (the home panel shows the first ten): computed and paginated by the database, each row
+    linking to the DLU or, for who may not open it, to the person's file (``home.dlu_rows``).
+    Names and the state of each DLU, no content: not a read of the DLU."""
+    page = Paginator(dlu_module.reviews_due_people(crt=request.crt),
+                     REVIEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = dlu_module.due_rows(page.object_list)
+    return render(request, "oncall/dlu_reviews.html", {
+        "page": page,
+        "rows": dlu_rows(rows, crt=request.crt, user=request.user, roles=request.roles)})
 
 
 def _refused(request: HttpRequest, b: Beneficiary, access: EmergencyAccess | None = None,
