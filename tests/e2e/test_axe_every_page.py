@@ -1,4 +1,5 @@
-"""Every page passes axe-core (0 serious or critical violation) in a real browser.
+"""Every page passes axe-core (0 serious or critical violation) in a real browser, and fits a
+390 px phone's width (nothing but a table or the timeline scrolls sideways, in its own box).
 
 The walk takes every URL pattern (no hand-written list, like the role matrix): for each page
 that answers GET with HTML, one role allowed to open it (the first in the role order) opens it
@@ -32,6 +33,27 @@ DEMO_USERNAME = {role: username for username, role, *_ in ANJOU_BLEU_ACCOUNTS}
 
 
 PARTS = 3  # the walk in three parts, which the test workers can share
+PHONE, DESK = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+#: When the page is wider than the window: the first element that sticks out and holds none
+#: that does (what to fix), else "".
+TOO_WIDE = """() => {
+  const limit = window.innerWidth + 1;
+  if (document.documentElement.scrollWidth <= limit) return "";
+  const clipped = e => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  // Sticks out: its box, or its text (a long word the box does not break).
+  const out = e => !clipped(e) && (e.getBoundingClientRect().right > limit ||
+    (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible" &&
+     e.getBoundingClientRect().left + e.scrollWidth > limit));
+  const leaf = [...document.body.querySelectorAll("*")].find(
+    e => out(e) && ![...e.children].some(out));
+  return leaf ? `${leaf.tagName.toLowerCase()}.${leaf.className} « ${
+    (leaf.textContent || "").trim().slice(0, 50)} »` : "?";
+}"""
 
 
 def _pages(part: int):
@@ -56,7 +78,7 @@ def test_every_page_passes_axe(part, demo, open_page):
     for role, object_user in object_users.items():
         member(object_user, object_crt, role)
     pages: dict[str, object] = {}  # role -> Page (one browser context per role)
-    checked, skipped = [], []
+    checked, skipped, too_wide = [], [], []
     for route in _pages(part):
         role = _role_for(route)
         if route.access != "public" and role is None:
@@ -98,6 +120,17 @@ def test_every_page_passes_axe(part, demo, open_page):
             skipped.append((route.name, "fragment"))
             continue
         p.check_accessibility()
+        # On a phone too, the page fits its width: what is wider (a table, the timeline)
+        # scrolls inside its own box, never the whole page sideways.
+        p.page.set_viewport_size(PHONE)
+        # (Scripts that follow the width, a chart's canvas, redraw before the next frame.)
+        p.page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                        "requestAnimationFrame(r)))")
+        wide = p.page.evaluate(TOO_WIDE)
+        if wide:
+            too_wide.append(f"{route.name} ({wide})")
+        p.page.set_viewport_size(DESK)
         checked.append(route.name)
     # The walk must really cover the application, not silently skip it.
     assert len(checked) >= 80 // PARTS, (len(checked), skipped)
+    assert too_wide == [], "Pages wider than a 390 px phone: " + ", ".join(too_wide)
