@@ -157,9 +157,9 @@ def test_a_share_has_no_regional_total_on_the_page_nor_in_the_exports(client, ar
     client.force_login(ars)
     text = visible_text(client.get(url("overview"), YEAR_2025))
     assert row_of(text, "Modèle organisationnel (intégré ou coordonné) % réalisés par "
-                        "l'équipe du CRT") == "100 100 —"
+                        "l'équipe du CRT") == "100,0 100,0 —"
     text = visible_text(client.get(url("indicator", code="V2-09"), YEAR_2025))
-    assert "V2-09 100 100 —" in text
+    assert "V2-09 100,0 100,0 —" in text
     response = client.get(url("overview_export", fmt="csv"), YEAR_2025)
     content = b"".join(response.streaming_content).decode()
     assert "V2-09;Modèle organisationnel (intégré ou coordonné);% réalisés par l'équipe du " \
@@ -170,6 +170,34 @@ def test_a_share_has_no_regional_total_on_the_page_nor_in_the_exports(client, ar
     assert rows[-1][2:] == ["% réalisés par l'équipe du CRT", 100, 100, None]
 
 
+def test_a_share_reads_as_on_the_crts_dashboard(client, ars, users, crt_a, crt_b):
+    """The QA saw « 63,20 » in the regional view where the dashboard says « 63,2 % »: the
+    same figure, written the same way (the dashboard's ``number``). CRT A: 12 socle visits of
+    19 by its team, 7 by a partner (63,2 %); CRT B: 6 of 6."""
+    from maillage.care.models import Service
+    from maillage.territory.tests.factories import ProfessionalFactory
+    from maillage.visits.tests.factories import visit
+
+    socle_visits_by_the_team(crt_a, 12)
+    socle_visits_by_the_team(crt_b, 6)
+    b = BeneficiaryFactory(crt=crt_a)
+    enrolment(b, admitted_on=date(2025, 1, 6))
+    partner = ProfessionalFactory(crt=crt_a)
+    for day in range(1, 8):
+        visit(b, None, service=Service.objects.filter(crt=crt_a).first(), status="done",
+              professional=partner, starts_at=timezone.make_aware(datetime(2025, 4, day, 9)))
+    client.force_login(users["direction"])
+    dashboard = visible_text(client.get(reverse("steering:dashboard"),
+                                        {"periode": "annee", "annee": "2025"}))
+    assert "63,2 % réalisés par l'équipe du CRT" in dashboard
+    client.force_login(ars)
+    text = visible_text(client.get(url("overview"), YEAR_2025))
+    assert row_of(text, "Modèle organisationnel (intégré ou coordonné) % réalisés par "
+                        "l'équipe du CRT") == "63,2 100,0 —"
+    text = visible_text(client.get(url("indicator", code="V2-09"), YEAR_2025))
+    assert "V2-09 63,2 100,0 —" in text
+
+
 def test_the_budget_shows_the_crts_own_amounts(client, ars, crt_a, crt_b):
     allocation(crt_a, year=2026, notified_amount=Decimal("400000.00"))
     expense(crt_a, amount=Decimal("1250.50"))
@@ -177,10 +205,13 @@ def test_the_budget_shows_the_crts_own_amounts(client, ars, crt_a, crt_b):
     client.force_login(ars)
     response = client.get(url("budget"), {"annee": 2026})
     text = visible_text(response)
-    assert "Dotation notifiée (avec crédits fléchés) (€) 400\u202f000 — 400\u202f000" in text
-    assert "Dépenses — Volet 1 (€) 0 99 99" in text
-    assert "Dépenses — total (€) 1\u202f250,50 99 1\u202f349,50" in text
+    # Euros with two decimals, as on the CRT's budget and dashboard.
+    assert "Dotation notifiée (avec crédits fléchés) (€) 400\u202f000,00 — 400\u202f000,00" \
+        in text
+    assert "Dépenses — Volet 1 (€) 0,00 99,00 99,00" in text
+    assert "Dépenses — total (€) 1\u202f250,50 99,00 1\u202f349,50" in text
     assert "Reste sur la dotation (€) 398\u202f749,50 —" in text
+    assert "Mois-forfait (F-02) 0 0 0" in text
     book = load_workbook(BytesIO(client.get(url("budget_export", fmt="xlsx"),
                                             {"annee": 2026}).content))
     rows = [[c.value for c in row] for row in book["Budget"].iter_rows()]
