@@ -189,6 +189,10 @@ T_03 = Indicator(
         "représentants des usagers ou d'autres participants sont notés. Règle Maillage."
     ),
     unit="structures partenaires",
+    # Partner organisations, not people (INDICATORS §5 rule 2 masks counts of people): the
+    # CRT's own network, shown as it is outside the CRT, its communes never grouped « of 1 to
+    # 4 people » (rule 5).
+    people=False,
     population=active_partners,
     visible=organizations_visible,
     breakdowns=(

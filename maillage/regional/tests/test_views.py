@@ -92,6 +92,24 @@ def test_communes_with_fewer_than_five_people_are_grouped(client, ars, crt_a, cr
     assert "(49" not in text  # no commune's name and code is shown
 
 
+def test_partner_structures_are_not_masked_nor_grouped_as_people(client, ars, crt_a, crt_b):
+    """T-03 counts partner organisations, not people: CRT A's 2 EHPAD of Angers are shown,
+    by type and by commune, never « < 5 » nor grouped as « communes of 1 to 4 people »."""
+    from maillage.territory.tests.factories import CommuneFactory, OrganizationFactory, agreement
+
+    angers = CommuneFactory(crt=crt_a, name="Angers")
+    agreement(crt_a, organizations=[OrganizationFactory(crt=crt_a, kind="ehpad", commune=angers)
+                                    for _ in range(2)])
+    client.force_login(ars)
+    text = visible_text(client.get(url("overview"), YEAR_2025))
+    assert row_of(text, "gouvernance mise en place avec eux structures partenaires") == "2 0 2"
+    text = visible_text(client.get(url("indicator", code="T-03"),
+                                   {**YEAR_2025, "ventilation": "commune"}))
+    assert "Angers 2 0 2" in text
+    assert "< 5 " not in text.replace("« < 5 »", "")
+    assert "Autres communes" not in text and "regroupées" not in text
+
+
 def test_bad_input_is_said_next_to_the_field(client, ars):
     client.force_login(ars)
     response = client.get(url("overview"), {"debut": "2025-12-31", "fin": "2025-01-01"})

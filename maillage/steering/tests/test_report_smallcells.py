@@ -176,6 +176,36 @@ class TestTheSnapshot:
                 in governance)
         assert SMALL_TEXT not in oncall + governance
 
+    def test_partner_structures_are_not_people(self, client, crt, users):
+        """T-03 counts partner organisations, not people (INDICATORS §5 rule 2 masks counts of
+        people only): 2 EHPAD of Angers and a SSIAD of Saumur under an agreement in 2025 are
+        shown as they are, by type and by commune, with no « < 5 » and no commune grouping
+        « of 1 to 4 people » (the QA found the table almost all « < 5 »)."""
+        from maillage.territory.models import Commune
+        from maillage.territory.tests.factories import OrganizationFactory, agreement
+
+        angers, saumur = (Commune.objects.get(crt=crt, name=name)
+                          for name in ("Angers", "Saumur"))
+        agreement(crt, organizations=[
+            OrganizationFactory(crt=crt, kind="ehpad", commune=angers),
+            OrganizationFactory(crt=crt, kind="ehpad", commune=angers),
+            OrganizationFactory(crt=crt, kind="ssiad", commune=saumur)])
+        report = report_services.report_create(actor=users["direction"], crt=crt,
+                                               kind="annual", year=2025, today=TODAY)
+        client.force_login(users["direction"])
+        text = visible_text(client.get(reverse("steering:report_detail",
+                                               args=[report.public_id])))
+        assert ("T-03 Liste des partenaires du CRT et gouvernance mise en place avec eux 3 "
+                "structures partenaires") in text
+        types = table_in(text, "T-03 — Type de structure")
+        types = types[:types.index("T-03 — Activité")]
+        assert "EHPAD 2 SSIAD 1" in types and "Total 3" in types
+        communes = table_in(text, "T-03 — Commune")
+        communes = communes[:communes.index("T-03 — compléments")]
+        assert "Structures partenaires Angers 2 Saumur 1 Total 3" in communes
+        assert SMALL_TEXT not in types + communes
+        assert "personnes" not in communes and "Autres communes" not in communes
+
     def test_rooms_and_surveys(self):
         """The tables the indicators do not give, counted by hand."""
         raw = {"schema": 1, "kind": "annual", "indicators": {},
