@@ -61,7 +61,10 @@ INVARIABLE = frozenset({"mois", "mois-forfait", "fois"})
 
 def singular(unit: str) -> str:
     """« sorties temporaires » → « sortie temporaire »; what is in brackets, « ETP », « € »
-    and invariable words stay."""
+    and invariable words stay, and so does a share (« 0,5 % de satisfaits »: the people
+    after « % » stay plural)."""
+    if unit.startswith("%"):
+        return unit
     head, bracket, tail = unit.partition("(")
     words = [w[:-1] if w.endswith("s") and w not in INVARIABLE and len(w) > 2 else w
              for w in head.split(" ")]

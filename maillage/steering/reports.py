@@ -36,8 +36,10 @@ from django.utils import timezone
 
 from maillage.core import indicators
 from maillage.core.indicators import Period
+from maillage.core.smallcells import PROTECTED_TEXT
 
 from . import report_smallcells
+from .dashboard import singular
 from .models import Allocation, Expense, Nature, ReportKind, ReportSettings, Volet
 
 #: 2: the small-cell pass applied when the snapshot is made (INDICATORS §5); 1: figures stored
@@ -559,13 +561,32 @@ def _in_declared_order(code: str, breakdowns: dict) -> list[dict]:
                                  key=lambda item: rank.get(item[0], len(rank)))]
 
 
+#: The unit column beside a figure the small-cell pass hid as « s » (the unit named apart:
+#: « s % de satisfaits » read as a sentence).
+MASKED_UNIT = "chiffre masqué (unité : {unit})"
+
+
+def unit_beside(value, unit: str) -> str:
+    """The unit as it reads after the figure in the column before it: the singular under 2
+    (« 1 réunion », « 0 personne », as the dashboard's ``with_unit``), plural after « < 5 »
+    (« < 5 personnes »); beside a figure hidden as « s », « chiffre masqué (unité : …) »."""
+    if not unit:
+        return unit
+    if value == PROTECTED_TEXT:
+        return MASKED_UNIT.format(unit=unit)
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 2:
+        return singular(unit)
+    return unit
+
+
 def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
     if not codes:
         return []
     tables = [Table("Indicateurs", ["Code", "Indicateur", "Valeur", "Unité",
                                     "Période précédente", "Valeur précédente"],
                     [[code, figures[code]["name"], figures[code]["value"],
-                      figures[code]["unit"], (figures[code]["previous"]["period"] or {})
+                      unit_beside(figures[code]["value"], figures[code]["unit"]),
+                      (figures[code]["previous"]["period"] or {})
                       .get("label", ""), figures[code]["previous"]["value"]]
                      for code in codes], unit_money=(3, (2, 5)))]
     for code in codes:
@@ -581,7 +602,8 @@ def _indicator_tables(codes: list[str], figures: dict) -> list[Table]:
                 totals={1: b["total"]} if b["exclusive"] else None))
         if f["extras"]:
             tables.append(Table(f"{code} — compléments", ["Complément", "Valeur", "Unité"],
-                                [[e["label"], e["value"], e["unit"]] for e in f["extras"]],
+                                [[e["label"], e["value"], unit_beside(e["value"], e["unit"])]
+                                 for e in f["extras"]],
                                 unit_money=(2, (1,))))
     return tables
 

@@ -5,6 +5,7 @@ of the records read, the query budget and bad period input."""
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from html import unescape
 from urllib.parse import urlencode
 
@@ -429,6 +430,10 @@ def test_a_model_without_presenter_is_listed_by_type_date_and_short_id(crt_a):
     (1, "personnes (moyenne mensuelle)", "1 personne (moyenne mensuelle)"),
     (1, "mois-forfait", "1 mois-forfait"), (1, "ETP", "1 ETP"), (1, "€", "1 €"),
     (1234, "actes", "1\u202f234 actes"),
+    # A share: the people after « % » stay plural (not « 0,0 % de satisfait »).
+    (Decimal("0.0"), "% de satisfaits", "0,0 % de satisfaits"),
+    (Decimal("1.5"), "% des objectifs échus", "1,5 % des objectifs échus"),
+    (1, "réunions", "1 réunion"), (0, "heures", "0 heure"), (1, "séances", "1 séance"),
 ])
 def test_a_figure_under_two_reads_in_the_singular(value, unit, shown):
     assert with_unit(value, unit) == shown

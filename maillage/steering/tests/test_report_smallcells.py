@@ -171,8 +171,8 @@ class TestTheSnapshot:
         assert f"Heures de la période {8760:,}".replace(",", "\u202f") in oncall
         governance = table_in(text, "T-03 — compléments")[:700]
         assert "Réunions tenues : Commission d'admission 2 réunions" in governance
-        assert "Réunions tenues : Comité de pilotage (COPIL) 1 réunions" in governance
-        assert ("COPIL avec des représentants des usagers ou d'autres participants 1 réunions"
+        assert "Réunions tenues : Comité de pilotage (COPIL) 1 réunion " in governance
+        assert ("COPIL avec des représentants des usagers ou d'autres participants 1 réunion "
                 in governance)
         assert SMALL_TEXT not in oncall + governance
 
@@ -205,6 +205,53 @@ class TestTheSnapshot:
         assert "Structures partenaires Angers 2 Saumur 1 Total 3" in communes
         assert SMALL_TEXT not in types + communes
         assert "personnes" not in communes and "Autres communes" not in communes
+
+    def test_a_unit_agrees_with_the_figure_beside_it(self, client, crt, users, settings,
+                                                     tmp_path):
+        """« 1 réunions », « 0 réunions », « s % de satisfaits » (the QA, in the 2026 draft):
+        the unit read after a figure is singular under 2 (French: 0 and 1), and beside a
+        figure hidden « s » it is named apart — on the page, in the PDF and in the workbook,
+        where the figures stay numbers. V1-09: 7 of 8 answers satisfied, the 1 unsatisfied
+        would be given back: « s ». One COPIL, no admission commission."""
+        from maillage.organisation.tests.factories import meeting
+        from maillage.surveys import services as survey_services
+        from maillage.surveys.tests.factories import answer, questionnaire
+
+        meeting(crt, kind="copil", held_on=date(2025, 6, 2))
+        c = survey_services.collection_open(
+            actor=None, crt=crt, questionnaire=questionnaire(crt),
+            subject_kind="outreach.session", subject_public_id="s1", subject_label="s1",
+            group_key="a", group_label="Atelier", category_key="isolation",
+            category_label="Isolement", codes=10, opened_on=date(2025, 10, 14))
+        for grade in (4, 4, 4, 4, 3, 3, 3, 1):
+            answer(c, scale=grade)
+        report = report_services.report_create(actor=users["direction"], crt=crt,
+                                               kind="annual", year=2025, today=TODAY)
+        assert report.snapshot["indicators"]["V1-09"]["value"] == PROTECTED_TEXT
+        client.force_login(users["direction"])
+        text = visible_text(client.get(reverse("steering:report_detail",
+                                               args=[report.public_id])))
+        name = "Satisfaction des personnes ayant bénéficié d'une prestation du volet 1"
+        assert f"V1-09 {name} s chiffre masqué (unité : % de satisfaits)" in text
+        governance = table_in(text, "T-03 — compléments")[:900]
+        assert "Réunions tenues : Comité de pilotage (COPIL) 1 réunion " in governance
+        assert "Réunions tenues : Commission d'admission 0 réunion " in governance
+        for wrong in (" s % de satisfaits", " 1 réunions", " 0 réunions", " 0 personnes",
+                      " 1 personnes"):
+            assert wrong not in text, wrong
+        settings.MEDIA_ROOT = tmp_path
+        pdf = " ".join(pdftotext(client.get(reverse(
+            "steering:report_pdf", args=[report.public_id])).content).split())
+        assert " s % de satisfaits" not in pdf and " 1 réunions" not in pdf
+        assert "V1-09 Satisfaction des personnes s chiffre masqué" in pdf  # its cell wraps
+        assert "Commission d'admission 0 réunion " in pdf
+        book = load_workbook(io.BytesIO(client.get(reverse(
+            "steering:report_xlsx", args=[report.public_id])).content))
+        rows = [list(r) for sheet in book for r in sheet.iter_rows(values_only=True)]
+        assert ["V1-09", name, "s", "chiffre masqué (unité : % de satisfaits)"] in [
+            r[:4] for r in rows]
+        assert ["Réunions tenues : Comité de pilotage (COPIL)", 1, "réunion"] in [
+            r[:3] for r in rows]
 
     def test_rooms_and_surveys(self):
         """The tables the indicators do not give, counted by hand."""
