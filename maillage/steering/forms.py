@@ -266,14 +266,15 @@ class IndicatorPeriodForm(BootstrapFormMixin, forms.Form):
                          error_messages={"invalid": "Indiquez une date de fin valide "
                                                     "(jj/mm/aaaa)."})
 
-    def __init__(self, data, *, today):
+    def __init__(self, data, *, today, default: Period | None = None):
+        """``default``: the period shown when none is asked (the last full month unless
+        told, e.g. the current year)."""
         wanted = any(data.get(name) not in (None, "") for name in PERIOD_PARAMETERS)
         super().__init__(data if wanted else None)
-        self.default = last_full_month(today)
+        self.default = default or last_full_month(today)
         self._period = None
         if not self.is_bound:
-            self.initial = {"periode": "mois", "annee": self.default.start.year,
-                            "mois": self.default.start.month}
+            self.initial = period_query(self.default)
 
     def clean(self):
         data = super().clean()

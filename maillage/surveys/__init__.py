@@ -20,8 +20,11 @@ none of them; they pass their subject as plain values):
   ``reverse("surveys:collection_codes_pdf", kwargs={"public_id": c.public_id})``;
 - results per action or per field: ``selectors.results_for(crt=, user=, roles=,
   subject_kind="outreach.session", group_by="group" | "category", keys=None,
-  subject_ids=None, with_comments=False)``; a group's headline ``g.satisfaction`` (the first
-  scale question of each questionnaire, « satisfied » = the top two grades of each question's
-  own scale: 3-4 of 4, 4-5 of the former 5 — ``models.satisfied_q()`` in queries);
+  subject_ids=None, with_comments=False, period=None)`` (``period``: the collections opened
+  in it, as the satisfaction indicators count them); a group's headline ``g.satisfaction``
+  (the first scale question of each questionnaire, « satisfied » = the top two grades of
+  each question's own scale: 3-4 of 4, 4-5 of the former 5 — ``models.satisfied_q()`` in
+  queries), and that of all the groups, ``selectors.overall(groups)`` (its
+  ``satisfied_share``: V1-09's);
 - demo answers: ``demo.demo_responses_add(collection=, rng=, count=, actor=None)``.
 """

@@ -7,11 +7,13 @@ for the roles holding ``survey.comments``, their read audited."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from maillage.core.audit import audit_log
+from maillage.core.indicators import share
 
 from .access import can_read_comments, collections_visible, questionnaires_visible
 from .models import (
@@ -109,6 +111,19 @@ class Headline:
     @property
     def mean_label(self) -> str:
         return _mean_label(self.mean, self.points[0] if len(self.points) == 1 else None)
+
+    @property
+    def satisfied_share(self) -> Decimal | None:
+        """The share satisfied in %, one decimal: as the indicators V1-09, V2-14b to V2-16
+        give it (``core.indicators.share``)."""
+        return share(self.satisfied, self.count)
+
+
+def overall(groups: list["GroupResult"]) -> Headline | None:
+    """The headline figure of all the groups together (the groups share no collection): the
+    satisfaction question's answers of every group, None without any."""
+    answered = [r for g in groups if g.satisfaction for r in g.satisfaction.questions]
+    return Headline(answered) if answered else None
 
 
 @dataclass
@@ -310,13 +325,18 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
 
 
 def results_for(*, crt, user, roles, subject_kind: str, group_by: str = "group",
-                keys=None, subject_ids=None, with_comments: bool = False) -> list[GroupResult]:
+                keys=None, subject_ids=None, with_comments: bool = False,
+                period=None) -> list[GroupResult]:
     """Results of the collections of ``subject_kind`` in ``crt`` that ``user`` may read,
     grouped by ``group_by`` ("group": the caller's ``group_key``, e.g. a volet 1 action;
     "category": ``category_key``, e.g. its field; "collection"; "all"), restricted to the
-    given ``keys`` of that grouping and / or ``subject_ids``. Comments are included only when
-    asked and allowed (``survey.comments``); that read is audited. Nothing for other roles."""
+    given ``keys`` of that grouping and / or ``subject_ids``, and to the collections opened
+    in ``period`` (a ``core.indicators.Period``: as the satisfaction indicators count them).
+    Comments are included only when asked and allowed (``survey.comments``); that read is
+    audited. Nothing for other roles."""
     qs = collections_visible(crt=crt, user=user, roles=roles).filter(subject_kind=subject_kind)
+    if period is not None:
+        qs = qs.filter(opened_on__gte=period.start, opened_on__lte=period.end)
     if keys is not None:
         key_field = {"group": "group_key", "category": "category_key",
                      "collection": "public_id"}.get(group_by)

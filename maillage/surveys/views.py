@@ -2,6 +2,8 @@
 their questions, the collections (results, codes to print, paper answers), the yearly volet 2
 survey and the results per action / field of volet 1."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,9 +17,12 @@ from maillage.core.access import public, require
 from maillage.core.audit import client_ip
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
+from maillage.core.indicators import Period
 from maillage.core.permissions import has_permission
 from maillage.core.ratelimit import allow
 from maillage.core.tenancy import get_for_crt
+from maillage.steering.dashboard import number
+from maillage.steering.forms import IndicatorPeriodForm, period_query
 
 from . import selectors, services
 from .access import can_read_comments, collections_visible, questionnaires_visible
@@ -400,12 +405,31 @@ def collection_toggle(request: HttpRequest, public_id) -> HttpResponse:
 @require("survey.results")
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
-    """Volet 1 sessions: results per action (``group_key``) or per field (``category_key``)."""
+    """Volet 1 sessions of a period (the current year unless asked, chosen as on the steering
+    pages): results per action (``group_key``) or per field (``category_key``), and the
+    headline figure of them all — the sessions' collections opened in the period, as
+    indicator V1-09 counts them."""
+    today = timezone.localdate()
+    form = IndicatorPeriodForm(request.GET, today=today, default=Period.year(today.year))
     by = "category" if request.GET.get("par") == "champ" else "group"
+    context = {"by": by, "form": form, "can_read_comments": False,
+               "keep": {"par": "champ"} if by == "category" else {}}
+    if form.is_bound and not form.is_valid():
+        return render(request, "surveys/results.html", {**context, "period": None},
+                      status=400)
+    period = form.period()
     groups = selectors.results_for(crt=request.crt, user=request.user, roles=request.roles,
-                                   subject_kind="outreach.session", group_by=by)
+                                   subject_kind="outreach.session", group_by=by,
+                                   period=period)
+    headline = selectors.overall(groups)
+    query = urlencode(period_query(period))
     return render(request, "surveys/results.html", {
-        "by": by, "groups": groups, "can_read_comments": False})
+        **context, "period": period, "groups": groups, "headline": headline,
+        "headline_share": None if headline is None else number(headline.satisfied_share),
+        "responses": sum(g.responses for g in groups),
+        "query": query,
+        "indicator_url": f"{reverse('steering:indicator', args=['V1-09'])}?{query}"
+        if has_permission(request.roles, "indicator.view") else None})
 
 
 @require("survey.results")

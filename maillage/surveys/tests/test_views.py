@@ -4,6 +4,7 @@ shown, comments for the allowed roles only, query budgets. (Every view × every 
 core/tests/test_access.py and test_tenancy.py too.)"""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -309,6 +310,62 @@ class TestStaffPages:
         assert "Atelier équilibre 1 2 67 % 3,5 / 4 100 % (3 ou 4 sur 4)" in page
         page = visible_text(client.get(reverse("surveys:results") + "?par=champ"))
         assert "Prévention des chutes 1 2 67 % 3,5 / 4 100 % (3 ou 4 sur 4)" in page
+
+    def test_volet1_results_of_a_period_equal_indicator_v1_09(self, client, users, crt_a):
+        """The QA saw the results page add up every session since the start without saying
+        so, while V1-09 reads a year: the page reads a period (the current year by default,
+        chosen as on the steering pages), writes it, and its headline figure is V1-09's.
+        This year: the workshop's session graded 4 4 3 1 (3 satisfied), the café's 4 2 2 (1):
+        4 of 7, 57,1 %; last year a session graded 4 4 (all-time: 6 of 9, 66,7 %)."""
+        from datetime import date
+
+        from django.utils import timezone
+
+        from maillage.core import indicators
+        from maillage.core.indicators import Period
+        from maillage.steering.dashboard import number
+
+        year = timezone.localdate().year
+        q = questionnaire(crt_a)
+
+        def session(subject, day, action, field, grades):
+            c = services.collection_open(
+                actor=None, crt=crt_a, questionnaire=q, subject_kind="outreach.session",
+                subject_public_id=subject, subject_label=subject, group_key=action,
+                group_label=action, category_key=field, category_label=field,
+                codes=len(grades) + 1, opened_on=day)
+            for grade in grades:
+                answer(c, scale=grade)
+
+        session("s1", date(year, 1, 1), "Atelier équilibre", "Chutes", (4, 4, 3, 1))
+        session("s2", date(year, 1, 1), "Café des aînés", "Isolement", (4, 2, 2))
+        session("s0", date(year - 1, 6, 1), "Atelier équilibre", "Chutes", (4, 4))
+        v109 = indicators.get("V1-09")
+        this_year = indicators.compute(v109, crt=crt_a, period=Period.year(year)).value
+        last_year = indicators.compute(v109, crt=crt_a, period=Period.year(year - 1)).value
+        assert (this_year, last_year) == (Decimal("57.1"), Decimal("100.0"))
+        client.force_login(users["direction"])
+        page = visible_text(client.get(reverse("surveys:results")))
+        assert f"Période : année {year} (du 01/01/{year} au 31/12/{year})" in page
+        assert f"Ensemble des séances — année {year} {number(this_year)} % de satisfaits" \
+            in page
+        assert "3 réponses « satisfait » ou « très satisfait »" not in page
+        assert "4 réponses « satisfait » ou « très satisfait » (3 ou 4 sur 4) sur 7" in page
+        assert "66,7" not in page
+        # Per action, this year's session only.
+        assert "Atelier équilibre 1 4 80 % 3,0 / 4 75 % (3 ou 4 sur 4)" in page
+        assert f"periode=annee&annee={year}" in client.get(
+            reverse("surveys:results")).content.decode().replace("&amp;", "&")
+        page = visible_text(client.get(reverse("surveys:results"),
+                                       {"periode": "annee", "annee": year - 1,
+                                        "par": "champ"}))
+        assert f"Période : année {year - 1}" in page
+        assert f"{number(last_year)} % de satisfaits" in page
+        assert "Chutes 1 2" in page and "Isolement" not in page
+        response = client.get(reverse("surveys:results"),
+                              {"periode": "annee", "annee": "deux mille"})
+        assert response.status_code == 400
+        assert "Indiquez une année en chiffres, par exemple 2026." in visible_text(response)
 
     def test_list_query_budget(self, client, users, crt_a):
         q = questionnaire(crt_a)
