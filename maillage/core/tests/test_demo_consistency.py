@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import pytest
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,6 +215,58 @@ def test_no_one_takes_two_calls_at_once(demo, db):
     last_night = Call.objects.filter(answered_by__username="night_nurse",
                                      received_at__date__gte=yesterday)
     assert last_night.values("crt").distinct().count() == 2
+
+
+def test_the_on_call_rota_covers_the_whole_history(demo, db, client):
+    """V2-10 read « 0 tour d'astreinte » and every hour without anyone on call for the first
+    half of the year, while the calls of the same months were answered: the demo's rota only
+    covered the coming days. Every month of the history, from the CRTs' opening, has each of
+    its days and nights on call (answered and travelled to), the shared night nurse holding the
+    nights of both CRTs and the care aides the days; every call of the history was received
+    during a turn of the person who answered it; the last full half-year's V2-10 says so."""
+    from maillage.core.indicators import Period
+    from maillage.core.models import Crt, Membership
+    from maillage.core.roles import Role
+    from maillage.oncall.indicators import uncovered
+    from maillage.oncall.models import Call, Shift
+
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    for crt in Crt.objects.filter(name__in=["CRT Anjou Bleu", "CRT Baugeois Vallée"]):
+        month, checked = crt.opened_on.replace(day=1), 0
+        while month < this_month:
+            period = Period.month(month.year, month.month)
+            for duties in (Shift.ANSWERS, Shift.TRAVELS):
+                assert uncovered(crt, period, duties) == timedelta(), (crt.name, month)
+            checked += 1
+            month = (month + timedelta(days=32)).replace(day=1)
+        assert checked >= 13, crt.name
+        past = Shift.objects.filter(crt=crt, duty__in=Shift.TRAVELS,
+                                    starts_at__lt=timezone.now() - timedelta(days=2))
+        aides = set(Membership.objects.filter(crt=crt, roles__role=Role.CARE_AIDE)
+                    .values_list("user__username", flat=True))
+        assert set(past.filter(starts_at__hour=20).values_list(
+            "staff__username", flat=True)) == {"night_nurse"}, crt.name
+        by_day = set(past.filter(starts_at__hour=8).values_list("staff__username", flat=True))
+        assert by_day and by_day <= aides, crt.name
+
+    calls = Call.objects.filter(received_at__lt=timezone.now())
+    assert calls.count() > 50
+    outside = calls.exclude(Exists(Shift.objects.filter(
+        crt=OuterRef("crt"), staff=OuterRef("answered_by"), duty__in=Shift.ANSWERS,
+        starts_at__lte=OuterRef("received_at"), ends_at__gt=OuterRef("received_at"))))
+    assert [(c.crt.name, c.answered_by.username, local(c.received_at))
+            for c in outside.select_related("crt", "answered_by")] == []
+
+    # As the direction reads it: the last full half-year, every turn of it, no hour uncovered.
+    year, half = (today.year, 1) if today.month > 6 else (today.year - 1, 2)
+    client.post(reverse("core:login"), {"username": "direction", "password": DEMO_PASSWORD})
+    text = visible_text(client.get(reverse("steering:indicator", kwargs={"code": "V2-10"}),
+                                   {"periode": "semestre", "annee": year, "semestre": half}))
+    turns = re.search(r"Valeur (\d[\d  ]*) tours? d'astreinte", text)
+    assert turns and int(re.sub(r"\D", "", turns[1])) > 3 * 180, text[:2000]
+    assert "Heures sans personne d'astreinte pour répondre 0,0 heure " in text
+    assert "Heures sans personne pour se déplacer au domicile 0,0 heure " in text
 
 
 def test_notes_are_written_at_the_hours_they_tell(demo, db):
