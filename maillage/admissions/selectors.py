@@ -41,6 +41,31 @@ def referrals(*, crt, user, roles, status: str = "") -> QuerySet[Referral]:
     return qs.order_by("-received_at")
 
 
+def commission_referrals(*, crt, user, roles, meeting) -> QuerySet[Referral]:
+    """The requests an admission commission examined, as ``user`` may see them
+    (``referrals_visible``): those whose admission it decided (``Enrolment.admission_meeting``),
+    the earliest admitted first, each with the date of that admission and its public id
+    (``admitted_on``, ``enrolment_id``: when ``user`` sees the file active,
+    ``enrolments_visible``) and the outcome of the team's or commission's opinion step
+    (``opinion``), all by the database."""
+    from .access import enrolments_visible, referrals_visible
+    from .models import AdmissionStep, Enrolment
+
+    decided = Enrolment.objects.filter(referral=OuterRef("pk"), admission_meeting=meeting) \
+        .order_by("admitted_on", "pk")
+    admission = enrolments_visible(crt=crt, user=user, roles=roles).filter(
+        referral=OuterRef("pk"), admission_meeting=meeting).order_by("admitted_on", "pk")
+    opinion = AdmissionStep.objects.filter(referral=OuterRef("pk"),
+                                           kind=AdmissionStep.Kind.TEAM_OPINION)
+    return (referrals_visible(crt=crt, user=user, roles=roles)
+            .filter(Exists(decided))
+            .annotate(decided_on=Subquery(decided.values("admitted_on")[:1]),
+                      admitted_on=Subquery(admission.values("admitted_on")[:1]),
+                      enrolment_id=Subquery(admission.values("public_id")[:1]),
+                      opinion=Subquery(opinion.values("outcome")[:1]))
+            .order_by("decided_on", "received_at", "pk"))
+
+
 #: The priority situations as they appear in the JSON text of ``Referral.priority_situations``.
 _SITUATION_TOKENS = [f'"{value}"' for value in PrioritySituation.values]
 

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from maillage.admissions import selectors as admission_selectors
+from maillage.admissions.models import AdmissionStep
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.downloads import file_download, open_stored
@@ -29,6 +31,8 @@ from .forms import DecisionDoneForm, DecisionForm, MeetingForm, PositionForm
 from .models import Decision, Meeting, Position
 
 PAGE_SIZE = 50
+#: The requests examined by an admission commission, a page at a time on its page.
+REFERRAL_PAGE_SIZE = 20
 
 
 def _who(request) -> dict:
@@ -114,13 +118,17 @@ def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
     decisions = list(selectors.meeting_decisions(meeting))
     for d in decisions:
         d.can_close = can_close_decision(user=request.user, roles=request.roles, decision=d)
-    admissions = []
-    if meeting.kind == Meeting.Kind.ADMISSION_COMMISSION and has_permission(
-            request.roles, "enrolment.view"):
-        admissions = list(meeting.admissions.select_related("beneficiary")
-                          .order_by("admitted_on"))
+    referrals = None
+    if meeting.kind == Meeting.Kind.ADMISSION_COMMISSION:
+        # The requests it examined, as the admissions app shows them to this user.
+        referrals = Paginator(admission_selectors.commission_referrals(
+            **_who(request), meeting=meeting), REFERRAL_PAGE_SIZE).get_page(
+            request.GET.get("page"))
+        opinions = dict(AdmissionStep.Outcome.choices)
+        for r in referrals.object_list:
+            r.opinion_label = opinions.get(r.opinion, "")
     return render(request, "organisation/meeting_detail.html", {
-        "meeting": meeting, "decisions": decisions, "admissions": admissions,
+        "meeting": meeting, "decisions": decisions, "page": referrals,
         "team": meeting.team_participants.order_by("last_name", "first_name"),
         "partners": meeting.partner_participants.select_related("organization"),
         "today": timezone.localdate(),

@@ -99,7 +99,7 @@ def test_commission_decision_and_agreement_reminder(demo, open_page):
     enrolment = Enrolment.objects.get(referral=referral)
     assert enrolment.admission_meeting == commission
     page.get_by_role("link", name=title).click()
-    expect(page.locator("main")).to_contain_text("Admissions décidées par cette commission")
+    expect(page.locator("main")).to_contain_text("Demandes examinées par cette commission")
     expect(page.locator("main")).to_contain_text("Germaine")
 
     # 4. The partners intervening without agreement, one click from the agreements.

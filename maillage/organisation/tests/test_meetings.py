@@ -14,6 +14,7 @@ from maillage.admissions.tests.factories import ReferralFactory
 from maillage.beneficiaries.tests.factories import PDF, BeneficiaryFactory, consent
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
+from maillage.core.tests.factories import UserFactory
 from maillage.core.tests.helpers import table_text, visible_text
 from maillage.organisation import selectors, services
 from maillage.organisation.access import (
@@ -244,8 +245,8 @@ class TestAdmissionLink:
         assert f"Décidée par Commission d'admission du {commission.held_on:%d/%m/%Y}" in detail
         meeting_page = visible_text(client.get(
             reverse("organisation:meeting_detail", args=[commission.public_id])))
-        assert "Admissions décidées par cette commission" in meeting_page
-        assert e.beneficiary.display_name in meeting_page
+        assert "Demandes examinées par cette commission" in meeting_page
+        assert str(ready) in meeting_page
 
     def test_a_commission_after_the_admission_or_another_crt_is_refused(
             self, client, users, crt_a, crt_b, ready):
@@ -273,6 +274,72 @@ class TestAdmissionLink:
             "admitted_on": TODAY.isoformat(), "referent": str(users["nurse"].public_id)})
         assert response.status_code == 302
         assert Enrolment.objects.get().admission_meeting is None
+
+
+class TestCommissionRequests:
+    """A commission's page lists the requests it examined (the admissions it decided), with
+    their decision and a link to each request, a page at a time, as the admissions app shows
+    the requests to whoever reads it."""
+
+    def _admitted(self, crt, commission, n):
+        from maillage.admissions.models import AdmissionStep
+        from maillage.admissions.tests.factories import enrolment
+
+        b = BeneficiaryFactory(crt=crt)
+        referral = ReferralFactory(crt=crt, status="admitted", beneficiary=b,
+                                   person_last_name=f"Examinée{n:02d}")
+        if n == 0:
+            AdmissionStep.objects.create(crt=crt, referral=referral, kind="team_opinion",
+                                         done_on=commission.held_on, done_by=UserFactory(),
+                                         outcome="reserved")
+        enrolment(b, referral=referral, admission_meeting=commission,
+                  admitted_on=commission.held_on + timedelta(days=n % 20 + 1))
+        return referral
+
+    def test_the_commission_shows_the_requests_it_examined(self, client, users, crt_a):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        commission = meeting(crt_a, held_on=date(2026, 3, 3))
+        other = meeting(crt_a, held_on=date(2026, 4, 7))
+        referrals = [self._admitted(crt_a, commission, n) for n in range(21)]
+        elsewhere = self._admitted(crt_a, other, 30)
+        url = reverse("organisation:meeting_detail", args=[commission.public_id])
+        client.force_login(users["coordinator"])
+        response = client.get(url)
+        page = visible_text(response)
+        assert "Demandes examinées par cette commission" in page
+        rows = table_text(response)
+        # The earliest admitted first; the request's team opinion and its decision.
+        assert rows.startswith("EXAMINÉE00 Lucienne"), rows[:200]
+        assert "Favorable avec réserves Admise admis·e le 04/03/2026" in rows
+        assert rows.count("Admise") == 20 and "EXAMINÉE30" not in rows.upper()
+        html = response.content.decode()
+        detail = reverse("admissions:referral_detail", args=[referrals[0].public_id])
+        assert f'href="{detail}"' in html
+        assert str(elsewhere.public_id) not in html
+        assert "Page 1 sur 2" in page
+        with CaptureQueriesContext(connection) as second:
+            rows = table_text(client.get(url, {"page": 2}))
+        assert rows.count("Admise") == 1 and "EXAMINÉE19" in rows
+        # Computed by the database: as many queries for twenty rows as for one.
+        with CaptureQueriesContext(connection) as first:
+            client.get(url)
+        assert len(first) == len(second)
+
+    def test_only_the_requests_the_reader_may_see(self, client, users, crt_a, crt_b):
+        """The requests go through the admissions' policy (``referrals_visible``): those of
+        another CRT never show, even linked by mistake; a role without the admissions does not
+        see the commission at all."""
+        commission = meeting(crt_a, held_on=date(2026, 3, 3))
+        self._admitted(crt_a, commission, 1)
+        self._admitted(crt_b, commission, 2)  # linked by mistake
+        client.force_login(users["coordinator"])
+        url = reverse("organisation:meeting_detail", args=[commission.public_id])
+        rows = table_text(client.get(url))
+        assert "EXAMINÉE01" in rows and "EXAMINÉE02" not in rows
+        client.force_login(users["activity_leader"])
+        assert client.get(url).status_code == 404
 
 
 class TestAccess:
