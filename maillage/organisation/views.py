@@ -119,8 +119,10 @@ def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
     for d in decisions:
         d.can_close = can_close_decision(user=request.user, roles=request.roles, decision=d)
     referrals = None
-    if meeting.kind == Meeting.Kind.ADMISSION_COMMISSION:
-        # The requests it examined, as the admissions app shows them to this user.
+    if meeting.kind == Meeting.Kind.ADMISSION_COMMISSION and has_permission(
+            request.roles, "referral.view"):
+        # The requests it examined, as the admissions app shows them to this user (a member
+        # of the team who reads no request is not told « Aucune demande »: no section).
         referrals = Paginator(admission_selectors.commission_referrals(
             **_who(request), meeting=meeting), REFERRAL_PAGE_SIZE).get_page(
             request.GET.get("page"))
