@@ -138,6 +138,8 @@ def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, li
         "generated_at": _iso(now),
         "expires_at": _iso(now + MAX_AGE),
         "user": user.get_full_name() or user.username,
+        # The zone the phone shows times and dates in (settings.TIME_ZONE), never its own.
+        "time_zone": timezone.get_current_timezone_name(),
         "days": [{"date": (today + timedelta(days=i)).isoformat(),
                   "title": date_format(today + timedelta(days=i), "l j F Y")}
                  for i in range(DAYS)],

@@ -129,12 +129,13 @@ class Page:
 def open_page(browser, live_server):
     contexts = []
 
-    def open_(width: int = 1280, height: int = 900) -> Page:
+    def open_(width: int = 1280, height: int = 900, timezone_id: str = "Europe/Paris") -> Page:
         # Reduced motion: no colour transitions (Bootstrap honours it), so axe never measures a
-        # button halfway to its hover colours after a click.
+        # button halfway to its hover colours after a click. ``timezone_id``: the browser's own
+        # zone (a phone set to UTC still shows the CRT's times).
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale="fr-FR",
-            timezone_id="Europe/Paris", reduced_motion="reduce",
+            timezone_id=timezone_id, reduced_motion="reduce",
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -556,3 +556,49 @@ def test_a_visit_opens_for_tracing_by_the_phone_clock(demo, open_page):
         re.compile("^Aujourd'hui, "))
     expect(card(page, b).get_by_role("button", name=re.compile("^Réalisé"))).to_be_visible()
     expect(card(page, b)).not_to_contain_text("Se trace à partir")
+
+
+def test_times_are_the_crts_on_a_phone_set_to_utc(demo, open_page):
+    """A phone whose own zone is UTC shows and records the CRT's times (Europe/Paris): a visit
+    at 08:00 shows 08:00, not 07:00; the times typed are the CRT's; « Aujourd'hui » is the date
+    in France (at 00:30 in France it is still yesterday in UTC)."""
+    aide, (a, b) = aide_visits(1, 1)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    start = timezone.localtime(a.starts_at)
+    end = min(start + timedelta(minutes=20), timezone.localtime() - timedelta(minutes=1))
+    p = open_page(**PHONE, timezone_id="UTC")
+    log_in(p, "care_aide")
+    page = open_day(p)
+    expect(card(page, a)).to_contain_text(
+        f"{start:%H:%M}–{timezone.localtime(a.ends_at):%H:%M}")
+    expect(card(page, b)).to_contain_text("08:00–08:30")
+    expect(card(page, b)).to_contain_text(f"Se trace à partir du {tomorrow:%d/%m} à 07:00.")
+    expect(page.locator("#day-user")).to_contain_text(
+        f"journée chargée le {timezone.localdate():%d/%m/%Y} à ")
+
+    # « Réalisé »: the arrival offered is the visit's start on the CRT's clock; the times typed
+    # are the CRT's, recorded as such.
+    card(page, a).get_by_role("button", name=re.compile("^Réalisé")).click()
+    form = card(page, a).locator("form")
+    expect(form.get_by_label("Arrivée")).to_have_value(f"{start:%H:%M}")
+    form.get_by_label("Départ").fill(end.strftime("%H:%M"))
+    form.get_by_label("Ce qui a été fait").fill("Toilette, lever.")
+    form.get_by_role("button", name="Enregistrer le passage").click()
+    expect(page.locator("#pending-count")).to_have_text("0 saisie(s) en attente d'envoi")
+    expect(card(page, a)).to_contain_text(f"Réalisé {start:%H:%M}–{end:%H:%M}")
+    a.refresh_from_db()
+    assert a.status == Visit.Status.DONE
+    assert f"{timezone.localtime(a.actual_start):%H:%M}" == f"{start:%H:%M}"
+    assert f"{timezone.localtime(a.actual_end):%H:%M}" == f"{end:%H:%M}"
+
+    # 00:30 in France (the evening before in UTC), offline with the day kept on the phone.
+    go_offline(page.context)
+    page.wait_for_function(
+        "() => document.getElementById('offline-app').dataset.syncing !== '1'")
+    page.clock.set_system_time(timezone.make_aware(datetime.combine(tomorrow, time(0, 30))))
+    page.reload()
+    ready(page)
+    expect(page.locator(f"#day-{tomorrow.isoformat()}")).to_have_text(
+        re.compile("^Aujourd'hui, "))
+    expect(page.locator(f"#day-{timezone.localdate().isoformat()}")).to_have_text(
+        re.compile("^Hier, "))

@@ -42,31 +42,78 @@
     return (n < 10 ? "0" : "") + n;
   }
 
-  function hhmm(value) {
+  // Times and dates are the CRT's (the server's time zone, sent by the shell and with the day),
+  // never the phone's own zone: a phone set to UTC shows a 07:30 visit at 07:30, as in France.
+  var shell = document.getElementById("offline-app");
+  var shellZone = shell ? shell.dataset.timeZone : undefined;
+  var formatters = {};
+
+  function timeZone() {
+    return (bundle && bundle.time_zone) || shellZone || undefined;
+  }
+
+  function formatter() {
+    var zone = timeZone() || "";
+    if (!formatters[zone]) {
+      var options = {year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+                     minute: "2-digit", second: "2-digit", hourCycle: "h23"};
+      try {
+        formatters[zone] = new Intl.DateTimeFormat("fr-FR", Object.assign(
+          {timeZone: zone || undefined}, options));
+      } catch (e) {  // an unknown zone name: the phone's own, rather than nothing
+        formatters[zone] = new Intl.DateTimeFormat("fr-FR", options);
+      }
+    }
+    return formatters[zone];
+  }
+
+  // The wall clock of the CRT at that moment: {year, month, day, hour, minute, second}.
+  function wall(value) {
     var d = value instanceof Date ? value : new Date(value);
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var out = {};
+    formatter().formatToParts(d).forEach(function (part) {
+      if (part.type !== "literal") {
+        out[part.type] = Number(part.value);
+      }
+    });
+    return out;
+  }
+
+  // The CRT's offset from UTC at that moment, in milliseconds (+01:00 → 3600000).
+  function zoneOffset(ms) {
+    var w = wall(new Date(ms));
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) -
+      Math.floor(ms / 1000) * 1000;
+  }
+
+  function hhmm(value) {
+    var w = wall(value);
+    return pad(w.hour) + ":" + pad(w.minute);
   }
 
   function ddmmyyyy(value) {
-    var d = value instanceof Date ? value : new Date(value);
-    return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear();
+    var w = wall(value);
+    return pad(w.day) + "/" + pad(w.month) + "/" + w.year;
   }
 
-  // ISO 8601 with the phone's offset, e.g. 2026-12-05T08:04:00+01:00.
+  // ISO 8601 with the CRT's offset, e.g. 2026-12-05T08:04:00+01:00.
   function isoLocal(d) {
-    var offset = -d.getTimezoneOffset();
+    var w = wall(d);
+    var offset = Math.round(zoneOffset(d.getTime()) / 60000);
     var sign = offset >= 0 ? "+" : "-";
     offset = Math.abs(offset);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
-      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + sign +
+    return w.year + "-" + pad(w.month) + "-" + pad(w.day) + "T" +
+      pad(w.hour) + ":" + pad(w.minute) + ":" + pad(w.second) + sign +
       pad(Math.floor(offset / 60)) + ":" + pad(offset % 60);
   }
 
-  // A time typed (« 08:04 ») on the visit's date (« 2026-12-05 »), in the phone's time zone.
+  // A time typed (« 08:04 ») on the visit's date (« 2026-12-05 »), on the CRT's clock.
   function combine(dateText, timeText) {
     var p = dateText.split("-").map(Number);
     var t = timeText.split(":").map(Number);
-    return new Date(p[0], p[1] - 1, p[2], t[0], t[1], 0, 0);
+    var asUtc = Date.UTC(p[0], p[1] - 1, p[2], t[0], t[1], 0, 0);
+    var at = asUtc - zoneOffset(asUtc);
+    return new Date(asUtc - zoneOffset(at));  // the offset of that moment (a DST change)
   }
 
   function label(pairs, value) {
@@ -154,18 +201,20 @@
     }
   }
 
-  // « Aujourd'hui, » by the phone's date, not by the day's place in the download: a day loaded
-  // yesterday evening and opened this morning without network is today's « Demain » no more.
-  function localDate(d) {
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  // « Aujourd'hui, » by the phone's clock on the CRT's calendar, not by the day's place in the
+  // download: a day loaded yesterday evening and opened this morning without network is today's
+  // « Demain » no more.
+  function isoDate(year, month, day) {
+    var d = new Date(Date.UTC(year, month - 1, day));
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate());
   }
 
   function dayWord(dateText) {
-    var now = new Date();
+    var today = wall(new Date());
     var words = {};
-    words[localDate(now)] = "Aujourd'hui, ";
-    words[localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1))] = "Demain, ";
-    words[localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1))] = "Hier, ";
+    words[isoDate(today.year, today.month, today.day)] = "Aujourd'hui, ";
+    words[isoDate(today.year, today.month, today.day + 1)] = "Demain, ";
+    words[isoDate(today.year, today.month, today.day - 1)] = "Hier, ";
     return words[dateText] || "";
   }
 
