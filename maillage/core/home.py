@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 
 from . import selectors
 from .permissions import MATRIX, has_permission
-from .roles import CRT_TEAM, Role
+from .roles import Role
 
 FIGURES = "figures"
 MAIN = "main"
@@ -133,9 +133,11 @@ register_panel(HomePanel(
     name="core.team", template="core/_home/team.html", selector=_team,
     roles=frozenset({Role.DIRECTION, Role.COORDINATOR, Role.ADMIN_STAFF}),
     permission="team.view", order=30, area=FIGURES))
+# The allocation is for those who steer the CRT and read its budget (``budget.view``: direction,
+# coordination), and for the ARS, who notifies it; the field team has no use for it.
 register_panel(HomePanel(
     name="core.budget", template="core/_home/budget.html", selector=_budget,
-    roles=CRT_TEAM | {Role.ARS}, order=40, area=FIGURES))
+    roles=frozenset(MATRIX["budget.view"]) | {Role.ARS}, order=40, area=FIGURES))
 register_panel(HomePanel(
     name="core.audit", template="core/_home/audit.html", selector=_audit,
     permission="audit.view", order=90))

@@ -35,6 +35,21 @@ def test_coordinator_sees_key_figures(client, users, territory):
     assert "Journal d'audit" not in text  # neither the menu entry nor the figures
 
 
+@pytest.mark.parametrize("role", [Role.DIRECTION, Role.COORDINATOR])
+def test_who_steers_sees_the_annual_allocation(client, users, role):
+    text = home_text(client, users[role])
+    assert "Dotation annuelle 400\u202f000 €" in text
+
+
+@pytest.mark.parametrize("role", [Role.CARE_AIDE, Role.NURSE, Role.DOCTOR, Role.ADMIN_STAFF,
+                                  Role.PSYCHOLOGIST, Role.ACTIVITY_LEADER, Role.PARTNER])
+def test_field_staff_home_shows_no_allocation(client, users, role):
+    """The CRT's allocation is read by who steers (``budget.view``); a care aide's or a nurse's
+    home shows their day, not « Dotation annuelle 400 000 € »."""
+    text = home_text(client, users[role])
+    assert "Dotation annuelle" not in text and "400\u202f000 €" not in text
+
+
 def test_navigation_shows_only_what_the_role_may_use(client, users):
     coordinator = home_text(client, users["coordinator"])
     assert "Territoire" in coordinator and "Équipe" in coordinator
