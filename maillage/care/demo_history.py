@@ -7,6 +7,8 @@ territory (through the service, at their dates)."""
 from datetime import timedelta
 from random import Random
 
+from django.db.models import Exists, OuterRef
+
 from maillage.admissions.models import Enrolment
 from maillage.beneficiaries.models import CareTeamMember, TimelineEvent
 from maillage.core.demo import DemoContext, agreed, audit_event, insert_rows, keep_dates
@@ -14,7 +16,7 @@ from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
 
 from .demo import ALERTS, NOTE_HOURS, NOTES
-from .models import Alert, LiaisonNote
+from .models import Alert, LiaisonNote, LiaisonNoteRead
 from .services.liaison import author_role
 
 OUTCOMES = [
@@ -168,8 +170,15 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
                     ]
                 # The larger demos (benchmarks) get a sparser notebook.
                 day += timedelta(days=rng.randint(2, 6) * (1 if ctx.scale == 1 else 5))
-    with keep_dates(LiaisonNote, Alert, TimelineEvent):
+    with keep_dates(LiaisonNote, Alert, TimelineEvent, LiaisonNoteRead):
         insert_rows(LiaisonNote, notes)
+        # Read by their authors as they wrote them (as ``note_add`` marks them): never « nouvelle »
+        # to who wrote it. The rows have no key back from ``insert_rows``: read from the table.
+        own = LiaisonNoteRead.objects.filter(note=OuterRef("pk"), user=OuterRef("author"))
+        insert_rows(LiaisonNoteRead, [
+            LiaisonNoteRead(note_id=pk, user_id=author, read_at=at)
+            for pk, author, at in LiaisonNote.objects.filter(crt__in=list(ctx.crts.values()))
+            .exclude(Exists(own)).values_list("pk", "author_id", "created_at").iterator()])
         insert_rows(Alert, alerts)
         insert_rows(TimelineEvent, timeline)
     # The events name their objects by public id (set when the objects were built).

@@ -439,3 +439,31 @@ def test_the_staff_are_said_in_their_sex(demo, db):
     wrong = [(first, title) for first, title in members
              if said[title] != ("M" if first in MEN_FIRST_NAMES else "F")]
     assert wrong == []
+
+
+def test_no_note_is_new_to_its_author(demo, db, client):
+    """A note is read by whom wrote it (as ``note_add`` marks it): the care aide's notes of the
+    14 months of history were « nouvelle » to her. None is unread by its author, and her
+    notebook's « Non lues » shows none of hers."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from maillage.beneficiaries.models import Beneficiary, CareTeamMember
+    from maillage.care.models import LiaisonNote, LiaisonNoteRead
+
+    own = LiaisonNoteRead.objects.filter(note=OuterRef("pk"), user=OuterRef("author"))
+    assert LiaisonNote.objects.count() > 1000
+    assert LiaisonNote.objects.exclude(Exists(own)).count() == 0
+
+    # The person of her care teams she wrote most about in the history.
+    aide = get_user_model().objects.get(username="care_aide")
+    followed = CareTeamMember.objects.active().filter(user=aide).values("beneficiary")
+    b = Beneficiary.objects.get(pk=LiaisonNote.objects.filter(
+        author=aide, beneficiary__in=followed,
+        created_at__lt=timezone.now() - timedelta(days=7))
+        .values("beneficiary").annotate(n=Count("pk")).order_by("-n")[0]["beneficiary"])
+    client.post(reverse("core:login"), {"username": "care_aide", "password": DEMO_PASSWORD})
+    text = visible_text(client.get(reverse("care:notes", kwargs={"public_id": b.public_id}),
+                                   {"non_lues": "1"}))
+    assert "nouvelle" in text  # the others' notes she has not read yet
+    assert f"— {aide.get_full_name()}" not in text
