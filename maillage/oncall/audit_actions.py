@@ -34,6 +34,7 @@ class OncallAction(models.TextChoices):
     )
     ONCALL_CONTACT_ADDED = "oncall_contact.added", "Recours d'astreinte ajouté"
     ONCALL_CONTACT_REMOVED = "oncall_contact.removed", "Recours d'astreinte retiré"
+    ONCALL_CONTACT_UPDATED = "oncall_contact.updated", "Recours d'astreinte modifié"
     ONCALL_SHIFT_ADDED = "oncall_shift.added", "Tours d'astreinte ajoutés"
     ONCALL_SHIFT_REMOVED = "oncall_shift.removed", "Tour d'astreinte retiré"
     ONCALL_CALL_CREATED = "oncall_call.created", "Appel d'astreinte enregistré"

@@ -232,3 +232,30 @@ class ContactForm(BootstrapFormMixin, forms.Form):
     phone = forms.CharField(label="Téléphone", max_length=30,
                             error_messages={"required": "Indiquez le numéro."},
                             validators=[validate_phone])
+    available_from = _time("Joignable de")
+    available_until = _time("Jusqu'à")
+    #: The contact's version when the edit page was loaded (concurrent edits are detected).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["available_from"].help_text = (
+            "Heures où ce recours répond (par exemple 08:00 à 20:00, ou 20:00 à 08:00 la "
+            "nuit) ; laissez vide s'il répond jour et nuit.")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("available_from"), data.get("available_until")
+        if "available_from" in self.errors or "available_until" in self.errors:
+            return data
+        if start is None and end is not None:
+            self.add_error("available_from", "Indiquez aussi l'heure de début, ou aucune des "
+                                             "deux si le recours est joignable jour et nuit.")
+        elif end is None and start is not None:
+            self.add_error("available_until", "Indiquez aussi l'heure de fin, ou aucune des "
+                                              "deux si le recours est joignable jour et nuit.")
+        elif start is not None and start == end:
+            self.add_error("available_until", "Le début et la fin sont identiques : laissez "
+                                              "les deux heures vides si le recours est "
+                                              "joignable jour et nuit.")
+        return data

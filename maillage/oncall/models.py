@@ -2,6 +2,8 @@
 and its agreements, the rota, the escalation contacts, the call log with call-outs and
 escalations, and break-the-glass accesses (SPEC §4.4)."""
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,8 +49,11 @@ class Arrangement(TenantModel, VersionedModel):
         return self.get_model_display()
 
 
-class EscalationContact(TenantModel):
-    """The escalation chain: who to call next (on-call doctor, SAMU-centre 15, firefighters)."""
+class EscalationContact(TenantModel, VersionedModel):
+    """The escalation chain: who to call next (on-call doctor, SAMU-centre 15, firefighters).
+
+    ``available_from``/``available_until``: the hours the contact can be reached (local
+    time), both empty for round the clock; ``until`` before ``from`` spans midnight."""
 
     class Level(models.TextChoices):
         NURSE = "nurse", "Infirmier·ère d'astreinte"
@@ -61,6 +66,8 @@ class EscalationContact(TenantModel):
     label = models.CharField("libellé", max_length=150)
     phone = models.CharField("téléphone", max_length=30, validators=[validate_phone])
     position = models.PositiveSmallIntegerField("ordre", default=0)
+    available_from = models.TimeField("joignable à partir de", null=True, blank=True)
+    available_until = models.TimeField("joignable jusqu'à", null=True, blank=True)
 
     class Meta:
         verbose_name = "recours"
@@ -68,6 +75,26 @@ class EscalationContact(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.phone})"
+
+    @property
+    def round_the_clock(self) -> bool:
+        return self.available_from is None or self.available_until is None
+
+    def reachable_at(self, moment: time) -> bool:
+        """Whether the contact answers at ``moment`` (a local wall-clock time)."""
+        if self.round_the_clock:
+            return True
+        start, end = self.available_from, self.available_until
+        if start < end:
+            return start <= moment < end
+        return moment >= start or moment < end  # overnight, e.g. 20:00 – 08:00
+
+    @property
+    def hours_label(self) -> str:
+        """« de 08:00 à 20:00 », or empty round the clock."""
+        if self.round_the_clock:
+            return ""
+        return f"de {self.available_from:%H:%M} à {self.available_until:%H:%M}"
 
 
 class Shift(TenantModel, VersionedModel, Actor):

@@ -27,8 +27,14 @@ def on_call_now(*, crt, at: datetime | None = None) -> list[Shift]:
                 .select_related(*SHIFT_RELATED).order_by("duty"))
 
 
-def contacts(*, crt) -> list[EscalationContact]:
-    return list(EscalationContact.objects.filter(crt=crt))
+def contacts(*, crt, at: datetime | None = None) -> list[EscalationContact]:
+    """The escalation chain in its order, those reachable at ``at`` (now) first; each carries
+    ``reachable_now``. One query."""
+    moment = timezone.localtime(at or timezone.now()).time()
+    items = list(EscalationContact.objects.filter(crt=crt))
+    for item in items:
+        item.reachable_now = item.reachable_at(moment)
+    return sorted(items, key=lambda item: not item.reachable_now)  # stable: keeps the order
 
 
 def shifts_between(*, crt, start: datetime, end: datetime) -> list[Shift]:

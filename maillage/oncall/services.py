@@ -70,18 +70,54 @@ def arrangement_save(*, actor, crt, arrangement: Arrangement | None = None,
     return arrangement
 
 
-@transaction.atomic
-def contact_add(*, actor, crt, level: str, label: str, phone: str) -> EscalationContact:
-    if not label.strip():
+CONTACT_FIELDS = ("level", "label", "phone", "available_from", "available_until")
+
+
+def _check_contact(contact: EscalationContact) -> None:
+    contact.label = contact.label.strip()
+    contact.phone = contact.phone.strip()
+    if not contact.label:
         raise DomainError("Indiquez le libellé.", field="label")
-    if not any(c.isdigit() for c in phone):
+    if not any(c.isdigit() for c in contact.phone):
         raise DomainError("Indiquez un numéro de téléphone.", field="phone")
-    position = EscalationContact.objects.filter(crt=crt).count() + 1
-    contact = EscalationContact(crt=crt, level=level, label=label.strip(), phone=phone.strip(),
-                                position=position, created_by=actor, updated_by=actor)
+    start, end = contact.available_from, contact.available_until
+    if (start is None) != (end is None):
+        raise DomainError("Indiquez les deux heures (de … à …), ou aucune si le recours est "
+                          "joignable jour et nuit.",
+                          field="available_until" if end is None else "available_from")
+    if start is not None and start == end:
+        raise DomainError("Les deux heures sont identiques : laissez-les vides si le recours "
+                          "est joignable jour et nuit.", field="available_until")
     validate(contact, exclude=["crt", "created_by", "updated_by"])
+
+
+@transaction.atomic
+def contact_add(*, actor, crt, level: str, label: str, phone: str, available_from=None,
+                available_until=None) -> EscalationContact:
+    position = EscalationContact.objects.filter(crt=crt).count() + 1
+    contact = EscalationContact(crt=crt, level=level, label=label, phone=phone,
+                                available_from=available_from,
+                                available_until=available_until,
+                                position=position, created_by=actor, updated_by=actor)
+    _check_contact(contact)
     contact.save()
     audit_log(actor=actor, action="oncall_contact.added", obj=contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: EscalationContact, version: int | None,
+                   **fields) -> EscalationContact:
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
+    before = snapshot(contact, CONTACT_FIELDS)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    _check_contact(contact)
+    save_versioned(contact, actor=actor, version=version or 0, fields=list(CONTACT_FIELDS))
+    audit_log(actor=actor, action="oncall_contact.updated", obj=contact,
+              details=changes(before, contact))
     return contact
 
 

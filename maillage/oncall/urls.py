@@ -16,6 +16,7 @@ urlpatterns = [
     path("planning/chercher/", views.shift_pick, name="shift_pick"),
     path("planning/<uuid:shift_id>/retirer/", views.shift_remove, name="shift_remove"),
     path("planning/recours/", views.contact_add, name="contact_add"),
+    path("planning/recours/<uuid:contact_id>/", views.contact_edit, name="contact_edit"),
     path("planning/recours/<uuid:contact_id>/retirer/", views.contact_remove,
          name="contact_remove"),
     path("organisation/", views.arrangement_add, name="arrangement_add"),

@@ -295,6 +295,10 @@ def calls(request: HttpRequest) -> HttpResponse:
 @require("oncall.rota.view")
 @require_GET
 def rota(request: HttpRequest) -> HttpResponse:
+    return _rota_page(request, ContactForm())
+
+
+def _rota_page(request, contact_form, status=200) -> HttpResponse:
     now = timezone.now()
     shifts = selectors.shifts_between(crt=request.crt, start=now, end=now + timedelta(days=30))
     days: dict[date, list[Shift]] = {}
@@ -308,9 +312,9 @@ def rota(request: HttpRequest) -> HttpResponse:
         "arrangements": list(Arrangement.objects.filter(crt=request.crt)
                              .select_related("partner")),
         "can_manage": has_permission(request.roles, "oncall.rota.manage"),
-        "contact_form": ContactForm(),
+        "contact_form": contact_form,
         "slot_labels": SlotKind.LABELS, "now_kind": SlotKind.LABELS[slot_kind(now)],
-    })
+    }, status=status)
 
 
 @require("oncall.rota.manage")
@@ -370,15 +374,38 @@ def shift_remove(request: HttpRequest, shift_id) -> HttpResponse:
 def contact_add(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST)
     if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            services.contact_add(actor=request.user, crt=request.crt, **form.cleaned_data)
+            services.contact_add(actor=request.user, crt=request.crt, **data)
         except DomainError as error:
-            messages.error(request, error.message)
+            form.add_domain_error(error)
         else:
             messages.success(request, "Recours ajouté.")
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("oncall:rota")
+            return redirect("oncall:rota")
+    # The planning again, the errors next to their field and what was typed kept.
+    return _rota_page(request, form, status=400)
+
+
+@require("oncall.rota.manage")
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = get_for_crt(EscalationContact.objects.all(), request.crt, contact_id)
+    initial = {f: getattr(contact, f) for f in services.CONTACT_FIELDS}
+    form = ContactForm(request.POST or None, initial={**initial, "version": contact.version})
+
+    def save(data):
+        return services.contact_update(
+            actor=request.user, contact=contact, version=data.get("version"),
+            **{f: data[f] for f in services.CONTACT_FIELDS})
+
+    def done(result):
+        messages.success(request, "Recours modifié.")
+        return redirect("oncall:rota")
+
+    return run_form(request, form, save, template="core/form_page.html", on_success=done,
+                    context={"title": f"Modifier le recours : {contact.label}",
+                             "back_url": reverse("oncall:rota"),
+                             "back_label": "Planning d'astreinte"})
 
 
 @require("oncall.rota.manage")

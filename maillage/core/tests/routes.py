@@ -168,6 +168,8 @@ OBJECT_ROUTES = {
     "oncall:shift_remove": lambda crt, user, roles: {"shift_id": oncall.shift(crt).public_id},
     "oncall:contact_remove": lambda crt, user, roles: {
         "contact_id": oncall.contact(crt).public_id},
+    "oncall:contact_edit": lambda crt, user, roles: {
+        "contact_id": oncall.contact(crt).public_id},
     "oncall:arrangement_edit": lambda crt, user, roles: {
         "arrangement_id": oncall.arrangement(crt).public_id},
     "oncall:dlu": lambda crt, user, roles: {
