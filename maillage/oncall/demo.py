@@ -31,12 +31,13 @@ from . import services
 from .models import Arrangement, Call, Escalation, EscalationContact, Shift
 from .rota import NIGHT_END, NIGHT_START, preset_bounds
 
+#: (level, label, phone, reachable hours or None for round the clock)
 CONTACTS = [
-    (EscalationContact.Level.NURSE, "Infirmière d'astreinte (relais)", "06 39 98 20 01"),
-    (EscalationContact.Level.DOCTOR, "Médecin coordonnateur du CRT (avis, 8 h – 20 h)",
-     "06 39 98 20 02"),
-    (EscalationContact.Level.SAMU, "SAMU – centre 15", "15"),
-    (EscalationContact.Level.FIREFIGHTERS, "Pompiers", "18"),
+    (EscalationContact.Level.NURSE, "Infirmière d'astreinte (relais)", "06 39 98 20 01", None),
+    (EscalationContact.Level.DOCTOR, "Médecin coordonnateur du CRT (avis)", "06 39 98 20 02",
+     (time(8, 0), time(20, 0))),
+    (EscalationContact.Level.SAMU, "SAMU – centre 15", "15", None),
+    (EscalationContact.Level.FIREFIGHTERS, "Pompiers", "18", None),
 ]
 
 # (reason, assessment, advice, call-out?, actions, outcome): said of the person (``agreed``)
@@ -117,9 +118,10 @@ def load(ctx: DemoContext) -> None:
     for key, crt in ctx.crts.items():
         coordinator = Membership.objects.filter(
             crt=crt, roles__role=Role.COORDINATOR).select_related("user").first().user
-        for level, label, phone in CONTACTS:
+        for level, label, phone, hours in CONTACTS:
+            start, end = hours or (None, None)
             services.contact_add(actor=coordinator, crt=crt, level=level, label=label,
-                                 phone=phone)
+                                 phone=phone, available_from=start, available_until=end)
         ehpad = Organization.objects.filter(crt=crt, kind="ehpad").first()
         if key == "anjou_bleu" and ehpad is not None:
             arrangement = services.arrangement_save(
