@@ -99,6 +99,25 @@ def load_territory_telehealth(ctx: DemoContext) -> None:
     ctx.clock(None)
 
 
+def _team_reads(ctx: DemoContext, rng: Random) -> list[LiaisonNoteRead]:
+    """Reads of the history's notes older than three days by the members of the person's care
+    team (the author aside: already read), within a day of the note."""
+    crts = list(ctx.crts.values())
+    members: dict[int, list[int]] = {}
+    for beneficiary_id, user_id in CareTeamMember.objects.filter(
+            crt__in=crts, user__isnull=False).values_list("beneficiary_id", "user_id"):
+        members.setdefault(beneficiary_id, []).append(user_id)
+    cutoff = DemoContext.day_at(ctx.today - timedelta(days=3), 0)
+    return [
+        LiaisonNoteRead(note_id=pk, user_id=user_id,
+                        read_at=at + timedelta(minutes=rng.randint(30, 20 * 60)))
+        for pk, beneficiary_id, author_id, at in LiaisonNote.objects.filter(
+            crt__in=crts, created_at__lt=cutoff,
+            visibility__in=[LiaisonNote.Visibility.TEAM, LiaisonNote.Visibility.CAREGIVER])
+        .order_by("pk").values_list("pk", "beneficiary_id", "author_id", "created_at")
+        for user_id in sorted(set(members.get(beneficiary_id, ())) - {author_id})]
+
+
 def load_notes_and_alerts(ctx: DemoContext) -> None:
     rng = Random(f"care-history-{ctx.scale}")
     today = ctx.today
@@ -179,6 +198,10 @@ def load_notes_and_alerts(ctx: DemoContext) -> None:
             LiaisonNoteRead(note_id=pk, user_id=author, read_at=at)
             for pk, author, at in LiaisonNote.objects.filter(crt__in=list(ctx.crts.values()))
             .exclude(Exists(own)).values_list("pk", "author_id", "created_at").iterator()])
+        # The care team has read the notes of the weeks gone by (those shared with the whole
+        # team: a health-only note is left to the reads its readers make): only the last
+        # days' are still « nouvelle » to a colleague, not a year of them.
+        insert_rows(LiaisonNoteRead, _team_reads(ctx, rng))
         insert_rows(Alert, alerts)
         insert_rows(TimelineEvent, timeline)
     # The events name their objects by public id (set when the objects were built).
