@@ -175,7 +175,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "maillage.core.context_processors.shell",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # ``count_label`` / ``fr_plural`` (French plurals) in every template without a load.
+            "builtins": ["template_partials.templatetags.partials",
+                         "maillage.core.templatetags.maillage_tags"],
         },
     }
 ]

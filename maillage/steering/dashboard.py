@@ -23,6 +23,7 @@ from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.indicators import Indicator, Period, Result
 from maillage.core.permissions import has_permission
+from maillage.core.plurals import is_plural, number  # noqa: F401 (number: this module's API)
 
 from . import drilldown
 from .forms import BreakdownFilterForm, IndicatorPeriodForm, period_query
@@ -41,18 +42,6 @@ OTHER_SECTION = "Autres indicateurs"
 
 
 # --- Numbers as a French reader reads them -------------------------------------------------
-
-
-def number(value: int | Decimal | None) -> str:
-    """« 1 234 », « 12,50 », « — » for no value (thousands: narrow no-break space)."""
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        places = max(0, -value.as_tuple().exponent)
-        text = f"{value:,.{places}f}"
-    else:
-        text = f"{value:,}"
-    return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
 
 
 #: Units whose words end in « s » in the singular too.
@@ -75,7 +64,7 @@ def with_unit(value, unit: str) -> str:
     """« 1 sortie », « 0 personne », « 2 sorties » (French: the singular under 2)."""
     if value is None or not unit:
         return number(value)
-    return f"{number(value)} {singular(unit) if abs(value) < 2 else unit}"
+    return f"{number(value)} {unit if is_plural(value) else singular(unit)}"
 
 
 @dataclass(frozen=True)
