@@ -27,16 +27,21 @@ def number(value) -> str:
     if isinstance(value, Decimal):
         places = max(0, -value.as_tuple().exponent)
         text = f"{value:,.{places}f}"
-    else:
+    elif isinstance(value, int) and not isinstance(value, bool):
         text = f"{value:,}"
+    else:  # a figure already written (« < 5 » of a small cell…)
+        return str(value)
     return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
 
 
 def is_plural(n) -> bool:
     """French agreement: plural from 2 on (« 0 passage », « 1,5 jour », « 2 passages »).
-    No figure (``None``, not a number) reads as none: singular."""
+    A small cell hidden as « < 5 » reads plural (« < 5 personnes »); no figure (``None``,
+    not a number) reads as none: singular."""
     if n is None or isinstance(n, bool):
         return False
+    if isinstance(n, str) and n.lstrip().startswith("<"):
+        return True
     try:
         return abs(Decimal(str(n))) >= 2
     except (InvalidOperation, ValueError):

@@ -12,6 +12,7 @@ from maillage.core.plurals import count_label, fr_plural, is_plural
     (0, "0 passage"), (1, "1 passage"), (2, "2 passages"), (1.5, "1,5 passage"),
     (Decimal("1.5"), "1,5 passage"), (Decimal("2.5"), "2,5 passages"), (-1, "−1 passage"),
     (-3, "−3 passages"), (1234, "1\u202f234 passages"), (None, "— passage"),
+    ("2", "2 passages"), ("< 5", "< 5 passages"),
 ])
 def test_count_label_agrees_as_french_does(n, expected):
     assert count_label(n, "passage") == expected
@@ -49,6 +50,24 @@ def test_a_phrase_with_one_form_is_refused():
 ])
 def test_template_filters_are_builtins(n, expected):
     """No ``{% load %}``: the filters are template builtins (settings)."""
-    template = Template('{{ n|count_label:"trou" }} dans le planning ; '
-                        '{{ n|default_if_none:"—" }} {{ n|fr_plural:"séance tenue,séances tenues" }}')
+    template = Template('{{ n|count_label:"trou" }} dans le planning ; {{ n|default_if_none:"—" }} '
+                        '{{ n|fr_plural:"séance tenue,séances tenues" }}')
     assert template.render(Context({"n": n})) == expected
+
+
+def test_every_template_gives_forms_that_read():
+    """A phrase given with one form would raise at render time: every literal of the templates
+    is read here once (``forms_of`` raises on a bad one)."""
+    import re
+    from pathlib import Path
+
+    import maillage
+    from maillage.core.plurals import forms_of
+
+    found = []
+    for path in Path(maillage.__file__).parent.rglob("templates/**/*.html"):
+        found += re.findall(r'\|(?:count_label|fr_plural):"([^"]*)"', path.read_text())
+    assert len(found) > 40
+    for forms in found:
+        singular, plural = forms_of(forms)
+        assert singular and plural, forms
