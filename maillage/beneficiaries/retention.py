@@ -41,21 +41,24 @@ RETENTION_YEARS = 20
 #: On-call call fields holding health information: blanked, the call row stays (figures).
 CALL_HEALTH_FIELDS = ("assessment", "advice", "actions", "outcome_notes")
 
-#: What the purge deletes, in the order it is reported (key → French label).
+#: What the purge deletes, in the order it is reported (key → French label after a count,
+#: « singular,plural » as ``core.plurals.count_label`` reads it).
 KINDS = {
-    "volet_medical": "volet médical",
-    "evaluations_aggir": "évaluation(s) AGGIR",
-    "reperages_icope": "repérage(s) ICOPE",
-    "evaluations_libres": "évaluation(s) libre(s)",
-    "constantes": "constante(s)",
-    "documents_medicaux": "document(s) médical(aux)",
-    "actes_telesante": "acte(s) de télésanté",
-    "transmissions_sante": "transmission(s) réservée(s) aux soignants",
-    "messages_sante": "message(s) du fil santé",
-    "dlu": "DLU",
-    "appels_anonymises": "appel(s) d'astreinte vidé(s) de leur texte",
-    "chronologie_sante": "entrée(s) de chronologie de santé",
-    "envois_mssante": "envoi(s) MSSanté",
+    "volet_medical": "volet médical,volets médicaux",
+    "evaluations_aggir": "évaluation AGGIR,évaluations AGGIR",
+    "reperages_icope": "repérage ICOPE,repérages ICOPE",
+    "evaluations_libres": "évaluation libre,évaluations libres",
+    "constantes": "constante",
+    "documents_medicaux": "document médical,documents médicaux",
+    "actes_telesante": "acte de télésanté,actes de télésanté",
+    "transmissions_sante": "transmission réservée aux soignants,"
+                           "transmissions réservées aux soignants",
+    "messages_sante": "message du fil santé,messages du fil santé",
+    "dlu": "DLU,DLU",
+    "appels_anonymises": "appel d'astreinte vidé de son texte,"
+                         "appels d'astreinte vidés de leur texte",
+    "chronologie_sante": "entrée de chronologie de santé,entrées de chronologie de santé",
+    "envois_mssante": "envoi MSSanté,envois MSSanté",
 }
 
 

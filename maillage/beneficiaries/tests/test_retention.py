@@ -234,14 +234,14 @@ class TestPurge:
         # Output: the public id and the last episode, never the name.
         assert f"{b.public_id} (CRT A) — dernier épisode le 30/06/2004" in out
         assert "DUPONT" not in out and "Jeanne" not in out
-        assert "1 personne(s) : données de santé supprimées" in out
-        assert "1 document(s) médical(aux)" in out
+        assert "1 personne : données de santé supprimées" in out
+        assert "1 document médical, " in out and "(s)" not in out
 
     def test_a_second_run_does_nothing(self, crt_a):
         full_file(crt_a)
         run("--confirm", "--today", "2024-07-01")
         out = run("--confirm", "--today", "2030-01-01")
-        assert "0 personne(s)" in out
+        assert "0 personne : données de santé supprimées (aucune" in out
         assert AuditEvent.objects.filter(action="retention.purged").count() == 1
 
     def test_dry_run_and_no_flag_change_nothing(self, crt_a):
@@ -259,7 +259,7 @@ class TestPurge:
 
     def test_not_yet_due_is_untouched(self, crt_a):
         b, *_ = full_file(crt_a)
-        assert "0 personne(s)" in run("--confirm", "--today", "2024-06-30")
+        assert "0 personne : " in run("--confirm", "--today", "2024-06-30")
         assert AggirEvaluation.objects.filter(beneficiary=b).exists()
 
     def test_other_crt_untouched_with_crt(self, crt_a, crt_b):

@@ -93,7 +93,7 @@ def test_the_bench_prints_each_gap_and_the_mean(tmp_path, capsys):
     lines = {line.split()[0]: line for line in out.splitlines()}
     assert "827,3" in lines["C101"] and "réalisable" in lines["C101"]
     assert "589,1" in lines["C201"] and "réalisable" in lines["C201"]
-    assert "Écart moyen : 0,00 % sur 2 instances ; 0 non réalisable(s)." in out
+    assert "Écart moyen : 0,00 % sur 2 instances ; 0 non réalisable." in out
 
 
 def test_bad_files_and_options_are_refused_in_french(tmp_path):

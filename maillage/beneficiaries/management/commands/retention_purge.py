@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries import retention
 from maillage.core.models import Crt
+from maillage.core.plurals import count_label
 
 
 def _day(value: str) -> date:
@@ -20,7 +21,7 @@ def _day(value: str) -> date:
 
 
 def _summary(counts: dict[str, int]) -> str:
-    parts = [f"{n} {retention.KINDS[k]}" for k, n in counts.items() if n]
+    parts = [count_label(n, retention.KINDS[k]) for k, n in counts.items() if n]
     return ", ".join(parts) or "aucune donnée de santé enregistrée"
 
 
@@ -65,11 +66,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{b.public_id} ({b.crt.name}) — dernier épisode le "
                               f"{c.last_episode:%d/%m/%Y} — {verb} : {_summary(counts)}.")
         scope = f" au CRT « {crt.name} »" if crt is not None else ""
+        people = count_label(done, "personne")
         if confirm:
-            self.stdout.write(f"{done} personne(s){scope} : données de santé supprimées "
+            self.stdout.write(f"{people}{scope} : données de santé supprimées "
                               f"({_summary(totals)}).")
         else:
-            self.stdout.write(f"{done} personne(s){scope} dont les données de santé ont plus de "
+            self.stdout.write(f"{people}{scope} dont les données de santé ont plus de "
                               f"{retention.RETENTION_YEARS} ans après le dernier épisode "
                               f"({_summary(totals)}).")
             self.stdout.write("Simulation : rien n'a été supprimé. Relancez avec --confirm "

@@ -5,6 +5,7 @@ it again the same day sends nothing new."""
 from django.core.management.base import BaseCommand
 
 from maillage.care.services import careplan_review_reminders
+from maillage.core.plurals import count_label
 
 
 class Command(BaseCommand):
@@ -12,4 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = careplan_review_reminders()
-        self.stdout.write(f"{count} plan(s) à réviser signalé(s).")
+        self.stdout.write(count_label(count, "plan à réviser signalé,plans à réviser signalés")
+                          + ".")

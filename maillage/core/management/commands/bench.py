@@ -32,6 +32,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import resolve
 
 from maillage.core.discovery import app_modules
+from maillage.core.plurals import count_label
 
 #: Targets of issue 12 for the key pages (SPEC §6).
 MAX_RATIO = 1.5
@@ -299,5 +300,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 "Pages clés absentes des bench.py : " + ", ".join(missing)))
         verdict = (self.style.SUCCESS("Toutes les pages clés tiennent les cibles.") if not failed
-                   else self.style.ERROR(f"{failed} page(s) hors cible ou en erreur."))
+                   else self.style.ERROR(f"{count_label(failed, 'page')} hors cible ou en erreur."))
         self.stdout.write(verdict)

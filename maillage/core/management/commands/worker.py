@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 from huey.consumer_options import ConsumerConfig
 
+from maillage.core.plurals import count_label
+
 
 def consumer_argv(*extra: str) -> list[str]:
     """The command line of a worker that stops when the calling process ends (what ``serve``
@@ -82,7 +84,7 @@ class Command(BaseCommand):
             _serve_metrics(metrics_port)
         if parent:
             _watch_parent(parent)
-        self.stdout.write(f"Traitement des tâches : {config.workers} fil(s), "
+        self.stdout.write(f"Traitement des tâches : {count_label(config.workers, 'fil')}, "
                           f"file « {HUEY.name} ».")
         self.stdout.flush()
         HUEY.create_consumer(**config.values).run()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from maillage.core.plurals import count_label
 from maillage.rounds import hhcrsp, solomon
 from maillage.rounds.checker import check
 from maillage.rounds.solver import ProblemError
@@ -213,7 +214,7 @@ class Command(BaseCommand):
                             for size, g in sorted(gaps.items()))
         self.stdout.write(f"Écart moyen par taille : {by_size}.")
         self.stdout.write(f"Écart moyen : {_percent(mean)} sur {len(every)} instances ; "
-                          f"{infeasible} non réalisable(s).")
+                          f"{count_label(infeasible, 'non réalisable,non réalisables')}.")
 
     def _solve(self, path: Path, options) -> None:
         instance = _read(path)
@@ -265,4 +266,4 @@ class Command(BaseCommand):
                     f"{verdict}")
         mean = sum(gaps) / len(gaps) if gaps else float("nan")
         self.stdout.write(f"Écart moyen : {_percent(mean)} sur {len(gaps)} instances ; "
-                          f"{infeasible} non réalisable(s).")
+                          f"{count_label(infeasible, 'non réalisable,non réalisables')}.")
