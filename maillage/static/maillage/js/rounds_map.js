@@ -33,7 +33,8 @@
       points.push(point);
       L.circleMarker(point, {radius: 6, color: "#0b2740", weight: 2, fillColor: "#ffffff",
                              fillOpacity: 1, className: "rounds-commune"})
-        .bindTooltip(commune.name + " : " + commune.visits + " passage(s)",
+        .bindTooltip(commune.name + " : " + commune.visits +
+                     (commune.visits >= 2 ? " passages" : " passage"),
                      {direction: "right", offset: [8, 0]})
         .addTo(map);
     });
