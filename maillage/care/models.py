@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.models import TenantModel, VersionedModel
+from maillage.core.plurals import count_label
 from maillage.core.roles import QUALIFICATIONS
 from maillage.territory.models import Organization, Professional
 
@@ -602,7 +603,7 @@ class UnreadCounter(models.Model):
                                                name="unread_counter_once")]
 
     def __str__(self) -> str:
-        return f"{self.user} : {self.count} message(s) non lu(s)"
+        return f"{self.user} : {count_label(self.count, 'message non lu,messages non lus')}"
 
 
 class PrescriptionRequest(TenantModel, VersionedModel):

@@ -1,5 +1,7 @@
 """Domain errors: raised by services, shown by forms next to the field, turned into 4xx by APIs."""
 
+from .plurals import count_label
+
 
 class DomainError(Exception):
     """A business rule refused the operation. ``message`` is French and shown to the user."""
@@ -38,5 +40,5 @@ class FileRefusedError(DomainError):
     def messages(self) -> list[str]:
         out = [f"ligne {n} : {reason}" for n, reason in self.errors]
         if self.more:
-            out.append(f"… et {self.more} autre(s) erreur(s).")
+            out.append(f"… et {count_label(self.more, 'autre erreur,autres erreurs')}.")
         return out

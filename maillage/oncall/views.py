@@ -21,6 +21,7 @@ from maillage.core.audit import audit_log, audit_log_many
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
+from maillage.core.plurals import count_label
 from maillage.core.tenancy import get_for_crt
 
 from . import selectors, services
@@ -350,7 +351,8 @@ def shift_add(request: HttpRequest) -> HttpResponse:
             ends_at=ends, notes=data["notes"])
 
     def done(created):
-        messages.success(request, f"{len(created)} tour(s) d'astreinte ajouté(s).")
+        messages.success(request, count_label(
+            len(created), "tour d'astreinte ajouté,tours d'astreinte ajoutés") + ".")
         return redirect("oncall:rota")
 
     return run_form(request, form, save, template="core/form_page.html", on_success=done,

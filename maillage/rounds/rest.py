@@ -33,6 +33,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from maillage.core.plurals import count_label
+
 #: The heart of the night (from, until), local hours: anyone's visit then is the night round's,
 #: and any work overlapping it is a night's work.
 NIGHT = (22, 6)
@@ -194,5 +196,5 @@ def describe(found: list[tuple[object, Rest]]) -> str:
         return one(*found[0]) + "."
     shown = " ; ".join(f"le {timezone.localtime(v.starts_at):%d/%m/%Y} : {one(v, r)}"
                        for v, r in found[:3])
-    more = f" (et {len(found) - 3} autre(s))" if len(found) > 3 else ""
+    more = f" (et {count_label(len(found) - 3, 'autre')})" if len(found) > 3 else ""
     return f"{shown}{more}."

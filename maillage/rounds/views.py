@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from maillage.core.access import require
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
+from maillage.core.plurals import count_label
 from maillage.core.tenancy import get_for_crt
 from maillage.territory.tiles import render_with_tiles
 from maillage.visits import timeline
@@ -166,9 +167,8 @@ def apply(request: HttpRequest, public_id) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(reverse("rounds:proposal", kwargs={"public_id": p.public_id}))
-    messages.success(request, f"Tournées du {p.day:%d/%m/%Y} appliquées : {changed} "
-                              f"passage{'s' if changed > 1 else ''} modifié"
-                              f"{'s' if changed > 1 else ''}.")
+    messages.success(request, f"Tournées du {p.day:%d/%m/%Y} appliquées : "
+                              f"{count_label(changed, 'passage modifié,passages modifiés')}.")
     return redirect(reverse("visits:team_day") + f"?jour={p.day:%Y-%m-%d}")
 
 
@@ -199,8 +199,9 @@ def hours_edit(request: HttpRequest, public_id) -> HttpResponse:
             max_working_minutes=data["max_working_minutes"])
 
     def done(days):
+        worked = count_label(days, "jour travaillé,jours travaillés")
         messages.success(request, f"Horaires de {carer.get_full_name() or carer.username} "
-                                  f"enregistrés : {days} jour(s) travaillé(s).")
+                                  f"enregistrés : {worked}.")
         return redirect("rounds:hours")
 
     return run_form(request, form, save, template="rounds/hours_edit.html", on_success=done,

@@ -14,6 +14,7 @@ from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
+from maillage.core.plurals import count_label, fr_plural
 from maillage.core.tenancy import get_for_crt
 
 from . import annexes, selectors, services, xlsx
@@ -27,6 +28,7 @@ from .forms import AllocationForm, ExpenseFilterForm, ExpenseForm, FecImportForm
 from .models import Allocation, Expense
 
 PAGE_SIZE = 50
+UNMAPPED_VERB = "n'a pas été importé,n'ont pas été importés"
 
 
 def _who(request) -> dict:
@@ -300,11 +302,12 @@ def fec_import(request: HttpRequest) -> HttpResponse:
                                    content=upload.read())
 
     def done(result):
-        text = (f"FEC « {result.file_name} » importé : {result.lines_read} lignes lues, "
-                f"{result.expenses_created} dépenses créées.")
-        if result.unmapped:
-            messages.warning(request, text + f" {len(result.unmapped)} compte(s) de charges "
-                             "sans correspondance n'ont pas été importés : voir la liste.")
+        text = (f"FEC « {result.file_name} » importé : "
+                f"{count_label(result.lines_read, 'ligne lue,lignes lues')}, "
+                f"{count_label(result.expenses_created, 'dépense créée,dépenses créées')}.")
+        if n := len(result.unmapped):
+            messages.warning(request, text + f" {count_label(n, 'compte')} de charges sans "
+                             f"correspondance {fr_plural(n, UNMAPPED_VERB)} : voir la liste.")
         else:
             messages.success(request, text)
         return redirect("steering:fec_import_list")
@@ -329,8 +332,7 @@ def fec_import_cancel(request: HttpRequest, public_id) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Import « {record.file_name} » annulé : {removed} "
-                                  f"dépense{'s' if removed > 1 else ''} retirée"
-                                  f"{'s' if removed > 1 else ''}. Le fichier peut être importé "
-                                  "à nouveau.")
+        messages.success(request, f"Import « {record.file_name} » annulé : "
+                                  f"{count_label(removed, 'dépense retirée,dépenses retirées')}."
+                                  " Le fichier peut être importé à nouveau.")
     return redirect("steering:fec_import_list")

@@ -19,6 +19,7 @@ from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.indicators import Period
 from maillage.core.permissions import has_permission
+from maillage.core.plurals import count_label
 from maillage.core.ratelimit import allow
 from maillage.core.tenancy import get_for_crt
 from maillage.steering.dashboard import number
@@ -35,6 +36,7 @@ from .yearly import AUDIENCES, YEARLY_KIND, yearly_subject, yearly_survey_open
 #: answers several times; guessing codes among 7.8 × 10¹⁰ gets nowhere at this pace).
 PUBLIC_LIMIT = 60
 PUBLIC_WINDOW = 600
+QUESTIONNAIRES_INSTALLED = "questionnaire par défaut installé,questionnaires par défaut installés"
 
 #: French names of the subjects collections are opened for (the callers' kinds).
 SUBJECT_KINDS = {"outreach.session": "Séances du volet 1",
@@ -348,7 +350,7 @@ def collection_codes_add(request: HttpRequest, public_id) -> HttpResponse:
         return services.codes_add(actor=request.user, collection=c, count=data["count"])
 
     def done(made):
-        messages.success(request, f"{len(made)} codes ajoutés.")
+        messages.success(request, count_label(len(made), "code ajouté,codes ajoutés") + ".")
         return redirect(_to_collection(c))
 
     return run_form(request, CountForm(request.POST or None), save,
@@ -491,6 +493,6 @@ def questionnaires_install(request: HttpRequest) -> HttpResponse:
     from .defaults import default_questionnaires_install
 
     made = default_questionnaires_install(actor=request.user, crt=request.crt)
-    messages.success(request, f"{len(made)} questionnaires par défaut installés." if made
+    messages.success(request, count_label(len(made), QUESTIONNAIRES_INSTALLED) + "." if made
                      else "Les questionnaires par défaut sont déjà installés.")
     return redirect("surveys:questionnaires")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from maillage.core.errors import FileRefusedError
+from maillage.core.plurals import fr_plural
 from maillage.core.validators import rpps_key_is_valid
 
 from .models import Organization, Professional
@@ -90,6 +91,8 @@ OPTIONAL = (PROFESSION_LABEL, SKILL_LABEL, SIRET, FINESS, NAME, BRAND, STREET_NU
 #: Errors listed before the file is refused (the rest summed up).
 MAX_ERRORS = 20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MISSING_COLUMNS = ("colonne obligatoire absente de l'en-tête,"
+                   "colonnes obligatoires absentes de l'en-tête")
 
 
 class AnnuaireFileError(FileRefusedError):
@@ -230,7 +233,7 @@ def parse(source: Iterable[bytes], *, departments: Iterable[str]) -> Extraction:
         position.setdefault(_norm(name), index)
     missing = [c for c in REQUIRED if _norm(c) not in position]
     if missing:
-        raise AnnuaireFileError([(1, "colonne(s) obligatoire(s) absente(s) de l'en-tête : "
+        raise AnnuaireFileError([(1, fr_plural(len(missing), MISSING_COLUMNS) + " : "
                                      + ", ".join(f"« {c} »" for c in missing) + ".")])
     columns = {c: position.get(_norm(c)) for c in REQUIRED + OPTIONAL}
     width = len(names)

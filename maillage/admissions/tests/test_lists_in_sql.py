@@ -217,7 +217,7 @@ def test_lists_forbidden_role_and_other_crt(client, users, user_b, big_file_acti
     client.force_login(user_b)
     other = client.get(reverse("admissions:file_active"))
     assert other.status_code == 200 and "NOM" not in table_text(other)
-    assert "0 personnes affichées" in visible_text(other)
+    assert "0 personne affichée" in visible_text(other)
     waiting = client.get(reverse("admissions:waiting_list"))
     assert waiting.status_code == 200 and "ATTENTE" not in visible_text(waiting)
 

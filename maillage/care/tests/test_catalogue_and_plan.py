@@ -28,10 +28,12 @@ class TestCatalogue:
     def test_install_the_default_domains(self, client, users, crt_a):
         client.force_login(users["coordinator"])
         assert "Aucun domaine" in visible_text(client.get(reverse("care:catalogue")))
-        client.post(reverse("care:domains_install"))
+        response = client.post(reverse("care:domains_install"), follow=True)
+        assert "5 domaines installés." in visible_text(response)
         names = list(Domain.objects.filter(crt=crt_a).values_list("name", "is_active"))
         assert len(names) == 5 and names[-1] == ("Soutien aux aidants", False)
-        client.post(reverse("care:domains_install"))  # idempotent
+        response = client.post(reverse("care:domains_install"), follow=True)  # idempotent
+        assert "0 domaine installé." in visible_text(response)
         assert Domain.objects.filter(crt=crt_a).count() == 5
 
     @pytest.mark.parametrize(

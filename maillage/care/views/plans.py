@@ -15,6 +15,7 @@ from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
+from maillage.core.plurals import count_label
 from maillage.core.tenancy import get_for_crt
 
 from .. import selectors, services
@@ -47,7 +48,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def domains_install(request: HttpRequest) -> HttpResponse:
     created = services.domains_install_defaults(actor=request.user, crt=request.crt)
-    messages.success(request, f"{len(created)} domaine(s) installé(s).")
+    messages.success(request, count_label(len(created), "domaine installé,domaines installés")
+                     + ".")
     return redirect("care:catalogue")
 
 

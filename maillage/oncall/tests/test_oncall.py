@@ -97,8 +97,17 @@ class TestCoverage:
               duty=Shift.Duty.TRAVEL)
         client.force_login(users["coordinator"])
         page = visible_text(client.get(reverse("oncall:rota")))
-        assert "1 trou(s) dans le planning" in page
+        assert "1 trou dans le planning :" in page and "(s)" not in page
         assert "Personne pour se déplacer au domicile" in page
+
+    @pytest.mark.parametrize("days, message", [
+        ("1", "1 tour d'astreinte ajouté."), ("3", "3 tours d'astreinte ajoutés.")])
+    def test_shifts_added_message_agrees(self, crt_a, users, client, days, message):
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("oncall:shift_add"), {
+            "preset": "night", "first_day": "2026-12-14", "days": days, "duty": "answer",
+            "staff": users["nurse"].public_id}, follow=True)
+        assert message in visible_text(response)
 
 
 class TestRotaWrites:

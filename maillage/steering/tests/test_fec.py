@@ -154,6 +154,8 @@ class TestImportPage:
         assert response.status_code == 302
         text = visible_text(client.get(response["Location"]))
         assert "25 dépenses créées" in text
+        assert "1 compte de charges sans correspondance n'a pas été importé : voir" in text
+        assert "(s)" not in text
         assert "64510000 Cotisations URSSAF — 3 lignes" in text
         assert "ajouter une correspondance" in text
 
@@ -187,7 +189,7 @@ def test_many_errors_are_summed_up():
     with pytest.raises(fec.FecError) as error:
         fec.parse(content)
     assert len(error.value.messages) == fec.MAX_ERRORS + 1
-    assert error.value.messages[-1] == "… et 7 autre(s) erreur(s)."
+    assert error.value.messages[-1] == "… et 7 autres erreurs."
 
 
 class TestCancel:

@@ -73,7 +73,11 @@ class TestBadFiles:
     @pytest.mark.parametrize(("content", "message"), [
         (b"", "ligne 1 : le fichier est vide"),
         (sample.render(header=[c for c in sample.HEADER if c != "Identifiant PP"]),
-         "ligne 1 : colonne(s) obligatoire(s) absente(s) de l'en-tête : « Identifiant PP »."),
+         "ligne 1 : colonne obligatoire absente de l'en-tête : « Identifiant PP »."),
+        (sample.render(header=[c for c in sample.HEADER
+                               if c not in ("Identifiant PP", "Nom d'exercice")]),
+         "ligne 1 : colonnes obligatoires absentes de l'en-tête : « Identifiant PP », "
+         "« Nom d'exercice »."),
         (sample.render().replace(b"|PETIT|", b"|PETIT|en trop|"),
          "ligne 5 : 57 colonnes au lieu des 56 de l'en-tête."),
         (sample.render().replace(sample.PHYSIO.encode(), sample.PHYSIO[:-1].encode()
