@@ -63,8 +63,10 @@ PAGES = [
     # visits are loaded; +1: the day's totals counted by the database.
     ("coordinator", "visits:team_day", {}, 13),
     ("coordinator", "visits:professional_week", {}, 12),
-    ("care_aide", "visits:my_day", {}, 11),
-    ("partner", "visits:my_day", {}, 10),
+    # +1 on « Mes passages »: the reader's on-call turns, for the night shown with today's
+    # visits (``visits.selectors.my_today``).
+    ("care_aide", "visits:my_day", {}, 12),
+    ("partner", "visits:my_day", {}, 11),
 ]
 
 

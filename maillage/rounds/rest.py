@@ -95,6 +95,30 @@ def night_of(day: date) -> tuple[datetime, datetime]:
             local_dt(day, f"{NIGHT[1]:02d}:00"))
 
 
+def turn_ends(*, crt_id: int, who: Q, first: date, last: date) -> dict[date, datetime]:
+    """For each night before ``first`` … ``last`` (its heart, ``night_of``; keyed by the
+    morning's day), the end of the latest on-call turn of ``who`` (a ``Q`` on a turn's
+    ``staff`` / ``professional``, e.g. ``visits.selectors.mine``) that is a night's work as
+    ``rests`` counts it: one that travels (``Shift.TRAVELS``) and overlaps that heart. Nights
+    without such a turn are left out. One query."""
+    from maillage.oncall.models import Shift
+
+    nights = {d: night_of(d) for d in
+              (first + timedelta(days=n) for n in range((last - first).days + 1))}
+    if not nights:
+        return {}
+    ends: dict[date, datetime] = {}
+    for start, end in (Shift.objects.filter(who, crt_id=crt_id, duty__in=Shift.TRAVELS,
+                                            starts_at__lt=nights[last][1],
+                                            ends_at__gt=nights[first][0])
+                       .values_list("starts_at", "ends_at")):
+        for day, (night_start, night_end) in nights.items():
+            if start < night_end and end > night_start and (day not in ends
+                                                           or end > ends[day]):
+                ends[day] = end
+    return ends
+
+
 def rests(*, crt_id: int, user_ids, first: date, last: date,
           ignore_visits=()) -> dict[int, list[Rest]]:
     """For each carer of ``user_ids`` who worked one of the nights before ``first`` … ``last``

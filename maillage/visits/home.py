@@ -24,7 +24,9 @@ def _my_day(*, crt, user, roles):
     with its trace links when they may trace it; when the day is empty, their next visits.
     Left out for the coordination and the direction on a day without visits of their own."""
     today = timezone.localdate()
-    visits = selectors.my_day(crt=crt, user=user, roles=roles, day=today)
+    # As « Mes passages » of today shows them: with the night worked (``selectors.my_today``).
+    shown = selectors.my_today(crt=crt, user=user, roles=roles)
+    visits = shown.visits
     if not visits and not roles & FIELD_ROLES:
         return None
     upcoming = []
@@ -44,7 +46,9 @@ def _my_day(*, crt, user, roles):
              and v.beneficiary_id in openable and v.starts_at - services.TRACE_AHEAD <= now
              and services.may_trace(user=user, roles=roles, visit=v)) for v in visits]
     upcoming = [(v, v.beneficiary_id in openable) for v in upcoming]
-    return {"rows": rows, "upcoming": upcoming,
+    row_of = {row[0].pk: row for row in rows}
+    parts = [(part.label, [row_of[v.pk] for v in part.visits]) for part in shown.parts]
+    return {"rows": rows, "upcoming": upcoming, "parts": parts, "span": shown.span, "day": today,
             "left": sum(1 for v in visits if v.status == Visit.Status.PLANNED)}
 
 

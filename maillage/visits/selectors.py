@@ -1,6 +1,7 @@
 """Reads of the visits, filtered by tenant and by who may see whose planning."""
 
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -68,6 +69,11 @@ def my_day(*, crt, user, roles, day: date) -> list[Visit]:
     statistics — after a bulk load, before autovacuum analyses the tables — chose to walk every
     visit of every person the user may see and rescan the union for each: minutes.)"""
     start, end = day_bounds(day)
+    return _mine_between(crt=crt, user=user, roles=roles, start=start, end=end)
+
+
+def _mine_between(*, crt, user, roles, start: datetime, end: datetime) -> list[Visit]:
+    """``my_day``'s two queries, for the visits starting in [start, end)."""
     of_day = Visit.objects.filter(crt=crt, starts_at__gte=start, starts_at__lt=end).order_by()
     as_staff = of_day.filter(staff=user).values_list("pk", flat=True)
     as_professional = of_day.filter(
@@ -86,6 +92,89 @@ def my_day(*, crt, user, roles, day: date) -> list[Visit]:
         if v.staff_id == user.pk:
             v.staff = user  # the reader's own visits: no join for what we already have
     return visits
+
+
+#: From this hour, today's « Mes passages » also lists the coming night (it ends at ``MORNING``,
+#: or later at the end of the professional's on-call turn); before the night that began the
+#: evening before is over, it lists that night since this hour the day before. An evening
+#: round's visits (18:00–22:00) belong to the night that follows: the heart of the night
+#: (``rounds.rest.NIGHT``) is what makes it a night's work.
+EVENING = time(18, 0)
+#: A night shown on « Mes passages » lasts at least until this hour the next morning.
+MORNING = time(7, 0)
+
+
+@dataclass
+class DayPart:
+    """A part of « Mes passages » of today: the day, or the night worked."""
+
+    label: str
+    visits: list[Visit]
+    night: bool = False
+
+
+@dataclass
+class Today:
+    """« Mes passages » of today (the page, the home's panel): ``visits`` shown, in order;
+    ``parts`` empty when the page is the calendar day alone, else the day and the night the
+    professional works, in order (``span``: how the night extends the day, in French)."""
+
+    day: date
+    visits: list[Visit]
+    parts: list[DayPart] = field(default_factory=list)
+    span: str = ""
+
+
+def my_today(*, crt, user, roles) -> Today:
+    """The user's visits of today, with the night they work as one piece rather than split at
+    midnight: from ``EVENING`` the coming night's visits until ``MORNING`` tomorrow (or the end
+    of their on-call turn of that night, when later); until the end of the night that began
+    the evening before, that night's visits since ``EVENING`` the day before. The night is
+    theirs to work as ``rounds.rest`` reads it: an on-call turn that travels, or a visit of
+    theirs in the heart of the night (``NIGHT``); otherwise the page is the calendar day.
+    Today's visits are always all there. Three queries (``my_day``'s two, the turns')."""
+    from maillage.rounds.rest import night_of, turn_ends
+
+    now = timezone.localtime()
+    today = now.date()
+    day_start, day_end = day_bounds(today)
+    turns = turn_ends(crt_id=crt.pk, who=mine(user), first=today,
+                      last=today + timedelta(days=1))
+
+    def night_end(morning: date) -> datetime:
+        end = local_dt(morning, MORNING)
+        return max(end, turns[morning]) if morning in turns else end
+
+    last_night_end = night_end(today)
+    evening = local_dt(today, EVENING)
+    if now < last_night_end:  # still the night that began yesterday evening
+        morning, start, end = today, local_dt(today - timedelta(days=1), EVENING), day_end
+        night = (start, last_night_end)
+    elif now >= evening:  # the night to come
+        morning, start, end = today + timedelta(days=1), day_start, night_end(
+            today + timedelta(days=1))
+        night = (evening, end)
+    else:
+        return Today(today, my_day(crt=crt, user=user, roles=roles, day=today))
+    visits = _mine_between(crt=crt, user=user, roles=roles, start=start, end=end)
+    heart_start, heart_end = night_of(morning)
+    if morning not in turns and not any(heart_start <= v.starts_at < heart_end
+                                        for v in visits):
+        return Today(today, [v for v in visits if day_start <= v.starts_at < day_end])
+    at = timezone.localtime(night[1])
+    by_night = [v for v in visits if night[0] <= v.starts_at < night[1]]
+    by_day = [v for v in visits if not night[0] <= v.starts_at < night[1]]
+    if morning == today:
+        parts = [DayPart(f"Cette nuit (depuis hier {EVENING:%H:%M}, jusqu'à {at:%H:%M})",
+                         by_night, night=True),
+                 DayPart(f"Aujourd'hui, à partir de {at:%H:%M}", by_day)]
+        span = f"avec la nuit depuis hier {EVENING:%H:%M}"
+    else:
+        parts = [DayPart(f"Aujourd'hui, avant {EVENING:%H:%M}", by_day),
+                 DayPart(f"Ce soir et cette nuit (de {EVENING:%H:%M} à {at:%H:%M} demain)",
+                         by_night, night=True)]
+        span = f"avec la nuit jusqu'à {at:%H:%M} demain"
+    return Today(today, visits, parts, span)
 
 
 def tasks_of(visits) -> dict[int, list]:

@@ -336,16 +336,24 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
 @require_GET
 def my_day(request: HttpRequest) -> HttpResponse:
     day = _day_param(request, "jour")
-    visits = selectors.my_day(crt=request.crt, user=request.user, roles=request.roles, day=day)
+    if day == timezone.localdate():  # today's: with the night worked (``selectors.my_today``)
+        shown = selectors.my_today(crt=request.crt, user=request.user, roles=request.roles)
+    else:
+        shown = selectors.Today(day, selectors.my_day(crt=request.crt, user=request.user,
+                                                      roles=request.roles, day=day))
+    visits = shown.visits
     now = timezone.now()
     for v in visits:  # tracing opens an hour before the planned start (``services``)
         v.trace_opens = v.starts_at - services.TRACE_AHEAD
         v.traceable = v.trace_opens <= now
     return render(request, "visits/my_day.html", {
-        "day": day, "visits": visits, "today": timezone.localdate(),
+        "day": day, "visits": visits, "parts": shown.parts, "span": shown.span,
+        "today": timezone.localdate(),
         "prev": day - timedelta(days=1), "next": day + timedelta(days=1),
         "left": sum(1 for v in visits if v.status == Visit.Status.PLANNED),
         "can_offline": has_permission(request.roles, "visit.offline"),
+        "can_week": has_permission(request.roles, "visit.view"),
+        "monday": _monday(day),
     })
 
 

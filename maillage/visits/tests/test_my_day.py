@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +29,7 @@ def _reference(*, crt, user, roles, day):
                 .exclude(status=Visit.Status.CANCELLED).order_by("starts_at"))
 
 
+@time_machine.travel(local_dt(TODAY, "12:00"), tick=False)  # the day alone: no night shown
 def test_my_day_is_the_union_of_my_staff_and_professional_visits(crt_a, crt_b, users, client):
     aide, partner, nurse = users["care_aide"], users["partner"], users["nurse"]
     b = shared_file(crt_a, aide)

@@ -365,7 +365,8 @@ class TestTracing:
             client.force_login(users["care_aide"])
             response = client.get(reverse("core:home"))
         page = response.content.decode()
-        assert "2 passages, 2 à tracer." in visible_text(response)
+        assert ("2 passages (avec la nuit depuis hier 18:00), 2 à tracer."
+                in visible_text(response))
         assert page.count("Réalisé<span") == 1
         assert reverse("visits:trace_done", kwargs={"visit_id": soon.public_id}) in page
 
