@@ -112,11 +112,12 @@ def test_home_query_budget(client, users, territory, django_assert_max_num_queri
     client.force_login(users["coordinator"])
     # Session, user, memberships, notifications, 2 territory, 2 team, 2 admissions,
     # plan reviews, DLU reviews, open alerts, the night's on-call calls (and those the reader
-    # may open), the on-call rota's coverage, the user's own visits of the day, unread messages
+    # may open), the on-call rota's coverage, the user's own visits of the day (and their
+    # on-call turns, for the night shown with them: ``visits.selectors.my_today``), unread messages
     # (navigation badge: the stored counter, and the rule while the user has none yet), 3 for
     # the session refresh, 2 for volet 1 (the year's figures and check), agreements ending
     # within 90 days, overdue decisions.
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("core:home")).status_code == 200
     client.force_login(users["auditor"])
     with django_assert_max_num_queries(8):
