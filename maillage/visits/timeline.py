@@ -430,7 +430,45 @@ def week_rows(visits: list[Visit], *, monday: date, rule: Rule,
     live = [v for v in visits if v.status != Visit.Status.CANCELLED]
     return {"start": monday.isoformat(), "days": 7, "rule": rule.describe(),
             "sections": [{"date": monday.isoformat(), "title": "", "rows": rows}],
-            "count": len(live), "overlaps": len(overlaps), "travel": len(travel)}
+            "count": len(live), "overlaps": len(overlaps), "travel": len(travel),
+            "list": _week_list(visits, monday=monday, url=url, overlaps=overlaps,
+                               travel=travel, busy=busy)}
+
+
+def _week_list(visits: list[Visit], *, monday: date, url, overlaps, travel,
+               busy: list[Slot]) -> list[dict]:
+    """The same week as a list, day by day (a phone's screen, where the timeline's blocks are
+    too narrow to read): each visit's times, person, service, state and page, and the hours
+    busy in another CRT, in order."""
+    days = [{"title": date_format(monday + timedelta(days=i), "l j F"), "items": []}
+            for i in range(7)]
+    for v in visits:
+        index = (timezone.localtime(v.starts_at).date() - monday).days
+        if not 0 <= index < 7:
+            continue
+        start, end = timezone.localtime(v.starts_at), timezone.localtime(v.ends_at)
+        state = v.get_status_display()
+        if v.status == Visit.Status.DONE and v.actual_start and v.actual_end:
+            state += (f" {timezone.localtime(v.actual_start):%H:%M}–"
+                      f"{timezone.localtime(v.actual_end):%H:%M}")
+        flag = travel.get(v.pk)
+        days[index]["items"].append({
+            "at": v.starts_at, "time": f"{start:%H:%M}–{end:%H:%M}", "url": url(v),
+            "person": v.beneficiary.display_name, "service": v.label, "status": v.status,
+            "state": state, "overlap": v.pk in overlaps,
+            "travel": f"trajet trop court ({flag[0]} min depuis {flag[1]})" if flag else ""})
+    for index, day in enumerate(days):
+        begin = services.local_dt(monday + timedelta(days=index), "00:00")
+        end = services.local_dt(monday + timedelta(days=index + 1), "00:00")
+        for starts, ends in busy:
+            if starts < end and ends > begin:
+                day["items"].append({
+                    "at": starts, "url": "", "person": "", "service": "",
+                    "status": ELSEWHERE, "state": BLOCK_LABEL, "overlap": False, "travel": "",
+                    "time": f"{timezone.localtime(starts):%H:%M}–"
+                            f"{timezone.localtime(ends):%H:%M}"})
+        day["items"].sort(key=lambda item: item["at"])
+    return days
 
 
 def css() -> str:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, shared_file
+from maillage.care.tests import factories as care
 from maillage.core.roles import Role
 from maillage.core.tests.helpers import visible_text
 from maillage.territory.models import Professional
@@ -324,6 +326,38 @@ class TestProfessionalWeek:
         page = visible_text(response)
         assert html.count('<h3 class="tl-h">') == 7
         assert "01:00–01:30" in page and "visit-calendar" not in html
+
+    def test_the_week_as_a_list_for_a_phone(self, crt_a, users, client):
+        """On a phone the timeline's blocks shrink to « 0… »: below the md breakpoint the
+        week is a list, day by day — when, who, what, its state, a link to the visit."""
+        monday = date(2026, 12, 7)
+        aide = users["care_aide"]
+        with time_machine.travel(local_dt(monday, "12:00"), tick=False):
+            soin = care.service(crt_a, name="Toilette")
+            done = visit(shared_file(crt_a, aide), aide, starts_at=local_dt(monday, "08:00"),
+                         service=soin, status=Visit.Status.DONE,
+                         actual_start=local_dt(monday, "08:05"),
+                         actual_end=local_dt(monday, "08:35"))
+            later = visit(shared_file(crt_a, aide), aide,
+                          starts_at=local_dt(monday + timedelta(days=2), "18:30"))
+            client.force_login(aide)
+            response = client.get(reverse("visits:my_day"), {"jour": monday.isoformat()})
+            week_url = reverse("visits:professional_week") + f"?semaine={monday.isoformat()}"
+            assert f'href="{week_url}"' in response.content.decode()  # « Ma semaine »
+            response = client.get(week_url)
+        html = response.content.decode()
+        start = html.index('<div class="d-md-none" id="week-list">')
+        listed = visible_text(HttpResponse(html[start:html.index("</div>", start)]))
+        assert listed.startswith("Lundi 7 décembre 08:00–08:30 · "
+                                 f"{done.beneficiary.display_name} — Toilette Réalisé "
+                                 "08:05–08:35 Mardi 8 décembre Aucun passage. Mercredi 9 "
+                                 f"décembre 18:30–19:00 · {later.beneficiary.display_name} — "
+                                 "Passage Prévu Jeudi 10 décembre Aucun passage.")
+        for v in (done, later):
+            assert f'<a href="{reverse("visits:detail", kwargs={"visit_id": v.public_id})}">' \
+                in html[start:]
+        # The timeline is there still, for wider screens.
+        assert '<div class="d-none d-md-block">' in html and html.count('<h3 class="tl-h">') == 7
 
     def test_partner_sees_their_own_week(self, crt_a, users, client):
         b = shared_file(crt_a, users["partner"], {Role.PARTNER})
