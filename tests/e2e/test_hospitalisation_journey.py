@@ -74,7 +74,9 @@ def test_hospitalisation_suspends_then_return_resumes_and_asks_review(demo, open
     p.check_accessibility()
     page.get_by_label("Retour le").fill(back.isoformat())
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_text("Retour à domicile enregistré.")).to_be_visible()
+    # Tomorrow: a return planned, not done yet.
+    expect(page.get_by_text(f"Date de retour à domicile enregistrée : le {back:%d/%m/%Y}.")
+           ).to_be_visible()
     p.check_accessibility()
     assert Visit.objects.filter(
         beneficiary=b, status="planned",
