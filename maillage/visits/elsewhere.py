@@ -42,6 +42,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from maillage.core.models import Membership
+from maillage.core.plurals import count_label
 
 from .models import Visit
 
@@ -214,5 +215,5 @@ def describe(found: list[BusyElsewhere]) -> str:
         return ("Ce professionnel est déjà pris sur ce créneau dans un autre CRT "
                 f"({found[0].hours()}).")
     shown = " ; ".join(b.hours(with_day=True) for b in found[:3])
-    more = f" (et {len(found) - 3} autre(s))" if len(found) > 3 else ""
+    more = f" (et {count_label(len(found) - 3, 'autre')})" if len(found) > 3 else ""
     return f"Ce professionnel est déjà pris sur ces créneaux dans un autre CRT : {shown}{more}."

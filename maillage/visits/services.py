@@ -14,6 +14,7 @@ from maillage.beneficiaries.models import Beneficiary
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.models import Membership
+from maillage.core.plurals import count_label
 from maillage.core.selectors import is_team_member
 from maillage.core.validators import (
     SCHEDULE_FIRST_DAY,
@@ -261,7 +262,7 @@ def _refuse_overlaps(overlaps: list[Overlap], allow: bool,
     parts = []
     if overlaps:
         shown = "; ".join(str(o) for o in overlaps[:3])
-        more = f" (et {len(overlaps) - 3} autre(s))" if len(overlaps) > 3 else ""
+        more = f" (et {count_label(len(overlaps) - 3, 'autre')})" if len(overlaps) > 3 else ""
         parts.append(f"Double réservation : {shown}{more}.")
     if elsewhere:
         parts.append(describe_elsewhere(elsewhere))

@@ -153,7 +153,7 @@ class TestPages:
         client.force_login(users["coordinator"])
         week = visible_text(self._week(client, nurse))
         assert BLOCK in week
-        assert "1 passage(s) se chevauchent" in week  # hers, over the hours elsewhere
+        assert "1 passage se chevauche" in week  # hers, over the hours elsewhere
         _hides_the_other_crt(week)
         response = client.get(reverse("visits:team_day"), {"jour": TOMORROW.isoformat()})
         day = visible_text(response)

@@ -63,10 +63,10 @@ def test_my_day_is_the_union_of_my_staff_and_professional_visits(crt_a, crt_b, u
 
     client.force_login(aide)
     page = visible_text(client.get(reverse("visits:my_day")))
-    assert "2 passage(s), 2 à tracer" in page
+    assert "2 passages, 2 à tracer" in page
     client.force_login(partner)
     page = visible_text(client.get(reverse("visits:my_day")))
-    assert "1 passage(s), 1 à tracer" in page
+    assert "1 passage, 1 à tracer" in page
 
 
 def test_sql_has_no_or_join(crt_a, users):

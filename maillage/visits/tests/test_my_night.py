@@ -59,7 +59,7 @@ def test_the_evening_shows_the_coming_night_until_her_turn_ends(client, crt_a, n
     « Lendemain »; her turn runs until 08:00, so her 07:30 visit too; Monday's 09:00 is not."""
     shift(crt_a, nurse, start=local_dt(SUNDAY, "20:00"), hours=12)
     page = _page(client, nurse, local_dt(SUNDAY, "22:45"))
-    assert "avec la nuit jusqu'à 08:00 demain — 4 passage(s), 4 à tracer." in page
+    assert "avec la nuit jusqu'à 08:00 demain — 4 passages, 4 à tracer." in page
     _in_order(page, "Aujourd'hui, avant 18:00", night[(SUNDAY, "03:30")],
               "Ce soir et cette nuit (de 18:00 à 08:00 demain)", night[(SUNDAY, "20:30")],
               f"01:25–01:55 (lundi 07/12) · {night[(MONDAY, '01:25')]}",
@@ -84,7 +84,7 @@ def test_before_seven_the_page_shows_the_night_since_last_evening(client, crt_a,
     """03:00 on Sunday: the visits of Saturday evening of the night she is working, then the
     rest of Sunday; Saturday's 17:00 (before 18:00) and tonight's are not there."""
     page = _page(client, nurse, local_dt(SUNDAY, "03:00"))
-    assert "avec la nuit depuis hier 18:00 — 3 passage(s), 3 à tracer." in page
+    assert "avec la nuit depuis hier 18:00 — 3 passages, 3 à tracer." in page
     _in_order(page, "Cette nuit (depuis hier 18:00, jusqu'à 07:00)",
               f"23:10–23:40 (samedi 05/12) · {night[(SATURDAY, '23:10')]}",
               night[(SUNDAY, "03:30")], "Aujourd'hui, à partir de 07:00",
@@ -97,7 +97,7 @@ def test_before_seven_the_page_shows_the_night_since_last_evening(client, crt_a,
     # Once the night is over, the calendar day.
     page = _page(client, nurse, local_dt(SUNDAY, "12:00"))
     assert "Cette nuit" not in page and night[(SATURDAY, "23:10")] not in page
-    assert "dimanche 6 décembre 2026 — 2 passage(s), 2 à tracer." in page
+    assert "dimanche 6 décembre 2026 — 2 passages, 2 à tracer." in page
 
 
 def test_who_does_not_work_the_night_sees_the_day(client, crt_a, users):
@@ -109,7 +109,7 @@ def test_who_does_not_work_the_night_sees_the_day(client, crt_a, users):
         visit(early, aide, starts_at=local_dt(MONDAY, "06:45"))
         visit(shared_file(crt_a, aide), aide, starts_at=local_dt(SUNDAY, "18:30"))
     page = _page(client, aide, local_dt(SUNDAY, "21:00"))
-    assert "dimanche 6 décembre 2026 — 1 passage(s), 1 à tracer." in page
+    assert "dimanche 6 décembre 2026 — 1 passage, 1 à tracer." in page
     assert "Cette nuit" not in page and "Ce soir" not in page
     assert early.display_name not in page
 

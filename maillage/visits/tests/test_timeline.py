@@ -91,8 +91,8 @@ class TestTeamDay:
         b = visit(shared_file(crt_a), users["nurse"], starts_at=local_dt(TODAY, "14:10"))
         client.force_login(users["coordinator"])
         page = visible_text(client.get(reverse("visits:team_day")))
-        assert "2 passage(s) se chevauchent (double réservation)" in page
-        assert "1 trajet(s) trop court(s)" in page
+        assert "2 passages se chevauchent (double réservation)" in page
+        assert "1 trajet trop court" in page
         assert "trajet trop court (10 min depuis Segré)" in page
         assert "l'écart de leurs temps d'accès depuis le CRT" in page  # the rule, in the legend
         blocks = {b["url"].split("/")[-2]: b for b in _blocks(_json(client).json())}
@@ -122,7 +122,7 @@ class TestTeamDay:
         client.force_login(users["coordinator"])
         page = visible_text(client.get(reverse("visits:team_day")))
         assert f"22:30–23:00 · {b.display_name} · Passage · réalisé" in page
-        assert "annulé" in page and "1 passage(s)" in page
+        assert "annulé" in page and "1 passage" in page
         data = _json(client).json()
         spans = sorted((b["slot"], b["span"], b["state"]) for b in _blocks(data))
         # The visit running past midnight is cut at the end of the day.
@@ -399,7 +399,7 @@ def test_team_day_at_scale_is_small_and_has_a_bounded_query_count(
     # one of them; the page costs the same however full the days are.
     assert response.content.decode().count('<h3 class="tl-h">') == 1
     page = visible_text(response)
-    assert "1000 passage(s)" in page and "Professionnel 1 sur 16" in page
+    assert "1\u202f000 passages" in page and "Professionnel 1 sur 16" in page
     with django_assert_max_num_queries(12):
         data = _json(client).json()
     assert len(_blocks(data)) == 63  # Aide0 Nom0: visits 0, 16, 32… 992

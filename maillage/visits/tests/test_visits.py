@@ -277,7 +277,7 @@ class TestDoubleBooking:
         visit(b, users["nurse"], starts_at=start)
         client.force_login(users["coordinator"])
         page = visible_text(client.get(reverse("visits:team_day")))
-        assert "2 passage(s) se chevauchent" in page
+        assert "2 passages se chevauchent" in page
         assert page.count("prévu · chevauchement") == 2
         detail = visible_text(client.get(reverse("visits:detail",
                                                  kwargs={"visit_id": first.public_id})))
@@ -305,7 +305,7 @@ class TestTracing:
         client.force_login(users["care_aide"])
         page = visible_text(client.get(reverse("visits:my_day")))
         assert "Mes passages aujourd'hui" in page
-        assert "1 passage(s), 1 à tracer" in page
+        assert "1 passage, 1 à tracer" in page
         assert b.display_name in page
 
     def test_a_visit_not_begun_offers_no_tracing_yet(self, b, users, client):

@@ -40,8 +40,9 @@
         };
       });
     }).catch(function () { return 0; }).then(function (n) {
-      if (n > 0 && !window.confirm(n + " saisie(s) de « Ma journée hors ligne » ne sont pas " +
-                                   "encore envoyées et seront perdues. " +
+      if (n > 0 && !window.confirm((n >= 2
+        ? n + " saisies de « Ma journée hors ligne » ne sont pas encore envoyées et seront perdues. "
+        : "1 saisie de « Ma journée hors ligne » n'est pas encore envoyée et sera perdue. ") +
                                    "Se déconnecter quand même ?")) {
         return;
       }

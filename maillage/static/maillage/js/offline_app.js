@@ -426,7 +426,7 @@
     var mine = currentDevice();
     var n = counts[mine] || 0;
     els.count.dataset.count = String(n);
-    els.count.textContent = n + " saisie(s) en attente d'envoi";
+    els.count.textContent = n + (n >= 2 ? " saisies" : " saisie") + " en attente d'envoi";
     showOtherCrts(counts, mine);
     var crt = devices().devices[mine];
     els.crtName.replaceChildren();
@@ -908,7 +908,8 @@
       await sync();
       n = await pendingCount();
     }
-    if (n > 0 && !window.confirm(n + " saisie(s) ne sont pas encore envoyées et seront perdues. " +
+    if (n > 0 && !window.confirm((n >= 2 ? n + " saisies ne sont pas encore envoyées et seront perdues. "
+                                 : "1 saisie n'est pas encore envoyée et sera perdue. ") +
                                  "Se déconnecter quand même ?")) {
       return;
     }

@@ -122,7 +122,7 @@
   }
 
   function plural(n, word) {
-    return n + " " + word + (n > 1 ? "s" : "");
+    return n + " " + word + (n >= 2 ? "s" : "");
   }
 
   function localState() {

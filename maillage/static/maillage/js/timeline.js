@@ -18,6 +18,9 @@
     return node;
   }
 
+  // « 0 passage », « 1 passage », « 2 passages »: French agrees from 2 on.
+  function countLabel(n, singular, plural) { return n + " " + (n >= 2 ? plural : singular); }
+
   function capfirst(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : text; }
 
   function hoursRow() {
@@ -77,11 +80,11 @@
   }
 
   function summary(node, data) {
-    node.textContent = data.count + " passage(s)";
+    node.textContent = countLabel(data.count, "passage", "passages");
     function strong(text) { node.appendChild(el("strong", null, text)); }
-    if (data.untraced) { node.appendChild(document.createTextNode(", dont ")); strong(data.untraced + " terminé(s) non tracé(s)"); }
-    if (data.overlaps) { node.appendChild(document.createTextNode(" · ")); strong(data.overlaps + " passage(s) se chevauchent (double réservation)"); }
-    if (data.travel) { node.appendChild(document.createTextNode(" · ")); strong(data.travel + " trajet(s) trop court(s)"); }
+    if (data.untraced) { node.appendChild(document.createTextNode(", dont ")); strong(countLabel(data.untraced, "terminé non tracé", "terminés non tracés")); }
+    if (data.overlaps) { node.appendChild(document.createTextNode(" · ")); strong(countLabel(data.overlaps, "passage se chevauche", "passages se chevauchent") + " (double réservation)"); }
+    if (data.travel) { node.appendChild(document.createTextNode(" · ")); strong(countLabel(data.travel, "trajet trop court", "trajets trop courts")); }
     if (data.pages.count > 1 && (data.overlaps || data.travel)) { node.appendChild(document.createTextNode(" sur cette page")); }
     node.appendChild(document.createTextNode("."));
   }

@@ -4,6 +4,7 @@ and ``demo`` start); this command is for a manual run or a deployment without a 
 
 from django.core.management.base import BaseCommand
 
+from maillage.core.plurals import count_label
 from maillage.visits.services import check_missed, extend_series
 
 
@@ -12,5 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         raised, created = len(check_missed()), extend_series()
-        self.stdout.write(f"{raised} alerte(s) de passage non tracé, "
-                          f"{created} passage(s) créé(s).")
+        self.stdout.write(
+            f"{count_label(raised, 'alerte de passage non tracé,alertes de passage non tracé')}"
+            f", {count_label(created, 'passage créé,passages créés')}.")
