@@ -422,6 +422,17 @@ class BreakdownResult:
 
 OVERLAP_NOTE = ("Une même personne ou un même dossier peut figurer dans plusieurs lignes : "
                 "les lignes ne s'additionnent pas.")
+#: The same for a figure that counts no people (structures, sessions, meetings…).
+OVERLAP_NOTE_THINGS = ("Un même élément compté peut figurer dans plusieurs lignes : les lignes "
+                       "ne s'additionnent pas.")
+
+
+def _overlap_note(indicator, breakdown) -> str:
+    """The breakdown's note, and when its rows overlap, the warning that fits what it counts."""
+    if breakdown.exclusive:
+        return breakdown.note
+    overlap = OVERLAP_NOTE if indicator.people else OVERLAP_NOTE_THINGS
+    return f"{breakdown.note} {overlap}".strip()
 
 
 @dataclass(frozen=True)
@@ -573,9 +584,7 @@ def breakdown_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
                    key=lambda r: r.label)
     if empty and declared_empty is False:
         rows.append(Row(None, breakdown.missing, empty, amount_of(*empty_keys)))
-    note = breakdown.note
-    if not breakdown.exclusive:
-        note = f"{note} {OVERLAP_NOTE}".strip()
+    note = _overlap_note(indicator, breakdown)
     return BreakdownResult(breakdown.code, breakdown.label, breakdown.exclusive, tuple(rows),
                            note)
 
@@ -595,9 +604,7 @@ def _condition_rows(indicator: Indicator, breakdown: Breakdown, *, crt,
                      None if indicator.summed is None
                      else money(counts[f"a{i}"] or Decimal(0)))
                  for i, key in enumerate(keys))
-    note = breakdown.note
-    if not breakdown.exclusive:
-        note = f"{note} {OVERLAP_NOTE}".strip()
+    note = _overlap_note(indicator, breakdown)
     return BreakdownResult(breakdown.code, breakdown.label, breakdown.exclusive, rows, note)
 
 

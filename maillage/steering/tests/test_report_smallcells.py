@@ -205,6 +205,11 @@ class TestTheSnapshot:
         assert "Structures partenaires Angers 2 Saumur 1 Total 3" in communes
         assert SMALL_TEXT not in types + communes
         assert "personnes" not in communes and "Autres communes" not in communes
+        # Its breakdown whose rows overlap warns of structures counted twice, not of people.
+        activity = table_in(text, "T-03 — Activité")
+        activity = activity[:activity.index("T-03 — Commune")]
+        assert "Un même élément compté peut figurer dans plusieurs lignes" in activity
+        assert "Une même personne" not in activity
 
     def test_a_unit_agrees_with_the_figure_beside_it(self, client, crt, users, settings,
                                                      tmp_path):
