@@ -41,10 +41,11 @@ PAGES = [
     # +1: DLUs to review; +2: the night's on-call calls and the rota's coverage; +2: the
     # panels contributed by the apps (the coordinator's visits of the day, the calls it may
     # read), +2: volet 1 (the year's figures and check), +3: agreements ending soon (and their
-    # partners), overdue decisions — bounded panels, whatever the size of the CRT.
-    ("coordinator", "core:home", {}, 26),
-    # The night's calls on the nurse's home too (+2, as the coordinator's).
-    ("nurse", "core:home", {}, 21),
+    # partners), overdue decisions — bounded panels, whatever the size of the CRT; +1: the
+    # reader's on-call turns (« Mes passages » of today keeps the night worked in one piece).
+    ("coordinator", "core:home", {}, 27),
+    # The night's calls on the nurse's home too (+2, as the coordinator's), and her turns (+1).
+    ("nurse", "core:home", {}, 22),
     ("coordinator", "beneficiaries:list", {}, 11),
     # +1: the year's temporary-exit figures (one grouped query).
     ("coordinator", "admissions:file_active", {}, 13),
