@@ -404,3 +404,15 @@ def prescription_requests(*, beneficiary):
     return (PrescriptionRequest.objects.filter(crt_id=beneficiary.crt_id, beneficiary=beneficiary)
             .select_related("gp", "message", "answer_document", "created_by")
             .order_by("-created_at", "-id"))
+
+
+def active_service(*, crt, public_id: str):
+    """The CRT's active service named in a link (``?prestation=``), or None: a service since
+    withdrawn, another CRT's, a malformed id — the booking form then opens without it."""
+    from maillage.core.validators import is_uuid
+
+    from .models import Service
+
+    if not is_uuid(public_id):
+        return None
+    return Service.objects.filter(crt=crt, is_active=True, public_id=public_id).first()

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.beneficiaries.access import file_access, file_for_request
-from maillage.care.models import PlannedAction, Service
+from maillage.care import selectors as care_selectors
+from maillage.care.models import PlannedAction
 from maillage.core.access import public, require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
@@ -425,7 +426,8 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
     initial = {"start_date": timezone.localdate()}
     action = None
     if request.GET.get("prestation"):  # a line of the person's basket (``care:plan``)
-        service = _active_service(request.crt, request.GET["prestation"])
+        service = care_selectors.active_service(crt=request.crt,
+                                                public_id=request.GET["prestation"])
         if service is not None:
             initial["service"] = service.public_id
     if request.GET.get("action"):
@@ -485,15 +487,6 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
                        f"{action.frequency or 'non précisée'})."
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
                     context=ctx)
-
-
-def _active_service(crt, public_id) -> Service | None:
-    """The CRT's active service named in a link, or None (a service since withdrawn, a
-    malformed id: the form opens without it)."""
-    try:
-        return Service.objects.filter(crt=crt, is_active=True, public_id=public_id).first()
-    except (ValidationError, ValueError):
-        return None
 
 
 def _plannable(request, visit_id) -> Visit:
