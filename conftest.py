@@ -166,6 +166,54 @@ def _unit_rank(path: str) -> int:
     return len(LONG_FIRST) + (path in SPREAD)
 
 
+#: Seconds a test may run (setup and teardown included) before the stacks of every thread and
+#: greenlet of its process are printed on stderr (the longest test, the ×4 demo of
+#: ``tests/test_scale.py`` on a loaded PostgreSQL, takes ≈ 3 min). Playwright's sync API runs the
+#: test in a greenlet beside its event loop's: a thread's stack shows only the loop, waiting.
+TEST_STALL = int(os.environ.get("MAILLAGE_TEST_STALL", "420"))
+
+
+def _uncaptured_stderr(config) -> int:
+    """The process's stderr as it was before pytest's capture: while it captures (from before
+    the conftest files load), fd 2 goes to a file shown only when a test ends, and a hung test
+    never ends."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    err = getattr(getattr(capture, "_global_capturing", None), "err", None)
+    return getattr(err, "targetfd_save", 2)
+
+
+def _print_stacks(config, nodeid: str, test_greenlet) -> None:
+    import traceback
+
+    out = [f"== {nodeid}: still running after {TEST_STALL} s\n"]
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        if thread.ident in frames and thread is not threading.current_thread():
+            out += [f"-- thread {thread.name}\n", *traceback.format_stack(frames[thread.ident])]
+    if test_greenlet is not None and test_greenlet.gr_frame is not None:
+        out += ["-- the test's greenlet (switched out)\n",
+                *traceback.format_stack(test_greenlet.gr_frame)]
+    os.write(_uncaptured_stderr(config), "".join(out).encode())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    try:
+        from greenlet import getcurrent
+    except ImportError:
+        test_greenlet = None
+    else:
+        test_greenlet = getcurrent()
+    timer = threading.Timer(TEST_STALL, _print_stacks,
+                            args=(item.config, item.nodeid, test_greenlet))
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
+    finally:
+        timer.cancel()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_finish(session):
     """The units in their order, after every plugin's reordering (pytest-django's puts the
