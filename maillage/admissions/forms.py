@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -126,6 +128,28 @@ class PublicReferralForm(BootstrapFormMixin, forms.Form):
 TEAM_PICKER = (("first_name", "last_name", "username"), lambda u: _user_label(u))
 ORGANIZATION_PICKER = (("name",), lambda o: o.name)
 CHOOSE_MEMBER = "Choisissez un membre de l'équipe dans la liste."
+#: How far back the commissions offered by the review and team opinion forms go.
+RECENT_COMMISSIONS_DAYS = 365
+
+
+def commission_field(label: str, empty_label: str) -> forms.ModelChoiceField:
+    """An optional choice of one of the CRT's admission commissions (``recent_commissions``)."""
+    return forms.ModelChoiceField(
+        label=label, required=False, queryset=None, to_field_name="public_id",
+        empty_label=empty_label,
+        error_messages={"invalid_choice": "Choisissez une commission d'admission dans la "
+                                          "liste."},
+    )
+
+
+def recent_commissions(crt):
+    """The CRT's admission commissions of the last year, held up to today (one still to come
+    has examined nothing), latest first."""
+    from maillage.organisation.selectors import commission_meetings
+
+    today = timezone.localdate()
+    return commission_meetings(crt=crt, until=today,
+                               since=today - timedelta(days=RECENT_COMMISSIONS_DAYS))
 
 
 class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
@@ -160,12 +184,15 @@ class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         to_field_name="public_id", widget=SearchSelect(), help_text="Sans choix : vous.",
         error_messages={"invalid_choice": CHOOSE_MEMBER},
     )
+    meeting = commission_field("Commission d'admission qui a examiné la demande",
+                               "— Aucune (décision hors commission)")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["redirected_to"].queryset = Organization.objects.filter(
             crt=crt, is_active=True).order_by("name")
+        self.fields["meeting"].queryset = recent_commissions(crt)
         self.fields["next_step_owner"].queryset = team_users(crt)
         self.setup_pickers(search_url)
         self._style_fields()
@@ -215,7 +242,7 @@ def _user_label(user) -> str:
 STEP_FIELDS = {
     AdmissionStep.Kind.HOME_VISIT: ["outcome", "joint_organizations", "notes"],
     AdmissionStep.Kind.MEDICAL_EVALUATION: ["outcome", "gp_associated", "notes"],
-    AdmissionStep.Kind.TEAM_OPINION: ["outcome", "notes"],
+    AdmissionStep.Kind.TEAM_OPINION: ["outcome", "meeting", "notes"],
     AdmissionStep.Kind.PLAN_DRAFTED: ["plan_summary", "notes"],
     AdmissionStep.Kind.CONTRACT_SIGNED: ["notes"],
     AdmissionStep.Kind.AGREEMENT: ["agreed_by", "agreement_method", "notes"],
@@ -291,6 +318,8 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
         label="Modalité", widget=forms.RadioSelect, choices=AdmissionStep.AgreementMethod.choices,
         error_messages={"required": "Indiquez comment l'accord a été donné."},
     )
+    meeting = commission_field("Commission d'admission qui a rendu l'avis",
+                               "— Aucune (avis de l'équipe hors commission)")
     notes = forms.CharField(label="Observations", required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -317,6 +346,10 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
             for name in ("agreed_by", "agreement_method"):
                 del self.fields[name]
             self.fields["outcome"].required = False
+            self.fields["meeting"].help_text = ("Seulement pour l'avis de l'équipe / "
+                                                "commission d'admission.")
+        if "meeting" in self.fields:
+            self.fields["meeting"].queryset = recent_commissions(crt)
         if "joint_organizations" in self.fields:
             self.fields["joint_organizations"].queryset = Organization.objects.filter(
                 crt=crt, is_active=True, kind__in=["ssiad", "sad", "had", "dac", "ehpad",

@@ -127,6 +127,12 @@ class Referral(TenantModel, VersionedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name="qui s'en charge",
     )
+    decision_meeting = models.ForeignKey(
+        "organisation.Meeting", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="reviewed_referrals", verbose_name="commission d'admission",
+        help_text="La commission d'admission qui a examiné la demande (acceptée en liste "
+                  "d'attente, refusée ou réorientée).",
+    )
 
     class Meta:
         verbose_name = "demande d'admission"
@@ -266,6 +272,12 @@ class AdmissionStep(TenantModel, VersionedModel):
     agreed_by_name = models.CharField("nom du représentant légal", max_length=250, blank=True)
     agreement_method = models.CharField("modalité de l'accord", max_length=10,
                                         choices=AgreementMethod, blank=True)
+    # The team opinion step: the admission commission that gave it, when one did.
+    meeting = models.ForeignKey(
+        "organisation.Meeting", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="opinions", verbose_name="commission d'admission",
+        help_text="La commission d'admission qui a rendu l'avis.",
+    )
 
     class Meta:
         verbose_name = "étape d'admission"

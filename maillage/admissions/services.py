@@ -114,7 +114,9 @@ DECISIONS = {
 @transaction.atomic
 def referral_decide(*, actor, referral: Referral, version: int, decision: str,
                     reason: str = "", redirected_to=None, override: str = "",
-                    next_step: str = "", next_step_owner=None) -> Referral:
+                    next_step: str = "", next_step_owner=None, meeting=None) -> Referral:
+    """The review of a request: on the waiting list, declined or redirected; ``meeting``, the
+    admission commission that examined it, when one did."""
     if referral.status != Referral.Status.RECEIVED:
         raise DomainError("Cette demande a déjà été examinée.", code="conflict")
     if decision not in DECISIONS:
@@ -136,6 +138,11 @@ def referral_decide(*, actor, referral: Referral, version: int, decision: str,
                               field="redirected_to")
         if redirected_to.crt_id != referral.crt_id:
             raise DomainError("Structure inconnue.", field="redirected_to")
+    if meeting is not None:
+        _check_commission(meeting, crt_id=referral.crt_id, on=timezone.localdate(),
+                          field="meeting", late="La commission d'admission choisie se tient "
+                                                "après aujourd'hui : elle n'a pas encore "
+                                                "examiné la demande.")
     referral.status = DECISIONS[decision]
     referral.decided_at = timezone.now()
     referral.decided_by = actor
@@ -143,17 +150,21 @@ def referral_decide(*, actor, referral: Referral, version: int, decision: str,
     referral.redirected_to = redirected_to if decision == "redirect" else None
     referral.eligibility_override = override.strip() if decision == "accept" else ""
     referral.eligibility_warnings = [c.message for c in eligibility_checks(referral)]
+    referral.decision_meeting = meeting
     if decision == "accept":
         referral.next_step = next_step.strip() or "Visite à domicile d'évaluation"
         referral.next_step_owner = next_step_owner or actor
     save_versioned(referral, actor=actor, version=version, fields=[
         "status", "decided_at", "decided_by", "decision_reason", "redirected_to",
         "eligibility_override", "eligibility_warnings", "next_step", "next_step_owner",
+        "decision_meeting",
     ])
     audit_log(actor=actor, action=f"referral.{DECISION_VERBS[decision]}",
               obj=referral, beneficiary=referral.beneficiary,
               details={"décision": referral.get_status_display(),
-                       "dérogation": bool(referral.eligibility_override)})
+                       "dérogation": bool(referral.eligibility_override),
+                       **({"commission d'admission": str(meeting)}
+                          if meeting is not None else {})})
     crt = referral.crt
     outcome = {
         "accept": "La demande est acceptée : la personne est inscrite sur la liste d'attente "
@@ -372,7 +383,9 @@ def _check_version(referral: Referral, version: int | None) -> None:
 def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome: str = "",
                 notes: str = "", joint_organizations=(), gp_associated: bool = False,
                 plan_summary: str = "", agreed_by: str = "", agreement_method: str = "",
-                version: int | None = None) -> AdmissionStep:
+                version: int | None = None, meeting=None) -> AdmissionStep:
+    """One step of the procedure; for the team opinion, ``meeting`` is the admission commission
+    that gave it, when one did (ignored for the other steps)."""
     _check_version(referral, version)
     if referral.status not in {Referral.Status.WAITING, Referral.Status.ADMITTED}:
         raise DomainError("La procédure d'admission concerne une personne en liste d'attente "
@@ -388,6 +401,12 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
         outcome, joint_organizations, gp_associated = AdmissionStep.Outcome.FAVOURABLE, (), False
     if kind != AdmissionStep.Kind.PLAN_DRAFTED:
         plan_summary = ""
+    if kind != AdmissionStep.Kind.TEAM_OPINION:
+        meeting = None
+    if meeting is not None:
+        _check_commission(meeting, crt_id=referral.crt_id, on=done_on, field="meeting",
+                          late="La commission d'admission choisie se tient après la date "
+                               "de l'avis.")
     representative = ""
     if kind == AdmissionStep.Kind.AGREEMENT:
         if blocker := agreement_blocker(referral):
@@ -426,7 +445,8 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
         outcome=outcome, notes=notes, gp_associated=gp_associated,
         plan_summary=plan_summary.strip(), care_plan_version=care_plan_version,
         agreed_by=agreed_by, agreed_by_name=representative,
-        agreement_method=agreement_method, created_by=actor, updated_by=actor,
+        agreement_method=agreement_method, meeting=meeting, created_by=actor,
+        updated_by=actor,
     )
     step.joint_organizations.set(joint_organizations)
     if kind == AdmissionStep.Kind.CONTRACT_SIGNED:
@@ -434,6 +454,8 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
     details = {"étape": step.get_kind_display()}
     if kind in STEPS_WITH_OUTCOME:
         details["avis"] = step.get_outcome_display()
+    if meeting is not None:
+        details["commission d'admission"] = str(meeting)
     if kind == AdmissionStep.Kind.AGREEMENT:
         details.update({"accord de": step.get_agreed_by_display(),
                         "modalité": step.get_agreement_method_display()})
@@ -512,7 +534,10 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
         raise DomainError("Le GIR à l'entrée est inconnu : renseignez-le ou faites "
                           "l'évaluation AGGIR.", field="gir_at_entry")
     if admission_meeting is not None:
-        _check_admission_meeting(admission_meeting, crt=crt, admitted_on=admitted_on)
+        _check_commission(admission_meeting, crt_id=crt.pk, on=admitted_on,
+                          field="admission_meeting",
+                          late="La commission d'admission choisie se tient après la date "
+                               "d'admission.")
     places = capacity(crt)
     capacity_justification = capacity_justification.strip() if places.reached else ""
     if places.reached and not capacity_justification:
@@ -526,17 +551,15 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
                           admission_meeting=admission_meeting)
 
 
-def _check_admission_meeting(meeting, *, crt: Crt, admitted_on: date) -> None:
-    """The commission that took the decision: an admission commission of this CRT, held on
-    or before the admission."""
+def _check_commission(meeting, *, crt_id: int, on: date, field: str, late: str) -> None:
+    """The commission that examined a request (its review, its team opinion, its admission):
+    an admission commission of this CRT, held on or before ``on`` (else ``late``)."""
     from maillage.organisation.models import Meeting
 
-    if meeting.crt_id != crt.pk or meeting.kind != Meeting.Kind.ADMISSION_COMMISSION:
-        raise DomainError("Choisissez une commission d'admission du CRT.",
-                          field="admission_meeting")
-    if meeting.held_on > admitted_on:
-        raise DomainError("La commission d'admission choisie se tient après la date "
-                          "d'admission.", field="admission_meeting")
+    if meeting.crt_id != crt_id or meeting.kind != Meeting.Kind.ADMISSION_COMMISSION:
+        raise DomainError("Choisissez une commission d'admission du CRT.", field=field)
+    if meeting.held_on > on:
+        raise DomainError(late, field=field)
 
 
 # --- Contract ------------------------------------------------------------------------------

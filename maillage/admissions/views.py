@@ -96,7 +96,7 @@ def _detail_referral(request, public_id) -> Referral:
         access.referrals_visible(crt=request.crt, user=request.user, roles=request.roles)
         .select_related("crt", "person_commune", "referrer_organization",
                         "referrer_professional", "decided_by", "redirected_to",
-                        "next_step_owner", "beneficiary__commune"),
+                        "next_step_owner", "beneficiary__commune", "decision_meeting"),
         request.crt, public_id,
     )
 
@@ -146,6 +146,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
                     decision=data["decision"], reason=data["reason"],
                     redirected_to=data["redirected_to"], override=data["override"],
                     next_step=data["next_step"], next_step_owner=data["next_step_owner"],
+                    meeting=data.get("meeting"),
                 )
             return services.referral_set_next_step(
                 actor=request.user, referral=referral, version=data["version"],
@@ -193,14 +194,23 @@ def _detail_context(request, referral, decision_form, next_step_form) -> dict:
         "possible_referrals": services.possible_referrals(referral),
         "decision_form": decision_form,
         "next_step_form": next_step_form,
+        "decision_meeting_link": _meeting_link(request, referral.decision_meeting),
         **_checklist_context(request, referral),
     }
+
+
+def _meeting_link(request, meeting) -> bool:
+    """The commission named by a request is a link for whoever may open its page."""
+    return meeting is not None and can_view_meeting(user=request.user, roles=request.roles,
+                                                    meeting=meeting)
 
 
 def _checklist_context(request, referral, flash: str = "") -> dict:
     """What the admission checklist (``_checklist.html``) shows."""
     checklist = selectors.admission_checklist(referral) if referral.status in {
         Referral.Status.WAITING, Referral.Status.ADMITTED} else []
+    opinion = next((item.step for item in checklist
+                    if item.key == AdmissionStep.Kind.TEAM_OPINION and item.step), None)
     return {
         # The « Plan personnalisé (PPCS) » step opens the person's plan, or starts it.
         "plan_entry": plan_entry(user=request.user, roles=request.roles,
@@ -219,6 +229,7 @@ def _checklist_context(request, referral, flash: str = "") -> dict:
         # The reason of the request and the observations of the steps are clinical free text.
         "clinical_text": access.reads_referral_clinical_text(
             user=request.user, roles=request.roles, referral=referral),
+        "opinion_meeting_link": _meeting_link(request, opinion.meeting if opinion else None),
         "flash": flash,
     }
 
@@ -378,6 +389,7 @@ def step_add(request: HttpRequest, public_id) -> HttpResponse:
             gp_associated=data.get("gp_associated", False),
             plan_summary=data.get("plan_summary", ""), agreed_by=data.get("agreed_by", ""),
             agreement_method=data.get("agreement_method", ""), version=data.get("version"),
+            meeting=data.get("meeting"),
         )
 
     label = AdmissionStep.Kind(form.step_kind).label if form.step_kind else "Étape d'admission"

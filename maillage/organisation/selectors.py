@@ -145,10 +145,13 @@ def my_overdue_decisions(*, crt: Crt, user, today: date | None = None) -> QueryS
             .select_related("meeting").order_by("due_on", "id"))
 
 
-def commission_meetings(*, crt: Crt, until: date | None = None) -> QuerySet[Meeting]:
-    """The CRT's admission commission meetings (held up to ``until``), latest first: the
-    choices of the admission decision form."""
+def commission_meetings(*, crt: Crt, until: date | None = None,
+                        since: date | None = None) -> QuerySet[Meeting]:
+    """The CRT's admission commission meetings (held from ``since`` up to ``until``), latest
+    first: the choices of the admission forms (decision, review, team opinion)."""
     qs = Meeting.objects.filter(crt=crt, kind=Meeting.Kind.ADMISSION_COMMISSION)
     if until is not None:
         qs = qs.filter(held_on__lte=until)
+    if since is not None:
+        qs = qs.filter(held_on__gte=since)
     return qs.order_by("-held_on", "-id")
