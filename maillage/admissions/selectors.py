@@ -21,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, Upper
+from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, TruncDate, Upper
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -44,10 +44,14 @@ def referrals(*, crt, user, roles, status: str = "") -> QuerySet[Referral]:
 def commission_referrals(*, crt, user, roles, meeting) -> QuerySet[Referral]:
     """The requests an admission commission examined, as ``user`` may see them
     (``referrals_visible``): those whose admission it decided (``Enrolment.admission_meeting``),
-    the earliest admitted first, each with the date of that admission and its public id
-    (``admitted_on``, ``enrolment_id``: when ``user`` sees the file active,
-    ``enrolments_visible``) and the outcome of the team's or commission's opinion step
-    (``opinion``), all by the database."""
+    those it reviewed (``Referral.decision_meeting``: put on the waiting list, declined or
+    redirected) and those whose team opinion it gave (``AdmissionStep.meeting``), in the order
+    it examined them (the admission, else the opinion, else the review). Each with the date of
+    the admission it decided and its public id (``admitted_on``, ``enrolment_id``: when
+    ``user`` sees the file active, ``enrolments_visible``), the outcome of the request's team
+    or commission opinion (``opinion``) and what this commission did (``reviewed_here``; the
+    date of the opinion it gave, ``opinion_on``: see ``commission_outcome``), all by the
+    database."""
     from .access import enrolments_visible, referrals_visible
     from .models import AdmissionStep, Enrolment
 
@@ -57,13 +61,49 @@ def commission_referrals(*, crt, user, roles, meeting) -> QuerySet[Referral]:
         referral=OuterRef("pk"), admission_meeting=meeting).order_by("admitted_on", "pk")
     opinion = AdmissionStep.objects.filter(referral=OuterRef("pk"),
                                            kind=AdmissionStep.Kind.TEAM_OPINION)
+    examined = (Q(pk__in=Enrolment.objects.filter(admission_meeting=meeting)
+                  .values("referral"))
+                | Q(decision_meeting=meeting)
+                | Q(pk__in=AdmissionStep.objects.filter(meeting=meeting).values("referral")))
     return (referrals_visible(crt=crt, user=user, roles=roles)
-            .filter(Exists(decided))
+            .filter(examined)
+            .select_related("redirected_to")
             .annotate(decided_on=Subquery(decided.values("admitted_on")[:1]),
                       admitted_on=Subquery(admission.values("admitted_on")[:1]),
                       enrolment_id=Subquery(admission.values("public_id")[:1]),
-                      opinion=Subquery(opinion.values("outcome")[:1]))
-            .order_by("decided_on", "received_at", "pk"))
+                      opinion=Subquery(opinion.values("outcome")[:1]),
+                      opinion_on=Subquery(opinion.filter(meeting=meeting)
+                                          .values("done_on")[:1]),
+                      reviewed_here=ExpressionWrapper(Q(decision_meeting=meeting),
+                                                      output_field=BooleanField()))
+            .annotate(examined_on=Coalesce("decided_on", "opinion_on",
+                                           TruncDate("decided_at")))
+            .order_by("examined_on", "received_at", "pk"))
+
+
+def commission_outcome(referral: Referral) -> str:
+    """What the commission of ``commission_referrals`` did with a request it did not admit,
+    as its page says it: « refusée le … », « réorientée le … vers … », « inscrite en liste
+    d'attente le … », « avis favorable, décision d'admission en attente »… (no query: the
+    structure it was redirected to comes with the row)."""
+    from .models import AdmissionStep
+
+    parts = []
+    if referral.reviewed_here:
+        decided = f" le {timezone.localtime(referral.decided_at):%d/%m/%Y}" \
+            if referral.decided_at else ""
+        if referral.status == Referral.Status.DECLINED:
+            parts.append(f"refusée{decided}")
+        elif referral.status == Referral.Status.REDIRECTED:
+            to = f" vers {referral.redirected_to.name}" if referral.redirected_to else ""
+            parts.append(f"réorientée{decided}{to}")
+        else:
+            parts.append(f"inscrite en liste d'attente{decided}")
+    if referral.opinion_on is not None and referral.opinion in AdmissionStep.Outcome.values:
+        parts.append(f"avis {AdmissionStep.Outcome(referral.opinion).label.lower()}")
+        if referral.status == Referral.Status.WAITING:
+            parts.append("décision d'admission en attente")
+    return ", ".join(parts)
 
 
 #: The priority situations as they appear in the JSON text of ``Referral.priority_situations``.
@@ -437,7 +477,8 @@ def admission_checklist(referral: Referral) -> list[ChecklistItem]:
     from .models import AdmissionStep
 
     kinds = AdmissionStep.Kind
-    steps = {s.kind: s for s in referral.steps.select_related("done_by", "care_plan_version")
+    steps = {s.kind: s for s in referral.steps.select_related("done_by", "care_plan_version",
+                                                              "meeting")
              .prefetch_related("joint_organizations")}
     contract = referral.contracts.order_by("-created_at").first()
     plan_version = services.latest_care_plan_version(referral)

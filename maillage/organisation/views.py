@@ -129,6 +129,7 @@ def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
         opinions = dict(AdmissionStep.Outcome.choices)
         for r in referrals.object_list:
             r.opinion_label = opinions.get(r.opinion, "")
+            r.outcome_label = admission_selectors.commission_outcome(r)
     return render(request, "organisation/meeting_detail.html", {
         "meeting": meeting, "decisions": decisions, "page": referrals,
         "team": meeting.team_participants.order_by("last_name", "first_name"),

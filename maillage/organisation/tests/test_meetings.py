@@ -277,7 +277,8 @@ class TestAdmissionLink:
 
 
 class TestCommissionRequests:
-    """A commission's page lists the requests it examined (the admissions it decided), with
+    """A commission's page lists the requests it examined (here the admissions it decided; the
+    refusals, redirections and opinions: admissions/tests/test_commission_examined.py), with
     their decision and a link to each request, a page at a time, as the admissions app shows
     the requests to whoever reads it."""
 
