@@ -1,13 +1,17 @@
 """Demo governance of CRT Anjou Bleu over the demo's history: an admission commission on the
 first Tuesday of every month, two steering committees (COPIL, with users' representatives),
-their decisions (the older ones done, a few open, some overdue), and the demo's admissions
-linked to the commission that decided them (the last one held on or before the admission,
-within a month). Run after the admissions' history (INSTALLED_APPS order)."""
+their decisions (the older ones done, a few open, some overdue), and what the commissions
+examined: the demo's admissions, refused and redirected requests and team opinions linked to
+the commission that decided or gave them (the last one held on or before the admission, the
+decision or the opinion, within a month). Run after the admissions' history (INSTALLED_APPS
+order)."""
 
 from datetime import date, timedelta
 from random import Random
 
-from maillage.admissions.models import Enrolment
+from django.utils import timezone
+
+from maillage.admissions.models import AdmissionStep, Enrolment, Referral
 from maillage.core.demo import DemoContext
 from maillage.core.models import Membership
 from maillage.core.roles import Role
@@ -112,28 +116,50 @@ def load(ctx: DemoContext) -> None:
                 with ctx.at(done_on):
                     services.decision_done(actor=owner, decision=decision,
                                            version=decision.version, done_on=done_on)
-    _link_admissions(crt, commissions)
+    _link_examined(crt, commissions)
 
 
-def _link_admissions(crt, commissions: list[Meeting]) -> None:
-    """Each admission decided after a referral, linked to the last commission held on or
-    before it (within 31 days): the demo's admission dates are not the commissions' own."""
+def _commission_of(commissions: list[Meeting], day) -> Meeting | None:
+    """The last commission held on or before ``day``, within 31 days: the demo's dates are not
+    the commissions' own."""
+    held = [m for m in commissions if m.held_on <= day <= m.held_on + timedelta(days=31)]
+    return held[-1] if held else None
+
+
+def _link(model, field: str, rows, commissions: list[Meeting]) -> None:
+    """``field`` of each ``(pk, day)`` row set to the commission of that day, one UPDATE per
+    commission (a link only: the rows' dates and versions are left as they are)."""
     groups: dict[int, list[int]] = {}
-    enrolments = Enrolment.objects.filter(crt=crt, referral__isnull=False) \
-        .values_list("pk", "admitted_on")
-    for pk, admitted_on in enrolments:
-        held = [m for m in commissions
-                if m.held_on <= admitted_on <= m.held_on + timedelta(days=31)]
-        if held:
-            groups.setdefault(held[-1].pk, []).append(pk)
+    for pk, day in rows:
+        if (commission := _commission_of(commissions, day)) is not None:
+            groups.setdefault(commission.pk, []).append(pk)
     for meeting_pk, pks in groups.items():
-        Enrolment.objects.filter(pk__in=pks).update(admission_meeting_id=meeting_pk)
+        model.objects.filter(pk__in=pks).update(**{f"{field}_id": meeting_pk})
+
+
+def _link_examined(crt, commissions: list[Meeting]) -> None:
+    """What the commissions examined: each admission decided after a referral; the requests
+    refused or redirected (by the day of the decision); the team opinions (by their day), on
+    the requests admitted since and on those still waiting."""
+    _link(Enrolment, "admission_meeting", Enrolment.objects.filter(
+        crt=crt, referral__isnull=False).values_list("pk", "admitted_on"), commissions)
+    refused = Referral.objects.filter(
+        crt=crt, status__in=[Referral.Status.DECLINED, Referral.Status.REDIRECTED],
+        decided_at__isnull=False).values_list("pk", "decided_at")
+    _link(Referral, "decision_meeting",
+          [(pk, timezone.localdate(at)) for pk, at in refused], commissions)
+    _link(AdmissionStep, "meeting", AdmissionStep.objects.filter(
+        crt=crt, kind=AdmissionStep.Kind.TEAM_OPINION).values_list("pk", "done_on"),
+        commissions)
 
 
 def summary(ctx: DemoContext) -> str:
     crts = ctx.crts.values()
     meetings = Meeting.objects.filter(crt__in=crts)
     linked = Enrolment.objects.filter(crt__in=crts, admission_meeting__isnull=False).count()
+    reviewed = Referral.objects.filter(crt__in=crts, decision_meeting__isnull=False).count()
+    opinions = AdmissionStep.objects.filter(crt__in=crts, meeting__isnull=False).count()
     return (f"Gouvernance… {meetings.filter(kind='copil').count()} COPIL, "
             f"{meetings.filter(kind='admission_commission').count()} commissions d'admission, "
-            f"{linked} admissions reliées à leur commission")
+            f"{linked} admissions, {reviewed} refus ou réorientations et {opinions} avis "
+            "reliés à leur commission")

@@ -1,13 +1,16 @@
 """The demo of the CRT's organisation: agreements due for renewal, partners without agreement,
 the team's positions with a vacancy, two COPIL and monthly admission commissions, decisions
-done and open, admissions linked to their commission."""
+done and open, admissions, refusals, redirections and team opinions linked to their
+commission."""
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
-from maillage.admissions.models import Enrolment
+from maillage.admissions.models import AdmissionStep, Enrolment, Referral
 from maillage.core.models import Crt
+from maillage.core.tests.helpers import table_text
 from maillage.organisation import selectors
 from maillage.organisation.models import Decision, Meeting, Position
 from maillage.territory import selectors as territory
@@ -40,3 +43,33 @@ def test_demo_organisation(demo):
     for e in linked.select_related("admission_meeting"):
         m = e.admission_meeting
         assert m.kind == "admission_commission" and m.held_on <= e.admitted_on, e
+
+
+def test_demo_commissions_show_what_they_examined(demo, client):
+    """Refused and redirected requests and team opinions are linked to the commission held on
+    or before them; a commission's page shows them with what it did."""
+    from maillage.core.demo import DEMO_PASSWORD
+
+    crt = Crt.objects.get(name="CRT Anjou Bleu")
+    reviewed = Referral.objects.filter(crt=crt, decision_meeting__isnull=False) \
+        .select_related("decision_meeting")
+    assert reviewed.filter(status="declined").count() >= 3
+    assert reviewed.filter(status="redirected").count() >= 3
+    for r in reviewed:
+        m = r.decision_meeting
+        assert m.kind == "admission_commission" and m.crt_id == crt.pk, r
+        assert m.held_on <= timezone.localdate(r.decided_at), r
+    opinions = AdmissionStep.objects.filter(crt=crt, meeting__isnull=False) \
+        .select_related("meeting")
+    assert opinions.filter(referral__status="waiting").exists()
+    for step in opinions:
+        assert step.kind == "team_opinion" and step.meeting.held_on <= step.done_on, step
+    client.post(reverse("core:login"), {"username": "coordinator", "password": DEMO_PASSWORD})
+    refused = reviewed.filter(status="declined").first().decision_meeting
+    rows = table_text(client.get(reverse("organisation:meeting_detail",
+                                         args=[refused.public_id])))
+    assert "Refusée refusée le" in rows
+    waiting = opinions.filter(referral__status="waiting").first().meeting
+    rows = table_text(client.get(reverse("organisation:meeting_detail",
+                                         args=[waiting.public_id])))
+    assert "En liste d'attente avis favorable, décision d'admission en attente" in rows
