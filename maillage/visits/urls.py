@@ -15,6 +15,7 @@ urlpatterns = [
     path("agenda/<str:token>.ics", views.ical_feed, name="ical"),
     path("personnes/<uuid:public_id>/", views.beneficiary_calendar, name="beneficiary"),
     path("personnes/<uuid:public_id>/planifier/", views.plan, name="plan"),
+    path("planifier/journee/", views.booking_day, name="booking_day"),
     path(V, views.detail, name="detail"),
     path(V + "modifier/", views.edit, name="edit"),
     path(V + "serie/", views.series_edit, name="series_edit"),

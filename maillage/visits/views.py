@@ -6,10 +6,12 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms import MultipleChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.beneficiaries.access import file_access, file_for_request
@@ -24,6 +26,7 @@ from maillage.core.permissions import has_permission
 from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 
+from . import booking_day as day_panel
 from . import elsewhere, ical, selectors, services, timeline
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
 from .models import Visit
@@ -413,10 +416,59 @@ def _may_measure(request, visit: Visit, access) -> bool:
             and access.health)
 
 
+def _day_panel(request, data, *, strict: bool = True) -> tuple[dict, int]:
+    """The booking form's « Journée de … » panel for the professional and the date of ``data``
+    (the form's ``staff``, ``professional`` and ``start_date``): its context and status (400
+    for a date that is not one). Another CRT's professional, or anyone the form does not
+    offer: 404 (``strict``; else no panel: the booking form says what is wrong)."""
+    panel = {"who": "", "day": None, "error": "", "form_id": PLAN_FORM_ID}
+    staff, professional = str(data.get("staff") or ""), str(data.get("professional") or "")
+    try:
+        chosen = day_panel.actor(crt=request.crt, staff=staff, professional=professional)
+    except LookupError as error:
+        if not strict:
+            return {"panel": panel}, 200
+        raise Http404("Professionnel inconnu.") from error
+    raw = data.get("start_date") or ""
+    if chosen is None:
+        return {"panel": panel}, 200
+    kind, who = chosen
+    panel["who"] = day_panel.actor_name(kind, who)
+    if staff and professional:
+        panel["error"] = ("Un passage est fait par une seule personne : choisissez un membre "
+                          "de l'équipe ou un partenaire.")
+        return {"panel": panel}, 400
+    try:
+        day = raw if isinstance(raw, date) else _parse_day(str(raw))
+    except ValueError:
+        panel["error"] = (f"Date invalide : attendu AAAA-MM-JJ, à moins de {DAY_PARAM_YEARS} "
+                          "ans d'aujourd'hui.")
+        return {"panel": panel}, 400
+    panel["day"] = day
+    panel["found"] = day_panel.booking_day(
+        crt=request.crt, user=request.user, roles=request.roles, kind=kind, who=who, day=day,
+        sees_elsewhere=_sees_elsewhere(request, day_panel.account_of(kind, who)))
+    return {"panel": panel}, 200
+
+
+@require("visit.plan")
+@require_GET
+def booking_day(request: HttpRequest) -> HttpResponse:
+    """The booking form's « Journée de … » panel (htmx, on a change of the professional or the
+    date): ``?staff=<uuid>`` or ``?professional=<uuid>``, ``&start_date=AAAA-MM-JJ``."""
+    context, status = _day_panel(request, request.GET)
+    return render(request, "visits/_booking_day.html", context, status=status)
+
+
+#: The id of the booking form (the panel's « Voir sa journée » button submits it).
+PLAN_FORM_ID = "plan-form"
+
+
 def _plan_context(b, title):
     return {"title": title, "back_url": reverse("visits:beneficiary",
                                                 kwargs={"public_id": b.public_id}),
-            "back_label": f"Passages de {b.display_name}", "submit_label": "Planifier"}
+            "back_label": f"Passages de {b.display_name}", "submit_label": "Planifier",
+            "form_id": PLAN_FORM_ID}
 
 
 @require("visit.plan")
@@ -442,6 +494,18 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
             "end_date": action.end_date, "instructions": action.description[:300],
             "recurrence": "weekly",
         })
+    if request.method == "POST" and "journee" in request.POST:
+        # « Voir sa journée » without JavaScript: the form as typed, with the chosen
+        # professional's day beside it; nothing is saved.
+        form = VisitPlanForm(crt=request.crt, initial=initial)
+        form.initial.update({
+            name: (request.POST.getlist(name) if isinstance(field, MultipleChoiceField)
+                   else request.POST.get(name))
+            for name, field in form.fields.items() if name in request.POST})
+        ctx = _plan_context(b, f"Planifier un passage — {b.display_name}")
+        panel, status = _day_panel(request, form.initial, strict=False)
+        return render(request, "visits/plan.html", {**ctx, **panel, "form": form},
+                      status=status)
     form = VisitPlanForm(request.POST or None, crt=request.crt, initial=initial)
 
     def save(data):
@@ -485,8 +549,11 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
     if action is not None:
         ctx["intro"] = f"Action du plan : {action.description} (fréquence prévue : " \
                        f"{action.frequency or 'non précisée'})."
-    return run_form(request, form, save, template="core/form_page.html", on_success=done,
-                    context=ctx)
+    # Computed only if the page is shown (not before the redirect of a booking made).
+    source = request.POST if request.method == "POST" else initial
+    panel = SimpleLazyObject(lambda: _day_panel(request, source, strict=False)[0]["panel"])
+    return run_form(request, form, save, template="visits/plan.html", on_success=done,
+                    context={**ctx, "panel": panel})
 
 
 def _plannable(request, visit_id) -> Visit:
