@@ -11,13 +11,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory, shared_file
+from maillage.beneficiaries.models import CareTeamMember
+from maillage.beneficiaries.tests.factories import (
+    BeneficiaryFactory,
+    consent,
+    join_care_team,
+    shared_file,
+)
 from maillage.care.tests import factories as care
 from maillage.core.roles import Role
 from maillage.core.tests.helpers import visible_text
 from maillage.territory.models import Professional
 from maillage.territory.tests.factories import ProfessionalFactory
-from maillage.visits import booking_day
+from maillage.visits import booking_day, selectors
 from maillage.visits.models import Visit
 from maillage.visits.services import local_dt
 
@@ -150,23 +156,32 @@ class TestDay:
 
     def test_a_person_the_reader_may_not_see_is_a_passage(self, crt_a, users, b,
                                                           make_user):
-        """Read through the policies: a partner sees the person of her care team, not the
-        other one (« Passage », without name nor service)."""
+        """Read through the policies: a partner sees by name the person of her care team who
+        shares identity and planning; not the one who shares her planning only, nor someone
+        she does not follow (« Passage », without name nor service)."""
         partner = make_user(crt_a, Role.PARTNER)
         mine = shared_file(crt_a, partner, {Role.PARTNER})
-        pro = Professional.objects.get(crt=crt_a, user=partner)
         mine.birth_name = "VISIBLE"
         mine.save()
+        pro = Professional.objects.get(crt=crt_a, user=partner)
+        planning_only = BeneficiaryFactory(crt=crt_a, birth_name="PLANNINGSEUL")
+        consent(planning_only, share_identity=False)
+        join_care_team(planning_only, partner)
+        CareTeamMember.objects.filter(beneficiary=planning_only).update(user=None,
+                                                                       professional=pro)
         hidden = BeneficiaryFactory(crt=crt_a, birth_name="CACHEE")
-        visit(mine, starts_at=local_dt(TOMORROW, "09:00"), professional=pro)
-        visit(hidden, starts_at=local_dt(TOMORROW, "11:00"), professional=pro,
-              service=care.service(crt_a, name="Soin secret"))
+        for person, at in ((mine, "09:00"), (planning_only, "10:00"), (hidden, "11:00")):
+            visit(person, starts_at=local_dt(TOMORROW, at), professional=pro,
+                  service=care.service(crt_a, name=f"Soin {at}"))
         day = booking_day.booking_day(crt=crt_a, user=partner, roles={Role.PARTNER},
                                       kind="professional", who=pro, day=TOMORROW,
                                       sees_elsewhere=False)
         labels = [b.label for b in day.busy]
-        assert labels[0].startswith("VISIBLE")
-        assert labels[1] == "Passage"
+        assert labels[0].startswith("VISIBLE") and labels[0].endswith("· Soin 09:00")
+        assert labels[1:] == ["Passage", "Passage"]
+        # Her planning she does see (the visits' policy): only her identity is withheld.
+        assert selectors.visible_visits(crt=crt_a, user=partner, roles={Role.PARTNER}).filter(
+            beneficiary=planning_only).exists()
 
     def test_the_query_count_does_not_grow_with_her_visits(self, client, users, b, nurse):
         client.force_login(users["coordinator"])
