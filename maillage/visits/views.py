@@ -438,6 +438,9 @@ def _day_panel(request, data, *, strict: bool = True) -> tuple[dict, int]:
         panel["error"] = ("Un passage est fait par une seule personne : choisissez un membre "
                           "de l'équipe ou un partenaire.")
         return {"panel": panel}, 400
+    if not raw:
+        panel["error"] = "Indiquez la date pour voir sa journée."
+        return {"panel": panel}, 200
     try:
         day = raw if isinstance(raw, date) else _parse_day(str(raw))
     except ValueError:
@@ -494,6 +497,11 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
             "end_date": action.end_date, "instructions": action.description[:300],
             "recurrence": "weekly",
         })
+    title = f"Planifier un passage — {b.display_name}"
+    ctx = _plan_context(b, title)
+    if action is not None:
+        ctx["intro"] = f"Action du plan : {action.description} (fréquence prévue : " \
+                       f"{action.frequency or 'non précisée'})."
     if request.method == "POST" and "journee" in request.POST:
         # « Voir sa journée » without JavaScript: the form as typed, with the chosen
         # professional's day beside it; nothing is saved.
@@ -502,7 +510,6 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
             name: (request.POST.getlist(name) if isinstance(field, MultipleChoiceField)
                    else request.POST.get(name))
             for name, field in form.fields.items() if name in request.POST})
-        ctx = _plan_context(b, f"Planifier un passage — {b.display_name}")
         panel, status = _day_panel(request, form.initial, strict=False)
         return render(request, "visits/plan.html", {**ctx, **panel, "form": form},
                       status=status)
@@ -544,11 +551,6 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
         return redirect(f"{reverse('visits:beneficiary', kwargs={'public_id': b.public_id})}"
                         f"?semaine={form.cleaned_data['start_date'].isoformat()}")
 
-    title = f"Planifier un passage — {b.display_name}"
-    ctx = _plan_context(b, title)
-    if action is not None:
-        ctx["intro"] = f"Action du plan : {action.description} (fréquence prévue : " \
-                       f"{action.frequency or 'non précisée'})."
     # Computed only if the page is shown (not before the redirect of a booking made).
     source = request.POST if request.method == "POST" else initial
     panel = SimpleLazyObject(lambda: _day_panel(request, source, strict=False)[0]["panel"])

@@ -96,6 +96,8 @@ class TestAccess:
             response = client.get(URL, {"staff": str(aide_day.public_id), "start_date": raw})
             assert response.status_code == 400
             assert "Date invalide : attendu AAAA-MM-JJ" in visible_text(response)
+        response = client.get(URL, {"staff": str(aide_day.public_id), "start_date": ""})
+        assert "Indiquez la date pour voir sa journée." in visible_text(response)
 
     def test_nothing_chosen_yet(self, client, users):
         client.force_login(users["coordinator"])
