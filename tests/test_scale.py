@@ -42,10 +42,12 @@ PAGES = [
     # panels contributed by the apps (the coordinator's visits of the day, the calls it may
     # read), +2: volet 1 (the year's figures and check), +3: agreements ending soon (and their
     # partners), overdue decisions — bounded panels, whatever the size of the CRT; +1: the
-    # reader's on-call turns (« Mes passages » of today keeps the night worked in one piece).
-    ("coordinator", "core:home", {}, 27),
-    # The night's calls on the nurse's home too (+2, as the coordinator's), and her turns (+1).
-    ("nurse", "core:home", {}, 22),
+    # reader's on-call turns (« Mes passages » of today keeps the night worked in one piece),
+    # +1: the reader's night hours, which extend that night as a turn does.
+    ("coordinator", "core:home", {}, 28),
+    # The night's calls on the nurse's home too (+2, as the coordinator's), and her turns and
+    # night hours (+2).
+    ("nurse", "core:home", {}, 23),
     ("coordinator", "beneficiaries:list", {}, 11),
     # +1: the year's temporary-exit figures (one grouped query).
     ("coordinator", "admissions:file_active", {}, 13),
@@ -65,9 +67,10 @@ PAGES = [
     ("coordinator", "visits:team_day", {}, 13),
     ("coordinator", "visits:professional_week", {}, 12),
     # +1 on « Mes passages »: the reader's on-call turns, for the night shown with today's
-    # visits (``visits.selectors.my_today``).
-    ("care_aide", "visits:my_day", {}, 12),
-    ("partner", "visits:my_day", {}, 11),
+    # visits (``visits.selectors.my_today``); +1: the reader's night hours, which extend that
+    # night as a turn does (``rounds.rest.night_hours``).
+    ("care_aide", "visits:my_day", {}, 13),
+    ("partner", "visits:my_day", {}, 12),
 ]
 
 

@@ -119,6 +119,31 @@ def turn_ends(*, crt_id: int, who: Q, first: date, last: date) -> dict[date, dat
     return ends
 
 
+def night_hours(*, crt_id: int, user_ids, first: date, last: date
+                ) -> list[tuple[int, date, datetime, datetime]]:
+    """The night hours of the carers of ``user_ids`` for the nights before ``first`` …
+    ``last``: their ``CarerHours`` of each night's evening that end the next morning, as
+    (user id, the morning's day, start, end). One query, none when ``user_ids`` is empty."""
+    from .day import hours_span, moment
+    from .models import CarerHours
+
+    ids = sorted({i for i in user_ids if i})
+    mornings = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if not ids or not mornings:
+        return []
+    found = []
+    for h in CarerHours.objects.filter(crt_id=crt_id, user_id__in=ids,
+                                       weekday__in={(d.weekday() - 1) % 7 for d in mornings}):
+        begin, end = hours_span(h)
+        if end <= 1440:
+            continue
+        for d in mornings:
+            evening = d - timedelta(days=1)
+            if evening.weekday() == h.weekday:
+                found.append((h.user_id, d, moment(evening, begin), moment(evening, end)))
+    return found
+
+
 def rests(*, crt_id: int, user_ids, first: date, last: date,
           ignore_visits=()) -> dict[int, list[Rest]]:
     """For each carer of ``user_ids`` who worked one of the nights before ``first`` … ``last``
@@ -128,9 +153,6 @@ def rests(*, crt_id: int, user_ids, first: date, last: date,
     from maillage.oncall.models import Call, Shift
     from maillage.visits.elsewhere import BUSY_STATUSES, night_work
     from maillage.visits.models import Visit
-
-    from .day import hours_span, moment
-    from .models import CarerHours
 
     ids = sorted({i for i in user_ids if i})
     if not ids or last < first:
@@ -152,15 +174,8 @@ def rests(*, crt_id: int, user_ids, first: date, last: date,
             left = next((e for staff, _, s, e in turns if staff == who and s <= received < e),
                         max(t for t in (received, departed, arrived) if t is not None))
         work.append((who, departed or received, left, OUTING))
-    for h in CarerHours.objects.filter(crt_id=crt_id, user_id__in=ids,
-                                       weekday__in={(d.weekday() - 1) % 7 for d, *_ in nights}):
-        begin, end = hours_span(h)
-        if end <= 1440:
-            continue
-        for d, *_ in nights:
-            evening = d - timedelta(days=1)
-            if evening.weekday() == h.weekday:
-                work.append((h.user_id, moment(evening, begin), moment(evening, end), HOURS))
+    work += [(who, start, end, HOURS) for who, _, start, end in
+             night_hours(crt_id=crt_id, user_ids=ids, first=first, last=last)]
     work += [(staff, start, actual or end, VISITS) for staff, start, end, actual in
              Visit.objects.filter(crt_id=crt_id, staff_id__in=ids, status__in=BUSY_STATUSES,
                                   starts_at__gte=since, starts_at__lt=until)

@@ -95,10 +95,10 @@ def _mine_between(*, crt, user, roles, start: datetime, end: datetime) -> list[V
 
 
 #: From this hour, today's « Mes passages » also lists the coming night (it ends at ``MORNING``,
-#: or later at the end of the professional's on-call turn); before the night that began the
-#: evening before is over, it lists that night since this hour the day before. An evening
-#: round's visits (18:00–22:00) belong to the night that follows: the heart of the night
-#: (``rounds.rest.NIGHT``) is what makes it a night's work.
+#: or later at the end of the professional's on-call turn or night hours); before the night
+#: that began the evening before is over, it lists that night since this hour the day before.
+#: An evening round's visits (18:00–22:00) belong to the night that follows: the heart of the
+#: night (``rounds.rest.NIGHT``) is what makes it a night's work.
 EVENING = time(18, 0)
 #: A night shown on « Mes passages » lasts at least until this hour the next morning.
 MORNING = time(7, 0)
@@ -117,7 +117,9 @@ class DayPart:
 class Today:
     """« Mes passages » of today (the page, the home's panel): ``visits`` shown, in order;
     ``parts`` empty when the page is the calendar day alone, else the day and the night the
-    professional works, in order (``span``: how the night extends the day, in French)."""
+    professional works, in order, a day part without visits left out (``span``: how the night
+    extends the day, in French); empty too when there is no visit at all (the page's own
+    « Aucun passage »)."""
 
     day: date
     visits: list[Visit]
@@ -128,18 +130,24 @@ class Today:
 def my_today(*, crt, user, roles) -> Today:
     """The user's visits of today, with the night they work as one piece rather than split at
     midnight: from ``EVENING`` the coming night's visits until ``MORNING`` tomorrow (or the end
-    of their on-call turn of that night, when later); until the end of the night that began
-    the evening before, that night's visits since ``EVENING`` the day before. The night is
-    theirs to work as ``rounds.rest`` reads it: an on-call turn that travels, or a visit of
-    theirs in the heart of the night (``NIGHT``); otherwise the page is the calendar day.
-    Today's visits are always all there. Three queries (``my_day``'s two, the turns')."""
-    from maillage.rounds.rest import night_of, turn_ends
+    of their on-call turn or of their night hours of that night, when later); until the end of
+    the night that began the evening before, that night's visits since ``EVENING`` the day
+    before. The night is theirs to work as ``rounds.rest`` reads it: an on-call turn that
+    travels, their night hours (``CarerHours`` ending the next morning), or a visit of theirs
+    in the heart of the night (``NIGHT``); otherwise the page is the calendar day. Today's
+    visits are always all there. Four queries (``my_day``'s two, the turns', the hours')."""
+    from maillage.rounds.rest import night_hours, night_of, turn_ends
 
     now = timezone.localtime()
     today = now.date()
     day_start, day_end = day_bounds(today)
+    # The end of the night's work that is theirs to work, by the morning's day: the later of
+    # their travelling on-call turn's and their night hours'.
     turns = turn_ends(crt_id=crt.pk, who=mine(user), first=today,
                       last=today + timedelta(days=1))
+    for _, morning, _, ends in night_hours(crt_id=crt.pk, user_ids=[user.pk], first=today,
+                                           last=today + timedelta(days=1)):
+        turns[morning] = max(turns.get(morning, ends), ends)
 
     def night_end(morning: date) -> datetime:
         end = local_dt(morning, MORNING)
@@ -174,6 +182,8 @@ def my_today(*, crt, user, roles) -> Today:
                  DayPart(f"Ce soir et cette nuit (de {EVENING:%H:%M} à {at:%H:%M} demain)",
                          by_night, night=True)]
         span = f"avec la nuit jusqu'à {at:%H:%M} demain"
+    # A part of the day without visits is left out; without any visit, no part at all.
+    parts = [p for p in parts if p.visits or p.night] if visits else []
     return Today(today, visits, parts, span)
 
 

@@ -116,8 +116,9 @@ def test_home_query_budget(client, users, territory, django_assert_max_num_queri
     # on-call turns, for the night shown with them: ``visits.selectors.my_today``), unread messages
     # (navigation badge: the stored counter, and the rule while the user has none yet), 3 for
     # the session refresh, 2 for volet 1 (the year's figures and check), agreements ending
-    # within 90 days, overdue decisions.
-    with django_assert_max_num_queries(26):
+    # within 90 days, overdue decisions; +1: the user's night hours, which extend the night
+    # shown as an on-call turn does (``rounds.rest.night_hours``).
+    with django_assert_max_num_queries(27):
         assert client.get(reverse("core:home")).status_code == 200
     client.force_login(users["auditor"])
     with django_assert_max_num_queries(8):

@@ -2,7 +2,7 @@
 the coming night until 07:00 (or her on-call turn's end), before the night is over the night
 that began the evening before; the home's panel says the same."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import time_machine
@@ -12,6 +12,7 @@ from maillage.beneficiaries.tests.factories import shared_file
 from maillage.core.middleware import SESSION_KEY
 from maillage.core.tests.helpers import visible_text
 from maillage.oncall.tests.factories import shift
+from maillage.rounds.models import CarerHours
 from maillage.visits.services import local_dt
 
 from .factories import visit
@@ -121,3 +122,40 @@ def test_my_day_leads_to_my_week(client, crt_a, users):
     assert "Ma semaine" in visible_text(response)
     assert (f'href="{reverse("visits:professional_week")}?semaine={MONDAY.isoformat()}"'
             in response.content.decode())
+
+
+def test_a_day_part_without_visits_is_left_out(client, crt_a, nurse):
+    """Her only visit is of the night: no empty « Aujourd'hui, avant 18:00 » before it on
+    Sunday evening, on the page or the home's panel; no empty « Aujourd'hui, à partir de … »
+    after it during the night."""
+    with time_machine.travel(local_dt(SUNDAY, "12:00"), tick=False):
+        tonight = shared_file(crt_a, nurse)
+        visit(tonight, nurse, starts_at=local_dt(MONDAY, "01:25"))
+    page = _page(client, nurse, local_dt(SUNDAY, "22:45"))
+    _in_order(page, "avec la nuit jusqu'à 07:00 demain — 1 passage, 1 à tracer.",
+              "Ce soir et cette nuit (de 18:00 à 07:00 demain)", tonight.display_name)
+    assert "Aujourd'hui, avant" not in page and "Aucun passage" not in page
+    home = _page(client, nurse, local_dt(SUNDAY, "22:45"), url="core:home")
+    _in_order(home, "Ce soir et cette nuit (de 18:00 à 07:00 demain)", tonight.display_name)
+    assert "Aujourd'hui, avant" not in home and "Aucun passage" not in home
+
+    page = _page(client, nurse, local_dt(MONDAY, "03:00"))
+    _in_order(page, "Cette nuit (depuis hier 18:00, jusqu'à 07:00)", tonight.display_name)
+    assert "Aujourd'hui, à partir de" not in page and "Aucun passage" not in page
+
+
+def test_the_night_lasts_until_her_night_hours_end(client, crt_a, nurse, night):
+    """No on-call turn, but her night hours of Sunday evening run from 21:00 to 08:00: her
+    07:30 visit is in the night part, as with a turn."""
+    CarerHours.objects.create(crt=crt_a, user=nurse, weekday=SUNDAY.weekday(), starts=time(21),
+                              ends=time(8), created_by=nurse)
+    page = _page(client, nurse, local_dt(SUNDAY, "22:45"))
+    assert "avec la nuit jusqu'à 08:00 demain — 4 passages, 4 à tracer." in page
+    _in_order(page, "Ce soir et cette nuit (de 18:00 à 08:00 demain)",
+              f"07:30–08:00 (lundi 07/12) · {night[(MONDAY, '07:30')]}")
+    assert night[(MONDAY, "09:00")] not in page
+    # Monday at 07:45, still her night: the night since Sunday 18:00, not Monday's day.
+    page = _page(client, nurse, local_dt(MONDAY, "07:45"))
+    _in_order(page, "Cette nuit (depuis hier 18:00, jusqu'à 08:00)",
+              f"07:30–08:00 · {night[(MONDAY, '07:30')]}", "Aujourd'hui, à partir de 08:00",
+              night[(MONDAY, "09:00")])
