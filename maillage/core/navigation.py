@@ -17,44 +17,58 @@ class NavItem:
     url_name: str
     permission: str
     domain: str
+    #: The drop-down menu grouping it on the main navigation (``MENUS``), "" for a link of its
+    #: own (the pages of every day).
+    menu: str = ""
 
+
+#: The drop-down menus of the main navigation, in order, after the links of their own: the
+#: coordination's thirty entries kept on one line of a 1366 px desk screen. A menu of one entry
+#: for a role is that entry's link; a role with few entries (``FLAT_UP_TO``) sees them all as
+#: links.
+VOLET_2, VOLET_1, TERRITORY, STEERING = "Volet 2", "Volet 1", "Territoire", "Pilotage"
+MENUS = (VOLET_2, VOLET_1, TERRITORY, STEERING)
+FLAT_UP_TO = 8
 
 NAVIGATION: list[NavItem] = [
     NavItem("Accueil", "core:home", "home.view", "Accueil"),
     NavItem("Mon espace", "portal:home", "portal.view", "Accueil"),
     NavItem("Bénéficiaires", "beneficiaries:list", "beneficiary.view", "Volet 2"),
-    NavItem("File active", "admissions:file_active", "enrolment.view", "Volet 2"),
-    NavItem("Admissions", "admissions:waiting_list", "waiting_list.view", "Volet 2"),
     NavItem("Mes passages", "visits:my_day", "visit.trace", "Volet 2"),
     NavItem("Planning", "visits:team_day", "visit.team", "Volet 2"),
     NavItem("Messages", "care:conversations", "conversation.view", "Volet 2"),
     NavItem("Astreinte", "oncall:screen", "oncall.respond", "Volet 2"),
-    NavItem("Planning d'astreinte", "oncall:rota", "oncall.rota.manage", "Volet 2"),
     NavItem("Alertes", "care:open_alerts", "alert.view", "Volet 2"),
-    NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2"),
-    NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2"),
-    NavItem("Chambres", "lodging:rooms", "lodging.view", "Volet 2"),
-    NavItem("Actions", "outreach:actions", "outreach.view", "Volet 1"),
-    NavItem("Séances", "outreach:sessions", "outreach.participants", "Volet 1"),
-    NavItem("Satisfaction", "surveys:home", "survey.results", "Volet 1"),
+    NavItem("File active", "admissions:file_active", "enrolment.view", "Volet 2", VOLET_2),
+    NavItem("Admissions", "admissions:waiting_list", "waiting_list.view", "Volet 2", VOLET_2),
+    NavItem("Planning d'astreinte", "oncall:rota", "oncall.rota.manage", "Volet 2", VOLET_2),
+    NavItem("Prestations", "care:catalogue", "catalogue.view", "Volet 2", VOLET_2),
+    NavItem("Télésanté", "care:telehealth_overview", "telehealth.stats", "Volet 2", VOLET_2),
+    NavItem("Chambres", "lodging:rooms", "lodging.view", "Volet 2", VOLET_2),
+    NavItem("Actions", "outreach:actions", "outreach.view", "Volet 1", VOLET_1),
+    NavItem("Séances", "outreach:sessions", "outreach.participants", "Volet 1", VOLET_1),
+    NavItem("Satisfaction", "surveys:home", "survey.results", "Volet 1", VOLET_1),
     NavItem("Télésanté des personnes âgées", "care:telehealth_territory", "telehealth.territory",
-            "Volet 1"),
-    NavItem("Territoire", "territory:commune_list", "territory.view", "Territoire"),
-    NavItem("Carte du territoire", "territory:map", "territory.map", "Territoire"),
-    NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire"),
-    NavItem("Équipe", "core:team", "team.view", "Territoire"),
-    NavItem("Conventions", "territory:agreement_list", "agreement.view", "Territoire"),
-    NavItem("Postes et ETP", "organisation:position_list", "position.view", "Territoire"),
-    NavItem("Gouvernance", "organisation:meeting_list", "meeting.view", "Territoire"),
-    NavItem("Budget", "steering:budget", "budget.view", "Territoire"),
-    NavItem("Indicateurs", "steering:dashboard", "indicator.view", "Pilotage"),
-    NavItem("Rapports d'activité", "steering:report_list", "report.view", "Pilotage"),
-    NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire"),
-    NavItem("Messages sortants", "core:outbox", "outbox.view", "Territoire"),
-    NavItem("Jetons d'API", "api_tokens:list", "team.manage", "Territoire"),
-    NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité"),
+            "Volet 1", VOLET_1),
+    NavItem("Communes", "territory:commune_list", "territory.view", "Territoire", TERRITORY),
+    NavItem("Carte du territoire", "territory:map", "territory.map", "Territoire", TERRITORY),
+    NavItem("Partenaires", "territory:organization_list", "directory.view", "Territoire",
+            TERRITORY),
+    NavItem("Conventions", "territory:agreement_list", "agreement.view", "Territoire",
+            TERRITORY),
+    NavItem("Équipe", "core:team", "team.view", "Territoire", STEERING),
+    NavItem("Postes et ETP", "organisation:position_list", "position.view", "Territoire",
+            STEERING),
+    NavItem("Gouvernance", "organisation:meeting_list", "meeting.view", "Territoire", STEERING),
+    NavItem("Budget", "steering:budget", "budget.view", "Territoire", STEERING),
+    NavItem("Indicateurs", "steering:dashboard", "indicator.view", "Pilotage", STEERING),
+    NavItem("Rapports d'activité", "steering:report_list", "report.view", "Pilotage", STEERING),
+    NavItem("Paramètres du CRT", "core:crt_settings", "crt.settings", "Territoire", STEERING),
+    NavItem("Messages sortants", "core:outbox", "outbox.view", "Territoire", STEERING),
+    NavItem("Jetons d'API", "api_tokens:list", "team.manage", "Territoire", STEERING),
+    NavItem("Journal d'audit", "core:audit_list", "audit.view", "Conformité", STEERING),
     NavItem("Accès en urgence", "oncall:break_glass_list", "oncall.break_glass.review",
-            "Conformité"),
+            "Conformité", STEERING),
 ]
 
 
@@ -68,6 +82,9 @@ def register_badge(url_name: str, count: Callable[..., int]) -> None:
 
 
 def navigation_for(roles, current_path: str, *, user=None, crt=None) -> list[dict]:
+    """The role's entries of the main navigation: links (``label``, ``url``, ``active``,
+    ``badge``), and drop-down menus of them (``menu``: its label, ``entries``,
+    ``active`` when one of them is)."""
     items = []
     for item in NAVIGATION:
         if not has_permission(roles, item.permission):
@@ -79,5 +96,15 @@ def navigation_for(roles, current_path: str, *, user=None, crt=None) -> list[dic
         if count is not None and user is not None and crt is not None:
             badge = count(crt=crt, user=user, roles=roles)
         items.append({"label": item.label, "url": url, "active": active, "domain": item.domain,
-                      "badge": badge})
-    return items
+                      "badge": badge, "menu": item.menu})
+    if len(items) <= FLAT_UP_TO:
+        return items
+    shown = [i for i in items if not i["menu"]]
+    for menu in MENUS:
+        inside = [i for i in items if i["menu"] == menu]
+        if len(inside) == 1:
+            shown += inside
+        elif inside:
+            shown.append({"menu": menu, "entries": inside,
+                          "active": any(i["active"] for i in inside)})
+    return shown

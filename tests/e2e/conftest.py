@@ -94,6 +94,19 @@ class Page:
         assert response is not None and response.status < 500
         return response
 
+    def menu_entry(self, name: str, role: str = "link", exact: bool = True):
+        """The main navigation's entry ``name`` (a link, or the « Se déconnecter » button),
+        shown as a user would reach it: the folded menu opened on a phone, then the drop-down
+        menu holding the entry (« Volet 2 », « Pilotage », « Mon compte » …), if it is in one."""
+        nav = self.page.get_by_role("navigation", name="Navigation principale")
+        toggler = nav.get_by_role("button", name="Ouvrir le menu")
+        if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+            toggler.click()
+        if not nav.get_by_role(role, name=name, exact=exact).is_visible():
+            inside = self.page.get_by_role(role, name=name, exact=exact, include_hidden=True)
+            nav.locator(".dropdown", has=inside).locator(".dropdown-toggle").click()
+        return nav.get_by_role(role, name=name, exact=exact)
+
     def htmx_settled(self):
         """Wait until htmx has finished swapping and settling: the links of swapped content
         are processed (``hx-get``) only at the settle, a moment after the new text shows; a

@@ -58,7 +58,7 @@ def test_admission_from_the_waiting_list_to_the_decision(demo, open_page):
             lambda frame: screens.append(frame.url) if frame == page.main_frame else None)
 
     # Screen 1: the waiting list (the Admissions menu).
-    page.get_by_role("link", name="Admissions", exact=True).click()
+    p.menu_entry("Admissions").click()
     expect(page.locator("h1")).to_have_text("Admissions — volet 2")
     p.check_accessibility()
 

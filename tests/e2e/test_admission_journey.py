@@ -60,7 +60,7 @@ def test_from_public_referral_to_exit(demo, open_page):
     p = open_page()
     log_in(p, "coordinator")
     page = p.page
-    page.get_by_role("link", name="Admissions").click()
+    p.menu_entry("Admissions").click()
     p.check_accessibility()
     page.get_by_role("link", name="Demandes").click()
     page.get_by_role("link", name="RABOUIN Armandine").click()
@@ -69,7 +69,7 @@ def test_from_public_referral_to_exit(demo, open_page):
     page.locator("#id_next_step").fill("Visite à domicile conjointe avec le SSIAD")
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Demande : en liste d'attente.")).to_be_visible()
-    page.get_by_role("link", name="Admissions").click()
+    p.menu_entry("Admissions").click()
     expect(page.locator("tbody")).to_contain_text("RABOUIN Armandine")
     p.check_accessibility()
     page.locator("tbody").get_by_role("link", name="RABOUIN Armandine").click()

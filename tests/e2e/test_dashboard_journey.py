@@ -34,9 +34,7 @@ def test_from_the_menu_to_the_people_behind_a_row(crt, open_page, width):
     p = open_page(width=width)
     log_in(p, "direction")
     page = p.page
-    if width < 992:  # the collapsed menu
-        page.get_by_role("button", name="Ouvrir le menu").click()
-    page.get_by_role("link", name="Indicateurs", exact=True).click()
+    p.menu_entry("Indicateurs").click()  # the folded menu below 992 px, then « Pilotage »
     expect(page.get_by_role("heading", level=1)).to_contain_text("Indicateurs — ")
     page.locator("#id_periode").select_option("mois")
     page.locator("#id_annee").fill("2025")

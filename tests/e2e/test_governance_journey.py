@@ -52,7 +52,7 @@ def test_commission_decision_and_agreement_reminder(demo, open_page):
     p.check_accessibility()
 
     # 2. Today's admission commission, with a participant and a decision.
-    page.get_by_role("link", name="Gouvernance").click()
+    p.menu_entry("Gouvernance").click()
     p.check_accessibility()
     page.get_by_role("link", name="Nouvelle réunion").click()
     p.check_accessibility()
@@ -103,7 +103,7 @@ def test_commission_decision_and_agreement_reminder(demo, open_page):
     expect(page.locator("main")).to_contain_text("Germaine")
 
     # 4. The partners intervening without agreement, one click from the agreements.
-    page.get_by_role("link", name="Conventions").first.click()
+    p.menu_entry("Conventions").click()
     p.check_accessibility()
     page.get_by_role("link", name="Partenaires sans convention").click()
     expect(page.locator("tbody")).to_contain_text("Aide à domicile du Haut-Anjou")

@@ -31,8 +31,7 @@ def test_hospitalisation_suspends_then_return_resumes_and_asks_review(demo, open
     p = open_page()
     log_in(p, "coordinator")
     page = p.page
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="File active").click()
+    p.menu_entry("File active").click()
     p.check_accessibility()
     page.locator("tbody").get_by_role("link", name=b.display_name).click()
     p.check_accessibility()

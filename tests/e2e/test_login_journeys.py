@@ -30,9 +30,8 @@ def test_coordinator_journey(demo, open_page):
     assert page.get_by_role("link", name="Journal d'audit").count() == 0
     p.check_accessibility()
 
-    # The main menu (the home's territory card links there too).
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Territoire", exact=True).click()
+    # The main menu, its « Territoire » menu (the home's territory card links there too).
+    p.menu_entry("Communes").click()
     page.wait_for_url("**/territoire/communes/")
     p.check_accessibility()
     # Live search (htmx) narrows the list.
@@ -51,7 +50,7 @@ def test_coordinator_journey(demo, open_page):
     assert page.get_by_text("La commune « Candé » a été mise à jour.").is_visible()
     assert Commune.objects.get(name="Candé", crt__name="CRT Anjou Bleu").travel_minutes == 21
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    p.menu_entry("Se déconnecter", "button", exact=False).click()  # in « Mon compte »
     page.wait_for_url("**/connexion/")
 
 

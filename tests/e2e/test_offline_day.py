@@ -440,13 +440,16 @@ def test_logout_warns_while_actions_wait(demo, open_page):
 
     messages = []
 
-    def logout(accept: bool) -> str:
-        """Click « Se déconnecter », answer the confirm() that comes after an await (the
-        handler is set first: accepted, the form's navigation follows at once)."""
+    def logout(accept: bool, in_menu: bool = False) -> str:
+        """Click « Se déconnecter » (``in_menu``: the main navigation's, in « Mon compte »),
+        answer the confirm() that comes after an await (the handler is set first: accepted,
+        the form's navigation follows at once)."""
         seen = len(messages)
         page.once("dialog", lambda d: (messages.append(d.message),
                                        d.accept() if accept else d.dismiss()))
-        page.get_by_role("button", name=re.compile("Se déconnecter")).click()
+        button = (p.menu_entry("Se déconnecter", "button", exact=False) if in_menu
+                  else page.get_by_role("button", name=re.compile("Se déconnecter")))
+        button.click()
         for _ in range(100):
             if len(messages) > seen:
                 break
@@ -460,11 +463,10 @@ def test_logout_warns_while_actions_wait(demo, open_page):
     expect(card(page, a)).to_contain_text("Arrivé·e à")
     # Anywhere else in Maillage (base.html's logout form): the same warning, from the count only.
     p.goto("/")
-    page.get_by_role("button", name="Ouvrir le menu").click()  # a phone: the menu is folded
-    assert "Ma journée hors ligne" in logout(False)
+    assert "Ma journée hors ligne" in logout(False, in_menu=True)  # a phone: the menu folded
     page.wait_for_timeout(300)
     assert page.url == p.base_url + "/"
-    assert logout(True).startswith("1 saisie ")
+    assert logout(True, in_menu=True).startswith("1 saisie ")
     page.wait_for_url(re.compile("/connexion/"))
 
 

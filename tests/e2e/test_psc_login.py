@@ -45,7 +45,7 @@ def test_login_and_logout_through_pro_sante_connect(transactional_db, provider, 
     nurse.refresh_from_db()
     assert nurse.psc_sub == provider.identity["sub"]
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    p.menu_entry("Se déconnecter", "button", exact=False).click()
     page.wait_for_url(p.base_url + "/connexion/")
     assert page.locator("h1").inner_text() == "Connexion"
     assert len(provider.logouts) == 1

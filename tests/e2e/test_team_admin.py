@@ -17,7 +17,7 @@ def test_coordinator_adds_a_member_from_the_team_page(demo, open_page):
     p = open_page()
     log_in(p, "coordinator")
     page = p.page
-    page.get_by_role("link", name="Équipe", exact=True).click()
+    p.menu_entry("Équipe").click()
     page.wait_for_url("**/equipe/")
     p.check_accessibility()
     page.get_by_role("link", name="Ajouter une personne").click()

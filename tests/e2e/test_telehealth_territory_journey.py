@@ -33,8 +33,7 @@ def test_nurse_records_telehealth_for_an_older_person_of_the_territory(demo, ope
     p = open_page()
     log_in(p, "nurse")
     page = p.page
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Télésanté des personnes âgées").click()
+    p.menu_entry("Télésanté des personnes âgées").click()
     expect(page.locator("h1")).to_have_text("Télésanté des personnes âgées du territoire")
     p.check_accessibility()
 

@@ -38,8 +38,7 @@ def test_activity_leader_runs_an_anti_fall_action(demo, open_page):
     page = p.page
     # The home panel shows the year's check of volet 1.
     expect(page.locator("main")).to_contain_text(f"Volet 1 en {today.year}")
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Actions").click()
+    p.menu_entry("Actions").click()
     expect(page.locator("h1")).to_have_text("Actions du volet 1")
     p.check_accessibility()
 
