@@ -139,12 +139,14 @@ def free_gaps(busy: list[tuple[datetime, datetime]], day: date) -> list[Gap]:
     return gaps
 
 
-def booking_day(*, crt, user, roles, kind: str, who, day: date, sees_elsewhere: bool) -> Day:
+def booking_day(*, crt, user, roles, kind: str, who, day: date, sees_elsewhere: bool,
+                leave_out: Visit | None = None) -> Day:
     """The day of ``who`` (``actor``) on ``day``, as ``user`` may see it: her visits of this
     CRT overlapping the day (planned or done, as the double-booking check counts them), each
     « HH:MM–HH:MM · person · service » when the reader may see the visit and the person's
     identity, else « Passage »; her rest after the night (staff); her hours in another CRT
-    when ``sees_elsewhere``, as « Occupé·e (autre CRT) »; the free gaps left."""
+    when ``sees_elsewhere``, as « Occupé·e (autre CRT) »; the free gaps left. ``leave_out``:
+    the visit being moved (its edit form), whose hours are not taken."""
     begin, end = local_dt(day, "00:00"), local_dt(day + timedelta(days=1), "00:00")
     visible = selectors.visible_visits(crt=crt, user=user, roles=roles).filter(
         pk=OuterRef("pk"))
@@ -155,6 +157,8 @@ def booking_day(*, crt, user, roles, kind: str, who, day: date, sees_elsewhere: 
               .select_related("beneficiary", "service").only(*VISIT_FIELDS)
               .annotate(shown=Exists(visible) & Exists(named))
               .order_by("starts_at", "ends_at", "pk"))
+    if leave_out is not None:
+        visits = visits.exclude(pk=leave_out.pk)
     busy = []
     for v in visits:
         label = f"{v.beneficiary.display_name} · {v.label}" if v.shown else ANONYMOUS

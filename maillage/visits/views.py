@@ -416,11 +416,13 @@ def _may_measure(request, visit: Visit, access) -> bool:
             and access.health)
 
 
-def _day_panel(request, data, *, strict: bool = True) -> tuple[dict, int]:
+def _day_panel(request, data, *, strict: bool = True,
+               moved: Visit | None = None) -> tuple[dict, int]:
     """The booking form's « Journée de … » panel for the professional and the date of ``data``
-    (the form's ``staff``, ``professional`` and ``start_date``): its context and status (400
-    for a date that is not one). Another CRT's professional, or anyone the form does not
-    offer: 404 (``strict``; else no panel: the booking form says what is wrong)."""
+    (the form's ``staff``, ``professional`` and ``start_date``, or ``day`` on a visit's edit
+    form): its context and status (400 for a date that is not one). Another CRT's
+    professional, or anyone the form does not offer: 404 (``strict``; else no panel: the
+    booking form says what is wrong). ``moved``: the visit being edited, its hours free."""
     panel = {"who": "", "day": None, "error": "", "form_id": PLAN_FORM_ID}
     staff, professional = str(data.get("staff") or ""), str(data.get("professional") or "")
     try:
@@ -429,7 +431,7 @@ def _day_panel(request, data, *, strict: bool = True) -> tuple[dict, int]:
         if not strict:
             return {"panel": panel}, 200
         raise Http404("Professionnel inconnu.") from error
-    raw = data.get("start_date") or ""
+    raw = data.get("start_date") or data.get("day") or ""
     if chosen is None:
         return {"panel": panel}, 200
     kind, who = chosen
@@ -450,7 +452,8 @@ def _day_panel(request, data, *, strict: bool = True) -> tuple[dict, int]:
     panel["day"] = day
     panel["found"] = day_panel.booking_day(
         crt=request.crt, user=request.user, roles=request.roles, kind=kind, who=who, day=day,
-        sees_elsewhere=_sees_elsewhere(request, day_panel.account_of(kind, who)))
+        sees_elsewhere=_sees_elsewhere(request, day_panel.account_of(kind, who)),
+        leave_out=moved)
     return {"panel": panel}, 200
 
 
@@ -458,8 +461,11 @@ def _day_panel(request, data, *, strict: bool = True) -> tuple[dict, int]:
 @require_GET
 def booking_day(request: HttpRequest) -> HttpResponse:
     """The booking form's « Journée de … » panel (htmx, on a change of the professional or the
-    date): ``?staff=<uuid>`` or ``?professional=<uuid>``, ``&start_date=AAAA-MM-JJ``."""
-    context, status = _day_panel(request, request.GET)
+    date): ``?staff=<uuid>`` or ``?professional=<uuid>``, ``&start_date=AAAA-MM-JJ`` (or
+    ``&day=``); on a visit's edit form, ``&passage=<uuid>``: that visit, which must be one the
+    user may move (``_plannable``), leaves its hours free."""
+    moved = _plannable(request, request.GET["passage"]) if request.GET.get("passage") else None
+    context, status = _day_panel(request, request.GET, moved=moved)
     return render(request, "visits/_booking_day.html", context, status=status)
 
 
@@ -471,7 +477,8 @@ def _plan_context(b, title):
     return {"title": title, "back_url": reverse("visits:beneficiary",
                                                 kwargs={"public_id": b.public_id}),
             "back_label": f"Passages de {b.display_name}", "submit_label": "Planifier",
-            "form_id": PLAN_FORM_ID}
+            "form_id": PLAN_FORM_ID, "panel_url": reverse("visits:booking_day"),
+            "panel_date_id": "id_start_date"}
 
 
 @require("visit.plan")
@@ -601,13 +608,25 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
         messages.success(request, "Passage modifié (ce passage seulement).")
         return redirect("visits:detail", visit_id=visit.public_id)
 
-    return run_form(request, form, save, template="core/form_page.html", on_success=done,
-                    context={"title": "Modifier ce passage seulement",
-                             "intro": "Les autres passages de la série ne changent pas."
-                             if visit.series_id else "",
-                             "back_url": reverse("visits:detail",
-                                                 kwargs={"visit_id": visit.public_id}),
-                             "back_label": str(visit)})
+    ctx = {"title": "Modifier ce passage seulement",
+           "intro": "Les autres passages de la série ne changent pas." if visit.series_id else "",
+           "back_url": reverse("visits:detail", kwargs={"visit_id": visit.public_id}),
+           "back_label": str(visit), "form_id": PLAN_FORM_ID,
+           "panel_url": f"{reverse('visits:booking_day')}?passage={visit.public_id}",
+           "panel_date_id": "id_day"}
+    if request.method == "POST" and "journee" in request.POST:
+        # « Voir sa journée » without JavaScript: the form as typed, the day beside it; nothing
+        # is saved.
+        form = VisitEditForm(crt=request.crt, initial={**form.initial, **{
+            name: request.POST.get(name) for name in form.fields if name in request.POST}})
+        panel, status = _day_panel(request, form.initial, strict=False, moved=visit)
+        return render(request, "visits/plan.html", {**ctx, **panel, "form": form},
+                      status=status)
+    source = request.POST if request.method == "POST" else form.initial
+    panel = SimpleLazyObject(
+        lambda: _day_panel(request, source, strict=False, moved=visit)[0]["panel"])
+    return run_form(request, form, save, template="visits/plan.html", on_success=done,
+                    context={**ctx, "panel": panel})
 
 
 @require("visit.plan")

@@ -47,6 +47,24 @@ def test_her_day_beside_the_booking_form(demo, open_page):
     assert booked.status == Visit.Status.PLANNED
     p.check_accessibility()
 
+    # Moving it: her day beside the visit's edit form, its own hours free; a gap clicked fills
+    # the start time.
+    p.goto(f"/passages/{booked.public_id}/modifier/")
+    panel = page.get_by_role("region", name=re.compile("Journée de"))
+    expect(panel.get_by_role("heading", level=2)).to_have_text(
+        f"Journée de Sandrine Bouvier le {day:%d/%m/%Y}")
+    expect(panel).not_to_contain_text(f"{start}–")
+    gaps = panel.get_by_role("button", name=re.compile(r"^Libre de \d\d:\d\d à \d\d:\d\d$"))
+    gap = gaps.first
+    earlier = re.match(r"Libre de (\d\d:\d\d)", gap.inner_text()).group(1)
+    gap.click()
+    expect(page.locator("#id_start_time")).to_have_value(earlier)
+    p.check_accessibility()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.get_by_text("Passage modifié (ce passage seulement).")).to_be_visible()
+    booked.refresh_from_db()
+    assert booked.starts_at == _moment(day, earlier)
+
 
 def _moment(day, hhmm):
     from maillage.visits.services import local_dt

@@ -225,3 +225,67 @@ class TestBookingForm:
         html = response.content.decode()
         assert 'value="Douche"' in html and 'value="11:00"' in html  # kept as typed
         assert not Visit.objects.filter(instructions="Douche").exists()
+
+
+class TestEditForm:
+    """Moving one visit: the same panel beside its edit form, that visit's hours left free."""
+
+    def _moved(self, aide_day):
+        return Visit.objects.get(staff=aide_day, starts_at=local_dt(TOMORROW, "09:00"))
+
+    def test_the_edit_form_shows_her_day_without_the_visit_moved(self, client, users,
+                                                                 aide_day):
+        moved = self._moved(aide_day)
+        client.force_login(users["coordinator"])
+        response = client.get(reverse("visits:edit", kwargs={"visit_id": moved.public_id}))
+        assert response.status_code == 200
+        text = visible_text(response)
+        name = aide_day.get_full_name() or aide_day.username
+        assert f"Journée de {name} le {TOMORROW:%d/%m/%Y}" in text
+        # 09:00–10:30 is the visit being moved: free; 10:45–11:00 is not.
+        assert "09:00–10:30" not in text
+        assert re.findall(r"Libre de (\d\d:\d\d à \d\d:\d\d)", text) == [
+            "07:20 à 10:45", "11:00 à 20:30"]
+        assert f'hx-get="{URL}?passage={moved.public_id}"' in response.content.decode()
+
+    def test_the_panel_leaves_the_moved_visit_out(self, client, users, aide_day):
+        moved = self._moved(aide_day)
+        client.force_login(users["coordinator"])
+        text = visible_text(client.get(URL, {"staff": str(aide_day.public_id),
+                                             "day": str(TOMORROW),
+                                             "passage": str(moved.public_id)}))
+        assert "Libre de 07:20 à 10:45" in text
+        # Without it, the visit's hours are taken.
+        assert "Libre de 07:20 à 09:00" in visible_text(_panel(client, aide_day))
+
+    def test_a_visit_of_another_crt_or_unknown_is_not_found(self, client, users, aide_day,
+                                                            crt_b, make_user):
+        other = make_user(crt_b, Role.CARE_AIDE)
+        theirs = visit(shared_file(crt_b, other), other, starts_at=local_dt(TOMORROW, "09:00"))
+        client.force_login(users["coordinator"])
+        for passage in (str(theirs.public_id), "pas-un-identifiant"):
+            assert client.get(URL, {"staff": str(aide_day.public_id), "day": str(TOMORROW),
+                                    "passage": passage}).status_code == 404
+
+    def test_a_care_aide_may_not_edit(self, client, users, aide_day):
+        moved = self._moved(aide_day)
+        client.force_login(users["care_aide"])
+        assert client.get(reverse("visits:edit",
+                                  kwargs={"visit_id": moved.public_id})).status_code == 403
+        assert client.get(URL, {"staff": str(aide_day.public_id), "day": str(TOMORROW),
+                                "passage": str(moved.public_id)}).status_code == 403
+
+    def test_voir_sa_journee_without_javascript(self, client, users, aide_day, nurse):
+        moved = self._moved(aide_day)
+        client.force_login(users["coordinator"])
+        response = client.post(reverse("visits:edit", kwargs={"visit_id": moved.public_id}), {
+            "day": TOMORROW, "start_time": "15:30", "duration_minutes": 30,
+            "staff": nurse.public_id, "place": "home", "instructions": "Déplacé",
+            "version": moved.version, "journee": "1"})
+        assert response.status_code == 200
+        text = visible_text(response)
+        name = nurse.get_full_name() or nurse.username
+        assert f"Journée de {name} le {TOMORROW:%d/%m/%Y}" in text
+        assert 'value="15:30"' in response.content.decode()  # kept as typed
+        moved.refresh_from_db()
+        assert moved.staff == aide_day and moved.instructions != "Déplacé"

@@ -38,7 +38,8 @@
     if (!form) {
       return;
     }
-    var times = form.querySelector("[name=times]");
+    // The booking form's start times, or a visit's edit form's start time.
+    var times = form.querySelector("[name=times]") || form.querySelector("[name=start_time]");
     var duration = form.querySelector("[name=duration_minutes]");
     times.value = gap.getAttribute("data-gap-start");
     var room = parseInt(gap.getAttribute("data-gap-minutes"), 10);
