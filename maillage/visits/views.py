@@ -469,6 +469,17 @@ def booking_day(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/_booking_day.html", context, status=status)
 
 
+def _form_with_day(request, form, ctx: dict, *, moved: Visit | None = None) -> HttpResponse:
+    """« Voir sa journée » without JavaScript: the unbound ``form`` showing what was typed,
+    with the chosen professional's day beside it (``_day_panel``); nothing is saved."""
+    form.initial.update({
+        name: (request.POST.getlist(name) if isinstance(field, MultipleChoiceField)
+               else request.POST.get(name))
+        for name, field in form.fields.items() if name in request.POST})
+    panel, status = _day_panel(request, form.initial, strict=False, moved=moved)
+    return render(request, "visits/plan.html", {**ctx, **panel, "form": form}, status=status)
+
+
 #: The id of the booking form (the panel's « Voir sa journée » button submits it).
 PLAN_FORM_ID = "plan-form"
 
@@ -510,16 +521,7 @@ def plan(request: HttpRequest, public_id) -> HttpResponse:
         ctx["intro"] = f"Action du plan : {action.description} (fréquence prévue : " \
                        f"{action.frequency or 'non précisée'})."
     if request.method == "POST" and "journee" in request.POST:
-        # « Voir sa journée » without JavaScript: the form as typed, with the chosen
-        # professional's day beside it; nothing is saved.
-        form = VisitPlanForm(crt=request.crt, initial=initial)
-        form.initial.update({
-            name: (request.POST.getlist(name) if isinstance(field, MultipleChoiceField)
-                   else request.POST.get(name))
-            for name, field in form.fields.items() if name in request.POST})
-        panel, status = _day_panel(request, form.initial, strict=False)
-        return render(request, "visits/plan.html", {**ctx, **panel, "form": form},
-                      status=status)
+        return _form_with_day(request, VisitPlanForm(crt=request.crt, initial=initial), ctx)
     form = VisitPlanForm(request.POST or None, crt=request.crt, initial=initial)
 
     def save(data):
@@ -615,13 +617,8 @@ def edit(request: HttpRequest, visit_id) -> HttpResponse:
            "panel_url": f"{reverse('visits:booking_day')}?passage={visit.public_id}",
            "panel_date_id": "id_day"}
     if request.method == "POST" and "journee" in request.POST:
-        # « Voir sa journée » without JavaScript: the form as typed, the day beside it; nothing
-        # is saved.
-        form = VisitEditForm(crt=request.crt, initial={**form.initial, **{
-            name: request.POST.get(name) for name in form.fields if name in request.POST}})
-        panel, status = _day_panel(request, form.initial, strict=False, moved=visit)
-        return render(request, "visits/plan.html", {**ctx, **panel, "form": form},
-                      status=status)
+        return _form_with_day(request, VisitEditForm(crt=request.crt, initial=dict(form.initial)),
+                              ctx, moved=visit)
     source = request.POST if request.method == "POST" else form.initial
     panel = SimpleLazyObject(
         lambda: _day_panel(request, source, strict=False, moved=visit)[0]["panel"])
