@@ -37,17 +37,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from maillage.core.models import Membership
 from maillage.core.plurals import count_label
+from maillage.territory.models import Professional
 
 from .models import Visit
 
 #: Visits that keep their professional busy (as for the double-booking within a CRT).
 BUSY_STATUSES = (Visit.Status.PLANNED, Visit.Status.DONE)
+#: The others, which the reads across CRTs exclude rather than filter the busy ones: a filter on
+#: the status lets SQLite read the visits through the index of the untraced ones (status, end),
+#: every coming visit of the CRTs, instead of the professional's hours.
+NOT_BUSY = tuple(s for s in Visit.Status if s not in BUSY_STATUSES)
 
 #: What a block of the timeline says (no link: nothing of the other CRT opens from here).
 BLOCK_LABEL = "Indisponible (autre CRT)"
@@ -73,26 +78,51 @@ def works_elsewhere(*, crt_id: int, account: str) -> Exists:
                   .exclude(crt_id=crt_id))
 
 
+def _by_account(rows: QuerySet, *, crt_id: int, ids: list[int]) -> tuple[QuerySet, QuerySet]:
+    """Of ``rows`` (visits or on-call turns: a team member ``staff`` or a directory
+    ``professional``), those of the accounts ``ids`` in the CRTs other than ``crt_id`` where the
+    account holds an active membership, as two querysets annotated with the account (``who``):
+    as a team member, as the account behind a directory professional. Each is one index scan
+    (the CRT, the professional, the time) for a UNION ALL, where an OR-join of both kinds would
+    read every row of the other CRTs in the hours asked for."""
+    elsewhere = Membership.objects.filter(user_id__in=ids, is_active=True).exclude(crt_id=crt_id)
+    there = rows.filter(crt_id__in=elsewhere.values("crt_id"))
+    as_staff = (there.filter(staff_id__in=ids)
+                .filter(Exists(Membership.objects.filter(crt_id=OuterRef("crt_id"),
+                                                         user_id=OuterRef("staff_id"),
+                                                         is_active=True)))
+                .annotate(who=F("staff_id")))
+    # A directory professional belongs to the CRT of its visits and turns (the services check).
+    professionals = Professional.objects.filter(
+        user_id__in=ids, crt_id__in=elsewhere.filter(user_id=OuterRef("user_id")).values("crt_id"))
+    as_professional = (there.filter(professional_id__in=professionals.values("pk"))
+                       .annotate(who=F("professional__user_id")))
+    return as_staff, as_professional
+
+
 def busy_slots(*, crt_id: int, user_ids: Iterable[int], start: datetime, end: datetime
                ) -> dict[int, list[Slot]]:
     """For each account of ``user_ids``, the hours of its visits (planned or done) overlapping
     [start, end) in the CRTs other than ``crt_id`` where it holds an active membership, sorted.
-    One query, whatever the number of accounts; none when ``user_ids`` is empty."""
+    One query, whatever the number of accounts; none when ``user_ids`` is empty.
+
+    The query is a UNION ALL of two index scans (``visit_staff_time``, ``visit_pro_time``: the
+    other CRTs, the accounts' team members or directory professionals, the visits starting in
+    [start − ``Visit.LONGEST``, end)) rather than an OR-join of both kinds of professional, which
+    read every coming visit of every CRT: its cost is the accounts' visits of those hours,
+    whatever the size of the CRTs."""
     ids = sorted({i for i in user_ids if i})
     if not ids:
         return {}
-    works_there = Membership.objects.filter(crt_id=OuterRef("crt_id"), is_active=True)
-    as_staff = Q(staff_id__in=ids) & Q(Exists(works_there.filter(user_id=OuterRef("staff_id"))))
-    as_professional = Q(professional__user_id__in=ids) & Q(Exists(works_there.filter(
-        user_id=OuterRef("professional__user_id"))))
-    rows = (Visit.objects.filter(as_staff | as_professional, status__in=BUSY_STATUSES,
-                                 starts_at__lt=end, ends_at__gt=start)
-            .exclude(crt_id=crt_id)
-            .order_by("starts_at", "ends_at")
-            .values_list("staff_id", "professional__user_id", "starts_at", "ends_at"))
+    hours = Visit.objects.filter(starts_at__gte=start - Visit.LONGEST, starts_at__lt=end,
+                                 ends_at__gt=start).exclude(status__in=NOT_BUSY).order_by()
+    as_staff, as_professional = _by_account(hours, crt_id=crt_id, ids=ids)
+    rows = (as_staff.values_list("who", "starts_at", "ends_at")
+            .union(as_professional.values_list("who", "starts_at", "ends_at"), all=True)
+            .order_by("starts_at", "ends_at"))
     found: dict[int, list[Slot]] = {}
-    for staff_id, pro_user_id, starts, ends in rows:
-        slots = found.setdefault(staff_id or pro_user_id, [])
+    for account, starts, ends in rows:
+        slots = found.setdefault(account, [])
         if (starts, ends) not in slots:  # two visits at once elsewhere: one busy slot
             slots.append((starts, ends))
     return found
@@ -120,15 +150,12 @@ def night_work(*, crt_id: int, user_ids: Iterable[int], start: datetime, end: da
         return Exists(works_there.filter(user_id=OuterRef(column)))
 
     # A turn's or a visit's: its member of staff, or the account behind its directory entry.
-    by = ((Q(staff_id__in=ids) & Q(there("staff_id")))
-          | (Q(professional__user_id__in=ids) & Q(there("professional__user_id"))))
-
-    actor = Coalesce("staff_id", "professional__user_id")
-    turns = (Shift.objects.filter(by, duty__in=Shift.TRAVELS, starts_at__lt=end,
-                                  ends_at__gt=start)
-             .exclude(crt_id=crt_id).order_by()
-             .annotate(who=actor, began=F("starts_at"), ended=F("ends_at"))
-             .values_list("who", "began", "ended"))
+    turns_staff, turns_professional = _by_account(
+        Shift.objects.filter(duty__in=Shift.TRAVELS, starts_at__lt=end, ends_at__gt=start)
+        .order_by(), crt_id=crt_id, ids=ids)
+    turns = [part.annotate(began=F("starts_at"), ended=F("ends_at"))
+             .values_list("who", "began", "ended")
+             for part in (turns_staff, turns_professional)]
     # An outing not written to its end: until the end of her turn, else the latest time written.
     turn_end = Subquery(Shift.objects.filter(
         crt_id=OuterRef("crt_id"), starts_at__lte=OuterRef("received_at"),
@@ -144,14 +171,13 @@ def night_work(*, crt_id: int, user_ids: Iterable[int], start: datetime, end: da
                          ended=Coalesce("left_at", turn_end, "arrived_at", "departed_at",
                                         "received_at"))
                .values_list("who", "began", "ended"))
-    visits = (Visit.objects.filter(by, status__in=BUSY_STATUSES, starts_at__gte=start,
-                                   starts_at__lt=end)
-              .filter(Q(starts_at__hour__gte=NIGHT[0]) | Q(starts_at__hour__lt=NIGHT[1]))
-              .exclude(crt_id=crt_id).order_by()
-              .annotate(who=actor, began=F("starts_at"),
-                        ended=Coalesce("actual_end", "ends_at"))
-              .values_list("who", "began", "ended"))
-    work = list(turns.union(outings, visits, all=True))
+    night_visits = _by_account(
+        Visit.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        .filter(Q(starts_at__hour__gte=NIGHT[0]) | Q(starts_at__hour__lt=NIGHT[1]))
+        .exclude(status__in=NOT_BUSY).order_by(), crt_id=crt_id, ids=ids)
+    visits = [part.annotate(began=F("starts_at"), ended=Coalesce("actual_end", "ends_at"))
+              .values_list("who", "began", "ended") for part in night_visits]
+    work = list(turns[0].union(turns[1], outings, *visits, all=True))
     # Her night hours there: those of an evening ending the next morning.
     evenings = [timezone.localdate(start) - timedelta(days=1) + timedelta(days=n)
                 for n in range((timezone.localdate(end) - timezone.localdate(start)).days + 2)]

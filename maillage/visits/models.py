@@ -3,7 +3,7 @@ their traceability, and the private iCalendar tokens of the professionals (SPEC 
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -143,6 +143,11 @@ class VisitSeries(TenantModel, VersionedModel, Actor):
 
 class Visit(TenantModel, VersionedModel, Actor):
     """One visit: planned, then traced (done / not done) by the professional."""
+
+    #: A visit lasts at most this long (the forms' 720 minutes, checked by the services for
+    #: every way of setting it): the reads of the visits overlapping some hours look back this
+    #: far only (``elsewhere.busy_slots``), whatever the history of the CRT.
+    LONGEST = timedelta(hours=12)
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Prévu"

@@ -612,6 +612,8 @@ def _check_visit(visit: Visit) -> None:
     _check_service(visit.crt, visit.service)
     if visit.ends_at <= visit.starts_at:
         raise DomainError("La fin du passage doit suivre son début.", field="duration_minutes")
+    if visit.ends_at.astimezone(UTC) - visit.starts_at.astimezone(UTC) > Visit.LONGEST:
+        raise DomainError("Un passage dure douze heures au plus.", field="duration_minutes")
     if (visit.window_start is None) != (visit.window_end is None) or (
             visit.window_start is not None
             and not visit.window_start <= visit.starts_at <= visit.window_end):

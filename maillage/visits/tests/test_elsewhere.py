@@ -18,7 +18,7 @@ from maillage.core.middleware import SESSION_KEY
 from maillage.core.roles import Role
 from maillage.core.tests.helpers import field_error, visible_text
 from maillage.territory.tests.factories import ProfessionalFactory
-from maillage.visits import services
+from maillage.visits import elsewhere, services
 from maillage.visits.models import Visit, VisitSeries
 from maillage.visits.services import local_dt
 
@@ -106,6 +106,31 @@ class TestPlanning:
         mine.refresh_from_db()
         assert timezone.localtime(mine.starts_at).strftime("%H:%M") == "19:00"
 
+    def test_a_long_visit_elsewhere_begun_the_evening_before(self, crt_b, b, users, nurse,
+                                                             in_b):
+        """A night of twelve hours in CRT B (the longest visit: the hours are read that far
+        back) still holds her at 07:00 the next morning; it is over at 08:00."""
+        visit(in_b.beneficiary, nurse, starts_at=local_dt(TOMORROW, "20:00"), minutes=12 * 60)
+        next_day = TOMORROW + timedelta(days=1)
+        start = local_dt(next_day, "07:00")
+        with pytest.raises(DomainError) as error:
+            services.visit_create(actor=users["coordinator"], beneficiary=b, staff=nurse,
+                                  starts_at=start, ends_at=start + timedelta(minutes=30))
+        assert (f"déjà pris sur ce créneau dans un autre CRT (le {TOMORROW:%d/%m/%Y} de 20:00 à "
+                "08:00)") in error.value.message
+        services.visit_create(actor=users["coordinator"], beneficiary=b, staff=nurse,
+                              starts_at=local_dt(next_day, "08:00"),
+                              ends_at=local_dt(next_day, "08:30"))
+
+    def test_a_visit_lasts_twelve_hours_at_most(self, b, users, nurse):
+        start = local_dt(TOMORROW, "19:00")
+        with pytest.raises(DomainError) as error:
+            services.visit_create(actor=users["coordinator"], beneficiary=b, staff=nurse,
+                                  starts_at=start, ends_at=start + timedelta(hours=12, minutes=1))
+        assert (error.value.field, error.value.message) == (
+            "duration_minutes", "Un passage dure douze heures au plus.")
+        assert not Visit.objects.filter(crt=b.crt).exists()
+
     def test_her_account_behind_the_other_crt_s_directory(self, crt_b, b, users, nurse):
         """CRT B books her as a professional of its directory linked to her account."""
         pro = ProfessionalFactory(crt=crt_b, user=nurse)
@@ -178,6 +203,24 @@ class TestPages:
         session[SESSION_KEY] = str(b.crt.public_id)  # she works in CRT A now
         session.save()
         assert BLOCK in visible_text(self._week(client, nurse))
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+    def test_the_hours_elsewhere_are_read_through_the_professional_s_indexes(
+            self, crt_a, b, nurse, in_b):
+        """Her hours in CRT B are found by her visits there (the CRT, the professional, the
+        time), as a team member and as a directory professional: never through the index of
+        the untraced visits, which reads every coming visit of the CRTs (the team day and her
+        week then grew with the size of the CRT)."""
+        begin = local_dt(TOMORROW, "00:00")
+        with CaptureQueriesContext(connection) as ctx:
+            found = elsewhere.busy_slots(crt_id=crt_a.pk, user_ids=[nurse.pk], start=begin,
+                                         end=begin + timedelta(days=7))
+        assert found == {nurse.pk: [(in_b.starts_at, in_b.ends_at)]}
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + ctx.captured_queries[-1]["sql"])
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+        assert "visit_staff_time" in plan and "visit_pro_time" in plan
+        assert "visit_untraced" not in plan
 
     def test_one_query_for_the_hours_elsewhere(self, client, b, users, nurse, in_b):
         """The team day asks for them only when someone on the page works elsewhere."""

@@ -195,3 +195,23 @@ def test_a_fixed_number_of_queries_whatever_the_carers(crt_a, crt_b, nurse, make
     many, found = count({nurse.pk, *(o.pk for o in others)})
     assert many == alone == 6
     assert set(found) == {nurse.pk, *(o.pk for o in others)}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_her_night_there_is_read_through_her_own_rows(crt_a, crt_b, nurse, person_b):
+    """Her turns and night visits in CRT B are found through the CRT's and her own indexes,
+    never by a scan of every turn nor through the index of the untraced visits (every coming
+    visit of the CRTs): the cost of her rest does not grow with the size of the CRTs."""
+    from maillage.visits.elsewhere import night_work
+
+    turn_in_b(crt_b, nurse)
+    with CaptureQueriesContext(connection) as queries:
+        found = night_work(crt_id=crt_a.id, user_ids=[nurse.pk],
+                           start=local_dt(TODAY, "18:00"), end=local_dt(TOMORROW, "12:00"))
+    assert found == {nurse.pk: [(local_dt(TODAY, "20:00"), local_dt(TOMORROW, "07:00"))]}
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + queries.captured_queries[0]["sql"])
+        plan = [row[-1] for row in cursor.fetchall()]
+    assert not [step for step in plan if step.startswith("SCAN oncall_shift")], plan
+    assert "visit_untraced" not in " ".join(plan)
+    assert "visit_staff_time" in " ".join(plan)
