@@ -3,10 +3,12 @@ twice, too slow for the suite) and the Locust report (Locust itself never runs i
 
 import io
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from maillage.core.bench_db import bench_name
 from maillage.core.bench_load.run import capacity_share, read_stats, report
@@ -63,14 +65,21 @@ def test_every_key_page_is_measured_on_the_demo(demo_module):
         m = measured[key]
         assert m.status == 200, (key, m.status)
         assert m.html_bytes > 0 and 0 < m.gzip_bytes < m.html_bytes
-    # The API's pages are called with a bearer token: a Bundle of 100 Patients, then the
-    # last page of the export through the keyset cursor.
-    first = measured["coordinator", "interop:patient_search"]
-    last = measured["doctor", "interop:patient_search"]
-    assert "_cursor=" in last.url and "_cursor=" not in first.url
-    assert first.queries == last.queries  # the same work at the end as at the start
+    # The API's pages are called with a bearer token: a Bundle of Patients, then the last page
+    # of the export through the keyset cursor, at the default size (the key pages) and at 100.
+    for count in (20, 100):
+        first = measured["coordinator", f"interop:patient_search _count={count}"]
+        last = measured["doctor", f"interop:patient_search _count={count}"]
+        assert "_cursor=" in last.url and "_cursor=" not in first.url
+        assert f"_count={count}" in first.url and f"_count={count}" in last.url
+        assert first.queries == last.queries  # the same work at the end as at the start
     assert set(measure_pages(runs=1, only="interop:")) == {
-        ("coordinator", "interop:patient_search"), ("doctor", "interop:patient_search")}
+        (user, f"interop:patient_search _count={count}")
+        for user in ("coordinator", "doctor") for count in (20, 100)}
+    # The team's day is a working day's (the next Tuesday), whatever the day of the run.
+    team_day = measured["coordinator", "visits:team_day"]
+    tuesday = date.fromisoformat(team_day.url.partition("?jour=")[2])
+    assert tuesday.weekday() == 1 and 0 <= (tuesday - timezone.localdate()).days < 7
 
 
 def test_the_load_report_gives_throughput_p95_errors_and_the_health_share(tmp_path):

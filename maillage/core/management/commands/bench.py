@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import resolve
@@ -51,8 +52,8 @@ KEY_PAGES = {
     ("care_aide", "visits:my_day"): "Mes passages",
     ("nurse", "oncall:screen"): "Recherche d'astreinte",
     ("doctor", "beneficiaries:detail"): "Dossier d'une personne",
-    ("coordinator", "interop:patient_search"): "API FHIR : 100 Patients",
-    ("doctor", "interop:patient_search"): "API FHIR : dernière page d'un export",
+    ("coordinator", "interop:patient_search _count=20"): "API FHIR : 20 Patients",
+    ("doctor", "interop:patient_search _count=20"): "API FHIR : dernière page d'un export",
 }
 
 
@@ -77,8 +78,11 @@ def _settings() -> dict:
 
 
 def page_key(username: str, url: str) -> tuple[str, str]:
-    """A page's identity across databases (its URL holds public ids that differ)."""
-    return username, resolve(url.split("?")[0]).view_name
+    """A page's identity across databases (its URL holds public ids that differ): the view,
+    and an API page's size (``_count``: pages of 20 and of 100 Patients are two pages)."""
+    path, _, query = url.partition("?")
+    count = QueryDict(query).get("_count")
+    return username, resolve(path).view_name + (f" _count={count}" if count else "")
 
 
 def p95(times: list[float]) -> float:
