@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 
+from maillage.core.built import built
 from maillage.core.permissions import has_permission
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 from maillage.territory.models import Professional
@@ -281,10 +282,15 @@ def _visible_q(rules: dict[str, Q]) -> Q:
 
 
 def beneficiaries_for(face: str | None = None, *, crt, user, roles) -> QuerySet[Beneficiary]:
-    """The people of ``crt`` whose ``face`` this user may see (any face when None)."""
-    rules = _rules(crt=crt, user=user, roles=roles)
-    q = _visible_q(rules) if face is None else rules[face]
-    return Beneficiary.objects.filter(crt=crt).filter(q)
+    """The people of ``crt`` whose ``face`` this user may see (any face when None). Built once
+    a day per user, CRT and roles (``core.built``: the rule's shape, never its rows)."""
+    def build() -> QuerySet[Beneficiary]:
+        rules = _rules(crt=crt, user=user, roles=roles)
+        q = _visible_q(rules) if face is None else rules[face]
+        return Beneficiary.objects.filter(crt=crt).filter(q)
+
+    return built(("beneficiaries_for", face, getattr(crt, "pk", crt), getattr(user, "pk", None),
+                  bool(getattr(user, "is_authenticated", False)), frozenset(roles)), build)
 
 
 def caregivers_visible(*, crt, user, roles) -> QuerySet[Caregiver]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from .built import built_count
 from .models import Notification
 from .notify import send_email
 
@@ -79,8 +80,11 @@ def unread_count(*, user, crt, roles=()) -> int:
     faces = [row["face"] for row in by_face if row["about"] and row["face"] in known]
     if not faces:
         return plain
-    return plain + _visible(user=user, crt=crt, roles=roles, faces=faces).filter(
-        read_at__isnull=True, beneficiary_public_id__isnull=False).count()
+    return plain + built_count(
+        ("unread_notifications", getattr(crt, "pk", crt), user.pk, frozenset(roles or ()),
+         tuple(faces)),
+        lambda: _visible(user=user, crt=crt, roles=roles, faces=faces).filter(
+            read_at__isnull=True, beneficiary_public_id__isnull=False))
 
 
 def notifications_for(*, user, crt, roles=(), limit: int = 100) -> list[Notification]:
