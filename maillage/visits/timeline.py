@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from maillage.core.models import MembershipRole
+from maillage.core.reversing import public_id_url
 from maillage.core.roles import Role
 from maillage.territory.models import Professional
 
@@ -116,10 +117,8 @@ def blocks_html(blocks: list[dict]) -> SafeString:
 
 
 def _detail_url_builder():
-    marker = "00000000-0000-0000-0000-000000000000"
-    template = reverse("visits:detail", kwargs={"visit_id": marker})
-    head, _, tail = template.partition(marker)
-    return lambda v: f"{head}{v.public_id}{tail}"
+    detail = public_id_url("visits:detail", "visit_id")
+    return lambda v: detail(v.public_id)
 
 
 def profession_of(v: Visit) -> str:
