@@ -5,8 +5,9 @@ Each app adds its entries here when its first page lands (no link to a page that
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .permissions import has_permission
 
@@ -81,15 +82,20 @@ def register_badge(url_name: str, count: Callable[..., int]) -> None:
     BADGES[url_name] = count
 
 
+@lru_cache(maxsize=256)
+def _entries(roles: frozenset, urlconf, prefix: str) -> tuple[tuple[NavItem, str], ...]:
+    """The entries these roles may open, with their URLs: the same for every page of every
+    user with these roles (``reverse`` once, not for each entry of each page)."""
+    return tuple((item, reverse(item.url_name)) for item in NAVIGATION
+                 if has_permission(roles, item.permission))
+
+
 def navigation_for(roles, current_path: str, *, user=None, crt=None) -> list[dict]:
     """The role's entries of the main navigation: links (``label``, ``url``, ``active``,
     ``badge``), and drop-down menus of them (``menu``: its label, ``entries``,
     ``active`` when one of them is)."""
     items = []
-    for item in NAVIGATION:
-        if not has_permission(roles, item.permission):
-            continue
-        url = reverse(item.url_name)
+    for item, url in _entries(frozenset(roles), get_urlconf(), get_script_prefix()):
         active = current_path == url if url == "/" else current_path.startswith(url)
         badge = 0
         count = BADGES.get(item.url_name)
