@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Coalesce, StrIndex
 from django.db.models.lookups import GreaterThan
 
 from maillage.beneficiaries.models import Beneficiary
+from maillage.core.formats import euros
 from maillage.core.indicators import (
     Breakdown,
     Extra,
@@ -267,7 +268,8 @@ def _participation_extras(*, crt, period: Period, population) -> list[Extra]:
                     part=n)]
     for row in services:
         price = row["service__price"]
-        detail = "" if price is None else f" — {price} € {row['service__price_unit']}".rstrip()
+        detail = ("" if price is None
+                  else f" — {euros(price)} {row['service__price_unit']}".rstrip())
         extras.append(Extra(f"Prestation optionnelle : {row['service__name']}{detail}",
                             row["k"], "personnes", within=("kind", "optional")))
     extras += [

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from maillage.core.audit import object_label_for
+from maillage.core.formats import euros
 from maillage.core.permissions import has_permission
 
 
@@ -149,9 +150,8 @@ def _participation(p, link) -> Record:
 
 
 def _expense(e, link) -> Record:
-    amount = f"{e.amount:,.2f} €".replace(",", "\u202f").replace(".", ",")
-    return Record((_day(e.spent_on), e.label, amount, _choice(e, "nature"), _choice(e, "volet"),
-                   e.domain.name if e.domain_id else "—"),
+    return Record((_day(e.spent_on), e.label, euros(e.amount), _choice(e, "nature"),
+                   _choice(e, "volet"), e.domain.name if e.domain_id else "—"),
                   link("steering:expense_edit", public_id=e.public_id))
 
 

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from maillage.core.formats import euros
 from maillage.core.models import TenantModel, VersionedModel
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -161,7 +162,7 @@ class Expense(TenantModel, VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.amount} €)"
+        return f"{self.label} ({euros(self.amount)})"
 
     @property
     def is_investment(self) -> bool:

@@ -178,6 +178,3 @@ def fec_imports(*, crt, user, roles) -> QuerySet:
     return fec_imports_visible(crt=crt, user=user, roles=roles).select_related("created_by")
 
 
-def euros(value: Decimal) -> str:
-    """« 12 345,67 € » (narrow no-break space for thousands, as the templates' ``2g``)."""
-    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")

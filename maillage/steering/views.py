@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
+from maillage.core.formats import euros
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
 from maillage.core.plurals import count_label, fr_plural
@@ -204,7 +205,7 @@ def _allocation_form(request, allocation: Allocation | None) -> HttpResponse:
     intro = ""
     if check is not None:
         intro = (f"Contrôle : ouverture le {request.crt.opened_on:%d/%m/%Y}, le prorata aux "
-                 f"jours de la dotation annuelle donne {selectors.euros(check)} pour {year}. "
+                 f"jours de la dotation annuelle donne {euros(check)} pour {year}. "
                  "Saisissez le montant de la notification, tel qu'il est écrit.")
     return run_form(request, form, save, template="core/form_page.html", on_success=done,
                     context={"title": "Nouvelle dotation" if allocation is None

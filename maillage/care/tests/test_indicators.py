@@ -226,7 +226,7 @@ def test_financial_participation(volet2, crt_a):
                                 "Séjour en chambre temporaire avec un reste à charge": 1}
     extras = _extras(r)
     assert extras["Part de la file active"] == Decimal("66.7")
-    assert extras["Prestation optionnelle : Portage de repas — 8.00 € par repas"] == 1
+    assert extras["Prestation optionnelle : Portage de repas — 8,00 € par repas"] == 1
     assert extras["Séjours en chambre temporaire avec un reste à charge"] == 1
     assert extras["Prestations du socle ayant un prix (contrôle : 0 attendu)"] == 0
 

@@ -184,10 +184,10 @@ def test_one_optional_service_does_not_give_back_its_hidden_row(client, ars, crt
     text = visible_text(response)
     assert _cells(text, "Région V2-07", 3) == ["11", "7", "18"]
     assert _cells(text, "Prestation optionnelle au panier", 3) == ["s", "< 5", "7"]
-    meals = "Prestation optionnelle : Portage de repas — 8.00 € par repas personnes"
+    meals = "Prestation optionnelle : Portage de repas — 8,00 € par repas personnes"
     assert _cells(text, meals, 2) == ["s", "s"]
     book = load_workbook(BytesIO(client.get(url("indicator_export", code="V2-07", fmt="xlsx"),
                                             YEAR_2025).content))
     rows = {r[0]: r[2:] for r in book["Compléments"].iter_rows(values_only=True) if r[0]}
-    assert rows["Prestation optionnelle : Portage de repas — 8.00 € par repas"][:2] == \
+    assert rows["Prestation optionnelle : Portage de repas — 8,00 € par repas"][:2] == \
         ("s", "s")
