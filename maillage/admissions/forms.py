@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_phone
@@ -51,7 +52,7 @@ class ReferralForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         for name, qs in (
-            ("person_commune", Commune.objects.filter(crt=crt).order_by("name")),
+            ("person_commune", Commune.objects.filter(crt=crt).order_by(french("name"))),
             ("referrer_organization", Organization.objects.filter(crt=crt, is_active=True)
              .order_by("name")),
             ("referrer_professional", Professional.objects.filter(crt=crt, is_active=True)

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, DateTimeInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
@@ -69,7 +70,7 @@ class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["commune"]
-        field.queryset = Commune.objects.filter(crt=crt).order_by("name")
+        field.queryset = Commune.objects.filter(crt=crt).order_by(french("name"))
         field.to_field_name = "public_id"
         self.setup_birth_place()
         self._style_fields()

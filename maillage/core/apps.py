@@ -9,6 +9,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import signals  # noqa: F401  (audit of logins and logouts)
         from .audit import discover_actions
+        from .collation import register_on_new_connections
+
+        # SQLite's French order of names, on every new connection (see collation.py).
+        register_on_new_connections()
 
         # Each app declares its audited actions in its audit_actions.py (core lists none).
         discover_actions()

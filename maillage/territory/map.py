@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from maillage.core.collation import french
 from maillage.core.discovery import app_modules
 from maillage.core.permissions import has_permission
 
@@ -67,7 +68,7 @@ def map_data(*, crt, user, roles, start: date, end: date) -> dict:
     rules (``access.py``). The JSON endpoint and the page's table both read this."""
     communes = list(
         access.communes_visible(crt=crt, user=user, roles=roles)
-        .order_by("name")
+        .order_by(french("name"))
         .only("insee_code", "name", "postal_code", "covers_volet1", "covers_volet2",
               "travel_minutes", "latitude", "longitude")
     )

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.models import Crt
 from maillage.core.permissions import has_permission
 
@@ -16,7 +17,7 @@ from .models import Agreement, Commune, Organization, Professional
 
 
 def communes(*, crt: Crt, volet: str = "", query: str = "") -> QuerySet[Commune]:
-    qs = Commune.objects.filter(crt=crt).order_by("name")
+    qs = Commune.objects.filter(crt=crt).order_by(french("name"))
     if volet == "1":
         qs = qs.filter(covers_volet1=True)
     elif volet == "2":
