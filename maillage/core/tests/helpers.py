@@ -44,6 +44,14 @@ def table_text(response) -> str:
     return " ".join(parser.parts)
 
 
+def order_in(text: str, names) -> list[str]:
+    """``names`` in the order they first appear in ``text`` (a visible text: each must be
+    there)."""
+    found = {name: text.find(name) for name in names}
+    assert all(at >= 0 for at in found.values()), found
+    return sorted(names, key=found.__getitem__)
+
+
 def field_error(response, name: str) -> str:
     """The error text shown next to the form field ``name`` (the block its widget names in
     aria-describedby), tags removed; empty when none."""

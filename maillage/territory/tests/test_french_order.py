@@ -7,10 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from maillage.beneficiaries.models import Beneficiary
-from maillage.beneficiaries.tests.factories import BeneficiaryFactory
-from maillage.core.collation import french
-from maillage.core.tests.helpers import table_text
+from maillage.core.tests.helpers import order_in, table_text
 
 from .factories import CommuneFactory
 
@@ -23,13 +20,6 @@ def communes(crt_a):
     # Created out of order: the database's order, not the insertion's, is what is checked.
     for name in ("Villevêque", "écuillé", "Angers", "Écouflant"):
         CommuneFactory(crt=crt_a, name=name)
-
-
-def order_in(text: str, names) -> list[str]:
-    """``names`` in the order they first appear in ``text`` (each must appear)."""
-    found = {name: text.find(name) for name in names}
-    assert all(at >= 0 for at in found.values()), found
-    return sorted(names, key=found.__getitem__)
 
 
 def test_the_communes_page_lists_accented_names_with_the_others(client, users, communes):
@@ -54,18 +44,3 @@ def test_the_map_table_lists_them_in_order(client, users, communes):
     assert order_in(shown, EXPECTED) == EXPECTED
     data = client.get(reverse("territory:map_data")).json()
     assert [c["name"] for c in data["communes"] if c["name"] in EXPECTED] == EXPECTED
-
-
-def test_the_helper_orders_birth_names_the_same_way(crt_a):
-    for name in ("ZOLA", "éluard", "Dupont", "ÉLUARD", "EMERY"):
-        BeneficiaryFactory(crt=crt_a, birth_name=name)
-    names = list(Beneficiary.objects.filter(crt=crt_a).order_by(french("birth_name"))
-                 .values_list("birth_name", flat=True))
-    # Accents and case only part names otherwise equal (one order on every database: both
-    # spellings of « Éluard » are next to each other, before « Emery »).
-    assert names[0] == "Dupont" and names[-2:] == ["EMERY", "ZOLA"]
-    assert set(names[1:3]) == {"ÉLUARD", "éluard"}
-    reverse_order = list(Beneficiary.objects.filter(crt=crt_a)
-                         .order_by(french("birth_name").desc())
-                         .values_list("birth_name", flat=True))
-    assert reverse_order == names[::-1]
