@@ -220,6 +220,9 @@ def enrolment_open(*, actor, beneficiary: Beneficiary, admitted_on: date, refere
         admission_meeting=admission_meeting, created_by=actor, updated_by=actor,
     )
     forfait_months_refresh(enrolments=[enrolment])
+    from maillage.care.services.plans import careplan_drafts_take_referent
+
+    careplan_drafts_take_referent(actor=actor, beneficiary=beneficiary)
     if referral is not None:
         referral.status, referral.beneficiary = Referral.Status.ADMITTED, beneficiary
         referral.next_step, referral.next_step_owner = "", None

@@ -97,3 +97,29 @@ def test_without_a_file_yet_the_step_says_where_the_plan_is_written(client, user
     step = plan_step(client.get(detail(referral)).content.decode())
     assert ("Le plan personnalisé se rédige dans le dossier de la personne, une fois celui-ci "
             "ouvert ou relié (première étape).") in step
+
+
+def test_a_plan_drafted_before_admission_takes_the_admission_referent(client, users, crt_a,
+                                                                      b, make_user):
+    """Drafted while she waits (no referent yet: none was chosen), then admitted with the nurse
+    as referent: the draft names the nurse. A referent the draft already names is kept."""
+    from maillage.care.services import careplan_new_version
+
+    draft = careplan_new_version(actor=users["coordinator"], beneficiary=b)
+    assert draft.referent is None
+    services.enrolment_open(actor=users["coordinator"], beneficiary=b, admitted_on=TODAY,
+                            referent=users["nurse"], gir_at_entry=3)
+    client.force_login(users["coordinator"])
+    version_url = reverse("care:plan_version", kwargs={"public_id": b.public_id, "number": 1})
+    assert f"Référent PPCS {users['nurse'].get_full_name()}" in visible_text(
+        client.get(version_url))
+
+    other = BeneficiaryFactory(crt=crt_a, current_gir=2)
+    consent(other)
+    chosen = careplan_new_version(actor=users["coordinator"], beneficiary=other)
+    chosen.referent = users["coordinator"]
+    chosen.save()
+    services.enrolment_open(actor=users["coordinator"], beneficiary=other, admitted_on=TODAY,
+                            referent=users["nurse"], gir_at_entry=2)
+    chosen.refresh_from_db()
+    assert chosen.referent == users["coordinator"]

@@ -148,6 +148,25 @@ def _admission_referent(beneficiary: Beneficiary):
     return enrolment.referent
 
 
+def careplan_drafts_take_referent(*, actor, beneficiary: Beneficiary) -> int:
+    """At the person's admission: a plan drafted before it, still without a referent, gets the
+    referent chosen at admission, as a draft started after it does (``careplan_new_version``).
+    A referent already written is kept. In the admission's transaction; returns how many
+    drafts were given one."""
+    referent = _admission_referent(beneficiary)
+    if referent is None:
+        return 0
+    drafts = list(CarePlanVersion.objects.filter(
+        plan__beneficiary=beneficiary, status=CarePlanVersion.Status.DRAFT,
+        referent__isnull=True))
+    for draft in drafts:
+        draft.referent = referent
+        save_versioned(draft, actor=actor, version=draft.version, fields=["referent"])
+        audit_log(actor=actor, action="care_plan.updated", obj=draft, beneficiary=beneficiary,
+                  details={"référent PPCS": "celui choisi à l'admission"})
+    return len(drafts)
+
+
 @transaction.atomic
 def careplan_new_version(*, actor, beneficiary: Beneficiary) -> CarePlanVersion:
     """A new draft: the first one, or a copy of the latest validated version. The first one's
