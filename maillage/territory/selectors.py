@@ -54,7 +54,8 @@ def territory_figures(*, crt: Crt) -> TerritoryFigures:
 
 
 def organizations(*, crt: Crt, query: str = "", kind: str = "") -> QuerySet:
-    qs = Organization.objects.filter(crt=crt).select_related("commune").order_by("name")
+    qs = Organization.objects.filter(crt=crt).select_related("commune").order_by(
+        french("name"), "pk")
     if kind:
         qs = qs.filter(kind=kind)
     if query:
@@ -71,7 +72,7 @@ def professionals(*, crt: Crt, user, roles, query: str = "", profession: str = "
     qs = (
         professionals_visible(crt=crt, user=user, roles=roles)
         .select_related("organization")
-        .order_by("last_name", "first_name")
+        .order_by(french("last_name"), french("first_name"), "pk")
     )
     if profession:
         qs = qs.filter(profession=profession)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from maillage.core.tests.helpers import order_in, table_text
 
-from .factories import CommuneFactory
+from .factories import CommuneFactory, OrganizationFactory, ProfessionalFactory
 
 #: The order a reader expects.
 EXPECTED = ["Angers", "Écouflant", "écuillé", "Villevêque"]
@@ -44,3 +44,20 @@ def test_the_map_table_lists_them_in_order(client, users, communes):
     assert order_in(shown, EXPECTED) == EXPECTED
     data = client.get(reverse("territory:map_data")).json()
     assert [c["name"] for c in data["communes"] if c["name"] in EXPECTED] == EXPECTED
+
+
+def test_partner_structures_and_professionals_in_order(client, users, crt_a):
+    """The directory's two lists: « Équipe mobile » among the E's, « Écuyer » before « Martin »."""
+    for name in ("SSIAD du Segréen", "équipe de soins palliatifs", "Aide à domicile Anjou",
+                 "Équipe mobile gériatrique"):
+        OrganizationFactory(crt=crt_a, name=name)
+    for last_name in ("Martin", "écuyer", "Durand", "Éluard"):
+        ProfessionalFactory(crt=crt_a, last_name=last_name)
+    client.force_login(users["coordinator"])
+    structures = ["Aide à domicile Anjou", "équipe de soins palliatifs",
+                  "Équipe mobile gériatrique", "SSIAD du Segréen"]
+    shown = table_text(client.get(reverse("territory:organization_list")))
+    assert order_in(shown, structures) == structures
+    people = ["Durand", "écuyer", "Éluard", "Martin"]
+    shown = table_text(client.get(reverse("territory:professional_list")))
+    assert order_in(shown, people) == people
