@@ -84,8 +84,26 @@ def _events(visits, overlaps: set[int], *, title) -> list[dict]:
     return events
 
 
+#: The hours a visit calendar shows at least; a visit outside them (a night visit) widens them
+#: to its own hours, one crossing midnight to the whole day.
+CALENDAR_HOURS = (6, 23)
+
+
+def _calendar_hours(events: list[dict]) -> tuple[int, int]:
+    first, last = CALENDAR_HOURS
+    for e in events:
+        start, end = datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])
+        if end.date() != start.date() and (end.hour, end.minute) != (0, 0):
+            return 0, 24
+        first = min(first, start.hour)
+        last = max(last, 24 if end.date() != start.date() else end.hour + bool(end.minute))
+    return first, last
+
+
 def _calendar_context(*, view: str, day: date, events: list[dict]) -> dict:
-    return {"calendar": {"view": view, "date": day.isoformat(), "events": events}}
+    first, last = _calendar_hours(events)
+    return {"calendar": {"view": view, "date": day.isoformat(), "events": events,
+                         "slot_min": f"{first:02d}:00:00", "slot_max": f"{last:02d}:00:00"}}
 
 
 # --- Calendars -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Visits: recurrence and its edits, double-booking, tracing, the missed-visit alert, who sees
 what, the iCalendar feed."""
 
+import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -726,6 +728,28 @@ class TestPlanningPages:
                                                kwargs={"public_id": b.public_id})))
         assert "Passages — " + b.display_name in page
         assert users["care_aide"].get_full_name() in page
+
+
+    @pytest.mark.parametrize(("visits", "hours"), [
+        ((("10:00", 30),), ("06:00:00", "23:00:00")),
+        ((("10:00", 30), ("23:15", 30)), ("06:00:00", "24:00:00")),
+        ((("02:00", 45), ("22:10", 30)), ("02:00:00", "23:00:00")),
+        ((("23:30", 60),), ("00:00:00", "24:00:00")),  # across midnight
+    ])
+    def test_the_calendar_shows_a_night_visit_s_hours(self, b, users, client, visits, hours):
+        """The week's calendar shows 06:00–23:00, widened to a night visit's hours: a visit at
+        23:15 or at 02:00 is drawn, not cut off (the table below the calendar lists them)."""
+        monday = TODAY - timedelta(days=TODAY.weekday())
+        for at, minutes in visits:
+            visit(b, users["care_aide"], starts_at=local_dt(monday + timedelta(days=2), at),
+                  minutes=minutes)
+        client.force_login(users["coordinator"])
+        html = client.get(reverse("visits:beneficiary", kwargs={"public_id": b.public_id}),
+                          {"semaine": monday.isoformat()}).content.decode()
+        data = json.loads(re.search(r'<script id="visit-calendar-data" type="application/json">'
+                                    r'(.*?)</script>', html, re.S).group(1))
+        assert len(data["events"]) == len(visits)
+        assert (data["slot_min"], data["slot_max"]) == hours
 
 
 # --- iCalendar -------------------------------------------------------------------------------

@@ -18,8 +18,9 @@
       headerToolbar: false,
       height: "auto",
       allDaySlot: false,
-      slotMinTime: "06:00:00",
-      slotMaxTime: "23:00:00",
+      // 06:00–23:00, widened by the server to a night visit's hours (``_calendar_hours``).
+      slotMinTime: config.slot_min || "06:00:00",
+      slotMaxTime: config.slot_max || "23:00:00",
       nowIndicator: false,
       events: config.events
     });
