@@ -4,11 +4,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_phone
-from maillage.territory.models import Commune, Organization, Professional
+from maillage.territory.models import Organization, Professional
+from maillage.territory.selectors import communes
 
 from .models import AdmissionStep, Enrolment, PrioritySituation, Referral, ReferrerKind, Suspension
 
@@ -52,7 +52,7 @@ class ReferralForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         for name, qs in (
-            ("person_commune", Commune.objects.filter(crt=crt).order_by(french("name"))),
+            ("person_commune", communes(crt=crt)),
             ("referrer_organization", Organization.objects.filter(crt=crt, is_active=True)
              .order_by("name")),
             ("referrer_professional", Professional.objects.filter(crt=crt, is_active=True)

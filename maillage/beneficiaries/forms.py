@@ -2,11 +2,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, DateTimeInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
-from maillage.territory.models import Commune, Organization, Professional
+from maillage.territory.models import Organization, Professional
+from maillage.territory.selectors import communes
 
 from . import aggir, icope, medical
 from .birthplace import BirthPlaceFormMixin
@@ -70,7 +70,7 @@ class IdentityForm(BirthPlaceFormMixin, VersionedModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["commune"]
-        field.queryset = Commune.objects.filter(crt=crt).order_by(french("name"))
+        field.queryset = communes(crt=crt)
         field.to_field_name = "public_id"
         self.setup_birth_place()
         self._style_fields()

@@ -6,12 +6,12 @@ from django.utils import timezone
 
 from maillage.beneficiaries.identity import Sex
 from maillage.beneficiaries.models import Beneficiary, Caregiver
-from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
 from maillage.core.validators import validate_phone
 from maillage.territory.models import Commune, Organization, Professional
+from maillage.territory.selectors import communes
 from maillage.visits.forms import TimeInput
 
 from .merge import MERGE_GROUPS
@@ -28,7 +28,7 @@ from .models import (
 
 
 def _communes(crt):
-    return Commune.objects.filter(crt=crt).order_by(french("name"))
+    return communes(crt=crt)
 
 
 def _by_public_id(field: forms.ModelChoiceField, qs, empty_label="—"):

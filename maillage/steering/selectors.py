@@ -176,5 +176,3 @@ def expense_total(rows: QuerySet[Expense]) -> Decimal:
 
 def fec_imports(*, crt, user, roles) -> QuerySet:
     return fec_imports_visible(crt=crt, user=user, roles=roles).select_related("created_by")
-
-

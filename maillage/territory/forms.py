@@ -1,10 +1,10 @@
 from django import forms
 from django.db.models import Q
 
-from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 
 from .models import Agreement, Commune, Organization, Professional
+from .selectors import communes
 
 TRAVEL_ERRORS = {
     "required": "Indiquez le temps de trajet en minutes.",
@@ -120,7 +120,7 @@ class OrganizationForm(VersionedModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["commune"]
-        field.queryset = Commune.objects.filter(crt=crt).order_by(french("name"))
+        field.queryset = communes(crt=crt)
         field.to_field_name = "public_id"
         field.empty_label = "—"
         self.fields["finess"].widget.attrs["inputmode"] = "numeric"
