@@ -6,7 +6,7 @@ only with the ``health`` face, the notebook only with the ``liaison`` face. Of t
 section, the phone keeps the allergies alone, for those who read them
 (``access.medical_fields``): never the history nor the medical synthesis."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, Window
@@ -29,7 +29,7 @@ from .models import Device
 MAX_AGE = timedelta(hours=36)
 #: The last notes of the notebook a phone keeps for each person.
 NOTES_KEPT = 5
-#: Today and tomorrow.
+#: Today and tomorrow (and yesterday's night while it lasts: ``day_visits``).
 DAYS = 2
 
 
@@ -71,11 +71,16 @@ def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def day_visits(*, crt, user, roles, today: date) -> list[Visit]:
-    """The user's visits of today and tomorrow (not cancelled), whole rows with what the phone
-    shows, by start time."""
-    ids = [v.pk for i in range(DAYS) for v in visit_selectors.my_day(
-        crt=crt, user=user, roles=roles, day=today + timedelta(days=i))]
+def day_visits(*, crt, user, roles) -> list[Visit]:
+    """The user's visits (not cancelled) of « Mes passages » of today, as the page lists them
+    (``visits.selectors.my_today``: with the night that began yesterday evening until it is
+    over, so that at 00:20 the night nurse still has her 23:40 visit), and of tomorrow; whole
+    rows with what the phone shows, by start time."""
+    today = timezone.localdate()
+    ids = {v.pk for v in visit_selectors.my_today(crt=crt, user=user, roles=roles).visits}
+    for i in range(1, DAYS):
+        ids.update(v.pk for v in visit_selectors.my_day(crt=crt, user=user, roles=roles,
+                                                        day=today + timedelta(days=i)))
     return list(Visit.objects.filter(pk__in=ids)
                 .select_related("beneficiary__commune", "service").order_by("starts_at", "id"))
 
@@ -113,14 +118,17 @@ def _last_notes(ids: set, *, health: set) -> dict[int, list]:
     return by_person
 
 
-def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, list]:
+def day_bundle(*, crt, user, roles) -> tuple[dict, list]:
     """The day a phone keeps, and the people in it with what was read of each (for the audit):
     ``(bundle, [(beneficiary, {"passages": n, ...})])``. What each person's entry holds is
     decided by the file policy's querysets (one query per face, whatever the number of
     people)."""
     now = timezone.now()
-    today = today or timezone.localdate()
-    visits = day_visits(crt=crt, user=user, roles=roles, today=today)
+    today = timezone.localdate()
+    visits = day_visits(crt=crt, user=user, roles=roles)
+    # Today and tomorrow; yesterday first while the night that began then holds visits.
+    days = sorted({today + timedelta(days=i) for i in range(DAYS)}
+                  | {timezone.localtime(v.starts_at).date() for v in visits})
     people = {}
     for v in visits:
         people.setdefault(v.beneficiary_id, v.beneficiary)
@@ -140,9 +148,7 @@ def day_bundle(*, crt, user, roles, today: date | None = None) -> tuple[dict, li
         "user": user.get_full_name() or user.username,
         # The zone the phone shows times and dates in (settings.TIME_ZONE), never its own.
         "time_zone": timezone.get_current_timezone_name(),
-        "days": [{"date": (today + timedelta(days=i)).isoformat(),
-                  "title": date_format(today + timedelta(days=i), "l j F Y")}
-                 for i in range(DAYS)],
+        "days": [{"date": d.isoformat(), "title": date_format(d, "l j F Y")} for d in days],
         "choices": {
             "not_done_reasons": Visit.NotDoneReason.choices,
             "note_categories": LiaisonNote.Category.choices,

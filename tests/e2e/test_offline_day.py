@@ -8,6 +8,7 @@ import base64
 import json
 import re
 from datetime import datetime, time, timedelta
+from time import sleep
 
 from django.conf import settings
 from django.test import Client
@@ -56,22 +57,33 @@ def go_online(context):
     context.set_offline(False)
 
 
+#: The care aide's visits of today start at midnight at the earliest, and are traced a minute or
+#: more after their start and a minute before now: the journeys begin from 00:04.
+SINCE_MIDNIGHT = timedelta(minutes=4)
+
+
 def aide_visits(n_today=2, n_tomorrow=0):
-    """The care aide's day made deterministic: her other visits of today and tomorrow cancelled;
+    """The care aide's day made deterministic: her other visits of yesterday (a night that
+    began then is on the phone until it is over), today and tomorrow cancelled;
     ``n_today`` visits in the past hour (they can be traced now), ``n_tomorrow`` tomorrow."""
     from django.contrib.auth import get_user_model
 
     aide = get_user_model().objects.get(username="care_aide")
     now = timezone.localtime()
     today = now.date()
-    theirs = Visit.objects.filter(staff=aide, starts_at__date__gte=today,
+    midnight = timezone.make_aware(datetime.combine(today, time.min))
+    # Just after midnight nothing of today can be traced yet with a departure after the
+    # arrival and before now: wait until 00:04 (at most four minutes, when the suite is there).
+    if now - midnight < SINCE_MIDNIGHT:
+        sleep((SINCE_MIDNIGHT - (now - midnight)).total_seconds())
+        now = timezone.localtime()
+    theirs = Visit.objects.filter(staff=aide, starts_at__date__gte=today - timedelta(days=1),
                                   starts_at__date__lte=today + timedelta(days=1))
     people = []
     for v in theirs.select_related("beneficiary").order_by("starts_at"):
         if v.beneficiary not in people:
             people.append(v.beneficiary)
     theirs.update(status=Visit.Status.CANCELLED)
-    midnight = timezone.make_aware(datetime.combine(today, time.min))
     first = max(midnight, now.replace(second=0, microsecond=0) - timedelta(minutes=60))
     visits = []
     for i in range(n_today):

@@ -160,7 +160,31 @@ def test_the_day_costs_the_same_queries_for_one_person_or_twelve(client, crt_a, 
             counts.append(len(queries))
     assert len(response.json()["visits"]) == 12
     # Nothing per person or per visit.
-    assert counts[0] == counts[1] <= 20
+    assert counts[0] == counts[1] <= 22  # « Mes passages »: with the night's turns and hours
+
+
+def test_at_night_the_day_keeps_the_night_that_began_yesterday_evening(client, crt_a, users):
+    """At 00:20 the night nurse still has her 23:40 visit on the phone, as « Mes passages »
+    lists it, under yesterday's date (shown first); yesterday afternoon is not part of the
+    night. In the morning, once the night is over, yesterday is gone."""
+    nurse = users["nurse"]
+    today = timezone.localdate()
+    yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
+    person = shared_file(crt_a, nurse)
+    visit(person, nurse, starts_at=local_dt(yesterday, "15:00"))
+    late = visit(person, nurse, starts_at=local_dt(yesterday, "23:40"))
+    early = visit(person, nurse, starts_at=local_dt(today, "00:10"))
+    client.force_login(nurse)
+    device = _device(client)["device"]
+    with time_machine.travel(local_dt(today, "00:20"), tick=True):
+        day = _day(client, device).json()
+    assert [d["date"] for d in day["days"]] == [yesterday.isoformat(), today.isoformat(),
+                                                 tomorrow.isoformat()]
+    assert [(v["id"], v["date"]) for v in day["visits"]] == [
+        (str(late.public_id), yesterday.isoformat()), (str(early.public_id), today.isoformat())]
+    day = _day(client, device).json()  # 10:30
+    assert [d["date"] for d in day["days"]] == [today.isoformat(), tomorrow.isoformat()]
+    assert [v["id"] for v in day["visits"]] == [str(early.public_id)]
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.DIRECTION, Role.DOCTOR,
