@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_phone
@@ -54,9 +55,9 @@ class ReferralForm(BootstrapFormMixin, forms.ModelForm):
         for name, qs in (
             ("person_commune", communes(crt=crt)),
             ("referrer_organization", Organization.objects.filter(crt=crt, is_active=True)
-             .order_by("name")),
+             .order_by(french("name"))),
             ("referrer_professional", Professional.objects.filter(crt=crt, is_active=True)
-             .order_by("last_name")),
+             .order_by(french("last_name"))),
         ):
             self.fields[name].queryset = qs
             self.fields[name].to_field_name = "public_id"
@@ -192,7 +193,7 @@ class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
     def __init__(self, *args, crt, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["redirected_to"].queryset = Organization.objects.filter(
-            crt=crt, is_active=True).order_by("name")
+            crt=crt, is_active=True).order_by(french("name"))
         self.fields["meeting"].queryset = recent_commissions(crt)
         self.fields["next_step_owner"].queryset = team_users(crt)
         self.setup_pickers(search_url)
@@ -231,7 +232,7 @@ class NextStepForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
 
 def team_users(crt):
     return (get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True)
-            .order_by("last_name", "first_name").distinct())
+            .order_by(french("last_name"), french("first_name")).distinct())
 
 
 def _user_label(user) -> str:
@@ -354,7 +355,7 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
         if "joint_organizations" in self.fields:
             self.fields["joint_organizations"].queryset = Organization.objects.filter(
                 crt=crt, is_active=True, kind__in=["ssiad", "sad", "had", "dac", "ehpad",
-                                                   "msp", "gp_practice"]).order_by("name")
+                                                   "msp", "gp_practice"]).order_by(french("name"))
         if "agreed_by" in self.fields:
             self.fields["agreed_by"].choices = [
                 (AdmissionStep.AgreedBy.PERSON, "La personne elle-même"),

@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, TruncDa
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.validators import is_uuid
 
 from .eligibility import eligibility_checks, priority
@@ -325,7 +326,7 @@ def file_active(*, crt, q: str = "", gir: str = "", referent: str = "", suspende
         qs = qs.filter(~away)
     referents = get_user_model().objects.filter(
         pk__in=Enrolment.objects.filter(crt=crt, ended_on__isnull=True).values("referent")
-    ).order_by("last_name")
+    ).order_by(french("last_name"))
     return qs, referents
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, DateTimeInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
@@ -185,7 +186,7 @@ class CareTeamForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.fields["user"].queryset = team_member_users(crt=crt)
         self.fields["professional"].queryset = (
             Professional.objects.filter(crt=crt, is_active=True)
-            .select_related("organization").order_by("last_name", "first_name")
+            .select_related("organization").order_by(french("last_name"), french("first_name"))
         )
         self.setup_pickers(search_url)
         self._style_fields()
@@ -222,7 +223,8 @@ class ConsentForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
-        field.queryset = Organization.objects.filter(crt=crt, is_active=True).order_by("name")
+        field.queryset = Organization.objects.filter(crt=crt, is_active=True).order_by(
+            french("name"))
         field.to_field_name = "public_id"
         field.help_text = "Seulement pour un partage avec un partenaire hors cercle de soins."
         self._style_fields()

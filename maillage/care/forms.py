@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.forms import (
     BootstrapFormMixin,
     DateInput,
@@ -181,7 +182,7 @@ class ActionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.fields["staff"].queryset = team_users(crt)
         self.fields["professional"].queryset = (
             Professional.objects.filter(crt=crt, is_active=True)
-            .select_related("organization").order_by("last_name", "first_name"))
+            .select_related("organization").order_by(french("last_name"), french("first_name")))
         self.setup_pickers(search_url)
         self._style_fields()
 
@@ -278,7 +279,7 @@ class MessageForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mentions"].queryset = get_user_model().objects.filter(
-            pk__in=[u.pk for u in candidates]).order_by("last_name", "first_name")
+            pk__in=[u.pk for u in candidates]).order_by(french("last_name"), french("first_name"))
         self.fields["mentions"].label_from_instance = (
             lambda u: f"{u.get_full_name() or u.username} (@{u.username})")
         if not candidates:
@@ -345,9 +346,9 @@ class TelehealthForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.fields["staff"].queryset = (
             get_user_model().objects.filter(memberships__crt=crt, memberships__is_active=True,
                                             memberships__roles__role__in=CRT_TEAM)
-            .order_by("last_name", "first_name").distinct())
+            .order_by(french("last_name"), french("first_name")).distinct())
         self.fields["professional"].queryset = Professional.objects.filter(
-            crt=crt, is_active=True).order_by("last_name", "first_name")
+            crt=crt, is_active=True).order_by(french("last_name"), french("first_name"))
         self.set_querysets()
         self.setup_pickers(search_url)
         self._style_fields()
@@ -385,7 +386,7 @@ class TerritoryTelehealthForm(TelehealthForm):
 
     def set_querysets(self) -> None:
         self.fields["attendee"].queryset = self._people.select_related("commune").order_by(
-            "last_name", "first_name")
+            french("last_name"), french("first_name"))
 
 
 class PrescriptionRequestForm(BootstrapFormMixin, forms.Form):

@@ -27,6 +27,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from maillage.core.collation import french
+
 from .models import Membership, Region
 from .permissions import Perm, has_permission
 from .roles import Role
@@ -88,7 +90,7 @@ def active_regions(user) -> list[Region]:
     ).values("crt__region")
     return list(Region.objects.filter(
         Q(memberships__user=user, memberships__is_active=True) | Q(pk__in=crt_level)
-    ).distinct().order_by("name"))
+    ).distinct().order_by(french("name")))
 
 
 def require_region(permission: str) -> Callable:

@@ -9,6 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from maillage.core.collation import french
+
 from .models import AuditEvent, Crt, Membership, MembershipRole
 from .roles import CRT_TEAM, PORTAL, TEAM_MEMBER_ROLES, Role
 
@@ -26,7 +28,7 @@ def audit_actors(*, crt: Crt):
     return (
         get_user_model()
         .objects.filter(pk__in=Membership.objects.filter(crt=crt).values("user_id"))
-        .order_by("last_name", "first_name", "username")
+        .order_by(french("last_name"), french("first_name"), "username")
     )
 
 
@@ -94,7 +96,7 @@ def team_member_users(*, crt: Crt) -> QuerySet:
                 role__in=[str(r) for r in TEAM_MEMBER_ROLES],
             ).values("membership__user"),
         )
-        .order_by("last_name", "first_name", "username")
+        .order_by(french("last_name"), french("first_name"), "username")
     )
 
 
@@ -129,7 +131,7 @@ def team_members(*, crt: Crt, active: bool = True) -> list[Membership]:
         team_memberships(crt=crt)
         .filter(is_active=active)
         .prefetch_related("roles")
-        .order_by("user__last_name", "user__first_name", "user__username")
+        .order_by(french("user__last_name"), french("user__first_name"), "user__username")
     )
     for m in memberships:
         m.role_codes = frozenset(r.role for r in m.roles.all())

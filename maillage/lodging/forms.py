@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from maillage.admissions.models import Referral
 from maillage.beneficiaries.models import Beneficiary
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_phone
@@ -43,7 +44,7 @@ class RoomForm(VersionedModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
-        field.queryset = Organization.objects.filter(crt=crt).order_by("name")
+        field.queryset = Organization.objects.filter(crt=crt).order_by(french("name"))
         field.to_field_name = "public_id"
         field.empty_label = "—"
         self.fields["max_stay_days"].required = False
@@ -147,11 +148,11 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         rooms = Room.objects.filter(crt=crt).select_related("organization")
         if stay is None:
             rooms = rooms.filter(is_active=True)
-        self.fields["room"].queryset = rooms.order_by("kind", "name")
+        self.fields["room"].queryset = rooms.order_by("kind", french("name"))
         self.fields["room"].label_from_instance = lambda r: (
             f"{r.label} ({r.short_kind}, {r.max_stay_days} jours au plus)")
         self.fields["beneficiary"].queryset = beneficiaries.order_by(
-            "birth_name", "first_name", "pk")
+            french("birth_name"), french("first_name"), "pk")
         self.fields["referral"].queryset = Referral.objects.filter(
             crt=crt, status__in=[Referral.Status.RECEIVED, Referral.Status.WAITING,
                                  Referral.Status.ADMITTED]).order_by("-received_at")

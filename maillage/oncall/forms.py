@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from maillage.care.forms import team_users
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.validators import validate_phone, validate_schedule_date
@@ -185,7 +186,7 @@ class ShiftForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.fields["staff"].queryset = team_users(crt)
         self.fields["professional"].queryset = (
             Professional.objects.filter(crt=crt, is_active=True)
-            .select_related("organization").order_by("last_name", "first_name"))
+            .select_related("organization").order_by(french("last_name"), french("first_name")))
         self.fields["arrangement"].queryset = Arrangement.objects.filter(crt=crt)
         self.setup_pickers(search_url)
         self._style_fields()

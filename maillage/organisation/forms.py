@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.territory.models import Professional
 
@@ -107,11 +108,11 @@ class MeetingForm(VersionedModelForm):
         if self.instance.pk:  # who took part stays listed, even after leaving the team
             team = team.model.objects.filter(
                 Q(pk__in=team.values("pk")) | Q(pk__in=self.instance.team_participants.all())
-            ).order_by("last_name", "first_name", "username")
+            ).order_by(french("last_name"), french("first_name"), "username")
         self.fields["team_participants"].queryset = team
         self.fields["partner_participants"].queryset = Professional.objects.filter(
             crt=crt, is_active=True).select_related("organization").order_by(
-            "last_name", "first_name")
+            french("last_name"), french("first_name"))
         if self.instance.pk and not self.is_bound:
             self.initial["team_participants"] = list(self.instance.team_participants.all())
             self.initial["partner_participants"] = list(

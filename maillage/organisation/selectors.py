@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.models import Crt, MembershipRole
 from maillage.core.roles import CRT_TEAM
 
@@ -28,7 +29,7 @@ def staff_users(*, crt: Crt) -> QuerySet:
                 membership__crt=crt, membership__is_active=True,
                 role__in=[str(r) for r in CRT_TEAM],
             ).values("membership__user"),
-        ).order_by("last_name", "first_name", "username")
+        ).order_by(french("last_name"), french("first_name"), "username")
     )
 
 

@@ -14,6 +14,7 @@ from maillage.admissions import selectors as admission_selectors
 from maillage.admissions.models import AdmissionStep
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.collation import french
 from maillage.core.downloads import file_download, open_stored
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
@@ -132,7 +133,7 @@ def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
             r.outcome_label = admission_selectors.commission_outcome(r)
     return render(request, "organisation/meeting_detail.html", {
         "meeting": meeting, "decisions": decisions, "page": referrals,
-        "team": meeting.team_participants.order_by("last_name", "first_name"),
+        "team": meeting.team_participants.order_by(french("last_name"), french("first_name")),
         "partners": meeting.partner_participants.select_related("organization"),
         "today": timezone.localdate(),
         "can_manage": has_permission(request.roles, "meeting.manage"),

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.identity import Sex
 from maillage.beneficiaries.models import Beneficiary, Caregiver
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
 from maillage.core.selectors import team_member_users
@@ -81,7 +82,7 @@ class ActionForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         _by_public_id(self.fields["commune"], _communes(crt))
         self.fields["partners"].queryset = Organization.objects.filter(
-            crt=crt, is_active=True).order_by("name")
+            crt=crt, is_active=True).order_by(french("name"))
         for name in ("total_cost", "co_funding_amount"):
             self.fields[name].widget.attrs["inputmode"] = "decimal"
         if not self.is_bound and self.instance.pk:
@@ -164,7 +165,7 @@ class SessionForm(BootstrapFormMixin, forms.Form):
             lambda u: u.get_full_name() or u.username)
         self.fields["partner_facilitators"].queryset = Professional.objects.filter(
             crt=crt, is_active=True).select_related("organization").order_by(
-            "last_name", "first_name")
+            french("last_name"), french("first_name"))
         self.fields["partner_facilitators"].label_from_instance = lambda p: (
             f"{p}{' — ' + p.organization.name if p.organization_id else ''}")
         self._style_fields()
@@ -276,16 +277,16 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
             del self.fields["gir"], self.fields["gir_source"]
         self.fields["attendee"].queryset = (attendees if attendees is not None
                                             else Attendee.objects.filter(crt=crt)).select_related(
-            "commune", "organization").order_by("last_name", "first_name")
+            "commune", "organization").order_by(french("last_name"), french("first_name"))
         self.fields["beneficiary"].queryset = (
             beneficiaries if beneficiaries is not None else Beneficiary.objects.none()).order_by(
-            "birth_name", "first_name", "pk")
+            french("birth_name"), french("first_name"), "pk")
         self.fields["caregiver"].queryset = (
             caregivers if caregivers is not None else Caregiver.objects.none()).order_by(
-            "last_name", "first_name", "pk")
+            french("last_name"), french("first_name"), "pk")
         _by_public_id(self.fields["commune"], _communes(crt))
         _by_public_id(self.fields["organization"], Organization.objects.filter(
-            crt=crt, is_active=True).order_by("name"))
+            crt=crt, is_active=True).order_by(french("name")))
         self.setup_pickers(search_url)
         self._style_fields()
 
@@ -338,7 +339,7 @@ class AttendeeForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         _by_public_id(self.fields["commune"], _communes(crt))
         _by_public_id(self.fields["organization"], Organization.objects.filter(
-            crt=crt, is_active=True).order_by("name"))
+            crt=crt, is_active=True).order_by(french("name")))
         older = self.instance.kind == Attendee.Kind.OLDER_PERSON
         drop = (["organization", "organization_name", "employer_type"] if older
                 else ["age_band", "sex", "lives_alone", "living_place", "gir", "gir_source"])
@@ -553,7 +554,7 @@ class AttendeeJoinForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.confirming = confirming
         self.fields["beneficiary"].queryset = beneficiaries.order_by(
-            "birth_name", "first_name", "pk")
+            french("birth_name"), french("first_name"), "pk")
         self.setup_pickers(search_url)
         self._style_fields()
 

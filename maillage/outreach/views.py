@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.collation import french
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
@@ -114,7 +115,7 @@ def action_detail(request: HttpRequest, public_id) -> HttpResponse:
     number = request.GET.get("page") or selectors.first_page_to_come(sessions, PAGE_SIZE)
     page = Paginator(sessions, PAGE_SIZE).get_page(number)
     return render(request, "outreach/action_detail.html", {
-        "action": action, "partners": list(action.partners.order_by("name")),
+        "action": action, "partners": list(action.partners.order_by(french("name"))),
         "satisfaction": satisfaction.action_results(request=request, action=action),
         "page": page, "sessions": page.object_list, "now": timezone.now(),
         **_flags(request)})

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from maillage.core import indicators as engine
+from maillage.core.collation import french
 from maillage.core.indicators import Indicator, Period
 from maillage.core.models import Crt, Region
 from maillage.core.selectors import FORFAIT_MONTHLY
@@ -42,7 +43,7 @@ OTHER_COMMUNES = "Autres communes"
 def region_crts(*, user, region: Region) -> list[Crt]:
     """The CRTs of the region the user reads (``access.crts_visible``), by name: the columns
     of every table."""
-    return list(crts_visible(user=user, region=region).order_by("name"))
+    return list(crts_visible(user=user, region=region).order_by(french("name")))
 
 
 def indicators() -> list[Indicator]:

@@ -4,6 +4,7 @@ visits through the visits' own policy, the carers named), the carers and their h
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 
+from maillage.core.collation import french
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Commune
 from maillage.visits.selectors import visible_visits
@@ -34,7 +35,7 @@ def carers(*, crt):
 
     return team_member_users(crt=crt).filter(
         memberships__crt=crt, memberships__roles__role__in=[str(p) for p in PROFESSIONS]
-    ).distinct().order_by("last_name", "first_name", "username")
+    ).distinct().order_by(french("last_name"), french("first_name"), "username")
 
 
 def carer(*, crt, public_id):
@@ -58,4 +59,4 @@ def carer_hours(*, crt, user) -> dict[int, CarerHours]:
 def home_communes(*, crt):
     """Where a carer may live, for the rounds: the territory's communes with a position."""
     return Commune.objects.filter(crt=crt, latitude__isnull=False,
-                                  longitude__isnull=False).order_by("name")
+                                  longitude__isnull=False).order_by(french("name"))

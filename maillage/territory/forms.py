@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 
 from .models import Agreement, Commune, Organization, Professional
@@ -150,7 +151,8 @@ class ProfessionalForm(VersionedModelForm):
     def __init__(self, *args, crt, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
-        field.queryset = Organization.objects.filter(crt=crt, is_active=True).order_by("name")
+        field.queryset = Organization.objects.filter(crt=crt, is_active=True).order_by(
+            french("name"))
         field.to_field_name = "public_id"
         field.empty_label = "— (exercice individuel)"
         self.fields["rpps"].widget.attrs["inputmode"] = "numeric"
@@ -247,7 +249,7 @@ class AgreementForm(VersionedModelForm):
         self.fields["organizations"].queryset = Organization.objects.filter(
             Q(is_active=True) | Q(pk__in=self.instance.organizations.all()
                                   if self.instance.pk else []),
-            crt=crt).order_by("name")
+            crt=crt).order_by(french("name"))
         if self.instance.pk and not self.is_bound:
             self.initial["organizations"] = list(self.instance.organizations.all())
         self._style_fields()

@@ -124,7 +124,7 @@ def partner_names(*, crt, roles) -> dict[str, list[str]]:
         return {}
     names: dict[str, list[str]] = {}
     rows = (Organization.objects.filter(crt=crt, is_active=True, commune__isnull=False)
-            .order_by("name").values_list("commune__insee_code", "name"))
+            .order_by(french("name")).values_list("commune__insee_code", "name"))
     for code, name in rows:
         names.setdefault(code, []).append(name)
     return names

@@ -212,5 +212,5 @@ def partners_without_agreement(*, crt: Crt, user, roles,
         .filter(Q(in_care_team=True) | Q(visiting=True))
         .filter(Q(kind__in=HOME_CARE_KINDS, has_home_care=False)
                 | (~Q(kind__in=HOME_CARE_KINDS) & Q(has_agreement=False)))
-        .order_by("name")
+        .order_by(french("name"))
     )

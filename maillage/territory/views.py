@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
+from maillage.core.collation import french
 from maillage.core.downloads import file_download, open_stored
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
@@ -207,7 +208,7 @@ def organization_detail(request: HttpRequest, public_id) -> HttpResponse:
         "territory/organization_detail.html",
         {
             "org": org,
-            "professionals": org.professionals.order_by("last_name", "first_name"),
+            "professionals": org.professionals.order_by(french("last_name"), french("first_name")),
             "agreements": agreements_visible(crt=request.crt, user=request.user,
                                              roles=request.roles)
             .filter(organizations=org).order_by("-starts_on")

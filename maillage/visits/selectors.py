@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from maillage.beneficiaries.access import WHOLE_CRT_ROLES, planning_visible_beneficiaries
+from maillage.core.collation import french
 from maillage.core.models import Membership
 from maillage.core.roles import CRT_TEAM, Role
 from maillage.core.tenancy import get_for_crt
@@ -267,9 +268,9 @@ def actors(*, crt) -> tuple[list, list]:
     """Who may be assigned visits: the active team members and the directory's professionals."""
     staff = [m.user for m in Membership.objects.filter(crt=crt, is_active=True)
              .filter(roles__role__in=CRT_TEAM).select_related("user").distinct()
-             .order_by("user__last_name", "user__first_name")]
+             .order_by(french("user__last_name"), french("user__first_name"))]
     pros = list(Professional.objects.filter(crt=crt).select_related("organization")
-                .order_by("last_name", "first_name"))
+                .order_by(french("last_name"), french("first_name")))
     return staff, pros
 
 
@@ -287,9 +288,9 @@ def actor_search(*, crt, query: str, limit: int = 20) -> tuple[list, list]:
     staff = [m.user for m in Membership.objects.filter(staff_q, crt=crt, is_active=True,
                                                        roles__role__in=CRT_TEAM)
              .select_related("user").distinct()
-             .order_by("user__last_name", "user__first_name")[:limit]]
+             .order_by(french("user__last_name"), french("user__first_name"))[:limit]]
     pros = list(Professional.objects.filter(pro_q, crt=crt).select_related("organization")
-                .order_by("last_name", "first_name")[:limit])
+                .order_by(french("last_name"), french("first_name"))[:limit])
     return staff, pros
 
 

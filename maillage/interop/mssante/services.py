@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
 from maillage.core.audit import audit_log
+from maillage.core.collation import french
 from maillage.core.errors import DomainError
 from maillage.core.models import OutboxMessage
 from maillage.core.outbox import outbox_add
@@ -57,9 +58,9 @@ def directory_recipients(*, crt, search: str = "", limit: int = 50) -> list[Reci
         orgs = orgs.filter(Q(name__icontains=search) | Q(mssante_email__icontains=search))
     found = [Recipient("professional", p.mssante_email,
                        f"{p.first_name} {p.last_name}".strip() + f" ({p.get_profession_display()})")
-             for p in pros.order_by("last_name", "first_name")[:limit]]
+             for p in pros.order_by(french("last_name"), french("first_name"))[:limit]]
     found += [Recipient("organization", o.mssante_email, o.name)
-              for o in orgs.order_by("name")[:limit]]
+              for o in orgs.order_by(french("name"))[:limit]]
     return found
 
 
