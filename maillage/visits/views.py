@@ -231,7 +231,9 @@ def _team_timeline(request, start: date, days: int, profession: str) -> dict:
     end, _ = selectors.day_bounds(start + timedelta(days=days))
     ranged = ranged.filter(starts_at__gte=begin, starts_at__lt=end)
     everyone = timeline.range_actors(ranged, crt_id=request.crt.pk)
-    professions = sorted({a["category"] for a in everyone}, key=fold)
+    # The professions of the range, and the one filtered by even when the range has none of
+    # it (the filter in force stays shown, « Toutes » would say otherwise).
+    professions = sorted({a["category"] for a in everyone} | ({profession} - {""}), key=fold)
     chosen = [a for a in everyone if not profession or a["category"] == profession]
     pages = timeline.actor_pages(chosen, per_page=TEAM_PAGE_SIZE,
                                  visits_per_page=TEAM_PAGE_VISITS * days) or [[]]

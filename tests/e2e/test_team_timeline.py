@@ -131,3 +131,34 @@ def test_team_day_timeline(demo, open_page):
     assert box is not None and box["x"] < 20
     assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     phone.check_accessibility()
+
+
+def test_a_profession_chosen_while_a_day_loads_is_kept(demo, open_page):
+    """A planner who picks a profession while the next day is on its way keeps it: the answer
+    used to set the filter back to what was asked before."""
+    p = open_page(width=1366, height=768)
+    log_in(p, "coordinator")
+    page = p.page
+    p.goto("/passages/equipe/")
+    expect(page.locator("#tl-body h3.tl-h").first).to_be_visible()
+    # The answers take a second and a half.
+    page.evaluate("""() => { const fetch = window.fetch;
+        window.fetch = (...args) => new Promise(done => setTimeout(() => done(fetch(...args)),
+                                                                     1500)); }""")
+    page.get_by_role("link", name="Lendemain →").click()
+    timeline = page.locator("#team-timeline")
+    expect(timeline).to_have_attribute("aria-busy", "true")
+    select = page.get_by_label("Profession", exact=True)
+    chosen = select.locator("option").nth(1).inner_text()
+    select.select_option(label=chosen)
+    expect(timeline).not_to_have_attribute("aria-busy", "true")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    expect(page.locator("#tl-heading")).to_contain_text(str(tomorrow.day))
+    expect(select).to_have_value(chosen)
+    # (Whether that day has any of them or not: the filter in force stays shown.)
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url(re.compile(r"[?&]profession="))
+    expect(timeline).not_to_have_attribute("aria-busy", "true")
+    expect(select).to_have_value(chosen)
+    rows = page.locator("#tl-body h3.tl-h small")
+    assert all(text == chosen for text in rows.all_inner_texts())

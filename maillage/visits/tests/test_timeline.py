@@ -143,6 +143,12 @@ class TestTeamDay:
         page = visible_text(client.get(reverse("visits:team_day"),
                                        {"profession": "Masseur-kinésithérapeute"}))
         assert kine.beneficiary.display_name in page and "Infirmier·ère" in page  # the option
+        # A day without any of them: the filter in force stays shown, nobody under it.
+        tomorrow = _json(client, profession="Masseur-kinésithérapeute",
+                         start=(TODAY + timedelta(days=1)).isoformat()).json()
+        assert tomorrow["profession"] == "Masseur-kinésithérapeute"
+        assert tomorrow["professions"] == ["Masseur-kinésithérapeute"]
+        assert _blocks(tomorrow) == []
 
     def test_one_profession_whatever_the_titles(self, crt_a, users, make_user, client):
         """The filter groups the care aides of the team, whatever title each wears

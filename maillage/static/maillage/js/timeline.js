@@ -107,7 +107,9 @@
     link("next", p.next, "Professionnels suivants →");
   }
 
-  function render(root, data) {
+  // ``mine``: the navigation this answer is for; a profession chosen by hand while it was on its
+  // way is kept (the answer sets the filter to what was asked, which the user has just changed).
+  function render(root, data, mine) {
     root.dataset.start = data.start;
     root.dataset.days = data.days;
     root.dataset.profession = data.profession;
@@ -140,11 +142,17 @@
         week.remove();
       }
       var select = form.querySelector("select[name=profession]");
+      var chosen = chosenDuring === mine ? select.value : data.profession;
+      var names = data.professions.slice();
+      if (chosen && names.indexOf(chosen) < 0) {  // none of that profession in this range
+        names.push(chosen);
+        names.sort(function (a, b) { return a.localeCompare(b, "fr"); });
+      }
       select.replaceChildren(el("option", null, "Toutes"));
       select.firstChild.value = "";
-      data.professions.forEach(function (p) {
+      names.forEach(function (p) {
         var option = el("option", null, p);
-        option.selected = p === data.profession;
+        option.selected = p === chosen;
         select.appendChild(option);
       });
     }
@@ -178,6 +186,7 @@
   }
 
   var latest = 0;  // only the last navigation is shown, whatever order the answers come in
+  var chosenDuring = -1;  // the navigation under way when the profession was last chosen by hand
 
   function load(root, pageQuery, push) {
     var mine = ++latest;
@@ -189,7 +198,7 @@
       return response.json();
     }).then(function (data) {
       if (mine !== latest) { return; }
-      render(root, data);
+      render(root, data, mine);
       scrollToDay(root);
       root.removeAttribute("aria-busy");
       if (push) { window.history.pushState({timeline: true}, "", "?" + pageQuery); }
@@ -273,6 +282,9 @@
     });
     var form = root.querySelector("#tl-filter");
     if (form) {
+      form.querySelector("select[name=profession]").addEventListener("change", function () {
+        chosenDuring = root.hasAttribute("aria-busy") ? latest : -1;
+      });
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         var query = new URLSearchParams(new FormData(form));
