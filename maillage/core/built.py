@@ -48,7 +48,7 @@ def built_count(key: tuple[Hashable, ...], build: Callable[[], QuerySet]) -> int
     """How many rows the queryset ``build()`` returns for ``key`` (today) matches now: its SQL
     compiled on the first call, run each time."""
     def compile_count() -> tuple[str, tuple]:
-        sql, params = build().values("pk").query.sql_with_params()
+        sql, params = build().order_by().values("pk").query.sql_with_params()
         # Django's own compiled SQL, its values kept apart as parameters.
         return f"SELECT COUNT(*) FROM ({sql}) counted", tuple(params)  # noqa: S608
 

@@ -88,7 +88,11 @@ def _mine_between(*, crt, user, roles, start: datetime, end: datetime) -> list[V
                   .select_related("beneficiary__commune", "service", "professional")
                   .only(*MY_DAY_FIELDS)
                   .filter(pk__in=ids)
-                  .exclude(status=Visit.Status.CANCELLED).order_by("starts_at"))
+                  .exclude(status=Visit.Status.CANCELLED).order_by())
+    # Ordered here, not by the database: to avoid sorting a day's few visits, SQLite read them
+    # through the CRT's time index (``visit_crt_time``), every visit of the CRT, instead of
+    # finding each by its key (2.9 ms against 0.16 ms with the demo ×1, and growing with it).
+    visits.sort(key=lambda v: (v.starts_at, v.pk))
     for v in visits:
         if v.staff_id == user.pk:
             v.staff = user  # the reader's own visits: no join for what we already have

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -77,3 +78,23 @@ def test_sql_has_no_or_join(crt_a, users):
     # The OR-join of ``mine`` (staff OR professional's user) is gone.
     assert not re.search(r'"STAFF_ID" = \S+ OR', sql)
     assert not re.search(r'OR "TERRITORY_PROFESSIONAL"."USER_ID"', sql)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+@time_machine.travel(local_dt(TODAY, "12:00"), tick=False)
+def test_the_visits_are_read_by_their_keys_not_through_the_crts_day(crt_a, users):
+    """Once her visits are known, they are read by their keys and put in order here: sorted by
+    the database, SQLite read them through the CRT's time index, every visit of the CRT (the
+    page grew with the CRT)."""
+    aide = users["care_aide"]
+    b = shared_file(crt_a, aide)
+    late = visit(b, aide, starts_at=local_dt(TODAY, "18:00"))
+    early = visit(b, aide, starts_at=local_dt(TODAY, "07:30"))
+    with CaptureQueriesContext(connection) as queries:
+        got = selectors.my_day(crt=crt_a, user=aide, roles=frozenset({Role.CARE_AIDE}),
+                               day=TODAY)
+    assert got == [early, late]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + queries.captured_queries[-1]["sql"])
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "visit_crt_time" not in plan and "rowid=?" in plan
