@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,12 +23,11 @@ from maillage.core.errors import DomainError
 from maillage.core.folding import fold
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
-from maillage.core.reversing import public_id_url
 from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
 
 from . import booking_day as day_panel
-from . import elsewhere, ical, selectors, services, timeline
+from . import cards, elsewhere, ical, selectors, services, timeline
 from .forms import ONCE, DoneForm, NotDoneForm, SeriesEditForm, VisitEditForm, VisitPlanForm
 from .models import Visit
 
@@ -358,31 +356,6 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
 # --- My visits today (phone) -----------------------------------------------------------------
 
 
-def _cards(visits: list[Visit], day: date) -> None:
-    """What each card of « Mes passages » (``_my_day_card.html``) shows of its visit, computed
-    here once rather than by a dozen template filters and URL lookups per card: its hours (with
-    the day when it is not ``day``'s: a night visit after midnight), its links, whether it may
-    be traced yet (an hour before its planned start, ``services``)."""
-    now = timezone.now()
-    detail = public_id_url("visits:detail", "visit_id")
-    done = public_id_url("visits:trace_done", "visit_id")
-    not_done = public_id_url("visits:trace_not_done", "visit_id")
-    notes = public_id_url("care:notes", "public_id")
-    for v in visits:
-        starts = timezone.localtime(v.starts_at)
-        v.start_time = f"{starts:%H:%M}"
-        v.hours = f"{v.start_time}–{timezone.localtime(v.ends_at):%H:%M}"
-        if starts.date() != day:
-            v.hours += f" ({date_format(starts, 'l d/m')})"
-        if v.status == Visit.Status.DONE:
-            v.done_hours = (f"{timezone.localtime(v.actual_start):%H:%M}–"
-                            f"{timezone.localtime(v.actual_end):%H:%M}")
-        v.trace_opens = v.starts_at - services.TRACE_AHEAD
-        v.traceable = v.trace_opens <= now
-        v.urls = {"detail": detail(v.public_id), "done": done(v.public_id),
-                  "not_done": not_done(v.public_id), "notes": notes(v.beneficiary.public_id)}
-
-
 @require("visit.trace")
 @require_GET
 def my_day(request: HttpRequest) -> HttpResponse:
@@ -393,7 +366,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
         shown = selectors.Today(day, selectors.my_day(crt=request.crt, user=request.user,
                                                       roles=request.roles, day=day))
     visits = shown.visits
-    _cards(visits, day)
+    cards.my_day_cards(visits, day, heading="h3" if shown.parts else "h2")
     return render(request, "visits/my_day.html", {
         "day": day, "visits": visits, "parts": shown.parts, "span": shown.span,
         "today": timezone.localdate(),
