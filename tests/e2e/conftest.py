@@ -138,6 +138,20 @@ class Page:
         assert self.errors == [], f"{self.page.url}: console errors {self.errors}"
 
 
+@pytest.fixture(scope="session")
+def live_server(request, django_db_setup):
+    """pytest-django's live server, serving one request at a time on SQLite in memory, where
+    every request thread shares the test's connection (see ``tests/e2e/live_server.py``). Made
+    after the test database, always: made before, it would not see that the database is in
+    memory, and its threads would each open their own connection to it."""
+    from tests.e2e.live_server import SerialLiveServer
+
+    server = SerialLiveServer(request.config.getvalue("liveserver")
+                              or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def open_page(browser, live_server):
     contexts = []
