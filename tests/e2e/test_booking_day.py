@@ -23,11 +23,18 @@ def test_her_day_beside_the_booking_form(demo, open_page):
     p.goto(f"/passages/personnes/{b.public_id}/planifier/")
     panel = page.get_by_role("region", name=re.compile("Journée de"))
     expect(panel.get_by_role("heading", level=2)).to_have_text("Journée de l'intervenant·e")
+    status = page.locator("#booking-day-status[role=status]")
+    expect(status).to_have_text("")
 
     page.locator("#id_start_date").fill(day.isoformat())
     page.locator("#id_staff").select_option(label="Sandrine Bouvier")
     expect(panel.get_by_role("heading", level=2)).to_have_text(
         f"Journée de Sandrine Bouvier le {day:%d/%m/%Y}")
+    # A screen reader hears the new day in a few words (a status line htmx does not replace).
+    expect(status).to_have_text(re.compile(
+        rf"^Journée de Sandrine Bouvier le {day:%d/%m/%Y} : "
+        r"(aucune plage occupée|\d+ plages? occupées?), "
+        r"(aucun créneau libre|\d+ créneaux? libres?)\.$"))
     p.htmx_settled()
     p.check_accessibility()
 

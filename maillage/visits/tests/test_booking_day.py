@@ -2,6 +2,7 @@
 this CRT, her rest after a night, her hours in another CRT (the hours only) and the free gaps
 between 07:00 and 21:00; refreshed by htmx, or by « Voir sa journée » without JavaScript."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -32,6 +33,11 @@ from .factories import visit
 TOMORROW = timezone.localdate() + timedelta(days=1)
 YESTERDAY_OF_IT = TOMORROW - timedelta(days=1)
 URL = reverse("visits:booking_day")
+
+
+def _summary(response) -> str:
+    found = re.search(r'data-booking-day-summary="([^"]*)"', response.content.decode())
+    return html.unescape(found.group(1))
 
 
 def _panel(client, who, day=TOMORROW, *, field="staff"):
@@ -123,6 +129,24 @@ class TestDay:
         text = visible_text(_panel(client, users["nurse"]))
         assert "Aucun passage ce jour-là." in text
         assert "Libre de 07:00 à 21:00" in text
+
+    def test_what_a_screen_reader_hears_when_the_panel_changes(self, client, users, aide_day):
+        """booking_day.js copies this summary into the status line beside the panel."""
+        client.force_login(users["coordinator"])
+        name = aide_day.get_full_name() or aide_day.username
+        assert _summary(_panel(client, aide_day)) == (
+            f"Journée de {name} le {TOMORROW:%d/%m/%Y} : 4 plages occupées, "
+            "2 créneaux libres.")
+        nurse, doctor = users["nurse"], users["doctor"]
+        assert _summary(_panel(client, nurse)) == (  # a colleague's visit at 15:00
+            f"Journée de {nurse.get_full_name() or nurse.username} le {TOMORROW:%d/%m/%Y} : "
+            "1 plage occupée, 2 créneaux libres.")
+        assert _summary(_panel(client, doctor)) == (
+            f"Journée de {doctor.get_full_name() or doctor.username} le {TOMORROW:%d/%m/%Y} : "
+            "aucune plage occupée, 1 créneau libre.")
+        bad = client.get(URL, {"staff": str(aide_day.public_id), "start_date": "demain"})
+        assert _summary(bad).startswith("Date invalide : attendu AAAA-MM-JJ")
+        assert _summary(client.get(URL)) == ""
 
     def test_a_partner_of_the_directory(self, client, users, b):
         pro = ProfessionalFactory(crt=b.crt, first_name="Paul", last_name="Kiné")

@@ -50,6 +50,18 @@
     times.focus();
   });
 
+  // A screen reader hears the new day in a few words (the status line is outside the panel
+  // htmx replaces, so it is there before its text changes): not on the page's first load.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var status = document.querySelector("[data-booking-day-status]");
+    var summary = target && target.matches("[data-booking-day]") &&
+      target.querySelector("[data-booking-day-summary]");
+    if (status && summary) {
+      status.textContent = summary.getAttribute("data-booking-day-summary");
+    }
+  });
+
   // A date the panel refuses (400) still replaces it: its message shows there.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
