@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from maillage.beneficiaries.access import beneficiaries_for
+from maillage.core.plurals import count_label
 from maillage.core.selectors import team_member_users
 from maillage.territory.models import Professional
 
@@ -117,6 +118,16 @@ class Day:
     day: date
     busy: list[Busy] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """The day in a few words, for the status line a screen reader hears when the panel
+        changes (``booking_day.js``)."""
+        busy = (count_label(len(self.busy), "plage occupée,plages occupées") if self.busy
+                else "aucune plage occupée")
+        free = (count_label(len(self.gaps), "créneau libre,créneaux libres") if self.gaps
+                else "aucun créneau libre")
+        return f"Journée de {self.who} le {self.day:%d/%m/%Y} : {busy}, {free}."
 
 
 def free_gaps(busy: list[tuple[datetime, datetime]], day: date) -> list[Gap]:
