@@ -6,8 +6,9 @@ Its threaded server then runs the browser's parallel requests (a page and its ht
 map and its data) on that one connection at once, and two threads on one SQLite connection can
 deadlock the whole process:
 
-- thread A is inside ``sqlite3_step`` and holds the connection's mutex; the statement calls one
-  of Django's SQL functions written in Python, which waits for the GIL;
+- thread A is inside ``sqlite3_step`` and holds the connection's mutex; the statement calls a
+  SQL function written in Python (``maillage_fold``, the French order of ``core.collation``, or
+  one of Django's), which waits for the GIL;
 - thread B holds the GIL and asks SQLite for a column name (Python's ``sqlite3`` reads the
   names of a new result without releasing the GIL), which waits for the mutex.
 
