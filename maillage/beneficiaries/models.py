@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from maillage.core.collation import french
 from maillage.core.crypto import EncryptedTextField
 from maillage.core.folding import words_key
 from maillage.core.models import TenantModel, VersionedModel
@@ -153,7 +154,7 @@ class Beneficiary(TenantModel, VersionedModel):
 
     class Meta:
         verbose_name = "bénéficiaire"
-        ordering = ["birth_name", "first_name"]
+        ordering = [french("birth_name"), french("first_name")]
         indexes = [
             models.Index(fields=["crt", "birth_name", "first_name"], name="benef_crt_name"),
             models.Index(fields=["crt", "used_name"], name="benef_crt_used_name"),
@@ -255,7 +256,7 @@ class Caregiver(TenantModel, VersionedModel):
 
     class Meta:
         verbose_name = "aidant"
-        ordering = ["-is_main", "last_name"]
+        ordering = ["-is_main", french("last_name"), french("first_name")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.relation})".strip()

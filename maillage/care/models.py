@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from maillage.beneficiaries.models import Beneficiary
+from maillage.core.collation import french
 from maillage.core.models import TenantModel, VersionedModel
 from maillage.core.plurals import count_label
 from maillage.core.roles import QUALIFICATIONS
@@ -42,7 +43,7 @@ class Domain(TenantModel):
 
     class Meta:
         verbose_name = "domaine d'intervention"
-        ordering = ["position", "name"]
+        ordering = ["position", french("name")]
         constraints = [models.UniqueConstraint(fields=["crt", "code"], name="domain_code_unique")]
 
     def __str__(self) -> str:
@@ -89,7 +90,7 @@ class Service(TenantModel, VersionedModel):
 
     class Meta:
         verbose_name = "prestation"
-        ordering = ["domain__position", "name"]
+        ordering = ["domain__position", french("name")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(funding="forfait") | Q(price__isnull=True),
@@ -119,7 +120,7 @@ class BasketItem(TenantModel, VersionedModel):
 
     class Meta:
         verbose_name = "prestation du panier"
-        ordering = ["service__domain__position", "service__name"]
+        ordering = ["service__domain__position", french("service__name")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
+from .collation import french
 from .roles import Role
 from .validators import (
     validate_department,
@@ -72,7 +73,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = "région"
-        ordering = ["name"]
+        ordering = [french("name")]
 
     def __str__(self) -> str:
         return self.name
@@ -150,7 +151,7 @@ class Crt(models.Model):
     class Meta:
         verbose_name = "CRT"
         verbose_name_plural = "CRT"
-        ordering = ["name"]
+        ordering = [french("name")]
 
     def __str__(self) -> str:
         return self.name

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from maillage.beneficiaries.models import Beneficiary
+from maillage.core.collation import french
 from maillage.core.models import TenantModel, VersionedModel
 from maillage.core.validators import validate_phone
 from maillage.territory.models import Organization
@@ -58,7 +59,7 @@ class Room(TenantModel, VersionedModel):
     class Meta:
         verbose_name = "chambre temporaire"
         verbose_name_plural = "chambres temporaires"
-        ordering = ["kind", "name"]
+        ordering = ["kind", french("name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["crt", "name"], name="room_unique_name",

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 
 from maillage.beneficiaries.identity import Sex
 from maillage.beneficiaries.models import Beneficiary, Caregiver
+from maillage.core.collation import french
 from maillage.core.folding import fold
 from maillage.core.models import TenantModel, VersionedModel
 from maillage.core.validators import validate_phone
@@ -129,7 +130,7 @@ class SupportAction(PlaceLabel, TenantModel, VersionedModel):
     class Meta:
         verbose_name = "action du volet 1"
         verbose_name_plural = "actions du volet 1"
-        ordering = ["field", "title"]
+        ordering = ["field", french("title")]
         indexes = [models.Index(fields=["crt", "field"], name="action_crt_field")]
         constraints = [
             models.CheckConstraint(
