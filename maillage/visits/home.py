@@ -32,10 +32,8 @@ def _my_day(*, crt, user, roles):
     upcoming = []
     if not visits:
         start, _ = selectors.day_bounds(today + timedelta(days=1))
-        upcoming = list(selectors.visible_visits(crt=crt, user=user, roles=roles)
-                        .filter(selectors.mine(user), starts_at__gte=start,
-                                status=Visit.Status.PLANNED)
-                        .order_by("starts_at")[:NEXT_SHOWN])
+        upcoming = selectors.my_next(crt=crt, user=user, roles=roles, start=start,
+                                     limit=NEXT_SHOWN)
     # A visit's page opens only when the person's planning is visible to this reader.
     people = {v.beneficiary_id for v in visits + upcoming}
     openable = set(planning_visible_beneficiaries(crt=crt, user=user, roles=roles)

@@ -172,16 +172,18 @@ def professional_week(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "visits/_actor_matches.html", picker)
     qs = selectors.visible_visits(crt=request.crt, user=request.user, roles=request.roles)
+    begin, _ = selectors.day_bounds(monday)
+    end, _ = selectors.day_bounds(monday + timedelta(days=7))
+    qs = qs.only(*timeline.FIELDS)
     if not team_member:  # a partner: their own visits, as themselves or as a professional
-        qs = qs.filter(selectors.mine(request.user))
+        week = selectors.by_keys(qs, selectors.mine_ids(crt=request.crt, user=request.user,
+                                                        start=begin, end=end))
     else:
-        qs = qs.filter(staff=who) if kind == "staff" else qs.filter(professional=who)
-    week = selectors.in_range(qs.only(*timeline.FIELDS), monday, 7)
+        week = selectors.in_range(qs.filter(staff=who) if kind == "staff"
+                                  else qs.filter(professional=who), monday, 7)
     account = who.pk if kind == "staff" else who.user_id
     busy = []
     if account and _sees_elsewhere(request, account):
-        begin, _ = selectors.day_bounds(monday)
-        end, _ = selectors.day_bounds(monday + timedelta(days=7))
         busy = elsewhere.busy_slots(crt_id=request.crt.pk, user_ids=[account], start=begin,
                                     end=end).get(account, [])
     tl = timeline.week_rows(week, monday=monday, rule=timeline.Rule(), busy=busy)
