@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -275,6 +276,22 @@ class TestPartnersWithoutAgreement:
         assert idle.name not in names
         nurse = who(users["nurse"], "nurse")
         assert list(selectors.partners_without_agreement(crt=crt_a, **nurse)) == []
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+    def test_each_partner_is_checked_through_its_own_professionals(self, users, crt_a):
+        """A partner's care-team memberships are found from its professionals, not among
+        every care-team membership of the CRT (read once per partner: the page grew with
+        the people)."""
+        self._intervene(crt_a, OrganizationFactory(crt=crt_a, kind="sad"))
+        rows = selectors.partners_without_agreement(crt=crt_a,
+                                                    **who(users["coordinator"], "coordinator"))
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = [row[-1] for row in cursor.fetchall()]
+        memberships = [step for step in plan if "careteammember" in step]
+        assert memberships and all("professional_id=?" in step for step in memberships), plan
+        assert len(rows) == 1
 
     def test_the_page(self, client, users, crt_a):
         sad = OrganizationFactory(crt=crt_a, kind="sad", name="Aide à domicile du Haut-Anjou")
