@@ -75,9 +75,10 @@ def my_day(*, crt, user, roles, day: date) -> list[Visit]:
 
 def mine_ids(*, crt, user, start: datetime, end: datetime) -> list[int]:
     """The ids of the user's visits starting in [start, end), as a member of staff or as a
-    professional of the directory, whoever may see them: a UNION ALL of two index scans
-    (``visit_staff_time``, ``visit_pro_time``), bounded by the user's own visits whatever the
-    size of the CRT (``mine`` is an OR-join that reads every visit of the CRT in the range)."""
+    professional of the directory, visible or not (the callers apply the visibility): a UNION
+    ALL of two index scans (``visit_staff_time``, ``visit_pro_time``), bounded by the user's
+    own visits whatever the size of the CRT (``mine`` is an OR-join that reads every visit of
+    the CRT in the range)."""
     of_range = Visit.objects.filter(crt=crt, starts_at__gte=start, starts_at__lt=end).order_by()
     as_staff = of_range.filter(staff=user).values_list("pk", flat=True)
     as_professional = of_range.filter(
@@ -95,6 +96,7 @@ def my_next(*, crt, user, roles, start: datetime, limit: int) -> list[Visit]:
     coming = (visible_visits(crt=crt, user=user, roles=roles)
               .filter(starts_at__gte=start, status=Visit.Status.PLANNED)
               .order_by("starts_at", "pk"))
+    # A user is at most one professional of a CRT's directory (a unique constraint).
     professional = Subquery(Professional.objects.filter(crt=crt, user=user).values("pk")[:1])
     found = (list(coming.filter(staff=user)[:limit])
              + list(coming.filter(professional=professional)[:limit]))
