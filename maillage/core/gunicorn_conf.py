@@ -3,7 +3,9 @@
 - gunicorn's own lines (start, worker booted or killed) as JSON on the standard error, like the
   application's; no gunicorn access log: the application writes its own access line, with the
   request id and without the query string (``maillage.core.observability``);
-- Prometheus multiprocess mode: a worker that dies has its live gauges forgotten.
+- Prometheus multiprocess mode: a worker that dies has its live gauges forgotten;
+- each worker, once it has loaded the application, freezes it out of the garbage collector's
+  full passes (``maillage.core.preload``).
 """
 
 import os
@@ -34,3 +36,11 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    from maillage.core.preload import freeze_loaded_application
+
+    frozen = freeze_loaded_application()
+    worker.log.info("Worker %s: %d objects of the loaded application frozen out of the garbage "
+                    "collector's full passes", worker.pid, frozen)

@@ -123,8 +123,9 @@ def run_load(out, *, scale: int | None, reuse: bool, users: int, seconds: int,
            "DJANGO_SETTINGS_MODULE": "maillage.settings"}
     out.write(f"gunicorn {workers} workers sur {host} ({name or conn.settings_dict['NAME']})…")
     server = subprocess.Popen(  # noqa: S603
-        [gunicorn, "maillage.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"], env=env)
+        # The settings of ``maillage serve`` (its workers freeze the loaded application).
+        [gunicorn, "maillage.wsgi", "--config", "python:maillage.core.gunicorn_conf",
+         "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"], env=env)
     try:
         _wait_healthy(host, server)
         with tempfile.TemporaryDirectory() as tmp:

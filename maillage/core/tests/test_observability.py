@@ -319,6 +319,11 @@ def test_a_served_instance_adds_up_its_workers_metrics_and_logs_json(tmp_path):
     access = [line for line in lines if line["logger"] == "maillage.access"]
     assert {line["request_id"] for line in access} >= set(ids)
     assert any(line["logger"].startswith("gunicorn") for line in lines)
+    # Each worker froze its loaded application (``gunicorn_conf.post_worker_init``).
+    frozen = [line["message"] for line in lines if line["logger"] == "gunicorn.error"
+              and "objects of the loaded application frozen" in line["message"]]
+    assert {m.split(":")[0] for m in frozen} == {f"Worker {pid}" for pid in pids}
+    assert all(int(m.split(": ")[1].split()[0]) > 50_000 for m in frozen)
 
 
 def _json_lines(path) -> list[dict]:
