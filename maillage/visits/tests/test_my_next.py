@@ -83,6 +83,14 @@ def test_the_home_panel_of_an_empty_day_lists_the_next_visits(client, users, com
     assert "06:30" not in page  # the visit at a person they may not see
 
 
+#: How SQLite reads every visit of a CRT: its time index, its tenant index, or the whole table.
+CRT_WIDE = ("visit_crt_time", "visits_visit_crt_id", "SCAN visits_visit")
+
+
+def _crt_wide(plans: list[str]) -> list[str]:
+    return [plan for plan in plans if any(way in plan for way in CRT_WIDE)]
+
+
 def _plans(queries) -> list[str]:
     plans = []
     with connection.cursor() as cursor:
@@ -98,8 +106,8 @@ def _plans(queries) -> list[str]:
 @time_machine.travel(local_dt(TODAY, "05:00"), tick=False)
 def test_no_read_walks_the_crts_visits(client, crt_a, users, coming):
     """Each query finds the user's visits through their own index (as staff, as the
-    directory's professional) or by key; none reads the CRT's visits in time order
-    (``visit_crt_time``), whose number grows with the CRT."""
+    directory's professional) or by key; none reads the CRT's visits, whose number grows with
+    the CRT."""
     partner = users["partner"]
     client.force_login(partner)
     for url in (reverse("core:home"), reverse("visits:professional_week") + "?semaine="
@@ -108,10 +116,10 @@ def test_no_read_walks_the_crts_visits(client, crt_a, users, coming):
             response = client.get(url)
         assert response.status_code == 200
         plans = _plans(queries)
-        assert plans and not [p for p in plans if "visit_crt_time" in p], (url, plans)
+        assert plans and not _crt_wide(plans), (url, plans)
     assert "11:00" in visible_text(response)  # the week shows the partner's visits
     with CaptureQueriesContext(connection) as queries:
         body = feed(crt=crt_a, user=partner, base_url="http://testserver")
     assert body.count(b"BEGIN:VEVENT") == 2
     plans = _plans(queries)
-    assert plans and not [p for p in plans if "visit_crt_time" in p], plans
+    assert plans and not _crt_wide(plans), plans
