@@ -21,10 +21,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, TruncDate, Upper
+from django.db.models.functions import Cast, Coalesce, StrIndex, TruncDate
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from maillage.beneficiaries.models import by_shown_name
 from maillage.core.collation import french
 from maillage.core.validators import is_uuid
 
@@ -268,15 +269,8 @@ def admission_figures(*, crt) -> AdmissionFigures:
     )
 
 
-def _shown(used: str, own: str) -> Upper:
-    """``Beneficiary.display_name``'s part as the database sorts it: the used name if any,
-    else the birth one, whatever its case (the page shows names in capitals)."""
-    return Upper(Coalesce(NullIf(F(f"beneficiary__{used}"), Value("")), F(f"beneficiary__{own}")))
-
-
 def _by_shown_name() -> tuple:
-    return (_shown("used_name", "birth_name").asc(),
-            _shown("used_first_name", "first_name").asc())
+    return by_shown_name("beneficiary__")
 
 
 #: The file active's orders, by what the page shows (``Beneficiary.display_name``).

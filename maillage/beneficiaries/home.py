@@ -1,13 +1,12 @@
 """The home-page panel of the files: the people this professional accompanies
 (see ``maillage.core.home``)."""
 
-from maillage.core.collation import french
 from maillage.core.home import HomePanel, register_panel
 from maillage.core.notifications import register_people_policy
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
 from .access import FACES, beneficiaries_for
-from .models import CareTeamMember
+from .models import CareTeamMember, by_shown_name
 
 SHOWN = 12
 
@@ -19,7 +18,7 @@ def _people(*, crt, user, roles):
     if Role.PARTNER not in roles:
         qs = qs.filter(pk__in=CareTeamMember.objects.active().for_user(user)
                        .values("beneficiary"))
-    qs = qs.select_related("commune").order_by(french("birth_name"), french("first_name"), "pk")
+    qs = qs.select_related("commune").order_by(*by_shown_name(), "pk")
     people = list(qs[:SHOWN + 1])
     total = len(people) if len(people) <= SHOWN else qs.count()
     return {"people": people[:SHOWN], "total": total, "partner": Role.PARTNER in roles}

@@ -6,10 +6,11 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf, Upper
 from django.utils import timezone
 
-from maillage.core.collation import french
+from maillage.core.collation import FrenchCollate, french
 from maillage.core.crypto import EncryptedTextField
 from maillage.core.folding import words_key
 from maillage.core.models import TenantModel, VersionedModel
@@ -20,6 +21,21 @@ from .identity import IdentityDocument, IdentityStatus, InsOid, Sex, validate_ma
 
 #: The names a search of people matches (``Beneficiary.name_key``).
 NAME_FIELDS = ("birth_name", "used_name", "first_names", "first_name", "used_first_name")
+
+
+def by_shown_name(prefix: str = "") -> tuple[FrenchCollate, FrenchCollate]:
+    """People in the order of the name every page shows (``Beneficiary.display_name``): the
+    used name if any, else the birth name, then the used first name if any, else the first
+    name, in the French order (``core.collation``). « TESSIER Suzanne (née AUBERT) » is among
+    the T's, where a reader looks for her. Case aside (the lists show names in capitals):
+    « MARTIN Alice » before « Martin Berthe », on PostgreSQL too, whose collation puts a lower
+    case first between names otherwise equal. ``prefix``: the path to the person from
+    another model (``"beneficiary__"``)."""
+    def shown(used: str, own: str) -> FrenchCollate:
+        return FrenchCollate(Upper(Coalesce(NullIf(F(f"{prefix}{used}"), Value("")),
+                                            F(f"{prefix}{own}"))))
+
+    return shown("used_name", "birth_name"), shown("used_first_name", "first_name")
 
 
 class Beneficiary(TenantModel, VersionedModel):
@@ -154,7 +170,7 @@ class Beneficiary(TenantModel, VersionedModel):
 
     class Meta:
         verbose_name = "bénéficiaire"
-        ordering = [french("birth_name"), french("first_name")]
+        ordering = [*by_shown_name()]
         indexes = [
             models.Index(fields=["crt", "birth_name", "first_name"], name="benef_crt_name"),
             models.Index(fields=["crt", "used_name"], name="benef_crt_used_name"),

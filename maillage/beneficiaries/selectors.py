@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from maillage.core.collation import french
 from maillage.core.folding import fold
 
 from .access import visible_beneficiaries
@@ -19,12 +18,13 @@ from .models import (
     FreeEvaluation,
     IcopeScreening,
     TimelineEvent,
+    by_shown_name,
 )
 
 
 def beneficiary_list(*, crt, user, roles, query: str = "") -> QuerySet[Beneficiary]:
     qs = visible_beneficiaries(crt=crt, user=user, roles=roles).select_related("commune")
-    return list_matching(qs, query).order_by(french("birth_name"), french("first_name"))
+    return list_matching(qs, query).order_by(*by_shown_name(), "pk")
 
 
 def list_matching(qs: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary]:

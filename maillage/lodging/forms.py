@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from maillage.admissions.models import Referral
-from maillage.beneficiaries.models import Beneficiary
+from maillage.beneficiaries.models import Beneficiary, by_shown_name
 from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
@@ -152,7 +152,7 @@ class StayForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         self.fields["room"].label_from_instance = lambda r: (
             f"{r.label} ({r.short_kind}, {r.max_stay_days} jours au plus)")
         self.fields["beneficiary"].queryset = beneficiaries.order_by(
-            french("birth_name"), french("first_name"), "pk")
+            *by_shown_name(), "pk")
         self.fields["referral"].queryset = Referral.objects.filter(
             crt=crt, status__in=[Referral.Status.RECEIVED, Referral.Status.WAITING,
                                  Referral.Status.ADMITTED]).order_by("-received_at")

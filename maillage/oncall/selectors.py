@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from maillage.beneficiaries.models import Beneficiary, Caregiver
+from maillage.beneficiaries.models import Beneficiary, Caregiver, by_shown_name
 
 from .access import calls_visible
 from .models import BreakGlass, Call, EmergencyFile, EscalationContact, Shift
@@ -102,7 +102,7 @@ def search(*, crt, query: str, limit: int = 20) -> list[Beneficiary]:
         Beneficiary.objects.filter(pk=OuterRef("pk"), enrolments__ended_on__isnull=True)),
         away_kind=Subquery(away.values("kind")[:1]),
         away_since=Subquery(away.values("start_date")[:1]))
-        .order_by("-active", "birth_name", "first_name")[:limit])
+        .order_by("-active", *by_shown_name(), "pk")[:limit])
     for b in people:  # away from home (hospitalisation…): said in the result
         b.away_label = Suspension.Kind(b.away_kind).label if b.away_kind else ""
     return people

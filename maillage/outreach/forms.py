@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from maillage.beneficiaries.identity import Sex
-from maillage.beneficiaries.models import Beneficiary, Caregiver
+from maillage.beneficiaries.models import Beneficiary, Caregiver, by_shown_name
 from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
@@ -280,7 +280,7 @@ class RegistrationForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
             "commune", "organization").order_by(french("last_name"), french("first_name"))
         self.fields["beneficiary"].queryset = (
             beneficiaries if beneficiaries is not None else Beneficiary.objects.none()).order_by(
-            french("birth_name"), french("first_name"), "pk")
+            *by_shown_name(), "pk")
         self.fields["caregiver"].queryset = (
             caregivers if caregivers is not None else Caregiver.objects.none()).order_by(
             french("last_name"), french("first_name"), "pk")
@@ -554,7 +554,7 @@ class AttendeeJoinForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.confirming = confirming
         self.fields["beneficiary"].queryset = beneficiaries.order_by(
-            french("birth_name"), french("first_name"), "pk")
+            *by_shown_name(), "pk")
         self.setup_pickers(search_url)
         self._style_fields()
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from maillage.beneficiaries.models import Beneficiary, Caregiver, CareTeamMember
+from maillage.beneficiaries.models import Beneficiary, Caregiver, CareTeamMember, by_shown_name
 from maillage.care.models import LiaisonNote
-from maillage.core.collation import french
 from maillage.core.models import Membership
 from maillage.core.roles import Role
 from maillage.core.tenancy import get_for_crt
@@ -31,7 +30,7 @@ def portal_files(*, crt, user, roles) -> QuerySet[Beneficiary]:
     if not linked:
         return Beneficiary.objects.none()
     return Beneficiary.objects.filter(crt=crt).filter(linked).order_by(
-        french("used_name"), french("birth_name"), french("first_name"))
+        *by_shown_name(), "pk")
 
 
 def portal_file(*, crt, user, roles, public_id) -> Beneficiary:

@@ -23,7 +23,7 @@ from maillage.admissions.selectors import (
 )
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory
 from maillage.core.roles import Role
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import order_in, table_text, visible_text
 
 from .factories import ReferralFactory, enrolment
 
@@ -205,6 +205,14 @@ def test_file_active_ordering(client, users, crt_a):
     assert by_name.index("ANCIEN") < by_name.index("ZNOUVEAU")
     by_admission = table_text(client.get(url, {"tri": "admission"}))
     assert by_admission.index("ZNOUVEAU") < by_admission.index("ANCIEN")
+    # By the name the page shows, in the French order: « ÉTIENNE » among the E's, « MARTIN
+    # (née AZÉMA) » among the M's.
+    enrolment(BeneficiaryFactory(crt=crt_a, birth_name="ÉTIENNE"), admitted_on=TODAY)
+    enrolment(BeneficiaryFactory(crt=crt_a, birth_name="AZÉMA", used_name="MARTIN"),
+              admitted_on=TODAY)
+    shown = table_text(client.get(url))
+    assert order_in(shown, ["ANCIEN", "ÉTIENNE", "MARTIN", "ZNOUVEAU"]) == [
+        "ANCIEN", "ÉTIENNE", "MARTIN", "ZNOUVEAU"]
     # An unknown order falls back to the name.
     assert client.get(url, {"tri": "n'importe"}).status_code == 200
 

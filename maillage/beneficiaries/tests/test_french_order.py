@@ -33,12 +33,16 @@ def test_the_helper_orders_birth_names_the_same_way(crt_a):
 
 @pytest.fixture
 def people(crt_a):
+    """Four people, and a fifth shown by her used name: « TESSIER Suzanne (née AUBERT) » is
+    among the T's, by the name every list shows, not among the A's."""
     return [BeneficiaryFactory(crt=crt_a, birth_name=name, first_names=first, first_name=first)
             for name, first in (("ZOLA", "Émile"), ("ÉLUARD", "Émile"), ("DURAND", "Élise"),
-                                ("DURAND", "Edmond"))]
+                                ("DURAND", "Edmond"))] + [
+        BeneficiaryFactory(crt=crt_a, birth_name="AUBERT", used_name="TESSIER",
+                           first_names="Suzanne", first_name="Suzanne")]
 
 
-PEOPLE = ["DURAND Edmond", "DURAND Élise", "ÉLUARD Émile", "ZOLA Émile"]
+PEOPLE = ["DURAND Edmond", "DURAND Élise", "ÉLUARD Émile", "TESSIER Suzanne", "ZOLA Émile"]
 
 
 def test_the_people_list_is_in_the_order_of_names(client, users, people):
