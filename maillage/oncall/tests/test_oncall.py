@@ -399,6 +399,17 @@ class TestOnCallScreen:
         assert selectors.search(crt=crt_a, query="06 39 98 11 22") == [b]  # the caregiver
         assert selectors.search(crt=crt_a, query="+33 2 41 92 18 77") == [b]
 
+    def test_search_lists_people_by_the_name_shown(self, crt_a):
+        """Among the matches (a birth date shared by three people), by the name the screen
+        shows, in the French order: « ÉLUARD » among the E's, « VIDAL (née ABADIE) » among the
+        V's."""
+        born = date(1936, 3, 9)
+        for birth_name, used_name in (("ZOLA", ""), ("ABADIE", "VIDAL"), ("ÉLUARD", "")):
+            BeneficiaryFactory(crt=crt_a, birth_name=birth_name, used_name=used_name,
+                               birth_date=born)
+        found = selectors.search(crt=crt_a, query="09/03/1936")
+        assert [b.used_name or b.birth_name for b in found] == ["ÉLUARD", "VIDAL", "ZOLA"]
+
     def test_search_never_crosses_crts(self, crt_a, crt_b):
         BeneficiaryFactory(crt=crt_b, birth_name="Rabouin")
         assert selectors.search(crt=crt_a, query="Rabouin") == []

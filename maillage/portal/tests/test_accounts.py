@@ -286,3 +286,19 @@ def test_viewing_the_page_is_audited(client, users, lucienne):
     client.get(access_url(b))
     assert AuditEvent.objects.get(action="portal_access.viewed").beneficiary_public_id == (
         b.public_id)
+
+
+def test_a_caregivers_files_come_by_the_name_shown(users, crt_a):
+    """A caregiver of two people reads their files by the name the portal shows: « MARTIN
+    (née ABADIE) » before « ZOLA », not after the people who have no used name."""
+    from maillage.core.tests.factories import UserFactory
+    from maillage.portal.selectors import portal_files
+
+    helper = UserFactory(username="aidante.deux")
+    for birth_name, used_name in (("ZOLA", ""), ("ABADIE", "MARTIN")):
+        person = shared_file(crt_a)
+        person.birth_name, person.used_name = birth_name, used_name
+        person.save()
+        CaregiverFactory(crt=crt_a, beneficiary=person, user=helper)
+    files = portal_files(crt=crt_a, user=helper, roles=frozenset({Role.CAREGIVER}))
+    assert [b.display_name.split()[0] for b in files] == ["MARTIN", "ZOLA"]
