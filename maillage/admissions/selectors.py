@@ -269,14 +269,10 @@ def admission_figures(*, crt) -> AdmissionFigures:
     )
 
 
-def _by_shown_name() -> tuple:
-    return by_shown_name("beneficiary__")
-
-
 #: The file active's orders, by what the page shows (``Beneficiary.display_name``).
 FILE_ACTIVE_ORDERS = {
-    "nom": lambda: (*_by_shown_name(), "pk"),
-    "admission": lambda: ("-admitted_on", *_by_shown_name(), "pk"),
+    "nom": lambda: (*by_shown_name("beneficiary__"), "pk"),
+    "admission": lambda: ("-admitted_on", *by_shown_name("beneficiary__"), "pk"),
 }
 
 

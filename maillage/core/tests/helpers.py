@@ -75,3 +75,13 @@ def pdf_fonts(pdf: bytes) -> set[str]:
     return {str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1]
             for page in PdfReader(io.BytesIO(pdf)).pages
             for font in (page["/Resources"].get("/Font") or {}).values()}
+
+
+def sqlite_plan(sql: str, params=()) -> list[str]:
+    """The steps of SQLite's plan for ``sql`` (``EXPLAIN QUERY PLAN``), in order: which index
+    each table is read through, or « SCAN » for the whole table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return [row[-1] for row in cursor.fetchall()]

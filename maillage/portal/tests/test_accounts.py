@@ -14,8 +14,10 @@ from maillage.beneficiaries.tests.factories import CaregiverFactory, shared_file
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent, Membership
 from maillage.core.roles import Role
+from maillage.core.tests.factories import UserFactory
 from maillage.core.tests.helpers import visible_text
 from maillage.portal import services
+from maillage.portal.selectors import portal_files
 
 User = get_user_model()
 PASSWORD = "Glycines-en-fleur-2026"
@@ -291,9 +293,6 @@ def test_viewing_the_page_is_audited(client, users, lucienne):
 def test_a_caregivers_files_come_by_the_name_shown(users, crt_a):
     """A caregiver of two people reads their files by the name the portal shows: « MARTIN
     (née ABADIE) » before « ZOLA », not after the people who have no used name."""
-    from maillage.core.tests.factories import UserFactory
-    from maillage.portal.selectors import portal_files
-
     helper = UserFactory(username="aidante.deux")
     for birth_name, used_name in (("ZOLA", ""), ("ABADIE", "MARTIN")):
         person = shared_file(crt_a)

@@ -14,7 +14,7 @@ from maillage.beneficiaries.models import CareTeamMember
 from maillage.beneficiaries.tests.factories import PDF, BeneficiaryFactory
 from maillage.core.errors import ConflictError, DomainError
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import sqlite_plan, table_text, visible_text
 from maillage.territory import selectors, services
 from maillage.territory.access import agreements_visible, can_view_agreement
 from maillage.territory.models import Agreement
@@ -285,10 +285,7 @@ class TestPartnersWithoutAgreement:
         self._intervene(crt_a, OrganizationFactory(crt=crt_a, kind="sad"))
         rows = selectors.partners_without_agreement(crt=crt_a,
                                                     **who(users["coordinator"], "coordinator"))
-        sql, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-            plan = [row[-1] for row in cursor.fetchall()]
+        plan = sqlite_plan(*rows.query.sql_with_params())
         memberships = [step for step in plan if "careteammember" in step]
         assert memberships and all("professional_id=?" in step for step in memberships), plan
         assert len(rows) == 1

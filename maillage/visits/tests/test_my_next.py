@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory, join_care_team, shared_file
 from maillage.core.roles import Role
-from maillage.core.tests.helpers import visible_text
+from maillage.core.tests.helpers import sqlite_plan, visible_text
 from maillage.visits import selectors
 from maillage.visits.ical import feed
 from maillage.visits.models import Visit
@@ -92,14 +92,10 @@ def _crt_wide(plans: list[str]) -> list[str]:
 
 
 def _plans(queries) -> list[str]:
-    plans = []
-    with connection.cursor() as cursor:
-        for query in queries.captured_queries:
-            if "visits_visit" not in query["sql"] or query["sql"].startswith(("INSERT", "UPDATE")):
-                continue
-            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
-            plans.append(" ".join(row[-1] for row in cursor.fetchall()))
-    return plans
+    """SQLite's plan of each query that reads visits, its steps on one line."""
+    return [" ".join(sqlite_plan(query["sql"])) for query in queries.captured_queries
+            if "visits_visit" in query["sql"]
+            and not query["sql"].startswith(("INSERT", "UPDATE"))]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
