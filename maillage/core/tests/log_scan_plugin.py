@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -44,14 +45,18 @@ def needles() -> list[str]:
 def scan(lines, words: list[str]) -> list[tuple[int, str, str]]:
     """``(line number, needle, line)`` for each line holding one of ``words`` (whole words,
     case kept: « Hamon », « HAMON », but not « hamonisation »)."""
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words))
+    # One boundary test, then the words (a boundary per word made the regex 25 times slower:
+    # the suite logs tens of thousands of lines, scanned by one process after the others end).
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
     hits = []
     for number, line in enumerate(lines, 1):
         # The JSON escapes non-ASCII letters only if asked to; read it back to be sure.
-        try:
-            text = json.dumps(json.loads(line), ensure_ascii=False)
-        except ValueError:
-            text = line
+        text = line
+        if "\\u" in line:
+            try:
+                text = json.dumps(json.loads(line), ensure_ascii=False)
+            except ValueError:
+                pass
         found = pattern.search(text)
         if found:
             hits.append((number, found.group(0), line.strip()[:300]))
@@ -103,6 +108,7 @@ def pytest_sessionfinish(session):
         return
     folder = Path(os.environ[ENV])
     words = needles()
+    started = time.perf_counter()
     scanned, hits = 0, []
     for path in sorted(folder.glob("*.jsonl")):
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -117,7 +123,7 @@ def pytest_sessionfinish(session):
                 reporter.write_line(f"{name}:{number}: « {word} » in {line}")
     elif reporter:
         reporter.write_line(f"logs of the suite: {scanned} lines scanned, no health data "
-                            f"(folder {folder})")
+                            f"in {time.perf_counter() - started:.1f} s (folder {folder})")
     if not hits:
         for path in folder.glob("*.jsonl"):
             path.unlink()
