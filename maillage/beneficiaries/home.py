@@ -5,8 +5,8 @@ from maillage.core.home import HomePanel, register_panel
 from maillage.core.notifications import register_people_policy
 from maillage.core.roles import HEALTH_PROFESSIONALS, Role
 
-from .access import FACES, beneficiaries_for
-from .models import CareTeamMember, by_shown_name
+from .access import FACES, beneficiaries_for, in_care_team_q
+from .models import by_shown_name
 
 SHOWN = 12
 
@@ -16,8 +16,7 @@ def _people(*, crt, user, roles):
     see the file), whose identity they may open; by name."""
     qs = beneficiaries_for("identity", crt=crt, user=user, roles=roles)
     if Role.PARTNER not in roles:
-        qs = qs.filter(pk__in=CareTeamMember.objects.active().for_user(user)
-                       .values("beneficiary"))
+        qs = qs.filter(in_care_team_q(user))
     qs = qs.select_related("commune").order_by(*by_shown_name(), "pk")
     people = list(qs[:SHOWN + 1])
     total = len(people) if len(people) <= SHOWN else qs.count()

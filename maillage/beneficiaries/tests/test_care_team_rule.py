@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from maillage.beneficiaries.access import beneficiaries_for, file_access
 from maillage.beneficiaries.models import CareTeamMember
 from maillage.core.roles import Role
-from maillage.core.tests.helpers import sqlite_plan
+from maillage.core.tests.helpers import sqlite_plan, visible_text
 
 from .factories import BeneficiaryFactory, consent, join_care_team
 
@@ -67,6 +68,23 @@ def test_a_partner_is_a_member_through_the_directory(crt_a, users):
                                     roles={Role.PARTNER})) == ["PARTAGEE"]
     access = file_access(user=partner, roles={Role.PARTNER}, beneficiary=shared)
     assert access.identity and access.health and access.key_box
+
+
+def test_the_home_panel_lists_the_people_accompanied(client, crt_a, users):
+    """« Les personnes que vous accompagnez »: a nurse, who may open every file of the CRT,
+    sees there only the people of her care teams, ended ones aside."""
+    nurse = users["nurse"]
+    join_care_team(BeneficiaryFactory(crt=crt_a, birth_name="ACCOMPAGNEE"), nurse)
+    ended = BeneficiaryFactory(crt=crt_a, birth_name="TERMINEE")
+    join_care_team(ended, nurse)
+    today = timezone.localdate()
+    CareTeamMember.objects.filter(beneficiary=ended).update(
+        start_date=today - timedelta(days=30), end_date=today - timedelta(days=1))
+    BeneficiaryFactory(crt=crt_a, birth_name="AUTRE")
+    client.force_login(nurse)
+    page = visible_text(client.get(reverse("core:home")))
+    assert "ACCOMPAGNEE" in page
+    assert "TERMINEE" not in page and "AUTRE" not in page
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
