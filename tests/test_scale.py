@@ -97,6 +97,19 @@ def test_on_call_search_stays_within_budget(big_demo, db, django_assert_max_num_
         assert b.display_name in response.content.decode()
 
 
+def test_the_threads_a_nurse_follows_stay_within_budget(big_demo, db,
+                                                       django_assert_max_num_queries):
+    """The coordinator of the budget table follows no thread: the nurse of the demo follows
+    the threads of her care teams (four files with a thread per unit of scale, hers first)."""
+    nurse = client_for("nurse")
+    with django_assert_max_num_queries(11):
+        response = nurse.get(reverse("care:conversations"))
+    page = response.content.decode()
+    threads = page.count('data-label="Personne"')
+    assert threads >= 10, page
+    assert "Aucune conversation." not in page
+
+
 def test_the_demo_is_really_big(big_demo, db):
     assert Enrolment.objects.filter(crt__name="CRT Anjou Bleu", ended_on__isnull=True).count() \
         > 2 * 50  # two pages of the file active

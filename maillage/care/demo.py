@@ -473,15 +473,16 @@ def _team_by_role(crt, beneficiary) -> dict:
 
 
 def load_conversations(ctx: DemoContext) -> None:
-    """A team conversation with a mention on a few files of CRT Anjou Bleu, and the health
-    professionals' thread on the first one."""
+    """A team conversation with a mention on a few files of CRT Anjou Bleu (four per unit of
+    scale: the benchmark's messaging page lists ten times as many threads at ×10), and the
+    health professionals' thread on the first one."""
     from maillage.beneficiaries.access import FileAccess
 
     from .models import Conversation
     from .selectors import mention_candidates
 
     access = FileAccess(identity=True, planning=True, liaison=True, health=True)
-    crt, files = _anjou_bleu_files(ctx, 4)
+    crt, files = _anjou_bleu_files(ctx, 4 * ctx.scale)
     for index, b in enumerate(files):
         team = _team_by_role(crt, b)
         # The n-th file's thread n days ago (its last message an hour old at least).
