@@ -16,6 +16,7 @@ from .roles import Role
 from .validators import (
     DATE_BOUNDS,
     validate_birth_date,
+    validate_integer_range,
     validate_multiline_text,
     validate_phone,
     validate_plausible_date,
@@ -34,7 +35,8 @@ class BootstrapFormMixin:
     Every text field refuses control and invisible characters: single-line fields (names…)
     refuse line breaks and tabs too, multi-line areas (``Textarea``) accept them; passwords are
     left alone. Every date is in the years 1900-2100, and every ``*birth_date`` field between
-    01/01/1900 and today. (Findings 1 and 9 of the access and audit review.)"""
+    01/01/1900 and today. (Findings 1 and 9 of the access and audit review.) Every whole number
+    fits a database integer (a value of 20 digits failed in SQLite or in ``date()``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,11 +60,19 @@ class BootstrapFormMixin:
                 multiline = isinstance(field.widget, forms.Textarea)
                 _add_validator(field, validate_multiline_text if multiline
                                else validate_single_line_text)
+            elif isinstance(field, forms.IntegerField):
+                _add_validator(field, validate_integer_range)
             elif isinstance(field, forms.DateField | forms.DateTimeField):
                 if name.endswith("birth_date"):
                     _add_validator(field, validate_birth_date)
                 elif not any(v in DATE_BOUNDS for v in field.validators):
                     _add_validator(field, validate_plausible_date)
+
+    @property
+    def hidden_errors(self) -> list[str]:
+        """The errors of hidden fields (a record's version sent back altered): no field shows
+        them, so ``core/_form_errors.html`` lists them above the form."""
+        return [error for field in self.hidden_fields() for error in field.errors]
 
     def get_initial_for_field(self, field, field_name):
         """A choice list keyed by ``public_id`` (``to_field_name``) shows the current value of a
@@ -123,10 +133,16 @@ class BootstrapFormMixin:
         self._style_fields()
 
 
+#: A hidden field sent back altered (the version of a record): shown above the form.
+STALE_FORM = "Le formulaire reçu n'est pas celui qui a été affiché : rechargez la page."
+
+
 class VersionedModelForm(BootstrapFormMixin, forms.ModelForm):
     """A ModelForm carrying the version the user loaded (concurrent edits are detected)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False,
+        error_messages={"invalid": STALE_FORM, "integer_range": STALE_FORM})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -248,6 +248,20 @@ def validate_schedule_date(value) -> None:
 #: Validators that bound a date field more tightly than ``validate_plausible_date``.
 DATE_BOUNDS = (validate_birth_date, validate_schedule_date, validate_plausible_date)
 
+#: The integers a database column holds on both engines (PostgreSQL's ``integer``); SQLite
+#: refuses a bound parameter beyond 64 bits with an OverflowError, and ``date()`` beyond C's long.
+INTEGER_RANGE = (-(2**31), 2**31 - 1)
+
+
+def validate_integer_range(value) -> None:
+    """Any whole number typed in a form (or a hidden field sent back): within ``INTEGER_RANGE``,
+    so that a tampered or mistyped value is refused next to its field instead of failing in the
+    database or in date arithmetic."""
+    if value is None:
+        return
+    if not INTEGER_RANGE[0] <= value <= INTEGER_RANGE[1]:
+        raise ValidationError("Nombre hors des limites acceptées.", code="integer_range")
+
 
 def is_uuid(value) -> bool:
     """Whether ``value`` reads as a UUID (a public id in a form, a URL or a JSON body)."""

@@ -412,5 +412,15 @@ class ReportSettingsForm(VersionedModelForm):
                                    "max_value": "365 jours au plus."},
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's bounds next to each field, with the messages above (model validation is
+        # left to the service, which would report them without the field's own words).
+        for name in ("annual_due_month", "annual_due_day", "half_year_due_days"):
+            field = self.fields[name]
+            for validator in ReportSettings._meta.get_field(name).validators:
+                if validator not in field.validators:
+                    field.validators.append(validator)
+
     def _post_clean(self):
         pass  # the service validates

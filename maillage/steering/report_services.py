@@ -195,7 +195,7 @@ def report_settings_save(*, actor, crt: Crt, version: int, **fields) -> ReportSe
     if not (fields.get("annual") or fields.get("half_year")):
         raise DomainError("Choisissez au moins un modèle de rapport.", field="annual")
     month, day = fields.get("annual_due_month"), fields.get("annual_due_day")
-    if month and day:
+    if month and day and 1 <= month <= 12 and 1 <= day <= 31:  # otherwise ``validate`` says
         try:
             date(2027, month, day)  # not a leap year: 29/02 refused
         except ValueError:

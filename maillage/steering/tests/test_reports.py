@@ -585,6 +585,36 @@ class TestSettings:
         client.force_login(users["coordinator"])
         assert client.get(url).status_code == 403
 
+    def test_numbers_out_of_bounds_are_refused_next_to_their_field(self, client, opened, users):
+        """A month or a day of twenty digits failed in ``date()`` (a 500); a version sent back
+        altered failed in SQLite. Each is refused, in words, and nothing is saved."""
+        client.force_login(users["direction"])
+        url = reverse("steering:report_settings")
+        valid = {"annual": "on", "annual_due_day": "15", "annual_due_month": "3",
+                 "half_year_due_days": "", "version": "0"}
+        huge = "99999999999999999999"
+        for field, value, message in [
+                ("annual_due_month", huge, "Indiquez un mois de 1 à 12."),
+                ("annual_due_month", "13", "Indiquez un mois de 1 à 12."),
+                ("annual_due_day", huge, "Indiquez un jour de 1 à 31."),
+                ("annual_due_day", "0", "Indiquez un jour de 1 à 31."),
+                ("half_year_due_days", huge, "365 jours au plus.")]:
+            response = client.post(url, {**valid, field: value})
+            assert response.status_code == 400, (field, value)
+            page = response.content.decode()
+            errors = page.split(f'id="id_{field}_errors"')[1].split("</div>")[0]
+            assert message in errors, (field, value)
+        assert not ReportSettings.objects.exists()
+
+        assert client.post(url, valid).status_code == 302
+        saved = ReportSettings.objects.get(crt=opened)
+        response = client.post(url, {**valid, "annual_due_month": "5", "version": huge})
+        assert response.status_code == 400
+        assert "Le formulaire reçu n'est pas celui qui a été affiché : rechargez la page." \
+            in visible_text(response)
+        saved.refresh_from_db()
+        assert (saved.annual_due_month, saved.version) == (3, 1)
+
 
 def test_a_heading_stands_over_its_column_text_on_the_left_figures_on_the_right():
     from django.template.loader import render_to_string
