@@ -24,7 +24,7 @@ from .validators import (
 )
 
 
-def _add_validator(field: forms.Field, validator) -> None:
+def add_validator(field: forms.Field, validator) -> None:
     if validator not in field.validators:
         field.validators.append(validator)
 
@@ -35,8 +35,8 @@ class BootstrapFormMixin:
     Every text field refuses control and invisible characters: single-line fields (names…)
     refuse line breaks and tabs too, multi-line areas (``Textarea``) accept them; passwords are
     left alone. Every date is in the years 1900-2100, and every ``*birth_date`` field between
-    01/01/1900 and today. (Findings 1 and 9 of the access and audit review.) Every whole number
-    fits a database integer (a value of 20 digits failed in SQLite or in ``date()``)."""
+    01/01/1900 and today. (Findings 1 and 9 of the access and audit review.) Every number
+    (integer, decimal) fits a database integer (20 digits failed in SQLite or in ``date()``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,19 +54,19 @@ class BootstrapFormMixin:
                     model_field = None
                 for validator in getattr(model_field, "validators", ()):
                     if getattr(validator, "__module__", "") == project_checks.__name__:
-                        _add_validator(field, validator)
+                        add_validator(field, validator)
             if isinstance(field, forms.CharField) and not isinstance(field.widget,
                                                                       forms.PasswordInput):
                 multiline = isinstance(field.widget, forms.Textarea)
-                _add_validator(field, validate_multiline_text if multiline
+                add_validator(field, validate_multiline_text if multiline
                                else validate_single_line_text)
             elif isinstance(field, forms.IntegerField):
-                _add_validator(field, validate_integer_range)
+                add_validator(field, validate_integer_range)
             elif isinstance(field, forms.DateField | forms.DateTimeField):
                 if name.endswith("birth_date"):
-                    _add_validator(field, validate_birth_date)
+                    add_validator(field, validate_birth_date)
                 elif not any(v in DATE_BOUNDS for v in field.validators):
-                    _add_validator(field, validate_plausible_date)
+                    add_validator(field, validate_plausible_date)
 
     @property
     def hidden_errors(self) -> list[str]:

@@ -5,7 +5,12 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from maillage.care.models import Domain
-from maillage.core.forms import BootstrapFormMixin, DateInput, VersionedModelForm
+from maillage.core.forms import (
+    BootstrapFormMixin,
+    DateInput,
+    VersionedModelForm,
+    add_validator,
+)
 from maillage.core.indicators import HALF_YEAR, MONTH, YEAR, Period
 
 from .fec import FecError
@@ -417,10 +422,8 @@ class ReportSettingsForm(VersionedModelForm):
         # The model's bounds next to each field, with the messages above (model validation is
         # left to the service, which would report them without the field's own words).
         for name in ("annual_due_month", "annual_due_day", "half_year_due_days"):
-            field = self.fields[name]
             for validator in ReportSettings._meta.get_field(name).validators:
-                if validator not in field.validators:
-                    field.validators.append(validator)
+                add_validator(self.fields[name], validator)
 
     def _post_clean(self):
         pass  # the service validates
