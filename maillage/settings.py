@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "maillage.core.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in the address is dropped (PostgreSQL's text holds none).
+    "maillage.core.middleware.NulFreeQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from . import submissions
 from .errors import DomainError
+from .validators import INTEGER_RANGE
 
 
 def run_form(
@@ -51,3 +52,15 @@ def run_form(
         else:
             status = 400
     return render(request, template, {**context, "form": form}, status=status)
+
+
+def posted_version(request: HttpRequest, name: str = "version") -> int:
+    """The version a page sent back in its hidden field ``name`` for a service's optimistic
+    lock: -1 when it is missing, not a whole number or beyond the database's integers (an
+    altered page). No row is ever at -1, so the service answers with its conflict message
+    instead of the view failing."""
+    try:
+        version = int(request.POST.get(name, ""))
+    except ValueError:
+        return -1
+    return version if 0 <= version <= INTEGER_RANGE[1] else -1

@@ -20,7 +20,7 @@ def name_search(qs: QuerySet, query: str, fields: tuple[str, ...],
                 limit: int = PICKER_LIMIT) -> QuerySet:
     """The rows of ``qs`` whose ``fields`` contain every word of ``query`` (at most 4 words),
     at most ``limit``."""
-    words = query.split()[:4]
+    words = query.replace("\x00", "").split()[:4]  # PostgreSQL's text holds no NUL
     if not words:
         return qs.none()
     for word in words:
@@ -113,7 +113,7 @@ class SearchPickerMixin:
         widget = field.widget
         chosen = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
         typed = (self.data.get(self.add_prefix(search_param(name)), "") if self.is_bound
-                 else "").strip()
+                 else "").replace("\x00", "").strip()
         if chosen is not None and hasattr(chosen, key):  # an instance as initial value
             chosen = getattr(chosen, key)
         rows = []

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from maillage.core.access import public, require
 from maillage.core.audit import client_ip
 from maillage.core.errors import DomainError
-from maillage.core.forms_util import run_form
+from maillage.core.forms_util import posted_version, run_form
 from maillage.core.indicators import Period
 from maillage.core.permissions import has_permission
 from maillage.core.plurals import count_label
@@ -240,10 +240,7 @@ def question_edit(request: HttpRequest, public_id, item_id) -> HttpResponse:
 
 def _question_action(request, public_id, item_id, act) -> HttpResponse:
     q, question = _question(request, public_id, item_id)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
+    version = posted_version(request)
     try:
         act(question, version)
     except DomainError as error:
@@ -386,10 +383,7 @@ def collection_paper(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def collection_toggle(request: HttpRequest, public_id) -> HttpResponse:
     c = _collection(request, public_id)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
+    version = posted_version(request)
     try:
         services.collection_set_open(actor=request.user, collection=c, version=version,
                                      is_open=not c.is_open)

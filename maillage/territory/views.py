@@ -12,7 +12,7 @@ from maillage.core.audit import audit_log
 from maillage.core.collation import french
 from maillage.core.downloads import file_download, open_stored
 from maillage.core.errors import DomainError
-from maillage.core.forms_util import run_form
+from maillage.core.forms_util import posted_version, run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
@@ -501,10 +501,7 @@ def annuaire_import_review(request: HttpRequest, public_id) -> HttpResponse:
 
 def _annuaire_decide(request, public_id, service, success: str) -> HttpResponse:
     record = _annuaire_import(request, public_id)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
+    version = posted_version(request)
     try:
         service(actor=request.user, record=record, version=version)
     except DomainError as error:

@@ -21,7 +21,7 @@ from maillage.core.access import public, require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
 from maillage.core.folding import fold
-from maillage.core.forms_util import run_form
+from maillage.core.forms_util import posted_version, run_form
 from maillage.core.permissions import has_permission
 from maillage.core.roles import CRT_TEAM
 from maillage.core.tenancy import get_for_crt
@@ -328,8 +328,10 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
             raise ValueError("a wall-clock time is expected")
         # In UTC: adding the visit's duration counts real minutes (the nights the clocks change).
         starts = services.local_dt(wall.date(), wall.time())
-        version = int(request.POST.get("version", ""))
     except ValueError:
+        return JsonResponse({"error": "Heure ou version invalide."}, status=400)
+    version = posted_version(request)
+    if version < 0:
         return JsonResponse({"error": "Heure ou version invalide."}, status=400)
     try:  # before adding the duration to a moment of year 9999
         services.check_schedule(starts)
@@ -685,11 +687,11 @@ def cancel(request: HttpRequest, visit_id) -> HttpResponse:
     visit = _plannable(request, visit_id)
     scope = request.POST.get("scope", "one")
     try:
-        version = int(request.POST.get("version") or 0)
+        version = posted_version(request)
         if scope == "following" and visit.series is not None:
             day = services.local_day(visit.original_start or visit.starts_at)
             services.series_end(actor=request.user, series=visit.series,
-                                version=int(request.POST.get("series_version") or 0),
+                                version=posted_version(request, "series_version"),
                                 last_day=day - timedelta(days=1))
             messages.success(request, "Ce passage et les suivants sont annulés.")
         else:

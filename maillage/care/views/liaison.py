@@ -13,7 +13,7 @@ from maillage.core import submissions
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
-from maillage.core.forms_util import run_form
+from maillage.core.forms_util import posted_version, run_form
 from maillage.core.permissions import has_permission
 from maillage.core.tenancy import get_for_crt
 
@@ -141,7 +141,7 @@ def alert_acknowledge(request: HttpRequest, public_id, item_id) -> HttpResponse:
     b, alert = _alert(request, public_id, item_id)
     try:
         services.alert_acknowledge(actor=request.user, alert=alert,
-                                   version=int(request.POST.get("version") or 0))
+                                   version=posted_version(request))
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -13,7 +13,7 @@ from maillage.beneficiaries.access import file_for_request
 from maillage.core.access import require
 from maillage.core.audit import audit_log
 from maillage.core.errors import DomainError
-from maillage.core.forms_util import run_form
+from maillage.core.forms_util import posted_version, run_form
 from maillage.core.permissions import has_permission
 from maillage.core.plurals import count_label
 from maillage.core.tenancy import get_for_crt
@@ -337,7 +337,7 @@ def plan_validate(request: HttpRequest, public_id, number: int) -> HttpResponse:
     b, version = _draft(request, public_id, number, edit=True)
     try:
         services.careplan_validate(actor=request.user, version=version,
-                                   row_version=int(request.POST.get("version") or 0))
+                                   row_version=posted_version(request))
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(_plan_url(b, number))
