@@ -9,6 +9,8 @@ from pathlib import Path
 
 from jsonschema import Draft6Validator
 
+from maillage.core.validators import has_control_characters
+
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "fhir.schema.json.gz"
 #: At most this many schema issues are answered (the first ones, by element).
 MAX_ISSUES = 20
@@ -64,7 +66,8 @@ def _french(error) -> str:
 
 
 def schema_issues(resource: dict) -> list[tuple[str, str]]:
-    """(expression, French text) for each fault of ``resource`` against the R4 schema."""
+    """(expression, French text) for each fault of ``resource`` against the R4 schema, then
+    for each text holding a control or invisible character."""
     resource_type = resource.get("resourceType", "")
     errors = sorted(_validator(resource_type).iter_errors(resource),
                     key=lambda e: [str(p) for p in e.absolute_path])
@@ -72,4 +75,30 @@ def schema_issues(resource: dict) -> list[tuple[str, str]]:
     for error in errors[:MAX_ISSUES]:
         expression = _expression(resource_type, error.absolute_path)
         issues.append((expression, f"Élément « {expression} » : {_french(error)}"))
-    return issues
+    for path in _texts_with_control_characters(resource):
+        expression = _expression(resource_type, path)
+        issues.append((expression, f"Élément « {expression} » : {CONTROL_CHARACTERS}"))
+    return issues[:MAX_ISSUES]
+
+
+#: FHIR's strings hold no character below 32 but tab and line breaks (R4, « string »); the
+#: schema's pattern lets them pass. The web forms' rule (``core.validators``) refuses them,
+#: and the invisible ones too (a NUL, which PostgreSQL cannot store; a bidirectional
+#: override, which would disguise a text on screen).
+CONTROL_CHARACTERS = ("caractère de contrôle ou invisible non autorisé (caractère nul, "
+                      "inversion du sens du texte…).")
+
+
+def _texts_with_control_characters(value, path=()):
+    """The paths of the strings of ``value`` (keys included) that hold a character refused."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if has_control_characters(key):
+                yield (*path, key)
+            else:
+                yield from _texts_with_control_characters(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts_with_control_characters(item, (*path, index))
+    elif isinstance(value, str) and has_control_characters(value, multiline=True):
+        yield path

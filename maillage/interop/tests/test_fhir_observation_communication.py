@@ -359,6 +359,11 @@ class TestObservationWrite:
         ({"effectiveDateTime": "1938-05-11T23:00:00+01:00"}, "Observation.effectiveDateTime",
          "précède la naissance"),
         ({"code": 3}, "Observation.code", "valeur de type incorrect (attendu : un objet)."),
+        # A NUL (PostgreSQL stores none: a 500 there) or a bidirectional override.
+        ({"identifier": [{"system": "urn:oid:1.2.3", "value": "m\x00123"}]},
+         "Observation.identifier[0].value", "caractère de contrôle ou invisible non autorisé"),
+        ({"identifier": [{"system": "urn:oid:1.2.3\u202e", "value": "m123"}]},
+         "Observation.identifier[0].system", "caractère de contrôle ou invisible"),
         ({"category": [1]}, "Observation.category[0]", "attendu : un objet"),
         ({"status": "preliminary"}, "Observation.status", "Statut non pris en charge"),
         ({"subject": {"reference": "Group/1"}}, "Observation.subject", "Patient/<id>"),
@@ -549,6 +554,16 @@ class TestCommunication:
         response = post(client, COMM, communication(b.public_id, "   "), headers)
         assert response.status_code == 422
         assert response.json()["issue"][0]["expression"] == ["Communication.payload"]
+        response = post(client, COMM, communication(b.public_id, "Pansement\x00 refait"),
+                        headers)
+        assert response.status_code == 422  # a 500 on PostgreSQL, which stores no NUL
+        assert issue(response)["expression"] == ["Communication.payload[0].contentString"]
+        assert "caractère de contrôle ou invisible" in issue(response)["details"]["text"]
+        two_lines = post(client, COMM, communication(b.public_id, "Pansement refait.\r\n\t"
+                                                                  "Cicatrisation correcte."),
+                         headers)
+        assert two_lines.status_code == 201  # line breaks and tabs are text
+        LiaisonNote.objects.all().delete()
         refusing = BeneficiaryFactory(crt=crt_a)
         join_partner(refusing, partner)
         assert post(client, COMM, communication(refusing.public_id), headers).status_code \
