@@ -50,6 +50,7 @@ def directory_recipients(*, crt, search: str = "", limit: int = 50) -> list[Reci
     import or typed in), matching ``search`` (name or address)."""
     pros = Professional.objects.filter(crt=crt).exclude(mssante_email="")
     orgs = Organization.objects.filter(crt=crt).exclude(mssante_email="")
+    search = search.replace("\x00", "")  # a value posted back altered: PostgreSQL holds no NUL
     if search:
         from django.db.models import Q
 

@@ -176,6 +176,11 @@ def test_bad_input_in_french_next_to_the_field(client, users, crt_a, operator, d
                                      "recipient": "inconnu@ailleurs.fr"})
     assert response.status_code == 400
     assert "Choisissez un destinataire de la liste." in visible_text(response)
+    # An address altered with a NUL (a 500 on PostgreSQL, which stores none).
+    response = client.post(_url(b), {"document": f"document:{doc.public_id}",
+                                     "recipient": DR.replace("@", "\x00@")})
+    assert response.status_code == 400
+    assert "Choisissez un destinataire de la liste." in visible_text(response)
     assert not MssanteSending.objects.exists() and not OutboxMessage.objects.exists()
     assert not AuditEvent.objects.filter(action="mssante.sent").exists()
 
