@@ -245,7 +245,8 @@ def report(request: HttpRequest, region: Region, public_id) -> HttpResponse:
 @require_region("regional.view")
 @require_GET
 def report_pdf(request: HttpRequest, region: Region, public_id) -> HttpResponse:
-    return report_views.report_download(request, _received(request, region, public_id), "pdf")
+    return report_views.report_download(request, _received(request, region, public_id), "pdf",
+                                        links=_links(region))
 
 
 @require_region("regional.view")

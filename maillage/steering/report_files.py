@@ -68,6 +68,51 @@ def report_pdf(report) -> bytes:
 DRAFT_PDF_SECONDS = 24 * 3600
 
 
+def _draft_key(report) -> str:
+    """The shared cache's key of a draft's PDF: a digest of its document without the print
+    date (``draft_pdf``)."""
+    content = _pdf_html(report.snapshot, report.narratives, number=report.number,
+                        status=report.get_status_display().lower(),
+                        submitted_at=report.submitted_at, printed_at=None)
+    return f"steering:report-pdf:{report.public_id}:{hashlib.sha256(content.encode()).hexdigest()}"
+
+
+def ready_pdf(report) -> bytes | None:
+    """The PDF of ``report`` if it is already made: a submitted version's kept file, or a
+    draft's from the shared cache while its document reads the same (``draft_pdf``). None
+    when it has to be rendered (``prepare_pdf``)."""
+    from django.core.cache import cache
+
+    from maillage.core.downloads import open_stored
+
+    if keeps_pdf(report):
+        if not report.pdf:
+            return None
+        with open_stored(report.pdf) as handle:
+            return handle.read()
+    return cache.get(_draft_key(report))
+
+
+#: How long a rendering asked for is taken as under way: the pages that wait for it ask for
+#: no other one before (a worker that died mid-rendering is replaced after this).
+PENDING_SECONDS = 120
+
+
+def pending_key(pk: int) -> str:
+    return f"steering:report-pdf-pending:{pk}"
+
+
+def prepare_pdf(report) -> None:
+    """Have the task queue render the PDF of ``report`` (WeasyPrint takes seconds for a year's
+    report: never inside a web request), once while a rendering is under way."""
+    from django.core.cache import cache
+
+    from .tasks import report_pdf_prepare
+
+    if cache.add(pending_key(report.pk), True, timeout=PENDING_SECONDS):
+        report_pdf_prepare(report.pk)
+
+
 def draft_pdf(report) -> bytes:
     """The PDF of a version whose file is not kept (a draft, a version stored before the
     small-cell pass): rendered on the first download, then the same file while the document
@@ -77,11 +122,7 @@ def draft_pdf(report) -> bytes:
     file, and nothing else does. Kept in the shared cache (aggregates, masked as shown)."""
     from django.core.cache import cache
 
-    status = report.get_status_display().lower()
-    content = _pdf_html(report.snapshot, report.narratives, number=report.number,
-                        status=status, submitted_at=report.submitted_at, printed_at=None)
-    key = (f"steering:report-pdf:{report.public_id}:"
-           f"{hashlib.sha256(content.encode()).hexdigest()}")
+    key = _draft_key(report)
     pdf = cache.get(key)
     if pdf is None:
         pdf = report_pdf(report)

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.access import require
 from maillage.core.audit import audit_log
-from maillage.core.downloads import open_stored
 from maillage.core.errors import DomainError
 from maillage.core.forms_util import run_form
 from maillage.core.permissions import has_permission
@@ -105,6 +104,8 @@ class Links:
 CRT_LINKS = Links(back_url="", back_label="Rapports d'activité",
                   detail="steering:report_detail", pdf="steering:report_pdf",
                   xlsx="steering:report_xlsx")
+#: How often the page that waits for a report's PDF asks for it again.
+PDF_REFRESH_SECONDS = 3
 
 
 def report_page(request, report: ActivityReport, *, versions, roles, links: Links,
@@ -217,20 +218,27 @@ def report_correct(request: HttpRequest, public_id) -> HttpResponse:
     return redirect("steering:report_detail", public_id=new.public_id)
 
 
-def report_download(request, report: ActivityReport, extension: str) -> HttpResponse:
-    """The PDF or the workbook of one version of a report (masked as its page), audited."""
+def report_download(request, report: ActivityReport, extension: str,
+                    links: Links = CRT_LINKS) -> HttpResponse:
+    """The PDF or the workbook of one version of a report (masked as its page), audited.
+
+    The PDF is rendered by the task queue, never here (WeasyPrint takes 5 to 12 s for a year's
+    report, more on a busy server): a submitted version's is kept (made after the submission),
+    a draft's is served again while its content is the same (its figures and texts may move),
+    and so is that of a version stored before the small-cell pass (its kept PDF is not masked:
+    never served). Until it is made, a page says so and asks again every few seconds (202)."""
     status = report.get_status_display().lower()
     if extension == "pdf":
-        # A submitted version's PDF is kept (made by the task queue after the submission, or
-        # here by its first download); a draft's is served again while its content is the same
-        # (its figures and texts may move), and so is that of a version stored before the
-        # small-cell pass (its kept PDF is not masked: never served).
-        report_files.store_pdf(report)
-        if report.pdf and report_files.keeps_pdf(report):
-            with open_stored(report.pdf) as handle:
-                content = handle.read()
-        else:
-            content = report_files.draft_pdf(report)
+        content = report_files.ready_pdf(report)
+        if content is None:
+            report_files.prepare_pdf(report)
+            report.refresh_from_db(fields=["pdf"])
+            content = report_files.ready_pdf(report)  # made already by an immediate queue
+        if content is None:
+            return render(request, "steering/reports/report_pdf_pending.html", {
+                "report": report, "title": "PDF en préparation",
+                "detail_url": links.of("detail", report),
+                "refresh_seconds": PDF_REFRESH_SECONDS}, status=202)
         content_type = "application/pdf"
     else:
         content = report_files.render_xlsx(report.snapshot, report.narratives,

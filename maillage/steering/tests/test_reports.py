@@ -10,6 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from huey.contrib.djhuey import HUEY
+from huey.storage import MemoryStorage
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -461,6 +463,40 @@ class TestFiles:
         assert len(rendered) == 3 and f"{fr(5521)},00" in regenerated.content.decode()
         assert f"{fr(5521)},00" not in changed.content.decode()  # 1,200 + 4,321
         assert client.get(url).content == regenerated.content and len(rendered) == 3
+
+    def test_the_pdf_is_made_by_the_queue_while_a_page_waits(self, client, opened, users,
+                                                             monkeypatch):
+        # WeasyPrint takes 5 to 12 s for a year's report: never inside the request. Here the
+        # queue keeps its tasks (as with a real consumer) instead of running them at once.
+        cache.clear()
+        rendered = []
+        monkeypatch.setattr("maillage.core.pdf.render_pdf",
+                            lambda html, **kwargs: rendered.append(html) or html.encode())
+        report = create(opened, users["direction"])
+        monkeypatch.setattr(HUEY, "_immediate", False)
+        monkeypatch.setattr(HUEY, "storage", MemoryStorage("maillage-reports-test"))
+        url = reverse("steering:report_pdf", args=[report.public_id])
+        client.force_login(users["direction"])
+        waiting = client.get(url)
+        assert waiting.status_code == 202
+        assert "Le PDF de ce rapport est en cours de fabrication" in visible_text(waiting)
+        assert '<meta http-equiv="refresh" content="3">' in waiting.content.decode()
+        assert HUEY.pending_count() == 1 and rendered == []
+        assert client.get(url).status_code == 202
+        assert HUEY.pending_count() == 1  # asked once while it is under way
+        HUEY.execute(HUEY.dequeue())
+        assert len(rendered) == 1
+        ready = client.get(url)
+        assert ready.status_code == 200 and ready["Content-Type"] == "application/pdf"
+        assert "1 — brouillon" in ready.content.decode()
+        assert AuditEvent.objects.filter(action="report.downloaded",
+                                         object_id=str(report.public_id)).count() == 1
+        # New texts: a new file, asked for again.
+        report.refresh_from_db()
+        report_services.report_narratives_update(
+            actor=users["direction"], report=report, version=report.version,
+            narratives={"outlook": "Ouvrir un 2e site."})
+        assert client.get(url).status_code == 202 and HUEY.pending_count() == 1
 
     def test_xlsx_numbers_equal_the_snapshot_and_compute(self, client, opened, users):
         report = create(opened, users["direction"])
