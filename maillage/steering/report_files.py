@@ -115,11 +115,12 @@ def prepare_pdf(report) -> None:
 
 def draft_pdf(report) -> bytes:
     """The PDF of a version whose file is not kept (a draft, a version stored before the
-    small-cell pass): rendered on the first download, then the same file while the document
-    would read the same. WeasyPrint takes seconds for a year's report (about 50 pages), the
-    figures a few milliseconds: the key is a digest of the document's HTML without its print
-    date, so new figures (« Recalculer »), texts, a submission or a new template make a new
-    file, and nothing else does. Kept in the shared cache (aggregates, masked as shown)."""
+    small-cell pass): rendered by the task queue when first asked for (``prepare_pdf``), then
+    the same file while the document would read the same. WeasyPrint takes seconds for a
+    year's report (about 50 pages), the figures a few milliseconds: the key is a digest of the
+    document's HTML without its print date, so new figures (« Recalculer »), texts, a
+    submission or a new template make a new file, and nothing else does. Kept in the shared
+    cache (aggregates, masked as shown)."""
     from django.core.cache import cache
 
     key = _draft_key(report)
