@@ -484,7 +484,12 @@ class TestFiles:
         assert HUEY.pending_count() == 1 and rendered == []
         assert client.get(url).status_code == 202
         assert HUEY.pending_count() == 1  # asked once while it is under way
-        HUEY.execute(HUEY.dequeue())
+        task = HUEY.dequeue()
+        # Run as the consumer would, but inside the test's transaction: a consumer first closes
+        # its stale connections (djhuey's ``db_task``), which would close the test's own.
+        monkeypatch.setattr(HUEY, "_immediate", True)
+        HUEY.execute(task)
+        monkeypatch.setattr(HUEY, "_immediate", False)
         assert len(rendered) == 1
         ready = client.get(url)
         assert ready.status_code == 200 and ready["Content-Type"] == "application/pdf"
