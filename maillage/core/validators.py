@@ -166,6 +166,35 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return False
 
 
+#: What an imported file's cell may carry that means nothing in a name or a label: format
+#: characters (zero-width spaces, bidirectional marks, soft hyphens…), private use, surrogates,
+#: line and paragraph separators. Dropped on import (the file is the national one, or the
+#: accounting software's: the CRT cannot retype it).
+_INVISIBLE_CATEGORIES = _REFUSED_CATEGORIES - {"Cc"}
+
+IMPORTED_CONTROL_CHARACTER = ("colonne « {column} » : caractère de contrôle (octet nul ou "
+                              "autre), fichier endommagé ou mal exporté.")
+
+
+def imported_cell(value: str) -> str | None:
+    """A cell of an imported file without its invisible characters, or None when it holds a
+    control character (a NUL…: a damaged or binary file), which the import refuses at its
+    line (``IMPORTED_CONTROL_CHARACTER``): PostgreSQL cannot store a NUL, and the others
+    would be kept in names and labels."""
+    if value.isprintable():  # the usual cell, at C speed (spaces other than U+0020 fall below)
+        return value
+    import unicodedata
+
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            return None
+        if category not in _INVISIBLE_CATEGORIES:
+            kept.append(char)
+    return "".join(kept) if len(kept) != len(value) else value
+
+
 @deconstructible
 class NoControlCharactersValidator:
     """Refuses control and invisible format characters; ``multiline`` allows line breaks and

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from maillage.core.errors import FileRefusedError
-from maillage.core.validators import PLAUSIBLE_YEARS
+from maillage.core.validators import IMPORTED_CONTROL_CHARACTER, PLAUSIBLE_YEARS, imported_cell
 
 from .models import MONEY
 
@@ -109,7 +109,13 @@ def parse(content: bytes) -> list[FecLine]:
         if len(cells) != len(COLUMNS):
             errors.append((number, f"{len(cells)} colonnes au lieu de 18."))
             continue
-        v = dict(zip(COLUMNS, cells, strict=True))
+        cleaned = [imported_cell(c) for c in cells]
+        damaged = [column for column, c in zip(COLUMNS, cleaned, strict=True) if c is None]
+        if damaged:
+            errors.extend((number, IMPORTED_CONTROL_CHARACTER.format(column=column))
+                          for column in damaged)
+            continue
+        v = dict(zip(COLUMNS, (c.strip() for c in cleaned), strict=True))
         problems = []
         entry_date = _date(v["EcritureDate"])
         if entry_date is None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from maillage.core.errors import FileRefusedError
 from maillage.core.plurals import fr_plural
-from maillage.core.validators import rpps_key_is_valid
+from maillage.core.validators import IMPORTED_CONTROL_CHARACTER, imported_cell, rpps_key_is_valid
 
 from .models import Organization, Professional
 
@@ -260,6 +260,13 @@ def parse(source: Iterable[bytes], *, departments: Iterable[str]) -> Extraction:
                       or department_of(value(COMMUNE), value(POSTAL_CODE)))
         if department not in wanted or value(RPPS_TYPE) != "8":
             continue
+        cleaned = [imported_cell(c) for c in cells]
+        damaged = [names[i] for i, c in enumerate(cleaned) if c is None]
+        if damaged:
+            errors.extend((number, IMPORTED_CONTROL_CHARACTER.format(column=column))
+                          for column in damaged)
+            continue
+        cells[:] = [c.strip() for c in cleaned]
         seen_departments.add(department)
         problems = []
         rpps = value(RPPS_ID)

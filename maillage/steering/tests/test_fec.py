@@ -68,6 +68,9 @@ class TestParser:
          "ligne 2 : écriture OD00001 du journal OD déséquilibrée (débit 22 649,72 ≠ crédit "
          "22 649,71)."),
         (lambda c: c.__setitem__(4, ""), "ligne 3 : numéro de compte manquant."),
+        (lambda c: c.__setitem__(10, "Salaire\x00"),
+         "ligne 3 : colonne « EcritureLib » : caractère de contrôle (octet nul ou autre), "
+         "fichier endommagé ou mal exporté."),
     ])
     def test_malformed_lines_are_refused_with_line_and_reason(self, change, message):
         with pytest.raises(fec.FecError) as error:
@@ -158,6 +161,29 @@ class TestImportPage:
         assert "(s)" not in text
         assert "64510000 Cotisations URSSAF — 3 lignes" in text
         assert "ajouter une correspondance" in text
+
+    def test_a_nul_is_refused_at_its_line_and_invisible_characters_dropped(self, client,
+                                                                          users, crt_a):
+        """A NUL in a label or a piece reference was a 500 on PostgreSQL (which cannot store
+        it); a zero-width space or a bidirectional mark is dropped from the label."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        install_mappings(crt_a)
+        client.force_login(users["direction"])
+        bad = replace_line(sample(), 2, lambda c: c.__setitem__(8, "PAIE\x0001"))
+        response = client.post(reverse("steering:fec_import"),
+                               {"file": SimpleUploadedFile("fec.txt", bad)})
+        assert response.status_code == 400
+        assert ("ligne 2 : colonne « PieceRef » : caractère de contrôle (octet nul ou autre), "
+                "fichier endommagé ou mal exporté.") in visible_text(response)
+        assert not FecImport.objects.exists() and not Expense.objects.exists()
+        label = fec.parse(sample())[0].label
+        hidden = replace_line(sample(), 2, lambda c: c.__setitem__(
+            10, c[10][:3] + "\u200b" + c[10][3:] + "\u202e"))
+        response = client.post(reverse("steering:fec_import"),
+                               {"file": SimpleUploadedFile("fec.txt", hidden)})
+        assert response.status_code == 302
+        assert Expense.objects.get(fec_line=2).label == label
 
     def test_errors_are_shown_next_to_the_file_field(self, client, users, crt_a):
         client.force_login(users["direction"])

@@ -99,6 +99,23 @@ class TestBadFiles:
         assert not AnnuaireImport.objects.exists()
         assert not Professional.objects.exists()
 
+    def test_a_control_character_refuses_its_line_and_invisible_ones_are_dropped(
+            self, client, users, crt_a, segre):
+        """A NUL (a damaged download) in a kept row is refused at its line and column: it
+        was a 500 on PostgreSQL, which cannot store it. A zero-width space or a bidirectional
+        mark means nothing in a name and is dropped."""
+        client.force_login(users["coordinator"])
+        damaged = sample.render().replace(b"|PETIT|", b"|PE\x00TIT|")
+        response = upload(client, damaged)
+        assert response.status_code == 400
+        assert ("ligne 5 : colonne « Nom d'exercice » : caractère de contrôle (octet nul ou "
+                "autre), fichier endommagé ou mal exporté.") in visible_text(response)
+        assert not AnnuaireImport.objects.exists()
+        invisible = sample.render().replace(b"|PETIT|", "|PE\u200bTIT\u202e|".encode())
+        record = prepare(crt_a, invisible)
+        assert apply(client, record).status_code == 200
+        assert Professional.objects.get(rpps=sample.PHYSIO).last_name == "PETIT"
+
     def test_every_bad_line_is_listed(self, crt_a, segre):
         content = (sample.render().replace(f"|{sample.SPEECH}|".encode(), b"|1234|")
                    .replace(f"|{sample.NURSE}|".encode(), b"|99|"))
