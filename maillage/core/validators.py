@@ -166,6 +166,17 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return False
 
 
+def without_control_characters(value: str) -> str:
+    """``value`` without its control and invisible characters: for text that comes from
+    outside and is kept without anyone to refuse it to (a received message's identifier or
+    attachment name). PostgreSQL cannot store a NUL."""
+    if value.isprintable():
+        return value
+    import unicodedata
+
+    return "".join(c for c in value if unicodedata.category(c) not in _REFUSED_CATEGORIES)
+
+
 #: What an imported file's cell may carry that means nothing in a name or a label: format
 #: characters (zero-width spaces, bidirectional marks, soft hyphens…), private use, surrogates,
 #: line and paragraph separators. Dropped on import (the file is the national one, or the

@@ -133,6 +133,82 @@ def test_a_message_without_any_document(mailbox, request_sent):
         "Aucun document PDF, PNG ou JPEG dans le message.")
 
 
+def test_a_nul_in_the_message_id_or_the_attachment_name_is_dropped(mailbox, request_sent):
+    """A NUL in a header or an attachment's name (a sender's broken software): PostgreSQL
+    cannot store it, nor even look it up, and the poll failed on this message at every
+    turn, the messages after it never read."""
+    raw = answer(request_sent, message_id="<abc\x01@medecin.test>", filename="ordo\x01.pdf")
+    mailbox.deliver(raw.replace(b"\x01", b"\x00"))
+    assert mssante_inbox.poll().attached == 1
+    assert MssanteIncoming.objects.get().message_id == "<abc@medecin.test>"
+    request_sent.refresh_from_db()
+    assert request_sent.answer_document.original_name == "ordo.pdf"
+    assert mssante_inbox.poll().read == 0
+
+
+def _xdm_with(entry: bytes, *, encrypted: bool = False, method: int | None = None) -> bytes:
+    """An XDM archive whose document is marked encrypted, or compressed by another method
+    (the fields written over in the local header and the central directory: Python's
+    ``zipfile`` writes neither)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("IHE_XDM/SUBSET01/DOC0001.PDF", entry)
+    data = bytearray(buffer.getvalue())
+    central = data.rindex(b"PK\x01\x02")
+    for at in (0, central + 2):  # the central header has one more field first
+        if encrypted:
+            data[at + 6] |= 0x1
+        if method is not None:
+            data[at + 8:at + 10] = method.to_bytes(2, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("archive", [
+    pytest.param({"encrypted": True}, id="encrypted"),
+    pytest.param({"method": 99}, id="unknown-compression"),
+])
+def test_an_xdm_entry_that_cannot_be_read_is_refused(mailbox, request_sent, users, archive):
+    msg = EmailMessage()
+    msg["From"] = f"Dr Jean Martin <{GP_ADDRESS}>"
+    msg["Subject"] = "Re: Demande de prescription"
+    msg["Message-ID"] = "<xdm-unreadable@medecin.test>"
+    msg["In-Reply-To"] = request_sent.message.message_id
+    msg.set_content("Ci-joint.")
+    msg.add_attachment(_xdm_with(PDF, **archive), maintype="application", subtype="zip",
+                       filename="IHE_XDM.ZIP")
+    mailbox.deliver(msg.as_bytes())
+    assert mssante_inbox.poll().refused == 1
+    assert MssanteIncoming.objects.get().reason == (
+        "Aucun document PDF, PNG ou JPEG dans le message.")
+    assert "n'a pas pu être rattachée" in Notification.objects.get(user=users["nurse"]).text
+    assert mailbox.flags()[-1] is False
+
+
+def test_a_message_that_cannot_be_handled_does_not_block_the_next(mailbox, request_sent,
+                                                                    crt_a, users, monkeypatch):
+    """Something nobody foresaw in one message (here the ZIP library failing on its XDM
+    archive) leaves that message unread for the webmail; the answers after it are read."""
+    other = prescription_request(shared_file(crt_a, users["nurse"]), users["nurse"],
+                                 kind="nursing_care", details="Pansements")
+    mailbox.deliver(answer(request_sent, xdm=True))
+    mailbox.deliver(answer(other))
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise MemoryError
+
+    monkeypatch.setattr(zipfile, "ZipFile", Broken)
+    result = mssante_inbox.poll()
+    assert (result.read, result.failed, result.attached) == (2, 1, 1)
+    assert mailbox.flags() == [False, True]
+    other.refresh_from_db()
+    request_sent.refresh_from_db()
+    assert other.status == PrescriptionRequest.Status.ANSWERED
+    assert request_sent.status == PrescriptionRequest.Status.SENT
+    monkeypatch.undo()
+    assert mssante_inbox.poll().attached == 1
+
+
 def test_a_wrong_password_fails_the_poll_without_losing_anything(mailbox, request_sent, settings):
     mailbox.deliver(answer(request_sent))
     settings.MSSANTE_IMAP_PASSWORD = "faux"

@@ -30,6 +30,7 @@ import logging
 import re
 import ssl
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
@@ -40,6 +41,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from maillage.core.errors import DomainError
+from maillage.core.validators import without_control_characters
 
 from ..models import MssanteIncoming
 
@@ -59,6 +61,7 @@ class PollResult:
     unmatched: int = 0
     refused: int = 0
     skipped: int = 0
+    failed: int = 0
     outcomes: list[str] = field(default_factory=list)
 
 
@@ -105,7 +108,7 @@ def poll(*, limit: int = 100) -> PollResult:
         uids = (data[0] or b"").split()[:limit]
         for uid in uids:
             result.read += 1
-            outcome = _handle_uid(imap, uid)
+            outcome = _handle_uid_alone(imap, uid)
             result.outcomes.append(outcome)
             setattr(result, outcome, getattr(result, outcome) + 1)
     finally:
@@ -124,11 +127,26 @@ def _fetch(imap: imaplib.IMAP4, uid: bytes, what: str) -> bytes:
     return b""
 
 
+def _handle_uid_alone(imap: imaplib.IMAP4, uid: bytes) -> str:
+    """One message, its failure its own: a message we cannot handle (a bug, something nobody
+    foresaw) is logged, left unread for the webmail, and the next ones are still read. A
+    failure of the connection stops the poll (the next one tries again)."""
+    try:
+        with transaction.atomic():
+            return _handle_uid(imap, uid)
+    except (imaplib.IMAP4.error, OSError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one message must not block the mailbox
+        logger.error("MSSanté message %s not handled: %s", uid.decode(errors="replace"),
+                     type(exc).__name__)
+        return "failed"
+
+
 def _handle_uid(imap: imaplib.IMAP4, uid: bytes) -> str:
     # A message already recorded (left unread for the webmail) is not downloaded again.
     head = email.message_from_bytes(
         _fetch(imap, uid, "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"), policy=email.policy.default)
-    known = (head.get("Message-ID") or "").strip()[:300]
+    known = _header_id(head)
     if known and MssanteIncoming.objects.filter(message_id=known).exists():
         return "skipped"
     raw = _fetch(imap, uid, "BODY.PEEK[]")
@@ -138,9 +156,15 @@ def _handle_uid(imap: imaplib.IMAP4, uid: bytes) -> str:
     return outcome
 
 
+def _header_id(message: EmailMessage) -> str:
+    """The Message-ID as we keep it: control characters dropped (a NUL in a header cannot be
+    stored, nor even looked for, in PostgreSQL)."""
+    return without_control_characters((message.get("Message-ID") or "").strip())[:300]
+
+
 def _message_id(message: EmailMessage, raw: bytes) -> str:
-    value = (message.get("Message-ID") or "").strip()
-    return value[:300] if value else f"<sha256-{sha256(raw).hexdigest()}@sans-message-id>"
+    value = _header_id(message)
+    return value or f"<sha256-{sha256(raw).hexdigest()}@sans-message-id>"
 
 
 def _received_at(message: EmailMessage):
@@ -159,7 +183,7 @@ def documents_of(message: EmailMessage) -> list[tuple[str, bytes]]:
     found: list[tuple[str, bytes]] = []
     limit = settings.MSSANTE_MAX_ATTACHMENT_BYTES
     for part in message.iter_attachments():
-        name = part.get_filename() or ""
+        name = without_control_characters(part.get_filename() or "")
         ctype = part.get_content_type()
         payload = part.get_payload(decode=True) or b""
         if name.lower() in XDM_NAMES or ctype in {"application/zip",
@@ -183,7 +207,13 @@ def _xdm_documents(payload: bytes, limit: int) -> list[tuple[str, bytes]]:
                 or info.is_dir() or info.file_size > limit):
             continue
         if parts[2].endswith((".PDF", ".PNG", ".JPG", ".JPEG")):
-            found.append((info.filename.rsplit("/", 1)[-1], archive.read(info)))
+            try:
+                content = archive.read(info)
+            except (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error,
+                    EOFError):  # encrypted, an unknown compression, or damaged: unreadable
+                continue
+            found.append((without_control_characters(info.filename.rsplit("/", 1)[-1]),
+                          content))
     return found
 
 
