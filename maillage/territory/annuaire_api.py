@@ -26,7 +26,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from maillage.core.errors import DomainError
-from maillage.core.validators import rpps_key_is_valid, validate_finess, validate_siret
+from maillage.core.validators import (
+    rpps_key_is_valid,
+    validate_finess,
+    validate_siret,
+    without_control_characters,
+)
 
 from . import annuaire
 
@@ -97,11 +102,18 @@ def _codings(concepts: Iterable[dict]) -> Iterator[dict]:
         yield from concept.get("coding", [])
 
 
+def _text(value) -> str:
+    """A text of a resource as we keep it: a string without control or invisible characters
+    (PostgreSQL cannot store a NUL), "" for anything else (null, a number where a string is
+    due)."""
+    return without_control_characters(value).strip() if isinstance(value, str) else ""
+
+
 def _identifier(resource: dict, systems: set[str], types: set[str] | None = None) -> str:
     for ident in resource.get("identifier", []):
         codes = {c.get("code") for c in _codings([ident.get("type", {})])}
         if ident.get("system") in systems and (types is None or codes & types):
-            return ident.get("value", "").strip()
+            return _text(ident.get("value"))
     return ""
 
 
@@ -132,19 +144,20 @@ def organization_row(org: dict) -> dict:
                   address.get("extension", []) if ext.get("url", "").lower().endswith(
                       ("inseecode", "insee-code"))), "")
     telecom = org.get("telecom", [])
-    phone = next((t.get("value", "") for t in sorted(telecom, key=lambda t: t.get("rank", 99))
+    phone = next((_text(t.get("value")) for t in sorted(telecom, key=lambda t: t.get("rank", 99))
                   if t.get("system") == "phone"), "")
-    email = next((t.get("value", "") for t in telecom if t.get("system") == "email"), "")
+    email = next((_text(t.get("value")) for t in telecom if t.get("system") == "email"), "")
     sector = next((c.get("code") for c in _codings(org.get("type", []))
                    if c.get("system") == SECTOR_SYSTEM), "")
     return {
         "finess": _valid(validate_finess, finess) if finess else "",
         "siret": _valid(validate_siret, siret) if siret else "",
-        "name": org.get("name", "")[:200],
+        "name": _text(org.get("name"))[:200],
         "kind": annuaire.SECTORS.get(sector, annuaire.Organization.Kind.OTHER),
-        "address": " ".join(address.get("line", []))[:250],
-        "postal_code": address.get("postalCode", "")[:5], "city": address.get("city", "")[:120],
-        "insee": insee, "phone": annuaire._phone(phone),
+        "address": " ".join(filter(None, map(_text, address.get("line") or [])))[:250],
+        "postal_code": _text(address.get("postalCode"))[:5],
+        "city": _text(address.get("city"))[:120],
+        "insee": _text(insee), "phone": annuaire._phone(phone),
         "email": email if annuaire._EMAIL.match(email) else "",
     }
 
@@ -192,14 +205,15 @@ def extraction(client: Client, *, departments: list[str]) -> annuaire.Extraction
                          if c.get("system") == PROFESSION_SYSTEM), "")
             if code not in annuaire.PROFESSIONS:
                 continue
-            skill = next((c.get("display", "") for c in codings
+            skill = next((_text(c.get("display")) for c in codings
                           if "TRE_R38" in c.get("system", "")), "")
             profession, specialty = annuaire._profession(code, skill)
             name = (practitioner.get("name") or [{}])[0]
             number += 1
             activities.append(annuaire.Activity(
-                line=number, rpps=rpps, last_name=name.get("family", "")[:120],
-                first_name=" ".join(name.get("given", []))[:120], profession=profession,
+                line=number, rpps=rpps, last_name=_text(name.get("family"))[:120],
+                first_name=" ".join(filter(None, map(_text, name.get("given") or [])))[:120],
+                profession=profession,
                 specialty=specialty, profession_label=annuaire.PROFESSIONS[code][1],
                 department=annuaire.department_of(org["insee"], org["postal_code"]),
                 org=org if (org["finess"] or org["siret"]) and org["name"] else {},

@@ -32,6 +32,7 @@ class Server:
     def __init__(self):
         self.requests: list[tuple[str, dict, str]] = []
         self.failures = {"PractitionerRole": 1}
+        self.transform = lambda text: text  # a recorded answer changed by a test
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,7 +57,8 @@ class Server:
                 return self._answer(404, {"resourceType": "OperationOutcome"})
 
             def _fixture(self, name):
-                text = (FIXTURES / name).read_text().replace("{base}", server.base_url)
+                text = server.transform(
+                    (FIXTURES / name).read_text().replace("{base}", server.base_url))
                 self._answer(200, json.loads(text))
 
             def _answer(self, status, body):
@@ -138,6 +140,25 @@ def test_import_from_the_api_with_review(client, users, crt_a, segre, server):
     assert gone.is_active is False
     again = services.annuaire_import_from_api(actor=None, crt=crt_a, client=server.client())
     assert again.changes == []
+
+
+def test_control_characters_are_dropped_and_a_missing_text_is_empty(crt_a, segre, server):
+    """A NUL in a name (PostgreSQL cannot store it: the monthly import failed every month) or
+    a bidirectional mark is dropped; a null where a text is due is an empty text, not a
+    crash."""
+    server.transform = lambda text: (
+        text.replace('"Saucier"', '"Sau\\u0000cier\\u202e"')
+        .replace('"CH EURE-SEINE"', '"CH EURE\\u200b-SEINE"')
+        .replace('"city": "SEGRE-EN-ANJOU BLEU"', '"city": null'))
+    record = services.annuaire_import_from_api(actor=None, crt=crt_a, client=server.client())
+    names = {(c.get("label") or "") for c in record.changes}
+    assert any("Saucier" in n for n in names), names
+    assert not any("\x00" in n or "\u202e" in n for n in names)
+    services.annuaire_import_apply(actor=None, record=record, version=record.version)
+    saucier = Professional.objects.get(crt=crt_a, rpps=rpps(21))
+    assert saucier.last_name == "Saucier"
+    assert saucier.organization.name == "CH EURE-SEINE"
+    assert saucier.organization.commune == segre  # by its INSEE code, the city left empty
 
 
 def test_monthly_task_needs_a_key(crt_a, segre, settings):
