@@ -421,6 +421,12 @@ class FileAccess:
     def anything(self) -> bool:
         return self.identity or self.planning or self.liaison or self.health
 
+    def reads_document(self, document) -> bool:
+        """Whether this reader may open ``document`` of the file (``document_download``): a
+        medical one with the health face, any other with the identity face. The file's page
+        names a medical document to the coordination without a link (``liaison`` face)."""
+        return self.health if document.is_health_data else self.identity
+
 
 def file_access(*, user, roles, beneficiary: Beneficiary) -> FileAccess:
     """What ``user`` may see of this file: every face in one query, from the same rules as

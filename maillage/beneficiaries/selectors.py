@@ -106,8 +106,13 @@ def file_detail(*, beneficiary: Beneficiary, access, oncall_entries: bool = Fals
             )
         ),
         "timeline": list(timeline[:30]),
-        "documents": list(documents),
+        "documents": [_readable(d, access) for d in documents],
     }
+
+
+def _readable(document: Document, access) -> Document:
+    document.readable = access.reads_document(document)
+    return document
 
 
 

@@ -433,6 +433,8 @@ def medical_detail(request: HttpRequest, public_id) -> HttpResponse:
         # Only the fields of the section this reader may read (``access.medical_fields``).
         "b": b, "medical": medical_section(b.medical, access.medical_fields),
         "can_edit": has_permission(request.roles, "health.edit"),
+        "can_evaluate": has_permission(request.roles, "evaluation.record"),
+        "can_screen": has_permission(request.roles, "screening.record"),
         **selectors.evaluations(beneficiary=b),
         "domains": icope.DOMAINS_BY_CODE,
     })
@@ -853,7 +855,7 @@ def document_download(request: HttpRequest, public_id, item_id) -> HttpResponse:
     doc = get_for_crt(Document.objects.filter(beneficiary=b), request.crt, item_id)
     if doc.is_health_data:
         _require_health(access)
-    elif not access.identity:
+    elif not access.reads_document(doc):
         raise PermissionDenied("Le consentement de la personne ne couvre pas ce document.")
     try:
         handle = doc.file.open("rb")

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from maillage.admissions.models import Referral
 from maillage.admissions.tests.factories import ReferralFactory, enrolment
+from maillage.beneficiaries.models import Document
 from maillage.beneficiaries.tests.factories import (
     BeneficiaryFactory,
     CaregiverFactory,
     consent,
+    document,
     join_care_team,
 )
 from maillage.care.models import Alert
@@ -96,6 +98,8 @@ def crt_life(crt_a, users):
     plan_version(b, status="validated", next_review_on=today + timedelta(days=3),
                  referent=users[Role.COORDINATOR])
     call(crt_a, users[Role.NURSE], b, received_at=timezone.now() - timedelta(minutes=30))
+    document(b)
+    document(b, category=Document.Category.MEDICAL, title="Compte rendu de consultation mémoire")
     audit_log(actor=users[Role.NURSE], action="dlu.viewed", crt=crt_a, obj=b, beneficiary=b,
               emergency=True)
     return b
@@ -160,6 +164,66 @@ def test_the_file_page_has_no_dead_link(role, client, users, crt_life):
         assert response.status_code == 403, role  # roles that read no file
         return
     assert PERSON in visible_text(response)
+    assert not dead_links(client, response), role
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_pages_the_file_links_to_have_no_dead_link(role, client, users, crt_life):
+    """One step further than the file page: each of the person's pages it links to (its
+    sections, the notebook, the alerts, the plan, the visits…) offers only what the role may
+    open (the menu's pages are the homes' test)."""
+    client.force_login(users[role])
+    response = client.get(reverse("beneficiaries:detail",
+                                  kwargs={"public_id": crt_life.public_id}))
+    if response.status_code != 200:
+        return  # roles that read no file (the test above)
+    statuses: dict[str, int] = {}
+    dead = {}
+    for page in internal_links(response):
+        if str(crt_life.public_id) not in page:
+            continue
+        answer = client.get(page)
+        statuses[page] = answer.status_code
+        if answer.status_code != 200 or "text/html" not in answer["Content-Type"]:
+            continue
+        for link in internal_links(answer):
+            if link not in statuses:
+                statuses[link] = client.get(link).status_code
+            if statuses[link] in (403, 404) or statuses[link] >= 500:
+                dead[link] = (page, statuses[link])
+    assert not dead, (role, dead)
+
+
+def test_a_medical_document_is_named_to_the_coordination_without_a_link(client, users,
+                                                                        crt_life):
+    """The coordination knows the document is there (``access.liaison``) but may not open it:
+    its title without a link, said so (the link led to a refusal)."""
+    medical = Document.objects.get(beneficiary=crt_life, category=Document.Category.MEDICAL)
+    link = reverse("beneficiaries:document_download",
+                   kwargs={"public_id": crt_life.public_id, "item_id": medical.public_id})
+    client.force_login(users[Role.COORDINATOR])
+    response = client.get(reverse("beneficiaries:detail", kwargs={"public_id": crt_life.public_id}))
+    assert link not in response.content.decode()
+    assert ("Compte rendu de consultation mémoire (réservé aux professionnels de santé du cercle "
+            "de soins)") in visible_text(response)
+    client.force_login(users[Role.NURSE])
+    response = client.get(reverse("beneficiaries:detail", kwargs={"public_id": crt_life.public_id}))
+    assert link in response.content.decode()
+    assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_medical_section_has_no_dead_link(role, client, users, crt_life):
+    """The medical section offers only what the role may record: « Nouvelle évaluation AGGIR »
+    and « Ajouter une évaluation » led the care aide and the partner to a refusal, « Nouveau
+    repérage » the partner."""
+    client.force_login(users[role])
+    response = client.get(reverse("beneficiaries:medical",
+                                  kwargs={"public_id": crt_life.public_id}))
+    if response.status_code != 200:
+        assert response.status_code in (403, 404), role  # roles that read no health data
+        return
+    assert "Volet médical" in visible_text(response)
     assert not dead_links(client, response), role
 
 
