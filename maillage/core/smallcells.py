@@ -7,7 +7,9 @@ outside the CRT (the ARS's regional view, exports sent outside).
    a single hidden cell, the next smallest cell of that line is hidden too (« s »), so that no
    cell can be rebuilt as the total minus the others; repeated until every line has zero or at
    least two hidden cells. The totals are cells of their lines (a total of 1 to 4 people is
-   itself « < 5 »); when a line has nothing else left to hide, its total is hidden.
+   itself « < 5 »); when a line has nothing else left to hide, its total is hidden. A cell the
+   reader knows from elsewhere (a CRT's activity report for the same period, sent to the ARS:
+   ``known_columns``) protects nothing: hiding it here would not hide it.
 4. A rate, mean, median or per-person amount is hidden (« s ») when its denominator has fewer
    than ``THRESHOLD`` people or its numerator is 1 to 4.
 5. One breakdown at a time (the caller); rows whose cells hold 1 to 4 people (communes) are
@@ -127,13 +129,17 @@ def suppress_table(counts: Sequence[Sequence[int]], *, row_totals: bool = False,
                    column_totals: bool = False,
                    values: Sequence[Sequence[Any]] | None = None,
                    hidden_column_totals: Iterable[int] = (),
-                   hidden_row_totals: Iterable[int] = ()) -> Table:
+                   hidden_row_totals: Iterable[int] = (),
+                   known_columns: Iterable[int] = ()) -> Table:
     """Rules 2 and 3 on a table of counts of people.
 
     ``values``: what each cell shows when it is not hidden (default: its count; e.g. a mean
     monthly file active whose count is its mois-forfait); totals show the sum of the values.
     ``hidden_column_totals`` / ``hidden_row_totals``: totals that another table already hides
     (the same figures shown elsewhere must not be hidden there and readable here).
+    ``known_columns``: columns whose figures the reader has from elsewhere (a CRT's report for
+    the same period): their cells of 5 people or more, and their total, are never chosen to
+    protect another cell, nor counted as hidden (a report hides its small cells itself).
     """
     n_rows = len(counts)
     n_cols = len(counts[0]) if n_rows else 0
@@ -169,6 +175,9 @@ def suppress_table(counts: Sequence[Sequence[int]], *, row_totals: bool = False,
         lines.append(([("r", i) for i in range(n_rows)], ("g",)))
 
     status = {key: SMALL if is_small(n) else SHOWN for key, n in count_of.items()}
+    known_set = set(known_columns)
+    known = {key for key, n in count_of.items() if not is_small(n) and (
+        (key[0] == "c" and key[2] in known_set) or (key[0] == "k" and key[1] in known_set))}
     for j in hidden_column_totals:
         if ("k", j) in status and status["k", j] == SHOWN:
             status["k", j] = PROTECTED
@@ -179,13 +188,15 @@ def suppress_table(counts: Sequence[Sequence[int]], *, row_totals: bool = False,
     while changed:
         changed = False
         for members, total in lines:
-            hidden = [k for k in [*members, total] if status[k] != SHOWN]
+            hidden = [k for k in [*members, total] if status[k] != SHOWN and k not in known]
             if len(hidden) != 1:
                 continue
-            candidates = [k for k in members if status[k] == SHOWN and count_of[k] > 0]
+            candidates = [k for k in members
+                          if status[k] == SHOWN and count_of[k] > 0 and k not in known]
             pick = min(candidates, key=lambda k: (count_of[k], k)) if candidates else total
-            if status[pick] != SHOWN:  # the total is the hidden one: nothing else to hide
-                pick = next((k for k in members if status[k] == SHOWN), None)
+            if status[pick] != SHOWN or pick in known:  # nothing else to hide: any member
+                pick = next((k for k in members if status[k] == SHOWN and k not in known),
+                            None)
                 if pick is None:
                     continue
             status[pick] = PROTECTED
@@ -232,13 +243,15 @@ def group_small_rows(rows: Sequence[tuple[Hashable, str, Sequence[int]]], *,
 
 
 def indicator_cells(counts: Sequence[int], values: Sequence[Any],
-                    parts: Sequence[int | None], *, is_count: bool) -> list[Cell]:
+                    parts: Sequence[int | None], *, is_count: bool,
+                    known_columns: Iterable[int] = ()) -> list[Cell]:
     """Rules 2 to 4 on the value of an indicator about people in each column (a CRT), and
     their total (the last cell): ``counts`` the records counted, ``values`` what each column
     shows (the count, or a figure made of it), ``parts`` the numerator of a share (None
     otherwise). Secondary suppression along the row; a figure that is not a count hidden is
     « s »; a share hidden when its numerator or the rest is 1 to 4."""
-    table = suppress_table([counts], row_totals=True, values=[values])
+    table = suppress_table([counts], row_totals=True, values=[values],
+                           known_columns=known_columns)
     cells = as_secret([*table.cells[0], table.row_totals[0]], is_count=is_count)
     for j, (n, part) in enumerate(zip(counts, parts, strict=True)):
         if share_hidden(part, n):

@@ -65,12 +65,23 @@ class IndicatorRow:
         return [j for j, c in enumerate(self.cells) if c.hidden]
 
 
+def known_columns(*, user, region: Region, crts: list[Crt], period: Period) -> list[int]:
+    """The columns (CRTs) whose figures for exactly ``period`` the reader also has from the
+    activity report that CRT sent (``steering.access.reports_received``, one query): the
+    secondary suppression cannot count on them to protect another CRT's small cell, since
+    the report shows them (the region's total of 13 minus a report's 9 gave back a « < 5 »)."""
+    sent = set(reports_received(user=user, region=region).filter(
+        period_start=period.start, period_end=period.end).values_list("crt_id", flat=True))
+    return [j for j, crt in enumerate(crts) if crt.pk in sent]
+
+
 def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
-                  counted: dict | None = None) -> IndicatorRow:
+                  counted: dict | None = None, *, known: list[int] = ()) -> IndicatorRow:
     """The value of ``indicator`` for each CRT (one aggregate each) and their total; for an
     indicator about people, rules 2 and 3 along the row. ``counted``: counts already made on
     this page, by (population, counted key, CRT): indicators sharing a population (V2-01a and
-    V2-08, V2-01c and F-02) count it once."""
+    V2-08, V2-01c and F-02) count it once. ``known``: the columns the reader has from a
+    report (``known_columns``)."""
     counts, values, parts = [], [], []
     counted = {} if counted is None else counted
     for crt in crts:
@@ -82,22 +93,24 @@ def indicator_row(indicator: Indicator, crts: list[Crt], period: Period,
         value, part = engine.value_and_numerator(indicator, crt=crt, period=period, n=n)
         values.append(value)
         parts.append(part)
-    known = [v for v in values if v is not None]  # a share of no answer has no value
+    present = [v for v in values if v is not None]  # a share of no answer has no value
     if not indicator.people:
-        total = sum(known) if known and indicator.additive else None
+        total = sum(present) if present and indicator.additive else None
         return IndicatorRow(indicator, [plain(v) for v in values], plain(total), counts)
     # Rules 2 to 4 along the row; a share hidden when its numerator, or the rest, is 1 to 4.
     # Shares have no regional total: nothing more to hide.
-    cells = indicator_cells(counts, values, parts, is_count=indicator.is_count)
+    cells = indicator_cells(counts, values, parts, is_count=indicator.is_count,
+                            known_columns=known)
     # A share (``additive=False``) has no regional total: the sum of shares means nothing.
     total = cells[-1] if indicator.additive else plain(None)
     return IndicatorRow(indicator, cells[:-1], total, counts)
 
 
-def overview(crts: list[Crt], period: Period) -> list[IndicatorRow]:
+def overview(crts: list[Crt], period: Period, *, known: list[int] = ()) -> list[IndicatorRow]:
     """Every registered indicator, in registry order."""
     counted: dict = {}
-    return [indicator_row(indicator, crts, period, counted) for indicator in indicators()]
+    return [indicator_row(indicator, crts, period, counted, known=known)
+            for indicator in indicators()]
 
 
 # --- One indicator: its extras and one breakdown ---------------------------------------------
@@ -124,7 +137,7 @@ class BreakdownTable:
 
 
 def breakdown_table(indicator: Indicator, code: str, crts: list[Crt], period: Period,
-                    row: IndicatorRow) -> BreakdownTable:
+                    row: IndicatorRow, *, known: list[int] = ()) -> BreakdownTable:
     """The breakdown ``code`` of ``indicator``: one grouped query per CRT; categories as rows,
     CRTs as columns, the region's total per category; for an indicator about people, communes
     with 1 to 4 people grouped, then rules 2 and 3 over the whole table (the CRTs' totals
@@ -156,7 +169,8 @@ def breakdown_table(indicator: Indicator, code: str, crts: list[Crt], period: Pe
     if not counts:
         return BreakdownTable(code, breakdown.label, note, exclusive, [], None, None, grouped)
     table = suppress_table(counts, row_totals=True, column_totals=exclusive,
-                           hidden_column_totals=row.hidden_columns if exclusive else ())
+                           hidden_column_totals=row.hidden_columns if exclusive else (),
+                           known_columns=known)
     lines = [(label, table.cells[i], table.row_totals[i]) for i, (_, label, _) in
              enumerate(rows)]
     return BreakdownTable(code, breakdown.label, note, exclusive, lines, table.column_totals,
@@ -171,7 +185,7 @@ class ExtraRow:
 
 
 def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
-                 row: IndicatorRow) -> list[ExtraRow]:
+                 row: IndicatorRow, *, known: list[int] = ()) -> list[ExtraRow]:
     """The indicator's extra figures, one row per label, one cell per CRT. A CRT's extras are
     hidden where its value is (``row``); the figures made of a sum of counts (``Extra.line``)
     where one of those counts is, and a count that is part of a breakdown's row
@@ -182,7 +196,7 @@ def extras_table(indicator: Indicator, crts: list[Crt], period: Period,
                                 population=indicator.population(crt, period)) for crt in crts]
     # The breakdowns some extras are part of a row of (``Extra.within``), suppressed as the
     # breakdown's page shows them.
-    tables = {code: breakdown_table(indicator, code, crts, period, row)
+    tables = {code: breakdown_table(indicator, code, crts, period, row, known=known)
               for code in {e.within[0] for extras in per_crt for e in extras if e.within}}
     rows: dict[str, ExtraRow] = {}
     for j, extras in enumerate(per_crt):
@@ -207,7 +221,8 @@ class BudgetRow:
     money: bool = True
 
 
-def budget(crts: list[Crt], year: int, *, today: date | None = None) -> list[BudgetRow]:
+def budget(crts: list[Crt], year: int, *, today: date | None = None,
+           known: list[int] = ()) -> list[BudgetRow]:
     """Allocation, expenses (by volet), what remains, and the forfait (F-02) of each CRT for
     ``year``: amounts about the CRT itself, shown (rule 6), except the mois-forfait and the
     forfait they value, counts of people (rules 2 and 4). Three grouped queries for the
@@ -231,9 +246,10 @@ def budget(crts: list[Crt], year: int, *, today: date | None = None) -> list[Bud
     remaining = [None if notified[j] is None else notified[j] - total_spent[j]
                  for j in range(len(crts))]
     months = [forfait_figures(crt=crt, year=year, today=today)[0] for crt in crts]
-    table = suppress_table([months], row_totals=True)
+    table = suppress_table([months], row_totals=True, known_columns=known)
     forfait = suppress_table([months], row_totals=True,
-                             values=[[n * FORFAIT_MONTHLY for n in months]])
+                             values=[[n * FORFAIT_MONTHLY for n in months]],
+                             known_columns=known)
     envelope = [FORFAIT_MONTHLY * 12 * c.file_active_target for c in crts]
     rows = [
         money_row("Dotation notifiée (avec crédits fléchés)", notified),

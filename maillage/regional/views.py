@@ -58,7 +58,9 @@ def _overview(request, region: Region):
     crts = figures.region_crts(user=request.user, region=region)
     if not form.is_valid():
         return form, crts, None
-    return form, crts, figures.overview(crts, form.period)
+    known = figures.known_columns(user=request.user, region=region, crts=crts,
+                                  period=form.period)
+    return form, crts, figures.overview(crts, form.period, known=known)
 
 
 @require_region("regional.view")
@@ -119,11 +121,13 @@ def _indicator(request, region: Region, code: str):
     if not ok:
         return data, False
     period = form.period
-    row = figures.indicator_row(indicator, crts, period)
+    known = figures.known_columns(user=request.user, region=region, crts=crts, period=period)
+    row = figures.indicator_row(indicator, crts, period, known=known)
     code = choice.cleaned_data["ventilation"]
     data.update(period=period, row=row,
-                extras=figures.extras_table(indicator, crts, period, row),
-                breakdown=figures.breakdown_table(indicator, code, crts, period, row)
+                extras=figures.extras_table(indicator, crts, period, row, known=known),
+                breakdown=figures.breakdown_table(indicator, code, crts, period, row,
+                                                  known=known)
                 if code else None)
     return data, True
 
@@ -186,7 +190,10 @@ def _budget(request, region: Region):
     crts = figures.region_crts(user=request.user, region=region)
     if not form.is_valid():
         return form, crts, None
-    return form, crts, figures.budget(crts, form.cleaned_data["annee"])
+    year = form.cleaned_data["annee"]
+    known = figures.known_columns(user=request.user, region=region, crts=crts,
+                                  period=Period.year(year))
+    return form, crts, figures.budget(crts, year, known=known)
 
 
 @require_region("regional.view")

@@ -88,6 +88,22 @@ def test_a_total_hidden_elsewhere_stays_hidden_and_protects_its_cells():
     assert texts(table.column_totals) == ["s"]
 
 
+def test_a_cell_the_reader_knows_from_a_report_protects_nothing():
+    # CRT A's 9 is in the report A sent for the same period: hiding it here (« s ») would not
+    # hide it, and 13 - 9 would give back B's 4. The region's total is hidden instead.
+    table = suppress_table([[9, 4]], row_totals=True, known_columns=[0])
+    assert texts(table.cells[0]) == ["9", "< 5"]
+    assert texts(table.row_totals) == ["s"]
+    # With a third CRT, its cell protects B and the total stays.
+    table = suppress_table([[9, 4, 20]], row_totals=True, known_columns=[0])
+    assert texts(table.cells[0]) == ["9", "< 5", "s"]
+    assert texts(table.row_totals) == ["33"]
+    # A known column's own small cell is its report's concern (hidden there too): the
+    # other lines still protect it.
+    table = suppress_table([[3, 12, 20]], row_totals=True, known_columns=[0])
+    assert texts(table.cells[0]) == ["< 5", "s", "20"]
+
+
 def test_a_line_with_nothing_else_to_hide_hides_its_total():
     #          A   B | total
     #    r1    7   3 |  10     the 3 is « < 5 »: row r1 hides 7;

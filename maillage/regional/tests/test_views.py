@@ -400,3 +400,35 @@ def test_the_reports_the_crts_submitted_are_listed(client, ars, crt_a, users):
     text = visible_text(client.get(url("overview"), {"debut": "2024-01-01",
                                                       "fin": "2024-12-31"}))
     assert "Aucun rapport transmis pour année 2024." in text
+
+
+def test_a_crt_s_report_for_the_period_cannot_give_back_a_small_cell(client, ars, crt_a, crt_b,
+                                                                       users):
+    """CRT A sent its 2025 report, which shows its 12 people: « s » on A's cell no longer
+    protects CRT B's 3 (15 - 12), so the region's total is hidden instead; on another
+    period (no report of A), A's cell protects B as before."""
+    from maillage.steering import report_services
+    from maillage.steering.models import ReportKind
+
+    people(crt_a, 12)
+    people(crt_b, 3)
+    Crt.objects.filter(pk=crt_a.pk).update(opened_on=date(2024, 7, 1))
+    crt_a.refresh_from_db()
+    client.force_login(ars)
+    start = "Nombre de personnes dans la file active — sur la période personnes"
+    assert row_of(visible_text(client.get(url("overview"), YEAR_2025)), start) == "s < 5 15"
+    director = users["direction"]
+    report = report_services.report_create(actor=director, crt=crt_a, kind=ReportKind.ANNUAL,
+                                           year=2025, half=None, today=date(2026, 2, 1))
+    report_services.report_submit(actor=director, report=report, version=report.version,
+                                  today=date(2026, 2, 1))
+    assert row_of(visible_text(client.get(url("overview"), YEAR_2025)), start) == "12 < 5 s"
+    page = visible_text(client.get(url("indicator", code="V2-01a"), YEAR_2025))
+    assert "CRT A CRT B Région V2-01a 12 < 5 s" in page
+    assert "85 à 94 ans 12 < 5 s" in page and "Total 12 < 5 s" in page  # its breakdown too
+    export = b"".join(client.get(url("overview_export", fmt="csv"),
+                                 YEAR_2025).streaming_content).decode()
+    assert "V2-01a;Nombre de personnes dans la file active — sur la période;personnes;12;< 5;s" \
+        in export
+    half = {"debut": "2025-01-01", "fin": "2025-06-30"}
+    assert row_of(visible_text(client.get(url("overview"), half)), start) == "s < 5 15"
