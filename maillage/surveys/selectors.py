@@ -207,7 +207,9 @@ def _mean_label(mean: float | None, points: int | None) -> str:
 
 
 def _percent(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
+    """A whole percentage, half up as the indicators round (12,5 % is 13 %, not Python's
+    round-half-to-even 12 %)."""
+    return (200 * part + whole) // (2 * whole) if whole else 0
 
 
 def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
@@ -216,13 +218,17 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
     key_field, label_field = GROUP_FIELDS[group_by] or (None, None)
     ids = list(collections_qs.values_list("pk", flat=True))
     info = list(Collection.objects.filter(pk__in=ids).values(
-        "pk", "subject_label", "group_key", "group_label", "category_key", "category_label"))
+        "pk", "subject_label", "group_key", "group_label", "category_key", "category_label",
+        "questionnaire_id"))
 
     def key_of(row) -> str:
         return str(row[key_field]) if key_field else ""
 
     groups: dict[str, GroupResult] = {}
     group_of_collection = {}
+    #: The questionnaires of each group's collections: a group shows their questions only
+    #: (the annual survey's three audiences each have their own).
+    questionnaires: dict[str, set[int]] = defaultdict(set)
     for row in info:
         row["collection_id"] = row["pk"]
         key = key_of(row)
@@ -231,6 +237,7 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
         group = groups.setdefault(key, GroupResult(key=key, label=label or "Sans regroupement"))
         group.collections += 1
         group_of_collection[row["pk"]] = key
+        questionnaires[key].add(row["questionnaire_id"])
     if not groups:
         return []
     answers = Answer.objects.filter(response__collection_id__in=ids)
@@ -251,6 +258,8 @@ def results(*, collections_qs: QuerySet[Collection], group_by: str = "all",
         group.responses = responses[group.key]
         group.codes = codes_handed[group.key]
         for q in questions:
+            if q.questionnaire_id not in questionnaires[group.key]:
+                continue
             cells[(group.key, q.pk)] = result = QuestionResult(q)
             group.questions.append(result)
     # Scales: the count of each grade per collection and question (summed per group; the count

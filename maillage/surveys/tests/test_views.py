@@ -292,12 +292,45 @@ class TestStaffPages:
         assert "1 réponse sur 2 codes distribués (taux de réponse 50 %)" in page
         assert "moyenne 4,0 / 4 — 100 % satisfaits (3 ou 4 sur 4)" in page
         assert "Merci à l'équipe" in page
+        # Each audience shows its own questionnaire's questions only (every questionnaire's
+        # questions were listed under each of the three).
+        pro = Collection.objects.get(subject_kind="volet2.yearly", category_key="professionals")
+        first = pro.questionnaire.questions.order_by("position").first()
+        services.response_submit(code=pro.codes.first().code,
+                                 values={str(first.public_id): 3})
+        page = visible_text(client.get(reverse("surveys:yearly") + "?annee=2026"))
+        labels = ("aidants", "bénéficiaires du volet 2", "professionnels")
+        starts = [re.search(f"Enquête annuelle 2026 — {label} \\d+ réponses? sur", page).start()
+                  for label in labels]
+        blocks = {label.split()[0]: page[start:end] for label, start, end
+                  in zip(labels, starts, [*starts[1:], len(page)], strict=True)}
+        night = "Savez-vous qui appeler la nuit en cas de problème ?"
+        recommend = "Recommanderiez-vous le CRT à un patient ou à un collègue ?"
+        assert night in blocks["bénéficiaires"] and recommend in blocks["professionnels"]
+        assert night not in blocks["aidants"] + blocks["professionnels"]
+        assert recommend not in blocks["aidants"] + blocks["bénéficiaires"]
         assert AuditEvent.objects.filter(action="survey_comments.viewed",
                                          object_label="Enquête annuelle 2026").exists()
         client.force_login(users["ars"])
         response = client.get(reverse("surveys:yearly") + "?annee=2026")
         assert response.status_code == 403
         assert "moyenne 4,0 / 4" not in visible_text(response)
+
+    def test_percentages_round_half_up_as_the_indicators_do(self, client, users, crt_a):
+        """1 answer in 8 is 12,5 %: shown 13 % (Python's round gave 12 %, the even one,
+        while 37,5 % became 38 %)."""
+        c = collection(crt_a, codes=8)
+        answer(c, scale=1)
+        for _ in range(2):
+            answer(c, scale=2)
+        for _ in range(5):
+            answer(c, scale=4)
+        client.force_login(users["activity_leader"])
+        page = visible_text(client.get(reverse("surveys:collection_detail",
+                                               kwargs={"public_id": c.public_id})))
+        assert "1 — Pas du tout satisfait 1 13 %" in page
+        assert "2 — Peu satisfait 2 25 %" in page
+        assert "4 — Très satisfait 5 63 %" in page
 
     def test_volet1_results_page(self, client, users, crt_a):
         q = questionnaire(crt_a)
