@@ -28,6 +28,7 @@ from maillage.territory.models import Organization
 
 from .access import positions_visible
 from .models import Meeting, Position
+from .selectors import meetings_held
 
 
 def held_positions(crt, period: Period) -> QuerySet[Position]:
@@ -153,7 +154,7 @@ def _governance(*, crt, period: Period, population) -> list[Extra]:
     present = (Coalesce(Subquery(team, output_field=IntegerField()), Value(0))
                + Coalesce(Subquery(partners, output_field=IntegerField()), Value(0)))
     rows = {row["kind"]: row for row in (
-        Meeting.objects.filter(crt=crt, held_on__gte=period.start, held_on__lte=period.end)
+        meetings_held(crt=crt, start=period.start, end=period.end)
         .order_by().annotate(present=present).values("kind")
         .annotate(n=Count("pk"), mean=Avg("present"),
                   with_users=Count("pk", filter=~Q(representatives=[])))

@@ -120,6 +120,14 @@ def meetings(*, crt: Crt, user, roles, kind: str = "") -> QuerySet[Meeting]:
     )
 
 
+def meetings_held(*, crt: Crt, start: date, end: date,
+                  today: date | None = None) -> QuerySet[Meeting]:
+    """The meetings of ``crt`` held from ``start`` to ``end``: a meeting dated after today is
+    planned, not held (T-03 and the report's governance counted a COPIL of next week)."""
+    today = today or timezone.localdate()
+    return Meeting.objects.filter(crt=crt, held_on__gte=start, held_on__lte=min(end, today))
+
+
 def meeting_decisions(meeting: Meeting) -> QuerySet[Decision]:
     return meeting.decisions.select_related("owner").order_by("done_on", "due_on", "id")
 

@@ -191,11 +191,11 @@ def _agreements(crt, period: Period) -> list[dict]:
              "status": a.get_status_display()} for a in rows]
 
 
-def _governance(crt, period: Period) -> list[dict]:
+def _governance(crt, period: Period, today: date) -> list[dict]:
     from maillage.organisation.models import Decision, Meeting
+    from maillage.organisation.selectors import meetings_held
 
-    meetings = Meeting.objects.filter(crt=crt, held_on__gte=period.start,
-                                      held_on__lte=period.end)
+    meetings = meetings_held(crt=crt, start=period.start, end=period.end, today=today)
     dates = defaultdict(list)
     for kind, held_on in meetings.order_by("held_on").values_list("kind", "held_on"):
         dates[kind].append(held_on.strftime("%d/%m/%Y"))
@@ -362,7 +362,7 @@ def build_snapshot(*, crt, kind: str, start: date, end: date,
         "definition_versions": {code: r.indicator.version for code, r in results.items()},
         "team": _team(crt, min(end, today)),
         "agreements": _agreements(crt, period),
-        "governance": _governance(crt, period),
+        "governance": _governance(crt, period, today),
         "lodging": _lodging(crt, period, today),
         "satisfaction": _satisfaction(crt, period) if kind == ReportKind.ANNUAL else None,
         "budget": _budget(crt, period),

@@ -11,7 +11,7 @@ from maillage.core.indicators import Period
 from maillage.core.roles import Role
 from maillage.core.tests.factories import UserFactory
 
-from .factories import position
+from .factories import meeting, position
 
 H1 = Period.half_year(2025, 1)  # 181 days
 
@@ -93,8 +93,6 @@ def partners(crt_a, crt_b, users):
         agreement,
     )
 
-    from .factories import meeting
-
     def org(kind, crt=crt_a):
         return OrganizationFactory(crt=crt, kind=kind)
 
@@ -157,6 +155,32 @@ def test_partners_and_governance(partners, crt_a, crt_b):
                   "d'admission"] == 2
     assert extras["COPIL avec des représentants des usagers ou d'autres participants"] == 1
     assert indicators.compute(indicators.get("T-03"), crt=crt_b, period=H1).value == 1
+
+
+def test_a_meeting_planned_later_in_the_period_is_not_held(partners, crt_a):
+    """A COPIL dated after today is planned: the current period does not count it (it was
+    counted as « tenue », and its participants in the mean), nor does the report's
+    governance section, until its day comes."""
+    import time_machine
+
+    from maillage.steering.reports import build_snapshot
+
+    meeting(crt_a, kind="copil", held_on=date(2025, 6, 20), representatives=[
+        {"name": "Mme Roux", "quality": "Représentante des usagers"}])
+    t03 = indicators.get("T-03")
+    with time_machine.travel(date(2025, 6, 15)):
+        extras = {e.label: e.value for e in indicators.compute(t03, crt=crt_a,
+                                                                period=H1).extras}
+        assert extras["Réunions tenues : Comité de pilotage (COPIL)"] == 2
+        assert extras["COPIL avec des représentants des usagers ou d'autres participants"] == 1
+        copil = next(g for g in build_snapshot(crt=crt_a, kind="half_year", start=H1.start,
+                                               end=H1.end)["governance"]
+                     if g["kind"].startswith("Comité"))
+        assert (copil["meetings"], copil["dates"]) == (2, ["04/03/2025", "10/06/2025"])
+    with time_machine.travel(date(2025, 7, 1)):
+        extras = {e.label: e.value for e in indicators.compute(t03, crt=crt_a,
+                                                                period=H1).extras}
+        assert extras["Réunions tenues : Comité de pilotage (COPIL)"] == 3
 
 
 def test_partners_drilldown_follows_the_directory_policy(partners, crt_a, users):
