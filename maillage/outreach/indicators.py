@@ -272,7 +272,11 @@ V1_06 = Indicator(
 
 
 def _transport(crt, period: Period) -> QuerySet[Participation]:
-    return Participation.objects.filter(_in_period(period), crt=crt).exclude(transport_mode="")
+    """Transports of the sessions held: one booked for a session still to come, or for a
+    session cancelled, was not provided."""
+    return Participation.objects.filter(_in_period(period), crt=crt,
+                                        session__status=Session.Status.HELD
+                                        ).exclude(transport_mode="")
 
 
 def _transport_cost(*, crt, period: Period, population) -> list[Extra]:
@@ -284,11 +288,12 @@ V1_08 = Indicator(
     code="V1-08",
     name="Prise en charge du transport vers le lieu de réalisation du volet 1",
     definition=(
-        "Participations à une séance du volet 1 de la période (date de la séance, heure de "
-        "Paris) pour lesquelles le CRT a organisé ou payé le trajet, avec le mode, la raison "
-        "pour laquelle la personne n'avait pas d'autre solution (la règle : le transport "
-        "n'est pris en charge que dans ce cas) et le coût total. Une inscription annulée "
-        "avec un transport reste comptée si le transport a été enregistré."
+        "Participations à une séance du volet 1 tenue dans la période (date de la séance, "
+        "heure de Paris) pour lesquelles le CRT a organisé ou payé le trajet, avec le mode, "
+        "la raison pour laquelle la personne n'avait pas d'autre solution (la règle : le "
+        "transport n'est pris en charge que dans ce cas) et le coût total. Une inscription "
+        "annulée avec un transport reste comptée si le transport a été enregistré ; un "
+        "transport prévu pour une séance à venir ou annulée ne l'est pas."
     ),
     unit="participations",
     population=_transport,

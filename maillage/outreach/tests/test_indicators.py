@@ -147,7 +147,12 @@ def volet1(crt_a, crt_b, users):
     participation(february, kine, status="present")
     june = session(crt_a, training, starts_at=_at(date(2025, 6, 15)), status="held")
     participation(june, lea, status="present")
-    session(crt_a, training, starts_at=_at(date(2025, 6, 29)))  # planned, not held
+    planned = session(crt_a, training, starts_at=_at(date(2025, 6, 29)))  # not held
+    participation(planned, lea, transport_mode="taxi", transport_provider="Taxi Martin",
+                  transport_cost=Decimal("25"), transport_reason="no_vehicle")
+    cancelled = session(crt_a, awareness, starts_at=_at(date(2025, 5, 20)), status="cancelled")
+    participation(cancelled, aide, transport_mode="taxi", transport_provider="Taxi Martin",
+                  transport_cost=Decimal("30"), transport_reason="no_vehicle")
     april = session(crt_a, awareness, starts_at=_at(date(2025, 4, 1)), status="held")
     participation(april, aide, status="present", transport_mode="crt_vehicle",
                   transport_provider="Véhicule du CRT", transport_cost=Decimal("0"),
@@ -236,6 +241,8 @@ def test_unidentified_participants_are_counted_once_per_session(volet1, crt_a):
 
 
 def test_transport_provided(volet1, crt_a, users):
+    """The taxis booked for the session of 29/06, still to come, and for the cancelled one of
+    20/05 were not provided: not counted, nor their cost."""
     r = _v1("V1-08", crt_a)
     assert (r.value, r.unit) == (2, "participations")
     assert _rows(r, "mode")["Taxi"] == 1 and _rows(r, "mode")["Véhicule du CRT"] == 1
