@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -99,6 +99,11 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
 @require("beneficiary.manage")
 @require_http_methods(["GET", "POST"])
 def beneficiary_create(request: HttpRequest) -> HttpResponse:
+    opened = _file_already_opened(request)
+    if opened is not None:  # the link followed again (back button, second tab, double post)
+        messages.info(request, f"Le dossier de cette demande est déjà ouvert : celui de "
+                               f"{opened.display_name}.")
+        return redirect(_file_url(opened))
     referral = _referral_to_link(request)
     initial = {}
     if referral is not None:
@@ -143,6 +148,23 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
     if context.get("duplicates"):
         response.status_code = 409
     return response
+
+
+def _file_already_opened(request):
+    """The file already opened for the referral of ``?demande=`` (one of this CRT's, that the
+    user may review), else None."""
+    public_id = request.GET.get("demande") or request.POST.get("demande")
+    if not public_id or not has_permission(request.roles, "referral.review"):
+        return None
+    from maillage.admissions.models import Referral
+
+    try:
+        referral = (Referral.objects.filter(crt=request.crt, public_id=public_id,
+                                            beneficiary__isnull=False)
+                    .select_related("beneficiary").first())
+    except ValidationError:  # not a UUID: the creation page says the referral is unknown
+        return None
+    return referral.beneficiary if referral is not None else None
 
 
 def _referral_to_link(request):

@@ -260,6 +260,15 @@ class TestDecision:
         assert response.status_code == 302
         referral.refresh_from_db()
         assert referral.beneficiary == Beneficiary.objects.get(birth_name="Morin")
+        # The link followed again (back button, another tab, the form posted twice): the
+        # file already opened, said so (it was « Page introuvable »); no second file.
+        for again in (client.get(url), client.post(url, {"demande": referral.public_id})):
+            assert again.status_code == 302
+            assert again["Location"] == reverse(
+                "beneficiaries:detail", kwargs={"public_id": referral.beneficiary.public_id})
+        text = visible_text(client.get(again["Location"]))
+        assert "Le dossier de cette demande est déjà ouvert : celui de MORIN Hélène." in text
+        assert Beneficiary.objects.filter(birth_name="Morin").count() == 1
 
     def test_the_file_opened_for_a_referral_leads_back_to_it(self, client, users, crt_a):
         """« Annuler » and the breadcrumb of the new file's form return to the referral the
