@@ -2,12 +2,13 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from maillage.core.collation import french
 from maillage.core.forms import BootstrapFormMixin, DateInput
 from maillage.core.pickers import SearchPickerMixin, SearchSelect
-from maillage.core.validators import validate_phone
+from maillage.core.validators import validate_birth_date, validate_phone
 from maillage.territory.models import Organization, Professional
 from maillage.territory.selectors import communes
 
@@ -62,6 +63,10 @@ class ReferralForm(BootstrapFormMixin, forms.ModelForm):
             self.fields[name].queryset = qs
             self.fields[name].to_field_name = "public_id"
             self.fields[name].empty_label = "—"
+        # Checked here as the service checks them, so that every error shows at once, each
+        # in the form's words (the model's GIR bounds spoke Django's).
+        self.fields["person_birth_date"].validators.append(validate_birth_date)
+        self.fields["known_gir"].validators += [MinValueValidator(1), MaxValueValidator(6)]
         self._style_fields()
 
     def _post_clean(self):
@@ -92,7 +97,7 @@ class PublicReferralForm(BootstrapFormMixin, forms.Form):
     person_first_name = forms.CharField(label="Prénom de la personne", max_length=120,
                                         error_messages=ERRORS["person_first_name"])
     person_birth_date = forms.DateField(label="Date de naissance", required=False,
-                                        widget=DateInput(),
+                                        widget=DateInput(), validators=[validate_birth_date],
                                         error_messages=ERRORS["person_birth_date"])
     person_address = forms.CharField(label="Adresse de la personne", max_length=250,
                                      required=False)

@@ -13,7 +13,7 @@ from maillage.admissions.eligibility import eligibility_checks, priority
 from maillage.admissions.models import Enrolment, Referral
 from maillage.beneficiaries.tests.factories import BeneficiaryFactory
 from maillage.core.models import AuditEvent, OutboxMessage
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.territory.tests.factories import CommuneFactory, OrganizationFactory
 
 from .factories import ReferralFactory
@@ -336,3 +336,19 @@ def test_waiting_list_is_shared_with_the_partners_who_evaluate(client, users, cr
                               kwargs={"public_id": referred.public_id})).status_code == 403
     client.force_login(users["coordinator"])
     assert "AUTRE" in table_text(client.get(reverse("admissions:waiting_list")))
+
+
+def test_a_request_says_every_error_at_once_next_to_its_field(client, users):
+    """A birth date in the future and a GIR of 7: both at the first submission, each in the
+    form's words (the date alone came first, then Django's « Assurez-vous que cette valeur
+    est inférieure ou égale à 6. »)."""
+    client.force_login(users["coordinator"])
+    response = client.post(reverse("admissions:referral_create"), {
+        "person_last_name": "Lemaire", "person_first_name": "Odette",
+        "person_birth_date": "2030-01-01", "known_gir": "7", "referrer_kind": "family",
+        "referrer_name": "Sophie Lemaire", "reason": "Chutes répétées", "urgency": "normal"})
+    assert response.status_code == 400
+    assert field_error(response, "person_birth_date") == (
+        "La date de naissance doit être comprise entre le 01/01/1900 et aujourd'hui.")
+    assert field_error(response, "known_gir") == "Le GIR va de 1 à 6."
+    assert not Referral.objects.exists()
