@@ -96,7 +96,11 @@ class TestWhatThePortalShows:
     def test_contacts_names_and_roles_only(self, client, users, jeanne):
         text = page_text(client, users["beneficiary"], reverse("portal:home"))
         assert "Mon accompagnement" in text
-        assert "Sandrine Bouvier — Aide-soignante référente référent·e" in text
+        # Her role already says « référente »: said once (« référente référent·e » before).
+        assert "Sandrine Bouvier — Aide-soignante référente Vos aidants" in text
+        CareTeamMember.objects.filter(is_referent=True).update(role="Aide-soignante")
+        text = page_text(client, users["beneficiary"], reverse("portal:home"))
+        assert "Sandrine Bouvier — Aide-soignante référent·e" in text
         assert "06 39 98 11 22" not in text  # staff phones: the CRT's number is the one to call
         assert "Vos aidants" in text and "Michel Hamon — fils" in text
         # Nothing else of the file.
