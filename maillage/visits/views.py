@@ -423,6 +423,8 @@ def detail(request: HttpRequest, visit_id) -> HttpResponse:
         "trace_opens": trace_opens, "traceable": trace_opens <= timezone.now(),
         "mine": mine and access.identity and has_permission(request.roles, "visit.trace"),
         "can_notes": has_permission(request.roles, "notes.view") and access.liaison,
+        # Raising an alert from the visit (a fall seen at 3 a.m.), as from the on-call page.
+        "can_raise_alert": has_permission(request.roles, "alert.raise") and access.liaison,
         "can_measure": can_trace and _may_measure(request, visit, access),
     })
 

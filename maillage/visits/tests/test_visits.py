@@ -352,12 +352,20 @@ class TestTracing:
         assert f"Au domicile — 12 rue des Lilas, {b.commune.name}" in page
         assert 'href="tel:02 41 00 00 01"' in html
         assert f'href="{reverse("care:notes", args=[b.public_id])}"' in html
+        # An alert raised from the visit itself (a fall seen at the home, at 3 a.m.): it
+        # took the file, then its alerts, then « Signaler une alerte ».
+        alert = reverse("care:alert_add", args=[b.public_id])
+        assert f'href="{alert}"' in html and "Signaler une alerte" in page
+        assert client.get(alert).status_code == 200
         day = timezone.localtime(v.starts_at).date()
         assert f'href="{reverse("visits:my_day")}?jour={day.isoformat()}"' in html
         assert "← Mes passages du" in page
         client.force_login(users["coordinator"])
         page = visible_text(client.get(detail))
         assert "12 rue des Lilas" not in page and "Mes passages du" not in page
+        client.force_login(users["admin_staff"])  # plans visits, reads no alert
+        response = client.get(detail)
+        assert response.status_code == 200 and "Signaler une alerte" not in visible_text(response)
 
     def test_the_home_offers_tracing_only_once_a_visit_opens(self, b, users, client):
         """04:10: the 04:30 visit may be traced (an hour ahead), the 19:00 one not yet."""
