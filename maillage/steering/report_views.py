@@ -125,12 +125,16 @@ def report_page(request, report: ActivityReport, *, versions, roles, links: Link
         audit_log(actor=request.user, action="report.viewed", obj=report,
                   details={"version": report.number})
     snapshot = reports.shown(report.snapshot)
+    due = reports.due_date(settings, report.kind, report.period_end)
     return render(request, "steering/reports/report_detail.html", {
         "report": report, "s": snapshot,
         "sections": reports.layout(snapshot, report.narratives),
         "form": form, "can_manage": can_manage, "versions": versions,
         "latest": versions[0] if versions else report,
-        "due": reports.due_date(settings, report.kind, report.period_end),
+        "due": due,
+        # Sent after its due date: said beside the date (the ARS reads the page too).
+        "late": bool(due and report.submitted_at
+                     and timezone.localtime(report.submitted_at).date() > due),
         "title": report_files.title_of(report.kind),
         "period_over": report.period_end < timezone.localdate(),
         "back_url": links.back_url or reverse("steering:report_list"),

@@ -73,3 +73,46 @@ def test_from_the_menu_to_the_people_behind_a_row(crt, open_page, width):
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("#id_au_errors")).to_have_text("Indiquez la date de fin.")
     p.check_accessibility()
+
+
+def test_a_report_s_typed_texts_are_not_lost_and_its_sending_is_confirmed(crt, open_page):
+    """« Recalculer les chiffres » reloads the report: with texts typed and not saved, it asks
+    first (they were lost without a word); « Transmettre » asks before freezing the version."""
+    from maillage.core.models import Crt, User
+    from maillage.steering import report_services
+    from maillage.steering.models import ActivityReport, ReportKind
+
+    Crt.objects.filter(pk=crt.pk).update(opened_on=date(2024, 7, 1))
+    crt.refresh_from_db()
+    report = report_services.report_create(
+        actor=User.objects.get(username="direction"), crt=crt, kind=ReportKind.ANNUAL,
+        year=2025, half=None, today=date(2026, 2, 1))
+    p = open_page()
+    log_in(p, "direction")
+    page = p.page
+    p.goto(f"/pilotage/rapports/{report.public_id}/")
+    dialogs = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.get_by_role("button", name="Recalculer les chiffres").click()  # nothing typed
+    expect(page.get_by_text("Chiffres recalculés à partir des dossiers.")).to_be_visible()
+    assert dialogs == []
+    area = page.locator("#textes textarea").first
+    area.fill("Une année de montée en charge.")
+    page.get_by_role("button", name="Recalculer les chiffres").click()
+    expect(area).to_have_value("Une année de montée en charge.")  # stayed, not reloaded
+    assert dialogs == ["Les textes tapés sur cette page ne sont pas enregistrés et seront "
+                       "perdus. Continuer quand même ?"]
+    page.get_by_role("button", name="Enregistrer les textes").click()
+    expect(page.locator("#textes textarea").first).to_have_value(
+        "Une année de montée en charge.")
+    page.get_by_role("button", name="Transmettre (figer cette version)").click()
+    assert dialogs[-1].startswith("Transmettre cette version à l'ARS ? Elle sera figée")
+    expect(page.get_by_text("Brouillon", exact=True)).to_be_visible()
+    report.refresh_from_db()
+    assert report.status == ActivityReport.Status.DRAFT
+    p.check_accessibility()

@@ -3,7 +3,7 @@
 the XLSX (the same numbers as the snapshot, the screen and ``compute()``), the command."""
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -288,6 +288,28 @@ class TestPages:
                "Brouillon 30/04/2026" in text
         assert "Nouveau rapport" in text
         assert "Année 2026" not in text
+
+    def test_a_version_sent_after_its_due_date_says_so(self, client, opened, users):
+        """Due on 30/04/2026: sent on 20/04 it is on time; its correction sent in December is
+        marked « transmis après l'échéance », for the direction and the ARS alike."""
+        import time_machine
+
+        director = users["direction"]
+        report = create(opened, director, today=date(2026, 4, 20))
+        with time_machine.travel(datetime(2026, 4, 20, 10, tzinfo=UTC)):
+            report_services.report_submit(actor=director, report=report,
+                                          version=report.version, today=date(2026, 4, 20))
+        client.force_login(director)
+        detail = reverse("steering:report_detail", args=[report.public_id])
+        text = visible_text(client.get(detail))
+        assert "échéance le 30/04/2026" in text and "après l'échéance" not in text
+        with time_machine.travel(datetime(2026, 12, 4, 10, tzinfo=UTC)):
+            second = report_services.report_correct(actor=director, report=report)
+            report_services.report_submit(actor=director, report=second,
+                                          version=second.version, today=TODAY)
+        text = visible_text(client.get(reverse("steering:report_detail",
+                                               args=[second.public_id])))
+        assert "échéance le 30/04/2026 transmis après l'échéance" in text
 
     def test_the_coordination_reads_only_and_the_others_are_refused(self, client, opened,
                                                                     users, user_b):

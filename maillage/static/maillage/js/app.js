@@ -1,9 +1,25 @@
 // Maillage — small behaviours, no inline script (CSP script-src 'self').
 (function () {
   "use strict";
-  // Buttons with data-confirm ask before submitting their form.
+  // Buttons with data-unsaved="#form" leave the page for another form: when that form holds
+  // typed text not saved yet, they ask first (« Recalculer les chiffres » reloads a report
+  // whose texts are being typed). Then data-confirm buttons ask before submitting their form.
+  var typed = new WeakSet();
+  document.addEventListener("input", function (event) {
+    if (event.target.form) {
+      typed.add(event.target.form);
+    }
+  });
   document.addEventListener("submit", function (event) {
     var submitter = event.submitter;
+    var watched = submitter && submitter.getAttribute("data-unsaved");
+    var pending = watched && document.querySelector(watched);
+    if (pending && pending !== event.target && typed.has(pending) &&
+        !window.confirm("Les textes tapés sur cette page ne sont pas enregistrés et seront " +
+                        "perdus. Continuer quand même ?")) {
+      event.preventDefault();
+      return;
+    }
     var message = submitter && submitter.getAttribute("data-confirm");
     if (message && !window.confirm(message)) {
       event.preventDefault();
