@@ -623,7 +623,7 @@ def _identity_table(s: dict) -> Table:
 
 def _team_table(s: dict) -> Table:
     return Table(
-        f"Postes au {_date_fr(s['team']['on'])}",
+        f"Postes au {_date_fr(s['team']['on'])}, pourvus et vacants",
         ["Profession", "Postes", "ETP", "ETP volet 1", "ETP volet 2", "ETP coordination",
          "Postes vacants", "ETP vacants"],
         [[r["label"], r["positions"], r["fte"], r["fte_volet1"], r["fte_volet2"],

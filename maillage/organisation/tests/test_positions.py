@@ -129,6 +129,9 @@ class TestComposition:
             response = client.get(reverse("organisation:position_list"))
         text = table_text(response)
         assert "Aide-soignant·e (AS) 1 1,00 0,00 1,00 0,00 1 (1,00 ETP)" in text
+        # Its total counts the vacant posts, T-02 the filled ones: the caption says which.
+        assert ("(postes en cours, pourvus et vacants ; ETP dédiés au CRT : l'indicateur T-02 "
+                "compte les postes pourvus)") in visible_text(response)
         assert "Nouveau poste" not in visible_text(response)  # the secretariat reads only
 
 

@@ -236,7 +236,7 @@ class TestTables:
         assert {r["label"]: r["stays"] for r in s["lodging"]["stays"]}[
             "Situation de crise au domicile"] == "< 5"
         tables = {t.title: t for sec in reports.layout(s) for t in sec.tables}
-        team = tables["Postes au 31/12/2025"]
+        team = tables["Postes au 31/12/2025, pourvus et vacants"]
         assert team.total[:4] == ["Total", 2, 1.8, 0.0]
         assert tables["Occupation des places"].rows[0][4] == 13.0  # 12 / 92 nights, in %
 
