@@ -71,6 +71,9 @@ class PositionForm(VersionedModelForm):
 
 
 class MeetingForm(VersionedModelForm):
+    #: The service's names of what this form types otherwise: its errors beside them.
+    DOMAIN_FIELDS = {"representatives": "representatives_text"}
+
     team_participants = _StaffChoices(
         label="Participants de l'équipe", queryset=None, required=False,
         to_field_name="public_id", widget=forms.CheckboxSelectMultiple,

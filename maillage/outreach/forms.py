@@ -102,6 +102,9 @@ def _local(day, at) -> datetime:
 
 
 class SessionForm(BootstrapFormMixin, forms.Form):
+    #: The service's moments, typed here as a day and two times: its errors beside them.
+    DOMAIN_FIELDS = {"starts_at": "day", "ends_at": "end_time"}
+
     day = forms.DateField(label="Date", widget=DateInput(),
                           error_messages={"required": "Indiquez la date de la séance.",
                                           "invalid": "Date invalide."})

@@ -15,7 +15,7 @@ from maillage.beneficiaries.tests.factories import PDF, BeneficiaryFactory, cons
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
 from maillage.core.tests.factories import UserFactory
-from maillage.core.tests.helpers import table_text, visible_text
+from maillage.core.tests.helpers import field_error, table_text, visible_text
 from maillage.organisation import selectors, services
 from maillage.organisation.access import (
     can_close_decision,
@@ -73,11 +73,12 @@ class TestMeetings:
          "Choisissez les participants dans la liste."),
     ])
     def test_bad_input(self, client, users, crt_a, changes, message):
+        """Each message beside its field (the representatives' line was only at the top)."""
         client.force_login(users["coordinator"])
         response = client.post(reverse("organisation:meeting_create"),
                                meeting_data(users, **changes))
         assert response.status_code == 400
-        assert message in visible_text(response)
+        assert field_error(response, next(iter(changes))).startswith(message)
         assert not Meeting.objects.exists()
 
     def test_minutes_must_be_a_pdf(self, client, users):

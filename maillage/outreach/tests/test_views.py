@@ -168,9 +168,11 @@ class TestSessionPages:
                 "commune": str(commune.public_id)}
         response = client.post(url, data)
         assert response.status_code == 400
-        assert "Cette date est passée" in visible_text(response)
+        # Beside the date (it was only at the top of the form, the date not marked).
+        assert field_error(response, "day").startswith("Cette date est passée")
         response = client.post(url, {**data, "end_time": "13:00"})
-        assert "La fin de la séance doit être après son début." in visible_text(response)
+        assert field_error(response, "end_time") == (
+            "La fin de la séance doit être après son début.")
         assert not Session.objects.exists()
         # Held before the CRT opened: a slip of the year, said next to the date.
         crt_a.opened_on = at(-1).date()
