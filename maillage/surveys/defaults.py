@@ -10,6 +10,9 @@ from .models import Question, Questionnaire
 S, C, Y, T = (Question.Kind.SCALE, Question.Kind.CHOICE, Question.Kind.YES_NO,
               Question.Kind.COMMENT)
 
+#: Every scale question is put in the terms of its answers (« Pas du tout satisfait » to « Très
+#: satisfait », ``models.SCALES``): « Les informations vous seront-elles utiles ? » answered
+#: « Très satisfait » read wrong.
 DEFAULTS = [
     {"title": "Satisfaction — séance d'une action du volet 1",
      "audience": Questionnaire.Audience.EVERYONE, "usage": Questionnaire.Usage.SESSION,
@@ -17,7 +20,7 @@ DEFAULTS = [
               "nos actions.",
      "questions": [
          (S, "Dans l'ensemble, êtes-vous satisfait de cette séance ?", [], True),
-         (S, "Les informations données vous seront-elles utiles ?", [], False),
+         (S, "Êtes-vous satisfait de l'utilité des informations données ?", [], False),
          (C, "Comment avez-vous connu cette action ?",
           ["Par le CRT", "Par un professionnel (médecin, infirmier, aide à domicile…)",
            "Par la mairie ou le CCAS", "Par un proche", "Par voie d'affichage ou la presse",
@@ -31,8 +34,9 @@ DEFAULTS = [
               "l'accompagnement à domicile. Vos réponses sont anonymes.",
      "questions": [
          (S, "Dans l'ensemble, êtes-vous satisfait de l'accompagnement du CRT ?", [], True),
-         (S, "Les passages de l'équipe correspondent-ils à vos besoins ?", [], False),
-         (S, "Vous sentez-vous plus en sécurité à domicile depuis l'accompagnement ?", [],
+         (S, "Êtes-vous satisfait des passages de l'équipe (moments, durée, aide apportée) ?",
+          [], False),
+         (S, "Êtes-vous satisfait de votre sécurité à domicile depuis l'accompagnement ?", [],
           False),
          (Y, "Savez-vous qui appeler la nuit en cas de problème ?", [], False),
          (T, "Que pourrions-nous améliorer ?", [], False),
@@ -44,9 +48,9 @@ DEFAULTS = [
      "questions": [
          (S, "Dans l'ensemble, êtes-vous satisfait de l'accompagnement de votre proche ?", [],
           True),
-         (S, "Êtes-vous suffisamment informé de ce qui est fait pour votre proche ?", [],
+         (S, "Êtes-vous satisfait de l'information sur ce qui est fait pour votre proche ?", [],
           False),
-         (S, "L'accompagnement vous a-t-il permis de souffler (répit) ?", [], False),
+         (S, "Êtes-vous satisfait du répit que l'accompagnement vous apporte ?", [], False),
          (C, "À quelle fréquence aidez-vous votre proche ?",
           ["Tous les jours", "Plusieurs fois par semaine", "Une fois par semaine ou moins"],
           False),
@@ -58,8 +62,8 @@ DEFAULTS = [
               "progresser. Vos réponses sont anonymes.",
      "questions": [
          (S, "Dans l'ensemble, êtes-vous satisfait de la coordination avec le CRT ?", [], True),
-         (S, "Les informations partagées (cahier de liaison, alertes) sont-elles utiles ?", [],
-          False),
+         (S, "Êtes-vous satisfait de l'utilité des informations partagées (cahier de liaison, "
+             "alertes) ?", [], False),
          (C, "Votre structure", ["Service d'aide à domicile", "SSIAD", "Infirmier libéral",
                                  "Médecin", "Établissement de santé", "Autre"], False),
          (Y, "Recommanderiez-vous le CRT à un patient ou à un collègue ?", [], False),

@@ -413,3 +413,15 @@ class TestYearlySurvey:
         # Every satisfaction question of the defaults is on the ARS's four-point scale.
         scales = Question.objects.filter(crt=crt_a, kind=Question.Kind.SCALE)
         assert scales.count() == 10 and set(scales.values_list("points", flat=True)) == {4}
+
+
+def test_every_default_scale_question_is_asked_in_the_terms_of_its_answers():
+    """The scale's answers are « Pas du tout satisfait » to « Très satisfait »: each default
+    scale question asks for a satisfaction (« Les informations vous seront-elles utiles ? »
+    answered « Très satisfait » read wrong)."""
+    from maillage.surveys.defaults import DEFAULTS
+
+    scales = [text for d in DEFAULTS for kind, text, *_ in d["questions"]
+              if kind == Question.Kind.SCALE]
+    assert len(scales) == 10
+    assert [t for t in scales if "satisfait" not in t] == []
