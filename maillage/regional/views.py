@@ -18,6 +18,7 @@ from maillage.core.smallcells import LEGEND, THRESHOLD
 from maillage.core.tenancy import get_visible
 from maillage.steering import report_views
 from maillage.steering.access import reports_received
+from maillage.steering.dashboard import sections
 
 from . import figures
 from .exports import Sheet, csv_response, xlsx_response
@@ -60,7 +61,11 @@ def _overview(request, region: Region):
         return form, crts, None
     known = figures.known_columns(user=request.user, region=region, crts=crts,
                                   period=form.period)
-    return form, crts, figures.overview(crts, form.period, known=known)
+    # In the dashboard's sections and order (Transversal, volet 1, volet 2, finances), the
+    # exports too.
+    rows = [row for _, rows in sections(figures.overview(crts, form.period, known=known))
+            for row in rows]
+    return form, crts, rows
 
 
 @require_region("regional.view")
@@ -74,7 +79,8 @@ def overview(request: HttpRequest, region: Region) -> HttpResponse:
     _audit(request, region, crts, page="indicateurs", période=_period_label(period))
     reports = figures.submitted_reports(user=request.user, region=region, period=period)
     return render(request, "regional/overview.html", _context(
-        region, crts, form=form, rows=rows, period=period, reports=reports,
+        region, crts, form=form, rows=rows, sections=sections(rows), period=period,
+        reports=reports,
         query=request.GET.urlencode()))
 
 

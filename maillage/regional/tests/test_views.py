@@ -432,3 +432,17 @@ def test_a_crt_s_report_for_the_period_cannot_give_back_a_small_cell(client, ars
         in export
     half = {"debut": "2025-01-01", "fin": "2025-06-30"}
     assert row_of(visible_text(client.get(url("overview"), half)), start) == "s < 5 15"
+
+
+def test_the_indicators_come_in_the_dashboard_s_sections(client, ars, crt_a, crt_b):
+    """Transversal, volet 1, volet 2, finances, each under its heading, in code order (they
+    came in the registry's order: T-04, T-05, V2-01a…, F-02, V1-03, V2-06…)."""
+    client.force_login(ars)
+    text = visible_text(client.get(url("overview"), YEAR_2025))
+    codes = re.findall(r" ((?:T|V1|V2|F)-\d\d[a-z]?) ", text)
+    assert len(codes) > 30 and codes == sorted(codes, key=lambda c: (["T", "V1", "V2", "F"].index(
+        c.split("-")[0]), c))
+    headings = [text.index(h) for h in ("Transversal", "Volet 1 — appui",
+                                        "Volet 2 — accompagnement", "Finances")]
+    assert headings == sorted(headings)
+    assert text.index("Transversal") < text.index(" T-01 ") < text.index("Volet 1 — appui")
