@@ -86,8 +86,9 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     try:
         found = services.code_for_answer(code)
     except DomainError as error:
-        if error.message == services.UNKNOWN_CODE:
-            raise Http404(error.message) from None
+        if error.message == services.UNKNOWN_CODE:  # a code mistyped in the address
+            return render(request, "surveys/public_refused.html", {
+                "title": "Code inconnu", "message": error.message}, status=404)
         return render(request, "surveys/public_refused.html", {
             "title": "Réponse impossible", "message": error.message}, status=409)
     collection = found.collection

@@ -112,8 +112,13 @@ class TestPublicAnswer:
 
     def test_unknown_code_404_and_typed_code_form(self, client, crt_a):
         c = collection(crt_a, codes=1)
-        assert client.get(reverse("surveys:answer", kwargs={"code": "XXXX9999"})
-                          ).status_code == 404
+        unknown = client.get(reverse("surveys:answer", kwargs={"code": "XXXX9999"}))
+        assert unknown.status_code == 404
+        # Said as the code form says it, with the way to type it again (the generic « Page
+        # introuvable » led to the staff's login).
+        assert ("Ce code est inconnu. Vérifiez-le sur votre papier (8 caractères)."
+                in visible_text(unknown))
+        assert f'href="{reverse("surveys:answer_enter")}"' in unknown.content.decode()
         url = reverse("surveys:answer_enter")
         assert "Votre code" in visible_text(client.get(url))
         bad = client.post(url, {"code": "ABCD-EFGH"})
