@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,6 +41,20 @@ QUESTIONNAIRES_INSTALLED = "questionnaire par défaut installé,questionnaires p
 #: French names of the subjects collections are opened for (the callers' kinds).
 SUBJECT_KINDS = {"outreach.session": "Séances du volet 1",
                  YEARLY_KIND: "Enquête annuelle du volet 2"}
+#: The page of a collection's subject (URL name, its argument, the permission to open it), for
+#: the way back from the collection (named, not imported: surveys knows no other app).
+SUBJECT_PAGES = {"outreach.session": ("outreach:session_detail", "public_id",
+                                      "outreach.participants", "Retour à la séance")}
+
+
+def _subject_link(request, c) -> tuple[str, str] | None:
+    page = SUBJECT_PAGES.get(c.subject_kind)
+    if page is None or not has_permission(request.roles, page[2]):
+        return None
+    try:
+        return reverse(page[0], kwargs={page[1]: c.subject_public_id}), page[3]
+    except NoReverseMatch:  # a subject identifier that is not one (an old or odd record)
+        return None
 
 
 # --- Public pages (no account) ---------------------------------------------------------------
@@ -313,6 +327,7 @@ def collection_detail(request: HttpRequest, public_id) -> HttpResponse:
     codes = selectors.codes(collection=c)
     return render(request, "surveys/collection_detail.html", {
         "c": c, "kind_label": SUBJECT_KINDS.get(c.subject_kind, c.subject_kind),
+        "subject_link": _subject_link(request, c),
         "n_codes": codes.count(), "n_unused": codes.filter(used_at__isnull=True).count(),
         "can_manage": can_manage, "group": groups[0] if groups else None,
         **_results_context(request, groups, label=str(c), collection=c),

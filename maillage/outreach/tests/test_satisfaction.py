@@ -141,3 +141,15 @@ def test_the_session_page_costs_the_same_with_more_participants(
         page = visible_text(c.get(url))
     assert "Ajouter les codes des 12 nouveaux participants" in page
     assert len(many) == len(few)
+
+
+def test_the_questionnaire_s_page_leads_back_to_its_session(client, users, full, questionnaires):
+    """From the codes and results of a session's questionnaire, the way back to that session
+    (the page offered only the list of every session)."""
+    collection = satisfaction.session_satisfaction_open(actor=users["activity_leader"],
+                                                        session=full)
+    back = reverse("outreach:session_detail", kwargs={"public_id": full.public_id})
+    c = login(client, users, "activity_leader")
+    page = c.get(reverse("surveys:collection_detail", kwargs={"public_id": collection.public_id}))
+    assert f'<a href="{back}">Retour à la séance</a>' in page.content.decode()
+    assert c.get(back).status_code == 200
