@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.choices import BlankChoiceIterator
 
 from . import validators as project_checks
 from .errors import DomainError
@@ -27,6 +28,25 @@ from .validators import (
 def add_validator(field: forms.Field, validator) -> None:
     if validator not in field.validators:
         field.validators.append(validator)
+
+
+#: Django's empty choice of a select (a model field with choices, a foreign key).
+DJANGO_BLANK = "---------"
+
+
+def _french_blank(field) -> None:
+    """The empty choice of a select reads « — », as everywhere else, not Django's dashes."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_BLANK:
+            field.empty_label = "—"
+    elif isinstance(field, forms.ChoiceField):
+        # A model field's choices (``BlankChoiceIterator``: its choices after the blank) or a
+        # list; a callable's are left as they are (they may query).
+        choices = field.choices
+        if isinstance(choices, BlankChoiceIterator | list):
+            choices = list(choices)
+            if choices and choices[0] == ("", DJANGO_BLANK):
+                field.choices = [("", "—"), *choices[1:]]
 
 
 class BootstrapFormMixin:
@@ -94,6 +114,7 @@ class BootstrapFormMixin:
 
     def _style_fields(self) -> None:
         for name, field in self.fields.items():
+            _french_blank(field)
             widget = field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             if isinstance(widget, forms.CheckboxInput):

@@ -456,3 +456,11 @@ class TestAccess:
         assert list(selectors.open_decisions(crt=crt_a, **coord)) == [early, late, none]
         assert list(selectors.open_decisions(crt=crt_a, **coord, owner=users["nurse"],
                                              overdue_on=date(2025, 3, 1))) == [late]
+
+
+def test_the_empty_choice_reads_a_dash_not_django_s(client, users):
+    """« Instance » offered « --------- », Django's empty choice; every select says « — »."""
+    client.force_login(users["coordinator"])
+    html = client.get(reverse("organisation:meeting_create")).content.decode()
+    assert '<option value="" selected>—</option>' in html
+    assert "---------" not in html
