@@ -63,8 +63,9 @@ def _overview(request, region: Region):
                                   period=form.period)
     # In the dashboard's sections and order (Transversal, volet 1, volet 2, finances), the
     # exports too.
-    rows = [row for _, rows in sections(figures.overview(crts, form.period, known=known))
-            for row in rows]
+    rows = [row for _, section_rows in sections(figures.overview(crts, form.period,
+                                                                  known=known))
+            for row in section_rows]
     return form, crts, rows
 
 
