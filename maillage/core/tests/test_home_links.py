@@ -242,3 +242,24 @@ def test_the_month_s_visits_are_counted_for_the_direction_and_masked_for_the_ars
     text = visible_text(client.get(reverse("core:home")))
     assert "< 5 réalisés" in text and "3 réalisés" not in text
     assert "« < 5 » : de 1 à 4 passages" in text
+
+
+def test_a_refusal_sends_each_reader_to_someone_else(client, users, crt_life):
+    """« Contactez la coordination » was said to the coordination itself: it is sent to the
+    direction, and the direction to nobody."""
+    medical = Document.objects.get(beneficiary=crt_life, category=Document.Category.MEDICAL)
+    link = reverse("beneficiaries:document_download",
+                   kwargs={"public_id": crt_life.public_id, "item_id": medical.public_id})
+    expected = {Role.COORDINATOR: "contactez la direction de votre CRT.",
+                Role.ADMIN_STAFF: "contactez la coordination de votre CRT.",
+                Role.DIRECTION: None}
+    for role, sentence in expected.items():
+        client.force_login(users[role])
+        response = client.get(link)
+        assert response.status_code == 403, role
+        text = visible_text(response)
+        assert "Accès refusé" in text
+        if sentence is None:
+            assert "Si vous pensez" not in text
+        else:
+            assert f"Si vous pensez qu'il s'agit d'une erreur, {sentence}" in text, role
