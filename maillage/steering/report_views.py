@@ -106,6 +106,8 @@ CRT_LINKS = Links(back_url="", back_label="Rapports d'activité",
                   xlsx="steering:report_xlsx")
 #: How often the page that waits for a report's PDF asks for it again.
 PDF_REFRESH_SECONDS = 3
+#: Past this wait, the page says the PDF is slow to come (the task queue may be stopped).
+PDF_SLOW_SECONDS = 60
 
 
 def report_page(request, report: ActivityReport, *, versions, roles, links: Links,
@@ -239,10 +241,16 @@ def report_download(request, report: ActivityReport, extension: str,
             report.refresh_from_db(fields=["pdf"])
             content = report_files.ready_pdf(report)  # made already by an immediate queue
         if content is None:
+            # Each reload counts (``attente``): past a minute, the page says the task queue
+            # may be stopped (with no consumer running, it would wait forever in silence).
+            waits = request.GET.get("attente", "")
+            waits = min(int(waits), 10_000) if waits.isdigit() else 0
             return render(request, "steering/reports/report_pdf_pending.html", {
                 "report": report, "title": "PDF en préparation",
                 "detail_url": links.of("detail", report),
-                "refresh_seconds": PDF_REFRESH_SECONDS}, status=202)
+                "refresh_seconds": PDF_REFRESH_SECONDS,
+                "refresh_url": f"{request.path}?attente={waits + 1}",
+                "slow": waits * PDF_REFRESH_SECONDS >= PDF_SLOW_SECONDS}, status=202)
         content_type = "application/pdf"
     else:
         content = report_files.render_xlsx(report.snapshot, report.narratives,

@@ -502,10 +502,19 @@ class TestFiles:
         waiting = client.get(url)
         assert waiting.status_code == 202
         assert "Le PDF de ce rapport est en cours de fabrication" in visible_text(waiting)
-        assert '<meta http-equiv="refresh" content="3">' in waiting.content.decode()
+        assert f'<meta http-equiv="refresh" content="3; url={url}?attente=1">' in \
+            waiting.content.decode()
+        assert "toujours pas prêt" not in visible_text(waiting)
         assert HUEY.pending_count() == 1 and rendered == []
         assert client.get(url).status_code == 202
         assert HUEY.pending_count() == 1  # asked once while it is under way
+        # Still nothing after a minute of reloads (no consumer running?): said so, and the
+        # page keeps asking.
+        slow = client.get(url, {"attente": "20"})
+        assert slow.status_code == 202
+        assert "Le PDF n'est toujours pas prêt après plus d'une minute" in visible_text(slow)
+        assert f"url={url}?attente=21" in slow.content.decode()
+        assert client.get(url, {"attente": "x" * 50}).status_code == 202  # altered: from 0
         task = HUEY.dequeue()
         # Run as the consumer would, but inside the test's transaction: a consumer first closes
         # its stale connections (djhuey's ``db_task``), which would close the test's own.
