@@ -122,6 +122,26 @@ class TestCrtSwitch:
         # Nurse in A: the territory page is for the team, a nurse is in the team.
         assert "Durtal" not in client.get(reverse("territory:commune_list")).content.decode()
 
+    def test_a_page_of_the_other_crt_offers_the_switch_back_to_it(self, client, both, crt_a,
+                                                                  crt_b):
+        """The other CRT was chosen in another tab: a page of the first CRT is « introuvable »
+        here, and says which CRT is in use with the way to the other, back to this page."""
+        from maillage.beneficiaries.tests.factories import shared_file
+
+        file_a = shared_file(crt_a, both)
+        url = reverse("beneficiaries:detail", kwargs={"public_id": file_a.public_id})
+        client.force_login(both)
+        client.post(reverse("core:crt_choose"), {"crt": str(crt_b.public_id)})
+        response = client.get(url)
+        assert response.status_code == 404
+        text = visible_text(response)
+        assert "Vous travaillez en ce moment pour le CRT B." in text
+        assert "Passer au CRT A" in text and "Passer au CRT B" not in text
+        assert f'name="next" value="{url}"' in response.content.decode()
+        back = client.post(reverse("core:crt_choose"), {"crt": str(crt_a.public_id),
+                                                        "next": url})
+        assert back["Location"] == url and client.get(url).status_code == 200
+
     def test_unknown_crt_is_refused_with_a_message(self, client, both, make_user):
         other = make_user(None)
         from .factories import CrtFactory
