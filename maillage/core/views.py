@@ -358,6 +358,17 @@ def _link_user(uidb64: str):
         return None
 
 
+def _still_welcome(user) -> bool:
+    """A link is for someone who still works here: an active account with an active CRT or
+    region membership. A member whose access was ended before using it could still choose a
+    password (and log in to « Aucun accès actif »)."""
+    from .middleware import active_memberships
+    from .models import RegionMembership
+
+    return user.is_active and (bool(active_memberships(user)) or RegionMembership.objects.filter(
+        user=user, is_active=True).exists())
+
+
 @public
 @sensitive_post_parameters()
 @never_cache
@@ -375,7 +386,8 @@ def password_set(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         # Same as Django's PasswordResetConfirmView: swap the token for a placeholder.
         request.session[PASSWORD_SET_SESSION_TOKEN] = token
         return redirect("core:password_set", uidb64=uidb64, token=PASSWORD_SET_URL_TOKEN)
-    valid = user is not None and bool(token) and default_token_generator.check_token(user, token)
+    valid = (user is not None and bool(token)
+             and default_token_generator.check_token(user, token) and _still_welcome(user))
     if (not valid or request.method == "POST") and not allow(
             f"password-set:{ip}", limit=PASSWORD_SET_LIMIT, window_seconds=900):
         return render(request, "registration/password_set_invalid.html",

@@ -237,6 +237,27 @@ def test_expired_and_forged_links_are_refused(client, invited, monkeypatch):
     assert not user.has_usable_password()
 
 
+def test_a_link_dies_with_the_access_it_was_sent_for(client, invited, users, crt_a):
+    """Access ended before the link was used: the link is refused (it still let the person
+    choose a password, then log in to « Aucun accès actif »); access given back, it works."""
+    from maillage.core.models import Membership
+
+    user, path = invited
+    membership = Membership.objects.get(user=user, crt=crt_a)
+    services.member_deactivate(actor=users["coordinator"], membership=membership)
+    form_url = client.get(path)["Location"]
+    refused = client.get(form_url)
+    assert refused.status_code == 404 and "Lien invalide ou expiré" in visible_text(refused)
+    posted = client.post(form_url, {"new_password1": NEW_PASSWORD,
+                                    "new_password2": NEW_PASSWORD})
+    assert posted.status_code == 404
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+    services.member_reactivate(actor=users["coordinator"], membership=membership)
+    fresh = Client()
+    assert fresh.get(fresh.get(path)["Location"]).status_code == 200
+
+
 def test_password_form_needs_csrf(invited):
     user, path = invited
     client = Client(enforce_csrf_checks=True)
