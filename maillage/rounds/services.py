@@ -16,7 +16,7 @@ from maillage.core.versioning import save_versioned, validate
 from maillage.portal.services import visit_moved_notice
 from maillage.visits.models import Visit
 from maillage.visits.selectors import day_bounds
-from maillage.visits.services import visit_update
+from maillage.visits.services import MOVE_GRACE, visit_update
 
 from . import day as rounds_day
 from .models import CarerHours, Proposal
@@ -142,6 +142,13 @@ def proposal_apply(*, actor, proposal: Proposal) -> int:
             raise ConflictError(CHANGED)
     carers = {u.pk: u for u in get_user_model().objects.filter(
         pk__in=[r["worker"] for r in result["routes"]])}
+    past = timezone.now() - MOVE_GRACE
+    if any(rounds_day.moment(proposal.day, item["start"]) < past
+           and rounds_day.moment(proposal.day, item["start"]) != visits[item["visit"]].starts_at
+           for route in result["routes"] for item in route["visits"]):
+        # Computed this morning, applied later: a visit would go to a moment gone by.
+        raise DomainError("Cette proposition place des passages à des heures déjà passées : "
+                          "calculez-en une nouvelle.")
     changed = told = 0
     for route in result["routes"]:
         for item in route["visits"]:

@@ -650,6 +650,10 @@ def visit_create(*, actor, beneficiary: Beneficiary, allow_overlap: bool = False
     return visit
 
 
+#: A visit may be moved to the quarter of an hour under way (the timeline's slots), not earlier.
+MOVE_GRACE = timedelta(minutes=15)
+
+
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, version: int, allow_overlap: bool = False,
                  **fields) -> Visit:
@@ -659,6 +663,7 @@ def visit_update(*, actor, visit: Visit, version: int, allow_overlap: bool = Fal
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
     if visit.is_traced:
         raise DomainError("Ce passage est déjà tracé : il ne peut plus être déplacé.")
+    moved = "starts_at" in fields and fields["starts_at"] != visit.starts_at
     before = snapshot(visit, VISIT_FIELDS)
     for field, value in fields.items():
         setattr(visit, field, value)
@@ -669,6 +674,12 @@ def visit_update(*, actor, visit: Visit, version: int, allow_overlap: bool = Fal
     visit.detached = visit.series_id is not None
     visit.updated_by = actor
     _check_visit(visit)
+    if moved and visit.starts_at < timezone.now() - MOVE_GRACE:
+        # Planned in the past, it would be at once « non tracé » and raise the missed-visit
+        # alert: a visit done at another time is traced with its real times instead.
+        raise DomainError("Ce moment est passé : un passage ne se déplace que vers un moment à "
+                          "venir (un passage déjà fait se trace avec ses heures réelles).",
+                          field="starts_at")
     check_double_booking([visit], allow=allow_overlap)
     save_versioned(visit, actor=actor, version=version, fields=[*VISIT_FIELDS, "detached"])
     _join_care_team(actor, visit.beneficiary, visit.staff, visit.professional,

@@ -319,8 +319,9 @@ def team_range(request: HttpRequest) -> JsonResponse:
 @require("visit.plan")
 @require_POST
 def move(request: HttpRequest, visit_id) -> JsonResponse:
-    """Drag and drop on the team's timeline: the visit to another time of the same day and/or
-    another professional (``qui``), through the edit service (double-booking check, version)."""
+    """Drag and drop on the team's timeline: the visit to another time (another day of the week
+    view) and/or another professional (``qui``), through the edit service (double booking,
+    never into the past, version)."""
     visit = _plannable(request, visit_id)
     try:
         wall = datetime.fromisoformat(request.POST.get("start", ""))
@@ -351,7 +352,13 @@ def move(request: HttpRequest, visit_id) -> JsonResponse:
             ends_at=starts + (visit.ends_at - visit.starts_at), staff=staff,
             professional=professional)
     except DomainError as error:
-        return JsonResponse({"error": error.message}, status=409)
+        message = error.message
+        if error.field == "allow_overlap":  # the timeline has no such box: the visit's form has
+            message = message.replace(
+                "ou cochez « Planifier malgré l'avertissement ».",
+                "ou ouvrez le passage et « Modifier ce passage » pour le planifier malgré "
+                "l'avertissement.")
+        return JsonResponse({"error": message}, status=409)
     local = timezone.localtime(visit.starts_at)
     return JsonResponse({"ok": True, "message": f"Passage déplacé : {visit.who}, "
                                                 f"{local:%d/%m/%Y à %H:%M}."})

@@ -111,6 +111,25 @@ def test_a_planning_changed_since_the_proposal_is_refused_whole(
     assert proposal.status == Proposal.Status.DONE
 
 
+def test_a_proposal_applied_once_its_hours_are_past_is_refused(
+        coordinator, morning, team, day, users, django_capture_on_commit_callbacks):
+    """Computed ahead, applied that evening: its visits would go to hours gone by (each at
+    once « non tracé »). Refused whole, in French; nothing moved."""
+    import time_machine
+
+    ask(coordinator, day, capture=django_capture_on_commit_callbacks)
+    proposal = Proposal.objects.get()
+    before = {v.pk: (v.staff_id, v.starts_at) for v in Visit.objects.all()}
+    with time_machine.travel(at(day, 22), tick=True):
+        coordinator.force_login(users["coordinator"])
+        response = coordinator.post(reverse("rounds:apply",
+                                            kwargs={"public_id": proposal.public_id}),
+                                    follow=True)
+    assert ("Cette proposition place des passages à des heures déjà passées : calculez-en une "
+            "nouvelle.") in response.text
+    assert {v.pk: (v.staff_id, v.starts_at) for v in Visit.objects.all()} == before
+
+
 def test_an_absent_carer_and_a_day_without_visits(coordinator, morning, team, day,
                                                   django_capture_on_commit_callbacks):
     ask(coordinator, day, excluded=[team["lea"].pk], capture=django_capture_on_commit_callbacks)

@@ -248,6 +248,32 @@ class TestRangeEndpoint:
 class TestMove:
     """Drag and drop on the timeline: through the visit edit service."""
 
+    @pytest.fixture(autouse=True)
+    def just_after_midnight(self):
+        """The moves below go to today's early hours: still to come at 00:05 (a visit is
+        never moved into the past)."""
+        with time_machine.travel(local_dt(TODAY, "00:05"), tick=True):
+            yield
+
+    def test_a_visit_is_not_moved_into_the_past_but_to_another_day_to_come(
+            self, crt_a, users, client, night):
+        """Moved to a moment gone by, it would be at once « non tracé », with its missed-visit
+        alert: refused, in the timeline's words. Another day of the week view, to come: moved."""
+        with time_machine.travel(local_dt(TODAY, "00:40"), tick=True):
+            client.force_login(users["coordinator"])
+            past = self._move(client, night, start=f"{TODAY.isoformat()}T00:15")
+            assert past.status_code == 409
+            assert past.json()["error"].startswith("Ce moment est passé : un passage ne se "
+                                                   "déplace que vers un moment à venir")
+            assert self._move(client, night, start=f"{TODAY.isoformat()}T00:30").status_code \
+                == 200  # the quarter of an hour under way
+            night.refresh_from_db()
+            later = TODAY + timedelta(days=2)
+            moved = self._move(client, night, start=f"{later.isoformat()}T09:00")
+        assert moved.status_code == 200, moved.content
+        night.refresh_from_db()
+        assert timezone.localtime(night.starts_at).date() == later
+
     def _move(self, client, v, **data):
         return client.post(reverse("visits:move", kwargs={"visit_id": v.public_id}),
                            {"version": v.version, **data})
@@ -290,7 +316,12 @@ class TestMove:
         client.force_login(users["coordinator"])
         response = self._move(client, night, start=f"{TODAY.isoformat()}T05:10")
         assert response.status_code == 409
-        assert "Double réservation" in response.json()["error"]
+        error = response.json()["error"]
+        assert "Double réservation" in error
+        # The timeline has no « Planifier malgré l'avertissement » box: the way is the form.
+        assert error.endswith("Changez l'heure ou l'intervenant, ou ouvrez le passage et "
+                              "« Modifier ce passage » pour le planifier malgré "
+                              "l'avertissement.")
         stale = self._move(client, night, start=f"{TODAY.isoformat()}T04:00", version=0)
         assert stale.status_code == 409
         assert self._move(client, night, start="demain").status_code == 400
