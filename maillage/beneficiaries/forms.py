@@ -439,6 +439,10 @@ class AggirForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = []
+        # The service names a variable by its code (« habillage.moyen »): its error goes to
+        # that row's select (it was only at the top of the grid).
+        self.DOMAIN_FIELDS = {code: f"{code.replace('.', '__')}__code"
+                              for code in aggir.INPUT_CODES}
         for code in aggir.INPUT_CODES:
             key = code.replace(".", "__")
             self.fields[f"{key}__code"] = forms.ChoiceField(

@@ -552,8 +552,11 @@ class TestEvaluations:
         data["habillage__moyen__code"] = ""
         response = client.post(url("aggir_create", b), data)
         assert response.status_code == 400
-        assert "Codez la variable « Habillage — Moyen »" in visible_text(response) or \
-            "Codez la variable « Habillage" in visible_text(response)
+        # On the variable's row, described by its select (it was only above the grid).
+        assert field_error(response, "habillage__moyen__code").startswith(
+            "Codez la variable « Habillage — Habillage moyen »")
+        assert 'aria-describedby="id_habillage__moyen__code_errors"' in \
+            response.content.decode()
         assert not AggirEvaluation.objects.exists()
 
     def test_icope_flags_domains(self, client, users, crt_a):
