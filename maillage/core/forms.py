@@ -127,13 +127,18 @@ class BootstrapFormMixin:
                 classes.append(css)
             widget.attrs["class"] = " ".join(c for c in classes if c != "is-invalid")
             described = []
+            # The ids the field's template gives its help and errors (``BoundField.auto_id``:
+            # the form's ``auto_id`` and prefix; two forms on one page differ by them).
+            html_name = self.add_prefix(name)
+            auto_id = (str(self.auto_id) % html_name if "%s" in str(self.auto_id)
+                       else html_name if self.auto_id else f"id_{html_name}")
             if field.help_text:
-                described.append(f"id_{name}_help")
+                described.append(f"{auto_id}_help")
             # Never trigger validation here (subclasses may still be setting fields up).
             if self._errors is not None and name in self._errors:
                 widget.attrs["class"] += " is-invalid"
                 widget.attrs["aria-invalid"] = "true"
-                described.append(f"id_{name}_errors")
+                described.append(f"{auto_id}_errors")
             if described:
                 widget.attrs["aria-describedby"] = " ".join(described)
 

@@ -1,6 +1,7 @@
 """The services catalogue, the basket and the personalised plan (PPCS) through their pages."""
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from maillage.care import services
 from maillage.care.models import BasketItem, CarePlanVersion, Domain, PlannedAction, Service
 from maillage.core.errors import DomainError
 from maillage.core.models import AuditEvent
-from maillage.core.tests.helpers import pdf_fonts, table_text, visible_text
+from maillage.core.tests.helpers import field_error, pdf_fonts, table_text, visible_text
 
 from . import factories as f
 
@@ -169,6 +170,24 @@ class TestPlan:
         assert "Ajoutée : Sécurisation de l'environnement — Passage du soir et de nuit" in diff
         assert "Retirée : Sécurisation de l'environnement — Passage du soir —" in diff
         assert AuditEvent.objects.filter(action="care_plan.validated").count() == 1
+
+    def test_each_add_form_s_labels_lead_to_its_own_fields(self, client, users, b):
+        """The problem, goal and action forms all have a « description »: one id each (three
+        inputs shared ``id_description``, every label led to the problem's), and an error
+        described on its own field."""
+        client.force_login(users["coordinator"])
+        client.post(plan_url("plan_start", b))
+        html = client.get(plan_url("plan_version", b, number=1)).content.decode()
+        ids = re.findall(r'<(?:input|textarea|select)[^>]* id="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+        for name in ("id_probleme_description", "id_objectif_description", "id_description"):
+            assert f'for="{name}"' in html and f'id="{name}"' in html
+        response = client.post(plan_url("plan_add_item", b, number=1, kind="objectif"),
+                               {"description": "", "status": "planned"})
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert 'aria-describedby="id_objectif_description_errors"' in page
+        assert field_error(response, "objectif_description")
 
     def test_pdf_reopens(self, client, users, crt_a, b):
         version = f.filled(f.plan_version(b, situation_summary="Vit seule à Candé."),

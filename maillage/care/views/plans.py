@@ -175,8 +175,7 @@ def plan_version(request: HttpRequest, public_id, number: int) -> HttpResponse:
                "can_mssante": has_permission(request.roles, "mssante.send")}
     if can_edit:
         context.update({
-            "problem_form": ProblemForm(), "goal_form": GoalForm(),
-            "action_form": ActionForm(crt=request.crt, search_url=_pick_url(b)),
+            **_item_forms(request, b),
         })
     return render(request, "care/plan_version.html", context)
 
@@ -275,6 +274,16 @@ def plan_edit(request: HttpRequest, public_id, number: int) -> HttpResponse:
 
 
 ITEM_FORMS = {"probleme": ProblemForm, "objectif": GoalForm, "action": ActionForm}
+#: The three forms share a page and field names (« description »): the problem's and the
+#: goal's get their own ids, so that each label leads to its own field (the action's keep
+#: Django's, which its pickers' fragments use).
+ITEM_IDS = {"probleme": "id_probleme_%s", "objectif": "id_objectif_%s"}
+
+
+def _item_forms(request, b) -> dict:
+    return {"problem_form": ProblemForm(auto_id=ITEM_IDS["probleme"]),
+            "goal_form": GoalForm(auto_id=ITEM_IDS["objectif"]),
+            "action_form": ActionForm(crt=request.crt, search_url=_pick_url(b))}
 ITEM_MODELS = {"probleme": Problem, "objectif": Goal, "action": PlannedAction}
 
 
@@ -286,7 +295,7 @@ def plan_add_item(request: HttpRequest, public_id, number: int, kind: str) -> Ht
         raise Http404("Élément inconnu.")
     form_class = ITEM_FORMS[kind]
     form = form_class(request.POST, crt=request.crt, search_url=_pick_url(b)) \
-        if kind == "action" else form_class(request.POST)
+        if kind == "action" else form_class(request.POST, auto_id=ITEM_IDS[kind])
     adders = {
         "probleme": lambda d: services.careplan_add_problem(
             actor=request.user, version=version, description=d["description"]),
@@ -308,8 +317,7 @@ def plan_add_item(request: HttpRequest, public_id, number: int, kind: str) -> Ht
             messages.success(request, "Ajouté au plan.")
             return redirect(_plan_url(b, number))
     context = {"b": b, "version": version, "can_edit": not version.is_validated,
-               "problem_form": ProblemForm(), "goal_form": GoalForm(),
-               "action_form": ActionForm(crt=request.crt, search_url=_pick_url(b))}
+               **_item_forms(request, b)}
     context[{"probleme": "problem_form", "objectif": "goal_form",
              "action": "action_form"}[kind]] = form
     status = 409 if version.is_validated else 400
