@@ -90,8 +90,12 @@ def test_goal_status_review_page_and_next_review_date(transactional_db, crt_a, u
     page.wait_for_url("**/versions/2/")
     expect(page.get_by_text("partiellement atteint").first).to_be_visible()
     p.check_accessibility()
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     page.get_by_role("button", name="Valider cette version").click()
     page.wait_for_url("**/plans/*/")
+    assert asked == ["Valider cette version du plan ? Elle ne pourra plus être modifiée ; une "
+                     "révision ouvrira une nouvelle version."]
     expect(page.locator("main")).to_contain_text(
         f"prochaine révision : {add_months(today, 6):%d/%m/%Y}")
     p.check_accessibility()

@@ -80,8 +80,11 @@ def test_the_coordinator_replans_tomorrow_around_an_absent_aide(demo, open_page,
     assert proposed["late_visits"] == 0 and proposed["misplaced"] == 0
     assert all(r["worker"] != absent.pk for r in proposal.result["routes"])
 
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     page.get_by_role("button", name="Appliquer cette proposition").click()
     page.wait_for_url(f"**/passages/equipe/?jour={tomorrow.isoformat()}")
+    assert asked and asked[0].startswith("Appliquer cette proposition ? Les passages changent")
     expect(page.locator(".alert-success")).to_contain_text(
         f"Tournées du {tomorrow:%d/%m/%Y} appliquées")
     p.check_accessibility()

@@ -42,6 +42,7 @@ def test_plan_to_visits_to_tracing(demo, open_page):
     page.get_by_role("button", name="Ajouter l'action").click()
     expect(page.get_by_text("Passage d'aide au coucher")).to_be_visible()
     p.check_accessibility()
+    page.once("dialog", lambda d: d.accept())  # « Valider cette version du plan ? »
     page.get_by_role("button", name="Valider cette version").click()
     expect(page.get_by_text("validée").first).to_be_visible()
     number = b.care_plan.versions.filter(status="validated").order_by("-number").first().number

@@ -161,6 +161,7 @@ class TestChecklistPage:
         do(users["nurse"], waiting, "home_visit")
         page = visible_text(client.get(url("referral_detail", waiting)))
         assert "Admission : les étapes" in page
+        assert "2 étapes faites sur 8." in page  # was « 2 sur 8 faits. »
         assert "Dossier de la personne (ouvert ou relié) Fait LEMAIRE Odette" in page
         assert f"Visite à domicile d'évaluation Fait le {TODAY:%d/%m/%Y} par " \
                f"{users['nurse'].get_full_name()} — avis : favorable" in page
