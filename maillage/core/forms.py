@@ -263,6 +263,23 @@ class MemberInviteForm(BootstrapFormMixin, forms.Form):
         self.fields["roles"].choices = _team_role_choices(grantable)
         self._style_fields()
 
+    # Asked here as the service asks them, so that every error shows at the first submission.
+    def clean_username(self):
+        from .services import username_problem
+
+        username = self.cleaned_data["username"].strip()
+        if (problem := username_problem(username)) is not None:
+            raise forms.ValidationError(problem)
+        return username
+
+    def clean_psc_identifier(self):
+        from .services import psc_identifier_problem
+
+        value = self.cleaned_data["psc_identifier"]
+        if (problem := psc_identifier_problem(value)) is not None:
+            raise forms.ValidationError(problem)
+        return value
+
 
 class MemberRolesForm(BootstrapFormMixin, forms.Form):
     #: The membership's version when the page was loaded: a stale page is refused (409).

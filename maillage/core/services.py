@@ -178,20 +178,8 @@ def member_invite(
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     email, phone, title = (email or "").strip(), (phone or "").strip(), (title or "").strip()
     wanted = _check_roles(roles, granter_roles=actor_roles(actor, crt), scope=scope)
-    if not username:
-        raise DomainError("Indiquez un identifiant.", field="username")
-    if len(username) > 150:
-        raise DomainError("L'identifiant ne peut pas dépasser 150 caractères.", field="username")
-    try:
-        UnicodeUsernameValidator()(username)
-    except ValidationError as exc:
-        raise DomainError(
-            "L'identifiant ne peut contenir que des lettres, des chiffres et les signes "
-            "@ . + - _ (pas d'espace).", field="username") from exc
-    if User.objects.filter(username__iexact=username).exists():
-        raise DomainError(
-            "Cet identifiant est déjà pris : choisissez-en un autre (par exemple en ajoutant "
-            "un chiffre).", field="username")
+    if (problem := username_problem(username)) is not None:
+        raise DomainError(problem, field="username")
     if not last_name:
         raise DomainError("Indiquez le nom de la personne.", field="last_name")
     if email:
@@ -227,6 +215,42 @@ def member_invite(
     return user, path
 
 
+def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be a new account's (in French), or None. The invitation form
+    asks it too, so that every error shows at the first submission."""
+    if not username:
+        return "Indiquez un identifiant."
+    if len(username) > 150:
+        return "L'identifiant ne peut pas dépasser 150 caractères."
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        return ("L'identifiant ne peut contenir que des lettres, des chiffres et les signes "
+                "@ . + - _ (pas d'espace).")
+    if get_user_model().objects.filter(username__iexact=username).exists():
+        return ("Cet identifiant est déjà pris : choisissez-en un autre (par exemple en "
+                "ajoutant un chiffre).")
+    return None
+
+
+def psc_identifier_problem(value: str, *, user=None) -> str | None:
+    """Why ``value`` cannot be the RPPS/ADELI number of ``user`` (a new account: None), or
+    None. One number opens one account only."""
+    value = "".join((value or "").split())
+    if not value:
+        return None
+    try:
+        validate_psc_identifier(value)
+    except ValidationError as exc:
+        return exc.messages[0]
+    others = get_user_model().objects.filter(psc_identifier=value)
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    if others.exists():
+        return "Ce numéro RPPS ou ADELI est déjà celui d'un autre compte Maillage."
+    return None
+
+
 def _check_psc_change_allowed(user, crt: Crt) -> None:
     """The number decides who may open the account with Pro Santé Connect: like a password
     link, this CRT does not change it for an administrator account or for an account that also
@@ -247,14 +271,8 @@ def _psc_identifier_set(user, value: str | None) -> bool:
     value = "".join((value or "").split())
     if value == user.psc_identifier:
         return False
-    if value:
-        try:
-            validate_psc_identifier(value)
-        except ValidationError as exc:
-            raise DomainError(exc.messages[0], field="psc_identifier") from exc
-        if User.objects.filter(psc_identifier=value).exclude(pk=user.pk).exists():
-            raise DomainError("Ce numéro RPPS ou ADELI est déjà celui d'un autre compte Maillage.",
-                              field="psc_identifier")
+    if (problem := psc_identifier_problem(value, user=user if user.pk else None)) is not None:
+        raise DomainError(problem, field="psc_identifier")
     user.psc_identifier = value
     user.psc_sub = ""
     user.psc_linked_at = None

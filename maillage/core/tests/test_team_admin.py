@@ -140,6 +140,21 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_saved(
             AuditEvent.objects.count()) == before
 
 
+def test_every_error_of_the_form_shows_at_the_first_submission(client, users):
+    """A taken username, a bad e-mail, a bad phone, a bad RPPS and no role: all said at once
+    (the username came after the others were mended, the RPPS after that)."""
+    client.force_login(users["coordinator"])
+    response = client.post(reverse("core:member_add"), invite_data(
+        username="coordinator", email="pasunmail", phone="abc", psc_identifier="123",
+        roles=[]))
+    assert response.status_code == 400
+    assert field_error(response, "username").startswith("Cet identifiant est déjà pris")
+    assert field_error(response, "email") == "Adresse électronique invalide."
+    assert field_error(response, "phone")
+    assert field_error(response, "psc_identifier")
+    assert field_error(response, "roles") == "Choisissez au moins un rôle."
+
+
 @pytest.mark.parametrize(("actor", "role", "allowed"), [
     ("coordinator", Role.DIRECTION, False),
     ("coordinator", Role.AUDITOR, False),
