@@ -49,8 +49,10 @@ class BirthPlaceFormMixin:
                       "pays, puis choisissez-le dans la liste. Sans liste : tapez le nom exact "
                       "ou le code INSEE ci-dessous.",
         )
+        # Required, by name or by code (so neither field is, alone): marked as the others are.
+        search.shown_required = True
         search.widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false",
+            {"autocomplete": "off", "spellcheck": "false", "aria-required": "true",
              "data-birthplace-search": reverse("territory:birthplace_search")}
         )
         place = birthplaces.place_on(code, born)

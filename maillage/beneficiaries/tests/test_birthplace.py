@@ -31,7 +31,9 @@ class TestCreate:
         search = html.index('id="id_birth_place_search"')
         assert search < html.index('id="id_birth_place_code"')
         assert 'data-birthplace-search="/territoire/lieux-de-naissance/"' in html
-        assert "Lieu de naissance (commune ou pays)" in html
+        # Required, by name or by code: marked as every required field is (it was not).
+        assert ('Lieu de naissance (commune ou pays) <span aria-hidden="true">*</span><span '
+                'class="visually-hidden"> (obligatoire)</span>') in html
 
     def test_the_code_alone_still_works(self, client, segre):  # noqa: F811
         assert create(client, segre, birth_place_code="49331").status_code == 302
