@@ -82,7 +82,9 @@ def sendable_documents(*, user, roles, beneficiary: Beneficiary, health: bool) -
                                   timezone.localdate()))
     versions = (care_plans_visible(crt=crt, user=user, roles=roles)
                 .filter(plan__beneficiary=beneficiary).order_by("-number")[:5])
-    found += [Sendable("plan", v, f"Plan personnalisé, version {v.number}",
+    # A draft may be sent (to prepare it with the GP), said so: both versions read alike.
+    found += [Sendable("plan", v, f"Plan personnalisé, version {v.number}"
+                                  + ("" if v.is_validated else " (brouillon)"),
                        timezone.localdate(v.validated_at or v.created_at)) for v in versions]
     documents = (documents_visible(crt=crt, user=user, roles=roles)
                  .filter(beneficiary=beneficiary).order_by("-document_date", "-created_at")[:50])

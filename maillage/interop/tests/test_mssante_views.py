@@ -242,6 +242,19 @@ def test_the_dlu_and_the_plan_reach_the_operator(client, users, crt_a, operator,
     assert text.count("Envoyé") >= 2
 
 
+def test_a_draft_plan_is_said_a_draft_among_the_documents(client, users, crt_a, operator):
+    """Version 2 a draft, version 1 validated: the list told them apart by number only."""
+    nurse = users["nurse"]
+    b = _file(crt_a, nurse)
+    plan_version(b, status="validated", validated_at=timezone.now())
+    plan_version(b, number=2)
+    client.force_login(nurse)
+    text = visible_text(client.get(_url(b)))
+    assert "Plan personnalisé, version 2 (brouillon)" in text
+    assert "Plan personnalisé, version 1 (brouillon)" not in text
+    assert "Plan personnalisé, version 1" in text
+
+
 def test_the_page_is_audited_and_within_a_query_budget(client, users, crt_a, operator, directory,
                                                        django_assert_max_num_queries):
     nurse = users["nurse"]
