@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class OutreachConfig(AppConfig):
     name = "maillage.outreach"
     label = "outreach"
-    verbose_name = "Volet 1 "
+    verbose_name = "Volet 1"

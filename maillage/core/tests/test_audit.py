@@ -299,6 +299,16 @@ def test_every_action_written_by_the_code_is_declared_with_a_french_label():
         assert info.label and info.label != code and info.label[0].isupper(), code
 
 
+def test_the_action_filter_s_groups_read_cleanly():
+    """The groups of the audit page's action filter are the apps' names: none with stray
+    spaces (« Volet 1 » came with one)."""
+    from maillage.core.audit import action_choices
+
+    groups = [group for group, _ in action_choices()]
+    assert "Volet 1" in groups
+    assert [g for g in groups if g != g.strip() or "  " in g] == []
+
+
 def test_actions_are_declared_by_their_app_not_by_core():
     from maillage.core.audit import declared_actions
 
