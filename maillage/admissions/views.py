@@ -116,7 +116,7 @@ def _review_forms(request, referral, data=None) -> tuple:
     if referral.status == Referral.Status.WAITING:
         next_step_form = NextStepForm(
             data if posted == "next_step" else None,
-            crt=request.crt, search_url=search_url,
+            crt=request.crt, search_url=f"{search_url}?formulaire=etape",
             initial={"version": referral.version, "next_step": referral.next_step,
                      "next_step_owner": referral.next_step_owner})
     return decision_form, next_step_form
@@ -458,6 +458,9 @@ def referral_pick(request: HttpRequest, public_id) -> HttpResponse:
     _referral(request, public_id)  # another CRT's referral: 404
     if request.GET.get("champ") == "referent":
         return picker_response(request, AdmitForm(crt=request.crt), default="referent")
+    if request.GET.get("formulaire") == "etape":  # its owner is required: no « Aucun »
+        return picker_response(request, NextStepForm(crt=request.crt),
+                               default="next_step_owner")
     return picker_response(request, DecisionForm(crt=request.crt), default="next_step_owner")
 
 

@@ -66,17 +66,20 @@ class SearchSelect(forms.RadioSelect):
             "described_by": context["widget"]["attrs"].get("aria-describedby", ""),
             "picker": picker_context(name=name, field_id=context["widget"]["attrs"].get(
                 "id", f"id_{name}"), options=self.choices, current=current,
-                searched=self.searched, query=self.search_value, nothing=self.nothing),
+                searched=self.searched, query=self.search_value, nothing=self.nothing,
+                required=self.is_required),
         })
         return context
 
 
 def picker_context(*, name: str, field_id: str, options, current: str = "",
-                   nothing: str, searched: bool = False, query: str = "") -> dict:
-    """What the options fragment shows; ``nothing``: the widget's word for no match."""
+                   nothing: str, searched: bool = False, query: str = "",
+                   required: bool = False) -> dict:
+    """What the options fragment shows; ``nothing``: the widget's word for no match;
+    ``required``: no « Aucun » to choose (the form would refuse it)."""
     return {
         "name": name, "id": field_id, "searched": searched, "query": query,
-        "nothing": nothing,
+        "nothing": nothing, "required": required,
         "options": [(str(v), label, str(v) == current) for v, label in options if v != ""],
     }
 
@@ -165,4 +168,5 @@ def picker_response(request, form, *, default: str):
     options = form.matches(name, query) if query else []
     return HttpResponse(render_options(name=name, field_id=f"id_{name}", options=options,
                                        searched=bool(query), query=query,
-                                       nothing=form.fields[name].widget.nothing))
+                                       nothing=form.fields[name].widget.nothing,
+                                       required=form.fields[name].required))

@@ -128,3 +128,18 @@ def test_admission_referent_typed(client, users, crt_a, many):
     response = client.post(url("admit", waiting), {**data, "referent_q": "kervellazq21"}, **HX)
     assert response.status_code == 200
     assert Enrolment.objects.get(beneficiary=b).referent == team[21]
+
+
+def test_a_required_picker_offers_no_aucun(client, users, crt_a, many):
+    """« Qui s'en charge » of the next step is required: its matches come without « Aucun »
+    (which the form then refused), as the page shows it; the decision's, optional, keep it."""
+    referral = ReferralFactory(crt=crt_a, status="waiting")
+    pick = url("referral_pick", referral)
+    client.force_login(users["coordinator"])
+    page = client.get(url("referral_detail", referral)).content.decode()
+    assert f'hx-get="{pick}?formulaire=etape"' in page
+    step = client.get(pick, {"formulaire": "etape", "champ": "next_step_owner",
+                             "next_step_owner_q": "kervellazq0"})
+    assert "Léa Kervellazq01" in visible_text(step) and "Aucun" not in visible_text(step)
+    decision = client.get(pick, {"champ": "next_step_owner", "next_step_owner_q": "kervellazq0"})
+    assert visible_text(decision).startswith("Aucun ")
