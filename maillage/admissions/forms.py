@@ -149,14 +149,16 @@ def commission_field(label: str, empty_label: str) -> forms.ModelChoiceField:
     )
 
 
-def recent_commissions(crt):
+def recent_commissions(crt, received_on=None):
     """The CRT's admission commissions of the last year, held up to today (one still to come
-    has examined nothing), latest first."""
+    has examined nothing) and, for a request, not before it came in (``received_on``),
+    latest first."""
     from maillage.organisation.selectors import commission_meetings
 
     today = timezone.localdate()
+    since = today - timedelta(days=RECENT_COMMISSIONS_DAYS)
     return commission_meetings(crt=crt, until=today,
-                               since=today - timedelta(days=RECENT_COMMISSIONS_DAYS))
+                               since=max(since, received_on) if received_on else since)
 
 
 class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
@@ -195,11 +197,11 @@ class DecisionForm(SearchPickerMixin, BootstrapFormMixin, forms.Form):
                                "— Aucune (décision hors commission)")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, crt, search_url: str = "", **kwargs):
+    def __init__(self, *args, crt, search_url: str = "", received_on=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["redirected_to"].queryset = Organization.objects.filter(
             crt=crt, is_active=True).order_by(french("name"))
-        self.fields["meeting"].queryset = recent_commissions(crt)
+        self.fields["meeting"].queryset = recent_commissions(crt, received_on)
         self.fields["next_step_owner"].queryset = team_users(crt)
         self.setup_pickers(search_url)
         self._style_fields()
@@ -334,7 +336,7 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
     focus = "done_on"
 
     def __init__(self, *args, crt, due, kind=None, representative="", plan_version=None,
-                 **kwargs):
+                 received_on=None, **kwargs):
         # The step's kind names the ids only when it is a known one: it comes from the request
         # (a « % » in it would break the id pattern, others would make odd ids).
         known = kind if kind in AdmissionStep.Kind.values else "step"
@@ -356,7 +358,7 @@ class StepForm(InlineFormMixin, BootstrapFormMixin, forms.Form):
             self.fields["meeting"].help_text = ("Seulement pour l'avis de l'équipe / "
                                                 "commission d'admission.")
         if "meeting" in self.fields:
-            self.fields["meeting"].queryset = recent_commissions(crt)
+            self.fields["meeting"].queryset = recent_commissions(crt, received_on)
         if "joint_organizations" in self.fields:
             self.fields["joint_organizations"].queryset = Organization.objects.filter(
                 crt=crt, is_active=True, kind__in=["ssiad", "sad", "had", "dac", "ehpad",
@@ -426,15 +428,17 @@ class AdmitForm(SearchPickerMixin, InlineFormMixin, BootstrapFormMixin, forms.Fo
 
     focus = "admitted_on"
 
-    def __init__(self, *args, crt, capacity_reached=False, search_url: str = "", **kwargs):
+    def __init__(self, *args, crt, capacity_reached=False, search_url: str = "",
+                 received_on=None, **kwargs):
         kwargs.setdefault("auto_id", "id_decision_%s")
         super().__init__(*args, **kwargs)
         self.fields["referent"].queryset = team_users(crt)
         from maillage.organisation.selectors import commission_meetings
 
-        # Commissions held up to today: a commission still to come has decided nothing.
+        # Commissions held up to today (one still to come has decided nothing), and not before
+        # the request came in (``received_on``: it had not examined it).
         self.fields["admission_meeting"].queryset = commission_meetings(
-            crt=crt, until=timezone.localdate())
+            crt=crt, until=timezone.localdate(), since=received_on)
         if not capacity_reached:
             del self.fields["capacity_justification"]
         self.setup_pickers(search_url)

@@ -139,7 +139,7 @@ def referral_decide(*, actor, referral: Referral, version: int, decision: str,
         if redirected_to.crt_id != referral.crt_id:
             raise DomainError("Structure inconnue.", field="redirected_to")
     if meeting is not None:
-        _check_commission(meeting, crt_id=referral.crt_id, on=timezone.localdate(),
+        _check_commission(meeting, referral=referral, on=timezone.localdate(),
                           field="meeting", late="La commission d'admission choisie se tient "
                                                 "après aujourd'hui : elle n'a pas encore "
                                                 "examiné la demande.")
@@ -407,7 +407,7 @@ def step_record(*, actor, referral: Referral, kind: str, done_on: date, outcome:
     if kind != AdmissionStep.Kind.TEAM_OPINION:
         meeting = None
     if meeting is not None:
-        _check_commission(meeting, crt_id=referral.crt_id, on=done_on, field="meeting",
+        _check_commission(meeting, referral=referral, on=done_on, field="meeting",
                           late="La commission d'admission choisie se tient après la date "
                                "de l'avis.")
     representative = ""
@@ -537,7 +537,7 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
         raise DomainError("Le GIR à l'entrée est inconnu : renseignez-le ou faites "
                           "l'évaluation AGGIR.", field="gir_at_entry")
     if admission_meeting is not None:
-        _check_commission(admission_meeting, crt_id=crt.pk, on=admitted_on,
+        _check_commission(admission_meeting, referral=referral, on=admitted_on,
                           field="admission_meeting",
                           late="La commission d'admission choisie se tient après la date "
                                "d'admission.")
@@ -554,15 +554,26 @@ def admission_decide(*, actor, referral: Referral, admitted_on: date, referent,
                           admission_meeting=admission_meeting)
 
 
-def _check_commission(meeting, *, crt_id: int, on: date, field: str, late: str) -> None:
+def _check_commission(meeting, *, referral: Referral, on: date, field: str, late: str) -> None:
     """The commission that examined a request (its review, its team opinion, its admission):
-    an admission commission of this CRT, held on or before ``on`` (else ``late``)."""
+    an admission commission of this CRT, held on or before ``on`` (else ``late``), and not
+    before the request came in (it could not have examined it)."""
     from maillage.organisation.models import Meeting
 
-    if meeting.crt_id != crt_id or meeting.kind != Meeting.Kind.ADMISSION_COMMISSION:
+    if meeting.crt_id != referral.crt_id or meeting.kind != Meeting.Kind.ADMISSION_COMMISSION:
         raise DomainError("Choisissez une commission d'admission du CRT.", field=field)
     if meeting.held_on > on:
         raise DomainError(late, field=field)
+    received = received_on(referral)
+    if meeting.held_on < received:
+        raise DomainError(f"La commission d'admission choisie s'est tenue le "
+                          f"{meeting.held_on:%d/%m/%Y}, avant la réception de la demande (le "
+                          f"{received:%d/%m/%Y}) : elle ne l'a pas examinée.", field=field)
+
+
+def received_on(referral: Referral) -> date:
+    """The day (Paris time) the request came in: no commission before it examined it."""
+    return timezone.localtime(referral.received_at).date()
 
 
 # --- Contract ------------------------------------------------------------------------------

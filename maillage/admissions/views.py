@@ -112,7 +112,8 @@ def _review_forms(request, referral, data=None) -> tuple:
     if referral.status == Referral.Status.RECEIVED:
         decision_form = DecisionForm(
             data if posted == "decision" else None,
-            crt=request.crt, initial={"version": referral.version}, search_url=search_url)
+            crt=request.crt, initial={"version": referral.version}, search_url=search_url,
+            received_on=services.received_on(referral))
     if referral.status == Referral.Status.WAITING:
         next_step_form = NextStepForm(
             data if posted == "next_step" else None,
@@ -377,7 +378,7 @@ def step_add(request: HttpRequest, public_id) -> HttpResponse:
         if kind == AdmissionStep.Kind.PLAN_DRAFTED else None
     form = StepForm(request.POST or None, crt=request.crt, due=due, kind=kind,
                     representative=services.legal_representative(referral.beneficiary),
-                    plan_version=plan_version,
+                    plan_version=plan_version, received_on=services.received_on(referral),
                     initial={"kind": kind, "version": referral.version,
                              "done_on": timezone.localdate()})
 
@@ -472,6 +473,7 @@ def admit(request: HttpRequest, public_id) -> HttpResponse:
     form = AdmitForm(request.POST or None, crt=request.crt, capacity_reached=places.reached,
                      search_url=reverse("admissions:referral_pick",
                                         kwargs={"public_id": referral.public_id}),
+                     received_on=services.received_on(referral),
                      initial={"referent": request.user, "version": referral.version,
                               "admitted_on": timezone.localdate()})
 

@@ -119,19 +119,22 @@ def load(ctx: DemoContext) -> None:
     _link_examined(crt, commissions)
 
 
-def _commission_of(commissions: list[Meeting], day) -> Meeting | None:
-    """The last commission held on or before ``day``, within 31 days: the demo's dates are not
-    the commissions' own."""
-    held = [m for m in commissions if m.held_on <= day <= m.held_on + timedelta(days=31)]
+def _commission_of(commissions: list[Meeting], day, received) -> Meeting | None:
+    """The last commission held on or before ``day``, within 31 days, and not before the
+    request came in (``received``, a moment): the demo's dates are not the commissions' own."""
+    since = timezone.localdate(received)
+    held = [m for m in commissions
+            if since <= m.held_on <= day <= m.held_on + timedelta(days=31)]
     return held[-1] if held else None
 
 
 def _link(model, field: str, rows, commissions: list[Meeting]) -> None:
-    """``field`` of each ``(pk, day)`` row set to the commission of that day, one UPDATE per
-    commission (a link only: the rows' dates and versions are left as they are)."""
+    """``field`` of each ``(pk, day, received)`` row set to the commission of that day (the
+    request received at ``received``), one UPDATE per commission (a link only: the rows'
+    dates and versions are left as they are)."""
     groups: dict[int, list[int]] = {}
-    for pk, day in rows:
-        if (commission := _commission_of(commissions, day)) is not None:
+    for pk, day, received in rows:
+        if (commission := _commission_of(commissions, day, received)) is not None:
             groups.setdefault(commission.pk, []).append(pk)
     for meeting_pk, pks in groups.items():
         model.objects.filter(pk__in=pks).update(**{f"{field}_id": meeting_pk})
@@ -142,15 +145,17 @@ def _link_examined(crt, commissions: list[Meeting]) -> None:
     refused or redirected (by the day of the decision); the team opinions (by their day), on
     the requests admitted since and on those still waiting."""
     _link(Enrolment, "admission_meeting", Enrolment.objects.filter(
-        crt=crt, referral__isnull=False).values_list("pk", "admitted_on"), commissions)
+        crt=crt, referral__isnull=False).values_list(
+        "pk", "admitted_on", "referral__received_at"), commissions)
     refused = Referral.objects.filter(
         crt=crt, status__in=[Referral.Status.DECLINED, Referral.Status.REDIRECTED],
-        decided_at__isnull=False).values_list("pk", "decided_at")
+        decided_at__isnull=False).values_list("pk", "decided_at", "received_at")
     _link(Referral, "decision_meeting",
-          [(pk, timezone.localdate(at)) for pk, at in refused], commissions)
+          [(pk, timezone.localdate(at), received) for pk, at, received in refused],
+          commissions)
     _link(AdmissionStep, "meeting", AdmissionStep.objects.filter(
-        crt=crt, kind=AdmissionStep.Kind.TEAM_OPINION).values_list("pk", "done_on"),
-        commissions)
+        crt=crt, kind=AdmissionStep.Kind.TEAM_OPINION).values_list(
+        "pk", "done_on", "referral__received_at"), commissions)
 
 
 def summary(ctx: DemoContext) -> str:

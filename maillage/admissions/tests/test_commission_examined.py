@@ -24,6 +24,13 @@ from maillage.territory.tests.factories import OrganizationFactory
 TODAY = timezone.localdate()
 
 
+def referral_before(**fields):
+    """A request received three weeks ago: before the commissions of these tests (a
+    commission held before a request came in did not examine it)."""
+    fields.setdefault("received_at", timezone.now() - timedelta(days=21))
+    return ReferralFactory(**fields)
+
+
 @pytest.fixture
 def commission(crt_a):
     return meeting(crt_a, held_on=TODAY - timedelta(days=3))
@@ -31,7 +38,7 @@ def commission(crt_a):
 
 def waiting(crt, name="Lemaire"):
     b = BeneficiaryFactory(crt=crt, current_gir=3)
-    return ReferralFactory(crt=crt, status="waiting", beneficiary=b, known_gir=3,
+    return referral_before(crt=crt, status="waiting", beneficiary=b, known_gir=3,
                            person_last_name=name, person_agrees=True)
 
 
@@ -68,7 +75,7 @@ class TestRecording:
         assert f'href="{meeting_url(commission)}"' in page.content.decode()
 
     def test_the_review_names_its_commission(self, client, users, crt_a, commission):
-        referral = ReferralFactory(crt=crt_a, known_gir=5, person_agrees=True)
+        referral = referral_before(crt=crt_a, known_gir=5, person_agrees=True)
         client.force_login(users["coordinator"])
         response = client.post(detail(referral), {
             "form": "decision", "version": referral.version, "decision": "decline",
@@ -93,7 +100,7 @@ class TestRecording:
             assert response.status_code == 400
             assert field_error(response, "team_opinion_meeting") == \
                 "Choisissez une commission d'admission dans la liste."
-        received = ReferralFactory(crt=crt_a, known_gir=3, person_agrees=True)
+        received = referral_before(crt=crt_a, known_gir=3, person_agrees=True)
         response = client.post(detail(received), {
             "form": "decision", "version": received.version, "decision": "decline",
             "reason": "Hors territoire.", "meeting": str(copil.public_id)})
@@ -127,21 +134,49 @@ class TestRecording:
                                                           "referral.declined"]).exists()
 
 
+def test_a_commission_held_before_the_request_came_in_did_not_examine_it(client, users, crt_a):
+    """Not offered, and refused by the services: the QA admitted a request received on
+    28/11/2026 « by » the commission of 04/11/2025."""
+    old = meeting(crt_a, held_on=TODAY - timedelta(days=40))
+    recent = meeting(crt_a, held_on=TODAY - timedelta(days=2))
+    referral = referral_before(crt=crt_a, known_gir=3, person_agrees=True,
+                               received_at=timezone.now() - timedelta(days=10))
+    client.force_login(users["coordinator"])
+    page = client.get(detail(referral)).content.decode()
+    assert f'value="{recent.public_id}"' in page and f'value="{old.public_id}"' not in page
+    with pytest.raises(DomainError) as error:
+        services.referral_decide(actor=users["coordinator"], referral=referral,
+                                 version=referral.version, decision="decline",
+                                 reason="Hors territoire.", meeting=old)
+    assert error.value.field == "meeting"
+    assert str(error.value) == (
+        f"La commission d'admission choisie s'est tenue le {old.held_on:%d/%m/%Y}, avant la "
+        f"réception de la demande (le {TODAY - timedelta(days=10):%d/%m/%Y}) : elle ne l'a "
+        "pas examinée.")
+    referral.refresh_from_db()
+    assert referral.status == "received" and referral.decision_meeting is None
+    services.referral_decide(actor=users["coordinator"], referral=referral,
+                             version=referral.version, decision="decline",
+                             reason="Hors territoire.", meeting=recent)
+    referral.refresh_from_db()
+    assert referral.decision_meeting == recent
+
+
 class TestCommissionPage:
     @pytest.fixture
     def examined(self, crt_a, users, commission):
         """What one commission examined: an admission, a refusal, a redirection, an
         unfavourable opinion on a request still waiting; and a refusal by another one."""
         actor = users["coordinator"]
-        admitted = ReferralFactory(crt=crt_a, status="admitted", person_last_name="Admise",
+        admitted = referral_before(crt=crt_a, status="admitted", person_last_name="Admise",
                                    beneficiary=BeneficiaryFactory(crt=crt_a))
         enrolment(admitted.beneficiary, referral=admitted, admission_meeting=commission,
                   admitted_on=commission.held_on + timedelta(days=1))
-        declined = ReferralFactory(crt=crt_a, person_last_name="Refusee", known_gir=5)
+        declined = referral_before(crt=crt_a, person_last_name="Refusee", known_gir=5)
         services.referral_decide(actor=actor, referral=declined, version=declined.version,
                                  decision="decline", reason="GIR 5.", meeting=commission)
         had = OrganizationFactory(crt=crt_a, name="HAD du Segréen")
-        redirected = ReferralFactory(crt=crt_a, person_last_name="Reorientee")
+        redirected = referral_before(crt=crt_a, person_last_name="Reorientee")
         services.referral_decide(actor=actor, referral=redirected,
                                  version=redirected.version, decision="redirect",
                                  reason="Soins techniques.", redirected_to=had,
@@ -151,7 +186,7 @@ class TestCommissionPage:
                              done_on=commission.held_on, outcome="unfavourable",
                              meeting=commission)
         later = meeting(crt_a, held_on=TODAY - timedelta(days=1))
-        elsewhere = ReferralFactory(crt=crt_a, person_last_name="Ailleurs")
+        elsewhere = referral_before(crt=crt_a, person_last_name="Ailleurs")
         services.referral_decide(actor=actor, referral=elsewhere, version=elsewhere.version,
                                  decision="decline", reason="Hors territoire.", meeting=later)
         return {"admitted": admitted, "declined": declined, "redirected": redirected,
@@ -163,7 +198,8 @@ class TestCommissionPage:
         response = client.get(meeting_url(commission))
         rows = table_text(response)
         decided = f"{timezone.localtime(examined['declined'].decided_at):%d/%m/%Y}"
-        assert f"REFUSEE Lucienne {decided} — Refusée refusée le {decided}" in rows, rows
+        received = f"{TODAY - timedelta(days=21):%d/%m/%Y}"
+        assert f"REFUSEE Lucienne {received} — Refusée refusée le {decided}" in rows, rows
         assert f"Réorientée réorientée le {decided} vers HAD du Segréen" in rows
         assert ("Défavorable En liste d'attente avis défavorable, décision d'admission en "
                 "attente") in rows
@@ -175,7 +211,7 @@ class TestCommissionPage:
 
     def test_paginated_by_the_database(self, client, users, crt_a, commission, examined):
         for n in range(20):
-            r = ReferralFactory(crt=crt_a, person_last_name=f"Refus{n:02d}")
+            r = referral_before(crt=crt_a, person_last_name=f"Refus{n:02d}")
             services.referral_decide(actor=users["coordinator"], referral=r,
                                      version=r.version, decision="decline", reason="GIR 5.",
                                      meeting=commission)
@@ -206,7 +242,7 @@ class TestCommissionPage:
     def test_another_crt_sees_nothing(self, client, users, user_b, crt_b, commission,
                                       examined):
         # A request of CRT B linked to this commission by mistake never shows.
-        theirs = ReferralFactory(crt=crt_b, person_last_name="Autrecrt",
+        theirs = referral_before(crt=crt_b, person_last_name="Autrecrt",
                                  status=Referral.Status.DECLINED, decision_meeting=commission,
                                  decided_at=timezone.now(), decided_by=UserFactory())
         client.force_login(users["coordinator"])

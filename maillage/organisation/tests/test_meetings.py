@@ -216,6 +216,7 @@ class TestAdmissionLink:
         b = BeneficiaryFactory(crt=crt_a, current_gir=3)
         consent(b)
         referral = ReferralFactory(crt=crt_a, status="waiting", beneficiary=b, known_gir=3,
+                                   received_at=timezone.now() - timedelta(days=60),
                                    hospital_discharge=True)
         return referral
 
@@ -289,6 +290,7 @@ class TestCommissionRequests:
 
         b = BeneficiaryFactory(crt=crt)
         referral = ReferralFactory(crt=crt, status="admitted", beneficiary=b,
+                                   received_at=timezone.now() - timedelta(days=60),
                                    person_last_name=f"Examinée{n:02d}")
         if n == 0:
             AdmissionStep.objects.create(crt=crt, referral=referral, kind="team_opinion",
