@@ -286,3 +286,17 @@ class TestPlan:
         client.force_login(users["coordinator"])
         with django_assert_max_num_queries(25):
             assert client.get(plan_url("plan_version", b, number=1)).status_code == 200
+
+
+def test_an_action_with_nobody_yet_says_so(client, users, crt_a):
+    """« Passage AS matin — —, tous les jours » read as a typo: « intervenant à désigner »."""
+    from maillage.care.models import PlannedAction
+
+    b = shared_file(crt_a, users["coordinator"])
+    version = f.plan_version(b)
+    PlannedAction.objects.create(crt=crt_a, version=version, domain=f.domain(crt_a),
+                                 description="Passage AS matin", frequency="tous les jours")
+    client.force_login(users["coordinator"])
+    page = visible_text(client.get(plan_url("plan_version", b, number=version.number)))
+    assert "Passage AS matin — intervenant à désigner, tous les jours" in page
+    assert "— —" not in page
