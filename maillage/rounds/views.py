@@ -73,6 +73,7 @@ def _comparison(request, proposal: Proposal) -> dict:
                          "moved": abs((new - visit.starts_at).total_seconds()) >= 60,
                          "new_carer": visit.staff_id != route["worker"]})
         routes.append({"carer": carers.get(route["worker"]), "km": route["km"], "rows": rows,
+                       "span": _span(route),
                        "rest": rests[route["worker"]].label(proposal.day)
                        if route["worker"] in rests else ""})
     unplaced = [{"visit": visits[int(k)], "reason": reason}
@@ -116,8 +117,16 @@ def _map_data(proposal: Proposal, visits: dict, carers: dict) -> dict:
             entry["visits"] += 1
         carer = carers.get(route["worker"])
         routes.append({"carer": (carer.get_full_name() or carer.username) if carer else "—",
-                       "km": route["km"], "colour": colour % 8, "points": points})
+                       "km": route["km"], "colour": colour % 8, "points": points,
+                       "span": _span(route)})
     return {"routes": routes, "communes": list(communes.values())}
+
+
+def _span(route: dict) -> str:
+    """« 07:00–11:30 »: a carer's morning and evening tours told apart (the name alone was
+    repeated, with two distances)."""
+    items = route["visits"]
+    return f"{_hhmm(items[0]['start'])}–{_hhmm(items[-1]['end'])}" if items else ""
 
 
 def _as_proposed(proposal: Proposal, visits: dict, carers: dict) -> list[Visit]:

@@ -57,6 +57,12 @@ def test_a_proposal_is_computed_compared_and_applied(coordinator, morning, team,
     for v in morning.values():
         assert v.beneficiary.display_name in page
     assert "Appliquer cette proposition" in page
+    # Each tour says its hours, in the map's legend and above its table: a carer's morning
+    # and evening tours read alike before (« Sandrine Bouvier — 76,6 km » twice).
+    for route in proposal.result["routes"]:
+        first, last = route["visits"][0]["start"], route["visits"][-1]["end"]
+        span = f"({first // 60:02d}:{first % 60:02d}–{last // 60:02d}:{last % 60:02d})"
+        assert page.count(span) >= 2, span
 
     moves = {item["visit"]: (route["worker"], item["start"])
              for route in proposal.result["routes"] for item in route["visits"]}
