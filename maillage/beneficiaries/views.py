@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -99,12 +99,13 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
 @require("beneficiary.manage")
 @require_http_methods(["GET", "POST"])
 def beneficiary_create(request: HttpRequest) -> HttpResponse:
-    opened = _file_already_opened(request)
-    if opened is not None:  # the link followed again (back button, second tab, double post)
+    referral = _referral_to_link(request)
+    if referral is not None and referral.beneficiary_id:
+        # The link followed again (back button, second tab, double post).
+        opened = referral.beneficiary
         messages.info(request, f"Le dossier de cette demande est déjà ouvert : celui de "
                                f"{opened.display_name}.")
         return redirect(_file_url(opened))
-    referral = _referral_to_link(request)
     initial = {}
     if referral is not None:
         initial = {
@@ -150,32 +151,15 @@ def beneficiary_create(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _file_already_opened(request):
-    """The file already opened for the referral of ``?demande=`` (one of this CRT's, that the
-    user may review), else None."""
-    public_id = request.GET.get("demande") or request.POST.get("demande")
-    if not public_id or not has_permission(request.roles, "referral.review"):
-        return None
-    from maillage.admissions.models import Referral
-
-    try:
-        referral = (Referral.objects.filter(crt=request.crt, public_id=public_id,
-                                            beneficiary__isnull=False)
-                    .select_related("beneficiary").first())
-    except ValidationError:  # not a UUID: the creation page says the referral is unknown
-        return None
-    return referral.beneficiary if referral is not None else None
-
-
 def _referral_to_link(request):
-    """The referral this new file is opened for (``?demande=``), if the user may review it."""
+    """The referral this new file is opened for (``?demande=``), if the user may review it
+    (its file already opened: ``beneficiary`` set)."""
     public_id = request.GET.get("demande") or request.POST.get("demande")
     if not public_id or not has_permission(request.roles, "referral.review"):
         return None
     from maillage.admissions.models import Referral
 
-    return get_for_crt(Referral.objects.filter(beneficiary__isnull=True), request.crt,
-                       public_id)
+    return get_for_crt(Referral.objects.select_related("beneficiary"), request.crt, public_id)
 
 
 @require("beneficiary.view")

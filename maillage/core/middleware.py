@@ -17,6 +17,16 @@ from .models import Membership, MembershipRole
 SESSION_KEY = "maillage_crt"
 
 
+def has_access(user) -> bool:
+    """What a password login would open: an active membership with a role in an active CRT
+    (``active_memberships``), or a region's view. Pro Santé Connect and the password links
+    ask it too."""
+    from .models import RegionMembership
+
+    return bool(active_memberships(user)) or RegionMembership.objects.filter(
+        user=user, is_active=True).exists()
+
+
 def active_memberships(user) -> list[Membership]:
     """The user's active memberships (active CRT, at least one role), each with ``role_codes``.
 

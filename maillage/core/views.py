@@ -362,11 +362,9 @@ def _still_welcome(user) -> bool:
     """A link is for someone who still works here: an active account with an active CRT or
     region membership. A member whose access was ended before using it could still choose a
     password (and log in to « Aucun accès actif »)."""
-    from .middleware import active_memberships
-    from .models import RegionMembership
+    from .middleware import has_access
 
-    return user.is_active and (bool(active_memberships(user)) or RegionMembership.objects.filter(
-        user=user, is_active=True).exists())
+    return user.is_active and has_access(user)
 
 
 @public

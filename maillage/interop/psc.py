@@ -33,8 +33,7 @@ from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from maillage.core import audit
-from maillage.core.middleware import active_memberships
-from maillage.core.models import RegionMembership
+from maillage.core.middleware import active_memberships, has_access
 from maillage.territory.models import Professional
 
 LOGGER = logging.getLogger(__name__)
@@ -158,13 +157,6 @@ def _candidates(number: str) -> set:
     return users
 
 
-def _has_access(user) -> bool:
-    """What a password login would open: an active membership with a role in an active CRT
-    (the middleware's definition), or a region's view."""
-    return bool(active_memberships(user)) or RegionMembership.objects.filter(
-        user=user, is_active=True).exists()
-
-
 #: Particles that two different names may share (« Le Goff », « Le Gall »): never a match alone.
 _PARTICLES = {"de", "du", "des", "del", "della", "le", "la", "les", "van", "von", "der", "di",
               "da", "dos", "el", "al", "ben", "mac", "mc", "saint", "sainte", "st", "ste"}
@@ -199,7 +191,7 @@ def match_user(*, number: str, sub: str, names: set[str] | None = None):
     if len(found) > 1:
         raise PscRefusedError(AMBIGUOUS, reason="plusieurs comptes pour ce numéro", number=number)
     user = get_user_model().objects.select_for_update().get(pk=next(iter(found)).pk)
-    if not user.is_active or not _has_access(user):
+    if not user.is_active or not has_access(user):
         raise PscRefusedError(INACTIVE, reason="compte ou accès désactivé", user=user,
                               number=number)
     if user.psc_sub and user.psc_sub != sub:

@@ -143,9 +143,9 @@ def proposal_apply(*, actor, proposal: Proposal) -> int:
     carers = {u.pk: u for u in get_user_model().objects.filter(
         pk__in=[r["worker"] for r in result["routes"]])}
     past = timezone.now() - MOVE_GRACE
-    if any(rounds_day.moment(proposal.day, item["start"]) < past
-           and rounds_day.moment(proposal.day, item["start"]) != visits[item["visit"]].starts_at
-           for route in result["routes"] for item in route["visits"]):
+    starts = [(rounds_day.moment(proposal.day, item["start"]), visits[item["visit"]])
+              for route in result["routes"] for item in route["visits"]]
+    if any(start < past and start != visit.starts_at for start, visit in starts):
         # Computed this morning, applied later: a visit would go to a moment gone by.
         raise DomainError("Cette proposition place des passages à des heures déjà passées : "
                           "calculez-en une nouvelle.")
